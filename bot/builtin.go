@@ -1,0 +1,375 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+func (e *Engine) registerBuiltins() {
+	e.Handle(Route{Name: "help", Aliases: []string{"commands", "h"}, Usage: "[COMMAND]",
+		Help: "list commands, or explain one", Handler: e.helpHandler})
+	e.Handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
+		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})
+	e.Handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
+		Help: "show or set this group's postcode districts/sectors, e.g. SY3 7", Scope: GroupOnly, Handler: e.areaHandler})
+}
+
+func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
+	p := e.Prefix()
+	if name := strings.TrimPrefix(strings.TrimSpace(req.Args), p); name != "" {
+		rts := e.router.Named(strings.Fields(name)[0])
+		if len(rts) == 0 {
+			if s := e.router.Suggest(name); s != "" {
+				return Userf("I don't know %s%s — did you mean %s%s?", p, name, p, s)
+			}
+			return Userf("I don't know %s%s. Type %shelp for the list.", p, name, p)
+		}
+		var b strings.Builder
+		for i, rt := range rts {
+			if i > 0 {
+				b.WriteString("\n\n")
+			}
+			fmt.Fprintf(&b, "%s%s %s\n%s", p, rt.Name, rt.Usage, capitalise(rt.Help))
+			if len(rt.Aliases) > 0 {
+				fmt.Fprintf(&b, "\nAlso: %s%s", p, strings.Join(rt.Aliases, ", "+p))
+			}
+			switch {
+			case rt.AdminOnly:
+				b.WriteString("\nGroup admins only.")
+			case rt.Scope == DirectOnly:
+				b.WriteString("\nIn a direct message to me.")
+			case rt.Scope == GroupOnly:
+				b.WriteString("\nIn a group.")
+			}
+		}
+		return req.Reply(ctx, strings.TrimSpace(strings.ReplaceAll(b.String(), " \n", "\n")))
+	}
+	groups := map[string][]string{}
+	for _, rt := range e.router.Routes() {
+		if rt.Hidden || (rt.Scope == DirectOnly && req.Chat.IsGroup) || (rt.Scope == GroupOnly && !req.Chat.IsGroup) {
+			continue
+		}
+		if req.Chat.IsGroup && rt.Feature != "" && !req.Group.FeatureOn(rt.Feature) {
+			continue
+		}
+		line := p + rt.Name
+		if rt.Usage != "" {
+			line += " " + rt.Usage
+		}
+		line += " — " + rt.Help
+		if rt.AdminOnly {
+			line += " (admins)"
+		}
+		groups[rt.Feature] = append(groups[rt.Feature], line)
+	}
+	var b strings.Builder
+	b.WriteString("Commands:")
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		title := "General"
+		if k != "" {
+			title = capitalise(k)
+		}
+		fmt.Fprintf(&b, "\n%s:", title)
+		for _, l := range groups[k] {
+			b.WriteString("\n  " + l)
+		}
+	}
+	fmt.Fprintf(&b, "\nType %shelp COMMAND for more on one.", p)
+	return req.Reply(ctx, b.String())
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (e *Engine) botHandler(ctx context.Context, req *Request) error {
+	p := e.Prefix()
+	fields := req.Fields()
+	if len(fields) == 0 {
+		if !req.Group.Enabled {
+			return req.Reply(ctx, fmt.Sprintf("neighbourbot is off in this group. A group admin can switch it on with %sbot on.", p))
+		}
+		return req.Reply(ctx, e.botStatus(req.Group))
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("admin check: %w", err)
+	}
+	sub := strings.ToLower(fields[0])
+	if !admin {
+		if sub == "features" {
+			return Userf("Sorry, only group admins can choose the bot's features.")
+		}
+		return Userf("Sorry, only group admins can switch the bot on or off.")
+	}
+	g := req.Group
+	g.Chat, g.Name = req.Chat.ID, req.Chat.Name
+	if on, ok := ParseOnOff(sub); ok {
+		if g.Enabled == on {
+			return req.Reply(ctx, fmt.Sprintf("neighbourbot is already %s here.", onOff(on)))
+		}
+		g.Enabled = on
+		g.UpdatedAt = e.Now()
+		if err := e.store.SaveGroupSettings(ctx, g); err != nil {
+			return fmt.Errorf("save group: %w", err)
+		}
+		if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot." + onOff(on)}); err != nil {
+			return err
+		}
+		if on {
+			return req.Reply(ctx, fmt.Sprintf("neighbourbot is on in this group. Type %shelp to see what I can do. Admins can switch me off again with %sbot off.", p, p))
+		}
+		return req.Reply(ctx, fmt.Sprintf("neighbourbot is off in this group. I'll stay quiet until an admin types %sbot on.", p))
+	}
+	if sub != "features" {
+		return Userf("Usage: %sbot on, %sbot off, or %sbot features lending,power,… (or all)", p, p, p)
+	}
+	if !g.Enabled {
+		return Userf("Switch the bot on first with %sbot on.", p)
+	}
+	known := e.featureNames()
+	if len(fields) == 1 {
+		return req.Reply(ctx, e.botStatus(g))
+	}
+	list := strings.ToLower(strings.Join(fields[1:], ","))
+	var on []string
+	if list == "all" {
+		on = known
+	} else {
+		for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }) {
+			if !contains(known, f) {
+				return Userf("I don't know the feature %q. Features: %s.", f, strings.Join(known, ", "))
+			}
+			on = append(on, f)
+		}
+	}
+	g.FeaturesOff = nil
+	for _, f := range known {
+		if !contains(on, f) {
+			g.FeaturesOff = append(g.FeaturesOff, f)
+		}
+	}
+	g.UpdatedAt = e.Now()
+	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
+		return fmt.Errorf("save group: %w", err)
+	}
+	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ",")}); err != nil {
+		return err
+	}
+	return req.Reply(ctx, e.botStatus(g))
+}
+
+func (e *Engine) botStatus(g GroupSettings) string {
+	var b strings.Builder
+	b.WriteString("neighbourbot is on in this group.")
+	if names := e.featureNames(); len(names) > 0 {
+		parts := make([]string, 0, len(names))
+		for _, n := range names {
+			mark := "on"
+			if !g.FeatureOn(n) {
+				mark = "off"
+			}
+			parts = append(parts, n+" "+mark)
+		}
+		b.WriteString("\nFeatures: " + strings.Join(parts, ", ") + ".")
+	}
+	if len(g.Areas) > 0 {
+		b.WriteString("\nArea: " + strings.Join(g.Areas, ", ") + ".")
+	}
+	fmt.Fprintf(&b, "\nType %shelp for commands.", e.Prefix())
+	return b.String()
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	outwardCode = regexp.MustCompile(`^[A-Z]{1,2}([0-9][0-9A-Z]?)?$`)
+	inwardCode  = regexp.MustCompile(`^([0-9]([A-Z]{2})?)?$`)
+	fullInward  = regexp.MustCompile(`^[0-9][A-Z]{2}$`)
+)
+
+// postcodeArea is a UK postcode area ("SY"), district ("SY3"), sector
+// ("SY3 7") or full postcode ("SY3 7AB"), split at the space.
+type postcodeArea struct{ outward, inward string }
+
+func parseArea(s string) (postcodeArea, bool) {
+	f := strings.Fields(strings.ToUpper(s))
+	var a postcodeArea
+	switch len(f) {
+	case 1:
+		t := f[0]
+		if len(t) >= 5 && fullInward.MatchString(t[len(t)-3:]) {
+			a = postcodeArea{t[:len(t)-3], t[len(t)-3:]}
+		} else {
+			a.outward = t
+		}
+	case 2:
+		a = postcodeArea{f[0], f[1]}
+	default:
+		return a, false
+	}
+	if !outwardCode.MatchString(a.outward) || !inwardCode.MatchString(a.inward) {
+		return a, false
+	}
+	if a.inward != "" && strings.Trim(a.outward, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		return a, false // "SY 7" names no real place
+	}
+	return a, true
+}
+
+func (a postcodeArea) String() string { return strings.TrimSpace(a.outward + " " + a.inward) }
+
+// covers reports whether a (the more general) contains b.
+func (a postcodeArea) covers(b postcodeArea) bool {
+	if a.inward == "" {
+		if letterPrefix(a.outward) == a.outward {
+			return letterPrefix(b.outward) == a.outward
+		}
+		return a.outward == b.outward
+	}
+	return a.outward == b.outward && strings.HasPrefix(b.inward, a.inward)
+}
+
+// letterPrefix returns the postcode area letters of an outward code ("SY" of "SY3").
+func letterPrefix(outward string) string {
+	i := strings.IndexFunc(outward, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 {
+		return outward
+	}
+	return outward[:i]
+}
+
+// NormalizeArea turns "sy3  7", "SY3 7" or "sy37ab" into the canonical
+// "SY3 7" / "SY3 7AB" form. ok is false for text that is not a UK postcode
+// area, district, sector or full postcode.
+func NormalizeArea(s string) (string, bool) {
+	a, ok := parseArea(s)
+	if !ok {
+		return "", false
+	}
+	return a.String(), true
+}
+
+// AreaCovers reports whether two areas overlap: one contains the other.
+// "SY3" and "SY3 7AB" overlap, "SY3" and "SY31" do not.
+func AreaCovers(x, y string) bool {
+	a, ok1 := parseArea(x)
+	b, ok2 := parseArea(y)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return a.covers(b) || b.covers(a)
+}
+
+func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
+	p := e.Prefix()
+	if strings.TrimSpace(req.Args) == "" {
+		if len(req.Group.Areas) == 0 {
+			return req.Reply(ctx, fmt.Sprintf("No area set for this group. An admin can set one with %sarea SY3 7 (postcode district or sector; several allowed, separated by commas).", p))
+		}
+		return req.Reply(ctx, "This group's area: "+strings.Join(req.Group.Areas, ", ")+".")
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("admin check: %w", err)
+	}
+	if !admin {
+		return Userf("Sorry, only group admins can set the group's area.")
+	}
+	g := req.Group
+	g.Chat = req.Chat.ID
+	if strings.EqualFold(strings.TrimSpace(req.Args), "clear") || strings.EqualFold(strings.TrimSpace(req.Args), "none") {
+		g.Areas = nil
+	} else {
+		var areas []string
+		for _, part := range strings.Split(req.Args, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			a, ok := NormalizeArea(part)
+			if !ok {
+				return Userf("%q doesn't look like a postcode district or sector. Try %sarea SY3 7 or %sarea SY3, SY4 1.", Truncate(strings.TrimSpace(part), 20), p, p)
+			}
+			if !contains(areas, a) {
+				areas = append(areas, a)
+			}
+		}
+		if len(areas) > 20 {
+			return Userf("That's a lot of areas — at most 20 per group, please.")
+		}
+		g.Areas = areas
+	}
+	g.UpdatedAt = e.Now()
+	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
+		return fmt.Errorf("save group: %w", err)
+	}
+	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "area.set", Detail: strings.Join(g.Areas, ", ")}); err != nil {
+		return err
+	}
+	if len(g.Areas) == 0 {
+		return req.Reply(ctx, "Area cleared for this group.")
+	}
+	return req.Reply(ctx, "This group's area is now "+strings.Join(g.Areas, ", ")+".")
+}
+
+// coreData is the personal-data provider for what the core itself holds.
+type coreData struct{ e *Engine }
+
+func (c coreData) DataName() string { return "Profile" }
+
+func (c coreData) DescribePerson(ctx context.Context, person int64) ([]string, error) {
+	p, err := c.e.store.PersonByID(ctx, person)
+	if err != nil {
+		return nil, fmt.Errorf("load person: %w", err)
+	}
+	addrs, err := c.e.store.PersonAddrs(ctx, person)
+	if err != nil {
+		return nil, fmt.Errorf("load addresses: %w", err)
+	}
+	groups, err := c.e.store.MemberGroups(ctx, person)
+	if err != nil {
+		return nil, fmt.Errorf("load groups: %w", err)
+	}
+	lines := []string{fmt.Sprintf("Name: %s", p.Name)}
+	for _, a := range addrs {
+		lines = append(lines, "WhatsApp address: "+string(a))
+	}
+	lines = append(lines, fmt.Sprintf("Groups where I've seen you: %d", len(groups)))
+	return lines, nil
+}
+
+func (c coreData) ForgetPerson(ctx context.Context, person int64) (string, error) {
+	n, err := c.e.store.AnonymiseAudit(ctx, person)
+	if err != nil {
+		return "", fmt.Errorf("anonymise audit: %w", err)
+	}
+	if err := c.e.store.ForgetPerson(ctx, person); err != nil {
+		return "", fmt.Errorf("forget person: %w", err)
+	}
+	return fmt.Sprintf("your name and WhatsApp addresses removed; %d audit entries anonymised", n), nil
+}

@@ -1,0 +1,734 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config holds the engine's own settings.
+type Config struct {
+	Prefix string
+	// Owners are bot owners from config (phone numbers, LIDs or console
+	// names): treated as admins in every group.
+	Owners []string
+	// MaxCommandRunes caps the length of a command the bot will parse.
+	MaxCommandRunes int
+	// SeenRetention is how long message ids are kept for dedupe.
+	SeenRetention time.Duration
+	// JobInterval is how often Run checks for due jobs.
+	JobInterval time.Duration
+	Log         *slog.Logger
+}
+
+// JobFunc runs a persisted job. An error reschedules it with backoff.
+type JobFunc func(ctx context.Context, job Job) error
+
+// InspectFunc looks at every message in an enabled group before commands
+// run (moderation). Returning handled=true stops further processing.
+type InspectFunc func(ctx context.Context, req *Request) (handled bool, err error)
+
+// GroupChangeFunc is told about membership changes in enabled groups.
+type GroupChangeFunc func(ctx context.Context, ch GroupChange, members []Person) error
+
+// DataProvider lets a feature show and erase what it holds about a person,
+// for the personal-data commands.
+type DataProvider interface {
+	// DataName names the feature ("Lending").
+	DataName() string
+	// DescribePerson lists, in plain sentences, what is held about person.
+	DescribePerson(ctx context.Context, person int64) ([]string, error)
+	// ForgetPerson deletes or anonymises it and says what was done.
+	ForgetPerson(ctx context.Context, person int64) (string, error)
+}
+
+// Feature describes a feature family a group can switch on and off.
+type Feature struct {
+	Name        string
+	Description string
+}
+
+// Engine is the bot's core: it turns inbound events into handler calls and
+// runs scheduled jobs. All handling is serialised, so features need no locks
+// of their own.
+type Engine struct {
+	cfg    Config
+	store  Store
+	tr     Transport
+	clock  Clock
+	log    *slog.Logger
+	router *Router
+
+	jobs          map[string]JobFunc
+	polls         map[string]HandlerFunc
+	inspectors    []InspectFunc
+	listeners     []HandlerFunc
+	groupHandlers []GroupChangeFunc
+	data          []DataProvider
+	features      []Feature
+
+	mu    sync.Mutex // serialises all handling
+	queue chan func(context.Context)
+}
+
+// NewEngine builds an engine; register features, then call Start and Run
+// (or drive it synchronously with HandleMessage, as the console does).
+func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxCommandRunes <= 0 {
+		cfg.MaxCommandRunes = 4000
+	}
+	if cfg.SeenRetention <= 0 {
+		cfg.SeenRetention = 30 * 24 * time.Hour
+	}
+	if cfg.JobInterval <= 0 {
+		cfg.JobInterval = time.Second
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	e := &Engine{
+		cfg: cfg, store: store, tr: tr, clock: clock, log: cfg.Log,
+		router: NewRouter(cfg.Prefix),
+		jobs:   map[string]JobFunc{},
+		polls:  map[string]HandlerFunc{},
+		queue:  make(chan func(context.Context), 4096),
+	}
+	e.registerBuiltins()
+	return e
+}
+
+// Store returns the store.
+func (e *Engine) Store() Store { return e.store }
+
+// Clock returns the clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// Now is the clock's time.
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Log returns the engine's logger.
+func (e *Engine) Log() *slog.Logger { return e.log }
+
+// Transport returns the transport.
+func (e *Engine) Transport() Transport { return e.tr }
+
+// Router returns the command router.
+func (e *Engine) Router() *Router { return e.router }
+
+// Prefix returns the command prefix ("!").
+func (e *Engine) Prefix() string { return e.router.prefix }
+
+// Handle registers a command route.
+func (e *Engine) Handle(rt Route) { e.router.Handle(rt) }
+
+// DeclareFeature makes a feature family known to !bot features.
+func (e *Engine) DeclareFeature(f Feature) { e.features = append(e.features, f) }
+
+// Features lists the declared feature families.
+func (e *Engine) Features() []Feature { return append([]Feature(nil), e.features...) }
+
+// HandleJob registers the function that runs jobs of kind.
+func (e *Engine) HandleJob(kind string, fn JobFunc) {
+	if _, dup := e.jobs[kind]; dup {
+		panic("bot: job kind registered twice: " + kind)
+	}
+	e.jobs[kind] = fn
+}
+
+// HandlePoll registers the handler for votes on polls sent with kind. The
+// request carries the poll in req.Poll and the voter's selection in req.Votes.
+func (e *Engine) HandlePoll(kind string, fn HandlerFunc) { e.polls[kind] = fn }
+
+// Inspect adds a hook that sees every message in enabled groups first.
+func (e *Engine) Inspect(fn InspectFunc) { e.inspectors = append(e.inspectors, fn) }
+
+// Listen adds a handler for non-command messages (reactions, replies,
+// photos) in enabled groups and direct chats.
+func (e *Engine) Listen(fn HandlerFunc) { e.listeners = append(e.listeners, fn) }
+
+// OnGroupChange adds a handler for membership events in enabled groups.
+func (e *Engine) OnGroupChange(fn GroupChangeFunc) { e.groupHandlers = append(e.groupHandlers, fn) }
+
+// AddDataProvider registers a feature's personal-data view and eraser.
+func (e *Engine) AddDataProvider(p DataProvider) { e.data = append(e.data, p) }
+
+// DataProviders returns the registered personal-data providers, core first.
+func (e *Engine) DataProviders() []DataProvider {
+	return append([]DataProvider{coreData{e}}, e.data...)
+}
+
+// Enqueue hands an event to the engine's worker (started by Run). Transport
+// adapters call it from their event loop so they never block on handling.
+func (e *Engine) Enqueue(ctx context.Context, fn func(context.Context)) error {
+	select {
+	case e.queue <- fn:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// EnqueueMessage queues an inbound message for the worker.
+func (e *Engine) EnqueueMessage(ctx context.Context, m *Message) error {
+	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleMessage(ctx, m) })
+}
+
+// EnqueueGroupChange queues a membership event for the worker.
+func (e *Engine) EnqueueGroupChange(ctx context.Context, ch GroupChange) error {
+	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleGroupChange(ctx, ch) })
+}
+
+// Start does the start-up housekeeping: it purges old dedupe records.
+func (e *Engine) Start(ctx context.Context) error {
+	if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
+		return fmt.Errorf("purge seen messages: %w", err)
+	}
+	return nil
+}
+
+// Run processes queued events and due jobs until ctx is done, then finishes
+// what is already queued.
+func (e *Engine) Run(ctx context.Context) error {
+	ticker := time.NewTicker(e.cfg.JobInterval)
+	defer ticker.Stop()
+	lastPurge := e.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			for {
+				select {
+				case fn := <-e.queue:
+					fn(drainCtx)
+				default:
+					return nil
+				}
+			}
+		case fn := <-e.queue:
+			fn(ctx)
+		case <-ticker.C:
+			e.RunDueJobs(ctx)
+			if e.Now().Sub(lastPurge) > 24*time.Hour {
+				lastPurge = e.Now()
+				if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
+					e.log.Error("purge seen messages", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// HandleMessage processes one inbound message synchronously. It returns
+// false when the message was a duplicate delivery and was ignored.
+func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.Now())
+	if err != nil {
+		e.log.Error("dedupe", "chat", m.Chat.ID, "msg", m.ID, "err", err)
+		return false
+	}
+	if !first {
+		e.log.Debug("duplicate delivery ignored", "chat", m.Chat.ID, "msg", m.ID)
+		return false
+	}
+	if err := e.handleMessage(ctx, m); err != nil {
+		e.log.Error("handle message", "chat", m.Chat.ID, "msg", m.ID, "err", err)
+	}
+	return true
+}
+
+func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
+	now := e.Now()
+	m.Text = CleanText(m.Text)
+	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
+	if err != nil {
+		return fmt.Errorf("resolve sender: %w", err)
+	}
+	req := &Request{Msg: m, Chat: m.Chat, Sender: person, e: e}
+	if m.Chat.IsGroup {
+		if err := e.store.SetMember(ctx, m.Chat.ID, person.ID, true, now); err != nil {
+			return fmt.Errorf("record member: %w", err)
+		}
+		gs, err := e.store.GroupSettings(ctx, m.Chat.ID)
+		if err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		if m.Chat.Name != "" && gs.Name != m.Chat.Name {
+			gs.Name = m.Chat.Name
+			if gs.Enabled {
+				if err := e.store.SaveGroupSettings(ctx, gs); err != nil {
+					return fmt.Errorf("save group name: %w", err)
+				}
+			}
+		}
+		req.Group = gs
+	}
+
+	if m.PollVote != nil {
+		if m.Chat.IsGroup && !req.Group.Enabled {
+			return nil
+		}
+		return e.dispatchPollVote(ctx, req)
+	}
+
+	name, args, isCommand := e.router.Parse(m.Text)
+	if isCommand {
+		req.Command, req.Args = name, args
+		if rt, ok := e.router.Route(req); ok {
+			req.Route = rt
+			req.Command = rt.Name
+		}
+	}
+
+	if m.Chat.IsGroup && !req.Group.Enabled {
+		// Silent in groups that have not opted in, except for the switch itself.
+		if req.Route != nil && req.Route.Name == "bot" {
+			return e.runHandler(ctx, req, req.Route.Handler)
+		}
+		return nil
+	}
+
+	if m.Chat.IsGroup {
+		for _, inspect := range e.inspectors {
+			handled, err := e.safeInspect(ctx, inspect, req)
+			if err != nil {
+				e.log.Error("moderation check", "chat", m.Chat.ID, "err", err)
+				continue
+			}
+			if handled {
+				return nil
+			}
+		}
+	}
+
+	if !isCommand {
+		for _, l := range e.listeners {
+			if err := e.callSafely(ctx, l, req); err != nil {
+				e.log.Error("listener", "chat", m.Chat.ID, "err", err)
+			}
+		}
+		return nil
+	}
+	return e.route(ctx, req)
+}
+
+func (e *Engine) route(ctx context.Context, req *Request) error {
+	p := e.Prefix()
+	if RuneLen(req.Msg.Text) > e.cfg.MaxCommandRunes {
+		return req.Reply(ctx, fmt.Sprintf("That command is too long for me (over %d characters). Please send a shorter one.", e.cfg.MaxCommandRunes))
+	}
+	rt := req.Route
+	if rt == nil {
+		if s := e.router.Suggest(req.Command); s != "" {
+			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
+		}
+		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
+	}
+	if rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature) {
+		return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", rt.Feature, p))
+	}
+	switch {
+	case rt.Scope == GroupOnly && !req.Chat.IsGroup:
+		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, rt.Name))
+	case rt.Scope == DirectOnly && req.Chat.IsGroup:
+		return req.Reply(ctx, fmt.Sprintf("%s%s is personal — send it to me in a direct message.", p, rt.Name))
+	}
+	if rt.AdminOnly {
+		admin, err := req.IsAdmin(ctx)
+		if err != nil {
+			return e.replyInternal(ctx, req, fmt.Errorf("admin check: %w", err))
+		}
+		if !admin {
+			return req.Reply(ctx, fmt.Sprintf("Sorry, only group admins can use %s%s.", p, rt.Name))
+		}
+	}
+	return e.runHandler(ctx, req, rt.Handler)
+}
+
+func (e *Engine) runHandler(ctx context.Context, req *Request, h HandlerFunc) error {
+	err := e.callSafely(ctx, h, req)
+	if err == nil {
+		return nil
+	}
+	if msg, ok := UserMessage(err); ok {
+		return req.Reply(ctx, msg)
+	}
+	return e.replyInternal(ctx, req, err)
+}
+
+func (e *Engine) replyInternal(ctx context.Context, req *Request, err error) error {
+	e.log.Error("command failed", "command", req.Command, "chat", req.Chat.ID, "msg", req.Msg.ID, "err", err)
+	if rerr := req.Reply(ctx, InternalErrorReply); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return nil
+}
+
+// callSafely runs a handler, turning a panic into an error so one broken
+// handler never takes the bot down.
+func (e *Engine) callSafely(ctx context.Context, h HandlerFunc, req *Request) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("handler panicked", "command", req.Command, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h(ctx, req)
+}
+
+func (e *Engine) safeInspect(ctx context.Context, fn InspectFunc, req *Request) (handled bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("moderation check panicked", "panic", r, "stack", string(debug.Stack()))
+			handled, err = false, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return fn(ctx, req)
+}
+
+func (e *Engine) dispatchPollVote(ctx context.Context, req *Request) error {
+	v := req.Msg.PollVote
+	poll, err := e.store.Poll(ctx, req.Chat.ID, v.PollID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // a vote on a poll the bot did not send, or one purged
+	}
+	if err != nil {
+		return fmt.Errorf("load poll: %w", err)
+	}
+	votes := append([]string(nil), v.Options...)
+	for _, h := range v.OptionHashes {
+		for _, opt := range poll.Options {
+			sum := sha256.Sum256([]byte(opt))
+			if string(sum[:]) == string(h) {
+				votes = append(votes, opt)
+			}
+		}
+	}
+	fn, ok := e.polls[poll.Kind]
+	if !ok {
+		return nil
+	}
+	req.Poll, req.Votes = &poll, votes
+	if err := e.callSafely(ctx, fn, req); err != nil {
+		if msg, ok := UserMessage(err); ok {
+			return req.Reply(ctx, msg)
+		}
+		return fmt.Errorf("poll %s: %w", poll.Kind, err)
+	}
+	return nil
+}
+
+// HandleGroupChange processes a membership event synchronously.
+func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.handleGroupChange(ctx, ch); err != nil {
+		e.log.Error("handle group change", "chat", ch.Chat.ID, "kind", ch.Kind, "err", err)
+	}
+}
+
+func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
+	now := e.Now()
+	people := make([]Person, 0, len(ch.Members))
+	for _, m := range ch.Members {
+		p, err := e.store.ResolvePerson(ctx, m, now)
+		if err != nil {
+			return fmt.Errorf("resolve member: %w", err)
+		}
+		people = append(people, p)
+		switch ch.Kind {
+		case MemberJoined:
+			err = e.store.SetMember(ctx, ch.Chat.ID, p.ID, true, now)
+		case MemberLeft:
+			err = e.store.SetMember(ctx, ch.Chat.ID, p.ID, false, now)
+		}
+		if err != nil {
+			return fmt.Errorf("record membership: %w", err)
+		}
+	}
+	gs, err := e.store.GroupSettings(ctx, ch.Chat.ID)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Enabled {
+		return nil
+	}
+	for _, h := range e.groupHandlers {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					e.log.Error("group change handler panicked", "panic", r)
+				}
+			}()
+			if err := h(ctx, ch, people); err != nil {
+				e.log.Error("group change handler", "chat", ch.Chat.ID, "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// Send sends a message through the transport.
+func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
+	id, err := e.tr.Send(ctx, m)
+	if err != nil {
+		return "", fmt.Errorf("send to %s: %w", m.Chat, err)
+	}
+	return id, nil
+}
+
+// DM sends a direct message to a person.
+func (e *Engine) DM(ctx context.Context, p Person, text string) error {
+	if p.Addr == "" {
+		return fmt.Errorf("dm person %d: no address (forgotten?)", p.ID)
+	}
+	_, err := e.Send(ctx, OutMessage{Chat: ChatID(p.Addr), Text: text})
+	return err
+}
+
+// SendPoll sends a poll and remembers it so votes reach the handler
+// registered for kind, with ref identifying the feature's own record.
+func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
+	id, err := e.tr.SendPoll(ctx, chat, question, options)
+	if err != nil {
+		return "", fmt.Errorf("send poll: %w", err)
+	}
+	p := Poll{Chat: chat, ID: id, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
+	if err := e.store.SavePoll(ctx, p); err != nil {
+		return id, fmt.Errorf("save poll: %w", err)
+	}
+	return id, nil
+}
+
+// Edit replaces the text of a message the bot sent.
+func (e *Engine) Edit(ctx context.Context, chat ChatID, id, text string) error {
+	if err := e.tr.Edit(ctx, chat, id, text); err != nil {
+		return fmt.Errorf("edit %s: %w", id, err)
+	}
+	return nil
+}
+
+// Audit appends an entry to the audit log.
+func (e *Engine) Audit(ctx context.Context, entry AuditEntry) error {
+	if entry.Time.IsZero() {
+		entry.Time = e.Now()
+	}
+	if err := e.store.Audit(ctx, entry); err != nil {
+		return fmt.Errorf("audit %s: %w", entry.Action, err)
+	}
+	return nil
+}
+
+// IsOwner reports whether any address belongs to a bot owner from config.
+func (e *Engine) IsOwner(addrs ...Address) bool {
+	for _, o := range e.cfg.Owners {
+		o = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(o), " ", ""), "+")
+		if o == "" {
+			continue
+		}
+		for _, a := range addrs {
+			if string(a) == o || a.User() == o {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether a person is an admin of the group (as WhatsApp
+// shows it, matching every address the bot knows for them) or a bot owner.
+func (e *Engine) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
+	addrs, err := e.store.PersonAddrs(ctx, p.ID)
+	if err != nil {
+		return false, fmt.Errorf("person addresses: %w", err)
+	}
+	addrs = append(addrs, extra...)
+	if e.IsOwner(addrs...) {
+		return true, nil
+	}
+	if chat == "" {
+		return false, nil
+	}
+	gi, err := e.tr.GroupInfo(ctx, chat)
+	if err != nil {
+		return false, fmt.Errorf("group info: %w", err)
+	}
+	part, ok := gi.Find(addrs...)
+	return ok && part.IsAdmin, nil
+}
+
+// InGroup reports whether a person is currently a participant of the group.
+func (e *Engine) InGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
+	addrs, err := e.store.PersonAddrs(ctx, p.ID)
+	if err != nil {
+		return false, fmt.Errorf("person addresses: %w", err)
+	}
+	gi, err := e.tr.GroupInfo(ctx, chat)
+	if err != nil {
+		return false, fmt.Errorf("group info: %w", err)
+	}
+	_, ok := gi.Find(addrs...)
+	return ok, nil
+}
+
+// GroupAdmins returns the people who administer the group.
+func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error) {
+	gi, err := e.tr.GroupInfo(ctx, chat)
+	if err != nil {
+		return nil, fmt.Errorf("group info: %w", err)
+	}
+	var out []Person
+	for _, part := range gi.Participants {
+		if !part.IsAdmin || len(part.Addrs) == 0 {
+			continue
+		}
+		s := Sender{Addr: part.Addrs[0], Name: part.Name}
+		if len(part.Addrs) > 1 {
+			s.Alt = part.Addrs[1]
+		}
+		p, err := e.store.ResolvePerson(ctx, s, e.Now())
+		if err != nil {
+			return nil, fmt.Errorf("resolve admin: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Schedule persists a job of kind to run at the given time. A non-empty key
+// replaces any job with the same key, so rescheduling is idempotent.
+func (e *Engine) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
+	var raw []byte
+	if payload != nil {
+		var err error
+		if raw, err = json.Marshal(payload); err != nil {
+			return fmt.Errorf("schedule %s: encode payload: %w", kind, err)
+		}
+	}
+	if _, err := e.store.ScheduleJob(ctx, Job{Kind: kind, Key: key, RunAt: at, Payload: raw}); err != nil {
+		return fmt.Errorf("schedule %s: %w", kind, err)
+	}
+	return nil
+}
+
+// CancelJobs deletes pending jobs whose key starts with prefix.
+func (e *Engine) CancelJobs(ctx context.Context, keyPrefix string) error {
+	if keyPrefix == "" {
+		return errors.New("cancel jobs: empty key prefix")
+	}
+	if _, err := e.store.CancelJobs(ctx, keyPrefix); err != nil {
+		return fmt.Errorf("cancel jobs %q: %w", keyPrefix, err)
+	}
+	return nil
+}
+
+// maxJobAttempts bounds retries of a failing job; after that it is dropped
+// with an error in the log rather than retried forever.
+const maxJobAttempts = 8
+
+// RunDueJobs runs every job due at the clock's current time, oldest first.
+func (e *Engine) RunDueJobs(ctx context.Context) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for range 100 { // bounded: jobs a handler schedules for "now" run next round
+		jobs, err := e.store.DueJobs(ctx, e.Now(), 50)
+		if err != nil {
+			e.log.Error("load due jobs", "err", err)
+			return
+		}
+		if len(jobs) == 0 {
+			return
+		}
+		for _, j := range jobs {
+			e.runJob(ctx, j)
+		}
+	}
+}
+
+func (e *Engine) runJob(ctx context.Context, j Job) {
+	fn, ok := e.jobs[j.Kind]
+	var err error
+	if !ok {
+		err = fmt.Errorf("no handler for job kind %q", j.Kind)
+	} else {
+		err = func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					e.log.Error("job panicked", "kind", j.Kind, "panic", r, "stack", string(debug.Stack()))
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return fn(ctx, j)
+		}()
+	}
+	if err == nil {
+		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
+			e.log.Error("finish job", "kind", j.Kind, "id", j.ID, "err", ferr)
+		}
+		return
+	}
+	if j.Attempts+1 >= maxJobAttempts {
+		e.log.Error("job failed for good", "kind", j.Kind, "id", j.ID, "attempts", j.Attempts+1, "err", err)
+		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
+			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
+		}
+		return
+	}
+	backoff := time.Duration(1<<j.Attempts) * time.Minute
+	e.log.Warn("job failed, will retry", "kind", j.Kind, "id", j.ID, "in", backoff, "err", err)
+	if rerr := e.store.RetryJob(ctx, j.ID, e.Now().Add(backoff), err.Error()); rerr != nil {
+		e.log.Error("reschedule job", "kind", j.Kind, "id", j.ID, "err", rerr)
+	}
+}
+
+// AdvanceTo moves a manual clock forward to target, stopping at each job's
+// due time on the way and running it then, so jobs see the time they were
+// due at (the console's @advance and tests use it).
+func (e *Engine) AdvanceTo(ctx context.Context, clock *ManualClock, target time.Time) error {
+	for {
+		next, ok, err := e.store.NextJobAt(ctx)
+		if err != nil {
+			return fmt.Errorf("next job: %w", err)
+		}
+		if !ok || next.After(target) {
+			break
+		}
+		if next.After(clock.Now()) {
+			clock.Set(next)
+		}
+		e.RunDueJobs(ctx)
+		// A job that failed was rescheduled later; a job that keeps
+		// scheduling itself for the past cannot stall us because RunDueJobs
+		// bounds its rounds and time only moves forward here.
+		if n2, ok2, _ := e.store.NextJobAt(ctx); ok2 && !n2.After(clock.Now()) && n2.Equal(next) {
+			break
+		}
+	}
+	if target.After(clock.Now()) {
+		clock.Set(target)
+	}
+	return nil
+}
+
+// featureNames lists declared feature names, sorted.
+func (e *Engine) featureNames() []string {
+	names := make([]string, 0, len(e.features))
+	for _, f := range e.features {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,178 @@
+package bot
+
+import (
+	"strings"
+	"time"
+)
+
+// ChatID names a chat as the transport knows it: a WhatsApp group or user
+// JID, or a console group id.
+type ChatID string
+
+// Address is how the transport names a person in one of their forms: for
+// WhatsApp a JID without device part ("123456@lid" or
+// "447700900123@s.whatsapp.net"), for the console a member's name. A person
+// may have several addresses; Store.ResolvePerson joins them into one Person.
+type Address string
+
+// User returns the part before '@' (the whole address when there is none).
+func (a Address) User() string {
+	if i := strings.IndexByte(string(a), '@'); i >= 0 {
+		return string(a[:i])
+	}
+	return string(a)
+}
+
+// IsPhone reports whether the address is a phone-number form. Phone numbers
+// are personal data: never show them in a group.
+func (a Address) IsPhone() bool { return strings.HasSuffix(string(a), "@s.whatsapp.net") }
+
+// Chat is where a message was said.
+type Chat struct {
+	ID      ChatID
+	IsGroup bool
+	Name    string
+}
+
+// Sender identifies the author of a message as the transport saw it.
+type Sender struct {
+	Addr Address // primary address (LID in LID-addressed groups)
+	Alt  Address // the other form when known (phone number or LID)
+	Name string  // display (push) name; may be empty
+}
+
+// Addrs lists the non-empty addresses.
+func (s Sender) Addrs() []Address {
+	out := make([]Address, 0, 2)
+	if s.Addr != "" {
+		out = append(out, s.Addr)
+	}
+	if s.Alt != "" && s.Alt != s.Addr {
+		out = append(out, s.Alt)
+	}
+	return out
+}
+
+// Person is one human across all their addresses. Features key their data on
+// Person.ID, never on a phone number.
+type Person struct {
+	ID   int64
+	Name string
+	Addr Address // preferred address for mentions and direct messages
+}
+
+// DisplayName is safe to show in a group: the person's chosen name, or a
+// neutral label, never a phone number.
+func (p Person) DisplayName() string {
+	if n := strings.TrimSpace(p.Name); n != "" && !looksLikePhone(n) {
+		return n
+	}
+	return "a neighbour"
+}
+
+func looksLikePhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 6
+}
+
+// MediaKind says what kind of attachment a message carries.
+type MediaKind string
+
+const (
+	MediaImage    MediaKind = "image"
+	MediaVideo    MediaKind = "video"
+	MediaAudio    MediaKind = "audio"
+	MediaDocument MediaKind = "document"
+	MediaSticker  MediaKind = "sticker"
+)
+
+// Media describes an attachment; Transport.Download fetches its bytes later,
+// so messages stay cheap to pass around.
+type Media struct {
+	Kind     MediaKind
+	MimeType string
+	Size     int64
+	FileName string
+	// Handle is the transport's own reference for downloading (for WhatsApp
+	// the protobuf message); the core never looks inside it.
+	Handle any
+}
+
+// Location is a pin dropped in the chat.
+type Location struct {
+	Lat, Long float64
+	Name      string
+}
+
+// Quote is the message a message replies to.
+type Quote struct {
+	ID       string
+	Sender   Sender
+	Text     string
+	Media    *Media
+	Location *Location
+}
+
+// PollVote is a member's full current selection in a poll the bot sent. An
+// empty selection withdraws the vote. WhatsApp identifies options by the
+// SHA-256 of their names; the engine maps OptionHashes back to names from the
+// poll it stored when sending, so handlers only see Options.
+type PollVote struct {
+	PollID       string
+	Options      []string
+	OptionHashes [][]byte
+}
+
+// Reaction is an emoji reaction to an earlier message; an empty Emoji removes it.
+type Reaction struct {
+	TargetID string
+	Emoji    string
+}
+
+// Message is one inbound chat message in transport-neutral form.
+type Message struct {
+	ID       string
+	Chat     Chat
+	Sender   Sender
+	Time     time.Time
+	Text     string
+	Quote    *Quote
+	Mentions []Sender
+	Media    *Media
+	Location *Location
+	PollVote *PollVote
+	Reaction *Reaction
+}
+
+// Ref returns a reference to this message for replies, reactions and deletes.
+func (m *Message) Ref() MessageRef {
+	return MessageRef{Chat: m.Chat.ID, ID: m.ID, Sender: m.Sender.Addr, Text: m.Text}
+}
+
+// GroupChangeKind is what happened to a group's membership.
+type GroupChangeKind string
+
+const (
+	MemberJoined   GroupChangeKind = "join"
+	MemberLeft     GroupChangeKind = "leave"
+	MemberPromoted GroupChangeKind = "promote"
+	MemberDemoted  GroupChangeKind = "demote"
+)
+
+// GroupChange is a membership event (join, leave, promote, demote).
+type GroupChange struct {
+	Chat    Chat
+	Kind    GroupChangeKind
+	Members []Sender
+	By      *Sender
+	Time    time.Time
+}

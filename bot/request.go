@@ -1,0 +1,135 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Request is one command (or poll vote, or listened-to message) being handled.
+type Request struct {
+	Msg     *Message
+	Chat    Chat
+	Sender  Person
+	Group   GroupSettings // zero value in direct chats
+	Command string        // canonical command name, "" when not a command
+	Args    string        // everything after the command name, trimmed
+	Route   *Route
+
+	// Poll and Votes are set for poll votes: the poll as sent and the
+	// voter's current selection (empty = vote withdrawn).
+	Poll  *Poll
+	Votes []string
+
+	e     *Engine
+	admin *bool
+}
+
+// NewRequest builds a request outside the engine's own dispatch, for jobs
+// and tests that want the reply helpers.
+func (e *Engine) NewRequest(m *Message, sender Person, group GroupSettings) *Request {
+	return &Request{Msg: m, Chat: m.Chat, Sender: sender, Group: group, e: e}
+}
+
+// Engine returns the engine handling the request.
+func (r *Request) Engine() *Engine { return r.e }
+
+// Now is the engine clock's time.
+func (r *Request) Now() time.Time { return r.e.Now() }
+
+// Fields splits the arguments on white space.
+func (r *Request) Fields() []string { return strings.Fields(r.Args) }
+
+// Cmd writes a command name with the prefix, for replies: Cmd("lent") = "!lent".
+func (r *Request) Cmd(name string) string { return r.e.Prefix() + name }
+
+// Reply answers in the chat the command came from, quoting it in groups.
+func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) error {
+	out := OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions}
+	if r.Chat.IsGroup && r.Msg != nil && r.Msg.ID != "" {
+		ref := r.Msg.Ref()
+		out.ReplyTo = &ref
+	}
+	_, err := r.e.Send(ctx, out)
+	return err
+}
+
+// Replyf is Reply with formatting.
+func (r *Request) Replyf(ctx context.Context, format string, args ...any) error {
+	return r.Reply(ctx, fmt.Sprintf(format, args...))
+}
+
+// Say posts in the request's chat without quoting.
+func (r *Request) Say(ctx context.Context, text string, mentions ...Mention) (string, error) {
+	return r.e.Send(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
+}
+
+// DM sends a direct message to a person.
+func (r *Request) DM(ctx context.Context, p Person, text string) error { return r.e.DM(ctx, p, text) }
+
+// IsAdmin reports whether the sender is a group admin or bot owner.
+// Cached for the request.
+func (r *Request) IsAdmin(ctx context.Context) (bool, error) {
+	if r.admin != nil {
+		return *r.admin, nil
+	}
+	chat := ChatID("")
+	if r.Chat.IsGroup {
+		chat = r.Chat.ID
+	}
+	var extra []Address
+	if r.Msg != nil {
+		extra = r.Msg.Sender.Addrs()
+	}
+	ok, err := r.e.IsAdmin(ctx, chat, r.Sender, extra...)
+	if err != nil {
+		return false, err
+	}
+	r.admin = &ok
+	return ok, nil
+}
+
+// Mentioned resolves the people @mentioned in the message, in order.
+func (r *Request) Mentioned(ctx context.Context) ([]Person, error) {
+	if r.Msg == nil {
+		return nil, nil
+	}
+	out := make([]Person, 0, len(r.Msg.Mentions))
+	for _, m := range r.Msg.Mentions {
+		p, err := r.e.store.ResolvePerson(ctx, Sender{Addr: m.Addr, Alt: m.Alt, Name: m.Name}, r.Now())
+		if err != nil {
+			return nil, fmt.Errorf("resolve mention: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// QuotedAuthor resolves the author of the quoted message, if any.
+func (r *Request) QuotedAuthor(ctx context.Context) (Person, bool, error) {
+	if r.Msg == nil || r.Msg.Quote == nil || r.Msg.Quote.Sender.Addr == "" {
+		return Person{}, false, nil
+	}
+	p, err := r.e.store.ResolvePerson(ctx, r.Msg.Quote.Sender, r.Now())
+	if err != nil {
+		return Person{}, false, fmt.Errorf("resolve quoted author: %w", err)
+	}
+	return p, true, nil
+}
+
+// StripMentions removes "@Name" tokens of the message's mentions from s, so
+// "ladder @Bob for 3d" becomes "ladder for 3d".
+func (r *Request) StripMentions(s string) string {
+	if r.Msg == nil {
+		return s
+	}
+	for _, m := range r.Msg.Mentions {
+		for _, tok := range []string{"@" + m.Addr.User(), "@" + m.Name} {
+			if tok != "@" {
+				s = strings.ReplaceAll(s, tok, "")
+			}
+		}
+	}
+	return strings.Join(strings.Fields(s), " ")
+}

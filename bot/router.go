@@ -1,0 +1,193 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Scope says where a command may be used.
+type Scope int
+
+const (
+	AnyChat    Scope = iota
+	GroupOnly        // makes sense only inside a group
+	DirectOnly       // personal: only in a direct message to the bot
+)
+
+// HandlerFunc handles one command. It returns a UserError for bad input (the
+// router replies with its text) and any other error for internal failures
+// (logged; the person gets InternalErrorReply).
+type HandlerFunc func(ctx context.Context, req *Request) error
+
+// Route describes one command. Usage and Help feed the generated !help.
+type Route struct {
+	Name      string   // canonical name without prefix: "lend"
+	Aliases   []string // other names people will guess
+	Usage     string   // arguments, e.g. "ITEM [— note]"
+	Help      string   // one line
+	Feature   string   // feature family for per-group on/off ("lending"); "" = core
+	AdminOnly bool
+	Scope     Scope
+	Hidden    bool // not listed in !help (still answers)
+	Handler   HandlerFunc
+	// Match, when set, lets two features share a command name: a route
+	// with Match takes the command only when Match says yes, otherwise the
+	// name's route without Match does. Used for "!report streetlight …"
+	// (potholes) beside "!report spam" as a reply (moderation).
+	Match func(req *Request) bool
+}
+
+// Router maps command names (case-insensitive, with aliases) to routes, in
+// the manner of net/http's ServeMux.
+type Router struct {
+	prefix string
+	routes []*Route
+	byName map[string][]*Route
+}
+
+// NewRouter returns an empty router for commands starting with prefix.
+func NewRouter(prefix string) *Router {
+	if prefix == "" {
+		prefix = "!"
+	}
+	return &Router{prefix: prefix, byName: map[string][]*Route{}}
+}
+
+// Prefix returns the command prefix.
+func (r *Router) Prefix() string { return r.prefix }
+
+// Handle registers a route. Like ServeMux it panics on a conflicting name:
+// that is a programming error found by the first test that wires features.
+func (r *Router) Handle(rt Route) {
+	if rt.Handler == nil || rt.Name == "" {
+		panic("bot: route needs a name and a handler")
+	}
+	route := rt
+	for _, n := range append([]string{rt.Name}, rt.Aliases...) {
+		key := strings.ToLower(n)
+		for _, old := range r.byName[key] {
+			if old.Match == nil && rt.Match == nil {
+				panic(fmt.Sprintf("bot: command %q registered twice (%s and %s)", key, old.Name, rt.Name))
+			}
+		}
+		// Routes with a Match go first so the fallback only gets what
+		// they decline.
+		if rt.Match != nil {
+			r.byName[key] = append([]*Route{&route}, r.byName[key]...)
+		} else {
+			r.byName[key] = append(r.byName[key], &route)
+		}
+	}
+	r.routes = append(r.routes, &route)
+}
+
+// Lookup finds the route for a command name, ignoring Match predicates
+// (the fallback route when there is one).
+func (r *Router) Lookup(name string) (*Route, bool) {
+	rts := r.byName[strings.ToLower(name)]
+	if len(rts) == 0 {
+		return nil, false
+	}
+	return rts[len(rts)-1], true
+}
+
+// Route finds the route that takes a request's command.
+func (r *Router) Route(req *Request) (*Route, bool) {
+	rts := r.byName[strings.ToLower(req.Command)]
+	for _, rt := range rts {
+		if rt.Match == nil || rt.Match(req) {
+			return rt, true
+		}
+	}
+	return nil, false
+}
+
+// Named returns every route registered under a name.
+func (r *Router) Named(name string) []*Route { return r.byName[strings.ToLower(name)] }
+
+// Routes returns the registered routes sorted by name.
+func (r *Router) Routes() []*Route {
+	out := append([]*Route(nil), r.routes...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Parse splits "!Lend  ladder — bring it back" into ("lend", "ladder — bring
+// it back"). ok is false when text is not a command: no prefix, or the prefix
+// not followed by a letter ("!!!", "! ", "!5").
+func (r *Router) Parse(text string) (name, args string, ok bool) {
+	t := strings.TrimLeftFunc(text, unicode.IsSpace)
+	if !strings.HasPrefix(t, r.prefix) {
+		return "", "", false
+	}
+	t = t[len(r.prefix):]
+	first, _ := utf8.DecodeRuneInString(t)
+	if !unicode.IsLetter(first) {
+		return "", "", false
+	}
+	end := strings.IndexFunc(t, unicode.IsSpace)
+	if end < 0 {
+		end = len(t)
+	}
+	name = strings.ToLower(t[:end])
+	args = strings.TrimSpace(t[end:])
+	return name, args, true
+}
+
+// Suggest returns the closest known command name to a mistyped one, or "".
+func (r *Router) Suggest(name string) string {
+	best, bestDist := "", 3
+	name = strings.ToLower(name)
+	for key, rts := range r.byName {
+		rt := rts[len(rts)-1]
+		if rt.Hidden {
+			continue
+		}
+		d := Levenshtein(name, key)
+		limit := 2
+		if utf8.RuneCountInString(name) <= 3 {
+			limit = 1
+		}
+		if d <= limit && (d < bestDist || d == bestDist && key < best) {
+			best, bestDist = rt.Name, d
+			if key != rt.Name && d == 0 {
+				best = key
+			}
+		}
+	}
+	if best == "" {
+		// A typed prefix of a longer command ("!pot" → "!potholes").
+		for _, rt := range r.Routes() {
+			if !rt.Hidden && len(name) >= 3 && strings.HasPrefix(rt.Name, name) {
+				return rt.Name
+			}
+		}
+	}
+	return best
+}
+
+// Levenshtein is the edit distance between a and b, counted in runes.
+func Levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

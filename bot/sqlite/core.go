@@ -1,0 +1,453 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+var _ bot.Store = (*Store)(nil)
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// ResolvePerson returns the person behind a sender, creating them on first
+// sight and linking any address not seen before (a LID learnt beside a known
+// phone number, say) to the same person. The display name follows the
+// latest push name.
+func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time) (bot.Person, error) {
+	addrs := snd.Addrs()
+	if len(addrs) == 0 {
+		return bot.Person{}, errors.New("resolve person: sender has no address")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
+	}
+	defer tx.Rollback()
+	var id int64
+	for _, a := range addrs {
+		err := tx.QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(a)).Scan(&id)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return bot.Person{}, fmt.Errorf("look up address: %w", err)
+		}
+	}
+	name := strings.TrimSpace(bot.CleanText(snd.Name))
+	if id == 0 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO people (name, preferred, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,
+			name, string(addrs[0]), ms(at), ms(at))
+		if err != nil {
+			return bot.Person{}, fmt.Errorf("create person: %w", err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return bot.Person{}, fmt.Errorf("create person: %w", err)
+		}
+	} else {
+		// Keep the stored name when the transport gave none; an address
+		// change of preferred form follows the latest sighting.
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET
+			name = CASE WHEN ? <> '' THEN ? ELSE name END,
+			preferred = ?, last_seen_at = MAX(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
+			name, name, string(addrs[0]), ms(at), id); err != nil {
+			return bot.Person{}, fmt.Errorf("update person: %w", err)
+		}
+	}
+	for _, a := range addrs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO person_addresses (addr, person_id) VALUES (?, ?) ON CONFLICT(addr) DO NOTHING`, string(a), id); err != nil {
+			return bot.Person{}, fmt.Errorf("link address: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
+	}
+	return s.PersonByID(ctx, id)
+}
+
+// PersonByID loads a person.
+func (s *Store) PersonByID(ctx context.Context, id int64) (bot.Person, error) {
+	var p bot.Person
+	var pref string
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, preferred FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Person{}, fmt.Errorf("person %d: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Person{}, fmt.Errorf("load person %d: %w", id, err)
+	}
+	p.Addr = bot.Address(pref)
+	return p, nil
+}
+
+// PersonByAddr finds the person with an address.
+func (s *Store) PersonByAddr(ctx context.Context, addr bot.Address) (bot.Person, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(addr)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Person{}, fmt.Errorf("address: %w", bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Person{}, fmt.Errorf("look up address: %w", err)
+	}
+	return s.PersonByID(ctx, id)
+}
+
+// PersonAddrs lists every address linked to a person.
+func (s *Store) PersonAddrs(ctx context.Context, id int64) ([]bot.Address, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT addr FROM person_addresses WHERE person_id = ? ORDER BY addr`, id)
+	if err != nil {
+		return nil, fmt.Errorf("person addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Address
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("scan address: %w", err)
+		}
+		out = append(out, bot.Address(a))
+	}
+	return out, rows.Err()
+}
+
+// ForgetPerson unlinks a person's addresses and blanks their name. The row
+// stays so other records keep a valid reference, now to nobody identifiable.
+func (s *Store) ForgetPerson(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("forget person: %w", err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM person_addresses WHERE person_id = ?`,
+		`DELETE FROM memberships WHERE person_id = ?`,
+		`UPDATE people SET name = 'former member', preferred = '', forgotten = 1 WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("forget person: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// FirstSeen records a message id; false means it was seen before.
+func (s *Store) FirstSeen(ctx context.Context, chat bot.ChatID, msgID string, at time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, ms(at))
+	if err != nil {
+		return false, fmt.Errorf("record message id: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("record message id: %w", err)
+	}
+	return n == 1, nil
+}
+
+// PurgeSeen forgets message ids recorded before a time.
+func (s *Store) PurgeSeen(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM seen_messages WHERE seen_at < ?`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("purge seen messages: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// GroupSettings loads a group's settings; a group never configured comes
+// back disabled with its id set.
+func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSettings, error) {
+	g := bot.GroupSettings{Chat: chat}
+	var enabled int
+	var off, areas string
+	var updated int64
+	err := s.db.QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at FROM groups WHERE chat = ?`, string(chat)).
+		Scan(&g.Name, &enabled, &off, &areas, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil
+	}
+	if err != nil {
+		return g, fmt.Errorf("load group %s: %w", chat, err)
+	}
+	g.Enabled = enabled == 1
+	g.FeaturesOff = splitList(off)
+	g.Areas = splitList(areas)
+	g.UpdatedAt = fromMS(updated)
+	return g, nil
+}
+
+// SaveGroupSettings writes a group's settings.
+func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) error {
+	enabled := 0
+	if g.Enabled {
+		enabled = 1
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(chat) DO UPDATE SET name = excluded.name, enabled = excluded.enabled,
+		features_off = excluded.features_off, areas = excluded.areas, updated_at = excluded.updated_at`,
+		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), ms(g.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("save group %s: %w", g.Chat, err)
+	}
+	return nil
+}
+
+// EnabledGroups lists the groups that opted in.
+func (s *Store) EnabledGroups(ctx context.Context) ([]bot.GroupSettings, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chat FROM groups WHERE enabled = 1 ORDER BY chat`)
+	if err != nil {
+		return nil, fmt.Errorf("enabled groups: %w", err)
+	}
+	var chats []bot.ChatID
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan group: %w", err)
+		}
+		chats = append(chats, bot.ChatID(c))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]bot.GroupSettings, 0, len(chats))
+	for _, c := range chats {
+		g, err := s.GroupSettings(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// SetMember records whether a person is in a group.
+func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, present bool, at time.Time) error {
+	p := 0
+	if present {
+		p = 1
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
+		ON CONFLICT(chat, person_id) DO UPDATE SET since = CASE WHEN present <> excluded.present THEN excluded.since ELSE since END,
+		present = excluded.present`, string(chat), person, p, ms(at))
+	if err != nil {
+		return fmt.Errorf("set member: %w", err)
+	}
+	return nil
+}
+
+// IsMember reports whether the person is currently in the group (as far as
+// the bot has seen: they spoke there or joined, and have not left).
+func (s *Store) IsMember(ctx context.Context, chat bot.ChatID, person int64) (bool, error) {
+	var p int
+	err := s.db.QueryRowContext(ctx, `SELECT present FROM memberships WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("is member: %w", err)
+	}
+	return p == 1, nil
+}
+
+// MemberGroups lists the groups a person is currently in.
+func (s *Store) MemberGroups(ctx context.Context, person int64) ([]bot.ChatID, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chat FROM memberships WHERE person_id = ? AND present = 1 ORDER BY chat`, person)
+	if err != nil {
+		return nil, fmt.Errorf("member groups: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.ChatID
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("scan group: %w", err)
+		}
+		out = append(out, bot.ChatID(c))
+	}
+	return out, rows.Err()
+}
+
+// SavePoll remembers a poll the bot sent.
+func (s *Store) SavePoll(ctx context.Context, p bot.Poll) error {
+	opts, err := json.Marshal(p.Options)
+	if err != nil {
+		return fmt.Errorf("encode poll options: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		string(p.Chat), p.ID, p.Kind, p.Ref, p.Question, string(opts), ms(p.Created))
+	if err != nil {
+		return fmt.Errorf("save poll: %w", err)
+	}
+	return nil
+}
+
+// Poll loads a poll the bot sent.
+func (s *Store) Poll(ctx context.Context, chat bot.ChatID, id string) (bot.Poll, error) {
+	p := bot.Poll{Chat: chat, ID: id}
+	var opts string
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT kind, ref, question, options, created_at FROM polls WHERE chat = ? AND msg_id = ?`, string(chat), id).
+		Scan(&p.Kind, &p.Ref, &p.Question, &opts, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("poll %s: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("load poll: %w", err)
+	}
+	p.Created = fromMS(created)
+	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
+		return p, fmt.Errorf("decode poll options: %w", err)
+	}
+	return p, nil
+}
+
+// ScheduleJob stores a job; a job with the same non-empty key is replaced.
+func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
+	var key any
+	if j.Key != "" {
+		key = j.Key
+	}
+	var id int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
+		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = ''
+		RETURNING id`, j.Kind, key, ms(j.RunAt), j.Payload).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("schedule job: %w", err)
+	}
+	return id, nil
+}
+
+// CancelJobs deletes jobs whose key starts with prefix.
+func (s *Store) CancelJobs(ctx context.Context, prefix string) (int64, error) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE key LIKE ? ESCAPE '\'`, esc+"%")
+	if err != nil {
+		return 0, fmt.Errorf("cancel jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// DueJobs returns jobs due at or before now, oldest first.
+func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Job, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error FROM jobs
+		WHERE run_at <= ? ORDER BY run_at, id LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Job
+	for rows.Next() {
+		var j bot.Job
+		var at int64
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr); err != nil {
+			return nil, fmt.Errorf("scan job: %w", err)
+		}
+		j.RunAt = fromMS(at)
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// NextJobAt returns when the earliest pending job is due.
+func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs`).Scan(&at); err != nil {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(at.Int64), true, nil
+}
+
+// FinishJob removes a job that ran (or was given up).
+func (s *Store) FinishJob(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("finish job: %w", err)
+	}
+	return nil
+}
+
+// RetryJob reschedules a failed job.
+func (s *Store) RetryJob(ctx context.Context, id int64, at time.Time, lastErr string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, ms(at), lastErr, id); err != nil {
+		return fmt.Errorf("retry job: %w", err)
+	}
+	return nil
+}
+
+// Audit appends to the audit log.
+func (s *Store) Audit(ctx context.Context, e bot.AuditEntry) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, chat, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		ms(e.Time), string(e.Chat), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
+	if err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+// AuditLog returns the latest entries for a chat (all chats when chat is
+// empty), newest first.
+func (s *Store) AuditLog(ctx context.Context, chat bot.ChatID, limit int) ([]bot.AuditEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, chat, actor_id, actor_name, action, target_id, target_name, detail FROM audit_log
+		WHERE ? = '' OR chat = ? ORDER BY at DESC, id DESC LIMIT ?`, string(chat), string(chat), limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.AuditEntry
+	for rows.Next() {
+		var e bot.AuditEntry
+		var at int64
+		var c string
+		if err := rows.Scan(&e.ID, &at, &c, &e.ActorID, &e.ActorName, &e.Action, &e.TargetID, &e.TargetName, &e.Detail); err != nil {
+			return nil, fmt.Errorf("scan audit: %w", err)
+		}
+		e.Time, e.Chat = fromMS(at), bot.ChatID(c)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AnonymiseAudit removes a person's name from audit entries they appear in,
+// keeping the entries for the group's record.
+func (s *Store) AnonymiseAudit(ctx context.Context, person int64) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`UPDATE audit_log SET actor_name = 'former member' WHERE actor_id = ?`,
+		`UPDATE audit_log SET target_name = 'former member' WHERE target_id = ?`,
+	} {
+		res, err := s.db.ExecContext(ctx, q, person)
+		if err != nil {
+			return total, fmt.Errorf("anonymise audit: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+// PurgeAudit deletes audit entries older than a time.
+func (s *Store) PurgeAudit(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("purge audit: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,173 @@
+// Package sqlite is neighbourbot's SQLite store: it opens the database
+// (WAL, foreign keys, busy timeout), runs every component's numbered
+// migrations, and implements bot.Store for the core's own tables.
+//
+// It is the only package that imports the SQLite driver. Feature packages
+// keep their own SQL in their own store files and reach the shared
+// database through bot.Store.DB, declaring their schema as bot.Migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var coreMigrations embed.FS
+
+// CoreMigrations is the core's own schema.
+func CoreMigrations() bot.Migrations {
+	sub, _ := fs.Sub(coreMigrations, "migrations")
+	return bot.Migrations{Component: "core", FS: sub}
+}
+
+// DSN returns the connection string used for path: foreign keys on (the
+// WhatsApp session store refuses to upgrade without them), WAL journal, and
+// a busy timeout so concurrent writers wait rather than fail.
+func DSN(path string) string {
+	return "file:" + path + "?_foreign_keys=on&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate"
+}
+
+// Store is the SQLite implementation of bot.Store.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating when needed, mode 0600) the database at path and
+// applies the core's migrations and then each of extra's, in order.
+func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create database: %w", err)
+		}
+		f.Close()
+	}
+	db, err := sql.Open("sqlite3", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	// WAL lets readers run beside the single writer; immediate transactions
+	// and the busy timeout make writers queue instead of failing.
+	db.SetMaxOpenConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	var fk int
+	if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		db.Close()
+		return nil, fmt.Errorf("open database: foreign keys are not enabled")
+	}
+	s := &Store{db: db, path: path}
+	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
+	for _, m := range sets {
+		if err := s.Migrate(ctx, m); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the shared database handle.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func readMigrations(m bot.Migrations) ([]migration, error) {
+	entries, err := fs.ReadDir(m.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read %s migrations: %w", m.Component, err)
+	}
+	var out []migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%s migration %s: name must start with a number like 001_", m.Component, e.Name())
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("%s migrations %s and %s share number %d", m.Component, prev, e.Name(), v)
+		}
+		seen[v] = e.Name()
+		body, err := fs.ReadFile(m.FS, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", e.Name(), err)
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// Migrate applies the component's migrations that have not run yet, each in
+// its own transaction together with its bookkeeping row.
+func (s *Store) Migrate(ctx context.Context, m bot.Migrations) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
+		PRIMARY KEY (component, version))`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	migs, err := readMigrations(m)
+	if err != nil {
+		return err
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?`, m.Component).Scan(&current); err != nil {
+		return fmt.Errorf("read %s schema version: %w", m.Component, err)
+	}
+	for _, mig := range migs {
+		if mig.version <= current {
+			continue
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin %s migration %s: %w", m.Component, mig.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, mig.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s migration %s: %w", m.Component, mig.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (component, version, name) VALUES (?, ?, ?)`, m.Component, mig.version, mig.name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record %s migration %s: %w", m.Component, mig.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit %s migration %s: %w", m.Component, mig.name, err)
+		}
+	}
+	return nil
+}

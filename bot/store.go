@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"time"
+)
+
+// ErrNotFound is returned by stores when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// GroupSettings is the per-group configuration the core itself needs.
+type GroupSettings struct {
+	Chat        ChatID
+	Name        string
+	Enabled     bool     // the bot answers only in groups an admin opted in
+	FeaturesOff []string // feature families switched off by the group's admins
+	Areas       []string // postcode districts or sectors ("SY3 7"), shared by power and notices
+	UpdatedAt   time.Time
+}
+
+// FeatureOn reports whether a feature family is on for the group.
+func (g GroupSettings) FeatureOn(feature string) bool {
+	for _, f := range g.FeaturesOff {
+		if f == feature {
+			return false
+		}
+	}
+	return true
+}
+
+// Poll is a poll the bot sent, remembered so votes can be mapped back to
+// option names and routed to the feature that asked.
+type Poll struct {
+	Chat     ChatID
+	ID       string
+	Kind     string // handler name registered with Engine.HandlePoll
+	Ref      string // the feature's own reference (e.g. a check id)
+	Question string
+	Options  []string
+	Created  time.Time
+}
+
+// Job is a persisted delayed task. Jobs survive restarts: the scheduler runs
+// whatever fell due while the bot was down as soon as it starts.
+type Job struct {
+	ID       int64
+	Kind     string // handler name registered with Engine.HandleJob
+	Key      string // optional; scheduling a key that exists replaces that job
+	RunAt    time.Time
+	Payload  []byte // JSON, decoded by the handler
+	Attempts int
+	LastErr  string
+}
+
+// AuditEntry records an admin command or an automatic action.
+type AuditEntry struct {
+	ID         int64
+	Time       time.Time
+	Chat       ChatID
+	ActorID    int64 // 0 for the bot itself
+	ActorName  string
+	Action     string
+	TargetID   int64
+	TargetName string
+	Detail     string
+}
+
+// Migrations is one component's numbered schema migrations: files named
+// NNN_description.sql in FS, applied in order, each in its own transaction.
+type Migrations struct {
+	Component string
+	FS        fs.FS
+}
+
+// Store is the core's persistence. bot/sqlite implements it.
+type Store interface {
+	// DB gives feature packages the shared database for their own tables
+	// (declared through Migrations).
+	DB() *sql.DB
+
+	ResolvePerson(ctx context.Context, s Sender, at time.Time) (Person, error)
+	PersonByID(ctx context.Context, id int64) (Person, error)
+	PersonByAddr(ctx context.Context, addr Address) (Person, error)
+	PersonAddrs(ctx context.Context, id int64) ([]Address, error)
+	// ForgetPerson removes a person's addresses and replaces their name, so
+	// records kept for the group's history no longer identify them.
+	ForgetPerson(ctx context.Context, id int64) error
+
+	// FirstSeen records a message id and reports whether it is new.
+	FirstSeen(ctx context.Context, chat ChatID, msgID string, at time.Time) (bool, error)
+	PurgeSeen(ctx context.Context, before time.Time) (int64, error)
+
+	GroupSettings(ctx context.Context, chat ChatID) (GroupSettings, error)
+	SaveGroupSettings(ctx context.Context, g GroupSettings) error
+	EnabledGroups(ctx context.Context) ([]GroupSettings, error)
+
+	SetMember(ctx context.Context, chat ChatID, person int64, present bool, at time.Time) error
+	IsMember(ctx context.Context, chat ChatID, person int64) (bool, error)
+	MemberGroups(ctx context.Context, person int64) ([]ChatID, error)
+
+	SavePoll(ctx context.Context, p Poll) error
+	Poll(ctx context.Context, chat ChatID, id string) (Poll, error)
+
+	ScheduleJob(ctx context.Context, j Job) (int64, error)
+	CancelJobs(ctx context.Context, keyPrefix string) (int64, error)
+	DueJobs(ctx context.Context, now time.Time, limit int) ([]Job, error)
+	NextJobAt(ctx context.Context) (time.Time, bool, error)
+	FinishJob(ctx context.Context, id int64) error
+	RetryJob(ctx context.Context, id int64, at time.Time, lastErr string) error
+
+	Audit(ctx context.Context, e AuditEntry) error
+	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)
+	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
+	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
+}

@@ -1,0 +1,89 @@
+package bot
+
+import (
+	"context"
+	"errors"
+)
+
+// Mention marks "@Name" in an outgoing text as a mention of Addr. Transports
+// that address mentions differently (WhatsApp writes "@"+user) rewrite the
+// text; the console prints it as is.
+type Mention struct {
+	Addr Address
+	Name string
+}
+
+// MentionOf builds a mention for a person, using the name shown in text.
+func MentionOf(p Person) Mention { return Mention{Addr: p.Addr, Name: p.DisplayName()} }
+
+// MessageRef points at a message already in a chat.
+type MessageRef struct {
+	Chat   ChatID
+	ID     string
+	Sender Address // author, needed to quote or delete a member's message
+	Text   string  // quoted text, for transports that show it
+}
+
+// OutMessage is a text the bot sends.
+type OutMessage struct {
+	Chat     ChatID
+	Text     string
+	Mentions []Mention
+	ReplyTo  *MessageRef
+}
+
+// Participant is one member of a group as the transport reports it.
+type Participant struct {
+	Addrs   []Address
+	Name    string
+	IsAdmin bool
+}
+
+// GroupInfo is a group's membership. Transports cache it and refresh it on
+// membership events: the engine asks for it on every admin check.
+type GroupInfo struct {
+	ID           ChatID
+	Name         string
+	Participants []Participant
+	BotIsAdmin   bool
+}
+
+// Find returns the participant having any of addrs.
+func (g GroupInfo) Find(addrs ...Address) (Participant, bool) {
+	for _, p := range g.Participants {
+		for _, pa := range p.Addrs {
+			for _, a := range addrs {
+				if a != "" && pa == a {
+					return p, true
+				}
+			}
+		}
+	}
+	return Participant{}, false
+}
+
+// Transport is everything the bot does outward. bot/whatsapp implements it
+// over whatsmeow and bot/console prints it; Paced wraps either with a rate
+// limiter.
+type Transport interface {
+	Send(ctx context.Context, m OutMessage) (id string, err error)
+	SendPoll(ctx context.Context, chat ChatID, question string, options []string) (id string, err error)
+	Edit(ctx context.Context, chat ChatID, id string, text string) error
+	React(ctx context.Context, target MessageRef, emoji string) error
+	// Delete removes a message for everyone; for a member's message the bot
+	// must be group admin.
+	Delete(ctx context.Context, target MessageRef) error
+	RemoveMember(ctx context.Context, chat ChatID, member Address) error
+	GroupInfo(ctx context.Context, chat ChatID) (GroupInfo, error)
+	Download(ctx context.Context, m *Media) ([]byte, error)
+}
+
+var (
+	// ErrNotInChat means the bot can no longer write to the chat (removed
+	// from the group): a permanent failure, not worth retrying.
+	ErrNotInChat = errors.New("bot is not a member of the chat")
+	// ErrNotAdmin means the action needs the bot to be group admin.
+	ErrNotAdmin = errors.New("bot is not a group admin")
+	// ErrNotConnected means the transport is offline; retry later.
+	ErrNotConnected = errors.New("transport not connected")
+)

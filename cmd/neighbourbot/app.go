@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/console"
+	"neighbourbot/bot/sqlite"
+)
+
+// app is what wiring hands each feature: the engine, the store, the
+// configuration and the run mode.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	engine  *bot.Engine
+	store   *sqlite.Store
+	console *console.Console // nil when running against WhatsApp
+	http    *http.Client
+	// background holds long-running work a feature starts with the bot
+	// (feed pollers, the webhook server); run mode starts them, the console
+	// does not.
+	background []func(ctx context.Context) error
+}
+
+// feature wires one feature family into an app. migrations lists its
+// schema; register adds its routes, jobs and hooks.
+type feature struct {
+	name       string
+	migrations func() []bot.Migrations
+	register   func(a *app) error
+}
+
+// features is filled by the wire_*.go files, one per feature family.
+var features []feature
+
+// subcommands is filled by files that add command-line subcommands
+// (export, notices, …) beside run, console and version.
+var subcommands = map[string]subcommand{}
+
+type subcommand struct {
+	summary string
+	run     func(ctx context.Context, args []string) int
+}
+
+func newLogger(cfg LogConfig, w *os.File) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(cfg.Level) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if strings.ToLower(cfg.Format) == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the database with every feature's migrations.
+func openStore(ctx context.Context, path string) (*sqlite.Store, error) {
+	var migs []bot.Migrations
+	for _, f := range features {
+		if f.migrations != nil {
+			migs = append(migs, f.migrations()...)
+		}
+	}
+	return sqlite.Open(ctx, path, migs...)
+}
+
+// newApp opens the store and builds an engine over tr with every feature
+// registered.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr bot.Transport, clock bot.Clock, con *console.Console) (*app, error) {
+	store, err := openStore(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	engine := bot.NewEngine(bot.Config{
+		Prefix: cfg.Bot.Prefix,
+		Owners: cfg.Bot.Owners,
+		Log:    log,
+	}, store, tr, clock)
+	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
+		http: &http.Client{Timeout: 20 * time.Second}}
+	for _, f := range features {
+		if err := f.register(a); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("register %s: %w", f.name, err)
+		}
+	}
+	if err := engine.Start(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/lending"
+	"neighbourbot/commands/notices"
+	"neighbourbot/commands/potholes"
+	"neighbourbot/commands/power"
+	"neighbourbot/moderation"
+)
+
+// Config is the whole configuration file. Every key has a default in
+// defaultConfig, and config.example.toml documents each one.
+type Config struct {
+	Bot        BotConfig         `toml:"bot"`
+	WhatsApp   WhatsAppConfig    `toml:"whatsapp"`
+	Log        LogConfig         `toml:"log"`
+	Lending    lending.Config    `toml:"lending"`
+	Power      power.Config      `toml:"power"`
+	Potholes   potholes.Config   `toml:"potholes"`
+	Notices    notices.Config    `toml:"notices"`
+	Moderation moderation.Config `toml:"moderation"`
+}
+
+// BotConfig is the [bot] section: settings every feature shares.
+type BotConfig struct {
+	DataDir    string        `toml:"data_dir"`
+	Prefix     string        `toml:"prefix"`
+	Owners     []string      `toml:"owners"`
+	Timezone   string        `toml:"timezone"`
+	QuietStart bot.TimeOfDay `toml:"quiet_start"`
+	QuietEnd   bot.TimeOfDay `toml:"quiet_end"`
+}
+
+// WhatsAppConfig is the [whatsapp] section.
+type WhatsAppConfig struct {
+	DeviceName      string       `toml:"device_name"`
+	SendInterval    bot.Duration `toml:"send_interval"`
+	SendBurst       int          `toml:"send_burst"`
+	BacklogGrace    bot.Duration `toml:"backlog_grace"`
+	GroupInfoMaxAge bot.Duration `toml:"group_info_max_age"`
+}
+
+// LogConfig is the [log] section.
+type LogConfig struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		Bot: BotConfig{
+			DataDir:    "./data",
+			Prefix:     "!",
+			Timezone:   "Europe/London",
+			QuietStart: 21 * 60,
+			QuietEnd:   8 * 60,
+		},
+		WhatsApp: WhatsAppConfig{
+			DeviceName:      "neighbourbot",
+			SendInterval:    bot.Duration(2 * time.Second),
+			SendBurst:       3,
+			BacklogGrace:    bot.Duration(30 * time.Second),
+			GroupInfoMaxAge: bot.Duration(6 * time.Hour),
+		},
+		Log:        LogConfig{Level: "info", Format: "text"},
+		Lending:    lending.DefaultConfig(),
+		Power:      power.DefaultConfig(),
+		Potholes:   potholes.DefaultConfig(),
+		Notices:    notices.DefaultConfig(),
+		Moderation: moderation.DefaultConfig(),
+	}
+}
+
+// Location is the configured time zone.
+func (c Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Bot.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// QuietHours is the configured nightly quiet window.
+func (c Config) QuietHours() bot.QuietHours {
+	return bot.QuietHours{Start: c.Bot.QuietStart, End: c.Bot.QuietEnd, Loc: c.Location()}
+}
+
+// loadConfig reads path over the defaults. An empty path means
+// ./config.toml when present, else defaults alone. Unknown keys and bad
+// values are errors naming the key and line.
+func loadConfig(path string) (Config, string, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		if _, err := os.Stat("config.toml"); err != nil {
+			return cfg, "", applyEnv(&cfg)
+		}
+		path = "config.toml"
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, path, fmt.Errorf("read config: %w", err)
+	}
+	if err := decodeConfig(data, &cfg); err != nil {
+		return cfg, path, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := applyEnv(&cfg); err != nil {
+		return cfg, path, err
+	}
+	return cfg, path, nil
+}
+
+func decodeConfig(data []byte, cfg *Config) error {
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		var missing *toml.StrictMissingError
+		if errors.As(err, &missing) {
+			var msgs []string
+			for _, e := range missing.Errors {
+				row, _ := e.Position()
+				msgs = append(msgs, fmt.Sprintf("line %d: unknown key %q", row, strings.Join(e.Key(), ".")))
+			}
+			return errors.New(strings.Join(msgs, "; "))
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			key := strings.Join(de.Key(), ".")
+			if key != "" {
+				return fmt.Errorf("line %d: key %q: %v", row, key, de.Error())
+			}
+			return fmt.Errorf("line %d: %v", row, de.Error())
+		}
+		return err
+	}
+	return cfg.Validate()
+}
+
+// Validate checks values the decoder cannot, naming the key.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.Bot.DataDir) == "" {
+		return errors.New("bot.data_dir must not be empty")
+	}
+	if c.Bot.Prefix == "" || strings.ContainsAny(c.Bot.Prefix, " \t\n") || len([]rune(c.Bot.Prefix)) > 3 {
+		return fmt.Errorf("bot.prefix %q must be 1–3 characters with no spaces", c.Bot.Prefix)
+	}
+	if _, err := time.LoadLocation(c.Bot.Timezone); err != nil {
+		return fmt.Errorf("bot.timezone %q: %w", c.Bot.Timezone, err)
+	}
+	if c.WhatsApp.SendInterval.D() < 0 {
+		return errors.New("whatsapp.send_interval must not be negative")
+	}
+	if c.WhatsApp.SendBurst < 1 || c.WhatsApp.SendBurst > 20 {
+		return fmt.Errorf("whatsapp.send_burst %d must be between 1 and 20", c.WhatsApp.SendBurst)
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log.level %q must be debug, info, warn or error", c.Log.Level)
+	}
+	switch strings.ToLower(c.Log.Format) {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log.format %q must be text or json", c.Log.Format)
+	}
+	for name, v := range map[string]interface{ Validate() error }{
+		"lending": c.Lending, "power": c.Power, "potholes": c.Potholes, "notices": c.Notices, "moderation": c.Moderation,
+	} {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("%s.%w", name, err)
+		}
+	}
+	return nil
+}
+
+// applyEnv lets the environment override secrets, so they need not sit in
+// the config file: NEIGHBOURBOT_<SECTION>_<KEY> for the keys features list
+// in envOverrides.
+func applyEnv(cfg *Config) error {
+	if v := os.Getenv("NEIGHBOURBOT_DATA_DIR"); v != "" {
+		cfg.Bot.DataDir = v
+	}
+	for _, o := range envOverrides(cfg) {
+		if v, ok := os.LookupEnv(o.env); ok {
+			*o.target = v
+		}
+	}
+	return nil
+}
+
+type envOverride struct {
+	env    string
+	target *string
+}
+
+// dataPath joins a name onto the data directory.
+func (c Config) dataPath(name string) string { return filepath.Join(c.Bot.DataDir, name) }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/term"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/console"
+)
+
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	script := fs.String("script", "", "run this script instead of reading standard input")
+	dataDir := fs.String("data", "", "data directory (default: the config's data_dir); the console keeps its own console.db there")
+	reset := fs.Bool("reset", false, "start from an empty console database")
+	start := fs.String("start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
+	verbose := fs.Bool("v", false, "log to standard error at debug level")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see README.md for the script format.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	cfg, _, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitUsage
+	}
+	if *dataDir != "" {
+		cfg.Bot.DataDir = *dataDir
+	}
+	startAt := console.DefaultStart
+	if *start != "" {
+		if startAt, err = time.Parse(time.RFC3339, *start); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: -start must be RFC 3339, e.g. 2026-01-05T09:00:00Z")
+			return exitUsage
+		}
+	}
+	logLevel := slog.LevelWarn
+	if *verbose {
+		logLevel = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
+
+	dbPath := filepath.Join(cfg.Bot.DataDir, "console.db")
+	if *reset {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
+				fmt.Fprintln(stderr, "neighbourbot: reset:", err)
+				return exitError
+			}
+		}
+	}
+	clock := bot.NewManualClock(startAt)
+	con := console.New(stdout, clock)
+	a, err := newApp(ctx, cfg, log, dbPath, con, clock, con)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
+	defer a.store.Close()
+	con.Attach(a.engine)
+
+	in := stdin
+	interactive := false
+	if *script != "" {
+		f, err := os.Open(*script)
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitUsage
+		}
+		defer f.Close()
+		in = f
+	} else if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		interactive = true
+	}
+	if !interactive {
+		if err := con.RunScript(ctx, in, true); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	}
+	return interactiveConsole(ctx, con, in, stdout)
+}
+
+func interactiveConsole(ctx context.Context, con *console.Console, in io.Reader, out io.Writer) int {
+	fmt.Fprint(out, `neighbourbot console — a simulated group called "street".
+Type lines like:  Alice: !bot on      (Alice speaks in the group)
+                  @admin Alice        (make Alice a group admin)
+                  dm Bob: !mydata     (Bob messages the bot directly)
+                  @advance 2d         (move the clock, running due reminders)
+Start with "@admin Alice" then "Alice: !bot on". Ctrl-D quits.
+`)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for {
+		fmt.Fprint(out, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(out)
+			return exitOK
+		}
+		// Interactive lines get random ids: typing the same thing twice is
+		// two messages, not a redelivery.
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		con.SetLineKey(hex.EncodeToString(b[:]))
+		if err := con.RunLine(ctx, sc.Text(), false); err != nil {
+			fmt.Fprintf(out, "! %v\n", err)
+		}
+		if ctx.Err() != nil {
+			return exitOK
+		}
+	}
+}

@@ -1,0 +1,7 @@
+package main
+
+// envOverrides lists the secrets the environment may override. Each
+// feature adds its own keys here.
+func envOverrides(cfg *Config) []envOverride {
+	return []envOverride{}
+}
