@@ -152,11 +152,10 @@ func (r *Router) Suggest(name string) string {
 		if utf8.RuneCountInString(name) <= 3 {
 			limit = 1
 		}
+		// Suggest the name closest to what was typed, alias or not: someone
+		// who typed "!nede" meant "!need", not "!borrow".
 		if d <= limit && (d < bestDist || d == bestDist && key < best) {
-			best, bestDist = rt.Name, d
-			if key != rt.Name && d == 0 {
-				best = key
-			}
+			best, bestDist = key, d
 		}
 	}
 	if best == "" {

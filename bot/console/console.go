@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"regexp"
 	"sort"
@@ -61,7 +62,10 @@ type Console struct {
 	lineKey    string            // stable id source for the line being run
 	seq        int               // ids issued within the line
 	lastMsg    *bot.Message
-	histHash   []byte
+	// history hashes every script line run so far: a line's message id is
+	// derived from it, so a rerun of the same script (a new process)
+	// redelivers the same ids, while later lines in one run never collide.
+	history hash.Hash
 }
 
 // New returns a console writing its transcript to out and reading time from
@@ -72,6 +76,7 @@ func New(out io.Writer, clock *bot.ManualClock) *Console {
 		groups:     map[string]*group{},
 		byChat:     map[bot.ChatID]*group{},
 		directives: map[string]DirectiveFunc{},
+		history:    sha256.New(),
 	}
 }
 
@@ -282,15 +287,12 @@ var (
 func (c *Console) RunScript(ctx context.Context, r io.Reader, echo bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	h := sha256.New()
 	n := 0
 	for sc.Scan() {
 		n++
 		line := sc.Text()
-		h.Write([]byte(line + "\n"))
-		// A line's id derives from the whole script up to it: a rerun of the
-		// same script redelivers the same message ids, which the bot dedupes.
-		c.lineKey = hex.EncodeToString(h.Sum(nil))[:12]
+		c.history.Write([]byte(line + "\n"))
+		c.lineKey = hex.EncodeToString(c.history.Sum(nil))[:12]
 		c.seq = 0
 		if err := ctx.Err(); err != nil {
 			return err

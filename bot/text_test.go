@@ -1,0 +1,142 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCleanText(t *testing.T) {
+	tests := map[string]string{
+		"  !lend ladder  ":             "!lend ladder",
+		"!lend\u200b ladder":           "!lend ladder",
+		"\u202e!lend ladder":           "!lend ladder",
+		"\ufeff!help":                  "!help",
+		"cafe\u0301":                   "café", // NFC
+		"👨‍👩‍👧 family":                 "👨‍👩‍👧 family",
+		"line1\nline2\ttab":            "line1\nline2\ttab",
+		"bell\x07":                     "bell",
+		string([]byte{0xff, 'a', 'b'}): "\ufffdab",
+		"Łódź ünïcödé 日本語":             "Łódź ünïcödé 日本語",
+	}
+	for in, want := range tests {
+		if got := CleanText(in); got != want {
+			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	if got := Truncate("hello world", 5); got != "hell…" {
+		t.Errorf("got %q", got)
+	}
+	if got := Truncate("日本語テキスト", 3); got != "日本…" {
+		t.Errorf("got %q", got)
+	}
+	if got := Truncate("short", 10); got != "short" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestSplitNote(t *testing.T) {
+	tests := []struct{ in, subject, note string }{
+		{"hedge trimmer — petrol, bring it back clean", "hedge trimmer", "petrol, bring it back clean"},
+		{"ladder – 3m", "ladder", "3m"},
+		{"drill - cordless", "drill", "cordless"},
+		{"step-ladder", "step-ladder", ""},
+		{"ladder", "ladder", ""},
+	}
+	for _, tt := range tests {
+		s, n := SplitNote(tt.in)
+		if s != tt.subject || n != tt.note {
+			t.Errorf("SplitNote(%q) = %q, %q", tt.in, s, n)
+		}
+	}
+}
+
+func TestParseOnOff(t *testing.T) {
+	for _, s := range []string{"on", "YES", "true", "enable"} {
+		if on, ok := ParseOnOff(s); !on || !ok {
+			t.Errorf("%q should be on", s)
+		}
+	}
+	for _, s := range []string{"off", "No", "false", "disable"} {
+		if on, ok := ParseOnOff(s); on || !ok {
+			t.Errorf("%q should be off", s)
+		}
+	}
+	if _, ok := ParseOnOff("maybe"); ok {
+		t.Error("maybe is neither")
+	}
+}
+
+func TestPersonDisplayNameHidesPhoneNumbers(t *testing.T) {
+	tests := map[string]string{
+		"Alice":                "Alice",
+		"+44 7700 900123":      "a neighbour",
+		"447700900123":         "a neighbour",
+		"":                     "a neighbour",
+		"Flat 12":              "Flat 12",
+		"(01743) 123-456":      "a neighbour",
+		strings.Repeat(" ", 3): "a neighbour",
+	}
+	for name, want := range tests {
+		if got := (Person{Name: name}).DisplayName(); got != want {
+			t.Errorf("DisplayName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestAddress(t *testing.T) {
+	a := Address("447700900123@s.whatsapp.net")
+	if a.User() != "447700900123" || !a.IsPhone() {
+		t.Errorf("phone address misread: %q %v", a.User(), a.IsPhone())
+	}
+	l := Address("123456789@lid")
+	if l.User() != "123456789" || l.IsPhone() {
+		t.Error("lid address misread")
+	}
+}
+
+func TestAreas(t *testing.T) {
+	norm := []struct{ in, want string }{
+		{"sy3 7", "SY3 7"},
+		{"SY3  7", "SY3 7"},
+		{"sy37ab", "SY3 7AB"},
+		{"SY3 7AB", "SY3 7AB"},
+		{"sy3", "SY3"},
+		{"SY", "SY"},
+		{"SW1A 1", "SW1A 1"},
+		{"ec1a1bb", "EC1A 1BB"},
+		{"B33", "B33"},
+	}
+	for _, tt := range norm {
+		if got, ok := NormalizeArea(tt.in); !ok || got != tt.want {
+			t.Errorf("NormalizeArea(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "hello", "12345", "SY3 7 AB X", "SY 7", "S!3"} {
+		if got, ok := NormalizeArea(bad); ok {
+			t.Errorf("NormalizeArea(%q) = %q, want rejection", bad, got)
+		}
+	}
+	covers := []struct {
+		a, b string
+		want bool
+	}{
+		{"SY3", "SY3 7", true},
+		{"SY3 7", "SY3", true},
+		{"SY3 7", "SY3 7AB", true},
+		{"SY3 7", "SY3 8", false},
+		{"SY3", "SY31", false},
+		{"SY3", "SY31 1", false},
+		{"SY", "SY3 7AB", true},
+		{"SY", "S1 1AA", false},
+		{"SY3 7", "sy3 7ab", true},
+		{"SY3", "not a postcode", false},
+	}
+	for _, tt := range covers {
+		if got := AreaCovers(tt.a, tt.b); got != tt.want {
+			t.Errorf("AreaCovers(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
