@@ -294,11 +294,20 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	}
 
 	if m.Chat.IsGroup && !req.Group.Enabled {
-		// Silent in groups that have not opted in, except for the switch itself.
-		if req.Route != nil && req.Route.Name == "bot" {
-			return e.runHandler(ctx, req, req.Route.Handler)
+		// Silent in groups that have not opted in, except for the switch
+		// itself: an admin gets the status or the switch, anyone else typing
+		// "!bot on" a clear refusal. Plain "!bot" from a member stays
+		// unanswered, so curious typing cannot make the bot chatty.
+		if req.Route == nil || req.Route.Name != "bot" {
+			return nil
 		}
-		return nil
+		if req.Args == "" {
+			admin, err := req.IsAdmin(ctx)
+			if err != nil || !admin {
+				return err
+			}
+		}
+		return e.runHandler(ctx, req, req.Route.Handler)
 	}
 
 	if m.Chat.IsGroup {

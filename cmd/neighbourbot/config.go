@@ -62,6 +62,7 @@ func defaultConfig() Config {
 		Bot: BotConfig{
 			DataDir:    "./data",
 			Prefix:     "!",
+			Owners:     []string{},
 			Timezone:   "Europe/London",
 			QuietStart: 21 * 60,
 			QuietEnd:   8 * 60,

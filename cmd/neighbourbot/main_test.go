@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"neighbourbot/bot/bottest"
+)
+
+// runConsoleScript runs the console subcommand as a user would, with a
+// script on standard input and data in dir.
+func runConsoleScript(t *testing.T, dir, script string, extra ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args := append([]string{"console", "-data", dir}, extra...)
+	code := run(context.Background(), args, strings.NewReader(script), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestConsoleGoldenTranscripts(t *testing.T) {
+	scripts, _ := filepath.Glob("testdata/*.script")
+	if len(scripts) == 0 {
+		t.Fatal("no scripts")
+	}
+	for _, script := range scripts {
+		name := strings.TrimSuffix(filepath.Base(script), ".script")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, code := runConsoleScript(t, t.TempDir(), string(src))
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			bottest.CompareGolden(t, strings.TrimSuffix(script, ".script")+".golden", out)
+			// Same script, fresh data: byte-identical output.
+			again, _, _ := runConsoleScript(t, t.TempDir(), string(src))
+			if again != out {
+				t.Error("the same script printed a different transcript on a second run")
+			}
+		})
+	}
+}
+
+// TestConsoleRerunAfterKill runs part of a script (as if the console was
+// killed mid-way), then the whole script again on the same data: the lines
+// already handled are recognised as redeliveries and the state from the
+// first run is still there.
+func TestConsoleRerunAfterKill(t *testing.T) {
+	dir := t.TempDir()
+	script := "@admin Alice\nAlice: !bot on\nAlice: !area SY3 7\nBob: !bot\nAlice: !area SY3 7, SY4 1\nBob: !area\n"
+	lines := strings.SplitAfter(script, "\n")
+	first, _, code := runConsoleScript(t, dir, strings.Join(lines[:3], ""))
+	if code != exitOK || !strings.Contains(first, "This group's area is now SY3 7.") {
+		t.Fatalf("first run (exit %d):\n%s", code, first)
+	}
+	second, _, code := runConsoleScript(t, dir, script)
+	if code != exitOK {
+		t.Fatalf("second run exit %d", code)
+	}
+	if got := strings.Count(second, "duplicate delivery ignored"); got != 2 {
+		t.Errorf("want the 2 handled messages ignored on rerun, got %d:\n%s", got, second)
+	}
+	if strings.Contains(second, "neighbourbot is on in this group. Type") {
+		t.Errorf("!bot on acted twice:\n%s", second)
+	}
+	for _, want := range []string{"neighbourbot is on in this group.\n    Area: SY3 7.", "This group's area: SY3 7, SY4 1."} {
+		if !strings.Contains(second, want) {
+			t.Errorf("rerun lacks %q (state not persisted?):\n%s", want, second)
+		}
+	}
+	// -reset starts from nothing.
+	third, _, _ := runConsoleScript(t, dir, "Bob: !bot\n", "-reset")
+	if strings.Contains(third, "bot:") {
+		t.Errorf("reset database still has the group enabled:\n%s", third)
+	}
+}
+
+func TestConsoleReportsMalformedLinesAndGoesOn(t *testing.T) {
+	out, _, code := runConsoleScript(t, t.TempDir(), "@admin Alice\nthis is not a line\n@warp 9\nAlice [photo 99GB]: x\nAlice: !bot on\n")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		"! line 2: expected NAME: text",
+		"! line 3: unknown directive @warp",
+		"! line 4: photo size",
+		"neighbourbot is on in this group",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCLI(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, nil, &out, &errOut); code != exitOK || !strings.HasPrefix(out.String(), "neighbourbot ") {
+		t.Errorf("version: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"-h"}, nil, &out, &errOut); code != exitOK || !strings.Contains(out.String(), "neighbourbot console") {
+		t.Errorf("help: %d %q", code, out.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"console", "-config", "/nonexistent.toml"}, strings.NewReader(""), &out, &errOut); code != exitUsage {
+		t.Errorf("missing config: exit %d", code)
+	}
+}
