@@ -27,6 +27,8 @@ type Config struct {
 	// JobInterval is how often Run checks for due jobs.
 	JobInterval time.Duration
 	Log         *slog.Logger
+	// Observer receives counts for metrics (optional).
+	Observer Observer
 }
 
 // JobFunc runs a persisted job. An error reschedules it with backoff.
@@ -61,6 +63,7 @@ type Feature struct {
 // of their own.
 type Engine struct {
 	cfg    Config
+	obs    Observer
 	store  Store
 	tr     Transport
 	clock  Clock
@@ -94,11 +97,14 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	if cfg.JobInterval <= 0 {
 		cfg.JobInterval = time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
 	e := &Engine{
-		cfg: cfg, store: store, tr: tr, clock: clock, log: cfg.Log,
+		cfg: cfg, obs: cfg.Observer, store: store, tr: tr, clock: clock, log: cfg.Log,
 		router: NewRouter(cfg.Prefix),
 		jobs:   map[string]JobFunc{},
 		polls:  map[string]HandlerFunc{},
@@ -241,6 +247,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 		return false
 	}
 	if !first {
+		e.obs.MessageReceived("duplicate")
 		e.log.Debug("duplicate delivery ignored", "chat", m.Chat.ID, "msg", m.ID)
 		return false
 	}
@@ -279,8 +286,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 
 	if m.PollVote != nil {
 		if m.Chat.IsGroup && !req.Group.Enabled {
+			e.obs.MessageReceived("ignored")
 			return nil
 		}
+		e.obs.MessageReceived("poll_vote")
 		return e.dispatchPollVote(ctx, req)
 	}
 
@@ -299,14 +308,17 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		// "!bot on" a clear refusal. Plain "!bot" from a member stays
 		// unanswered, so curious typing cannot make the bot chatty.
 		if req.Route == nil || req.Route.Name != "bot" {
+			e.obs.MessageReceived("ignored")
 			return nil
 		}
 		if req.Args == "" {
 			admin, err := req.IsAdmin(ctx)
 			if err != nil || !admin {
+				e.obs.MessageReceived("ignored")
 				return err
 			}
 		}
+		e.obs.MessageReceived("command")
 		return e.runHandler(ctx, req, req.Route.Handler)
 	}
 
@@ -318,12 +330,14 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 				continue
 			}
 			if handled {
+				e.obs.MessageReceived("moderated")
 				return nil
 			}
 		}
 	}
 
 	if !isCommand {
+		e.obs.MessageReceived("chatter")
 		for _, l := range e.listeners {
 			if err := e.callSafely(ctx, l, req); err != nil {
 				e.log.Error("listener", "chat", m.Chat.ID, "err", err)
@@ -331,6 +345,7 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		}
 		return nil
 	}
+	e.obs.MessageReceived("command")
 	return e.route(ctx, req)
 }
 
@@ -341,18 +356,22 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 	}
 	rt := req.Route
 	if rt == nil {
+		e.obs.CommandHandled("unknown", "unknown", 0)
 		if s := e.router.Suggest(req.Command); s != "" {
 			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
 		}
 		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
 	}
 	if rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature) {
+		e.obs.CommandHandled(rt.Name, "refused", 0)
 		return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", rt.Feature, p))
 	}
 	switch {
 	case rt.Scope == GroupOnly && !req.Chat.IsGroup:
+		e.obs.CommandHandled(rt.Name, "refused", 0)
 		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, rt.Name))
 	case rt.Scope == DirectOnly && req.Chat.IsGroup:
+		e.obs.CommandHandled(rt.Name, "refused", 0)
 		return req.Reply(ctx, fmt.Sprintf("%s%s is personal — send it to me in a direct message.", p, rt.Name))
 	}
 	if rt.AdminOnly {
@@ -361,6 +380,7 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 			return e.replyInternal(ctx, req, fmt.Errorf("admin check: %w", err))
 		}
 		if !admin {
+			e.obs.CommandHandled(rt.Name, "refused", 0)
 			return req.Reply(ctx, fmt.Sprintf("Sorry, only group admins can use %s%s.", p, rt.Name))
 		}
 	}
@@ -368,13 +388,18 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 }
 
 func (e *Engine) runHandler(ctx context.Context, req *Request, h HandlerFunc) error {
+	started := time.Now() // wall time: this measures handler cost, not the bot's clock
 	err := e.callSafely(ctx, h, req)
+	took := time.Since(started)
 	if err == nil {
+		e.obs.CommandHandled(req.Command, "ok", took)
 		return nil
 	}
 	if msg, ok := UserMessage(err); ok {
+		e.obs.CommandHandled(req.Command, "user_error", took)
 		return req.Reply(ctx, msg)
 	}
+	e.obs.CommandHandled(req.Command, "internal_error", took)
 	return e.replyInternal(ctx, req, err)
 }
 
@@ -493,6 +518,7 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 // Send sends a message through the transport.
 func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
 	id, err := e.tr.Send(ctx, m)
+	e.obs.Sent("text", err)
 	if err != nil {
 		return "", fmt.Errorf("send to %s: %w", m.Chat, err)
 	}
@@ -512,6 +538,7 @@ func (e *Engine) DM(ctx context.Context, p Person, text string) error {
 // registered for kind, with ref identifying the feature's own record.
 func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
 	id, err := e.tr.SendPoll(ctx, chat, question, options)
+	e.obs.Sent("poll", err)
 	if err != nil {
 		return "", fmt.Errorf("send poll: %w", err)
 	}
@@ -524,7 +551,9 @@ func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question 
 
 // Edit replaces the text of a message the bot sent.
 func (e *Engine) Edit(ctx context.Context, chat ChatID, id, text string) error {
-	if err := e.tr.Edit(ctx, chat, id, text); err != nil {
+	err := e.tr.Edit(ctx, chat, id, text)
+	e.obs.Sent("edit", err)
+	if err != nil {
 		return fmt.Errorf("edit %s: %w", id, err)
 	}
 	return nil
@@ -684,18 +713,21 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 		}()
 	}
 	if err == nil {
+		e.obs.JobRun(j.Kind, "ok")
 		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
 			e.log.Error("finish job", "kind", j.Kind, "id", j.ID, "err", ferr)
 		}
 		return
 	}
 	if j.Attempts+1 >= maxJobAttempts {
+		e.obs.JobRun(j.Kind, "dropped")
 		e.log.Error("job failed for good", "kind", j.Kind, "id", j.ID, "attempts", j.Attempts+1, "err", err)
 		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
 			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
 		}
 		return
 	}
+	e.obs.JobRun(j.Kind, "retry")
 	backoff := time.Duration(1<<j.Attempts) * time.Minute
 	e.log.Warn("job failed, will retry", "kind", j.Kind, "id", j.ID, "in", backoff, "err", err)
 	if rerr := e.store.RetryJob(ctx, j.ID, e.Now().Add(backoff), err.Error()); rerr != nil {

@@ -11,6 +11,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
+	"neighbourbot/bot/metrics"
 	"neighbourbot/bot/sqlite"
 )
 
@@ -84,13 +85,20 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	if err != nil {
 		return nil, err
 	}
+	obs := metrics.New()
 	engine := bot.NewEngine(bot.Config{
-		Prefix: cfg.Bot.Prefix,
-		Owners: cfg.Bot.Owners,
-		Log:    log,
+		Prefix:   cfg.Bot.Prefix,
+		Owners:   cfg.Bot.Owners,
+		Log:      log,
+		Observer: obs,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
 		http: &http.Client{Timeout: 20 * time.Second}}
+	if cfg.Metrics.Listen != "" {
+		a.background = append(a.background, func(ctx context.Context) error {
+			return obs.Serve(ctx, cfg.Metrics.Listen, log)
+		})
+	}
 	for _, f := range features {
 		if err := f.register(a); err != nil {
 			store.Close()

@@ -25,6 +25,7 @@ type Config struct {
 	Bot        BotConfig         `toml:"bot"`
 	WhatsApp   WhatsAppConfig    `toml:"whatsapp"`
 	Log        LogConfig         `toml:"log"`
+	Metrics    MetricsConfig     `toml:"metrics"`
 	Lending    lending.Config    `toml:"lending"`
 	Power      power.Config      `toml:"power"`
 	Potholes   potholes.Config   `toml:"potholes"`
@@ -49,6 +50,13 @@ type WhatsAppConfig struct {
 	SendBurst       int          `toml:"send_burst"`
 	BacklogGrace    bot.Duration `toml:"backlog_grace"`
 	GroupInfoMaxAge bot.Duration `toml:"group_info_max_age"`
+}
+
+// MetricsConfig is the [metrics] section.
+type MetricsConfig struct {
+	// Listen is the address for Prometheus' /metrics ("127.0.0.1:9464");
+	// empty means no metrics server.
+	Listen string `toml:"listen"`
 }
 
 // LogConfig is the [log] section.

@@ -1,0 +1,114 @@
+// Package metrics exposes the engine's counts to Prometheus. It is the only
+// package that imports the Prometheus client; the core sees it as a
+// bot.Observer.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"neighbourbot/bot"
+)
+
+// Metrics implements bot.Observer with Prometheus collectors in a registry
+// of its own, so tests can build as many as they like.
+type Metrics struct {
+	Registry *prometheus.Registry
+	messages *prometheus.CounterVec
+	commands *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	sends    *prometheus.CounterVec
+	jobs     *prometheus.CounterVec
+}
+
+var _ bot.Observer = (*Metrics)(nil)
+
+// New registers the collectors (plus Go runtime and process ones).
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neighbourbot_messages_total",
+			Help: "Inbound messages by outcome (command, chatter, duplicate, ignored, moderated, poll_vote).",
+		}, []string{"outcome"}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neighbourbot_commands_total",
+			Help: "Commands handled by name and result.",
+		}, []string{"command", "result"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "neighbourbot_command_seconds",
+			Help:    "Time spent in command handlers.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5},
+		}, []string{"command"}),
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neighbourbot_sends_total",
+			Help: "Outbound actions by kind and result.",
+		}, []string{"kind", "result"}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neighbourbot_jobs_total",
+			Help: "Scheduled jobs run by kind and result (ok, retry, dropped).",
+		}, []string{"kind", "result"}),
+	}
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// MessageReceived implements bot.Observer.
+func (m *Metrics) MessageReceived(outcome string) { m.messages.WithLabelValues(outcome).Inc() }
+
+// CommandHandled implements bot.Observer.
+func (m *Metrics) CommandHandled(command, result string, took time.Duration) {
+	m.commands.WithLabelValues(command, result).Inc()
+	if took > 0 {
+		m.latency.WithLabelValues(command).Observe(took.Seconds())
+	}
+}
+
+// Sent implements bot.Observer.
+func (m *Metrics) Sent(kind string, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	m.sends.WithLabelValues(kind, result).Inc()
+}
+
+// JobRun implements bot.Observer.
+func (m *Metrics) JobRun(kind, result string) { m.jobs.WithLabelValues(kind, result).Inc() }
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// Serve listens on addr and serves /metrics until ctx is done.
+func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics listen %s: %w", addr, err)
+	}
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics server: %w", err)
+	}
+	return nil
+}
