@@ -209,10 +209,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	ticker := time.NewTicker(e.cfg.JobInterval)
 	defer ticker.Stop()
 	lastPurge := e.Now()
+	// Work runs under a context that shutdown does not cancel, so the
+	// handler in flight finishes its database writes and reply instead of
+	// failing half-way; ctx only decides when to stop taking new work.
+	work := context.WithoutCancel(ctx)
 	for {
 		select {
 		case <-ctx.Done():
-			drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			drainCtx, cancel := context.WithTimeout(work, 10*time.Second)
 			defer cancel()
 			for {
 				select {
@@ -223,12 +227,12 @@ func (e *Engine) Run(ctx context.Context) error {
 				}
 			}
 		case fn := <-e.queue:
-			fn(ctx)
+			fn(work)
 		case <-ticker.C:
-			e.RunDueJobs(ctx)
+			e.RunDueJobs(work)
 			if e.Now().Sub(lastPurge) > 24*time.Hour {
 				lastPurge = e.Now()
-				if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
+				if _, err := e.store.PurgeSeen(work, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
 					e.log.Error("purge seen messages", "err", err)
 				}
 			}
