@@ -1,0 +1,54 @@
+package whatsapp
+
+import (
+	"context"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// Client is the part of *whatsmeow.Client the adapter uses. Keeping it this
+// narrow lets the tests drive the adapter with a fake and shows at a glance
+// everything the bot can do on WhatsApp.
+type Client interface {
+	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	BuildReaction(chat, sender types.JID, id types.MessageID, reaction string) *waE2E.Message
+	BuildPollCreation(name string, optionNames []string, selectableOptionCount int) *waE2E.Message
+	BuildEdit(chat types.JID, id types.MessageID, newContent *waE2E.Message) *waE2E.Message
+	BuildRevoke(chat, sender types.JID, id types.MessageID) *waE2E.Message
+	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
+	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
+	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	IsConnected() bool
+
+	// OwnJID and OwnLID are the bot account's own addresses (device part
+	// included; the adapter strips it).
+	OwnJID() types.JID
+	OwnLID() types.JID
+	// PNForLID and LIDForPN look up whatsmeow's local LID store; they return
+	// an empty JID when the mapping is unknown.
+	PNForLID(ctx context.Context, lid types.JID) (types.JID, error)
+	LIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+}
+
+// liveClient adds the store lookups to a real whatsmeow client.
+type liveClient struct {
+	*whatsmeow.Client
+}
+
+// Wrap adapts a real whatsmeow client to Client.
+func Wrap(cli *whatsmeow.Client) Client { return liveClient{cli} }
+
+func (c liveClient) OwnJID() types.JID { return c.Store.GetJID() }
+func (c liveClient) OwnLID() types.JID { return c.Store.GetLID() }
+
+func (c liveClient) PNForLID(ctx context.Context, lid types.JID) (types.JID, error) {
+	return c.Store.LIDs.GetPNForLID(ctx, lid)
+}
+
+func (c liveClient) LIDForPN(ctx context.Context, pn types.JID) (types.JID, error) {
+	return c.Store.LIDs.GetLIDForPN(ctx, pn)
+}

@@ -1,0 +1,266 @@
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"neighbourbot/bot"
+)
+
+// Reasons Translate gives for ignoring a message, for debug logs and tests.
+const (
+	ReasonEmpty       = "empty message"
+	ReasonOwn         = "own message"
+	ReasonBroadcast   = "status or broadcast"
+	ReasonNewsletter  = "newsletter"
+	ReasonHistory     = "history sync"
+	ReasonProtocol    = "protocol message"
+	ReasonBacklog     = "offline backlog"
+	ReasonNoSender    = "no sender"
+	ReasonPollVote    = "poll vote not decryptable"
+	ReasonUnsupported = "unsupported content"
+)
+
+// Translate turns a whatsmeow message event into a bot.Message. It returns
+// nil and the reason when the message is one the bot must not act on.
+func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Message, string) {
+	info := evt.Info
+	msg := evt.Message
+	switch {
+	case msg == nil:
+		return nil, ReasonEmpty
+	case info.IsFromMe:
+		return nil, ReasonOwn
+	case info.Chat.Server == types.BroadcastServer:
+		return nil, ReasonBroadcast
+	case info.Chat.Server == types.NewsletterServer:
+		return nil, ReasonNewsletter
+	case evt.SourceWebMsg != nil && evt.UnavailableRequestID == "":
+		// Parsed from a history blob, not delivered live.
+		return nil, ReasonHistory
+	case msg.ProtocolMessage != nil:
+		// Revokes, edits, history notifications, key shares. Test the
+		// pointer: a nil ProtocolMessage's GetType() is REVOKE (enum 0).
+		return nil, fmt.Sprintf("%s (%s)", ReasonProtocol, msg.ProtocolMessage.GetType())
+	case info.Timestamp.Before(a.OnlineAt().Add(-a.opts.BacklogGrace)):
+		return nil, ReasonBacklog
+	case info.Sender.IsEmpty():
+		return nil, ReasonNoSender
+	}
+
+	chatJID := info.Chat.ToNonAD()
+	out := &bot.Message{
+		ID:     info.ID,
+		Chat:   bot.Chat{ID: bot.ChatID(chatJID.String()), IsGroup: chatJID.Server == types.GroupServer},
+		Sender: a.sender(ctx, info.Sender, info.SenderAlt, info.PushName),
+		Time:   info.Timestamp,
+	}
+	if out.Chat.IsGroup {
+		out.Chat.Name = a.cachedGroupName(chatJID)
+	}
+
+	switch {
+	case msg.PollUpdateMessage != nil:
+		vote, err := a.cli.DecryptPollVote(ctx, evt)
+		if err != nil {
+			return nil, fmt.Sprintf("%s: %v", ReasonPollVote, err)
+		}
+		out.PollVote = &bot.PollVote{
+			PollID:       msg.GetPollUpdateMessage().GetPollCreationMessageKey().GetID(),
+			OptionHashes: vote.GetSelectedOptions(),
+		}
+		return out, ""
+	case msg.ReactionMessage != nil:
+		out.Reaction = &bot.Reaction{
+			TargetID: msg.GetReactionMessage().GetKey().GetID(),
+			Emoji:    msg.GetReactionMessage().GetText(),
+		}
+		return out, ""
+	}
+
+	out.Text = textOf(msg)
+	out.Media = mediaOf(msg)
+	out.Location = locationOf(msg)
+	if ci := contextInfoOf(msg); ci != nil {
+		if id := ci.GetStanzaID(); id != "" {
+			q := &bot.Quote{ID: id, Text: textOf(ci.GetQuotedMessage())}
+			if ci.QuotedMessage != nil {
+				q.Media = mediaOf(ci.QuotedMessage)
+				q.Location = locationOf(ci.QuotedMessage)
+			}
+			if p, err := types.ParseJID(ci.GetParticipant()); err == nil && !p.IsEmpty() {
+				q.Sender = a.sender(ctx, p, types.EmptyJID, "")
+			}
+			out.Quote = q
+		}
+		for _, s := range ci.GetMentionedJID() {
+			j, err := types.ParseJID(s)
+			if err != nil || j.IsEmpty() {
+				continue
+			}
+			out.Mentions = append(out.Mentions, a.sender(ctx, j, types.EmptyJID, ""))
+		}
+	}
+	if out.Text == "" && out.Media == nil && out.Location == nil && out.Quote == nil {
+		return nil, ReasonUnsupported
+	}
+	return out, ""
+}
+
+// sender builds a neutral sender from a primary address and, when known,
+// the other form. When WhatsApp did not send the other form, whatsmeow's
+// LID store may know it from earlier traffic or group lists: looking it up
+// keeps one person one identity across LID and phone-number addressing.
+func (a *Adapter) sender(ctx context.Context, primary, alt types.JID, name string) bot.Sender {
+	primary = primary.ToNonAD()
+	alt = alt.ToNonAD()
+	if alt.IsEmpty() {
+		alt = a.altJID(ctx, primary)
+	}
+	s := bot.Sender{Addr: bot.Address(primary.String()), Name: name}
+	if !alt.IsEmpty() && alt != primary {
+		s.Alt = bot.Address(alt.String())
+	}
+	return s
+}
+
+// altJID returns the other address form of j from the LID store, or an
+// empty JID when unknown.
+func (a *Adapter) altJID(ctx context.Context, j types.JID) types.JID {
+	var (
+		alt types.JID
+		err error
+	)
+	switch j.Server {
+	case types.HiddenUserServer:
+		alt, err = a.cli.PNForLID(ctx, j)
+	case types.DefaultUserServer:
+		alt, err = a.cli.LIDForPN(ctx, j)
+	default:
+		return types.EmptyJID
+	}
+	if err != nil {
+		a.log.Debug("LID store lookup failed", "addr", j, "err", err)
+		return types.EmptyJID
+	}
+	return alt.ToNonAD()
+}
+
+// TranslateGroupInfo turns a group notification into membership changes,
+// one per kind present (join, leave, promote, demote).
+func (a *Adapter) TranslateGroupInfo(ctx context.Context, evt *events.GroupInfo) []bot.GroupChange {
+	group := evt.JID.ToNonAD()
+	chat := bot.Chat{ID: bot.ChatID(group.String()), IsGroup: true, Name: a.cachedGroupName(group)}
+	if evt.Name != nil && evt.Name.Name != "" {
+		chat.Name = evt.Name.Name
+	}
+	var by *bot.Sender
+	if evt.Sender != nil && !evt.Sender.IsEmpty() {
+		alt := types.EmptyJID
+		if evt.SenderPN != nil {
+			alt = *evt.SenderPN
+		}
+		s := a.sender(ctx, *evt.Sender, alt, "")
+		by = &s
+	}
+	var out []bot.GroupChange
+	for _, c := range []struct {
+		kind bot.GroupChangeKind
+		jids []types.JID
+	}{
+		{bot.MemberJoined, evt.Join},
+		{bot.MemberLeft, evt.Leave},
+		{bot.MemberPromoted, evt.Promote},
+		{bot.MemberDemoted, evt.Demote},
+	} {
+		if len(c.jids) == 0 {
+			continue
+		}
+		ch := bot.GroupChange{Chat: chat, Kind: c.kind, By: by, Time: evt.Timestamp}
+		for _, j := range c.jids {
+			ch.Members = append(ch.Members, a.sender(ctx, j, types.EmptyJID, ""))
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// textOf is the readable text of a message: plain conversation, extended
+// text, or a media caption.
+func textOf(m *waE2E.Message) string {
+	switch {
+	case m == nil:
+		return ""
+	case m.Conversation != nil:
+		return m.GetConversation()
+	case m.ExtendedTextMessage != nil:
+		return m.GetExtendedTextMessage().GetText()
+	case m.ImageMessage != nil:
+		return m.GetImageMessage().GetCaption()
+	case m.VideoMessage != nil:
+		return m.GetVideoMessage().GetCaption()
+	case m.DocumentMessage != nil:
+		return m.GetDocumentMessage().GetCaption()
+	}
+	return ""
+}
+
+// contextInfoOf finds the reply and mention context on any message kind
+// that can carry one.
+func contextInfoOf(m *waE2E.Message) *waE2E.ContextInfo {
+	switch {
+	case m.ExtendedTextMessage != nil:
+		return m.GetExtendedTextMessage().GetContextInfo()
+	case m.ImageMessage != nil:
+		return m.GetImageMessage().GetContextInfo()
+	case m.VideoMessage != nil:
+		return m.GetVideoMessage().GetContextInfo()
+	case m.DocumentMessage != nil:
+		return m.GetDocumentMessage().GetContextInfo()
+	case m.AudioMessage != nil:
+		return m.GetAudioMessage().GetContextInfo()
+	case m.StickerMessage != nil:
+		return m.GetStickerMessage().GetContextInfo()
+	case m.LocationMessage != nil:
+		return m.GetLocationMessage().GetContextInfo()
+	}
+	return nil
+}
+
+// mediaOf describes an attachment; the protobuf message itself is the
+// handle Download needs later.
+func mediaOf(m *waE2E.Message) *bot.Media {
+	switch {
+	case m == nil:
+		return nil
+	case m.ImageMessage != nil:
+		im := m.GetImageMessage()
+		return &bot.Media{Kind: bot.MediaImage, MimeType: im.GetMimetype(), Size: int64(im.GetFileLength()), Handle: im}
+	case m.VideoMessage != nil:
+		vm := m.GetVideoMessage()
+		return &bot.Media{Kind: bot.MediaVideo, MimeType: vm.GetMimetype(), Size: int64(vm.GetFileLength()), Handle: vm}
+	case m.AudioMessage != nil:
+		am := m.GetAudioMessage()
+		return &bot.Media{Kind: bot.MediaAudio, MimeType: am.GetMimetype(), Size: int64(am.GetFileLength()), Handle: am}
+	case m.DocumentMessage != nil:
+		dm := m.GetDocumentMessage()
+		return &bot.Media{Kind: bot.MediaDocument, MimeType: dm.GetMimetype(), Size: int64(dm.GetFileLength()), FileName: dm.GetFileName(), Handle: dm}
+	case m.StickerMessage != nil:
+		sm := m.GetStickerMessage()
+		return &bot.Media{Kind: bot.MediaSticker, MimeType: sm.GetMimetype(), Size: int64(sm.GetFileLength()), Handle: sm}
+	}
+	return nil
+}
+
+// locationOf reads a dropped pin.
+func locationOf(m *waE2E.Message) *bot.Location {
+	if m == nil || m.LocationMessage == nil {
+		return nil
+	}
+	lm := m.GetLocationMessage()
+	return &bot.Location{Lat: lm.GetDegreesLatitude(), Long: lm.GetDegreesLongitude(), Name: lm.GetName()}
+}
