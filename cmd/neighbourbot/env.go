@@ -3,5 +3,7 @@ package main
 // envOverrides lists the secrets the environment may override. Each
 // feature adds its own keys here.
 func envOverrides(cfg *Config) []envOverride {
-	return []envOverride{}
+	return []envOverride{
+		{env: "NEIGHBOURBOT_POWER_FEED_KEY", target: &cfg.Power.FeedKey},
+	}
 }

@@ -1,0 +1,22 @@
+package power
+
+import (
+	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+func harnessOptions(cfg Config, deps Deps) bottest.Options {
+	return bottest.Options{
+		Migrations: []bot.Migrations{Migrations()},
+		Register:   func(h *bottest.Harness) error { return Register(h.Engine, cfg, deps) },
+	}
+}
+
+// TestGolden checks the console transcripts in testdata/: single-home and
+// street-wide checks, changed votes, restoration with the 12-hour message,
+// history, bad input and the hint.
+func TestGolden(t *testing.T) {
+	bottest.Golden(t, "testdata", harnessOptions(DefaultConfig(), Deps{}))
+}

@@ -1,0 +1,665 @@
+// Package power owns power-cut checks: "is it just me or the whole
+// street?" answered with a group poll and typed !off / !on answers, a
+// verdict when the check's window ends, restoration with the outage's
+// duration (and the compensation hint for long cuts), the group's check
+// history, and an optional lookup of incidents the network operator already
+// knows about. Its tables are power_checks, power_votes and power_groups.
+package power
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the package's schema.
+func Migrations() bot.Migrations {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return bot.Migrations{Component: "power", FS: sub}
+}
+
+// FeatureName is the feature family groups switch on and off.
+const FeatureName = "power"
+
+const (
+	pollKind     = "power"
+	pollQuestion = "Is your power off right now?"
+	optionOff    = "Off"
+	optionOn     = "On"
+	jobWindow    = "power.window"
+	jobExpire    = "power.expire"
+	historyLimit = 10
+	// maxIncidentsShown keeps the verdict short when several incidents
+	// touch the group's area.
+	maxIncidentsShown = 2
+)
+
+// Deps are what the feature needs beyond the engine.
+type Deps struct {
+	// Location is the local time zone for times shown to residents.
+	Location *time.Location
+	// Incidents is the network operator's feed; nil turns the lookup off.
+	Incidents IncidentSource
+}
+
+type feature struct {
+	e         *bot.Engine
+	cfg       Config
+	st        *store
+	loc       *time.Location
+	incidents IncidentSource
+}
+
+type jobPayload struct {
+	Check int64 `json:"check"`
+}
+
+// Register wires the power commands, poll, jobs, hint listener and
+// personal-data provider into the engine.
+func Register(e *bot.Engine, cfg Config, deps Deps) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("power config: %w", err)
+	}
+	loc := deps.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents}
+	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
+	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on|off]",
+		Help:    "power off? start a check with the street (on = it's back, history = past checks)",
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
+	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: my power is off",
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.typedVote(ctx, req, true) }})
+	e.Handle(bot.Route{Name: "on", Help: "answer a running power check: my power is on",
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.typedVote(ctx, req, false) }})
+	e.Handle(bot.Route{Name: "restored", Help: "the power is back: close the power check and note how long it lasted",
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
+	e.HandlePoll(pollKind, f.pollVote)
+	e.HandleJob(jobWindow, f.windowJob)
+	e.HandleJob(jobExpire, f.expireJob)
+	e.Listen(f.listen)
+	e.AddDataProvider(dataProvider{f})
+	return nil
+}
+
+func jobKeyPrefix(id int64) string { return "power:check:" + strconv.FormatInt(id, 10) + ":" }
+
+func (f *feature) usage(req *bot.Request) error {
+	return bot.Userf("Usage: %s to start a power check, %s on when it's back, %s history for past checks.",
+		req.Cmd("power"), req.Cmd("power"), req.Cmd("power"))
+}
+
+func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
+	fields := req.Fields()
+	if len(fields) == 0 {
+		return f.startOrTally(ctx, req)
+	}
+	sub := strings.ToLower(fields[0])
+	switch {
+	case sub == "off" && len(fields) == 1:
+		return f.startOrVoteOff(ctx, req)
+	case (sub == "on" || sub == "back" || sub == "restored") && len(fields) == 1:
+		return f.restore(ctx, req)
+	case sub == "history" && len(fields) == 1:
+		return f.history(ctx, req)
+	case sub == "suggest" && len(fields) <= 2:
+		return f.suggestCommand(ctx, req, fields[1:])
+	}
+	return f.usage(req)
+}
+
+func (f *feature) restoreCommand(ctx context.Context, req *bot.Request) error {
+	if req.Args != "" {
+		return bot.Userf("Just type %s when the power is back — nothing after it.", req.Cmd("restored"))
+	}
+	return f.restore(ctx, req)
+}
+
+// startOrVoteOff is "!power off": an answer during a running check, a new
+// check otherwise.
+func (f *feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
+	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if ok && c.State == stateOpen {
+		return f.typedVote(ctx, req, true)
+	}
+	return f.startOrTally(ctx, req)
+}
+
+func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
+	chat := req.Chat.ID
+	c, ok, err := f.st.active(ctx, chat)
+	if err != nil {
+		return err
+	}
+	if ok && c.State == stateOpen {
+		t, err := f.st.tally(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("A power check is already running (result at %s): %s so far. Vote in the poll or type %s / %s.",
+			f.clock(c.WindowEnds), countsText(t), req.Cmd("off"), req.Cmd("on")))
+	}
+	if ok && c.Verdict == verdictSeveral {
+		return req.Reply(ctx, fmt.Sprintf("A power cut has been open here since %s (%s off at the peak). When your power is back, type %s. If it came back and went off again, type %s and then %s.",
+			f.when(c.StartedAt, req.Now()), homes(c.PeakOff), req.Cmd("power on"), req.Cmd("power on"), req.Cmd("power")))
+	}
+	var closeEarlier int64
+	if ok {
+		// A finished check with nothing left to wait for (just one home):
+		// a new question from the street replaces it.
+		closeEarlier = c.ID
+	}
+	now := req.Now()
+	nc, err := f.st.start(ctx, chat, req.Sender.ID, now, now.Add(f.cfg.Window.D()), closeEarlier)
+	if err != nil {
+		return err
+	}
+	if closeEarlier != 0 {
+		if err := f.e.CancelJobs(ctx, jobKeyPrefix(closeEarlier)); err != nil {
+			f.e.Log().Warn("power: cancel jobs of replaced check", "check", closeEarlier, "err", err)
+		}
+	}
+	payload := jobPayload{Check: nc.ID}
+	if err := f.e.Schedule(ctx, jobWindow, jobKeyPrefix(nc.ID)+"window", nc.WindowEnds, payload); err != nil {
+		return err
+	}
+	if err := f.e.Schedule(ctx, jobExpire, jobKeyPrefix(nc.ID)+"expire", now.Add(f.cfg.CloseAfter.D()), payload); err != nil {
+		return err
+	}
+	status, err := req.Say(ctx, f.statusText(nc, req.Sender.DisplayName(), tally{Off: 1, OnlyOff: req.Sender.ID}))
+	if err != nil {
+		return err
+	}
+	if err := f.st.setStatusMsg(ctx, nc.ID, status); err != nil {
+		return err
+	}
+	if _, err := f.e.SendPoll(ctx, chat, pollKind, strconv.FormatInt(nc.ID, 10), pollQuestion, []string{optionOff, optionOn}); err != nil {
+		// Typed answers still work without the poll.
+		f.e.Log().Warn("power: send poll", "check", nc.ID, "err", err)
+	}
+	return nil
+}
+
+func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
+	if req.Args != "" {
+		return bot.Userf("Just type %s or %s — nothing after it.", req.Cmd("off"), req.Cmd("on"))
+	}
+	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bot.Userf("No power check is running here. If your power is off, type %s to ask the street.", req.Cmd("power"))
+	}
+	if c.State != stateOpen {
+		if off && c.Verdict == verdictSeveral {
+			return bot.Userf("The power check has finished and the power cut is noted (result above) — no need to answer. When your power is back, type %s.", req.Cmd("power on"))
+		}
+		if off {
+			return bot.Userf("The power check has finished — its result is above. If your power is off now, type %s.", req.Cmd("power"))
+		}
+		return bot.Userf("The power check has finished. If your power is back, type %s to close it.", req.Cmd("power on"))
+	}
+	prev, had, err := f.st.voteOf(ctx, c.ID, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	if had && prev.Off == off {
+		return bot.Userf("You're already counted as %s in this check — nothing changed.", onOff(off))
+	}
+	t, err := f.st.setVote(ctx, c.ID, req.Sender.ID, &vote{Off: off, Source: sourceTyped}, req.Now())
+	if err != nil {
+		return err
+	}
+	if err := f.e.Transport().React(ctx, req.Msg.Ref(), "👍"); err != nil {
+		f.e.Log().Warn("power: acknowledge answer", "err", err)
+	}
+	f.updateStatus(ctx, c, t)
+	return nil
+}
+
+func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
+	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
+	if err != nil {
+		f.e.Log().Warn("power: poll with a bad reference", "ref", req.Poll.Ref)
+		return nil
+	}
+	c, err := f.st.byID(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Chat != req.Chat.ID || c.State != stateOpen {
+		// Late votes on a finished check change nothing; the poll stays
+		// in the chat history and people still tap it.
+		f.e.Log().Debug("power: vote after the check finished", "check", id)
+		return nil
+	}
+	var next *vote
+	switch {
+	case len(req.Votes) == 1 && req.Votes[0] == optionOff:
+		next = &vote{Off: true, Source: sourcePoll}
+	case len(req.Votes) == 1 && req.Votes[0] == optionOn:
+		next = &vote{Off: false, Source: sourcePoll}
+	case req.Sender.ID == c.StarterID:
+		// Withdrawn (or both ticked): the starter falls back to the Off
+		// that starting the check implied.
+		next = &vote{Off: true, Source: sourceStarter}
+	}
+	prev, had, err := f.st.voteOf(ctx, c.ID, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	if (!had && next == nil) || (had && next != nil && prev.Off == next.Off && prev.Source == next.Source) {
+		return nil
+	}
+	t, err := f.st.setVote(ctx, c.ID, req.Sender.ID, next, req.Now())
+	if err != nil {
+		return err
+	}
+	f.updateStatus(ctx, c, t)
+	return nil
+}
+
+// updateStatus edits the check's one status message to the current
+// tally. A failed edit is logged: the answer is already saved.
+func (f *feature) updateStatus(ctx context.Context, c check, t tally) {
+	if c.StatusMsg == "" {
+		return
+	}
+	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, f.statusText(c, f.starterName(ctx, c), t)); err != nil {
+		f.e.Log().Warn("power: update status message", "check", c.ID, "err", err)
+	}
+}
+
+func (f *feature) finalStatus(ctx context.Context, c check, outcome string) {
+	if c.StatusMsg == "" {
+		return
+	}
+	text := fmt.Sprintf("Power check started by %s at %s — %s", f.starterName(ctx, c), f.clock(c.StartedAt), outcome)
+	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, text); err != nil {
+		f.e.Log().Warn("power: close status message", "check", c.ID, "err", err)
+	}
+}
+
+func (f *feature) starterName(ctx context.Context, c check) string {
+	if c.StarterID == 0 {
+		return "a neighbour"
+	}
+	p, err := f.e.Store().PersonByID(ctx, c.StarterID)
+	if err != nil {
+		return "a neighbour"
+	}
+	return p.DisplayName()
+}
+
+func (f *feature) statusText(c check, starter string, t tally) string {
+	p := f.e.Prefix()
+	return fmt.Sprintf("Power check started by %s at %s: is it just one home or the whole street?\nVote in the poll below or type %soff / %son. Result at %s.\nSo far: %s.",
+		starter, f.clock(c.StartedAt), p, p, f.clock(c.WindowEnds), countsText(t))
+}
+
+func (f *feature) windowJob(ctx context.Context, job bot.Job) error {
+	var p jobPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		f.e.Log().Error("power: window job with a bad payload", "payload", string(job.Payload), "err", err)
+		return nil
+	}
+	c, err := f.st.byID(ctx, p.Check)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.State != stateOpen {
+		return nil
+	}
+	t, err := f.st.tally(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	verdict := verdictNone
+	switch {
+	case t.Off >= 2:
+		verdict = verdictSeveral
+	case t.Off == 1:
+		verdict = verdictSingle
+	}
+	var incidents []Incident
+	if verdict != verdictNone {
+		incidents = f.lookup(ctx, c.Chat)
+	}
+	var refs []string
+	for _, inc := range incidents {
+		refs = append(refs, inc.Ref)
+	}
+	now := f.e.Now()
+	changed, err := f.st.finishWindow(ctx, c.ID, verdict, strings.Join(refs, ";"), t.Off, now)
+	if err != nil || !changed {
+		return err
+	}
+	if verdict == verdictNone {
+		if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
+			f.e.Log().Warn("power: cancel expiry", "check", c.ID, "err", err)
+		}
+	}
+	f.finalStatus(ctx, c, fmt.Sprintf("finished at %s: %s. Result below.", f.clock(now), countsText(t)))
+	msg := f.verdictMessage(ctx, c, t, verdict, incidents, now)
+	if _, err := f.e.Send(ctx, msg); err != nil {
+		if errors.Is(err, bot.ErrNotInChat) {
+			f.e.Log().Warn("power: verdict for a group the bot left", "check", c.ID)
+			return nil
+		}
+		// The verdict is saved; retrying would only repeat the job as a
+		// no-op, so log instead.
+		f.e.Log().Error("power: send verdict", "check", c.ID, "err", err)
+	}
+	return nil
+}
+
+// lookup asks the outage feed about the group's area. Any failure gives
+// the plain answer: the check never waits on or breaks over the feed.
+func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
+	if f.incidents == nil {
+		return nil
+	}
+	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	if err != nil {
+		f.e.Log().Warn("power: group settings for incident lookup", "chat", chat, "err", err)
+		return nil
+	}
+	if len(gs.Areas) == 0 {
+		return nil
+	}
+	all, err := f.incidents.Incidents(ctx)
+	if err != nil {
+		f.e.Log().Warn("power: outage feed failed, giving the plain answer", "chat", chat, "err", err)
+		return nil
+	}
+	return MatchIncidents(all, gs.Areas)
+}
+
+func (f *feature) verdictMessage(ctx context.Context, c check, t tally, verdict string, incidents []Incident, now time.Time) bot.OutMessage {
+	p := f.e.Prefix()
+	out := bot.OutMessage{Chat: c.Chat}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Power check result: %s.\n", countsText(t))
+	switch verdict {
+	case verdictNone:
+		fmt.Fprintf(&b, "Nobody reports the power off now — looks like it's back. If it goes off again, type %spower.", p)
+		out.Text = b.String()
+		return out
+	case verdictSingle:
+		b.WriteString("Looks like just your home")
+		if t.OnlyOff != 0 && t.OnlyOff == c.StarterID {
+			if starter, err := f.e.Store().PersonByID(ctx, c.StarterID); err == nil {
+				b.WriteString(", @" + starter.DisplayName())
+				out.Mentions = append(out.Mentions, bot.MentionOf(starter))
+			}
+		}
+		fmt.Fprintf(&b, ". Check your fuse box / trip switches; if you're on a prepayment meter check your credit; if your switches are fine, call %s — the cable to your home is the network operator's job.", f.cfg.ReportNumber)
+		if len(incidents) > 0 {
+			b.WriteString("\nNote: " + f.incidentLine(incidents, now))
+		}
+	case verdictSeveral:
+		if len(incidents) > 0 {
+			b.WriteString("Looks like a power cut affecting several homes.\n" + f.incidentLine(incidents, now))
+			if f.cfg.OperatorLink != "" {
+				b.WriteString(" Updates: " + f.cfg.OperatorLink)
+			}
+		} else {
+			fmt.Fprintf(&b, "Looks like a power cut affecting several homes — call %s", f.cfg.ReportNumber)
+			if f.cfg.OperatorLink != "" {
+				b.WriteString(" or check " + f.cfg.OperatorLink)
+			}
+			b.WriteString("; only one of you needs to report it.")
+		}
+	}
+	fmt.Fprintf(&b, "\nWhen it's back, type %spower on so I can note how long it lasted.", p)
+	out.Text = b.String()
+	return out
+}
+
+func (f *feature) incidentLine(incidents []Incident, now time.Time) string {
+	inc := incidents[0]
+	var b strings.Builder
+	if inc.Planned {
+		b.WriteString("Your network operator has planned work here: incident " + inc.Ref)
+	} else {
+		b.WriteString("Your network operator already knows: incident " + inc.Ref)
+	}
+	if inc.EstimatedRestoration.IsZero() {
+		b.WriteString(" (no estimated restoration time yet)")
+	} else {
+		b.WriteString(", estimated restoration " + f.when(inc.EstimatedRestoration, now))
+	}
+	fmt.Fprintf(&b, " — no need to call %s.", f.cfg.ReportNumber)
+	if extra := len(incidents) - 1; extra > 0 {
+		shown := min(extra, maxIncidentsShown-1)
+		var refs []string
+		for _, other := range incidents[1 : 1+shown] {
+			refs = append(refs, other.Ref)
+		}
+		fmt.Fprintf(&b, " Also nearby: %s", strings.Join(refs, ", "))
+		if extra > shown {
+			fmt.Fprintf(&b, " and %d more", extra-shown)
+		}
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+func (f *feature) restore(ctx context.Context, req *bot.Request) error {
+	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bot.Userf("There's no power cut open here to mark as restored. If your power is off, type %s to ask the street.", req.Cmd("power"))
+	}
+	now := req.Now()
+	changed, err := f.st.restore(ctx, c.ID, now)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		return bot.Userf("That power check is already closed.")
+	}
+	if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
+		f.e.Log().Warn("power: cancel jobs of restored check", "check", c.ID, "err", err)
+	}
+	lasted := now.Sub(c.StartedAt)
+	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+		Action: "power.restored", Detail: fmt.Sprintf("check %d, %s", c.ID, bot.FormatDuration(lasted))}); err != nil {
+		f.e.Log().Warn("power: audit restoration", "err", err)
+	}
+	if c.State == stateOpen {
+		f.finalStatus(ctx, c, fmt.Sprintf("closed at %s: power reported back.", f.clock(now)))
+	}
+	text := fmt.Sprintf("Power back — thanks, %s. It was off for at least %s (the check started %s). Power check closed.",
+		req.Sender.DisplayName(), bot.FormatDuration(lasted), f.when(c.StartedAt, now))
+	if lasted > f.cfg.CompensationAfter.D() {
+		text += "\n" + f.cfg.CompensationText
+	}
+	return req.Reply(ctx, text)
+}
+
+func (f *feature) expireJob(ctx context.Context, job bot.Job) error {
+	var p jobPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		f.e.Log().Error("power: expiry job with a bad payload", "payload", string(job.Payload), "err", err)
+		return nil
+	}
+	closed, err := f.st.expire(ctx, p.Check, f.e.Now())
+	if err != nil {
+		return err
+	}
+	if closed {
+		f.e.Log().Info("power: closed a check nobody marked restored", "check", p.Check)
+	}
+	return nil
+}
+
+func (f *feature) history(ctx context.Context, req *bot.Request) error {
+	checks, err := f.st.history(ctx, req.Chat.ID, historyLimit)
+	if err != nil {
+		return err
+	}
+	if len(checks) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("No power checks in this group yet. If your power goes off, type %s.", req.Cmd("power")))
+	}
+	now := req.Now()
+	var b strings.Builder
+	b.WriteString("Power checks here, latest first:")
+	for _, c := range checks {
+		b.WriteString("\n• " + f.when(c.StartedAt, now))
+		switch {
+		case c.State == stateOpen:
+			fmt.Fprintf(&b, ", running now (result at %s)", f.clock(c.WindowEnds))
+		case c.State == stateEnded:
+			b.WriteString(", not reported back yet")
+		case !c.RestoredAt.IsZero():
+			fmt.Fprintf(&b, " → %s (%s)", f.endWhen(c.StartedAt, c.RestoredAt), bot.FormatDuration(c.RestoredAt.Sub(c.StartedAt)))
+		case c.Verdict == verdictNone:
+			fmt.Fprintf(&b, " → %s, nobody off at the end of the check", f.endWhen(c.StartedAt, c.ClosedAt))
+		default:
+			b.WriteString(", end not reported")
+		}
+		fmt.Fprintf(&b, " — peak %s off", homes(c.PeakOff))
+	}
+	return req.Reply(ctx, b.String())
+}
+
+func (f *feature) suggestCommand(ctx context.Context, req *bot.Request, args []string) error {
+	if len(args) == 0 {
+		on, _, err := f.st.suggestState(ctx, req.Chat.ID)
+		if err != nil {
+			return err
+		}
+		state := "off"
+		if on {
+			state = "on"
+		}
+		return req.Reply(ctx, fmt.Sprintf("The power-check hint is %s here. A group admin can switch it with %s on or %s off.",
+			state, req.Cmd("power suggest"), req.Cmd("power suggest")))
+	}
+	on, ok := bot.ParseOnOff(args[0])
+	if !ok {
+		return bot.Userf("Usage: %s on or %s off.", req.Cmd("power suggest"), req.Cmd("power suggest"))
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if !admin {
+		return bot.Userf("Sorry, only group admins can switch the power-check hint on or off.")
+	}
+	if err := f.st.setSuggest(ctx, req.Chat.ID, on); err != nil {
+		return err
+	}
+	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+		Action: "power.suggest", Detail: onOff(on)}); err != nil {
+		f.e.Log().Warn("power: audit hint switch", "err", err)
+	}
+	if on {
+		return req.Reply(ctx, fmt.Sprintf("Power-check hint on: when someone asks whether the power is off, I'll suggest %s.", req.Cmd("power")))
+	}
+	return req.Reply(ctx, "Power-check hint off.")
+}
+
+var (
+	outageWords = regexp.MustCompile(`(?i)\b(power|electric(ity)?|electrics|lights?)\b.{0,25}\b(off|out|down|gone|cut|dead)\b|\bpower\s*cut\b|\bblack\s*out\b`)
+	askingWords = regexp.MustCompile(`(?i)\?|\b(any\s*one|anybody|just (me|us)|else)\b`)
+)
+
+// looksLikeOutageQuestion spots "anyone else's power off?" and the like.
+func looksLikeOutageQuestion(text string) bool {
+	if bot.RuneLen(text) > 300 {
+		return false
+	}
+	return outageWords.MatchString(text) && askingWords.MatchString(text)
+}
+
+// listen offers a check when someone asks about the power, in groups whose
+// admins switched the hint on, at most once per suggest_cooldown.
+func (f *feature) listen(ctx context.Context, req *bot.Request) error {
+	if !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) || req.Msg == nil || req.Msg.Reaction != nil {
+		return nil
+	}
+	if !looksLikeOutageQuestion(req.Msg.Text) {
+		return nil
+	}
+	on, last, err := f.st.suggestState(ctx, req.Chat.ID)
+	if err != nil || !on {
+		return err
+	}
+	now := req.Now()
+	if !last.IsZero() && now.Sub(last) < f.cfg.SuggestCooldown.D() {
+		return nil
+	}
+	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if err := f.st.markSuggested(ctx, req.Chat.ID, now); err != nil {
+		return err
+	}
+	if ok && c.State == stateOpen {
+		return req.Reply(ctx, fmt.Sprintf("A power check is running — vote in the poll or type %s / %s.", req.Cmd("off"), req.Cmd("on")))
+	}
+	return req.Reply(ctx, fmt.Sprintf("Shall I start a power check? Type %s", req.Cmd("power")))
+}
+
+// clock writes a time of day in the local zone.
+func (f *feature) clock(t time.Time) string { return t.In(f.loc).Format("15:04") }
+
+// when writes t as a time of day when it falls on now's local date, with
+// the day otherwise.
+func (f *feature) when(t, now time.Time) string {
+	lt, ln := t.In(f.loc), now.In(f.loc)
+	if lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year() {
+		return lt.Format("15:04")
+	}
+	return lt.Format("Mon 2 Jan 15:04")
+}
+
+// endWhen writes an end time relative to its start's day.
+func (f *feature) endWhen(start, end time.Time) string { return f.when(end, start) }
+
+func homes(n int) string {
+	switch n {
+	case 0:
+		return "no homes"
+	case 1:
+		return "1 home"
+	}
+	return strconv.Itoa(n) + " homes"
+}
+
+func countsText(t tally) string { return fmt.Sprintf("%s off, %d on", homes(t.Off), t.On) }
+
+func onOff(off bool) string {
+	if off {
+		return "off"
+	}
+	return "on"
+}
