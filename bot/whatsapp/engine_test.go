@@ -1,0 +1,107 @@
+package whatsapp
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/sqlite"
+)
+
+// TestEngineRoundTrip drives a real engine and SQLite store from whatsmeow
+// events: translator → engine queue → router → paced adapter → fake client.
+func TestEngineRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+
+	f := newFakeClient()
+	a, clock := newTestAdapter(f)
+	engine := bot.NewEngine(bot.Config{}, store, bot.Pace(a, 0, 1), clock)
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Deliver events through the whatsmeow handler while the worker runs,
+	// then stop it: Run finishes everything queued before returning.
+	deliver := func(evts ...any) {
+		t.Helper()
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- engine.Run(runCtx) }()
+		a.Attach(runCtx, engine)
+		for _, e := range evts {
+			a.HandleEvent(e)
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(id string, sender, alt types.JID, ts time.Time, s string) any {
+		return groupEvent(id, sender, alt, types.AddressingModeLID, ts, &waE2E.Message{Conversation: proto.String(s)})
+	}
+
+	// Bob is not an admin: refused, with his message quoted. His phone
+	// number is not in the event; the LID store supplies it.
+	deliver(text("3A0100", bobLID, types.EmptyJID, t0, "!bot on"))
+	got := f.lastSent()
+	ext := got.msg.GetExtendedTextMessage()
+	if got.to != groupJID || ext.GetText() != "Sorry, only group admins can switch the bot on or off." ||
+		ext.GetContextInfo().GetStanzaID() != "3A0100" || ext.GetContextInfo().GetParticipant() != "22222222222222@lid" {
+		t.Fatalf("reply to Bob = %v to %v", got.msg, got.to)
+	}
+
+	// Alice is a superadmin in the participant list: the bot switches on.
+	deliver(text("3A0101", aliceLID, alicePN, t0, "!bot on"))
+	ext = f.lastSent().msg.GetExtendedTextMessage()
+	if ext.GetText() != "neighbourbot is on in this group. Type !help to see what I can do. Admins can switch me off again with !bot off." {
+		t.Fatalf("reply to Alice = %q", ext.GetText())
+	}
+	gs, err := store.GroupSettings(ctx, group)
+	if err != nil || !gs.Enabled || gs.Name != "Elm Street" {
+		t.Fatalf("group settings = %+v, %v", gs, err)
+	}
+	sent := f.sentCount()
+
+	// A redelivery of the same message, an hour-old backlog command and
+	// the bot's own echo all produce nothing.
+	own := groupEvent("3EB0ECHO", botLID, botPN, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("!bot off")})
+	own.Info.IsFromMe = true
+	deliver(
+		text("3A0101", aliceLID, alicePN, t0, "!bot on"),
+		text("3A0102", aliceLID, alicePN, t0.Add(-time.Hour), "!bot off"),
+		own,
+	)
+	if f.sentCount() != sent {
+		t.Fatalf("sent %d more messages, want none", f.sentCount()-sent)
+	}
+	if gs, _ := store.GroupSettings(ctx, group); !gs.Enabled {
+		t.Fatal("a backlog or own message switched the bot off")
+	}
+
+	// One identity across forms: Alice writing from her phone-number form
+	// later is the same person the store already knows.
+	p1, err := store.ResolvePerson(ctx, bot.Sender{Addr: bot.Address(aliceLID.String())}, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := store.ResolvePerson(ctx, bot.Sender{Addr: bot.Address(alicePN.String())}, clock.Now())
+	if err != nil || p1.ID != p2.ID {
+		t.Fatalf("Alice resolved to %d by LID and %d by phone (%v)", p1.ID, p2.ID, err)
+	}
+
+	// Group info was fetched once for all the admin checks above.
+	if f.calls() != 1 {
+		t.Fatalf("%d group info fetches, want 1", f.calls())
+	}
+}
