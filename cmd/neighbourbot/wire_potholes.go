@@ -1,8 +1,95 @@
 package main
 
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/potholes"
+)
+
 func init() {
 	features = append(features, feature{
-		name:     "potholes",
-		register: func(a *app) error { return nil },
+		name:       "potholes",
+		migrations: func() []bot.Migrations { return []bot.Migrations{potholes.Migrations()} },
+		register: func(a *app) error {
+			return potholes.Register(a.engine, a.cfg.Potholes, potholes.Deps{
+				PhotoDir: a.cfg.dataPath("photos"),
+				HTTP:     a.http,
+				Location: a.cfg.Location(),
+				Quiet:    a.cfg.QuietHours(),
+			})
+		},
 	})
+	subcommands["export"] = subcommand{
+		summary: "export street-fault reports: export reports --format csv|geojson",
+		run: func(ctx context.Context, args []string) int {
+			return runExport(ctx, args, os.Stdout, os.Stderr)
+		},
+	}
+}
+
+// runExport writes reports from the bot's database to standard output.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	format := fs.String("format", "csv", "csv or geojson")
+	group := fs.String("group", "", "only this group's reports (its chat id, as in the CSV's group column)")
+	status := fs.String("status", "", "open (every unresolved report), resolved, or one status such as fixed or action-scheduled")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot export reports [-format csv|geojson] [-group ID] [-status open] [-config FILE]\n\n"+
+			"Writes street-fault reports to standard output. No names or phone numbers are included.\n\n")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "reports" {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot export: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	switch *format {
+	case "csv", "geojson":
+	default:
+		fmt.Fprintf(stderr, "neighbourbot export: -format must be csv or geojson, not %q\n", *format)
+		return exitUsage
+	}
+	if _, err := potholes.ParseStatusFilter(*status); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot export:", err)
+		return exitUsage
+	}
+	cfg, _, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitUsage
+	}
+	dbPath := cfg.dataPath("neighbourbot.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		fmt.Fprintf(stderr, "neighbourbot export: no database at %s (is -config or data_dir right?)\n", dbPath)
+		return exitError
+	}
+	st, err := openStore(ctx, dbPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot export:", err)
+		return exitError
+	}
+	defer st.Close()
+	if err := potholes.Export(ctx, st, stdout, potholes.ExportOptions{
+		Format: *format, Chat: bot.ChatID(*group), Status: *status, PhotoURLBase: cfg.Potholes.PhotoURLBase,
+	}); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot export:", err)
+		return exitError
+	}
+	return exitOK
 }

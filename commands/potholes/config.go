@@ -1,10 +1,132 @@
 package potholes
 
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"time"
+
+	"neighbourbot/bot"
+)
+
 // Config is the [potholes] section of the configuration file.
-type Config struct{}
+type Config struct {
+	// Categories residents can report with !report CATEGORY; the first one
+	// is what !pothole files.
+	Categories []string `toml:"categories"`
+	// DuplicateRadiusM is how close (metres) an open report of the same
+	// category must be to count as "already reported?".
+	DuplicateRadiusM int `toml:"duplicate_radius_m"`
+	// AutoSendConfirmations sends a report to the council once this many
+	// neighbours have confirmed it; 0 leaves sending to admins.
+	AutoSendConfirmations int `toml:"auto_send_confirmations"`
+	// MaxPhotoMB caps a stored photo's size.
+	MaxPhotoMB int `toml:"max_photo_mb"`
+	// PhotoURLBase is where the photos directory is published, for the
+	// media_url sent to the council; empty sends no photo link.
+	PhotoURLBase string `toml:"photo_url_base"`
+
+	// Open311 GeoReport v2 endpoint; empty BaseURL means reports stay in
+	// the group.
+	BaseURL        string            `toml:"base_url"`
+	APIKey         string            `toml:"api_key"`
+	JurisdictionID string            `toml:"jurisdiction_id"`
+	ServiceCodes   map[string]string `toml:"service_codes"`
+	// RequestTimeout bounds one call to the council's server.
+	RequestTimeout bot.Duration `toml:"request_timeout"`
+	// StatusPollInterval is how often sent reports are checked for news.
+	StatusPollInterval bot.Duration `toml:"status_poll_interval"`
+	// The council liaison named on requests instead of the resident.
+	LiaisonName  string `toml:"liaison_name"`
+	LiaisonEmail string `toml:"liaison_email"`
+}
 
 // DefaultConfig returns the built-in defaults.
-func DefaultConfig() Config { return Config{} }
+func DefaultConfig() Config {
+	return Config{
+		Categories:            []string{"pothole", "streetlight", "flytipping", "drain"},
+		DuplicateRadiusM:      50,
+		AutoSendConfirmations: 3,
+		MaxPhotoMB:            5,
+		ServiceCodes:          map[string]string{},
+		RequestTimeout:        bot.Duration(20 * time.Second),
+		StatusPollInterval:    bot.Duration(6 * time.Hour),
+	}
+}
+
+var categoryName = regexp.MustCompile(`^[a-z][a-z0-9]{1,29}$`)
 
 // Validate reports the first invalid value, naming its key.
-func (c Config) Validate() error { return nil }
+func (c Config) Validate() error {
+	if len(c.Categories) == 0 {
+		return errors.New("categories must name at least one category (the first is what !pothole files)")
+	}
+	seen := map[string]bool{}
+	for _, cat := range c.Categories {
+		if !categoryName.MatchString(cat) {
+			return fmt.Errorf("categories: %q must be one lower-case word (letters and digits, e.g. \"streetlight\")", cat)
+		}
+		if seen[cat] {
+			return fmt.Errorf("categories: %q is listed twice", cat)
+		}
+		seen[cat] = true
+	}
+	if c.DuplicateRadiusM < 1 || c.DuplicateRadiusM > 5000 {
+		return fmt.Errorf("duplicate_radius_m %d must be between 1 and 5000", c.DuplicateRadiusM)
+	}
+	if c.AutoSendConfirmations < 0 || c.AutoSendConfirmations > 1000 {
+		return fmt.Errorf("auto_send_confirmations %d must be between 0 (admins send) and 1000", c.AutoSendConfirmations)
+	}
+	if c.MaxPhotoMB < 1 || c.MaxPhotoMB > 64 {
+		return fmt.Errorf("max_photo_mb %d must be between 1 and 64", c.MaxPhotoMB)
+	}
+	if c.PhotoURLBase != "" {
+		if err := checkHTTPURL(c.PhotoURLBase); err != nil {
+			return fmt.Errorf("photo_url_base %q: %w", c.PhotoURLBase, err)
+		}
+	}
+	if c.BaseURL != "" {
+		if err := checkHTTPURL(c.BaseURL); err != nil {
+			return fmt.Errorf("base_url %q: %w", c.BaseURL, err)
+		}
+	}
+	for cat, code := range c.ServiceCodes {
+		if !seen[cat] {
+			return fmt.Errorf("service_codes: %q is not one of the categories", cat)
+		}
+		if code == "" {
+			return fmt.Errorf("service_codes: %q has an empty service code", cat)
+		}
+	}
+	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > 5*time.Minute {
+		return fmt.Errorf("request_timeout %s must be between 1s and 5m", c.RequestTimeout.D())
+	}
+	if c.StatusPollInterval.D() < time.Minute {
+		return fmt.Errorf("status_poll_interval %s must be at least 1m", c.StatusPollInterval.D())
+	}
+	if c.LiaisonEmail != "" {
+		if _, err := mail.ParseAddress(c.LiaisonEmail); err != nil {
+			return fmt.Errorf("liaison_email %q is not an email address", c.LiaisonEmail)
+		}
+	}
+	return nil
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("must be an http:// or https:// URL")
+	}
+	return nil
+}
+
+// defaultCategory is what !pothole files.
+func (c Config) defaultCategory() string { return c.Categories[0] }
+
+// councilConfigured reports whether reports can go to an Open311 endpoint.
+func (c Config) councilConfigured() bool { return c.BaseURL != "" }

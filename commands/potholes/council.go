@@ -1,0 +1,370 @@
+package potholes
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/potholes/open311"
+)
+
+// Job kinds. Keys carry the report id so one report has at most one
+// pending send and one pending status check.
+const (
+	jobSend = "potholes.send"
+	jobPoll = "potholes.poll"
+)
+
+func sendKey(id int64) string { return fmt.Sprintf("potholes.send:%d", id) }
+func pollKey(id int64) string { return fmt.Sprintf("potholes.poll:%d", id) }
+
+type sendPayload struct {
+	Report int64 `json:"report"`
+}
+
+// Sending retries with backoff: 5m, 10m, 20m, 40m, 80m, then gives up and
+// says so; an admin can start again with !pothole P7 send.
+const (
+	maxSendAttempts  = 6
+	firstSendBackoff = 5 * time.Minute
+)
+
+func sendBackoff(attempt int) time.Duration {
+	return firstSendBackoff << (attempt - 1)
+}
+
+// adminSend queues a report for the council; the send job posts the outcome.
+func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
+	p := f.e.Prefix()
+	switch {
+	case f.council == nil:
+		return bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service.")
+	case f.cfg.ServiceCodes[r.Category] == "":
+		return bot.Userf("There's no council service code for %s reports in the config ([potholes] service_codes), so I can't send %s.", r.Category, r.Ref())
+	case r.Status.Resolved():
+		return bot.Userf("%s is already %s — there's nothing to send.", r.Ref(), r.Status)
+	case r.ServiceRequestID != "":
+		return bot.Userf("%s was already sent (council reference %s).", r.Ref(), r.ServiceRequestID)
+	case r.Token != "":
+		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
+	case r.SendState == sendQueued:
+		return bot.Userf("%s is already on its way to the council.", r.Ref())
+	}
+	now := req.Now()
+	retry := r.SendState == sendRetrying || r.SendState == sendFailed
+	r.SendState, r.SendAttempts, r.NextSendAt, r.Updated = sendQueued, 0, now, now
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued"}}}); err != nil {
+		return err
+	}
+	verb := "Sending"
+	if retry {
+		verb = "Trying again to send"
+	}
+	if err := req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref())); err != nil {
+		return err
+	}
+	return f.e.Schedule(ctx, jobSend, sendKey(r.ID), now, sendPayload{Report: r.ID})
+}
+
+// serviceRequest builds what goes to the council: the report, never the
+// resident — contact details are the configured liaison's.
+func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request, error) {
+	req := open311.Request{
+		ServiceCode: f.cfg.ServiceCodes[r.Category],
+		Description: fmt.Sprintf("%s\n\nConfirmed by %s in a residents' group (reference %s).", r.Description, plural(r.Confirmations+1, "neighbour"), r.Ref()),
+		Email:       f.cfg.LiaisonEmail,
+	}
+	req.FirstName, req.LastName, _ = strings.Cut(strings.TrimSpace(f.cfg.LiaisonName), " ")
+	req.LastName = strings.TrimSpace(req.LastName)
+	if r.HasLocation {
+		req.HasLocation, req.Lat, req.Long = true, r.Lat, r.Long
+	} else {
+		addr := r.Description
+		gs, err := f.e.Store().GroupSettings(ctx, r.Chat)
+		if err != nil {
+			return req, fmt.Errorf("group settings: %w", err)
+		}
+		if len(gs.Areas) > 0 {
+			addr += ", " + strings.Join(gs.Areas, ", ")
+		}
+		req.AddressString = bot.Truncate(addr, 250)
+	}
+	if f.cfg.PhotoURLBase != "" && r.FirstPhoto != "" {
+		req.MediaURL = strings.TrimRight(f.cfg.PhotoURLBase, "/") + "/" + r.FirstPhoto
+	}
+	return req, nil
+}
+
+// runSend makes one attempt to send a report. Council failures are handled
+// here (recorded, retried with backoff, posted); only database errors go
+// back to the engine.
+func (f *feature) runSend(ctx context.Context, job bot.Job) error {
+	var pl sendPayload
+	if err := json.Unmarshal(job.Payload, &pl); err != nil {
+		f.e.Log().Error("potholes: bad send job payload", "err", err)
+		return nil
+	}
+	r, err := f.store.report(ctx, pl.Report)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.council == nil || r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() ||
+		(r.SendState != sendQueued && r.SendState != sendRetrying) {
+		return nil
+	}
+	sreq, err := f.serviceRequest(ctx, r)
+	if err != nil {
+		return err
+	}
+	created, callErr := f.council.Create(ctx, sreq)
+	now := f.e.Now()
+	r.SendAttempts++
+	r.Updated = now
+	if callErr != nil {
+		return f.sendFailed(ctx, r, callErr)
+	}
+	r.SendState, r.LastSendError, r.NextSendAt = sendDone, "", time.Time{}
+	r.ServiceRequestID, r.Token = created.ServiceRequestID, created.Token
+	if r.ServiceRequestID == "" && r.Token != "" {
+		// Most servers have the id ready at once; if not, the status poll
+		// asks again.
+		if id, err := f.council.Token(ctx, r.Token); err == nil && id != "" {
+			r.ServiceRequestID = id
+		} else if err != nil {
+			f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
+		}
+	}
+	if r.Status == StatusOpen {
+		r.Status = StatusSent
+	}
+	detail := "council reference " + r.ServiceRequestID
+	if r.ServiceRequestID == "" {
+		detail = "waiting for the council's reference number"
+	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
+		return err
+	}
+	if err := f.e.Schedule(ctx, jobPoll, pollKey(r.ID), now.Add(f.cfg.StatusPollInterval.D()), sendPayload{Report: r.ID}); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s has gone to the council (their reference %s). I'll post their updates here.", r.Ref(), r.ServiceRequestID)
+	if r.ServiceRequestID == "" {
+		msg = fmt.Sprintf("%s has gone to the council; they haven't given it a reference number yet. I'll post their updates here.", r.Ref())
+	}
+	if notice := strings.TrimSpace(created.ServiceNotice); notice != "" {
+		msg += "\nThe council says: " + bot.Truncate(notice, 300)
+	}
+	f.post(ctx, r.Chat, msg)
+	return nil
+}
+
+func (f *feature) sendFailed(ctx context.Context, r Report, callErr error) error {
+	p := f.e.Prefix()
+	reason := callErr.Error()
+	var oe *open311.Error
+	if errors.As(callErr, &oe) {
+		reason = oe.Summary()
+	}
+	reason = bot.Truncate(reason, 200)
+	f.e.Log().Warn("potholes: send failed", "report", r.ID, "attempt", r.SendAttempts, "err", callErr)
+	r.LastSendError = reason
+	var msg string
+	var c change
+	c.saveMutables = true
+	if open311.IsTemporary(callErr) && r.SendAttempts < maxSendAttempts {
+		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
+		r.SendState, r.NextSendAt = sendRetrying, next
+		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
+		if r.SendAttempts == 1 {
+			msg = fmt.Sprintf("Couldn't send %s to the council yet: %s. I'll keep trying (next at %s); %spothole %s shows progress.",
+				r.Ref(), reason, f.when(next), p, r.Ref())
+		}
+		if err := f.store.apply(ctx, r, c); err != nil {
+			return err
+		}
+		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID), next, sendPayload{Report: r.ID}); err != nil {
+			return err
+		}
+	} else {
+		r.SendState, r.NextSendAt = sendFailed, time.Time{}
+		why := "gave up"
+		if !open311.IsTemporary(callErr) {
+			why = "refused"
+		}
+		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; %s", r.SendAttempts, reason, why)}}
+		msg = fmt.Sprintf("%s could not be sent to the council: %s. The report is kept here; an admin can try again with %spothole %s send.",
+			r.Ref(), reason, p, r.Ref())
+		if err := f.store.apply(ctx, r, c); err != nil {
+			return err
+		}
+	}
+	if msg != "" {
+		f.post(ctx, r.Chat, msg)
+	}
+	return nil
+}
+
+// post sends a line into a group from a job; a group the bot has left is
+// logged, not retried.
+func (f *feature) post(ctx context.Context, chat bot.ChatID, text string) {
+	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: text}); err != nil {
+		f.e.Log().Warn("potholes: post to group failed", "chat", chat, "err", err)
+	}
+}
+
+// runPoll asks the council about one sent report and posts what changed.
+func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
+	var pl sendPayload
+	if err := json.Unmarshal(job.Payload, &pl); err != nil {
+		f.e.Log().Error("potholes: bad poll job payload", "err", err)
+		return nil
+	}
+	r, err := f.store.report(ctx, pl.Report)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.council == nil || r.Status.Resolved() || (r.ServiceRequestID == "" && r.Token == "") {
+		return nil
+	}
+	now := f.e.Now()
+	if f.deps.Quiet.Contains(now) {
+		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), f.deps.Quiet.NextAllowed(now), pl)
+	}
+	next := now.Add(f.cfg.StatusPollInterval.D())
+	if r.ServiceRequestID == "" {
+		id, err := f.council.Token(ctx, r.Token)
+		if err != nil || id == "" {
+			if err != nil {
+				f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
+			}
+			return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+		}
+		r.ServiceRequestID, r.Updated = id, now
+		if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council reference", Detail: id}}}); err != nil {
+			return err
+		}
+	}
+	srs, err := f.council.Requests(ctx, r.ServiceRequestID)
+	if err != nil {
+		f.e.Log().Warn("potholes: status check failed", "report", r.ID, "err", err)
+		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+	}
+	var sr *open311.ServiceRequest
+	for i := range srs {
+		if srs[i].ServiceRequestID == r.ServiceRequestID {
+			sr = &srs[i]
+		}
+	}
+	if sr == nil {
+		f.e.Log().Warn("potholes: council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
+		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+	}
+	notes := bot.Truncate(strings.Join(strings.Fields(sr.StatusNotes), " "), 300)
+	expected := strings.TrimSpace(sr.ExpectedAt)
+	newStatus := r.Status
+	if mapped := councilStatus(sr.Status, notes); mapped != "" {
+		newStatus = mapped
+	}
+	changed := newStatus != r.Status || notes != r.CouncilNotes || expected != r.CouncilExpected
+	r.CouncilStatus, r.CouncilNotes, r.CouncilExpected, r.CouncilCheckedAt = sr.Status, notes, expected, now
+	if !changed {
+		if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
+			return err
+		}
+		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+	}
+	r.Status, r.Updated = newStatus, now
+	if newStatus.Resolved() {
+		r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
+	}
+	line := string(newStatus)
+	if d, ok := f.formatExpected(expected, now); ok {
+		line += ", expected by " + d
+	}
+	if notes != "" {
+		line += " — " + notes
+	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council update", Detail: line}}}); err != nil {
+		return err
+	}
+	f.post(ctx, r.Chat, fmt.Sprintf("Council update on %s: %s", r.Ref(), line))
+	if newStatus.Resolved() {
+		return nil
+	}
+	return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+}
+
+// councilStatus maps what a council reports to a report status. GeoReport
+// v2 itself only knows open and closed, with the detail in status_notes;
+// FixMyStreet-style servers send extended statuses ("action_scheduled")
+// directly. "" means no change worth recording (still open).
+func councilStatus(status, notes string) Status {
+	s := strings.Join(strings.Fields(strings.NewReplacer("_", " ", "-", " ", "'", "").Replace(strings.ToLower(status))), " ")
+	n := strings.ToLower(notes)
+	switch s {
+	case "investigating":
+		return StatusInvestigating
+	case "in progress":
+		return StatusInProgress
+	case "action scheduled", "planned", "scheduled":
+		return StatusActionScheduled
+	case "fixed", "fixed council", "fixed user", "resolved":
+		return StatusFixed
+	case "not councils responsibility", "not responsible":
+		return StatusNotResponsible
+	case "duplicate":
+		return StatusDuplicate
+	case "closed", "unable to fix", "no further action", "internal referral", "cancelled":
+		switch {
+		case strings.Contains(n, "not our responsibility") || strings.Contains(n, "not the council") ||
+			strings.Contains(n, "not responsible") || strings.Contains(n, "not council"):
+			return StatusNotResponsible
+		case strings.Contains(n, "duplicate"):
+			return StatusDuplicate
+		case strings.Contains(n, "fixed") || strings.Contains(n, "repaired") || strings.Contains(n, "completed"):
+			return StatusFixed
+		}
+		return StatusClosed
+	case "open", "confirmed", "acknowledged":
+		switch {
+		case strings.Contains(n, "action scheduled") || strings.Contains(n, "scheduled") || strings.Contains(n, "planned"):
+			return StatusActionScheduled
+		case strings.Contains(n, "in progress") || strings.Contains(n, "under way") || strings.Contains(n, "underway"):
+			return StatusInProgress
+		case strings.Contains(n, "investigat") || strings.Contains(n, "inspect"):
+			return StatusInvestigating
+		}
+	}
+	return ""
+}
+
+// formatExpected writes the council's expected_datetime as "14 March"
+// (with the year when it isn't this year).
+func (f *feature) formatExpected(s string, now time.Time) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		t = t.In(f.deps.Location)
+		if t.Year() != now.In(f.deps.Location).Year() {
+			return t.Format("2 January 2006"), true
+		}
+		return t.Format("2 January"), true
+	}
+	return "", false
+}

@@ -1,0 +1,87 @@
+package potholes
+
+import (
+	"context"
+	"fmt"
+
+	"neighbourbot/bot"
+)
+
+// dataProvider shows and erases what the feature holds about a person.
+// Forgetting keeps the reports (they describe the street, not the person)
+// but removes every link to the person: reporter, confirmations, photos
+// added and history lines.
+type dataProvider struct{ f *feature }
+
+func (d dataProvider) DataName() string { return "Street reports" }
+
+func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]string, error) {
+	db := d.f.store.db
+	var lines []string
+	rows, err := db.QueryContext(ctx, `SELECT id, category, description, created_at FROM pothole_reports
+		WHERE reporter_id = ? ORDER BY id`, person)
+	if err != nil {
+		return nil, fmt.Errorf("list reports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, created int64
+		var cat, desc string
+		if err := rows.Scan(&id, &cat, &desc, &created); err != nil {
+			return nil, fmt.Errorf("scan report: %w", err)
+		}
+		lines = append(lines, fmt.Sprintf("You reported P%d (%s: %s) on %s.", id, cat, bot.Truncate(desc, 60),
+			fromMS(created).In(d.f.deps.Location).Format("2 Jan 2006")))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var confirmed, photos, claims int
+	if err := db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM pothole_confirmations WHERE person_id = ?),
+		(SELECT COUNT(*) FROM pothole_photos WHERE added_by = ?),
+		(SELECT COUNT(*) FROM pothole_reports WHERE fix_claim_by = ?)`, person, person, person).Scan(&confirmed, &photos, &claims); err != nil {
+		return nil, fmt.Errorf("count confirmations: %w", err)
+	}
+	if confirmed > 0 {
+		lines = append(lines, fmt.Sprintf("You confirmed %s made by neighbours.", plural(confirmed, "report")))
+	}
+	if photos > 0 {
+		lines = append(lines, fmt.Sprintf("You added %s to reports.", plural(photos, "photo")))
+	}
+	if claims > 0 {
+		if claims == 1 {
+			lines = append(lines, "You said 1 report was fixed; it is waiting for a second neighbour to confirm.")
+		} else {
+			lines = append(lines, fmt.Sprintf("You said %d reports were fixed; they are waiting for a second neighbour to confirm.", claims))
+		}
+	}
+	return lines, nil
+}
+
+func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, error) {
+	tx, err := d.f.store.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	var counts [5]int64
+	for i, q := range []string{
+		`UPDATE pothole_reports SET reporter_id = NULL WHERE reporter_id = ?`,
+		`UPDATE pothole_confirmations SET person_id = NULL WHERE person_id = ?`,
+		`UPDATE pothole_photos SET added_by = NULL WHERE added_by = ?`,
+		`UPDATE pothole_reports SET fix_claim_by = NULL WHERE fix_claim_by = ?`,
+		`UPDATE pothole_events SET actor_id = NULL WHERE actor_id = ?`,
+	} {
+		res, err := tx.ExecContext(ctx, q, person)
+		if err != nil {
+			return "", fmt.Errorf("anonymise: %w", err)
+		}
+		counts[i], _ = res.RowsAffected()
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	return fmt.Sprintf("%s and %s kept for the street without your name",
+		plural(int(counts[0]), "report"), plural(int(counts[1]), "confirmation")), nil
+}

@@ -1,0 +1,35 @@
+package potholes
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+// testConfig is the default config with small numbers that keep scripts short.
+func testConfig() Config {
+	cfg := DefaultConfig()
+	cfg.AutoSendConfirmations = 2
+	return cfg
+}
+
+// harnessOptions wires the feature into a bottest harness with photos in a
+// temporary directory.
+func harnessOptions(t testing.TB, cfg Config, photoDir string) bottest.Options {
+	if photoDir == "" {
+		photoDir = filepath.Join(t.TempDir(), "photos")
+	}
+	return bottest.Options{
+		Migrations: []bot.Migrations{Migrations()},
+		Register: func(h *bottest.Harness) error {
+			return Register(h.Engine, cfg, Deps{PhotoDir: photoDir, Location: time.UTC})
+		},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	bottest.Golden(t, "testdata", harnessOptions(t, testConfig(), ""))
+}

@@ -1,0 +1,729 @@
+// Package potholes owns street-fault reports: residents log potholes and
+// other faults (street lights, fly-tipping, drains) with a photo and a
+// location pin, are shown "already reported?" matches before filing,
+// confirm each other's reports, and the group follows each report from
+// "open" to "fixed". Reports can go to the council over Open311 GeoReport
+// v2 (see the open311 subpackage); the council's answers are polled and
+// posted back into the group. It also exports reports as CSV or GeoJSON.
+package potholes
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/potholes/open311"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the package's schema.
+func Migrations() bot.Migrations {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return bot.Migrations{Component: "potholes", FS: sub}
+}
+
+// FeatureName is the feature family admins switch with !bot features.
+const FeatureName = "potholes"
+
+// maxDescriptionRunes caps what a resident may type as a description; the
+// council's limit (4000) is far above what a street fault needs.
+const maxDescriptionRunes = 1000
+
+// Deps are what the feature needs from the process around it.
+type Deps struct {
+	// PhotoDir is where photos are stored (<data_dir>/photos).
+	PhotoDir string
+	// HTTP is the client for the council's server; its timeout is replaced
+	// by the config's request_timeout.
+	HTTP *http.Client
+	// Location is the time zone dates are shown in.
+	Location *time.Location
+	// Quiet holds council updates back during quiet hours.
+	Quiet bot.QuietHours
+}
+
+type feature struct {
+	e       *bot.Engine
+	cfg     Config
+	deps    Deps
+	store   store
+	council *open311.Client
+}
+
+// Register wires the potholes feature into an engine.
+func Register(e *bot.Engine, cfg Config, deps Deps) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("potholes config: %w", err)
+	}
+	if deps.PhotoDir == "" {
+		return errors.New("potholes: no photo directory")
+	}
+	if deps.Location == nil {
+		deps.Location = time.UTC
+	}
+	hc := &http.Client{Timeout: cfg.RequestTimeout.D()}
+	if deps.HTTP != nil {
+		c := *deps.HTTP
+		c.Timeout = cfg.RequestTimeout.D()
+		hc = &c
+	}
+	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
+	if cfg.councilConfigured() {
+		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, HTTP: hc}
+	}
+	p := e.Prefix()
+	others := otherCategories(cfg)
+	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
+	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send]", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one), or show report P7; admins: %spothole P7 fixed, %spothole P7 send", p, p),
+		Handler: f.handlePothole})
+	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help:    "log a street fault: " + strings.Join(others, ", "),
+		Match:   f.matchReport,
+		Handler: f.handleReport})
+	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: "list this group's open reports with age and confirmations", Handler: f.handleList})
+	e.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
+	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: "say report P7 is fixed; a second neighbour confirms", Handler: f.handleFixed})
+	e.HandleJob(jobSend, f.runSend)
+	e.HandleJob(jobPoll, f.runPoll)
+	e.AddDataProvider(dataProvider{f})
+	return nil
+}
+
+func otherCategories(cfg Config) []string {
+	if len(cfg.Categories) == 1 {
+		return cfg.Categories
+	}
+	return append(append([]string(nil), cfg.Categories[1:]...), cfg.Categories[0])
+}
+
+// matchReport takes "!report CATEGORY …" and leaves "!report REASON" (a
+// reply reporting a message to the admins) to moderation. When nothing
+// else handles !report, it takes every !report to explain the categories.
+func (f *feature) matchReport(req *bot.Request) bool {
+	if fields := strings.Fields(req.Args); len(fields) > 0 && normaliseCategory(fields[0], f.cfg.Categories) != "" {
+		return true
+	}
+	for _, rt := range req.Engine().Router().Named("report") {
+		if rt.Match == nil {
+			return false
+		}
+	}
+	return true
+}
+
+var refPattern = regexp.MustCompile(`^[Pp]#?(\d{1,12})$`)
+
+// parseRef reads "P7", "p7" or "#7"-style references.
+func parseRef(s string) (int64, bool) {
+	s = strings.TrimRight(strings.TrimSpace(s), ".,;:!?")
+	if m := refPattern.FindStringSubmatch(s); m != nil {
+		id, err := strconv.ParseInt(m[1], 10, 64)
+		return id, err == nil && id > 0
+	}
+	return 0, false
+}
+
+// looksLikeRef catches near-misses ("P", "P-7", "#7", "7") so they get a
+// clear answer rather than being filed as a one-word description.
+func looksLikeRef(s string) bool {
+	s = strings.TrimLeft(strings.TrimSpace(s), "Pp")
+	s = strings.TrimLeft(s, "#-")
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+// loadRef finds a report typed in a group, refusing other groups' reports.
+func (f *feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
+	p := f.e.Prefix()
+	id, ok := parseRef(word)
+	if !ok {
+		return Report{}, bot.Userf("%q isn't a report reference — they look like P7. %spotholes lists the open ones.", bot.Truncate(word, 20), p)
+	}
+	r, err := f.store.report(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && r.Chat != req.Chat.ID) {
+		return Report{}, bot.Userf("There's no report P%d in this group. %spotholes lists the open ones.", id, p)
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	return r, nil
+}
+
+func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	fields := req.Fields()
+	if len(fields) == 0 {
+		if pickPhoto(req) != nil || pickLocation(req) != nil {
+			return bot.Userf("Please add a short description, e.g. %spothole outside no. 12 Elm Road, deep", p)
+		}
+		return bot.Userf("Usage: %spothole DESCRIPTION — e.g. %spothole outside no. 12 Elm Road, deep (attach a photo and a location pin, or reply to one). %spotholes lists open reports.", p, p, p)
+	}
+	first := fields[0]
+	if _, ok := parseRef(first); ok {
+		return f.handleReportCommand(ctx, req, first, strings.TrimSpace(strings.TrimPrefix(req.Args, first)))
+	}
+	if looksLikeRef(first) && len(fields) == 1 {
+		return bot.Userf("%q isn't a report reference — they look like P7. %spotholes lists the open ones.", bot.Truncate(first, 20), p)
+	}
+	if strings.EqualFold(first, "new") {
+		return f.file(ctx, req, f.cfg.defaultCategory(), strings.TrimSpace(req.Args[len(first):]), true)
+	}
+	return f.file(ctx, req, f.cfg.defaultCategory(), req.Args, false)
+}
+
+func (f *feature) handleReport(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	fields := req.Fields()
+	var cat string
+	if len(fields) > 0 {
+		cat = normaliseCategory(fields[0], f.cfg.Categories)
+	}
+	if cat == "" {
+		return bot.Userf("Usage: %sreport CATEGORY DESCRIPTION — categories: %s. E.g. %sreport %s not working outside no. 4",
+			p, strings.Join(f.cfg.Categories, ", "), p, otherCategories(f.cfg)[0])
+	}
+	rest := strings.TrimSpace(strings.TrimPrefix(req.Args, fields[0]))
+	force := false
+	if w := strings.Fields(rest); len(w) > 0 && strings.EqualFold(w[0], "new") {
+		force, rest = true, strings.TrimSpace(rest[len(w[0]):])
+	}
+	return f.file(ctx, req, cat, rest, force)
+}
+
+// fileCommand is how a resident files in cat, for replies.
+func (f *feature) fileCommand(cat string) string {
+	if cat == f.cfg.defaultCategory() {
+		return f.e.Prefix() + "pothole"
+	}
+	return f.e.Prefix() + "report " + cat
+}
+
+// file logs a new report, first checking for open reports that look the same.
+func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, force bool) error {
+	p := f.e.Prefix()
+	desc = strings.Join(strings.Fields(desc), " ")
+	if desc == "" {
+		return bot.Userf("Please describe it: %s outside no. 12 Elm Road, deep", f.fileCommand(cat))
+	}
+	if n := bot.RuneLen(desc); n > maxDescriptionRunes {
+		return bot.Userf("That description is %d characters — please keep it under %d (where it is and what's wrong is enough).", n, maxDescriptionRunes)
+	}
+	c := candidate{Category: cat, Description: desc}
+	if loc := pickLocation(req); loc != nil {
+		c.HasLocation, c.Lat, c.Long = true, loc.Lat, loc.Long
+	}
+	media := pickPhoto(req)
+	if !force {
+		open, err := f.store.reports(ctx, ReportFilter{Chat: req.Chat.ID, Category: cat, Unresolved: true})
+		if err != nil {
+			return err
+		}
+		if dups := findDuplicates(c, open, float64(f.cfg.DuplicateRadiusM)); len(dups) > 0 {
+			return req.Reply(ctx, f.alreadyReported(dups, cat, media != nil, req.Now()))
+		}
+	}
+	var outcome photoOutcome
+	if media != nil {
+		var err error
+		if outcome, err = f.savePhoto(ctx, media); err != nil {
+			return err
+		}
+	}
+	now := req.Now()
+	r := Report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, Category: cat, Description: desc,
+		HasLocation: c.HasLocation, Lat: c.Lat, Long: c.Long, Status: StatusOpen, Created: now}
+	var with []string
+	if outcome.Photo != nil {
+		with = append(with, "photo")
+	}
+	if c.HasLocation {
+		with = append(with, "location")
+	}
+	id, err := f.store.create(ctx, r, outcome.Photo, event{At: now, ActorID: req.Sender.ID, Kind: "filed", Detail: strings.Join(with, ", ")})
+	if err != nil {
+		return err
+	}
+	ref := fmt.Sprintf("P%d", id)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Logged %s (%s", ref, cat)
+	if len(with) > 0 {
+		fmt.Fprintf(&b, ", with %s", strings.Join(with, " and "))
+	}
+	fmt.Fprintf(&b, "): %s.", bot.Truncate(desc, 80))
+	if !c.HasLocation {
+		b.WriteString(" No location pin: a pin helps the council find it.")
+	}
+	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", p, ref)
+	if note := f.photoNote(outcome, ref); note != "" {
+		b.WriteString("\n" + note)
+	}
+	return req.Reply(ctx, b.String())
+}
+
+// alreadyReported lists the open reports that look like the new one.
+func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, now time.Time) string {
+	p := f.e.Prefix()
+	photoHint := ""
+	if hasPhoto {
+		photoHint = " (as a reply to your photo, to add it)"
+	}
+	if len(dups) == 1 {
+		d := dups[0]
+		return fmt.Sprintf("Already reported? Looks like %s (%s). Reply %smetoo %s%s if it's the same one, or %s new … to file yours anyway.",
+			d.Report.Ref(), f.matchSummary(d, now), p, d.Report.Ref(), photoHint, f.fileCommand(cat))
+	}
+	var b strings.Builder
+	b.WriteString("Already reported? These look similar:")
+	for _, d := range dups {
+		fmt.Fprintf(&b, "\n• %s — %s", d.Report.Ref(), f.matchSummary(d, now))
+	}
+	fmt.Fprintf(&b, "\nIf one is the same, reply %smetoo P… with its number%s, or %s new … to file yours anyway.", p, photoHint, f.fileCommand(cat))
+	return b.String()
+}
+
+func (f *feature) matchSummary(d match, now time.Time) string {
+	parts := []string{bot.Truncate(d.Report.Description, 50)}
+	if d.DistanceM >= 0 {
+		parts = append(parts, fmt.Sprintf("%.0f m away", d.DistanceM))
+	}
+	parts = append(parts, age(d.Report.Created, now), confirmations(d.Report.Confirmations))
+	if d.Report.Status != StatusOpen {
+		parts = append(parts, string(d.Report.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// age says how long ago t was, the way people do.
+func age(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	default:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func confirmations(n int) string {
+	if n == 0 {
+		return "no confirmations yet"
+	}
+	return plural(n, "confirmation")
+}
+
+func (f *feature) handleList(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	open, err := f.store.reports(ctx, ReportFilter{Chat: req.Chat.ID, Unresolved: true})
+	if err != nil {
+		return err
+	}
+	if len(open) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("No open reports in this group. Log one with %spothole DESCRIPTION (a photo and a location pin help).", p))
+	}
+	const maxListed = 15
+	var b strings.Builder
+	fmt.Fprintf(&b, "Open reports (%d):", len(open))
+	for i, r := range open {
+		if i == maxListed {
+			fmt.Fprintf(&b, "\n…and %d more.", len(open)-maxListed)
+			break
+		}
+		fmt.Fprintf(&b, "\n• %s %s — %s · %s · %s", r.Ref(), r.Category, bot.Truncate(r.Description, 50), age(r.Created, req.Now()), confirmations(r.Confirmations))
+		if r.Status != StatusOpen {
+			b.WriteString(" · " + string(r.Status))
+		}
+	}
+	fmt.Fprintf(&b, "\n%spothole P… shows one; %smetoo P… confirms it.", p, p)
+	return req.Reply(ctx, b.String())
+}
+
+// handleReportCommand handles "!pothole P7 …": show, add a photo, or (admins) send or set a status.
+func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, refWord, rest string) error {
+	p := f.e.Prefix()
+	r, err := f.loadRef(ctx, req, refWord)
+	if err != nil {
+		return err
+	}
+	if rest == "" {
+		if media := pickPhoto(req); media != nil {
+			return f.addPhoto(ctx, req, r, media)
+		}
+		return req.Reply(ctx, f.describe(ctx, r, req.Now()))
+	}
+	words := strings.Fields(strings.ToLower(rest))
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("admin check: %w", err)
+	}
+	if words[0] == "send" && len(words) == 1 {
+		if !admin {
+			return bot.Userf("Sorry, only group admins can send a report to the council. With enough %smetoo confirmations it goes by itself.", p)
+		}
+		return f.adminSend(ctx, req, r)
+	}
+	status, dupWord, ok := parseStatus(words)
+	if !ok {
+		return bot.Userf("I don't know %q for %s. Admins can type %spothole %s send, or a status: investigating, in progress, action scheduled, fixed, not council's responsibility, duplicate P3, closed, open.",
+			bot.Truncate(rest, 30), r.Ref(), p, r.Ref())
+	}
+	if !admin {
+		return bot.Userf("Sorry, only group admins can change a report's status. If %s is fixed, type %sfixed %s — a second neighbour confirms it.", r.Ref(), p, r.Ref())
+	}
+	return f.adminSetStatus(ctx, req, r, status, dupWord)
+}
+
+// parseStatus reads the statuses admins type; for "duplicate P3" it also
+// returns the reference word.
+func parseStatus(words []string) (Status, string, bool) {
+	joined := strings.NewReplacer("'", "", "’", "", "-", " ", "_", " ").Replace(strings.Join(words, " "))
+	joined = strings.Join(strings.Fields(joined), " ")
+	if w := strings.Fields(joined); len(w) == 2 && (w[0] == "duplicate" || w[0] == "dup" || w[0] == "dupe") {
+		return StatusDuplicate, w[1], true
+	}
+	switch joined {
+	case "open", "reopen":
+		return StatusOpen, "", true
+	case "investigating":
+		return StatusInvestigating, "", true
+	case "in progress", "inprogress":
+		return StatusInProgress, "", true
+	case "action scheduled", "scheduled", "planned":
+		return StatusActionScheduled, "", true
+	case "fixed", "done", "repaired":
+		return StatusFixed, "", true
+	case "not councils responsibility", "not council responsibility", "not responsible", "not the councils responsibility":
+		return StatusNotResponsible, "", true
+	case "duplicate", "dup", "dupe":
+		return StatusDuplicate, "", true
+	case "closed", "close":
+		return StatusClosed, "", true
+	}
+	return "", "", false
+}
+
+func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
+	p := f.e.Prefix()
+	detail := ""
+	if status == StatusDuplicate {
+		if dupWord == "" {
+			return bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), p, r.Ref())
+		}
+		orig, err := f.loadRef(ctx, req, dupWord)
+		if err != nil {
+			return err
+		}
+		if orig.ID == r.ID {
+			return bot.Userf("%s can't be a duplicate of itself.", r.Ref())
+		}
+		if orig.DuplicateOf == r.ID {
+			return bot.Userf("%s is already marked a duplicate of %s.", orig.Ref(), r.Ref())
+		}
+		r.DuplicateOf = orig.ID
+		detail = "of " + orig.Ref()
+	} else {
+		r.DuplicateOf = 0
+	}
+	if r.Status == status && status != StatusDuplicate {
+		return bot.Userf("%s is already %s.", r.Ref(), status)
+	}
+	now := req.Now()
+	r.Status, r.Updated = status, now
+	r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
+	if status.Resolved() && (r.SendState == sendQueued || r.SendState == sendRetrying) {
+		r.SendState, r.NextSendAt = sendNone, time.Time{}
+	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + detail)}}}); err != nil {
+		return err
+	}
+	if status.Resolved() {
+		if err := f.e.CancelJobs(ctx, sendKey(r.ID)); err != nil {
+			return err
+		}
+		if err := f.e.CancelJobs(ctx, pollKey(r.ID)); err != nil {
+			return err
+		}
+	}
+	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + detail)}); err != nil {
+		return err
+	}
+	if status == StatusDuplicate {
+		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s. Confirmations go to %s: %smetoo %s.", r.Ref(), detail[3:], detail[3:], p, detail[3:]))
+	}
+	return req.Reply(ctx, fmt.Sprintf("%s is now %s.", r.Ref(), status))
+}
+
+// addPhoto attaches a photo to an existing report.
+func (f *feature) addPhoto(ctx context.Context, req *bot.Request, r Report, media *bot.Media) error {
+	outcome, err := f.savePhoto(ctx, media)
+	if err != nil {
+		return err
+	}
+	if outcome.Photo == nil {
+		return bot.Userf("%s", f.photoNote(outcome, r.Ref()))
+	}
+	dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
+	if err != nil {
+		return err
+	}
+	if dup {
+		return bot.Userf("%s already has that photo.", r.Ref())
+	}
+	now := req.Now()
+	r.Updated = now
+	if err := f.store.apply(ctx, r, change{photo: outcome.Photo, photoBy: req.Sender.ID,
+		events: []event{{At: now, ActorID: req.Sender.ID, Kind: "photo"}}}); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Photo added to %s — it now has %s.", r.Ref(), plural(r.Photos+1, "photo")))
+}
+
+func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	fields := req.Fields()
+	if len(fields) == 0 {
+		return bot.Userf("Usage: %smetoo P7 — the report's number is in %spotholes.", p, p)
+	}
+	r, err := f.loadRef(ctx, req, fields[0])
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Status == StatusDuplicate && r.DuplicateOf != 0:
+		return bot.Userf("%s is a duplicate of P%d — type %smetoo P%d instead.", r.Ref(), r.DuplicateOf, p, r.DuplicateOf)
+	case r.Status.Resolved():
+		return bot.Userf("%s is already %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
+	case r.ReporterID == req.Sender.ID:
+		return bot.Userf("%s is your own report — it already counts you. Ask a neighbour who's seen it to type %smetoo %s.", r.Ref(), p, r.Ref())
+	}
+	already, err := f.store.hasConfirmed(ctx, r.ID, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	media := pickPhoto(req)
+	if already {
+		if media != nil {
+			return f.addPhoto(ctx, req, r, media)
+		}
+		return bot.Userf("You've already confirmed %s (%s so far).", r.Ref(), confirmations(r.Confirmations))
+	}
+	var outcome photoOutcome
+	if media != nil {
+		if outcome, err = f.savePhoto(ctx, media); err != nil {
+			return err
+		}
+		if outcome.Photo != nil {
+			dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
+			if err != nil {
+				return err
+			}
+			if dup {
+				outcome.Photo = nil
+			}
+		}
+	}
+	now := req.Now()
+	r.Updated = now
+	r.Confirmations++
+	detail := ""
+	if outcome.Photo != nil {
+		detail = "with photo"
+	}
+	c := change{confirmBy: req.Sender.ID, photo: outcome.Photo, photoBy: req.Sender.ID,
+		events: []event{{At: now, ActorID: req.Sender.ID, Kind: "confirmed", Detail: detail}}}
+	autoSend := f.council != nil && f.cfg.AutoSendConfirmations > 0 && r.Confirmations >= f.cfg.AutoSendConfirmations &&
+		r.Status == StatusOpen && r.SendState == sendNone && f.cfg.ServiceCodes[r.Category] != ""
+	if autoSend {
+		r.SendState, r.SendAttempts, r.NextSendAt = sendQueued, 0, now
+		c.saveMutables = true
+		c.events = append(c.events, event{At: now, Kind: "send queued", Detail: fmt.Sprintf("after %s", confirmations(r.Confirmations))})
+	}
+	if err := f.store.apply(ctx, r, c); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Thanks — %s now has %s", r.Ref(), confirmations(r.Confirmations))
+	if outcome.Photo != nil {
+		b.WriteString(" and your photo")
+	}
+	b.WriteString(".")
+	if autoSend {
+		b.WriteString(" That's enough to send it to the council — I'll post here when it's gone.")
+	}
+	if note := f.photoNote(outcome, r.Ref()); note != "" {
+		b.WriteString("\n" + note)
+	}
+	if err := req.Reply(ctx, b.String()); err != nil {
+		return err
+	}
+	if autoSend {
+		return f.e.Schedule(ctx, jobSend, sendKey(r.ID), now, sendPayload{Report: r.ID})
+	}
+	return nil
+}
+
+func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	fields := req.Fields()
+	if len(fields) == 0 {
+		return bot.Userf("Usage: %sfixed P7 — the report's number is in %spotholes.", p, p)
+	}
+	r, err := f.loadRef(ctx, req, fields[0])
+	if err != nil {
+		return err
+	}
+	if r.Status.Resolved() {
+		return bot.Userf("%s is already %s.", r.Ref(), r.Status)
+	}
+	now := req.Now()
+	if r.FixClaimAt.IsZero() {
+		r.FixClaimAt, r.FixClaimBy, r.Updated = now, req.Sender.ID, now
+		if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "said fixed"}}}); err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("Thanks — can one more neighbour confirm %s is fixed? Type %sfixed %s.", r.Ref(), p, r.Ref()))
+	}
+	if r.FixClaimBy == req.Sender.ID {
+		return bot.Userf("You've already said %s is fixed — it needs another neighbour to confirm with %sfixed %s.", r.Ref(), p, r.Ref())
+	}
+	r.Status, r.Updated = StatusFixed, now
+	r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
+	if r.SendState == sendQueued || r.SendState == sendRetrying {
+		r.SendState, r.NextSendAt = sendNone, time.Time{}
+	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "confirmed fixed"}}}); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, sendKey(r.ID)); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, pollKey(r.ID)); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("%s is marked fixed — two neighbours agree. Thanks!", r.Ref()))
+}
+
+// describe shows one report with its history.
+func (f *feature) describe(ctx context.Context, r Report, now time.Time) string {
+	p := f.e.Prefix()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s · %s · %s", r.Ref(), r.Category, r.Status)
+	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
+		fmt.Fprintf(&b, " of P%d", r.DuplicateOf)
+	}
+	b.WriteString("\n" + r.Description)
+	fmt.Fprintf(&b, "\nReported by %s %s · %s", f.personName(ctx, r.ReporterID), age(r.Created, now), confirmations(r.Confirmations))
+	if r.Photos > 0 {
+		b.WriteString(" · " + plural(r.Photos, "photo"))
+	}
+	if r.HasLocation {
+		fmt.Fprintf(&b, "\nLocation: %.5f, %.5f", r.Lat, r.Long)
+	}
+	switch {
+	case r.ServiceRequestID != "":
+		fmt.Fprintf(&b, "\nCouncil reference: %s", r.ServiceRequestID)
+		if r.CouncilExpected != "" {
+			if d, ok := f.formatExpected(r.CouncilExpected, now); ok {
+				b.WriteString(" · expected by " + d)
+			}
+		}
+	case r.Token != "":
+		b.WriteString("\nSent to the council; waiting for their reference number.")
+	case r.SendState == sendRetrying:
+		fmt.Fprintf(&b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
+	case r.SendState == sendFailed:
+		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
+	case r.SendState == sendQueued:
+		b.WriteString("\nQueued to send to the council.")
+	}
+	if !r.FixClaimAt.IsZero() {
+		fmt.Fprintf(&b, "\nSaid to be fixed — waiting for a second neighbour: %sfixed %s.", p, r.Ref())
+	}
+	evs, err := f.store.events(ctx, r.ID)
+	if err != nil {
+		f.e.Log().Error("potholes: load history", "report", r.ID, "err", err)
+		return b.String()
+	}
+	const maxHistory = 10
+	b.WriteString("\nHistory:")
+	if len(evs) > maxHistory {
+		fmt.Fprintf(&b, "\n• (%d earlier)", len(evs)-maxHistory)
+		evs = evs[len(evs)-maxHistory:]
+	}
+	for _, ev := range evs {
+		fmt.Fprintf(&b, "\n• %s — %s", f.when(ev.At), f.eventText(ctx, ev))
+	}
+	return b.String()
+}
+
+func (f *feature) eventText(ctx context.Context, ev event) string {
+	who := f.personName(ctx, ev.ActorID)
+	withDetail := func(s string) string {
+		if ev.Detail == "" {
+			return s
+		}
+		return s + " (" + ev.Detail + ")"
+	}
+	switch ev.Kind {
+	case "filed":
+		return withDetail("filed by " + who)
+	case "confirmed":
+		return withDetail("confirmed by " + who)
+	case "photo":
+		return "photo added by " + who
+	case "status":
+		return ev.Detail + " — set by " + who
+	case "said fixed":
+		return "said fixed by " + who
+	case "confirmed fixed":
+		return "fixed — confirmed by " + who
+	case "send queued":
+		if ev.ActorID != 0 {
+			return "sending asked by " + who
+		}
+		return withDetail("sending queued")
+	}
+	// Council and sending events are written by the bot in full.
+	return ev.Kind + ": " + ev.Detail
+}
+
+// personName shows a person by name in the group; forgotten people are "a
+// former neighbour".
+func (f *feature) personName(ctx context.Context, id int64) string {
+	if id == 0 {
+		return "a former neighbour"
+	}
+	p, err := f.e.Store().PersonByID(ctx, id)
+	if err != nil {
+		return "a neighbour"
+	}
+	return p.DisplayName()
+}
+
+func (f *feature) when(t time.Time) string {
+	return t.In(f.deps.Location).Format("Mon 2 Jan 15:04")
+}
