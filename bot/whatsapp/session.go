@@ -1,0 +1,293 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mdp/qrterminal/v3"
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
+)
+
+// Reasons a session ends for good. The command maps each to an exit code;
+// none of them is retried, because retrying would not help (or would make
+// a ban worse).
+var (
+	// ErrLoggedOut: the device was unlinked from the phone (or WhatsApp
+	// dropped it); whatsmeow has already deleted the session.
+	ErrLoggedOut = errors.New("this linked device was logged out of WhatsApp")
+	// ErrReplaced: another process connected with the same session.
+	ErrReplaced = errors.New("another process is using this WhatsApp session")
+	// ErrClientOutdated: WhatsApp refused the client version (405).
+	ErrClientOutdated = errors.New("WhatsApp says this client version is outdated")
+	// ErrLinkTimeout: nobody scanned the QR code or entered the pairing
+	// code in time.
+	ErrLinkTimeout = errors.New("linking timed out: no QR scan or pairing code entered in time")
+)
+
+// BanError reports a temporary ban from WhatsApp.
+type BanError struct {
+	Code   int
+	Reason string
+	Expire time.Duration // 0 when WhatsApp did not say
+}
+
+func (e *BanError) Error() string {
+	if e.Expire > 0 {
+		return fmt.Sprintf("WhatsApp temporarily banned this account (code %d: %s); the ban expires in %s", e.Code, e.Reason, e.Expire.Round(time.Minute))
+	}
+	return fmt.Sprintf("WhatsApp temporarily banned this account (code %d: %s)", e.Code, e.Reason)
+}
+
+// SessionOptions configure the WhatsApp session.
+type SessionOptions struct {
+	// DSN opens the session database with the "sqlite3" driver (the
+	// caller registers it); it must enable foreign keys.
+	DSN string
+	// DeviceName is shown on the phone under Linked devices.
+	DeviceName string
+	Log        *slog.Logger
+}
+
+// Session is the linked device: whatsmeow's client over its SQLite store,
+// with the connection lifecycle turned into log lines and a final reason.
+type Session struct {
+	container *sqlstore.Container
+	cli       *whatsmeow.Client
+	log       *slog.Logger
+
+	endOnce sync.Once
+	ended   chan struct{}
+	endErr  error
+}
+
+// UseLatestVersion asks WhatsApp Web for its current client version and
+// makes whatsmeow present it: a stale built-in version is refused with 405
+// "client outdated". On failure the built-in version stays, with a warning.
+func UseLatestVersion(ctx context.Context, httpClient *http.Client, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := whatsmeow.GetLatestVersion(ctx, httpClient)
+	if err != nil {
+		log.Warn("could not fetch the current WhatsApp Web version; using the built-in one", "version", store.GetWAVersion().String(), "err", err)
+		return
+	}
+	store.SetWAVersion(*v)
+	log.Info("using WhatsApp Web version", "version", v.String())
+}
+
+// OpenSession opens (creating when needed) the session store and builds
+// the client. Nothing is sent over the network until Connect.
+func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.DeviceName != "" {
+		store.DeviceProps.Os = proto.String(opts.DeviceName)
+	}
+	waLogger := NewWALogger(log)
+	container, err := sqlstore.New(ctx, "sqlite3", opts.DSN, waLogger.Sub("store"))
+	if err != nil {
+		return nil, fmt.Errorf("open WhatsApp session store: %w", err)
+	}
+	device, err := container.GetFirstDevice(ctx)
+	if err != nil {
+		container.Close()
+		return nil, fmt.Errorf("load WhatsApp device: %w", err)
+	}
+	cli := whatsmeow.NewClient(device, waLogger.Sub("client"))
+	// Reconnect after a failed first connect too, and cap whatsmeow's
+	// linear, unbounded backoff at one minute.
+	cli.InitialAutoReconnect = true
+	cli.AutoReconnectHook = func(err error) bool {
+		if cli.AutoReconnectErrors > 30 {
+			cli.AutoReconnectErrors = 30
+		}
+		return true
+	}
+	s := &Session{container: container, cli: cli, log: log, ended: make(chan struct{})}
+	cli.AddEventHandler(s.handleLifecycle)
+	return s, nil
+}
+
+// Client returns the narrow client for the adapter.
+func (s *Session) Client() Client { return Wrap(s.cli) }
+
+// Linked reports whether the store holds a linked device.
+func (s *Session) Linked() bool { return s.cli.Store.ID != nil }
+
+// AddEventHandler registers fn for every whatsmeow event (the adapter's
+// HandleEvent). Register before Connect so no message is missed.
+func (s *Session) AddEventHandler(fn func(evt any)) { s.cli.AddEventHandler(fn) }
+
+// Ended is closed when the session stops for good; Err says why.
+func (s *Session) Ended() <-chan struct{} { return s.ended }
+
+// Err is the reason the session ended (nil while it runs).
+func (s *Session) Err() error {
+	select {
+	case <-s.ended:
+		return s.endErr
+	default:
+		return nil
+	}
+}
+
+func (s *Session) end(err error) {
+	s.endOnce.Do(func() {
+		s.endErr = err
+		close(s.ended)
+	})
+}
+
+// LinkOptions say how to link a new device.
+type LinkOptions struct {
+	// PairPhone, when set, links by 8-character pairing code for this
+	// number (international form, digits only) instead of a QR code.
+	PairPhone string
+	// Out is the terminal the QR code or pairing code is written to.
+	Out io.Writer
+}
+
+// LinkHint is where on the phone linking happens.
+const LinkHint = "WhatsApp > Settings > Linked devices > Link a device"
+
+// Connect connects, first linking a new device when the store has none.
+// Linking progress is written to link.Out; failures end the session.
+func (s *Session) Connect(ctx context.Context, link LinkOptions) error {
+	if s.Linked() {
+		if err := s.cli.Connect(); err != nil {
+			return fmt.Errorf("connect to WhatsApp: %w", err)
+		}
+		return nil
+	}
+	qr, err := s.cli.GetQRChannel(ctx)
+	if err != nil {
+		return fmt.Errorf("start linking: %w", err)
+	}
+	if err := s.cli.Connect(); err != nil {
+		return fmt.Errorf("connect to WhatsApp for linking: %w", err)
+	}
+	go s.showLinking(ctx, qr, link)
+	return nil
+}
+
+// showLinking prints each QR code as WhatsApp rotates them, or asks for a
+// pairing code once the connection is ready (after the first QR event).
+func (s *Session) showLinking(ctx context.Context, qr <-chan whatsmeow.QRChannelItem, link LinkOptions) {
+	out := link.Out
+	if out == nil {
+		out = io.Discard
+	}
+	asked := false
+	for item := range qr {
+		switch item.Event {
+		case whatsmeow.QRChannelEventCode:
+			if link.PairPhone == "" {
+				fmt.Fprintf(out, "\nScan this QR code on the bot's phone: %s\n", LinkHint)
+				qrterminal.GenerateHalfBlock(item.Code, qrterminal.L, out)
+				fmt.Fprintf(out, "(the code changes every %s or so; a new one is printed here)\n", item.Timeout.Round(time.Second))
+				continue
+			}
+			if asked {
+				continue
+			}
+			asked = true
+			code, err := s.cli.PairPhone(ctx, link.PairPhone, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+			if err != nil {
+				s.end(fmt.Errorf("request pairing code: %w", err))
+				return
+			}
+			fmt.Fprintf(out, "\nPairing code: %s\nOn the bot's phone: %s > Link with phone number instead, then type the code.\n", code, LinkHint)
+		case whatsmeow.QRChannelSuccess.Event:
+			s.log.Info("device linked; finishing login")
+		case whatsmeow.QRChannelTimeout.Event:
+			s.end(ErrLinkTimeout)
+		case whatsmeow.QRChannelClientOutdated.Event:
+			s.end(ErrClientOutdated)
+		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
+			fmt.Fprintln(out, "That phone needs multi-device: update WhatsApp on it and scan again.")
+		case whatsmeow.QRChannelEventError:
+			s.end(fmt.Errorf("linking failed: %w", item.Error))
+		default:
+			s.end(fmt.Errorf("linking failed: %s", item.Event))
+		}
+	}
+}
+
+// handleLifecycle turns connection events into log lines and, for the
+// final ones, the session's end reason.
+func (s *Session) handleLifecycle(evt any) {
+	switch evt := evt.(type) {
+	case *events.Connected:
+		s.log.Info("connected to WhatsApp")
+	case *events.Disconnected:
+		s.log.Warn("disconnected from WhatsApp; reconnecting automatically")
+	case *events.KeepAliveTimeout:
+		s.log.Warn("WhatsApp is not answering keep-alive pings", "failures", evt.ErrorCount, "last_ok", evt.LastSuccess)
+	case *events.KeepAliveRestored:
+		s.log.Info("WhatsApp keep-alive restored")
+	case *events.PairSuccess:
+		s.log.Info("linked to WhatsApp", "account", evt.ID.User, "platform", evt.Platform)
+	case *events.OfflineSyncCompleted:
+		s.log.Info("caught up with messages queued while offline (old ones are ignored)", "count", evt.Count)
+	case *events.HistorySync:
+		s.log.Debug("history sync ignored")
+	case *events.ConnectFailure:
+		s.log.Warn("WhatsApp refused the connection", "reason", int(evt.Reason), "message", evt.Message)
+	case *events.LoggedOut:
+		s.log.Error("logged out of WhatsApp", "reason", int(evt.Reason), "on_connect", evt.OnConnect)
+		s.end(ErrLoggedOut)
+	case *events.StreamReplaced:
+		s.log.Error("another process connected with this WhatsApp session")
+		s.end(ErrReplaced)
+	case *events.TemporaryBan:
+		s.log.Error("temporarily banned by WhatsApp", "code", int(evt.Code), "reason", evt.Code.String(), "expires_in", evt.Expire)
+		s.end(&BanError{Code: int(evt.Code), Reason: banReason(evt.Code), Expire: evt.Expire})
+	case *events.ClientOutdated:
+		s.log.Error("WhatsApp refused the client version as outdated (405)")
+		s.end(ErrClientOutdated)
+	}
+}
+
+// banReason is the description part of whatsmeow's "code: description".
+func banReason(code events.TempBanReason) string {
+	s := code.String()
+	if i := len(fmt.Sprintf("%d: ", int(code))); len(s) > i {
+		return s[i:]
+	}
+	return s
+}
+
+// Close disconnects and closes the session store.
+func (s *Session) Close() error {
+	s.cli.Disconnect()
+	if err := s.container.Close(); err != nil {
+		return fmt.Errorf("close WhatsApp session store: %w", err)
+	}
+	return nil
+}
+
+// waSlog bridges whatsmeow's logger to slog. Only warnings and errors pass:
+// whatsmeow's info and debug output is a firehose of protocol detail.
+type waSlog struct{ log *slog.Logger }
+
+// NewWALogger returns a whatsmeow logger writing warnings and errors to log.
+func NewWALogger(log *slog.Logger) waLog.Logger { return waSlog{log: log.With("from", "whatsmeow")} }
+
+func (w waSlog) Warnf(msg string, args ...any)  { w.log.Warn(fmt.Sprintf(msg, args...)) }
+func (w waSlog) Errorf(msg string, args ...any) { w.log.Error(fmt.Sprintf(msg, args...)) }
+func (w waSlog) Infof(string, ...any)           {}
+func (w waSlog) Debugf(string, ...any)          {}
+func (w waSlog) Sub(module string) waLog.Logger { return waSlog{log: w.log.With("module", module)} }
