@@ -5,5 +5,6 @@ package main
 func envOverrides(cfg *Config) []envOverride {
 	return []envOverride{
 		{env: "NEIGHBOURBOT_POWER_FEED_KEY", target: &cfg.Power.FeedKey},
+		{env: "NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN", target: &cfg.Notices.Webhook.Token},
 	}
 }

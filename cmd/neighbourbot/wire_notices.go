@@ -1,8 +1,180 @@
 package main
 
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/notices"
+)
+
 func init() {
 	features = append(features, feature{
-		name:     "notices",
-		register: func(a *app) error { return nil },
+		name:       "notices",
+		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations()} },
+		register: func(a *app) error {
+			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http})
+			if err != nil {
+				return err
+			}
+			if a.console != nil {
+				a.console.Directive("notice", r.NoticeDirective)
+			}
+			a.background = append(a.background, r.Background()...)
+			return nil
+		},
 	})
+	subcommands["notices"] = subcommand{
+		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv]",
+		run: func(ctx context.Context, args []string) int {
+			return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
+		},
+	}
+}
+
+func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("notices", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	since := fs.String("since", "", "audit: records from this date (YYYY-MM-DD or RFC 3339); default the last 30 days")
+	format := fs.String("format", "text", "audit: text or csv")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit\n\n")
+		fs.PrintDefaults()
+	}
+	// Flags may come before or after the action ("audit --format csv").
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(positional) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, _, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitUsage
+	}
+	store, err := openStore(ctx, cfg.dataPath("neighbourbot.db"))
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
+	defer store.Close()
+	gov := notices.NewGovernance(store, cfg.Notices, time.Now)
+	who := notices.Approver{Key: "cli:" + cliUser(), Name: cliUser() + " (command line)"}
+
+	action := positional[0]
+	noticeID := func() (int64, bool) {
+		if len(positional) < 2 {
+			fmt.Fprintf(stderr, "neighbourbot: notices %s needs a notice number (see: neighbourbot notices pending)\n", action)
+			return 0, false
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(positional[1], "#"), 10, 64)
+		if err != nil || id <= 0 {
+			fmt.Fprintf(stderr, "neighbourbot: %q is not a notice number\n", positional[1])
+			return 0, false
+		}
+		return id, true
+	}
+	report := func(msg string, err error) int {
+		if err != nil {
+			if m, ok := bot.UserMessage(err); ok {
+				fmt.Fprintln(stderr, "neighbourbot:", m)
+				return exitUsage
+			}
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		fmt.Fprintln(stdout, msg)
+		return exitOK
+	}
+	switch action {
+	case "pending":
+		list, err := gov.Pending(ctx)
+		if err == nil {
+			err = notices.WritePending(stdout, list)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	case "approve":
+		id, ok := noticeID()
+		if !ok {
+			return exitUsage
+		}
+		return report(gov.Approve(ctx, id, who))
+	case "reject":
+		id, ok := noticeID()
+		if !ok {
+			return exitUsage
+		}
+		return report(gov.Reject(ctx, id, who, strings.Join(positional[2:], " ")))
+	case "audit":
+		from := time.Now().AddDate(0, 0, -30)
+		if *since != "" {
+			if from, err = parseSince(*since); err != nil {
+				fmt.Fprintln(stderr, "neighbourbot:", err)
+				return exitUsage
+			}
+		}
+		if *format != "text" && *format != "csv" {
+			fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+			return exitUsage
+		}
+		recs, err := gov.Audit(ctx, from)
+		if err == nil {
+			err = notices.WriteAudit(stdout, recs, *format == "csv")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "neighbourbot: unknown notices action %q\n", action)
+	fs.Usage()
+	return exitUsage
+}
+
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: use a date like 2026-01-05 or an RFC 3339 time", s)
+}
+
+func cliUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
 }

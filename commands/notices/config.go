@@ -1,10 +1,255 @@
 package notices
 
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
 // Config is the [notices] section of the configuration file.
-type Config struct{}
+type Config struct {
+	// SourceName is the organisation shown under webhook and console
+	// notices ("From Shropshire Council") and before feed names.
+	SourceName string `toml:"source_name"`
+	// Topics is the vocabulary groups and subscribers choose from; feed
+	// topics, keyword rules and webhook topics must use these words.
+	Topics []string `toml:"topics"`
+	// RequireApproval holds every notice until an approver approves it.
+	RequireApproval bool `toml:"require_approval"`
+	// Approvers are the identities allowed to approve: phone numbers in
+	// international form without "+", LIDs, or console names.
+	Approvers []string `toml:"approvers"`
+	// EmergencyTwoApprovals asks two different approvers for emergency
+	// notices when approval is required.
+	EmergencyTwoApprovals bool `toml:"emergency_two_approvals"`
+	// PauseNonEssential is the pre-election switch: everything except
+	// emergency notices is held until it is turned off again.
+	PauseNonEssential bool `toml:"pause_non_essential"`
+	// SendBatch and SendGap pace the outbox: at most SendBatch messages,
+	// then a pause of SendGap, so a fan-out never bursts.
+	SendBatch int          `toml:"send_batch"`
+	SendGap   bot.Duration `toml:"send_gap"`
+	// FetchTimeout bounds one feed request; MaxFeedBytes caps its body.
+	FetchTimeout bot.Duration  `toml:"fetch_timeout"`
+	MaxFeedBytes int64         `toml:"max_feed_bytes"`
+	Webhook      WebhookConfig `toml:"webhook"`
+	Feeds        []FeedConfig  `toml:"feeds"`
+}
+
+// WebhookConfig is [notices.webhook]: the HTTP endpoint councils post to.
+type WebhookConfig struct {
+	// Listen is the address the server binds, e.g. "127.0.0.1:8087".
+	Listen string `toml:"listen"`
+	// Token enables the webhook; requests must send "Authorization:
+	// Bearer TOKEN". Set it through NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN.
+	Token string `toml:"token"`
+	// MaxBodyBytes caps a request body; larger requests get 413.
+	MaxBodyBytes int64 `toml:"max_body_bytes"`
+}
+
+// FeedConfig is one [[notices.feeds]] entry.
+type FeedConfig struct {
+	Name string `toml:"name"`
+	// DisplayName overrides "SOURCE_NAME — NAME" in the "From …" line.
+	DisplayName string       `toml:"display_name"`
+	URL         string       `toml:"url"`
+	Interval    bot.Duration `toml:"interval"`
+	// Topics tag every item of the feed; Rules add more by keyword.
+	Topics []string `toml:"topics"`
+	// Area is the default area of the feed's items: postcode areas,
+	// districts or sectors separated by commas; empty means council-wide.
+	Area string `toml:"area"`
+	// Urgency of the feed's items: normal, urgent or emergency.
+	Urgency string `toml:"urgency"`
+	// ExpireAfter drops items older than this (by their publication
+	// date) instead of relaying them late.
+	ExpireAfter bot.Duration  `toml:"expire_after"`
+	Rules       []KeywordRule `toml:"rules"`
+}
+
+// KeywordRule tags items whose title or body contains one of the words of
+// Match ("grit|gritting|salt") with Topic.
+type KeywordRule struct {
+	Match string `toml:"match"`
+	Topic string `toml:"topic"`
+}
 
 // DefaultConfig returns the built-in defaults.
-func DefaultConfig() Config { return Config{} }
+func DefaultConfig() Config {
+	return Config{
+		SourceName:   "the council",
+		Topics:       []string{"gritting", "bins", "roads", "consultations", "flooding", "events", "planning", "emergencies"},
+		Approvers:    []string{},
+		SendBatch:    5,
+		SendGap:      bot.Duration(30 * time.Second),
+		FetchTimeout: bot.Duration(30 * time.Second),
+		MaxFeedBytes: 5 << 20,
+		Webhook:      WebhookConfig{Listen: "127.0.0.1:8087", MaxBodyBytes: 64 << 10},
+	}
+}
+
+var topicWord = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // Validate reports the first invalid value, naming its key.
-func (c Config) Validate() error { return nil }
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.SourceName) == "" {
+		return errors.New("source_name must not be empty")
+	}
+	if len(c.Topics) == 0 {
+		return errors.New("topics must list at least one topic")
+	}
+	for _, t := range c.Topics {
+		if !topicWord.MatchString(t) || t == "all" {
+			return fmt.Errorf("topics: %q must be a lower-case word (letters, digits, '-'), not \"all\"", t)
+		}
+	}
+	if c.RequireApproval && len(c.Approvers) == 0 {
+		return errors.New("approvers must name at least one approver when require_approval is true")
+	}
+	for _, a := range c.Approvers {
+		if strings.TrimSpace(a) == "" {
+			return errors.New("approvers must not contain empty entries")
+		}
+	}
+	if c.SendBatch < 1 || c.SendBatch > 50 {
+		return fmt.Errorf("send_batch %d must be between 1 and 50", c.SendBatch)
+	}
+	if c.SendGap.D() < 0 {
+		return errors.New("send_gap must not be negative")
+	}
+	if c.FetchTimeout.D() < time.Second {
+		return errors.New("fetch_timeout must be at least 1s")
+	}
+	if c.MaxFeedBytes < 1024 {
+		return errors.New("max_feed_bytes must be at least 1024")
+	}
+	if c.Webhook.Token != "" {
+		if len(c.Webhook.Token) < 16 {
+			return errors.New("webhook.token must be at least 16 characters")
+		}
+		if strings.TrimSpace(c.Webhook.Listen) == "" {
+			return errors.New("webhook.listen must be set when webhook.token is")
+		}
+	}
+	if c.Webhook.MaxBodyBytes < 1024 || c.Webhook.MaxBodyBytes > 10<<20 {
+		return errors.New("webhook.max_body_bytes must be between 1024 and 10485760")
+	}
+	names := map[string]bool{}
+	for i, f := range c.Feeds {
+		key := fmt.Sprintf("feeds[%d]", i)
+		if strings.TrimSpace(f.Name) == "" {
+			return fmt.Errorf("%s.name must not be empty", key)
+		}
+		if names[f.Name] {
+			return fmt.Errorf("%s.name %q is used by two feeds", key, f.Name)
+		}
+		names[f.Name] = true
+		u, err := url.Parse(f.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s.url %q must be an http or https URL", key, f.URL)
+		}
+		if f.Interval.D() != 0 && f.Interval.D() < time.Minute {
+			return fmt.Errorf("%s.interval must be at least 1m", key)
+		}
+		for _, t := range f.Topics {
+			if !c.knownTopic(t) {
+				return fmt.Errorf("%s.topics: %q is not in topics", key, t)
+			}
+		}
+		if _, err := parseAreaList(f.Area); err != nil {
+			return fmt.Errorf("%s.area: %w", key, err)
+		}
+		if f.Urgency != "" {
+			if _, ok := parseUrgency(f.Urgency); !ok {
+				return fmt.Errorf("%s.urgency %q must be normal, urgent or emergency", key, f.Urgency)
+			}
+		}
+		if f.ExpireAfter.D() < 0 {
+			return fmt.Errorf("%s.expire_after must not be negative", key)
+		}
+		for j, r := range f.Rules {
+			if _, err := compileRule(r.Match); err != nil {
+				return fmt.Errorf("%s.rules[%d].match: %w", key, j, err)
+			}
+			if !c.knownTopic(r.Topic) {
+				return fmt.Errorf("%s.rules[%d].topic %q is not in topics", key, j, r.Topic)
+			}
+		}
+	}
+	return nil
+}
+
+func (c Config) knownTopic(t string) bool {
+	for _, k := range c.Topics {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+// withFeedDefaults fills the per-feed defaults.
+func (f FeedConfig) withFeedDefaults() FeedConfig {
+	if f.Interval == 0 {
+		f.Interval = bot.Duration(15 * time.Minute)
+	}
+	if f.Urgency == "" {
+		f.Urgency = string(UrgencyNormal)
+	}
+	if f.ExpireAfter == 0 {
+		f.ExpireAfter = bot.Duration(3 * 24 * time.Hour)
+	}
+	return f
+}
+
+// parseAreaList reads "SY3 7, SY4" into canonical areas.
+func parseAreaList(s string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		a, ok := bot.NormalizeArea(part)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a postcode area, district or sector", strings.TrimSpace(part))
+		}
+		if !contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	if len(out) > 20 {
+		return nil, errors.New("at most 20 areas")
+	}
+	return out, nil
+}
+
+// compileRule turns "grit|gritting|salt" into a case-insensitive whole-word
+// matcher.
+func compileRule(match string) (*regexp.Regexp, error) {
+	var words []string
+	for _, w := range strings.Split(match, "|") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		words = append(words, regexp.QuoteMeta(w))
+	}
+	if len(words) == 0 {
+		return nil, errors.New("needs at least one word, e.g. \"grit|gritting|salt\"")
+	}
+	return regexp.Compile(`(?i)\b(?:` + strings.Join(words, "|") + `)\b`)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

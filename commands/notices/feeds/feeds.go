@@ -1,0 +1,164 @@
+// Package feeds fetches RSS and Atom feeds politely and turns their items
+// into plain, bounded records: conditional GET (ETag / Last-Modified), a
+// timeout and a size cap on every fetch, parsing by gofeed, HTML bodies
+// reduced to plain text, and a stable id for items that carry no GUID.
+package feeds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// Validators are what a server gave us last time, sent back so it can
+// answer 304 Not Modified.
+type Validators struct {
+	ETag         string
+	LastModified string
+}
+
+// Item is one feed entry reduced to what a notice needs.
+type Item struct {
+	// ID is the item's GUID, or one derived from its link, title and date.
+	ID         string
+	Title      string
+	Body       string // plain text
+	Link       string
+	Published  time.Time // zero when the feed gave no date
+	Categories []string
+}
+
+// Result is one fetch.
+type Result struct {
+	NotModified bool
+	Validators  Validators
+	FeedTitle   string
+	Items       []Item
+}
+
+// Fetcher fetches and parses feeds.
+type Fetcher struct {
+	Client    *http.Client
+	Timeout   time.Duration // per fetch, on top of the client's own
+	MaxBytes  int64         // body cap
+	UserAgent string
+}
+
+// ErrTooLarge means the feed body went over MaxBytes.
+var ErrTooLarge = errors.New("feed larger than the size limit")
+
+// Fetch gets url, sending the validators, and parses the body.
+func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, error) {
+	if f.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("feed request: %w", err)
+	}
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8")
+	if f.UserAgent != "" {
+		req.Header.Set("User-Agent", f.UserAgent)
+	}
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+	client := f.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return Result{}, fmt.Errorf("fetch feed: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		return Result{NotModified: true, Validators: v}, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return Result{}, fmt.Errorf("fetch feed: HTTP %d", resp.StatusCode)
+	}
+	limit := f.MaxBytes
+	if limit <= 0 {
+		limit = 5 << 20
+	}
+	if resp.ContentLength > limit {
+		return Result{}, fmt.Errorf("%w (%d bytes announced, limit %d)", ErrTooLarge, resp.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return Result{}, fmt.Errorf("read feed: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return Result{}, fmt.Errorf("%w (limit %d bytes)", ErrTooLarge, limit)
+	}
+	res, err := Parse(body)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Validators = Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	return res, nil
+}
+
+// Parse reads an RSS or Atom document.
+func Parse(body []byte) (Result, error) {
+	feed, err := gofeed.NewParser().Parse(strings.NewReader(string(body)))
+	if err != nil {
+		return Result{}, fmt.Errorf("parse feed: %w", err)
+	}
+	res := Result{FeedTitle: strings.TrimSpace(feed.Title)}
+	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
+		item := Item{
+			Title:      strings.Join(strings.Fields(HTMLToText(it.Title)), " "),
+			Link:       strings.TrimSpace(it.Link),
+			Categories: it.Categories,
+		}
+		body := it.Content
+		if strings.TrimSpace(body) == "" {
+			body = it.Description
+		}
+		item.Body = HTMLToText(body)
+		switch {
+		case it.PublishedParsed != nil:
+			item.Published = it.PublishedParsed.UTC()
+		case it.UpdatedParsed != nil:
+			item.Published = it.UpdatedParsed.UTC()
+		}
+		item.ID = strings.TrimSpace(it.GUID)
+		if item.ID == "" {
+			item.ID = DerivedID(item)
+		}
+		res.Items = append(res.Items, item)
+	}
+	return res, nil
+}
+
+// DerivedID is a stable id for an item without a GUID: the same link,
+// title and date give the same id on every fetch.
+func DerivedID(it Item) string {
+	h := sha256.New()
+	h.Write([]byte(it.Link))
+	h.Write([]byte{0})
+	h.Write([]byte(it.Title))
+	h.Write([]byte{0})
+	if !it.Published.IsZero() {
+		h.Write([]byte(it.Published.UTC().Format(time.RFC3339)))
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
+}

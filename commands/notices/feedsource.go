@@ -1,0 +1,176 @@
+package notices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/notices/feeds"
+)
+
+// maxItemsPerFetch bounds how many items one fetch may turn into notices,
+// so a feed that suddenly lists its whole archive cannot flood groups.
+const maxItemsPerFetch = 50
+
+// feedSource is one configured feed with its keyword rules compiled.
+type feedSource struct {
+	cfg     FeedConfig
+	name    string // display name for "From …"
+	areas   []string
+	urgency Urgency
+	rules   []compiledRule
+}
+
+type compiledRule struct {
+	re    *regexp.Regexp
+	topic string
+}
+
+func newFeedSource(cfg Config, fc FeedConfig) (*feedSource, error) {
+	fc = fc.withFeedDefaults()
+	fs := &feedSource{cfg: fc}
+	fs.name = fc.DisplayName
+	if fs.name == "" {
+		fs.name = cfg.SourceName + " — " + fc.Name
+	}
+	var err error
+	if fs.areas, err = parseAreaList(fc.Area); err != nil {
+		return nil, fmt.Errorf("feed %s area: %w", fc.Name, err)
+	}
+	fs.urgency, _ = parseUrgency(fc.Urgency)
+	for _, r := range fc.Rules {
+		re, err := compileRule(r.Match)
+		if err != nil {
+			return nil, fmt.Errorf("feed %s rule %q: %w", fc.Name, r.Match, err)
+		}
+		fs.rules = append(fs.rules, compiledRule{re: re, topic: r.Topic})
+	}
+	return fs, nil
+}
+
+func (f *feedSource) source() string { return "feed:" + f.cfg.Name }
+
+// tag returns the feed's topics plus those whose keywords appear in text.
+func (f *feedSource) tag(text string) []string {
+	topics := append([]string(nil), f.cfg.Topics...)
+	for _, r := range f.rules {
+		if !contains(topics, r.topic) && r.re.MatchString(text) {
+			topics = append(topics, r.topic)
+		}
+	}
+	return topics
+}
+
+// itemNotice turns a feed item into a notice. Items past the feed's
+// expire_after are expired on arrival, so an old archive is not relayed.
+func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
+	title := bot.Truncate(strings.Join(strings.Fields(bot.CleanText(it.Title)), " "), maxTitle)
+	if title == "" {
+		title = "Notice from " + f.name
+	}
+	body := bot.Truncate(bot.CleanText(it.Body), maxBody)
+	link, err := cleanLink(it.Link)
+	if err != nil {
+		link = ""
+	}
+	n := &Notice{
+		Source: f.source(), SourceName: f.name,
+		Identifier: bot.Truncate(it.ID, maxIDLen),
+		MsgType:    MsgAlert, Urgency: f.urgency,
+		Title: title, Body: body, Link: link,
+		Topics: f.tag(title + "\n" + body), Areas: f.areas,
+		Sent: it.Published,
+	}
+	ref := it.Published
+	if ref.IsZero() || ref.After(now) {
+		ref = now
+	}
+	n.Expires = ref.Add(f.cfg.ExpireAfter.D())
+	return n
+}
+
+// PollFeed fetches one configured feed once (by name) and ingests its new
+// items. It returns how many new notices it stored.
+func (r *Relay) PollFeed(ctx context.Context, name string) (int, error) {
+	for _, f := range r.feeds {
+		if f.cfg.Name == name {
+			return r.pollOnce(ctx, f)
+		}
+	}
+	return 0, fmt.Errorf("no feed named %q", name)
+}
+
+func (r *Relay) fetcher() feeds.Fetcher {
+	return feeds.Fetcher{Client: r.deps.HTTPClient, Timeout: r.cfg.FetchTimeout.D(), MaxBytes: r.cfg.MaxFeedBytes, UserAgent: "neighbourbot (council notices relay)"}
+}
+
+func (r *Relay) pollOnce(ctx context.Context, f *feedSource) (int, error) {
+	st, err := r.st.feedState(ctx, f.cfg.Name)
+	if err != nil {
+		return 0, err
+	}
+	now := r.e.Now()
+	res, fetchErr := r.fetcher().Fetch(ctx, f.cfg.URL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
+	st.LastFetch = now
+	if fetchErr != nil {
+		st.Failures++
+		st.LastStatus = fetchErr.Error()
+		if err := r.st.saveFeedState(ctx, st); err != nil {
+			return 0, errors.Join(fetchErr, err)
+		}
+		return 0, fmt.Errorf("feed %s: %w", f.cfg.Name, fetchErr)
+	}
+	st.Failures = 0
+	if res.NotModified {
+		st.LastStatus = "not modified"
+		return 0, r.st.saveFeedState(ctx, st)
+	}
+	added := 0
+	items := res.Items
+	if len(items) > maxItemsPerFetch {
+		items = items[:maxItemsPerFetch]
+	}
+	for _, it := range items {
+		n := f.itemNotice(it, now)
+		got, err := r.gov.Ingest(ctx, n, f.cfg.URL)
+		if err != nil {
+			return added, fmt.Errorf("feed %s item %q: %w", f.cfg.Name, it.ID, err)
+		}
+		if !got.Duplicate {
+			added++
+		}
+	}
+	// Validators are saved only after every item is stored, so a crash
+	// mid-way refetches the body rather than skipping items.
+	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
+	st.LastStatus = fmt.Sprintf("ok: %d items, %d new", len(res.Items), added)
+	return added, r.st.saveFeedState(ctx, st)
+}
+
+// pollLoop polls a feed at its interval until ctx ends. Failures are
+// logged and retried at the next interval; the relay keeps running.
+func (r *Relay) pollLoop(ctx context.Context, f *feedSource) error {
+	interval := f.cfg.Interval.D()
+	for {
+		added, err := r.pollOnce(ctx, f)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case err != nil:
+			r.log.Warn("feed poll failed", "feed", f.cfg.Name, "err", err)
+		case added > 0:
+			r.log.Info("feed polled", "feed", f.cfg.Name, "new", added)
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,329 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Job kinds this package registers.
+const (
+	jobPlan   = "notices.plan"
+	jobDrain  = "notices.drain"
+	jobDigest = "notices.digest"
+)
+
+// Governance admits notices and applies approval and the pre-election
+// pause. It works on the database alone, so the command line can approve
+// and reject while the bot runs: it hands approved notices to the running
+// bot through a persisted job.
+type Governance struct {
+	core bot.Store
+	st   store
+	cfg  Config
+	now  func() time.Time
+}
+
+// NewGovernance builds the governance over a store; now is the clock.
+func NewGovernance(core bot.Store, cfg Config, now func() time.Time) *Governance {
+	return &Governance{core: core, st: store{db: core.DB()}, cfg: cfg, now: now}
+}
+
+// Approver names whoever approves or rejects: Key is stable ("person:12",
+// "cli:alice"), Name is written into the audit.
+type Approver struct {
+	Key  string
+	Name string
+}
+
+// IngestResult says what happened to a submitted notice.
+type IngestResult struct {
+	ID        int64
+	Duplicate bool
+	State     State
+}
+
+// Ingest stores a validated notice, once per (source, identifier), and
+// decides whether it goes out now, waits for approval, is held by the
+// pause or has already expired.
+func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (IngestResult, error) {
+	now := g.now()
+	n.Received = now
+	if n.Sent.IsZero() {
+		n.Sent = now
+	}
+	switch {
+	case n.Expired(now):
+		n.State = StateExpired
+	case g.cfg.RequireApproval:
+		n.State = StateAwaitingApproval
+	case g.cfg.PauseNonEssential && !n.Essential():
+		n.State = StatePaused
+	default:
+		n.State = StateApproved
+	}
+	detail := fmt.Sprintf("%s %s %q from %s; %s", n.Urgency, n.MsgType, n.Identifier, from, stateWords(n.State))
+	dup, err := g.st.insertNotice(ctx, n, detail)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	if dup {
+		return IngestResult{Duplicate: true}, nil
+	}
+	if n.State == StateApproved {
+		if err := g.schedulePlan(ctx, n.ID, now); err != nil {
+			return IngestResult{}, err
+		}
+	}
+	return IngestResult{ID: n.ID, State: n.State}, nil
+}
+
+func stateWords(s State) string {
+	switch s {
+	case StateAwaitingApproval:
+		return "awaiting approval"
+	case StatePaused:
+		return "held: non-essential notices are paused"
+	case StateExpired:
+		return "already expired, not relayed"
+	case StateApproved:
+		return "queued"
+	}
+	return string(s)
+}
+
+type planPayload struct {
+	Notice int64 `json:"notice"`
+}
+
+func (g *Governance) schedulePlan(ctx context.Context, id int64, at time.Time) error {
+	raw, err := json.Marshal(planPayload{Notice: id})
+	if err != nil {
+		return fmt.Errorf("encode plan job: %w", err)
+	}
+	if _, err := g.core.ScheduleJob(ctx, bot.Job{Kind: jobPlan, Key: jobPlan + ":" + strconv.FormatInt(id, 10), RunAt: at, Payload: raw}); err != nil {
+		return fmt.Errorf("schedule fan-out of notice %d: %w", id, err)
+	}
+	return nil
+}
+
+// IsApprover reports whether any of addrs is a configured approver. Phone
+// numbers match with or without "+", spaces or the WhatsApp suffix.
+func (g *Governance) IsApprover(addrs []bot.Address) bool {
+	for _, a := range g.cfg.Approvers {
+		a = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(a), " ", ""), "+")
+		for _, have := range addrs {
+			if a != "" && (string(have) == a || have.User() == a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// approvalsNeeded is 2 for emergencies when so configured, else 1.
+func (g *Governance) approvalsNeeded(n *Notice) int {
+	if n.Urgency == UrgencyEmergency && g.cfg.EmergencyTwoApprovals {
+		return 2
+	}
+	return 1
+}
+
+// PendingNotice is a notice waiting for approval with its approvals so far.
+type PendingNotice struct {
+	*Notice
+	Approvals []string
+	Needed    int
+}
+
+// Pending lists the notices awaiting approval, oldest first.
+func (g *Governance) Pending(ctx context.Context) ([]PendingNotice, error) {
+	list, err := g.st.noticesInState(ctx, StateAwaitingApproval)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PendingNotice, 0, len(list))
+	for _, n := range list {
+		names, err := g.approvals(ctx, g.st.db, n.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PendingNotice{Notice: n, Approvals: names, Needed: g.approvalsNeeded(n)})
+	}
+	return out, nil
+}
+
+func (g *Governance) approvals(ctx context.Context, x execer, id int64) ([]string, error) {
+	rows, err := x.QueryContext(ctx, `SELECT approver_name FROM notice_approvals WHERE notice_id = ? ORDER BY approved_at`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load approvals: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("scan approval: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ErrNotPending is returned (wrapped in a user-facing message) when a
+// notice is not waiting for approval.
+var ErrNotPending = errors.New("notice is not awaiting approval")
+
+func (g *Governance) loadPending(ctx context.Context, id int64) (*Notice, error) {
+	n, err := g.st.notice(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, bot.Userf("There is no notice #%d. Send !pending for the list.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n.State != StateAwaitingApproval {
+		return nil, fmt.Errorf("%w: %w", ErrNotPending, bot.Userf("Notice #%d is not waiting for approval (it is %s).", id, strings.ReplaceAll(string(n.State), "_", " ")))
+	}
+	return n, nil
+}
+
+// Approve records one approval; the notice is released once it has as many
+// as it needs. It returns a sentence for the approver.
+func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (string, error) {
+	n, err := g.loadPending(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	now := g.now()
+	needed := g.approvalsNeeded(n)
+	var reply string
+	released := false
+	err = g.st.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO notice_approvals (notice_id, approver, approver_name, approved_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT(notice_id, approver) DO NOTHING`, id, who.Key, who.Name, ms(now))
+		if err != nil {
+			return fmt.Errorf("record approval: %w", err)
+		}
+		if rows, _ := res.RowsAffected(); rows == 0 {
+			return bot.Userf("You have already approved #%d; it needs a different second approver.", id)
+		}
+		names, err := g.approvals(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, AuditRecord{NoticeID: id, At: now, Event: "approved", Actor: who.Name, Detail: fmt.Sprintf("approval %d of %d", len(names), needed)}); err != nil {
+			return err
+		}
+		if len(names) < needed {
+			reply = fmt.Sprintf("Approved #%d (%d of %d approvals) — it needs one more approver before it goes out.", id, len(names), needed)
+			return nil
+		}
+		next, words := g.afterApproval(n, now)
+		ok, err := setState(ctx, tx, id, StateAwaitingApproval, next, AuditRecord{At: now, Event: string(next), Actor: who.Name, Detail: words})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return bot.Userf("Notice #%d was decided meanwhile; send !pending for the list.", id)
+		}
+		released = next == StateApproved
+		reply = fmt.Sprintf("Approved #%d %s — %s.", id, n.Title, words)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if released {
+		if err := g.schedulePlan(ctx, id, now); err != nil {
+			return "", err
+		}
+	}
+	return reply, nil
+}
+
+// afterApproval is where an approved notice goes next.
+func (g *Governance) afterApproval(n *Notice, now time.Time) (State, string) {
+	switch {
+	case n.Expired(now):
+		return StateExpired, "it has already expired, so it will not be sent"
+	case g.cfg.PauseNonEssential && !n.Essential():
+		return StatePaused, "held: non-essential notices are paused"
+	}
+	return StateApproved, "sending to matching groups and subscribers"
+}
+
+// Reject refuses a pending notice; it will never be sent.
+func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason string) (string, error) {
+	n, err := g.loadPending(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	reason = bot.Truncate(bot.CleanText(reason), 300)
+	now := g.now()
+	err = g.st.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET reject_reason = ? WHERE id = ?`, reason, id); err != nil {
+			return fmt.Errorf("record rejection: %w", err)
+		}
+		ok, err := setState(ctx, tx, id, StateAwaitingApproval, StateRejected, AuditRecord{At: now, Event: "rejected", Actor: who.Name, Detail: reason})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return bot.Userf("Notice #%d was decided meanwhile; send !pending for the list.", id)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Rejected #%d %s. It will not be sent.", id, n.Title), nil
+}
+
+// ReleaseHeld runs at start-up: notices held by the pause go out when the
+// pause is off (expired ones are dropped), and approved notices whose
+// fan-out job was lost to a crash get it back.
+func (g *Governance) ReleaseHeld(ctx context.Context) error {
+	now := g.now()
+	states := []State{StateApproved}
+	if !g.cfg.PauseNonEssential {
+		states = append(states, StatePaused)
+	}
+	list, err := g.st.noticesInState(ctx, states...)
+	if err != nil {
+		return err
+	}
+	for _, n := range list {
+		next := StateApproved
+		if n.Expired(now) {
+			next = StateExpired
+		}
+		if n.State != next {
+			err := g.st.tx(ctx, func(tx *sql.Tx) error {
+				_, err := setState(ctx, tx, n.ID, n.State, next, AuditRecord{At: now, Event: "released", Actor: "bot", Detail: "pause_non_essential is off; " + stateWords(next)})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if next == StateApproved {
+			if err := g.schedulePlan(ctx, n.ID, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Audit returns the audit records at or after since, oldest first.
+func (g *Governance) Audit(ctx context.Context, since time.Time) ([]AuditRecord, error) {
+	return g.st.auditSince(ctx, since)
+}

@@ -1,0 +1,42 @@
+package notices
+
+import (
+	"testing"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+// testConfig is the configuration the console transcripts run with.
+func testConfig() Config {
+	c := DefaultConfig()
+	c.SourceName = "Shropshire Council"
+	c.Approvers = []string{"Carol", "Dave"}
+	return c
+}
+
+var testQuiet = bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}
+
+// harnessOptions wires the feature into a console harness; relay receives
+// the relay each time the harness (re)registers.
+func harnessOptions(cfg Config, relay **Relay) bottest.Options {
+	return bottest.Options{
+		Migrations: []bot.Migrations{Migrations()},
+		Register: func(h *bottest.Harness) error {
+			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet})
+			if err != nil {
+				return err
+			}
+			h.Console.Directive("notice", r.NoticeDirective)
+			if relay != nil {
+				*relay = r
+			}
+			return nil
+		},
+	}
+}
+
+func TestGolden(t *testing.T) {
+	bottest.Golden(t, "testdata", harnessOptions(testConfig(), nil))
+}

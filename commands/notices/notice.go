@@ -1,0 +1,124 @@
+// Package notices relays council notices into neighbourhood groups and to
+// residents who subscribed by direct message.
+//
+// It owns the whole path: notices come in from RSS/Atom feeds (polled with
+// conditional GET, see the feeds subpackage), from an authenticated HTTP
+// webhook and from the console's @notice directive; they become one notice
+// model shaped after CAP 1.2 (alert, info, area) and are stored with their
+// source. Governance (approval, the pre-election pause, an append-only
+// audit) decides when a notice may go out; matching picks the opted-in
+// groups and subscribers whose topics and areas fit; a durable outbox with
+// one row per (notice, chat) delivers each notice to each chat once,
+// paced, across restarts. The package also owns the group commands
+// (!notices …), the subscriber commands (!subscribe …), the approver
+// commands (!pending, !approve, !reject) and the functions behind the
+// "neighbourbot notices" command line.
+package notices
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Urgency is how a notice is treated: normal notices respect topics, quiet
+// hours, digests and the pre-election pause; urgent ones skip quiet hours
+// and digests; emergency ones also ignore topics and the pause.
+type Urgency string
+
+const (
+	UrgencyNormal    Urgency = "normal"
+	UrgencyUrgent    Urgency = "urgent"
+	UrgencyEmergency Urgency = "emergency"
+)
+
+func parseUrgency(s string) (Urgency, bool) {
+	switch Urgency(strings.ToLower(strings.TrimSpace(s))) {
+	case UrgencyNormal, "":
+		return UrgencyNormal, true
+	case UrgencyUrgent:
+		return UrgencyUrgent, true
+	case UrgencyEmergency:
+		return UrgencyEmergency, true
+	}
+	return "", false
+}
+
+// MsgType follows CAP's msgType: a new alert, an update replacing an
+// earlier one, or a cancellation of one.
+type MsgType string
+
+const (
+	MsgAlert  MsgType = "alert"
+	MsgUpdate MsgType = "update"
+	MsgCancel MsgType = "cancel"
+)
+
+// Notice is one council notice, modelled on CAP 1.2: the alert part
+// (identifier, sender, sent, msgType, references), one info block
+// (category as topics, urgency, headline, description, web, expires) and
+// one area block (postcode areas instead of polygons). Both feeds and the
+// webhook produce it.
+type Notice struct {
+	ID int64 // local id, the N of !approve N
+
+	// Alert.
+	Source     string // where it came from: "webhook", "console", "feed:NAME"
+	SourceName string // shown to residents: "Shropshire Council — gritting updates"
+	Identifier string // the source's own id (feed GUID, webhook id)
+	Sent       time.Time
+	MsgType    MsgType
+	References string // Identifier of the notice an update or cancel refers to
+
+	// Info.
+	Topics  []string
+	Urgency Urgency
+	Title   string
+	Body    string
+	Link    string
+	Expires time.Time // zero: no expiry
+
+	// Area.
+	Areas []string // canonical postcode areas; empty means council-wide
+
+	Received time.Time
+	State    State
+}
+
+// State is where a notice is in its life.
+type State string
+
+const (
+	StateAwaitingApproval State = "awaiting_approval"
+	StatePaused           State = "paused"   // held by pause_non_essential
+	StateApproved         State = "approved" // cleared to go; fan-out planned next
+	StatePlanned          State = "planned"  // outbox rows written
+	StateRejected         State = "rejected"
+	StateExpired          State = "expired"
+)
+
+// Expired reports whether the notice has expired at now.
+func (n *Notice) Expired(now time.Time) bool {
+	return !n.Expires.IsZero() && !now.Before(n.Expires)
+}
+
+// Essential notices get through the pre-election pause.
+func (n *Notice) Essential() bool { return n.Urgency == UrgencyEmergency }
+
+// Label names a notice in lists: "#3 Gritting tonight (normal, gritting; SY3)".
+func (n *Notice) Label() string {
+	var what []string
+	what = append(what, string(n.Urgency))
+	if len(n.Topics) > 0 {
+		what = append(what, strings.Join(n.Topics, ","))
+	}
+	area := "council-wide"
+	if len(n.Areas) > 0 {
+		area = strings.Join(n.Areas, ", ")
+	}
+	kind := ""
+	if n.MsgType != MsgAlert {
+		kind = string(n.MsgType) + " of " + n.References + ": "
+	}
+	return fmt.Sprintf("#%d %s%s (%s; %s) from %s", n.ID, kind, n.Title, strings.Join(what, ", "), area, n.SourceName)
+}

@@ -1,0 +1,631 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Deps is what wiring hands the relay besides the engine and config.
+type Deps struct {
+	// QuietHours holds normal notices until morning.
+	QuietHours bot.QuietHours
+	// HTTPClient fetches feeds; its own timeout is kept, and each fetch is
+	// also bounded by fetch_timeout.
+	HTTPClient *http.Client
+}
+
+// maxSendAttempts bounds retries of one delivery before it is recorded as
+// failed.
+const maxSendAttempts = 10
+
+// Relay is the running feature: it owns the jobs that fan notices out and
+// drain the outbox, the commands, the webhook handler and the feed pollers.
+type Relay struct {
+	e     *bot.Engine
+	cfg   Config
+	deps  Deps
+	st    store
+	gov   *Governance
+	log   *slog.Logger
+	feeds []*feedSource
+}
+
+// Register wires the feature into the engine and returns the relay, whose
+// Background work (pollers, webhook server) run mode starts and whose
+// NoticeDirective the console registers as @notice.
+func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("notices config: %w", err)
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = &http.Client{}
+	}
+	r := &Relay{e: e, cfg: cfg, deps: deps, st: store{db: e.Store().DB()}, log: e.Log().With("feature", "notices")}
+	r.gov = NewGovernance(e.Store(), cfg, e.Now)
+	for _, fc := range cfg.Feeds {
+		fs, err := newFeedSource(cfg, fc)
+		if err != nil {
+			return nil, err
+		}
+		r.feeds = append(r.feeds, fs)
+	}
+	e.DeclareFeature(bot.Feature{Name: featureName, Description: "council notices relayed to the group (gritting, bins, roads, …)"})
+	e.HandleJob(jobPlan, r.planJob)
+	e.HandleJob(jobDrain, r.drainJob)
+	e.HandleJob(jobDigest, r.digestJob)
+	r.registerCommands()
+	e.AddDataProvider(dataProvider{r})
+
+	ctx := context.Background()
+	if err := r.gov.ReleaseHeld(ctx); err != nil {
+		return nil, fmt.Errorf("notices start-up: %w", err)
+	}
+	// Whatever the outbox held when the bot stopped goes out now.
+	if err := r.scheduleDrain(ctx, e.Now()); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Governance exposes approval and audit, for tests and the command line.
+func (r *Relay) Governance() *Governance { return r.gov }
+
+// Submit validates raw webhook-style JSON and ingests it from source
+// ("webhook", "console").
+func (r *Relay) Submit(ctx context.Context, raw []byte, source, from string) (IngestResult, error) {
+	n, err := decodeNotice(raw, r.cfg, r.e.Now())
+	if err != nil {
+		return IngestResult{}, err
+	}
+	n.Source = source
+	n.SourceName = r.cfg.SourceName
+	if err := r.resolveReference(ctx, n); err != nil {
+		return IngestResult{}, err
+	}
+	return r.gov.Ingest(ctx, n, from)
+}
+
+// resolveReference checks that an update or cancel names a notice the
+// source sent before.
+func (r *Relay) resolveReference(ctx context.Context, n *Notice) error {
+	if n.MsgType == MsgAlert {
+		return nil
+	}
+	_, err := r.st.noticeByIdentifier(ctx, n.Source, n.References)
+	if errors.Is(err, bot.ErrNotFound) {
+		return &FieldError{Field: "references", Msg: fmt.Sprintf("no earlier notice with id %q", n.References)}
+	}
+	return err
+}
+
+// NoticeDirective is the console's @notice {json}: the same JSON as the
+// webhook, delivered at once.
+func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
+	res, err := r.Submit(ctx, []byte(args), "console", "the console")
+	if err != nil {
+		return fmt.Errorf("@notice: %w", err)
+	}
+	if res.Duplicate {
+		return errors.New("@notice: a notice with this id was already received; ignored")
+	}
+	return nil
+}
+
+func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
+	// A key per due time: the engine deletes a finished job by id, so a
+	// drain must never reschedule under its own key.
+	key := jobDrain + "@" + strconv.FormatInt(at.UnixMilli(), 10)
+	if err := r.e.Schedule(ctx, jobDrain, key, at, nil); err != nil {
+		return err
+	}
+	return nil
+}
+
+// planJob writes the outbox rows for an approved notice: one per matching
+// group or subscriber. The UNIQUE (notice, target) constraint makes a rerun
+// after a crash add nothing twice.
+func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
+	var p planPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return fmt.Errorf("plan job payload: %w", err)
+	}
+	n, err := r.st.notice(ctx, p.Notice)
+	if errors.Is(err, bot.ErrNotFound) {
+		r.log.Warn("plan: notice gone", "notice", p.Notice)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if n.State != StateApproved {
+		return nil
+	}
+	now := r.e.Now()
+	if n.Expired(now) {
+		return r.st.tx(ctx, func(tx *sql.Tx) error {
+			_, err := setState(ctx, tx, n.ID, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
+			return err
+		})
+	}
+	core, err := r.e.Store().EnabledGroups(ctx)
+	if err != nil {
+		return err
+	}
+	prefs, err := r.st.enabledGroupPrefs(ctx)
+	if err != nil {
+		return err
+	}
+	groups := matchGroups(n, eligibleGroups(core, prefs))
+	subs, err := r.st.subscriptions(ctx, 0)
+	if err != nil {
+		return err
+	}
+
+	type planned struct {
+		target  string
+		person  int64
+		digest  int
+		replyTo string
+	}
+	var targets []planned
+	seen := map[string]bool{}
+	add := func(p planned) {
+		if !seen[p.target] {
+			seen[p.target] = true
+			targets = append(targets, p)
+		}
+	}
+	var original *Notice
+	var originalRows []outboxRow
+	if n.MsgType != MsgAlert {
+		original, err = r.st.noticeByIdentifier(ctx, n.Source, n.References)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+		if original != nil {
+			if originalRows, err = queryOutbox(ctx, r.st.db, `notice_id = ?`, original.ID); err != nil {
+				return err
+			}
+		}
+	}
+	sentMsg := map[string]string{}
+	for _, row := range originalRows {
+		if row.State == "sent" {
+			sentMsg[row.Target] = row.MsgID
+		}
+	}
+	digestOf := map[string]int{}
+	for _, g := range groups {
+		digestOf[string(g.Chat)] = g.DigestAt
+	}
+	if n.MsgType == MsgCancel {
+		// A cancellation goes only where the original was seen.
+		for _, row := range originalRows {
+			if row.State == "sent" {
+				add(planned{target: row.Target, person: row.Person, digest: -1, replyTo: row.MsgID})
+			}
+		}
+	} else {
+		for _, g := range groups {
+			add(planned{target: string(g.Chat), digest: g.DigestAt, replyTo: sentMsg[string(g.Chat)]})
+		}
+		for _, s := range subs {
+			if subscriberWants(n, s) {
+				add(planned{target: personTarget(s.Person), person: s.Person, digest: -1, replyTo: sentMsg[personTarget(s.Person)]})
+			}
+		}
+		// An update also reaches everyone who saw the original.
+		for _, row := range originalRows {
+			if row.State == "sent" {
+				add(planned{target: row.Target, person: row.Person, digest: digestOf[row.Target], replyTo: row.MsgID})
+			}
+		}
+	}
+
+	quietDue := now
+	if n.Urgency == UrgencyNormal {
+		quietDue = r.deps.QuietHours.NextAllowed(now)
+	}
+	loc := r.deps.QuietHours.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	nGroups, nPeople := 0, 0
+	digestChats := map[string]time.Time{}
+	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+		for _, row := range originalRows {
+			if row.State != "pending" && row.State != "digest" {
+				continue
+			}
+			ok, err := updateOutbox(ctx, tx, row.ID, row.State, "superseded", "")
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := audit(ctx, tx, AuditRecord{NoticeID: original.ID, At: now, Event: "superseded", Actor: "bot", Target: row.Target,
+					Detail: fmt.Sprintf("not sent: replaced by %s #%d", n.MsgType, n.ID)}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, t := range targets {
+			state, due := "pending", quietDue
+			if t.digest >= 0 && n.Urgency == UrgencyNormal && t.replyTo == "" {
+				state, due = "digest", nextDigest(now, t.digest, loc)
+				digestChats[t.target] = due
+			}
+			var person any
+			if t.person != 0 {
+				person = t.person
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, t.target, person, state, ms(due), t.replyTo)
+			if err != nil {
+				return fmt.Errorf("plan delivery: %w", err)
+			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				if t.person != 0 {
+					nPeople++
+				} else {
+					nGroups++
+				}
+			}
+		}
+		_, err := setState(ctx, tx, n.ID, StateApproved, StatePlanned, AuditRecord{At: now, Event: "planned", Actor: "bot",
+			Detail: fmt.Sprintf("%d groups, %d subscribers", nGroups, nPeople)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.log.Info("notice planned", "notice", n.ID, "title", n.Title, "groups", nGroups, "subscribers", nPeople)
+	for chat, at := range digestChats {
+		if err := r.scheduleDigest(ctx, bot.ChatID(chat), at); err != nil {
+			return err
+		}
+	}
+	return r.scheduleDrain(ctx, now)
+}
+
+func personTarget(id int64) string { return "person:" + strconv.FormatInt(id, 10) }
+
+// drainJob sends what is due in the outbox, at most send_batch messages,
+// then schedules itself for the next due row (or after send_gap).
+func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
+	now := r.e.Now()
+	if err := r.recoverInterrupted(ctx, now); err != nil {
+		return err
+	}
+	rows, err := queryOutbox(ctx, r.st.db, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, ms(now), r.cfg.SendBatch)
+	if err != nil {
+		return err
+	}
+	cache := map[int64]*Notice{}
+	sent := 0
+	var backoffUntil time.Time
+	for _, row := range rows {
+		n, ok := cache[row.NoticeID]
+		if !ok {
+			if n, err = r.st.notice(ctx, row.NoticeID); err != nil {
+				return err
+			}
+			cache[row.NoticeID] = n
+		}
+		delivered, retryAt, err := r.deliver(ctx, n, row, now)
+		if err != nil {
+			return err
+		}
+		if delivered {
+			sent++
+		}
+		if !retryAt.IsZero() {
+			// The transport is failing: stop this round rather than try
+			// every other chat into the same fault.
+			backoffUntil = retryAt
+			break
+		}
+	}
+	var next int64
+	var hasNext sql.NullInt64
+	if err := r.st.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending'`).Scan(&hasNext); err != nil {
+		return fmt.Errorf("next outbox row: %w", err)
+	}
+	if !hasNext.Valid {
+		return nil
+	}
+	next = hasNext.Int64
+	at := fromMS(next)
+	if sent >= r.cfg.SendBatch {
+		at = laterOf(at, now.Add(r.cfg.SendGap.D()))
+	}
+	at = laterOf(at, backoffUntil)
+	if !at.After(now) {
+		at = now.Add(time.Second)
+	}
+	return r.scheduleDrain(ctx, at)
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// recoverInterrupted deals with rows left "sending" by a crash between
+// handing a message to WhatsApp and recording it. Whether it arrived is
+// unknown: emergencies are sent again (a duplicate beats a missed
+// warning); anything else is recorded as unconfirmed and not repeated.
+func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
+	rows, err := queryOutbox(ctx, r.st.db, `state = 'sending'`)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		n, err := r.st.notice(ctx, row.NoticeID)
+		if err != nil {
+			return err
+		}
+		to, event := "unconfirmed", "unconfirmed"
+		if n.Urgency == UrgencyEmergency {
+			to, event = "pending", "resending"
+		}
+		err = r.st.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", ms(now)); err != nil {
+				return err
+			}
+			return audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: event, Actor: "bot", Target: row.Target,
+				Detail: "the bot stopped while sending; delivery unknown"})
+		})
+		if err != nil {
+			return err
+		}
+		r.log.Warn("notice delivery interrupted by a restart", "notice", row.NoticeID, "target", row.Target, "action", event)
+	}
+	return nil
+}
+
+// deliver sends one outbox row. It returns a retry time when the send
+// failed for a reason worth retrying.
+func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, retryAt time.Time, err error) {
+	finish := func(to, event, detail string) error {
+		return r.st.tx(ctx, func(tx *sql.Tx) error {
+			ok, err := updateOutbox(ctx, tx, row.ID, row.State, to, "")
+			if err != nil || !ok {
+				return err
+			}
+			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail})
+		})
+	}
+	if n.Expired(now) {
+		return false, time.Time{}, finish("expired", "expired", "expired before it could be sent; dropped")
+	}
+	chat, reason, err := r.recipient(ctx, n, row)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if reason != "" {
+		return false, time.Time{}, finish("dropped", "dropped", reason)
+	}
+	ok, err := updateOutbox(ctx, r.st.db, row.ID, "pending", "sending", "attempts = attempts + 1")
+	if err != nil || !ok {
+		return false, time.Time{}, err
+	}
+	out := bot.OutMessage{Chat: chat, Text: formatNotice(n)}
+	if row.ReplyTo != "" {
+		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
+	}
+	msgID, sendErr := r.e.Send(ctx, out)
+	row.State = "sending"
+	if sendErr == nil {
+		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "sent", "msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now)); err != nil {
+				return err
+			}
+			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
+		})
+		return err == nil, time.Time{}, err
+	}
+	errText := bot.Truncate(sendErr.Error(), 300)
+	if errors.Is(sendErr, bot.ErrNotInChat) {
+		r.log.Warn("notice recipient unreachable; subscription disabled", "notice", n.ID, "target", row.Target, "err", sendErr)
+		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
+				return err
+			}
+			if row.Person == 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
+					"the bot could not post here (removed from the group?)", ms(now), row.Target); err != nil {
+					return fmt.Errorf("disable group notices: %w", err)
+				}
+			}
+			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
+				Detail: "permanent: " + errText + "; notices switched off for this chat"})
+		})
+		return false, time.Time{}, err
+	}
+	attempts := row.Attempts + 1
+	if attempts >= maxSendAttempts {
+		r.log.Error("notice delivery failed for good", "notice", n.ID, "target", row.Target, "attempts", attempts, "err", sendErr)
+		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
+				return err
+			}
+			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
+				Detail: fmt.Sprintf("gave up after %d attempts: %s", attempts, errText)})
+		})
+		return false, time.Time{}, err
+	}
+	retryAt = now.Add(sendBackoff(attempts))
+	r.log.Warn("notice send failed, will retry", "notice", n.ID, "target", row.Target, "attempt", attempts, "at", retryAt, "err", sendErr)
+	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "due_at = ?, last_error = ?", ms(retryAt), errText); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "send_failed", Actor: "bot", Target: row.Target,
+			Detail: fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, retryAt.Format(time.RFC3339))})
+	})
+	return false, retryAt, err
+}
+
+// sendBackoff grows from 30s, doubling, to at most an hour.
+func sendBackoff(attempts int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// recipient resolves where a row goes, or why it no longer should.
+func (r *Relay) recipient(ctx context.Context, n *Notice, row outboxRow) (bot.ChatID, string, error) {
+	if row.Person != 0 {
+		p, err := r.e.Store().PersonByID(ctx, row.Person)
+		if errors.Is(err, bot.ErrNotFound) {
+			return "", "subscriber no longer known", nil
+		}
+		if err != nil {
+			return "", "", err
+		}
+		if p.Addr == "" {
+			return "", "subscriber asked to be forgotten", nil
+		}
+		if row.ReplyTo == "" {
+			subs, err := r.st.subscriptions(ctx, row.Person)
+			if err != nil {
+				return "", "", err
+			}
+			wants := false
+			for _, s := range subs {
+				wants = wants || subscriberWants(n, s)
+			}
+			if !wants {
+				return "", "subscriber unsubscribed before delivery", nil
+			}
+		}
+		return bot.ChatID(p.Addr), "", nil
+	}
+	chat := bot.ChatID(row.Target)
+	gs, err := r.e.Store().GroupSettings(ctx, chat)
+	if err != nil {
+		return "", "", err
+	}
+	prefs, err := r.st.groupPrefs(ctx, chat)
+	if err != nil {
+		return "", "", err
+	}
+	if !gs.Enabled || !gs.FeatureOn(featureName) || !prefs.Enabled {
+		return "", "the group switched notices off before delivery", nil
+	}
+	return chat, "", nil
+}
+
+type digestPayload struct {
+	Chat string `json:"chat"`
+}
+
+func (r *Relay) scheduleDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
+	key := jobDigest + ":" + string(chat) + "@" + strconv.FormatInt(at.UnixMilli(), 10)
+	return r.e.Schedule(ctx, jobDigest, key, at, digestPayload{Chat: string(chat)})
+}
+
+// digestJob sends a group's held notices as one message.
+func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
+	var p digestPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return fmt.Errorf("digest job payload: %w", err)
+	}
+	chat := bot.ChatID(p.Chat)
+	now := r.e.Now()
+	rows, err := queryOutbox(ctx, r.st.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, p.Chat, ms(now))
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	var list []*Notice
+	var keep []outboxRow
+	for _, row := range rows {
+		n, err := r.st.notice(ctx, row.NoticeID)
+		if err != nil {
+			return err
+		}
+		if n.Expired(now) {
+			err := r.st.tx(ctx, func(tx *sql.Tx) error {
+				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "expired", ""); err != nil {
+					return err
+				}
+				return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "expired", Actor: "bot", Target: row.Target, Detail: "expired before the digest; dropped"})
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		list = append(list, n)
+		keep = append(keep, row)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	if _, reason, err := r.recipient(ctx, list[0], outboxRow{Target: p.Chat}); err != nil {
+		return err
+	} else if reason != "" {
+		for i, row := range keep {
+			err := r.st.tx(ctx, func(tx *sql.Tx) error {
+				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "dropped", ""); err != nil {
+					return err
+				}
+				return audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: "dropped", Actor: "bot", Target: row.Target, Detail: reason})
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	loc := r.deps.QuietHours.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
+	if sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) {
+		// Rows stay in the digest; the engine retries the job with backoff.
+		return fmt.Errorf("send digest: %w", sendErr)
+	}
+	return r.st.tx(ctx, func(tx *sql.Tx) error {
+		to, event, detail := "sent", "delivered", "in the daily digest"
+		if sendErr != nil {
+			to, event, detail = "failed", "failed", "permanent: "+bot.Truncate(sendErr.Error(), 300)+"; notices switched off for this chat"
+			if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
+				"the bot could not post here (removed from the group?)", ms(now), p.Chat); err != nil {
+				return fmt.Errorf("disable group notices: %w", err)
+			}
+		}
+		for i, row := range keep {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// targetLabel writes a delivery target for the command line.
+func targetLabel(t string) string {
+	if strings.HasPrefix(t, "person:") {
+		return "subscriber " + strings.TrimPrefix(t, "person:")
+	}
+	return t
+}

@@ -1,0 +1,434 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations is the package's schema.
+func Migrations() bot.Migrations {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return bot.Migrations{Component: "notices", FS: sub}
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func joinList(l []string) string { return strings.Join(l, ",") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// store is the package's SQL over the shared database.
+type store struct{ db *sql.DB }
+
+func (s store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// AuditRecord is one line of the append-only notice audit.
+type AuditRecord struct {
+	ID       int64
+	NoticeID int64
+	At       time.Time
+	Event    string // received, awaiting_approval, approved, rejected, held, released, planned, delivered, failed, expired, …
+	Actor    string // who did it: a source, an approver, "bot"
+	Target   string // a chat or person:ID for deliveries
+	Detail   string
+}
+
+func audit(ctx context.Context, x execer, r AuditRecord) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO notice_audit (notice_id, at, event, actor, target, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.NoticeID, ms(r.At), r.Event, r.Actor, r.Target, r.Detail)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", r.Event, err)
+	}
+	return nil
+}
+
+// insertNotice stores a new notice and its "received" audit line. dup is
+// true, and nothing is written, when the source already sent this id.
+func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
+			n.Source, n.SourceName, n.Identifier, string(n.MsgType), n.References, string(n.Urgency), n.Title, n.Body, n.Link,
+			joinList(n.Topics), joinList(n.Areas), ms(n.Sent), ms(n.Expires), ms(n.Received), string(n.State))
+		if err != nil {
+			return fmt.Errorf("insert notice: %w", err)
+		}
+		if rows, _ := res.RowsAffected(); rows == 0 {
+			dup = true
+			return nil
+		}
+		if n.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("insert notice: %w", err)
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail})
+	})
+	return dup, err
+}
+
+const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state`
+
+func scanNotice(sc interface{ Scan(...any) error }) (*Notice, error) {
+	n := &Notice{}
+	var msgType, urgency, topics, areas, state string
+	var sent, expires, received int64
+	if err := sc.Scan(&n.ID, &n.Source, &n.SourceName, &n.Identifier, &msgType, &n.References, &urgency, &n.Title, &n.Body, &n.Link,
+		&topics, &areas, &sent, &expires, &received, &state); err != nil {
+		return nil, err
+	}
+	n.MsgType, n.Urgency, n.State = MsgType(msgType), Urgency(urgency), State(state)
+	n.Topics, n.Areas = splitList(topics), splitList(areas)
+	n.Sent, n.Expires, n.Received = fromMS(sent), fromMS(expires), fromMS(received)
+	return n, nil
+}
+
+func (s store) notice(ctx context.Context, id int64) (*Notice, error) {
+	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("notice %d: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load notice %d: %w", id, err)
+	}
+	return n, nil
+}
+
+// noticeByIdentifier finds a source's notice by the source's own id.
+func (s store) noticeByIdentifier(ctx context.Context, source, identifier string) (*Notice, error) {
+	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier = ?`, source, identifier))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("notice %q from %s: %w", identifier, source, bot.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load notice %q: %w", identifier, err)
+	}
+	return n, nil
+}
+
+func (s store) noticesInState(ctx context.Context, states ...State) ([]*Notice, error) {
+	if len(states) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(states))
+	for i, st := range states {
+		args[i] = string(st)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE state IN (?`+strings.Repeat(",?", len(states)-1)+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	defer rows.Close()
+	var out []*Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan notice: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// setState moves a notice from one state to another and audits it, in one
+// transaction; ok is false when the notice was no longer in from (someone
+// else got there first).
+func setState(ctx context.Context, tx *sql.Tx, id int64, from, to State, rec AuditRecord) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE notices SET state = ? WHERE id = ? AND state = ?`, string(to), id, string(from))
+	if err != nil {
+		return false, fmt.Errorf("set notice state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	rec.NoticeID = id
+	return true, audit(ctx, tx, rec)
+}
+
+// groupPrefs is a group's notice settings (areas live in the core).
+type groupPrefs struct {
+	Chat           bot.ChatID
+	Enabled        bool
+	Topics         []string // nil means all
+	DigestAt       int      // minutes after local midnight; -1 = off
+	DisabledReason string
+}
+
+func (g groupPrefs) allTopics() bool { return len(g.Topics) == 0 }
+
+func (s store) groupPrefs(ctx context.Context, chat bot.ChatID) (groupPrefs, error) {
+	g := groupPrefs{Chat: chat, DigestAt: -1}
+	var enabled int
+	var topics string
+	err := s.db.QueryRowContext(ctx, `SELECT enabled, topics, digest_at, disabled_reason FROM notice_groups WHERE chat = ?`, string(chat)).
+		Scan(&enabled, &topics, &g.DigestAt, &g.DisabledReason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil
+	}
+	if err != nil {
+		return g, fmt.Errorf("load notice settings: %w", err)
+	}
+	g.Enabled = enabled == 1
+	if topics != "all" {
+		g.Topics = splitList(topics)
+	}
+	return g, nil
+}
+
+func saveGroupPrefs(ctx context.Context, x execer, g groupPrefs, now time.Time) error {
+	topics := "all"
+	if !g.allTopics() {
+		topics = joinList(g.Topics)
+	}
+	enabled := 0
+	if g.Enabled {
+		enabled = 1
+	}
+	_, err := x.ExecContext(ctx, `INSERT INTO notice_groups (chat, enabled, topics, digest_at, disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(chat) DO UPDATE SET enabled = excluded.enabled, topics = excluded.topics, digest_at = excluded.digest_at,
+		disabled_reason = excluded.disabled_reason, updated_at = excluded.updated_at`,
+		string(g.Chat), enabled, topics, g.DigestAt, g.DisabledReason, ms(now))
+	if err != nil {
+		return fmt.Errorf("save notice settings: %w", err)
+	}
+	return nil
+}
+
+func (s store) enabledGroupPrefs(ctx context.Context) (map[bot.ChatID]groupPrefs, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chat, topics, digest_at FROM notice_groups WHERE enabled = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list notice groups: %w", err)
+	}
+	defer rows.Close()
+	out := map[bot.ChatID]groupPrefs{}
+	for rows.Next() {
+		var chat, topics string
+		g := groupPrefs{Enabled: true}
+		if err := rows.Scan(&chat, &topics, &g.DigestAt); err != nil {
+			return nil, fmt.Errorf("scan notice group: %w", err)
+		}
+		g.Chat = bot.ChatID(chat)
+		if topics != "all" {
+			g.Topics = splitList(topics)
+		}
+		out[g.Chat] = g
+	}
+	return out, rows.Err()
+}
+
+// subscription is one resident's private subscription.
+type subscription struct {
+	Person int64
+	Topic  string // a topic or "all"
+	Area   string
+}
+
+func (s store) subscriptions(ctx context.Context, person int64) ([]subscription, error) {
+	q := `SELECT person_id, topic, area FROM notice_subscriptions`
+	var args []any
+	if person != 0 {
+		q += ` WHERE person_id = ?`
+		args = append(args, person)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY person_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	defer rows.Close()
+	var out []subscription
+	for rows.Next() {
+		var sub subscription
+		if err := rows.Scan(&sub.Person, &sub.Topic, &sub.Area); err != nil {
+			return nil, fmt.Errorf("scan subscription: %w", err)
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// outboxRow is one planned delivery.
+type outboxRow struct {
+	ID       int64
+	NoticeID int64
+	Target   string
+	Person   int64
+	State    string
+	DueAt    time.Time
+	Attempts int
+	ReplyTo  string
+	MsgID    string
+	SentAt   time.Time
+}
+
+const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, sent_at`
+
+func scanOutbox(sc interface{ Scan(...any) error }) (outboxRow, error) {
+	var r outboxRow
+	var due, sent int64
+	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, &due, &r.Attempts, &r.ReplyTo, &r.MsgID, &sent)
+	r.DueAt, r.SentAt = fromMS(due), fromMS(sent)
+	return r, err
+}
+
+func queryOutbox(ctx context.Context, x execer, where string, args ...any) ([]outboxRow, error) {
+	rows, err := x.QueryContext(ctx, `SELECT `+outboxCols+` FROM notice_outbox WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []outboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan outbox: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// updateOutbox changes a row's state from an expected one; ok is false
+// when the row had moved on.
+func updateOutbox(ctx context.Context, x execer, id int64, from, to string, set string, args ...any) (bool, error) {
+	q := `UPDATE notice_outbox SET state = ?`
+	if set != "" {
+		q += ", " + set
+	}
+	q += ` WHERE id = ? AND state = ?`
+	all := append([]any{to}, args...)
+	all = append(all, id, from)
+	res, err := x.ExecContext(ctx, q, all...)
+	if err != nil {
+		return false, fmt.Errorf("update outbox: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// relayed is a notice already delivered to a chat, for "!notices".
+type relayed struct {
+	Title  string
+	SentAt time.Time
+}
+
+func (s store) recentRelayed(ctx context.Context, chat bot.ChatID, limit int) ([]relayed, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT n.title, o.sent_at FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
+		WHERE o.target = ? AND o.state = 'sent' ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, string(chat), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent notices: %w", err)
+	}
+	defer rows.Close()
+	var out []relayed
+	for rows.Next() {
+		var r relayed
+		var at int64
+		if err := rows.Scan(&r.Title, &at); err != nil {
+			return nil, fmt.Errorf("scan recent notice: %w", err)
+		}
+		r.SentAt = fromMS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// feedState is what a poller remembers between fetches.
+type feedState struct {
+	Name         string
+	ETag         string
+	LastModified string
+	LastFetch    time.Time
+	LastStatus   string
+	Failures     int
+}
+
+func (s store) feedState(ctx context.Context, name string) (feedState, error) {
+	st := feedState{Name: name}
+	var last int64
+	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, last_fetch_at, last_status, failures FROM notice_feeds WHERE name = ?`, name).
+		Scan(&st.ETag, &st.LastModified, &last, &st.LastStatus, &st.Failures)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("load feed state: %w", err)
+	}
+	st.LastFetch = fromMS(last)
+	return st, nil
+}
+
+func (s store) saveFeedState(ctx context.Context, st feedState) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO notice_feeds (name, etag, last_modified, last_fetch_at, last_status, failures) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at,
+		last_status = excluded.last_status, failures = excluded.failures`,
+		st.Name, st.ETag, st.LastModified, ms(st.LastFetch), bot.Truncate(st.LastStatus, 500), st.Failures)
+	if err != nil {
+		return fmt.Errorf("save feed state: %w", err)
+	}
+	return nil
+}
+
+// auditSince lists audit records at or after since, oldest first.
+func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= ? ORDER BY at, id`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditRecord
+	for rows.Next() {
+		var r AuditRecord
+		var at int64
+		if err := rows.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
+			return nil, fmt.Errorf("scan audit: %w", err)
+		}
+		r.At = fromMS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,326 @@
+package notices
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// FieldError is a bad value in a submitted notice, naming the field.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// webhookNotice is the JSON the webhook and @notice accept.
+type webhookNotice struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Body       string   `json:"body"`
+	Link       string   `json:"link"`
+	Topics     []string `json:"topics"`
+	Areas      []string `json:"areas"`
+	Urgency    string   `json:"urgency"`
+	Expires    string   `json:"expires"`
+	References string   `json:"references"`
+	MsgType    string   `json:"msg_type"`
+}
+
+// Limits on submitted text, generous for real notices and small enough that
+// nothing hostile can bloat the database or a chat.
+const (
+	maxIDLen    = 200
+	maxTitle    = 200
+	maxBody     = 4000
+	maxLinkLen  = 2000
+	maxTopics   = 20
+	maxAreas    = 20
+	maxLifetime = 90 * 24 * time.Hour
+)
+
+var identifierPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@#-]*$`)
+
+// decodeNotice parses and validates webhook JSON into a notice; errors are
+// *FieldError naming the field, or a plain error for JSON that is not an
+// object of known fields.
+func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var in webhookNotice
+	if err := dec.Decode(&in); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				return nil, &FieldError{Field: "json", Msg: "must be a JSON object"}
+			}
+			return nil, &FieldError{Field: field, Msg: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type.String()), te.Value)}
+		case errors.As(err, &se):
+			return nil, &FieldError{Field: "json", Msg: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return nil, &FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Msg: "unknown field"}
+		case errors.Is(err, io.EOF):
+			return nil, &FieldError{Field: "json", Msg: "empty; send a JSON object"}
+		}
+		return nil, &FieldError{Field: "json", Msg: "malformed JSON"}
+	}
+	if dec.More() {
+		return nil, &FieldError{Field: "json", Msg: "must hold exactly one JSON object"}
+	}
+	n := &Notice{Sent: now}
+
+	n.Identifier = strings.TrimSpace(in.ID)
+	switch {
+	case n.Identifier == "":
+		return nil, &FieldError{Field: "id", Msg: "required"}
+	case len(n.Identifier) > maxIDLen:
+		return nil, &FieldError{Field: "id", Msg: fmt.Sprintf("longer than %d characters", maxIDLen)}
+	case !identifierPattern.MatchString(n.Identifier):
+		return nil, &FieldError{Field: "id", Msg: "use letters, digits and . _ : / @ # - only"}
+	}
+
+	n.Title = strings.Join(strings.Fields(bot.CleanText(in.Title)), " ")
+	switch {
+	case n.Title == "":
+		return nil, &FieldError{Field: "title", Msg: "required"}
+	case bot.RuneLen(n.Title) > maxTitle:
+		return nil, &FieldError{Field: "title", Msg: fmt.Sprintf("longer than %d characters", maxTitle)}
+	}
+	n.Body = bot.CleanText(in.Body)
+	if bot.RuneLen(n.Body) > maxBody {
+		return nil, &FieldError{Field: "body", Msg: fmt.Sprintf("longer than %d characters", maxBody)}
+	}
+	if in.Link != "" {
+		link, err := cleanLink(in.Link)
+		if err != nil {
+			return nil, &FieldError{Field: "link", Msg: err.Error()}
+		}
+		n.Link = link
+	}
+	if len(in.Topics) > maxTopics {
+		return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+	}
+	for i, t := range in.Topics {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if !cfg.knownTopic(t) {
+			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q (known: %s)", bot.Truncate(t, 40), strings.Join(cfg.Topics, ", "))}
+		}
+		if !contains(n.Topics, t) {
+			n.Topics = append(n.Topics, t)
+		}
+	}
+	if len(in.Areas) > maxAreas {
+		return nil, &FieldError{Field: "areas", Msg: fmt.Sprintf("at most %d areas", maxAreas)}
+	}
+	for i, a := range in.Areas {
+		norm, ok := bot.NormalizeArea(a)
+		if !ok {
+			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: fmt.Sprintf("%q is not a UK postcode area, district or sector", bot.Truncate(a, 40))}
+		}
+		if !contains(n.Areas, norm) {
+			n.Areas = append(n.Areas, norm)
+		}
+	}
+	u, ok := parseUrgency(in.Urgency)
+	if !ok {
+		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
+	}
+	n.Urgency = u
+	if in.Expires != "" {
+		t, err := time.Parse(time.RFC3339, in.Expires)
+		if err != nil {
+			return nil, &FieldError{Field: "expires", Msg: "must be an RFC 3339 time such as 2026-01-06T09:00:00Z"}
+		}
+		if !t.After(now) {
+			return nil, &FieldError{Field: "expires", Msg: "is in the past"}
+		}
+		if t.Sub(now) > maxLifetime {
+			return nil, &FieldError{Field: "expires", Msg: "is more than 90 days away"}
+		}
+		n.Expires = t.UTC()
+	}
+	switch strings.ToLower(strings.TrimSpace(in.MsgType)) {
+	case "", "alert":
+		n.MsgType = MsgAlert
+		if in.References != "" {
+			return nil, &FieldError{Field: "msg_type", Msg: "must be update or cancel when references is set"}
+		}
+	case "update":
+		n.MsgType = MsgUpdate
+	case "cancel":
+		n.MsgType = MsgCancel
+	default:
+		return nil, &FieldError{Field: "msg_type", Msg: fmt.Sprintf("%q must be alert, update or cancel", bot.Truncate(in.MsgType, 40))}
+	}
+	if n.MsgType != MsgAlert {
+		n.References = strings.TrimSpace(in.References)
+		if n.References == "" {
+			return nil, &FieldError{Field: "references", Msg: "required for " + string(n.MsgType)}
+		}
+		if n.References == n.Identifier {
+			return nil, &FieldError{Field: "references", Msg: "must name an earlier notice, not this one"}
+		}
+	}
+	return n, nil
+}
+
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array of strings"
+	case goType == "string":
+		return "a string"
+	}
+	return goType
+}
+
+// cleanLink accepts absolute http(s) URLs only, so nothing else (javascript:,
+// tel:, relative paths) reaches a chat.
+func cleanLink(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > maxLinkLen {
+		return "", fmt.Errorf("longer than %d characters", maxLinkLen)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(s, " \n\t") {
+		return "", errors.New("must be an absolute http or https URL")
+	}
+	return u.String(), nil
+}
+
+// WebhookHandler serves POST /notices. It answers 401 without the bearer
+// token, 413 over the size limit, 400 naming a bad field, 202 when stored
+// and 200 with "duplicate" for an id already received.
+func (r *Relay) WebhookHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/notices", r.serveNotice)
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (r *Relay) authorised(req *http.Request) bool {
+	const prefix = "Bearer "
+	h := req.Header.Get("Authorization")
+	if r.cfg.Webhook.Token == "" || !strings.HasPrefix(h, prefix) {
+		return false
+	}
+	// Hashing first makes the comparison constant-time regardless of
+	// the lengths involved.
+	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
+	want := sha256.Sum256([]byte(r.cfg.Webhook.Token))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
+		return
+	}
+	if !r.authorised(req) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
+		return
+	}
+	limit := r.cfg.Webhook.MaxBodyBytes
+	if req.ContentLength > limit {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body larger than %d bytes", limit)})
+		return
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body larger than %d bytes", limit)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "could not read body"})
+		return
+	}
+	from := "webhook " + clientIP(req)
+	res, err := r.Submit(req.Context(), raw, "webhook", from)
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			r.log.Info("webhook notice refused", "from", from, "field", fe.Field, "err", fe.Msg)
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field})
+			return
+		}
+		r.log.Error("webhook notice", "from", from, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "could not store the notice; try again"})
+		return
+	}
+	if res.Duplicate {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
+		return
+	}
+	r.log.Info("webhook notice accepted", "from", from, "notice", res.ID, "state", res.State)
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "notice": res.ID, "state": string(res.State)})
+}
+
+func clientIP(req *http.Request) string {
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		return req.RemoteAddr
+	}
+	return host
+}
+
+// serveWebhook runs the webhook server until ctx ends.
+func (r *Relay) serveWebhook(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              r.cfg.Webhook.Listen,
+		Handler:           r.WebhookHandler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	r.log.Info("notices webhook listening", "addr", r.cfg.Webhook.Listen)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("notices webhook: %w", err)
+	case <-ctx.Done():
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutCtx)
+	}
+}
+
+// Background returns the long-running work run mode starts: one poller per
+// feed and, when a token is configured, the webhook server.
+func (r *Relay) Background() []func(ctx context.Context) error {
+	var out []func(ctx context.Context) error
+	for _, f := range r.feeds {
+		out = append(out, func(ctx context.Context) error { return r.pollLoop(ctx, f) })
+	}
+	if r.cfg.Webhook.Token != "" {
+		out = append(out, r.serveWebhook)
+	}
+	return out
+}
