@@ -46,7 +46,7 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 	case f.cfg.ServiceCodes[r.Category] == "":
 		return bot.Userf("There's no council service code for %s reports in the config ([potholes] service_codes), so I can't send %s.", r.Category, r.Ref())
 	case r.Status.Resolved():
-		return bot.Userf("%s is already %s — there's nothing to send.", r.Ref(), r.Status)
+		return bot.Userf("%s is already marked %s — there's nothing to send.", r.Ref(), r.Status)
 	case r.ServiceRequestID != "":
 		return bot.Userf("%s was already sent (council reference %s).", r.Ref(), r.ServiceRequestID)
 	case r.Token != "":

@@ -85,7 +85,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	others := otherCategories(cfg)
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
 	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send]", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help: fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one), or show report P7; admins: %spothole P7 fixed, %spothole P7 send", p, p),
+		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one), or show report P7; admins: %spothole P7 fixed, %spothole P7 send", p, p),
 		Handler: f.handlePothole})
 	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help:    "log a street fault: " + strings.Join(others, ", "),
@@ -216,7 +216,11 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	p := f.e.Prefix()
 	desc = strings.Join(strings.Fields(desc), " ")
 	if desc == "" {
-		return bot.Userf("Please describe it: %s outside no. 12 Elm Road, deep", f.fileCommand(cat))
+		example := "outside no. 12 Elm Road, deep"
+		if cat != f.cfg.defaultCategory() {
+			example = "outside no. 12 Elm Road, …"
+		}
+		return bot.Userf("Please say where it is and what's wrong: %s %s", f.fileCommand(cat), example)
 	}
 	if n := bot.RuneLen(desc); n > maxDescriptionRunes {
 		return bot.Userf("That description is %d characters — please keep it under %d (where it is and what's wrong is enough).", n, maxDescriptionRunes)
@@ -278,24 +282,26 @@ func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, now t
 	p := f.e.Prefix()
 	photoHint := ""
 	if hasPhoto {
-		photoHint = " (as a reply to your photo, to add it)"
+		photoHint = fmt.Sprintf(" Send %smetoo as a reply to your photo to add the photo too.", p)
 	}
 	if len(dups) == 1 {
 		d := dups[0]
-		return fmt.Sprintf("Already reported? Looks like %s (%s). Reply %smetoo %s%s if it's the same one, or %s new … to file yours anyway.",
-			d.Report.Ref(), f.matchSummary(d, now), p, d.Report.Ref(), photoHint, f.fileCommand(cat))
+		return fmt.Sprintf("Already reported? Looks like %s. Reply %smetoo %s if it's the same one, or %s new … to file yours anyway.%s",
+			f.matchSummary(d, now), p, d.Report.Ref(), f.fileCommand(cat), photoHint)
 	}
 	var b strings.Builder
 	b.WriteString("Already reported? These look similar:")
 	for _, d := range dups {
-		fmt.Fprintf(&b, "\n• %s — %s", d.Report.Ref(), f.matchSummary(d, now))
+		b.WriteString("\n• " + f.matchSummary(d, now))
 	}
-	fmt.Fprintf(&b, "\nIf one is the same, reply %smetoo P… with its number%s, or %s new … to file yours anyway.", p, photoHint, f.fileCommand(cat))
+	fmt.Fprintf(&b, "\nIf one is the same, reply %smetoo with its number (e.g. %smetoo %s), or %s new … to file yours anyway.%s",
+		p, p, dups[0].Report.Ref(), f.fileCommand(cat), photoHint)
 	return b.String()
 }
 
+// matchSummary is "P7 — outside 12 Elm Road (20 m away, 3 days ago, 2 confirmations)".
 func (f *feature) matchSummary(d match, now time.Time) string {
-	parts := []string{bot.Truncate(d.Report.Description, 50)}
+	var parts []string
 	if d.DistanceM >= 0 {
 		parts = append(parts, fmt.Sprintf("%.0f m away", d.DistanceM))
 	}
@@ -303,7 +309,7 @@ func (f *feature) matchSummary(d match, now time.Time) string {
 	if d.Report.Status != StatusOpen {
 		parts = append(parts, string(d.Report.Status))
 	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("%s — %s (%s)", d.Report.Ref(), bot.Truncate(d.Report.Description, 50), strings.Join(parts, ", "))
 }
 
 // age says how long ago t was, the way people do.
@@ -448,7 +454,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		r.DuplicateOf = 0
 	}
 	if r.Status == status && status != StatusDuplicate {
-		return bot.Userf("%s is already %s.", r.Ref(), status)
+		return bot.Userf("%s is already marked %s.", r.Ref(), status)
 	}
 	now := req.Now()
 	r.Status, r.Updated = status, now
@@ -474,7 +480,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 	if status == StatusDuplicate {
 		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s. Confirmations go to %s: %smetoo %s.", r.Ref(), detail[3:], detail[3:], p, detail[3:]))
 	}
-	return req.Reply(ctx, fmt.Sprintf("%s is now %s.", r.Ref(), status))
+	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
 }
 
 // addPhoto attaches a photo to an existing report.
@@ -516,7 +522,7 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	case r.Status == StatusDuplicate && r.DuplicateOf != 0:
 		return bot.Userf("%s is a duplicate of P%d — type %smetoo P%d instead.", r.Ref(), r.DuplicateOf, p, r.DuplicateOf)
 	case r.Status.Resolved():
-		return bot.Userf("%s is already %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
+		return bot.Userf("%s is already marked %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
 	case r.ReporterID == req.Sender.ID:
 		return bot.Userf("%s is your own report — it already counts you. Ask a neighbour who's seen it to type %smetoo %s.", r.Ref(), p, r.Ref())
 	}
@@ -597,7 +603,7 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if r.Status.Resolved() {
-		return bot.Userf("%s is already %s.", r.Ref(), r.Status)
+		return bot.Userf("%s is already marked %s.", r.Ref(), r.Status)
 	}
 	now := req.Now()
 	if r.FixClaimAt.IsZero() {

@@ -98,10 +98,10 @@ func (e *Error) Unwrap() error { return e.Err }
 // Summary is a short, resident-readable reason for the failure.
 func (e *Error) Summary() string {
 	switch {
-	case e.StatusCode == 0:
-		return e.Description
-	case e.Code != 0 || (e.StatusCode >= 400 && e.StatusCode < 500 && e.Description != ""):
+	case e.Code != 0:
 		return fmt.Sprintf("the council's system said: %s", e.Description)
+	case e.StatusCode == 0 || e.StatusCode < 300:
+		return e.Description
 	default:
 		return fmt.Sprintf("%s (HTTP %d)", e.Description, e.StatusCode)
 	}
