@@ -23,7 +23,7 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	var out []string
 	if answered > 0 {
-		out = append(out, fmt.Sprintf("Your answers in %s; the latest was \"%s\", on %s.",
+		out = append(out, fmt.Sprintf("You answered %s; your latest answer was \"%s\" (%s).",
 			plural(answered, "power check"), onOff(lastOff), lastAt.In(d.f.loc).Format("Mon 2 Jan 2006 15:04")))
 	}
 	if started > 0 {

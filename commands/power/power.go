@@ -40,6 +40,7 @@ const (
 	optionOn     = "On"
 	jobWindow    = "power.window"
 	jobExpire    = "power.expire"
+	jobResend    = "power.resend"
 	historyLimit = 10
 	// maxIncidentsShown keeps the verdict short when several incidents
 	// touch the group's area.
@@ -79,17 +80,18 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents}
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
 	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on|off]",
-		Help:    "power off? start a check with the street (on = it's back, history = past checks)",
+		Help:    "is it just you or the street? start a power check (on = it's back, history = past checks, suggest = admins switch the hint)",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
 	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: my power is off",
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.typedVote(ctx, req, true) }})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, true) }})
 	e.Handle(bot.Route{Name: "on", Help: "answer a running power check: my power is on",
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.typedVote(ctx, req, false) }})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, false) }})
 	e.Handle(bot.Route{Name: "restored", Help: "the power is back: close the power check and note how long it lasted",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
 	e.HandlePoll(pollKind, f.pollVote)
 	e.HandleJob(jobWindow, f.windowJob)
 	e.HandleJob(jobExpire, f.expireJob)
+	e.HandleJob(jobResend, f.resendJob)
 	e.Listen(f.listen)
 	e.AddDataProvider(dataProvider{f})
 	return nil
@@ -196,10 +198,15 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	return nil
 }
 
-func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
+// answerCommand is a typed !off or !on.
+func (f *feature) answerCommand(ctx context.Context, req *bot.Request, off bool) error {
 	if req.Args != "" {
 		return bot.Userf("Just type %s or %s — nothing after it.", req.Cmd("off"), req.Cmd("on"))
 	}
+	return f.typedVote(ctx, req, off)
+}
+
+func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
 	c, ok, err := f.st.active(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -369,11 +376,36 @@ func (f *feature) windowJob(ctx context.Context, job bot.Job) error {
 			f.e.Log().Warn("power: verdict for a group the bot left", "check", c.ID)
 			return nil
 		}
-		// The verdict is saved; retrying would only repeat the job as a
-		// no-op, so log instead.
-		f.e.Log().Error("power: send verdict", "check", c.ID, "err", err)
+		// The verdict is already saved, so this job must not run again;
+		// a job of its own resends the message with the engine's backoff.
+		f.e.Log().Warn("power: send verdict, will retry", "check", c.ID, "err", err)
+		retry := resendPayload{Chat: msg.Chat, Text: msg.Text, Mentions: msg.Mentions}
+		if err := f.e.Schedule(ctx, jobResend, jobKeyPrefix(c.ID)+"verdict", now.Add(time.Minute), retry); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// resendPayload is a verdict that could not be sent the first time.
+type resendPayload struct {
+	Chat     bot.ChatID    `json:"chat"`
+	Text     string        `json:"text"`
+	Mentions []bot.Mention `json:"mentions,omitempty"`
+}
+
+func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
+	var p resendPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil || p.Chat == "" || p.Text == "" {
+		f.e.Log().Error("power: resend job with a bad payload", "payload", string(job.Payload), "err", err)
+		return nil
+	}
+	_, err := f.e.Send(ctx, bot.OutMessage{Chat: p.Chat, Text: p.Text, Mentions: p.Mentions})
+	if errors.Is(err, bot.ErrNotInChat) {
+		f.e.Log().Warn("power: verdict for a group the bot left", "chat", p.Chat)
+		return nil
+	}
+	return err
 }
 
 // lookup asks the outage feed about the group's area. Any failure gives

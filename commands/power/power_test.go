@@ -337,7 +337,7 @@ func TestPersonalData(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(lines, " ")
-	for _, want := range []string{`Your answers in 1 power check; the latest was "off", on Mon 5 Jan 2026 09:00.`, "You started 1 power check"} {
+	for _, want := range []string{`You answered 1 power check; your latest answer was "off" (Mon 5 Jan 2026 09:00).`, "You started 1 power check"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("describe Alice lacks %q: %q", want, joined)
 		}
