@@ -1,0 +1,414 @@
+package lending
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Errands: a member offers a run ("!errand tip Saturday 10am — can take 2
+// bags"), neighbours join it with what they want taken or fetched, the
+// runner gets the list by direct message shortly before setting off, and
+// the errand and its signups are deleted once it has started.
+
+func errandKey(id int64) string { return fmt.Sprintf("lending:errand:%d:", id) }
+
+type errandPayload struct {
+	Errand int64 `json:"errand"`
+}
+
+// handleErrand offers an errand, or cancels one ("!errand cancel tip").
+func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s PLACE WHEN — e.g. %s tip Saturday 10am — can take 2 bags", req.Cmd("errand"), req.Cmd("errand"))
+	subject, rawNote := bot.SplitNote(req.Args)
+	words := strings.Fields(subject)
+	if len(words) > 1 && strings.EqualFold(words[0], "cancel") {
+		return f.cancelErrand(ctx, req, strings.Join(words[1:], " "))
+	}
+	if len(words) == 0 {
+		return bot.Userf("%s", usage)
+	}
+	now := req.Now()
+	// The time is the longest tail of the words that reads as one, so
+	// "garden centre on Sat 10am" keeps "garden centre" as the place.
+	split, whenErr := -1, errNoWhen
+	var at time.Time
+	for i := len(words) - 1; i >= 1; i-- {
+		t, err := parseWhen(words[i:], now, f.loc, nil)
+		switch {
+		case err == nil:
+			split, at, whenErr = i, t, nil
+		case errors.Is(err, errNeedTime) || errors.Is(err, errPast):
+			if split < 0 {
+				whenErr = err
+			}
+		}
+	}
+	switch {
+	case errors.Is(whenErr, errNeedTime):
+		return bot.Userf("What time? e.g. %s %s Saturday 10am", req.Cmd("errand"), bot.Truncate(words[0], 30))
+	case errors.Is(whenErr, errPast):
+		return bot.Userf("That time has already gone — give a time still to come, e.g. %s", usage)
+	case split < 0:
+		return bot.Userf("When are you going? %s", usage)
+	}
+	if at.Sub(now) > maxErrandAhead {
+		return bot.Userf("That's more than a month ahead — offer it nearer the time.")
+	}
+	place, _, err := f.checkName(strings.Join(words[:split], " "), usage)
+	if err != nil {
+		return err
+	}
+	note, err := checkNote(rawNote)
+	if err != nil {
+		return err
+	}
+	e := Errand{Chat: req.Chat.ID, RunnerID: req.Sender.ID, Place: place, Note: note, StartsAt: at, Created: now}
+	if e.ID, err = f.st.addErrand(ctx, e); err != nil {
+		return err
+	}
+	if err := f.scheduleErrand(ctx, e, now); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s is going to the %s on %s", req.Sender.DisplayName(), place, formatWhen(at, f.loc))
+	if note != "" {
+		msg += " — " + note
+	}
+	msg += fmt.Sprintf(". Want something taken or fetched? Type %s %s and what, e.g. %s %s 1 bag of garden waste.",
+		req.Cmd("join"), firstWord(place), req.Cmd("join"), firstWord(place))
+	return req.Reply(ctx, msg)
+}
+
+// dropLeadingFiller turns "the tip 1 bag" into "tip 1 bag".
+func dropLeadingFiller(words []string) []string {
+	for len(words) > 0 && (strings.EqualFold(words[0], "the") || strings.EqualFold(words[0], "to") || strings.EqualFold(words[0], "for")) {
+		words = words[1:]
+	}
+	return words
+}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return s
+}
+
+// scheduleErrand plans the runner's summary and the errand's expiry.
+func (f *feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) error {
+	if err := f.e.Schedule(ctx, jobErrandSummary, errandKey(e.ID)+"summary", f.summaryAt(e.StartsAt, now), errandPayload{e.ID}); err != nil {
+		return err
+	}
+	return f.e.Schedule(ctx, jobErrandExpire, errandKey(e.ID)+"expire", e.StartsAt, errandPayload{e.ID})
+}
+
+// summaryAt is when the runner hears who joined: errand_summary_before the
+// start. The runner asked for it, but not in the night: a time in quiet
+// hours moves to their end when that is still before the start, otherwise
+// to just before they began. Never earlier than now.
+func (f *feature) summaryAt(start, now time.Time) time.Time {
+	at := start.Add(-f.cfg.ErrandSummaryBefore.D())
+	if !f.quiet.Contains(at) {
+		return maxTime(at, now)
+	}
+	if end := f.quiet.NextAllowed(at); end.Before(start) {
+		return maxTime(end, now)
+	}
+	qs := f.quiet.Start.On(at, f.loc)
+	if qs.After(at) {
+		qs = f.quiet.Start.On(at.In(f.loc).AddDate(0, 0, -1), f.loc)
+	}
+	return maxTime(qs.Add(-time.Minute), now)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// cancelErrand lets the runner call an errand off; those who joined hear privately.
+func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText string) error {
+	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
+	if err != nil {
+		return err
+	}
+	words := parseItem(placeText)
+	var cands []scored[Errand]
+	for _, e := range errands {
+		if e.RunnerID != req.Sender.ID {
+			continue
+		}
+		if s := matchItems(words, parseItem(e.Place)); s > 0 {
+			cands = append(cands, scored[Errand]{e, s})
+		}
+	}
+	e, ties, ok := best(cands, func(e Errand) string { return e.Place })
+	if ties != nil {
+		return whichOne(ties, req.Cmd("errand")+" cancel "+ties[0])
+	}
+	if !ok {
+		return bot.Userf("You have no errand to %q coming up here. %s lists them.", bot.Truncate(placeText, 40), req.Cmd("errands"))
+	}
+	sg, err := f.st.signups(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	if err := f.st.deleteErrand(ctx, e.ID); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, errandKey(e.ID)); err != nil {
+		return err
+	}
+	group := f.groupName(ctx, e.Chat)
+	for _, s := range sg {
+		p, err := f.person(ctx, s.PersonID)
+		if err != nil {
+			return err
+		}
+		if p.Addr == "" {
+			continue
+		}
+		if err := f.e.DM(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group)); err != nil {
+			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
+		}
+	}
+	msg := fmt.Sprintf("Called off: your %s run on %s.", e.Place, formatWhen(e.StartsAt, f.loc))
+	if len(sg) > 0 {
+		msg += fmt.Sprintf(" I've told the %s who joined, privately.", plural(len(sg), "neighbour", "neighbours"))
+	}
+	return req.Reply(ctx, msg)
+}
+
+// findErrand picks the errand a !join or !unjoin means: the one whose place
+// the text starts with, or the only one there is. rest is the text after
+// the place.
+func (f *feature) findErrand(errands []Errand, words []string) (e Errand, rest []string, ties []string, ok bool) {
+	var cands []scored[Errand]
+	var rests = map[int64][]string{}
+	for _, er := range errands {
+		n := len(strings.Fields(er.Place))
+		if n > len(words) {
+			continue
+		}
+		head, place := parseItem(strings.Join(words[:n], " ")), parseItem(er.Place)
+		// The text must start with the whole place, typos forgiven.
+		if cost, ok := covered(place.stems, head.stems); ok && len(head.stems) == len(place.stems) {
+			cands = append(cands, scored[Errand]{er, float64(n) - float64(cost)/10})
+			rests[er.ID] = words[n:]
+		}
+	}
+	e, ties, ok = best(cands, func(e Errand) string { return e.Place })
+	if ok {
+		return e, rests[e.ID], nil, true
+	}
+	if ties == nil && len(errands) == 1 {
+		return errands[0], words, nil, true
+	}
+	return Errand{}, nil, ties, false
+}
+
+// errandList writes "tip (Carol, Sat 10 Jan 10:00)" for replies.
+func (f *feature) errandList(ctx context.Context, errands []Errand) (string, error) {
+	parts := make([]string, 0, len(errands))
+	for _, e := range errands {
+		r, err := f.person(ctx, e.RunnerID)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s, %s)", e.Place, r.DisplayName(), formatWhen(e.StartsAt, f.loc)))
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+// handleJoin signs the sender up to an errand.
+func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
+	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
+	if err != nil {
+		return err
+	}
+	if len(errands) == 0 {
+		return bot.Userf("No errands are coming up here. Offer one with %s tip Saturday 10am — can take 2 bags.", req.Cmd("errand"))
+	}
+	e, rest, ties, ok := f.findErrand(errands, dropLeadingFiller(strings.Fields(req.Args)))
+	if !ok {
+		if ties != nil {
+			return whichOne(ties, req.Cmd("join")+" "+ties[0]+" 1 bag")
+		}
+		list, err := f.errandList(ctx, errands)
+		if err != nil {
+			return err
+		}
+		return bot.Userf("Which errand? Coming up: %s. Type e.g. %s %s 1 bag of garden waste.", list, req.Cmd("join"), firstWord(errands[0].Place))
+	}
+	if e.RunnerID == req.Sender.ID {
+		return bot.Userf("That's your own errand — %s shows who joined.", req.Cmd("errands"))
+	}
+	note, err := checkNote(strings.Join(rest, " "))
+	if err != nil {
+		return err
+	}
+	already, err := f.st.join(ctx, Signup{ErrandID: e.ID, PersonID: req.Sender.ID, Note: note, Joined: req.Now()})
+	if err != nil {
+		return err
+	}
+	sg, err := f.st.signups(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	runner, err := f.person(ctx, e.RunnerID)
+	if err != nil {
+		return err
+	}
+	verb := "joins"
+	if already {
+		verb = "updated their place on"
+	}
+	msg := fmt.Sprintf("%s %s %s's %s run (%s)", req.Sender.DisplayName(), verb, runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc))
+	if note != "" {
+		msg += ": " + note
+	}
+	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), firstWord(e.Place))
+	return req.Reply(ctx, msg)
+}
+
+// handleUnjoin takes the sender off an errand.
+func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
+	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
+	if err != nil {
+		return err
+	}
+	var joined []Errand
+	for _, e := range errands {
+		sg, err := f.st.signups(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range sg {
+			if s.PersonID == req.Sender.ID {
+				joined = append(joined, e)
+			}
+		}
+	}
+	if len(joined) == 0 {
+		return bot.Userf("You haven't joined an errand here. %s lists them.", req.Cmd("errands"))
+	}
+	e, _, ties, ok := f.findErrand(joined, dropLeadingFiller(strings.Fields(req.Args)))
+	if !ok {
+		if ties == nil {
+			for _, j := range joined {
+				ties = append(ties, j.Place)
+			}
+		}
+		return whichOne(ties, req.Cmd("unjoin")+" "+ties[0])
+	}
+	if _, err := f.st.unjoin(ctx, e.ID, req.Sender.ID); err != nil {
+		return err
+	}
+	runner, err := f.person(ctx, e.RunnerID)
+	if err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Done — you're off %s's %s run (%s).", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc)))
+}
+
+// handleErrands lists the errands coming up and who joined.
+func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
+	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
+	if err != nil {
+		return err
+	}
+	if len(errands) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("No errands are coming up here. Offer one with %s tip Saturday 10am — can take 2 bags.", req.Cmd("errand")))
+	}
+	lines := []string{"Errands coming up:"}
+	for _, e := range errands {
+		runner, err := f.person(ctx, e.RunnerID)
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("• %s — %s, %s", e.Place, runner.DisplayName(), formatWhen(e.StartsAt, f.loc))
+		if e.Note != "" {
+			line += ": " + e.Note
+		}
+		lines = append(lines, line)
+		sg, err := f.st.signups(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		who, err := f.signupList(ctx, sg)
+		if err != nil {
+			return err
+		}
+		if len(who) > 0 {
+			lines = append(lines, "  joined: "+strings.Join(who, "; "))
+		}
+	}
+	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), firstWord(errands[0].Place)))
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// signupList writes "Bob (1 bag of garden waste)" for each signup.
+func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error) {
+	out := make([]string, 0, len(sg))
+	for _, s := range sg {
+		p, err := f.person(ctx, s.PersonID)
+		if err != nil {
+			return nil, err
+		}
+		if s.Note != "" {
+			out = append(out, fmt.Sprintf("%s (%s)", p.DisplayName(), s.Note))
+		} else {
+			out = append(out, p.DisplayName())
+		}
+	}
+	return out, nil
+}
+
+// runErrandSummary tells the runner, privately, who joined.
+func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
+	var p errandPayload
+	if err := decodePayload(job, &p); err != nil {
+		return err
+	}
+	e, ok, err := f.st.errand(ctx, p.Errand)
+	if err != nil || !ok {
+		return err
+	}
+	runner, err := f.person(ctx, e.RunnerID)
+	if err != nil || runner.Addr == "" {
+		return err
+	}
+	sg, err := f.st.signups(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	group := f.groupName(ctx, e.Chat)
+	when := formatWhen(e.StartsAt, f.loc)
+	if len(sg) == 0 {
+		return f.e.DM(ctx, runner, fmt.Sprintf("Your %s run (%s, %s) starts soon. Nobody has joined — enjoy the quiet trip!", e.Place, when, group))
+	}
+	who, err := f.signupList(ctx, sg)
+	if err != nil {
+		return err
+	}
+	lines := []string{fmt.Sprintf("Your %s run (%s, %s) starts soon. %s:", e.Place, when, group, plural(len(sg), "neighbour joined", "neighbours joined"))}
+	for _, w := range who {
+		lines = append(lines, "• "+w)
+	}
+	return f.e.DM(ctx, runner, strings.Join(lines, "\n"))
+}
+
+// runErrandExpire deletes an errand once it has started.
+func (f *feature) runErrandExpire(ctx context.Context, job bot.Job) error {
+	var p errandPayload
+	if err := decodePayload(job, &p); err != nil {
+		return err
+	}
+	return f.st.deleteErrand(ctx, p.Errand)
+}

@@ -1,0 +1,71 @@
+package lending
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+// london is the zone the tests read dates in, as the default config does.
+var london = mustLoad("Europe/London")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// testOptions wires lending with the default config and the default quiet
+// hours (21:00–08:00 London).
+func testOptions() bottest.Options {
+	return bottest.Options{
+		Migrations: []bot.Migrations{Migrations()},
+		Register: func(h *bottest.Harness) error {
+			return Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
+		},
+	}
+}
+
+func TestGolden(t *testing.T) { bottest.Golden(t, "testdata", testOptions()) }
+
+// snapshot dumps every lending table and every lending job, so tests can
+// assert that bad input changed nothing.
+func snapshot(t testing.TB, h *bottest.Harness) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id, chat, owner_id, kind, name, match_key, note, created_at FROM lending_listings ORDER BY id`,
+		`SELECT id, chat, IFNULL(listing_id, 0), item, IFNULL(owner_id, 0), IFNULL(borrower_id, 0), lent_at, due_at, state, claimed_at, confirm_msg, closed_at, close_reason FROM lending_loans ORDER BY id`,
+		`SELECT id, chat, person_id, text, created_at, expires_at FROM lending_wants ORDER BY id`,
+		`SELECT id, chat, runner_id, place, note, starts_at, created_at FROM lending_errands ORDER BY id`,
+		`SELECT errand_id, person_id, note, joined_at FROM lending_errand_signups ORDER BY errand_id, person_id`,
+		`SELECT kind, key, run_at, IFNULL(payload, '') FROM jobs WHERE kind LIKE 'lending.%' ORDER BY key`,
+	} {
+		rows, err := h.Store.DB().QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatalf("snapshot %q: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("snapshot scan: %v", err)
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+		b.WriteString("--\n")
+	}
+	return b.String()
+}

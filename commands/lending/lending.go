@@ -1,0 +1,297 @@
+// Package lending owns lending and borrowing inside a group: the things and
+// favours members offer (!lend, !favour), requests answered by the people
+// who have them (!borrow), the loan ledger with private due and overdue
+// reminders (!lent, !returned, !extend), errands neighbours can join
+// (!errand, !join), and the personal-data view and eraser for all of it.
+//
+// Privacy rules it keeps: a group's listings are shown only in that group
+// and only while their owner is still a member; reminders go by direct
+// message, never to the group; completed loans are the only trust signal.
+package lending
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+	"unicode"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// Migrations is the lending schema.
+func Migrations() bot.Migrations {
+	sub, _ := fs.Sub(migrationsFS, "migrations")
+	return bot.Migrations{Component: "lending", FS: sub}
+}
+
+// FeatureName is the feature family groups switch on and off.
+const FeatureName = "lending"
+
+// Job kinds.
+const (
+	jobRemind        = "lending.remind"
+	jobWantExpire    = "lending.want.expire"
+	jobErrandSummary = "lending.errand.summary"
+	jobErrandExpire  = "lending.errand.expire"
+)
+
+// Limits that keep one person from filling a group's list.
+const (
+	maxListingsPerPerson = 50
+	maxNoteRunes         = 200
+	maxListed            = 40 // lines shown by !items before "and N more"
+	maxErrandAhead       = 31 * 24 * time.Hour
+)
+
+// Deps are what the lending feature needs from the application.
+type Deps struct {
+	// Quiet is the nightly window in which reminders wait.
+	Quiet bot.QuietHours
+	// Loc is the time zone dates are read and written in (default Quiet.Loc).
+	Loc *time.Location
+}
+
+// feature is the registered lending feature.
+type feature struct {
+	e     *bot.Engine
+	cfg   Config
+	st    *store
+	quiet bot.QuietHours
+	loc   *time.Location
+}
+
+// Register wires the lending commands, jobs, listener and data provider
+// into the engine.
+func Register(e *bot.Engine, cfg Config, deps Deps) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("lending config: %w", err)
+	}
+	loc := deps.Loc
+	if loc == nil {
+		loc = deps.Quiet.Loc
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, quiet: deps.Quiet, loc: loc}
+	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "lend and borrow things and favours, with reminders; errands"})
+	for _, rt := range f.routes() {
+		rt.Feature = FeatureName
+		e.Handle(rt)
+	}
+	e.HandleJob(jobRemind, f.runReminder)
+	e.HandleJob(jobWantExpire, f.runWantExpire)
+	e.HandleJob(jobErrandSummary, f.runErrandSummary)
+	e.HandleJob(jobErrandExpire, f.runErrandExpire)
+	e.Listen(f.onReaction)
+	e.AddDataProvider(dataProvider{f})
+	return nil
+}
+
+func (f *feature) routes() []bot.Route {
+	return []bot.Route{
+		{Name: "lend", Aliases: []string{"offer", "list", "canlend"}, Usage: "ITEM [— note]", Scope: bot.GroupOnly,
+			Help: "list something you can lend in this group, e.g. !lend hedge trimmer — petrol", Handler: f.handleLend(kindItem)},
+		{Name: "favour", Aliases: []string{"favor", "skill"}, Usage: "WHAT [— note]", Scope: bot.GroupOnly,
+			Help: "offer a favour or skill, e.g. !favour mowing lawns", Handler: f.handleLend(kindFavour)},
+		{Name: "unlist", Aliases: []string{"delist", "unoffer", "unlend"}, Usage: "ITEM", Scope: bot.GroupOnly,
+			Help: "take something you listed off the list", Handler: f.handleUnlist},
+		{Name: "borrow", Aliases: []string{"need", "want", "wanted", "lookingfor"}, Usage: "ITEM", Scope: bot.GroupOnly,
+			Help: "ask to borrow something: I mention who has one, or tell you privately when someone lists one", Handler: f.handleBorrow},
+		{Name: "lent", Aliases: []string{"loan", "lentto", "handedover"}, Usage: "ITEM @name [for 3d | until Saturday]", Scope: bot.GroupOnly,
+			Help: "record that you lent something you listed; I remind the borrower privately", Handler: f.handleLent},
+		{Name: "returned", Aliases: []string{"return", "back", "gaveback", "gotback"}, Usage: "ITEM", Scope: bot.GroupOnly,
+			Help: "close a loan (the owner confirms when the borrower says it)", Handler: f.handleReturned},
+		{Name: "confirm", Aliases: []string{"confirmed"}, Usage: "ITEM", Scope: bot.GroupOnly,
+			Help: "owner: confirm a borrower has given your item back", Handler: f.handleConfirm, Match: f.matchConfirm},
+		{Name: "extend", Aliases: []string{"renew"}, Usage: "ITEM 3d | ITEM until Saturday", Scope: bot.GroupOnly,
+			Help: "give a borrower longer (the borrower asking tells the owner)", Handler: f.handleExtend},
+		{Name: "items", Aliases: []string{"things", "library", "borrowable"}, Usage: "[search words]", Scope: bot.GroupOnly,
+			Help: "what can be borrowed here and what is out on loan", Handler: f.handleItems},
+		{Name: "mine", Aliases: []string{"myitems", "myloans", "mylending"}, Usage: "",
+			Help: "your listings, loans out and in, wants and errands (in a DM: all your groups)", Handler: f.handleMine},
+		{Name: "errand", Aliases: []string{"trip", "goingto"}, Usage: "PLACE WHEN [— note] | cancel PLACE", Scope: bot.GroupOnly,
+			Help: "offer a run neighbours can join, e.g. !errand tip Saturday 10am — can take 2 bags", Handler: f.handleErrand},
+		{Name: "join", Aliases: []string{"joinerrand", "metoo"}, Usage: "PLACE [what]", Scope: bot.GroupOnly,
+			Help: "join an errand, e.g. !join tip 1 bag of garden waste", Handler: f.handleJoin, Match: f.matchErrandCommand},
+		{Name: "unjoin", Aliases: []string{"leaveerrand", "notgoing"}, Usage: "[PLACE]", Scope: bot.GroupOnly,
+			Help: "take yourself off an errand you joined", Handler: f.handleUnjoin},
+		{Name: "errands", Aliases: []string{"trips"}, Usage: "", Scope: bot.GroupOnly,
+			Help: "errands coming up here and who joined", Handler: f.handleErrands},
+	}
+}
+
+// matchConfirm lets another feature own a plain !confirm: lending takes it
+// in groups, where the lending feature is on.
+func (f *feature) matchConfirm(req *bot.Request) bool {
+	return req.Chat.IsGroup && req.Group.FeatureOn(FeatureName)
+}
+
+// matchErrandCommand does the same for !join.
+func (f *feature) matchErrandCommand(req *bot.Request) bool {
+	return req.Chat.IsGroup && req.Group.FeatureOn(FeatureName)
+}
+
+// checkName validates an item, favour or place name and returns it tidied
+// (one line, no leading article) with its matcher words. what names the
+// thing in the messages ("item"), usage is the reply for an empty name.
+func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
+	name := strings.Join(strings.Fields(raw), " ")
+	for _, article := range []string{"a ", "an ", "the ", "my ", "some "} {
+		if len(name) > len(article) && strings.EqualFold(name[:len(article)], article) {
+			name = strings.TrimSpace(name[len(article):])
+		}
+	}
+	if name == "" {
+		return "", itemWords{}, bot.Userf("%s", usage)
+	}
+	if n := bot.RuneLen(name); n > f.cfg.MaxItemLength {
+		return "", itemWords{}, bot.Userf("That name is %d characters — keep it under %d, with details after a dash: %s", n, f.cfg.MaxItemLength, usage)
+	}
+	letters, marks := 0, 0
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			letters++
+		case unicode.Is(unicode.Mn, r):
+			marks++
+		}
+	}
+	if letters == 0 || marks > letters {
+		return "", itemWords{}, bot.Userf("I can't read that name — please type it in plain words: %s", usage)
+	}
+	w := parseItem(name)
+	if w.empty() {
+		return "", itemWords{}, bot.Userf("%s", usage)
+	}
+	return name, w, nil
+}
+
+// checkNote tidies the note after a dash.
+func checkNote(raw string) (string, error) {
+	note := strings.Join(strings.Fields(raw), " ")
+	if n := bot.RuneLen(note); n > maxNoteRunes {
+		return "", bot.Userf("That note is %d characters — keep it under %d.", n, maxNoteRunes)
+	}
+	return note, nil
+}
+
+// person loads someone by id; 0 (forgotten) gives a neutral stand-in.
+func (f *feature) person(ctx context.Context, id int64) (bot.Person, error) {
+	if id == 0 {
+		return bot.Person{Name: "a former member"}, nil
+	}
+	p, err := f.e.Store().PersonByID(ctx, id)
+	if err != nil {
+		return bot.Person{}, fmt.Errorf("load person: %w", err)
+	}
+	return p, nil
+}
+
+// memberCache answers "is this owner still in the group?" once per person
+// per request.
+type memberCache struct {
+	f    *feature
+	chat bot.ChatID
+	seen map[int64]bool
+}
+
+func (f *feature) members(chat bot.ChatID) *memberCache {
+	return &memberCache{f: f, chat: chat, seen: map[int64]bool{}}
+}
+
+func (m *memberCache) has(ctx context.Context, person int64) (bool, error) {
+	if v, ok := m.seen[person]; ok {
+		return v, nil
+	}
+	v, err := m.f.e.Store().IsMember(ctx, m.chat, person)
+	if err != nil {
+		return false, fmt.Errorf("membership: %w", err)
+	}
+	m.seen[person] = v
+	return v, nil
+}
+
+// groupName names a group in direct messages.
+func (f *feature) groupName(ctx context.Context, chat bot.ChatID) string {
+	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	if err != nil || strings.TrimSpace(gs.Name) == "" {
+		return "your group"
+	}
+	return gs.Name
+}
+
+// withLoans writes "Alice (5 loans)": completed loans in the group are the
+// one trust signal neighbourbot shows. Nothing is added before the first.
+func (f *feature) withLoans(ctx context.Context, chat bot.ChatID, p bot.Person) (string, error) {
+	if p.ID == 0 {
+		return p.DisplayName(), nil
+	}
+	n, err := f.st.completedLoans(ctx, chat, p.ID)
+	if err != nil {
+		return "", err
+	}
+	return p.DisplayName() + loansSuffix(n), nil
+}
+
+func loansSuffix(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " (1 loan)"
+	}
+	return fmt.Sprintf(" (%d loans)", n)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// scored is a candidate with its match score.
+type scored[T any] struct {
+	v     T
+	score float64
+}
+
+// best picks the best-scoring candidate. When several different names tie
+// at the top it returns them so the reply can ask which one.
+func best[T any](cands []scored[T], name func(T) string) (T, []string, bool) {
+	var zero T
+	if len(cands) == 0 {
+		return zero, nil, false
+	}
+	top := 0
+	for i, c := range cands {
+		if c.score > cands[top].score {
+			top = i
+		}
+	}
+	var ties []string
+	for _, c := range cands {
+		if c.score == cands[top].score && !strings.EqualFold(name(c.v), name(cands[top].v)) {
+			ties = append(ties, name(c.v))
+		}
+	}
+	if len(ties) > 0 {
+		return zero, append([]string{name(cands[top].v)}, ties...), false
+	}
+	return cands[top].v, nil, true
+}
+
+// whichOne is the reply when a name fits several things equally.
+func whichOne(names []string, example string) error {
+	if len(names) > 4 {
+		names = names[:4]
+	}
+	return bot.Userf("Which one — %s? Type the full name, e.g. %s", strings.Join(names, " or "), example)
+}

@@ -1,0 +1,548 @@
+package lending
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"neighbourbot/bot"
+)
+
+// handleLend lists an item (!lend) or a favour (!favour) in this group.
+func (f *feature) handleLend(kind string) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) error {
+		usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s hedge trimmer — petrol, bring it back clean. %s shows what's listed.",
+			req.Cmd("lend"), req.Cmd("lend"), req.Cmd("lend"), req.Cmd("items"))
+		if kind == kindFavour {
+			usage = fmt.Sprintf("Usage: %s WHAT — e.g. %s mowing lawns or %s lifts to the station — weekdays only.",
+				req.Cmd("favour"), req.Cmd("favour"), req.Cmd("favour"))
+		}
+		subject, rawNote := bot.SplitNote(req.Args)
+		name, words, err := f.checkName(subject, usage)
+		if err != nil {
+			return err
+		}
+		note, err := checkNote(rawNote)
+		if err != nil {
+			return err
+		}
+		dup, err := f.st.hasListingKey(ctx, req.Chat.ID, req.Sender.ID, kind, words.key())
+		if err != nil {
+			return err
+		}
+		if dup {
+			return bot.Userf("You've already listed %s here. %s shows your listings.", name, req.Cmd("mine"))
+		}
+		n, err := f.st.countListings(ctx, req.Chat.ID, req.Sender.ID)
+		if err != nil {
+			return err
+		}
+		if n >= maxListingsPerPerson {
+			return bot.Userf("You have %d things listed here, the most I keep per person — %s one you no longer lend first.", n, req.Cmd("unlist"))
+		}
+		l := Listing{Chat: req.Chat.ID, OwnerID: req.Sender.ID, Kind: kind, Name: name, Note: note, Created: req.Now()}
+		if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
+			return err
+		}
+		told, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		if kind == kindFavour {
+			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), name)
+		} else {
+			fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
+				name, req.Sender.DisplayName(), req.Cmd("borrow"), name, req.Cmd("lent"), name)
+		}
+		if told > 0 {
+			fmt.Fprintf(&b, " I've told %s who asked for one.", plural(told, "neighbour", "neighbours"))
+		}
+		return req.Reply(ctx, b.String())
+	}
+}
+
+// tellWanters tells, privately, everyone in the group whose open request
+// the listing answers, and drops those requests. It returns how many were told.
+func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) (int, error) {
+	wants, err := f.st.activeWants(ctx, chat, f.e.Now())
+	if err != nil {
+		return 0, err
+	}
+	owner, err := f.person(ctx, l.OwnerID)
+	if err != nil {
+		return 0, err
+	}
+	members := f.members(chat)
+	group := f.groupName(ctx, chat)
+	var answered []int64
+	told := map[int64]bool{}
+	for _, w := range wants {
+		if w.PersonID == l.OwnerID || w.PersonID == skip || matchItems(parseItem(w.Text), words) == 0 {
+			continue
+		}
+		in, err := members.has(ctx, w.PersonID)
+		if err != nil {
+			return 0, err
+		}
+		if !in {
+			continue
+		}
+		answered = append(answered, w.ID)
+		if told[w.PersonID] {
+			continue
+		}
+		wanter, err := f.person(ctx, w.PersonID)
+		if err != nil {
+			return 0, err
+		}
+		var text string
+		if l.Kind == kindFavour {
+			text = fmt.Sprintf("Good news: %s offers %s in %s — you were looking for %s. Say hello to them there.",
+				owner.DisplayName(), l.Name, group, w.Text)
+		} else {
+			text = fmt.Sprintf("Good news: %s can lend a %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
+				owner.DisplayName(), l.Name, group, w.Text, owner.DisplayName(), f.e.Prefix())
+		}
+		if err := f.e.DM(ctx, wanter, text); err != nil {
+			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
+			continue
+		}
+		told[w.PersonID] = true
+	}
+	if len(answered) == 0 {
+		return 0, nil
+	}
+	if err := f.st.deleteWants(ctx, answered); err != nil {
+		return 0, err
+	}
+	for _, id := range answered {
+		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+			return 0, err
+		}
+	}
+	return len(told), nil
+}
+
+func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d", id) }
+
+// handleUnlist removes one of the sender's listings.
+func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder. %s shows what you've listed.", req.Cmd("unlist"), req.Cmd("unlist"), req.Cmd("mine"))
+	name, words, err := f.checkName(req.Args, usage)
+	if err != nil {
+		return err
+	}
+	mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	var cands []scored[Listing]
+	for _, l := range mine {
+		if s := matchItems(words, parseItem(l.Name)); s > 0 {
+			cands = append(cands, scored[Listing]{l, s})
+		}
+	}
+	l, ties, ok := best(cands, func(l Listing) string { return l.Name })
+	if ties != nil {
+		return whichOne(ties, req.Cmd("unlist")+" "+ties[0])
+	}
+	if !ok {
+		return bot.Userf("You haven't listed anything called %q here. %s shows your listings.", bot.Truncate(name, 40), req.Cmd("mine"))
+	}
+	loan, out, err := f.st.openLoanOfListing(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	if err := f.st.removeListing(ctx, l.ID); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Unlisted: %s.", l.Name)
+	if out {
+		borrower, err := f.person(ctx, loan.BorrowerID)
+		if err != nil {
+			return err
+		}
+		msg += fmt.Sprintf(" It's still out with %s until %s — type %s %s when it's back.",
+			borrower.DisplayName(), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), req.Cmd("returned"), l.Name)
+	}
+	return req.Reply(ctx, msg)
+}
+
+// handleBorrow answers a request with the people who have the thing, or
+// records it and tells the asker privately when someone lists one.
+func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s someone to feed the cat.", req.Cmd("borrow"), req.Cmd("borrow"), req.Cmd("need"))
+	subject, _ := bot.SplitNote(req.Args)
+	name, words, err := f.checkName(subject, usage)
+	if err != nil {
+		return err
+	}
+	listings, err := f.st.groupListings(ctx, req.Chat.ID, "")
+	if err != nil {
+		return err
+	}
+	members := f.members(req.Chat.ID)
+	type hit struct {
+		l     Listing
+		owner bot.Person
+		loan  Loan
+		out   bool
+	}
+	var cands []scored[hit]
+	for _, l := range listings {
+		if l.OwnerID == req.Sender.ID {
+			continue
+		}
+		s := matchItems(words, parseItem(l.Name))
+		if s == 0 {
+			continue
+		}
+		in, err := members.has(ctx, l.OwnerID)
+		if err != nil {
+			return err
+		}
+		if !in {
+			continue
+		}
+		owner, err := f.person(ctx, l.OwnerID)
+		if err != nil {
+			return err
+		}
+		h := hit{l: l, owner: owner}
+		if l.Kind == kindItem {
+			if h.loan, h.out, err = f.st.openLoanOfListing(ctx, l.ID); err != nil {
+				return err
+			}
+		}
+		cands = append(cands, scored[hit]{h, s})
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+
+	var free, out []hit
+	for _, c := range cands {
+		if c.v.out {
+			out = append(out, c.v)
+		} else if len(free) < 5 {
+			free = append(free, c.v)
+		}
+	}
+	var b strings.Builder
+	var mentions []bot.Mention
+	var lenders []hit
+	for _, h := range free {
+		mentions = append(mentions, bot.MentionOf(h.owner))
+		who, err := f.withLoans(ctx, req.Chat.ID, h.owner)
+		if err != nil {
+			return err
+		}
+		verb := "has a"
+		if h.l.Kind == kindFavour {
+			verb = "offers"
+		} else {
+			lenders = append(lenders, h)
+		}
+		fmt.Fprintf(&b, "@%s %s %s", h.owner.DisplayName(), verb, h.l.Name)
+		if who != h.owner.DisplayName() {
+			b.WriteString(strings.TrimPrefix(who, h.owner.DisplayName()))
+		}
+		if h.l.Note != "" {
+			fmt.Fprintf(&b, " — %s", h.l.Note)
+		}
+		b.WriteString(".\n")
+	}
+	switch {
+	case len(lenders) == 1:
+		fmt.Fprintf(&b, "%s, type %s %s @%s when you hand it over.", lenders[0].owner.DisplayName(), req.Cmd("lent"), lenders[0].l.Name, req.Sender.DisplayName())
+	case len(lenders) > 1:
+		fmt.Fprintf(&b, "Whoever hands it over, type %s ITEM @%s.", req.Cmd("lent"), req.Sender.DisplayName())
+	}
+	for _, h := range out {
+		fmt.Fprintf(&b, "\n%s's %s is out on loan until %s.", h.owner.DisplayName(), h.l.Name, formatDue(h.loan.DueAt, f.loc, f.cfg.DueTime))
+	}
+	if len(free) > 0 {
+		return req.Reply(ctx, strings.TrimSpace(b.String()), mentions...)
+	}
+
+	// Nothing free: remember the request, replacing the same one made before.
+	now := req.Now()
+	mineBefore, err := f.st.personWants(ctx, req.Chat.ID, req.Sender.ID, now)
+	if err != nil {
+		return err
+	}
+	var replace []int64
+	for _, w := range mineBefore {
+		if parseItem(w.Text).key() == words.key() {
+			replace = append(replace, w.ID)
+		}
+	}
+	w := Want{Chat: req.Chat.ID, PersonID: req.Sender.ID, Text: name, Created: now, Expires: now.Add(f.cfg.WantExpiry.D())}
+	id, err := f.st.addWant(ctx, w, replace)
+	if err != nil {
+		return err
+	}
+	for _, old := range replace {
+		if err := f.e.CancelJobs(ctx, wantKey(old)); err != nil {
+			return err
+		}
+	}
+	if err := f.e.Schedule(ctx, jobWantExpire, wantKey(id), w.Expires, wantPayload{Want: id}); err != nil {
+		return err
+	}
+	keep := bot.FormatDuration(f.cfg.WantExpiry.D())
+	if len(out) > 0 {
+		return req.Reply(ctx, strings.TrimSpace(b.String())+fmt.Sprintf("\nI'll tell you privately if another one is listed or it comes back (I'll keep looking for %s).", keep))
+	}
+	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you privately if someone does (I'll keep looking for %s).", articled(name), keep))
+}
+
+// articled writes "a ladder", "an axe", leaving plurals alone.
+func articled(name string) string {
+	lower := strings.ToLower(name)
+	if strings.HasSuffix(lower, "s") && !strings.HasSuffix(lower, "ss") {
+		return name
+	}
+	if strings.ContainsRune("aeiou", rune(lower[0])) {
+		return "an " + name
+	}
+	return "a " + name
+}
+
+type wantPayload struct {
+	Want int64 `json:"want"`
+}
+
+// runWantExpire forgets a request nobody answered in time.
+func (f *feature) runWantExpire(ctx context.Context, job bot.Job) error {
+	var p wantPayload
+	if err := decodePayload(job, &p); err != nil {
+		return err
+	}
+	return f.st.deleteWants(ctx, []int64{p.Want})
+}
+
+// handleItems lists what can be borrowed here and what is out on loan.
+func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
+	var query itemWords
+	if strings.TrimSpace(req.Args) != "" {
+		_, w, err := f.checkName(req.Args, fmt.Sprintf("Usage: %s [search words] — e.g. %s ladder", req.Cmd("items"), req.Cmd("items")))
+		if err != nil {
+			return err
+		}
+		query = w
+	}
+	listings, err := f.st.groupListings(ctx, req.Chat.ID, "")
+	if err != nil {
+		return err
+	}
+	loans, err := f.st.openLoans(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	loanOf := map[int64]Loan{}
+	var orphanLoans []Loan // listing since removed, item still out
+	for _, l := range loans {
+		if l.ListingID == 0 {
+			orphanLoans = append(orphanLoans, l)
+			continue
+		}
+		loanOf[l.ListingID] = l
+	}
+	members := f.members(req.Chat.ID)
+	matches := func(name string) bool { return query.empty() || matchItems(query, parseItem(name)) > 0 }
+	var free, lent, favours []string
+	for _, l := range listings {
+		if !matches(l.Name) {
+			continue
+		}
+		in, err := members.has(ctx, l.OwnerID)
+		if err != nil {
+			return err
+		}
+		if !in {
+			continue // left the group: their listings stop showing
+		}
+		owner, err := f.person(ctx, l.OwnerID)
+		if err != nil {
+			return err
+		}
+		who, err := f.withLoans(ctx, req.Chat.ID, owner)
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("• %s — %s", l.Name, who)
+		if l.Note != "" {
+			line += ": " + l.Note
+		}
+		switch {
+		case l.Kind == kindFavour:
+			favours = append(favours, line)
+		case loanOf[l.ID].ID != 0:
+			s, err := f.loanLine(ctx, loanOf[l.ID], owner)
+			if err != nil {
+				return err
+			}
+			lent = append(lent, s)
+		default:
+			free = append(free, line)
+		}
+	}
+	for _, loan := range orphanLoans {
+		if !matches(loan.Item) {
+			continue
+		}
+		owner, err := f.person(ctx, loan.OwnerID)
+		if err != nil {
+			return err
+		}
+		s, err := f.loanLine(ctx, loan, owner)
+		if err != nil {
+			return err
+		}
+		lent = append(lent, s)
+	}
+	if len(free)+len(lent)+len(favours) == 0 {
+		if !query.empty() {
+			return req.Reply(ctx, fmt.Sprintf("Nothing like %q is listed here. Ask with %s %s and I'll tell you if someone lists one.",
+				bot.Truncate(strings.TrimSpace(req.Args), 40), req.Cmd("borrow"), bot.Truncate(strings.TrimSpace(req.Args), 40)))
+		}
+		return req.Reply(ctx, fmt.Sprintf("Nothing is listed here yet. List something you'd lend with %s ladder, or a favour with %s mowing lawns.",
+			req.Cmd("lend"), req.Cmd("favour")))
+	}
+	var lines []string
+	add := func(title string, part []string) {
+		if len(part) > 0 {
+			lines = append(lines, title)
+			lines = append(lines, part...)
+		}
+	}
+	add("Can be borrowed here:", free)
+	add("Out on loan:", lent)
+	add("Favours on offer:", favours)
+	if len(lines) > maxListed {
+		more := len(lines) - maxListed
+		lines = append(lines[:maxListed], fmt.Sprintf("…and %d more — narrow it down with %s WORD.", more, req.Cmd("items")))
+	}
+	lines = append(lines, fmt.Sprintf("Ask with %s ITEM.", req.Cmd("borrow")))
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// loanLine writes "• drill — Alice's, with Bob until Sat 10 Jan".
+func (f *feature) loanLine(ctx context.Context, loan Loan, owner bot.Person) (string, error) {
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return "", err
+	}
+	due := formatDue(loan.DueAt, f.loc, f.cfg.DueTime)
+	switch {
+	case loan.State == stateReturning:
+		return fmt.Sprintf("• %s — %s's, back with them (waiting for %s to confirm)", loan.Item, owner.DisplayName(), owner.DisplayName()), nil
+	case !loan.DueAt.After(f.e.Now()):
+		return fmt.Sprintf("• %s — %s's, with %s (was due %s)", loan.Item, owner.DisplayName(), borrower.DisplayName(), due), nil
+	}
+	return fmt.Sprintf("• %s — %s's, with %s until %s", loan.Item, owner.DisplayName(), borrower.DisplayName(), due), nil
+}
+
+// handleMine shows the sender what they list, lend, borrow, want and run:
+// in a group for that group, in a direct message for every group.
+func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
+	var chat bot.ChatID
+	if req.Chat.IsGroup {
+		chat = req.Chat.ID
+	}
+	me := req.Sender.ID
+	now := req.Now()
+	listings, err := f.st.ownerListings(ctx, chat, me)
+	if err != nil {
+		return err
+	}
+	loans, err := f.st.personOpenLoans(ctx, chat, me)
+	if err != nil {
+		return err
+	}
+	wants, err := f.st.personWants(ctx, chat, me, now)
+	if err != nil {
+		return err
+	}
+	errands, err := f.st.personErrands(ctx, chat, me, now)
+	if err != nil {
+		return err
+	}
+	// In a direct message every line says which group it belongs to.
+	where := func(c bot.ChatID) string {
+		if chat != "" {
+			return ""
+		}
+		return " (" + f.groupName(ctx, c) + ")"
+	}
+	var listed, out, in, want, runs []string
+	for _, l := range listings {
+		s := l.Name
+		if l.Kind == kindFavour {
+			s += " [favour]"
+		}
+		listed = append(listed, "• "+s+where(l.Chat))
+	}
+	for _, loan := range loans {
+		due := formatDue(loan.DueAt, f.loc, f.cfg.DueTime)
+		state := "due back " + due
+		if !loan.DueAt.After(now) {
+			state = "overdue since " + due
+		}
+		if loan.State == stateReturning {
+			state = "returned, waiting for the owner to confirm"
+		}
+		if loan.OwnerID == me {
+			b, err := f.person(ctx, loan.BorrowerID)
+			if err != nil {
+				return err
+			}
+			if loan.State == stateReturning {
+				state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), loan.Item)
+			}
+			out = append(out, fmt.Sprintf("• %s with %s, %s%s", loan.Item, b.DisplayName(), state, where(loan.Chat)))
+		} else {
+			o, err := f.person(ctx, loan.OwnerID)
+			if err != nil {
+				return err
+			}
+			in = append(in, fmt.Sprintf("• %s's %s, %s%s", o.DisplayName(), loan.Item, state, where(loan.Chat)))
+		}
+	}
+	for _, w := range wants {
+		want = append(want, fmt.Sprintf("• %s (until %s)%s", w.Text, formatDay(w.Expires, f.loc), where(w.Chat)))
+	}
+	for _, e := range errands {
+		sg, err := f.st.signups(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		if e.RunnerID == me {
+			runs = append(runs, fmt.Sprintf("• you're going to the %s %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
+			continue
+		}
+		runner, err := f.person(ctx, e.RunnerID)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, fmt.Sprintf("• %s's %s run %s%s", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), where(e.Chat)))
+	}
+	var lines []string
+	add := func(title string, part []string) {
+		if len(part) > 0 {
+			lines = append(lines, title)
+			lines = append(lines, part...)
+		}
+	}
+	add("You list:", listed)
+	add("Lent out:", out)
+	add("Borrowed:", in)
+	add("Looking for:", want)
+	add("Errands:", runs)
+	if len(lines) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("You have nothing listed, lent, borrowed or asked for%s. Try %s ladder or %s ladder in your group.",
+			map[bool]string{true: " here", false: ""}[chat != ""], req.Cmd("lend"), req.Cmd("borrow")))
+	}
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}

@@ -1,0 +1,391 @@
+package lending
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// periodWords are the words that start a loan period in !lent.
+var periodWords = map[string]bool{"for": true, "until": true, "till": true, "til": true, "untill": true}
+
+// splitPeriod splits "step ladder for 3d" at the last period word.
+func splitPeriod(words []string) (item, period []string) {
+	for i := len(words) - 1; i >= 1; i-- {
+		if periodWords[strings.ToLower(words[i])] {
+			return words[:i], words[i:]
+		}
+	}
+	return words, nil
+}
+
+// handleLent records that the sender lent a listed item to a mentioned member.
+func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s ITEM @name [for 3d | until Saturday] — e.g. %s ladder @Bob for 3d", req.Cmd("lent"), req.Cmd("lent"))
+	mentioned, err := req.Mentioned(ctx)
+	if err != nil {
+		return err
+	}
+	itemW, periodW := splitPeriod(strings.Fields(req.StripMentions(req.Args)))
+	name, words, err := f.checkName(strings.Join(itemW, " "), usage)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(mentioned) == 0:
+		return bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), name)
+	case len(mentioned) > 1:
+		return bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), name)
+	}
+	borrower := mentioned[0]
+	if borrower.ID == req.Sender.ID {
+		return bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), name)
+	}
+	in, err := f.e.InGroup(ctx, req.Chat.ID, borrower)
+	if err != nil {
+		return err
+	}
+	if !in {
+		return bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), name)
+	}
+	listing, err := f.ownListing(ctx, req, name, words, "lent")
+	if err != nil {
+		return err
+	}
+	if loan, out, err := f.st.openLoanOfListing(ctx, listing.ID); err != nil {
+		return err
+	} else if out {
+		b, err := f.person(ctx, loan.BorrowerID)
+		if err != nil {
+			return err
+		}
+		return bot.Userf("Your %s is already out with %s — type %s %s when it's back.", listing.Name, b.DisplayName(), req.Cmd("returned"), listing.Name)
+	}
+	now := req.Now()
+	due := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime)
+	if len(periodW) > 0 {
+		if due, err = f.readPeriod(periodW, now, now); err != nil {
+			return err
+		}
+	}
+	// The borrower's own requests for this thing are answered now.
+	wants, err := f.st.personWants(ctx, req.Chat.ID, borrower.ID, now)
+	if err != nil {
+		return err
+	}
+	var answered []int64
+	for _, w := range wants {
+		if matchItems(parseItem(w.Text), parseItem(listing.Name)) > 0 {
+			answered = append(answered, w.ID)
+		}
+	}
+	loan := Loan{Chat: req.Chat.ID, ListingID: listing.ID, Item: listing.Name, OwnerID: req.Sender.ID, BorrowerID: borrower.ID,
+		LentAt: now, DueAt: due, State: stateOut}
+	if loan.ID, err = f.st.createLoan(ctx, loan, answered); err != nil {
+		return err
+	}
+	for _, id := range answered {
+		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+			return err
+		}
+	}
+	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s. I'll remind %s privately before it's due. %s, type %s %s when you give it back.",
+		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
+		borrower.DisplayName(), borrower.DisplayName(), req.Cmd("returned"), listing.Name), bot.MentionOf(borrower))
+}
+
+// readPeriod reads a loan period and checks it against the group's limit.
+func (f *feature) readPeriod(words []string, now, base time.Time) (time.Time, error) {
+	text := strings.Join(words, " ")
+	due, err := parsePeriod(words, now, base, f.loc, f.cfg.DueTime)
+	switch {
+	case errors.Is(err, errPast):
+		return time.Time{}, bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
+	case err != nil:
+		return time.Time{}, periodError(text)
+	case !due.After(now):
+		return time.Time{}, bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
+	case due.Sub(now) > f.cfg.MaxLoanPeriod.D():
+		return time.Time{}, bot.Userf("That's longer than loans can run here (%s) — pick a shorter period, e.g. for 2 weeks.", bot.FormatDuration(f.cfg.MaxLoanPeriod.D()))
+	}
+	return due, nil
+}
+
+// ownListing finds the sender's item listing by name, or says how to list it.
+func (f *feature) ownListing(ctx context.Context, req *bot.Request, name string, words itemWords, cmd string) (Listing, error) {
+	mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil {
+		return Listing{}, err
+	}
+	var cands []scored[Listing]
+	for _, l := range mine {
+		if l.Kind != kindItem {
+			continue
+		}
+		if s := matchItems(words, parseItem(l.Name)); s > 0 {
+			cands = append(cands, scored[Listing]{l, s})
+		}
+	}
+	l, ties, ok := best(cands, func(l Listing) string { return l.Name })
+	if ties != nil {
+		return Listing{}, whichOne(ties, req.Cmd(cmd)+" "+ties[0]+" @name")
+	}
+	if !ok {
+		short := bot.Truncate(name, 40)
+		return Listing{}, bot.Userf("You haven't listed %s here — list it first with %s %s, then %s %s @name.",
+			articled(short), req.Cmd("lend"), short, req.Cmd("lent"), short)
+	}
+	return l, nil
+}
+
+// findLoan finds an open loan in this group by item name among those the
+// sender is part of; keep filters them (nil = all).
+func (f *feature) findLoan(ctx context.Context, req *bot.Request, words itemWords, keep func(Loan) bool) (Loan, []string, bool, error) {
+	loans, err := f.st.personOpenLoans(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil {
+		return Loan{}, nil, false, err
+	}
+	var cands []scored[Loan]
+	for _, l := range loans {
+		if keep != nil && !keep(l) {
+			continue
+		}
+		if s := matchItems(words, parseItem(l.Item)); s > 0 {
+			cands = append(cands, scored[Loan]{l, s})
+		}
+	}
+	l, ties, ok := best(cands, func(l Loan) string { return l.Item })
+	return l, ties, ok, nil
+}
+
+// handleReturned closes a loan (owner) or asks the owner to confirm (borrower).
+func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder. %s shows your loans.", req.Cmd("returned"), req.Cmd("returned"), req.Cmd("mine"))
+	name, words, err := f.checkName(req.Args, usage)
+	if err != nil {
+		return err
+	}
+	loan, ties, ok, err := f.findLoan(ctx, req, words, nil)
+	if err != nil {
+		return err
+	}
+	if ties != nil {
+		return whichOne(ties, req.Cmd("returned")+" "+ties[0])
+	}
+	if !ok {
+		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
+	}
+	if loan.OwnerID == req.Sender.ID {
+		return f.closeReturned(ctx, req, loan)
+	}
+	owner, err := f.person(ctx, loan.OwnerID)
+	if err != nil {
+		return err
+	}
+	if loan.State == stateReturning {
+		return req.Reply(ctx, fmt.Sprintf("Already noted — waiting for %s to confirm the %s is back.", owner.DisplayName(), loan.Item))
+	}
+	// Commit the claim first so the reminders stop even if the question
+	// cannot be sent; then remember which message to watch for reactions.
+	if err := f.st.claimReturn(ctx, loan.ID, req.Now(), ""); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+		return err
+	}
+	msgID, err := req.Say(ctx, fmt.Sprintf("@%s, %s says your %s is back. React to this message or type %s %s to confirm.",
+		owner.DisplayName(), req.Sender.DisplayName(), loan.Item, req.Cmd("confirm"), loan.Item), bot.MentionOf(owner))
+	if err != nil {
+		return err
+	}
+	return f.st.claimReturn(ctx, loan.ID, req.Now(), msgID)
+}
+
+// closeReturned closes a loan as returned and thanks both in the group.
+func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan) error {
+	if err := f.st.closeLoan(ctx, loan.ID, req.Now(), reasonReturned); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+		return err
+	}
+	owner, err := f.person(ctx, loan.OwnerID)
+	if err != nil {
+		return err
+	}
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	ow, err := f.withLoans(ctx, loan.Chat, owner)
+	if err != nil {
+		return err
+	}
+	bw, err := f.withLoans(ctx, loan.Chat, borrower)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Thanks! %s's %s is back from %s. Completed loans: %s, %s.", owner.DisplayName(), loan.Item, borrower.DisplayName(), ow, bw)
+	// It is free again: anyone still waiting for one hears privately.
+	if loan.ListingID != 0 {
+		l := Listing{ID: loan.ListingID, Chat: loan.Chat, OwnerID: loan.OwnerID, Kind: kindItem, Name: loan.Item}
+		if _, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID); err != nil {
+			return err
+		}
+	}
+	if _, err := req.Say(ctx, msg); err != nil {
+		return err
+	}
+	return nil
+}
+
+// handleConfirm lets the owner confirm a return the borrower reported.
+func (f *feature) handleConfirm(ctx context.Context, req *bot.Request) error {
+	returning := func(l Loan) bool { return l.OwnerID == req.Sender.ID && l.State == stateReturning }
+	var loan Loan
+	if strings.TrimSpace(req.Args) == "" {
+		loans, err := f.st.personOpenLoans(ctx, req.Chat.ID, req.Sender.ID)
+		if err != nil {
+			return err
+		}
+		var waiting []Loan
+		for _, l := range loans {
+			if returning(l) {
+				waiting = append(waiting, l)
+			}
+		}
+		if len(waiting) != 1 {
+			return f.confirmUsage(req, waiting)
+		}
+		loan = waiting[0]
+	} else {
+		name, words, err := f.checkName(req.Args, fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder", req.Cmd("confirm"), req.Cmd("confirm")))
+		if err != nil {
+			return err
+		}
+		l, ties, ok, err := f.findLoan(ctx, req, words, returning)
+		if err != nil {
+			return err
+		}
+		if ties != nil {
+			return whichOne(ties, req.Cmd("confirm")+" "+ties[0])
+		}
+		if !ok {
+			return bot.Userf("Nothing of yours called %q is waiting to be confirmed as returned here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
+		}
+		loan = l
+	}
+	return f.closeReturned(ctx, req, loan)
+}
+
+func (f *feature) confirmUsage(req *bot.Request, waiting []Loan) error {
+	if len(waiting) == 0 {
+		return bot.Userf("Nothing of yours is waiting to be confirmed as returned here. %s shows your loans.", req.Cmd("mine"))
+	}
+	names := make([]string, len(waiting))
+	for i, l := range waiting {
+		names[i] = l.Item
+	}
+	return whichOne(names, req.Cmd("confirm")+" "+names[0])
+}
+
+// onReaction confirms a return when the owner reacts to the bot's question.
+func (f *feature) onReaction(ctx context.Context, req *bot.Request) error {
+	r := req.Msg.Reaction
+	if r == nil || r.Emoji == "" || !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) {
+		return nil
+	}
+	loan, ok, err := f.st.loanByConfirmMsg(ctx, req.Chat.ID, r.TargetID)
+	if err != nil || !ok || loan.OwnerID != req.Sender.ID {
+		return err
+	}
+	return f.closeReturned(ctx, req, loan)
+}
+
+// handleExtend moves a loan's due date (owner), or passes the borrower's
+// request on to the owner.
+func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
+	usage := fmt.Sprintf("Usage: %s ITEM 3d or %s ITEM until Saturday — e.g. %s ladder 3d", req.Cmd("extend"), req.Cmd("extend"), req.Cmd("extend"))
+	words := strings.Fields(req.Args)
+	if len(words) == 0 {
+		return bot.Userf("%s", usage)
+	}
+	now := req.Now()
+	// The period is the longest tail that reads as one: "step ladder 3d",
+	// "ladder for 2 weeks", "ladder until Sat".
+	split := -1
+	for i := len(words) - 1; i >= 1; i-- {
+		if _, err := parsePeriod(words[i:], now, now, f.loc, f.cfg.DueTime); err == nil || errors.Is(err, errPast) {
+			split = i
+		}
+	}
+	if split < 0 {
+		itemOnly, _ := splitPeriod(words)
+		if len(itemOnly) < len(words) {
+			return periodError(strings.Join(words[len(itemOnly):], " "))
+		}
+		return bot.Userf("How much longer? %s", usage)
+	}
+	name, iw, err := f.checkName(strings.Join(words[:split], " "), usage)
+	if err != nil {
+		return err
+	}
+	loan, ties, ok, err := f.findLoan(ctx, req, iw, nil)
+	if err != nil {
+		return err
+	}
+	if ties != nil {
+		return whichOne(ties, req.Cmd("extend")+" "+ties[0]+" 3d")
+	}
+	if !ok {
+		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
+	}
+	base := loan.DueAt
+	if base.Before(now) {
+		base = now
+	}
+	due, err := f.readPeriod(words[split:], now, base)
+	if err != nil {
+		return err
+	}
+	owner, err := f.person(ctx, loan.OwnerID)
+	if err != nil {
+		return err
+	}
+	if loan.OwnerID != req.Sender.ID {
+		// The owner decides; pass the request on without changing anything.
+		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.",
+			owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
+			req.Cmd("extend"), loan.Item, strings.Join(words[split:], " ")), bot.MentionOf(owner))
+		return err
+	}
+	if !due.After(loan.DueAt) && loan.State == stateOut {
+		return bot.Userf("It's already due back %s — give a later date to extend it.", formatDue(loan.DueAt, f.loc, f.cfg.DueTime))
+	}
+	if err := f.st.setDue(ctx, loan.ID, due); err != nil {
+		return err
+	}
+	if loan.State == stateReturning {
+		// Extending a loan the borrower called returned means it is not back.
+		if err := f.st.reopen(ctx, loan.ID); err != nil {
+			return err
+		}
+	}
+	loan.DueAt, loan.State = due, stateOut
+	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+		return err
+	}
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.", borrower.DisplayName(), owner.DisplayName(), loan.Item,
+		formatDue(due, f.loc, f.cfg.DueTime)), bot.MentionOf(borrower))
+}

@@ -1,0 +1,159 @@
+package lending
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Loan reminders go by direct message, never to the group: to the borrower
+// the day before the due date and on it; once overdue, to the borrower and
+// the owner every overdue_every until the item is back. Each loan has one
+// pending reminder job at a time, under its loan's key prefix, so !extend
+// replaces it and !returned cancels it. A reminder that falls in quiet hours
+// waits for their end.
+
+// Reminder stages.
+const (
+	stageBefore  = "before"
+	stageDue     = "due"
+	stageOverdue = "overdue"
+)
+
+type remindPayload struct {
+	Loan  int64  `json:"loan"`
+	Stage string `json:"stage"`
+	N     int    `json:"n,omitempty"` // which overdue reminder
+	Due   int64  `json:"due"`         // the due date planned for, unix ms
+}
+
+// loanKey prefixes every job key of a loan; the trailing colon keeps loan
+// 1's prefix from matching loan 12.
+func loanKey(id int64) string { return fmt.Sprintf("lending:loan:%d:", id) }
+
+// nextStage is the first reminder planned strictly after a moment, before
+// quiet hours are applied.
+func (f *feature) nextStage(loan Loan, after time.Time) (stage string, n int, at time.Time) {
+	due := loan.DueAt
+	// A loan of under two days gets no "due tomorrow": it was just agreed.
+	if before := due.Add(-24 * time.Hour); due.Sub(loan.LentAt) >= 48*time.Hour && before.After(after) {
+		return stageBefore, 0, before
+	}
+	if due.After(after) {
+		return stageDue, 0, due
+	}
+	every := f.cfg.OverdueEvery.D()
+	n = int(after.Sub(due)/every) + 1
+	return stageOverdue, n, due.Add(time.Duration(n) * every)
+}
+
+// scheduleReminder plans the loan's next reminder after a moment,
+// replacing whatever was planned.
+func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Time) error {
+	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+		return err
+	}
+	return f.scheduleNextReminder(ctx, loan, after)
+}
+
+// scheduleNextReminder adds the loan's next reminder. Each stage has its
+// own key, and a running reminder must not cancel itself first: the engine
+// deletes a job by id once its handler returns, so a successor stored
+// under the same key, or given the freed id, would be deleted with it.
+func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after time.Time) error {
+	stage, n, at := f.nextStage(loan, after)
+	run := f.quiet.NextAllowed(at)
+	p := remindPayload{Loan: loan.ID, Stage: stage, N: n, Due: ms(loan.DueAt)}
+	key := fmt.Sprintf("%sremind:%s%d", loanKey(loan.ID), stage, n)
+	if err := f.e.Schedule(ctx, jobRemind, key, run, p); err != nil {
+		return fmt.Errorf("schedule loan reminder: %w", err)
+	}
+	return nil
+}
+
+func decodePayload(job bot.Job, v any) error {
+	if err := json.Unmarshal(job.Payload, v); err != nil {
+		return fmt.Errorf("%s payload: %w", job.Kind, err)
+	}
+	return nil
+}
+
+// runReminder sends one reminder and plans the next.
+func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
+	var p remindPayload
+	if err := decodePayload(job, &p); err != nil {
+		return err
+	}
+	loan, err := f.st.loan(ctx, p.Loan)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A reminder planned for an earlier due date, or a loan since returned,
+	// is stale: extend and return replace or cancel jobs, this is a backstop.
+	if loan.State != stateOut || p.Due != ms(loan.DueAt) {
+		return nil
+	}
+	now := f.e.Now()
+	owner, err := f.person(ctx, loan.OwnerID)
+	if err != nil {
+		return err
+	}
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	group := f.groupName(ctx, loan.Chat)
+	pre := f.e.Prefix()
+	var toBorrower, toOwner string
+	switch {
+	case p.Stage != stageOverdue && !loan.DueAt.Before(now):
+		toBorrower = fmt.Sprintf("Reminder: %s's %s is due back %s (%s). Need longer? Ask %s — they can type %sextend %s 3d in %s. Once you've given it back, type %sreturned %s there.",
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), formatDue(loan.DueAt, f.loc, f.cfg.DueTime),
+			owner.DisplayName(), pre, loan.Item, group, pre, loan.Item)
+	case p.Stage != stageOverdue:
+		// The due-date reminder, held past the due time by quiet hours.
+		toBorrower = fmt.Sprintf("Reminder: %s's %s was due back %s. Need longer? Ask %s. Once you've given it back, type %sreturned %s in %s.",
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, loan.Item, group)
+	default:
+		toBorrower = fmt.Sprintf("%s's %s was due back %s. Please return it, or ask %s for more time. Once it's back, type %sreturned %s in %s.",
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, loan.Item, group)
+		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I've reminded them privately. When it's back, type %sreturned %s in %s.",
+			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, loan.Item, group)
+	}
+	if borrower.Addr != "" {
+		// Failing to reach the borrower retries the job; nothing was sent yet.
+		if err := f.e.DM(ctx, borrower, toBorrower); err != nil {
+			return err
+		}
+	}
+	if toOwner != "" && owner.Addr != "" {
+		if err := f.e.DM(ctx, owner, toOwner); err != nil {
+			f.e.Log().Warn("lending: overdue note to owner", "loan", loan.ID, "err", err)
+		}
+	}
+	return f.scheduleNextReminder(ctx, loan, now)
+}
+
+// relativeDay writes a date relative to now in the bot's time zone:
+// "today", "tomorrow", "yesterday" or "on Mon 12 Jan".
+func (f *feature) relativeDay(t, now time.Time) string {
+	a, b := t.In(f.loc), now.In(f.loc)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	switch int(da.Sub(db).Hours() / 24) {
+	case 0:
+		return "today"
+	case 1:
+		return "tomorrow"
+	case -1:
+		return "yesterday"
+	}
+	return "on " + formatDay(t, f.loc)
+}

@@ -1,0 +1,606 @@
+package lending
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Listing kinds.
+const (
+	kindItem   = "item"
+	kindFavour = "favour"
+)
+
+// Loan states and close reasons.
+const (
+	stateOut       = "out"
+	stateReturning = "returning"
+	stateClosed    = "closed"
+
+	reasonReturned  = "returned"
+	reasonForgotten = "forgotten"
+)
+
+// Listing is something a member offers in one group.
+type Listing struct {
+	ID      int64
+	Chat    bot.ChatID
+	OwnerID int64
+	Kind    string
+	Name    string
+	Note    string
+	Created time.Time
+}
+
+// Loan is one hand-over recorded with !lent. OwnerID or BorrowerID is 0
+// when that person has been forgotten.
+type Loan struct {
+	ID         int64
+	Chat       bot.ChatID
+	ListingID  int64 // 0 when the listing was removed since
+	Item       string
+	OwnerID    int64
+	BorrowerID int64
+	LentAt     time.Time
+	DueAt      time.Time
+	State      string
+	ClaimedAt  time.Time
+	ConfirmMsg string
+	ClosedAt   time.Time
+	Reason     string
+}
+
+// Want is a request nobody could answer when it was made.
+type Want struct {
+	ID       int64
+	Chat     bot.ChatID
+	PersonID int64
+	Text     string
+	Created  time.Time
+	Expires  time.Time
+}
+
+// Errand is a run a member offers to make for neighbours.
+type Errand struct {
+	ID       int64
+	Chat     bot.ChatID
+	RunnerID int64
+	Place    string
+	Note     string
+	StartsAt time.Time
+	Created  time.Time
+}
+
+// Signup is a neighbour's place on an errand.
+type Signup struct {
+	ErrandID int64
+	PersonID int64
+	Note     string
+	Joined   time.Time
+}
+
+// store keeps the lending tables in the shared database.
+type store struct{ db *sql.DB }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// rowScanner is what *sql.Row and *sql.Rows have in common.
+type rowScanner interface{ Scan(dest ...any) error }
+
+const listingCols = `id, chat, owner_id, kind, name, note, created_at`
+
+func scanListing(r rowScanner) (Listing, error) {
+	var l Listing
+	var chat string
+	var created int64
+	if err := r.Scan(&l.ID, &chat, &l.OwnerID, &l.Kind, &l.Name, &l.Note, &created); err != nil {
+		return l, err
+	}
+	l.Chat, l.Created = bot.ChatID(chat), fromMS(created)
+	return l, nil
+}
+
+func queryListings(ctx context.Context, db *sql.DB, query string, args ...any) ([]Listing, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query listings: %w", err)
+	}
+	defer rows.Close()
+	var out []Listing
+	for rows.Next() {
+		l, err := scanListing(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan listing: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// addListing stores a new listing and returns its id.
+func (s *store) addListing(ctx context.Context, l Listing, matchKey string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_listings (chat, owner_id, kind, name, match_key, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(l.Chat), l.OwnerID, l.Kind, l.Name, matchKey, l.Note, ms(l.Created))
+	if err != nil {
+		return 0, fmt.Errorf("add listing: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// hasListingKey reports whether the owner already lists the same thing here.
+func (s *store) hasListingKey(ctx context.Context, chat bot.ChatID, owner int64, kind, matchKey string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lending_listings WHERE chat = ? AND owner_id = ? AND kind = ? AND match_key = ?`,
+		string(chat), owner, kind, matchKey).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check duplicate listing: %w", err)
+	}
+	return n > 0, nil
+}
+
+// countListings counts an owner's listings in a group.
+func (s *store) countListings(ctx context.Context, chat bot.ChatID, owner int64) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lending_listings WHERE chat = ? AND owner_id = ?`, string(chat), owner).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count listings: %w", err)
+	}
+	return n, nil
+}
+
+// groupListings returns a group's listings of a kind ("" for all), oldest first.
+func (s *store) groupListings(ctx context.Context, chat bot.ChatID, kind string) ([]Listing, error) {
+	return queryListings(ctx, s.db, `SELECT `+listingCols+` FROM lending_listings
+		WHERE chat = ? AND (? = '' OR kind = ?) ORDER BY created_at, id`, string(chat), kind, kind)
+}
+
+// ownerListings returns what a person lists in one group, or everywhere
+// when chat is empty.
+func (s *store) ownerListings(ctx context.Context, chat bot.ChatID, owner int64) ([]Listing, error) {
+	return queryListings(ctx, s.db, `SELECT `+listingCols+` FROM lending_listings
+		WHERE owner_id = ? AND (? = '' OR chat = ?) ORDER BY chat, created_at, id`, owner, string(chat), string(chat))
+}
+
+// removeListing deletes a listing; loans of it keep the item's name.
+func (s *store) removeListing(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM lending_listings WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("remove listing: %w", err)
+	}
+	return nil
+}
+
+const loanCols = `id, chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state, claimed_at, confirm_msg, closed_at, close_reason`
+
+func scanLoan(r rowScanner) (Loan, error) {
+	var l Loan
+	var chat string
+	var listing, owner, borrower sql.NullInt64
+	var lent, due, claimed, closed int64
+	if err := r.Scan(&l.ID, &chat, &listing, &l.Item, &owner, &borrower, &lent, &due, &l.State, &claimed, &l.ConfirmMsg, &closed, &l.Reason); err != nil {
+		return l, err
+	}
+	l.Chat = bot.ChatID(chat)
+	l.ListingID, l.OwnerID, l.BorrowerID = listing.Int64, owner.Int64, borrower.Int64
+	l.LentAt, l.DueAt, l.ClaimedAt, l.ClosedAt = fromMS(lent), fromMS(due), fromMS(claimed), fromMS(closed)
+	return l, nil
+}
+
+func (s *store) queryLoans(ctx context.Context, query string, args ...any) ([]Loan, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query loans: %w", err)
+	}
+	defer rows.Close()
+	var out []Loan
+	for rows.Next() {
+		l, err := scanLoan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan loan: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// loan loads one loan.
+func (s *store) loan(ctx context.Context, id int64) (Loan, error) {
+	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, fmt.Errorf("loan %d: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return l, fmt.Errorf("load loan %d: %w", id, err)
+	}
+	return l, nil
+}
+
+// openLoans returns a group's loans not yet closed, soonest due first.
+func (s *store) openLoans(ctx context.Context, chat bot.ChatID) ([]Loan, error) {
+	return s.queryLoans(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE chat = ? AND state <> 'closed' ORDER BY due_at, id`, string(chat))
+}
+
+// personOpenLoans returns the open loans a person is owner or borrower of,
+// in one group or everywhere when chat is empty.
+func (s *store) personOpenLoans(ctx context.Context, chat bot.ChatID, person int64) ([]Loan, error) {
+	return s.queryLoans(ctx, `SELECT `+loanCols+` FROM lending_loans
+		WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?) AND (? = '' OR chat = ?) ORDER BY due_at, id`,
+		person, person, string(chat), string(chat))
+}
+
+// personLoanHistory returns every loan a person took part in.
+func (s *store) personLoanHistory(ctx context.Context, person int64) ([]Loan, error) {
+	return s.queryLoans(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE owner_id = ? OR borrower_id = ? ORDER BY lent_at, id`, person, person)
+}
+
+// openLoanOfListing returns the open loan of a listing, if any.
+func (s *store) openLoanOfListing(ctx context.Context, listing int64) (Loan, bool, error) {
+	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE listing_id = ? AND state <> 'closed' LIMIT 1`, listing))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, false, nil
+	}
+	if err != nil {
+		return l, false, fmt.Errorf("open loan of listing: %w", err)
+	}
+	return l, true, nil
+}
+
+// loanByConfirmMsg finds the loan whose return the bot asked to confirm
+// with a given message.
+func (s *store) loanByConfirmMsg(ctx context.Context, chat bot.ChatID, msgID string) (Loan, bool, error) {
+	if msgID == "" {
+		return Loan{}, false, nil
+	}
+	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE chat = ? AND confirm_msg = ? AND state = 'returning'`, string(chat), msgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, false, nil
+	}
+	if err != nil {
+		return l, false, fmt.Errorf("loan by confirm message: %w", err)
+	}
+	return l, true, nil
+}
+
+// createLoan records a loan and, in the same transaction, drops the
+// borrower's wants it answers.
+func (s *store) createLoan(ctx context.Context, l Loan, answeredWants []int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("create loan: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO lending_loans (chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'out')`, string(l.Chat), l.ListingID, l.Item, l.OwnerID, l.BorrowerID, ms(l.LentAt), ms(l.DueAt))
+	if err != nil {
+		return 0, fmt.Errorf("create loan: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("create loan: %w", err)
+	}
+	for _, w := range answeredWants {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lending_wants WHERE id = ?`, w); err != nil {
+			return 0, fmt.Errorf("drop answered want: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("create loan: %w", err)
+	}
+	return id, nil
+}
+
+// setDue moves a loan's due date and puts it back with the borrower (an
+// extension of a loan awaiting confirmation means it was not back after all).
+func (s *store) setDue(ctx context.Context, id int64, due time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET due_at = ? WHERE id = ? AND state <> 'closed'`, ms(due), id); err != nil {
+		return fmt.Errorf("set due date: %w", err)
+	}
+	return nil
+}
+
+// claimReturn marks a loan as returned according to the borrower, waiting
+// for the owner, and remembers the bot's question for reactions.
+func (s *store) claimReturn(ctx context.Context, id int64, at time.Time, confirmMsg string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'returning', claimed_at = ?, confirm_msg = ? WHERE id = ? AND state <> 'closed'`,
+		ms(at), confirmMsg, id); err != nil {
+		return fmt.Errorf("claim return: %w", err)
+	}
+	return nil
+}
+
+// reopen puts a loan the borrower called returned back with the borrower.
+func (s *store) reopen(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'out', claimed_at = 0, confirm_msg = '' WHERE id = ? AND state = 'returning'`, id); err != nil {
+		return fmt.Errorf("reopen loan: %w", err)
+	}
+	return nil
+}
+
+// closeLoan closes a loan.
+func (s *store) closeLoan(ctx context.Context, id int64, at time.Time, reason string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = ? WHERE id = ? AND state <> 'closed'`,
+		ms(at), reason, id); err != nil {
+		return fmt.Errorf("close loan: %w", err)
+	}
+	return nil
+}
+
+// completedLoans counts a person's loans in a group that ended with the
+// item back, as lender or borrower: the only trust signal shown.
+func (s *store) completedLoans(ctx context.Context, chat bot.ChatID, person int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lending_loans WHERE chat = ? AND state = 'closed' AND close_reason = 'returned'
+		AND (owner_id = ? OR borrower_id = ?)`, string(chat), person, person).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count completed loans: %w", err)
+	}
+	return n, nil
+}
+
+func (s *store) queryWants(ctx context.Context, query string, args ...any) ([]Want, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query wants: %w", err)
+	}
+	defer rows.Close()
+	var out []Want
+	for rows.Next() {
+		var w Want
+		var chat string
+		var created, expires int64
+		if err := rows.Scan(&w.ID, &chat, &w.PersonID, &w.Text, &created, &expires); err != nil {
+			return nil, fmt.Errorf("scan want: %w", err)
+		}
+		w.Chat, w.Created, w.Expires = bot.ChatID(chat), fromMS(created), fromMS(expires)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+const wantCols = `id, chat, person_id, text, created_at, expires_at`
+
+// addWant records a request, replacing the same person's earlier request
+// for the same thing in the group, and returns its id.
+func (s *store) addWant(ctx context.Context, w Want, replace []int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("add want: %w", err)
+	}
+	defer tx.Rollback()
+	for _, id := range replace {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lending_wants WHERE id = ?`, id); err != nil {
+			return 0, fmt.Errorf("replace want: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO lending_wants (chat, person_id, text, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+		string(w.Chat), w.PersonID, w.Text, ms(w.Created), ms(w.Expires))
+	if err != nil {
+		return 0, fmt.Errorf("add want: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("add want: %w", err)
+	}
+	return id, tx.Commit()
+}
+
+// activeWants returns a group's unexpired wants, oldest first.
+func (s *store) activeWants(ctx context.Context, chat bot.ChatID, now time.Time) ([]Want, error) {
+	return s.queryWants(ctx, `SELECT `+wantCols+` FROM lending_wants WHERE chat = ? AND expires_at > ? ORDER BY created_at, id`, string(chat), ms(now))
+}
+
+// personWants returns a person's unexpired wants in one group, or
+// everywhere when chat is empty.
+func (s *store) personWants(ctx context.Context, chat bot.ChatID, person int64, now time.Time) ([]Want, error) {
+	return s.queryWants(ctx, `SELECT `+wantCols+` FROM lending_wants WHERE person_id = ? AND expires_at > ? AND (? = '' OR chat = ?)
+		ORDER BY chat, created_at, id`, person, ms(now), string(chat), string(chat))
+}
+
+// deleteWants removes wants (answered or expired).
+func (s *store) deleteWants(ctx context.Context, ids []int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete wants: %w", err)
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM lending_wants WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete want: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+const errandCols = `id, chat, runner_id, place, note, starts_at, created_at`
+
+func (s *store) queryErrands(ctx context.Context, query string, args ...any) ([]Errand, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query errands: %w", err)
+	}
+	defer rows.Close()
+	var out []Errand
+	for rows.Next() {
+		var e Errand
+		var chat string
+		var starts, created int64
+		if err := rows.Scan(&e.ID, &chat, &e.RunnerID, &e.Place, &e.Note, &starts, &created); err != nil {
+			return nil, fmt.Errorf("scan errand: %w", err)
+		}
+		e.Chat, e.StartsAt, e.Created = bot.ChatID(chat), fromMS(starts), fromMS(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// addErrand stores an errand and returns its id.
+func (s *store) addErrand(ctx context.Context, e Errand) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_errands (chat, runner_id, place, note, starts_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		string(e.Chat), e.RunnerID, e.Place, e.Note, ms(e.StartsAt), ms(e.Created))
+	if err != nil {
+		return 0, fmt.Errorf("add errand: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// errand loads one errand.
+func (s *store) errand(ctx context.Context, id int64) (Errand, bool, error) {
+	es, err := s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands WHERE id = ?`, id)
+	if err != nil || len(es) == 0 {
+		return Errand{}, false, err
+	}
+	return es[0], true, nil
+}
+
+// openErrands returns a group's errands that have not started, soonest first.
+func (s *store) openErrands(ctx context.Context, chat bot.ChatID, now time.Time) ([]Errand, error) {
+	return s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands WHERE chat = ? AND starts_at > ? ORDER BY starts_at, id`, string(chat), ms(now))
+}
+
+// personErrands returns the open errands a person runs or joined, in one
+// group or everywhere when chat is empty.
+func (s *store) personErrands(ctx context.Context, chat bot.ChatID, person int64, now time.Time) ([]Errand, error) {
+	return s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands e WHERE starts_at > ? AND (? = '' OR chat = ?)
+		AND (runner_id = ? OR EXISTS (SELECT 1 FROM lending_errand_signups s WHERE s.errand_id = e.id AND s.person_id = ?))
+		ORDER BY starts_at, id`, ms(now), string(chat), string(chat), person, person)
+}
+
+// deleteErrand removes an errand and its signups.
+func (s *store) deleteErrand(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM lending_errands WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete errand: %w", err)
+	}
+	return nil
+}
+
+// join adds or updates a signup; it reports whether the person was already on it.
+func (s *store) join(ctx context.Context, sg Signup) (already bool, err error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lending_errand_signups WHERE errand_id = ? AND person_id = ?`, sg.ErrandID, sg.PersonID).Scan(&n); err != nil {
+		return false, fmt.Errorf("check signup: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO lending_errand_signups (errand_id, person_id, note, joined_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = excluded.note`, sg.ErrandID, sg.PersonID, sg.Note, ms(sg.Joined)); err != nil {
+		return false, fmt.Errorf("join errand: %w", err)
+	}
+	return n > 0, nil
+}
+
+// unjoin removes a signup and reports whether there was one.
+func (s *store) unjoin(ctx context.Context, errand, person int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM lending_errand_signups WHERE errand_id = ? AND person_id = ?`, errand, person)
+	if err != nil {
+		return false, fmt.Errorf("leave errand: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// signups lists who joined an errand, in order of joining.
+func (s *store) signups(ctx context.Context, errand int64) ([]Signup, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT errand_id, person_id, note, joined_at FROM lending_errand_signups WHERE errand_id = ? ORDER BY joined_at, person_id`, errand)
+	if err != nil {
+		return nil, fmt.Errorf("query signups: %w", err)
+	}
+	defer rows.Close()
+	var out []Signup
+	for rows.Next() {
+		var sg Signup
+		var joined int64
+		if err := rows.Scan(&sg.ErrandID, &sg.PersonID, &sg.Note, &joined); err != nil {
+			return nil, fmt.Errorf("scan signup: %w", err)
+		}
+		sg.Joined = fromMS(joined)
+		out = append(out, sg)
+	}
+	return out, rows.Err()
+}
+
+// forgetResult says what forgetting a person removed, and which scheduled
+// jobs to cancel.
+type forgetResult struct {
+	Listings, Wants, Signups, Errands, LoansAnonymised int
+	ClosedLoans                                        []int64
+	WantIDs, ErrandIDs                                 []int64
+}
+
+// forget deletes a person's listings, wants, errands and signups, and
+// removes them from the loan ledger (open loans they were part of are
+// closed: nobody can be reminded about them any more). One transaction.
+func (s *store) forget(ctx context.Context, person int64, now time.Time) (forgetResult, error) {
+	var r forgetResult
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return r, fmt.Errorf("forget: %w", err)
+	}
+	defer tx.Rollback()
+	ids := func(query string) ([]int64, error) {
+		rows, err := tx.QueryContext(ctx, query, person, person)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	if r.ClosedLoans, err = ids(`SELECT id FROM lending_loans WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?)`); err != nil {
+		return r, fmt.Errorf("forget: open loans: %w", err)
+	}
+	if r.WantIDs, err = ids(`SELECT id FROM lending_wants WHERE person_id = ? OR person_id = ?`); err != nil {
+		return r, fmt.Errorf("forget: wants: %w", err)
+	}
+	if r.ErrandIDs, err = ids(`SELECT id FROM lending_errands WHERE runner_id = ? OR runner_id = ?`); err != nil {
+		return r, fmt.Errorf("forget: errands: %w", err)
+	}
+	exec := func(query string, args ...any) (int, error) {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		return int(n), err
+	}
+	steps := []struct {
+		n     *int
+		query string
+		args  []any
+	}{
+		{nil, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?)`, []any{ms(now), person, person}},
+		{&r.LoansAnonymised, `UPDATE lending_loans SET owner_id = CASE WHEN owner_id = ? THEN NULL ELSE owner_id END,
+			borrower_id = CASE WHEN borrower_id = ? THEN NULL ELSE borrower_id END WHERE owner_id = ? OR borrower_id = ?`, []any{person, person, person, person}},
+		{&r.Listings, `DELETE FROM lending_listings WHERE owner_id = ?`, []any{person}},
+		{&r.Wants, `DELETE FROM lending_wants WHERE person_id = ?`, []any{person}},
+		{&r.Signups, `DELETE FROM lending_errand_signups WHERE person_id = ?`, []any{person}},
+		{&r.Errands, `DELETE FROM lending_errands WHERE runner_id = ?`, []any{person}},
+	}
+	for _, st := range steps {
+		n, err := exec(st.query, st.args...)
+		if err != nil {
+			return r, fmt.Errorf("forget: %w", err)
+		}
+		if st.n != nil {
+			*st.n = n
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return r, fmt.Errorf("forget: %w", err)
+	}
+	return r, nil
+}
