@@ -12,15 +12,31 @@ import (
 	"neighbourbot/commands/potholes/open311"
 )
 
-// Job kinds. Keys carry the report id so one report has at most one
-// pending send and one pending status check.
+// Job kinds. Keys start with the report id (sendPrefix, pollPrefix) so a
+// report's pending jobs can be cancelled together. Each run that schedules
+// a follow-up uses a new key (the attempt number, the check's time): the
+// engine deletes a finished job by id, which would take a same-key
+// follow-up scheduled from inside the job with it.
 const (
 	jobSend = "potholes.send"
 	jobPoll = "potholes.poll"
 )
 
-func sendKey(id int64) string { return fmt.Sprintf("potholes.send:%d", id) }
-func pollKey(id int64) string { return fmt.Sprintf("potholes.poll:%d", id) }
+func sendPrefix(id int64) string { return fmt.Sprintf("potholes.send:%d:", id) }
+func pollPrefix(id int64) string { return fmt.Sprintf("potholes.poll:%d:", id) }
+
+// sendKey names the job making a report's attempt-th send attempt.
+func sendKey(id int64, attempt int) string { return fmt.Sprintf("%s%d", sendPrefix(id), attempt) }
+
+// pollKey names the status check due at.
+func pollKey(id int64, at time.Time) string {
+	return fmt.Sprintf("%s%d", pollPrefix(id), at.UnixMilli())
+}
+
+// schedulePoll books the next status check.
+func (f *feature) schedulePoll(ctx context.Context, id int64, at time.Time) error {
+	return f.e.Schedule(ctx, jobPoll, pollKey(id, at), at, sendPayload{Report: id})
+}
 
 type sendPayload struct {
 	Report int64 `json:"report"`
@@ -67,7 +83,10 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 	if err := req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref())); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobSend, sendKey(r.ID), now, sendPayload{Report: r.ID})
+	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
+		return err
+	}
+	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, 1), now, sendPayload{Report: r.ID})
 }
 
 // serviceRequest builds what goes to the council: the report, never the
@@ -151,7 +170,7 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
 		return err
 	}
-	if err := f.e.Schedule(ctx, jobPoll, pollKey(r.ID), now.Add(f.cfg.StatusPollInterval.D()), sendPayload{Report: r.ID}); err != nil {
+	if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
 		return err
 	}
 	msg := fmt.Sprintf("%s has gone to the council (their reference %s). I'll post their updates here.", r.Ref(), r.ServiceRequestID)
@@ -189,7 +208,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error) error
 		if err := f.store.apply(ctx, r, c); err != nil {
 			return err
 		}
-		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID), next, sendPayload{Report: r.ID}); err != nil {
+		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
 			return err
 		}
 	} else {
@@ -238,7 +257,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	}
 	now := f.e.Now()
 	if f.deps.Quiet.Contains(now) {
-		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), f.deps.Quiet.NextAllowed(now), pl)
+		return f.schedulePoll(ctx, r.ID, f.deps.Quiet.NextAllowed(now))
 	}
 	next := now.Add(f.cfg.StatusPollInterval.D())
 	if r.ServiceRequestID == "" {
@@ -247,7 +266,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 			if err != nil {
 				f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
 			}
-			return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+			return f.schedulePoll(ctx, r.ID, next)
 		}
 		r.ServiceRequestID, r.Updated = id, now
 		if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council reference", Detail: id}}}); err != nil {
@@ -257,7 +276,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	srs, err := f.council.Requests(ctx, r.ServiceRequestID)
 	if err != nil {
 		f.e.Log().Warn("potholes: status check failed", "report", r.ID, "err", err)
-		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+		return f.schedulePoll(ctx, r.ID, next)
 	}
 	var sr *open311.ServiceRequest
 	for i := range srs {
@@ -267,7 +286,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	}
 	if sr == nil {
 		f.e.Log().Warn("potholes: council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
-		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+		return f.schedulePoll(ctx, r.ID, next)
 	}
 	notes := bot.Truncate(strings.Join(strings.Fields(sr.StatusNotes), " "), 300)
 	expected := strings.TrimSpace(sr.ExpectedAt)
@@ -281,14 +300,14 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
 			return err
 		}
-		return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+		return f.schedulePoll(ctx, r.ID, next)
 	}
 	r.Status, r.Updated = newStatus, now
 	if newStatus.Resolved() {
 		r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
 	}
 	line := string(newStatus)
-	if d, ok := f.formatExpected(expected, now); ok {
+	if d, ok := f.formatExpected(expected, now); ok && !newStatus.Resolved() {
 		line += ", expected by " + d
 	}
 	if notes != "" {
@@ -301,7 +320,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	if newStatus.Resolved() {
 		return nil
 	}
-	return f.e.Schedule(ctx, jobPoll, pollKey(r.ID), next, pl)
+	return f.schedulePoll(ctx, r.ID, next)
 }
 
 // councilStatus maps what a council reports to a report status. GeoReport

@@ -86,9 +86,9 @@ func TestFindDuplicates(t *testing.T) {
 		return Report{ID: id, Category: "pothole", Description: desc, Status: StatusOpen, Created: at}
 	}
 	open := []Report{
-		pin(1, "pothole", 52.70708, -2.7540, StatusOpen, 0),   // 20 m
-		pin(2, "pothole", 52.70700, -2.7540, StatusSent, 3),   // 11 m
-		pin(3, "pothole", 52.70735, -2.7540, StatusOpen, 0),   // 50.04 m: just outside
+		pin(1, "pothole", 52.70708, -2.7540, StatusOpen, 0),    // 20 m
+		pin(2, "pothole", 52.70700, -2.7540, StatusSent, 3),    // 11 m
+		pin(3, "pothole", 52.70735, -2.7540, StatusOpen, 0),    // 50.04 m: just outside
 		pin(4, "streetlight", 52.7069, -2.7540, StatusOpen, 0), // other category
 		pin(5, "pothole", 52.7069, -2.7540, StatusFixed, 0),    // resolved
 		words(6, "deep one outside 12 Elm Rd"),
@@ -158,4 +158,3 @@ func TestParseRefAndStatus(t *testing.T) {
 		}
 	}
 }
-

@@ -466,10 +466,10 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return err
 	}
 	if status.Resolved() {
-		if err := f.e.CancelJobs(ctx, sendKey(r.ID)); err != nil {
+		if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
 			return err
 		}
-		if err := f.e.CancelJobs(ctx, pollKey(r.ID)); err != nil {
+		if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
 			return err
 		}
 	}
@@ -587,7 +587,7 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if autoSend {
-		return f.e.Schedule(ctx, jobSend, sendKey(r.ID), now, sendPayload{Report: r.ID})
+		return f.e.Schedule(ctx, jobSend, sendKey(r.ID, 1), now, sendPayload{Report: r.ID})
 	}
 	return nil
 }
@@ -624,10 +624,10 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "confirmed fixed"}}}); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, sendKey(r.ID)); err != nil {
+	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, pollKey(r.ID)); err != nil {
+	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is marked fixed — two neighbours agree. Thanks!", r.Ref()))
@@ -652,7 +652,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	switch {
 	case r.ServiceRequestID != "":
 		fmt.Fprintf(&b, "\nCouncil reference: %s", r.ServiceRequestID)
-		if r.CouncilExpected != "" {
+		if r.CouncilExpected != "" && !r.Status.Resolved() {
 			if d, ok := f.formatExpected(r.CouncilExpected, now); ok {
 				b.WriteString(" · expected by " + d)
 			}
