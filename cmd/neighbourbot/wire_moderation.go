@@ -1,8 +1,16 @@
 package main
 
+import (
+	"neighbourbot/bot"
+	"neighbourbot/moderation"
+)
+
 func init() {
 	features = append(features, feature{
-		name:     "moderation",
-		register: func(a *app) error { return nil },
+		name:       "moderation",
+		migrations: func() []bot.Migrations { return []bot.Migrations{moderation.Migrations()} },
+		register: func(a *app) error {
+			return moderation.Register(a.engine, a.cfg.Moderation, moderation.Deps{Location: a.cfg.Location()})
+		},
 	})
 }

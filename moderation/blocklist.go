@@ -1,0 +1,279 @@
+package moderation
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Limits on blocklist entries: short enough that a list stays readable and
+// a regular expression stays cheap (RE2 runs in time linear in the input,
+// so no pattern can stall the bot, but a huge one still costs memory).
+const (
+	maxBlockEntries  = 200
+	maxBlockWordLen  = 60
+	maxBlockRegexLen = 200
+)
+
+// foldBufs recycles folding buffers so checking a message allocates nothing.
+var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// specialFolds are letters that carry no combining mark to strip but that
+// people type in place of plain Latin letters.
+var specialFolds = map[rune]string{
+	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i",
+}
+
+// appendFolded appends s lower-cased with accents removed and compatibility
+// forms (fullwidth letters, ligatures) replaced by their plain letters, so
+// "CAFÉ", "café" and "ｃａｆｅ" all fold to "cafe".
+func appendFolded(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		dst = appendFoldedRune(dst, r)
+	}
+	return dst
+}
+
+func appendFoldedRune(dst []byte, r rune) []byte {
+	r = unicode.ToLower(r)
+	if rep, ok := specialFolds[r]; ok {
+		return append(dst, rep...)
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	if norm.NFKD.IsNormal(buf[:n]) && !unicode.Is(unicode.Mn, r) {
+		return append(dst, buf[:n]...)
+	}
+	var dec [64]byte
+	for _, d := range string(norm.NFKD.Append(dec[:0], buf[:n]...)) {
+		if unicode.Is(unicode.Mn, d) {
+			continue
+		}
+		d = unicode.ToLower(d)
+		if rep, ok := specialFolds[d]; ok {
+			dst = append(dst, rep...)
+			continue
+		}
+		dst = utf8.AppendRune(dst, d)
+	}
+	return dst
+}
+
+// fold returns the folded form of s.
+func fold(s string) string { return string(appendFolded(nil, s)) }
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// span is a word's byte range in folded text.
+type span struct{ start, end int }
+
+// appendWords appends the spans of the words (runs of letters and digits) in b.
+func appendWords(dst []span, b []byte) []span {
+	start := -1
+	for i := 0; i < len(b); {
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
+		word := r < utf8.RuneSelf && ('a' <= r && r <= 'z' || '0' <= r && r <= '9') || r >= utf8.RuneSelf && isWordRune(r)
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			dst = append(dst, span{start, i})
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		dst = append(dst, span{start, len(b)})
+	}
+	return dst
+}
+
+// blockMatcher finds blocklist hits in a message. Words and phrases match on
+// whole words of the folded text through a map keyed on their first word;
+// entries with punctuation inside and /regular expressions/ run as RE2
+// expressions over the folded text.
+type blockMatcher struct {
+	phrases map[string][][]string // first word → remaining words of each phrase
+	display map[string]string     // folded phrase → entry as typed, for reasons
+	regexes []*regexp.Regexp
+	regexOf []string
+	empty   bool
+}
+
+// compileBlocklist builds a matcher; entries that no longer compile (none
+// should: they are checked when added) are skipped.
+func compileBlocklist(entries []blockEntry) *blockMatcher {
+	m := &blockMatcher{phrases: map[string][][]string{}, display: map[string]string{}}
+	for _, e := range entries {
+		if e.IsRegex {
+			re, err := compileBlockRegex(e.Pattern)
+			if err != nil {
+				continue
+			}
+			m.regexes = append(m.regexes, re)
+			m.regexOf = append(m.regexOf, e.String())
+			continue
+		}
+		f := fold(e.Pattern)
+		words := strings.Fields(f)
+		if len(words) == 0 {
+			continue
+		}
+		if strings.Join(words, " ") != wordsOnly(f) {
+			// Punctuation inside the entry ("f*ck", "c@sh"): match it
+			// literally, bounded by non-word characters.
+			re := regexp.MustCompile(`(?:^|[^\p{L}\p{N}])` + regexp.QuoteMeta(strings.Join(words, " ")) + `(?:$|[^\p{L}\p{N}])`)
+			m.regexes = append(m.regexes, re)
+			m.regexOf = append(m.regexOf, e.Pattern)
+			continue
+		}
+		m.phrases[words[0]] = append(m.phrases[words[0]], words[1:])
+		m.display[strings.Join(words, " ")] = e.Pattern
+	}
+	m.empty = len(m.phrases) == 0 && len(m.regexes) == 0
+	return m
+}
+
+// wordsOnly joins the words of folded text with single spaces.
+func wordsOnly(f string) string {
+	var parts []string
+	b := []byte(f)
+	for _, sp := range appendWords(nil, b) {
+		parts = append(parts, f[sp.start:sp.end])
+	}
+	return strings.Join(parts, " ")
+}
+
+// compileBlockRegex compiles an admin's /pattern/ for matching folded text.
+func compileBlockRegex(pattern string) (*regexp.Regexp, error) {
+	return regexp.Compile("(?i)" + pattern)
+}
+
+// validateBlockRegex checks an admin's pattern and says what is wrong in
+// words a group admin can act on.
+func validateBlockRegex(pattern string) error {
+	if pattern == "" {
+		return fmt.Errorf("the pattern between the slashes is empty")
+	}
+	if len(pattern) > maxBlockRegexLen {
+		return fmt.Errorf("that pattern is %d characters; at most %d, please", len(pattern), maxBlockRegexLen)
+	}
+	re, err := compileBlockRegex(pattern)
+	if err != nil {
+		msg := err.Error()
+		if i := strings.Index(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return fmt.Errorf("that isn't a valid pattern (%s)", msg)
+	}
+	if re.MatchString("") {
+		return fmt.Errorf("that pattern matches empty text, so it would catch every message")
+	}
+	return nil
+}
+
+// match returns the blocklist entry a text hits, or "".
+func (m *blockMatcher) match(text string) string {
+	if m == nil || m.empty || text == "" {
+		return ""
+	}
+	bp := foldBufs.Get().(*[]byte)
+	folded := appendFolded((*bp)[:0], text)
+	defer func() { *bp = folded[:0]; foldBufs.Put(bp) }()
+
+	if len(m.phrases) > 0 {
+		var stack [64]span
+		words := appendWords(stack[:0], folded)
+		for i, w := range words {
+			tails, ok := m.phrases[string(folded[w.start:w.end])]
+			if !ok {
+				continue
+			}
+			for _, tail := range tails {
+				if phraseAt(folded, words[i+1:], tail) {
+					head := string(folded[w.start:w.end])
+					if len(tail) > 0 {
+						head += " " + strings.Join(tail, " ")
+					}
+					return m.display[head]
+				}
+			}
+		}
+	}
+	for i, re := range m.regexes {
+		if re.Match(folded) {
+			return m.regexOf[i]
+		}
+	}
+	return ""
+}
+
+func phraseAt(folded []byte, words []span, tail []string) bool {
+	if len(tail) > len(words) {
+		return false
+	}
+	for j, t := range tail {
+		if string(folded[words[j].start:words[j].end]) != t {
+			return false
+		}
+	}
+	return true
+}
+
+// parseBlockEntries reads "!block add …" arguments: one /regex/, or words
+// and phrases separated by commas.
+func parseBlockEntries(args string) ([]blockEntry, error) {
+	args = strings.TrimSpace(args)
+	if len(args) >= 2 && strings.HasPrefix(args, "/") && strings.HasSuffix(args, "/") {
+		pattern := args[1 : len(args)-1]
+		if err := validateBlockRegex(pattern); err != nil {
+			return nil, err
+		}
+		return []blockEntry{{Pattern: pattern, IsRegex: true}}, nil
+	}
+	var out []blockEntry
+	for _, part := range strings.Split(args, ",") {
+		w := strings.Join(strings.Fields(part), " ")
+		if w == "" {
+			continue
+		}
+		if utf8.RuneCountInString(w) > maxBlockWordLen {
+			return nil, fmt.Errorf("%q is too long for a blocked word; at most %d characters", truncate(w, 20), maxBlockWordLen)
+		}
+		if len(strings.Fields(fold(w))) == 0 || strings.IndexFunc(w, isWordRune) < 0 {
+			return nil, fmt.Errorf("%q has no letters or digits to match", truncate(w, 20))
+		}
+		out = append(out, blockEntry{Pattern: w})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("nothing to add")
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

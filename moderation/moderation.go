@@ -1,0 +1,671 @@
+// Package moderation owns group moderation and per-group configuration by
+// chat command: rules, welcome messages, reports to admins, warnings with a
+// limit, a blocklist, link locks with allowlists, antiflood, the !settings
+// screen and the !audit view with its live log group. It also owns the
+// personal-data commands (!mydata, !forgetme) that gather every feature's
+// bot.DataProvider, and the retention job that purges old audit entries
+// and closed moderation records.
+//
+// Automatic checks run as an engine inspector on every message in enabled
+// groups. The common case — a member chatting — is answered from memory:
+// each group's settings and compiled blocklist are cached and antiflood
+// counts are kept in memory, so a plain message costs no database query.
+// Admins are exempt; whether the sender is one is only asked when a message
+// breaks a rule.
+package moderation
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations is the moderation schema.
+func Migrations() bot.Migrations {
+	sub, _ := fs.Sub(migrationFS, "migrations")
+	return bot.Migrations{Component: "moderation", FS: sub}
+}
+
+// Actions on a rule breach, from gentlest to firmest.
+const (
+	ActionWarn   = "warn"   // give a warning (counts towards the limit)
+	ActionDelete = "delete" // delete the message for everyone (bot must be admin)
+	ActionRemove = "remove" // remove the member (bot must be admin)
+)
+
+// Rules a message can break, as recorded on warnings and in the audit log.
+const (
+	ruleManual    = "manual"
+	ruleBlocklist = "blocklist"
+	ruleLinks     = "links"
+	ruleAntiflood = "antiflood"
+)
+
+const (
+	maxWarnLimit   = 20
+	maxRulesRunes  = 2000
+	maxWelcomeRune = 1000
+	maxReasonRunes = 300
+	maxAllowed     = 50
+	forgetTimeout  = 10 * time.Minute
+	botName        = "neighbourbot"
+
+	jobRetention = "moderation.retention"
+	jobLiveLog   = "moderation.livelog"
+	liveLogEvery = time.Minute
+	watermarkKey = "audit_live_watermark"
+)
+
+// Deps are what the moderation feature needs from the application.
+type Deps struct {
+	// Location is the time zone for times shown to people and for the
+	// nightly retention run (default UTC).
+	Location *time.Location
+}
+
+// Moderator is the moderation feature wired into an engine.
+type Moderator struct {
+	e       *bot.Engine
+	cfg     Config
+	loc     *time.Location
+	st      store
+	council []string
+	flood   *floodTracker
+
+	mu    sync.Mutex
+	cache map[bot.ChatID]*groupRules
+}
+
+// groupRules is a group's settings ready for checking messages.
+type groupRules struct {
+	cfg     groupConfig
+	blocks  []blockEntry
+	block   *blockMatcher
+	allowed []string
+}
+
+// Register wires moderation into the engine: its commands, the message
+// inspector, the welcome hook, the personal-data provider and its jobs.
+func Register(e *bot.Engine, cfg Config, deps Deps) error {
+	_, err := register(context.Background(), e, cfg, deps)
+	return err
+}
+
+func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moderator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("moderation config: %w", err)
+	}
+	loc := deps.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	m := &Moderator{
+		e: e, cfg: cfg, loc: loc, st: store{db: e.Store().DB()},
+		council: cfg.councilDomains(), flood: newFloodTracker(),
+		cache: map[bot.ChatID]*groupRules{},
+	}
+	m.routes()
+	e.Inspect(m.inspect)
+	e.OnGroupChange(m.onGroupChange)
+	e.AddDataProvider(dataProvider{m})
+	e.HandleJob(jobRetention, m.retentionJob)
+	e.HandleJob(jobLiveLog, m.liveLogJob)
+	if err := m.scheduleRetention(ctx, true); err != nil {
+		return nil, err
+	}
+	if cfg.LogChat != "" {
+		if err := m.startLiveLog(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// rules returns a group's cached rules, loading them on first use.
+func (m *Moderator) rules(ctx context.Context, chat bot.ChatID) (*groupRules, error) {
+	m.mu.Lock()
+	r, ok := m.cache[chat]
+	m.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	g, err := m.st.group(ctx, chat)
+	if err != nil {
+		return nil, err
+	}
+	blocks, err := m.st.blocklist(ctx, chat)
+	if err != nil {
+		return nil, err
+	}
+	allowed, err := m.st.allowedDomains(ctx, chat)
+	if err != nil {
+		return nil, err
+	}
+	r = &groupRules{cfg: g, blocks: blocks, block: compileBlocklist(blocks), allowed: allowed}
+	m.mu.Lock()
+	m.cache[chat] = r
+	m.mu.Unlock()
+	return r, nil
+}
+
+// forget drops a group's cached rules after a change.
+func (m *Moderator) forget(chat bot.ChatID) {
+	m.mu.Lock()
+	delete(m.cache, chat)
+	m.mu.Unlock()
+}
+
+// saveGroup stores changed settings and refreshes the cache.
+func (m *Moderator) saveGroup(ctx context.Context, g groupConfig) error {
+	if err := m.st.saveGroup(ctx, g, m.e.Now()); err != nil {
+		return err
+	}
+	m.forget(g.Chat)
+	return nil
+}
+
+func (m *Moderator) warnLimit(g groupConfig) int {
+	if g.WarnLimit > 0 {
+		return g.WarnLimit
+	}
+	return m.cfg.WarningLimit
+}
+
+func (m *Moderator) limitAction(g groupConfig) string {
+	if g.LimitAction != "" {
+		return g.LimitAction
+	}
+	return m.cfg.LimitAction
+}
+
+func (m *Moderator) reportDelivery(g groupConfig) string {
+	if g.ReportDelivery != "" {
+		return g.ReportDelivery
+	}
+	return m.cfg.ReportDelivery
+}
+
+func (m *Moderator) floodLimits(g groupConfig) (int, time.Duration) {
+	n, w := g.FloodMessages, g.FloodWindow
+	if n <= 0 {
+		n = m.cfg.AntifloodMessages
+	}
+	if w <= 0 {
+		w = m.cfg.AntifloodWindow.D()
+	}
+	return n, w
+}
+
+// linkAllowed reports whether a host is allowed in a group: the council's
+// domains from config and the group's own allowlist, with subdomains.
+func (m *Moderator) linkAllowed(r *groupRules, host string) bool {
+	return domainAllowed(host, m.council) || domainAllowed(host, r.allowed)
+}
+
+// breach is a rule a message broke and what to do about it.
+type breach struct {
+	rule   string
+	action string
+	reason string // for the member, the admins and the audit log
+}
+
+func actionRank(a string) int {
+	switch a {
+	case ActionRemove:
+		return 2
+	case ActionDelete:
+		return 1
+	}
+	return 0
+}
+
+// inspect checks a group message against the group's automatic rules.
+func (m *Moderator) inspect(ctx context.Context, req *bot.Request) (bool, error) {
+	if req.Msg == nil || req.Msg.Reaction != nil || !req.Chat.IsGroup {
+		return false, nil
+	}
+	r, err := m.rules(ctx, req.Chat.ID)
+	if err != nil {
+		return false, err
+	}
+	b, found := m.check(req, r)
+	if !found {
+		return false, nil
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("admin check: %w", err)
+	}
+	if admin {
+		return false, nil
+	}
+	return true, m.enforce(ctx, req, r, b)
+}
+
+// check finds the firmest breach in a message; it touches only memory.
+func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
+	var found breach
+	ok := false
+	consider := func(b breach) {
+		if !ok || actionRank(b.action) > actionRank(found.action) {
+			found, ok = b, true
+		}
+	}
+	g := &r.cfg
+	if g.FloodOn {
+		n, w := m.floodLimits(*g)
+		if m.flood.hit(req.Chat.ID, req.Sender.ID, req.Now(), n, w) {
+			consider(breach{rule: ruleAntiflood, action: g.FloodAction,
+				reason: fmt.Sprintf("too many messages at once (more than %d in %s)", n, floodWindowText(w))})
+		}
+	}
+	text := req.Msg.Text
+	if text == "" {
+		return found, ok
+	}
+	if hit := r.block.match(text); hit != "" {
+		consider(breach{rule: ruleBlocklist, action: g.BlockAction, reason: "a blocked word or phrase"})
+	}
+	if g.LinksLocked {
+		if _, bad := hasDisallowedLink(text, func(h string) bool { return m.linkAllowed(r, h) }); bad {
+			consider(breach{rule: ruleLinks, action: g.LinksAction, reason: "links aren't allowed in this group"})
+		}
+	}
+	return found, ok
+}
+
+// enforce carries out a breach's action, falling back to a warning when
+// the bot lacks the admin rights the action needs.
+func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules, b breach) error {
+	chat := req.Chat.ID
+	target := req.Sender
+	tr := m.e.Transport()
+	switch b.action {
+	case ActionDelete, ActionRemove:
+		err := tr.Delete(ctx, req.Msg.Ref())
+		if err == nil && b.action == ActionRemove {
+			err = tr.RemoveMember(ctx, chat, req.Msg.Sender.Addr)
+		}
+		if errors.Is(err, bot.ErrNotAdmin) {
+			verb := "delete messages"
+			if b.action == ActionRemove {
+				verb = "remove members"
+			}
+			if err := m.tellNeedAdmin(ctx, r, chat, verb); err != nil {
+				return err
+			}
+			break // warn instead
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.action, err)
+		}
+		if err := m.clearNeedAdmin(ctx, r); err != nil {
+			return err
+		}
+		if b.action == ActionRemove {
+			if err := m.st.closeWarnings(ctx, chat, target.ID, m.e.Now()); err != nil {
+				return err
+			}
+			if err := m.audit(ctx, chat, bot.Person{}, "auto.remove", &target, b.rule+": "+b.reason); err != nil {
+				return err
+			}
+			_, err := req.Say(ctx, fmt.Sprintf("I removed %s from the group: %s.", target.DisplayName(), b.reason))
+			return err
+		}
+		if err := m.audit(ctx, chat, bot.Person{}, "auto.delete", &target, b.rule+": "+b.reason); err != nil {
+			return err
+		}
+		_, err = req.Say(ctx, fmt.Sprintf("I deleted a message from @%s: %s.", target.DisplayName(), b.reason), bot.MentionOf(target))
+		return err
+	}
+	return m.giveWarning(ctx, req, r, target, req.Msg.Sender.Addr, b.rule, b.reason, bot.Person{})
+}
+
+// giveWarning records a warning, tells the member, and applies the limit
+// action when they reach it. by is the admin, or the zero Person for the
+// bot's own checks.
+func (m *Moderator) giveWarning(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, rule, reason string, by bot.Person) error {
+	now := m.e.Now()
+	chat := req.Chat.ID
+	if _, err := m.st.addWarning(ctx, warning{Chat: chat, PersonID: target.ID, Rule: rule, Reason: reason, ByID: by.ID,
+		CreatedAt: now, ExpiresAt: now.Add(m.cfg.WarningExpiry.D())}); err != nil {
+		return err
+	}
+	active, err := m.st.activeWarnings(ctx, chat, target.ID, now)
+	if err != nil {
+		return err
+	}
+	limit := m.warnLimit(r.cfg)
+	action := "warn"
+	if by.ID == 0 {
+		action = "warn.auto"
+	}
+	if err := m.audit(ctx, chat, by, action, &target, fmt.Sprintf("%s (%d of %d)", reason, len(active), limit)); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("@%s, warning %d of %d: %s.", target.DisplayName(), len(active), limit, reason)
+	if by.ID != 0 {
+		text = fmt.Sprintf("@%s has been warned (%d of %d): %s.", target.DisplayName(), len(active), limit, reason)
+	}
+	if err := req.Reply(ctx, text, bot.MentionOf(target)); err != nil {
+		return err
+	}
+	if len(active) < limit {
+		return nil
+	}
+	return m.limitReached(ctx, req, r, target, addr, len(active), limit, reason)
+}
+
+// limitReached removes the member or tells the admins, per the group's
+// limit action.
+func (m *Moderator) limitReached(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, count, limit int, reason string) error {
+	chat := req.Chat.ID
+	cantRemove := false
+	if m.limitAction(r.cfg) == LimitRemove {
+		err := m.e.Transport().RemoveMember(ctx, chat, addr)
+		switch {
+		case err == nil:
+			if err := m.st.closeWarnings(ctx, chat, target.ID, m.e.Now()); err != nil {
+				return err
+			}
+			if err := m.clearNeedAdmin(ctx, r); err != nil {
+				return err
+			}
+			if err := m.audit(ctx, chat, bot.Person{}, "warn.limit.remove", &target, fmt.Sprintf("%d of %d warnings", count, limit)); err != nil {
+				return err
+			}
+			_, err := req.Say(ctx, fmt.Sprintf("%s reached the warning limit (%d of %d) and has been removed from the group.", target.DisplayName(), count, limit))
+			return err
+		case errors.Is(err, bot.ErrNotAdmin):
+			cantRemove = true
+		default:
+			return fmt.Errorf("remove member: %w", err)
+		}
+	}
+	who, mentions, err := m.adminMentions(ctx, chat)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s has reached the warning limit (%d of %d). Latest: %s.", who, target.DisplayName(), count, limit, reason)
+	if cantRemove {
+		b.WriteString(" I can't remove them myself because I'm not a group admin here.")
+		r.cfg.ToldNeedAdmin = true
+		if err := m.saveGroup(ctx, r.cfg); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(&b, " An admin can remove them, or clear their warnings with %s @%s all.", req.Cmd("unwarn"), target.DisplayName())
+	if err := m.audit(ctx, chat, bot.Person{}, "warn.limit.notify", &target, fmt.Sprintf("%d of %d warnings", count, limit)); err != nil {
+		return err
+	}
+	_, err = req.Say(ctx, b.String(), mentions...)
+	return err
+}
+
+// adminMentions writes "@Alice @Dave" for a group's admins.
+func (m *Moderator) adminMentions(ctx context.Context, chat bot.ChatID) (string, []bot.Mention, error) {
+	admins, err := m.e.GroupAdmins(ctx, chat)
+	if err != nil {
+		return "", nil, fmt.Errorf("group admins: %w", err)
+	}
+	if len(admins) == 0 {
+		return "Group admins", nil, nil
+	}
+	names := make([]string, 0, len(admins))
+	mentions := make([]bot.Mention, 0, len(admins))
+	for _, a := range admins {
+		names = append(names, "@"+a.DisplayName())
+		mentions = append(mentions, bot.MentionOf(a))
+	}
+	return strings.Join(names, " "), mentions, nil
+}
+
+// tellNeedAdmin tells a group's admins, once until the bot next manages an
+// admin-only action, that it needs admin rights for what they configured.
+func (m *Moderator) tellNeedAdmin(ctx context.Context, r *groupRules, chat bot.ChatID, verb string) error {
+	if r.cfg.ToldNeedAdmin {
+		return nil
+	}
+	who, mentions, err := m.adminMentions(ctx, chat)
+	if err != nil {
+		return err
+	}
+	r.cfg.ToldNeedAdmin = true
+	if err := m.saveGroup(ctx, r.cfg); err != nil {
+		return err
+	}
+	if err := m.audit(ctx, chat, bot.Person{}, "auto.need_admin", nil, "cannot "+verb); err != nil {
+		return err
+	}
+	_, err = m.e.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions, Text: fmt.Sprintf(
+		"%s: I can't %s here because I'm not a group admin, so I'm giving warnings instead. Make me an admin if you want me to %s. (I'll only mention this once.)",
+		who, verb, verb)})
+	return err
+}
+
+func (m *Moderator) clearNeedAdmin(ctx context.Context, r *groupRules) error {
+	if !r.cfg.ToldNeedAdmin {
+		return nil
+	}
+	r.cfg.ToldNeedAdmin = false
+	return m.saveGroup(ctx, r.cfg)
+}
+
+// audit records an admin command or automatic action (a zero actor is the
+// bot; an actor with a name but no id is someone left unnamed on purpose)
+// and passes it on to the live log group.
+func (m *Moderator) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, action string, target *bot.Person, detail string) error {
+	entry := bot.AuditEntry{Chat: chat, ActorID: actor.ID, ActorName: actor.DisplayName(), Action: action, Detail: detail}
+	if actor.ID == 0 && actor.Name == "" {
+		entry.ActorName = botName
+	}
+	if target != nil {
+		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
+	}
+	if err := m.e.Audit(ctx, entry); err != nil {
+		return err
+	}
+	if err := m.flushLiveLog(ctx); err != nil {
+		m.e.Log().Warn("live audit log", "err", err)
+	}
+	return nil
+}
+
+// onGroupChange welcomes people who join and drops flood counts of those
+// who leave.
+func (m *Moderator) onGroupChange(ctx context.Context, ch bot.GroupChange, people []bot.Person) error {
+	switch ch.Kind {
+	case bot.MemberLeft:
+		for _, p := range people {
+			m.flood.forgetMember(ch.Chat.ID, p.ID)
+		}
+		return nil
+	case bot.MemberJoined:
+	default:
+		return nil
+	}
+	r, err := m.rules(ctx, ch.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if r.cfg.Welcome == "" || len(people) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(people))
+	mentions := make([]bot.Mention, 0, len(people))
+	for _, p := range people {
+		names = append(names, "@"+p.DisplayName())
+		mentions = append(mentions, bot.MentionOf(p))
+	}
+	groupName := ch.Chat.Name
+	if groupName == "" {
+		gs, err := m.e.Store().GroupSettings(ctx, ch.Chat.ID)
+		if err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		groupName = gs.Name
+	}
+	text := renderWelcome(r.cfg.Welcome, joinNames(names), groupName)
+	if r.cfg.WelcomeRules && r.cfg.Rules != "" {
+		text += "\n\nGroup rules:\n" + r.cfg.Rules
+	}
+	_, err = m.e.Send(ctx, bot.OutMessage{Chat: ch.Chat.ID, Text: text, Mentions: mentions})
+	return err
+}
+
+// joinNames writes "A", "A and B", "A, B and C".
+func joinNames(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// scheduleRetention plans the next purge for 03:30 local time. At start-up
+// it first cancels the pending one, so restarts never leave two chains.
+func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
+	if atStart {
+		if err := m.e.CancelJobs(ctx, jobRetention+":"); err != nil {
+			return err
+		}
+	}
+	now := m.e.Now().In(m.loc)
+	next := time.Date(now.Year(), now.Month(), now.Day(), 3, 30, 0, 0, m.loc)
+	if !next.After(now) {
+		next = next.AddDate(0, 0, 1)
+	}
+	// The key names the day: a job that reschedules itself under its own
+	// key would be deleted as finished when it returns.
+	return m.e.Schedule(ctx, jobRetention, jobRetention+":"+next.Format("2006-01-02"), next, nil)
+}
+
+// retentionJob purges audit entries and closed records older than the
+// retention period, then plans the next run.
+func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
+	cutoff := m.e.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
+	audits, err := m.e.Store().PurgeAudit(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	records, err := m.st.purgeClosed(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	m.e.Log().Info("retention purge", "audit_entries", audits, "moderation_records", records, "before", cutoff)
+	return m.scheduleRetention(ctx, false)
+}
+
+// startLiveLog sets the watermark on first use (so the log group is not
+// flooded with history) and starts the periodic flush.
+func (m *Moderator) startLiveLog(ctx context.Context) error {
+	if _, ok, err := m.st.state(ctx, watermarkKey); err != nil {
+		return err
+	} else if !ok {
+		latest, err := m.e.Store().AuditLog(ctx, "", 1)
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		var id int64
+		if len(latest) > 0 {
+			id = latest[0].ID
+		}
+		if err := m.st.setState(ctx, watermarkKey, strconv.FormatInt(id, 10)); err != nil {
+			return err
+		}
+	}
+	if err := m.e.CancelJobs(ctx, jobLiveLog+":"); err != nil {
+		return err
+	}
+	return m.scheduleLiveLog(ctx)
+}
+
+func (m *Moderator) scheduleLiveLog(ctx context.Context) error {
+	next := m.e.Now().Add(liveLogEvery)
+	return m.e.Schedule(ctx, jobLiveLog, jobLiveLog+":"+strconv.FormatInt(next.UnixMilli(), 10), next, nil)
+}
+
+// liveLogJob forwards entries other parts of the bot wrote (the core's
+// !bot on, other features' admin actions) that moderation did not send on
+// itself.
+func (m *Moderator) liveLogJob(ctx context.Context, _ bot.Job) error {
+	if err := m.flushLiveLog(ctx); err != nil {
+		m.e.Log().Warn("live audit log", "err", err)
+	}
+	return m.scheduleLiveLog(ctx)
+}
+
+// flushLiveLog sends audit entries newer than the watermark to the log
+// group, oldest first, in one message.
+func (m *Moderator) flushLiveLog(ctx context.Context) error {
+	if m.cfg.LogChat == "" {
+		return nil
+	}
+	raw, ok, err := m.st.state(ctx, watermarkKey)
+	if err != nil || !ok {
+		return err
+	}
+	mark, _ := strconv.ParseInt(raw, 10, 64)
+	entries, err := m.e.Store().AuditLog(ctx, "", 200)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	var fresh []bot.AuditEntry
+	for i := len(entries) - 1; i >= 0; i-- {
+		if entries[i].ID > mark {
+			fresh = append(fresh, entries[i])
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	names := map[bot.ChatID]string{}
+	lines := make([]string, 0, len(fresh))
+	for _, en := range fresh {
+		name, ok := names[en.Chat]
+		if !ok {
+			gs, err := m.e.Store().GroupSettings(ctx, en.Chat)
+			if err != nil {
+				return fmt.Errorf("group settings: %w", err)
+			}
+			name = gs.Name
+			if name == "" {
+				name = "a group"
+			}
+			names[en.Chat] = name
+		}
+		lines = append(lines, name+" · "+m.formatAudit(en))
+	}
+	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(m.cfg.LogChat), Text: strings.Join(lines, "\n")}); err != nil {
+		return err
+	}
+	return m.st.setState(ctx, watermarkKey, strconv.FormatInt(fresh[len(fresh)-1].ID, 10))
+}
+
+// formatAudit writes one entry: "Mon 5 Jan 09:00 Alice: warn → Bob — spam".
+func (m *Moderator) formatAudit(en bot.AuditEntry) string {
+	var b strings.Builder
+	b.WriteString(en.Time.In(m.loc).Format("Mon 2 Jan 15:04"))
+	b.WriteString(" " + en.ActorName + ": " + en.Action)
+	if en.TargetName != "" {
+		b.WriteString(" → " + en.TargetName)
+	}
+	if en.Detail != "" {
+		b.WriteString(" — " + en.Detail)
+	}
+	return b.String()
+}

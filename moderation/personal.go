@@ -1,0 +1,187 @@
+package moderation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"neighbourbot/bot"
+)
+
+// dataProvider is moderation's part of !mydata and !forgetme.
+type dataProvider struct{ m *Moderator }
+
+func (d dataProvider) DataName() string { return "Moderation" }
+
+func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]string, error) {
+	m := d.m
+	now := m.e.Now()
+	names := map[bot.ChatID]string{}
+	groupName := func(c bot.ChatID) (string, error) {
+		if n, ok := names[c]; ok {
+			return n, nil
+		}
+		gs, err := m.e.Store().GroupSettings(ctx, c)
+		if err != nil {
+			return "", fmt.Errorf("group settings: %w", err)
+		}
+		names[c] = groupLabel(gs.Name)
+		return names[c], nil
+	}
+	var lines []string
+	warnings, err := m.st.warningsOf(ctx, person, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		g, err := groupName(w.Chat)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, fmt.Sprintf("A warning in %s on %s (%s): %s", g, w.CreatedAt.In(m.loc).Format("2 Jan 2006"), w.State, w.Reason))
+	}
+	reports, err := m.st.reportsBy(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range reports {
+		g, err := groupName(r.Chat)
+		if err != nil {
+			return nil, err
+		}
+		how := ""
+		if r.Private {
+			how = " privately"
+		}
+		reason := r.Reason
+		if reason == "" {
+			reason = "no reason given"
+		}
+		lines = append(lines, fmt.Sprintf("A report you made%s in %s on %s: %s", how, g, r.CreatedAt.In(m.loc).Format("2 Jan 2006"), reason))
+	}
+	about, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE subject_id = ?`, person)
+	if err != nil {
+		return nil, err
+	}
+	if about > 0 {
+		lines = append(lines, fmt.Sprintf("Reports other members made about your messages: %d (they include the message quoted)", about))
+	}
+	given, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_warnings WHERE by_id = ?`, person)
+	if err != nil {
+		return nil, err
+	}
+	if given > 0 {
+		lines = append(lines, fmt.Sprintf("Warnings you gave as a group admin: %d", given))
+	}
+	return lines, nil
+}
+
+func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, error) {
+	sum, err := d.m.st.forgetPerson(ctx, person)
+	if err != nil {
+		return "", err
+	}
+	d.m.flood.forgetPerson(person)
+	var parts []string
+	if sum.warnings > 0 {
+		parts = append(parts, fmt.Sprintf("%d warnings deleted", sum.warnings))
+	}
+	if sum.given > 0 {
+		parts = append(parts, fmt.Sprintf("your name taken off %d warnings you gave", sum.given))
+	}
+	if sum.reports > 0 {
+		parts = append(parts, fmt.Sprintf("%d reports you made kept without your name", sum.reports))
+	}
+	if sum.about > 0 {
+		parts = append(parts, fmt.Sprintf("your words removed from %d reports about your messages", sum.about))
+	}
+	if len(parts) == 0 {
+		return "nothing held", nil
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+func (m *Moderator) myDataCmd(ctx context.Context, req *bot.Request) error {
+	var b strings.Builder
+	b.WriteString("Here is everything I hold about you:")
+	for _, p := range m.e.DataProviders() {
+		lines, err := p.DescribePerson(ctx, req.Sender.ID)
+		if err != nil {
+			return fmt.Errorf("%s data: %w", p.DataName(), err)
+		}
+		b.WriteString("\n\n" + p.DataName() + ":")
+		if len(lines) == 0 {
+			b.WriteString(" nothing.")
+			continue
+		}
+		for _, l := range lines {
+			b.WriteString("\n• " + l)
+		}
+	}
+	fmt.Fprintf(&b, "\n\nTo erase it, send %s.", req.Cmd("forgetme"))
+	return req.Reply(ctx, b.String())
+}
+
+func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
+	now := m.e.Now()
+	me := req.Sender.ID
+	switch arg := strings.ToLower(strings.TrimSpace(req.Args)); arg {
+	case "":
+		if err := m.st.setForgetRequest(ctx, me, now.Add(forgetTimeout)); err != nil {
+			return err
+		}
+		names := make([]string, 0, len(m.e.DataProviders()))
+		for _, p := range m.e.DataProviders() {
+			names = append(names, p.DataName())
+		}
+		return req.Reply(ctx, fmt.Sprintf("This erases what I hold about you (%s): your listings, wants and subscriptions go, "+
+			"and your name is taken out of records kept for the groups (reports, loans, the audit log). "+
+			"Messages you sent in groups stay in WhatsApp; I can't delete those.\n"+
+			"To go ahead, send %s yes within %s. To keep everything, send %s no.",
+			strings.Join(names, ", "), req.Cmd("forgetme"), bot.FormatDuration(forgetTimeout), req.Cmd("forgetme")))
+	case "no", "cancel":
+		if err := m.st.clearForgetRequest(ctx, me); err != nil {
+			return err
+		}
+		return req.Reply(ctx, "Cancelled: nothing was erased.")
+	case "yes":
+	default:
+		return bot.Userf("Usage: %s, then %s yes to confirm (or %s no).", req.Cmd("forgetme"), req.Cmd("forgetme"), req.Cmd("forgetme"))
+	}
+	pending, err := m.st.forgetRequest(ctx, me, now)
+	if err != nil {
+		return err
+	}
+	if !pending {
+		return bot.Userf("There's nothing to confirm: send %s first, then %s yes within %s.", req.Cmd("forgetme"), req.Cmd("forgetme"), bot.FormatDuration(forgetTimeout))
+	}
+	providers := m.e.DataProviders()
+	// The core's provider goes last: it removes the addresses that tie the
+	// person to their records, so every feature must have finished first.
+	// A failure stops before that step, so sending "!forgetme yes" again
+	// can finish the job.
+	core, features := providers[0], providers[1:]
+	var done []string
+	for _, p := range features {
+		s, err := p.ForgetPerson(ctx, me)
+		if err != nil {
+			return fmt.Errorf("forget %s: %w", p.DataName(), err)
+		}
+		done = append(done, p.DataName()+": "+s)
+	}
+	addrs, err := m.e.Store().PersonAddrs(ctx, me)
+	if err != nil {
+		return fmt.Errorf("person addresses: %w", err)
+	}
+	if _, err := m.st.forgetDeliveries(ctx, append(addrs, req.Sender.Addr)); err != nil {
+		return err
+	}
+	s, err := core.ForgetPerson(ctx, me)
+	if err != nil {
+		return fmt.Errorf("forget %s: %w", core.DataName(), err)
+	}
+	done = append(done, core.DataName()+": "+s)
+	m.e.Log().Info("personal data erased on request", "person", me)
+	return req.Reply(ctx, "Done. What I erased:\n• "+strings.Join(done, "\n• ")+
+		"\nI no longer know who you are; if you message me again, you start afresh.")
+}

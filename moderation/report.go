@@ -1,0 +1,251 @@
+package moderation
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"neighbourbot/bot"
+)
+
+// quoteExcerpt is what a report shows of the reported message.
+func quoteExcerpt(q *bot.Quote) string {
+	if q == nil {
+		return ""
+	}
+	text := strings.TrimSpace(q.Text)
+	switch {
+	case text != "":
+		return "“" + bot.Truncate(strings.Join(strings.Fields(text), " "), 200) + "”"
+	case q.Media != nil:
+		return "[" + string(q.Media.Kind) + "]"
+	case q.Location != nil:
+		return "[location]"
+	}
+	return "[message]"
+}
+
+func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
+	reason := strings.TrimSpace(req.Args)
+	if n := bot.RuneLen(reason); n > maxReasonRunes {
+		return bot.Userf("That reason is %d characters; please keep it under %d.", n, maxReasonRunes)
+	}
+	if !req.Chat.IsGroup {
+		return m.privateReport(ctx, req, reason)
+	}
+	q := req.Msg.Quote
+	if q == nil || q.Sender.Addr == "" {
+		return bot.Userf("Reply to the message you want to report with %s REASON — or send me %s REASON in a direct message to keep your name out of the group.",
+			req.Cmd("report"), req.Cmd("report"))
+	}
+	dup, err := m.st.reported(ctx, req.Chat.ID, q.ID)
+	if err != nil {
+		return err
+	}
+	if dup {
+		return req.Reply(ctx, "That message has already been reported; the admins have been told.")
+	}
+	subject, _, err := req.QuotedAuthor(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := m.rules(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	if err := m.st.addReport(ctx, report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, SubjectID: subject.ID, MsgID: q.ID,
+		Quote: q.Text, Reason: reason, CreatedAt: m.e.Now()}); err != nil {
+		return err
+	}
+	if err := m.audit(ctx, req.Chat.ID, req.Sender, "report", &subject, reason); err != nil {
+		return err
+	}
+	reasonText := ""
+	if reason != "" {
+		reasonText = " Reason: " + reason
+	}
+	about := fmt.Sprintf("a message from %s: %s.%s", subject.DisplayName(), quoteExcerpt(q), reasonText)
+	if m.reportDelivery(r.cfg) == ReportByDM {
+		told, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
+		if err != nil {
+			return err
+		}
+		if told == 0 {
+			return req.Reply(ctx, "I couldn't find any admins in this group to tell.")
+		}
+		return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
+	}
+	who, mentions, err := m.adminMentions(ctx, req.Chat.ID)
+	if err != nil {
+		return err
+	}
+	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
+	_, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
+		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)})
+	return err
+}
+
+func groupLabel(name string) string {
+	if name == "" {
+		return "a group"
+	}
+	return name
+}
+
+// dmAdmins sends text to each admin of a group and says how many it reached.
+func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (int, error) {
+	admins, err := m.e.GroupAdmins(ctx, chat)
+	if err != nil {
+		return 0, fmt.Errorf("group admins: %w", err)
+	}
+	told := 0
+	for _, a := range admins {
+		if err := m.e.DM(ctx, a, text); err != nil {
+			m.e.Log().Warn("report: could not message an admin", "chat", chat, "admin", a.ID, "err", err)
+			continue
+		}
+		told++
+	}
+	return told, nil
+}
+
+// reportGroup is a group a private report can go to.
+type reportGroup struct {
+	chat bot.ChatID
+	name string
+}
+
+// privateReport handles !report sent to the bot directly: the reporter's
+// name is kept out of the group. The group is the one the reporter shares
+// with the bot (and with the quoted author when they used "reply
+// privately"); with several, "!report #2 REASON" picks one.
+func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason string) error {
+	groups, err := m.reportGroups(ctx, req)
+	if err != nil {
+		return err
+	}
+	if len(groups) == 0 {
+		return bot.Userf("I don't share a group with you where I'm switched on, so I don't know whose admins to tell.")
+	}
+	pick := -1
+	if f := strings.Fields(reason); len(f) > 0 && strings.HasPrefix(f[0], "#") {
+		n, err := strconv.Atoi(f[0][1:])
+		if err != nil || n < 1 || n > len(groups) {
+			return bot.Userf("%s isn't one of the groups I listed. %s", truncate(f[0], 10), m.groupChoices(req, groups))
+		}
+		pick = n - 1
+		reason = strings.TrimSpace(reason[len(f[0]):])
+	}
+	if pick < 0 {
+		if len(groups) > 1 {
+			return bot.Userf("You're in more than one group with me. %s", m.groupChoices(req, groups))
+		}
+		pick = 0
+	}
+	if reason == "" && req.Msg.Quote == nil {
+		return bot.Userf("Usage: %s REASON — tell me what the admins should look at.", req.Cmd("report"))
+	}
+	g := groups[pick]
+	r, err := m.rules(ctx, g.chat)
+	if err != nil {
+		return err
+	}
+	var subject bot.Person
+	about := ""
+	if q := req.Msg.Quote; q != nil && q.Sender.Addr != "" {
+		if p, known, err := m.knownPerson(ctx, q.Sender); err != nil {
+			return err
+		} else if known {
+			subject = p
+		}
+		about = fmt.Sprintf(" about a message from %s: %s", subject.DisplayName(), quoteExcerpt(q))
+	}
+	rep := report{Chat: g.chat, ReporterID: req.Sender.ID, SubjectID: subject.ID, Reason: reason, Private: true, CreatedAt: m.e.Now()}
+	if q := req.Msg.Quote; q != nil {
+		rep.MsgID, rep.Quote = q.ID, q.Text
+	}
+	if err := m.st.addReport(ctx, rep); err != nil {
+		return err
+	}
+	// The audit log is shown in the group by !audit: the entry names no
+	// reporter.
+	var target *bot.Person
+	if subject.ID != 0 {
+		target = &subject
+	}
+	if err := m.audit(ctx, g.chat, bot.Person{ID: 0, Name: "a member"}, "report.private", target, reason); err != nil {
+		return err
+	}
+	reasonText := ""
+	if reason != "" {
+		reasonText = ": " + reason
+	}
+	if m.reportDelivery(r.cfg) == ReportByDM {
+		told, err := m.dmAdmins(ctx, g.chat, fmt.Sprintf("Private report for %s from %s%s%s", g.name, req.Sender.DisplayName(), about, reasonText))
+		if err != nil {
+			return err
+		}
+		if told == 0 {
+			return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell.", g.name))
+		}
+		return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report to the admins of %s privately.", g.name))
+	}
+	who, mentions, err := m.adminMentions(ctx, g.chat)
+	if err != nil {
+		return err
+	}
+	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: g.chat, Mentions: mentions,
+		Text: fmt.Sprintf("%s: a member sent a private report%s%s", who, about, reasonText)}); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Thanks — I've told the admins of %s. Your name wasn't shown in the group.", g.name))
+}
+
+func (m *Moderator) groupChoices(req *bot.Request, groups []reportGroup) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = fmt.Sprintf("%s #%d REASON for %s", req.Cmd("report"), i+1, g.name)
+	}
+	return "Send " + strings.Join(parts, ", or ") + "."
+}
+
+// reportGroups lists the enabled groups a private report could be about,
+// sorted by name.
+func (m *Moderator) reportGroups(ctx context.Context, req *bot.Request) ([]reportGroup, error) {
+	st := m.e.Store()
+	chats, err := st.MemberGroups(ctx, req.Sender.ID)
+	if err != nil {
+		return nil, fmt.Errorf("member groups: %w", err)
+	}
+	var subject bot.Person
+	hasSubject := false
+	if q := req.Msg.Quote; q != nil && q.Sender.Addr != "" {
+		if subject, hasSubject, err = m.knownPerson(ctx, q.Sender); err != nil {
+			return nil, err
+		}
+	}
+	var out []reportGroup
+	for _, c := range chats {
+		gs, err := st.GroupSettings(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("group settings: %w", err)
+		}
+		if !gs.Enabled {
+			continue
+		}
+		if hasSubject {
+			in, err := st.IsMember(ctx, c, subject.ID)
+			if err != nil {
+				return nil, fmt.Errorf("membership: %w", err)
+			}
+			if !in {
+				continue
+			}
+		}
+		out = append(out, reportGroup{chat: c, name: groupLabel(gs.Name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
