@@ -173,6 +173,15 @@ func (c Config) Validate() error {
 	if c.WhatsApp.SendBurst < 1 || c.WhatsApp.SendBurst > 20 {
 		return fmt.Errorf("whatsapp.send_burst %d must be between 1 and 20", c.WhatsApp.SendBurst)
 	}
+	if strings.TrimSpace(c.WhatsApp.DeviceName) == "" {
+		return errors.New("whatsapp.device_name must not be empty")
+	}
+	if c.WhatsApp.BacklogGrace.D() < 0 {
+		return errors.New("whatsapp.backlog_grace must not be negative")
+	}
+	if c.WhatsApp.GroupInfoMaxAge.D() < time.Minute {
+		return errors.New("whatsapp.group_info_max_age must be at least 1m")
+	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:

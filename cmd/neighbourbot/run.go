@@ -2,12 +2,239 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/sqlite"
+	"neighbourbot/bot/whatsapp"
 )
 
-// runBot links to WhatsApp and serves groups.
+// runBot links to WhatsApp and serves groups until a signal or a final
+// session event (logged out, replaced, banned) stops it.
 func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "neighbourbot: the WhatsApp runner is not wired yet")
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	pairPhone := fs.String("pair-phone", "", "link with an 8-character pairing code for this phone number (international, digits only, e.g. 447700900123) instead of a QR code")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot [run] [-config FILE] [-pair-phone NUMBER]\n\nConnects to WhatsApp as a linked device and serves the groups that switched the bot on.\nWithout a linked session it shows a QR code (or, with -pair-phone, a pairing code).\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	phone, err := normalizePairPhone(*pairPhone)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitUsage
+	}
+	cfg, _, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitUsage
+	}
+	logOut := os.Stderr
+	if f, ok := stderr.(*os.File); ok {
+		logOut = f
+	}
+	log := newLogger(cfg.Log, logOut)
+
+	restrictNewFiles()
+	if err := os.MkdirAll(cfg.Bot.DataDir, 0o700); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot: create data directory:", err)
+		return exitError
+	}
+	lock, err := lockDataDir(cfg.dataPath("neighbourbot.lock"))
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		var le *lockedError
+		if errors.As(err, &le) {
+			return exitLocked
+		}
+		return exitError
+	}
+	defer lock.Release()
+	return serve(ctx, cfg, log, phone, stdout, stderr)
+}
+
+// normalizePairPhone accepts "+44 7700 900123" and the like and returns the
+// digits WhatsApp wants; empty means link by QR code.
+func normalizePairPhone(s string) (string, error) {
+	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return "", nil
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return "", fmt.Errorf("-pair-phone %q: use the bot phone's number in international form, digits only, e.g. 447700900123", s)
+		}
+	}
+	if strings.HasPrefix(s, "0") || len(s) < 7 || len(s) > 15 {
+		return "", fmt.Errorf("-pair-phone %q: use the international form with the country code and no leading 0, e.g. 447700900123", s)
+	}
+	return s, nil
+}
+
+// serve runs the session, the engine and the background tasks, and shuts
+// them down in order: stop taking messages, finish what is queued,
+// disconnect, close the stores.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, stdout, stderr io.Writer) int {
+	sessPath := cfg.dataPath("whatsapp.db")
+	sess, err := whatsapp.OpenSession(ctx, whatsapp.SessionOptions{
+		DSN:        sqlite.DSN(sessPath),
+		DeviceName: cfg.WhatsApp.DeviceName,
+		Log:        log,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
+	defer func() {
+		if err := sess.Close(); err != nil {
+			log.Error("close WhatsApp session", "err", err)
+		}
+	}()
+	if sess.Linked() && pairPhone != "" {
+		log.Warn("-pair-phone ignored: a linked session already exists (unlink it first to link another phone)")
+	}
+
+	adapter := whatsapp.New(sess.Client(), whatsapp.Options{
+		BacklogGrace:    cfg.WhatsApp.BacklogGrace.D(),
+		GroupInfoMaxAge: cfg.WhatsApp.GroupInfoMaxAge.D(),
+		Clock:           bot.SystemClock{},
+		Log:             log,
+	})
+	transport := bot.Pace(adapter, cfg.WhatsApp.SendInterval.D(), cfg.WhatsApp.SendBurst)
+	a, err := newApp(ctx, cfg, log, cfg.dataPath("neighbourbot.db"), transport, bot.SystemClock{}, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
+	defer func() {
+		if err := a.store.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+	privateFiles(log, cfg.Bot.DataDir, "whatsapp.db", "neighbourbot.db")
+
+	whatsapp.UseLatestVersion(ctx, a.http, log)
+
+	// The worker and background tasks get their own context, cancelled
+	// only after the adapter has stopped taking messages, so the shutdown
+	// order is ours and not the signal's.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	adapter.Attach(runCtx, a.engine)
+	sess.AddEventHandler(adapter.HandleEvent)
+
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- a.engine.Run(runCtx) }()
+	var bg sync.WaitGroup
+	for _, task := range a.background {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			if err := task(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("background task stopped", "err", err)
+			}
+		}()
+	}
+
+	if !sess.Linked() {
+		log.Info("no linked WhatsApp session yet: linking a new device")
+	}
+	code := exitOK
+	if err := sess.Connect(ctx, whatsapp.LinkOptions{PairPhone: pairPhone, Out: stdout}); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		code = exitError
+	} else {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+		case <-sess.Ended():
+			code = explainEnd(stderr, sess.Err())
+		}
+	}
+
+	adapter.Stop()
+	stopRun()
+	if err := <-engineDone; err != nil {
+		log.Error("engine stopped", "err", err)
+	}
+	if !waitTimeout(&bg, 10*time.Second) {
+		log.Warn("background tasks still running at shutdown")
+	}
+	return code
+}
+
+// explainEnd tells the operator, in plain words, why the session ended and
+// what to do, and picks the exit code.
+func explainEnd(w io.Writer, err error) int {
+	var ban *whatsapp.BanError
+	switch {
+	case errors.Is(err, whatsapp.ErrLoggedOut):
+		fmt.Fprint(w, `neighbourbot: this device was unlinked from WhatsApp (Linked devices > Log out on the
+phone, or WhatsApp ended the session). The old session has been deleted; the bot's own
+data is kept. To link again, run neighbourbot and scan the new QR code (or use -pair-phone).
+`)
+		return exitLoggedOut
+	case errors.Is(err, whatsapp.ErrReplaced):
+		fmt.Fprint(w, `neighbourbot: another process connected with this WhatsApp session (a second copy
+using a copy of the data directory?). Stopping so the two do not take turns; make sure only
+one runs, then start this one again.
+`)
+		return exitReplaced
+	case errors.As(err, &ban):
+		fmt.Fprintf(w, "neighbourbot: %v.\nDo not restart it in a loop: wait for the ban to end, then send less (raise whatsapp.send_interval) and only where asked.\n", ban)
+		return exitBanned
+	case errors.Is(err, whatsapp.ErrClientOutdated):
+		fmt.Fprintln(w, "neighbourbot: WhatsApp refused the client version as outdated. Check the network can reach web.whatsapp.com (the current version is fetched at start), or update neighbourbot.")
+		return exitError
+	case errors.Is(err, whatsapp.ErrLinkTimeout):
+		fmt.Fprintln(w, "neighbourbot: linking timed out. Run neighbourbot again for a fresh code.")
+		return exitError
+	}
+	fmt.Fprintln(w, "neighbourbot: WhatsApp session ended:", err)
 	return exitError
+}
+
+// privateFiles makes the databases (and their WAL companions) 0600 even
+// when they were created before, or by an older version.
+func privateFiles(log *slog.Logger, dir string, names ...string) {
+	for _, n := range names {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			path := dir + string(os.PathSeparator) + n + suffix
+			if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+				log.Warn("could not make a data file private", "file", path, "err", err)
+			}
+		}
+	}
+}
+
+// waitTimeout waits for wg up to d and reports whether it finished.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
