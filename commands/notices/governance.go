@@ -99,6 +99,21 @@ func stateWords(s State) string {
 	return string(s)
 }
 
+// stateDescription finishes "Notice #3 is not waiting for approval: it …".
+func stateDescription(s State) string {
+	switch s {
+	case StateApproved, StatePlanned:
+		return "was already approved and sent"
+	case StatePaused:
+		return "was approved and is held while non-essential notices are paused"
+	case StateRejected:
+		return "was rejected"
+	case StateExpired:
+		return "has expired"
+	}
+	return "is " + strings.ReplaceAll(string(s), "_", " ")
+}
+
 type planPayload struct {
 	Notice int64 `json:"notice"`
 }
@@ -190,7 +205,7 @@ func (g *Governance) loadPending(ctx context.Context, id int64) (*Notice, error)
 		return nil, err
 	}
 	if n.State != StateAwaitingApproval {
-		return nil, fmt.Errorf("%w: %w", ErrNotPending, bot.Userf("Notice #%d is not waiting for approval (it is %s).", id, strings.ReplaceAll(string(n.State), "_", " ")))
+		return nil, fmt.Errorf("%w: %w", ErrNotPending, bot.Userf("Notice #%d is not waiting for approval: it %s.", id, stateDescription(n.State)))
 	}
 	return n, nil
 }

@@ -40,3 +40,10 @@ func harnessOptions(cfg Config, relay **Relay) bottest.Options {
 func TestGolden(t *testing.T) {
 	bottest.Golden(t, "testdata", harnessOptions(testConfig(), nil))
 }
+
+func TestGoldenApproval(t *testing.T) {
+	cfg := testConfig()
+	cfg.RequireApproval = true
+	cfg.EmergencyTwoApprovals = true
+	bottest.Golden(t, "testdata/approval", harnessOptions(cfg, nil))
+}
