@@ -47,7 +47,8 @@ type Adapter struct {
 	clock bot.Clock
 	log   *slog.Logger
 
-	onlineAt atomic.Int64 // unix nanoseconds of the latest Connected
+	onlineAt  atomic.Int64 // unix nanoseconds of the latest Connected
+	confirmed atomic.Bool  // a Connected event came and no Disconnected since
 
 	sinkMu  sync.RWMutex
 	sink    Sink
@@ -98,10 +99,27 @@ func (a *Adapter) Stop() { a.stopped.Store(true) }
 // MarkOnline records that the connection is (again) up at t. Anything sent
 // before t − BacklogGrace arrived while the bot was away and is ignored, so
 // a restart or reconnect never replays old commands into groups.
-func (a *Adapter) MarkOnline(t time.Time) { a.onlineAt.Store(t.UnixNano()) }
+func (a *Adapter) MarkOnline(t time.Time) {
+	a.onlineAt.Store(t.UnixNano())
+	a.confirmed.Store(true)
+}
+
+// MarkOffline records a dropped connection. Until the next MarkOnline the
+// backlog line is "now": whatsmeow dispatches Connected from its own
+// goroutine, so queued messages may overtake it after a reconnect.
+func (a *Adapter) MarkOffline() { a.confirmed.Store(false) }
 
 // OnlineAt is the moment set by the latest MarkOnline.
 func (a *Adapter) OnlineAt() time.Time { return time.Unix(0, a.onlineAt.Load()) }
+
+// backlogBefore is the time before which a message counts as backlog.
+func (a *Adapter) backlogBefore() time.Time {
+	base := a.OnlineAt()
+	if !a.confirmed.Load() {
+		base = a.clock.Now()
+	}
+	return base.Add(-a.opts.BacklogGrace)
+}
 
 // HandleEvent is registered with whatsmeow's AddEventHandler. It translates
 // messages and membership changes and queues them; it never handles them
@@ -118,6 +136,8 @@ func (a *Adapter) HandleEvent(evt any) {
 		a.log.Info("added to a group", "group", evt.JID, "name", evt.Name)
 	case *events.Connected:
 		a.MarkOnline(a.clock.Now())
+	case *events.Disconnected:
+		a.MarkOffline()
 	}
 }
 

@@ -46,7 +46,7 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 		// Revokes, edits, history notifications, key shares. Test the
 		// pointer: a nil ProtocolMessage's GetType() is REVOKE (enum 0).
 		return nil, fmt.Sprintf("%s (%s)", ReasonProtocol, msg.ProtocolMessage.GetType())
-	case info.Timestamp.Before(a.OnlineAt().Add(-a.opts.BacklogGrace)):
+	case info.Timestamp.Before(a.backlogBefore()):
 		return nil, ReasonBacklog
 	case info.Sender.IsEmpty():
 		return nil, ReasonNoSender

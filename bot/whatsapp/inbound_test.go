@@ -252,6 +252,13 @@ func TestTranslateIgnoresOfflineBacklog(t *testing.T) {
 		t.Fatalf("online at %v after Connected", a.OnlineAt())
 	}
 	mustIgnore(t, a, groupEvent("3A0020", aliceLID, alicePN, types.AddressingModeLID, t0.Add(time.Hour), text), ReasonBacklog)
+
+	// Between a drop and the next Connected, "now" is the line: queued
+	// messages may overtake whatsmeow's Connected event.
+	a.HandleEvent(&events.Disconnected{})
+	clock.Set(t0.Add(5 * time.Hour))
+	mustIgnore(t, a, groupEvent("3A0021", aliceLID, alicePN, types.AddressingModeLID, t0.Add(3*time.Hour), text), ReasonBacklog)
+	mustTranslate(t, a, groupEvent("3A0022", aliceLID, alicePN, types.AddressingModeLID, t0.Add(5*time.Hour-time.Second), text))
 }
 
 func TestTranslateLIDSenderIdentity(t *testing.T) {
