@@ -167,6 +167,7 @@ func (a *Adapter) TranslateGroupInfo(ctx context.Context, evt *events.GroupInfo)
 		s := a.sender(ctx, *evt.Sender, alt, "")
 		by = &s
 	}
+	own := ownAddrs(a.cli)
 	var out []bot.GroupChange
 	for _, c := range []struct {
 		kind bot.GroupChangeKind
@@ -182,9 +183,15 @@ func (a *Adapter) TranslateGroupInfo(ctx context.Context, evt *events.GroupInfo)
 		}
 		ch := bot.GroupChange{Chat: chat, Kind: c.kind, By: by, Time: evt.Timestamp}
 		for _, j := range c.jids {
+			// The bot's own promotion or removal is not a neighbour's.
+			if own[bot.Address(j.ToNonAD().String())] {
+				continue
+			}
 			ch.Members = append(ch.Members, a.sender(ctx, j, types.EmptyJID, ""))
 		}
-		out = append(out, ch)
+		if len(ch.Members) > 0 {
+			out = append(out, ch)
+		}
 	}
 	return out
 }

@@ -349,6 +349,10 @@ func TestTranslateGroupInfoEvents(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
+	botPromoted := &events.GroupInfo{JID: groupJID, Promote: []types.JID{botLID}, Leave: []types.JID{botPN.ToNonAD(), bobLID}}
+	if n := a.TranslateGroupInfo(context.Background(), botPromoted); len(n) != 1 || n[0].Kind != bot.MemberLeft || len(n[0].Members) != 1 {
+		t.Fatalf("the bot's own changes leaked into membership events: %+v", n)
+	}
 	if n := a.TranslateGroupInfo(context.Background(), &events.GroupInfo{JID: groupJID, Name: &types.GroupName{Name: "Elm St"}}); len(n) != 0 {
 		t.Fatalf("a rename produced membership changes: %+v", n)
 	}
@@ -379,5 +383,27 @@ func TestHandleEventQueuesWithoutHandling(t *testing.T) {
 	a.HandleEvent(groupEvent("3A0032", aliceLID, alicePN, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("!help")}))
 	if len(sink.messages) != 1 {
 		t.Fatal("a stopped adapter still queued a message")
+	}
+}
+
+// BenchmarkTranslate measures the per-message cost inside whatsmeow's event
+// loop: a reply with two mentions, each needing a LID-store lookup.
+func BenchmarkTranslate(b *testing.B) {
+	a, _ := newTestAdapter(newFakeClient())
+	evt := groupEvent("3A0900", aliceLID, types.EmptyJID, types.AddressingModeLID, t0, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{
+		Text: proto.String("!lend ladder @22222222222222 @33333333333333"),
+		ContextInfo: &waE2E.ContextInfo{
+			StanzaID:      proto.String("3A00BOB"),
+			Participant:   proto.String(bobLID.String()),
+			QuotedMessage: &waE2E.Message{Conversation: proto.String("anyone got a ladder?")},
+			MentionedJID:  []string{bobLID.String(), carolLID.String()},
+		},
+	}})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if m, reason := a.Translate(ctx, evt); m == nil {
+			b.Fatal(reason)
+		}
 	}
 }
