@@ -34,25 +34,24 @@ func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	}
 	now := req.Now()
 	// The time is the longest tail of the words that reads as one, so
-	// "garden centre on Sat 10am" keeps "garden centre" as the place.
+	// "garden centre on Sat 10am" keeps "garden centre" as the place and
+	// "tip 12 Jan 2025 10am" is a past date, not a place called "tip 12 Jan".
 	split, whenErr := -1, errNoWhen
 	var at time.Time
-	for i := len(words) - 1; i >= 1; i-- {
+	for i := range words {
 		t, err := parseWhen(words[i:], now, f.loc, nil)
-		switch {
-		case err == nil:
-			split, at, whenErr = i, t, nil
-		case errors.Is(err, errNeedTime) || errors.Is(err, errPast):
-			if split < 0 {
-				whenErr = err
-			}
+		if err == nil || errors.Is(err, errNeedTime) || errors.Is(err, errPast) {
+			split, at, whenErr = i, t, err
+			break
 		}
 	}
 	switch {
+	case split == 0:
+		return bot.Userf("Where to? e.g. %s tip %s", req.Cmd("errand"), bot.Truncate(strings.Join(words, " "), 30))
 	case errors.Is(whenErr, errNeedTime):
 		return bot.Userf("What time? e.g. %s %s Saturday 10am", req.Cmd("errand"), bot.Truncate(words[0], 30))
 	case errors.Is(whenErr, errPast):
-		return bot.Userf("That time has already gone — give a time still to come, e.g. %s", usage)
+		return bot.Userf("That time has already gone — give one still to come, e.g. %s tip Saturday 10am.", req.Cmd("errand"))
 	case split < 0:
 		return bot.Userf("When are you going? %s", usage)
 	}
@@ -78,8 +77,7 @@ func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	if note != "" {
 		msg += " — " + note
 	}
-	msg += fmt.Sprintf(". Want something taken or fetched? Type %s %s and what, e.g. %s %s 1 bag of garden waste.",
-		req.Cmd("join"), firstWord(place), req.Cmd("join"), firstWord(place))
+	msg += fmt.Sprintf(". Want something taken or fetched? Type %s %s and what.", req.Cmd("join"), place)
 	return req.Reply(ctx, msg)
 }
 
@@ -89,13 +87,6 @@ func dropLeadingFiller(words []string) []string {
 		words = words[1:]
 	}
 	return words
-}
-
-func firstWord(s string) string {
-	if f := strings.Fields(s); len(f) > 0 {
-		return f[0]
-	}
-	return s
 }
 
 // scheduleErrand plans the runner's summary and the errand's expiry.
@@ -244,7 +235,7 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		return bot.Userf("Which errand? Coming up: %s. Type e.g. %s %s 1 bag of garden waste.", list, req.Cmd("join"), firstWord(errands[0].Place))
+		return bot.Userf("Which errand? Coming up: %s. Type %s PLACE and what, e.g. %s %s 1 bag.", list, req.Cmd("join"), req.Cmd("join"), errands[0].Place)
 	}
 	if e.RunnerID == req.Sender.ID {
 		return bot.Userf("That's your own errand — %s shows who joined.", req.Cmd("errands"))
@@ -273,7 +264,7 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	if note != "" {
 		msg += ": " + note
 	}
-	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), firstWord(e.Place))
+	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), e.Place)
 	return req.Reply(ctx, msg)
 }
 
@@ -349,7 +340,7 @@ func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
 			lines = append(lines, "  joined: "+strings.Join(who, "; "))
 		}
 	}
-	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), firstWord(errands[0].Place)))
+	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), errands[0].Place))
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
 

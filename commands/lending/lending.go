@@ -152,7 +152,7 @@ func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
 		return "", itemWords{}, bot.Userf("%s", usage)
 	}
 	if n := bot.RuneLen(name); n > f.cfg.MaxItemLength {
-		return "", itemWords{}, bot.Userf("That name is %d characters — keep it under %d, with details after a dash: %s", n, f.cfg.MaxItemLength, usage)
+		return "", itemWords{}, bot.Userf("That name is %d characters — keep it under %d and put any details after a dash, e.g. hedge trimmer — petrol.", n, f.cfg.MaxItemLength)
 	}
 	letters, marks := 0, 0
 	for _, r := range name {
@@ -164,7 +164,7 @@ func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
 		}
 	}
 	if letters == 0 || marks > letters {
-		return "", itemWords{}, bot.Userf("I can't read that name — please type it in plain words: %s", usage)
+		return "", itemWords{}, bot.Userf("I can't read that name — please type it in plain words, e.g. ladder or hedge trimmer.")
 	}
 	w := parseItem(name)
 	if w.empty() {

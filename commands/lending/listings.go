@@ -32,7 +32,7 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 			return err
 		}
 		if dup {
-			return bot.Userf("You've already listed %s here. %s shows your listings.", name, req.Cmd("mine"))
+			return bot.Userf("You've already listed %s here. %s shows your listings.", articled(name), req.Cmd("mine"))
 		}
 		n, err := f.st.countListings(ctx, req.Chat.ID, req.Sender.ID)
 		if err != nil {
@@ -100,10 +100,10 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		var text string
 		if l.Kind == kindFavour {
 			text = fmt.Sprintf("Good news: %s offers %s in %s — you were looking for %s. Say hello to them there.",
-				owner.DisplayName(), l.Name, group, w.Text)
+				owner.DisplayName(), l.Name, group, articled(w.Text))
 		} else {
-			text = fmt.Sprintf("Good news: %s can lend a %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
-				owner.DisplayName(), l.Name, group, w.Text, owner.DisplayName(), f.e.Prefix())
+			text = fmt.Sprintf("Good news: %s can lend %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
+				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
 		}
 		if err := f.e.DM(ctx, wanter, text); err != nil {
 			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
@@ -237,16 +237,14 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		verb := "has a"
+		what := "has " + articled(h.l.Name)
 		if h.l.Kind == kindFavour {
-			verb = "offers"
+			what = "offers " + h.l.Name
 		} else {
 			lenders = append(lenders, h)
 		}
-		fmt.Fprintf(&b, "@%s %s %s", h.owner.DisplayName(), verb, h.l.Name)
-		if who != h.owner.DisplayName() {
-			b.WriteString(strings.TrimPrefix(who, h.owner.DisplayName()))
-		}
+		// who is "Alice (5 loans)"; the mention must stay "@Alice".
+		fmt.Fprintf(&b, "@%s %s", who, what)
 		if h.l.Note != "" {
 			fmt.Fprintf(&b, " — %s", h.l.Note)
 		}
@@ -259,7 +257,7 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 		fmt.Fprintf(&b, "Whoever hands it over, type %s ITEM @%s.", req.Cmd("lent"), req.Sender.DisplayName())
 	}
 	for _, h := range out {
-		fmt.Fprintf(&b, "\n%s's %s is out on loan until %s.", h.owner.DisplayName(), h.l.Name, formatDue(h.loan.DueAt, f.loc, f.cfg.DueTime))
+		fmt.Fprintf(&b, "\n%s's %s: out on loan until %s.", h.owner.DisplayName(), h.l.Name, formatDue(h.loan.DueAt, f.loc, f.cfg.DueTime))
 	}
 	if len(free) > 0 {
 		return req.Reply(ctx, strings.TrimSpace(b.String()), mentions...)

@@ -192,6 +192,13 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	if loan.State == stateReturning {
 		return req.Reply(ctx, fmt.Sprintf("Already noted — waiting for %s to confirm the %s is back.", owner.DisplayName(), loan.Item))
 	}
+	// An owner who has left the group cannot confirm there: the
+	// borrower's word closes the loan.
+	if in, err := f.e.Store().IsMember(ctx, loan.Chat, loan.OwnerID); err != nil {
+		return err
+	} else if !in || loan.OwnerID == 0 {
+		return f.closeReturned(ctx, req, loan)
+	}
 	// Commit the claim first so the reminders stop even if the question
 	// cannot be sent; then remember which message to watch for reactions.
 	if err := f.st.claimReturn(ctx, loan.ID, req.Now(), ""); err != nil {

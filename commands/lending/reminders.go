@@ -119,8 +119,8 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 			owner.DisplayName(), pre, loan.Item, group, pre, loan.Item)
 	case p.Stage != stageOverdue:
 		// The due-date reminder, held past the due time by quiet hours.
-		toBorrower = fmt.Sprintf("Reminder: %s's %s was due back %s. Need longer? Ask %s. Once you've given it back, type %sreturned %s in %s.",
-			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, loan.Item, group)
+		toBorrower = fmt.Sprintf("Reminder: %s's %s was due back %s (%s). Need longer? Ask %s. Once you've given it back, type %sreturned %s in %s.",
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), owner.DisplayName(), pre, loan.Item, group)
 	default:
 		toBorrower = fmt.Sprintf("%s's %s was due back %s. Please return it, or ask %s for more time. Once it's back, type %sreturned %s in %s.",
 			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, loan.Item, group)
