@@ -242,7 +242,7 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 			return nil
 		}
 		next, words := g.afterApproval(n, now)
-		ok, err := setState(ctx, tx, id, StateAwaitingApproval, next, AuditRecord{At: now, Event: string(next), Actor: who.Name, Detail: words})
+		ok, err := setState(ctx, tx, id, StateAwaitingApproval, next, AuditRecord{At: now, Event: releaseEvent(next), Actor: who.Name, Detail: words})
 		if err != nil {
 			return err
 		}
@@ -273,6 +273,17 @@ func (g *Governance) afterApproval(n *Notice, now time.Time) (State, string) {
 		return StatePaused, "held: non-essential notices are paused"
 	}
 	return StateApproved, "sending to matching groups and subscribers"
+}
+
+// releaseEvent names the audit event for a fully approved notice.
+func releaseEvent(next State) string {
+	switch next {
+	case StatePaused:
+		return "held"
+	case StateExpired:
+		return "expired"
+	}
+	return "released"
 }
 
 // Reject refuses a pending notice; it will never be sent.

@@ -1,0 +1,441 @@
+package notices
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/console"
+	"neighbourbot/bot/sqlite"
+)
+
+// recordingTransport records what the bot sends; it can fail every send
+// after failAfter successes, or fail for chosen chats.
+type recordingTransport struct {
+	mu        sync.Mutex
+	sent      []bot.OutMessage
+	failAfter int // -1: never
+	failErr   error
+	gone      map[bot.ChatID]bool
+}
+
+func newRecorder() *recordingTransport {
+	return &recordingTransport{failAfter: -1, gone: map[bot.ChatID]bool{}}
+}
+
+func (tr *recordingTransport) Send(_ context.Context, m bot.OutMessage) (string, error) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.gone[m.Chat] {
+		return "", bot.ErrNotInChat
+	}
+	if tr.failAfter >= 0 && len(tr.sent) >= tr.failAfter {
+		return "", tr.failErr
+	}
+	tr.sent = append(tr.sent, m)
+	return fmt.Sprintf("msg-%s-%d", m.Chat, len(tr.sent)), nil
+}
+
+func (tr *recordingTransport) SendPoll(context.Context, bot.ChatID, string, []string) (string, error) {
+	return "", errors.New("no polls here")
+}
+func (tr *recordingTransport) Edit(context.Context, bot.ChatID, string, string) error { return nil }
+func (tr *recordingTransport) React(context.Context, bot.MessageRef, string) error    { return nil }
+func (tr *recordingTransport) Delete(context.Context, bot.MessageRef) error           { return nil }
+func (tr *recordingTransport) RemoveMember(context.Context, bot.ChatID, bot.Address) error {
+	return nil
+}
+func (tr *recordingTransport) GroupInfo(_ context.Context, chat bot.ChatID) (bot.GroupInfo, error) {
+	return bot.GroupInfo{ID: chat}, nil
+}
+func (tr *recordingTransport) Download(context.Context, *bot.Media) ([]byte, error) {
+	return nil, errors.New("no media")
+}
+
+func (tr *recordingTransport) perChat() map[bot.ChatID]int {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	out := map[bot.ChatID]int{}
+	for _, m := range tr.sent {
+		out[m.Chat]++
+	}
+	return out
+}
+
+// rig is an engine over a real SQLite file and a recording transport; open
+// again on the same path to simulate a process restart.
+type rig struct {
+	t     *testing.T
+	path  string
+	clock *bot.ManualClock
+	store *sqlite.Store
+	e     *bot.Engine
+	r     *Relay
+	tr    *recordingTransport
+	cfg   Config
+}
+
+func newRig(t *testing.T, cfg Config) *rig {
+	rg := &rig{t: t, path: filepath.Join(t.TempDir(), "bot.db"), clock: bot.NewManualClock(console.DefaultStart), cfg: cfg}
+	rg.open(newRecorder())
+	return rg
+}
+
+func (rg *rig) open(tr *recordingTransport) {
+	rg.t.Helper()
+	st, err := sqlite.Open(context.Background(), rg.path, Migrations())
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	rg.t.Cleanup(func() { st.Close() })
+	rg.store, rg.tr = st, tr
+	rg.e = bot.NewEngine(bot.Config{}, st, tr, rg.clock)
+	if rg.r, err = Register(rg.e, rg.cfg, Deps{QuietHours: testQuiet}); err != nil {
+		rg.t.Fatal(err)
+	}
+}
+
+// restart closes the database and opens everything again, as a new process.
+func (rg *rig) restart(tr *recordingTransport) {
+	rg.t.Helper()
+	if err := rg.store.Close(); err != nil {
+		rg.t.Fatal(err)
+	}
+	rg.open(tr)
+}
+
+// optIn makes a group that switched the bot and notices on, with an area.
+func (rg *rig) optIn(chat bot.ChatID, area string) {
+	rg.t.Helper()
+	ctx := context.Background()
+	gs := bot.GroupSettings{Chat: chat, Name: string(chat), Enabled: true, UpdatedAt: rg.clock.Now()}
+	if area != "" {
+		gs.Areas = []string{area}
+	}
+	if err := rg.store.SaveGroupSettings(ctx, gs); err != nil {
+		rg.t.Fatal(err)
+	}
+	if err := saveGroupPrefs(ctx, rg.store.DB(), groupPrefs{Chat: chat, Enabled: true, DigestAt: -1}, rg.clock.Now()); err != nil {
+		rg.t.Fatal(err)
+	}
+}
+
+func (rg *rig) submit(raw string) IngestResult {
+	rg.t.Helper()
+	res, err := rg.r.Submit(context.Background(), []byte(raw), "webhook", "test")
+	if err != nil {
+		rg.t.Fatalf("submit %s: %v", raw, err)
+	}
+	return res
+}
+
+func (rg *rig) runJobs() { rg.e.RunDueJobs(context.Background()) }
+
+func (rg *rig) advance(d time.Duration) {
+	rg.t.Helper()
+	if err := rg.e.AdvanceTo(context.Background(), rg.clock, rg.clock.Now().Add(d)); err != nil {
+		rg.t.Fatal(err)
+	}
+}
+
+func (rg *rig) outboxStates() map[string]int {
+	rg.t.Helper()
+	rows, err := rg.store.DB().Query(`SELECT state, COUNT(*) FROM notice_outbox GROUP BY state`)
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			rg.t.Fatal(err)
+		}
+		out[s] = n
+	}
+	return out
+}
+
+func (rg *rig) auditEvents(event string) []AuditRecord {
+	rg.t.Helper()
+	recs, err := rg.r.Governance().Audit(context.Background(), time.Time{})
+	if err != nil {
+		rg.t.Fatal(err)
+	}
+	var out []AuditRecord
+	for _, r := range recs {
+		if r.Event == event {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestOutboxSurvivesRestartMidFanOut: the transport dies after 5 of 12
+// sends, the process restarts, and the outbox finishes the fan-out with
+// every group getting the notice exactly once.
+func TestOutboxSurvivesRestartMidFanOut(t *testing.T) {
+	cfg := testConfig()
+	cfg.SendBatch = 50
+	rg := newRig(t, cfg)
+	const groups = 12
+	for i := range groups {
+		rg.optIn(bot.ChatID(fmt.Sprintf("group-%02d", i)), "SY3 7")
+	}
+	first := newRecorder()
+	first.failAfter, first.failErr = 5, bot.ErrNotConnected
+	rg.restart(first)
+
+	rg.submit(`{"id":"grit-1","title":"Gritting tonight","topics":["gritting"],"areas":["SY3"],"urgency":"urgent"}`)
+	rg.runJobs()
+	if got := len(first.sent); got != 5 {
+		t.Fatalf("before the crash %d sends, want 5", got)
+	}
+	if st := rg.outboxStates(); st["sent"] != 5 || st["pending"] != 7 {
+		t.Fatalf("outbox before restart: %v", st)
+	}
+	if n := len(rg.auditEvents("send_failed")); n != 1 {
+		t.Errorf("%d send_failed audit records, want 1 (the round stops at the first failure)", n)
+	}
+
+	second := newRecorder()
+	rg.restart(second)
+	// Planning the same notice again (as a rerun job would) must add
+	// nothing: the UNIQUE (notice, target) rows are already there.
+	if _, err := rg.store.DB().Exec(`UPDATE notices SET state = 'approved'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.r.planJob(context.Background(), bot.Job{Payload: []byte(`{"notice":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	rg.runJobs()
+	rg.advance(time.Hour)
+
+	total := map[bot.ChatID]int{}
+	for _, tr := range []*recordingTransport{first, second} {
+		for chat, n := range tr.perChat() {
+			total[chat] += n
+		}
+	}
+	if len(total) != groups {
+		t.Fatalf("%d groups reached, want %d: %v", len(total), groups, total)
+	}
+	for chat, n := range total {
+		if n != 1 {
+			t.Errorf("%s got the notice %d times", chat, n)
+		}
+	}
+	if st := rg.outboxStates(); st["sent"] != groups || len(st) != 1 {
+		t.Errorf("outbox after drain: %v", st)
+	}
+	if n := len(rg.auditEvents("delivered")); n != groups {
+		t.Errorf("%d delivered audit records, want %d", n, groups)
+	}
+}
+
+// TestInterruptedSendAfterRestart: a row left "sending" by a crash is not
+// repeated for a normal notice (it may have arrived), but is for an
+// emergency (a duplicate beats a missed warning).
+func TestInterruptedSendAfterRestart(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	rg.optIn("hill", "SY3 7")
+	blocked := newRecorder()
+	blocked.failAfter, blocked.failErr = 0, bot.ErrNotConnected
+	rg.restart(blocked)
+	rg.submit(`{"id":"n1","title":"Bins late","topics":["bins"],"areas":["SY3"]}`)
+	rg.submit(`{"id":"e1","title":"Flood warning","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)
+	rg.runJobs()
+	// Simulate dying between handing the messages over and recording it.
+	if _, err := rg.store.DB().Exec(`UPDATE notice_outbox SET state = 'sending' WHERE target = 'street'`); err != nil {
+		t.Fatal(err)
+	}
+	after := newRecorder()
+	rg.restart(after)
+	rg.runJobs()
+	rg.advance(time.Hour)
+	got := map[string]int{}
+	for _, m := range after.sent {
+		title, _, _ := strings.Cut(m.Text, "\n")
+		got[string(m.Chat)+" "+title]++
+	}
+	want := map[string]int{
+		"street *⚠️ Emergency: Flood warning*": 1,
+		"hill *⚠️ Emergency: Flood warning*":   1,
+		"hill *Bins late*":                     1,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent after restart %v, want %v", got, want)
+	}
+	if n := len(rg.auditEvents("unconfirmed")); n != 1 {
+		t.Errorf("%d unconfirmed audit records, want 1", n)
+	}
+}
+
+func TestUpdatesQuoteTheMessageTheyCorrect(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	rg.optIn("hill", "SY3 8")
+	rg.optIn("far", "TF1")
+	rg.submit(`{"id":"road-1","title":"Road closed","topics":["roads"],"areas":["SY3"]}`)
+	rg.runJobs()
+	original := map[bot.ChatID]string{}
+	for i, m := range rg.tr.sent {
+		original[m.Chat] = fmt.Sprintf("msg-%s-%d", m.Chat, i+1)
+	}
+	if len(original) != 2 {
+		t.Fatalf("original reached %v", original)
+	}
+	rg.submit(`{"id":"road-1u","title":"Road closed until Friday","topics":["roads"],"areas":["SY3"],"msg_type":"update","references":"road-1"}`)
+	rg.submit(`{"id":"road-1c","title":"Road open again","topics":["roads"],"areas":["SY3 7"],"msg_type":"cancel","references":"road-1"}`)
+	rg.runJobs()
+	later := rg.tr.sent[2:]
+	if len(later) != 4 {
+		t.Fatalf("update and cancel sent %d messages, want 4 (2 groups each)", len(later))
+	}
+	for _, m := range later {
+		if m.ReplyTo == nil || m.ReplyTo.ID != original[m.Chat] || m.ReplyTo.Chat != m.Chat {
+			t.Errorf("%s: %q quotes %+v, want message %s", m.Chat, m.Text, m.ReplyTo, original[m.Chat])
+		}
+	}
+}
+
+func TestPermanentFailureDisablesGroup(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	rg.optIn("gone", "SY3 7")
+	rg.tr.gone["gone"] = true
+	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"],"areas":["SY3"]}`)
+	rg.runJobs()
+	if got := rg.tr.perChat(); got["street"] != 1 || got["gone"] != 0 {
+		t.Fatalf("deliveries %v", got)
+	}
+	prefs, err := rg.r.st.groupPrefs(context.Background(), "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prefs.Enabled || prefs.DisabledReason == "" {
+		t.Errorf("group still subscribed after ErrNotInChat: %+v", prefs)
+	}
+	failed := rg.auditEvents("failed")
+	if len(failed) != 1 || failed[0].Target != "gone" || !strings.Contains(failed[0].Detail, "permanent") {
+		t.Errorf("failed audit %+v", failed)
+	}
+	rg.submit(`{"id":"b","title":"Bins late again","topics":["bins"],"areas":["SY3"]}`)
+	rg.runJobs()
+	if got := rg.tr.perChat(); got["street"] != 2 {
+		t.Fatalf("deliveries %v", got)
+	}
+	var rows int
+	rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notice_outbox WHERE target = 'gone'`).Scan(&rows)
+	if rows != 1 {
+		t.Errorf("a disabled group was planned again (%d rows)", rows)
+	}
+}
+
+func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	down := newRecorder()
+	down.failAfter, down.failErr = 0, errors.New("websocket closed")
+	rg.restart(down)
+	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"],"areas":["SY3"],"urgency":"urgent"}`)
+	rg.runJobs()
+	rg.advance(48 * time.Hour)
+	if st := rg.outboxStates(); st["failed"] != 1 {
+		t.Fatalf("outbox %v, want the row failed after %d attempts", st, maxSendAttempts)
+	}
+	if n := len(rg.auditEvents("send_failed")); n != maxSendAttempts-1 {
+		t.Errorf("%d retries audited, want %d", n, maxSendAttempts-1)
+	}
+	if got := sendBackoff(1); got != 30*time.Second {
+		t.Errorf("first backoff %v", got)
+	}
+	if got := sendBackoff(20); got != time.Hour {
+		t.Errorf("backoff cap %v", got)
+	}
+}
+
+func TestPacingSplitsLargeFanOut(t *testing.T) {
+	cfg := testConfig()
+	cfg.SendBatch = 3
+	rg := newRig(t, cfg)
+	for i := range 7 {
+		rg.optIn(bot.ChatID(fmt.Sprintf("g%d", i)), "")
+	}
+	rg.submit(`{"id":"a","title":"Council tax bills","urgency":"urgent"}`)
+	rg.runJobs()
+	if n := len(rg.tr.sent); n != 3 {
+		t.Fatalf("first round sent %d, want one batch of 3", n)
+	}
+	rg.advance(cfg.SendGap.D())
+	if n := len(rg.tr.sent); n != 6 {
+		t.Fatalf("after one gap %d sent, want 6", n)
+	}
+	rg.advance(cfg.SendGap.D())
+	if n := len(rg.tr.sent); n != 7 {
+		t.Fatalf("after two gaps %d sent, want 7", n)
+	}
+}
+
+func TestExpiredNoticesAreDroppedNotSentLate(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	rg.clock.Set(time.Date(2026, 1, 5, 22, 0, 0, 0, time.UTC))
+	rg.submit(`{"id":"a","title":"Bins tonight","topics":["bins"],"expires":"2026-01-06T06:00:00Z"}`)
+	rg.submit(`{"id":"b","title":"Gritting tomorrow","topics":["gritting"],"expires":"2026-01-06T12:00:00Z"}`)
+	rg.runJobs()
+	rg.advance(12 * time.Hour)
+	if len(rg.tr.sent) != 1 || !strings.Contains(rg.tr.sent[0].Text, "Gritting tomorrow") {
+		t.Fatalf("sent %+v", rg.tr.sent)
+	}
+	if n := len(rg.auditEvents("expired")); n != 1 {
+		t.Errorf("%d expired audit records, want 1", n)
+	}
+}
+
+func TestPauseNonEssentialHoldsAllButEmergencies(t *testing.T) {
+	cfg := testConfig()
+	cfg.PauseNonEssential = true
+	rg := newRig(t, cfg)
+	rg.optIn("street", "SY3 7")
+	if res := rg.submit(`{"id":"a","title":"Consultation open","topics":["consultations"]}`); res.State != StatePaused {
+		t.Fatalf("normal notice state %s, want paused", res.State)
+	}
+	rg.submit(`{"id":"b","title":"Road closed","topics":["roads"],"urgency":"urgent","expires":"2026-01-05T18:00:00Z"}`)
+	rg.submit(`{"id":"c","title":"Flood warning","topics":["flooding"],"urgency":"emergency"}`)
+	rg.runJobs()
+	if len(rg.tr.sent) != 1 || !strings.Contains(rg.tr.sent[0].Text, "Flood warning") {
+		t.Fatalf("during the pause sent %+v", rg.tr.sent)
+	}
+	rg.clock.Set(time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC))
+	rg.cfg.PauseNonEssential = false
+	rg.restart(rg.tr)
+	rg.runJobs()
+	if len(rg.tr.sent) != 2 || !strings.Contains(rg.tr.sent[1].Text, "Consultation open") {
+		t.Fatalf("after the pause sent %+v", rg.tr.sent)
+	}
+	if n, err := rg.r.st.noticesInState(context.Background(), StateExpired); err != nil || len(n) != 1 || n[0].Identifier != "b" {
+		t.Errorf("the notice that expired during the pause: %v %v", n, err)
+	}
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
+	rg.runJobs()
+	if _, err := rg.store.DB().Exec(`UPDATE notice_audit SET detail = 'edited'`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("update allowed: %v", err)
+	}
+	if _, err := rg.store.DB().Exec(`DELETE FROM notice_audit`); err == nil {
+		t.Error("delete allowed")
+	}
+}
