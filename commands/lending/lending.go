@@ -118,7 +118,7 @@ func (f *feature) routes() []bot.Route {
 			Help: "your listings, loans out and in, wants and errands (in a DM: all your groups)", Handler: f.handleMine},
 		{Name: "errand", Aliases: []string{"trip", "goingto"}, Usage: "PLACE WHEN [— note] | cancel PLACE", Scope: bot.GroupOnly,
 			Help: "offer a run neighbours can join, e.g. !errand tip Saturday 10am — can take 2 bags", Handler: f.handleErrand},
-		{Name: "join", Aliases: []string{"joinerrand", "metoo"}, Usage: "PLACE [what]", Scope: bot.GroupOnly,
+		{Name: "join", Aliases: []string{"joinerrand"}, Usage: "PLACE [what]", Scope: bot.GroupOnly,
 			Help: "join an errand, e.g. !join tip 1 bag of garden waste", Handler: f.handleJoin, Match: f.matchErrandCommand},
 		{Name: "unjoin", Aliases: []string{"leaveerrand", "notgoing"}, Usage: "[PLACE]", Scope: bot.GroupOnly,
 			Help: "take yourself off an errand you joined", Handler: f.handleUnjoin},
