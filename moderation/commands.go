@@ -15,33 +15,70 @@ import (
 
 func (m *Moderator) routes() {
 	e := m.e
-	e.Handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Handler: m.rulesCmd})
-	e.Handle(bot.Route{Name: "setrules", Usage: "TEXT|clear", Help: "set the group's rules", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.setRulesCmd})
-	e.Handle(bot.Route{Name: "welcome", Usage: "[TEXT|off|rules on|off]", Help: "the message new members get; {name} and {group} are filled in",
+	handle := func(rt bot.Route) {
+		if rt.AdminOnly {
+			rt.Handler = m.recorded(rt.Name, rt.Handler)
+		}
+		e.Handle(rt)
+	}
+	handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Handler: m.rulesCmd})
+	handle(bot.Route{Name: "setrules", Usage: "TEXT|clear", Help: "set the group's rules", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.setRulesCmd})
+	handle(bot.Route{Name: "welcome", Usage: "[TEXT|off|rules on|off]", Help: "the message new members get; {name} and {group} are filled in",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.welcomeCmd})
 	// No Match: this is the fallback for !report; potholes' route with a
 	// Match takes "!report streetlight …".
-	e.Handle(bot.Route{Name: "report", Usage: "REASON", Help: "reply to a message with this to tell the admins (or send it to me privately)",
+	handle(bot.Route{Name: "report", Usage: "REASON", Help: "reply to a message with this to tell the admins (or send it to me privately)",
 		Handler: m.reportCmd})
-	e.Handle(bot.Route{Name: "reportmode", Usage: "[group|dm]", Help: "how reports reach admins: mentioned in the group, or by direct message",
+	handle(bot.Route{Name: "reportmode", Usage: "[group|dm]", Help: "how reports reach admins: mentioned in the group, or by direct message",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.reportModeCmd})
-	e.Handle(bot.Route{Name: "warn", Usage: "@member REASON", Help: "warn a member (or reply to their message with !warn REASON)",
+	handle(bot.Route{Name: "warn", Usage: "@member REASON", Help: "warn a member (or reply to their message with !warn REASON)",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.warnCmd})
-	e.Handle(bot.Route{Name: "warnings", Usage: "[@member]", Help: "show a member's warnings (yours without a name)", Scope: bot.GroupOnly, Handler: m.warningsCmd})
-	e.Handle(bot.Route{Name: "unwarn", Usage: "@member [all]", Help: "remove a member's latest warning, or all of them",
+	handle(bot.Route{Name: "warnings", Usage: "[@member]", Help: "show a member's warnings (yours without a name)", Scope: bot.GroupOnly, Handler: m.warningsCmd})
+	handle(bot.Route{Name: "unwarn", Usage: "@member [all]", Help: "remove a member's latest warning, or all of them",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.unwarnCmd})
-	e.Handle(bot.Route{Name: "warnlimit", Usage: "[N] [notify|remove]", Help: "how many warnings before admins are told or the member is removed",
+	handle(bot.Route{Name: "warnlimit", Usage: "[N] [notify|remove]", Help: "how many warnings before admins are told or the member is removed",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.warnLimitCmd})
-	e.Handle(bot.Route{Name: "block", Aliases: []string{"blocklist"}, Usage: "add WORD|/regex/ · remove WORD|N · list · action warn|delete|remove",
+	handle(bot.Route{Name: "block", Aliases: []string{"blocklist"}, Usage: "add WORD|/regex/ · remove WORD|N · list · action warn|delete|remove",
 		Help: "words and patterns not allowed here", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.blockCmd})
-	e.Handle(bot.Route{Name: "links", Usage: "on|off · allow DOMAIN · disallow DOMAIN · action warn|delete|remove",
+	handle(bot.Route{Name: "links", Usage: "on|off · allow DOMAIN · disallow DOMAIN · action warn|delete|remove",
 		Help: "lock links (on = links not allowed) and allow some sites", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.linksCmd})
-	e.Handle(bot.Route{Name: "antiflood", Aliases: []string{"flood"}, Usage: "on|off · N SECONDS · action warn|delete|remove",
+	handle(bot.Route{Name: "antiflood", Aliases: []string{"flood"}, Usage: "on|off · N SECONDS · action warn|delete|remove",
 		Help: "act when one member sends more than N messages within a time", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.antifloodCmd})
-	e.Handle(bot.Route{Name: "settings", Help: "everything configured for this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.settingsCmd})
-	e.Handle(bot.Route{Name: "audit", Usage: "[N]", Help: "the latest admin and automatic actions in this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.auditCmd})
-	e.Handle(bot.Route{Name: "mydata", Help: "what the bot holds about you", Scope: bot.DirectOnly, Handler: m.myDataCmd})
-	e.Handle(bot.Route{Name: "forgetme", Usage: "[yes]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.forgetMeCmd})
+	handle(bot.Route{Name: "settings", Help: "everything configured for this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.settingsCmd})
+	handle(bot.Route{Name: "audit", Usage: "[N]", Help: "the latest admin and automatic actions in this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.auditCmd})
+	handle(bot.Route{Name: "mydata", Help: "what the bot holds about you", Scope: bot.DirectOnly, Handler: m.myDataCmd})
+	handle(bot.Route{Name: "forgetme", Usage: "[yes]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.forgetMeCmd})
+}
+
+// recorded makes sure every admin command that succeeds leaves an audit
+// entry: commands that change something record what they changed; a
+// command that only showed something is recorded by name.
+func (m *Moderator) recorded(name string, h bot.HandlerFunc) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) error {
+		before, err := m.latestAudit(ctx, req.Chat.ID)
+		if err != nil {
+			return err
+		}
+		if err := h(ctx, req); err != nil {
+			return err
+		}
+		after, err := m.latestAudit(ctx, req.Chat.ID)
+		if err != nil || after != before {
+			return err
+		}
+		return m.adminAudit(ctx, req, name, nil, bot.Truncate(req.StripMentions(req.Args), 100))
+	}
+}
+
+func (m *Moderator) latestAudit(ctx context.Context, chat bot.ChatID) (int64, error) {
+	latest, err := m.e.Store().AuditLog(ctx, chat, 1)
+	if err != nil {
+		return 0, fmt.Errorf("audit log: %w", err)
+	}
+	if len(latest) == 0 {
+		return 0, nil
+	}
+	return latest[0].ID, nil
 }
 
 // adminAudit records an admin command.
@@ -434,7 +471,7 @@ func (m *Moderator) warnLimitCmd(ctx context.Context, req *bot.Request) error {
 	g := r.cfg
 	fields := req.Fields()
 	if len(fields) == 0 {
-		return req.Reply(ctx, m.warnSummary(g)+".")
+		return req.Reply(ctx, capitalise(m.warnSummary(g))+".")
 	}
 	usage := bot.Userf("Usage: %s N (1–%d) and/or notify or remove, e.g. %s 3 remove.", req.Cmd("warnlimit"), maxWarnLimit, req.Cmd("warnlimit"))
 	if len(fields) > 2 {
@@ -471,7 +508,7 @@ func (m *Moderator) warnLimitCmd(ctx context.Context, req *bot.Request) error {
 			note = " I'm not a group admin here yet, so until you make me one I'll notify admins instead."
 		}
 	}
-	return req.Reply(ctx, "Done. "+m.warnSummary(g)+"."+note)
+	return req.Reply(ctx, "Done: "+m.warnSummary(g)+"."+note)
 }
 
 func (m *Moderator) warnSummary(g groupConfig) string {
@@ -479,7 +516,7 @@ func (m *Moderator) warnSummary(g groupConfig) string {
 	if m.limitAction(g) == LimitRemove {
 		then = "the member is removed"
 	}
-	return fmt.Sprintf("At %d warnings %s; warnings expire after %s", m.warnLimit(g), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
+	return fmt.Sprintf("at %d warnings %s; warnings expire after %s", m.warnLimit(g), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
 }
 
 // splitSub splits "add casino, bingo" into ("add", "casino, bingo").
@@ -531,9 +568,6 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 		}
 		return req.Reply(ctx, "Added to the blocklist: "+strings.Join(names, ", ")+".")
 	case "list":
-		if err := m.adminAudit(ctx, req, "block.list", nil, ""); err != nil {
-			return err
-		}
 		if len(r.blocks) == 0 {
 			return req.Reply(ctx, fmt.Sprintf("The blocklist is empty. Add words with %s add WORD.", p))
 		}
@@ -849,9 +883,6 @@ func (m *Moderator) settingsCmd(ctx context.Context, req *bot.Request) error {
 		b.WriteString("\nAudit: admin actions also go live to the log group")
 	}
 	fmt.Fprintf(&b, "\nAudit entries and closed records are kept %d days.", m.cfg.RetentionDays)
-	if err := m.adminAudit(ctx, req, "settings.view", nil, ""); err != nil {
-		return err
-	}
 	return req.Reply(ctx, b.String())
 }
 

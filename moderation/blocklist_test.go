@@ -1,0 +1,113 @@
+package moderation
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFold(t *testing.T) {
+	tests := map[string]string{
+		"CAFÉ":        "cafe",
+		"Crème Brûlée": "creme brulee",
+		"ｆｒｅｅ":        "free",
+		"Straße":      "strasse",
+		"ﬁne":         "fine",
+		"Łódź":        "lodz",
+		"İstanbul":    "istanbul",
+		"plain text":  "plain text",
+		"🙂 ok":        "🙂 ok",
+	}
+	for in, want := range tests {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBlocklistMatching(t *testing.T) {
+	m := compileBlocklist([]blockEntry{
+		{Pattern: "casino"},
+		{Pattern: "free money"},
+		{Pattern: "Café"},
+		{Pattern: "ass"},
+		{Pattern: "f*ck"},
+		{Pattern: `c[a@]sh\s*prize`, IsRegex: true},
+		{Pattern: `\bv[i1]agra\b`, IsRegex: true},
+	})
+	tests := []struct {
+		text, want string
+	}{
+		{"Win at the CASINO tonight", "casino"},
+		{"casino!", "casino"},
+		{"(casino)", "casino"},
+		{"Cásino", "casino"},
+		{"ｃａｓｉｎｏ", "casino"},
+		{"get FREE   money now", "free money"},
+		{"free\nmoney", "free money"},
+		{"coffee at the cafe", "Café"},
+		{"CAFÉ open", "Café"},
+		{"what the f*ck", "f*ck"},
+		{"win a CASH PRIZE", `/c[a@]sh\s*prize/`},
+		{"c@shprize", `/c[a@]sh\s*prize/`},
+		{"cheap viagra", `/\bv[i1]agra\b/`},
+		// Whole words only: no hit inside other words.
+		{"casinos are closed", ""},
+		{"my class passed the assessment", ""},
+		{"free for money", ""},
+		{"freemoney", ""},
+		{"cafeteria", ""},
+		{"f*cking", ""},
+		{"hello neighbours", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := m.match(tt.text); got != tt.want {
+			t.Errorf("match(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+	if got := compileBlocklist(nil).match("casino"); got != "" {
+		t.Errorf("empty blocklist matched %q", got)
+	}
+}
+
+func TestParseBlockEntries(t *testing.T) {
+	good := []struct {
+		in   string
+		want []string
+	}{
+		{"casino", []string{"casino"}},
+		{"casino, free  money ,bingo", []string{"casino", "free money", "bingo"}},
+		{"/c[a@]sh/", []string{"/c[a@]sh/"}},
+		{"f*ck", []string{"f*ck"}},
+	}
+	for _, tt := range good {
+		entries, err := parseBlockEntries(tt.in)
+		if err != nil {
+			t.Errorf("parseBlockEntries(%q): %v", tt.in, err)
+			continue
+		}
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.String())
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("parseBlockEntries(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	bad := map[string]string{
+		"/(/":                               "isn't a valid pattern",
+		"/a*/":                              "matches empty text",
+		"//":                                "empty",
+		"/" + strings.Repeat("a", 201) + "/": "at most 200",
+		"/a{1001}/":                         "isn't a valid pattern",
+		strings.Repeat("x", 61):             "too long",
+		"***":                               "no letters",
+		" , ":                               "nothing to add",
+	}
+	for in, want := range bad {
+		_, err := parseBlockEntries(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseBlockEntries(%q) error = %v, want one containing %q", truncate(in, 30), err, want)
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package moderation
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWarningLimitBotAdmin(t *testing.T) {
+	t.Run("remove when the bot is admin", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "@botadmin on\nAlice: !warnlimit 2 remove\nAlice: !warn @Bob one\n")
+		out := h.Expect("Alice: !warn @Bob two\n",
+			"@Bob has been warned (2 of 2): two.",
+			"[street] bot removes Bob",
+			"Bob reached the warning limit (2 of 2) and has been removed from the group.")
+		if strings.Contains(out, "not a group admin") {
+			t.Errorf("bot claimed it was not admin:\n%s", out)
+		}
+		db := h.Store.DB()
+		if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings WHERE closed_at IS NULL AND removed_at IS NULL`); n != 0 {
+			t.Errorf("%d warnings still open after removal; a returning member should start afresh", n)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'warn.limit.remove'`); n != 1 {
+			t.Errorf("removal audited %d times, want 1", n)
+		}
+		// Bob comes back: his old warnings no longer count.
+		h.Expect("@join Bob\nAlice: !warn @Bob three\n", "@Bob has been warned (1 of 2): three.")
+	})
+	t.Run("notify when the bot is not admin", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "@botadmin off\nAlice: !warnlimit 2 remove\nAlice: !warn @Bob one\n")
+		out := h.Expect("Alice: !warn @Bob two\n",
+			"@Alice: Bob has reached the warning limit (2 of 2). Latest: two. I can't remove them myself because I'm not a group admin here.")
+		if strings.Contains(out, "bot removes") {
+			t.Errorf("removed without admin rights:\n%s", out)
+		}
+		// The admins were told the bot needs admin rights: a delete
+		// falling back to a warning does not repeat it.
+		out = h.Expect("Alice: !block add casino\nAlice: !block action delete\nCarol: casino night\n",
+			"@Carol, warning 1 of 2: a blocked word or phrase.")
+		if strings.Contains(out, "I'll only mention this once") {
+			t.Errorf("told the admins twice:\n%s", out)
+		}
+		// Made admin, the bot deletes and forgets it was told; losing admin
+		// again is worth one more mention.
+		h.Expect("@botadmin on\nDave: casino\n", "[street] bot deletes Dave's message", "I deleted a message from @Dave")
+		h.Expect("@botadmin off\nErin: casino\n", "I can't delete messages here because I'm not a group admin", "@Erin, warning 1 of 2")
+		out = h.Run("Frank: casino\n")
+		if strings.Contains(out, "not a group admin") {
+			t.Errorf("told the admins a second time:\n%s", out)
+		}
+	})
+	t.Run("notify is the default", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "@admin Dave\nAlice: !warn @Bob a\nAlice: !warn @Bob b\n")
+		out := h.Expect("Alice: !warn @Bob c\n", "@Alice @Dave: Bob has reached the warning limit (3 of 3). Latest: c.")
+		if strings.Contains(out, "bot removes") {
+			t.Errorf("removed with notify:\n%s", out)
+		}
+	})
+	t.Run("warnings expire", func(t *testing.T) {
+		cfg := DefaultConfig()
+		h := newHarness(t, cfg)
+		h.Run(streetSetup + "Alice: !warn @Bob a\nAlice: !warn @Bob b\n@advance 31d\n")
+		h.Expect("Alice: !warn @Bob c\n", "@Bob has been warned (1 of 3): c.")
+		h.Expect("Bob: !warnings\n", "Bob has 1 warnings here (the limit is 3):")
+	})
+}
+
+func TestAntifloodUsesTheClock(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !antiflood 3 10s\n")
+	// Three messages, a pause longer than the window, three more: never
+	// more than three within ten seconds.
+	out := h.Run("Bob: one\nBob: two\nBob: three\n@advance 11s\nBob: four\nBob: five\nBob: six\n")
+	if strings.Contains(out, "warning") {
+		t.Fatalf("flagged messages spread over two windows:\n%s", out)
+	}
+	// A fourth within the window is a flood, even with others talking
+	// in between (a time window, not "consecutive messages").
+	h.Expect("Carol: hi Bob\nBob: seven\n", "@Bob, warning 1 of 3: too many messages at once (more than 3 in 10 seconds).")
+	// Admins are exempt.
+	out = h.Run("@advance 1m\nAlice: a\nAlice: b\nAlice: c\nAlice: d\nAlice: e\n")
+	if strings.Contains(out, "warning") {
+		t.Fatalf("an admin was flagged:\n%s", out)
+	}
+	// Off by default: another group does not count at all.
+	out = h.Run("@group oak Oak Street\n@admin Alice\nAlice: !bot on\nBob: 1\nBob: 2\nBob: 3\nBob: 4\nBob: 5\n")
+	if strings.Contains(out, "warning") {
+		t.Fatalf("antiflood acted in a group that never switched it on:\n%s", out)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !setrules Be kind\nAlice: !block add casino\n")
+	db := h.Store.DB()
+	before := snapshot(t, db)
+	cases := []struct{ line, want string }{
+		{"Alice: !warn @Zed spam", "Zed isn't in this group, so I can't warn them. Nothing was changed."},
+		{"Alice: !warn", "Usage: !warn @member REASON"},
+		{"Alice: !warn @Alice test", "Alice is a group admin; admins can't be warned."},
+		{"Alice: !warn @Bob " + strings.Repeat("blah ", 80), "please keep it under 300"},
+		{"Alice: !unwarn @Carol", "Carol has no active warnings here."},
+		{"Alice: !unwarn @Carol lots", "Usage: !unwarn @member"},
+		{"Alice: !block add /(/", "That isn't a valid pattern"},
+		{"Alice: !block add /.*/", "matches empty text"},
+		{"Alice: !block add /" + strings.Repeat("x", 300) + "/", "at most 200"},
+		{"Alice: !block remove poker", `"poker" isn't on the blocklist`},
+		{"Alice: !block remove 7", `"7" isn't on the blocklist`},
+		{"Alice: !block frobnicate", "Usage: !block add WORD"},
+		{"Alice: !block action explode", "Usage: !block action warn, delete or remove."},
+		{"Alice: !setrules " + strings.Repeat("x", 10000), "That command is too long for me"},
+		{"Alice: !setrules " + strings.Repeat("r", 2500), "Those rules are 2500 characters; please keep them under 2000. Nothing was changed."},
+		{"Alice: !setrules", "Usage: !setrules TEXT"},
+		{"Alice: !welcome Hi {nmae}", "I don't know the placeholder {nmae}."},
+		{"Alice: !welcome Hi {😀}", "I don't know the placeholder {😀}."},
+		{"Alice: !welcome " + strings.Repeat("w", 1200), "please keep it under 1000"},
+		{"Alice: !links allow not a domain", "isn't a web address I can allow"},
+		{"Alice: !links allow localhost", "isn't a web address I can allow"},
+		{"Alice: !links disallow example.org", "example.org isn't on this group's allowed list."},
+		{"Alice: !links sideways", "Usage: !links on"},
+		{"Alice: !antiflood 1 10s", "The message count must be between 2 and 100."},
+		{"Alice: !antiflood 5 2h", "The time must be between 1s and 10 minutes."},
+		{"Alice: !antiflood 5 soon", `"soon" isn't a time I understand`},
+		{"Alice: !warnlimit 0", "The warning limit must be between 1 and 20."},
+		{"Alice: !warnlimit lots", "Usage: !warnlimit N"},
+		{"Alice: !reportmode loud", "Usage: !reportmode group"},
+		{"Alice: !audit 500", "Usage: !audit [N]"},
+		{"Bob: !report spam", "Reply to the message you want to report"},
+		{"dm Alice: !warn @Bob spam", "!warn only works inside a group — type it there."},
+		{"dm Bob: !rules", "!rules only works inside a group — type it there."},
+		{"dm Bob: !settings", "!settings only works inside a group"},
+		{"dm Bob: !forgetme yes", "There's nothing to confirm: send !forgetme first"},
+		{"dm Bob: !forgetme maybe", "Usage: !forgetme, then !forgetme yes"},
+		{"Bob: !mydata", "!mydata is personal — send it to me in a direct message."},
+		{"Bob: !forgetme", "!forgetme is personal — send it to me in a direct message."},
+	}
+	for _, c := range cases {
+		out := h.Run(c.line + "\n")
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s\nwant %q; got:\n%s", bot_truncate(c.line), c.want, out)
+		}
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("bad input changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func bot_truncate(s string) string { return truncate(s, 80) }
+
+func TestStatePersistsAcrossRestart(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !warn @Bob rude\nAlice: !block add casino\nAlice: !links on\nAlice: !setrules Be kind\nAlice: !welcome Hi {name}\n")
+	h.Restart()
+	// Console state (who is admin) is rebuilt; the bot's own state is not.
+	h.Run("# after the restart\n@group street Elm Road\n@admin Alice\n")
+	h.Expect("Bob: casino tonight\n", "@Bob, warning 2 of 3: a blocked word or phrase.")
+	h.Expect("Carol: see example.com\n", "@Carol, warning 1 of 3: links aren't allowed in this group.")
+	h.Expect("Carol: !rules\n", "Be kind")
+	h.Expect("@join Dave\n", "Hi @Dave")
+}
+
+func TestRetentionPurgesOldRecords(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !warn @Bob old\nCarol [reply Bob]: !report old\n")
+	db := h.Store.DB()
+	if countRows(t, db, `SELECT COUNT(*) FROM audit_log`) == 0 || countRows(t, db, `SELECT COUNT(*) FROM mod_reports`) != 1 {
+		t.Fatal("setup recorded nothing")
+	}
+	h.Run("@advance 300d\nAlice: !warn @Bob recent\n@advance 100d\n")
+	// Day 400: the first warning (closed by expiry on day 30, so 370 days
+	// ago) and the first report are gone; the recent ones stay.
+	if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings WHERE reason = 'old'`); n != 0 {
+		t.Errorf("old warning kept")
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings WHERE reason = 'recent'`); n != 1 {
+		t.Errorf("recent warning purged")
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM mod_reports`); n != 0 {
+		t.Errorf("year-old report kept")
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE detail LIKE 'old%'`); n != 0 {
+		t.Errorf("year-old audit entries kept")
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE detail LIKE 'recent%'`); n != 1 {
+		t.Errorf("recent audit entry purged")
+	}
+	// The job keeps itself scheduled, exactly once.
+	if n := countRows(t, db, `SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobRetention); n != 1 {
+		t.Errorf("%d retention jobs pending, want 1", n)
+	}
+	h.Restart()
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobRetention); n != 1 {
+		t.Errorf("after a restart %d retention jobs pending, want 1", n)
+	}
+}
+
+func TestLiveAuditLog(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.LogChat = "group:log"
+	h := newHarness(t, cfg)
+	out := h.Run("@group log Admins\n@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !setrules Be kind\n")
+	// The core's own entry (!bot on) goes with the next one moderation writes.
+	for _, want := range []string{
+		"[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: bot.on\n    Elm Road · Mon 5 Jan 09:00 Alice: rules.set — 7 characters",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log group lacks %q; got:\n%s", want, out)
+		}
+	}
+	// An entry only the core wrote is forwarded by the periodic flush.
+	out = h.Run("Alice: !area SY3 7\n@advance 1m\n")
+	if !strings.Contains(out, "[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: area.set — SY3 7") {
+		t.Errorf("periodic flush did not forward the core's entry:\n%s", out)
+	}
+	// Nothing is sent twice.
+	out = h.Run("@advance 5m\n")
+	if strings.Contains(out, "[log]") {
+		t.Errorf("entries forwarded twice:\n%s", out)
+	}
+}
+
+func TestReports(t *testing.T) {
+	t.Run("in the group", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "@admin Dave\nBob: buy my stuff at a great price\n")
+		h.Expect("Carol [reply Bob]: !report selling\n",
+			"[street] bot: @Alice @Dave: Carol reported a message from Bob: “buy my stuff at a great price”. Reason: selling")
+		h.Expect("Erin [reply Bob]: !report me too\n", "That message has already been reported")
+		if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
+			t.Errorf("%d reports stored, want 1", n)
+		}
+	})
+	t.Run("by direct message to admins", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "Alice: !reportmode dm\nBob: rude words\n")
+		out := h.Expect("Carol [reply Bob]: !report rude\n",
+			"[dm Alice] bot: Report in Elm Road: Carol reported a message from Bob: “rude words”. Reason: rude",
+			"[street] bot: Thanks — I've passed this to the admins privately.")
+		if strings.Contains(out, "@Alice") {
+			t.Errorf("admins mentioned in the group in dm mode:\n%s", out)
+		}
+	})
+	t.Run("privately, choosing the group", func(t *testing.T) {
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "@group oak Oak Street\n@admin Olga\nOlga: !bot on\nCarol: hi oak\n")
+		h.Expect("dm Carol: !report someone is selling puppies\n", "You're in more than one group with me. Send !report #1 REASON for Elm Road, or !report #2 REASON for Oak Street.")
+		out := h.Expect("dm Carol: !report #2 someone is selling puppies\n",
+			"[oak] bot: @Olga: a member sent a private report: someone is selling puppies",
+			"[dm Carol] bot: Thanks — I've told the admins of Oak Street. Your name wasn't shown in the group.")
+		if strings.Contains(out, "[oak] bot: @Olga: Carol") || strings.Contains(out, "Carol reported") {
+			t.Errorf("the private reporter was named in the group:\n%s", out)
+		}
+		h.Expect("dm Carol: !report #9 x\n", "#9 isn't one of the groups I listed.")
+		h.Expect("dm Zed: !report spam\n", "I don't share a group with you where I'm switched on")
+		var actor string
+		if err := h.Store.DB().QueryRow(`SELECT actor_name FROM audit_log WHERE action = 'report.private'`).Scan(&actor); err != nil {
+			t.Fatal(err)
+		}
+		if actor != "a member" {
+			t.Errorf("private report audited as %q; !audit shows it in the group", actor)
+		}
+	})
+}
+
+func TestWelcome(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !setrules No selling.\n")
+	out := h.Run("@join Dave\n")
+	if strings.Contains(out, "bot:") {
+		t.Fatalf("welcomed without a welcome message set:\n%s", out)
+	}
+	h.Run("Alice: !welcome Welcome {Name} to {group}!\n")
+	h.Expect("@join Erin\n", "[street] bot: Welcome @Erin to Elm Road!")
+	h.Run("Alice: !welcome rules on\n")
+	h.Expect("@join Fay\n", "Welcome @Fay to Elm Road!\n    \n    Group rules:\n    No selling.")
+	h.Run("Alice: !welcome off\n")
+	if out := h.Run("@join Gus\n"); strings.Contains(out, "bot:") {
+		t.Fatalf("welcomed after !welcome off:\n%s", out)
+	}
+}
+
+func TestForgetMeInModeration(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block add casino\nBob: casino\nAlice: !warn @Bob rude\nBob [reply Carol]: !report rude back\n" +
+		"Bob: my own words here\nCarol [reply Bob]: !report offensive\ndm Bob: !report something private\n")
+	var bob int64
+	if err := h.Store.DB().QueryRow(`SELECT person_id FROM person_addresses WHERE addr = 'Bob'`).Scan(&bob); err != nil {
+		t.Fatal(err)
+	}
+	h.Expect("dm Bob: !mydata\n", "A warning in Elm Road on 5 Jan 2026 (active): rude", "A report you made privately in Elm Road",
+		"Reports other members made about your messages: 1")
+	h.Expect("dm Bob: !forgetme\n", "send !forgetme yes within 10 minutes")
+	h.Expect("dm Bob: !forgetme yes\n", "Moderation: 2 warnings deleted; 2 reports you made kept without your name; your words removed from 1 reports about your messages",
+		"Profile: your name and WhatsApp addresses removed")
+	db := h.Store.DB()
+	for _, q := range []string{
+		`SELECT COUNT(*) FROM mod_warnings WHERE person_id = ?1 OR by_id = ?1`,
+		`SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ?1 OR subject_id = ?1`,
+		`SELECT COUNT(*) FROM mod_forget_requests WHERE person_id = ?1`,
+		`SELECT COUNT(*) FROM person_addresses WHERE person_id = ?1`,
+		`SELECT COUNT(*) FROM people WHERE id = ?1 AND name <> 'former member'`,
+		`SELECT COUNT(*) FROM mod_reports WHERE quote LIKE '%my own words%'`,
+		`SELECT COUNT(*) FROM audit_log WHERE actor_name = 'Bob' OR target_name = 'Bob'`,
+		`SELECT COUNT(*) FROM seen_messages WHERE chat = 'Bob'`,
+	} {
+		if n := countRows(t, db, q, bob); n != 0 {
+			t.Errorf("%s: %d rows remain", q, n)
+		}
+	}
+	// Expired confirmation: a second request must be confirmed in time.
+	h.Run("dm Carol: !forgetme\n@advance 11m\n")
+	h.Expect("dm Carol: !forgetme yes\n", "There's nothing to confirm")
+}
