@@ -125,6 +125,18 @@ func keywords(ws []string, street string, category string) map[string]bool {
 	return out
 }
 
+// described is a description reduced to what matching compares.
+type described struct {
+	street   string
+	keywords map[string]bool
+}
+
+func describeText(desc, category string) described {
+	ws := words(desc)
+	street := streetOf(ws)
+	return described{street: street, keywords: keywords(ws, street, category)}
+}
+
 // descriptionsMatch says whether two descriptions of the same category
 // describe the same fault: the same street and similar words (at least
 // half of the shorter one's keywords shared, or no other keywords at
@@ -132,25 +144,22 @@ func keywords(ws []string, street string, category string) map[string]bool {
 // keywords making up three quarters of the shorter one: matching loosely
 // there would hide real, separate faults.
 func descriptionsMatch(a, b, category string) bool {
-	wa, wb := words(a), words(b)
-	sa, sb := streetOf(wa), streetOf(wb)
-	ka, kb := keywords(wa, sa, category), keywords(wb, sb, category)
+	return describeText(a, category).matches(describeText(b, category))
+}
+
+func (a described) matches(b described) bool {
 	common := 0
-	for w := range ka {
-		if kb[w] {
+	for w := range a.keywords {
+		if b.keywords[w] {
 			common++
 		}
 	}
-	shorter := min(len(ka), len(kb))
-	if sa != "" && sb != "" {
-		if sa != sb {
+	shorter := min(len(a.keywords), len(b.keywords))
+	if a.street != "" && b.street != "" {
+		if a.street != b.street {
 			return false
 		}
 		return shorter == 0 || float64(common) >= 0.5*float64(shorter)
-	}
-	if sa != "" || sb != "" {
-		// One names a street the other doesn't: judge on words alone.
-		return common >= 3 && float64(common) >= 0.75*float64(shorter)
 	}
 	return common >= 3 && float64(common) >= 0.75*float64(shorter)
 }
@@ -177,6 +186,7 @@ const maxMatches = 5
 // when either lacks one; nearest first, then by confirmations.
 func findDuplicates(c candidate, open []Report, radiusM float64) []match {
 	var out []match
+	var mine *described // parsed only when a report lacks a pin
 	for _, r := range open {
 		if r.Category != c.Category || r.Status.Resolved() {
 			continue
@@ -187,7 +197,11 @@ func findDuplicates(c candidate, open []Report, radiusM float64) []match {
 			}
 			continue
 		}
-		if descriptionsMatch(c.Description, r.Description, c.Category) {
+		if mine == nil {
+			d := describeText(c.Description, c.Category)
+			mine = &d
+		}
+		if mine.matches(describeText(r.Description, c.Category)) {
 			out = append(out, match{Report: r, DistanceM: -1})
 		}
 	}
