@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"neighbourbot/commands/notices"
+)
+
+func TestNoticesCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.toml")
+	cfgText := "[bot]\ndata_dir = \"" + filepath.ToSlash(filepath.Join(dir, "data")) + "\"\n\n[notices]\nrequire_approval = true\napprovers = [\"447700900123\"]\n"
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg.dataPath("neighbourbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gov := notices.NewGovernance(store, cfg.Notices, time.Now)
+	for _, id := range []string{"grit-1", "fete-1"} {
+		n := &notices.Notice{Source: "webhook", SourceName: "Shropshire Council", Identifier: id, MsgType: notices.MsgAlert,
+			Urgency: notices.UrgencyNormal, Title: "Notice " + id}
+		if _, err := gov.Ingest(ctx, n, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := runNoticesCLI(ctx, append([]string{"-config", cfgPath}, args...), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, _ := run("pending"); code != exitOK || !strings.Contains(out, "#1 Notice grit-1") || !strings.Contains(out, "#2 Notice fete-1") {
+		t.Fatalf("pending: %d %q", code, out)
+	}
+	if code, out, _ := run("approve", "1"); code != exitOK || !strings.Contains(out, "Approved #1") {
+		t.Fatalf("approve: %d %q", code, out)
+	}
+	if code, out, _ := run("reject", "2", "not", "council", "business"); code != exitOK || !strings.Contains(out, "Rejected #2") {
+		t.Fatalf("reject: %d %q", code, out)
+	}
+	if code, _, errOut := run("approve", "2"); code != exitUsage || !strings.Contains(errOut, "was rejected") {
+		t.Fatalf("approve rejected: %d %q", code, errOut)
+	}
+	if code, _, errOut := run("approve", "two"); code != exitUsage || !strings.Contains(errOut, "not a notice number") {
+		t.Fatalf("bad number: %d %q", code, errOut)
+	}
+	if code, _, _ := run("frobnicate"); code != exitUsage {
+		t.Fatalf("unknown action: %d", code)
+	}
+	code, out, _ := run("audit", "--format", "csv")
+	if code != exitOK || !strings.HasPrefix(out, "time,notice,event,actor,target,detail\n") {
+		t.Fatalf("audit csv: %d %q", code, out)
+	}
+	for _, want := range []string{",1,received,webhook,", ",1,released,", ",2,rejected,", "not council business"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit lacks %q:\n%s", want, out)
+		}
+	}
+	if code, out, _ := run("audit", "--since", "2999-01-01"); code != exitOK || !strings.Contains(out, "No audit records") {
+		t.Errorf("audit since the future: %d %q", code, out)
+	}
+	if code, _, errOut := run("audit", "--since", "last week"); code != exitUsage || !strings.Contains(errOut, "--since") {
+		t.Errorf("bad --since: %d %q", code, errOut)
+	}
+}
