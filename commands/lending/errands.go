@@ -100,27 +100,25 @@ func (f *feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) e
 // summaryAt is when the runner hears who joined: errand_summary_before the
 // start. The runner asked for it, but not in the night: a time in quiet
 // hours moves to their end when that is still before the start, otherwise
-// to just before they began. Never earlier than now.
+// to just before they began. An errand offered at short notice gets its
+// summary halfway between now and the start, so joins still have a chance.
 func (f *feature) summaryAt(start, now time.Time) time.Time {
 	at := start.Add(-f.cfg.ErrandSummaryBefore.D())
-	if !f.quiet.Contains(at) {
-		return maxTime(at, now)
+	if f.quiet.Contains(at) {
+		if end := f.quiet.NextAllowed(at); end.Before(start) {
+			at = end
+		} else {
+			qs := f.quiet.Start.On(at, f.loc)
+			if qs.After(at) {
+				qs = f.quiet.Start.On(at.In(f.loc).AddDate(0, 0, -1), f.loc)
+			}
+			at = qs.Add(-time.Minute)
+		}
 	}
-	if end := f.quiet.NextAllowed(at); end.Before(start) {
-		return maxTime(end, now)
+	if !at.After(now) {
+		at = now.Add(start.Sub(now) / 2)
 	}
-	qs := f.quiet.Start.On(at, f.loc)
-	if qs.After(at) {
-		qs = f.quiet.Start.On(at.In(f.loc).AddDate(0, 0, -1), f.loc)
-	}
-	return maxTime(qs.Add(-time.Minute), now)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
+	return at
 }
 
 // cancelErrand lets the runner call an errand off; those who joined hear privately.

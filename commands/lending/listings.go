@@ -349,6 +349,23 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 	}
 	members := f.members(req.Chat.ID)
 	matches := func(name string) bool { return query.empty() || matchItems(query, parseItem(name)) > 0 }
+	owners := map[int64]bot.Person{}
+	ownerLabel := map[int64]string{} // "Alice (5 loans)", counted once per owner
+	ownerOf := func(id int64) (bot.Person, string, error) {
+		if p, ok := owners[id]; ok {
+			return p, ownerLabel[id], nil
+		}
+		p, err := f.person(ctx, id)
+		if err != nil {
+			return p, "", err
+		}
+		label, err := f.withLoans(ctx, req.Chat.ID, p)
+		if err != nil {
+			return p, "", err
+		}
+		owners[id], ownerLabel[id] = p, label
+		return p, label, nil
+	}
 	var free, lent, favours []string
 	for _, l := range listings {
 		if !matches(l.Name) {
@@ -361,11 +378,7 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 		if !in {
 			continue // left the group: their listings stop showing
 		}
-		owner, err := f.person(ctx, l.OwnerID)
-		if err != nil {
-			return err
-		}
-		who, err := f.withLoans(ctx, req.Chat.ID, owner)
+		owner, who, err := ownerOf(l.OwnerID)
 		if err != nil {
 			return err
 		}
@@ -390,7 +403,7 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 		if !matches(loan.Item) {
 			continue
 		}
-		owner, err := f.person(ctx, loan.OwnerID)
+		owner, _, err := ownerOf(loan.OwnerID)
 		if err != nil {
 			return err
 		}
