@@ -434,3 +434,19 @@ func TestQuietHoursDelayCouncilUpdates(t *testing.T) {
 func quietNights() bot.QuietHours {
 	return bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}
 }
+
+func TestReopenResumesCouncilChecks(t *testing.T) {
+	fc := newFakeCouncil(t)
+	h := councilHarness(t, fc)
+	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\nAlice: !pothole P1 fixed\n")
+	h.Run("@advance 1d\n")
+	fc.mu.Lock()
+	polls := len(fc.polls)
+	fc.mu.Unlock()
+	if polls != 0 {
+		t.Fatalf("%d status checks on a fixed report", polls)
+	}
+	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_scheduled.json"} })
+	h.Expect("Alice: !pothole P1 reopen\n", "P1 is now marked open.")
+	h.Expect("@advance 6h\n", "Council update on P1: action scheduled, expected by 14 March")
+}

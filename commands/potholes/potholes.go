@@ -433,7 +433,7 @@ func parseStatus(words []string) (Status, string, bool) {
 
 func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
 	p := f.e.Prefix()
-	detail := ""
+	detail, origRef := "", ""
 	if status == StatusDuplicate {
 		if dupWord == "" {
 			return bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), p, r.Ref())
@@ -449,7 +449,8 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 			return bot.Userf("%s is already marked a duplicate of %s.", orig.Ref(), r.Ref())
 		}
 		r.DuplicateOf = orig.ID
-		detail = "of " + orig.Ref()
+		origRef = orig.Ref()
+		detail = "of " + origRef
 	} else {
 		r.DuplicateOf = 0
 	}
@@ -457,6 +458,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return bot.Userf("%s is already marked %s.", r.Ref(), status)
 	}
 	now := req.Now()
+	wasResolved := r.Status.Resolved()
 	r.Status, r.Updated = status, now
 	r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
 	if status.Resolved() && (r.SendState == sendQueued || r.SendState == sendRetrying) {
@@ -472,13 +474,18 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
 			return err
 		}
+	} else if wasResolved && f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
+		// Reopened after the council's request was closed here: follow it again.
+		if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
+			return err
+		}
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + detail)}); err != nil {
 		return err
 	}
 	if status == StatusDuplicate {
-		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s. Confirmations go to %s: %smetoo %s.", r.Ref(), detail[3:], detail[3:], p, detail[3:]))
+		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, origRef, p, origRef))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
 }
