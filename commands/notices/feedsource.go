@@ -82,7 +82,7 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 		Identifier: bot.Truncate(it.ID, maxIDLen),
 		MsgType:    MsgAlert, Urgency: f.urgency,
 		Title: title, Body: body, Link: link,
-		Topics: f.tag(title + "\n" + body), Areas: f.areas,
+		Topics: f.tag(title + "\n" + body + "\n" + strings.Join(it.Categories, "\n")), Areas: f.areas,
 		Sent: it.Published,
 	}
 	ref := it.Published

@@ -1,6 +1,7 @@
 package notices
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -133,4 +134,26 @@ func BenchmarkFanOutMatch(b *testing.B) {
 		matched = len(matchGroups(n, groups))
 	}
 	b.ReportMetric(float64(matched), "groups/notice")
+}
+
+// BenchmarkPlanFanOut plans one notice for 1,000 opted-in groups against
+// the real SQLite store: matching plus writing 1,000 outbox rows and the
+// audit in one transaction (sending is paced separately).
+func BenchmarkPlanFanOut(b *testing.B) {
+	rg := newRig(b, testConfig())
+	for i := range 1000 {
+		rg.optIn(bot.ChatID(fmt.Sprintf("group-%04d", i)), fmt.Sprintf("SY%d %d", i%10+1, i%10))
+	}
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		res := rg.submit(fmt.Sprintf(`{"id":"bench-%d","title":"Bins a day late","topics":["bins"],"areas":["SY"],"urgency":"urgent"}`, i))
+		if err := rg.r.planJob(ctx, bot.Job{Payload: []byte(fmt.Sprintf(`{"notice":%d}`, res.ID))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var rows int
+	rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notice_outbox`).Scan(&rows)
+	b.ReportMetric(float64(rows)/float64(i), "rows/notice")
 }

@@ -71,7 +71,7 @@ func (tr *recordingTransport) perChat() map[bot.ChatID]int {
 // rig is an engine over a real SQLite file and a recording transport; open
 // again on the same path to simulate a process restart.
 type rig struct {
-	t     *testing.T
+	t     testing.TB
 	path  string
 	clock *bot.ManualClock
 	store *sqlite.Store
@@ -81,7 +81,7 @@ type rig struct {
 	cfg   Config
 }
 
-func newRig(t *testing.T, cfg Config) *rig {
+func newRig(t testing.TB, cfg Config) *rig {
 	rg := &rig{t: t, path: filepath.Join(t.TempDir(), "bot.db"), clock: bot.NewManualClock(console.DefaultStart), cfg: cfg}
 	rg.open(newRecorder())
 	return rg
