@@ -20,7 +20,8 @@ import (
 //   - Words are reduced to a rough stem on both sides, so plurals and
 //     "-ing" forms meet: ladders/ladder, boxes/box, hedges/hedge,
 //     batteries/battery, knives/knife, mowing/mow.
-//   - Word order does not matter: "trimmer hedge" = "hedge trimmer".
+//   - Word order does not matter: "trimmer hedge" = "hedge trimmer", and a
+//     compound may be one word or two: "wheel barrow" = "wheelbarrow".
 //   - One side may be more specific than the other: every word of the
 //     shorter description must match a word of the longer one, so "ladder"
 //     finds "step ladder" and "power drill" finds "drill". Two compound
@@ -181,6 +182,12 @@ func matchItems(want, listed itemWords) float64 {
 		small, big = big, small
 	}
 	cost, ok = covered(small, big)
+	if !ok && (len(q) > 1 || len(l) > 1) {
+		// A compound written as one word or two: wheel barrow / wheelbarrow.
+		if c, same := wordCost(strings.Join(q, ""), strings.Join(l, "")); same {
+			return 0.9 / float64(1+c)
+		}
+	}
 	if !ok {
 		// Different compounds of the same thing: step ladder / extension ladder.
 		c, headOK := wordCost(q[len(q)-1], l[len(l)-1])
