@@ -256,6 +256,15 @@ func parseBlockEntries(args string) ([]blockEntry, error) {
 		if w == "" {
 			continue
 		}
+		if len(w) >= 2 && strings.HasPrefix(w, "/") && strings.HasSuffix(w, "/") {
+			// A /regex/ in a list; one with commas inside must be added on its own.
+			pattern := w[1 : len(w)-1]
+			if err := validateBlockRegex(pattern); err != nil {
+				return nil, err
+			}
+			out = append(out, blockEntry{Pattern: pattern, IsRegex: true})
+			continue
+		}
 		if utf8.RuneCountInString(w) > maxBlockWordLen {
 			return nil, fmt.Errorf("%q is too long for a blocked word; at most %d characters", truncate(w, 20), maxBlockWordLen)
 		}

@@ -7,15 +7,15 @@ import (
 
 func TestFold(t *testing.T) {
 	tests := map[string]string{
-		"CAFÉ":        "cafe",
+		"CAFÉ":         "cafe",
 		"Crème Brûlée": "creme brulee",
-		"ｆｒｅｅ":        "free",
-		"Straße":      "strasse",
-		"ﬁne":         "fine",
-		"Łódź":        "lodz",
-		"İstanbul":    "istanbul",
-		"plain text":  "plain text",
-		"🙂 ok":        "🙂 ok",
+		"ｆｒｅｅ":         "free",
+		"Straße":       "strasse",
+		"ﬁne":          "fine",
+		"Łódź":         "lodz",
+		"İstanbul":     "istanbul",
+		"plain text":   "plain text",
+		"🙂 ok":         "🙂 ok",
 	}
 	for in, want := range tests {
 		if got := fold(in); got != want {
@@ -79,6 +79,8 @@ func TestParseBlockEntries(t *testing.T) {
 		{"casino, free  money ,bingo", []string{"casino", "free money", "bingo"}},
 		{"/c[a@]sh/", []string{"/c[a@]sh/"}},
 		{"f*ck", []string{"f*ck"}},
+		{"casino, /c[a@]sh ?prize/", []string{"casino", "/c[a@]sh ?prize/"}},
+		{"/a{1,3}b/", []string{"/a{1,3}b/"}},
 	}
 	for _, tt := range good {
 		entries, err := parseBlockEntries(tt.in)
@@ -95,14 +97,14 @@ func TestParseBlockEntries(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"/(/":                               "isn't a valid pattern",
-		"/a*/":                              "matches empty text",
-		"//":                                "empty",
+		"/(/":                                "isn't a valid pattern",
+		"/a*/":                               "matches empty text",
+		"//":                                 "empty",
 		"/" + strings.Repeat("a", 201) + "/": "at most 200",
-		"/a{1001}/":                         "isn't a valid pattern",
-		strings.Repeat("x", 61):             "too long",
-		"***":                               "no letters",
-		" , ":                               "nothing to add",
+		"/a{1001}/":                          "isn't a valid pattern",
+		strings.Repeat("x", 61):              "too long",
+		"***":                                "no letters",
+		" , ":                                "nothing to add",
 	}
 	for in, want := range bad {
 		_, err := parseBlockEntries(in)

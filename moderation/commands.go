@@ -411,7 +411,7 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 		return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", target.DisplayName()))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s has %d warnings here (the limit is %d):", target.DisplayName(), len(active), m.warnLimit(r.cfg))
+	fmt.Fprintf(&b, "%s has %s here (the limit is %d):", target.DisplayName(), plural(int64(len(active)), "warning", "warnings"), m.warnLimit(r.cfg))
 	for i, w := range active {
 		fmt.Fprintf(&b, "\n%d. %s — %s", i+1, w.CreatedAt.In(m.loc).Format("Mon 2 Jan"), w.Reason)
 	}
@@ -539,7 +539,7 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 	usage := bot.Userf("Usage: %s add WORD (or several, separated by commas, or /regex/), %s remove WORD or NUMBER, %s list, %s action warn|delete|remove.", p, p, p, p)
 	switch sub {
 	case "":
-		return req.Reply(ctx, fmt.Sprintf("The blocklist has %d entries; on a match I %s. %s list shows them.", len(r.blocks), actionPhrase(r.cfg.BlockAction), p))
+		return req.Reply(ctx, fmt.Sprintf("The blocklist has %s; on a match I %s. %s list shows them.", plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(r.cfg.BlockAction), p))
 	case "add":
 		if rest == "" {
 			return usage
@@ -867,7 +867,7 @@ func (m *Moderator) settingsCmd(ctx context.Context, req *bot.Request) error {
 	}
 	b.WriteString("\nReports: " + reportModePhrase(m.reportDelivery(g)))
 	b.WriteString("\nWarnings: " + m.warnSummary(g))
-	fmt.Fprintf(&b, "\nBlocklist: %d entries; on a match I %s", len(r.blocks), actionPhrase(g.BlockAction))
+	fmt.Fprintf(&b, "\nBlocklist: %s; on a match I %s", plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(g.BlockAction))
 	b.WriteString("\n" + m.linksSummary(r))
 	b.WriteString("\n" + m.floodSummary(g))
 	admin, err := m.botIsAdmin(ctx, req.Chat.ID)

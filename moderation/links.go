@@ -124,30 +124,39 @@ func linkHost(tok string) (string, bool) {
 	if !strings.Contains(host, ".") {
 		return "", false // a word ending a sentence: the common case, no allocation
 	}
-	labels := strings.Split(host, ".")
-	if len(labels) < 2 {
-		return "", false
-	}
-	for _, l := range labels {
-		if !validLabel(l) {
+	// Walk the labels without splitting: most dotted tokens are words
+	// and numbers, and checking them should cost no allocation.
+	labels, tld := 0, ""
+	for rest := host; ; {
+		label, more, found := strings.Cut(rest, ".")
+		if !validLabel(label) {
 			return "", false
 		}
+		labels++
+		if !found {
+			tld = label
+			break
+		}
+		rest = more
 	}
-	lower := strings.ToLower(host)
-	if strings.HasPrefix(lower, "www.") {
-		return lower, true
+	if labels < 2 {
+		return "", false
 	}
-	if strings.Contains(lower, "xn--") {
-		return lower, true
+	if len(host) >= 4 && strings.EqualFold(host[:4], "www.") || strings.Contains(host, "xn--") || strings.Contains(host, "XN--") {
+		return strings.ToLower(host), true
 	}
-	tld := strings.ToLower(labels[len(labels)-1])
-	switch {
-	case genericTLDs[tld], idnTLDs[tld]:
-		return lower, true
-	case webCountryTLDs[tld]:
-		return lower, true
-	case countryTLDs[tld] && (len(labels) >= 3 || hasPath):
-		return lower, true
+	var buf [32]byte
+	if len(tld) > len(buf) {
+		return "", false
+	}
+	lowerTLD := buf[:0]
+	for _, r := range tld {
+		lowerTLD = utf8.AppendRune(lowerTLD, unicode.ToLower(r))
+	}
+	switch t := lowerTLD; {
+	case genericTLDs[string(t)], idnTLDs[string(t)], webCountryTLDs[string(t)],
+		countryTLDs[string(t)] && (labels >= 3 || hasPath):
+		return strings.ToLower(host), true
 	}
 	return "", false
 }

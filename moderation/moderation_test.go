@@ -63,7 +63,7 @@ func TestWarningLimitBotAdmin(t *testing.T) {
 		h := newHarness(t, cfg)
 		h.Run(streetSetup + "Alice: !warn @Bob a\nAlice: !warn @Bob b\n@advance 31d\n")
 		h.Expect("Alice: !warn @Bob c\n", "@Bob has been warned (1 of 3): c.")
-		h.Expect("Bob: !warnings\n", "Bob has 1 warnings here (the limit is 3):")
+		h.Expect("Bob: !warnings\n", "Bob has 1 warning here (the limit is 3):")
 	})
 }
 
@@ -139,7 +139,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	for _, c := range cases {
 		out := h.Run(c.line + "\n")
 		if !strings.Contains(out, c.want) {
-			t.Errorf("%s\nwant %q; got:\n%s", bot_truncate(c.line), c.want, out)
+			t.Errorf("%s\nwant %q; got:\n%s", shortLine(c.line), c.want, out)
 		}
 	}
 	if after := snapshot(t, db); after != before {
@@ -147,7 +147,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-func bot_truncate(s string) string { return truncate(s, 80) }
+func shortLine(s string) string { return truncate(s, 80) }
 
 func TestStatePersistsAcrossRestart(t *testing.T) {
 	h := newHarness(t, DefaultConfig())
@@ -292,7 +292,7 @@ func TestForgetMeInModeration(t *testing.T) {
 	h.Expect("dm Bob: !mydata\n", "A warning in Elm Road on 5 Jan 2026 (active): rude", "A report you made privately in Elm Road",
 		"Reports other members made about your messages: 1")
 	h.Expect("dm Bob: !forgetme\n", "send !forgetme yes within 10 minutes")
-	h.Expect("dm Bob: !forgetme yes\n", "Moderation: 2 warnings deleted; 2 reports you made kept without your name; your words removed from 1 reports about your messages",
+	h.Expect("dm Bob: !forgetme yes\n", "Moderation: 2 warnings deleted; 2 reports you made kept without your name; your words removed from 1 report about your messages",
 		"Profile: your name and WhatsApp addresses removed")
 	db := h.Store.DB()
 	for _, q := range []string{

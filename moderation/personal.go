@@ -84,16 +84,16 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	d.m.flood.forgetPerson(person)
 	var parts []string
 	if sum.warnings > 0 {
-		parts = append(parts, fmt.Sprintf("%d warnings deleted", sum.warnings))
+		parts = append(parts, plural(sum.warnings, "warning", "warnings")+" deleted")
 	}
 	if sum.given > 0 {
-		parts = append(parts, fmt.Sprintf("your name taken off %d warnings you gave", sum.given))
+		parts = append(parts, "your name taken off "+plural(sum.given, "warning", "warnings")+" you gave")
 	}
 	if sum.reports > 0 {
-		parts = append(parts, fmt.Sprintf("%d reports you made kept without your name", sum.reports))
+		parts = append(parts, plural(sum.reports, "report", "reports")+" you made kept without your name")
 	}
 	if sum.about > 0 {
-		parts = append(parts, fmt.Sprintf("your words removed from %d reports about your messages", sum.about))
+		parts = append(parts, "your words removed from "+plural(sum.about, "report", "reports")+" about your messages")
 	}
 	if len(parts) == 0 {
 		return "nothing held", nil
@@ -184,4 +184,12 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	m.e.Log().Info("personal data erased on request", "person", me)
 	return req.Reply(ctx, "Done. What I erased:\n• "+strings.Join(done, "\n• ")+
 		"\nI no longer know who you are; if you message me again, you start afresh.")
+}
+
+// plural writes "1 warning" or "3 warnings".
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
