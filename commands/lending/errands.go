@@ -160,10 +160,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		if err != nil {
 			return err
 		}
-		if p.Addr == "" {
-			continue
-		}
-		if err := f.e.DM(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group)); err != nil {
+		if err := f.tell(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group)); err != nil {
 			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
 		}
 	}

@@ -39,6 +39,7 @@ const (
 	jobWantExpire    = "lending.want.expire"
 	jobErrandSummary = "lending.errand.summary"
 	jobErrandExpire  = "lending.errand.expire"
+	jobNotice        = "lending.notice"
 )
 
 // Limits that keep one person from filling a group's list.
@@ -89,6 +90,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobWantExpire, f.runWantExpire)
 	e.HandleJob(jobErrandSummary, f.runErrandSummary)
 	e.HandleJob(jobErrandExpire, f.runErrandExpire)
+	e.HandleJob(jobNotice, f.runNotice)
 	e.Listen(f.onReaction)
 	e.AddDataProvider(dataProvider{f})
 	return nil
@@ -216,6 +218,39 @@ func (m *memberCache) has(ctx context.Context, person int64) (bool, error) {
 	}
 	m.seen[person] = v
 	return v, nil
+}
+
+// noticePayload is a direct message held back by quiet hours.
+type noticePayload struct {
+	Person int64  `json:"person"`
+	Text   string `json:"text"`
+}
+
+// tell sends a person a direct message that something happened ("a
+// wheelbarrow was listed", "the errand is off"), or holds it until quiet
+// hours end: someone listing a ladder at 23:00 should not wake a neighbour.
+func (f *feature) tell(ctx context.Context, p bot.Person, text string) error {
+	if p.Addr == "" {
+		return nil // forgotten: nobody to tell
+	}
+	now := f.e.Now()
+	if !f.quiet.Contains(now) {
+		return f.e.DM(ctx, p, text)
+	}
+	return f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text})
+}
+
+// runNotice sends a held-back direct message.
+func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
+	var n noticePayload
+	if err := decodePayload(job, &n); err != nil {
+		return err
+	}
+	p, err := f.person(ctx, n.Person)
+	if err != nil || p.Addr == "" {
+		return err
+	}
+	return f.e.DM(ctx, p, n.Text)
 }
 
 // groupName names a group in direct messages.

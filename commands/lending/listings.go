@@ -57,7 +57,7 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 				name, req.Sender.DisplayName(), req.Cmd("borrow"), name, req.Cmd("lent"), name)
 		}
 		if told > 0 {
-			fmt.Fprintf(&b, " I've told %s who asked for one.", plural(told, "neighbour", "neighbours"))
+			fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
 		}
 		return req.Reply(ctx, b.String())
 	}
@@ -105,7 +105,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 			text = fmt.Sprintf("Good news: %s can lend %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
 				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
 		}
-		if err := f.e.DM(ctx, wanter, text); err != nil {
+		if err := f.tell(ctx, wanter, text); err != nil {
 			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
 			continue
 		}
