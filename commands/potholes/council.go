@@ -71,14 +71,19 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		return bot.Userf("%s is already on its way to the council.", r.Ref())
 	}
 	now := req.Now()
-	retry := r.SendState == sendRetrying || r.SendState == sendFailed
-	r.SendState, r.SendAttempts, r.NextSendAt, r.Updated = sendQueued, 0, now, now
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued"}}}); err != nil {
-		return err
+	verb, detail := "Sending", ""
+	switch r.SendState {
+	case sendRetrying:
+		// Try now instead of waiting; the attempts so far still count.
+		verb, detail = "Trying again to send", "now instead of at "+f.when(r.NextSendAt)
+	case sendFailed:
+		// A new round with a fresh retry budget.
+		verb, detail = "Trying again to send", "again after "+plural(r.SendAttempts, "failed attempt")
+		r.SendAttempts = 0
 	}
-	verb := "Sending"
-	if retry {
-		verb = "Trying again to send"
+	r.SendState, r.NextSendAt, r.Updated = sendQueued, now, now
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued", Detail: detail}}}); err != nil {
+		return err
 	}
 	if err := req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref())); err != nil {
 		return err
@@ -86,7 +91,7 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, 1), now, sendPayload{Report: r.ID})
+	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), now, sendPayload{Report: r.ID})
 }
 
 // serviceRequest builds what goes to the council: the report, never the
@@ -144,10 +149,13 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	}
 	created, callErr := f.council.Create(ctx, sreq)
 	now := f.e.Now()
+	// Someone asked for this attempt (an admin, or the confirmation that
+	// reached the threshold) rather than it being a quiet retry.
+	asked := r.SendState == sendQueued
 	r.SendAttempts++
 	r.Updated = now
 	if callErr != nil {
-		return f.sendFailed(ctx, r, callErr)
+		return f.sendFailed(ctx, r, callErr, asked)
 	}
 	r.SendState, r.LastSendError, r.NextSendAt = sendDone, "", time.Time{}
 	r.ServiceRequestID, r.Token = created.ServiceRequestID, created.Token
@@ -184,7 +192,11 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	return nil
 }
 
-func (f *feature) sendFailed(ctx context.Context, r Report, callErr error) error {
+// sendFailed records a failed attempt and retries temporary failures with
+// backoff. The group hears about the failure when someone asked for the
+// attempt, and once more when the bot gives up; quiet retries stay quiet
+// (their history is in !pothole P7).
+func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked bool) error {
 	p := f.e.Prefix()
 	reason := callErr.Error()
 	var oe *open311.Error
@@ -201,7 +213,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error) error
 		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
-		if r.SendAttempts == 1 {
+		if asked {
 			msg = fmt.Sprintf("Couldn't send %s to the council yet: %s. I'll keep trying (next at %s); %spothole %s shows progress.",
 				r.Ref(), reason, f.when(next), p, r.Ref())
 		}

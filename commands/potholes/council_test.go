@@ -450,3 +450,28 @@ func TestReopenResumesCouncilChecks(t *testing.T) {
 	h.Expect("Alice: !pothole P1 reopen\n", "P1 is now marked open.")
 	h.Expect("@advance 6h\n", "Council update on P1: action scheduled, expected by 14 March")
 }
+
+// TestSendRetryGolden records how a failing council server looks to the
+// group: one message on the first failure, every attempt in the history,
+// then the success (testdata/send_retry.golden).
+func TestSendRetryGolden(t *testing.T) {
+	fc := newFakeCouncil(t)
+	fc.set(func(fc *fakeCouncil) {
+		fc.create = []answer{{500, "error_500.html"}, {200, "garbage.txt"}, {201, "create_ok.json"}}
+	})
+	h := councilHarness(t, fc)
+	got := h.Run(`# The council's server fails twice, then takes the report.
+@admin Alice
+Alice: !bot on
+Alice [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep
+Bob: !pothole P1 send
+Alice: !pothole P1 send
+Alice: !pothole P1 send
+@advance 5m
+Bob: !pothole P1
+@advance 10m
+Bob: !pothole P1
+Alice: !pothole P1 send
+`)
+	bottest.CompareGolden(t, filepath.Join("testdata", "send_retry.golden"), got)
+}

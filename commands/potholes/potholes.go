@@ -716,7 +716,7 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return "fixed — confirmed by " + who
 	case "send queued":
 		if ev.ActorID != 0 {
-			return "sending asked by " + who
+			return withDetail("sending asked by " + who)
 		}
 		return withDetail("sending queued")
 	}
