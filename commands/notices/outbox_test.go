@@ -439,3 +439,34 @@ func TestAuditIsAppendOnly(t *testing.T) {
 		t.Error("delete allowed")
 	}
 }
+
+func TestDigestRetriedAfterTransportFailure(t *testing.T) {
+	rg := newRig(t, testConfig())
+	rg.optIn("street", "SY3 7")
+	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "street", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	down := newRecorder()
+	down.failAfter, down.failErr = 0, bot.ErrNotConnected
+	rg.restart(down)
+	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
+	rg.submit(`{"id":"b","title":"Consultation open","topics":["consultations"]}`)
+	rg.runJobs()
+	rg.advance(9*time.Hour + time.Minute) // 18:01: the digest failed once
+	if st := rg.outboxStates(); st["digest"] != 2 {
+		t.Fatalf("after a failed digest the rows should wait in the digest: %v", st)
+	}
+	up := newRecorder()
+	rg.restart(up)
+	rg.advance(2 * time.Hour) // the engine's retry
+	if len(up.sent) != 1 || !strings.Contains(up.sent[0].Text, "1. *Bins late*") || !strings.Contains(up.sent[0].Text, "2. *Consultation open*") {
+		t.Fatalf("digest after recovery: %+v", up.sent)
+	}
+	if st := rg.outboxStates(); st["sent"] != 2 || len(st) != 1 {
+		t.Errorf("outbox %v", st)
+	}
+	rg.advance(48 * time.Hour)
+	if len(up.sent) != 1 {
+		t.Errorf("digest sent %d times", len(up.sent))
+	}
+}

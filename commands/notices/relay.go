@@ -596,10 +596,32 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 	if loc == nil {
 		loc = time.UTC
 	}
+	// Claim the rows first, as the drain does, so a crash during the send
+	// leaves them "sending" (recorded as unconfirmed) rather than sending
+	// the digest twice.
+	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+		for _, row := range keep {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", "sending", "attempts = attempts + 1"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
 	if sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) {
-		// Rows stay in the digest; the engine retries the job with backoff.
-		return fmt.Errorf("send digest: %w", sendErr)
+		// Back into the digest; the engine retries the job with backoff.
+		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			for _, row := range keep {
+				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", "last_error = ?", bot.Truncate(sendErr.Error(), 300)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return errors.Join(fmt.Errorf("send digest: %w", sendErr), err)
 	}
 	return r.st.tx(ctx, func(tx *sql.Tx) error {
 		to, event, detail := "sent", "delivered", "in the daily digest"
@@ -611,7 +633,7 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 			}
 		}
 		for i, row := range keep {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail}); err != nil {

@@ -181,3 +181,26 @@ func TestWebhookConcurrentDuplicates(t *testing.T) {
 		t.Fatalf("accepted %d, stored %d; want exactly one", accepted, countNotices(t, h))
 	}
 }
+
+func TestWebhookChunkedBodyOverLimit(t *testing.T) {
+	h, _, srv := webhookHarness(t, testConfig())
+	big := `{"id":"big","title":"x","body":"` + strings.Repeat("a", 100<<10) + `"}`
+	// A reader of unknown length makes the client send it chunked, with
+	// no Content-Length for the server to refuse up front.
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/notices", io.NopCloser(strings.NewReader(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if req.ContentLength != 0 || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("content length %d, status %d; want chunked and 413", req.ContentLength, resp.StatusCode)
+	}
+	if n := countNotices(t, h); n != 0 {
+		t.Fatalf("%d notices stored", n)
+	}
+}

@@ -5,6 +5,7 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -115,7 +116,7 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 
 // Parse reads an RSS or Atom document.
 func Parse(body []byte) (Result, error) {
-	feed, err := gofeed.NewParser().Parse(strings.NewReader(string(body)))
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		return Result{}, fmt.Errorf("parse feed: %w", err)
 	}
