@@ -48,18 +48,17 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	for _, l := range loans {
 		var other bot.Person
-		role := "lent"
+		role, prep := "lent", "to"
 		if l.OwnerID == person {
 			if other, err = f.person(ctx, l.BorrowerID); err != nil {
 				return nil, err
 			}
 		} else {
-			role = "borrowed"
+			role, prep = "borrowed", "from"
 			if other, err = f.person(ctx, l.OwnerID); err != nil {
 				return nil, err
 			}
 		}
-		prep := map[string]string{"lent": "to", "borrowed": "from"}[role]
 		state := "still out, due " + formatDue(l.DueAt, f.loc, f.cfg.DueTime)
 		switch {
 		case l.State == stateReturning:
@@ -75,10 +74,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	for _, e := range errands {
 		if e.RunnerID == person {
-			lines = append(lines, fmt.Sprintf("You offered an errand to the %s on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
+			lines = append(lines, fmt.Sprintf("You offered a %s run on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("You joined an errand to the %s on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
+		lines = append(lines, fmt.Sprintf("You joined a %s run on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
 	}
 	if len(lines) == 0 {
 		lines = append(lines, "Nothing: no listings, loans, requests or errands.")

@@ -73,7 +73,7 @@ func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	if err := f.scheduleErrand(ctx, e, now); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s is going to the %s on %s", req.Sender.DisplayName(), place, formatWhen(at, f.loc))
+	msg := fmt.Sprintf("Errand: %s's %s run, %s", req.Sender.DisplayName(), place, formatWhen(at, f.loc))
 	if note != "" {
 		msg += " — " + note
 	}
@@ -166,7 +166,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 	}
 	msg := fmt.Sprintf("Called off: your %s run on %s.", e.Place, formatWhen(e.StartsAt, f.loc))
 	if len(sg) > 0 {
-		msg += fmt.Sprintf(" I've told the %s who joined, privately.", plural(len(sg), "neighbour", "neighbours"))
+		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", plural(len(sg), "neighbour", "neighbours"))
 	}
 	return req.Reply(ctx, msg)
 }

@@ -141,8 +141,8 @@ func (f *feature) matchErrandCommand(req *bot.Request) bool {
 }
 
 // checkName validates an item, favour or place name and returns it tidied
-// (one line, no leading article) with its matcher words. what names the
-// thing in the messages ("item"), usage is the reply for an empty name.
+// (one line, no leading article) with its matcher words; usage is the reply
+// for an empty name.
 func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
 	name := strings.Join(strings.Fields(raw), " ")
 	for _, article := range []string{"a ", "an ", "the ", "my ", "some "} {

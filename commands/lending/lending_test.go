@@ -136,7 +136,7 @@ Alice: !lent ladder @Bob
 		t.Fatal(err)
 	}
 	text := strings.Join(lines, "\n")
-	for _, want := range []string{`You list "hedge trimmer" in Elm Road`, "You borrowed drill from Alice", `You asked for "wheelbarrow"`, "You joined an errand to the tip"} {
+	for _, want := range []string{`You list "hedge trimmer" in Elm Road`, "You borrowed drill from Alice", `You asked for "wheelbarrow"`, "You joined a tip run on Sat 10 Jan 10:00 in Elm Road."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("DescribePerson lacks %q:\n%s", want, text)
 		}

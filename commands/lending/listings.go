@@ -530,7 +530,7 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		if e.RunnerID == me {
-			runs = append(runs, fmt.Sprintf("• you're going to the %s %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
+			runs = append(runs, fmt.Sprintf("• your %s run %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
 			continue
 		}
 		runner, err := f.person(ctx, e.RunnerID)
@@ -552,8 +552,12 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 	add("Looking for:", want)
 	add("Errands:", runs)
 	if len(lines) == 0 {
+		here := ""
+		if chat != "" {
+			here = " here"
+		}
 		return req.Reply(ctx, fmt.Sprintf("You have nothing listed, lent, borrowed or asked for%s. Try %s ladder or %s ladder in your group.",
-			map[bool]string{true: " here", false: ""}[chat != ""], req.Cmd("lend"), req.Cmd("borrow")))
+			here, req.Cmd("lend"), req.Cmd("borrow")))
 	}
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
