@@ -40,6 +40,7 @@ const (
 	jobErrandSummary = "lending.errand.summary"
 	jobErrandExpire  = "lending.errand.expire"
 	jobNotice        = "lending.notice"
+	jobConfirmNudge  = "lending.confirm.nudge"
 )
 
 // Limits that keep one person from filling a group's list.
@@ -91,6 +92,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobErrandSummary, f.runErrandSummary)
 	e.HandleJob(jobErrandExpire, f.runErrandExpire)
 	e.HandleJob(jobNotice, f.runNotice)
+	e.HandleJob(jobConfirmNudge, f.runConfirmNudge)
 	e.Listen(f.onReaction)
 	e.AddDataProvider(dataProvider{f})
 	return nil

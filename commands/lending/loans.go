@@ -207,12 +207,47 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
+	// An owner who misses the question hears once, privately, a day later.
+	nudge := f.quiet.NextAllowed(req.Now().Add(24 * time.Hour))
+	if err := f.e.Schedule(ctx, jobConfirmNudge, loanKey(loan.ID)+"confirm", nudge, loanPayload{Loan: loan.ID}); err != nil {
+		return err
+	}
 	msgID, err := req.Say(ctx, fmt.Sprintf("@%s, %s says your %s is back. React to this message or type %s %s to confirm.",
 		owner.DisplayName(), req.Sender.DisplayName(), loan.Item, req.Cmd("confirm"), loan.Item), bot.MentionOf(owner))
 	if err != nil {
 		return err
 	}
 	return f.st.claimReturn(ctx, loan.ID, req.Now(), msgID)
+}
+
+type loanPayload struct {
+	Loan int64 `json:"loan"`
+}
+
+// runConfirmNudge reminds an owner who has not confirmed a return.
+func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
+	var p loanPayload
+	if err := decodePayload(job, &p); err != nil {
+		return err
+	}
+	loan, err := f.st.loan(ctx, p.Loan)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil || loan.State != stateReturning {
+		return err
+	}
+	owner, err := f.person(ctx, loan.OwnerID)
+	if err != nil || owner.Addr == "" {
+		return err
+	}
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	pre := f.e.Prefix()
+	return f.e.DM(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. If it is, type %sconfirm %s in %s; if not, %sextend %s 3d puts it back on loan.",
+		borrower.DisplayName(), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, loan.Item, f.groupName(ctx, loan.Chat), pre, loan.Item))
 }
 
 // closeReturned closes a loan as returned and thanks both in the group.
