@@ -69,7 +69,7 @@ func TestConsoleRerunAfterKill(t *testing.T) {
 	if strings.Contains(second, "neighbourbot is on in this group. Type") {
 		t.Errorf("!bot on acted twice:\n%s", second)
 	}
-	for _, want := range []string{"neighbourbot is on in this group.\n    Area: SY3 7.", "This group's area: SY3 7, SY4 1."} {
+	for _, want := range []string{"neighbourbot is on in this group.", "    Area: SY3 7.\n", "This group's area: SY3 7, SY4 1."} {
 		if !strings.Contains(second, want) {
 			t.Errorf("rerun lacks %q (state not persisted?):\n%s", want, second)
 		}
