@@ -66,7 +66,7 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		case l.State == stateClosed:
 			state = "back on " + formatDay(l.ClosedAt, f.loc)
 		}
-		lines = append(lines, fmt.Sprintf("You %s %s %s %s on %s in %s (%s).", role, l.Item, prep, other.DisplayName(),
+		lines = append(lines, fmt.Sprintf("You %s the %s %s %s on %s in %s (%s).", role, l.Item, prep, other.DisplayName(),
 			formatDay(l.LentAt, f.loc), f.groupName(ctx, l.Chat), state))
 	}
 	for _, w := range wants {

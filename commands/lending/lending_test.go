@@ -104,6 +104,24 @@ Alice: !lent ladder @Bob for 3d
 	h.Expect("@advance 2d\n", "[dm Bob] bot: Alice's ladder was due back on Thu 8 Jan.", "[dm Alice] bot: Your ladder is still with Bob")
 }
 
+// TestErrandSurvivesRestart checks the runner's summary and the errand's
+// expiry are persisted jobs too.
+func TestErrandSurvivesRestart(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run(`@admin Alice
+Alice: !bot on
+Carol: !errand tip Saturday 10am
+Bob: !join tip 1 bag
+`)
+	h.Restart()
+	h.Expect("@advance 5d 1h\n", "[dm Carol] bot: Your tip run (Sat 10 Jan 10:00, Elm Road) starts soon. 1 neighbour joined:\n    • Bob (1 bag)")
+	h.Restart()
+	h.Run("@advance 1h\n")
+	if snap := snapshot(t, h); strings.Contains(snap, "tip") {
+		t.Errorf("errand still stored after it started:\n%s", snap)
+	}
+}
+
 // TestForgetPerson checks the data provider: listings, wants and signups
 // go; loans stay for the other side, without the person.
 func TestForgetPerson(t *testing.T) {
@@ -136,7 +154,7 @@ Alice: !lent ladder @Bob
 		t.Fatal(err)
 	}
 	text := strings.Join(lines, "\n")
-	for _, want := range []string{`You list "hedge trimmer" in Elm Road`, "You borrowed drill from Alice", `You asked for "wheelbarrow"`, "You joined a tip run on Sat 10 Jan 10:00 in Elm Road."} {
+	for _, want := range []string{`You list "hedge trimmer" in Elm Road`, "You borrowed the drill from Alice on Mon 5 Jan in Elm Road (still out, due Mon 12 Jan).", `You asked for "wheelbarrow"`, "You joined a tip run on Sat 10 Jan 10:00 in Elm Road."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("DescribePerson lacks %q:\n%s", want, text)
 		}
