@@ -718,7 +718,7 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 	}
 	if err == nil {
 		e.obs.JobRun(j.Kind, "ok")
-		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
+		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
 			e.log.Error("finish job", "kind", j.Kind, "id", j.ID, "err", ferr)
 		}
 		return
@@ -726,7 +726,7 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 	if j.Attempts+1 >= maxJobAttempts {
 		e.obs.JobRun(j.Kind, "dropped")
 		e.log.Error("job failed for good", "kind", j.Kind, "id", j.ID, "attempts", j.Attempts+1, "err", err)
-		if ferr := e.store.FinishJob(ctx, j.ID); ferr != nil {
+		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
 			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
 		}
 		return
@@ -734,7 +734,7 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 	e.obs.JobRun(j.Kind, "retry")
 	backoff := time.Duration(1<<j.Attempts) * time.Minute
 	e.log.Warn("job failed, will retry", "kind", j.Kind, "id", j.ID, "in", backoff, "err", err)
-	if rerr := e.store.RetryJob(ctx, j.ID, e.Now().Add(backoff), err.Error()); rerr != nil {
+	if rerr := e.store.RetryJob(ctx, j, e.Now().Add(backoff), err.Error()); rerr != nil {
 		e.log.Error("reschedule job", "kind", j.Kind, "id", j.ID, "err", rerr)
 	}
 }

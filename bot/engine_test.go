@@ -243,6 +243,33 @@ func TestFailingJobRetriesWithBackoff(t *testing.T) {
 	}
 }
 
+// TestJobReschedulingItsOwnKeyKeepsTheNewRun covers a repeating reminder:
+// the handler schedules the next run under its own key while running.
+func TestJobReschedulingItsOwnKeyKeepsTheNewRun(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	var runs []time.Time
+	h.Engine.HandleJob("repeat", func(ctx context.Context, j bot.Job) error {
+		runs = append(runs, h.Engine.Now())
+		if len(runs) < 3 {
+			return h.Engine.Schedule(ctx, "repeat", j.Key, h.Engine.Now().Add(48*time.Hour), nil)
+		}
+		return nil
+	})
+	start := h.Clock.Now()
+	if err := h.Engine.Schedule(context.Background(), "repeat", "loan:1:overdue", start.Add(time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, start.Add(10*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 3 || runs[2].Sub(start) != 97*time.Hour {
+		t.Fatalf("runs = %v", runs)
+	}
+	if _, ok, _ := h.Store.NextJobAt(context.Background()); ok {
+		t.Error("job left behind after the last run")
+	}
+}
+
 func TestJobGivenUpAfterMaxAttempts(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	runs := 0

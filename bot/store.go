@@ -53,6 +53,9 @@ type Job struct {
 	Payload  []byte // JSON, decoded by the handler
 	Attempts int
 	LastErr  string
+	// Gen counts replacements of a keyed job, so finishing one run never
+	// deletes the run its handler scheduled under the same key.
+	Gen int64
 }
 
 // AuditEntry records an admin command or an automatic action.
@@ -108,8 +111,8 @@ type Store interface {
 	CancelJobs(ctx context.Context, keyPrefix string) (int64, error)
 	DueJobs(ctx context.Context, now time.Time, limit int) ([]Job, error)
 	NextJobAt(ctx context.Context) (time.Time, bool, error)
-	FinishJob(ctx context.Context, id int64) error
-	RetryJob(ctx context.Context, id int64, at time.Time, lastErr string) error
+	FinishJob(ctx context.Context, j Job) error
+	RetryJob(ctx context.Context, j Job, at time.Time, lastErr string) error
 
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)

@@ -325,7 +325,7 @@ func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
 	}
 	var id int64
 	err := s.db.QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = ''
+		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = '', gen = gen + 1
 		RETURNING id`, j.Kind, key, ms(j.RunAt), j.Payload).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("schedule job: %w", err)
@@ -345,7 +345,7 @@ func (s *Store) CancelJobs(ctx context.Context, prefix string) (int64, error) {
 
 // DueJobs returns jobs due at or before now, oldest first.
 func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Job, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error FROM jobs
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error, gen FROM jobs
 		WHERE run_at <= ? ORDER BY run_at, id LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due jobs: %w", err)
@@ -355,7 +355,7 @@ func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Jo
 	for rows.Next() {
 		var j bot.Job
 		var at int64
-		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr); err != nil {
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr, &j.Gen); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		j.RunAt = fromMS(at)
@@ -376,17 +376,18 @@ func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(at.Int64), true, nil
 }
 
-// FinishJob removes a job that ran (or was given up).
-func (s *Store) FinishJob(ctx context.Context, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id); err != nil {
+// FinishJob removes a job that ran (or was given up), unless its handler
+// rescheduled the same key meanwhile (a newer generation): that one stays.
+func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("finish job: %w", err)
 	}
 	return nil
 }
 
-// RetryJob reschedules a failed job.
-func (s *Store) RetryJob(ctx context.Context, id int64, at time.Time, lastErr string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, ms(at), lastErr, id); err != nil {
+// RetryJob reschedules a failed job, unless it was rescheduled meanwhile.
+func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, ms(at), lastErr, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
 	return nil

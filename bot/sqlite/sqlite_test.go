@@ -225,7 +225,7 @@ func TestJobs(t *testing.T) {
 	if n, _ := s.CancelJobs(ctx, "under_"); n != 1 {
 		t.Errorf("cancelled %d literal-underscore keys", n)
 	}
-	if err := s.RetryJob(ctx, due[1].ID, t0.Add(5*time.Hour), "boom"); err != nil {
+	if err := s.RetryJob(ctx, due[1], t0.Add(5*time.Hour), "boom"); err != nil {
 		t.Fatal(err)
 	}
 	due, _ = s.DueJobs(ctx, t0.Add(5*time.Hour), 10)
