@@ -312,12 +312,16 @@ func commandTarget(req *bot.Request) (bot.Sender, bool) {
 	return bot.Sender{}, false
 }
 
-func senderLabel(s bot.Sender) string {
-	p := bot.Person{Name: s.Name}
-	if p.DisplayName() == "a neighbour" {
-		return "That person"
+// label names the person behind a mention for a reply: the name WhatsApp
+// gave, else the one the bot knows, else "That person".
+func (m *Moderator) label(ctx context.Context, s bot.Sender) string {
+	if n := strings.TrimSpace(s.Name); n != "" && (bot.Person{Name: n}).DisplayName() == n {
+		return n
 	}
-	return p.DisplayName()
+	if p, known, err := m.knownPerson(ctx, s); err == nil && known && p.DisplayName() != "a neighbour" {
+		return p.DisplayName()
+	}
+	return "That person"
 }
 
 // knownPerson finds who a sender is without creating a record, for
@@ -364,10 +368,10 @@ func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 	}
 	part, inGroup := gi.Find(snd.Addrs()...)
 	if !inGroup {
-		return bot.Userf("%s isn't in this group, so I can't warn them. Nothing was changed.", senderLabel(snd))
+		return bot.Userf("%s isn't in this group, so I can't warn them. Nothing was changed.", m.label(ctx, snd))
 	}
 	if part.IsAdmin || m.e.IsOwner(snd.Addrs()...) {
-		return bot.Userf("%s is a group admin; admins can't be warned.", senderLabel(snd))
+		return bot.Userf("%s is a group admin; admins can't be warned.", m.label(ctx, snd))
 	}
 	target, err := m.e.Store().ResolvePerson(ctx, snd, m.e.Now())
 	if err != nil {
@@ -389,13 +393,13 @@ func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 
 func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 	target := req.Sender
-	if snd, ok := commandTarget(req); ok && len(req.Msg.Mentions) > 0 {
+	if snd, ok := commandTarget(req); ok {
 		p, known, err := m.knownPerson(ctx, snd)
 		if err != nil {
 			return err
 		}
 		if !known {
-			return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", senderLabel(snd)))
+			return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", m.label(ctx, snd)))
 		}
 		target = p
 	}
@@ -440,7 +444,7 @@ func (m *Moderator) unwarnCmd(ctx context.Context, req *bot.Request) error {
 		}
 	}
 	if len(active) == 0 {
-		return bot.Userf("%s has no active warnings here.", senderLabel(snd))
+		return bot.Userf("%s has no active warnings here.", m.label(ctx, snd))
 	}
 	remove := active[len(active)-1:]
 	if all {
@@ -548,6 +552,10 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return bot.Userf("%s. Nothing was changed.", capitalise(err.Error()))
 		}
+		entries, already := newBlockEntries(r.blocks, entries)
+		if len(entries) == 0 {
+			return req.Reply(ctx, "Already on the blocklist: "+strings.Join(already, ", ")+".")
+		}
 		if len(r.blocks)+len(entries) > maxBlockEntries {
 			return bot.Userf("The blocklist can hold %d entries and has %d. Remove some first with %s remove.", maxBlockEntries, len(r.blocks), p)
 		}
@@ -566,7 +574,11 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 		if err := m.adminAudit(ctx, req, "block.add", nil, strings.Join(names, ", ")); err != nil {
 			return err
 		}
-		return req.Reply(ctx, "Added to the blocklist: "+strings.Join(names, ", ")+".")
+		reply := "Added to the blocklist: " + strings.Join(names, ", ") + "."
+		if len(already) > 0 {
+			reply += " Already on it: " + strings.Join(already, ", ") + "."
+		}
+		return req.Reply(ctx, reply)
 	case "list":
 		if len(r.blocks) == 0 {
 			return req.Reply(ctx, fmt.Sprintf("The blocklist is empty. Add words with %s add WORD.", p))
@@ -597,6 +609,30 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 		return m.setAction(ctx, req, rest, "block", func(g *groupConfig, a string) { g.BlockAction = a })
 	}
 	return usage
+}
+
+// newBlockEntries drops entries already on the list, comparing words the
+// way they match (any case, accents ignored), and names the dropped ones.
+func newBlockEntries(existing, entries []blockEntry) (fresh []blockEntry, already []string) {
+	key := func(e blockEntry) string {
+		if e.IsRegex {
+			return "/" + e.Pattern
+		}
+		return strings.Join(strings.Fields(fold(e.Pattern)), " ")
+	}
+	seen := map[string]bool{}
+	for _, e := range existing {
+		seen[key(e)] = true
+	}
+	for _, e := range entries {
+		if seen[key(e)] {
+			already = append(already, e.String())
+			continue
+		}
+		seen[key(e)] = true
+		fresh = append(fresh, e)
+	}
+	return fresh, already
 }
 
 // findBlock finds an entry by its number in !block list or by its text.
@@ -863,7 +899,7 @@ func (m *Moderator) settingsCmd(ctx context.Context, req *bot.Request) error {
 		if g.WelcomeRules {
 			with = " (with the rules)"
 		}
-		fmt.Fprintf(&b, "\nWelcome: %q%s", bot.Truncate(g.Welcome, 80), with)
+		fmt.Fprintf(&b, "\nWelcome: “%s”%s", bot.Truncate(strings.Join(strings.Fields(g.Welcome), " "), 80), with)
 	}
 	b.WriteString("\nReports: " + reportModePhrase(m.reportDelivery(g)))
 	b.WriteString("\nWarnings: " + m.warnSummary(g))

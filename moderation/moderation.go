@@ -271,7 +271,9 @@ func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
 		}
 	}
 	text := req.Msg.Text
-	if text == "" {
+	if text == "" || req.Command == "report" {
+		// A report names what it reports ("!report casino spam"): the
+		// reporter must not be warned for the words they point at.
 		return found, ok
 	}
 	if hit := r.block.match(text); hit != "" {
@@ -294,7 +296,12 @@ func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules
 	switch b.action {
 	case ActionDelete, ActionRemove:
 		err := tr.Delete(ctx, req.Msg.Ref())
-		if err == nil && b.action == ActionRemove {
+		if b.action == ActionRemove && !errors.Is(err, bot.ErrNotAdmin) {
+			if err != nil {
+				// The member goes even if their message could not be
+				// deleted (too old, already gone).
+				m.e.Log().Warn("delete before removal", "chat", chat, "err", err)
+			}
 			err = tr.RemoveMember(ctx, chat, req.Msg.Sender.Addr)
 		}
 		if errors.Is(err, bot.ErrNotAdmin) {

@@ -313,3 +313,46 @@ func TestForgetMeInModeration(t *testing.T) {
 	h.Run("dm Carol: !forgetme\n@advance 11m\n")
 	h.Expect("dm Carol: !forgetme yes\n", "There's nothing to confirm")
 }
+
+func TestReportingBlockedWordsIsNotABreach(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block add casino\nAlice: !links on\nDave: casino.xyz casino\n")
+	out := h.Expect("Carol [reply Dave]: !report casino spam from casino.xyz\n", "Carol reported a message from Dave")
+	if strings.Contains(out, "@Carol, warning") {
+		t.Errorf("the reporter was warned for what they reported:\n%s", out)
+	}
+}
+
+func TestReportsPerDayAreBounded(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	var script strings.Builder
+	script.WriteString(streetSetup)
+	for i := range maxReportsPerDay + 1 {
+		script.WriteString("Dave: message " + string(rune('a'+i)) + "\nCarol [reply Dave]: !report noise\n")
+	}
+	out := h.Run(script.String())
+	if !strings.Contains(out, "You've sent 10 reports today") {
+		t.Fatalf("eleventh report not refused:\n%s", out)
+	}
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_reports`); n != maxReportsPerDay {
+		t.Errorf("%d reports stored, want %d", n, maxReportsPerDay)
+	}
+	h.Expect("@advance 1d\nDave: later\nCarol [reply Dave]: !report noise\n", "Carol reported a message from Dave")
+}
+
+func TestBlocklistDuplicatesFold(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block add casino\n")
+	h.Expect("Alice: !block add CASÍNO\n", "Already on the blocklist: CASÍNO.")
+	h.Expect("Alice: !block add Casino, bingo\n", "Added to the blocklist: bingo. Already on it: Casino.")
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_blocklist`); n != 2 {
+		t.Errorf("%d entries, want 2", n)
+	}
+}
+
+func TestWarningsOfTheRepliedMember(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !warn @Bob rude\nBob: sorry\n")
+	h.Expect("Carol [reply Bob]: !warnings\n", "Bob has 1 warning here (the limit is 3):")
+	h.Expect("Carol: !warnings\n", "Carol has no warnings here.")
+}

@@ -6,9 +6,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"neighbourbot/bot"
 )
+
+// maxReportsPerDay bounds how often one person can make the bot mention or
+// message the admins.
+const maxReportsPerDay = 10
 
 // quoteExcerpt is what a report shows of the reported message.
 func quoteExcerpt(q *bot.Quote) string {
@@ -31,6 +36,14 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 	reason := strings.TrimSpace(req.Args)
 	if n := bot.RuneLen(reason); n > maxReasonRunes {
 		return bot.Userf("That reason is %d characters; please keep it under %d.", n, maxReasonRunes)
+	}
+	recent, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`,
+		req.Sender.ID, ms(m.e.Now().Add(-24*time.Hour)))
+	if err != nil {
+		return err
+	}
+	if recent >= maxReportsPerDay {
+		return bot.Userf("You've sent %d reports today and the admins have them all. If something is urgent, message an admin directly.", recent)
 	}
 	if !req.Chat.IsGroup {
 		return m.privateReport(ctx, req, reason)
