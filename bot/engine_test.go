@@ -270,6 +270,34 @@ func TestJobReschedulingItsOwnKeyKeepsTheNewRun(t *testing.T) {
 	}
 }
 
+// TestJobCancellingAndReschedulingItself covers a handler that cancels its
+// own key and schedules a fresh job: the new job must not inherit the old
+// row's id and be deleted when the old run finishes.
+func TestJobCancellingAndReschedulingItself(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	runs := 0
+	h.Engine.HandleJob("again", func(ctx context.Context, j bot.Job) error {
+		runs++
+		if err := h.Engine.CancelJobs(ctx, j.Key); err != nil {
+			return err
+		}
+		if runs < 2 {
+			return h.Engine.Schedule(ctx, "again", j.Key, h.Engine.Now().Add(time.Hour), nil)
+		}
+		return nil
+	})
+	start := h.Clock.Now()
+	if err := h.Engine.Schedule(context.Background(), "again", "k", start.Add(time.Minute), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, start.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Fatalf("runs = %d, want 2", runs)
+	}
+}
+
 func TestJobGivenUpAfterMaxAttempts(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	runs := 0
