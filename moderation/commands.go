@@ -366,11 +366,23 @@ func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("group info: %w", err)
 	}
-	part, inGroup := gi.Find(snd.Addrs()...)
+	// Match every address the bot knows for them, not only the form the
+	// mention used: in LID groups a mention and the member list can differ.
+	addrs := snd.Addrs()
+	if p, known, err := m.knownPerson(ctx, snd); err != nil {
+		return err
+	} else if known {
+		more, err := m.e.Store().PersonAddrs(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("person addresses: %w", err)
+		}
+		addrs = append(addrs, more...)
+	}
+	part, inGroup := gi.Find(addrs...)
 	if !inGroup {
 		return bot.Userf("%s isn't in this group, so I can't warn them. Nothing was changed.", m.label(ctx, snd))
 	}
-	if part.IsAdmin || m.e.IsOwner(snd.Addrs()...) {
+	if part.IsAdmin || m.e.IsOwner(addrs...) {
 		return bot.Userf("%s is a group admin; admins can't be warned.", m.label(ctx, snd))
 	}
 	target, err := m.e.Store().ResolvePerson(ctx, snd, m.e.Now())

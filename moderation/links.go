@@ -84,7 +84,8 @@ func findLinks(text string, fn func(host string) bool) {
 	}
 }
 
-// hasLink reports whether text contains a link whose host allowed rejects.
+// hasDisallowedLink reports whether text contains a link whose host allowed
+// rejects, and returns that host.
 func hasDisallowedLink(text string, allowed func(host string) bool) (string, bool) {
 	var bad string
 	findLinks(text, func(host string) bool {
