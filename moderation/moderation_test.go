@@ -356,3 +356,30 @@ func TestWarningsOfTheRepliedMember(t *testing.T) {
 	h.Expect("Carol [reply Bob]: !warnings\n", "Bob has 1 warning here (the limit is 3):")
 	h.Expect("Carol: !warnings\n", "Carol has no warnings here.")
 }
+
+func TestDuplicateDeliveryActsOnce(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block add casino\n")
+	h.Expect("Alice: !warn @Bob rude\n@redeliver\n", "-- duplicate delivery ignored")
+	h.Expect("Carol: casino\n@redeliver\n", "@Carol, warning 1 of 3", "-- duplicate delivery ignored")
+	db := h.Store.DB()
+	if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings`); n != 2 {
+		t.Errorf("%d warnings after redeliveries, want 2", n)
+	}
+}
+
+func TestLongAndOddMessages(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block add casino\nAlice: !links on\n")
+	long := strings.Repeat("lovely weather on the road today ", 200) // 6,600 characters
+	if out := h.Run("Bob: " + long + "\n"); strings.Contains(out, "warning") {
+		t.Fatalf("a long harmless message was flagged")
+	}
+	h.Expect("Bob: "+long+"casino\n", "@Bob, warning 1 of 3: a blocked word or phrase.")
+	// Zero-width and bidi characters are cleaned before checking; emoji
+	// and other scripts pass.
+	h.Expect("Carol: ca\u200bsino\n", "@Carol, warning 1 of 3")
+	if out := h.Run("Dave: 🎰 ΚΑΖΙΝΟ カジノ 赌场 كازينو\n"); strings.Contains(out, "warning") {
+		t.Fatalf("other scripts flagged:\n%s", out)
+	}
+}
