@@ -15,7 +15,14 @@ import (
 
 func (m *Moderator) routes() {
 	e := m.e
+	// Moderation is deliberately not a declared feature, so "!bot features
+	// lending,power" can never switch the admins' own tools off; naming it on
+	// the group's routes only gives them their own heading in !help (the
+	// router consults FeaturesOff, which only ever lists declared features).
 	handle := func(rt bot.Route) {
+		if rt.Scope == bot.GroupOnly || rt.Name == "report" {
+			rt.Feature = "moderation"
+		}
 		if rt.AdminOnly {
 			rt.Handler = m.recorded(rt.Name, rt.Handler)
 		}

@@ -3,6 +3,9 @@ package moderation
 import (
 	"strings"
 	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
 )
 
 func TestWarningLimitBotAdmin(t *testing.T) {
@@ -382,4 +385,20 @@ func TestLongAndOddMessages(t *testing.T) {
 	if out := h.Run("Dave: 🎰 ΚΑΖΙΝΟ カジノ 赌场 كازينو\n"); strings.Contains(out, "warning") {
 		t.Fatalf("other scripts flagged:\n%s", out)
 	}
+}
+
+func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
+	opts := options(DefaultConfig(), nil)
+	register := opts.Register
+	opts.Register = func(h *bottest.Harness) error {
+		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "lending"})
+		h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power"})
+		return register(h)
+	}
+	h := bottest.New(t, opts)
+	h.Run(streetSetup + "Alice: !block add casino\n")
+	h.Expect("Alice: !bot features lending\n", "lending on, power off")
+	h.Expect("Bob: casino\n", "@Bob, warning 1 of 3")
+	h.Expect("Alice: !setrules Be kind\n", "Rules saved")
+	h.Expect("Bob: !help\n", "Moderation:\n      !antiflood")
 }
