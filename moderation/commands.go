@@ -251,8 +251,8 @@ func (m *Moderator) welcomeCmd(ctx context.Context, req *bot.Request) error {
 		}
 		return req.Reply(ctx, "New members will get the welcome message without the rules.")
 	}
-	if n := bot.RuneLen(text); n > maxWelcomeRune {
-		return bot.Userf("That welcome message is %d characters; please keep it under %d. Nothing was changed.", n, maxWelcomeRune)
+	if n := bot.RuneLen(text); n > maxWelcomeRunes {
+		return bot.Userf("That welcome message is %d characters; please keep it under %d. Nothing was changed.", n, maxWelcomeRunes)
 	}
 	if err := checkWelcome(text); err != nil {
 		return err

@@ -55,7 +55,7 @@ const (
 const (
 	maxWarnLimit   = 20
 	maxRulesRunes  = 2000
-	maxWelcomeRune = 1000
+	maxWelcomeRunes = 1000
 	maxReasonRunes = 300
 	maxAllowed     = 50
 	forgetTimeout  = 10 * time.Minute
