@@ -53,13 +53,13 @@ const (
 )
 
 const (
-	maxWarnLimit   = 20
-	maxRulesRunes  = 2000
+	maxWarnLimit    = 20
+	maxRulesRunes   = 2000
 	maxWelcomeRunes = 1000
-	maxReasonRunes = 300
-	maxAllowed     = 50
-	forgetTimeout  = 10 * time.Minute
-	botName        = "neighbourbot"
+	maxReasonRunes  = 300
+	maxAllowed      = 50
+	forgetTimeout   = 10 * time.Minute
+	botName         = "neighbourbot"
 
 	jobRetention = "moderation.retention"
 	jobLiveLog   = "moderation.livelog"
