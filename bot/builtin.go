@@ -19,41 +19,81 @@ func (e *Engine) registerBuiltins() {
 
 func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 	p := e.Prefix()
-	if name := strings.TrimPrefix(strings.TrimSpace(req.Args), p); name != "" {
-		rts := e.router.Named(strings.Fields(name)[0])
-		if len(rts) == 0 {
-			if s := e.router.Suggest(name); s != "" {
-				return Userf("I don't know %s%s — did you mean %s%s?", p, name, p, s)
-			}
-			return Userf("I don't know %s%s. Type %shelp for the list.", p, name, p)
-		}
+	sections := e.helpSections(req)
+	arg := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(req.Args), p))
+	if arg == "" {
+		// A short overview: a full list of every command's usage would be a
+		// wall of text in a group chat.
 		var b strings.Builder
-		for i, rt := range rts {
-			if i > 0 {
-				b.WriteString("\n\n")
-			}
-			fmt.Fprintf(&b, "%s%s %s\n%s", p, rt.Name, rt.Usage, capitalise(rt.Help))
-			if len(rt.Aliases) > 0 {
-				fmt.Fprintf(&b, "\nAlso: %s%s", p, strings.Join(rt.Aliases, ", "+p))
-			}
-			switch {
-			case rt.AdminOnly:
-				b.WriteString("\nGroup admins only.")
-			case rt.Scope == DirectOnly:
-				b.WriteString("\nIn a direct message to me.")
-			case rt.Scope == GroupOnly:
-				b.WriteString("\nIn a group.")
-			}
+		fmt.Fprintf(&b, "Commands — type %shelp lending (or another heading) for details, or %shelp COMMAND:", p, p)
+		for _, s := range sections {
+			fmt.Fprintf(&b, "\n%s: %s", s.title, strings.Join(s.names, " "))
 		}
-		return req.Reply(ctx, strings.TrimSpace(strings.ReplaceAll(b.String(), " \n", "\n")))
+		return req.Reply(ctx, b.String())
 	}
-	groups := map[string][]string{}
+	for _, s := range sections {
+		if strings.EqualFold(s.title, arg) {
+			return req.Reply(ctx, s.title+":\n"+strings.Join(s.lines, "\n"))
+		}
+	}
+	rts := e.router.Named(strings.Fields(arg)[0])
+	if len(rts) == 0 {
+		if s := e.router.Suggest(arg); s != "" {
+			return Userf("I don't know %s%s — did you mean %s%s?", p, arg, p, s)
+		}
+		return Userf("I don't know %s%s. Type %shelp for the list.", p, Truncate(arg, 40), p)
+	}
+	var b strings.Builder
+	for i, rt := range rts {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "%s%s %s\n%s", p, rt.Name, rt.Usage, capitalise(rt.Help))
+		if len(rt.Aliases) > 0 {
+			fmt.Fprintf(&b, "\nAlso: %s%s", p, strings.Join(rt.Aliases, ", "+p))
+		}
+		switch {
+		case rt.AdminOnly:
+			b.WriteString("\nGroup admins only.")
+		case rt.Scope == DirectOnly:
+			b.WriteString("\nIn a direct message to me.")
+		case rt.Scope == GroupOnly:
+			b.WriteString("\nIn a group.")
+		}
+	}
+	return req.Reply(ctx, strings.TrimSpace(strings.ReplaceAll(b.String(), " \n", "\n")))
+}
+
+// helpSection is one heading of !help: a feature family's commands.
+type helpSection struct {
+	title string
+	names []string // "!lend", once each
+	lines []string // "!lend ITEM — list something…"
+}
+
+// helpSections lists the commands usable where the request was made
+// (group or direct chat, features switched on), grouped by feature.
+func (e *Engine) helpSections(req *Request) []helpSection {
+	p := e.Prefix()
+	byFeature := map[string]*helpSection{}
 	for _, rt := range e.router.Routes() {
 		if rt.Hidden || (rt.Scope == DirectOnly && req.Chat.IsGroup) || (rt.Scope == GroupOnly && !req.Chat.IsGroup) {
 			continue
 		}
 		if req.Chat.IsGroup && rt.Feature != "" && !req.Group.FeatureOn(rt.Feature) {
 			continue
+		}
+		s, ok := byFeature[rt.Feature]
+		if !ok {
+			title := "General"
+			if rt.Feature != "" {
+				title = capitalise(rt.Feature)
+			}
+			s = &helpSection{title: title}
+			byFeature[rt.Feature] = s
+		}
+		if !contains(s.names, p+rt.Name) {
+			s.names = append(s.names, p+rt.Name)
 		}
 		line := p + rt.Name
 		if rt.Usage != "" {
@@ -63,27 +103,18 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 		if rt.AdminOnly {
 			line += " (admins)"
 		}
-		groups[rt.Feature] = append(groups[rt.Feature], line)
+		s.lines = append(s.lines, line)
 	}
-	var b strings.Builder
-	b.WriteString("Commands:")
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
+	keys := make([]string, 0, len(byFeature))
+	for k := range byFeature {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	out := make([]helpSection, 0, len(keys))
 	for _, k := range keys {
-		title := "General"
-		if k != "" {
-			title = capitalise(k)
-		}
-		fmt.Fprintf(&b, "\n%s:", title)
-		for _, l := range groups[k] {
-			b.WriteString("\n  " + l)
-		}
+		out = append(out, *byFeature[k])
 	}
-	fmt.Fprintf(&b, "\nType %shelp COMMAND for more on one.", p)
-	return req.Reply(ctx, b.String())
+	return out
 }
 
 func capitalise(s string) string {

@@ -634,7 +634,7 @@ func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error)
 	}
 	var out []Person
 	for _, part := range gi.Participants {
-		if !part.IsAdmin || len(part.Addrs) == 0 {
+		if !part.IsAdmin || part.IsBot || len(part.Addrs) == 0 {
 			continue
 		}
 		s := Sender{Addr: part.Addrs[0], Name: part.Name}

@@ -120,6 +120,8 @@ func TestRouterRepliesAndErrors(t *testing.T) {
 	h.Expect("dm Bob: !bot", "!bot only works inside a group")
 	h.Expect("Bob: !count "+strings.Repeat("x", 5000), "That command is too long for me")
 	h.Expect("Bob: !help count", "!count", "Count a call")
+	h.Expect("Bob: !help", "Commands — type !help lending", "Demo: !ask !boom !count", "General: !area !bot !help")
+	h.Expect("Bob: !help DEMO", "Demo:\n    !ask — poll\n", "!secretadmin — admins only (admins)")
 	h.Expect("Bob: !help nosuch", "I don't know !nosuch")
 }
 

@@ -37,6 +37,7 @@ type Participant struct {
 	Addrs   []Address
 	Name    string
 	IsAdmin bool
+	IsBot   bool // the bot's own account: never mention or DM it
 }
 
 // GroupInfo is a group's membership. Transports cache it and refresh it on

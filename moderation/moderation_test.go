@@ -400,5 +400,5 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 	h.Expect("Alice: !bot features lending\n", "lending on, power off")
 	h.Expect("Bob: casino\n", "@Bob, warning 1 of 3")
 	h.Expect("Alice: !setrules Be kind\n", "Rules saved")
-	h.Expect("Bob: !help\n", "Moderation:\n      !antiflood")
+	h.Expect("Bob: !help\n", "Moderation: !antiflood")
 }

@@ -94,6 +94,7 @@ func (a *Adapter) neutralGroup(jid types.JID, raw *types.GroupInfo) bot.GroupInf
 		for _, addr := range part.Addrs {
 			if own[addr] {
 				gi.BotIsAdmin = part.IsAdmin
+				part.IsBot = true
 			}
 		}
 		gi.Participants = append(gi.Participants, part)

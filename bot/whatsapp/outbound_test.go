@@ -274,6 +274,15 @@ func TestGroupInfoCache(t *testing.T) {
 	if bob, _ := gi.Find("22222222222222@lid"); bob.IsAdmin {
 		t.Fatal("bob is not admin")
 	}
+	bots := 0
+	for _, p := range gi.Participants {
+		if p.IsBot {
+			bots++
+		}
+	}
+	if bots != 1 || alice.IsBot {
+		t.Fatalf("%d participants marked as the bot, want exactly its own", bots)
+	}
 
 	for range 10 {
 		if _, err := a.GroupInfo(ctx, group); err != nil {
