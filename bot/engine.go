@@ -52,6 +52,15 @@ type DataProvider interface {
 	ForgetPerson(ctx context.Context, person int64) (string, error)
 }
 
+// RecordPurger is implemented by data providers that keep closed records
+// (returned loans, finished power checks, resolved reports). The retention
+// job calls it so nothing closed is kept longer than the configured period.
+type RecordPurger interface {
+	// PurgeClosed deletes records closed before the cutoff and returns how
+	// many rows went.
+	PurgeClosed(ctx context.Context, before time.Time) (int64, error)
+}
+
 // Feature describes a feature family a group can switch on and off.
 type Feature struct {
 	Name        string
