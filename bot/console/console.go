@@ -98,6 +98,10 @@ func (c *Console) say(where, verb, text string) {
 	lines := strings.Split(text, "\n")
 	c.printf("%s %s%s\n", where, verb, lines[0])
 	for _, l := range lines[1:] {
+		if l == "" {
+			c.printf("\n") // no trailing spaces in transcripts
+			continue
+		}
 		c.printf("    %s\n", l)
 	}
 }
