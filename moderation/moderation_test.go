@@ -277,7 +277,7 @@ func TestWelcome(t *testing.T) {
 	h.Run("Alice: !welcome Welcome {Name} to {group}!\n")
 	h.Expect("@join Erin\n", "[street] bot: Welcome @Erin to Elm Road!")
 	h.Run("Alice: !welcome rules on\n")
-	h.Expect("@join Fay\n", "Welcome @Fay to Elm Road!\n    \n    Group rules:\n    No selling.")
+	h.Expect("@join Fay\n", "Welcome @Fay to Elm Road!\n\n    Group rules:\n    No selling.")
 	h.Run("Alice: !welcome off\n")
 	if out := h.Run("@join Gus\n"); strings.Contains(out, "bot:") {
 		t.Fatalf("welcomed after !welcome off:\n%s", out)
