@@ -1,0 +1,22 @@
+package bottest_test
+
+import (
+	"testing"
+
+	"neighbourbot/bot/bottest"
+)
+
+func TestDumpShowsChanges(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	q := `SELECT chat, enabled, areas FROM groups ORDER BY chat`
+	before := bottest.Dump(t, h.Store.DB(), q)
+	h.Run("@admin Alice\nBob: !bot on\n")
+	if after := bottest.Dump(t, h.Store.DB(), q); after != before {
+		t.Errorf("refused command changed the store:\n%s\nvs\n%s", before, after)
+	}
+	h.Run("Alice: !bot on\n")
+	after := bottest.Dump(t, h.Store.DB(), q)
+	if after == before || after != "group:street 1 \n--\n" {
+		t.Errorf("dump after opt-in = %q", after)
+	}
+}
