@@ -433,7 +433,7 @@ func parseStatus(words []string) (Status, string, bool) {
 
 func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
 	p := f.e.Prefix()
-	detail, origRef := "", ""
+	detail, origRef, viaNote := "", "", ""
 	if status == StatusDuplicate {
 		if dupWord == "" {
 			return bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), p, r.Ref())
@@ -445,12 +445,26 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		if orig.ID == r.ID {
 			return bot.Userf("%s can't be a duplicate of itself.", r.Ref())
 		}
-		if orig.DuplicateOf == r.ID {
-			return bot.Userf("%s is already marked a duplicate of %s.", orig.Ref(), r.Ref())
+		circle, err := f.leadsTo(ctx, orig, r.ID)
+		if err != nil {
+			return err
 		}
-		r.DuplicateOf = orig.ID
-		origRef = orig.Ref()
+		if circle {
+			return bot.Userf("%s is already marked a duplicate of %s, so %s can't be a duplicate of %s.", orig.Ref(), r.Ref(), r.Ref(), orig.Ref())
+		}
+		// Link to the original, not to another duplicate, so confirmations
+		// and !metoo always land on the report that is still followed.
+		root, _, err := f.duplicateTrail(ctx, orig)
+		if err != nil {
+			return err
+		}
+		r.DuplicateOf = root.ID
+		origRef = root.Ref()
 		detail = "of " + origRef
+		if root.ID != orig.ID {
+			viaNote = fmt.Sprintf(" (%s is itself a duplicate of %s)", orig.Ref(), origRef)
+			detail += ", via " + orig.Ref()
+		}
 	} else {
 		r.DuplicateOf = 0
 	}
@@ -485,7 +499,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return err
 	}
 	if status == StatusDuplicate {
-		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, origRef, p, origRef))
+		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, viaNote, origRef, p, origRef))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
 }
@@ -527,7 +541,11 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	}
 	switch {
 	case r.Status == StatusDuplicate && r.DuplicateOf != 0:
-		return bot.Userf("%s is a duplicate of P%d — type %smetoo P%d instead.", r.Ref(), r.DuplicateOf, p, r.DuplicateOf)
+		orig, _, err := f.duplicateTrail(ctx, r)
+		if err != nil {
+			return err
+		}
+		return bot.Userf("%s is a duplicate of %s — type %smetoo %s instead.", r.Ref(), orig.Ref(), p, orig.Ref())
 	case r.Status.Resolved():
 		return bot.Userf("%s is already marked %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
 	case r.ReporterID == req.Sender.ID:
@@ -647,6 +665,11 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	fmt.Fprintf(&b, "%s · %s · %s", r.Ref(), r.Category, r.Status)
 	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
 		fmt.Fprintf(&b, " of P%d", r.DuplicateOf)
+		if orig, _, err := f.duplicateTrail(ctx, r); err != nil {
+			f.e.Log().Error("potholes: follow duplicates", "report", r.ID, "err", err)
+		} else if orig.ID != r.DuplicateOf {
+			fmt.Fprintf(&b, ", itself a duplicate of %s", orig.Ref())
+		}
 	}
 	b.WriteString("\n" + r.Description)
 	fmt.Fprintf(&b, "\nReported by %s %s · %s", f.personName(ctx, r.ReporterID), age(r.Created, now), confirmations(r.Confirmations))
