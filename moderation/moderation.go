@@ -562,19 +562,44 @@ func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
 }
 
 // retentionJob purges audit entries and closed records older than the
-// retention period, then plans the next run.
+// retention period: the core's audit log, moderation's own records, then
+// those of every feature whose data provider is a bot.RecordPurger. The
+// next run is planned first, so a failing purge (which the engine retries,
+// and in the end drops) never breaks the nightly chain; one feature failing
+// does not stop the others, and the errors are returned together at the end.
 func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
+	var errs []error
+	if err := m.scheduleRetention(ctx, false); err != nil {
+		m.e.Log().Error("retention: plan the next run", "err", err)
+		errs = append(errs, fmt.Errorf("plan next retention run: %w", err))
+	}
 	cutoff := m.e.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
-	audits, err := m.e.Store().PurgeAudit(ctx, cutoff)
-	if err != nil {
-		return err
+	if audits, err := m.e.Store().PurgeAudit(ctx, cutoff); err != nil {
+		m.e.Log().Error("retention purge failed", "feature", "audit log", "err", err)
+		errs = append(errs, fmt.Errorf("purge audit log: %w", err))
+	} else {
+		m.e.Log().Info("retention purge", "feature", "audit log", "rows", audits, "before", cutoff)
 	}
-	records, err := m.st.purgeClosed(ctx, cutoff)
-	if err != nil {
-		return err
+	if records, err := m.st.purgeClosed(ctx, cutoff); err != nil {
+		m.e.Log().Error("retention purge failed", "feature", "Moderation", "err", err)
+		errs = append(errs, err)
+	} else {
+		m.e.Log().Info("retention purge", "feature", "Moderation", "rows", records, "before", cutoff)
 	}
-	m.e.Log().Info("retention purge", "audit_entries", audits, "moderation_records", records, "before", cutoff)
-	return m.scheduleRetention(ctx, false)
+	for _, p := range m.e.DataProviders() {
+		purger, ok := p.(bot.RecordPurger)
+		if !ok {
+			continue
+		}
+		n, err := purger.PurgeClosed(ctx, cutoff)
+		if err != nil {
+			m.e.Log().Error("retention purge failed", "feature", p.DataName(), "err", err)
+			errs = append(errs, fmt.Errorf("purge %s records: %w", p.DataName(), err))
+			continue
+		}
+		m.e.Log().Info("retention purge", "feature", p.DataName(), "rows", n, "before", cutoff)
+	}
+	return errors.Join(errs...)
 }
 
 // startLiveLog sets the watermark on first use (so the log group is not
