@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"neighbourbot/bot"
@@ -41,7 +42,45 @@ type Config struct {
 	// The council liaison named on requests instead of the resident.
 	LiaisonName  string `toml:"liaison_name"`
 	LiaisonEmail string `toml:"liaison_email"`
+
+	// FixedCheckAfter is how long after filing the group is asked once
+	// whether a still-unresolved report has been fixed; 0 never asks.
+	FixedCheckAfter OptionalDuration `toml:"fixed_check_after"`
+	// FixedClaimExpiry is how long one neighbour's !fixed waits for a
+	// second neighbour before it lapses.
+	FixedClaimExpiry bot.Duration `toml:"fixed_claim_expiry"`
 }
+
+// OptionalDuration is a config duration that may be switched off with 0,
+// "0" or "off" (read as zero).
+type OptionalDuration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler for the TOML decoder.
+func (d *OptionalDuration) UnmarshalText(b []byte) error {
+	switch s := strings.ToLower(strings.TrimSpace(string(b))); s {
+	case "0", "off", "never", "none":
+		*d = 0
+		return nil
+	default:
+		v, err := bot.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = OptionalDuration(v)
+		return nil
+	}
+}
+
+// MarshalText writes the duration back, "off" when switched off.
+func (d OptionalDuration) MarshalText() ([]byte, error) {
+	if d == 0 {
+		return []byte("off"), nil
+	}
+	return []byte(time.Duration(d).String()), nil
+}
+
+// D returns the standard library value; 0 means off.
+func (d OptionalDuration) D() time.Duration { return time.Duration(d) }
 
 // DefaultConfig returns the built-in defaults.
 func DefaultConfig() Config {
@@ -53,6 +92,8 @@ func DefaultConfig() Config {
 		ServiceCodes:          map[string]string{},
 		RequestTimeout:        bot.Duration(20 * time.Second),
 		StatusPollInterval:    bot.Duration(6 * time.Hour),
+		FixedCheckAfter:       OptionalDuration(4 * 7 * 24 * time.Hour),
+		FixedClaimExpiry:      bot.Duration(14 * 24 * time.Hour),
 	}
 }
 
@@ -105,6 +146,12 @@ func (c Config) Validate() error {
 	}
 	if c.StatusPollInterval.D() < time.Minute {
 		return fmt.Errorf("status_poll_interval %s must be at least 1m", c.StatusPollInterval.D())
+	}
+	if d := c.FixedCheckAfter.D(); d != 0 && (d < time.Hour || d > 365*24*time.Hour) {
+		return fmt.Errorf("fixed_check_after %s must be between 1h and 365d, or off", d)
+	}
+	if d := c.FixedClaimExpiry.D(); d < time.Hour || d > 365*24*time.Hour {
+		return fmt.Errorf("fixed_claim_expiry %s must be between 1h and 365d", d)
 	}
 	if c.LiaisonEmail != "" {
 		if _, err := mail.ParseAddress(c.LiaisonEmail); err != nil {

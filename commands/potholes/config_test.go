@@ -30,6 +30,10 @@ func TestConfigValidate(t *testing.T) {
 		{"timeout", func(c *Config) { c.RequestTimeout = bot.Duration(10 * time.Minute) }, "request_timeout"},
 		{"poll", func(c *Config) { c.StatusPollInterval = bot.Duration(time.Second) }, "status_poll_interval"},
 		{"email", func(c *Config) { c.LiaisonEmail = "not an email" }, "liaison_email"},
+		{"fixed check negative", func(c *Config) { c.FixedCheckAfter = OptionalDuration(-time.Hour) }, "fixed_check_after"},
+		{"fixed check too soon", func(c *Config) { c.FixedCheckAfter = OptionalDuration(time.Minute) }, "fixed_check_after"},
+		{"claim expiry zero", func(c *Config) { c.FixedClaimExpiry = 0 }, "fixed_claim_expiry"},
+		{"claim expiry too long", func(c *Config) { c.FixedClaimExpiry = bot.Duration(400 * 24 * time.Hour) }, "fixed_claim_expiry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,5 +44,36 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestOptionalDurationText(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"0", 0}, {"off", 0}, {" Off ", 0}, {"never", 0},
+		{"4w", 4 * 7 * 24 * time.Hour}, {"14d", 14 * 24 * time.Hour}, {"36h", 36 * time.Hour},
+	} {
+		var d OptionalDuration
+		if err := d.UnmarshalText([]byte(tt.in)); err != nil || d.D() != tt.want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", tt.in, d.D(), err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "soon", "-1h", "3x"} {
+		var d OptionalDuration
+		if err := d.UnmarshalText([]byte(bad)); err == nil {
+			t.Errorf("UnmarshalText(%q) accepted %v", bad, d.D())
+		}
+	}
+	for _, d := range []OptionalDuration{0, OptionalDuration(672 * time.Hour)} {
+		b, err := d.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back OptionalDuration
+		if err := back.UnmarshalText(b); err != nil || back != d {
+			t.Errorf("round trip of %v gave %v, %v (text %q)", d.D(), back.D(), err, b)
+		}
 	}
 }

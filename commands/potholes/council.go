@@ -330,7 +330,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	}
 	f.post(ctx, r.Chat, fmt.Sprintf("Council update on %s: %s", r.Ref(), line))
 	if newStatus.Resolved() {
-		return nil
+		return f.e.CancelJobs(ctx, claimPrefix(r.ID))
 	}
 	return f.schedulePoll(ctx, r.ID, next)
 }

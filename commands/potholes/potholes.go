@@ -99,6 +99,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help: "say report P7 is fixed; a second neighbour confirms", Handler: f.handleFixed})
 	e.HandleJob(jobSend, f.runSend)
 	e.HandleJob(jobPoll, f.runPoll)
+	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.AddDataProvider(dataProvider{f})
 	return nil
 }
@@ -481,6 +482,10 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + detail)}}}); err != nil {
 		return err
 	}
+	// Any status an admin sets answers a pending !fixed.
+	if err := f.e.CancelJobs(ctx, claimPrefix(r.ID)); err != nil {
+		return err
+	}
 	if status.Resolved() {
 		if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
 			return err
@@ -631,12 +636,29 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("%s is already marked %s.", r.Ref(), r.Status)
 	}
 	now := req.Now()
+	var evs []event
+	lapsed := f.claimLapsed(r, now)
+	if lapsed {
+		// Its lapse job hasn't run yet (the bot was down): an old claim
+		// must not be confirmed now, so this starts a new one.
+		evs = append(evs, f.lapseEvent(r))
+		r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
+	}
 	if r.FixClaimAt.IsZero() {
 		r.FixClaimAt, r.FixClaimBy, r.Updated = now, req.Sender.ID, now
-		if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "said fixed"}}}); err != nil {
+		evs = append(evs, event{At: now, ActorID: req.Sender.ID, Kind: "said fixed"})
+		if err := f.store.apply(ctx, r, change{saveMutables: true, events: evs}); err != nil {
 			return err
 		}
-		return req.Reply(ctx, fmt.Sprintf("Thanks — can one more neighbour confirm %s is fixed? Type %sfixed %s.", r.Ref(), p, r.Ref()))
+		if err := f.scheduleClaimLapse(ctx, r); err != nil {
+			return err
+		}
+		ask := fmt.Sprintf("one more neighbour confirm %s is fixed within %s? Type %sfixed %s.",
+			r.Ref(), bot.FormatDuration(f.cfg.FixedClaimExpiry.D()), p, r.Ref())
+		if lapsed {
+			return req.Reply(ctx, fmt.Sprintf("Thanks — the earlier %sfixed %s ran out without a second neighbour, so yours starts a new one. Can %s", p, r.Ref(), ask))
+		}
+		return req.Reply(ctx, "Thanks — can "+ask)
 	}
 	if r.FixClaimBy == req.Sender.ID {
 		return bot.Userf("You've already said %s is fixed — it needs another neighbour to confirm with %sfixed %s.", r.Ref(), p, r.Ref())
@@ -653,6 +675,9 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, claimPrefix(r.ID)); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is marked fixed — two neighbours agree. Thanks!", r.Ref()))
@@ -696,8 +721,9 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	case r.SendState == sendQueued:
 		b.WriteString("\nQueued to send to the council.")
 	}
-	if !r.FixClaimAt.IsZero() {
-		fmt.Fprintf(&b, "\nSaid to be fixed — waiting for a second neighbour: %sfixed %s.", p, r.Ref())
+	if !r.FixClaimAt.IsZero() && !f.claimLapsed(r, now) {
+		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
+			f.personName(ctx, r.FixClaimBy), p, r.Ref(), f.when(f.claimLapsesAt(r.FixClaimAt)))
 	}
 	evs, err := f.store.events(ctx, r.ID)
 	if err != nil {
@@ -737,6 +763,8 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return "said fixed by " + who
 	case "confirmed fixed":
 		return "fixed — confirmed by " + who
+	case "fixed claim lapsed":
+		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
 	case "send queued":
 		if ev.ActorID != 0 {
 			return withDetail("sending asked by " + who)
