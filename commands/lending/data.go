@@ -87,7 +87,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 
 // ForgetPerson deletes listings, requests, errands and signups, and takes
 // the person out of the loan ledger: the other side's history stays,
-// without them. Their pending reminders and errand jobs are cancelled.
+// without them. A loan still out stays open, because the item is still
+// out: the other side is told once, privately, that it stays on their
+// list until it is marked returned. Reminders to the forgotten person
+// stop; see reminders.go for what the other side still gets.
 func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, error) {
 	f := d.f
 	r, err := f.st.forget(ctx, person, f.e.Now())
@@ -96,6 +99,11 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	}
 	for _, id := range r.ClosedLoans {
 		if err := f.e.CancelJobs(ctx, loanKey(id)); err != nil {
+			return "", err
+		}
+	}
+	for _, loan := range r.KeptLoans {
+		if err := f.keepLoanWithoutForgotten(ctx, loan); err != nil {
 			return "", err
 		}
 	}
@@ -109,11 +117,53 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 			return "", err
 		}
 	}
+	loans := plural(r.LoansAnonymised, "loan", "loans") + " anonymised"
+	if n := len(r.KeptLoans); n > 0 {
+		loans += fmt.Sprintf(" (%s still open: kept on the other side's list without your name until marked returned, and they have been told)",
+			plural(n, "loan", "loans"))
+	}
 	parts := []string{
 		plural(r.Listings, "listing", "listings") + " deleted",
 		plural(r.Wants, "request", "requests") + " deleted",
 		plural(r.Errands, "errand", "errands") + " and " + plural(r.Signups, "errand signup", "errand signups") + " deleted",
-		plural(r.LoansAnonymised, "loan", "loans") + " anonymised",
+		loans,
 	}
 	return strings.Join(parts, "; "), nil
+}
+
+// keepLoanWithoutForgotten replans a loan that stays open after one side
+// was forgotten (its id already zeroed in loan) and tells the other side
+// once. The message never names the forgotten person, and waits for quiet
+// hours to end like any other news.
+func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
+	now := f.e.Now()
+	// Reminders to the forgotten person stop; an owner left alone gets
+	// the capped overdue ones (scheduleReminder knows).
+	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+		return err
+	}
+	group, pre := f.groupName(ctx, loan.Chat), f.e.Prefix()
+	var to int64
+	var text string
+	switch {
+	case loan.BorrowerID == 0 && loan.State == stateReturning:
+		to = loan.OwnerID
+		text = fmt.Sprintf("The neighbour who said your %s is back (lent on %s in %s) has asked me to forget them. Once you've checked it's back, type %sreturned %s there.",
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item)
+	case loan.BorrowerID == 0:
+		to = loan.OwnerID
+		text = fmt.Sprintf("The neighbour who has your %s (lent on %s in %s) has asked me to forget them, so I can't remind them any more. It stays on your list, with a former member, until you type %sreturned %s there. If it's overdue I'll remind you, at most %d times.",
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item, maxFormerBorrowerReminders)
+	default:
+		to = loan.BorrowerID
+		text = fmt.Sprintf("The owner of the %s you borrowed on %s in %s has asked me to forget them, so I won't send reminders about it. Please give it back as you agreed, then type %sreturned %s there to clear it from your list.",
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item)
+	}
+	// A persisted notice, not a direct send: a failed delivery is retried
+	// and must not stop the erasure half-way.
+	p := noticePayload{Person: to, Text: text, Loan: loan.ID}
+	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
+		return fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
+	}
+	return nil
 }

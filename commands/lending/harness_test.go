@@ -28,9 +28,30 @@ func testOptions() bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations()},
 		Register: func(h *bottest.Harness) error {
+			h.Console.Directive("forget", func(ctx context.Context, name string) error { return forgetInScript(ctx, h, name) })
 			return Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
 		},
 	}
+}
+
+// forgetInScript is the @forget NAME directive: it erases a person the way
+// the !forgetme command does once confirmed (every feature's provider,
+// then the core's), without the confirmation dialogue that another
+// package owns, and prints each provider's summary.
+func forgetInScript(ctx context.Context, h *bottest.Harness, name string) error {
+	p, err := h.Store.PersonByAddr(ctx, bot.Address(strings.TrimSpace(name)))
+	if err != nil {
+		return fmt.Errorf("@forget %s: %w", name, err)
+	}
+	providers := h.Engine.DataProviders()
+	for _, dp := range append(providers[1:], providers[0]) {
+		summary, err := dp.ForgetPerson(ctx, p.ID)
+		if err != nil {
+			return fmt.Errorf("@forget %s: %s: %w", name, dp.DataName(), err)
+		}
+		fmt.Fprintf(h.Out, "-- %s: %s\n", dp.DataName(), summary)
+	}
+	return nil
 }
 
 func TestGolden(t *testing.T) { bottest.Golden(t, "testdata", testOptions()) }

@@ -12,6 +12,7 @@ package lending
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -226,6 +227,9 @@ func (m *memberCache) has(ctx context.Context, person int64) (bool, error) {
 type noticePayload struct {
 	Person int64  `json:"person"`
 	Text   string `json:"text"`
+	// Loan, when set, is the loan the news is about: it is dropped if the
+	// loan was closed while it waited.
+	Loan int64 `json:"loan,omitempty"`
 }
 
 // tell sends a person a direct message that something happened ("a
@@ -247,6 +251,15 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 	var n noticePayload
 	if err := decodePayload(job, &n); err != nil {
 		return err
+	}
+	if n.Loan != 0 {
+		loan, err := f.st.loan(ctx, n.Loan)
+		if errors.Is(err, bot.ErrNotFound) {
+			return nil
+		}
+		if err != nil || loan.State == stateClosed {
+			return err
+		}
 	}
 	p, err := f.person(ctx, n.Person)
 	if err != nil || p.Addr == "" {

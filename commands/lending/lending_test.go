@@ -2,6 +2,7 @@ package lending
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -122,8 +123,50 @@ Bob: !join tip 1 bag
 	}
 }
 
-// TestForgetPerson checks the data provider: listings, wants and signups
-// go; loans stay for the other side, without the person.
+// lendingProvider returns the registered lending data provider.
+func lendingProvider(t *testing.T, h *bottest.Harness) bot.DataProvider {
+	t.Helper()
+	for _, dp := range h.Engine.DataProviders() {
+		if dp.DataName() == "Lending" {
+			return dp
+		}
+	}
+	t.Fatal("no Lending data provider registered")
+	return nil
+}
+
+func personID(t *testing.T, h *bottest.Harness, name string) int64 {
+	t.Helper()
+	p, err := h.Store.PersonByAddr(context.Background(), bot.Address(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+// loanJobs lists the keys of the scheduled jobs about one loan.
+func loanJobs(t *testing.T, h *bottest.Harness, loan int64) []string {
+	t.Helper()
+	rows, err := h.Store.DB().Query(`SELECT key FROM jobs WHERE key LIKE ? OR key = ? ORDER BY key`,
+		loanKey(loan)+"%", fmt.Sprintf("lending:forgotten:loan:%d", loan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// TestForgetPerson checks the data provider when a borrower is forgotten:
+// listings, wants and signups go; loans still out stay open without them,
+// their reminders stop, and each owner is told once.
 func TestForgetPerson(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run(setup + `Bob: !lend hedge trimmer
@@ -132,24 +175,9 @@ Bob: !lend canoe
 Alice: !lent ladder @Bob
 `)
 	ctx := context.Background()
-	bob, err := h.Store.PersonByAddr(ctx, "Bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := h.Store.PersonByAddr(ctx, "Alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var p bot.DataProvider
-	for _, dp := range h.Engine.DataProviders() {
-		if dp.DataName() == "Lending" {
-			p = dp
-		}
-	}
-	if p == nil {
-		t.Fatal("no Lending data provider registered")
-	}
-	lines, err := p.DescribePerson(ctx, bob.ID)
+	bob, alice := personID(t, h, "Bob"), personID(t, h, "Alice")
+	p := lendingProvider(t, h)
+	lines, err := p.DescribePerson(ctx, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,22 +187,31 @@ Alice: !lent ladder @Bob
 			t.Errorf("DescribePerson lacks %q:\n%s", want, text)
 		}
 	}
-	summary, err := p.ForgetPerson(ctx, bob.ID)
+	st := &store{db: h.Store.DB()}
+	before, err := st.personLoanHistory(ctx, bob)
+	if err != nil || len(before) != 2 {
+		t.Fatalf("Bob's loans before: %v, %v", before, err)
+	}
+	for _, l := range before {
+		if len(loanJobs(t, h, l.ID)) == 0 {
+			t.Fatalf("loan %d has no reminder before forgetting: the test proves nothing", l.ID)
+		}
+	}
+
+	summary, err := p.ForgetPerson(ctx, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "2 listings deleted; 1 request deleted; 0 errands and 1 errand signup deleted; 2 loans anonymised"; summary != want {
+	want := "2 listings deleted; 1 request deleted; 0 errands and 1 errand signup deleted; " +
+		"2 loans anonymised (2 loans still open: kept on the other side's list without your name until marked returned, and they have been told)"
+	if summary != want {
 		t.Errorf("summary = %q, want %q", summary, want)
 	}
 	snap := snapshot(t, h)
 	if strings.Contains(snap, "hedge trimmer") || strings.Contains(snap, "wheelbarrow") || strings.Contains(snap, "two bags") {
 		t.Errorf("Bob's data left behind:\n%s", snap)
 	}
-	if strings.Contains(snap, "lending:loan:") {
-		t.Errorf("reminders for Bob's loans still scheduled:\n%s", snap)
-	}
-	st := &store{db: h.Store.DB()}
-	hist, err := st.personLoanHistory(ctx, alice.ID)
+	hist, err := st.personLoanHistory(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,13 +219,129 @@ Alice: !lent ladder @Bob
 		t.Fatalf("Alice's history has %d loans, want 2", len(hist))
 	}
 	for _, l := range hist {
-		if l.BorrowerID != 0 || l.State != stateClosed || l.Reason != reasonForgotten {
-			t.Errorf("loan %+v: want borrower removed and closed as forgotten", l)
+		if l.BorrowerID != 0 || l.OwnerID != alice || l.State != stateOut || !l.ClosedAt.IsZero() {
+			t.Errorf("loan %+v: want still out, owner Alice, borrower removed", l)
+		}
+		// Bob's "due tomorrow" and "due today" are gone; what is left is
+		// the owner's first overdue reminder and the one-off notice.
+		want := []string{fmt.Sprintf("lending:forgotten:loan:%d", l.ID), loanKey(l.ID) + "remind:overdue1"}
+		if got := loanJobs(t, h, l.ID); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("loan %d jobs = %v, want %v", l.ID, got, want)
 		}
 	}
-	// Nothing is sent about the forgotten loans later.
-	if out := h.Run("@advance 20d\n"); strings.Contains(out, "[dm Bob]") || strings.Contains(out, "[dm Alice]") {
-		t.Errorf("messages after forgetting:\n%s", out)
+	// Forgetting again (a repeated !forgetme yes) finds nothing to tell.
+	again, err := p.ForgetPerson(ctx, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(again, "0 loans anonymised") {
+		t.Errorf("second erasure: %q", again)
+	}
+
+	// Alice hears once per loan, then at most three overdue reminders each;
+	// nothing goes to Bob.
+	out := h.Run("@advance 30d\n")
+	if strings.Contains(out, "[dm Bob]") {
+		t.Errorf("message to the forgotten borrower:\n%s", out)
+	}
+	for _, item := range []string{"drill", "ladder"} {
+		if n := strings.Count(out, "The neighbour who has your "+item); n != 1 {
+			t.Errorf("Alice told %d times about her %s, want once:\n%s", n, item, out)
+		}
+		if n := strings.Count(out, "[dm Alice] bot: Your "+item+", lent on Mon 5 Jan to a neighbour who has since asked me to forget them"); n != maxFormerBorrowerReminders {
+			t.Errorf("Alice reminded %d times about her %s, want %d:\n%s", n, item, maxFormerBorrowerReminders, out)
+		}
+	}
+	if snap := snapshot(t, h); strings.Contains(snap, "lending.remind") || strings.Contains(snap, "lending.notice") {
+		t.Errorf("jobs left after the last reminder:\n%s", snap)
+	}
+	// The owner closes it without a borrower.
+	h.Expect("Alice: !returned ladder\n", "Thanks! Alice's ladder is back from a former member. Completed loans: Alice (1 loan).")
+	l, err := st.loan(ctx, hist[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Item != "ladder" || l.State != stateClosed || l.Reason != reasonReturned {
+		t.Errorf("ladder loan after !returned: %+v", l)
+	}
+	// Once the owner is forgotten too, nobody is left on the drill loan:
+	// it is closed, with nobody to tell.
+	if _, err := p.ForgetPerson(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := st.loan(ctx, hist[0].ID); err != nil || l.State != stateClosed || l.Reason != reasonForgotten || l.OwnerID != 0 {
+		t.Errorf("drill loan with both sides forgotten: %+v, %v", l, err)
+	}
+	if got := loanJobs(t, h, hist[0].ID); len(got) != 0 {
+		t.Errorf("drill loan jobs = %v, want none", got)
+	}
+}
+
+// TestForgetOwner checks the reverse: the borrower keeps the loan on their
+// list, is told once, gets no reminders, and their word closes it. A
+// return waiting for the forgotten owner to confirm is closed.
+func TestForgetOwner(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run(`@admin Alice
+Alice: !bot on
+@join Bob
+Alice: !lend ladder
+Alice: !lend drill
+Alice: !lent ladder @Bob
+Alice: !lent drill @Bob
+Bob: !returned drill
+`)
+	ctx := context.Background()
+	alice := personID(t, h, "Alice")
+	bob := personID(t, h, "Bob")
+	if _, err := lendingProvider(t, h).ForgetPerson(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	st := &store{db: h.Store.DB()}
+	loans, err := st.personLoanHistory(ctx, bob)
+	if err != nil || len(loans) != 2 {
+		t.Fatalf("Bob's loans: %v, %v", loans, err)
+	}
+	ladder, drill := loans[0], loans[1]
+	if ladder.OwnerID != 0 || ladder.BorrowerID != bob || ladder.State != stateOut {
+		t.Errorf("ladder loan: %+v, want still out with Bob, owner removed", ladder)
+	}
+	if drill.OwnerID != 0 || drill.State != stateClosed || drill.Reason != reasonForgotten {
+		t.Errorf("drill loan: %+v, want closed as forgotten", drill)
+	}
+	if got := loanJobs(t, h, ladder.ID); len(got) != 1 || got[0] != fmt.Sprintf("lending:forgotten:loan:%d", ladder.ID) {
+		t.Errorf("ladder jobs = %v, want only the notice to Bob", got)
+	}
+	if got := loanJobs(t, h, drill.ID); len(got) != 0 {
+		t.Errorf("drill jobs = %v, want none", got)
+	}
+	out := h.Run("@advance 20d\n")
+	if n := strings.Count(out, "[dm Bob] bot: The owner of the ladder you borrowed"); n != 1 || strings.Count(out, "[dm ") != 1 {
+		t.Errorf("want exactly one message, to Bob, got:\n%s", out)
+	}
+	h.Expect("Bob: !returned ladder\n", "Thanks! A former member's ladder is back from Bob. Completed loans: Bob (1 loan).")
+	if l, err := st.loan(ctx, ladder.ID); err != nil || l.State != stateClosed || l.Reason != reasonReturned {
+		t.Errorf("ladder after Bob's !returned: %+v, %v", l, err)
+	}
+}
+
+// TestForgottenNoticeDroppedOnceClosed: news held back by quiet hours is
+// not sent about a loan the owner has closed meanwhile.
+func TestForgottenNoticeDroppedOnceClosed(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run(`@admin Alice
+Alice: !bot on
+@join Bob
+Alice: !lend ladder
+Alice: !lent ladder @Bob
+@time 2026-01-05T22:00:00Z
+`)
+	if _, err := lendingProvider(t, h).ForgetPerson(context.Background(), personID(t, h, "Bob")); err != nil {
+		t.Fatal(err)
+	}
+	out := h.Run("Alice: !returned ladder\n@advance 12h\n")
+	if strings.Contains(out, "[dm Alice]") {
+		t.Errorf("notice about a closed loan was sent:\n%s", out)
 	}
 }
 

@@ -45,10 +45,11 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 		if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
 			return err
 		}
-		told, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
+		wanters, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
 		if err != nil {
 			return err
 		}
+		told := len(wanters)
 		var b strings.Builder
 		if kind == kindFavour {
 			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), name)
@@ -64,27 +65,29 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 }
 
 // tellWanters tells, privately, everyone in the group whose open request
-// the listing answers, and drops those requests. It returns how many were told.
-func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) (int, error) {
+// the listing answers, and drops those requests. It returns who was told,
+// in the order they asked.
+func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]bot.Person, error) {
 	wants, err := f.st.activeWants(ctx, chat, f.e.Now())
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	owner, err := f.person(ctx, l.OwnerID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	members := f.members(chat)
 	group := f.groupName(ctx, chat)
 	var answered []int64
 	told := map[int64]bool{}
+	var toldPeople []bot.Person
 	for _, w := range wants {
 		if w.PersonID == l.OwnerID || w.PersonID == skip || matchItems(parseItem(w.Text), words) == 0 {
 			continue
 		}
 		in, err := members.has(ctx, w.PersonID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		if !in {
 			continue
@@ -95,7 +98,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		}
 		wanter, err := f.person(ctx, w.PersonID)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		var text string
 		if l.Kind == kindFavour {
@@ -110,19 +113,20 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 			continue
 		}
 		told[w.PersonID] = true
+		toldPeople = append(toldPeople, wanter)
 	}
 	if len(answered) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	if err := f.st.deleteWants(ctx, answered); err != nil {
-		return 0, err
+		return nil, err
 	}
 	for _, id := range answered {
 		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
-	return len(told), nil
+	return toldPeople, nil
 }
 
 func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d", id) }
@@ -509,7 +513,10 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 			if err != nil {
 				return err
 			}
-			if loan.State == stateReturning {
+			switch {
+			case loan.State == stateReturning && b.ID == 0:
+				state = fmt.Sprintf("said to be back — confirm with %s %s", req.Cmd("confirm"), loan.Item)
+			case loan.State == stateReturning:
 				state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), loan.Item)
 			}
 			out = append(out, fmt.Sprintf("• %s with %s, %s%s", loan.Item, b.DisplayName(), state, where(loan.Chat)))

@@ -266,21 +266,37 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 	if err != nil {
 		return err
 	}
-	ow, err := f.withLoans(ctx, loan.Chat, owner)
-	if err != nil {
-		return err
-	}
-	bw, err := f.withLoans(ctx, loan.Chat, borrower)
-	if err != nil {
-		return err
-	}
-	msg := fmt.Sprintf("Thanks! %s's %s is back from %s. Completed loans: %s, %s.", owner.DisplayName(), loan.Item, borrower.DisplayName(), ow, bw)
-	// It is free again: anyone still waiting for one hears privately.
-	if loan.ListingID != 0 {
-		l := Listing{ID: loan.ListingID, Chat: loan.Chat, OwnerID: loan.OwnerID, Kind: kindItem, Name: loan.Item}
-		if _, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID); err != nil {
+	// A forgotten person has no count to show.
+	var counts []string
+	for _, p := range []bot.Person{owner, borrower} {
+		if p.ID == 0 {
+			continue
+		}
+		s, err := f.withLoans(ctx, loan.Chat, p)
+		if err != nil {
 			return err
 		}
+		counts = append(counts, s)
+	}
+	whose := owner.DisplayName() + "'s"
+	if loan.OwnerID == 0 {
+		whose = "A former member's"
+	}
+	msg := fmt.Sprintf("Thanks! %s %s is back from %s. Completed loans: %s.", whose, loan.Item, borrower.DisplayName(), strings.Join(counts, ", "))
+	// It is free again: anyone still waiting for one hears privately, and
+	// the owner hears who, to lend it on. Not when the owner has unlisted
+	// it or left the group: it is not on offer any more.
+	ownerIn, err := f.e.Store().IsMember(ctx, loan.Chat, loan.OwnerID)
+	if err != nil {
+		return err
+	}
+	if loan.ListingID != 0 && loan.OwnerID != 0 && ownerIn {
+		l := Listing{ID: loan.ListingID, Chat: loan.Chat, OwnerID: loan.OwnerID, Kind: kindItem, Name: loan.Item}
+		told, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID)
+		if err != nil {
+			return err
+		}
+		msg += lendOnNote(told, owner, loan.Item, req.Cmd("lent"))
 	}
 	if _, err := req.Say(ctx, msg); err != nil {
 		return err
@@ -401,11 +417,22 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	// Nobody waiting is a condition for an extension in libraries of
+	// things; here the owner decides, knowing who is.
+	waiting, err := f.waitingFor(ctx, loan)
+	if err != nil {
+		return err
+	}
+	note := waitingNote(waiting, loan.Item)
 	if loan.OwnerID != req.Sender.ID {
+		if loan.OwnerID == 0 {
+			return bot.Userf("The owner of the %s asked me to forget them, so nobody here can agree a new date — sort it out with them, and type %s %s once it's back.",
+				loan.Item, req.Cmd("returned"), loan.Item)
+		}
 		// The owner decides; pass the request on without changing anything.
-		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.",
+		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.%s",
 			owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
-			req.Cmd("extend"), loan.Item, strings.Join(words[split:], " ")), bot.MentionOf(owner))
+			req.Cmd("extend"), loan.Item, strings.Join(words[split:], " "), note), bot.MentionOf(owner))
 		return err
 	}
 	if !due.After(loan.DueAt) && loan.State == stateOut {
@@ -424,10 +451,14 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err := f.scheduleReminder(ctx, loan, now); err != nil {
 		return err
 	}
+	if loan.BorrowerID == 0 {
+		return req.Reply(ctx, fmt.Sprintf("Extended: your %s can stay with a former member until %s. I can't remind them; I'll remind you if it's overdue.%s",
+			loan.Item, formatDue(due, f.loc, f.cfg.DueTime), note))
+	}
 	borrower, err := f.person(ctx, loan.BorrowerID)
 	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.", borrower.DisplayName(), owner.DisplayName(), loan.Item,
-		formatDue(due, f.loc, f.cfg.DueTime)), bot.MentionOf(borrower))
+	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
+		formatDue(due, f.loc, f.cfg.DueTime), note), bot.MentionOf(borrower))
 }

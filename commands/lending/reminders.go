@@ -16,6 +16,13 @@ import (
 // pending reminder job at a time, under its loan's key prefix, so !extend
 // replaces it and !returned cancels it. A reminder that falls in quiet hours
 // waits for their end.
+//
+// A loan whose borrower asked to be forgotten stays open until the owner
+// types !returned, but nobody is left to remind: the owner alone hears when
+// it is overdue, at the same cadence, at most maxFormerBorrowerReminders
+// times counted from the due date, and then no more. A loan whose owner was
+// forgotten gets no reminders at all: the borrower was told once, and the
+// bot no longer chases anything on a forgotten person's behalf.
 
 // Reminder stages.
 const (
@@ -23,6 +30,11 @@ const (
 	stageDue     = "due"
 	stageOverdue = "overdue"
 )
+
+// maxFormerBorrowerReminders caps the overdue reminders an owner gets about
+// a loan whose borrower was forgotten: the owner knows where the item is,
+// and a reminder nobody can act on for ever would only be noise.
+const maxFormerBorrowerReminders = 3
 
 type remindPayload struct {
 	Loan  int64  `json:"loan"`
@@ -65,7 +77,18 @@ func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Ti
 // deletes a job by id once its handler returns, so a successor stored
 // under the same key, or given the freed id, would be deleted with it.
 func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after time.Time) error {
+	if loan.OwnerID == 0 {
+		return nil // the owner was forgotten: nobody to remind on their behalf
+	}
+	if loan.BorrowerID == 0 && after.Before(loan.DueAt) {
+		// Only the owner is left: no "due tomorrow" or "due today" for a
+		// borrower, just the overdue reminders.
+		after = loan.DueAt
+	}
 	stage, n, at := f.nextStage(loan, after)
+	if loan.BorrowerID == 0 && n > maxFormerBorrowerReminders {
+		return nil
+	}
 	run := f.quiet.NextAllowed(at)
 	p := remindPayload{Loan: loan.ID, Stage: stage, N: n, Due: ms(loan.DueAt)}
 	key := fmt.Sprintf("%sremind:%s%d", loanKey(loan.ID), stage, n)
@@ -111,6 +134,12 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	}
 	group := f.groupName(ctx, loan.Chat)
 	pre := f.e.Prefix()
+	if loan.OwnerID == 0 {
+		return nil
+	}
+	if loan.BorrowerID == 0 {
+		return f.remindOwnerOfFormerBorrower(ctx, loan, owner, p.N, now)
+	}
 	var toBorrower, toOwner string
 	switch {
 	case p.Stage != stageOverdue && !loan.DueAt.Before(now):
@@ -137,6 +166,23 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 		if err := f.e.DM(ctx, owner, toOwner); err != nil {
 			f.e.Log().Warn("lending: overdue note to owner", "loan", loan.ID, "err", err)
 		}
+	}
+	return f.scheduleNextReminder(ctx, loan, now)
+}
+
+// remindOwnerOfFormerBorrower is the overdue reminder, to the owner alone,
+// for a loan whose borrower asked to be forgotten.
+func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
+	if owner.Addr == "" {
+		return nil
+	}
+	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
+		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), loan.Item, f.groupName(ctx, loan.Chat))
+	if n >= maxFormerBorrowerReminders {
+		text += " This is my last reminder about it; it stays on your list until then."
+	}
+	if err := f.e.DM(ctx, owner, text); err != nil {
+		return err
 	}
 	return f.scheduleNextReminder(ctx, loan, now)
 }

@@ -526,17 +526,25 @@ func (s *store) signups(ctx context.Context, errand int64) ([]Signup, error) {
 	return out, rows.Err()
 }
 
-// forgetResult says what forgetting a person removed, and which scheduled
-// jobs to cancel.
+// forgetResult says what forgetting a person removed, which loans stay
+// open without them, and which scheduled jobs to cancel.
 type forgetResult struct {
 	Listings, Wants, Signups, Errands, LoansAnonymised int
-	ClosedLoans                                        []int64
-	WantIDs, ErrandIDs                                 []int64
+	// KeptLoans are loans still out, kept open with the forgotten side
+	// zeroed: the item has not come back, so the other side's ledger must
+	// still show it.
+	KeptLoans []Loan
+	// ClosedLoans are returns the forgotten owner can no longer confirm.
+	ClosedLoans        []int64
+	WantIDs, ErrandIDs []int64
 }
 
 // forget deletes a person's listings, wants, errands and signups, and
-// removes them from the loan ledger (open loans they were part of are
-// closed: nobody can be reminded about them any more). One transaction.
+// takes them out of the loan ledger. Loans still out stay open without
+// them (a ladder is still in someone's shed whoever asked to be
+// forgotten); a return waiting for a forgotten owner's confirmation, or a
+// loan whose other side was forgotten before, is closed, since nobody is
+// left to confirm or close it. One transaction.
 func (s *store) forget(ctx context.Context, person int64, now time.Time) (forgetResult, error) {
 	var r forgetResult
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -560,8 +568,28 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		}
 		return out, rows.Err()
 	}
-	if r.ClosedLoans, err = ids(`SELECT id FROM lending_loans WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?)`); err != nil {
+	open, err := forgetOpenLoans(ctx, tx, person)
+	if err != nil {
 		return r, fmt.Errorf("forget: open loans: %w", err)
+	}
+	for _, l := range open {
+		if l.OwnerID == person {
+			l.OwnerID = 0
+		} else {
+			l.BorrowerID = 0
+		}
+		// Nobody can confirm a return for a forgotten owner, and a loan
+		// with both sides forgotten has nobody left to close it.
+		if (l.OwnerID == 0 && l.State == stateReturning) || (l.OwnerID == 0 && l.BorrowerID == 0) {
+			r.ClosedLoans = append(r.ClosedLoans, l.ID)
+			continue
+		}
+		r.KeptLoans = append(r.KeptLoans, l)
+	}
+	for _, id := range r.ClosedLoans {
+		if _, err := tx.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE id = ?`, ms(now), id); err != nil {
+			return r, fmt.Errorf("forget: close loan: %w", err)
+		}
 	}
 	if r.WantIDs, err = ids(`SELECT id FROM lending_wants WHERE person_id = ? OR person_id = ?`); err != nil {
 		return r, fmt.Errorf("forget: wants: %w", err)
@@ -582,7 +610,6 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		query string
 		args  []any
 	}{
-		{nil, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?)`, []any{ms(now), person, person}},
 		{&r.LoansAnonymised, `UPDATE lending_loans SET owner_id = CASE WHEN owner_id = ? THEN NULL ELSE owner_id END,
 			borrower_id = CASE WHEN borrower_id = ? THEN NULL ELSE borrower_id END WHERE owner_id = ? OR borrower_id = ?`, []any{person, person, person, person}},
 		{&r.Listings, `DELETE FROM lending_listings WHERE owner_id = ?`, []any{person}},
@@ -603,4 +630,23 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		return r, fmt.Errorf("forget: %w", err)
 	}
 	return r, nil
+}
+
+// forgetOpenLoans reads, inside the forgetting transaction, the open loans
+// a person is part of, before their id is taken out.
+func forgetOpenLoans(ctx context.Context, tx *sql.Tx, person int64) ([]Loan, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?) ORDER BY id`, person, person)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Loan
+	for rows.Next() {
+		l, err := scanLoan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
