@@ -138,8 +138,13 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
 	now := f.e.Now()
 	// Reminders to the forgotten person stop; an owner left alone gets
-	// the capped overdue ones (scheduleReminder knows).
-	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+	// the capped overdue ones (scheduleReminder knows). A return already
+	// reported waits for the owner, who is told below: no reminder.
+	if loan.State == stateOut {
+		if err := f.scheduleReminder(ctx, loan, now); err != nil {
+			return err
+		}
+	} else if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
 	group, pre := f.groupName(ctx, loan.Chat), f.e.Prefix()

@@ -325,6 +325,41 @@ Bob: !returned drill
 	}
 }
 
+// TestForgetBorrowerOfReportedReturn: a return the borrower reported
+// before being forgotten stays for the owner to confirm, with no job but
+// the one notice, and the owner's confirmation closes it.
+func TestForgetBorrowerOfReportedReturn(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run(`@admin Alice
+Alice: !bot on
+@join Bob
+Alice: !lend ladder
+Alice: !lent ladder @Bob
+Bob: !returned ladder
+`)
+	ctx := context.Background()
+	if _, err := lendingProvider(t, h).ForgetPerson(ctx, personID(t, h, "Bob")); err != nil {
+		t.Fatal(err)
+	}
+	st := &store{db: h.Store.DB()}
+	loans, err := st.personLoanHistory(ctx, personID(t, h, "Alice"))
+	if err != nil || len(loans) != 1 {
+		t.Fatalf("Alice's loans: %v, %v", loans, err)
+	}
+	l := loans[0]
+	if l.State != stateReturning || l.BorrowerID != 0 {
+		t.Errorf("loan %+v: want still waiting for Alice, borrower removed", l)
+	}
+	if got := loanJobs(t, h, l.ID); len(got) != 1 || got[0] != fmt.Sprintf("lending:forgotten:loan:%d", l.ID) {
+		t.Errorf("jobs = %v, want only the notice to Alice", got)
+	}
+	h.Expect("@advance 1m\n", "[dm Alice] bot: The neighbour who said your ladder is back (lent on Mon 5 Jan in Elm Road) has asked me to forget them.")
+	h.Expect("Alice: !confirm\n", "Thanks! Alice's ladder is back from a former member.")
+	if l, err := st.loan(ctx, l.ID); err != nil || l.State != stateClosed || l.Reason != reasonReturned {
+		t.Errorf("after !confirm: %+v, %v", l, err)
+	}
+}
+
 // TestForgottenNoticeDroppedOnceClosed: news held back by quiet hours is
 // not sent about a loan the owner has closed meanwhile.
 func TestForgottenNoticeDroppedOnceClosed(t *testing.T) {
