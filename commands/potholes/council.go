@@ -181,23 +181,15 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s has gone to the council (their reference %s). I'll post their updates here.", r.Ref(), r.ServiceRequestID)
-	if r.ServiceRequestID == "" {
-		msg = fmt.Sprintf("%s has gone to the council; they haven't given it a reference number yet. I'll post their updates here.", r.Ref())
-	}
-	if notice := strings.TrimSpace(created.ServiceNotice); notice != "" {
-		msg += "\nThe council says: " + bot.Truncate(notice, 300)
-	}
-	f.post(ctx, r.Chat, msg)
-	return nil
+	return f.sendNews(ctx, r, created.ServiceNotice)
 }
 
 // sendFailed records a failed attempt and retries temporary failures with
 // backoff. The group hears about the failure when someone asked for the
 // attempt, and once more when the bot gives up; quiet retries stay quiet
-// (their history is in !pothole P7).
+// (their history is in !pothole P7). During quiet hours the news waits for
+// the morning (sendNews).
 func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked bool) error {
-	p := f.e.Prefix()
 	reason := callErr.Error()
 	var oe *open311.Error
 	if errors.As(callErr, &oe) {
@@ -206,48 +198,33 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	reason = bot.Truncate(reason, 200)
 	f.e.Log().Warn("potholes: send failed", "report", r.ID, "attempt", r.SendAttempts, "err", callErr)
 	r.LastSendError = reason
-	var msg string
 	var c change
 	c.saveMutables = true
 	if open311.IsTemporary(callErr) && r.SendAttempts < maxSendAttempts {
 		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
-		if asked {
-			msg = fmt.Sprintf("Couldn't send %s to the council yet: %s. I'll keep trying (next at %s); %spothole %s shows progress.",
-				r.Ref(), reason, f.when(next), p, r.Ref())
-		}
 		if err := f.store.apply(ctx, r, c); err != nil {
 			return err
 		}
 		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
 			return err
 		}
-	} else {
-		r.SendState, r.NextSendAt = sendFailed, time.Time{}
-		why := "gave up"
-		if !open311.IsTemporary(callErr) {
-			why = "refused"
+		if asked {
+			return f.sendNews(ctx, r, "")
 		}
-		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; %s", r.SendAttempts, reason, why)}}
-		msg = fmt.Sprintf("%s could not be sent to the council: %s. The report is kept here; an admin can try again with %spothole %s send.",
-			r.Ref(), reason, p, r.Ref())
-		if err := f.store.apply(ctx, r, c); err != nil {
-			return err
-		}
+		return nil
 	}
-	if msg != "" {
-		f.post(ctx, r.Chat, msg)
+	r.SendState, r.NextSendAt = sendFailed, time.Time{}
+	why := "gave up"
+	if !open311.IsTemporary(callErr) {
+		why = "refused"
 	}
-	return nil
-}
-
-// post sends a line into a group from a job; a group the bot has left is
-// logged, not retried.
-func (f *feature) post(ctx context.Context, chat bot.ChatID, text string) {
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: text}); err != nil {
-		f.e.Log().Warn("potholes: post to group failed", "chat", chat, "err", err)
+	c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; %s", r.SendAttempts, reason, why)}}
+	if err := f.store.apply(ctx, r, c); err != nil {
+		return err
 	}
+	return f.sendNews(ctx, r, "")
 }
 
 // runPoll asks the council about one sent report and posts what changed.
@@ -328,7 +305,9 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council update", Detail: line}}}); err != nil {
 		return err
 	}
-	f.post(ctx, r.Chat, fmt.Sprintf("Council update on %s: %s", r.Ref(), line))
+	if err := f.post(ctx, r.Chat, fmt.Sprintf("Council update on %s: %s", r.Ref(), line)); err != nil {
+		return err
+	}
 	if newStatus.Resolved() {
 		return f.e.CancelJobs(ctx, claimPrefix(r.ID))
 	}

@@ -48,7 +48,8 @@ type Deps struct {
 	HTTP *http.Client
 	// Location is the time zone dates are shown in.
 	Location *time.Location
-	// Quiet holds council updates back during quiet hours.
+	// Quiet holds the feature's own messages (council updates, send
+	// results, "is it fixed?") back during quiet hours.
 	Quiet bot.QuietHours
 }
 
@@ -100,6 +101,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobSend, f.runSend)
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
+	e.HandleJob(jobSendNews, f.runSendNews)
 	e.AddDataProvider(dataProvider{f})
 	return nil
 }
