@@ -3,8 +3,9 @@
 // limit, a blocklist, link locks with allowlists, antiflood, the !settings
 // screen and the !audit view with its live log group. It also owns the
 // personal-data commands (!mydata, !forgetme) that gather every feature's
-// bot.DataProvider, and the retention job that purges old audit entries
-// and closed moderation records.
+// bot.DataProvider, and the nightly retention job that purges old audit
+// entries, closed moderation records and, through bot.RecordPurger, every
+// other feature's closed records.
 //
 // Automatic checks run as an engine inspector on every message in enabled
 // groups. The common case — a member chatting — is answered from memory:
