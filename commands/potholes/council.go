@@ -309,7 +309,8 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	if newStatus.Resolved() {
-		return f.e.CancelJobs(ctx, claimPrefix(r.ID))
+		// This check's own job is finishing; the rest go with it.
+		return f.cancelFollowUps(ctx, r.ID)
 	}
 	return f.schedulePoll(ctx, r.ID, next)
 }

@@ -2,7 +2,10 @@ package potholes
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"neighbourbot/bot"
 )
 
 // maxDuplicateChain bounds how far duplicate links are followed. Links are
@@ -11,7 +14,8 @@ import (
 const maxDuplicateChain = 50
 
 // duplicateTrail follows r's duplicate links to the report they end at: the
-// original that confirmations belong to. via lists the reports passed on the
+// original that confirmations belong to (or the last report still stored,
+// when the original has been purged). via lists the reports passed on the
 // way (not r itself, not the original). A report that is not a duplicate is
 // its own original. If the links run in a circle, which marking refuses but
 // an old database could hold, the trail stops at the last report before the
@@ -24,6 +28,10 @@ func (f *feature) duplicateTrail(ctx context.Context, r Report) (orig Report, vi
 			break
 		}
 		next, err := f.store.report(ctx, cur.DuplicateOf)
+		if errors.Is(err, bot.ErrNotFound) {
+			// The original was purged with other old closed reports.
+			break
+		}
 		if err != nil {
 			return Report{}, nil, fmt.Errorf("follow duplicate of %s: %w", cur.Ref(), err)
 		}

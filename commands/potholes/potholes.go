@@ -102,6 +102,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.HandleJob(jobSendNews, f.runSendNews)
+	e.HandleJob(jobFixedCheck, f.runFixedCheck)
 	e.AddDataProvider(dataProvider{f})
 	return nil
 }
@@ -262,6 +263,10 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	id, err := f.store.create(ctx, r, outcome.Photo, event{At: now, ActorID: req.Sender.ID, Kind: "filed", Detail: strings.Join(with, ", ")})
 	if err != nil {
 		return err
+	}
+	if err := f.scheduleFixedCheck(ctx, id, now); err != nil {
+		// The report is filed; only the later question is lost.
+		f.e.Log().Error("potholes: schedule fixed check", "report", id, "err", err)
 	}
 	ref := fmt.Sprintf("P%d", id)
 	var b strings.Builder
@@ -489,16 +494,26 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return err
 	}
 	if status.Resolved() {
-		if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
+		if err := f.cancelFollowUps(ctx, r.ID); err != nil {
 			return err
 		}
-		if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
+	} else if wasResolved {
+		if f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
+			// Reopened after the council's request was closed here: follow it again.
+			if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
+				return err
+			}
+		}
+		// A report reopened before the group was asked whether it's fixed
+		// gets the question fixed_check_after from now.
+		asked, err := f.store.hasEvent(ctx, r.ID, askedFixedEvent)
+		if err != nil {
 			return err
 		}
-	} else if wasResolved && f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
-		// Reopened after the council's request was closed here: follow it again.
-		if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
-			return err
+		if !asked {
+			if err := f.scheduleFixedCheck(ctx, r.ID, now); err != nil {
+				return err
+			}
 		}
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
@@ -509,6 +524,17 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, viaNote, origRef, p, origRef))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
+}
+
+// cancelFollowUps drops a resolved report's pending jobs: sending, status
+// checks, a !fixed claim's lapse and the "is it fixed?" question.
+func (f *feature) cancelFollowUps(ctx context.Context, id int64) error {
+	for _, prefix := range []string{sendPrefix(id), pollPrefix(id), claimPrefix(id), fixedCheckPrefix(id)} {
+		if err := f.e.CancelJobs(ctx, prefix); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addPhoto attaches a photo to an existing report.
@@ -546,12 +572,14 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case r.Status == StatusDuplicate && r.DuplicateOf != 0:
-		orig, _, err := f.duplicateTrail(ctx, r)
-		if err != nil {
+	orig := r
+	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
+		if orig, _, err = f.duplicateTrail(ctx, r); err != nil {
 			return err
 		}
+	}
+	switch {
+	case orig.ID != r.ID:
 		return bot.Userf("%s is a duplicate of %s — type %smetoo %s instead.", r.Ref(), orig.Ref(), p, orig.Ref())
 	case r.Status.Resolved():
 		return bot.Userf("%s is already marked %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
@@ -673,13 +701,7 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "confirmed fixed"}}}); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
-		return err
-	}
-	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
-		return err
-	}
-	if err := f.e.CancelJobs(ctx, claimPrefix(r.ID)); err != nil {
+	if err := f.cancelFollowUps(ctx, r.ID); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is marked fixed — two neighbours agree. Thanks!", r.Ref()))
@@ -765,6 +787,8 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return "said fixed by " + who
 	case "confirmed fixed":
 		return "fixed — confirmed by " + who
+	case askedFixedEvent:
+		return "asked the group whether it's fixed"
 	case "fixed claim lapsed":
 		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
 	case "send queued":

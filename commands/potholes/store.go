@@ -362,3 +362,13 @@ func (s store) events(ctx context.Context, reportID int64) ([]event, error) {
 	}
 	return out, rows.Err()
 }
+
+// hasEvent reports whether a report's history has a line of this kind.
+func (s store) hasEvent(ctx context.Context, reportID int64, kind string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_events WHERE report_id = ? AND kind = ?`,
+		reportID, kind).Scan(&n); err != nil {
+		return false, fmt.Errorf("check history: %w", err)
+	}
+	return n > 0, nil
+}
