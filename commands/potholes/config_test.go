@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pelletier/go-toml/v2"
+
 	"neighbourbot/bot"
 )
 
@@ -74,6 +76,27 @@ func TestOptionalDurationText(t *testing.T) {
 		var back OptionalDuration
 		if err := back.UnmarshalText(b); err != nil || back != d {
 			t.Errorf("round trip of %v gave %v, %v (text %q)", d.D(), back.D(), err, b)
+		}
+	}
+}
+
+func TestConfigFixedCheckFromTOML(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		`fixed_check_after = 0`:     0,
+		`fixed_check_after = "off"`: 0,
+		`fixed_check_after = "3w"`:  21 * 24 * time.Hour,
+		``:                          28 * 24 * time.Hour,
+	} {
+		c := DefaultConfig()
+		if err := toml.Unmarshal([]byte(in), &c); err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if c.FixedCheckAfter.D() != want {
+			t.Errorf("%q gives %v, want %v", in, c.FixedCheckAfter.D(), want)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%q: %v", in, err)
 		}
 	}
 }
