@@ -155,8 +155,22 @@ Alice: !pothole P6 duplicate P4
 	if len(files()) != 2 {
 		t.Errorf("second purge removed photo files: %v", files())
 	}
-	// Once P4 no longer points at it, P1 goes too, with its photo.
+	// Unlinked from P4 but with a history line since the cutoff (the
+	// report row itself unchanged), P1 has changed recently: it stays.
 	if _, err := db.Exec(`UPDATE pothole_reports SET duplicate_of = NULL WHERE id = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO pothole_events (report_id, at, kind, detail) VALUES (1, ?, 'council', 'inspected')`, h.Engine.Now().UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := purger.PurgeClosed(ctx, cutoff); err != nil || n != 0 {
+		t.Errorf("purge after a recent history line = %d, %v; want 0, nil", n, err)
+	}
+	if got, want := statuses(), "P1 fixed, P4 open, P6 duplicate"; got != want {
+		t.Errorf("reports after a recent history line: %s, want %s", got, want)
+	}
+	// Once that line is older than the cutoff too, P1 goes, with its photo.
+	if _, err := db.Exec(`UPDATE pothole_events SET at = ? WHERE kind = 'council'`, cutoff.Add(-time.Hour).UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := purger.PurgeClosed(ctx, cutoff); err != nil {
