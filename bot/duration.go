@@ -57,7 +57,16 @@ func ParseDuration(s string) (time.Duration, error) {
 		default:
 			return 0, fmt.Errorf("duration %q: unknown unit %q (try 30m, 2h, 3d or 1w)", s, unit)
 		}
+		// Bound each part before adding so huge numbers cannot wrap
+		// around into a small, plausible duration.
+		const limit = 10 * 365 * 24 * time.Hour
+		if num*float64(mult) > float64(limit) {
+			return 0, fmt.Errorf("duration %q is too long", s)
+		}
 		total += time.Duration(num * float64(mult))
+		if total > limit {
+			return 0, fmt.Errorf("duration %q is too long", s)
+		}
 	}
 	if total <= 0 {
 		return 0, fmt.Errorf("duration %q must be positive", s)

@@ -27,6 +27,9 @@ func TestParseDuration(t *testing.T) {
 		{"3 fortnights", 0, false},
 		{"soon", 0, false},
 		{"99999w", 0, false},
+		{"99999999999999999999d99999999999999999999d2d", 0, false}, // no wrap-around
+		{"106751d106751d3d", 0, false},
+		{"3000d3000d", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)

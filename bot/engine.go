@@ -238,7 +238,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		case fn := <-e.queue:
 			fn(work)
 		case <-ticker.C:
-			e.RunDueJobs(work)
+			e.runDueJobs(ctx, work)
 			if e.Now().Sub(lastPurge) > 24*time.Hour {
 				lastPurge = e.Now()
 				if _, err := e.store.PurgeSeen(work, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
@@ -273,18 +273,37 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	now := e.Now()
 	m.Text = CleanText(m.Text)
+	name, args, isCommand := e.router.Parse(m.Text)
+	var gs GroupSettings
+	if m.Chat.IsGroup {
+		var err error
+		if gs, err = e.store.GroupSettings(ctx, m.Chat.ID); err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		// In a group that has not opted in the bot keeps nothing about
+		// anyone (not even who spoke), except to handle the switch itself.
+		if !gs.Enabled {
+			rt, ok := e.router.Lookup(name)
+			if !isCommand || !ok || rt.Name != "bot" {
+				e.obs.MessageReceived("ignored")
+				return nil
+			}
+		}
+	}
 	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
 	if err != nil {
 		return fmt.Errorf("resolve sender: %w", err)
+	}
+	if !m.Chat.IsGroup || isCommand {
+		// They addressed the bot: from now on it may answer them privately.
+		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
+			return fmt.Errorf("mark contactable: %w", err)
+		}
 	}
 	req := &Request{Msg: m, Chat: m.Chat, Sender: person, e: e}
 	if m.Chat.IsGroup {
 		if err := e.store.SetMember(ctx, m.Chat.ID, person.ID, true, now); err != nil {
 			return fmt.Errorf("record member: %w", err)
-		}
-		gs, err := e.store.GroupSettings(ctx, m.Chat.ID)
-		if err != nil {
-			return fmt.Errorf("group settings: %w", err)
 		}
 		if m.Chat.Name != "" && gs.Name != m.Chat.Name {
 			gs.Name = m.Chat.Name
@@ -298,15 +317,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	}
 
 	if m.PollVote != nil {
-		if m.Chat.IsGroup && !req.Group.Enabled {
-			e.obs.MessageReceived("ignored")
-			return nil
-		}
 		e.obs.MessageReceived("poll_vote")
 		return e.dispatchPollVote(ctx, req)
 	}
 
-	name, args, isCommand := e.router.Parse(m.Text)
 	if isCommand {
 		req.Command, req.Args = name, args
 		if rt, ok := e.router.Route(req); ok {
@@ -316,14 +330,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	}
 
 	if m.Chat.IsGroup && !req.Group.Enabled {
-		// Silent in groups that have not opted in, except for the switch
-		// itself: an admin gets the status or the switch, anyone else typing
-		// "!bot on" a clear refusal. Plain "!bot" from a member stays
-		// unanswered, so curious typing cannot make the bot chatty.
-		if req.Route == nil || req.Route.Name != "bot" {
-			e.obs.MessageReceived("ignored")
-			return nil
-		}
+		// Only "!bot" reaches here: an admin gets the status or the
+		// switch, anyone else typing "!bot on" a clear refusal. Plain
+		// "!bot" from a member stays unanswered, so curious typing cannot
+		// make the bot chatty.
 		if req.Args == "" {
 			admin, err := req.IsAdmin(ctx)
 			if err != nil || !admin {
@@ -369,6 +379,12 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 	}
 	rt := req.Route
 	if rt == nil {
+		if named := e.router.Named(req.Command); len(named) > 0 {
+			// The name exists but every route declined it here (a route
+			// with Match, e.g. lending's !join where lending is off): refuse
+			// as that route would, rather than "unknown command".
+			return e.declined(ctx, req, named[0])
+		}
 		e.obs.CommandHandled("unknown", "unknown", 0)
 		if s := e.router.Suggest(req.Command); s != "" {
 			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
@@ -398,6 +414,21 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 		}
 	}
 	return e.runHandler(ctx, req, rt.Handler)
+}
+
+// declined answers a command whose routes all declined the request.
+func (e *Engine) declined(ctx context.Context, req *Request, rt *Route) error {
+	p := e.Prefix()
+	e.obs.CommandHandled(rt.Name, "refused", 0)
+	switch {
+	case rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature):
+		return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", rt.Feature, p))
+	case !req.Chat.IsGroup:
+		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, req.Command))
+	case rt.Scope == DirectOnly:
+		return req.Reply(ctx, fmt.Sprintf("%s%s is personal — send it to me in a direct message.", p, req.Command))
+	}
+	return req.Reply(ctx, fmt.Sprintf("%s%s can't be used like that here. Type %shelp %s for how to use it.", p, req.Command, p, req.Command))
 }
 
 func (e *Engine) runHandler(ctx context.Context, req *Request, h HandlerFunc) error {
@@ -489,6 +520,13 @@ func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) {
 
 func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 	now := e.Now()
+	gs, err := e.store.GroupSettings(ctx, ch.Chat.ID)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Enabled {
+		return nil // the bot keeps nothing about groups that have not opted in
+	}
 	people := make([]Person, 0, len(ch.Members))
 	for _, m := range ch.Members {
 		p, err := e.store.ResolvePerson(ctx, m, now)
@@ -506,13 +544,6 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 			return fmt.Errorf("record membership: %w", err)
 		}
 	}
-	gs, err := e.store.GroupSettings(ctx, ch.Chat.ID)
-	if err != nil {
-		return fmt.Errorf("group settings: %w", err)
-	}
-	if !gs.Enabled {
-		return nil
-	}
 	for _, h := range e.groupHandlers {
 		func() {
 			defer func() {
@@ -528,32 +559,76 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 	return nil
 }
 
-// Send sends a message through the transport.
+// Send posts a message the bot was not asked for in this moment (a
+// reminder, a verdict, a notice). It refuses groups that have switched the
+// bot off since the job was planned (ErrGroupOff): the bot speaks only where
+// it is welcome. Replies to a command go through Request.Reply instead.
 func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
+	if err := e.groupOpen(ctx, m.Chat); err != nil {
+		return "", err
+	}
+	return e.send(ctx, m)
+}
+
+func (e *Engine) send(ctx context.Context, m OutMessage) (string, error) {
 	id, err := e.tr.Send(ctx, m)
 	e.obs.Sent("text", err)
 	if err != nil {
-		return "", fmt.Errorf("send to %s: %w", m.Chat, err)
+		return "", redact(fmt.Errorf("send: %w", err))
 	}
 	return id, nil
 }
 
-// DM sends a direct message to a person.
-func (e *Engine) DM(ctx context.Context, p Person, text string) error {
-	if p.Addr == "" {
-		return fmt.Errorf("dm person %d: no address (forgotten?)", p.ID)
+// groupOpen reports ErrGroupOff for a known group that is switched off.
+func (e *Engine) groupOpen(ctx context.Context, chat ChatID) error {
+	gs, err := e.store.GroupSettings(ctx, chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
 	}
-	_, err := e.Send(ctx, OutMessage{Chat: ChatID(p.Addr), Text: text})
+	if gs.Known && !gs.Enabled {
+		return ErrGroupOff
+	}
+	return nil
+}
+
+// CanDM reports whether the bot may message a person privately: only people
+// who have addressed it (a direct message or a command) may be, since
+// messaging people who never wrote to the account gets it banned.
+func (e *Engine) CanDM(ctx context.Context, p Person) (bool, error) {
+	if p.Addr == "" {
+		return false, nil
+	}
+	ok, err := e.store.Contactable(ctx, p.ID)
+	if err != nil {
+		return false, fmt.Errorf("contactable: %w", err)
+	}
+	return ok, nil
+}
+
+// DM sends a direct message to a person. It returns ErrNoContact, without
+// sending, for someone who never addressed the bot.
+func (e *Engine) DM(ctx context.Context, p Person, text string) error {
+	ok, err := e.CanDM(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoContact
+	}
+	_, err = e.send(ctx, OutMessage{Chat: ChatID(p.Addr), Text: text})
 	return err
 }
 
 // SendPoll sends a poll and remembers it so votes reach the handler
 // registered for kind, with ref identifying the feature's own record.
 func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
+	if err := e.groupOpen(ctx, chat); err != nil {
+		return "", err
+	}
 	id, err := e.tr.SendPoll(ctx, chat, question, options)
 	e.obs.Sent("poll", err)
 	if err != nil {
-		return "", fmt.Errorf("send poll: %w", err)
+		return "", redact(fmt.Errorf("send poll: %w", err))
 	}
 	p := Poll{Chat: chat, ID: id, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
 	if err := e.store.SavePoll(ctx, p); err != nil {
@@ -567,7 +642,7 @@ func (e *Engine) Edit(ctx context.Context, chat ChatID, id, text string) error {
 	err := e.tr.Edit(ctx, chat, id, text)
 	e.obs.Sent("edit", err)
 	if err != nil {
-		return fmt.Errorf("edit %s: %w", id, err)
+		return redact(fmt.Errorf("edit: %w", err))
 	}
 	return nil
 }
@@ -691,10 +766,17 @@ func (e *Engine) CancelJobs(ctx context.Context, keyPrefix string) error {
 const maxJobAttempts = 8
 
 // RunDueJobs runs every job due at the clock's current time, oldest first.
-func (e *Engine) RunDueJobs(ctx context.Context) {
+func (e *Engine) RunDueJobs(ctx context.Context) { e.runDueJobs(ctx, ctx) }
+
+// runDueJobs runs due jobs under work, checking stop between jobs so a
+// shutdown is not held up by a long backlog of due jobs.
+func (e *Engine) runDueJobs(stop, ctx context.Context) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for range 100 { // bounded: jobs a handler schedules for "now" run next round
+		if stop.Err() != nil {
+			return
+		}
 		jobs, err := e.store.DueJobs(ctx, e.Now(), 50)
 		if err != nil {
 			e.log.Error("load due jobs", "err", err)
@@ -704,6 +786,9 @@ func (e *Engine) RunDueJobs(ctx context.Context) {
 			return
 		}
 		for _, j := range jobs {
+			if stop.Err() != nil {
+				return
+			}
 			e.runJob(ctx, j)
 		}
 	}
@@ -729,6 +814,23 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 		e.obs.JobRun(j.Kind, "ok")
 		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
 			e.log.Error("finish job", "kind", j.Kind, "id", j.ID, "err", ferr)
+		}
+		return
+	}
+	if errors.Is(err, ErrGroupOff) {
+		e.obs.JobRun(j.Kind, "dropped")
+		e.log.Info("job dropped: its group switched the bot off", "kind", j.Kind, "id", j.ID)
+		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
+			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
+		}
+		return
+	}
+	if errors.Is(err, ErrNotConnected) {
+		// Being offline is nobody's fault and uses up no attempt: the job
+		// waits for the connection however long it is down.
+		e.obs.JobRun(j.Kind, "postponed")
+		if perr := e.store.PostponeJob(ctx, j, e.Now().Add(time.Minute)); perr != nil {
+			e.log.Error("postpone job", "kind", j.Kind, "id", j.ID, "err", perr)
 		}
 		return
 	}

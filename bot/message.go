@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // ChatID names a chat as the transport knows it: a WhatsApp group or user
@@ -70,14 +71,16 @@ func (p Person) DisplayName() string {
 	return "a neighbour"
 }
 
+// looksLikePhone reports whether a name is really a phone number: at least
+// six digits (in any script) and no letters, whatever the separators
+// ("+44 7700 900123", "07700.900.123", full-width digits).
 func looksLikePhone(s string) bool {
 	digits := 0
 	for _, r := range s {
 		switch {
-		case r >= '0' && r <= '9':
+		case unicode.IsDigit(r):
 			digits++
-		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')':
-		default:
+		case unicode.IsLetter(r):
 			return false
 		}
 	}

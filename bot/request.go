@@ -51,7 +51,7 @@ func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) e
 		ref := r.Msg.Ref()
 		out.ReplyTo = &ref
 	}
-	_, err := r.e.Send(ctx, out)
+	_, err := r.e.send(ctx, out)
 	return err
 }
 
@@ -62,7 +62,7 @@ func (r *Request) Replyf(ctx context.Context, format string, args ...any) error 
 
 // Say posts in the request's chat without quoting.
 func (r *Request) Say(ctx context.Context, text string, mentions ...Mention) (string, error) {
-	return r.e.Send(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
+	return r.e.send(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
 }
 
 // DM sends a direct message to a person.

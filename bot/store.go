@@ -19,6 +19,7 @@ type GroupSettings struct {
 	FeaturesOff []string // feature families switched off by the group's admins
 	Areas       []string // postcode districts or sectors ("SY3 7"), shared by power and notices
 	UpdatedAt   time.Time
+	Known       bool // the group has been configured at some point (a row exists)
 }
 
 // FeatureOn reports whether a feature family is on for the group.
@@ -91,6 +92,10 @@ type Store interface {
 	// ForgetPerson removes a person's addresses and replaces their name, so
 	// records kept for the group's history no longer identify them.
 	ForgetPerson(ctx context.Context, id int64) error
+	// MarkContactable records that the person addressed the bot.
+	MarkContactable(ctx context.Context, id int64) error
+	// Contactable reports whether the person ever addressed the bot.
+	Contactable(ctx context.Context, id int64) (bool, error)
 
 	// FirstSeen records a message id and reports whether it is new.
 	FirstSeen(ctx context.Context, chat ChatID, msgID string, at time.Time) (bool, error)
@@ -113,6 +118,8 @@ type Store interface {
 	NextJobAt(ctx context.Context) (time.Time, bool, error)
 	FinishJob(ctx context.Context, j Job) error
 	RetryJob(ctx context.Context, j Job, at time.Time, lastErr string) error
+	// PostponeJob moves a job later without counting an attempt.
+	PostponeJob(ctx context.Context, j Job, at time.Time) error
 
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)

@@ -87,4 +87,10 @@ var (
 	ErrNotAdmin = errors.New("bot is not a group admin")
 	// ErrNotConnected means the transport is offline; retry later.
 	ErrNotConnected = errors.New("transport not connected")
+	// ErrNoContact means the person never addressed the bot, so it must not
+	// message them privately (see Engine.CanDM).
+	ErrNoContact = errors.New("person has not messaged the bot")
+	// ErrGroupOff means the group switched the bot off: unsolicited posts
+	// there are refused.
+	ErrGroupOff = errors.New("the bot is switched off in this group")
 )

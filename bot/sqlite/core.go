@@ -130,13 +130,34 @@ func (s *Store) ForgetPerson(ctx context.Context, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM person_addresses WHERE person_id = ?`,
 		`DELETE FROM memberships WHERE person_id = ?`,
-		`UPDATE people SET name = 'former member', preferred = '', forgotten = 1 WHERE id = ?`,
+		`UPDATE people SET name = 'former member', preferred = '', forgotten = 1, contact_ok = 0 WHERE id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("forget person: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+// MarkContactable records that the person addressed the bot.
+func (s *Store) MarkContactable(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE people SET contact_ok = 1 WHERE id = ? AND contact_ok = 0`, id); err != nil {
+		return fmt.Errorf("mark contactable: %w", err)
+	}
+	return nil
+}
+
+// Contactable reports whether the person ever addressed the bot.
+func (s *Store) Contactable(ctx context.Context, id int64) (bool, error) {
+	var ok int
+	err := s.db.QueryRowContext(ctx, `SELECT contact_ok FROM people WHERE id = ?`, id).Scan(&ok)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("contactable: %w", err)
+	}
+	return ok == 1, nil
 }
 
 // FirstSeen records a message id; false means it was seen before.
@@ -183,6 +204,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	if err != nil {
 		return g, fmt.Errorf("load group %s: %w", chat, err)
 	}
+	g.Known = true
 	g.Enabled = enabled == 1
 	g.FeaturesOff = splitList(off)
 	g.Areas = splitList(areas)
@@ -381,6 +403,15 @@ func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
 func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("finish job: %w", err)
+	}
+	return nil
+}
+
+// PostponeJob moves a job later without counting an attempt (the transport
+// was offline), unless it was rescheduled meanwhile.
+func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, ms(at), j.ID, j.Gen); err != nil {
+		return fmt.Errorf("postpone job: %w", err)
 	}
 	return nil
 }

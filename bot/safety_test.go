@@ -1,0 +1,148 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+func TestDirectMessagesOnlyToPeopleWhoAddressedTheBot(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	h.Run("@admin Alice\nAlice: !bot on\nBob: hello all\nCarol: !help\ndm Dave: hi\n")
+	ctx := context.Background()
+	for name, want := range map[string]bool{"Bob": false, "Carol": true, "Dave": true, "Alice": true} {
+		p, err := h.Store.PersonByAddr(ctx, bot.Address(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := h.Engine.CanDM(ctx, p)
+		if err != nil || ok != want {
+			t.Errorf("CanDM(%s) = %v, %v; want %v", name, ok, err, want)
+		}
+		err = h.Engine.DM(ctx, p, "psst")
+		if want && err != nil || !want && !errors.Is(err, bot.ErrNoContact) {
+			t.Errorf("DM(%s) = %v", name, err)
+		}
+	}
+	if out := h.Out.String(); strings.Contains(out, "[dm Bob]") {
+		t.Errorf("cold DM sent:\n%s", out)
+	}
+	// Mentioned but silent people are not contactable either.
+	h.Run("Carol: !help @Erin\n")
+	erin, _ := h.Store.PersonByAddr(ctx, "Erin")
+	if ok, _ := h.Engine.CanDM(ctx, erin); ok {
+		t.Error("a mention made Erin contactable")
+	}
+}
+
+func TestNothingKeptAboutGroupsThatHaveNotOptedIn(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	h.Run("Bob: hello\n@join Carol\nDave: !help\nEve [photo]: look\n")
+	var n int
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM people`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d people stored from a group that never opted in (%v)", n, err)
+	}
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM memberships`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d memberships stored", n)
+	}
+	// The switch itself still works.
+	h.Expect("@admin Alice\nAlice: !bot on\n", "neighbourbot is on")
+}
+
+func TestUnsolicitedPostsRefusedOnceAGroupSwitchesOff(t *testing.T) {
+	var calls int
+	h := newHarness(t, &calls)
+	h.Run("@admin Alice\nAlice: !bot on\nBob: !later 2h\nAlice: !bot off\n")
+	out := h.Run("@advance 3h\n")
+	if strings.Contains(out, "reminder") {
+		t.Fatalf("job posted into a group that switched the bot off:\n%s", out)
+	}
+	if _, ok, _ := h.Store.NextJobAt(context.Background()); ok {
+		t.Error("the refused job should be dropped, not retried")
+	}
+	_, err := h.Engine.Send(context.Background(), bot.OutMessage{Chat: "group:street", Text: "x"})
+	if !errors.Is(err, bot.ErrGroupOff) {
+		t.Errorf("Send to a switched-off group = %v", err)
+	}
+	// A group never configured (a DM, or a log group) is not refused.
+	if _, err := h.Engine.Send(context.Background(), bot.OutMessage{Chat: "Alice", Text: "x"}); err != nil {
+		t.Errorf("Send to a direct chat = %v", err)
+	}
+}
+
+// offline fails every send as a disconnected transport does.
+type offline struct{ bot.Transport }
+
+func (offline) Send(context.Context, bot.OutMessage) (string, error) { return "", bot.ErrNotConnected }
+
+func TestOfflineJobsWaitWithoutUsingAttempts(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	e := bot.NewEngine(bot.Config{}, h.Store, offline{h.Console}, h.Clock)
+	sent := 0
+	e.HandleJob("note", func(ctx context.Context, j bot.Job) error {
+		_, err := e.Send(ctx, bot.OutMessage{Chat: "Alice", Text: "hi"})
+		if err == nil {
+			sent++
+		}
+		return err
+	})
+	start := h.Clock.Now()
+	if err := e.Schedule(context.Background(), "note", "k", start, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A whole day offline: far more than maxJobAttempts tries.
+	if err := e.AdvanceTo(context.Background(), h.Clock, start.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	due, err := h.Store.DueJobs(context.Background(), h.Clock.Now().Add(time.Hour), 10)
+	if err != nil || len(due) != 1 || due[0].Attempts != 0 {
+		t.Fatalf("after a day offline the job should still wait with 0 attempts: %+v %v", due, err)
+	}
+}
+
+func TestSendErrorsCarryNoPhoneNumbers(t *testing.T) {
+	h := bottest.New(t, bottest.Options{})
+	e := bot.NewEngine(bot.Config{}, h.Store, failing{h.Console}, h.Clock)
+	_, err := e.Send(context.Background(), bot.OutMessage{Chat: "447700900123@s.whatsapp.net", Text: "x"})
+	if err == nil || strings.Contains(err.Error(), "447700900123") || !errors.Is(err, errBoom) {
+		t.Errorf("error = %v", err)
+	}
+	if got := bot.RedactPhones("no route to 447700900123:12@s.whatsapp.net or +447700900124@s.whatsapp.net; lid 123456@lid kept"); got != "no route to [phone number] or [phone number]; lid 123456@lid kept" {
+		t.Errorf("RedactPhones = %q", got)
+	}
+}
+
+var errBoom = errors.New("boom")
+
+type failing struct{ bot.Transport }
+
+func (failing) Send(_ context.Context, m bot.OutMessage) (string, error) {
+	return "", fmt.Errorf("device list for %s: %w", m.Chat, errBoom)
+}
+
+func TestDeclinedSharedNameExplainsItself(t *testing.T) {
+	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
+		h.Engine.DeclareFeature(bot.Feature{Name: "errands"})
+		h.Engine.Handle(bot.Route{Name: "join", Feature: "errands", Scope: bot.GroupOnly, Help: "join an errand",
+			Match:   func(req *bot.Request) bool { return req.Chat.IsGroup && req.Group.FeatureOn("errands") },
+			Handler: func(ctx context.Context, req *bot.Request) error { return req.Reply(ctx, "joined") }})
+		return nil
+	}})
+	h.Run("@admin Alice\nAlice: !bot on\n")
+	h.Expect("Bob: !join tip", "joined")
+	h.Expect("dm Bob: !join tip", "!join only works inside a group")
+	h.Run("Alice: !bot features\n")
+	g, _ := h.Store.GroupSettings(context.Background(), "group:street")
+	g.FeaturesOff = []string{"errands"}
+	h.Store.SaveGroupSettings(context.Background(), g)
+	out := h.Expect("Bob: !join tip", "The errands commands are switched off in this group")
+	if strings.Contains(out, "did you mean") {
+		t.Errorf("suggested the very command typed:\n%s", out)
+	}
+}
