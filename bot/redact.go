@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"log/slog"
 	"regexp"
 	"strings"
 )
@@ -31,3 +32,10 @@ func redact(err error) error {
 	}
 	return redactedError{err}
 }
+
+// LogValue keeps phone numbers out of logs: a chat id that is a person's
+// phone-number address is logged redacted.
+func (c ChatID) LogValue() slog.Value { return slog.StringValue(RedactPhones(string(c))) }
+
+// LogValue keeps phone numbers out of logs.
+func (a Address) LogValue() slog.Value { return slog.StringValue(RedactPhones(string(a))) }

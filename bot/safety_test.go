@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +145,14 @@ func TestDeclinedSharedNameExplainsItself(t *testing.T) {
 	out := h.Expect("Bob: !join tip", "The errands commands are switched off in this group")
 	if strings.Contains(out, "did you mean") {
 		t.Errorf("suggested the very command typed:\n%s", out)
+	}
+}
+
+func TestLogsCarryNoPhoneNumbers(t *testing.T) {
+	var buf strings.Builder
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	log.Info("x", "chat", bot.ChatID("447700900123@s.whatsapp.net"), "addr", bot.Address("447700900124@s.whatsapp.net"), "group", bot.ChatID("120363@g.us"))
+	if strings.Contains(buf.String(), "4477009001") || !strings.Contains(buf.String(), "120363@g.us") {
+		t.Errorf("log line = %s", buf.String())
 	}
 }

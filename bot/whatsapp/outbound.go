@@ -221,7 +221,15 @@ func (a *Adapter) rewriteMentions(ctx context.Context, chat types.JID, text stri
 			continue
 		}
 		if knowMode && (lidMode != (j.Server == types.HiddenUserServer)) {
-			if alt := a.altJID(ctx, j); !alt.IsEmpty() {
+			alt := a.altJID(ctx, j)
+			if alt.IsEmpty() && lidMode && j.Server == types.DefaultUserServer {
+				// A LID group hides members' numbers; with no LID known
+				// for this person, "@447…" would show theirs to everyone.
+				// Leave "@Name" as plain text instead.
+				a.log.Debug("mention left as text: no LID known in a LID group")
+				continue
+			}
+			if !alt.IsEmpty() {
 				j = alt
 			}
 		}

@@ -60,6 +60,23 @@ func TestSendRewritesMentionsPreferringLIDInLIDGroup(t *testing.T) {
 	}
 }
 
+// A LID group hides members' numbers: a mention of someone known only by
+// phone number (no LID in the store) stays plain "@Name" text.
+func TestSendMentionNeverRevealsANumberInLIDGroup(t *testing.T) {
+	f := newFakeClient()
+	a, _ := newTestAdapter(f)
+	stranger := types.NewJID("447700900099", types.DefaultUserServer)
+	_, err := a.Send(context.Background(), bot.OutMessage{Chat: group, Text: "thanks @Dora and @Bob",
+		Mentions: []bot.Mention{{Addr: bot.Address(stranger.String()), Name: "Dora"}, {Addr: bot.Address(bobPN.String()), Name: "Bob"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := f.lastSent().msg.GetExtendedTextMessage()
+	if ext.GetText() != "thanks @Dora and @22222222222222" || fmt.Sprint(ext.GetContextInfo().GetMentionedJID()) != "[22222222222222@lid]" {
+		t.Fatalf("text %q mentioned %v", ext.GetText(), ext.GetContextInfo().GetMentionedJID())
+	}
+}
+
 func TestSendMentionsUsePhoneNumberInPNGroup(t *testing.T) {
 	f := newFakeClient()
 	f.groups[groupJID] = pnGroup(true)
