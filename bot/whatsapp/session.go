@@ -30,6 +30,9 @@ var (
 	ErrReplaced = errors.New("another process is using this WhatsApp session")
 	// ErrClientOutdated: WhatsApp refused the client version (405).
 	ErrClientOutdated = errors.New("WhatsApp says this client version is outdated")
+	// ErrUnreachable: linking could not even start because WhatsApp's
+	// servers could not be reached (no network, DNS, a firewall).
+	ErrUnreachable = errors.New("could not reach WhatsApp to start linking")
 	// ErrLinkTimeout: nobody scanned the QR code or entered the pairing
 	// code in time.
 	ErrLinkTimeout = errors.New("linking timed out: no QR scan or pairing code entered in time")
@@ -190,10 +193,11 @@ func (s *Session) showLinking(ctx context.Context, qr <-chan whatsmeow.QRChannel
 	if out == nil {
 		out = io.Discard
 	}
-	asked := false
+	asked, gotCode := false, false
 	for item := range qr {
 		switch item.Event {
 		case whatsmeow.QRChannelEventCode:
+			gotCode = true
 			if link.PairPhone == "" {
 				fmt.Fprintf(out, "\nScan this QR code on the bot's phone: %s\n", LinkHint)
 				qrterminal.GenerateHalfBlock(item.Code, qrterminal.L, out)
@@ -213,6 +217,12 @@ func (s *Session) showLinking(ctx context.Context, qr <-chan whatsmeow.QRChannel
 		case whatsmeow.QRChannelSuccess.Event:
 			s.log.Info("device linked; finishing login")
 		case whatsmeow.QRChannelTimeout.Event:
+			// whatsmeow reports a dropped connection as a timeout too;
+			// without a single code shown, nobody could have scanned.
+			if !gotCode {
+				s.end(ErrUnreachable)
+				return
+			}
 			s.end(ErrLinkTimeout)
 		case whatsmeow.QRChannelClientOutdated.Event:
 			s.end(ErrClientOutdated)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -114,6 +115,19 @@ func TestShowLinkingPrintsQRCodesAndHint(t *testing.T) {
 	}
 	if !errors.Is(s.Err(), ErrLinkTimeout) {
 		t.Fatalf("err = %v, want ErrLinkTimeout", s.Err())
+	}
+}
+
+// Offline, whatsmeow reports the failed connection as a QR "timeout"
+// before any code: that must read as unreachable, not as nobody scanning.
+func TestShowLinkingUnreachable(t *testing.T) {
+	s := openTestSession(t, nil)
+	qr := make(chan whatsmeow.QRChannelItem, 1)
+	qr <- whatsmeow.QRChannelTimeout
+	close(qr)
+	s.showLinking(context.Background(), qr, LinkOptions{Out: io.Discard})
+	if !errors.Is(s.Err(), ErrUnreachable) {
+		t.Fatalf("err = %v, want ErrUnreachable", s.Err())
 	}
 }
 

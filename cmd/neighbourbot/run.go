@@ -206,6 +206,9 @@ one runs, then start this one again.
 	case errors.Is(err, whatsapp.ErrClientOutdated):
 		fmt.Fprintln(w, "neighbourbot: WhatsApp refused the client version as outdated. Check the network can reach web.whatsapp.com (the current version is fetched at start), or update neighbourbot.")
 		return exitError
+	case errors.Is(err, whatsapp.ErrUnreachable):
+		fmt.Fprintln(w, "neighbourbot: could not reach WhatsApp to show a linking code. Check this machine can reach web.whatsapp.com (network, DNS, firewall), then run neighbourbot again.")
+		return exitError
 	case errors.Is(err, whatsapp.ErrLinkTimeout):
 		fmt.Fprintln(w, "neighbourbot: linking timed out. Run neighbourbot again for a fresh code.")
 		return exitError

@@ -91,6 +91,7 @@ func TestExplainEndExitCodes(t *testing.T) {
 		{&whatsapp.BanError{Code: 101, Reason: "too many", Expire: 24 * time.Hour}, exitBanned, "code 101"},
 		{whatsapp.ErrClientOutdated, exitError, "outdated"},
 		{whatsapp.ErrLinkTimeout, exitError, "fresh code"},
+		{whatsapp.ErrUnreachable, exitError, "reach web.whatsapp.com"},
 		{errors.New("linking failed: boom"), exitError, "boom"},
 	} {
 		var buf bytes.Buffer
