@@ -16,13 +16,15 @@ import (
 )
 
 // recordingTransport records what the bot sends; it can fail every send
-// after failAfter successes, or fail for chosen chats.
+// after failAfter successes, fail for chosen chats, or fail whenever errFor
+// returns an error.
 type recordingTransport struct {
 	mu        sync.Mutex
 	sent      []bot.OutMessage
 	failAfter int // -1: never
 	failErr   error
 	gone      map[bot.ChatID]bool
+	errFor    func(bot.OutMessage) error
 }
 
 func newRecorder() *recordingTransport {
@@ -34,6 +36,11 @@ func (tr *recordingTransport) Send(_ context.Context, m bot.OutMessage) (string,
 	defer tr.mu.Unlock()
 	if tr.gone[m.Chat] {
 		return "", bot.ErrNotInChat
+	}
+	if tr.errFor != nil {
+		if err := tr.errFor(m); err != nil {
+			return "", err
+		}
 	}
 	if tr.failAfter >= 0 && len(tr.sent) >= tr.failAfter {
 		return "", tr.failErr

@@ -232,10 +232,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 		}
 	}
 
-	quietDue := now
-	if n.Urgency == UrgencyNormal {
-		quietDue = r.deps.QuietHours.NextAllowed(now)
-	}
+	quietDue := r.heldForQuietHours(n, now)
 	loc := r.deps.QuietHours.Loc
 	if loc == nil {
 		loc = time.UTC
@@ -436,9 +433,17 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 		})
 		return err == nil, time.Time{}, err
 	}
-	errText := bot.Truncate(sendErr.Error(), 300)
-	if errors.Is(sendErr, bot.ErrNotInChat) {
-		r.log.Warn("notice recipient unreachable; subscription disabled", "notice", n.ID, "target", row.Target, "err", sendErr)
+	errText := errorText(sendErr)
+	switch {
+	case errors.Is(sendErr, bot.ErrNotConnected):
+		retryAt, err := r.waitForConnection(ctx, n, row, errText, now)
+		return false, retryAt, err
+	case errors.Is(sendErr, bot.ErrGroupOff):
+		// The group's own choice, made after planning: this delivery is
+		// dropped, but its notice settings stay for when the bot is back.
+		return false, time.Time{}, finish("dropped", "dropped", "the group switched the bot off before delivery")
+	case errors.Is(sendErr, bot.ErrNotInChat):
+		r.log.Warn("notice recipient unreachable; subscription disabled", "notice", n.ID, "target", row.Target, "err", errText)
 		err := r.st.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
 				return err
@@ -456,7 +461,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	}
 	attempts := row.Attempts + 1
 	if attempts >= maxSendAttempts {
-		r.log.Error("notice delivery failed for good", "notice", n.ID, "target", row.Target, "attempts", attempts, "err", sendErr)
+		r.log.Error("notice delivery failed for good", "notice", n.ID, "target", row.Target, "attempts", attempts, "err", errText)
 		err := r.st.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
 				return err
@@ -467,15 +472,64 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 		return false, time.Time{}, err
 	}
 	retryAt = now.Add(sendBackoff(attempts))
-	r.log.Warn("notice send failed, will retry", "notice", n.ID, "target", row.Target, "attempt", attempts, "at", retryAt, "err", sendErr)
+	due := r.heldForQuietHours(n, retryAt)
+	r.log.Warn("notice send failed, will retry", "notice", n.ID, "target", row.Target, "attempt", attempts, "at", due, "err", errText)
 	err = r.st.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "due_at = ?, last_error = ?", ms(retryAt), errText); err != nil {
+		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "due_at = ?, last_error = ?", ms(due), errText); err != nil {
 			return err
 		}
 		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "send_failed", Actor: "bot", Target: row.Target,
-			Detail: fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, retryAt.Format(time.RFC3339))})
+			Detail: fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, due.Format(time.RFC3339))})
 	})
+	// The transport is retried after the backoff even when this row waits
+	// for morning: other rows (emergencies) must not wait with it.
 	return false, retryAt, err
+}
+
+// offlineRetry is how often the drain looks again while WhatsApp is not
+// connected.
+const offlineRetry = time.Minute
+
+// offlineNote is last_error while a row waits for the connection; seeing it
+// already there keeps a long outage to one audit line per row.
+const offlineNote = "WhatsApp not connected"
+
+// waitForConnection puts a row back to pending without counting an
+// attempt: being offline is nobody's fault, and nothing planned may be lost
+// however long it lasts. It returns when the drain should look again.
+func (r *Relay) waitForConnection(ctx context.Context, n *Notice, row outboxRow, errText string, now time.Time) (time.Time, error) {
+	retryAt := now.Add(offlineRetry)
+	due := r.heldForQuietHours(n, retryAt)
+	first := row.LastError != offlineNote
+	if first {
+		r.log.Warn("notice waits for WhatsApp to reconnect", "notice", n.ID, "target", row.Target, "err", errText)
+	}
+	err := r.st.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "attempts = attempts - 1, due_at = ?, last_error = ?", ms(due), offlineNote); err != nil {
+			return err
+		}
+		if !first {
+			return nil
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "send_failed", Actor: "bot", Target: row.Target,
+			Detail: "waiting: " + errText + "; sent when WhatsApp is back, not counted as an attempt"})
+	})
+	return retryAt, err
+}
+
+// heldForQuietHours moves a normal notice's due time out of quiet hours;
+// urgent and emergency notices keep it.
+func (r *Relay) heldForQuietHours(n *Notice, at time.Time) time.Time {
+	if n.Urgency == UrgencyNormal {
+		return r.deps.QuietHours.NextAllowed(at)
+	}
+	return at
+}
+
+// errorText is an error as stored in the outbox and the audit: short, and
+// without phone numbers (subscribers' chats are their numbers).
+func errorText(err error) string {
+	return bot.Truncate(bot.RedactPhones(err.Error()), 300)
 }
 
 // sendBackoff grows from 30s, doubling, to at most an hour.
@@ -611,11 +665,18 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
-	if sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) {
-		// Back into the digest; the engine retries the job with backoff.
+	retryable := sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff)
+	if retryable {
+		// Back into the digest; the engine retries the job with backoff,
+		// or, while WhatsApp is offline, waits without using an attempt
+		// (so neither does the outbox).
+		set := "last_error = ?"
+		if errors.Is(sendErr, bot.ErrNotConnected) {
+			set = "attempts = attempts - 1, last_error = ?"
+		}
 		err := r.st.tx(ctx, func(tx *sql.Tx) error {
 			for _, row := range keep {
-				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", "last_error = ?", bot.Truncate(sendErr.Error(), 300)); err != nil {
+				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", set, errorText(sendErr)); err != nil {
 					return err
 				}
 			}
@@ -625,8 +686,12 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 	}
 	return r.st.tx(ctx, func(tx *sql.Tx) error {
 		to, event, detail := "sent", "delivered", "in the daily digest"
-		if sendErr != nil {
-			to, event, detail = "failed", "failed", "permanent: "+bot.Truncate(sendErr.Error(), 300)+"; notices switched off for this chat"
+		switch {
+		case errors.Is(sendErr, bot.ErrGroupOff):
+			// The group's choice: drop the digest, keep its notice settings.
+			to, event, detail = "dropped", "dropped", "the group switched the bot off before the digest"
+		case sendErr != nil:
+			to, event, detail = "failed", "failed", "permanent: "+errorText(sendErr)+"; notices switched off for this chat"
 			if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
 				"the bot could not post here (removed from the group?)", ms(now), p.Chat); err != nil {
 				return fmt.Errorf("disable group notices: %w", err)

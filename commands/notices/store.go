@@ -81,7 +81,11 @@ type AuditRecord struct {
 	Detail   string
 }
 
+// audit appends a record. Details are redacted here as well as where
+// errors are stored, so no phone number reaches the append-only audit
+// (which nothing may correct afterwards) or its CSV export.
 func audit(ctx context.Context, x execer, r AuditRecord) error {
+	r.Detail = bot.RedactPhones(r.Detail)
 	_, err := x.ExecContext(ctx, `INSERT INTO notice_audit (notice_id, at, event, actor, target, detail) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.NoticeID, ms(r.At), r.Event, r.Actor, r.Target, r.Detail)
 	if err != nil {
@@ -304,14 +308,16 @@ type outboxRow struct {
 	ReplyTo  string
 	MsgID    string
 	SentAt   time.Time
+	// LastError is the latest send failure, phone numbers redacted.
+	LastError string
 }
 
-const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, sent_at`
+const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, sent_at, last_error`
 
 func scanOutbox(sc interface{ Scan(...any) error }) (outboxRow, error) {
 	var r outboxRow
 	var due, sent int64
-	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, &due, &r.Attempts, &r.ReplyTo, &r.MsgID, &sent)
+	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, &due, &r.Attempts, &r.ReplyTo, &r.MsgID, &sent, &r.LastError)
 	r.DueAt, r.SentAt = fromMS(due), fromMS(sent)
 	return r, err
 }
