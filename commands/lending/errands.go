@@ -155,20 +155,35 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		return err
 	}
 	group := f.groupName(ctx, e.Chat)
+	told := 0
+	var unreached []string
+	var mentions []bot.Mention
 	for _, s := range sg {
 		p, err := f.person(ctx, s.PersonID)
 		if err != nil {
 			return err
 		}
-		if err := f.tell(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group)); err != nil {
+		reachable, err := f.tell(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group))
+		switch {
+		case err != nil:
 			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
+			told++ // counted as told: the failure is the bot's, not a reason to mention them
+		case reachable:
+			told++
+		case p.ID != 0:
+			// Never addressed the bot: they hear it here instead.
+			unreached = append(unreached, "@"+p.DisplayName())
+			mentions = append(mentions, bot.MentionOf(p))
 		}
 	}
 	msg := fmt.Sprintf("Called off: your %s run on %s.", e.Place, formatWhen(e.StartsAt, f.loc))
-	if len(sg) > 0 {
-		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", plural(len(sg), "neighbour", "neighbours"))
+	if told > 0 {
+		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", plural(told, "neighbour", "neighbours"))
 	}
-	return req.Reply(ctx, msg)
+	if len(unreached) > 0 {
+		msg += fmt.Sprintf(" %s, you had joined it.", joinNames(unreached))
+	}
+	return req.Reply(ctx, msg, mentions...)
 }
 
 // findErrand picks the errand a !join or !unjoin means: the one whose place
@@ -356,7 +371,10 @@ func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error)
 	return out, nil
 }
 
-// runErrandSummary tells the runner, privately, who joined.
+// runErrandSummary tells the runner, privately, who joined. A runner the
+// bot may not message (they have not addressed it since an upgrade brought
+// in that rule) gets the list in the group instead, where !errands shows
+// it anyway; only someone joined makes that worth a group post.
 func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	var p errandPayload
 	if err := decodePayload(job, &p); err != nil {
@@ -364,6 +382,9 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	}
 	e, ok, err := f.st.errand(ctx, p.Errand)
 	if err != nil || !ok {
+		return err
+	}
+	if held, err := f.summaryHeld(ctx, job, e); held || err != nil {
 		return err
 	}
 	runner, err := f.person(ctx, e.RunnerID)
@@ -377,7 +398,8 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	group := f.groupName(ctx, e.Chat)
 	when := formatWhen(e.StartsAt, f.loc)
 	if len(sg) == 0 {
-		return f.e.DM(ctx, runner, fmt.Sprintf("Your %s run (%s, %s) starts soon. Nobody has joined — enjoy the quiet trip!", e.Place, when, group))
+		_, err := f.dm(ctx, runner, fmt.Sprintf("Your %s run (%s, %s) starts soon. Nobody has joined — enjoy the quiet trip!", e.Place, when, group))
+		return err
 	}
 	who, err := f.signupList(ctx, sg)
 	if err != nil {
@@ -387,7 +409,41 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	for _, w := range who {
 		lines = append(lines, "• "+w)
 	}
-	return f.e.DM(ctx, runner, strings.Join(lines, "\n"))
+	sent, err := f.dm(ctx, runner, strings.Join(lines, "\n"))
+	if sent || err != nil {
+		return err
+	}
+	gs, err := f.e.Store().GroupSettings(ctx, e.Chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.FeatureOn(FeatureName) {
+		return nil
+	}
+	lines[0] = fmt.Sprintf("@%s, your %s run (%s) starts soon. %s:", runner.DisplayName(), e.Place, when, plural(len(sg), "neighbour joined", "neighbours joined"))
+	// ErrGroupOff (the bot was switched off there) drops the job.
+	_, err = f.e.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
+	return err
+}
+
+// summaryHeld keeps a summary that comes due in quiet hours for their end
+// when that is still before the errand starts; otherwise for the planned
+// moment (errand_summary_before the start) if that is still to come. A
+// summary with no later useful moment goes now: the runner chose to set
+// off in the night, and a list after they left is no use.
+func (f *feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool, error) {
+	now := f.e.Now()
+	if !f.quiet.Contains(now) {
+		return false, nil
+	}
+	at := f.quiet.NextAllowed(now)
+	if !at.Before(e.StartsAt) {
+		at = e.StartsAt.Add(-f.cfg.ErrandSummaryBefore.D())
+	}
+	if !at.After(now) {
+		return false, nil
+	}
+	return true, f.holdUntil(ctx, job, at)
 }
 
 // runErrandExpire deletes an errand once it has started.

@@ -12,6 +12,7 @@ package lending
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -232,24 +233,87 @@ type noticePayload struct {
 	Loan int64 `json:"loan,omitempty"`
 }
 
+// dm sends a person a direct message if the bot may: sent is false, with
+// no error, for someone forgotten or who never addressed the bot (the core
+// refuses cold messages, which get WhatsApp accounts banned). Callers
+// decide what the person misses or who hears instead; other errors, such
+// as a failed send, are returned so the job is retried.
+func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool, err error) {
+	if p.Addr == "" {
+		return false, nil
+	}
+	err = f.e.DM(ctx, p, text)
+	if errors.Is(err, bot.ErrNoContact) {
+		f.e.Log().Info("lending: direct message not sent: the person never addressed the bot", "person", p.ID)
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// canDM reports whether the bot may message a person privately.
+func (f *feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
+	ok, err := f.e.CanDM(ctx, p)
+	if err != nil {
+		return false, fmt.Errorf("can dm: %w", err)
+	}
+	return ok, nil
+}
+
+// heldByQuiet moves a job that comes due in quiet hours to their end, under
+// its own key and with its payload unchanged, and reports whether it did:
+// quiet hours are checked when a job is planned, but a job retried, or
+// planned before quiet hours changed, can still come due in the night.
+// The core keeps a job its handler rescheduled under the same key.
+func (f *feature) heldByQuiet(ctx context.Context, job bot.Job) (bool, error) {
+	now := f.e.Now()
+	if !f.quiet.Contains(now) {
+		return false, nil
+	}
+	return true, f.holdUntil(ctx, job, f.quiet.NextAllowed(now))
+}
+
+// holdUntil reschedules a job, unchanged, for a later moment.
+func (f *feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) error {
+	var payload any
+	if len(job.Payload) > 0 {
+		payload = json.RawMessage(job.Payload)
+	}
+	if err := f.e.Schedule(ctx, job.Kind, job.Key, at, payload); err != nil {
+		return fmt.Errorf("hold %s until quiet hours end: %w", job.Kind, err)
+	}
+	return nil
+}
+
 // tell sends a person a direct message that something happened ("a
 // wheelbarrow was listed", "the errand is off"), or holds it until quiet
 // hours end: someone listing a ladder at 23:00 should not wake a neighbour.
-func (f *feature) tell(ctx context.Context, p bot.Person, text string) error {
+// reachable is false, and nothing is sent or held, for someone forgotten
+// or who never addressed the bot: the caller tells them another way.
+func (f *feature) tell(ctx context.Context, p bot.Person, text string) (reachable bool, err error) {
 	if p.Addr == "" {
-		return nil // forgotten: nobody to tell
+		return false, nil // forgotten: nobody to tell
+	}
+	if ok, err := f.canDM(ctx, p); err != nil || !ok {
+		return false, err
 	}
 	now := f.e.Now()
 	if !f.quiet.Contains(now) {
-		return f.e.DM(ctx, p, text)
+		return f.dm(ctx, p, text)
 	}
-	return f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text})
+	if err := f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text}); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
-// runNotice sends a held-back direct message.
+// runNotice sends a held-back direct message. Someone who cannot be
+// messaged (forgotten since, or never addressed the bot) misses it.
 func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 	var n noticePayload
 	if err := decodePayload(job, &n); err != nil {
+		return err
+	}
+	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}
 	if n.Loan != 0 {
@@ -262,10 +326,11 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 		}
 	}
 	p, err := f.person(ctx, n.Person)
-	if err != nil || p.Addr == "" {
+	if err != nil {
 		return err
 	}
-	return f.e.DM(ctx, p, n.Text)
+	_, err = f.dm(ctx, p, n.Text)
+	return err
 }
 
 // groupName names a group in direct messages.

@@ -92,6 +92,7 @@ Alice: !bot on
 @join Bob
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
+Bob: !mine
 `, "Noted: @Bob has Alice's ladder until Thu 8 Jan.")
 	h.Restart()
 	// By Thu 12:00 only the day-before reminder (Wed 18:00) has come; by

@@ -45,7 +45,7 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 		if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
 			return err
 		}
-		wanters, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
+		wanters, unreached, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
 		if err != nil {
 			return err
 		}
@@ -60,45 +60,57 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 		if told > 0 {
 			fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
 		}
-		return req.Reply(ctx, b.String())
+		// Those the bot may not message privately hear it here instead.
+		var mentions []bot.Mention
+		if len(unreached) > 0 {
+			names := make([]string, len(unreached))
+			for i, p := range unreached {
+				names[i] = "@" + p.DisplayName()
+				mentions = append(mentions, bot.MentionOf(p))
+			}
+			fmt.Fprintf(&b, " %s, you asked for one: ask %s here.", joinNames(names), req.Sender.DisplayName())
+		}
+		return req.Reply(ctx, b.String(), mentions...)
 	}
 }
 
 // tellWanters tells, privately, everyone in the group whose open request
-// the listing answers, and drops those requests. It returns who was told,
-// in the order they asked.
-func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]bot.Person, error) {
+// the listing answers, and drops those requests. It returns who was told
+// and who the bot may not message privately (they have not addressed it
+// since an upgrade brought in that rule), for the caller to mention in the
+// group, each in the order they asked.
+func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) (told, unreached []bot.Person, err error) {
 	wants, err := f.st.activeWants(ctx, chat, f.e.Now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	owner, err := f.person(ctx, l.OwnerID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	members := f.members(chat)
 	group := f.groupName(ctx, chat)
 	var answered []int64
-	told := map[int64]bool{}
-	var toldPeople []bot.Person
+	seen := map[int64]bool{}
 	for _, w := range wants {
 		if w.PersonID == l.OwnerID || w.PersonID == skip || matchItems(parseItem(w.Text), words) == 0 {
 			continue
 		}
 		in, err := members.has(ctx, w.PersonID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !in {
 			continue
 		}
 		answered = append(answered, w.ID)
-		if told[w.PersonID] {
+		if seen[w.PersonID] {
 			continue
 		}
+		seen[w.PersonID] = true
 		wanter, err := f.person(ctx, w.PersonID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var text string
 		if l.Kind == kindFavour {
@@ -108,25 +120,29 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 			text = fmt.Sprintf("Good news: %s can lend %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
 				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
 		}
-		if err := f.tell(ctx, wanter, text); err != nil {
+		reachable, err := f.tell(ctx, wanter, text)
+		switch {
+		case err != nil:
+			// The listing is saved: a failed send must not undo it.
 			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
-			continue
+		case reachable:
+			told = append(told, wanter)
+		default:
+			unreached = append(unreached, wanter)
 		}
-		told[w.PersonID] = true
-		toldPeople = append(toldPeople, wanter)
 	}
 	if len(answered) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err := f.st.deleteWants(ctx, answered); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, id := range answered {
 		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return toldPeople, nil
+	return told, unreached, nil
 }
 
 func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d", id) }

@@ -96,9 +96,29 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	if err := f.scheduleReminder(ctx, loan, now); err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s. I'll remind %s privately before it's due. %s, type %s %s when you give it back.",
+	ask, err := f.askToAddress(ctx, req, borrower)
+	if err != nil {
+		return err
+	}
+	remind := fmt.Sprintf(" I'll remind %s privately before it's due.", borrower.DisplayName())
+	if ask != "" {
+		remind = ""
+	}
+	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
-		borrower.DisplayName(), borrower.DisplayName(), req.Cmd("returned"), listing.Name), bot.MentionOf(borrower))
+		remind, borrower.DisplayName(), req.Cmd("returned"), listing.Name, ask), bot.MentionOf(borrower))
+}
+
+// askToAddress is the line that asks a borrower the bot may not message
+// yet to address it once, so their reminders can reach them; "" for
+// someone it may message.
+func (f *feature) askToAddress(ctx context.Context, req *bot.Request, borrower bot.Person) (string, error) {
+	ok, err := f.canDM(ctx, borrower)
+	if err != nil || ok {
+		return "", err
+	}
+	return fmt.Sprintf("\n%s, type %s here (or message me) once so I can remind you privately before it's due.",
+		borrower.DisplayName(), req.Cmd("mine")), nil
 }
 
 // readPeriod reads a loan period and checks it against the group's limit.
@@ -230,6 +250,9 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 	if err := decodePayload(job, &p); err != nil {
 		return err
 	}
+	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
+		return err
+	}
 	loan, err := f.st.loan(ctx, p.Loan)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
@@ -238,7 +261,7 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	owner, err := f.person(ctx, loan.OwnerID)
-	if err != nil || owner.Addr == "" {
+	if err != nil {
 		return err
 	}
 	borrower, err := f.person(ctx, loan.BorrowerID)
@@ -246,8 +269,11 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	pre := f.e.Prefix()
-	return f.e.DM(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. If it is, type %sconfirm %s in %s; if not, %sextend %s 3d puts it back on loan.",
+	// An owner the bot may not message (forgotten, or never addressed it
+	// since an upgrade) misses the nudge: the group question mentioned them.
+	_, err = f.dm(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. If it is, type %sconfirm %s in %s; if not, %sextend %s 3d puts it back on loan.",
 		borrower.DisplayName(), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, loan.Item, f.groupName(ctx, loan.Chat), pre, loan.Item))
+	return err
 }
 
 // closeReturned closes a loan as returned and thanks both in the group.
@@ -290,15 +316,18 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 	if err != nil {
 		return err
 	}
+	var mentions []bot.Mention
 	if loan.ListingID != 0 && loan.OwnerID != 0 && ownerIn {
 		l := Listing{ID: loan.ListingID, Chat: loan.Chat, OwnerID: loan.OwnerID, Kind: kindItem, Name: loan.Item}
-		told, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID)
+		told, unreached, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID)
 		if err != nil {
 			return err
 		}
-		msg += lendOnNote(told, owner, loan.Item, req.Cmd("lent"))
+		note, m := lendOnNote(told, unreached, owner, loan.Item, req.Cmd("lent"))
+		msg += note
+		mentions = m
 	}
-	if _, err := req.Say(ctx, msg); err != nil {
+	if _, err := req.Say(ctx, msg, mentions...); err != nil {
 		return err
 	}
 	return nil
@@ -459,6 +488,10 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
-		formatDue(due, f.loc, f.cfg.DueTime), note), bot.MentionOf(borrower))
+	ask, err := f.askToAddress(ctx, req, borrower)
+	if err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
+		formatDue(due, f.loc, f.cfg.DueTime), note, ask), bot.MentionOf(borrower))
 }

@@ -15,7 +15,13 @@ import (
 // the owner every overdue_every until the item is back. Each loan has one
 // pending reminder job at a time, under its loan's key prefix, so !extend
 // replaces it and !returned cancels it. A reminder that falls in quiet hours
-// waits for their end.
+// waits for their end, whether it was planned there or comes due there.
+//
+// The bot may only message people who have addressed it (a direct message
+// or any command), so a borrower who was only @mentioned in !lent misses
+// the reminders sent before they do: !lent asks them to, the chain of
+// reminders goes on regardless, and once the loan is overdue the owner
+// hears each time, told that the borrower could not be reminded.
 //
 // A loan whose borrower asked to be forgotten stays open until the owner
 // types !returned, but nobody is left to remind: the owner alone hears when
@@ -111,6 +117,9 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	if err := decodePayload(job, &p); err != nil {
 		return err
 	}
+	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
+		return err
+	}
 	loan, err := f.st.loan(ctx, p.Loan)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
@@ -156,14 +165,21 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I've reminded them privately. When it's back, type %sreturned %s in %s.",
 			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, loan.Item, group)
 	}
-	if borrower.Addr != "" {
-		// Failing to reach the borrower retries the job; nothing was sent yet.
-		if err := f.e.DM(ctx, borrower, toBorrower); err != nil {
-			return err
-		}
+	// Failing to reach the borrower retries the job; nothing was sent yet.
+	// A borrower the bot may not message (never addressed it) misses this
+	// reminder, but the chain goes on, so the next one reaches them once
+	// they have, and the owner still hears when it is overdue.
+	reminded, err := f.dm(ctx, borrower, toBorrower)
+	if err != nil {
+		return err
 	}
-	if toOwner != "" && owner.Addr != "" {
-		if err := f.e.DM(ctx, owner, toOwner); err != nil {
+	if toOwner != "" && !reminded {
+		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I can't remind them privately: they have never messaged me, so please ask them yourself. When it's back, type %sreturned %s in %s.",
+			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, loan.Item, group)
+	}
+	if toOwner != "" {
+		if _, err := f.dm(ctx, owner, toOwner); err != nil {
+			// The borrower has had theirs: retrying would repeat it.
 			f.e.Log().Warn("lending: overdue note to owner", "loan", loan.ID, "err", err)
 		}
 	}
@@ -173,15 +189,14 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 // remindOwnerOfFormerBorrower is the overdue reminder, to the owner alone,
 // for a loan whose borrower asked to be forgotten.
 func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
-	if owner.Addr == "" {
-		return nil
-	}
 	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
 		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), loan.Item, f.groupName(ctx, loan.Chat))
 	if n >= maxFormerBorrowerReminders {
 		text += " This is my last reminder about it; it stays on your list until then."
 	}
-	if err := f.e.DM(ctx, owner, text); err != nil {
+	// An owner the bot may not message misses this one; the capped chain
+	// goes on so a later one reaches them once they have addressed it.
+	if _, err := f.dm(ctx, owner, text); err != nil {
 		return err
 	}
 	return f.scheduleNextReminder(ctx, loan, now)

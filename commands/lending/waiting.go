@@ -72,20 +72,38 @@ func waitingNote(ws []waiter, item string) string {
 // lendOnNote writes, for the thanks when an item is back, who asked for
 // one and how the owner lends it on: " Dave is waiting for one — Alice, to
 // lend it on, type !lent ladder @Dave. I've let Dave know privately."
-func lendOnNote(told []bot.Person, owner bot.Person, item, lentCmd string) string {
-	if len(told) == 0 {
-		return ""
+// Those the bot may not message privately (unreached) are @mentioned
+// instead; the mentions to send are returned with the text.
+func lendOnNote(told, unreached []bot.Person, owner bot.Person, item, lentCmd string) (string, []bot.Mention) {
+	waiting := len(told) + len(unreached)
+	if waiting == 0 {
+		return "", nil
 	}
-	names := make([]string, len(told))
-	for i, p := range told {
-		names[i] = p.DisplayName()
+	var names, toldNames []string
+	var mentions []bot.Mention
+	for _, p := range told {
+		names = append(names, p.DisplayName())
+		toldNames = append(toldNames, p.DisplayName())
 	}
-	if len(told) == 1 {
-		return fmt.Sprintf(" %s is waiting for one — %s, to lend it on, type %s %s @%s. I've let %s know privately.",
-			names[0], owner.DisplayName(), lentCmd, item, names[0], names[0])
+	for _, p := range unreached {
+		names = append(names, "@"+p.DisplayName())
+		mentions = append(mentions, bot.MentionOf(p))
 	}
-	return fmt.Sprintf(" %s are waiting for one — %s, to lend it on, type %s %s @name. I've let them know privately.",
-		joinNames(names), owner.DisplayName(), lentCmd, item)
+	var privately string
+	switch {
+	case len(told) == 0:
+	case waiting > 1 && len(unreached) == 0:
+		privately = " I've let them know privately."
+	default:
+		privately = fmt.Sprintf(" I've let %s know privately.", joinNames(toldNames))
+	}
+	if waiting == 1 {
+		whom := append(told, unreached...)[0].DisplayName()
+		return fmt.Sprintf(" %s is waiting for one — %s, to lend it on, type %s %s @%s.%s",
+			names[0], owner.DisplayName(), lentCmd, item, whom, privately), mentions
+	}
+	return fmt.Sprintf(" %s are waiting for one — %s, to lend it on, type %s %s @name.%s",
+		joinNames(names), owner.DisplayName(), lentCmd, item, privately), mentions
 }
 
 // joinNames writes "Dave", "Dave and Erin" or "Dave, Erin and Fred".
