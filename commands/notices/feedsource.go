@@ -12,8 +12,9 @@ import (
 	"neighbourbot/commands/notices/feeds"
 )
 
-// maxItemsPerFetch bounds how many items one fetch may turn into notices,
-// so a feed that suddenly lists its whole archive cannot flood groups.
+// maxItemsPerFetch bounds how many new items one fetch may turn into
+// notices, so a feed that suddenly lists its whole archive is taken in
+// steps, one per poll interval, rather than all at once.
 const maxItemsPerFetch = 50
 
 // feedSource is one configured feed with its keyword rules compiled.
@@ -129,26 +130,47 @@ func (r *Relay) pollOnce(ctx context.Context, f *feedSource) (int, error) {
 		st.LastStatus = "not modified"
 		return 0, r.st.saveFeedState(ctx, st)
 	}
-	added := 0
-	items := res.Items
-	if len(items) > maxItemsPerFetch {
-		items = items[:maxItemsPerFetch]
+	added, more, err := r.ingestItems(ctx, f, res.Items, now)
+	if err != nil {
+		return added, err
 	}
-	for _, it := range items {
+	// Validators are saved only after every item is stored, so a crash
+	// mid-way refetches the body rather than skipping items; and not while
+	// new items are left over, or the next fetch would get "not modified"
+	// and never see them.
+	if more {
+		st.LastStatus = fmt.Sprintf("ok: %d items, %d new, more next time", len(res.Items), added)
+	} else {
+		st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
+		st.LastStatus = fmt.Sprintf("ok: %d items, %d new", len(res.Items), added)
+	}
+	return added, r.st.saveFeedState(ctx, st)
+}
+
+// ingestItems stores up to maxItemsPerFetch new items; items already
+// stored do not count. more reports new items left for the next fetch.
+func (r *Relay) ingestItems(ctx context.Context, f *feedSource, items []feeds.Item, now time.Time) (added int, more bool, err error) {
+	for i, it := range items {
 		n := f.itemNotice(it, now)
+		if added == maxItemsPerFetch {
+			known, err := r.st.hasNotice(ctx, n.Source, n.Identifier)
+			if err != nil {
+				return added, false, err
+			}
+			if !known {
+				return added, true, nil
+			}
+			continue
+		}
 		got, err := r.gov.Ingest(ctx, n, f.cfg.URL)
 		if err != nil {
-			return added, fmt.Errorf("feed %s item %q: %w", f.cfg.Name, it.ID, err)
+			return added, false, fmt.Errorf("feed %s item %d %q: %w", f.cfg.Name, i+1, it.ID, err)
 		}
 		if !got.Duplicate {
 			added++
 		}
 	}
-	// Validators are saved only after every item is stored, so a crash
-	// mid-way refetches the body rather than skipping items.
-	st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
-	st.LastStatus = fmt.Sprintf("ok: %d items, %d new", len(res.Items), added)
-	return added, r.st.saveFeedState(ctx, st)
+	return added, false, nil
 }
 
 // pollLoop polls a feed at its interval until ctx ends. Failures are

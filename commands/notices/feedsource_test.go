@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -258,5 +260,70 @@ func TestPersonalData(t *testing.T) {
 	out := h.Run("@notice {\"id\":\"g2\",\"title\":\"Gritting again\",\"topics\":[\"gritting\"],\"areas\":[\"SY3 7\"]}\n")
 	if strings.Contains(out, "[dm Bob]") {
 		t.Errorf("forgotten subscriber still messaged:\n%s", out)
+	}
+}
+
+// TestLongFeedIngestedAcrossFetches: a feed listing more new items than
+// one fetch may take keeps its validators unsaved until every item is in,
+// so the next fetch gets the body again (not "not modified") and the rest.
+func TestLongFeedIngestedAcrossFetches(t *testing.T) {
+	const total = maxItemsPerFetch + 10
+	var body strings.Builder
+	body.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Shropshire Council — road closures</title><link>https://www.shropshire.gov.uk/roads/</link>
+`)
+	published := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	for i := range total {
+		fmt.Fprintf(&body, `<item><title>Road closure %d: resurfacing</title><guid isPermaLink="false">shropshire-roads-%03d</guid>
+<link>https://www.shropshire.gov.uk/roads/closures/%d/</link><pubDate>%s</pubDate><description>Closed 9:30am to 3:30pm for resurfacing.</description></item>
+`, i+1, i+1, i+1, published.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z))
+	}
+	body.WriteString("</channel></rss>\n")
+	var full, notModified atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == `"roads-v1"` {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		full.Add(1)
+		w.Header().Set("ETag", `"roads-v1"`)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, body.String())
+	}))
+	defer srv.Close()
+
+	cfg := testConfig()
+	cfg.Feeds = []FeedConfig{{Name: "roads", URL: srv.URL, Topics: []string{"roads"}}}
+	rg := newRig(t, cfg)
+	ctx := context.Background()
+	stored := func() int {
+		var n int
+		if err := rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notices WHERE source = 'feed:roads'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	if n, err := rg.r.PollFeed(ctx, "roads"); err != nil || n != maxItemsPerFetch {
+		t.Fatalf("first poll: %d new, %v; want %d", n, err, maxItemsPerFetch)
+	}
+	if st, _ := rg.r.st.feedState(ctx, "roads"); st.ETag != "" || !strings.Contains(st.LastStatus, "more next time") {
+		t.Errorf("feed state after a partial ingest: %+v", st)
+	}
+	if n, err := rg.r.PollFeed(ctx, "roads"); err != nil || n != total-maxItemsPerFetch {
+		t.Fatalf("second poll: %d new, %v; want %d", n, err, total-maxItemsPerFetch)
+	}
+	if got := stored(); got != total {
+		t.Errorf("%d notices stored, want all %d items", got, total)
+	}
+	if n, err := rg.r.PollFeed(ctx, "roads"); err != nil || n != 0 {
+		t.Fatalf("third poll: %d new, %v", n, err)
+	}
+	if full.Load() != 2 || notModified.Load() != 1 {
+		t.Errorf("fetches: %d full, %d not modified; want 2 and 1", full.Load(), notModified.Load())
+	}
+	if got := stored(); got != total {
+		t.Errorf("%d notices stored after the last poll, want %d", got, total)
 	}
 }

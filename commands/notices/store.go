@@ -156,6 +156,19 @@ func (s store) noticeByIdentifier(ctx context.Context, source, identifier string
 	return n, nil
 }
 
+// hasNotice reports whether the source already sent a notice with this id.
+func (s store) hasNotice(ctx context.Context, source, identifier string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notices WHERE source = ? AND identifier = ?`, source, identifier).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up notice %q: %w", identifier, err)
+	}
+	return true, nil
+}
+
 func (s store) noticesInState(ctx context.Context, states ...State) ([]*Notice, error) {
 	if len(states) == 0 {
 		return nil, nil
