@@ -145,7 +145,9 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 	return told, unreached, nil
 }
 
-func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d", id) }
+// wantKey prefixes a request's job keys; the trailing colon keeps request
+// 1's prefix from matching requests 10–19 when it is cancelled.
+func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d:", id) }
 
 // handleUnlist removes one of the sender's listings.
 func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
