@@ -113,6 +113,9 @@ func (f *feature) sendNewsText(r Report, notice string) string {
 	case sendFailed:
 		return fmt.Sprintf("%s could not be sent to the council: %s. The report is kept here; an admin can try again with %spothole %s send.",
 			r.Ref(), r.LastSendError, p, r.Ref())
+	case sendUnsure:
+		return fmt.Sprintf("I'm not sure %s reached the council: the bot stopped while sending it at %s, before hearing back. So it isn't sent twice, I won't send it again by myself; an admin can type %spothole %s send again to retry.",
+			r.Ref(), f.when(r.SendStartedAt), p, r.Ref())
 	}
 	return ""
 }

@@ -67,10 +67,18 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		return bot.Userf("%s was already sent (council reference %s).", r.Ref(), r.ServiceRequestID)
 	case r.Token != "":
 		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
-	case r.SendState == sendQueued:
-		return bot.Userf("%s is already on its way to the council.", r.Ref())
 	}
 	now := req.Now()
+	if r.SendState == sendQueued {
+		// Queued but not sent: its job is due now, so normally it has
+		// already run. Book it again rather than refuse, in case the job
+		// was lost (the bot stopped at the wrong moment); booking replaces
+		// any job still waiting, so the report still goes once.
+		if err := f.bookSend(ctx, r); err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("%s is already queued — sending it to the council now… %spothole %s shows how it went.", r.Ref(), p, r.Ref()))
+	}
 	verb, detail := "Sending", ""
 	switch r.SendState {
 	case sendRetrying:
@@ -80,18 +88,63 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		// A new round with a fresh retry budget.
 		verb, detail = "Trying again to send", "again after "+plural(r.SendAttempts, "failed attempt")
 		r.SendAttempts = 0
+	case sendSending, sendUnsure:
+		// The admin has decided the earlier attempt did not arrive (or
+		// accepts a possible duplicate): a new round.
+		verb, detail = "Trying again to send", "although the attempt at "+f.when(r.SendStartedAt)+" may have reached the council"
+		r.SendAttempts = 0
 	}
 	r.SendState, r.NextSendAt, r.Updated = sendQueued, now, now
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued", Detail: detail}}}); err != nil {
+	if err := f.queueSend(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued", Detail: detail}}}); err != nil {
 		return err
 	}
-	if err := req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref())); err != nil {
+	return req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref()))
+}
+
+// queueSend commits c, which moves r to "queued", together with the job
+// that sends it, before anyone is told it is on its way. The job is booked
+// first: it does nothing unless its report is queued or retrying, so if the
+// change then fails to commit the job is harmless, and a report is never
+// left queued with no job to send it (which would block !pothole P7 send).
+func (f *feature) queueSend(ctx context.Context, r Report, c change) error {
+	if err := f.bookSend(ctx, r); err != nil {
 		return err
+	}
+	return f.store.apply(ctx, r, c)
+}
+
+// bookSend replaces a report's pending send jobs with one making its next
+// attempt at r.NextSendAt (now, when that has passed or is unset).
+func (f *feature) bookSend(ctx context.Context, r Report) error {
+	at := r.NextSendAt
+	if now := f.e.Now(); at.Before(now) {
+		at = now
 	}
 	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), now, sendPayload{Report: r.ID})
+	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), at, sendPayload{Report: r.ID})
+}
+
+// resumeSends books the send job of every report whose sending is under
+// way, at start-up. Normally each already has its job and booking it again
+// only replaces it; it matters for a report left without one (a job that
+// failed for good on database errors, or state written by an older
+// version), which would otherwise never be sent nor be sendable again.
+func (f *feature) resumeSends(ctx context.Context) error {
+	if f.council == nil {
+		return nil
+	}
+	rs, err := f.store.unfinishedSends(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if err := f.bookSend(ctx, r); err != nil {
+			return fmt.Errorf("book send of %s: %w", r.Ref(), err)
+		}
+	}
+	return nil
 }
 
 // serviceRequest builds what goes to the council: the report, never the
@@ -139,19 +192,32 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err != nil {
 		return err
 	}
-	if f.council == nil || r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() ||
-		(r.SendState != sendQueued && r.SendState != sendRetrying) {
+	if f.council == nil || r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() {
+		return nil
+	}
+	switch r.SendState {
+	case sendQueued, sendRetrying:
+	case sendSending:
+		return f.sendInterrupted(ctx, r)
+	default:
 		return nil
 	}
 	sreq, err := f.serviceRequest(ctx, r)
 	if err != nil {
 		return err
 	}
-	created, callErr := f.council.Create(ctx, sreq)
-	now := f.e.Now()
 	// Someone asked for this attempt (an admin, or the confirmation that
 	// reached the threshold) rather than it being a quiet retry.
 	asked := r.SendState == sendQueued
+	// Written down before the council is called: if the bot stops before
+	// recording the answer, the next run finds "sending" and does not post
+	// the report a second time.
+	r.SendState, r.SendStartedAt = sendSending, f.e.Now()
+	if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
+		return err
+	}
+	created, callErr := f.council.Create(ctx, sreq)
+	now := f.e.Now()
 	r.SendAttempts++
 	r.Updated = now
 	if callErr != nil {
@@ -175,13 +241,34 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if r.ServiceRequestID == "" {
 		detail = "waiting for the council's reference number"
 	}
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
-		return err
-	}
+	// The first status check is booked before the outcome is recorded;
+	// should recording fail, the check finds no reference and does nothing.
 	if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
 		return err
 	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
+		return err
+	}
 	return f.sendNews(ctx, r, created.ServiceNotice)
+}
+
+// sendInterrupted handles a report found still "sending": an attempt
+// started at r.SendStartedAt and the bot stopped, or could not record the
+// council's answer, before its outcome was written down. The report may
+// well be with the council already, and posting it again could file it
+// twice, so it is not retried: it is marked unsure, shown so in
+// !pothole P7, and an admin decides (they can ask the council, or type
+// !pothole P7 send to post it again).
+func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
+	now := f.e.Now()
+	r.SendAttempts++
+	r.SendState, r.NextSendAt, r.Updated = sendUnsure, time.Time{}, now
+	f.e.Log().Warn("potholes: send was interrupted; not sending again", "report", r.ID, "started", r.SendStartedAt)
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "send interrupted",
+		Detail: fmt.Sprintf("attempt %d, started %s, may already have reached the council; not sent again", r.SendAttempts, f.when(r.SendStartedAt))}}}); err != nil {
+		return err
+	}
+	return f.sendNews(ctx, r, "")
 }
 
 // sendFailed records a failed attempt and retries temporary failures with
@@ -204,10 +291,12 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
-		if err := f.store.apply(ctx, r, c); err != nil {
+		// The retry job is booked before the state is committed, as in
+		// queueSend, so a retrying report always has one.
+		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
 			return err
 		}
-		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
+		if err := f.store.apply(ctx, r, c); err != nil {
 			return err
 		}
 		if asked {

@@ -104,6 +104,11 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobSendNews, f.runSendNews)
 	e.HandleJob(jobFixedCheck, f.runFixedCheck)
 	e.AddDataProvider(dataProvider{f})
+	// Register runs at start-up with the database open: reports whose
+	// sending was under way get their send jobs back.
+	if err := f.resumeSends(context.Background()); err != nil {
+		return fmt.Errorf("potholes: resume sending: %w", err)
+	}
 	return nil
 }
 
@@ -628,7 +633,13 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		c.saveMutables = true
 		c.events = append(c.events, event{At: now, Kind: "send queued", Detail: fmt.Sprintf("after %s", confirmations(r.Confirmations))})
 	}
-	if err := f.store.apply(ctx, r, c); err != nil {
+	if autoSend {
+		// The confirmation, the queued state and the send job go in
+		// before the thanks, so a lost reply cannot strand the report.
+		if err := f.queueSend(ctx, r, c); err != nil {
+			return err
+		}
+	} else if err := f.store.apply(ctx, r, c); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -643,13 +654,7 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	if note := f.photoNote(outcome, r.Ref()); note != "" {
 		b.WriteString("\n" + note)
 	}
-	if err := req.Reply(ctx, b.String()); err != nil {
-		return err
-	}
-	if autoSend {
-		return f.e.Schedule(ctx, jobSend, sendKey(r.ID, 1), now, sendPayload{Report: r.ID})
-	}
-	return nil
+	return req.Reply(ctx, b.String())
 }
 
 func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
@@ -744,6 +749,9 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
 	case r.SendState == sendQueued:
 		b.WriteString("\nQueued to send to the council.")
+	case r.SendState == sendSending || r.SendState == sendUnsure:
+		fmt.Fprintf(&b, "\nMay already have reached the council at %s — the bot stopped before hearing back, so it won't send it again by itself. An admin can type %spothole %s send again to retry.",
+			f.when(r.SendStartedAt), p, r.Ref())
 	}
 	if !r.FixClaimAt.IsZero() && !f.claimLapsed(r, now) {
 		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",

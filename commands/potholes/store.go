@@ -46,6 +46,13 @@ const (
 	sendRetrying = "retrying"
 	sendDone     = "sent"
 	sendFailed   = "failed"
+	// sendSending marks an attempt in flight: written just before the
+	// report is posted to the council, replaced by the outcome after.
+	sendSending = "sending"
+	// sendUnsure is an attempt found still "sending" later: the bot stopped
+	// (or could not record the answer) after posting, so the report may
+	// already be with the council. It is not posted again by itself.
+	sendUnsure = "unsure"
 )
 
 // Report is one street-fault report.
@@ -69,6 +76,7 @@ type Report struct {
 	SendAttempts     int
 	LastSendError    string
 	NextSendAt       time.Time
+	SendStartedAt    time.Time // when the latest attempt started
 	ServiceRequestID string
 	Token            string
 	CouncilStatus    string
@@ -122,7 +130,7 @@ func nullID(id int64) any {
 
 const reportColumns = `r.id, r.chat, COALESCE(r.reporter_id, 0), r.category, r.description, r.has_location, r.lat, r.long,
 	r.status, COALESCE(r.duplicate_of, 0), r.created_at, r.updated_at, r.fix_claim_at, COALESCE(r.fix_claim_by, 0),
-	r.send_state, r.send_attempts, r.last_send_error, r.next_send_at, r.service_request_id, r.token,
+	r.send_state, r.send_attempts, r.last_send_error, r.next_send_at, r.send_started_at, r.service_request_id, r.token,
 	r.council_status, r.council_notes, r.council_expected, r.council_checked_at,
 	(SELECT COUNT(*) FROM pothole_confirmations c WHERE c.report_id = r.id),
 	(SELECT COUNT(*) FROM pothole_photos p WHERE p.report_id = r.id),
@@ -134,10 +142,10 @@ func scanReport(sc scanner) (Report, error) {
 	var r Report
 	var chat, status string
 	var created, updated int64
-	var claimAt, nextSend, checked sql.NullInt64
+	var claimAt, nextSend, sendStarted, checked sql.NullInt64
 	if err := sc.Scan(&r.ID, &chat, &r.ReporterID, &r.Category, &r.Description, &r.HasLocation, &r.Lat, &r.Long,
 		&status, &r.DuplicateOf, &created, &updated, &claimAt, &r.FixClaimBy,
-		&r.SendState, &r.SendAttempts, &r.LastSendError, &nextSend, &r.ServiceRequestID, &r.Token,
+		&r.SendState, &r.SendAttempts, &r.LastSendError, &nextSend, &sendStarted, &r.ServiceRequestID, &r.Token,
 		&r.CouncilStatus, &r.CouncilNotes, &r.CouncilExpected, &checked,
 		&r.Confirmations, &r.Photos, &r.FirstPhoto); err != nil {
 		return Report{}, err
@@ -149,6 +157,9 @@ func scanReport(sc scanner) (Report, error) {
 	}
 	if nextSend.Valid {
 		r.NextSendAt = fromMS(nextSend.Int64)
+	}
+	if sendStarted.Valid {
+		r.SendStartedAt = fromMS(sendStarted.Int64)
 	}
 	if checked.Valid {
 		r.CouncilCheckedAt = fromMS(checked.Int64)
@@ -292,12 +303,12 @@ func (s store) apply(ctx context.Context, r Report, c change) error {
 	if c.saveMutables {
 		if _, err := tx.ExecContext(ctx, `UPDATE pothole_reports SET
 			status = ?, duplicate_of = ?, updated_at = ?, fix_claim_at = ?, fix_claim_by = ?,
-			send_state = ?, send_attempts = ?, last_send_error = ?, next_send_at = ?,
+			send_state = ?, send_attempts = ?, last_send_error = ?, next_send_at = ?, send_started_at = ?,
 			service_request_id = ?, token = ?, council_status = ?, council_notes = ?, council_expected = ?,
 			council_checked_at = ?
 			WHERE id = ?`,
 			string(r.Status), nullID(r.DuplicateOf), ms(r.Updated), nullMS(r.FixClaimAt), nullID(r.FixClaimBy),
-			r.SendState, r.SendAttempts, r.LastSendError, nullMS(r.NextSendAt),
+			r.SendState, r.SendAttempts, r.LastSendError, nullMS(r.NextSendAt), nullMS(r.SendStartedAt),
 			r.ServiceRequestID, r.Token, r.CouncilStatus, r.CouncilNotes, r.CouncilExpected,
 			nullMS(r.CouncilCheckedAt), r.ID); err != nil {
 			return fmt.Errorf("update report %d: %w", r.ID, err)
@@ -371,4 +382,28 @@ func (s store) hasEvent(ctx context.Context, reportID int64, kind string) (bool,
 		return false, fmt.Errorf("check history: %w", err)
 	}
 	return n > 0, nil
+}
+
+// unfinishedSends lists unresolved reports whose sending is under way —
+// queued, waiting to retry, or caught mid-attempt — and not yet with the
+// council, so their send jobs can be booked again at start-up.
+func (s store) unfinishedSends(ctx context.Context) ([]Report, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+reportColumns+` FROM pothole_reports r
+		WHERE r.send_state IN (?, ?, ?) AND r.service_request_id = '' AND r.token = '' ORDER BY r.id`,
+		sendQueued, sendRetrying, sendSending)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished sends: %w", err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan report: %w", err)
+		}
+		if !r.Status.Resolved() {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
 }
