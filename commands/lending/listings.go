@@ -45,11 +45,19 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 		if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
 			return err
 		}
-		wanters, unreached, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
+		wanters, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
 		if err != nil {
 			return err
 		}
-		told := len(wanters)
+		told := 0
+		var unreached []bot.Person
+		for _, w := range wanters {
+			if w.privately {
+				told++
+			} else {
+				unreached = append(unreached, w.person)
+			}
+		}
 		var b strings.Builder
 		if kind == kindFavour {
 			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), name)
@@ -74,23 +82,32 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 	}
 }
 
-// tellWanters tells, privately, everyone in the group whose open request
-// the listing answers, and drops those requests. It returns who was told
-// and who the bot may not message privately (they have not addressed it
-// since an upgrade brought in that rule), for the caller to mention in the
-// group, each in the order they asked.
-func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) (told, unreached []bot.Person, err error) {
+// wanterNews is someone whose request a listing answered, and whether they
+// heard about it privately: the bot may not message people who have not
+// addressed it (since an upgrade brought in that rule), so the caller
+// mentions those in the group instead.
+type wanterNews struct {
+	person    bot.Person
+	privately bool
+}
+
+// tellWanters tells, privately where it may, everyone in the group whose
+// open request the listing answers, and drops those requests. It returns
+// them in the order they asked, each once; those the bot failed to reach
+// for another reason (logged) are left out.
+func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]wanterNews, error) {
 	wants, err := f.st.activeWants(ctx, chat, f.e.Now())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	owner, err := f.person(ctx, l.OwnerID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	members := f.members(chat)
 	group := f.groupName(ctx, chat)
 	var answered []int64
+	var heard []wanterNews
 	seen := map[int64]bool{}
 	for _, w := range wants {
 		if w.PersonID == l.OwnerID || w.PersonID == skip || matchItems(parseItem(w.Text), words) == 0 {
@@ -98,7 +115,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		}
 		in, err := members.has(ctx, w.PersonID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !in {
 			continue
@@ -110,7 +127,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		seen[w.PersonID] = true
 		wanter, err := f.person(ctx, w.PersonID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		var text string
 		if l.Kind == kindFavour {
@@ -121,28 +138,25 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
 		}
 		reachable, err := f.tell(ctx, wanter, text)
-		switch {
-		case err != nil:
+		if err != nil {
 			// The listing is saved: a failed send must not undo it.
 			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
-		case reachable:
-			told = append(told, wanter)
-		default:
-			unreached = append(unreached, wanter)
+			continue
 		}
+		heard = append(heard, wanterNews{person: wanter, privately: reachable})
 	}
 	if len(answered) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	if err := f.st.deleteWants(ctx, answered); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, id := range answered {
 		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return told, unreached, nil
+	return heard, nil
 }
 
 // wantKey prefixes a request's job keys; the trailing colon keeps request

@@ -319,11 +319,11 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 	var mentions []bot.Mention
 	if loan.ListingID != 0 && loan.OwnerID != 0 && ownerIn {
 		l := Listing{ID: loan.ListingID, Chat: loan.Chat, OwnerID: loan.OwnerID, Kind: kindItem, Name: loan.Item}
-		told, unreached, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID)
+		heard, err := f.tellWanters(ctx, loan.Chat, l, parseItem(loan.Item), loan.BorrowerID)
 		if err != nil {
 			return err
 		}
-		note, m := lendOnNote(told, unreached, owner, loan.Item, req.Cmd("lent"))
+		note, m := lendOnNote(heard, owner, loan.Item, req.Cmd("lent"))
 		msg += note
 		mentions = m
 	}

@@ -72,35 +72,34 @@ func waitingNote(ws []waiter, item string) string {
 // lendOnNote writes, for the thanks when an item is back, who asked for
 // one and how the owner lends it on: " Dave is waiting for one — Alice, to
 // lend it on, type !lent ladder @Dave. I've let Dave know privately."
-// Those the bot may not message privately (unreached) are @mentioned
-// instead; the mentions to send are returned with the text.
-func lendOnNote(told, unreached []bot.Person, owner bot.Person, item, lentCmd string) (string, []bot.Mention) {
-	waiting := len(told) + len(unreached)
-	if waiting == 0 {
+// Those who could not hear privately are @mentioned instead; the mentions
+// to send are returned with the text.
+func lendOnNote(heard []wanterNews, owner bot.Person, item, lentCmd string) (string, []bot.Mention) {
+	if len(heard) == 0 {
 		return "", nil
 	}
 	var names, toldNames []string
 	var mentions []bot.Mention
-	for _, p := range told {
-		names = append(names, p.DisplayName())
-		toldNames = append(toldNames, p.DisplayName())
-	}
-	for _, p := range unreached {
-		names = append(names, "@"+p.DisplayName())
-		mentions = append(mentions, bot.MentionOf(p))
+	for _, w := range heard {
+		if w.privately {
+			names = append(names, w.person.DisplayName())
+			toldNames = append(toldNames, w.person.DisplayName())
+		} else {
+			names = append(names, "@"+w.person.DisplayName())
+			mentions = append(mentions, bot.MentionOf(w.person))
+		}
 	}
 	var privately string
 	switch {
-	case len(told) == 0:
-	case waiting > 1 && len(unreached) == 0:
+	case len(toldNames) == 0:
+	case len(heard) > 1 && len(toldNames) == len(heard):
 		privately = " I've let them know privately."
 	default:
 		privately = fmt.Sprintf(" I've let %s know privately.", joinNames(toldNames))
 	}
-	if waiting == 1 {
-		whom := append(told, unreached...)[0].DisplayName()
+	if len(heard) == 1 {
 		return fmt.Sprintf(" %s is waiting for one — %s, to lend it on, type %s %s @%s.%s",
-			names[0], owner.DisplayName(), lentCmd, item, whom, privately), mentions
+			names[0], owner.DisplayName(), lentCmd, item, heard[0].person.DisplayName(), privately), mentions
 	}
 	return fmt.Sprintf(" %s are waiting for one — %s, to lend it on, type %s %s @name.%s",
 		joinNames(names), owner.DisplayName(), lentCmd, item, privately), mentions
