@@ -249,7 +249,7 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
 		return err
 	}
-	return f.sendNews(ctx, r, created.ServiceNotice)
+	return f.sendNews(ctx, r, bot.RedactPhones(created.ServiceNotice))
 }
 
 // sendInterrupted handles a report found still "sending": an attempt
@@ -282,8 +282,11 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	if errors.As(callErr, &oe) {
 		reason = oe.Summary()
 	}
-	reason = bot.Truncate(reason, 200)
-	f.e.Log().Warn("potholes: send failed", "report", r.ID, "attempt", r.SendAttempts, "err", callErr)
+	// The reason is kept in the history and shown in the group: whatever
+	// the council's server (or a proxy before it) echoed back, it must not
+	// carry a WhatsApp phone address.
+	reason = bot.Truncate(bot.RedactPhones(reason), 200)
+	f.e.Log().Warn("potholes: send failed", "report", r.ID, "attempt", r.SendAttempts, "err", bot.RedactPhones(callErr.Error()))
 	r.LastSendError = reason
 	var c change
 	c.saveMutables = true
@@ -366,7 +369,9 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		f.e.Log().Warn("potholes: council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
 		return f.schedulePoll(ctx, r.ID, next)
 	}
-	notes := bot.Truncate(strings.Join(strings.Fields(sr.StatusNotes), " "), 300)
+	// The council's notes are kept in the history and posted to the group;
+	// like its error texts they must not carry a WhatsApp phone address.
+	notes := bot.Truncate(bot.RedactPhones(strings.Join(strings.Fields(sr.StatusNotes), " ")), 300)
 	expected := strings.TrimSpace(sr.ExpectedAt)
 	newStatus := r.Status
 	if mapped := councilStatus(sr.Status, notes); mapped != "" {

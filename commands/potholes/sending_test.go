@@ -294,3 +294,51 @@ func TestSendInterruptedByCrash(t *testing.T) {
 		t.Errorf("%d send jobs left", n)
 	}
 }
+
+// Error texts from the council's server are stored in the history and
+// shown in the group; a WhatsApp phone address in them is redacted.
+func TestSendErrorRedactsPhoneAddresses(t *testing.T) {
+	fc := newFakeCouncil(t)
+	fc.set(func(fc *fakeCouncil) { fc.create = []answer{{400, "error_400_phone.json"}} })
+	h := councilHarness(t, fc)
+	out := h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\nAlice: !pothole P1\n")
+	if !strings.Contains(out, "the council's system said: contact 447700900123@s.whatsapp.net is not a valid email") &&
+		!strings.Contains(out, "the council's system said: contact [phone number] is not a valid email") {
+		t.Fatalf("error not shown:\n%s", out)
+	}
+	if strings.Contains(out, "447700900123") {
+		t.Errorf("phone number shown in the group:\n%s", out)
+	}
+	stored := bottest.Dump(t, h.Store.DB(), `SELECT last_send_error FROM pothole_reports`, `SELECT detail FROM pothole_events`)
+	if strings.Contains(stored, "447700900123") || !strings.Contains(stored, "[phone number]") {
+		t.Errorf("stored:\n%s", stored)
+	}
+}
+
+// The council's own texts (the notice on a new request, status notes) are
+// posted to the group and kept in the history; a WhatsApp phone address in
+// them is redacted too.
+func TestCouncilTextsRedactPhoneAddresses(t *testing.T) {
+	fc := newFakeCouncil(t)
+	fc.set(func(fc *fakeCouncil) {
+		fc.create = []answer{{201, "create_notice_phone.json"}}
+		fc.status = answer{200, "requests_phone.json"}
+	})
+	h := councilHarness(t, fc)
+	out := h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n@advance 6h\nAlice: !pothole P1\n")
+	for _, want := range []string{
+		"The council says: Thank you. Updates will also be sent to [phone number].",
+		"Council update on P1: action scheduled, expected by 14 March — Action scheduled: crew booked; reporter [phone number] informed.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "447700900123") {
+		t.Errorf("phone number shown in the group:\n%s", out)
+	}
+	stored := bottest.Dump(t, h.Store.DB(), `SELECT council_notes FROM pothole_reports`, `SELECT detail FROM pothole_events`, `SELECT payload FROM jobs`)
+	if strings.Contains(stored, "447700900123") {
+		t.Errorf("phone number stored:\n%s", stored)
+	}
+}
