@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -80,24 +81,53 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 		reasonText = " Reason: " + reason
 	}
 	about := fmt.Sprintf("a message from %s: %s.%s", subject.DisplayName(), quoteExcerpt(q), reasonText)
+	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
 	if m.reportDelivery(r.cfg) == ReportByDM {
-		told, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
+		told, unreached, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
 		if err != nil {
 			return err
 		}
-		if told == 0 {
-			return req.Reply(ctx, "I couldn't find any admins in this group to tell.")
+		if len(unreached) > 0 {
+			// Admins the bot may not message privately are mentioned in the
+			// group instead, as in group mode.
+			who, mentions := mentionList(unreached)
+			if _, err := m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
+				Text: fmt.Sprintf("%s: %s reported %s%s", who, req.Sender.DisplayName(), about, noContactNote)}); err != nil {
+				return err
+			}
 		}
-		return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
+		switch {
+		case told == 0 && len(unreached) == 0:
+			return req.Reply(ctx, "I couldn't find any admins in this group to tell.")
+		case len(unreached) == 0:
+			return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
+		case told > 0:
+			return req.Reply(ctx, "Thanks — I've passed this to the admins.")
+		}
+		return nil
 	}
 	who, mentions, err := m.adminMentions(ctx, req.Chat.ID)
 	if err != nil {
 		return err
 	}
-	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
 	_, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
 		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)})
 	return err
+}
+
+// noContactNote ends a report posted in the group for admins the bot may
+// not message privately, saying how they start getting reports privately.
+const noContactNote = " (I can't message you privately until you've messaged me once.)"
+
+// mentionList writes "@Alice @Bob" with the mentions to send.
+func mentionList(people []bot.Person) (string, []bot.Mention) {
+	names := make([]string, len(people))
+	mentions := make([]bot.Mention, len(people))
+	for i, p := range people {
+		names[i] = "@" + p.DisplayName()
+		mentions[i] = bot.MentionOf(p)
+	}
+	return strings.Join(names, " "), mentions
 }
 
 func groupLabel(name string) string {
@@ -107,21 +137,29 @@ func groupLabel(name string) string {
 	return name
 }
 
-// dmAdmins sends text to each admin of a group and says how many it reached.
-func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (int, error) {
+// dmAdmins sends text to each admin of a group. It says how many it
+// reached and returns the admins it may not message privately (they never
+// addressed the bot, and messaging people who never wrote to the account
+// gets it banned), for the caller to mention in the group instead. An
+// admin whose message failed for another reason is logged and counted in
+// neither.
+func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (told int, unreached []bot.Person, err error) {
 	admins, err := m.e.GroupAdmins(ctx, chat)
 	if err != nil {
-		return 0, fmt.Errorf("group admins: %w", err)
+		return 0, nil, fmt.Errorf("group admins: %w", err)
 	}
-	told := 0
 	for _, a := range admins {
-		if err := m.e.DM(ctx, a, text); err != nil {
+		err := m.e.DM(ctx, a, text)
+		switch {
+		case errors.Is(err, bot.ErrNoContact):
+			unreached = append(unreached, a)
+		case err != nil:
 			m.e.Log().Warn("report: could not message an admin", "chat", chat, "admin", a.ID, "err", err)
-			continue
+		default:
+			told++
 		}
-		told++
 	}
-	return told, nil
+	return told, unreached, nil
 }
 
 // reportGroup is a group a private report can go to.
@@ -196,14 +234,24 @@ func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason 
 		reasonText = ": " + reason
 	}
 	if m.reportDelivery(r.cfg) == ReportByDM {
-		told, err := m.dmAdmins(ctx, g.chat, fmt.Sprintf("Private report for %s from %s%s%s", g.name, req.Sender.DisplayName(), about, reasonText))
+		told, unreached, err := m.dmAdmins(ctx, g.chat, fmt.Sprintf("Private report for %s from %s%s%s", g.name, req.Sender.DisplayName(), about, reasonText))
 		if err != nil {
 			return err
 		}
-		if told == 0 {
-			return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell.", g.name))
+		if len(unreached) == 0 {
+			if told == 0 {
+				return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell.", g.name))
+			}
+			return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report to the admins of %s privately.", g.name))
 		}
-		return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report to the admins of %s privately.", g.name))
+		// Admins the bot may not message privately are mentioned in the
+		// group, as in group mode: without the reporter's name.
+		who, mentions := mentionList(unreached)
+		if _, err := m.e.Send(ctx, bot.OutMessage{Chat: g.chat, Mentions: mentions,
+			Text: fmt.Sprintf("%s: a member sent a private report%s%s%s", who, about, reasonText, noContactNote)}); err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("Thanks — I've told the admins of %s. Your name wasn't shown in the group.", g.name))
 	}
 	who, mentions, err := m.adminMentions(ctx, g.chat)
 	if err != nil {
