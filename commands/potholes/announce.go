@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"neighbourbot/bot"
 )
@@ -43,8 +44,9 @@ func (f *feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, er
 }
 
 // post sends a line into a group from a job. A group that has switched the
-// bot or potholes off is skipped quietly; a failed send (say, the bot has
-// left the group) is logged, not retried.
+// bot or potholes off is skipped quietly. While WhatsApp is offline the line
+// is held (jobHeldPost) until it is back; any other failed send (say, the
+// bot has left the group) is logged, not retried.
 func (f *feature) post(ctx context.Context, chat bot.ChatID, text string) error {
 	on, err := f.groupListening(ctx, chat)
 	if err != nil {
@@ -54,8 +56,49 @@ func (f *feature) post(ctx context.Context, chat bot.ChatID, text string) error 
 		f.e.Log().Info("potholes: group has the bot or potholes off; not posting", "chat", chat)
 		return nil
 	}
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: text}); err != nil {
+	_, err = f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: text})
+	switch {
+	case errors.Is(err, bot.ErrNotConnected):
+		// The job that called post has already recorded what it did, so
+		// running it again would not say it again: the line itself waits.
+		return f.e.Schedule(ctx, jobHeldPost, "", f.e.Now().Add(time.Minute), heldPost{Chat: chat, Text: text})
+	case err != nil:
 		f.e.Log().Warn("potholes: post to group failed", "chat", chat, "err", err)
+	}
+	return nil
+}
+
+// jobHeldPost posts a line that could not go out because WhatsApp was
+// offline. It fails with bot.ErrNotConnected for as long as the connection
+// is down, which the engine answers by trying again a minute later without
+// counting an attempt.
+const jobHeldPost = "potholes.heldpost"
+
+type heldPost struct {
+	Chat bot.ChatID `json:"chat"`
+	Text string     `json:"text"`
+}
+
+// runHeldPost posts a held line, still minding quiet hours and groups that
+// have switched the bot or potholes off meanwhile.
+func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
+	var pl heldPost
+	if err := json.Unmarshal(job.Payload, &pl); err != nil {
+		f.e.Log().Error("potholes: bad held post payload", "err", err)
+		return nil
+	}
+	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
+		return f.e.Schedule(ctx, jobHeldPost, "", f.deps.Quiet.NextAllowed(now), pl)
+	}
+	on, err := f.groupListening(ctx, pl.Chat)
+	if err != nil || !on {
+		return err
+	}
+	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: pl.Chat, Text: pl.Text}); err != nil {
+		if errors.Is(err, bot.ErrNotConnected) {
+			return err
+		}
+		f.e.Log().Warn("potholes: held post to group failed", "chat", pl.Chat, "err", err)
 	}
 	return nil
 }

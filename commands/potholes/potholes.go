@@ -103,6 +103,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.HandleJob(jobSendNews, f.runSendNews)
 	e.HandleJob(jobFixedCheck, f.runFixedCheck)
+	e.HandleJob(jobHeldPost, f.runHeldPost)
 	e.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.

@@ -91,8 +91,25 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 			if n := len(fc.sent()); n != 1 {
 				t.Fatalf("%d creates after the reply failed, want 1", n)
 			}
+			// The outcome waits for the connection, however long it is down.
+			if out := b.run("@advance 3h\n"); strings.Contains(out, "bot:") {
+				t.Fatalf("the bot spoke while offline:\n%s", out)
+			}
+			var held, attempts int
+			if err := b.store.DB().QueryRow(`SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&held, &attempts); err != nil {
+				t.Fatal(err)
+			}
+			if held != 1 || attempts != 0 {
+				t.Fatalf("%d held posts with %d attempts used while offline, want 1 and 0", held, attempts)
+			}
 			b.tr.offline.Store(false)
-			out := b.run("Alice: !pothole P1\n")
+			if out := b.run("@advance 1m\n"); !strings.Contains(out, "P1 has gone to the council (their reference 293944).") {
+				t.Errorf("outcome not posted once back online:\n%s", out)
+			}
+			out := b.run("@advance 1h\nAlice: !pothole P1\n")
+			if strings.Count(out, "has gone to the council") != 0 {
+				t.Errorf("outcome posted twice:\n%s", out)
+			}
 			if !strings.Contains(out, "P1 · pothole · sent") || !strings.Contains(out, "Council reference: 293944") {
 				t.Errorf("report after sending offline:\n%s", out)
 			}
