@@ -94,6 +94,77 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobResend, f.resendJob)
 	e.Listen(f.listen)
 	e.AddDataProvider(dataProvider{f})
+	if err := f.resume(context.Background()); err != nil {
+		return fmt.Errorf("power start-up: %w", err)
+	}
+	return nil
+}
+
+// resume plans again the jobs of every unfinished check. A check is
+// committed before its jobs are scheduled, so a crash (or a failed
+// Schedule) in between would otherwise leave it open with no verdict and
+// no expiry; scheduling under the same keys replaces jobs that exist.
+func (f *feature) resume(ctx context.Context) error {
+	checks, err := f.st.unfinished(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range checks {
+		if err := f.scheduleJobs(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleJobs plans a check's verdict (while it is open) and its expiry.
+func (f *feature) scheduleJobs(ctx context.Context, c check) error {
+	payload := jobPayload{Check: c.ID}
+	if c.State == stateOpen {
+		if err := f.e.Schedule(ctx, jobWindow, jobKeyPrefix(c.ID)+"window", c.WindowEnds, payload); err != nil {
+			return fmt.Errorf("schedule verdict of check %d: %w", c.ID, err)
+		}
+	}
+	if err := f.e.Schedule(ctx, jobExpire, jobKeyPrefix(c.ID)+"expire", f.expiresAt(c), payload); err != nil {
+		return fmt.Errorf("schedule expiry of check %d: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (f *feature) expiresAt(c check) time.Time { return c.StartedAt.Add(f.cfg.CloseAfter.D()) }
+
+// current is the group's unfinished check, brought up to date first: an
+// open check whose window has passed gets its verdict now, and one past
+// close_after is closed, whether or not their jobs ran. Nothing can leave
+// a group stuck behind a check that never finishes.
+func (f *feature) current(ctx context.Context, chat bot.ChatID, now time.Time) (check, bool, error) {
+	c, ok, err := f.st.active(ctx, chat)
+	if err != nil || !ok {
+		return c, ok, err
+	}
+	switch {
+	case c.State == stateOpen && !now.Before(c.WindowEnds):
+		err = f.finishCheck(ctx, c)
+	case !now.Before(f.expiresAt(c)):
+		err = f.closeExpired(ctx, c.ID, now)
+	default:
+		return c, true, nil
+	}
+	if err != nil {
+		return check{}, false, err
+	}
+	return f.st.active(ctx, chat)
+}
+
+// closeExpired closes a check past close_after that its expiry job did
+// not close, and drops whatever jobs it still has.
+func (f *feature) closeExpired(ctx context.Context, id int64, now time.Time) error {
+	if _, err := f.st.expire(ctx, id, now); err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, jobKeyPrefix(id)); err != nil {
+		f.e.Log().Warn("power: cancel jobs of an expired check", "check", id, "err", err)
+	}
 	return nil
 }
 
@@ -133,7 +204,7 @@ func (f *feature) restoreCommand(ctx context.Context, req *bot.Request) error {
 // startOrVoteOff is "!power off": an answer during a running check, a new
 // check otherwise.
 func (f *feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
-	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	c, ok, err := f.current(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
 	}
@@ -145,7 +216,7 @@ func (f *feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
 
 func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	chat := req.Chat.ID
-	c, ok, err := f.st.active(ctx, chat)
+	c, ok, err := f.current(ctx, chat, req.Now())
 	if err != nil {
 		return err
 	}
@@ -177,11 +248,15 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 			f.e.Log().Warn("power: cancel jobs of replaced check", "check", closeEarlier, "err", err)
 		}
 	}
-	payload := jobPayload{Check: nc.ID}
-	if err := f.e.Schedule(ctx, jobWindow, jobKeyPrefix(nc.ID)+"window", nc.WindowEnds, payload); err != nil {
-		return err
-	}
-	if err := f.e.Schedule(ctx, jobExpire, jobKeyPrefix(nc.ID)+"expire", now.Add(f.cfg.CloseAfter.D()), payload); err != nil {
+	if err := f.scheduleJobs(ctx, nc); err != nil {
+		// Nothing has been said yet: take the check back rather than leave
+		// one the group was never told about.
+		if derr := f.st.discard(ctx, nc.ID); derr != nil {
+			return errors.Join(err, derr)
+		}
+		if cerr := f.e.CancelJobs(ctx, jobKeyPrefix(nc.ID)); cerr != nil {
+			f.e.Log().Warn("power: cancel jobs of a discarded check", "check", nc.ID, "err", cerr)
+		}
 		return err
 	}
 	status, err := req.Say(ctx, f.statusText(nc, req.Sender.DisplayName(), tally{Off: 1, OnlyOff: req.Sender.ID}))
@@ -207,7 +282,7 @@ func (f *feature) answerCommand(ctx context.Context, req *bot.Request, off bool)
 }
 
 func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
-	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	c, ok, err := f.current(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
 	}
@@ -259,6 +334,11 @@ func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
 		// in the chat history and people still tap it.
 		f.e.Log().Debug("power: vote after the check finished", "check", id)
 		return nil
+	}
+	if !req.Now().Before(c.WindowEnds) {
+		// The window is over but its job has not run (lost in a crash):
+		// this vote is late, and the verdict is due now.
+		return f.finishCheck(ctx, c)
 	}
 	var next *vote
 	switch {
@@ -337,8 +417,17 @@ func (f *feature) windowJob(ctx context.Context, job bot.Job) error {
 	if err != nil {
 		return err
 	}
+	return f.finishCheck(ctx, c)
+}
+
+// finishCheck records an open check's verdict and posts it.
+func (f *feature) finishCheck(ctx context.Context, c check) error {
 	if c.State != stateOpen {
 		return nil
+	}
+	if now := f.e.Now(); !now.Before(f.expiresAt(c)) {
+		// Days late (the bot was down): a verdict now would be stale.
+		return f.closeExpired(ctx, c.ID, now)
 	}
 	t, err := f.st.tally(ctx, c.ID)
 	if err != nil {
@@ -648,7 +737,7 @@ func (f *feature) listen(ctx context.Context, req *bot.Request) error {
 	if !last.IsZero() && now.Sub(last) < f.cfg.SuggestCooldown.D() {
 		return nil
 	}
-	c, ok, err := f.st.active(ctx, req.Chat.ID)
+	c, ok, err := f.current(ctx, req.Chat.ID, now)
 	if err != nil {
 		return err
 	}

@@ -147,6 +147,55 @@ func (s *store) start(ctx context.Context, chat bot.ChatID, starter int64, now, 
 	return check{ID: id, Chat: chat, StarterID: starter, StartedAt: now.UTC(), WindowEnds: windowEnds.UTC(), State: stateOpen, PeakOff: 1}, nil
 }
 
+// discard deletes a check that was never announced, with its votes.
+func (s *store) discard(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM power_votes WHERE check_id = ?`, id); err != nil {
+		return fmt.Errorf("discard check votes: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM power_checks WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("discard check: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit discard: %w", err)
+	}
+	return nil
+}
+
+// unfinished lists every check not yet closed, in any group.
+func (s *store) unfinished(ctx context.Context) ([]check, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+checkColumns+` FROM power_checks WHERE state <> 'closed' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("load unfinished checks: %w", err)
+	}
+	defer rows.Close()
+	var out []check
+	for rows.Next() {
+		c, err := scanCheck(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan check: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load unfinished checks: %w", err)
+	}
+	return out, nil
+}
+
+// newerCheck reports whether the group started a check after id.
+func (s *store) newerCheck(ctx context.Context, chat bot.ChatID, id int64) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM power_checks WHERE chat = ? AND id > ?`, string(chat), id).Scan(&n); err != nil {
+		return false, fmt.Errorf("look for a newer check: %w", err)
+	}
+	return n > 0, nil
+}
+
 func (s *store) setStatusMsg(ctx context.Context, id int64, msg string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE power_checks SET status_msg = ? WHERE id = ?`, msg, id); err != nil {
 		return fmt.Errorf("save status message: %w", err)
