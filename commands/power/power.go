@@ -420,7 +420,9 @@ func (f *feature) windowJob(ctx context.Context, job bot.Job) error {
 	return f.finishCheck(ctx, c)
 }
 
-// finishCheck records an open check's verdict and posts it.
+// finishCheck records an open check's verdict and posts it, unless the
+// group has since switched the power feature (or the bot) off: then the
+// verdict is kept for the history and nothing is posted.
 func (f *feature) finishCheck(ctx context.Context, c check) error {
 	if c.State != stateOpen {
 		return nil
@@ -458,17 +460,20 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 			f.e.Log().Warn("power: cancel expiry", "check", c.ID, "err", err)
 		}
 	}
+	if on, err := f.postsAllowed(ctx, c.Chat); err != nil || !on {
+		return err
+	}
 	f.finalStatus(ctx, c, fmt.Sprintf("finished at %s: %s. Result below.", f.clock(now), countsText(t)))
 	msg := f.verdictMessage(ctx, c, t, verdict, incidents, now)
 	if _, err := f.e.Send(ctx, msg); err != nil {
-		if errors.Is(err, bot.ErrNotInChat) {
-			f.e.Log().Warn("power: verdict for a group the bot left", "check", c.ID)
+		if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
+			f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "check", c.ID)
 			return nil
 		}
 		// The verdict is already saved, so this job must not run again;
 		// a job of its own resends the message with the engine's backoff.
 		f.e.Log().Warn("power: send verdict, will retry", "check", c.ID, "err", err)
-		retry := resendPayload{Chat: msg.Chat, Text: msg.Text, Mentions: msg.Mentions}
+		retry := resendPayload{Check: c.ID, Chat: msg.Chat, Text: msg.Text, Mentions: msg.Mentions}
 		if err := f.e.Schedule(ctx, jobResend, jobKeyPrefix(c.ID)+"verdict", now.Add(time.Minute), retry); err != nil {
 			return err
 		}
@@ -478,6 +483,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 
 // resendPayload is a verdict that could not be sent the first time.
 type resendPayload struct {
+	Check    int64         `json:"check,omitempty"` // absent in jobs planned by older versions
 	Chat     bot.ChatID    `json:"chat"`
 	Text     string        `json:"text"`
 	Mentions []bot.Mention `json:"mentions,omitempty"`
@@ -489,12 +495,52 @@ func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
 		f.e.Log().Error("power: resend job with a bad payload", "payload", string(job.Payload), "err", err)
 		return nil
 	}
+	if on, err := f.postsAllowed(ctx, p.Chat); err != nil || !on {
+		return err
+	}
+	if p.Check != 0 {
+		stale, err := f.verdictStale(ctx, p.Check, p.Chat)
+		if err != nil || stale {
+			return err
+		}
+	}
 	_, err := f.e.Send(ctx, bot.OutMessage{Chat: p.Chat, Text: p.Text, Mentions: p.Mentions})
-	if errors.Is(err, bot.ErrNotInChat) {
-		f.e.Log().Warn("power: verdict for a group the bot left", "chat", p.Chat)
+	if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
+		f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "chat", p.Chat)
 		return nil
 	}
 	return err
+}
+
+// verdictStale reports whether a verdict still waiting to be sent has been
+// overtaken: its check was restored, closed (other than by a "nobody off"
+// verdict itself), purged, or followed by a newer check in the group.
+func (f *feature) verdictStale(ctx context.Context, id int64, chat bot.ChatID) (bool, error) {
+	c, err := f.st.byID(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !c.RestoredAt.IsZero() || (c.State == stateClosed && c.Verdict != verdictNone) {
+		return true, nil
+	}
+	return f.st.newerCheck(ctx, chat, id)
+}
+
+// postsAllowed reports whether the bot may post power messages the group
+// did not ask for just now: the bot and the power feature are both on.
+func (f *feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, error) {
+	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	if err != nil {
+		return false, fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Enabled || !gs.FeatureOn(FeatureName) {
+		f.e.Log().Info("power: scheduled post skipped: the group switched power or the bot off", "chat", chat)
+		return false, nil
+	}
+	return true, nil
 }
 
 // lookup asks the outage feed about the group's area. Any failure gives

@@ -1,10 +1,18 @@
 package power
 
 import (
+	"bytes"
+	"context"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/console"
+	"neighbourbot/bot/sqlite"
 )
 
 // loseJobs deletes the power jobs, as a crash between committing a check
@@ -80,6 +88,140 @@ func TestLostCheckPastCloseAfterClosesQuietly(t *testing.T) {
 	}
 	if got := queryString(t, h.Store.DB(), `SELECT group_concat(state, ',') FROM power_checks`); got != "closed,open" {
 		t.Errorf("checks: %q", got)
+	}
+}
+
+// withLending registers a second feature so that power can be switched off
+// with !bot features.
+func withLending() bottest.Options {
+	opts := harnessOptions(DefaultConfig(), Deps{})
+	opts.Register = func(h *bottest.Harness) error {
+		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+		return Register(h.Engine, DefaultConfig(), Deps{})
+	}
+	return opts
+}
+
+// TestVerdictNotPostedAfterFeatureSwitchedOff: admins switch power off
+// while a check runs; the verdict is recorded for the history but nothing
+// is posted or edited.
+func TestVerdictNotPostedAfterFeatureSwitchedOff(t *testing.T) {
+	h := bottest.New(t, withLending())
+	h.Run(setup + "Alice: !power\nBob: !off\nAlice: !bot features lending\n")
+	out := h.Run("@advance 1h\n")
+	if strings.Contains(out, "bot") {
+		t.Errorf("posted in a group with power switched off:\n%s", out)
+	}
+	if got := queryString(t, h.Store.DB(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
+		t.Errorf("verdict not recorded: %q", got)
+	}
+}
+
+// resendRig is a console engine whose transport fails verdicts until told
+// otherwise.
+type resendRig struct {
+	t       *testing.T
+	con     *console.Console
+	out     *bytes.Buffer
+	offline *atomic.Bool
+}
+
+type switchableTransport struct {
+	*console.Console
+	offline *atomic.Bool
+}
+
+func (tr switchableTransport) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if tr.offline.Load() && strings.HasPrefix(m.Text, "Power check result") {
+		return "", bot.ErrNotConnected
+	}
+	return tr.Console.Send(ctx, m)
+}
+
+func newResendRig(t *testing.T) *resendRig {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rg := &resendRig{t: t, out: &bytes.Buffer{}, offline: &atomic.Bool{}}
+	clock := bot.NewManualClock(console.DefaultStart)
+	rg.con = console.New(rg.out, clock)
+	e := bot.NewEngine(bot.Config{}, st, switchableTransport{Console: rg.con, offline: rg.offline}, clock)
+	rg.con.Attach(e)
+	e.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+	if err := Register(e, DefaultConfig(), Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	return rg
+}
+
+func (rg *resendRig) run(script string) string {
+	rg.t.Helper()
+	start := rg.out.Len()
+	if err := rg.con.RunScript(context.Background(), strings.NewReader(script), true); err != nil {
+		rg.t.Fatal(err)
+	}
+	return rg.out.String()[start:]
+}
+
+// TestResentVerdictSkippedOnceOvertaken: a verdict waiting for WhatsApp is
+// not posted if, meanwhile, the group switched power off, or the check was
+// closed by close_after.
+func TestResentVerdictSkippedOnceOvertaken(t *testing.T) {
+	t.Run("feature switched off", func(t *testing.T) {
+		rg := newResendRig(t)
+		rg.offline.Store(true)
+		rg.run(setup + "Alice: !power\nBob: !off\n@advance 20m\nAlice: !bot features lending\n")
+		rg.offline.Store(false)
+		if out := rg.run("@advance 1h\n"); strings.Contains(out, "Power check result") {
+			t.Errorf("verdict posted after power was switched off:\n%s", out)
+		}
+	})
+	t.Run("check closed by close_after", func(t *testing.T) {
+		rg := newResendRig(t)
+		rg.offline.Store(true)
+		rg.run(setup + "Alice: !power\nBob: !off\n@advance 3d\n@advance 1h\n")
+		rg.offline.Store(false)
+		if out := rg.run("@advance 1h\n"); strings.Contains(out, "Power check result") {
+			t.Errorf("verdict posted for a closed check:\n%s", out)
+		}
+	})
+	t.Run("still current", func(t *testing.T) {
+		rg := newResendRig(t)
+		rg.offline.Store(true)
+		rg.run(setup + "Alice: !power\nBob: !off\n@advance 2h\n")
+		rg.offline.Store(false)
+		if out := rg.run("@advance 2m\n"); strings.Count(out, "Power check result: 2 homes off, 0 on.") != 1 {
+			t.Errorf("verdict not posted once when back online:\n%s", out)
+		}
+	})
+}
+
+// TestVerdictStale covers each way a waiting verdict is overtaken.
+func TestVerdictStale(t *testing.T) {
+	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
+	h.Run(setup + "Alice: !power\nBob: !off\n@advance 15m\n")
+	f := &feature{e: h.Engine, cfg: DefaultConfig(), st: &store{db: h.Store.DB()}, loc: time.UTC}
+	ctx := context.Background()
+	stale := func() bool {
+		t.Helper()
+		s, err := f.verdictStale(ctx, 1, "group:street")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if stale() {
+		t.Fatal("an ended check's verdict counted as stale")
+	}
+	h.Run("Bob: !power on\n")
+	if !stale() {
+		t.Error("a restored check's verdict not stale")
+	}
+	if s, err := f.verdictStale(ctx, 99, "group:street"); err != nil || !s {
+		t.Errorf("unknown check: stale=%v err=%v", s, err)
 	}
 }
 
