@@ -213,3 +213,48 @@ Bob: !returned ladder
 	}
 	h.Expect("@advance 9h\n", "[dm Dave] bot: Good news: Alice can lend a drill", "[dm Alice] bot: Bob said on Mon 5 Jan that your ladder is back.")
 }
+
+// TestErrandSummaryComingDueInQuietHours: a summary that comes due in the
+// night waits for the end of quiet hours when the errand starts after
+// that, and otherwise for its planned moment before the start, never past
+// it.
+func TestErrandSummaryComingDueInQuietHours(t *testing.T) {
+	tuesday2 := time.Date(2026, 1, 6, 2, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		start, heldUntil string
+	}{
+		{"8:30am", "Tue 08:00"}, // quiet hours end before the start
+		{"7am", "Tue 06:00"},    // they end too late: an hour before the start
+	} {
+		t.Run(tt.start, func(t *testing.T) {
+			h := bottest.New(t, testOptions())
+			h.Run("@admin Alice\nAlice: !bot on\nCarol: !errand tip Tuesday " + tt.start + "\nBob: !join tip 1 bag\n")
+			if _, err := h.Store.DB().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday2), jobErrandSummary); err != nil {
+				t.Fatal(err)
+			}
+			if out := h.Run("@advance 18h\n"); strings.Contains(out, "[dm") { // Tue 03:00
+				t.Errorf("summary sent at night:\n%s", out)
+			}
+			if got := lendingJobs(t, h, jobErrandSummary); len(got) != 1 || !strings.HasSuffix(got[0], tt.heldUntil) {
+				t.Errorf("summary should wait until %s: %q", tt.heldUntil, got)
+			}
+			h.Expect("@advance 5h\n", "[dm Carol] bot: Your tip run (Tue 6 Jan")
+		})
+	}
+}
+
+// TestForgottenOwnersBorrowerNotContactable: the one-off notice to a
+// borrower who never addressed the bot is dropped, not retried.
+func TestForgottenOwnersBorrowerNotContactable(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run("@admin Alice\nAlice: !bot on\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob for 3d\n@forget Alice\n")
+	out := h.Run("@advance 1h\n")
+	if strings.Contains(out, "[dm Bob]") {
+		t.Errorf("cold direct message to Bob:\n%s", out)
+	}
+	if got := lendingJobs(t, h, jobNotice); len(got) != 0 {
+		t.Errorf("the notice should be dropped, not retried: %q", got)
+	}
+	// The loan is still on Bob's list once he addresses the bot.
+	h.Expect("Bob: !mine\n", "• a former member's ladder, due back Thu 8 Jan")
+}
