@@ -78,10 +78,11 @@ func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Ti
 	return f.scheduleNextReminder(ctx, loan, after)
 }
 
-// scheduleNextReminder adds the loan's next reminder. Each stage has its
-// own key, and a running reminder must not cancel itself first: the engine
-// deletes a job by id once its handler returns, so a successor stored
-// under the same key, or given the freed id, would be deleted with it.
+// scheduleNextReminder adds the loan's next reminder, under its stage's
+// own key. A running reminder must not cancel itself first: the engine
+// finishes a job by id once its handler returns, so a successor given the
+// freed id would be deleted with it. (Rescheduling under the job's own key,
+// as heldByQuiet does, is safe: the core keeps a job replaced meanwhile.)
 func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after time.Time) error {
 	if loan.OwnerID == 0 {
 		return nil // the owner was forgotten: nobody to remind on their behalf
