@@ -3,8 +3,6 @@ package moderation
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
 	"testing"
 
 	"neighbourbot/bot"
@@ -38,28 +36,16 @@ const streetSetup = "@group street Elm Road\n@admin Alice\nAlice: !bot on\nBob: 
 // refused or bad commands changed nothing.
 func snapshot(t testing.TB, db *sql.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, table := range []string{"mod_groups", "mod_blocklist", "mod_link_allow", "mod_warnings", "mod_reports",
-		"mod_forget_requests", "mod_state", "audit_log"} {
-		rows, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
-		if err != nil {
-			t.Fatalf("snapshot %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("snapshot %s: %v", table, err)
-			}
-			fmt.Fprintf(&b, "%s %v\n", table, vals)
-		}
-		rows.Close()
-	}
-	return b.String()
+	return bottest.Dump(t, db,
+		"SELECT * FROM mod_groups ORDER BY 1",
+		"SELECT * FROM mod_blocklist ORDER BY 1",
+		"SELECT * FROM mod_link_allow ORDER BY 1",
+		"SELECT * FROM mod_warnings ORDER BY 1",
+		"SELECT * FROM mod_reports ORDER BY 1",
+		"SELECT * FROM mod_forget_requests ORDER BY 1",
+		"SELECT * FROM mod_state ORDER BY 1",
+		"SELECT * FROM audit_log ORDER BY 1",
+	)
 }
 
 func countRows(t testing.TB, db *sql.DB, query string, args ...any) int {

@@ -60,33 +60,12 @@ func TestGolden(t *testing.T) { bottest.Golden(t, "testdata", testOptions()) }
 // assert that bad input changed nothing.
 func snapshot(t testing.TB, h *bottest.Harness) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return bottest.Dump(t, h.Store.DB(),
 		`SELECT id, chat, owner_id, kind, name, match_key, note, created_at FROM lending_listings ORDER BY id`,
 		`SELECT id, chat, IFNULL(listing_id, 0), item, IFNULL(owner_id, 0), IFNULL(borrower_id, 0), lent_at, due_at, state, claimed_at, confirm_msg, closed_at, close_reason FROM lending_loans ORDER BY id`,
 		`SELECT id, chat, person_id, text, created_at, expires_at FROM lending_wants ORDER BY id`,
 		`SELECT id, chat, runner_id, place, note, starts_at, created_at FROM lending_errands ORDER BY id`,
 		`SELECT errand_id, person_id, note, joined_at FROM lending_errand_signups ORDER BY errand_id, person_id`,
 		`SELECT kind, key, run_at, IFNULL(payload, '') FROM jobs WHERE kind LIKE 'lending.%' ORDER BY key`,
-	} {
-		rows, err := h.Store.DB().QueryContext(context.Background(), q)
-		if err != nil {
-			t.Fatalf("snapshot %q: %v", q, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("snapshot scan: %v", err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
-		b.WriteString("--\n")
-	}
-	return b.String()
+	)
 }

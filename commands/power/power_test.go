@@ -169,33 +169,12 @@ func TestRestartAfterWindowPassed(t *testing.T) {
 // snapshot renders every row of the feature's tables and its jobs.
 func snapshot(t *testing.T, db *sql.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return bottest.Dump(t, db,
 		`SELECT * FROM power_checks ORDER BY id`,
 		`SELECT * FROM power_votes ORDER BY check_id, person_id`,
 		`SELECT * FROM power_groups ORDER BY chat`,
 		`SELECT kind, key, run_at FROM jobs WHERE kind LIKE 'power.%' ORDER BY key`,
-	} {
-		rows, err := db.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
-		b.WriteString("--\n")
-	}
-	return b.String()
+	)
 }
 
 func queryString(t *testing.T, db *sql.DB, q string) string {
