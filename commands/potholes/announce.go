@@ -118,15 +118,8 @@ func (f *feature) sendNews(ctx context.Context, r Report, notice string) error {
 // runSendNews posts a send result held over quiet hours.
 func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
 	var pl newsPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad send news payload", "err", err)
-		return nil
-	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, job, &pl)
+	if !ok {
 		return err
 	}
 	return f.sendNews(ctx, r, pl.Notice)

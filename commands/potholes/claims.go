@@ -2,8 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -53,15 +51,8 @@ func (f *feature) scheduleClaimLapse(ctx context.Context, r Report) error {
 // waiting. Nothing is posted: the history in !pothole P7 says it lapsed.
 func (f *feature) runClaimLapse(ctx context.Context, job bot.Job) error {
 	var pl claimPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad claim job payload", "err", err)
-		return nil
-	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, job, &pl)
+	if !ok {
 		return err
 	}
 	if r.Status.Resolved() || r.FixClaimAt.IsZero() || r.FixClaimAt.UnixMilli() != pl.ClaimedAt {

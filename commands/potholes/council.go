@@ -176,20 +176,39 @@ func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 	return req, nil
 }
 
+// jobReport decodes a job's payload into pl and loads the report it names
+// (every potholes payload carries "report"). ok is false when there is
+// nothing to do: a payload that cannot be read (logged, not retried) or a
+// report that no longer exists; err is set only for database failures.
+func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report, ok bool, err error) {
+	var ref struct {
+		Report int64 `json:"report"`
+	}
+	if err := json.Unmarshal(job.Payload, pl); err != nil {
+		f.e.Log().Error("potholes: bad job payload", "kind", job.Kind, "err", err)
+		return r, false, nil
+	}
+	if err := json.Unmarshal(job.Payload, &ref); err != nil {
+		f.e.Log().Error("potholes: bad job payload", "kind", job.Kind, "err", err)
+		return r, false, nil
+	}
+	r, err = f.store.report(ctx, ref.Report)
+	if errors.Is(err, bot.ErrNotFound) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, err
+	}
+	return r, true, nil
+}
+
 // runSend makes one attempt to send a report. Council failures are handled
 // here (recorded, retried with backoff, posted); only database errors go
 // back to the engine.
 func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	var pl sendPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad send job payload", "err", err)
-		return nil
-	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, job, &pl)
+	if !ok {
 		return err
 	}
 	if f.council == nil || r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() {
@@ -322,15 +341,8 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 // runPoll asks the council about one sent report and posts what changed.
 func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	var pl sendPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad poll job payload", "err", err)
-		return nil
-	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, job, &pl)
+	if !ok {
 		return err
 	}
 	if f.council == nil || r.Status.Resolved() || (r.ServiceRequestID == "" && r.Token == "") {

@@ -2,8 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -45,15 +43,8 @@ func (f *feature) bookFixedCheck(ctx context.Context, id int64, at time.Time) er
 // runFixedCheck puts the question to the report's group.
 func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
 	var pl fixedCheckPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad fixed check payload", "err", err)
-		return nil
-	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, job, &pl)
+	if !ok {
 		return err
 	}
 	if r.Status.Resolved() {
