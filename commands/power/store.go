@@ -168,9 +168,14 @@ func (s *store) discard(ctx context.Context, id int64) error {
 
 // unfinished lists every check not yet closed, in any group.
 func (s *store) unfinished(ctx context.Context) ([]check, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+checkColumns+` FROM power_checks WHERE state <> 'closed' ORDER BY id`)
+	return s.checks(ctx, "load unfinished checks", `SELECT `+checkColumns+` FROM power_checks WHERE state <> 'closed' ORDER BY id`)
+}
+
+// checks runs a query selecting checkColumns and scans every row.
+func (s *store) checks(ctx context.Context, what, query string, args ...any) ([]check, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load unfinished checks: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []check
@@ -182,7 +187,7 @@ func (s *store) unfinished(ctx context.Context) ([]check, error) {
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load unfinished checks: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
@@ -334,23 +339,7 @@ func (s *store) expire(ctx context.Context, id int64, now time.Time) (bool, erro
 
 // history returns the group's latest checks, newest first.
 func (s *store) history(ctx context.Context, chat bot.ChatID, limit int) ([]check, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+checkColumns+` FROM power_checks WHERE chat = ? ORDER BY started_at DESC, id DESC LIMIT ?`, string(chat), limit)
-	if err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
-	}
-	defer rows.Close()
-	var out []check
-	for rows.Next() {
-		c, err := scanCheck(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan check: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
-	}
-	return out, nil
+	return s.checks(ctx, "load history", `SELECT `+checkColumns+` FROM power_checks WHERE chat = ? ORDER BY started_at DESC, id DESC LIMIT ?`, string(chat), limit)
 }
 
 // suggestState is a group's hint setting.
