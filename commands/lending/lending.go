@@ -102,7 +102,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 
 func (f *feature) routes() []bot.Route {
 	return []bot.Route{
-		{Name: "lend", Aliases: []string{"offer", "list", "canlend"}, Usage: "ITEM [— note]", Scope: bot.GroupOnly,
+		{Name: "lend", Aliases: []string{"offer", "canlend"}, Usage: "ITEM [— note]", Scope: bot.GroupOnly,
 			Help: "list something you can lend in this group, e.g. !lend hedge trimmer — petrol", Handler: f.handleLend(kindItem)},
 		{Name: "favour", Aliases: []string{"favor", "skill"}, Usage: "WHAT [— note]", Scope: bot.GroupOnly,
 			Help: "offer a favour or skill, e.g. !favour mowing lawns", Handler: f.handleLend(kindFavour)},
@@ -118,7 +118,7 @@ func (f *feature) routes() []bot.Route {
 			Help: "owner: confirm a borrower has given your item back", Handler: f.handleConfirm, Match: f.matchConfirm},
 		{Name: "extend", Aliases: []string{"renew"}, Usage: "ITEM 3d | ITEM until Saturday", Scope: bot.GroupOnly,
 			Help: "give a borrower longer (the borrower asking tells the owner)", Handler: f.handleExtend},
-		{Name: "items", Aliases: []string{"things", "library", "borrowable"}, Usage: "[search words]", Scope: bot.GroupOnly,
+		{Name: "items", Aliases: []string{"things", "list", "library", "borrowable"}, Usage: "[search words]", Scope: bot.GroupOnly,
 			Help: "what can be borrowed here and what is out on loan", Handler: f.handleItems},
 		{Name: "mine", Aliases: []string{"myitems", "myloans", "mylending"}, Usage: "",
 			Help: "your listings, loans out and in, wants and errands (in a DM: all your groups)", Handler: f.handleMine},

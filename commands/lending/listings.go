@@ -591,12 +591,14 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 	add("Looking for:", want)
 	add("Errands:", runs)
 	if len(lines) == 0 {
-		here := ""
+		// In a group the commands work right there; in a direct message
+		// they have to be typed in a group.
 		if chat != "" {
-			here = " here"
+			return req.Reply(ctx, fmt.Sprintf("You have nothing listed, lent, borrowed or asked for here. Try %s ladder or %s ladder.",
+				req.Cmd("lend"), req.Cmd("borrow")))
 		}
-		return req.Reply(ctx, fmt.Sprintf("You have nothing listed, lent, borrowed or asked for%s. Try %s ladder or %s ladder in your group.",
-			here, req.Cmd("lend"), req.Cmd("borrow")))
+		return req.Reply(ctx, fmt.Sprintf("You have nothing listed, lent, borrowed or asked for in any group. Try %s ladder or %s ladder in your group.",
+			req.Cmd("lend"), req.Cmd("borrow")))
 	}
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
