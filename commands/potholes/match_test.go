@@ -138,11 +138,40 @@ func TestFindDuplicates(t *testing.T) {
 }
 
 func TestParseRefAndStatus(t *testing.T) {
-	refs := map[string]int64{"P7": 7, "p12": 12, "P#3": 3, "P7,": 7, "P0": 0, "7": 0, "P": 0, "P-3": 0, "PP7": 0, "P99999999999999999999": 0}
-	for in, want := range refs {
-		got, ok := parseRef(in)
-		if got != want || ok != (want != 0) {
-			t.Errorf("parseRef(%q) = %d, %v; want %d", in, got, ok, want)
+	refs := []struct {
+		in     string
+		want   reportRef
+		wantOK bool
+	}{
+		{"P7", reportRef{7, "7"}, true},
+		{"p12", reportRef{12, "12"}, true},
+		{"P#3", reportRef{3, "3"}, true},
+		{"P7,", reportRef{7, "7"}, true},
+		{"7", reportRef{7, "7"}, true},
+		{"007", reportRef{7, "7"}, true},
+		{"1.", reportRef{1, "1"}, true},
+		{"9223372036854775807", reportRef{9223372036854775807, "9223372036854775807"}, true},
+		// Too large for an id: a reference to no report, never an overflow.
+		{"9223372036854775808", reportRef{0, "9223372036854775808"}, true},
+		{"P99999999999999999999", reportRef{0, "99999999999999999999"}, true},
+		{"P0", reportRef{}, false},
+		{"0", reportRef{}, false},
+		{"-1", reportRef{}, false},
+		{"+1", reportRef{}, false},
+		{"1.5", reportRef{}, false},
+		{"1e3", reportRef{}, false},
+		{"#7", reportRef{}, false},
+		{"\uff11", reportRef{}, false}, // full-width digit one
+		{"\u0661", reportRef{}, false}, // Arabic-Indic digit one
+		{"P", reportRef{}, false},
+		{"P-3", reportRef{}, false},
+		{"PP7", reportRef{}, false},
+		{"", reportRef{}, false},
+	}
+	for _, c := range refs {
+		got, ok := parseRef(c.in)
+		if got != c.want || ok != c.wantOK {
+			t.Errorf("parseRef(%q) = %+v, %v; want %+v, %v", c.in, got, ok, c.want, c.wantOK)
 		}
 	}
 	statuses := map[string]Status{

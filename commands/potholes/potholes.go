@@ -135,19 +135,46 @@ func (f *feature) matchReport(req *bot.Request) bool {
 	return true
 }
 
-var refPattern = regexp.MustCompile(`^[Pp]#?(\d{1,12})$`)
+// refPattern matches "P7", "p7", "P#7" and a bare "7". The digits are not
+// length-limited here: a number too large to be any report's id is still a
+// reference, just to a report that doesn't exist.
+var refPattern = regexp.MustCompile(`^(?:[Pp]#?)?([0-9]+)$`)
 
-// parseRef reads "P7", "p7" or "#7"-style references.
-func parseRef(s string) (int64, bool) {
-	s = strings.TrimRight(strings.TrimSpace(s), ".,;:!?")
-	if m := refPattern.FindStringSubmatch(s); m != nil {
-		id, err := strconv.ParseInt(m[1], 10, 64)
-		return id, err == nil && id > 0
-	}
-	return 0, false
+// reportRef is a reference a resident typed. ID is 0 when the number is
+// too large to be a report id; Digits is the number as typed, without
+// leading zeros, for telling them it doesn't exist.
+type reportRef struct {
+	ID     int64
+	Digits string
 }
 
-// looksLikeRef catches near-misses ("P", "P-7", "#7", "7") so they get a
+// parseRef reads "P7", "p7", "P#7" or a bare "7"; trailing punctuation is
+// ignored. Zero is not a reference.
+func parseRef(s string) (reportRef, bool) {
+	s = strings.TrimRight(strings.TrimSpace(s), ".,;:!?")
+	m := refPattern.FindStringSubmatch(s)
+	if m == nil {
+		return reportRef{}, false
+	}
+	digits := strings.TrimLeft(m[1], "0")
+	if digits == "" {
+		return reportRef{}, false
+	}
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		// Out of range: no report has this number.
+		return reportRef{Digits: digits}, true
+	}
+	return reportRef{ID: id, Digits: digits}, true
+}
+
+// isBareNumber reports whether a word is digits only (no "P").
+func isBareNumber(s string) bool {
+	s = strings.TrimRight(strings.TrimSpace(s), ".,;:!?")
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+// looksLikeRef catches near-misses ("P", "P-7", "#7", "P0") so they get a
 // clear answer rather than being filed as a one-word description.
 func looksLikeRef(s string) bool {
 	s = strings.TrimLeft(strings.TrimSpace(s), "Pp")
@@ -158,13 +185,16 @@ func looksLikeRef(s string) bool {
 // loadRef finds a report typed in a group, refusing other groups' reports.
 func (f *feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
 	p := f.e.Prefix()
-	id, ok := parseRef(word)
+	ref, ok := parseRef(word)
 	if !ok {
 		return Report{}, bot.Userf("%q isn't a report reference — they look like P7. %spotholes lists the open ones.", bot.Truncate(word, 20), p)
 	}
-	r, err := f.store.report(ctx, id)
+	if ref.ID == 0 {
+		return Report{}, bot.Userf("There's no report P%s in this group. %spotholes lists the open ones.", bot.Truncate(ref.Digits, 20), p)
+	}
+	r, err := f.store.report(ctx, ref.ID)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && r.Chat != req.Chat.ID) {
-		return Report{}, bot.Userf("There's no report P%d in this group. %spotholes lists the open ones.", id, p)
+		return Report{}, bot.Userf("There's no report P%d in this group. %spotholes lists the open ones.", ref.ID, p)
 	}
 	if err != nil {
 		return Report{}, err
@@ -183,7 +213,12 @@ func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
 	}
 	first := fields[0]
 	if _, ok := parseRef(first); ok {
-		return f.handleReportCommand(ctx, req, first, strings.TrimSpace(strings.TrimPrefix(req.Args, first)))
+		rest := strings.TrimSpace(strings.TrimPrefix(req.Args, first))
+		// "!pothole 7" shows P7 and "!pothole 7 fixed" sets its status,
+		// but "!pothole 2 deep holes outside no. 9" is a description.
+		if !isBareNumber(first) || rest == "" || isReportAction(rest) {
+			return f.handleReportCommand(ctx, req, first, rest)
+		}
 	}
 	if looksLikeRef(first) && len(fields) == 1 {
 		return bot.Userf("%q isn't a report reference — they look like P7. %spotholes lists the open ones.", bot.Truncate(first, 20), p)
@@ -414,6 +449,18 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 		return bot.Userf("Sorry, only group admins can change a report's status. If %s is fixed, type %sfixed %s — a second neighbour confirms it.", r.Ref(), p, r.Ref())
 	}
 	return f.adminSetStatus(ctx, req, r, status, dupWord)
+}
+
+// isReportAction reports whether the words after a report number are
+// something an admin does to it (send, or a status) rather than the rest
+// of a description.
+func isReportAction(rest string) bool {
+	words := strings.Fields(strings.ToLower(rest))
+	if len(words) == 1 && words[0] == "send" {
+		return true
+	}
+	_, _, ok := parseStatus(words)
+	return ok
 }
 
 // parseStatus reads the statuses admins type; for "duplicate P3" it also
