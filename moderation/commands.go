@@ -319,6 +319,23 @@ func commandTarget(req *bot.Request) (bot.Sender, bool) {
 	return bot.Sender{}, false
 }
 
+// mentionHint answers a member command whose argument names someone
+// without an @mention ("!warnings Carol"): the bot cannot tell who a bare
+// name is, so it shows the command again with the first word as a mention,
+// instead of falling back to the sender or to the usage line.
+func mentionHint(req *bot.Request) error {
+	fields := strings.Fields(req.Args)
+	name := strings.TrimLeft(fields[0], "@")
+	if name == "" {
+		name = "name"
+	}
+	rest := ""
+	if len(fields) > 1 {
+		rest = " " + bot.Truncate(strings.Join(fields[1:], " "), 60)
+	}
+	return bot.Userf("Mention them: %s @%s%s — type @ and pick them from the list.", req.Cmd(req.Command), truncate(name, 30), rest)
+}
+
 // label names the person behind a mention for a reply: the name WhatsApp
 // gave, else the one the bot knows, else "That person".
 func (m *Moderator) label(ctx context.Context, s bot.Sender) string {
@@ -362,6 +379,9 @@ func reasonOf(req *bot.Request, skip ...string) (string, error) {
 
 func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 	snd, ok := commandTarget(req)
+	if !ok && strings.TrimSpace(req.Args) != "" {
+		return mentionHint(req)
+	}
 	if !ok {
 		return bot.Userf("Usage: %s @member REASON — or reply to their message with %s REASON.", req.Cmd("warn"), req.Cmd("warn"))
 	}
@@ -412,7 +432,11 @@ func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 
 func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 	target := req.Sender
-	if snd, ok := commandTarget(req); ok {
+	snd, ok := commandTarget(req)
+	if !ok && strings.TrimSpace(req.Args) != "" {
+		return mentionHint(req)
+	}
+	if ok {
 		p, known, err := m.knownPerson(ctx, snd)
 		if err != nil {
 			return err
@@ -444,6 +468,9 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 
 func (m *Moderator) unwarnCmd(ctx context.Context, req *bot.Request) error {
 	snd, ok := commandTarget(req)
+	if !ok && strings.TrimSpace(req.Args) != "" {
+		return mentionHint(req)
+	}
 	if !ok {
 		return bot.Userf("Usage: %s @member (latest warning) or %s @member all.", req.Cmd("unwarn"), req.Cmd("unwarn"))
 	}

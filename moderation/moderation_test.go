@@ -397,7 +397,9 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 	}
 	h := bottest.New(t, opts)
 	h.Run(streetSetup + "Alice: !block add casino\n")
-	h.Expect("Alice: !bot features lending\n", "lending on, power off")
+	// The core words its own reply; moderation's !settings shows the result.
+	h.Run("Alice: !bot features lending\n")
+	h.Expect("Alice: !settings\n", "Features: lending on, power off")
 	h.Expect("Bob: casino\n", "@Bob, warning 1 of 3")
 	h.Expect("Alice: !setrules Be kind\n", "Rules saved")
 	h.Expect("Bob: !help\n", "Moderation: !antiflood")
