@@ -79,14 +79,18 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	}
 	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents}
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
-	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on|off]",
-		Help:    "is it just you or the street? start a power check (on = it's back, history = past checks, suggest = admins switch the hint)",
+	// Help lines start lower-case: !help shows them after "!power … — " and
+	// capitalises them when one command is asked about.
+	p := e.Prefix()
+	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off]",
+		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, and %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut",
+			p, p, p),
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
-	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: my power is off",
+	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: your power is off",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, true) }})
-	e.Handle(bot.Route{Name: "on", Help: "answer a running power check: my power is on",
+	e.Handle(bot.Route{Name: "on", Help: "answer a running power check: your power is on",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, false) }})
-	e.Handle(bot.Route{Name: "restored", Help: "the power is back: close the power check and note how long it lasted",
+	e.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
 	e.HandlePoll(pollKind, f.pollVote)
 	e.HandleJob(jobWindow, f.windowJob)
