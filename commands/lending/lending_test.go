@@ -43,6 +43,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		"Alice: !unlist canoe",
 		"Alice: !lent canoe @Bob",
 		"Alice: !lent ladder",
+		"Alice: !lent ladder Bob",
 		"Alice: !lent ladder @Zed",
 		"Alice: !lent ladder @Alice",
 		"Alice: !lent ladder @Bob for fortnightly",

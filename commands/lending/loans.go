@@ -37,6 +37,15 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	}
 	switch {
 	case len(mentioned) == 0:
+		// "!lent ladder Dave": a member's name typed without the @.
+		typed, item, err := f.trailingMemberName(ctx, req.Chat.ID, itemW)
+		if err != nil {
+			return err
+		}
+		if typed != "" {
+			suggest := append(append(append([]string{}, item...), "@"+typed), periodW...)
+			return bot.Userf("Who to? Mention them with @: %s %s", req.Cmd("lent"), strings.Join(suggest, " "))
+		}
 		return bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), name)
 	case len(mentioned) > 1:
 		return bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), name)
@@ -107,6 +116,38 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
 		remind, borrower.DisplayName(), req.Cmd("returned"), listing.Name, ask), bot.MentionOf(borrower))
+}
+
+// trailingMemberName finds a group member's name typed at the end of the
+// words without an @ ("ladder Dave"): the last two words or the last one,
+// as the member's full name or first name, ignoring case and accents. It
+// returns the name as typed and the words before it, or "" when the words
+// do not end with a member's name or nothing would be left before it.
+func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words []string) (typed string, rest []string, err error) {
+	names, err := f.st.memberNames(ctx, chat)
+	if err != nil {
+		return "", nil, err
+	}
+	known := map[string]bool{}
+	for _, n := range names {
+		p := bot.Person{Name: n}
+		if p.DisplayName() != strings.TrimSpace(n) {
+			continue // a phone number in place of a name: nothing to type
+		}
+		full := foldText(strings.Join(strings.Fields(n), " "))
+		known[full] = true
+		known[strings.Fields(full)[0]] = true
+	}
+	for k := 2; k >= 1; k-- {
+		if len(words) <= k {
+			continue
+		}
+		tail := strings.TrimRight(strings.Join(words[len(words)-k:], " "), ".,;:!?")
+		if known[foldText(tail)] {
+			return tail, words[:len(words)-k], nil
+		}
+	}
+	return "", nil, nil
 }
 
 // askToAddress is the line that asks a borrower the bot may not message
