@@ -86,10 +86,10 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	others := otherCategories(cfg)
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
 	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send]", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one), or show report P7; admins: %spothole P7 fixed, %spothole P7 send", p, p),
+		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed or %spothole P7 send", p, p),
 		Handler: f.handlePothole})
 	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    "log a street fault: " + strings.Join(others, ", "),
+		Help:    "log a street fault (" + orList(others) + ")",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
 	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Scope: bot.GroupOnly,
@@ -97,7 +97,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help: "say report P7 is fixed; a second neighbour confirms", Handler: f.handleFixed})
+		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
 	e.HandleJob(jobSend, f.runSend)
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
@@ -111,6 +111,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		return fmt.Errorf("potholes: resume sending: %w", err)
 	}
 	return nil
+}
+
+// orList joins words as people write them: "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 func otherCategories(cfg Config) []string {
