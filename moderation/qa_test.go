@@ -1,11 +1,15 @@
 package moderation
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/potholes"
 )
 
 // TestBareNameAsksForAMention checks that member commands given a name
@@ -42,4 +46,53 @@ func TestBareNameAsksForAMention(t *testing.T) {
 		h.Expect("Bob: !warnings @Carol\n", "Carol has 1 warning here")
 		h.Expect("Bob: !warnings\n", "Bob has no warnings here.")
 	})
+}
+
+// withPotholes registers the real potholes feature beside moderation, as
+// the bot runs: both answer !report.
+func withPotholes(t *testing.T) *bottest.Harness {
+	t.Helper()
+	opts := options(DefaultConfig(), nil)
+	register := opts.Register
+	opts.Migrations = append(opts.Migrations, potholes.Migrations())
+	photos := filepath.Join(t.TempDir(), "photos")
+	opts.Register = func(h *bottest.Harness) error {
+		// A second feature, so potholes alone can be switched off.
+		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "lending"})
+		if err := potholes.Register(h.Engine, potholes.DefaultConfig(), potholes.Deps{PhotoDir: photos, Location: time.UTC}); err != nil {
+			return err
+		}
+		return register(h)
+	}
+	return bottest.New(t, opts)
+}
+
+// TestReportPointsToStreetFaults checks that !report which is neither a
+// reply nor a street-fault category says how to log a street fault, only
+// where the potholes feature is on, and records nothing.
+func TestReportPointsToStreetFaults(t *testing.T) {
+	const hint = "To log a street fault (pothole, streetlight, …) type !report CATEGORY DESCRIPTION — see !help potholes."
+	h := withPotholes(t)
+	h.Run(streetSetup)
+	before := snapshot(t, h.Store.DB())
+	for _, line := range []string{"Bob: !report\n", "Bob: !report litter on the green\n"} {
+		out := h.Expect(line, "Reply to the message you want to report with !report REASON", hint)
+		if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 {
+			t.Errorf("want the usage and one more line; got:\n%s", out)
+		}
+	}
+	h.Expect("dm Bob: !report\n", "Usage: !report REASON", hint)
+	if after := snapshot(t, h.Store.DB()); after != before {
+		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	h.Expect("Bob: !report streetlight out by number 4\n", "Logged P1 (streetlight)")
+
+	h.Run("Alice: !bot features lending\n")
+	if out := h.Run("Bob: !report litter\n"); strings.Contains(out, "street fault") {
+		t.Errorf("hint given where potholes is switched off:\n%s", out)
+	}
+	plain := newHarness(t, DefaultConfig())
+	if out := plain.Run(streetSetup + "Bob: !report\n"); strings.Contains(out, "street fault") {
+		t.Errorf("hint given without the potholes feature:\n%s", out)
+	}
 }

@@ -51,8 +51,8 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 	}
 	q := req.Msg.Quote
 	if q == nil || q.Sender.Addr == "" {
-		return bot.Userf("Reply to the message you want to report with %s REASON — or send me %s REASON in a direct message to keep your name out of the group.",
-			req.Cmd("report"), req.Cmd("report"))
+		return bot.Userf("Reply to the message you want to report with %s REASON — or send me %s REASON in a direct message to keep your name out of the group.%s",
+			req.Cmd("report"), req.Cmd("report"), m.streetFaultHint(req))
 	}
 	dup, err := m.st.reported(ctx, req.Chat.ID, q.ID)
 	if err != nil {
@@ -113,6 +113,24 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 	_, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
 		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)})
 	return err
+}
+
+// potholesFeature is the street-fault feature that shares !report: its
+// route takes "!report streetlight …" and leaves everything else here.
+const potholesFeature = "potholes"
+
+// streetFaultHint adds a line to !report's usage pointing people who meant
+// a street fault (the potholes route declined their words, or they gave
+// none) to the right form, when that feature is there and on.
+func (m *Moderator) streetFaultHint(req *bot.Request) string {
+	declared := false
+	for _, f := range m.e.Features() {
+		declared = declared || f.Name == potholesFeature
+	}
+	if !declared || (req.Chat.IsGroup && !req.Group.FeatureOn(potholesFeature)) {
+		return ""
+	}
+	return fmt.Sprintf("\nTo log a street fault (pothole, streetlight, …) type %s CATEGORY DESCRIPTION — see %s potholes.", req.Cmd("report"), req.Cmd("help"))
 }
 
 // noContactNote ends a report posted in the group for admins the bot may
@@ -196,7 +214,7 @@ func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason 
 		pick = 0
 	}
 	if reason == "" && req.Msg.Quote == nil {
-		return bot.Userf("Usage: %s REASON — tell me what the admins should look at.", req.Cmd("report"))
+		return bot.Userf("Usage: %s REASON — tell me what the admins should look at.%s", req.Cmd("report"), m.streetFaultHint(req))
 	}
 	g := groups[pick]
 	r, err := m.rules(ctx, g.chat)
