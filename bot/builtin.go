@@ -29,11 +29,20 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 		for _, s := range sections {
 			fmt.Fprintf(&b, "\n%s: %s", s.title, strings.Join(s.names, " "))
 		}
+		if private := e.directOnlyNames(); req.Chat.IsGroup && len(private) > 0 {
+			fmt.Fprintf(&b, "\nIn a direct message to me: %s", strings.Join(private, " "))
+		}
 		return req.Reply(ctx, b.String())
 	}
-	for _, s := range sections {
-		if strings.EqualFold(s.title, arg) {
-			return req.Reply(ctx, s.title+":\n"+strings.Join(s.lines, "\n"))
+	// A heading, by any of its words: "!help power cuts", "!help notices".
+	for _, word := range strings.Fields(arg) {
+		for _, s := range sections {
+			if strings.EqualFold(s.title, word) {
+				return req.Reply(ctx, s.title+":\n"+strings.Join(s.lines, "\n"))
+			}
+		}
+		if req.Chat.IsGroup && contains(e.featureNames(), word) && !req.Group.FeatureOn(word) {
+			return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", word, p))
 		}
 	}
 	rts := e.router.Named(strings.Fields(arg)[0])
@@ -60,8 +69,23 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 		case rt.Scope == GroupOnly:
 			b.WriteString("\nIn a group.")
 		}
+		if req.Chat.IsGroup && rt.Feature != "" && !req.Group.FeatureOn(rt.Feature) {
+			fmt.Fprintf(&b, "\nThe %s commands are switched off in this group.", rt.Feature)
+		}
 	}
 	return req.Reply(ctx, strings.TrimSpace(strings.ReplaceAll(b.String(), " \n", "\n")))
+}
+
+// directOnlyNames lists the commands that work only in a direct message,
+// so group help can point to them (personal data, subscriptions).
+func (e *Engine) directOnlyNames() []string {
+	var out []string
+	for _, rt := range e.router.Routes() {
+		if rt.Scope == DirectOnly && !rt.Hidden && !contains(out, e.Prefix()+rt.Name) {
+			out = append(out, e.Prefix()+rt.Name)
+		}
+	}
+	return out
 }
 
 // helpSection is one heading of !help: a feature family's commands.
@@ -205,15 +229,22 @@ func (e *Engine) botStatus(g GroupSettings) string {
 	var b strings.Builder
 	b.WriteString("neighbourbot is on in this group.")
 	if names := e.featureNames(); len(names) > 0 {
-		parts := make([]string, 0, len(names))
+		// "Commands", not "features on": notices, say, also need their own
+		// !notices on, and "notices on" here would read as if they were.
+		var on, off []string
 		for _, n := range names {
-			mark := "on"
-			if !g.FeatureOn(n) {
-				mark = "off"
+			if g.FeatureOn(n) {
+				on = append(on, n)
+			} else {
+				off = append(off, n)
 			}
-			parts = append(parts, n+" "+mark)
 		}
-		b.WriteString("\nFeatures: " + strings.Join(parts, ", ") + ".")
+		if len(on) > 0 {
+			b.WriteString("\nCommands available: " + strings.Join(on, ", ") + ".")
+		}
+		if len(off) > 0 {
+			b.WriteString("\nSwitched off: " + strings.Join(off, ", ") + ".")
+		}
 	}
 	if len(g.Areas) > 0 {
 		b.WriteString("\nArea: " + strings.Join(g.Areas, ", ") + ".")

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config holds the engine's own settings.
@@ -254,6 +256,22 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if m.Chat.IsGroup {
+		// In a group that has not opted in the bot keeps nothing — not even
+		// message ids — except to handle the switch itself.
+		gs, err := e.store.GroupSettings(ctx, m.Chat.ID)
+		if err != nil {
+			e.log.Error("group settings", "chat", m.Chat.ID, "err", err)
+			return false
+		}
+		if !gs.Enabled {
+			name, _, isCommand := e.router.Parse(CleanText(m.Text))
+			if rt, ok := e.router.Lookup(name); !isCommand || !ok || rt.Name != "bot" {
+				e.obs.MessageReceived("ignored")
+				return true
+			}
+		}
+	}
 	first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.Now())
 	if err != nil {
 		e.log.Error("dedupe", "chat", m.Chat.ID, "msg", m.ID, "err", err)
@@ -273,6 +291,9 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	now := e.Now()
 	m.Text = CleanText(m.Text)
+	if err := e.nameMentions(ctx, m, now); err != nil {
+		return err
+	}
 	name, args, isCommand := e.router.Parse(m.Text)
 	var gs GroupSettings
 	if m.Chat.IsGroup {
@@ -280,15 +301,8 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		if gs, err = e.store.GroupSettings(ctx, m.Chat.ID); err != nil {
 			return fmt.Errorf("group settings: %w", err)
 		}
-		// In a group that has not opted in the bot keeps nothing about
-		// anyone (not even who spoke), except to handle the switch itself.
-		if !gs.Enabled {
-			rt, ok := e.router.Lookup(name)
-			if !isCommand || !ok || rt.Name != "bot" {
-				e.obs.MessageReceived("ignored")
-				return nil
-			}
-		}
+		// HandleMessage let through only "!bot" if the group has not
+		// opted in; nothing else about anyone there is kept.
 	}
 	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
 	if err != nil {
@@ -386,6 +400,12 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 			return e.declined(ctx, req, named[0])
 		}
 		e.obs.CommandHandled("unknown", "unknown", 0)
+		// "!my data" for "!mydata": the name split in two by a space.
+		if f := req.Fields(); len(f) > 0 {
+			if joined, ok := e.router.Lookup(req.Command + strings.ToLower(f[0])); ok && !joined.Hidden {
+				return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s%s?", p, req.Command, p, req.Command, strings.ToLower(f[0])))
+			}
+		}
 		if s := e.router.Suggest(req.Command); s != "" {
 			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
 		}
@@ -414,6 +434,49 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 		}
 	}
 	return e.runHandler(ctx, req, rt.Handler)
+}
+
+// nameMentions rewrites each "@447700900123" or "@<lid>" a transport left
+// in the text into "@Name", so a mention never carries a phone number into
+// what features store, show or send on (a pothole description, an item
+// note). Handlers still get the people through Request.Mentioned.
+func (e *Engine) nameMentions(ctx context.Context, m *Message, now time.Time) error {
+	for i, mn := range m.Mentions {
+		p, err := e.store.ResolvePerson(ctx, Sender{Addr: mn.Addr, Alt: mn.Alt, Name: mn.Name}, now)
+		if err != nil {
+			return fmt.Errorf("resolve mention: %w", err)
+		}
+		name := p.DisplayName()
+		for _, a := range []Address{mn.Addr, mn.Alt} {
+			if u := a.User(); a != "" && u != name {
+				m.Text = replaceMention(m.Text, "@"+u, "@"+name)
+			}
+		}
+		m.Mentions[i].Name = name
+	}
+	return nil
+}
+
+// replaceMention replaces whole "@token" words only, so "@12" does not eat
+// into "@123".
+func replaceMention(text, token, with string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, token)
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		end := i + len(token)
+		r, _ := utf8.DecodeRuneInString(text[end:])
+		if end < len(text) && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteString(text[:end])
+			text = text[end:]
+			continue
+		}
+		b.WriteString(text[:i] + with)
+		text = text[end:]
+	}
 }
 
 // declined answers a command whose routes all declined the request.

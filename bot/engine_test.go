@@ -102,6 +102,7 @@ func TestRouterRepliesAndErrors(t *testing.T) {
 	h.Run("@admin Alice\nAlice: !bot on\n")
 	h.Expect("Bob: !cuont", "Unknown command !cuont — did you mean !count?")
 	h.Expect("Bob: !zzzzzz", "Unknown command !zzzzzz. Type !help for the list.")
+	h.Expect("Bob: !secret admin", "Unknown command !secret — did you mean !secretadmin?")
 	h.Expect("Bob: !usage", "Usage: !usage THING")
 	h.Expect("Bob: !USAGE   spaced  out ", "got spaced  out")
 	h.Expect("Bob: !fail", bot.InternalErrorReply)
@@ -122,6 +123,9 @@ func TestRouterRepliesAndErrors(t *testing.T) {
 	h.Expect("Bob: !help count", "!count", "Count a call")
 	h.Expect("Bob: !help", "Commands — type !help lending", "Demo: !ask !boom !count", "General: !area !bot !help")
 	h.Expect("Bob: !help DEMO", "Demo:\n    !ask — poll\n", "!secretadmin — admins only (admins)")
+	h.Expect("Bob: !help", "In a direct message to me: !private")
+	h.Expect("Bob: !help the demo commands", "Demo:\n    !ask — poll\n")
+	h.Expect("Bob: ! count", "counted")
 	h.Expect("Bob: !help nosuch", "I don't know !nosuch")
 }
 
@@ -131,7 +135,7 @@ func TestFeatureSwitch(t *testing.T) {
 	h.Run("@admin Alice\nAlice: !bot on\n")
 	h.Expect("Alice: !bot features nonsense", `I don't know the feature "nonsense"`)
 	h.Expect("Bob: !bot features demo", "only group admins can choose")
-	h.Expect("Alice: !bot features", "demo on")
+	h.Expect("Alice: !bot features", "Commands available: demo.")
 	// Switching to an empty set is refused as an unknown name; switching
 	// demo off is done by naming the others (here: none), so use "all" then
 	// check the state persisted.
@@ -144,6 +148,9 @@ func TestFeatureSwitch(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Expect("Bob: !count", "The demo commands are switched off in this group")
+	h.Expect("Bob: !help demo", "The demo commands are switched off in this group")
+	h.Expect("Bob: !help count", "Count a call", "The demo commands are switched off in this group.")
+	h.Expect("Alice: !bot", "Switched off: demo.")
 	if calls != 0 {
 		t.Fatal("switched-off feature ran")
 	}
@@ -151,7 +158,7 @@ func TestFeatureSwitch(t *testing.T) {
 	if strings.Contains(out, "!count") {
 		t.Errorf("help lists a switched-off feature:\n%s", out)
 	}
-	h.Expect("Alice: !bot features all", "demo on")
+	h.Expect("Alice: !bot features all", "Commands available: demo.")
 	h.Expect("Bob: !count", "counted 1")
 }
 

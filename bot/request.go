@@ -97,7 +97,9 @@ func (r *Request) Mentioned(ctx context.Context) ([]Person, error) {
 	}
 	out := make([]Person, 0, len(r.Msg.Mentions))
 	for _, m := range r.Msg.Mentions {
-		p, err := r.e.store.ResolvePerson(ctx, Sender{Addr: m.Addr, Alt: m.Alt, Name: m.Name}, r.Now())
+		// Not m.Name: the engine set it to the display name, which must not
+		// overwrite the person's own name.
+		p, err := r.e.store.ResolvePerson(ctx, Sender{Addr: m.Addr, Alt: m.Alt}, r.Now())
 		if err != nil {
 			return nil, fmt.Errorf("resolve mention: %w", err)
 		}

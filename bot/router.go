@@ -126,6 +126,17 @@ func (r *Router) Parse(text string) (name, args string, ok bool) {
 	}
 	t = t[len(r.prefix):]
 	first, _ := utf8.DecodeRuneInString(t)
+	if unicode.IsSpace(first) {
+		// Phones like to put a space after "!": "! help" counts, but only
+		// for a known command, so "! I can't believe it" stays chatter.
+		rest := strings.TrimLeftFunc(t, unicode.IsSpace)
+		word, _, _ := strings.Cut(rest, " ")
+		if _, known := r.byName[strings.ToLower(strings.TrimRightFunc(word, unicode.IsSpace))]; !known {
+			return "", "", false
+		}
+		t = rest
+		first, _ = utf8.DecodeRuneInString(t)
+	}
 	if !unicode.IsLetter(first) {
 		return "", "", false
 	}

@@ -52,6 +52,9 @@ func TestNothingKeptAboutGroupsThatHaveNotOptedIn(t *testing.T) {
 	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM memberships`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d memberships stored", n)
 	}
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM seen_messages`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d message ids stored", n)
+	}
 	// The switch itself still works.
 	h.Expect("@admin Alice\nAlice: !bot on\n", "neighbourbot is on")
 }
@@ -154,5 +157,38 @@ func TestLogsCarryNoPhoneNumbers(t *testing.T) {
 	log.Info("x", "chat", bot.ChatID("447700900123@s.whatsapp.net"), "addr", bot.Address("447700900124@s.whatsapp.net"), "group", bot.ChatID("120363@g.us"))
 	if strings.Contains(buf.String(), "4477009001") || !strings.Contains(buf.String(), "120363@g.us") {
 		t.Errorf("log line = %s", buf.String())
+	}
+}
+
+// A WhatsApp mention leaves "@447700900123" in the text; features must see
+// the person's name there instead, so numbers never reach what they store.
+func TestMentionNumbersBecomeNames(t *testing.T) {
+	var got string
+	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
+		h.Engine.Handle(bot.Route{Name: "note", Handler: func(ctx context.Context, req *bot.Request) error {
+			got = req.Args
+			people, err := req.Mentioned(ctx)
+			if err != nil || len(people) != 2 {
+				return fmt.Errorf("mentioned = %v, %v", people, err)
+			}
+			return nil
+		}})
+		return nil
+	}})
+	h.Run("@admin Alice\nAlice: !bot on\n")
+	ctx := context.Background()
+	if _, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "987654321@lid", Alt: "447700900123@s.whatsapp.net", Name: "Dora"}, h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	m := &bot.Message{ID: "wa-9", Chat: bot.Chat{ID: "group:street", IsGroup: true}, Sender: bot.Sender{Addr: "Alice", Name: "Alice"},
+		Text:     "!note outside @447700900123's house, and @5550001112223 too; @4477009001234 is someone else",
+		Mentions: []bot.Sender{{Addr: "447700900123@s.whatsapp.net"}, {Addr: "5550001112223@lid"}}, Time: h.Clock.Now()}
+	h.Engine.HandleMessage(ctx, m)
+	if want := "outside @Dora's house, and @a neighbour too; @4477009001234 is someone else"; got != want {
+		t.Errorf("args = %q, want %q", got, want)
+	}
+	dora, _ := h.Store.PersonByAddr(ctx, "987654321@lid")
+	if dora.Name != "Dora" {
+		t.Errorf("a mention renamed Dora to %q", dora.Name)
 	}
 }

@@ -34,12 +34,26 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 	defer tx.Rollback()
 	var id int64
 	for _, a := range addrs {
-		err := tx.QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(a)).Scan(&id)
-		if err == nil {
-			break
+		var found int64
+		err := tx.QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(a)).Scan(&found)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if err != nil {
 			return bot.Person{}, fmt.Errorf("look up address: %w", err)
+		}
+		switch {
+		case id == 0:
+			id = found
+		case found != id:
+			// The two forms were first seen apart (a LID-only mention, a
+			// phone-number message before WhatsApp paired them): they are
+			// one person, so fold the newer record into the older.
+			into, from := min(id, found), max(id, found)
+			if err := mergePeople(ctx, tx, from, into); err != nil {
+				return bot.Person{}, err
+			}
+			id = into
 		}
 	}
 	name := strings.TrimSpace(bot.CleanText(snd.Name))
@@ -71,6 +85,59 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
 	}
 	return s.PersonByID(ctx, id)
+}
+
+// mergePeople moves everything that points at person from onto person
+// into and deletes from. It finds the references itself, from every
+// table's foreign keys to people(id), so feature tables are covered without
+// the core knowing them; the audit log, which keeps ids without a foreign
+// key, is moved explicitly. Where a unique constraint already holds a row
+// for into (both voted in the same check, say) the older person's row wins.
+func mergePeople(ctx context.Context, tx *sql.Tx, from, into int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT m.name, p."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) p
+		WHERE m.type = 'table' AND p."table" = 'people'`)
+	if err != nil {
+		return fmt.Errorf("merge people: list references: %w", err)
+	}
+	type ref struct{ table, column string }
+	var refs []ref
+	for rows.Next() {
+		var r ref
+		if err := rows.Scan(&r.table, &r.column); err != nil {
+			rows.Close()
+			return fmt.Errorf("merge people: %w", err)
+		}
+		refs = append(refs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("merge people: %w", err)
+	}
+	for _, r := range refs {
+		quoted := `"` + strings.ReplaceAll(r.table, `"`, `""`) + `"`
+		col := `"` + strings.ReplaceAll(r.column, `"`, `""`) + `"`
+		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE `+quoted+` SET `+col+` = ? WHERE `+col+` = ?`, into, from); err != nil {
+			return fmt.Errorf("merge people: %s.%s: %w", r.table, r.column, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+quoted+` WHERE `+col+` = ?`, from); err != nil {
+			return fmt.Errorf("merge people: %s.%s leftovers: %w", r.table, r.column, err)
+		}
+	}
+	for _, q := range []string{
+		`UPDATE audit_log SET actor_id = ? WHERE actor_id = ?`,
+		`UPDATE audit_log SET target_id = ? WHERE target_id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, into, from); err != nil {
+			return fmt.Errorf("merge people: audit: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE people SET contact_ok = MAX(contact_ok, (SELECT contact_ok FROM people WHERE id = ?)) WHERE id = ?`, from, into); err != nil {
+		return fmt.Errorf("merge people: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = ?`, from); err != nil {
+		return fmt.Errorf("merge people: %w", err)
+	}
+	return nil
 }
 
 // PersonByID loads a person.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -278,3 +279,69 @@ func TestPolls(t *testing.T) {
 		t.Errorf("poll = %+v, %v", got, err)
 	}
 }
+
+// TestSeparatelySeenFormsMerge covers a person first seen by LID alone (a
+// mention) and separately by phone number (a message before WhatsApp paired
+// the two): when a message carries both, the records become one, with
+// everything that pointed at either.
+func TestSeparatelySeenFormsMerge(t *testing.T) {
+	feature := bot.Migrations{Component: "demo", FS: fstest.MapFS{
+		"001_init.sql": {Data: []byte(`CREATE TABLE demo_votes (poll INTEGER, person_id INTEGER REFERENCES people(id), PRIMARY KEY (poll, person_id));
+			CREATE TABLE demo_items (id INTEGER PRIMARY KEY, owner_id INTEGER REFERENCES people(id), name TEXT);`)},
+	}}
+	s, _ := open(t, feature)
+	ctx := context.Background()
+	lid, _ := s.ResolvePerson(ctx, bot.Sender{Addr: "111@lid"}, t0)
+	pn, _ := s.ResolvePerson(ctx, bot.Sender{Addr: "447700900123@s.whatsapp.net", Name: "Alice"}, t0)
+	if lid.ID == pn.ID {
+		t.Fatal("setup: the forms should start apart")
+	}
+	db := s.DB()
+	for _, q := range []string{
+		`INSERT INTO demo_votes VALUES (1, ` + itoa(lid.ID) + `), (1, ` + itoa(pn.ID) + `), (2, ` + itoa(pn.ID) + `)`,
+		`INSERT INTO demo_items (owner_id, name) VALUES (` + itoa(pn.ID) + `, 'ladder')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.SetMember(ctx, "g1", pn.ID, true, t0)
+	s.MarkContactable(ctx, pn.ID)
+	s.Audit(ctx, bot.AuditEntry{Time: t0, Chat: "g1", ActorID: pn.ID, ActorName: "Alice", Action: "x"})
+
+	both, err := s.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Alt: "447700900123@s.whatsapp.net", Name: "Alice"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.ID != min(lid.ID, pn.ID) {
+		t.Fatalf("merged into %d, want the older %d", both.ID, min(lid.ID, pn.ID))
+	}
+	addrs, _ := s.PersonAddrs(ctx, both.ID)
+	if len(addrs) != 2 {
+		t.Errorf("addresses = %v", addrs)
+	}
+	var n int
+	db.QueryRow(`SELECT COUNT(*) FROM people`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d people left, want 1", n)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM demo_votes WHERE person_id = ?`, both.ID).Scan(&n)
+	if n != 2 {
+		t.Errorf("votes moved: %d, want 2 (the duplicate vote in poll 1 collapsed)", n)
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM demo_items WHERE owner_id = ?`, both.ID).Scan(&n)
+	if n != 1 {
+		t.Error("listing not moved")
+	}
+	if ok, _ := s.IsMember(ctx, "g1", both.ID); !ok {
+		t.Error("membership not moved")
+	}
+	if ok, _ := s.Contactable(ctx, both.ID); !ok {
+		t.Error("contactable flag lost")
+	}
+	if log, _ := s.AuditLog(ctx, "g1", 5); len(log) != 1 || log[0].ActorID != both.ID {
+		t.Errorf("audit not moved: %+v", log)
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

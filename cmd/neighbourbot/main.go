@@ -36,9 +36,15 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "run"
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		usage(stdout)
-		return exitOK
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help":
+			usage(stdout)
+			return exitOK
+		case "-version", "--version":
+			fmt.Fprintln(stdout, "neighbourbot", version)
+			return exitOK
+		}
 	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -48,7 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBot(ctx, args, stdout, stderr)
 	case "console":
 		return runConsole(ctx, args, stdin, stdout, stderr)
-	case "version":
+	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "neighbourbot", version)
 		return exitOK
 	case "help", "-h", "--help":
@@ -77,7 +83,7 @@ Usage:
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  neighbourbot %-44s %s\n", n+" …", subcommands[n].summary)
+		fmt.Fprintf(w, "  neighbourbot %-43s %s\n", n+" ...", subcommands[n].summary)
 	}
 	fmt.Fprint(w, `
 Run "neighbourbot COMMAND -h" for a command's flags. Without -config,

@@ -75,7 +75,14 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitUsage
 	}
-	store, err := openStore(ctx, cfg.dataPath("neighbourbot.db"))
+	dbPath := cfg.dataPath("neighbourbot.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		// Opening would create an empty database and report "nothing
+		// pending": a wrong -config must not look like a quiet day.
+		fmt.Fprintf(stderr, "neighbourbot notices: no database at %s (is -config or data_dir right?)\n", dbPath)
+		return exitError
+	}
+	store, err := openStore(ctx, dbPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
@@ -100,8 +107,11 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	report := func(msg string, err error) int {
 		if err != nil {
 			if m, ok := bot.UserMessage(err); ok {
+				// The governance speaks chat; point at the command line instead.
+				m = strings.NewReplacer("Send !pending for the list.", "List them with: neighbourbot notices pending.",
+					"send !pending for the list.", "list them with: neighbourbot notices pending.").Replace(m)
 				fmt.Fprintln(stderr, "neighbourbot:", m)
-				return exitUsage
+				return exitError
 			}
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitError

@@ -52,11 +52,14 @@ func TestNoticesCommandLine(t *testing.T) {
 	if code, out, _ := run("reject", "2", "not", "council", "business"); code != exitOK || !strings.Contains(out, "Rejected #2") {
 		t.Fatalf("reject: %d %q", code, out)
 	}
-	if code, _, errOut := run("approve", "2"); code != exitUsage || !strings.Contains(errOut, "was rejected") {
+	if code, _, errOut := run("approve", "2"); code != exitError || !strings.Contains(errOut, "was rejected") {
 		t.Fatalf("approve rejected: %d %q", code, errOut)
 	}
 	if code, _, errOut := run("approve", "two"); code != exitUsage || !strings.Contains(errOut, "not a notice number") {
 		t.Fatalf("bad number: %d %q", code, errOut)
+	}
+	if code, _, errOut := run("approve", "99"); code != exitError || !strings.Contains(errOut, "There is no notice #99. List them with: neighbourbot notices pending.") {
+		t.Errorf("unknown notice: exit %d, %q", code, errOut)
 	}
 	if code, _, _ := run("frobnicate"); code != exitUsage {
 		t.Fatalf("unknown action: %d", code)
@@ -75,5 +78,23 @@ func TestNoticesCommandLine(t *testing.T) {
 	}
 	if code, _, errOut := run("audit", "--since", "last week"); code != exitUsage || !strings.Contains(errOut, "--since") {
 		t.Errorf("bad --since: %d %q", code, errOut)
+	}
+}
+
+// A wrong -config or data_dir must not pass for "nothing pending": the
+// command refuses to create an empty database.
+func TestNoticesCommandLineNeedsAnExistingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "nb.toml")
+	if err := os.WriteFile(cfgPath, []byte("[bot]\ndata_dir = \""+filepath.ToSlash(filepath.Join(dir, "nowhere"))+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := runNoticesCLI(context.Background(), []string{"-config", cfgPath, "pending"}, &out, &errb)
+	if code != exitError || !strings.Contains(errb.String(), "no database at") {
+		t.Errorf("exit %d, %q", code, errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nowhere")); !os.IsNotExist(err) {
+		t.Error("the command created a data directory")
 	}
 }
