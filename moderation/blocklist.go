@@ -1,8 +1,10 @@
 package moderation
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 	"unicode"
@@ -179,16 +181,56 @@ func validateBlockRegex(pattern string) error {
 	}
 	re, err := compileBlockRegex(pattern)
 	if err != nil {
-		msg := err.Error()
-		if i := strings.Index(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-		return fmt.Errorf("that isn't a valid pattern (%s)", msg)
+		return patternError{problem: regexProblem(err)}
 	}
 	if re.MatchString("") {
 		return fmt.Errorf("that pattern matches empty text, so it would catch every message")
 	}
 	return nil
+}
+
+// patternError is a /pattern/ that does not compile, described without
+// the regexp package's wording (which quotes the bot's own "(?i)" prefix).
+// !block adds an example to it.
+type patternError struct{ problem string }
+
+func (e patternError) Error() string { return "that pattern isn't valid: " + e.problem }
+
+// regexProblem says in plain words what is wrong with a pattern.
+func regexProblem(err error) string {
+	var se *syntax.Error
+	if !errors.As(err, &se) {
+		return "I can't read it"
+	}
+	switch se.Code {
+	case syntax.ErrMissingParen:
+		return "a bracket isn't closed"
+	case syntax.ErrUnexpectedParen:
+		return "a closing bracket has no opening one"
+	case syntax.ErrMissingBracket:
+		return "a [ isn't closed with ]"
+	case syntax.ErrMissingRepeatArgument:
+		return "a *, + or ? has nothing before it to repeat"
+	case syntax.ErrInvalidRepeatOp:
+		return "two repeat signs (*, +, ?) follow each other"
+	case syntax.ErrInvalidRepeatSize:
+		return "a count in { } is more than 1000 or runs backwards"
+	case syntax.ErrInvalidEscape:
+		return "a backslash is followed by a letter I don't know (write \\. for a full stop)"
+	case syntax.ErrTrailingBackslash:
+		return "it ends with a lone backslash"
+	case syntax.ErrInvalidCharRange:
+		return "a range in [ ] runs backwards, like [z-a]"
+	case syntax.ErrInvalidCharClass:
+		return "a [:name:] class isn't one I know"
+	case syntax.ErrInvalidPerlOp, syntax.ErrInvalidNamedCapture:
+		return "a bracket starting (? isn't a kind I know"
+	case syntax.ErrInvalidUTF8:
+		return "it contains broken characters"
+	case syntax.ErrNestingDepth, syntax.ErrLarge:
+		return "it is too complicated"
+	}
+	return "I can't read it"
 }
 
 // match returns the blocklist entry a text hits, or "".

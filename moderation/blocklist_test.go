@@ -97,11 +97,18 @@ func TestParseBlockEntries(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		"/(/":                                "isn't a valid pattern",
+		"/(/":                                "that pattern isn't valid: a bracket isn't closed",
+		"/a)/":                               "a closing bracket has no opening one",
+		"/[ab/":                              "a [ isn't closed with ]",
+		"/*a/":                               "a *, + or ? has nothing before it to repeat",
+		"/x**/":                              "two repeat signs (*, +, ?) follow each other",
+		`/a\qb/`:                             "a backslash is followed by a letter I don't know",
+		"/[z-a]/":                            "a range in [ ] runs backwards",
+		"/(?<x/":                             "a bracket starting (? isn't a kind I know",
 		"/a*/":                               "matches empty text",
 		"//":                                 "empty",
 		"/" + strings.Repeat("a", 201) + "/": "at most 200",
-		"/a{1001}/":                          "isn't a valid pattern",
+		"/a{1001}/":                          "a count in { } is more than 1000",
 		strings.Repeat("x", 61):              "too long",
 		"***":                                "no letters",
 		" , ":                                "nothing to add",

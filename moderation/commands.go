@@ -595,6 +595,9 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 			return usage
 		}
 		entries, err := parseBlockEntries(rest)
+		if pe := (patternError{}); errors.As(err, &pe) {
+			return bot.Userf("%s. Nothing was changed. Example: %s add /free\\s+money/", capitalise(pe.Error()), p)
+		}
 		if err != nil {
 			return bot.Userf("%s. Nothing was changed.", capitalise(err.Error()))
 		}

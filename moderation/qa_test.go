@@ -96,3 +96,22 @@ func TestReportPointsToStreetFaults(t *testing.T) {
 		t.Errorf("hint given without the potholes feature:\n%s", out)
 	}
 }
+
+// TestBadPatternInPlainWords checks that a /pattern/ that does not compile
+// is explained without the regexp package's wording, with an example, and
+// adds nothing.
+func TestBadPatternInPlainWords(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup)
+	before := snapshot(t, h.Store.DB())
+	for _, line := range []string{"Alice: !block add /(/\n", "Alice: !block add casino, /free(/\n"} {
+		out := h.Expect(line, `That pattern isn't valid: a bracket isn't closed. Nothing was changed. Example: !block add /free\s+money/`)
+		if strings.Contains(out, "(?i)") || strings.Contains(out, "missing closing") {
+			t.Errorf("reply shows regexp internals:\n%s", out)
+		}
+	}
+	h.Expect("Alice: !block add /x**/\n", "That pattern isn't valid: two repeat signs (*, +, ?) follow each other.")
+	if after := snapshot(t, h.Store.DB()); after != before {
+		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
