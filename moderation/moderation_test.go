@@ -106,7 +106,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"Alice: !warn @Bob " + strings.Repeat("blah ", 80), "please keep it under 300"},
 		{"Alice: !unwarn @Carol", "Carol has no active warnings here."},
 		{"Alice: !unwarn @Carol lots", "Usage: !unwarn @member"},
-		{"Alice: !block add /(/", "That isn't a valid pattern"},
+		{"Alice: !block add /(/", "That pattern isn't valid: a bracket isn't closed."},
 		{"Alice: !block add /.*/", "matches empty text"},
 		{"Alice: !block add /" + strings.Repeat("x", 300) + "/", "at most 200"},
 		{"Alice: !block remove poker", `"poker" isn't on the blocklist`},
