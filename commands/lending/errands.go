@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"neighbourbot/bot"
 )
@@ -186,32 +187,91 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 	return req.Reply(ctx, msg, mentions...)
 }
 
-// findErrand picks the errand a !join or !unjoin means: the one whose place
-// the text starts with, or the only one there is. rest is the text after
-// the place.
+// findErrand picks the errand a !join or !unjoin means from the words
+// typed after the command: the one whose place they start with, matched as
+// forgivingly as items are (case, plurals, typos, one word or two, and
+// "garden" for "garden centre"), so "shops" never lands on the tip run.
+// rest is the text after the place. With no place typed (nothing, or an
+// amount such as "1 bag" or "a box") and only one errand, that one is meant.
+// ties names the places that fit equally well.
 func (f *feature) findErrand(errands []Errand, words []string) (e Errand, rest []string, ties []string, ok bool) {
 	var cands []scored[Errand]
 	var rests = map[int64][]string{}
 	for _, er := range errands {
-		n := len(strings.Fields(er.Place))
-		if n > len(words) {
-			continue
-		}
-		head, place := parseItem(strings.Join(words[:n], " ")), parseItem(er.Place)
-		// The text must start with the whole place, typos forgiven.
-		if cost, ok := covered(place.stems, head.stems); ok && len(head.stems) == len(place.stems) {
-			cands = append(cands, scored[Errand]{er, float64(n) - float64(cost)/10})
-			rests[er.ID] = words[n:]
+		if score, k, fits := placeMatch(words, parseItem(er.Place)); fits {
+			cands = append(cands, scored[Errand]{er, score})
+			rests[er.ID] = words[k:]
 		}
 	}
 	e, ties, ok = best(cands, func(e Errand) string { return e.Place })
 	if ok {
 		return e, rests[e.ID], nil, true
 	}
-	if ties == nil && len(errands) == 1 {
+	if ties == nil && len(errands) == 1 && noPlaceGiven(words) {
 		return errands[0], words, nil, true
 	}
 	return Errand{}, nil, ties, false
+}
+
+// placeMatch scores how well the words start with a place: every meaningful
+// word of the start must be a word of the place (the rest is what someone
+// wants taken or fetched); the more of the place's words they name, the
+// better, naming all of it better still; typos cost a little. k is how many words the place took; with
+// several starts that name as much, the shortest, so "shops shopping bag"
+// keeps "shopping bag" as the note.
+func placeMatch(words []string, place itemWords) (score float64, k int, ok bool) {
+	if place.empty() {
+		return 0, 0, false
+	}
+	// A place is a few words; a few more allow for filler ("the", "of")
+	// and a compound split in two.
+	for n := 1; n <= min(len(words), len(place.stems)+4); n++ {
+		head := parseItem(strings.Join(words[:n], " "))
+		if head.empty() {
+			continue
+		}
+		named, cost := 0, 0
+		if c, same := wordCost(strings.Join(head.stems, ""), strings.Join(place.stems, "")); same && len(head.stems) != len(place.stems) {
+			// A compound written as one word or two: gardencentre / garden centre.
+			named, cost = len(place.stems), c
+		} else if c, covers := covered(head.stems, place.stems); covers {
+			named, cost = len(place.stems)-missing(place.stems, head.stems), c
+		} else {
+			continue // a longer start may still be a compound split in two
+		}
+		s := float64(named) - 0.1*float64(cost)
+		if named == len(place.stems) {
+			s += 0.5 // the whole place beats part of a longer one: "garden" is not "garden centre"
+		}
+		if !ok || s > score {
+			score, k, ok = s, n, true
+		}
+	}
+	return score, k, ok
+}
+
+// missing counts the words of want that no word of have matches.
+func missing(want, have []string) int {
+	n := 0
+	for _, w := range want {
+		if _, found := covered([]string{w}, have); !found {
+			n++
+		}
+	}
+	return n
+}
+
+// noPlaceGiven reports whether !join's words name no place at all: nothing,
+// or an amount ("1 bag", "2 bags", "a box", "some bread").
+func noPlaceGiven(words []string) bool {
+	if len(words) == 0 {
+		return true
+	}
+	first := strings.ToLower(words[0])
+	if first == "a" || first == "an" || first == "some" {
+		return true
+	}
+	return unicode.IsDigit([]rune(first)[0])
 }
 
 // errandList writes "tip (Carol, Sat 10 Jan 10:00)" for replies.
@@ -236,7 +296,8 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	if len(errands) == 0 {
 		return bot.Userf("No errands are coming up here. Offer one with %s tip Saturday 10am — can take 2 bags.", req.Cmd("errand"))
 	}
-	e, rest, ties, ok := f.findErrand(errands, dropLeadingFiller(strings.Fields(req.Args)))
+	words := dropLeadingFiller(strings.Fields(req.Args))
+	e, rest, ties, ok := f.findErrand(errands, words)
 	if !ok {
 		if ties != nil {
 			return whichOne(ties, req.Cmd("join")+" "+ties[0]+" 1 bag")
@@ -245,7 +306,16 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		return bot.Userf("Which errand? Coming up: %s. Type %s PLACE and what, e.g. %s %s 1 bag.", list, req.Cmd("join"), req.Cmd("join"), errands[0].Place)
+		if noPlaceGiven(words) {
+			return bot.Userf("Which errand? Coming up: %s. Type %s PLACE and what, e.g. %s %s 1 bag.", list, req.Cmd("join"), req.Cmd("join"), errands[0].Place)
+		}
+		// A place nobody is going to: never join another errand instead.
+		place := "PLACE"
+		if len(errands) == 1 {
+			place = errands[0].Place
+		}
+		return bot.Userf("No errand to %s coming up here. Coming up: %s. Join with %s %s and what, e.g. %s %s 1 bag.",
+			bot.Truncate(words[0], 30), list, req.Cmd("join"), place, req.Cmd("join"), errands[0].Place)
 	}
 	if e.RunnerID == req.Sender.ID {
 		return bot.Userf("That's your own errand — %s shows who joined.", req.Cmd("errands"))
@@ -299,8 +369,17 @@ func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 	if len(joined) == 0 {
 		return bot.Userf("You haven't joined an errand here. %s lists them.", req.Cmd("errands"))
 	}
-	e, _, ties, ok := f.findErrand(joined, dropLeadingFiller(strings.Fields(req.Args)))
+	words := dropLeadingFiller(strings.Fields(req.Args))
+	e, _, ties, ok := f.findErrand(joined, words)
 	if !ok {
+		if ties == nil && !noPlaceGiven(words) {
+			list, err := f.errandList(ctx, joined)
+			if err != nil {
+				return err
+			}
+			return bot.Userf("You haven't joined an errand to %s here. You joined: %s. %s %s takes you off.",
+				bot.Truncate(words[0], 30), list, req.Cmd("unjoin"), joined[0].Place)
+		}
 		if ties == nil {
 			for _, j := range joined {
 				ties = append(ties, j.Place)

@@ -65,6 +65,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		"Bob: !errand tip 1 Jun 10am",
 		"Bob: !errand cancel tip",
 		"Carol: !join tip",
+		"Bob: !join shops",
+		"Bob: !join shops milk",
 		"Bob: !unjoin tip",
 		"Bob: !join tip " + strings.Repeat("z", 300),
 	}
