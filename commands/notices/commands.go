@@ -15,8 +15,8 @@ import (
 const maxSubscriptions = 20
 
 func (r *Relay) registerCommands() {
-	r.e.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest 18:00|off]",
-		Help:    "council notices in this group: show settings, or (admins) switch on, choose topics, area and digest",
+	r.e.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
+		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, and send them as one daily digest at HH:MM (or digest off)",
 		Feature: featureName, Scope: bot.GroupOnly, Handler: r.noticesCmd})
 	r.e.Handle(bot.Route{Name: "subscribe", Usage: "TOPIC AREA", Help: "get council notices by direct message, e.g. !subscribe gritting SY3",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.subscribeCmd})
