@@ -74,6 +74,10 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if err := r.scheduleDrain(ctx, e.Now()); err != nil {
 		return nil, err
 	}
+	// Digests whose job was lost or given up on are booked again.
+	if err := r.scheduleHeldDigests(ctx, ""); err != nil {
+		return nil, fmt.Errorf("notices start-up: %w", err)
+	}
 	return r, nil
 }
 
@@ -588,20 +592,106 @@ type digestPayload struct {
 	Chat string `json:"chat"`
 }
 
-func (r *Relay) scheduleDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
-	key := jobDigest + ":" + string(chat) + "@" + strconv.FormatInt(at.UnixMilli(), 10)
-	return r.e.Schedule(ctx, jobDigest, key, at, digestPayload{Chat: string(chat)})
+// scheduleDigest books a group's digest for its due time.
+func (r *Relay) scheduleDigest(ctx context.Context, chat bot.ChatID, due time.Time) error {
+	return r.scheduleDigestAt(ctx, chat, due, due)
 }
 
-// digestJob sends a group's held notices as one message.
+// scheduleDigestAt books the digest due at due to run at runAt. The key
+// names the due time, so planning, start-up and a finished digest all book
+// the same job rather than one each.
+func (r *Relay) scheduleDigestAt(ctx context.Context, chat bot.ChatID, due, runAt time.Time) error {
+	key := jobDigest + ":" + string(chat) + "@" + strconv.FormatInt(due.UnixMilli(), 10)
+	return r.e.Schedule(ctx, jobDigest, key, runAt, digestPayload{Chat: string(chat)})
+}
+
+// digestFallbackDelay is when a failed digest is looked at again besides
+// the engine's own retries. Those span about two hours and then the engine
+// drops the job, so the fallback is what keeps held rows from being
+// stranded without a job.
+const digestFallbackDelay = 3 * time.Hour
+
+// scheduleDigestFallback books (or moves later) the chat's fallback digest.
+// Its fixed key keeps it to one per chat however often the digest fails;
+// a fallback that fails books itself again.
+func (r *Relay) scheduleDigestFallback(ctx context.Context, chat string) error {
+	at := r.deps.QuietHours.NextAllowed(r.e.Now().Add(digestFallbackDelay))
+	return r.e.Schedule(ctx, jobDigest, jobDigest+":"+chat+"@fallback", at, digestPayload{Chat: chat})
+}
+
+// scheduleHeldDigests books a digest for every chat (or just chat) with
+// rows held for the digest, at their earliest due time; a due time that
+// passed while the bot was stopped, or whose job was lost, is run at the
+// first moment outside quiet hours from now.
+func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
+	q := `SELECT target, MIN(due_at) FROM notice_outbox WHERE state = 'digest'`
+	var args []any
+	if chat != "" {
+		q += ` AND target = ?`
+		args = append(args, chat)
+	}
+	rows, err := r.st.db.QueryContext(ctx, q+` GROUP BY target`, args...)
+	if err != nil {
+		return fmt.Errorf("held digests: %w", err)
+	}
+	type held struct {
+		chat string
+		due  time.Time
+	}
+	var list []held
+	for rows.Next() {
+		var h held
+		var due int64
+		if err := rows.Scan(&h.chat, &due); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan held digest: %w", err)
+		}
+		h.due = fromMS(due)
+		list = append(list, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("held digests: %w", err)
+	}
+	now := r.e.Now()
+	for _, h := range list {
+		runAt := h.due
+		if runAt.Before(now) {
+			runAt = r.deps.QuietHours.NextAllowed(now)
+		}
+		if err := r.scheduleDigestAt(ctx, bot.ChatID(h.chat), h.due, runAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// digestJob sends a group's held notices as one message, then books the
+// digest for whatever the group still holds. When it fails, a fallback is
+// booked too (see digestFallbackDelay); being offline needs none, as the
+// engine waits for the connection without giving up.
 func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 	var p digestPayload
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return fmt.Errorf("digest job payload: %w", err)
 	}
-	chat := bot.ChatID(p.Chat)
+	err := r.sendDigest(ctx, p.Chat)
+	if err == nil {
+		return r.scheduleHeldDigests(ctx, p.Chat)
+	}
+	if !errors.Is(err, bot.ErrNotConnected) {
+		if ferr := r.scheduleDigestFallback(ctx, p.Chat); ferr != nil {
+			err = errors.Join(err, fmt.Errorf("book fallback digest: %w", ferr))
+		}
+	}
+	return err
+}
+
+// sendDigest sends what the chat holds for a digest due by now.
+func (r *Relay) sendDigest(ctx context.Context, target string) error {
+	chat := bot.ChatID(target)
 	now := r.e.Now()
-	rows, err := queryOutbox(ctx, r.st.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, p.Chat, ms(now))
+	rows, err := queryOutbox(ctx, r.st.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, target, ms(now))
 	if err != nil || len(rows) == 0 {
 		return err
 	}
@@ -630,7 +720,7 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 	if len(list) == 0 {
 		return nil
 	}
-	if _, reason, err := r.recipient(ctx, list[0], outboxRow{Target: p.Chat}); err != nil {
+	if _, reason, err := r.recipient(ctx, list[0], outboxRow{Target: target}); err != nil {
 		return err
 	} else if reason != "" {
 		for i, row := range keep {
@@ -667,21 +757,42 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
 	retryable := sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff)
 	if retryable {
-		// Back into the digest; the engine retries the job with backoff,
-		// or, while WhatsApp is offline, waits without using an attempt
-		// (so neither does the outbox).
+		// Back into the digest; the engine retries the job with backoff
+		// (and the fallback after it), or, while WhatsApp is offline,
+		// waits without using an attempt (so neither does the outbox).
+		// A row that has had as many attempts as a single delivery gets
+		// is recorded as failed, as the drain does, rather than retried
+		// for as long as the notice lives.
+		offline := errors.Is(sendErr, bot.ErrNotConnected)
 		set := "last_error = ?"
-		if errors.Is(sendErr, bot.ErrNotConnected) {
+		if offline {
 			set = "attempts = attempts - 1, last_error = ?"
 		}
+		errText := errorText(sendErr)
+		waiting := 0
 		err := r.st.tx(ctx, func(tx *sql.Tx) error {
-			for _, row := range keep {
-				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", set, errorText(sendErr)); err != nil {
+			for i, row := range keep {
+				if offline || row.Attempts+1 < maxSendAttempts {
+					waiting++
+					if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", set, errText); err != nil {
+						return err
+					}
+					continue
+				}
+				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
+					Detail: fmt.Sprintf("digest gave up after %d attempts: %s", row.Attempts+1, errText)}); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
+		if err == nil && waiting == 0 {
+			r.log.Error("notice digest failed for good", "chat", target, "notices", len(keep), "err", errText)
+			return nil
+		}
 		return errors.Join(fmt.Errorf("send digest: %w", sendErr), err)
 	}
 	return r.st.tx(ctx, func(tx *sql.Tx) error {
@@ -693,7 +804,7 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
 		case sendErr != nil:
 			to, event, detail = "failed", "failed", "permanent: "+errorText(sendErr)+"; notices switched off for this chat"
 			if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
-				"the bot could not post here (removed from the group?)", ms(now), p.Chat); err != nil {
+				"the bot could not post here (removed from the group?)", ms(now), target); err != nil {
 				return fmt.Errorf("disable group notices: %w", err)
 			}
 		}
