@@ -154,15 +154,15 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 	case loan.BorrowerID == 0 && loan.State == stateReturning:
 		to = loan.OwnerID
 		text = fmt.Sprintf("The neighbour who said your %s is back (lent on %s in %s) has asked me to forget them. Once you've checked it's back, type %sreturned %s there.",
-			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item)
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, typable(loan.Item))
 	case loan.BorrowerID == 0:
 		to = loan.OwnerID
 		text = fmt.Sprintf("The neighbour who has your %s (lent on %s in %s) has asked me to forget them, so I can't remind them any more. It stays on your list, with a former member, until you type %sreturned %s there. If it's overdue I'll remind you, at most %d times.",
-			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item, maxFormerBorrowerReminders)
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, typable(loan.Item), maxFormerBorrowerReminders)
 	default:
 		to = loan.BorrowerID
 		text = fmt.Sprintf("The owner of the %s you borrowed on %s in %s has asked me to forget them, so I won't send reminders about it. Please give it back as you agreed, then type %sreturned %s there to clear it from your list.",
-			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, loan.Item)
+			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, typable(loan.Item))
 	}
 	// A persisted notice, not a direct send: a failed delivery is retried
 	// and must not stop the erasure half-way.

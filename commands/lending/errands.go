@@ -78,7 +78,7 @@ func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	if note != "" {
 		msg += " — " + note
 	}
-	msg += fmt.Sprintf(". Want something taken or fetched? Type %s %s and what.", req.Cmd("join"), place)
+	msg += fmt.Sprintf(". Want something taken or fetched? Type %s %s and what.", req.Cmd("join"), typable(place))
 	return req.Reply(ctx, msg)
 }
 
@@ -140,7 +140,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 	}
 	e, ties, ok := best(cands, func(e Errand) string { return e.Place })
 	if ties != nil {
-		return whichOne(ties, req.Cmd("errand")+" cancel "+ties[0])
+		return whichOne(ties, req.Cmd("errand")+" cancel "+typable(ties[0]))
 	}
 	if !ok {
 		return bot.Userf("You have no errand to %q coming up here. %s lists them.", bot.Truncate(placeText, 40), req.Cmd("errands"))
@@ -300,22 +300,22 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	e, rest, ties, ok := f.findErrand(errands, words)
 	if !ok {
 		if ties != nil {
-			return whichOne(ties, req.Cmd("join")+" "+ties[0]+" 1 bag")
+			return whichOne(ties, req.Cmd("join")+" "+typable(ties[0])+" 1 bag")
 		}
 		list, err := f.errandList(ctx, errands)
 		if err != nil {
 			return err
 		}
 		if noPlaceGiven(words) {
-			return bot.Userf("Which errand? Coming up: %s. Type %s PLACE and what, e.g. %s %s 1 bag.", list, req.Cmd("join"), req.Cmd("join"), errands[0].Place)
+			return bot.Userf("Which errand? Coming up: %s. Type %s PLACE and what, e.g. %s %s 1 bag.", list, req.Cmd("join"), req.Cmd("join"), typable(errands[0].Place))
 		}
 		// A place nobody is going to: never join another errand instead.
 		place := "PLACE"
 		if len(errands) == 1 {
-			place = errands[0].Place
+			place = typable(errands[0].Place)
 		}
 		return bot.Userf("No errand to %s coming up here. Coming up: %s. Join with %s %s and what, e.g. %s %s 1 bag.",
-			bot.Truncate(words[0], 30), list, req.Cmd("join"), place, req.Cmd("join"), errands[0].Place)
+			bot.Truncate(words[0], 30), list, req.Cmd("join"), place, req.Cmd("join"), typable(errands[0].Place))
 	}
 	if e.RunnerID == req.Sender.ID {
 		return bot.Userf("That's your own errand — %s shows who joined.", req.Cmd("errands"))
@@ -344,7 +344,7 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	if note != "" {
 		msg += ": " + note
 	}
-	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), e.Place)
+	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), typable(e.Place))
 	return req.Reply(ctx, msg)
 }
 
@@ -378,14 +378,14 @@ func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 				return err
 			}
 			return bot.Userf("You haven't joined an errand to %s here. You joined: %s. %s %s takes you off.",
-				bot.Truncate(words[0], 30), list, req.Cmd("unjoin"), joined[0].Place)
+				bot.Truncate(words[0], 30), list, req.Cmd("unjoin"), typable(joined[0].Place))
 		}
 		if ties == nil {
 			for _, j := range joined {
 				ties = append(ties, j.Place)
 			}
 		}
-		return whichOne(ties, req.Cmd("unjoin")+" "+ties[0])
+		return whichOne(ties, req.Cmd("unjoin")+" "+typable(ties[0]))
 	}
 	if _, err := f.st.unjoin(ctx, e.ID, req.Sender.ID); err != nil {
 		return err
@@ -429,7 +429,7 @@ func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
 			lines = append(lines, "  joined: "+strings.Join(who, "; "))
 		}
 	}
-	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), errands[0].Place))
+	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), typable(errands[0].Place)))
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
 

@@ -60,10 +60,10 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 		}
 		var b strings.Builder
 		if kind == kindFavour {
-			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), name)
+			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), typable(name))
 		} else {
 			fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
-				name, req.Sender.DisplayName(), req.Cmd("borrow"), name, req.Cmd("lent"), name)
+				name, req.Sender.DisplayName(), req.Cmd("borrow"), typable(name), req.Cmd("lent"), typable(name))
 		}
 		if told > 0 {
 			fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
@@ -182,7 +182,7 @@ func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 	}
 	l, ties, ok := best(cands, func(l Listing) string { return l.Name })
 	if ties != nil {
-		return whichOne(ties, req.Cmd("unlist")+" "+ties[0])
+		return whichOne(ties, req.Cmd("unlist")+" "+typable(ties[0]))
 	}
 	if !ok {
 		return bot.Userf("You haven't listed anything called %q here. %s shows your listings.", bot.Truncate(name, 40), req.Cmd("mine"))
@@ -201,7 +201,7 @@ func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		msg += fmt.Sprintf(" It's still out with %s until %s — type %s %s when it's back.",
-			borrower.DisplayName(), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), req.Cmd("returned"), l.Name)
+			borrower.DisplayName(), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), req.Cmd("returned"), typable(l.Name))
 	}
 	return req.Reply(ctx, msg)
 }
@@ -288,7 +288,7 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	}
 	switch {
 	case len(lenders) == 1:
-		fmt.Fprintf(&b, "%s, type %s %s @%s when you hand it over.", lenders[0].owner.DisplayName(), req.Cmd("lent"), lenders[0].l.Name, req.Sender.DisplayName())
+		fmt.Fprintf(&b, "%s, type %s %s @%s when you hand it over.", lenders[0].owner.DisplayName(), req.Cmd("lent"), typable(lenders[0].l.Name), req.Sender.DisplayName())
 	case len(lenders) > 1:
 		fmt.Fprintf(&b, "Whoever hands it over, type %s ITEM @%s.", req.Cmd("lent"), req.Sender.DisplayName())
 	}
@@ -547,9 +547,9 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 			}
 			switch {
 			case loan.State == stateReturning && b.ID == 0:
-				state = fmt.Sprintf("said to be back — confirm with %s %s", req.Cmd("confirm"), loan.Item)
+				state = fmt.Sprintf("said to be back — confirm with %s %s", req.Cmd("confirm"), typable(loan.Item))
 			case loan.State == stateReturning:
-				state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), loan.Item)
+				state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), typable(loan.Item))
 			}
 			out = append(out, fmt.Sprintf("• %s with %s, %s%s", loan.Item, b.DisplayName(), state, where(loan.Chat)))
 		} else {

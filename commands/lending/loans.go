@@ -46,20 +46,20 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 			suggest := append(append(append([]string{}, item...), "@"+typed), periodW...)
 			return bot.Userf("Who to? Mention them with @: %s %s", req.Cmd("lent"), strings.Join(suggest, " "))
 		}
-		return bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), name)
+		return bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), typable(name))
 	case len(mentioned) > 1:
-		return bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), name)
+		return bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), typable(name))
 	}
 	borrower := mentioned[0]
 	if borrower.ID == req.Sender.ID {
-		return bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), name)
+		return bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), typable(name))
 	}
 	in, err := f.e.InGroup(ctx, req.Chat.ID, borrower)
 	if err != nil {
 		return err
 	}
 	if !in {
-		return bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), name)
+		return bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), typable(name))
 	}
 	listing, err := f.ownListing(ctx, req, name, words, "lent")
 	if err != nil {
@@ -72,7 +72,7 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		return bot.Userf("Your %s is already out with %s — type %s %s when it's back.", listing.Name, b.DisplayName(), req.Cmd("returned"), listing.Name)
+		return bot.Userf("Your %s is already out with %s — type %s %s when it's back.", listing.Name, b.DisplayName(), req.Cmd("returned"), typable(listing.Name))
 	}
 	now := req.Now()
 	due := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime)
@@ -115,7 +115,7 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	}
 	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
-		remind, borrower.DisplayName(), req.Cmd("returned"), listing.Name, ask), bot.MentionOf(borrower))
+		remind, borrower.DisplayName(), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
 }
 
 // trailingMemberName finds a group member's name typed at the end of the
@@ -196,12 +196,12 @@ func (f *feature) ownListing(ctx context.Context, req *bot.Request, name string,
 	}
 	l, ties, ok := best(cands, func(l Listing) string { return l.Name })
 	if ties != nil {
-		return Listing{}, whichOne(ties, req.Cmd(cmd)+" "+ties[0]+" @name")
+		return Listing{}, whichOne(ties, req.Cmd(cmd)+" "+typable(ties[0])+" @name")
 	}
 	if !ok {
 		short := bot.Truncate(name, 40)
 		return Listing{}, bot.Userf("You haven't listed %s here — list it first with %s %s, then %s %s @name.",
-			articled(short), req.Cmd("lend"), short, req.Cmd("lent"), short)
+			articled(short), req.Cmd("lend"), short, req.Cmd("lent"), typable(short))
 	}
 	return l, nil
 }
@@ -238,7 +238,7 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if ties != nil {
-		return whichOne(ties, req.Cmd("returned")+" "+ties[0])
+		return whichOne(ties, req.Cmd("returned")+" "+typable(ties[0]))
 	}
 	if !ok {
 		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
@@ -274,7 +274,7 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	msgID, err := req.Say(ctx, fmt.Sprintf("@%s, %s says your %s is back. React to this message or type %s %s to confirm.",
-		owner.DisplayName(), req.Sender.DisplayName(), loan.Item, req.Cmd("confirm"), loan.Item), bot.MentionOf(owner))
+		owner.DisplayName(), req.Sender.DisplayName(), loan.Item, req.Cmd("confirm"), typable(loan.Item)), bot.MentionOf(owner))
 	if err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 	// An owner the bot may not message (forgotten, or never addressed it
 	// since an upgrade) misses the nudge: the group question mentioned them.
 	_, err = f.dm(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. If it is, type %sconfirm %s in %s; if not, %sextend %s 3d puts it back on loan.",
-		borrower.DisplayName(), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, loan.Item, f.groupName(ctx, loan.Chat), pre, loan.Item))
+		borrower.DisplayName(), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, typable(loan.Item), f.groupName(ctx, loan.Chat), pre, typable(loan.Item)))
 	return err
 }
 
@@ -403,7 +403,7 @@ func (f *feature) handleConfirm(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		if ties != nil {
-			return whichOne(ties, req.Cmd("confirm")+" "+ties[0])
+			return whichOne(ties, req.Cmd("confirm")+" "+typable(ties[0]))
 		}
 		if !ok {
 			return bot.Userf("Nothing of yours called %q is waiting to be confirmed as returned here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
@@ -421,7 +421,7 @@ func (f *feature) confirmUsage(req *bot.Request, waiting []Loan) error {
 	for i, l := range waiting {
 		names[i] = l.Item
 	}
-	return whichOne(names, req.Cmd("confirm")+" "+names[0])
+	return whichOne(names, req.Cmd("confirm")+" "+typable(names[0]))
 }
 
 // onReaction confirms a return when the owner reacts to the bot's question.
@@ -470,7 +470,7 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if ties != nil {
-		return whichOne(ties, req.Cmd("extend")+" "+ties[0]+" 3d")
+		return whichOne(ties, req.Cmd("extend")+" "+typable(ties[0])+" 3d")
 	}
 	if !ok {
 		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
@@ -497,12 +497,12 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if loan.OwnerID != req.Sender.ID {
 		if loan.OwnerID == 0 {
 			return bot.Userf("The owner of the %s asked me to forget them, so nobody here can agree a new date — sort it out with them, and type %s %s once it's back.",
-				loan.Item, req.Cmd("returned"), loan.Item)
+				loan.Item, req.Cmd("returned"), typable(loan.Item))
 		}
 		// The owner decides; pass the request on without changing anything.
 		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.%s",
 			owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
-			req.Cmd("extend"), loan.Item, strings.Join(words[split:], " "), note), bot.MentionOf(owner))
+			req.Cmd("extend"), typable(loan.Item), strings.Join(words[split:], " "), note), bot.MentionOf(owner))
 		return err
 	}
 	if !due.After(loan.DueAt) && loan.State == stateOut {

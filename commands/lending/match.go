@@ -201,3 +201,39 @@ func matchItems(want, listed itemWords) float64 {
 	score := float64(len(small)) / float64(len(big))
 	return 0.4 + 0.6*score/float64(1+cost)
 }
+
+// typable is a name as people should type it in a command: the words the
+// matcher reads, without the emoji and other symbols a name may carry for
+// show ("🪜 ladder" → "ladder"). The matcher ignores those anyway, and
+// nobody should have to find an emoji on their keyboard to return a
+// ladder; the name shown elsewhere keeps them.
+func typable(name string) string {
+	var words []string
+	for _, w := range strings.Fields(name) {
+		var b strings.Builder
+		readable, dropped := false, false
+		for _, r := range w {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsNumber(r):
+				b.WriteRune(r)
+				readable = true
+			case unicode.IsPunct(r):
+				b.WriteRune(r)
+			case (unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)) && !unicode.Is(unicode.Variation_Selector, r) && readable:
+				b.WriteRune(r) // an accent or vowel sign on a letter
+			default:
+				// Emoji, other symbols, skin tones, joiners, variation
+				// selectors and keycap frames.
+				dropped = true
+			}
+		}
+		// A word that was only symbols goes; "&" on its own stays.
+		if readable || (!dropped && b.Len() > 0) {
+			words = append(words, b.String())
+		}
+	}
+	if len(words) == 0 {
+		return name
+	}
+	return strings.Join(words, " ")
+}

@@ -120,3 +120,36 @@ func BenchmarkMatchListings(b *testing.B) {
 		}
 	}
 }
+
+// TestTypable checks the names put into "type !returned …" instructions:
+// emoji and other symbols go, letters, accents, digits and punctuation
+// stay, and the matcher reads the typable name exactly as the listed one,
+// so what the bot tells people to type finds the thing it names.
+func TestTypable(t *testing.T) {
+	for in, want := range map[string]string{
+		"🪜 ladder":                 "ladder",
+		"ladder 🪜":                 "ladder",
+		"🪜ladder":                  "ladder",
+		"Zoë's 🎸 guitar":           "Zoë's guitar",
+		"cafe\u0301 chairs":        "cafe\u0301 chairs", // é written as e and an accent
+		"1\ufe0f\u20e3 step stool": "1 step stool",      // keycap one
+		"👨‍👩‍👧 tent":               "tent",              // a family joined with ZWJ
+		"👍🏽 drill":                 "drill",             // with a skin tone
+		"🇬🇧 flag":                  "flag",
+		"❤️ heart mould":           "heart mould",
+		"B&Q voucher":              "B&Q voucher",
+		"fish & chips fryer":       "fish & chips fryer",
+		"A+ drill":                 "A drill",
+		"step-ladder":              "step-ladder",
+		"हथौड़ा":                   "हथौड़ा", // vowel signs and nukta stay
+		"🪜🪜":                       "🪜🪜",     // nothing typable: left as it is
+	} {
+		got := typable(in)
+		if got != want {
+			t.Errorf("typable(%q) = %q, want %q", in, got, want)
+		}
+		if w := parseItem(in); !w.empty() && (parseItem(got).key() != w.key() || matchItems(parseItem(got), w) != 1) {
+			t.Errorf("typable(%q) = %q reads as %q, the name as %q", in, got, parseItem(got).key(), w.key())
+		}
+	}
+}

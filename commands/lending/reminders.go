@@ -155,16 +155,16 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	case p.Stage != stageOverdue && !loan.DueAt.Before(now):
 		toBorrower = fmt.Sprintf("Reminder: %s's %s is due back %s (%s). Need longer? Ask %s — they can type %sextend %s 3d in %s. Once you've given it back, type %sreturned %s there.",
 			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), formatDue(loan.DueAt, f.loc, f.cfg.DueTime),
-			owner.DisplayName(), pre, loan.Item, group, pre, loan.Item)
+			owner.DisplayName(), pre, typable(loan.Item), group, pre, typable(loan.Item))
 	case p.Stage != stageOverdue:
 		// The due-date reminder, held past the due time by quiet hours.
 		toBorrower = fmt.Sprintf("Reminder: %s's %s was due back %s (%s). Need longer? Ask %s. Once you've given it back, type %sreturned %s in %s.",
-			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), owner.DisplayName(), pre, loan.Item, group)
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), formatDue(loan.DueAt, f.loc, f.cfg.DueTime), owner.DisplayName(), pre, typable(loan.Item), group)
 	default:
 		toBorrower = fmt.Sprintf("%s's %s was due back %s. Please return it, or ask %s for more time. Once it's back, type %sreturned %s in %s.",
-			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, loan.Item, group)
+			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, typable(loan.Item), group)
 		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I've reminded them privately. When it's back, type %sreturned %s in %s.",
-			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, loan.Item, group)
+			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, typable(loan.Item), group)
 	}
 	// Failing to reach the borrower retries the job; nothing was sent yet.
 	// A borrower the bot may not message (never addressed it) misses this
@@ -176,7 +176,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	}
 	if toOwner != "" && !reminded {
 		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I can't remind them privately: they have never messaged me, so please ask them yourself. When it's back, type %sreturned %s in %s.",
-			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, loan.Item, group)
+			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, typable(loan.Item), group)
 	}
 	if toOwner != "" {
 		if _, err := f.dm(ctx, owner, toOwner); err != nil {
@@ -191,7 +191,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 // for a loan whose borrower asked to be forgotten.
 func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
 	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
-		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), loan.Item, f.groupName(ctx, loan.Chat))
+		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), typable(loan.Item), f.groupName(ctx, loan.Chat))
 	if n >= maxFormerBorrowerReminders {
 		text += " This is my last reminder about it; it stays on your list until then."
 	}
