@@ -75,7 +75,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		return IngestResult{}, err
 	}
 	if dup {
-		return IngestResult{Duplicate: true}, nil
+		return g.duplicate(ctx, n)
 	}
 	if n.State == StateApproved {
 		if err := g.schedulePlan(ctx, n.ID, now); err != nil {
@@ -83,6 +83,30 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		}
 	}
 	return IngestResult{ID: n.ID, State: n.State}, nil
+}
+
+// duplicate answers a notice the source sent before. If that one is still
+// approved but not planned, booking its fan-out failed (and the sender was
+// told to try again), so the retry books it again: the job's key makes
+// that safe however often it comes.
+func (g *Governance) duplicate(ctx context.Context, n *Notice) (IngestResult, error) {
+	have, err := g.st.noticeByIdentifier(ctx, n.Source, n.Identifier)
+	if err != nil {
+		return IngestResult{}, err
+	}
+	if err := g.replanIfUnplanned(ctx, have); err != nil {
+		return IngestResult{}, err
+	}
+	return IngestResult{ID: have.ID, Duplicate: true, State: have.State}, nil
+}
+
+// replanIfUnplanned books the fan-out of an approved notice not yet
+// planned; for a notice in any other state it does nothing.
+func (g *Governance) replanIfUnplanned(ctx context.Context, n *Notice) error {
+	if n.State != StateApproved {
+		return nil
+	}
+	return g.schedulePlan(ctx, n.ID, g.now())
 }
 
 func stateWords(s State) string {
@@ -214,6 +238,15 @@ func (g *Governance) loadPending(ctx context.Context, id int64) (*Notice, error)
 // as it needs. It returns a sentence for the approver.
 func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (string, error) {
 	n, err := g.loadPending(ctx, id)
+	if errors.Is(err, ErrNotPending) {
+		// Approving again is how an approver retries after booking the
+		// fan-out failed: book it again if it is still missing.
+		if have, lerr := g.st.notice(ctx, id); lerr != nil {
+			return "", lerr
+		} else if rerr := g.replanIfUnplanned(ctx, have); rerr != nil {
+			return "", rerr
+		}
+	}
 	if err != nil {
 		return "", err
 	}

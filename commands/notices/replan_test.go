@@ -1,0 +1,115 @@
+package notices
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+)
+
+// failPlanBooking makes booking a fan-out job fail, as a full disk or a
+// locked database would, until the returned func is called.
+func failPlanBooking(t *testing.T, h *bottest.Harness) (restore func()) {
+	t.Helper()
+	if _, err := h.Store.DB().Exec(`CREATE TRIGGER test_plan_booking_fails BEFORE INSERT ON jobs WHEN NEW.kind = '` + jobPlan + `'
+		BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := h.Store.DB().Exec(`DROP TRIGGER test_plan_booking_fails`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func noticeState(t *testing.T, h *bottest.Harness, identifier string) State {
+	t.Helper()
+	var s string
+	if err := h.Store.DB().QueryRow(`SELECT state FROM notices WHERE identifier = ?`, identifier).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return State(s)
+}
+
+// TestWebhookRetryAfterFailedBookingIsPlanned: the notice is stored but
+// its fan-out cannot be booked, so the webhook says "try again"; the
+// sender's retry is a duplicate, and it books the fan-out, so the notice
+// goes out once without waiting for a restart.
+func TestWebhookRetryAfterFailedBookingIsPlanned(t *testing.T) {
+	h, _, srv := webhookHarness(t, testConfig())
+	h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n")
+	bearer := "Bearer " + testToken
+	body := `{"id":"road-9","title":"Castle Street closed","topics":["roads"],"urgency":"urgent"}`
+
+	restore := failPlanBooking(t, h)
+	status, out := post(t, srv, bearer, body)
+	if status != http.StatusInternalServerError || !strings.Contains(out["error"].(string), "try again") {
+		t.Fatalf("with booking failing: %d %v, want 500 try again", status, out)
+	}
+	if got := noticeState(t, h, "road-9"); got != StateApproved {
+		t.Fatalf("stored notice is %s, want approved (saved before the booking failed)", got)
+	}
+	if got := h.Run("@advance 10m\n"); strings.Contains(got, "Castle Street") {
+		t.Fatalf("sent without a fan-out job:\n%s", got)
+	}
+	restore()
+
+	status, out = post(t, srv, bearer, body)
+	if status != http.StatusOK || out["status"] != "duplicate" {
+		t.Fatalf("retry: %d %v, want 200 duplicate", status, out)
+	}
+	got := h.Run("@advance 1m\n")
+	if strings.Count(got, "Castle Street closed") != 1 {
+		t.Fatalf("after the retry the group got:\n%s", got)
+	}
+	if st := noticeState(t, h, "road-9"); st != StatePlanned {
+		t.Errorf("notice %s, want planned", st)
+	}
+
+	// A later duplicate of a planned notice books nothing and sends nothing.
+	status, out = post(t, srv, bearer, body)
+	if status != http.StatusOK || out["status"] != "duplicate" {
+		t.Fatalf("third copy: %d %v", status, out)
+	}
+	var plans int
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobPlan).Scan(&plans); err != nil {
+		t.Fatal(err)
+	}
+	if plans != 0 {
+		t.Errorf("%d fan-out jobs booked for a planned notice", plans)
+	}
+	if got := h.Run("@advance 1h\n"); strings.Contains(got, "Castle Street") {
+		t.Errorf("a duplicate sent it again:\n%s", got)
+	}
+}
+
+// TestApproveAgainAfterFailedBookingIsPlanned: the approval is recorded
+// but the fan-out cannot be booked; approving again says the notice was
+// already approved, and books the fan-out it was missing.
+func TestApproveAgainAfterFailedBookingIsPlanned(t *testing.T) {
+	cfg := testConfig()
+	cfg.RequireApproval = true
+	var r *Relay
+	h := bottest.New(t, harnessOptions(cfg, &r))
+	h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
+		`@notice {"id":"bins-3","title":"Bins a day late","topics":["bins"],"urgency":"urgent"}` + "\n")
+	who := Approver{Key: "cli:officer", Name: "officer (command line)"}
+	ctx := context.Background()
+
+	restore := failPlanBooking(t, h)
+	if _, err := r.Governance().Approve(ctx, 1, who); err == nil || !strings.Contains(err.Error(), "disk I/O error") {
+		t.Fatalf("approve with booking failing: %v", err)
+	}
+	restore()
+	_, err := r.Governance().Approve(ctx, 1, who)
+	if msg, ok := bot.UserMessage(err); !ok || !strings.Contains(msg, "already approved") {
+		t.Fatalf("approving again: %v", err)
+	}
+	if got := h.Run("@advance 1m\n"); strings.Count(got, "Bins a day late") != 1 {
+		t.Fatalf("after approving again the group got:\n%s", got)
+	}
+}
