@@ -54,7 +54,7 @@ func (m *Moderator) routes() {
 	handle(bot.Route{Name: "settings", Help: "everything configured for this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.settingsCmd})
 	handle(bot.Route{Name: "audit", Usage: "[N]", Help: "the latest admin and automatic actions in this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.auditCmd})
 	handle(bot.Route{Name: "mydata", Help: "what the bot holds about you", Scope: bot.DirectOnly, Handler: m.myDataCmd})
-	handle(bot.Route{Name: "forgetme", Usage: "[yes]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.forgetMeCmd})
+	handle(bot.Route{Name: "forgetme", Usage: "[yes|no]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.forgetMeCmd})
 }
 
 // recorded makes sure every admin command that succeeds leaves an audit

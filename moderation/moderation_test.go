@@ -314,7 +314,7 @@ func TestForgetMeInModeration(t *testing.T) {
 	}
 	// Expired confirmation: a second request must be confirmed in time.
 	h.Run("dm Carol: !forgetme\n@advance 11m\n")
-	h.Expect("dm Carol: !forgetme yes\n", "There's nothing to confirm")
+	h.Expect("dm Carol: !forgetme yes\n", "Your request to erase your data lapsed")
 }
 
 func TestReportingBlockedWordsIsNotABreach(t *testing.T) {

@@ -3,6 +3,7 @@ package moderation
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"neighbourbot/bot"
@@ -148,12 +149,20 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	default:
 		return bot.Userf("Usage: %s, then %s yes to confirm (or %s no).", req.Cmd("forgetme"), req.Cmd("forgetme"), req.Cmd("forgetme"))
 	}
-	pending, err := m.st.forgetRequest(ctx, me, now)
+	state, err := m.st.forgetRequest(ctx, me, now)
 	if err != nil {
 		return err
 	}
-	if !pending {
+	switch state {
+	case forgetNone:
 		return bot.Userf("There's nothing to confirm: send %s first, then %s yes within %s.", req.Cmd("forgetme"), req.Cmd("forgetme"), bot.FormatDuration(forgetTimeout))
+	case forgetLapsed:
+		// Answered now, so a second late "yes" is simply nothing to confirm.
+		if err := m.st.clearForgetRequest(ctx, me); err != nil {
+			return err
+		}
+		return bot.Userf("Your request to erase your data lapsed: I wait %s for %s yes, and nothing was erased. To start again, send %s.",
+			bot.FormatDuration(forgetTimeout), req.Cmd("forgetme"), req.Cmd("forgetme"))
 	}
 	providers := m.e.DataProviders()
 	// The core's provider goes last: it removes the addresses that tie the
@@ -161,13 +170,20 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	// A failure stops before that step, so sending "!forgetme yes" again
 	// can finish the job.
 	core, features := providers[0], providers[1:]
-	var done []string
+	var done, heldNothing []string
+	note := func(name, summary string) {
+		if s := leaveOutZeroCounts(summary); s != "" {
+			done = append(done, name+": "+s)
+		} else {
+			heldNothing = append(heldNothing, name)
+		}
+	}
 	for _, p := range features {
 		s, err := p.ForgetPerson(ctx, me)
 		if err != nil {
 			return fmt.Errorf("forget %s: %w", p.DataName(), err)
 		}
-		done = append(done, p.DataName()+": "+s)
+		note(p.DataName(), s)
 	}
 	addrs, err := m.e.Store().PersonAddrs(ctx, me)
 	if err != nil {
@@ -180,10 +196,134 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("forget %s: %w", core.DataName(), err)
 	}
-	done = append(done, core.DataName()+": "+s)
+	note(core.DataName(), s)
 	m.e.Log().Info("personal data erased on request", "person", me)
-	return req.Reply(ctx, "Done. What I erased:\n• "+strings.Join(done, "\n• ")+
-		"\nI no longer know who you are; if you message me again, you start afresh.")
+	var b strings.Builder
+	b.WriteString("Done. What I erased:")
+	for _, d := range done {
+		b.WriteString("\n• " + d)
+	}
+	if len(heldNothing) > 0 {
+		b.WriteString("\nNothing held by " + strings.Join(heldNothing, ", ") + ".")
+	}
+	b.WriteString("\nI no longer know who you are; if you message me again, you start afresh.")
+	return req.Reply(ctx, b.String())
+}
+
+// leaveOutZeroCounts drops the parts of a data provider's erasure summary
+// that count nothing, so a resident reads what was erased rather than a
+// row of zeros. Summaries come from each feature as parts joined by "; "
+// or ", ", a part sometimes pairing two counts with "and" ("0 errands and
+// 1 errand signup deleted"); words in brackets are left alone. It returns
+// "" when nothing is left, or when the provider said it held nothing.
+func leaveOutZeroCounts(summary string) string {
+	if strings.EqualFold(strings.TrimSpace(summary), "nothing held") {
+		return ""
+	}
+	var kept []string
+	for _, part := range splitOutsideBrackets(summary, "; ", ", ") {
+		if p := withoutZeroCounts(part); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, "; ")
+}
+
+// withoutZeroCounts handles one part of a summary: "0 listings deleted"
+// goes; of "A and B deleted" with counts on both sides, the side counting
+// zero goes and the rest keeps the closing words.
+func withoutZeroCounts(part string) string {
+	part = strings.TrimSpace(part)
+	if sides := splitOutsideBrackets(part, " and "); len(sides) == 2 && countOf(sides[0]) >= 0 && countOf(sides[1]) >= 0 {
+		first, second := countOf(sides[0]) > 0, countOf(sides[1]) > 0
+		switch {
+		case first && second:
+			return part
+		case second:
+			return sides[1]
+		case first:
+			return sides[0] + closingWords(sides[1])
+		}
+		return ""
+	}
+	for _, w := range strings.Fields(outsideBrackets(part)) {
+		if w == "0" {
+			return ""
+		}
+	}
+	return part
+}
+
+// countOf is the number a part starts with, or -1.
+func countOf(s string) int {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// closingWords is what follows the counted noun in "0 errand signups
+// deleted" (" deleted"): from the first past participle on.
+func closingWords(s string) string {
+	f := strings.Fields(s)
+	for i := 2; i < len(f); i++ {
+		if w := f[i]; strings.HasSuffix(w, "ed") || w == "kept" || w == "sent" || w == "held" {
+			return " " + strings.Join(f[i:], " ")
+		}
+	}
+	return ""
+}
+
+// splitOutsideBrackets splits s at any of seps that is not inside ( ).
+func splitOutsideBrackets(s string, seps ...string) []string {
+	var parts []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+			continue
+		case ')':
+			if depth > 0 {
+				depth--
+			}
+			continue
+		}
+		if depth > 0 {
+			continue
+		}
+		for _, sep := range seps {
+			if strings.HasPrefix(s[i:], sep) {
+				parts = append(parts, s[start:i])
+				start = i + len(sep)
+				i = start - 1
+				break
+			}
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// outsideBrackets is s without the bracketed asides.
+func outsideBrackets(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // plural writes "1 warning" or "3 warnings".

@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"context"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -114,4 +115,80 @@ func TestBadPatternInPlainWords(t *testing.T) {
 	if after := snapshot(t, h.Store.DB()); after != before {
 		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
+}
+
+// TestLeaveOutZeroCounts runs the erasure summaries the features write
+// (core, lending, notices, potholes, power, moderation) through the
+// filter that drops zero counts.
+func TestLeaveOutZeroCounts(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"your name and WhatsApp addresses removed; 0 audit entries anonymised", "your name and WhatsApp addresses removed"},
+		{"your name and WhatsApp addresses removed; 3 audit entries anonymised", "your name and WhatsApp addresses removed; 3 audit entries anonymised"},
+		{"0 listings deleted; 0 requests deleted; 0 errands and 0 errand signups deleted; 0 loans anonymised", ""},
+		{"1 listing deleted; 0 requests deleted; 0 errands and 2 errand signups deleted; 0 loans anonymised", "1 listing deleted; 2 errand signups deleted"},
+		{"0 listings deleted; 0 requests deleted; 2 errands and 0 errand signups deleted; 1 loan anonymised (1 loan still open: kept on the other side's list without your name until marked returned, and they have been told)",
+			"2 errands deleted; 1 loan anonymised (1 loan still open: kept on the other side's list without your name until marked returned, and they have been told)"},
+		{"0 notice subscriptions deleted, 0 queued notices cancelled", ""},
+		{"2 notice subscriptions deleted, 0 queued notices cancelled", "2 notice subscriptions deleted"},
+		{"0 reports and 0 confirmations kept for the street without your name", ""},
+		{"1 report and 0 confirmations kept for the street without your name", "1 report kept for the street without your name"},
+		{"1 report and 4 confirmations kept for the street without your name", "1 report and 4 confirmations kept for the street without your name"},
+		{"0 power-check answers deleted", ""},
+		{"1 power-check answer deleted; your name removed from 2 checks you started (the counts stay)", "1 power-check answer deleted; your name removed from 2 checks you started (the counts stay)"},
+		{"your name removed from 0 checks you started (the counts stay)", ""},
+		{"nothing held", ""},
+		{"2 warnings deleted; your words removed from 1 report about your messages", "2 warnings deleted; your words removed from 1 report about your messages"},
+		{"10 listings deleted", "10 listings deleted"},
+	}
+	for _, c := range cases {
+		if got := leaveOutZeroCounts(c.in); got != c.want {
+			t.Errorf("leaveOutZeroCounts(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// zeroProvider is a feature holding nothing about anyone, summarised the
+// way the features write it.
+type zeroProvider struct{ name, summary string }
+
+func (z zeroProvider) DataName() string { return z.name }
+func (z zeroProvider) DescribePerson(context.Context, int64) ([]string, error) {
+	return nil, nil
+}
+func (z zeroProvider) ForgetPerson(context.Context, int64) (string, error) { return z.summary, nil }
+
+// TestForgetMeSummaryAndLapse checks the !forgetme yes reply leaves out
+// zero counts and names the providers holding nothing once, and that a
+// late yes says the request lapsed, erases nothing, and how to start again.
+func TestForgetMeSummaryAndLapse(t *testing.T) {
+	opts := options(DefaultConfig(), nil)
+	register := opts.Register
+	opts.Register = func(h *bottest.Harness) error {
+		if err := register(h); err != nil {
+			return err
+		}
+		h.Engine.AddDataProvider(zeroProvider{"Lending", "0 listings deleted; 0 requests deleted; 0 errands and 0 errand signups deleted; 0 loans anonymised"})
+		h.Engine.AddDataProvider(zeroProvider{"Notices", "1 notice subscription deleted, 0 queued notices cancelled"})
+		return nil
+	}
+	h := bottest.New(t, opts)
+	h.Run(streetSetup + "Alice: !warn @Bob spam\n")
+
+	h.Run("dm Carol: !forgetme\n@advance 11m\n")
+	h.Expect("dm Carol: !forgetme yes\n", "Your request to erase your data lapsed: I wait 10 minutes for !forgetme yes, and nothing was erased. To start again, send !forgetme.")
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM people WHERE name = 'Carol'`); n != 1 {
+		t.Errorf("a lapsed request erased Carol (%d people named Carol)", n)
+	}
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_forget_requests`); n != 0 {
+		t.Errorf("the lapsed request was kept: %d rows", n)
+	}
+	h.Expect("dm Carol: !forgetme yes\n", "There's nothing to confirm")
+
+	h.Run("dm Bob: !forgetme\n")
+	out := h.Expect("dm Bob: !forgetme yes\n",
+		"Done. What I erased:\n    • Moderation: 1 warning deleted\n    • Notices: 1 notice subscription deleted\n    • Profile: your name and WhatsApp addresses removed; 1 audit entries anonymised\n    Nothing held by Lending.\n")
+	if strings.Contains(out, " 0 ") {
+		t.Errorf("summary lists a zero:\n%s", out)
+	}
+	h.Expect("dm Dave: !help forgetme\n", "!forgetme [yes|no]")
 }

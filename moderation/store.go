@@ -306,17 +306,30 @@ func (s store) setForgetRequest(ctx context.Context, person int64, expires time.
 	return nil
 }
 
-// forgetRequest reports whether the person has a confirmation pending at now.
-func (s store) forgetRequest(ctx context.Context, person int64, now time.Time) (bool, error) {
+// forgetState is where a person's "!forgetme" stands.
+type forgetState int
+
+const (
+	forgetNone    forgetState = iota // never asked, or answered
+	forgetPending                    // asked, and the confirmation window is open
+	forgetLapsed                     // asked, but the window closed unanswered
+)
+
+// forgetRequest says whether the person has a confirmation pending at now,
+// or had one that lapsed (kept until the retention purge).
+func (s store) forgetRequest(ctx context.Context, person int64, now time.Time) (forgetState, error) {
 	var expires int64
 	err := s.db.QueryRowContext(ctx, `SELECT expires_at FROM mod_forget_requests WHERE person_id = ?`, person).Scan(&expires)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return forgetNone, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("load erasure request: %w", err)
+		return forgetNone, fmt.Errorf("load erasure request: %w", err)
 	}
-	return expires > ms(now), nil
+	if expires > ms(now) {
+		return forgetPending, nil
+	}
+	return forgetLapsed, nil
 }
 
 func (s store) clearForgetRequest(ctx context.Context, person int64) error {
