@@ -689,14 +689,11 @@ func (m *Moderator) flushLiveLog(ctx context.Context) error {
 	return m.st.setState(ctx, watermarkKey, strconv.FormatInt(fresh[len(fresh)-1].ID, 10))
 }
 
-// formatAudit writes one entry: "Mon 5 Jan 09:00 Alice: warn → Bob — spam".
+// formatAudit writes one entry: "Mon 5 Jan 09:00 Alice: warned Bob — spam".
 func (m *Moderator) formatAudit(en bot.AuditEntry) string {
 	var b strings.Builder
 	b.WriteString(en.Time.In(m.loc).Format("Mon 2 Jan 15:04"))
-	b.WriteString(" " + en.ActorName + ": " + en.Action)
-	if en.TargetName != "" {
-		b.WriteString(" → " + en.TargetName)
-	}
+	b.WriteString(" " + en.ActorName + ": " + auditPhrase(en.Action, en.TargetName, m.e.Prefix()))
 	if en.Detail != "" {
 		b.WriteString(" — " + en.Detail)
 	}

@@ -206,7 +206,7 @@ func TestLiveAuditLog(t *testing.T) {
 	out := h.Run("@group log Admins\n@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !setrules Be kind\n")
 	// The core's own entry (!bot on) goes with the next one moderation writes.
 	for _, want := range []string{
-		"[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: bot.on\n    Elm Road · Mon 5 Jan 09:00 Alice: rules.set — 7 characters",
+		"[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: switched the bot on\n    Elm Road · Mon 5 Jan 09:00 Alice: set the rules — 7 characters",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log group lacks %q; got:\n%s", want, out)
@@ -214,7 +214,7 @@ func TestLiveAuditLog(t *testing.T) {
 	}
 	// An entry only the core wrote is forwarded by the periodic flush.
 	out = h.Run("Alice: !area SY3 7\n@advance 1m\n")
-	if !strings.Contains(out, "[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: area.set — SY3 7") {
+	if !strings.Contains(out, "[log] bot: Elm Road · Mon 5 Jan 09:00 Alice: set the group's area — SY3 7") {
 		t.Errorf("periodic flush did not forward the core's entry:\n%s", out)
 	}
 	// Nothing is sent twice.
