@@ -56,6 +56,19 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 			lines = append(lines, fmt.Sprintf("You said %d reports were fixed; they are waiting for a second neighbour to confirm.", claims))
 		}
 	}
+	var held int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_held_attempts WHERE person_id = ?`, person).Scan(&held); err != nil {
+		return nil, fmt.Errorf("count held attempts: %w", err)
+	}
+	keep := bot.FormatDuration(heldAttemptFor)
+	switch {
+	case held == 1:
+		lines = append(lines, fmt.Sprintf("You sent a location pin or photo with a report that looked already reported; I keep it for up to %s so %spothole new can use it, then delete it.",
+			keep, d.f.e.Prefix()))
+	case held > 1:
+		lines = append(lines, fmt.Sprintf("You sent location pins or photos with %d reports that looked already reported; I keep each for up to %s so %spothole new can use them, then delete them.",
+			held, keep, d.f.e.Prefix()))
+	}
 	return lines, nil
 }
 
@@ -79,8 +92,16 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		}
 		counts[i], _ = res.RowsAffected()
 	}
+	// A held attempt is only the person's: it goes, not kept anonymised.
+	heldPhotos, err := deleteHeldAttempts(ctx, tx, `person_id = ?`, person)
+	if err != nil {
+		return "", err
+	}
 	if err := tx.Commit(); err != nil {
 		return "", fmt.Errorf("commit: %w", err)
+	}
+	if err := d.f.removeUnusedPhotos(ctx, heldPhotos); err != nil {
+		d.f.e.Log().Warn("potholes: remove photos of forgotten held attempts", "err", err)
 	}
 	return fmt.Sprintf("%s and %s kept for the street without your name",
 		plural(int(counts[0]), "report"), plural(int(counts[1]), "confirmation")), nil

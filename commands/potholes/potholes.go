@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobSendNews, f.runSendNews)
 	e.HandleJob(jobFixedCheck, f.runFixedCheck)
 	e.HandleJob(jobHeldPost, f.runHeldPost)
+	e.HandleJob(jobHeldAttempt, f.runHeldAttempt)
 	e.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
@@ -289,7 +291,18 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 			return err
 		}
 		if dups := findDuplicates(c, open, float64(f.cfg.DuplicateRadiusM)); len(dups) > 0 {
-			return req.Reply(ctx, f.alreadyReported(dups, cat, media != nil, req.Now()))
+			kept := f.holdAttempt(ctx, req, cat, c, media)
+			return req.Reply(ctx, f.alreadyReported(dups, cat, media != nil, kept, req.Now()))
+		}
+	}
+	// "new" after "Already reported?" files with the pin and photo of the
+	// attempt that was held back, unless it brings its own.
+	var fromEarlier []string
+	var held heldAttempt
+	if force && (!c.HasLocation || media == nil) {
+		var err error
+		if held, err = f.takeHeldAttempt(ctx, req, cat); err != nil {
+			return err
 		}
 	}
 	var outcome photoOutcome
@@ -298,6 +311,15 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		if outcome, err = f.savePhoto(ctx, media); err != nil {
 			return err
 		}
+	} else if held.hasPhoto() {
+		outcome = held.photoOutcome()
+		if outcome.Photo != nil {
+			fromEarlier = append(fromEarlier, "photo")
+		}
+	}
+	if !c.HasLocation && held.HasLocation {
+		c.HasLocation, c.Lat, c.Long = true, held.Lat, held.Long
+		fromEarlier = append(fromEarlier, "location")
 	}
 	now := req.Now()
 	r := Report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, Category: cat, Description: desc,
@@ -309,9 +331,13 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	if c.HasLocation {
 		with = append(with, "location")
 	}
-	id, err := f.store.create(ctx, r, outcome.Photo, event{At: now, ActorID: req.Sender.ID, Kind: "filed", Detail: strings.Join(with, ", ")})
+	id, err := f.store.create(ctx, r, outcome.Photo, event{At: now, ActorID: req.Sender.ID, Kind: "filed", Detail: historyWith(with, fromEarlier)})
 	if err != nil {
 		return err
+	}
+	// A filed report answers the person's held attempt, used or not.
+	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
+		f.e.Log().Error("potholes: drop held attempt", "report", id, "err", err)
 	}
 	if err := f.scheduleFixedCheck(ctx, id, now); err != nil {
 		// The report is filed; only the later question is lost.
@@ -321,7 +347,7 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	var b strings.Builder
 	fmt.Fprintf(&b, "Logged %s (%s", ref, cat)
 	if len(with) > 0 {
-		fmt.Fprintf(&b, ", with %s", strings.Join(with, " and "))
+		fmt.Fprintf(&b, ", with %s", withText(with, fromEarlier))
 	}
 	fmt.Fprintf(&b, "): %s.", bot.Truncate(desc, 80))
 	if !c.HasLocation {
@@ -334,25 +360,63 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	return req.Reply(ctx, b.String())
 }
 
-// alreadyReported lists the open reports that look like the new one.
-func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, now time.Time) string {
+// withText says what a report was filed with: "photo and location", or
+// "photo and the location from your earlier message" when some of it came
+// from the attempt held back by "Already reported?".
+func withText(with, fromEarlier []string) string {
+	fresh := without(with, fromEarlier)
+	if len(fromEarlier) > 0 {
+		fresh = append(fresh, "the "+strings.Join(fromEarlier, " and ")+" from your earlier message")
+	}
+	return strings.Join(fresh, " and ")
+}
+
+// without returns the words of with that are not in drop.
+func without(with, drop []string) []string {
+	var out []string
+	for _, w := range with {
+		if !slices.Contains(drop, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// historyWith is the history's note of what a report was filed with:
+// "photo, location", or "location; photo from an earlier message".
+func historyWith(with, fromEarlier []string) string {
+	parts := []string{strings.Join(without(with, fromEarlier), ", ")}
+	if len(fromEarlier) > 0 {
+		parts = append(parts, strings.Join(fromEarlier, " and ")+" from an earlier message")
+	}
+	return strings.TrimPrefix(strings.Join(parts, "; "), "; ")
+}
+
+// alreadyReported lists the open reports that look like the new one. kept
+// names what of the attempt is held for "new" ("location pin", "photo"), if
+// anything.
+func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept string, now time.Time) string {
 	p := f.e.Prefix()
 	photoHint := ""
 	if hasPhoto {
 		photoHint = fmt.Sprintf(" Send %smetoo as a reply to your photo to add the photo too.", p)
 	}
+	anyway := "to file yours anyway"
+	if kept != "" {
+		anyway += fmt.Sprintf(" (within %s, it uses the %s you just sent)", bot.FormatDuration(heldAttemptFor), kept)
+	}
 	if len(dups) == 1 {
 		d := dups[0]
-		return fmt.Sprintf("Already reported? Looks like %s. Reply %smetoo %s if it's the same one, or %s new … to file yours anyway.%s",
-			f.matchSummary(d, now), p, d.Report.Ref(), f.fileCommand(cat), photoHint)
+		return fmt.Sprintf("Already reported? Looks like %s. Reply %smetoo %s if it's the same one, or %s new … %s.%s",
+			f.matchSummary(d, now), p, d.Report.Ref(), f.fileCommand(cat), anyway, photoHint)
 	}
 	var b strings.Builder
 	b.WriteString("Already reported? These look similar:")
 	for _, d := range dups {
 		b.WriteString("\n• " + f.matchSummary(d, now))
 	}
-	fmt.Fprintf(&b, "\nIf one is the same, reply %smetoo with its number (e.g. %smetoo %s), or %s new … to file yours anyway.%s",
-		p, p, dups[0].Report.Ref(), f.fileCommand(cat), photoHint)
+	fmt.Fprintf(&b, "\nIf one is the same, reply %smetoo with its number (e.g. %smetoo %s), or %s new … %s.%s",
+		p, p, dups[0].Report.Ref(), f.fileCommand(cat), anyway, photoHint)
 	return b.String()
 }
 
@@ -697,6 +761,11 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		}
 	} else if err := f.store.apply(ctx, r, c); err != nil {
 		return err
+	}
+	// Confirming a match answers "Already reported?": a pin held from that
+	// attempt must not end up on a later, unrelated report.
+	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
+		f.e.Log().Error("potholes: drop held attempt", "report", r.ID, "err", err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Thanks — %s now has %s", r.Ref(), confirmations(r.Confirmations))

@@ -128,9 +128,10 @@ func reportPhotos(ctx context.Context, tx *sql.Tx, id int64) ([]purgedPhoto, err
 }
 
 // removeUnusedPhotos deletes the files of purged photos that no remaining
-// report uses (the same picture may be attached to several reports). It
-// runs after the purge has committed, so a file is never missing for a row
-// that stays; a file that cannot be removed is reported, not retried.
+// report or held attempt uses (the same picture may be attached to several
+// reports). It runs after the purge has committed, so a file is never
+// missing for a row that stays; a file that cannot be removed is reported,
+// not retried.
 func (f *feature) removeUnusedPhotos(ctx context.Context, photos []purgedPhoto) error {
 	var errs []error
 	done := map[string]bool{}
@@ -140,7 +141,10 @@ func (f *feature) removeUnusedPhotos(ctx context.Context, photos []purgedPhoto) 
 		}
 		done[p.file] = true
 		var used int
-		if err := f.store.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_photos WHERE sha256 = ? OR file = ?`, p.sha256, p.file).Scan(&used); err != nil {
+		if err := f.store.db.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM pothole_photos WHERE sha256 = ? OR file = ?) +
+			(SELECT COUNT(*) FROM pothole_held_attempts WHERE photo_sha256 = ? OR photo_file = ?)`,
+			p.sha256, p.file, p.sha256, p.file).Scan(&used); err != nil {
 			errs = append(errs, fmt.Errorf("check photo %s: %w", p.file, err))
 			continue
 		}

@@ -1,0 +1,287 @@
+package potholes
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// A report that looks already reported is not filed: the resident is told
+// to !metoo the match or to type "!pothole new …" to file theirs anyway.
+// That second message rarely carries the pin and photo again (they went
+// with the first one), so the first attempt's pin and photo are held for a
+// while, per group and person, and the "new" command files with them.
+
+// heldAttemptFor is how long a held attempt's pin and photo wait for the
+// "new" command: long enough to read the matches and decide, short enough
+// that a pin is not attached to an unrelated report later in the day.
+const heldAttemptFor = 30 * time.Minute
+
+const jobHeldAttempt = "potholes.heldattempt"
+
+// Photo problems recorded with a held attempt whose photo was not kept.
+const (
+	heldPhotoTooLarge = "too large"
+	heldPhotoFailed   = "failed"
+)
+
+func heldAttemptKey(chat bot.ChatID, person int64) string {
+	return fmt.Sprintf("potholes.heldattempt:%s:%d:", chat, person)
+}
+
+type heldAttemptPayload struct {
+	Chat   bot.ChatID `json:"chat"`
+	Person int64      `json:"person"`
+	HeldAt int64      `json:"held_at"`
+}
+
+// heldAttempt is the pin and photo of one person's unfiled report.
+type heldAttempt struct {
+	Chat        bot.ChatID
+	PersonID    int64
+	Category    string
+	HeldAt      time.Time
+	HasLocation bool
+	Lat, Long   float64
+	// Photo is the kept photo, nil when there was none or it was not kept.
+	Photo        *Photo
+	PhotoProblem string // heldPhotoTooLarge or heldPhotoFailed
+	PhotoSize    int64  // the refused photo's size, for heldPhotoTooLarge
+}
+
+// photoOutcome is what became of the attempt's photo, as if it had been
+// sent with the command that files the report.
+func (a heldAttempt) photoOutcome() photoOutcome {
+	switch {
+	case a.Photo != nil:
+		return photoOutcome{Photo: a.Photo, Size: a.Photo.Size}
+	case a.PhotoProblem == heldPhotoTooLarge:
+		return photoOutcome{TooLarge: true, Size: a.PhotoSize}
+	case a.PhotoProblem == heldPhotoFailed:
+		return photoOutcome{Failed: true}
+	}
+	return photoOutcome{}
+}
+
+// hasPhoto reports whether the attempt came with a photo, kept or not.
+func (a heldAttempt) hasPhoto() bool { return a.Photo != nil || a.PhotoProblem != "" }
+
+// holdAttempt keeps the pin and photo of an attempt that was not filed
+// because it looked already reported, replacing the person's earlier held
+// attempt in the group. An attempt with neither only drops the earlier one:
+// "new" refers to the latest attempt. It returns what was kept, for the
+// reply: "location pin", "photo", "location pin and photo" or "". Failing
+// to hold is logged, not returned: the resident still needs the "Already
+// reported?" answer.
+func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string, c candidate, media *bot.Media) (kept string) {
+	chat, person := req.Chat.ID, req.Sender.ID
+	if !c.HasLocation && media == nil {
+		if err := f.dropHeldAttempt(ctx, chat, person); err != nil {
+			f.e.Log().Error("potholes: drop held attempt", "err", err)
+		}
+		return ""
+	}
+	a := heldAttempt{Chat: chat, PersonID: person, Category: cat, HeldAt: req.Now(),
+		HasLocation: c.HasLocation, Lat: c.Lat, Long: c.Long}
+	if media != nil {
+		outcome, err := f.savePhoto(ctx, media)
+		switch {
+		case err != nil:
+			f.e.Log().Error("potholes: keep held attempt's photo", "err", err)
+			a.PhotoProblem = heldPhotoFailed
+		case outcome.TooLarge:
+			a.PhotoProblem, a.PhotoSize = heldPhotoTooLarge, outcome.Size
+		case outcome.Failed:
+			a.PhotoProblem = heldPhotoFailed
+		default:
+			a.Photo = outcome.Photo
+		}
+	}
+	replaced, err := f.store.holdAttempt(ctx, a)
+	if err != nil {
+		f.e.Log().Error("potholes: hold attempt", "err", err)
+		if err := f.removeUnusedPhotos(ctx, photosOf(a.Photo)); err != nil {
+			f.e.Log().Warn("potholes: remove photo of an attempt not held", "err", err)
+		}
+		return ""
+	}
+	if err := f.removeUnusedPhotos(ctx, replaced); err != nil {
+		f.e.Log().Warn("potholes: remove replaced held photo", "err", err)
+	}
+	pl := heldAttemptPayload{Chat: chat, Person: person, HeldAt: ms(a.HeldAt)}
+	if err := f.e.Schedule(ctx, jobHeldAttempt, heldAttemptKey(chat, person), a.HeldAt.Add(heldAttemptFor), pl); err != nil {
+		// Without its job the row outlives its time; it is never used
+		// after heldAttemptFor and goes with the person's next attempt.
+		f.e.Log().Error("potholes: schedule end of held attempt", "err", err)
+	}
+	var what []string
+	if a.HasLocation {
+		what = append(what, "location pin")
+	}
+	if a.Photo != nil {
+		what = append(what, "photo")
+	}
+	return strings.Join(what, " and ")
+}
+
+// takeHeldAttempt returns the person's held attempt in the group when it
+// is for cat and still fresh; the zero heldAttempt (no pin, no photo)
+// otherwise. Its job may not have run yet when the bot was down, so the
+// time is checked here too.
+func (f *feature) takeHeldAttempt(ctx context.Context, req *bot.Request, cat string) (heldAttempt, error) {
+	a, ok, err := f.store.heldAttempt(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil || !ok {
+		return heldAttempt{}, err
+	}
+	if a.Category != cat || !req.Now().Before(a.HeldAt.Add(heldAttemptFor)) {
+		return heldAttempt{}, nil
+	}
+	return a, nil
+}
+
+// dropHeldAttempt forgets the person's held attempt in the group once it
+// is used up (a report filed, a match confirmed), with its job and its
+// photo file when no report uses the picture.
+func (f *feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person int64) error {
+	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ?`, chat, person)
+	if err != nil {
+		return err
+	}
+	if err := f.e.CancelJobs(ctx, heldAttemptKey(chat, person)); err != nil {
+		return err
+	}
+	return f.removeUnusedPhotos(ctx, photos)
+}
+
+// runHeldAttempt ends a held attempt heldAttemptFor after it was held. A
+// newer attempt replaced the job, so the row's time must match.
+func (f *feature) runHeldAttempt(ctx context.Context, job bot.Job) error {
+	var pl heldAttemptPayload
+	if err := json.Unmarshal(job.Payload, &pl); err != nil {
+		f.e.Log().Error("potholes: bad held attempt payload", "err", err)
+		return nil
+	}
+	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ?`, pl.Chat, pl.Person, pl.HeldAt)
+	if err != nil {
+		return err
+	}
+	return f.removeUnusedPhotos(ctx, photos)
+}
+
+func photosOf(p *Photo) []purgedPhoto {
+	if p == nil {
+		return nil
+	}
+	return []purgedPhoto{{sha256: p.SHA256, file: p.File}}
+}
+
+const heldAttemptColumns = `chat, person_id, category, held_at, has_location, lat, long,
+	photo_sha256, photo_file, photo_size, photo_problem`
+
+// holdAttempt stores a held attempt in place of the person's earlier one
+// in the group and returns the earlier one's photo, for removal.
+func (s store) holdAttempt(ctx context.Context, a heldAttempt) ([]purgedPhoto, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("hold attempt: %w", err)
+	}
+	defer tx.Rollback()
+	replaced, err := deleteHeldAttempts(ctx, tx, `chat = ? AND person_id = ?`, a.Chat, a.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	var sha, file string
+	size := a.PhotoSize
+	if a.Photo != nil {
+		sha, file, size = a.Photo.SHA256, a.Photo.File, a.Photo.Size
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_held_attempts (`+heldAttemptColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(a.Chat), a.PersonID, a.Category, ms(a.HeldAt), a.HasLocation, a.Lat, a.Long,
+		sha, file, size, a.PhotoProblem); err != nil {
+		return nil, fmt.Errorf("hold attempt: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("hold attempt: %w", err)
+	}
+	return replaced, nil
+}
+
+// heldAttempt loads the person's held attempt in the group.
+func (s store) heldAttempt(ctx context.Context, chat bot.ChatID, person int64) (heldAttempt, bool, error) {
+	var a heldAttempt
+	var chatText, sha, file, problem string
+	var heldAt, size int64
+	err := s.db.QueryRowContext(ctx, `SELECT `+heldAttemptColumns+` FROM pothole_held_attempts
+		WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(
+		&chatText, &a.PersonID, &a.Category, &heldAt, &a.HasLocation, &a.Lat, &a.Long, &sha, &file, &size, &problem)
+	if errors.Is(err, sql.ErrNoRows) {
+		return heldAttempt{}, false, nil
+	}
+	if err != nil {
+		return heldAttempt{}, false, fmt.Errorf("load held attempt: %w", err)
+	}
+	a.Chat, a.HeldAt, a.PhotoProblem = bot.ChatID(chatText), fromMS(heldAt), problem
+	if file != "" {
+		a.Photo = &Photo{SHA256: sha, File: file, Size: size}
+	} else {
+		a.PhotoSize = size
+	}
+	return a, true, nil
+}
+
+// dropHeldAttempts deletes the held attempts matching where and returns
+// their photos.
+func (s store) dropHeldAttempts(ctx context.Context, where string, args ...any) ([]purgedPhoto, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("drop held attempts: %w", err)
+	}
+	defer tx.Rollback()
+	photos, err := deleteHeldAttempts(ctx, tx, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("drop held attempts: %w", err)
+	}
+	return photos, nil
+}
+
+// deleteHeldAttempts deletes held attempts within tx; where is one of this
+// file's fixed conditions, never resident text.
+func deleteHeldAttempts(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]purgedPhoto, error) {
+	for i, a := range args {
+		if c, ok := a.(bot.ChatID); ok {
+			args[i] = string(c)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT photo_sha256, photo_file FROM pothole_held_attempts
+		WHERE photo_file != '' AND `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("held attempt photos: %w", err)
+	}
+	var photos []purgedPhoto
+	for rows.Next() {
+		var p purgedPhoto
+		if err := rows.Scan(&p.sha256, &p.file); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("held attempt photos: %w", err)
+		}
+		photos = append(photos, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held attempt photos: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pothole_held_attempts WHERE `+where, args...); err != nil {
+		return nil, fmt.Errorf("drop held attempts: %w", err)
+	}
+	return photos, nil
+}
