@@ -381,7 +381,7 @@ func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, err
 	if !r.gov.IsApprover(addrs) {
 		return Approver{}, bot.Userf("Sorry, only the council's configured notice approvers can do that.")
 	}
-	return Approver{Key: "person:" + strconv.FormatInt(req.Sender.ID, 10), Name: req.Sender.DisplayName()}, nil
+	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName()}, nil
 }
 
 func (r *Relay) pendingCmd(ctx context.Context, req *bot.Request) error {

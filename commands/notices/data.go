@@ -3,10 +3,20 @@ package notices
 import (
 	"context"
 	"fmt"
+	"strconv"
 )
 
+// formerApprover replaces a forgotten approver's name in their approvals.
+const formerApprover = "a former approver"
+
+// approverKey is how a resident approving in chat is recorded.
+func approverKey(person int64) string { return "person:" + strconv.FormatInt(person, 10) }
+
 // dataProvider shows and erases what notices holds about a person: their
-// private subscriptions and notices still queued for them.
+// private subscriptions, notices still queued for them, and the notices
+// they approved or rejected as an approver. The append-only notice audit
+// keeps an approver's name as the council's governance record; the
+// approvals themselves are kept by id and lose the name.
 type dataProvider struct{ r *Relay }
 
 func (d dataProvider) DataName() string { return "Council notices" }
@@ -27,7 +37,34 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	if sent > 0 {
 		lines = append(lines, fmt.Sprintf("%d council notices sent to you by direct message.", sent))
 	}
+	approved, rejected, err := d.decisions(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	if approved+rejected > 0 {
+		lines = append(lines, fmt.Sprintf("You approved %s and rejected %s; the council's notice audit keeps your name as the approver of record (it is append-only, so erasing your data does not remove it).",
+			noticeCount(approved), noticeCount(rejected)))
+	}
 	return lines, nil
+}
+
+// decisions counts the notices person approved and rejected as an approver.
+func (d dataProvider) decisions(ctx context.Context, person int64) (approved, rejected int, err error) {
+	key := approverKey(person)
+	if err := d.r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_approvals WHERE approver = ?`, key).Scan(&approved); err != nil {
+		return 0, 0, fmt.Errorf("count approvals: %w", err)
+	}
+	if err := d.r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE rejected_by = ?`, key).Scan(&rejected); err != nil {
+		return 0, 0, fmt.Errorf("count rejections: %w", err)
+	}
+	return approved, rejected, nil
+}
+
+func noticeCount(n int) string {
+	if n == 1 {
+		return "1 council notice"
+	}
+	return fmt.Sprintf("%d council notices", n)
 }
 
 func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, error) {
@@ -41,5 +78,15 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", fmt.Errorf("drop queued notices: %w", err)
 	}
 	k, _ := q.RowsAffected()
-	return fmt.Sprintf("%d notice subscriptions deleted, %d queued notices cancelled", n, k), nil
+	summary := fmt.Sprintf("%d notice subscriptions deleted, %d queued notices cancelled", n, k)
+	// Approvals stay, keyed by id, so a notice still waiting for a second
+	// approver keeps this one; only the name goes.
+	a, err := d.r.st.db.ExecContext(ctx, `UPDATE notice_approvals SET approver_name = ? WHERE approver = ?`, formerApprover, approverKey(person))
+	if err != nil {
+		return "", fmt.Errorf("anonymise approvals: %w", err)
+	}
+	if m, _ := a.RowsAffected(); m > 0 {
+		summary += fmt.Sprintf(", your name removed from %d notice approvals (the council's notice audit keeps it as the approver of record)", m)
+	}
+	return summary, nil
 }

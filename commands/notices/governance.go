@@ -37,7 +37,9 @@ func NewGovernance(core bot.Store, cfg Config, now func() time.Time) *Governance
 }
 
 // Approver names whoever approves or rejects: Key is stable ("person:12",
-// "cli:alice"), Name is written into the audit.
+// "cli:alice") and is what approvals and rejections are kept under; Name is
+// written into the audit, the governance record, and into the approval
+// until the approver asks to be forgotten.
 type Approver struct {
 	Key  string
 	Name string
@@ -328,7 +330,7 @@ func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason 
 	reason = bot.Truncate(bot.CleanText(reason), 300)
 	now := g.now()
 	err = g.st.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE notices SET reject_reason = ? WHERE id = ?`, reason, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE notices SET reject_reason = ?, rejected_by = ? WHERE id = ?`, reason, who.Key, id); err != nil {
 			return fmt.Errorf("record rejection: %w", err)
 		}
 		ok, err := setState(ctx, tx, id, StateAwaitingApproval, StateRejected, AuditRecord{At: now, Event: "rejected", Actor: who.Name, Detail: reason})

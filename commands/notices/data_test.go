@@ -1,0 +1,88 @@
+package notices
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"neighbourbot/bot/bottest"
+)
+
+// TestForgottenApproverKeepsTheGovernanceRecord: an approver's !mydata
+// counts the notices they approved and rejected and says the audit keeps
+// their name; !forgetme takes the name out of their approvals (which keep
+// counting, by id) while the append-only audit keeps it as the approver of
+// record.
+func TestForgottenApproverKeepsTheGovernanceRecord(t *testing.T) {
+	cfg := testConfig()
+	cfg.RequireApproval = true
+	cfg.EmergencyTwoApprovals = true
+	var r *Relay
+	h := bottest.New(t, harnessOptions(cfg, &r))
+	h.Run(`@admin Alice
+Alice: !bot on
+Alice: !notices on
+Alice: !notices area SY3 7
+@notice {"id":"grit-5","title":"Gritting tonight","topics":["gritting"],"areas":["SY3"]}
+@notice {"id":"flood-5","title":"Flood warning: Rea Brook","topics":["flooding"],"areas":["SY3 7"],"urgency":"emergency"}
+@notice {"id":"fete-1","title":"Summer fete","topics":["events"]}
+dm Carol: !approve 1
+dm Carol: !approve 2
+dm Carol: !reject 3 not council business
+`)
+	ctx := context.Background()
+	carol, err := h.Store.PersonByAddr(ctx, "Carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp := dataProvider{r}
+	const decided = "You approved 2 council notices and rejected 1 council notice; the council's notice audit keeps your name as the approver of record (it is append-only, so erasing your data does not remove it)."
+	lines, err := dp.DescribePerson(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(lines, " ") != decided {
+		t.Errorf("describe before forgetting:\n got %q\nwant %q", lines, decided)
+	}
+
+	summary, err := dp.ForgetPerson(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(summary, "your name removed from 2 notice approvals (the council's notice audit keeps it as the approver of record)") {
+		t.Errorf("forget summary %q", summary)
+	}
+	var named, former int
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver_name = 'Carol'`).Scan(&named); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver = ? AND approver_name = ?`, approverKey(carol.ID), formerApprover).Scan(&former); err != nil {
+		t.Fatal(err)
+	}
+	if named != 0 || former != 2 {
+		t.Errorf("approvals: %d still named Carol, %d anonymised; want 0 and 2", named, former)
+	}
+	var audited int
+	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_audit WHERE actor = 'Carol'`).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != 4 { // approved and released #1, approved #2, rejected #3
+		t.Errorf("%d audit lines name Carol after forgetting, want the 4 of the record", audited)
+	}
+	lines, err = dp.DescribePerson(ctx, carol.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(lines, " ") != decided {
+		t.Errorf("describe after forgetting:\n got %q\nwant %q", lines, decided)
+	}
+
+	// The anonymised approval still counts towards the emergency's two.
+	out := h.Run("dm Dave: !pending\ndm Dave: !approve 2\n")
+	if !strings.Contains(out, "approved by a former approver, needs 2") || strings.Contains(out, "Carol") {
+		t.Errorf("pending after forgetting:\n%s", out)
+	}
+	if !strings.Contains(out, "[street] bot: *⚠️ Emergency: Flood warning: Rea Brook*") {
+		t.Errorf("second approval did not release the emergency:\n%s", out)
+	}
+}
