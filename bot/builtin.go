@@ -433,5 +433,11 @@ func (c coreData) ForgetPerson(ctx context.Context, person int64) (string, error
 	if err := c.e.store.ForgetPerson(ctx, person); err != nil {
 		return "", fmt.Errorf("forget person: %w", err)
 	}
+	switch n {
+	case 0:
+		return "your name and WhatsApp addresses removed", nil
+	case 1:
+		return "your name and WhatsApp addresses removed; 1 audit entry anonymised", nil
+	}
 	return fmt.Sprintf("your name and WhatsApp addresses removed; %d audit entries anonymised", n), nil
 }

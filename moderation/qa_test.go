@@ -186,7 +186,7 @@ func TestForgetMeSummaryAndLapse(t *testing.T) {
 
 	h.Run("dm Bob: !forgetme\n")
 	out := h.Expect("dm Bob: !forgetme yes\n",
-		"Done. What I erased:\n    • Moderation: 1 warning deleted\n    • Notices: 1 notice subscription deleted\n    • Profile: your name and WhatsApp addresses removed; 1 audit entries anonymised\n    Nothing held by Lending.\n")
+		"Done. What I erased:\n    • Moderation: 1 warning deleted\n    • Notices: 1 notice subscription deleted\n    • Profile: your name and WhatsApp addresses removed; 1 audit entry anonymised\n    Nothing held by Lending.\n")
 	if strings.Contains(out, " 0 ") {
 		t.Errorf("summary lists a zero:\n%s", out)
 	}
