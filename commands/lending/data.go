@@ -166,7 +166,7 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 	}
 	// A persisted notice, not a direct send: a failed delivery is retried
 	// and must not stop the erasure half-way.
-	p := noticePayload{Person: to, Text: text, Loan: loan.ID}
+	p := noticePayload{Person: to, Text: text, Chat: loan.Chat, Loan: loan.ID}
 	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
 		return fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
 	}

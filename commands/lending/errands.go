@@ -164,7 +164,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		if err != nil {
 			return err
 		}
-		reachable, err := f.tell(ctx, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group))
+		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group))
 		switch {
 		case err != nil:
 			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
@@ -453,7 +453,9 @@ func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error)
 // runErrandSummary tells the runner, privately, who joined. A runner the
 // bot may not message (they have not addressed it since an upgrade brought
 // in that rule) gets the list in the group instead, where !errands shows
-// it anyway; only someone joined makes that worth a group post.
+// it anyway; only someone joined makes that worth a group post. A group
+// that stopped listening (see groupStillListens) gets no summary at all:
+// it is a one-off about a group where the bot no longer answers.
 func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	var p errandPayload
 	if err := decodePayload(job, &p); err != nil {
@@ -464,6 +466,9 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	if held, err := f.summaryHeld(ctx, job, e); held || err != nil {
+		return err
+	}
+	if listens, err := f.groupStillListens(ctx, e.Chat); err != nil || !listens {
 		return err
 	}
 	runner, err := f.person(ctx, e.RunnerID)
@@ -492,15 +497,7 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	if sent || err != nil {
 		return err
 	}
-	gs, err := f.e.Store().GroupSettings(ctx, e.Chat)
-	if err != nil {
-		return fmt.Errorf("group settings: %w", err)
-	}
-	if !gs.FeatureOn(FeatureName) {
-		return nil
-	}
 	lines[0] = fmt.Sprintf("@%s, your %s run (%s) starts soon. %s:", runner.DisplayName(), e.Place, when, plural(len(sg), "neighbour joined", "neighbours joined"))
-	// ErrGroupOff (the bot was switched off there) drops the job.
 	_, err = f.e.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
 	return err
 }

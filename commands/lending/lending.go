@@ -224,10 +224,16 @@ func (m *memberCache) has(ctx context.Context, person int64) (bool, error) {
 	return v, nil
 }
 
-// noticePayload is a direct message held back by quiet hours.
+// noticePayload is a direct message sent as a job of its own: news held
+// back by quiet hours, or an owner's overdue note, retried apart from the
+// borrower's reminder.
 type noticePayload struct {
 	Person int64  `json:"person"`
 	Text   string `json:"text"`
+	// Chat is the group the news is about: it is dropped if the group
+	// stopped listening (see groupStillListens) while it waited. Notices
+	// stored before it was kept have none, and the loan's group stands in.
+	Chat bot.ChatID `json:"chat,omitempty"`
 	// Loan, when set, is the loan the news is about: it is dropped if the
 	// loan was closed while it waited.
 	Loan int64 `json:"loan,omitempty"`
@@ -284,12 +290,13 @@ func (f *feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) erro
 	return nil
 }
 
-// tell sends a person a direct message that something happened ("a
-// wheelbarrow was listed", "the errand is off"), or holds it until quiet
-// hours end: someone listing a ladder at 23:00 should not wake a neighbour.
-// reachable is false, and nothing is sent or held, for someone forgotten
-// or who never addressed the bot: the caller tells them another way.
-func (f *feature) tell(ctx context.Context, p bot.Person, text string) (reachable bool, err error) {
+// tell sends a person a direct message that something happened in a group
+// ("a wheelbarrow was listed", "the errand is off"), or holds it until
+// quiet hours end: someone listing a ladder at 23:00 should not wake a
+// neighbour. reachable is false, and nothing is sent or held, for someone
+// forgotten or who never addressed the bot: the caller tells them another
+// way.
+func (f *feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text string) (reachable bool, err error) {
 	if p.Addr == "" {
 		return false, nil // forgotten: nobody to tell
 	}
@@ -300,14 +307,16 @@ func (f *feature) tell(ctx context.Context, p bot.Person, text string) (reachabl
 	if !f.quiet.Contains(now) {
 		return f.dm(ctx, p, text)
 	}
-	if err := f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text}); err != nil {
+	if err := f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text, Chat: chat}); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
 // runNotice sends a held-back direct message. Someone who cannot be
-// messaged (forgotten since, or never addressed the bot) misses it.
+// messaged (forgotten since, or never addressed the bot) misses it, and so
+// does everyone if its group stopped listening meanwhile: the news is
+// about a group where the bot no longer answers.
 func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 	var n noticePayload
 	if err := decodePayload(job, &n); err != nil {
@@ -324,6 +333,14 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 		if err != nil || loan.State == stateClosed {
 			return err
 		}
+		if n.Chat == "" {
+			n.Chat = loan.Chat
+		}
+	}
+	if n.Chat != "" {
+		if listens, err := f.groupStillListens(ctx, n.Chat); err != nil || !listens {
+			return err
+		}
 	}
 	p, err := f.person(ctx, n.Person)
 	if err != nil {
@@ -331,6 +348,30 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
 	}
 	_, err = f.dm(ctx, p, n.Text)
 	return err
+}
+
+// groupStillListens reports whether lending still speaks for a group: the
+// bot is switched on there, lending is among its features, and the bot is
+// still a member. Every job that messages people about a group asks first,
+// because a direct message telling someone to type !returned in a group
+// where the bot no longer answers is one nobody can stop. A group's
+// settings say whether it switched the bot or lending off; only the
+// transport knows the bot was removed (its group lookup, cached, fails with
+// ErrNotInChat). Other lookup errors are returned so the job is retried.
+func (f *feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool, error) {
+	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	if err != nil {
+		return false, fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Enabled || !gs.FeatureOn(FeatureName) {
+		return false, nil
+	}
+	if _, err := f.e.Transport().GroupInfo(ctx, chat); errors.Is(err, bot.ErrNotInChat) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("group info: %w", err)
+	}
+	return true, nil
 }
 
 // groupName names a group in direct messages.

@@ -137,7 +137,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 			text = fmt.Sprintf("Good news: %s can lend %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
 				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
 		}
-		reachable, err := f.tell(ctx, wanter, text)
+		reachable, err := f.tell(ctx, chat, wanter, text)
 		if err != nil {
 			// The listing is saved: a failed send must not undo it.
 			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)

@@ -285,7 +285,9 @@ type loanPayload struct {
 	Loan int64 `json:"loan"`
 }
 
-// runConfirmNudge reminds an owner who has not confirmed a return.
+// runConfirmNudge reminds an owner who has not confirmed a return. It is a
+// one-off follow-up to the group question, so a group that stopped
+// listening (see groupStillListens) since drops it rather than keeping it.
 func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 	var p loanPayload
 	if err := decodePayload(job, &p); err != nil {
@@ -299,6 +301,9 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
 		return nil
 	}
 	if err != nil || loan.State != stateReturning {
+		return err
+	}
+	if listens, err := f.groupStillListens(ctx, loan.Chat); err != nil || !listens {
 		return err
 	}
 	owner, err := f.person(ctx, loan.OwnerID)

@@ -29,6 +29,12 @@ import (
 // times counted from the due date, and then no more. A loan whose owner was
 // forgotten gets no reminders at all: the borrower was told once, and the
 // bot no longer chases anything on a forgotten person's behalf.
+//
+// A group that stops listening (the bot switched off or removed, lending
+// left out of its features) hears nothing: each reminder sends nothing and
+// plans the next, so the chain resumes on schedule if the group listens
+// again. Stopping the chain instead would need restarting it when the group
+// switches back on, and nothing tells lending when that happens.
 
 // Reminder stages.
 const (
@@ -146,6 +152,12 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	pre := f.e.Prefix()
 	if loan.OwnerID == 0 {
 		return nil
+	}
+	// A group that stopped listening hears nothing; the chain goes on.
+	if listens, err := f.groupStillListens(ctx, loan.Chat); err != nil {
+		return err
+	} else if !listens {
+		return f.scheduleNextReminder(ctx, loan, now)
 	}
 	if loan.BorrowerID == 0 {
 		return f.remindOwnerOfFormerBorrower(ctx, loan, owner, p.N, now)

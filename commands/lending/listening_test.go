@@ -1,0 +1,172 @@
+package lending
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/console"
+	"neighbourbot/bot/sqlite"
+)
+
+// removableConsole is the console transport with one thing added: the bot
+// can be removed from a group, after which the group answers as WhatsApp's
+// does, with ErrNotInChat.
+type removableConsole struct {
+	*console.Console
+	removed map[bot.ChatID]bool
+}
+
+func (r *removableConsole) GroupInfo(ctx context.Context, chat bot.ChatID) (bot.GroupInfo, error) {
+	if r.removed[chat] {
+		return bot.GroupInfo{}, bot.ErrNotInChat
+	}
+	return r.Console.GroupInfo(ctx, chat)
+}
+
+func (r *removableConsole) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if r.removed[m.Chat] {
+		return "", bot.ErrNotInChat
+	}
+	return r.Console.Send(ctx, m)
+}
+
+// newListeningHarness wires lending as testOptions does, over a console
+// the bot can be removed from, with a second feature declared so a group
+// can choose features without lending.
+func newListeningHarness(t *testing.T) (*bottest.Harness, *removableConsole) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	h := &bottest.Harness{T: t, Store: store, Clock: bot.NewManualClock(console.DefaultStart), Out: &bytes.Buffer{}, Log: &bytes.Buffer{}}
+	h.Console = console.New(h.Out, h.Clock)
+	tr := &removableConsole{Console: h.Console, removed: map[bot.ChatID]bool{}}
+	log := slog.New(slog.NewTextHandler(h.Log, nil))
+	h.Engine = bot.NewEngine(bot.Config{Log: log}, store, tr, h.Clock)
+	h.Console.Attach(h.Engine)
+	h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
+	if err := Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h, tr
+}
+
+const street = bot.ChatID("group:street")
+
+// silencers are the ways a group stops listening to lending, each with
+// the way back.
+var silencers = []struct {
+	name       string
+	stop, back func(h *bottest.Harness, tr *removableConsole)
+}{
+	{"bot off",
+		func(h *bottest.Harness, _ *removableConsole) {
+			h.Expect("Alice: !bot off\n", "neighbourbot is off in this group.")
+		},
+		func(h *bottest.Harness, _ *removableConsole) {
+			h.Expect("Alice: !bot on\n", "neighbourbot is on in this group.")
+		}},
+	{"lending off",
+		func(h *bottest.Harness, _ *removableConsole) {
+			h.Expect("Alice: !bot features power\n", "Switched off: lending.")
+		},
+		func(h *bottest.Harness, _ *removableConsole) {
+			h.Expect("Alice: !bot features all\n", "Commands available: lending, power.")
+		}},
+	{"bot removed",
+		func(_ *bottest.Harness, tr *removableConsole) { tr.removed[street] = true },
+		func(_ *bottest.Harness, tr *removableConsole) { delete(tr.removed, street) }},
+}
+
+// TestRemindersWaitWhileTheGroupIsNotListening lends a ladder, silences
+// the group three ways, and checks that three weeks pass without a single
+// direct message, that one reminder stays planned, and that the reminders
+// resume once the group listens again.
+func TestRemindersWaitWhileTheGroupIsNotListening(t *testing.T) {
+	for _, s := range silencers {
+		t.Run(s.name, func(t *testing.T) {
+			h, tr := newListeningHarness(t)
+			h.Expect(`@admin Alice
+Alice: !bot on
+Bob: !mine
+Alice: !lend ladder
+Alice: !lent ladder @Bob for 3d
+`, "Noted: @Bob has Alice's ladder until Thu 8 Jan.")
+			s.stop(h, tr)
+			out := h.Run("@advance 20d\n") // Sun 25 Jan 09:00
+			if strings.Contains(out, "[dm") || strings.Contains(out, "bot:") {
+				t.Errorf("the bot spoke about a group that is not listening:\n%s", out)
+			}
+			if got := lendingJobs(t, h, jobRemind); len(got) != 1 || got[0] != "lending.remind lending:loan:1:remind:overdue9 Mon 18:00" {
+				t.Errorf("one reminder should stay planned, without failed attempts: %q", got)
+			}
+			if got := lendingJobs(t, h, jobNotice); len(got) != 0 {
+				t.Errorf("no owner's note should be waiting: %q", got)
+			}
+			s.back(h, tr)
+			out = h.Expect("@advance 1d 9h\n", // Mon 26 Jan 18:00
+				"[dm Bob] bot: Alice's ladder was due back on Thu 8 Jan. Please return it",
+				"[dm Alice] bot: Your ladder is still with Bob — it was due back on Thu 8 Jan. I've reminded them privately.")
+			if n := strings.Count(out, "[dm Bob]"); n != 1 {
+				t.Errorf("want one reminder once the group listens again, got %d:\n%s", n, out)
+			}
+			noInternalError(t, out)
+		})
+	}
+}
+
+// TestOneOffMessagesAreDroppedWhileTheGroupIsNotListening: news held
+// until quiet hours end, the owner's nudge to confirm a return and an
+// errand's summary are one-offs about a moment that has passed, so a group
+// that stopped listening meanwhile drops them, and they do not come back
+// with the group.
+func TestOneOffMessagesAreDroppedWhileTheGroupIsNotListening(t *testing.T) {
+	for _, s := range silencers {
+		t.Run(s.name, func(t *testing.T) {
+			h, tr := newListeningHarness(t)
+			h.Run(`@admin Alice
+Alice: !bot on
+Dave: !borrow drill
+Carol: !errand tip Wednesday 10am
+Dave: !join tip 1 bag
+Bob: !mine
+Alice: !lend ladder
+Alice: !lent ladder @Bob for 3d
+Bob: !returned ladder
+@advance 12h
+Alice: !lend drill
+`) // Mon 21:00: Dave's news waits for 08:00, the nudge is due Tue 09:00, the summary Wed 09:00
+			for _, kind := range []string{jobNotice, jobConfirmNudge, jobErrandSummary} {
+				if got := lendingJobs(t, h, kind); len(got) != 1 {
+					t.Fatalf("want one %s planned before the group stops listening: %q", kind, got)
+				}
+			}
+			s.stop(h, tr)
+			out := h.Run("@advance 3d\n") // Thu 21:00
+			if strings.Contains(out, "[dm") || strings.Contains(out, "bot:") {
+				t.Errorf("the bot spoke about a group that is not listening:\n%s", out)
+			}
+			for _, kind := range []string{jobNotice, jobConfirmNudge, jobErrandSummary} {
+				if got := lendingJobs(t, h, kind); len(got) != 0 {
+					t.Errorf("%s should be dropped, not kept or retried: %q", kind, got)
+				}
+			}
+			s.back(h, tr)
+			if out := h.Run("@advance 3d\n"); strings.Contains(out, "[dm") {
+				t.Errorf("a dropped message came back with the group:\n%s", out)
+			}
+		})
+	}
+}
