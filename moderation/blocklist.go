@@ -1,10 +1,12 @@
 package moderation
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -121,12 +123,17 @@ type blockMatcher struct {
 	empty   bool
 }
 
-// compileBlocklist builds a matcher; entries that no longer compile (none
-// should: they are checked when added) are skipped.
+// compileBlocklist builds a matcher. Patterns that no longer pass
+// validateBlockRegex are skipped: none should fail to compile (they are
+// checked when added), but one added before the bot refused patterns that
+// catch ordinary chatter must not go on catching every message.
 func compileBlocklist(entries []blockEntry) *blockMatcher {
 	m := &blockMatcher{phrases: map[string][][]string{}, display: map[string]string{}}
 	for _, e := range entries {
 		if e.IsRegex {
+			if validateBlockRegex(e.Pattern) != nil {
+				continue
+			}
 			re, err := compileBlockRegex(e.Pattern)
 			if err != nil {
 				continue
@@ -165,9 +172,88 @@ func wordsOnly(f string) string {
 	return strings.Join(parts, " ")
 }
 
-// compileBlockRegex compiles an admin's /pattern/ for matching folded text.
+// compileBlockRegex compiles an admin's /pattern/ for matching folded
+// text. Messages are folded (lower case, accents removed) before matching,
+// so the pattern's own letters are folded the same way: /café/ is matched as
+// /cafe/ and catches "Cafe" and "CAFÉ".
 func compileBlockRegex(pattern string) (*regexp.Regexp, error) {
-	return regexp.Compile("(?i)" + pattern)
+	tree, err := syntax.Parse(pattern, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return nil, err
+	}
+	foldRegexp(tree)
+	return regexp.Compile(tree.String())
+}
+
+// maxFoldedClassRange bounds the character-class ranges whose letters are
+// folded one by one. Wider ranges come from negated classes ([^e] is
+// everything but e) or from spans like [\x{80}-\x{10FFFF}]; adding folded
+// letters to those would change what they exclude.
+const maxFoldedClassRange = 256
+
+// foldRegexp folds the literal letters of a parsed pattern in place, and
+// adds to small character classes the folded form of each accented letter
+// in them ([éè] also matches e).
+func foldRegexp(re *syntax.Regexp) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		folded := make([]rune, 0, len(re.Rune))
+		for _, r := range re.Rune {
+			folded = append(folded, []rune(fold(string(r)))...)
+		}
+		re.Rune = folded
+	case syntax.OpCharClass:
+		re.Rune = foldClass(re.Rune)
+	}
+	for _, sub := range re.Sub {
+		foldRegexp(sub)
+	}
+}
+
+// foldClass returns class ranges (lo, hi pairs) with the one-letter folded
+// form of each non-ASCII letter in a small range added, sorted and merged.
+func foldClass(ranges []rune) []rune {
+	out := append([]rune(nil), ranges...)
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		if hi-lo >= maxFoldedClassRange || hi < utf8.RuneSelf {
+			continue
+		}
+		for r := max(lo, utf8.RuneSelf); r <= hi; r++ {
+			f := []rune(fold(string(r)))
+			if len(f) == 1 && f[0] != r {
+				out = append(out, f[0], f[0])
+			}
+		}
+	}
+	if len(out) == len(ranges) {
+		return ranges
+	}
+	pairs := make([][2]rune, 0, len(out)/2)
+	for i := 0; i+1 < len(out); i += 2 {
+		pairs = append(pairs, [2]rune{out[i], out[i+1]})
+	}
+	slices.SortFunc(pairs, func(a, b [2]rune) int { return cmp.Compare(a[0], b[0]) })
+	merged := out[:0]
+	for _, p := range pairs {
+		if n := len(merged); n > 0 && p[0] <= merged[n-1]+1 {
+			merged[n-1] = max(merged[n-1], p[1])
+			continue
+		}
+		merged = append(merged, p[0], p[1])
+	}
+	return merged
+}
+
+// ordinaryMessages are everyday sentences, already folded, that no
+// blocklist pattern may match: a pattern that does (/./, /\w/, /[a-z]/,
+// /.*a/) would catch nearly everything anyone writes, commands included.
+var ordinaryMessages = []string{
+	"ok thanks",
+	"see you at 10",
+	"hello",
+	"can anyone lend me a ladder",
+	"bins are late",
 }
 
 // validateBlockRegex checks an admin's pattern and says what is wrong in
@@ -181,20 +267,25 @@ func validateBlockRegex(pattern string) error {
 	}
 	re, err := compileBlockRegex(pattern)
 	if err != nil {
-		return patternError{problem: regexProblem(err)}
+		return patternError{"that pattern isn't valid: " + regexProblem(err)}
 	}
 	if re.MatchString("") {
 		return fmt.Errorf("that pattern matches empty text, so it would catch every message")
 	}
+	for _, msg := range ordinaryMessages {
+		if re.MatchString(msg) {
+			return patternError{fmt.Sprintf("that pattern also matches everyday messages like “%s”, so it would catch nearly every message; make it more specific", msg)}
+		}
+	}
 	return nil
 }
 
-// patternError is a /pattern/ that does not compile, described without
-// the regexp package's wording (which quotes the bot's own "(?i)" prefix).
-// !block adds an example to it.
-type patternError struct{ problem string }
+// patternError is a /pattern/ that does not compile or catches ordinary
+// chatter, described in plain words (not the regexp package's, which quote
+// the bot's own flags). !block adds an example to it.
+type patternError struct{ msg string }
 
-func (e patternError) Error() string { return "that pattern isn't valid: " + e.problem }
+func (e patternError) Error() string { return e.msg }
 
 // regexProblem says in plain words what is wrong with a pattern.
 func regexProblem(err error) string {

@@ -106,6 +106,14 @@ func TestParseBlockEntries(t *testing.T) {
 		"/[z-a]/":                            "a range in [ ] runs backwards",
 		"/(?<x/":                             "a bracket starting (? isn't a kind I know",
 		"/a*/":                               "matches empty text",
+		"/./":                                "also matches everyday messages like “ok thanks”",
+		`/\w/`:                               "also matches everyday messages like “ok thanks”",
+		"/[a-z]/":                            "also matches everyday messages like “ok thanks”",
+		"/.*a/":                              "also matches everyday messages like “ok thanks”",
+		`/\d/`:                               "also matches everyday messages like “see you at 10”",
+		"/HELLO/":                            "also matches everyday messages like “hello”",
+		"/ládder/":                           "also matches everyday messages like “can anyone lend me a ladder”",
+		"casino, /late$/":                    "also matches everyday messages like “bins are late”",
 		"//":                                 "empty",
 		"/" + strings.Repeat("a", 201) + "/": "at most 200",
 		"/a{1001}/":                          "a count in { } is more than 1000",
@@ -118,5 +126,50 @@ func TestParseBlockEntries(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("parseBlockEntries(%q) error = %v, want one containing %q", truncate(in, 30), err, want)
 		}
+	}
+}
+
+// TestRegexLettersFold checks that a pattern's letters are folded like the
+// message they are matched against, so accents and case in either side do
+// not matter, while a negated class keeps excluding what it names.
+func TestRegexLettersFold(t *testing.T) {
+	tests := []struct {
+		pattern string
+		text    string
+		want    bool
+	}{
+		{"café", "Cafe", true},
+		{"café", "CAFÉ open", true},
+		{"café", "the café", true},
+		{"café", "coffee", false},
+		{`\x{e9}clair`, "Eclair", true},
+		{"straße", "Strasse closed", true},
+		{"ÉTÉ", "été", true},
+		{"[éè]t[ée]", "ete", true},
+		{"[éè]t[ée]", "ata", false},
+		{"x[^e]y", "xey", false},
+		{"x[^e]y", "xéy", false},
+		{"x[^e]y", "xay", true},
+		{"[^a-z]casino", "1casino", true},
+		{"[^a-z]casino", "acasino", false},
+	}
+	for _, tt := range tests {
+		m := compileBlocklist([]blockEntry{{Pattern: tt.pattern, IsRegex: true}})
+		if got := m.match(tt.text) != ""; got != tt.want {
+			t.Errorf("/%s/ on %q matched %v, want %v", tt.pattern, tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestBroadStoredPatternIsSkipped checks that a pattern stored before such
+// patterns were refused does not catch anything, while the rest of the
+// list still works.
+func TestBroadStoredPatternIsSkipped(t *testing.T) {
+	m := compileBlocklist([]blockEntry{{Pattern: ".", IsRegex: true}, {Pattern: "casino"}})
+	if got := m.match("ok thanks"); got != "" {
+		t.Errorf("a stored /./ matched ordinary chatter: %q", got)
+	}
+	if got := m.match("casino night"); got != "casino" {
+		t.Errorf("match(casino night) = %q, want casino", got)
 	}
 }

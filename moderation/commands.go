@@ -636,6 +636,10 @@ func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
 		fmt.Fprintf(&b, "Blocklist (on a match I %s):", actionPhrase(r.cfg.BlockAction))
 		for i, e := range r.blocks {
 			fmt.Fprintf(&b, "\n%d. %s", i+1, e.String())
+			if e.IsRegex && validateBlockRegex(e.Pattern) != nil {
+				// Added before such patterns were refused; compileBlocklist skips it.
+				fmt.Fprintf(&b, " (not checked: it would catch ordinary messages — %s remove %d)", p, i+1)
+			}
 		}
 		return req.Reply(ctx, b.String())
 	case "remove", "delete", "rm":

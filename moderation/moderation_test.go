@@ -404,3 +404,44 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 	h.Expect("Alice: !setrules Be kind\n", "Rules saved")
 	h.Expect("Bob: !help\n", "Moderation: !antiflood")
 }
+
+// TestBroadPatternsAreRefused checks that a pattern catching ordinary
+// chatter is refused with a plain reply and changes nothing, so chatter and
+// commands go on unwarned; and that one stored before the refusal existed
+// is left unchecked and marked in !block list.
+func TestBroadPatternsAreRefused(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup + "Alice: !block action remove\n@botadmin on\n")
+	db := h.Store.DB()
+	before := snapshot(t, db)
+	for _, pattern := range []string{"/./", `/\w/`, "/[a-z]/", "/.*a/"} {
+		h.Expect("Alice: !block add "+pattern+"\n",
+			"That pattern also matches everyday messages like “ok thanks”, so it would catch nearly every message; make it more specific. Nothing was changed.")
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if out := h.Run("Bob: ok thanks\nCarol: !warnings\nBob: !rules\n"); strings.Contains(out, "warning 1") || strings.Contains(out, "removes") {
+		t.Errorf("chatter or commands were caught:\n%s", out)
+	}
+
+	// A /./ stored by an earlier version is skipped, and the list says so.
+	if _, err := db.Exec(`INSERT INTO mod_blocklist (chat, pattern, is_regex, added_at) VALUES ('group:street', '.', 1, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	h.Restart()
+	h.Run("@group street Elm Road\n@admin Alice\n@botadmin on\n")
+	if out := h.Run("Bob: ok thanks\nCarol: !warnings\n"); strings.Contains(out, "warning 1") || strings.Contains(out, "removes") {
+		t.Errorf("a stored /./ caught chatter or commands:\n%s", out)
+	}
+	h.Expect("Alice: !block list\n", "1. /./ (not checked: it would catch ordinary messages — !block remove 1)")
+	h.Expect("Alice: !block remove 1\n", "Removed from the blocklist: /./.")
+}
+
+// TestAccentedPatternMatchesPlainText checks /café/ through the bot.
+func TestAccentedPatternMatchesPlainText(t *testing.T) {
+	h := newHarness(t, DefaultConfig())
+	h.Run(streetSetup)
+	h.Expect("Alice: !block add /café/\n", "Added to the blocklist: /café/.")
+	h.Expect("Bob: Cafe opens at 8\n", "@Bob, warning 1 of 3: a blocked word or phrase.")
+}
