@@ -65,7 +65,12 @@ const (
 	jobRetention = "moderation.retention"
 	jobLiveLog   = "moderation.livelog"
 	liveLogEvery = time.Minute
-	watermarkKey = "audit_live_watermark"
+	// The live log sends at most liveLogChunk entries to a message and
+	// liveLogMaxChunks messages to a run, so catching up after an outage
+	// neither builds one huge message nor floods the log group at once.
+	liveLogChunk     = 50
+	liveLogMaxChunks = 10
+	watermarkKey     = "audit_live_watermark"
 )
 
 // Deps are what the moderation feature needs from the application.
@@ -643,7 +648,11 @@ func (m *Moderator) liveLogJob(ctx context.Context, _ bot.Job) error {
 }
 
 // flushLiveLog sends audit entries newer than the watermark to the log
-// group, oldest first, in one message.
+// group, oldest first, liveLogChunk entries to a message, until it has
+// caught up or sent liveLogMaxChunks messages (the periodic job carries on
+// with the rest a minute later). The watermark moves past each message
+// once it is sent, so entries written while the log group was unreachable
+// go out later instead of being skipped.
 func (m *Moderator) flushLiveLog(ctx context.Context) error {
 	if m.cfg.LogChat == "" {
 		return nil
@@ -652,41 +661,47 @@ func (m *Moderator) flushLiveLog(ctx context.Context) error {
 	if err != nil || !ok {
 		return err
 	}
-	mark, _ := strconv.ParseInt(raw, 10, 64)
-	entries, err := m.e.Store().AuditLog(ctx, "", 200)
+	mark, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	var fresh []bot.AuditEntry
-	for i := len(entries) - 1; i >= 0; i-- {
-		if entries[i].ID > mark {
-			fresh = append(fresh, entries[i])
-		}
-	}
-	if len(fresh) == 0 {
-		return nil
+		return fmt.Errorf("live log watermark %q: %w", raw, err)
 	}
 	names := map[bot.ChatID]string{}
-	lines := make([]string, 0, len(fresh))
-	for _, en := range fresh {
-		name, ok := names[en.Chat]
-		if !ok {
-			gs, err := m.e.Store().GroupSettings(ctx, en.Chat)
-			if err != nil {
-				return fmt.Errorf("group settings: %w", err)
-			}
-			name = gs.Name
-			if name == "" {
-				name = "a group"
-			}
-			names[en.Chat] = name
+	for range liveLogMaxChunks {
+		fresh, err := m.st.auditAfter(ctx, mark, liveLogChunk)
+		if err != nil {
+			return err
 		}
-		lines = append(lines, name+" · "+m.formatAudit(en))
+		if len(fresh) == 0 {
+			return nil
+		}
+		lines := make([]string, 0, len(fresh))
+		for _, en := range fresh {
+			name, ok := names[en.Chat]
+			if !ok {
+				gs, err := m.e.Store().GroupSettings(ctx, en.Chat)
+				if err != nil {
+					return fmt.Errorf("group settings: %w", err)
+				}
+				name = gs.Name
+				if name == "" {
+					name = "a group"
+				}
+				names[en.Chat] = name
+			}
+			lines = append(lines, name+" · "+m.formatAudit(en))
+		}
+		if _, err := m.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(m.cfg.LogChat), Text: strings.Join(lines, "\n")}); err != nil {
+			return err
+		}
+		mark = fresh[len(fresh)-1].ID
+		if err := m.st.setState(ctx, watermarkKey, strconv.FormatInt(mark, 10)); err != nil {
+			return err
+		}
+		if len(fresh) < liveLogChunk {
+			return nil
+		}
 	}
-	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(m.cfg.LogChat), Text: strings.Join(lines, "\n")}); err != nil {
-		return err
-	}
-	return m.st.setState(ctx, watermarkKey, strconv.FormatInt(fresh[len(fresh)-1].ID, 10))
+	return nil
 }
 
 // formatAudit writes one entry: "Mon 5 Jan 09:00 Alice: warned Bob — spam".

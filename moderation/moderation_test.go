@@ -1,6 +1,8 @@
 package moderation
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -221,6 +223,69 @@ func TestLiveAuditLog(t *testing.T) {
 	out = h.Run("@advance 5m\n")
 	if strings.Contains(out, "[log]") {
 		t.Errorf("entries forwarded twice:\n%s", out)
+	}
+}
+
+// TestLiveAuditLogCatchesUp checks that entries written while the log
+// group was unreachable are all forwarded once it is back, oldest first and
+// none twice, in messages of at most liveLogChunk entries, and that one run
+// sends at most liveLogMaxChunks messages, leaving the rest to the next.
+func TestLiveAuditLogCatchesUp(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.LogChat = "group:log"
+	h := newHarness(t, cfg)
+	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\n")
+	ctx := context.Background()
+	writeEntries := func(from, n int) {
+		t.Helper()
+		for i := from; i < from+n; i++ {
+			if err := h.Engine.Audit(ctx, bot.AuditEntry{Chat: "group:street", ActorName: "Alice", Action: "rules.set", Detail: fmt.Sprintf("entry %03d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The log group does not exist yet: sending to it fails.
+	writeEntries(1, 250)
+	if out := h.Run("Alice: !setrules Be kind\n@advance 1m\n"); strings.Contains(out, "[log]") {
+		t.Fatalf("sent to a log group that does not exist:\n%s", out)
+	}
+	out := h.Run("@group log Admins\n@advance 1m\n")
+	if n := strings.Count(out, "[log] bot:"); n != 6 {
+		t.Errorf("%d messages to the log group, want 6 (252 entries, 50 a message)", n)
+	}
+	last := -1
+	for i := 1; i <= 250; i++ {
+		line := fmt.Sprintf("Alice: set the rules — entry %03d\n", i)
+		if c := strings.Count(out, line); c != 1 {
+			t.Errorf("entry %03d forwarded %d times, want once", i, c)
+			continue
+		}
+		at := strings.Index(out, line)
+		if at < last {
+			t.Errorf("entry %03d forwarded out of order", i)
+		}
+		last = at
+	}
+	for _, want := range []string{"Alice: switched the bot on", "Alice: set the rules — 7 characters"} {
+		if c := strings.Count(out, want); c != 1 {
+			t.Errorf("%q forwarded %d times, want once", want, c)
+		}
+	}
+	if out := h.Run("@advance 5m\n"); strings.Contains(out, "[log]") {
+		t.Errorf("entries forwarded twice:\n%s", out)
+	}
+
+	// A longer backlog is caught up over several runs, liveLogMaxChunks
+	// messages at a time.
+	backlog := liveLogChunk*liveLogMaxChunks + 20
+	writeEntries(1000, backlog)
+	out = h.Run("@advance 1m\n")
+	if n := strings.Count(out, "[log] bot:"); n != liveLogMaxChunks {
+		t.Errorf("first run sent %d messages, want %d", n, liveLogMaxChunks)
+	}
+	out = h.Run("@advance 1m\n")
+	if n := strings.Count(out, "[log] bot:"); n != 1 || !strings.Contains(out, fmt.Sprintf("entry %03d", 1000+backlog-1)) {
+		t.Errorf("second run sent %d messages, want the last one with the rest:\n%s", n, out)
 	}
 }
 
