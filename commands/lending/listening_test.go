@@ -3,6 +3,7 @@ package lending
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -14,32 +15,42 @@ import (
 	"neighbourbot/bot/sqlite"
 )
 
-// removableConsole is the console transport with one thing added: the bot
+// flakyConsole is the console transport with two things added: the bot
 // can be removed from a group, after which the group answers as WhatsApp's
-// does, with ErrNotInChat.
-type removableConsole struct {
+// does, with ErrNotInChat; and sends to a chat can fail, as over a
+// dropped connection.
+type flakyConsole struct {
 	*console.Console
 	removed map[bot.ChatID]bool
+	// failSends counts the sends to each chat still to fail.
+	failSends map[bot.ChatID]int
 }
 
-func (r *removableConsole) GroupInfo(ctx context.Context, chat bot.ChatID) (bot.GroupInfo, error) {
+// errDropped is a send lost to a dropped connection.
+var errDropped = errors.New("connection reset by peer")
+
+func (r *flakyConsole) GroupInfo(ctx context.Context, chat bot.ChatID) (bot.GroupInfo, error) {
 	if r.removed[chat] {
 		return bot.GroupInfo{}, bot.ErrNotInChat
 	}
 	return r.Console.GroupInfo(ctx, chat)
 }
 
-func (r *removableConsole) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+func (r *flakyConsole) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if r.removed[m.Chat] {
 		return "", bot.ErrNotInChat
+	}
+	if r.failSends[m.Chat] > 0 {
+		r.failSends[m.Chat]--
+		return "", errDropped
 	}
 	return r.Console.Send(ctx, m)
 }
 
-// newListeningHarness wires lending as testOptions does, over a console
-// the bot can be removed from, with a second feature declared so a group
-// can choose features without lending.
-func newListeningHarness(t *testing.T) (*bottest.Harness, *removableConsole) {
+// newFlakyHarness wires lending as testOptions does, over a flaky console,
+// with a second feature declared so a group can choose features without
+// lending.
+func newFlakyHarness(t *testing.T) (*bottest.Harness, *flakyConsole) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
@@ -49,7 +60,7 @@ func newListeningHarness(t *testing.T) (*bottest.Harness, *removableConsole) {
 	t.Cleanup(func() { store.Close() })
 	h := &bottest.Harness{T: t, Store: store, Clock: bot.NewManualClock(console.DefaultStart), Out: &bytes.Buffer{}, Log: &bytes.Buffer{}}
 	h.Console = console.New(h.Out, h.Clock)
-	tr := &removableConsole{Console: h.Console, removed: map[bot.ChatID]bool{}}
+	tr := &flakyConsole{Console: h.Console, removed: map[bot.ChatID]bool{}, failSends: map[bot.ChatID]int{}}
 	log := slog.New(slog.NewTextHandler(h.Log, nil))
 	h.Engine = bot.NewEngine(bot.Config{Log: log}, store, tr, h.Clock)
 	h.Console.Attach(h.Engine)
@@ -69,25 +80,25 @@ const street = bot.ChatID("group:street")
 // the way back.
 var silencers = []struct {
 	name       string
-	stop, back func(h *bottest.Harness, tr *removableConsole)
+	stop, back func(h *bottest.Harness, tr *flakyConsole)
 }{
 	{"bot off",
-		func(h *bottest.Harness, _ *removableConsole) {
+		func(h *bottest.Harness, _ *flakyConsole) {
 			h.Expect("Alice: !bot off\n", "neighbourbot is off in this group.")
 		},
-		func(h *bottest.Harness, _ *removableConsole) {
+		func(h *bottest.Harness, _ *flakyConsole) {
 			h.Expect("Alice: !bot on\n", "neighbourbot is on in this group.")
 		}},
 	{"lending off",
-		func(h *bottest.Harness, _ *removableConsole) {
+		func(h *bottest.Harness, _ *flakyConsole) {
 			h.Expect("Alice: !bot features power\n", "Switched off: lending.")
 		},
-		func(h *bottest.Harness, _ *removableConsole) {
+		func(h *bottest.Harness, _ *flakyConsole) {
 			h.Expect("Alice: !bot features all\n", "Commands available: lending, power.")
 		}},
 	{"bot removed",
-		func(_ *bottest.Harness, tr *removableConsole) { tr.removed[street] = true },
-		func(_ *bottest.Harness, tr *removableConsole) { delete(tr.removed, street) }},
+		func(_ *bottest.Harness, tr *flakyConsole) { tr.removed[street] = true },
+		func(_ *bottest.Harness, tr *flakyConsole) { delete(tr.removed, street) }},
 }
 
 // TestRemindersWaitWhileTheGroupIsNotListening lends a ladder, silences
@@ -97,7 +108,7 @@ var silencers = []struct {
 func TestRemindersWaitWhileTheGroupIsNotListening(t *testing.T) {
 	for _, s := range silencers {
 		t.Run(s.name, func(t *testing.T) {
-			h, tr := newListeningHarness(t)
+			h, tr := newFlakyHarness(t)
 			h.Expect(`@admin Alice
 Alice: !bot on
 Bob: !mine
@@ -135,7 +146,7 @@ Alice: !lent ladder @Bob for 3d
 func TestOneOffMessagesAreDroppedWhileTheGroupIsNotListening(t *testing.T) {
 	for _, s := range silencers {
 		t.Run(s.name, func(t *testing.T) {
-			h, tr := newListeningHarness(t)
+			h, tr := newFlakyHarness(t)
 			h.Run(`@admin Alice
 Alice: !bot on
 Dave: !borrow drill

@@ -13,8 +13,9 @@ import (
 // Loan reminders go by direct message, never to the group: to the borrower
 // the day before the due date and on it; once overdue, to the borrower and
 // the owner every overdue_every until the item is back. Each loan has one
-// pending reminder job at a time, under its loan's key prefix, so !extend
-// replaces it and !returned cancels it. A reminder that falls in quiet hours
+// pending reminder job at a time (and, once one is overdue, the owner's
+// note until it is sent), under its loan's key prefix, so !extend replaces
+// them and !returned cancels them. A reminder that falls in quiet hours
 // waits for their end, whether it was planned there or comes due there.
 //
 // The bot may only message people who have addressed it (a direct message
@@ -118,7 +119,16 @@ func decodePayload(job bot.Job, v any) error {
 	return nil
 }
 
-// runReminder sends one reminder and plans the next.
+// runReminder plans the next reminder and sends this one.
+//
+// The next one is planned before anything is sent, under its own stage's
+// key: a failure to plan it retries the job before anyone has heard, and a
+// retry after a failed send plans the same reminder again rather than a
+// second one. Each message is retried on its own: the borrower's is sent
+// here, so a failed send retries this job, and the owner's overdue note,
+// once the borrower's has gone, is a notice job of its own, so a dropped
+// connection delays it rather than losing it and its retries never repeat
+// the borrower's.
 func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	var p remindPayload
 	if err := decodePayload(job, &p); err != nil {
@@ -136,13 +146,23 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	}
 	// A reminder planned for an earlier due date, or a loan since returned,
 	// is stale: extend and return replace or cancel jobs, this is a backstop.
-	if loan.State != stateOut || p.Due != ms(loan.DueAt) {
+	if loan.State != stateOut || p.Due != ms(loan.DueAt) || loan.OwnerID == 0 {
 		return nil
 	}
 	now := f.e.Now()
+	if err := f.scheduleNextReminder(ctx, loan, now); err != nil {
+		return err
+	}
+	// A group that stopped listening hears nothing; the chain goes on.
+	if listens, err := f.groupStillListens(ctx, loan.Chat); err != nil || !listens {
+		return err
+	}
 	owner, err := f.person(ctx, loan.OwnerID)
 	if err != nil {
 		return err
+	}
+	if loan.BorrowerID == 0 {
+		return f.remindOwnerOfFormerBorrower(ctx, loan, owner, p.N, now)
 	}
 	borrower, err := f.person(ctx, loan.BorrowerID)
 	if err != nil {
@@ -150,19 +170,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	}
 	group := f.groupName(ctx, loan.Chat)
 	pre := f.e.Prefix()
-	if loan.OwnerID == 0 {
-		return nil
-	}
-	// A group that stopped listening hears nothing; the chain goes on.
-	if listens, err := f.groupStillListens(ctx, loan.Chat); err != nil {
-		return err
-	} else if !listens {
-		return f.scheduleNextReminder(ctx, loan, now)
-	}
-	if loan.BorrowerID == 0 {
-		return f.remindOwnerOfFormerBorrower(ctx, loan, owner, p.N, now)
-	}
-	var toBorrower, toOwner string
+	var toBorrower string
 	switch {
 	case p.Stage != stageOverdue && !loan.DueAt.Before(now):
 		toBorrower = fmt.Sprintf("Reminder: %s's %s is due back %s (%s). Need longer? Ask %s — they can type %sextend %s 3d in %s. Once you've given it back, type %sreturned %s there.",
@@ -175,32 +183,35 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	default:
 		toBorrower = fmt.Sprintf("%s's %s was due back %s. Please return it, or ask %s for more time. Once it's back, type %sreturned %s in %s.",
 			owner.DisplayName(), loan.Item, f.relativeDay(loan.DueAt, now), owner.DisplayName(), pre, typable(loan.Item), group)
-		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I've reminded them privately. When it's back, type %sreturned %s in %s.",
-			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, typable(loan.Item), group)
 	}
-	// Failing to reach the borrower retries the job; nothing was sent yet.
 	// A borrower the bot may not message (never addressed it) misses this
 	// reminder, but the chain goes on, so the next one reaches them once
 	// they have, and the owner still hears when it is overdue.
 	reminded, err := f.dm(ctx, borrower, toBorrower)
-	if err != nil {
+	if err != nil || p.Stage != stageOverdue {
 		return err
 	}
-	if toOwner != "" && !reminded {
+	toOwner := fmt.Sprintf("Your %s is still with %s — it was due back %s. I've reminded them privately. When it's back, type %sreturned %s in %s.",
+		loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, typable(loan.Item), group)
+	if !reminded {
 		toOwner = fmt.Sprintf("Your %s is still with %s — it was due back %s. I can't remind them privately: they have never messaged me, so please ask them yourself. When it's back, type %sreturned %s in %s.",
 			loan.Item, borrower.DisplayName(), f.relativeDay(loan.DueAt, now), pre, typable(loan.Item), group)
 	}
-	if toOwner != "" {
-		if _, err := f.dm(ctx, owner, toOwner); err != nil {
-			// The borrower has had theirs: retrying would repeat it.
-			f.e.Log().Warn("lending: overdue note to owner", "loan", loan.ID, "err", err)
-		}
+	// Under the loan's key, so !returned and !extend cancel a note still
+	// waiting; keyed by stage, so booking it again replaces it. A failure
+	// to book it retries this job, repeating the borrower's reminder: only
+	// the database failing between the two can cause that, where losing the
+	// owner's note would be the alternative.
+	note := noticePayload{Person: owner.ID, Text: toOwner, Chat: loan.Chat, Loan: loan.ID}
+	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("%sowner:%s%d", loanKey(loan.ID), p.Stage, p.N), now, note); err != nil {
+		return fmt.Errorf("book the owner's overdue note: %w", err)
 	}
-	return f.scheduleNextReminder(ctx, loan, now)
+	return nil
 }
 
 // remindOwnerOfFormerBorrower is the overdue reminder, to the owner alone,
-// for a loan whose borrower asked to be forgotten.
+// for a loan whose borrower asked to be forgotten; the caller has planned
+// the next.
 func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
 	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
 		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), typable(loan.Item), f.groupName(ctx, loan.Chat))
@@ -209,10 +220,8 @@ func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, ow
 	}
 	// An owner the bot may not message misses this one; the capped chain
 	// goes on so a later one reaches them once they have addressed it.
-	if _, err := f.dm(ctx, owner, text); err != nil {
-		return err
-	}
-	return f.scheduleNextReminder(ctx, loan, now)
+	_, err := f.dm(ctx, owner, text)
+	return err
 }
 
 // relativeDay writes a date relative to now in the bot's time zone:
