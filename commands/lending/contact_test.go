@@ -123,6 +123,26 @@ func TestWanterNotContactableHearsInGroup(t *testing.T) {
 	}
 }
 
+// TestErrandRunnerNotContactableAtNightGetsNoGroupPost: a summary due in
+// quiet hours with no later useful moment (the errand starts before they
+// end) is not posted to the group for a runner the bot may not message;
+// !errands still shows the list.
+func TestErrandRunnerNotContactableAtNightGetsNoGroupPost(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run("@admin Alice\nAlice: !bot on\n@advance 14h\nCarol: !errand tip Tuesday 1am\nBob: !join tip 1 bag\n") // Mon 23:00
+	if got := lendingJobs(t, h, jobErrandSummary); len(got) != 1 || !strings.HasSuffix(got[0], "Tue 00:00") {
+		t.Fatalf("want the summary due at midnight: %q", got)
+	}
+	stopContact(t, h, "Carol")
+	if out := h.Run("@advance 1h\n"); strings.Contains(out, "bot:") {
+		t.Errorf("posted in quiet hours:\n%s", out)
+	}
+	if got := lendingJobs(t, h, jobErrandSummary); len(got) != 0 {
+		t.Errorf("summary job left behind: %q", got)
+	}
+	h.Expect("Bob: !errands\n", "• tip — Carol, Tue 6 Jan 01:00", "joined: Bob (1 bag)")
+}
+
 // TestErrandRunnerNotContactableGetsListInGroup: the runner's summary goes
 // to the group, with a mention, when the bot may not message them.
 func TestErrandRunnerNotContactableGetsListInGroup(t *testing.T) {

@@ -453,9 +453,10 @@ func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error)
 // runErrandSummary tells the runner, privately, who joined. A runner the
 // bot may not message (they have not addressed it since an upgrade brought
 // in that rule) gets the list in the group instead, where !errands shows
-// it anyway; only someone joined makes that worth a group post. A group
-// that stopped listening (see groupStillListens) gets no summary at all:
-// it is a one-off about a group where the bot no longer answers.
+// it anyway; only someone joined makes that worth a group post, and never
+// in quiet hours. A group that stopped listening (see groupStillListens)
+// gets no summary at all: it is a one-off about a group where the bot no
+// longer answers.
 func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	var p errandPayload
 	if err := decodePayload(job, &p); err != nil {
@@ -496,6 +497,12 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
 	sent, err := f.dm(ctx, runner, strings.Join(lines, "\n"))
 	if sent || err != nil {
 		return err
+	}
+	// A summary still due in quiet hours had no later useful moment (see
+	// summaryHeld): the runner set off in the night, which is theirs to
+	// choose, but the group did not, and !errands shows the list anyway.
+	if f.quiet.Contains(f.e.Now()) {
+		return nil
 	}
 	lines[0] = fmt.Sprintf("@%s, your %s run (%s) starts soon. %s:", runner.DisplayName(), e.Place, when, plural(len(sg), "neighbour joined", "neighbours joined"))
 	_, err = f.e.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
