@@ -12,7 +12,9 @@
 // each group's settings and compiled blocklist are cached and antiflood
 // counts are kept in memory, so a plain message costs no database query.
 // Admins are exempt; whether the sender is one is only asked when a message
-// breaks a rule.
+// breaks a rule. In a bot command the command word is never checked, only
+// what follows it (and !report not at all); commands still count towards
+// antiflood.
 package moderation
 
 import (
@@ -276,10 +278,20 @@ func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
 				reason: fmt.Sprintf("too many messages at once (more than %d in %s)", n, floodWindowText(w))})
 		}
 	}
-	text := req.Msg.Text
-	if text == "" || req.Command == "report" {
+	if req.Command == "report" {
 		// A report names what it reports ("!report casino spam"): the
 		// reporter must not be warned for the words they point at.
+		return found, ok
+	}
+	text := req.Msg.Text
+	if req.Command != "" && len(m.e.Router().Named(req.Command)) > 0 {
+		// A bot command: its name is the bot's word, not the member's, so
+		// a blocked word that is also a command name ("errand") must not
+		// catch "!errand". What they typed after it is checked as usual;
+		// an unknown "!casino" is chatter and is checked whole.
+		text = req.Args
+	}
+	if text == "" {
 		return found, ok
 	}
 	if hit := r.block.match(text); hit != "" {

@@ -510,3 +510,42 @@ func TestAccentedPatternMatchesPlainText(t *testing.T) {
 	h.Expect("Alice: !block add /café/\n", "Added to the blocklist: /café/.")
 	h.Expect("Bob: Cafe opens at 8\n", "@Bob, warning 1 of 3: a blocked word or phrase.")
 }
+
+// TestCommandWordsAreNotChecked checks that a bot command is not caught by
+// a blocked word that is its own name (nor an alias's), while what the
+// member typed after it is checked as usual, an unknown "!word" is checked
+// whole, and commands still count towards antiflood.
+func TestCommandWordsAreNotChecked(t *testing.T) {
+	opts := options(DefaultConfig(), nil)
+	register := opts.Register
+	opts.Register = func(h *bottest.Harness) error {
+		// Stand-ins for lending's commands, as the bot runs with them.
+		for _, name := range []string{"errand", "returned"} {
+			h.Engine.Handle(bot.Route{Name: name, Aliases: []string{name + "s"}, Handler: func(ctx context.Context, req *bot.Request) error {
+				return req.Reply(ctx, "ok, "+req.Command)
+			}})
+		}
+		return register(h)
+	}
+	h := bottest.New(t, opts)
+	h.Run(streetSetup + "Alice: !block add errand, returned, errands, casino\n")
+	for _, line := range []string{"Bob: !errand shop at 5pm", "Bob: !Errand shop", "Bob: ! errand shop", "Bob: !errands", "Bob: !returned ladder"} {
+		out := h.Run(line + "\n")
+		if strings.Contains(out, "warning") {
+			t.Errorf("%s: the command's own name was caught:\n%s", line, out)
+		}
+		if !strings.Contains(out, "bot: ok, ") {
+			t.Errorf("%s: the command did not run:\n%s", line, out)
+		}
+	}
+	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_warnings`); n != 0 {
+		t.Errorf("%d warnings after commands, want 0", n)
+	}
+	h.Expect("Carol: !errand casino trip\n", "@Carol, warning 1 of 3: a blocked word or phrase.")
+	h.Expect("Dave: I'm off on an errand\n", "@Dave, warning 1 of 3: a blocked word or phrase.")
+	h.Expect("Erin: !casino tonight\n", "@Erin, warning 1 of 3: a blocked word or phrase.")
+
+	h.Run("Alice: !antiflood 3 10s\n")
+	h.Expect("Frank: !returned a\nFrank: !returned b\nFrank: !returned c\nFrank: !returned d\n",
+		"@Frank, warning 1 of 3: too many messages at once")
+}
