@@ -146,6 +146,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
 	}
 	// A reminder planned for an earlier due date, or a loan since returned,
 	// is stale: extend and return replace or cancel jobs, this is a backstop.
+	// A loan whose owner was forgotten is reminded about no more.
 	if loan.State != stateOut || p.Due != ms(loan.DueAt) || loan.OwnerID == 0 {
 		return nil
 	}
