@@ -202,6 +202,12 @@ func foldRegexp(re *syntax.Regexp) {
 			folded = append(folded, []rune(fold(string(r)))...)
 		}
 		re.Rune = folded
+		if len(folded) == 0 {
+			// Only combining marks, which folding strips from messages too:
+			// what is left must match nothing, not vanish from the
+			// printed pattern (`a\x{301}+` is not `a+`).
+			re.Op, re.Rune = syntax.OpEmptyMatch, nil
+		}
 	case syntax.OpCharClass:
 		re.Rune = foldClass(re.Rune)
 	}

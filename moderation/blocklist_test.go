@@ -152,6 +152,9 @@ func TestRegexLettersFold(t *testing.T) {
 		{"x[^e]y", "xay", true},
 		{"[^a-z]casino", "1casino", true},
 		{"[^a-z]casino", "acasino", false},
+		// A combining accent on its own folds away, as in messages.
+		{`ca\x{301}+sino`, "casino", true},
+		{`ca\x{301}+sino`, "caasino", false},
 	}
 	for _, tt := range tests {
 		m := compileBlocklist([]blockEntry{{Pattern: tt.pattern, IsRegex: true}})
