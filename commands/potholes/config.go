@@ -35,10 +35,15 @@ type Config struct {
 	APIKey         string            `toml:"api_key"`
 	JurisdictionID string            `toml:"jurisdiction_id"`
 	ServiceCodes   map[string]string `toml:"service_codes"`
-	// RequestTimeout bounds one call to the council's server.
+	// RequestTimeout bounds one call to the council's server. Calls are
+	// made from jobs, which run one at a time while the bot waits, so it
+	// is kept short.
 	RequestTimeout bot.Duration `toml:"request_timeout"`
 	// StatusPollInterval is how often sent reports are checked for news.
 	StatusPollInterval bot.Duration `toml:"status_poll_interval"`
+	// StatusPollFor is how long a sent report is checked before the checks
+	// stop (an admin can restart them with !pothole P7 check).
+	StatusPollFor bot.Duration `toml:"status_poll_for"`
 	// The council liaison named on requests instead of the resident.
 	LiaisonName  string `toml:"liaison_name"`
 	LiaisonEmail string `toml:"liaison_email"`
@@ -90,12 +95,16 @@ func DefaultConfig() Config {
 		AutoSendConfirmations: 3,
 		MaxPhotoMB:            5,
 		ServiceCodes:          map[string]string{},
-		RequestTimeout:        bot.Duration(20 * time.Second),
+		RequestTimeout:        bot.Duration(8 * time.Second),
 		StatusPollInterval:    bot.Duration(6 * time.Hour),
+		StatusPollFor:         bot.Duration(26 * 7 * 24 * time.Hour),
 		FixedCheckAfter:       OptionalDuration(4 * 7 * 24 * time.Hour),
 		FixedClaimExpiry:      bot.Duration(14 * 24 * time.Hour),
 	}
 }
+
+// maxRequestTimeout caps request_timeout.
+const maxRequestTimeout = 30 * time.Second
 
 var categoryName = regexp.MustCompile(`^[a-z][a-z0-9]{1,29}$`)
 
@@ -141,11 +150,18 @@ func (c Config) Validate() error {
 			return fmt.Errorf("service_codes: %q has an empty service code", cat)
 		}
 	}
-	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > 5*time.Minute {
-		return fmt.Errorf("request_timeout %s must be between 1s and 5m", c.RequestTimeout.D())
+	// The bot waits for each call, so a long timeout would stall it.
+	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > maxRequestTimeout {
+		return fmt.Errorf("request_timeout %s must be between 1s and %s", c.RequestTimeout.D(), maxRequestTimeout)
 	}
 	if c.StatusPollInterval.D() < time.Minute {
 		return fmt.Errorf("status_poll_interval %s must be at least 1m", c.StatusPollInterval.D())
+	}
+	if d := c.StatusPollFor.D(); d < 24*time.Hour || d > 3*365*24*time.Hour {
+		return fmt.Errorf("status_poll_for %s must be between 1d and 1095d", d)
+	}
+	if c.StatusPollFor.D() < c.StatusPollInterval.D() {
+		return fmt.Errorf("status_poll_for %s must be at least status_poll_interval (%s)", c.StatusPollFor.D(), c.StatusPollInterval.D())
 	}
 	if d := c.FixedCheckAfter.D(); d != 0 && (d < time.Hour || d > 365*24*time.Hour) {
 		return fmt.Errorf("fixed_check_after %s must be between 1h and 365d, or off", d)

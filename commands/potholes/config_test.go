@@ -30,6 +30,14 @@ func TestConfigValidate(t *testing.T) {
 		{"service code category", func(c *Config) { c.ServiceCodes = map[string]string{"graffiti": "G"} }, `service_codes: "graffiti"`},
 		{"empty service code", func(c *Config) { c.ServiceCodes = map[string]string{"pothole": ""} }, "empty service code"},
 		{"timeout", func(c *Config) { c.RequestTimeout = bot.Duration(10 * time.Minute) }, "request_timeout"},
+		{"timeout over the cap", func(c *Config) { c.RequestTimeout = bot.Duration(31 * time.Second) }, "request_timeout 31s must be between 1s and 30s"},
+		{"timeout too short", func(c *Config) { c.RequestTimeout = bot.Duration(500 * time.Millisecond) }, "request_timeout"},
+		{"poll for too short", func(c *Config) { c.StatusPollFor = bot.Duration(time.Hour) }, "status_poll_for"},
+		{"poll for too long", func(c *Config) { c.StatusPollFor = bot.Duration(4 * 365 * 24 * time.Hour) }, "status_poll_for"},
+		{"poll for under interval", func(c *Config) {
+			c.StatusPollInterval = bot.Duration(72 * time.Hour)
+			c.StatusPollFor = bot.Duration(48 * time.Hour)
+		}, "status_poll_for 48h0m0s must be at least status_poll_interval"},
 		{"poll", func(c *Config) { c.StatusPollInterval = bot.Duration(time.Second) }, "status_poll_interval"},
 		{"email", func(c *Config) { c.LiaisonEmail = "not an email" }, "liaison_email"},
 		{"fixed check negative", func(c *Config) { c.FixedCheckAfter = OptionalDuration(-time.Hour) }, "fixed_check_after"},

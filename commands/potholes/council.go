@@ -33,13 +33,54 @@ func pollKey(id int64, at time.Time) string {
 	return fmt.Sprintf("%s%d", pollPrefix(id), at.UnixMilli())
 }
 
-// schedulePoll books the next status check.
-func (f *feature) schedulePoll(ctx context.Context, id int64, at time.Time) error {
-	return f.e.Schedule(ctx, jobPoll, pollKey(id, at), at, sendPayload{Report: id})
+// schedulePoll books the next status check. Payloads carry the report's id
+// and timings only: nothing about people, nothing a resident typed.
+func (f *feature) schedulePoll(ctx context.Context, at time.Time, pl pollPayload) error {
+	return f.e.Schedule(ctx, jobPoll, pollKey(pl.Report, at), at, pl)
+}
+
+// startPolling books a report's first status check after one interval,
+// beginning a run of checks that lasts status_poll_for.
+func (f *feature) startPolling(ctx context.Context, id int64, now time.Time) error {
+	return f.schedulePoll(ctx, now.Add(f.cfg.StatusPollInterval.D()), pollPayload{Report: id, Since: now.UnixMilli()})
 }
 
 type sendPayload struct {
 	Report int64 `json:"report"`
+}
+
+type pollPayload struct {
+	Report int64 `json:"report"`
+	// Since is when this run of status checks began (unix milliseconds);
+	// they stop status_poll_for after it. Absent in checks booked by older
+	// versions, which count from the report's send instead.
+	Since int64 `json:"since,omitempty"`
+	// Wait is how long this check was put off after the council's server
+	// timed out (milliseconds); 0 is the normal status_poll_interval.
+	Wait int64 `json:"wait,omitempty"`
+}
+
+// History lines about the council follow-up.
+const (
+	// sendPausedEvent: the report was due to go while the group had the
+	// bot or potholes off, so it was not sent.
+	sendPausedEvent = "send paused"
+	// pollStoppedEvent and pollRestartedEvent: status checks ended
+	// without the council resolving the report, and an admin started them
+	// again.
+	pollStoppedEvent   = "status checks stopped"
+	pollRestartedEvent = "status checks restarted"
+)
+
+// maxPollBackoff bounds how far a status check is put off after timeouts,
+// as a multiple of status_poll_interval.
+const maxPollBackoff = 8
+
+// pollBackoff is the wait before the next check after one that timed out:
+// double the last wait (at least one interval), at most maxPollBackoff
+// intervals.
+func pollBackoff(interval, last time.Duration) time.Duration {
+	return min(max(last, interval)*2, maxPollBackoff*interval)
 }
 
 // Sending retries with backoff: 5m, 10m, 20m, 40m, 80m, then gives up and
@@ -56,9 +97,21 @@ func sendBackoff(attempt int) time.Duration {
 // adminSend queues a report for the council; the send job posts the outcome.
 func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
+	if f.council == nil {
+		return errNoCouncil
+	}
+	if !r.Status.Resolved() && (r.ServiceRequestID != "" || r.Token != "") {
+		// Already with the council: if its status checks have stopped,
+		// "send" starts them again.
+		stopped, err := f.pollingStopped(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if stopped {
+			return f.restartPolling(ctx, req, r)
+		}
+	}
 	switch {
-	case f.council == nil:
-		return bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service.")
 	case f.cfg.ServiceCodes[r.Category] == "":
 		return bot.Userf("There's no council service code for %s reports in the config ([potholes] service_codes), so I can't send %s.", r.Category, r.Ref())
 	case r.Status.Resolved():
@@ -69,7 +122,11 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
 	}
 	now := req.Now()
-	if r.SendState == sendQueued {
+	paused, err := f.sendPaused(ctx, r)
+	if err != nil {
+		return err
+	}
+	if r.SendState == sendQueued && !paused {
 		// Queued but not sent: its job is due now, so normally it has
 		// already run. Book it again rather than refuse, in case the job
 		// was lost (the bot stopped at the wrong moment); booking replaces
@@ -99,6 +156,60 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref()))
+}
+
+var errNoCouncil = bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service.")
+
+// sendPaused reports whether r is queued but was held back because its
+// group had the bot or potholes off when it was due (runSend): it waits for
+// an admin's !pothole P7 send.
+func (f *feature) sendPaused(ctx context.Context, r Report) (bool, error) {
+	if r.SendState != sendQueued {
+		return false, nil
+	}
+	latest, err := f.store.latestEventOf(ctx, r.ID, sendPausedEvent, "send queued", "send failed", "send interrupted", "sent")
+	return latest == sendPausedEvent, err
+}
+
+// pollingStopped reports whether r's status checks were stopped (the group
+// switched the bot or potholes off, or status_poll_for ran out) and not
+// restarted since.
+func (f *feature) pollingStopped(ctx context.Context, id int64) (bool, error) {
+	latest, err := f.store.latestEventOf(ctx, id, pollStoppedEvent, pollRestartedEvent)
+	return latest == pollStoppedEvent, err
+}
+
+// adminCheck is "!pothole P7 check": status checks of a sent report start
+// again now, for another status_poll_for.
+func (f *feature) adminCheck(ctx context.Context, req *bot.Request, r Report) error {
+	p := f.e.Prefix()
+	switch {
+	case f.council == nil:
+		return errNoCouncil
+	case r.Status.Resolved():
+		return bot.Userf("%s is already marked %s — there's nothing to check with the council.", r.Ref(), r.Status)
+	case r.ServiceRequestID == "" && r.Token == "":
+		return bot.Userf("%s hasn't gone to the council yet, so there's nothing to check. An admin can send it with %spothole %s send.", r.Ref(), p, r.Ref())
+	}
+	return f.restartPolling(ctx, req, r)
+}
+
+// restartPolling replaces r's status checks with a new run starting now.
+// The first check is due at once; the engine runs it after this command.
+func (f *feature) restartPolling(ctx context.Context, req *bot.Request, r Report) error {
+	p := f.e.Prefix()
+	now := req.Now()
+	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
+		return err
+	}
+	if err := f.schedulePoll(ctx, now, pollPayload{Report: r.ID, Since: now.UnixMilli()}); err != nil {
+		return err
+	}
+	if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: req.Sender.ID, Kind: pollRestartedEvent}}}); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Checking %s with the council again — I'll post here when they update it (every %s for up to %s; %spothole %s shows the latest).",
+		r.Ref(), bot.FormatDuration(f.cfg.StatusPollInterval.D()), bot.FormatDuration(f.cfg.StatusPollFor.D()), p, r.Ref()))
 }
 
 // queueSend commits c, which moves r to "queued", together with the job
@@ -140,6 +251,14 @@ func (f *feature) resumeSends(ctx context.Context) error {
 		return err
 	}
 	for _, r := range rs {
+		// A report held back while its group was off waits for an admin.
+		paused, err := f.sendPaused(ctx, r)
+		if err != nil {
+			return err
+		}
+		if paused {
+			continue
+		}
 		if err := f.bookSend(ctx, r); err != nil {
 			return fmt.Errorf("book send of %s: %w", r.Ref(), err)
 		}
@@ -221,6 +340,13 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	default:
 		return nil
 	}
+	on, err := f.groupListening(ctx, r.Chat)
+	if err != nil {
+		return err
+	}
+	if !on {
+		return f.pauseSend(ctx, r)
+	}
 	sreq, err := f.serviceRequest(ctx, r)
 	if err != nil {
 		return err
@@ -262,13 +388,29 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	}
 	// The first status check is booked before the outcome is recorded;
 	// should recording fail, the check finds no reference and does nothing.
-	if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
+	if err := f.startPolling(ctx, r.ID, now); err != nil {
 		return err
 	}
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
 		return err
 	}
 	return f.sendNews(ctx, r, bot.RedactPhones(created.ServiceNotice))
+}
+
+// pauseSend holds back a report that fell due while its group had the bot
+// or potholes off: nothing goes to the council in the name of a group that
+// switched it off. The report stays queued, with no job, until an admin
+// types !pothole P7 send (after switching it back on: the command itself
+// needs both on).
+func (f *feature) pauseSend(ctx context.Context, r Report) error {
+	paused, err := f.sendPaused(ctx, r)
+	if err != nil || paused {
+		return err
+	}
+	f.e.Log().Info("potholes: group has the bot or potholes off; not sending", "chat", r.Chat, "report", r.ID)
+	r.SendState, r.NextSendAt = sendQueued, time.Time{}
+	return f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: f.e.Now(), Kind: sendPausedEvent,
+		Detail: fmt.Sprintf("the group has the bot or potholes off; an admin can send it with %spothole %s send once it's back on", f.e.Prefix(), r.Ref())}}})
 }
 
 // sendInterrupted handles a report found still "sending": an attempt
@@ -339,8 +481,13 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 }
 
 // runPoll asks the council about one sent report and posts what changed.
+// Checks stop, with a line in the history, when the group has switched the
+// bot or potholes off or status_poll_for has passed; an admin restarts them
+// with !pothole P7 check (or send). A check the council's server did not
+// answer in time puts the next one off for longer (pollBackoff): every call
+// holds up the bot while it waits.
 func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
-	var pl sendPayload
+	var pl pollPayload
 	r, ok, err := f.jobReport(ctx, job, &pl)
 	if !ok {
 		return err
@@ -349,17 +496,47 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		return nil
 	}
 	now := f.e.Now()
-	if f.deps.Quiet.Contains(now) {
-		return f.schedulePoll(ctx, r.ID, f.deps.Quiet.NextAllowed(now))
+	on, err := f.groupListening(ctx, r.Chat)
+	if err != nil {
+		return err
 	}
-	next := now.Add(f.cfg.StatusPollInterval.D())
+	if !on {
+		return f.stopPolling(ctx, r, "the group has the bot or potholes off")
+	}
+	if pl.Since == 0 {
+		// Booked by an older version: the run counts from the send.
+		since := r.SendStartedAt
+		if since.IsZero() {
+			since = now
+		}
+		pl.Since = since.UnixMilli()
+	}
+	if now.Sub(time.UnixMilli(pl.Since)) >= f.cfg.StatusPollFor.D() {
+		return f.stopPolling(ctx, r, "checked for "+bot.FormatDuration(f.cfg.StatusPollFor.D())+" without the council closing it")
+	}
+	if f.deps.Quiet.Contains(now) {
+		return f.schedulePoll(ctx, f.deps.Quiet.NextAllowed(now), pl)
+	}
+	interval := f.cfg.StatusPollInterval.D()
+	// again books the next check at the normal pace, or later after a
+	// timeout.
+	again := func(callErr error) error {
+		next := pl
+		next.Wait = 0
+		wait := interval
+		if open311.IsTimeout(callErr) {
+			wait = pollBackoff(interval, time.Duration(pl.Wait)*time.Millisecond)
+			next.Wait = wait.Milliseconds()
+		}
+		return f.schedulePoll(ctx, now.Add(wait), next)
+	}
 	if r.ServiceRequestID == "" {
 		id, err := f.council.Token(ctx, r.Token)
 		if err != nil || id == "" {
 			if err != nil {
 				f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
 			}
-			return f.schedulePoll(ctx, r.ID, next)
+			return again(err)
 		}
 		r.ServiceRequestID, r.Updated = id, now
 		if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council reference", Detail: id}}}); err != nil {
@@ -369,7 +546,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	srs, err := f.council.Requests(ctx, r.ServiceRequestID)
 	if err != nil {
 		f.e.Log().Warn("potholes: status check failed", "report", r.ID, "err", err)
-		return f.schedulePoll(ctx, r.ID, next)
+		return again(err)
 	}
 	var sr *open311.ServiceRequest
 	for i := range srs {
@@ -379,7 +556,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	}
 	if sr == nil {
 		f.e.Log().Warn("potholes: council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
-		return f.schedulePoll(ctx, r.ID, next)
+		return again(nil)
 	}
 	// The council's notes are kept in the history and posted to the group;
 	// like its error texts they must not carry a WhatsApp phone address.
@@ -395,7 +572,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
 			return err
 		}
-		return f.schedulePoll(ctx, r.ID, next)
+		return again(nil)
 	}
 	r.Status, r.Updated = newStatus, now
 	if newStatus.Resolved() {
@@ -418,7 +595,15 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		// This check's own job is finishing; the rest go with it.
 		return f.cancelFollowUps(ctx, r.ID)
 	}
-	return f.schedulePoll(ctx, r.ID, next)
+	return again(nil)
+}
+
+// stopPolling ends r's status checks: no next one is booked, and the
+// history says why and how to start them again.
+func (f *feature) stopPolling(ctx context.Context, r Report, why string) error {
+	f.e.Log().Info("potholes: status checks stopped", "report", r.ID, "why", why)
+	return f.store.apply(ctx, r, change{events: []event{{At: f.e.Now(), Kind: pollStoppedEvent,
+		Detail: fmt.Sprintf("%s; an admin can restart them with %spothole %s check", why, f.e.Prefix(), r.Ref())}}})
 }
 
 // councilStatus maps what a council reports to a report status. GeoReport

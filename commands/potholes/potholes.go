@@ -512,9 +512,15 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 		}
 		return f.adminSend(ctx, req, r)
 	}
+	if words[0] == "check" && len(words) == 1 {
+		if !admin {
+			return bot.Userf("Sorry, only group admins can restart a report's council checks. %spothole %s shows the latest.", p, r.Ref())
+		}
+		return f.adminCheck(ctx, req, r)
+	}
 	status, dupWord, ok := parseStatus(words)
 	if !ok {
-		return bot.Userf("I don't know %q for %s. Admins can type %spothole %s send, or a status: investigating, in progress, action scheduled, fixed, not council's responsibility, duplicate P3, closed, open.",
+		return bot.Userf("I don't know %q for %s. Admins can type %spothole %s send, check, or a status: investigating, in progress, action scheduled, fixed, not council's responsibility, duplicate P3, closed, open.",
 			bot.Truncate(rest, 30), r.Ref(), p, r.Ref())
 	}
 	if !admin {
@@ -528,7 +534,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 // of a description.
 func isReportAction(rest string) bool {
 	words := strings.Fields(strings.ToLower(rest))
-	if len(words) == 1 && words[0] == "send" {
+	if len(words) == 1 && (words[0] == "send" || words[0] == "check") {
 		return true
 	}
 	_, _, ok := parseStatus(words)
@@ -624,9 +630,19 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		}
 	} else if wasResolved {
 		if f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
-			// Reopened after the council's request was closed here: follow it again.
-			if err := f.schedulePoll(ctx, r.ID, now.Add(f.cfg.StatusPollInterval.D())); err != nil {
+			// Reopened after the council's request was closed here: follow it
+			// again, for a new status_poll_for.
+			if err := f.startPolling(ctx, r.ID, now); err != nil {
 				return err
+			}
+			stopped, err := f.pollingStopped(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			if stopped {
+				if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: req.Sender.ID, Kind: pollRestartedEvent}}}); err != nil {
+					return err
+				}
 			}
 		}
 		// A report reopened before the group was asked whether it's fixed
@@ -873,10 +889,23 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	case r.SendState == sendFailed:
 		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
 	case r.SendState == sendQueued:
+		if paused, err := f.sendPaused(ctx, r); err != nil {
+			f.e.Log().Error("potholes: send state", "report", r.ID, "err", err)
+		} else if paused {
+			fmt.Fprintf(&b, "\nNot sent: it was due while the group had the bot or potholes off. An admin can send it with %spothole %s send.", p, r.Ref())
+			break
+		}
 		b.WriteString("\nQueued to send to the council.")
 	case r.SendState == sendSending || r.SendState == sendUnsure:
 		fmt.Fprintf(&b, "\nMay already have reached the council at %s — the bot stopped before hearing back, so it won't send it again by itself. An admin can type %spothole %s send again to retry.",
 			f.when(r.SendStartedAt), p, r.Ref())
+	}
+	if (r.ServiceRequestID != "" || r.Token != "") && !r.Status.Resolved() {
+		if stopped, err := f.pollingStopped(ctx, r.ID); err != nil {
+			f.e.Log().Error("potholes: council checks state", "report", r.ID, "err", err)
+		} else if stopped {
+			fmt.Fprintf(&b, "\nI've stopped checking with the council for updates. An admin can restart the checks with %spothole %s check.", p, r.Ref())
+		}
 	}
 	if !r.FixClaimAt.IsZero() && !f.claimLapsed(r, now) {
 		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
@@ -924,6 +953,8 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return "asked the group whether it's fixed"
 	case "fixed claim lapsed":
 		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
+	case pollRestartedEvent:
+		return "status checks restarted by " + who
 	case "send queued":
 		if ev.ActorID != 0 {
 			return withDetail("sending asked by " + who)

@@ -384,6 +384,28 @@ func (s store) hasEvent(ctx context.Context, reportID int64, kind string) (bool,
 	return n > 0, nil
 }
 
+// latestEventOf returns the kind of the most recent line in a report's
+// history among kinds, "" when it has none of them.
+func (s store) latestEventOf(ctx context.Context, reportID int64, kinds ...string) (string, error) {
+	if len(kinds) == 0 {
+		return "", nil
+	}
+	args := []any{reportID}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	var kind string
+	err := s.db.QueryRowContext(ctx, `SELECT kind FROM pothole_events WHERE report_id = ? AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+		ORDER BY at DESC, id DESC LIMIT 1`, args...).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("check history: %w", err)
+	}
+	return kind, nil
+}
+
 // unfinishedSends lists unresolved reports whose sending is under way —
 // queued, waiting to retry, or caught mid-attempt — and not yet with the
 // council, so their send jobs can be booked again at start-up.

@@ -77,7 +77,10 @@ type Error struct {
 	Code        int    // GeoReport error code from the body, when given
 	Description string // GeoReport error description, or what went wrong
 	Temporary   bool
-	Err         error
+	// Timeout says no answer came in time: the server is slow or
+	// overloaded, so asking again soon is unlikely to help.
+	Timeout bool
+	Err     error
 }
 
 func (e *Error) Error() string {
@@ -116,6 +119,12 @@ func IsTemporary(err error) bool {
 	return true
 }
 
+// IsTimeout reports whether err is a call that got no answer in time.
+func IsTimeout(err error) bool {
+	var oe *Error
+	return errors.As(err, &oe) && oe.Timeout
+}
+
 func (c *Client) endpoint(path string) (string, error) {
 	base := strings.TrimSpace(c.BaseURL)
 	if base == "" {
@@ -139,7 +148,7 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 20 * time.Second}
+	return &http.Client{Timeout: 8 * time.Second}
 }
 
 // Form builds the form fields for a new request: exactly what is sent, so
@@ -280,12 +289,12 @@ func (c *Client) do(req *http.Request, op string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		desc := "could not reach the council's server"
+		e := &Error{Op: op, Description: "could not reach the council's server", Temporary: true, Err: err}
 		var ne interface{ Timeout() bool }
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-			desc = "the council's server did not answer in time"
+			e.Description, e.Timeout = "the council's server did not answer in time", true
 		}
-		return &Error{Op: op, Description: desc, Temporary: true, Err: err}
+		return e
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))

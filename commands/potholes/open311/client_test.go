@@ -173,6 +173,9 @@ func TestCreateTimeout(t *testing.T) {
 	if !errors.As(err, &oe) || !oe.Temporary || !strings.Contains(oe.Summary(), "did not answer in time") {
 		t.Fatalf("err = %v", err)
 	}
+	if !IsTimeout(err) {
+		t.Errorf("IsTimeout(%v) = false", err)
+	}
 }
 
 func TestUnreachable(t *testing.T) {
@@ -183,6 +186,9 @@ func TestUnreachable(t *testing.T) {
 	_, err := c.Create(context.Background(), Request{ServiceCode: "POT", Description: "x"})
 	if !IsTemporary(err) || !strings.Contains(err.Error(), "could not reach") {
 		t.Fatalf("err = %v", err)
+	}
+	if IsTimeout(err) {
+		t.Errorf("IsTimeout(%v) = true for a refused connection", err)
 	}
 }
 
