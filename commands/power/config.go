@@ -44,6 +44,9 @@ const DefaultCompensationText = "UK households may be due compensation under the
 	"when the power is off for more than 12 hours. Claim from your network operator — the company you reach on 105, " +
 	"not your energy supplier; their website explains how, and claims usually have to be made within three months."
 
+// maxFeedTimeout caps feed_timeout.
+const maxFeedTimeout = 10 * time.Second
+
 // DefaultConfig returns the built-in defaults.
 func DefaultConfig() Config {
 	return Config{
@@ -92,8 +95,10 @@ func (c Config) Validate() error {
 			return fmt.Errorf("feed_url: %w", err)
 		}
 	}
-	if t := c.FeedTimeout.D(); t < 500*time.Millisecond || t > time.Minute {
-		return fmt.Errorf("feed_timeout %s must be between 500ms and 1m", t)
+	// The lookup runs inside the verdict's job, which holds up the bot
+	// while it waits: keep it short.
+	if t := c.FeedTimeout.D(); t < 500*time.Millisecond || t > maxFeedTimeout {
+		return fmt.Errorf("feed_timeout %s must be between 500ms and %s", t, maxFeedTimeout)
 	}
 	return nil
 }

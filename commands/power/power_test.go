@@ -357,6 +357,8 @@ func TestConfigValidate(t *testing.T) {
 		{"provider", func(c *Config) { c.FeedProvider = "ssen" }, "feed_provider"},
 		{"feed url", func(c *Config) { c.FeedURL = "ftp://example.org/faults" }, "feed_url"},
 		{"feed timeout", func(c *Config) { c.FeedTimeout = bot.Duration(5 * time.Minute) }, "feed_timeout"},
+		{"feed timeout over the cap", func(c *Config) { c.FeedTimeout = bot.Duration(11 * time.Second) }, "feed_timeout 11s must be between 500ms and 10s"},
+		{"feed timeout at the cap", func(c *Config) { c.FeedTimeout = bot.Duration(10 * time.Second) }, ""},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()
