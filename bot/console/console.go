@@ -273,6 +273,28 @@ func (c *Console) switchGroup(id, name string) *group {
 	return g
 }
 
+// Restore recreates a group the console's database already knows (from an
+// earlier run), with the members it had, without making it current: jobs
+// due for it after a restart then find it as WhatsApp would. Admins are
+// WhatsApp's own state and are not restored.
+func (c *Console) Restore(chat bot.ChatID, name string, members []string) {
+	id, ok := strings.CutPrefix(string(chat), "group:")
+	if !ok || id == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, exists := c.groups[id]; exists {
+		return
+	}
+	prev := c.current
+	g := c.switchGroup(id, name)
+	for _, m := range members {
+		g.add(m)
+	}
+	c.current = prev
+}
+
 func (c *Console) currentGroup() *group {
 	if c.current == nil {
 		return c.switchGroup("street", "Elm Road")

@@ -77,6 +77,10 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	defer a.store.Close()
 	con.Attach(a.engine)
+	if err := restoreConsoleGroups(ctx, a, con); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
 
 	in := stdin
 	interactive := false
@@ -129,4 +133,36 @@ Start with "@admin Alice" then "Alice: !bot on". Ctrl-D quits.
 			return exitOK
 		}
 	}
+}
+
+// restoreConsoleGroups brings back the simulated groups an earlier console
+// run opted in, with their members, so reminders due after a restart reach
+// them before the script names the group again.
+func restoreConsoleGroups(ctx context.Context, a *app, con *console.Console) error {
+	groups, err := a.store.EnabledGroups(ctx)
+	if err != nil {
+		return fmt.Errorf("restore console groups: %w", err)
+	}
+	for _, g := range groups {
+		rows, err := a.store.DB().QueryContext(ctx, `SELECT p.preferred FROM memberships m JOIN people p ON p.id = m.person_id
+			WHERE m.chat = ? AND m.present = 1 AND p.preferred <> '' ORDER BY m.since, p.id`, string(g.Chat))
+		if err != nil {
+			return fmt.Errorf("restore console members: %w", err)
+		}
+		var members []string
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return fmt.Errorf("restore console members: %w", err)
+			}
+			members = append(members, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("restore console members: %w", err)
+		}
+		con.Restore(g.Chat, g.Name, members)
+	}
+	return nil
 }

@@ -116,3 +116,17 @@ func TestCLI(t *testing.T) {
 		t.Errorf("missing config: exit %d", code)
 	}
 }
+
+// After a restart the console knows the groups an earlier run opted in, so
+// a reminder due before the script names the group still arrives.
+func TestConsoleRestoresGroupsAcrossRuns(t *testing.T) {
+	dir := t.TempDir()
+	first, _, code := runConsoleScript(t, dir, "@admin Alice\nAlice: !bot on\nBob: !lend ladder\nCarol: !mine\nBob: !lent ladder @Carol for 2d\n")
+	if code != exitOK || !strings.Contains(first, "Noted") {
+		t.Fatalf("first run (exit %d):\n%s", code, first)
+	}
+	second, _, _ := runConsoleScript(t, dir, "@advance 2d\n")
+	if !strings.Contains(second, "[dm Carol] bot: Reminder") {
+		t.Errorf("no reminder after a restart:\n%s", second)
+	}
+}
