@@ -455,7 +455,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 		refs = append(refs, inc.Ref)
 	}
 	now := f.e.Now()
-	changed, err := f.st.finishWindow(ctx, c.ID, verdict, strings.Join(refs, ";"), t.Off, now)
+	changed, err := f.st.finishWindow(ctx, c.ID, verdict, t, strings.Join(refs, ";"), incidentsJSON(incidents), now)
 	if err != nil || !changed {
 		return err
 	}
@@ -476,44 +476,115 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 		}
 		// The verdict is already saved, so this job must not run again;
 		// a job of its own resends the message with the engine's backoff.
+		// It holds the check's id only: the message is written again when
+		// it goes, so a starter's name does not wait in the jobs table
+		// (and a starter who asked to be forgotten is not named).
 		f.e.Log().Warn("power: send verdict, will retry", "check", c.ID, "err", err)
-		retry := resendPayload{Check: c.ID, Chat: msg.Chat, Text: msg.Text, Mentions: msg.Mentions}
-		if err := f.e.Schedule(ctx, jobResend, jobKeyPrefix(c.ID)+"verdict", now.Add(time.Minute), retry); err != nil {
+		if err := f.e.Schedule(ctx, jobResend, jobKeyPrefix(c.ID)+"verdict", now.Add(time.Minute), jobPayload{Check: c.ID}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// resendPayload is a verdict that could not be sent the first time.
-type resendPayload struct {
-	Check    int64         `json:"check,omitempty"` // absent in jobs planned by older versions
-	Chat     bot.ChatID    `json:"chat"`
-	Text     string        `json:"text"`
-	Mentions []bot.Mention `json:"mentions,omitempty"`
-}
-
+// resendJob sends a verdict that could not be sent the first time,
+// rebuilt from the check as it stands. Jobs planned by older versions also
+// carry the chat and the message's text and mentions; only their check id
+// is used, and one without it is dropped.
 func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
-	var p resendPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil || p.Chat == "" || p.Text == "" {
-		f.e.Log().Error("power: resend job with a bad payload", "payload", string(job.Payload), "err", err)
+	var p jobPayload
+	if err := json.Unmarshal(job.Payload, &p); err != nil || p.Check == 0 {
+		f.e.Log().Error("power: resend job without a check; not sent", "err", err)
 		return nil
 	}
-	if on, err := f.postsAllowed(ctx, p.Chat); err != nil || !on {
+	c, err := f.st.byID(ctx, p.Check)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if p.Check != 0 {
-		stale, err := f.verdictStale(ctx, p.Check, p.Chat)
-		if err != nil || stale {
-			return err
-		}
+	if on, err := f.postsAllowed(ctx, c.Chat); err != nil || !on {
+		return err
 	}
-	_, err := f.e.Send(ctx, bot.OutMessage{Chat: p.Chat, Text: p.Text, Mentions: p.Mentions})
+	stale, err := f.verdictStale(ctx, c.ID, c.Chat)
+	if err != nil || stale || c.Verdict == "" {
+		return err
+	}
+	// The counts are the verdict's; who is named comes from the answers
+	// as they stand, so a starter forgotten since is not.
+	t, err := f.st.tally(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if c.VerdictOff >= 0 && c.VerdictOn >= 0 {
+		if t.Off != c.VerdictOff {
+			t.OnlyOff = 0
+		}
+		t.Off, t.On = c.VerdictOff, c.VerdictOn
+	}
+	incidents, err := parseIncidents(c.IncidentDetails)
+	if err != nil {
+		// The verdict goes without the operator's line rather than not at all.
+		f.e.Log().Warn("power: stored incidents unreadable", "check", c.ID, "err", err)
+	}
+	msg := f.verdictMessage(ctx, c, t, c.Verdict, incidents, f.e.Now())
+	_, err = f.e.Send(ctx, msg)
 	if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
-		f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "chat", p.Chat)
+		f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "check", c.ID)
 		return nil
 	}
 	return err
+}
+
+// shownIncident is what a verdict needs of an incident, as stored in
+// power_checks.incident_details.
+type shownIncident struct {
+	Ref     string `json:"ref"`
+	Planned bool   `json:"planned,omitempty"`
+	ETA     int64  `json:"eta,omitempty"` // unix milliseconds; 0 when none was given
+}
+
+// incidentsJSON keeps the incidents a verdict names, for sending it again.
+func incidentsJSON(incidents []Incident) string {
+	if len(incidents) == 0 {
+		return ""
+	}
+	shown := make([]shownIncident, 0, len(incidents))
+	for _, inc := range incidents {
+		si := shownIncident{Ref: inc.Ref, Planned: inc.Planned}
+		if !inc.EstimatedRestoration.IsZero() {
+			si.ETA = inc.EstimatedRestoration.UnixMilli()
+		}
+		shown = append(shown, si)
+	}
+	b, err := json.Marshal(shown)
+	if err != nil {
+		// Plain structs always encode; without them a resent verdict
+		// only lacks the operator's line.
+		return ""
+	}
+	return string(b)
+}
+
+// parseIncidents reads what incidentsJSON wrote.
+func parseIncidents(s string) ([]Incident, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var shown []shownIncident
+	if err := json.Unmarshal([]byte(s), &shown); err != nil {
+		return nil, fmt.Errorf("incident details: %w", err)
+	}
+	out := make([]Incident, 0, len(shown))
+	for _, si := range shown {
+		inc := Incident{Ref: si.Ref, Planned: si.Planned}
+		if si.ETA != 0 {
+			inc.EstimatedRestoration = time.UnixMilli(si.ETA).UTC()
+		}
+		out = append(out, inc)
+	}
+	return out, nil
 }
 
 // verdictStale reports whether a verdict still waiting to be sent has been

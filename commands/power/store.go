@@ -43,8 +43,14 @@ type check struct {
 	PeakOff    int
 	StatusMsg  string
 	Incident   string
-	RestoredAt time.Time // zero until someone reports the power back
-	ClosedAt   time.Time
+	// VerdictOff and VerdictOn are the answers counted at the verdict; -1
+	// for checks finished by older versions.
+	VerdictOff, VerdictOn int
+	// IncidentDetails is the JSON of the incidents the verdict named
+	// (incidentsJSON).
+	IncidentDetails string
+	RestoredAt      time.Time // zero until someone reports the power back
+	ClosedAt        time.Time
 }
 
 // tally counts the answers in a check.
@@ -71,7 +77,7 @@ func fromMS(v sql.NullInt64) time.Time {
 	return time.UnixMilli(v.Int64).UTC()
 }
 
-const checkColumns = `id, chat, starter_id, started_at, window_ends, state, verdict, peak_off, status_msg, incident, restored_at, closed_at`
+const checkColumns = `id, chat, starter_id, started_at, window_ends, state, verdict, peak_off, status_msg, incident, verdict_off, verdict_on, incident_details, restored_at, closed_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -80,7 +86,7 @@ func scanCheck(r rowScanner) (check, error) {
 	var chat string
 	var starter, restored, closed sql.NullInt64
 	var started, ends int64
-	if err := r.Scan(&c.ID, &chat, &starter, &started, &ends, &c.State, &c.Verdict, &c.PeakOff, &c.StatusMsg, &c.Incident, &restored, &closed); err != nil {
+	if err := r.Scan(&c.ID, &chat, &starter, &started, &ends, &c.State, &c.Verdict, &c.PeakOff, &c.StatusMsg, &c.Incident, &c.VerdictOff, &c.VerdictOn, &c.IncidentDetails, &restored, &closed); err != nil {
 		return check{}, err
 	}
 	c.Chat = bot.ChatID(chat)
@@ -293,14 +299,14 @@ func (s *store) tally(ctx context.Context, checkID int64) (tally, error) {
 
 // finishWindow records the verdict of an open check. It reports false when
 // the check was no longer open (already finished, e.g. a job run twice).
-func (s *store) finishWindow(ctx context.Context, id int64, verdict, incident string, peak int, now time.Time) (bool, error) {
+func (s *store) finishWindow(ctx context.Context, id int64, verdict string, t tally, incident, incidentDetails string, now time.Time) (bool, error) {
 	state := stateEnded
 	var closed any
 	if verdict == verdictNone {
 		state, closed = stateClosed, ms(now)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = ?, verdict = ?, incident = ?, peak_off = MAX(peak_off, ?), closed_at = ?
-		WHERE id = ? AND state = 'open'`, state, verdict, incident, peak, closed, id)
+	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = ?, verdict = ?, verdict_off = ?, verdict_on = ?, incident = ?, incident_details = ?,
+		peak_off = MAX(peak_off, ?), closed_at = ? WHERE id = ? AND state = 'open'`, state, verdict, t.Off, t.On, incident, incidentDetails, t.Off, closed, id)
 	if err != nil {
 		return false, fmt.Errorf("record verdict: %w", err)
 	}
