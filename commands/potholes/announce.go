@@ -15,7 +15,25 @@ import (
 // two rules: nothing goes to a group that has switched the bot or potholes
 // off, and nothing goes out during quiet hours. Council updates and the
 // "is it fixed?" question wait by rescheduling their own job; send results
-// are held by jobSendNews, below.
+// are held by jobSendNews, below. A message that has to wait is booked by
+// its report's id and what it is about, never with its text: the text is
+// written again from the report when it goes, so jobs hold nothing a
+// resident typed or the council wrote.
+
+// What a message the bot posts on its own is about.
+const (
+	postSendNews      = "send news"      // sendNewsText
+	postCouncilUpdate = "council update" // the latest councilUpdateEvent
+	postFixedCheck    = "fixed check"    // fixedCheckText
+)
+
+// History lines the messages are written from.
+const (
+	councilUpdateEvent = "council update"
+	// councilNoticeEvent keeps the council's service_notice on a new
+	// request, for the send result posted after quiet hours.
+	councilNoticeEvent = "council notice"
+)
 
 // jobSendNews posts the outcome of sending a report to the council once
 // quiet hours are over. One held message per report (the key is the
@@ -26,11 +44,11 @@ const jobSendNews = "potholes.sendnews"
 
 func sendNewsKey(id int64) string { return fmt.Sprintf("potholes.sendnews:%d:", id) }
 
+// newsPayload names the report whose send result waits. Jobs booked by
+// older versions also carry the council's notice; it is not used (the
+// notice is in the report's history).
 type newsPayload struct {
 	Report int64 `json:"report"`
-	// Notice is the council's service_notice from a successful send, kept
-	// because the report does not store it.
-	Notice string `json:"notice,omitempty"`
 }
 
 // groupListening reports whether a group still wants the feature's own
@@ -43,76 +61,137 @@ func (f *feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, er
 	return gs.Enabled && gs.FeatureOn(FeatureName), nil
 }
 
-// post sends a line into a group from a job. A group that has switched the
-// bot or potholes off is skipped quietly. While WhatsApp is offline the line
-// is held (jobHeldPost) until it is back; any other failed send (say, the
-// bot has left the group) is logged, not retried.
-func (f *feature) post(ctx context.Context, chat bot.ChatID, text string) error {
-	on, err := f.groupListening(ctx, chat)
+// postText writes the message about r of the given kind as it stands now;
+// "" when there is nothing (left) to say.
+func (f *feature) postText(ctx context.Context, r Report, what string) (string, error) {
+	switch what {
+	case postSendNews:
+		notice := ""
+		if r.SendState == sendDone {
+			ev, ok, err := f.store.latestEvent(ctx, r.ID, councilNoticeEvent)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				notice = ev.Detail
+			}
+		}
+		return f.sendNewsText(r, notice), nil
+	case postCouncilUpdate:
+		ev, ok, err := f.store.latestEvent(ctx, r.ID, councilUpdateEvent)
+		if err != nil || !ok {
+			return "", err
+		}
+		return fmt.Sprintf("Council update on %s: %s", r.Ref(), ev.Detail), nil
+	case postFixedCheck:
+		if r.Status.Resolved() {
+			return "", nil
+		}
+		return f.fixedCheckText(r, f.e.Now()), nil
+	}
+	return "", fmt.Errorf("unknown message kind %q", what)
+}
+
+// post sends the message about r of the given kind into its group, from a
+// job. A group that has switched the bot or potholes off is skipped
+// quietly. While WhatsApp is offline the message is held (jobHeldPost)
+// until it is back; any other failed send (say, the bot has left the
+// group) is logged, not retried.
+func (f *feature) post(ctx context.Context, r Report, what string) error {
+	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
 		return err
 	}
 	if !on {
-		f.e.Log().Info("potholes: group has the bot or potholes off; not posting", "chat", chat)
+		f.e.Log().Info("potholes: group has the bot or potholes off; not posting", "chat", r.Chat, "report", r.ID)
 		return nil
 	}
-	_, err = f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: text})
+	text, err := f.postText(ctx, r, what)
+	if err != nil || text == "" {
+		return err
+	}
+	_, err = f.e.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text})
 	switch {
 	case errors.Is(err, bot.ErrNotConnected):
 		// The job that called post has already recorded what it did, so
-		// running it again would not say it again: the line itself waits.
-		return f.e.Schedule(ctx, jobHeldPost, "", f.e.Now().Add(time.Minute), heldPost{Chat: chat, Text: text})
+		// running it again would not say it again: the message itself
+		// waits, one per report and kind.
+		if err := f.e.CancelJobs(ctx, heldPostPrefix(r.ID, what)); err != nil {
+			return err
+		}
+		return f.holdPost(ctx, f.e.Now().Add(time.Minute), heldPost{Report: r.ID, What: what})
 	case err != nil:
-		f.e.Log().Warn("potholes: post to group failed", "chat", chat, "err", err)
+		f.e.Log().Warn("potholes: post to group failed", "chat", r.Chat, "err", err)
 	}
 	return nil
 }
 
-// jobHeldPost posts a line that could not go out because WhatsApp was
+// jobHeldPost posts a message that could not go out because WhatsApp was
 // offline. It fails with bot.ErrNotConnected for as long as the connection
 // is down, which the engine answers by trying again a minute later without
 // counting an attempt.
 const jobHeldPost = "potholes.heldpost"
 
-type heldPost struct {
-	Chat bot.ChatID `json:"chat"`
-	Text string     `json:"text"`
+func heldPostPrefix(id int64, what string) string {
+	return fmt.Sprintf("potholes.heldpost:%d:%s:", id, what)
 }
 
-// runHeldPost posts a held line, still minding quiet hours and groups that
-// have switched the bot or potholes off meanwhile.
+// heldPost names a message waiting for WhatsApp: the report and what it is
+// about. Jobs booked by older versions held the chat and text instead;
+// those are dropped.
+type heldPost struct {
+	Report int64  `json:"report"`
+	What   string `json:"what"`
+}
+
+// holdPost books a held message. Each booking has its own key (the time):
+// one made from inside the job must not share the finishing job's key.
+func (f *feature) holdPost(ctx context.Context, at time.Time, pl heldPost) error {
+	return f.e.Schedule(ctx, jobHeldPost, fmt.Sprintf("%s%d", heldPostPrefix(pl.Report, pl.What), at.UnixMilli()), at, pl)
+}
+
+// runHeldPost posts a held message, still minding quiet hours and groups
+// that have switched the bot or potholes off meanwhile.
 func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
 	var pl heldPost
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad held post payload", "err", err)
+	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Report == 0 || pl.What == "" {
+		f.e.Log().Error("potholes: held post without a report; not posted", "err", err)
 		return nil
 	}
-	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
-		return f.e.Schedule(ctx, jobHeldPost, "", f.deps.Quiet.NextAllowed(now), pl)
+	r, err := f.store.report(ctx, pl.Report)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
 	}
-	on, err := f.groupListening(ctx, pl.Chat)
+	if err != nil {
+		return err
+	}
+	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
+		return f.holdPost(ctx, f.deps.Quiet.NextAllowed(now), pl)
+	}
+	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil || !on {
 		return err
 	}
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: pl.Chat, Text: pl.Text}); err != nil {
+	text, err := f.postText(ctx, r, pl.What)
+	if err != nil || text == "" {
+		return err
+	}
+	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text}); err != nil {
 		if errors.Is(err, bot.ErrNotConnected) {
 			return err
 		}
-		f.e.Log().Warn("potholes: held post to group failed", "chat", pl.Chat, "err", err)
+		f.e.Log().Warn("potholes: held post to group failed", "chat", r.Chat, "err", err)
 	}
 	return nil
 }
 
 // sendNews tells the group how sending r went: now, or when quiet hours end.
-func (f *feature) sendNews(ctx context.Context, r Report, notice string) error {
+func (f *feature) sendNews(ctx context.Context, r Report) error {
 	now := f.e.Now()
 	if f.deps.Quiet.Contains(now) {
-		return f.e.Schedule(ctx, jobSendNews, sendNewsKey(r.ID), f.deps.Quiet.NextAllowed(now), newsPayload{Report: r.ID, Notice: notice})
+		return f.e.Schedule(ctx, jobSendNews, sendNewsKey(r.ID), f.deps.Quiet.NextAllowed(now), newsPayload{Report: r.ID})
 	}
-	if text := f.sendNewsText(r, notice); text != "" {
-		return f.post(ctx, r.Chat, text)
-	}
-	return nil
+	return f.post(ctx, r, postSendNews)
 }
 
 // runSendNews posts a send result held over quiet hours.
@@ -122,7 +201,7 @@ func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
 	if !ok {
 		return err
 	}
-	return f.sendNews(ctx, r, pl.Notice)
+	return f.sendNews(ctx, r)
 }
 
 // sendNewsText describes where sending r stands; "" when there is nothing

@@ -391,10 +391,17 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.startPolling(ctx, r.ID, now); err != nil {
 		return err
 	}
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}}); err != nil {
+	evs := []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}
+	// The council's notice is kept in the history, where the send result
+	// (now or after quiet hours) reads it. Like its error texts it must not
+	// carry a WhatsApp phone address.
+	if notice := strings.Join(strings.Fields(bot.RedactPhones(created.ServiceNotice)), " "); notice != "" {
+		evs = append(evs, event{At: now, Kind: councilNoticeEvent, Detail: bot.Truncate(notice, 300)})
+	}
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: evs}); err != nil {
 		return err
 	}
-	return f.sendNews(ctx, r, bot.RedactPhones(created.ServiceNotice))
+	return f.sendNews(ctx, r)
 }
 
 // pauseSend holds back a report that fell due while its group had the bot
@@ -429,7 +436,7 @@ func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
 		Detail: fmt.Sprintf("attempt %d, started %s, may already have reached the council; not sent again", r.SendAttempts, f.when(r.SendStartedAt))}}}); err != nil {
 		return err
 	}
-	return f.sendNews(ctx, r, "")
+	return f.sendNews(ctx, r)
 }
 
 // sendFailed records a failed attempt and retries temporary failures with
@@ -464,7 +471,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 			return err
 		}
 		if asked {
-			return f.sendNews(ctx, r, "")
+			return f.sendNews(ctx, r)
 		}
 		return nil
 	}
@@ -477,7 +484,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	if err := f.store.apply(ctx, r, c); err != nil {
 		return err
 	}
-	return f.sendNews(ctx, r, "")
+	return f.sendNews(ctx, r)
 }
 
 // runPoll asks the council about one sent report and posts what changed.
@@ -585,10 +592,10 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	if notes != "" {
 		line += " — " + notes
 	}
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "council update", Detail: line}}}); err != nil {
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: councilUpdateEvent, Detail: line}}}); err != nil {
 		return err
 	}
-	if err := f.post(ctx, r.Chat, fmt.Sprintf("Council update on %s: %s", r.Ref(), line)); err != nil {
+	if err := f.post(ctx, r, postCouncilUpdate); err != nil {
 		return err
 	}
 	if newStatus.Resolved() {

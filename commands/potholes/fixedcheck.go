@@ -72,9 +72,14 @@ func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
 	if err := f.store.apply(ctx, r, change{events: []event{{At: now, Kind: askedFixedEvent}}}); err != nil {
 		return err
 	}
+	return f.post(ctx, r, postFixedCheck)
+}
+
+// fixedCheckText is the question put to the group about r.
+func (f *feature) fixedCheckText(r Report, now time.Time) string {
 	p := f.e.Prefix()
-	return f.post(ctx, r.Chat, fmt.Sprintf("%s (%s) was reported %s — is it fixed? Type %sfixed %s, or %smetoo %s if it's still there.",
-		r.Ref(), bot.Truncate(r.Description, 60), weeksAgo(r.Created, now), p, r.Ref(), p, r.Ref()))
+	return fmt.Sprintf("%s (%s) was reported %s — is it fixed? Type %sfixed %s, or %smetoo %s if it's still there.",
+		r.Ref(), bot.Truncate(r.Description, 60), weeksAgo(r.Created, now), p, r.Ref(), p, r.Ref())
 }
 
 // weeksAgo says how long ago t was in weeks once that is the natural unit

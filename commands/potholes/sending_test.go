@@ -36,6 +36,7 @@ type offlineBot struct {
 	tr    *offlineTransport
 	out   *bytes.Buffer
 	store *sqlite.Store
+	e     *bot.Engine
 }
 
 func newOfflineBot(t *testing.T, cfg Config) *offlineBot {
@@ -57,7 +58,7 @@ func newOfflineBot(t *testing.T, cfg Config) *offlineBot {
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return &offlineBot{t: t, tr: tr, out: out, store: st}
+	return &offlineBot{t: t, tr: tr, out: out, store: st, e: e}
 }
 
 func (b *offlineBot) run(script string) string {

@@ -384,6 +384,22 @@ func (s store) hasEvent(ctx context.Context, reportID int64, kind string) (bool,
 	return n > 0, nil
 }
 
+// latestEvent returns the most recent line of a kind in a report's history.
+func (s store) latestEvent(ctx context.Context, reportID int64, kind string) (event, bool, error) {
+	var ev event
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT at, COALESCE(actor_id, 0), kind, detail FROM pothole_events
+		WHERE report_id = ? AND kind = ? ORDER BY at DESC, id DESC LIMIT 1`, reportID, kind).Scan(&at, &ev.ActorID, &ev.Kind, &ev.Detail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return event{}, false, nil
+	}
+	if err != nil {
+		return event{}, false, fmt.Errorf("load history: %w", err)
+	}
+	ev.At = fromMS(at)
+	return ev, true, nil
+}
+
 // latestEventOf returns the kind of the most recent line in a report's
 // history among kinds, "" when it has none of them.
 func (s store) latestEventOf(ctx context.Context, reportID int64, kinds ...string) (string, error) {
