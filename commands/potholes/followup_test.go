@@ -297,3 +297,25 @@ func TestOldPollPayloadCountsFromTheSend(t *testing.T) {
 	}
 	h.Expect("Bob: !pothole P1\n", "status checks stopped: checked for 2 days")
 }
+
+// Reopening a report whose checks had stopped follows it again, and it is
+// no longer shown as stopped.
+func TestReopenRestartsStoppedChecks(t *testing.T) {
+	fc := newFakeCouncil(t)
+	cfg := councilConfig(fc)
+	cfg.StatusPollFor = bot.Duration(24 * time.Hour)
+	h := bottest.New(t, harnessOptions(t, cfg, ""))
+	h.Expect(councilSetup+"Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n",
+		"P1 has gone to the council")
+	h.Run("@advance 2d\n")
+	before := fc.statusChecks()
+	h.Expect("Alice: !pothole P1 fixed\nAlice: !pothole P1 reopen\n", "P1 is now marked open.")
+	h.Run("@advance 6h\n")
+	if n := fc.statusChecks(); n != before+1 {
+		t.Errorf("%d status checks after reopening, want %d", n, before+1)
+	}
+	out := h.Run("Bob: !pothole P1\n")
+	if strings.Contains(out, "I've stopped checking") || !strings.Contains(out, "status checks restarted by Alice") {
+		t.Errorf("after reopening:\n%s", out)
+	}
+}

@@ -86,8 +86,8 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	p := e.Prefix()
 	others := otherCategories(cfg)
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
-	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send]", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed or %spothole P7 send", p, p),
+	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send|check]", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
 		Handler: f.handlePothole})
 	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help:    "log a street fault (" + orList(others) + ")",
