@@ -130,3 +130,24 @@ func TestConsoleRestoresGroupsAcrossRuns(t *testing.T) {
 		t.Errorf("no reminder after a restart:\n%s", second)
 	}
 }
+
+// TestReadmeExampleIsCurrent keeps the console example in README.md in step
+// with the golden tour it is taken from.
+func TestReadmeExampleIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "and refusals):\n\n```text\n")
+	example, _, ok2 := strings.Cut(after, "\n```")
+	if !ok || !ok2 || example == "" {
+		t.Fatal("README.md has no console example block")
+	}
+	tour, err := os.ReadFile("testdata/tour.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(tour), example+"\n") {
+		t.Error("README.md's console example differs from testdata/tour.golden: copy the transcript's start into README")
+	}
+}
