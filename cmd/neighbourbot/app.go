@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -110,4 +111,27 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		return nil, err
 	}
 	return a, nil
+}
+
+// openExistingStore loads the config and opens the bot's database for a
+// command-line tool. It refuses to create one: opening a missing file would
+// make an empty database, and a wrong -config would then look like "nothing
+// there". On failure it has written the reason and returns the exit code.
+func openExistingStore(ctx context.Context, cfgPath, tool string, stderr io.Writer) (*sqlite.Store, Config, int) {
+	cfg, _, err := loadConfig(cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return nil, cfg, exitUsage
+	}
+	dbPath := cfg.dataPath("neighbourbot.db")
+	if _, err := os.Stat(dbPath); err != nil {
+		fmt.Fprintf(stderr, "neighbourbot %s: no database at %s (is -config or data_dir right?)\n", tool, dbPath)
+		return nil, cfg, exitError
+	}
+	st, err := openStore(ctx, dbPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "neighbourbot %s: %v\n", tool, err)
+		return nil, cfg, exitError
+	}
+	return st, cfg, exitOK
 }

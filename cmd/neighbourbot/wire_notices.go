@@ -70,22 +70,9 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, _, err := loadConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitUsage
-	}
-	dbPath := cfg.dataPath("neighbourbot.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		// Opening would create an empty database and report "nothing
-		// pending": a wrong -config must not look like a quiet day.
-		fmt.Fprintf(stderr, "neighbourbot notices: no database at %s (is -config or data_dir right?)\n", dbPath)
-		return exitError
-	}
-	store, err := openStore(ctx, dbPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitError
+	store, cfg, code := openExistingStore(ctx, *cfgPath, "notices", stderr)
+	if store == nil {
+		return code
 	}
 	defer store.Close()
 	gov := notices.NewGovernance(store, cfg.Notices, time.Now)
@@ -145,6 +132,7 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	case "audit":
 		from := time.Now().AddDate(0, 0, -30)
 		if *since != "" {
+			var err error
 			if from, err = parseSince(*since); err != nil {
 				fmt.Fprintln(stderr, "neighbourbot:", err)
 				return exitUsage

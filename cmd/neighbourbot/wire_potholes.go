@@ -69,20 +69,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "neighbourbot export:", err)
 		return exitUsage
 	}
-	cfg, _, err := loadConfig(*cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitUsage
-	}
-	dbPath := cfg.dataPath("neighbourbot.db")
-	if _, err := os.Stat(dbPath); err != nil {
-		fmt.Fprintf(stderr, "neighbourbot export: no database at %s (is -config or data_dir right?)\n", dbPath)
-		return exitError
-	}
-	st, err := openStore(ctx, dbPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot export:", err)
-		return exitError
+	st, cfg, code := openExistingStore(ctx, *cfgPath, "export", stderr)
+	if st == nil {
+		return code
 	}
 	defer st.Close()
 	if err := potholes.Export(ctx, st, stdout, potholes.ExportOptions{
