@@ -295,6 +295,16 @@ func (c *Console) Restore(chat bot.ChatID, name string, members []string) {
 	c.current = prev
 }
 
+// RestorePoll makes a poll from an earlier run the group's latest again, so
+// "[vote …]" lines of a rerun script reach it.
+func (c *Console) RestorePoll(chat bot.ChatID, id string, options []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g, ok := c.byChat[chat]; ok && g.poll == nil {
+		g.poll = &pollState{id: id, options: append([]string(nil), options...)}
+	}
+}
+
 func (c *Console) currentGroup() *group {
 	if c.current == nil {
 		return c.switchGroup("street", "Elm Road")

@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -163,6 +166,19 @@ func restoreConsoleGroups(ctx context.Context, a *app, con *console.Console) err
 			return fmt.Errorf("restore console members: %w", err)
 		}
 		con.Restore(g.Chat, g.Name, members)
+		var pollID, options string
+		err = a.store.DB().QueryRowContext(ctx, `SELECT msg_id, options FROM polls WHERE chat = ? ORDER BY created_at DESC, msg_id DESC LIMIT 1`, string(g.Chat)).Scan(&pollID, &options)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("restore console poll: %w", err)
+		}
+		var opts []string
+		if err := json.Unmarshal([]byte(options), &opts); err != nil {
+			return fmt.Errorf("restore console poll: %w", err)
+		}
+		con.RestorePoll(g.Chat, pollID, opts)
 	}
 	return nil
 }

@@ -151,3 +151,17 @@ func TestReadmeExampleIsCurrent(t *testing.T) {
 		t.Error("README.md's console example differs from testdata/tour.golden: copy the transcript's start into README")
 	}
 }
+
+// A rerun of an interrupted script finds the poll the first run sent, so
+// its vote lines are recognised as already handled too.
+func TestConsoleRerunFindsTheEarlierPoll(t *testing.T) {
+	dir := t.TempDir()
+	script := "@admin Alice\nAlice: !bot on\nAlice: !power\nBob [vote Off]\n"
+	if _, _, code := runConsoleScript(t, dir, script); code != exitOK {
+		t.Fatal("first run failed")
+	}
+	again, _, _ := runConsoleScript(t, dir, script)
+	if strings.Contains(again, "no poll to vote in") || strings.Count(again, "duplicate delivery ignored") != 3 {
+		t.Errorf("rerun:\n%s", again)
+	}
+}

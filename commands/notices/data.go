@@ -78,7 +78,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", fmt.Errorf("drop queued notices: %w", err)
 	}
 	k, _ := q.RowsAffected()
-	summary := fmt.Sprintf("%d notice subscriptions deleted, %d queued notices cancelled", n, k)
+	summary := fmt.Sprintf("%s deleted, %s cancelled", countOf(n, "notice subscription"), countOf(k, "queued notice"))
 	// Approvals stay, keyed by id, so a notice still waiting for a second
 	// approver keeps this one; only the name goes.
 	a, err := d.r.st.db.ExecContext(ctx, `UPDATE notice_approvals SET approver_name = ? WHERE approver = ?`, formerApprover, approverKey(person))
@@ -86,7 +86,15 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", fmt.Errorf("anonymise approvals: %w", err)
 	}
 	if m, _ := a.RowsAffected(); m > 0 {
-		summary += fmt.Sprintf(", your name removed from %d notice approvals (the council's notice audit keeps it as the approver of record)", m)
+		summary += fmt.Sprintf(", your name removed from %s (the council's notice audit keeps it as the approver of record)", countOf(m, "notice approval"))
 	}
 	return summary, nil
+}
+
+// countOf writes "1 notice subscription" or "3 notice subscriptions".
+func countOf(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -254,7 +254,7 @@ func TestPersonalData(t *testing.T) {
 		t.Errorf("describe: %q", lines)
 	}
 	summary, err := dp.ForgetPerson(context.Background(), bob.ID)
-	if err != nil || !strings.Contains(summary, "1 notice subscriptions deleted") {
+	if err != nil || !strings.Contains(summary, "1 notice subscription deleted") {
 		t.Fatalf("forget: %q %v", summary, err)
 	}
 	out := h.Run("@notice {\"id\":\"g2\",\"title\":\"Gritting again\",\"topics\":[\"gritting\"],\"areas\":[\"SY3 7\"]}\n")

@@ -2,6 +2,7 @@ package potholes
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"neighbourbot/bot/bottest"
@@ -93,4 +94,15 @@ func TestDuplicateTrailStopsOnStoredCircle(t *testing.T) {
 		t.Errorf("trail from P1 ends at P%d via %v, want P3 via P2", orig.ID, via)
 	}
 	h.Expect("Dave: !metoo P1\n", "P1 is a duplicate of P3 — type !metoo P3 instead.")
+}
+
+// A report marked a duplicate of a closed one must not send people to a
+// !metoo that refuses them.
+func TestDuplicateOfResolvedReport(t *testing.T) {
+	h := bottest.New(t, harnessOptions(t, testConfig(), ""))
+	h.Run(threeReports + "Alice: !pothole P1 fixed\n")
+	out := h.Expect("Alice: !pothole P2 duplicate P1\n", "P2 is now marked a duplicate of P1, which is already closed. If the problem is back, log it again with !pothole.")
+	if strings.Contains(out, "!metoo P1") {
+		t.Errorf("points at a !metoo that refuses:\n%s", out)
+	}
 }

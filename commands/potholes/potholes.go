@@ -508,7 +508,13 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 	}
 	if words[0] == "send" && len(words) == 1 {
 		if !admin {
-			return bot.Userf("Sorry, only group admins can send a report to the council. With enough %smetoo confirmations it goes by itself.", p)
+			switch {
+			case f.council == nil:
+				return bot.Userf("Sorry, only group admins can send a report to the council — and sending to the council isn't set up for this bot yet.")
+			case f.cfg.AutoSendConfirmations > 0:
+				return bot.Userf("Sorry, only group admins can send a report to the council. Once it has %d confirmations (%smetoo) it goes by itself.", f.cfg.AutoSendConfirmations, p)
+			}
+			return bot.Userf("Sorry, only group admins can send a report to the council — ask one of them.")
 		}
 		return f.adminSend(ctx, req, r)
 	}
@@ -573,6 +579,7 @@ func parseStatus(words []string) (Status, string, bool) {
 func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
 	p := f.e.Prefix()
 	detail, origRef, viaNote := "", "", ""
+	origResolved := false
 	if status == StatusDuplicate {
 		if dupWord == "" {
 			return bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), p, r.Ref())
@@ -599,6 +606,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		}
 		r.DuplicateOf = root.ID
 		origRef = root.Ref()
+		origResolved = root.Status.Resolved()
 		detail = "of " + origRef
 		if root.ID != orig.ID {
 			viaNote = fmt.Sprintf(" (%s is itself a duplicate of %s)", orig.Ref(), origRef)
@@ -662,6 +670,10 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return err
 	}
 	if status == StatusDuplicate {
+		if origResolved {
+			// !metoo refuses a resolved report, so don't point people at it.
+			return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s, which is already closed. If the problem is back, log it again with %spothole.", r.Ref(), origRef, viaNote, p))
+		}
 		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, viaNote, origRef, p, origRef))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
