@@ -219,6 +219,13 @@ func foldRegexp(re *syntax.Regexp) {
 // foldClass returns class ranges (lo, hi pairs) with the one-letter folded
 // form of each non-ASCII letter in a small range added, sorted and merged.
 func foldClass(ranges []rune) []rune {
+	// A class reaching the last rune is a negation the parser already
+	// turned into its complement ([^é] is everything but é): adding plain
+	// letters for the accented ones in it would let back in what the admin
+	// excluded ([^eé] must not match "e").
+	if len(ranges) > 0 && ranges[len(ranges)-1] == unicode.MaxRune {
+		return ranges
+	}
 	out := append([]rune(nil), ranges...)
 	for i := 0; i+1 < len(ranges); i += 2 {
 		lo, hi := ranges[i], ranges[i+1]

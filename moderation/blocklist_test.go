@@ -152,6 +152,11 @@ func TestRegexLettersFold(t *testing.T) {
 		{"x[^e]y", "xay", true},
 		{"[^a-z]casino", "1casino", true},
 		{"[^a-z]casino", "acasino", false},
+		// A negated class keeps excluding the plain letter of an accented
+		// one it names: folding must not add it back.
+		{"gr[^eé]y", "grey", false},
+		{"gr[^eé]y", "gray", true},
+		{"[^a-zé]x", "ex", false},
 		// A combining accent on its own folds away, as in messages.
 		{`ca\x{301}+sino`, "casino", true},
 		{`ca\x{301}+sino`, "caasino", false},
