@@ -174,6 +174,21 @@ func (f *feature) closeExpired(ctx context.Context, id int64, now time.Time) err
 
 func jobKeyPrefix(id int64) string { return "power:check:" + strconv.FormatInt(id, 10) + ":" }
 
+// checkFromKey reads the check id back from a job key made with
+// jobKeyPrefix; 0 when the key is not one.
+func checkFromKey(key string) int64 {
+	rest, ok := strings.CutPrefix(key, "power:check:")
+	if !ok {
+		return 0
+	}
+	num, _, _ := strings.Cut(rest, ":")
+	id, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
 func (f *feature) usage(req *bot.Request) error {
 	return bot.Userf("Usage: %s to start a power check, %s on when it's back, %s history for past checks.",
 		req.Cmd("power"), req.Cmd("power"), req.Cmd("power"))
@@ -489,11 +504,15 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 
 // resendJob sends a verdict that could not be sent the first time,
 // rebuilt from the check as it stands. Jobs planned by older versions also
-// carry the chat and the message's text and mentions; only their check id
-// is used, and one without it is dropped.
+// carry the chat and the message's text and mentions but no check id; the
+// id is then read from the job's key (power:check:ID:verdict).
 func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
 	var p jobPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil || p.Check == 0 {
+	err := json.Unmarshal(job.Payload, &p)
+	if p.Check == 0 {
+		p.Check = checkFromKey(job.Key)
+	}
+	if p.Check == 0 {
 		f.e.Log().Error("power: resend job without a check; not sent", "err", err)
 		return nil
 	}

@@ -170,7 +170,8 @@ func TestResendOldPayloads(t *testing.T) {
 	ctx := context.Background()
 	b := newOfflineBot(t, 1000, Deps{})
 	b.run(setup + "Alice: !power\nBob: !off\n@advance 15m\n")
-	old := map[string]any{"check": 1, "chat": "street", "text": "Power check result: stale text naming Alice", "mentions": []map[string]string{{"addr": "Alice"}}}
+	// The previous version's payload had no check id: it is read from the key.
+	old := map[string]any{"chat": "street", "text": "Power check result: stale text naming Alice", "mentions": []map[string]string{{"addr": "Alice"}}}
 	at := b.e.Now().Add(time.Minute)
 	if err := b.e.Schedule(ctx, jobResend, jobKeyPrefix(1)+"verdict", at, old); err != nil {
 		t.Fatal(err)
