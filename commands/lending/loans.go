@@ -135,8 +135,12 @@ func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words
 			continue // a phone number in place of a name: nothing to type
 		}
 		full := foldText(strings.Join(strings.Fields(n), " "))
+		f := strings.Fields(full)
+		if len(f) == 0 {
+			continue // a name of marks alone folds to nothing
+		}
 		known[full] = true
-		known[strings.Fields(full)[0]] = true
+		known[f[0]] = true
 	}
 	for k := 2; k >= 1; k-- {
 		if len(words) <= k {

@@ -31,6 +31,7 @@ func TestTrailingMemberName(t *testing.T) {
 	add("zoe", "Zoë", true)
 	add("phone", "+44 7700 900123", true)
 	add("gone", "Gareth", false)
+	add("marks", "\u0301\u0301", true) // a name of combining marks alone folds to nothing
 	f := &feature{st: &store{db: h.Store.DB()}}
 
 	for _, tc := range []struct{ words, typed, rest string }{
