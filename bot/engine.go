@@ -291,7 +291,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 	now := e.Now()
 	m.Text = CleanText(m.Text)
-	if err := e.nameMentions(ctx, m, now); err != nil {
+	if err := e.nameMentions(ctx, m); err != nil {
 		return err
 	}
 	name, args, isCommand := e.router.Parse(m.Text)
@@ -439,22 +439,52 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 // nameMentions rewrites each "@447700900123" or "@<lid>" a transport left
 // in the text into "@Name", so a mention never carries a phone number into
 // what features store, show or send on (a pothole description, an item
-// note). Handlers still get the people through Request.Mentioned.
-func (e *Engine) nameMentions(ctx context.Context, m *Message, now time.Time) error {
+// note). It only looks people up: someone merely mentioned is not stored
+// (Request.Mentioned does that when a handler needs them), and an unknown
+// number becomes "@a neighbour". Tokens that are not numbers (console
+// names) are left alone.
+func (e *Engine) nameMentions(ctx context.Context, m *Message) error {
 	for i, mn := range m.Mentions {
-		p, err := e.store.ResolvePerson(ctx, Sender{Addr: mn.Addr, Alt: mn.Alt, Name: mn.Name}, now)
-		if err != nil {
-			return fmt.Errorf("resolve mention: %w", err)
-		}
-		name := p.DisplayName()
+		name := ""
 		for _, a := range []Address{mn.Addr, mn.Alt} {
-			if u := a.User(); a != "" && u != name {
-				m.Text = replaceMention(m.Text, "@"+u, "@"+name)
+			if a == "" || name != "" {
+				continue
+			}
+			p, err := e.store.PersonByAddr(ctx, a)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("look up mention: %w", err)
+			}
+			name = p.DisplayName()
+		}
+		shown := name
+		if shown == "" {
+			shown = Person{}.DisplayName()
+		}
+		for _, a := range []Address{mn.Addr, mn.Alt} {
+			if u := a.User(); a != "" && allDigits(u) {
+				m.Text = replaceMention(m.Text, "@"+u, "@"+shown)
 			}
 		}
-		m.Mentions[i].Name = name
+		if name != "" {
+			m.Mentions[i].Name = name
+		}
 	}
 	return nil
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // replaceMention replaces whole "@token" words only, so "@12" does not eat

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,9 +98,14 @@ func (r *Request) Mentioned(ctx context.Context) ([]Person, error) {
 	}
 	out := make([]Person, 0, len(r.Msg.Mentions))
 	for _, m := range r.Msg.Mentions {
-		// Not m.Name: the engine set it to the display name, which must not
-		// overwrite the person's own name.
-		p, err := r.e.store.ResolvePerson(ctx, Sender{Addr: m.Addr, Alt: m.Alt}, r.Now())
+		// The mention's name names a new person only: for someone known it
+		// is just the display form the engine put in the text, and must not
+		// overwrite their own name.
+		s := Sender{Addr: m.Addr, Alt: m.Alt}
+		if _, err := r.e.store.PersonByAddr(ctx, m.Addr); errors.Is(err, ErrNotFound) {
+			s.Name = m.Name
+		}
+		p, err := r.e.store.ResolvePerson(ctx, s, r.Now())
 		if err != nil {
 			return nil, fmt.Errorf("resolve mention: %w", err)
 		}
@@ -127,9 +133,13 @@ func (r *Request) StripMentions(s string) string {
 		return s
 	}
 	for _, m := range r.Msg.Mentions {
-		for _, tok := range []string{"@" + m.Addr.User(), "@" + m.Name} {
+		shown := m.Name
+		if shown == "" {
+			shown = Person{}.DisplayName() // what the engine wrote for an unknown number
+		}
+		for _, tok := range []string{"@" + m.Addr.User(), "@" + shown} {
 			if tok != "@" {
-				s = strings.ReplaceAll(s, tok, "")
+				s = replaceMention(s, tok, "")
 			}
 		}
 	}

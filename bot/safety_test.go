@@ -163,10 +163,11 @@ func TestLogsCarryNoPhoneNumbers(t *testing.T) {
 // A WhatsApp mention leaves "@447700900123" in the text; features must see
 // the person's name there instead, so numbers never reach what they store.
 func TestMentionNumbersBecomeNames(t *testing.T) {
-	var got string
+	var got, stripped string
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
 		h.Engine.Handle(bot.Route{Name: "note", Handler: func(ctx context.Context, req *bot.Request) error {
 			got = req.Args
+			stripped = req.StripMentions(req.Args)
 			people, err := req.Mentioned(ctx)
 			if err != nil || len(people) != 2 {
 				return fmt.Errorf("mentioned = %v, %v", people, err)
@@ -187,8 +188,18 @@ func TestMentionNumbersBecomeNames(t *testing.T) {
 	if want := "outside @Dora's house, and @a neighbour too; @4477009001234 is someone else"; got != want {
 		t.Errorf("args = %q, want %q", got, want)
 	}
+	if want := "outside 's house, and too; @4477009001234 is someone else"; stripped != want {
+		t.Errorf("stripped = %q, want %q", stripped, want)
+	}
 	dora, _ := h.Store.PersonByAddr(ctx, "987654321@lid")
 	if dora.Name != "Dora" {
 		t.Errorf("a mention renamed Dora to %q", dora.Name)
+	}
+	// Only the handler's Mentioned() stored the unknown one; a mention in
+	// plain chatter stores nobody.
+	h.Engine.HandleMessage(ctx, &bot.Message{ID: "wa-10", Chat: bot.Chat{ID: "group:street", IsGroup: true}, Sender: bot.Sender{Addr: "Alice", Name: "Alice"},
+		Text: "thanks @5550009990001!", Mentions: []bot.Sender{{Addr: "5550009990001@s.whatsapp.net"}}, Time: h.Clock.Now()})
+	if _, err := h.Store.PersonByAddr(ctx, "5550009990001@s.whatsapp.net"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("a mention in chatter stored the person: %v", err)
 	}
 }
