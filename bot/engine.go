@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,15 @@ type DataProvider interface {
 	DescribePerson(ctx context.Context, person int64) ([]string, error)
 	// ForgetPerson deletes or anonymises it and says what was done.
 	ForgetPerson(ctx context.Context, person int64) (string, error)
+}
+
+// PersonMerger is implemented by data providers that refer to people other
+// than through a foreign key to people(id) (an id inside a text key such as
+// "person:12"). When two records turn out to be one person, the store moves
+// every foreign key itself and calls MergePerson, in the same transaction,
+// for the rest.
+type PersonMerger interface {
+	MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error
 }
 
 // RecordPurger is implemented by data providers that keep closed records
@@ -177,8 +187,14 @@ func (e *Engine) Listen(fn HandlerFunc) { e.listeners = append(e.listeners, fn) 
 // OnGroupChange adds a handler for membership events in enabled groups.
 func (e *Engine) OnGroupChange(fn GroupChangeFunc) { e.groupHandlers = append(e.groupHandlers, fn) }
 
-// AddDataProvider registers a feature's personal-data view and eraser.
-func (e *Engine) AddDataProvider(p DataProvider) { e.data = append(e.data, p) }
+// AddDataProvider registers a feature's personal-data view and eraser, and
+// its merge step when it has one.
+func (e *Engine) AddDataProvider(p DataProvider) {
+	e.data = append(e.data, p)
+	if m, ok := p.(PersonMerger); ok {
+		e.store.OnMerge(m.MergePerson)
+	}
+}
 
 // DataProviders returns the registered personal-data providers, core first.
 func (e *Engine) DataProviders() []DataProvider {

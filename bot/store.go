@@ -92,6 +92,9 @@ type Store interface {
 	// ForgetPerson removes a person's addresses and replaces their name, so
 	// records kept for the group's history no longer identify them.
 	ForgetPerson(ctx context.Context, id int64) error
+	// OnMerge adds a step to the merging of two people's records (see
+	// PersonMerger); it runs inside the merge's transaction.
+	OnMerge(fn func(ctx context.Context, tx *sql.Tx, from, into int64) error)
 	// MarkContactable records that the person addressed the bot.
 	MarkContactable(ctx context.Context, id int64) error
 	// Contactable reports whether the person ever addressed the bot.

@@ -50,6 +50,11 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 			// phone-number message before WhatsApp paired them): they are
 			// one person, so fold the newer record into the older.
 			into, from := min(id, found), max(id, found)
+			for _, fn := range s.mergers {
+				if err := fn(ctx, tx, from, into); err != nil {
+					return bot.Person{}, fmt.Errorf("merge people: %w", err)
+				}
+			}
 			if err := mergePeople(ctx, tx, from, into); err != nil {
 				return bot.Person{}, err
 			}

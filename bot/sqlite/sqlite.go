@@ -42,8 +42,16 @@ func DSN(path string) string {
 
 // Store is the SQLite implementation of bot.Store.
 type Store struct {
-	db   *sql.DB
-	path string
+	db      *sql.DB
+	path    string
+	mergers []func(ctx context.Context, tx *sql.Tx, from, into int64) error
+}
+
+// OnMerge adds a feature's step to merging two people (bot.PersonMerger).
+// Register before handling messages: it is not safe to call concurrently
+// with ResolvePerson.
+func (s *Store) OnMerge(fn func(ctx context.Context, tx *sql.Tx, from, into int64) error) {
+	s.mergers = append(s.mergers, fn)
 }
 
 // Open opens (creating when needed, mode 0600) the database at path and

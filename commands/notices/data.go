@@ -2,6 +2,7 @@ package notices
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 )
@@ -97,4 +98,28 @@ func countOf(n int64, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// MergePerson moves what notices keeps about a person outside foreign keys
+// (the "person:ID" keys of approvals, rejections and subscriber deliveries)
+// from one record to the other when they turn out to be one person.
+func (d dataProvider) MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error {
+	oldKey, newKey := approverKey(from), approverKey(into)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE OR IGNORE notice_approvals SET approver = ? WHERE approver = ?`, []any{newKey, oldKey}},
+		{`DELETE FROM notice_approvals WHERE approver = ?`, []any{oldKey}},
+		{`UPDATE notices SET rejected_by = ? WHERE rejected_by = ?`, []any{newKey, oldKey}},
+		// Where both records had the same notice queued, one delivery is
+		// enough: the other is marked superseded.
+		{`UPDATE OR IGNORE notice_outbox SET target = ?, person_id = ? WHERE person_id = ?`, []any{newKey, into, from}},
+		{`UPDATE notice_outbox SET state = 'superseded', person_id = ? WHERE person_id = ? AND state IN ('pending', 'digest')`, []any{into, from}},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+			return fmt.Errorf("merge notices records: %w", err)
+		}
+	}
+	return nil
 }

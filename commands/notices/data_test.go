@@ -2,9 +2,11 @@ package notices
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
+	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
 )
 
@@ -84,5 +86,52 @@ dm Carol: !reject 3 not council business
 	}
 	if !strings.Contains(out, "[street] bot: *⚠️ Emergency: Flood warning: Rea Brook*") {
 		t.Errorf("second approval did not release the emergency:\n%s", out)
+	}
+}
+
+// TestMergedPersonKeepsNoticeRecords: when two records of one person are
+// merged (a LID and a phone number first seen apart), the approvals,
+// rejections and queued deliveries keyed "person:ID" follow them.
+func TestMergedPersonKeepsNoticeRecords(t *testing.T) {
+	cfg := testConfig()
+	var r *Relay
+	h := bottest.New(t, harnessOptions(cfg, &r))
+	ctx := context.Background()
+	now := h.Clock.Now()
+	lid, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Name: "Carol"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "447700900123@s.whatsapp.net", Name: "Carol"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := h.Store.DB()
+	from, into := max(lid.ID, pn.ID), min(lid.ID, pn.ID)
+	for _, q := range []string{
+		`INSERT INTO notices (id, source, source_name, identifier, msg_type, urgency, title, body, sent_at, state, received_at, rejected_by) VALUES (1, 'webhook', 'Council', 'n1', 'alert', 'normal', 'T', '', 0, 'rejected', 0, 'person:` + strconv.FormatInt(from, 10) + `')`,
+		`INSERT INTO notice_approvals (notice_id, approver, approver_name, approved_at) VALUES (1, 'person:` + strconv.FormatInt(from, 10) + `', 'Carol', 0)`,
+		`INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at) VALUES (1, 'person:` + strconv.FormatInt(from, 10) + `', ` + strconv.FormatInt(from, 10) + `, 'pending', 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Alt: "447700900123@s.whatsapp.net"}, now); err != nil {
+		t.Fatal(err)
+	}
+	key := "person:" + strconv.FormatInt(into, 10)
+	var n int
+	db.QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver = ?`, key).Scan(&n)
+	if n != 1 {
+		t.Error("approval did not follow the merge")
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM notices WHERE rejected_by = ?`, key).Scan(&n)
+	if n != 1 {
+		t.Error("rejection did not follow the merge")
+	}
+	db.QueryRow(`SELECT COUNT(*) FROM notice_outbox WHERE target = ? AND person_id = ?`, key, into).Scan(&n)
+	if n != 1 {
+		t.Error("queued delivery did not follow the merge")
 	}
 }
