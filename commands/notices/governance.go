@@ -108,8 +108,21 @@ func (g *Governance) replanIfUnplanned(ctx context.Context, n *Notice) error {
 	if n.State != StateApproved {
 		return nil
 	}
+	// A plan job still waiting (perhaps retrying) is left alone: booking it
+	// again would reset its attempts, and a feed repeating the item on every
+	// poll would keep a failing fan-out from ever giving up.
+	var waiting int
+	if err := g.core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, planKey(n.ID)).Scan(&waiting); err != nil {
+		return fmt.Errorf("look up fan-out job: %w", err)
+	}
+	if waiting > 0 {
+		return nil
+	}
 	return g.schedulePlan(ctx, n.ID, g.now())
 }
+
+// planKey is the job key of a notice's fan-out.
+func planKey(id int64) string { return jobPlan + ":" + strconv.FormatInt(id, 10) }
 
 func stateWords(s State) string {
 	switch s {
@@ -149,7 +162,7 @@ func (g *Governance) schedulePlan(ctx context.Context, id int64, at time.Time) e
 	if err != nil {
 		return fmt.Errorf("encode plan job: %w", err)
 	}
-	if _, err := g.core.ScheduleJob(ctx, bot.Job{Kind: jobPlan, Key: jobPlan + ":" + strconv.FormatInt(id, 10), RunAt: at, Payload: raw}); err != nil {
+	if _, err := g.core.ScheduleJob(ctx, bot.Job{Kind: jobPlan, Key: planKey(id), RunAt: at, Payload: raw}); err != nil {
 		return fmt.Errorf("schedule fan-out of notice %d: %w", id, err)
 	}
 	return nil

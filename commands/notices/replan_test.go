@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
@@ -111,5 +112,32 @@ func TestApproveAgainAfterFailedBookingIsPlanned(t *testing.T) {
 	}
 	if got := h.Run("@advance 1m\n"); strings.Count(got, "Bins a day late") != 1 {
 		t.Fatalf("after approving again the group got:\n%s", got)
+	}
+}
+
+// TestDuplicateLeavesAWaitingFanOutAlone: a feed repeating an item while
+// its fan-out is retrying must not reset the retry count.
+func TestDuplicateLeavesAWaitingFanOutAlone(t *testing.T) {
+	h, _, srv := webhookHarness(t, testConfig())
+	h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n")
+	bearer := "Bearer " + testToken
+	body := `{"id":"road-10","title":"Mill Lane closed","topics":["roads"],"urgency":"urgent"}`
+	restore := failPlanBooking(t, h)
+	post(t, srv, bearer, body)
+	restore()
+	db := h.Store.DB()
+	// A fan-out job that has already failed twice is waiting.
+	if _, err := db.Exec(`INSERT INTO jobs (kind, key, run_at, attempts) SELECT ?, ?, ?, 2`, jobPlan, planKey(1), h.Clock.Now().Add(time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := post(t, srv, bearer, body); status != http.StatusOK {
+		t.Fatalf("duplicate: %d", status)
+	}
+	var attempts int
+	if err := db.QueryRow(`SELECT attempts FROM jobs WHERE key = ?`, planKey(1)).Scan(&attempts); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 2 {
+		t.Errorf("attempts = %d after a duplicate, want 2 (left alone)", attempts)
 	}
 }
