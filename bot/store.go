@@ -79,6 +79,17 @@ type Migrations struct {
 	FS        fs.FS
 }
 
+// MigrationsIn returns a component's migrations from the "migrations"
+// folder of an embedded file system (//go:embed migrations/*.sql).
+func MigrationsIn(component string, fsys fs.FS) Migrations {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		// fs.Sub fails only for an invalid path, and "migrations" is valid.
+		panic("bot: migrations folder: " + err.Error())
+	}
+	return Migrations{Component: component, FS: sub}
+}
+
 // Store is the core's persistence. bot/sqlite implements it.
 type Store interface {
 	// DB gives feature packages the shared database for their own tables

@@ -22,7 +22,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,8 +35,7 @@ var migrationFS embed.FS
 
 // Migrations is the moderation schema.
 func Migrations() bot.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return bot.Migrations{Component: "moderation", FS: sub}
+	return bot.MigrationsIn("moderation", migrationFS)
 }
 
 // Actions on a rule breach, from gentlest to firmest.

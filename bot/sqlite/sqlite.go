@@ -29,8 +29,7 @@ var coreMigrations embed.FS
 
 // CoreMigrations is the core's own schema.
 func CoreMigrations() bot.Migrations {
-	sub, _ := fs.Sub(coreMigrations, "migrations")
-	return bot.Migrations{Component: "core", FS: sub}
+	return bot.MigrationsIn("core", coreMigrations)
 }
 
 // DSN returns the connection string used for path: foreign keys on (the

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 	"unicode"
@@ -28,8 +27,7 @@ var migrationsFS embed.FS
 
 // Migrations is the lending schema.
 func Migrations() bot.Migrations {
-	sub, _ := fs.Sub(migrationsFS, "migrations")
-	return bot.Migrations{Component: "lending", FS: sub}
+	return bot.MigrationsIn("lending", migrationsFS)
 }
 
 // FeatureName is the feature family groups switch on and off.

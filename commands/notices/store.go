@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -18,8 +17,7 @@ var migrationFS embed.FS
 
 // Migrations is the package's schema.
 func Migrations() bot.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return bot.Migrations{Component: "notices", FS: sub}
+	return bot.MigrationsIn("notices", migrationFS)
 }
 
 func ms(t time.Time) int64 {

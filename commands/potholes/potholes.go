@@ -12,7 +12,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"regexp"
 	"slices"
@@ -29,8 +28,7 @@ var migrationFS embed.FS
 
 // Migrations returns the package's schema.
 func Migrations() bot.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return bot.Migrations{Component: "potholes", FS: sub}
+	return bot.MigrationsIn("potholes", migrationFS)
 }
 
 // FeatureName is the feature family admins switch with !bot features.

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,8 +25,7 @@ var migrationFS embed.FS
 
 // Migrations returns the package's schema.
 func Migrations() bot.Migrations {
-	sub, _ := fs.Sub(migrationFS, "migrations")
-	return bot.Migrations{Component: "power", FS: sub}
+	return bot.MigrationsIn("power", migrationFS)
 }
 
 // FeatureName is the feature family groups switch on and off.
