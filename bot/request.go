@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -102,7 +101,7 @@ func (r *Request) Mentioned(ctx context.Context) ([]Person, error) {
 		// is just the display form the engine put in the text, and must not
 		// overwrite their own name.
 		s := Sender{Addr: m.Addr, Alt: m.Alt}
-		if _, err := r.e.store.PersonByAddr(ctx, m.Addr); errors.Is(err, ErrNotFound) {
+		if !r.e.knownAddr(ctx, m.Addr) && !r.e.knownAddr(ctx, m.Alt) {
 			s.Name = m.Name
 		}
 		p, err := r.e.store.ResolvePerson(ctx, s, r.Now())
@@ -112,6 +111,15 @@ func (r *Request) Mentioned(ctx context.Context) ([]Person, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// knownAddr reports whether an address already belongs to someone.
+func (e *Engine) knownAddr(ctx context.Context, a Address) bool {
+	if a == "" {
+		return false
+	}
+	_, err := e.store.PersonByAddr(ctx, a)
+	return err == nil
 }
 
 // QuotedAuthor resolves the author of the quoted message, if any.

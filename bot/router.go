@@ -128,10 +128,10 @@ func (r *Router) Parse(text string) (name, args string, ok bool) {
 	first, _ := utf8.DecodeRuneInString(t)
 	if unicode.IsSpace(first) {
 		// Phones like to put a space after "!": "! help" counts, but only
-		// for a known command, so "! I can't believe it" stays chatter.
-		rest := strings.TrimLeftFunc(t, unicode.IsSpace)
-		word, _, _ := strings.Cut(rest, " ")
-		if _, known := r.byName[strings.ToLower(strings.TrimRightFunc(word, unicode.IsSpace))]; !known {
+		// as a known command standing alone, so "! I can't believe it" and
+		// "! back in 5" (an alias of !returned) stay chatter.
+		rest := strings.TrimSpace(t)
+		if _, known := r.byName[strings.ToLower(rest)]; !known || strings.ContainsFunc(rest, unicode.IsSpace) {
 			return "", "", false
 		}
 		t = rest

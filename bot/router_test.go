@@ -31,7 +31,9 @@ func TestRouterParse(t *testing.T) {
 		{"!Ünïcode test", "ünïcode", "test", true},
 		{"!!!", "", "", false},
 		{"! lend", "lend", "", true},
-		{"!  lend ladder", "lend", "ladder", true},
+		{"!  lend", "lend", "", true},
+		{"! lend ladder", "", "", false}, // spaced form: a command standing alone only
+		{"! need to go to the pub", "", "", false},
 		{"! I can't believe it", "", "", false},
 		{"! ", "", "", false},
 		{"!5 stars", "", "", false},

@@ -2,6 +2,7 @@ package lending
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -169,6 +170,18 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 	p := noticePayload{Person: to, Text: text, Chat: loan.Chat, Loan: loan.ID}
 	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
 		return fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
+	}
+	return nil
+}
+
+// MergePerson points lending's held messages (notice jobs, whose payload
+// names the person to tell) at the surviving record when two records turn
+// out to be one person; everything else lending keeps follows foreign keys.
+func (d dataProvider) MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = CAST(json_set(CAST(payload AS TEXT), '$.person', ?) AS BLOB)
+		WHERE kind = ? AND json_valid(CAST(payload AS TEXT)) AND json_extract(CAST(payload AS TEXT), '$.person') = ?`, into, jobNotice, from)
+	if err != nil {
+		return fmt.Errorf("merge lending messages: %w", err)
 	}
 	return nil
 }

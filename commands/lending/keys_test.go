@@ -2,6 +2,7 @@ package lending
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -105,5 +106,36 @@ func TestOldRequestKeysGetTheirSeparator(t *testing.T) {
 	want := []string{"lending:loan:1:remind:due0", "lending:want:10:", "lending:want:1:"} // ORDER BY key: "0" sorts before ":"
 	if strings.Join(keys, " ") != strings.Join(want, " ") {
 		t.Errorf("keys after migration = %q, want %q", keys, want)
+	}
+}
+
+// TestMergeMovesHeldMessages: a held message names its recipient by id in
+// the job's payload; when two records of one person merge, it follows.
+func TestMergeMovesHeldMessages(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	ctx := context.Background()
+	now := h.Clock.Now()
+	lid, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Name: "Bob"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "447700900123@s.whatsapp.net", Name: "Bob"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, into := max(lid.ID, pn.ID), min(lid.ID, pn.ID)
+	if err := h.Engine.Schedule(ctx, jobNotice, "lending:test:notice", now.Add(time.Hour), noticePayload{Person: from, Text: "your ladder is back"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Alt: "447700900123@s.whatsapp.net"}, now); err != nil {
+		t.Fatal(err)
+	}
+	var payload string
+	if err := h.Store.DB().QueryRow(`SELECT CAST(payload AS TEXT) FROM jobs WHERE key = 'lending:test:notice'`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	var p noticePayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil || p.Person != into || p.Text != "your ladder is back" {
+		t.Errorf("payload after merge = %s (%v), want person %d", payload, err, into)
 	}
 }

@@ -116,6 +116,10 @@ func (d dataProvider) MergePerson(ctx context.Context, tx *sql.Tx, from, into in
 		// enough: the other is marked superseded.
 		{`UPDATE OR IGNORE notice_outbox SET target = ?, person_id = ? WHERE person_id = ?`, []any{newKey, into, from}},
 		{`UPDATE notice_outbox SET state = 'superseded', person_id = ? WHERE person_id = ? AND state IN ('pending', 'digest')`, []any{into, from}},
+		// Rows that could not move (the same notice already reached the
+		// other record) keep their history under the surviving id, so
+		// !mydata counts them and !forgetme reaches them.
+		{`UPDATE notice_outbox SET person_id = ? WHERE person_id = ?`, []any{into, from}},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 			return fmt.Errorf("merge notices records: %w", err)
