@@ -529,7 +529,7 @@ func TestCommandWordsAreNotChecked(t *testing.T) {
 	}
 	h := bottest.New(t, opts)
 	h.Run(streetSetup + "Alice: !block add errand, returned, errands, casino\n")
-	for _, line := range []string{"Bob: !errand shop at 5pm", "Bob: !Errand shop", "Bob: ! errand shop", "Bob: !errands", "Bob: !returned ladder"} {
+	for _, line := range []string{"Bob: !errand shop at 5pm", "Bob: !Errand shop", "Bob: ! errand", "Bob: !errands", "Bob: !returned ladder"} {
 		out := h.Run(line + "\n")
 		if strings.Contains(out, "warning") {
 			t.Errorf("%s: the command's own name was caught:\n%s", line, out)
