@@ -211,11 +211,13 @@ func (f *feature) ownListing(ctx context.Context, req *bot.Request, name string,
 }
 
 // findLoan finds an open loan in this group by item name among those the
-// sender is part of; keep filters them (nil = all).
-func (f *feature) findLoan(ctx context.Context, req *bot.Request, words itemWords, keep func(Loan) bool) (Loan, []string, bool, error) {
+// sender is part of; keep filters them (nil = all). Ambiguous names get a
+// "which one?" reply showing retry(item) for each, and no match gets
+// notFound, both as user errors.
+func (f *feature) findLoan(ctx context.Context, req *bot.Request, words itemWords, keep func(Loan) bool, retry func(item string) string, notFound string) (Loan, error) {
 	loans, err := f.st.personOpenLoans(ctx, req.Chat.ID, req.Sender.ID)
 	if err != nil {
-		return Loan{}, nil, false, err
+		return Loan{}, err
 	}
 	var cands []scored[Loan]
 	for _, l := range loans {
@@ -227,7 +229,19 @@ func (f *feature) findLoan(ctx context.Context, req *bot.Request, words itemWord
 		}
 	}
 	l, ties, ok := best(cands, func(l Loan) string { return l.Item })
-	return l, ties, ok, nil
+	if ties != nil {
+		return Loan{}, whichOne(ties, retry(typable(ties[0])))
+	}
+	if !ok {
+		return Loan{}, bot.Userf("%s", notFound)
+	}
+	return l, nil
+}
+
+// notOnLoan is findLoan's refusal for a name matching none of the
+// sender's loans.
+func notOnLoan(req *bot.Request, name string) string {
+	return fmt.Sprintf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
 }
 
 // handleReturned closes a loan (owner) or asks the owner to confirm (borrower).
@@ -237,15 +251,9 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	loan, ties, ok, err := f.findLoan(ctx, req, words, nil)
+	loan, err := f.findLoan(ctx, req, words, nil, func(item string) string { return req.Cmd("returned") + " " + item }, notOnLoan(req, name))
 	if err != nil {
 		return err
-	}
-	if ties != nil {
-		return whichOne(ties, req.Cmd("returned")+" "+typable(ties[0]))
-	}
-	if !ok {
-		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
 	}
 	if loan.OwnerID == req.Sender.ID {
 		return f.closeReturned(ctx, req, loan)
@@ -407,15 +415,10 @@ func (f *feature) handleConfirm(ctx context.Context, req *bot.Request) error {
 		if err != nil {
 			return err
 		}
-		l, ties, ok, err := f.findLoan(ctx, req, words, returning)
+		l, err := f.findLoan(ctx, req, words, returning, func(item string) string { return req.Cmd("confirm") + " " + item },
+			fmt.Sprintf("Nothing of yours called %q is waiting to be confirmed as returned here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine")))
 		if err != nil {
 			return err
-		}
-		if ties != nil {
-			return whichOne(ties, req.Cmd("confirm")+" "+typable(ties[0]))
-		}
-		if !ok {
-			return bot.Userf("Nothing of yours called %q is waiting to be confirmed as returned here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
 		}
 		loan = l
 	}
@@ -474,15 +477,9 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	loan, ties, ok, err := f.findLoan(ctx, req, iw, nil)
+	loan, err := f.findLoan(ctx, req, iw, nil, func(item string) string { return req.Cmd("extend") + " " + item + " 3d" }, notOnLoan(req, name))
 	if err != nil {
 		return err
-	}
-	if ties != nil {
-		return whichOne(ties, req.Cmd("extend")+" "+typable(ties[0])+" 3d")
-	}
-	if !ok {
-		return bot.Userf("Nothing called %q is out on loan to or from you here. %s shows your loans.", bot.Truncate(name, 40), req.Cmd("mine"))
 	}
 	base := loan.DueAt
 	if base.Before(now) {
