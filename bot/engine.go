@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +60,7 @@ type DataProvider interface {
 // every foreign key itself and calls MergePerson, in the same transaction,
 // for the rest.
 type PersonMerger interface {
-	MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error
+	MergePerson(ctx context.Context, tx Tx, from, into int64) error
 }
 
 // RecordPurger is implemented by data providers that keep closed records
@@ -215,6 +214,38 @@ func (e *Engine) Enqueue(ctx context.Context, fn func(context.Context)) error {
 // EnqueueMessage queues an inbound message for the worker.
 func (e *Engine) EnqueueMessage(ctx context.Context, m *Message) error {
 	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleMessage(ctx, m) })
+}
+
+// DeliverMessage hands an inbound message to the worker and waits until its
+// unit of work has committed: nil means the message is safely handled (or
+// was a duplicate, or is ignored), so the transport may acknowledge it; an
+// error means nothing was committed and the transport must not acknowledge,
+// so WhatsApp delivers it again. It never waits for a send.
+func (e *Engine) DeliverMessage(ctx context.Context, m *Message) error {
+	done := make(chan error, 1)
+	if err := e.Enqueue(ctx, func(ctx context.Context) { done <- e.deliver(ctx, m) }); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// DeliverGroupChange is DeliverMessage for a membership event.
+func (e *Engine) DeliverGroupChange(ctx context.Context, ch GroupChange) error {
+	done := make(chan error, 1)
+	if err := e.Enqueue(ctx, func(ctx context.Context) { done <- e.deliverGroupChange(ctx, ch) }); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // EnqueueGroupChange queues a membership event for the worker.
@@ -734,7 +765,7 @@ func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question 
 	if err := e.groupOpen(ctx, chat); err != nil {
 		return "", err
 	}
-	id, err := e.tr.SendPoll(ctx, chat, question, options)
+	id, err := e.tr.SendPoll(ctx, OutPoll{Chat: chat, Question: question, Options: options})
 	e.obs.Sent("poll", err)
 	if err != nil {
 		return "", redact(fmt.Errorf("send poll: %w", err))
@@ -996,4 +1027,16 @@ func (e *Engine) featureNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// deliver handles m for DeliverMessage.
+func (e *Engine) deliver(ctx context.Context, m *Message) error {
+	e.HandleMessage(ctx, m)
+	return nil
+}
+
+// deliverGroupChange handles ch for DeliverGroupChange.
+func (e *Engine) deliverGroupChange(ctx context.Context, ch GroupChange) error {
+	e.HandleGroupChange(ctx, ch)
+	return nil
 }

@@ -52,12 +52,15 @@ func (p *Paced) Send(ctx context.Context, m OutMessage) (string, error) {
 }
 
 // SendPoll waits for its turn, then sends the poll.
-func (p *Paced) SendPoll(ctx context.Context, chat ChatID, question string, options []string) (string, error) {
+func (p *Paced) SendPoll(ctx context.Context, poll OutPoll) (string, error) {
 	if err := p.wait(ctx, "poll"); err != nil {
 		return "", err
 	}
-	return p.inner.SendPoll(ctx, chat, question, options)
+	return p.inner.SendPoll(ctx, poll)
 }
+
+// NewMessageID asks the wrapped transport; it sends nothing.
+func (p *Paced) NewMessageID() string { return p.inner.NewMessageID() }
 
 // Edit waits for its turn, then edits.
 func (p *Paced) Edit(ctx context.Context, chat ChatID, id string, text string) error {

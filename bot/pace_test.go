@@ -33,7 +33,8 @@ func (c *countingTransport) Send(ctx context.Context, m OutMessage) (string, err
 	c.hit("send")
 	return "id", nil
 }
-func (c *countingTransport) SendPoll(ctx context.Context, chat ChatID, q string, opts []string) (string, error) {
+func (c *countingTransport) NewMessageID() string { return "id" }
+func (c *countingTransport) SendPoll(ctx context.Context, p OutPoll) (string, error) {
 	c.hit("poll")
 	return "poll", nil
 }
@@ -71,7 +72,7 @@ var pacedActions = []struct {
 		return err
 	}},
 	{"poll", func(ctx context.Context, p *Paced) error {
-		_, err := p.SendPoll(ctx, "g", "Q?", []string{"A", "B"})
+		_, err := p.SendPoll(ctx, OutPoll{Chat: "g", Question: "Q?", Options: []string{"A", "B"}})
 		return err
 	}},
 	{"edit", func(ctx context.Context, p *Paced) error { return p.Edit(ctx, "g", "m1", "new") }},

@@ -46,13 +46,13 @@ func TestNothingKeptAboutGroupsThatHaveNotOptedIn(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	h.Run("Bob: hello\n@join Carol\nDave: !help\nEve [photo]: look\n")
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM people`).Scan(&n); err != nil || n != 0 {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM people`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d people stored from a group that never opted in (%v)", n, err)
 	}
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM memberships`).Scan(&n); err != nil || n != 0 {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM memberships`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d memberships stored", n)
 	}
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM seen_messages`).Scan(&n); err != nil || n != 0 {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM seen_messages`).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("%d message ids stored", n)
 	}
 	// The switch itself still works.

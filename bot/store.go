@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"time"
@@ -93,8 +92,13 @@ func MigrationsIn(component string, fsys fs.FS) Migrations {
 // Store is the core's persistence. bot/sqlite implements it.
 type Store interface {
 	// DB gives feature packages the shared database for their own tables
-	// (declared through Migrations).
-	DB() *sql.DB
+	// (declared through Migrations); calls run in the unit of work of ctx.
+	DB() DB
+	// Atomic runs fn in a unit of work: one transaction for everything done
+	// with the context it is given (a savepoint when ctx already has one).
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs f after the unit of work of ctx commits.
+	AfterCommit(ctx context.Context, f func())
 
 	ResolvePerson(ctx context.Context, s Sender, at time.Time) (Person, error)
 	PersonByID(ctx context.Context, id int64) (Person, error)
@@ -105,7 +109,7 @@ type Store interface {
 	ForgetPerson(ctx context.Context, id int64) error
 	// OnMerge adds a step to the merging of two people's records (see
 	// PersonMerger); it runs inside the merge's transaction.
-	OnMerge(fn func(ctx context.Context, tx *sql.Tx, from, into int64) error)
+	OnMerge(fn func(ctx context.Context, tx Tx, from, into int64) error)
 	// MarkContactable records that the person addressed the bot.
 	MarkContactable(ctx context.Context, id int64) error
 	// Contactable reports whether the person ever addressed the bot.

@@ -26,10 +26,22 @@ type MessageRef struct {
 
 // OutMessage is a text the bot sends.
 type OutMessage struct {
-	Chat     ChatID
+	Chat ChatID
+	// ID is the message id to send under, fixed when the send is queued so
+	// that a retry after a crash or a timeout can never post it twice (the
+	// server keeps one message per id). Empty: the transport picks one.
+	ID       string
 	Text     string
 	Mentions []Mention
 	ReplyTo  *MessageRef
+}
+
+// OutPoll is a single-choice poll the bot sends.
+type OutPoll struct {
+	Chat     ChatID
+	ID       string // fixed message id, as for OutMessage
+	Question string
+	Options  []string
 }
 
 // Participant is one member of a group as the transport reports it.
@@ -67,8 +79,10 @@ func (g GroupInfo) Find(addrs ...Address) (Participant, bool) {
 // over whatsmeow and bot/console prints it; Paced wraps either with a rate
 // limiter.
 type Transport interface {
+	// NewMessageID returns a fresh message id in the transport's format.
+	NewMessageID() string
 	Send(ctx context.Context, m OutMessage) (id string, err error)
-	SendPoll(ctx context.Context, chat ChatID, question string, options []string) (id string, err error)
+	SendPoll(ctx context.Context, p OutPoll) (id string, err error)
 	Edit(ctx context.Context, chat ChatID, id string, text string) error
 	React(ctx context.Context, target MessageRef, emoji string) error
 	// Delete removes a message for everyone; for a member's message the bot

@@ -63,7 +63,7 @@ func TestAdminCommandsByRole(t *testing.T) {
 					setup += c.setup + "\n"
 				}
 				h.Run(setup)
-				db := h.Store.DB()
+				db := h.Store.Raw()
 				before := snapshot(t, db)
 				audits := countRows(t, db, `SELECT COUNT(*) FROM audit_log`)
 				out := h.Run(role.who + c.line + "\n")

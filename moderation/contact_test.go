@@ -18,7 +18,7 @@ func stopContact(t *testing.T, h *bottest.Harness, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Store.DB().ExecContext(ctx, `UPDATE people SET contact_ok = 0 WHERE id = ?`, p.ID); err != nil {
+	if _, err := h.Store.Raw().ExecContext(ctx, `UPDATE people SET contact_ok = 0 WHERE id = ?`, p.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +61,7 @@ func TestReportsReachAdminsTheBotMayNotMessage(t *testing.T) {
 		if strings.Contains(out, "[dm") || strings.Contains(out, "Thanks") || strings.Contains(out, "couldn't find any admins") {
 			t.Errorf("want the group mention alone:\n%s", out)
 		}
-		if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
+		if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
 			t.Errorf("%d reports stored, want 1", n)
 		}
 	})

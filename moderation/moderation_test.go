@@ -21,7 +21,7 @@ func TestWarningLimitBotAdmin(t *testing.T) {
 		if strings.Contains(out, "not a group admin") {
 			t.Errorf("bot claimed it was not admin:\n%s", out)
 		}
-		db := h.Store.DB()
+		db := h.Store.Raw()
 		if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings WHERE closed_at IS NULL AND removed_at IS NULL`); n != 0 {
 			t.Errorf("%d warnings still open after removal; a returning member should start afresh", n)
 		}
@@ -99,7 +99,7 @@ func TestAntifloodUsesTheClock(t *testing.T) {
 func TestBadInputChangesNothing(t *testing.T) {
 	h := newHarness(t, DefaultConfig())
 	h.Run(streetSetup + "Alice: !setrules Be kind\nAlice: !block add casino\n")
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	before := snapshot(t, db)
 	cases := []struct{ line, want string }{
 		{"Alice: !warn @Zed spam", "Zed isn't in this group, so I can't warn them. Nothing was changed."},
@@ -169,7 +169,7 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 func TestRetentionPurgesOldRecords(t *testing.T) {
 	h := newHarness(t, DefaultConfig())
 	h.Run(streetSetup + "Alice: !warn @Bob old\nCarol [reply Bob]: !report old\n")
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	if countRows(t, db, `SELECT COUNT(*) FROM audit_log`) == 0 || countRows(t, db, `SELECT COUNT(*) FROM mod_reports`) != 1 {
 		t.Fatal("setup recorded nothing")
 	}
@@ -196,7 +196,7 @@ func TestRetentionPurgesOldRecords(t *testing.T) {
 		t.Errorf("%d retention jobs pending, want 1", n)
 	}
 	h.Restart()
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobRetention); n != 1 {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobRetention); n != 1 {
 		t.Errorf("after a restart %d retention jobs pending, want 1", n)
 	}
 }
@@ -296,7 +296,7 @@ func TestReports(t *testing.T) {
 		h.Expect("Carol [reply Bob]: !report selling\n",
 			"[street] bot: @Alice @Dave: Carol reported a message from Bob: “buy my stuff at a great price”. Reason: selling")
 		h.Expect("Erin [reply Bob]: !report me too\n", "That message has already been reported")
-		if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
+		if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
 			t.Errorf("%d reports stored, want 1", n)
 		}
 	})
@@ -323,7 +323,7 @@ func TestReports(t *testing.T) {
 		h.Expect("dm Carol: !report #9 x\n", "#9 isn't one of the groups I listed.")
 		h.Expect("dm Zed: !report spam\n", "I don't share a group with you where I'm switched on")
 		var actor string
-		if err := h.Store.DB().QueryRow(`SELECT actor_name FROM audit_log WHERE action = 'report.private'`).Scan(&actor); err != nil {
+		if err := h.Store.Raw().QueryRow(`SELECT actor_name FROM audit_log WHERE action = 'report.private'`).Scan(&actor); err != nil {
 			t.Fatal(err)
 		}
 		if actor != "a member" {
@@ -354,7 +354,7 @@ func TestForgetMeInModeration(t *testing.T) {
 	h.Run(streetSetup + "Alice: !block add casino\nBob: casino\nAlice: !warn @Bob rude\nBob [reply Carol]: !report rude back\n" +
 		"Bob: my own words here\nCarol [reply Bob]: !report offensive\ndm Bob: !report something private\n")
 	var bob int64
-	if err := h.Store.DB().QueryRow(`SELECT person_id FROM person_addresses WHERE addr = 'Bob'`).Scan(&bob); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT person_id FROM person_addresses WHERE addr = 'Bob'`).Scan(&bob); err != nil {
 		t.Fatal(err)
 	}
 	h.Expect("dm Bob: !mydata\n", "A warning in Elm Road on 5 Jan 2026 (active): rude", "A report you made privately in Elm Road",
@@ -362,7 +362,7 @@ func TestForgetMeInModeration(t *testing.T) {
 	h.Expect("dm Bob: !forgetme\n", "send !forgetme yes within 10 minutes")
 	h.Expect("dm Bob: !forgetme yes\n", "Moderation: 2 warnings deleted; 2 reports you made kept without your name; your words removed from 1 report about your messages",
 		"Profile: your name and WhatsApp addresses removed")
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	for _, q := range []string{
 		`SELECT COUNT(*) FROM mod_warnings WHERE person_id = ?1 OR by_id = ?1`,
 		`SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ?1 OR subject_id = ?1`,
@@ -402,7 +402,7 @@ func TestReportsPerDayAreBounded(t *testing.T) {
 	if !strings.Contains(out, "You've sent 10 reports today") {
 		t.Fatalf("eleventh report not refused:\n%s", out)
 	}
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_reports`); n != maxReportsPerDay {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_reports`); n != maxReportsPerDay {
 		t.Errorf("%d reports stored, want %d", n, maxReportsPerDay)
 	}
 	h.Expect("@advance 1d\nDave: later\nCarol [reply Dave]: !report noise\n", "Carol reported a message from Dave")
@@ -413,7 +413,7 @@ func TestBlocklistDuplicatesFold(t *testing.T) {
 	h.Run(streetSetup + "Alice: !block add casino\n")
 	h.Expect("Alice: !block add CASÍNO\n", "Already on the blocklist: CASÍNO.")
 	h.Expect("Alice: !block add Casino, bingo\n", "Added to the blocklist: bingo. Already on it: Casino.")
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_blocklist`); n != 2 {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_blocklist`); n != 2 {
 		t.Errorf("%d entries, want 2", n)
 	}
 }
@@ -430,7 +430,7 @@ func TestDuplicateDeliveryActsOnce(t *testing.T) {
 	h.Run(streetSetup + "Alice: !block add casino\n")
 	h.Expect("Alice: !warn @Bob rude\n@redeliver\n", "-- duplicate delivery ignored")
 	h.Expect("Carol: casino\n@redeliver\n", "@Carol, warning 1 of 3", "-- duplicate delivery ignored")
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	if n := countRows(t, db, `SELECT COUNT(*) FROM mod_warnings`); n != 2 {
 		t.Errorf("%d warnings after redeliveries, want 2", n)
 	}
@@ -477,7 +477,7 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 func TestBroadPatternsAreRefused(t *testing.T) {
 	h := newHarness(t, DefaultConfig())
 	h.Run(streetSetup + "Alice: !block action remove\n@botadmin on\n")
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	before := snapshot(t, db)
 	for _, pattern := range []string{"/./", `/\w/`, "/[a-z]/", "/.*a/"} {
 		h.Expect("Alice: !block add "+pattern+"\n",
@@ -538,7 +538,7 @@ func TestCommandWordsAreNotChecked(t *testing.T) {
 			t.Errorf("%s: the command did not run:\n%s", line, out)
 		}
 	}
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_warnings`); n != 0 {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_warnings`); n != 0 {
 		t.Errorf("%d warnings after commands, want 0", n)
 	}
 	h.Expect("Carol: !errand casino trip\n", "@Carol, warning 1 of 3: a blocked word or phrase.")

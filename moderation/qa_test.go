@@ -28,7 +28,7 @@ func TestBareNameAsksForAMention(t *testing.T) {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
 			h := newHarness(t, DefaultConfig())
 			h.Run(streetSetup + "Alice: !warn @Carol spam\n")
-			before := snapshot(t, h.Store.DB())
+			before := snapshot(t, h.Store.Raw())
 			out := h.Expect(c.line+"\n", c.want)
 			if strings.Contains(out, "no warnings") || strings.Contains(out, "has 1 warning") {
 				t.Errorf("answered about someone instead of asking for a mention:\n%s", out)
@@ -36,7 +36,7 @@ func TestBareNameAsksForAMention(t *testing.T) {
 			if reply := out[strings.Index(out, "bot:"):]; bot.RuneLen(reply) > 200 {
 				t.Errorf("reply echoes too much of the input (%d characters)", bot.RuneLen(reply))
 			}
-			if after := snapshot(t, h.Store.DB()); after != before {
+			if after := snapshot(t, h.Store.Raw()); after != before {
 				t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 		})
@@ -75,7 +75,7 @@ func TestReportPointsToStreetFaults(t *testing.T) {
 	const hint = "To log a street fault (pothole, streetlight, …) type !report CATEGORY DESCRIPTION — see !help potholes."
 	h := withPotholes(t)
 	h.Run(streetSetup)
-	before := snapshot(t, h.Store.DB())
+	before := snapshot(t, h.Store.Raw())
 	for _, line := range []string{"Bob: !report\n", "Bob: !report litter on the green\n"} {
 		out := h.Expect(line, "Reply to the message you want to report with !report REASON", hint)
 		if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 {
@@ -83,7 +83,7 @@ func TestReportPointsToStreetFaults(t *testing.T) {
 		}
 	}
 	h.Expect("dm Bob: !report\n", "Usage: !report REASON", hint)
-	if after := snapshot(t, h.Store.DB()); after != before {
+	if after := snapshot(t, h.Store.Raw()); after != before {
 		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	h.Expect("Bob: !report streetlight out by number 4\n", "Logged P1 (streetlight)")
@@ -104,7 +104,7 @@ func TestReportPointsToStreetFaults(t *testing.T) {
 func TestBadPatternInPlainWords(t *testing.T) {
 	h := newHarness(t, DefaultConfig())
 	h.Run(streetSetup)
-	before := snapshot(t, h.Store.DB())
+	before := snapshot(t, h.Store.Raw())
 	for _, line := range []string{"Alice: !block add /(/\n", "Alice: !block add casino, /free(/\n"} {
 		out := h.Expect(line, `That pattern isn't valid: a bracket isn't closed. Nothing was changed. Example: !block add /free\s+money/`)
 		if strings.Contains(out, "(?i)") || strings.Contains(out, "missing closing") {
@@ -112,7 +112,7 @@ func TestBadPatternInPlainWords(t *testing.T) {
 		}
 	}
 	h.Expect("Alice: !block add /x**/\n", "That pattern isn't valid: two repeat signs (*, +, ?) follow each other.")
-	if after := snapshot(t, h.Store.DB()); after != before {
+	if after := snapshot(t, h.Store.Raw()); after != before {
 		t.Errorf("store changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
@@ -176,10 +176,10 @@ func TestForgetMeSummaryAndLapse(t *testing.T) {
 
 	h.Run("dm Carol: !forgetme\n@advance 11m\n")
 	h.Expect("dm Carol: !forgetme yes\n", "Your request to erase your data lapsed: I wait 10 minutes for !forgetme yes, and nothing was erased. To start again, send !forgetme.")
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM people WHERE name = 'Carol'`); n != 1 {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM people WHERE name = 'Carol'`); n != 1 {
 		t.Errorf("a lapsed request erased Carol (%d people named Carol)", n)
 	}
-	if n := countRows(t, h.Store.DB(), `SELECT COUNT(*) FROM mod_forget_requests`); n != 0 {
+	if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_forget_requests`); n != 0 {
 		t.Errorf("the lapsed request was kept: %d rows", n)
 	}
 	h.Expect("dm Carol: !forgetme yes\n", "There's nothing to confirm")

@@ -65,7 +65,7 @@ Alice: !returned ladder
 func TestRetentionPurgesOtherFeatures(t *testing.T) {
 	h := bottest.New(t, withFeatures())
 	h.Run(yearOfLending)
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	// The day-0 loan (closed 370 days ago) is gone; the day-200 one stays.
 	if n := countRows(t, db, `SELECT COUNT(*) FROM lending_loans`); n != 1 {
 		t.Errorf("%d loans kept, want the recent one only", n)
@@ -101,7 +101,7 @@ func TestRetentionCarriesOnPastAFailingFeature(t *testing.T) {
 	var calls int
 	h := bottest.New(t, withFeatures(brokenPurger{&calls}))
 	h.Run(yearOfLending)
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	if calls < 370 {
 		t.Errorf("the broken feature was asked %d times, want every night at least", calls)
 	}

@@ -12,7 +12,7 @@ import (
 
 // store is the moderation tables' SQL. Every method takes a context and
 // wraps its errors with what it was doing.
-type store struct{ db *sql.DB }
+type store struct{ db bot.DB }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

@@ -118,6 +118,15 @@ func (c *Console) nextID(prefix string) string {
 	return fmt.Sprintf("%s%s-%d", prefix, c.lineKey, c.seq)
 }
 
+// NewMessageID returns an id derived from the script line being run, so a
+// rerun of the same script (after a crash) queues its sends under the same
+// ids, as WhatsApp message ids fixed before sending are.
+func (c *Console) NewMessageID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nextID("b")
+}
+
 // Send prints a message from the bot.
 func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	c.mu.Lock()
@@ -126,7 +135,10 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	if !isGroup && strings.HasPrefix(string(m.Chat), "group:") {
 		return "", bot.ErrNotInChat
 	}
-	id := c.nextID("b")
+	id := m.ID
+	if id == "" {
+		id = c.nextID("b")
+	}
 	c.say(c.where(m.Chat), "bot: ", m.Text)
 	if isGroup {
 		g.lastBot = id
@@ -135,11 +147,15 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 }
 
 // SendPoll prints a poll and makes it the group's latest, for [vote …].
-func (c *Console) SendPoll(_ context.Context, chat bot.ChatID, question string, options []string) (string, error) {
+func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	id := c.nextID("p")
-	c.printf("%s bot poll: %s | %s\n", c.where(chat), question, strings.Join(options, " | "))
+	chat, options := p.Chat, p.Options
+	id := p.ID
+	if id == "" {
+		id = c.nextID("p")
+	}
+	c.printf("%s bot poll: %s | %s\n", c.where(chat), p.Question, strings.Join(options, " | "))
 	if g, ok := c.byChat[chat]; ok {
 		g.poll = &pollState{id: id, options: append([]string(nil), options...)}
 		g.lastBot = id

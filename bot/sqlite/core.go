@@ -27,7 +27,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 	if len(addrs) == 0 {
 		return bot.Person{}, errors.New("resolve person: sender has no address")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.conn().BeginTx(ctx, nil)
 	if err != nil {
 		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
 	}
@@ -98,7 +98,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 // the core knowing them; the audit log, which keeps ids without a foreign
 // key, is moved explicitly. Where a unique constraint already holds a row
 // for into (both voted in the same check, say) the older person's row wins.
-func mergePeople(ctx context.Context, tx *sql.Tx, from, into int64) error {
+func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT m.name, p."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) p
 		WHERE m.type = 'table' AND p."table" = 'people'`)
 	if err != nil {
@@ -149,7 +149,7 @@ func mergePeople(ctx context.Context, tx *sql.Tx, from, into int64) error {
 func (s *Store) PersonByID(ctx context.Context, id int64) (bot.Person, error) {
 	var p bot.Person
 	var pref string
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, preferred FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref)
+	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Person{}, fmt.Errorf("person %d: %w", id, bot.ErrNotFound)
 	}
@@ -163,7 +163,7 @@ func (s *Store) PersonByID(ctx context.Context, id int64) (bot.Person, error) {
 // PersonByAddr finds the person with an address.
 func (s *Store) PersonByAddr(ctx context.Context, addr bot.Address) (bot.Person, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(addr)).Scan(&id)
+	err := s.conn().QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(addr)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Person{}, fmt.Errorf("address: %w", bot.ErrNotFound)
 	}
@@ -175,7 +175,7 @@ func (s *Store) PersonByAddr(ctx context.Context, addr bot.Address) (bot.Person,
 
 // PersonAddrs lists every address linked to a person.
 func (s *Store) PersonAddrs(ctx context.Context, id int64) ([]bot.Address, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT addr FROM person_addresses WHERE person_id = ? ORDER BY addr`, id)
+	rows, err := s.conn().QueryContext(ctx, `SELECT addr FROM person_addresses WHERE person_id = ? ORDER BY addr`, id)
 	if err != nil {
 		return nil, fmt.Errorf("person addresses: %w", err)
 	}
@@ -194,7 +194,7 @@ func (s *Store) PersonAddrs(ctx context.Context, id int64) ([]bot.Address, error
 // ForgetPerson unlinks a person's addresses and blanks their name. The row
 // stays so other records keep a valid reference, now to nobody identifiable.
 func (s *Store) ForgetPerson(ctx context.Context, id int64) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.conn().BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("forget person: %w", err)
 	}
@@ -213,7 +213,7 @@ func (s *Store) ForgetPerson(ctx context.Context, id int64) error {
 
 // MarkContactable records that the person addressed the bot.
 func (s *Store) MarkContactable(ctx context.Context, id int64) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE people SET contact_ok = 1 WHERE id = ? AND contact_ok = 0`, id); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE people SET contact_ok = 1 WHERE id = ? AND contact_ok = 0`, id); err != nil {
 		return fmt.Errorf("mark contactable: %w", err)
 	}
 	return nil
@@ -222,7 +222,7 @@ func (s *Store) MarkContactable(ctx context.Context, id int64) error {
 // Contactable reports whether the person ever addressed the bot.
 func (s *Store) Contactable(ctx context.Context, id int64) (bool, error) {
 	var ok int
-	err := s.db.QueryRowContext(ctx, `SELECT contact_ok FROM people WHERE id = ?`, id).Scan(&ok)
+	err := s.conn().QueryRowContext(ctx, `SELECT contact_ok FROM people WHERE id = ?`, id).Scan(&ok)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -234,7 +234,7 @@ func (s *Store) Contactable(ctx context.Context, id int64) (bool, error) {
 
 // FirstSeen records a message id; false means it was seen before.
 func (s *Store) FirstSeen(ctx context.Context, chat bot.ChatID, msgID string, at time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, ms(at))
+	res, err := s.conn().ExecContext(ctx, `INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, ms(at))
 	if err != nil {
 		return false, fmt.Errorf("record message id: %w", err)
 	}
@@ -247,7 +247,7 @@ func (s *Store) FirstSeen(ctx context.Context, chat bot.ChatID, msgID string, at
 
 // PurgeSeen forgets message ids recorded before a time.
 func (s *Store) PurgeSeen(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM seen_messages WHERE seen_at < ?`, ms(before))
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM seen_messages WHERE seen_at < ?`, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("purge seen messages: %w", err)
 	}
@@ -268,7 +268,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	var enabled int
 	var off, areas string
 	var updated int64
-	err := s.db.QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at FROM groups WHERE chat = ?`, string(chat)).
+	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at FROM groups WHERE chat = ?`, string(chat)).
 		Scan(&g.Name, &enabled, &off, &areas, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, nil
@@ -290,7 +290,7 @@ func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) erro
 	if g.Enabled {
 		enabled = 1
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.conn().ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT(chat) DO UPDATE SET name = excluded.name, enabled = excluded.enabled,
 		features_off = excluded.features_off, areas = excluded.areas, updated_at = excluded.updated_at`,
 		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), ms(g.UpdatedAt))
@@ -302,7 +302,7 @@ func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) erro
 
 // EnabledGroups lists the groups that opted in.
 func (s *Store) EnabledGroups(ctx context.Context) ([]bot.GroupSettings, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT chat FROM groups WHERE enabled = 1 ORDER BY chat`)
+	rows, err := s.conn().QueryContext(ctx, `SELECT chat FROM groups WHERE enabled = 1 ORDER BY chat`)
 	if err != nil {
 		return nil, fmt.Errorf("enabled groups: %w", err)
 	}
@@ -336,7 +336,7 @@ func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, pr
 	if present {
 		p = 1
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
+	_, err := s.conn().ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
 		ON CONFLICT(chat, person_id) DO UPDATE SET since = CASE WHEN present <> excluded.present THEN excluded.since ELSE since END,
 		present = excluded.present`, string(chat), person, p, ms(at))
 	if err != nil {
@@ -349,7 +349,7 @@ func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, pr
 // the bot has seen: they spoke there or joined, and have not left).
 func (s *Store) IsMember(ctx context.Context, chat bot.ChatID, person int64) (bool, error) {
 	var p int
-	err := s.db.QueryRowContext(ctx, `SELECT present FROM memberships WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(&p)
+	err := s.conn().QueryRowContext(ctx, `SELECT present FROM memberships WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(&p)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -361,7 +361,7 @@ func (s *Store) IsMember(ctx context.Context, chat bot.ChatID, person int64) (bo
 
 // MemberGroups lists the groups a person is currently in.
 func (s *Store) MemberGroups(ctx context.Context, person int64) ([]bot.ChatID, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT chat FROM memberships WHERE person_id = ? AND present = 1 ORDER BY chat`, person)
+	rows, err := s.conn().QueryContext(ctx, `SELECT chat FROM memberships WHERE person_id = ? AND present = 1 ORDER BY chat`, person)
 	if err != nil {
 		return nil, fmt.Errorf("member groups: %w", err)
 	}
@@ -383,7 +383,7 @@ func (s *Store) SavePoll(ctx context.Context, p bot.Poll) error {
 	if err != nil {
 		return fmt.Errorf("encode poll options: %w", err)
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT OR REPLACE INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.conn().ExecContext(ctx, `INSERT OR REPLACE INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		string(p.Chat), p.ID, p.Kind, p.Ref, p.Question, string(opts), ms(p.Created))
 	if err != nil {
 		return fmt.Errorf("save poll: %w", err)
@@ -396,7 +396,7 @@ func (s *Store) Poll(ctx context.Context, chat bot.ChatID, id string) (bot.Poll,
 	p := bot.Poll{Chat: chat, ID: id}
 	var opts string
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT kind, ref, question, options, created_at FROM polls WHERE chat = ? AND msg_id = ?`, string(chat), id).
+	err := s.conn().QueryRowContext(ctx, `SELECT kind, ref, question, options, created_at FROM polls WHERE chat = ? AND msg_id = ?`, string(chat), id).
 		Scan(&p.Kind, &p.Ref, &p.Question, &opts, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, fmt.Errorf("poll %s: %w", id, bot.ErrNotFound)
@@ -418,7 +418,7 @@ func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
 		key = j.Key
 	}
 	var id int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
+	err := s.conn().QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = '', gen = gen + 1
 		RETURNING id`, j.Kind, key, ms(j.RunAt), j.Payload).Scan(&id)
 	if err != nil {
@@ -430,7 +430,7 @@ func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
 // CancelJobs deletes jobs whose key starts with prefix.
 func (s *Store) CancelJobs(ctx context.Context, prefix string) (int64, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
-	res, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE key LIKE ? ESCAPE '\'`, esc+"%")
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM jobs WHERE key LIKE ? ESCAPE '\'`, esc+"%")
 	if err != nil {
 		return 0, fmt.Errorf("cancel jobs: %w", err)
 	}
@@ -439,7 +439,7 @@ func (s *Store) CancelJobs(ctx context.Context, prefix string) (int64, error) {
 
 // DueJobs returns jobs due at or before now, oldest first.
 func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Job, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error, gen FROM jobs
+	rows, err := s.conn().QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error, gen FROM jobs
 		WHERE run_at <= ? ORDER BY run_at, id LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due jobs: %w", err)
@@ -461,7 +461,7 @@ func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Jo
 // NextJobAt returns when the earliest pending job is due.
 func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
 	var at sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs`).Scan(&at); err != nil {
+	if err := s.conn().QueryRowContext(ctx, `SELECT MIN(run_at) FROM jobs`).Scan(&at); err != nil {
 		return time.Time{}, false, fmt.Errorf("next job: %w", err)
 	}
 	if !at.Valid {
@@ -473,7 +473,7 @@ func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
 // FinishJob removes a job that ran (or was given up), unless its handler
 // rescheduled the same key meanwhile (a newer generation): that one stays.
 func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("finish job: %w", err)
 	}
 	return nil
@@ -482,7 +482,7 @@ func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
 // PostponeJob moves a job later without counting an attempt (the transport
 // was offline), unless it was rescheduled meanwhile.
 func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, ms(at), j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, ms(at), j.ID, j.Gen); err != nil {
 		return fmt.Errorf("postpone job: %w", err)
 	}
 	return nil
@@ -490,7 +490,7 @@ func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error 
 
 // RetryJob reschedules a failed job, unless it was rescheduled meanwhile.
 func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, ms(at), lastErr, j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, ms(at), lastErr, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
 	return nil
@@ -498,7 +498,7 @@ func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr s
 
 // Audit appends to the audit log.
 func (s *Store) Audit(ctx context.Context, e bot.AuditEntry) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, chat, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.conn().ExecContext(ctx, `INSERT INTO audit_log (at, chat, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		ms(e.Time), string(e.Chat), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
 	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
@@ -509,7 +509,7 @@ func (s *Store) Audit(ctx context.Context, e bot.AuditEntry) error {
 // AuditLog returns the latest entries for a chat (all chats when chat is
 // empty), newest first.
 func (s *Store) AuditLog(ctx context.Context, chat bot.ChatID, limit int) ([]bot.AuditEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, chat, actor_id, actor_name, action, target_id, target_name, detail FROM audit_log
+	rows, err := s.conn().QueryContext(ctx, `SELECT id, at, chat, actor_id, actor_name, action, target_id, target_name, detail FROM audit_log
 		WHERE ? = '' OR chat = ? ORDER BY at DESC, id DESC LIMIT ?`, string(chat), string(chat), limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
@@ -537,7 +537,7 @@ func (s *Store) AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 		`UPDATE audit_log SET actor_name = 'former member' WHERE actor_id = ?`,
 		`UPDATE audit_log SET target_name = 'former member' WHERE target_id = ?`,
 	} {
-		res, err := s.db.ExecContext(ctx, q, person)
+		res, err := s.conn().ExecContext(ctx, q, person)
 		if err != nil {
 			return total, fmt.Errorf("anonymise audit: %w", err)
 		}
@@ -549,7 +549,7 @@ func (s *Store) AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 
 // PurgeAudit deletes audit entries older than a time.
 func (s *Store) PurgeAudit(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, ms(before))
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("purge audit: %w", err)
 	}

@@ -42,14 +42,15 @@ func DSN(path string) string {
 // Store is the SQLite implementation of bot.Store.
 type Store struct {
 	db      *sql.DB
+	w       writer
 	path    string
-	mergers []func(ctx context.Context, tx *sql.Tx, from, into int64) error
+	mergers []func(ctx context.Context, tx bot.Tx, from, into int64) error
 }
 
 // OnMerge adds a feature's step to merging two people (bot.PersonMerger).
 // Register before handling messages: it is not safe to call concurrently
 // with ResolvePerson.
-func (s *Store) OnMerge(fn func(ctx context.Context, tx *sql.Tx, from, into int64) error) {
+func (s *Store) OnMerge(fn func(ctx context.Context, tx bot.Tx, from, into int64) error) {
 	s.mergers = append(s.mergers, fn)
 }
 
@@ -98,8 +99,16 @@ func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, er
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// DB returns the shared database handle.
-func (s *Store) DB() *sql.DB { return s.db }
+// DB returns the shared database as feature stores use it: each call runs
+// in the unit of work its context carries (see Atomic).
+func (s *Store) DB() bot.DB { return handle{s} }
+
+// conn is DB for the store's own methods.
+func (s *Store) conn() handle { return handle{s} }
+
+// Raw returns the pool itself, for tools outside the bot's handling (exports,
+// tests) that read the database directly.
+func (s *Store) Raw() *sql.DB { return s.db }
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }

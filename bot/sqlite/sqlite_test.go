@@ -41,11 +41,11 @@ func TestOpenCreatesPrivateFilesAndEnablesForeignKeys(t *testing.T) {
 		t.Errorf("data dir mode = %v, want 0700", dir.Mode().Perm())
 	}
 	var mode string
-	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := s.Raw().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
 	var fk int
-	if err := s.DB().QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+	if err := s.Raw().QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v", fk, err)
 	}
 }
@@ -65,11 +65,11 @@ func TestMigrationsRunOnceInOrder(t *testing.T) {
 	}
 	defer s2.Close()
 	var n int
-	if err := s2.DB().QueryRow("SELECT COUNT(*) FROM demo").Scan(&n); err != nil || n != 1 {
+	if err := s2.Raw().QueryRow("SELECT COUNT(*) FROM demo").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("seed rows = %d, %v", n, err)
 	}
 	var versions int
-	s2.DB().QueryRow("SELECT COUNT(*) FROM schema_migrations WHERE component = 'demo'").Scan(&versions)
+	s2.Raw().QueryRow("SELECT COUNT(*) FROM schema_migrations WHERE component = 'demo'").Scan(&versions)
 	if versions != 2 {
 		t.Errorf("recorded versions = %d", versions)
 	}
@@ -90,11 +90,11 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 	}
 	defer s.Close()
 	var n int
-	s.DB().QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").Scan(&n)
+	s.Raw().QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").Scan(&n)
 	if n != 0 {
 		t.Error("half-applied migration left a table behind")
 	}
-	s.DB().QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'fine'").Scan(&n)
+	s.Raw().QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'fine'").Scan(&n)
 	if n != 1 {
 		t.Error("the good migration before the broken one should stay applied")
 	}
@@ -149,7 +149,7 @@ func TestOnePersonAcrossLIDAndPhoneNumber(t *testing.T) {
 	}
 	// The people table itself never holds the phone number.
 	var n int
-	s.DB().QueryRow(`SELECT COUNT(*) FROM people WHERE name LIKE '%447700%' OR preferred LIKE '%447700%'`).Scan(&n)
+	s.Raw().QueryRow(`SELECT COUNT(*) FROM people WHERE name LIKE '%447700%' OR preferred LIKE '%447700%'`).Scan(&n)
 	if n != 0 {
 		t.Error("phone number stored on the person row")
 	}
@@ -296,7 +296,7 @@ func TestSeparatelySeenFormsMerge(t *testing.T) {
 	if lid.ID == pn.ID {
 		t.Fatal("setup: the forms should start apart")
 	}
-	db := s.DB()
+	db := s.Raw()
 	for _, q := range []string{
 		`INSERT INTO demo_votes VALUES (1, ` + itoa(lid.ID) + `), (1, ` + itoa(pn.ID) + `), (2, ` + itoa(pn.ID) + `)`,
 		`INSERT INTO demo_items (owner_id, name) VALUES (` + itoa(pn.ID) + `, 'ladder')`,

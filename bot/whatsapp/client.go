@@ -22,6 +22,7 @@ type Client interface {
 	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
 	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
+	GenerateMessageID() types.MessageID
 	IsConnected() bool
 
 	// OwnJID and OwnLID are the bot account's own addresses (device part

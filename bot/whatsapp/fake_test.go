@@ -47,6 +47,7 @@ type fakeClient struct {
 	groupErr  error
 	votes     map[types.MessageID]*waE2E.PollVoteMessage
 
+	ids         int
 	groupCalls  int
 	sent        []sentMessage
 	sendErr     error
@@ -196,6 +197,13 @@ func (f *fakeClient) Download(ctx context.Context, msg whatsmeow.DownloadableMes
 		return nil, whatsmeow.ErrNoURLPresent
 	}
 	return []byte("jpeg bytes for " + msg.GetDirectPath()), nil
+}
+
+func (f *fakeClient) GenerateMessageID() types.MessageID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ids++
+	return types.MessageID(fmt.Sprintf("3EB0FAKE%04d", f.ids))
 }
 
 func (f *fakeClient) DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error) {

@@ -40,20 +40,24 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		}
 		msg.ExtendedTextMessage = &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}
 	}
-	resp, err := a.cli.SendMessage(ctx, chat, msg)
+	resp, err := a.cli.SendMessage(ctx, chat, msg, whatsmeow.SendRequestExtra{ID: m.ID})
 	if err != nil {
 		return "", fmt.Errorf("send: %w", mapError(err, opSend))
 	}
 	return resp.ID, nil
 }
 
+// NewMessageID returns a WhatsApp message id for a send queued now and sent
+// later, possibly more than once: the server keeps one message per id.
+func (a *Adapter) NewMessageID() string { return string(a.cli.GenerateMessageID()) }
+
 // SendPoll sends a single-choice poll.
-func (a *Adapter) SendPoll(ctx context.Context, chat bot.ChatID, question string, options []string) (string, error) {
-	to, err := a.writableChat(chat)
+func (a *Adapter) SendPoll(ctx context.Context, p bot.OutPoll) (string, error) {
+	to, err := a.writableChat(p.Chat)
 	if err != nil {
 		return "", err
 	}
-	resp, err := a.cli.SendMessage(ctx, to, a.cli.BuildPollCreation(question, options, 1))
+	resp, err := a.cli.SendMessage(ctx, to, a.cli.BuildPollCreation(p.Question, p.Options, 1), whatsmeow.SendRequestExtra{ID: p.ID})
 	if err != nil {
 		return "", fmt.Errorf("send poll: %w", mapError(err, opSend))
 	}

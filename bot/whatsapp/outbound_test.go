@@ -120,7 +120,7 @@ func TestReactPollEdit(t *testing.T) {
 		t.Fatalf("reaction = %v", r)
 	}
 
-	id, err := a.SendPoll(ctx, group, "Power back on your street?", []string{"On", "Off"})
+	id, err := a.SendPoll(ctx, bot.OutPoll{Chat: group, Question: "Power back on your street?", Options: []string{"On", "Off"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ dm Zebedee: !mydata
 	if err := con.RunScript(ctx, strings.NewReader(script), true); err != nil {
 		t.Fatal(err)
 	}
-	db := a.store.DB()
+	db := a.store.Raw()
 	// The scan must see the resident before erasure, in several tables,
 	// or it proves nothing afterwards.
 	before, _ := scanFor(t, db, who)

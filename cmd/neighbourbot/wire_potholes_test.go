@@ -21,7 +21,7 @@ func exportDataDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().ExecContext(ctx, `INSERT INTO pothole_reports
+	if _, err := st.Raw().ExecContext(ctx, `INSERT INTO pothole_reports
 		(chat, category, description, has_location, lat, long, status, created_at, updated_at) VALUES
 		('group:street', 'pothole', 'outside no. 12 Elm Road, deep', 1, 52.7069, -2.754, 'open', 1767603600000, 1767603600000),
 		('group:other', 'drain', 'blocked on Ash Close', 0, 0, 0, 'fixed', 1767603600000, 1767603600000)`); err != nil {

@@ -19,7 +19,7 @@ func stopContact(t *testing.T, h *bottest.Harness, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Store.DB().ExecContext(ctx, `UPDATE people SET contact_ok = 0 WHERE id = ?`, p.ID); err != nil {
+	if _, err := h.Store.Raw().ExecContext(ctx, `UPDATE people SET contact_ok = 0 WHERE id = ?`, p.ID); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -27,7 +27,7 @@ func stopContact(t *testing.T, h *bottest.Harness, name string) {
 // lendingJobs lists pending lending jobs as "kind key run_at attempts".
 func lendingJobs(t *testing.T, h *bottest.Harness, kind string) []string {
 	t.Helper()
-	rows, err := h.Store.DB().Query(`SELECT kind, IFNULL(key, ''), run_at, attempts FROM jobs WHERE kind = ? ORDER BY run_at, id`, kind)
+	rows, err := h.Store.Raw().Query(`SELECT kind, IFNULL(key, ''), run_at, attempts FROM jobs WHERE kind = ? ORDER BY run_at, id`, kind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestReminderComingDueInQuietHoursWaits(t *testing.T) {
 	h.Run("@admin Alice\nAlice: !bot on\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob for 3d\nBob: !mine\n")
 	// As if planned for Monday 23:00.
 	monday23 := time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)
-	if _, err := h.Store.DB().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(monday23), jobRemind); err != nil {
+	if _, err := h.Store.Raw().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(monday23), jobRemind); err != nil {
 		t.Fatal(err)
 	}
 	if out := h.Run("@advance 14h 30m\n"); strings.Contains(out, "[dm") { // Mon 23:30
@@ -219,7 +219,7 @@ Bob: !returned ladder
 `) // Mon 21:00: Dave's news waits for 08:00; the nudge is planned for Tue 21:00 → Wed 08:00
 	tuesday22 := time.Date(2026, 1, 6, 22, 0, 0, 0, time.UTC)
 	for _, kind := range []string{jobNotice, jobConfirmNudge} {
-		if _, err := h.Store.DB().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday22), kind); err != nil {
+		if _, err := h.Store.Raw().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday22), kind); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -249,7 +249,7 @@ func TestErrandSummaryComingDueInQuietHours(t *testing.T) {
 		t.Run(tt.start, func(t *testing.T) {
 			h := bottest.New(t, testOptions())
 			h.Run("@admin Alice\nAlice: !bot on\nCarol: !errand tip Tuesday " + tt.start + "\nBob: !join tip 1 bag\n")
-			if _, err := h.Store.DB().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday2), jobErrandSummary); err != nil {
+			if _, err := h.Store.Raw().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday2), jobErrandSummary); err != nil {
 				t.Fatal(err)
 			}
 			if out := h.Run("@advance 18h\n"); strings.Contains(out, "[dm") { // Tue 03:00

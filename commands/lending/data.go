@@ -2,7 +2,6 @@ package lending
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -177,7 +176,7 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 // MergePerson points lending's held messages (notice jobs, whose payload
 // names the person to tell) at the surviving record when two records turn
 // out to be one person; everything else lending keeps follows foreign keys.
-func (d dataProvider) MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error {
+func (d dataProvider) MergePerson(ctx context.Context, tx bot.Tx, from, into int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = CAST(json_set(CAST(payload AS TEXT), '$.person', ?) AS BLOB)
 		WHERE kind = ? AND json_valid(CAST(payload AS TEXT)) AND json_extract(CAST(payload AS TEXT), '$.person') = ?`, into, jobNotice, from)
 	if err != nil {

@@ -60,7 +60,7 @@ func TestGolden(t *testing.T) { bottest.Golden(t, "testdata", testOptions()) }
 // assert that bad input changed nothing.
 func snapshot(t testing.TB, h *bottest.Harness) string {
 	t.Helper()
-	return bottest.Dump(t, h.Store.DB(),
+	return bottest.Dump(t, h.Store.Raw(),
 		`SELECT id, chat, owner_id, kind, name, match_key, note, created_at FROM lending_listings ORDER BY id`,
 		`SELECT id, chat, IFNULL(listing_id, 0), item, IFNULL(owner_id, 0), IFNULL(borrower_id, 0), lent_at, due_at, state, claimed_at, confirm_msg, closed_at, close_reason FROM lending_loans ORDER BY id`,
 		`SELECT id, chat, person_id, text, created_at, expires_at FROM lending_wants ORDER BY id`,

@@ -16,7 +16,7 @@ import (
 // wantJobKeys lists the keys of pending request-expiry jobs.
 func wantJobKeys(t *testing.T, h *bottest.Harness) []string {
 	t.Helper()
-	rows, err := h.Store.DB().Query(`SELECT key FROM jobs WHERE kind = ? ORDER BY key`, jobWantExpire)
+	rows, err := h.Store.Raw().Query(`SELECT key FROM jobs WHERE kind = ? ORDER BY key`, jobWantExpire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestAnsweringRequestOneKeepsRequestTen(t *testing.T) {
 	}
 	h.Run(script)
 	var ids []int64
-	rows, err := h.Store.DB().Query(`SELECT id FROM lending_wants WHERE id IN (1, 10) ORDER BY id`)
+	rows, err := h.Store.Raw().Query(`SELECT id FROM lending_wants WHERE id IN (1, 10) ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestAnsweringRequestOneKeepsRequestTen(t *testing.T) {
 	// Request 10 still expires on time and is forgotten then.
 	h.Run("@advance 15d\n")
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM lending_wants`).Scan(&n); err != nil || n != 0 {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM lending_wants`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d requests left after they expired (%v)", n, err)
 	}
 }
@@ -92,7 +92,7 @@ func TestOldRequestKeysGetTheirSeparator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT key FROM jobs ORDER BY key`)
+	rows, err := st.Raw().Query(`SELECT key FROM jobs ORDER BY key`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestMergeMovesHeldMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	var payload string
-	if err := h.Store.DB().QueryRow(`SELECT CAST(payload AS TEXT) FROM jobs WHERE key = 'lending:test:notice'`).Scan(&payload); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT CAST(payload AS TEXT) FROM jobs WHERE key = 'lending:test:notice'`).Scan(&payload); err != nil {
 		t.Fatal(err)
 	}
 	var p noticePayload

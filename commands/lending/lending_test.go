@@ -161,7 +161,7 @@ func personID(t *testing.T, h *bottest.Harness, name string) int64 {
 // loanJobs lists the keys of the scheduled jobs about one loan.
 func loanJobs(t *testing.T, h *bottest.Harness, loan int64) []string {
 	t.Helper()
-	rows, err := h.Store.DB().Query(`SELECT key FROM jobs WHERE key LIKE ? OR key = ? ORDER BY key`,
+	rows, err := h.Store.Raw().Query(`SELECT key FROM jobs WHERE key LIKE ? OR key = ? ORDER BY key`,
 		loanKey(loan)+"%", fmt.Sprintf("lending:forgotten:loan:%d", loan))
 	if err != nil {
 		t.Fatal(err)

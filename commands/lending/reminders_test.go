@@ -89,7 +89,7 @@ func TestNextReminderIsPlannedBeforeSending(t *testing.T) {
 	lendUntilThursday(t, h)
 	refuse := `CREATE TRIGGER refuse_next_reminder BEFORE INSERT ON jobs
 		WHEN NEW.key = 'lending:loan:1:remind:overdue2' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`
-	if _, err := h.Store.DB().Exec(refuse); err != nil {
+	if _, err := h.Store.Raw().Exec(refuse); err != nil {
 		t.Fatal(err)
 	}
 	if out := h.Run("@advance 1h\n"); strings.Contains(out, "[dm") {
@@ -98,7 +98,7 @@ func TestNextReminderIsPlannedBeforeSending(t *testing.T) {
 	if got := lendingJobs(t, h, jobRemind); len(got) != 1 || got[0] != "lending.remind lending:loan:1:remind:overdue1 Sat 18:01 !" {
 		t.Errorf("the reminder should wait for its retry: %q", got)
 	}
-	if _, err := h.Store.DB().Exec(`DROP TRIGGER refuse_next_reminder`); err != nil {
+	if _, err := h.Store.Raw().Exec(`DROP TRIGGER refuse_next_reminder`); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Expect("@advance 5m\n", bobsOverdueReminder, alicesOverdueNote)

@@ -2,8 +2,8 @@ package lending
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"neighbourbot/bot"
 	"time"
 )
 
@@ -48,7 +48,7 @@ func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error
 	return total, nil
 }
 
-func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+func execCount(ctx context.Context, tx bot.Tx, query string, args ...any) (int64, error) {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err

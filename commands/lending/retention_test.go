@@ -125,7 +125,7 @@ func TestPurgeThroughProvider(t *testing.T) {
 	loans := func() int {
 		t.Helper()
 		var n int
-		if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM lending_loans`).Scan(&n); err != nil {
+		if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM lending_loans`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -85,7 +85,7 @@ type Signup struct {
 }
 
 // store keeps the lending tables in the shared database.
-type store struct{ db *sql.DB }
+type store struct{ db bot.DB }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -112,7 +112,7 @@ func scanListing(r rowScanner) (Listing, error) {
 	return l, nil
 }
 
-func queryListings(ctx context.Context, db *sql.DB, query string, args ...any) ([]Listing, error) {
+func queryListings(ctx context.Context, db bot.DB, query string, args ...any) ([]Listing, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query listings: %w", err)
@@ -634,7 +634,7 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 
 // forgetOpenLoans reads, inside the forgetting transaction, the open loans
 // a person is part of, before their id is taken out.
-func forgetOpenLoans(ctx context.Context, tx *sql.Tx, person int64) ([]Loan, error) {
+func forgetOpenLoans(ctx context.Context, tx bot.Tx, person int64) ([]Loan, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE state <> 'closed' AND (owner_id = ? OR borrower_id = ?) ORDER BY id`, person, person)
 	if err != nil {
 		return nil, err

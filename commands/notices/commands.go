@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -212,7 +211,7 @@ func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPref
 	}
 	prefs.DigestAt = newAt
 	var reschedule time.Time
-	err := r.st.tx(ctx, func(tx *sql.Tx) error {
+	err := r.st.tx(ctx, func(tx bot.Tx) error {
 		if err := saveGroupPrefs(ctx, tx, prefs, now); err != nil {
 			return err
 		}

@@ -2,8 +2,8 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"neighbourbot/bot"
 	"strconv"
 )
 
@@ -103,7 +103,7 @@ func countOf(n int64, noun string) string {
 // MergePerson moves what notices keeps about a person outside foreign keys
 // (the "person:ID" keys of approvals, rejections and subscriber deliveries)
 // from one record to the other when they turn out to be one person.
-func (d dataProvider) MergePerson(ctx context.Context, tx *sql.Tx, from, into int64) error {
+func (d dataProvider) MergePerson(ctx context.Context, tx bot.Tx, from, into int64) error {
 	oldKey, newKey := approverKey(from), approverKey(into)
 	for _, q := range []struct {
 		sql  string

@@ -55,17 +55,17 @@ dm Carol: !reject 3 not council business
 		t.Errorf("forget summary %q", summary)
 	}
 	var named, former int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver_name = 'Carol'`).Scan(&named); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver_name = 'Carol'`).Scan(&named); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver = ? AND approver_name = ?`, approverKey(carol.ID), formerApprover).Scan(&former); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_approvals WHERE approver = ? AND approver_name = ?`, approverKey(carol.ID), formerApprover).Scan(&former); err != nil {
 		t.Fatal(err)
 	}
 	if named != 0 || former != 2 {
 		t.Errorf("approvals: %d still named Carol, %d anonymised; want 0 and 2", named, former)
 	}
 	var audited int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notice_audit WHERE actor = 'Carol'`).Scan(&audited); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_audit WHERE actor = 'Carol'`).Scan(&audited); err != nil {
 		t.Fatal(err)
 	}
 	if audited != 4 { // approved and released #1, approved #2, rejected #3
@@ -106,7 +106,7 @@ func TestMergedPersonKeepsNoticeRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	from, into := max(lid.ID, pn.ID), min(lid.ID, pn.ID)
 	for _, q := range []string{
 		`INSERT INTO notices (id, source, source_name, identifier, msg_type, urgency, title, body, sent_at, state, received_at, rejected_by) VALUES (1, 'webhook', 'Council', 'n1', 'alert', 'normal', 'T', '', 0, 'rejected', 0, 'person:` + strconv.FormatInt(from, 10) + `')`,

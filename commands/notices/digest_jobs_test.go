@@ -14,7 +14,7 @@ import (
 // digestAt sets a group's daily digest time (minutes after midnight).
 func (rg *rig) digestAt(chat bot.ChatID, minute int) {
 	rg.t.Helper()
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: chat, Enabled: true, DigestAt: minute}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: chat, Enabled: true, DigestAt: minute}, rg.clock.Now()); err != nil {
 		rg.t.Fatal(err)
 	}
 }
@@ -22,7 +22,7 @@ func (rg *rig) digestAt(chat bot.ChatID, minute int) {
 // digestJobKeys lists the digest jobs booked, by key.
 func (rg *rig) digestJobKeys() []string {
 	rg.t.Helper()
-	rows, err := rg.store.DB().Query(`SELECT key FROM jobs WHERE kind = ? ORDER BY key`, jobDigest)
+	rows, err := rg.store.Raw().Query(`SELECT key FROM jobs WHERE kind = ? ORDER BY key`, jobDigest)
 	if err != nil {
 		rg.t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func (rg *rig) digestJobKeys() []string {
 // would leave things.
 func (rg *rig) loseDigestJobs() {
 	rg.t.Helper()
-	if _, err := rg.store.DB().Exec(`DELETE FROM jobs WHERE kind = ?`, jobDigest); err != nil {
+	if _, err := rg.store.Raw().Exec(`DELETE FROM jobs WHERE kind = ?`, jobDigest); err != nil {
 		rg.t.Fatal(err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // outboxRowFor loads the single outbox row for a target.
 func (rg *rig) outboxRowFor(target string) outboxRow {
 	rg.t.Helper()
-	rows, err := queryOutbox(context.Background(), rg.store.DB(), `target = ?`, target)
+	rows, err := queryOutbox(context.Background(), rg.store.Raw(), `target = ?`, target)
 	if err != nil {
 		rg.t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestOfflineDeliveriesWaitWithoutGivingUp(t *testing.T) {
 func TestOfflineDigestUsesNoAttempts(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "street", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "street", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	down := newRecorder()
@@ -97,7 +97,7 @@ func TestGroupOffAtSendDropsOnlyThatDelivery(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
 	rg.optIn("hill", "SY3 7")
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "hill", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "hill", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var refusals atomic.Int32
@@ -178,7 +178,7 @@ func TestSendErrorsKeepNoPhoneNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rg.store.DB().Exec(`INSERT INTO notice_subscriptions (person_id, topic, area, created_at) VALUES (?, 'all', 'SY3 7', 0)`, erin.ID); err != nil {
+	if _, err := rg.store.Raw().Exec(`INSERT INTO notice_subscriptions (person_id, topic, area, created_at) VALUES (?, 'all', 'SY3 7', 0)`, erin.ID); err != nil {
 		t.Fatal(err)
 	}
 	rg.tr.errFor = func(m bot.OutMessage) error {
@@ -198,7 +198,7 @@ func TestSendErrorsKeepNoPhoneNumbers(t *testing.T) {
 	}
 	number := regexp.MustCompile(`7700\D?900\D?123`)
 	var stored bytes.Buffer
-	rows, err := rg.store.DB().Query(`SELECT last_error FROM notice_outbox`)
+	rows, err := rg.store.Raw().Query(`SELECT last_error FROM notice_outbox`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,11 +62,11 @@ func TestFeedPollingEndToEnd(t *testing.T) {
 	}
 	rg := newRig(t, cfg)
 	rg.optIn("street", "SY3 7")
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "street", Enabled: true, Topics: []string{"gritting"}, DigestAt: -1}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "street", Enabled: true, Topics: []string{"gritting"}, DigestAt: -1}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rg.optIn("binsonly", "TF1")
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "binsonly", Enabled: true, Topics: []string{"bins"}, DigestAt: -1}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "binsonly", Enabled: true, Topics: []string{"bins"}, DigestAt: -1}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -135,7 +135,7 @@ func TestFeedPollingEndToEnd(t *testing.T) {
 		t.Fatalf("after recovery: %d new, %v", n, err)
 	}
 	var stored int
-	rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notices`).Scan(&stored)
+	rg.store.Raw().QueryRow(`SELECT COUNT(*) FROM notices`).Scan(&stored)
 	if stored != 5 {
 		t.Errorf("%d notices stored, want 5 (3 gritting + 2 bins, nothing twice)", stored)
 	}
@@ -299,7 +299,7 @@ func TestLongFeedIngestedAcrossFetches(t *testing.T) {
 	ctx := context.Background()
 	stored := func() int {
 		var n int
-		if err := rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notices WHERE source = 'feed:roads'`).Scan(&n); err != nil {
+		if err := rg.store.Raw().QueryRow(`SELECT COUNT(*) FROM notices WHERE source = 'feed:roads'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -269,7 +268,7 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 	needed := g.approvalsNeeded(n)
 	var reply string
 	released := false
-	err = g.st.tx(ctx, func(tx *sql.Tx) error {
+	err = g.st.tx(ctx, func(tx bot.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO notice_approvals (notice_id, approver, approver_name, approved_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT(notice_id, approver) DO NOTHING`, id, who.Key, who.Name, ms(now))
 		if err != nil {
@@ -342,7 +341,7 @@ func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason 
 	}
 	reason = bot.Truncate(bot.CleanText(reason), 300)
 	now := g.now()
-	err = g.st.tx(ctx, func(tx *sql.Tx) error {
+	err = g.st.tx(ctx, func(tx bot.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE notices SET reject_reason = ?, rejected_by = ? WHERE id = ?`, reason, who.Key, id); err != nil {
 			return fmt.Errorf("record rejection: %w", err)
 		}
@@ -380,7 +379,7 @@ func (g *Governance) ReleaseHeld(ctx context.Context) error {
 			next = StateExpired
 		}
 		if n.State != next {
-			err := g.st.tx(ctx, func(tx *sql.Tx) error {
+			err := g.st.tx(ctx, func(tx bot.Tx) error {
 				_, err := setState(ctx, tx, n.ID, n.State, next, AuditRecord{At: now, Event: "released", Actor: "bot", Detail: "pause_non_essential is off; " + stateWords(next)})
 				return err
 			})

@@ -154,6 +154,6 @@ func BenchmarkPlanFanOut(b *testing.B) {
 		}
 	}
 	var rows int
-	rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notice_outbox`).Scan(&rows)
+	rg.store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_outbox`).Scan(&rows)
 	b.ReportMetric(float64(rows)/float64(i), "rows/notice")
 }

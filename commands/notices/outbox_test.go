@@ -49,7 +49,8 @@ func (tr *recordingTransport) Send(_ context.Context, m bot.OutMessage) (string,
 	return fmt.Sprintf("msg-%s-%d", m.Chat, len(tr.sent)), nil
 }
 
-func (tr *recordingTransport) SendPoll(context.Context, bot.ChatID, string, []string) (string, error) {
+func (tr *recordingTransport) NewMessageID() string { return "" }
+func (tr *recordingTransport) SendPoll(context.Context, bot.OutPoll) (string, error) {
 	return "", errors.New("no polls here")
 }
 func (tr *recordingTransport) Edit(context.Context, bot.ChatID, string, string) error { return nil }
@@ -128,7 +129,7 @@ func (rg *rig) optIn(chat bot.ChatID, area string) {
 	if err := rg.store.SaveGroupSettings(ctx, gs); err != nil {
 		rg.t.Fatal(err)
 	}
-	if err := saveGroupPrefs(ctx, rg.store.DB(), groupPrefs{Chat: chat, Enabled: true, DigestAt: -1}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(ctx, rg.store.Raw(), groupPrefs{Chat: chat, Enabled: true, DigestAt: -1}, rg.clock.Now()); err != nil {
 		rg.t.Fatal(err)
 	}
 }
@@ -153,7 +154,7 @@ func (rg *rig) advance(d time.Duration) {
 
 func (rg *rig) outboxStates() map[string]int {
 	rg.t.Helper()
-	rows, err := rg.store.DB().Query(`SELECT state, COUNT(*) FROM notice_outbox GROUP BY state`)
+	rows, err := rg.store.Raw().Query(`SELECT state, COUNT(*) FROM notice_outbox GROUP BY state`)
 	if err != nil {
 		rg.t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestOutboxSurvivesRestartMidFanOut(t *testing.T) {
 	rg.restart(second)
 	// Planning the same notice again (as a rerun job would) must add
 	// nothing: the UNIQUE (notice, target) rows are already there.
-	if _, err := rg.store.DB().Exec(`UPDATE notices SET state = 'approved'`); err != nil {
+	if _, err := rg.store.Raw().Exec(`UPDATE notices SET state = 'approved'`); err != nil {
 		t.Fatal(err)
 	}
 	if err := rg.r.planJob(context.Background(), bot.Job{Payload: []byte(`{"notice":1}`)}); err != nil {
@@ -261,7 +262,7 @@ func TestInterruptedSendAfterRestart(t *testing.T) {
 	rg.submit(`{"id":"e1","title":"Flood warning","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)
 	rg.runJobs()
 	// Simulate dying between handing the messages over and recording it.
-	if _, err := rg.store.DB().Exec(`UPDATE notice_outbox SET state = 'sending' WHERE target = 'street'`); err != nil {
+	if _, err := rg.store.Raw().Exec(`UPDATE notice_outbox SET state = 'sending' WHERE target = 'street'`); err != nil {
 		t.Fatal(err)
 	}
 	after := newRecorder()
@@ -341,7 +342,7 @@ func TestPermanentFailureDisablesGroup(t *testing.T) {
 		t.Fatalf("deliveries %v", got)
 	}
 	var rows int
-	rg.store.DB().QueryRow(`SELECT COUNT(*) FROM notice_outbox WHERE target = 'gone'`).Scan(&rows)
+	rg.store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_outbox WHERE target = 'gone'`).Scan(&rows)
 	if rows != 1 {
 		t.Errorf("a disabled group was planned again (%d rows)", rows)
 	}
@@ -439,10 +440,10 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	rg.optIn("street", "SY3 7")
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
 	rg.runJobs()
-	if _, err := rg.store.DB().Exec(`UPDATE notice_audit SET detail = 'edited'`); err == nil || !strings.Contains(err.Error(), "append-only") {
+	if _, err := rg.store.Raw().Exec(`UPDATE notice_audit SET detail = 'edited'`); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("update allowed: %v", err)
 	}
-	if _, err := rg.store.DB().Exec(`DELETE FROM notice_audit`); err == nil {
+	if _, err := rg.store.Raw().Exec(`DELETE FROM notice_audit`); err == nil {
 		t.Error("delete allowed")
 	}
 }
@@ -450,7 +451,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 func TestDigestRetriedAfterTransportFailure(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
-	if err := saveGroupPrefs(context.Background(), rg.store.DB(), groupPrefs{Chat: "street", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
+	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "street", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	down := newRecorder()

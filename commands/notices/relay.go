@@ -156,7 +156,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 	}
 	now := r.e.Now()
 	if n.Expired(now) {
-		return r.st.tx(ctx, func(tx *sql.Tx) error {
+		return r.st.tx(ctx, func(tx bot.Tx) error {
 			_, err := setState(ctx, tx, n.ID, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
 			return err
 		})
@@ -243,7 +243,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 	}
 	nGroups, nPeople := 0, 0
 	digestChats := map[string]time.Time{}
-	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+	err = r.st.tx(ctx, func(tx bot.Tx) error {
 		for _, row := range originalRows {
 			if row.State != "pending" && row.State != "digest" {
 				continue
@@ -381,7 +381,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 		if n.Urgency == UrgencyEmergency {
 			to, event = "pending", "resending"
 		}
-		err = r.st.tx(ctx, func(tx *sql.Tx) error {
+		err = r.st.tx(ctx, func(tx bot.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", ms(now)); err != nil {
 				return err
 			}
@@ -400,7 +400,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 // failed for a reason worth retrying.
 func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, retryAt time.Time, err error) {
 	finish := func(to, event, detail string) error {
-		return r.st.tx(ctx, func(tx *sql.Tx) error {
+		return r.st.tx(ctx, func(tx bot.Tx) error {
 			ok, err := updateOutbox(ctx, tx, row.ID, row.State, to, "")
 			if err != nil || !ok {
 				return err
@@ -429,7 +429,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	msgID, sendErr := r.e.Send(ctx, out)
 	row.State = "sending"
 	if sendErr == nil {
-		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+		err := r.st.tx(ctx, func(tx bot.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "sent", "msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now)); err != nil {
 				return err
 			}
@@ -448,7 +448,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 		return false, time.Time{}, finish("dropped", "dropped", "the group switched the bot off before delivery")
 	case errors.Is(sendErr, bot.ErrNotInChat):
 		r.log.Warn("notice recipient unreachable; subscription disabled", "notice", n.ID, "target", row.Target, "err", errText)
-		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+		err := r.st.tx(ctx, func(tx bot.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
 				return err
 			}
@@ -466,7 +466,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	attempts := row.Attempts + 1
 	if attempts >= maxSendAttempts {
 		r.log.Error("notice delivery failed for good", "notice", n.ID, "target", row.Target, "attempts", attempts, "err", errText)
-		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+		err := r.st.tx(ctx, func(tx bot.Tx) error {
 			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
 				return err
 			}
@@ -478,7 +478,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	retryAt = now.Add(sendBackoff(attempts))
 	due := r.heldForQuietHours(n, retryAt)
 	r.log.Warn("notice send failed, will retry", "notice", n.ID, "target", row.Target, "attempt", attempts, "at", due, "err", errText)
-	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+	err = r.st.tx(ctx, func(tx bot.Tx) error {
 		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "due_at = ?, last_error = ?", ms(due), errText); err != nil {
 			return err
 		}
@@ -508,7 +508,7 @@ func (r *Relay) waitForConnection(ctx context.Context, n *Notice, row outboxRow,
 	if first {
 		r.log.Warn("notice waits for WhatsApp to reconnect", "notice", n.ID, "target", row.Target, "err", errText)
 	}
-	err := r.st.tx(ctx, func(tx *sql.Tx) error {
+	err := r.st.tx(ctx, func(tx bot.Tx) error {
 		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "attempts = attempts - 1, due_at = ?, last_error = ?", ms(due), offlineNote); err != nil {
 			return err
 		}
@@ -703,7 +703,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 			return err
 		}
 		if n.Expired(now) {
-			err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			err := r.st.tx(ctx, func(tx bot.Tx) error {
 				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "expired", ""); err != nil {
 					return err
 				}
@@ -724,7 +724,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 		return err
 	} else if reason != "" {
 		for i, row := range keep {
-			err := r.st.tx(ctx, func(tx *sql.Tx) error {
+			err := r.st.tx(ctx, func(tx bot.Tx) error {
 				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "dropped", ""); err != nil {
 					return err
 				}
@@ -743,7 +743,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	// Claim the rows first, as the drain does, so a crash during the send
 	// leaves them "sending" (recorded as unconfirmed) rather than sending
 	// the digest twice.
-	err = r.st.tx(ctx, func(tx *sql.Tx) error {
+	err = r.st.tx(ctx, func(tx bot.Tx) error {
 		for _, row := range keep {
 			if _, err := updateOutbox(ctx, tx, row.ID, "digest", "sending", "attempts = attempts + 1"); err != nil {
 				return err
@@ -770,7 +770,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 		}
 		errText := errorText(sendErr)
 		waiting := 0
-		err := r.st.tx(ctx, func(tx *sql.Tx) error {
+		err := r.st.tx(ctx, func(tx bot.Tx) error {
 			for i, row := range keep {
 				if offline || row.Attempts+1 < maxSendAttempts {
 					waiting++
@@ -795,7 +795,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 		}
 		return errors.Join(fmt.Errorf("send digest: %w", sendErr), err)
 	}
-	return r.st.tx(ctx, func(tx *sql.Tx) error {
+	return r.st.tx(ctx, func(tx bot.Tx) error {
 		to, event, detail := "sent", "delivered", "in the daily digest"
 		switch {
 		case errors.Is(sendErr, bot.ErrGroupOff):

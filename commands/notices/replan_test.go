@@ -15,13 +15,13 @@ import (
 // locked database would, until the returned func is called.
 func failPlanBooking(t *testing.T, h *bottest.Harness) (restore func()) {
 	t.Helper()
-	if _, err := h.Store.DB().Exec(`CREATE TRIGGER test_plan_booking_fails BEFORE INSERT ON jobs WHEN NEW.kind = '` + jobPlan + `'
+	if _, err := h.Store.Raw().Exec(`CREATE TRIGGER test_plan_booking_fails BEFORE INSERT ON jobs WHEN NEW.kind = '` + jobPlan + `'
 		BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`); err != nil {
 		t.Fatal(err)
 	}
 	return func() {
 		t.Helper()
-		if _, err := h.Store.DB().Exec(`DROP TRIGGER test_plan_booking_fails`); err != nil {
+		if _, err := h.Store.Raw().Exec(`DROP TRIGGER test_plan_booking_fails`); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -30,7 +30,7 @@ func failPlanBooking(t *testing.T, h *bottest.Harness) (restore func()) {
 func noticeState(t *testing.T, h *bottest.Harness, identifier string) State {
 	t.Helper()
 	var s string
-	if err := h.Store.DB().QueryRow(`SELECT state FROM notices WHERE identifier = ?`, identifier).Scan(&s); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT state FROM notices WHERE identifier = ?`, identifier).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return State(s)
@@ -77,7 +77,7 @@ func TestWebhookRetryAfterFailedBookingIsPlanned(t *testing.T) {
 		t.Fatalf("third copy: %d %v", status, out)
 	}
 	var plans int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobPlan).Scan(&plans); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobPlan).Scan(&plans); err != nil {
 		t.Fatal(err)
 	}
 	if plans != 0 {
@@ -125,7 +125,7 @@ func TestDuplicateLeavesAWaitingFanOutAlone(t *testing.T) {
 	restore := failPlanBooking(t, h)
 	post(t, srv, bearer, body)
 	restore()
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	// A fan-out job that has already failed twice is waiting.
 	if _, err := db.Exec(`INSERT INTO jobs (kind, key, run_at, attempts) SELECT ?, ?, ?, 2`, jobPlan, planKey(1), h.Clock.Now().Add(time.Hour).UnixMilli()); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ dm Bob: !subscribe roads SY3
 @advance 380d
 @notice {"id":"road-4","title":"Bridge works next month","topics":["roads"],"areas":["SY3 7"],"urgency":"urgent","expires":"2027-02-20T00:00:00Z"}
 `)
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int

@@ -43,7 +43,7 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// execer is what both *sql.DB and *sql.Tx offer.
+// execer is what both *sql.DB and bot.Tx offer.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -51,9 +51,9 @@ type execer interface {
 }
 
 // store is the package's SQL over the shared database.
-type store struct{ db *sql.DB }
+type store struct{ db bot.DB }
 
-func (s store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s store) tx(ctx context.Context, fn func(tx bot.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -95,7 +95,7 @@ func audit(ctx context.Context, x execer, r AuditRecord) error {
 // insertNotice stores a new notice and its "received" audit line. dup is
 // true, and nothing is written, when the source already sent this id.
 func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup bool, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx bot.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
 			n.Source, n.SourceName, n.Identifier, string(n.MsgType), n.References, string(n.Urgency), n.Title, n.Body, n.Link,
@@ -194,7 +194,7 @@ func (s store) noticesInState(ctx context.Context, states ...State) ([]*Notice, 
 // setState moves a notice from one state to another and audits it, in one
 // transaction; ok is false when the notice was no longer in from (someone
 // else got there first).
-func setState(ctx context.Context, tx *sql.Tx, id int64, from, to State, rec AuditRecord) (bool, error) {
+func setState(ctx context.Context, tx bot.Tx, id int64, from, to State, rec AuditRecord) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE notices SET state = ? WHERE id = ? AND state = ?`, string(to), id, string(from))
 	if err != nil {
 		return false, fmt.Errorf("set notice state: %w", err)

@@ -50,7 +50,7 @@ func post(t *testing.T, srv *httptest.Server, auth, body string) (int, map[strin
 func countNotices(t *testing.T, h *bottest.Harness) int {
 	t.Helper()
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM notices`).Scan(&n); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notices`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -13,7 +13,7 @@ import (
 func pendingJobs(t *testing.T, h *bottest.Harness, kind string) int {
 	t.Helper()
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, kind).Scan(&n); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, kind).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -30,7 +30,7 @@ func TestStaleClaimNotConfirmedWithoutItsJob(t *testing.T) {
 	if n := pendingJobs(t, h, jobClaimLapse); n != 1 {
 		t.Fatalf("%d claim jobs after !fixed, want 1", n)
 	}
-	if _, err := h.Store.DB().Exec(`DELETE FROM jobs WHERE kind = ?`, jobClaimLapse); err != nil {
+	if _, err := h.Store.Raw().Exec(`DELETE FROM jobs WHERE kind = ?`, jobClaimLapse); err != nil {
 		t.Fatal(err)
 	}
 	h.Run("@advance 3d\n")

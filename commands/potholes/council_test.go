@@ -139,7 +139,7 @@ Bob: !metoo P1
 		t.Fatalf("%d creates, want 1:\n%s", len(creates), out)
 	}
 	var photo string
-	if err := h.Store.DB().QueryRow(`SELECT file FROM pothole_photos WHERE report_id = 1`).Scan(&photo); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT file FROM pothole_photos WHERE report_id = 1`).Scan(&photo); err != nil {
 		t.Fatal(err)
 	}
 	want := url.Values{

@@ -77,7 +77,7 @@ Carol: !metoo P1
 	// Bob's pending "fixed" claim still needs a second, different neighbour.
 	h.Expect("Carol: !fixed P2\n", "P2 is marked fixed — two neighbours agree.")
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM pothole_reports`).Scan(&n); err != nil || n != 2 {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_reports`).Scan(&n); err != nil || n != 2 {
 		t.Errorf("reports kept: %d, %v", n, err)
 	}
 }

@@ -62,7 +62,7 @@ func TestOldDuplicateChainsAreFollowed(t *testing.T) {
 	h := bottest.New(t, harnessOptions(t, testConfig(), ""))
 	h.Run(threeReports + "Dave: !pothole on the bridge at Mill Street\n")
 	// P4 → P3 → P2 → P1, as older versions linked them.
-	if _, err := h.Store.DB().Exec(`UPDATE pothole_reports SET status = 'duplicate', duplicate_of = id - 1 WHERE id > 1`); err != nil {
+	if _, err := h.Store.Raw().Exec(`UPDATE pothole_reports SET status = 'duplicate', duplicate_of = id - 1 WHERE id > 1`); err != nil {
 		t.Fatal(err)
 	}
 	h.Expect("Erin: !metoo P4\n", "P4 is a duplicate of P1 — type !metoo P1 instead.")
@@ -78,7 +78,7 @@ func TestOldDuplicateChainsAreFollowed(t *testing.T) {
 func TestDuplicateTrailStopsOnStoredCircle(t *testing.T) {
 	h := bottest.New(t, harnessOptions(t, testConfig(), ""))
 	h.Run(threeReports)
-	if _, err := h.Store.DB().Exec(`UPDATE pothole_reports SET status = 'duplicate', duplicate_of = CASE id WHEN 1 THEN 2 WHEN 2 THEN 3 ELSE 1 END`); err != nil {
+	if _, err := h.Store.Raw().Exec(`UPDATE pothole_reports SET status = 'duplicate', duplicate_of = CASE id WHEN 1 THEN 2 WHEN 2 THEN 3 ELSE 1 END`); err != nil {
 		t.Fatal(err)
 	}
 	f := &feature{e: h.Engine, store: store{db: h.Store.DB()}}

@@ -43,7 +43,7 @@ func (fc *fakeCouncil) statusChecks() int {
 func sendState(t *testing.T, h *bottest.Harness, id int64) string {
 	t.Helper()
 	var state string
-	if err := h.Store.DB().QueryRow(`SELECT send_state FROM pothole_reports WHERE id = ?`, id).Scan(&state); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT send_state FROM pothole_reports WHERE id = ?`, id).Scan(&state); err != nil {
 		t.Fatal(err)
 	}
 	return state

@@ -256,7 +256,7 @@ func (s store) dropHeldAttempts(ctx context.Context, where string, args ...any) 
 
 // deleteHeldAttempts deletes held attempts within tx; where is one of this
 // file's fixed conditions, never resident text.
-func deleteHeldAttempts(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]purgedPhoto, error) {
+func deleteHeldAttempts(ctx context.Context, tx bot.Tx, where string, args ...any) ([]purgedPhoto, error) {
 	for i, a := range args {
 		if c, ok := a.(bot.ChatID); ok {
 			args[i] = string(c)

@@ -21,7 +21,7 @@ Gina [photo] [location 52.70700,-2.7540]: !pothole big hole by number 12
 func heldCount(t *testing.T, h *bottest.Harness) int {
 	t.Helper()
 	var n int
-	if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM pothole_held_attempts`).Scan(&n); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_held_attempts`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -46,7 +46,7 @@ func TestHeldAttemptSurvivesRestart(t *testing.T) {
 		"Logged P2 (pothole, with the photo and location from your earlier message): big hole by number 12.")
 	var lat, long float64
 	var photos int
-	if err := h.Store.DB().QueryRow(`SELECT lat, long, (SELECT COUNT(*) FROM pothole_photos WHERE report_id = 2)
+	if err := h.Store.Raw().QueryRow(`SELECT lat, long, (SELECT COUNT(*) FROM pothole_photos WHERE report_id = 2)
 		FROM pothole_reports WHERE id = 2`).Scan(&lat, &long, &photos); err != nil {
 		t.Fatal(err)
 	}

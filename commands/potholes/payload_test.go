@@ -47,7 +47,7 @@ func checkJobPayloads(t *testing.T, b *offlineBot, kinds map[string]bool) {
 	t.Helper()
 	allowed := map[string]bool{"report": true, "since": true, "wait": true, "what": true,
 		"claimed_at": true, "chat": true, "person": true, "held_at": true}
-	rows, err := b.store.DB().Query(`SELECT kind, payload FROM jobs WHERE kind LIKE 'potholes.%'`)
+	rows, err := b.store.Raw().Query(`SELECT kind, payload FROM jobs WHERE kind LIKE 'potholes.%'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestOldHeldPostDropped(t *testing.T) {
 		t.Errorf("old held text posted:\n%s", out)
 	}
 	var n int
-	if err := b.store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&n); err != nil {
+	if err := b.store.Raw().QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {

@@ -20,13 +20,13 @@ func tableCounts(t *testing.T, h *bottest.Harness) string {
 	var parts []string
 	for _, table := range []string{"pothole_reports", "pothole_photos", "pothole_confirmations", "pothole_events", "jobs"} {
 		var n int
-		if err := h.Store.DB().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		parts = append(parts, fmt.Sprintf("%s=%d", table, n))
 	}
 	var state string
-	if err := h.Store.DB().QueryRow(`SELECT COALESCE(group_concat(id || ':' || status || ':' || COALESCE(fix_claim_by, '') || ':' || send_state, ','), '')
+	if err := h.Store.Raw().QueryRow(`SELECT COALESCE(group_concat(id || ':' || status || ':' || COALESCE(fix_claim_by, '') || ':' || send_state, ','), '')
 		FROM pothole_reports`).Scan(&state); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ Carol [reply Bob]: !metoo P1
 `)
 	var file, sum string
 	var size int64
-	if err := h.Store.DB().QueryRow(`SELECT file, sha256, size FROM pothole_photos`).Scan(&file, &sum, &size); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT file, sha256, size FROM pothole_photos`).Scan(&file, &sum, &size); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, file))
@@ -108,7 +108,7 @@ Carol [reply Bob]: !metoo P1
 		t.Errorf("file %s (%d bytes) does not match hash %s", file, len(data), sum)
 	}
 	var n int
-	h.Store.DB().QueryRow(`SELECT COUNT(*) FROM pothole_photos`).Scan(&n)
+	h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_photos`).Scan(&n)
 	if n != 1 {
 		t.Errorf("the same photo quoted twice is stored %d times", n)
 	}
@@ -203,7 +203,7 @@ func TestAdminStatusCancelsPendingSend(t *testing.T) {
 		t.Errorf("%d send attempts after closing, want 1", n)
 	}
 	var jobs int
-	h.Store.DB().QueryRow(`SELECT COUNT(*) FROM jobs WHERE key LIKE 'potholes.%'`).Scan(&jobs)
+	h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM jobs WHERE key LIKE 'potholes.%'`).Scan(&jobs)
 	if jobs != 0 {
 		t.Errorf("%d pothole jobs left after closing", jobs)
 	}

@@ -2,10 +2,10 @@ package potholes
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
+	"neighbourbot/bot"
 	"os"
 	"path/filepath"
 	"time"
@@ -93,7 +93,7 @@ func (s store) purgeClosed(ctx context.Context, before time.Time) (int64, []purg
 	return total, photos, nil
 }
 
-func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
+func queryIDs(ctx context.Context, tx bot.Tx, query string, args ...any) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int
 	return ids, rows.Err()
 }
 
-func reportPhotos(ctx context.Context, tx *sql.Tx, id int64) ([]purgedPhoto, error) {
+func reportPhotos(ctx context.Context, tx bot.Tx, id int64) ([]purgedPhoto, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT sha256, file FROM pothole_photos WHERE report_id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("photos of P%d: %w", id, err)

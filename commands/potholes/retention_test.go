@@ -45,7 +45,7 @@ Grace [reply Bob]: !metoo P4
 Bob: !pothole big pothole on Elm Road again
 Alice: !pothole P6 duplicate P4
 `)
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	statuses := func() string {
 		t.Helper()
 		rows, err := db.Query(`SELECT id, status FROM pothole_reports ORDER BY id`)

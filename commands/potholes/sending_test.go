@@ -97,7 +97,7 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 				t.Fatalf("the bot spoke while offline:\n%s", out)
 			}
 			var held, attempts int
-			if err := b.store.DB().QueryRow(`SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&held, &attempts); err != nil {
+			if err := b.store.Raw().QueryRow(`SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&held, &attempts); err != nil {
 				t.Fatal(err)
 			}
 			if held != 1 || attempts != 0 {
@@ -121,7 +121,7 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 // failJobInserts makes booking a potholes job fail, as a full disk would.
 func failJobInserts(t *testing.T, h *bottest.Harness) {
 	t.Helper()
-	if _, err := h.Store.DB().Exec(`CREATE TRIGGER test_fail_jobs BEFORE INSERT ON jobs WHEN NEW.kind = 'potholes.send'
+	if _, err := h.Store.Raw().Exec(`CREATE TRIGGER test_fail_jobs BEFORE INSERT ON jobs WHEN NEW.kind = 'potholes.send'
 		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func failJobInserts(t *testing.T, h *bottest.Harness) {
 
 func dropTrigger(t *testing.T, h *bottest.Harness, name string) {
 	t.Helper()
-	if _, err := h.Store.DB().Exec(`DROP TRIGGER ` + name); err != nil {
+	if _, err := h.Store.Raw().Exec(`DROP TRIGGER ` + name); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,7 +161,7 @@ func TestSendJobHarmlessWhenQueueingFails(t *testing.T) {
 	fc := newFakeCouncil(t)
 	h := councilHarness(t, fc)
 	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\n")
-	if _, err := h.Store.DB().Exec(`CREATE TRIGGER test_fail_queue BEFORE UPDATE OF send_state ON pothole_reports WHEN NEW.send_state = 'queued'
+	if _, err := h.Store.Raw().Exec(`CREATE TRIGGER test_fail_queue BEFORE UPDATE OF send_state ON pothole_reports WHEN NEW.send_state = 'queued'
 		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestSendJobHarmlessWhenQueueingFails(t *testing.T) {
 // stopped between committing the state and booking the job.
 func strandReport(t *testing.T, h *bottest.Harness) {
 	t.Helper()
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	if _, err := db.Exec(`UPDATE pothole_reports SET send_state = 'queued', next_send_at = ? WHERE id = 1`, h.Clock.Now().UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestSendNotRepeatedWhenAnswerNotRecorded(t *testing.T) {
 	fc := newFakeCouncil(t)
 	h := councilHarness(t, fc)
 	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\n")
-	if _, err := h.Store.DB().Exec(`CREATE TRIGGER test_fail_record BEFORE UPDATE OF service_request_id ON pothole_reports
+	if _, err := h.Store.Raw().Exec(`CREATE TRIGGER test_fail_record BEFORE UPDATE OF service_request_id ON pothole_reports
 		WHEN NEW.service_request_id != '' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestSendInterruptedByCrash(t *testing.T) {
 	h := councilHarness(t, fc)
 	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\n")
 	started := h.Clock.Now()
-	if _, err := h.Store.DB().Exec(`UPDATE pothole_reports SET send_state = 'sending', send_started_at = ? WHERE id = 1`, started.UnixMilli()); err != nil {
+	if _, err := h.Store.Raw().Exec(`UPDATE pothole_reports SET send_state = 'sending', send_started_at = ? WHERE id = 1`, started.UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	h.Run("@advance 2h\n")
@@ -327,7 +327,7 @@ func TestSendErrorRedactsPhoneAddresses(t *testing.T) {
 	if strings.Contains(out, "447700900123") {
 		t.Errorf("phone number shown in the group:\n%s", out)
 	}
-	stored := bottest.Dump(t, h.Store.DB(), `SELECT last_send_error FROM pothole_reports`, `SELECT detail FROM pothole_events`)
+	stored := bottest.Dump(t, h.Store.Raw(), `SELECT last_send_error FROM pothole_reports`, `SELECT detail FROM pothole_events`)
 	if strings.Contains(stored, "447700900123") || !strings.Contains(stored, "[phone number]") {
 		t.Errorf("stored:\n%s", stored)
 	}
@@ -355,7 +355,7 @@ func TestCouncilTextsRedactPhoneAddresses(t *testing.T) {
 	if strings.Contains(out, "447700900123") {
 		t.Errorf("phone number shown in the group:\n%s", out)
 	}
-	stored := bottest.Dump(t, h.Store.DB(), `SELECT council_notes FROM pothole_reports`, `SELECT detail FROM pothole_events`, `SELECT payload FROM jobs`)
+	stored := bottest.Dump(t, h.Store.Raw(), `SELECT council_notes FROM pothole_reports`, `SELECT detail FROM pothole_events`, `SELECT payload FROM jobs`)
 	if strings.Contains(stored, "447700900123") {
 		t.Errorf("phone number stored:\n%s", stored)
 	}

@@ -108,7 +108,7 @@ type Photo struct {
 	Size   int64
 }
 
-type store struct{ db *sql.DB }
+type store struct{ db bot.DB }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -265,7 +265,7 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 	return id, nil
 }
 
-func insertPhoto(ctx context.Context, tx *sql.Tx, reportID int64, p Photo, by int64, at time.Time) error {
+func insertPhoto(ctx context.Context, tx bot.Tx, reportID int64, p Photo, by int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pothole_photos (report_id, sha256, file, size, added_by, added_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, reportID, p.SHA256, p.File, p.Size, nullID(by), ms(at)); err != nil {
 		return fmt.Errorf("insert photo: %w", err)
@@ -273,7 +273,7 @@ func insertPhoto(ctx context.Context, tx *sql.Tx, reportID int64, p Photo, by in
 	return nil
 }
 
-func insertEvents(ctx context.Context, tx *sql.Tx, reportID int64, evs ...event) error {
+func insertEvents(ctx context.Context, tx bot.Tx, reportID int64, evs ...event) error {
 	for _, ev := range evs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_events (report_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?)`,
 			reportID, ms(ev.At), nullID(ev.ActorID), ev.Kind, ev.Detail); err != nil {

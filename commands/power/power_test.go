@@ -56,7 +56,7 @@ Carol: !off
 	if hits.Load() != 1 {
 		t.Errorf("feed fetched %d times, want once", hits.Load())
 	}
-	refs := queryString(t, h.Store.DB(), `SELECT incident FROM power_checks`)
+	refs := queryString(t, h.Store.Raw(), `SELECT incident FROM power_checks`)
 	if refs != "INCD-412345-G;INCD-412377-H" {
 		t.Errorf("stored incidents = %q", refs)
 	}
@@ -113,7 +113,7 @@ func TestFeedFailuresGiveThePlainAnswer(t *testing.T) {
 			if !strings.Contains(h.Log.String(), "outage feed failed") {
 				t.Errorf("feed failure not logged:\n%s", h.Log.String())
 			}
-			if got := queryString(t, h.Store.DB(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
+			if got := queryString(t, h.Store.Raw(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
 				t.Errorf("check state = %q", got)
 			}
 		})
@@ -126,8 +126,8 @@ func TestFeedFailuresGiveThePlainAnswer(t *testing.T) {
 func TestRestartMidCheck(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !off\n")
-	pollID := queryString(t, h.Store.DB(), `SELECT msg_id FROM polls WHERE kind = 'power'`)
-	statusID := queryString(t, h.Store.DB(), `SELECT status_msg FROM power_checks`)
+	pollID := queryString(t, h.Store.Raw(), `SELECT msg_id FROM polls WHERE kind = 'power'`)
+	statusID := queryString(t, h.Store.Raw(), `SELECT status_msg FROM power_checks`)
 	if pollID == "" || statusID == "" {
 		t.Fatalf("poll %q, status %q not stored", pollID, statusID)
 	}
@@ -150,7 +150,7 @@ func TestRestartMidCheck(t *testing.T) {
 		"finished at 09:15: 3 homes off, 1 on. Result below.",
 		"Power check result: 3 homes off, 1 on.",
 		"Looks like a power cut affecting several homes")
-	if got := queryString(t, h.Store.DB(), `SELECT state || ',' || peak_off FROM power_checks`); got != "ended,3" {
+	if got := queryString(t, h.Store.Raw(), `SELECT state || ',' || peak_off FROM power_checks`); got != "ended,3" {
 		t.Errorf("after verdict: %q", got)
 	}
 }
@@ -207,23 +207,23 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !on\n")
-	before := snapshot(t, h.Store.DB())
+	before := snapshot(t, h.Store.Raw())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := h.Expect(tt.line+"\n", tt.want)
 			if strings.Contains(out, "edits its message") || strings.Contains(out, "reacts") {
 				t.Errorf("bad input counted as an answer:\n%s", out)
 			}
-			if after := snapshot(t, h.Store.DB()); after != before {
+			if after := snapshot(t, h.Store.Raw()); after != before {
 				t.Errorf("store changed:\nbefore %s\nafter %s", before, after)
 			}
 		})
 	}
 	t.Run("duplicate delivery", func(t *testing.T) {
 		h.Run("Carol: !off\n")
-		mid := snapshot(t, h.Store.DB())
+		mid := snapshot(t, h.Store.Raw())
 		h.Expect("@redeliver\n", "duplicate delivery ignored")
-		if after := snapshot(t, h.Store.DB()); after != mid {
+		if after := snapshot(t, h.Store.Raw()); after != mid {
 			t.Errorf("redelivery changed the store")
 		}
 	})
@@ -232,11 +232,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 func TestNoCheckRunningChangesNothing(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup)
-	before := snapshot(t, h.Store.DB())
+	before := snapshot(t, h.Store.Raw())
 	h.Expect("Bob: !off\n", "No power check is running here. If your power is off, type !power")
 	h.Expect("Bob: !power on\n", "no power cut open here")
 	h.Expect("dm Bob: !power\n", "only works inside a group")
-	if after := snapshot(t, h.Store.DB()); after != before {
+	if after := snapshot(t, h.Store.Raw()); after != before {
 		t.Errorf("store changed:\nbefore %s\nafter %s", before, after)
 	}
 }
@@ -250,7 +250,7 @@ func TestFeatureSwitchedOff(t *testing.T) {
 	h := bottest.New(t, opts)
 	h.Expect(setup+"Alice: !bot features lending\nBob: !power\n", "The power commands are switched off in this group")
 	h.Expect("Bob: anyone else's power off?\n")
-	if n := queryString(t, h.Store.DB(), `SELECT COUNT(*) FROM power_checks`); n != "0" {
+	if n := queryString(t, h.Store.Raw(), `SELECT COUNT(*) FROM power_checks`); n != "0" {
 		t.Errorf("a check started while the feature is off")
 	}
 }
@@ -259,18 +259,18 @@ func TestLateVotesAndExpiry(t *testing.T) {
 	cfg := DefaultConfig()
 	h := bottest.New(t, harnessOptions(cfg, Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !off\n@advance 15m\n")
-	before := snapshot(t, h.Store.DB())
+	before := snapshot(t, h.Store.Raw())
 	out := h.Run("Carol [vote Off]\n")
 	if strings.Contains(out, "bot") {
 		t.Errorf("late poll vote answered:\n%s", out)
 	}
-	if after := snapshot(t, h.Store.DB()); after != before {
+	if after := snapshot(t, h.Store.Raw()); after != before {
 		t.Errorf("late poll vote changed the store")
 	}
 	// Nobody reports the power back: the check closes quietly and a new
 	// one can start.
 	h.Run("@advance 3d\n")
-	if got := queryString(t, h.Store.DB(), `SELECT state FROM power_checks`); got != stateClosed {
+	if got := queryString(t, h.Store.Raw(), `SELECT state FROM power_checks`); got != stateClosed {
 		t.Errorf("state after close_after = %q", got)
 	}
 	h.Expect("Bob: !power history\n", "end not reported — peak 2 homes off")
@@ -281,10 +281,10 @@ func TestNobodyOffAtTheEnd(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Expect(setup+"Alice: !power\nAlice: !on\nBob: !on\n@advance 15m\n",
 		"Power check result: no homes off, 2 on.", "looks like it's back")
-	if got := queryString(t, h.Store.DB(), `SELECT state || ',' || verdict FROM power_checks`); got != "closed,none" {
+	if got := queryString(t, h.Store.Raw(), `SELECT state || ',' || verdict FROM power_checks`); got != "closed,none" {
 		t.Errorf("state = %q", got)
 	}
-	if n := queryString(t, h.Store.DB(), `SELECT COUNT(*) FROM jobs WHERE kind LIKE 'power.%'`); n != "0" {
+	if n := queryString(t, h.Store.Raw(), `SELECT COUNT(*) FROM jobs WHERE kind LIKE 'power.%'`); n != "0" {
 		t.Errorf("%s power jobs left", n)
 	}
 	h.Expect("Bob: !power on\n", "no power cut open here")

@@ -19,7 +19,7 @@ import (
 // and scheduling its jobs would leave things.
 func loseJobs(t *testing.T, h *bottest.Harness) {
 	t.Helper()
-	res, err := h.Store.DB().Exec(`DELETE FROM jobs WHERE kind LIKE 'power.%'`)
+	res, err := h.Store.Raw().Exec(`DELETE FROM jobs WHERE kind LIKE 'power.%'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestLostWindowJobDoesNotBlockTheGroup(t *testing.T) {
 	if strings.Contains(out, "already running") {
 		t.Errorf("the lost check still blocks the group:\n%s", out)
 	}
-	if got := queryString(t, h.Store.DB(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
+	if got := queryString(t, h.Store.Raw(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
 		t.Errorf("check after the late verdict: %q", got)
 	}
 
@@ -69,7 +69,7 @@ func TestLostJobsRescheduledOnStart(t *testing.T) {
 	h.Restart()
 	h.Expect("@group street Elm Road\n@advance 15m\n", "Power check result: 2 homes off, 0 on.")
 	h.Run("@advance 3d\n")
-	if got := queryString(t, h.Store.DB(), `SELECT state FROM power_checks`); got != stateClosed {
+	if got := queryString(t, h.Store.Raw(), `SELECT state FROM power_checks`); got != stateClosed {
 		t.Errorf("check after close_after: %q", got)
 	}
 }
@@ -86,7 +86,7 @@ func TestLostCheckPastCloseAfterClosesQuietly(t *testing.T) {
 	if strings.Contains(out, "Power check result") {
 		t.Errorf("stale verdict posted:\n%s", out)
 	}
-	if got := queryString(t, h.Store.DB(), `SELECT group_concat(state, ',') FROM power_checks`); got != "closed,open" {
+	if got := queryString(t, h.Store.Raw(), `SELECT group_concat(state, ',') FROM power_checks`); got != "closed,open" {
 		t.Errorf("checks: %q", got)
 	}
 }
@@ -112,7 +112,7 @@ func TestVerdictNotPostedAfterFeatureSwitchedOff(t *testing.T) {
 	if strings.Contains(out, "bot") {
 		t.Errorf("posted in a group with power switched off:\n%s", out)
 	}
-	if got := queryString(t, h.Store.DB(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
+	if got := queryString(t, h.Store.Raw(), `SELECT state || ',' || verdict FROM power_checks`); got != "ended,several" {
 		t.Errorf("verdict not recorded: %q", got)
 	}
 }
@@ -231,7 +231,7 @@ func TestVerdictStale(t *testing.T) {
 func TestFailedScheduleLeavesNoCheck(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup)
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	if _, err := db.Exec(`CREATE TRIGGER fail_power_expiry BEFORE INSERT ON jobs WHEN NEW.kind = 'power.expire'
 		BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`); err != nil {
 		t.Fatal(err)

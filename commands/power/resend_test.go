@@ -107,7 +107,7 @@ func newOfflineBot(t *testing.T, failures int, deps Deps) *offlineBot {
 
 func (b *offlineBot) resendPayloads(t *testing.T) []string {
 	t.Helper()
-	rows, err := b.store.DB().Query(`SELECT payload FROM jobs WHERE kind = ?`, jobResend)
+	rows, err := b.store.Raw().Query(`SELECT payload FROM jobs WHERE kind = ?`, jobResend)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ var _ bot.RecordPurger = dataProvider{}
 
 func TestPurgeClosed(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
-	db := h.Store.DB()
+	db := h.Store.Raw()
 	// Day 0: a street-wide cut, restored the same morning.
 	h.Run(setup + "Alice: !power\nBob: !off\n@advance 15m\nBob: !power on\n")
 	// Day 100: a check that found nothing off, closed at once, then one

@@ -66,7 +66,7 @@ type vote struct {
 	Source string
 }
 
-type store struct{ db *sql.DB }
+type store struct{ db bot.DB }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

@@ -1,0 +1,185 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"neighbourbot/bot"
+)
+
+// A unit of work is one SQLite transaction carried in a context: the engine
+// opens one per inbound message and per job, and every store call made with
+// that context (the core's and every feature's) runs inside it. Nested
+// transactions become savepoints, so a feature's own all-or-nothing step
+// still commits or rolls back with the whole message.
+type unitOfWork struct {
+	tx          *sql.Tx
+	savepoints  int
+	afterCommit []func()
+}
+
+type uowKey struct{}
+
+func uowFrom(ctx context.Context) *unitOfWork {
+	u, _ := ctx.Value(uowKey{}).(*unitOfWork)
+	return u
+}
+
+// writer serialises the process's units of work in Go. SQLite allows one
+// writer at a time anyway; waiting here instead of in SQLite's busy handler
+// means the send-queue drainer never fails with "database is locked" while a
+// message's transaction is still open. Writes outside a unit of work (the
+// CLI, a test) wait in SQLite's busy handler as before.
+type writer struct{ mu sync.Mutex }
+
+// Atomic runs fn in a unit of work: a new transaction, or a savepoint when
+// ctx already carries one. fn's writes, and everything queued with them,
+// commit together when fn returns nil; an error or a panic rolls them back.
+func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if u := uowFrom(ctx); u != nil {
+		sp, err := u.savepoint(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				sp.Rollback()
+				panic(r)
+			}
+		}()
+		if err := fn(ctx); err != nil {
+			sp.Rollback()
+			return err
+		}
+		return sp.Commit()
+	}
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	u := &unitOfWork{tx: tx}
+	defer func() {
+		if r := recover(); r != nil {
+			tx.Rollback()
+			panic(r)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, uowKey{}, u)); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range u.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit runs f once the unit of work of ctx has committed (at once
+// when there is none). The send queue uses it to wake its drainer.
+func (s *Store) AfterCommit(ctx context.Context, f func()) {
+	if u := uowFrom(ctx); u != nil {
+		u.afterCommit = append(u.afterCommit, f)
+		return
+	}
+	f()
+}
+
+// InUnitOfWork reports whether ctx carries a unit of work.
+func InUnitOfWork(ctx context.Context) bool { return uowFrom(ctx) != nil }
+
+// savepoint opens a named savepoint in the unit of work.
+func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
+	u.savepoints++
+	name := fmt.Sprintf("sp%d", u.savepoints)
+	if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return nil, fmt.Errorf("savepoint: %w", err)
+	}
+	return &savepoint{tx: u.tx, name: name, ctx: context.WithoutCancel(ctx)}, nil
+}
+
+// savepoint is a bot.Tx inside a unit of work.
+type savepoint struct {
+	tx   *sql.Tx
+	name string
+	ctx  context.Context
+	done bool
+}
+
+func (p *savepoint) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return p.tx.ExecContext(ctx, q, args...)
+}
+
+func (p *savepoint) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return p.tx.QueryContext(ctx, q, args...)
+}
+
+func (p *savepoint) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return p.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (p *savepoint) Commit() error {
+	if p.done {
+		return sql.ErrTxDone
+	}
+	p.done = true
+	if _, err := p.tx.ExecContext(p.ctx, "RELEASE "+p.name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+func (p *savepoint) Rollback() error {
+	if p.done {
+		return sql.ErrTxDone
+	}
+	p.done = true
+	_, err := p.tx.ExecContext(p.ctx, "ROLLBACK TO "+p.name)
+	_, err2 := p.tx.ExecContext(p.ctx, "RELEASE "+p.name)
+	return errors.Join(err, err2)
+}
+
+// handle is the bot.DB the store gives feature packages.
+type handle struct{ s *Store }
+
+var _ bot.DB = handle{}
+
+func (h handle) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if u := uowFrom(ctx); u != nil {
+		return u.tx.ExecContext(ctx, q, args...)
+	}
+	return h.s.db.ExecContext(ctx, q, args...)
+}
+
+func (h handle) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if u := uowFrom(ctx); u != nil {
+		return u.tx.QueryContext(ctx, q, args...)
+	}
+	return h.s.db.QueryContext(ctx, q, args...)
+}
+
+func (h handle) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if u := uowFrom(ctx); u != nil {
+		return u.tx.QueryRowContext(ctx, q, args...)
+	}
+	return h.s.db.QueryRowContext(ctx, q, args...)
+}
+
+func (h handle) BeginTx(ctx context.Context, opts *sql.TxOptions) (bot.Tx, error) {
+	if u := uowFrom(ctx); u != nil {
+		return u.savepoint(ctx)
+	}
+	tx, err := h.s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
