@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,7 +27,15 @@ type Config struct {
 	SeenRetention time.Duration
 	// JobInterval is how often Run checks for due jobs.
 	JobInterval time.Duration
-	Log         *slog.Logger
+	// SyncSends makes the engine send what a message or job queued right
+	// after its commit, on the same goroutine, instead of from Run's
+	// sender: the console and tests use it so replies follow their line.
+	SyncSends bool
+	// QuietHours holds bulk sends (normal notice fan-out and digests)
+	// that fall due at night, after a retry or an offline spell, until
+	// morning. Nil: no quiet hours.
+	QuietHours *QuietHours
+	Log       *slog.Logger
 	// Observer receives counts for metrics (optional).
 	Observer Observer
 }
@@ -90,7 +97,7 @@ type Engine struct {
 	log    *slog.Logger
 	router *Router
 
-	jobs          map[string]JobFunc
+	sched         *Scheduler
 	polls         map[string]HandlerFunc
 	inspectors    []InspectFunc
 	listeners     []HandlerFunc
@@ -100,6 +107,14 @@ type Engine struct {
 
 	mu    sync.Mutex // serialises all handling
 	queue chan func(context.Context)
+	wake  chan struct{} // pokes the sender after a commit that queued sends
+
+	sendMu     sync.Mutex // one sender at a time
+	sendFailed []SendFailedFunc
+
+	failMu     sync.Mutex
+	failing    bool      // the store could not commit the last unit of work
+	failLogged time.Time // when a store failure was last logged
 }
 
 // NewEngine builds an engine; register features, then call Start and Run
@@ -126,10 +141,11 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	e := &Engine{
 		cfg: cfg, obs: cfg.Observer, store: store, tr: tr, clock: clock, log: cfg.Log,
 		router: NewRouter(cfg.Prefix),
-		jobs:   map[string]JobFunc{},
 		polls:  map[string]HandlerFunc{},
 		queue:  make(chan func(context.Context), 4096),
+		wake:   make(chan struct{}, 1),
 	}
+	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, e.afterUnit, e.storeFailed, e.storeOK)
 	e.registerBuiltins()
 	return e
 }
@@ -165,12 +181,7 @@ func (e *Engine) DeclareFeature(f Feature) { e.features = append(e.features, f) 
 func (e *Engine) Features() []Feature { return append([]Feature(nil), e.features...) }
 
 // HandleJob registers the function that runs jobs of kind.
-func (e *Engine) HandleJob(kind string, fn JobFunc) {
-	if _, dup := e.jobs[kind]; dup {
-		panic("bot: job kind registered twice: " + kind)
-	}
-	e.jobs[kind] = fn
-}
+func (e *Engine) HandleJob(kind string, fn JobFunc) { e.sched.Handle(kind, fn) }
 
 // HandlePoll registers the handler for votes on polls sent with kind. The
 // request carries the poll in req.Poll and the voter's selection in req.Votes.
@@ -253,24 +264,36 @@ func (e *Engine) EnqueueGroupChange(ctx context.Context, ch GroupChange) error {
 	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleGroupChange(ctx, ch) })
 }
 
-// Start does the start-up housekeeping: it purges old dedupe records.
+// Start does the start-up housekeeping: it purges old dedupe records and,
+// with synchronous sends, sends what an earlier run committed but did not
+// get to send (Run's sender does that otherwise).
 func (e *Engine) Start(ctx context.Context) error {
 	if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
 		return fmt.Errorf("purge seen messages: %w", err)
 	}
+	e.afterUnit(ctx)
 	return nil
 }
 
 // Run processes queued events and due jobs until ctx is done, then finishes
-// what is already queued.
+// what is already queued. Unless SyncSends is set it also drains the send
+// queue on its own goroutine, so pacing never holds up inbound handling.
 func (e *Engine) Run(ctx context.Context) error {
 	ticker := time.NewTicker(e.cfg.JobInterval)
 	defer ticker.Stop()
 	lastPurge := e.Now()
 	// Work runs under a context that shutdown does not cancel, so the
-	// handler in flight finishes its database writes and reply instead of
-	// failing half-way; ctx only decides when to stop taking new work.
+	// message in flight finishes its transaction instead of failing
+	// half-way; ctx only decides when to stop taking new work.
 	work := context.WithoutCancel(ctx)
+	var senderDone chan struct{}
+	if !e.cfg.SyncSends {
+		senderDone = make(chan struct{})
+		go func() {
+			defer close(senderDone)
+			e.runSender(ctx)
+		}()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -281,6 +304,9 @@ func (e *Engine) Run(ctx context.Context) error {
 				case fn := <-e.queue:
 					fn(drainCtx)
 				default:
+					if senderDone != nil {
+						<-senderDone
+					}
 					return nil
 				}
 			}
@@ -291,71 +317,109 @@ func (e *Engine) Run(ctx context.Context) error {
 			if e.Now().Sub(lastPurge) > 24*time.Hour {
 				lastPurge = e.Now()
 				if _, err := e.store.PurgeSeen(work, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
-					e.log.Error("purge seen messages", "err", err)
+					e.log.Error("purge seen messages", KeyErr, err)
 				}
 			}
 		}
 	}
 }
 
-// HandleMessage processes one inbound message synchronously. It returns
-// false when the message was a duplicate delivery and was ignored.
-func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
+// Outcome is what became of an inbound message.
+type Outcome int
+
+const (
+	// Handled: acted on, and everything it did is committed.
+	Handled Outcome = iota
+	// Duplicate: already handled before (a redelivery); nothing done.
+	Duplicate
+	// Ignored: not for the bot (a group that has not opted in).
+	Ignored
+	// NotHandled: the store could not commit; nothing was kept, and the
+	// transport must not acknowledge it so that it comes again.
+	NotHandled
+)
+
+// HandleMessage processes one inbound message synchronously, in one unit
+// of work: the dedupe mark, the sender's bookkeeping, every state change the
+// handlers make and every send they queue commit together or not at all.
+// A non-nil error means nothing was committed (Outcome NotHandled).
+func (e *Engine) HandleMessage(ctx context.Context, m *Message) (Outcome, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if m.Chat.IsGroup {
-		// In a group that has not opted in the bot keeps nothing — not even
-		// message ids — except to handle the switch itself.
-		gs, err := e.store.GroupSettings(ctx, m.Chat.ID)
-		if err != nil {
-			e.log.Error("group settings", "chat", m.Chat.ID, "err", err)
-			return false
-		}
-		if !gs.Enabled {
-			name, _, isCommand := e.router.Parse(CleanText(m.Text))
-			if rt, ok := e.router.Lookup(name); !isCommand || !ok || rt.Name != "bot" {
-				e.obs.MessageReceived("ignored")
-				return true
-			}
-		}
-	}
-	first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.Now())
+	out, err := e.handleInUnit(ctx, m)
 	if err != nil {
-		e.log.Error("dedupe", "chat", m.Chat.ID, "msg", m.ID, "err", err)
-		return false
+		e.storeFailed("handle message", err)
+		return NotHandled, err
 	}
-	if !first {
+	e.storeOK()
+	switch out {
+	case Duplicate:
 		e.obs.MessageReceived("duplicate")
-		e.log.Debug("duplicate delivery ignored", "chat", m.Chat.ID, "msg", m.ID)
-		return false
+		e.log.Debug("duplicate delivery ignored", KeyChat, m.Chat.ID, KeyMsg, m.ID)
+	case Ignored:
+		e.obs.MessageReceived("ignored")
 	}
-	if err := e.handleMessage(ctx, m); err != nil {
-		e.log.Error("handle message", "chat", m.Chat.ID, "msg", m.ID, "err", err)
-	}
-	return true
+	e.afterUnit(ctx)
+	return out, nil
 }
 
-func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
-	now := e.Now()
-	m.Text = CleanText(m.Text)
-	if err := e.nameMentions(ctx, m); err != nil {
-		return err
+// afterUnit sends at once what a unit of work queued when sends are
+// synchronous (the console, tests).
+func (e *Engine) afterUnit(ctx context.Context) {
+	if e.cfg.SyncSends {
+		e.FlushSends(ctx)
 	}
-	name, args, isCommand := e.router.Parse(m.Text)
+}
+
+// parsed is a message's text as the router reads it, parsed once.
+type parsed struct {
+	name, args string
+	isCommand  bool
+}
+
+func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) {
+	m.Text = CleanText(m.Text)
 	var gs GroupSettings
 	if m.Chat.IsGroup {
 		var err error
 		if gs, err = e.store.GroupSettings(ctx, m.Chat.ID); err != nil {
-			return fmt.Errorf("group settings: %w", err)
+			return NotHandled, fmt.Errorf("group settings: %w", err)
 		}
-		// HandleMessage let through only "!bot" if the group has not
-		// opted in; nothing else about anyone there is kept.
 	}
+	if err := e.nameMentions(ctx, m); err != nil {
+		return NotHandled, err
+	}
+	var p parsed
+	p.name, p.args, p.isCommand = e.router.Parse(m.Text)
+	if m.Chat.IsGroup && !gs.Enabled {
+		// In a group that has not opted in the bot keeps nothing — not
+		// even message ids — except to handle the switch itself.
+		if rt, ok := e.router.Lookup(p.name); !p.isCommand || !ok || rt.Name != "bot" {
+			return Ignored, nil
+		}
+	}
+	out := Handled
+	err := e.store.Atomic(WithPriority(ctx, PriorityReply), func(ctx context.Context) error {
+		first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.Now())
+		if err != nil {
+			return fmt.Errorf("dedupe: %w", err)
+		}
+		if !first {
+			out = Duplicate
+			return nil
+		}
+		return e.handleMessage(ctx, m, gs, p)
+	})
+	return out, err
+}
+
+func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings, p parsed) error {
+	now := e.Now()
 	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
 	if err != nil {
 		return fmt.Errorf("resolve sender: %w", err)
 	}
-	if !m.Chat.IsGroup || isCommand {
+	if !m.Chat.IsGroup || p.isCommand {
 		// They addressed the bot: from now on it may answer them privately.
 		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
 			return fmt.Errorf("mark contactable: %w", err)
@@ -382,8 +446,8 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		return e.dispatchPollVote(ctx, req)
 	}
 
-	if isCommand {
-		req.Command, req.Args = name, args
+	if p.isCommand {
+		req.Command, req.Args = p.name, p.args
 		if rt, ok := e.router.Route(req); ok {
 			req.Route = rt
 			req.Command = rt.Name
@@ -410,7 +474,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		for _, inspect := range e.inspectors {
 			handled, err := e.safeInspect(ctx, inspect, req)
 			if err != nil {
-				e.log.Error("moderation check", "chat", m.Chat.ID, "err", err)
+				if storeErr := e.checkUnit(ctx); storeErr != nil {
+					return storeErr
+				}
+				e.log.Error("moderation check", KeyChat, m.Chat.ID, KeyErr, err)
 				continue
 			}
 			if handled {
@@ -420,17 +487,28 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		}
 	}
 
-	if !isCommand {
+	if !p.isCommand {
 		e.obs.MessageReceived("chatter")
 		for _, l := range e.listeners {
 			if err := e.callSafely(ctx, l, req); err != nil {
-				e.log.Error("listener", "chat", m.Chat.ID, "err", err)
+				if storeErr := e.checkUnit(ctx); storeErr != nil {
+					return storeErr
+				}
+				e.log.Error("listener", KeyChat, m.Chat.ID, KeyErr, err)
 			}
 		}
 		return nil
 	}
 	e.obs.MessageReceived("command")
 	return e.route(ctx, req)
+}
+
+// checkUnit reports whether the unit of work of ctx can still commit,
+// after a handler failed: a handler's own bug is answered and the message
+// counts as handled, but a store that cannot write must fail the whole
+// message so that it is delivered again.
+func (e *Engine) checkUnit(ctx context.Context) error {
+	return e.store.Atomic(ctx, func(context.Context) error { return nil })
 }
 
 func (e *Engine) route(ctx context.Context, req *Request) error {
@@ -587,34 +665,48 @@ func (e *Engine) runHandler(ctx context.Context, req *Request, h HandlerFunc) er
 	return e.replyInternal(ctx, req, err)
 }
 
+// replyInternal logs a handler's failure and answers with the standard
+// apology. When the failure was the store's (the unit of work can no longer
+// commit), it returns the error instead, so the message is not marked
+// handled and comes again.
 func (e *Engine) replyInternal(ctx context.Context, req *Request, err error) error {
-	e.log.Error("command failed", "command", req.Command, "chat", req.Chat.ID, "msg", req.Msg.ID, "err", err)
+	if storeErr := e.checkUnit(ctx); storeErr != nil {
+		return errors.Join(err, storeErr)
+	}
+	e.log.Error("command failed", KeyCommand, req.Command, KeyChat, req.Chat.ID, KeyMsg, req.Msg.ID, KeyErr, err)
 	if rerr := req.Reply(ctx, InternalErrorReply); rerr != nil {
 		return errors.Join(err, rerr)
 	}
 	return nil
 }
 
-// callSafely runs a handler, turning a panic into an error so one broken
-// handler never takes the bot down.
-func (e *Engine) callSafely(ctx context.Context, h HandlerFunc, req *Request) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			e.log.Error("handler panicked", "command", req.Command, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return h(ctx, req)
+// callSafely runs a handler in a savepoint of the unit of work, turning a
+// panic into an error so one broken handler never takes the bot down; a
+// handler that fails leaves nothing of what it wrote or queued.
+func (e *Engine) callSafely(ctx context.Context, h HandlerFunc, req *Request) error {
+	return e.store.Atomic(ctx, func(ctx context.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("handler panicked", KeyCommand, req.Command, "panic", r, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return h(ctx, req)
+	})
 }
 
 func (e *Engine) safeInspect(ctx context.Context, fn InspectFunc, req *Request) (handled bool, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			e.log.Error("moderation check panicked", "panic", r, "stack", string(debug.Stack()))
-			handled, err = false, fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return fn(ctx, req)
+	err = e.store.Atomic(ctx, func(ctx context.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				e.log.Error("moderation check panicked", "panic", r, "stack", string(debug.Stack()))
+				handled, err = false, fmt.Errorf("panic: %v", r)
+			}
+		}()
+		handled, err = fn(ctx, req)
+		return err
+	})
+	return handled, err
 }
 
 func (e *Engine) dispatchPollVote(ctx context.Context, req *Request) error {
@@ -644,18 +736,29 @@ func (e *Engine) dispatchPollVote(ctx context.Context, req *Request) error {
 		if msg, ok := UserMessage(err); ok {
 			return req.Reply(ctx, msg)
 		}
-		return fmt.Errorf("poll %s: %w", poll.Kind, err)
+		if storeErr := e.checkUnit(ctx); storeErr != nil {
+			return storeErr
+		}
+		// A vote the feature could not take is logged; the message still
+		// counts as handled (a redelivery would fail the same way).
+		e.log.Error("poll vote failed", KeyKind, poll.Kind, KeyChat, req.Chat.ID, KeyErr, err)
 	}
 	return nil
 }
 
-// HandleGroupChange processes a membership event synchronously.
-func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) {
+// HandleGroupChange processes a membership event synchronously, in one
+// unit of work; an error means nothing was committed.
+func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.handleGroupChange(ctx, ch); err != nil {
-		e.log.Error("handle group change", "chat", ch.Chat.ID, "kind", ch.Kind, "err", err)
+	err := e.store.Atomic(ctx, func(ctx context.Context) error { return e.handleGroupChange(ctx, ch) })
+	if err != nil {
+		e.storeFailed("handle group change", err)
+		return err
 	}
+	e.storeOK()
+	e.afterUnit(ctx)
+	return nil
 }
 
 func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
@@ -685,24 +788,30 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 		}
 	}
 	for _, h := range e.groupHandlers {
-		func() {
+		err := e.store.Atomic(ctx, func(ctx context.Context) (err error) {
 			defer func() {
 				if r := recover(); r != nil {
 					e.log.Error("group change handler panicked", "panic", r)
+					err = fmt.Errorf("panic: %v", r)
 				}
 			}()
-			if err := h(ctx, ch, people); err != nil {
-				e.log.Error("group change handler", "chat", ch.Chat.ID, "err", err)
+			return h(ctx, ch, people)
+		})
+		if err != nil {
+			if storeErr := e.checkUnit(ctx); storeErr != nil {
+				return storeErr
 			}
-		}()
+			e.log.Error("group change handler", KeyChat, ch.Chat.ID, KeyErr, err)
+		}
 	}
 	return nil
 }
 
-// Send posts a message the bot was not asked for in this moment (a
-// reminder, a verdict, a notice). It refuses groups that have switched the
-// bot off since the job was planned (ErrGroupOff): the bot speaks only where
-// it is welcome. Replies to a command go through Request.Reply instead.
+// Send queues a message the bot was not asked for in this moment (a
+// reminder, a verdict, a notice), in the unit of work of ctx: it goes once
+// that commits, under the id it returns. It refuses groups that have switched
+// the bot off since the job was planned (ErrGroupOff): the bot speaks only
+// where it is welcome. Replies to a command go through Request.Reply.
 func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
 	if err := e.groupOpen(ctx, m.Chat); err != nil {
 		return "", err
@@ -710,13 +819,15 @@ func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
 	return e.send(ctx, m)
 }
 
+// send queues a text under a fixed message id.
 func (e *Engine) send(ctx context.Context, m OutMessage) (string, error) {
-	id, err := e.tr.Send(ctx, m)
-	e.obs.Sent("text", err)
-	if err != nil {
-		return "", redact(fmt.Errorf("send: %w", err))
+	if m.ID == "" {
+		m.ID = e.tr.NewMessageID()
 	}
-	return id, nil
+	if err := e.enqueue(ctx, m.Chat, sendText, m.ID, 0, m); err != nil {
+		return "", err
+	}
+	return m.ID, nil
 }
 
 // groupOpen reports ErrGroupOff for a known group that is switched off.
@@ -745,8 +856,8 @@ func (e *Engine) CanDM(ctx context.Context, p Person) (bool, error) {
 	return ok, nil
 }
 
-// DM sends a direct message to a person. It returns ErrNoContact, without
-// sending, for someone who never addressed the bot.
+// DM queues a direct message to a person. It returns ErrNoContact, without
+// queuing, for someone who never addressed the bot.
 func (e *Engine) DM(ctx context.Context, p Person, text string) error {
 	ok, err := e.CanDM(ctx, p)
 	if err != nil {
@@ -755,36 +866,50 @@ func (e *Engine) DM(ctx context.Context, p Person, text string) error {
 	if !ok {
 		return ErrNoContact
 	}
-	_, err = e.send(ctx, OutMessage{Chat: ChatID(p.Addr), Text: text})
-	return err
+	m := OutMessage{Chat: ChatID(p.Addr), ID: e.tr.NewMessageID(), Text: text}
+	return e.enqueue(ctx, m.Chat, sendText, m.ID, p.ID, m)
 }
 
-// SendPoll sends a poll and remembers it so votes reach the handler
-// registered for kind, with ref identifying the feature's own record.
+// SendPoll queues a poll and remembers it, in the same unit of work, so votes
+// reach the handler registered for kind, with ref identifying the feature's
+// own record.
 func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
 	if err := e.groupOpen(ctx, chat); err != nil {
 		return "", err
 	}
-	id, err := e.tr.SendPoll(ctx, OutPoll{Chat: chat, Question: question, Options: options})
-	e.obs.Sent("poll", err)
+	poll := OutPoll{Chat: chat, ID: e.tr.NewMessageID(), Question: question, Options: options}
+	err := e.store.Atomic(ctx, func(ctx context.Context) error {
+		p := Poll{Chat: chat, ID: poll.ID, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
+		if err := e.store.SavePoll(ctx, p); err != nil {
+			return fmt.Errorf("save poll: %w", err)
+		}
+		return e.enqueue(ctx, chat, sendPoll, poll.ID, 0, poll)
+	})
 	if err != nil {
-		return "", redact(fmt.Errorf("send poll: %w", err))
+		return "", err
 	}
-	p := Poll{Chat: chat, ID: id, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
-	if err := e.store.SavePoll(ctx, p); err != nil {
-		return id, fmt.Errorf("save poll: %w", err)
-	}
-	return id, nil
+	return poll.ID, nil
 }
 
-// Edit replaces the text of a message the bot sent.
+// Edit queues a new text for a message the bot sent.
 func (e *Engine) Edit(ctx context.Context, chat ChatID, id, text string) error {
-	err := e.tr.Edit(ctx, chat, id, text)
-	e.obs.Sent("edit", err)
-	if err != nil {
-		return redact(fmt.Errorf("edit: %w", err))
-	}
-	return nil
+	return e.enqueue(ctx, chat, sendEdit, "", 0, editAction{Chat: chat, ID: id, Text: text})
+}
+
+// React queues a reaction on a message; an empty emoji removes it.
+func (e *Engine) React(ctx context.Context, target MessageRef, emoji string) error {
+	return e.enqueue(ctx, target.Chat, sendReact, "", 0, reactAction{Target: target, Emoji: emoji})
+}
+
+// Delete queues the removal of a message for everyone (for a member's
+// message the bot must be group admin).
+func (e *Engine) Delete(ctx context.Context, target MessageRef) error {
+	return e.enqueue(ctx, target.Chat, sendDelete, "", 0, deleteAction{Target: target})
+}
+
+// RemoveMember queues the removal of a member from a group.
+func (e *Engine) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
+	return e.enqueue(ctx, chat, sendRemove, "", 0, removeAction{Chat: chat, Member: member})
 }
 
 // Audit appends an entry to the audit log.
@@ -874,130 +999,39 @@ func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error)
 	return out, nil
 }
 
-// Schedule persists a job of kind to run at the given time. A non-empty key
-// replaces any job with the same key, so rescheduling is idempotent.
+// Schedule persists a job of kind to run at the given time, in the unit of
+// work of ctx. A non-empty key replaces any job with the same key, so
+// rescheduling is idempotent.
 func (e *Engine) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
-	var raw []byte
-	if payload != nil {
-		var err error
-		if raw, err = json.Marshal(payload); err != nil {
-			return fmt.Errorf("schedule %s: encode payload: %w", kind, err)
-		}
-	}
-	if _, err := e.store.ScheduleJob(ctx, Job{Kind: kind, Key: key, RunAt: at, Payload: raw}); err != nil {
-		return fmt.Errorf("schedule %s: %w", kind, err)
-	}
-	return nil
+	return e.sched.Schedule(ctx, kind, key, at, payload)
 }
 
 // CancelJobs deletes pending jobs whose key starts with prefix.
 func (e *Engine) CancelJobs(ctx context.Context, keyPrefix string) error {
-	if keyPrefix == "" {
-		return errors.New("cancel jobs: empty key prefix")
-	}
-	if _, err := e.store.CancelJobs(ctx, keyPrefix); err != nil {
-		return fmt.Errorf("cancel jobs %q: %w", keyPrefix, err)
-	}
-	return nil
+	return e.sched.Cancel(ctx, keyPrefix)
 }
-
-// maxJobAttempts bounds retries of a failing job; after that it is dropped
-// with an error in the log rather than retried forever.
-const maxJobAttempts = 8
 
 // RunDueJobs runs every job due at the clock's current time, oldest first.
 func (e *Engine) RunDueJobs(ctx context.Context) { e.runDueJobs(ctx, ctx) }
 
 // runDueJobs runs due jobs under work, checking stop between jobs so a
-// shutdown is not held up by a long backlog of due jobs.
-func (e *Engine) runDueJobs(stop, ctx context.Context) {
+// shutdown is not held up by a long backlog of due jobs. Jobs are
+// serialised with message handling.
+func (e *Engine) runDueJobs(stop, work context.Context) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for range 100 { // bounded: jobs a handler schedules for "now" run next round
-		if stop.Err() != nil {
-			return
-		}
-		jobs, err := e.store.DueJobs(ctx, e.Now(), 50)
-		if err != nil {
-			e.log.Error("load due jobs", "err", err)
-			return
-		}
-		if len(jobs) == 0 {
-			return
-		}
-		for _, j := range jobs {
-			if stop.Err() != nil {
-				return
-			}
-			e.runJob(ctx, j)
-		}
-	}
-}
-
-func (e *Engine) runJob(ctx context.Context, j Job) {
-	fn, ok := e.jobs[j.Kind]
-	var err error
-	if !ok {
-		err = fmt.Errorf("no handler for job kind %q", j.Kind)
-	} else {
-		err = func() (err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					e.log.Error("job panicked", "kind", j.Kind, "panic", r, "stack", string(debug.Stack()))
-					err = fmt.Errorf("panic: %v", r)
-				}
-			}()
-			return fn(ctx, j)
-		}()
-	}
-	if err == nil {
-		e.obs.JobRun(j.Kind, "ok")
-		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
-			e.log.Error("finish job", "kind", j.Kind, "id", j.ID, "err", ferr)
-		}
-		return
-	}
-	if errors.Is(err, ErrGroupOff) {
-		e.obs.JobRun(j.Kind, "dropped")
-		e.log.Info("job dropped: its group switched the bot off", "kind", j.Kind, "id", j.ID)
-		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
-			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
-		}
-		return
-	}
-	if errors.Is(err, ErrNotConnected) {
-		// Being offline is nobody's fault and uses up no attempt: the job
-		// waits for the connection however long it is down.
-		e.obs.JobRun(j.Kind, "postponed")
-		if perr := e.store.PostponeJob(ctx, j, e.Now().Add(time.Minute)); perr != nil {
-			e.log.Error("postpone job", "kind", j.Kind, "id", j.ID, "err", perr)
-		}
-		return
-	}
-	if j.Attempts+1 >= maxJobAttempts {
-		e.obs.JobRun(j.Kind, "dropped")
-		e.log.Error("job failed for good", "kind", j.Kind, "id", j.ID, "attempts", j.Attempts+1, "err", err)
-		if ferr := e.store.FinishJob(ctx, j); ferr != nil {
-			e.log.Error("drop job", "kind", j.Kind, "id", j.ID, "err", ferr)
-		}
-		return
-	}
-	e.obs.JobRun(j.Kind, "retry")
-	backoff := time.Duration(1<<j.Attempts) * time.Minute
-	e.log.Warn("job failed, will retry", "kind", j.Kind, "id", j.ID, "in", backoff, "err", err)
-	if rerr := e.store.RetryJob(ctx, j, e.Now().Add(backoff), err.Error()); rerr != nil {
-		e.log.Error("reschedule job", "kind", j.Kind, "id", j.ID, "err", rerr)
-	}
+	e.sched.RunDue(stop, work)
 }
 
 // AdvanceTo moves a manual clock forward to target, stopping at each job's
 // due time on the way and running it then, so jobs see the time they were
-// due at (the console's @advance and tests use it).
+// due at (the console's @advance and tests use it). With synchronous sends
+// it also stops when a delayed send (a retry, an offline spell) falls due.
 func (e *Engine) AdvanceTo(ctx context.Context, clock *ManualClock, target time.Time) error {
-	for {
-		next, ok, err := e.store.NextJobAt(ctx)
+	for range 100000 {
+		next, ok, err := e.nextEvent(ctx)
 		if err != nil {
-			return fmt.Errorf("next job: %w", err)
+			return err
 		}
 		if !ok || next.After(target) {
 			break
@@ -1006,17 +1040,47 @@ func (e *Engine) AdvanceTo(ctx context.Context, clock *ManualClock, target time.
 			clock.Set(next)
 		}
 		e.RunDueJobs(ctx)
-		// A job that failed was rescheduled later; a job that keeps
-		// scheduling itself for the past cannot stall us because RunDueJobs
-		// bounds its rounds and time only moves forward here.
-		if n2, ok2, _ := e.store.NextJobAt(ctx); ok2 && !n2.After(clock.Now()) && n2.Equal(next) {
+		e.flushIfSync(ctx)
+		// A job that failed was rescheduled later; a job or send that keeps
+		// falling due in the past cannot stall us because time only moves
+		// forward here and the loop is bounded.
+		if n2, ok2, _ := e.nextEvent(ctx); ok2 && !n2.After(clock.Now()) && n2.Equal(next) {
 			break
 		}
 	}
 	if target.After(clock.Now()) {
 		clock.Set(target)
 	}
+	e.flushIfSync(ctx)
 	return nil
+}
+
+// nextEvent is when the next job, or with synchronous sends the next
+// delayed send, falls due.
+func (e *Engine) nextEvent(ctx context.Context) (time.Time, bool, error) {
+	next, ok, err := e.store.NextJobAt(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next job: %w", err)
+	}
+	if !e.cfg.SyncSends {
+		return next, ok, nil
+	}
+	send, sok, err := e.store.NextSendAt(ctx)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if sok && (!ok || send.Before(next)) {
+		return send, true, nil
+	}
+	return next, ok, nil
+}
+
+func (e *Engine) flushIfSync(ctx context.Context) {
+	if e.cfg.SyncSends {
+		e.mu.Lock()
+		e.FlushSends(ctx)
+		e.mu.Unlock()
+	}
 }
 
 // featureNames lists declared feature names, sorted.

@@ -172,13 +172,13 @@ func TestDuplicateDeliveryActsOnce(t *testing.T) {
 	}
 	// Dedupe is persisted: a restart does not forget seen ids.
 	msg := &bot.Message{ID: "wa-1", Chat: bot.Chat{ID: "group:street", IsGroup: true}, Sender: bot.Sender{Addr: "Bob", Name: "Bob"}, Text: "!count", Time: h.Clock.Now()}
-	if !h.Engine.HandleMessage(context.Background(), msg) {
-		t.Fatal("first delivery reported as duplicate")
+	if out, err := h.Engine.HandleMessage(context.Background(), msg); err != nil || out != bot.Handled {
+		t.Fatalf("first delivery: %v, %v", out, err)
 	}
 	h.Restart()
 	h.Run("@admin Alice\n")
-	if h.Engine.HandleMessage(context.Background(), msg) {
-		t.Fatal("delivery after restart not recognised as duplicate")
+	if out, err := h.Engine.HandleMessage(context.Background(), msg); err != nil || out != bot.Duplicate {
+		t.Fatalf("delivery after restart not recognised as duplicate: %v, %v", out, err)
 	}
 	if calls != 2 {
 		t.Fatalf("calls = %d, want 2", calls)

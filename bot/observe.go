@@ -16,6 +16,8 @@ type Observer interface {
 	Sent(kind string, err error)
 	// JobRun counts scheduled jobs by kind and result: "ok", "retry", "dropped".
 	JobRun(kind, result string)
+	// StoreFailed counts units of work the store could not commit.
+	StoreFailed()
 }
 
 type nopObserver struct{}
@@ -24,3 +26,4 @@ func (nopObserver) MessageReceived(string)                       {}
 func (nopObserver) CommandHandled(string, string, time.Duration) {}
 func (nopObserver) Sent(string, error)                           {}
 func (nopObserver) JobRun(string, string)                        {}
+func (nopObserver) StoreFailed()                                 {}

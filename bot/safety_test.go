@@ -80,42 +80,76 @@ func TestUnsolicitedPostsRefusedOnceAGroupSwitchesOff(t *testing.T) {
 	}
 }
 
-// offline fails every send as a disconnected transport does.
-type offline struct{ bot.Transport }
+// flaky fails every send with err while err is set, as a disconnected or
+// broken transport does, and counts what it let through.
+type flaky struct {
+	bot.Transport
+	err  error
+	sent []string
+}
 
-func (offline) Send(context.Context, bot.OutMessage) (string, error) { return "", bot.ErrNotConnected }
+func (f *flaky) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if f.err != nil {
+		return "", fmt.Errorf("device list for %s: %w", m.Chat, f.err)
+	}
+	f.sent = append(f.sent, m.ID)
+	return f.Transport.Send(ctx, m)
+}
 
-func TestOfflineJobsWaitWithoutUsingAttempts(t *testing.T) {
+func TestOfflineSendsWaitWithoutUsingAttempts(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
-	e := bot.NewEngine(bot.Config{}, h.Store, offline{h.Console}, h.Clock)
-	sent := 0
+	tr := &flaky{Transport: h.Console, err: bot.ErrNotConnected}
+	e := bot.NewEngine(bot.Config{SyncSends: true}, h.Store, tr, h.Clock)
 	e.HandleJob("note", func(ctx context.Context, j bot.Job) error {
 		_, err := e.Send(ctx, bot.OutMessage{Chat: "Alice", Text: "hi"})
-		if err == nil {
-			sent++
-		}
 		return err
 	})
+	ctx := context.Background()
 	start := h.Clock.Now()
-	if err := e.Schedule(context.Background(), "note", "k", start, nil); err != nil {
+	if err := e.Schedule(ctx, "note", "k", start, nil); err != nil {
 		t.Fatal(err)
 	}
-	// A whole day offline: far more than maxJobAttempts tries.
-	if err := e.AdvanceTo(context.Background(), h.Clock, start.Add(24*time.Hour)); err != nil {
+	// A whole day offline: far more than the queue's retry limit.
+	if err := e.AdvanceTo(ctx, h.Clock, start.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	due, err := h.Store.DueJobs(context.Background(), h.Clock.Now().Add(time.Hour), 10)
-	if err != nil || len(due) != 1 || due[0].Attempts != 0 {
-		t.Fatalf("after a day offline the job should still wait with 0 attempts: %+v %v", due, err)
+	if _, ok, _ := h.Store.NextJobAt(ctx); ok {
+		t.Error("the job is done once its send is queued; it should not wait itself")
+	}
+	q, ok, err := h.Store.NextSend(ctx, h.Clock.Now().Add(time.Hour))
+	if err != nil || !ok || q.Attempts != 0 || q.MsgID == "" {
+		t.Fatalf("after a day offline the send should still wait with 0 attempts: %+v %v %v", q, ok, err)
+	}
+	// Back online: it goes once, under the id it was queued with.
+	tr.err = nil
+	if err := e.AdvanceTo(ctx, h.Clock, h.Clock.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	e.FlushSends(ctx)
+	if len(tr.sent) != 1 || tr.sent[0] != q.MsgID {
+		t.Fatalf("sent %v, want exactly [%s]", tr.sent, q.MsgID)
+	}
+	if depth, _, _ := h.Store.SendQueueStats(ctx); depth != 0 {
+		t.Errorf("queue depth %d after the send went", depth)
 	}
 }
 
 func TestSendErrorsCarryNoPhoneNumbers(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
-	e := bot.NewEngine(bot.Config{}, h.Store, failing{h.Console}, h.Clock)
-	_, err := e.Send(context.Background(), bot.OutMessage{Chat: "447700900123@s.whatsapp.net", Text: "x"})
-	if err == nil || strings.Contains(err.Error(), "447700900123") || !errors.Is(err, errBoom) {
-		t.Errorf("error = %v", err)
+	var logs strings.Builder
+	tr := &flaky{Transport: h.Console, err: errBoom}
+	e := bot.NewEngine(bot.Config{SyncSends: true, Log: slog.New(slog.NewTextHandler(&logs, nil))}, h.Store, tr, h.Clock)
+	ctx := context.Background()
+	if _, err := e.Send(ctx, bot.OutMessage{Chat: "447700900123@s.whatsapp.net", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	e.FlushSends(ctx)
+	q, ok, err := h.Store.NextSend(ctx, h.Clock.Now().Add(time.Hour))
+	if err != nil || !ok || q.Attempts != 1 || q.LastErr == "" {
+		t.Fatalf("the failed send should wait for a retry with its error: %+v %v %v", q, ok, err)
+	}
+	if strings.Contains(q.LastErr, "447700900123") || strings.Contains(logs.String(), "447700900123") {
+		t.Errorf("a phone number reached the queue's error (%q) or the log:\n%s", q.LastErr, logs.String())
 	}
 	if got := bot.RedactPhones("no route to 447700900123:12@s.whatsapp.net or +447700900124@s.whatsapp.net; lid 123456@lid kept"); got != "no route to [phone number] or [phone number]; lid 123456@lid kept" {
 		t.Errorf("RedactPhones = %q", got)
@@ -123,12 +157,6 @@ func TestSendErrorsCarryNoPhoneNumbers(t *testing.T) {
 }
 
 var errBoom = errors.New("boom")
-
-type failing struct{ bot.Transport }
-
-func (failing) Send(_ context.Context, m bot.OutMessage) (string, error) {
-	return "", fmt.Errorf("device list for %s: %w", m.Chat, errBoom)
-}
 
 func TestDeclinedSharedNameExplainsItself(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {

@@ -139,6 +139,16 @@ type Store interface {
 	// PostponeJob moves a job later without counting an attempt.
 	PostponeJob(ctx context.Context, j Job, at time.Time) error
 
+	// The send queue (see QueuedSend).
+	QueueSend(ctx context.Context, q QueuedSend) (int64, error)
+	NextSend(ctx context.Context, now time.Time) (QueuedSend, bool, error)
+	NextSendAt(ctx context.Context) (time.Time, bool, error)
+	FinishSend(ctx context.Context, id int64) error
+	DelaySend(ctx context.Context, id int64, at time.Time, countAttempt bool, lastErr string) error
+	CancelSends(ctx context.Context, person int64) (int64, error)
+	CancelChatSends(ctx context.Context, chat ChatID, from Priority) (int64, error)
+	SendQueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
+
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)

@@ -104,6 +104,10 @@ var (
 	// ErrNoContact means the person never addressed the bot, so it must not
 	// message them privately (see Engine.CanDM).
 	ErrNoContact = errors.New("person has not messaged the bot")
+	// ErrRejected means the action can never succeed as it stands (the
+	// server refused it for good, or a queued row cannot be read): the send
+	// queue drops it instead of retrying.
+	ErrRejected = errors.New("action rejected")
 	// ErrGroupOff means the group switched the bot off: unsolicited posts
 	// there are refused.
 	ErrGroupOff = errors.New("the bot is switched off in this group")

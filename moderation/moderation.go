@@ -308,19 +308,16 @@ func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
 func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules, b breach) error {
 	chat := req.Chat.ID
 	target := req.Sender
-	tr := m.e.Transport()
 	switch b.action {
 	case ActionDelete, ActionRemove:
-		err := tr.Delete(ctx, req.Msg.Ref())
-		if b.action == ActionRemove && !errors.Is(err, bot.ErrNotAdmin) {
-			if err != nil {
-				// The member goes even if their message could not be
-				// deleted (too old, already gone).
-				m.e.Log().Warn("delete before removal", "chat", chat, "err", err)
-			}
-			err = tr.RemoveMember(ctx, chat, req.Msg.Sender.Addr)
+		// Deleting and removing are queued and go after the message's
+		// commit, so whether the bot may do them is decided here, from the
+		// group info already cached for the message.
+		admin, err := m.botIsAdmin(ctx, chat)
+		if err != nil {
+			return err
 		}
-		if errors.Is(err, bot.ErrNotAdmin) {
+		if !admin {
 			verb := "delete messages"
 			if b.action == ActionRemove {
 				verb = "remove members"
@@ -330,8 +327,15 @@ func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules
 			}
 			break // warn instead
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", b.action, err)
+		// The member goes even if their message cannot be deleted (too
+		// old, already gone): the two are separate queued actions.
+		if err := m.e.Delete(ctx, req.Msg.Ref()); err != nil {
+			return fmt.Errorf("delete: %w", err)
+		}
+		if b.action == ActionRemove {
+			if err := m.e.RemoveMember(ctx, chat, req.Msg.Sender.Addr); err != nil {
+				return fmt.Errorf("remove: %w", err)
+			}
 		}
 		if err := m.clearNeedAdmin(ctx, r); err != nil {
 			return err
@@ -396,7 +400,15 @@ func (m *Moderator) limitReached(ctx context.Context, req *bot.Request, r *group
 	chat := req.Chat.ID
 	cantRemove := false
 	if m.limitAction(r.cfg) == LimitRemove {
-		err := m.e.Transport().RemoveMember(ctx, chat, addr)
+		admin, err := m.botIsAdmin(ctx, chat)
+		if err != nil {
+			return err
+		}
+		if admin {
+			err = m.e.RemoveMember(ctx, chat, addr)
+		} else {
+			err = bot.ErrNotAdmin
+		}
 		switch {
 		case err == nil:
 			if err := m.st.closeWarnings(ctx, chat, target.ID, m.e.Now()); err != nil {

@@ -75,7 +75,7 @@ func (h *Harness) open() {
 	h.T.Cleanup(func() { store.Close() })
 	h.Console = console.New(h.Out, h.Clock)
 	log := slog.New(slog.NewTextHandler(h.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.Engine = bot.NewEngine(bot.Config{Prefix: h.opts.Prefix, Owners: h.opts.Owners, Log: log}, store, h.Console, h.Clock)
+	h.Engine = bot.NewEngine(bot.Config{Prefix: h.opts.Prefix, Owners: h.opts.Owners, Log: log, SyncSends: true}, store, h.Console, h.Clock)
 	h.Console.Attach(h.Engine)
 	if h.opts.Register != nil {
 		if err := h.opts.Register(h); err != nil {

@@ -381,6 +381,10 @@ func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
 	c.flushPending(ctx)
 	if c.engine != nil {
 		c.engine.RunDueJobs(ctx)
+		// A directive may have queued sends outside any message (a council
+		// notice): they go now, as the sender would send them.
+		c.engine.FlushSends(ctx)
+		c.flushPending(ctx)
 	}
 	return err
 }
@@ -475,9 +479,7 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		if c.lastMsg == nil {
 			return fmt.Errorf("nothing to redeliver yet")
 		}
-		if !c.engine.HandleMessage(ctx, c.lastMsg) && echo {
-			c.printf("-- duplicate delivery ignored\n")
-		}
+		c.deliver(ctx, c.lastMsg, echo, "-- duplicate delivery ignored\n")
 		return nil
 	}
 	if fn, ok := c.directives[name]; ok {
@@ -593,10 +595,21 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 		g.lastBy[name] = msg
 	}
 	c.lastMsg = msg
-	if !c.engine.HandleMessage(ctx, msg) && echo {
-		c.printf("-- duplicate delivery ignored (already handled)\n")
-	}
+	c.deliver(ctx, msg, echo, "-- duplicate delivery ignored (already handled)\n")
 	return nil
+}
+
+// deliver hands msg to the engine and says what became of it when it was not
+// simply handled. A message the database could not save is reported as not
+// handled — on WhatsApp it would be delivered again — never as a duplicate.
+func (c *Console) deliver(ctx context.Context, msg *bot.Message, echo bool, duplicate string) {
+	out, err := c.engine.HandleMessage(ctx, msg)
+	switch {
+	case err != nil:
+		c.printf("-- not handled: the bot could not save it (%v); WhatsApp would deliver it again\n", err)
+	case out == bot.Duplicate && echo:
+		c.printf("%s", duplicate)
+	}
 }
 
 func (c *Console) echoMessage(msg *bot.Message, line string) {

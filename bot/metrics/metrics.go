@@ -28,6 +28,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	sends    *prometheus.CounterVec
 	jobs     *prometheus.CounterVec
+	storeErr prometheus.Counter
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -57,8 +58,12 @@ func New() *Metrics {
 			Name: "neighbourbot_jobs_total",
 			Help: "Scheduled jobs run by kind and result (ok, retry, dropped).",
 		}, []string{"kind", "result"}),
+		storeErr: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "neighbourbot_store_failures_total",
+			Help: "Messages, jobs and sends whose database transaction could not commit (disk full, read-only, damaged); they are retried.",
+		}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs,
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.storeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -82,6 +87,9 @@ func (m *Metrics) Sent(kind string, err error) {
 	}
 	m.sends.WithLabelValues(kind, result).Inc()
 }
+
+// StoreFailed implements bot.Observer.
+func (m *Metrics) StoreFailed() { m.storeErr.Inc() }
 
 // JobRun implements bot.Observer.
 func (m *Metrics) JobRun(kind, result string) { m.jobs.WithLabelValues(kind, result).Inc() }

@@ -17,7 +17,7 @@ func TestEngineCountsReachPrometheus(t *testing.T) {
 	m := metrics.New()
 	h := bottest.New(t, bottest.Options{})
 	// Rebuild the engine with the observer: bottest's engine has none.
-	h.Engine = bot.NewEngine(bot.Config{Observer: m}, h.Store, h.Console, h.Clock)
+	h.Engine = bot.NewEngine(bot.Config{SyncSends: true, Observer: m}, h.Store, h.Console, h.Clock)
 	h.Console.Attach(h.Engine)
 	h.Engine.HandleJob("tick", func(ctx context.Context, j bot.Job) error { return errors.New("not yet") })
 	if err := h.Engine.Schedule(context.Background(), "tick", "", h.Clock.Now(), nil); err != nil {

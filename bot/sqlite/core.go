@@ -27,6 +27,10 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 	if len(addrs) == 0 {
 		return bot.Person{}, errors.New("resolve person: sender has no address")
 	}
+	name := strings.TrimSpace(bot.CleanText(snd.Name))
+	if p, ok, err := s.knownUnchanged(ctx, addrs, name); err != nil || ok {
+		return p, err
+	}
 	tx, err := s.conn().BeginTx(ctx, nil)
 	if err != nil {
 		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
@@ -61,7 +65,6 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 			id = into
 		}
 	}
-	name := strings.TrimSpace(bot.CleanText(snd.Name))
 	if id == 0 {
 		res, err := tx.ExecContext(ctx, `INSERT INTO people (name, preferred, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,
 			name, string(addrs[0]), ms(at), ms(at))
@@ -76,8 +79,8 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		// change of preferred form follows the latest sighting.
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET
 			name = CASE WHEN ? <> '' THEN ? ELSE name END,
-			preferred = ?, last_seen_at = MAX(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
-			name, name, string(addrs[0]), ms(at), id); err != nil {
+			preferred = ?, forgotten = 0 WHERE id = ?`,
+			name, name, string(addrs[0]), id); err != nil {
 			return bot.Person{}, fmt.Errorf("update person: %w", err)
 		}
 	}
@@ -90,6 +93,40 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		return bot.Person{}, fmt.Errorf("resolve person: %w", err)
 	}
 	return s.PersonByID(ctx, id)
+}
+
+// knownUnchanged returns the person behind addrs when nothing about them
+// would change: every address already theirs, the same preferred address,
+// and the same name (or none given). Most messages come from such a
+// person, and then resolving them writes nothing.
+func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name string) (bot.Person, bool, error) {
+	var id int64
+	for _, a := range addrs {
+		var found int64
+		err := s.conn().QueryRowContext(ctx, `SELECT person_id FROM person_addresses WHERE addr = ?`, string(a)).Scan(&found)
+		if errors.Is(err, sql.ErrNoRows) {
+			return bot.Person{}, false, nil
+		}
+		if err != nil {
+			return bot.Person{}, false, fmt.Errorf("look up address: %w", err)
+		}
+		if id != 0 && found != id {
+			return bot.Person{}, false, nil
+		}
+		id = found
+	}
+	var p bot.Person
+	var pref string
+	var forgotten bool
+	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred, forgotten FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref, &forgotten)
+	if err != nil {
+		return bot.Person{}, false, fmt.Errorf("load person %d: %w", id, err)
+	}
+	p.Addr = bot.Address(pref)
+	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) {
+		return bot.Person{}, false, nil
+	}
+	return p, true, nil
 }
 
 // mergePeople moves everything that points at person from onto person
@@ -337,8 +374,8 @@ func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, pr
 		p = 1
 	}
 	_, err := s.conn().ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
-		ON CONFLICT(chat, person_id) DO UPDATE SET since = CASE WHEN present <> excluded.present THEN excluded.since ELSE since END,
-		present = excluded.present`, string(chat), person, p, ms(at))
+		ON CONFLICT(chat, person_id) DO UPDATE SET since = excluded.since, present = excluded.present
+		WHERE present <> excluded.present`, string(chat), person, p, ms(at))
 	if err != nil {
 		return fmt.Errorf("set member: %w", err)
 	}

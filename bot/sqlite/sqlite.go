@@ -18,8 +18,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3"
 
 	"neighbourbot/bot"
 )
@@ -36,7 +37,46 @@ func CoreMigrations() bot.Migrations {
 // WhatsApp session store refuses to upgrade without them), WAL journal, and
 // a busy timeout so concurrent writers wait rather than fail.
 func DSN(path string) string {
-	return "file:" + path + "?_foreign_keys=on&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate"
+	return "file:" + path + "?_foreign_keys=on&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=64"
+}
+
+// driverName is the SQLite driver with the store's connection hook: it
+// counts commits (the pipeline's benchmark reports commits per message) and
+// applies a page limit that tests use to make the database "full".
+const driverName = "sqlite3-neighbourbot"
+
+var (
+	commits  atomic.Int64
+	maxPages atomic.Int64
+)
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		c.RegisterCommitHook(func() int {
+			commits.Add(1)
+			return 0 // 0 lets the commit go ahead
+		})
+		if n := maxPages.Load(); n > 0 {
+			if _, err := c.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", n), nil); err != nil {
+				return fmt.Errorf("limit pages: %w", err)
+			}
+		}
+		return nil
+	}})
+}
+
+// Commits returns how many transactions the process's stores have
+// committed so far.
+func Commits() int64 { return commits.Load() }
+
+// LimitPages caps the size of the database files opened from now on at n
+// pages (0: no cap) and reopens the store's connections, so that writes
+// beyond it fail with "database or disk is full" exactly as on a full disk.
+// Tests use it to show that nothing is lost while the disk is full.
+func (s *Store) LimitPages(n int64) {
+	maxPages.Store(n)
+	s.db.SetMaxIdleConns(0)
+	s.db.SetMaxIdleConns(2)
 }
 
 // Store is the SQLite implementation of bot.Store.
@@ -69,7 +109,7 @@ func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, er
 		}
 		f.Close()
 	}
-	db, err := sql.Open("sqlite3", DSN(path))
+	db, err := sql.Open(driverName, DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

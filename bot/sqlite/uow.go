@@ -19,6 +19,10 @@ type unitOfWork struct {
 	tx          *sql.Tx
 	savepoints  int
 	afterCommit []func()
+	// broken is set when a savepoint could not be rolled back or released:
+	// SQLite itself rolled the whole transaction back (it may on a full
+	// disk), so nothing of the unit of work may commit.
+	broken error
 }
 
 type uowKey struct{}
@@ -40,6 +44,9 @@ type writer struct{ mu sync.Mutex }
 // commit together when fn returns nil; an error or a panic rolls them back.
 func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if u := uowFrom(ctx); u != nil {
+		if u.broken != nil {
+			return fmt.Errorf("transaction lost: %w", u.broken)
+		}
 		sp, err := u.savepoint(ctx)
 		if err != nil {
 			return err
@@ -54,7 +61,11 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 			sp.Rollback()
 			return err
 		}
-		return sp.Commit()
+		if err := sp.Commit(); err != nil {
+			u.broken = err
+			return err
+		}
+		return nil
 	}
 	s.w.mu.Lock()
 	defer s.w.mu.Unlock()
@@ -72,6 +83,10 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 	if err := fn(context.WithValue(ctx, uowKey{}, u)); err != nil {
 		tx.Rollback()
 		return err
+	}
+	if u.broken != nil {
+		tx.Rollback()
+		return fmt.Errorf("transaction lost: %w", u.broken)
 	}
 	if err := tx.Commit(); err != nil {
 		tx.Rollback()
@@ -103,11 +118,12 @@ func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 	if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	return &savepoint{tx: u.tx, name: name, ctx: context.WithoutCancel(ctx)}, nil
+	return &savepoint{u: u, tx: u.tx, name: name, ctx: context.WithoutCancel(ctx)}, nil
 }
 
 // savepoint is a bot.Tx inside a unit of work.
 type savepoint struct {
+	u    *unitOfWork
 	tx   *sql.Tx
 	name string
 	ctx  context.Context
@@ -144,7 +160,11 @@ func (p *savepoint) Rollback() error {
 	p.done = true
 	_, err := p.tx.ExecContext(p.ctx, "ROLLBACK TO "+p.name)
 	_, err2 := p.tx.ExecContext(p.ctx, "RELEASE "+p.name)
-	return errors.Join(err, err2)
+	if err := errors.Join(err, err2); err != nil {
+		p.u.broken = err
+		return err
+	}
+	return nil
 }
 
 // handle is the bot.DB the store gives feature packages.

@@ -26,7 +26,7 @@ func TestEngineRoundTrip(t *testing.T) {
 
 	f := newFakeClient()
 	a, clock := newTestAdapter(f)
-	engine := bot.NewEngine(bot.Config{}, store, bot.Pace(a, 0, 1), clock)
+	engine := bot.NewEngine(bot.Config{SyncSends: true}, store, bot.Pace(a, 0, 1), clock)
 	if err := engine.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

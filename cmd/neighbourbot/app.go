@@ -87,11 +87,16 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		return nil, err
 	}
 	obs := metrics.New()
+	quiet := cfg.QuietHours()
 	engine := bot.NewEngine(bot.Config{
 		Prefix:   cfg.Bot.Prefix,
 		Owners:   cfg.Bot.Owners,
 		Log:      log,
 		Observer: obs,
+		// The console prints replies right after the line that caused
+		// them; against WhatsApp the send queue drains on its own.
+		SyncSends:  con != nil,
+		QuietHours: &quiet,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
 		http: &http.Client{Timeout: 20 * time.Second}}

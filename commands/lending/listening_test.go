@@ -62,7 +62,7 @@ func newFlakyHarness(t *testing.T) (*bottest.Harness, *flakyConsole) {
 	h.Console = console.New(h.Out, h.Clock)
 	tr := &flakyConsole{Console: h.Console, removed: map[bot.ChatID]bool{}, failSends: map[bot.ChatID]int{}}
 	log := slog.New(slog.NewTextHandler(h.Log, nil))
-	h.Engine = bot.NewEngine(bot.Config{Log: log}, store, tr, h.Clock)
+	h.Engine = bot.NewEngine(bot.Config{SyncSends: true, Log: log}, store, tr, h.Clock)
 	h.Console.Attach(h.Engine)
 	h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
 	if err := Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london}); err != nil {

@@ -143,10 +143,10 @@ func TestDigestBooksTheNextHeldDigest(t *testing.T) {
 	}
 }
 
-// TestDigestNotStrandedWhenTheEngineGivesUp: a digest failing for longer
-// than the engine retries a job is tried again by its fallback, and goes
-// out once the transport works, without a restart.
-func TestDigestNotStrandedWhenTheEngineGivesUp(t *testing.T) {
+// TestDigestNotStrandedWhileTheServerFails: a digest the server refuses
+// for a while waits in the send queue, is retried with backoff and goes
+// out once, when the server takes it again.
+func TestDigestNotStrandedWhileTheServerFails(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
 	rg.digestAt("street", 18*60)
@@ -162,38 +162,30 @@ func TestDigestNotStrandedWhenTheEngineGivesUp(t *testing.T) {
 	}
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
 	rg.runJobs()
-	rg.advance(9*time.Hour + 3*time.Hour) // 21:00: the engine's retries are over
-	if n := tries.Load(); n != 8 {
-		t.Fatalf("%d digest attempts by 21:00, want the engine's 8", n)
+	rg.advance(9*time.Hour + 10*time.Minute) // 18:10
+	if n := tries.Load(); n < 3 {
+		t.Fatalf("%d digest attempts by 18:10, want the send queue's retries", n)
 	}
-	if keys := rg.digestJobKeys(); len(keys) != 1 || !strings.HasSuffix(keys[0], "@fallback") {
-		t.Fatalf("digest jobs after the engine gave up: %v, want the fallback", keys)
+	if keys := rg.digestJobKeys(); len(keys) != 0 {
+		t.Fatalf("digest jobs while the send queue retries: %v", keys)
 	}
-	if row := rg.outboxRowFor("street"); row.State != "digest" || row.Attempts != 8 {
-		t.Fatalf("row %+v, want held for the digest after 8 attempts", row)
-	}
-
 	broken.Store(false)
-	rg.advance(11*time.Hour - time.Minute) // 07:59: the fallback waits for morning
-	if len(rg.tr.sent) != 0 {
-		t.Fatalf("fallback ran in quiet hours: %+v", rg.tr.sent)
-	}
-	rg.advance(2 * time.Minute)
+	rg.advance(15 * time.Minute)
 	if len(rg.tr.sent) != 1 || !strings.Contains(rg.tr.sent[0].Text, "Bins late") {
-		t.Fatalf("sent %+v, want the digest from the fallback", rg.tr.sent)
+		t.Fatalf("sent %+v, want the digest once", rg.tr.sent)
 	}
 	if st := rg.outboxStates(); st["sent"] != 1 || len(st) != 1 {
 		t.Errorf("outbox %v", st)
 	}
 	rg.advance(72 * time.Hour)
-	if len(rg.tr.sent) != 1 || len(rg.digestJobKeys()) != 0 {
-		t.Errorf("sent %d digests, jobs left %v", len(rg.tr.sent), rg.digestJobKeys())
+	if len(rg.tr.sent) != 1 {
+		t.Errorf("sent %d digests", len(rg.tr.sent))
 	}
 }
 
 // TestDigestGivesUpAfterMaxAttempts: a digest that never goes through is
-// recorded as failed after as many attempts as a single delivery, with
-// nothing left booked, rather than retried for as long as it lives.
+// recorded as failed when the send queue gives up, with nothing left
+// booked, rather than retried for as long as it lives.
 func TestDigestGivesUpAfterMaxAttempts(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
@@ -206,17 +198,20 @@ func TestDigestGivesUpAfterMaxAttempts(t *testing.T) {
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
 	rg.runJobs()
 	rg.advance(5 * 24 * time.Hour)
-	if n := tries.Load(); n != maxSendAttempts {
-		t.Errorf("%d digest attempts, want %d", n, maxSendAttempts)
+	if n := tries.Load(); n != 10 {
+		t.Errorf("%d digest attempts, want the send queue's 10", n)
 	}
 	if row := rg.outboxRowFor("street"); row.State != "failed" || !strings.Contains(row.LastError, "503") {
 		t.Errorf("row %+v, want failed", row)
 	}
 	failed := rg.auditEvents("failed")
-	if len(failed) != 1 || !strings.Contains(failed[0].Detail, "digest gave up after 10 attempts") {
+	if len(failed) != 1 || !strings.Contains(failed[0].Detail, "gave up after 10 attempts") {
 		t.Errorf("failed audit %+v", failed)
 	}
 	if keys := rg.digestJobKeys(); len(keys) != 0 {
 		t.Errorf("digest jobs left: %v", keys)
+	}
+	if depth, _, _ := rg.store.SendQueueStats(context.Background()); depth != 0 {
+		t.Errorf("%d sends left in the queue", depth)
 	}
 }

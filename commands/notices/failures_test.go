@@ -26,9 +26,20 @@ func (rg *rig) outboxRowFor(target string) outboxRow {
 	return rows[0]
 }
 
+// queueRow is the single row waiting in the core's send queue.
+func (rg *rig) queueRow() bot.QueuedSend {
+	rg.t.Helper()
+	q, ok, err := rg.store.NextSend(context.Background(), rg.clock.Now().Add(24*time.Hour))
+	if err != nil || !ok {
+		rg.t.Fatalf("no send waiting in the queue (%v)", err)
+	}
+	return q
+}
+
 // TestOfflineDeliveriesWaitWithoutGivingUp: three days without WhatsApp
-// use up no attempt and fail nothing; the notice goes out, once, when the
-// connection is back, and the outage is one line in the audit.
+// use up no attempt and fail nothing: the delivery waits in the send queue
+// under the id it was given, and goes out, once, when the connection is
+// back.
 func TestOfflineDeliveriesWaitWithoutGivingUp(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
@@ -46,23 +57,21 @@ func TestOfflineDeliveriesWaitWithoutGivingUp(t *testing.T) {
 	rg.advance(72 * time.Hour)
 
 	row := rg.outboxRowFor("street")
-	if row.State != "pending" || row.Attempts != 0 || row.LastError != offlineNote {
-		t.Fatalf("after three days offline the row is %+v, want pending with no attempt used", row)
-	}
-	if n := len(rg.auditEvents("send_failed")); n != 1 {
-		t.Errorf("%d send_failed audit lines for one outage, want 1", n)
+	q := rg.queueRow()
+	if row.State != "sent" || row.MsgID == "" || q.MsgID != row.MsgID || q.Attempts != 0 {
+		t.Fatalf("after three days offline: notice row %+v, queue row %+v; want the delivery waiting under its id with no attempt used", row, q)
 	}
 	if n := len(rg.auditEvents("failed")); n != 0 {
 		t.Errorf("%d deliveries recorded as failed while offline", n)
 	}
 
 	online.Store(true)
-	rg.advance(offlineRetry)
+	rg.advance(time.Minute)
 	if got := down.perChat()["street"]; got != 1 {
 		t.Fatalf("street got the notice %d times after reconnecting, want 1", got)
 	}
-	if st := rg.outboxStates(); st["sent"] != 1 || len(st) != 1 {
-		t.Errorf("outbox %v", st)
+	if down.sent[0].ID != row.MsgID {
+		t.Errorf("sent under id %q, want the id fixed when it was queued (%q)", down.sent[0].ID, row.MsgID)
 	}
 	rg.advance(24 * time.Hour)
 	if got := down.perChat()["street"]; got != 1 {
@@ -71,7 +80,7 @@ func TestOfflineDeliveriesWaitWithoutGivingUp(t *testing.T) {
 }
 
 // TestOfflineDigestUsesNoAttempts: a digest that cannot go out while
-// offline goes back into the digest with its attempt count unchanged.
+// offline waits in the send queue without using an attempt.
 func TestOfflineDigestUsesNoAttempts(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
@@ -84,9 +93,9 @@ func TestOfflineDigestUsesNoAttempts(t *testing.T) {
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"]}`)
 	rg.runJobs()
 	rg.advance(10 * time.Hour) // 19:00: an hour of the digest waiting
-	row := rg.outboxRowFor("street")
-	if row.State != "digest" || row.Attempts != 0 {
-		t.Fatalf("digest row after an hour offline: %+v", row)
+	row, q := rg.outboxRowFor("street"), rg.queueRow()
+	if row.State != "sent" || q.MsgID != row.MsgID || q.Attempts != 0 || !strings.Contains(string(q.Payload), "Bins late") {
+		t.Fatalf("digest after an hour offline: notice row %+v, queue row %+v", row, q)
 	}
 }
 
@@ -100,6 +109,8 @@ func TestGroupOffAtSendDropsOnlyThatDelivery(t *testing.T) {
 	if err := saveGroupPrefs(context.Background(), rg.store.Raw(), groupPrefs{Chat: "hill", Enabled: true, DigestAt: 18 * 60}, rg.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// The send queue checks each group as a row goes; a group that
+	// switched the bot off after planning refuses it.
 	var refusals atomic.Int32
 	rg.tr.errFor = func(m bot.OutMessage) error {
 		refusals.Add(1)
@@ -143,13 +154,14 @@ func TestNormalRetryWaitsForMorning(t *testing.T) {
 		}
 		return nil
 	}
-	rg.clock.Set(time.Date(2026, 1, 5, 20, 59, 50, 0, time.UTC))
+	rg.clock.Set(time.Date(2026, 1, 5, 20, 59, 58, 0, time.UTC))
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"],"areas":["SY3"]}`)
 	rg.runJobs()
-	row := rg.outboxRowFor("street")
+	rg.advance(10 * time.Second) // the send queue's first retry falls after 21:00
+	q := rg.queueRow()
 	morning := time.Date(2026, 1, 6, 8, 0, 0, 0, time.UTC)
-	if row.State != "pending" || !row.DueAt.Equal(morning) {
-		t.Fatalf("failed normal notice due %v (%s), want %v", row.DueAt, row.State, morning)
+	if q.Attempts != 1 || !q.NotBefore.Equal(morning) {
+		t.Fatalf("failed normal notice waits until %v after %d attempts, want %v", q.NotBefore, q.Attempts, morning)
 	}
 	rg.advance(5 * time.Minute)
 	rg.submit(`{"id":"e","title":"Flood warning","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)

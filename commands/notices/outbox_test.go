@@ -25,6 +25,7 @@ type recordingTransport struct {
 	failErr   error
 	gone      map[bot.ChatID]bool
 	errFor    func(bot.OutMessage) error
+	ids       int
 }
 
 func newRecorder() *recordingTransport {
@@ -46,10 +47,16 @@ func (tr *recordingTransport) Send(_ context.Context, m bot.OutMessage) (string,
 		return "", tr.failErr
 	}
 	tr.sent = append(tr.sent, m)
-	return fmt.Sprintf("msg-%s-%d", m.Chat, len(tr.sent)), nil
+	return m.ID, nil
 }
 
-func (tr *recordingTransport) NewMessageID() string { return "" }
+// NewMessageID numbers the ids the send queue fixes before sending.
+func (tr *recordingTransport) NewMessageID() string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.ids++
+	return fmt.Sprintf("msg-%d", tr.ids)
+}
 func (tr *recordingTransport) SendPoll(context.Context, bot.OutPoll) (string, error) {
 	return "", errors.New("no polls here")
 }
@@ -103,7 +110,8 @@ func (rg *rig) open(tr *recordingTransport) {
 	}
 	rg.t.Cleanup(func() { st.Close() })
 	rg.store, rg.tr = st, tr
-	rg.e = bot.NewEngine(bot.Config{}, st, tr, rg.clock)
+	quiet := testQuiet
+	rg.e = bot.NewEngine(bot.Config{SyncSends: true, QuietHours: &quiet}, st, tr, rg.clock)
 	if rg.r, err = Register(rg.e, rg.cfg, Deps{QuietHours: testQuiet}); err != nil {
 		rg.t.Fatal(err)
 	}
@@ -206,11 +214,13 @@ func TestOutboxSurvivesRestartMidFanOut(t *testing.T) {
 	if got := len(first.sent); got != 5 {
 		t.Fatalf("before the crash %d sends, want 5", got)
 	}
-	if st := rg.outboxStates(); st["sent"] != 5 || st["pending"] != 7 {
+	// Every delivery was handed to the send queue with the fan-out's
+	// commit; the seven still waiting there go after the restart.
+	if st := rg.outboxStates(); st["sent"] != groups || len(st) != 1 {
 		t.Fatalf("outbox before restart: %v", st)
 	}
-	if n := len(rg.auditEvents("send_failed")); n != 1 {
-		t.Errorf("%d send_failed audit records, want 1 (the round stops at the first failure)", n)
+	if depth, _, _ := rg.store.SendQueueStats(context.Background()); depth != groups-5 {
+		t.Fatalf("%d sends waiting in the queue, want %d", depth, groups-5)
 	}
 
 	second := newRecorder()
@@ -248,9 +258,11 @@ func TestOutboxSurvivesRestartMidFanOut(t *testing.T) {
 	}
 }
 
-// TestInterruptedSendAfterRestart: a row left "sending" by a crash is not
-// repeated for a normal notice (it may have arrived), but is for an
-// emergency (a duplicate beats a missed warning).
+// TestInterruptedSendAfterRestart: a row left "sending" by an older version
+// that crashed while handing a message to WhatsApp (before the send queue,
+// this version never leaves one) is not repeated for a normal notice (it
+// may have arrived), but is for an emergency (a duplicate beats a missed
+// warning).
 func TestInterruptedSendAfterRestart(t *testing.T) {
 	rg := newRig(t, testConfig())
 	rg.optIn("street", "SY3 7")
@@ -261,8 +273,13 @@ func TestInterruptedSendAfterRestart(t *testing.T) {
 	rg.submit(`{"id":"n1","title":"Bins late","topics":["bins"],"areas":["SY3"]}`)
 	rg.submit(`{"id":"e1","title":"Flood warning","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)
 	rg.runJobs()
-	// Simulate dying between handing the messages over and recording it.
+	// Leave street's rows as the older version did when it died between
+	// handing the messages over and recording it: "sending", and nothing
+	// in a send queue.
 	if _, err := rg.store.Raw().Exec(`UPDATE notice_outbox SET state = 'sending' WHERE target = 'street'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rg.store.Raw().Exec(`DELETE FROM outbox WHERE chat = 'street'`); err != nil {
 		t.Fatal(err)
 	}
 	after := newRecorder()
@@ -295,8 +312,8 @@ func TestUpdatesQuoteTheMessageTheyCorrect(t *testing.T) {
 	rg.submit(`{"id":"road-1","title":"Road closed","topics":["roads"],"areas":["SY3"]}`)
 	rg.runJobs()
 	original := map[bot.ChatID]string{}
-	for i, m := range rg.tr.sent {
-		original[m.Chat] = fmt.Sprintf("msg-%s-%d", m.Chat, i+1)
+	for _, m := range rg.tr.sent {
+		original[m.Chat] = m.ID
 	}
 	if len(original) != 2 {
 		t.Fatalf("original reached %v", original)
@@ -356,18 +373,23 @@ func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
 	rg.restart(down)
 	rg.submit(`{"id":"a","title":"Bins late","topics":["bins"],"areas":["SY3"],"urgency":"urgent"}`)
 	rg.runJobs()
+	rg.advance(20 * time.Minute)
+	if q := rg.queueRow(); q.Attempts < 5 || !strings.Contains(q.LastErr, "websocket closed") {
+		t.Fatalf("after 20 minutes the send queue row is %+v, want retried with backoff", q)
+	}
+	if st := rg.outboxStates(); st["sent"] != 1 {
+		t.Fatalf("outbox %v while the send queue retries", st)
+	}
 	rg.advance(48 * time.Hour)
 	if st := rg.outboxStates(); st["failed"] != 1 {
-		t.Fatalf("outbox %v, want the row failed after %d attempts", st, maxSendAttempts)
+		t.Fatalf("outbox %v, want the row failed once the send queue gave up", st)
 	}
-	if n := len(rg.auditEvents("send_failed")); n != maxSendAttempts-1 {
-		t.Errorf("%d retries audited, want %d", n, maxSendAttempts-1)
+	failed := rg.auditEvents("failed")
+	if len(failed) != 1 || !strings.Contains(failed[0].Detail, "gave up after 10 attempts") {
+		t.Errorf("failed audit %+v", failed)
 	}
-	if got := sendBackoff(1); got != 30*time.Second {
-		t.Errorf("first backoff %v", got)
-	}
-	if got := sendBackoff(20); got != time.Hour {
-		t.Errorf("backoff cap %v", got)
+	if n := len(rg.tr.sent) + len(down.sent); n != 0 {
+		t.Errorf("%d sends went through a transport that always fails", n)
 	}
 }
 
@@ -461,8 +483,11 @@ func TestDigestRetriedAfterTransportFailure(t *testing.T) {
 	rg.submit(`{"id":"b","title":"Consultation open","topics":["consultations"]}`)
 	rg.runJobs()
 	rg.advance(9*time.Hour + time.Minute) // 18:01: the digest failed once
-	if st := rg.outboxStates(); st["digest"] != 2 {
-		t.Fatalf("after a failed digest the rows should wait in the digest: %v", st)
+	if st := rg.outboxStates(); st["sent"] != 2 {
+		t.Fatalf("after a failed digest the rows should have gone to the send queue: %v", st)
+	}
+	if q := rg.queueRow(); !strings.Contains(string(q.Payload), "Bins late") {
+		t.Fatalf("the digest should wait in the send queue: %+v", q)
 	}
 	up := newRecorder()
 	rg.restart(up)

@@ -24,10 +24,6 @@ type Deps struct {
 	HTTPClient *http.Client
 }
 
-// maxSendAttempts bounds retries of one delivery before it is recorded as
-// failed.
-const maxSendAttempts = 10
-
 // Relay is the running feature: it owns the jobs that fan notices out and
 // drain the outbox, the commands, the webhook handler and the feed pollers.
 type Relay struct {
@@ -63,6 +59,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobPlan, r.planJob)
 	e.HandleJob(jobDrain, r.drainJob)
 	e.HandleJob(jobDigest, r.digestJob)
+	e.OnSendFailed(r.recordSendFailure)
 	r.registerCommands()
 	e.AddDataProvider(dataProvider{r})
 
@@ -313,7 +310,6 @@ func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
 	}
 	cache := map[int64]*Notice{}
 	sent := 0
-	var backoffUntil time.Time
 	for _, row := range rows {
 		n, ok := cache[row.NoticeID]
 		if !ok {
@@ -322,18 +318,12 @@ func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
 			}
 			cache[row.NoticeID] = n
 		}
-		delivered, retryAt, err := r.deliver(ctx, n, row, now)
+		delivered, err := r.deliver(ctx, n, row, now)
 		if err != nil {
 			return err
 		}
 		if delivered {
 			sent++
-		}
-		if !retryAt.IsZero() {
-			// The transport is failing: stop this round rather than try
-			// every other chat into the same fault.
-			backoffUntil = retryAt
-			break
 		}
 	}
 	var next int64
@@ -349,7 +339,6 @@ func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
 	if sent >= r.cfg.SendBatch {
 		at = laterOf(at, now.Add(r.cfg.SendGap.D()))
 	}
-	at = laterOf(at, backoffUntil)
 	if !at.After(now) {
 		at = now.Add(time.Second)
 	}
@@ -398,7 +387,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 
 // deliver sends one outbox row. It returns a retry time when the send
 // failed for a reason worth retrying.
-func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, retryAt time.Time, err error) {
+func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, err error) {
 	finish := func(to, event, detail string) error {
 		return r.st.tx(ctx, func(tx bot.Tx) error {
 			ok, err := updateOutbox(ctx, tx, row.ID, row.State, to, "")
@@ -409,116 +398,100 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 		})
 	}
 	if n.Expired(now) {
-		return false, time.Time{}, finish("expired", "expired", "expired before it could be sent; dropped")
+		return false, finish("expired", "expired", "expired before it could be sent; dropped")
 	}
 	chat, reason, err := r.recipient(ctx, n, row)
 	if err != nil {
-		return false, time.Time{}, err
+		return false, err
 	}
 	if reason != "" {
-		return false, time.Time{}, finish("dropped", "dropped", reason)
-	}
-	ok, err := updateOutbox(ctx, r.st.db, row.ID, "pending", "sending", "attempts = attempts + 1")
-	if err != nil || !ok {
-		return false, time.Time{}, err
+		return false, finish("dropped", "dropped", reason)
 	}
 	out := bot.OutMessage{Chat: chat, Text: formatNotice(n)}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
-	msgID, sendErr := r.e.Send(ctx, out)
-	row.State = "sending"
-	if sendErr == nil {
-		err := r.st.tx(ctx, func(tx bot.Tx) error {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "sent", "msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now)); err != nil {
-				return err
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
-		})
-		return err == nil, time.Time{}, err
-	}
-	errText := errorText(sendErr)
+	// The core's send queue takes it from here, under a message id fixed
+	// now: it retries while WhatsApp is away or flaky, and tells
+	// recordSendFailure if it never goes.
+	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, sendPriority(n.Urgency)), out)
 	switch {
-	case errors.Is(sendErr, bot.ErrNotConnected):
-		retryAt, err := r.waitForConnection(ctx, n, row, errText, now)
-		return false, retryAt, err
 	case errors.Is(sendErr, bot.ErrGroupOff):
 		// The group's own choice, made after planning: this delivery is
 		// dropped, but its notice settings stay for when the bot is back.
-		return false, time.Time{}, finish("dropped", "dropped", "the group switched the bot off before delivery")
-	case errors.Is(sendErr, bot.ErrNotInChat):
-		r.log.Warn("notice recipient unreachable; subscription disabled", "notice", n.ID, "target", row.Target, "err", errText)
-		err := r.st.tx(ctx, func(tx bot.Tx) error {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
-				return err
-			}
-			if row.Person == 0 {
-				if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
-					"the bot could not post here (removed from the group?)", ms(now), row.Target); err != nil {
-					return fmt.Errorf("disable group notices: %w", err)
-				}
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
-				Detail: "permanent: " + errText + "; notices switched off for this chat"})
-		})
-		return false, time.Time{}, err
+		return false, finish("dropped", "dropped", "the group switched the bot off before delivery")
+	case sendErr != nil:
+		return false, sendErr
 	}
-	attempts := row.Attempts + 1
-	if attempts >= maxSendAttempts {
-		r.log.Error("notice delivery failed for good", "notice", n.ID, "target", row.Target, "attempts", attempts, "err", errText)
-		err := r.st.tx(ctx, func(tx bot.Tx) error {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
-				return err
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
-				Detail: fmt.Sprintf("gave up after %d attempts: %s", attempts, errText)})
-		})
-		return false, time.Time{}, err
-	}
-	retryAt = now.Add(sendBackoff(attempts))
-	due := r.heldForQuietHours(n, retryAt)
-	r.log.Warn("notice send failed, will retry", "notice", n.ID, "target", row.Target, "attempt", attempts, "at", due, "err", errText)
 	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "due_at = ?, last_error = ?", ms(due), errText); err != nil {
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now))
+		if err != nil || !ok {
 			return err
 		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "send_failed", Actor: "bot", Target: row.Target,
-			Detail: fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, due.Format(time.RFC3339))})
+		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
 	})
-	// The transport is retried after the backoff even when this row waits
-	// for morning: other rows (emergencies) must not wait with it.
-	return false, retryAt, err
+	return err == nil, err
 }
 
-// offlineRetry is how often the drain looks again while WhatsApp is not
-// connected.
-const offlineRetry = time.Minute
-
-// offlineNote is last_error while a row waits for the connection; seeing it
-// already there keeps a long outage to one audit line per row.
-const offlineNote = "WhatsApp not connected"
-
-// waitForConnection puts a row back to pending without counting an
-// attempt: being offline is nobody's fault, and nothing planned may be lost
-// however long it lasts. It returns when the drain should look again.
-func (r *Relay) waitForConnection(ctx context.Context, n *Notice, row outboxRow, errText string, now time.Time) (time.Time, error) {
-	retryAt := now.Add(offlineRetry)
-	due := r.heldForQuietHours(n, retryAt)
-	first := row.LastError != offlineNote
-	if first {
-		r.log.Warn("notice waits for WhatsApp to reconnect", "notice", n.ID, "target", row.Target, "err", errText)
+// sendPriority places a notice in the send queue: emergencies and urgent
+// notices before everything but replies, normal fan-out last.
+func sendPriority(u Urgency) bot.Priority {
+	switch u {
+	case UrgencyEmergency:
+		return bot.PriorityEmergency
+	case UrgencyUrgent:
+		return bot.PriorityUrgent
 	}
-	err := r.st.tx(ctx, func(tx bot.Tx) error {
-		if _, err := updateOutbox(ctx, tx, row.ID, "sending", "pending", "attempts = attempts - 1, due_at = ?, last_error = ?", ms(due), offlineNote); err != nil {
-			return err
+	return bot.PriorityBulk
+}
+
+// recordSendFailure is told by the send queue about a delivery that will
+// never go. A chat the bot can no longer post to has its notices switched
+// off; either way the delivery is marked failed and audited.
+func (r *Relay) recordSendFailure(ctx context.Context, q bot.QueuedSend, sendErr error) error {
+	if q.MsgID == "" {
+		return nil
+	}
+	// A digest is one message for several rows.
+	rows, err := queryOutbox(ctx, r.st.db, `msg_id = ? AND state = 'sent'`, q.MsgID)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	now, errText := r.e.Now(), errorText(sendErr)
+	return r.st.tx(ctx, func(tx bot.Tx) error {
+		for _, row := range rows {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sent", "failed", "last_error = ?", errText); err != nil {
+				return err
+			}
+			if errors.Is(sendErr, bot.ErrGroupOff) {
+				// The group's own choice, made after planning: this delivery
+				// is dropped, its notice settings kept for its return.
+				if _, err := updateOutbox(ctx, tx, row.ID, "failed", "dropped", ""); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "dropped", Actor: "bot", Target: row.Target,
+					Detail: "the group switched the bot off before delivery"}); err != nil {
+					return err
+				}
+				continue
+			}
+			detail := errText
+			if errors.Is(sendErr, bot.ErrNotInChat) {
+				r.log.Warn("notice recipient unreachable; subscription disabled", "notice", row.NoticeID, "target", row.Target, bot.KeyErr, errText)
+				detail = "permanent: " + errText + "; notices switched off for this chat"
+				if row.Person == 0 {
+					if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
+						"the bot could not post here (removed from the group?)", ms(now), row.Target); err != nil {
+						return fmt.Errorf("disable group notices: %w", err)
+					}
+				}
+			}
+			if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "failed", Actor: "bot", Target: row.Target, Detail: detail}); err != nil {
+				return err
+			}
 		}
-		if !first {
-			return nil
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "send_failed", Actor: "bot", Target: row.Target,
-			Detail: "waiting: " + errText + "; sent when WhatsApp is back, not counted as an attempt"})
+		return nil
 	})
-	return retryAt, err
 }
 
 // heldForQuietHours moves a normal notice's due time out of quiet hours;
@@ -534,15 +507,6 @@ func (r *Relay) heldForQuietHours(n *Notice, at time.Time) time.Time {
 // without phone numbers (subscribers' chats are their numbers).
 func errorText(err error) string {
 	return bot.Truncate(bot.RedactPhones(err.Error()), 300)
-}
-
-// sendBackoff grows from 30s, doubling, to at most an hour.
-func sendBackoff(attempts int) time.Duration {
-	d := 30 * time.Second
-	for i := 1; i < attempts && d < time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, time.Hour)
 }
 
 // recipient resolves where a row goes, or why it no longer should.
@@ -740,76 +704,21 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	// Claim the rows first, as the drain does, so a crash during the send
-	// leaves them "sending" (recorded as unconfirmed) rather than sending
-	// the digest twice.
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		for _, row := range keep {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", "sending", "attempts = attempts + 1"); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
-	retryable := sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff)
-	if retryable {
-		// Back into the digest; the engine retries the job with backoff
-		// (and the fallback after it), or, while WhatsApp is offline,
-		// waits without using an attempt (so neither does the outbox).
-		// A row that has had as many attempts as a single delivery gets
-		// is recorded as failed, as the drain does, rather than retried
-		// for as long as the notice lives.
-		offline := errors.Is(sendErr, bot.ErrNotConnected)
-		set := "last_error = ?"
-		if offline {
-			set = "attempts = attempts - 1, last_error = ?"
-		}
-		errText := errorText(sendErr)
-		waiting := 0
-		err := r.st.tx(ctx, func(tx bot.Tx) error {
-			for i, row := range keep {
-				if offline || row.Attempts+1 < maxSendAttempts {
-					waiting++
-					if _, err := updateOutbox(ctx, tx, row.ID, "sending", "digest", set, errText); err != nil {
-						return err
-					}
-					continue
-				}
-				if _, err := updateOutbox(ctx, tx, row.ID, "sending", "failed", "last_error = ?", errText); err != nil {
-					return err
-				}
-				if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: "failed", Actor: "bot", Target: row.Target,
-					Detail: fmt.Sprintf("digest gave up after %d attempts: %s", row.Attempts+1, errText)}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err == nil && waiting == 0 {
-			r.log.Error("notice digest failed for good", "chat", target, "notices", len(keep), "err", errText)
-			return nil
-		}
-		return errors.Join(fmt.Errorf("send digest: %w", sendErr), err)
+	// The digest and its rows' new state commit together with the job; the
+	// send queue delivers it under the id fixed now, retrying as needed,
+	// and recordSendFailure marks the rows failed if it never goes.
+	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
+	if sendErr != nil && !errors.Is(sendErr, bot.ErrGroupOff) {
+		return fmt.Errorf("send digest: %w", sendErr)
 	}
 	return r.st.tx(ctx, func(tx bot.Tx) error {
 		to, event, detail := "sent", "delivered", "in the daily digest"
-		switch {
-		case errors.Is(sendErr, bot.ErrGroupOff):
+		if sendErr != nil {
 			// The group's choice: drop the digest, keep its notice settings.
 			to, event, detail = "dropped", "dropped", "the group switched the bot off before the digest"
-		case sendErr != nil:
-			to, event, detail = "failed", "failed", "permanent: "+errorText(sendErr)+"; notices switched off for this chat"
-			if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
-				"the bot could not post here (removed from the group?)", ms(now), target); err != nil {
-				return fmt.Errorf("disable group notices: %w", err)
-			}
 		}
 		for i, row := range keep {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail}); err != nil {

@@ -50,7 +50,7 @@ func newOfflineBot(t *testing.T, cfg Config) *offlineBot {
 	clock := bot.NewManualClock(console.DefaultStart)
 	con := console.New(out, clock)
 	tr := &offlineTransport{Console: con}
-	e := bot.NewEngine(bot.Config{Log: slog.New(slog.DiscardHandler)}, st, tr, clock)
+	e := bot.NewEngine(bot.Config{SyncSends: true, Log: slog.New(slog.DiscardHandler)}, st, tr, clock)
 	con.Attach(e)
 	if err := Register(e, cfg, Deps{PhotoDir: filepath.Join(t.TempDir(), "photos"), Location: time.UTC}); err != nil {
 		t.Fatal(err)

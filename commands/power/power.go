@@ -326,8 +326,8 @@ func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) err
 	if err != nil {
 		return err
 	}
-	if err := f.e.Transport().React(ctx, req.Msg.Ref(), "👍"); err != nil {
-		f.e.Log().Warn("power: acknowledge answer", "err", err)
+	if err := f.e.React(ctx, req.Msg.Ref(), "👍"); err != nil {
+		return err
 	}
 	f.updateStatus(ctx, c, t)
 	return nil

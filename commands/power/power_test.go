@@ -140,8 +140,8 @@ func TestRestartMidCheck(t *testing.T) {
 	vote := &bot.Message{ID: "vote-after-restart", Chat: bot.Chat{ID: "group:street", IsGroup: true, Name: "Elm Road"},
 		Sender: bot.Sender{Addr: "Carol", Name: "Carol"}, Time: h.Clock.Now(),
 		PollVote: &bot.PollVote{PollID: pollID, Options: []string{optionOff}}}
-	if !h.Engine.HandleMessage(ctx, vote) {
-		t.Fatal("poll vote treated as a duplicate")
+	if out, err := h.Engine.HandleMessage(ctx, vote); err != nil || out != bot.Handled {
+		t.Fatalf("poll vote: %v, %v", out, err)
 	}
 	if !strings.Contains(h.Out.String(), "So far: 3 homes off, 1 on.") {
 		t.Fatalf("poll vote after restart not counted:\n%s", h.Out.String())

@@ -148,7 +148,7 @@ func newResendRig(t *testing.T) *resendRig {
 	rg := &resendRig{t: t, out: &bytes.Buffer{}, offline: &atomic.Bool{}}
 	clock := bot.NewManualClock(console.DefaultStart)
 	rg.con = console.New(rg.out, clock)
-	e := bot.NewEngine(bot.Config{}, st, switchableTransport{Console: rg.con, offline: rg.offline}, clock)
+	e := bot.NewEngine(bot.Config{SyncSends: true}, st, switchableTransport{Console: rg.con, offline: rg.offline}, clock)
 	rg.con.Attach(e)
 	e.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
 	if err := Register(e, DefaultConfig(), Deps{}); err != nil {

@@ -43,7 +43,7 @@ func TestVerdictResentWhenOffline(t *testing.T) {
 	clock := bot.NewManualClock(console.DefaultStart)
 	con := console.New(&out, clock)
 	tr := &offlineTransport{Console: con, failures: 2}
-	e := bot.NewEngine(bot.Config{}, store, tr, clock)
+	e := bot.NewEngine(bot.Config{SyncSends: true}, store, tr, clock)
 	con.Attach(e)
 	if err := Register(e, DefaultConfig(), Deps{}); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func newOfflineBot(t *testing.T, failures int, deps Deps) *offlineBot {
 	clock := bot.NewManualClock(console.DefaultStart)
 	con := console.New(&out, clock)
 	tr := &offlineTransport{Console: con, failures: failures}
-	e := bot.NewEngine(bot.Config{}, store, tr, clock)
+	e := bot.NewEngine(bot.Config{SyncSends: true}, store, tr, clock)
 	con.Attach(e)
 	if err := Register(e, DefaultConfig(), deps); err != nil {
 		t.Fatal(err)

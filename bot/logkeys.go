@@ -1,0 +1,13 @@
+package bot
+
+// Log attribute keys, so every log line names the same thing the same way
+// and log queries can rely on them.
+const (
+	KeyChat    = "chat"
+	KeyMsg     = "msg"
+	KeyJob     = "job"
+	KeyKind    = "kind"
+	KeyFeature = "feature"
+	KeyCommand = "command"
+	KeyErr     = "err"
+)
