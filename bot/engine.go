@@ -35,7 +35,7 @@ type Config struct {
 	// that fall due at night, after a retry or an offline spell, until
 	// morning. Nil: no quiet hours.
 	QuietHours *QuietHours
-	Log       *slog.Logger
+	Log        *slog.Logger
 	// Observer receives counts for metrics (optional).
 	Observer Observer
 }
