@@ -912,6 +912,12 @@ func (e *Engine) RemoveMember(ctx context.Context, chat ChatID, member Address) 
 	return e.enqueue(ctx, chat, sendRemove, "", 0, removeAction{Chat: chat, Member: member})
 }
 
+// Checkpoint commits what the message or job in hand has done so far, before
+// a step outside the bot that cannot be undone or repeated safely (posting a
+// report to the council, sending an email). The note that the step is under
+// way is then durable; what follows commits later, with the rest.
+func (e *Engine) Checkpoint(ctx context.Context) error { return e.store.Checkpoint(ctx) }
+
 // Audit appends an entry to the audit log.
 func (e *Engine) Audit(ctx context.Context, entry AuditEntry) error {
 	if entry.Time.IsZero() {

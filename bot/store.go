@@ -97,6 +97,9 @@ type Store interface {
 	// Atomic runs fn in a unit of work: one transaction for everything done
 	// with the context it is given (a savepoint when ctx already has one).
 	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	// Checkpoint commits the unit of work of ctx so far and carries on in a
+	// new transaction: for a job about to call a service outside the bot.
+	Checkpoint(ctx context.Context) error
 	// AfterCommit runs f after the unit of work of ctx commits.
 	AfterCommit(ctx context.Context, f func())
 

@@ -16,8 +16,10 @@ import (
 // transactions become savepoints, so a feature's own all-or-nothing step
 // still commits or rolls back with the whole message.
 type unitOfWork struct {
+	s           *Store
 	tx          *sql.Tx
 	savepoints  int
+	open        []string // savepoints not yet released, outermost first
 	afterCommit []func()
 	// broken is set when a savepoint could not be rolled back or released:
 	// SQLite itself rolled the whole transaction back (it may on a full
@@ -73,27 +75,66 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	u := &unitOfWork{tx: tx}
+	u := &unitOfWork{s: s, tx: tx}
+	// u.tx, not tx: a Checkpoint moves the unit of work to a new one.
 	defer func() {
 		if r := recover(); r != nil {
-			tx.Rollback()
+			u.tx.Rollback()
 			panic(r)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, uowKey{}, u)); err != nil {
-		tx.Rollback()
+		u.tx.Rollback()
 		return err
 	}
 	if u.broken != nil {
-		tx.Rollback()
+		u.tx.Rollback()
 		return fmt.Errorf("transaction lost: %w", u.broken)
 	}
-	if err := tx.Commit(); err != nil {
-		tx.Rollback()
+	if err := u.tx.Commit(); err != nil {
+		u.tx.Rollback()
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, f := range u.afterCommit {
 		f()
+	}
+	return nil
+}
+
+// Checkpoint commits what the unit of work of ctx has done so far and goes on
+// in a new transaction, with its open savepoints opened again. A job calls it
+// just before a step outside the bot that cannot be undone (posting a report
+// to the council): the note that the step is under way is then durable, so a
+// crash or a failure after the step cannot repeat it unnoticed. Outside a
+// unit of work it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	u := uowFrom(ctx)
+	if u == nil {
+		return nil
+	}
+	if u.broken != nil {
+		return fmt.Errorf("transaction lost: %w", u.broken)
+	}
+	if err := u.tx.Commit(); err != nil {
+		u.tx.Rollback()
+		u.broken = err
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	for _, f := range u.afterCommit {
+		f()
+	}
+	u.afterCommit = nil
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		u.broken = err
+		return fmt.Errorf("checkpoint: begin: %w", err)
+	}
+	u.tx = tx
+	for _, name := range u.open {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+			u.broken = err
+			return fmt.Errorf("checkpoint: savepoint: %w", err)
+		}
 	}
 	return nil
 }
@@ -118,28 +159,38 @@ func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 	if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
-	return &savepoint{u: u, tx: u.tx, name: name, ctx: context.WithoutCancel(ctx)}, nil
+	u.open = append(u.open, name)
+	return &savepoint{u: u, name: name, ctx: context.WithoutCancel(ctx)}, nil
+}
+
+// closeSavepoint forgets a released or rolled-back savepoint.
+func (u *unitOfWork) closeSavepoint(name string) {
+	for i := len(u.open) - 1; i >= 0; i-- {
+		if u.open[i] == name {
+			u.open = u.open[:i]
+			return
+		}
+	}
 }
 
 // savepoint is a bot.Tx inside a unit of work.
 type savepoint struct {
 	u    *unitOfWork
-	tx   *sql.Tx
 	name string
 	ctx  context.Context
 	done bool
 }
 
 func (p *savepoint) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return p.tx.ExecContext(ctx, q, args...)
+	return p.u.tx.ExecContext(ctx, q, args...)
 }
 
 func (p *savepoint) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return p.tx.QueryContext(ctx, q, args...)
+	return p.u.tx.QueryContext(ctx, q, args...)
 }
 
 func (p *savepoint) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return p.tx.QueryRowContext(ctx, q, args...)
+	return p.u.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (p *savepoint) Commit() error {
@@ -147,7 +198,8 @@ func (p *savepoint) Commit() error {
 		return sql.ErrTxDone
 	}
 	p.done = true
-	if _, err := p.tx.ExecContext(p.ctx, "RELEASE "+p.name); err != nil {
+	defer p.u.closeSavepoint(p.name)
+	if _, err := p.u.tx.ExecContext(p.ctx, "RELEASE "+p.name); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
@@ -158,8 +210,9 @@ func (p *savepoint) Rollback() error {
 		return sql.ErrTxDone
 	}
 	p.done = true
-	_, err := p.tx.ExecContext(p.ctx, "ROLLBACK TO "+p.name)
-	_, err2 := p.tx.ExecContext(p.ctx, "RELEASE "+p.name)
+	defer p.u.closeSavepoint(p.name)
+	_, err := p.u.tx.ExecContext(p.ctx, "ROLLBACK TO "+p.name)
+	_, err2 := p.u.tx.ExecContext(p.ctx, "RELEASE "+p.name)
 	if err := errors.Join(err, err2); err != nil {
 		p.u.broken = err
 		return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"neighbourbot/bot"
 )
@@ -92,18 +91,17 @@ func (f *feature) postText(ctx context.Context, r Report, what string) (string, 
 	return "", fmt.Errorf("unknown message kind %q", what)
 }
 
-// post sends the message about r of the given kind into its group, from a
+// post queues the message about r of the given kind for its group, from a
 // job. A group that has switched the bot or potholes off is skipped
-// quietly. While WhatsApp is offline the message is held (jobHeldPost)
-// until it is back; any other failed send (say, the bot has left the
-// group) is logged, not retried.
+// quietly. The core's send queue delivers it after the job commits, waiting
+// for WhatsApp however long it is away.
 func (f *feature) post(ctx context.Context, r Report, what string) error {
 	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
 		return err
 	}
 	if !on {
-		f.e.Log().Info("potholes: group has the bot or potholes off; not posting", "chat", r.Chat, "report", r.ID)
+		f.e.Log().Info("group has the bot or potholes off; not posting", bot.KeyFeature, "potholes", bot.KeyChat, r.Chat, "report", r.ID)
 		return nil
 	}
 	text, err := f.postText(ctx, r, what)
@@ -111,51 +109,30 @@ func (f *feature) post(ctx context.Context, r Report, what string) error {
 		return err
 	}
 	_, err = f.e.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text})
-	switch {
-	case errors.Is(err, bot.ErrNotConnected):
-		// The job that called post has already recorded what it did, so
-		// running it again would not say it again: the message itself
-		// waits, one per report and kind.
-		if err := f.e.CancelJobs(ctx, heldPostPrefix(r.ID, what)); err != nil {
-			return err
-		}
-		return f.holdPost(ctx, f.e.Now().Add(time.Minute), heldPost{Report: r.ID, What: what})
-	case err != nil:
-		f.e.Log().Warn("potholes: post to group failed", "chat", r.Chat, "err", err)
+	if errors.Is(err, bot.ErrGroupOff) {
+		return nil
 	}
-	return nil
+	return err
 }
 
-// jobHeldPost posts a message that could not go out because WhatsApp was
-// offline. It fails with bot.ErrNotConnected for as long as the connection
-// is down, which the engine answers by trying again a minute later without
-// counting an attempt.
+// jobHeldPost is a message an older version held while WhatsApp was
+// offline (this version leaves that to the send queue). Such jobs are
+// still posted, minding quiet hours.
 const jobHeldPost = "potholes.heldpost"
 
-func heldPostPrefix(id int64, what string) string {
-	return fmt.Sprintf("potholes.heldpost:%d:%s:", id, what)
-}
-
 // heldPost names a message waiting for WhatsApp: the report and what it is
-// about. Jobs booked by older versions held the chat and text instead;
-// those are dropped.
+// about. Jobs booked by even older versions held the chat and text
+// instead; those are dropped.
 type heldPost struct {
 	Report int64  `json:"report"`
 	What   string `json:"what"`
 }
 
-// holdPost books a held message. Each booking has its own key (the time):
-// one made from inside the job must not share the finishing job's key.
-func (f *feature) holdPost(ctx context.Context, at time.Time, pl heldPost) error {
-	return f.e.Schedule(ctx, jobHeldPost, fmt.Sprintf("%s%d", heldPostPrefix(pl.Report, pl.What), at.UnixMilli()), at, pl)
-}
-
-// runHeldPost posts a held message, still minding quiet hours and groups
-// that have switched the bot or potholes off meanwhile.
+// runHeldPost posts a message held by an older version.
 func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
 	var pl heldPost
 	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Report == 0 || pl.What == "" {
-		f.e.Log().Error("potholes: held post without a report; not posted", "err", err)
+		f.e.Log().Error("held post without a report; not posted", bot.KeyFeature, "potholes", bot.KeyErr, err)
 		return nil
 	}
 	r, err := f.store.report(ctx, pl.Report)
@@ -166,23 +143,10 @@ func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
-		return f.holdPost(ctx, f.deps.Quiet.NextAllowed(now), pl)
+		at := f.deps.Quiet.NextAllowed(now)
+		return f.e.Schedule(ctx, jobHeldPost, fmt.Sprintf("potholes.heldpost:%d:%s:%d", pl.Report, pl.What, at.UnixMilli()), at, pl)
 	}
-	on, err := f.groupListening(ctx, r.Chat)
-	if err != nil || !on {
-		return err
-	}
-	text, err := f.postText(ctx, r, pl.What)
-	if err != nil || text == "" {
-		return err
-	}
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text}); err != nil {
-		if errors.Is(err, bot.ErrNotConnected) {
-			return err
-		}
-		f.e.Log().Warn("potholes: held post to group failed", "chat", r.Chat, "err", err)
-	}
-	return nil
+	return f.post(ctx, r, pl.What)
 }
 
 // sendNews tells the group how sending r went: now, or when quiet hours end.

@@ -361,6 +361,9 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
 		return err
 	}
+	if err := f.e.Checkpoint(ctx); err != nil {
+		return err
+	}
 	created, callErr := f.council.Create(ctx, sreq)
 	now := f.e.Now()
 	r.SendAttempts++

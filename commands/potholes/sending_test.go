@@ -96,12 +96,14 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 			if out := b.run("@advance 3h\n"); strings.Contains(out, "bot:") {
 				t.Fatalf("the bot spoke while offline:\n%s", out)
 			}
+			// The reply and the outcome wait in the send queue, using
+			// no attempt.
 			var held, attempts int
-			if err := b.store.Raw().QueryRow(`SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM jobs WHERE kind = ?`, jobHeldPost).Scan(&held, &attempts); err != nil {
+			if err := b.store.Raw().QueryRow(`SELECT COUNT(*), COALESCE(SUM(attempts), 0) FROM outbox WHERE chat = 'group:street'`).Scan(&held, &attempts); err != nil {
 				t.Fatal(err)
 			}
-			if held != 1 || attempts != 0 {
-				t.Fatalf("%d held posts with %d attempts used while offline, want 1 and 0", held, attempts)
+			if held != 2 || attempts != 0 {
+				t.Fatalf("%d sends waiting with %d attempts used while offline, want 2 and 0", held, attempts)
 			}
 			b.tr.offline.Store(false)
 			if out := b.run("@advance 1m\n"); !strings.Contains(out, "P1 has gone to the council (their reference 293944).") {
