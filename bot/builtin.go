@@ -426,6 +426,9 @@ func (c coreData) DescribePerson(ctx context.Context, person int64) ([]string, e
 }
 
 func (c coreData) ForgetPerson(ctx context.Context, person int64) (string, error) {
+	if err := c.e.forgetQueued(ctx, person); err != nil {
+		return "", err
+	}
 	n, err := c.e.store.AnonymiseAudit(ctx, person)
 	if err != nil {
 		return "", fmt.Errorf("anonymise audit: %w", err)

@@ -682,17 +682,29 @@ func (e *Engine) replyInternal(ctx context.Context, req *Request, err error) err
 
 // callSafely runs a handler in a savepoint of the unit of work, turning a
 // panic into an error so one broken handler never takes the bot down; a
-// handler that fails leaves nothing of what it wrote or queued.
+// handler that fails leaves nothing of what it wrote or queued. A user
+// error (bot.Userf) is an answer, not a failure: what the handler did
+// before giving it stays.
 func (e *Engine) callSafely(ctx context.Context, h HandlerFunc, req *Request) error {
-	return e.store.Atomic(ctx, func(ctx context.Context) (err error) {
+	var answer error
+	err := e.store.Atomic(ctx, func(ctx context.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				e.log.Error("handler panicked", KeyCommand, req.Command, "panic", r, "stack", string(debug.Stack()))
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		return h(ctx, req)
+		err = h(ctx, req)
+		if _, ok := UserMessage(err); ok {
+			answer = err
+			return nil
+		}
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	return answer
 }
 
 func (e *Engine) safeInspect(ctx context.Context, fn InspectFunc, req *Request) (handled bool, err error) {

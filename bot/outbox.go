@@ -207,6 +207,9 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 	case errors.Is(sendErr, ErrNotConnected):
 		// Offline is nobody's fault and uses up no attempt.
 		return e.store.DelaySend(ctx, q.ID, e.Now().Add(offlineWait), false, RedactPhones(sendErr.Error()))
+	case errors.Is(sendErr, ErrExpired):
+		e.log.Info("queued send dropped", KeyChat, q.Chat, KeyKind, q.Kind, "why", sendErr)
+		return e.failSend(ctx, q, sendErr)
 	case errors.Is(sendErr, ErrGroupOff):
 		e.log.Info("queued send dropped: the group switched the bot off", KeyChat, q.Chat, KeyKind, q.Kind)
 		return e.failSend(ctx, q, sendErr)
@@ -241,6 +244,25 @@ func (e *Engine) failSend(ctx context.Context, q QueuedSend, err error) error {
 	return e.store.FinishSend(ctx, q.ID)
 }
 
+// stillWanted reports ErrExpired for a message past its Expires, or whose
+// feature its group has switched off since it was queued.
+func (e *Engine) stillWanted(ctx context.Context, m OutMessage) error {
+	if !m.Expires.IsZero() && !e.Now().Before(m.Expires) {
+		return fmt.Errorf("%w: expired at %s", ErrExpired, m.Expires.Format(time.RFC3339))
+	}
+	if m.Feature == "" {
+		return nil
+	}
+	gs, err := e.store.GroupSettings(ctx, m.Chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if gs.Known && !gs.FeatureOn(m.Feature) {
+		return fmt.Errorf("%w: the group switched %s off", ErrExpired, m.Feature)
+	}
+	return nil
+}
+
 // quietUntil is when a bulk row may go: now, or the end of quiet hours.
 func (e *Engine) quietUntil(q QueuedSend, now time.Time) time.Time {
 	if q.Priority < PriorityBulk || e.cfg.QuietHours == nil {
@@ -269,6 +291,9 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 		var m OutMessage
 		if err := json.Unmarshal(q.Payload, &m); err != nil {
 			return fmt.Errorf("%w: decode queued message: %v", ErrRejected, err)
+		}
+		if err := e.stillWanted(ctx, m); err != nil {
+			return err
 		}
 		_, err := e.tr.Send(ctx, m)
 		return err
@@ -317,4 +342,59 @@ func retryDelay(attempts int, base, limit time.Duration) time.Duration {
 		}
 	}
 	return d
+}
+
+// forgetQueued takes a person who asked to be forgotten out of what still
+// waits to be sent: direct messages to them are cancelled, and a group
+// message that mentions them mentions "a neighbour" instead.
+func (e *Engine) forgetQueued(ctx context.Context, person int64) error {
+	if _, err := e.store.CancelSends(ctx, person); err != nil {
+		return err
+	}
+	p, err := e.store.PersonByID(ctx, person)
+	if err != nil {
+		return fmt.Errorf("load person: %w", err)
+	}
+	addrs, err := e.store.PersonAddrs(ctx, person)
+	if err != nil {
+		return fmt.Errorf("load addresses: %w", err)
+	}
+	theirs := map[Address]bool{}
+	for _, a := range addrs {
+		theirs[a] = true
+	}
+	rows, err := e.store.QueuedTexts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range rows {
+		var m OutMessage
+		if err := json.Unmarshal(q.Payload, &m); err != nil {
+			continue // unreadable rows are dropped by the sender anyway
+		}
+		kept, changed := m.Mentions[:0:0], false
+		for _, mn := range m.Mentions {
+			if theirs[mn.Addr] {
+				m.Text = replaceMention(m.Text, "@"+mn.Name, Person{}.DisplayName())
+				changed = true
+				continue
+			}
+			kept = append(kept, mn)
+		}
+		if !changed {
+			continue
+		}
+		m.Mentions = kept
+		if name := p.DisplayName(); name != (Person{}).DisplayName() {
+			m.Text = replaceMention(m.Text, "@"+name, Person{}.DisplayName())
+		}
+		payload, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("encode queued message: %w", err)
+		}
+		if err := e.store.RewriteQueued(ctx, q.ID, payload); err != nil {
+			return err
+		}
+	}
+	return nil
 }

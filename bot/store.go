@@ -151,6 +151,10 @@ type Store interface {
 	CancelSends(ctx context.Context, person int64) (int64, error)
 	CancelChatSends(ctx context.Context, chat ChatID, from Priority) (int64, error)
 	SendQueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
+	// QueuedTexts lists the queued text messages; RewriteQueued replaces a
+	// row's payload (to take a forgotten person out of it).
+	QueuedTexts(ctx context.Context) ([]QueuedSend, error)
+	RewriteQueued(ctx context.Context, id int64, payload []byte) error
 
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Mention marks "@Name" in an outgoing text as a mention of Addr. Transports
@@ -34,6 +35,14 @@ type OutMessage struct {
 	Text     string
 	Mentions []Mention
 	ReplyTo  *MessageRef
+	// Feature, when set, names the feature family the message belongs to:
+	// if the group switches that feature off before the message goes, the
+	// send queue drops it. Replies to a command need none.
+	Feature string `json:",omitempty"`
+	// Expires, when set, is when the message stops being worth sending (a
+	// verdict days late, a notice past its end): the send queue drops it
+	// rather than post it late after an outage.
+	Expires time.Time `json:",omitzero"`
 }
 
 // OutPoll is a single-choice poll the bot sends.
@@ -108,6 +117,9 @@ var (
 	// server refused it for good, or a queued row cannot be read): the send
 	// queue drops it instead of retrying.
 	ErrRejected = errors.New("action rejected")
+	// ErrExpired means a queued message was not sent because it expired
+	// (OutMessage.Expires) or its feature was switched off while it waited.
+	ErrExpired = errors.New("no longer worth sending")
 	// ErrGroupOff means the group switched the bot off: unsolicited posts
 	// there are refused.
 	ErrGroupOff = errors.New("the bot is switched off in this group")

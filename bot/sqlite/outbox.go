@@ -115,3 +115,29 @@ func (s *Store) SendQueueStats(ctx context.Context) (depth int, oldest time.Time
 	}
 	return depth, oldest, nil
 }
+
+// QueuedTexts lists the queued text messages, oldest first.
+func (s *Store) QueuedTexts(ctx context.Context) ([]bot.QueuedSend, error) {
+	rows, err := s.conn().QueryContext(ctx, `SELECT id, chat, msg_id, payload FROM outbox WHERE kind = 'text' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("queued texts: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.QueuedSend
+	for rows.Next() {
+		q := bot.QueuedSend{Kind: "text"}
+		if err := rows.Scan(&q.ID, (*string)(&q.Chat), &q.MsgID, &q.Payload); err != nil {
+			return nil, fmt.Errorf("queued texts: %w", err)
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// RewriteQueued replaces a queued row's payload.
+func (s *Store) RewriteQueued(ctx context.Context, id int64, payload []byte) error {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE outbox SET payload = ? WHERE id = ?`, payload, id); err != nil {
+		return fmt.Errorf("rewrite queued send: %w", err)
+	}
+	return nil
+}

@@ -482,28 +482,25 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 	}
 	f.finalStatus(ctx, c, fmt.Sprintf("finished at %s: %s. Result below.", f.clock(now), countsText(t)))
 	msg := f.verdictMessage(ctx, c, t, verdict, incidents, now)
+	// If WhatsApp is away, the verdict waits in the send queue; it is
+	// dropped there if the group switches power off meanwhile, or once
+	// the check would have closed (a verdict days late is stale).
+	msg.Feature, msg.Expires = "power", f.expiresAt(c)
 	if _, err := f.e.Send(ctx, msg); err != nil {
-		if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
-			f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "check", c.ID)
+		if errors.Is(err, bot.ErrGroupOff) {
+			f.e.Log().Info("verdict not posted: the group switched the bot off", bot.KeyFeature, "power", "check", c.ID)
 			return nil
 		}
-		// The verdict is already saved, so this job must not run again;
-		// a job of its own resends the message with the engine's backoff.
-		// It holds the check's id only: the message is written again when
-		// it goes, so a starter's name does not wait in the jobs table
-		// (and a starter who asked to be forgotten is not named).
-		f.e.Log().Warn("power: send verdict, will retry", "check", c.ID, "err", err)
-		if err := f.e.Schedule(ctx, jobResend, jobKeyPrefix(c.ID)+"verdict", now.Add(time.Minute), jobPayload{Check: c.ID}); err != nil {
-			return err
-		}
+		return err
 	}
 	return nil
 }
 
-// resendJob sends a verdict that could not be sent the first time,
-// rebuilt from the check as it stands. Jobs planned by older versions also
-// carry the chat and the message's text and mentions but no check id; the
-// id is then read from the job's key (power:check:ID:verdict).
+// resendJob sends a verdict an older version could not send the first time
+// (this version leaves that to the send queue), rebuilt from the check as it
+// stands. Jobs planned by even older versions also carry the chat and the
+// message's text and mentions but no check id; the id is then read from the
+// job's key (power:check:ID:verdict).
 func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
 	var p jobPayload
 	err := json.Unmarshal(job.Payload, &p)
@@ -546,6 +543,7 @@ func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
 		f.e.Log().Warn("power: stored incidents unreadable", "check", c.ID, "err", err)
 	}
 	msg := f.verdictMessage(ctx, c, t, c.Verdict, incidents, f.e.Now())
+	msg.Feature, msg.Expires = "power", f.expiresAt(c)
 	_, err = f.e.Send(ctx, msg)
 	if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
 		f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "check", c.ID)
