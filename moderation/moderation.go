@@ -598,36 +598,48 @@ func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
 func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
 	var errs []error
 	if err := m.scheduleRetention(ctx, false); err != nil {
-		m.e.Log().Error("retention: plan the next run", "err", err)
+		m.e.Log().Error("retention: plan the next run", bot.KeyErr, err)
 		errs = append(errs, fmt.Errorf("plan next retention run: %w", err))
 	}
 	cutoff := m.e.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
-	if audits, err := m.e.Store().PurgeAudit(ctx, cutoff); err != nil {
-		m.e.Log().Error("retention purge failed", "feature", "audit log", "err", err)
-		errs = append(errs, fmt.Errorf("purge audit log: %w", err))
-	} else {
-		m.e.Log().Info("retention purge", "feature", "audit log", "rows", audits, "before", cutoff)
-	}
-	if records, err := m.st.purgeClosed(ctx, cutoff); err != nil {
-		m.e.Log().Error("retention purge failed", "feature", "Moderation", "err", err)
-		errs = append(errs, err)
-	} else {
-		m.e.Log().Info("retention purge", "feature", "Moderation", "rows", records, "before", cutoff)
-	}
+	errs = append(errs, m.purgeStep(ctx, "audit log", cutoff, func(ctx context.Context) (int64, error) {
+		return m.e.Store().PurgeAudit(ctx, cutoff)
+	}))
+	errs = append(errs, m.purgeStep(ctx, "Moderation", cutoff, func(ctx context.Context) (int64, error) {
+		return m.st.purgeClosed(ctx, cutoff)
+	}))
 	for _, p := range m.e.DataProviders() {
-		purger, ok := p.(bot.RecordPurger)
-		if !ok {
-			continue
+		if purger, ok := p.(bot.RecordPurger); ok {
+			errs = append(errs, m.purgeStep(ctx, p.DataName(), cutoff, func(ctx context.Context) (int64, error) {
+				return purger.PurgeClosed(ctx, cutoff)
+			}))
 		}
-		n, err := purger.PurgeClosed(ctx, cutoff)
-		if err != nil {
-			m.e.Log().Error("retention purge failed", "feature", p.DataName(), "err", err)
-			errs = append(errs, fmt.Errorf("purge %s records: %w", p.DataName(), err))
-			continue
-		}
-		m.e.Log().Info("retention purge", "feature", p.DataName(), "rows", n, "before", cutoff)
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil {
+		// The job fails so that the engine retries it, but what did work
+		// (the other features' purges, the next night's run) is kept.
+		if cerr := m.e.Checkpoint(ctx); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+	}
+	return err
+}
+
+// purgeStep runs one feature's purge in a savepoint of its own, so that a
+// feature failing half-way leaves nothing half-deleted, and logs it.
+func (m *Moderator) purgeStep(ctx context.Context, feature string, cutoff time.Time, purge func(ctx context.Context) (int64, error)) error {
+	var n int64
+	err := m.e.Store().Atomic(ctx, func(ctx context.Context) (err error) {
+		n, err = purge(ctx)
+		return err
+	})
+	if err != nil {
+		m.e.Log().Error("retention purge failed", "feature", feature, bot.KeyErr, err)
+		return fmt.Errorf("purge %s records: %w", feature, err)
+	}
+	m.e.Log().Info("retention purge", "feature", feature, "rows", n, "before", cutoff)
+	return nil
 }
 
 // startLiveLog sets the watermark on first use (so the log group is not
@@ -686,6 +698,12 @@ func (m *Moderator) flushLiveLog(ctx context.Context) error {
 	mark, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil {
 		return fmt.Errorf("live log watermark %q: %w", raw, err)
+	}
+	// Sends are queued and go after the job commits, so whether the log
+	// group can take them is asked first: while it cannot, the watermark
+	// stays and the entries wait for the next run.
+	if _, err := m.e.Transport().GroupInfo(ctx, bot.ChatID(m.cfg.LogChat)); err != nil {
+		return fmt.Errorf("log group unreachable, entries wait: %w", err)
 	}
 	names := map[bot.ChatID]string{}
 	for range liveLogMaxChunks {
