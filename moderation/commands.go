@@ -36,6 +36,7 @@ func (m *Moderator) routes() {
 	// Match takes "!report streetlight …".
 	handle(bot.Route{Name: "report", Usage: "REASON", Help: "reply to a message with this to tell the admins (or send it to me privately)",
 		Handler: m.reportCmd})
+	handle(bot.Route{Name: "reports", Help: "admins: read reports waiting for you (sent here privately)", Scope: bot.DirectOnly, Handler: m.reportsCmd})
 	handle(bot.Route{Name: "reportmode", Usage: "[group|dm]", Help: "how reports reach admins: mentioned in the group, or by direct message",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.reportModeCmd})
 	handle(bot.Route{Name: "warn", Usage: "@member REASON", Help: "warn a member (or reply to their message with !warn REASON)",
