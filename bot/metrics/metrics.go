@@ -28,6 +28,9 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	sends    *prometheus.CounterVec
 	jobs     *prometheus.CounterVec
+	// Polled sources (council feeds, operators, warnings): see SourceState.
+	sourceSuccess  *prometheus.GaugeVec
+	sourceFailures *prometheus.GaugeVec
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -57,8 +60,16 @@ func New() *Metrics {
 			Name: "neighbourbot_jobs_total",
 			Help: "Scheduled jobs run by kind and result (ok, retry, dropped).",
 		}, []string{"kind", "result"}),
+		sourceSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_source_last_success_timestamp_seconds",
+			Help: "When each polled source (feed, operator, warnings) last answered well, as a Unix time; 0 before its first success.",
+		}, []string{"source"}),
+		sourceFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_source_consecutive_failures",
+			Help: "Failed polls in a row per source; 0 while it answers.",
+		}, []string{"source"}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs,
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,6 +96,16 @@ func (m *Metrics) Sent(kind string, err error) {
 
 // JobRun implements bot.Observer.
 func (m *Metrics) JobRun(kind, result string) { m.jobs.WithLabelValues(kind, result).Inc() }
+
+// SourceState records how a polled source stands (polling.Observer).
+func (m *Metrics) SourceState(source string, lastSuccess time.Time, failures int) {
+	v := 0.0
+	if !lastSuccess.IsZero() {
+		v = float64(lastSuccess.UnixMilli()) / 1000
+	}
+	m.sourceSuccess.WithLabelValues(source).Set(v)
+	m.sourceFailures.WithLabelValues(source).Set(float64(failures))
+}
 
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
@@ -46,6 +47,29 @@ func TestEngineCountsReachPrometheus(t *testing.T) {
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func TestSourceStateGauges(t *testing.T) {
+	m := metrics.New()
+	m.SourceState("notices.poll:feed:grit", time.Unix(1767603600, 0), 0)
+	m.SourceState("power.poll:nged", time.Time{}, 3)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`neighbourbot_source_last_success_timestamp_seconds{source="notices.poll:feed:grit"} 1.7676036e+09`,
+		`neighbourbot_source_last_success_timestamp_seconds{source="power.poll:nged"} 0`,
+		`neighbourbot_source_consecutive_failures{source="power.poll:nged"} 3`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
 	}
 }

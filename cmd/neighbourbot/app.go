@@ -25,6 +25,8 @@ type app struct {
 	store   *sqlite.Store
 	console *console.Console // nil when running against WhatsApp
 	http    *http.Client
+	// metrics receives counts and polled sources' states.
+	metrics *metrics.Metrics
 	// background holds long-running work a feature starts with the bot
 	// (feed pollers, the webhook server); run mode starts them, the console
 	// does not.
@@ -94,7 +96,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		Observer: obs,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
-		http: &http.Client{Timeout: 20 * time.Second}}
+		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs}
 	if cfg.Metrics.Listen != "" {
 		a.background = append(a.background, func(ctx context.Context) error {
 			return obs.Serve(ctx, cfg.Metrics.Listen, log)

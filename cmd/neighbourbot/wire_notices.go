@@ -14,14 +14,15 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/polling"
 )
 
 func init() {
 	features = append(features, feature{
 		name:       "notices",
-		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations()} },
+		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations(), polling.Migrations()} },
 		register: func(a *app) error {
-			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http})
+			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics})
 			if err != nil {
 				return err
 			}

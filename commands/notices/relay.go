@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/polling"
 )
 
 // Deps is what wiring hands the relay besides the engine and config.
@@ -22,6 +23,8 @@ type Deps struct {
 	// HTTPClient fetches feeds; its own timeout is kept, and each fetch is
 	// also bounded by fetch_timeout.
 	HTTPClient *http.Client
+	// Sources receives how each polled feed stands (metrics); optional.
+	Sources polling.Observer
 }
 
 // maxSendAttempts bounds retries of one delivery before it is recorded as
@@ -38,6 +41,8 @@ type Relay struct {
 	gov   *Governance
 	log   *slog.Logger
 	feeds []*feedSource
+	// poller polls the feeds (and built-in sources) as scheduled jobs.
+	poller *polling.Poller
 }
 
 // Register wires the feature into the engine and returns the relay, whose
@@ -65,6 +70,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobDigest, r.digestJob)
 	r.registerCommands()
 	e.AddDataProvider(dataProvider{r})
+	if err := r.addFeedPolls(); err != nil {
+		return nil, err
+	}
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
@@ -76,6 +84,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	}
 	// Digests whose job was lost or given up on are booked again.
 	if err := r.scheduleHeldDigests(ctx, ""); err != nil {
+		return nil, fmt.Errorf("notices start-up: %w", err)
+	}
+	if err := r.poller.Start(ctx); err != nil {
 		return nil, fmt.Errorf("notices start-up: %w", err)
 	}
 	return r, nil

@@ -312,13 +312,10 @@ func (r *Relay) serveWebhook(ctx context.Context) error {
 	}
 }
 
-// Background returns the long-running work run mode starts: one poller per
-// feed and, when a token is configured, the webhook server.
+// Background returns the long-running work run mode starts: the webhook
+// server when a token is configured. Feeds are polled by scheduled jobs.
 func (r *Relay) Background() []func(ctx context.Context) error {
 	var out []func(ctx context.Context) error
-	for _, f := range r.feeds {
-		out = append(out, func(ctx context.Context) error { return r.pollLoop(ctx, f) })
-	}
 	if r.cfg.Webhook.Token != "" {
 		out = append(out, r.serveWebhook)
 	}
