@@ -123,6 +123,22 @@ func (r *Relay) resolveReference(ctx context.Context, n *Notice) error {
 	return err
 }
 
+// originalTitle is the title of the notice an update or cancellation
+// refers to, for its heading; "" for a new alert or a lost original.
+func (r *Relay) originalTitle(ctx context.Context, n *Notice) (string, error) {
+	if n.MsgType == MsgAlert || n.References == "" {
+		return "", nil
+	}
+	orig, err := r.st.noticeByIdentifier(ctx, n.Source, n.References)
+	if errors.Is(err, bot.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("original notice: %w", err)
+	}
+	return orig.Title, nil
+}
+
 // NoticeDirective is the console's @notice {json}: the same JSON as the
 // webhook, delivered at once.
 func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
@@ -433,7 +449,11 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	if err != nil || !ok {
 		return false, time.Time{}, err
 	}
-	out := bot.OutMessage{Chat: chat, Text: formatNotice(n)}
+	orig, err := r.originalTitle(ctx, n)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	out := bot.OutMessage{Chat: chat, Text: formatNotice(n, orig)}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
@@ -765,7 +785,13 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	if err != nil {
 		return err
 	}
-	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
+	origs := map[int64]string{}
+	for _, n := range list {
+		if origs[n.ID], err = r.originalTitle(ctx, n); err != nil {
+			return err
+		}
+	}
+	msgID, sendErr := r.e.Send(ctx, bot.OutMessage{Chat: chat, Text: formatDigest(list, origs, now.In(loc))})
 	retryable := sendErr != nil && !errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff)
 	if retryable {
 		// Back into the digest; the engine retries the job with backoff
