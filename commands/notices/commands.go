@@ -117,19 +117,19 @@ func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPref
 	}
 	var topics []string
 	if list != "all" {
-		for _, t := range strings.FieldsFunc(list, func(c rune) bool { return c == ',' || c == ' ' }) {
-			if !r.cfg.knownTopic(t) {
-				hint := ""
-				for _, k := range r.cfg.Topics {
-					if bot.Levenshtein(t, k) <= 2 {
-						hint = " Did you mean " + k + "?"
-						break
+		for _, raw := range strings.FieldsFunc(list, func(c rune) bool { return c == ',' }) {
+			for _, word := range r.cfg.topicWords(raw) {
+				t, ok := r.cfg.resolveTopic(word)
+				if !ok {
+					hint := ""
+					if near := r.cfg.nearTopic(word); near != "" {
+						hint = " Did you mean " + near + "?"
 					}
+					return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(word, 30), hint, strings.Join(r.cfg.Topics, ", "))
 				}
-				return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(t, 30), hint, strings.Join(r.cfg.Topics, ", "))
-			}
-			if !contains(topics, t) {
-				topics = append(topics, t)
+				if !contains(topics, t) {
+					topics = append(topics, t)
+				}
 			}
 		}
 	}
@@ -294,8 +294,16 @@ func (r *Relay) subscribeCmd(ctx context.Context, req *bot.Request) error {
 		return usage
 	}
 	topic := strings.ToLower(f[0])
-	if topic != "all" && !r.cfg.knownTopic(topic) {
-		return bot.Userf("I don't know the topic %q. Topics: %s (or all).", bot.Truncate(topic, 30), strings.Join(r.cfg.Topics, ", "))
+	if topic != "all" {
+		t, ok := r.cfg.resolveTopic(topic)
+		if !ok {
+			hint := ""
+			if near := r.cfg.nearTopic(topic); near != "" {
+				hint = " Did you mean " + near + "?"
+			}
+			return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(topic, 30), hint, strings.Join(r.cfg.Topics, ", "))
+		}
+		topic = t
 	}
 	area, ok := bot.NormalizeArea(strings.Join(f[1:], " "))
 	if !ok {
@@ -329,9 +337,11 @@ func (r *Relay) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
 	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
 	args := []any{req.Sender.ID}
 	if arg != "" && arg != "all" {
-		if strings.ContainsAny(arg, " \t") || (!r.cfg.knownTopic(arg)) {
+		t, ok := r.cfg.resolveTopic(arg)
+		if !ok {
 			return bot.Userf("Usage: %s (everything) or %s TOPIC — e.g. %s gritting.", req.Cmd("unsubscribe"), req.Cmd("unsubscribe"), req.Cmd("unsubscribe"))
 		}
+		arg = t
 		q += ` AND topic = ?`
 		args = append(args, arg)
 	}

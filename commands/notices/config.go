@@ -19,6 +19,9 @@ type Config struct {
 	// Topics is the vocabulary groups and subscribers choose from; feed
 	// topics, keyword rules and webhook topics must use these words.
 	Topics []string `toml:"topics"`
+	// TopicAliases maps other words for a topic onto it ("flood" →
+	// "flooding"), for webhooks, !notices topics and !subscribe.
+	TopicAliases map[string]string `toml:"topic_aliases"`
 	// RequireApproval holds every notice until an approver approves it.
 	RequireApproval bool `toml:"require_approval"`
 	// Approvers are the identities allowed to approve: phone numbers in
@@ -84,6 +87,7 @@ func DefaultConfig() Config {
 	return Config{
 		SourceName:   "the council",
 		Topics:       []string{"gritting", "bins", "roads", "consultations", "flooding", "events", "planning", "emergencies"},
+		TopicAliases: defaultTopicAliases(),
 		Approvers:    []string{},
 		SendBatch:    5,
 		SendGap:      bot.Duration(30 * time.Second),
@@ -106,6 +110,17 @@ func (c Config) Validate() error {
 	for _, t := range c.Topics {
 		if !topicWord.MatchString(t) || t == "all" {
 			return fmt.Errorf("topics: %q must be a lower-case word (letters, digits, '-'), not \"all\"", t)
+		}
+	}
+	for a, t := range c.TopicAliases {
+		if !topicWord.MatchString(a) || a == "all" {
+			return fmt.Errorf("topic_aliases: %q must be a lower-case word (letters, digits, '-'), not \"all\"", a)
+		}
+		if c.knownTopic(a) {
+			return fmt.Errorf("topic_aliases: %q is a topic itself, not an alias", a)
+		}
+		if !c.knownTopic(t) {
+			return fmt.Errorf("topic_aliases: %q = %q names a topic that is not in topics", a, t)
 		}
 	}
 	if c.RequireApproval && len(c.Approvers) == 0 {

@@ -71,6 +71,9 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		n.State = StateApproved
 	}
 	detail := fmt.Sprintf("%s %s %q from %s; %s", n.Urgency, n.MsgType, n.Identifier, from, stateWords(n.State))
+	if len(n.UnknownTopics) > 0 {
+		detail += fmt.Sprintf("; unknown topics %q sent as an emergency to every group in its area", n.UnknownTopics)
+	}
 	dup, err := g.st.insertNotice(ctx, n, detail)
 	if err != nil {
 		return IngestResult{}, err

@@ -71,12 +71,15 @@ type Notice struct {
 	References string // Identifier of the notice an update or cancel refers to
 
 	// Info.
-	Topics  []string
-	Urgency Urgency
-	Title   string
-	Body    string
-	Link    string
-	Expires time.Time // zero: no expiry
+	Topics []string
+	// UnknownTopics are topics of an emergency that no configured topic
+	// matched: it goes out anyway, and the audit names them. Not stored.
+	UnknownTopics []string
+	Urgency       Urgency
+	Title         string
+	Body          string
+	Link          string
+	Expires       time.Time // zero: no expiry
 
 	// Area.
 	Areas []string // canonical postcode areas; empty means council-wide

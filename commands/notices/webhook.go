@@ -114,13 +114,32 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 		}
 		n.Link = link
 	}
-	if len(in.Topics) > maxTopics {
-		return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+	u, ok := parseUrgency(in.Urgency)
+	if !ok {
+		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
 	}
-	for i, t := range in.Topics {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if !cfg.knownTopic(t) {
-			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q (known: %s)", bot.Truncate(t, 40), strings.Join(cfg.Topics, ", "))}
+	n.Urgency = u
+	if len(in.Topics) > maxTopics {
+		if n.Urgency != UrgencyEmergency {
+			return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+		}
+		in.Topics = in.Topics[:maxTopics]
+	}
+	for i, raw := range in.Topics {
+		t, ok := cfg.resolveTopic(raw)
+		if !ok {
+			if n.Urgency == UrgencyEmergency {
+				// An emergency is never held back by a word: it goes to
+				// every opted-in group in its area whatever their topics,
+				// and the audit records what was not understood.
+				n.UnknownTopics = append(n.UnknownTopics, bot.Truncate(strings.TrimSpace(raw), 40))
+				continue
+			}
+			hint := ""
+			if near := cfg.nearTopic(raw); near != "" {
+				hint = fmt.Sprintf("; did you mean %q?", near)
+			}
+			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q%s (known: %s)", bot.Truncate(raw, 40), hint, strings.Join(cfg.Topics, ", "))}
 		}
 		if !contains(n.Topics, t) {
 			n.Topics = append(n.Topics, t)
@@ -138,11 +157,6 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 			n.Areas = append(n.Areas, norm)
 		}
 	}
-	u, ok := parseUrgency(in.Urgency)
-	if !ok {
-		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
-	}
-	n.Urgency = u
 	if in.Expires != "" {
 		t, err := time.Parse(time.RFC3339, in.Expires)
 		if err != nil {

@@ -84,7 +84,7 @@ func TestWebhookAuthAndValidation(t *testing.T) {
 		{"huge title", bearer, `{"id":"t3","title":"` + strings.Repeat("é", 201) + `"}`, 400, "longer than", "title"},
 		{"huge body", bearer, `{"id":"t4","title":"x","body":"` + strings.Repeat("b", 4001) + `"}`, 400, "longer than", "body"},
 		{"topics not array", bearer, `{"id":"t5","title":"x","topics":"gritting"}`, 400, "array of strings", "topics"},
-		{"unknown topic", bearer, `{"id":"t6","title":"x","topics":["grittin"]}`, 400, "unknown topic", "topics[0]"},
+		{"unknown topic", bearer, `{"id":"t6","title":"x","topics":["parking"]}`, 400, "unknown topic", "topics[0]"},
 		{"bad area", bearer, `{"id":"t7","title":"x","areas":["SY3 7","Narnia"]}`, 400, "postcode", "areas[1]"},
 		{"unknown urgency", bearer, `{"id":"t8","title":"x","urgency":"catastrophic"}`, 400, "normal, urgent or emergency", "urgency"},
 		{"bad date", bearer, `{"id":"t9","title":"x","expires":"next Tuesday"}`, 400, "RFC 3339", "expires"},
