@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/potholes/open311"
 )
 
 // Config is the [potholes] section of the configuration file.
@@ -35,6 +36,10 @@ type Config struct {
 	APIKey         string            `toml:"api_key"`
 	JurisdictionID string            `toml:"jurisdiction_id"`
 	ServiceCodes   map[string]string `toml:"service_codes"`
+	// Open311Format is the format the council is asked in: "auto" (JSON,
+	// and XML for good once the server refuses JSON), "json" or "xml".
+	// Answers are read in whichever format they come.
+	Open311Format string `toml:"open311_format"`
 	// RequestTimeout bounds one call to the council's server. Calls are
 	// made from jobs, which run one at a time while the bot waits, so it
 	// is kept short.
@@ -95,6 +100,7 @@ func DefaultConfig() Config {
 		AutoSendConfirmations: 3,
 		MaxPhotoMB:            5,
 		ServiceCodes:          map[string]string{},
+		Open311Format:         open311.FormatAuto,
 		RequestTimeout:        bot.Duration(8 * time.Second),
 		StatusPollInterval:    bot.Duration(6 * time.Hour),
 		StatusPollFor:         bot.Duration(26 * 7 * 24 * time.Hour),
@@ -149,6 +155,11 @@ func (c Config) Validate() error {
 		if code == "" {
 			return fmt.Errorf("service_codes: %q has an empty service code", cat)
 		}
+	}
+	switch c.Open311Format {
+	case open311.FormatAuto, open311.FormatJSON, open311.FormatXML:
+	default:
+		return fmt.Errorf("open311_format %q must be \"auto\", \"json\" or \"xml\"", c.Open311Format)
 	}
 	// The bot waits for each call, so a long timeout would stall it.
 	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > maxRequestTimeout {

@@ -79,7 +79,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	}
 	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
 	if cfg.councilConfigured() {
-		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, HTTP: hc}
+		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc}
 	}
 	p := e.Prefix()
 	others := otherCategories(cfg)
