@@ -239,6 +239,14 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 	return out, rows.Err()
 }
 
+// membersAtLimit counts the members of a group whose warnings still
+// counting reach limit.
+func (s store) membersAtLimit(ctx context.Context, chat bot.ChatID, limit int, now time.Time) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM (SELECT person_id FROM mod_warnings
+		WHERE chat = ? AND removed_at IS NULL AND closed_at IS NULL AND expires_at > ?
+		GROUP BY person_id HAVING COUNT(*) >= ?)`, string(chat), ms(now), limit)
+}
+
 func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
