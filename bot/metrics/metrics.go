@@ -31,6 +31,7 @@ type Metrics struct {
 	// Polled sources (council feeds, operators, warnings): see SourceState.
 	sourceSuccess  *prometheus.GaugeVec
 	sourceFailures *prometheus.GaugeVec
+	build          *prometheus.GaugeVec
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -68,10 +69,20 @@ func New() *Metrics {
 			Name: "neighbourbot_source_consecutive_failures",
 			Help: "Failed polls in a row per source; 0 while it answers.",
 		}, []string{"source"}),
+		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_build_info",
+			Help: "Always 1; the labels say which build is running.",
+		}, []string{"version", "revision", "goversion"}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures,
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures, m.build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// SetBuildInfo sets neighbourbot_build_info{version,revision,goversion} to 1.
+func (m *Metrics) SetBuildInfo(version, revision, goVersion string) {
+	m.build.Reset()
+	m.build.WithLabelValues(version, revision, goVersion).Set(1)
 }
 
 // MessageReceived implements bot.Observer.

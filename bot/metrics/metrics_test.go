@@ -16,6 +16,7 @@ import (
 
 func TestEngineCountsReachPrometheus(t *testing.T) {
 	m := metrics.New()
+	m.SetBuildInfo("v1.2.0", "3f2a9c1b", "go1.26.8")
 	h := bottest.New(t, bottest.Options{})
 	// Rebuild the engine with the observer: bottest's engine has none.
 	h.Engine = bot.NewEngine(bot.Config{Observer: m}, h.Store, h.Console, h.Clock)
@@ -43,6 +44,7 @@ func TestEngineCountsReachPrometheus(t *testing.T) {
 		`neighbourbot_commands_total{command="unknown",result="unknown"} 1`,
 		`neighbourbot_sends_total{kind="text",result="ok"} 2`,
 		`neighbourbot_jobs_total{kind="tick",result="retry"} 1`,
+		`neighbourbot_build_info{goversion="go1.26.8",revision="3f2a9c1b",version="v1.2.0"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

@@ -89,6 +89,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		return nil, err
 	}
 	obs := metrics.New()
+	b := currentBuild()
+	obs.SetBuildInfo(b.Version, b.Revision, b.Go)
 	engine := bot.NewEngine(bot.Config{
 		Prefix:   cfg.Bot.Prefix,
 		Owners:   cfg.Bot.Owners,

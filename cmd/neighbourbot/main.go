@@ -10,11 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // Exit codes.
 const (
@@ -34,6 +32,14 @@ func main() {
 	os.Exit(code)
 }
 
+// noCgoMessage is what a binary built without cgo says instead of
+// failing at the first database open.
+const noCgoMessage = `neighbourbot: this binary was built without cgo, so it has no SQLite driver and cannot run.
+Build it with cgo and a C compiler: CGO_ENABLED=1 go build ./cmd/neighbourbot
+(on Debian: apt-get install gcc). For a Raspberry Pi or another architecture use
+scripts/release, which cross-compiles static binaries with Debian's cross compilers.
+`
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "run"
 	if len(args) > 0 {
@@ -42,7 +48,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			usage(stdout)
 			return exitOK
 		case "-version", "--version":
-			fmt.Fprintln(stdout, "neighbourbot", version)
+			printVersion(stdout)
 			return exitOK
 		}
 	}
@@ -50,16 +56,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "run":
-		return runBot(ctx, args, stdout, stderr)
-	case "console":
-		return runConsole(ctx, args, stdin, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "neighbourbot", version)
+		printVersion(stdout)
 		return exitOK
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
+	}
+	if !builtWithCgo {
+		fmt.Fprint(stderr, noCgoMessage)
+		return exitUsage
+	}
+	switch cmd {
+	case "run":
+		return runBot(ctx, args, stdout, stderr)
+	case "console":
+		return runConsole(ctx, args, stdin, stdout, stderr)
 	}
 	if sc, ok := subcommands[cmd]; ok {
 		return sc.run(ctx, args)
@@ -90,6 +102,16 @@ Run "neighbourbot COMMAND -h" for a command's flags. Without -config,
 ./config.toml is read when present; otherwise built-in defaults apply and
 data lives in ./data.
 `)
+}
+
+// printVersion prints the version, the revision and the Go toolchain.
+func printVersion(w io.Writer) {
+	b := currentBuild()
+	fmt.Fprintln(w, "neighbourbot", b.Version)
+	if b.Revision != "" && !strings.HasPrefix(b.Revision, strings.TrimSuffix(b.Version, "-dirty")) {
+		fmt.Fprintln(w, "revision", b.Revision)
+	}
+	fmt.Fprintln(w, "built with", b.Go)
 }
 
 // configFlag adds the shared -config flag.

@@ -53,6 +53,8 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logOut = f
 	}
 	log := newLogger(cfg.Log, logOut)
+	b := currentBuild()
+	log.Info("starting neighbourbot", "version", b.Version, "revision", b.Revision, "go", b.Go)
 
 	restrictNewFiles()
 	if err := os.MkdirAll(cfg.Bot.DataDir, 0o700); err != nil {
