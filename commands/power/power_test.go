@@ -354,7 +354,7 @@ func TestConfigValidate(t *testing.T) {
 		{"compensation text", func(c *Config) { c.CompensationText = "" }, "compensation_text"},
 		{"close_after", func(c *Config) { c.CloseAfter = bot.Duration(time.Hour) }, "close_after"},
 		{"cooldown", func(c *Config) { c.SuggestCooldown = bot.Duration(time.Second) }, "suggest_cooldown"},
-		{"provider", func(c *Config) { c.FeedProvider = "ssen" }, "feed_provider"},
+		{"provider", func(c *Config) { c.FeedProvider = "nosuch" }, "feed_provider"},
 		{"feed url", func(c *Config) { c.FeedURL = "ftp://example.org/faults" }, "feed_url"},
 		{"feed timeout", func(c *Config) { c.FeedTimeout = bot.Duration(5 * time.Minute) }, "feed_timeout"},
 		{"feed timeout over the cap", func(c *Config) { c.FeedTimeout = bot.Duration(11 * time.Second) }, "feed_timeout 11s must be between 500ms and 10s"},
