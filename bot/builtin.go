@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -269,85 +268,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var (
-	outwardCode = regexp.MustCompile(`^[A-Z]{1,2}([0-9][0-9A-Z]?)?$`)
-	inwardCode  = regexp.MustCompile(`^([0-9]([A-Z]{2})?)?$`)
-	fullInward  = regexp.MustCompile(`^[0-9][A-Z]{2}$`)
-)
-
-// postcodeArea is a UK postcode area ("SY"), district ("SY3"), sector
-// ("SY3 7") or full postcode ("SY3 7AB"), split at the space.
-type postcodeArea struct{ outward, inward string }
-
-func parseArea(s string) (postcodeArea, bool) {
-	f := strings.Fields(strings.ToUpper(s))
-	var a postcodeArea
-	switch len(f) {
-	case 1:
-		t := f[0]
-		if len(t) >= 5 && fullInward.MatchString(t[len(t)-3:]) {
-			a = postcodeArea{t[:len(t)-3], t[len(t)-3:]}
-		} else {
-			a.outward = t
-		}
-	case 2:
-		a = postcodeArea{f[0], f[1]}
-	default:
-		return a, false
-	}
-	if !outwardCode.MatchString(a.outward) || !inwardCode.MatchString(a.inward) {
-		return a, false
-	}
-	if a.inward != "" && strings.Trim(a.outward, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
-		return a, false // "SY 7" names no real place
-	}
-	return a, true
-}
-
-func (a postcodeArea) String() string { return strings.TrimSpace(a.outward + " " + a.inward) }
-
-// covers reports whether a (the more general) contains b.
-func (a postcodeArea) covers(b postcodeArea) bool {
-	if a.inward == "" {
-		if letterPrefix(a.outward) == a.outward {
-			return letterPrefix(b.outward) == a.outward
-		}
-		return a.outward == b.outward
-	}
-	return a.outward == b.outward && strings.HasPrefix(b.inward, a.inward)
-}
-
-// letterPrefix returns the postcode area letters of an outward code ("SY" of "SY3").
-func letterPrefix(outward string) string {
-	i := strings.IndexFunc(outward, func(r rune) bool { return r >= '0' && r <= '9' })
-	if i < 0 {
-		return outward
-	}
-	return outward[:i]
-}
-
-// NormalizeArea turns "sy3  7", "SY3 7" or "sy37ab" into the canonical
-// "SY3 7" / "SY3 7AB" form. ok is false for text that is not a UK postcode
-// area, district, sector or full postcode.
-func NormalizeArea(s string) (string, bool) {
-	a, ok := parseArea(s)
-	if !ok {
-		return "", false
-	}
-	return a.String(), true
-}
-
-// AreaCovers reports whether two areas overlap: one contains the other.
-// "SY3" and "SY3 7AB" overlap, "SY3" and "SY31" do not.
-func AreaCovers(x, y string) bool {
-	a, ok1 := parseArea(x)
-	b, ok2 := parseArea(y)
-	if !ok1 || !ok2 {
-		return false
-	}
-	return a.covers(b) || b.covers(a)
-}
-
 func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	p := e.Prefix()
 	if strings.TrimSpace(req.Args) == "" {
@@ -365,25 +285,18 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	}
 	g := req.Group
 	g.Chat = req.Chat.ID
+	note := ""
 	if strings.EqualFold(strings.TrimSpace(req.Args), "clear") || strings.EqualFold(strings.TrimSpace(req.Args), "none") {
 		g.Areas = nil
 	} else {
-		var areas []string
-		for _, part := range strings.Split(req.Args, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			a, ok := NormalizeArea(part)
-			if !ok {
-				return Userf("%q doesn't look like a postcode district or sector. Try %sarea SY3 7 or %sarea SY3, SY4 1.", Truncate(strings.TrimSpace(part), 20), p, p)
-			}
-			if !contains(areas, a) {
-				areas = append(areas, a)
-			}
+		areas, n, err := ParseAreaList(req.Args, p+"area")
+		if err != nil {
+			return err
 		}
 		if len(areas) > 20 {
 			return Userf("That's a lot of areas — at most 20 per group, please.")
 		}
+		note = n
 		g.Areas = areas
 	}
 	g.UpdatedAt = e.Now()
@@ -396,7 +309,7 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	if len(g.Areas) == 0 {
 		return req.Reply(ctx, "Area cleared for this group.")
 	}
-	return req.Reply(ctx, "This group's area is now "+strings.Join(g.Areas, ", ")+".")
+	return req.Reply(ctx, strings.TrimSpace("This group's area is now "+strings.Join(g.Areas, ", ")+". "+note))
 }
 
 // coreData is the personal-data provider for what the core itself holds.

@@ -158,19 +158,11 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 		return req.Reply(ctx, "This group's area: "+describeAreas(gs.Areas)+fmt.Sprintf(". Change it with %s area SY3 7 (several separated by commas).", req.Cmd("notices")))
 	}
 	var areas []string
+	note := ""
 	if !strings.EqualFold(strings.TrimSpace(list), "clear") {
-		for _, part := range strings.Split(list, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			a, ok := bot.NormalizeArea(part)
-			if !ok {
-				return bot.Userf("%q doesn't look like a postcode district or sector. Try %s area SY3 7 or %s area SY3, SY4 1.",
-					bot.Truncate(strings.TrimSpace(part), 20), req.Cmd("notices"), req.Cmd("notices"))
-			}
-			if !contains(areas, a) {
-				areas = append(areas, a)
-			}
+		var err error
+		if areas, note, err = bot.ParseAreaList(list, req.Cmd("notices")+" area"); err != nil {
+			return err
 		}
 		if len(areas) > 20 {
 			return bot.Userf("That's a lot of areas — at most 20 per group, please.")
@@ -188,7 +180,7 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 	if len(areas) == 0 {
 		return req.Reply(ctx, "Area cleared: this group now gets council-wide notices only.")
 	}
-	return req.Reply(ctx, "This group's area is now "+strings.Join(areas, ", ")+" (shared with "+req.Cmd("area")+").")
+	return req.Reply(ctx, strings.TrimSpace("This group's area is now "+strings.Join(areas, ", ")+" (shared with "+req.Cmd("area")+"). "+note))
 }
 
 func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPrefs, arg string) error {
@@ -307,7 +299,7 @@ func (r *Relay) subscribeCmd(ctx context.Context, req *bot.Request) error {
 	}
 	area, ok := bot.NormalizeArea(strings.Join(f[1:], " "))
 	if !ok {
-		return bot.Userf("%q doesn't look like a postcode district or sector. Try %s %s SY3 7.", bot.Truncate(strings.Join(f[1:], " "), 20), req.Cmd("subscribe"), topic)
+		return bot.AreaProblem(strings.Join(f[1:], " "), req.Cmd("subscribe")+" "+topic+" AREA")
 	}
 	subs, err := r.st.subscriptions(ctx, req.Sender.ID)
 	if err != nil {

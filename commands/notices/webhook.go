@@ -151,7 +151,11 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 	for i, a := range in.Areas {
 		norm, ok := bot.NormalizeArea(a)
 		if !ok {
-			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: fmt.Sprintf("%q is not a UK postcode area, district or sector", bot.Truncate(a, 40))}
+			msg := fmt.Sprintf("%q is not a UK postcode area, district or sector", bot.Truncate(a, 40))
+			if c := bot.CheckArea(a); c.DidYouMean != "" {
+				msg += fmt.Sprintf("; did you mean %q?", c.DidYouMean)
+			}
+			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: msg}
 		}
 		if !contains(n.Areas, norm) {
 			n.Areas = append(n.Areas, norm)

@@ -86,6 +86,7 @@ func TestWebhookAuthAndValidation(t *testing.T) {
 		{"topics not array", bearer, `{"id":"t5","title":"x","topics":"gritting"}`, 400, "array of strings", "topics"},
 		{"unknown topic", bearer, `{"id":"t6","title":"x","topics":["parking"]}`, 400, "unknown topic", "topics[0]"},
 		{"bad area", bearer, `{"id":"t7","title":"x","areas":["SY3 7","Narnia"]}`, 400, "postcode", "areas[1]"},
+		{"slipped area", bearer, `{"id":"t7b","title":"x","areas":["SY37"]}`, 400, `did you mean "SY3 7"?`, "areas[0]"},
 		{"unknown urgency", bearer, `{"id":"t8","title":"x","urgency":"catastrophic"}`, 400, "normal, urgent or emergency", "urgency"},
 		{"bad date", bearer, `{"id":"t9","title":"x","expires":"next Tuesday"}`, 400, "RFC 3339", "expires"},
 		{"past expiry", bearer, `{"id":"t10","title":"x","expires":"2025-01-01T00:00:00Z"}`, 400, "in the past", "expires"},
