@@ -14,6 +14,7 @@ import (
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/metrics"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/notices"
 )
 
 // app is what wiring hands each feature: the engine, the store, the
@@ -31,6 +32,9 @@ type app struct {
 	// (feed pollers, the webhook server); run mode starts them, the console
 	// does not.
 	background []func(ctx context.Context) error
+	// notices is the notices relay, for the SIGHUP reload of election
+	// periods (wire_periods.go).
+	notices *notices.Relay
 }
 
 // feature wires one feature family into an app. migrations lists its

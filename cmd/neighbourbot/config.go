@@ -31,6 +31,10 @@ type Config struct {
 	Potholes   potholes.Config   `toml:"potholes"`
 	Notices    notices.Config    `toml:"notices"`
 	Moderation moderation.Config `toml:"moderation"`
+
+	// path is the file the configuration was read from ("" for defaults
+	// alone), so a reload (SIGHUP) reads the same one.
+	path string
 }
 
 // BotConfig is the [bot] section: settings every feature shares.
@@ -126,6 +130,7 @@ func loadConfig(path string) (Config, string, error) {
 	if err := applyEnv(&cfg); err != nil {
 		return cfg, path, err
 	}
+	cfg.path = path
 	return cfg, path, nil
 }
 

@@ -6,6 +6,7 @@ func envOverrides(cfg *Config) []envOverride {
 	return []envOverride{
 		{env: "NEIGHBOURBOT_POWER_FEED_KEY", target: &cfg.Power.FeedKey},
 		{env: "NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN", target: &cfg.Notices.Webhook.Token},
+		{env: "NEIGHBOURBOT_NOTICES_RESULTS_SECRET", target: &cfg.Notices.ResultsSecret},
 		{env: "NEIGHBOURBOT_POTHOLES_API_KEY", target: &cfg.Potholes.APIKey},
 	}
 }

@@ -382,17 +382,19 @@ func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, err
 	if !r.gov.IsApprover(addrs) {
 		return Approver{}, bot.Userf("Sorry, only the council's configured notice approvers can do that.")
 	}
-	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName()}, nil
+	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName(), Addrs: addrs}, nil
 }
 
 func (r *Relay) pendingCmd(ctx context.Context, req *bot.Request) error {
-	if _, err := r.approverOf(ctx, req); err != nil {
+	who, err := r.approverOf(ctx, req)
+	if err != nil {
 		return err
 	}
 	list, err := r.gov.Pending(ctx)
 	if err != nil {
 		return err
 	}
+	list = r.gov.pendingFor(list, who.Addrs)
 	if len(list) == 0 {
 		return req.Reply(ctx, "No notices are waiting for approval.")
 	}

@@ -48,3 +48,18 @@ func TestGoldenApproval(t *testing.T) {
 	cfg.EmergencyTwoApprovals = true
 	bottest.Golden(t, "testdata/approval", harnessOptions(cfg, nil))
 }
+
+func TestGoldenSenders(t *testing.T) {
+	cfg := testConfig()
+	cfg.Senders = []SenderConfig{
+		{Name: "Highways", Token: "highways-token-0123456789", Topics: []string{"roads", "gritting"}},
+		{Name: "Youth service", Token: "youth-token-0123456789", Topics: []string{"events"}, Approvers: []string{"Erin"}, RequireApproval: true},
+	}
+	bottest.Golden(t, "testdata/senders", harnessOptions(cfg, nil))
+}
+
+func TestGoldenPeriods(t *testing.T) {
+	cfg := testConfig()
+	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
+	bottest.Golden(t, "testdata/periods", harnessOptions(cfg, nil))
+}

@@ -86,6 +86,11 @@ type Notice struct {
 
 	Received time.Time
 	State    State
+
+	// Council side (see senders.go): the [[notices.senders]] name, ""
+	// for the default sender, and when the notice may first go out.
+	Sender    string
+	Effective time.Time // zero: at once
 }
 
 // State is where a notice is in its life.

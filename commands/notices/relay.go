@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"neighbourbot/bot"
@@ -43,6 +44,8 @@ type Relay struct {
 	feeds []*feedSource
 	// poller polls the feeds (and built-in sources) as scheduled jobs.
 	poller *polling.Poller
+	// periods are the election periods in force, replaced on SIGHUP.
+	periods atomic.Pointer[periodSet]
 }
 
 // Register wires the feature into the engine and returns the relay, whose
@@ -68,6 +71,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobPlan, r.planJob)
 	e.HandleJob(jobDrain, r.drainJob)
 	e.HandleJob(jobDigest, r.digestJob)
+	if err := r.registerCouncil(); err != nil {
+		return nil, err
+	}
 	r.registerCommands()
 	e.AddDataProvider(dataProvider{r})
 	if err := r.addFeedPolls(); err != nil {
@@ -98,12 +104,21 @@ func (r *Relay) Governance() *Governance { return r.gov }
 // Submit validates raw webhook-style JSON and ingests it from source
 // ("webhook", "console").
 func (r *Relay) Submit(ctx context.Context, raw []byte, source, from string) (IngestResult, error) {
+	return r.SubmitAs(ctx, raw, source, "", from)
+}
+
+// SubmitAs is Submit for a named sender ("" is the default sender).
+func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
 	n, err := decodeNotice(raw, r.cfg, r.e.Now())
 	if err != nil {
 		return IngestResult{}, err
 	}
-	n.Source = source
-	n.SourceName = r.cfg.SourceName
+	if err := r.applySender(n, source, sender); err != nil {
+		return IngestResult{}, err
+	}
+	if err := r.refuseInPeriod(n, r.e.Now()); err != nil {
+		return IngestResult{}, err
+	}
 	if err := r.resolveReference(ctx, n); err != nil {
 		return IngestResult{}, err
 	}
@@ -142,7 +157,12 @@ func (r *Relay) originalTitle(ctx context.Context, n *Notice) (string, error) {
 // NoticeDirective is the console's @notice {json}: the same JSON as the
 // webhook, delivered at once.
 func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
-	res, err := r.Submit(ctx, []byte(args), "console", "the console")
+	// "@notice Highways {json}" sends as a named sender.
+	sender, raw := "", strings.TrimSpace(args)
+	if i := strings.Index(raw, "{"); i > 0 {
+		sender, raw = strings.TrimSpace(raw[:i]), raw[i:]
+	}
+	res, err := r.SubmitAs(ctx, []byte(raw), "console", sender, "the console")
 	if err != nil {
 		return fmt.Errorf("@notice: %w", err)
 	}
@@ -182,6 +202,10 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 		return nil
 	}
 	now := r.e.Now()
+	if n.notYetEffective(now) {
+		// Booked again at start-up or by an approval: wait for effective.
+		return r.gov.schedulePlan(ctx, n.ID, n.Effective)
+	}
 	if n.Expired(now) {
 		return r.st.tx(ctx, func(tx bot.Tx) error {
 			_, err := setState(ctx, tx, n.ID, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
@@ -444,6 +468,9 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	}
 	if reason != "" {
 		return false, time.Time{}, finish("dropped", "dropped", reason)
+	}
+	if held, err := r.electionHold(ctx, n, row, now); err != nil || held {
+		return false, time.Time{}, err
 	}
 	ok, err := updateOutbox(ctx, r.st.db, row.ID, "pending", "sending", "attempts = attempts + 1")
 	if err != nil || !ok {
@@ -743,6 +770,13 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 			if err != nil {
 				return err
 			}
+			continue
+		}
+		// An election period that began since planning takes the row
+		// out of the digest until it ends.
+		if held, err := r.electionHold(ctx, n, row, now); err != nil {
+			return err
+		} else if held {
 			continue
 		}
 		list = append(list, n)

@@ -3,8 +3,6 @@ package notices
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +37,8 @@ type webhookNotice struct {
 	Expires    string   `json:"expires"`
 	References string   `json:"references"`
 	MsgType    string   `json:"msg_type"`
+	// Council side: a scheduled send (see senders.go).
+	Effective string `json:"effective"`
 }
 
 // Limits on submitted text, generous for real notices and small enough that
@@ -196,6 +196,9 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 			return nil, &FieldError{Field: "references", Msg: "must name an earlier notice, not this one"}
 		}
 	}
+	if err := decodeEffective(in.Effective, n, now); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -238,26 +241,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (r *Relay) authorised(req *http.Request) bool {
-	const prefix = "Bearer "
-	h := req.Header.Get("Authorization")
-	if r.cfg.Webhook.Token == "" || !strings.HasPrefix(h, prefix) {
-		return false
-	}
-	// Hashing first makes the comparison constant-time regardless of
-	// the lengths involved.
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
-	want := sha256.Sum256([]byte(r.cfg.Webhook.Token))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
-}
-
 func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
 		return
 	}
-	if !r.authorised(req) {
+	sender, ok := r.senderOf(req)
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
 		return
@@ -278,7 +269,7 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	from := "webhook " + clientIP(req)
-	res, err := r.Submit(req.Context(), raw, "webhook", from)
+	res, err := r.SubmitAs(req.Context(), raw, "webhook", sender, from)
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -334,7 +325,7 @@ func (r *Relay) serveWebhook(ctx context.Context) error {
 // server when a token is configured. Feeds are polled by scheduled jobs.
 func (r *Relay) Background() []func(ctx context.Context) error {
 	var out []func(ctx context.Context) error
-	if r.cfg.Webhook.Token != "" {
+	if r.cfg.webhookEnabled() {
 		out = append(out, r.serveWebhook)
 	}
 	return out
