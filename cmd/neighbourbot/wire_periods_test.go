@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestPeriodsReloadOnHangup(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, logs bytes.Buffer
+	var out, logs syncBuffer
 	clock := bot.NewManualClock(console.DefaultStart)
 	con := console.New(&out, clock)
 	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), filepath.Join(dir, "bot.db"), con, clock, con)
@@ -83,7 +84,25 @@ func TestPeriodsReloadOnHangup(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, logs *bytes.Buffer, want string) {
+// syncBuffer is a buffer the engine's worker writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func waitFor(t *testing.T, logs *syncBuffer, want string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(logs.String(), want) {
