@@ -8,5 +8,7 @@ func envOverrides(cfg *Config) []envOverride {
 		{env: "NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN", target: &cfg.Notices.Webhook.Token},
 		{env: "NEIGHBOURBOT_NOTICES_RESULTS_SECRET", target: &cfg.Notices.ResultsSecret},
 		{env: "NEIGHBOURBOT_POTHOLES_API_KEY", target: &cfg.Potholes.APIKey},
+		{env: "NEIGHBOURBOT_POTHOLES_SMTP_PASSWORD", target: &cfg.Potholes.Email.Password},
+		{env: "NEIGHBOURBOT_POTHOLES_SMTP_PASSWORD_FILE", target: &cfg.Potholes.Email.PasswordFile},
 	}
 }

@@ -49,6 +49,14 @@ type Config struct {
 	// StatusPollFor is how long a sent report is checked before the checks
 	// stop (an admin can restart them with !pothole P7 check).
 	StatusPollFor bot.Duration `toml:"status_poll_for"`
+	// SendMethod is how reports reach the council: "open311" (base_url)
+	// or "email" ([potholes.email]); SendMethods overrides it per category.
+	SendMethod  string            `toml:"send_method"`
+	SendMethods map[string]string `toml:"send_methods"`
+	// Email is the [potholes.email] section: reports sent by email in
+	// FixMyStreet's manner.
+	Email EmailConfig `toml:"email"`
+
 	// The council liaison named on requests instead of the resident.
 	LiaisonName  string `toml:"liaison_name"`
 	LiaisonEmail string `toml:"liaison_email"`
@@ -101,6 +109,9 @@ func DefaultConfig() Config {
 		MaxPhotoMB:            5,
 		ServiceCodes:          map[string]string{},
 		Open311Format:         open311.FormatAuto,
+		SendMethod:            methodOpen311,
+		SendMethods:           map[string]string{},
+		Email:                 defaultEmailConfig(),
 		RequestTimeout:        bot.Duration(8 * time.Second),
 		StatusPollInterval:    bot.Duration(6 * time.Hour),
 		StatusPollFor:         bot.Duration(26 * 7 * 24 * time.Hour),
@@ -185,7 +196,43 @@ func (c Config) Validate() error {
 			return fmt.Errorf("liaison_email %q is not an email address", c.LiaisonEmail)
 		}
 	}
+	if !validMethod(c.SendMethod) {
+		return fmt.Errorf("send_method %q must be \"open311\" or \"email\"", c.SendMethod)
+	}
+	for cat, m := range c.SendMethods {
+		if !seen[cat] {
+			return fmt.Errorf("send_methods: %q is not one of the categories", cat)
+		}
+		if !validMethod(m) {
+			return fmt.Errorf("send_methods: %s = %q must be \"open311\" or \"email\"", cat, m)
+		}
+	}
+	var emailed []string
+	for _, cat := range c.Categories {
+		if c.methodFor(cat) == methodEmail {
+			emailed = append(emailed, cat)
+		}
+	}
+	if err := c.Email.validate(seen, emailed); err != nil {
+		return fmt.Errorf("email: %w", err)
+	}
 	return nil
+}
+
+// Send methods.
+const (
+	methodOpen311 = "open311"
+	methodEmail   = "email"
+)
+
+func validMethod(m string) bool { return m == methodOpen311 || m == methodEmail }
+
+// methodFor is how reports of cat go to the council.
+func (c Config) methodFor(cat string) string {
+	if m := c.SendMethods[cat]; m != "" {
+		return m
+	}
+	return c.SendMethod
 }
 
 func checkHTTPURL(s string) error {
