@@ -113,10 +113,17 @@ func DefaultConfig() Config {
 	}
 }
 
+// MaxWindow is the longest check window: see Validate.
+const MaxWindow = 18 * time.Minute
+
 // Validate reports the first invalid value, naming its key.
 func (c Config) Validate() error {
-	if w := c.Window.D(); w < time.Minute || w > 2*time.Hour {
-		return fmt.Errorf("window %s must be between 1m and 2h", w)
+	// The status message is edited until the window ends, and WhatsApp
+	// shows edits only for 20 minutes after the original was sent
+	// (whatsmeow send.go EditWindow): a longer window would leave the
+	// tally frozen while the check still runs. 18m leaves room for pacing.
+	if w := c.Window.D(); w < time.Minute || w > MaxWindow {
+		return fmt.Errorf("window %s must be between 1m and %s (WhatsApp shows edits of the status message for 20 minutes only)", w, MaxWindow)
 	}
 	if strings.TrimSpace(c.ReportNumber) == "" {
 		return errors.New("report_number must not be empty")

@@ -347,6 +347,7 @@ func TestConfigValidate(t *testing.T) {
 		{"defaults", func(*Config) {}, ""},
 		{"window too short", func(c *Config) { c.Window = bot.Duration(30 * time.Second) }, "window"},
 		{"window too long", func(c *Config) { c.Window = bot.Duration(3 * time.Hour) }, "window"},
+		{"window past WhatsApp's edit window", func(c *Config) { c.Window = bot.Duration(20 * time.Minute) }, "window 20m0s must be between 1m and 18m0s"},
 		{"no number", func(c *Config) { c.ReportNumber = " " }, "report_number"},
 		{"bad link", func(c *Config) { c.OperatorLink = "powercut105" }, "operator_link"},
 		{"no link is fine", func(c *Config) { c.OperatorLink = "" }, ""},
