@@ -313,7 +313,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) bool {
 		}
 		if !gs.Enabled {
 			name, _, isCommand := e.router.Parse(CleanText(m.Text))
-			if rt, ok := e.router.Lookup(name); !isCommand || !ok || rt.Name != "bot" {
+			if rt, ok := e.router.Lookup(name); !isCommand || !ok || rt.Name != "bot" || m.EditOf != "" {
 				e.obs.MessageReceived("ignored")
 				return true
 			}
@@ -342,6 +342,11 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		return err
 	}
 	name, args, isCommand := e.router.Parse(m.Text)
+	if m.EditOf != "" {
+		// An edit is inspected like a new message (moderation) but never
+		// run: editing an old message must not repeat or change a command.
+		isCommand = false
+	}
 	var gs GroupSettings
 	if m.Chat.IsGroup {
 		var err error
@@ -420,6 +425,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message) error {
 		}
 	}
 
+	if m.EditOf != "" {
+		e.obs.MessageReceived("edit")
+		return nil
+	}
 	if !isCommand {
 		e.obs.MessageReceived("chatter")
 		for _, l := range e.listeners {

@@ -52,7 +52,7 @@ type WhatsAppConfig struct {
 	DeviceName      string       `toml:"device_name"`
 	SendInterval    bot.Duration `toml:"send_interval"`
 	SendBurst       int          `toml:"send_burst"`
-	BacklogGrace    bot.Duration `toml:"backlog_grace"`
+	BacklogAct      bot.Duration `toml:"backlog_act"`
 	GroupInfoMaxAge bot.Duration `toml:"group_info_max_age"`
 }
 
@@ -83,7 +83,7 @@ func defaultConfig() Config {
 			DeviceName:      "neighbourbot",
 			SendInterval:    bot.Duration(2 * time.Second),
 			SendBurst:       3,
-			BacklogGrace:    bot.Duration(30 * time.Second),
+			BacklogAct:      bot.Duration(10 * time.Minute),
 			GroupInfoMaxAge: bot.Duration(6 * time.Hour),
 		},
 		Log:        LogConfig{Level: "info", Format: "text"},
@@ -181,8 +181,8 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.WhatsApp.DeviceName) == "" {
 		return errors.New("whatsapp.device_name must not be empty")
 	}
-	if c.WhatsApp.BacklogGrace.D() < 0 {
-		return errors.New("whatsapp.backlog_grace must not be negative")
+	if a := c.WhatsApp.BacklogAct.D(); a < 30*time.Second || a > 24*time.Hour {
+		return fmt.Errorf("whatsapp.backlog_act %s must be between 30s and 24h", a)
 	}
 	if c.WhatsApp.GroupInfoMaxAge.D() < time.Minute {
 		return errors.New("whatsapp.group_info_max_age must be at least 1m")
