@@ -120,12 +120,11 @@ func (c Config) webhookEnabled() bool {
 // false without a matching token. Every token is compared, in constant
 // time, so timing tells nothing about which one nearly matched.
 func (r *Relay) senderOf(req *http.Request) (name string, ok bool) {
-	const prefix = "Bearer "
-	h := req.Header.Get("Authorization")
-	if !strings.HasPrefix(h, prefix) {
+	token, ok := bearerToken(req)
+	if !ok {
 		return "", false
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
+	got := sha256.Sum256([]byte(token))
 	check := func(token string) bool {
 		want := sha256.Sum256([]byte(token))
 		return token != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1

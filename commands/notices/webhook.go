@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -227,7 +228,7 @@ func cleanLink(s string) (string, error) {
 }
 
 // WebhookHandler serves POST /notices. It answers 401 without the bearer
-// token, 413 over the size limit, 400 naming a bad field, 202 when stored
+// token (the scheme in any case), 415 for a body not sent as JSON, 413 over the size limit, 400 naming a bad field, 202 when stored
 // and 200 with "duplicate" for an id already received.
 func (r *Relay) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -251,6 +252,10 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
+		return
+	}
+	if !jsonContentType(req.Header.Get("Content-Type")) {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json"})
 		return
 	}
 	limit := r.cfg.Webhook.MaxBodyBytes
@@ -287,6 +292,26 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	}
 	r.log.Info("webhook notice accepted", "from", from, "notice", res.ID, "state", res.State)
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "notice": res.ID, "state": string(res.State)})
+}
+
+// jsonContentType accepts application/json and JSON-based types
+// (application/notice+json), with any parameters (charset=utf-8).
+func jsonContentType(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// bearerToken is the token of an "Authorization: Bearer TOKEN" header; the
+// scheme is case-insensitive (RFC 9110 §11.1): "bearer", "BEARER".
+func bearerToken(req *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(req.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 func clientIP(req *http.Request) string {

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -193,6 +194,7 @@ func TestWebhookChunkedBodyOverLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -203,5 +205,53 @@ func TestWebhookChunkedBodyOverLimit(t *testing.T) {
 	}
 	if n := countNotices(t, h); n != 0 {
 		t.Fatalf("%d notices stored", n)
+	}
+}
+
+// TestWebhookSchemeAndContentType: the Bearer scheme is matched in any case
+// (RFC 9110), and a body that is not declared as JSON gets 415 and stores
+// nothing.
+func TestWebhookSchemeAndContentType(t *testing.T) {
+	h, _, srv := webhookHarness(t, testConfig())
+	send := func(auth, contentType, id string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/notices", strings.NewReader(`{"id":"`+id+`","title":"Bins a day late"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", auth)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		auth, contentType string
+		want              int
+	}{
+		{"bearer " + testToken, "application/json", http.StatusAccepted},
+		{"BEARER " + testToken, "application/json; charset=utf-8", http.StatusAccepted},
+		{"Bearer   " + testToken, "application/notice+json", http.StatusAccepted},
+		{"Basic " + testToken, "application/json", http.StatusUnauthorized},
+		{"Bearer" + testToken, "application/json", http.StatusUnauthorized},
+		{"bearer wrong-token-of-some-length", "application/json", http.StatusUnauthorized},
+		{"Bearer " + testToken, "text/plain", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "application/json; charset", http.StatusUnsupportedMediaType},
+	} {
+		stored := countNotices(t, h)
+		got := send(tc.auth, tc.contentType, fmt.Sprintf("bins-%d", stored))
+		if got != tc.want {
+			t.Errorf("Authorization %q, Content-Type %q: %d, want %d", tc.auth, tc.contentType, got, tc.want)
+		}
+		if after := countNotices(t, h); (after > stored) != (tc.want == http.StatusAccepted) {
+			t.Errorf("Authorization %q, Content-Type %q: %d notices stored, had %d", tc.auth, tc.contentType, after, stored)
+		}
 	}
 }
