@@ -198,7 +198,8 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 		}
 		st.Failures++
 		st.LastError = bot.Truncate(pollErr.Error(), 500)
-		st.NextAt = now.Add(Backoff(s.Interval, s.MaxBackoff, st.Failures))
+		// A server's Retry-After (bot.RetryAfterOf) can ask for longer.
+		st.NextAt = now.Add(bot.Backoff{Base: s.Interval, Max: s.MaxBackoff}.Delay(st.Failures, s.Name, bot.RetryAfterOf(pollErr)))
 	}
 	if err := p.save(ctx, st); err != nil {
 		return err
@@ -213,11 +214,7 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 // Backoff is the wait after the n-th failure in a row: the interval, then
 // doubling, capped at maxWait.
 func Backoff(interval, maxWait time.Duration, failures int) time.Duration {
-	d := interval
-	for i := 1; i < failures && d < maxWait; i++ {
-		d *= 2
-	}
-	return min(d, maxWait)
+	return bot.Backoff{Base: interval, Max: maxWait}.Delay(failures, "", 0)
 }
 
 func callSafely(ctx context.Context, f Func) (err error) {

@@ -83,15 +83,15 @@ func pollBackoff(interval, last time.Duration) time.Duration {
 	return min(max(last, interval)*2, maxPollBackoff*interval)
 }
 
-// Sending retries with backoff: 5m, 10m, 20m, 40m, 80m, then gives up and
-// says so; an admin can start again with !pothole P7 send.
-const (
-	maxSendAttempts  = 6
-	firstSendBackoff = 5 * time.Minute
-)
+// Sending retries with backoff: 5m, 10m, 20m, 40m, 80m (or later when the
+// council's server asks so with Retry-After), then gives up and says so; an
+// admin can start again with !pothole P7 send.
+const maxSendAttempts = 6
 
-func sendBackoff(attempt int) time.Duration {
-	return firstSendBackoff << (attempt - 1)
+var sendRetry = bot.Backoff{Base: 5 * time.Minute, Max: 80 * time.Minute, MaxRetryAfter: 24 * time.Hour}
+
+func sendBackoff(attempt int, callErr error) time.Duration {
+	return sendRetry.Delay(attempt, "", bot.RetryAfterOf(callErr))
 }
 
 // adminSend queues a report for the council; the send job posts the outcome.
@@ -507,7 +507,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	var c change
 	c.saveMutables = true
 	if temporaryErr(callErr) && r.SendAttempts < maxSendAttempts {
-		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
+		next := f.e.Now().Add(sendBackoff(r.SendAttempts, callErr))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
 		// The retry job is booked before the state is committed, as in

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"neighbourbot/bot"
 )
 
 // hostileFeeds are documents inside the 5 MB body limit built to make a
@@ -115,5 +117,17 @@ func TestFetchTimeoutIsTheConfiguredOne(t *testing.T) {
 	f.Timeout = 150 * time.Millisecond
 	if _, err := f.Fetch(context.Background(), srv.URL, Validators{}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("fetch_timeout 150ms, server 400ms: %v, want a deadline error", err)
+	}
+}
+
+func TestFetchKeepsRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1800")
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	_, err := Fetcher{Client: srv.Client(), Timeout: 5 * time.Second}.Fetch(context.Background(), srv.URL, Validators{})
+	if got := bot.RetryAfterOf(err); got != 30*time.Minute || !strings.Contains(fmt.Sprint(err), "HTTP 503") {
+		t.Fatalf("503 with Retry-After 1800: %v (retry after %s)", err, got)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"neighbourbot/bot"
 )
 
 // Validators are what a server gave us last time, sent back so it can
@@ -120,7 +122,9 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 		return Result{NotModified: true, Validators: v}, nil
 	}
 	if resp.StatusCode != http.StatusOK {
-		return Result{}, fmt.Errorf("fetch feed: HTTP %d", resp.StatusCode)
+		// A 429 or 503 with Retry-After says when to come back; the poller
+		// waits at least that long (bot.RetryAfterOf).
+		return Result{}, bot.WithRetryAfter(fmt.Errorf("fetch feed: HTTP %d", resp.StatusCode), resp, time.Now())
 	}
 	limit := f.MaxBytes
 	if limit <= 0 {

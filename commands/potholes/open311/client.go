@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"neighbourbot/bot"
 )
 
 // MaxDescription is the GeoReport v2 limit on a request's description.
@@ -150,6 +152,8 @@ type Error struct {
 	Code        int    // GeoReport error code from the body, when given
 	Description string // GeoReport error description, or what went wrong
 	Temporary   bool
+	// RetryAfter is what a 429 or 503 answer's Retry-After asked for.
+	RetryAfter time.Duration
 	// jsonRefused says a JSON request got a non-JSON refusal: in auto
 	// mode it is asked again in XML.
 	jsonRefused bool
@@ -185,6 +189,9 @@ func (e *Error) Summary() string {
 		return fmt.Sprintf("%s (HTTP %d)", e.Description, e.StatusCode)
 	}
 }
+
+// RetryAfterDelay implements bot.RetryAfterer.
+func (e *Error) RetryAfterDelay() time.Duration { return e.RetryAfter }
 
 // IsTemporary reports whether err is worth retrying later.
 func IsTemporary(err error) bool {
@@ -482,6 +489,9 @@ func (c *Client) do(op, ext string, build func(ext string) (*http.Request, error
 			e.Description = "the council's server had an error"
 		} else {
 			e.Description = "the council's server refused the request"
+		}
+		if e.Temporary {
+			e.RetryAfter = bot.RetryAfterOf(bot.WithRetryAfter(e, resp, time.Now()))
 		}
 		switch resp.StatusCode {
 		case http.StatusBadRequest, http.StatusNotFound, http.StatusNotAcceptable, http.StatusUnsupportedMediaType, http.StatusNotImplemented:
