@@ -123,6 +123,7 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moder
 	}
 	m.routes()
 	e.Inspect(m.inspect)
+	e.Listen(m.answerForget)
 	e.OnGroupChange(m.onGroupChange)
 	e.AddDataProvider(dataProvider{m})
 	e.HandleJob(jobRetention, m.retentionJob)

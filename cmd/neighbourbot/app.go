@@ -114,6 +114,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 			return nil, fmt.Errorf("register %s: %w", f.name, err)
 		}
 	}
+	// Last, so every feature's listener (a council inbox, a pending
+	// yes/no) sees a direct message first; it answers what none of them
+	// took.
+	engine.Listen(engine.DirectFallback())
 	if err := engine.Start(ctx); err != nil {
 		store.Close()
 		return nil, err
