@@ -71,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "run":
 		return runBot(ctx, args, stdout, stderr)
+	case "check-config":
+		return runCheckConfig(args, stdout, stderr)
 	case "console":
 		return runConsole(ctx, args, stdin, stdout, stderr)
 	}
@@ -88,6 +90,7 @@ func usage(w io.Writer) {
 Usage:
   neighbourbot [run] [-config FILE] [-pair-phone NUMBER]   link to WhatsApp and serve groups
   neighbourbot console [-config FILE] [-script FILE] ...   try every command in a simulated group
+  neighbourbot check-config [-config FILE]                 check the configuration and environment (exit 0 or 2)
   neighbourbot version                                     print the version
 `)
 	names := make([]string, 0, len(subcommands))
