@@ -3,13 +3,14 @@ package bot
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 func (e *Engine) registerBuiltins() {
-	e.Handle(Route{Name: "help", Aliases: []string{"commands", "h"}, Usage: "[COMMAND]",
+	e.Handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
 		Help: "list commands, or explain one", Handler: e.helpHandler})
 	e.Handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
 		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})
@@ -20,8 +21,20 @@ func (e *Engine) registerBuiltins() {
 func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 	p := e.Prefix()
 	sections := e.helpSections(req)
-	arg := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(req.Args), p))
-	if arg == "" {
+	arg := helpArg(req.Args, p)
+	// A heading as written wins over a command of the same name ("!help
+	// power" is the family); then a command; then any word of a heading.
+	if reply, ok := e.helpHeading(req, sections, arg, true); ok {
+		return req.Reply(ctx, reply)
+	}
+	if arg != "" && !strings.Contains(arg, " ") && len(e.router.Named(arg)) > 0 {
+		return e.explainCommand(ctx, req, arg)
+	}
+	if reply, ok := e.helpHeading(req, sections, arg, false); ok {
+		return req.Reply(ctx, reply)
+	}
+	words := helpWords(arg)
+	if len(words) == 0 {
 		// A short overview: a full list of every command's usage would be a
 		// wall of text in a group chat.
 		var b strings.Builder
@@ -34,32 +47,164 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 		}
 		return req.Reply(ctx, b.String())
 	}
-	// A heading, by any of its words: "!help power cuts", "!help notices".
-	for _, word := range strings.Fields(arg) {
-		for _, s := range sections {
-			if strings.EqualFold(s.title, word) {
-				return req.Reply(ctx, s.title+":\n"+strings.Join(s.lines, "\n"))
+	for _, w := range words {
+		if len(e.router.Named(w)) > 0 {
+			return e.explainCommand(ctx, req, w)
+		}
+	}
+	shown := strings.Join(words, " ")
+	if s := e.router.Suggest(words[0]); s != "" {
+		return Userf("I don't know %s%s — did you mean %s%s? Type %shelp for the list.", p, Truncate(shown, 40), p, s, p)
+	}
+	return Userf("I don't know %s%s. Type %shelp for the list, or %shelp lending (or another heading).", p, Truncate(shown, 40), p, p)
+}
+
+// helpArg is what follows !help, lower-cased, without the prefix or the
+// punctuation people add ("!help !lend", "!help lending?").
+func helpArg(args, prefix string) string {
+	var words []string
+	for _, w := range strings.Fields(strings.ToLower(args)) {
+		w = strings.TrimPrefix(w, prefix)
+		w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// helpFiller are words around what someone wants help with: "!help me",
+// "!help with lending please".
+var helpFiller = map[string]bool{
+	"me": true, "please": true, "pls": true, "plz": true, "with": true, "about": true, "for": true, "the": true,
+	"a": true, "an": true, "all": true, "commands": true, "command": true, "list": true, "menu": true, "help": true,
+	"i": true, "need": true, "what": true, "can": true, "you": true, "do": true, "how": true, "to": true, "use": true,
+	"is": true, "are": true, "there": true, "any": true, "of": true, "us": true, "again": true, "thanks": true, "hi": true, "hello": true,
+}
+
+func helpWords(arg string) []string {
+	var out []string
+	for _, w := range strings.Fields(arg) {
+		if !helpFiller[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// helpHeadings maps the README's headings under "Commands", and the words
+// people use for them, to a help section: a feature's name, "" for the
+// core's commands, or "data" for the personal-data commands.
+var helpHeadings = map[string]string{
+	"general":                       "",
+	"power cuts":                    "power",
+	"power cut":                     "power",
+	"potholes and street faults":    "potholes",
+	"street faults":                 "potholes",
+	"faults":                        "potholes",
+	"council notices":               "notices",
+	"moderation and group settings": "moderation",
+	"group settings":                "moderation",
+	"your data":                     "data",
+	"my data":                       "data",
+	"personal data":                 "data",
+	"data":                          "data",
+	"privacy":                       "data",
+}
+
+// helpHeading answers "!help lending", "!help power cuts", "!help your
+// data": a heading as written in README, a feature's name, or any word of
+// a heading that is not a command itself.
+func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, exact bool) (string, bool) {
+	p := e.Prefix()
+	if arg == "" {
+		return "", false
+	}
+	key, found := "", false
+	if k, ok := helpHeadings[strings.ReplaceAll(arg, "&", "and")]; ok {
+		key, found = k, true
+	} else if contains(e.featureNames(), arg) || arg == "moderation" || arg == "lending" {
+		key, found = arg, true
+	}
+	if !found && !exact {
+		for _, word := range strings.Fields(arg) {
+			if contains(e.featureNames(), word) || word == "moderation" || word == "lending" {
+				key, found = word, true
+				break
+			}
+			if k, ok := helpHeadings[word]; ok && len(e.router.Named(word)) == 0 {
+				key, found = k, true
+				break
 			}
 		}
-		if req.Chat.IsGroup && contains(e.featureNames(), word) && !req.Group.FeatureOn(word) {
-			return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", word, p))
+	}
+	if !found {
+		return "", false
+	}
+	if key == "data" {
+		return e.dataHelp(req), true
+	}
+	if req.Chat.IsGroup && contains(e.featureNames(), key) && !req.Group.FeatureOn(key) {
+		return fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", key, p), true
+	}
+	title := "General"
+	if key != "" {
+		title = capitalise(key)
+	}
+	for _, s := range sections {
+		if s.title == title {
+			return s.title + ":\n" + strings.Join(s.lines, "\n"), true
 		}
 	}
-	rts := e.router.Named(strings.Fields(arg)[0])
-	if len(rts) == 0 {
-		if s := e.router.Suggest(arg); s != "" {
-			return Userf("I don't know %s%s — did you mean %s%s?", p, arg, p, s)
-		}
-		return Userf("I don't know %s%s. Type %shelp for the list.", p, Truncate(arg, 40), p)
+	where := "in a direct message"
+	if !req.Chat.IsGroup {
+		where = "in a group"
 	}
+	return fmt.Sprintf("The %s commands work %s: type %shelp %s there.", key, where, p, key), true
+}
+
+// dataHelp lists the personal-data commands, wherever it is asked.
+func (e *Engine) dataHelp(req *Request) string {
+	p := e.Prefix()
+	var lines []string
+	for _, name := range []string{"mydata", "forgetme"} {
+		if rt, ok := e.router.Lookup(name); ok {
+			line := p + rt.Name
+			if rt.Usage != "" {
+				line += " " + rt.Usage
+			}
+			lines = append(lines, line+" — "+rt.Help)
+		}
+	}
+	if len(lines) == 0 {
+		return "I keep only what the commands you use need. Nothing to see or delete here."
+	}
+	out := "Your data:\n" + strings.Join(lines, "\n")
+	if req.Chat.IsGroup {
+		out += "\nSend these to me in a direct message."
+	}
+	return out
+}
+
+// explainCommand answers "!help lent": usage, help, aliases and where it
+// works, for every route under the name.
+func (e *Engine) explainCommand(ctx context.Context, req *Request, name string) error {
+	p := e.Prefix()
+	rts := e.router.Named(name)
 	var b strings.Builder
 	for i, rt := range rts {
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
 		fmt.Fprintf(&b, "%s%s %s\n%s", p, rt.Name, rt.Usage, capitalise(rt.Help))
-		if len(rt.Aliases) > 0 {
-			fmt.Fprintf(&b, "\nAlso: %s%s", p, strings.Join(rt.Aliases, ", "+p))
+		var also []string
+		for _, a := range rt.Aliases {
+			if utf8.RuneCountInString(a) >= 3 {
+				also = append(also, a)
+			}
+		}
+		if len(also) > 0 {
+			fmt.Fprintf(&b, "\nAlso: %s%s", p, strings.Join(also, ", "+p))
 		}
 		switch {
 		case rt.AdminOnly:
@@ -269,85 +414,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var (
-	outwardCode = regexp.MustCompile(`^[A-Z]{1,2}([0-9][0-9A-Z]?)?$`)
-	inwardCode  = regexp.MustCompile(`^([0-9]([A-Z]{2})?)?$`)
-	fullInward  = regexp.MustCompile(`^[0-9][A-Z]{2}$`)
-)
-
-// postcodeArea is a UK postcode area ("SY"), district ("SY3"), sector
-// ("SY3 7") or full postcode ("SY3 7AB"), split at the space.
-type postcodeArea struct{ outward, inward string }
-
-func parseArea(s string) (postcodeArea, bool) {
-	f := strings.Fields(strings.ToUpper(s))
-	var a postcodeArea
-	switch len(f) {
-	case 1:
-		t := f[0]
-		if len(t) >= 5 && fullInward.MatchString(t[len(t)-3:]) {
-			a = postcodeArea{t[:len(t)-3], t[len(t)-3:]}
-		} else {
-			a.outward = t
-		}
-	case 2:
-		a = postcodeArea{f[0], f[1]}
-	default:
-		return a, false
-	}
-	if !outwardCode.MatchString(a.outward) || !inwardCode.MatchString(a.inward) {
-		return a, false
-	}
-	if a.inward != "" && strings.Trim(a.outward, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
-		return a, false // "SY 7" names no real place
-	}
-	return a, true
-}
-
-func (a postcodeArea) String() string { return strings.TrimSpace(a.outward + " " + a.inward) }
-
-// covers reports whether a (the more general) contains b.
-func (a postcodeArea) covers(b postcodeArea) bool {
-	if a.inward == "" {
-		if letterPrefix(a.outward) == a.outward {
-			return letterPrefix(b.outward) == a.outward
-		}
-		return a.outward == b.outward
-	}
-	return a.outward == b.outward && strings.HasPrefix(b.inward, a.inward)
-}
-
-// letterPrefix returns the postcode area letters of an outward code ("SY" of "SY3").
-func letterPrefix(outward string) string {
-	i := strings.IndexFunc(outward, func(r rune) bool { return r >= '0' && r <= '9' })
-	if i < 0 {
-		return outward
-	}
-	return outward[:i]
-}
-
-// NormalizeArea turns "sy3  7", "SY3 7" or "sy37ab" into the canonical
-// "SY3 7" / "SY3 7AB" form. ok is false for text that is not a UK postcode
-// area, district, sector or full postcode.
-func NormalizeArea(s string) (string, bool) {
-	a, ok := parseArea(s)
-	if !ok {
-		return "", false
-	}
-	return a.String(), true
-}
-
-// AreaCovers reports whether two areas overlap: one contains the other.
-// "SY3" and "SY3 7AB" overlap, "SY3" and "SY31" do not.
-func AreaCovers(x, y string) bool {
-	a, ok1 := parseArea(x)
-	b, ok2 := parseArea(y)
-	if !ok1 || !ok2 {
-		return false
-	}
-	return a.covers(b) || b.covers(a)
-}
-
 func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	p := e.Prefix()
 	if strings.TrimSpace(req.Args) == "" {
@@ -365,25 +431,18 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	}
 	g := req.Group
 	g.Chat = req.Chat.ID
+	note := ""
 	if strings.EqualFold(strings.TrimSpace(req.Args), "clear") || strings.EqualFold(strings.TrimSpace(req.Args), "none") {
 		g.Areas = nil
 	} else {
-		var areas []string
-		for _, part := range strings.Split(req.Args, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			a, ok := NormalizeArea(part)
-			if !ok {
-				return Userf("%q doesn't look like a postcode district or sector. Try %sarea SY3 7 or %sarea SY3, SY4 1.", Truncate(strings.TrimSpace(part), 20), p, p)
-			}
-			if !contains(areas, a) {
-				areas = append(areas, a)
-			}
+		areas, n, err := ParseAreaList(req.Args, p+"area")
+		if err != nil {
+			return err
 		}
 		if len(areas) > 20 {
 			return Userf("That's a lot of areas — at most 20 per group, please.")
 		}
+		note = n
 		g.Areas = areas
 	}
 	g.UpdatedAt = e.Now()
@@ -396,7 +455,7 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	if len(g.Areas) == 0 {
 		return req.Reply(ctx, "Area cleared for this group.")
 	}
-	return req.Reply(ctx, "This group's area is now "+strings.Join(g.Areas, ", ")+".")
+	return req.Reply(ctx, strings.TrimSpace("This group's area is now "+strings.Join(g.Areas, ", ")+". "+note))
 }
 
 // coreData is the personal-data provider for what the core itself holds.

@@ -391,6 +391,11 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 	}
 	var p parsed
 	p.name, p.args, p.isCommand = e.router.Parse(m.Text)
+	if m.EditOf != "" {
+		// An edit is inspected like a new message (moderation) but never
+		// run: editing an old message must not repeat or change a command.
+		p.isCommand = false
+	}
 	if m.Chat.IsGroup && !gs.Enabled {
 		// In a group that has not opted in the bot keeps nothing — not
 		// even message ids — except to handle the switch itself.
@@ -487,6 +492,10 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings
 		}
 	}
 
+	if m.EditOf != "" {
+		e.obs.MessageReceived("edit")
+		return nil
+	}
 	if !p.isCommand {
 		e.obs.MessageReceived("chatter")
 		for _, l := range e.listeners {

@@ -363,9 +363,10 @@ func TestAreaCommand(t *testing.T) {
 	h.Run("@admin Alice\nAlice: !bot on\n")
 	h.Expect("Bob: !area", "No area set for this group")
 	h.Expect("Bob: !area SY3 7", "only group admins can set the group's area")
-	h.Expect("Alice: !area sy3 7, SY4 1, sy37", "This group's area is now SY3 7, SY4 1, SY37.")
-	h.Expect("Alice: !area not a postcode", `"not a postcode" doesn't look like a postcode district or sector`)
-	h.Expect("Bob: !area", "This group's area: SY3 7, SY4 1, SY37.")
+	h.Expect("Alice: !area sy3 7, SY4 1, sy37", `"sy37" isn't a UK postcode district. Did you mean SY3 7? Type !area SY3 7, SY4 1 to set it.`)
+	h.Expect("Alice: !area not a postcode", `"not a postcode" isn't a UK postcode district or sector`)
+	h.Expect("Alice: !area sy3 7, SY4 1, sy10", "This group's area is now SY3 7, SY4 1, SY10. (SY10 is a postcode district; for the sector SY1 0 type !area SY1 0.)")
+	h.Expect("Bob: !area", "This group's area: SY3 7, SY4 1, SY10.")
 	h.Expect("Alice: !area clear", "Area cleared")
 	g, _ := h.Store.GroupSettings(context.Background(), "group:street")
 	if len(g.Areas) != 0 {

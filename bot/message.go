@@ -143,7 +143,11 @@ type Reaction struct {
 
 // Message is one inbound chat message in transport-neutral form.
 type Message struct {
-	ID       string
+	ID string
+	// EditOf is set when the message is an edit: the id of the message it
+	// changes. The text is the new text; an edit is inspected (moderation)
+	// but never run as a command.
+	EditOf   string
 	Chat     Chat
 	Sender   Sender
 	Time     time.Time
@@ -157,8 +161,13 @@ type Message struct {
 }
 
 // Ref returns a reference to this message for replies, reactions and deletes.
+// For an edit it points at the edited message, which is what a chat shows.
 func (m *Message) Ref() MessageRef {
-	return MessageRef{Chat: m.Chat.ID, ID: m.ID, Sender: m.Sender.Addr, Text: m.Text}
+	id := m.ID
+	if m.EditOf != "" {
+		id = m.EditOf
+	}
+	return MessageRef{Chat: m.Chat.ID, ID: id, Sender: m.Sender.Addr, Text: m.Text}
 }
 
 // GroupChangeKind is what happened to a group's membership.

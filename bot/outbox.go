@@ -98,9 +98,21 @@ func (e *Engine) enqueue(ctx context.Context, chat ChatID, kind, msgID string, p
 		if _, err := e.store.QueueSend(ctx, q); err != nil {
 			return err
 		}
-		e.store.AfterCommit(ctx, e.wakeSender)
+		e.store.AfterCommit(ctx, e.sendersTurn)
 		return nil
 	})
+}
+
+// sendersTurn runs once a unit of work that queued sends has committed: it
+// wakes Run's sender, or with synchronous sends sends them at once (so a
+// send made outside any message or job, a webhook's or a directive's, goes
+// too).
+func (e *Engine) sendersTurn() {
+	if e.cfg.SyncSends {
+		e.FlushSends(context.Background())
+		return
+	}
+	e.wakeSender()
 }
 
 func (e *Engine) wakeSender() {

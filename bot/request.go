@@ -24,7 +24,18 @@ type Request struct {
 
 	e     *Engine
 	admin *bool
+	// taken says a handler or listener answered the message or took it
+	// (Take), so the direct-message fallback stays silent.
+	taken bool
 }
+
+// Take marks a non-command message as dealt with: a listener that takes a
+// direct message without replying through the request (the council inbox,
+// say) calls it so the fallback answer is not sent as well.
+func (r *Request) Take() { r.taken = true }
+
+// Taken reports whether someone answered or took the message.
+func (r *Request) Taken() bool { return r.taken }
 
 // NewRequest builds a request outside the engine's own dispatch, for jobs
 // and tests that want the reply helpers.
@@ -51,6 +62,7 @@ func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) e
 		ref := r.Msg.Ref()
 		out.ReplyTo = &ref
 	}
+	r.taken = true
 	_, err := r.e.send(ctx, out)
 	return err
 }
@@ -62,6 +74,7 @@ func (r *Request) Replyf(ctx context.Context, format string, args ...any) error 
 
 // Say posts in the request's chat without quoting.
 func (r *Request) Say(ctx context.Context, text string, mentions ...Mention) (string, error) {
+	r.taken = true
 	return r.e.send(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
 }
 

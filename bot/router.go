@@ -149,35 +149,76 @@ func (r *Router) Parse(text string) (name, args string, ok bool) {
 	return name, args, true
 }
 
-// Suggest returns the closest known command name to a mistyped one, or "".
+// Suggest returns the closest listed command name to a mistyped one, or
+// "". Only names people can see are suggested — route names and aliases of
+// three letters or more (a short alias such as "h" is listed nowhere), never
+// hidden routes — and only close ones: one slip (a wrong, missing, extra or
+// swapped letter) in a name of up to six letters, two from seven, so
+// "!thanks" is not taken for "!things" nor "!menu" for "!lend".
 func (r *Router) Suggest(name string) string {
-	best, bestDist := "", 3
 	name = strings.ToLower(name)
+	n := utf8.RuneCountInString(name)
+	limit := 1
+	if n >= 7 {
+		limit = 2
+	}
+	best, bestDist := "", limit+1
 	for key, rts := range r.byName {
 		rt := rts[len(rts)-1]
-		if rt.Hidden {
+		if rt.Hidden || (key != rt.Name && utf8.RuneCountInString(key) < 3) {
 			continue
 		}
-		d := Levenshtein(name, key)
-		limit := 2
-		if utf8.RuneCountInString(name) <= 3 {
-			limit = 1
-		}
+		d := editDistance(name, key)
 		// Suggest the name closest to what was typed, alias or not: someone
 		// who typed "!nede" meant "!need", not "!borrow".
 		if d <= limit && (d < bestDist || d == bestDist && key < best) {
 			best, bestDist = key, d
 		}
 	}
-	if best == "" {
+	if best != "" {
+		return best
+	}
+	for _, rt := range r.Routes() {
+		if rt.Hidden {
+			continue
+		}
 		// A typed prefix of a longer command ("!pot" → "!potholes").
-		for _, rt := range r.Routes() {
-			if !rt.Hidden && len(name) >= 3 && strings.HasPrefix(rt.Name, name) {
-				return rt.Name
+		if n >= 3 && strings.HasPrefix(rt.Name, name) {
+			return rt.Name
+		}
+		// A command with a word run on ("!helpme" → "!help").
+		if utf8.RuneCountInString(rt.Name) >= 4 && strings.HasPrefix(name, rt.Name) && n-utf8.RuneCountInString(rt.Name) <= 4 {
+			return rt.Name
+		}
+	}
+	return ""
+}
+
+// editDistance is the optimal string alignment distance in runes: like
+// Levenshtein, with two swapped neighbours ("lned") counting as one slip.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
 			}
 		}
 	}
-	return best
+	return d[len(ra)][len(rb)]
 }
 
 // Levenshtein is the edit distance between a and b, counted in runes.

@@ -13,7 +13,8 @@ func testRouter() *Router {
 	r.Handle(Route{Name: "borrow", Aliases: []string{"need"}, Handler: nop})
 	r.Handle(Route{Name: "potholes", Handler: nop})
 	r.Handle(Route{Name: "power", Handler: nop})
-	r.Handle(Route{Name: "help", Handler: nop})
+	r.Handle(Route{Name: "help", Aliases: []string{"h", "commands"}, Handler: nop})
+	r.Handle(Route{Name: "items", Aliases: []string{"things"}, Handler: nop})
 	r.Handle(Route{Name: "secret", Hidden: true, Handler: nop})
 	return r
 }
@@ -71,6 +72,10 @@ func TestRouterLookupAndSuggest(t *testing.T) {
 		"nede":     "need",
 		"helpme":   "help",
 		"potholez": "potholes",
+		"thanks":   "", // two slips from "things" in six letters: too far
+		"hi":       "", // "h" is an alias nobody sees listed
+		"menu":     "", // not "lend"
+		"ledn":     "lend",
 	}
 	for in, want := range tests {
 		if got := r.Suggest(in); got != want {

@@ -36,6 +36,7 @@ func (m *Moderator) routes() {
 	// Match takes "!report streetlight …".
 	handle(bot.Route{Name: "report", Usage: "REASON", Help: "reply to a message with this to tell the admins (or send it to me privately)",
 		Handler: m.reportCmd})
+	handle(bot.Route{Name: "reports", Help: "admins: read reports waiting for you (sent here privately)", Scope: bot.DirectOnly, Handler: m.reportsCmd})
 	handle(bot.Route{Name: "reportmode", Usage: "[group|dm]", Help: "how reports reach admins: mentioned in the group, or by direct message",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.reportModeCmd})
 	handle(bot.Route{Name: "warn", Usage: "@member REASON", Help: "warn a member (or reply to their message with !warn REASON)",
@@ -458,7 +459,17 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 		return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", target.DisplayName()))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s has %s here (the limit is %d):", target.DisplayName(), plural(int64(len(active)), "warning", "warnings"), m.warnLimit(r.cfg))
+	if limit := m.warnLimit(r.cfg); len(active) >= limit {
+		// Over a limit lowered since: say what the next warning does
+		// rather than "3 warnings (the limit is 2)".
+		then := "tells the admins"
+		if m.limitAction(r.cfg) == LimitRemove {
+			then = "removes them from the group"
+		}
+		fmt.Fprintf(&b, "%s has reached this group's limit (%s); the next warning %s:", target.DisplayName(), plural(int64(limit), "warning", "warnings"), then)
+	} else {
+		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", target.DisplayName(), plural(int64(len(active)), "warning", "warnings"), limit)
+	}
 	for i, w := range active {
 		fmt.Fprintf(&b, "\n%d. %s — %s", i+1, w.CreatedAt.In(m.loc).Format("Mon 2 Jan"), w.Reason)
 	}
@@ -558,6 +569,17 @@ func (m *Moderator) warnLimitCmd(ctx context.Context, req *bot.Request) error {
 			note = " I'm not a group admin here yet, so until you make me one I'll notify admins instead."
 		}
 	}
+	over, err := m.st.membersAtLimit(ctx, req.Chat.ID, m.warnLimit(g), m.e.Now())
+	if err != nil {
+		return err
+	}
+	if over > 0 {
+		then := "the admins are told"
+		if m.limitAction(g) == LimitRemove {
+			then = "they are removed"
+		}
+		note += fmt.Sprintf(" %s already at the limit or over it: at their next warning %s.", capitalise(plural(int64(over), "member is", "members are")), then)
+	}
 	return req.Reply(ctx, "Done: "+m.warnSummary(g)+"."+note)
 }
 
@@ -566,7 +588,7 @@ func (m *Moderator) warnSummary(g groupConfig) string {
 	if m.limitAction(g) == LimitRemove {
 		then = "the member is removed"
 	}
-	return fmt.Sprintf("at %d warnings %s; warnings expire after %s", m.warnLimit(g), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
+	return fmt.Sprintf("at %s %s; warnings expire after %s", plural(int64(m.warnLimit(g)), "warning", "warnings"), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
 }
 
 // splitSub splits "add casino, bingo" into ("add", "casino, bingo").

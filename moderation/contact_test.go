@@ -23,8 +23,9 @@ func stopContact(t *testing.T, h *bottest.Harness, name string) {
 	}
 }
 
-// TestReportsReachAdminsTheBotMayNotMessage: in dm mode, an admin who never
-// addressed the bot is mentioned in the group instead of messaged.
+// TestReportsReachAdminsTheBotMayNotMessage: in dm mode, and for every
+// private report, an admin who never addressed the bot is not messaged and
+// the report's words never go into the group.
 func TestReportsReachAdminsTheBotMayNotMessage(t *testing.T) {
 	const setup = streetSetup + "@admin Dave\nAlice: !reportmode dm\nBob: rude words\n"
 	t.Run("reply in the group", func(t *testing.T) {
@@ -32,13 +33,9 @@ func TestReportsReachAdminsTheBotMayNotMessage(t *testing.T) {
 		h.Run(setup)
 		out := h.Expect("Carol [reply Bob]: !report rude\n",
 			"[dm Alice] bot: Report in Elm Road: Carol reported a message from Bob: “rude words”. Reason: rude",
-			"[street] bot: @Dave: Carol reported a message from Bob: “rude words”. Reason: rude (I can't message you privately until you've messaged me once.)",
-			"[street] bot: Thanks — I've passed this to the admins.")
-		if strings.Contains(out, "[dm Dave]") || strings.Contains(out, "@Alice") {
-			t.Errorf("Dave should be mentioned, Alice messaged:\n%s", out)
-		}
-		if strings.Contains(out, "privately.") {
-			t.Errorf("the reporter was told all admins heard privately:\n%s", out)
+			"[street] bot: Thanks — I've passed this to the admins privately.")
+		if strings.Contains(out, "[dm Dave]") || strings.Contains(out, "@Dave") || strings.Contains(out, "@Alice") {
+			t.Errorf("Dave messaged or anyone mentioned in the group:\n%s", out)
 		}
 	})
 	t.Run("private report", func(t *testing.T) {
@@ -46,23 +43,39 @@ func TestReportsReachAdminsTheBotMayNotMessage(t *testing.T) {
 		h.Run(setup)
 		out := h.Expect("dm Carol: !report someone is selling puppies\n",
 			"[dm Alice] bot: Private report for Elm Road from Carol: someone is selling puppies",
-			"[street] bot: @Dave: a member sent a private report: someone is selling puppies (I can't message you privately",
-			"[dm Carol] bot: Thanks — I've told the admins of Elm Road. Your name wasn't shown in the group.")
-		if strings.Contains(out, "[street] bot: @Dave: Carol") || strings.Contains(out, "[dm Dave]") {
-			t.Errorf("reporter named in the group, or Dave messaged:\n%s", out)
+			"[dm Carol] bot: Thanks — I've passed your report privately to 1 admin of Elm Road")
+		if strings.Contains(out, "[street]") || strings.Contains(out, "[dm Dave]") {
+			t.Errorf("a private report reached the group, or Dave was messaged:\n%s", out)
 		}
 	})
-	t.Run("no admin reachable privately", func(t *testing.T) {
+	for _, mode := range []string{"group", "dm"} {
+		t.Run("no admin reachable privately, "+mode+" mode", func(t *testing.T) {
+			h := newHarness(t, DefaultConfig())
+			h.Run(streetSetup + "@admin Dave\nAlice: !reportmode " + mode + "\n")
+			stopContact(t, h, "Alice")
+			out := h.Expect("dm Carol: !report Dave from no. 14 keeps messaging me late at night\n",
+				"[street] bot: @Alice @Dave: an admin has a private report waiting — admins, message me !reports to read it.",
+				"[dm Carol] bot: The admins of Elm Road haven't messaged me yet")
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "[street]") && (strings.Contains(line, "late at night") || strings.Contains(line, "Carol")) {
+					t.Errorf("the report's words or the reporter reached the group: %s", line)
+				}
+			}
+			h.Expect("dm Alice: !reports\n", "[dm Alice] bot: 1 report waiting, oldest first:\n    • Elm Road, Mon 5 Jan 09:00: private report from Carol — Dave from no. 14 keeps messaging me late at night")
+			h.Expect("dm Dave: !reports\n", "No reports are waiting.")
+		})
+	}
+	t.Run("no admin reachable privately, reply in the group", func(t *testing.T) {
 		h := newHarness(t, DefaultConfig())
 		h.Run(setup)
 		stopContact(t, h, "Alice")
 		out := h.Expect("Carol [reply Bob]: !report rude\n",
-			"[street] bot: @Alice @Dave: Carol reported a message from Bob: “rude words”. Reason: rude (I can't message you privately")
-		if strings.Contains(out, "[dm") || strings.Contains(out, "Thanks") || strings.Contains(out, "couldn't find any admins") {
-			t.Errorf("want the group mention alone:\n%s", out)
+			"[street] bot: @Alice @Dave: an admin has a report waiting — admins, message me !reports to read it.")
+		if strings.Contains(out, "[dm") || strings.Contains(out, "Reason: rude") || strings.Contains(out, "couldn't find any admins") {
+			t.Errorf("want the contentless note alone:\n%s", out)
 		}
-		if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_reports`); n != 1 {
-			t.Errorf("%d reports stored, want 1", n)
+		if n := countRows(t, h.Store.Raw(), `SELECT COUNT(*) FROM mod_reports WHERE delivered_at IS NULL`); n != 1 {
+			t.Errorf("%d reports waiting, want 1", n)
 		}
 	})
 }

@@ -123,6 +123,7 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moder
 	}
 	m.routes()
 	e.Inspect(m.inspect)
+	e.Listen(m.answerForget)
 	e.OnGroupChange(m.onGroupChange)
 	e.AddDataProvider(dataProvider{m})
 	e.HandleJob(jobRetention, m.retentionJob)
@@ -374,16 +375,20 @@ func (m *Moderator) giveWarning(ctx context.Context, req *bot.Request, r *groupR
 		return err
 	}
 	limit := m.warnLimit(r.cfg)
+	// A limit lowered below what someone already had (!warnlimit 2 after
+	// their third warning) never shows "warning 3 of 2": the count stops
+	// at the limit and this warning applies the limit action.
+	count := min(len(active), limit)
 	action := "warn"
 	if by.ID == 0 {
 		action = "warn.auto"
 	}
-	if err := m.audit(ctx, chat, by, action, &target, fmt.Sprintf("%s (%d of %d)", reason, len(active), limit)); err != nil {
+	if err := m.audit(ctx, chat, by, action, &target, fmt.Sprintf("%s (%d of %d)", reason, count, limit)); err != nil {
 		return err
 	}
-	text := fmt.Sprintf("@%s, warning %d of %d: %s.", target.DisplayName(), len(active), limit, reason)
+	text := fmt.Sprintf("@%s, warning %d of %d: %s.", target.DisplayName(), count, limit, reason)
 	if by.ID != 0 {
-		text = fmt.Sprintf("@%s has been warned (%d of %d): %s.", target.DisplayName(), len(active), limit, reason)
+		text = fmt.Sprintf("@%s has been warned (%d of %d): %s.", target.DisplayName(), count, limit, reason)
 	}
 	if err := req.Reply(ctx, text, bot.MentionOf(target)); err != nil {
 		return err
@@ -391,7 +396,7 @@ func (m *Moderator) giveWarning(ctx context.Context, req *bot.Request, r *groupR
 	if len(active) < limit {
 		return nil
 	}
-	return m.limitReached(ctx, req, r, target, addr, len(active), limit, reason)
+	return m.limitReached(ctx, req, r, target, addr, count, limit, reason)
 }
 
 // limitReached removes the member or tells the admins, per the group's

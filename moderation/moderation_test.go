@@ -315,10 +315,10 @@ func TestReports(t *testing.T) {
 		h.Run(streetSetup + "@group oak Oak Street\n@admin Olga\nOlga: !bot on\nCarol: hi oak\n")
 		h.Expect("dm Carol: !report someone is selling puppies\n", "You're in more than one group with me. Send !report #1 REASON for Elm Road, or !report #2 REASON for Oak Street.")
 		out := h.Expect("dm Carol: !report #2 someone is selling puppies\n",
-			"[oak] bot: @Olga: a member sent a private report: someone is selling puppies",
-			"[dm Carol] bot: Thanks — I've told the admins of Oak Street. Your name wasn't shown in the group.")
-		if strings.Contains(out, "[oak] bot: @Olga: Carol") || strings.Contains(out, "Carol reported") {
-			t.Errorf("the private reporter was named in the group:\n%s", out)
+			"[dm Olga] bot: Private report for Oak Street from Carol: someone is selling puppies",
+			"[dm Carol] bot: Thanks — I've passed your report privately to 1 admin of Oak Street (they see your name, so they can reply to you). Nothing was posted in the group.")
+		if strings.Contains(out, "[oak]") || strings.Contains(out, "[street]") {
+			t.Errorf("a private report was posted in a group:\n%s", out)
 		}
 		h.Expect("dm Carol: !report #9 x\n", "#9 isn't one of the groups I listed.")
 		h.Expect("dm Zed: !report spam\n", "I don't share a group with you where I'm switched on")
@@ -328,6 +328,13 @@ func TestReports(t *testing.T) {
 		}
 		if actor != "a member" {
 			t.Errorf("private report audited as %q; !audit shows it in the group", actor)
+		}
+		var target, detail string
+		if err := h.Store.Raw().QueryRow(`SELECT COALESCE(target_name, ''), detail FROM audit_log WHERE action = 'report.private'`).Scan(&target, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if target != "" || detail != "" {
+			t.Errorf("private report audited with target %q, detail %q; !audit shows them in the group", target, detail)
 		}
 	})
 }

@@ -123,6 +123,31 @@ func (m *Moderator) myDataCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
+// answerForget takes a bare "yes" or "no" sent by direct message while a
+// !forgetme confirmation is open (or has just lapsed) as "!forgetme yes" /
+// "!forgetme no": people answer the question they were asked.
+func (m *Moderator) answerForget(ctx context.Context, req *bot.Request) error {
+	if req.Chat.IsGroup || req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
+		return nil
+	}
+	answer := bot.YesNo(req.Msg.Text)
+	if answer == "" {
+		return nil
+	}
+	state, err := m.st.forgetRequest(ctx, req.Sender.ID, m.e.Now())
+	if err != nil || state == forgetNone {
+		return err
+	}
+	req.Take()
+	as := *req
+	as.Command, as.Args = "forgetme", answer
+	err = m.forgetMeCmd(ctx, &as)
+	if msg, ok := bot.UserMessage(err); ok {
+		return req.Reply(ctx, msg)
+	}
+	return err
+}
+
 func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	now := m.e.Now()
 	me := req.Sender.ID

@@ -69,8 +69,9 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := m.st.addReport(ctx, report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, SubjectID: subject.ID, MsgID: q.ID,
-		Quote: q.Text, Reason: reason, CreatedAt: m.e.Now()}); err != nil {
+	id, err := m.st.addReport(ctx, report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, SubjectID: subject.ID, MsgID: q.ID,
+		Quote: q.Text, Reason: reason, CreatedAt: m.e.Now()})
+	if err != nil {
 		return err
 	}
 	if err := m.audit(ctx, req.Chat.ID, req.Sender, "report", &subject, reason); err != nil {
@@ -81,38 +82,57 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 		reasonText = " Reason: " + reason
 	}
 	about := fmt.Sprintf("a message from %s: %s.%s", subject.DisplayName(), quoteExcerpt(q), reasonText)
-	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
 	if m.reportDelivery(r.cfg) == ReportByDM {
+		// The admins chose private delivery: the report's words never go
+		// into the group, not even for an admin the bot may not message.
 		told, unreached, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
 		if err != nil {
 			return err
 		}
-		if len(unreached) > 0 {
-			// Admins the bot may not message privately are mentioned in the
-			// group instead, as in group mode.
-			who, mentions := mentionList(unreached)
-			if _, err := m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
-				Text: fmt.Sprintf("%s: %s reported %s%s", who, req.Sender.DisplayName(), about, noContactNote)}); err != nil {
+		if told > 0 {
+			if err := m.st.markReportsDelivered(ctx, m.e.Now(), id); err != nil {
 				return err
 			}
-		}
-		switch {
-		case told == 0 && len(unreached) == 0:
-			return req.Reply(ctx, "I couldn't find any admins in this group to tell.")
-		case len(unreached) == 0:
 			return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
-		case told > 0:
-			return req.Reply(ctx, "Thanks — I've passed this to the admins.")
 		}
-		return nil
+		if len(unreached) == 0 {
+			return req.Reply(ctx, "I couldn't find any admins in this group to tell. I've kept your report: an admin can read it by messaging me "+req.Cmd("reports")+".")
+		}
+		announced, err := m.announceWaiting(ctx, req, req.Chat.ID, id, unreached, "report")
+		if err != nil || announced {
+			return err
+		}
+		return req.Reply(ctx, "Thanks — I've kept your report for the admins to read privately; they've already been told that reports are waiting.")
 	}
 	who, mentions, err := m.adminMentions(ctx, req.Chat.ID)
 	if err != nil {
 		return err
 	}
-	_, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
-		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)})
-	return err
+	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
+	if _, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
+		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)}); err != nil {
+		return err
+	}
+	// The admins were told in the group: nothing waits for !reports.
+	return m.st.markReportsDelivered(ctx, m.e.Now(), id)
+}
+
+// announceWaiting tells a group, without any words of the report and
+// without naming anyone but the admins it calls, that a report waits for
+// its admins to read privately; once a day at most while reports stay
+// unread. It says whether it posted.
+func (m *Moderator) announceWaiting(ctx context.Context, req *bot.Request, chat bot.ChatID, id int64, admins []bot.Person, kind string) (bool, error) {
+	now := m.e.Now()
+	already, err := m.st.announcedSince(ctx, chat, now.Add(-24*time.Hour))
+	if err != nil || already {
+		return false, err
+	}
+	who, mentions := mentionList(admins)
+	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions,
+		Text: fmt.Sprintf("%s: an admin has a %s waiting — admins, message me %s to read it.", who, kind, req.Cmd("reports"))}); err != nil {
+		return false, err
+	}
+	return true, m.st.markReportAnnounced(ctx, id, now)
 }
 
 // potholesFeature is the street-fault feature that shares !report: its
@@ -132,10 +152,6 @@ func (m *Moderator) streetFaultHint(req *bot.Request) string {
 	}
 	return fmt.Sprintf("\nTo log a street fault (pothole, streetlight, …) type %s CATEGORY DESCRIPTION — see %s potholes.", req.Cmd("report"), req.Cmd("help"))
 }
-
-// noContactNote ends a report posted in the group for admins the bot may
-// not message privately, saying how they start getting reports privately.
-const noContactNote = " (I can't message you privately until you've messaged me once.)"
 
 // mentionList writes "@Alice @Bob" with the mentions to send.
 func mentionList(people []bot.Person) (string, []bot.Mention) {
@@ -217,10 +233,6 @@ func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason 
 		return bot.Userf("Usage: %s REASON — tell me what the admins should look at.%s", req.Cmd("report"), m.streetFaultHint(req))
 	}
 	g := groups[pick]
-	r, err := m.rules(ctx, g.chat)
-	if err != nil {
-		return err
-	}
 	var subject bot.Person
 	about := ""
 	if q := req.Msg.Quote; q != nil && q.Sender.Addr != "" {
@@ -235,51 +247,47 @@ func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason 
 	if q := req.Msg.Quote; q != nil {
 		rep.MsgID, rep.Quote = q.ID, q.Text
 	}
-	if err := m.st.addReport(ctx, rep); err != nil {
+	id, err := m.st.addReport(ctx, rep)
+	if err != nil {
 		return err
 	}
-	// The audit log is shown in the group by !audit: the entry names no
-	// reporter.
-	var target *bot.Person
-	if subject.ID != 0 {
-		target = &subject
-	}
-	if err := m.audit(ctx, g.chat, bot.Person{ID: 0, Name: "a member"}, "report.private", target, reason); err != nil {
+	// The audit log is shown in the group by !audit: the entry names
+	// neither the reporter nor whom the report is about, and holds none of
+	// its words.
+	if err := m.audit(ctx, g.chat, bot.Person{ID: 0, Name: "a member"}, "report.private", nil, ""); err != nil {
 		return err
 	}
 	reasonText := ""
 	if reason != "" {
 		reasonText = ": " + reason
 	}
-	if m.reportDelivery(r.cfg) == ReportByDM {
-		told, unreached, err := m.dmAdmins(ctx, g.chat, fmt.Sprintf("Private report for %s from %s%s%s", g.name, req.Sender.DisplayName(), about, reasonText))
-		if err != nil {
-			return err
-		}
-		if len(unreached) == 0 {
-			if told == 0 {
-				return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell.", g.name))
-			}
-			return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report to the admins of %s privately.", g.name))
-		}
-		// Admins the bot may not message privately are mentioned in the
-		// group, as in group mode: without the reporter's name.
-		who, mentions := mentionList(unreached)
-		if _, err := m.e.Send(ctx, bot.OutMessage{Chat: g.chat, Mentions: mentions,
-			Text: fmt.Sprintf("%s: a member sent a private report%s%s%s", who, about, reasonText, noContactNote)}); err != nil {
-			return err
-		}
-		return req.Reply(ctx, fmt.Sprintf("Thanks — I've told the admins of %s. Your name wasn't shown in the group.", g.name))
-	}
-	who, mentions, err := m.adminMentions(ctx, g.chat)
+	// A report sent privately reaches the admins privately, whatever
+	// !reportmode says: that mode is about reports made in the group.
+	told, unreached, err := m.dmAdmins(ctx, g.chat, fmt.Sprintf("Private report for %s from %s%s%s", g.name, req.Sender.DisplayName(), about, reasonText))
 	if err != nil {
 		return err
 	}
-	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: g.chat, Mentions: mentions,
-		Text: fmt.Sprintf("%s: a member sent a private report%s%s", who, about, reasonText)}); err != nil {
+	switch {
+	case told > 0:
+		if err := m.st.markReportsDelivered(ctx, m.e.Now(), id); err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report privately to %s of %s (they see your name, so they can reply to you). Nothing was posted in the group.",
+			plural(int64(told), "admin", "admins"), g.name))
+	case len(unreached) == 0:
+		return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell. I've kept your report, and nothing was posted in the group: an admin can read it by messaging me %s.",
+			g.name, req.Cmd("reports")))
+	}
+	announced, err := m.announceWaiting(ctx, req, g.chat, id, unreached, "private report")
+	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Thanks — I've told the admins of %s. Your name wasn't shown in the group.", g.name))
+	if announced {
+		return req.Reply(ctx, fmt.Sprintf("The admins of %s haven't messaged me yet, so I can't write to them privately. I've said in the group that an admin has a private report waiting — without your name or your words — and they can read it by messaging me %s.",
+			g.name, req.Cmd("reports")))
+	}
+	return req.Reply(ctx, fmt.Sprintf("The admins of %s haven't messaged me yet, so I can't write to them privately. They've already been told in the group that a private report is waiting; yours will be there when they message me %s. Nothing about it was posted.",
+		g.name, req.Cmd("reports")))
 }
 
 func (m *Moderator) groupChoices(req *bot.Request, groups []reportGroup) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"neighbourbot/bot"
@@ -238,6 +239,14 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 	return out, rows.Err()
 }
 
+// membersAtLimit counts the members of a group whose warnings still
+// counting reach limit.
+func (s store) membersAtLimit(ctx context.Context, chat bot.ChatID, limit int, now time.Time) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM (SELECT person_id FROM mod_warnings
+		WHERE chat = ? AND removed_at IS NULL AND closed_at IS NULL AND expires_at > ?
+		GROUP BY person_id HAVING COUNT(*) >= ?)`, string(chat), ms(now), limit)
+}
+
 func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -275,14 +284,89 @@ type report struct {
 	CreatedAt  time.Time
 }
 
-func (s store) addReport(ctx context.Context, r report) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO mod_reports (chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at)
+func (s store) addReport(ctx context.Context, r report) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_reports (chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, string(r.Chat), nullID(r.ReporterID), nullID(r.SubjectID), r.MsgID, r.Quote, r.Reason,
 		boolInt(r.Private), ms(r.CreatedAt))
 	if err != nil {
-		return fmt.Errorf("save report: %w", err)
+		return 0, fmt.Errorf("save report: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("save report: %w", err)
+	}
+	return id, nil
+}
+
+// markReports records that reports reached an admin privately.
+func (s store) markReportsDelivered(ctx context.Context, at time.Time, ids ...int64) error {
+	for _, id := range ids {
+		if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, ms(at), id); err != nil {
+			return fmt.Errorf("mark report read: %w", err)
+		}
 	}
 	return nil
+}
+
+// markReportAnnounced records that the group was told a report waits.
+func (s store) markReportAnnounced(ctx context.Context, id int64, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET announced_at = ? WHERE id = ?`, ms(at), id); err != nil {
+		return fmt.Errorf("mark report announced: %w", err)
+	}
+	return nil
+}
+
+// announcedSince says whether the group was told since a time that a
+// report is waiting, and that report is still unread.
+func (s store) announcedSince(ctx context.Context, chat bot.ChatID, since time.Time) (bool, error) {
+	n, err := s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE chat = ? AND delivered_at IS NULL AND announced_at >= ?`,
+		string(chat), ms(since))
+	return n > 0, err
+}
+
+// waitingReport is a report no admin has read privately yet.
+type waitingReport struct {
+	report
+	ID int64
+}
+
+// waitingReports loads up to limit unread reports of the given chats,
+// oldest first, and how many there are in all.
+func (s store) waitingReports(ctx context.Context, chats []bot.ChatID, limit int) ([]waitingReport, int, error) {
+	if len(chats) == 0 {
+		return nil, 0, nil
+	}
+	args := make([]any, len(chats))
+	marks := make([]string, len(chats))
+	for i, c := range chats {
+		args[i], marks[i] = string(c), "?"
+	}
+	where := ` FROM mod_reports WHERE delivered_at IS NULL AND chat IN (` + strings.Join(marks, ",") + `)`
+	total, err := s.count(ctx, `SELECT COUNT(*)`+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at`+where+
+		` ORDER BY created_at, id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load waiting reports: %w", err)
+	}
+	defer rows.Close()
+	var out []waitingReport
+	for rows.Next() {
+		var w waitingReport
+		var chat string
+		var reporter, subject sql.NullInt64
+		var private int
+		var created int64
+		if err := rows.Scan(&w.ID, &chat, &reporter, &subject, &w.MsgID, &w.Quote, &w.Reason, &private, &created); err != nil {
+			return nil, 0, fmt.Errorf("scan waiting report: %w", err)
+		}
+		w.Chat, w.ReporterID, w.SubjectID = bot.ChatID(chat), reporter.Int64, subject.Int64
+		w.Private, w.CreatedAt = private == 1, fromMS(created)
+		out = append(out, w)
+	}
+	return out, total, rows.Err()
 }
 
 // reported says whether a message was already reported in a chat.

@@ -29,6 +29,10 @@ type Metrics struct {
 	sends    *prometheus.CounterVec
 	jobs     *prometheus.CounterVec
 	storeErr prometheus.Counter
+	// Polled sources (council feeds, operators, warnings): see SourceState.
+	sourceSuccess  *prometheus.GaugeVec
+	sourceFailures *prometheus.GaugeVec
+	build          *prometheus.GaugeVec
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -62,10 +66,28 @@ func New() *Metrics {
 			Name: "neighbourbot_store_failures_total",
 			Help: "Messages, jobs and sends whose database transaction could not commit (disk full, read-only, damaged); they are retried.",
 		}),
+		sourceSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_source_last_success_timestamp_seconds",
+			Help: "When each polled source (feed, operator, warnings) last answered well, as a Unix time; 0 before its first success.",
+		}, []string{"source"}),
+		sourceFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_source_consecutive_failures",
+			Help: "Failed polls in a row per source; 0 while it answers.",
+		}, []string{"source"}),
+		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_build_info",
+			Help: "Always 1; the labels say which build is running.",
+		}, []string{"version", "revision", "goversion"}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.storeErr,
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures, m.build, m.storeErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// SetBuildInfo sets neighbourbot_build_info{version,revision,goversion} to 1.
+func (m *Metrics) SetBuildInfo(version, revision, goVersion string) {
+	m.build.Reset()
+	m.build.WithLabelValues(version, revision, goVersion).Set(1)
 }
 
 // MessageReceived implements bot.Observer.
@@ -93,6 +115,16 @@ func (m *Metrics) StoreFailed() { m.storeErr.Inc() }
 
 // JobRun implements bot.Observer.
 func (m *Metrics) JobRun(kind, result string) { m.jobs.WithLabelValues(kind, result).Inc() }
+
+// SourceState records how a polled source stands (polling.Observer).
+func (m *Metrics) SourceState(source string, lastSuccess time.Time, failures int) {
+	v := 0.0
+	if !lastSuccess.IsZero() {
+		v = float64(lastSuccess.UnixMilli()) / 1000
+	}
+	m.sourceSuccess.WithLabelValues(source).Set(v)
+	m.sourceFailures.WithLabelValues(source).Set(float64(failures))
+}
 
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {

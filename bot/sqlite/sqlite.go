@@ -97,6 +97,9 @@ func (s *Store) OnMerge(fn func(ctx context.Context, tx bot.Tx, from, into int64
 // Open opens (creating when needed, mode 0600) the database at path and
 // applies the core's migrations and then each of extra's, in order.
 func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, error) {
+	if errNoCgo != nil {
+		return nil, errNoCgo
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)

@@ -70,7 +70,14 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 		return nil
 	}
 	s.w.mu.Lock()
-	defer s.w.mu.Unlock()
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			s.w.mu.Unlock()
+		}
+	}
+	defer unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -95,6 +102,9 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 		u.tx.Rollback()
 		return fmt.Errorf("commit: %w", err)
 	}
+	// The hooks run after the writer lock is released: they may start
+	// units of work of their own (the console's sender does).
+	unlock()
 	for _, f := range u.afterCommit {
 		f()
 	}
@@ -120,10 +130,8 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 		u.broken = err
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	for _, f := range u.afterCommit {
-		f()
-	}
-	u.afterCommit = nil
+	// The hooks wait for the end of the unit of work: they may not write
+	// while it holds the writer lock.
 	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		u.broken = err

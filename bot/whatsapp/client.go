@@ -20,10 +20,15 @@ type Client interface {
 	BuildRevoke(chat, sender types.JID, id types.MessageID) *waE2E.Message
 	UpdateGroupParticipants(ctx context.Context, jid types.JID, participantChanges []types.JID, action whatsmeow.ParticipantChange) ([]types.GroupParticipant, error)
 	GetGroupInfo(ctx context.Context, jid types.JID) (*types.GroupInfo, error)
-	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+	// DownloadToFile streams an attachment into file (Download would read
+	// the whole body into memory before any size check, download.go).
+	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	GenerateMessageID() types.MessageID
-	IsConnected() bool
+	SendPresence(ctx context.Context, state types.Presence) error
+	// IsLoggedIn: connected and authenticated, so sends can go (IsConnected
+	// is true from the socket's opening, before login).
+	IsLoggedIn() bool
 
 	// OwnJID and OwnLID are the bot account's own addresses (device part
 	// included; the adapter strips it).

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/moderation"
 )
 
 // TestEngineRoundTrip drives a real engine and SQLite store from whatsmeow
@@ -103,5 +105,91 @@ func TestEngineRoundTrip(t *testing.T) {
 	// Group info was fetched once for all the admin checks above.
 	if f.calls() != 1 {
 		t.Fatalf("%d group info fetches, want 1", f.calls())
+	}
+}
+
+// An edit goes through moderation like a new message but is never run as
+// a command; the revoke names the original message, which is what members
+// see. The handler's success status is true for handled and duplicate
+// deliveries alike.
+func TestEngineEditsAreModeratedNotRun(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), moderation.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := newFakeClient()
+	a, _ := newTestAdapter(f)
+	engine := bot.NewEngine(bot.Config{SyncSends: true}, store, bot.Pace(a, 0, 1), bot.NewManualClock(t0))
+	if err := moderation.Register(engine, moderation.DefaultConfig(), moderation.Deps{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	a.Attach(runCtx, engine)
+	handle := func(evt any) {
+		t.Helper()
+		if !a.HandleEvent(evt) {
+			t.Fatalf("event %T not acknowledged", evt)
+		}
+	}
+	text := func(id string, sender, alt types.JID, s string) any {
+		return groupEvent(id, sender, alt, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String(s)})
+	}
+	handle(text("3A0200", aliceLID, alicePN, "!bot on"))
+	handle(text("3A0201", aliceLID, alicePN, "!block add casino"))
+	handle(text("3A0201", aliceLID, alicePN, "!block add casino")) // redelivered: a duplicate, still acknowledged
+	handle(text("3A0202", bobLID, bobPN, "hello all"))
+	before := f.sentCount()
+
+	// Bob edits his greeting into a blocked word: moderation acts on it.
+	edit := editEvent("3A0203", "3A0202", t0, &waE2E.Message{Conversation: proto.String("visit my casino")})
+	edit.Info.Sender, edit.Info.SenderAlt = bobLID, bobPN
+	handle(edit)
+	if f.sentCount() != before+1 {
+		t.Fatalf("%d messages after the edit, want one warning", f.sentCount()-before)
+	}
+	warn := f.lastSent().msg.GetExtendedTextMessage().GetText()
+	if !strings.Contains(warn, "warning 1 of 3") || !strings.Contains(warn, "blocked word") {
+		t.Fatalf("reply to the edit = %q, want a blocklist warning", warn)
+	}
+
+	// With the action set to delete, the revoke targets the original id.
+	handle(text("3A0204", aliceLID, alicePN, "!block action delete"))
+	handle(text("3A0205", bobLID, bobPN, "hi again"))
+	edit = editEvent("3A0206", "3A0205", t0, &waE2E.Message{Conversation: proto.String("casino night")})
+	edit.Info.Sender, edit.Info.SenderAlt = bobLID, bobPN
+	handle(edit)
+	var revoke *waE2E.ProtocolMessage
+	for _, s := range f.sent {
+		if pm := s.msg.GetProtocolMessage(); pm != nil && pm.GetType() == waE2E.ProtocolMessage_REVOKE {
+			revoke = pm
+		}
+	}
+	if revoke == nil || revoke.GetKey().GetID() != "3A0205" || revoke.GetKey().GetParticipant() != bobLID.String() {
+		t.Fatalf("revoke = %v, want Bob's original message 3A0205", revoke)
+	}
+
+	// An edit into a command is not run: "hello" edited into "!bot off".
+	handle(text("3A0207", aliceLID, alicePN, "hello"))
+	sent := f.sentCount()
+	edit = editEvent("3A0208", "3A0207", t0, &waE2E.Message{Conversation: proto.String("!bot off")})
+	handle(edit)
+	if f.sentCount() != sent {
+		t.Fatalf("the edit into a command got %d replies", f.sentCount()-sent)
+	}
+	if gs, _ := store.GroupSettings(ctx, group); !gs.Enabled {
+		t.Fatal("an edit into !bot off switched the bot off")
 	}
 }

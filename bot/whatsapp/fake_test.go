@@ -1,9 +1,11 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -56,6 +58,9 @@ type fakeClient struct {
 	removeErr   error
 	downloads   int
 	nextID      int
+	presences   []types.Presence
+	media       map[string][]byte // direct path → body the download streams
+	extras      []whatsmeow.SendRequestExtra
 }
 
 func newFakeClient() *fakeClient {
@@ -104,6 +109,15 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, message *waE
 	}
 	f.nextID++
 	f.sent = append(f.sent, sentMessage{to: to, msg: message})
+	var ex whatsmeow.SendRequestExtra
+	if len(extra) > 0 {
+		ex = extra[0]
+	}
+	f.extras = append(f.extras, ex)
+	if ex.ID != "" {
+		// whatsmeow sends under the given id and answers with it.
+		return whatsmeow.SendResponse{ID: ex.ID, Timestamp: t0}, nil
+	}
 	return whatsmeow.SendResponse{ID: fmt.Sprintf("3EB0%04d", f.nextID), Timestamp: t0}, nil
 }
 
@@ -189,14 +203,31 @@ func (f *fakeClient) calls() int {
 	return f.groupCalls
 }
 
-func (f *fakeClient) Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error) {
+// DownloadToFile streams like whatsmeow's (download-to-file.go): the body
+// is copied into file in chunks, so a writer error stops the transfer.
+func (f *fakeClient) DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error {
+	f.mu.Lock()
+	f.downloads++
+	body, ok := f.media[msg.GetDirectPath()]
+	f.mu.Unlock()
+	if msg.GetDirectPath() == "" {
+		return whatsmeow.ErrNoURLPresent
+	}
+	if !ok {
+		body = []byte("jpeg bytes for " + msg.GetDirectPath())
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := io.Copy(file, bytes.NewReader(body))
+	return err
+}
+
+func (f *fakeClient) SendPresence(ctx context.Context, state types.Presence) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.downloads++
-	if msg.GetDirectPath() == "" {
-		return nil, whatsmeow.ErrNoURLPresent
-	}
-	return []byte("jpeg bytes for " + msg.GetDirectPath()), nil
+	f.presences = append(f.presences, state)
+	return nil
 }
 
 func (f *fakeClient) GenerateMessageID() types.MessageID {
@@ -217,7 +248,7 @@ func (f *fakeClient) DecryptPollVote(ctx context.Context, vote *events.Message) 
 	return v, nil
 }
 
-func (f *fakeClient) IsConnected() bool {
+func (f *fakeClient) IsLoggedIn() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.connected
@@ -254,32 +285,34 @@ func (f *fakeClient) sentCount() int {
 	return len(f.sent)
 }
 
-// recordingSink collects what the adapter queues.
+// recordingSink collects what the adapter delivers; err, when set, is
+// what every delivery returns (a failed commit).
 type recordingSink struct {
 	mu       sync.Mutex
 	messages []*bot.Message
 	changes  []bot.GroupChange
+	err      error
 }
 
-func (s *recordingSink) EnqueueMessage(ctx context.Context, m *bot.Message) error {
+func (s *recordingSink) DeliverMessage(ctx context.Context, m *bot.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, m)
-	return nil
+	return s.err
 }
 
-func (s *recordingSink) EnqueueGroupChange(ctx context.Context, ch bot.GroupChange) error {
+func (s *recordingSink) DeliverGroupChange(ctx context.Context, ch bot.GroupChange) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.changes = append(s.changes, ch)
-	return nil
+	return s.err
 }
 
 // newTestAdapter builds an adapter whose clock stands at t0 and which came
 // online at t0.
 func newTestAdapter(f *fakeClient) (*Adapter, *bot.ManualClock) {
 	clock := bot.NewManualClock(t0)
-	a := New(f, Options{BacklogGrace: 30 * time.Second, GroupInfoMaxAge: time.Hour, Clock: clock})
+	a := New(f, Options{BacklogAct: 10 * time.Minute, GroupInfoMaxAge: time.Hour, Clock: clock})
 	return a, clock
 }
 

@@ -57,9 +57,28 @@ func (a *Adapter) group(ctx context.Context, chat bot.ChatID) (*cachedGroup, err
 	// possibly stale: use it for this call but do not cache it.
 	if a.groupGen[jid] == gen {
 		a.groups[jid] = g
+		a.timers[jid] = timerOf(&raw.GroupEphemeral)
 	}
 	a.groupsMu.Unlock()
 	return g, nil
+}
+
+// noteTimer records a group's disappearing-message timer from a group
+// notification (nil: the notification did not change it).
+func (a *Adapter) noteTimer(jid types.JID, e *types.GroupEphemeral) {
+	if e == nil {
+		return
+	}
+	a.groupsMu.Lock()
+	a.timers[jid.ToNonAD()] = timerOf(e)
+	a.groupsMu.Unlock()
+}
+
+func timerOf(e *types.GroupEphemeral) uint32 {
+	if !e.IsEphemeral {
+		return 0
+	}
+	return e.DisappearingTimer
 }
 
 // InvalidateGroup drops the cached participant list so the next GroupInfo

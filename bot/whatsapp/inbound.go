@@ -42,9 +42,9 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 	case evt.SourceWebMsg != nil && evt.UnavailableRequestID == "":
 		// Parsed from a history blob, not delivered live.
 		return nil, ReasonHistory
-	case msg.ProtocolMessage != nil:
-		// Revokes, edits, history notifications, key shares. Test the
-		// pointer: a nil ProtocolMessage's GetType() is REVOKE (enum 0).
+	case msg.ProtocolMessage != nil && msg.ProtocolMessage.GetType() != waE2EEdit:
+		// Revokes, history notifications, key shares. Test the pointer: a
+		// nil ProtocolMessage's GetType() is REVOKE (enum 0).
 		return nil, fmt.Sprintf("%s (%s)", ReasonProtocol, msg.ProtocolMessage.GetType())
 	case info.Timestamp.Before(a.backlogBefore()):
 		return nil, ReasonBacklog
@@ -52,15 +52,41 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 		return nil, ReasonNoSender
 	}
 
+	// whatsmeow's UnwrapRaw turns an edit into ProtocolMessage{MESSAGE_EDIT,
+	// Key: the original, EditedMessage: the new content} (events.go). The
+	// new text is inspected like a new message (a member must not edit
+	// "hello" into a blocked word or link) but never run as a command.
+	editOf := ""
+	if pm := msg.GetProtocolMessage(); pm != nil {
+		if pm.GetEditedMessage() == nil || pm.GetKey().GetID() == "" {
+			return nil, fmt.Sprintf("%s (%s without content)", ReasonProtocol, pm.GetType())
+		}
+		editOf = pm.GetKey().GetID()
+		msg = pm.GetEditedMessage()
+	}
+
 	chatJID := info.Chat.ToNonAD()
 	out := &bot.Message{
 		ID:     info.ID,
+		EditOf: editOf,
 		Chat:   bot.Chat{ID: bot.ChatID(chatJID.String()), IsGroup: chatJID.Server == types.GroupServer},
-		Sender: a.sender(ctx, info.Sender, info.SenderAlt, info.PushName),
+		Sender: a.sender(ctx, info.Sender, info.SenderAlt, pushName(info.PushName)),
 		Time:   info.Timestamp,
 	}
 	if out.Chat.IsGroup {
 		out.Chat.Name = a.cachedGroupName(chatJID)
+	}
+	if editOf != "" {
+		// Only the text changes in an edit; votes, reactions and media
+		// handles never come this way.
+		out.Text = textOf(msg)
+		if ci := contextInfoOf(msg); ci != nil {
+			out.Mentions = a.mentionsOf(ctx, ci)
+		}
+		if out.Text == "" {
+			return nil, ReasonUnsupported
+		}
+		return out, ""
 	}
 
 	switch {
@@ -97,18 +123,37 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 			}
 			out.Quote = q
 		}
-		for _, s := range ci.GetMentionedJID() {
-			j, err := types.ParseJID(s)
-			if err != nil || j.IsEmpty() {
-				continue
-			}
-			out.Mentions = append(out.Mentions, a.sender(ctx, j, types.EmptyJID, ""))
-		}
+		out.Mentions = a.mentionsOf(ctx, ci)
 	}
 	if out.Text == "" && out.Media == nil && out.Location == nil && out.Quote == nil {
 		return nil, ReasonUnsupported
 	}
 	return out, ""
+}
+
+// waE2EEdit is the protocol message type of an edit.
+const waE2EEdit = waE2E.ProtocolMessage_MESSAGE_EDIT
+
+// pushName is the sender's chosen name. WhatsApp sends "-" for someone who
+// has none (whatsmeow ignores it too, message.go): that is no name.
+func pushName(name string) string {
+	if name == "-" {
+		return ""
+	}
+	return name
+}
+
+// mentionsOf reads the people a message mentions.
+func (a *Adapter) mentionsOf(ctx context.Context, ci *waE2E.ContextInfo) []bot.Sender {
+	var out []bot.Sender
+	for _, s := range ci.GetMentionedJID() {
+		j, err := types.ParseJID(s)
+		if err != nil || j.IsEmpty() {
+			continue
+		}
+		out = append(out, a.sender(ctx, j, types.EmptyJID, ""))
+	}
+	return out
 }
 
 // sender builds a neutral sender from a primary address and, when known,

@@ -189,15 +189,19 @@ func TestTranslateIgnoresProtocolMessages(t *testing.T) {
 	}}
 	mustIgnore(t, a, groupEvent("3A0010", aliceLID, alicePN, types.AddressingModeLID, t0, revoke), ReasonProtocol)
 
-	// An edit arrives unwrapped as a MESSAGE_EDIT protocol message: editing
-	// "!lend" must not run it again.
+	// An edit arrives unwrapped as a MESSAGE_EDIT protocol message. It is
+	// translated as an edit of the original (the engine inspects it and
+	// never runs it: TestEngineEditsAreModeratedNotRun).
 	edit := &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
 		Type:          waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(),
+		Key:           &waCommon.MessageKey{ID: proto.String("3A0001")},
 		EditedMessage: &waE2E.Message{Conversation: proto.String("!lend drill")},
 	}}
 	evt := groupEvent("3A0011", aliceLID, alicePN, types.AddressingModeLID, t0, edit)
 	evt.IsEdit = true
-	mustIgnore(t, a, evt, ReasonProtocol)
+	if got := mustTranslate(t, a, evt); got.EditOf != "3A0001" || got.Text != "!lend drill" {
+		t.Fatalf("edit = %+v", got)
+	}
 }
 
 // The trap: a nil ProtocolMessage reports type REVOKE. An ordinary message
@@ -239,7 +243,8 @@ func TestTranslateIgnoresOwnHistoryBroadcastAndEmpty(t *testing.T) {
 func TestTranslateIgnoresOfflineBacklog(t *testing.T) {
 	a, clock := newTestAdapter(newFakeClient())
 	text := &waE2E.Message{Conversation: proto.String("!lend ladder")}
-	// Online at t0 with 30s grace: a message from an hour ago is backlog...
+	// Online at t0, acting on 10 minutes of backlog: a message from an hour
+	// ago is skipped...
 	mustIgnore(t, a, groupEvent("3A0018", aliceLID, alicePN, types.AddressingModeLID, t0.Add(-time.Hour), text), ReasonBacklog)
 	// ...one from 10s before coming online is in flight, not backlog.
 	mustTranslate(t, a, groupEvent("3A0019", aliceLID, alicePN, types.AddressingModeLID, t0.Add(-10*time.Second), text))

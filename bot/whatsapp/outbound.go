@@ -26,8 +26,9 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		return "", err
 	}
 	text, mentioned := a.rewriteMentions(ctx, chat, m.Text, m.Mentions)
+	expiration := a.expiration(ctx, chat)
 	msg := &waE2E.Message{}
-	if m.ReplyTo == nil && len(mentioned) == 0 {
+	if m.ReplyTo == nil && len(mentioned) == 0 && expiration == 0 {
 		msg.Conversation = proto.String(text)
 	} else {
 		ci := &waE2E.ContextInfo{MentionedJID: mentioned}
@@ -36,8 +37,16 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 			ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(r.Text)}
 			if p, err := parseAddr(r.Sender); err == nil {
 				ci.Participant = proto.String(p.String())
+			} else if chat.Server == types.GroupServer {
+				// A quote with no known author (a notice the bot relayed) is
+				// the bot's own message; a group quote without a participant
+				// shows no author at all.
+				if own := a.ownAddrFor(ctx, chat); !own.IsEmpty() {
+					ci.Participant = proto.String(own.String())
+				}
 			}
 		}
+		setExpiration(ci, expiration)
 		msg.ExtendedTextMessage = &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}
 	}
 	resp, err := a.cli.SendMessage(ctx, chat, msg, whatsmeow.SendRequestExtra{ID: m.ID})
@@ -45,6 +54,42 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		return "", fmt.Errorf("send: %w", mapError(err, opSend))
 	}
 	return resp.ID, nil
+}
+
+// expiration is the chat's disappearing-message timer in seconds (0: off or
+// unknown). WhatsApp does not apply a group's timer to a message by itself:
+// each message must carry it, or residents see "this message will not
+// disappear" (mautrix-whatsapp's from-matrix.go sets it the same way).
+func (a *Adapter) expiration(ctx context.Context, chat types.JID) uint32 {
+	if chat.Server != types.GroupServer {
+		return 0
+	}
+	if _, err := a.group(ctx, bot.ChatID(chat.String())); err != nil {
+		a.log.Debug("disappearing timer from the last known value", "chat", chat, "err", err)
+	}
+	a.groupsMu.Lock()
+	defer a.groupsMu.Unlock()
+	return a.timers[chat]
+}
+
+func setExpiration(ci *waE2E.ContextInfo, seconds uint32) {
+	if seconds > 0 {
+		ci.Expiration = proto.Uint32(seconds)
+	}
+}
+
+// ownAddrFor is the bot's own address as the chat addresses members: its
+// LID in LID groups (and when the mode is unknown), else its phone number.
+func (a *Adapter) ownAddrFor(ctx context.Context, chat types.JID) types.JID {
+	pn, lid := a.cli.OwnJID().ToNonAD(), a.cli.OwnLID().ToNonAD()
+	lidMode := true
+	if g, err := a.group(ctx, bot.ChatID(chat.String())); err == nil {
+		lidMode = g.lidMode
+	}
+	if (lidMode && !lid.IsEmpty()) || pn.IsEmpty() {
+		return lid
+	}
+	return pn
 }
 
 // NewMessageID returns a WhatsApp message id for a send queued now and sent
@@ -57,15 +102,24 @@ func (a *Adapter) SendPoll(ctx context.Context, p bot.OutPoll) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := a.cli.SendMessage(ctx, to, a.cli.BuildPollCreation(p.Question, p.Options, 1), whatsmeow.SendRequestExtra{ID: p.ID})
+	msg := a.cli.BuildPollCreation(p.Question, p.Options, 1)
+	if exp := a.expiration(ctx, to); exp > 0 && msg.GetPollCreationMessage() != nil {
+		pc := msg.GetPollCreationMessage()
+		if pc.ContextInfo == nil {
+			pc.ContextInfo = &waE2E.ContextInfo{}
+		}
+		setExpiration(pc.ContextInfo, exp)
+	}
+	resp, err := a.cli.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: p.ID})
 	if err != nil {
 		return "", fmt.Errorf("send poll: %w", mapError(err, opSend))
 	}
 	return resp.ID, nil
 }
 
-// Edit replaces the text of a message the bot sent (WhatsApp allows this
-// for 20 minutes).
+// Edit replaces the text of a message the bot sent. WhatsApp shows edits
+// only within whatsmeow.EditWindow (20 minutes) of the original; features
+// keep their edits inside it (power's window is capped for this).
 func (a *Adapter) Edit(ctx context.Context, chat bot.ChatID, id string, text string) error {
 	to, err := a.writableChat(chat)
 	if err != nil {
@@ -168,7 +222,13 @@ func (a *Adapter) RemoveMember(ctx context.Context, chat bot.ChatID, member bot.
 	return nil
 }
 
-// Download fetches and decrypts an attachment the translator described.
+// ErrMediaTooLarge refuses an attachment over Options.MaxDownloadBytes.
+var ErrMediaTooLarge = errors.New("attachment is larger than the download cap")
+
+// Download fetches and decrypts an attachment the translator described,
+// within a deadline and a size cap: a declared size over the cap is refused
+// before any request, and the transfer stops once it passes the cap (a
+// sender can declare any size).
 func (a *Adapter) Download(ctx context.Context, m *bot.Media) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("download: no media")
@@ -177,23 +237,37 @@ func (a *Adapter) Download(ctx context.Context, m *bot.Media) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("download: %s attachment has no WhatsApp media handle", m.Kind)
 	}
-	if !a.cli.IsConnected() {
+	limit := a.opts.MaxDownloadBytes
+	if m.Size > limit {
+		return nil, fmt.Errorf("download %s of %d bytes: %w (%d bytes)", m.Kind, m.Size, ErrMediaTooLarge, limit)
+	}
+	if !a.cli.IsLoggedIn() {
 		return nil, fmt.Errorf("download: %w", bot.ErrNotConnected)
 	}
-	data, err := a.cli.Download(ctx, dm)
-	if err != nil {
+	ctx, cancel := context.WithTimeout(ctx, a.opts.DownloadTimeout)
+	defer cancel()
+	// The encrypted body is the plaintext padded to the AES block plus a
+	// 10-byte MAC: allow for that overhead while streaming.
+	f := &memFile{limit: limit + 32}
+	if err := a.cli.DownloadToFile(ctx, dm, f); err != nil {
+		if errors.Is(err, ErrMediaTooLarge) {
+			return nil, fmt.Errorf("download %s: %w (%d bytes)", m.Kind, ErrMediaTooLarge, limit)
+		}
 		return nil, fmt.Errorf("download %s: %w", m.Kind, mapError(err, opRead))
 	}
-	return data, nil
+	if int64(len(f.data)) > limit {
+		return nil, fmt.Errorf("download %s: %w (%d bytes)", m.Kind, ErrMediaTooLarge, limit)
+	}
+	return f.data, nil
 }
 
-// writableChat parses the chat and fails fast when offline.
+// writableChat parses the chat and fails fast when not logged in.
 func (a *Adapter) writableChat(chat bot.ChatID) (types.JID, error) {
 	to, err := parseChat(chat)
 	if err != nil {
 		return types.EmptyJID, err
 	}
-	if !a.cli.IsConnected() {
+	if !a.cli.IsLoggedIn() {
 		return types.EmptyJID, bot.ErrNotConnected
 	}
 	return to, nil
@@ -201,12 +275,14 @@ func (a *Adapter) writableChat(chat bot.ChatID) (types.JID, error) {
 
 // rewriteMentions turns "@Name" into "@"+user and collects the JIDs. In a
 // LID-addressed group the LID is preferred (and the phone number in a
-// phone-addressed one), so the mention resolves for everyone.
+// phone-addressed one), so the mention resolves for everyone. A phone
+// number is never written into a group whose addressing is LID or unknown:
+// that would show it to everyone.
 func (a *Adapter) rewriteMentions(ctx context.Context, chat types.JID, text string, mentions []bot.Mention) (string, []string) {
 	if len(mentions) == 0 {
 		return text, nil
 	}
-	lidMode, knowMode := false, false
+	lidMode, knowMode := false, chat.Server != types.GroupServer
 	if chat.Server == types.GroupServer {
 		if g, err := a.group(ctx, bot.ChatID(chat.String())); err == nil {
 			lidMode, knowMode = g.lidMode, true
@@ -214,8 +290,8 @@ func (a *Adapter) rewriteMentions(ctx context.Context, chat types.JID, text stri
 			a.log.Debug("mention without group info", "chat", chat, "err", err)
 		}
 	}
-	type pair struct{ name, user string }
-	var pairs []pair
+	users := map[string][]string{} // "@Name" → "@user" per mention, in order
+	var names []string
 	var jids []string
 	seen := map[string]bool{}
 	for _, mn := range mentions {
@@ -224,38 +300,86 @@ func (a *Adapter) rewriteMentions(ctx context.Context, chat types.JID, text stri
 			a.log.Debug("mention skipped", "addr", mn.Addr, "err", err)
 			continue
 		}
-		if knowMode && (lidMode != (j.Server == types.HiddenUserServer)) {
-			alt := a.altJID(ctx, j)
-			if alt.IsEmpty() && lidMode && j.Server == types.DefaultUserServer {
-				// A LID group hides members' numbers; with no LID known
-				// for this person, "@447…" would show theirs to everyone.
-				// Leave "@Name" as plain text instead.
-				a.log.Debug("mention left as text: no LID known in a LID group")
-				continue
-			}
-			if !alt.IsEmpty() {
-				j = alt
-			}
+		j, ok := a.mentionJID(ctx, j, lidMode, knowMode)
+		if !ok {
+			// Leave "@Name" as plain text: no LID is known for this person.
+			a.log.Debug("mention left as text: no LID known", "known_mode", knowMode)
+			continue
 		}
 		if mn.Name != "" {
-			pairs = append(pairs, pair{"@" + mn.Name, "@" + j.User})
+			key := "@" + mn.Name
+			if _, dup := users[key]; !dup {
+				names = append(names, key)
+			}
+			users[key] = append(users[key], "@"+j.User)
 		}
 		if s := j.String(); !seen[s] {
 			seen[s] = true
 			jids = append(jids, s)
 		}
 	}
-	// Longest names first, one pass: "@Al" never eats into "@Alice", and
-	// a replaced "@4477…" is never matched again.
-	sort.SliceStable(pairs, func(i, k int) bool { return len(pairs[i].name) > len(pairs[k].name) })
-	args := make([]string, 0, 2*len(pairs))
-	for _, p := range pairs {
-		args = append(args, p.name, p.user)
+	return replaceMentions(text, names, users), jids
+}
+
+// mentionJID picks the address to mention j by. ok is false when only a
+// phone number is known and the group hides numbers (or its addressing is
+// unknown).
+func (a *Adapter) mentionJID(ctx context.Context, j types.JID, lidMode, knowMode bool) (types.JID, bool) {
+	if knowMode && lidMode == (j.Server == types.HiddenUserServer) {
+		return j, true
 	}
-	if len(args) > 0 {
-		text = strings.NewReplacer(args...).Replace(text)
+	alt := a.altJID(ctx, j)
+	switch {
+	case knowMode && !lidMode:
+		// A phone-number group: the number is what members see anyway.
+		if !alt.IsEmpty() && j.Server == types.HiddenUserServer {
+			return alt, true
+		}
+		return j, true
+	case j.Server == types.HiddenUserServer:
+		return j, true
+	case !alt.IsEmpty() && alt.Server == types.HiddenUserServer:
+		return alt, true
 	}
-	return text, jids
+	return types.EmptyJID, false
+}
+
+// replaceMentions rewrites each "@Name" in one left-to-right pass. The
+// longest name wins at each position ("@Al" never eats into "@Alice"), a
+// written "@4477…" is never matched again, and two people shown under the
+// same name get their own ids in the order they were mentioned.
+func replaceMentions(text string, names []string, users map[string][]string) string {
+	if len(names) == 0 {
+		return text
+	}
+	sort.SliceStable(names, func(i, k int) bool { return len(names[i]) > len(names[k]) })
+	used := map[string]int{}
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		matched := ""
+		if text[i] == '@' {
+			for _, n := range names {
+				if strings.HasPrefix(text[i:], n) {
+					matched = n
+					break
+				}
+			}
+		}
+		if matched == "" {
+			b.WriteByte(text[i])
+			i++
+			continue
+		}
+		list := users[matched]
+		k := used[matched]
+		if k >= len(list) {
+			k = len(list) - 1 // more "@Name"s than mentions: the last one
+		}
+		used[matched]++
+		b.WriteString(list[k])
+		i += len(matched)
+	}
+	return b.String()
 }
 
 // parseAddr reads a person's address (a JID without device part).
@@ -290,6 +414,15 @@ func mapError(err error, op operation) error {
 			return fmt.Errorf("%w: %w", bot.ErrNotAdmin, err)
 		}
 		return fmt.Errorf("%w: %w", bot.ErrNotInChat, err)
+	case errors.Is(err, whatsmeow.ErrMessageTimedOut):
+		// No answer within 75 s: the message may or may not have gone. A
+		// retry under the same fixed id cannot post it twice, so it is
+		// retried like being offline.
+		return fmt.Errorf("%w: %w", bot.ErrNotConnected, err)
+	case serverRefused(err, 463):
+		// WhatsApp's reach-out time-lock: this account may not start a
+		// chat with this person now. Retrying makes it worse.
+		return fmt.Errorf("%w: WhatsApp refused to start a chat with this person (463): %w", bot.ErrNoContact, err)
 	case serverRefused(err, 403) || serverRefused(err, 401):
 		// A message ack with error 403: for an admin revoke it means the
 		// bot is not admin; for anything else it may no longer write here.

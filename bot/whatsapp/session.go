@@ -24,8 +24,13 @@ import (
 // a ban worse).
 var (
 	// ErrLoggedOut: the device was unlinked from the phone (or WhatsApp
-	// dropped it); whatsmeow has already deleted the session.
+	// dropped it); whatsmeow has already deleted the session. The session
+	// ends with a *LoggedOutError, which says why.
 	ErrLoggedOut = errors.New("this linked device was logged out of WhatsApp")
+	// ErrConnectRefused: WhatsApp refused the connection for a reason after
+	// which whatsmeow stops reconnecting. The session ends with a
+	// *ConnectFailureError.
+	ErrConnectRefused = errors.New("WhatsApp refused the connection and the client stopped reconnecting")
 	// ErrReplaced: another process connected with the same session.
 	ErrReplaced = errors.New("another process is using this WhatsApp session")
 	// ErrClientOutdated: WhatsApp refused the client version (405).
@@ -51,6 +56,55 @@ func (e *BanError) Error() string {
 	}
 	return fmt.Sprintf("WhatsApp temporarily banned this account (code %d: %s)", e.Code, e.Reason)
 }
+
+// LoggedOutError is a logout with WhatsApp's reason code.
+type LoggedOutError struct {
+	Reason events.ConnectFailureReason
+}
+
+func (e *LoggedOutError) Error() string {
+	return fmt.Sprintf("%v (reason %d: %s)", ErrLoggedOut, int(e.Reason), e.Meaning())
+}
+
+func (e *LoggedOutError) Unwrap() error { return ErrLoggedOut }
+
+// Banned reports whether WhatsApp locked or banned the account rather
+// than just unlinking this device: linking again will not help.
+func (e *LoggedOutError) Banned() bool {
+	return e.Reason == events.ConnectFailureMainDeviceGone || e.Reason == events.ConnectFailureUnknownLogout
+}
+
+// Meaning says in plain words what the reason means. WhatsApp Web calls
+// 403 LOCKED and 406 BANNED (whatsmeow types/events/events.go).
+func (e *LoggedOutError) Meaning() string {
+	switch e.Reason {
+	case events.ConnectFailureMainDeviceGone:
+		return "WhatsApp locked this account"
+	case events.ConnectFailureUnknownLogout:
+		return "WhatsApp banned this account"
+	}
+	return "the device was unlinked"
+}
+
+// ConnectFailureError is a connection refusal whatsmeow does not retry
+// (connectionevents.go handleConnectFailure), or a failed refresh of the
+// connection token (CATRefreshError). A fresh process may get through.
+type ConnectFailureError struct {
+	Reason  int    // WhatsApp's code; 0 for a token refresh failure
+	Message string // WhatsApp's text or the refresh error
+}
+
+func (e *ConnectFailureError) Error() string {
+	if e.Reason == 0 {
+		return fmt.Sprintf("%v (refreshing the connection token failed: %s)", ErrConnectRefused, e.Message)
+	}
+	if e.Message != "" {
+		return fmt.Sprintf("%v (code %d: %s)", ErrConnectRefused, e.Reason, e.Message)
+	}
+	return fmt.Sprintf("%v (code %d: %s)", ErrConnectRefused, e.Reason, events.ConnectFailureReason(e.Reason))
+}
+
+func (e *ConnectFailureError) Unwrap() error { return ErrConnectRefused }
 
 // SessionOptions configure the WhatsApp session.
 type SessionOptions struct {
@@ -110,6 +164,16 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		return nil, fmt.Errorf("load WhatsApp device: %w", err)
 	}
 	cli := whatsmeow.NewClient(device, waLogger.Sub("client"))
+	// Receipts go only after the handlers return, and a handler returning
+	// false withholds it (message.go), so WhatsApp delivers again what the
+	// bot failed to commit; the decrypted-event buffer lets that copy be
+	// decrypted although the Signal ratchet has moved on. Reporting tokens
+	// and asking the bot's phone for undecryptable messages (retry.go) are
+	// what WhatsApp's own clients do; mautrix-whatsapp sets all four.
+	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
+	cli.SendReportingTokens = true
+	cli.AutomaticMessageRerequestFromPhone = true
 	// Reconnect after a failed first connect too, and cap whatsmeow's
 	// linear, unbounded backoff at one minute.
 	cli.InitialAutoReconnect = true
@@ -131,8 +195,9 @@ func (s *Session) Client() Client { return Wrap(s.cli) }
 func (s *Session) Linked() bool { return s.cli.Store.ID != nil }
 
 // AddEventHandler registers fn for every whatsmeow event (the adapter's
-// HandleEvent). Register before Connect so no message is missed.
-func (s *Session) AddEventHandler(fn func(evt any)) { s.cli.AddEventHandler(fn) }
+// HandleEvent) with a success status: false withholds the message's
+// receipt. Register before Connect so no message is missed.
+func (s *Session) AddEventHandler(fn func(evt any) bool) { s.cli.AddEventHandlerWithSuccessStatus(fn) }
 
 // Ended is closed when the session stops for good; Err says why.
 func (s *Session) Ended() <-chan struct{} { return s.ended }
@@ -255,10 +320,17 @@ func (s *Session) handleLifecycle(evt any) {
 	case *events.HistorySync:
 		s.log.Debug("history sync ignored")
 	case *events.ConnectFailure:
-		s.log.Warn("WhatsApp refused the connection", "reason", int(evt.Reason), "message", evt.Message)
+		// Dispatched only for reasons whatsmeow does not retry: it has
+		// stopped reconnecting, so staying up would mean offline for good.
+		s.log.Error("WhatsApp refused the connection; whatsmeow stopped reconnecting", "reason", int(evt.Reason), "message", evt.Message)
+		s.end(&ConnectFailureError{Reason: int(evt.Reason), Message: evt.Message})
+	case *events.CATRefreshError:
+		s.log.Error("could not refresh the WhatsApp connection token; whatsmeow stopped reconnecting", "err", evt.Error)
+		s.end(&ConnectFailureError{Message: fmt.Sprint(evt.Error)})
 	case *events.LoggedOut:
-		s.log.Error("logged out of WhatsApp", "reason", int(evt.Reason), "on_connect", evt.OnConnect)
-		s.end(ErrLoggedOut)
+		lo := &LoggedOutError{Reason: evt.Reason}
+		s.log.Error("logged out of WhatsApp", "reason", int(evt.Reason), "meaning", lo.Meaning(), "on_connect", evt.OnConnect)
+		s.end(lo)
 	case *events.StreamReplaced:
 		s.log.Error("another process connected with this WhatsApp session")
 		s.end(ErrReplaced)

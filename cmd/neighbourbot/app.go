@@ -14,6 +14,7 @@ import (
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/metrics"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/notices"
 )
 
 // app is what wiring hands each feature: the engine, the store, the
@@ -25,10 +26,15 @@ type app struct {
 	store   *sqlite.Store
 	console *console.Console // nil when running against WhatsApp
 	http    *http.Client
+	// metrics receives counts and polled sources' states.
+	metrics *metrics.Metrics
 	// background holds long-running work a feature starts with the bot
 	// (feed pollers, the webhook server); run mode starts them, the console
 	// does not.
 	background []func(ctx context.Context) error
+	// notices is the notices relay, for the SIGHUP reload of election
+	// periods (wire_periods.go).
+	notices *notices.Relay
 }
 
 // feature wires one feature family into an app. migrations lists its
@@ -88,6 +94,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	}
 	obs := metrics.New()
 	quiet := cfg.QuietHours()
+	b := currentBuild()
+	obs.SetBuildInfo(b.Version, b.Revision, b.Go)
 	engine := bot.NewEngine(bot.Config{
 		Prefix:   cfg.Bot.Prefix,
 		Owners:   cfg.Bot.Owners,
@@ -99,7 +107,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		QuietHours: &quiet,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
-		http: &http.Client{Timeout: 20 * time.Second}}
+		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs}
 	if cfg.Metrics.Listen != "" {
 		a.background = append(a.background, func(ctx context.Context) error {
 			return obs.Serve(ctx, cfg.Metrics.Listen, log)
@@ -111,6 +119,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 			return nil, fmt.Errorf("register %s: %w", f.name, err)
 		}
 	}
+	// Last, so every feature's listener (a council inbox, a pending
+	// yes/no) sees a direct message first; it answers what none of them
+	// took.
+	engine.Listen(engine.DirectFallback())
 	if err := engine.Start(ctx); err != nil {
 		store.Close()
 		return nil, err

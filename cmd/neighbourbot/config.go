@@ -31,6 +31,10 @@ type Config struct {
 	Potholes   potholes.Config   `toml:"potholes"`
 	Notices    notices.Config    `toml:"notices"`
 	Moderation moderation.Config `toml:"moderation"`
+
+	// path is the file the configuration was read from ("" for defaults
+	// alone), so a reload (SIGHUP) reads the same one.
+	path string
 }
 
 // BotConfig is the [bot] section: settings every feature shares.
@@ -48,7 +52,7 @@ type WhatsAppConfig struct {
 	DeviceName      string       `toml:"device_name"`
 	SendInterval    bot.Duration `toml:"send_interval"`
 	SendBurst       int          `toml:"send_burst"`
-	BacklogGrace    bot.Duration `toml:"backlog_grace"`
+	BacklogAct      bot.Duration `toml:"backlog_act"`
 	GroupInfoMaxAge bot.Duration `toml:"group_info_max_age"`
 }
 
@@ -79,7 +83,7 @@ func defaultConfig() Config {
 			DeviceName:      "neighbourbot",
 			SendInterval:    bot.Duration(2 * time.Second),
 			SendBurst:       3,
-			BacklogGrace:    bot.Duration(30 * time.Second),
+			BacklogAct:      bot.Duration(10 * time.Minute),
 			GroupInfoMaxAge: bot.Duration(6 * time.Hour),
 		},
 		Log:        LogConfig{Level: "info", Format: "text"},
@@ -112,7 +116,13 @@ func loadConfig(path string) (Config, string, error) {
 	cfg := defaultConfig()
 	if path == "" {
 		if _, err := os.Stat("config.toml"); err != nil {
-			return cfg, "", applyEnv(&cfg)
+			if err := applyEnv(&cfg); err != nil {
+				return cfg, "", err
+			}
+			if err := cfg.Validate(); err != nil {
+				return cfg, "", fmt.Errorf("defaults with the environment's overrides: %w", err)
+			}
+			return cfg, "", nil
 		}
 		path = "config.toml"
 	}
@@ -126,6 +136,11 @@ func loadConfig(path string) (Config, string, error) {
 	if err := applyEnv(&cfg); err != nil {
 		return cfg, path, err
 	}
+	// Values from the environment are checked like the file's.
+	if err := cfg.Validate(); err != nil {
+		return cfg, path, fmt.Errorf("%s with the environment's overrides: %w", path, err)
+	}
+	cfg.path = path
 	return cfg, path, nil
 }
 
@@ -176,8 +191,8 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.WhatsApp.DeviceName) == "" {
 		return errors.New("whatsapp.device_name must not be empty")
 	}
-	if c.WhatsApp.BacklogGrace.D() < 0 {
-		return errors.New("whatsapp.backlog_grace must not be negative")
+	if a := c.WhatsApp.BacklogAct.D(); a < 30*time.Second || a > 24*time.Hour {
+		return fmt.Errorf("whatsapp.backlog_act %s must be between 30s and 24h", a)
 	}
 	if c.WhatsApp.GroupInfoMaxAge.D() < time.Minute {
 		return errors.New("whatsapp.group_info_max_age must be at least 1m")
@@ -203,18 +218,68 @@ func (c Config) Validate() error {
 }
 
 // applyEnv lets the environment override secrets, so they need not sit in
-// the config file: NEIGHBOURBOT_<SECTION>_<KEY> for the keys features list
-// in envOverrides.
+// the config file. For each key features list in envOverrides, the first
+// of these that is set wins over the file:
+//   - NEIGHBOURBOT_<SECTION>_<KEY>, the value itself;
+//   - NEIGHBOURBOT_<SECTION>_<KEY>_FILE, a file holding it (Docker and
+//     Kubernetes secrets);
+//   - $CREDENTIALS_DIRECTORY/<section>_<key>, a systemd credential
+//     (LoadCredential=notices_webhook_token:/etc/neighbourbot/token).
+//
+// A value read from a file loses its final newline. A named file that
+// cannot be read is an error naming the variable.
 func applyEnv(cfg *Config) error {
 	if v := os.Getenv("NEIGHBOURBOT_DATA_DIR"); v != "" {
 		cfg.Bot.DataDir = v
 	}
-	for _, o := range envOverrides(cfg) {
+	overrides := envOverrides(cfg)
+	explicit := map[string]bool{}
+	for _, o := range overrides {
+		explicit[o.env] = true
+	}
+	creds := os.Getenv("CREDENTIALS_DIRECTORY")
+	for _, o := range overrides {
 		if v, ok := os.LookupEnv(o.env); ok {
 			*o.target = v
+			continue
+		}
+		if file := o.env + "_FILE"; !explicit[file] {
+			if path, ok := os.LookupEnv(file); ok {
+				v, err := readSecret(path)
+				if err != nil {
+					return fmt.Errorf("%s: %w", file, err)
+				}
+				*o.target = v
+				continue
+			}
+		}
+		if creds != "" {
+			name := credentialName(o.env)
+			v, err := readSecret(filepath.Join(creds, name))
+			switch {
+			case err == nil:
+				*o.target = v
+			case !errors.Is(err, os.ErrNotExist):
+				return fmt.Errorf("credential %s: %w", name, err)
+			}
 		}
 	}
 	return nil
+}
+
+// credentialName is the systemd credential for an override:
+// NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN is notices_webhook_token.
+func credentialName(env string) string {
+	return strings.ToLower(strings.TrimPrefix(env, "NEIGHBOURBOT_"))
+}
+
+// readSecret reads a secret file, without its final line break.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }
 
 type envOverride struct {

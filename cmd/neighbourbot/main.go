@@ -10,11 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 // Exit codes.
 const (
@@ -24,7 +22,8 @@ const (
 	exitLoggedOut = 3 // the WhatsApp device was unlinked: relink
 	exitReplaced  = 4 // another process took over the session
 	exitLocked    = 5 // another instance uses the data directory
-	exitBanned    = 6 // WhatsApp temporarily banned the account
+	exitBanned    = 6 // WhatsApp banned (temporarily, or for good) or locked the account
+	exitRefused   = 7 // WhatsApp refused the connection and reconnecting stopped: restart
 )
 
 func main() {
@@ -34,6 +33,14 @@ func main() {
 	os.Exit(code)
 }
 
+// noCgoMessage is what a binary built without cgo says instead of
+// failing at the first database open.
+const noCgoMessage = `neighbourbot: this binary was built without cgo, so it has no SQLite driver and cannot run.
+Build it with cgo and a C compiler: CGO_ENABLED=1 go build ./cmd/neighbourbot
+(on Debian: apt-get install gcc). For a Raspberry Pi or another architecture use
+scripts/release, which cross-compiles static binaries with Debian's cross compilers.
+`
+
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "run"
 	if len(args) > 0 {
@@ -42,7 +49,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			usage(stdout)
 			return exitOK
 		case "-version", "--version":
-			fmt.Fprintln(stdout, "neighbourbot", version)
+			printVersion(stdout)
 			return exitOK
 		}
 	}
@@ -50,16 +57,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "run":
-		return runBot(ctx, args, stdout, stderr)
-	case "console":
-		return runConsole(ctx, args, stdin, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintln(stdout, "neighbourbot", version)
+		printVersion(stdout)
 		return exitOK
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
+	}
+	if !builtWithCgo {
+		fmt.Fprint(stderr, noCgoMessage)
+		return exitUsage
+	}
+	switch cmd {
+	case "run":
+		return runBot(ctx, args, stdout, stderr)
+	case "check-config":
+		return runCheckConfig(args, stdout, stderr)
+	case "console":
+		return runConsole(ctx, args, stdin, stdout, stderr)
 	}
 	if sc, ok := subcommands[cmd]; ok {
 		return sc.run(ctx, args)
@@ -75,6 +90,7 @@ func usage(w io.Writer) {
 Usage:
   neighbourbot [run] [-config FILE] [-pair-phone NUMBER]   link to WhatsApp and serve groups
   neighbourbot console [-config FILE] [-script FILE] ...   try every command in a simulated group
+  neighbourbot check-config [-config FILE]                 check the configuration and environment (exit 0 or 2)
   neighbourbot version                                     print the version
 `)
 	names := make([]string, 0, len(subcommands))
@@ -90,6 +106,16 @@ Run "neighbourbot COMMAND -h" for a command's flags. Without -config,
 ./config.toml is read when present; otherwise built-in defaults apply and
 data lives in ./data.
 `)
+}
+
+// printVersion prints the version, the revision and the Go toolchain.
+func printVersion(w io.Writer) {
+	b := currentBuild()
+	fmt.Fprintln(w, "neighbourbot", b.Version)
+	if b.Revision != "" && !strings.HasPrefix(b.Revision, strings.TrimSuffix(b.Version, "-dirty")) {
+		fmt.Fprintln(w, "revision", b.Revision)
+	}
+	fmt.Fprintln(w, "built with", b.Go)
 }
 
 // configFlag adds the shared -config flag.

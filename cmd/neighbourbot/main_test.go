@@ -165,3 +165,36 @@ func TestConsoleRerunFindsTheEarlierPoll(t *testing.T) {
 		t.Errorf("rerun:\n%s", again)
 	}
 }
+
+// TestHelpKnowsReadmeHeadings: every heading under README's "Commands"
+// works with !help, as written, in a group and in a direct message.
+func TestHelpKnowsReadmeHeadings(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cmds, _ := strings.Cut(string(readme), "\n## Commands\n")
+	cmds, _, _ = strings.Cut(cmds, "\n## ")
+	var headings []string
+	for _, line := range strings.Split(cmds, "\n") {
+		if h, ok := strings.CutPrefix(line, "### "); ok {
+			headings = append(headings, h)
+		}
+	}
+	if len(headings) < 5 {
+		t.Fatalf("found only %d headings under Commands", len(headings))
+	}
+	script := "@admin Alice\nAlice: !bot on\n"
+	for _, h := range headings {
+		script += "Bob: !help " + h + "\ndm Bob: !help " + h + "\n"
+	}
+	out, errOut, code := runConsoleScript(t, t.TempDir(), script)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, bad := range []string{"I don't know", "Unknown command", "did you mean"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("a README heading was not understood (%q):\n%s", bad, out)
+		}
+	}
+}

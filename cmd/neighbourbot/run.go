@@ -53,6 +53,8 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logOut = f
 	}
 	log := newLogger(cfg.Log, logOut)
+	b := currentBuild()
+	log.Info("starting neighbourbot", "version", b.Version, "revision", b.Revision, "go", b.Go)
 
 	restrictNewFiles()
 	if err := os.MkdirAll(cfg.Bot.DataDir, 0o700); err != nil {
@@ -114,8 +116,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 		log.Warn("-pair-phone ignored: a linked session already exists (unlink it first to link another phone)")
 	}
 
+	notice := &backlogNotice{loc: cfg.Location()}
 	adapter := whatsapp.New(sess.Client(), whatsapp.Options{
-		BacklogGrace:    cfg.WhatsApp.BacklogGrace.D(),
+		BacklogAct:      cfg.WhatsApp.BacklogAct.D(),
+		Backlog:         notice,
 		GroupInfoMaxAge: cfg.WhatsApp.GroupInfoMaxAge.D(),
 		Clock:           bot.SystemClock{},
 		Log:             log,
@@ -131,6 +135,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 			log.Error("close database", "err", err)
 		}
 	}()
+	notice.engine = a.engine
 	privateFiles(log, cfg.Bot.DataDir, "whatsapp.db", "neighbourbot.db")
 
 	whatsapp.UseLatestVersion(ctx, a.http, log)
@@ -186,8 +191,23 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 // explainEnd tells the operator, in plain words, why the session ended and
 // what to do, and picks the exit code.
 func explainEnd(w io.Writer, err error) int {
-	var ban *whatsapp.BanError
+	var (
+		ban     *whatsapp.BanError
+		lo      *whatsapp.LoggedOutError
+		refused *whatsapp.ConnectFailureError
+	)
 	switch {
+	case errors.As(err, &lo) && lo.Banned():
+		fmt.Fprintf(w, `neighbourbot: %v.
+This is not an ordinary unlink: %s. Open WhatsApp on the bot's phone and
+follow what it says there (a locked account asks to verify the number; a banned one offers
+a review). Linking again only works once the account is in normal use; do not restart the
+bot in a loop.
+`, err, lo.Meaning())
+		return exitBanned
+	case errors.As(err, &refused):
+		fmt.Fprintf(w, "neighbourbot: %v.\nThe WhatsApp library does not retry this by itself, so the bot stops instead of staying offline. Starting it again usually gets through; if it keeps happening, check the network and update neighbourbot.\n", err)
+		return exitRefused
 	case errors.Is(err, whatsapp.ErrLoggedOut):
 		fmt.Fprint(w, `neighbourbot: this device was unlinked from WhatsApp (Linked devices > Log out on the
 phone, or WhatsApp ended the session). The old session has been deleted; the bot's own

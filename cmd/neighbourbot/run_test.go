@@ -87,6 +87,11 @@ func TestExplainEndExitCodes(t *testing.T) {
 		says string
 	}{
 		{whatsapp.ErrLoggedOut, exitLoggedOut, "scan the new QR code"},
+		{&whatsapp.LoggedOutError{Reason: 401}, exitLoggedOut, "scan the new QR code"},
+		{&whatsapp.LoggedOutError{Reason: 403}, exitBanned, "WhatsApp locked this account"},
+		{&whatsapp.LoggedOutError{Reason: 406}, exitBanned, "WhatsApp banned this account"},
+		{&whatsapp.ConnectFailureError{Reason: 409, Message: "bad ua"}, exitRefused, "Starting it again"},
+		{&whatsapp.ConnectFailureError{Message: "token refresh failed"}, exitRefused, "connection token"},
 		{whatsapp.ErrReplaced, exitReplaced, "only\none runs"},
 		{&whatsapp.BanError{Code: 101, Reason: "too many", Expire: 24 * time.Hour}, exitBanned, "code 101"},
 		{whatsapp.ErrClientOutdated, exitError, "outdated"},
@@ -113,10 +118,10 @@ func TestWhatsAppConfigValidation(t *testing.T) {
 		}
 	}
 	cfg := defaultConfig()
-	if err := decodeConfig([]byte("[whatsapp]\nsend_interval = \"5s\"\nbacklog_grace = \"2m\"\ngroup_info_max_age = \"1d\"\n"), &cfg); err != nil {
+	if err := decodeConfig([]byte("[whatsapp]\nsend_interval = \"5s\"\nbacklog_act = \"2m\"\ngroup_info_max_age = \"1d\"\n"), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.WhatsApp.SendInterval.D() != 5*time.Second || cfg.WhatsApp.BacklogGrace.D() != 2*time.Minute || cfg.WhatsApp.GroupInfoMaxAge.D() != 24*time.Hour {
+	if cfg.WhatsApp.SendInterval.D() != 5*time.Second || cfg.WhatsApp.BacklogAct.D() != 2*time.Minute || cfg.WhatsApp.GroupInfoMaxAge.D() != 24*time.Hour {
 		t.Fatalf("decoded %+v", cfg.WhatsApp)
 	}
 }

@@ -7,21 +7,24 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"os/user"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/polling"
 )
 
 func init() {
 	features = append(features, feature{
 		name:       "notices",
-		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations()} },
+		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations(), polling.Migrations()} },
 		register: func(a *app) error {
-			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http})
+			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics})
 			if err != nil {
 				return err
 			}
@@ -29,11 +32,18 @@ func init() {
 				a.console.Directive("notice", r.NoticeDirective)
 			}
 			a.background = append(a.background, r.Background()...)
+			a.notices = r
+			a.background = append(a.background, func(ctx context.Context) error {
+				hup := make(chan os.Signal, 1)
+				signal.Notify(hup, syscall.SIGHUP)
+				defer signal.Stop(hup)
+				return reloadPeriodsOn(ctx, hup, a, r)
+			})
 			return nil
 		},
 	})
 	subcommands["notices"] = subcommand{
-		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv]",
+		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods",
 		run: func(ctx context.Context, args []string) int {
 			return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
 		},
@@ -47,7 +57,7 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	since := fs.String("since", "", "audit: records from this date (YYYY-MM-DD or RFC 3339); default the last 30 days")
 	format := fs.String("format", "text", "audit: text or csv")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods\n\n")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the action ("audit --format csv").
@@ -145,6 +155,21 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		recs, err := gov.Audit(ctx, from)
 		if err == nil {
 			err = notices.WriteAudit(stdout, recs, *format == "csv")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	case "periods":
+		list, err := notices.ElectionPeriods(cfg.Notices, cfg.Location())
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitUsage
+		}
+		held, err := notices.HeldByPeriods(ctx, store)
+		if err == nil {
+			err = notices.WritePeriods(stdout, list, cfg.Notices.ElectionHold, held, time.Now(), cfg.Location())
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "neighbourbot:", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"neighbourbot/bot"
 	"neighbourbot/commands/power"
+	"neighbourbot/commands/power/operators"
 )
 
 func init() {
@@ -12,10 +13,13 @@ func init() {
 		register: func(a *app) error {
 			cfg := a.cfg.Power
 			deps := power.Deps{Location: a.cfg.Location()}
-			if cfg.FeedURL != "" {
-				// Validate allows only the UK Power Networks format so far.
-				deps.Incidents = &power.UKPN{Client: a.http, URL: cfg.FeedURL, Key: cfg.FeedKey, Timeout: cfg.FeedTimeout.D()}
+			// The console reaches only the operators its config gives a URL,
+			// never the real portals.
+			src, err := operators.Source(cfg, operators.BuildOptions{Client: a.http, Timeout: cfg.FeedTimeout.D(), OnlyConfigured: a.console != nil})
+			if err != nil {
+				return err
 			}
+			deps.Incidents = src
 			return power.Register(a.engine, cfg, deps)
 		},
 	})

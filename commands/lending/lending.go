@@ -146,17 +146,28 @@ func (f *feature) matchErrandCommand(req *bot.Request) bool {
 // (one line, no leading article) with its matcher words; usage is the reply
 // for an empty name.
 func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
-	name := strings.Join(strings.Fields(raw), " ")
-	for _, article := range []string{"a ", "an ", "the ", "my ", "some "} {
-		if len(name) > len(article) && strings.EqualFold(name[:len(article)], article) {
-			name = strings.TrimSpace(name[len(article):])
-		}
+	name, _, words, err := f.checkQuery(raw, usage)
+	return name, words, err
+}
+
+// checkQuery is checkName that also returns whose thing was named ("Bob"
+// for "Bob's ladder"), for the commands that look a thing up.
+func (f *feature) checkQuery(raw, usage string) (string, string, itemWords, error) {
+	name, _ := splitItem(strings.Join(strings.Fields(raw), " "))
+	name, possessor := stripDeterminers(name)
+	name, err := f.checkTidyName(name, usage)
+	if err != nil {
+		return "", "", itemWords{}, err
 	}
+	return name, possessor, parseItem(name), nil
+}
+
+func (f *feature) checkTidyName(name, usage string) (string, error) {
 	if name == "" {
-		return "", itemWords{}, bot.Userf("%s", usage)
+		return "", bot.Userf("%s", usage)
 	}
 	if n := bot.RuneLen(name); n > f.cfg.MaxItemLength {
-		return "", itemWords{}, bot.Userf("That name is %d characters — keep it under %d and put any details after a dash, e.g. hedge trimmer — petrol.", n, f.cfg.MaxItemLength)
+		return "", bot.Userf("That name is %d characters — keep it under %d and put any details after a dash, e.g. hedge trimmer — petrol.", n, f.cfg.MaxItemLength)
 	}
 	letters, marks := 0, 0
 	for _, r := range name {
@@ -168,13 +179,12 @@ func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
 		}
 	}
 	if letters == 0 || marks > letters {
-		return "", itemWords{}, bot.Userf("I can't read that name — please type it in plain words, e.g. ladder or hedge trimmer.")
+		return "", bot.Userf("I can't read that name — please type it in plain words, e.g. ladder or hedge trimmer.")
 	}
-	w := parseItem(name)
-	if w.empty() {
-		return "", itemWords{}, bot.Userf("%s", usage)
+	if parseItem(name).empty() {
+		return "", bot.Userf("%s", usage)
 	}
-	return name, w, nil
+	return name, nil
 }
 
 // checkNote tidies the note after a dash.

@@ -18,7 +18,7 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 			usage = fmt.Sprintf("Usage: %s WHAT — e.g. %s mowing lawns or %s lifts to the station — weekdays only.",
 				req.Cmd("favour"), req.Cmd("favour"), req.Cmd("favour"))
 		}
-		subject, rawNote := bot.SplitNote(req.Args)
+		subject, rawNote := splitItem(strings.Join(strings.Fields(req.Args), " "))
 		name, words, err := f.checkName(subject, usage)
 		if err != nil {
 			return err
@@ -32,6 +32,16 @@ func (f *feature) handleLend(kind string) bot.HandlerFunc {
 			return err
 		}
 		if dup {
+			// Name it as it was listed: "!lend DRILL" repeats "drill".
+			mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
+			if err != nil {
+				return err
+			}
+			for _, l := range mine {
+				if l.Kind == kind && parseItem(l.Name).key() == words.key() {
+					name = l.Name
+				}
+			}
 			return bot.Userf("You've already listed %s here. %s shows your listings.", articled(name), req.Cmd("mine"))
 		}
 		n, err := f.st.countListings(ctx, req.Chat.ID, req.Sender.ID)
@@ -210,8 +220,7 @@ func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 // records it and tells the asker privately when someone lists one.
 func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s someone to feed the cat.", req.Cmd("borrow"), req.Cmd("borrow"), req.Cmd("need"))
-	subject, _ := bot.SplitNote(req.Args)
-	name, words, err := f.checkName(subject, usage)
+	name, possessor, words, err := f.checkQuery(req.Args, usage)
 	if err != nil {
 		return err
 	}
@@ -253,6 +262,18 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 			}
 		}
 		cands = append(cands, scored[hit]{h, s})
+	}
+	// "Bob's ladder": Bob's own comes first, if Bob has one.
+	if possessor != "" {
+		var theirs []scored[hit]
+		for _, c := range cands {
+			if namesPerson(possessor, c.v.owner) {
+				theirs = append(theirs, c)
+			}
+		}
+		if len(theirs) > 0 {
+			cands = theirs
+		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 

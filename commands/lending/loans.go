@@ -10,19 +10,6 @@ import (
 	"neighbourbot/bot"
 )
 
-// periodWords are the words that start a loan period in !lent.
-var periodWords = map[string]bool{"for": true, "until": true, "till": true, "til": true, "untill": true}
-
-// splitPeriod splits "step ladder for 3d" at the last period word.
-func splitPeriod(words []string) (item, period []string) {
-	for i := len(words) - 1; i >= 1; i-- {
-		if periodWords[strings.ToLower(words[i])] {
-			return words[:i], words[i:]
-		}
-	}
-	return words, nil
-}
-
 // handleLent records that the sender lent a listed item to a mentioned member.
 func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM @name [for 3d | until Saturday] — e.g. %s ladder @Bob for 3d", req.Cmd("lent"), req.Cmd("lent"))
@@ -30,7 +17,10 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	itemW, periodW := splitPeriod(strings.Fields(req.StripMentions(req.Args)))
+	itemW, periodW, err := locatePeriod(strings.Fields(req.StripMentions(req.Args)), req.Now(), f.loc, f.cfg.DueTime)
+	if err != nil {
+		return err
+	}
 	name, words, err := f.checkName(strings.Join(itemW, " "), usage)
 	if err != nil {
 		return err
@@ -458,22 +448,14 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("%s", usage)
 	}
 	now := req.Now()
-	// The period is the longest tail that reads as one: "step ladder 3d",
-	// "ladder for 2 weeks", "ladder until Sat".
-	split := -1
-	for i := len(words) - 1; i >= 1; i-- {
-		if _, err := parsePeriod(words[i:], now, now, f.loc, f.cfg.DueTime); err == nil || errors.Is(err, errPast) {
-			split = i
-		}
+	itemW, periodW, err := locatePeriod(words, now, f.loc, f.cfg.DueTime)
+	if err != nil {
+		return err
 	}
-	if split < 0 {
-		itemOnly, _ := splitPeriod(words)
-		if len(itemOnly) < len(words) {
-			return periodError(strings.Join(words[len(itemOnly):], " "))
-		}
+	if len(periodW) == 0 {
 		return bot.Userf("How much longer? %s", usage)
 	}
-	name, iw, err := f.checkName(strings.Join(words[:split], " "), usage)
+	name, iw, err := f.checkName(strings.Join(itemW, " "), usage)
 	if err != nil {
 		return err
 	}
@@ -485,7 +467,7 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if base.Before(now) {
 		base = now
 	}
-	due, err := f.readPeriod(words[split:], now, base)
+	due, err := f.readPeriod(periodW, now, base)
 	if err != nil {
 		return err
 	}
@@ -508,7 +490,7 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 		// The owner decides; pass the request on without changing anything.
 		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.%s",
 			owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
-			req.Cmd("extend"), typable(loan.Item), strings.Join(words[split:], " "), note), bot.MentionOf(owner))
+			req.Cmd("extend"), typable(loan.Item), strings.Join(periodW, " "), note), bot.MentionOf(owner))
 		return err
 	}
 	if !due.After(loan.DueAt) && loan.State == stateOut {

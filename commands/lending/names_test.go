@@ -55,3 +55,66 @@ func TestTrailingMemberName(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitItem: the item's name is its first noun phrase, the rest a note.
+func TestSplitItem(t *testing.T) {
+	for _, c := range []struct{ in, name, note string }{
+		{"drill", "drill", ""},
+		{"drill, bits included", "drill", "bits included"},
+		{"ladder (3 metres)", "ladder", "3 metres"},
+		{"ladder [aluminium]", "ladder", "aluminium"},
+		{"hedge trimmer: petrol, bring it back clean", "hedge trimmer", "petrol, bring it back clean"},
+		{"hedge trimmer — petrol", "hedge trimmer", "petrol"},
+		{"drill, bits included — ask first", "drill", "bits included — ask first"},
+		{"bike with child seat", "bike", "with child seat"},
+		{"ladder 3 metres", "ladder", "3 metres"},
+		{"ladder 3m aluminium", "ladder", "3m aluminium"},
+		{"3m ladder", "3m ladder", ""},
+		{"18v drill", "18v drill", ""},
+		{"1,000 piece puzzle", "1,000 piece puzzle", ""},
+		{"(big) ladder", "(big) ladder", ""},
+		{"step ladder; 5 treads", "step ladder", "5 treads"},
+	} {
+		name, note := splitItem(c.in)
+		if name != c.name || note != c.note {
+			t.Errorf("splitItem(%q) = %q, %q; want %q, %q", c.in, name, note, c.name, c.note)
+		}
+	}
+}
+
+// TestStripDeterminers: articles and possessives are not part of a name.
+func TestStripDeterminers(t *testing.T) {
+	for _, c := range []struct{ in, rest, owner string }{
+		{"ladder", "ladder", ""},
+		{"the ladder", "ladder", ""},
+		{"a step ladder", "step ladder", ""},
+		{"Bob's ladder", "ladder", "Bob"},
+		{"Bob’s ladder", "ladder", "Bob"},
+		{"the Joneses' ladder", "ladder", "Joneses"},
+		{"my dad's drill", "drill", "dad"},
+		{"an axe", "axe", ""},
+		{"the", "the", ""},
+		{"Bob's", "Bob's", ""},
+	} {
+		rest, owner := stripDeterminers(c.in)
+		if rest != c.rest || owner != c.owner {
+			t.Errorf("stripDeterminers(%q) = %q, %q; want %q, %q", c.in, rest, owner, c.rest, c.owner)
+		}
+	}
+}
+
+// TestNamesCompareFolded: a repeat in other case or accents is the same
+// listing; matching ignores articles and possessives.
+func TestNamesCompareFolded(t *testing.T) {
+	key := func(s string) string { n, _ := splitItem(s); r, _ := stripDeterminers(n); return parseItem(r).key() }
+	same := [][2]string{{"drill", "Drill"}, {"drill", "DRÍLL"}, {"drill", "drill, bits included"}, {"ladder (3 metres)", "the ladder"},
+		{"hedge trimmer", "Hedge Trimmer: petrol"}, {"café table", "Cafe table"}}
+	for _, p := range same {
+		if key(p[0]) != key(p[1]) {
+			t.Errorf("%q and %q should be the same listing: %q vs %q", p[0], p[1], key(p[0]), key(p[1]))
+		}
+	}
+	if key("drill") == key("drill bits") {
+		t.Error("drill and drill bits are different things")
+	}
+}

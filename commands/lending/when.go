@@ -247,45 +247,6 @@ func periodError(text string) error {
 	return bot.Userf("I can't read %q as a loan period — try for 3d, for 2 weeks, until Saturday or until 12 Jan.", bot.Truncate(text, 40))
 }
 
-// parsePeriod reads what follows the item in !lent and !extend: "for 3d",
-// "for 2 weeks", "3d", "until Saturday", "till 12 Jan 10am". base is what a
-// "for" period counts from.
-func parsePeriod(words []string, now, base time.Time, loc *time.Location, dueTime bot.TimeOfDay) (time.Time, error) {
-	if len(words) == 0 {
-		return time.Time{}, errNoWhen
-	}
-	kw := strings.ToLower(words[0])
-	switch kw {
-	case "until", "till", "til", "untill":
-		at, err := parseWhen(words[1:], now, loc, &dueTime)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return at, nil
-	case "for", "by", "another":
-		words = words[1:]
-		if len(words) > 0 && strings.EqualFold(words[0], "another") {
-			words = words[1:]
-		}
-	}
-	d, err := bot.ParseDuration(strings.Join(words, ""))
-	if err != nil {
-		// "a week", "a fortnight"
-		switch strings.ToLower(strings.Join(words, " ")) {
-		case "a week", "week":
-			d, err = 7*24*time.Hour, nil
-		case "a fortnight", "fortnight":
-			d, err = 14*24*time.Hour, nil
-		case "a day", "day":
-			d, err = 24*time.Hour, nil
-		}
-	}
-	if err != nil {
-		return time.Time{}, errNoWhen
-	}
-	return dueAfter(base, d, loc, dueTime), nil
-}
-
 // formatDay writes "Sat 10 Jan".
 func formatDay(t time.Time, loc *time.Location) string { return t.In(loc).Format("Mon 2 Jan") }
 

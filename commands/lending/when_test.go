@@ -47,6 +47,30 @@ func TestParsePeriod(t *testing.T) {
 		{"until", time.Time{}, errNoWhen},
 		{"for ages", time.Time{}, errNoWhen},
 		{"for 2 years", time.Time{}, errNoWhen},
+		// Without "for" or "until", and in words.
+		{"3 days", at(8, 18, 0), nil},
+		{"2 weeks", at(19, 18, 0), nil},
+		{"two weeks", at(19, 18, 0), nil},
+		{"a fortnight", at(19, 18, 0), nil},
+		{"fortnight", at(19, 18, 0), nil},
+		{"a week", at(12, 18, 0), nil},
+		{"another week", at(12, 18, 0), nil},
+		{"for another 3 days", at(8, 18, 0), nil},
+		{"a couple of days", at(7, 18, 0), nil},
+		{"for a month", time.Date(2026, 2, 5, 18, 0, 0, 0, london), nil},
+		{"for 3 nights", at(8, 18, 0), nil},
+		{"tomorrow", at(6, 18, 0), nil},
+		{"Saturday", at(10, 18, 0), nil},
+		{"sat", at(10, 18, 0), nil},
+		{"next week", at(12, 18, 0), nil},
+		{"until next week", at(12, 18, 0), nil},
+		{"until the weekend", at(11, 18, 0), nil},
+		{"by Friday", at(9, 18, 0), nil},
+		{"by 3 days", at(8, 18, 0), nil},
+		{"12 Jan", at(12, 18, 0), nil},
+		{"(3 days)", at(8, 18, 0), nil},
+		{"3 dayz", time.Time{}, errNoWhen},
+		{"for a few days", time.Time{}, errNoWhen},
 	}
 	for _, c := range cases {
 		got, err := parsePeriod(strings.Fields(c.in), mon, mon, london, due)
@@ -121,6 +145,58 @@ func TestErrandSummaryTime(t *testing.T) {
 	for _, c := range cases {
 		if got := f.summaryAt(c.start, c.now); !got.Equal(c.want) {
 			t.Errorf("summaryAt(start %v, now %v) = %v, want %v", c.start, c.now, got, c.want)
+		}
+	}
+}
+
+// TestLocatePeriod: the period is found in any position, the rest is the
+// item, and what looks like a period but is not one is a question naming
+// what was not understood (and a guess, where there is one).
+func TestLocatePeriod(t *testing.T) {
+	due := bot.TimeOfDay(18 * 60)
+	cases := []struct {
+		in, item, period string
+		question         string // a substring of the question; "" for none
+	}{
+		{"ladder for 3d", "ladder", "for 3d", ""},
+		{"ladder 3d", "ladder", "3d", ""},
+		{"ladder 3 days", "ladder", "3 days", ""},
+		{"3 days ladder", "ladder", "3 days", ""},
+		{"2 weeks step ladder", "step ladder", "2 weeks", ""},
+		{"ladder a fortnight", "ladder", "a fortnight", ""},
+		{"ladder for 3 days please", "ladder please", "for 3 days", ""},
+		{"ladder tomorrow", "ladder", "tomorrow", ""},
+		{"hedge trimmer until next week", "hedge trimmer", "until next week", ""},
+		{"hedge trimmer until sat 10 jan at 10am", "hedge trimmer", "until sat 10 jan at 10am", ""},
+		{"drill by Friday", "drill", "by Friday", ""},
+		{"drill Friday", "drill", "Friday", ""},
+		{"ladder", "ladder", "", ""},
+		{"sat nav", "sat nav", "", ""},               // a bare date only at the end
+		{"drill by bosch", "drill by bosch", "", ""}, // "by" with no date
+		{"2m ladder", "2m ladder", "", ""},
+		{"3 step ladder", "3 step ladder", "", ""},
+		{"ladder 3 dayz", "", "", `"3 dayz" as a loan period — did you mean for 3 days?`},
+		{"ladder 2 wekks", "", "", "did you mean for 2 weeks?"},
+		{"ladder until satruday", "", "", "did you mean until Saturday?"},
+		{"ladder tomorow", "", "", "did you mean until tomorrow?"},
+		{"ladder for ages", "", "", `"for ages" as a loan period — try`},
+		{"ladder for a fortnight and a bit", "", "", `"for a fortnight and a bit"`},
+		{"ladder 3 days or so", "", "", `"3 days or so"`},
+		{"ladder a few days", "", "", `"a few days"`},
+		{"ladder 3", "", "", "did you mean for 3 days?"},
+		{"ladder 2m", "", "", `"2m"`},
+		{"ladder next tuesdy", "", "", `"next tuesdy"`},
+	}
+	for _, c := range cases {
+		item, period, err := locatePeriod(strings.Fields(c.in), mon, london, due)
+		if c.question != "" {
+			if err == nil || !strings.Contains(err.Error(), c.question) {
+				t.Errorf("locatePeriod(%q) = %q, %q, %v; want a question with %q", c.in, item, period, err, c.question)
+			}
+			continue
+		}
+		if err != nil || strings.Join(item, " ") != c.item || strings.Join(period, " ") != c.period {
+			t.Errorf("locatePeriod(%q) = %q, %q, %v; want %q, %q", c.in, item, period, err, c.item, c.period)
 		}
 	}
 }

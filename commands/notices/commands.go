@@ -117,19 +117,19 @@ func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPref
 	}
 	var topics []string
 	if list != "all" {
-		for _, t := range strings.FieldsFunc(list, func(c rune) bool { return c == ',' || c == ' ' }) {
-			if !r.cfg.knownTopic(t) {
-				hint := ""
-				for _, k := range r.cfg.Topics {
-					if bot.Levenshtein(t, k) <= 2 {
-						hint = " Did you mean " + k + "?"
-						break
+		for _, raw := range strings.FieldsFunc(list, func(c rune) bool { return c == ',' }) {
+			for _, word := range r.cfg.topicWords(raw) {
+				t, ok := r.cfg.resolveTopic(word)
+				if !ok {
+					hint := ""
+					if near := r.cfg.nearTopic(word); near != "" {
+						hint = " Did you mean " + near + "?"
 					}
+					return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(word, 30), hint, strings.Join(r.cfg.Topics, ", "))
 				}
-				return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(t, 30), hint, strings.Join(r.cfg.Topics, ", "))
-			}
-			if !contains(topics, t) {
-				topics = append(topics, t)
+				if !contains(topics, t) {
+					topics = append(topics, t)
+				}
 			}
 		}
 	}
@@ -158,19 +158,11 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 		return req.Reply(ctx, "This group's area: "+describeAreas(gs.Areas)+fmt.Sprintf(". Change it with %s area SY3 7 (several separated by commas).", req.Cmd("notices")))
 	}
 	var areas []string
+	note := ""
 	if !strings.EqualFold(strings.TrimSpace(list), "clear") {
-		for _, part := range strings.Split(list, ",") {
-			if strings.TrimSpace(part) == "" {
-				continue
-			}
-			a, ok := bot.NormalizeArea(part)
-			if !ok {
-				return bot.Userf("%q doesn't look like a postcode district or sector. Try %s area SY3 7 or %s area SY3, SY4 1.",
-					bot.Truncate(strings.TrimSpace(part), 20), req.Cmd("notices"), req.Cmd("notices"))
-			}
-			if !contains(areas, a) {
-				areas = append(areas, a)
-			}
+		var err error
+		if areas, note, err = bot.ParseAreaList(list, req.Cmd("notices")+" area"); err != nil {
+			return err
 		}
 		if len(areas) > 20 {
 			return bot.Userf("That's a lot of areas — at most 20 per group, please.")
@@ -188,7 +180,7 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 	if len(areas) == 0 {
 		return req.Reply(ctx, "Area cleared: this group now gets council-wide notices only.")
 	}
-	return req.Reply(ctx, "This group's area is now "+strings.Join(areas, ", ")+" (shared with "+req.Cmd("area")+").")
+	return req.Reply(ctx, strings.TrimSpace("This group's area is now "+strings.Join(areas, ", ")+" (shared with "+req.Cmd("area")+"). "+note))
 }
 
 func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPrefs, arg string) error {
@@ -294,12 +286,20 @@ func (r *Relay) subscribeCmd(ctx context.Context, req *bot.Request) error {
 		return usage
 	}
 	topic := strings.ToLower(f[0])
-	if topic != "all" && !r.cfg.knownTopic(topic) {
-		return bot.Userf("I don't know the topic %q. Topics: %s (or all).", bot.Truncate(topic, 30), strings.Join(r.cfg.Topics, ", "))
+	if topic != "all" {
+		t, ok := r.cfg.resolveTopic(topic)
+		if !ok {
+			hint := ""
+			if near := r.cfg.nearTopic(topic); near != "" {
+				hint = " Did you mean " + near + "?"
+			}
+			return bot.Userf("I don't know the topic %q.%s Topics: %s (or all).", bot.Truncate(topic, 30), hint, strings.Join(r.cfg.Topics, ", "))
+		}
+		topic = t
 	}
 	area, ok := bot.NormalizeArea(strings.Join(f[1:], " "))
 	if !ok {
-		return bot.Userf("%q doesn't look like a postcode district or sector. Try %s %s SY3 7.", bot.Truncate(strings.Join(f[1:], " "), 20), req.Cmd("subscribe"), topic)
+		return bot.AreaProblem(strings.Join(f[1:], " "), req.Cmd("subscribe")+" "+topic+" AREA")
 	}
 	subs, err := r.st.subscriptions(ctx, req.Sender.ID)
 	if err != nil {
@@ -329,9 +329,11 @@ func (r *Relay) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
 	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
 	args := []any{req.Sender.ID}
 	if arg != "" && arg != "all" {
-		if strings.ContainsAny(arg, " \t") || (!r.cfg.knownTopic(arg)) {
+		t, ok := r.cfg.resolveTopic(arg)
+		if !ok {
 			return bot.Userf("Usage: %s (everything) or %s TOPIC — e.g. %s gritting.", req.Cmd("unsubscribe"), req.Cmd("unsubscribe"), req.Cmd("unsubscribe"))
 		}
+		arg = t
 		q += ` AND topic = ?`
 		args = append(args, arg)
 	}
@@ -380,17 +382,19 @@ func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, err
 	if !r.gov.IsApprover(addrs) {
 		return Approver{}, bot.Userf("Sorry, only the council's configured notice approvers can do that.")
 	}
-	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName()}, nil
+	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName(), Addrs: addrs}, nil
 }
 
 func (r *Relay) pendingCmd(ctx context.Context, req *bot.Request) error {
-	if _, err := r.approverOf(ctx, req); err != nil {
+	who, err := r.approverOf(ctx, req)
+	if err != nil {
 		return err
 	}
 	list, err := r.gov.Pending(ctx)
 	if err != nil {
 		return err
 	}
+	list = r.gov.pendingFor(list, who.Addrs)
 	if len(list) == 0 {
 		return req.Reply(ctx, "No notices are waiting for approval.")
 	}

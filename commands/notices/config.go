@@ -19,6 +19,9 @@ type Config struct {
 	// Topics is the vocabulary groups and subscribers choose from; feed
 	// topics, keyword rules and webhook topics must use these words.
 	Topics []string `toml:"topics"`
+	// TopicAliases maps other words for a topic onto it ("flood" →
+	// "flooding"), for webhooks, !notices topics and !subscribe.
+	TopicAliases map[string]string `toml:"topic_aliases"`
 	// RequireApproval holds every notice until an approver approves it.
 	RequireApproval bool `toml:"require_approval"`
 	// Approvers are the identities allowed to approve: phone numbers in
@@ -39,6 +42,20 @@ type Config struct {
 	MaxFeedBytes int64         `toml:"max_feed_bytes"`
 	Webhook      WebhookConfig `toml:"webhook"`
 	Feeds        []FeedConfig  `toml:"feeds"`
+	// Senders are named council services with their own tokens, topics
+	// and approval rules (see senders.go).
+	Senders []SenderConfig `toml:"senders"`
+	// ElectionPeriods hold non-essential notices by date and area;
+	// ElectionHold is "wait" (until the period ends) or "refuse".
+	ElectionPeriods []PeriodConfig `toml:"election_periods"`
+	ElectionHold    string         `toml:"election_hold"`
+	// ShareResults posts a poll's result line in each group at close.
+	ShareResults bool `toml:"share_results"`
+	// ResultsURL receives each closed poll's results as a signed JSON
+	// POST; ResultsSecret is the HMAC key (NEIGHBOURBOT_NOTICES_RESULTS_SECRET).
+	ResultsURL     string       `toml:"results_url"`
+	ResultsSecret  string       `toml:"results_secret"`
+	ResultsTimeout bot.Duration `toml:"results_timeout"`
 }
 
 // WebhookConfig is [notices.webhook]: the HTTP endpoint councils post to.
@@ -82,14 +99,18 @@ type KeywordRule struct {
 // DefaultConfig returns the built-in defaults.
 func DefaultConfig() Config {
 	return Config{
-		SourceName:   "the council",
-		Topics:       []string{"gritting", "bins", "roads", "consultations", "flooding", "events", "planning", "emergencies"},
-		Approvers:    []string{},
-		SendBatch:    5,
-		SendGap:      bot.Duration(30 * time.Second),
-		FetchTimeout: bot.Duration(30 * time.Second),
-		MaxFeedBytes: 5 << 20,
-		Webhook:      WebhookConfig{Listen: "127.0.0.1:8087", MaxBodyBytes: 64 << 10},
+		SourceName:     "the council",
+		Topics:         []string{"gritting", "bins", "roads", "consultations", "flooding", "events", "planning", "emergencies"},
+		TopicAliases:   defaultTopicAliases(),
+		Approvers:      []string{},
+		SendBatch:      5,
+		SendGap:        bot.Duration(30 * time.Second),
+		FetchTimeout:   bot.Duration(30 * time.Second),
+		MaxFeedBytes:   5 << 20,
+		Webhook:        WebhookConfig{Listen: "127.0.0.1:8087", MaxBodyBytes: 64 << 10},
+		ElectionHold:   holdWait,
+		ShareResults:   true,
+		ResultsTimeout: bot.Duration(10 * time.Second),
 	}
 }
 
@@ -106,6 +127,17 @@ func (c Config) Validate() error {
 	for _, t := range c.Topics {
 		if !topicWord.MatchString(t) || t == "all" {
 			return fmt.Errorf("topics: %q must be a lower-case word (letters, digits, '-'), not \"all\"", t)
+		}
+	}
+	for a, t := range c.TopicAliases {
+		if !topicWord.MatchString(a) || a == "all" {
+			return fmt.Errorf("topic_aliases: %q must be a lower-case word (letters, digits, '-'), not \"all\"", a)
+		}
+		if c.knownTopic(a) {
+			return fmt.Errorf("topic_aliases: %q is a topic itself, not an alias", a)
+		}
+		if !c.knownTopic(t) {
+			return fmt.Errorf("topic_aliases: %q = %q names a topic that is not in topics", a, t)
 		}
 	}
 	if c.RequireApproval && len(c.Approvers) == 0 {
@@ -138,6 +170,9 @@ func (c Config) Validate() error {
 	}
 	if c.Webhook.MaxBodyBytes < 1024 || c.Webhook.MaxBodyBytes > 10<<20 {
 		return errors.New("webhook.max_body_bytes must be between 1024 and 10485760")
+	}
+	if err := c.validateCouncil(); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	for i, f := range c.Feeds {

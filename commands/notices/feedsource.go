@@ -10,6 +10,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices/feeds"
+	"neighbourbot/commands/polling"
 )
 
 // maxItemsPerFetch bounds how many new items one fetch may turn into
@@ -173,26 +174,26 @@ func (r *Relay) ingestItems(ctx context.Context, f *feedSource, items []feeds.It
 	return added, false, nil
 }
 
-// pollLoop polls a feed at its interval until ctx ends. Failures are
-// logged and retried at the next interval; the relay keeps running.
-func (r *Relay) pollLoop(ctx context.Context, f *feedSource) error {
-	interval := f.cfg.Interval.D()
-	for {
-		added, err := r.pollOnce(ctx, f)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return nil
-		case err != nil:
-			r.log.Warn("feed poll failed", "feed", f.cfg.Name, "err", err)
-		case added > 0:
-			r.log.Info("feed polled", "feed", f.cfg.Name, "new", added)
-		}
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
+// jobPoll is the job kind of every notices source poll.
+const jobPoll = "notices.poll"
+
+// addFeedPolls books each feed as a polled source on the bot's clock:
+// failures back off and are logged once per streak by the poller, on top
+// of the feed's own state (notice_feeds) that !notices and the audit use.
+func (r *Relay) addFeedPolls() error {
+	r.poller = polling.New(r.e, jobPoll, r.deps.Sources)
+	for _, f := range r.feeds {
+		f := f
+		err := r.poller.Add(polling.Source{Name: f.source(), Interval: f.cfg.Interval.D(), Poll: func(ctx context.Context) error {
+			added, err := r.pollOnce(ctx, f)
+			if err == nil && added > 0 {
+				r.log.Info("feed polled", "feed", f.cfg.Name, "new", added)
+			}
+			return err
+		}})
+		if err != nil {
+			return err
 		}
 	}
+	return nil
 }

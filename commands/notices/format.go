@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"neighbourbot/bot"
 )
@@ -13,10 +14,15 @@ import (
 const maxBodyRunes = 1500
 
 // formatNotice writes the message residents see: bold title, body, link
-// and the source.
-func formatNotice(n *Notice) string {
+// and the source. orig is the title of the notice an update or
+// cancellation refers to ("" when unknown).
+func formatNotice(n *Notice, orig string) string {
 	var b strings.Builder
-	b.WriteString("*" + titleLine(n) + "*")
+	head, first := titleLine(n, orig)
+	b.WriteString("*" + head + "*")
+	if first != "" {
+		b.WriteString("\n" + first)
+	}
 	if body := strings.TrimSpace(n.Body); body != "" {
 		b.WriteString("\n" + bot.Truncate(body, maxBodyRunes))
 	}
@@ -27,8 +33,19 @@ func formatNotice(n *Notice) string {
 	return b.String()
 }
 
-func titleLine(n *Notice) string {
+// titleLine returns the bold heading of a notice and, for a cancellation
+// whose own title does not say so, the line that follows it.
+//
+// A cancellation's title is the council's new headline, often the opposite
+// of the original ("Belle Vue Road stays open"): putting "Cancelled:" in
+// front of it would read as if the road were closed after all. So the
+// heading names what is cancelled — the original's title — and the new
+// headline follows. A title that already says "cancelled" or "update" gets
+// no second prefix ("Gritting cancelled", not "Cancelled: Gritting
+// cancelled").
+func titleLine(n *Notice, orig string) (head, next string) {
 	title := strings.ReplaceAll(n.Title, "*", "")
+	orig = strings.ReplaceAll(orig, "*", "")
 	prefix := ""
 	switch n.Urgency {
 	case UrgencyEmergency:
@@ -38,19 +55,55 @@ func titleLine(n *Notice) string {
 	}
 	switch n.MsgType {
 	case MsgUpdate:
-		prefix += "Update: "
+		if !saysAlready(title, updateWords) {
+			prefix += "Update: "
+		}
 	case MsgCancel:
-		prefix += "Cancelled: "
+		switch {
+		case saysAlready(title, cancelWords):
+		case orig != "" && !strings.EqualFold(strings.TrimSpace(orig), strings.TrimSpace(title)):
+			return prefix + "Cancelled: " + orig, title
+		default:
+			prefix += "Cancelled: "
+		}
 	}
-	return prefix + title
+	return prefix + title, ""
+}
+
+var (
+	cancelWords = []string{"cancel", "cancelled", "canceled", "cancellation", "called off", "withdrawn", "no longer"}
+	updateWords = []string{"update", "updated", "correction", "corrected", "change", "changed"}
+)
+
+// saysAlready reports whether a title already carries one of the words
+// (as whole words, any case), so no prefix repeats it.
+func saysAlready(title string, words []string) bool {
+	t := " " + strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return ' '
+	}, title) + " "
+	t = strings.Join(strings.Fields(t), " ")
+	t = " " + t + " "
+	for _, w := range words {
+		if strings.Contains(t, " "+w+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // formatDigest writes one daily message holding several notices.
-func formatDigest(list []*Notice, day time.Time) string {
+func formatDigest(list []*Notice, origs map[int64]string, day time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Council notices — %s*", day.Format("Mon 2 Jan"))
 	for i, n := range list {
-		fmt.Fprintf(&b, "\n\n%d. *%s*", i+1, titleLine(n))
+		head, first := titleLine(n, origs[n.ID])
+		fmt.Fprintf(&b, "\n\n%d. *%s*", i+1, head)
+		if first != "" {
+			b.WriteString("\n" + first)
+		}
 		if body := strings.TrimSpace(n.Body); body != "" {
 			b.WriteString("\n" + bot.Truncate(body, 300))
 		}

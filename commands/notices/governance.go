@@ -42,6 +42,9 @@ func NewGovernance(core bot.Store, cfg Config, now func() time.Time) *Governance
 type Approver struct {
 	Key  string
 	Name string
+	// Addrs are the approver's addresses, checked against the approvers
+	// of the notice's sender; nil (the command line) may decide any.
+	Addrs []bot.Address
 }
 
 // IngestResult says what happened to a submitted notice.
@@ -63,7 +66,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 	switch {
 	case n.Expired(now):
 		n.State = StateExpired
-	case g.cfg.RequireApproval:
+	case g.requiresApproval(n):
 		n.State = StateAwaitingApproval
 	case g.cfg.PauseNonEssential && !n.Essential():
 		n.State = StatePaused
@@ -71,6 +74,9 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		n.State = StateApproved
 	}
 	detail := fmt.Sprintf("%s %s %q from %s; %s", n.Urgency, n.MsgType, n.Identifier, from, stateWords(n.State))
+	if len(n.UnknownTopics) > 0 {
+		detail += fmt.Sprintf("; unknown topics %q sent as an emergency to every group in its area", n.UnknownTopics)
+	}
 	dup, err := g.st.insertNotice(ctx, n, detail)
 	if err != nil {
 		return IngestResult{}, err
@@ -79,7 +85,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		return g.duplicate(ctx, n)
 	}
 	if n.State == StateApproved {
-		if err := g.schedulePlan(ctx, n.ID, now); err != nil {
+		if err := g.schedulePlan(ctx, n.ID, laterOf(now, n.Effective)); err != nil {
 			return IngestResult{}, err
 		}
 	}
@@ -170,12 +176,12 @@ func (g *Governance) schedulePlan(ctx context.Context, id int64, at time.Time) e
 // IsApprover reports whether any of addrs is a configured approver. Phone
 // numbers match with or without "+", spaces or the WhatsApp suffix.
 func (g *Governance) IsApprover(addrs []bot.Address) bool {
-	for _, a := range g.cfg.Approvers {
-		a = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(a), " ", ""), "+")
-		for _, have := range addrs {
-			if a != "" && (string(have) == a || have.User() == a) {
-				return true
-			}
+	if matchesApprover(g.cfg.Approvers, addrs) {
+		return true
+	}
+	for _, s := range g.cfg.Senders {
+		if matchesApprover(s.Approvers, addrs) {
+			return true
 		}
 	}
 	return false
@@ -183,7 +189,7 @@ func (g *Governance) IsApprover(addrs []bot.Address) bool {
 
 // approvalsNeeded is 2 for emergencies when so configured, else 1.
 func (g *Governance) approvalsNeeded(n *Notice) int {
-	if n.Urgency == UrgencyEmergency && g.cfg.EmergencyTwoApprovals {
+	if n.Urgency == UrgencyEmergency && g.twoForEmergencies(n) {
 		return 2
 	}
 	return 1
@@ -264,6 +270,9 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 	if err != nil {
 		return "", err
 	}
+	if !g.approverFor(n, who.Addrs) {
+		return "", notYourSender(n)
+	}
 	now := g.now()
 	needed := g.approvalsNeeded(n)
 	var reply string
@@ -338,6 +347,9 @@ func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason 
 	n, err := g.loadPending(ctx, id)
 	if err != nil {
 		return "", err
+	}
+	if !g.approverFor(n, who.Addrs) {
+		return "", notYourSender(n)
 	}
 	reason = bot.Truncate(bot.CleanText(reason), 300)
 	now := g.now()

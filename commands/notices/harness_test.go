@@ -6,6 +6,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/polling"
 )
 
 // testConfig is the configuration the console transcripts run with.
@@ -22,7 +23,7 @@ var testQuiet = bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}
 // the relay each time the harness (re)registers.
 func harnessOptions(cfg Config, relay **Relay) bottest.Options {
 	return bottest.Options{
-		Migrations: []bot.Migrations{Migrations()},
+		Migrations: []bot.Migrations{Migrations(), polling.Migrations()},
 		Register: func(h *bottest.Harness) error {
 			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet})
 			if err != nil {
@@ -46,4 +47,19 @@ func TestGoldenApproval(t *testing.T) {
 	cfg.RequireApproval = true
 	cfg.EmergencyTwoApprovals = true
 	bottest.Golden(t, "testdata/approval", harnessOptions(cfg, nil))
+}
+
+func TestGoldenSenders(t *testing.T) {
+	cfg := testConfig()
+	cfg.Senders = []SenderConfig{
+		{Name: "Highways", Token: "highways-token-0123456789", Topics: []string{"roads", "gritting"}},
+		{Name: "Youth service", Token: "youth-token-0123456789", Topics: []string{"events"}, Approvers: []string{"Erin"}, RequireApproval: true},
+	}
+	bottest.Golden(t, "testdata/senders", harnessOptions(cfg, nil))
+}
+
+func TestGoldenPeriods(t *testing.T) {
+	cfg := testConfig()
+	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
+	bottest.Golden(t, "testdata/periods", harnessOptions(cfg, nil))
 }

@@ -71,18 +71,26 @@ type Notice struct {
 	References string // Identifier of the notice an update or cancel refers to
 
 	// Info.
-	Topics  []string
-	Urgency Urgency
-	Title   string
-	Body    string
-	Link    string
-	Expires time.Time // zero: no expiry
+	Topics []string
+	// UnknownTopics are topics of an emergency that no configured topic
+	// matched: it goes out anyway, and the audit names them. Not stored.
+	UnknownTopics []string
+	Urgency       Urgency
+	Title         string
+	Body          string
+	Link          string
+	Expires       time.Time // zero: no expiry
 
 	// Area.
 	Areas []string // canonical postcode areas; empty means council-wide
 
 	Received time.Time
 	State    State
+
+	// Council side (see senders.go): the [[notices.senders]] name, ""
+	// for the default sender, and when the notice may first go out.
+	Sender    string
+	Effective time.Time // zero: at once
 }
 
 // State is where a notice is in its life.

@@ -13,6 +13,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/polling"
 )
 
 // recordingTransport records what the bot sends; it can fail every send
@@ -104,7 +105,7 @@ func newRig(t testing.TB, cfg Config) *rig {
 
 func (rg *rig) open(tr *recordingTransport) {
 	rg.t.Helper()
-	st, err := sqlite.Open(context.Background(), rg.path, Migrations())
+	st, err := sqlite.Open(context.Background(), rg.path, Migrations(), polling.Migrations())
 	if err != nil {
 		rg.t.Fatal(err)
 	}

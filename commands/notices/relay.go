@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/polling"
 )
 
 // Deps is what wiring hands the relay besides the engine and config.
@@ -22,6 +24,8 @@ type Deps struct {
 	// HTTPClient fetches feeds; its own timeout is kept, and each fetch is
 	// also bounded by fetch_timeout.
 	HTTPClient *http.Client
+	// Sources receives how each polled feed stands (metrics); optional.
+	Sources polling.Observer
 }
 
 // Relay is the running feature: it owns the jobs that fan notices out and
@@ -34,6 +38,10 @@ type Relay struct {
 	gov   *Governance
 	log   *slog.Logger
 	feeds []*feedSource
+	// poller polls the feeds (and built-in sources) as scheduled jobs.
+	poller *polling.Poller
+	// periods are the election periods in force, replaced on SIGHUP.
+	periods atomic.Pointer[periodSet]
 }
 
 // Register wires the feature into the engine and returns the relay, whose
@@ -60,8 +68,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobDrain, r.drainJob)
 	e.HandleJob(jobDigest, r.digestJob)
 	e.OnSendFailed(r.recordSendFailure)
+	if err := r.registerCouncil(); err != nil {
+		return nil, err
+	}
 	r.registerCommands()
 	e.AddDataProvider(dataProvider{r})
+	if err := r.addFeedPolls(); err != nil {
+		return nil, err
+	}
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
@@ -75,6 +89,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if err := r.scheduleHeldDigests(ctx, ""); err != nil {
 		return nil, fmt.Errorf("notices start-up: %w", err)
 	}
+	if err := r.poller.Start(ctx); err != nil {
+		return nil, fmt.Errorf("notices start-up: %w", err)
+	}
 	return r, nil
 }
 
@@ -84,12 +101,21 @@ func (r *Relay) Governance() *Governance { return r.gov }
 // Submit validates raw webhook-style JSON and ingests it from source
 // ("webhook", "console").
 func (r *Relay) Submit(ctx context.Context, raw []byte, source, from string) (IngestResult, error) {
+	return r.SubmitAs(ctx, raw, source, "", from)
+}
+
+// SubmitAs is Submit for a named sender ("" is the default sender).
+func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
 	n, err := decodeNotice(raw, r.cfg, r.e.Now())
 	if err != nil {
 		return IngestResult{}, err
 	}
-	n.Source = source
-	n.SourceName = r.cfg.SourceName
+	if err := r.applySender(n, source, sender); err != nil {
+		return IngestResult{}, err
+	}
+	if err := r.refuseInPeriod(n, r.e.Now()); err != nil {
+		return IngestResult{}, err
+	}
 	if err := r.resolveReference(ctx, n); err != nil {
 		return IngestResult{}, err
 	}
@@ -109,10 +135,31 @@ func (r *Relay) resolveReference(ctx context.Context, n *Notice) error {
 	return err
 }
 
+// originalTitle is the title of the notice an update or cancellation
+// refers to, for its heading; "" for a new alert or a lost original.
+func (r *Relay) originalTitle(ctx context.Context, n *Notice) (string, error) {
+	if n.MsgType == MsgAlert || n.References == "" {
+		return "", nil
+	}
+	orig, err := r.st.noticeByIdentifier(ctx, n.Source, n.References)
+	if errors.Is(err, bot.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("original notice: %w", err)
+	}
+	return orig.Title, nil
+}
+
 // NoticeDirective is the console's @notice {json}: the same JSON as the
 // webhook, delivered at once.
 func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
-	res, err := r.Submit(ctx, []byte(args), "console", "the console")
+	// "@notice Highways {json}" sends as a named sender.
+	sender, raw := "", strings.TrimSpace(args)
+	if i := strings.Index(raw, "{"); i > 0 {
+		sender, raw = strings.TrimSpace(raw[:i]), raw[i:]
+	}
+	res, err := r.SubmitAs(ctx, []byte(raw), "console", sender, "the console")
 	if err != nil {
 		return fmt.Errorf("@notice: %w", err)
 	}
@@ -152,6 +199,10 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 		return nil
 	}
 	now := r.e.Now()
+	if n.notYetEffective(now) {
+		// Booked again at start-up or by an approval: wait for effective.
+		return r.gov.schedulePlan(ctx, n.ID, n.Effective)
+	}
 	if n.Expired(now) {
 		return r.st.tx(ctx, func(tx bot.Tx) error {
 			_, err := setState(ctx, tx, n.ID, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
@@ -407,7 +458,14 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	if reason != "" {
 		return false, finish("dropped", "dropped", reason)
 	}
-	out := bot.OutMessage{Chat: chat, Text: formatNotice(n)}
+	if held, err := r.electionHold(ctx, n, row, now); err != nil || held {
+		return false, err
+	}
+	orig, err := r.originalTitle(ctx, n)
+	if err != nil {
+		return false, err
+	}
+	out := bot.OutMessage{Chat: chat, Text: formatNotice(n, orig)}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
@@ -678,6 +736,13 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 			}
 			continue
 		}
+		// An election period that began since planning takes the row
+		// out of the digest until it ends.
+		if held, err := r.electionHold(ctx, n, row, now); err != nil {
+			return err
+		} else if held {
+			continue
+		}
 		list = append(list, n)
 		keep = append(keep, row)
 	}
@@ -704,10 +769,17 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	if loc == nil {
 		loc = time.UTC
 	}
+	origs := map[int64]string{}
+	for _, n := range list {
+		var err error
+		if origs[n.ID], err = r.originalTitle(ctx, n); err != nil {
+			return err
+		}
+	}
 	// The digest and its rows' new state commit together with the job; the
 	// send queue delivers it under the id fixed now, retrying as needed,
 	// and recordSendFailure marks the rows failed if it never goes.
-	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: chat, Text: formatDigest(list, now.In(loc))})
+	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: chat, Text: formatDigest(list, origs, now.In(loc))})
 	if sendErr != nil && !errors.Is(sendErr, bot.ErrGroupOff) {
 		return fmt.Errorf("send digest: %w", sendErr)
 	}

@@ -110,21 +110,27 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup 
 		if n.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
+		if err := saveCouncil(ctx, tx, n); err != nil {
+			return err
+		}
 		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail})
 	})
 	return dup, err
 }
 
-const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state`
+const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state,
+	COALESCE((SELECT c.sender FROM notice_council c WHERE c.notice_id = notices.id), ''),
+	COALESCE((SELECT c.effective_at FROM notice_council c WHERE c.notice_id = notices.id), 0)`
 
 func scanNotice(sc interface{ Scan(...any) error }) (*Notice, error) {
 	n := &Notice{}
 	var msgType, urgency, topics, areas, state string
-	var sent, expires, received int64
+	var sent, expires, received, effective int64
 	if err := sc.Scan(&n.ID, &n.Source, &n.SourceName, &n.Identifier, &msgType, &n.References, &urgency, &n.Title, &n.Body, &n.Link,
-		&topics, &areas, &sent, &expires, &received, &state); err != nil {
+		&topics, &areas, &sent, &expires, &received, &state, &n.Sender, &effective); err != nil {
 		return nil, err
 	}
+	n.Effective = fromMS(effective)
 	n.MsgType, n.Urgency, n.State = MsgType(msgType), Urgency(urgency), State(state)
 	n.Topics, n.Areas = splitList(topics), splitList(areas)
 	n.Sent, n.Expires, n.Received = fromMS(sent), fromMS(expires), fromMS(received)

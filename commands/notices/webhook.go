@@ -3,12 +3,11 @@ package notices
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,6 +38,8 @@ type webhookNotice struct {
 	Expires    string   `json:"expires"`
 	References string   `json:"references"`
 	MsgType    string   `json:"msg_type"`
+	// Council side: a scheduled send (see senders.go).
+	Effective string `json:"effective"`
 }
 
 // Limits on submitted text, generous for real notices and small enough that
@@ -114,13 +115,32 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 		}
 		n.Link = link
 	}
-	if len(in.Topics) > maxTopics {
-		return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+	u, ok := parseUrgency(in.Urgency)
+	if !ok {
+		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
 	}
-	for i, t := range in.Topics {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if !cfg.knownTopic(t) {
-			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q (known: %s)", bot.Truncate(t, 40), strings.Join(cfg.Topics, ", "))}
+	n.Urgency = u
+	if len(in.Topics) > maxTopics {
+		if n.Urgency != UrgencyEmergency {
+			return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+		}
+		in.Topics = in.Topics[:maxTopics]
+	}
+	for i, raw := range in.Topics {
+		t, ok := cfg.resolveTopic(raw)
+		if !ok {
+			if n.Urgency == UrgencyEmergency {
+				// An emergency is never held back by a word: it goes to
+				// every opted-in group in its area whatever their topics,
+				// and the audit records what was not understood.
+				n.UnknownTopics = append(n.UnknownTopics, bot.Truncate(strings.TrimSpace(raw), 40))
+				continue
+			}
+			hint := ""
+			if near := cfg.nearTopic(raw); near != "" {
+				hint = fmt.Sprintf("; did you mean %q?", near)
+			}
+			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q%s (known: %s)", bot.Truncate(raw, 40), hint, strings.Join(cfg.Topics, ", "))}
 		}
 		if !contains(n.Topics, t) {
 			n.Topics = append(n.Topics, t)
@@ -132,17 +152,16 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 	for i, a := range in.Areas {
 		norm, ok := bot.NormalizeArea(a)
 		if !ok {
-			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: fmt.Sprintf("%q is not a UK postcode area, district or sector", bot.Truncate(a, 40))}
+			msg := fmt.Sprintf("%q is not a UK postcode area, district or sector", bot.Truncate(a, 40))
+			if c := bot.CheckArea(a); c.DidYouMean != "" {
+				msg += fmt.Sprintf("; did you mean %q?", c.DidYouMean)
+			}
+			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: msg}
 		}
 		if !contains(n.Areas, norm) {
 			n.Areas = append(n.Areas, norm)
 		}
 	}
-	u, ok := parseUrgency(in.Urgency)
-	if !ok {
-		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
-	}
-	n.Urgency = u
 	if in.Expires != "" {
 		t, err := time.Parse(time.RFC3339, in.Expires)
 		if err != nil {
@@ -178,6 +197,9 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 			return nil, &FieldError{Field: "references", Msg: "must name an earlier notice, not this one"}
 		}
 	}
+	if err := decodeEffective(in.Effective, n, now); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -206,7 +228,7 @@ func cleanLink(s string) (string, error) {
 }
 
 // WebhookHandler serves POST /notices. It answers 401 without the bearer
-// token, 413 over the size limit, 400 naming a bad field, 202 when stored
+// token (the scheme in any case), 415 for a body not sent as JSON, 413 over the size limit, 400 naming a bad field, 202 when stored
 // and 200 with "duplicate" for an id already received.
 func (r *Relay) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -220,28 +242,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (r *Relay) authorised(req *http.Request) bool {
-	const prefix = "Bearer "
-	h := req.Header.Get("Authorization")
-	if r.cfg.Webhook.Token == "" || !strings.HasPrefix(h, prefix) {
-		return false
-	}
-	// Hashing first makes the comparison constant-time regardless of
-	// the lengths involved.
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
-	want := sha256.Sum256([]byte(r.cfg.Webhook.Token))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
-}
-
 func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
 		return
 	}
-	if !r.authorised(req) {
+	sender, ok := r.senderOf(req)
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
+		return
+	}
+	if !jsonContentType(req.Header.Get("Content-Type")) {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json"})
 		return
 	}
 	limit := r.cfg.Webhook.MaxBodyBytes
@@ -260,7 +274,7 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	from := "webhook " + clientIP(req)
-	res, err := r.Submit(req.Context(), raw, "webhook", from)
+	res, err := r.SubmitAs(req.Context(), raw, "webhook", sender, from)
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -278,6 +292,26 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	}
 	r.log.Info("webhook notice accepted", "from", from, "notice", res.ID, "state", res.State)
 	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "notice": res.ID, "state": string(res.State)})
+}
+
+// jsonContentType accepts application/json and JSON-based types
+// (application/notice+json), with any parameters (charset=utf-8).
+func jsonContentType(v string) bool {
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// bearerToken is the token of an "Authorization: Bearer TOKEN" header; the
+// scheme is case-insensitive (RFC 9110 §11.1): "bearer", "BEARER".
+func bearerToken(req *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(req.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 func clientIP(req *http.Request) string {
@@ -312,14 +346,11 @@ func (r *Relay) serveWebhook(ctx context.Context) error {
 	}
 }
 
-// Background returns the long-running work run mode starts: one poller per
-// feed and, when a token is configured, the webhook server.
+// Background returns the long-running work run mode starts: the webhook
+// server when a token is configured. Feeds are polled by scheduled jobs.
 func (r *Relay) Background() []func(ctx context.Context) error {
 	var out []func(ctx context.Context) error
-	for _, f := range r.feeds {
-		out = append(out, func(ctx context.Context) error { return r.pollLoop(ctx, f) })
-	}
-	if r.cfg.Webhook.Token != "" {
+	if r.cfg.webhookEnabled() {
 		out = append(out, r.serveWebhook)
 	}
 	return out

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,8 +85,9 @@ func TestWebhookAuthAndValidation(t *testing.T) {
 		{"huge title", bearer, `{"id":"t3","title":"` + strings.Repeat("é", 201) + `"}`, 400, "longer than", "title"},
 		{"huge body", bearer, `{"id":"t4","title":"x","body":"` + strings.Repeat("b", 4001) + `"}`, 400, "longer than", "body"},
 		{"topics not array", bearer, `{"id":"t5","title":"x","topics":"gritting"}`, 400, "array of strings", "topics"},
-		{"unknown topic", bearer, `{"id":"t6","title":"x","topics":["grittin"]}`, 400, "unknown topic", "topics[0]"},
+		{"unknown topic", bearer, `{"id":"t6","title":"x","topics":["parking"]}`, 400, "unknown topic", "topics[0]"},
 		{"bad area", bearer, `{"id":"t7","title":"x","areas":["SY3 7","Narnia"]}`, 400, "postcode", "areas[1]"},
+		{"slipped area", bearer, `{"id":"t7b","title":"x","areas":["SY37"]}`, 400, `did you mean "SY3 7"?`, "areas[0]"},
 		{"unknown urgency", bearer, `{"id":"t8","title":"x","urgency":"catastrophic"}`, 400, "normal, urgent or emergency", "urgency"},
 		{"bad date", bearer, `{"id":"t9","title":"x","expires":"next Tuesday"}`, 400, "RFC 3339", "expires"},
 		{"past expiry", bearer, `{"id":"t10","title":"x","expires":"2025-01-01T00:00:00Z"}`, 400, "in the past", "expires"},
@@ -192,6 +194,7 @@ func TestWebhookChunkedBodyOverLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -202,5 +205,53 @@ func TestWebhookChunkedBodyOverLimit(t *testing.T) {
 	}
 	if n := countNotices(t, h); n != 0 {
 		t.Fatalf("%d notices stored", n)
+	}
+}
+
+// TestWebhookSchemeAndContentType: the Bearer scheme is matched in any case
+// (RFC 9110), and a body that is not declared as JSON gets 415 and stores
+// nothing.
+func TestWebhookSchemeAndContentType(t *testing.T) {
+	h, _, srv := webhookHarness(t, testConfig())
+	send := func(auth, contentType, id string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/notices", strings.NewReader(`{"id":"`+id+`","title":"Bins a day late"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", auth)
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		auth, contentType string
+		want              int
+	}{
+		{"bearer " + testToken, "application/json", http.StatusAccepted},
+		{"BEARER " + testToken, "application/json; charset=utf-8", http.StatusAccepted},
+		{"Bearer   " + testToken, "application/notice+json", http.StatusAccepted},
+		{"Basic " + testToken, "application/json", http.StatusUnauthorized},
+		{"Bearer" + testToken, "application/json", http.StatusUnauthorized},
+		{"bearer wrong-token-of-some-length", "application/json", http.StatusUnauthorized},
+		{"Bearer " + testToken, "text/plain", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "", http.StatusUnsupportedMediaType},
+		{"Bearer " + testToken, "application/json; charset", http.StatusUnsupportedMediaType},
+	} {
+		stored := countNotices(t, h)
+		got := send(tc.auth, tc.contentType, fmt.Sprintf("bins-%d", stored))
+		if got != tc.want {
+			t.Errorf("Authorization %q, Content-Type %q: %d, want %d", tc.auth, tc.contentType, got, tc.want)
+		}
+		if after := countNotices(t, h); (after > stored) != (tc.want == http.StatusAccepted) {
+			t.Errorf("Authorization %q, Content-Type %q: %d notices stored, had %d", tc.auth, tc.contentType, after, stored)
+		}
 	}
 }

@@ -66,6 +66,11 @@ func (f *feature) postText(ctx context.Context, r Report, what string) (string, 
 	switch what {
 	case postSendNews:
 		notice := ""
+		if to, err := f.emailedTo(ctx, r); err != nil {
+			return "", err
+		} else if to != "" && !r.Status.Resolved() {
+			return f.emailedText(r, to), nil
+		}
 		if r.SendState == sendDone {
 			ev, ok, err := f.store.latestEvent(ctx, r.ID, councilNoticeEvent)
 			if err != nil {
@@ -166,6 +171,18 @@ func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	return f.sendNews(ctx, r)
+}
+
+// emailedText tells the group r went by email.
+func (f *feature) emailedText(r Report, to string) string {
+	replies := "the bot's organisers"
+	if f.cfg.LiaisonName != "" {
+		replies = f.cfg.LiaisonName + ", the group's liaison"
+	} else if f.cfg.LiaisonEmail != "" {
+		replies = "the group's liaison"
+	}
+	return fmt.Sprintf("%s has been emailed to the council (%s). Their replies go to %s; an admin can set its status here (%spothole %s fixed, say).",
+		r.Ref(), to, replies, f.e.Prefix(), r.Ref())
 }
 
 // sendNewsText describes where sending r stands; "" when there is nothing

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/potholes/open311"
 )
 
 // Config is the [potholes] section of the configuration file.
@@ -35,6 +36,10 @@ type Config struct {
 	APIKey         string            `toml:"api_key"`
 	JurisdictionID string            `toml:"jurisdiction_id"`
 	ServiceCodes   map[string]string `toml:"service_codes"`
+	// Open311Format is the format the council is asked in: "auto" (JSON,
+	// and XML for good once the server refuses JSON), "json" or "xml".
+	// Answers are read in whichever format they come.
+	Open311Format string `toml:"open311_format"`
 	// RequestTimeout bounds one call to the council's server. Calls are
 	// made from jobs, which run one at a time while the bot waits, so it
 	// is kept short.
@@ -44,6 +49,14 @@ type Config struct {
 	// StatusPollFor is how long a sent report is checked before the checks
 	// stop (an admin can restart them with !pothole P7 check).
 	StatusPollFor bot.Duration `toml:"status_poll_for"`
+	// SendMethod is how reports reach the council: "open311" (base_url)
+	// or "email" ([potholes.email]); SendMethods overrides it per category.
+	SendMethod  string            `toml:"send_method"`
+	SendMethods map[string]string `toml:"send_methods"`
+	// Email is the [potholes.email] section: reports sent by email in
+	// FixMyStreet's manner.
+	Email EmailConfig `toml:"email"`
+
 	// The council liaison named on requests instead of the resident.
 	LiaisonName  string `toml:"liaison_name"`
 	LiaisonEmail string `toml:"liaison_email"`
@@ -95,6 +108,10 @@ func DefaultConfig() Config {
 		AutoSendConfirmations: 3,
 		MaxPhotoMB:            5,
 		ServiceCodes:          map[string]string{},
+		Open311Format:         open311.FormatAuto,
+		SendMethod:            methodOpen311,
+		SendMethods:           map[string]string{},
+		Email:                 defaultEmailConfig(),
 		RequestTimeout:        bot.Duration(8 * time.Second),
 		StatusPollInterval:    bot.Duration(6 * time.Hour),
 		StatusPollFor:         bot.Duration(26 * 7 * 24 * time.Hour),
@@ -150,6 +167,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("service_codes: %q has an empty service code", cat)
 		}
 	}
+	switch c.Open311Format {
+	case open311.FormatAuto, open311.FormatJSON, open311.FormatXML:
+	default:
+		return fmt.Errorf("open311_format %q must be \"auto\", \"json\" or \"xml\"", c.Open311Format)
+	}
 	// The bot waits for each call, so a long timeout would stall it.
 	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > maxRequestTimeout {
 		return fmt.Errorf("request_timeout %s must be between 1s and %s", c.RequestTimeout.D(), maxRequestTimeout)
@@ -174,7 +196,43 @@ func (c Config) Validate() error {
 			return fmt.Errorf("liaison_email %q is not an email address", c.LiaisonEmail)
 		}
 	}
+	if !validMethod(c.SendMethod) {
+		return fmt.Errorf("send_method %q must be \"open311\" or \"email\"", c.SendMethod)
+	}
+	for cat, m := range c.SendMethods {
+		if !seen[cat] {
+			return fmt.Errorf("send_methods: %q is not one of the categories", cat)
+		}
+		if !validMethod(m) {
+			return fmt.Errorf("send_methods: %s = %q must be \"open311\" or \"email\"", cat, m)
+		}
+	}
+	var emailed []string
+	for _, cat := range c.Categories {
+		if c.methodFor(cat) == methodEmail {
+			emailed = append(emailed, cat)
+		}
+	}
+	if err := c.Email.validate(seen, emailed); err != nil {
+		return fmt.Errorf("email: %w", err)
+	}
 	return nil
+}
+
+// Send methods.
+const (
+	methodOpen311 = "open311"
+	methodEmail   = "email"
+)
+
+func validMethod(m string) bool { return m == methodOpen311 || m == methodEmail }
+
+// methodFor is how reports of cat go to the council.
+func (c Config) methodFor(cat string) string {
+	if m := c.SendMethods[cat]; m != "" {
+		return m
+	}
+	return c.SendMethod
 }
 
 func checkHTTPURL(s string) error {

@@ -83,24 +83,24 @@ func pollBackoff(interval, last time.Duration) time.Duration {
 	return min(max(last, interval)*2, maxPollBackoff*interval)
 }
 
-// Sending retries with backoff: 5m, 10m, 20m, 40m, 80m, then gives up and
-// says so; an admin can start again with !pothole P7 send.
-const (
-	maxSendAttempts  = 6
-	firstSendBackoff = 5 * time.Minute
-)
+// Sending retries with backoff: 5m, 10m, 20m, 40m, 80m (or later when the
+// council's server asks so with Retry-After), then gives up and says so; an
+// admin can start again with !pothole P7 send.
+const maxSendAttempts = 6
 
-func sendBackoff(attempt int) time.Duration {
-	return firstSendBackoff << (attempt - 1)
+var sendRetry = bot.Backoff{Base: 5 * time.Minute, Max: 80 * time.Minute, MaxRetryAfter: 24 * time.Hour}
+
+func sendBackoff(attempt int, callErr error) time.Duration {
+	return sendRetry.Delay(attempt, "", bot.RetryAfterOf(callErr))
 }
 
 // adminSend queues a report for the council; the send job posts the outcome.
 func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
-	if f.council == nil {
+	if !f.sendingSetUp() {
 		return errNoCouncil
 	}
-	if !r.Status.Resolved() && (r.ServiceRequestID != "" || r.Token != "") {
+	if !r.Status.Resolved() && f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
 		// Already with the council: if its status checks have stopped,
 		// "send" starts them again.
 		stopped, err := f.pollingStopped(ctx, r.ID)
@@ -111,9 +111,15 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 			return f.restartPolling(ctx, req, r)
 		}
 	}
+	emailed, err := f.emailedTo(ctx, r)
+	if err != nil {
+		return err
+	}
 	switch {
-	case f.cfg.ServiceCodes[r.Category] == "":
-		return bot.Userf("There's no council service code for %s reports in the config ([potholes] service_codes), so I can't send %s.", r.Category, r.Ref())
+	case emailed != "":
+		return bot.Userf("%s was already emailed to the council (%s). Admins set its status here as the council replies.", r.Ref(), emailed)
+	case f.cannotSend(r) != nil:
+		return f.cannotSend(r)
 	case r.Status.Resolved():
 		return bot.Userf("%s is already marked %s — there's nothing to send.", r.Ref(), r.Status)
 	case r.ServiceRequestID != "":
@@ -158,7 +164,42 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 	return req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref()))
 }
 
-var errNoCouncil = bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service.")
+var errNoCouncil = bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service, or send_method = \"email\" with a [potholes.email] mail server.")
+
+// sendingSetUp reports whether any category can go to the council.
+func (f *feature) sendingSetUp() bool {
+	for _, cat := range f.cfg.Categories {
+		if f.cannotSendCategory(cat, "") == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// cannotSend says why r cannot go to the council as configured; nil when
+// it can.
+func (f *feature) cannotSend(r Report) error { return f.cannotSendCategory(r.Category, r.Ref()) }
+
+func (f *feature) cannotSendCategory(cat, ref string) error {
+	if ref == "" {
+		ref = "it"
+	}
+	switch f.cfg.methodFor(cat) {
+	case methodEmail:
+		if f.mailer == nil || f.cfg.Email.recipient(cat) == "" {
+			return bot.Userf("Sending %s reports by email isn't set up (the config's [potholes.email] needs a mail server and the council's address), so I can't send %s.", cat, ref)
+		}
+		return nil
+	default:
+		if f.council == nil {
+			return bot.Userf("Sending %s reports by Open311 isn't set up (the config has no [potholes] base_url), so I can't send %s.", cat, ref)
+		}
+		if f.cfg.ServiceCodes[cat] == "" {
+			return bot.Userf("There's no council service code for %s reports in the config ([potholes] service_codes), so I can't send %s.", cat, ref)
+		}
+		return nil
+	}
+}
 
 // sendPaused reports whether r is queued but was held back because its
 // group had the bot or potholes off when it was due (runSend): it waits for
@@ -184,10 +225,12 @@ func (f *feature) pollingStopped(ctx context.Context, id int64) (bool, error) {
 func (f *feature) adminCheck(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
 	switch {
-	case f.council == nil:
+	case f.council == nil && f.mailer == nil:
 		return errNoCouncil
 	case r.Status.Resolved():
 		return bot.Userf("%s is already marked %s — there's nothing to check with the council.", r.Ref(), r.Status)
+	case r.SendState == sendDone && r.ServiceRequestID == "" && r.Token == "":
+		return bot.Userf("%s went to the council by email, which doesn't report back by itself: admins set its status here as the council replies (%spothole %s fixed, say).", r.Ref(), p, r.Ref())
 	case r.ServiceRequestID == "" && r.Token == "":
 		return bot.Userf("%s hasn't gone to the council yet, so there's nothing to check. An admin can send it with %spothole %s send.", r.Ref(), p, r.Ref())
 	}
@@ -243,7 +286,7 @@ func (f *feature) bookSend(ctx context.Context, r Report) error {
 // failed for good on database errors, or state written by an older
 // version), which would otherwise never be sent nor be sendable again.
 func (f *feature) resumeSends(ctx context.Context) error {
-	if f.council == nil {
+	if !f.sendingSetUp() {
 		return nil
 	}
 	rs, err := f.store.unfinishedSends(ctx)
@@ -330,7 +373,13 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if !ok {
 		return err
 	}
-	if f.council == nil || r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() {
+	if r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() {
+		return nil
+	}
+	if err := f.cannotSend(r); err != nil {
+		// The config changed since it was queued; an admin's
+		// !pothole P7 send says why.
+		f.e.Log().Warn("potholes: report can't be sent as configured", "report", r.ID, "category", r.Category)
 		return nil
 	}
 	switch r.SendState {
@@ -347,13 +396,16 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if !on {
 		return f.pauseSend(ctx, r)
 	}
+	// Someone asked for this attempt (an admin, or the confirmation that
+	// reached the threshold) rather than it being a quiet retry.
+	asked := r.SendState == sendQueued
+	if f.cfg.methodFor(r.Category) == methodEmail {
+		return f.runEmail(ctx, r, asked)
+	}
 	sreq, err := f.serviceRequest(ctx, r)
 	if err != nil {
 		return err
 	}
-	// Someone asked for this attempt (an admin, or the confirmation that
-	// reached the threshold) rather than it being a quiet retry.
-	asked := r.SendState == sendQueued
 	// Written down before the council is called: if the bot stops before
 	// recording the answer, the next run finds "sending" and does not post
 	// the report a second time.
@@ -448,11 +500,7 @@ func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
 // (their history is in !pothole P7). During quiet hours the news waits for
 // the morning (sendNews).
 func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked bool) error {
-	reason := callErr.Error()
-	var oe *open311.Error
-	if errors.As(callErr, &oe) {
-		reason = oe.Summary()
-	}
+	reason := sendSummary(callErr)
 	// The reason is kept in the history and shown in the group: whatever
 	// the council's server (or a proxy before it) echoed back, it must not
 	// carry a WhatsApp phone address.
@@ -461,8 +509,8 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	r.LastSendError = reason
 	var c change
 	c.saveMutables = true
-	if open311.IsTemporary(callErr) && r.SendAttempts < maxSendAttempts {
-		next := f.e.Now().Add(sendBackoff(r.SendAttempts))
+	if temporaryErr(callErr) && r.SendAttempts < maxSendAttempts {
+		next := f.e.Now().Add(sendBackoff(r.SendAttempts, callErr))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
 		// The retry job is booked before the state is committed, as in
@@ -480,7 +528,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	}
 	r.SendState, r.NextSendAt = sendFailed, time.Time{}
 	why := "gave up"
-	if !open311.IsTemporary(callErr) {
+	if !temporaryErr(callErr) {
 		why = "refused"
 	}
 	c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; %s", r.SendAttempts, reason, why)}}

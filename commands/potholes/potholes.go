@@ -9,6 +9,7 @@ package potholes
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"fmt"
@@ -50,6 +51,10 @@ type Deps struct {
 	// Quiet holds the feature's own messages (council updates, send
 	// results, "is it fixed?") back during quiet hours.
 	Quiet bot.QuietHours
+	// MailTLS, when set, is the TLS configuration for the mail server
+	// (tests use it to trust a test certificate); nil uses the system's
+	// roots.
+	MailTLS *tls.Config
 }
 
 type feature struct {
@@ -58,6 +63,7 @@ type feature struct {
 	deps    Deps
 	store   store
 	council *open311.Client
+	mailer  *mailer
 }
 
 // Register wires the potholes feature into an engine.
@@ -79,7 +85,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	}
 	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
 	if cfg.councilConfigured() {
-		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, HTTP: hc}
+		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc}
+	}
+	if cfg.Email.configured() {
+		if err := cfg.Email.LoadPassword(); err != nil {
+			return fmt.Errorf("potholes email: %w", err)
+		}
+		f.cfg.Email = cfg.Email
+		f.mailer = newMailer(cfg.Email, deps.MailTLS)
 	}
 	p := e.Prefix()
 	others := otherCategories(cfg)
@@ -507,7 +520,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 	if words[0] == "send" && len(words) == 1 {
 		if !admin {
 			switch {
-			case f.council == nil:
+			case !f.sendingSetUp():
 				return bot.Userf("Sorry, only group admins can send a report to the council — and sending to the council isn't set up for this bot yet.")
 			case f.cfg.AutoSendConfirmations > 0:
 				return bot.Userf("Sorry, only group admins can send a report to the council. Once it has %d confirmations (%smetoo) it goes by itself.", f.cfg.AutoSendConfirmations, p)
@@ -772,8 +785,8 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	}
 	c := change{confirmBy: req.Sender.ID, photo: outcome.Photo, photoBy: req.Sender.ID,
 		events: []event{{At: now, ActorID: req.Sender.ID, Kind: "confirmed", Detail: detail}}}
-	autoSend := f.council != nil && f.cfg.AutoSendConfirmations > 0 && r.Confirmations >= f.cfg.AutoSendConfirmations &&
-		r.Status == StatusOpen && r.SendState == sendNone && f.cfg.ServiceCodes[r.Category] != ""
+	autoSend := f.cfg.AutoSendConfirmations > 0 && r.Confirmations >= f.cfg.AutoSendConfirmations &&
+		r.Status == StatusOpen && r.SendState == sendNone && f.cannotSend(r) == nil
 	if autoSend {
 		r.SendState, r.SendAttempts, r.NextSendAt = sendQueued, 0, now
 		c.saveMutables = true
@@ -894,6 +907,12 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		}
 	case r.Token != "":
 		b.WriteString("\nSent to the council; waiting for their reference number.")
+	case r.SendState == sendDone:
+		if to, err := f.emailedTo(ctx, r); err != nil {
+			f.e.Log().Error("potholes: emailed to", "report", r.ID, "err", err)
+		} else if to != "" {
+			fmt.Fprintf(&b, "\nEmailed to the council (%s); admins set its status here as the council replies.", to)
+		}
 	case r.SendState == sendRetrying:
 		fmt.Fprintf(&b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
 	case r.SendState == sendFailed:

@@ -31,6 +31,14 @@ type Incident struct {
 	Planned              bool
 	Customers            int
 	Message              string
+	// Start is when planned work begins (or a fault was logged); zero when
+	// the operator gives none.
+	Start time.Time
+	// Status is the operator's own word for where the work stands.
+	Status string
+	// Operator names who publishes it ("ukpn", "nged", …); empty for a
+	// single configured feed.
+	Operator string
 }
 
 // IncidentSource lists the incidents a network operator currently
@@ -38,6 +46,13 @@ type Incident struct {
 // beyond it: a check never waits on a slow feed.
 type IncidentSource interface {
 	Incidents(ctx context.Context) ([]Incident, error)
+}
+
+// AreaIncidentSource is an IncidentSource that can ask only the operator
+// serving the given areas (the "auto" choice); the check prefers it.
+type AreaIncidentSource interface {
+	IncidentSource
+	IncidentsFor(ctx context.Context, areas []string) ([]Incident, error)
 }
 
 // MatchIncidents returns the incidents touching any of the group's areas,

@@ -647,7 +647,12 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 	if len(gs.Areas) == 0 {
 		return nil
 	}
-	all, err := f.incidents.Incidents(ctx)
+	var all []Incident
+	if as, ok := f.incidents.(AreaIncidentSource); ok {
+		all, err = as.IncidentsFor(ctx, gs.Areas)
+	} else {
+		all, err = f.incidents.Incidents(ctx)
+	}
 	if err != nil {
 		f.e.Log().Warn("power: outage feed failed, giving the plain answer", "chat", chat, "err", err)
 		return nil

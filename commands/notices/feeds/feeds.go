@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"neighbourbot/bot"
 )
 
 // Validators are what a server gave us last time, sent back so it can
@@ -47,21 +50,54 @@ type Result struct {
 
 // Fetcher fetches and parses feeds.
 type Fetcher struct {
-	Client    *http.Client
-	Timeout   time.Duration // per fetch, on top of the client's own
-	MaxBytes  int64         // body cap
+	Client *http.Client
+	// Timeout bounds the whole fetch, body included, and replaces the
+	// client's own timeout, so the configured fetch_timeout is the one
+	// that applies.
+	Timeout   time.Duration
+	MaxBytes  int64 // body cap
 	UserAgent string
+	Limits    Limits
 }
+
+// Limits bound what a feed may make the parser build. The document is
+// scanned token by token first and refused at the first element past
+// MaxDepth or the first item past MaxItems, so a hostile feed (a million
+// unclosed elements, half a million empty items) costs little memory.
+type Limits struct {
+	MaxDepth int // element nesting; 0 means DefaultMaxDepth
+	MaxItems int // <item> and <entry> elements; 0 means DefaultMaxItems
+}
+
+// Defaults for Limits: a real RSS item sits at depth 3 and an Atom entry's
+// XHTML content rarely below 20; councils' feeds carry tens of items.
+const (
+	DefaultMaxDepth = 64
+	DefaultMaxItems = 500
+)
 
 // ErrTooLarge means the feed body went over MaxBytes.
 var ErrTooLarge = errors.New("feed larger than the size limit")
 
+// ErrTooComplex means the feed nests deeper or holds more items than
+// Limits allow.
+var ErrTooComplex = errors.New("feed over the parsing limits")
+
 // Fetch gets url, sending the validators, and parses the body.
 func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, error) {
+	client := f.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
 	if f.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.Timeout)
 		defer cancel()
+		// The shared client's own timeout (kept short for other callers)
+		// would otherwise cut a fetch the configuration allows longer.
+		c := *client
+		c.Timeout = 0
+		client = &c
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -77,10 +113,6 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 	if v.LastModified != "" {
 		req.Header.Set("If-Modified-Since", v.LastModified)
 	}
-	client := f.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return Result{}, fmt.Errorf("fetch feed: %w", err)
@@ -90,7 +122,9 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 		return Result{NotModified: true, Validators: v}, nil
 	}
 	if resp.StatusCode != http.StatusOK {
-		return Result{}, fmt.Errorf("fetch feed: HTTP %d", resp.StatusCode)
+		// A 429 or 503 with Retry-After says when to come back; the poller
+		// waits at least that long (bot.RetryAfterOf).
+		return Result{}, bot.WithRetryAfter(fmt.Errorf("fetch feed: HTTP %d", resp.StatusCode), resp, time.Now())
 	}
 	limit := f.MaxBytes
 	if limit <= 0 {
@@ -106,7 +140,7 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 	if int64(len(body)) > limit {
 		return Result{}, fmt.Errorf("%w (limit %d bytes)", ErrTooLarge, limit)
 	}
-	res, err := Parse(body)
+	res, err := f.Limits.Parse(body)
 	if err != nil {
 		return Result{}, err
 	}
@@ -114,8 +148,14 @@ func (f Fetcher) Fetch(ctx context.Context, url string, v Validators) (Result, e
 	return res, nil
 }
 
-// Parse reads an RSS or Atom document.
-func Parse(body []byte) (Result, error) {
+// Parse reads an RSS or Atom document within the default limits.
+func Parse(body []byte) (Result, error) { return Limits{}.Parse(body) }
+
+// Parse reads an RSS or Atom document after checking it stays within l.
+func (l Limits) Parse(body []byte) (Result, error) {
+	if err := l.check(body); err != nil {
+		return Result{}, err
+	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		return Result{}, fmt.Errorf("parse feed: %w", err)
@@ -162,4 +202,42 @@ func DerivedID(it Item) string {
 		h.Write([]byte(it.Published.UTC().Format(time.RFC3339)))
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// check scans the document's tokens without building anything, counting
+// nesting and items, and stops at the first one over the limits. RawToken
+// keeps no stack of open elements, so the scan itself stays small however
+// deep the document goes. Malformed XML is left for the parser to report.
+func (l Limits) check(body []byte) error {
+	maxDepth, maxItems := l.MaxDepth, l.MaxItems
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	if maxItems <= 0 {
+		maxItems = DefaultMaxItems
+	}
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = false
+	depth, items := 0, 0
+	for {
+		tok, err := dec.RawToken()
+		if err != nil {
+			return nil
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > maxDepth {
+				return fmt.Errorf("%w: elements nested more than %d deep", ErrTooComplex, maxDepth)
+			}
+			if name := strings.ToLower(t.Name.Local); name == "item" || name == "entry" {
+				items++
+				if items > maxItems {
+					return fmt.Errorf("%w: more than %d items", ErrTooComplex, maxItems)
+				}
+			}
+		case xml.EndElement:
+			depth = max(depth-1, 0)
+		}
+	}
 }

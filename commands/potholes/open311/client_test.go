@@ -61,7 +61,7 @@ func TestCreateSendsExactlyTheseFields(t *testing.T) {
 	if r.Method != http.MethodPost || r.URL.Path != "/open311/v2/requests.json" {
 		t.Errorf("request = %s %s", r.Method, r.URL.Path)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded; charset=utf-8" {
 		t.Errorf("content type %q", ct)
 	}
 	want := url.Values{

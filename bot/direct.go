@@ -1,0 +1,78 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// DirectFallback returns the listener that answers a direct message that is
+// not a command and that nothing else took, so nobody who writes to the bot
+// is met with silence. Wiring registers it after every feature: listeners
+// run in the order they were added, and any one that replies through the
+// request, or calls Request.Take (as a council inbox that collects such
+// messages would), keeps the fallback quiet.
+func (e *Engine) DirectFallback() HandlerFunc {
+	return func(ctx context.Context, req *Request) error {
+		m := req.Msg
+		if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
+			return nil
+		}
+		return req.Reply(ctx, e.directAnswer(req))
+	}
+}
+
+// directAnswer is one short line: what the bot understood, or where to
+// start.
+func (e *Engine) directAnswer(req *Request) string {
+	p := e.Prefix()
+	m := req.Msg
+	words := plainWords(m.Text)
+	if len(words) == 0 {
+		if m.Media != nil || m.Location != nil {
+			return fmt.Sprintf("I can't do anything with that on its own here. I understand commands that start with %s: type %shelp for the list.", p, p)
+		}
+		return fmt.Sprintf("I understand commands that start with %s: type %shelp for the list.", p, p)
+	}
+	// "mine", "help me", "forgetme yes": a command without its "!".
+	for _, w := range words[:min(2, len(words))] {
+		if rt, ok := e.router.Lookup(w); ok && !rt.Hidden {
+			if rt.Scope == GroupOnly {
+				return fmt.Sprintf("Commands start with %s: %s%s works in your group — type it there.", p, p, rt.Name)
+			}
+			cmd := p + strings.Join(words, " ")
+			if RuneLen(cmd) > 40 || words[0] != w {
+				cmd = p + rt.Name
+			}
+			return fmt.Sprintf("Commands start with %s — did you mean %s? Type %shelp for the list.", p, cmd, p)
+		}
+	}
+	if yesNoWords[strings.Join(words, " ")] != "" {
+		return fmt.Sprintf("I'm not waiting for a yes or no from you just now. Type %shelp to see what I can do.", p)
+	}
+	return fmt.Sprintf("Thanks for your message — I can message you privately now (reminders and replies). I only understand commands here, starting with %s: type %shelp for the list.", p, p)
+}
+
+// plainWords lower-cases text into its words, without punctuation or
+// emoji: "Yes!! 👍" → ["yes"].
+func plainWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
+}
+
+// yesNoWords maps what people answer a yes/no question with onto "yes" or
+// "no".
+var yesNoWords = map[string]string{
+	"yes": "yes", "y": "yes", "yes please": "yes", "yep": "yes", "yeah": "yes", "yea": "yes", "ok": "yes", "okay": "yes",
+	"sure": "yes", "confirm": "yes", "go ahead": "yes", "do it": "yes", "please do": "yes",
+	"no": "no", "n": "no", "nope": "no", "no thanks": "no", "no thank you": "no", "nah": "no", "cancel": "no",
+	"don't": "no", "stop": "no", "keep it": "no",
+}
+
+// YesNo reads a bare answer to a yes/no question: "yes", "Yes!", "yep 👍"
+// give "yes"; "no", "nope", "cancel" give "no"; anything else "".
+func YesNo(text string) string {
+	return yesNoWords[strings.Join(plainWords(text), " ")]
+}

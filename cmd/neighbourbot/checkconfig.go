@@ -1,0 +1,61 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+)
+
+// runCheckConfig validates the configuration as the bot would read it —
+// the file, then the environment's overrides (*_FILE variables and
+// systemd credentials included) — and says what it found. Exit 0 when the
+// bot would start with it, 2 otherwise.
+func runCheckConfig(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot check-config [-config FILE]\n\nChecks the configuration file and the environment's overrides as the bot reads them; exits 0 when valid, 2 when not.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot check-config: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, path, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot check-config:", err)
+		return exitUsage
+	}
+	if path == "" {
+		path = "no file (built-in defaults)"
+	}
+	fmt.Fprintf(stdout, "configuration OK: %s\n", path)
+	fmt.Fprintf(stdout, "data directory: %s\n", cfg.Bot.DataDir)
+	fmt.Fprintf(stdout, "time zone: %s\n", cfg.Bot.Timezone)
+	onOff := func(addr string) string {
+		if addr == "" {
+			return "off"
+		}
+		return addr
+	}
+	fmt.Fprintf(stdout, "metrics and health checks: %s\n", onOff(cfg.Metrics.Listen))
+	webhook := "off (no token)"
+	if cfg.Notices.Webhook.Token != "" {
+		webhook = cfg.Notices.Webhook.Listen
+	}
+	fmt.Fprintf(stdout, "notices webhook: %s\n", webhook)
+	// Which secrets are set, never their values.
+	for _, o := range envOverrides(&cfg) {
+		if *o.target != "" {
+			fmt.Fprintf(stdout, "secret set: %s\n", credentialName(o.env))
+		}
+	}
+	return exitOK
+}

@@ -1,0 +1,279 @@
+// Package polling runs the bot's outside sources — council feeds, network
+// operators' incident lists, flood and weather warnings — as jobs of the
+// engine's persisted scheduler, on the bot's clock. A source polled every
+// interval is one keyed job that schedules its own next run, so the
+// console's @advance polls it like any other job, a restart resumes where
+// the schedule stood, and a failing source backs off (doubling, capped)
+// instead of hammering a server that is down. A failure streak is logged
+// once when it starts and once when it ends, never per poll; the last
+// success of every source goes to an Observer (the metrics). Its table is
+// poll_state.
+package polling
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the package's schema. Every feature that polls lists
+// it; the migrator applies a component once however often it is listed.
+func Migrations() bot.Migrations { return bot.MigrationsIn("polling", migrationFS) }
+
+// Observer is told how each source stands after every poll (and at start
+// from the stored state), for metrics. lastSuccess is zero before the first
+// success.
+type Observer interface {
+	SourceState(source string, lastSuccess time.Time, failures int)
+}
+
+// Func polls a source once. An error counts as a failed poll; the job
+// itself always succeeds, so the engine's own retries never pile up on top
+// of the source's back-off.
+type Func func(ctx context.Context) error
+
+// Source is one thing to poll.
+type Source struct {
+	// Name is unique within the poller and stable across restarts
+	// ("feed:gritting updates", "ea-floods").
+	Name     string
+	Interval time.Duration
+	// MaxBackoff caps the wait after repeated failures; zero means
+	// 8 intervals, at most 6 hours and at least the interval.
+	MaxBackoff time.Duration
+	Poll       Func
+}
+
+// State is what the poller keeps about a source.
+type State struct {
+	Name         string
+	NextAt       time.Time
+	Failures     int
+	FailingSince time.Time
+	LastSuccess  time.Time
+	LastAttempt  time.Time
+	LastError    string
+}
+
+// Poller owns one job kind and the sources polled under it.
+type Poller struct {
+	e       *bot.Engine
+	kind    string
+	log     *slog.Logger
+	obs     Observer
+	db      bot.DB
+	sources map[string]*Source
+}
+
+type payload struct {
+	Source string `json:"source"`
+}
+
+// New registers the job kind (e.g. "notices.poll") with the engine. obs may
+// be nil.
+func New(e *bot.Engine, kind string, obs Observer) *Poller {
+	p := &Poller{e: e, kind: kind, log: e.Log().With("jobs", kind), obs: obs, db: e.Store().DB(), sources: map[string]*Source{}}
+	e.HandleJob(kind, p.run)
+	return p
+}
+
+// Add declares a source; call Start once all are added.
+func (p *Poller) Add(s Source) error {
+	if s.Name == "" || s.Poll == nil {
+		return errors.New("polling: a source needs a name and a poll function")
+	}
+	if s.Interval < time.Second {
+		return fmt.Errorf("polling: source %s: interval %s is too short", s.Name, s.Interval)
+	}
+	if _, dup := p.sources[s.Name]; dup {
+		return fmt.Errorf("polling: two sources named %q", s.Name)
+	}
+	if s.MaxBackoff == 0 {
+		s.MaxBackoff = min(8*s.Interval, 6*time.Hour)
+	}
+	s.MaxBackoff = max(s.MaxBackoff, s.Interval)
+	p.sources[s.Name] = &s
+	return nil
+}
+
+// Names lists the sources, sorted.
+func (p *Poller) Names() []string {
+	out := make([]string, 0, len(p.sources))
+	for n := range p.sources {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (p *Poller) key(name string) string { return p.kind + ":" + name }
+
+// Start books every source's next poll: a source seen before keeps the time
+// it was due (a poll missed while the bot was stopped runs at once), a new
+// one is polled now. Jobs of sources no longer configured are cancelled
+// when they come due.
+func (p *Poller) Start(ctx context.Context) error {
+	now := p.e.Now()
+	for _, name := range p.Names() {
+		st, err := p.State(ctx, name)
+		if err != nil {
+			return err
+		}
+		at := now
+		if !st.NextAt.IsZero() && st.NextAt.After(now) {
+			at = st.NextAt
+		}
+		if st.NextAt.IsZero() {
+			st = State{Name: name, NextAt: at}
+			if err := p.save(ctx, st); err != nil {
+				return err
+			}
+		}
+		if err := p.e.Schedule(ctx, p.kind, p.key(name), at, payload{Source: name}); err != nil {
+			return fmt.Errorf("polling: book %s: %w", name, err)
+		}
+		p.observe(st)
+	}
+	return nil
+}
+
+// PollNow runs a source's poll at once (as its job would) and books the
+// next one after it.
+func (p *Poller) PollNow(ctx context.Context, name string) error {
+	s, ok := p.sources[name]
+	if !ok {
+		return fmt.Errorf("polling: no source named %q", name)
+	}
+	return p.pollSource(ctx, s)
+}
+
+func (p *Poller) run(ctx context.Context, j bot.Job) error {
+	var pl payload
+	if err := json.Unmarshal(j.Payload, &pl); err != nil {
+		return fmt.Errorf("poll job payload: %w", err)
+	}
+	s, ok := p.sources[pl.Source]
+	if !ok {
+		// Taken out of the configuration: the job just ends.
+		p.log.Info("source no longer configured; its polling stops", "source", pl.Source)
+		return nil
+	}
+	return p.pollSource(ctx, s)
+}
+
+func (p *Poller) pollSource(ctx context.Context, s *Source) error {
+	st, err := p.State(ctx, s.Name)
+	if err != nil {
+		return err
+	}
+	st.Name = s.Name
+	now := p.e.Now()
+	st.LastAttempt = now
+	pollErr := callSafely(ctx, s.Poll)
+	if pollErr == nil {
+		if st.Failures > 0 {
+			p.log.Info("source recovered", "source", s.Name, "failed_polls", st.Failures, "failing_since", st.FailingSince.UTC().Format(time.RFC3339))
+		}
+		st.Failures, st.FailingSince, st.LastError = 0, time.Time{}, ""
+		st.LastSuccess = now
+		st.NextAt = now.Add(s.Interval)
+	} else {
+		if st.Failures == 0 {
+			st.FailingSince = now
+			// One line per streak: the recovery line closes it.
+			p.log.Warn("source failing; retrying with back-off, logged again when it recovers", "source", s.Name, "err", pollErr)
+		} else {
+			p.log.Debug("source still failing", "source", s.Name, "failed_polls", st.Failures+1, "err", pollErr)
+		}
+		st.Failures++
+		st.LastError = bot.Truncate(pollErr.Error(), 500)
+		// A server's Retry-After (bot.RetryAfterOf) can ask for longer.
+		st.NextAt = now.Add(bot.Backoff{Base: s.Interval, Max: s.MaxBackoff}.Delay(st.Failures, s.Name, bot.RetryAfterOf(pollErr)))
+	}
+	if err := p.save(ctx, st); err != nil {
+		return err
+	}
+	if err := p.e.Schedule(ctx, p.kind, p.key(s.Name), st.NextAt, payload{Source: s.Name}); err != nil {
+		return fmt.Errorf("polling: book %s: %w", s.Name, err)
+	}
+	p.observe(st)
+	return nil
+}
+
+// Backoff is the wait after the n-th failure in a row: the interval, then
+// doubling, capped at maxWait.
+func Backoff(interval, maxWait time.Duration, failures int) time.Duration {
+	return bot.Backoff{Base: interval, Max: maxWait}.Delay(failures, "", 0)
+}
+
+func callSafely(ctx context.Context, f Func) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("poll panicked: %v", r)
+		}
+	}()
+	return f(ctx)
+}
+
+func (p *Poller) observe(st State) {
+	if p.obs != nil {
+		p.obs.SourceState(p.key(st.Name), st.LastSuccess, st.Failures)
+	}
+}
+
+// State returns what is stored about a source (zero for one never polled).
+func (p *Poller) State(ctx context.Context, name string) (State, error) {
+	var next int64
+	var since, success, attempt sql.NullInt64
+	st := State{Name: name}
+	err := p.db.QueryRowContext(ctx, `SELECT next_at, failures, failing_since, last_success, last_attempt, last_error FROM poll_state WHERE name = ?`, p.key(name)).
+		Scan(&next, &st.Failures, &since, &success, &attempt, &st.LastError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("polling: state of %s: %w", name, err)
+	}
+	st.NextAt = time.UnixMilli(next).UTC()
+	st.FailingSince = fromNull(since)
+	st.LastSuccess = fromNull(success)
+	st.LastAttempt = fromNull(attempt)
+	return st, nil
+}
+
+func (p *Poller) save(ctx context.Context, st State) error {
+	_, err := p.db.ExecContext(ctx, `INSERT INTO poll_state (name, next_at, failures, failing_since, last_success, last_attempt, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at, failures = excluded.failures, failing_since = excluded.failing_since,
+			last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error`,
+		p.key(st.Name), st.NextAt.UnixMilli(), st.Failures, toNull(st.FailingSince), toNull(st.LastSuccess), toNull(st.LastAttempt), st.LastError)
+	if err != nil {
+		return fmt.Errorf("polling: save state of %s: %w", st.Name, err)
+	}
+	return nil
+}
+
+func toNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNull(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
