@@ -101,7 +101,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
 		Handler: f.handlePothole})
 	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    "log a street fault (" + orList(others) + ")",
+		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
 	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Scope: bot.GroupOnly,
@@ -110,11 +110,13 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
+	f.categoryCommands(e)
 	e.HandleJob(jobSend, f.runSend)
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.HandleJob(jobSendNews, f.runSendNews)
 	e.HandleJob(jobFixedCheck, f.runFixedCheck)
+	e.HandleJob(jobFixedDigest, f.runFixedDigest)
 	e.HandleJob(jobHeldPost, f.runHeldPost)
 	e.HandleJob(jobHeldAttempt, f.runHeldAttempt)
 	e.AddDataProvider(dataProvider{f})
@@ -145,7 +147,7 @@ func otherCategories(cfg Config) []string {
 // reply reporting a message to the admins) to moderation. When nothing
 // else handles !report, it takes every !report to explain the categories.
 func (f *feature) matchReport(req *bot.Request) bool {
-	if fields := strings.Fields(req.Args); len(fields) > 0 && normaliseCategory(fields[0], f.cfg.Categories) != "" {
+	if cat, _ := parseCategory(strings.Fields(req.Args), f.cfg.Categories); cat != "" {
 		return true
 	}
 	for _, rt := range req.Engine().Router().Named("report") {
@@ -251,22 +253,12 @@ func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
 }
 
 func (f *feature) handleReport(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
 	fields := req.Fields()
-	var cat string
-	if len(fields) > 0 {
-		cat = normaliseCategory(fields[0], f.cfg.Categories)
-	}
+	cat, used := parseCategory(fields, f.cfg.Categories)
 	if cat == "" {
-		return bot.Userf("Usage: %sreport CATEGORY DESCRIPTION — categories: %s. E.g. %sreport %s not working outside no. 4",
-			p, strings.Join(f.cfg.Categories, ", "), p, otherCategories(f.cfg)[0])
+		return bot.Userf("Usage: %s.", f.categoryUsage())
 	}
-	rest := strings.TrimSpace(strings.TrimPrefix(req.Args, fields[0]))
-	force := false
-	if w := strings.Fields(rest); len(w) > 0 && strings.EqualFold(w[0], "new") {
-		force, rest = true, strings.TrimSpace(rest[len(w[0]):])
-	}
-	return f.file(ctx, req, cat, rest, force)
+	return f.fileCategory(ctx, req, cat, strings.Join(fields[used:], " "))
 }
 
 // fileCommand is how a resident files in cat, for replies.
@@ -940,10 +932,16 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
 			f.personName(ctx, r.FixClaimBy), p, r.Ref(), f.when(f.claimLapsesAt(r.FixClaimAt)))
 	}
-	evs, err := f.store.events(ctx, r.ID)
+	all, err := f.store.events(ctx, r.ID)
 	if err != nil {
 		f.e.Log().Error("potholes: load history", "report", r.ID, "err", err)
 		return b.String()
+	}
+	var evs []event
+	for _, ev := range all {
+		if ev.Kind != fixedDueEvent { // bookkeeping for the day's question
+			evs = append(evs, ev)
+		}
 	}
 	const maxHistory = 10
 	b.WriteString("\nHistory:")
