@@ -71,6 +71,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobPlan, r.planJob)
 	e.HandleJob(jobDrain, r.drainJob)
 	e.HandleJob(jobDigest, r.digestJob)
+	r.registerApproverAlerts()
 	if err := r.registerCouncil(); err != nil {
 		return nil, err
 	}
