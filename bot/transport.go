@@ -34,6 +34,8 @@ type OutMessage struct {
 	Text     string
 	Mentions []Mention
 	ReplyTo  *MessageRef
+	// Attachment, when set, sends a stored file instead of a text.
+	Attachment *Attachment `json:",omitempty"`
 }
 
 // OutPoll is a single-choice poll the bot sends.
