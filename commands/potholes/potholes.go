@@ -64,6 +64,8 @@ type feature struct {
 	store   store
 	council *open311.Client
 	mailer  *mailer
+	// services is the council's service list and questions, as last read.
+	services catalogue
 }
 
 // Register wires the potholes feature into an engine.
@@ -111,7 +113,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
 	f.categoryCommands(e)
+	if f.council != nil {
+		// Only Open311 councils ask questions.
+		e.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
+			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
+	}
 	e.HandleJob(jobSend, f.runSend)
+	e.HandleJob(jobDiscover, f.runDiscover)
+	e.HandleJob(jobAnswerRemind, f.runAnswerRemind)
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.HandleJob(jobSendNews, f.runSendNews)
@@ -124,6 +133,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	// sending was under way get their send jobs back.
 	if err := f.resumeSends(context.Background()); err != nil {
 		return fmt.Errorf("potholes: resume sending: %w", err)
+	}
+	// The council's service list is read at once (the job runs as soon as
+	// the engine does, so a slow council does not hold up the start) and
+	// then daily.
+	if f.council != nil {
+		if err := f.scheduleDiscovery(context.Background(), e.Now()); err != nil {
+			return fmt.Errorf("potholes: schedule service discovery: %w", err)
+		}
 	}
 	return nil
 }
@@ -360,6 +377,10 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	if note := f.photoNote(outcome, ref); note != "" {
 		b.WriteString("\n" + note)
 	}
+	// The council's first question, when it has any for this category.
+	if qs := f.questions(Report{ID: id, Category: cat}); len(qs) > 0 {
+		b.WriteString("\n" + f.askText(Report{ID: id, Category: cat}, qs[0]))
+	}
 	return req.Reply(ctx, b.String())
 }
 
@@ -509,7 +530,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 	if err != nil {
 		return fmt.Errorf("admin check: %w", err)
 	}
-	if words[0] == "send" && len(words) == 1 {
+	if words[0] == "send" && (len(words) == 1 || len(words) == 2 && words[1] == "anyway") {
 		if !admin {
 			switch {
 			case !f.sendingSetUp():
@@ -518,6 +539,9 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 				return bot.Userf("Sorry, only group admins can send a report to the council. Once it has %d confirmations (%smetoo) it goes by itself.", f.cfg.AutoSendConfirmations, p)
 			}
 			return bot.Userf("Sorry, only group admins can send a report to the council — ask one of them.")
+		}
+		if len(words) == 2 {
+			return f.adminSendAnyway(ctx, req, r)
 		}
 		return f.adminSend(ctx, req, r)
 	}
@@ -543,7 +567,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 // of a description.
 func isReportAction(rest string) bool {
 	words := strings.Fields(strings.ToLower(rest))
-	if len(words) == 1 && (words[0] == "send" || words[0] == "check") {
+	if len(words) == 1 && (words[0] == "send" || words[0] == "check") || len(words) == 2 && words[0] == "send" && words[1] == "anyway" {
 		return true
 	}
 	_, _, ok := parseStatus(words)
@@ -909,6 +933,14 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
 	case r.SendState == sendFailed:
 		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
+	case r.SendState == sendWaiting:
+		if text, err := f.waitingText(ctx, r, false); err != nil {
+			f.e.Log().Error("potholes: waiting text", "report", r.ID, "err", err)
+		} else if text != "" {
+			b.WriteString("\nNot sent yet: " + text)
+		} else {
+			b.WriteString("\nWaiting for the council's questions to be answered.")
+		}
 	case r.SendState == sendQueued:
 		if paused, err := f.sendPaused(ctx, r); err != nil {
 			f.e.Log().Error("potholes: send state", "report", r.ID, "err", err)
@@ -982,6 +1014,14 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
 	case pollRestartedEvent:
 		return "status checks restarted by " + who
+	case councilAnswerEvent:
+		code, val, _ := strings.Cut(ev.Detail, "=")
+		if val == "" {
+			val = "skipped"
+		}
+		return fmt.Sprintf("council's question %s answered by %s: %s", code, who, bot.Truncate(val, 60))
+	case sendAnywayEvent:
+		return withDetail("sending without the council's answers asked by " + who)
 	case "send queued":
 		if ev.ActorID != 0 {
 			return withDetail("sending asked by " + who)
