@@ -105,6 +105,10 @@ type Media struct {
 	MimeType string
 	Size     int64
 	FileName string
+	// Seconds is a voice note's or video's length, when the transport
+	// knows it; Voice marks an audio message recorded as a voice note.
+	Seconds int
+	Voice   bool
 	// Handle is the transport's own reference for downloading (for WhatsApp
 	// the protobuf message); the core never looks inside it.
 	Handle any

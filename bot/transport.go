@@ -43,6 +43,8 @@ type OutMessage struct {
 	// verdict days late, a notice past its end): the send queue drops it
 	// rather than post it late after an outage.
 	Expires time.Time `json:",omitzero"`
+	// Attachment, when set, sends a stored file instead of a text.
+	Attachment *Attachment `json:",omitempty"`
 }
 
 // OutPoll is a single-choice poll the bot sends.

@@ -14,13 +14,20 @@ var auditPhrases = map[string]string{
 	"area.set":     "set the group's area",
 
 	// Other features.
-	"notices.on":      "switched council notices on",
-	"notices.off":     "switched council notices off",
-	"notices.topics":  "chose the council notice topics",
-	"notices.digest":  "set the daily notices digest",
-	"potholes.status": "changed a street fault's status",
-	"power.restored":  "closed a power check: power is back",
-	"power.suggest":   "set the power-check hint",
+	"notices.on":       "switched council notices on",
+	"notices.off":      "switched council notices off",
+	"notices.topics":   "chose the council notice topics",
+	"notices.digest":   "set the daily notices digest",
+	"potholes.status":  "changed a street fault's status",
+	"power.restored":   "closed a power check: power is back",
+	"power.suggest":    "set the power-check hint",
+	"inbox.opened":     "opened a council inbox ticket",
+	"inbox.message":    "wrote on a council inbox ticket",
+	"inbox.reply":      "answered {target} on a council inbox ticket",
+	"inbox.assigned":   "gave a council inbox ticket to {target}",
+	"inbox.unassigned": "unassigned a council inbox ticket",
+	"inbox.closed":     "closed a council inbox ticket",
+	"inbox.reopened":   "reopened a council inbox ticket",
 
 	// Moderation's admin commands.
 	"rules.set":         "set the rules",

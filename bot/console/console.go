@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -40,7 +42,25 @@ type group struct {
 	botAdmin bool
 	lastBy   map[string]*bot.Message // latest message per member, for [reply NAME]
 	lastBot  string                  // id of the bot's latest message
+	botSaid  []botMessage            // the bot's recent messages, for [reply bot …]
 	poll     *pollState
+}
+
+// botMessage is one message the bot posted in a group, kept so a script can
+// quote it with [reply bot] or [reply bot WORD].
+type botMessage struct {
+	id, text string
+}
+
+// maxBotSaid bounds the bot messages remembered per group.
+const maxBotSaid = 200
+
+func (g *group) botPosted(id, text string) {
+	g.lastBot = id
+	g.botSaid = append(g.botSaid, botMessage{id, text})
+	if len(g.botSaid) > maxBotSaid {
+		g.botSaid = g.botSaid[len(g.botSaid)-maxBotSaid:]
+	}
 }
 
 type pollState struct {
@@ -139,11 +159,56 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	if id == "" {
 		id = c.nextID("b")
 	}
-	c.say(c.where(m.Chat), "bot: ", m.Text)
+	text := m.Text
+	if a := m.Attachment; a != nil {
+		tag, err := attachmentTag(a)
+		if err != nil {
+			return "", err
+		}
+		text = a.Caption
+		if text == "" {
+			c.printf("%s bot %s\n", c.where(m.Chat), tag)
+		} else {
+			c.say(c.where(m.Chat), "bot "+tag+": ", text)
+		}
+	} else {
+		c.say(c.where(m.Chat), "bot: ", m.Text)
+	}
 	if isGroup {
-		g.lastBot = id
+		g.botPosted(id, text)
 	}
 	return id, nil
+}
+
+// attachmentTag prints a file the bot sends the way scripts write one:
+// [photo], [video 9s], [voice 12s], [document letter.pdf]. The file must
+// exist, as WhatsApp's upload would need it.
+func attachmentTag(a *bot.Attachment) (string, error) {
+	if _, err := os.Stat(a.Path); err != nil {
+		return "", fmt.Errorf("send %s: %w", a.Kind, err)
+	}
+	secs := ""
+	if a.Seconds > 0 {
+		secs = fmt.Sprintf(" %ds", a.Seconds)
+	}
+	switch a.Kind {
+	case bot.MediaImage:
+		return "[photo]", nil
+	case bot.MediaVideo:
+		return "[video" + secs + "]", nil
+	case bot.MediaAudio:
+		if a.Voice {
+			return "[voice" + secs + "]", nil
+		}
+		return "[audio" + secs + "]", nil
+	case bot.MediaDocument:
+		name := a.FileName
+		if name == "" {
+			name = filepath.Base(a.Path)
+		}
+		return "[document " + name + "]", nil
+	}
+	return "", fmt.Errorf("send attachment: cannot send a %q file", a.Kind)
 }
 
 // SendPoll prints a poll and makes it the group's latest, for [vote …].
@@ -158,7 +223,7 @@ func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 	c.printf("%s bot poll: %s | %s\n", c.where(chat), p.Question, strings.Join(options, " | "))
 	if g, ok := c.byChat[chat]; ok {
 		g.poll = &pollState{id: id, options: append([]string(nil), options...)}
-		g.lastBot = id
+		g.botPosted(id, p.Question)
 	}
 	return id, nil
 }
@@ -529,6 +594,12 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 			}
 			data := fakeJPEG(line, size)
 			msg.Media = &bot.Media{Kind: bot.MediaImage, MimeType: "image/jpeg", Size: int64(len(data)), Handle: data}
+		case "voice", "video", "document":
+			media, err := fakeMedia(strings.ToLower(kind), arg, line)
+			if err != nil {
+				return err
+			}
+			msg.Media = media
 		case "location":
 			lat, long, err := parseLatLong(arg)
 			if err != nil {
@@ -563,6 +634,14 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 			if g == nil {
 				return fmt.Errorf("[reply NAME] works in groups")
 			}
+			if who, word, _ := strings.Cut(arg, " "); who == "bot" {
+				q, err := g.botQuote(strings.TrimSpace(word))
+				if err != nil {
+					return err
+				}
+				msg.Quote = q
+				continue
+			}
 			q, ok := g.lastBy[arg]
 			if !ok {
 				return fmt.Errorf("%s has said nothing in %s to reply to", arg, g.id)
@@ -577,7 +656,7 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 			}
 			msg.Reaction = &bot.Reaction{TargetID: g.lastBot, Emoji: arg}
 		default:
-			return fmt.Errorf("unknown tag [%s] (known: [photo], [location LAT,LONG], [vote OPTION], [reply NAME], [react EMOJI])", t[1])
+			return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI])", t[1])
 		}
 	}
 	if !hasColon && !isVote && msg.Reaction == nil {
@@ -619,6 +698,86 @@ func (c *Console) echoMessage(msg *bot.Message, line string) {
 	}
 	_, rest, _ := strings.Cut(line, string(msg.Sender.Addr))
 	c.printf("%s %s%s\n", where, msg.Sender.Addr, rest)
+}
+
+// botQuote quotes the bot's latest message in the group, or its latest one
+// containing word ([reply bot C12]).
+func (g *group) botQuote(word string) (*bot.Quote, error) {
+	for i := len(g.botSaid) - 1; i >= 0; i-- {
+		m := g.botSaid[i]
+		if word == "" || strings.Contains(m.text, word) {
+			return &bot.Quote{ID: m.id, Sender: bot.Sender{Addr: "bot", Name: "bot"}, Text: m.text}, nil
+		}
+	}
+	if word == "" {
+		return nil, fmt.Errorf("the bot has said nothing in %s to reply to", g.id)
+	}
+	return nil, fmt.Errorf("the bot has said nothing containing %q in %s", word, g.id)
+}
+
+// fakeMedia builds a voice note, video or document for [voice 12s],
+// [video 9s], [video 20MB], [document letter.pdf] or [document letter.pdf
+// 2MB], with deterministic bytes derived from the line.
+func fakeMedia(kind, arg, seed string) (*bot.Media, error) {
+	secs, size, name := 0, 0, ""
+	for _, f := range strings.Fields(arg) {
+		low := strings.ToLower(f)
+		switch {
+		case strings.HasSuffix(low, "s") && !strings.HasSuffix(low, "bs"):
+			n, err := strconv.Atoi(strings.TrimSuffix(low, "s"))
+			if err != nil || n <= 0 || n > 24*3600 {
+				return nil, fmt.Errorf("[%s %s]: a length is written like 12s", kind, arg)
+			}
+			secs = n
+		case strings.HasSuffix(low, "kb") || strings.HasSuffix(low, "mb"):
+			n, err := parseSize(f)
+			if err != nil {
+				return nil, err
+			}
+			size = n
+		default:
+			name = f
+		}
+	}
+	m := &bot.Media{Seconds: secs}
+	switch kind {
+	case "voice":
+		if secs == 0 {
+			secs, m.Seconds = 5, 5
+		}
+		m.Kind, m.MimeType, m.Voice = bot.MediaAudio, "audio/ogg; codecs=opus", true
+		if size == 0 {
+			size = secs * 2000 // opus voice notes are about 16 kbit/s
+		}
+	case "video":
+		m.Kind, m.MimeType = bot.MediaVideo, "video/mp4"
+		if size == 0 {
+			size = 512 * 1024
+		}
+	case "document":
+		if name == "" {
+			name = "document.pdf"
+		}
+		m.Kind, m.FileName, m.MimeType = bot.MediaDocument, name, documentMime(name)
+		if size == 0 {
+			size = 64 * 1024
+		}
+	}
+	data := fakeJPEG(seed, size)
+	m.Size, m.Handle = int64(len(data)), data
+	return m, nil
+}
+
+func documentMime(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".pdf":
+		return "application/pdf"
+	case ".doc", ".docx":
+		return "application/msword"
+	case ".txt":
+		return "text/plain"
+	}
+	return "application/octet-stream"
 }
 
 func parseSize(s string) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,10 +132,42 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 }
 
-// Serve listens on addr and serves /metrics until ctx is done.
-func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) error {
+// GaugeFunc adds a gauge read at every scrape: jobs due, the send queue's
+// depth, whether WhatsApp is connected. Any component with a number to
+// show registers one; a second gauge of the same name is an error.
+func (m *Metrics) GaugeFunc(name, help string, fn func() float64) error {
+	return m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
+}
+
+// HealthHandler serves /healthz (ready=false: the liveness probes) or
+// /readyz (every probe): 200 "ok", or 503 with the first failing probe and
+// its reason on one line.
+func HealthHandler(h *bot.Health, ready bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		check := h.CheckLive
+		if ready {
+			check = h.CheckReady
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := check(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, strings.ReplaceAll(err.Error(), "\n", " "))
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+}
+
+// Serve listens on addr and serves /metrics, and /healthz and /readyz
+// from health when it is not nil, until ctx is done.
+func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger, health *bot.Health) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	if health != nil {
+		mux.Handle("GET /healthz", HealthHandler(health, false))
+		mux.Handle("GET /readyz", HealthHandler(health, true))
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -23,6 +23,7 @@ type Client interface {
 	// DownloadToFile streams an attachment into file (Download would read
 	// the whole body into memory before any size check, download.go).
 	DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
+	Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	GenerateMessageID() types.MessageID
 	SendPresence(ctx context.Context, state types.Presence) error

@@ -294,10 +294,10 @@ func mediaOf(m *waE2E.Message) *bot.Media {
 		return &bot.Media{Kind: bot.MediaImage, MimeType: im.GetMimetype(), Size: int64(im.GetFileLength()), Handle: im}
 	case m.VideoMessage != nil:
 		vm := m.GetVideoMessage()
-		return &bot.Media{Kind: bot.MediaVideo, MimeType: vm.GetMimetype(), Size: int64(vm.GetFileLength()), Handle: vm}
+		return &bot.Media{Kind: bot.MediaVideo, MimeType: vm.GetMimetype(), Size: int64(vm.GetFileLength()), Seconds: int(vm.GetSeconds()), Handle: vm}
 	case m.AudioMessage != nil:
 		am := m.GetAudioMessage()
-		return &bot.Media{Kind: bot.MediaAudio, MimeType: am.GetMimetype(), Size: int64(am.GetFileLength()), Handle: am}
+		return &bot.Media{Kind: bot.MediaAudio, MimeType: am.GetMimetype(), Size: int64(am.GetFileLength()), Seconds: int(am.GetSeconds()), Voice: am.GetPTT(), Handle: am}
 	case m.DocumentMessage != nil:
 		dm := m.GetDocumentMessage()
 		return &bot.Media{Kind: bot.MediaDocument, MimeType: dm.GetMimetype(), Size: int64(dm.GetFileLength()), FileName: dm.GetFileName(), Handle: dm}

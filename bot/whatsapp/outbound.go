@@ -25,6 +25,9 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if m.Attachment != nil {
+		return a.sendMedia(ctx, chat, m) // media_out.go
+	}
 	text, mentioned := a.rewriteMentions(ctx, chat, m.Text, m.Mentions)
 	expiration := a.expiration(ctx, chat)
 	msg := &waE2E.Message{}

@@ -26,8 +26,12 @@ type app struct {
 	store   *sqlite.Store
 	console *console.Console // nil when running against WhatsApp
 	http    *http.Client
-	// metrics receives counts and polled sources' states.
+	// metrics receives counts and polled sources' states; components add
+	// gauges with metrics.GaugeFunc.
 	metrics *metrics.Metrics
+	// health holds the probes behind /healthz and /readyz on the metrics
+	// listener; components add theirs with health.Live and health.Ready.
+	health *bot.Health
 	// background holds long-running work a feature starts with the bot
 	// (feed pollers, the webhook server); run mode starts them, the console
 	// does not.
@@ -107,10 +111,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		QuietHours: &quiet,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
-		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs}
+		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs, health: &bot.Health{}}
+	a.health.Live("database", store.Ping)
+	if err := a.jobGauges(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if cfg.Metrics.Listen != "" {
 		a.background = append(a.background, func(ctx context.Context) error {
-			return obs.Serve(ctx, cfg.Metrics.Listen, log)
+			return obs.Serve(ctx, cfg.Metrics.Listen, log, a.health)
 		})
 	}
 	for _, f := range features {
@@ -151,4 +160,29 @@ func openExistingStore(ctx context.Context, cfgPath, tool string, stderr io.Writ
 		return nil, cfg, exitError
 	}
 	return st, cfg, exitOK
+}
+
+// jobGauges shows how many scheduled jobs are due and how long the oldest
+// has waited: both stay near zero while the engine keeps up.
+func (a *app) jobGauges() error {
+	due := func() (int, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), bot.ProbeTimeout)
+		defer cancel()
+		now := a.engine.Now()
+		n, oldest, err := a.store.DueJobStats(ctx, now)
+		if err != nil || n == 0 {
+			return 0, 0
+		}
+		return n, now.Sub(oldest)
+	}
+	if err := a.metrics.GaugeFunc("neighbourbot_jobs_due", "Scheduled jobs due now and not yet run.", func() float64 {
+		n, _ := due()
+		return float64(n)
+	}); err != nil {
+		return err
+	}
+	return a.metrics.GaugeFunc("neighbourbot_jobs_oldest_due_seconds", "How long the oldest due job has waited; 0 when none is due.", func() float64 {
+		_, age := due()
+		return age.Seconds()
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/lending"
 	"neighbourbot/commands/notices"
 	"neighbourbot/commands/potholes"
@@ -31,6 +32,7 @@ type Config struct {
 	Potholes   potholes.Config   `toml:"potholes"`
 	Notices    notices.Config    `toml:"notices"`
 	Moderation moderation.Config `toml:"moderation"`
+	Inbox      inbox.Config      `toml:"inbox"`
 
 	// path is the file the configuration was read from ("" for defaults
 	// alone), so a reload (SIGHUP) reads the same one.
@@ -92,6 +94,7 @@ func defaultConfig() Config {
 		Potholes:   potholes.DefaultConfig(),
 		Notices:    notices.DefaultConfig(),
 		Moderation: moderation.DefaultConfig(),
+		Inbox:      inbox.DefaultConfig(),
 	}
 }
 
@@ -208,7 +211,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("log.format %q must be text or json", c.Log.Format)
 	}
 	for name, v := range map[string]interface{ Validate() error }{
-		"lending": c.Lending, "power": c.Power, "potholes": c.Potholes, "notices": c.Notices, "moderation": c.Moderation,
+		"lending": c.Lending, "power": c.Power, "potholes": c.Potholes, "notices": c.Notices, "moderation": c.Moderation, "inbox": c.Inbox,
 	} {
 		if err := v.Validate(); err != nil {
 			return fmt.Errorf("%s.%w", name, err)

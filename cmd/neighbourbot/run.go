@@ -148,6 +148,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	adapter.Attach(runCtx, a.engine)
 	sess.AddEventHandler(adapter.HandleEvent)
 
+	if err := a.readiness(adapterConnected(sess)); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return exitError
+	}
+
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.engine.Run(runCtx) }()
 	var bg sync.WaitGroup
@@ -260,4 +265,54 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	case <-time.After(d):
 		return false
 	}
+}
+
+// adapterConnected reports whether the WhatsApp session is connected and
+// logged in, so sends can go.
+func adapterConnected(sess *whatsapp.Session) func() bool {
+	return func() bool { return sess.Client().IsLoggedIn() }
+}
+
+// Readiness settings: the engine's worker is asked to beat every
+// heartbeatEvery and counts as stuck after engineStuckAfter without one (a
+// feed or council call can hold it for up to 30 s).
+const (
+	heartbeatEvery   = 10 * time.Second
+	engineStuckAfter = 90 * time.Second
+)
+
+// readiness registers the run mode's readiness probes and gauges: WhatsApp
+// connected, and the engine's worker loop turning (a no-op queued every
+// heartbeatEvery must have run within engineStuckAfter).
+func (a *app) readiness(connected func() bool) error {
+	a.health.Ready("whatsapp", func(context.Context) error {
+		if !connected() {
+			return errors.New("not connected")
+		}
+		return nil
+	})
+	if err := a.metrics.GaugeFunc("neighbourbot_whatsapp_connected", "1 while connected and logged in to WhatsApp, else 0.", func() float64 {
+		if connected() {
+			return 1
+		}
+		return 0
+	}); err != nil {
+		return err
+	}
+	hb := bot.NewHeartbeat(time.Now)
+	a.health.Ready("engine", hb.Probe(engineStuckAfter))
+	a.background = append(a.background, func(ctx context.Context) error {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+				// A full queue is a stuck worker too: the beat just misses.
+				_ = a.engine.Enqueue(ctx, func(context.Context) { hb.Beat() })
+			}
+		}
+	})
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,12 +25,60 @@ func init() {
 			})
 		},
 	})
+	subcommands["potholes"] = subcommand{
+		summary: "potholes services: what the council's Open311 server offers (service codes, questions)",
+		run: func(ctx context.Context, args []string) int {
+			return runPotholes(ctx, args, os.Stdout, os.Stderr)
+		},
+	}
 	subcommands["export"] = subcommand{
 		summary: "export street-fault reports: export reports --format csv|geojson",
 		run: func(ctx context.Context, args []string) int {
 			return runExport(ctx, args, os.Stdout, os.Stderr)
 		},
 	}
+}
+
+// runPotholes is "neighbourbot potholes services": it reads the council's
+// service list (and the questions of services that have them) with the
+// configured endpoint and prints it, marking the configured categories.
+func runPotholes(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("potholes", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot potholes services [-config FILE]\n\n"+
+			"Lists the services the council's Open311 server offers ([potholes] base_url),\n"+
+			"with their questions, and the configured service codes it does not list.\n\n")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "services" {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot potholes: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, _, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot potholes:", err)
+		return exitUsage
+	}
+	if err := potholes.ListServices(ctx, cfg.Potholes, nil, stdout); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot potholes services:", err)
+		if errors.Is(err, potholes.ErrNoOpen311) {
+			return exitUsage
+		}
+		return exitError
+	}
+	return exitOK
 }
 
 // runExport writes reports from the bot's database to standard output.

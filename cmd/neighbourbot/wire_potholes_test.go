@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +112,73 @@ func TestPotholesAPIKeyFromEnvironment(t *testing.T) {
 	}
 	if cfg.Potholes.APIKey != "from-env" {
 		t.Errorf("api_key = %q, want the environment's", cfg.Potholes.APIKey)
+	}
+}
+
+// "neighbourbot potholes services" against a council that serves only XML
+// (the specification's examples): services, questions, the configured
+// categories and the code it does not list.
+func TestPotholesServicesCommand(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "commands", "potholes", "testdata", "open311", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v2/services.xml":
+			w.Header().Set("Content-Type", "text/xml")
+			w.Write(read("spec_services.xml"))
+		case "/v2/services/001.xml", "/v2/services/002.xml", "/v2/services/003.xml":
+			w.Header().Set("Content-Type", "text/xml")
+			w.Write(read("spec_definition.xml"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	conf := "[bot]\ndata_dir = \"" + filepath.ToSlash(dir) + "\"\n[potholes]\nbase_url = \"" + srv.URL + "/v2/\"\n" +
+		"service_codes = { pothole = \"002\", drain = \"DR\" }\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := runPotholes(context.Background(), []string{"services", "-config", cfg}, &out, &errOut); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"(read in XML): 3",
+		"  001  Cans left out 24x7 — sanitation\n",
+		"  002  Construction plate shifted — street   ← category pothole\n",
+		"      WHISHETN (required, singlevaluelist: 123=Ford, 124=Chrysler): What is the ticket/tag/DL number?\n",
+		"Configured service codes the council does not list:\n  category drain: \"DR\"\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// No endpoint configured, and a council that is down.
+	if err := os.WriteFile(cfg, []byte("[bot]\ndata_dir = \""+filepath.ToSlash(dir)+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := runPotholes(context.Background(), []string{"services", "-config", cfg}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "base_url") {
+		t.Errorf("without base_url: exit %d, %s", code, errOut.String())
+	}
+	srv.Close()
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := runPotholes(context.Background(), []string{"services", "-config", cfg}, &out, &errOut); code != exitError || !strings.Contains(errOut.String(), "could not reach") {
+		t.Errorf("council down: exit %d, %s", code, errOut.String())
+	}
+	if code := runPotholes(context.Background(), nil, &out, &errOut); code != exitUsage {
+		t.Errorf("no subcommand: exit %d", code)
 	}
 }

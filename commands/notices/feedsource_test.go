@@ -214,7 +214,7 @@ func TestCommandLineApprovalAndAudit(t *testing.T) {
 			events = append(events, r.Event+"/"+r.Actor+"/"+r.Target)
 		}
 	}
-	want := "received/webhook/ approved/officer (command line)/ released/officer (command line)/ planned/bot/ delivered/bot/street"
+	want := "received/webhook/ approvers_told/bot/ approved/officer (command line)/ released/officer (command line)/ planned/bot/ delivered/bot/street"
 	if strings.Join(events, " ") != want {
 		t.Errorf("audit of #1:\n got %s\nwant %s", strings.Join(events, " "), want)
 	}

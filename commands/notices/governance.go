@@ -89,6 +89,11 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 			return IngestResult{}, err
 		}
 	}
+	if n.State == StateAwaitingApproval {
+		if err := g.scheduleApproverAlert(ctx, n, now); err != nil {
+			return IngestResult{}, err
+		}
+	}
 	return IngestResult{ID: n.ID, State: n.State}, nil
 }
 

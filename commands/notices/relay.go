@@ -68,6 +68,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	e.HandleJob(jobDrain, r.drainJob)
 	e.HandleJob(jobDigest, r.digestJob)
 	e.OnSendFailed(r.recordSendFailure)
+	r.registerApproverAlerts()
 	if err := r.registerCouncil(); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,8 @@ const (
 	postSendNews      = "send news"      // sendNewsText
 	postCouncilUpdate = "council update" // the latest councilUpdateEvent
 	postFixedCheck    = "fixed check"    // fixedCheckText
+	// postAnswerReminder: a report still waits for the council's answers.
+	postAnswerReminder = "answer reminder" // waitingText
 )
 
 // History lines the messages are written from.
@@ -64,7 +66,18 @@ func (f *feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, er
 // "" when there is nothing (left) to say.
 func (f *feature) postText(ctx context.Context, r Report, what string) (string, error) {
 	switch what {
+	case postAnswerReminder:
+		if r.SendState != sendWaiting || r.Status.Resolved() {
+			return "", nil
+		}
+		return f.waitingText(ctx, r, true)
 	case postSendNews:
+		if r.SendState == sendWaiting {
+			if r.Status.Resolved() {
+				return "", nil
+			}
+			return f.waitingText(ctx, r, false)
+		}
 		notice := ""
 		if to, err := f.emailedTo(ctx, r); err != nil {
 			return "", err

@@ -53,6 +53,10 @@ type Config struct {
 	// or "email" ([potholes.email]); SendMethods overrides it per category.
 	SendMethod  string            `toml:"send_method"`
 	SendMethods map[string]string `toml:"send_methods"`
+	// AllowUnanswered lets an admin send a report without the answers the
+	// council's service definition marks required (!pothole P7 send
+	// anyway): only for councils that accept such requests.
+	AllowUnanswered bool `toml:"allow_unanswered"`
 	// Email is the [potholes.email] section: reports sent by email in
 	// FixMyStreet's manner.
 	Email EmailConfig `toml:"email"`

@@ -127,6 +127,22 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 	case r.Token != "":
 		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
 	}
+	// The council's required questions come first: asked here, and the
+	// report waits (the last answer sends it).
+	if _, missing, err := f.openQuestions(ctx, r); err != nil {
+		return err
+	} else if missing > 0 && (r.SendState == sendNone || r.SendState == sendWaiting || r.SendState == sendFailed) {
+		if r.SendState != sendWaiting {
+			if r, err = f.markWaiting(ctx, r, missing); err != nil {
+				return err
+			}
+		}
+		text, err := f.waitingText(ctx, r, false)
+		if err != nil {
+			return err
+		}
+		return req.Reply(ctx, text)
+	}
 	now := req.Now()
 	paused, err := f.sendPaused(ctx, r)
 	if err != nil {
@@ -208,7 +224,7 @@ func (f *feature) sendPaused(ctx context.Context, r Report) (bool, error) {
 	if r.SendState != sendQueued {
 		return false, nil
 	}
-	latest, err := f.store.latestEventOf(ctx, r.ID, sendPausedEvent, "send queued", "send failed", "send interrupted", "sent")
+	latest, err := f.store.latestEventOf(ctx, r.ID, sendPausedEvent, "send queued", sendAnywayEvent, waitingEvent, "send failed", "send interrupted", "sent")
 	return latest == sendPausedEvent, err
 }
 
@@ -335,6 +351,11 @@ func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 	if f.cfg.PhotoURLBase != "" && r.FirstPhoto != "" {
 		req.MediaURL = strings.TrimRight(f.cfg.PhotoURLBase, "/") + "/" + r.FirstPhoto
 	}
+	attrs, err := f.attributesFor(ctx, r)
+	if err != nil {
+		return req, fmt.Errorf("answers: %w", err)
+	}
+	req.Attributes = attrs
 	return req, nil
 }
 
@@ -399,6 +420,9 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	// Someone asked for this attempt (an admin, or the confirmation that
 	// reached the threshold) rather than it being a quiet retry.
 	asked := r.SendState == sendQueued
+	if held, err := f.holdForAnswers(ctx, r); err != nil || held {
+		return err
+	}
 	if f.cfg.methodFor(r.Category) == methodEmail {
 		return f.runEmail(ctx, r, asked)
 	}

@@ -31,6 +31,9 @@ type fakeCouncil struct {
 	status   answer
 	polls    []url.Values
 	tokenHit int
+	services answer
+	define   answer
+	lists    int // service list reads
 }
 
 type answer struct {
@@ -40,9 +43,11 @@ type answer struct {
 
 func newFakeCouncil(t *testing.T) *fakeCouncil {
 	fc := &fakeCouncil{t: t,
-		create: []answer{{201, "create_ok.json"}},
-		token:  answer{200, "token.json"},
-		status: answer{200, "requests_open.json"},
+		create:   []answer{{201, "create_ok.json"}},
+		token:    answer{200, "token.json"},
+		status:   answer{200, "requests_open.json"},
+		services: answer{200, "services_elm.json"},
+		define:   answer{200, "definition_pot.json"},
 	}
 	fc.srv = httptest.NewServer(http.HandlerFunc(fc.serve))
 	t.Cleanup(fc.srv.Close)
@@ -66,6 +71,11 @@ func (fc *fakeCouncil) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/open311/v2/tokens/"):
 		fc.tokenHit++
 		a = fc.token
+	case r.Method == http.MethodGet && r.URL.Path == "/open311/v2/services.json":
+		fc.lists++
+		a = fc.services
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/open311/v2/services/"):
+		a = fc.define
 	case r.Method == http.MethodGet && r.URL.Path == "/open311/v2/requests.json":
 		fc.polls = append(fc.polls, r.URL.Query())
 		a = fc.status
@@ -94,6 +104,12 @@ func (fc *fakeCouncil) set(f func(fc *fakeCouncil)) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	f(fc)
+}
+
+func (fc *fakeCouncil) listReads() int {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	return fc.lists
 }
 
 func (fc *fakeCouncil) sent() []url.Values {

@@ -49,6 +49,14 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	if photos > 0 {
 		lines = append(lines, fmt.Sprintf("You added %s to reports.", plural(photos, "photo")))
 	}
+	var answered int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_events WHERE actor_id = ? AND kind = ?`, person, councilAnswerEvent).Scan(&answered); err != nil {
+		return nil, fmt.Errorf("count answers: %w", err)
+	}
+	if answered > 0 {
+		lines = append(lines, fmt.Sprintf("You answered %s from the council about reports (the answers stay with the reports; %s unlinks them from you).",
+			plural(answered, "question"), d.f.e.Prefix()+"forgetme"))
+	}
 	if claims > 0 {
 		if claims == 1 {
 			lines = append(lines, "You said 1 report was fixed; it is waiting for a second neighbour to confirm.")

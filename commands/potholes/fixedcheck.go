@@ -2,7 +2,9 @@ package potholes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"neighbourbot/bot"
@@ -68,11 +70,114 @@ func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
 		f.e.Log().Info("potholes: group has the bot or potholes off; not asking if fixed", "chat", r.Chat, "report", r.ID)
 		return nil
 	}
-	// Recorded before asking, so a failed send never leads to asking twice.
-	if err := f.store.apply(ctx, r, change{events: []event{{At: now, Kind: askedFixedEvent}}}); err != nil {
+	// The question goes out with the others due in the group, in one
+	// message a day (jobFixedDigest): never a burst of one per report.
+	due, err := f.store.hasEvent(ctx, r.ID, fixedDueEvent)
+	if err != nil {
 		return err
 	}
-	return f.post(ctx, r, postFixedCheck)
+	if !due {
+		if err := f.store.apply(ctx, r, change{events: []event{{At: now, Kind: fixedDueEvent}}}); err != nil {
+			return err
+		}
+	}
+	return f.bookFixedDigest(ctx, r.Chat, f.digestSlot(now))
+}
+
+// jobFixedDigest asks a group, in one message, about every report there
+// that is due the "is it fixed?" question: at most one such message per
+// group a day, at digestHour, listing up to maxDigest reports (the rest
+// come the next day). Eight reports filed one morning do not become eight
+// messages four weeks later — the burst that gets numbers banned.
+const jobFixedDigest = "potholes.fixeddigest"
+
+// fixedDueEvent marks a report whose question waits for the day's message;
+// it is not shown in the report's history.
+const fixedDueEvent = "fixed check due"
+
+// digestHour is the local hour of the day's question (held past quiet hours).
+const digestHour = 9
+
+// maxDigest bounds the reports one message lists, keeping it short.
+const maxDigest = 8
+
+type digestPayload struct {
+	Chat string `json:"chat"`
+}
+
+// digestSlot is the first digest time at or after t: digestHour that day
+// or the next, moved out of quiet hours.
+func (f *feature) digestSlot(t time.Time) time.Time {
+	lt := t.In(f.deps.Location)
+	slot := time.Date(lt.Year(), lt.Month(), lt.Day(), digestHour, 0, 0, 0, f.deps.Location)
+	if t.After(slot) {
+		slot = slot.AddDate(0, 0, 1)
+	}
+	return f.deps.Quiet.NextAllowed(slot)
+}
+
+// bookFixedDigest books a group's message for a slot: the key is the group
+// and the slot, so every report due before it shares one message.
+func (f *feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
+	key := fmt.Sprintf("%s:%s:%d", jobFixedDigest, chat, at.UnixMilli())
+	return f.e.Schedule(ctx, jobFixedDigest, key, at, digestPayload{Chat: string(chat)})
+}
+
+// runFixedDigest puts the day's question to a group.
+func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
+	var pl digestPayload
+	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Chat == "" {
+		f.e.Log().Error("potholes: fixed-check digest without a group; dropped", "err", err)
+		return nil
+	}
+	chat := bot.ChatID(pl.Chat)
+	now := f.e.Now()
+	if f.deps.Quiet.Contains(now) {
+		return f.bookFixedDigest(ctx, chat, f.deps.Quiet.NextAllowed(now))
+	}
+	on, err := f.groupListening(ctx, chat)
+	if err != nil || !on {
+		return err
+	}
+	reports, total, err := f.store.fixedCheckDue(ctx, chat, maxDigest)
+	if err != nil || len(reports) == 0 {
+		return err
+	}
+	// Recorded before asking, so a failed send never leads to asking twice.
+	for _, r := range reports {
+		if err := f.store.apply(ctx, r, change{events: []event{{At: now, Kind: askedFixedEvent}}}); err != nil {
+			return err
+		}
+	}
+	if total > len(reports) {
+		if err := f.bookFixedDigest(ctx, chat, f.digestSlot(now.Add(time.Minute))); err != nil {
+			return err
+		}
+	}
+	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: f.digestText(reports, total, now)}); err != nil {
+		f.e.Log().Warn("potholes: fixed-check question to group failed", "chat", chat, "err", err)
+	}
+	return nil
+}
+
+// digestText is the day's question: one report as a sentence, several as
+// a short list.
+func (f *feature) digestText(reports []Report, total int, now time.Time) string {
+	if len(reports) == 1 && total == 1 {
+		return f.fixedCheckText(reports[0], now)
+	}
+	p := f.e.Prefix()
+	var b strings.Builder
+	b.WriteString("Still there? These reports are still open:")
+	for _, r := range reports {
+		fmt.Fprintf(&b, "\n• %s — %s (reported %s)", r.Ref(), bot.Truncate(r.Description, 60), weeksAgo(r.Created, now))
+	}
+	if more := total - len(reports); more > 0 {
+		fmt.Fprintf(&b, "\n…and %d more — I'll ask about the rest tomorrow; %spotholes lists every open report.", more, p)
+	}
+	ex := reports[0].Ref()
+	fmt.Fprintf(&b, "\nIf one is fixed, reply %sfixed %s; if it's still there, %smetoo %s.", p, ex, p, ex)
+	return b.String()
 }
 
 // fixedCheckText is the question put to the group about r.

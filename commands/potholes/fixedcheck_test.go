@@ -18,9 +18,13 @@ func TestFixedCheckHeldToEndOfQuietHours(t *testing.T) {
 	if out := h.Run("@advance 4w\n"); strings.Contains(out, "bot:") {
 		t.Errorf("asked during quiet hours:\n%s", out)
 	}
-	out := h.Run("@advance 10h30m\n") // 08:00
+	// Quiet hours end at 08:00; the day's question goes at 09:00.
+	if out := h.Run("@advance 10h30m\n"); strings.Contains(out, "bot:") {
+		t.Errorf("asked before the day's 09:00 question:\n%s", out)
+	}
+	out := h.Run("@advance 1h\n") // 09:00
 	if strings.Count(out, "bot:") != 1 || !strings.Contains(out, fixedQuestion) {
-		t.Errorf("at 08:00 want only %q, got:\n%s", fixedQuestion, out)
+		t.Errorf("at 09:00 want only %q, got:\n%s", fixedQuestion, out)
 	}
 	if out := h.Run("@advance 10w\n"); strings.Contains(out, "bot:") {
 		t.Errorf("asked again:\n%s", out)

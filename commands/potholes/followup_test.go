@@ -193,7 +193,10 @@ func newSlowStatusCouncil(t *testing.T) *slowStatusCouncil {
 	sc := &slowStatusCouncil{release: make(chan struct{})}
 	sc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fixture := "create_ok.json"
-		if r.Method == http.MethodGet {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/services") {
+			// Service discovery is not a status check.
+			fixture = "services_elm.json"
+		} else if r.Method == http.MethodGet {
 			sc.checks.Add(1)
 			if sc.slow.Load() {
 				select {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"neighbourbot/bot"
 )
 
 // earthRadiusM is the mean Earth radius used by the haversine formula.
@@ -20,32 +22,6 @@ func distanceM(lat1, long1, lat2, long2 float64) float64 {
 	a := math.Sin(dLat/2)*math.Sin(dLat/2) +
 		math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLong/2)*math.Sin(dLong/2)
 	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(a)))
-}
-
-// normaliseCategory maps what people type ("Street-lights", "fly tipping"
-// joined, "drains") to a configured category, or "".
-func normaliseCategory(word string, categories []string) string {
-	w := strings.ToLower(strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r == '\'' {
-			return -1
-		}
-		return r
-	}, word))
-	candidates := []string{w}
-	if s, ok := strings.CutSuffix(w, "es"); ok {
-		candidates = append(candidates, s)
-	}
-	if s, ok := strings.CutSuffix(w, "s"); ok {
-		candidates = append(candidates, s)
-	}
-	for _, c := range candidates {
-		for _, cat := range categories {
-			if c == cat {
-				return cat
-			}
-		}
-	}
-	return ""
 }
 
 // streetSuffixes are the words that end a UK street name.
@@ -102,19 +78,43 @@ func isNumber(s string) bool {
 	return s != ""
 }
 
-// keywords are the meaningful words of a description, with the street
-// name, stop words and category words left out.
+// genericStreetWords name no landmark on their own ("at the end of the
+// road"); the other street suffixes (park, green, hill, court …) often do.
+var genericStreetWords = map[string]bool{
+	"road": true, "rd": true, "street": true, "st": true, "lane": true, "ln": true, "avenue": true, "ave": true,
+	"drive": true, "dr": true, "way": true, "close": true, "cl": true, "pl": true, "sq": true, "cres": true, "gdns": true,
+}
+
+// faultWords say what is wrong, not where: two reports of one fault may
+// describe it differently ("out", "not working", "flickering"), so only
+// the words of the place are compared.
+var faultWords = map[string]bool{
+	"out": true, "off": true, "not": true, "working": true, "work": true, "dark": true, "flickering": true, "flicker": true,
+	"flashing": true, "deep": true, "dangerous": true, "blocked": true, "block": true, "dumped": true, "dump": true,
+	"leaking": true, "leak": true, "missing": true, "damaged": true, "damage": true, "cracked": true, "crack": true,
+	"painted": true, "bad": true, "worse": true, "getting": true, "still": true, "sunk": true, "sunken": true,
+	"overflowing": true, "flooding": true, "flooded": true, "smelly": true, "smell": true, "loose": true,
+	"fallen": true, "down": true, "stay": true, "stays": true, "staying": true, "on": true, "all": true, "day": true,
+	"night": true, "nasty": true, "massive": true, "enormous": true, "wide": true, "one": true, "another": true,
+	"rubbish": true, "bags": true, "bag": true, "light": true, "lamp": true, "lights": true,
+	"tipping": true, "tipped": true, "fly": true, "drain": true, "gully": true,
+}
+
+// keywords are the words of the place a description names, with the
+// street name, stop words, fault words and category words left out.
 func keywords(ws []string, street string, category string) map[string]bool {
 	skip := map[string]bool{category: true, category + "s": true}
+	for _, sp := range categorySpellings[category] {
+		for _, w := range strings.Fields(sp) {
+			skip[w] = true
+		}
+	}
 	for _, w := range strings.Fields(street) {
 		skip[w] = true
 	}
 	out := map[string]bool{}
 	for _, w := range ws {
-		if stopWords[w] || skip[w] {
-			continue
-		}
-		if _, ok := streetSuffixes[w]; ok {
+		if stopWords[w] || skip[w] || faultWords[w] || genericStreetWords[w] {
 			continue
 		}
 		if len([]rune(w)) < 2 && !isNumber(w) {
@@ -138,30 +138,79 @@ func describeText(desc, category string) described {
 }
 
 // descriptionsMatch says whether two descriptions of the same category
-// describe the same fault: the same street and similar words (at least
-// half of the shorter one's keywords shared, or no other keywords at
-// all). Without a street on both sides they must share at least three
-// keywords making up three quarters of the shorter one: matching loosely
-// there would hide real, separate faults.
+// likely describe the same fault. Named streets must agree, and house
+// numbers too when both give one. Then the words of the place — any
+// landmark, "by the park", "school gates", not only a street — must
+// closely match: at least one shared (a slip of a letter forgiven in
+// longer words) and at least half of the longer description's words. With
+// the same street on both sides, half of the shorter one's words is
+// enough, or none at all ("huge pothole on Elm Road").
 func descriptionsMatch(a, b, category string) bool {
 	return describeText(a, category).matches(describeText(b, category))
 }
 
 func (a described) matches(b described) bool {
+	if a.street != "" && b.street != "" && a.street != b.street {
+		return false
+	}
+	if an, bn := numbersOf(a.keywords), numbersOf(b.keywords); len(an) > 0 && len(bn) > 0 && !shareAny(an, bn) {
+		return false // outside no. 12 is not outside no. 14
+	}
 	common := 0
 	for w := range a.keywords {
-		if b.keywords[w] {
-			common++
+		for v := range b.keywords {
+			if closeWords(w, v) {
+				common++
+				break
+			}
 		}
 	}
-	shorter := min(len(a.keywords), len(b.keywords))
-	if a.street != "" && b.street != "" {
-		if a.street != b.street {
-			return false
-		}
-		return shorter == 0 || float64(common) >= 0.5*float64(shorter)
+	shorter, longer := min(len(a.keywords), len(b.keywords)), max(len(a.keywords), len(b.keywords))
+	if a.street != "" && a.street == b.street {
+		return shorter == 0 || 2*common >= shorter
 	}
-	return common >= 3 && float64(common) >= 0.75*float64(shorter)
+	return common >= 1 && 2*common >= longer
+}
+
+func numbersOf(kw map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for w := range kw {
+		if isNumber(w) {
+			out[w] = true
+		}
+	}
+	return out
+}
+
+func shareAny(a, b map[string]bool) bool {
+	for w := range a {
+		if b[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// closeWords says whether two words are the same word, allowing one slip
+// in words of five letters or more (two from eight), never in the first
+// letter or in numbers.
+func closeWords(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if isNumber(a) || isNumber(b) {
+		return false
+	}
+	ra, rb := []rune(a), []rune(b)
+	n := min(len(ra), len(rb))
+	allow := 0
+	switch {
+	case n >= 8:
+		allow = 2
+	case n >= 5:
+		allow = 1
+	}
+	return allow > 0 && ra[0] == rb[0] && bot.Levenshtein(a, b) <= allow
 }
 
 // candidate is a new report being checked for duplicates.

@@ -40,7 +40,8 @@ func TestNormaliseCategory(t *testing.T) {
 	tests := map[string]string{
 		"pothole": "pothole", "Potholes": "pothole", "streetlight": "streetlight", "Street-Lights": "streetlight",
 		"fly-tipping": "flytipping", "FLYTIPPING": "flytipping", "drains": "drain", "drain": "drain",
-		"spam": "", "": "", "street": "", "lights": "", "potholess": "",
+		"spam": "", "": "", "street": "", "lights": "", "potholess": "pothole", "streetlihgt": "streetlight", "gully": "drain",
+		"pot": "", "hole": "", "spa": "", "dave": "",
 	}
 	for in, want := range tests {
 		if got := normaliseCategory(in, cats); got != want {
@@ -60,8 +61,19 @@ func TestDescriptionsMatch(t *testing.T) {
 		{"outside no. 12 Elm Road, deep", "cracked kerb at the far end of Elm Road by the school gates", false},
 		{"outside no. 12 Elm Road, deep", "outside no. 12 Oak Road, deep", false},
 		{"deep hole by the post box on the corner", "deep hole next to the post box at the corner", true},
-		{"deep hole by the post box", "post box painted", false},
-		{"by the bus stop", "by the bus stop", false},
+		// The same landmark in the same category is a likely duplicate:
+		// the resident is asked, and can file theirs anyway.
+		{"deep hole by the post box", "post box painted", true},
+		{"by the bus stop", "by the bus stop", true},
+		{"huge pothole by the school gates", "huge pothole by the school gates", true},
+		{"by the school gates", "deep one near the school gate", true},
+		{"by the scool gates", "by the school gates", true},
+		{"by the school gates", "school gates, Elm Road", true},
+		{"by the park", "by the church", false},
+		{"outside no 12", "outside no 14", false},
+		{"outside no 12 by the park", "by the park", true},
+		{"by the bus stop", "by the bus stop near the chippy and the post office", false},
+		{"pothole", "pothole", false}, // nothing of a place on either side
 		{"outside 3 Ash Close", "outside 3 Ash Cl", true},
 		{"", "outside 3 Ash Close", false},
 		{"Ελμ Road near café, riesig", "riesig near café on Ελμ Road", true},
@@ -73,6 +85,73 @@ func TestDescriptionsMatch(t *testing.T) {
 		if got := descriptionsMatch(tt.b, tt.a, "pothole"); got != tt.want {
 			t.Errorf("descriptionsMatch(%q, %q) = %v, want %v (reversed)", tt.b, tt.a, got, tt.want)
 		}
+	}
+}
+
+// TestDescriptionsMatchOtherCategories: the category's own words and the
+// words for what is wrong are not the place.
+func TestDescriptionsMatchOtherCategories(t *testing.T) {
+	tests := []struct {
+		cat, a, b string
+		want      bool
+	}{
+		{"streetlight", "streetlight out by the park", "streetlight out by the park", true},
+		{"streetlight", "street light out by the park", "lamp post flickering by the park gates", true},
+		{"streetlight", "streetlight out by the park", "streetlight out outside no. 5", false},
+		{"flytipping", "mattress dumped by the garages", "fly tipping by the garages", true},
+		{"flytipping", "bags of rubbish by the garages", "bags of rubbish by the allotments", false},
+		{"drain", "blocked drain outside the surgery", "drain overflowing by the surgery", true},
+	}
+	for _, tt := range tests {
+		if got := descriptionsMatch(tt.a, tt.b, tt.cat); got != tt.want {
+			t.Errorf("%s: descriptionsMatch(%q, %q) = %v, want %v", tt.cat, tt.a, tt.b, got, tt.want)
+		}
+		if got := descriptionsMatch(tt.b, tt.a, tt.cat); got != tt.want {
+			t.Errorf("%s: descriptionsMatch(%q, %q) = %v, want %v (reversed)", tt.cat, tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// TestParseCategory: spaced, hyphenated, plural and common spellings of
+// every category, and how many words they take.
+func TestParseCategory(t *testing.T) {
+	cats := DefaultConfig().Categories
+	tests := []struct {
+		in   string
+		cat  string
+		used int
+	}{
+		{"streetlight out by no 20", "streetlight", 1},
+		{"street light out by no 20", "streetlight", 2},
+		{"Street-Lights out", "streetlight", 1},
+		{"street lamp out", "streetlight", 2},
+		{"lamp post leaning", "streetlight", 2},
+		{"fly tipping by the garages", "flytipping", 2},
+		{"fly-tipping by the garages", "flytipping", 1},
+		{"flytip by the garages", "flytipping", 1},
+		{"pot hole outside no 3", "pothole", 2},
+		{"pot holes outside no 3", "pothole", 2},
+		{"potholes outside no 3", "pothole", 1},
+		{"hole in the road outside no 3", "pothole", 4},
+		{"drains blocked", "drain", 1},
+		{"blocked drain on the corner", "drain", 2},
+		{"gully full of leaves", "drain", 1},
+		{"flytiping by the shops", "flytipping", 1},
+		{"Dave from no. 14", "", 0},
+		{"street party", "", 0},
+		{"pot of paint", "", 0},
+		{"spam", "", 0},
+		{"", "", 0},
+	}
+	for _, tt := range tests {
+		cat, used := parseCategory(strings.Fields(tt.in), cats)
+		if cat != tt.cat || used != tt.used {
+			t.Errorf("parseCategory(%q) = %q, %d; want %q, %d", tt.in, cat, used, tt.cat, tt.used)
+		}
+	}
+	// Only configured categories are reached.
+	if cat, _ := parseCategory(strings.Fields("street light out"), []string{"pothole", "graffiti"}); cat != "" {
+		t.Errorf("street light reached %q without a streetlight category", cat)
 	}
 }
 

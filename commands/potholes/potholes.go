@@ -64,6 +64,8 @@ type feature struct {
 	store   store
 	council *open311.Client
 	mailer  *mailer
+	// services is the council's service list and questions, as last read.
+	services catalogue
 }
 
 // Register wires the potholes feature into an engine.
@@ -101,7 +103,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
 		Handler: f.handlePothole})
 	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    "log a street fault (" + orList(others) + ")",
+		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
 	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Scope: bot.GroupOnly,
@@ -110,11 +112,20 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
+	f.categoryCommands(e)
+	if f.council != nil {
+		// Only Open311 councils ask questions.
+		e.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
+			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
+	}
 	e.HandleJob(jobSend, f.runSend)
+	e.HandleJob(jobDiscover, f.runDiscover)
+	e.HandleJob(jobAnswerRemind, f.runAnswerRemind)
 	e.HandleJob(jobPoll, f.runPoll)
 	e.HandleJob(jobClaimLapse, f.runClaimLapse)
 	e.HandleJob(jobSendNews, f.runSendNews)
 	e.HandleJob(jobFixedCheck, f.runFixedCheck)
+	e.HandleJob(jobFixedDigest, f.runFixedDigest)
 	e.HandleJob(jobHeldPost, f.runHeldPost)
 	e.HandleJob(jobHeldAttempt, f.runHeldAttempt)
 	e.AddDataProvider(dataProvider{f})
@@ -122,6 +133,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	// sending was under way get their send jobs back.
 	if err := f.resumeSends(context.Background()); err != nil {
 		return fmt.Errorf("potholes: resume sending: %w", err)
+	}
+	// The council's service list is read at once (the job runs as soon as
+	// the engine does, so a slow council does not hold up the start) and
+	// then daily.
+	if f.council != nil {
+		if err := f.scheduleDiscovery(context.Background(), e.Now()); err != nil {
+			return fmt.Errorf("potholes: schedule service discovery: %w", err)
+		}
 	}
 	return nil
 }
@@ -145,7 +164,7 @@ func otherCategories(cfg Config) []string {
 // reply reporting a message to the admins) to moderation. When nothing
 // else handles !report, it takes every !report to explain the categories.
 func (f *feature) matchReport(req *bot.Request) bool {
-	if fields := strings.Fields(req.Args); len(fields) > 0 && normaliseCategory(fields[0], f.cfg.Categories) != "" {
+	if cat, _ := parseCategory(strings.Fields(req.Args), f.cfg.Categories); cat != "" {
 		return true
 	}
 	for _, rt := range req.Engine().Router().Named("report") {
@@ -251,22 +270,12 @@ func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
 }
 
 func (f *feature) handleReport(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
 	fields := req.Fields()
-	var cat string
-	if len(fields) > 0 {
-		cat = normaliseCategory(fields[0], f.cfg.Categories)
-	}
+	cat, used := parseCategory(fields, f.cfg.Categories)
 	if cat == "" {
-		return bot.Userf("Usage: %sreport CATEGORY DESCRIPTION — categories: %s. E.g. %sreport %s not working outside no. 4",
-			p, strings.Join(f.cfg.Categories, ", "), p, otherCategories(f.cfg)[0])
+		return bot.Userf("Usage: %s.", f.categoryUsage())
 	}
-	rest := strings.TrimSpace(strings.TrimPrefix(req.Args, fields[0]))
-	force := false
-	if w := strings.Fields(rest); len(w) > 0 && strings.EqualFold(w[0], "new") {
-		force, rest = true, strings.TrimSpace(rest[len(w[0]):])
-	}
-	return f.file(ctx, req, cat, rest, force)
+	return f.fileCategory(ctx, req, cat, strings.Join(fields[used:], " "))
 }
 
 // fileCommand is how a resident files in cat, for replies.
@@ -367,6 +376,10 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", p, ref)
 	if note := f.photoNote(outcome, ref); note != "" {
 		b.WriteString("\n" + note)
+	}
+	// The council's first question, when it has any for this category.
+	if qs := f.questions(Report{ID: id, Category: cat}); len(qs) > 0 {
+		b.WriteString("\n" + f.askText(Report{ID: id, Category: cat}, qs[0]))
 	}
 	return req.Reply(ctx, b.String())
 }
@@ -517,7 +530,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 	if err != nil {
 		return fmt.Errorf("admin check: %w", err)
 	}
-	if words[0] == "send" && len(words) == 1 {
+	if words[0] == "send" && (len(words) == 1 || len(words) == 2 && words[1] == "anyway") {
 		if !admin {
 			switch {
 			case !f.sendingSetUp():
@@ -526,6 +539,9 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 				return bot.Userf("Sorry, only group admins can send a report to the council. Once it has %d confirmations (%smetoo) it goes by itself.", f.cfg.AutoSendConfirmations, p)
 			}
 			return bot.Userf("Sorry, only group admins can send a report to the council — ask one of them.")
+		}
+		if len(words) == 2 {
+			return f.adminSendAnyway(ctx, req, r)
 		}
 		return f.adminSend(ctx, req, r)
 	}
@@ -551,7 +567,7 @@ func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 // of a description.
 func isReportAction(rest string) bool {
 	words := strings.Fields(strings.ToLower(rest))
-	if len(words) == 1 && (words[0] == "send" || words[0] == "check") {
+	if len(words) == 1 && (words[0] == "send" || words[0] == "check") || len(words) == 2 && words[0] == "send" && words[1] == "anyway" {
 		return true
 	}
 	_, _, ok := parseStatus(words)
@@ -917,6 +933,14 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
 	case r.SendState == sendFailed:
 		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
+	case r.SendState == sendWaiting:
+		if text, err := f.waitingText(ctx, r, false); err != nil {
+			f.e.Log().Error("potholes: waiting text", "report", r.ID, "err", err)
+		} else if text != "" {
+			b.WriteString("\nNot sent yet: " + text)
+		} else {
+			b.WriteString("\nWaiting for the council's questions to be answered.")
+		}
 	case r.SendState == sendQueued:
 		if paused, err := f.sendPaused(ctx, r); err != nil {
 			f.e.Log().Error("potholes: send state", "report", r.ID, "err", err)
@@ -940,10 +964,16 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
 			f.personName(ctx, r.FixClaimBy), p, r.Ref(), f.when(f.claimLapsesAt(r.FixClaimAt)))
 	}
-	evs, err := f.store.events(ctx, r.ID)
+	all, err := f.store.events(ctx, r.ID)
 	if err != nil {
 		f.e.Log().Error("potholes: load history", "report", r.ID, "err", err)
 		return b.String()
+	}
+	var evs []event
+	for _, ev := range all {
+		if ev.Kind != fixedDueEvent { // bookkeeping for the day's question
+			evs = append(evs, ev)
+		}
 	}
 	const maxHistory = 10
 	b.WriteString("\nHistory:")
@@ -984,6 +1014,14 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
 	case pollRestartedEvent:
 		return "status checks restarted by " + who
+	case councilAnswerEvent:
+		code, val, _ := strings.Cut(ev.Detail, "=")
+		if val == "" {
+			val = "skipped"
+		}
+		return fmt.Sprintf("council's question %s answered by %s: %s", code, who, bot.Truncate(val, 60))
+	case sendAnywayEvent:
+		return withDetail("sending without the council's answers asked by " + who)
 	case "send queued":
 		if ev.ActorID != 0 {
 			return withDetail("sending asked by " + who)

@@ -445,3 +445,38 @@ func (s store) unfinishedSends(ctx context.Context) ([]Report, error) {
 	}
 	return out, rows.Err()
 }
+
+// fixedCheckDue lists up to limit open reports of a group that wait for the
+// "is it fixed?" question and have not been asked, oldest first, with how
+// many there are in all.
+func (s store) fixedCheckDue(ctx context.Context, chat bot.ChatID, limit int) ([]Report, int, error) {
+	args := []any{string(chat)}
+	var marks []string
+	for _, st := range allStatuses {
+		if !st.Resolved() {
+			marks, args = append(marks, "?"), append(args, string(st))
+		}
+	}
+	args = append(args, fixedDueEvent, askedFixedEvent)
+	where := ` FROM pothole_reports r WHERE r.chat = ? AND r.status IN (` + strings.Join(marks, ",") + `)
+		AND EXISTS (SELECT 1 FROM pothole_events e WHERE e.report_id = r.id AND e.kind = ?)
+		AND NOT EXISTS (SELECT 1 FROM pothole_events e WHERE e.report_id = r.id AND e.kind = ?)`
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count reports due a fixed check: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+reportColumns+where+` ORDER BY r.id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reports due a fixed check: %w", err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan report: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}

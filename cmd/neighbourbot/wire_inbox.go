@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/inbox"
+)
+
+func init() {
+	features = append(features, feature{
+		name:       "inbox",
+		migrations: func() []bot.Migrations { return []bot.Migrations{inbox.Migrations()} },
+		register: func(a *app) error {
+			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http}
+			if a.console != nil {
+				// In the console the staff group is a simulated group id.
+				deps.Chat = func(s string) bot.ChatID {
+					if s == "" || strings.HasPrefix(s, "group:") {
+						return bot.ChatID(s)
+					}
+					return bot.ChatID("group:" + s)
+				}
+			}
+			return inbox.Register(a.engine, a.cfg.Inbox, deps)
+		},
+	})
+	subcommands["inbox"] = subcommand{
+		summary: "council inbox records: inbox export [--format csv] [--by-desk]",
+		run: func(ctx context.Context, args []string) int {
+			return runInboxCLI(ctx, args, os.Stdout, os.Stderr)
+		},
+	}
+}
+
+// runInboxCLI writes the council inbox's tickets for the council's records.
+func runInboxCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	format := fs.String("format", "csv", "csv (the only format)")
+	byDesk := fs.Bool("by-desk", false, "one summary row per desk (tickets, open, closed, median minutes to first reply and to close)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: neighbourbot inbox export [-format csv] [-by-desk] [-config FILE]\n\n"+
+			"Writes the council inbox's tickets to standard output: number, desk, state, times, minutes to the\n"+
+			"first reply and to closing. No resident's name, number or words are included.\n\n")
+		fs.PrintDefaults()
+	}
+	if len(args) == 0 || args[0] != "export" {
+		fs.Usage()
+		return exitUsage
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot inbox: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *format != "csv" {
+		fmt.Fprintf(stderr, "neighbourbot inbox: -format must be csv, not %q\n", *format)
+		return exitUsage
+	}
+	st, cfg, code := openExistingStore(ctx, *cfgPath, "inbox", stderr)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	if err := inbox.Export(ctx, st.DB(), stdout, inbox.ExportOptions{ByDesk: *byDesk, Location: cfg.Location()}); err != nil {
+		fmt.Fprintln(stderr, "neighbourbot inbox:", err)
+		return exitError
+	}
+	return exitOK
+}

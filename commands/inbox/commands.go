@@ -1,0 +1,502 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"neighbourbot/bot"
+)
+
+func (f *feature) routes() {
+	p := f.e.Prefix()
+	e := f.e
+	e.Handle(bot.Route{Name: "inbox", Usage: "", Help: "how writing to the council works here (in the staff group: the staff commands)",
+		Handler: f.inboxHelp})
+	// The staff commands are listed by !inbox in the staff group rather
+	// than in everyone's !help: residents cannot use them.
+	e.Handle(bot.Route{Name: "reply", Usage: "C12 TEXT", Help: "answer a ticket's resident (staff group)", Hidden: true, Handler: f.replyCommand})
+	e.Handle(bot.Route{Name: "tickets", Help: "open tickets, oldest first (staff group); in a direct message, your own", Hidden: true, Handler: f.ticketsCommand})
+	e.Handle(bot.Route{Name: "ticket", Usage: "C12", Help: "a ticket's history (staff group); in a direct message, your own ticket", Hidden: true, Handler: f.ticketCommand})
+	e.Handle(bot.Route{Name: "assign", Usage: "C12 @NAME|me|nobody", Help: "give a ticket to a staff member (staff group)", Hidden: true, Handler: f.assignCommand})
+	e.Handle(bot.Route{Name: "close", Usage: "[C12] [note]", Help: fmt.Sprintf("close a ticket: in the staff group %sclose C12 [note]; in a direct message, your own", p), Hidden: true, Handler: f.closeCommand})
+	e.Handle(bot.Route{Name: "reopen", Usage: "C12", Help: "reopen a closed ticket (staff group)", Hidden: true, Handler: f.reopenCommand})
+}
+
+// scope is where a staff command may act: the desks of the staff chat it
+// was typed in, or every desk for an owner.
+type scope struct {
+	staff bool
+	chat  bot.ChatID // "" for an owner anywhere
+}
+
+func (f *feature) staffScope(req *bot.Request) scope {
+	if req.Chat.IsGroup && f.staff[req.Chat.ID] {
+		return scope{staff: true, chat: req.Chat.ID}
+	}
+	if req.Msg != nil && f.e.IsOwner(req.Msg.Sender.Addrs()...) {
+		return scope{staff: true}
+	}
+	return scope{}
+}
+
+func (s scope) sees(f *feature, t ticket) bool {
+	return s.staff && (s.chat == "" || f.deskByName(t.Desk).chat == s.chat)
+}
+
+func (f *feature) notStaff(req *bot.Request) error {
+	return bot.Userf("%s is for the %s's staff group. To write to the council, send me a direct message.", req.Cmd(req.Command), f.cfg.TeamName)
+}
+
+// parseRef reads "C12" (or "c12", "12").
+func parseRef(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if m := ticketRef.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// staffTicket finds the ticket a staff command names, within its scope.
+func (f *feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, ref string, usage string) (ticket, error) {
+	if ref == "" {
+		return ticket{}, bot.Userf("Which ticket? Type %s %s.", req.Cmd(req.Command), usage)
+	}
+	n, ok := parseRef(ref)
+	if !ok {
+		return ticket{}, bot.Userf("%q isn't a ticket number. Type %s %s.", clip(ref, 20), req.Cmd(req.Command), usage)
+	}
+	t, err := f.st.byNumber(ctx, n)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && !sc.sees(f, t)) {
+		return ticket{}, bot.Userf("There's no ticket C%d here. %stickets lists the open ones.", n, f.e.Prefix())
+	}
+	return t, err
+}
+
+func (f *feature) inboxHelp(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	if sc := f.staffScope(req); sc.staff {
+		return req.Reply(ctx, strings.Join([]string{
+			"Council inbox — staff commands:",
+			"• reply to a ticket's post to answer the resident, or " + p + "reply C12 your answer",
+			"• " + p + "tickets — open tickets, oldest first",
+			"• " + p + "ticket C12 — a ticket's history",
+			"• " + p + "assign C12 @name (or me, or nobody)",
+			"• " + p + "close C12 [note] — the resident is told; " + p + "reopen C12",
+			"Residents are never shown each other's tickets, and their phone numbers are never shown here.",
+		}, "\n"))
+	}
+	lines := []string{fmt.Sprintf("Write to me here and your message goes to the %s as a ticket; they answer here.", f.cfg.TeamName)}
+	if h := f.hours.Text(); h != "" {
+		lines = append(lines, "They answer "+h+".")
+	}
+	lines = append(lines, "You can send text, photos, videos, voice notes, documents and locations.",
+		p+"tickets lists your tickets; "+p+"close closes your open one; "+p+"mydata shows what I keep about you.")
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+func (f *feature) replyCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	if !sc.staff {
+		return f.notStaff(req)
+	}
+	ref, text, _ := strings.Cut(req.Args, " ")
+	t, err := f.staffTicket(ctx, req, sc, ref, "C12 your answer")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(text) == "" {
+		return bot.Userf("What should I send? Type %s %s your answer.", req.Cmd("reply"), t.Ref())
+	}
+	return f.sendReply(ctx, req, t, strings.TrimSpace(text))
+}
+
+func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	if !sc.staff {
+		if req.Chat.IsGroup {
+			return f.notStaff(req)
+		}
+		return f.ownTickets(ctx, req)
+	}
+	all, err := f.st.openTickets(ctx)
+	if err != nil {
+		return err
+	}
+	now := f.e.Now()
+	var lines []string
+	shown := 0
+	for _, t := range all {
+		if !sc.sees(f, t) {
+			continue
+		}
+		shown++
+		if shown > 30 {
+			continue
+		}
+		who, err := f.residentName(ctx, t, true)
+		if err != nil {
+			return err
+		}
+		line := t.Ref() + " · " + who
+		if t.Desk != "" && len(f.desks) > 1 {
+			line += " · " + t.Desk
+		}
+		if a := age(now.Sub(t.OpenedAt)); a == "just now" {
+			line += " · opened just now"
+		} else {
+			line += " · opened " + a + " ago"
+		}
+		if t.AssigneeName != "" {
+			line += " · with " + t.AssigneeName
+		} else {
+			line += " · unassigned"
+		}
+		if t.FirstReplyAt.IsZero() {
+			line += " · not answered yet"
+		}
+		lines = append(lines, line)
+	}
+	if shown == 0 {
+		return req.Reply(ctx, "No open tickets.")
+	}
+	head := fmt.Sprintf("Open tickets, oldest first (%d):", shown)
+	if shown > 30 {
+		lines = append(lines, fmt.Sprintf("…and %d more.", shown-30))
+	}
+	return f.staffSay(ctx, req, 0, head+"\n"+strings.Join(lines, "\n"))
+}
+
+// ownTickets lists a resident's own tickets.
+func (f *feature) ownTickets(ctx context.Context, req *bot.Request) error {
+	ts, err := f.st.personTickets(ctx, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for _, t := range ts {
+		if t.Number == 0 {
+			continue
+		}
+		if t.State == stateOpen {
+			parts = append(parts, fmt.Sprintf("%s (open since %s)", t.Ref(), f.day(t.OpenedAt)))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s (closed %s)", t.Ref(), f.day(t.ClosedAt)))
+		}
+		if len(parts) == 10 {
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("You have no tickets with the %s. Write to me here to start one.", f.cfg.TeamName))
+	}
+	return req.Reply(ctx, "Your tickets: "+strings.Join(parts, ", ")+".")
+}
+
+func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	ref := strings.TrimSpace(req.Args)
+	var t ticket
+	var err error
+	if sc.staff {
+		if t, err = f.staffTicket(ctx, req, sc, ref, "C12"); err != nil {
+			return err
+		}
+	} else {
+		if req.Chat.IsGroup {
+			return f.notStaff(req)
+		}
+		// A resident sees only their own tickets.
+		n, ok := parseRef(ref)
+		if ref == "" {
+			t, err = f.st.active(ctx, req.Sender.ID)
+			ok = err == nil && t.Number != 0
+		} else if ok {
+			t, err = f.st.byNumber(ctx, n)
+			ok = err == nil && t.PersonID == req.Sender.ID
+		}
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+		if !ok {
+			return f.ownTickets(ctx, req)
+		}
+	}
+	if sc.staff {
+		// Recorded with the ticket, so replying to the history answers it.
+		return f.staffSay(ctx, req, t.ID, f.history(ctx, t, true))
+	}
+	return req.Reply(ctx, f.history(ctx, t, false))
+}
+
+// history writes a ticket's header and its latest messages.
+func (f *feature) history(ctx context.Context, t ticket, staff bool) string {
+	who, err := f.residentName(ctx, t, staff)
+	if err != nil {
+		f.e.Log().Error("inbox: resident name", "err", err)
+		who = "the resident"
+	}
+	head := t.Ref() + " · " + who
+	if t.Desk != "" && len(f.desks) > 1 {
+		head += " · " + t.Desk
+	}
+	if t.State == stateOpen {
+		head += " · open"
+		if staff {
+			if t.AssigneeName != "" {
+				head += " · with " + t.AssigneeName
+			} else {
+				head += " · unassigned"
+			}
+		}
+	} else {
+		head += " · closed " + f.day(t.ClosedAt)
+		switch t.ClosedBy {
+		case "resident":
+			head += " by the resident"
+		case "staff":
+			head += " by staff"
+		}
+		if t.CloseNote != "" {
+			head += ": " + t.CloseNote
+		}
+	}
+	lines := []string{head}
+	ms, err := f.st.messages(ctx, t.ID)
+	if err != nil {
+		f.e.Log().Error("inbox: ticket history", "err", err)
+		return head
+	}
+	if len(ms) > 20 {
+		lines = append(lines, fmt.Sprintf("(%d earlier messages not shown)", len(ms)-20))
+		ms = ms[len(ms)-20:]
+	}
+	resident, _ := f.residentName(ctx, t, false)
+	for _, m := range ms {
+		author := resident
+		if m.Direction == "out" {
+			author = m.AuthorName + " (staff)"
+			if !staff {
+				author = f.cfg.TeamName
+				if f.cfg.ShowStaffNames {
+					author += " (" + m.AuthorName + ")"
+				}
+			}
+		}
+		what := m.Text
+		switch {
+		case m.Forgotten():
+			what = "(erased)"
+		case m.Media != nil:
+			what = strings.TrimSpace("[" + mediaWord(m.Media.Kind, m.Media.Voice) + "] " + what)
+		case m.Location != nil:
+			what = strings.TrimSpace("[location] " + what)
+		}
+		lines = append(lines, f.stamp(m.At)+" "+author+": "+clip(what, 300))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	if !sc.staff {
+		return f.notStaff(req)
+	}
+	ref, who, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	t, err := f.staffTicket(ctx, req, sc, ref, "C12 @name")
+	if err != nil {
+		return err
+	}
+	who = strings.TrimSpace(req.StripMentions(who))
+	var staff bot.Person
+	switch {
+	case strings.EqualFold(who, "nobody") || strings.EqualFold(who, "none"):
+		if err := f.st.assign(ctx, t.ID, 0, ""); err != nil {
+			return err
+		}
+		if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.unassigned", bot.Person{}, t.Ref()); err != nil {
+			return err
+		}
+		return f.staffSay(ctx, req, t.ID, t.Ref()+" is unassigned now.")
+	case strings.EqualFold(who, "me"):
+		staff = req.Sender
+	default:
+		people, err := req.Mentioned(ctx)
+		if err != nil {
+			return err
+		}
+		if len(people) != 1 || who != "" {
+			return bot.Userf("Whom to? Type %s %s @name (or me, or nobody).", req.Cmd("assign"), t.Ref())
+		}
+		staff = people[0]
+		if req.Chat.IsGroup {
+			in, err := f.e.InGroup(ctx, req.Chat.ID, staff)
+			if err != nil {
+				return err
+			}
+			if !in {
+				return bot.Userf("%s isn't in this staff group, so I can't give them %s.", staff.DisplayName(), t.Ref())
+			}
+		}
+	}
+	if err := f.st.assign(ctx, t.ID, staff.ID, staff.DisplayName()); err != nil {
+		return err
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.assigned", staff, t.Ref()); err != nil {
+		return err
+	}
+	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is now with %s.", t.Ref(), staff.DisplayName()))
+}
+
+func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	ref, note, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	if !sc.staff || (!req.Chat.IsGroup && ref == "") {
+		if req.Chat.IsGroup {
+			return f.notStaff(req)
+		}
+		return f.residentClose(ctx, req, ref)
+	}
+	t, err := f.staffTicket(ctx, req, sc, ref, "C12 [note for the resident]")
+	if err != nil {
+		return err
+	}
+	if t.State == stateClosed {
+		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is already closed (%s).", t.Ref(), f.day(t.ClosedAt)))
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > 1000 {
+		return bot.Userf("That note is over 1,000 characters; please shorten it. %s is still open.", t.Ref())
+	}
+	now := f.e.Now()
+	if err := f.st.close(ctx, t.ID, "staff", note, now); err != nil {
+		return err
+	}
+	var resident bot.Person
+	told := ""
+	if t.PersonID != 0 && !t.Forgotten {
+		if resident, err = f.e.Store().PersonByID(ctx, t.PersonID); err != nil {
+			return err
+		}
+		text := fmt.Sprintf("The %s has closed %s", f.cfg.TeamName, t.Ref())
+		if note != "" {
+			text += ": " + note
+		} else {
+			text += "."
+		}
+		text += " Thanks for getting in touch — write here any time if you need us again."
+		switch err := f.e.DM(ctx, resident, text); {
+		case err == nil:
+			told = "; the resident has been told"
+		case errors.Is(err, bot.ErrNoContact):
+		default:
+			return err
+		}
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.closed", resident, t.Ref()); err != nil {
+		return err
+	}
+	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("Closed %s%s.", t.Ref(), told))
+}
+
+// residentClose closes the resident's own open ticket, or drops a message
+// waiting at the menu or a self-help answer.
+func (f *feature) residentClose(ctx context.Context, req *bot.Request, ref string) error {
+	t, err := f.st.active(ctx, req.Sender.ID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return req.Reply(ctx, fmt.Sprintf("You have no open ticket with the %s.", f.cfg.TeamName))
+	}
+	if err != nil {
+		return err
+	}
+	if n, ok := parseRef(ref); ref != "" && (!ok || n != t.Number) {
+		return req.Reply(ctx, fmt.Sprintf("You have no open ticket %s. %s lists yours.", clip(ref, 20), req.Cmd("tickets")))
+	}
+	if t.State != stateOpen {
+		if err := f.st.discard(ctx, t.ID); err != nil {
+			return err
+		}
+		return req.Reply(ctx, "OK — I've dropped that message; nothing was sent to the council.")
+	}
+	now := f.e.Now()
+	if err := f.st.close(ctx, t.ID, "resident", "", now); err != nil {
+		return err
+	}
+	if err := f.st.queue(ctx, t.ID, 0, "note", "resident-closed", now); err != nil {
+		return err
+	}
+	if err := f.scheduleFlush(ctx, now); err != nil {
+		return err
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.closed", bot.Person{}, t.Ref()+" · by the resident"); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Closed %s. Thanks — write here any time if you need the %s again.", t.Ref(), f.cfg.TeamName))
+}
+
+func (f *feature) reopenCommand(ctx context.Context, req *bot.Request) error {
+	sc := f.staffScope(req)
+	if !sc.staff {
+		return f.notStaff(req)
+	}
+	t, err := f.staffTicket(ctx, req, sc, strings.TrimSpace(req.Args), "C12")
+	if err != nil {
+		return err
+	}
+	if t.State == stateOpen {
+		return f.staffSay(ctx, req, t.ID, t.Ref()+" is open already.")
+	}
+	if t.PersonID != 0 {
+		if other, err := f.st.active(ctx, t.PersonID); err == nil {
+			if other.Number != 0 {
+				return f.staffSay(ctx, req, t.ID, fmt.Sprintf("The resident has opened %s since; answer there.", other.Ref()))
+			}
+			if err := f.st.discard(ctx, other.ID); err != nil { // a menu they never answered
+				return err
+			}
+		} else if !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+	}
+	if err := f.st.reopen(ctx, t.ID); err != nil {
+		return err
+	}
+	var resident bot.Person
+	if t.PersonID != 0 {
+		if resident, err = f.e.Store().PersonByID(ctx, t.PersonID); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reopened", resident, t.Ref()); err != nil {
+		return err
+	}
+	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.e.Prefix(), t.Ref()))
+}
+
+// age writes a duration briefly: "just now", "25m", "3h", "2d".
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func (f *feature) day(t time.Time) string   { return t.In(f.loc).Format("Mon 2 Jan") }
+func (f *feature) stamp(t time.Time) string { return t.In(f.loc).Format("Mon 2 Jan 15:04") }
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

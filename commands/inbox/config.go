@@ -1,0 +1,205 @@
+package inbox
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Config is the [inbox] section of the configuration file.
+type Config struct {
+	// Enabled switches the inbox on: direct messages that are not commands
+	// become tickets for the council's staff.
+	Enabled bool `toml:"enabled"`
+	// StaffChat is the WhatsApp group of the staff who answer (its JID; in
+	// the console, a group id). Desks may name their own.
+	StaffChat string `toml:"staff_chat"`
+	// TeamName signs staff replies: "Council team (Sam): …".
+	TeamName string `toml:"team_name"`
+	// Hours are the office hours in the bot's time zone, e.g.
+	// "Mon-Fri 09:00-17:00" or "Mon-Thu 09:00-17:00, Fri 09:00-16:30".
+	// Empty: always open.
+	Hours string `toml:"hours"`
+	// ClosedDays are extra dates the office is closed ("2026-12-24").
+	ClosedDays []string `toml:"closed_days"`
+	// BankHolidays picks the GOV.UK division whose bank holidays close
+	// the office: england-and-wales, scotland, northern-ireland, or "" for
+	// none.
+	BankHolidays string `toml:"bank_holidays"`
+	// BankHolidaysURL is GOV.UK's bank-holidays.json (read daily; the last
+	// good copy is kept in the database and used when it is unreachable).
+	BankHolidaysURL string `toml:"bank_holidays_url"`
+	// OutOfHoursText is told once per ticket when a resident writes while
+	// the office is closed; UrgentText follows it (the council's
+	// out-of-hours emergency number, say).
+	OutOfHoursText string `toml:"out_of_hours_text"`
+	UrgentText     string `toml:"urgent_text"`
+	// ShowStaffNames names the staff member on replies to residents.
+	ShowStaffNames bool `toml:"show_staff_names"`
+	// MaxTicketsPerDay caps new tickets per resident in 24 hours.
+	MaxTicketsPerDay int `toml:"max_tickets_per_day"`
+	// MaxMessagesPerHour caps the messages of a ticket forwarded to the
+	// staff chat one by one in an hour; the rest are kept on the ticket.
+	MaxMessagesPerHour int `toml:"max_messages_per_hour"`
+	// MaxMediaMB caps a photo, video, voice note or document kept.
+	MaxMediaMB int `toml:"max_media_mb"`
+	// RetentionDays: closed tickets are deleted this long after closing.
+	RetentionDays int `toml:"retention_days"`
+
+	Desks   []Desk   `toml:"desks"`
+	Answers []Answer `toml:"answers"`
+}
+
+// Desk is one team residents can reach ("Highways", "Cllr Smith — Castle
+// ward"). With more than one desk a resident's first message gets a
+// numbered menu unless a keyword routes it.
+type Desk struct {
+	Name      string   `toml:"name"`
+	StaffChat string   `toml:"staff_chat"` // empty: the inbox's staff_chat
+	Keywords  []string `toml:"keywords"`
+}
+
+// Answer is a self-help answer given at once, at any hour, to a first
+// message matching one of its keywords.
+type Answer struct {
+	Keywords []string `toml:"keywords"`
+	Text     string   `toml:"text"`
+	Link     string   `toml:"link"`
+}
+
+// DefaultConfig returns the built-in defaults.
+func DefaultConfig() Config {
+	return Config{
+		TeamName:           "Council team",
+		Hours:              "Mon-Fri 09:00-17:00",
+		ClosedDays:         []string{},
+		BankHolidays:       "england-and-wales",
+		BankHolidaysURL:    "https://www.gov.uk/bank-holidays.json",
+		OutOfHoursText:     "Messages sent now will be picked up, but may not be answered until then.",
+		ShowStaffNames:     true,
+		MaxTicketsPerDay:   3,
+		MaxMessagesPerHour: 20,
+		MaxMediaMB:         16,
+		RetentionDays:      365,
+	}
+}
+
+// Divisions are GOV.UK's bank holiday divisions.
+var Divisions = []string{"england-and-wales", "scotland", "northern-ireland"}
+
+// Validate reports the first invalid value, naming its key.
+func (c Config) Validate() error {
+	if c.Enabled && strings.TrimSpace(c.StaffChat) == "" {
+		for _, d := range c.Desks {
+			if strings.TrimSpace(d.StaffChat) == "" {
+				return errors.New("staff_chat must name the staff group when the inbox is enabled (or every desk must name its own)")
+			}
+		}
+		if len(c.Desks) == 0 {
+			return errors.New("staff_chat must name the staff group when the inbox is enabled")
+		}
+	}
+	if n := utf8.RuneCountInString(c.TeamName); n < 1 || n > 60 {
+		return fmt.Errorf("team_name %q must be 1–60 characters", c.TeamName)
+	}
+	if _, err := ParseHours(c.Hours); err != nil {
+		return fmt.Errorf("hours %q: %w", c.Hours, err)
+	}
+	for _, d := range c.ClosedDays {
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			return fmt.Errorf("closed_days: %q is not a date like 2026-12-24", d)
+		}
+	}
+	if c.BankHolidays != "" && !contains(Divisions, c.BankHolidays) {
+		return fmt.Errorf("bank_holidays %q must be one of %s, or \"\" for none", c.BankHolidays, strings.Join(Divisions, ", "))
+	}
+	if c.BankHolidays != "" {
+		u, err := url.Parse(c.BankHolidaysURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("bank_holidays_url %q must be an http:// or https:// URL", c.BankHolidaysURL)
+		}
+	}
+	if utf8.RuneCountInString(c.OutOfHoursText) > 500 || utf8.RuneCountInString(c.UrgentText) > 500 {
+		return errors.New("out_of_hours_text and urgent_text must be at most 500 characters each")
+	}
+	if c.MaxTicketsPerDay < 1 || c.MaxTicketsPerDay > 100 {
+		return fmt.Errorf("max_tickets_per_day %d must be between 1 and 100", c.MaxTicketsPerDay)
+	}
+	if c.MaxMessagesPerHour < 1 || c.MaxMessagesPerHour > 1000 {
+		return fmt.Errorf("max_messages_per_hour %d must be between 1 and 1000", c.MaxMessagesPerHour)
+	}
+	if c.MaxMediaMB < 1 || c.MaxMediaMB > 64 {
+		return fmt.Errorf("max_media_mb %d must be between 1 and 64", c.MaxMediaMB)
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		return fmt.Errorf("retention_days %d must be between 1 and 3650", c.RetentionDays)
+	}
+	if len(c.Desks) > 9 {
+		return fmt.Errorf("desks: at most 9 (the menu is answered with one digit), not %d", len(c.Desks))
+	}
+	names := map[string]bool{}
+	for i, d := range c.Desks {
+		name := strings.TrimSpace(d.Name)
+		if name == "" || utf8.RuneCountInString(name) > 60 {
+			return fmt.Errorf("desks[%d].name must be 1–60 characters", i)
+		}
+		if names[strings.ToLower(name)] {
+			return fmt.Errorf("desks: %q is listed twice", name)
+		}
+		names[strings.ToLower(name)] = true
+		for _, k := range d.Keywords {
+			if len(words(k)) == 0 {
+				return fmt.Errorf("desks[%d] (%s): keyword %q has no letters or digits", i, name, k)
+			}
+		}
+	}
+	for i, a := range c.Answers {
+		if len(a.Keywords) == 0 {
+			return fmt.Errorf("answers[%d] needs at least one keyword", i)
+		}
+		for _, k := range a.Keywords {
+			if len(words(k)) == 0 {
+				return fmt.Errorf("answers[%d]: keyword %q has no letters or digits", i, k)
+			}
+		}
+		if n := utf8.RuneCountInString(a.Text); n < 1 || n > 1000 {
+			return fmt.Errorf("answers[%d].text must be 1–1000 characters", i)
+		}
+		if a.Link != "" {
+			u, err := url.Parse(a.Link)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("answers[%d].link %q must be an http:// or https:// URL", i, a.Link)
+			}
+		}
+	}
+	return nil
+}
+
+// desks returns the configured desks, or one unnamed desk on the inbox's
+// staff chat when none are configured.
+func (c Config) desks() []Desk {
+	if len(c.Desks) == 0 {
+		return []Desk{{StaffChat: c.StaffChat}}
+	}
+	out := make([]Desk, len(c.Desks))
+	for i, d := range c.Desks {
+		d.Name = strings.TrimSpace(d.Name)
+		if strings.TrimSpace(d.StaffChat) == "" {
+			d.StaffChat = c.StaffChat
+		}
+		out[i] = d
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

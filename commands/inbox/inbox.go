@@ -1,0 +1,253 @@
+// Package inbox is the council inbox: residents message the council by
+// writing to the bot privately. A direct message that is not a command
+// opens a ticket (C12) or joins the resident's open one; the council's staff
+// group sees every ticket and message, with photos, videos, voice notes and
+// documents forwarded, and answers by replying to a post or with !reply.
+// Office hours (with closed days and GOV.UK bank holidays), desks with a
+// numbered menu, self-help answers, rate limits, an audit of every ticket
+// event, a CSV export and the personal-data commands are part of it. It is
+// off unless [inbox] enabled is set.
+package inbox
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Migrations returns the package's schema.
+func Migrations() bot.Migrations { return bot.MigrationsIn("inbox", migrationFS) }
+
+// Job kinds.
+const (
+	jobFlush     = "inbox.flush"     // post waiting messages to staff chats
+	jobHolidays  = "inbox.holidays"  // refresh the bank holidays copy
+	jobRetention = "inbox.retention" // purge closed tickets past retention_days
+)
+
+// Deps are what the inbox needs from its surroundings.
+type Deps struct {
+	// MediaDir is where residents' photos, videos, voice notes and
+	// documents are kept (private: never served).
+	MediaDir string
+	// Location is the bot's time zone, for office hours.
+	Location *time.Location
+	// HTTP fetches the bank holidays file.
+	HTTP *http.Client
+	// Chat turns a configured staff chat into a chat id (the console maps
+	// a group id "staff" to its chat); nil uses the text as it is.
+	Chat func(string) bot.ChatID
+}
+
+type feature struct {
+	e     *bot.Engine
+	cfg   Config
+	deps  Deps
+	st    *store
+	hours Hours
+	loc   *time.Location
+	desks []deskInfo
+	staff map[bot.ChatID]bool
+
+	mu          sync.Mutex // guards the parsed bank holidays
+	holidaysAt  time.Time
+	holidayDays map[string]string
+	warnedPosts time.Time // when "staff chat unreachable" was last logged
+}
+
+type deskInfo struct {
+	Desk
+	chat bot.ChatID
+}
+
+// Register wires the inbox into the engine. With the inbox disabled only
+// the personal-data provider and retention are registered, so what an
+// earlier, enabled run kept can still be seen, erased and purged.
+func Register(e *bot.Engine, cfg Config, deps Deps) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("inbox config: %w", err)
+	}
+	if deps.Location == nil {
+		deps.Location = time.UTC
+	}
+	if deps.HTTP == nil {
+		deps.HTTP = &http.Client{Timeout: 20 * time.Second}
+	}
+	if deps.Chat == nil {
+		deps.Chat = func(s string) bot.ChatID { return bot.ChatID(s) }
+	}
+	hours, _ := ParseHours(cfg.Hours) // checked by Validate
+	f := &feature{e: e, cfg: cfg, deps: deps, st: &store{db: e.Store().DB()}, hours: hours, loc: deps.Location,
+		staff: map[bot.ChatID]bool{}}
+	for _, d := range cfg.desks() {
+		di := deskInfo{Desk: d, chat: deps.Chat(strings.TrimSpace(d.StaffChat))}
+		f.desks = append(f.desks, di)
+		if di.chat != "" {
+			f.staff[di.chat] = true
+		}
+	}
+	e.HandleJob(jobRetention, f.retentionJob)
+	e.HandleJob(jobFlush, f.flushJob)
+	e.HandleJob(jobHolidays, f.holidaysJob)
+	ctx := context.Background()
+	if !cfg.Enabled {
+		// Switched off: only what an earlier run kept is shown, erased
+		// and purged; with nothing kept the inbox stays out of !mydata.
+		var held bool
+		if err := f.st.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM inbox_tickets)`).Scan(&held); err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		if held {
+			e.AddDataProvider(dataProvider{f})
+			return f.scheduleRetention(ctx)
+		}
+		return e.CancelJobs(ctx, "inbox.")
+	}
+	e.AddDataProvider(dataProvider{f})
+	if err := f.scheduleRetention(ctx); err != nil {
+		return err
+	}
+	f.routes()
+	// The inbox answers direct messages that are not commands. It is a
+	// listener, and it marks each one taken (bot.Request.Take) so that a
+	// general answer to direct messages (a pointer to !help) stays out of
+	// its way.
+	e.Listen(f.listen)
+	if cfg.BankHolidays != "" {
+		if err := e.Schedule(ctx, jobHolidays, jobHolidays, e.Now(), nil); err != nil {
+			return err
+		}
+	}
+	// Posts left waiting by an earlier run go out now.
+	return f.scheduleFlush(ctx, e.Now())
+}
+
+// scheduleRetention plans the nightly purge (04:10 in the bot's zone).
+func (f *feature) scheduleRetention(ctx context.Context) error {
+	now := f.e.Now().In(f.loc)
+	at := time.Date(now.Year(), now.Month(), now.Day(), 4, 10, 0, 0, f.loc)
+	if !at.After(now) {
+		at = at.AddDate(0, 0, 1)
+	}
+	return f.e.Schedule(ctx, jobRetention, jobRetention, at, nil)
+}
+
+func (f *feature) scheduleFlush(ctx context.Context, at time.Time) error {
+	return f.e.Schedule(ctx, jobFlush, jobFlush, at, nil)
+}
+
+// deskByName finds a ticket's desk (the first for an unknown name, after a
+// config change).
+func (f *feature) deskByName(name string) deskInfo {
+	for _, d := range f.desks {
+		if d.Name == name {
+			return d
+		}
+	}
+	return f.desks[0]
+}
+
+// calendar is the office hours with today's closed days and bank holidays.
+func (f *feature) calendar(ctx context.Context) calendar {
+	c := calendar{hours: f.hours, loc: f.loc, closed: map[string]string{}}
+	if f.cfg.BankHolidays != "" {
+		days, err := f.bankHolidays(ctx)
+		if err != nil {
+			f.e.Log().Warn("inbox: bank holidays unreadable; treating no day as one", "err", err)
+		}
+		for d, title := range days {
+			c.closed[d] = title + ", a bank holiday"
+		}
+		c.holidays = days != nil
+	}
+	for _, d := range f.cfg.ClosedDays {
+		c.closed[d] = "the office is closed today"
+	}
+	return c
+}
+
+const holidaysKey = "bank_holidays"
+
+// bankHolidays reads the cached copy, parsing it again only when a new
+// one was saved.
+func (f *feature) bankHolidays(ctx context.Context) (map[string]string, error) {
+	raw, at, ok, err := f.st.getState(ctx, holidaysKey)
+	if err != nil || !ok {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.holidayDays != nil && at.Equal(f.holidaysAt) {
+		return f.holidayDays, nil
+	}
+	days, err := parseBankHolidays([]byte(raw), f.cfg.BankHolidays)
+	if err != nil {
+		return nil, err
+	}
+	f.holidayDays, f.holidaysAt = days, at
+	return days, nil
+}
+
+// holidaysJob fetches GOV.UK's bank holidays once a day. A failure keeps
+// the last good copy (and is logged); it never fails the job, so the next
+// day's fetch is always planned.
+func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
+	now := f.e.Now()
+	next := now.Add(24 * time.Hour)
+	data, err := f.fetchHolidays(ctx)
+	if err == nil {
+		_, err = parseBankHolidays(data, f.cfg.BankHolidays)
+	}
+	if err != nil {
+		_, at, ok, _ := f.st.getState(ctx, holidaysKey)
+		if ok {
+			f.e.Log().Warn("inbox: could not refresh bank holidays; using the last good copy", "copy_from", at.Format(time.DateOnly), "err", err)
+		} else {
+			f.e.Log().Warn("inbox: could not fetch bank holidays and no copy is kept yet; trying again in an hour", "err", err)
+			next = now.Add(time.Hour)
+		}
+	} else if err := f.st.setState(ctx, holidaysKey, string(data), now); err != nil {
+		return err
+	}
+	return f.e.Schedule(ctx, jobHolidays, jobHolidays, next, nil)
+}
+
+// maxHolidaysBytes bounds the bank holidays download (GOV.UK's is ~20 KB).
+const maxHolidaysBytes = 1 << 20
+
+func (f *feature) fetchHolidays(ctx context.Context) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.BankHolidaysURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := f.deps.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("bank holidays: HTTP %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxHolidaysBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxHolidaysBytes {
+		return nil, errors.New("bank holidays: file over 1 MB")
+	}
+	return data, nil
+}

@@ -1,0 +1,311 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Approvers hear by direct message when a notice waits for them: an
+// emergency at once, with one reminder if it still waits after
+// emergencyReminderAfter; other notices in one summary at most every
+// approverSummaryEvery (held through quiet hours), so a busy feed never
+// floods them. Only approvers who have written to the bot can be told (the
+// bot never cold-messages anyone); the audit records who was told and who
+// could not be.
+const (
+	jobApproverAsk    = "notices.approvers.ask"    // an emergency: tell its approvers now
+	jobApproverRemind = "notices.approvers.remind" // the emergency still waits
+	jobApproverDigest = "notices.approvers.summary"
+
+	emergencyReminderAfter = 10 * time.Minute
+	approverSummaryEvery   = 30 * time.Minute
+
+	eventApproversTold = "approvers_told"
+)
+
+type approverJob struct {
+	Notice int64 `json:"notice"`
+}
+
+func (r *Relay) registerApproverAlerts() {
+	r.e.HandleJob(jobApproverAsk, r.approverAskJob)
+	r.e.HandleJob(jobApproverRemind, r.approverRemindJob)
+	r.e.HandleJob(jobApproverDigest, r.approverSummaryJob)
+}
+
+// scheduleApproverAlert books telling the approvers about a notice that now
+// waits for approval. It runs in the transaction that stored the notice.
+func (g *Governance) scheduleApproverAlert(ctx context.Context, n *Notice, now time.Time) error {
+	if n.Urgency == UrgencyEmergency {
+		raw, _ := json.Marshal(approverJob{Notice: n.ID})
+		if _, err := g.core.ScheduleJob(ctx, bot.Job{Kind: jobApproverAsk, Key: jobApproverAsk + ":" + strconv.FormatInt(n.ID, 10), RunAt: now, Payload: raw}); err != nil {
+			return fmt.Errorf("schedule approver alert: %w", err)
+		}
+		return nil
+	}
+	// One summary job at a time: a notice arriving while one is booked is
+	// picked up by it.
+	var booked int
+	if err := g.core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, jobApproverDigest).Scan(&booked); err != nil {
+		return fmt.Errorf("look up approver summary: %w", err)
+	}
+	if booked > 0 {
+		return nil
+	}
+	at := now
+	var last sql.NullInt64
+	if err := g.core.DB().QueryRowContext(ctx, `SELECT MAX(at) FROM notice_audit WHERE event = ? AND detail LIKE 'summary%'`, eventApproversTold).Scan(&last); err != nil {
+		return fmt.Errorf("last approver summary: %w", err)
+	}
+	if last.Valid {
+		if next := fromMS(last.Int64).Add(approverSummaryEvery); next.After(at) {
+			at = next
+		}
+	}
+	if _, err := g.core.ScheduleJob(ctx, bot.Job{Kind: jobApproverDigest, Key: jobApproverDigest, RunAt: at}); err != nil {
+		return fmt.Errorf("schedule approver summary: %w", err)
+	}
+	return nil
+}
+
+// approverPeople finds the people behind a sender's approver entries
+// (phone numbers, LIDs or console names); entries nobody has used yet are
+// returned as names, for the audit.
+func (r *Relay) approverPeople(ctx context.Context, n *Notice) (found []bot.Person, unknown int, err error) {
+	s, ok := r.cfg.sender(n.Sender)
+	if !ok {
+		return nil, 0, nil
+	}
+	seen := map[int64]bool{}
+	for _, entry := range s.Approvers {
+		a := strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(entry), " ", ""), "+")
+		var p bot.Person
+		hit := false
+		for _, addr := range []bot.Address{bot.Address(a), bot.Address(a + "@s.whatsapp.net"), bot.Address(a + "@lid")} {
+			got, err := r.e.Store().PersonByAddr(ctx, addr)
+			if errors.Is(err, bot.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, 0, fmt.Errorf("look up approver: %w", err)
+			}
+			p, hit = got, true
+			break
+		}
+		switch {
+		case !hit:
+			unknown++
+		case !seen[p.ID]:
+			seen[p.ID] = true
+			found = append(found, p)
+		}
+	}
+	return found, unknown, nil
+}
+
+// tellApprovers messages each approver of n who has not approved it yet and
+// audits the outcome once for the notice.
+func (r *Relay) tellApprovers(ctx context.Context, n *Notice, text, kind string) error {
+	people, unknown, err := r.approverPeople(ctx, n)
+	if err != nil {
+		return err
+	}
+	approved, err := r.approvedBy(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	told, cannot := 0, unknown
+	for _, p := range people {
+		if approved[approverKey(p.ID)] {
+			continue
+		}
+		switch err := r.e.DM(ctx, p, text); {
+		case err == nil:
+			told++
+		case errors.Is(err, bot.ErrNoContact):
+			cannot++
+		default:
+			return fmt.Errorf("tell approver: %w", err)
+		}
+	}
+	detail := fmt.Sprintf("%s: %s by direct message", kind, plural(told, "approver told", "approvers told"))
+	if cannot > 0 {
+		detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", plural(cannot, "approver", "approvers"))
+	}
+	if told == 0 && cannot > 0 {
+		r.log.Warn("no approver could be told that a notice is waiting; approvers must message the bot once", "notice", n.ID)
+	}
+	return audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: r.e.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// approvedBy returns the approval keys a notice has so far.
+func (r *Relay) approvedBy(ctx context.Context, id int64) (map[string]bool, error) {
+	rows, err := r.st.db.QueryContext(ctx, `SELECT approver FROM notice_approvals WHERE notice_id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load approvals: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("scan approval: %w", err)
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
+// waitingNotice loads the job's notice; nil when it no longer waits.
+func (r *Relay) waitingNotice(ctx context.Context, job bot.Job) (*Notice, error) {
+	var p approverJob
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return nil, fmt.Errorf("decode approver job: %w", err)
+	}
+	n, err := r.st.notice(ctx, p.Notice)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || n.State != StateAwaitingApproval {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (r *Relay) approverAskJob(ctx context.Context, job bot.Job) error {
+	n, err := r.waitingNotice(ctx, job)
+	if n == nil || err != nil {
+		return err
+	}
+	needed := r.gov.approvalsNeeded(n)
+	p := r.e.Prefix()
+	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval: %s\nSend %sapprove %d to send it now, or %sreject %d REASON.", n.Label(), p, n.ID, p, n.ID)
+	if needed > 1 {
+		text += fmt.Sprintf(" It needs %d different approvers.", needed)
+	}
+	if err := r.tellApprovers(ctx, n, text, "emergency"); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(approverJob{Notice: n.ID})
+	return r.e.Schedule(ctx, jobApproverRemind, jobApproverRemind+":"+strconv.FormatInt(n.ID, 10), r.e.Now().Add(emergencyReminderAfter), json.RawMessage(raw))
+}
+
+func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
+	n, err := r.waitingNotice(ctx, job)
+	if n == nil || err != nil {
+		return err
+	}
+	approved, err := r.approvedBy(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	needed := r.gov.approvalsNeeded(n)
+	waited := bot.FormatDuration(r.e.Now().Sub(n.Received).Round(time.Minute))
+	p := r.e.Prefix()
+	text := fmt.Sprintf("Reminder: emergency notice #%d %s has waited %s for approval (%d of %d so far). Send %sapprove %d to send it, or %sreject %d REASON.",
+		n.ID, n.Title, waited, len(approved), needed, p, n.ID, p, n.ID)
+	return r.tellApprovers(ctx, n, text, "reminder")
+}
+
+// approverSummaryJob tells approvers, in one message each, about the
+// normal and urgent notices that started waiting since the last summary.
+func (r *Relay) approverSummaryJob(ctx context.Context, job bot.Job) error {
+	now := r.e.Now()
+	if q := r.deps.QuietHours; q.Contains(now) {
+		return r.e.Schedule(ctx, jobApproverDigest, jobApproverDigest, q.NextAllowed(now), nil)
+	}
+	pending, err := r.gov.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	var fresh []*Notice
+	for _, p := range pending {
+		if p.Urgency == UrgencyEmergency {
+			continue
+		}
+		var told int
+		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, p.ID, eventApproversTold).Scan(&told); err != nil {
+			return fmt.Errorf("approver summary: %w", err)
+		}
+		if told == 0 {
+			fresh = append(fresh, p.Notice)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	// One message per approver, listing only the notices they may approve.
+	type inbox struct {
+		person  bot.Person
+		notices []*Notice
+	}
+	var order []int64
+	byPerson := map[int64]*inbox{}
+	unknown := map[int64]int{}
+	for _, n := range fresh {
+		people, missing, err := r.approverPeople(ctx, n)
+		if err != nil {
+			return err
+		}
+		unknown[n.ID] = missing
+		for _, p := range people {
+			if byPerson[p.ID] == nil {
+				byPerson[p.ID] = &inbox{person: p}
+				order = append(order, p.ID)
+			}
+			byPerson[p.ID].notices = append(byPerson[p.ID].notices, n)
+		}
+	}
+	told, cannot := map[int64]int{}, map[int64]int{}
+	for _, id := range order {
+		in := byPerson[id]
+		var b strings.Builder
+		if len(in.notices) == 1 {
+			b.WriteString("A council notice is waiting for your approval:")
+		} else {
+			fmt.Fprintf(&b, "%d council notices are waiting for your approval:", len(in.notices))
+		}
+		for _, n := range in.notices {
+			b.WriteString("\n" + n.Label())
+		}
+		p := r.e.Prefix()
+		fmt.Fprintf(&b, "\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
+		switch err := r.e.DM(ctx, in.person, b.String()); {
+		case err == nil:
+			for _, n := range in.notices {
+				told[n.ID]++
+			}
+		case errors.Is(err, bot.ErrNoContact):
+			for _, n := range in.notices {
+				cannot[n.ID]++
+			}
+		default:
+			return fmt.Errorf("approver summary: %w", err)
+		}
+	}
+	for _, n := range fresh {
+		detail := fmt.Sprintf("summary: %s by direct message", plural(told[n.ID], "approver told", "approvers told"))
+		if c := cannot[n.ID] + unknown[n.ID]; c > 0 {
+			detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", plural(c, "approver", "approvers"))
+		}
+		if err := audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: now, Event: eventApproversTold, Actor: "bot", Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
