@@ -47,6 +47,11 @@ type feature struct {
 	name       string
 	migrations func() []bot.Migrations
 	register   func(a *app) error
+	// late registers the feature after all others, so its listeners see a
+	// message after theirs: the council inbox takes every direct message
+	// that is not a command, and must come after listeners that answer a
+	// particular one (a bare "yes" confirming !forgetme).
+	late bool
 }
 
 // features is filled by the wire_*.go files, one per feature family.
@@ -122,10 +127,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 			return obs.Serve(ctx, cfg.Metrics.Listen, log, a.health)
 		})
 	}
-	for _, f := range features {
-		if err := f.register(a); err != nil {
-			store.Close()
-			return nil, fmt.Errorf("register %s: %w", f.name, err)
+	for _, late := range []bool{false, true} {
+		for _, f := range features {
+			if f.late != late {
+				continue
+			}
+			if err := f.register(a); err != nil {
+				store.Close()
+				return nil, fmt.Errorf("register %s: %w", f.name, err)
+			}
 		}
 	}
 	// Last, so every feature's listener (a council inbox, a pending

@@ -73,6 +73,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBot(ctx, args, stdout, stderr)
 	case "check-config":
 		return runCheckConfig(args, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
 	case "console":
 		return runConsole(ctx, args, stdin, stdout, stderr)
 	}
@@ -90,6 +94,8 @@ func usage(w io.Writer) {
 Usage:
   neighbourbot [run] [-config FILE] [-pair-phone NUMBER]   link to WhatsApp and serve groups
   neighbourbot console [-config FILE] [-script FILE] ...   try every command in a simulated group
+  neighbourbot backup [-config FILE] DIR                   copy both databases and the photos, while the bot runs
+  neighbourbot restore [-config FILE] DIR                  put a backup back (the bot must be stopped)
   neighbourbot check-config [-config FILE]                 check the configuration and environment (exit 0 or 2)
   neighbourbot version                                     print the version
 `)

@@ -15,6 +15,7 @@ import (
 func init() {
 	features = append(features, feature{
 		name:       "inbox",
+		late:       true, // after moderation's answer to a pending !forgetme
 		migrations: func() []bot.Migrations { return []bot.Migrations{inbox.Migrations()} },
 		register: func(a *app) error {
 			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http}

@@ -102,3 +102,18 @@ func TestInboxConfigRequiresStaffChat(t *testing.T) {
 		t.Errorf("bad hours: %v", err)
 	}
 }
+
+// TestInboxLeavesForgetMeAnswer: a bare "yes" confirming !forgetme is the
+// confirmation, not a message for the council.
+func TestInboxLeavesForgetMeAnswer(t *testing.T) {
+	dir := t.TempDir()
+	cfg := inboxConfig(t, dir, holidayServer(t).URL)
+	script := "@group staff Council staff\n@admin Sam\nSam: !bot on\ndm Erin: !mydata\ndm Erin: !forgetme\ndm Erin: yes\n"
+	out, errOut, code := runConsoleScript(t, dir, script, "-config", cfg)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "[dm Erin] bot: Done. What I erased:") || strings.Contains(out, "this is C1") {
+		t.Errorf("the bare yes did not confirm !forgetme alone:\n%s", out)
+	}
+}

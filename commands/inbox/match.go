@@ -73,7 +73,7 @@ func thanks(text string) bool {
 	}
 	ok := map[string]bool{"thanks": true, "thank": true, "you": true, "ta": true, "cheers": true, "ok": true, "okay": true,
 		"great": true, "brilliant": true, "perfect": true, "that": true, "helped": true, "sorted": true, "thx": true,
-		"many": true, "lovely": true, "done": true, "will": true, "do": true, "got": true, "it": true, "fab": true, "much": true}
+		"many": true, "so": true, "lovely": true, "done": true, "will": true, "do": true, "got": true, "it": true, "fab": true, "much": true}
 	for _, w := range ws {
 		if !ok[w] {
 			return false

@@ -14,8 +14,8 @@ import (
 // listen takes every non-command message: in a staff chat, replies quoting
 // a ticket post; in a direct chat, the resident's message for a ticket.
 func (f *feature) listen(ctx context.Context, req *bot.Request) error {
-	if req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
-		return nil
+	if req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil || req.Taken() {
+		return nil // taken already: a bare "yes" confirming !forgetme, say
 	}
 	if req.Chat.IsGroup {
 		if f.staff[req.Chat.ID] {

@@ -53,6 +53,10 @@ type Config struct {
 	// or "email" ([potholes.email]); SendMethods overrides it per category.
 	SendMethod  string            `toml:"send_method"`
 	SendMethods map[string]string `toml:"send_methods"`
+	// FixMyStreetBaseURL, when set (e.g. "https://www.fixmystreet.com"),
+	// checks FixMyStreet's open reports near a new report's pin before
+	// filing. Off by default.
+	FixMyStreetBaseURL string `toml:"fixmystreet_base_url"`
 	// AllowUnanswered lets an admin send a report without the answers the
 	// council's service definition marks required (!pothole P7 send
 	// anyway): only for councils that accept such requests.
@@ -156,6 +160,11 @@ func (c Config) Validate() error {
 	if c.PhotoURLBase != "" {
 		if err := checkHTTPURL(c.PhotoURLBase); err != nil {
 			return fmt.Errorf("photo_url_base %q: %w", c.PhotoURLBase, err)
+		}
+	}
+	if c.FixMyStreetBaseURL != "" {
+		if err := checkHTTPURL(c.FixMyStreetBaseURL); err != nil {
+			return fmt.Errorf("fixmystreet_base_url %q: %w", c.FixMyStreetBaseURL, err)
 		}
 	}
 	if c.BaseURL != "" {

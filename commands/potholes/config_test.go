@@ -30,6 +30,7 @@ func TestConfigValidate(t *testing.T) {
 		{"service code category", func(c *Config) { c.ServiceCodes = map[string]string{"graffiti": "G"} }, `service_codes: "graffiti"`},
 		{"empty service code", func(c *Config) { c.ServiceCodes = map[string]string{"pothole": ""} }, "empty service code"},
 		{"open311 format", func(c *Config) { c.Open311Format = "yaml" }, `open311_format "yaml"`},
+		{"fixmystreet url", func(c *Config) { c.FixMyStreetBaseURL = "fixmystreet.com" }, "fixmystreet_base_url"},
 		{"timeout", func(c *Config) { c.RequestTimeout = bot.Duration(10 * time.Minute) }, "request_timeout"},
 		{"timeout over the cap", func(c *Config) { c.RequestTimeout = bot.Duration(31 * time.Second) }, "request_timeout 31s must be between 1s and 30s"},
 		{"timeout too short", func(c *Config) { c.RequestTimeout = bot.Duration(500 * time.Millisecond) }, "request_timeout"},

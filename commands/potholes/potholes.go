@@ -66,6 +66,8 @@ type feature struct {
 	mailer  *mailer
 	// services is the council's service list and questions, as last read.
 	services catalogue
+	// fmsHTTP reads FixMyStreet's feed.
+	fmsHTTP *http.Client
 }
 
 // Register wires the potholes feature into an engine.
@@ -88,6 +90,12 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
 	if cfg.councilConfigured() {
 		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc}
+	}
+	f.fmsHTTP = &http.Client{Timeout: fixMyStreetTimeout}
+	if deps.HTTP != nil {
+		c := *deps.HTTP
+		c.Timeout = fixMyStreetTimeout
+		f.fmsHTTP = &c
 	}
 	if cfg.Email.configured() {
 		if err := cfg.Email.LoadPassword(); err != nil {
@@ -305,14 +313,20 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		c.HasLocation, c.Lat, c.Long = true, loc.Lat, loc.Long
 	}
 	media := pickPhoto(req)
+	var fms fmsNote
 	if !force {
 		open, err := f.store.reports(ctx, ReportFilter{Chat: req.Chat.ID, Category: cat, Unresolved: true})
 		if err != nil {
 			return err
 		}
+		fms = f.checkFixMyStreet(ctx, c)
 		if dups := findDuplicates(c, open, float64(f.cfg.DuplicateRadiusM)); len(dups) > 0 {
 			kept := f.holdAttempt(ctx, req, cat, c, media)
-			return req.Reply(ctx, f.alreadyReported(dups, cat, media != nil, kept, req.Now()))
+			reply := f.alreadyReported(dups, cat, media != nil, kept, req.Now())
+			if line := fms.line(); line != "" {
+				reply += "\n" + line
+			}
+			return req.Reply(ctx, reply)
 		}
 	}
 	// "new" after "Already reported?" files with the pin and photo of the
@@ -355,6 +369,11 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	if err != nil {
 		return err
 	}
+	if ev, ok := fms.event(now); ok {
+		if err := f.store.apply(ctx, Report{ID: id, Updated: now}, change{events: []event{ev}}); err != nil {
+			return err
+		}
+	}
 	// A filed report answers the person's held attempt, used or not.
 	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
 		f.e.Log().Error("potholes: drop held attempt", "report", id, "err", err)
@@ -376,6 +395,9 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", p, ref)
 	if note := f.photoNote(outcome, ref); note != "" {
 		b.WriteString("\n" + note)
+	}
+	if line := fms.line(); line != "" {
+		b.WriteString("\n" + line + " — if it's the same, the council may already know.")
 	}
 	// The council's first question, when it has any for this category.
 	if qs := f.questions(Report{ID: id, Category: cat}); len(qs) > 0 {
