@@ -38,6 +38,12 @@ func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
 			return err
 		}
 		chat := f.deskByName(t.Desk).chat
+		// Posts are queued and go after the job commits, so whether the
+		// staff chat can take them is asked first (the cached group
+		// info): while it cannot, they wait here, in order.
+		if _, err := f.e.Transport().GroupInfo(ctx, chat); err != nil {
+			return f.postsWait(ctx, now, chat, err)
+		}
 		outs, err := f.buildPost(ctx, t, it, chat)
 		if err != nil {
 			return err
