@@ -86,6 +86,12 @@ type Console struct {
 	// derived from it, so a rerun of the same script (a new process)
 	// redelivers the same ids, while later lines in one run never collide.
 	history hash.Hash
+
+	idSalt       string       // makes bot message ids unique across processes
+	delivered    *deliveryLog // the simulated server's record, when used
+	progressPath string
+	progress     Progress
+	replaying    bool // re-reading lines a previous run finished: memory only
 }
 
 // New returns a console writing its transcript to out and reading time from
@@ -144,8 +150,13 @@ func (c *Console) nextID(prefix string) string {
 func (c *Console) NewMessageID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.nextID("b")
+	return c.nextID("b" + c.idSalt)
 }
+
+// SetIDSalt puts salt into the ids of the bot's messages, so that two
+// processes running the same script (a rerun after a crash) never give two
+// different messages one id.
+func (c *Console) SetIDSalt(salt string) { c.idSalt = salt }
 
 // Send prints a message from the bot.
 func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
@@ -158,6 +169,9 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	id := m.ID
 	if id == "" {
 		id = c.nextID("b")
+	}
+	if fresh, err := c.delivered.accept(Delivered{ID: id, Chat: string(m.Chat), Kind: "text", Text: m.Text}); err != nil || !fresh {
+		return id, err // the server already has it: nothing appears twice
 	}
 	text := m.Text
 	if a := m.Attachment; a != nil {
@@ -219,6 +233,9 @@ func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 	id := p.ID
 	if id == "" {
 		id = c.nextID("p")
+	}
+	if fresh, err := c.delivered.accept(Delivered{ID: id, Chat: string(chat), Kind: "poll", Text: p.Question + " | " + strings.Join(options, " | ")}); err != nil || !fresh {
+		return id, err
 	}
 	c.printf("%s bot poll: %s | %s\n", c.where(chat), p.Question, strings.Join(options, " | "))
 	if g, ok := c.byChat[chat]; ok {
@@ -405,6 +422,9 @@ func (c *Console) RunScript(ctx context.Context, r io.Reader, echo bool) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n := 0
+	// A line is run to its end even when ctx is cancelled meanwhile (a
+	// signal): the message in hand finishes, then the script stops.
+	work := context.WithoutCancel(ctx)
 	for sc.Scan() {
 		n++
 		line := sc.Text()
@@ -414,12 +434,27 @@ func (c *Console) RunScript(ctx context.Context, r io.Reader, echo bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := c.RunLine(ctx, line, echo); err != nil {
+		if n <= c.progress.Lines && !c.progress.Done {
+			// Finished by an earlier run: read into memory only.
+			c.replaying = true
+			c.RunLine(work, line, false)
+			c.replaying = false
+			continue
+		}
+		if err := c.RunLine(work, line, echo); err != nil {
 			c.printf("! line %d: %v — skipped\n", n, err)
+		}
+		c.progress.Lines, c.progress.Clock, c.progress.Done = n, c.clock.Now(), false
+		if err := c.saveProgress(); err != nil {
+			return fmt.Errorf("save progress: %w", err)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("read script: %w", err)
+	}
+	c.progress.Done = true
+	if err := c.saveProgress(); err != nil {
+		return fmt.Errorf("save progress: %w", err)
 	}
 	return nil
 }
@@ -444,7 +479,7 @@ func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
 		err = c.message(ctx, trimmed, echo)
 	}
 	c.flushPending(ctx)
-	if c.engine != nil {
+	if c.engine != nil && !c.replaying {
 		c.engine.RunDueJobs(ctx)
 		// A directive may have queued sends outside any message (a council
 		// notice): they go now, as the sender would send them.
@@ -455,6 +490,10 @@ func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
 }
 
 func (c *Console) flushPending(ctx context.Context) {
+	if c.replaying {
+		c.pending = nil
+		return
+	}
 	for len(c.pending) > 0 {
 		ev := c.pending[0]
 		c.pending = c.pending[1:]
@@ -490,7 +529,9 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		if name == "unadmin" {
 			kind = bot.MemberDemoted
 		}
-		c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
+		if !c.replaying {
+			c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
+		}
 		return nil
 	case "join", "leave":
 		if args == "" {
@@ -509,7 +550,9 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 			g.remove(args)
 			kind = bot.MemberLeft
 		}
-		c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
+		if !c.replaying {
+			c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
+		}
 		return nil
 	case "botadmin":
 		on, ok := bot.ParseOnOff(args)
@@ -518,6 +561,12 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		}
 		c.currentGroup().botAdmin = on
 		return nil
+	case "advance", "time", "redeliver":
+		if c.replaying {
+			return nil // the clock was restored; what these did is done
+		}
+	}
+	switch name {
 	case "advance":
 		d, err := bot.ParseDuration(args)
 		if err != nil {
@@ -548,6 +597,9 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		return nil
 	}
 	if fn, ok := c.directives[name]; ok {
+		if c.replaying {
+			return nil
+		}
 		return fn(ctx, args)
 	}
 	known := []string{"group", "admin", "unadmin", "join", "leave", "botadmin", "advance", "time", "redeliver"}
@@ -682,6 +734,9 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 // simply handled. A message the database could not save is reported as not
 // handled — on WhatsApp it would be delivered again — never as a duplicate.
 func (c *Console) deliver(ctx context.Context, msg *bot.Message, echo bool, duplicate string) {
+	if c.replaying {
+		return
+	}
 	out, err := c.engine.HandleMessage(ctx, msg)
 	switch {
 	case err != nil:

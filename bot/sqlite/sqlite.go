@@ -46,13 +46,17 @@ func DSN(path string) string {
 const driverName = "sqlite3-neighbourbot"
 
 var (
-	commits  atomic.Int64
-	maxPages atomic.Int64
+	commits     atomic.Int64
+	maxPages    atomic.Int64
+	failCommits atomic.Bool
 )
 
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		c.RegisterCommitHook(func() int {
+			if failCommits.Load() {
+				return 1 // SQLite turns the commit into a rollback
+			}
 			commits.Add(1)
 			return 0 // 0 lets the commit go ahead
 		})
@@ -64,6 +68,12 @@ func init() {
 		return nil
 	}})
 }
+
+// FailCommits makes every commit of the process's stores fail (SQLite rolls
+// it back) while on is true, as a full or read-only disk does. Tests use it
+// to show that nothing is marked handled while the store cannot commit, and
+// that everything is handled once it can.
+func FailCommits(on bool) { failCommits.Store(on) }
 
 // Commits returns how many transactions the process's stores have
 // committed so far.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +33,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	reset := fs.Bool("reset", false, "start from an empty console database")
 	start := fs.String("start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
 	verbose := fs.Bool("v", false, "log to standard error at debug level")
+	deliveryLog := fs.String("delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see README.md for the script format.\n\n")
 		fs.PrintDefaults()
@@ -71,16 +74,44 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			}
 		}
 	}
+	// A script run that was interrupted (a crash, a signal) goes on where it
+	// stopped, with the clock it had reached: a restart comes later, never
+	// earlier. The progress is kept beside the console's database.
+	var scriptText []byte
+	var progress console.Progress
+	progressPath := filepath.Join(cfg.Bot.DataDir, "console-progress.json")
+	if *script != "" {
+		if scriptText, err = os.ReadFile(*script); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitUsage
+		}
+		sum := sha256.Sum256(scriptText)
+		hash := hex.EncodeToString(sum[:])
+		if progress, err = console.LoadProgress(progressPath); err != nil || progress.Script != hash || progress.Done {
+			progress = console.Progress{Script: hash}
+		} else if *start == "" && !progress.Clock.IsZero() {
+			startAt = progress.Clock
+		}
+	}
 	clock := bot.NewManualClock(startAt)
 	con := console.New(stdout, clock)
-	a, err := newApp(ctx, cfg, log, dbPath, con, clock, con)
+	con.SetIDSalt(randomHex(3))
+	if *deliveryLog != "" {
+		if err := con.UseDeliveryLog(*deliveryLog); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+	}
+	// Start-up runs to its end even if a signal comes meanwhile; the
+	// script then stops before its next line.
+	a, err := newApp(context.WithoutCancel(ctx), cfg, log, dbPath, con, clock, con)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
 	defer a.store.Close()
 	con.Attach(a.engine)
-	if err := restoreConsoleGroups(ctx, a, con); err != nil {
+	if err := restoreConsoleGroups(context.WithoutCancel(ctx), a, con); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
@@ -88,18 +119,17 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	in := stdin
 	interactive := false
 	if *script != "" {
-		f, err := os.Open(*script)
-		if err != nil {
-			fmt.Fprintln(stderr, "neighbourbot:", err)
-			return exitUsage
-		}
-		defer f.Close()
-		in = f
+		in = bytes.NewReader(scriptText)
+		con.ResumeFrom(progressPath, progress)
 	} else if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		interactive = true
 	}
 	if !interactive {
 		if err := con.RunScript(ctx, in, true); err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintln(stderr, "neighbourbot: stopped by a signal after finishing the line in hand; run the same script again to go on")
+				return exitError
+			}
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitError
 		}
@@ -129,7 +159,7 @@ Start with "@admin Alice" then "Alice: !bot on". Ctrl-D quits.
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		con.SetLineKey(hex.EncodeToString(b[:]))
-		if err := con.RunLine(ctx, sc.Text(), false); err != nil {
+		if err := con.RunLine(context.WithoutCancel(ctx), sc.Text(), false); err != nil {
 			fmt.Fprintf(out, "! %v\n", err)
 		}
 		if ctx.Err() != nil {
@@ -181,4 +211,11 @@ func restoreConsoleGroups(ctx context.Context, a *app, con *console.Console) err
 		con.RestorePoll(g.Chat, pollID, opts)
 	}
 	return nil
+}
+
+// randomHex returns n random bytes as hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
