@@ -47,6 +47,9 @@ type BotConfig struct {
 	Timezone   string        `toml:"timezone"`
 	QuietStart bot.TimeOfDay `toml:"quiet_start"`
 	QuietEnd   bot.TimeOfDay `toml:"quiet_end"`
+	// DedupeDays is how long message ids are kept to recognise a
+	// redelivery (seen_messages, often the largest table).
+	DedupeDays int `toml:"dedupe_days"`
 }
 
 // WhatsAppConfig is the [whatsapp] section.
@@ -80,6 +83,7 @@ func defaultConfig() Config {
 			Timezone:   "Europe/London",
 			QuietStart: 21 * 60,
 			QuietEnd:   8 * 60,
+			DedupeDays: 30,
 		},
 		WhatsApp: WhatsAppConfig{
 			DeviceName:      "neighbourbot",
@@ -184,6 +188,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := time.LoadLocation(c.Bot.Timezone); err != nil {
 		return fmt.Errorf("bot.timezone %q: %w", c.Bot.Timezone, err)
+	}
+	if c.Bot.DedupeDays < 1 || c.Bot.DedupeDays > 365 {
+		return fmt.Errorf("bot.dedupe_days %d must be between 1 and 365", c.Bot.DedupeDays)
 	}
 	if c.WhatsApp.SendInterval.D() < 0 {
 		return errors.New("whatsapp.send_interval must not be negative")

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/console"
 )
 
 // TestExampleConfigIsCurrent decodes config.example.toml strictly: a key
@@ -75,5 +81,44 @@ func TestLoadConfigFileAndDefaults(t *testing.T) {
 	cfg, _, err = loadConfig(path)
 	if err != nil || cfg.Bot.DataDir != "/srv/nb" {
 		t.Errorf("env override: %q %v", cfg.Bot.DataDir, err)
+	}
+}
+
+// TestDedupeDays: [bot] dedupe_days is the window of message ids kept to
+// spot redeliveries; older ones go at start.
+func TestDedupeDays(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := defaultConfig()
+	cfg.Bot.DataDir = dir
+	cfg.Bot.DedupeDays = 2
+	dbPath := filepath.Join(dir, "bot.db")
+	st, err := openStore(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := console.DefaultStart
+	for i, age := range []time.Duration{72 * time.Hour, 47 * time.Hour, time.Hour} {
+		if _, err := st.Raw().Exec(`INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES ('g', ?, ?)`, i, now.Add(-age).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	var out bytes.Buffer
+	clock := bot.NewManualClock(now)
+	con := console.New(&out, clock)
+	a, err := newApp(ctx, cfg, slog.New(slog.DiscardHandler), dbPath, con, clock, con)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.store.Close()
+	var n int
+	a.store.Raw().QueryRow(`SELECT COUNT(*) FROM seen_messages`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d message ids kept with dedupe_days 2, want the 2 younger than 2 days", n)
+	}
+	cfg.Bot.DedupeDays = 0
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "bot.dedupe_days") {
+		t.Errorf("dedupe_days 0: %v", err)
 	}
 }
