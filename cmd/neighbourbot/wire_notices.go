@@ -16,15 +16,18 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/notices/sources"
 	"neighbourbot/commands/polling"
 )
 
 func init() {
 	features = append(features, feature{
-		name:       "notices",
-		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations(), polling.Migrations()} },
+		name: "notices",
+		migrations: func() []bot.Migrations {
+			return []bot.Migrations{notices.Migrations(), sources.Migrations(), polling.Migrations()}
+		},
 		register: func(a *app) error {
-			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics})
+			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics, PublicSources: a.console == nil})
 			if err != nil {
 				return err
 			}

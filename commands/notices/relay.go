@@ -26,6 +26,10 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Sources receives how each polled feed stands (metrics); optional.
 	Sources polling.Observer
+	// PublicSources lets built-in sources without a url in the config use
+	// their public address (and postcodes.io). Run mode sets it; the
+	// console and tests poll only the servers their config names.
+	PublicSources bool
 }
 
 // Relay is the running feature: it owns the jobs that fan notices out and
@@ -75,6 +79,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	r.registerCommands()
 	e.AddDataProvider(dataProvider{r})
 	if err := r.addFeedPolls(); err != nil {
+		return nil, err
+	}
+	if err := r.addBuiltinSources(); err != nil {
 		return nil, err
 	}
 

@@ -254,8 +254,8 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
 		return
 	}
-	if !jsonContentType(req.Header.Get("Content-Type")) {
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json"})
+	if !jsonContentType(req.Header.Get("Content-Type")) && !isCAP(req) {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json (or a CAP 1.2 alert as application/cap+xml)"})
 		return
 	}
 	limit := r.cfg.Webhook.MaxBodyBytes
@@ -274,7 +274,11 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	from := "webhook " + clientIP(req)
-	res, err := r.SubmitAs(req.Context(), raw, "webhook", sender, from)
+	submit := r.SubmitAs
+	if isCAP(req) {
+		submit = r.SubmitCAP
+	}
+	res, err := submit(req.Context(), raw, "webhook", sender, from)
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
