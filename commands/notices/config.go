@@ -148,9 +148,12 @@ func (c Config) Validate() error {
 	if c.RequireApproval && len(c.Approvers) == 0 {
 		return errors.New("approvers must name at least one approver when require_approval is true")
 	}
-	for _, a := range c.Approvers {
+	for i, a := range c.Approvers {
 		if strings.TrimSpace(a) == "" {
 			return errors.New("approvers must not contain empty entries")
+		}
+		if err := bot.CheckPhoneEntry(a); err != nil {
+			return fmt.Errorf("approvers[%d] %w", i, err)
 		}
 	}
 	if c.SendBatch < 1 || c.SendBatch > 50 {
