@@ -64,3 +64,7 @@ func TestGoldenPeriods(t *testing.T) {
 	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
 	bottest.Golden(t, "testdata/periods", harnessOptions(cfg, nil))
 }
+
+func TestGoldenPolls(t *testing.T) {
+	bottest.Golden(t, "testdata/polls", harnessOptions(testConfig(), nil))
+}

@@ -96,6 +96,10 @@ type Notice struct {
 	// require_approval (see [notices.sources]); it is not stored, only
 	// read when the notice arrives.
 	Official bool
+	// Poll and Consultation are set on a notice being submitted; stored
+	// notices load them with store.poll and store.consultationOf.
+	Poll         *PollSpec
+	Consultation *ConsultSpec
 }
 
 // State is where a notice is in its life.

@@ -39,7 +39,9 @@ type webhookNotice struct {
 	References string   `json:"references"`
 	MsgType    string   `json:"msg_type"`
 	// Council side: a scheduled send (see senders.go).
-	Effective string `json:"effective"`
+	Effective    string        `json:"effective"`
+	Poll         *pollInput    `json:"poll"`
+	Consultation *consultInput `json:"consultation"`
 }
 
 // Limits on submitted text, generous for real notices and small enough that
@@ -198,6 +200,12 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 		}
 	}
 	if err := decodeEffective(in.Effective, n, now); err != nil {
+		return nil, err
+	}
+	if err := decodePoll(in.Poll, n, now); err != nil {
+		return nil, err
+	}
+	if err := decodeConsultation(in.Consultation, n, now); err != nil {
 		return nil, err
 	}
 	return n, nil
