@@ -66,5 +66,5 @@ func TestGoldenPeriods(t *testing.T) {
 }
 
 func TestGoldenPolls(t *testing.T) {
-	bottest.Golden(t, "testdata/polls", harnessOptions(testConfig(), nil))
+	bottest.Golden(t, "testdata/polls", moderatedOptions(testConfig(), nil))
 }
