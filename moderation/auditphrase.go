@@ -28,6 +28,7 @@ var auditPhrases = map[string]string{
 	"inbox.unassigned": "unassigned a council inbox ticket",
 	"inbox.closed":     "closed a council inbox ticket",
 	"inbox.reopened":   "reopened a council inbox ticket",
+	"consult.start":    "started a local consultation",
 
 	// Moderation's admin commands.
 	"rules.set":         "set the rules",

@@ -470,8 +470,13 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 	} else {
 		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", target.DisplayName(), plural(int64(len(active)), "warning", "warnings"), limit)
 	}
-	for i, w := range active {
-		fmt.Fprintf(&b, "\n%d. %s — %s", i+1, w.CreatedAt.In(m.loc).Format("Mon 2 Jan"), w.Reason)
+	// The latest ones, numbered as counted; a post in the group stays short.
+	first := max(0, len(active)-(groupListEntries-1))
+	if first > 0 {
+		fmt.Fprintf(&b, "\n…%s before these, still counted.", plural(int64(first), "earlier warning", "earlier warnings"))
+	}
+	for i, w := range active[first:] {
+		fmt.Fprintf(&b, "\n%d. %s — %s", first+i+1, w.CreatedAt.In(m.loc).Format("Mon 2 Jan"), w.Reason)
 	}
 	fmt.Fprintf(&b, "\nWarnings expire after %s.", bot.FormatDuration(m.cfg.WarningExpiry.D()))
 	return req.Reply(ctx, b.String())
@@ -1016,13 +1021,36 @@ func (m *Moderator) auditCmd(ctx context.Context, req *bot.Request) error {
 	if len(entries) == 0 {
 		return req.Reply(ctx, "Nothing in the audit log for this group yet.")
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Latest %d audit entries, newest first:", len(entries))
-	for _, en := range entries {
-		b.WriteString("\n" + m.formatAudit(en))
+	write := func(title string, list []bot.AuditEntry) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, title, len(list))
+		for _, en := range list {
+			b.WriteString("\n" + m.formatAudit(en))
+		}
+		return b.String()
 	}
-	return req.Reply(ctx, b.String())
+	if len(entries) <= groupListEntries {
+		return req.Reply(ctx, write("Latest %d audit entries, newest first:", entries))
+	}
+	// A group post stays short: the latest entries here, all of them to
+	// the admin who asked, privately (they just addressed the bot).
+	more := len(entries) - groupListEntries
+	text := write("Latest %d audit entries, newest first:", entries[:groupListEntries])
+	err = m.e.DM(ctx, req.Sender, write("Audit log of "+strings.ReplaceAll(groupLabel(req.Chat.Name), "%", "%%")+" — the latest %d entries, newest first:", entries))
+	switch {
+	case errors.Is(err, bot.ErrNoContact):
+		text += fmt.Sprintf("\n…and %d more — message me once, then ask again, and I'll send you all %d privately.", more, len(entries))
+	case err != nil:
+		return err
+	default:
+		text += fmt.Sprintf("\n…and %d more — I've sent you all %d privately.", more, len(entries))
+	}
+	return req.Reply(ctx, text)
 }
+
+// groupListEntries bounds the entries of a list posted in a group (about
+// 12 lines with its title and closing line).
+const groupListEntries = 10
 
 func capitalise(s string) string {
 	if s == "" {

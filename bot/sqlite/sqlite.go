@@ -138,6 +138,10 @@ func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, er
 		db.Close()
 		return nil, fmt.Errorf("open database: foreign keys are not enabled")
 	}
+	if err := useIncrementalVacuum(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s := &Store{db: db, path: path}
 	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
 	for _, m := range sets {

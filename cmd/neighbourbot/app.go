@@ -114,6 +114,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		// them; against WhatsApp the send queue drains on its own.
 		SyncSends:  con != nil,
 		QuietHours: &quiet,
+		// The dedupe window ([bot] dedupe_days).
+		SeenRetention: time.Duration(cfg.Bot.DedupeDays) * 24 * time.Hour,
 	}, store, tr, clock)
 	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
 		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs, health: &bot.Health{}}

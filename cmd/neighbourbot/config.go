@@ -47,16 +47,50 @@ type BotConfig struct {
 	Timezone   string        `toml:"timezone"`
 	QuietStart bot.TimeOfDay `toml:"quiet_start"`
 	QuietEnd   bot.TimeOfDay `toml:"quiet_end"`
+	// DedupeDays is how long message ids are kept to recognise a
+	// redelivery (seen_messages, often the largest table).
+	DedupeDays int `toml:"dedupe_days"`
 }
 
 // WhatsAppConfig is the [whatsapp] section.
 type WhatsAppConfig struct {
-	DeviceName      string       `toml:"device_name"`
-	SendInterval    bot.Duration `toml:"send_interval"`
-	SendBurst       int          `toml:"send_burst"`
-	BacklogAct      bot.Duration `toml:"backlog_act"`
-	GroupInfoMaxAge bot.Duration `toml:"group_info_max_age"`
+	DeviceName      string         `toml:"device_name"`
+	SendInterval    pacingDuration `toml:"send_interval"`
+	SendBurst       int            `toml:"send_burst"`
+	BacklogAct      bot.Duration   `toml:"backlog_act"`
+	GroupInfoMaxAge bot.Duration   `toml:"group_info_max_age"`
 }
+
+// pacingDuration is send_interval: a duration, or "0s" (also "0", "off")
+// to switch pacing off, as config.example.toml documents — for the console
+// and tests, never a real account.
+type pacingDuration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler for the TOML decoder.
+func (d *pacingDuration) UnmarshalText(b []byte) error {
+	s := strings.ToLower(strings.TrimSpace(string(b)))
+	switch s {
+	case "0", "off", "none":
+		*d = 0
+		return nil
+	}
+	if v, err := time.ParseDuration(s); err == nil && v == 0 {
+		*d = 0 // "0s", "0ms", "0m"
+		return nil
+	}
+	v, err := bot.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = pacingDuration(v)
+	return nil
+}
+
+// MarshalText writes the duration back.
+func (d pacingDuration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// D returns the standard library value.
+func (d pacingDuration) D() time.Duration { return time.Duration(d) }
 
 // MetricsConfig is the [metrics] section.
 type MetricsConfig struct {
@@ -80,10 +114,11 @@ func defaultConfig() Config {
 			Timezone:   "Europe/London",
 			QuietStart: 21 * 60,
 			QuietEnd:   8 * 60,
+			DedupeDays: 30,
 		},
 		WhatsApp: WhatsAppConfig{
 			DeviceName:      "neighbourbot",
-			SendInterval:    bot.Duration(2 * time.Second),
+			SendInterval:    pacingDuration(2 * time.Second),
 			SendBurst:       3,
 			BacklogAct:      bot.Duration(10 * time.Minute),
 			GroupInfoMaxAge: bot.Duration(6 * time.Hour),
@@ -123,7 +158,7 @@ func loadConfig(path string) (Config, string, error) {
 				return cfg, "", err
 			}
 			if err := cfg.Validate(); err != nil {
-				return cfg, "", fmt.Errorf("defaults with the environment's overrides: %w", err)
+				return cfg, "", fmt.Errorf("defaults with the environment's overrides: %w", namingOverride(err, &cfg))
 			}
 			return cfg, "", nil
 		}
@@ -141,13 +176,17 @@ func loadConfig(path string) (Config, string, error) {
 	}
 	// Values from the environment are checked like the file's.
 	if err := cfg.Validate(); err != nil {
-		return cfg, path, fmt.Errorf("%s with the environment's overrides: %w", path, err)
+		return cfg, path, fmt.Errorf("%s with the environment's overrides: %w", path, namingOverride(err, &cfg))
 	}
 	cfg.path = path
 	return cfg, path, nil
 }
 
 func decodeConfig(data []byte, cfg *Config) error {
+	entries := scanTOML(data)
+	if err := checkValueKinds(entries, cfg); err != nil {
+		return err
+	}
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
@@ -163,15 +202,25 @@ func decodeConfig(data []byte, cfg *Config) error {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, _ := de.Position()
-			key := strings.Join(de.Key(), ".")
-			if key != "" {
-				return fmt.Errorf("line %d: key %q: %v", row, key, de.Error())
+			msg := plainDecodeError(de)
+			if key := strings.Join(de.Key(), "."); key != "" {
+				return fmt.Errorf("line %d: %s: %s", row, key, msg)
 			}
-			return fmt.Errorf("line %d: %v", row, de.Error())
+			return fmt.Errorf("line %d: %s", row, msg)
 		}
 		return err
 	}
-	return cfg.Validate()
+	return withLine(cfg.Validate(), entries)
+}
+
+// plainDecodeError is go-toml's message without Go's type names, which mean
+// nothing to whoever edits the file.
+func plainDecodeError(de *toml.DecodeError) string {
+	msg := strings.TrimPrefix(de.Error(), "toml: ")
+	if strings.Contains(msg, "cannot decode") || strings.Contains(msg, "struct field") {
+		return "this value is of the wrong kind (config.example.toml shows the form it takes)"
+	}
+	return msg
 }
 
 // Validate checks values the decoder cannot, naming the key.
@@ -179,11 +228,19 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.Bot.DataDir) == "" {
 		return errors.New("bot.data_dir must not be empty")
 	}
+	for i, o := range c.Bot.Owners {
+		if err := bot.CheckPhoneEntry(o); err != nil {
+			return fmt.Errorf("bot.owners[%d] %w", i, err)
+		}
+	}
 	if c.Bot.Prefix == "" || strings.ContainsAny(c.Bot.Prefix, " \t\n") || len([]rune(c.Bot.Prefix)) > 3 {
 		return fmt.Errorf("bot.prefix %q must be 1–3 characters with no spaces", c.Bot.Prefix)
 	}
 	if _, err := time.LoadLocation(c.Bot.Timezone); err != nil {
 		return fmt.Errorf("bot.timezone %q: %w", c.Bot.Timezone, err)
+	}
+	if c.Bot.DedupeDays < 1 || c.Bot.DedupeDays > 365 {
+		return fmt.Errorf("bot.dedupe_days %d must be between 1 and 365", c.Bot.DedupeDays)
 	}
 	if c.WhatsApp.SendInterval.D() < 0 {
 		return errors.New("whatsapp.send_interval must not be negative")
@@ -287,7 +344,32 @@ func readSecret(path string) (string, error) {
 
 type envOverride struct {
 	env    string
+	key    string // the config key it overrides, as errors name it
 	target *string
+}
+
+// namingOverride says which environment variable set the value an error
+// is about, when one did: "notices.webhook.token must be …" alone would
+// send someone to a file that does not hold the value.
+func namingOverride(err error, cfg *Config) error {
+	key := leadingKey.FindString(err.Error())
+	if key == "" {
+		return err
+	}
+	for _, o := range envOverrides(cfg) {
+		if o.key != key {
+			continue
+		}
+		for _, name := range []string{o.env, o.env + "_FILE"} {
+			if _, set := os.LookupEnv(name); set {
+				return fmt.Errorf("%w (the value comes from %s)", err, name)
+			}
+		}
+		if os.Getenv("CREDENTIALS_DIRECTORY") != "" {
+			return fmt.Errorf("%w (the value may come from the systemd credential %s)", err, credentialName(o.env))
+		}
+	}
+	return err
 }
 
 // dataPath joins a name onto the data directory.

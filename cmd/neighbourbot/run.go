@@ -148,6 +148,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	adapter.Attach(runCtx, a.engine)
 	sess.AddEventHandler(adapter.HandleEvent)
 
+	a.background = append(a.background, a.compactDaily)
 	if err := a.readiness(adapterConnected(sess)); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
@@ -315,4 +316,27 @@ func (a *app) readiness(connected func() bool) error {
 		}
 	})
 	return nil
+}
+
+// compactMinFree is how much free space (in 4 kB pages) makes compacting
+// worth it: 1 MB.
+const compactMinFree = 256
+
+// compactDaily hands pages freed by the night's purges back to the file
+// system, at start and then every day, so the database file shrinks.
+func (a *app) compactDaily(ctx context.Context) error {
+	for {
+		freed, err := a.store.Compact(ctx, compactMinFree)
+		switch {
+		case err != nil:
+			a.log.Warn("could not compact the database; trying again tomorrow", "err", err)
+		case freed > 0:
+			a.log.Info("compacted the database", "freed_bytes", freed)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }

@@ -16,15 +16,23 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/notices/sources"
 	"neighbourbot/commands/polling"
+	"neighbourbot/moderation"
 )
 
 func init() {
 	features = append(features, feature{
-		name:       "notices",
-		migrations: func() []bot.Migrations { return []bot.Migrations{notices.Migrations(), polling.Migrations()} },
+		name: "notices",
+		migrations: func() []bot.Migrations {
+			return []bot.Migrations{notices.Migrations(), sources.Migrations(), polling.Migrations()}
+		},
 		register: func(a *app) error {
-			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics})
+			blocked := func(ctx context.Context, chat bot.ChatID, text string) (bool, error) {
+				return moderation.Blocked(ctx, a.store.DB(), chat, text)
+			}
+			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics,
+				PublicSources: a.console == nil, Blocked: blocked})
 			if err != nil {
 				return err
 			}
@@ -43,7 +51,7 @@ func init() {
 		},
 	})
 	subcommands["notices"] = subcommand{
-		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods",
+		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations",
 		run: func(ctx context.Context, args []string) int {
 			return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
 		},
@@ -55,9 +63,9 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
 	since := fs.String("since", "", "audit: records from this date (YYYY-MM-DD or RFC 3339); default the last 30 days")
-	format := fs.String("format", "text", "audit: text or csv")
+	format := fs.String("format", "text", "audit, comments: text or csv; results: text, csv or json")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods | results N | comments N|CN | consultations\n\n")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the action ("audit --format csv").
@@ -159,6 +167,68 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if err != nil {
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitError
+		}
+		return exitOK
+	case "results":
+		id, ok := noticeID()
+		if !ok {
+			return exitUsage
+		}
+		if *format != "text" && *format != "csv" && *format != "json" {
+			fmt.Fprintln(stderr, "neighbourbot: --format must be text, csv or json")
+			return exitUsage
+		}
+		res, err := notices.PollResultsOf(ctx, store, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			fmt.Fprintf(stderr, "neighbourbot: there is no notice #%d\n", id)
+			return exitError
+		}
+		if errors.Is(err, notices.ErrNoPoll) {
+			fmt.Fprintf(stderr, "neighbourbot: notice #%d has no poll\n", id)
+			return exitError
+		}
+		if err == nil {
+			err = notices.WriteResults(stdout, res, *format, cfg.Location())
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	case "comments":
+		if len(positional) < 2 {
+			fmt.Fprintln(stderr, "neighbourbot: notices comments needs a notice number, or a consultation number like C3 (see: neighbourbot notices consultations)")
+			return exitUsage
+		}
+		if *format != "text" && *format != "csv" {
+			fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+			return exitUsage
+		}
+		list, err := notices.CommentsOf(ctx, store, positional[1])
+		if err == nil {
+			err = notices.WriteComments(stdout, list, *format == "csv", cfg.Location())
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
+	case "consultations":
+		list, err := notices.Consultations(ctx, store)
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(stdout, "No consultations yet.")
+		}
+		for _, c := range list {
+			where := fmt.Sprintf("notice #%d", c.Notice)
+			if c.Notice == 0 {
+				where = "local, in " + c.Group
+			}
+			fmt.Fprintf(stdout, "C%d %s (%s) — %s, closes %s, %d comments\n", c.ID, c.Question, where, c.State,
+				c.Closes.In(cfg.Location()).Format("Mon 2 Jan 2006 15:04"), c.Comments)
 		}
 		return exitOK
 	case "periods":

@@ -399,6 +399,9 @@ func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 
 // handleErrands lists the errands coming up and who joined.
 func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
+	if !req.Chat.IsGroup {
+		return f.errandsPrivately(ctx, req)
+	}
 	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -406,31 +409,99 @@ func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
 	if len(errands) == 0 {
 		return req.Reply(ctx, fmt.Sprintf("No errands are coming up here. Offer one with %s tip Saturday 10am — can take 2 bags.", req.Cmd("errand")))
 	}
-	lines := []string{"Errands coming up:"}
-	for _, e := range errands {
-		runner, err := f.person(ctx, e.RunnerID)
+	// A short post: the soonest first; "Errands coming up:", "…and N
+	// more" and the "Join with" line take three of the lines.
+	lines, shown, err := f.errandLines(ctx, errands, groupListLines-3)
+	if err != nil {
+		return err
+	}
+	lines = append([]string{"Errands coming up:"}, lines...)
+	if more := len(errands) - shown; more > 0 {
+		lines = append(lines, fmt.Sprintf("…and %d more — message me %s for the full list.", more, req.Cmd("errands")))
+	}
+	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), typable(errands[0].Place)))
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// errandsPrivately is !errands in a direct message: every errand coming up
+// in each of the sender's groups where lending is on.
+func (f *feature) errandsPrivately(ctx context.Context, req *bot.Request) error {
+	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	if err != nil {
+		return fmt.Errorf("member groups: %w", err)
+	}
+	var out []string
+	for _, chat := range chats {
+		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		if err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		if !gs.Enabled || !gs.FeatureOn(FeatureName) {
+			continue
+		}
+		errands, err := f.st.openErrands(ctx, chat, req.Now())
 		if err != nil {
 			return err
+		}
+		if len(errands) == 0 {
+			continue
+		}
+		lines, shown, err := f.errandLines(ctx, errands, maxListed)
+		if err != nil {
+			return err
+		}
+		if more := len(errands) - shown; more > 0 {
+			lines = append(lines, fmt.Sprintf("…and %d more.", more))
+		}
+		if len(out) > 0 {
+			out = append(out, "")
+		}
+		out = append(out, "*"+groupLabel(gs.Name)+"*")
+		out = append(out, lines...)
+	}
+	if len(out) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("No errands are coming up in your groups. Offer one in a group with %s tip Saturday 10am.", req.Cmd("errand")))
+	}
+	out = append(out, fmt.Sprintf("Join in the group with %s PLACE and what.", req.Cmd("join")))
+	return req.Reply(ctx, strings.Join(out, "\n"))
+}
+
+// errandLines writes errands, soonest first, each with who joined, in at
+// most budget lines, and says how many it wrote.
+func (f *feature) errandLines(ctx context.Context, errands []Errand, budget int) ([]string, int, error) {
+	var lines []string
+	shown := 0
+	for _, e := range errands {
+		sg, err := f.st.signups(ctx, e.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		need := 1
+		if len(sg) > 0 {
+			need++
+		}
+		if len(lines)+need > budget {
+			break
+		}
+		runner, err := f.person(ctx, e.RunnerID)
+		if err != nil {
+			return nil, 0, err
 		}
 		line := fmt.Sprintf("• %s — %s, %s", e.Place, runner.DisplayName(), formatWhen(e.StartsAt, f.loc))
 		if e.Note != "" {
 			line += ": " + e.Note
 		}
 		lines = append(lines, line)
-		sg, err := f.st.signups(ctx, e.ID)
-		if err != nil {
-			return err
-		}
 		who, err := f.signupList(ctx, sg)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		if len(who) > 0 {
 			lines = append(lines, "  joined: "+strings.Join(who, "; "))
 		}
+		shown++
 	}
-	lines = append(lines, fmt.Sprintf("Join with %s PLACE and what, e.g. %s %s 1 bag.", req.Cmd("join"), req.Cmd("join"), typable(errands[0].Place)))
-	return req.Reply(ctx, strings.Join(lines, "\n"))
+	return lines, shown, nil
 }
 
 // signupList writes "Bob (1 bag of garden waste)" for each signup.

@@ -47,7 +47,8 @@ const (
 const (
 	maxListingsPerPerson = 50
 	maxNoteRunes         = 200
-	maxListed            = 40 // lines shown by !items before "and N more"
+	maxListed            = 60 // lines of one group's list in a direct message before "and N more"
+	groupListLines       = 12 // lines of a list posted in a group, about a phone screen
 	maxErrandAhead       = 31 * 24 * time.Hour
 )
 
@@ -116,8 +117,8 @@ func (f *feature) routes() []bot.Route {
 			Help: "owner: confirm a borrower has given your item back", Handler: f.handleConfirm, Match: f.matchConfirm},
 		{Name: "extend", Aliases: []string{"renew"}, Usage: "ITEM 3d | ITEM until Saturday", Scope: bot.GroupOnly,
 			Help: "give a borrower longer (the borrower asking tells the owner)", Handler: f.handleExtend},
-		{Name: "items", Aliases: []string{"things", "list", "library", "borrowable"}, Usage: "[search words]", Scope: bot.GroupOnly,
-			Help: "what can be borrowed here and what is out on loan", Handler: f.handleItems},
+		{Name: "items", Aliases: []string{"things", "list", "library", "borrowable"}, Usage: "[search words]",
+			Help: "what can be borrowed here and what is out on loan (in a DM: the full list of each of your groups)", Handler: f.handleItems},
 		{Name: "mine", Aliases: []string{"myitems", "myloans", "mylending"}, Usage: "",
 			Help: "your listings, loans out and in, wants and errands (in a DM: all your groups)", Handler: f.handleMine},
 		{Name: "errand", Aliases: []string{"trip", "goingto"}, Usage: "PLACE WHEN [— note] | cancel PLACE", Scope: bot.GroupOnly,
@@ -126,8 +127,8 @@ func (f *feature) routes() []bot.Route {
 			Help: "join an errand, e.g. !join tip 1 bag of garden waste", Handler: f.handleJoin, Match: f.matchErrandCommand},
 		{Name: "unjoin", Aliases: []string{"leaveerrand", "notgoing"}, Usage: "[PLACE]", Scope: bot.GroupOnly,
 			Help: "take yourself off an errand you joined", Handler: f.handleUnjoin},
-		{Name: "errands", Aliases: []string{"trips"}, Usage: "", Scope: bot.GroupOnly,
-			Help: "errands coming up here and who joined", Handler: f.handleErrands},
+		{Name: "errands", Aliases: []string{"trips"}, Usage: "",
+			Help: "errands coming up here and who joined (in a DM: in all your groups)", Handler: f.handleErrands},
 	}
 }
 

@@ -377,23 +377,135 @@ func (f *feature) runWantExpire(ctx context.Context, job bot.Job) error {
 	return f.st.deleteWants(ctx, []int64{p.Want})
 }
 
-// handleItems lists what can be borrowed here and what is out on loan.
+// handleItems lists what can be borrowed here and what is out on loan. In
+// a group the post stays short (groupListLines): what can be borrowed
+// first, then "…and 18 more"; a direct message gets the full list of each
+// of the sender's groups.
 func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 	var query itemWords
-	if strings.TrimSpace(req.Args) != "" {
-		_, w, err := f.checkName(req.Args, fmt.Sprintf("Usage: %s [search words] — e.g. %s ladder", req.Cmd("items"), req.Cmd("items")))
+	search := strings.TrimSpace(req.Args)
+	if search != "" {
+		_, w, err := f.checkName(search, fmt.Sprintf("Usage: %s [search words] — e.g. %s ladder", req.Cmd("items"), req.Cmd("items")))
 		if err != nil {
 			return err
 		}
 		query = w
 	}
-	listings, err := f.st.groupListings(ctx, req.Chat.ID, "")
+	if !req.Chat.IsGroup {
+		return f.itemsPrivately(ctx, req, query, search)
+	}
+	entries, err := f.itemEntries(ctx, req.Chat.ID, query)
 	if err != nil {
 		return err
 	}
-	loans, err := f.st.openLoans(ctx, req.Chat.ID)
+	if len(entries) == 0 {
+		if !query.empty() {
+			return req.Reply(ctx, fmt.Sprintf("Nothing like %q is listed here. Ask with %s %s and I'll tell you if someone lists one.",
+				bot.Truncate(search, 40), req.Cmd("borrow"), bot.Truncate(search, 40)))
+		}
+		return req.Reply(ctx, fmt.Sprintf("Nothing is listed here yet. List something you'd lend with %s ladder, or a favour with %s mowing lawns.",
+			req.Cmd("lend"), req.Cmd("favour")))
+	}
+	// Two lines are kept for "…and N more" and "Ask with".
+	lines, shown, err := f.itemLines(ctx, req.Chat.ID, entries, groupListLines-2)
 	if err != nil {
 		return err
+	}
+	if more := len(entries) - shown; more > 0 {
+		example := "drill"
+		if search != "" {
+			example = bot.Truncate(search, 20) + " WORD"
+		}
+		lines = append(lines, fmt.Sprintf("…and %d more — %s %s to search, or message me %s for the full list.", more, req.Cmd("items"), example, req.Cmd("items")))
+	}
+	lines = append(lines, fmt.Sprintf("Ask with %s ITEM.", req.Cmd("borrow")))
+	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// itemsPrivately is !items in a direct message: the full list of every
+// group the sender is in where lending is on, each under its name. A
+// group's list goes only to its own members.
+func (f *feature) itemsPrivately(ctx context.Context, req *bot.Request, query itemWords, search string) error {
+	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	if err != nil {
+		return fmt.Errorf("member groups: %w", err)
+	}
+	var out []string
+	groups := 0
+	for _, chat := range chats {
+		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		if err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		if !gs.Enabled || !gs.FeatureOn(FeatureName) {
+			continue
+		}
+		groups++
+		entries, err := f.itemEntries(ctx, chat, query)
+		if err != nil || len(entries) == 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		lines, shown, err := f.itemLines(ctx, chat, entries, maxListed)
+		if err != nil {
+			return err
+		}
+		if more := len(entries) - shown; more > 0 {
+			lines = append(lines, fmt.Sprintf("…and %d more — search with %s WORD.", more, req.Cmd("items")))
+		}
+		if len(out) > 0 {
+			out = append(out, "")
+		}
+		out = append(out, "*"+groupLabel(gs.Name)+"*")
+		out = append(out, lines...)
+	}
+	switch {
+	case groups == 0:
+		return bot.Userf("I don't share a group with you where lending is on, so there is no list to show.")
+	case len(out) == 0 && !query.empty():
+		return req.Reply(ctx, fmt.Sprintf("Nothing like %q is listed in your groups.", bot.Truncate(search, 40)))
+	case len(out) == 0:
+		return req.Reply(ctx, "Nothing is listed in your groups yet.")
+	}
+	out = append(out, fmt.Sprintf("Ask with %s ITEM in the group.", req.Cmd("borrow")))
+	return req.Reply(ctx, strings.Join(out, "\n"))
+}
+
+func groupLabel(name string) string {
+	if strings.TrimSpace(name) == "" {
+		return "Your group"
+	}
+	return name
+}
+
+// Sections of !items, in the order shown.
+const (
+	sectionFree = iota
+	sectionLent
+	sectionFavours
+)
+
+var sectionTitles = [...]string{"Can be borrowed here:", "Out on loan:", "Favours on offer:"}
+
+// itemEntry is one line of !items before it is written.
+type itemEntry struct {
+	section int
+	listing Listing // zero for a loan whose listing was removed
+	loan    Loan    // set in sectionLent
+}
+
+// itemEntries lists what !items shows for a group, in order, without
+// writing any line yet: only the lines shown need their names and counts.
+func (f *feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWords) ([]itemEntry, error) {
+	listings, err := f.st.groupListings(ctx, chat, "")
+	if err != nil {
+		return nil, err
+	}
+	loans, err := f.st.openLoans(ctx, chat)
+	if err != nil {
+		return nil, err
 	}
 	loanOf := map[int64]Loan{}
 	var orphanLoans []Loan // listing since removed, item still out
@@ -404,96 +516,91 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 		}
 		loanOf[l.ListingID] = l
 	}
-	members := f.members(req.Chat.ID)
+	members := f.members(chat)
 	matches := func(name string) bool { return query.empty() || matchItems(query, parseItem(name)) > 0 }
-	owners := map[int64]bot.Person{}
-	ownerLabel := map[int64]string{} // "Alice (5 loans)", counted once per owner
-	ownerOf := func(id int64) (bot.Person, string, error) {
-		if p, ok := owners[id]; ok {
-			return p, ownerLabel[id], nil
-		}
-		p, err := f.person(ctx, id)
-		if err != nil {
-			return p, "", err
-		}
-		label, err := f.withLoans(ctx, req.Chat.ID, p)
-		if err != nil {
-			return p, "", err
-		}
-		owners[id], ownerLabel[id] = p, label
-		return p, label, nil
-	}
-	var free, lent, favours []string
+	var sections [3][]itemEntry
 	for _, l := range listings {
 		if !matches(l.Name) {
 			continue
 		}
 		in, err := members.has(ctx, l.OwnerID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !in {
 			continue // left the group: their listings stop showing
 		}
-		owner, who, err := ownerOf(l.OwnerID)
-		if err != nil {
-			return err
-		}
-		line := fmt.Sprintf("• %s — %s", l.Name, who)
-		if l.Note != "" {
-			line += ": " + l.Note
-		}
 		switch {
 		case l.Kind == kindFavour:
-			favours = append(favours, line)
+			sections[sectionFavours] = append(sections[sectionFavours], itemEntry{section: sectionFavours, listing: l})
 		case loanOf[l.ID].ID != 0:
-			s, err := f.loanLine(ctx, loanOf[l.ID], owner)
-			if err != nil {
-				return err
-			}
-			lent = append(lent, s)
+			sections[sectionLent] = append(sections[sectionLent], itemEntry{section: sectionLent, listing: l, loan: loanOf[l.ID]})
 		default:
-			free = append(free, line)
+			sections[sectionFree] = append(sections[sectionFree], itemEntry{section: sectionFree, listing: l})
 		}
 	}
 	for _, loan := range orphanLoans {
-		if !matches(loan.Item) {
-			continue
+		if matches(loan.Item) {
+			sections[sectionLent] = append(sections[sectionLent], itemEntry{section: sectionLent, loan: loan})
 		}
-		owner, _, err := ownerOf(loan.OwnerID)
-		if err != nil {
-			return err
-		}
-		s, err := f.loanLine(ctx, loan, owner)
-		if err != nil {
-			return err
-		}
-		lent = append(lent, s)
 	}
-	if len(free)+len(lent)+len(favours) == 0 {
-		if !query.empty() {
-			return req.Reply(ctx, fmt.Sprintf("Nothing like %q is listed here. Ask with %s %s and I'll tell you if someone lists one.",
-				bot.Truncate(strings.TrimSpace(req.Args), 40), req.Cmd("borrow"), bot.Truncate(strings.TrimSpace(req.Args), 40)))
+	return append(append(sections[sectionFree], sections[sectionLent]...), sections[sectionFavours]...), nil
+}
+
+// itemLines writes entries under their section titles in at most budget
+// lines, and says how many entries it wrote.
+func (f *feature) itemLines(ctx context.Context, chat bot.ChatID, entries []itemEntry, budget int) ([]string, int, error) {
+	labels := map[int64]string{} // "Alice (5 loans)", counted once per owner
+	label := func(p bot.Person) (string, error) {
+		if s, ok := labels[p.ID]; ok {
+			return s, nil
 		}
-		return req.Reply(ctx, fmt.Sprintf("Nothing is listed here yet. List something you'd lend with %s ladder, or a favour with %s mowing lawns.",
-			req.Cmd("lend"), req.Cmd("favour")))
+		s, err := f.withLoans(ctx, chat, p)
+		labels[p.ID] = s
+		return s, err
 	}
 	var lines []string
-	add := func(title string, part []string) {
-		if len(part) > 0 {
-			lines = append(lines, title)
-			lines = append(lines, part...)
+	section := -1
+	shown := 0
+	for _, en := range entries {
+		need := 1
+		if en.section != section {
+			need++
 		}
+		if len(lines)+need > budget {
+			break
+		}
+		if en.section != section {
+			section = en.section
+			lines = append(lines, sectionTitles[section])
+		}
+		ownerID := en.listing.OwnerID
+		if en.listing.ID == 0 {
+			ownerID = en.loan.OwnerID
+		}
+		owner, err := f.person(ctx, ownerID)
+		if err != nil {
+			return nil, 0, err
+		}
+		var line string
+		if en.section == sectionLent {
+			if line, err = f.loanLine(ctx, en.loan, owner); err != nil {
+				return nil, 0, err
+			}
+		} else {
+			who, err := label(owner)
+			if err != nil {
+				return nil, 0, err
+			}
+			line = fmt.Sprintf("• %s — %s", en.listing.Name, who)
+			if en.listing.Note != "" {
+				line += ": " + en.listing.Note
+			}
+		}
+		lines = append(lines, line)
+		shown++
 	}
-	add("Can be borrowed here:", free)
-	add("Out on loan:", lent)
-	add("Favours on offer:", favours)
-	if len(lines) > maxListed {
-		more := len(lines) - maxListed
-		lines = append(lines[:maxListed], fmt.Sprintf("…and %d more — narrow it down with %s WORD.", more, req.Cmd("items")))
-	}
-	lines = append(lines, fmt.Sprintf("Ask with %s ITEM.", req.Cmd("borrow")))
-	return req.Reply(ctx, strings.Join(lines, "\n"))
+	return lines, shown, nil
 }
 
 // loanLine writes "• drill — Alice's, with Bob until Sat 10 Jan".

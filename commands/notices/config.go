@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/notices/sources"
 )
 
 // Config is the [notices] section of the configuration file.
@@ -56,6 +57,9 @@ type Config struct {
 	ResultsURL     string       `toml:"results_url"`
 	ResultsSecret  string       `toml:"results_secret"`
 	ResultsTimeout bot.Duration `toml:"results_timeout"`
+	// Sources are the built-in official sources (flood, weather and
+	// emergency warnings, CAP feeds).
+	Sources sources.Config `toml:"sources"`
 }
 
 // WebhookConfig is [notices.webhook]: the HTTP endpoint councils post to.
@@ -111,6 +115,7 @@ func DefaultConfig() Config {
 		ElectionHold:   holdWait,
 		ShareResults:   true,
 		ResultsTimeout: bot.Duration(10 * time.Second),
+		Sources:        sources.DefaultConfig(),
 	}
 }
 
@@ -143,9 +148,12 @@ func (c Config) Validate() error {
 	if c.RequireApproval && len(c.Approvers) == 0 {
 		return errors.New("approvers must name at least one approver when require_approval is true")
 	}
-	for _, a := range c.Approvers {
+	for i, a := range c.Approvers {
 		if strings.TrimSpace(a) == "" {
 			return errors.New("approvers must not contain empty entries")
+		}
+		if err := bot.CheckPhoneEntry(a); err != nil {
+			return fmt.Errorf("approvers[%d] %w", i, err)
 		}
 	}
 	if c.SendBatch < 1 || c.SendBatch > 50 {
@@ -170,6 +178,9 @@ func (c Config) Validate() error {
 	}
 	if c.Webhook.MaxBodyBytes < 1024 || c.Webhook.MaxBodyBytes > 10<<20 {
 		return errors.New("webhook.max_body_bytes must be between 1024 and 10485760")
+	}
+	if err := c.Sources.Validate(c.knownTopic); err != nil {
+		return err
 	}
 	if err := c.validateCouncil(); err != nil {
 		return err

@@ -37,6 +37,12 @@ func (c Config) validateCouncil() error {
 // saveCouncil stores what the council side adds to a new notice, in the
 // notice's own transaction.
 func saveCouncil(ctx context.Context, tx bot.Tx, n *Notice) error {
+	if err := savePoll(ctx, tx, n); err != nil {
+		return err
+	}
+	if err := saveConsultation(ctx, tx, n); err != nil {
+		return err
+	}
 	if n.Sender == "" && n.Effective.IsZero() {
 		return nil
 	}
@@ -63,5 +69,65 @@ func (r *Relay) registerCouncil() error {
 	}
 	r.periods.Store(&periodSet{list: parsed, hold: hold})
 	r.e.HandleJob(jobPeriods, r.periodsJob)
+	r.e.HandlePoll(pollKind, r.pollVote)
+	r.e.HandleJob(jobPollClose, r.pollCloseJob)
+	r.e.HandleJob(jobResultsPost, r.resultsPostJob)
+	r.e.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
+		Feature: featureName, Handler: r.voteCmd})
+	r.e.HandleJob(jobConsultClose, r.consultCloseJob)
+	r.e.Handle(bot.Route{Name: "say", Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
+		Feature: featureName, Handler: r.sayCmd})
+	r.e.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.myCommentsCmd})
+	r.e.Handle(bot.Route{Name: "consult", Usage: "[\"QUESTION\" until FRI]", Help: "open consultations here; admins start a local one, e.g. !consult \"The Crown's late licence?\" until Fri",
+		Feature: featureName, Scope: bot.GroupOnly, Handler: r.consultCmd})
+	r.e.Listen(r.replyComment)
+	ctx := context.Background()
+	if err := r.rebookPolls(ctx); err != nil {
+		return fmt.Errorf("notices start-up: %w", err)
+	}
+	if err := r.rebookConsultations(ctx); err != nil {
+		return fmt.Errorf("notices start-up: %w", err)
+	}
 	return nil
+}
+
+// interactive notices (with a poll or a consultation) never wait for a
+// digest: the poll must follow its own message.
+func (r *Relay) interactive(ctx context.Context, n *Notice) bool {
+	p, err := r.st.poll(ctx, n.ID)
+	if err == nil && p != nil {
+		return true
+	}
+	c, err := r.st.consultationOf(ctx, n.ID)
+	return err == nil && c != nil
+}
+
+// councilLines is what the notice's message adds for its poll.
+func (r *Relay) councilLines(ctx context.Context, n *Notice, now time.Time) (string, error) {
+	var out string
+	p, err := r.st.poll(ctx, n.ID)
+	if err != nil {
+		return "", err
+	}
+	if p != nil && p.State == "open" && now.Before(p.Closes) {
+		out += r.pollLines(p)
+	}
+	c, err := r.st.consultationOf(ctx, n.ID)
+	if err != nil {
+		return "", err
+	}
+	if c != nil && c.open(now) {
+		out += r.consultLines(c)
+	}
+	return out, nil
+}
+
+// afterDelivered follows a delivered notice with its poll.
+func (r *Relay) afterDelivered(ctx context.Context, n *Notice, row outboxRow, chat bot.ChatID, msgID string, now time.Time) error {
+	p, err := r.st.poll(ctx, n.ID)
+	if err != nil || p == nil || p.State != "open" || !now.Before(p.Closes) {
+		return err
+	}
+	return r.sendPoll(ctx, n, p, row, chat)
 }

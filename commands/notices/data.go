@@ -46,7 +46,11 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		lines = append(lines, fmt.Sprintf("You approved %s and rejected %s; the council's notice audit keeps your name as the approver of record (it is append-only, so erasing your data does not remove it).",
 			noticeCount(approved), noticeCount(rejected)))
 	}
-	return lines, nil
+	council, err := d.r.describeCouncil(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	return append(lines, council...), nil
 }
 
 // decisions counts the notices person approved and rejected as an approver.
@@ -89,7 +93,11 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	if m, _ := a.RowsAffected(); m > 0 {
 		summary += fmt.Sprintf(", your name removed from %s (the council's notice audit keeps it as the approver of record)", countOf(m, "notice approval"))
 	}
-	return summary, nil
+	council, err := d.r.forgetCouncil(ctx, person)
+	if err != nil {
+		return "", err
+	}
+	return summary + council, nil
 }
 
 // countOf writes "1 notice subscription" or "3 notice subscriptions".
@@ -125,5 +133,5 @@ func (d dataProvider) MergePerson(ctx context.Context, tx bot.Tx, from, into int
 			return fmt.Errorf("merge notices records: %w", err)
 		}
 	}
-	return nil
+	return mergeCouncil(ctx, tx, from, into)
 }

@@ -66,7 +66,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 	switch {
 	case n.Expired(now):
 		n.State = StateExpired
-	case g.requiresApproval(n):
+	case g.requiresApproval(n) && !n.Official:
 		n.State = StateAwaitingApproval
 	case g.cfg.PauseNonEssential && !n.Essential():
 		n.State = StatePaused

@@ -6,6 +6,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/notices/sources"
 	"neighbourbot/commands/polling"
 )
 
@@ -23,7 +24,7 @@ var testQuiet = bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}
 // the relay each time the harness (re)registers.
 func harnessOptions(cfg Config, relay **Relay) bottest.Options {
 	return bottest.Options{
-		Migrations: []bot.Migrations{Migrations(), polling.Migrations()},
+		Migrations: []bot.Migrations{Migrations(), sources.Migrations(), polling.Migrations()},
 		Register: func(h *bottest.Harness) error {
 			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet})
 			if err != nil {
@@ -62,4 +63,8 @@ func TestGoldenPeriods(t *testing.T) {
 	cfg := testConfig()
 	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
 	bottest.Golden(t, "testdata/periods", harnessOptions(cfg, nil))
+}
+
+func TestGoldenPolls(t *testing.T) {
+	bottest.Golden(t, "testdata/polls", moderatedOptions(testConfig(), nil))
 }

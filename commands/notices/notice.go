@@ -91,6 +91,15 @@ type Notice struct {
 	// for the default sender, and when the notice may first go out.
 	Sender    string
 	Effective time.Time // zero: at once
+
+	// Official marks a built-in official warning whose source skips
+	// require_approval (see [notices.sources]); it is not stored, only
+	// read when the notice arrives.
+	Official bool
+	// Poll and Consultation are set on a notice being submitted; stored
+	// notices load them with store.poll and store.consultationOf.
+	Poll         *PollSpec
+	Consultation *ConsultSpec
 }
 
 // State is where a notice is in its life.

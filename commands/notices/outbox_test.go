@@ -13,6 +13,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/notices/sources"
 	"neighbourbot/commands/polling"
 )
 
@@ -105,7 +106,7 @@ func newRig(t testing.TB, cfg Config) *rig {
 
 func (rg *rig) open(tr *recordingTransport) {
 	rg.t.Helper()
-	st, err := sqlite.Open(context.Background(), rg.path, Migrations(), polling.Migrations())
+	st, err := sqlite.Open(context.Background(), rg.path, Migrations(), sources.Migrations(), polling.Migrations())
 	if err != nil {
 		rg.t.Fatal(err)
 	}

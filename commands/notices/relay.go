@@ -26,6 +26,13 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Sources receives how each polled feed stands (metrics); optional.
 	Sources polling.Observer
+	// PublicSources lets built-in sources without a url in the config use
+	// their public address (and postcodes.io). Run mode sets it; the
+	// console and tests poll only the servers their config names.
+	PublicSources bool
+	// Blocked reports whether text hits the group's blocklist; consultation
+	// comments that do are not kept. Nil: no blocklist.
+	Blocked func(ctx context.Context, chat bot.ChatID, text string) (bool, error)
 }
 
 // Relay is the running feature: it owns the jobs that fan notices out and
@@ -77,6 +84,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if err := r.addFeedPolls(); err != nil {
 		return nil, err
 	}
+	if err := r.addBuiltinSources(); err != nil {
+		return nil, err
+	}
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
@@ -120,7 +130,16 @@ func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from s
 	if err := r.resolveReference(ctx, n); err != nil {
 		return IngestResult{}, err
 	}
-	return r.gov.Ingest(ctx, n, from)
+	res, err := r.gov.Ingest(ctx, n, from)
+	if err == nil {
+		// Booked again for a duplicate: the retry of a submission whose
+		// booking failed (the key makes it one job however often).
+		err = r.bookPollClose(ctx, res.ID)
+	}
+	if err == nil {
+		err = r.bookConsultClose(ctx, res.ID)
+	}
+	return res, err
 }
 
 // resolveReference checks that an update or cancel names a notice the
@@ -310,7 +329,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 		}
 		for _, t := range targets {
 			state, due := "pending", quietDue
-			if t.digest >= 0 && n.Urgency == UrgencyNormal && t.replyTo == "" {
+			if t.digest >= 0 && n.Urgency == UrgencyNormal && t.replyTo == "" && !r.interactive(ctx, n) {
 				state, due = "digest", nextDigest(now, t.digest, loc)
 				digestChats[t.target] = due
 			}
@@ -466,7 +485,11 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	if err != nil {
 		return false, err
 	}
-	out := bot.OutMessage{Chat: chat, Text: formatNotice(n, orig)}
+	extra, err := r.councilLines(ctx, n, now)
+	if err != nil {
+		return false, err
+	}
+	out := bot.OutMessage{Chat: chat, Text: formatNotice(n, orig) + extra}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
@@ -489,6 +512,9 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 		}
 		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
 	})
+	if err == nil {
+		err = r.afterDelivered(ctx, n, row, chat, msgID, now)
+	}
 	return err == nil, err
 }
 

@@ -68,9 +68,12 @@ func (c Config) validateSenders() error {
 				return fmt.Errorf("%s.topics: %q is not in topics", key, t)
 			}
 		}
-		for _, a := range s.Approvers {
+		for j, a := range s.Approvers {
 			if strings.TrimSpace(a) == "" {
 				return fmt.Errorf("%s.approvers must not contain empty entries", key)
+			}
+			if err := bot.CheckPhoneEntry(a); err != nil {
+				return fmt.Errorf("%s.approvers[%d] %w", key, j, err)
 			}
 		}
 		if s.RequireApproval && len(s.Approvers) == 0 && len(c.Approvers) == 0 {

@@ -455,3 +455,17 @@ func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, 
 	}
 	return out, rows.Err()
 }
+
+// latestInThread is the newest notice of source whose identifier starts
+// with prefix (the versions of one warning), or nil.
+func (s store) latestInThread(ctx context.Context, source, prefix string) (*Notice, error) {
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
+	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`, source, esc+"%"))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest notice of %s: %w", prefix, err)
+	}
+	return n, nil
+}

@@ -39,7 +39,9 @@ type webhookNotice struct {
 	References string   `json:"references"`
 	MsgType    string   `json:"msg_type"`
 	// Council side: a scheduled send (see senders.go).
-	Effective string `json:"effective"`
+	Effective    string        `json:"effective"`
+	Poll         *pollInput    `json:"poll"`
+	Consultation *consultInput `json:"consultation"`
 }
 
 // Limits on submitted text, generous for real notices and small enough that
@@ -200,6 +202,12 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 	if err := decodeEffective(in.Effective, n, now); err != nil {
 		return nil, err
 	}
+	if err := decodePoll(in.Poll, n, now); err != nil {
+		return nil, err
+	}
+	if err := decodeConsultation(in.Consultation, n, now); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -254,8 +262,8 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
 		return
 	}
-	if !jsonContentType(req.Header.Get("Content-Type")) {
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json"})
+	if !jsonContentType(req.Header.Get("Content-Type")) && !isCAP(req) {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json (or a CAP 1.2 alert as application/cap+xml)"})
 		return
 	}
 	limit := r.cfg.Webhook.MaxBodyBytes
@@ -274,7 +282,11 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	from := "webhook " + clientIP(req)
-	res, err := r.SubmitAs(req.Context(), raw, "webhook", sender, from)
+	submit := r.SubmitAs
+	if isCAP(req) {
+		submit = r.SubmitCAP
+	}
+	res, err := submit(req.Context(), raw, "webhook", sender, from)
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {

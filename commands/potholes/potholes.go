@@ -114,8 +114,8 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
-	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Scope: bot.GroupOnly,
-		Help: "list this group's open reports with age and confirmations", Handler: f.handleList})
+	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
+		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handleList})
 	e.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
@@ -508,29 +508,101 @@ func confirmations(n int) string {
 	return plural(n, "confirmation")
 }
 
+// groupListLines bounds a list posted in a group: about a phone screen.
+const groupListLines = 12
+
+// maxPrivateList bounds one group's list in a direct message.
+const maxPrivateList = 60
+
+// handleList lists open reports: in a group a short post of the most
+// confirmed (only those are loaded), in a direct message every open
+// report of each of the sender's groups.
 func (f *feature) handleList(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
-	open, err := f.store.reports(ctx, ReportFilter{Chat: req.Chat.ID, Unresolved: true})
+	if !req.Chat.IsGroup {
+		return f.listPrivately(ctx, req)
+	}
+	// The title, "…and N more" and the closing line take three lines.
+	open, total, err := f.store.openReports(ctx, req.Chat.ID, groupListLines-3)
 	if err != nil {
 		return err
 	}
-	if len(open) == 0 {
+	if total == 0 {
 		return req.Reply(ctx, fmt.Sprintf("No open reports in this group. Log one with %spothole DESCRIPTION (a photo and a location pin help).", p))
 	}
-	const maxListed = 15
 	var b strings.Builder
-	fmt.Fprintf(&b, "Open reports (%d):", len(open))
-	for i, r := range open {
-		if i == maxListed {
-			fmt.Fprintf(&b, "\n…and %d more.", len(open)-maxListed)
-			break
-		}
-		fmt.Fprintf(&b, "\n• %s %s — %s · %s · %s", r.Ref(), r.Category, bot.Truncate(r.Description, 50), age(r.Created, req.Now()), confirmations(r.Confirmations))
+	if total > len(open) {
+		fmt.Fprintf(&b, "Open reports (%d) — the %d most confirmed:", total, len(open))
+	} else {
+		fmt.Fprintf(&b, "Open reports (%d):", total)
+	}
+	f.writeReportLines(&b, open, req.Now())
+	if more := total - len(open); more > 0 {
+		fmt.Fprintf(&b, "\n…and %d more — message me %spotholes for the full list.", more, p)
+	}
+	fmt.Fprintf(&b, "\n%spothole P… shows one; %smetoo P… confirms it.", p, p)
+	return req.Reply(ctx, b.String())
+}
+
+func (f *feature) writeReportLines(b *strings.Builder, reports []Report, now time.Time) {
+	for _, r := range reports {
+		fmt.Fprintf(b, "\n• %s %s — %s · %s · %s", r.Ref(), r.Category, bot.Truncate(r.Description, 50), age(r.Created, now), confirmations(r.Confirmations))
 		if r.Status != StatusOpen {
 			b.WriteString(" · " + string(r.Status))
 		}
 	}
-	fmt.Fprintf(&b, "\n%spothole P… shows one; %smetoo P… confirms it.", p, p)
+}
+
+// listPrivately is !potholes in a direct message: each of the sender's
+// groups where potholes is on, under its name.
+func (f *feature) listPrivately(ctx context.Context, req *bot.Request) error {
+	p := f.e.Prefix()
+	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	if err != nil {
+		return fmt.Errorf("member groups: %w", err)
+	}
+	var b strings.Builder
+	groups := 0
+	for _, chat := range chats {
+		on, err := f.groupListening(ctx, chat)
+		if err != nil {
+			return err
+		}
+		if !on {
+			continue
+		}
+		groups++
+		open, total, err := f.store.openReports(ctx, chat, maxPrivateList)
+		if err != nil {
+			return err
+		}
+		if total == 0 {
+			continue
+		}
+		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		if err != nil {
+			return fmt.Errorf("group settings: %w", err)
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		name := gs.Name
+		if strings.TrimSpace(name) == "" {
+			name = "Your group"
+		}
+		fmt.Fprintf(&b, "*%s* — open reports (%d):", name, total)
+		f.writeReportLines(&b, open, req.Now())
+		if more := total - len(open); more > 0 {
+			fmt.Fprintf(&b, "\n…and %d more.", more)
+		}
+	}
+	switch {
+	case groups == 0:
+		return bot.Userf("I don't share a group with you where street reports are on.")
+	case b.Len() == 0:
+		return req.Reply(ctx, "No open reports in your groups.")
+	}
+	fmt.Fprintf(&b, "\nIn the group, %spothole P… shows one and %smetoo P… confirms it.", p, p)
 	return req.Reply(ctx, b.String())
 }
 

@@ -480,3 +480,40 @@ func (s store) fixedCheckDue(ctx context.Context, chat bot.ChatID, limit int) ([
 	}
 	return out, total, rows.Err()
 }
+
+// openReports loads up to limit unresolved reports of a group and how many
+// there are. When there are more than limit, the most confirmed are chosen
+// (the oldest first among equals); those shown are in report order.
+func (s store) openReports(ctx context.Context, chat bot.ChatID, limit int) ([]Report, int, error) {
+	args := []any{string(chat)}
+	var marks []string
+	for _, st := range allStatuses {
+		if !st.Resolved() {
+			marks, args = append(marks, "?"), append(args, string(st))
+		}
+	}
+	where := ` FROM pothole_reports r WHERE r.chat = ? AND r.status IN (` + strings.Join(marks, ",") + `)`
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count open reports: %w", err)
+	}
+	q := `SELECT ` + reportColumns + where + ` ORDER BY r.id LIMIT ?`
+	if total > limit {
+		q = `SELECT ` + reportColumns + ` FROM pothole_reports r WHERE r.id IN (SELECT r.id` + where +
+			` ORDER BY (SELECT COUNT(*) FROM pothole_confirmations c WHERE c.report_id = r.id) DESC, r.id LIMIT ?) ORDER BY r.id`
+	}
+	rows, err := s.db.QueryContext(ctx, q, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list open reports: %w", err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan report: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}

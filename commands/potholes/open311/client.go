@@ -444,8 +444,10 @@ func (c *Client) call(ctx context.Context, op string, build func(ext string) (*h
 	}
 	if xerr := c.do(op, FormatXML, build, out); xerr != nil {
 		var xe *Error
-		if errors.As(xerr, &xe) && xe.StatusCode != 0 && !xe.jsonRefused {
-			// The XML answer is the server's real one.
+		if errors.As(xerr, &xe) && xe.Code != 0 {
+			// A GeoReport error in XML: the server speaks XML, and this
+			// is its real answer. (Not-found pages in both formats
+			// say nothing about which it speaks.)
 			c.xmlOnly.Store(true)
 		}
 		return xerr

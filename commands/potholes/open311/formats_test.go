@@ -315,3 +315,17 @@ func TestAttributesInForm(t *testing.T) {
 		t.Error("an unanswered attribute was sent")
 	}
 }
+
+// A not-found page in both formats (an unknown token, say) says nothing
+// about the format the server speaks: the client keeps asking in JSON.
+func TestNotFoundInBothFormatsKeepsJSON(t *testing.T) {
+	srv, reqs, _ := serve(t, http.StatusNotFound, "text/html", "<html><body>Not Found</body></html>")
+	c := &Client{BaseURL: srv.URL, HTTP: srv.Client()}
+	id, err := c.Token(context.Background(), "12345")
+	if err != nil || id != "" {
+		t.Fatalf("token = %q, %v", id, err)
+	}
+	if len(*reqs) != 2 || c.UsesXML() {
+		t.Errorf("%d requests, xml = %v", len(*reqs), c.UsesXML())
+	}
+}

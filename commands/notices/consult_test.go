@@ -1,0 +1,95 @@
+package notices
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/polling"
+	"neighbourbot/moderation"
+)
+
+// moderatedOptions wires notices beside moderation, whose blocklist the
+// consultation comments pass.
+func moderatedOptions(cfg Config, relay **Relay) bottest.Options {
+	return bottest.Options{
+		Migrations: []bot.Migrations{Migrations(), polling.Migrations(), moderation.Migrations()},
+		Register: func(h *bottest.Harness) error {
+			if err := moderation.Register(h.Engine, moderation.DefaultConfig(), moderation.Deps{}); err != nil {
+				return err
+			}
+			blocked := func(ctx context.Context, chat bot.ChatID, text string) (bool, error) {
+				return moderation.Blocked(ctx, h.Store.DB(), chat, text)
+			}
+			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet, Blocked: blocked})
+			if err != nil {
+				return err
+			}
+			h.Console.Directive("notice", r.NoticeDirective)
+			if relay != nil {
+				*relay = r
+			}
+			return nil
+		},
+	}
+}
+
+func TestGoldenConsultations(t *testing.T) {
+	bottest.Golden(t, "testdata/consult", moderatedOptions(testConfig(), nil))
+}
+
+func TestRedactNumbers(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"call me on 07700 900123 please", "call me on [phone number] please"},
+		{"ring +44 (0)1743 123456", "ring [phone number]"},
+		{"or 01743-123-456.", "or [phone number]."},
+		{"meeting on 2026-01-05 at 7", "meeting on 2026-01-05 at 7"},
+		{"numbers 12 and 34 are fine", "numbers 12 and 34 are fine"},
+		{"£1,250,000 is too much", "£1,250,000 is too much"},
+	}
+	for _, tc := range tests {
+		if got, _ := redactNumbers(tc.in); got != tc.want {
+			t.Errorf("redactNumbers(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestCommentsExport: the CSV holds the comments without names or numbers,
+// by notice number and by consultation number; after close the comments
+// have no link to anyone.
+func TestCommentsExport(t *testing.T) {
+	var r *Relay
+	h := bottest.New(t, moderatedOptions(testConfig(), &r))
+	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\nAlice: !area SY3 7\n" +
+		`@notice {"id":"lib-1","title":"Library opening hours","topics":["consultations"],"consultation":{"closes":"2026-01-09T17:00:00Z"}}` + "\n" +
+		"Bob: !say 1 Later on Thursdays, call 07700 900123\nCarol: !say Weekends matter more\n" +
+		`Alice: !consult "The Crown's late licence?" until Fri` + "\nDave: !say 2 Fine by me\n@advance 5d\n")
+	ctx := context.Background()
+	list, err := CommentsOf(ctx, h.Store, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := WriteComments(&out, list, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "consultation,notice,comment,time,group,area,text\n" +
+		"C1,1,1,2026-01-05T09:00:00Z,Elm Road,SY3 7,\"Later on Thursdays, call [phone number]\"\n" +
+		"C1,1,2,2026-01-05T09:00:00Z,Elm Road,SY3 7,Weekends matter more\n"
+	if out.String() != want {
+		t.Errorf("comments CSV:\n%s\nwant:\n%s", out.String(), want)
+	}
+	local, err := CommentsOf(ctx, h.Store, "C2")
+	if err != nil || len(local) != 1 || local[0].Body != "Fine by me" || local[0].Notice != 0 {
+		t.Errorf("local consultation comments: %+v %v", local, err)
+	}
+	var linked int
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_comments WHERE person_id IS NOT NULL`).Scan(&linked); err != nil || linked != 0 {
+		t.Errorf("%d comments still linked to their authors after close (%v)", linked, err)
+	}
+	if _, err := CommentsOf(ctx, h.Store, "C9"); err == nil {
+		t.Error("an unknown consultation should be an error")
+	}
+}

@@ -1,0 +1,713 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Snap polls: a notice may carry a poll. Each group (and subscriber) that
+// gets the notice gets a native WhatsApp poll after it; votes arrive
+// through the engine's poll registry (decrypted as power checks' are), or
+// typed as !vote N. Each voter's current choice is kept only while the
+// poll is open; at close only counts per group and area remain, each group
+// gets one result line, and the council gets the results on the command
+// line and, with results_url, as a signed POST.
+
+// PollSpec is the poll a notice carries.
+type PollSpec struct {
+	Question string
+	Options  []string
+	Closes   time.Time
+	State    string // open, closed
+}
+
+// pollInput is the notice JSON's "poll".
+type pollInput struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+	Multiple bool     `json:"multiple"`
+	Closes   string   `json:"closes"`
+}
+
+// Limits WhatsApp puts on polls, and a sane bound on how long one runs.
+const (
+	maxPollQuestion = 255
+	maxPollOption   = 100
+	minPollOptions  = 2
+	maxPollOptions  = 12
+	maxPollOpen     = 90 * 24 * time.Hour
+)
+
+const (
+	pollKind     = "notices.poll"
+	jobPollClose = "notices.poll_close"
+)
+
+// decodePoll validates the notice's poll.
+func decodePoll(in *pollInput, n *Notice, now time.Time) error {
+	if in == nil {
+		return nil
+	}
+	if n.MsgType != MsgAlert {
+		return &FieldError{Field: "poll", Msg: "only a new notice (not an update or cancel) can carry a poll"}
+	}
+	p := &PollSpec{Question: strings.Join(strings.Fields(bot.CleanText(in.Question)), " "), State: "open"}
+	switch {
+	case p.Question == "":
+		return &FieldError{Field: "poll.question", Msg: "required"}
+	case bot.RuneLen(p.Question) > maxPollQuestion:
+		return &FieldError{Field: "poll.question", Msg: fmt.Sprintf("longer than %d characters", maxPollQuestion)}
+	}
+	if len(in.Options) < minPollOptions || len(in.Options) > maxPollOptions {
+		return &FieldError{Field: "poll.options", Msg: fmt.Sprintf("must have %d to %d options, not %d", minPollOptions, maxPollOptions, len(in.Options))}
+	}
+	seen := map[string]int{}
+	for i, o := range in.Options {
+		o = strings.Join(strings.Fields(bot.CleanText(o)), " ")
+		field := fmt.Sprintf("poll.options[%d]", i)
+		switch {
+		case o == "":
+			return &FieldError{Field: field, Msg: "must not be empty"}
+		case bot.RuneLen(o) > maxPollOption:
+			return &FieldError{Field: field, Msg: fmt.Sprintf("longer than %d characters", maxPollOption)}
+		}
+		key := strings.ToLower(o)
+		if j, dup := seen[key]; dup {
+			return &FieldError{Field: field, Msg: fmt.Sprintf("%q repeats poll.options[%d]", bot.Truncate(o, 40), j)}
+		}
+		seen[key] = i
+		p.Options = append(p.Options, o)
+	}
+	if in.Multiple {
+		return &FieldError{Field: "poll.multiple", Msg: "polls with several choices per voter are not supported; send false"}
+	}
+	if in.Closes == "" {
+		return &FieldError{Field: "poll.closes", Msg: "required: when the poll closes, an RFC 3339 time"}
+	}
+	t, err := time.Parse(time.RFC3339, in.Closes)
+	if err != nil {
+		return &FieldError{Field: "poll.closes", Msg: "must be an RFC 3339 time such as 2026-01-09T17:00:00Z"}
+	}
+	start := laterOf(now, n.Effective)
+	switch {
+	case !t.After(now):
+		return &FieldError{Field: "poll.closes", Msg: "is in the past"}
+	case !t.After(start):
+		return &FieldError{Field: "poll.closes", Msg: "must be after effective"}
+	case t.Sub(start) > maxPollOpen:
+		return &FieldError{Field: "poll.closes", Msg: "is more than 90 days after the notice goes out"}
+	}
+	p.Closes = t.UTC()
+	n.Poll = p
+	return nil
+}
+
+// savePoll stores a new notice's poll in its transaction.
+func savePoll(ctx context.Context, tx bot.Tx, n *Notice) error {
+	if n.Poll == nil {
+		return nil
+	}
+	opts, err := json.Marshal(n.Poll.Options)
+	if err != nil {
+		return fmt.Errorf("encode poll options: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_polls (notice_id, question, options, closes_at, state) VALUES (?, ?, ?, ?, 'open')`,
+		n.ID, n.Poll.Question, string(opts), ms(n.Poll.Closes)); err != nil {
+		return fmt.Errorf("save poll: %w", err)
+	}
+	return nil
+}
+
+// poll loads a notice's poll; nil when it has none.
+func (s store) poll(ctx context.Context, id int64) (*PollSpec, error) {
+	p := &PollSpec{}
+	var opts string
+	var closes int64
+	err := s.db.QueryRowContext(ctx, `SELECT question, options, closes_at, state FROM notice_polls WHERE notice_id = ?`, id).Scan(&p.Question, &opts, &closes, &p.State)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load poll: %w", err)
+	}
+	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
+		return nil, fmt.Errorf("poll options: %w", err)
+	}
+	p.Closes = fromMS(closes)
+	return p, nil
+}
+
+// bookPollClose books an open poll's close for its closing time.
+func (r *Relay) bookPollClose(ctx context.Context, id int64) error {
+	p, err := r.st.poll(ctx, id)
+	if err != nil || p == nil || p.State != "open" {
+		return err
+	}
+	return r.e.Schedule(ctx, jobPollClose, jobPollClose+":"+strconv.FormatInt(id, 10), p.Closes, planPayload{Notice: id})
+}
+
+// rebookPolls runs at start-up: every open poll's close and every pending
+// results POST gets its job back, should one have been lost.
+func (r *Relay) rebookPolls(ctx context.Context) error {
+	var open, posts []int64
+	for _, q := range []struct {
+		sql string
+		ids *[]int64
+	}{{`SELECT notice_id FROM notice_polls WHERE state = 'open'`, &open}, {`SELECT notice_id FROM notice_results_posts WHERE state = 'pending'`, &posts}} {
+		rows, err := r.st.db.QueryContext(ctx, q.sql)
+		if err != nil {
+			return fmt.Errorf("open polls: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan poll: %w", err)
+			}
+			*q.ids = append(*q.ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for _, id := range open {
+		if err := r.bookPollClose(ctx, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range posts {
+		var waiting int
+		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, jobResultsPost+":"+strconv.FormatInt(id, 10)).Scan(&waiting); err != nil {
+			return fmt.Errorf("look up results job: %w", err)
+		}
+		if waiting == 0 {
+			if err := r.scheduleResultsPost(ctx, id, r.e.Now()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pollLines is what the notice text says about its poll.
+func (r *Relay) pollLines(p *PollSpec) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n\n📊 *Poll:* %s", p.Question)
+	for i, o := range p.Options {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, o)
+	}
+	fmt.Fprintf(&b, "\nVote in the poll below, or type %svote 1 to %svote %d. Closes %s.", r.e.Prefix(), r.e.Prefix(), len(p.Options), r.when(p.Closes))
+	return b.String()
+}
+
+// when writes a time for residents: "Fri 9 Jan 17:00".
+func (r *Relay) when(t time.Time) string { return t.In(r.location()).Format("Mon 2 Jan 15:04") }
+
+// sendPoll follows a delivered notice with its native poll and records
+// where it went, so votes there count under the right group and area. A
+// poll that cannot be sent leaves typed !vote working.
+func (r *Relay) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outboxRow, chat bot.ChatID) error {
+	area, err := r.countArea(ctx, n, row)
+	if err != nil {
+		return err
+	}
+	if _, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_poll_chats (notice_id, target, chat, area) VALUES (?, ?, ?, ?)
+		ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, row.Target, string(chat), area); err != nil {
+		return fmt.Errorf("record poll chat: %w", err)
+	}
+	// At the notice's own priority, so the poll follows its message.
+	id, err := r.e.SendPoll(bot.WithPriority(ctx, sendPriority(n.Urgency)), chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
+	if err != nil {
+		if sendSkippable(err) {
+			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, "err", errorText(err))
+			return nil
+		}
+		return err
+	}
+	if _, err := r.st.db.ExecContext(ctx, `UPDATE notice_poll_chats SET poll_msg = ? WHERE notice_id = ? AND target = ?`, id, n.ID, row.Target); err != nil {
+		return fmt.Errorf("record poll message: %w", err)
+	}
+	return nil
+}
+
+// sendSkippable tells a failure to send (logged: typed votes make up for
+// a missing poll, and a missing result line loses no data) from a failure
+// to store, which must fail the job so it is retried.
+func sendSkippable(err error) bool {
+	for _, e := range []error{bot.ErrGroupOff, bot.ErrNotConnected, bot.ErrNotInChat, bot.ErrNoContact} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	// Anything else is the send queue failing to store the message.
+	return false
+}
+
+// countArea is the area a target's votes and comments count under: a
+// group's areas, or the subscriber's subscription area that matched.
+func (r *Relay) countArea(ctx context.Context, n *Notice, row outboxRow) (string, error) {
+	if row.Person == 0 {
+		gs, err := r.e.Store().GroupSettings(ctx, bot.ChatID(row.Target))
+		if err != nil {
+			return "", err
+		}
+		return strings.Join(gs.Areas, ", "), nil
+	}
+	subs, err := r.st.subscriptions(ctx, row.Person)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range subs {
+		if subscriberWants(n, s) {
+			return s.Area, nil
+		}
+	}
+	if len(subs) > 0 {
+		return subs[0].Area, nil
+	}
+	return "", nil
+}
+
+// pollChat is where a poll went.
+type pollChat struct {
+	NoticeID int64
+	Target   string
+	Chat     string
+	Area     string
+}
+
+// openPollIn finds the newest open poll delivered to target (a group chat
+// or person:ID), or one by notice id.
+func (r *Relay) openPollIn(ctx context.Context, target string, notice int64) (*Notice, *PollSpec, error) {
+	q := `SELECT c.notice_id FROM notice_poll_chats c JOIN notice_polls p ON p.notice_id = c.notice_id
+		WHERE c.target = ? AND p.state = 'open'`
+	args := []any{target}
+	if notice != 0 {
+		q += ` AND c.notice_id = ?`
+		args = append(args, notice)
+	}
+	var id int64
+	err := r.st.db.QueryRowContext(ctx, q+` ORDER BY c.notice_id DESC LIMIT 1`, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("find open poll: %w", err)
+	}
+	n, err := r.st.notice(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := r.st.poll(ctx, id)
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	return n, p, nil
+}
+
+// voteTarget is the outbox target of the chat a request came from.
+func voteTarget(req *bot.Request) string {
+	if req.Chat.IsGroup {
+		return string(req.Chat.ID)
+	}
+	return personTarget(req.Sender.ID)
+}
+
+// pollVote receives a native poll vote: the voter's whole current
+// selection (empty withdraws it).
+func (r *Relay) pollVote(ctx context.Context, req *bot.Request) error {
+	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
+	if err != nil {
+		r.log.Warn("notices: poll with a bad reference", "ref", req.Poll.Ref)
+		return nil
+	}
+	n, p, err := r.openPollIn(ctx, voteTarget(req), id)
+	if err != nil || p == nil {
+		return err // a vote after close, or from a chat the poll never reached: ignored
+	}
+	if !req.Now().Before(p.Closes) {
+		return nil
+	}
+	if len(req.Votes) == 0 {
+		return r.withdrawVote(ctx, n.ID, req.Sender.ID)
+	}
+	choice := -1
+	for i, o := range p.Options {
+		if o == req.Votes[0] {
+			choice = i
+		}
+	}
+	if choice < 0 {
+		return nil
+	}
+	return r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), choice, req.Now())
+}
+
+func (r *Relay) recordVote(ctx context.Context, notice, person int64, target string, choice int, now time.Time) error {
+	_, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_poll_votes (notice_id, person_id, target, choice, voted_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(notice_id, person_id) DO UPDATE SET target = excluded.target, choice = excluded.choice, voted_at = excluded.voted_at`,
+		notice, person, target, choice, ms(now))
+	if err != nil {
+		return fmt.Errorf("record vote: %w", err)
+	}
+	return nil
+}
+
+func (r *Relay) withdrawVote(ctx context.Context, notice, person int64) error {
+	if _, err := r.st.db.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
+		return fmt.Errorf("withdraw vote: %w", err)
+	}
+	return nil
+}
+
+// voteCmd is the typed vote: !vote N for the newest open poll here,
+// !vote with nothing to see it and one's own choice, !vote off to
+// withdraw.
+func (r *Relay) voteCmd(ctx context.Context, req *bot.Request) error {
+	n, p, err := r.openPollIn(ctx, voteTarget(req), 0)
+	if err != nil {
+		return err
+	}
+	if p == nil || !req.Now().Before(p.Closes) {
+		return bot.Userf("There's no open council poll here.")
+	}
+	f := req.Fields()
+	current := -1
+	if err := r.st.db.QueryRowContext(ctx, `SELECT choice FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, n.ID, req.Sender.ID).Scan(&current); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("load vote: %w", err)
+	}
+	if len(f) == 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "📊 %s", p.Question)
+		for i, o := range p.Options {
+			fmt.Fprintf(&b, "\n%d. %s", i+1, o)
+		}
+		if current >= 0 {
+			fmt.Fprintf(&b, "\nYour vote: %d. %s. ", current+1, p.Options[current])
+		} else {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "Type %s N to vote (or change your vote) until %s.", req.Cmd("vote"), r.when(p.Closes))
+		return req.Reply(ctx, b.String())
+	}
+	if len(f) == 1 && (strings.EqualFold(f[0], "off") || strings.EqualFold(f[0], "withdraw")) {
+		if current < 0 {
+			return req.Reply(ctx, "You haven't voted in this poll.")
+		}
+		if err := r.withdrawVote(ctx, n.ID, req.Sender.ID); err != nil {
+			return err
+		}
+		return req.Reply(ctx, "Your vote is withdrawn.")
+	}
+	k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(f[0], "#"), "."))
+	if err != nil {
+		// "!vote not sure": the option's own words work too.
+		for i, o := range p.Options {
+			if strings.EqualFold(strings.Join(f, " "), o) {
+				k, err, f = i+1, nil, f[:1]
+			}
+		}
+	}
+	if len(f) != 1 || err != nil || k < 1 || k > len(p.Options) {
+		return bot.Userf("Type %s followed by an option number from 1 to %d, e.g. %s 1 for %q.", req.Cmd("vote"), len(p.Options), req.Cmd("vote"), bot.Truncate(p.Options[0], 40))
+	}
+	if current == k-1 {
+		return req.Reply(ctx, fmt.Sprintf("You already voted %d. %s — nothing changed.", k, p.Options[k-1]))
+	}
+	if err := r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), k-1, req.Now()); err != nil {
+		return err
+	}
+	verb := "Vote counted"
+	if current >= 0 {
+		verb = "Vote changed"
+	}
+	return req.Reply(ctx, fmt.Sprintf("%s: %d. %s. You can change it until %s.", verb, k, p.Options[k-1], r.when(p.Closes)))
+}
+
+// subscribersScope is the count scope of all private subscribers, so no
+// one's private vote can be read from the results.
+const subscribersScope = "subscribers"
+
+// pollCloseJob closes a poll: the current choices become counts per group
+// and area and are deleted; the groups get a result line; the results
+// POST is booked.
+func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job) error {
+	var pl planPayload
+	if err := json.Unmarshal(job.Payload, &pl); err != nil {
+		return fmt.Errorf("poll close payload: %w", err)
+	}
+	p, err := r.st.poll(ctx, pl.Notice)
+	if err != nil || p == nil || p.State != "open" {
+		return err
+	}
+	now := r.e.Now()
+	if now.Before(p.Closes) {
+		return r.e.Schedule(ctx, jobPollClose, job.Key, p.Closes, pl)
+	}
+	n, err := r.st.notice(ctx, pl.Notice)
+	if err != nil {
+		return err
+	}
+	chats, err := r.pollChats(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	reached := len(chats) > 0
+	err = r.st.tx(ctx, func(tx bot.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE notice_polls SET state = 'closed', closed_at = ? WHERE notice_id = ? AND state = 'open'`, ms(now), n.ID)
+		if err != nil {
+			return fmt.Errorf("close poll: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
+			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), v.choice, COUNT(*)
+			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
+			WHERE v.notice_id = ? GROUP BY 2, 3, 4`, subscribersScope, n.ID); err != nil {
+			return fmt.Errorf("count votes: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ?`, n.ID); err != nil {
+			return fmt.Errorf("delete votes: %w", err)
+		}
+		if !reached {
+			// Never sent (rejected, expired, held): nothing to report.
+			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "poll_closed", Actor: "bot", Detail: "closed before it reached anyone"})
+		}
+		if r.cfg.ResultsURL != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notice_results_posts (notice_id, state) VALUES (?, 'pending') ON CONFLICT DO NOTHING`, n.ID); err != nil {
+				return fmt.Errorf("book results post: %w", err)
+			}
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "poll_closed", Actor: "bot", Detail: "votes counted per group and area; individual choices deleted"})
+	})
+	if err != nil || !reached {
+		return err
+	}
+	res, err := r.Results(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	if r.cfg.ResultsURL != "" {
+		if err := r.scheduleResultsPost(ctx, n.ID, now); err != nil {
+			return err
+		}
+	}
+	if !r.cfg.ShareResults {
+		return nil
+	}
+	for _, c := range chats {
+		if strings.HasPrefix(c.Target, "person:") {
+			continue
+		}
+		_, err := r.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(c.Chat), Text: resultLine(res, c.Target)})
+		if err != nil {
+			if !sendSkippable(err) {
+				return err
+			}
+			r.log.Warn("poll result line not sent", "notice", n.ID, "chat", c.Target, "err", errorText(err))
+		}
+	}
+	return nil
+}
+
+func (r *Relay) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
+	rows, err := r.st.db.QueryContext(ctx, `SELECT notice_id, target, chat, area FROM notice_poll_chats WHERE notice_id = ? ORDER BY rowid`, id)
+	if err != nil {
+		return nil, fmt.Errorf("poll chats: %w", err)
+	}
+	defer rows.Close()
+	var out []pollChat
+	for rows.Next() {
+		var c pollChat
+		if err := rows.Scan(&c.NoticeID, &c.Target, &c.Chat, &c.Area); err != nil {
+			return nil, fmt.Errorf("scan poll chat: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PollResults are a poll's counts: in total, per group (private
+// subscribers together) and per postcode area.
+type PollResults struct {
+	Notice   int64        `json:"notice"`
+	ID       string       `json:"id"`
+	Sender   string       `json:"sender"`
+	Question string       `json:"question"`
+	Options  []string     `json:"options"`
+	State    string       `json:"state"`
+	Closes   time.Time    `json:"closes"`
+	Total    int          `json:"total"`
+	Counts   []int        `json:"counts"`
+	Groups   []ScopeCount `json:"groups"`
+	Areas    []ScopeCount `json:"areas"`
+	// Reached is how many groups and subscribers the poll went to.
+	GroupsReached      int `json:"groups_reached"`
+	SubscribersReached int `json:"subscribers_reached"`
+}
+
+// ScopeCount is one group's or one area's counts.
+type ScopeCount struct {
+	Scope  string `json:"-"`
+	Name   string `json:"name"`
+	Area   string `json:"area,omitempty"`
+	Total  int    `json:"total"`
+	Counts []int  `json:"counts"`
+}
+
+// ErrNoPoll is returned for a notice without a poll.
+var ErrNoPoll = errors.New("notice has no poll")
+
+// Results reads a poll's counts: from the counts kept at close, or, while
+// it is open, from the current choices (counted, never listed).
+func (r *Relay) Results(ctx context.Context, id int64) (PollResults, error) {
+	return pollResults(ctx, r.st, r.e.Store(), id)
+}
+
+// PollResultsOf is Results for the command line, over a store alone.
+func PollResultsOf(ctx context.Context, core bot.Store, id int64) (PollResults, error) {
+	return pollResults(ctx, store{db: core.DB()}, core, id)
+}
+
+func pollResults(ctx context.Context, st store, core bot.Store, id int64) (PollResults, error) {
+	n, err := st.notice(ctx, id)
+	if err != nil {
+		return PollResults{}, err
+	}
+	p, err := st.poll(ctx, id)
+	if err != nil {
+		return PollResults{}, err
+	}
+	if p == nil {
+		return PollResults{}, fmt.Errorf("notice #%d: %w", id, ErrNoPoll)
+	}
+	res := PollResults{Notice: n.ID, ID: n.Identifier, Sender: n.SourceName, Question: p.Question, Options: p.Options, State: p.State, Closes: p.Closes,
+		Counts: make([]int, len(p.Options)), Groups: []ScopeCount{}, Areas: []ScopeCount{}}
+	q := `SELECT scope, area, choice, votes FROM notice_poll_counts WHERE notice_id = ?`
+	if p.State == "open" {
+		q = `SELECT CASE WHEN v.target LIKE 'person:%' THEN '` + subscribersScope + `' ELSE v.target END, COALESCE(c.area, ''), v.choice, COUNT(*)
+			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
+			WHERE v.notice_id = ? GROUP BY 1, 2, 3`
+	}
+	rows, err := st.db.QueryContext(ctx, q, id)
+	if err != nil {
+		return res, fmt.Errorf("poll counts: %w", err)
+	}
+	defer rows.Close()
+	groups, areas := map[string]*ScopeCount{}, map[string]*ScopeCount{}
+	for rows.Next() {
+		var scope, area string
+		var choice, votes int
+		if err := rows.Scan(&scope, &area, &choice, &votes); err != nil {
+			return res, fmt.Errorf("scan poll count: %w", err)
+		}
+		if choice < 0 || choice >= len(p.Options) {
+			continue
+		}
+		res.Total += votes
+		res.Counts[choice] += votes
+		add := func(m map[string]*ScopeCount, key string, sc ScopeCount) {
+			c, ok := m[key]
+			if !ok {
+				sc.Counts = make([]int, len(p.Options))
+				c = &sc
+				m[key] = c
+			}
+			c.Total += votes
+			c.Counts[choice] += votes
+		}
+		add(groups, scope, ScopeCount{Scope: scope, Area: area})
+		areaName := area
+		if areaName == "" {
+			areaName = "no area set"
+		}
+		add(areas, areaName, ScopeCount{Scope: areaName, Name: areaName})
+	}
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	rows.Close()
+	// Every group the poll reached is listed, with or without votes.
+	crow, err := st.db.QueryContext(ctx, `SELECT target, area FROM notice_poll_chats WHERE notice_id = ?`, id)
+	if err != nil {
+		return res, fmt.Errorf("poll chats: %w", err)
+	}
+	var reached []pollChat
+	for crow.Next() {
+		var c pollChat
+		if err := crow.Scan(&c.Target, &c.Area); err != nil {
+			crow.Close()
+			return res, fmt.Errorf("scan poll chat: %w", err)
+		}
+		reached = append(reached, c)
+	}
+	crow.Close()
+	for _, c := range reached {
+		if strings.HasPrefix(c.Target, "person:") {
+			res.SubscribersReached++
+			continue
+		}
+		res.GroupsReached++
+		if _, ok := groups[c.Target]; !ok {
+			groups[c.Target] = &ScopeCount{Scope: c.Target, Area: c.Area, Counts: make([]int, len(p.Options))}
+		}
+	}
+	for scope, g := range groups {
+		g.Name = "private subscribers"
+		if scope != subscribersScope {
+			g.Name = scope
+			if gs, err := core.GroupSettings(ctx, bot.ChatID(scope)); err == nil && gs.Name != "" {
+				g.Name = gs.Name
+			}
+		}
+		res.Groups = append(res.Groups, *g)
+	}
+	for _, a := range areas {
+		res.Areas = append(res.Areas, *a)
+	}
+	sort.Slice(res.Groups, func(i, j int) bool { return res.Groups[i].Name < res.Groups[j].Name })
+	sort.Slice(res.Areas, func(i, j int) bool { return res.Areas[i].Name < res.Areas[j].Name })
+	return res, nil
+}
+
+// tally writes "Yes 7, No 3".
+func tally(options []string, counts []int) string {
+	parts := make([]string, len(options))
+	for i, o := range options {
+		parts[i] = fmt.Sprintf("%s %d", o, counts[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func votesWord(n int) string {
+	if n == 1 {
+		return "1 vote"
+	}
+	return fmt.Sprintf("%d votes", n)
+}
+
+// resultLine is the one line a group gets at close.
+func resultLine(res PollResults, scope string) string {
+	here := ScopeCount{Counts: make([]int, len(res.Options))}
+	for _, g := range res.Groups {
+		if g.Scope == scope {
+			here = g
+		}
+	}
+	line := fmt.Sprintf("📊 Poll closed — %s Here: %s (%s).", res.Question, tally(res.Options, here.Counts), votesWord(here.Total))
+	if res.GroupsReached > 1 || res.SubscribersReached > 0 {
+		line += fmt.Sprintf(" Everywhere it was asked: %s (%s).", tally(res.Options, res.Counts), votesWord(res.Total))
+	}
+	return line
+}
