@@ -264,14 +264,14 @@ func (e *Engine) EnqueueGroupChange(ctx context.Context, ch GroupChange) error {
 	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleGroupChange(ctx, ch) })
 }
 
-// Start does the start-up housekeeping: it purges old dedupe records and,
-// with synchronous sends, sends what an earlier run committed but did not
-// get to send (Run's sender does that otherwise).
+// Start does the start-up housekeeping: it purges old dedupe records. What
+// an earlier run committed but did not get to send goes from Run's sender
+// or, with synchronous sends, from the first FlushSends (the console calls
+// it once it knows its groups again).
 func (e *Engine) Start(ctx context.Context) error {
 	if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
 		return fmt.Errorf("purge seen messages: %w", err)
 	}
-	e.afterUnit(ctx)
 	return nil
 }
 

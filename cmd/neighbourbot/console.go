@@ -115,6 +115,11 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
+	// As after any restart, jobs that are due run, and what an interrupted
+	// run committed but did not send goes, now that the console knows its
+	// groups again.
+	a.engine.RunDueJobs(context.WithoutCancel(ctx))
+	a.engine.FlushSends(context.WithoutCancel(ctx))
 
 	in := stdin
 	interactive := false
