@@ -34,6 +34,7 @@ const (
 	jobFlush     = "inbox.flush"     // post waiting messages to staff chats
 	jobHolidays  = "inbox.holidays"  // refresh the bank holidays copy
 	jobRetention = "inbox.retention" // purge closed tickets past retention_days
+	jobMenu      = "inbox.menu"      // route a menu left unanswered to the first desk
 )
 
 // Deps are what the inbox needs from its surroundings.
@@ -103,6 +104,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobRetention, f.retentionJob)
 	e.HandleJob(jobFlush, f.flushJob)
 	e.HandleJob(jobHolidays, f.holidaysJob)
+	e.HandleJob(jobMenu, f.menuJob)
 	ctx := context.Background()
 	if !cfg.Enabled {
 		// Switched off: only what an earlier run kept is shown, erased
