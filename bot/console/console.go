@@ -82,6 +82,11 @@ type Console struct {
 	lineKey    string            // stable id source for the line being run
 	seq        int               // ids issued within the line
 	lastMsg    *bot.Message
+	// interactive is a person typing at the prompt: a line without
+	// "NAME:" is said by the last speaker, and the clock's moves are
+	// always reported.
+	interactive bool
+	lastSpeaker string // "Alice" or "dm Alice"
 	// history hashes every script line run so far: a line's message id is
 	// derived from it, so a rerun of the same script (a new process)
 	// redelivers the same ids, while later lines in one run never collide.
@@ -104,6 +109,18 @@ func New(out io.Writer, clock *bot.ManualClock) *Console {
 		directives: map[string]DirectiveFunc{},
 		history:    sha256.New(),
 	}
+}
+
+// SetInteractive switches the console to prompt mode (see Console.interactive).
+func (c *Console) SetInteractive(on bool) { c.interactive = on }
+
+// Speaker is who a bare line at the prompt is said by: the last speaker, or
+// "You" before anyone has spoken.
+func (c *Console) Speaker() string {
+	if c.lastSpeaker == "" {
+		return "You"
+	}
+	return c.lastSpeaker
 }
 
 // Attach connects the engine that handles the console's messages.
@@ -575,7 +592,7 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		if err := c.engine.AdvanceTo(ctx, c.clock, c.clock.Now().Add(d)); err != nil {
 			return err
 		}
-		if echo {
+		if echo || c.interactive {
 			c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
 		}
 		return nil
@@ -585,9 +602,15 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 			return fmt.Errorf("@time needs RFC 3339, e.g. 2026-01-05T09:00:00Z")
 		}
 		if t.After(c.clock.Now()) {
-			return c.engine.AdvanceTo(ctx, c.clock, t)
+			if err := c.engine.AdvanceTo(ctx, c.clock, t); err != nil {
+				return err
+			}
+		} else {
+			c.clock.Set(t)
 		}
-		c.clock.Set(t)
+		if c.interactive {
+			c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
+		}
 		return nil
 	case "redeliver":
 		if c.lastMsg == nil {
@@ -612,6 +635,12 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 
 func (c *Console) message(ctx context.Context, line string, echo bool) error {
 	m := messageLine.FindStringSubmatch(line)
+	if c.interactive && (m == nil || (m[3] == "" && !strings.Contains(line, ":"))) {
+		// "!help" typed at the prompt: said by whoever spoke last.
+		line = c.Speaker() + ": " + line
+		m = messageLine.FindStringSubmatch(line)
+		c.printf("-- %s\n", line)
+	}
 	if m == nil {
 		return fmt.Errorf("expected NAME: text, dm NAME: text or @directive")
 	}
@@ -724,6 +753,10 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 	}
 	if g != nil {
 		g.lastBy[name] = msg
+	}
+	c.lastSpeaker = name
+	if isDM {
+		c.lastSpeaker = "dm " + name
 	}
 	c.lastMsg = msg
 	c.deliver(ctx, msg, echo, "-- duplicate delivery ignored (already handled)\n")

@@ -94,7 +94,10 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}
 	clock := bot.NewManualClock(startAt)
-	con := console.New(stdout, clock)
+	// The transcript goes through out, so that at an interactive prompt it
+	// can be routed through the line editor (which redraws the prompt).
+	out := &switchWriter{w: stdout}
+	con := console.New(out, clock)
 	con.SetIDSalt(randomHex(3))
 	if *deliveryLog != "" {
 		if err := con.UseDeliveryLog(*deliveryLog); err != nil {
@@ -122,14 +125,14 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	a.engine.FlushSends(context.WithoutCancel(ctx))
 
 	in := stdin
-	interactive := false
+	var tty *os.File
 	if *script != "" {
 		in = bytes.NewReader(scriptText)
 		con.ResumeFrom(progressPath, progress)
 	} else if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		interactive = true
+		tty = f
 	}
-	if !interactive {
+	if tty == nil {
 		if err := con.RunScript(ctx, in, true); err != nil {
 			if ctx.Err() != nil {
 				fmt.Fprintln(stderr, "neighbourbot: stopped by a signal after finishing the line in hand; run the same script again to go on")
@@ -140,22 +143,65 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		return exitOK
 	}
-	return interactiveConsole(ctx, con, in, stdout)
+	fd := int(tty.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		// No raw mode (an odd terminal): plain lines, no editing.
+		return interactiveConsole(ctx, con, scannerLines{bufio.NewScanner(tty), stdout}, stdout)
+	}
+	defer term.Restore(fd, old)
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{tty, stdout}, "> ")
+	if w, h, err := term.GetSize(fd); err == nil {
+		_ = t.SetSize(w, h)
+	}
+	out.w = t
+	return interactiveConsole(ctx, con, t, t)
 }
 
-func interactiveConsole(ctx context.Context, con *console.Console, in io.Reader, out io.Writer) int {
+// switchWriter is an io.Writer whose destination can change.
+type switchWriter struct{ w io.Writer }
+
+func (s *switchWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+// lineReader is where interactive lines come from: x/term's line editor
+// (editing, Up/Down history) at a terminal, or plain lines.
+type lineReader interface {
+	ReadLine() (string, error)
+}
+
+type scannerLines struct {
+	sc  *bufio.Scanner
+	out io.Writer // for the prompt
+}
+
+func (s scannerLines) ReadLine() (string, error) {
+	fmt.Fprint(s.out, "> ")
+	if s.sc.Scan() {
+		return s.sc.Text(), nil
+	}
+	if err := s.sc.Err(); err != nil {
+		return "", err
+	}
+	return "", io.EOF
+}
+
+func interactiveConsole(ctx context.Context, con *console.Console, lines lineReader, out io.Writer) int {
 	fmt.Fprint(out, `neighbourbot console — a simulated group called "street".
 Type lines like:  Alice: !bot on      (Alice speaks in the group)
                   @admin Alice        (make Alice a group admin)
                   dm Bob: !mydata     (Bob messages the bot directly)
                   @advance 2d         (move the clock, running due reminders)
-Start with "@admin Alice" then "Alice: !bot on". Ctrl-D quits.
+                  !help               (said by whoever spoke last)
+Start with "@admin Alice" then "Alice: !bot on". Arrow keys edit and recall
+lines; Ctrl-D quits.
 `)
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	con.SetInteractive(true)
 	for {
-		fmt.Fprint(out, "> ")
-		if !sc.Scan() {
+		line, err := lines.ReadLine()
+		if err != nil {
 			fmt.Fprintln(out)
 			return exitOK
 		}
@@ -164,7 +210,8 @@ Start with "@admin Alice" then "Alice: !bot on". Ctrl-D quits.
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		con.SetLineKey(hex.EncodeToString(b[:]))
-		if err := con.RunLine(context.WithoutCancel(ctx), sc.Text(), false); err != nil {
+		// The line runs to its end even if a signal comes meanwhile.
+		if err := con.RunLine(context.WithoutCancel(ctx), line, false); err != nil {
 			fmt.Fprintf(out, "! %v\n", err)
 		}
 		if ctx.Err() != nil {

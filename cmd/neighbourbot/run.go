@@ -322,10 +322,13 @@ func (a *app) readiness(connected func() bool) error {
 // worth it: 1 MB.
 const compactMinFree = 256
 
-// compactDaily hands pages freed by the night's purges back to the file
-// system, at start and then every day, so the database file shrinks.
+// compactDaily prunes people who left every group more than
+// [moderation] retention_days ago and hold nothing, then hands pages freed
+// by the night's purges back to the file system, at start and then every
+// day, so the database file shrinks.
 func (a *app) compactDaily(ctx context.Context) error {
 	for {
+		a.pruneDeparted(ctx)
 		freed, err := a.store.Compact(ctx, compactMinFree)
 		switch {
 		case err != nil:
@@ -338,5 +341,28 @@ func (a *app) compactDaily(ctx context.Context) error {
 			return nil
 		case <-time.After(24 * time.Hour):
 		}
+	}
+}
+
+// pruneDeparted runs bot.PruneDeparted on the engine's worker and waits.
+func (a *app) pruneDeparted(ctx context.Context) {
+	done := make(chan struct{})
+	err := a.engine.Enqueue(ctx, func(ctx context.Context) {
+		defer close(done)
+		before := a.engine.Now().Add(-time.Duration(a.cfg.Moderation.RetentionDays) * 24 * time.Hour)
+		n, err := a.engine.PruneDeparted(ctx, a.store, before)
+		if err != nil {
+			a.log.Warn("could not prune people who left", "err", err)
+		}
+		if n > 0 {
+			a.log.Info("pruned people who left every group and hold nothing", "people", n)
+		}
+	})
+	if err != nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
 }

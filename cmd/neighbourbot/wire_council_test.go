@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
@@ -85,6 +86,23 @@ func TestNoticesResultsAndCommentsCommandLine(t *testing.T) {
 	if code, got, _ = run("consultations"); code != exitOK || !strings.Contains(got, "C2 Crown's late licence? (local, in Elm Road) — open") ||
 		!strings.Contains(got, "C1 20 mph on Longden Road? (notice #1) — closed") {
 		t.Errorf("consultations: %d %q", code, got)
+	}
+	code, got, errOut = run("report", "--since", "2026-01-01", "--format", "csv")
+	want := "notice,id,title,sender,urgency,received,area,groups_reached,subscribers_reached,poll_votes,comments\n" +
+		"1,p-1,20 mph on Longden Road?,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3 7,1,0,3,1\n"
+	if code != exitOK || got != want {
+		t.Errorf("report csv: %d %s\n%q\nwant\n%q", code, errOut, got, want)
+	}
+	if code, got, _ = run("report", "--since", "2026-01-01"); code != exitOK || !strings.Contains(got, "SY3 7          1 groups, 0 subscribers, 3 poll votes, 1 comments") {
+		t.Errorf("report text: %d %q", code, got)
+	}
+	// The notices of this test are from January 2026; 30 days back from now
+	// holds none of them.
+	if code, got, _ = run("report", "--since", "30d"); code != exitOK || (!strings.Contains(got, "No notices in that period") && time.Now().After(time.Date(2026, 2, 5, 0, 0, 0, 0, time.UTC))) {
+		t.Errorf("report --since 30d: %d %q", code, got)
+	}
+	if code, _, errOut = run("report", "--since", "lately"); code != exitUsage || !strings.Contains(errOut, "a span like 30d") {
+		t.Errorf("report --since lately: %d %q", code, errOut)
 	}
 	if code, _, errOut = run("comments"); code != exitUsage {
 		t.Errorf("comments without a number: %d %q", code, errOut)

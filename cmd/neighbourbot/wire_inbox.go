@@ -18,7 +18,7 @@ func init() {
 		late:       true, // after moderation's answer to a pending !forgetme
 		migrations: func() []bot.Migrations { return []bot.Migrations{inbox.Migrations()} },
 		register: func(a *app) error {
-			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http}
+			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http, Health: a.health}
 			if a.console != nil {
 				// In the console the staff group is a simulated group id.
 				deps.Chat = func(s string) bot.ChatID {

@@ -51,7 +51,7 @@ func init() {
 		},
 	})
 	subcommands["notices"] = subcommand{
-		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations",
+		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations | report [--since 30d] [--format csv]",
 		run: func(ctx context.Context, args []string) int {
 			return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
 		},
@@ -62,10 +62,10 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := flag.NewFlagSet("notices", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
-	since := fs.String("since", "", "audit: records from this date (YYYY-MM-DD or RFC 3339); default the last 30 days")
+	since := fs.String("since", "", "audit, report: from this date (YYYY-MM-DD or RFC 3339) or this long ago (30d, 12h); default the last 30 days")
 	format := fs.String("format", "text", "audit, comments: text or csv; results: text, csv or json")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods | results N | comments N|CN | consultations\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods | results N | comments N|CN | consultations | report\n\n")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after the action ("audit --format csv").
@@ -231,6 +231,28 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 				c.Closes.In(cfg.Location()).Format("Mon 2 Jan 2006 15:04"), c.Comments)
 		}
 		return exitOK
+	case "report":
+		from := time.Now().AddDate(0, 0, -30)
+		if *since != "" {
+			var err error
+			if from, err = parseSince(*since); err != nil {
+				fmt.Fprintln(stderr, "neighbourbot:", err)
+				return exitUsage
+			}
+		}
+		if *format != "text" && *format != "csv" {
+			fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+			return exitUsage
+		}
+		rows, err := notices.CampaignReport(ctx, store, from)
+		if err == nil {
+			err = notices.WriteReport(stdout, rows, *format == "csv")
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return exitError
+		}
+		return exitOK
 	case "periods":
 		list, err := notices.ElectionPeriods(cfg.Notices, cfg.Location())
 		if err != nil {
@@ -259,7 +281,10 @@ func parseSince(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--since %q: use a date like 2026-01-05 or an RFC 3339 time", s)
+	if d, err := bot.ParseDuration(s); err == nil && d > 0 {
+		return time.Now().Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: use a date like 2026-01-05, an RFC 3339 time or a span like 30d", s)
 }
 
 func cliUser() string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"neighbourbot/bot"
+	"neighbourbot/commands/polling"
 	"neighbourbot/commands/power"
 	"neighbourbot/commands/power/operators"
 )
@@ -9,10 +10,10 @@ import (
 func init() {
 	features = append(features, feature{
 		name:       "power",
-		migrations: func() []bot.Migrations { return []bot.Migrations{power.Migrations()} },
+		migrations: func() []bot.Migrations { return []bot.Migrations{power.Migrations(), polling.Migrations()} },
 		register: func(a *app) error {
 			cfg := a.cfg.Power
-			deps := power.Deps{Location: a.cfg.Location()}
+			deps := power.Deps{Location: a.cfg.Location(), Quiet: a.cfg.QuietHours(), Sources: a.metrics}
 			// The console reaches only the operators its config gives a URL,
 			// never the real portals.
 			src, err := operators.Source(cfg, operators.BuildOptions{Client: a.http, Timeout: cfg.FeedTimeout.D(), OnlyConfigured: a.console != nil})

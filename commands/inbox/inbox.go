@@ -34,6 +34,7 @@ const (
 	jobFlush     = "inbox.flush"     // post waiting messages to staff chats
 	jobHolidays  = "inbox.holidays"  // refresh the bank holidays copy
 	jobRetention = "inbox.retention" // purge closed tickets past retention_days
+	jobMenu      = "inbox.menu"      // route a menu left unanswered to the first desk
 )
 
 // Deps are what the inbox needs from its surroundings.
@@ -48,6 +49,9 @@ type Deps struct {
 	// Chat turns a configured staff chat into a chat id (the console maps
 	// a group id "staff" to its chat); nil uses the text as it is.
 	Chat func(string) bot.ChatID
+	// Health, when set, gets a readiness probe: /readyz fails while posts
+	// have waited over five minutes for a staff group.
+	Health *bot.Health
 }
 
 type feature struct {
@@ -100,6 +104,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobRetention, f.retentionJob)
 	e.HandleJob(jobFlush, f.flushJob)
 	e.HandleJob(jobHolidays, f.holidaysJob)
+	e.HandleJob(jobMenu, f.menuJob)
 	ctx := context.Background()
 	if !cfg.Enabled {
 		// Switched off: only what an earlier run kept is shown, erased
@@ -118,6 +123,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	if err := f.scheduleRetention(ctx); err != nil {
 		return err
 	}
+	if deps.Health != nil {
+		deps.Health.Ready("council inbox", f.readyProbe)
+	}
 	f.routes()
 	// The inbox answers direct messages that are not commands. It is a
 	// listener, and it marks each one taken (bot.Request.Take) so that a
@@ -131,6 +139,29 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	}
 	// Posts left waiting by an earlier run go out now.
 	return f.scheduleFlush(ctx, e.Now())
+}
+
+// postsStuckAfter is how long a post may wait for a staff group before
+// /readyz reports it.
+const postsStuckAfter = 5 * time.Minute
+
+// readyProbe fails while posts have waited too long for a staff group (the
+// bot is offline, was removed, or the group switched it off). It runs on
+// the health server's goroutine and only reads.
+func (f *feature) readyProbe(ctx context.Context) error {
+	var n int
+	var oldest *int64
+	if err := f.st.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM inbox_outbox`).Scan(&n, &oldest); err != nil {
+		return fmt.Errorf("read waiting posts: %w", err)
+	}
+	if n == 0 || oldest == nil {
+		return nil
+	}
+	since := time.UnixMilli(*oldest)
+	if f.e.Now().Sub(since) < postsStuckAfter {
+		return nil
+	}
+	return fmt.Errorf("%d ticket posts waiting for the staff group since %s", n, since.In(f.loc).Format("Mon 2 Jan 15:04"))
 }
 
 // scheduleRetention plans the nightly purge (04:10 in the bot's zone).

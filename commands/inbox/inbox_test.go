@@ -253,14 +253,22 @@ func TestStaffChatUnreachable(t *testing.T) {
 	srv := recordedHolidays(t)
 	h := bottest.New(t, options(t, testConfig(srv.URL), ""))
 	// The console group "staff" does not exist yet: posting there fails.
-	out := h.Run("dm Erin: first\ndm Erin: second\n@advance 3m\n")
+	out := h.Run("dm Erin: first\ndm Erin: second\n@advance 6m\n")
 	if strings.Contains(out, "[staff]") || !strings.Contains(out, "this is C1") {
 		t.Fatalf("posted to a group that does not exist, or no ticket:\n%s", out)
 	}
 	if !strings.Contains(h.Log.String(), "staff chat unreachable") || !strings.Contains(h.Log.String(), "waiting=") {
 		t.Errorf("the wait is not logged:\n%s", h.Log.String())
 	}
+	health := &bot.Health{}
+	health.Ready("council inbox", featureOf(t, h).readyProbe)
+	if err := health.CheckReady(context.Background()); err == nil || !strings.Contains(err.Error(), "council inbox: 2 ticket posts waiting for the staff group since Mon 5 Jan 09:00") {
+		t.Errorf("readiness: %v", err)
+	}
 	out = h.Run("@group staff Council staff\n@admin Sam\nSam: !bot on\n@advance 2m\n")
+	if err := health.CheckReady(context.Background()); err != nil {
+		t.Errorf("readiness after the posts went: %v", err)
+	}
 	i, j := strings.Index(out, "New ticket C1 · Erin:\n    first"), strings.Index(out, "C1 · Erin:\n    second")
 	if i < 0 || j < i {
 		t.Errorf("waiting posts not sent in order:\n%s", out)
@@ -350,5 +358,38 @@ func TestMediaCapRefusedBeforeDownload(t *testing.T) {
 		Media: &bot.Media{Kind: bot.MediaVideo, MimeType: "video/mp4", Size: 40 << 20}})
 	if out := h.Out.String(); !strings.Contains(out, "That video is too big for me to pass on (40 MB; the limit is 5 MB)") {
 		t.Errorf("out:\n%s", out)
+	}
+}
+
+// TestMissingMediaFileDoesNotBlockPosts: a stored file that vanished
+// before its post went is posted as words, and the posts behind it follow.
+func TestMissingMediaFileDoesNotBlockPosts(t *testing.T) {
+	srv := recordedHolidays(t)
+	dir := filepath.Join(t.TempDir(), "inbox")
+	h := bottest.New(t, options(t, testConfig(srv.URL), dir))
+	h.Run("dm Erin [voice 7s]: listen\ndm Erin: and this\n")
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		os.Remove(filepath.Join(dir, f.Name()))
+	}
+	out := h.Run("@group staff Council staff\n@admin Sam\nSam: !bot on\n@advance 2m\n")
+	if !strings.Contains(out, "(the voice note could not be found on the bot's disk)") || !strings.Contains(out, "C1 · Erin:\n    and this") {
+		t.Errorf("posts after a missing file:\n%s", out)
+	}
+}
+
+// TestOneDeskGroupDownOthersPost: a desk whose group is unreachable holds
+// up only its own posts.
+func TestOneDeskGroupDownOthersPost(t *testing.T) {
+	srv := recordedHolidays(t)
+	h := bottest.New(t, options(t, deskConfig(srv.URL), ""))
+	// "roads" (Highways) does not exist yet; "staff" does.
+	out := h.Run("@group staff Council staff\n@admin Sam\nSam: !bot on\ndm Erin: a pothole on Elm Road\ndm Gina: a question for cllr Smith\n")
+	if !strings.Contains(out, "[staff] bot: New ticket C2 · Gina") || strings.Contains(out, "New ticket C1") {
+		t.Fatalf("posts:\n%s", out)
+	}
+	out = h.Run("@group roads Highways\n@admin Hari\nHari: !bot on\n@advance 2m\n")
+	if !strings.Contains(out, "[roads] bot: New ticket C1 · Erin · Highways") {
+		t.Errorf("the waiting Highways post did not follow:\n%s", out)
 	}
 }

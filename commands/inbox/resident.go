@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -124,6 +125,11 @@ func (f *feature) route(ctx context.Context, req *bot.Request, t ticket, text, n
 	if err := f.st.setPending(ctx, t.ID, stateChoosing, -1); err != nil {
 		return err
 	}
+	// A menu left unanswered goes to the first desk after a while, so a
+	// message never waits unseen for a choice nobody makes.
+	if err := f.e.Schedule(ctx, jobMenu, fmt.Sprintf("%s:%d", jobMenu, t.ID), f.e.Now().Add(menuTimeout), menuPayload{Ticket: t.ID}); err != nil {
+		return err
+	}
 	return req.Reply(ctx, withNote(f.menu("Which team is your message for? Reply with a number:"), note))
 }
 
@@ -199,6 +205,13 @@ func (f *feature) hold(ctx context.Context, t ticket, m *message) error {
 // out-of-hours text when the office is closed), audits it and queues every
 // message held so far for the staff chat.
 func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending ticket, d int, note string) error {
+	reply := func(ctx context.Context, text string) error { return req.Reply(ctx, text) }
+	return f.open(ctx, req.Sender, pending, d, note, "", reply)
+}
+
+// open does openTicket's work for a resident (sender), answering with
+// reply; lead starts the acknowledgement (the menu's time-out says why).
+func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note, lead string, reply func(context.Context, string) error) error {
 	now := f.e.Now()
 	desk := f.desks[d]
 	t, err := f.st.open(ctx, pending.ID, desk.Name, now)
@@ -218,7 +231,7 @@ func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending tick
 	if desk.Name != "" {
 		detail += " · " + desk.Name
 	}
-	if err := f.audit(ctx, desk.chat, req.Sender, "inbox.opened", bot.Person{}, detail); err != nil {
+	if err := f.audit(ctx, desk.chat, sender, "inbox.opened", bot.Person{}, detail); err != nil {
 		return err
 	}
 	if err := f.scheduleFlush(ctx, now); err != nil {
@@ -226,6 +239,7 @@ func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending tick
 	}
 	cal := f.calendar(ctx)
 	var b strings.Builder
+	b.WriteString(lead)
 	fmt.Fprintf(&b, "Thanks — this is %s", t.Ref())
 	if desk.Name != "" && len(f.desks) > 1 {
 		fmt.Fprintf(&b, " for %s", desk.Name)
@@ -243,8 +257,8 @@ func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending tick
 			return err
 		}
 	}
-	fmt.Fprintf(&b, "\nAdd details, photos or voice notes here any time; type %s when it's sorted.", req.Cmd("close"))
-	return req.Reply(ctx, withNote(b.String(), note))
+	fmt.Fprintf(&b, "\nAdd details, photos or voice notes here any time; type %sclose when it's sorted.", f.e.Prefix())
+	return reply(ctx, withNote(b.String(), note))
 }
 
 // addToOpen adds a message to the resident's open ticket and forwards it,
@@ -383,4 +397,39 @@ func (f *feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
 	}
 	return f.e.Audit(ctx, entry)
+}
+
+// menuTimeout is how long the desks menu waits for a number.
+const menuTimeout = time.Hour
+
+type menuPayload struct {
+	Ticket int64 `json:"ticket"`
+}
+
+// menuJob opens a ticket whose menu was never answered on the first desk
+// and tells the resident so.
+func (f *feature) menuJob(ctx context.Context, j bot.Job) error {
+	var p menuPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return fmt.Errorf("menu job payload: %w", err)
+	}
+	t, err := f.st.byID(ctx, p.Ticket)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && (t.State != stateChoosing || t.PersonID == 0)) {
+		return nil // answered, dropped or forgotten meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	resident, err := f.e.Store().PersonByID(ctx, t.PersonID)
+	if err != nil {
+		return err
+	}
+	reply := func(ctx context.Context, text string) error {
+		if err := f.e.DM(ctx, resident, text); err != nil && !errors.Is(err, bot.ErrNoContact) {
+			return err
+		}
+		return nil
+	}
+	lead := "You didn't choose a team, so I've passed your message on. "
+	return f.open(ctx, resident, t, 0, "", lead, reply)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -28,49 +29,83 @@ const (
 // later, so nothing is lost; the log says how many wait.
 func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
 	now := f.e.Now()
-	items, err := f.st.pendingPosts(ctx, 20)
+	items, err := f.st.pendingPosts(ctx, 50)
 	if err != nil {
 		return err
 	}
+	// A staff group that cannot be written to holds up only its own posts
+	// (in order); other desks' groups still get theirs.
+	failed := map[bot.ChatID]error{}
 	for _, it := range items {
 		t, err := f.st.byID(ctx, it.TicketID)
 		if err != nil {
 			return err
 		}
 		chat := f.deskByName(t.Desk).chat
+		if failed[chat] != nil {
+			continue
+		}
 		// Posts are queued and go after the job commits, so whether the
 		// staff chat can take them is asked first (the cached group
 		// info): while it cannot, they wait here, in order.
 		if _, err := f.e.Transport().GroupInfo(ctx, chat); err != nil {
-			return f.postsWait(ctx, now, chat, err)
+			failed[chat] = err
+			continue
 		}
 		outs, err := f.buildPost(ctx, t, it, chat)
 		if err != nil {
 			return err
 		}
-		for _, out := range outs {
-			id, err := f.e.Send(ctx, out)
-			if err != nil {
-				return f.postsWait(ctx, now, chat, err)
-			}
-			if err := f.st.recordPost(ctx, chat, id, t.ID, now); err != nil {
-				return err
-			}
-		}
-		if it.MessageID != 0 {
-			if err := f.st.setForwarded(ctx, it.MessageID); err != nil {
-				return err
-			}
-		}
-		if err := f.st.unqueue(ctx, it.ID); err != nil {
+		var sf sendFailure
+		if err := f.sendPost(ctx, it, t, chat, outs, now); errors.As(err, &sf) {
+			failed[chat] = sf.err
+		} else if err != nil {
 			return err
 		}
 	}
-	if len(items) == 20 {
+	for chat, err := range failed {
+		return f.postsWait(ctx, now, chat, err)
+	}
+	if len(items) == 50 {
 		return f.scheduleFlush(ctx, now)
 	}
 	return nil
 }
+
+// sendPost sends one queued post's messages, skipping parts sent before
+// a failure, and unqueues it.
+func (f *feature) sendPost(ctx context.Context, it outboxItem, t ticket, chat bot.ChatID, outs []bot.OutMessage, now time.Time) error {
+	for i, out := range outs {
+		if i < it.PartsSent {
+			continue // sent before a failure on a later part
+		}
+		id, err := f.e.Send(ctx, out)
+		if err != nil {
+			return sendFailure{err}
+		}
+		if err := f.st.recordPost(ctx, chat, id, t.ID, now); err != nil {
+			return err
+		}
+		if len(outs) > 1 {
+			if err := f.st.partSent(ctx, it.ID, i+1); err != nil {
+				return err
+			}
+		}
+	}
+	if it.MessageID != 0 {
+		if err := f.st.setForwarded(ctx, it.MessageID); err != nil {
+			return err
+		}
+	}
+	return f.st.unqueue(ctx, it.ID)
+}
+
+// sendFailure is a staff post the engine would not send: the staff group
+// waits, unlike a database error, which fails the job.
+type sendFailure struct{ err error }
+
+func (s sendFailure) Error() string { return s.err.Error() }
+func (s sendFailure) Unwrap() error { return s.err }
 
 // postsWait plans the next try after a staff chat could not be written to.
 func (f *feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID, err error) error {
@@ -194,7 +229,14 @@ func (f *feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	if m.Media == nil || m.Media.File == "" {
 		return textPosts(chat, text), nil
 	}
-	att := &bot.Attachment{Kind: m.Media.Kind, Path: filepath.Join(f.deps.MediaDir, m.Media.File), MimeType: m.Media.Mime,
+	path := filepath.Join(f.deps.MediaDir, m.Media.File)
+	if _, err := os.Stat(path); err != nil {
+		// The file is gone (deleted by hand, a lost disk): post the words,
+		// so one missing file never holds up every post behind it.
+		f.e.Log().Warn("inbox: media file missing; posting without it", "ticket", t.Ref(), "err", err)
+		return textPosts(chat, text+"\n(the "+mediaWord(m.Media.Kind, m.Media.Voice)+" could not be found on the bot's disk)"), nil
+	}
+	att := &bot.Attachment{Kind: m.Media.Kind, Path: path, MimeType: m.Media.Mime,
 		FileName: m.Media.Name, Seconds: m.Media.Seconds, Voice: m.Media.Voice}
 	if m.Media.Kind == bot.MediaAudio {
 		// Audio has no caption: the words go first, the recording after.

@@ -371,6 +371,7 @@ type outboxItem struct {
 	MessageID int64
 	Kind      string
 	Note      string
+	PartsSent int
 }
 
 func (s *store) queue(ctx context.Context, ticketID, messageID int64, kind, note string, at time.Time) error {
@@ -379,7 +380,7 @@ func (s *store) queue(ctx context.Context, ticketID, messageID int64, kind, note
 }
 
 func (s *store) pendingPosts(ctx context.Context, limit int) ([]outboxItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, ticket_id, message_id, kind, note FROM inbox_outbox ORDER BY id LIMIT ?`, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, ticket_id, message_id, kind, note, parts_sent FROM inbox_outbox ORDER BY id LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load staff posts: %w", err)
 	}
@@ -388,7 +389,7 @@ func (s *store) pendingPosts(ctx context.Context, limit int) ([]outboxItem, erro
 	for rows.Next() {
 		var it outboxItem
 		var msg sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.TicketID, &msg, &it.Kind, &it.Note); err != nil {
+		if err := rows.Scan(&it.ID, &it.TicketID, &msg, &it.Kind, &it.Note, &it.PartsSent); err != nil {
 			return nil, fmt.Errorf("load staff posts: %w", err)
 		}
 		it.MessageID = msg.Int64
@@ -403,6 +404,10 @@ func (s *store) countPending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count staff posts: %w", err)
 	}
 	return n, nil
+}
+
+func (s *store) partSent(ctx context.Context, id int64, n int) error {
+	return s.exec(ctx, "staff post progress", `UPDATE inbox_outbox SET parts_sent = ? WHERE id = ?`, n, id)
 }
 
 func (s *store) unqueue(ctx context.Context, id int64) error {

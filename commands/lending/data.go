@@ -79,9 +79,8 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		}
 		lines = append(lines, fmt.Sprintf("You joined a %s run on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
 	}
-	if len(lines) == 0 {
-		lines = append(lines, "Nothing: no listings, loans, requests or errands.")
-	}
+	// Nothing at all is no lines, as for every feature: !mydata says
+	// "Lending: nothing." and pruning knows the person holds nothing here.
 	return lines, nil
 }
 

@@ -240,7 +240,7 @@ func near(w string, words []string) string {
 	}
 	for _, c := range words {
 		allow := 1
-		if len(c) >= 6 {
+		if len(w) >= 7 {
 			allow = 2
 		}
 		if w[0] == c[0] && w != c && bot.Levenshtein(w, c) <= allow {
@@ -310,7 +310,8 @@ func periodLike(words []string) (text, guess string) {
 		if n > 1 && toks[n-2] == "next" {
 			return strings.Join(words[n-2:], " "), dayGuess("until next", toks[n-1:])
 		}
-		if _, isDay := weekdays[last]; !isDay && near(last, nearDays) != "" {
+		// Only longer words: "Mona" typed for @Mona is a name, not Monday.
+		if _, isDay := weekdays[last]; !isDay && len(last) >= 5 && near(last, nearDays) != "" {
 			return words[n-1], "until " + capitalise(near(last, nearDays))
 		}
 	}

@@ -186,6 +186,9 @@ func TestLocatePeriod(t *testing.T) {
 		{"ladder 3", "", "", "did you mean for 3 days?"},
 		{"ladder 2m", "", "", `"2m"`},
 		{"ladder next tuesdy", "", "", `"next tuesdy"`},
+		{"ladder frday", "", "", "did you mean until Friday?"},
+		{"ladder Mona", "ladder Mona", "", ""}, // a name typed without the @
+		{"ladder Fred", "ladder Fred", "", ""},
 	}
 	for _, c := range cases {
 		item, period, err := locatePeriod(strings.Fields(c.in), mon, london, due)

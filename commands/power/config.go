@@ -44,6 +44,11 @@ type Config struct {
 	FeedTimeout bot.Duration `toml:"feed_timeout"`
 	// Feeds override the built-in operators' feeds, or add operators.
 	Feeds map[string]OperatorFeed `toml:"feeds"`
+	// AlertInterval is how often groups with !power alerts on have their
+	// operator's unplanned incidents checked; PlannedAt is when the
+	// morning line about planned work in the next 48 hours goes out.
+	AlertInterval bot.Duration  `toml:"alert_interval"`
+	PlannedAt     bot.TimeOfDay `toml:"planned_at"`
 }
 
 // OperatorFeed is one [power.feeds.NAME] entry: any part left empty keeps
@@ -90,9 +95,10 @@ const (
 
 // DefaultCompensationText is the Great Britain wording; other countries
 // replace it in the config.
-const DefaultCompensationText = "UK households may be due compensation under the Guaranteed Standards of Performance " +
-	"when the power is off for more than 12 hours. Claim from your network operator — the company you reach on 105, " +
-	"not your energy supplier; their website explains how, and claims usually have to be made within three months."
+const DefaultCompensationText = "Under the Guaranteed Standards of Performance, a home whose power is off for more than 12 hours in normal weather " +
+	"is due £95 from the network operator (the company you reach on 105, not your energy supplier), plus £45 for each further 12 hours. " +
+	"The limits and amounts differ in severe weather and for very large incidents, and some exemptions apply. " +
+	"Claims usually have to be made within three months; Ofgem explains the rules: https://www.ofgem.gov.uk/information-consumers/energy-advice-households"
 
 // maxFeedTimeout caps feed_timeout.
 const maxFeedTimeout = 10 * time.Second
@@ -109,6 +115,8 @@ func DefaultConfig() Config {
 		SuggestCooldown:   bot.Duration(time.Hour),
 		FeedProvider:      ProviderAuto,
 		Feeds:             map[string]OperatorFeed{},
+		AlertInterval:     bot.Duration(10 * time.Minute),
+		PlannedAt:         8 * 60,
 		FeedTimeout:       bot.Duration(5 * time.Second),
 	}
 }
@@ -144,6 +152,12 @@ func (c Config) Validate() error {
 	}
 	if c.SuggestCooldown.D() < time.Minute {
 		return errors.New("suggest_cooldown must be at least 1m")
+	}
+	if d := c.AlertInterval.D(); d < 2*time.Minute || d > 6*time.Hour {
+		return fmt.Errorf("alert_interval %s must be between 2m and 6h", d)
+	}
+	if c.PlannedAt < 0 || c.PlannedAt >= 24*60 {
+		return errors.New("planned_at must be a time of day like \"08:00\"")
 	}
 	if !c.knownProvider(c.FeedProvider) {
 		return fmt.Errorf("feed_provider %q is not supported (use auto, off, one of %s, or a [power.feeds] name)", c.FeedProvider, strings.Join(BuiltinOperators, ", "))

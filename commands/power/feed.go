@@ -37,8 +37,9 @@ type Incident struct {
 	// Status is the operator's own word for where the work stands.
 	Status string
 	// Operator names who publishes it ("ukpn", "nged", …); empty for a
-	// single configured feed.
-	Operator string
+	// single configured feed. Publisher is its name as residents know it.
+	Operator  string
+	Publisher string
 }
 
 // IncidentSource lists the incidents a network operator currently

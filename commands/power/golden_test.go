@@ -5,11 +5,12 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/polling"
 )
 
 func harnessOptions(cfg Config, deps Deps) bottest.Options {
 	return bottest.Options{
-		Migrations: []bot.Migrations{Migrations()},
+		Migrations: []bot.Migrations{Migrations(), polling.Migrations()},
 		Register:   func(h *bottest.Harness) error { return Register(h.Engine, cfg, deps) },
 	}
 }

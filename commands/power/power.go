@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/polling"
 )
 
 //go:embed migrations/*.sql
@@ -51,6 +52,10 @@ type Deps struct {
 	Location *time.Location
 	// Incidents is the network operator's feed; nil turns the lookup off.
 	Incidents IncidentSource
+	// Quiet holds unplanned-incident alerts until the morning.
+	Quiet bot.QuietHours
+	// Sources receives how the operator polls stand (metrics); optional.
+	Sources polling.Observer
 }
 
 type feature struct {
@@ -59,6 +64,8 @@ type feature struct {
 	st        *store
 	loc       *time.Location
 	incidents IncidentSource
+	quiet     bot.QuietHours
+	poller    *polling.Poller
 }
 
 type jobPayload struct {
@@ -75,14 +82,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents}
+	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents, quiet: deps.Quiet}
 	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
 	// Help lines start lower-case: !help shows them after "!power … — " and
 	// capitalises them when one command is asked about.
 	p := e.Prefix()
-	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off]",
-		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, and %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut",
-			p, p, p),
+	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off|alerts on/off]",
+		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut, and %spower alerts on or off (admins) whether I post the network operator's power cuts and planned work in this area",
+			p, p, p, p),
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
 	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: your power is off",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, true) }})
@@ -97,6 +104,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.Listen(f.listen)
 	e.AddDataProvider(dataProvider{f})
 	if err := f.resume(context.Background()); err != nil {
+		return fmt.Errorf("power start-up: %w", err)
+	}
+	if err := f.registerAlerts(context.Background(), deps.Sources); err != nil {
 		return fmt.Errorf("power start-up: %w", err)
 	}
 	return nil
@@ -207,6 +217,8 @@ func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
 		return f.history(ctx, req)
 	case sub == "suggest" && len(fields) <= 2:
 		return f.suggestCommand(ctx, req, fields[1:])
+	case sub == "alerts" && len(fields) <= 2:
+		return f.alertsCommand(ctx, req, fields[1:])
 	}
 	return f.usage(req)
 }

@@ -13,6 +13,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/polling"
 )
 
 // offlineTransport is the console with WhatsApp briefly unreachable: the
@@ -34,7 +35,7 @@ func (t *offlineTransport) Send(ctx context.Context, m bot.OutMessage) (string, 
 // send queue, which tries again until it goes out, once.
 func TestVerdictResentWhenOffline(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations(), polling.Migrations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ type offlineBot struct {
 func newOfflineBot(t *testing.T, failures int, deps Deps) *offlineBot {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations(), polling.Migrations())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/polling"
 	"neighbourbot/commands/power"
 )
 
@@ -21,7 +22,7 @@ func TestCheckNamesTheAreasOperatorIncident(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := bottest.New(t, bottest.Options{
-		Migrations: []bot.Migrations{power.Migrations()},
+		Migrations: []bot.Migrations{power.Migrations(), polling.Migrations()},
 		Register:   func(h *bottest.Harness) error { return power.Register(h.Engine, cfg, power.Deps{Incidents: src}) },
 	})
 	h.Expect("@admin Alice\nAlice: !bot on\nAlice: !area SY3 7\nAlice: !power\nBob: !off\n@advance 15m\n",

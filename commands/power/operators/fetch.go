@@ -102,6 +102,9 @@ func (f *Feed) Incidents(ctx context.Context) ([]power.Incident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s outage feed: %w", f.Name, err)
 	}
+	for i := range incs {
+		incs[i].Publisher = f.Title
+	}
 	return incs, nil
 }
 

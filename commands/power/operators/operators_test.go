@@ -98,7 +98,7 @@ func TestEveryOperatorsFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range tc.want {
-				tc.want[i].Operator = tc.operator
+				tc.want[i].Operator, tc.want[i].Publisher = tc.operator, Presets[tc.operator].Title
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)

@@ -1,0 +1,189 @@
+package notices
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// Campaign figures: per notice and postcode area, how many groups and
+// subscribers it reached, how many voted in its poll and how many
+// comments it drew. Counts only: nothing here names or numbers a person.
+
+// ReportRow is one notice in one area.
+type ReportRow struct {
+	Notice      int64
+	Identifier  string
+	Title       string
+	Sender      string
+	Urgency     Urgency
+	Received    time.Time
+	Area        string
+	Groups      int
+	Subscribers int
+	PollVotes   int
+	Comments    int
+}
+
+// noArea labels recipients without a postcode area.
+const noArea = "no area set"
+
+// CampaignReport computes the figures for notices received at or after
+// since, newest first, areas in order within a notice.
+func CampaignReport(ctx context.Context, core bot.Store, since time.Time) ([]ReportRow, error) {
+	st := store{db: core.DB()}
+	rows, err := st.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= ? ORDER BY id DESC`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("report notices: %w", err)
+	}
+	var list []*Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan notice: %w", err)
+		}
+		list = append(list, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	groupArea := map[string]string{}
+	areaOfGroup := func(chat string) (string, error) {
+		if a, ok := groupArea[chat]; ok {
+			return a, nil
+		}
+		gs, err := core.GroupSettings(ctx, bot.ChatID(chat))
+		if err != nil {
+			return "", err
+		}
+		groupArea[chat] = label(strings.Join(gs.Areas, ", "))
+		return groupArea[chat], nil
+	}
+	var out []ReportRow
+	for _, n := range list {
+		byArea := map[string]*ReportRow{}
+		row := func(area string) *ReportRow {
+			r, ok := byArea[area]
+			if !ok {
+				r = &ReportRow{Notice: n.ID, Identifier: n.Identifier, Title: n.Title, Sender: n.SourceName, Urgency: n.Urgency, Received: n.Received, Area: area}
+				byArea[area] = r
+			}
+			return r
+		}
+		sent, err := queryOutbox(ctx, st.db, `notice_id = ? AND state = 'sent'`, n.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range sent {
+			if o.Person == 0 {
+				a, err := areaOfGroup(o.Target)
+				if err != nil {
+					return nil, err
+				}
+				row(a).Groups++
+				continue
+			}
+			subs, err := st.subscriptions(ctx, o.Person)
+			if err != nil {
+				return nil, err
+			}
+			a := noArea
+			for _, s := range subs {
+				if subscriberWants(n, s) {
+					a = s.Area
+					break
+				}
+			}
+			row(a).Subscribers++
+		}
+		res, err := pollResults(ctx, st, core, n.ID)
+		if err == nil {
+			for _, a := range res.Areas {
+				row(label(a.Name)).PollVotes += a.Total
+			}
+		} else if !isNoPoll(err) {
+			return nil, err
+		}
+		crows, err := st.db.QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
+			WHERE c.notice_id = ? GROUP BY m.area`, n.ID)
+		if err != nil {
+			return nil, fmt.Errorf("report comments: %w", err)
+		}
+		for crows.Next() {
+			var area string
+			var k int
+			if err := crows.Scan(&area, &k); err != nil {
+				crows.Close()
+				return nil, fmt.Errorf("scan comments: %w", err)
+			}
+			row(label(area)).Comments += k
+		}
+		crows.Close()
+		if len(byArea) == 0 {
+			row("")
+		}
+		areas := make([]string, 0, len(byArea))
+		for a := range byArea {
+			areas = append(areas, a)
+		}
+		sort.Strings(areas)
+		for _, a := range areas {
+			out = append(out, *byArea[a])
+		}
+	}
+	return out, nil
+}
+
+func label(area string) string {
+	if area == "" {
+		return noArea
+	}
+	return area
+}
+
+func isNoPoll(err error) bool { return errors.Is(err, ErrNoPoll) }
+
+// WriteReport prints the campaign figures as CSV or aligned text.
+func WriteReport(w io.Writer, list []ReportRow, asCSV bool) error {
+	if asCSV {
+		cw := csv.NewWriter(w)
+		if err := cw.Write([]string{"notice", "id", "title", "sender", "urgency", "received", "area", "groups_reached", "subscribers_reached", "poll_votes", "comments"}); err != nil {
+			return err
+		}
+		for _, r := range list {
+			if err := cw.Write([]string{strconv.FormatInt(r.Notice, 10), r.Identifier, r.Title, r.Sender, string(r.Urgency), r.Received.UTC().Format(time.RFC3339),
+				r.Area, strconv.Itoa(r.Groups), strconv.Itoa(r.Subscribers), strconv.Itoa(r.PollVotes), strconv.Itoa(r.Comments)}); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(w, "No notices in that period.")
+		return err
+	}
+	last := int64(0)
+	for _, r := range list {
+		if r.Notice != last {
+			if _, err := fmt.Fprintf(w, "#%d %s (%s, %s)\n", r.Notice, r.Title, r.Sender, r.Received.UTC().Format("2006-01-02")); err != nil {
+				return err
+			}
+			last = r.Notice
+		}
+		if _, err := fmt.Fprintf(w, "    %-14s %d groups, %d subscribers, %d poll votes, %d comments\n", r.Area, r.Groups, r.Subscribers, r.PollVotes, r.Comments); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,428 @@
+package power
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/polling"
+)
+
+// Power alerts: groups whose admins typed !power alerts on hear about the
+// operator's own incidents in their area without anyone asking — each
+// unplanned fault once (and again only when its estimated restoration
+// moves by more than an hour), and each morning one message with the
+// planned interruptions of the next 48 hours.
+
+const (
+	jobPoll    = "power.poll"
+	jobPlanned = "power.planned"
+	// etaMoved is how far an estimate must move to be posted again.
+	etaMoved = time.Hour
+	// plannedAhead is how far ahead the morning message looks.
+	plannedAhead = 48 * time.Hour
+	// maxAlertsPerGroup keeps one poll from filling a chat in a storm.
+	maxAlertsPerGroup = 3
+)
+
+func (f *feature) registerAlerts(ctx context.Context, obs polling.Observer) error {
+	f.e.HandleJob(jobPlanned, f.plannedJob)
+	f.poller = polling.New(f.e, jobPoll, obs)
+	if f.incidents == nil {
+		return nil
+	}
+	if err := f.poller.Add(polling.Source{Name: "operator-incidents", Interval: f.cfg.AlertInterval.D(), Poll: f.pollIncidents}); err != nil {
+		return err
+	}
+	if err := f.poller.Start(ctx); err != nil {
+		return err
+	}
+	return f.bookPlanned(ctx, f.e.Now())
+}
+
+// bookPlanned books the next morning message after now.
+func (f *feature) bookPlanned(ctx context.Context, now time.Time) error {
+	at := f.cfg.PlannedAt.On(now, f.loc)
+	if !at.After(now) {
+		at = f.cfg.PlannedAt.On(now.In(f.loc).AddDate(0, 0, 1), f.loc)
+	}
+	return f.e.Schedule(ctx, jobPlanned, jobPlanned, at, nil)
+}
+
+func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []string) error {
+	if len(args) == 0 {
+		on, err := f.st.alertsOn(ctx, req.Chat.ID)
+		if err != nil {
+			return err
+		}
+		state := "off"
+		if on {
+			state = "on"
+		}
+		return req.Reply(ctx, fmt.Sprintf("Power alerts are %s here. A group admin can switch them with %s on or %s off.",
+			state, req.Cmd("power alerts"), req.Cmd("power alerts")))
+	}
+	on, ok := bot.ParseOnOff(args[0])
+	if !ok {
+		return bot.Userf("Usage: %s on or %s off.", req.Cmd("power alerts"), req.Cmd("power alerts"))
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if !admin {
+		return bot.Userf("Sorry, only group admins can switch power alerts on or off.")
+	}
+	if err := f.st.setAlerts(ctx, req.Chat.ID, on); err != nil {
+		return err
+	}
+	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+		Action: "power.alerts", Detail: onOff(on)}); err != nil {
+		f.e.Log().Warn("power: audit alerts switch", "err", err)
+	}
+	if !on {
+		return req.Reply(ctx, "Power alerts off.")
+	}
+	msg := "Power alerts on: I'll post the network operator's power cuts in this group's area as they are reported, and each morning any planned work in the next two days."
+	switch {
+	case f.incidents == nil:
+		msg += " (No operator feed is set up for this bot yet, so there is nothing to post until the bot's owner sets one up.)"
+	case len(req.Group.Areas) == 0:
+		msg += fmt.Sprintf(" First set the group's area: %s.", req.Cmd("area SY3 7"))
+	}
+	return req.Reply(ctx, msg)
+}
+
+// alertGroup is a group that gets alerts, with its areas.
+type alertGroup struct {
+	chat  bot.ChatID
+	areas []string
+}
+
+func (f *feature) alertGroups(ctx context.Context) ([]alertGroup, error) {
+	chats, err := f.st.alertChats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alertGroup
+	for _, c := range chats {
+		gs, err := f.e.Store().GroupSettings(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if gs.Enabled && gs.FeatureOn(FeatureName) && len(gs.Areas) > 0 {
+			out = append(out, alertGroup{chat: c, areas: gs.Areas})
+		}
+	}
+	return out, nil
+}
+
+// fetchFor asks the operators serving any of the groups once.
+func (f *feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident, error) {
+	var areas []string
+	for _, g := range groups {
+		for _, a := range g.areas {
+			if !contains(areas, a) {
+				areas = append(areas, a)
+			}
+		}
+	}
+	if as, ok := f.incidents.(AreaIncidentSource); ok {
+		return as.IncidentsFor(ctx, areas)
+	}
+	return f.incidents.Incidents(ctx)
+}
+
+// pollIncidents posts unplanned incidents new to a group, and estimates
+// that moved by more than an hour. Nothing goes out in quiet hours; what
+// is still going on is posted when they end.
+func (f *feature) pollIncidents(ctx context.Context) error {
+	now := f.e.Now()
+	if f.quiet.Contains(now) {
+		return nil
+	}
+	groups, err := f.alertGroups(ctx)
+	if err != nil || len(groups) == 0 {
+		return err
+	}
+	all, err := f.fetchFor(ctx, groups)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		sent := 0
+		for _, inc := range MatchIncidents(all, g.areas) {
+			if inc.Planned || sent == maxAlertsPerGroup {
+				continue
+			}
+			posted, err := f.postFault(ctx, g, inc, now)
+			if err != nil {
+				return err
+			}
+			if posted {
+				sent++
+			}
+		}
+	}
+	return nil
+}
+
+func (f *feature) postFault(ctx context.Context, g alertGroup, inc Incident, now time.Time) (bool, error) {
+	prev, seen, err := f.st.posted(ctx, g.chat, inc.Ref, "fault")
+	if err != nil {
+		return false, err
+	}
+	var text string
+	switch {
+	case !seen:
+		text = f.faultText(g, inc, now)
+	case inc.EstimatedRestoration.IsZero():
+		return false, nil
+	case prev.IsZero():
+		text = fmt.Sprintf("Update on the power cut %s: the operator now expects the power back by %s.", inc.Ref, f.when(inc.EstimatedRestoration, now))
+	case absDuration(inc.EstimatedRestoration.Sub(prev)) > etaMoved:
+		text = fmt.Sprintf("Update on the power cut %s: estimated restoration now %s (was %s).", inc.Ref, f.when(inc.EstimatedRestoration, now), f.when(prev, now))
+	default:
+		return false, nil
+	}
+	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: g.chat, Text: text}); err != nil {
+		if errors.Is(err, bot.ErrGroupOff) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, f.st.markPosted(ctx, g.chat, inc.Ref, "fault", inc.EstimatedRestoration, now)
+}
+
+func (f *feature) faultText(g alertGroup, inc Incident, now time.Time) string {
+	var b strings.Builder
+	who := "The network operator"
+	if inc.Publisher != "" {
+		who = inc.Publisher
+	}
+	where := strings.Join(overlap(inc.Sectors, g.areas), ", ")
+	if where == "" {
+		where = strings.Join(g.areas, ", ")
+	}
+	fmt.Fprintf(&b, "Power cut in %s: %s is working on it (incident %s", where, who, inc.Ref)
+	if inc.Customers > 0 {
+		fmt.Fprintf(&b, ", %s off", homes(inc.Customers))
+	}
+	b.WriteString(")")
+	if !inc.EstimatedRestoration.IsZero() {
+		fmt.Fprintf(&b, ", estimated restoration %s", f.when(inc.EstimatedRestoration, now))
+	}
+	fmt.Fprintf(&b, ". It already knows, so there is no need to call %s unless someone is at risk.", f.cfg.ReportNumber)
+	return b.String()
+}
+
+// overlap lists the incident's sectors inside the group's areas.
+func overlap(sectors, areas []string) []string {
+	var out []string
+	for _, s := range sectors {
+		for _, a := range areas {
+			if bot.AreaCovers(a, s) && !contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) > 4 {
+		out = append(out[:4], "…")
+	}
+	return out
+}
+
+// plannedJob sends each alert group one line about the planned work in
+// its area in the next 48 hours, and books tomorrow's.
+func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
+	now := f.e.Now()
+	if err := f.bookPlanned(ctx, now); err != nil {
+		return err
+	}
+	// What was posted is needed only while the incident can come back.
+	if err := f.st.purgePosted(ctx, now.Add(-30*24*time.Hour)); err != nil {
+		return err
+	}
+	if f.incidents == nil {
+		return nil
+	}
+	groups, err := f.alertGroups(ctx)
+	if err != nil || len(groups) == 0 {
+		return err
+	}
+	all, err := f.fetchFor(ctx, groups)
+	if err != nil {
+		// The morning line is not retried hours later: tomorrow's comes.
+		f.e.Log().Warn("power: planned work not fetched; tomorrow's message is booked", "err", err)
+		return nil
+	}
+	for _, g := range groups {
+		var lines []string
+		for _, inc := range MatchIncidents(all, g.areas) {
+			start := inc.Start
+			if !inc.Planned || start.IsZero() || start.Before(now.Add(-time.Hour)) || start.After(now.Add(plannedAhead)) {
+				continue
+			}
+			if posted, _, err := f.st.postedOn(ctx, g.chat, inc.Ref, now); err != nil {
+				return err
+			} else if posted {
+				continue
+			}
+			lines = append(lines, f.plannedLine(g, inc, now))
+			if err := f.st.markPosted(ctx, g.chat, inc.Ref, "planned", inc.EstimatedRestoration, now); err != nil {
+				return err
+			}
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		sort.Strings(lines)
+		if len(lines) > 5 {
+			lines = append(lines[:5], fmt.Sprintf("… and %d more; the operator's website lists them all.", len(lines)-5))
+		}
+		if _, err := f.e.Send(ctx, bot.OutMessage{Chat: g.chat, Text: strings.Join(lines, "\n")}); err != nil && !errors.Is(err, bot.ErrGroupOff) {
+			return err
+		}
+	}
+	return nil
+}
+
+// plannedLine is "Planned power cut in SY3 7 tomorrow 09:00–15:00, ref …".
+func (f *feature) plannedLine(g alertGroup, inc Incident, now time.Time) string {
+	where := strings.Join(overlap(inc.Sectors, g.areas), ", ")
+	if where == "" {
+		where = strings.Join(g.areas, ", ")
+	}
+	start := inc.Start.In(f.loc)
+	span := start.Format("15:04")
+	if !inc.EstimatedRestoration.IsZero() {
+		end := inc.EstimatedRestoration.In(f.loc)
+		if end.YearDay() == start.YearDay() {
+			span += "–" + end.Format("15:04")
+		} else {
+			span += " to " + f.dayWord(end, now) + " " + end.Format("15:04")
+		}
+	}
+	who := ""
+	if inc.Publisher != "" {
+		who = " (" + inc.Publisher + ")"
+	}
+	return fmt.Sprintf("Planned power cut in %s %s %s, ref %s%s.", where, f.dayWord(start, now), span, inc.Ref, who)
+}
+
+// dayWord is "today", "tomorrow" or "on Wed 7 Jan".
+func (f *feature) dayWord(t, now time.Time) string {
+	lt, ln := t.In(f.loc), now.In(f.loc)
+	d0 := time.Date(ln.Year(), ln.Month(), ln.Day(), 0, 0, 0, 0, f.loc)
+	d1 := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, f.loc)
+	switch int(d1.Sub(d0).Hours()+12) / 24 {
+	case 0:
+		return "today"
+	case 1:
+		return "tomorrow"
+	}
+	return "on " + lt.Format("Mon 2 Jan")
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// Store side.
+
+func (s *store) alertsOn(ctx context.Context, chat bot.ChatID) (bool, error) {
+	var on int
+	err := s.db.QueryRowContext(ctx, `SELECT alerts FROM power_groups WHERE chat = ?`, string(chat)).Scan(&on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load alerts setting: %w", err)
+	}
+	return on == 1, nil
+}
+
+func (s *store) setAlerts(ctx context.Context, chat bot.ChatID, on bool) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO power_groups (chat, alerts) VALUES (?, ?)
+		ON CONFLICT (chat) DO UPDATE SET alerts = excluded.alerts`, string(chat), boolInt(on)); err != nil {
+		return fmt.Errorf("save alerts setting: %w", err)
+	}
+	return nil
+}
+
+func (s *store) alertChats(ctx context.Context) ([]bot.ChatID, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chat FROM power_groups WHERE alerts = 1 ORDER BY chat`)
+	if err != nil {
+		return nil, fmt.Errorf("alert groups: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.ChatID
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, bot.ChatID(c))
+	}
+	return out, rows.Err()
+}
+
+// posted returns the estimate last posted for an incident, and whether it
+// was posted at all.
+func (s *store) posted(ctx context.Context, chat bot.ChatID, ref, kind string) (time.Time, bool, error) {
+	var eta int64
+	err := s.db.QueryRowContext(ctx, `SELECT eta FROM power_posted WHERE chat = ? AND ref = ? AND kind = ?`, string(chat), ref, kind).Scan(&eta)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("posted incident: %w", err)
+	}
+	if eta == 0 {
+		return time.Time{}, true, nil
+	}
+	return time.UnixMilli(eta).UTC(), true, nil
+}
+
+// postedOn reports whether planned work was already in a morning message
+// within the last 20 hours (so a restart's rerun repeats nothing).
+func (s *store) postedOn(ctx context.Context, chat bot.ChatID, ref string, now time.Time) (bool, time.Time, error) {
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT posted_at FROM power_posted WHERE chat = ? AND ref = ? AND kind = 'planned'`, string(chat), ref).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("posted planned work: %w", err)
+	}
+	t := time.UnixMilli(at).UTC()
+	return now.Sub(t) < 20*time.Hour, t, nil
+}
+
+func (s *store) markPosted(ctx context.Context, chat bot.ChatID, ref, kind string, eta, now time.Time) error {
+	var e int64
+	if !eta.IsZero() {
+		e = ms(eta)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO power_posted (chat, ref, kind, eta, posted_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (chat, ref, kind) DO UPDATE SET eta = excluded.eta, posted_at = excluded.posted_at`,
+		string(chat), ref, kind, e, ms(now)); err != nil {
+		return fmt.Errorf("record posted incident: %w", err)
+	}
+	return nil
+}
+
+func (s *store) purgePosted(ctx context.Context, before time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM power_posted WHERE posted_at < ?`, ms(before)); err != nil {
+		return fmt.Errorf("purge posted incidents: %w", err)
+	}
+	return nil
+}
