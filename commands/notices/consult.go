@@ -285,7 +285,8 @@ func (r *Relay) replyComment(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if !c.open(req.Now()) {
-		return req.Reply(ctx, "Thanks — but comments on this consultation have closed.")
+		// Neighbours go on talking under an old notice; the bot stays out.
+		return nil
 	}
 	return r.addComment(ctx, req, c, req.Msg.Text)
 }
