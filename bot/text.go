@@ -71,3 +71,14 @@ func ParseOnOff(s string) (on bool, ok bool) {
 	}
 	return false, false
 }
+
+// AtSentenceStart is a person's display name for the start of a sentence:
+// the stand-in for someone the bot cannot name, "a neighbour", becomes
+// "A neighbour" there ("A neighbour, type !returned ladder …"), while a
+// real name is left exactly as the person wrote it.
+func AtSentenceStart(name string) string {
+	if strings.HasPrefix(name, "a ") {
+		return "A" + name[1:]
+	}
+	return name
+}

@@ -140,3 +140,13 @@ func TestAreas(t *testing.T) {
 		}
 	}
 }
+
+func TestAtSentenceStart(t *testing.T) {
+	for in, want := range map[string]string{
+		"a neighbour": "A neighbour", "Bob": "Bob", "alice": "alice", "a former member": "A former member", "": "",
+	} {
+		if got := AtSentenceStart(in); got != want {
+			t.Errorf("AtSentenceStart(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

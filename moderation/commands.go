@@ -265,7 +265,9 @@ func (m *Moderator) welcomeCmd(ctx context.Context, req *bot.Request) error {
 	if err := m.adminAudit(ctx, req, "welcome.set", nil, fmt.Sprintf("%d characters", bot.RuneLen(text))); err != nil {
 		return err
 	}
-	return req.Reply(ctx, "Welcome message saved. A new member would see:\n"+renderWelcome(text, "@"+req.Sender.DisplayName(), req.Chat.Name))
+	// The preview fills {name} with a made-up newcomer: the admin's own
+	// name there would read as a mention of them.
+	return req.Reply(ctx, "Welcome message saved. A new member (say, Sam) would see:\n"+renderWelcome(text, "@Sam", req.Chat.Name))
 }
 
 func onOff(b bool) string {
@@ -456,7 +458,7 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if len(active) == 0 {
-		return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", target.DisplayName()))
+		return req.Reply(ctx, fmt.Sprintf("%s has no warnings here.", bot.AtSentenceStart(target.DisplayName())))
 	}
 	var b strings.Builder
 	if limit := m.warnLimit(r.cfg); len(active) >= limit {
@@ -466,9 +468,9 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 		if m.limitAction(r.cfg) == LimitRemove {
 			then = "removes them from the group"
 		}
-		fmt.Fprintf(&b, "%s has reached this group's limit (%s); the next warning %s:", target.DisplayName(), plural(int64(limit), "warning", "warnings"), then)
+		fmt.Fprintf(&b, "%s has reached this group's limit (%s); the next warning %s:", bot.AtSentenceStart(target.DisplayName()), plural(int64(limit), "warning", "warnings"), then)
 	} else {
-		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", target.DisplayName(), plural(int64(len(active)), "warning", "warnings"), limit)
+		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", bot.AtSentenceStart(target.DisplayName()), plural(int64(len(active)), "warning", "warnings"), limit)
 	}
 	// The latest ones, numbered as counted; a post in the group stays short.
 	first := max(0, len(active)-(groupListEntries-1))

@@ -425,7 +425,7 @@ func (m *Moderator) limitReached(ctx context.Context, req *bot.Request, r *group
 			if err := m.audit(ctx, chat, bot.Person{}, "warn.limit.remove", &target, fmt.Sprintf("%d of %d warnings", count, limit)); err != nil {
 				return err
 			}
-			_, err := req.Say(ctx, fmt.Sprintf("%s reached the warning limit (%d of %d) and has been removed from the group.", target.DisplayName(), count, limit))
+			_, err := req.Say(ctx, fmt.Sprintf("%s reached the warning limit (%d of %d) and has been removed from the group.", bot.AtSentenceStart(target.DisplayName()), count, limit))
 			return err
 		case errors.Is(err, bot.ErrNotAdmin):
 			cantRemove = true

@@ -164,7 +164,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		if err != nil {
 			return err
 		}
-		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", req.Sender.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), group))
+		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", bot.AtSentenceStart(req.Sender.DisplayName()), e.Place, formatWhen(e.StartsAt, f.loc), group))
 		switch {
 		case err != nil:
 			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
@@ -337,10 +337,19 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	verb := "joins"
-	if already {
+	switch {
+	case already && note == "":
+		// Nothing new said: the earlier note stands.
+		verb = "is already on"
+		for _, x := range sg {
+			if x.PersonID == req.Sender.ID {
+				note = x.Note
+			}
+		}
+	case already:
 		verb = "updated their place on"
 	}
-	msg := fmt.Sprintf("%s %s %s's %s run (%s)", req.Sender.DisplayName(), verb, runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc))
+	msg := fmt.Sprintf("%s %s %s's %s run (%s)", bot.AtSentenceStart(req.Sender.DisplayName()), verb, runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc))
 	if note != "" {
 		msg += ": " + note
 	}

@@ -309,7 +309,7 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	}
 	switch {
 	case len(lenders) == 1:
-		fmt.Fprintf(&b, "%s, type %s %s @%s when you hand it over.", lenders[0].owner.DisplayName(), req.Cmd("lent"), typable(lenders[0].l.Name), req.Sender.DisplayName())
+		fmt.Fprintf(&b, "%s, type %s %s @%s when you hand it over.", bot.AtSentenceStart(lenders[0].owner.DisplayName()), req.Cmd("lent"), typable(lenders[0].l.Name), req.Sender.DisplayName())
 	case len(lenders) > 1:
 		fmt.Fprintf(&b, "Whoever hands it over, type %s ITEM @%s.", req.Cmd("lent"), req.Sender.DisplayName())
 	}

@@ -105,7 +105,7 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	}
 	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
-		remind, borrower.DisplayName(), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
+		remind, bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
 }
 
 // trailingMemberName finds a group member's name typed at the end of the
@@ -153,7 +153,7 @@ func (f *feature) askToAddress(ctx context.Context, req *bot.Request, borrower b
 		return "", err
 	}
 	return fmt.Sprintf("\n%s, type %s here (or message me) once so I can remind you privately before it's due.",
-		borrower.DisplayName(), req.Cmd("mine")), nil
+		bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("mine")), nil
 }
 
 // readPeriod reads a loan period and checks it against the group's limit.

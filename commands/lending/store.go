@@ -484,13 +484,15 @@ func (s *store) deleteErrand(ctx context.Context, id int64) error {
 }
 
 // join adds or updates a signup; it reports whether the person was already on it.
+// join signs someone up, or updates what they asked for; joining again
+// without saying what ("!join the tip") keeps the earlier note.
 func (s *store) join(ctx context.Context, sg Signup) (already bool, err error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM lending_errand_signups WHERE errand_id = ? AND person_id = ?`, sg.ErrandID, sg.PersonID).Scan(&n); err != nil {
 		return false, fmt.Errorf("check signup: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO lending_errand_signups (errand_id, person_id, note, joined_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = excluded.note`, sg.ErrandID, sg.PersonID, sg.Note, ms(sg.Joined)); err != nil {
+		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = CASE WHEN excluded.note = '' THEN note ELSE excluded.note END`, sg.ErrandID, sg.PersonID, sg.Note, ms(sg.Joined)); err != nil {
 		return false, fmt.Errorf("join errand: %w", err)
 	}
 	return n > 0, nil

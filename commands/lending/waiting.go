@@ -99,10 +99,10 @@ func lendOnNote(heard []wanterNews, owner bot.Person, item, lentCmd string) (str
 	}
 	if len(heard) == 1 {
 		return fmt.Sprintf(" %s is waiting for one — %s, to lend it on, type %s %s @%s.%s",
-			names[0], owner.DisplayName(), lentCmd, typable(item), heard[0].person.DisplayName(), privately), mentions
+			bot.AtSentenceStart(names[0]), owner.DisplayName(), lentCmd, typable(item), heard[0].person.DisplayName(), privately), mentions
 	}
 	return fmt.Sprintf(" %s are waiting for one — %s, to lend it on, type %s %s @name.%s",
-		joinNames(names), owner.DisplayName(), lentCmd, typable(item), privately), mentions
+		bot.AtSentenceStart(joinNames(names)), owner.DisplayName(), lentCmd, typable(item), privately), mentions
 }
 
 // joinNames writes "Dave", "Dave and Erin" or "Dave, Erin and Fred".

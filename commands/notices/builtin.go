@@ -52,6 +52,9 @@ func (r *Relay) addBuiltinSources() error {
 	if err := add(sc.GovUKAlerts, 10*time.Minute, &sources.GovUKAlerts{URL: sc.GovUKAlerts.URL, Topics: sc.GovUKAlerts.Topics, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
 		return err
 	}
+	if err := add(sc.Planning, 24*time.Hour, &sources.Planning{BaseURL: sc.Planning.URL, RadiusKm: sc.Planning.RadiusKm, Topics: sc.Planning.Topics, Loc: r.deps.QuietHours.Loc, Now: r.e.Now, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
+		return err
+	}
 	for _, f := range sc.CAP {
 		c := sources.SourceConfig{Enabled: true, URL: f.URL, Interval: f.Interval, Topics: f.Topics, RequireApproval: f.RequireApproval}
 		if err := add(c, 15*time.Minute, &sources.CAPFeed{FeedName: f.Name, Display: f.DisplayName, URL: f.URL, Topics: f.Topics, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {

@@ -65,6 +65,7 @@ func officialHarness(t *testing.T, mutate func(*Config)) (*bottest.Harness, *off
 		"/cap/shrewsbury_flood_cap.xml":      "shrewsbury_flood_cap.xml",
 		"/cap/shrewsbury_flood_cap_exercise": "shrewsbury_flood_cap_exercise.xml",
 		"/cap/index.atom":                    "cap_index.atom",
+		"/planit/api/applics/json":           "planit_sy3.json",
 	}, down: map[string]bool{}, hits: map[string]int{}}
 	srv := httptest.NewServer(o)
 	t.Cleanup(srv.Close)
@@ -82,6 +83,9 @@ func officialHarness(t *testing.T, mutate func(*Config)) (*bottest.Harness, *off
 		}
 		if cfg.Sources.GovUKAlerts.Enabled {
 			cfg.Sources.GovUKAlerts.URL = srv.URL + "/alerts/feed.atom"
+		}
+		if cfg.Sources.Planning.Enabled {
+			cfg.Sources.Planning.URL = srv.URL + "/planit/api/applics/json"
 		}
 		for i := range cfg.Sources.CAP {
 			cfg.Sources.CAP[i].URL = srv.URL + cfg.Sources.CAP[i].URL
@@ -265,5 +269,38 @@ func TestCAPFeedKind(t *testing.T) {
 	h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notices WHERE source = 'builtin:cap:county'`).Scan(&n)
 	if n != 1 {
 		t.Errorf("%d notices stored from the feed", n)
+	}
+}
+
+func TestPlanningDigest(t *testing.T) {
+	h, o, _ := officialHarness(t, func(c *Config) {
+		c.Sources.EAFloods.Enabled = false
+		c.Sources.Planning.Enabled = true
+	})
+	out := h.Run(optedIn + "@advance 1d\n")
+	want := "[street] bot: *3 new planning applications near SY3 7 (received Mon 5 Jan)*\n" +
+		"    • 26/00101/FUL — 12 Elm Road, Shrewsbury SY3 7AB: Erection of a two-storey rear extension https://pa.shropshire.gov.uk/online-applications/applicationDetails.do?keyVal=26-00101-FUL\n" +
+		"    • 26/00107/LIC — The Corner Shop, 2 Oak Street, Shrewsbury SY3 7CD: Premises licence: sale of alcohol 08:00-23:00 https://www.planit.org.uk/planapplic/Shropshire/26/00107/LIC/\n" +
+		"    • Shropshire/26/00110/FUL\n" +
+		"    Comments go to the council; the link has the details and the closing date.\n" +
+		"    From planning applications (PlanIt)"
+	if !strings.Contains(out, want) {
+		t.Fatalf("digest:\n%s", out)
+	}
+	if strings.Contains(out, "00090/TPO") || strings.Contains(out, "javascript") {
+		t.Errorf("an older application or a bad link:\n%s", out)
+	}
+	// The next day has nothing new: no message.
+	if out := h.Run("@advance 1d\n"); strings.Contains(out, "bot: *") {
+		t.Errorf("second day:\n%s", out)
+	}
+	got := o.hits["/planit/api/applics/json"]
+	if got != 2 {
+		t.Errorf("PlanIt asked %d times in two days, want 2", got)
+	}
+	var topics string
+	h.Store.Raw().QueryRow(`SELECT topics FROM notices WHERE source = 'builtin:planning'`).Scan(&topics)
+	if topics != "planning" {
+		t.Errorf("topics %q", topics)
 	}
 }

@@ -272,8 +272,10 @@ func (r *Relay) replyComment(ctx context.Context, req *bot.Request) error {
 		return nil
 	}
 	var notice int64
-	err := r.st.db.QueryRowContext(ctx, `SELECT notice_id FROM notice_outbox WHERE target = ? AND msg_id = ? AND state = 'sent'`,
-		voteTarget(req), req.Msg.Quote.ID).Scan(&notice)
+	// The notice's own message, or the poll that follows it.
+	err := r.st.db.QueryRowContext(ctx, `SELECT notice_id FROM notice_outbox WHERE target = ? AND msg_id = ? AND state = 'sent'
+		UNION SELECT notice_id FROM notice_poll_chats WHERE target = ? AND poll_msg = ? AND poll_msg != '' LIMIT 1`,
+		voteTarget(req), req.Msg.Quote.ID, voteTarget(req), req.Msg.Quote.ID).Scan(&notice)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -285,7 +287,8 @@ func (r *Relay) replyComment(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if !c.open(req.Now()) {
-		return req.Reply(ctx, "Thanks — but comments on this consultation have closed.")
+		// Neighbours go on talking under an old notice; the bot stays out.
+		return nil
 	}
 	return r.addComment(ctx, req, c, req.Msg.Text)
 }

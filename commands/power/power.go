@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/polling"
@@ -224,7 +225,7 @@ func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
 }
 
 func (f *feature) restoreCommand(ctx context.Context, req *bot.Request) error {
-	if req.Args != "" {
+	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s when the power is back — nothing after it.", req.Cmd("restored"))
 	}
 	return f.restore(ctx, req)
@@ -302,9 +303,36 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	return nil
 }
 
+// chatterWords are what people add to a one-word answer without changing
+// it: "!off here too", "!on again", "!off 😩", "!off at no 12".
+var chatterWords = map[string]bool{
+	"here": true, "too": true, "also": true, "me": true, "us": true, "as": true, "well": true, "still": true,
+	"again": true, "now": true, "same": true, "ditto": true, "yes": true, "yep": true, "yeah": true, "ours": true,
+	"mine": true, "our": true, "my": true, "at": true, "no": true, "number": true, "house": true, "home": true,
+	"end": true, "this": true, "of": true, "the": true, "street": true, "road": true, "power": true, "is": true,
+	"it's": true, "its": true, "lights": true, "off": true, "on": true, "out": true, "back": true, "all": true,
+	"and": true, "ok": true, "thanks": true, "phew": true, "finally": true, "oh": true, "dear": true, "ugh": true,
+}
+
+// onlyChatter reports whether what follows !off / !on is only emoji,
+// punctuation, house numbers and chatterWords, so the answer stands.
+// Anything else ("!off since 8am we think the fuse…") is refused as before,
+// since it may be a question for a person, not an answer.
+func onlyChatter(args string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(args), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	}) {
+		if chatterWords[w] || strings.Trim(w, "0123456789") == "" {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 // answerCommand is a typed !off or !on.
 func (f *feature) answerCommand(ctx context.Context, req *bot.Request, off bool) error {
-	if req.Args != "" {
+	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s or %s — nothing after it.", req.Cmd("off"), req.Cmd("on"))
 	}
 	return f.typedVote(ctx, req, off)

@@ -18,6 +18,9 @@ type Config struct {
 	EAFloods     SourceConfig `toml:"ea_floods"`
 	MetOffice    SourceConfig `toml:"met_office"`
 	GovUKAlerts  SourceConfig `toml:"govuk_alerts"`
+	// Planning is the daily digest of planning applications near each
+	// group (PlanIt), off by default.
+	Planning SourceConfig `toml:"planning"`
 	// CAP lists CAP 1.2 feeds ([[notices.sources.cap]]).
 	CAP []CAPFeedConfig `toml:"cap"`
 }
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 		EAFloods:     SourceConfig{Enabled: true, Interval: bot.Duration(15 * time.Minute), RadiusKm: 5, Topics: []string{"flooding"}},
 		MetOffice:    SourceConfig{Enabled: true, Interval: bot.Duration(30 * time.Minute), Topics: []string{"emergencies"}},
 		GovUKAlerts:  SourceConfig{Enabled: true, Interval: bot.Duration(10 * time.Minute), Topics: []string{"emergencies"}},
+		Planning:     SourceConfig{Interval: bot.Duration(24 * time.Hour), RadiusKm: 1, Topics: []string{"planning"}},
 		CAP:          []CAPFeedConfig{},
 	}
 }
@@ -66,13 +70,16 @@ func (c Config) Validate(known func(string) bool) error {
 	if err := checkURL(c.PostcodesURL, false); err != nil {
 		return fmt.Errorf("sources.postcodes_url: %w", err)
 	}
-	for name, s := range map[string]SourceConfig{"ea_floods": c.EAFloods, "met_office": c.MetOffice, "govuk_alerts": c.GovUKAlerts} {
+	for name, s := range map[string]SourceConfig{"ea_floods": c.EAFloods, "met_office": c.MetOffice, "govuk_alerts": c.GovUKAlerts, "planning": c.Planning} {
 		if err := s.validate(known); err != nil {
 			return fmt.Errorf("sources.%s.%w", name, err)
 		}
 	}
 	if c.EAFloods.RadiusKm < 0.5 || c.EAFloods.RadiusKm > 50 {
 		return errors.New("sources.ea_floods.radius_km must be between 0.5 and 50")
+	}
+	if c.Planning.RadiusKm < 0.1 || c.Planning.RadiusKm > 10 {
+		return errors.New("sources.planning.radius_km must be between 0.1 and 10")
 	}
 	names := map[string]bool{}
 	for i, f := range c.CAP {
