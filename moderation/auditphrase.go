@@ -21,7 +21,7 @@ var auditPhrases = map[string]string{
 	"potholes.status":  "changed a street fault's status",
 	"power.restored":   "closed a power check: power is back",
 	"power.suggest":    "set the power-check hint",
-	"power.alerts":     "switched the power network's own alerts",
+	"power.alerts":     "switched the power operator's alerts",
 	"inbox.opened":     "opened a council inbox ticket",
 	"inbox.message":    "wrote on a council inbox ticket",
 	"inbox.reply":      "answered {target} on a council inbox ticket",

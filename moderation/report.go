@@ -174,9 +174,9 @@ func groupLabel(name string) string {
 // dmAdmins sends text to each admin of a group. It says how many it
 // reached and returns the admins it may not message privately (they never
 // addressed the bot, and messaging people who never wrote to the account
-// gets it banned), for the caller to mention in the group instead. An
-// admin whose message failed for another reason is logged and counted in
-// neither.
+// gets it banned), for the caller to tell in the group that a report
+// waits. An admin whose message failed for another reason is logged and
+// counted as not reached.
 func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (told int, unreached []bot.Person, err error) {
 	admins, err := m.e.GroupAdmins(ctx, chat)
 	if err != nil {
@@ -188,7 +188,9 @@ func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) 
 		case errors.Is(err, bot.ErrNoContact):
 			unreached = append(unreached, a)
 		case err != nil:
+			// Not reached either: the report waits for !reports.
 			m.e.Log().Warn("report: could not message an admin", "chat", chat, "admin", a.ID, "err", err)
+			unreached = append(unreached, a)
 		default:
 			told++
 		}

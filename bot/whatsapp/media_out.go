@@ -37,7 +37,15 @@ func (a *Adapter) sendMedia(ctx context.Context, chat types.JID, m bot.OutMessag
 	if err != nil {
 		return "", fmt.Errorf("upload %s: %w", att.Kind, mapError(err, opSend))
 	}
-	fillUpload(msg, up, a.replyContext(m.ReplyTo))
+	ci := a.replyContext(m.ReplyTo)
+	if exp := a.expiration(ctx, chat); exp > 0 {
+		// A disappearing-message group's timer goes on media too.
+		if ci == nil {
+			ci = &waE2E.ContextInfo{}
+		}
+		setExpiration(ci, exp)
+	}
+	fillUpload(msg, up, ci)
 	resp, err := a.cli.SendMessage(ctx, chat, msg, whatsmeow.SendRequestExtra{ID: m.ID})
 	if err != nil {
 		return "", fmt.Errorf("send %s: %w", att.Kind, mapError(err, opSend))

@@ -137,3 +137,19 @@ func TestSendMediaQuotesAndFails(t *testing.T) {
 		t.Errorf("document without a name is named %q, want the file's base name", n)
 	}
 }
+
+// TestSendMediaInDisappearingGroup: media carries the group's timer, as
+// texts and polls do.
+func TestSendMediaInDisappearingGroup(t *testing.T) {
+	f := newFakeClient()
+	f.groups[groupJID].GroupEphemeral = types.GroupEphemeral{IsEphemeral: true, DisappearingTimer: 7 * 24 * 3600}
+	a, _ := newTestAdapter(f)
+	path := writeFile(t, "d.ogg", []byte("voice"))
+	if _, err := a.Send(context.Background(), bot.OutMessage{Chat: group,
+		Attachment: &bot.Attachment{Kind: bot.MediaAudio, Path: path, Voice: true, Seconds: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if exp := f.lastSent().msg.GetAudioMessage().GetContextInfo().GetExpiration(); exp != 604800 {
+		t.Errorf("expiration = %d, want 604800", exp)
+	}
+}

@@ -69,7 +69,7 @@ func (f *feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, s
 	}
 	data, err := f.e.Transport().Download(ctx, md)
 	if err != nil {
-		f.e.Log().Warn("inbox: media download failed", "kind", md.Kind, "err", err)
+		f.e.Log().Warn("inbox: media download failed", "kind", md.Kind, "err", bot.RedactPhones(err.Error()))
 		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what), nil
 	}
 	if int64(len(data)) > limit {

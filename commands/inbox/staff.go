@@ -120,7 +120,7 @@ func (f *feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID,
 	}
 	if f.warnedPosts.IsZero() || now.Sub(f.warnedPosts) >= 15*time.Minute {
 		f.warnedPosts = now
-		f.e.Log().Warn("inbox: staff chat "+reason+"; ticket posts wait and go when it is back", "chat", chat, "waiting", n, "err", err)
+		f.e.Log().Warn("inbox: staff chat "+reason+"; ticket posts wait and go when it is back", "chat", chat, "waiting", n, "err", bot.RedactPhones(err.Error()))
 	}
 	return f.scheduleFlush(ctx, now.Add(retry))
 }

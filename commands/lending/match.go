@@ -208,6 +208,11 @@ func matchItems(want, listed itemWords) float64 {
 // nobody should have to find an emoji on their keyboard to return a
 // ladder; the name shown elsewhere keeps them.
 func typable(name string) string {
+	// A name listed before notes were split off ("ladder (3 metres)") is
+	// typed by its first noun phrase alone.
+	if short, _ := splitItem(name); short != "" {
+		name = short
+	}
 	var words []string
 	for _, w := range strings.Fields(name) {
 		var b strings.Builder

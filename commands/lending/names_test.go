@@ -118,3 +118,18 @@ func TestNamesCompareFolded(t *testing.T) {
 		t.Error("drill and drill bits are different things")
 	}
 }
+
+// TestTypableListedBeforeNotes: a listing saved with its note in the name
+// (before notes were split off) is typed by its first noun phrase.
+func TestTypableListedBeforeNotes(t *testing.T) {
+	for in, want := range map[string]string{
+		"ladder (3 metres)":    "ladder",
+		"drill, bits included": "drill",
+		"🪜 ladder":             "ladder",
+		"hedge trimmer":        "hedge trimmer",
+	} {
+		if got := typable(in); got != want {
+			t.Errorf("typable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

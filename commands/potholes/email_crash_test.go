@@ -203,7 +203,7 @@ func TestEmailCrash(t *testing.T) {
 					t.Errorf("Message-IDs differ: %v", ids)
 				}
 			}
-			h.Expect("Alice: !pothole P1\n", "emailed: to highways@council.example.gov.uk, attempt 1")
+			h.Expect("Alice: !pothole P1\n", "emailed to highways@council.example.gov.uk, attempt 1")
 			h.Run("@advance 1d\n")
 			if n := len(cs.got()); n != tt.want {
 				t.Errorf("%d deliveries a day later, want %d", n, tt.want)

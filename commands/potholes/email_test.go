@@ -403,7 +403,7 @@ Bob: !metoo P1
 			t.Errorf("the email names %s", who)
 		}
 	}
-	h.Expect("Alice: !pothole P1\n", "P1 · pothole · sent", "Emailed to the council (highways@council.example.gov.uk)", "emailed: to highways@council.example.gov.uk, attempt 1")
+	h.Expect("Alice: !pothole P1\n", "P1 · pothole · sent", "Emailed to the council (highways@council.example.gov.uk)", "emailed to highways@council.example.gov.uk, attempt 1")
 	// Nothing sends it again: not an admin, not another confirmation, not
 	// a rerun of the send job.
 	h.Expect("Alice: !pothole P1 send\n", "P1 was already emailed to the council (highways@council.example.gov.uk).")
@@ -451,7 +451,7 @@ func TestEmailRetryAfterDroppedConnection(t *testing.T) {
 	if a, b := messageIDs(t, dropped)[0], messageIDs(t, delivered)[0]; a != b || a == "" {
 		t.Errorf("retry Message-ID %q, first attempt %q", b, a)
 	}
-	h.Expect("Alice: !pothole P1\n", "send failed: attempt 1: the connection to the mail server broke off", "emailed: to highways@council.example.gov.uk, attempt 2")
+	h.Expect("Alice: !pothole P1\n", "send failed: attempt 1: the connection to the mail server broke off", "emailed to highways@council.example.gov.uk, attempt 2")
 	h.Run("@advance 1d\n")
 	if delivered, _ := ms.got(); len(delivered) != 1 {
 		t.Errorf("%d delivered a day later, want 1", len(delivered))
@@ -471,7 +471,7 @@ func TestEmailAcceptedThenDropped(t *testing.T) {
 	if delivered, _ := ms.got(); len(delivered) != 1 {
 		t.Errorf("%d delivered, want 1", len(delivered))
 	}
-	h.Expect("Alice: !pothole P1\n", "emailed: to highways@council.example.gov.uk, attempt 1")
+	h.Expect("Alice: !pothole P1\n", "emailed to highways@council.example.gov.uk, attempt 1")
 }
 
 // Failures that retrying cannot fix are not retried; the report is kept

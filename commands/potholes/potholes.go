@@ -1114,6 +1114,9 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 			val = "skipped"
 		}
 		return fmt.Sprintf("council's question %s answered by %s: %s", code, who, bot.Truncate(val, 60))
+	case emailedEvent:
+		// "emailed to highways@council.example.gov.uk, attempt 1"
+		return "emailed " + ev.Detail
 	case sendAnywayEvent:
 		return withDetail("sending without the council's answers asked by " + who)
 	case "send queued":
