@@ -6,7 +6,7 @@ func TestFold(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"CAFÉ", "cafe"},
 		{"café", "cafe"},
-		{"ｃａｆé", "cafe"},       // fullwidth letters
+		{"ｃａｆé", "cafe"},           // fullwidth letters
 		{"ﬁsh ﬂour", "fish flour"}, // ligatures
 		{"Straße", "strasse"},
 		{"Ærø Œuvre", "aero oeuvre"},
