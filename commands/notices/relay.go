@@ -87,6 +87,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if err := r.addBuiltinSources(); err != nil {
 		return nil, err
 	}
+	e.Inspect(r.areaPin)
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
