@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"neighbourbot/bot"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -11,8 +12,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on blocklist entries: short enough that a list stays readable and
@@ -27,60 +26,11 @@ const (
 // foldBufs recycles folding buffers so checking a message allocates nothing.
 var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// specialFolds are letters that carry no combining mark to strip but that
-// people type in place of plain Latin letters.
-var specialFolds = map[rune]string{
-	'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i",
-}
-
-// appendFolded appends s lower-cased with accents removed and compatibility
-// forms (fullwidth letters, ligatures) replaced by their plain letters, so
-// "CAFÉ", "café" and "ｃａｆｅ" all fold to "cafe".
-func appendFolded(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		dst = appendFoldedRune(dst, r)
-	}
-	return dst
-}
-
-func appendFoldedRune(dst []byte, r rune) []byte {
-	r = unicode.ToLower(r)
-	if rep, ok := specialFolds[r]; ok {
-		return append(dst, rep...)
-	}
-	var buf [utf8.UTFMax]byte
-	n := utf8.EncodeRune(buf[:], r)
-	if norm.NFKD.IsNormal(buf[:n]) && !unicode.Is(unicode.Mn, r) {
-		return append(dst, buf[:n]...)
-	}
-	var dec [64]byte
-	for _, d := range string(norm.NFKD.Append(dec[:0], buf[:n]...)) {
-		if unicode.Is(unicode.Mn, d) {
-			continue
-		}
-		d = unicode.ToLower(d)
-		if rep, ok := specialFolds[d]; ok {
-			dst = append(dst, rep...)
-			continue
-		}
-		dst = utf8.AppendRune(dst, d)
-	}
-	return dst
-}
+// appendFolded is bot.AppendFold: the bot's one accent and case folding.
+func appendFolded(dst []byte, s string) []byte { return bot.AppendFold(dst, s) }
 
 // fold returns the folded form of s.
-func fold(s string) string { return string(appendFolded(nil, s)) }
+func fold(s string) string { return bot.Fold(s) }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 

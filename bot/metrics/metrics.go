@@ -139,6 +139,15 @@ func (m *Metrics) GaugeFunc(name, help string, fn func() float64) error {
 	return m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
 }
 
+// Counter adds a counter with the given labels and returns the function
+// that counts one, for components outside the core (Open311 calls by
+// outcome). It panics on a name registered twice, like the built-in ones.
+func (m *Metrics) Counter(name, help string, labels ...string) func(values ...string) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	m.Registry.MustRegister(c)
+	return func(values ...string) { c.WithLabelValues(values...).Inc() }
+}
+
 // HealthHandler serves /healthz (ready=false: the liveness probes) or
 // /readyz (every probe): 200 "ok", or 503 with the first failing probe and
 // its reason on one line.

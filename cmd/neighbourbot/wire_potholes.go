@@ -22,6 +22,10 @@ func init() {
 				HTTP:     a.http,
 				Location: a.cfg.Location(),
 				Quiet:    a.cfg.QuietHours(),
+				Open311Observe: func() func(op, outcome string) {
+					count := a.metrics.Counter("neighbourbot_open311_calls_total", "Calls to the council's Open311 server by operation and outcome (ok, timeout, unreachable, temporary, refused).", "op", "outcome")
+					return func(op, outcome string) { count(op, outcome) }
+				}(),
 			})
 		},
 	})

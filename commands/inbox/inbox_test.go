@@ -393,3 +393,51 @@ func TestOneDeskGroupDownOthersPost(t *testing.T) {
 		t.Errorf("the waiting Highways post did not follow:\n%s", out)
 	}
 }
+
+// TestHugeTextReachesStaffWhole: a very long message is kept whole and
+// reaches the staff group in parts that each fit a post.
+func TestHugeTextReachesStaffWhole(t *testing.T) {
+	srv := recordedHolidays(t)
+	h := bottest.New(t, options(t, testConfig(srv.URL), ""))
+	h.Run("@group staff Council staff\n@admin Sam\nSam: !bot on\n")
+	long := strings.Repeat("the drain on Elm Road overflows again ", 250) // 9,500 characters
+	out := h.Run("dm Erin: " + long + "END\n")
+	var got strings.Builder
+	posts := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "[staff] bot: ") {
+			posts++
+		}
+		if strings.HasPrefix(line, "[staff] bot: ") || strings.HasPrefix(line, "    ") {
+			got.WriteString(line + "\n")
+		}
+	}
+	if posts != 3 || !strings.Contains(got.String(), "END") {
+		t.Errorf("%d staff posts (want 3), end shown: %v", posts, strings.Contains(got.String(), "END"))
+	}
+	for _, p := range strings.Split(got.String(), "[staff] bot: ") {
+		if n := len([]rune(p)); n > maxPostRunes+200 {
+			t.Errorf("a post of %d characters", n)
+		}
+	}
+	if !strings.Contains(out, "this is C1") || strings.Contains(out, "kept the first") {
+		t.Errorf("the resident's reply:\n%.300s", out)
+	}
+}
+
+// TestTranscriptsShowNoPhoneNumbers scans every golden transcript.
+func TestTranscriptsShowNoPhoneNumbers(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.golden"))
+	if len(files) < 5 {
+		t.Fatalf("only %d transcripts", len(files))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if digits.Match(data) || bytes.Contains(data, []byte("@s.whatsapp.net")) {
+			t.Errorf("%s shows a number", f)
+		}
+	}
+}

@@ -1,20 +1,19 @@
 package inbox
 
 import (
+	"neighbourbot/bot"
 	"strings"
 	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // words folds text into lower-case words without accents or punctuation,
 // so keywords match "Bin!", "bins" and "BIN" alike.
 func words(s string) []string {
-	s = norm.NFD.String(strings.ToLower(s))
+	// The bot's one folding (bot.Fold), then letters and digits only.
+	s = bot.Fold(s)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(r)
 		default:

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
 	"neighbourbot/bot"
 )
 
@@ -72,17 +70,9 @@ func (w itemWords) empty() bool { return len(w.stems) == 0 }
 // key is a canonical form for spotting duplicates: stems in order.
 func (w itemWords) key() string { return strings.Join(w.stems, " ") }
 
-// foldText lowercases and strips accents and other combining marks.
-func foldText(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// foldText is the bot's one folding (bot.Fold): lower case, no accents,
+// compatibility forms and letters like ß and ø spelled plainly.
+func foldText(s string) string { return bot.Fold(s) }
 
 // stem strips English plural and -ing endings. It only needs to send both
 // spellings of a word to the same string, not to produce a real word.

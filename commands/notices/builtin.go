@@ -92,6 +92,11 @@ func (r *Relay) sourceGroups(ctx context.Context) ([]sources.Group, error) {
 			continue
 		}
 		sg := sources.Group{Chat: g.Chat, Areas: g.Areas}
+		if pin, ok, err := sources.GroupPin(ctx, r.st.db, g.Chat); err != nil {
+			return nil, err
+		} else if ok {
+			sg.Point = pin
+		}
 		for _, a := range g.Areas {
 			if geo == nil {
 				break
@@ -266,4 +271,42 @@ func (r *Relay) SubmitCAP(ctx context.Context, raw []byte, source, sender, from 
 		return IngestResult{}, err
 	}
 	return r.gov.Ingest(ctx, n, from)
+}
+
+// areaPin sees !area before the core handles it: an admin's !area sent
+// with, or as a reply to, a location pin makes the pin the group's point
+// for the sources that work from one (flood warnings, planning nearby);
+// an !area that changes the area without a pin forgets the old pin. The
+// core's !area then answers as usual.
+func (r *Relay) areaPin(ctx context.Context, req *bot.Request) (bool, error) {
+	if req.Command != "area" || strings.TrimSpace(req.Args) == "" && pinOf(req.Msg) == nil {
+		return false, nil
+	}
+	admin, err := req.IsAdmin(ctx)
+	if err != nil || !admin {
+		return false, err
+	}
+	pin := pinOf(req.Msg)
+	if pin == nil {
+		_, err := sources.ClearGroupPin(ctx, r.st.db, req.Chat.ID)
+		return false, err
+	}
+	p := sources.Point{Lat: pin.Lat, Lon: pin.Long}
+	if !p.Valid() {
+		return false, req.Reply(ctx, "That location pin has no usable position, so I'll place the group by its postcode instead.")
+	}
+	if err := sources.SaveGroupPin(ctx, r.st.db, req.Chat.ID, p, r.e.Now()); err != nil {
+		return false, err
+	}
+	return false, req.Reply(ctx, "Thanks — I'll use that pin as this group's location for flood warnings and planning applications nearby. Only its position is kept, and a new "+req.Cmd("area")+" without a pin forgets it.")
+}
+
+func pinOf(m *bot.Message) *bot.Location {
+	if m.Location != nil {
+		return m.Location
+	}
+	if m.Quote != nil {
+		return m.Quote.Location
+	}
+	return nil
 }

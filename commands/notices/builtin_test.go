@@ -23,6 +23,8 @@ type officialServer struct {
 	files map[string]string
 	down  map[string]bool
 	hits  map[string]int
+	// queries are the flood API's query strings, in order.
+	queries []string
 }
 
 func (o *officialServer) set(path, fixture string) {
@@ -40,6 +42,9 @@ func (o *officialServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
 	name, down := o.files[r.URL.Path], o.down[r.URL.Path]
 	o.hits[r.URL.Path]++
+	if strings.HasSuffix(r.URL.Path, "/id/floods") {
+		o.queries = append(o.queries, r.URL.RawQuery)
+	}
 	o.mu.Unlock()
 	if down {
 		w.Header().Set("Content-Type", "text/html")
@@ -302,5 +307,39 @@ func TestPlanningDigest(t *testing.T) {
 	h.Store.Raw().QueryRow(`SELECT topics FROM notices WHERE source = 'builtin:planning'`).Scan(&topics)
 	if topics != "planning" {
 		t.Errorf("topics %q", topics)
+	}
+}
+
+// An admin's !area as a reply to a location pin places the group at the
+// pin (the flood query goes there, not to the district's centre); a later
+// !area without a pin forgets it; a member's pin changes nothing.
+func TestAreaReplyToPinPlacesTheGroup(t *testing.T) {
+	h, o, _ := officialHarness(t, nil)
+	var queries []string
+	o.mu.Lock()
+	o.files["/flood-monitoring/id/floods"] = "ea_floods.json"
+	o.mu.Unlock()
+	out := h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\nBob [location 52.7101,-2.7502]: the low bridge floods first\nAlice [reply Bob]: !area SY3 7\nCarol [location 52.6000,-2.7000]: my house\nCarol [reply Carol]: !area SY3 7\n")
+	if !strings.Contains(out, "[street] bot: Thanks — I'll use that pin as this group's location for flood warnings and planning applications nearby.") ||
+		!strings.Contains(out, "This group's area is now SY3 7.") {
+		t.Fatalf("pin reply:\n%s", out)
+	}
+	if strings.Count(out, "I'll use that pin") != 1 {
+		t.Errorf("a member's pin was taken:\n%s", out)
+	}
+	srvQueries := func() []string {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return append([]string(nil), o.queries...)
+	}
+	h.Run("@advance 15m\n")
+	queries = srvQueries()
+	if len(queries) == 0 || !strings.Contains(queries[len(queries)-1], "lat=52.7101&long=-2.7502") {
+		t.Fatalf("flood query not at the pin: %v", queries)
+	}
+	h.Run("Alice: !area SY3 7, SY3 8\n@advance 15m\n")
+	queries = srvQueries()
+	if !strings.Contains(queries[len(queries)-1], "lat=52.7050&long=-2.7800") {
+		t.Errorf("after a new !area the pin still counts: %v", queries)
 	}
 }

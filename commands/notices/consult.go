@@ -474,6 +474,10 @@ func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job) error {
 	var chats []string
 	if c.NoticeID == 0 {
 		chats = []string{c.Chat}
+	} else if n, err := r.st.notice(ctx, c.NoticeID); err != nil {
+		return err
+	} else if cancelled, err := r.cancelled(ctx, n); err != nil || cancelled {
+		return err
 	} else {
 		rows, err := r.st.db.QueryContext(ctx, `SELECT target FROM notice_outbox WHERE notice_id = ? AND state = 'sent' AND person_id IS NULL ORDER BY id`, c.NoticeID)
 		if err != nil {

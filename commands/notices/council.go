@@ -131,3 +131,36 @@ func (r *Relay) afterDelivered(ctx context.Context, n *Notice, row outboxRow, ch
 	}
 	return r.sendPoll(ctx, n, p, row, chat)
 }
+
+// closeEarly closes a cancelled notice's open poll and consultation now:
+// their close jobs run as at the planned time (counts kept, result lines,
+// the results POST), only sooner.
+func (r *Relay) closeEarly(ctx context.Context, notice int64, now time.Time) error {
+	res, err := r.st.db.ExecContext(ctx, `UPDATE notice_polls SET closes_at = ? WHERE notice_id = ? AND state = 'open' AND closes_at > ?`, ms(now), notice, ms(now))
+	if err != nil {
+		return fmt.Errorf("close cancelled poll: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k > 0 {
+		if err := r.bookPollClose(ctx, notice); err != nil {
+			return err
+		}
+	}
+	res, err = r.st.db.ExecContext(ctx, `UPDATE notice_consultations SET closes_at = ? WHERE notice_id = ? AND state = 'open' AND closes_at > ?`, ms(now), notice, ms(now))
+	if err != nil {
+		return fmt.Errorf("close cancelled consultation: %w", err)
+	}
+	if k, _ := res.RowsAffected(); k > 0 {
+		return r.bookConsultClose(ctx, notice)
+	}
+	return nil
+}
+
+// cancelled reports whether the notice's source has cancelled it.
+func (r *Relay) cancelled(ctx context.Context, n *Notice) (bool, error) {
+	var k int
+	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE source = ? AND refs = ? AND msg_type = ?`,
+		n.Source, n.Identifier, string(MsgCancel)).Scan(&k); err != nil {
+		return false, fmt.Errorf("look up cancellation: %w", err)
+	}
+	return k > 0, nil
+}

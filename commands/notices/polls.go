@@ -506,6 +506,10 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job) error {
 	if !r.cfg.ShareResults {
 		return nil
 	}
+	if cancelled, err := r.cancelled(ctx, n); err != nil || cancelled {
+		// The groups were told it is off; a result line would only confuse.
+		return err
+	}
 	for _, c := range chats {
 		if strings.HasPrefix(c.Target, "person:") {
 			continue

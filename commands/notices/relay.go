@@ -87,6 +87,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if err := r.addBuiltinSources(); err != nil {
 		return nil, err
 	}
+	e.Inspect(r.areaPin)
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
@@ -356,6 +357,12 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
 	})
 	if err != nil {
 		return err
+	}
+	if n.MsgType == MsgCancel && original != nil {
+		// A cancelled notice's poll and consultation close now.
+		if err := r.closeEarly(ctx, original.ID, now); err != nil {
+			return err
+		}
 	}
 	r.log.Info("notice planned", "notice", n.ID, "title", n.Title, "groups", nGroups, "subscribers", nPeople)
 	for chat, at := range digestChats {

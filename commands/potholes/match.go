@@ -44,9 +44,10 @@ var stopWords = map[string]bool{
 	"pothole": true, "potholes": true, "hole": true, "broken": true,
 }
 
-// words splits text into lower-case words of letters and digits.
+// words splits text, folded the bot's one way (bot.Fold: "Rué Saint-Étienne"
+// is "rue saint etienne"), into words of letters and digits.
 func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	return strings.FieldsFunc(bot.Fold(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }

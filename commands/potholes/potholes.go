@@ -55,6 +55,9 @@ type Deps struct {
 	// (tests use it to trust a test certificate); nil uses the system's
 	// roots.
 	MailTLS *tls.Config
+	// Open311Observe, when set, counts every Open311 call by operation and
+	// outcome (open311.Outcome), for the metrics.
+	Open311Observe func(op, outcome string)
 }
 
 type feature struct {
@@ -89,7 +92,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	}
 	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
 	if cfg.councilConfigured() {
-		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc}
+		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc, Observe: deps.Open311Observe}
 	}
 	f.fmsHTTP = &http.Client{Timeout: fixMyStreetTimeout}
 	if deps.HTTP != nil {

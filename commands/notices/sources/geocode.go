@@ -177,3 +177,40 @@ func containsFold(list []string, s string) bool {
 	}
 	return false
 }
+
+// pinKey is the geo_points row of a group's own point.
+func pinKey(chat bot.ChatID) string { return "chat:" + string(chat) }
+
+// SaveGroupPin keeps the point of a location pin an admin gave with !area
+// as the group's point; it wins over the postcode's.
+func SaveGroupPin(ctx context.Context, db bot.DB, chat bot.ChatID, p Point, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO geo_points (area, lat, lon, names, found, fetched_at) VALUES (?, ?, ?, '[]', 1, ?)
+		ON CONFLICT(area) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, found = 1, fetched_at = excluded.fetched_at`,
+		pinKey(chat), p.Lat, p.Lon, now.UnixMilli()); err != nil {
+		return fmt.Errorf("save group pin: %w", err)
+	}
+	return nil
+}
+
+// ClearGroupPin forgets a group's pin (its area changed without one).
+func ClearGroupPin(ctx context.Context, db bot.DB, chat bot.ChatID) (bool, error) {
+	res, err := db.ExecContext(ctx, `DELETE FROM geo_points WHERE area = ?`, pinKey(chat))
+	if err != nil {
+		return false, fmt.Errorf("clear group pin: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// GroupPin returns a group's pin, if an admin gave one.
+func GroupPin(ctx context.Context, db bot.DB, chat bot.ChatID) (Point, bool, error) {
+	var p Point
+	err := db.QueryRowContext(ctx, `SELECT lat, lon FROM geo_points WHERE area = ?`, pinKey(chat)).Scan(&p.Lat, &p.Lon)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Point{}, false, nil
+	}
+	if err != nil {
+		return Point{}, false, fmt.Errorf("group pin: %w", err)
+	}
+	return p, p.Valid(), nil
+}

@@ -55,6 +55,9 @@ type Client struct {
 	// asked for. Answers are read in whichever format they come.
 	Format string
 	HTTP   *http.Client
+	// Observe, when set, is told the outcome of every call (see Outcome),
+	// for the metrics.
+	Observe func(op, outcome string)
 
 	// xmlOnly is set in auto mode once the server has refused JSON.
 	xmlOnly atomic.Bool
@@ -188,6 +191,26 @@ func (e *Error) Summary() string {
 	default:
 		return fmt.Sprintf("%s (HTTP %d)", e.Description, e.StatusCode)
 	}
+}
+
+// Outcome names a call's result for the metrics: "ok", "timeout",
+// "unreachable" (no answer), "temporary" (a server error or unreadable
+// answer, retried) or "refused" (the council's server said no).
+func Outcome(err error) string {
+	var oe *Error
+	switch {
+	case err == nil:
+		return "ok"
+	case !errors.As(err, &oe):
+		return "temporary"
+	case oe.Timeout:
+		return "timeout"
+	case oe.StatusCode == 0 && oe.Temporary:
+		return "unreachable"
+	case oe.Temporary:
+		return "temporary"
+	}
+	return "refused"
 }
 
 // RetryAfterDelay implements bot.RetryAfterer.
@@ -432,9 +455,12 @@ func (c *Client) get(ctx context.Context, path string, q url.Values) func(ext st
 // that refuses JSON (answers 400, 404, 406, 415 or 501 with something that
 // is not JSON) is asked again in XML, and from then on always in XML.
 // Asking again is safe for a new request too: a refused call filed nothing.
-func (c *Client) call(ctx context.Context, op string, build func(ext string) (*http.Request, error), out decoder) error {
+func (c *Client) call(ctx context.Context, op string, build func(ext string) (*http.Request, error), out decoder) (err error) {
+	if c.Observe != nil {
+		defer func() { c.Observe(op, Outcome(err)) }()
+	}
 	ext := c.format()
-	err := c.do(op, ext, build, out)
+	err = c.do(op, ext, build, out)
 	if err == nil || ext != FormatJSON || c.Format == FormatJSON {
 		return err
 	}

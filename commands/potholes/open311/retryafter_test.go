@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,5 +44,32 @@ func TestRetryAfterIsKept(t *testing.T) {
 		if got := bot.RetryAfterOf(err); got != tc.want {
 			t.Errorf("HTTP %d, Retry-After %q: %s, want %s (%v)", tc.status, tc.retryAfter, got, tc.want, err)
 		}
+	}
+}
+
+// TestObserveCountsOutcomes: every call is reported with its outcome.
+func TestObserveCountsOutcomes(t *testing.T) {
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status == http.StatusOK {
+			io.WriteString(w, `[{"service_request_id":"7","status":"open"}]`)
+			return
+		}
+		io.WriteString(w, `[{"code":400,"description":"bad"}]`)
+	}))
+	defer srv.Close()
+	var got []string
+	c := &Client{BaseURL: srv.URL, APIKey: "k", Format: FormatJSON, HTTP: srv.Client(), Observe: func(op, outcome string) { got = append(got, op+" "+outcome) }}
+	c.Requests(context.Background(), "7")
+	status = http.StatusBadRequest
+	c.Requests(context.Background(), "7")
+	status = http.StatusBadGateway
+	c.Requests(context.Background(), "7")
+	srv.Close()
+	c.Requests(context.Background(), "7")
+	if len(got) != 4 || !strings.HasSuffix(got[0], " ok") || !strings.HasSuffix(got[1], " refused") || !strings.HasSuffix(got[2], " temporary") || !strings.HasSuffix(got[3], " unreachable") {
+		t.Errorf("observed %q", got)
 	}
 }
