@@ -57,6 +57,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		// Values the decoder took but Validate refused still name their line.
 		{"validated value has its line", "[whatsapp]\n\nsend_burst = 0\n", "line 3: whatsapp.send_burst 0 must be between 1 and 20"},
 		{"validated value in an array table", "[[notices.feeds]]\nname = \"a\"\nurl = \"ftp://x\"\n", `line 3: notices.feeds[0].url "ftp://x" must be an http or https URL`},
+		{"rule about a key not in the file points at the key that is", "[notices]\nsource_name = \"Shropshire Council\"\nrequire_approval = true\n", "line 3: notices.approvers must name at least one approver when require_approval is true"},
 		{"owner with a leading 0", "[bot]\nowners = [\"07700900123\"]\n", `line 2: bot.owners[0] "07700900123" starts with 0, so it would never match: write it in international form without the 0, e.g. "447700900123"`},
 		{"approver with a leading 0", "[notices]\napprovers = [\"Carol\", \"07700 900123\"]\n", `line 2: notices.approvers[1] "07700 900123" starts with 0`},
 	}

@@ -235,7 +235,19 @@ func withLine(err error, entries []tomlEntry) error {
 	if err == nil {
 		return nil
 	}
-	key := leadingKey.FindString(err.Error())
+	msg := err.Error()
+	key := leadingKey.FindString(msg)
+	if key != "" && !hasEntry(entries, key) {
+		// The key itself is not in the file ("notices.approvers must name
+		// an approver when require_approval is true"): point at another
+		// key of the same table the message names.
+		table := key[:strings.LastIndex(key, ".")]
+		for _, e := range entries {
+			if i := strings.LastIndex(e.key, "."); i > 0 && e.key[:i] == table && strings.Contains(msg, e.key[i+1:]) {
+				return fmt.Errorf("line %d: %w", e.line, err)
+			}
+		}
+	}
 	for key != "" {
 		for _, e := range entries {
 			if e.key == key {
@@ -255,4 +267,13 @@ func withLine(err error, entries []tomlEntry) error {
 		key = key[:i]
 	}
 	return err
+}
+
+func hasEntry(entries []tomlEntry, key string) bool {
+	for _, e := range entries {
+		if e.key == key {
+			return true
+		}
+	}
+	return false
 }

@@ -28,6 +28,15 @@ func init() {
 					return bot.ChatID("group:" + s)
 				}
 			}
+			if a.console == nil && a.cfg.Inbox.Enabled {
+				// On WhatsApp a staff chat is a group JID; a console id such
+				// as "staff" would post nowhere.
+				for _, chat := range a.cfg.Inbox.StaffChats() {
+					if !strings.HasSuffix(chat, "@g.us") {
+						return fmt.Errorf("inbox staff chat %q must be a WhatsApp group JID (…@g.us); plain ids like \"staff\" work only in the console", chat)
+					}
+				}
+			}
 			return inbox.Register(a.engine, a.cfg.Inbox, deps)
 		},
 	})

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/console"
 )
 
 // inboxConfig writes a config enabling the inbox with the console group
@@ -116,4 +121,23 @@ func TestInboxLeavesForgetMeAnswer(t *testing.T) {
 	if !strings.Contains(out, "[dm Erin] bot: Done. What I erased:") || strings.Contains(out, "this is C1") {
 		t.Errorf("the bare yes did not confirm !forgetme alone:\n%s", out)
 	}
+}
+
+// TestInboxStaffChatMustBeAGroupOnWhatsApp: outside the console a staff
+// chat that is not a group JID stops the start with a clear error.
+func TestInboxStaffChatMustBeAGroupOnWhatsApp(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Inbox.Enabled, cfg.Inbox.StaffChat = true, "staff"
+	clock := bot.NewManualClock(console.DefaultStart)
+	tr := console.New(io.Discard, clock)
+	_, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler), filepath.Join(t.TempDir(), "nb.db"), tr, clock, nil)
+	if err == nil || !strings.Contains(err.Error(), `inbox staff chat "staff" must be a WhatsApp group JID`) {
+		t.Errorf("err = %v", err)
+	}
+	cfg.Inbox.StaffChat = "120363025246125486@g.us"
+	a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler), filepath.Join(t.TempDir(), "nb.db"), tr, clock, nil)
+	if err != nil {
+		t.Fatalf("a group JID: %v", err)
+	}
+	a.store.Close()
 }

@@ -195,6 +195,17 @@ func (c Config) desks() []Desk {
 	return out
 }
 
+// StaffChats lists the staff chats the inbox posts to, as configured.
+func (c Config) StaffChats() []string {
+	var out []string
+	for _, d := range c.desks() {
+		if chat := strings.TrimSpace(d.StaffChat); chat != "" && !contains(out, chat) {
+			out = append(out, chat)
+		}
+	}
+	return out
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

@@ -195,8 +195,8 @@ func (r *Relay) activePeriod(n *Notice, areas []string, now time.Time) (period, 
 }
 
 // targetAreas are the postcode areas of a delivery target: a group's
-// areas, or a subscriber's subscription areas.
-func (r *Relay) targetAreas(ctx context.Context, target string, person int64) ([]string, error) {
+// areas, or the areas of the subscriptions that brought the subscriber n.
+func (r *Relay) targetAreas(ctx context.Context, n *Notice, target string, person int64) ([]string, error) {
 	if person != 0 {
 		subs, err := r.st.subscriptions(ctx, person)
 		if err != nil {
@@ -204,7 +204,7 @@ func (r *Relay) targetAreas(ctx context.Context, target string, person int64) ([
 		}
 		var out []string
 		for _, s := range subs {
-			if !contains(out, s.Area) {
+			if subscriberWants(n, s) && !contains(out, s.Area) {
 				out = append(out, s.Area)
 			}
 		}
@@ -225,7 +225,7 @@ func (r *Relay) electionHold(ctx context.Context, n *Notice, row outboxRow, now 
 	if n.Essential() || len(r.periodSet().list) == 0 {
 		return false, nil
 	}
-	areas, err := r.targetAreas(ctx, row.Target, row.Person)
+	areas, err := r.targetAreas(ctx, n, row.Target, row.Person)
 	if err != nil {
 		return false, err
 	}

@@ -76,3 +76,17 @@ func TestPeriodsRefuse(t *testing.T) {
 		t.Errorf("no 'refused' audit record for the group in the by-election: %+v", recs)
 	}
 }
+
+// TestPeriodsSubscriberAreas: a subscriber is held only by a period over
+// the subscription that brought the notice, not by another of theirs.
+func TestPeriodsSubscriberAreas(t *testing.T) {
+	cfg := testConfig()
+	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole by-election", Start: "2026-01-05", End: "2026-01-08", Areas: []string{"SY3"}}}
+	h := bottest.New(t, harnessOptions(cfg, nil))
+	out := h.Run("dm Sam: !subscribe all SY3\ndm Sam: !subscribe all SY1\n" +
+		`@notice {"id":"b-1","title":"Bins late in SY1","topics":["bins"],"areas":["SY1"]}` + "\n" +
+		`@notice {"id":"b-2","title":"Bins late in SY3","topics":["bins"],"areas":["SY3"]}` + "\n@advance 1m\n")
+	if !strings.Contains(out, "[dm Sam] bot: *Bins late in SY1*") || strings.Contains(out, "*Bins late in SY3*") {
+		t.Errorf("want the SY1 notice sent and the SY3 one held:\n%s", out)
+	}
+}

@@ -100,7 +100,7 @@ func (f *feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	if err != nil {
 		return "", fmt.Errorf("group settings: %w", err)
 	}
-	group := strings.TrimSpace(gs.Name)
+	group := oneLine(gs.Name)
 	if group == "" {
 		group = "a residents' group"
 	}
@@ -115,7 +115,7 @@ func (f *feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	var b strings.Builder
 	line := func(label, value string) { fmt.Fprintf(&b, "%-16s%s\n", label+":", value) }
 	b.WriteString("Dear council,\n\n")
-	fmt.Fprintf(&b, "A resident has reported the following street fault in the WhatsApp group\n%q, and neighbours there believe it needs your attention.\n\n", group)
+	fmt.Fprintf(&b, "A resident has reported the following street fault in the WhatsApp group\n\"%s\", and neighbours there believe it needs your attention.\n\n", group)
 	line("Reference", r.Ref())
 	line("Category", r.Category)
 	line("Description", r.Description)
@@ -152,7 +152,7 @@ func (f *feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	} else {
 		fmt.Fprintf(&b, "\nReplies to this email reach the group's organisers; please quote %s.\n", r.Ref())
 	}
-	fmt.Fprintf(&b, "\n-- \nSent by neighbourbot for the group %q. Residents' names and phone\nnumbers are never passed on.\n", group)
+	fmt.Fprintf(&b, "\n-- \nSent by neighbourbot for the group \"%s\". Residents' names and phone\nnumbers are never passed on.\n", group)
 	return b.String(), nil
 }
 

@@ -209,10 +209,12 @@ func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
 		return f.startOrTally(ctx, req)
 	}
 	sub := strings.ToLower(fields[0])
+	// "!power off here too", "!power on 🎉": the rest is chatter.
+	rest := onlyChatter(strings.Join(fields[1:], " "))
 	switch {
-	case sub == "off" && len(fields) == 1:
+	case sub == "off" && rest:
 		return f.startOrVoteOff(ctx, req)
-	case (sub == "on" || sub == "back" || sub == "restored") && len(fields) == 1:
+	case (sub == "on" || sub == "back" || sub == "restored") && rest:
 		return f.restore(ctx, req)
 	case sub == "history" && len(fields) == 1:
 		return f.history(ctx, req)
