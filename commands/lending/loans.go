@@ -290,11 +290,7 @@ type loanPayload struct {
 // runConfirmNudge reminds an owner who has not confirmed a return. It is a
 // one-off follow-up to the group question, so a group that stopped
 // listening (see groupStillListens) since drops it rather than keeping it.
-func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
-	var p loanPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}
