@@ -186,11 +186,11 @@ func (r *Relay) rebookPolls(ctx context.Context) error {
 		}
 	}
 	for _, id := range posts {
-		var waiting int
-		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, jobResultsPost+":"+strconv.FormatInt(id, 10)).Scan(&waiting); err != nil {
+		waiting, err := r.e.Store().JobPending(ctx, jobResultsPost+":"+strconv.FormatInt(id, 10))
+		if err != nil {
 			return fmt.Errorf("look up results job: %w", err)
 		}
-		if waiting == 0 {
+		if !waiting {
 			if err := r.scheduleResultsPost(ctx, id, r.e.Now()); err != nil {
 				return err
 			}
