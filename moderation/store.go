@@ -446,7 +446,6 @@ func (s store) setState(ctx context.Context, key, value string) error {
 	return nil
 }
 
-
 // purgeClosed deletes closed records older than cutoff: warnings that
 // expired, were removed or closed before it, reports made before it and
 // erasure requests that lapsed. It returns how many rows went.

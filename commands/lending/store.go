@@ -652,5 +652,3 @@ func forgetOpenLoans(ctx context.Context, tx bot.Tx, person int64) ([]Loan, erro
 	}
 	return out, rows.Err()
 }
-
-
