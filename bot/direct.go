@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -13,15 +14,50 @@ import (
 // run in the order they were added, and any one that replies through the
 // request, or calls Request.Take (as a council inbox that collects such
 // messages would), keeps the fallback quiet.
+//
+// A message the fallback already answered for the same person within the
+// hour (the same words) is not answered again, and nobody gets more than
+// fallbackPerHour answers an hour: another account's auto-reply ("Thanks
+// for your message!") answered by this one would otherwise make two
+// machines talk to each other for ever, which is what gets numbers banned.
+// Messages are handled one at a time, so the record needs no lock; a
+// restart forgets it, which is harmless.
 func (e *Engine) DirectFallback() HandlerFunc {
+	type answered struct {
+		at   time.Time
+		text string
+	}
+	recent := map[int64][]answered{}
 	return func(ctx context.Context, req *Request) error {
 		m := req.Msg
 		if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
 			return nil
 		}
+		now := e.Now()
+		text := strings.Join(plainWords(m.Text), " ")
+		var kept []answered
+		repeat := false
+		for _, a := range recent[req.Sender.ID] {
+			if now.Sub(a.at) < time.Hour {
+				kept = append(kept, a)
+				repeat = repeat || (a.text == text && text != "")
+			}
+		}
+		recent[req.Sender.ID] = kept
+		if repeat || len(kept) >= fallbackPerHour {
+			e.log.Debug("direct message left unanswered: a repeat, or the fallback limit reached", "person", req.Sender.ID)
+			return nil
+		}
+		if len(recent) > 10000 {
+			clear(recent) // a bound on memory; only loop protection is lost
+		}
+		recent[req.Sender.ID] = append(kept, answered{now, text})
 		return req.Reply(ctx, e.directAnswer(req))
 	}
 }
+
+// fallbackPerHour bounds the fallback answers one person gets in an hour.
+const fallbackPerHour = 20
 
 // directAnswer is one short line: what the bot understood, or where to
 // start.

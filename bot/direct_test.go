@@ -53,3 +53,41 @@ func TestYesNo(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectFallbackStopsAutoReplyLoops: another account's auto-reply
+// answered by the fallback would loop; the same words from the same person
+// within an hour are answered once, different messages every time, and
+// the same words again after an hour.
+func TestDirectFallbackStopsAutoReplyLoops(t *testing.T) {
+	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
+		h.Engine.Listen(h.Engine.DirectFallback())
+		return nil
+	}})
+	var script strings.Builder
+	for range 8 {
+		script.WriteString("dm Shop: Thanks for your message! We'll get back to you soon.\n")
+	}
+	out := h.Run(script.String())
+	if n := strings.Count(out, "[dm Shop] bot:"); n != 1 {
+		t.Errorf("%d fallback answers to a repeated auto-reply, want 1:\n%s", n, out)
+	}
+	out = h.Run("dm Erin: hello?\ndm Erin: anyone there\ndm Erin: hello??\n")
+	if n := strings.Count(out, "[dm Erin] bot:"); n != 2 {
+		t.Errorf("%d answers to Erin, want 2 (\"hello??\" repeats \"hello?\"):\n%s", n, out)
+	}
+	for i := range fallbackTestLimit {
+		script.Reset()
+		script.WriteString("dm Zed: message number " + strings.Repeat("x", i+1) + "\n")
+		h.Run(script.String())
+	}
+	if out := h.Run("dm Zed: and a twenty-first\n"); strings.Contains(out, "[dm Zed] bot:") {
+		t.Errorf("answered past the hourly bound:\n%s", out)
+	}
+	out = h.Run("@advance 61m\ndm Shop: Thanks for your message! We'll get back to you soon.\ndm Zed: one more\n")
+	if !strings.Contains(out, "[dm Shop] bot:") || !strings.Contains(out, "[dm Zed] bot:") {
+		t.Errorf("an hour later both must be answered again:\n%s", out)
+	}
+}
+
+// fallbackTestLimit is the fallback's hourly bound, as its package says.
+const fallbackTestLimit = 20

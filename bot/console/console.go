@@ -838,7 +838,7 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 			return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI])", t[1])
 		}
 	}
-	if !hasColon && !isVote && msg.Reaction == nil {
+	if !hasColon && !isVote && msg.Reaction == nil && msg.Media == nil && msg.Location == nil {
 		return fmt.Errorf("expected NAME: text")
 	}
 	for _, mt := range mentionTok.FindAllStringSubmatch(text, -1) {

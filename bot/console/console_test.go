@@ -170,3 +170,43 @@ func TestVotesAndMembershipActions(t *testing.T) {
 		t.Errorf("send to unknown group: %v", err)
 	}
 }
+
+// TestMediaTagsAndBotQuotes: voice notes, videos and documents from a
+// script, and quoting the bot's own posts with [reply bot WORD].
+func TestMediaTagsAndBotQuotes(t *testing.T) {
+	var got []*bot.Message
+	h := bottest.New(t, bottest.Options{Register: recorder(&got)})
+	out := h.Run(`@group elm Elm Road
+@admin Alice
+Alice: !bot on
+dm Erin [voice 12s]
+dm Erin [video 9s 3MB]: the van
+dm Erin [document letter.pdf]: my letter
+Alice: !echo @Carol
+Alice: !echo
+Bob [reply bot Carol]: about that
+Bob [reply bot]: and this
+Bob [reply bot nothing-like-it]: no
+`)
+	if len(got) != 7 {
+		t.Fatalf("got %d messages:\n%s", len(got), out)
+	}
+	if m := got[0].Media; m == nil || m.Kind != bot.MediaAudio || !m.Voice || m.Seconds != 12 || m.Size == 0 || got[0].Chat.IsGroup {
+		t.Errorf("voice note: %+v", got[0].Media)
+	}
+	if m := got[1].Media; m == nil || m.Kind != bot.MediaVideo || m.Seconds != 9 || m.Size != 3<<20 || got[1].Text != "the van" {
+		t.Errorf("video: %+v", got[1].Media)
+	}
+	if m := got[2].Media; m == nil || m.Kind != bot.MediaDocument || m.FileName != "letter.pdf" || m.MimeType != "application/pdf" {
+		t.Errorf("document: %+v", got[2].Media)
+	}
+	if q := got[5].Quote; q == nil || q.Sender.Addr != "bot" || !strings.Contains(q.Text, "echo @Carol") {
+		t.Errorf("[reply bot Carol]: %+v", q)
+	}
+	if q := got[6].Quote; q == nil || q.Text != "echo\nsecond line" {
+		t.Errorf("[reply bot]: %+v", q)
+	}
+	if !strings.Contains(out, `the bot has said nothing containing "nothing-like-it" in elm`) {
+		t.Errorf("a quote of nothing is not reported:\n%s", out)
+	}
+}

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/mattn/go-sqlite3"
-
 	"neighbourbot/bot"
 )
 
@@ -50,24 +48,6 @@ var (
 	maxPages    atomic.Int64
 	failCommits atomic.Bool
 )
-
-func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		c.RegisterCommitHook(func() int {
-			if failCommits.Load() {
-				return 1 // SQLite turns the commit into a rollback
-			}
-			commits.Add(1)
-			return 0 // 0 lets the commit go ahead
-		})
-		if n := maxPages.Load(); n > 0 {
-			if _, err := c.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", n), nil); err != nil {
-				return fmt.Errorf("limit pages: %w", err)
-			}
-		}
-		return nil
-	}})
-}
 
 // FailCommits makes every commit of the process's stores fail (SQLite rolls
 // it back) while on is true, as a full or read-only disk does. Tests use it

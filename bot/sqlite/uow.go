@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"neighbourbot/bot"
@@ -19,7 +20,7 @@ type unitOfWork struct {
 	s           *Store
 	tx          *sql.Tx
 	savepoints  int
-	open        []string // savepoints not yet released, outermost first
+	stack       []*savepoint // savepoints not yet released, outermost first
 	afterCommit []func()
 	// broken is set when a savepoint could not be rolled back or released:
 	// SQLite itself rolled the whole transaction back (it may on a full
@@ -138,8 +139,11 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint: begin: %w", err)
 	}
 	u.tx = tx
-	for _, name := range u.open {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	for _, sp := range u.stack {
+		if !sp.opened {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp.name); err != nil {
 			u.broken = err
 			return fmt.Errorf("checkpoint: savepoint: %w", err)
 		}
@@ -160,45 +164,85 @@ func (s *Store) AfterCommit(ctx context.Context, f func()) {
 // InUnitOfWork reports whether ctx carries a unit of work.
 func InUnitOfWork(ctx context.Context) bool { return uowFrom(ctx) != nil }
 
-// savepoint opens a named savepoint in the unit of work.
+// savepoint starts a named savepoint in the unit of work. It is opened in
+// SQLite only before the first write made inside it: most handlers,
+// inspectors and listeners only read, and then a savepoint costs nothing.
 func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 	u.savepoints++
-	name := fmt.Sprintf("sp%d", u.savepoints)
-	if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
-		return nil, fmt.Errorf("savepoint: %w", err)
-	}
-	u.open = append(u.open, name)
-	return &savepoint{u: u, name: name, ctx: context.WithoutCancel(ctx)}, nil
+	sp := &savepoint{u: u, name: fmt.Sprintf("sp%d", u.savepoints), ctx: context.WithoutCancel(ctx)}
+	u.stack = append(u.stack, sp)
+	return sp, nil
 }
 
-// closeSavepoint forgets a released or rolled-back savepoint.
-func (u *unitOfWork) closeSavepoint(name string) {
-	for i := len(u.open) - 1; i >= 0; i-- {
-		if u.open[i] == name {
-			u.open = u.open[:i]
+// beforeStatement opens the pending savepoints, outermost first, when q may
+// write. A failure breaks the unit of work, so that it cannot commit.
+func (u *unitOfWork) beforeStatement(ctx context.Context, q string) {
+	if !mayWrite(q) {
+		return
+	}
+	for _, sp := range u.stack {
+		if sp.opened {
+			continue
+		}
+		if _, err := u.tx.ExecContext(ctx, "SAVEPOINT "+sp.name); err != nil {
+			u.broken = fmt.Errorf("savepoint: %w", err)
+			return
+		}
+		sp.opened = true
+	}
+}
+
+// mayWrite reports whether a statement may change the database: anything
+// but a plain SELECT.
+func mayWrite(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	return len(q) < 6 || !strings.EqualFold(q[:6], "SELECT")
+}
+
+// pop forgets a released or rolled-back savepoint.
+func (u *unitOfWork) pop(sp *savepoint) {
+	for i := len(u.stack) - 1; i >= 0; i-- {
+		if u.stack[i] == sp {
+			u.stack = append(u.stack[:i], u.stack[i+1:]...)
 			return
 		}
 	}
 }
 
+func (u *unitOfWork) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	u.beforeStatement(ctx, q)
+	return u.tx.ExecContext(ctx, q, args...)
+}
+
+func (u *unitOfWork) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	u.beforeStatement(ctx, q)
+	return u.tx.QueryContext(ctx, q, args...)
+}
+
+func (u *unitOfWork) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	u.beforeStatement(ctx, q)
+	return u.tx.QueryRowContext(ctx, q, args...)
+}
+
 // savepoint is a bot.Tx inside a unit of work.
 type savepoint struct {
-	u    *unitOfWork
-	name string
-	ctx  context.Context
-	done bool
+	u      *unitOfWork
+	name   string
+	ctx    context.Context
+	opened bool // SAVEPOINT was issued (see unitOfWork.savepoint)
+	done   bool
 }
 
 func (p *savepoint) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return p.u.tx.ExecContext(ctx, q, args...)
+	return p.u.exec(ctx, q, args...)
 }
 
 func (p *savepoint) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return p.u.tx.QueryContext(ctx, q, args...)
+	return p.u.query(ctx, q, args...)
 }
 
 func (p *savepoint) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return p.u.tx.QueryRowContext(ctx, q, args...)
+	return p.u.queryRow(ctx, q, args...)
 }
 
 func (p *savepoint) Commit() error {
@@ -206,7 +250,10 @@ func (p *savepoint) Commit() error {
 		return sql.ErrTxDone
 	}
 	p.done = true
-	defer p.u.closeSavepoint(p.name)
+	defer p.u.pop(p)
+	if !p.opened {
+		return nil
+	}
 	if _, err := p.u.tx.ExecContext(p.ctx, "RELEASE "+p.name); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
@@ -218,7 +265,10 @@ func (p *savepoint) Rollback() error {
 		return sql.ErrTxDone
 	}
 	p.done = true
-	defer p.u.closeSavepoint(p.name)
+	defer p.u.pop(p)
+	if !p.opened {
+		return nil
+	}
 	_, err := p.u.tx.ExecContext(p.ctx, "ROLLBACK TO "+p.name)
 	_, err2 := p.u.tx.ExecContext(p.ctx, "RELEASE "+p.name)
 	if err := errors.Join(err, err2); err != nil {
@@ -235,21 +285,21 @@ var _ bot.DB = handle{}
 
 func (h handle) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if u := uowFrom(ctx); u != nil {
-		return u.tx.ExecContext(ctx, q, args...)
+		return u.exec(ctx, q, args...)
 	}
 	return h.s.db.ExecContext(ctx, q, args...)
 }
 
 func (h handle) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if u := uowFrom(ctx); u != nil {
-		return u.tx.QueryContext(ctx, q, args...)
+		return u.query(ctx, q, args...)
 	}
 	return h.s.db.QueryContext(ctx, q, args...)
 }
 
 func (h handle) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	if u := uowFrom(ctx); u != nil {
-		return u.tx.QueryRowContext(ctx, q, args...)
+		return u.queryRow(ctx, q, args...)
 	}
 	return h.s.db.QueryRowContext(ctx, q, args...)
 }

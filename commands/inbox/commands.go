@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"neighbourbot/bot"
@@ -105,7 +106,7 @@ func (f *feature) replyCommand(ctx context.Context, req *bot.Request) error {
 	if !sc.staff {
 		return f.notStaff(req)
 	}
-	ref, text, _ := strings.Cut(req.Args, " ")
+	ref, text := firstWord(req.Args)
 	t, err := f.staffTicket(ctx, req, sc, ref, "C12 your answer")
 	if err != nil {
 		return err
@@ -307,7 +308,7 @@ func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
 	if !sc.staff {
 		return f.notStaff(req)
 	}
-	ref, who, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	ref, who := firstWord(req.Args)
 	t, err := f.staffTicket(ctx, req, sc, ref, "C12 @name")
 	if err != nil {
 		return err
@@ -355,7 +356,7 @@ func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
 
 func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
-	ref, note, _ := strings.Cut(strings.TrimSpace(req.Args), " ")
+	ref, note := firstWord(req.Args)
 	if !sc.staff || (!req.Chat.IsGroup && ref == "") {
 		if req.Chat.IsGroup {
 			return f.notStaff(req)
@@ -476,6 +477,17 @@ func (f *feature) reopenCommand(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.e.Prefix(), t.Ref()))
+}
+
+// firstWord splits s at its first white space (a space or a line break):
+// "C12\nthe answer" is ("C12", "the answer").
+func firstWord(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:])
 }
 
 // age writes a duration briefly: "just now", "25m", "3h", "2d".

@@ -441,3 +441,16 @@ func TestTranscriptsShowNoPhoneNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstWord(t *testing.T) {
+	for _, tt := range []struct{ in, a, b string }{
+		{"C12 the answer", "C12", "the answer"},
+		{"C12\nDear Erin,\nthanks", "C12", "Dear Erin,\nthanks"},
+		{"  C3  ", "C3", ""},
+		{"", "", ""},
+	} {
+		if a, b := firstWord(tt.in); a != tt.a || b != tt.b {
+			t.Errorf("firstWord(%q) = %q, %q", tt.in, a, b)
+		}
+	}
+}

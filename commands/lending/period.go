@@ -51,6 +51,14 @@ func periodTokens(words []string) []string {
 	return toks
 }
 
+// startsWithQuantity says whether a word is a number: "3", "3d", "two".
+func startsWithQuantity(w string) bool {
+	if _, ok := numberWords[w]; ok && w != "a" && w != "an" {
+		return true
+	}
+	return w != "" && w[0] >= '0' && w[0] <= '9'
+}
+
 func isUnit(w string) bool { _, ok := periodUnits[w]; return ok }
 
 // loanLength is a length of time: a duration, or calendar months.
@@ -188,6 +196,9 @@ func locatePeriod(words []string, now time.Time, loc *time.Location, dueTime bot
 			if !keyword {
 				if i != 0 && j != n {
 					continue
+				}
+				if j != n && !startsWithQuantity(toks[0]) {
+					continue // "day bag" is a bag; "3 days ladder" a period
 				}
 				if l, ok := parseLength(toks); ok {
 					// A bare "2m" is more likely metres or a slip than

@@ -188,6 +188,8 @@ func TestLocatePeriod(t *testing.T) {
 		{"ladder next tuesdy", "", "", `"next tuesdy"`},
 		{"ladder frday", "", "", "did you mean until Friday?"},
 		{"ladder Mona", "ladder Mona", "", ""}, // a name typed without the @
+		{"day bag", "day bag", "", ""},
+		{"two weeks drill", "drill", "two weeks", ""},
 		{"ladder Fred", "ladder Fred", "", ""},
 	}
 	for _, c := range cases {

@@ -155,6 +155,9 @@ func (r *Relay) pollBuiltin(ctx context.Context, b builtin) error {
 	if added > 0 {
 		r.log.Info("source polled", "source", b.src.Name(), "new", added)
 	}
+	if cf, ok := b.src.(*sources.CAPFeed); ok && cf.Skipped > 0 {
+		r.log.Debug("CAP alerts left out: not Actual, or no group's area could be placed", "source", b.src.Name(), "skipped", cf.Skipped)
+	}
 	return nil
 }
 

@@ -34,8 +34,12 @@ type consultInput struct {
 	Link   string `json:"link"`
 }
 
-// maxComment keeps one comment to a readable paragraph or two.
-const maxComment = 1000
+// maxComment keeps one comment to a readable paragraph or two;
+// maxCommentsEach keeps one person from flooding a consultation.
+const (
+	maxComment      = 1000
+	maxCommentsEach = 20
+)
 
 const jobConsultClose = "notices.consult_close"
 
@@ -322,6 +326,13 @@ func (r *Relay) addComment(ctx context.Context, req *bot.Request, c *consultatio
 		if area, err = r.countArea(ctx, n, outboxRow{Target: personTarget(req.Sender.ID), Person: req.Sender.ID}); err != nil {
 			return err
 		}
+	}
+	var mine int
+	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND person_id = ?`, c.ID, req.Sender.ID).Scan(&mine); err != nil {
+		return fmt.Errorf("count own comments: %w", err)
+	}
+	if mine >= maxCommentsEach {
+		return bot.Userf("You've already left %d comments on this consultation, the most I keep from one person. %s by direct message shows them; you can delete one to make room.", mine, req.Cmd("mycomments"))
 	}
 	body, redacted := redactNumbers(text)
 	res, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_comments (consultation_id, scope, area, person_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,

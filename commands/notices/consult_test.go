@@ -93,3 +93,29 @@ func TestCommentsExport(t *testing.T) {
 		t.Error("an unknown consultation should be an error")
 	}
 }
+
+// TestCommentLimits: an over-long comment and a flood from one person are
+// refused with a clear reply; nothing else is lost.
+func TestCommentLimits(t *testing.T) {
+	h := bottest.New(t, moderatedOptions(testConfig(), nil))
+	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
+		`@notice {"id":"lib-1","title":"Library opening hours","topics":["consultations"],"consultation":{"closes":"2026-01-09T17:00:00Z"}}` + "\n")
+	// Bob was not sent the notice privately: by DM there is nothing to
+	// comment on.
+	out := h.Run("dm Bob: !say 1 Hello\n")
+	if !strings.Contains(out, "There's no open consultation here to comment on.") {
+		t.Errorf("a DM comment on a consultation never sent there:\n%s", out)
+	}
+	out = h.Run("Bob: !say 1 " + strings.Repeat("ä", 1001) + "\n")
+	if !strings.Contains(out, "too long for me") {
+		t.Errorf("an over-long comment should be refused:\n%s", out)
+	}
+	var script strings.Builder
+	for i := 0; i < 21; i++ {
+		script.WriteString("Carol: !say 1 point number " + string(rune('a'+i)) + "\n")
+	}
+	out = h.Run(script.String())
+	if !strings.Contains(out, "already left 20 comments") || strings.Count(out, "kept, without your name") != 20 {
+		t.Errorf("the 21st comment should be refused:\n%s", out)
+	}
+}

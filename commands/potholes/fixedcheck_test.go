@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
 )
 
@@ -105,6 +106,29 @@ func TestWeeksAgo(t *testing.T) {
 	} {
 		if got := weeksAgo(start, start.Add(tt.after)); got != tt.want {
 			t.Errorf("weeksAgo(+%v) = %q, want %q", tt.after, got, tt.want)
+		}
+	}
+}
+
+// TestDigestSlot: the day's "is it fixed?" message is at 09:00, the same
+// day up to 09:00 and the next day after it, and never in quiet hours.
+func TestDigestSlot(t *testing.T) {
+	at := func(day, h, m int) time.Time { return time.Date(2026, 2, day, h, m, 0, 0, time.UTC) }
+	plain := &feature{deps: Deps{Location: time.UTC}}
+	late := &feature{deps: Deps{Location: time.UTC, Quiet: bot.QuietHours{Start: 21 * 60, End: 10 * 60, Loc: time.UTC}}}
+	for _, c := range []struct {
+		f        *feature
+		in, want time.Time
+	}{
+		{plain, at(2, 8, 0), at(2, 9, 0)},
+		{plain, at(2, 9, 0), at(2, 9, 0)},
+		{plain, at(2, 9, 1), at(3, 9, 0)},
+		{plain, at(2, 23, 30), at(3, 9, 0)},
+		{late, at(2, 8, 0), at(2, 10, 0)}, // quiet until 10:00
+		{late, at(2, 11, 0), at(3, 10, 0)},
+	} {
+		if got := c.f.digestSlot(c.in); !got.Equal(c.want) {
+			t.Errorf("digestSlot(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
 }
