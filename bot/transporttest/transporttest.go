@@ -292,7 +292,9 @@ func calls(h *Harness, chat bot.ChatID) []struct {
 			return err
 		}},
 		{"Edit", func() error { return h.Transport.Edit(ctx, chat, "3A0004", "new text") }},
-		{"React", func() error { return h.Transport.React(ctx, bot.MessageRef{Chat: chat, ID: "3A0005", Sender: h.Bob}, "👍") }},
+		{"React", func() error {
+			return h.Transport.React(ctx, bot.MessageRef{Chat: chat, ID: "3A0005", Sender: h.Bob}, "👍")
+		}},
 		{"Delete", func() error { return h.Transport.Delete(ctx, bot.MessageRef{Chat: chat, ID: "3A0006", Sender: h.Bob}) }},
 		{"RemoveMember", func() error { return h.Transport.RemoveMember(ctx, chat, h.Bob) }},
 	}
