@@ -898,7 +898,7 @@ func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question 
 	if err := e.groupOpen(ctx, chat); err != nil {
 		return "", err
 	}
-	poll := OutPoll{Chat: chat, ID: e.tr.NewMessageID(), Question: question, Options: options}
+	poll := OutPoll{Chat: chat, ID: e.tr.NewMessageID(), Question: question, Options: options, Multiple: multipleChoice(ctx)}
 	err := e.store.Atomic(ctx, func(ctx context.Context) error {
 		p := Poll{Chat: chat, ID: poll.ID, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
 		if err := e.store.SavePoll(ctx, p); err != nil {

@@ -156,6 +156,14 @@ type Store interface {
 	QueuedTexts(ctx context.Context) ([]QueuedSend, error)
 	RewriteQueued(ctx context.Context, id int64, payload []byte) error
 
+	// What features need to read of the core's tables.
+	GroupMembers(ctx context.Context, chat ChatID) ([]Person, error)
+	LatestPoll(ctx context.Context, chat ChatID) (Poll, bool, error)
+	DeletePolls(ctx context.Context, kind string, refs []string) (int64, error)
+	JobPending(ctx context.Context, key string) (bool, error)
+	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
+	ForgetSeen(ctx context.Context, chat ChatID) (int64, error)
+
 	Audit(ctx context.Context, e AuditEntry) error
 	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)

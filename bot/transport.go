@@ -53,6 +53,9 @@ type OutPoll struct {
 	ID       string // fixed message id, as for OutMessage
 	Question string
 	Options  []string
+	// Multiple lets each voter tick several options (WhatsApp's "allow
+	// multiple answers"); false is a single-choice poll.
+	Multiple bool `json:",omitempty"`
 }
 
 // Participant is one member of a group as the transport reports it.

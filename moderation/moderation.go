@@ -117,7 +117,7 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moder
 		loc = time.UTC
 	}
 	m := &Moderator{
-		e: e, cfg: cfg, loc: loc, st: store{db: e.Store().DB()},
+		e: e, cfg: cfg, loc: loc, st: store{db: e.Store().DB(), core: e.Store()},
 		council: cfg.councilDomains(), flood: newFloodTracker(),
 		cache: map[bot.ChatID]*groupRules{},
 	}
@@ -712,7 +712,7 @@ func (m *Moderator) flushLiveLog(ctx context.Context) error {
 	}
 	names := map[bot.ChatID]string{}
 	for range liveLogMaxChunks {
-		fresh, err := m.st.auditAfter(ctx, mark, liveLogChunk)
+		fresh, err := m.e.Store().AuditAfter(ctx, mark, liveLogChunk)
 		if err != nil {
 			return err
 		}

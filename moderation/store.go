@@ -13,7 +13,10 @@ import (
 
 // store is the moderation tables' SQL. Every method takes a context and
 // wraps its errors with what it was doing.
-type store struct{ db bot.DB }
+type store struct {
+	db   bot.DB
+	core bot.Store // for what moderation needs of the core's tables
+}
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -443,33 +446,6 @@ func (s store) setState(ctx context.Context, key, value string) error {
 	return nil
 }
 
-// auditAfter returns up to limit entries of the core's audit log with ids
-// above afterID, oldest first: the live log forwards from its watermark in
-// this order so an entry is never skipped, however many piled up.
-func (s store) auditAfter(ctx context.Context, afterID int64, limit int) ([]bot.AuditEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, chat, actor_id, actor_name, action, target_id, target_name, detail
-		FROM audit_log WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("audit entries to forward: %w", err)
-	}
-	defer rows.Close()
-	var out []bot.AuditEntry
-	for rows.Next() {
-		var e bot.AuditEntry
-		var at int64
-		var chat string
-		if err := rows.Scan(&e.ID, &at, &chat, &e.ActorID, &e.ActorName, &e.Action, &e.TargetID, &e.TargetName, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit entries to forward: %w", err)
-		}
-		e.Time, e.Chat = fromMS(at), bot.ChatID(chat)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit entries to forward: %w", err)
-	}
-	return out, nil
-}
-
 // purgeClosed deletes closed records older than cutoff: warnings that
 // expired, were removed or closed before it, reports made before it and
 // erasure requests that lapsed. It returns how many rows went.
@@ -606,11 +582,10 @@ func (s store) forgetPerson(ctx context.Context, person int64) (forgetSummary, e
 func (s store) forgetDeliveries(ctx context.Context, addrs []bot.Address) (int64, error) {
 	var total int64
 	for _, a := range addrs {
-		res, err := s.db.ExecContext(ctx, `DELETE FROM seen_messages WHERE chat = ?`, string(a))
+		n, err := s.core.ForgetSeen(ctx, bot.ChatID(a))
 		if err != nil {
-			return total, fmt.Errorf("forget delivery records: %w", err)
+			return total, err
 		}
-		n, _ := res.RowsAffected()
 		total += n
 	}
 	return total, nil

@@ -320,7 +320,11 @@ func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 	if fresh, err := c.delivered.accept(Delivered{ID: id, Chat: string(chat), Kind: "poll", Text: p.Question + " | " + strings.Join(options, " | ")}); err != nil || !fresh {
 		return id, err
 	}
-	c.printf("%s bot poll: %s | %s\n", c.where(chat), p.Question, strings.Join(options, " | "))
+	kind := "poll"
+	if p.Multiple {
+		kind = "poll (several answers)"
+	}
+	c.printf("%s bot %s: %s | %s\n", c.where(chat), kind, p.Question, strings.Join(options, " | "))
 	if g, ok := c.byChat[chat]; ok {
 		g.poll = &pollState{id: id, options: append([]string(nil), options...)}
 		g.botPosted(id, p.Question)

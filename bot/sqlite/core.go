@@ -168,6 +168,11 @@ func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
 	for _, q := range []string{
 		`UPDATE audit_log SET actor_id = ? WHERE actor_id = ?`,
 		`UPDATE audit_log SET target_id = ? WHERE target_id = ?`,
+		// A job's payload names a person in its "person" field (a message
+		// waiting for someone): the job follows them to the surviving record.
+		`UPDATE jobs SET payload = CAST(json_set(CAST(payload AS TEXT), '$.person', ?) AS BLOB)
+			WHERE json_valid(CAST(payload AS TEXT)) AND json_extract(CAST(payload AS TEXT), '$.person') = ?`,
+		`UPDATE outbox SET person_id = ? WHERE person_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, into, from); err != nil {
 			return fmt.Errorf("merge people: audit: %w", err)

@@ -105,7 +105,11 @@ func (a *Adapter) SendPoll(ctx context.Context, p bot.OutPoll) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	msg := a.cli.BuildPollCreation(p.Question, p.Options, 1)
+	selectable := 1
+	if p.Multiple {
+		selectable = 0 // WhatsApp's "any number of answers"
+	}
+	msg := a.cli.BuildPollCreation(p.Question, p.Options, selectable)
 	if exp := a.expiration(ctx, to); exp > 0 && msg.GetPollCreationMessage() != nil {
 		pc := msg.GetPollCreationMessage()
 		if pc.ContextInfo == nil {

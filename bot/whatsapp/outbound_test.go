@@ -130,6 +130,13 @@ func TestReactPollEdit(t *testing.T) {
 		t.Fatalf("poll = %v", p)
 	}
 
+	if _, err := a.SendPoll(ctx, bot.OutPoll{Chat: group, Question: "Which days?", Options: []string{"Sat", "Sun"}, Multiple: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.lastSent().msg.GetPollCreationMessage().GetSelectableOptionsCount(); got != 0 {
+		t.Fatalf("a multiple-answer poll has selectable count %d, want 0 (any)", got)
+	}
+
 	if err := a.Edit(ctx, group, id, "Poll closed."); err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -229,38 +226,24 @@ func restoreConsoleGroups(ctx context.Context, a *app, con *console.Console) err
 		return fmt.Errorf("restore console groups: %w", err)
 	}
 	for _, g := range groups {
-		rows, err := a.store.DB().QueryContext(ctx, `SELECT p.preferred FROM memberships m JOIN people p ON p.id = m.person_id
-			WHERE m.chat = ? AND m.present = 1 AND p.preferred <> '' ORDER BY m.since, p.id`, string(g.Chat))
+		people, err := a.store.GroupMembers(ctx, g.Chat)
 		if err != nil {
 			return fmt.Errorf("restore console members: %w", err)
 		}
 		var members []string
-		for rows.Next() {
-			var m string
-			if err := rows.Scan(&m); err != nil {
-				rows.Close()
-				return fmt.Errorf("restore console members: %w", err)
+		for _, p := range people {
+			if p.Addr != "" {
+				members = append(members, string(p.Addr))
 			}
-			members = append(members, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("restore console members: %w", err)
 		}
 		con.Restore(g.Chat, g.Name, members)
-		var pollID, options string
-		err = a.store.DB().QueryRowContext(ctx, `SELECT msg_id, options FROM polls WHERE chat = ? ORDER BY created_at DESC, msg_id DESC LIMIT 1`, string(g.Chat)).Scan(&pollID, &options)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		poll, ok, err := a.store.LatestPoll(ctx, g.Chat)
 		if err != nil {
 			return fmt.Errorf("restore console poll: %w", err)
 		}
-		var opts []string
-		if err := json.Unmarshal([]byte(options), &opts); err != nil {
-			return fmt.Errorf("restore console poll: %w", err)
+		if ok {
+			con.RestorePoll(g.Chat, poll.ID, poll.Options)
 		}
-		con.RestorePoll(g.Chat, pollID, opts)
 	}
 	return nil
 }

@@ -172,14 +172,6 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 	return nil
 }
 
-// MergePerson points lending's held messages (notice jobs, whose payload
-// names the person to tell) at the surviving record when two records turn
-// out to be one person; everything else lending keeps follows foreign keys.
-func (d dataProvider) MergePerson(ctx context.Context, tx bot.Tx, from, into int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = CAST(json_set(CAST(payload AS TEXT), '$.person', ?) AS BLOB)
-		WHERE kind = ? AND json_valid(CAST(payload AS TEXT)) AND json_extract(CAST(payload AS TEXT), '$.person') = ?`, into, jobNotice, from)
-	if err != nil {
-		return fmt.Errorf("merge lending messages: %w", err)
-	}
-	return nil
-}
+// Lending needs no merge step of its own: its tables follow foreign keys,
+// and its held messages (notice jobs, whose payload names the person to
+// tell) are moved by the core with every job that names a "person".

@@ -537,11 +537,7 @@ func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error)
 // in quiet hours. A group that stopped listening (see groupStillListens)
 // gets no summary at all: it is a one-off about a group where the bot no
 // longer answers.
-func (f *feature) runErrandSummary(ctx context.Context, job bot.Job) error {
-	var p errandPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPayload) error {
 	e, ok, err := f.st.errand(ctx, p.Errand)
 	if err != nil || !ok {
 		return err
@@ -610,10 +606,6 @@ func (f *feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool,
 }
 
 // runErrandExpire deletes an errand once it has started.
-func (f *feature) runErrandExpire(ctx context.Context, job bot.Job) error {
-	var p errandPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runErrandExpire(ctx context.Context, job bot.Job, p errandPayload) error {
 	return f.st.deleteErrand(ctx, p.Errand)
 }

@@ -88,12 +88,12 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		rt.Feature = FeatureName
 		e.Handle(rt)
 	}
-	e.HandleJob(jobRemind, f.runReminder)
-	e.HandleJob(jobWantExpire, f.runWantExpire)
-	e.HandleJob(jobErrandSummary, f.runErrandSummary)
-	e.HandleJob(jobErrandExpire, f.runErrandExpire)
-	e.HandleJob(jobNotice, f.runNotice)
-	e.HandleJob(jobConfirmNudge, f.runConfirmNudge)
+	bot.HandleJobOf(e, jobRemind, f.runReminder)
+	bot.HandleJobOf(e, jobWantExpire, f.runWantExpire)
+	bot.HandleJobOf(e, jobErrandSummary, f.runErrandSummary)
+	bot.HandleJobOf(e, jobErrandExpire, f.runErrandExpire)
+	bot.HandleJobOf(e, jobNotice, f.runNotice)
+	bot.HandleJobOf(e, jobConfirmNudge, f.runConfirmNudge)
 	e.Listen(f.onReaction)
 	e.AddDataProvider(dataProvider{f})
 	return nil
@@ -326,11 +326,7 @@ func (f *feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text 
 // messaged (forgotten since, or never addressed the bot) misses it, and so
 // does everyone if its group stopped listening meanwhile: the news is
 // about a group where the bot no longer answers.
-func (f *feature) runNotice(ctx context.Context, job bot.Job) error {
-	var n noticePayload
-	if err := decodePayload(job, &n); err != nil {
-		return err
-	}
+func (f *feature) runNotice(ctx context.Context, job bot.Job, n noticePayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}

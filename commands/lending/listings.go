@@ -369,11 +369,7 @@ type wantPayload struct {
 }
 
 // runWantExpire forgets a request nobody answered in time.
-func (f *feature) runWantExpire(ctx context.Context, job bot.Job) error {
-	var p wantPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runWantExpire(ctx context.Context, job bot.Job, p wantPayload) error {
 	return f.st.deleteWants(ctx, []int64{p.Want})
 }
 

@@ -114,12 +114,13 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 // returns the name as typed and the words before it, or "" when the words
 // do not end with a member's name or nothing would be left before it.
 func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words []string) (typed string, rest []string, err error) {
-	names, err := f.st.memberNames(ctx, chat)
+	members, err := f.e.Store().GroupMembers(ctx, chat)
 	if err != nil {
 		return "", nil, err
 	}
 	known := map[string]bool{}
-	for _, n := range names {
+	for _, m := range members {
+		n := m.Name
 		p := bot.Person{Name: n}
 		if p.DisplayName() != strings.TrimSpace(n) {
 			continue // a phone number in place of a name: nothing to type
@@ -290,11 +291,7 @@ type loanPayload struct {
 // runConfirmNudge reminds an owner who has not confirmed a return. It is a
 // one-off follow-up to the group question, so a group that stopped
 // listening (see groupStillListens) since drops it rather than keeping it.
-func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job) error {
-	var p loanPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}

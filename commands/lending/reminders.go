@@ -2,7 +2,6 @@ package lending
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -112,13 +111,6 @@ func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after tim
 	return nil
 }
 
-func decodePayload(job bot.Job, v any) error {
-	if err := json.Unmarshal(job.Payload, v); err != nil {
-		return fmt.Errorf("%s payload: %w", job.Kind, err)
-	}
-	return nil
-}
-
 // runReminder plans the next reminder and sends this one.
 //
 // The next one is planned before anything is sent, under its own stage's
@@ -129,11 +121,7 @@ func decodePayload(job bot.Job, v any) error {
 // once the borrower's has gone, is a notice job of its own, so a dropped
 // connection delays it rather than losing it and its retries never repeat
 // the borrower's.
-func (f *feature) runReminder(ctx context.Context, job bot.Job) error {
-	var p remindPayload
-	if err := decodePayload(job, &p); err != nil {
-		return err
-	}
+func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}

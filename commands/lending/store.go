@@ -652,27 +652,3 @@ func forgetOpenLoans(ctx context.Context, tx bot.Tx, person int64) ([]Loan, erro
 	}
 	return out, rows.Err()
 }
-
-// memberNames lists the names of a group's current members. Memberships
-// and people are the core's tables, read here and never written: the core
-// has no call that lists a group's members by name.
-func (s *store) memberNames(ctx context.Context, chat bot.ChatID) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.name FROM memberships m JOIN people p ON p.id = m.person_id
-		WHERE m.chat = ? AND m.present = 1 AND p.forgotten = 0`, string(chat))
-	if err != nil {
-		return nil, fmt.Errorf("member names: %w", err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, fmt.Errorf("member names: %w", err)
-		}
-		names = append(names, name)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("member names: %w", err)
-	}
-	return names, nil
-}

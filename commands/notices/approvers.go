@@ -53,11 +53,11 @@ func (g *Governance) scheduleApproverAlert(ctx context.Context, n *Notice, now t
 	}
 	// One summary job at a time: a notice arriving while one is booked is
 	// picked up by it.
-	var booked int
-	if err := g.core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, jobApproverDigest).Scan(&booked); err != nil {
+	booked, err := g.core.JobPending(ctx, jobApproverDigest)
+	if err != nil {
 		return fmt.Errorf("look up approver summary: %w", err)
 	}
-	if booked > 0 {
+	if booked {
 		return nil
 	}
 	at := now

@@ -14,7 +14,7 @@ import (
 func (r *Relay) describeCouncil(ctx context.Context, person int64) ([]string, error) {
 	var lines []string
 	var votes int
-	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_poll_votes WHERE person_id = ?`, person).Scan(&votes); err != nil {
+	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT notice_id) FROM notice_poll_votes WHERE person_id = ?`, person).Scan(&votes); err != nil {
 		return nil, fmt.Errorf("count poll votes: %w", err)
 	}
 	if votes > 0 {

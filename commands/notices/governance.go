@@ -121,11 +121,11 @@ func (g *Governance) replanIfUnplanned(ctx context.Context, n *Notice) error {
 	// A plan job still waiting (perhaps retrying) is left alone: booking it
 	// again would reset its attempts, and a feed repeating the item on every
 	// poll would keep a failing fan-out from ever giving up.
-	var waiting int
-	if err := g.core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, planKey(n.ID)).Scan(&waiting); err != nil {
+	pending, err := g.core.JobPending(ctx, planKey(n.ID))
+	if err != nil {
 		return fmt.Errorf("look up fan-out job: %w", err)
 	}
-	if waiting > 0 {
+	if pending {
 		return nil
 	}
 	return g.schedulePlan(ctx, n.ID, g.now())

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 type PollSpec struct {
 	Question string
 	Options  []string
+	Multiple bool // each voter may tick several options
 	Closes   time.Time
 	State    string // open, closed
 }
@@ -87,9 +89,7 @@ func decodePoll(in *pollInput, n *Notice, now time.Time) error {
 		seen[key] = i
 		p.Options = append(p.Options, o)
 	}
-	if in.Multiple {
-		return &FieldError{Field: "poll.multiple", Msg: "polls with several choices per voter are not supported; send false"}
-	}
+	p.Multiple = in.Multiple
 	if in.Closes == "" {
 		return &FieldError{Field: "poll.closes", Msg: "required: when the poll closes, an RFC 3339 time"}
 	}
@@ -120,8 +120,12 @@ func savePoll(ctx context.Context, tx bot.Tx, n *Notice) error {
 	if err != nil {
 		return fmt.Errorf("encode poll options: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_polls (notice_id, question, options, closes_at, state) VALUES (?, ?, ?, ?, 'open')`,
-		n.ID, n.Poll.Question, string(opts), ms(n.Poll.Closes)); err != nil {
+	multiple := 0
+	if n.Poll.Multiple {
+		multiple = 1
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_polls (notice_id, question, options, closes_at, state, multiple) VALUES (?, ?, ?, ?, 'open', ?)`,
+		n.ID, n.Poll.Question, string(opts), ms(n.Poll.Closes), multiple); err != nil {
 		return fmt.Errorf("save poll: %w", err)
 	}
 	return nil
@@ -132,7 +136,7 @@ func (s store) poll(ctx context.Context, id int64) (*PollSpec, error) {
 	p := &PollSpec{}
 	var opts string
 	var closes int64
-	err := s.db.QueryRowContext(ctx, `SELECT question, options, closes_at, state FROM notice_polls WHERE notice_id = ?`, id).Scan(&p.Question, &opts, &closes, &p.State)
+	err := s.db.QueryRowContext(ctx, `SELECT question, options, closes_at, state, multiple FROM notice_polls WHERE notice_id = ?`, id).Scan(&p.Question, &opts, &closes, &p.State, &p.Multiple)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -186,11 +190,11 @@ func (r *Relay) rebookPolls(ctx context.Context) error {
 		}
 	}
 	for _, id := range posts {
-		var waiting int
-		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE key = ?`, jobResultsPost+":"+strconv.FormatInt(id, 10)).Scan(&waiting); err != nil {
+		waiting, err := r.e.Store().JobPending(ctx, jobResultsPost+":"+strconv.FormatInt(id, 10))
+		if err != nil {
 			return fmt.Errorf("look up results job: %w", err)
 		}
-		if waiting == 0 {
+		if !waiting {
 			if err := r.scheduleResultsPost(ctx, id, r.e.Now()); err != nil {
 				return err
 			}
@@ -206,7 +210,11 @@ func (r *Relay) pollLines(p *PollSpec) string {
 	for i, o := range p.Options {
 		fmt.Fprintf(&b, "\n%d. %s", i+1, o)
 	}
-	fmt.Fprintf(&b, "\nVote in the poll below, or type %svote 1 to %svote %d. Closes %s.", r.e.Prefix(), r.e.Prefix(), len(p.Options), r.when(p.Closes))
+	if p.Multiple {
+		fmt.Fprintf(&b, "\nTick as many as you like in the poll below, or type e.g. %svote 1 %d. Closes %s.", r.e.Prefix(), len(p.Options), r.when(p.Closes))
+	} else {
+		fmt.Fprintf(&b, "\nVote in the poll below, or type %svote 1 to %svote %d. Closes %s.", r.e.Prefix(), r.e.Prefix(), len(p.Options), r.when(p.Closes))
+	}
 	return b.String()
 }
 
@@ -226,7 +234,11 @@ func (r *Relay) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outbox
 		return fmt.Errorf("record poll chat: %w", err)
 	}
 	// At the notice's own priority, so the poll follows its message.
-	id, err := r.e.SendPoll(bot.WithPriority(ctx, sendPriority(n.Urgency)), chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
+	pctx := bot.WithPriority(ctx, sendPriority(n.Urgency))
+	if p.Multiple {
+		pctx = bot.WithMultipleChoice(pctx)
+	}
+	id, err := r.e.SendPoll(pctx, chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
 	if err != nil {
 		if sendSkippable(err) {
 			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, "err", errorText(err))
@@ -338,29 +350,90 @@ func (r *Relay) pollVote(ctx context.Context, req *bot.Request) error {
 	if !req.Now().Before(p.Closes) {
 		return nil
 	}
-	if len(req.Votes) == 0 {
-		return r.withdrawVote(ctx, n.ID, req.Sender.ID)
-	}
-	choice := -1
-	for i, o := range p.Options {
-		if o == req.Votes[0] {
-			choice = i
+	var choices []int
+	for _, v := range req.Votes {
+		for i, o := range p.Options {
+			if o == v && !slices.Contains(choices, i) {
+				choices = append(choices, i)
+			}
 		}
 	}
-	if choice < 0 {
-		return nil
+	if len(choices) == 0 {
+		// Un-ticked everything (or nothing known): the vote is withdrawn.
+		return r.withdrawVote(ctx, n.ID, req.Sender.ID)
 	}
-	return r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), choice, req.Now())
+	if !p.Multiple {
+		choices = choices[:1]
+	}
+	return r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), choices, req.Now())
 }
 
-func (r *Relay) recordVote(ctx context.Context, notice, person int64, target string, choice int, now time.Time) error {
-	_, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_poll_votes (notice_id, person_id, target, choice, voted_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(notice_id, person_id) DO UPDATE SET target = excluded.target, choice = excluded.choice, voted_at = excluded.voted_at`,
-		notice, person, target, choice, ms(now))
+// recordVote makes choices the voter's whole current selection.
+func (r *Relay) recordVote(ctx context.Context, notice, person int64, target string, choices []int, now time.Time) error {
+	return r.st.tx(ctx, func(tx bot.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
+			return fmt.Errorf("record vote: %w", err)
+		}
+		for _, c := range choices {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_votes (notice_id, person_id, target, choice, voted_at) VALUES (?, ?, ?, ?, ?)`,
+				notice, person, target, c, ms(now)); err != nil {
+				return fmt.Errorf("record vote: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// currentChoices is the voter's current selection, in option order.
+func (r *Relay) currentChoices(ctx context.Context, notice, person int64) ([]int, error) {
+	rows, err := r.st.db.QueryContext(ctx, `SELECT choice FROM notice_poll_votes WHERE notice_id = ? AND person_id = ? ORDER BY choice`, notice, person)
 	if err != nil {
-		return fmt.Errorf("record vote: %w", err)
+		return nil, fmt.Errorf("load vote: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var c int
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("scan vote: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// choiceWords writes "1. Yes" or "1. Sat, 3. Mon".
+func choiceWords(p *PollSpec, choices []int) string {
+	parts := make([]string, len(choices))
+	for i, c := range choices {
+		parts[i] = fmt.Sprintf("%d. %s", c+1, p.Options[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parseChoices reads "2", "1 3", "1, 3" or an option's own words.
+func parseChoices(p *PollSpec, f []string) ([]int, bool) {
+	joined := strings.Join(f, " ")
+	for i, o := range p.Options {
+		if strings.EqualFold(joined, o) {
+			return []int{i}, true
+		}
+	}
+	var out []int
+	for _, tok := range strings.FieldsFunc(joined, func(r rune) bool { return r == ',' || r == ' ' }) {
+		k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(tok, "#"), "."))
+		if err != nil || k < 1 || k > len(p.Options) {
+			return nil, false
+		}
+		if !slices.Contains(out, k-1) {
+			out = append(out, k-1)
+		}
+	}
+	if len(out) == 0 || (!p.Multiple && len(out) > 1) {
+		return nil, false
+	}
+	slices.Sort(out)
+	return out, true
 }
 
 func (r *Relay) withdrawVote(ctx context.Context, notice, person int64) error {
@@ -382,9 +455,9 @@ func (r *Relay) voteCmd(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("There's no open council poll here.")
 	}
 	f := req.Fields()
-	current := -1
-	if err := r.st.db.QueryRowContext(ctx, `SELECT choice FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, n.ID, req.Sender.ID).Scan(&current); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("load vote: %w", err)
+	current, err := r.currentChoices(ctx, n.ID, req.Sender.ID)
+	if err != nil {
+		return err
 	}
 	if len(f) == 0 {
 		var b strings.Builder
@@ -392,16 +465,20 @@ func (r *Relay) voteCmd(ctx context.Context, req *bot.Request) error {
 		for i, o := range p.Options {
 			fmt.Fprintf(&b, "\n%d. %s", i+1, o)
 		}
-		if current >= 0 {
-			fmt.Fprintf(&b, "\nYour vote: %d. %s. ", current+1, p.Options[current])
+		if len(current) > 0 {
+			fmt.Fprintf(&b, "\nYour vote: %s. ", choiceWords(p, current))
 		} else {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "Type %s N to vote (or change your vote) until %s.", req.Cmd("vote"), r.when(p.Closes))
+		if p.Multiple {
+			fmt.Fprintf(&b, "Type %s and the numbers you choose (e.g. %s 1 %d) until %s.", req.Cmd("vote"), req.Cmd("vote"), len(p.Options), r.when(p.Closes))
+		} else {
+			fmt.Fprintf(&b, "Type %s N to vote (or change your vote) until %s.", req.Cmd("vote"), r.when(p.Closes))
+		}
 		return req.Reply(ctx, b.String())
 	}
 	if len(f) == 1 && (strings.EqualFold(f[0], "off") || strings.EqualFold(f[0], "withdraw")) {
-		if current < 0 {
+		if len(current) == 0 {
 			return req.Reply(ctx, "You haven't voted in this poll.")
 		}
 		if err := r.withdrawVote(ctx, n.ID, req.Sender.ID); err != nil {
@@ -409,29 +486,24 @@ func (r *Relay) voteCmd(ctx context.Context, req *bot.Request) error {
 		}
 		return req.Reply(ctx, "Your vote is withdrawn.")
 	}
-	k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(f[0], "#"), "."))
-	if err != nil {
-		// "!vote not sure": the option's own words work too.
-		for i, o := range p.Options {
-			if strings.EqualFold(strings.Join(f, " "), o) {
-				k, err, f = i+1, nil, f[:1]
-			}
+	choices, ok := parseChoices(p, f)
+	if !ok {
+		if p.Multiple {
+			return bot.Userf("Type %s followed by the option numbers you choose, from 1 to %d, e.g. %s 1 %d.", req.Cmd("vote"), len(p.Options), req.Cmd("vote"), len(p.Options))
 		}
-	}
-	if len(f) != 1 || err != nil || k < 1 || k > len(p.Options) {
 		return bot.Userf("Type %s followed by an option number from 1 to %d, e.g. %s 1 for %q.", req.Cmd("vote"), len(p.Options), req.Cmd("vote"), bot.Truncate(p.Options[0], 40))
 	}
-	if current == k-1 {
-		return req.Reply(ctx, fmt.Sprintf("You already voted %d. %s — nothing changed.", k, p.Options[k-1]))
+	if slices.Equal(current, choices) {
+		return req.Reply(ctx, fmt.Sprintf("You already voted %s — nothing changed.", choiceWords(p, choices)))
 	}
-	if err := r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), k-1, req.Now()); err != nil {
+	if err := r.recordVote(ctx, n.ID, req.Sender.ID, voteTarget(req), choices, req.Now()); err != nil {
 		return err
 	}
 	verb := "Vote counted"
-	if current >= 0 {
+	if len(current) > 0 {
 		verb = "Vote changed"
 	}
-	return req.Reply(ctx, fmt.Sprintf("%s: %d. %s. You can change it until %s.", verb, k, p.Options[k-1], r.when(p.Closes)))
+	return req.Reply(ctx, fmt.Sprintf("%s: %s. You can change it until %s.", verb, choiceWords(p, choices), r.when(p.Closes)))
 }
 
 // subscribersScope is the count scope of all private subscribers, so no
@@ -476,6 +548,14 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job) error {
 			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
 			WHERE v.notice_id = ? GROUP BY 2, 3, 4`, subscribersScope, n.ID); err != nil {
 			return fmt.Errorf("count votes: %w", err)
+		}
+		// Voters per group and area, as choice -1 (a multiple-answer
+		// poll has more ticks than voters).
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
+			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), -1, COUNT(DISTINCT v.person_id)
+			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
+			WHERE v.notice_id = ? GROUP BY 2, 3`, subscribersScope, n.ID); err != nil {
+			return fmt.Errorf("count voters: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ?`, n.ID); err != nil {
 			return fmt.Errorf("delete votes: %w", err)
@@ -545,17 +625,21 @@ func (r *Relay) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
 // PollResults are a poll's counts: in total, per group (private
 // subscribers together) and per postcode area.
 type PollResults struct {
-	Notice   int64        `json:"notice"`
-	ID       string       `json:"id"`
-	Sender   string       `json:"sender"`
-	Question string       `json:"question"`
-	Options  []string     `json:"options"`
-	State    string       `json:"state"`
-	Closes   time.Time    `json:"closes"`
-	Total    int          `json:"total"`
-	Counts   []int        `json:"counts"`
-	Groups   []ScopeCount `json:"groups"`
-	Areas    []ScopeCount `json:"areas"`
+	Notice   int64     `json:"notice"`
+	ID       string    `json:"id"`
+	Sender   string    `json:"sender"`
+	Question string    `json:"question"`
+	Options  []string  `json:"options"`
+	Multiple bool      `json:"multiple"`
+	State    string    `json:"state"`
+	Closes   time.Time `json:"closes"`
+	// Voters is how many people voted; Total and Counts count ticks (the
+	// same as voters in a single-choice poll).
+	Voters int          `json:"voters"`
+	Total  int          `json:"total"`
+	Counts []int        `json:"counts"`
+	Groups []ScopeCount `json:"groups"`
+	Areas  []ScopeCount `json:"areas"`
 	// Reached is how many groups and subscribers the poll went to.
 	GroupsReached      int `json:"groups_reached"`
 	SubscribersReached int `json:"subscribers_reached"`
@@ -566,6 +650,7 @@ type ScopeCount struct {
 	Scope  string `json:"-"`
 	Name   string `json:"name"`
 	Area   string `json:"area,omitempty"`
+	Voters int    `json:"voters"`
 	Total  int    `json:"total"`
 	Counts []int  `json:"counts"`
 }
@@ -596,15 +681,18 @@ func pollResults(ctx context.Context, st store, core bot.Store, id int64) (PollR
 	if p == nil {
 		return PollResults{}, fmt.Errorf("notice #%d: %w", id, ErrNoPoll)
 	}
-	res := PollResults{Notice: n.ID, ID: n.Identifier, Sender: n.SourceName, Question: p.Question, Options: p.Options, State: p.State, Closes: p.Closes,
+	res := PollResults{Notice: n.ID, ID: n.Identifier, Sender: n.SourceName, Question: p.Question, Options: p.Options, Multiple: p.Multiple, State: p.State, Closes: p.Closes,
 		Counts: make([]int, len(p.Options)), Groups: []ScopeCount{}, Areas: []ScopeCount{}}
 	q := `SELECT scope, area, choice, votes FROM notice_poll_counts WHERE notice_id = ?`
+	args := []any{id}
 	if p.State == "open" {
-		q = `SELECT CASE WHEN v.target LIKE 'person:%' THEN '` + subscribersScope + `' ELSE v.target END, COALESCE(c.area, ''), v.choice, COUNT(*)
-			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
-			WHERE v.notice_id = ? GROUP BY 1, 2, 3`
+		scope := `CASE WHEN v.target LIKE 'person:%' THEN '` + subscribersScope + `' ELSE v.target END`
+		from := ` FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target WHERE v.notice_id = ?`
+		q = `SELECT ` + scope + `, COALESCE(c.area, ''), v.choice, COUNT(*)` + from + ` GROUP BY 1, 2, 3
+			UNION ALL SELECT ` + scope + `, COALESCE(c.area, ''), -1, COUNT(DISTINCT v.person_id)` + from + ` GROUP BY 1, 2`
+		args = append(args, id)
 	}
-	rows, err := st.db.QueryContext(ctx, q, id)
+	rows, err := st.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return res, fmt.Errorf("poll counts: %w", err)
 	}
@@ -616,17 +704,25 @@ func pollResults(ctx context.Context, st store, core bot.Store, id int64) (PollR
 		if err := rows.Scan(&scope, &area, &choice, &votes); err != nil {
 			return res, fmt.Errorf("scan poll count: %w", err)
 		}
-		if choice < 0 || choice >= len(p.Options) {
+		if choice < -1 || choice >= len(p.Options) {
 			continue
 		}
-		res.Total += votes
-		res.Counts[choice] += votes
+		if choice == -1 {
+			res.Voters += votes
+		} else {
+			res.Total += votes
+			res.Counts[choice] += votes
+		}
 		add := func(m map[string]*ScopeCount, key string, sc ScopeCount) {
 			c, ok := m[key]
 			if !ok {
 				sc.Counts = make([]int, len(p.Options))
 				c = &sc
 				m[key] = c
+			}
+			if choice == -1 {
+				c.Voters += votes
+				return
 			}
 			c.Total += votes
 			c.Counts[choice] += votes
@@ -701,6 +797,18 @@ func votesWord(n int) string {
 	return fmt.Sprintf("%d votes", n)
 }
 
+// votersWord writes "3 votes" for a single-choice poll and "3 voters" for
+// a multiple-answer one (where ticks outnumber people).
+func votersWord(multiple bool, n int) string {
+	if !multiple {
+		return votesWord(n)
+	}
+	if n == 1 {
+		return "1 voter"
+	}
+	return fmt.Sprintf("%d voters", n)
+}
+
 // resultLine is the one line a group gets at close.
 func resultLine(res PollResults, scope string) string {
 	here := ScopeCount{Counts: make([]int, len(res.Options))}
@@ -709,9 +817,9 @@ func resultLine(res PollResults, scope string) string {
 			here = g
 		}
 	}
-	line := fmt.Sprintf("📊 Poll closed — %s Here: %s (%s).", res.Question, tally(res.Options, here.Counts), votesWord(here.Total))
+	line := fmt.Sprintf("📊 Poll closed — %s Here: %s (%s).", res.Question, tally(res.Options, here.Counts), votersWord(res.Multiple, here.Voters))
 	if res.GroupsReached > 1 || res.SubscribersReached > 0 {
-		line += fmt.Sprintf(" Everywhere it was asked: %s (%s).", tally(res.Options, res.Counts), votesWord(res.Total))
+		line += fmt.Sprintf(" Everywhere it was asked: %s (%s).", tally(res.Options, res.Counts), votersWord(res.Multiple, res.Voters))
 	}
 	return line
 }

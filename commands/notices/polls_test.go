@@ -163,7 +163,7 @@ func TestPollBadInput(t *testing.T) {
 		{`{"question":"Q?","options":["Yes","No"],"closes":"2027-01-01T17:00:00Z"}`, "poll.closes: is more than 90 days"},
 		{`{"question":"Q?","options":["Yes","No"]}`, "poll.closes: required"},
 		{`{"question":"","options":["Yes","No"],"closes":"2026-01-09T17:00:00Z"}`, "poll.question: required"},
-		{`{"question":"Q?","options":["Yes","No"],"multiple":true,"closes":"2026-01-09T17:00:00Z"}`, "poll.multiple"},
+		{`{"question":"Q?","options":["Yes","No"],"multiple":"yes","closes":"2026-01-09T17:00:00Z"}`, "poll.multiple: must be bool"},
 		{`{"question":"Q?","options":"Yes","closes":"2026-01-09T17:00:00Z"}`, "poll.options: must be an array of strings"},
 		{`{"question":"Q?","options":["Yes","No"],"closes":"2026-01-09T17:00:00Z","colour":1}`, "unknown field"},
 		{`{"question":"` + strings.Repeat("é", 300) + `","options":["Yes","No"],"closes":"2026-01-09T17:00:00Z"}`, "poll.question: longer than 255"},
@@ -182,4 +182,32 @@ func TestPollBadInput(t *testing.T) {
 	if !strings.Contains(out, "poll: only a new notice") {
 		t.Errorf("an update with a poll should be refused:\n%s", out)
 	}
+}
+
+// TestMultipleAnswerResults: ticks per option and voters are counted
+// apart, while open and after close, and the poll is sent as one that
+// allows several answers.
+func TestMultipleAnswerResults(t *testing.T) {
+	var r *Relay
+	h := bottest.New(t, harnessOptions(testConfig(), &r))
+	out := h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
+		`@notice {"id":"m-1","title":"Days","topics":["events"],"poll":{"question":"Which days?","options":["Sat","Sun"],"multiple":true,"closes":"2026-01-06T09:00:00Z"}}` + "\n" +
+		"Bob [vote Sat, Sun]\nCarol: !vote 2\nDave: !vote 1 2\n")
+	if !strings.Contains(out, "bot poll (several answers): Which days? | Sat | Sun") {
+		t.Fatalf("the poll was not sent as multiple-answer:\n%s", out)
+	}
+	ctx := context.Background()
+	check := func(when string) {
+		t.Helper()
+		res, err := r.Results(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Multiple || res.Voters != 3 || res.Total != 5 || res.Counts[0] != 2 || res.Counts[1] != 3 || len(res.Groups) != 1 || res.Groups[0].Voters != 3 {
+			t.Errorf("%s: results %+v", when, res)
+		}
+	}
+	check("open")
+	h.Run("@advance 1d\n")
+	check("closed")
 }

@@ -109,7 +109,7 @@ func CampaignReport(ctx context.Context, core bot.Store, since time.Time) ([]Rep
 		res, err := pollResults(ctx, st, core, n.ID)
 		if err == nil {
 			for _, a := range res.Areas {
-				row(label(a.Name)).PollVotes += a.Total
+				row(label(a.Name)).PollVotes += a.Voters
 			}
 		} else if !isNoPoll(err) {
 			return nil, err

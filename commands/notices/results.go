@@ -189,12 +189,12 @@ func WriteResults(w io.Writer, res PollResults, format string, loc *time.Locatio
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "#%d %s — %s\n", res.Notice, res.Question, state)
-	fmt.Fprintf(&b, "Total: %s (%s; reached %d groups, %d subscribers)\n", tally(res.Options, res.Counts), votesWord(res.Total), res.GroupsReached, res.SubscribersReached)
+	fmt.Fprintf(&b, "Total: %s (%s; reached %d groups, %d subscribers)\n", tally(res.Options, res.Counts), votersWord(res.Multiple, res.Voters), res.GroupsReached, res.SubscribersReached)
 	for _, g := range res.Groups {
-		fmt.Fprintf(&b, "  group %s: %s (%s)\n", g.Name, tally(res.Options, g.Counts), votesWord(g.Total))
+		fmt.Fprintf(&b, "  group %s: %s (%s)\n", g.Name, tally(res.Options, g.Counts), votersWord(res.Multiple, g.Voters))
 	}
 	for _, a := range res.Areas {
-		fmt.Fprintf(&b, "  area %s: %s (%s)\n", a.Name, tally(res.Options, a.Counts), votesWord(a.Total))
+		fmt.Fprintf(&b, "  area %s: %s (%s)\n", a.Name, tally(res.Options, a.Counts), votersWord(res.Multiple, a.Voters))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

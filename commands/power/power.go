@@ -99,9 +99,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
 	e.HandlePoll(pollKind, f.pollVote)
-	e.HandleJob(jobWindow, f.windowJob)
-	e.HandleJob(jobExpire, f.expireJob)
-	e.HandleJob(jobResend, f.resendJob)
+	bot.HandleJobOf(e, jobWindow, f.windowJob)
+	bot.HandleJobOf(e, jobExpire, f.expireJob)
+	bot.HandleJobOf(e, jobResend, f.resendJob)
 	e.Listen(f.listen)
 	e.AddDataProvider(dataProvider{f})
 	if err := f.resume(context.Background()); err != nil {
@@ -463,12 +463,7 @@ func (f *feature) statusText(c check, starter string, t tally) string {
 		starter, f.clock(c.StartedAt), p, p, f.clock(c.WindowEnds), countsText(t))
 }
 
-func (f *feature) windowJob(ctx context.Context, job bot.Job) error {
-	var p jobPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil {
-		f.e.Log().Error("power: window job with a bad payload", "payload", string(job.Payload), "err", err)
-		return nil
-	}
+func (f *feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	c, err := f.st.byID(ctx, p.Check)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
@@ -543,14 +538,12 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 // stands. Jobs planned by even older versions also carry the chat and the
 // message's text and mentions but no check id; the id is then read from the
 // job's key (power:check:ID:verdict).
-func (f *feature) resendJob(ctx context.Context, job bot.Job) error {
-	var p jobPayload
-	err := json.Unmarshal(job.Payload, &p)
+func (f *feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	if p.Check == 0 {
 		p.Check = checkFromKey(job.Key)
 	}
 	if p.Check == 0 {
-		f.e.Log().Error("power: resend job without a check; not sent", "err", err)
+		f.e.Log().Error("resend job without a check; not sent", bot.KeyFeature, "power", bot.KeyJob, job.ID)
 		return nil
 	}
 	c, err := f.st.byID(ctx, p.Check)
@@ -807,12 +800,7 @@ func (f *feature) restore(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, text)
 }
 
-func (f *feature) expireJob(ctx context.Context, job bot.Job) error {
-	var p jobPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil {
-		f.e.Log().Error("power: expiry job with a bad payload", "payload", string(job.Payload), "err", err)
-		return nil
-	}
+func (f *feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	closed, err := f.st.expire(ctx, p.Check, f.e.Now())
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package power
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -13,10 +14,49 @@ import (
 // still waiting for the power to come back have no closed_at and are never
 // touched.
 func (d dataProvider) PurgeClosed(ctx context.Context, before time.Time) (int64, error) {
-	return d.f.st.purgeClosed(ctx, before)
+	var total int64
+	err := d.f.e.Store().Atomic(ctx, func(ctx context.Context) error {
+		ids, err := d.f.st.closedChecks(ctx, before)
+		if err != nil {
+			return err
+		}
+		// The core's record of their polls goes first (polls have no
+		// foreign key to follow), then the answers and the checks.
+		refs := make([]string, len(ids))
+		for i, id := range ids {
+			refs[i] = strconv.FormatInt(id, 10)
+		}
+		n, err := d.f.e.Store().DeletePolls(ctx, pollKind, refs)
+		if err != nil {
+			return err
+		}
+		m, err := d.f.st.purgeClosed(ctx, before)
+		total = n + m
+		return err
+	})
+	return total, err
 }
 
-// purgeClosed is PurgeClosed's one transaction; it returns the rows deleted.
+// closedChecks lists the checks closed before the cutoff.
+func (s *store) closedChecks(ctx context.Context, before time.Time) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM power_checks WHERE state = 'closed' AND closed_at IS NOT NULL AND closed_at < ?`, ms(before))
+	if err != nil {
+		return nil, fmt.Errorf("closed checks: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("closed checks: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// purgeClosed deletes the closed checks' answers and the checks, and
+// returns the rows deleted.
 func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -24,10 +64,7 @@ func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error
 	}
 	defer tx.Rollback()
 	const closed = `SELECT id FROM power_checks WHERE state = 'closed' AND closed_at IS NOT NULL AND closed_at < ?`
-	// The polls and answers go first, explicitly rather than by cascade, so
-	// they are counted and the polls (which have no foreign key) found.
 	steps := []struct{ what, query string }{
-		{"polls", `DELETE FROM polls WHERE kind = '` + pollKind + `' AND ref IN (SELECT CAST(id AS TEXT) FROM (` + closed + `))`},
 		{"answers", `DELETE FROM power_votes WHERE check_id IN (` + closed + `)`},
 		{"checks", `DELETE FROM power_checks WHERE id IN (` + closed + `)`},
 	}
