@@ -14,11 +14,14 @@ import (
 	"neighbourbot/bot/console"
 )
 
-func TestDirectMessagesOnlyToPeopleWhoAddressedTheBot(t *testing.T) {
+// Only a direct message makes someone reachable privately: a command in a
+// group is not enough, since WhatsApp treats a DM to someone who never
+// wrote to the account as cold outreach (error 463).
+func TestDirectMessagesOnlyToPeopleWhoWroteToTheBot(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
-	h.Run("@admin Alice\nAlice: !bot on\nBob: hello all\nCarol: !help\ndm Dave: hi\n")
+	h.Run("@admin Alice\nAlice: !bot on\nBob: hello all\nCarol: !help\ndm Dave: hi\ndm Alice: !help\n")
 	ctx := context.Background()
-	for name, want := range map[string]bool{"Bob": false, "Carol": true, "Dave": true, "Alice": true} {
+	for name, want := range map[string]bool{"Bob": false, "Carol": false, "Dave": true, "Alice": true} {
 		p, err := h.Store.PersonByAddr(ctx, bot.Address(name))
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +35,7 @@ func TestDirectMessagesOnlyToPeopleWhoAddressedTheBot(t *testing.T) {
 			t.Errorf("DM(%s) = %v", name, err)
 		}
 	}
-	if out := h.Out.String(); strings.Contains(out, "[dm Bob]") {
+	if out := h.Out.String(); strings.Contains(out, "[dm Bob]") || strings.Contains(out, "[dm Carol]") {
 		t.Errorf("cold DM sent:\n%s", out)
 	}
 	// Mentioned but silent people are not contactable either.

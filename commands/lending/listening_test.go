@@ -89,6 +89,8 @@ func TestRemindersWaitWhileTheGroupIsNotListening(t *testing.T) {
 			h, tr := newFlakyHarness(t)
 			h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
 Bob: !mine
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
@@ -127,6 +129,10 @@ func TestOneOffMessagesAreDroppedWhileTheGroupIsNotListening(t *testing.T) {
 			h, tr := newFlakyHarness(t)
 			h.Run(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
+dm Carol: hi
+dm Dave: hi
 Dave: !borrow drill
 Carol: !errand tip Wednesday 10am
 Dave: !join tip 1 bag

@@ -15,6 +15,8 @@ func lendUntilThursday(t *testing.T, h *bottest.Harness) {
 	t.Helper()
 	h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
 Bob: !mine
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
