@@ -424,8 +424,11 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings
 	if err != nil {
 		return fmt.Errorf("resolve sender: %w", err)
 	}
-	if !m.Chat.IsGroup || p.isCommand {
-		// They addressed the bot: from now on it may answer them privately.
+	if !m.Chat.IsGroup {
+		// Only a direct message makes someone reachable privately: WhatsApp
+		// treats a DM to someone who only typed a command in a group as
+		// cold outreach (error 463, reach-out time-lock), so features use
+		// their group fallback until the person writes to the bot.
 		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
 			return fmt.Errorf("mark contactable: %w", err)
 		}
@@ -864,8 +867,8 @@ func (e *Engine) groupOpen(ctx context.Context, chat ChatID) error {
 }
 
 // CanDM reports whether the bot may message a person privately: only people
-// who have addressed it (a direct message or a command) may be, since
-// messaging people who never wrote to the account gets it banned.
+// who have sent it a direct message may be, since messaging people who never
+// wrote to the account gets it banned.
 func (e *Engine) CanDM(ctx context.Context, p Person) (bool, error) {
 	if p.Addr == "" {
 		return false, nil

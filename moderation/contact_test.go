@@ -27,7 +27,8 @@ func stopContact(t *testing.T, h *bottest.Harness, name string) {
 // private report, an admin who never addressed the bot is not messaged and
 // the report's words never go into the group.
 func TestReportsReachAdminsTheBotMayNotMessage(t *testing.T) {
-	const setup = streetSetup + "@admin Dave\nAlice: !reportmode dm\nBob: rude words\n"
+	// Alice has written to the bot privately; Dave, an admin too, never has.
+	const setup = streetSetup + "@admin Dave\ndm Alice: hi\nAlice: !reportmode dm\nBob: rude words\n"
 	t.Run("reply in the group", func(t *testing.T) {
 		h := newHarness(t, DefaultConfig())
 		h.Run(setup)

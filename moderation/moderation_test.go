@@ -302,7 +302,7 @@ func TestReports(t *testing.T) {
 	})
 	t.Run("by direct message to admins", func(t *testing.T) {
 		h := newHarness(t, DefaultConfig())
-		h.Run(streetSetup + "Alice: !reportmode dm\nBob: rude words\n")
+		h.Run(streetSetup + "dm Alice: hi\nAlice: !reportmode dm\nBob: rude words\n")
 		out := h.Expect("Carol [reply Bob]: !report rude\n",
 			"[dm Alice] bot: Report in Elm Road: Carol reported a message from Bob: “rude words”. Reason: rude",
 			"[street] bot: Thanks — I've passed this to the admins privately.")
@@ -312,7 +312,7 @@ func TestReports(t *testing.T) {
 	})
 	t.Run("privately, choosing the group", func(t *testing.T) {
 		h := newHarness(t, DefaultConfig())
-		h.Run(streetSetup + "@group oak Oak Street\n@admin Olga\nOlga: !bot on\nCarol: hi oak\n")
+		h.Run(streetSetup + "@group oak Oak Street\n@admin Olga\nOlga: !bot on\ndm Olga: hi\nCarol: hi oak\n")
 		h.Expect("dm Carol: !report someone is selling puppies\n", "You're in more than one group with me. Send !report #1 REASON for Elm Road, or !report #2 REASON for Oak Street.")
 		out := h.Expect("dm Carol: !report #2 someone is selling puppies\n",
 			"[dm Olga] bot: Private report for Oak Street from Carol: someone is selling puppies",

@@ -33,6 +33,10 @@ type Options struct {
 	Start time.Time
 	// DBPath reuses a database file, to simulate a restart.
 	DBPath string
+	// Transport, when set, wraps the console before the engine gets it:
+	// Faults.Wrap injects failures (a dropped connection, a group the bot
+	// was removed from). It is called again on Restart.
+	Transport func(bot.Transport) bot.Transport
 }
 
 // Harness is an engine wired to a console and a real SQLite file.
@@ -41,11 +45,14 @@ type Harness struct {
 	Engine  *bot.Engine
 	Store   *sqlite.Store
 	Console *console.Console
-	Clock   *bot.ManualClock
-	Out     *bytes.Buffer
-	DBPath  string
-	Log     *bytes.Buffer
-	opts    Options
+	// Transport is what the engine sends through: the console, or its
+	// wrapping by Options.Transport.
+	Transport bot.Transport
+	Clock     *bot.ManualClock
+	Out       *bytes.Buffer
+	DBPath    string
+	Log       *bytes.Buffer
+	opts      Options
 }
 
 // New builds a harness; the database lives in t.TempDir() unless
@@ -75,7 +82,11 @@ func (h *Harness) open() {
 	h.T.Cleanup(func() { store.Close() })
 	h.Console = console.New(h.Out, h.Clock)
 	log := slog.New(slog.NewTextHandler(h.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.Engine = bot.NewEngine(bot.Config{Prefix: h.opts.Prefix, Owners: h.opts.Owners, Log: log, SyncSends: true}, store, h.Console, h.Clock)
+	h.Transport = h.Console
+	if h.opts.Transport != nil {
+		h.Transport = h.opts.Transport(h.Console)
+	}
+	h.Engine = bot.NewEngine(bot.Config{Prefix: h.opts.Prefix, Owners: h.opts.Owners, Log: log, SyncSends: true}, store, h.Transport, h.Clock)
 	h.Console.Attach(h.Engine)
 	if h.opts.Register != nil {
 		if err := h.opts.Register(h); err != nil {

@@ -97,6 +97,60 @@ type Console struct {
 	progressPath string
 	progress     Progress
 	replaying    bool // re-reading lines a previous run finished: memory only
+
+	// offline simulates the phone losing its connection (@offline on):
+	// every outward action fails with bot.ErrNotConnected, as the WhatsApp
+	// adapter's do, and the send queue retries later.
+	offline bool
+	observe func(Action)
+}
+
+// Action is one thing the bot did outward through the console, in the terms
+// a transport test checks (the transcript prints the same for people).
+type Action struct {
+	Kind     string // "text", "media", "poll", "edit", "react", "delete" or "remove"
+	Chat     bot.ChatID
+	ID       string // the message's id (text, poll) or its target's (edit, react, delete)
+	Text     string // the text, question, caption, new text or emoji
+	ReplyTo  string // id of the quoted message
+	Mentions []bot.Address
+	Options  []string    // a poll's options
+	Member   bot.Address // who was removed
+}
+
+// Observe makes the console report every outward action to fn, after it
+// printed it. Tests use it; fn must not call back into the console.
+func (c *Console) Observe(fn func(Action)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.observe = fn
+}
+
+func (c *Console) record(a Action) {
+	if c.observe != nil {
+		c.observe(a)
+	}
+}
+
+// SetOffline takes the simulated connection down (true) or up again. While
+// offline every outward action fails with bot.ErrNotConnected.
+func (c *Console) SetOffline(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offline = on
+}
+
+// writable fails an outward action the way the WhatsApp adapter does: not
+// connected, or a group the bot is not in. Called with c.mu held.
+func (c *Console) writable(chat bot.ChatID) (*group, error) {
+	if c.offline {
+		return nil, bot.ErrNotConnected
+	}
+	g, isGroup := c.byChat[chat]
+	if !isGroup && strings.HasPrefix(string(chat), "group:") {
+		return nil, bot.ErrNotInChat
+	}
+	return g, nil
 }
 
 // New returns a console writing its transcript to out and reading time from
@@ -179,9 +233,9 @@ func (c *Console) SetIDSalt(salt string) { c.idSalt = salt }
 func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, isGroup := c.byChat[m.Chat]
-	if !isGroup && strings.HasPrefix(string(m.Chat), "group:") {
-		return "", bot.ErrNotInChat
+	g, err := c.writable(m.Chat)
+	if err != nil {
+		return "", err
 	}
 	id := m.ID
 	if id == "" {
@@ -191,7 +245,15 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 		return id, err // the server already has it: nothing appears twice
 	}
 	text := m.Text
+	act := Action{Kind: "text", Chat: m.Chat, ID: id, Text: m.Text}
+	if m.ReplyTo != nil {
+		act.ReplyTo = m.ReplyTo.ID
+	}
+	for _, mn := range m.Mentions {
+		act.Mentions = append(act.Mentions, mn.Addr)
+	}
 	if a := m.Attachment; a != nil {
+		act.Kind, act.Text = "media", a.Caption
 		tag, err := attachmentTag(a)
 		if err != nil {
 			return "", err
@@ -205,9 +267,10 @@ func (c *Console) Send(_ context.Context, m bot.OutMessage) (string, error) {
 	} else {
 		c.say(c.where(m.Chat), "bot: ", m.Text)
 	}
-	if isGroup {
+	if g != nil {
 		g.botPosted(id, text)
 	}
+	c.record(act)
 	return id, nil
 }
 
@@ -247,6 +310,9 @@ func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	chat, options := p.Chat, p.Options
+	if _, err := c.writable(chat); err != nil {
+		return "", err
+	}
 	id := p.ID
 	if id == "" {
 		id = c.nextID("p")
@@ -263,14 +329,19 @@ func (c *Console) SendPoll(_ context.Context, p bot.OutPoll) (string, error) {
 		g.poll = &pollState{id: id, options: append([]string(nil), options...)}
 		g.botPosted(id, p.Question)
 	}
+	c.record(Action{Kind: "poll", Chat: chat, ID: id, Text: p.Question, Options: append([]string(nil), options...)})
 	return id, nil
 }
 
 // Edit prints the new text of an edited bot message.
-func (c *Console) Edit(_ context.Context, chat bot.ChatID, _ string, text string) error {
+func (c *Console) Edit(_ context.Context, chat bot.ChatID, id string, text string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, err := c.writable(chat); err != nil {
+		return err
+	}
 	c.say(c.where(chat), "bot edits its message: ", text)
+	c.record(Action{Kind: "edit", Chat: chat, ID: id, Text: text})
 	return nil
 }
 
@@ -285,19 +356,29 @@ func (c *Console) nameOf(addr bot.Address) string {
 func (c *Console) React(_ context.Context, target bot.MessageRef, emoji string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if _, err := c.writable(target.Chat); err != nil {
+		return err
+	}
 	c.printf("%s bot reacts %s to %s\n", c.where(target.Chat), emoji, c.nameOf(target.Sender))
+	c.record(Action{Kind: "react", Chat: target.Chat, ID: target.ID, Text: emoji})
 	return nil
 }
 
 // Delete prints a delete-for-everyone; like WhatsApp it needs the bot to be
-// admin for other people's messages.
+// admin for other people's messages (its own carry no sender, or "bot").
 func (c *Console) Delete(_ context.Context, target bot.MessageRef) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if g, ok := c.byChat[target.Chat]; ok && !g.botAdmin {
+	g, err := c.writable(target.Chat)
+	if err != nil {
+		return err
+	}
+	own := target.Sender == "" || target.Sender == "bot"
+	if g != nil && !g.botAdmin && !own {
 		return bot.ErrNotAdmin
 	}
 	c.printf("%s bot deletes %s's message\n", c.where(target.Chat), c.nameOf(target.Sender))
+	c.record(Action{Kind: "delete", Chat: target.Chat, ID: target.ID})
 	return nil
 }
 
@@ -306,6 +387,9 @@ func (c *Console) Delete(_ context.Context, target bot.MessageRef) error {
 func (c *Console) RemoveMember(_ context.Context, chat bot.ChatID, member bot.Address) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.offline {
+		return bot.ErrNotConnected
+	}
 	g, ok := c.byChat[chat]
 	if !ok {
 		return bot.ErrNotInChat
@@ -319,6 +403,7 @@ func (c *Console) RemoveMember(_ context.Context, chat bot.ChatID, member bot.Ad
 	}
 	c.printf("%s bot removes %s\n", c.where(chat), name)
 	g.remove(name)
+	c.record(Action{Kind: "remove", Chat: chat, Member: member})
 	c.pending = append(c.pending, bot.GroupChange{Chat: g.chatInfo(), Kind: bot.MemberLeft,
 		Members: []bot.Sender{{Addr: member, Name: name}}, Time: c.clock.Now()})
 	return nil
@@ -341,6 +426,12 @@ func (c *Console) GroupInfo(_ context.Context, chat bot.ChatID) (bot.GroupInfo, 
 
 // Download returns the simulated media bytes.
 func (c *Console) Download(_ context.Context, m *bot.Media) ([]byte, error) {
+	c.mu.Lock()
+	offline := c.offline
+	c.mu.Unlock()
+	if offline {
+		return nil, fmt.Errorf("download: %w", bot.ErrNotConnected)
+	}
 	if b, ok := m.Handle.([]byte); ok {
 		return b, nil
 	}
@@ -582,6 +673,13 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		}
 		c.currentGroup().botAdmin = on
 		return nil
+	case "offline":
+		on, ok := bot.ParseOnOff(args)
+		if !ok {
+			return fmt.Errorf("@offline takes on or off")
+		}
+		c.SetOffline(on)
+		return nil
 	case "advance", "time", "redeliver":
 		if c.replaying {
 			return nil // the clock was restored; what these did is done
@@ -629,7 +727,7 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		}
 		return fn(ctx, args)
 	}
-	known := []string{"group", "admin", "unadmin", "join", "leave", "botadmin", "advance", "time", "redeliver"}
+	known := []string{"group", "admin", "unadmin", "join", "leave", "botadmin", "offline", "advance", "time", "redeliver"}
 	for k := range c.directives {
 		known = append(known, k)
 	}

@@ -37,6 +37,7 @@ var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 type sentMessage struct {
 	to  types.JID
 	msg *waE2E.Message
+	id  types.MessageID // the id the server answered with
 }
 
 // fakeClient stands in for *whatsmeow.Client. Its Build* methods shape
@@ -107,18 +108,23 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, message *waE
 	if f.sendErr != nil {
 		return whatsmeow.SendResponse{}, f.sendErr
 	}
+	if _, member := f.groups[to]; to.Server == types.GroupServer && !member {
+		// whatsmeow's sendGroup first fetches the member list, which the
+		// server refuses (403) to a non-member (send.go, group.go).
+		return whatsmeow.SendResponse{}, fmt.Errorf("failed to get group members: %w", whatsmeow.ErrNotInGroup)
+	}
 	f.nextID++
-	f.sent = append(f.sent, sentMessage{to: to, msg: message})
 	var ex whatsmeow.SendRequestExtra
 	if len(extra) > 0 {
 		ex = extra[0]
 	}
 	f.extras = append(f.extras, ex)
+	id := types.MessageID(fmt.Sprintf("3EB0%04d", f.nextID))
 	if ex.ID != "" {
-		// whatsmeow sends under the given id and answers with it.
-		return whatsmeow.SendResponse{ID: ex.ID, Timestamp: t0}, nil
+		id = ex.ID // whatsmeow sends under the given id and answers with it.
 	}
-	return whatsmeow.SendResponse{ID: fmt.Sprintf("3EB0%04d", f.nextID), Timestamp: t0}, nil
+	f.sent = append(f.sent, sentMessage{to: to, msg: message, id: id})
+	return whatsmeow.SendResponse{ID: id, Timestamp: t0}, nil
 }
 
 func (f *fakeClient) key(chat, sender types.JID, id types.MessageID) *waCommon.MessageKey {

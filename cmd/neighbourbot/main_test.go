@@ -121,7 +121,7 @@ func TestCLI(t *testing.T) {
 // a reminder due before the script names the group still arrives.
 func TestConsoleRestoresGroupsAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
-	first, _, code := runConsoleScript(t, dir, "@admin Alice\nAlice: !bot on\nBob: !lend ladder\nCarol: !mine\nBob: !lent ladder @Carol for 2d\n")
+	first, _, code := runConsoleScript(t, dir, "@admin Alice\nAlice: !bot on\nBob: !lend ladder\nCarol: !mine\ndm Carol: hi\nBob: !lent ladder @Carol for 2d\n")
 	if code != exitOK || !strings.Contains(first, "Noted") {
 		t.Fatalf("first run (exit %d):\n%s", code, first)
 	}

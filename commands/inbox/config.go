@@ -131,8 +131,10 @@ func (c Config) Validate() error {
 	if c.MaxMessagesPerHour < 1 || c.MaxMessagesPerHour > 1000 {
 		return fmt.Errorf("max_messages_per_hour %d must be between 1 and 1000", c.MaxMessagesPerHour)
 	}
-	if c.MaxMediaMB < 1 || c.MaxMediaMB > 64 {
-		return fmt.Errorf("max_media_mb %d must be between 1 and 64", c.MaxMediaMB)
+	// The WhatsApp adapter downloads at most 16 MB (whatsapp
+	// DefaultMaxDownloadBytes), so a higher cap could never be used.
+	if c.MaxMediaMB < 1 || c.MaxMediaMB > 16 {
+		return fmt.Errorf("max_media_mb %d must be between 1 and 16 (the most the bot downloads from WhatsApp)", c.MaxMediaMB)
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		return fmt.Errorf("retention_days %d must be between 1 and 3650", c.RetentionDays)

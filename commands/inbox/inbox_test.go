@@ -454,3 +454,36 @@ func TestFirstWord(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		mod  func(c *Config)
+		want string
+	}{
+		{"defaults", func(c *Config) {}, ""},
+		{"enabled without staff chat", func(c *Config) { c.Enabled = true }, "staff_chat"},
+		{"enabled, every desk has a chat", func(c *Config) {
+			c.Enabled = true
+			c.Desks = []Desk{{Name: "A", StaffChat: "1@g.us"}, {Name: "B", StaffChat: "2@g.us"}}
+		}, ""},
+		{"bad closed day", func(c *Config) { c.ClosedDays = []string{"24/12/2026"} }, "closed_days"},
+		{"bad division", func(c *Config) { c.BankHolidays = "wales" }, "bank_holidays"},
+		{"media cap", func(c *Config) { c.MaxMediaMB = 20 }, "max_media_mb"},
+		{"ten desks", func(c *Config) {
+			for i := 0; i < 10; i++ {
+				c.Desks = append(c.Desks, Desk{Name: string(rune('A' + i))})
+			}
+		}, "at most 9"},
+		{"duplicate desk", func(c *Config) { c.Desks = []Desk{{Name: "Roads"}, {Name: "roads"}} }, "twice"},
+		{"answer without keywords", func(c *Config) { c.Answers = []Answer{{Text: "x"}} }, "keyword"},
+		{"answer link", func(c *Config) { c.Answers = []Answer{{Keywords: []string{"bin"}, Text: "x", Link: "example.com"}} }, "link"},
+	} {
+		c := DefaultConfig()
+		tt.mod(&c)
+		err := c.Validate()
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -54,16 +54,17 @@ func noInternalError(t *testing.T, out string) {
 
 // TestMentionedOnlyBorrowerKeepsTheChainGoing lends to someone who never
 // addressed the bot: nothing is sent to them, nothing is retried, the
-// owner hears when it is overdue, and once the borrower has typed a
-// command the next reminder reaches them.
+// owner hears when it is overdue, and once the borrower has messaged the
+// bot privately the next reminder reaches them.
 func TestMentionedOnlyBorrowerKeepsTheChainGoing(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	out := h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
 @join Bob
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
-`, "Bob, type !mine here (or message me) once so I can remind you privately before it's due.")
+`, "Bob, send me a private message (!mine) once so I can remind you privately before it's due.")
 	if strings.Contains(out, "I'll remind Bob privately") {
 		t.Errorf("promised a private reminder the bot may not send:\n%s", out)
 	}
@@ -80,7 +81,13 @@ Alice: !lent ladder @Bob for 3d
 		t.Errorf("cold direct message to Bob:\n%s", out)
 	}
 	noInternalError(t, out)
+	// A command in the group is not enough (WhatsApp would treat the DM as
+	// cold outreach); a private message is.
 	h.Run("Bob: !mine\n")
+	if out := h.Run("@advance 1d\n"); strings.Contains(out, "[dm Bob]") {
+		t.Errorf("a group command made Bob reachable privately:\n%s", out)
+	}
+	h.Run("dm Bob: !mine\n")
 	h.Expect("@advance 2d\n", "[dm Bob] bot: Alice's ladder was due back on Thu 8 Jan. Please return it",
 		"[dm Alice] bot: Your ladder is still with Bob — it was due back on Thu 8 Jan. I've reminded them privately.")
 }
@@ -90,9 +97,9 @@ Alice: !lent ladder @Bob for 3d
 func TestExtendAsksMentionedOnlyBorrower(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run("@admin Alice\nAlice: !bot on\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob for 3d\n")
-	h.Expect("Alice: !extend ladder 2d\n", "Extended: @Bob can keep Alice's ladder until Sat 10 Jan.\n    Bob, type !mine here (or message me) once")
-	h.Run("Bob: !mine\n")
-	if out := h.Run("Alice: !extend ladder 1d\n"); strings.Contains(out, "type !mine here") {
+	h.Expect("Alice: !extend ladder 2d\n", "Extended: @Bob can keep Alice's ladder until Sat 10 Jan.\n    Bob, send me a private message (!mine) once")
+	h.Run("dm Bob: !mine\n")
+	if out := h.Run("Alice: !extend ladder 1d\n"); strings.Contains(out, "send me a private message") {
 		t.Errorf("asked a borrower who has addressed the bot:\n%s", out)
 	}
 }
@@ -113,7 +120,7 @@ func TestWanterNotContactableHearsInGroup(t *testing.T) {
 		t.Errorf("answered request still has its expiry: %q", got)
 	}
 
-	h.Run("Alice: !lend drill\nBob: !mine\nAlice: !lent drill @Bob\nDave: !borrow drill\nErin: !borrow drill\n")
+	h.Run("Alice: !lend drill\nBob: !mine\nAlice: !lent drill @Bob\nDave: !borrow drill\ndm Erin: hi\nErin: !borrow drill\n")
 	stopContact(t, h, "Dave")
 	out = h.Expect("Alice: !returned drill\n",
 		"@Dave and Erin are waiting for one — Alice, to lend it on, type !lent drill @name. I've let Erin know privately.",
@@ -170,7 +177,7 @@ func TestErrandRunnerNotContactableGetsListInGroup(t *testing.T) {
 // not message hear that the errand is off in the group's reply.
 func TestCalledOffErrandMentionsJoinersNotContactable(t *testing.T) {
 	h := bottest.New(t, testOptions())
-	h.Run("@admin Alice\nAlice: !bot on\nCarol: !errand tip Saturday 10am\nBob: !join tip 1 bag\nDave: !join tip\n")
+	h.Run("@admin Alice\nAlice: !bot on\nCarol: !errand tip Saturday 10am\nBob: !join tip 1 bag\ndm Dave: hi\nDave: !join tip\n")
 	stopContact(t, h, "Bob")
 	out := h.Expect("Carol: !errand cancel tip\n",
 		"[street] bot: Called off: your tip run on Sat 10 Jan 10:00. The 1 neighbour who joined will hear from me privately. @Bob, you had joined it.",
@@ -185,7 +192,7 @@ func TestCalledOffErrandMentionsJoinersNotContactable(t *testing.T) {
 // planned) waits for their end under its own key.
 func TestReminderComingDueInQuietHoursWaits(t *testing.T) {
 	h := bottest.New(t, testOptions())
-	h.Run("@admin Alice\nAlice: !bot on\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob for 3d\nBob: !mine\n")
+	h.Run("@admin Alice\nAlice: !bot on\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob for 3d\ndm Bob: !mine\n")
 	// As if planned for Monday 23:00.
 	monday23 := time.Date(2026, 1, 5, 23, 0, 0, 0, time.UTC)
 	if _, err := h.Store.Raw().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(monday23), jobRemind); err != nil {
@@ -209,11 +216,14 @@ func TestNoticesAndNudgesComingDueInQuietHoursWait(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Dave: hi
 Dave: !borrow drill
 @advance 12h
 Alice: !lend drill
 Alice: !lend ladder
 Bob: !mine
+dm Bob: hi
 Alice: !lent ladder @Bob
 Bob: !returned ladder
 `) // Mon 21:00: Dave's news waits for 08:00; the nudge is planned for Tue 21:00 → Wed 08:00
@@ -248,7 +258,7 @@ func TestErrandSummaryComingDueInQuietHours(t *testing.T) {
 	} {
 		t.Run(tt.start, func(t *testing.T) {
 			h := bottest.New(t, testOptions())
-			h.Run("@admin Alice\nAlice: !bot on\nCarol: !errand tip Tuesday " + tt.start + "\nBob: !join tip 1 bag\n")
+			h.Run("@admin Alice\nAlice: !bot on\ndm Carol: hi\nCarol: !errand tip Tuesday " + tt.start + "\nBob: !join tip 1 bag\n")
 			if _, err := h.Store.Raw().Exec(`UPDATE jobs SET run_at = ? WHERE kind = ?`, ms(tuesday2), jobErrandSummary); err != nil {
 				t.Fatal(err)
 			}

@@ -37,7 +37,7 @@ func wantJobKeys(t *testing.T, h *bottest.Harness) []string {
 // "lending:want:10".
 func TestAnsweringRequestOneKeepsRequestTen(t *testing.T) {
 	h := bottest.New(t, testOptions())
-	script := "@admin Alice\nAlice: !bot on\n"
+	script := "@admin Alice\nAlice: !bot on\ndm Bob: hi\n"
 	for _, item := range []string{"ladder", "drill", "saw", "hammer", "spade", "rake", "tent", "kayak", "sander", "wheelbarrow"} {
 		script += "Bob: !borrow " + item + "\n"
 	}

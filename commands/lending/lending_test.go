@@ -102,6 +102,8 @@ func TestRemindersSurviveRestart(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
 @join Bob
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
@@ -125,6 +127,7 @@ func TestErrandSurvivesRestart(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run(`@admin Alice
 Alice: !bot on
+dm Carol: hi
 Carol: !errand tip Saturday 10am
 Bob: !join tip 1 bag
 `)
@@ -183,7 +186,8 @@ func loanJobs(t *testing.T, h *bottest.Harness, loan int64) []string {
 // their reminders stop, and each owner is told once.
 func TestForgetPerson(t *testing.T) {
 	h := bottest.New(t, testOptions())
-	h.Run(setup + `Bob: !lend hedge trimmer
+	h.Run(setup + `dm Alice: hi
+Bob: !lend hedge trimmer
 Bob: !join tip two bags
 Bob: !lend canoe
 Alice: !lent ladder @Bob
@@ -298,6 +302,7 @@ func TestForgetOwner(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run(`@admin Alice
 Alice: !bot on
+dm Bob: hi
 @join Bob
 Alice: !lend ladder
 Alice: !lend drill
@@ -346,6 +351,7 @@ func TestForgetBorrowerOfReportedReturn(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run(`@admin Alice
 Alice: !bot on
+dm Alice: hi
 @join Bob
 Alice: !lend ladder
 Alice: !lent ladder @Bob

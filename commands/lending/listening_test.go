@@ -1,76 +1,54 @@
 package lending
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
-	"neighbourbot/bot/console"
-	"neighbourbot/bot/sqlite"
 )
 
-// flakyConsole is the console transport with two things added: the bot
-// can be removed from a group, after which the group answers as WhatsApp's
-// does, with ErrNotInChat; and sends to a chat can fail, as over a
-// dropped connection.
-type flakyConsole struct {
-	*console.Console
-	removed map[bot.ChatID]bool
-	// failSends counts the sends to each chat still to fail.
-	failSends map[bot.ChatID]int
+// flaky is the faults a lending test injects into the console transport:
+// the bot can be removed from a group, after which the group answers as
+// WhatsApp's does, with ErrNotInChat; and sends to a chat can fail, as
+// over a dropped connection.
+type flaky struct {
+	faults  bottest.Faults
+	removed map[bot.ChatID]*bottest.Fault
 }
 
 // errDropped is a send lost to a dropped connection.
 var errDropped = errors.New("connection reset by peer")
 
-func (r *flakyConsole) GroupInfo(ctx context.Context, chat bot.ChatID) (bot.GroupInfo, error) {
-	if r.removed[chat] {
-		return bot.GroupInfo{}, bot.ErrNotInChat
-	}
-	return r.Console.GroupInfo(ctx, chat)
+// remove takes the bot out of chat; back puts it in again.
+func (f *flaky) remove(chat bot.ChatID) {
+	f.removed[chat] = f.faults.Fail(bottest.Fault{Chat: chat, Err: bot.ErrNotInChat})
 }
 
-func (r *flakyConsole) Send(ctx context.Context, m bot.OutMessage) (string, error) {
-	if r.removed[m.Chat] {
-		return "", bot.ErrNotInChat
+func (f *flaky) back(chat bot.ChatID) {
+	if r := f.removed[chat]; r != nil {
+		r.Stop()
+		delete(f.removed, chat)
 	}
-	if r.failSends[m.Chat] > 0 {
-		r.failSends[m.Chat]--
-		return "", errDropped
-	}
-	return r.Console.Send(ctx, m)
+}
+
+// dropSends makes the next n sends to chat fail.
+func (f *flaky) dropSends(chat bot.ChatID, n int) {
+	f.faults.Fail(bottest.Fault{Op: bottest.OpSend, Chat: chat, Err: errDropped, Times: n})
 }
 
 // newFlakyHarness wires lending as testOptions does, over a flaky console,
 // with a second feature declared so a group can choose features without
 // lending.
-func newFlakyHarness(t *testing.T) (*bottest.Harness, *flakyConsole) {
+func newFlakyHarness(t *testing.T) (*bottest.Harness, *flaky) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	h := &bottest.Harness{T: t, Store: store, Clock: bot.NewManualClock(console.DefaultStart), Out: &bytes.Buffer{}, Log: &bytes.Buffer{}}
-	h.Console = console.New(h.Out, h.Clock)
-	tr := &flakyConsole{Console: h.Console, removed: map[bot.ChatID]bool{}, failSends: map[bot.ChatID]int{}}
-	log := slog.New(slog.NewTextHandler(h.Log, nil))
-	h.Engine = bot.NewEngine(bot.Config{SyncSends: true, Log: log}, store, tr, h.Clock)
-	h.Console.Attach(h.Engine)
-	h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
-	if err := Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london}); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Engine.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	tr := &flaky{removed: map[bot.ChatID]*bottest.Fault{}}
+	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: tr.faults.Wrap,
+		Register: func(h *bottest.Harness) error {
+			h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
+			return Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
+		}})
 	return h, tr
 }
 
@@ -80,25 +58,25 @@ const street = bot.ChatID("group:street")
 // the way back.
 var silencers = []struct {
 	name       string
-	stop, back func(h *bottest.Harness, tr *flakyConsole)
+	stop, back func(h *bottest.Harness, tr *flaky)
 }{
 	{"bot off",
-		func(h *bottest.Harness, _ *flakyConsole) {
+		func(h *bottest.Harness, _ *flaky) {
 			h.Expect("Alice: !bot off\n", "neighbourbot is off in this group.")
 		},
-		func(h *bottest.Harness, _ *flakyConsole) {
+		func(h *bottest.Harness, _ *flaky) {
 			h.Expect("Alice: !bot on\n", "neighbourbot is on in this group.")
 		}},
 	{"lending off",
-		func(h *bottest.Harness, _ *flakyConsole) {
+		func(h *bottest.Harness, _ *flaky) {
 			h.Expect("Alice: !bot features power\n", "Switched off: lending.")
 		},
-		func(h *bottest.Harness, _ *flakyConsole) {
+		func(h *bottest.Harness, _ *flaky) {
 			h.Expect("Alice: !bot features all\n", "Commands available: lending, power.")
 		}},
 	{"bot removed",
-		func(_ *bottest.Harness, tr *flakyConsole) { tr.removed[street] = true },
-		func(_ *bottest.Harness, tr *flakyConsole) { delete(tr.removed, street) }},
+		func(_ *bottest.Harness, tr *flaky) { tr.remove(street) },
+		func(_ *bottest.Harness, tr *flaky) { tr.back(street) }},
 }
 
 // TestRemindersWaitWhileTheGroupIsNotListening lends a ladder, silences
@@ -111,6 +89,8 @@ func TestRemindersWaitWhileTheGroupIsNotListening(t *testing.T) {
 			h, tr := newFlakyHarness(t)
 			h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
 Bob: !mine
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
@@ -149,6 +129,10 @@ func TestOneOffMessagesAreDroppedWhileTheGroupIsNotListening(t *testing.T) {
 			h, tr := newFlakyHarness(t)
 			h.Run(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
+dm Carol: hi
+dm Dave: hi
 Dave: !borrow drill
 Carol: !errand tip Wednesday 10am
 Dave: !join tip 1 bag

@@ -153,7 +153,9 @@ func (f *feature) askToAddress(ctx context.Context, req *bot.Request, borrower b
 	if err != nil || ok {
 		return "", err
 	}
-	return fmt.Sprintf("\n%s, type %s here (or message me) once so I can remind you privately before it's due.",
+	// Only a direct message makes someone reachable privately (a command in
+	// the group is not enough: WhatsApp treats that DM as cold outreach).
+	return fmt.Sprintf("\n%s, send me a private message (%s) once so I can remind you privately before it's due.",
 		bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("mine")), nil
 }
 

@@ -17,8 +17,8 @@ import (
 // them and !returned cancels them. A reminder that falls in quiet hours
 // waits for their end, whether it was planned there or comes due there.
 //
-// The bot may only message people who have addressed it (a direct message
-// or any command), so a borrower who was only @mentioned in !lent misses
+// The bot may only message people who have sent it a direct message (a
+// command in the group is not enough), so a borrower who has not misses
 // the reminders sent before they do: !lent asks them to, the chain of
 // reminders goes on regardless, and once the loan is overdue the owner
 // hears each time, told that the borrower could not be reminded.

@@ -15,6 +15,8 @@ func lendUntilThursday(t *testing.T, h *bottest.Harness) {
 	t.Helper()
 	h.Expect(`@admin Alice
 Alice: !bot on
+dm Alice: hi
+dm Bob: hi
 Bob: !mine
 Alice: !lend ladder
 Alice: !lent ladder @Bob for 3d
@@ -52,7 +54,7 @@ func queuedSends(t *testing.T, h *bottest.Harness) int {
 func TestOwnersOverdueNoteSurvivesADroppedSend(t *testing.T) {
 	h, tr := newFlakyHarness(t)
 	lendUntilThursday(t, h)
-	tr.failSends["Alice"] = 1
+	tr.dropSends("Alice", 1)
 	out := h.Expect("@advance 1h\n", bobsOverdueReminder)
 	if strings.Contains(out, "[dm Alice]") {
 		t.Errorf("the owner's note should have failed:\n%s", out)
@@ -76,7 +78,7 @@ func TestOwnersOverdueNoteSurvivesADroppedSend(t *testing.T) {
 func TestBorrowersDroppedReminderIsRetriedAlone(t *testing.T) {
 	h, tr := newFlakyHarness(t)
 	lendUntilThursday(t, h)
-	tr.failSends["Bob"] = 1
+	tr.dropSends("Bob", 1)
 	out := h.Run("@advance 1h\n")
 	if strings.Contains(out, "[dm Bob]") {
 		t.Errorf("the borrower's send should have failed:\n%s", out)

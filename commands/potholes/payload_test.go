@@ -22,7 +22,7 @@ Carol [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep hole
 	kinds := map[string]bool{}
 	checkJobPayloads(t, b, kinds)
 	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_scheduled.json"} })
-	b.tr.offline.Store(true)
+	b.setOffline(true)
 	b.run("@advance 6h\n") // the council update waits for WhatsApp, in the send queue
 	checkJobPayloads(t, b, kinds)
 	for _, k := range []string{jobPoll, jobClaimLapse, jobFixedCheck, jobHeldAttempt} {
@@ -31,7 +31,7 @@ Carol [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep hole
 		}
 	}
 	// Written again from the report when it goes.
-	b.tr.offline.Store(false)
+	b.setOffline(false)
 	out := b.run("@advance 1m\n")
 	if !strings.Contains(out, "Council update on P1: action scheduled, expected by 14 March — Action scheduled: resurfacing crew booked.") {
 		t.Errorf("held council update not posted as written:\n%s", out)

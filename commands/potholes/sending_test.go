@@ -1,73 +1,47 @@
 package potholes
 
 import (
-	"bytes"
-	"context"
-	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
-	"neighbourbot/bot/console"
 	"neighbourbot/bot/sqlite"
 )
 
-// offlineTransport is the console with a switch that makes every message
-// fail to send, as a disconnected WhatsApp client does.
-type offlineTransport struct {
-	*console.Console
-	offline atomic.Bool
-}
-
-func (o *offlineTransport) Send(ctx context.Context, m bot.OutMessage) (string, error) {
-	if o.offline.Load() {
-		return "", bot.ErrNotConnected
-	}
-	return o.Console.Send(ctx, m)
-}
-
-// offlineBot is a bot on the console whose connection can be cut.
+// offlineBot is a bot on the console whose connection can be cut: while
+// offline every message fails to send, as a disconnected WhatsApp client's
+// do.
 type offlineBot struct {
-	t     *testing.T
-	tr    *offlineTransport
-	out   *bytes.Buffer
-	store *sqlite.Store
-	e     *bot.Engine
+	*bottest.Harness
+	faults bottest.Faults
+	cut    *bottest.Fault
+	store  *sqlite.Store
+	e      *bot.Engine
 }
 
 func newOfflineBot(t *testing.T, cfg Config) *offlineBot {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	out := &bytes.Buffer{}
-	clock := bot.NewManualClock(console.DefaultStart)
-	con := console.New(out, clock)
-	tr := &offlineTransport{Console: con}
-	e := bot.NewEngine(bot.Config{SyncSends: true, Log: slog.New(slog.DiscardHandler)}, st, tr, clock)
-	con.Attach(e)
-	if err := Register(e, cfg, Deps{PhotoDir: filepath.Join(t.TempDir(), "photos"), Location: time.UTC}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return &offlineBot{t: t, tr: tr, out: out, store: st, e: e}
+	b := &offlineBot{}
+	photos := filepath.Join(t.TempDir(), "photos")
+	b.Harness = bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: b.faults.Wrap,
+		Register: func(h *bottest.Harness) error {
+			return Register(h.Engine, cfg, Deps{PhotoDir: photos, Location: time.UTC})
+		}})
+	b.store, b.e = b.Store, b.Engine
+	return b
 }
 
-func (b *offlineBot) run(script string) string {
-	b.t.Helper()
-	start := b.out.Len()
-	if err := b.tr.RunScript(context.Background(), strings.NewReader(script), true); err != nil {
-		b.t.Fatal(err)
+func (b *offlineBot) run(script string) string { return b.Run(script) }
+
+// setOffline cuts the connection (true) or restores it.
+func (b *offlineBot) setOffline(on bool) {
+	if on {
+		b.cut = b.faults.Fail(bottest.Fault{Op: bottest.OpSend, Err: bot.ErrNotConnected})
+	} else if b.cut != nil {
+		b.cut.Stop()
 	}
-	return b.out.String()[start:]
 }
 
 // A report queued for the council is sent even when the bot cannot answer
@@ -85,7 +59,7 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 			fc := newFakeCouncil(t)
 			b := newOfflineBot(t, councilConfig(fc))
 			b.run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\n" + tt.before)
-			b.tr.offline.Store(true)
+			b.setOffline(true)
 			if out := b.run(tt.offline); strings.Contains(out, "bot:") {
 				t.Fatalf("the bot spoke while offline:\n%s", out)
 			}
@@ -105,7 +79,7 @@ func TestSendQueuedWhileReplyFails(t *testing.T) {
 			if held != 2 || attempts != 0 {
 				t.Fatalf("%d sends waiting with %d attempts used while offline, want 2 and 0", held, attempts)
 			}
-			b.tr.offline.Store(false)
+			b.setOffline(false)
 			if out := b.run("@advance 1m\n"); !strings.Contains(out, "P1 has gone to the council (their reference 293944).") {
 				t.Errorf("outcome not posted once back online:\n%s", out)
 			}

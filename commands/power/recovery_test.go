@@ -1,18 +1,13 @@
 package power
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
-	"neighbourbot/bot/console"
-	"neighbourbot/bot/sqlite"
 )
 
 // loseJobs deletes the power jobs, as a crash between committing a check
@@ -117,54 +112,33 @@ func TestVerdictNotPostedAfterFeatureSwitchedOff(t *testing.T) {
 	}
 }
 
-// resendRig is a console engine whose transport fails verdicts until told
-// otherwise.
+// resendRig is a console engine whose transport fails verdicts while
+// offline is on.
 type resendRig struct {
-	t       *testing.T
-	con     *console.Console
-	out     *bytes.Buffer
-	offline *atomic.Bool
-}
-
-type switchableTransport struct {
-	*console.Console
-	offline *atomic.Bool
-}
-
-func (tr switchableTransport) Send(ctx context.Context, m bot.OutMessage) (string, error) {
-	if tr.offline.Load() && strings.HasPrefix(m.Text, "Power check result") {
-		return "", bot.ErrNotConnected
-	}
-	return tr.Console.Send(ctx, m)
+	h       *bottest.Harness
+	faults  *bottest.Faults
+	verdict *bottest.Fault
 }
 
 func newResendRig(t *testing.T) *resendRig {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	rg := &resendRig{t: t, out: &bytes.Buffer{}, offline: &atomic.Bool{}}
-	clock := bot.NewManualClock(console.DefaultStart)
-	rg.con = console.New(rg.out, clock)
-	e := bot.NewEngine(bot.Config{SyncSends: true}, st, switchableTransport{Console: rg.con, offline: rg.offline}, clock)
-	rg.con.Attach(e)
-	e.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
-	if err := Register(e, DefaultConfig(), Deps{}); err != nil {
-		t.Fatal(err)
-	}
+	rg := &resendRig{faults: &bottest.Faults{}}
+	rg.h = bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: rg.faults.Wrap,
+		Register: func(h *bottest.Harness) error {
+			h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+			return Register(h.Engine, DefaultConfig(), Deps{})
+		}})
 	return rg
 }
 
-func (rg *resendRig) run(script string) string {
-	rg.t.Helper()
-	start := rg.out.Len()
-	if err := rg.con.RunScript(context.Background(), strings.NewReader(script), true); err != nil {
-		rg.t.Fatal(err)
+func (rg *resendRig) offline(on bool) {
+	if on {
+		rg.verdict = offlineVerdicts(rg.faults, 0)
+	} else {
+		rg.verdict.Stop()
 	}
-	return rg.out.String()[start:]
 }
+
+func (rg *resendRig) run(script string) string { return rg.h.Run(script) }
 
 // TestResentVerdictSkippedOnceOvertaken: a verdict waiting for WhatsApp is
 // not posted if, meanwhile, the group switched power off, or the check was
@@ -172,27 +146,27 @@ func (rg *resendRig) run(script string) string {
 func TestResentVerdictSkippedOnceOvertaken(t *testing.T) {
 	t.Run("feature switched off", func(t *testing.T) {
 		rg := newResendRig(t)
-		rg.offline.Store(true)
+		rg.offline(true)
 		rg.run(setup + "Alice: !power\nBob: !off\n@advance 20m\nAlice: !bot features lending\n")
-		rg.offline.Store(false)
+		rg.offline(false)
 		if out := rg.run("@advance 1h\n"); strings.Contains(out, "Power check result") {
 			t.Errorf("verdict posted after power was switched off:\n%s", out)
 		}
 	})
 	t.Run("check closed by close_after", func(t *testing.T) {
 		rg := newResendRig(t)
-		rg.offline.Store(true)
+		rg.offline(true)
 		rg.run(setup + "Alice: !power\nBob: !off\n@advance 3d\n@advance 1h\n")
-		rg.offline.Store(false)
+		rg.offline(false)
 		if out := rg.run("@advance 1h\n"); strings.Contains(out, "Power check result") {
 			t.Errorf("verdict posted for a closed check:\n%s", out)
 		}
 	})
 	t.Run("still current", func(t *testing.T) {
 		rg := newResendRig(t)
-		rg.offline.Store(true)
+		rg.offline(true)
 		rg.run(setup + "Alice: !power\nBob: !off\n@advance 2h\n")
-		rg.offline.Store(false)
+		rg.offline(false)
 		if out := rg.run("@advance 2m\n"); strings.Count(out, "Power check result: 2 homes off, 0 on.") != 1 {
 			t.Errorf("verdict not posted once when back online:\n%s", out)
 		}

@@ -1,61 +1,33 @@
 package power
 
 import (
-	"bytes"
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"neighbourbot/bot"
-	"neighbourbot/bot/console"
+	"neighbourbot/bot/bottest"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/polling"
 )
 
-// offlineTransport is the console with WhatsApp briefly unreachable: the
-// first few verdicts fail to send.
-type offlineTransport struct {
-	*console.Console
-	failures int
-}
-
-func (t *offlineTransport) Send(ctx context.Context, m bot.OutMessage) (string, error) {
-	if t.failures > 0 && strings.HasPrefix(m.Text, "Power check result") {
-		t.failures--
-		return "", bot.ErrNotConnected
-	}
-	return t.Console.Send(ctx, m)
+// offlineVerdicts fails the first n verdicts sent, as WhatsApp being
+// briefly unreachable does.
+func offlineVerdicts(fs *bottest.Faults, n int) *bottest.Fault {
+	return fs.Fail(bottest.Fault{Op: bottest.OpSend, Text: "Power check result", Err: bot.ErrNotConnected, Times: n})
 }
 
 // TestVerdictResentWhenOffline: a verdict that cannot be sent waits in the
 // send queue, which tries again until it goes out, once.
 func TestVerdictResentWhenOffline(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations(), polling.Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	var out bytes.Buffer
-	clock := bot.NewManualClock(console.DefaultStart)
-	con := console.New(&out, clock)
-	tr := &offlineTransport{Console: con, failures: 2}
-	e := bot.NewEngine(bot.Config{SyncSends: true}, store, tr, clock)
-	con.Attach(e)
-	if err := Register(e, DefaultConfig(), Deps{}); err != nil {
-		t.Fatal(err)
-	}
-	run := func(script string) string {
-		start := out.Len()
-		if err := con.RunScript(ctx, strings.NewReader(script), true); err != nil {
-			t.Fatal(err)
-		}
-		return out.String()[start:]
-	}
+	var fs bottest.Faults
+	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations(), polling.Migrations()}, Transport: fs.Wrap,
+		Register: func(h *bottest.Harness) error { return Register(h.Engine, DefaultConfig(), Deps{}) }})
+	verdicts := offlineVerdicts(&fs, 2)
+	run := h.Run
 	if got := run(setup + "Alice: !power\nBob: !off\n@advance 15m\n"); strings.Contains(got, "Power check result") {
 		t.Fatalf("verdict sent while offline:\n%s", got)
 	}
@@ -63,8 +35,8 @@ func TestVerdictResentWhenOffline(t *testing.T) {
 	if n := strings.Count(got, "Power check result: 2 homes off, 0 on."); n != 1 {
 		t.Fatalf("verdict sent %d times after reconnecting:\n%s", n, got)
 	}
-	if tr.failures != 0 {
-		t.Errorf("%d failures left: the send queue did not try again", tr.failures)
+	if n := verdicts.Left(); n != 0 {
+		t.Errorf("%d failures left: the send queue did not try again", n)
 	}
 	if got := run("@advance 1h\n"); strings.Contains(got, "Power check result") {
 		t.Fatalf("verdict repeated:\n%s", got)
@@ -72,38 +44,20 @@ func TestVerdictResentWhenOffline(t *testing.T) {
 }
 
 // offlineBot is the power feature on the console with verdicts failing to
-// send while tr.failures lasts.
+// send until verdicts is stopped (or has failed its count).
 type offlineBot struct {
-	e     *bot.Engine
-	store *sqlite.Store
-	tr    *offlineTransport
-	run   func(script string) string
+	e        *bot.Engine
+	store    *sqlite.Store
+	verdicts *bottest.Fault
+	run      func(script string) string
 }
 
 func newOfflineBot(t *testing.T, failures int, deps Deps) *offlineBot {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"), Migrations(), polling.Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	var out bytes.Buffer
-	clock := bot.NewManualClock(console.DefaultStart)
-	con := console.New(&out, clock)
-	tr := &offlineTransport{Console: con, failures: failures}
-	e := bot.NewEngine(bot.Config{SyncSends: true}, store, tr, clock)
-	con.Attach(e)
-	if err := Register(e, DefaultConfig(), deps); err != nil {
-		t.Fatal(err)
-	}
-	return &offlineBot{e: e, store: store, tr: tr, run: func(script string) string {
-		start := out.Len()
-		if err := con.RunScript(ctx, strings.NewReader(script), true); err != nil {
-			t.Fatal(err)
-		}
-		return out.String()[start:]
-	}}
+	var fs bottest.Faults
+	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations(), polling.Migrations()}, Transport: fs.Wrap,
+		Register: func(h *bottest.Harness) error { return Register(h.Engine, DefaultConfig(), deps) }})
+	return &offlineBot{e: h.Engine, store: h.Store, verdicts: offlineVerdicts(&fs, failures), run: h.Run}
 }
 
 func (b *offlineBot) resendPayloads(t *testing.T) []string {
@@ -142,7 +96,7 @@ func TestQueuedVerdictForgetsAForgottenStarter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b.tr.failures = 0
+	b.verdicts.Stop()
 	got := b.run("@advance 2m\n")
 	if !strings.Contains(got, "Power check result: 1 home off, 0 on.") || !strings.Contains(got, "Looks like just your home, a neighbour.") {
 		t.Errorf("verdict not sent as given:\n%s", got)
@@ -173,7 +127,7 @@ func TestResendOldPayloads(t *testing.T) {
 	if err := b.e.Schedule(ctx, jobResend, "power:old-verdict", at, noCheck); err != nil {
 		t.Fatal(err)
 	}
-	b.tr.failures = 0
+	b.verdicts.Stop()
 	got := b.run("@advance 2m\n")
 	if n := strings.Count(got, "Power check result: 2 homes off, 0 on."); n != 1 || !strings.Contains(got, "Looks like a power cut affecting several homes") {
 		t.Errorf("rebuilt verdict sent %d times, want 1:\n%s", n, got)
@@ -232,7 +186,7 @@ func TestResendKeepsIncidents(t *testing.T) {
 	b := newOfflineBot(t, 1000, Deps{Incidents: &UKPN{Client: srv.Client(), URL: srv.URL, Timeout: 5 * time.Second}})
 	b.run(setup + "Alice: !area IP1 3\nAlice: !power\nBob: !off\n@advance 15m\n")
 	feedDown.Store(true)
-	b.tr.failures = 0
+	b.verdicts.Stop()
 	got := b.run("@advance 2m\n")
 	if !strings.Contains(got, "Your network operator already knows: incident INCD-412345-G, estimated restoration 18:00 — no need to call 105. Also nearby: INCD-412377-H.") {
 		t.Errorf("resent verdict lost the incidents:\n%s", got)
