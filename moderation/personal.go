@@ -222,7 +222,7 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 		return fmt.Errorf("forget %s: %w", core.DataName(), err)
 	}
 	note(core.DataName(), s)
-	m.e.Log().Info("personal data erased on request", "person", me)
+	m.log().Info("personal data erased on request", "person", me)
 	var b strings.Builder
 	b.WriteString("Done. What I erased:")
 	for _, d := range done {
