@@ -37,7 +37,7 @@ func (a *Adapter) sendMedia(ctx context.Context, chat types.JID, m bot.OutMessag
 	if err != nil {
 		return "", fmt.Errorf("upload %s: %w", att.Kind, mapError(err, opSend))
 	}
-	ci := a.replyContext(m.ReplyTo)
+	ci := a.replyContext(ctx, chat, m.ReplyTo)
 	if exp := a.expiration(ctx, chat); exp > 0 {
 		// A disappearing-message group's timer goes on media too.
 		if ci == nil {
@@ -136,13 +136,20 @@ func fillUpload(msg *waE2E.Message, up whatsmeow.UploadResponse, ci *waE2E.Conte
 
 // replyContext quotes the message a media send replies to, as Send does
 // for a text; nil when it replies to nothing.
-func (a *Adapter) replyContext(r *bot.MessageRef) *waE2E.ContextInfo {
+func (a *Adapter) replyContext(ctx context.Context, chat types.JID, r *bot.MessageRef) *waE2E.ContextInfo {
 	if r == nil || r.ID == "" {
 		return nil
 	}
 	ci := &waE2E.ContextInfo{StanzaID: proto.String(r.ID), QuotedMessage: &waE2E.Message{Conversation: proto.String(r.Text)}}
 	if p, err := parseAddr(r.Sender); err == nil {
 		ci.Participant = proto.String(p.String())
+	} else if chat.Server == types.GroupServer {
+		// A quote with no known author (a notice the bot relayed) is the
+		// bot's own message; a group quote without a participant shows no
+		// author at all.
+		if own := a.ownAddrFor(ctx, chat); !own.IsEmpty() {
+			ci.Participant = proto.String(own.String())
+		}
 	}
 	return ci
 }

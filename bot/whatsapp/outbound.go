@@ -34,21 +34,11 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if m.ReplyTo == nil && len(mentioned) == 0 && expiration == 0 {
 		msg.Conversation = proto.String(text)
 	} else {
-		ci := &waE2E.ContextInfo{MentionedJID: mentioned}
-		if r := m.ReplyTo; r != nil && r.ID != "" {
-			ci.StanzaID = proto.String(r.ID)
-			ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(r.Text)}
-			if p, err := parseAddr(r.Sender); err == nil {
-				ci.Participant = proto.String(p.String())
-			} else if chat.Server == types.GroupServer {
-				// A quote with no known author (a notice the bot relayed) is
-				// the bot's own message; a group quote without a participant
-				// shows no author at all.
-				if own := a.ownAddrFor(ctx, chat); !own.IsEmpty() {
-					ci.Participant = proto.String(own.String())
-				}
-			}
+		ci := a.replyContext(ctx, chat, m.ReplyTo)
+		if ci == nil {
+			ci = &waE2E.ContextInfo{}
 		}
+		ci.MentionedJID = mentioned
 		setExpiration(ci, expiration)
 		msg.ExtendedTextMessage = &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}
 	}

@@ -473,3 +473,25 @@ func TestQuoteWithoutSenderNamesTheBot(t *testing.T) {
 		}
 	}
 }
+
+// A forwarded photo quoting a message with no known author (the bot's own
+// notice) names the bot as the quoted sender, as a text reply does.
+func TestMediaQuoteWithoutSenderNamesTheBot(t *testing.T) {
+	f := newFakeClient()
+	a, _ := newTestAdapter(f)
+	chat := bot.ChatID(groupJID.String())
+	path := writeFile(t, "p.jpg", []byte("\xff\xd8\xff\xe0 jpeg"))
+	_, err := a.Send(context.Background(), bot.OutMessage{Chat: chat, ID: "3EB0MEDIA1",
+		Attachment: &bot.Attachment{Kind: bot.MediaImage, Path: path, MimeType: "image/jpeg"},
+		ReplyTo:    &bot.MessageRef{Chat: chat, ID: "3EB0NOTICE", Text: "Gritting tonight"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.lastSent()
+	if p := s.msg.GetImageMessage().GetContextInfo().GetParticipant(); p != botLID.ToNonAD().String() {
+		t.Fatalf("participant = %q, want the bot's LID", p)
+	}
+	if f.extras[len(f.extras)-1].ID != "3EB0MEDIA1" {
+		t.Fatalf("media sent under %q, want the fixed id", f.extras[len(f.extras)-1].ID)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -124,6 +125,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		store.Close()
 		return nil, err
 	}
+	if err := a.sendQueueHealth(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if cfg.Metrics.Listen != "" {
 		a.background = append(a.background, func(ctx context.Context) error {
 			return obs.Serve(ctx, cfg.Metrics.Listen, log, a.health)
@@ -195,6 +200,47 @@ func (a *app) jobGauges() error {
 	}
 	return a.metrics.GaugeFunc("neighbourbot_jobs_oldest_due_seconds", "How long the oldest due job has waited; 0 when none is due.", func() float64 {
 		_, age := due()
+		return age.Seconds()
+	})
+}
+
+// sendQueueStuckAfter is how long the oldest queued send may wait before
+// the bot reports itself not ready (WhatsApp away for long, or a sender
+// that stopped).
+const sendQueueStuckAfter = 15 * time.Minute
+
+// sendQueueHealth registers the send queue's gauges and readiness probe,
+// and the store's: not ready while the database cannot save changes.
+func (a *app) sendQueueHealth() error {
+	stats := func() (int, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), bot.ProbeTimeout)
+		defer cancel()
+		n, oldest, err := a.store.SendQueueStats(ctx)
+		if err != nil || n == 0 {
+			return 0, 0
+		}
+		return n, a.engine.Now().Sub(oldest)
+	}
+	a.health.Ready("send queue", func(context.Context) error {
+		if n, age := stats(); age > sendQueueStuckAfter {
+			return fmt.Errorf("%d sends waiting, the oldest for %s", n, bot.FormatDuration(age))
+		}
+		return nil
+	})
+	a.health.Ready("database writes", func(context.Context) error {
+		if a.engine.StoreFailing() {
+			return errors.New("the database cannot save changes (disk full or read-only?)")
+		}
+		return nil
+	})
+	if err := a.metrics.GaugeFunc("neighbourbot_send_queue_depth", "Sends (messages, polls, edits, reactions, deletions, removals) waiting in the send queue.", func() float64 {
+		n, _ := stats()
+		return float64(n)
+	}); err != nil {
+		return err
+	}
+	return a.metrics.GaugeFunc("neighbourbot_send_queue_oldest_seconds", "How long the oldest queued send has waited; 0 when the queue is empty.", func() float64 {
+		_, age := stats()
 		return age.Seconds()
 	})
 }

@@ -99,6 +99,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	bot.HandleJobOf(e, jobNotice, f.runNotice)
 	bot.HandleJobOf(e, jobConfirmNudge, f.runConfirmNudge)
 	e.Listen(f.onReaction)
+	e.Listen(f.onConfirmAnswer)
 	e.AddDataProvider(dataProvider{f})
 	return nil
 }
