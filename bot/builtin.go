@@ -10,6 +10,7 @@ import (
 )
 
 func (e *Engine) registerBuiltins() {
+	e.HandleJob(jobQuestion, expireQuestion)
 	e.Handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
 		Help: "list commands, or explain one", Handler: e.helpHandler})
 	e.Handle(Route{Name: "bot", Usage: "[on|off|features LIST]",

@@ -2,8 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
@@ -91,3 +93,39 @@ func TestDirectFallbackStopsAutoReplyLoops(t *testing.T) {
 
 // fallbackTestLimit is the fallback's hourly bound, as its package says.
 const fallbackTestLimit = 20
+
+// TestPendingQuestionLatestWins: asking a new yes/no question replaces the
+// open one, an expired question is not open, a restart keeps it, and
+// answering closes it.
+func TestPendingQuestionLatestWins(t *testing.T) {
+	ctx := context.Background()
+	h := bottest.New(t, bottest.Options{DBPath: filepath.Join(t.TempDir(), "q.db")})
+	p, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "Gina", Name: "Gina"}, h.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.AskYesNo(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Engine.AskYesNo(ctx, p, "lending.confirm", "7", 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	h.Restart()
+	kind, ref, ok, err := h.Engine.PendingQuestion(ctx, p)
+	if err != nil || !ok || kind != "lending.confirm" || ref != "7" {
+		t.Fatalf("pending = %q %q %v %v, want the latest question", kind, ref, ok, err)
+	}
+	if err := h.Engine.Answered(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, _ := h.Engine.PendingQuestion(ctx, p); ok {
+		t.Error("an answered question is still open")
+	}
+	if err := h.Engine.AskYesNo(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	h.Clock.Set(h.Clock.Now().Add(11 * time.Minute))
+	if _, _, ok, _ := h.Engine.PendingQuestion(ctx, p); ok {
+		t.Error("an expired question is still open")
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,9 @@ type Moderator struct {
 	mu    sync.Mutex
 	cache map[bot.ChatID]*groupRules
 }
+
+// log is the engine's logger with lines marked as moderation's.
+func (m *Moderator) log() *slog.Logger { return m.e.Log().With(bot.KeyFeature, "moderation") }
 
 // groupRules is a group's settings ready for checking messages.
 type groupRules struct {
@@ -518,7 +522,7 @@ func (m *Moderator) audit(ctx context.Context, chat bot.ChatID, actor bot.Person
 		return err
 	}
 	if err := m.flushLiveLog(ctx); err != nil {
-		m.e.Log().Warn("live audit log", "err", err)
+		m.log().Warn("live audit log", bot.KeyErr, err)
 	}
 	return nil
 }
@@ -603,7 +607,7 @@ func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
 func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
 	var errs []error
 	if err := m.scheduleRetention(ctx, false); err != nil {
-		m.e.Log().Error("retention: plan the next run", bot.KeyErr, err)
+		m.log().Error("plan the next retention run", bot.KeyErr, err)
 		errs = append(errs, fmt.Errorf("plan next retention run: %w", err))
 	}
 	cutoff := m.e.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
@@ -640,10 +644,10 @@ func (m *Moderator) purgeStep(ctx context.Context, feature string, cutoff time.T
 		return err
 	})
 	if err != nil {
-		m.e.Log().Error("retention purge failed", "feature", feature, bot.KeyErr, err)
+		m.e.Log().Error("retention purge failed", bot.KeyFeature, feature, bot.KeyErr, err)
 		return fmt.Errorf("purge %s records: %w", feature, err)
 	}
-	m.e.Log().Info("retention purge", "feature", feature, "rows", n, "before", cutoff)
+	m.e.Log().Info("retention purge", bot.KeyFeature, feature, "rows", n, "before", cutoff)
 	return nil
 }
 
@@ -681,7 +685,7 @@ func (m *Moderator) scheduleLiveLog(ctx context.Context) error {
 // itself.
 func (m *Moderator) liveLogJob(ctx context.Context, _ bot.Job) error {
 	if err := m.flushLiveLog(ctx); err != nil {
-		m.e.Log().Warn("live audit log", "err", err)
+		m.log().Warn("live audit log", bot.KeyErr, err)
 	}
 	return m.scheduleLiveLog(ctx)
 }

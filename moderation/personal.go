@@ -123,22 +123,32 @@ func (m *Moderator) myDataCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
+// questionForget is !forgetme's yes/no question.
+const questionForget = "moderation.forgetme"
+
 // answerForget takes a bare "yes" or "no" sent by direct message while a
 // !forgetme confirmation is open (or has just lapsed) as "!forgetme yes" /
 // "!forgetme no": people answer the question they were asked.
 func (m *Moderator) answerForget(ctx context.Context, req *bot.Request) error {
-	if req.Chat.IsGroup || req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
+	if req.Chat.IsGroup || req.Taken() || req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
 		return nil
 	}
 	answer := bot.YesNo(req.Msg.Text)
 	if answer == "" {
 		return nil
 	}
+	// A question asked since (lending's "is it back?") takes the answer.
+	if kind, _, open, err := m.e.PendingQuestion(ctx, req.Sender); err != nil || (open && kind != questionForget) {
+		return err
+	}
 	state, err := m.st.forgetRequest(ctx, req.Sender.ID, m.e.Now())
 	if err != nil || state == forgetNone {
 		return err
 	}
 	req.Take()
+	if err := m.e.Answered(ctx, req.Sender); err != nil {
+		return err
+	}
 	as := *req
 	as.Command, as.Args = "forgetme", answer
 	err = m.forgetMeCmd(ctx, &as)
@@ -154,6 +164,9 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 	switch arg := strings.ToLower(strings.TrimSpace(req.Args)); arg {
 	case "":
 		if err := m.st.setForgetRequest(ctx, me, now.Add(forgetTimeout)); err != nil {
+			return err
+		}
+		if err := m.e.AskYesNo(ctx, req.Sender, questionForget, "", forgetTimeout); err != nil {
 			return err
 		}
 		names := make([]string, 0, len(m.e.DataProviders()))
@@ -222,7 +235,7 @@ func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
 		return fmt.Errorf("forget %s: %w", core.DataName(), err)
 	}
 	note(core.DataName(), s)
-	m.e.Log().Info("personal data erased on request", "person", me)
+	m.log().Info("personal data erased on request", "person", me)
 	var b strings.Builder
 	b.WriteString("Done. What I erased:")
 	for _, d := range done {

@@ -189,7 +189,7 @@ func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) 
 			unreached = append(unreached, a)
 		case err != nil:
 			// Not reached either: the report waits for !reports.
-			m.e.Log().Warn("report: could not message an admin", "chat", chat, "admin", a.ID, "err", err)
+			m.log().Warn("could not message an admin about a report", bot.KeyChat, chat, "admin", a.ID, bot.KeyErr, err)
 			unreached = append(unreached, a)
 		default:
 			told++

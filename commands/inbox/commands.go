@@ -239,7 +239,7 @@ func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
 func (f *feature) history(ctx context.Context, t ticket, staff bool) string {
 	who, err := f.residentName(ctx, t, staff)
 	if err != nil {
-		f.e.Log().Error("inbox: resident name", "err", err)
+		f.log().Error("resident name", bot.KeyErr, err)
 		who = "the resident"
 	}
 	head := t.Ref() + " · " + who
@@ -270,7 +270,7 @@ func (f *feature) history(ctx context.Context, t ticket, staff bool) string {
 	lines := []string{head}
 	ms, err := f.st.messages(ctx, t.ID)
 	if err != nil {
-		f.e.Log().Error("inbox: ticket history", "err", err)
+		f.log().Error("ticket history", bot.KeyErr, err)
 		return head
 	}
 	if len(ms) > 20 {

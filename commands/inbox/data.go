@@ -163,9 +163,9 @@ func (f *feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	now := f.e.Now()
 	n, err := f.purge(ctx, now)
 	if err != nil {
-		f.e.Log().Error("inbox: retention", "err", err)
+		f.log().Error("retention run", bot.KeyErr, err)
 	} else if n > 0 {
-		f.e.Log().Info("inbox: deleted old tickets", "tickets", n)
+		f.log().Info("deleted old tickets", "tickets", n)
 	}
 	return f.scheduleRetention(ctx)
 }

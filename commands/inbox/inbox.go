@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -69,6 +70,9 @@ type feature struct {
 	holidayDays map[string]string
 	warnedPosts time.Time // when "staff chat unreachable" was last logged
 }
+
+// log is the engine's logger with lines marked as the inbox's.
+func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, "inbox") }
 
 type deskInfo struct {
 	Desk
@@ -195,7 +199,7 @@ func (f *feature) calendar(ctx context.Context) calendar {
 	if f.cfg.BankHolidays != "" {
 		days, err := f.bankHolidays(ctx)
 		if err != nil {
-			f.e.Log().Warn("inbox: bank holidays unreadable; treating no day as one", "err", err)
+			f.log().Warn("bank holidays unreadable; treating no day as one", bot.KeyErr, err)
 		}
 		for d, title := range days {
 			c.closed[d] = title + ", a bank holiday"
@@ -243,9 +247,9 @@ func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
 	if err != nil {
 		_, at, ok, _ := f.st.getState(ctx, holidaysKey)
 		if ok {
-			f.e.Log().Warn("inbox: could not refresh bank holidays; using the last good copy", "copy_from", at.Format(time.DateOnly), "err", err)
+			f.log().Warn("could not refresh bank holidays; using the last good copy", "copy_from", at.Format(time.DateOnly), bot.KeyErr, err)
 		} else {
-			f.e.Log().Warn("inbox: could not fetch bank holidays and no copy is kept yet; trying again in an hour", "err", err)
+			f.log().Warn("could not fetch bank holidays and no copy is kept yet; trying again in an hour", bot.KeyErr, err)
 			next = now.Add(time.Hour)
 		}
 	} else if err := f.st.setState(ctx, holidaysKey, string(data), now); err != nil {

@@ -69,7 +69,7 @@ func (f *feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, s
 	}
 	data, err := f.e.Transport().Download(ctx, md)
 	if err != nil {
-		f.e.Log().Warn("inbox: media download failed", "kind", md.Kind, "err", bot.RedactPhones(err.Error()))
+		f.log().Warn("media download failed", bot.KeyKind, md.Kind, bot.KeyErr, bot.RedactPhones(err.Error()))
 		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what), nil
 	}
 	if int64(len(data)) > limit {
@@ -221,11 +221,11 @@ func (f *feature) removeUnused(ctx context.Context, files []string) (int, error)
 		}
 	}
 	if len(gone) > 0 {
-		dir, log := f.deps.MediaDir, f.e.Log()
+		dir, log := f.deps.MediaDir, f.log()
 		f.e.Store().AfterCommit(ctx, func() {
 			for _, file := range gone {
 				if err := os.Remove(filepath.Join(dir, file)); err != nil && !errors.Is(err, os.ErrNotExist) {
-					log.Error("inbox: delete media file", "err", err)
+					log.Error("delete media file", bot.KeyErr, err)
 				}
 			}
 		})

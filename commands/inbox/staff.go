@@ -120,7 +120,7 @@ func (f *feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID,
 	}
 	if f.warnedPosts.IsZero() || now.Sub(f.warnedPosts) >= 15*time.Minute {
 		f.warnedPosts = now
-		f.e.Log().Warn("inbox: staff chat "+reason+"; ticket posts wait and go when it is back", "chat", chat, "waiting", n, "err", bot.RedactPhones(err.Error()))
+		f.log().Warn("staff chat "+reason+"; ticket posts wait and go when it is back", bot.KeyChat, chat, "waiting", n, bot.KeyErr, bot.RedactPhones(err.Error()))
 	}
 	return f.scheduleFlush(ctx, now.Add(retry))
 }
@@ -233,7 +233,7 @@ func (f *feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	if _, err := os.Stat(path); err != nil {
 		// The file is gone (deleted by hand, a lost disk): post the words,
 		// so one missing file never holds up every post behind it.
-		f.e.Log().Warn("inbox: media file missing; posting without it", "ticket", t.Ref(), "err", err)
+		f.log().Warn("media file missing; posting without it", "ticket", t.Ref(), bot.KeyErr, err)
 		return textPosts(chat, text+"\n(the "+mediaWord(m.Media.Kind, m.Media.Voice)+" could not be found on the bot's disk)"), nil
 	}
 	att := &bot.Attachment{Kind: m.Media.Kind, Path: path, MimeType: m.Media.Mime,

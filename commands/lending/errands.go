@@ -167,7 +167,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", bot.AtSentenceStart(req.Sender.DisplayName()), e.Place, formatWhen(e.StartsAt, f.loc), group))
 		switch {
 		case err != nil:
-			f.e.Log().Warn("lending: tell joiner of cancelled errand", "person", s.PersonID, "err", err)
+			f.log().Warn("tell joiner of cancelled errand", "person", s.PersonID, bot.KeyErr, err)
 			told++ // counted as told: the failure is the bot's, not a reason to mention them
 		case reachable:
 			told++

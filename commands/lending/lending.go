@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode"
@@ -69,6 +70,9 @@ type feature struct {
 	loc   *time.Location
 }
 
+// log is the engine's logger with lines marked as lending's.
+func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
+
 // Register wires the lending commands, jobs, listener and data provider
 // into the engine.
 func Register(e *bot.Engine, cfg Config, deps Deps) error {
@@ -95,6 +99,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	bot.HandleJobOf(e, jobNotice, f.runNotice)
 	bot.HandleJobOf(e, jobConfirmNudge, f.runConfirmNudge)
 	e.Listen(f.onReaction)
+	e.Listen(f.onConfirmAnswer)
 	e.AddDataProvider(dataProvider{f})
 	return nil
 }
@@ -259,7 +264,7 @@ func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool,
 	}
 	err = f.e.DM(ctx, p, text)
 	if errors.Is(err, bot.ErrNoContact) {
-		f.e.Log().Info("lending: direct message not sent: the person never addressed the bot", "person", p.ID)
+		f.log().Info("direct message not sent: the person never addressed the bot", "person", p.ID)
 		return false, nil
 	}
 	return err == nil, err

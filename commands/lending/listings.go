@@ -150,7 +150,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		reachable, err := f.tell(ctx, chat, wanter, text)
 		if err != nil {
 			// The listing is saved: a failed send must not undo it.
-			f.e.Log().Warn("lending: tell wanter", "person", w.PersonID, "err", err)
+			f.log().Warn("tell wanter", "person", w.PersonID, bot.KeyErr, err)
 			continue
 		}
 		heard = append(heard, wanterNews{person: wanter, privately: reachable})

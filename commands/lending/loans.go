@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -318,9 +319,72 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayloa
 	pre := f.e.Prefix()
 	// An owner the bot may not message (forgotten, or never addressed it
 	// since an upgrade) misses the nudge: the group question mentioned them.
-	_, err = f.dm(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. If it is, type %sconfirm %s in %s; if not, %sextend %s 3d puts it back on loan.",
-		borrower.DisplayName(), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, typable(loan.Item), f.groupName(ctx, loan.Chat), pre, typable(loan.Item)))
-	return err
+	sent, err := f.dm(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. Is it? Reply yes or no (or type %sconfirm %s in %s; if it isn't, %sextend %s 3d puts it back on loan).",
+		bot.AtSentenceStart(borrower.DisplayName()), formatDay(loan.ClaimedAt, f.loc), loan.Item, pre, typable(loan.Item), f.groupName(ctx, loan.Chat), pre, typable(loan.Item)))
+	if err != nil || !sent {
+		return err
+	}
+	return f.e.AskYesNo(ctx, owner, questionConfirm, strconv.FormatInt(loan.ID, 10), 24*time.Hour)
+}
+
+// questionConfirm is the nudge's yes/no question: is the item back?
+const questionConfirm = "lending.confirm"
+
+// onConfirmAnswer takes a bare "yes" or "no" by direct message as the
+// answer to the nudge, when that is the question the owner was asked last.
+// "yes" closes the loan as !confirm would, thanking both in the group; "no"
+// changes nothing and says how to put it back on loan.
+func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
+	m := req.Msg
+	if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
+		return nil
+	}
+	answer := bot.YesNo(m.Text)
+	if answer == "" {
+		return nil
+	}
+	kind, ref, ok, err := f.e.PendingQuestion(ctx, req.Sender)
+	if err != nil || !ok || kind != questionConfirm {
+		return err
+	}
+	req.Take()
+	if err := f.e.Answered(ctx, req.Sender); err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	loan, err := f.st.loan(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && (loan.State != stateReturning || loan.OwnerID != req.Sender.ID)) {
+		return req.Reply(ctx, fmt.Sprintf("That loan is already settled. %s shows your loans.", req.Cmd("mine")))
+	}
+	if err != nil {
+		return err
+	}
+	group := f.groupName(ctx, loan.Chat)
+	borrower, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	if answer == "no" {
+		return req.Reply(ctx, fmt.Sprintf("OK — I haven't marked your %s as returned. If %s still has it, type %sextend %s 3d in %s to put it back on loan.",
+			loan.Item, borrower.DisplayName(), f.e.Prefix(), typable(loan.Item), group))
+	}
+	listens, err := f.groupStillListens(ctx, loan.Chat)
+	if err != nil {
+		return err
+	}
+	if !listens {
+		return req.Reply(ctx, fmt.Sprintf("I can't post in %s just now (lending or the bot is switched off there), so nothing changed. Type %sconfirm %s there once it's back on.",
+			group, f.e.Prefix(), typable(loan.Item)))
+	}
+	gs, err := f.e.Store().GroupSettings(ctx, loan.Chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	inGroup := f.e.NewRequest(&bot.Message{Chat: bot.Chat{ID: loan.Chat, IsGroup: true, Name: gs.Name}, Time: req.Now()}, req.Sender, gs)
+	if err := f.closeReturned(ctx, inGroup, loan); err != nil {
+		return err
+	}
+	return req.Reply(ctx, fmt.Sprintf("Thanks — I've marked your %s as returned and said so in %s.", loan.Item, group))
 }
 
 // closeReturned closes a loan as returned and thanks both in the group.

@@ -83,7 +83,7 @@ type payload struct {
 // New registers the job kind (e.g. "notices.poll") with the engine. obs may
 // be nil.
 func New(e *bot.Engine, kind string, obs Observer) *Poller {
-	p := &Poller{e: e, kind: kind, log: e.Log().With("jobs", kind), obs: obs, db: e.Store().DB(), sources: map[string]*Source{}}
+	p := &Poller{e: e, kind: kind, log: e.Log().With(bot.KeyKind, kind), obs: obs, db: e.Store().DB(), sources: map[string]*Source{}}
 	e.HandleJob(kind, p.run)
 	return p
 }
@@ -192,9 +192,9 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 		if st.Failures == 0 {
 			st.FailingSince = now
 			// One line per streak: the recovery line closes it.
-			p.log.Warn("source failing; retrying with back-off, logged again when it recovers", "source", s.Name, "err", pollErr)
+			p.log.Warn("source failing; retrying with back-off, logged again when it recovers", "source", s.Name, bot.KeyErr, pollErr)
 		} else {
-			p.log.Debug("source still failing", "source", s.Name, "failed_polls", st.Failures+1, "err", pollErr)
+			p.log.Debug("source still failing", "source", s.Name, "failed_polls", st.Failures+1, bot.KeyErr, pollErr)
 		}
 		st.Failures++
 		st.LastError = bot.Truncate(pollErr.Error(), 500)
