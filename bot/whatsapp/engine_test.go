@@ -193,3 +193,51 @@ func TestEngineEditsAreModeratedNotRun(t *testing.T) {
 		t.Fatal("an edit into !bot off switched the bot off")
 	}
 }
+
+// When the engine cannot commit a message (the disk is full), the handler
+// tells whatsmeow so and the receipt is withheld, so that WhatsApp delivers
+// it again; the redelivery, once the store works, is handled and
+// acknowledged, and answered once.
+func TestEngineWithholdsTheAckWhenTheStoreCannotCommit(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := newFakeClient()
+	a, clock := newTestAdapter(f)
+	engine := bot.NewEngine(bot.Config{SyncSends: true}, store, bot.Pace(a, 0, 1), clock)
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	a.Attach(runCtx, engine)
+	msg := groupEvent("3A0300", aliceLID, alicePN, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("!bot on")})
+
+	sqlite.FailCommits(true)
+	t.Cleanup(func() { sqlite.FailCommits(false) })
+	if a.HandleEvent(msg) {
+		t.Fatal("acknowledged a message the engine could not save")
+	}
+	if gs, _ := store.GroupSettings(ctx, group); gs.Enabled || f.sentCount() != 0 {
+		t.Fatalf("a message that was not saved had effects: enabled=%v, %d sent", gs.Enabled, f.sentCount())
+	}
+
+	sqlite.FailCommits(false)
+	if !a.HandleEvent(msg) {
+		t.Fatal("the redelivery after recovery was not acknowledged")
+	}
+	if gs, _ := store.GroupSettings(ctx, group); !gs.Enabled {
+		t.Fatal("the redelivery was not acted on")
+	}
+	if !a.HandleEvent(msg) || f.sentCount() != 1 {
+		t.Fatalf("a second redelivery: %d replies, want 1 and an acknowledgement", f.sentCount())
+	}
+}
