@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 	"unicode"
@@ -25,7 +26,7 @@ import (
 func (e *Engine) DirectFallback() HandlerFunc {
 	type answered struct {
 		at   time.Time
-		text string
+		text uint64 // a hash of the words: what people write privately is not kept
 	}
 	recent := map[int64][]answered{}
 	return func(ctx context.Context, req *Request) error {
@@ -34,13 +35,16 @@ func (e *Engine) DirectFallback() HandlerFunc {
 			return nil
 		}
 		now := e.Now()
-		text := strings.Join(plainWords(m.Text), " ")
+		words := strings.Join(plainWords(m.Text), " ")
+		h := fnv.New64a()
+		h.Write([]byte(words))
+		text := h.Sum64()
 		var kept []answered
 		repeat := false
 		for _, a := range recent[req.Sender.ID] {
 			if now.Sub(a.at) < time.Hour {
 				kept = append(kept, a)
-				repeat = repeat || (a.text == text && text != "")
+				repeat = repeat || (a.text == text && words != "")
 			}
 		}
 		recent[req.Sender.ID] = kept

@@ -1,14 +1,39 @@
 // Package bot is neighbourbot's transport-neutral core.
 //
 // It owns the domain types every feature speaks (Message, Chat, Person,
-// Sender), the Transport interface through which the bot acts outward, the
-// injectable Clock, the persisted Scheduler, the command Router and the
-// Engine that ties them together: dedupe, identity resolution, per-group
-// opt-in, moderation hooks, command dispatch and panic recovery.
+// Sender, GroupInfo), the Transport interface through which the bot acts
+// outward (and Paced, which spaces every action out), the injectable
+// Clock, the command Router, and the Engine that ties them together.
+//
+// The Engine handles each inbound message and each job in one unit of
+// work: a database transaction carried in the context (bot/sqlite/uow.go
+// implements it behind Store.Atomic), so the dedupe mark, every state change
+// and every send commit together or not at all. In order, a message is
+// deduplicated, its sender resolved to a Person, then passed to the
+// inspectors (moderation), the listeners (plain chatter) or the router,
+// whose gates — group opt-in, feature switch, group or direct scope, admins
+// only — run before the feature's handler (engine.go, router.go).
+//
+// Nothing is sent from inside a unit of work. Send, DM, SendPoll, Edit,
+// React, Delete and RemoveMember write a row of the durable send queue
+// (outbox.go) — texts and polls under a message id fixed in advance, so a
+// retry can never post one twice. After the commit the sender delivers rows
+// in priority order through the transport (wrapped in Paced on WhatsApp):
+// offline (ErrNotConnected)
+// waits without using an attempt, other failures retry with a growing
+// delay up to a limit, and what can never go (ErrNotInChat, ErrNotAdmin,
+// ErrNoContact, ErrRejected, an expired message, a switched-off feature) is
+// dropped and reported to the OnSendFailed hooks.
+//
+// The Scheduler (scheduler.go) runs persisted jobs — reminders, verdicts,
+// feed polls — each run its own unit of work with its sends, its retry and
+// its next occurrence; Checkpoint commits a job's work before it calls a
+// service that cannot be undone.
 //
 // Nothing here imports WhatsApp or SQLite: bot/whatsapp adapts whatsmeow to
-// Transport, bot/sqlite implements Store, and cmd/neighbourbot wires them.
-// Feature packages under commands/ and moderation/ register routes, jobs,
-// poll handlers and personal-data providers with an Engine; nothing about a
-// feature lives in this package.
+// Transport, bot/sqlite implements Store, bot/console simulates groups for
+// scripts and golden transcripts, and cmd/neighbourbot wires them. Feature
+// packages under commands/ and moderation/ register routes, jobs, poll
+// handlers, listeners, inspectors and personal-data providers with an
+// Engine; nothing about a feature lives in this package.
 package bot

@@ -1125,12 +1125,11 @@ func (e *Engine) featureNames() []string {
 
 // deliver handles m for DeliverMessage.
 func (e *Engine) deliver(ctx context.Context, m *Message) error {
-	e.HandleMessage(ctx, m)
-	return nil
+	_, err := e.HandleMessage(ctx, m)
+	return err
 }
 
 // deliverGroupChange handles ch for DeliverGroupChange.
 func (e *Engine) deliverGroupChange(ctx context.Context, ch GroupChange) error {
-	e.HandleGroupChange(ctx, ch)
-	return nil
+	return e.HandleGroupChange(ctx, ch)
 }

@@ -1,6 +1,9 @@
 // Package bottest runs the bot core against the console transport and a
 // real SQLite file in a test's temporary directory, so feature packages can
 // test whole conversations and compare them with golden transcripts.
+// Options.Transport wraps the console before the engine gets it; Faults is
+// such a wrapper that fails chosen calls (a dropped connection, a group the
+// bot was removed from) so tests need no hand-written transports.
 package bottest
 
 import (

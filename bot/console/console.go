@@ -4,6 +4,12 @@
 // messages and membership events the WhatsApp adapter produces. The same
 // script always prints the same transcript, so transcripts serve as golden
 // test files.
+//
+// As a transport it keeps the same contract as the WhatsApp adapter
+// (bot/transporttest): a group the bot is not in answers bot.ErrNotInChat,
+// admin actions without admin bot.ErrNotAdmin, and while offline (@offline
+// on, SetOffline) every outward action fails with bot.ErrNotConnected.
+// Observe reports each action in neutral terms for tests.
 package console
 
 import (

@@ -1,6 +1,16 @@
 // Package sqlite is neighbourbot's SQLite store: it opens the database
 // (WAL, foreign keys, busy timeout), runs every component's numbered
-// migrations, and implements bot.Store for the core's own tables.
+// migrations, and implements bot.Store for the core's own tables — people
+// and their addresses, groups and members, the dedupe marks, the audit log,
+// the scheduler's jobs and the send queue (outbox.go).
+//
+// The unit of work lives here (uow.go): Store.Atomic opens one transaction
+// per inbound message or job and carries it in the context; every store
+// call made with that context, the core's and every feature's through
+// bot.DB, runs inside it, a nested Atomic becomes a savepoint, and
+// Checkpoint commits the work so far before an irreversible outside call.
+// Units of work are serialised in Go, so SQLite never reports "database is
+// locked" to the send queue's drainer.
 //
 // It is the only package that imports the SQLite driver. Feature packages
 // keep their own SQL in their own store files and reach the shared

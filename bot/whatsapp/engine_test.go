@@ -2,13 +2,16 @@ package whatsapp
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
 	"neighbourbot/bot"
@@ -191,5 +194,113 @@ func TestEngineEditsAreModeratedNotRun(t *testing.T) {
 	}
 	if gs, _ := store.GroupSettings(ctx, group); !gs.Enabled {
 		t.Fatal("an edit into !bot off switched the bot off")
+	}
+}
+
+// When the engine cannot commit a message (the disk is full), the handler
+// tells whatsmeow so and the receipt is withheld, so that WhatsApp delivers
+// it again; the redelivery, once the store works, is handled and
+// acknowledged, and answered once.
+func TestEngineWithholdsTheAckWhenTheStoreCannotCommit(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := newFakeClient()
+	a, clock := newTestAdapter(f)
+	engine := bot.NewEngine(bot.Config{SyncSends: true}, store, bot.Pace(a, 0, 1), clock)
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	a.Attach(runCtx, engine)
+	msg := groupEvent("3A0300", aliceLID, alicePN, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("!bot on")})
+
+	sqlite.FailCommits(true)
+	t.Cleanup(func() { sqlite.FailCommits(false) })
+	if a.HandleEvent(msg) {
+		t.Fatal("acknowledged a message the engine could not save")
+	}
+	if gs, _ := store.GroupSettings(ctx, group); gs.Enabled || f.sentCount() != 0 {
+		t.Fatalf("a message that was not saved had effects: enabled=%v, %d sent", gs.Enabled, f.sentCount())
+	}
+
+	sqlite.FailCommits(false)
+	if !a.HandleEvent(msg) {
+		t.Fatal("the redelivery after recovery was not acknowledged")
+	}
+	if gs, _ := store.GroupSettings(ctx, group); !gs.Enabled {
+		t.Fatal("the redelivery was not acted on")
+	}
+	if !a.HandleEvent(msg) || f.sentCount() != 1 {
+		t.Fatalf("a second redelivery: %d replies, want 1 and an acknowledgement", f.sentCount())
+	}
+}
+
+// Through the real send queue: a 463 (reach-out time-lock) drops the
+// direct message after one attempt, never retried; a send that timed out
+// waiting for the server stays queued, uses up no attempt, and goes again
+// under the same message id.
+func TestEngineSendErrorsInTheQueue(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := newFakeClient()
+	a, clock := newTestAdapter(f)
+	engine := bot.NewEngine(bot.Config{}, store, bot.Pace(a, 0, 1), clock)
+	if err := engine.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dm := func(id, text string) {
+		t.Helper()
+		m, reason := a.Translate(ctx, &events.Message{Info: types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: bobPN, Sender: bobPN},
+			ID:            id, Timestamp: clock.Now(), PushName: "Bob",
+		}, Message: &waE2E.Message{Conversation: proto.String(text)}})
+		if m == nil {
+			t.Fatal(reason)
+		}
+		if _, err := engine.HandleMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued := func() (n, attempts int, msgID string) {
+		t.Helper()
+		if err := store.Raw().QueryRow(`SELECT COUNT(*), IFNULL(MAX(attempts), 0), IFNULL(MAX(msg_id), '') FROM outbox`).Scan(&n, &attempts, &msgID); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+
+	f.sendErr = fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 463)
+	dm("3A0300", "!help")
+	engine.FlushSends(ctx)
+	if n, _, _ := queued(); n != 0 || f.sendCalls != 1 {
+		t.Fatalf("after a 463: %d rows queued, %d send calls; want the row dropped after one try", n, f.sendCalls)
+	}
+
+	f.sendErr = whatsmeow.ErrMessageTimedOut
+	dm("3A0301", "!help")
+	engine.FlushSends(ctx)
+	n, attempts, id := queued()
+	if n != 1 || attempts != 0 || id == "" {
+		t.Fatalf("after a timeout: %d rows, %d attempts, id %q; want it kept without using an attempt", n, attempts, id)
+	}
+	f.sendErr = nil
+	clock.Advance(time.Minute)
+	engine.FlushSends(ctx)
+	if n, _, _ := queued(); n != 0 || f.extras[len(f.extras)-1].ID != id {
+		t.Fatalf("retry: %d rows left, sent under %q; want it sent under %q", n, f.extras[len(f.extras)-1].ID, id)
 	}
 }

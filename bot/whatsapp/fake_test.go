@@ -60,6 +60,7 @@ type fakeClient struct {
 	downloads   int
 	nextID      int
 	presences   []types.Presence
+	sendCalls   int               // every SendMessage call, failed ones included
 	media       map[string][]byte // direct path → body the download streams
 	extras      []whatsmeow.SendRequestExtra
 }
@@ -105,6 +106,7 @@ func pnGroup(botAdmin bool) *types.GroupInfo {
 func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.sendCalls++
 	if f.sendErr != nil {
 		return whatsmeow.SendResponse{}, f.sendErr
 	}

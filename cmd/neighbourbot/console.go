@@ -151,7 +151,9 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		io.Reader
 		io.Writer
 	}{tty, stdout}, "> ")
-	if w, h, err := term.GetSize(fd); err == nil {
+	// A terminal that reports no size (some ptys say 0×0) keeps x/term's
+	// default of 80 columns rather than wrapping after every character.
+	if w, h, err := term.GetSize(fd); err == nil && w > 0 && h > 0 {
 		_ = t.SetSize(w, h)
 	}
 	out.w = t

@@ -387,10 +387,8 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 		text := fmt.Sprintf("The %s has closed %s", f.cfg.TeamName, t.Ref())
 		if note != "" {
 			text += ": " + note
-		} else {
-			text += "."
 		}
-		text += " Thanks for getting in touch — write here any time if you need us again."
+		text = endSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
 		switch err := f.e.DM(ctx, resident, text); {
 		case err == nil:
 			told = "; the resident has been told"
@@ -511,4 +509,14 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// endSentence ends text with a full stop unless a staff member's note
+// already ends with punctuation, so "closed C1: fixed" does not run into
+// the next sentence.
+func endSentence(text string) string {
+	if text == "" || strings.ContainsAny(text[len(text)-1:], ".!?") || strings.HasSuffix(text, "…") {
+		return text
+	}
+	return text + "."
 }

@@ -570,7 +570,7 @@ func (r *Relay) consultCmd(ctx context.Context, req *bot.Request) error {
 	if err := r.scheduleConsultClose(ctx, c); err != nil {
 		return err
 	}
-	if err := r.audit(ctx, req, "consult.start", fmt.Sprintf("consultation %d until %s", id, closes.Format(time.RFC3339))); err != nil {
+	if err := r.audit(ctx, req, "consult.start", fmt.Sprintf("consultation %d until %s", id, r.when(closes))); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("💬 Consultation %d: %s\nHave your say until %s: type %s %d and your comment. Comments are kept without names (phone numbers removed) for the group's admins to take to the council.",

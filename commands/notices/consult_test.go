@@ -119,3 +119,14 @@ func TestCommentLimits(t *testing.T) {
 		t.Errorf("the 21st comment should be refused:\n%s", out)
 	}
 }
+
+// TestConsultAudit: the audit entry for a local consultation names its
+// closing time as people read it, not as a machine timestamp.
+func TestConsultAudit(t *testing.T) {
+	h := bottest.New(t, moderatedOptions(testConfig(), nil))
+	out := h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
+		`Alice: !consult "The Crown's late licence?" until Fri` + "\nAlice: !audit\n")
+	if want := "started a local consultation — consultation 1 until Fri 9 Jan 18:00"; !strings.Contains(out, want) {
+		t.Errorf("audit lacks %q:\n%s", want, out)
+	}
+}

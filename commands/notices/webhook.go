@@ -286,7 +286,16 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if isCAP(req) {
 		submit = r.SubmitCAP
 	}
-	res, err := submit(req.Context(), raw, "webhook", sender, from)
+	// One unit of work for the notice and what it books: all or nothing,
+	// and queued behind any message or job in hand rather than failing
+	// with "database is locked". It finishes even if the council's client
+	// hangs up meanwhile.
+	var res IngestResult
+	err = r.e.Store().Atomic(context.WithoutCancel(req.Context()), func(ctx context.Context) error {
+		var err error
+		res, err = submit(ctx, raw, "webhook", sender, from)
+		return err
+	})
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {

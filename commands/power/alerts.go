@@ -82,7 +82,7 @@ func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []st
 		return err
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
-		Action: "power.alerts", Detail: onOff(on)}); err != nil {
+		Action: "power.alerts", Detail: onOff(!on)}); err != nil {
 		f.e.Log().Warn("power: audit alerts switch", "err", err)
 	}
 	if !on {

@@ -869,7 +869,7 @@ func (f *feature) suggestCommand(ctx context.Context, req *bot.Request, args []s
 		return err
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
-		Action: "power.suggest", Detail: onOff(on)}); err != nil {
+		Action: "power.suggest", Detail: onOff(!on)}); err != nil {
 		f.e.Log().Warn("power: audit hint switch", "err", err)
 	}
 	if on {

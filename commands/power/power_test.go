@@ -408,3 +408,24 @@ func BenchmarkTypedVote(b *testing.B) {
 			Sender: bot.Sender{Addr: "Bob", Name: "Bob"}, Time: h.Clock.Now(), Text: text})
 	}
 }
+
+// TestSwitchAudit: the audit log records the state an admin switched the
+// hint and the alerts to, not its opposite.
+func TestSwitchAudit(t *testing.T) {
+	tests := []struct{ line, action, want string }{
+		{"Alice: !power suggest on", "power.suggest", "on"},
+		{"Alice: !power suggest off", "power.suggest", "off"},
+		{"Alice: !power alerts on", "power.alerts", "on"},
+		{"Alice: !power alerts off", "power.alerts", "off"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.line, func(t *testing.T) {
+			h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
+			h.Run("@admin Alice\nAlice: !bot on\n" + tc.line + "\n")
+			got := queryString(t, h.Store.Raw(), `SELECT detail FROM audit_log WHERE action = '`+tc.action+`' ORDER BY id DESC LIMIT 1`)
+			if got != tc.want {
+				t.Errorf("audit detail = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
