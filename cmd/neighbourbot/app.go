@@ -43,24 +43,43 @@ type app struct {
 }
 
 // feature wires one feature family into an app. migrations lists its
-// schema; register adds its routes, jobs and hooks.
+// schema; register adds its routes, jobs and hooks; commands are the
+// command-line subcommands it adds beside run, console and version.
 type feature struct {
 	name       string
 	migrations func() []bot.Migrations
 	register   func(a *app) error
-	// late registers the feature after all others, so its listeners see a
-	// message after theirs: the council inbox takes every direct message
-	// that is not a command, and must come after listeners that answer a
-	// particular one (a bare "yes" confirming !forgetme).
-	late bool
+	commands   map[string]subcommand
 }
 
-// features is filled by the wire_*.go files, one per feature family.
-var features []feature
+// features is every feature family, in the order the app wires them: their
+// migrations run, and their routes, listeners, inspectors, jobs and data
+// providers register, in this order — so it is also the order in which
+// listeners see a message and !forgetme erases. The council inbox comes
+// last: it takes every direct message that is not a command, so it must
+// come after listeners that answer a particular one (a bare "yes"
+// confirming !forgetme). Each feature's wiring is in its wire_*.go file.
+func features() []feature {
+	return []feature{
+		lendingFeature(),
+		moderationFeature(),
+		noticesFeature(),
+		potholesFeature(),
+		powerFeature(),
+		inboxFeature(),
+	}
+}
 
-// subcommands is filled by files that add command-line subcommands
-// (export, notices, …) beside run, console and version.
-var subcommands = map[string]subcommand{}
+// subcommands are the features' command-line subcommands by name.
+func subcommands() map[string]subcommand {
+	out := map[string]subcommand{}
+	for _, f := range features() {
+		for name, sc := range f.commands {
+			out[name] = sc
+		}
+	}
+	return out
+}
 
 type subcommand struct {
 	summary string
@@ -87,7 +106,7 @@ func newLogger(cfg LogConfig, w *os.File) *slog.Logger {
 // openStore opens the database with every feature's migrations.
 func openStore(ctx context.Context, path string) (*sqlite.Store, error) {
 	var migs []bot.Migrations
-	for _, f := range features {
+	for _, f := range features() {
 		if f.migrations != nil {
 			migs = append(migs, f.migrations()...)
 		}
@@ -134,15 +153,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 			return obs.Serve(ctx, cfg.Metrics.Listen, log, a.health)
 		})
 	}
-	for _, late := range []bool{false, true} {
-		for _, f := range features {
-			if f.late != late {
-				continue
-			}
-			if err := f.register(a); err != nil {
-				store.Close()
-				return nil, fmt.Errorf("register %s: %w", f.name, err)
-			}
+	for _, f := range features() {
+		if err := f.register(a); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("register %s: %w", f.name, err)
 		}
 	}
 	// Last, so every feature's listener (a council inbox, a pending

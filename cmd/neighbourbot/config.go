@@ -267,11 +267,18 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("log.format %q must be text or json", c.Log.Format)
 	}
-	for name, v := range map[string]interface{ Validate() error }{
-		"lending": c.Lending, "power": c.Power, "potholes": c.Potholes, "notices": c.Notices, "moderation": c.Moderation, "inbox": c.Inbox,
-	} {
-		if err := v.Validate(); err != nil {
-			return fmt.Errorf("%s.%w", name, err)
+	// In the order of config.example.toml, so a file with several bad
+	// sections always names the same one first.
+	sections := []struct {
+		name string
+		v    interface{ Validate() error }
+	}{
+		{"lending", c.Lending}, {"power", c.Power}, {"potholes", c.Potholes},
+		{"notices", c.Notices}, {"moderation", c.Moderation}, {"inbox", c.Inbox},
+	}
+	for _, sec := range sections {
+		if err := sec.v.Validate(); err != nil {
+			return fmt.Errorf("%s.%w", sec.name, err)
 		}
 	}
 	return nil

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "console":
 		return runConsole(ctx, args, stdin, stdout, stderr)
 	}
-	if sc, ok := subcommands[cmd]; ok {
+	if sc, ok := subcommands()[cmd]; ok {
 		return sc.run(ctx, args)
 	}
 	fmt.Fprintf(stderr, "neighbourbot: unknown command %q\n\n", cmd)
@@ -99,13 +99,14 @@ Usage:
   neighbourbot check-config [-config FILE]                 check the configuration and environment (exit 0 or 2)
   neighbourbot version                                     print the version
 `)
-	names := make([]string, 0, len(subcommands))
-	for n := range subcommands {
+	cmds := subcommands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  neighbourbot %-43s %s\n", n+" ...", subcommands[n].summary)
+		fmt.Fprintf(w, "  neighbourbot %-43s %s\n", n+" ...", cmds[n].summary)
 	}
 	fmt.Fprint(w, `
 Run "neighbourbot COMMAND -h" for a command's flags. Without -config,

@@ -12,10 +12,10 @@ import (
 	"neighbourbot/commands/inbox"
 )
 
-func init() {
-	features = append(features, feature{
+// inboxFeature wires the council inbox.
+func inboxFeature() feature {
+	return feature{
 		name:       "inbox",
-		late:       true, // after moderation's answer to a pending !forgetme
 		migrations: func() []bot.Migrations { return []bot.Migrations{inbox.Migrations()} },
 		register: func(a *app) error {
 			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http, Health: a.health}
@@ -39,11 +39,13 @@ func init() {
 			}
 			return inbox.Register(a.engine, a.cfg.Inbox, deps)
 		},
-	})
-	subcommands["inbox"] = subcommand{
-		summary: "council inbox records: inbox export [--format csv] [--by-desk]",
-		run: func(ctx context.Context, args []string) int {
-			return runInboxCLI(ctx, args, os.Stdout, os.Stderr)
+		commands: map[string]subcommand{
+			"inbox": {
+				summary: "council inbox records: inbox export [--format csv] [--by-desk]",
+				run: func(ctx context.Context, args []string) int {
+					return runInboxCLI(ctx, args, os.Stdout, os.Stderr)
+				},
+			},
 		},
 	}
 }

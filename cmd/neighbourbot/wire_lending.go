@@ -5,12 +5,13 @@ import (
 	"neighbourbot/commands/lending"
 )
 
-func init() {
-	features = append(features, feature{
+// lendingFeature wires lending and borrowing.
+func lendingFeature() feature {
+	return feature{
 		name:       "lending",
 		migrations: func() []bot.Migrations { return []bot.Migrations{lending.Migrations()} },
 		register: func(a *app) error {
 			return lending.Register(a.engine, a.cfg.Lending, lending.Deps{Quiet: a.cfg.QuietHours(), Loc: a.cfg.Location()})
 		},
-	})
+	}
 }

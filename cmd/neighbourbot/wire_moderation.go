@@ -5,12 +5,13 @@ import (
 	"neighbourbot/moderation"
 )
 
-func init() {
-	features = append(features, feature{
+// moderationFeature wires moderation, group settings and the personal-data commands.
+func moderationFeature() feature {
+	return feature{
 		name:       "moderation",
 		migrations: func() []bot.Migrations { return []bot.Migrations{moderation.Migrations()} },
 		register: func(a *app) error {
 			return moderation.Register(a.engine, a.cfg.Moderation, moderation.Deps{Location: a.cfg.Location()})
 		},
-	})
+	}
 }

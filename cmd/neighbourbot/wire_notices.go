@@ -21,8 +21,9 @@ import (
 	"neighbourbot/moderation"
 )
 
-func init() {
-	features = append(features, feature{
+// noticesFeature wires the council notices relay and its election periods.
+func noticesFeature() feature {
+	return feature{
 		name: "notices",
 		migrations: func() []bot.Migrations {
 			return []bot.Migrations{notices.Migrations(), sources.Migrations(), polling.Migrations()}
@@ -49,11 +50,13 @@ func init() {
 			})
 			return nil
 		},
-	})
-	subcommands["notices"] = subcommand{
-		summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations | report [--since 30d] [--format csv]",
-		run: func(ctx context.Context, args []string) int {
-			return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
+		commands: map[string]subcommand{
+			"notices": {
+				summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations | report [--since 30d] [--format csv]",
+				run: func(ctx context.Context, args []string) int {
+					return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
+				},
+			},
 		},
 	}
 }

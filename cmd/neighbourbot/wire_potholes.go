@@ -12,8 +12,9 @@ import (
 	"neighbourbot/commands/potholes"
 )
 
-func init() {
-	features = append(features, feature{
+// potholesFeature wires street-fault reports.
+func potholesFeature() feature {
+	return feature{
 		name:       "potholes",
 		migrations: func() []bot.Migrations { return []bot.Migrations{potholes.Migrations()} },
 		register: func(a *app) error {
@@ -28,17 +29,19 @@ func init() {
 				}(),
 			})
 		},
-	})
-	subcommands["potholes"] = subcommand{
-		summary: "potholes services: what the council's Open311 server offers (service codes, questions)",
-		run: func(ctx context.Context, args []string) int {
-			return runPotholes(ctx, args, os.Stdout, os.Stderr)
-		},
-	}
-	subcommands["export"] = subcommand{
-		summary: "export street-fault reports: export reports --format csv|geojson",
-		run: func(ctx context.Context, args []string) int {
-			return runExport(ctx, args, os.Stdout, os.Stderr)
+		commands: map[string]subcommand{
+			"potholes": {
+				summary: "potholes services: what the council's Open311 server offers (service codes, questions)",
+				run: func(ctx context.Context, args []string) int {
+					return runPotholes(ctx, args, os.Stdout, os.Stderr)
+				},
+			},
+			"export": {
+				summary: "export street-fault reports: export reports --format csv|geojson",
+				run: func(ctx context.Context, args []string) int {
+					return runExport(ctx, args, os.Stdout, os.Stderr)
+				},
+			},
 		},
 	}
 }

@@ -7,8 +7,9 @@ import (
 	"neighbourbot/commands/power/operators"
 )
 
-func init() {
-	features = append(features, feature{
+// powerFeature wires power-cut checks.
+func powerFeature() feature {
+	return feature{
 		name:       "power",
 		migrations: func() []bot.Migrations { return []bot.Migrations{power.Migrations(), polling.Migrations()} },
 		register: func(a *app) error {
@@ -23,5 +24,5 @@ func init() {
 			deps.Incidents = src
 			return power.Register(a.engine, cfg, deps)
 		},
-	})
+	}
 }
