@@ -388,7 +388,7 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 		if note != "" {
 			text += ": " + note
 		}
-		text = endSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
+		text = bot.EndSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
 		switch err := f.e.DM(ctx, resident, text); {
 		case err == nil:
 			told = "; the resident has been told"
@@ -509,14 +509,4 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-// endSentence ends text with a full stop unless a staff member's note
-// already ends with punctuation, so "closed C1: fixed" does not run into
-// the next sentence.
-func endSentence(text string) string {
-	if text == "" || strings.ContainsAny(text[len(text)-1:], ".!?") || strings.HasSuffix(text, "…") {
-		return text
-	}
-	return text + "."
 }
