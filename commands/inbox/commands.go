@@ -123,7 +123,7 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 		if req.Chat.IsGroup {
 			return f.notStaff(req)
 		}
-		return f.ownTickets(ctx, req)
+		return f.ownTickets(ctx, req, "")
 	}
 	all, err := f.st.openTickets(ctx)
 	if err != nil {
@@ -173,8 +173,9 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 	return f.staffSay(ctx, req, 0, head+"\n"+strings.Join(lines, "\n"))
 }
 
-// ownTickets lists a resident's own tickets.
-func (f *feature) ownTickets(ctx context.Context, req *bot.Request) error {
+// ownTickets lists a resident's own tickets, after lead (a sentence, or
+// "") when they have some.
+func (f *feature) ownTickets(ctx context.Context, req *bot.Request, lead string) error {
 	ts, err := f.st.personTickets(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (f *feature) ownTickets(ctx context.Context, req *bot.Request) error {
 	if len(parts) == 0 {
 		return req.Reply(ctx, fmt.Sprintf("You have no tickets with the %s. Write to me here to start one.", f.cfg.TeamName))
 	}
-	return req.Reply(ctx, "Your tickets: "+strings.Join(parts, ", ")+".")
+	return req.Reply(ctx, lead+"Your tickets: "+strings.Join(parts, ", ")+".")
 }
 
 func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
@@ -225,7 +226,12 @@ func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		if !ok {
-			return f.ownTickets(ctx, req)
+			// Say why the list comes instead of the ticket asked for.
+			lead := ""
+			if ref != "" {
+				lead = fmt.Sprintf("You have no ticket %s. ", bot.Truncate(strings.ToUpper(ref), 12))
+			}
+			return f.ownTickets(ctx, req, lead)
 		}
 	}
 	if sc.staff {
