@@ -884,10 +884,7 @@ func (m *Moderator) antifloodCmd(ctx context.Context, req *bot.Request) error {
 	case isSwitch && rest == "":
 		g.FloodOn = on
 	default:
-		fields := strings.Fields(req.Args)
-		if len(fields) == 3 && (strings.EqualFold(fields[1], "in") || strings.EqualFold(fields[1], "per")) {
-			fields = []string{fields[0], fields[2]}
-		}
+		fields := floodFields(req.Args)
 		if len(fields) != 2 {
 			return usage
 		}
@@ -916,6 +913,23 @@ func (m *Moderator) antifloodCmd(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	return req.Reply(ctx, "Done. "+m.floodSummary(g)+".")
+}
+
+// floodFields splits "!antiflood" arguments into the count and the window
+// as people type them: "6 10s", "6 in 10s", "6 per 10 seconds", and "6 10",
+// a bare number being seconds as the help says (N SECONDS).
+func floodFields(args string) []string {
+	fields := strings.Fields(args)
+	if len(fields) >= 3 && (strings.EqualFold(fields[1], "in") || strings.EqualFold(fields[1], "per")) {
+		fields = append(fields[:1], fields[2:]...)
+	}
+	if len(fields) == 3 {
+		fields = []string{fields[0], fields[1] + fields[2]}
+	}
+	if len(fields) == 2 && strings.Trim(fields[1], "0123456789") == "" {
+		fields[1] += "s"
+	}
+	return fields
 }
 
 func (m *Moderator) floodSummary(g groupConfig) string {

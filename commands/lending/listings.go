@@ -346,10 +346,21 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	keep := bot.FormatDuration(f.cfg.WantExpiry.D())
-	if len(out) > 0 {
-		return req.Reply(ctx, strings.TrimSpace(b.String())+fmt.Sprintf("\nI'll tell you privately if another one is listed or it comes back (I'll keep looking for %s).", keep))
+	// Only someone who has written to the bot can be told privately;
+	// anyone else is mentioned here when it turns up (see tellWanters), so
+	// the promise must say which.
+	privately, err := f.canDM(ctx, req.Sender)
+	if err != nil {
+		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you privately if someone does (I'll keep looking for %s).", articled(name), keep))
+	how, ask := "here", fmt.Sprintf(" %s, send me a private message (%s) once and I'll tell you privately instead.", bot.AtSentenceStart(req.Sender.DisplayName()), req.Cmd("mine"))
+	if privately {
+		how, ask = "privately", ""
+	}
+	if len(out) > 0 {
+		return req.Reply(ctx, strings.TrimSpace(b.String())+fmt.Sprintf("\nI'll tell you %s if another one is listed or it comes back (I'll keep looking for %s).%s", how, keep, ask))
+	}
+	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you %s if someone does (I'll keep looking for %s).%s", articled(name), how, keep, ask))
 }
 
 // articled writes "a ladder", "an axe", leaving plurals alone.

@@ -60,6 +60,10 @@ type Config struct {
 	// Sources are the built-in official sources (flood, weather and
 	// emergency warnings, CAP feeds).
 	Sources sources.Config `toml:"sources"`
+	// RetentionDays is how long a notice is kept after it ended (see
+	// retention.go) before the nightly purge deletes it and every row that
+	// depends on it; the append-only audit is kept.
+	RetentionDays int `toml:"retention_days"`
 }
 
 // WebhookConfig is [notices.webhook]: the HTTP endpoint councils post to.
@@ -116,6 +120,7 @@ func DefaultConfig() Config {
 		ShareResults:   true,
 		ResultsTimeout: bot.Duration(10 * time.Second),
 		Sources:        sources.DefaultConfig(),
+		RetentionDays:  90,
 	}
 }
 
@@ -178,6 +183,9 @@ func (c Config) Validate() error {
 	}
 	if c.Webhook.MaxBodyBytes < 1024 || c.Webhook.MaxBodyBytes > 10<<20 {
 		return errors.New("webhook.max_body_bytes must be between 1024 and 10485760")
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		return fmt.Errorf("retention_days %d must be between 1 and 3650", c.RetentionDays)
 	}
 	if err := c.Sources.Validate(c.knownTopic); err != nil {
 		return err

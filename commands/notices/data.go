@@ -36,7 +36,7 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		return nil, fmt.Errorf("count notices sent: %w", err)
 	}
 	if sent > 0 {
-		lines = append(lines, fmt.Sprintf("%d council notices sent to you by direct message.", sent))
+		lines = append(lines, plural(sent, "council notice", "council notices")+" sent to you by direct message.")
 	}
 	approved, rejected, err := d.decisions(ctx, person)
 	if err != nil {

@@ -252,7 +252,7 @@ func TestPersonalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(lines, " ") != "Subscribed to gritting notices for SY3. 1 council notices sent to you by direct message." {
+	if strings.Join(lines, " ") != "Subscribed to gritting notices for SY3. 1 council notice sent to you by direct message." {
 		t.Errorf("describe: %q", lines)
 	}
 	summary, err := dp.ForgetPerson(context.Background(), bob.ID)

@@ -103,6 +103,10 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 // that safe however often it comes.
 func (g *Governance) duplicate(ctx context.Context, n *Notice) (IngestResult, error) {
 	have, err := g.st.noticeByIdentifier(ctx, n.Source, n.Identifier)
+	if errors.Is(err, bot.ErrNotFound) {
+		// Received long ago and deleted by retention: still a duplicate.
+		return IngestResult{Duplicate: true, State: StateExpired}, nil
+	}
 	if err != nil {
 		return IngestResult{}, err
 	}

@@ -96,6 +96,9 @@ func audit(ctx context.Context, x execer, r AuditRecord) error {
 // true, and nothing is written, when the source already sent this id.
 func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup bool, err error) {
 	err = s.tx(ctx, func(tx bot.Tx) error {
+		if dup, err = purgedNotice(ctx, tx, n.Source, n.Identifier); err != nil || dup {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
 			n.Source, n.SourceName, n.Identifier, string(n.MsgType), n.References, string(n.Urgency), n.Title, n.Body, n.Link,
@@ -160,10 +163,26 @@ func (s store) noticeByIdentifier(ctx context.Context, source, identifier string
 	return n, nil
 }
 
-// hasNotice reports whether the source already sent a notice with this id.
+// purgedNotice reports whether the source sent a notice with this id that
+// retention has since deleted (see retention.go).
+func purgedNotice(ctx context.Context, x execer, source, identifier string) (bool, error) {
+	var one int
+	err := x.QueryRowContext(ctx, `SELECT 1 FROM notice_purged WHERE source = ? AND identifier = ?`, source, identifier).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up purged notice %q: %w", identifier, err)
+	}
+	return true, nil
+}
+
+// hasNotice reports whether the source already sent a notice with this id,
+// kept or since purged.
 func (s store) hasNotice(ctx context.Context, source, identifier string) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notices WHERE source = ? AND identifier = ?`, source, identifier).Scan(&one)
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notices WHERE source = ? AND identifier = ?
+		UNION ALL SELECT 1 FROM notice_purged WHERE source = ? AND identifier = ?`, source, identifier, source, identifier).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
