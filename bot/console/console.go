@@ -685,6 +685,13 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 			return fmt.Errorf("@offline takes on or off")
 		}
 		c.SetOffline(on)
+		if c.interactive {
+			if on {
+				c.printf("-- offline: what the bot sends waits in its queue until @offline off\n")
+			} else {
+				c.printf("-- back online: waiting sends go after the retry delay (try @advance 2m)\n")
+			}
+		}
 		return nil
 	case "advance", "time", "redeliver":
 		if c.replaying {

@@ -28,7 +28,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		return bot.Person{}, errors.New("resolve person: sender has no address")
 	}
 	name := strings.TrimSpace(bot.CleanText(snd.Name))
-	if p, ok, err := s.knownUnchanged(ctx, addrs, name); err != nil || ok {
+	if p, ok, err := s.knownUnchanged(ctx, addrs, name, at); err != nil || ok {
 		return p, err
 	}
 	tx, err := s.conn().BeginTx(ctx, nil)
@@ -79,8 +79,8 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		// change of preferred form follows the latest sighting.
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET
 			name = CASE WHEN ? <> '' THEN ? ELSE name END,
-			preferred = ?, forgotten = 0 WHERE id = ?`,
-			name, name, string(addrs[0]), id); err != nil {
+			preferred = ?, last_seen_at = MAX(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
+			name, name, string(addrs[0]), ms(at), id); err != nil {
 			return bot.Person{}, fmt.Errorf("update person: %w", err)
 		}
 	}
@@ -95,11 +95,16 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 	return s.PersonByID(ctx, id)
 }
 
+// lastSeenStep is how stale last_seen_at may get before a message updates
+// it: pruning departed people reads it in days, so a day is precise enough
+// and most messages need not write it.
+const lastSeenStep = 24 * time.Hour
+
 // knownUnchanged returns the person behind addrs when nothing about them
 // would change: every address already theirs, the same preferred address,
-// and the same name (or none given). Most messages come from such a
-// person, and then resolving them writes nothing.
-func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name string) (bot.Person, bool, error) {
+// the same name (or none given), and a last sighting under a day old. Most
+// messages come from such a person, and then resolving them writes nothing.
+func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name string, at time.Time) (bot.Person, bool, error) {
 	var id int64
 	for _, a := range addrs {
 		var found int64
@@ -118,12 +123,13 @@ func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name st
 	var p bot.Person
 	var pref string
 	var forgotten bool
-	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred, forgotten FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref, &forgotten)
+	var lastSeen int64
+	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred, forgotten, last_seen_at FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref, &forgotten, &lastSeen)
 	if err != nil {
 		return bot.Person{}, false, fmt.Errorf("load person %d: %w", id, err)
 	}
 	p.Addr = bot.Address(pref)
-	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) {
+	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) || at.Sub(fromMS(lastSeen)) > lastSeenStep {
 		return bot.Person{}, false, nil
 	}
 	return p, true, nil
