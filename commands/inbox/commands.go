@@ -50,6 +50,10 @@ func (s scope) sees(f *feature, t ticket) bool {
 }
 
 func (f *feature) notStaff(req *bot.Request) error {
+	if !req.Chat.IsGroup {
+		// Already in a direct message: the way to the council is right here.
+		return bot.Userf("%s is for the %s's staff group. To write to the council, just send your message here.", req.Cmd(req.Command), f.cfg.TeamName)
+	}
 	return bot.Userf("%s is for the %s's staff group. To write to the council, send me a direct message.", req.Cmd(req.Command), f.cfg.TeamName)
 }
 
