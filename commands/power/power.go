@@ -918,7 +918,7 @@ func (f *feature) listen(ctx context.Context, req *bot.Request) error {
 	if ok && c.State == stateOpen {
 		return req.Reply(ctx, fmt.Sprintf("A power check is running — vote in the poll or type %s / %s.", req.Cmd("off"), req.Cmd("on")))
 	}
-	return req.Reply(ctx, fmt.Sprintf("Shall I start a power check? Type %s", req.Cmd("power")))
+	return req.Reply(ctx, fmt.Sprintf("Shall I start a power check? Type %s.", req.Cmd("power")))
 }
 
 // clock writes a time of day in the local zone.
