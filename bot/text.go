@@ -82,3 +82,13 @@ func AtSentenceStart(name string) string {
 	}
 	return name
 }
+
+// EndSentence ends text a person typed with a full stop, unless it already
+// ends with one, "!", "?" or "…": "deep!" stays "deep!", not "deep!.".
+func EndSentence(text string) string {
+	t := strings.TrimRightFunc(text, unicode.IsSpace)
+	if t == "" || strings.HasSuffix(t, "…") || strings.ContainsAny(t[len(t)-1:], ".!?") {
+		return t
+	}
+	return t + "."
+}

@@ -150,3 +150,14 @@ func TestAtSentenceStart(t *testing.T) {
 		}
 	}
 }
+
+func TestEndSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"deep": "deep.", "deep!": "deep!", "deep?": "deep?", "deep.": "deep.", "outside no. 4…": "outside no. 4…",
+		"fixed ": "fixed.", "🕳️": "🕳️.", "": "",
+	} {
+		if got := EndSentence(in); got != want {
+			t.Errorf("EndSentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

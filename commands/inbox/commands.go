@@ -50,6 +50,10 @@ func (s scope) sees(f *feature, t ticket) bool {
 }
 
 func (f *feature) notStaff(req *bot.Request) error {
+	if !req.Chat.IsGroup {
+		// Already in a direct message: the way to the council is right here.
+		return bot.Userf("%s is for the %s's staff group. To write to the council, just send your message here.", req.Cmd(req.Command), f.cfg.TeamName)
+	}
 	return bot.Userf("%s is for the %s's staff group. To write to the council, send me a direct message.", req.Cmd(req.Command), f.cfg.TeamName)
 }
 
@@ -123,7 +127,7 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 		if req.Chat.IsGroup {
 			return f.notStaff(req)
 		}
-		return f.ownTickets(ctx, req)
+		return f.ownTickets(ctx, req, "")
 	}
 	all, err := f.st.openTickets(ctx)
 	if err != nil {
@@ -173,8 +177,9 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 	return f.staffSay(ctx, req, 0, head+"\n"+strings.Join(lines, "\n"))
 }
 
-// ownTickets lists a resident's own tickets.
-func (f *feature) ownTickets(ctx context.Context, req *bot.Request) error {
+// ownTickets lists a resident's own tickets, after lead (a sentence, or
+// "") when they have some.
+func (f *feature) ownTickets(ctx context.Context, req *bot.Request, lead string) error {
 	ts, err := f.st.personTickets(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -196,7 +201,7 @@ func (f *feature) ownTickets(ctx context.Context, req *bot.Request) error {
 	if len(parts) == 0 {
 		return req.Reply(ctx, fmt.Sprintf("You have no tickets with the %s. Write to me here to start one.", f.cfg.TeamName))
 	}
-	return req.Reply(ctx, "Your tickets: "+strings.Join(parts, ", ")+".")
+	return req.Reply(ctx, lead+"Your tickets: "+strings.Join(parts, ", ")+".")
 }
 
 func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
@@ -225,7 +230,12 @@ func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		if !ok {
-			return f.ownTickets(ctx, req)
+			// Say why the list comes instead of the ticket asked for.
+			lead := ""
+			if ref != "" {
+				lead = fmt.Sprintf("You have no ticket %s. ", bot.Truncate(strings.ToUpper(ref), 12))
+			}
+			return f.ownTickets(ctx, req, lead)
 		}
 	}
 	if sc.staff {
@@ -388,7 +398,7 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 		if note != "" {
 			text += ": " + note
 		}
-		text = endSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
+		text = bot.EndSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
 		switch err := f.e.DM(ctx, resident, text); {
 		case err == nil:
 			told = "; the resident has been told"
@@ -509,14 +519,4 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-// endSentence ends text with a full stop unless a staff member's note
-// already ends with punctuation, so "closed C1: fixed" does not run into
-// the next sentence.
-func endSentence(text string) string {
-	if text == "" || strings.ContainsAny(text[len(text)-1:], ".!?") || strings.HasSuffix(text, "…") {
-		return text
-	}
-	return text + "."
 }

@@ -391,7 +391,7 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	if len(with) > 0 {
 		fmt.Fprintf(&b, ", with %s", withText(with, fromEarlier))
 	}
-	fmt.Fprintf(&b, "): %s.", bot.Truncate(desc, 80))
+	fmt.Fprintf(&b, "): %s", bot.EndSentence(bot.Truncate(desc, 80)))
 	if !c.HasLocation {
 		b.WriteString(" No location pin: a pin helps the council find it.")
 	}
