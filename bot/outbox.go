@@ -122,6 +122,11 @@ func (e *Engine) wakeSender() {
 	}
 }
 
+// sendBackoff spaces a failing send's retries: 5 seconds doubling to 10
+// minutes, spread a little so that a fan-out's failed sends do not all come
+// back in the same second.
+var sendBackoff = Backoff{Base: 5 * time.Second, Max: 10 * time.Minute, Jitter: 0.2}
+
 // offlineWait is how often a send waiting for the connection is tried again.
 const offlineWait = 30 * time.Second
 
@@ -232,7 +237,7 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 		e.log.Error("send dropped after retries", KeyChat, q.Chat, KeyKind, q.Kind, "attempts", q.Attempts+1, KeyErr, redact(sendErr))
 		return e.failSend(ctx, q, fmt.Errorf("gave up after %d attempts: %w", q.Attempts+1, sendErr))
 	}
-	wait := retryDelay(q.Attempts, 5*time.Second, 10*time.Minute)
+	wait := sendBackoff.Delay(q.Attempts+1, q.MsgID+string(q.Chat), RetryAfterOf(sendErr))
 	e.log.Warn("send failed, will retry", KeyChat, q.Chat, "kind", q.Kind, "in", wait, "err", redact(sendErr))
 	return e.store.DelaySend(ctx, q.ID, e.Now().Add(wait), true, RedactPhones(sendErr.Error()))
 }
@@ -344,17 +349,6 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 	return fmt.Errorf("%w: unknown queued kind %q", ErrRejected, q.Kind)
 }
 
-// retryDelay doubles from base with each attempt, up to limit.
-func retryDelay(attempts int, base, limit time.Duration) time.Duration {
-	d := base
-	for range attempts {
-		d *= 2
-		if d >= limit {
-			return limit
-		}
-	}
-	return d
-}
 
 // forgetQueued takes a person who asked to be forgotten out of what still
 // waits to be sent: direct messages to them are cancelled, and a group

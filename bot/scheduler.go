@@ -86,6 +86,11 @@ func (s *Scheduler) Cancel(ctx context.Context, keyPrefix string) error {
 	return nil
 }
 
+// jobBackoff spaces a failing job's retries: 1, 2, 4 … minutes, at most two
+// hours, or longer when a server asked for it (Retry-After). No jitter:
+// residents see when a retried job's message comes.
+var jobBackoff = Backoff{Base: time.Minute, Max: 2 * time.Hour}
+
 // maxJobAttempts bounds retries of a failing job; after that it is dropped
 // with an error in the log rather than retried forever.
 const maxJobAttempts = 8
@@ -179,7 +184,7 @@ func (s *Scheduler) settle(ctx context.Context, j Job, err error) (string, error
 		s.log.Error("job failed for good", KeyKind, j.Kind, KeyJob, j.ID, "attempts", j.Attempts+1, KeyErr, redact(err))
 		return "dropped", s.store.FinishJob(ctx, j)
 	}
-	backoff := time.Duration(1<<j.Attempts) * time.Minute
+	backoff := jobBackoff.Delay(j.Attempts+1, j.Key, RetryAfterOf(err))
 	s.log.Warn("job failed, will retry", KeyKind, j.Kind, KeyJob, j.ID, "in", backoff, KeyErr, redact(err))
 	return "retry", s.store.RetryJob(ctx, j, now.Add(backoff), RedactPhones(err.Error()))
 }
