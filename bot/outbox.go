@@ -349,7 +349,6 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 	return fmt.Errorf("%w: unknown queued kind %q", ErrRejected, q.Kind)
 }
 
-
 // forgetQueued takes a person who asked to be forgotten out of what still
 // waits to be sent: direct messages to them are cancelled, and a group
 // message that mentions them mentions "a neighbour" instead.
