@@ -108,7 +108,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	e.HandleJob(jobRetention, f.retentionJob)
 	e.HandleJob(jobFlush, f.flushJob)
 	e.HandleJob(jobHolidays, f.holidaysJob)
-	e.HandleJob(jobMenu, f.menuJob)
+	bot.HandleJobOf(e, jobMenu, f.menuJob)
 	ctx := context.Background()
 	if !cfg.Enabled {
 		// Switched off: only what an earlier run kept is shown, erased

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -408,11 +407,7 @@ type menuPayload struct {
 
 // menuJob opens a ticket whose menu was never answered on the first desk
 // and tells the resident so.
-func (f *feature) menuJob(ctx context.Context, j bot.Job) error {
-	var p menuPayload
-	if err := json.Unmarshal(j.Payload, &p); err != nil {
-		return fmt.Errorf("menu job payload: %w", err)
-	}
+func (f *feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 	t, err := f.st.byID(ctx, p.Ticket)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && (t.State != stateChoosing || t.PersonID == 0)) {
 		return nil // answered, dropped or forgotten meanwhile

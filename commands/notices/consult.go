@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -436,11 +435,7 @@ func (r *Relay) myCommentsCmd(ctx context.Context, req *bot.Request) error {
 
 // consultCloseJob closes a consultation: comments lose the link to their
 // authors; each group that could comment hears how many came.
-func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job) error {
-	var pl map[string]int64
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		return fmt.Errorf("consultation close payload: %w", err)
-	}
+func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]int64) error {
 	list, err := r.st.consultations(ctx, `id = ?`, pl["consultation"])
 	if err != nil || len(list) == 0 || list[0].State != "open" {
 		return err

@@ -70,11 +70,11 @@ func (r *Relay) registerCouncil() error {
 	r.periods.Store(&periodSet{list: parsed, hold: hold})
 	r.e.HandleJob(jobPeriods, r.periodsJob)
 	r.e.HandlePoll(pollKind, r.pollVote)
-	r.e.HandleJob(jobPollClose, r.pollCloseJob)
-	r.e.HandleJob(jobResultsPost, r.resultsPostJob)
+	bot.HandleJobOf(r.e, jobPollClose, r.pollCloseJob)
+	bot.HandleJobOf(r.e, jobResultsPost, r.resultsPostJob)
 	r.e.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
 		Feature: featureName, Handler: r.voteCmd})
-	r.e.HandleJob(jobConsultClose, r.consultCloseJob)
+	bot.HandleJobOf(r.e, jobConsultClose, r.consultCloseJob)
 	r.e.Handle(bot.Route{Name: "say", Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
 		Feature: featureName, Handler: r.sayCmd})
 	r.e.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",

@@ -149,7 +149,7 @@ func BenchmarkPlanFanOut(b *testing.B) {
 	for b.Loop() {
 		i++
 		res := rg.submit(fmt.Sprintf(`{"id":"bench-%d","title":"Bins a day late","topics":["bins"],"areas":["SY"],"urgency":"urgent"}`, i))
-		if err := rg.r.planJob(ctx, bot.Job{Payload: []byte(fmt.Sprintf(`{"notice":%d}`, res.ID))}); err != nil {
+		if err := rg.r.planJob(ctx, bot.Job{}, planPayload{Notice: res.ID}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -232,7 +232,7 @@ func TestOutboxSurvivesRestartMidFanOut(t *testing.T) {
 	if _, err := rg.store.Raw().Exec(`UPDATE notices SET state = 'approved'`); err != nil {
 		t.Fatal(err)
 	}
-	if err := rg.r.planJob(context.Background(), bot.Job{Payload: []byte(`{"notice":1}`)}); err != nil {
+	if err := rg.r.planJob(context.Background(), bot.Job{}, planPayload{Notice: 1}); err != nil {
 		t.Fatal(err)
 	}
 	rg.runJobs()

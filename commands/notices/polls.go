@@ -513,11 +513,7 @@ const subscribersScope = "subscribers"
 // pollCloseJob closes a poll: the current choices become counts per group
 // and area and are deleted; the groups get a result line; the results
 // POST is booked.
-func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job) error {
-	var pl planPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		return fmt.Errorf("poll close payload: %w", err)
-	}
+func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) error {
 	p, err := r.st.poll(ctx, pl.Notice)
 	if err != nil || p == nil || p.State != "open" {
 		return err

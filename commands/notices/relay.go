@@ -3,7 +3,6 @@ package notices
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,9 +70,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 		r.feeds = append(r.feeds, fs)
 	}
 	e.DeclareFeature(bot.Feature{Name: featureName, Description: "council notices relayed to the group (gritting, bins, roads, …)"})
-	e.HandleJob(jobPlan, r.planJob)
+	bot.HandleJobOf(e, jobPlan, r.planJob)
 	e.HandleJob(jobDrain, r.drainJob)
-	e.HandleJob(jobDigest, r.digestJob)
+	bot.HandleJobOf(e, jobDigest, r.digestJob)
 	e.OnSendFailed(r.recordSendFailure)
 	r.registerApproverAlerts()
 	if err := r.registerCouncil(); err != nil {
@@ -203,11 +202,7 @@ func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
 // planJob writes the outbox rows for an approved notice: one per matching
 // group or subscriber. The UNIQUE (notice, target) constraint makes a rerun
 // after a crash add nothing twice.
-func (r *Relay) planJob(ctx context.Context, job bot.Job) error {
-	var p planPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil {
-		return fmt.Errorf("plan job payload: %w", err)
-	}
+func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 	n, err := r.st.notice(ctx, p.Notice)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.log.Warn("plan: notice gone", "notice", p.Notice)
@@ -726,11 +721,7 @@ func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
 // digest for whatever the group still holds. When it fails, a fallback is
 // booked too (see digestFallbackDelay); being offline needs none, as the
 // engine waits for the connection without giving up.
-func (r *Relay) digestJob(ctx context.Context, job bot.Job) error {
-	var p digestPayload
-	if err := json.Unmarshal(job.Payload, &p); err != nil {
-		return fmt.Errorf("digest job payload: %w", err)
-	}
+func (r *Relay) digestJob(ctx context.Context, job bot.Job, p digestPayload) error {
 	err := r.sendDigest(ctx, p.Chat)
 	if err == nil {
 		return r.scheduleHeldDigests(ctx, p.Chat)

@@ -64,11 +64,7 @@ func resultsBackoff(attempts int) time.Duration {
 
 // resultsPostJob sends a closed poll's results to results_url once; on
 // failure it books itself again.
-func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job) error {
-	var pl planPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		return fmt.Errorf("results post payload: %w", err)
-	}
+func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload) error {
 	var state string
 	var attempts int
 	err := r.st.db.QueryRowContext(ctx, `SELECT state, attempts FROM notice_results_posts WHERE notice_id = ?`, pl.Notice).Scan(&state, &attempts)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,7 +83,7 @@ type payload struct {
 // be nil.
 func New(e *bot.Engine, kind string, obs Observer) *Poller {
 	p := &Poller{e: e, kind: kind, log: e.Log().With(bot.KeyKind, kind), obs: obs, db: e.Store().DB(), sources: map[string]*Source{}}
-	e.HandleJob(kind, p.run)
+	bot.HandleJobOf(e, kind, p.run)
 	return p
 }
 
@@ -158,11 +157,7 @@ func (p *Poller) PollNow(ctx context.Context, name string) error {
 	return p.pollSource(ctx, s)
 }
 
-func (p *Poller) run(ctx context.Context, j bot.Job) error {
-	var pl payload
-	if err := json.Unmarshal(j.Payload, &pl); err != nil {
-		return fmt.Errorf("poll job payload: %w", err)
-	}
+func (p *Poller) run(ctx context.Context, j bot.Job, pl payload) error {
 	s, ok := p.sources[pl.Source]
 	if !ok {
 		// Taken out of the configuration: the job just ends.
