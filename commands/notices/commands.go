@@ -137,7 +137,7 @@ func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPref
 	if err := saveGroupPrefs(ctx, r.st.db, prefs, req.Now()); err != nil {
 		return err
 	}
-	if err := r.audit(ctx, req, "notices.topics", describeTopics(prefs)); err != nil {
+	if err := r.audit(ctx, req, "notices.topics", strings.TrimPrefix(describeTopics(prefs), "topics ")); err != nil {
 		return err
 	}
 	msg := "This group now gets council notices on " + describeTopics(prefs) + " (emergencies always come through)."

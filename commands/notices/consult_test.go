@@ -130,3 +130,13 @@ func TestConsultAudit(t *testing.T) {
 		t.Errorf("audit lacks %q:\n%s", want, out)
 	}
 }
+
+// TestTopicsAudit: the audit entry for !notices topics names them once
+// ("chose the council notice topics — roads, gritting").
+func TestTopicsAudit(t *testing.T) {
+	h := bottest.New(t, moderatedOptions(testConfig(), nil))
+	out := h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices topics roads, gritting\nAlice: !audit\n")
+	if want := "chose the council notice topics — roads, gritting\n"; !strings.Contains(out, want) {
+		t.Errorf("audit lacks %q:\n%s", want, out)
+	}
+}
