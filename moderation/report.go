@@ -79,7 +79,7 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 	}
 	reasonText := ""
 	if reason != "" {
-		reasonText = " Reason: " + reason
+		reasonText = " Reason: " + bot.EndSentence(reason)
 	}
 	about := fmt.Sprintf("a message from %s: %s.%s", subject.DisplayName(), quoteExcerpt(q), reasonText)
 	if m.reportDelivery(r.cfg) == ReportByDM {
