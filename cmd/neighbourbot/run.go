@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	}
 	defer func() {
 		if err := sess.Close(); err != nil {
-			log.Error("close WhatsApp session", "err", err)
+			log.Error("close WhatsApp session", bot.KeyErr, err)
 		}
 	}()
 	if sess.Linked() && pairPhone != "" {
@@ -132,7 +132,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	}
 	defer func() {
 		if err := a.store.Close(); err != nil {
-			log.Error("close database", "err", err)
+			log.Error("close database", bot.KeyErr, err)
 		}
 	}()
 	notice.engine = a.engine
@@ -162,7 +162,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 		go func() {
 			defer bg.Done()
 			if err := task(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("background task stopped", "err", err)
+				log.Error("background task stopped", bot.KeyErr, err)
 			}
 		}()
 	}
@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	adapter.Stop()
 	stopRun()
 	if err := <-engineDone; err != nil {
-		log.Error("engine stopped", "err", err)
+		log.Error("engine stopped", bot.KeyErr, err)
 	}
 	if !waitTimeout(&bg, 10*time.Second) {
 		log.Warn("background tasks still running at shutdown")
@@ -250,7 +250,7 @@ func privateFiles(log *slog.Logger, dir string, names ...string) {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			path := dir + string(os.PathSeparator) + n + suffix
 			if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-				log.Warn("could not make a data file private", "file", path, "err", err)
+				log.Warn("could not make a data file private", "file", path, bot.KeyErr, err)
 			}
 		}
 	}
@@ -332,7 +332,7 @@ func (a *app) compactDaily(ctx context.Context) error {
 		freed, err := a.store.Compact(ctx, compactMinFree)
 		switch {
 		case err != nil:
-			a.log.Warn("could not compact the database; trying again tomorrow", "err", err)
+			a.log.Warn("could not compact the database; trying again tomorrow", bot.KeyErr, err)
 		case freed > 0:
 			a.log.Info("compacted the database", "freed_bytes", freed)
 		}
@@ -352,7 +352,7 @@ func (a *app) pruneDeparted(ctx context.Context) {
 		before := a.engine.Now().Add(-time.Duration(a.cfg.Moderation.RetentionDays) * 24 * time.Hour)
 		n, err := a.engine.PruneDeparted(ctx, a.store, before)
 		if err != nil {
-			a.log.Warn("could not prune people who left", "err", err)
+			a.log.Warn("could not prune people who left", bot.KeyErr, err)
 		}
 		if n > 0 {
 			a.log.Info("pruned people who left every group and hold nothing", "people", n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
 )
 
@@ -20,14 +21,14 @@ func reloadPeriodsOn(ctx context.Context, hup <-chan os.Signal, a *app, r *notic
 		}
 		cfg, path, err := loadConfig(a.cfg.path)
 		if err != nil {
-			a.log.Error("SIGHUP: configuration not reloaded; election periods unchanged", "err", err)
+			a.log.Error("SIGHUP: configuration not reloaded; election periods unchanged", bot.KeyErr, err)
 			continue
 		}
 		// On the engine's worker, like every other piece of work that
 		// writes to the database.
 		err = a.engine.Enqueue(ctx, func(ctx context.Context) {
 			if err := r.SetElectionPeriods(ctx, cfg.Notices.ElectionPeriods, cfg.Notices.ElectionHold); err != nil {
-				a.log.Error("SIGHUP: election periods not reloaded", "file", path, "err", err)
+				a.log.Error("SIGHUP: election periods not reloaded", "file", path, bot.KeyErr, err)
 				return
 			}
 			a.log.Info("SIGHUP: election periods reloaded", "file", path, "periods", len(cfg.Notices.ElectionPeriods))

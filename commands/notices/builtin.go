@@ -239,7 +239,7 @@ func (r *Relay) SubmitCAP(ctx context.Context, raw []byte, source, sender, from 
 	}
 	groups, err := r.sourceGroups(ctx)
 	if err != nil {
-		r.log.Warn("CAP webhook: could not place the groups; matching by postcode only", "err", err)
+		r.log.Warn("CAP webhook: could not place the groups; matching by postcode only", bot.KeyErr, err)
 		groups = nil
 	}
 	it, placed, err := sources.CAPItem(a, groups, nil)

@@ -510,7 +510,7 @@ func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]
 			if !sendSkippable(err) {
 				return err
 			}
-			r.log.Warn("consultation close line not sent", "consultation", c.ID, "chat", chat, "err", errorText(err))
+			r.log.Warn("consultation close line not sent", "consultation", c.ID, bot.KeyChat, chat, bot.KeyErr, errorText(err))
 		}
 	}
 	return nil

@@ -241,7 +241,7 @@ func (r *Relay) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outbox
 	id, err := r.e.SendPoll(pctx, chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
 	if err != nil {
 		if sendSkippable(err) {
-			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, "err", errorText(err))
+			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, bot.KeyErr, errorText(err))
 			return nil
 		}
 		return err
@@ -340,7 +340,7 @@ func voteTarget(req *bot.Request) string {
 func (r *Relay) pollVote(ctx context.Context, req *bot.Request) error {
 	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
 	if err != nil {
-		r.log.Warn("notices: poll with a bad reference", "ref", req.Poll.Ref)
+		r.log.Warn("poll with a bad reference", "ref", req.Poll.Ref)
 		return nil
 	}
 	n, p, err := r.openPollIn(ctx, voteTarget(req), id)
@@ -595,7 +595,7 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) e
 			if !sendSkippable(err) {
 				return err
 			}
-			r.log.Warn("poll result line not sent", "notice", n.ID, "chat", c.Target, "err", errorText(err))
+			r.log.Warn("poll result line not sent", "notice", n.ID, bot.KeyChat, c.Target, bot.KeyErr, errorText(err))
 		}
 	}
 	return nil

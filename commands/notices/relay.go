@@ -60,7 +60,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = &http.Client{}
 	}
-	r := &Relay{e: e, cfg: cfg, deps: deps, st: store{db: e.Store().DB()}, log: e.Log().With("feature", "notices")}
+	r := &Relay{e: e, cfg: cfg, deps: deps, st: store{db: e.Store().DB()}, log: e.Log().With(bot.KeyFeature, "notices")}
 	r.gov = NewGovernance(e.Store(), cfg, e.Now)
 	for _, fc := range cfg.Feeds {
 		fs, err := newFeedSource(cfg, fc)

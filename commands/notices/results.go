@@ -101,7 +101,7 @@ func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload)
 	errText := errorText(postErr)
 	final := attempts >= maxResultsAttempts
 	next := now.Add(resultsBackoff(attempts))
-	r.log.Warn("poll results POST failed", "notice", pl.Notice, "attempt", attempts, "err", errText, "final", final)
+	r.log.Warn("poll results POST failed", "notice", pl.Notice, "attempt", attempts, bot.KeyErr, errText, "final", final)
 	err = r.st.tx(ctx, func(tx bot.Tx) error {
 		to := "pending"
 		detail := fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, next.Format(time.RFC3339))

@@ -299,11 +299,11 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			r.log.Info("webhook notice refused", "from", from, "field", fe.Field, "err", fe.Msg)
+			r.log.Info("webhook notice refused", "from", from, "field", fe.Field, bot.KeyErr, fe.Msg)
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field})
 			return
 		}
-		r.log.Error("webhook notice", "from", from, "err", err)
+		r.log.Error("webhook notice", "from", from, bot.KeyErr, err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "could not store the notice; try again"})
 		return
 	}

@@ -119,7 +119,7 @@ func (f *feature) post(ctx context.Context, r Report, what string) error {
 		return err
 	}
 	if !on {
-		f.e.Log().Info("group has the bot or potholes off; not posting", bot.KeyFeature, "potholes", bot.KeyChat, r.Chat, "report", r.ID)
+		f.log().Info("group has the bot or potholes off; not posting", bot.KeyChat, r.Chat, "report", r.ID)
 		return nil
 	}
 	text, err := f.postText(ctx, r, what)
@@ -150,7 +150,7 @@ type heldPost struct {
 func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
 	var pl heldPost
 	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Report == 0 || pl.What == "" {
-		f.e.Log().Error("held post without a report; not posted", bot.KeyFeature, "potholes", bot.KeyErr, err)
+		f.log().Error("held post without a report; not posted", bot.KeyErr, err)
 		return nil
 	}
 	r, err := f.store.report(ctx, pl.Report)

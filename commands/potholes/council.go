@@ -368,11 +368,11 @@ func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report,
 		Report int64 `json:"report"`
 	}
 	if err := json.Unmarshal(job.Payload, pl); err != nil {
-		f.e.Log().Error("potholes: bad job payload", "kind", job.Kind, "err", err)
+		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
 		return r, false, nil
 	}
 	if err := json.Unmarshal(job.Payload, &ref); err != nil {
-		f.e.Log().Error("potholes: bad job payload", "kind", job.Kind, "err", err)
+		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
 		return r, false, nil
 	}
 	r, err = f.store.report(ctx, ref.Report)
@@ -400,7 +400,7 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 	if err := f.cannotSend(r); err != nil {
 		// The config changed since it was queued; an admin's
 		// !pothole P7 send says why.
-		f.e.Log().Warn("potholes: report can't be sent as configured", "report", r.ID, "category", r.Category)
+		f.log().Warn("report can't be sent as configured", "report", r.ID, "category", r.Category)
 		return nil
 	}
 	switch r.SendState {
@@ -455,7 +455,7 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 		if id, err := f.council.Token(ctx, r.Token); err == nil && id != "" {
 			r.ServiceRequestID = id
 		} else if err != nil {
-			f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
+			f.log().Warn("token lookup failed", "report", r.ID, bot.KeyErr, err)
 		}
 	}
 	if r.Status == StatusOpen {
@@ -493,7 +493,7 @@ func (f *feature) pauseSend(ctx context.Context, r Report) error {
 	if err != nil || paused {
 		return err
 	}
-	f.e.Log().Info("potholes: group has the bot or potholes off; not sending", "chat", r.Chat, "report", r.ID)
+	f.log().Info("group has the bot or potholes off; not sending", bot.KeyChat, r.Chat, "report", r.ID)
 	r.SendState, r.NextSendAt = sendQueued, time.Time{}
 	return f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: f.e.Now(), Kind: sendPausedEvent,
 		Detail: fmt.Sprintf("the group has the bot or potholes off; an admin can send it with %spothole %s send once it's back on", f.e.Prefix(), r.Ref())}}})
@@ -510,7 +510,7 @@ func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
 	now := f.e.Now()
 	r.SendAttempts++
 	r.SendState, r.NextSendAt, r.Updated = sendUnsure, time.Time{}, now
-	f.e.Log().Warn("potholes: send was interrupted; not sending again", "report", r.ID, "started", r.SendStartedAt)
+	f.log().Warn("send was interrupted; not sending again", "report", r.ID, "started", r.SendStartedAt)
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: "send interrupted",
 		Detail: fmt.Sprintf("attempt %d, started %s, may already have reached the council; not sent again", r.SendAttempts, f.when(r.SendStartedAt))}}}); err != nil {
 		return err
@@ -529,7 +529,7 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	// the council's server (or a proxy before it) echoed back, it must not
 	// carry a WhatsApp phone address.
 	reason = bot.Truncate(bot.RedactPhones(reason), 200)
-	f.e.Log().Warn("potholes: send failed", "report", r.ID, "attempt", r.SendAttempts, "err", bot.RedactPhones(callErr.Error()))
+	f.log().Warn("send failed", "report", r.ID, "attempt", r.SendAttempts, bot.KeyErr, bot.RedactPhones(callErr.Error()))
 	r.LastSendError = reason
 	var c change
 	c.saveMutables = true
@@ -616,7 +616,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		id, err := f.council.Token(ctx, r.Token)
 		if err != nil || id == "" {
 			if err != nil {
-				f.e.Log().Warn("potholes: token lookup failed", "report", r.ID, "err", err)
+				f.log().Warn("token lookup failed", "report", r.ID, bot.KeyErr, err)
 			}
 			return again(err)
 		}
@@ -627,7 +627,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 	}
 	srs, err := f.council.Requests(ctx, r.ServiceRequestID)
 	if err != nil {
-		f.e.Log().Warn("potholes: status check failed", "report", r.ID, "err", err)
+		f.log().Warn("status check failed", "report", r.ID, bot.KeyErr, err)
 		return again(err)
 	}
 	var sr *open311.ServiceRequest
@@ -637,7 +637,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 		}
 	}
 	if sr == nil {
-		f.e.Log().Warn("potholes: council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
+		f.log().Warn("council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
 		return again(nil)
 	}
 	// The council's notes are kept in the history and posted to the group;
@@ -683,7 +683,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 // stopPolling ends r's status checks: no next one is booked, and the
 // history says why and how to start them again.
 func (f *feature) stopPolling(ctx context.Context, r Report, why string) error {
-	f.e.Log().Info("potholes: status checks stopped", "report", r.ID, "why", why)
+	f.log().Info("status checks stopped", "report", r.ID, "why", why)
 	return f.store.apply(ctx, r, change{events: []event{{At: f.e.Now(), Kind: pollStoppedEvent,
 		Detail: fmt.Sprintf("%s; an admin can restart them with %spothole %s check", why, f.e.Prefix(), r.Ref())}}})
 }

@@ -109,7 +109,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", fmt.Errorf("commit: %w", err)
 	}
 	if err := d.f.removeUnusedPhotos(ctx, heldPhotos); err != nil {
-		d.f.e.Log().Warn("potholes: remove photos of forgotten held attempts", "err", err)
+		d.f.log().Warn("remove photos of forgotten held attempts", bot.KeyErr, err)
 	}
 	return fmt.Sprintf("%s and %s kept for the street without your name",
 		plural(int(counts[0]), "report"), plural(int(counts[1]), "confirmation")), nil

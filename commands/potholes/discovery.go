@@ -67,11 +67,11 @@ func (f *feature) runDiscover(ctx context.Context, _ bot.Job) error {
 	warnings, err := f.discover(ctx)
 	next := now.Add(discoverEvery)
 	if err != nil {
-		f.e.Log().Warn("potholes: could not read the council's service list; trying again in an hour", "err", err)
+		f.log().Warn("could not read the council's service list; trying again in an hour", bot.KeyErr, err)
 		next = now.Add(discoverRetry)
 	}
 	for _, w := range warnings {
-		f.e.Log().Warn("potholes: " + w)
+		f.log().Warn(w)
 	}
 	return f.scheduleDiscovery(ctx, next)
 }

@@ -67,7 +67,7 @@ func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
 	if !on {
 		// The group switched the bot or potholes off: no question, now or
 		// later.
-		f.e.Log().Info("potholes: group has the bot or potholes off; not asking if fixed", "chat", r.Chat, "report", r.ID)
+		f.log().Info("group has the bot or potholes off; not asking if fixed", bot.KeyChat, r.Chat, "report", r.ID)
 		return nil
 	}
 	// The question goes out with the others due in the group, in one
@@ -127,7 +127,7 @@ func (f *feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.
 func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
 	var pl digestPayload
 	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Chat == "" {
-		f.e.Log().Error("potholes: fixed-check digest without a group; dropped", "err", err)
+		f.log().Error("fixed-check digest without a group; dropped", bot.KeyErr, err)
 		return nil
 	}
 	chat := bot.ChatID(pl.Chat)
@@ -155,7 +155,7 @@ func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
 		}
 	}
 	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: f.digestText(reports, total, now)}); err != nil {
-		f.e.Log().Warn("potholes: fixed-check question to group failed", "chat", chat, "err", err)
+		f.log().Warn("fixed-check question to group failed", bot.KeyChat, chat, bot.KeyErr, err)
 	}
 	return nil
 }

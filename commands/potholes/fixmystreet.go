@@ -175,7 +175,7 @@ func (f *feature) checkFixMyStreet(ctx context.Context, c candidate) fmsNote {
 	}
 	found, err := f.fixMyStreetNearby(ctx, c.Category, c.Lat, c.Long)
 	if err != nil {
-		f.e.Log().Warn("potholes: FixMyStreet check failed", "err", err)
+		f.log().Warn("FixMyStreet check failed", bot.KeyErr, err)
 		return fmsNote{failed: err.Error()}
 	}
 	return fmsNote{found: found}

@@ -83,7 +83,7 @@ func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 	chat, person := req.Chat.ID, req.Sender.ID
 	if !c.HasLocation && media == nil {
 		if err := f.dropHeldAttempt(ctx, chat, person); err != nil {
-			f.e.Log().Error("potholes: drop held attempt", "err", err)
+			f.log().Error("drop held attempt", bot.KeyErr, err)
 		}
 		return ""
 	}
@@ -93,7 +93,7 @@ func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 		outcome, err := f.savePhoto(ctx, media)
 		switch {
 		case err != nil:
-			f.e.Log().Error("potholes: keep held attempt's photo", "err", err)
+			f.log().Error("keep held attempt's photo", bot.KeyErr, err)
 			a.PhotoProblem = heldPhotoFailed
 		case outcome.TooLarge:
 			a.PhotoProblem, a.PhotoSize = heldPhotoTooLarge, outcome.Size
@@ -105,20 +105,20 @@ func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 	}
 	replaced, err := f.store.holdAttempt(ctx, a)
 	if err != nil {
-		f.e.Log().Error("potholes: hold attempt", "err", err)
+		f.log().Error("hold attempt", bot.KeyErr, err)
 		if err := f.removeUnusedPhotos(ctx, photosOf(a.Photo)); err != nil {
-			f.e.Log().Warn("potholes: remove photo of an attempt not held", "err", err)
+			f.log().Warn("remove photo of an attempt not held", bot.KeyErr, err)
 		}
 		return ""
 	}
 	if err := f.removeUnusedPhotos(ctx, replaced); err != nil {
-		f.e.Log().Warn("potholes: remove replaced held photo", "err", err)
+		f.log().Warn("remove replaced held photo", bot.KeyErr, err)
 	}
 	pl := heldAttemptPayload{Chat: chat, Person: person, HeldAt: ms(a.HeldAt)}
 	if err := f.e.Schedule(ctx, jobHeldAttempt, heldAttemptKey(chat, person), a.HeldAt.Add(heldAttemptFor), pl); err != nil {
 		// Without its job the row outlives its time; it is never used
 		// after heldAttemptFor and goes with the person's next attempt.
-		f.e.Log().Error("potholes: schedule end of held attempt", "err", err)
+		f.log().Error("schedule end of held attempt", bot.KeyErr, err)
 	}
 	var what []string
 	if a.HasLocation {
@@ -164,7 +164,7 @@ func (f *feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person i
 func (f *feature) runHeldAttempt(ctx context.Context, job bot.Job) error {
 	var pl heldAttemptPayload
 	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.e.Log().Error("potholes: bad held attempt payload", "err", err)
+		f.log().Error("bad held attempt payload", bot.KeyErr, err)
 		return nil
 	}
 	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ?`, pl.Chat, pl.Person, pl.HeldAt)

@@ -55,7 +55,7 @@ func (f *feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, er
 	}
 	data, err := f.e.Transport().Download(ctx, m)
 	if err != nil {
-		f.e.Log().Warn("potholes: photo download failed", "err", err)
+		f.log().Warn("photo download failed", bot.KeyErr, err)
 		return photoOutcome{Failed: true}, nil
 	}
 	if int64(len(data)) > limit {

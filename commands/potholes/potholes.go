@@ -13,6 +13,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -59,6 +60,9 @@ type Deps struct {
 	// outcome (open311.Outcome), for the metrics.
 	Open311Observe func(op, outcome string)
 }
+
+// log is the engine's logger with lines marked as potholes'.
+func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
 
 type feature struct {
 	e       *bot.Engine
@@ -379,11 +383,11 @@ func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	}
 	// A filed report answers the person's held attempt, used or not.
 	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
-		f.e.Log().Error("potholes: drop held attempt", "report", id, "err", err)
+		f.log().Error("drop held attempt", "report", id, bot.KeyErr, err)
 	}
 	if err := f.scheduleFixedCheck(ctx, id, now); err != nil {
 		// The report is filed; only the later question is lost.
-		f.e.Log().Error("potholes: schedule fixed check", "report", id, "err", err)
+		f.log().Error("schedule fixed check", "report", id, bot.KeyErr, err)
 	}
 	ref := fmt.Sprintf("P%d", id)
 	var b strings.Builder
@@ -917,7 +921,7 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	// Confirming a match answers "Already reported?": a pin held from that
 	// attempt must not end up on a later, unrelated report.
 	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
-		f.e.Log().Error("potholes: drop held attempt", "report", r.ID, "err", err)
+		f.log().Error("drop held attempt", "report", r.ID, bot.KeyErr, err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Thanks — %s now has %s", r.Ref(), confirmations(r.Confirmations))
@@ -997,7 +1001,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
 		fmt.Fprintf(&b, " of P%d", r.DuplicateOf)
 		if orig, _, err := f.duplicateTrail(ctx, r); err != nil {
-			f.e.Log().Error("potholes: follow duplicates", "report", r.ID, "err", err)
+			f.log().Error("follow duplicates", "report", r.ID, bot.KeyErr, err)
 		} else if orig.ID != r.DuplicateOf {
 			fmt.Fprintf(&b, ", itself a duplicate of %s", orig.Ref())
 		}
@@ -1022,7 +1026,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		b.WriteString("\nSent to the council; waiting for their reference number.")
 	case r.SendState == sendDone:
 		if to, err := f.emailedTo(ctx, r); err != nil {
-			f.e.Log().Error("potholes: emailed to", "report", r.ID, "err", err)
+			f.log().Error("emailed to", "report", r.ID, bot.KeyErr, err)
 		} else if to != "" {
 			fmt.Fprintf(&b, "\nEmailed to the council (%s); admins set its status here as the council replies.", to)
 		}
@@ -1032,7 +1036,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
 	case r.SendState == sendWaiting:
 		if text, err := f.waitingText(ctx, r, false); err != nil {
-			f.e.Log().Error("potholes: waiting text", "report", r.ID, "err", err)
+			f.log().Error("waiting text", "report", r.ID, bot.KeyErr, err)
 		} else if text != "" {
 			b.WriteString("\nNot sent yet: " + text)
 		} else {
@@ -1040,7 +1044,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 		}
 	case r.SendState == sendQueued:
 		if paused, err := f.sendPaused(ctx, r); err != nil {
-			f.e.Log().Error("potholes: send state", "report", r.ID, "err", err)
+			f.log().Error("send state", "report", r.ID, bot.KeyErr, err)
 		} else if paused {
 			fmt.Fprintf(&b, "\nNot sent: it was due while the group had the bot or potholes off. An admin can send it with %spothole %s send.", p, r.Ref())
 			break
@@ -1052,7 +1056,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	}
 	if (r.ServiceRequestID != "" || r.Token != "") && !r.Status.Resolved() {
 		if stopped, err := f.pollingStopped(ctx, r.ID); err != nil {
-			f.e.Log().Error("potholes: council checks state", "report", r.ID, "err", err)
+			f.log().Error("council checks state", "report", r.ID, bot.KeyErr, err)
 		} else if stopped {
 			fmt.Fprintf(&b, "\nI've stopped checking with the council for updates. An admin can restart the checks with %spothole %s check.", p, r.Ref())
 		}
@@ -1063,7 +1067,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	}
 	all, err := f.store.events(ctx, r.ID)
 	if err != nil {
-		f.e.Log().Error("potholes: load history", "report", r.ID, "err", err)
+		f.log().Error("load history", "report", r.ID, bot.KeyErr, err)
 		return b.String()
 	}
 	var evs []event

@@ -83,7 +83,7 @@ func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []st
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.alerts", Detail: onOff(!on)}); err != nil {
-		f.e.Log().Warn("power: audit alerts switch", "err", err)
+		f.log().Warn("audit alerts switch", bot.KeyErr, err)
 	}
 	if !on {
 		return req.Reply(ctx, "Power alerts off.")
@@ -258,7 +258,7 @@ func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
 	all, err := f.fetchFor(ctx, groups)
 	if err != nil {
 		// The morning line is not retried hours later: tomorrow's comes.
-		f.e.Log().Warn("power: planned work not fetched; tomorrow's message is booked", "err", err)
+		f.log().Warn("planned work not fetched; tomorrow's message is booked", bot.KeyErr, err)
 		return nil
 	}
 	for _, g := range groups {

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,6 +59,9 @@ type Deps struct {
 	// Sources receives how the operator polls stand (metrics); optional.
 	Sources polling.Observer
 }
+
+// log is the engine's logger with lines marked as power's.
+func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
 
 type feature struct {
 	e         *bot.Engine
@@ -176,7 +180,7 @@ func (f *feature) closeExpired(ctx context.Context, id int64, now time.Time) err
 		return err
 	}
 	if err := f.e.CancelJobs(ctx, jobKeyPrefix(id)); err != nil {
-		f.e.Log().Warn("power: cancel jobs of an expired check", "check", id, "err", err)
+		f.log().Warn("cancel jobs of an expired check", "check", id, bot.KeyErr, err)
 	}
 	return nil
 }
@@ -277,7 +281,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	}
 	if closeEarlier != 0 {
 		if err := f.e.CancelJobs(ctx, jobKeyPrefix(closeEarlier)); err != nil {
-			f.e.Log().Warn("power: cancel jobs of replaced check", "check", closeEarlier, "err", err)
+			f.log().Warn("cancel jobs of replaced check", "check", closeEarlier, bot.KeyErr, err)
 		}
 	}
 	if err := f.scheduleJobs(ctx, nc); err != nil {
@@ -287,7 +291,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 			return errors.Join(err, derr)
 		}
 		if cerr := f.e.CancelJobs(ctx, jobKeyPrefix(nc.ID)); cerr != nil {
-			f.e.Log().Warn("power: cancel jobs of a discarded check", "check", nc.ID, "err", cerr)
+			f.log().Warn("cancel jobs of a discarded check", "check", nc.ID, bot.KeyErr, cerr)
 		}
 		return err
 	}
@@ -300,7 +304,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	}
 	if _, err := f.e.SendPoll(ctx, chat, pollKind, strconv.FormatInt(nc.ID, 10), pollQuestion, []string{optionOff, optionOn}); err != nil {
 		// Typed answers still work without the poll.
-		f.e.Log().Warn("power: send poll", "check", nc.ID, "err", err)
+		f.log().Warn("send poll", "check", nc.ID, bot.KeyErr, err)
 	}
 	return nil
 }
@@ -378,7 +382,7 @@ func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) err
 func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
 	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
 	if err != nil {
-		f.e.Log().Warn("power: poll with a bad reference", "ref", req.Poll.Ref)
+		f.log().Warn("poll with a bad reference", "ref", req.Poll.Ref)
 		return nil
 	}
 	c, err := f.st.byID(ctx, id)
@@ -391,7 +395,7 @@ func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
 	if c.Chat != req.Chat.ID || c.State != stateOpen {
 		// Late votes on a finished check change nothing; the poll stays
 		// in the chat history and people still tap it.
-		f.e.Log().Debug("power: vote after the check finished", "check", id)
+		f.log().Debug("vote after the check finished", "check", id)
 		return nil
 	}
 	if !req.Now().Before(c.WindowEnds) {
@@ -432,7 +436,7 @@ func (f *feature) updateStatus(ctx context.Context, c check, t tally) {
 		return
 	}
 	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, f.statusText(c, f.starterName(ctx, c), t)); err != nil {
-		f.e.Log().Warn("power: update status message", "check", c.ID, "err", err)
+		f.log().Warn("update status message", "check", c.ID, bot.KeyErr, err)
 	}
 }
 
@@ -442,7 +446,7 @@ func (f *feature) finalStatus(ctx context.Context, c check, outcome string) {
 	}
 	text := fmt.Sprintf("Power check started by %s at %s — %s", f.starterName(ctx, c), f.clock(c.StartedAt), outcome)
 	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, text); err != nil {
-		f.e.Log().Warn("power: close status message", "check", c.ID, "err", err)
+		f.log().Warn("close status message", "check", c.ID, bot.KeyErr, err)
 	}
 }
 
@@ -511,7 +515,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 	}
 	if verdict == verdictNone {
 		if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
-			f.e.Log().Warn("power: cancel expiry", "check", c.ID, "err", err)
+			f.log().Warn("cancel expiry", "check", c.ID, bot.KeyErr, err)
 		}
 	}
 	if on, err := f.postsAllowed(ctx, c.Chat); err != nil || !on {
@@ -525,7 +529,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 	msg.Feature, msg.Expires = "power", f.expiresAt(c)
 	if _, err := f.e.Send(ctx, msg); err != nil {
 		if errors.Is(err, bot.ErrGroupOff) {
-			f.e.Log().Info("verdict not posted: the group switched the bot off", bot.KeyFeature, "power", "check", c.ID)
+			f.log().Info("verdict not posted: the group switched the bot off", "check", c.ID)
 			return nil
 		}
 		return err
@@ -543,7 +547,7 @@ func (f *feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) erro
 		p.Check = checkFromKey(job.Key)
 	}
 	if p.Check == 0 {
-		f.e.Log().Error("resend job without a check; not sent", bot.KeyFeature, "power", bot.KeyJob, job.ID)
+		f.log().Error("resend job without a check; not sent", bot.KeyJob, job.ID)
 		return nil
 	}
 	c, err := f.st.byID(ctx, p.Check)
@@ -575,13 +579,13 @@ func (f *feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) erro
 	incidents, err := parseIncidents(c.IncidentDetails)
 	if err != nil {
 		// The verdict goes without the operator's line rather than not at all.
-		f.e.Log().Warn("power: stored incidents unreadable", "check", c.ID, "err", err)
+		f.log().Warn("stored incidents unreadable", "check", c.ID, bot.KeyErr, err)
 	}
 	msg := f.verdictMessage(ctx, c, t, c.Verdict, incidents, f.e.Now())
 	msg.Feature, msg.Expires = "power", f.expiresAt(c)
 	_, err = f.e.Send(ctx, msg)
 	if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
-		f.e.Log().Warn("power: verdict not posted: the bot left the group or was switched off", "check", c.ID)
+		f.log().Warn("verdict not posted: the bot left the group or was switched off", "check", c.ID)
 		return nil
 	}
 	return err
@@ -662,7 +666,7 @@ func (f *feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, erro
 		return false, fmt.Errorf("group settings: %w", err)
 	}
 	if !gs.Enabled || !gs.FeatureOn(FeatureName) {
-		f.e.Log().Info("power: scheduled post skipped: the group switched power or the bot off", "chat", chat)
+		f.log().Info("scheduled post skipped: the group switched power or the bot off", bot.KeyChat, chat)
 		return false, nil
 	}
 	return true, nil
@@ -676,7 +680,7 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 	}
 	gs, err := f.e.Store().GroupSettings(ctx, chat)
 	if err != nil {
-		f.e.Log().Warn("power: group settings for incident lookup", "chat", chat, "err", err)
+		f.log().Warn("group settings for incident lookup", bot.KeyChat, chat, bot.KeyErr, err)
 		return nil
 	}
 	if len(gs.Areas) == 0 {
@@ -689,7 +693,7 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 		all, err = f.incidents.Incidents(ctx)
 	}
 	if err != nil {
-		f.e.Log().Warn("power: outage feed failed, giving the plain answer", "chat", chat, "err", err)
+		f.log().Warn("outage feed failed, giving the plain answer", bot.KeyChat, chat, bot.KeyErr, err)
 		return nil
 	}
 	return MatchIncidents(all, gs.Areas)
@@ -782,12 +786,12 @@ func (f *feature) restore(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("That power check is already closed.")
 	}
 	if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
-		f.e.Log().Warn("power: cancel jobs of restored check", "check", c.ID, "err", err)
+		f.log().Warn("cancel jobs of restored check", "check", c.ID, bot.KeyErr, err)
 	}
 	lasted := now.Sub(c.StartedAt)
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.restored", Detail: fmt.Sprintf("check %d, %s", c.ID, bot.FormatDuration(lasted))}); err != nil {
-		f.e.Log().Warn("power: audit restoration", "err", err)
+		f.log().Warn("audit restoration", bot.KeyErr, err)
 	}
 	if c.State == stateOpen {
 		f.finalStatus(ctx, c, fmt.Sprintf("closed at %s: power reported back.", f.clock(now)))
@@ -806,7 +810,7 @@ func (f *feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) erro
 		return err
 	}
 	if closed {
-		f.e.Log().Info("power: closed a check nobody marked restored", "check", p.Check)
+		f.log().Info("closed a check nobody marked restored", "check", p.Check)
 	}
 	return nil
 }
@@ -870,7 +874,7 @@ func (f *feature) suggestCommand(ctx context.Context, req *bot.Request, args []s
 	}
 	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.suggest", Detail: onOff(!on)}); err != nil {
-		f.e.Log().Warn("power: audit hint switch", "err", err)
+		f.log().Warn("audit hint switch", bot.KeyErr, err)
 	}
 	if on {
 		return req.Reply(ctx, fmt.Sprintf("Power-check hint on: when someone asks whether the power is off, I'll suggest %s.", req.Cmd("power")))
