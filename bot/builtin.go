@@ -365,7 +365,7 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 		return fmt.Errorf("save group: %w", err)
 	}
-	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ",")}); err != nil {
+	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ", ")}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, e.botStatus(g))

@@ -475,6 +475,9 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 	h.Expect("Bob: casino\n", "@Bob, warning 1 of 3")
 	h.Expect("Alice: !setrules Be kind\n", "Rules saved")
 	h.Expect("Bob: !help\n", "Moderation: !antiflood")
+	// The audit names the features as people write lists.
+	h.Run("Alice: !bot features lending, power\n")
+	h.Expect("Alice: !audit 1\n", "chose which features are on — lending, power\n")
 }
 
 // TestBroadPatternsAreRefused checks that a pattern catching ordinary
