@@ -294,7 +294,11 @@ func (m *Moderator) reportModeCmd(ctx context.Context, req *bot.Request) error {
 	if err := m.saveGroup(ctx, g); err != nil {
 		return err
 	}
-	if err := m.adminAudit(ctx, req, "reportmode.set", nil, arg); err != nil {
+	how := "mentioned in the group"
+	if arg == ReportByDM {
+		how = "by direct message"
+	}
+	if err := m.adminAudit(ctx, req, "reportmode.set", nil, how); err != nil {
 		return err
 	}
 	return req.Reply(ctx, "Done: reports "+reportModePhrase(arg)+".")
