@@ -146,7 +146,7 @@ func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, e
 		return e.dataHelp(req), true
 	}
 	if req.Chat.IsGroup && contains(e.featureNames(), key) && !req.Group.FeatureOn(key) {
-		return fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", key, p), true
+		return featureOffReply(key, p), true
 	}
 	title := "General"
 	if key != "" {
@@ -503,4 +503,10 @@ func (c coreData) ForgetPerson(ctx context.Context, person int64) (string, error
 		return "your name and WhatsApp addresses removed; 1 audit entry anonymised", nil
 	}
 	return fmt.Sprintf("your name and WhatsApp addresses removed; %d audit entries anonymised", n), nil
+}
+
+// featureOffReply answers a command whose feature family the group switched
+// off, saying how to switch it back on.
+func featureOffReply(feature, prefix string) string {
+	return fmt.Sprintf("The %s commands are switched off in this group. A group admin can switch everything back on with %sbot features all (%sbot features shows what is on).", feature, prefix, prefix)
 }

@@ -233,22 +233,18 @@ func (e *Engine) EnqueueMessage(ctx context.Context, m *Message) error {
 // error means nothing was committed and the transport must not acknowledge,
 // so WhatsApp delivers it again. It never waits for a send.
 func (e *Engine) DeliverMessage(ctx context.Context, m *Message) error {
-	done := make(chan error, 1)
-	if err := e.Enqueue(ctx, func(ctx context.Context) { done <- e.deliver(ctx, m) }); err != nil {
-		return err
-	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return e.await(ctx, func(ctx context.Context) error { return e.deliver(ctx, m) })
 }
 
 // DeliverGroupChange is DeliverMessage for a membership event.
 func (e *Engine) DeliverGroupChange(ctx context.Context, ch GroupChange) error {
+	return e.await(ctx, func(ctx context.Context) error { return e.deliverGroupChange(ctx, ch) })
+}
+
+// await runs fn on the worker and waits for its result.
+func (e *Engine) await(ctx context.Context, fn func(context.Context) error) error {
 	done := make(chan error, 1)
-	if err := e.Enqueue(ctx, func(ctx context.Context) { done <- e.deliverGroupChange(ctx, ch) }); err != nil {
+	if err := e.Enqueue(ctx, func(ctx context.Context) { done <- fn(ctx) }); err != nil {
 		return err
 	}
 	select {
@@ -550,7 +546,7 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 	}
 	if rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature) {
 		e.obs.CommandHandled(rt.Name, "refused", 0)
-		return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", rt.Feature, p))
+		return req.Reply(ctx, featureOffReply(rt.Feature, p))
 	}
 	switch {
 	case rt.Scope == GroupOnly && !req.Chat.IsGroup:
@@ -652,7 +648,7 @@ func (e *Engine) declined(ctx context.Context, req *Request, rt *Route) error {
 	e.obs.CommandHandled(rt.Name, "refused", 0)
 	switch {
 	case rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature):
-		return req.Reply(ctx, fmt.Sprintf("The %s commands are switched off in this group. A group admin can turn them on with %sbot features.", rt.Feature, p))
+		return req.Reply(ctx, featureOffReply(rt.Feature, p))
 	case !req.Chat.IsGroup:
 		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, req.Command))
 	case rt.Scope == DirectOnly:

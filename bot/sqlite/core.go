@@ -562,6 +562,12 @@ func (s *Store) AuditLog(ctx context.Context, chat bot.ChatID, limit int) ([]bot
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
+	return scanAudit(rows)
+}
+
+// scanAudit reads audit entries selected as id, at, chat, actor_id,
+// actor_name, action, target_id, target_name, detail.
+func scanAudit(rows *sql.Rows) ([]bot.AuditEntry, error) {
 	defer rows.Close()
 	var out []bot.AuditEntry
 	for rows.Next() {

@@ -83,19 +83,7 @@ func (s *Store) AuditAfter(ctx context.Context, afterID int64, limit int) ([]bot
 	if err != nil {
 		return nil, fmt.Errorf("audit entries after %d: %w", afterID, err)
 	}
-	defer rows.Close()
-	var out []bot.AuditEntry
-	for rows.Next() {
-		var e bot.AuditEntry
-		var at int64
-		var c string
-		if err := rows.Scan(&e.ID, &at, &c, &e.ActorID, &e.ActorName, &e.Action, &e.TargetID, &e.TargetName, &e.Detail); err != nil {
-			return nil, fmt.Errorf("scan audit: %w", err)
-		}
-		e.Time, e.Chat = fromMS(at), bot.ChatID(c)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAudit(rows)
 }
 
 // ForgetSeen deletes the dedupe records of a chat: for a direct chat the
