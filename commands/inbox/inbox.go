@@ -69,6 +69,8 @@ type feature struct {
 	holidaysAt  time.Time
 	holidayDays map[string]string
 	warnedPosts time.Time // when "staff chat unreachable" was last logged
+	// holidaysFails counts failed bank-holiday fetches in a row.
+	holidaysFails int
 }
 
 // log is the engine's logger with lines marked as the inbox's.
@@ -245,18 +247,34 @@ func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
 		_, err = parseBankHolidays(data, f.cfg.BankHolidays)
 	}
 	if err != nil {
+		// One log line per failure streak, not one per try.
+		f.holidaysFails++
 		_, at, ok, _ := f.st.getState(ctx, holidaysKey)
-		if ok {
-			f.log().Warn("could not refresh bank holidays; using the last good copy", "copy_from", at.Format(time.DateOnly), bot.KeyErr, err)
-		} else {
-			f.log().Warn("could not fetch bank holidays and no copy is kept yet; trying again in an hour", bot.KeyErr, err)
-			next = now.Add(time.Hour)
+		switch {
+		case ok && f.holidaysFails == 1:
+			f.log().Warn("could not refresh bank holidays; using the last good copy until it works again", "copy_from", at.Format(time.DateOnly), bot.KeyErr, err)
+		case !ok:
+			// No copy yet: try again sooner, backing off from an hour
+			// to a day so an unreachable site is not asked all night.
+			next = now.Add(holidaysRetry.Delay(f.holidaysFails, jobHolidays, 0))
+			if f.holidaysFails == 1 {
+				f.log().Warn("could not fetch bank holidays and no copy is kept yet; trying again, backing off from an hour to a day", bot.KeyErr, err)
+			}
 		}
-	} else if err := f.st.setState(ctx, holidaysKey, string(data), now); err != nil {
-		return err
+	} else {
+		if f.holidaysFails > 0 {
+			f.log().Info("bank holidays fetched again", "failed_tries", f.holidaysFails)
+			f.holidaysFails = 0
+		}
+		if err := f.st.setState(ctx, holidaysKey, string(data), now); err != nil {
+			return err
+		}
 	}
 	return f.e.Schedule(ctx, jobHolidays, jobHolidays, next, nil)
 }
+
+// holidaysRetry spaces the tries while no copy of the bank holidays is kept.
+var holidaysRetry = bot.Backoff{Base: time.Hour, Max: 24 * time.Hour}
 
 // maxHolidaysBytes bounds the bank holidays download (GOV.UK's is ~20 KB).
 const maxHolidaysBytes = 1 << 20
