@@ -129,3 +129,25 @@ func printVersion(w io.Writer) {
 func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("config", "", "configuration file (default ./config.toml when present)")
 }
+
+// parseVerb reads a subcommand's "VERB [flags]" arguments: the verb must
+// come first, then the flags, and nothing after them. It reports false with
+// the exit code when the command should stop there (usage shown, help
+// asked for, an unexpected argument).
+func parseVerb(fs *flag.FlagSet, args []string, verb, tool string, stderr io.Writer) (int, bool) {
+	if len(args) == 0 || args[0] != verb {
+		fs.Usage()
+		return exitUsage, false
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "neighbourbot %s: unexpected argument %q\n", tool, fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
+}

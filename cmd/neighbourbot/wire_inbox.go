@@ -63,19 +63,8 @@ func runInboxCLI(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			"first reply and to closing. No resident's name, number or words are included.\n\n")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || args[0] != "export" {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot inbox: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseVerb(fs, args, "export", "inbox", stderr); !ok {
+		return code
 	}
 	if *format != "csv" {
 		fmt.Fprintf(stderr, "neighbourbot inbox: -format must be csv, not %q\n", *format)

@@ -59,19 +59,8 @@ func runPotholes(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			"with their questions, and the configured service codes it does not list.\n\n")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || args[0] != "services" {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot potholes: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseVerb(fs, args, "services", "potholes", stderr); !ok {
+		return code
 	}
 	cfg, _, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -101,19 +90,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"Writes street-fault reports to standard output. No names or phone numbers are included.\n\n")
 		fs.PrintDefaults()
 	}
-	if len(args) == 0 || args[0] != "reports" {
-		fs.Usage()
-		return exitUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot export: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseVerb(fs, args, "reports", "export", stderr); !ok {
+		return code
 	}
 	switch *format {
 	case "csv", "geojson":
