@@ -20,7 +20,7 @@ func (m *Moderator) routes() {
 	// the group's routes only gives them their own heading in !help (the
 	// router consults FeaturesOff, which only ever lists declared features).
 	handle := func(rt bot.Route) {
-		if rt.Scope == bot.GroupOnly || rt.Name == "report" {
+		if rt.Scope == bot.GroupOnly || rt.Name == "report" || rt.Name == "reports" {
 			rt.Feature = "moderation"
 		}
 		if rt.AdminOnly {
