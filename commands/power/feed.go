@@ -118,27 +118,37 @@ func (u *UKPN) Incidents(ctx context.Context) ([]Incident, error) {
 	if u.Key != "" {
 		req.Header.Set("Authorization", "Apikey "+u.Key)
 	}
-	client := u.Client
+	body, _, err := FetchBody(u.Client, req, maxFeedBytes)
+	if err != nil {
+		return nil, fmt.Errorf("outage feed: %w", err)
+	}
+	return ParseUKPN(body)
+}
+
+// FetchBody does req with client (the default client when nil) and reads
+// the answer's body, refusing anything but 200 and a body over max bytes.
+// Every operator's feed is read through it.
+func FetchBody(client *http.Client, req *http.Request, max int) ([]byte, *http.Response, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("outage feed: %w", err)
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, fmt.Errorf("outage feed: HTTP %d", resp.StatusCode)
+		return nil, resp, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
 	if err != nil {
-		return nil, fmt.Errorf("outage feed: read: %w", err)
+		return nil, resp, fmt.Errorf("read: %w", err)
 	}
-	if len(body) > maxFeedBytes {
-		return nil, fmt.Errorf("outage feed: response larger than %d bytes", maxFeedBytes)
+	if len(body) > max {
+		return nil, resp, fmt.Errorf("response larger than %d bytes", max)
 	}
-	return ParseUKPN(body)
+	return body, resp, nil
 }
 
 // ukpnRecord holds the live-fault fields the bot uses. Counts arrive as

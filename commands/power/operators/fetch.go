@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -165,25 +164,9 @@ func (f *Feed) get(ctx context.Context, u string) (any, error) {
 			req.Header.Set("Authorization", "Apikey "+f.Key)
 		}
 	}
-	client := f.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	body, resp, err := power.FetchBody(f.Client, req, maxBody)
 	if err != nil {
 		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(body) > maxBody {
-		return nil, fmt.Errorf("response larger than %d bytes", maxBody)
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
