@@ -151,16 +151,8 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return report(gov.Reject(ctx, id, who, strings.Join(positional[2:], " ")))
 	case "audit":
-		from := time.Now().AddDate(0, 0, -30)
-		if *since != "" {
-			var err error
-			if from, err = parseSince(*since); err != nil {
-				fmt.Fprintln(stderr, "neighbourbot:", err)
-				return exitUsage
-			}
-		}
-		if *format != "text" && *format != "csv" {
-			fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+		from, ok := sinceAndFormat(*since, *format, stderr)
+		if !ok {
 			return exitUsage
 		}
 		recs, err := gov.Audit(ctx, from)
@@ -235,16 +227,8 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return exitOK
 	case "report":
-		from := time.Now().AddDate(0, 0, -30)
-		if *since != "" {
-			var err error
-			if from, err = parseSince(*since); err != nil {
-				fmt.Fprintln(stderr, "neighbourbot:", err)
-				return exitUsage
-			}
-		}
-		if *format != "text" && *format != "csv" {
-			fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+		from, ok := sinceAndFormat(*since, *format, stderr)
+		if !ok {
 			return exitUsage
 		}
 		rows, err := notices.CampaignReport(ctx, store, from)
@@ -298,4 +282,23 @@ func cliUser() string {
 		return u
 	}
 	return "unknown"
+}
+
+// sinceAndFormat reads the --since (default: the last 30 days) and
+// --format (text or csv) of the audit and report listings, saying what is
+// wrong when they cannot be read.
+func sinceAndFormat(since, format string, stderr io.Writer) (time.Time, bool) {
+	from := time.Now().AddDate(0, 0, -30)
+	if since != "" {
+		var err error
+		if from, err = parseSince(since); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+			return time.Time{}, false
+		}
+	}
+	if format != "text" && format != "csv" {
+		fmt.Fprintln(stderr, "neighbourbot: --format must be text or csv")
+		return time.Time{}, false
+	}
+	return from, true
 }
