@@ -25,9 +25,13 @@ func reloadPeriodsOn(ctx context.Context, hup <-chan os.Signal, a *app, r *notic
 			continue
 		}
 		// On the engine's worker, like every other piece of work that
-		// writes to the database.
+		// writes to the database, and in one unit of work: the new periods
+		// and the deliveries they release are kept together or not at all.
 		err = a.engine.Enqueue(ctx, func(ctx context.Context) {
-			if err := r.SetElectionPeriods(ctx, cfg.Notices.ElectionPeriods, cfg.Notices.ElectionHold); err != nil {
+			err := a.store.Atomic(ctx, func(ctx context.Context) error {
+				return r.SetElectionPeriods(ctx, cfg.Notices.ElectionPeriods, cfg.Notices.ElectionHold)
+			})
+			if err != nil {
 				a.log.Error("SIGHUP: election periods not reloaded", "file", path, bot.KeyErr, err)
 				return
 			}
