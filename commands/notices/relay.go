@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -200,8 +199,7 @@ func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
 }
 
 // planJob writes the outbox rows for an approved notice: one per matching
-// group or subscriber. The UNIQUE (notice, target) constraint makes a rerun
-// after a crash add nothing twice.
+// group or subscriber, as planTargets decides.
 func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 	n, err := r.st.notice(ctx, p.Notice)
 	if errors.Is(err, bot.ErrNotFound) {
@@ -220,136 +218,14 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 		return r.gov.schedulePlan(ctx, n.ID, n.Effective)
 	}
 	if n.Expired(now) {
-		return r.st.tx(ctx, func(tx bot.Tx) error {
-			_, err := setState(ctx, tx, n.ID, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
-			return err
-		})
+		return r.st.expireApproved(ctx, n.ID, now)
 	}
-	core, err := r.e.Store().EnabledGroups(ctx)
+	in, original, err := r.planInput(ctx, n, now)
 	if err != nil {
 		return err
 	}
-	prefs, err := r.st.enabledGroupPrefs(ctx)
-	if err != nil {
-		return err
-	}
-	groups := matchGroups(n, eligibleGroups(core, prefs))
-	subs, err := r.st.subscriptions(ctx, 0)
-	if err != nil {
-		return err
-	}
-
-	type planned struct {
-		target  string
-		person  int64
-		digest  int
-		replyTo string
-	}
-	var targets []planned
-	seen := map[string]bool{}
-	add := func(p planned) {
-		if !seen[p.target] {
-			seen[p.target] = true
-			targets = append(targets, p)
-		}
-	}
-	var original *Notice
-	var originalRows []outboxRow
-	if n.MsgType != MsgAlert {
-		original, err = r.st.noticeByIdentifier(ctx, n.Source, n.References)
-		if err != nil && !errors.Is(err, bot.ErrNotFound) {
-			return err
-		}
-		if original != nil {
-			if originalRows, err = queryOutbox(ctx, r.st.db, `notice_id = ?`, original.ID); err != nil {
-				return err
-			}
-		}
-	}
-	sentMsg := map[string]string{}
-	for _, row := range originalRows {
-		if row.State == "sent" {
-			sentMsg[row.Target] = row.MsgID
-		}
-	}
-	digestOf := map[string]int{}
-	for _, g := range groups {
-		digestOf[string(g.Chat)] = g.DigestAt
-	}
-	if n.MsgType == MsgCancel {
-		// A cancellation goes only where the original was seen.
-		for _, row := range originalRows {
-			if row.State == "sent" {
-				add(planned{target: row.Target, person: row.Person, digest: -1, replyTo: row.MsgID})
-			}
-		}
-	} else {
-		for _, g := range groups {
-			add(planned{target: string(g.Chat), digest: g.DigestAt, replyTo: sentMsg[string(g.Chat)]})
-		}
-		for _, s := range subs {
-			if subscriberWants(n, s) {
-				add(planned{target: personTarget(s.Person), person: s.Person, digest: -1, replyTo: sentMsg[personTarget(s.Person)]})
-			}
-		}
-		// An update also reaches everyone who saw the original.
-		for _, row := range originalRows {
-			if row.State == "sent" {
-				add(planned{target: row.Target, person: row.Person, digest: digestOf[row.Target], replyTo: row.MsgID})
-			}
-		}
-	}
-
-	quietDue := r.heldForQuietHours(n, now)
-	loc := r.deps.QuietHours.Loc
-	if loc == nil {
-		loc = time.UTC
-	}
-	nGroups, nPeople := 0, 0
-	digestChats := map[string]time.Time{}
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		for _, row := range originalRows {
-			if row.State != "pending" && row.State != "digest" {
-				continue
-			}
-			ok, err := updateOutbox(ctx, tx, row.ID, row.State, "superseded", "")
-			if err != nil {
-				return err
-			}
-			if ok {
-				if err := audit(ctx, tx, AuditRecord{NoticeID: original.ID, At: now, Event: "superseded", Actor: "bot", Target: row.Target,
-					Detail: fmt.Sprintf("not sent: replaced by %s #%d", n.MsgType, n.ID)}); err != nil {
-					return err
-				}
-			}
-		}
-		for _, t := range targets {
-			state, due := "pending", quietDue
-			if t.digest >= 0 && n.Urgency == UrgencyNormal && t.replyTo == "" && !r.interactive(ctx, n) {
-				state, due = "digest", nextDigest(now, t.digest, loc)
-				digestChats[t.target] = due
-			}
-			var person any
-			if t.person != 0 {
-				person = t.person
-			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, t.target, person, state, ms(due), t.replyTo)
-			if err != nil {
-				return fmt.Errorf("plan delivery: %w", err)
-			}
-			if k, _ := res.RowsAffected(); k == 1 {
-				if t.person != 0 {
-					nPeople++
-				} else {
-					nGroups++
-				}
-			}
-		}
-		_, err := setState(ctx, tx, n.ID, StateApproved, StatePlanned, AuditRecord{At: now, Event: "planned", Actor: "bot",
-			Detail: fmt.Sprintf("%d groups, %d subscribers", nGroups, nPeople)})
-		return err
-	})
+	plan := planTargets(in)
+	nGroups, nPeople, err := r.st.savePlan(ctx, n, original, plan, now)
 	if err != nil {
 		return err
 	}
@@ -360,12 +236,42 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 		}
 	}
 	r.log.Info("notice planned", "notice", n.ID, "title", n.Title, "groups", nGroups, "subscribers", nPeople)
-	for chat, at := range digestChats {
-		if err := r.scheduleDigest(ctx, bot.ChatID(chat), at); err != nil {
+	for _, d := range plan.digestChats() {
+		if err := r.scheduleDigest(ctx, bot.ChatID(d.Target), d.Due); err != nil {
 			return err
 		}
 	}
 	return r.scheduleDrain(ctx, now)
+}
+
+// planInput loads what planTargets decides from, and the original notice
+// an update or cancellation refers to (nil for an alert or a lost one).
+func (r *Relay) planInput(ctx context.Context, n *Notice, now time.Time) (planInput, *Notice, error) {
+	in := planInput{Notice: n, QuietHours: r.deps.QuietHours, Now: now}
+	var err error
+	if in.Groups, err = r.e.Store().EnabledGroups(ctx); err != nil {
+		return in, nil, err
+	}
+	if in.Prefs, err = r.st.enabledGroupPrefs(ctx); err != nil {
+		return in, nil, err
+	}
+	if in.Subs, err = r.st.subscriptions(ctx, 0); err != nil {
+		return in, nil, err
+	}
+	var original *Notice
+	if n.MsgType != MsgAlert {
+		original, err = r.st.noticeByIdentifier(ctx, n.Source, n.References)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return in, nil, err
+		}
+		if original != nil {
+			if in.Original, err = r.st.outboxOf(ctx, original.ID); err != nil {
+				return in, nil, err
+			}
+		}
+	}
+	in.Interactive = n.Urgency == UrgencyNormal && r.interactive(ctx, n)
+	return in, original, nil
 }
 
 func personTarget(id int64) string { return "person:" + strconv.FormatInt(id, 10) }
@@ -377,7 +283,7 @@ func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
 	if err := r.recoverInterrupted(ctx, now); err != nil {
 		return err
 	}
-	rows, err := queryOutbox(ctx, r.st.db, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, ms(now), r.cfg.SendBatch)
+	rows, err := r.st.duePending(ctx, now, r.cfg.SendBatch)
 	if err != nil {
 		return err
 	}
@@ -399,16 +305,10 @@ func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
 			sent++
 		}
 	}
-	var next int64
-	var hasNext sql.NullInt64
-	if err := r.st.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending'`).Scan(&hasNext); err != nil {
-		return fmt.Errorf("next outbox row: %w", err)
+	at, ok, err := r.st.nextPendingDue(ctx)
+	if err != nil || !ok {
+		return err
 	}
-	if !hasNext.Valid {
-		return nil
-	}
-	next = hasNext.Int64
-	at := fromMS(next)
 	if sent >= r.cfg.SendBatch {
 		at = laterOf(at, now.Add(r.cfg.SendGap.D()))
 	}
@@ -430,7 +330,7 @@ func laterOf(a, b time.Time) time.Time {
 // unknown: emergencies are sent again (a duplicate beats a missed
 // warning); anything else is recorded as unconfirmed and not repeated.
 func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
-	rows, err := queryOutbox(ctx, r.st.db, `state = 'sending'`)
+	rows, err := r.st.interrupted(ctx)
 	if err != nil {
 		return err
 	}
@@ -443,14 +343,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 		if n.Urgency == UrgencyEmergency {
 			to, event = "pending", "resending"
 		}
-		err = r.st.tx(ctx, func(tx bot.Tx) error {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", ms(now)); err != nil {
-				return err
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: event, Actor: "bot", Target: row.Target,
-				Detail: "the bot stopped while sending; delivery unknown"})
-		})
-		if err != nil {
+		if err := r.st.settleInterrupted(ctx, row, to, event, now); err != nil {
 			return err
 		}
 		r.log.Warn("notice delivery interrupted by a restart", "notice", row.NoticeID, "target", row.Target, "action", event)
@@ -462,13 +355,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 // failed for a reason worth retrying.
 func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, err error) {
 	finish := func(to, event, detail string) error {
-		return r.st.tx(ctx, func(tx bot.Tx) error {
-			ok, err := updateOutbox(ctx, tx, row.ID, row.State, to, "")
-			if err != nil || !ok {
-				return err
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail})
-		})
+		return r.st.moveRow(ctx, row, to, AuditRecord{NoticeID: n.ID, At: now, Event: event, Actor: "bot", Detail: detail})
 	}
 	if n.Expired(now) {
 		return false, finish("expired", "expired", "expired before it could be sent; dropped")
@@ -507,13 +394,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	case sendErr != nil:
 		return false, sendErr
 	}
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now))
-		if err != nil || !ok {
-			return err
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
-	})
+	err = r.st.markSent(ctx, row, msgID, now)
 	if err == nil {
 		err = r.afterDelivered(ctx, n, row, chat, msgID, now)
 	}
@@ -540,54 +421,17 @@ func (r *Relay) recordSendFailure(ctx context.Context, q bot.QueuedSend, sendErr
 		return nil
 	}
 	// A digest is one message for several rows.
-	rows, err := queryOutbox(ctx, r.st.db, `msg_id = ? AND state = 'sent'`, q.MsgID)
+	rows, err := r.st.sentAs(ctx, q.MsgID)
 	if err != nil || len(rows) == 0 {
 		return err
 	}
 	now, errText := r.e.Now(), errorText(sendErr)
-	return r.st.tx(ctx, func(tx bot.Tx) error {
+	if errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff) {
 		for _, row := range rows {
-			if _, err := updateOutbox(ctx, tx, row.ID, "sent", "failed", "last_error = ?", errText); err != nil {
-				return err
-			}
-			if errors.Is(sendErr, bot.ErrGroupOff) {
-				// The group's own choice, made after planning: this delivery
-				// is dropped, its notice settings kept for its return.
-				if _, err := updateOutbox(ctx, tx, row.ID, "failed", "dropped", ""); err != nil {
-					return err
-				}
-				if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "dropped", Actor: "bot", Target: row.Target,
-					Detail: "the group switched the bot off before delivery"}); err != nil {
-					return err
-				}
-				continue
-			}
-			detail := errText
-			if errors.Is(sendErr, bot.ErrNotInChat) {
-				r.log.Warn("notice recipient unreachable; subscription disabled", "notice", row.NoticeID, "target", row.Target, bot.KeyErr, errText)
-				detail = "permanent: " + errText + "; notices switched off for this chat"
-				if row.Person == 0 {
-					if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
-						"the bot could not post here (removed from the group?)", ms(now), row.Target); err != nil {
-						return fmt.Errorf("disable group notices: %w", err)
-					}
-				}
-			}
-			if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "failed", Actor: "bot", Target: row.Target, Detail: detail}); err != nil {
-				return err
-			}
+			r.log.Warn("notice recipient unreachable; subscription disabled", "notice", row.NoticeID, "target", row.Target, bot.KeyErr, errText)
 		}
-		return nil
-	})
-}
-
-// heldForQuietHours moves a normal notice's due time out of quiet hours;
-// urgent and emergency notices keep it.
-func (r *Relay) heldForQuietHours(n *Notice, at time.Time) time.Time {
-	if n.Urgency == UrgencyNormal {
-		return r.deps.QuietHours.NextAllowed(at)
 	}
-	return at
+	return r.st.markFailed(ctx, rows, sendErr, errText, now)
 }
 
 // errorText is an error as stored in the outbox and the audit: short, and
@@ -675,34 +519,9 @@ func (r *Relay) scheduleDigestFallback(ctx context.Context, chat string) error {
 // passed while the bot was stopped, or whose job was lost, is run at the
 // first moment outside quiet hours from now.
 func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
-	q := `SELECT target, MIN(due_at) FROM notice_outbox WHERE state = 'digest'`
-	var args []any
-	if chat != "" {
-		q += ` AND target = ?`
-		args = append(args, chat)
-	}
-	rows, err := r.st.db.QueryContext(ctx, q+` GROUP BY target`, args...)
+	list, err := r.st.heldDigests(ctx, chat)
 	if err != nil {
-		return fmt.Errorf("held digests: %w", err)
-	}
-	type held struct {
-		chat string
-		due  time.Time
-	}
-	var list []held
-	for rows.Next() {
-		var h held
-		var due int64
-		if err := rows.Scan(&h.chat, &due); err != nil {
-			rows.Close()
-			return fmt.Errorf("scan held digest: %w", err)
-		}
-		h.due = fromMS(due)
-		list = append(list, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("held digests: %w", err)
+		return err
 	}
 	now := r.e.Now()
 	for _, h := range list {
@@ -736,55 +555,16 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job, p digestPayload) err
 
 // sendDigest sends what the chat holds for a digest due by now.
 func (r *Relay) sendDigest(ctx context.Context, target string) error {
-	chat := bot.ChatID(target)
 	now := r.e.Now()
-	rows, err := queryOutbox(ctx, r.st.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, target, ms(now))
-	if err != nil || len(rows) == 0 {
+	list, keep, err := r.digestContents(ctx, target, now)
+	if err != nil || len(list) == 0 {
 		return err
-	}
-	var list []*Notice
-	var keep []outboxRow
-	for _, row := range rows {
-		n, err := r.st.notice(ctx, row.NoticeID)
-		if err != nil {
-			return err
-		}
-		if n.Expired(now) {
-			err := r.st.tx(ctx, func(tx bot.Tx) error {
-				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "expired", ""); err != nil {
-					return err
-				}
-				return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "expired", Actor: "bot", Target: row.Target, Detail: "expired before the digest; dropped"})
-			})
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		// An election period that began since planning takes the row
-		// out of the digest until it ends.
-		if held, err := r.electionHold(ctx, n, row, now); err != nil {
-			return err
-		} else if held {
-			continue
-		}
-		list = append(list, n)
-		keep = append(keep, row)
-	}
-	if len(list) == 0 {
-		return nil
 	}
 	if _, reason, err := r.recipient(ctx, list[0], outboxRow{Target: target}); err != nil {
 		return err
 	} else if reason != "" {
 		for i, row := range keep {
-			err := r.st.tx(ctx, func(tx bot.Tx) error {
-				if _, err := updateOutbox(ctx, tx, row.ID, "digest", "dropped", ""); err != nil {
-					return err
-				}
-				return audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: "dropped", Actor: "bot", Target: row.Target, Detail: reason})
-			})
-			if err != nil {
+			if err := r.st.moveRow(ctx, row, "dropped", AuditRecord{NoticeID: list[i].ID, At: now, Event: "dropped", Actor: "bot", Detail: reason}); err != nil {
 				return err
 			}
 		}
@@ -804,26 +584,48 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	// The digest and its rows' new state commit together with the job; the
 	// send queue delivers it under the id fixed now, retrying as needed,
 	// and recordSendFailure marks the rows failed if it never goes.
-	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: chat, Text: formatDigest(list, origs, now.In(loc))})
+	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: bot.ChatID(target), Text: formatDigest(list, origs, now.In(loc))})
 	if sendErr != nil && !errors.Is(sendErr, bot.ErrGroupOff) {
 		return fmt.Errorf("send digest: %w", sendErr)
 	}
-	return r.st.tx(ctx, func(tx bot.Tx) error {
-		to, event, detail := "sent", "delivered", "in the daily digest"
-		if sendErr != nil {
-			// The group's choice: drop the digest, keep its notice settings.
-			to, event, detail = "dropped", "dropped", "the group switched the bot off before the digest"
+	to, rec := "sent", AuditRecord{At: now, Event: "delivered", Actor: "bot", Detail: "in the daily digest"}
+	if sendErr != nil {
+		// The group's choice: drop the digest, keep its notice settings.
+		to, rec.Event, rec.Detail = "dropped", "dropped", "the group switched the bot off before the digest"
+	}
+	return r.st.markDigestSent(ctx, keep, list, to, rec, msgID)
+}
+
+// digestContents is what the chat's digest due by now carries: the
+// notices and their rows (list[i] is keep[i]'s). Rows whose notice
+// expired are dropped; rows an election period holds wait for its end.
+func (r *Relay) digestContents(ctx context.Context, target string, now time.Time) (list []*Notice, keep []outboxRow, err error) {
+	rows, err := r.st.dueDigest(ctx, target, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, row := range rows {
+		n, err := r.st.notice(ctx, row.NoticeID)
+		if err != nil {
+			return nil, nil, err
 		}
-		for i, row := range keep {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = ?", msgID, ms(now)); err != nil {
-				return err
+		if n.Expired(now) {
+			if err := r.st.moveRow(ctx, row, "expired", AuditRecord{NoticeID: n.ID, At: now, Event: "expired", Actor: "bot", Detail: "expired before the digest; dropped"}); err != nil {
+				return nil, nil, err
 			}
-			if err := audit(ctx, tx, AuditRecord{NoticeID: list[i].ID, At: now, Event: event, Actor: "bot", Target: row.Target, Detail: detail}); err != nil {
-				return err
-			}
+			continue
 		}
-		return nil
-	})
+		// An election period that began since planning takes the row
+		// out of the digest until it ends.
+		if held, err := r.electionHold(ctx, n, row, now); err != nil {
+			return nil, nil, err
+		} else if held {
+			continue
+		}
+		list = append(list, n)
+		keep = append(keep, row)
+	}
+	return list, keep, nil
 }
 
 // targetLabel writes a delivery target for the command line.

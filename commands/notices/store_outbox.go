@@ -1,0 +1,249 @@
+package notices
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"neighbourbot/bot"
+)
+
+// The outbox: one row per planned delivery of a notice, moved through
+// pending/digest → sending → sent (or dropped, expired, superseded,
+// failed, unconfirmed), each move audited in the same transaction.
+
+// outboxOf is every delivery of a notice.
+func (s store) outboxOf(ctx context.Context, notice int64) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `notice_id = ?`, notice)
+}
+
+// duePending is up to limit pending rows due by now, oldest first.
+func (s store) duePending(ctx context.Context, now time.Time, limit int) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, ms(now), limit)
+}
+
+// nextPendingDue is when the earliest pending row is due; ok is false
+// when nothing is pending.
+func (s store) nextPendingDue(ctx context.Context) (at time.Time, ok bool, err error) {
+	var next sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next outbox row: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(next.Int64), true, nil
+}
+
+// interrupted is the rows a crash left "sending".
+func (s store) interrupted(ctx context.Context) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `state = 'sending'`)
+}
+
+// sentAs is the sent rows a message carried (a digest carries several).
+func (s store) sentAs(ctx context.Context, msgID string) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `msg_id = ? AND state = 'sent'`, msgID)
+}
+
+// dueDigest is the chat's rows held for a digest due by now.
+func (s store) dueDigest(ctx context.Context, target string, now time.Time) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, target, ms(now))
+}
+
+// heldDigest is a chat with rows held for its digest, and the earliest.
+type heldDigest struct {
+	chat string
+	due  time.Time
+}
+
+// heldDigests lists every chat (or just chat) with rows held for the
+// digest, with their earliest due time.
+func (s store) heldDigests(ctx context.Context, chat string) ([]heldDigest, error) {
+	q := `SELECT target, MIN(due_at) FROM notice_outbox WHERE state = 'digest'`
+	var args []any
+	if chat != "" {
+		q += ` AND target = ?`
+		args = append(args, chat)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` GROUP BY target`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("held digests: %w", err)
+	}
+	defer rows.Close()
+	var list []heldDigest
+	for rows.Next() {
+		var h heldDigest
+		var due int64
+		if err := rows.Scan(&h.chat, &due); err != nil {
+			return nil, fmt.Errorf("scan held digest: %w", err)
+		}
+		h.due = fromMS(due)
+		list = append(list, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held digests: %w", err)
+	}
+	return list, nil
+}
+
+// moveRow moves one row on from the state it was read in and audits why;
+// nothing is audited when the row had moved on meanwhile.
+func (s store) moveRow(ctx context.Context, row outboxRow, to string, rec AuditRecord) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, to, "")
+		if err != nil || !ok {
+			return err
+		}
+		rec.Target = row.Target
+		return audit(ctx, tx, rec)
+	})
+}
+
+// markSent records a row handed to the send queue under msgID.
+func (s store) markSent(ctx context.Context, row outboxRow, msgID string, now time.Time) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now))
+		if err != nil || !ok {
+			return err
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "delivered", Actor: "bot", Target: row.Target})
+	})
+}
+
+// settleInterrupted moves a row a crash left "sending" to to (pending
+// again, or unconfirmed), due now, and audits it under event.
+func (s store) settleInterrupted(ctx context.Context, row outboxRow, to, event string, now time.Time) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", ms(now)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: event, Actor: "bot", Target: row.Target,
+			Detail: "the bot stopped while sending; delivery unknown"})
+	})
+}
+
+// markDigestSent moves the rows a digest carried to to (sent, or dropped
+// when the group switched the bot off) under msgID, auditing each against
+// its notice (notices[i] is rows[i]'s).
+func (s store) markDigestSent(ctx context.Context, rows []outboxRow, notices []*Notice, to string, rec AuditRecord, msgID string) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		for i, row := range rows {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = ?", msgID, ms(rec.At)); err != nil {
+				return err
+			}
+			r := rec
+			r.NoticeID, r.Target = notices[i].ID, row.Target
+			if err := audit(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// unreachableReason is kept on a group whose notices were switched off
+// because the bot could not post there.
+const unreachableReason = "the bot could not post here (removed from the group?)"
+
+// markFailed records that the send carrying rows will never go. A group
+// switched off drops them; a chat the bot cannot post to (unreachable)
+// has its group notices switched off too.
+func (s store) markFailed(ctx context.Context, rows []outboxRow, sendErr error, errText string, now time.Time) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		for _, row := range rows {
+			if _, err := updateOutbox(ctx, tx, row.ID, "sent", "failed", "last_error = ?", errText); err != nil {
+				return err
+			}
+			if errors.Is(sendErr, bot.ErrGroupOff) {
+				// The group's own choice, made after planning: this delivery
+				// is dropped, its notice settings kept for its return.
+				if _, err := updateOutbox(ctx, tx, row.ID, "failed", "dropped", ""); err != nil {
+					return err
+				}
+				if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "dropped", Actor: "bot", Target: row.Target,
+					Detail: "the group switched the bot off before delivery"}); err != nil {
+					return err
+				}
+				continue
+			}
+			detail := errText
+			if errors.Is(sendErr, bot.ErrNotInChat) {
+				detail = "permanent: " + errText + "; notices switched off for this chat"
+				if row.Person == 0 {
+					if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
+						unreachableReason, ms(now), row.Target); err != nil {
+						return fmt.Errorf("disable group notices: %w", err)
+					}
+				}
+			}
+			if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "failed", Actor: "bot", Target: row.Target, Detail: detail}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// expireApproved marks an approved notice expired before it was sent.
+func (s store) expireApproved(ctx context.Context, id int64, now time.Time) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		_, err := setState(ctx, tx, id, StateApproved, StateExpired, AuditRecord{At: now, Event: "expired", Actor: "bot", Detail: "expired before it could be sent"})
+		return err
+	})
+}
+
+// savePlan writes a notice's planned deliveries, supersedes the waiting
+// rows of the original it replaces, and marks the notice planned, in one
+// transaction. The UNIQUE (notice, target) constraint makes a rerun after
+// a crash add nothing twice; groups and people count the rows added.
+func (s store) savePlan(ctx context.Context, n *Notice, original *Notice, plan deliveryPlan, now time.Time) (groups, people int, err error) {
+	err = s.tx(ctx, func(tx bot.Tx) error {
+		for _, row := range plan.Supersede {
+			ok, err := updateOutbox(ctx, tx, row.ID, row.State, "superseded", "")
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := audit(ctx, tx, AuditRecord{NoticeID: original.ID, At: now, Event: "superseded", Actor: "bot", Target: row.Target,
+					Detail: fmt.Sprintf("not sent: replaced by %s #%d", n.MsgType, n.ID)}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range plan.Deliveries {
+			added, err := insertDelivery(ctx, tx, n.ID, d)
+			if err != nil {
+				return err
+			}
+			switch {
+			case !added:
+			case d.Person != 0:
+				people++
+			default:
+				groups++
+			}
+		}
+		_, err := setState(ctx, tx, n.ID, StateApproved, StatePlanned, AuditRecord{At: now, Event: "planned", Actor: "bot",
+			Detail: fmt.Sprintf("%d groups, %d subscribers", groups, people)})
+		return err
+	})
+	return groups, people, err
+}
+
+// insertDelivery adds one outbox row unless the notice already has one
+// for the target.
+func insertDelivery(ctx context.Context, tx bot.Tx, notice int64, d plannedDelivery) (added bool, err error) {
+	var person any
+	if d.Person != 0 {
+		person = d.Person
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(notice_id, target) DO NOTHING`, notice, d.Target, person, d.State, ms(d.Due), d.ReplyTo)
+	if err != nil {
+		return false, fmt.Errorf("plan delivery: %w", err)
+	}
+	k, _ := res.RowsAffected()
+	return k == 1, nil
+}
