@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,17 +146,13 @@ type heldPost struct {
 }
 
 // runHeldPost posts a message held by an older version.
-func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
-	var pl heldPost
-	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Report == 0 || pl.What == "" {
-		f.log().Error("held post without a report; not posted", bot.KeyErr, err)
+func (f *feature) runHeldPost(ctx context.Context, _ bot.Job, pl heldPost) error {
+	if pl.Report == 0 || pl.What == "" {
+		f.log().Error("held post without a report; not posted")
 		return nil
 	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, pl.Report)
+	if !ok {
 		return err
 	}
 	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
@@ -177,9 +172,8 @@ func (f *feature) sendNews(ctx context.Context, r Report) error {
 }
 
 // runSendNews posts a send result held over quiet hours.
-func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
-	var pl newsPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runSendNews(ctx context.Context, _ bot.Job, pl newsPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}

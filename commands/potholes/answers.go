@@ -179,9 +179,8 @@ func (f *feature) waitingText(ctx context.Context, r Report, reminder bool) (str
 }
 
 // runAnswerRemind reminds the group once that a report waits for answers.
-func (f *feature) runAnswerRemind(ctx context.Context, job bot.Job) error {
-	var pl sendPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runAnswerRemind(ctx context.Context, _ bot.Job, pl sendPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok || r.SendState != sendWaiting || r.Status.Resolved() {
 		return err
 	}

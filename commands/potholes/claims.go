@@ -49,9 +49,8 @@ func (f *feature) scheduleClaimLapse(ctx context.Context, r Report) error {
 
 // runClaimLapse clears the claim the job was booked for, if it is still
 // waiting. Nothing is posted: the history in !pothole P7 says it lapsed.
-func (f *feature) runClaimLapse(ctx context.Context, job bot.Job) error {
-	var pl claimPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runClaimLapse(ctx context.Context, _ bot.Job, pl claimPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}

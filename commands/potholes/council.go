@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -359,23 +358,12 @@ func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 	return req, nil
 }
 
-// jobReport decodes a job's payload into pl and loads the report it names
-// (every potholes payload carries "report"). ok is false when there is
-// nothing to do: a payload that cannot be read (logged, not retried) or a
-// report that no longer exists; err is set only for database failures.
-func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report, ok bool, err error) {
-	var ref struct {
-		Report int64 `json:"report"`
-	}
-	if err := json.Unmarshal(job.Payload, pl); err != nil {
-		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
-		return r, false, nil
-	}
-	if err := json.Unmarshal(job.Payload, &ref); err != nil {
-		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
-		return r, false, nil
-	}
-	r, err = f.store.report(ctx, ref.Report)
+// jobReport loads the report a job's payload names (the core has decoded
+// the payload; one it cannot read never reaches the job). ok is false when
+// the report no longer exists, so there is nothing to do; err is set only
+// for database failures.
+func (f *feature) jobReport(ctx context.Context, id int64) (r Report, ok bool, err error) {
+	r, err = f.store.report(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		return r, false, nil
 	}
@@ -388,9 +376,8 @@ func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report,
 // runSend makes one attempt to send a report. Council failures are handled
 // here (recorded, retried with backoff, posted); only database errors go
 // back to the engine.
-func (f *feature) runSend(ctx context.Context, job bot.Job) error {
-	var pl sendPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runSend(ctx context.Context, _ bot.Job, pl sendPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -568,9 +555,8 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 // with !pothole P7 check (or send). A check the council's server did not
 // answer in time puts the next one off for longer (pollBackoff): every call
 // holds up the bot while it waits.
-func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
-	var pl pollPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runPoll(ctx context.Context, _ bot.Job, pl pollPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}

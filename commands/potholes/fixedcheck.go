@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -43,9 +42,8 @@ func (f *feature) bookFixedCheck(ctx context.Context, id int64, at time.Time) er
 }
 
 // runFixedCheck puts the question to the report's group.
-func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
-	var pl fixedCheckPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *feature) runFixedCheck(ctx context.Context, _ bot.Job, pl fixedCheckPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -124,10 +122,9 @@ func (f *feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.
 }
 
 // runFixedDigest puts the day's question to a group.
-func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
-	var pl digestPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Chat == "" {
-		f.log().Error("fixed-check digest without a group; dropped", bot.KeyErr, err)
+func (f *feature) runFixedDigest(ctx context.Context, _ bot.Job, pl digestPayload) error {
+	if pl.Chat == "" {
+		f.log().Error("fixed-check digest without a group; dropped")
 		return nil
 	}
 	chat := bot.ChatID(pl.Chat)

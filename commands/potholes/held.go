@@ -3,7 +3,6 @@ package potholes
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -161,12 +160,7 @@ func (f *feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person i
 
 // runHeldAttempt ends a held attempt heldAttemptFor after it was held. A
 // newer attempt replaced the job, so the row's time must match.
-func (f *feature) runHeldAttempt(ctx context.Context, job bot.Job) error {
-	var pl heldAttemptPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.log().Error("bad held attempt payload", bot.KeyErr, err)
-		return nil
-	}
+func (f *feature) runHeldAttempt(ctx context.Context, _ bot.Job, pl heldAttemptPayload) error {
 	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ?`, pl.Chat, pl.Person, pl.HeldAt)
 	if err != nil {
 		return err

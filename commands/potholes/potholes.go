@@ -133,16 +133,16 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		e.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
 			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
 	}
-	e.HandleJob(jobSend, f.runSend)
+	bot.HandleJobOf(e, jobSend, f.runSend)
 	e.HandleJob(jobDiscover, f.runDiscover)
-	e.HandleJob(jobAnswerRemind, f.runAnswerRemind)
-	e.HandleJob(jobPoll, f.runPoll)
-	e.HandleJob(jobClaimLapse, f.runClaimLapse)
-	e.HandleJob(jobSendNews, f.runSendNews)
-	e.HandleJob(jobFixedCheck, f.runFixedCheck)
-	e.HandleJob(jobFixedDigest, f.runFixedDigest)
-	e.HandleJob(jobHeldPost, f.runHeldPost)
-	e.HandleJob(jobHeldAttempt, f.runHeldAttempt)
+	bot.HandleJobOf(e, jobAnswerRemind, f.runAnswerRemind)
+	bot.HandleJobOf(e, jobPoll, f.runPoll)
+	bot.HandleJobOf(e, jobClaimLapse, f.runClaimLapse)
+	bot.HandleJobOf(e, jobSendNews, f.runSendNews)
+	bot.HandleJobOf(e, jobFixedCheck, f.runFixedCheck)
+	bot.HandleJobOf(e, jobFixedDigest, f.runFixedDigest)
+	bot.HandleJobOf(e, jobHeldPost, f.runHeldPost)
+	bot.HandleJobOf(e, jobHeldAttempt, f.runHeldAttempt)
 	e.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
