@@ -132,7 +132,9 @@ func TestRemovedSourceStops(t *testing.T) {
 	r.h.Engine.RunDueJobs(context.Background())
 	// The next start has no sources: the booked job runs once and ends.
 	h := bottest.New(t, bottest.Options{DBPath: r.h.DBPath, Start: r.h.Clock.Now(), Migrations: []bot.Migrations{Migrations()},
-		Register: func(h *bottest.Harness) error { return New(h.Kit("test"), "test.poll", nil).Start(context.Background()) }})
+		Register: func(h *bottest.Harness) error {
+			return New(h.Kit("test"), "test.poll", nil).Start(context.Background())
+		}})
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, h.Clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
