@@ -44,8 +44,8 @@ func (s *Scheduler) Handle(kind string, fn JobFunc) {
 // T. The payload is decoded here, in one place; a payload that cannot be
 // decoded would fail the same way on every retry, so such a job is dropped
 // with an error in the log.
-func HandleJobOf[T any](e *Engine, kind string, fn func(ctx context.Context, job Job, payload T) error) {
-	e.HandleJob(kind, func(ctx context.Context, job Job) error {
+func HandleJobOf[T any](jobs JobHandlers, kind string, fn func(ctx context.Context, job Job, payload T) error) {
+	jobs.HandleJob(kind, func(ctx context.Context, job Job) error {
 		var p T
 		if len(job.Payload) > 0 {
 			if err := json.Unmarshal(job.Payload, &p); err != nil {
@@ -54,6 +54,11 @@ func HandleJobOf[T any](e *Engine, kind string, fn func(ctx context.Context, job
 		}
 		return fn(ctx, job, p)
 	})
+}
+
+// JobHandlers is where job handlers are registered (a feature's Jobs).
+type JobHandlers interface {
+	HandleJob(kind string, fn JobFunc)
 }
 
 // errBadPayload marks a job whose payload cannot be read.

@@ -14,7 +14,7 @@ import (
 // case: an ordinary chat message in an enabled group with a 50-entry
 // blocklist, links locked and antiflood on. It must not touch the database.
 func BenchmarkInspectPlainMessage(b *testing.B) {
-	var m *Moderator
+	var m *Feature
 	h := bottest.New(b, options(DefaultConfig(), &m))
 	words := []string{"casino", "poker", "bingo", "jackpot", "lottery", "viagra", "cialis", "crypto", "bitcoin", "forex",
 		"payday", "loan shark", "free money", "get rich", "click here", "act now", "limited offer", "winner", "prize draw",
@@ -39,7 +39,7 @@ func BenchmarkInspectPlainMessage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Clock.Advance(2 * time.Second) // a chatty member, but never a flood
-		handled, err := m.inspect(ctx, req)
+		handled, err := m.inspectMessage(ctx, req)
 		if err != nil || handled {
 			b.Fatalf("plain message handled=%v err=%v", handled, err)
 		}

@@ -13,7 +13,7 @@ import (
 	"neighbourbot/bot"
 )
 
-func (m *Moderator) routes() {
+func (m *Feature) routes() {
 	e := m.e
 	// Moderation is deliberately not a declared feature, so "!bot features
 	// lending,power" can never switch the admins' own tools off; naming it on
@@ -28,40 +28,40 @@ func (m *Moderator) routes() {
 		}
 		e.Handle(rt)
 	}
-	handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Handler: m.rulesCmd})
-	handle(bot.Route{Name: "setrules", Usage: "TEXT|clear", Help: "set the group's rules", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.setRulesCmd})
+	handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Handler: m.handleRules})
+	handle(bot.Route{Name: "setrules", Usage: "TEXT|clear", Help: "set the group's rules", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleSetRules})
 	handle(bot.Route{Name: "welcome", Usage: "[TEXT|off|rules on|off]", Help: "the message new members get; {name} and {group} are filled in",
-		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.welcomeCmd})
+		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleWelcome})
 	// No Match: this is the fallback for !report; potholes' route with a
 	// Match takes "!report streetlight …".
 	handle(bot.Route{Name: "report", Usage: "REASON", Help: "reply to a message with this to tell the admins (or send it to me privately)",
-		Handler: m.reportCmd})
-	handle(bot.Route{Name: "reports", Help: "admins: read reports waiting for you (sent here privately)", Scope: bot.DirectOnly, Handler: m.reportsCmd})
+		Handler: m.handleReport})
+	handle(bot.Route{Name: "reports", Help: "admins: read reports waiting for you (sent here privately)", Scope: bot.DirectOnly, Handler: m.handleReports})
 	handle(bot.Route{Name: "reportmode", Usage: "[group|dm]", Help: "how reports reach admins: mentioned in the group, or by direct message",
-		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.reportModeCmd})
+		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleReportMode})
 	handle(bot.Route{Name: "warn", Usage: "@member REASON", Help: "warn a member (or reply to their message with !warn REASON)",
-		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.warnCmd})
-	handle(bot.Route{Name: "warnings", Usage: "[@member]", Help: "show a member's warnings (yours without a name)", Scope: bot.GroupOnly, Handler: m.warningsCmd})
+		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleWarn})
+	handle(bot.Route{Name: "warnings", Usage: "[@member]", Help: "show a member's warnings (yours without a name)", Scope: bot.GroupOnly, Handler: m.handleWarnings})
 	handle(bot.Route{Name: "unwarn", Usage: "@member [all]", Help: "remove a member's latest warning, or all of them",
-		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.unwarnCmd})
+		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleUnwarn})
 	handle(bot.Route{Name: "warnlimit", Usage: "[N] [notify|remove]", Help: "how many warnings before admins are told or the member is removed",
-		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.warnLimitCmd})
+		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleWarnLimit})
 	handle(bot.Route{Name: "block", Aliases: []string{"blocklist"}, Usage: "add WORD|/regex/ · remove WORD|N · list · action warn|delete|remove",
-		Help: "words and patterns not allowed here", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.blockCmd})
+		Help: "words and patterns not allowed here", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleBlock})
 	handle(bot.Route{Name: "links", Usage: "on|off · allow DOMAIN · disallow DOMAIN · action warn|delete|remove",
-		Help: "lock links (on = links not allowed) and allow some sites", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.linksCmd})
+		Help: "lock links (on = links not allowed) and allow some sites", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleLinks})
 	handle(bot.Route{Name: "antiflood", Aliases: []string{"flood"}, Usage: "on|off · N SECONDS · action warn|delete|remove",
-		Help: "act when one member sends more than N messages within a time", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.antifloodCmd})
-	handle(bot.Route{Name: "settings", Help: "everything configured for this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.settingsCmd})
-	handle(bot.Route{Name: "audit", Usage: "[N]", Help: "the latest admin and automatic actions in this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.auditCmd})
-	handle(bot.Route{Name: "mydata", Help: "what the bot holds about you", Scope: bot.DirectOnly, Handler: m.myDataCmd})
-	handle(bot.Route{Name: "forgetme", Usage: "[yes|no]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.forgetMeCmd})
+		Help: "act when one member sends more than N messages within a time", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleAntiflood})
+	handle(bot.Route{Name: "settings", Help: "everything configured for this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleSettings})
+	handle(bot.Route{Name: "audit", Usage: "[N]", Help: "the latest admin and automatic actions in this group", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleAudit})
+	handle(bot.Route{Name: "mydata", Help: "what the bot holds about you", Scope: bot.DirectOnly, Handler: m.handleMyData})
+	handle(bot.Route{Name: "forgetme", Usage: "[yes|no]", Help: "erase what the bot holds about you (asks to confirm)", Scope: bot.DirectOnly, Handler: m.handleForgetMe})
 }
 
 // recorded makes sure every admin command that succeeds leaves an audit
 // entry: commands that change something record what they changed; a
 // command that only showed something is recorded by name.
-func (m *Moderator) recorded(name string, h bot.HandlerFunc) bot.HandlerFunc {
+func (m *Feature) recorded(name string, h bot.HandlerFunc) bot.HandlerFunc {
 	return func(ctx context.Context, req *bot.Request) error {
 		before, err := m.latestAudit(ctx, req.Chat.ID)
 		if err != nil {
@@ -78,7 +78,7 @@ func (m *Moderator) recorded(name string, h bot.HandlerFunc) bot.HandlerFunc {
 	}
 }
 
-func (m *Moderator) latestAudit(ctx context.Context, chat bot.ChatID) (int64, error) {
+func (m *Feature) latestAudit(ctx context.Context, chat bot.ChatID) (int64, error) {
 	latest, err := m.e.Store().AuditLog(ctx, chat, 1)
 	if err != nil {
 		return 0, fmt.Errorf("audit log: %w", err)
@@ -90,7 +90,7 @@ func (m *Moderator) latestAudit(ctx context.Context, chat bot.ChatID) (int64, er
 }
 
 // adminAudit records an admin command.
-func (m *Moderator) adminAudit(ctx context.Context, req *bot.Request, action string, target *bot.Person, detail string) error {
+func (m *Feature) adminAudit(ctx context.Context, req *bot.Request, action string, target *bot.Person, detail string) error {
 	return m.audit(ctx, req.Chat.ID, req.Sender, action, target, detail)
 }
 
@@ -113,7 +113,7 @@ func actionPhrase(a string) string {
 }
 
 // botIsAdmin asks the transport's cached group info.
-func (m *Moderator) botIsAdmin(ctx context.Context, chat bot.ChatID) (bool, error) {
+func (m *Feature) botIsAdmin(ctx context.Context, chat bot.ChatID) (bool, error) {
 	gi, err := m.e.Transport().GroupInfo(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group info: %w", err)
@@ -123,7 +123,7 @@ func (m *Moderator) botIsAdmin(ctx context.Context, chat bot.ChatID) (bool, erro
 
 // needsAdminNote warns, when setting an action the bot cannot take yet,
 // what will happen instead.
-func (m *Moderator) needsAdminNote(ctx context.Context, chat bot.ChatID, action string) (string, error) {
+func (m *Feature) needsAdminNote(ctx context.Context, chat bot.ChatID, action string) (string, error) {
 	if action != ActionDelete && action != ActionRemove {
 		return "", nil
 	}
@@ -134,7 +134,7 @@ func (m *Moderator) needsAdminNote(ctx context.Context, chat bot.ChatID, action 
 	return " I'm not a group admin here yet, so until you make me one I'll give warnings instead.", nil
 }
 
-func (m *Moderator) rulesCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleRules(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -145,7 +145,7 @@ func (m *Moderator) rulesCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, "Group rules:\n"+r.cfg.Rules)
 }
 
-func (m *Moderator) setRulesCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleSetRules(ctx context.Context, req *bot.Request) error {
 	text := strings.TrimSpace(req.Args)
 	if text == "" {
 		return bot.Userf("Usage: %s TEXT — the rules members see with %s (or %s clear).", req.Cmd("setrules"), req.Cmd("rules"), req.Cmd("setrules"))
@@ -205,7 +205,7 @@ func renderWelcome(text, name, group string) string {
 	})
 }
 
-func (m *Moderator) welcomeCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleWelcome(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -277,7 +277,7 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func (m *Moderator) reportModeCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleReportMode(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -345,7 +345,7 @@ func mentionHint(req *bot.Request) error {
 
 // label names the person behind a mention for a reply: the name WhatsApp
 // gave, else the one the bot knows, else "That person".
-func (m *Moderator) label(ctx context.Context, s bot.Sender) string {
+func (m *Feature) label(ctx context.Context, s bot.Sender) string {
 	if n := strings.TrimSpace(s.Name); n != "" && (bot.Person{Name: n}).DisplayName() == n {
 		return n
 	}
@@ -357,7 +357,7 @@ func (m *Moderator) label(ctx context.Context, s bot.Sender) string {
 
 // knownPerson finds who a sender is without creating a record, for
 // commands that only look things up.
-func (m *Moderator) knownPerson(ctx context.Context, s bot.Sender) (bot.Person, bool, error) {
+func (m *Feature) knownPerson(ctx context.Context, s bot.Sender) (bot.Person, bool, error) {
 	for _, a := range s.Addrs() {
 		p, err := m.e.Store().PersonByAddr(ctx, a)
 		if err == nil {
@@ -384,7 +384,7 @@ func reasonOf(req *bot.Request, skip ...string) (string, error) {
 	return reason, nil
 }
 
-func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleWarn(ctx context.Context, req *bot.Request) error {
 	snd, ok := commandTarget(req)
 	if !ok && strings.TrimSpace(req.Args) != "" {
 		return mentionHint(req)
@@ -437,7 +437,7 @@ func (m *Moderator) warnCmd(ctx context.Context, req *bot.Request) error {
 	return m.giveWarning(ctx, req, r, target, addr, ruleManual, reason, req.Sender)
 }
 
-func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleWarnings(ctx context.Context, req *bot.Request) error {
 	target := req.Sender
 	snd, ok := commandTarget(req)
 	if !ok && strings.TrimSpace(req.Args) != "" {
@@ -488,7 +488,7 @@ func (m *Moderator) warningsCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (m *Moderator) unwarnCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleUnwarn(ctx context.Context, req *bot.Request) error {
 	snd, ok := commandTarget(req)
 	if !ok && strings.TrimSpace(req.Args) != "" {
 		return mentionHint(req)
@@ -535,7 +535,7 @@ func (m *Moderator) unwarnCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Removed %s's latest warning; %d left.", target.DisplayName(), left))
 }
 
-func (m *Moderator) warnLimitCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleWarnLimit(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -594,7 +594,7 @@ func (m *Moderator) warnLimitCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, "Done: "+m.warnSummary(g)+"."+note)
 }
 
-func (m *Moderator) warnSummary(g groupConfig) string {
+func (m *Feature) warnSummary(g groupConfig) string {
 	then := "the admins are told"
 	if m.limitAction(g) == LimitRemove {
 		then = "the member is removed"
@@ -612,7 +612,7 @@ func splitSub(args string) (string, string) {
 	return strings.ToLower(args[:i]), strings.TrimSpace(args[i:])
 }
 
-func (m *Moderator) blockCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleBlock(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -741,7 +741,7 @@ func findBlock(entries []blockEntry, arg string) (blockEntry, bool) {
 }
 
 // setAction handles "!block action …", "!links action …", "!antiflood action …".
-func (m *Moderator) setAction(ctx context.Context, req *bot.Request, arg, rule string, set func(*groupConfig, string)) error {
+func (m *Feature) setAction(ctx context.Context, req *bot.Request, arg, rule string, set func(*groupConfig, string)) error {
 	a, ok := parseAction(arg)
 	if !ok {
 		return bot.Userf("Usage: %s action warn, delete or remove.", req.Cmd(req.Command))
@@ -775,7 +775,7 @@ func ruleLabel(rule string) string {
 	return "flooding"
 }
 
-func (m *Moderator) linksCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleLinks(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -850,7 +850,7 @@ func actionNoun(a string) string {
 	return "warning"
 }
 
-func (m *Moderator) allowedPhrase(r *groupRules) string {
+func (m *Feature) allowedPhrase(r *groupRules) string {
 	all := append(append([]string(nil), m.council...), r.allowed...)
 	if len(all) == 0 {
 		return ""
@@ -858,7 +858,7 @@ func (m *Moderator) allowedPhrase(r *groupRules) string {
 	return " Allowed: " + strings.Join(all, ", ") + "."
 }
 
-func (m *Moderator) linksSummary(r *groupRules) string {
+func (m *Feature) linksSummary(r *groupRules) string {
 	if !r.cfg.LinksLocked {
 		return "Links are allowed in this group"
 	}
@@ -870,7 +870,7 @@ func (m *Moderator) linksSummary(r *groupRules) string {
 	return s
 }
 
-func (m *Moderator) antifloodCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleAntiflood(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -936,7 +936,7 @@ func floodFields(args string) []string {
 	return fields
 }
 
-func (m *Moderator) floodSummary(g groupConfig) string {
+func (m *Feature) floodSummary(g groupConfig) string {
 	n, w := m.floodLimits(g)
 	if !g.FloodOn {
 		return "Antiflood is off"
@@ -956,7 +956,7 @@ func floodWindowText(w time.Duration) string {
 	return strconv.Itoa(int(s/60)) + " minutes"
 }
 
-func (m *Moderator) settingsCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleSettings(ctx context.Context, req *bot.Request) error {
 	r, err := m.rules(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -1022,7 +1022,7 @@ func (m *Moderator) settingsCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (m *Moderator) auditCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleAudit(ctx context.Context, req *bot.Request) error {
 	n := 10
 	if arg := strings.TrimSpace(req.Args); arg != "" {
 		v, err := strconv.Atoi(arg)

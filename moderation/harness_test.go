@@ -11,7 +11,7 @@ import (
 
 // options wires moderation into a test harness; Olivia is a bot owner
 // from config (not a WhatsApp admin of any group).
-func options(cfg Config, got **Moderator) bottest.Options {
+func options(cfg Config, got **Feature) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations()},
 		Owners:     []string{"Olivia"},

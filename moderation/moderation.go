@@ -81,8 +81,8 @@ type Deps struct {
 	Location *time.Location
 }
 
-// Moderator is the moderation feature wired into an engine.
-type Moderator struct {
+// Feature is the moderation feature wired into an engine.
+type Feature struct {
 	e       *bot.Engine
 	cfg     Config
 	loc     *time.Location
@@ -95,7 +95,7 @@ type Moderator struct {
 }
 
 // log is the engine's logger with lines marked as moderation's.
-func (m *Moderator) log() *slog.Logger { return m.e.Log().With(bot.KeyFeature, "moderation") }
+func (m *Feature) log() *slog.Logger { return m.e.Log().With(bot.KeyFeature, "moderation") }
 
 // groupRules is a group's settings ready for checking messages.
 type groupRules struct {
@@ -112,7 +112,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	return err
 }
 
-func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moderator, error) {
+func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Feature, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("moderation config: %w", err)
 	}
@@ -120,14 +120,14 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moder
 	if loc == nil {
 		loc = time.UTC
 	}
-	m := &Moderator{
+	m := &Feature{
 		e: e, cfg: cfg, loc: loc, st: store{db: e.Store().DB(), core: e.Store()},
 		council: cfg.councilDomains(), flood: newFloodTracker(),
 		cache: map[bot.ChatID]*groupRules{},
 	}
 	m.routes()
-	e.Inspect(m.inspect)
-	e.Listen(m.answerForget)
+	e.Inspect(m.inspectMessage)
+	e.Listen(m.listenForgetAnswer)
 	e.OnGroupChange(m.onGroupChange)
 	e.AddDataProvider(dataProvider{m})
 	e.HandleJob(jobRetention, m.retentionJob)
@@ -144,7 +144,7 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Moder
 }
 
 // rules returns a group's cached rules, loading them on first use.
-func (m *Moderator) rules(ctx context.Context, chat bot.ChatID) (*groupRules, error) {
+func (m *Feature) rules(ctx context.Context, chat bot.ChatID) (*groupRules, error) {
 	m.mu.Lock()
 	r, ok := m.cache[chat]
 	m.mu.Unlock()
@@ -171,14 +171,14 @@ func (m *Moderator) rules(ctx context.Context, chat bot.ChatID) (*groupRules, er
 }
 
 // forget drops a group's cached rules after a change.
-func (m *Moderator) forget(chat bot.ChatID) {
+func (m *Feature) forget(chat bot.ChatID) {
 	m.mu.Lock()
 	delete(m.cache, chat)
 	m.mu.Unlock()
 }
 
 // saveGroup stores changed settings and refreshes the cache.
-func (m *Moderator) saveGroup(ctx context.Context, g groupConfig) error {
+func (m *Feature) saveGroup(ctx context.Context, g groupConfig) error {
 	if err := m.st.saveGroup(ctx, g, m.e.Now()); err != nil {
 		return err
 	}
@@ -186,28 +186,28 @@ func (m *Moderator) saveGroup(ctx context.Context, g groupConfig) error {
 	return nil
 }
 
-func (m *Moderator) warnLimit(g groupConfig) int {
+func (m *Feature) warnLimit(g groupConfig) int {
 	if g.WarnLimit > 0 {
 		return g.WarnLimit
 	}
 	return m.cfg.WarningLimit
 }
 
-func (m *Moderator) limitAction(g groupConfig) string {
+func (m *Feature) limitAction(g groupConfig) string {
 	if g.LimitAction != "" {
 		return g.LimitAction
 	}
 	return m.cfg.LimitAction
 }
 
-func (m *Moderator) reportDelivery(g groupConfig) string {
+func (m *Feature) reportDelivery(g groupConfig) string {
 	if g.ReportDelivery != "" {
 		return g.ReportDelivery
 	}
 	return m.cfg.ReportDelivery
 }
 
-func (m *Moderator) floodLimits(g groupConfig) (int, time.Duration) {
+func (m *Feature) floodLimits(g groupConfig) (int, time.Duration) {
 	n, w := g.FloodMessages, g.FloodWindow
 	if n <= 0 {
 		n = m.cfg.AntifloodMessages
@@ -220,7 +220,7 @@ func (m *Moderator) floodLimits(g groupConfig) (int, time.Duration) {
 
 // linkAllowed reports whether a host is allowed in a group: the council's
 // domains from config and the group's own allowlist, with subdomains.
-func (m *Moderator) linkAllowed(r *groupRules, host string) bool {
+func (m *Feature) linkAllowed(r *groupRules, host string) bool {
 	return domainAllowed(host, m.council) || domainAllowed(host, r.allowed)
 }
 
@@ -241,8 +241,8 @@ func actionRank(a string) int {
 	return 0
 }
 
-// inspect checks a group message against the group's automatic rules.
-func (m *Moderator) inspect(ctx context.Context, req *bot.Request) (bool, error) {
+// inspectMessage checks a group message against the group's automatic rules.
+func (m *Feature) inspectMessage(ctx context.Context, req *bot.Request) (bool, error) {
 	if req.Msg == nil || req.Msg.Reaction != nil || !req.Chat.IsGroup {
 		return false, nil
 	}
@@ -265,7 +265,7 @@ func (m *Moderator) inspect(ctx context.Context, req *bot.Request) (bool, error)
 }
 
 // check finds the firmest breach in a message; it touches only memory.
-func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
+func (m *Feature) check(req *bot.Request, r *groupRules) (breach, bool) {
 	var found breach
 	ok := false
 	consider := func(b breach) {
@@ -310,7 +310,7 @@ func (m *Moderator) check(req *bot.Request, r *groupRules) (breach, bool) {
 
 // enforce carries out a breach's action, falling back to a warning when
 // the bot lacks the admin rights the action needs.
-func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules, b breach) error {
+func (m *Feature) enforce(ctx context.Context, req *bot.Request, r *groupRules, b breach) error {
 	chat := req.Chat.ID
 	target := req.Sender
 	switch b.action {
@@ -367,7 +367,7 @@ func (m *Moderator) enforce(ctx context.Context, req *bot.Request, r *groupRules
 // giveWarning records a warning, tells the member, and applies the limit
 // action when they reach it. by is the admin, or the zero Person for the
 // bot's own checks.
-func (m *Moderator) giveWarning(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, rule, reason string, by bot.Person) error {
+func (m *Feature) giveWarning(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, rule, reason string, by bot.Person) error {
 	now := m.e.Now()
 	chat := req.Chat.ID
 	if _, err := m.st.addWarning(ctx, warning{Chat: chat, PersonID: target.ID, Rule: rule, Reason: reason, ByID: by.ID,
@@ -405,7 +405,7 @@ func (m *Moderator) giveWarning(ctx context.Context, req *bot.Request, r *groupR
 
 // limitReached removes the member or tells the admins, per the group's
 // limit action.
-func (m *Moderator) limitReached(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, count, limit int, reason string) error {
+func (m *Feature) limitReached(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, count, limit int, reason string) error {
 	chat := req.Chat.ID
 	cantRemove := false
 	if m.limitAction(r.cfg) == LimitRemove {
@@ -459,7 +459,7 @@ func (m *Moderator) limitReached(ctx context.Context, req *bot.Request, r *group
 }
 
 // adminMentions writes "@Alice @Dave" for a group's admins.
-func (m *Moderator) adminMentions(ctx context.Context, chat bot.ChatID) (string, []bot.Mention, error) {
+func (m *Feature) adminMentions(ctx context.Context, chat bot.ChatID) (string, []bot.Mention, error) {
 	admins, err := m.e.GroupAdmins(ctx, chat)
 	if err != nil {
 		return "", nil, fmt.Errorf("group admins: %w", err)
@@ -478,7 +478,7 @@ func (m *Moderator) adminMentions(ctx context.Context, chat bot.ChatID) (string,
 
 // tellNeedAdmin tells a group's admins, once until the bot next manages an
 // admin-only action, that it needs admin rights for what they configured.
-func (m *Moderator) tellNeedAdmin(ctx context.Context, r *groupRules, chat bot.ChatID, verb string) error {
+func (m *Feature) tellNeedAdmin(ctx context.Context, r *groupRules, chat bot.ChatID, verb string) error {
 	if r.cfg.ToldNeedAdmin {
 		return nil
 	}
@@ -499,7 +499,7 @@ func (m *Moderator) tellNeedAdmin(ctx context.Context, r *groupRules, chat bot.C
 	return err
 }
 
-func (m *Moderator) clearNeedAdmin(ctx context.Context, r *groupRules) error {
+func (m *Feature) clearNeedAdmin(ctx context.Context, r *groupRules) error {
 	if !r.cfg.ToldNeedAdmin {
 		return nil
 	}
@@ -510,7 +510,7 @@ func (m *Moderator) clearNeedAdmin(ctx context.Context, r *groupRules) error {
 // audit records an admin command or automatic action (a zero actor is the
 // bot; an actor with a name but no id is someone left unnamed on purpose)
 // and passes it on to the live log group.
-func (m *Moderator) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, action string, target *bot.Person, detail string) error {
+func (m *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, action string, target *bot.Person, detail string) error {
 	entry := bot.AuditEntry{Chat: chat, ActorID: actor.ID, ActorName: actor.DisplayName(), Action: action, Detail: detail}
 	if actor.ID == 0 && actor.Name == "" {
 		entry.ActorName = botName
@@ -529,7 +529,7 @@ func (m *Moderator) audit(ctx context.Context, chat bot.ChatID, actor bot.Person
 
 // onGroupChange welcomes people who join and drops flood counts of those
 // who leave.
-func (m *Moderator) onGroupChange(ctx context.Context, ch bot.GroupChange, people []bot.Person) error {
+func (m *Feature) onGroupChange(ctx context.Context, ch bot.GroupChange, people []bot.Person) error {
 	switch ch.Kind {
 	case bot.MemberLeft:
 		for _, p := range people {
@@ -582,7 +582,7 @@ func joinNames(names []string) string {
 
 // scheduleRetention plans the next purge for 03:30 local time. At start-up
 // it first cancels the pending one, so restarts never leave two chains.
-func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
+func (m *Feature) scheduleRetention(ctx context.Context, atStart bool) error {
 	if atStart {
 		if err := m.e.CancelJobs(ctx, jobRetention+":"); err != nil {
 			return err
@@ -604,7 +604,7 @@ func (m *Moderator) scheduleRetention(ctx context.Context, atStart bool) error {
 // next run is planned first, so a failing purge (which the engine retries,
 // and in the end drops) never breaks the nightly chain; one feature failing
 // does not stop the others, and the errors are returned together at the end.
-func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
+func (m *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	var errs []error
 	if err := m.scheduleRetention(ctx, false); err != nil {
 		m.log().Error("plan the next retention run", bot.KeyErr, err)
@@ -637,7 +637,7 @@ func (m *Moderator) retentionJob(ctx context.Context, _ bot.Job) error {
 
 // purgeStep runs one feature's purge in a savepoint of its own, so that a
 // feature failing half-way leaves nothing half-deleted, and logs it.
-func (m *Moderator) purgeStep(ctx context.Context, feature string, cutoff time.Time, purge func(ctx context.Context) (int64, error)) error {
+func (m *Feature) purgeStep(ctx context.Context, feature string, cutoff time.Time, purge func(ctx context.Context) (int64, error)) error {
 	var n int64
 	err := m.e.Store().Atomic(ctx, func(ctx context.Context) (err error) {
 		n, err = purge(ctx)
@@ -653,7 +653,7 @@ func (m *Moderator) purgeStep(ctx context.Context, feature string, cutoff time.T
 
 // startLiveLog sets the watermark on first use (so the log group is not
 // flooded with history) and starts the periodic flush.
-func (m *Moderator) startLiveLog(ctx context.Context) error {
+func (m *Feature) startLiveLog(ctx context.Context) error {
 	if _, ok, err := m.st.state(ctx, watermarkKey); err != nil {
 		return err
 	} else if !ok {
@@ -675,7 +675,7 @@ func (m *Moderator) startLiveLog(ctx context.Context) error {
 	return m.scheduleLiveLog(ctx)
 }
 
-func (m *Moderator) scheduleLiveLog(ctx context.Context) error {
+func (m *Feature) scheduleLiveLog(ctx context.Context) error {
 	next := m.e.Now().Add(liveLogEvery)
 	return m.e.Schedule(ctx, jobLiveLog, jobLiveLog+":"+strconv.FormatInt(next.UnixMilli(), 10), next, nil)
 }
@@ -683,7 +683,7 @@ func (m *Moderator) scheduleLiveLog(ctx context.Context) error {
 // liveLogJob forwards entries other parts of the bot wrote (the core's
 // !bot on, other features' admin actions) that moderation did not send on
 // itself.
-func (m *Moderator) liveLogJob(ctx context.Context, _ bot.Job) error {
+func (m *Feature) liveLogJob(ctx context.Context, _ bot.Job) error {
 	if err := m.flushLiveLog(ctx); err != nil {
 		m.log().Warn("live audit log", bot.KeyErr, err)
 	}
@@ -696,7 +696,7 @@ func (m *Moderator) liveLogJob(ctx context.Context, _ bot.Job) error {
 // with the rest a minute later). The watermark moves past each message
 // once it is sent, so entries written while the log group was unreachable
 // go out later instead of being skipped.
-func (m *Moderator) flushLiveLog(ctx context.Context) error {
+func (m *Feature) flushLiveLog(ctx context.Context) error {
 	if m.cfg.LogChat == "" {
 		return nil
 	}
@@ -754,7 +754,7 @@ func (m *Moderator) flushLiveLog(ctx context.Context) error {
 }
 
 // formatAudit writes one entry: "Mon 5 Jan 09:00 Alice: warned Bob — spam".
-func (m *Moderator) formatAudit(en bot.AuditEntry) string {
+func (m *Feature) formatAudit(en bot.AuditEntry) string {
 	var b strings.Builder
 	b.WriteString(en.Time.In(m.loc).Format("Mon 2 Jan 15:04"))
 	b.WriteString(" " + en.ActorName + ": " + auditPhrase(en.Action, en.TargetName, m.e.Prefix()))

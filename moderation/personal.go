@@ -10,7 +10,7 @@ import (
 )
 
 // dataProvider is moderation's part of !mydata and !forgetme.
-type dataProvider struct{ m *Moderator }
+type dataProvider struct{ m *Feature }
 
 func (d dataProvider) DataName() string { return "Moderation" }
 
@@ -102,7 +102,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	return strings.Join(parts, "; "), nil
 }
 
-func (m *Moderator) myDataCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleMyData(ctx context.Context, req *bot.Request) error {
 	var b strings.Builder
 	b.WriteString("Here is everything I hold about you:")
 	for _, p := range m.e.DataProviders() {
@@ -126,10 +126,10 @@ func (m *Moderator) myDataCmd(ctx context.Context, req *bot.Request) error {
 // questionForget is !forgetme's yes/no question.
 const questionForget = "moderation.forgetme"
 
-// answerForget takes a bare "yes" or "no" sent by direct message while a
+// listenForgetAnswer takes a bare "yes" or "no" sent by direct message while a
 // !forgetme confirmation is open (or has just lapsed) as "!forgetme yes" /
 // "!forgetme no": people answer the question they were asked.
-func (m *Moderator) answerForget(ctx context.Context, req *bot.Request) error {
+func (m *Feature) listenForgetAnswer(ctx context.Context, req *bot.Request) error {
 	if req.Chat.IsGroup || req.Taken() || req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
 		return nil
 	}
@@ -151,14 +151,14 @@ func (m *Moderator) answerForget(ctx context.Context, req *bot.Request) error {
 	}
 	as := *req
 	as.Command, as.Args = "forgetme", answer
-	err = m.forgetMeCmd(ctx, &as)
+	err = m.handleForgetMe(ctx, &as)
 	if msg, ok := bot.UserMessage(err); ok {
 		return req.Reply(ctx, msg)
 	}
 	return err
 }
 
-func (m *Moderator) forgetMeCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
 	now := m.e.Now()
 	me := req.Sender.ID
 	switch arg := strings.ToLower(strings.TrimSpace(req.Args)); arg {

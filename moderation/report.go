@@ -33,7 +33,7 @@ func quoteExcerpt(q *bot.Quote) string {
 	return "[message]"
 }
 
-func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	reason := strings.TrimSpace(req.Args)
 	if n := bot.RuneLen(reason); n > maxReasonRunes {
 		return bot.Userf("That reason is %d characters; please keep it under %d.", n, maxReasonRunes)
@@ -121,7 +121,7 @@ func (m *Moderator) reportCmd(ctx context.Context, req *bot.Request) error {
 // without naming anyone but the admins it calls, that a report waits for
 // its admins to read privately; once a day at most while reports stay
 // unread. It says whether it posted.
-func (m *Moderator) announceWaiting(ctx context.Context, req *bot.Request, chat bot.ChatID, id int64, admins []bot.Person, kind string) (bool, error) {
+func (m *Feature) announceWaiting(ctx context.Context, req *bot.Request, chat bot.ChatID, id int64, admins []bot.Person, kind string) (bool, error) {
 	now := m.e.Now()
 	already, err := m.st.announcedSince(ctx, chat, now.Add(-24*time.Hour))
 	if err != nil || already {
@@ -142,7 +142,7 @@ const potholesFeature = "potholes"
 // streetFaultHint adds a line to !report's usage pointing people who meant
 // a street fault (the potholes route declined their words, or they gave
 // none) to the right form, when that feature is there and on.
-func (m *Moderator) streetFaultHint(req *bot.Request) string {
+func (m *Feature) streetFaultHint(req *bot.Request) string {
 	declared := false
 	for _, f := range m.e.Features() {
 		declared = declared || f.Name == potholesFeature
@@ -177,7 +177,7 @@ func groupLabel(name string) string {
 // gets it banned), for the caller to tell in the group that a report
 // waits. An admin whose message failed for another reason is logged and
 // counted as not reached.
-func (m *Moderator) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (told int, unreached []bot.Person, err error) {
+func (m *Feature) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (told int, unreached []bot.Person, err error) {
 	admins, err := m.e.GroupAdmins(ctx, chat)
 	if err != nil {
 		return 0, nil, fmt.Errorf("group admins: %w", err)
@@ -208,7 +208,7 @@ type reportGroup struct {
 // name is kept out of the group. The group is the one the reporter shares
 // with the bot (and with the quoted author when they used "reply
 // privately"); with several, "!report #2 REASON" picks one.
-func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason string) error {
+func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason string) error {
 	groups, err := m.reportGroups(ctx, req)
 	if err != nil {
 		return err
@@ -292,7 +292,7 @@ func (m *Moderator) privateReport(ctx context.Context, req *bot.Request, reason 
 		g.name, req.Cmd("reports")))
 }
 
-func (m *Moderator) groupChoices(req *bot.Request, groups []reportGroup) string {
+func (m *Feature) groupChoices(req *bot.Request, groups []reportGroup) string {
 	parts := make([]string, len(groups))
 	for i, g := range groups {
 		parts[i] = fmt.Sprintf("%s #%d REASON for %s", req.Cmd("report"), i+1, g.name)
@@ -302,7 +302,7 @@ func (m *Moderator) groupChoices(req *bot.Request, groups []reportGroup) string 
 
 // reportGroups lists the enabled groups a private report could be about,
 // sorted by name.
-func (m *Moderator) reportGroups(ctx context.Context, req *bot.Request) ([]reportGroup, error) {
+func (m *Feature) reportGroups(ctx context.Context, req *bot.Request) ([]reportGroup, error) {
 	st := m.e.Store()
 	chats, err := st.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {

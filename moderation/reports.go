@@ -11,10 +11,10 @@ import (
 // reportsShown bounds one !reports answer, like any list the bot sends.
 const reportsShown = 10
 
-// reportsCmd shows an admin, privately, the reports of their groups that
+// handleReports shows an admin, privately, the reports of their groups that
 // have not reached any admin privately yet (the bot could not message
 // them), and marks those shown as read.
-func (m *Moderator) reportsCmd(ctx context.Context, req *bot.Request) error {
+func (m *Feature) handleReports(ctx context.Context, req *bot.Request) error {
 	groups, err := m.e.Store().EnabledGroups(ctx)
 	if err != nil {
 		return fmt.Errorf("enabled groups: %w", err)
@@ -63,7 +63,7 @@ func (m *Moderator) reportsCmd(ctx context.Context, req *bot.Request) error {
 
 // waitingLine writes one waiting report for an admin: the reporter's name
 // is shown, as it is in a report delivered by direct message.
-func (m *Moderator) waitingLine(ctx context.Context, w waitingReport, group string) (string, error) {
+func (m *Feature) waitingLine(ctx context.Context, w waitingReport, group string) (string, error) {
 	reporter, err := m.personName(ctx, w.ReporterID, "a former member")
 	if err != nil {
 		return "", err
@@ -90,7 +90,7 @@ func (m *Moderator) waitingLine(ctx context.Context, w waitingReport, group stri
 	return line, nil
 }
 
-func (m *Moderator) personName(ctx context.Context, id int64, none string) (string, error) {
+func (m *Feature) personName(ctx context.Context, id int64, none string) (string, error) {
 	if id == 0 {
 		return none, nil
 	}

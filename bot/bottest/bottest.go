@@ -203,3 +203,10 @@ func diff(want, got string) string {
 	}
 	return "(no line differs; check trailing newlines)"
 }
+
+// Kit is the engine's handles for the feature called name, as the wiring
+// in cmd/neighbourbot gives them.
+func (h *Harness) Kit(name string) bot.Kit { return h.Engine.Kit(name) }
+
+// Now is the harness clock's time.
+func (h *Harness) Now() time.Time { return h.Clock.Now() }

@@ -42,10 +42,16 @@ func CoreMigrations() bot.Migrations {
 }
 
 // DSN returns the connection string used for path: foreign keys on (the
-// WhatsApp session store refuses to upgrade without them), WAL journal, and
-// a busy timeout so concurrent writers wait rather than fail.
+// WhatsApp session store refuses to upgrade without them), WAL journal, a
+// busy timeout so concurrent writers wait rather than fail, and
+// synchronous=FULL. The bot acknowledges a message to WhatsApp once its
+// unit of work commits, and WhatsApp then never delivers it again; with
+// synchronous=NORMAL a commit survives the process dying but not the
+// machine losing power (a Raspberry Pi's plug pulled), so the last
+// acknowledged messages, and the replies queued with them, could vanish.
+// FULL syncs the WAL on every commit, so committed means kept.
 func DSN(path string) string {
-	return "file:" + path + "?_foreign_keys=on&_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL&_txlock=immediate&_stmt_cache_size=64"
+	return "file:" + path + "?_foreign_keys=on&_journal_mode=WAL&_busy_timeout=5000&_synchronous=FULL&_txlock=immediate&_stmt_cache_size=64"
 }
 
 // driverName is the SQLite driver with the store's connection hook: it

@@ -48,6 +48,12 @@ func TestOpenCreatesPrivateFilesAndEnablesForeignKeys(t *testing.T) {
 	if err := s.Raw().QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
 		t.Errorf("foreign_keys = %d, %v", fk, err)
 	}
+	// A commit is what the bot acknowledges to WhatsApp, so it must
+	// survive a power cut: FULL (2) syncs the WAL on every commit.
+	var sync int
+	if err := s.Raw().QueryRow("PRAGMA synchronous").Scan(&sync); err != nil || sync != 2 {
+		t.Errorf("synchronous = %d, %v; want 2 (FULL)", sync, err)
+	}
 }
 
 func TestMigrationsRunOnceInOrder(t *testing.T) {

@@ -107,9 +107,9 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 func (f *feature) routes() []bot.Route {
 	return []bot.Route{
 		{Name: "lend", Aliases: []string{"offer", "canlend"}, Usage: "ITEM [— note]", Scope: bot.GroupOnly,
-			Help: "list something you can lend in this group, e.g. !lend hedge trimmer — petrol", Handler: f.handleLend(kindItem)},
+			Help: "list something you can lend in this group, e.g. !lend hedge trimmer — petrol", Handler: f.handleLend},
 		{Name: "favour", Aliases: []string{"favor", "skill"}, Usage: "WHAT [— note]", Scope: bot.GroupOnly,
-			Help: "offer a favour or skill, e.g. !favour mowing lawns", Handler: f.handleLend(kindFavour)},
+			Help: "offer a favour or skill, e.g. !favour mowing lawns", Handler: f.handleFavour},
 		{Name: "unlist", Aliases: []string{"delist", "unoffer", "unlend"}, Usage: "ITEM", Scope: bot.GroupOnly,
 			Help: "take something you listed off the list", Handler: f.handleUnlist},
 		{Name: "borrow", Aliases: []string{"need", "want", "wanted", "lookingfor"}, Usage: "ITEM", Scope: bot.GroupOnly,

@@ -5,91 +5,116 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"neighbourbot/bot"
 )
 
-// handleLend lists an item (!lend) or a favour (!favour) in this group.
-func (f *feature) handleLend(kind string) bot.HandlerFunc {
-	return func(ctx context.Context, req *bot.Request) error {
-		usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s hedge trimmer — petrol, bring it back clean. %s shows what's listed.",
-			req.Cmd("lend"), req.Cmd("lend"), req.Cmd("lend"), req.Cmd("items"))
-		if kind == kindFavour {
-			usage = fmt.Sprintf("Usage: %s WHAT — e.g. %s mowing lawns or %s lifts to the station — weekdays only.",
-				req.Cmd("favour"), req.Cmd("favour"), req.Cmd("favour"))
-		}
-		subject, rawNote := splitItem(strings.Join(strings.Fields(req.Args), " "))
-		name, words, err := f.checkName(subject, usage)
-		if err != nil {
-			return err
-		}
-		note, err := checkNote(rawNote)
-		if err != nil {
-			return err
-		}
-		dup, err := f.st.hasListingKey(ctx, req.Chat.ID, req.Sender.ID, kind, words.key())
-		if err != nil {
-			return err
-		}
-		if dup {
-			// Name it as it was listed: "!lend DRILL" repeats "drill".
-			mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
-			if err != nil {
-				return err
-			}
-			for _, l := range mine {
-				if l.Kind == kind && parseItem(l.Name).key() == words.key() {
-					name = l.Name
-				}
-			}
-			return bot.Userf("You've already listed %s here. %s shows your listings.", articled(name), req.Cmd("mine"))
-		}
-		n, err := f.st.countListings(ctx, req.Chat.ID, req.Sender.ID)
-		if err != nil {
-			return err
-		}
-		if n >= maxListingsPerPerson {
-			return bot.Userf("You have %d things listed here, the most I keep per person — %s one you no longer lend first.", n, req.Cmd("unlist"))
-		}
-		l := Listing{Chat: req.Chat.ID, OwnerID: req.Sender.ID, Kind: kind, Name: name, Note: note, Created: req.Now()}
-		if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
-			return err
-		}
-		wanters, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
-		if err != nil {
-			return err
-		}
-		told := 0
-		var unreached []bot.Person
-		for _, w := range wanters {
-			if w.privately {
-				told++
-			} else {
-				unreached = append(unreached, w.person)
-			}
-		}
-		var b strings.Builder
-		if kind == kindFavour {
-			fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", name, req.Cmd("need"), typable(name))
-		} else {
-			fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
-				name, req.Sender.DisplayName(), req.Cmd("borrow"), typable(name), req.Cmd("lent"), typable(name))
-		}
-		if told > 0 {
-			fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
-		}
-		// Those the bot may not message privately hear it here instead.
-		var mentions []bot.Mention
-		if len(unreached) > 0 {
-			names := make([]string, len(unreached))
-			for i, p := range unreached {
-				names[i] = "@" + p.DisplayName()
-				mentions = append(mentions, bot.MentionOf(p))
-			}
-			fmt.Fprintf(&b, " %s, you asked for one: ask %s here.", joinNames(names), req.Sender.DisplayName())
-		}
-		return req.Reply(ctx, b.String(), mentions...)
+// handleLend lists an item in this group (!lend).
+func (f *feature) handleLend(ctx context.Context, req *bot.Request) error {
+	return f.listOffer(ctx, req, kindItem)
+}
+
+// handleFavour lists a favour in this group (!favour).
+func (f *feature) handleFavour(ctx context.Context, req *bot.Request) error {
+	return f.listOffer(ctx, req, kindFavour)
+}
+
+// listOffer lists an item or a favour and tells those who asked for one.
+func (f *feature) listOffer(ctx context.Context, req *bot.Request, kind string) error {
+	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s hedge trimmer — petrol, bring it back clean. %s shows what's listed.",
+		req.Cmd("lend"), req.Cmd("lend"), req.Cmd("lend"), req.Cmd("items"))
+	if kind == kindFavour {
+		usage = fmt.Sprintf("Usage: %s WHAT — e.g. %s mowing lawns or %s lifts to the station — weekdays only.",
+			req.Cmd("favour"), req.Cmd("favour"), req.Cmd("favour"))
 	}
+	subject, rawNote := splitItem(strings.Join(strings.Fields(req.Args), " "))
+	name, words, err := f.checkName(subject, usage)
+	if err != nil {
+		return err
+	}
+	note, err := checkNote(rawNote)
+	if err != nil {
+		return err
+	}
+	if err := f.checkCanList(ctx, req, kind, name, words); err != nil {
+		return err
+	}
+	l := Listing{Chat: req.Chat.ID, OwnerID: req.Sender.ID, Kind: kind, Name: name, Note: note, Created: req.Now()}
+	if l.ID, err = f.st.addListing(ctx, l, words.key()); err != nil {
+		return err
+	}
+	wanters, err := f.tellWanters(ctx, req.Chat.ID, l, words, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	text, mentions := listedReply(req, l, wanters)
+	return req.Reply(ctx, text, mentions...)
+}
+
+// checkCanList refuses a listing the sender already has here, or one past
+// the most kept per person.
+func (f *feature) checkCanList(ctx context.Context, req *bot.Request, kind, name string, words itemWords) error {
+	dup, err := f.st.hasListingKey(ctx, req.Chat.ID, req.Sender.ID, kind, words.key())
+	if err != nil {
+		return err
+	}
+	if dup {
+		// Name it as it was listed: "!lend DRILL" repeats "drill".
+		mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
+		if err != nil {
+			return err
+		}
+		for _, l := range mine {
+			if l.Kind == kind && parseItem(l.Name).key() == words.key() {
+				name = l.Name
+			}
+		}
+		return bot.Userf("You've already listed %s here. %s shows your listings.", articled(name), req.Cmd("mine"))
+	}
+	n, err := f.st.countListings(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil {
+		return err
+	}
+	if n >= maxListingsPerPerson {
+		return bot.Userf("You have %d things listed here, the most I keep per person — %s one you no longer lend first.", n, req.Cmd("unlist"))
+	}
+	return nil
+}
+
+// listedReply confirms a new listing, says how many who asked for one hear
+// privately, and mentions those the bot may not message privately.
+func listedReply(req *bot.Request, l Listing, wanters []wanterNews) (string, []bot.Mention) {
+	told := 0
+	var unreached []bot.Person
+	for _, w := range wanters {
+		if w.privately {
+			told++
+		} else {
+			unreached = append(unreached, w.person)
+		}
+	}
+	var b strings.Builder
+	if l.Kind == kindFavour {
+		fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", l.Name, req.Cmd("need"), typable(l.Name))
+	} else {
+		fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
+			l.Name, req.Sender.DisplayName(), req.Cmd("borrow"), typable(l.Name), req.Cmd("lent"), typable(l.Name))
+	}
+	if told > 0 {
+		fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
+	}
+	// Those the bot may not message privately hear it here instead.
+	var mentions []bot.Mention
+	if len(unreached) > 0 {
+		names := make([]string, len(unreached))
+		for i, p := range unreached {
+			names[i] = "@" + p.DisplayName()
+			mentions = append(mentions, bot.MentionOf(p))
+		}
+		fmt.Fprintf(&b, " %s, you asked for one: ask %s here.", joinNames(names), req.Sender.DisplayName())
+	}
+	return b.String(), mentions
 }
 
 // wanterNews is someone whose request a listing answered, and whether they
@@ -224,20 +249,53 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	listings, err := f.st.groupListings(ctx, req.Chat.ID, "")
+	hits, err := f.borrowHits(ctx, req.Chat.ID, req.Sender.ID, words)
 	if err != nil {
 		return err
 	}
-	members := f.members(req.Chat.ID)
-	type hit struct {
-		l     Listing
-		owner bot.Person
-		loan  Loan
-		out   bool
+	free, out := splitBorrowHits(preferPossessor(hits, possessor))
+	text, mentions, err := f.describeBorrowHits(ctx, req, free, out)
+	if err != nil {
+		return err
 	}
-	var cands []scored[hit]
+	if len(free) > 0 {
+		return req.Reply(ctx, text, mentions...)
+	}
+	// Nothing free: remember the request and say how the asker will hear.
+	if err := f.rememberWant(ctx, req, name, words); err != nil {
+		return err
+	}
+	how, ask, err := f.howToldLater(ctx, req)
+	if err != nil {
+		return err
+	}
+	keep := bot.FormatDuration(f.cfg.WantExpiry.D())
+	if len(out) > 0 {
+		return req.Reply(ctx, text+fmt.Sprintf("\nI'll tell you %s if another one is listed or it comes back (I'll keep looking for %s).%s", how, keep, ask))
+	}
+	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you %s if someone does (I'll keep looking for %s).%s", articled(name), how, keep, ask))
+}
+
+// borrowHit is a listing that answers a !borrow, with its owner and, for an
+// item, the loan it is out on.
+type borrowHit struct {
+	l     Listing
+	owner bot.Person
+	loan  Loan
+	out   bool
+}
+
+// borrowHits is every listing in the group by someone other than the asker,
+// still a member, that matches the words, best match first.
+func (f *feature) borrowHits(ctx context.Context, chat bot.ChatID, asker int64, words itemWords) ([]scored[borrowHit], error) {
+	listings, err := f.st.groupListings(ctx, chat, "")
+	if err != nil {
+		return nil, err
+	}
+	members := f.members(chat)
+	var cands []scored[borrowHit]
 	for _, l := range listings {
-		if l.OwnerID == req.Sender.ID {
+		if l.OwnerID == asker {
 			continue
 		}
 		s := matchItems(words, parseItem(l.Name))
@@ -246,26 +304,30 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 		}
 		in, err := members.has(ctx, l.OwnerID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !in {
 			continue
 		}
-		owner, err := f.person(ctx, l.OwnerID)
-		if err != nil {
-			return err
+		h := borrowHit{l: l}
+		if h.owner, err = f.person(ctx, l.OwnerID); err != nil {
+			return nil, err
 		}
-		h := hit{l: l, owner: owner}
 		if l.Kind == kindItem {
 			if h.loan, h.out, err = f.st.openLoanOfListing(ctx, l.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		cands = append(cands, scored[hit]{h, s})
+		cands = append(cands, scored[borrowHit]{h, s})
 	}
-	// "Bob's ladder": Bob's own comes first, if Bob has one.
+	return cands, nil
+}
+
+// preferPossessor keeps only the named person's listings for "Bob's
+// ladder", if Bob has one, and orders the hits best match first.
+func preferPossessor(cands []scored[borrowHit], possessor string) []scored[borrowHit] {
 	if possessor != "" {
-		var theirs []scored[hit]
+		var theirs []scored[borrowHit]
 		for _, c := range cands {
 			if namesPerson(possessor, c.v.owner) {
 				theirs = append(theirs, c)
@@ -276,23 +338,36 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	return cands
+}
 
-	var free, out []hit
+// maxBorrowOffers is how many free listings one !borrow answer names.
+const maxBorrowOffers = 5
+
+// splitBorrowHits parts the ordered hits into the first few free to borrow
+// and all of those out on loan.
+func splitBorrowHits(cands []scored[borrowHit]) (free, out []borrowHit) {
 	for _, c := range cands {
 		if c.v.out {
 			out = append(out, c.v)
-		} else if len(free) < 5 {
+		} else if len(free) < maxBorrowOffers {
 			free = append(free, c.v)
 		}
 	}
+	return free, out
+}
+
+// describeBorrowHits writes the answer naming who has it free (mentioned),
+// how to record the hand-over, and which ones are out on loan until when.
+func (f *feature) describeBorrowHits(ctx context.Context, req *bot.Request, free, out []borrowHit) (string, []bot.Mention, error) {
 	var b strings.Builder
 	var mentions []bot.Mention
-	var lenders []hit
+	var lenders []borrowHit
 	for _, h := range free {
 		mentions = append(mentions, bot.MentionOf(h.owner))
 		who, err := f.withLoans(ctx, req.Chat.ID, h.owner)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		what := "has " + articled(h.l.Name)
 		if h.l.Kind == kindFavour {
@@ -316,11 +391,12 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	for _, h := range out {
 		fmt.Fprintf(&b, "\n%s's %s: out on loan until %s.", h.owner.DisplayName(), h.l.Name, formatDue(h.loan.DueAt, f.loc, f.cfg.DueTime))
 	}
-	if len(free) > 0 {
-		return req.Reply(ctx, strings.TrimSpace(b.String()), mentions...)
-	}
+	return strings.TrimSpace(b.String()), mentions, nil
+}
 
-	// Nothing free: remember the request, replacing the same one made before.
+// rememberWant records the asker's request, replacing the same one made
+// before, and schedules its expiry.
+func (f *feature) rememberWant(ctx context.Context, req *bot.Request, name string, words itemWords) error {
 	now := req.Now()
 	mineBefore, err := f.st.personWants(ctx, req.Chat.ID, req.Sender.ID, now)
 	if err != nil {
@@ -342,25 +418,22 @@ func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 	}
-	if err := f.e.Schedule(ctx, jobWantExpire, wantKey(id), w.Expires, wantPayload{Want: id}); err != nil {
-		return err
-	}
-	keep := bot.FormatDuration(f.cfg.WantExpiry.D())
-	// Only someone who has written to the bot can be told privately;
-	// anyone else is mentioned here when it turns up (see tellWanters), so
-	// the promise must say which.
+	return f.e.Schedule(ctx, jobWantExpire, wantKey(id), w.Expires, wantPayload{Want: id})
+}
+
+// howToldLater says where the asker will hear of a listing: only someone who
+// has written to the bot can be told privately; anyone else is mentioned
+// here when it turns up (see tellWanters), so the promise must say which,
+// and ask asks them to write once.
+func (f *feature) howToldLater(ctx context.Context, req *bot.Request) (how, ask string, err error) {
 	privately, err := f.canDM(ctx, req.Sender)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	how, ask := "here", fmt.Sprintf(" %s, send me a private message (%s) once and I'll tell you privately instead.", bot.AtSentenceStart(req.Sender.DisplayName()), req.Cmd("mine"))
 	if privately {
-		how, ask = "privately", ""
+		return "privately", "", nil
 	}
-	if len(out) > 0 {
-		return req.Reply(ctx, strings.TrimSpace(b.String())+fmt.Sprintf("\nI'll tell you %s if another one is listed or it comes back (I'll keep looking for %s).%s", how, keep, ask))
-	}
-	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you %s if someone does (I'll keep looking for %s).%s", articled(name), how, keep, ask))
+	return "here", fmt.Sprintf(" %s, send me a private message (%s) once and I'll tell you privately instead.", bot.AtSentenceStart(req.Sender.DisplayName()), req.Cmd("mine")), nil
 }
 
 // articled writes "a ladder", "an axe", leaving plurals alone.
@@ -635,22 +708,6 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 	}
 	me := req.Sender.ID
 	now := req.Now()
-	listings, err := f.st.ownerListings(ctx, chat, me)
-	if err != nil {
-		return err
-	}
-	loans, err := f.st.personOpenLoans(ctx, chat, me)
-	if err != nil {
-		return err
-	}
-	wants, err := f.st.personWants(ctx, chat, me, now)
-	if err != nil {
-		return err
-	}
-	errands, err := f.st.personErrands(ctx, chat, me, now)
-	if err != nil {
-		return err
-	}
 	// In a direct message every line says which group it belongs to.
 	where := func(c bot.ChatID) string {
 		if chat != "" {
@@ -658,73 +715,23 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 		}
 		return " (" + f.groupName(ctx, c) + ")"
 	}
-	var listed, out, in, want, runs []string
-	for _, l := range listings {
-		s := l.Name
-		if l.Kind == kindFavour {
-			s += " [favour]"
-		}
-		listed = append(listed, "• "+s+where(l.Chat))
+	listed, err := f.mineListingLines(ctx, chat, me, where)
+	if err != nil {
+		return err
 	}
-	for _, loan := range loans {
-		due := formatDue(loan.DueAt, f.loc, f.cfg.DueTime)
-		state := "due back " + due
-		if !loan.DueAt.After(now) {
-			state = "overdue since " + due
-		}
-		if loan.State == stateReturning {
-			state = "returned, waiting for the owner to confirm"
-		}
-		if loan.OwnerID == me {
-			b, err := f.person(ctx, loan.BorrowerID)
-			if err != nil {
-				return err
-			}
-			switch {
-			case loan.State == stateReturning && b.ID == 0:
-				state = fmt.Sprintf("said to be back — confirm with %s %s", req.Cmd("confirm"), typable(loan.Item))
-			case loan.State == stateReturning:
-				state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), typable(loan.Item))
-			}
-			out = append(out, fmt.Sprintf("• %s with %s, %s%s", loan.Item, b.DisplayName(), state, where(loan.Chat)))
-		} else {
-			o, err := f.person(ctx, loan.OwnerID)
-			if err != nil {
-				return err
-			}
-			in = append(in, fmt.Sprintf("• %s's %s, %s%s", o.DisplayName(), loan.Item, state, where(loan.Chat)))
-		}
+	out, in, err := f.mineLoanLines(ctx, req, chat, where)
+	if err != nil {
+		return err
 	}
-	for _, w := range wants {
-		want = append(want, fmt.Sprintf("• %s (until %s)%s", w.Text, formatDay(w.Expires, f.loc), where(w.Chat)))
+	want, err := f.mineWantLines(ctx, chat, me, now, where)
+	if err != nil {
+		return err
 	}
-	for _, e := range errands {
-		sg, err := f.st.signups(ctx, e.ID)
-		if err != nil {
-			return err
-		}
-		if e.RunnerID == me {
-			runs = append(runs, fmt.Sprintf("• your %s run %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
-			continue
-		}
-		runner, err := f.person(ctx, e.RunnerID)
-		if err != nil {
-			return err
-		}
-		runs = append(runs, fmt.Sprintf("• %s's %s run %s%s", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), where(e.Chat)))
+	runs, err := f.mineErrandLines(ctx, chat, me, now, where)
+	if err != nil {
+		return err
 	}
-	var lines []string
-	add := func(title string, part []string) {
-		if len(part) > 0 {
-			lines = append(lines, title)
-			lines = append(lines, part...)
-		}
-	}
-	add("You list:", listed)
-	add("Lent out:", out)
-	add("Borrowed:", in)
-	add("Looking for:", want)
-	add("Errands:", runs)
+	lines := titledSections([]section{{"You list:", listed}, {"Lent out:", out}, {"Borrowed:", in}, {"Looking for:", want}, {"Errands:", runs}})
 	if len(lines) == 0 {
 		// In a group the commands work right there; in a direct message
 		// they have to be typed in a group.
@@ -736,4 +743,123 @@ func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
 			req.Cmd("lend"), req.Cmd("borrow")))
 	}
 	return req.Reply(ctx, strings.Join(lines, "\n"))
+}
+
+// section is a titled part of a listing such as !mine's.
+type section struct {
+	title string
+	lines []string
+}
+
+// titledSections lays out the non-empty sections, each under its title.
+func titledSections(parts []section) []string {
+	var lines []string
+	for _, p := range parts {
+		if len(p.lines) > 0 {
+			lines = append(lines, p.title)
+			lines = append(lines, p.lines...)
+		}
+	}
+	return lines
+}
+
+// mineListingLines are !mine's lines for what the person lists.
+func (f *feature) mineListingLines(ctx context.Context, chat bot.ChatID, me int64, where func(bot.ChatID) string) ([]string, error) {
+	listings, err := f.st.ownerListings(ctx, chat, me)
+	if err != nil {
+		return nil, err
+	}
+	var listed []string
+	for _, l := range listings {
+		s := l.Name
+		if l.Kind == kindFavour {
+			s += " [favour]"
+		}
+		listed = append(listed, "• "+s+where(l.Chat))
+	}
+	return listed, nil
+}
+
+// mineLoanLines are !mine's lines for the person's open loans: those they
+// lent out and those they borrowed.
+func (f *feature) mineLoanLines(ctx context.Context, req *bot.Request, chat bot.ChatID, where func(bot.ChatID) string) (out, in []string, err error) {
+	me, now := req.Sender.ID, req.Now()
+	loans, err := f.st.personOpenLoans(ctx, chat, me)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, loan := range loans {
+		state := loanState(loan, now, f.loc, f.cfg.DueTime)
+		if loan.OwnerID != me {
+			o, err := f.person(ctx, loan.OwnerID)
+			if err != nil {
+				return nil, nil, err
+			}
+			in = append(in, fmt.Sprintf("• %s's %s, %s%s", o.DisplayName(), loan.Item, state, where(loan.Chat)))
+			continue
+		}
+		b, err := f.person(ctx, loan.BorrowerID)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case loan.State == stateReturning && b.ID == 0:
+			state = fmt.Sprintf("said to be back — confirm with %s %s", req.Cmd("confirm"), typable(loan.Item))
+		case loan.State == stateReturning:
+			state = fmt.Sprintf("%s says it's back — confirm with %s %s", b.DisplayName(), req.Cmd("confirm"), typable(loan.Item))
+		}
+		out = append(out, fmt.Sprintf("• %s with %s, %s%s", loan.Item, b.DisplayName(), state, where(loan.Chat)))
+	}
+	return out, in, nil
+}
+
+// loanState says where a loan stands: due back, overdue, or returned and
+// waiting for the owner.
+func loanState(loan Loan, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) string {
+	if loan.State == stateReturning {
+		return "returned, waiting for the owner to confirm"
+	}
+	due := formatDue(loan.DueAt, loc, dueTime)
+	if !loan.DueAt.After(now) {
+		return "overdue since " + due
+	}
+	return "due back " + due
+}
+
+// mineWantLines are !mine's lines for what the person is looking for.
+func (f *feature) mineWantLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
+	wants, err := f.st.personWants(ctx, chat, me, now)
+	if err != nil {
+		return nil, err
+	}
+	var want []string
+	for _, w := range wants {
+		want = append(want, fmt.Sprintf("• %s (until %s)%s", w.Text, formatDay(w.Expires, f.loc), where(w.Chat)))
+	}
+	return want, nil
+}
+
+// mineErrandLines are !mine's lines for the errands the person runs or joined.
+func (f *feature) mineErrandLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
+	errands, err := f.st.personErrands(ctx, chat, me, now)
+	if err != nil {
+		return nil, err
+	}
+	var runs []string
+	for _, e := range errands {
+		if e.RunnerID == me {
+			sg, err := f.st.signups(ctx, e.ID)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, fmt.Sprintf("• your %s run %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
+			continue
+		}
+		runner, err := f.person(ctx, e.RunnerID)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, fmt.Sprintf("• %s's %s run %s%s", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), where(e.Chat)))
+	}
+	return runs, nil
 }

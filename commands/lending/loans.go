@@ -26,44 +26,16 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(mentioned) == 0:
-		// "!lent ladder Dave": a member's name typed without the @.
-		typed, item, err := f.trailingMemberName(ctx, req.Chat.ID, itemW)
-		if err != nil {
-			return err
-		}
-		if typed != "" {
-			suggest := append(append(append([]string{}, item...), "@"+typed), periodW...)
-			return bot.Userf("Who to? Mention them with @: %s %s", req.Cmd("lent"), strings.Join(suggest, " "))
-		}
-		return bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), typable(name))
-	case len(mentioned) > 1:
-		return bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), typable(name))
-	}
-	borrower := mentioned[0]
-	if borrower.ID == req.Sender.ID {
-		return bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), typable(name))
-	}
-	in, err := f.e.InGroup(ctx, req.Chat.ID, borrower)
+	borrower, err := f.lentBorrower(ctx, req, mentioned, name, itemW, periodW)
 	if err != nil {
 		return err
-	}
-	if !in {
-		return bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), typable(name))
 	}
 	listing, err := f.ownListing(ctx, req, name, words, "lent")
 	if err != nil {
 		return err
 	}
-	if loan, out, err := f.st.openLoanOfListing(ctx, listing.ID); err != nil {
+	if err := f.checkNotOut(ctx, req, listing); err != nil {
 		return err
-	} else if out {
-		b, err := f.person(ctx, loan.BorrowerID)
-		if err != nil {
-			return err
-		}
-		return bot.Userf("Your %s is already out with %s — type %s %s when it's back.", listing.Name, b.DisplayName(), req.Cmd("returned"), typable(listing.Name))
 	}
 	now := req.Now()
 	due := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime)
@@ -72,28 +44,9 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 	}
-	// The borrower's own requests for this thing are answered now.
-	wants, err := f.st.personWants(ctx, req.Chat.ID, borrower.ID, now)
-	if err != nil {
-		return err
-	}
-	var answered []int64
-	for _, w := range wants {
-		if matchItems(parseItem(w.Text), parseItem(listing.Name)) > 0 {
-			answered = append(answered, w.ID)
-		}
-	}
 	loan := Loan{Chat: req.Chat.ID, ListingID: listing.ID, Item: listing.Name, OwnerID: req.Sender.ID, BorrowerID: borrower.ID,
 		LentAt: now, DueAt: due, State: stateOut}
-	if loan.ID, err = f.st.createLoan(ctx, loan, answered); err != nil {
-		return err
-	}
-	for _, id := range answered {
-		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
-			return err
-		}
-	}
-	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+	if err := f.recordLoan(ctx, &loan, now); err != nil {
 		return err
 	}
 	ask, err := f.askToAddress(ctx, req, borrower)
@@ -107,6 +60,75 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
 		remind, bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
+}
+
+// lentBorrower is the one member of this group, other than the sender, that
+// a !lent mentions; any other case is answered with how to name them.
+func (f *feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned []bot.Person, name string, itemW, periodW []string) (bot.Person, error) {
+	switch {
+	case len(mentioned) == 0:
+		// "!lent ladder Dave": a member's name typed without the @.
+		typed, item, err := f.trailingMemberName(ctx, req.Chat.ID, itemW)
+		if err != nil {
+			return bot.Person{}, err
+		}
+		if typed != "" {
+			suggest := append(append(append([]string{}, item...), "@"+typed), periodW...)
+			return bot.Person{}, bot.Userf("Who to? Mention them with @: %s %s", req.Cmd("lent"), strings.Join(suggest, " "))
+		}
+		return bot.Person{}, bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), typable(name))
+	case len(mentioned) > 1:
+		return bot.Person{}, bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), typable(name))
+	}
+	borrower := mentioned[0]
+	if borrower.ID == req.Sender.ID {
+		return bot.Person{}, bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), typable(name))
+	}
+	in, err := f.e.InGroup(ctx, req.Chat.ID, borrower)
+	if err != nil {
+		return bot.Person{}, err
+	}
+	if !in {
+		return bot.Person{}, bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), typable(name))
+	}
+	return borrower, nil
+}
+
+// checkNotOut refuses to lend a listing that is already out on loan.
+func (f *feature) checkNotOut(ctx context.Context, req *bot.Request, listing Listing) error {
+	loan, out, err := f.st.openLoanOfListing(ctx, listing.ID)
+	if err != nil || !out {
+		return err
+	}
+	b, err := f.person(ctx, loan.BorrowerID)
+	if err != nil {
+		return err
+	}
+	return bot.Userf("Your %s is already out with %s — type %s %s when it's back.", listing.Name, b.DisplayName(), req.Cmd("returned"), typable(listing.Name))
+}
+
+// recordLoan stores a new loan, answering the borrower's own requests for
+// the thing, and schedules its reminder.
+func (f *feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) error {
+	wants, err := f.st.personWants(ctx, loan.Chat, loan.BorrowerID, now)
+	if err != nil {
+		return err
+	}
+	var answered []int64
+	for _, w := range wants {
+		if matchItems(parseItem(w.Text), parseItem(loan.Item)) > 0 {
+			answered = append(answered, w.ID)
+		}
+	}
+	if loan.ID, err = f.st.createLoan(ctx, *loan, answered); err != nil {
+		return err
+	}
+	for _, id := range answered {
+		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+			return err
+		}
+	}
+	return f.scheduleReminder(ctx, *loan, now)
 }
 
 // trailingMemberName finds a group member's name typed at the end of the
@@ -546,30 +568,12 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	}
 	note := waitingNote(waiting, loan.Item)
 	if loan.OwnerID != req.Sender.ID {
-		if loan.OwnerID == 0 {
-			return bot.Userf("The owner of the %s asked me to forget them, so nobody here can agree a new date — sort it out with them, and type %s %s once it's back.",
-				loan.Item, req.Cmd("returned"), typable(loan.Item))
-		}
-		// The owner decides; pass the request on without changing anything.
-		_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.%s",
-			owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
-			req.Cmd("extend"), typable(loan.Item), strings.Join(periodW, " "), note), bot.MentionOf(owner))
-		return err
+		return f.askOwnerToExtend(ctx, req, loan, owner, due, periodW, note)
 	}
 	if !due.After(loan.DueAt) && loan.State == stateOut {
 		return bot.Userf("It's already due back %s — give a later date to extend it.", formatDue(loan.DueAt, f.loc, f.cfg.DueTime))
 	}
-	if err := f.st.setDue(ctx, loan.ID, due); err != nil {
-		return err
-	}
-	if loan.State == stateReturning {
-		// Extending a loan the borrower called returned means it is not back.
-		if err := f.st.reopen(ctx, loan.ID); err != nil {
-			return err
-		}
-	}
-	loan.DueAt, loan.State = due, stateOut
-	if err := f.scheduleReminder(ctx, loan, now); err != nil {
+	if err := f.extendLoan(ctx, &loan, due, now); err != nil {
 		return err
 	}
 	if loan.BorrowerID == 0 {
@@ -586,4 +590,33 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	}
 	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
 		formatDue(due, f.loc, f.cfg.DueTime), note, ask), bot.MentionOf(borrower))
+}
+
+// askOwnerToExtend passes a borrower's !extend on to the owner, who decides,
+// without changing anything.
+func (f *feature) askOwnerToExtend(ctx context.Context, req *bot.Request, loan Loan, owner bot.Person, due time.Time, periodW []string, note string) error {
+	if loan.OwnerID == 0 {
+		return bot.Userf("The owner of the %s asked me to forget them, so nobody here can agree a new date — sort it out with them, and type %s %s once it's back.",
+			loan.Item, req.Cmd("returned"), typable(loan.Item))
+	}
+	_, err := req.Say(ctx, fmt.Sprintf("@%s, %s would like to keep your %s until %s. To agree, type %s %s %s.%s",
+		owner.DisplayName(), req.Sender.DisplayName(), loan.Item, formatDue(due, f.loc, f.cfg.DueTime),
+		req.Cmd("extend"), typable(loan.Item), strings.Join(periodW, " "), note), bot.MentionOf(owner))
+	return err
+}
+
+// extendLoan moves a loan's due date, reopens it if the borrower had called
+// it returned, and schedules its reminder afresh.
+func (f *feature) extendLoan(ctx context.Context, loan *Loan, due, now time.Time) error {
+	if err := f.st.setDue(ctx, loan.ID, due); err != nil {
+		return err
+	}
+	if loan.State == stateReturning {
+		// Extending a loan the borrower called returned means it is not back.
+		if err := f.st.reopen(ctx, loan.ID); err != nil {
+			return err
+		}
+	}
+	loan.DueAt, loan.State = due, stateOut
+	return f.scheduleReminder(ctx, *loan, now)
 }

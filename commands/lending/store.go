@@ -554,26 +554,35 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		return r, fmt.Errorf("forget: %w", err)
 	}
 	defer tx.Rollback()
-	ids := func(query string) ([]int64, error) {
-		rows, err := tx.QueryContext(ctx, query, person, person)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		return out, rows.Err()
-	}
 	open, err := forgetOpenLoans(ctx, tx, person)
 	if err != nil {
 		return r, fmt.Errorf("forget: open loans: %w", err)
 	}
+	r.KeptLoans, r.ClosedLoans = planForgetLoans(open, person)
+	for _, id := range r.ClosedLoans {
+		if _, err := tx.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE id = ?`, ms(now), id); err != nil {
+			return r, fmt.Errorf("forget: close loan: %w", err)
+		}
+	}
+	if r.WantIDs, err = forgetIDs(ctx, tx, `SELECT id FROM lending_wants WHERE person_id = ? OR person_id = ?`, person); err != nil {
+		return r, fmt.Errorf("forget: wants: %w", err)
+	}
+	if r.ErrandIDs, err = forgetIDs(ctx, tx, `SELECT id FROM lending_errands WHERE runner_id = ? OR runner_id = ?`, person); err != nil {
+		return r, fmt.Errorf("forget: errands: %w", err)
+	}
+	if err := forgetRows(ctx, tx, person, &r); err != nil {
+		return r, fmt.Errorf("forget: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return r, fmt.Errorf("forget: %w", err)
+	}
+	return r, nil
+}
+
+// planForgetLoans takes the person out of their open loans: those still
+// out are kept with the forgotten side zeroed; those nobody is left to
+// close are returned by id to be closed.
+func planForgetLoans(open []Loan, person int64) (kept []Loan, closed []int64) {
 	for _, l := range open {
 		if l.OwnerID == person {
 			l.OwnerID = 0
@@ -583,30 +592,36 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		// Nobody can confirm a return for a forgotten owner, and a loan
 		// with both sides forgotten has nobody left to close it.
 		if (l.OwnerID == 0 && l.State == stateReturning) || (l.OwnerID == 0 && l.BorrowerID == 0) {
-			r.ClosedLoans = append(r.ClosedLoans, l.ID)
+			closed = append(closed, l.ID)
 			continue
 		}
-		r.KeptLoans = append(r.KeptLoans, l)
+		kept = append(kept, l)
 	}
-	for _, id := range r.ClosedLoans {
-		if _, err := tx.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE id = ?`, ms(now), id); err != nil {
-			return r, fmt.Errorf("forget: close loan: %w", err)
+	return kept, closed
+}
+
+// forgetIDs runs a query taking the person twice and returns the ids it
+// selects.
+func forgetIDs(ctx context.Context, tx bot.Tx, query string, person int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, person, person)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
 		}
+		out = append(out, id)
 	}
-	if r.WantIDs, err = ids(`SELECT id FROM lending_wants WHERE person_id = ? OR person_id = ?`); err != nil {
-		return r, fmt.Errorf("forget: wants: %w", err)
-	}
-	if r.ErrandIDs, err = ids(`SELECT id FROM lending_errands WHERE runner_id = ? OR runner_id = ?`); err != nil {
-		return r, fmt.Errorf("forget: errands: %w", err)
-	}
-	exec := func(query string, args ...any) (int, error) {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return 0, err
-		}
-		n, err := res.RowsAffected()
-		return int(n), err
-	}
+	return out, rows.Err()
+}
+
+// forgetRows takes the person out of the loan ledger and deletes their
+// listings, wants, signups and errands, counting each into r.
+func forgetRows(ctx context.Context, tx bot.Tx, person int64, r *forgetResult) error {
 	steps := []struct {
 		n     *int
 		query string
@@ -620,18 +635,17 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 		{&r.Errands, `DELETE FROM lending_errands WHERE runner_id = ?`, []any{person}},
 	}
 	for _, st := range steps {
-		n, err := exec(st.query, st.args...)
+		res, err := tx.ExecContext(ctx, st.query, st.args...)
 		if err != nil {
-			return r, fmt.Errorf("forget: %w", err)
+			return err
 		}
-		if st.n != nil {
-			*st.n = n
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
 		}
+		*st.n = int(n)
 	}
-	if err := tx.Commit(); err != nil {
-		return r, fmt.Errorf("forget: %w", err)
-	}
-	return r, nil
+	return nil
 }
 
 // forgetOpenLoans reads, inside the forgetting transaction, the open loans

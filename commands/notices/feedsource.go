@@ -181,7 +181,7 @@ const jobPoll = "notices.poll"
 // failures back off and are logged once per streak by the poller, on top
 // of the feed's own state (notice_feeds) that !notices and the audit use.
 func (r *Relay) addFeedPolls() error {
-	r.poller = polling.New(r.e, jobPoll, r.deps.Sources)
+	r.poller = polling.New(r.e.Kit("notices"), jobPoll, r.deps.Sources)
 	for _, f := range r.feeds {
 		f := f
 		err := r.poller.Add(polling.Source{Name: f.source(), Interval: f.cfg.Interval.D(), Poll: func(ctx context.Context) error {

@@ -67,7 +67,8 @@ type State struct {
 
 // Poller owns one job kind and the sources polled under it.
 type Poller struct {
-	e       *bot.Engine
+	clock   bot.Clock
+	jobs    *bot.Jobs
 	kind    string
 	log     *slog.Logger
 	obs     Observer
@@ -79,11 +80,11 @@ type payload struct {
 	Source string `json:"source"`
 }
 
-// New registers the job kind (e.g. "notices.poll") with the engine. obs may
-// be nil.
-func New(e *bot.Engine, kind string, obs Observer) *Poller {
-	p := &Poller{e: e, kind: kind, log: e.Log().With(bot.KeyKind, kind), obs: obs, db: e.Store().DB(), sources: map[string]*Source{}}
-	bot.HandleJobOf(e, kind, p.run)
+// New registers the job kind (e.g. "notices.poll") with the feature's
+// scheduler handle. obs may be nil.
+func New(k bot.Kit, kind string, obs Observer) *Poller {
+	p := &Poller{clock: k.Clock, jobs: k.Jobs, kind: kind, log: k.Log.With(bot.KeyKind, kind), obs: obs, db: k.Core.DB(), sources: map[string]*Source{}}
+	bot.HandleJobOf(k.Jobs, kind, p.run)
 	return p
 }
 
@@ -123,7 +124,7 @@ func (p *Poller) key(name string) string { return p.kind + ":" + name }
 // one is polled now. Jobs of sources no longer configured are cancelled
 // when they come due.
 func (p *Poller) Start(ctx context.Context) error {
-	now := p.e.Now()
+	now := p.clock.Now()
 	for _, name := range p.Names() {
 		st, err := p.State(ctx, name)
 		if err != nil {
@@ -139,7 +140,7 @@ func (p *Poller) Start(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := p.e.Schedule(ctx, p.kind, p.key(name), at, payload{Source: name}); err != nil {
+		if err := p.jobs.Schedule(ctx, p.kind, p.key(name), at, payload{Source: name}); err != nil {
 			return fmt.Errorf("polling: book %s: %w", name, err)
 		}
 		p.observe(st)
@@ -173,7 +174,7 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 		return err
 	}
 	st.Name = s.Name
-	now := p.e.Now()
+	now := p.clock.Now()
 	st.LastAttempt = now
 	pollErr := callSafely(ctx, s.Poll)
 	if pollErr == nil {
@@ -199,7 +200,7 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 	if err := p.save(ctx, st); err != nil {
 		return err
 	}
-	if err := p.e.Schedule(ctx, p.kind, p.key(s.Name), st.NextAt, payload{Source: s.Name}); err != nil {
+	if err := p.jobs.Schedule(ctx, p.kind, p.key(s.Name), st.NextAt, payload{Source: s.Name}); err != nil {
 		return fmt.Errorf("polling: book %s: %w", s.Name, err)
 	}
 	p.observe(st)

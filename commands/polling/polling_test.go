@@ -32,7 +32,7 @@ func newRig(t *testing.T, dbPath string, r *rig) *rig {
 		DBPath:     dbPath,
 		Migrations: []bot.Migrations{Migrations(), Migrations()}, // listed twice: applied once
 		Register: func(h *bottest.Harness) error {
-			r.p = New(h.Engine, "test.poll", r.obs)
+			r.p = New(h.Kit("test"), "test.poll", r.obs)
 			err := r.p.Add(Source{Name: "feed", Interval: 15 * time.Minute, MaxBackoff: 2 * time.Hour, Poll: func(ctx context.Context) error {
 				r.calls = append(r.calls, h.Engine.Now())
 				if r.fail {
@@ -132,7 +132,9 @@ func TestRemovedSourceStops(t *testing.T) {
 	r.h.Engine.RunDueJobs(context.Background())
 	// The next start has no sources: the booked job runs once and ends.
 	h := bottest.New(t, bottest.Options{DBPath: r.h.DBPath, Start: r.h.Clock.Now(), Migrations: []bot.Migrations{Migrations()},
-		Register: func(h *bottest.Harness) error { return New(h.Engine, "test.poll", nil).Start(context.Background()) }})
+		Register: func(h *bottest.Harness) error {
+			return New(h.Kit("test"), "test.poll", nil).Start(context.Background())
+		}})
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, h.Clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestRetryAfterPutsTheNextPollOff(t *testing.T) {
 	h := bottest.New(t, bottest.Options{
 		Migrations: []bot.Migrations{Migrations()},
 		Register: func(h *bottest.Harness) error {
-			p = New(h.Engine, "test.poll", nil)
+			p = New(h.Kit("test"), "test.poll", nil)
 			if err := p.Add(Source{Name: "feed", Interval: 15 * time.Minute, Poll: func(ctx context.Context) error {
 				calls = append(calls, h.Engine.Now())
 				if len(calls) == 1 {

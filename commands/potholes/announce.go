@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,7 +53,7 @@ type newsPayload struct {
 
 // groupListening reports whether a group still wants the feature's own
 // messages: the bot is on there and potholes is not switched off.
-func (f *feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, error) {
+func (f *Feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, error) {
 	gs, err := f.e.Store().GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
@@ -64,7 +63,7 @@ func (f *feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, er
 
 // postText writes the message about r of the given kind as it stands now;
 // "" when there is nothing (left) to say.
-func (f *feature) postText(ctx context.Context, r Report, what string) (string, error) {
+func (f *Feature) postText(ctx context.Context, r Report, what string) (string, error) {
 	switch what {
 	case postAnswerReminder:
 		if r.SendState != sendWaiting || r.Status.Resolved() {
@@ -113,7 +112,7 @@ func (f *feature) postText(ctx context.Context, r Report, what string) (string, 
 // job. A group that has switched the bot or potholes off is skipped
 // quietly. The core's send queue delivers it after the job commits, waiting
 // for WhatsApp however long it is away.
-func (f *feature) post(ctx context.Context, r Report, what string) error {
+func (f *Feature) post(ctx context.Context, r Report, what string) error {
 	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
 		return err
@@ -146,18 +145,14 @@ type heldPost struct {
 	What   string `json:"what"`
 }
 
-// runHeldPost posts a message held by an older version.
-func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
-	var pl heldPost
-	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Report == 0 || pl.What == "" {
-		f.log().Error("held post without a report; not posted", bot.KeyErr, err)
+// heldPostJob posts a message held by an older version.
+func (f *Feature) heldPostJob(ctx context.Context, _ bot.Job, pl heldPost) error {
+	if pl.Report == 0 || pl.What == "" {
+		f.log().Error("held post without a report; not posted")
 		return nil
 	}
-	r, err := f.store.report(ctx, pl.Report)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	r, ok, err := f.jobReport(ctx, pl.Report)
+	if !ok {
 		return err
 	}
 	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
@@ -168,7 +163,7 @@ func (f *feature) runHeldPost(ctx context.Context, job bot.Job) error {
 }
 
 // sendNews tells the group how sending r went: now, or when quiet hours end.
-func (f *feature) sendNews(ctx context.Context, r Report) error {
+func (f *Feature) sendNews(ctx context.Context, r Report) error {
 	now := f.e.Now()
 	if f.deps.Quiet.Contains(now) {
 		return f.e.Schedule(ctx, jobSendNews, sendNewsKey(r.ID), f.deps.Quiet.NextAllowed(now), newsPayload{Report: r.ID})
@@ -176,10 +171,9 @@ func (f *feature) sendNews(ctx context.Context, r Report) error {
 	return f.post(ctx, r, postSendNews)
 }
 
-// runSendNews posts a send result held over quiet hours.
-func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
-	var pl newsPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+// sendNewsJob posts a send result held over quiet hours.
+func (f *Feature) sendNewsJob(ctx context.Context, _ bot.Job, pl newsPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -187,7 +181,7 @@ func (f *feature) runSendNews(ctx context.Context, job bot.Job) error {
 }
 
 // emailedText tells the group r went by email.
-func (f *feature) emailedText(r Report, to string) string {
+func (f *Feature) emailedText(r Report, to string) string {
 	replies := "the bot's organisers"
 	if f.cfg.LiaisonName != "" {
 		replies = f.cfg.LiaisonName + ", the group's liaison"
@@ -201,7 +195,7 @@ func (f *feature) emailedText(r Report, to string) string {
 // sendNewsText describes where sending r stands; "" when there is nothing
 // to say (the report was resolved, or an admin has queued it again and that
 // attempt will speak for itself).
-func (f *feature) sendNewsText(r Report, notice string) string {
+func (f *Feature) sendNewsText(r Report, notice string) string {
 	p := f.e.Prefix()
 	if r.Status.Resolved() {
 		return ""

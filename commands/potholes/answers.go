@@ -29,7 +29,7 @@ func answerRemindPrefix(id int64) string { return fmt.Sprintf("potholes.answerre
 
 // handleAnswer is "!answer P7 VALUE": the answer to the council's next
 // question about P7 ("skip" passes an optional one).
-func (f *feature) handleAnswer(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleAnswer(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	fields := req.Fields()
 	if len(fields) < 2 {
@@ -120,7 +120,7 @@ func upperFirst(s string) string {
 // the council requires (and no admin chose to send it anyway), it waits
 // instead of going, the group is asked, and a reminder is booked. It
 // reports whether r is held.
-func (f *feature) holdForAnswers(ctx context.Context, r Report) (bool, error) {
+func (f *Feature) holdForAnswers(ctx context.Context, r Report) (bool, error) {
 	_, missing, err := f.openQuestions(ctx, r)
 	if err != nil || missing == 0 {
 		return false, err
@@ -137,7 +137,7 @@ func (f *feature) holdForAnswers(ctx context.Context, r Report) (bool, error) {
 }
 
 // markWaiting puts r in the waiting state with a reminder booked.
-func (f *feature) markWaiting(ctx context.Context, r Report, missing int) (Report, error) {
+func (f *Feature) markWaiting(ctx context.Context, r Report, missing int) (Report, error) {
 	now := f.e.Now()
 	r.SendState, r.NextSendAt, r.Updated = sendWaiting, time.Time{}, now
 	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
@@ -155,7 +155,7 @@ func (f *feature) markWaiting(ctx context.Context, r Report, missing int) (Repor
 }
 
 // waitingText asks the group for the answer r waits for.
-func (f *feature) waitingText(ctx context.Context, r Report, reminder bool) (string, error) {
+func (f *Feature) waitingText(ctx context.Context, r Report, reminder bool) (string, error) {
 	open, missing, err := f.openQuestions(ctx, r)
 	if err != nil || missing == 0 {
 		return "", err
@@ -178,10 +178,9 @@ func (f *feature) waitingText(ctx context.Context, r Report, reminder bool) (str
 	return msg, nil
 }
 
-// runAnswerRemind reminds the group once that a report waits for answers.
-func (f *feature) runAnswerRemind(ctx context.Context, job bot.Job) error {
-	var pl sendPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+// answerRemindJob reminds the group once that a report waits for answers.
+func (f *Feature) answerRemindJob(ctx context.Context, _ bot.Job, pl sendPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok || r.SendState != sendWaiting || r.Status.Resolved() {
 		return err
 	}
@@ -195,7 +194,7 @@ func (f *feature) runAnswerRemind(ctx context.Context, job bot.Job) error {
 // adminSendAnyway is "!pothole P7 send anyway": send without the
 // council's required answers, where the config says the council accepts
 // that.
-func (f *feature) adminSendAnyway(ctx context.Context, req *bot.Request, r Report) error {
+func (f *Feature) adminSendAnyway(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
 	_, missing, err := f.openQuestions(ctx, r)
 	if err != nil {

@@ -148,7 +148,7 @@ var spacedCommands = map[string]bool{"street": true, "fly": true, "pot": true, "
 // its one-word spellings as aliases, and the first word of its spaced
 // spellings ("!street light …", "!fly tipping …") as hidden commands that
 // read the rest. Names another command already has are left to it.
-func (f *feature) categoryCommands(e *bot.Engine) {
+func (f *Feature) categoryCommands(e *bot.Engine) {
 	taken := func(name string) bool { _, ok := e.Router().Lookup(name); return ok }
 	p := e.Prefix()
 	spacedFirst := map[string][]string{}
@@ -203,7 +203,7 @@ func (f *feature) categoryCommands(e *bot.Engine) {
 
 // fileCategory files a report in cat from the words after the category;
 // "new" first files it even if it looks already reported.
-func (f *feature) fileCategory(ctx context.Context, req *bot.Request, cat, rest string) error {
+func (f *Feature) fileCategory(ctx context.Context, req *bot.Request, cat, rest string) error {
 	rest = strings.TrimSpace(rest)
 	force := false
 	if w := strings.Fields(rest); len(w) > 0 && strings.EqualFold(w[0], "new") {
@@ -214,7 +214,7 @@ func (f *feature) fileCategory(ctx context.Context, req *bot.Request, cat, rest 
 
 // categoryUsage is the usage of !report (after "Usage: "), listing every category and
 // saying each works on its own.
-func (f *feature) categoryUsage() string {
+func (f *Feature) categoryUsage() string {
 	p := f.e.Prefix()
 	example := otherCategories(f.cfg)[0]
 	if example == f.cfg.defaultCategory() {

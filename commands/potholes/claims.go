@@ -27,31 +27,30 @@ type claimPayload struct {
 }
 
 // claimLapsesAt is when a claim made at t lapses.
-func (f *feature) claimLapsesAt(t time.Time) time.Time { return t.Add(f.cfg.FixedClaimExpiry.D()) }
+func (f *Feature) claimLapsesAt(t time.Time) time.Time { return t.Add(f.cfg.FixedClaimExpiry.D()) }
 
 // claimLapsed reports whether r's pending claim has run out by now; a report
 // without a claim has nothing to lapse.
-func (f *feature) claimLapsed(r Report, now time.Time) bool {
+func (f *Feature) claimLapsed(r Report, now time.Time) bool {
 	return !r.FixClaimAt.IsZero() && !now.Before(f.claimLapsesAt(r.FixClaimAt))
 }
 
 // lapseEvent is the history line for a claim that ran out.
-func (f *feature) lapseEvent(r Report) event {
+func (f *Feature) lapseEvent(r Report) event {
 	return event{At: f.claimLapsesAt(r.FixClaimAt), ActorID: r.FixClaimBy, Kind: "fixed claim lapsed",
 		Detail: "no second neighbour within " + bot.FormatDuration(f.cfg.FixedClaimExpiry.D())}
 }
 
 // scheduleClaimLapse books the end of a new claim.
-func (f *feature) scheduleClaimLapse(ctx context.Context, r Report) error {
+func (f *Feature) scheduleClaimLapse(ctx context.Context, r Report) error {
 	return f.e.Schedule(ctx, jobClaimLapse, claimKey(r.ID, r.FixClaimAt), f.claimLapsesAt(r.FixClaimAt),
 		claimPayload{Report: r.ID, ClaimedAt: r.FixClaimAt.UnixMilli()})
 }
 
-// runClaimLapse clears the claim the job was booked for, if it is still
+// claimLapseJob clears the claim the job was booked for, if it is still
 // waiting. Nothing is posted: the history in !pothole P7 says it lapsed.
-func (f *feature) runClaimLapse(ctx context.Context, job bot.Job) error {
-	var pl claimPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *Feature) claimLapseJob(ctx context.Context, _ bot.Job, pl claimPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -62,7 +61,7 @@ func (f *feature) runClaimLapse(ctx context.Context, job bot.Job) error {
 }
 
 // clearLapsedClaim removes a lapsed claim and records it in the history.
-func (f *feature) clearLapsedClaim(ctx context.Context, r Report) error {
+func (f *Feature) clearLapsedClaim(ctx context.Context, r Report) error {
 	ev := f.lapseEvent(r)
 	r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
 	return f.store.apply(ctx, r, change{saveMutables: true, events: []event{ev}})

@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,13 +34,13 @@ func pollKey(id int64, at time.Time) string {
 
 // schedulePoll books the next status check. Payloads carry the report's id
 // and timings only: nothing about people, nothing a resident typed.
-func (f *feature) schedulePoll(ctx context.Context, at time.Time, pl pollPayload) error {
+func (f *Feature) schedulePoll(ctx context.Context, at time.Time, pl pollPayload) error {
 	return f.e.Schedule(ctx, jobPoll, pollKey(pl.Report, at), at, pl)
 }
 
 // startPolling books a report's first status check after one interval,
 // beginning a run of checks that lasts status_poll_for.
-func (f *feature) startPolling(ctx context.Context, id int64, now time.Time) error {
+func (f *Feature) startPolling(ctx context.Context, id int64, now time.Time) error {
 	return f.schedulePoll(ctx, now.Add(f.cfg.StatusPollInterval.D()), pollPayload{Report: id, Since: now.UnixMilli()})
 }
 
@@ -95,7 +94,7 @@ func sendBackoff(attempt int, callErr error) time.Duration {
 }
 
 // adminSend queues a report for the council; the send job posts the outcome.
-func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
+func (f *Feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
 	if !f.sendingSetUp() {
 		return errNoCouncil
@@ -183,7 +182,7 @@ func (f *feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 var errNoCouncil = bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service, or send_method = \"email\" with a [potholes.email] mail server.")
 
 // sendingSetUp reports whether any category can go to the council.
-func (f *feature) sendingSetUp() bool {
+func (f *Feature) sendingSetUp() bool {
 	for _, cat := range f.cfg.Categories {
 		if f.cannotSendCategory(cat, "") == nil {
 			return true
@@ -194,9 +193,9 @@ func (f *feature) sendingSetUp() bool {
 
 // cannotSend says why r cannot go to the council as configured; nil when
 // it can.
-func (f *feature) cannotSend(r Report) error { return f.cannotSendCategory(r.Category, r.Ref()) }
+func (f *Feature) cannotSend(r Report) error { return f.cannotSendCategory(r.Category, r.Ref()) }
 
-func (f *feature) cannotSendCategory(cat, ref string) error {
+func (f *Feature) cannotSendCategory(cat, ref string) error {
 	if ref == "" {
 		ref = "it"
 	}
@@ -218,9 +217,9 @@ func (f *feature) cannotSendCategory(cat, ref string) error {
 }
 
 // sendPaused reports whether r is queued but was held back because its
-// group had the bot or potholes off when it was due (runSend): it waits for
+// group had the bot or potholes off when it was due (sendJob): it waits for
 // an admin's !pothole P7 send.
-func (f *feature) sendPaused(ctx context.Context, r Report) (bool, error) {
+func (f *Feature) sendPaused(ctx context.Context, r Report) (bool, error) {
 	if r.SendState != sendQueued {
 		return false, nil
 	}
@@ -231,14 +230,14 @@ func (f *feature) sendPaused(ctx context.Context, r Report) (bool, error) {
 // pollingStopped reports whether r's status checks were stopped (the group
 // switched the bot or potholes off, or status_poll_for ran out) and not
 // restarted since.
-func (f *feature) pollingStopped(ctx context.Context, id int64) (bool, error) {
+func (f *Feature) pollingStopped(ctx context.Context, id int64) (bool, error) {
 	latest, err := f.store.latestEventOf(ctx, id, pollStoppedEvent, pollRestartedEvent)
 	return latest == pollStoppedEvent, err
 }
 
 // adminCheck is "!pothole P7 check": status checks of a sent report start
 // again now, for another status_poll_for.
-func (f *feature) adminCheck(ctx context.Context, req *bot.Request, r Report) error {
+func (f *Feature) adminCheck(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
 	switch {
 	case f.council == nil && f.mailer == nil:
@@ -255,7 +254,7 @@ func (f *feature) adminCheck(ctx context.Context, req *bot.Request, r Report) er
 
 // restartPolling replaces r's status checks with a new run starting now.
 // The first check is due at once; the engine runs it after this command.
-func (f *feature) restartPolling(ctx context.Context, req *bot.Request, r Report) error {
+func (f *Feature) restartPolling(ctx context.Context, req *bot.Request, r Report) error {
 	p := f.e.Prefix()
 	now := req.Now()
 	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
@@ -276,7 +275,7 @@ func (f *feature) restartPolling(ctx context.Context, req *bot.Request, r Report
 // first: it does nothing unless its report is queued or retrying, so if the
 // change then fails to commit the job is harmless, and a report is never
 // left queued with no job to send it (which would block !pothole P7 send).
-func (f *feature) queueSend(ctx context.Context, r Report, c change) error {
+func (f *Feature) queueSend(ctx context.Context, r Report, c change) error {
 	if err := f.bookSend(ctx, r); err != nil {
 		return err
 	}
@@ -285,7 +284,7 @@ func (f *feature) queueSend(ctx context.Context, r Report, c change) error {
 
 // bookSend replaces a report's pending send jobs with one making its next
 // attempt at r.NextSendAt (now, when that has passed or is unset).
-func (f *feature) bookSend(ctx context.Context, r Report) error {
+func (f *Feature) bookSend(ctx context.Context, r Report) error {
 	at := r.NextSendAt
 	if now := f.e.Now(); at.Before(now) {
 		at = now
@@ -301,7 +300,7 @@ func (f *feature) bookSend(ctx context.Context, r Report) error {
 // only replaces it; it matters for a report left without one (a job that
 // failed for good on database errors, or state written by an older
 // version), which would otherwise never be sent nor be sendable again.
-func (f *feature) resumeSends(ctx context.Context) error {
+func (f *Feature) resumeSends(ctx context.Context) error {
 	if !f.sendingSetUp() {
 		return nil
 	}
@@ -327,7 +326,7 @@ func (f *feature) resumeSends(ctx context.Context) error {
 
 // serviceRequest builds what goes to the council: the report, never the
 // resident — contact details are the configured liaison's.
-func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request, error) {
+func (f *Feature) serviceRequest(ctx context.Context, r Report) (open311.Request, error) {
 	req := open311.Request{
 		ServiceCode: f.cfg.ServiceCodes[r.Category],
 		Description: fmt.Sprintf("%s\n\nConfirmed by %s in a residents' group (reference %s).", r.Description, plural(r.Confirmations+1, "neighbour"), r.Ref()),
@@ -359,23 +358,12 @@ func (f *feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 	return req, nil
 }
 
-// jobReport decodes a job's payload into pl and loads the report it names
-// (every potholes payload carries "report"). ok is false when there is
-// nothing to do: a payload that cannot be read (logged, not retried) or a
-// report that no longer exists; err is set only for database failures.
-func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report, ok bool, err error) {
-	var ref struct {
-		Report int64 `json:"report"`
-	}
-	if err := json.Unmarshal(job.Payload, pl); err != nil {
-		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
-		return r, false, nil
-	}
-	if err := json.Unmarshal(job.Payload, &ref); err != nil {
-		f.log().Error("bad job payload", bot.KeyKind, job.Kind, bot.KeyErr, err)
-		return r, false, nil
-	}
-	r, err = f.store.report(ctx, ref.Report)
+// jobReport loads the report a job's payload names (the core has decoded
+// the payload; one it cannot read never reaches the job). ok is false when
+// the report no longer exists, so there is nothing to do; err is set only
+// for database failures.
+func (f *Feature) jobReport(ctx context.Context, id int64) (r Report, ok bool, err error) {
+	r, err = f.store.report(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		return r, false, nil
 	}
@@ -385,12 +373,11 @@ func (f *feature) jobReport(ctx context.Context, job bot.Job, pl any) (r Report,
 	return r, true, nil
 }
 
-// runSend makes one attempt to send a report. Council failures are handled
+// sendJob makes one attempt to send a report. Council failures are handled
 // here (recorded, retried with backoff, posted); only database errors go
 // back to the engine.
-func (f *feature) runSend(ctx context.Context, job bot.Job) error {
-	var pl sendPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *Feature) sendJob(ctx context.Context, _ bot.Job, pl sendPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -488,7 +475,7 @@ func (f *feature) runSend(ctx context.Context, job bot.Job) error {
 // switched it off. The report stays queued, with no job, until an admin
 // types !pothole P7 send (after switching it back on: the command itself
 // needs both on).
-func (f *feature) pauseSend(ctx context.Context, r Report) error {
+func (f *Feature) pauseSend(ctx context.Context, r Report) error {
 	paused, err := f.sendPaused(ctx, r)
 	if err != nil || paused {
 		return err
@@ -506,7 +493,7 @@ func (f *feature) pauseSend(ctx context.Context, r Report) error {
 // twice, so it is not retried: it is marked unsure, shown so in
 // !pothole P7, and an admin decides (they can ask the council, or type
 // !pothole P7 send to post it again).
-func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
+func (f *Feature) sendInterrupted(ctx context.Context, r Report) error {
 	now := f.e.Now()
 	r.SendAttempts++
 	r.SendState, r.NextSendAt, r.Updated = sendUnsure, time.Time{}, now
@@ -523,7 +510,7 @@ func (f *feature) sendInterrupted(ctx context.Context, r Report) error {
 // attempt, and once more when the bot gives up; quiet retries stay quiet
 // (their history is in !pothole P7). During quiet hours the news waits for
 // the morning (sendNews).
-func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked bool) error {
+func (f *Feature) sendFailed(ctx context.Context, r Report, callErr error, asked bool) error {
 	reason := sendSummary(callErr)
 	// The reason is kept in the history and shown in the group: whatever
 	// the council's server (or a proxy before it) echoed back, it must not
@@ -562,15 +549,14 @@ func (f *feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	return f.sendNews(ctx, r)
 }
 
-// runPoll asks the council about one sent report and posts what changed.
+// pollJob asks the council about one sent report and posts what changed.
 // Checks stop, with a line in the history, when the group has switched the
 // bot or potholes off or status_poll_for has passed; an admin restarts them
 // with !pothole P7 check (or send). A check the council's server did not
 // answer in time puts the next one off for longer (pollBackoff): every call
 // holds up the bot while it waits.
-func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
-	var pl pollPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -682,7 +668,7 @@ func (f *feature) runPoll(ctx context.Context, job bot.Job) error {
 
 // stopPolling ends r's status checks: no next one is booked, and the
 // history says why and how to start them again.
-func (f *feature) stopPolling(ctx context.Context, r Report, why string) error {
+func (f *Feature) stopPolling(ctx context.Context, r Report, why string) error {
 	f.log().Info("status checks stopped", "report", r.ID, "why", why)
 	return f.store.apply(ctx, r, change{events: []event{{At: f.e.Now(), Kind: pollStoppedEvent,
 		Detail: fmt.Sprintf("%s; an admin can restart them with %spothole %s check", why, f.e.Prefix(), r.Ref())}}})
@@ -734,7 +720,7 @@ func councilStatus(status, notes string) Status {
 
 // formatExpected writes the council's expected_datetime as "14 March"
 // (with the year when it isn't this year).
-func (f *feature) formatExpected(s string, now time.Time) (string, bool) {
+func (f *Feature) formatExpected(s string, now time.Time) (string, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", false

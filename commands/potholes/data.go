@@ -11,7 +11,7 @@ import (
 // Forgetting keeps the reports (they describe the street, not the person)
 // but removes every link to the person: reporter, confirmations, photos
 // added and history lines.
-type dataProvider struct{ f *feature }
+type dataProvider struct{ f *Feature }
 
 func (d dataProvider) DataName() string { return "Street reports" }
 

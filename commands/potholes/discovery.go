@@ -50,16 +50,16 @@ func (c *catalogue) definition(code string) ([]open311.Attribute, bool) {
 
 // scheduleDiscovery books a read of the service list at at, replacing any
 // booked one.
-func (f *feature) scheduleDiscovery(ctx context.Context, at time.Time) error {
+func (f *Feature) scheduleDiscovery(ctx context.Context, at time.Time) error {
 	if err := f.e.CancelJobs(ctx, discoverPrefix); err != nil {
 		return err
 	}
 	return f.e.Schedule(ctx, jobDiscover, fmt.Sprintf("%s%d", discoverPrefix, at.UnixMilli()), at, struct{}{})
 }
 
-// runDiscover reads the service list and the definitions the configured
+// discoverJob reads the service list and the definitions the configured
 // categories need, logging what does not fit, and books the next read.
-func (f *feature) runDiscover(ctx context.Context, _ bot.Job) error {
+func (f *Feature) discoverJob(ctx context.Context, _ bot.Job) error {
 	if f.council == nil {
 		return nil
 	}
@@ -78,7 +78,7 @@ func (f *feature) runDiscover(ctx context.Context, _ bot.Job) error {
 
 // discover reads the council's services and the definitions of the
 // configured ones. Warnings name the category they concern.
-func (f *feature) discover(ctx context.Context) ([]string, error) {
+func (f *Feature) discover(ctx context.Context) ([]string, error) {
 	list, err := f.council.Services(ctx)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (f *feature) discover(ctx context.Context) ([]string, error) {
 // questions are the council's questions about r that residents can
 // answer, in the council's order: attributes needing input, of a datatype
 // the bot can ask. Only Open311 categories have them.
-func (f *feature) questions(r Report) []open311.Attribute {
+func (f *Feature) questions(r Report) []open311.Attribute {
 	if f.council == nil || f.cfg.methodFor(r.Category) != methodOpen311 {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (f *feature) questions(r Report) []open311.Attribute {
 const councilAnswerEvent = "council answer"
 
 // answers reads r's answers, the latest per attribute code.
-func (f *feature) answers(ctx context.Context, r Report) (map[string]string, error) {
+func (f *Feature) answers(ctx context.Context, r Report) (map[string]string, error) {
 	evs, err := f.store.events(ctx, r.ID)
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (f *feature) answers(ctx context.Context, r Report) (map[string]string, err
 
 // openQuestions are r's questions not answered (or skipped) yet; missing
 // counts the required ones among them.
-func (f *feature) openQuestions(ctx context.Context, r Report) (open []open311.Attribute, missing int, err error) {
+func (f *Feature) openQuestions(ctx context.Context, r Report) (open []open311.Attribute, missing int, err error) {
 	qs := f.questions(r)
 	if len(qs) == 0 {
 		return nil, 0, nil
@@ -191,7 +191,7 @@ func (f *feature) openQuestions(ctx context.Context, r Report) (open []open311.A
 }
 
 // attributesFor is what goes to the council as attribute[code].
-func (f *feature) attributesFor(ctx context.Context, r Report) (map[string][]string, error) {
+func (f *Feature) attributesFor(ctx context.Context, r Report) (map[string][]string, error) {
 	answered, err := f.answers(ctx, r)
 	if err != nil || len(answered) == 0 {
 		return nil, err
@@ -208,7 +208,7 @@ func (f *feature) attributesFor(ctx context.Context, r Report) (map[string][]str
 
 // askText is the council's question put to the group: "The council asks:
 // is it in the road or the pavement? Reply !answer P7 road (or pavement)."
-func (f *feature) askText(r Report, q open311.Attribute) string {
+func (f *Feature) askText(r Report, q open311.Attribute) string {
 	p := f.e.Prefix()
 	question := strings.Join(strings.Fields(q.Description), " ")
 	if question == "" {

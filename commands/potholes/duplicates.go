@@ -20,7 +20,7 @@ const maxDuplicateChain = 50
 // its own original. If the links run in a circle, which marking refuses but
 // an old database could hold, the trail stops at the last report before the
 // circle closes.
-func (f *feature) duplicateTrail(ctx context.Context, r Report) (orig Report, via []Report, err error) {
+func (f *Feature) duplicateTrail(ctx context.Context, r Report) (orig Report, via []Report, err error) {
 	seen := map[int64]bool{r.ID: true}
 	cur := r
 	for range maxDuplicateChain {
@@ -46,7 +46,7 @@ func (f *feature) duplicateTrail(ctx context.Context, r Report) (orig Report, vi
 
 // leadsTo reports whether following target's duplicate links reaches id, so
 // marking id a duplicate of target would close a circle.
-func (f *feature) leadsTo(ctx context.Context, target Report, id int64) (bool, error) {
+func (f *Feature) leadsTo(ctx context.Context, target Report, id int64) (bool, error) {
 	if target.ID == id {
 		return true, nil
 	}

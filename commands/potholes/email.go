@@ -65,7 +65,7 @@ type emailPhoto struct {
 	note   string // the body's Photo line
 }
 
-func (f *feature) emailPhoto(r Report) emailPhoto {
+func (f *Feature) emailPhoto(r Report) emailPhoto {
 	if r.FirstPhoto == "" {
 		return emailPhoto{note: "none"}
 	}
@@ -95,7 +95,7 @@ func (f *feature) emailPhoto(r Report) emailPhoto {
 
 // emailBody writes the report the way FixMyStreet writes its emails:
 // labelled lines a council officer can read at a glance.
-func (f *feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (string, error) {
+func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (string, error) {
 	gs, err := f.e.Store().GroupSettings(ctx, r.Chat)
 	if err != nil {
 		return "", fmt.Errorf("group settings: %w", err)
@@ -157,7 +157,7 @@ func (f *feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 }
 
 // reportEmail builds the message for r to the given address.
-func (f *feature) reportEmail(ctx context.Context, r Report, to string) (*gomail.Msg, error) {
+func (f *Feature) reportEmail(ctx context.Context, r Report, to string) (*gomail.Msg, error) {
 	photo := f.emailPhoto(r)
 	body, err := f.emailBody(ctx, r, photo)
 	if err != nil {
@@ -195,7 +195,7 @@ func (f *feature) reportEmail(ctx context.Context, r Report, to string) (*gomail
 // mail server has accepted it, in the same job. A retry after a failure
 // sends the same message again (same Message-ID); a report already sent is
 // never emailed again by a job.
-func (f *feature) runEmail(ctx context.Context, r Report, asked bool) error {
+func (f *Feature) runEmail(ctx context.Context, r Report, asked bool) error {
 	to := f.cfg.Email.recipient(r.Category)
 	msg, err := f.reportEmail(ctx, r, to)
 	if err != nil {
@@ -220,7 +220,7 @@ func (f *feature) runEmail(ctx context.Context, r Report, asked bool) error {
 }
 
 // emailedTo is the address r was emailed to, "" when it has not been.
-func (f *feature) emailedTo(ctx context.Context, r Report) (string, error) {
+func (f *Feature) emailedTo(ctx context.Context, r Report) (string, error) {
 	if r.SendState != sendDone || r.ServiceRequestID != "" || r.Token != "" {
 		return "", nil
 	}

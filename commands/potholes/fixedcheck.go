@@ -2,7 +2,6 @@ package potholes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -29,7 +28,7 @@ type fixedCheckPayload struct {
 
 // scheduleFixedCheck books the question for fixed_check_after from, unless
 // it is switched off.
-func (f *feature) scheduleFixedCheck(ctx context.Context, id int64, from time.Time) error {
+func (f *Feature) scheduleFixedCheck(ctx context.Context, id int64, from time.Time) error {
 	after := f.cfg.FixedCheckAfter.D()
 	if after <= 0 {
 		return nil
@@ -37,15 +36,14 @@ func (f *feature) scheduleFixedCheck(ctx context.Context, id int64, from time.Ti
 	return f.bookFixedCheck(ctx, id, from.Add(after))
 }
 
-func (f *feature) bookFixedCheck(ctx context.Context, id int64, at time.Time) error {
+func (f *Feature) bookFixedCheck(ctx context.Context, id int64, at time.Time) error {
 	key := fmt.Sprintf("%s%d", fixedCheckPrefix(id), at.UnixMilli())
 	return f.e.Schedule(ctx, jobFixedCheck, key, at, fixedCheckPayload{Report: id})
 }
 
-// runFixedCheck puts the question to the report's group.
-func (f *feature) runFixedCheck(ctx context.Context, job bot.Job) error {
-	var pl fixedCheckPayload
-	r, ok, err := f.jobReport(ctx, job, &pl)
+// fixedCheckJob puts the question to the report's group.
+func (f *Feature) fixedCheckJob(ctx context.Context, _ bot.Job, pl fixedCheckPayload) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
 		return err
 	}
@@ -107,7 +105,7 @@ type digestPayload struct {
 
 // digestSlot is the first digest time at or after t: digestHour that day
 // or the next, moved out of quiet hours.
-func (f *feature) digestSlot(t time.Time) time.Time {
+func (f *Feature) digestSlot(t time.Time) time.Time {
 	lt := t.In(f.deps.Location)
 	slot := time.Date(lt.Year(), lt.Month(), lt.Day(), digestHour, 0, 0, 0, f.deps.Location)
 	if t.After(slot) {
@@ -118,16 +116,15 @@ func (f *feature) digestSlot(t time.Time) time.Time {
 
 // bookFixedDigest books a group's message for a slot: the key is the group
 // and the slot, so every report due before it shares one message.
-func (f *feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
+func (f *Feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
 	key := fmt.Sprintf("%s:%s:%d", jobFixedDigest, chat, at.UnixMilli())
 	return f.e.Schedule(ctx, jobFixedDigest, key, at, digestPayload{Chat: string(chat)})
 }
 
-// runFixedDigest puts the day's question to a group.
-func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
-	var pl digestPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Chat == "" {
-		f.log().Error("fixed-check digest without a group; dropped", bot.KeyErr, err)
+// fixedDigestJob puts the day's question to a group.
+func (f *Feature) fixedDigestJob(ctx context.Context, _ bot.Job, pl digestPayload) error {
+	if pl.Chat == "" {
+		f.log().Error("fixed-check digest without a group; dropped")
 		return nil
 	}
 	chat := bot.ChatID(pl.Chat)
@@ -162,7 +159,7 @@ func (f *feature) runFixedDigest(ctx context.Context, job bot.Job) error {
 
 // digestText is the day's question: one report as a sentence, several as
 // a short list.
-func (f *feature) digestText(reports []Report, total int, now time.Time) string {
+func (f *Feature) digestText(reports []Report, total int, now time.Time) string {
 	if len(reports) == 1 && total == 1 {
 		return f.fixedCheckText(reports[0], now)
 	}
@@ -181,7 +178,7 @@ func (f *feature) digestText(reports []Report, total int, now time.Time) string 
 }
 
 // fixedCheckText is the question put to the group about r.
-func (f *feature) fixedCheckText(r Report, now time.Time) string {
+func (f *Feature) fixedCheckText(r Report, now time.Time) string {
 	p := f.e.Prefix()
 	return fmt.Sprintf("%s (%s) was reported %s — is it fixed? Type %sfixed %s, or %smetoo %s if it's still there.",
 		r.Ref(), bot.Truncate(r.Description, 60), weeksAgo(r.Created, now), p, r.Ref(), p, r.Ref())

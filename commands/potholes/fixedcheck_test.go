@@ -114,10 +114,10 @@ func TestWeeksAgo(t *testing.T) {
 // day up to 09:00 and the next day after it, and never in quiet hours.
 func TestDigestSlot(t *testing.T) {
 	at := func(day, h, m int) time.Time { return time.Date(2026, 2, day, h, m, 0, 0, time.UTC) }
-	plain := &feature{deps: Deps{Location: time.UTC}}
-	late := &feature{deps: Deps{Location: time.UTC, Quiet: bot.QuietHours{Start: 21 * 60, End: 10 * 60, Loc: time.UTC}}}
+	plain := &Feature{deps: Deps{Location: time.UTC}}
+	late := &Feature{deps: Deps{Location: time.UTC, Quiet: bot.QuietHours{Start: 21 * 60, End: 10 * 60, Loc: time.UTC}}}
 	for _, c := range []struct {
-		f        *feature
+		f        *Feature
 		in, want time.Time
 	}{
 		{plain, at(2, 8, 0), at(2, 9, 0)},

@@ -56,7 +56,7 @@ func fmsFeedURL(base string, lat, long, radiusM float64) string {
 
 // fixMyStreetNearby reads the feed around the pin and returns the nearest
 // report within duplicate_radius_m, or nil.
-func (f *feature) fixMyStreetNearby(ctx context.Context, category string, lat, long float64) (*fmsReport, error) {
+func (f *Feature) fixMyStreetNearby(ctx context.Context, category string, lat, long float64) (*fmsReport, error) {
 	radius := float64(f.cfg.DuplicateRadiusM)
 	ctx, cancel := context.WithTimeout(ctx, fixMyStreetTimeout)
 	defer cancel()
@@ -169,7 +169,7 @@ func georssPoint(it *gofeed.Item) (float64, float64, bool) {
 
 // checkFixMyStreet looks for a FixMyStreet report near the pin of c, when
 // the check is configured and c has a pin.
-func (f *feature) checkFixMyStreet(ctx context.Context, c candidate) fmsNote {
+func (f *Feature) checkFixMyStreet(ctx context.Context, c candidate) fmsNote {
 	if f.cfg.FixMyStreetBaseURL == "" || !c.HasLocation {
 		return fmsNote{}
 	}

@@ -3,7 +3,6 @@ package potholes
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,7 +78,7 @@ func (a heldAttempt) hasPhoto() bool { return a.Photo != nil || a.PhotoProblem !
 // reply: "location pin", "photo", "location pin and photo" or "". Failing
 // to hold is logged, not returned: the resident still needs the "Already
 // reported?" answer.
-func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string, c candidate, media *bot.Media) (kept string) {
+func (f *Feature) holdAttempt(ctx context.Context, req *bot.Request, cat string, c candidate, media *bot.Media) (kept string) {
 	chat, person := req.Chat.ID, req.Sender.ID
 	if !c.HasLocation && media == nil {
 		if err := f.dropHeldAttempt(ctx, chat, person); err != nil {
@@ -134,7 +133,7 @@ func (f *feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 // is for cat and still fresh; the zero heldAttempt (no pin, no photo)
 // otherwise. Its job may not have run yet when the bot was down, so the
 // time is checked here too.
-func (f *feature) takeHeldAttempt(ctx context.Context, req *bot.Request, cat string) (heldAttempt, error) {
+func (f *Feature) takeHeldAttempt(ctx context.Context, req *bot.Request, cat string) (heldAttempt, error) {
 	a, ok, err := f.store.heldAttempt(ctx, req.Chat.ID, req.Sender.ID)
 	if err != nil || !ok {
 		return heldAttempt{}, err
@@ -148,7 +147,7 @@ func (f *feature) takeHeldAttempt(ctx context.Context, req *bot.Request, cat str
 // dropHeldAttempt forgets the person's held attempt in the group once it
 // is used up (a report filed, a match confirmed), with its job and its
 // photo file when no report uses the picture.
-func (f *feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person int64) error {
+func (f *Feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person int64) error {
 	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ?`, chat, person)
 	if err != nil {
 		return err
@@ -159,14 +158,9 @@ func (f *feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person i
 	return f.removeUnusedPhotos(ctx, photos)
 }
 
-// runHeldAttempt ends a held attempt heldAttemptFor after it was held. A
+// heldAttemptJob ends a held attempt heldAttemptFor after it was held. A
 // newer attempt replaced the job, so the row's time must match.
-func (f *feature) runHeldAttempt(ctx context.Context, job bot.Job) error {
-	var pl heldAttemptPayload
-	if err := json.Unmarshal(job.Payload, &pl); err != nil {
-		f.log().Error("bad held attempt payload", bot.KeyErr, err)
-		return nil
-	}
+func (f *Feature) heldAttemptJob(ctx context.Context, _ bot.Job, pl heldAttemptPayload) error {
 	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ?`, pl.Chat, pl.Person, pl.HeldAt)
 	if err != nil {
 		return err

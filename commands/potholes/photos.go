@@ -42,13 +42,13 @@ func pickLocation(req *bot.Request) *bot.Location {
 	return nil
 }
 
-func (f *feature) maxPhotoBytes() int64 { return int64(f.cfg.MaxPhotoMB) << 20 }
+func (f *Feature) maxPhotoBytes() int64 { return int64(f.cfg.MaxPhotoMB) << 20 }
 
 // savePhoto downloads a photo through the transport and stores it under
 // the photos directory, named by the SHA-256 of its bytes so the same
 // photo sent twice is stored once. A photo over the size cap is refused
 // before downloading when the transport knows its size.
-func (f *feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, error) {
+func (f *Feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, error) {
 	limit := f.maxPhotoBytes()
 	if m.Size > limit {
 		return photoOutcome{TooLarge: true, Size: m.Size}, nil
@@ -116,7 +116,7 @@ func photoExt(mime string) string {
 
 // photoNote is the sentence telling the resident what became of a photo
 // that was not kept; "" when it was kept or there was none.
-func (f *feature) photoNote(o photoOutcome, ref string) string {
+func (f *Feature) photoNote(o photoOutcome, ref string) string {
 	switch {
 	case o.TooLarge:
 		return fmt.Sprintf("The photo was too big to keep (%s; the limit is %d MB), so it isn't attached to %s. Send a smaller one captioned %spothole %s to add it.",

@@ -62,9 +62,10 @@ type Deps struct {
 }
 
 // log is the engine's logger with lines marked as potholes'.
-func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
+func (f *Feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
 
-type feature struct {
+// Feature is the potholes feature wired into an engine.
+type Feature struct {
 	e       *bot.Engine
 	cfg     Config
 	deps    Deps
@@ -94,7 +95,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		c.Timeout = cfg.RequestTimeout.D()
 		hc = &c
 	}
-	f := &feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
+	f := &Feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
 	if cfg.councilConfigured() {
 		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc, Observe: deps.Open311Observe}
 	}
@@ -122,7 +123,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		Match:   f.matchReport,
 		Handler: f.handleReport})
 	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
-		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handleList})
+		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handlePotholes})
 	e.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
 	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
@@ -133,16 +134,16 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		e.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
 			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
 	}
-	e.HandleJob(jobSend, f.runSend)
-	e.HandleJob(jobDiscover, f.runDiscover)
-	e.HandleJob(jobAnswerRemind, f.runAnswerRemind)
-	e.HandleJob(jobPoll, f.runPoll)
-	e.HandleJob(jobClaimLapse, f.runClaimLapse)
-	e.HandleJob(jobSendNews, f.runSendNews)
-	e.HandleJob(jobFixedCheck, f.runFixedCheck)
-	e.HandleJob(jobFixedDigest, f.runFixedDigest)
-	e.HandleJob(jobHeldPost, f.runHeldPost)
-	e.HandleJob(jobHeldAttempt, f.runHeldAttempt)
+	bot.HandleJobOf(e, jobSend, f.sendJob)
+	e.HandleJob(jobDiscover, f.discoverJob)
+	bot.HandleJobOf(e, jobAnswerRemind, f.answerRemindJob)
+	bot.HandleJobOf(e, jobPoll, f.pollJob)
+	bot.HandleJobOf(e, jobClaimLapse, f.claimLapseJob)
+	bot.HandleJobOf(e, jobSendNews, f.sendNewsJob)
+	bot.HandleJobOf(e, jobFixedCheck, f.fixedCheckJob)
+	bot.HandleJobOf(e, jobFixedDigest, f.fixedDigestJob)
+	bot.HandleJobOf(e, jobHeldPost, f.heldPostJob)
+	bot.HandleJobOf(e, jobHeldAttempt, f.heldAttemptJob)
 	e.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
@@ -178,7 +179,7 @@ func otherCategories(cfg Config) []string {
 // matchReport takes "!report CATEGORY …" and leaves "!report REASON" (a
 // reply reporting a message to the admins) to moderation. When nothing
 // else handles !report, it takes every !report to explain the categories.
-func (f *feature) matchReport(req *bot.Request) bool {
+func (f *Feature) matchReport(req *bot.Request) bool {
 	if cat, _ := parseCategory(strings.Fields(req.Args), f.cfg.Categories); cat != "" {
 		return true
 	}
@@ -238,7 +239,7 @@ func looksLikeRef(s string) bool {
 }
 
 // loadRef finds a report typed in a group, refusing other groups' reports.
-func (f *feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
+func (f *Feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
 	p := f.e.Prefix()
 	ref, ok := parseRef(word)
 	if !ok {
@@ -257,7 +258,7 @@ func (f *feature) loadRef(ctx context.Context, req *bot.Request, word string) (R
 	return r, nil
 }
 
-func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handlePothole(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	fields := req.Fields()
 	if len(fields) == 0 {
@@ -284,7 +285,7 @@ func (f *feature) handlePothole(ctx context.Context, req *bot.Request) error {
 	return f.file(ctx, req, f.cfg.defaultCategory(), req.Args, false)
 }
 
-func (f *feature) handleReport(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	cat, used := parseCategory(fields, f.cfg.Categories)
 	if cat == "" {
@@ -294,7 +295,7 @@ func (f *feature) handleReport(ctx context.Context, req *bot.Request) error {
 }
 
 // fileCommand is how a resident files in cat, for replies.
-func (f *feature) fileCommand(cat string) string {
+func (f *Feature) fileCommand(cat string) string {
 	if cat == f.cfg.defaultCategory() {
 		return f.e.Prefix() + "pothole"
 	}
@@ -302,7 +303,7 @@ func (f *feature) fileCommand(cat string) string {
 }
 
 // file logs a new report, first checking for open reports that look the same.
-func (f *feature) file(ctx context.Context, req *bot.Request, cat, desc string, force bool) error {
+func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, force bool) error {
 	p := f.e.Prefix()
 	desc = strings.Join(strings.Fields(desc), " ")
 	if desc == "" {
@@ -448,7 +449,7 @@ func historyWith(with, fromEarlier []string) string {
 // alreadyReported lists the open reports that look like the new one. kept
 // names what of the attempt is held for "new" ("location pin", "photo"), if
 // anything.
-func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept string, now time.Time) string {
+func (f *Feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept string, now time.Time) string {
 	p := f.e.Prefix()
 	photoHint := ""
 	if hasPhoto {
@@ -474,7 +475,7 @@ func (f *feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept 
 }
 
 // matchSummary is "P7 — outside 12 Elm Road (20 m away, 3 days ago, 2 confirmations)".
-func (f *feature) matchSummary(d match, now time.Time) string {
+func (f *Feature) matchSummary(d match, now time.Time) string {
 	var parts []string
 	if d.DistanceM >= 0 {
 		parts = append(parts, fmt.Sprintf("%.0f m away", d.DistanceM))
@@ -521,10 +522,10 @@ const groupListLines = 12
 // maxPrivateList bounds one group's list in a direct message.
 const maxPrivateList = 60
 
-// handleList lists open reports: in a group a short post of the most
+// handlePotholes lists open reports: in a group a short post of the most
 // confirmed (only those are loaded), in a direct message every open
 // report of each of the sender's groups.
-func (f *feature) handleList(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handlePotholes(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	if !req.Chat.IsGroup {
 		return f.listPrivately(ctx, req)
@@ -551,7 +552,7 @@ func (f *feature) handleList(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (f *feature) writeReportLines(b *strings.Builder, reports []Report, now time.Time) {
+func (f *Feature) writeReportLines(b *strings.Builder, reports []Report, now time.Time) {
 	for _, r := range reports {
 		fmt.Fprintf(b, "\n• %s %s — %s · %s · %s", r.Ref(), r.Category, bot.Truncate(r.Description, 50), age(r.Created, now), confirmations(r.Confirmations))
 		if r.Status != StatusOpen {
@@ -562,7 +563,7 @@ func (f *feature) writeReportLines(b *strings.Builder, reports []Report, now tim
 
 // listPrivately is !potholes in a direct message: each of the sender's
 // groups where potholes is on, under its name.
-func (f *feature) listPrivately(ctx context.Context, req *bot.Request) error {
+func (f *Feature) listPrivately(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
@@ -614,7 +615,7 @@ func (f *feature) listPrivately(ctx context.Context, req *bot.Request) error {
 }
 
 // handleReportCommand handles "!pothole P7 …": show, add a photo, or (admins) send or set a status.
-func (f *feature) handleReportCommand(ctx context.Context, req *bot.Request, refWord, rest string) error {
+func (f *Feature) handleReportCommand(ctx context.Context, req *bot.Request, refWord, rest string) error {
 	p := f.e.Prefix()
 	r, err := f.loadRef(ctx, req, refWord)
 	if err != nil {
@@ -704,7 +705,7 @@ func parseStatus(words []string) (Status, string, bool) {
 	return "", "", false
 }
 
-func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
+func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
 	p := f.e.Prefix()
 	detail, origRef, viaNote := "", "", ""
 	origResolved := false
@@ -809,7 +810,7 @@ func (f *feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 
 // cancelFollowUps drops a resolved report's pending jobs: sending, status
 // checks, a !fixed claim's lapse and the "is it fixed?" question.
-func (f *feature) cancelFollowUps(ctx context.Context, id int64) error {
+func (f *Feature) cancelFollowUps(ctx context.Context, id int64) error {
 	for _, prefix := range []string{sendPrefix(id), pollPrefix(id), claimPrefix(id), fixedCheckPrefix(id)} {
 		if err := f.e.CancelJobs(ctx, prefix); err != nil {
 			return err
@@ -819,7 +820,7 @@ func (f *feature) cancelFollowUps(ctx context.Context, id int64) error {
 }
 
 // addPhoto attaches a photo to an existing report.
-func (f *feature) addPhoto(ctx context.Context, req *bot.Request, r Report, media *bot.Media) error {
+func (f *Feature) addPhoto(ctx context.Context, req *bot.Request, r Report, media *bot.Media) error {
 	outcome, err := f.savePhoto(ctx, media)
 	if err != nil {
 		return err
@@ -843,7 +844,7 @@ func (f *feature) addPhoto(ctx context.Context, req *bot.Request, r Report, medi
 	return req.Reply(ctx, fmt.Sprintf("Photo added to %s — it now has %s.", r.Ref(), plural(r.Photos+1, "photo")))
 }
 
-func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	fields := req.Fields()
 	if len(fields) == 0 {
@@ -938,7 +939,7 @@ func (f *feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleFixed(ctx context.Context, req *bot.Request) error {
 	p := f.e.Prefix()
 	fields := req.Fields()
 	if len(fields) == 0 {
@@ -994,7 +995,7 @@ func (f *feature) handleFixed(ctx context.Context, req *bot.Request) error {
 }
 
 // describe shows one report with its history.
-func (f *feature) describe(ctx context.Context, r Report, now time.Time) string {
+func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string {
 	p := f.e.Prefix()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s · %s", r.Ref(), r.Category, r.Status)
@@ -1088,7 +1089,7 @@ func (f *feature) describe(ctx context.Context, r Report, now time.Time) string 
 	return b.String()
 }
 
-func (f *feature) eventText(ctx context.Context, ev event) string {
+func (f *Feature) eventText(ctx context.Context, ev event) string {
 	who := f.personName(ctx, ev.ActorID)
 	withDetail := func(s string) string {
 		if ev.Detail == "" {
@@ -1138,7 +1139,7 @@ func (f *feature) eventText(ctx context.Context, ev event) string {
 
 // personName shows a person by name in the group; forgotten people are "a
 // former neighbour".
-func (f *feature) personName(ctx context.Context, id int64) string {
+func (f *Feature) personName(ctx context.Context, id int64) string {
 	if id == 0 {
 		return "a former neighbour"
 	}
@@ -1149,6 +1150,6 @@ func (f *feature) personName(ctx context.Context, id int64) string {
 	return p.DisplayName()
 }
 
-func (f *feature) when(t time.Time) string {
+func (f *Feature) when(t time.Time) string {
 	return t.In(f.deps.Location).Format("Mon 2 Jan 15:04")
 }

@@ -132,7 +132,7 @@ func TestPhotoCapAfterDownload(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "photos")
 	h := bottest.New(t, harnessOptions(t, cfg, dir))
 	h.Run("@admin Alice\nAlice: !bot on\n")
-	f := &feature{e: h.Engine, cfg: cfg, deps: Deps{PhotoDir: dir}}
+	f := &Feature{e: h.Engine, cfg: cfg, deps: Deps{PhotoDir: dir}}
 	big := make([]byte, 2<<20)
 	out, err := f.savePhoto(context.Background(), &bot.Media{Kind: bot.MediaImage, MimeType: "image/png", Handle: big})
 	if err != nil {

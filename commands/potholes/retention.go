@@ -132,7 +132,7 @@ func reportPhotos(ctx context.Context, tx bot.Tx, id int64) ([]purgedPhoto, erro
 // reports). It runs after the purge has committed, so a file is never
 // missing for a row that stays; a file that cannot be removed is reported,
 // not retried.
-func (f *feature) removeUnusedPhotos(ctx context.Context, photos []purgedPhoto) error {
+func (f *Feature) removeUnusedPhotos(ctx context.Context, photos []purgedPhoto) error {
 	var errs []error
 	done := map[string]bool{}
 	for _, p := range photos {

@@ -32,7 +32,7 @@ const (
 
 func (f *feature) registerAlerts(ctx context.Context, obs polling.Observer) error {
 	f.e.HandleJob(jobPlanned, f.plannedJob)
-	f.poller = polling.New(f.e, jobPoll, obs)
+	f.poller = polling.New(f.e.Kit(FeatureName), jobPoll, obs)
 	if f.incidents == nil {
 		return nil
 	}

@@ -1,0 +1,267 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Kit is what a feature is given when it is wired in: narrow handles on the
+// core, each for one kind of work, in place of the engine itself. A feature
+// keeps the handles it uses as fields and never sees the Engine, so what it
+// can reach is visible in its Register function, and every outward action
+// takes the one path (Outbox) that queues, paces, counts and records it.
+type Kit struct {
+	// Name is the feature's name ("lending"): the Route.Feature of its
+	// commands and the feature key of its log.
+	Name string
+	// Clock is the bot's clock (a manual one in the console and tests).
+	Clock Clock
+	// Log is the bot's logger, carrying feature=Name.
+	Log *slog.Logger
+	// Prefix is the command prefix ("!"), for replies that name commands.
+	Prefix string
+	// Core is the core's records (people, groups, memberships, polls, the
+	// audit log) and the shared database for the feature's own tables,
+	// all in the unit of work of the ctx passed.
+	Core Core
+	// Jobs schedules, cancels and handles the feature's persisted jobs.
+	Jobs *Jobs
+	// Out queues everything the bot sends or does in a chat.
+	Out *Outbox
+	// Groups answers who is in a group and who runs it.
+	Groups *Groups
+	// Ask puts a yes/no question to a person in a direct message.
+	Ask *Questions
+	// Reg registers the feature's commands, listeners, inspectors, poll
+	// handlers, group-change handlers and data providers.
+	Reg *Registry
+}
+
+// Kit returns the handles for the feature called name.
+func (e *Engine) Kit(name string) Kit {
+	return Kit{
+		Name:   name,
+		Clock:  e.clock,
+		Log:    e.log.With(KeyFeature, name),
+		Prefix: e.router.prefix,
+		Core:   e.store,
+		Jobs:   &Jobs{e: e},
+		Out:    &Outbox{e: e},
+		Groups: &Groups{e: e},
+		Ask:    &Questions{e: e},
+		Reg:    &Registry{e: e},
+	}
+}
+
+// Core is the part of the core's store features may use: reads of the
+// core's records, the few writes that belong to a feature's own commands
+// (a group's settings, a person's record), and the shared database for the
+// feature's own tables. Every call runs in the unit of work of its ctx.
+type Core interface {
+	// DB is the shared database for the feature's own tables (declared
+	// through Migrations); calls run in the unit of work of ctx.
+	DB() DB
+	// Atomic runs fn in a savepoint of the unit of work of ctx (a unit of
+	// its own when ctx has none).
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	// AfterCommit runs f after the unit of work of ctx commits.
+	AfterCommit(ctx context.Context, f func())
+
+	ResolvePerson(ctx context.Context, s Sender, at time.Time) (Person, error)
+	PersonByID(ctx context.Context, id int64) (Person, error)
+	PersonByAddr(ctx context.Context, addr Address) (Person, error)
+	PersonAddrs(ctx context.Context, id int64) ([]Address, error)
+	ForgetPerson(ctx context.Context, id int64) error
+	Contactable(ctx context.Context, id int64) (bool, error)
+
+	GroupSettings(ctx context.Context, chat ChatID) (GroupSettings, error)
+	SaveGroupSettings(ctx context.Context, g GroupSettings) error
+	EnabledGroups(ctx context.Context) ([]GroupSettings, error)
+
+	IsMember(ctx context.Context, chat ChatID, person int64) (bool, error)
+	MemberGroups(ctx context.Context, person int64) ([]ChatID, error)
+	GroupMembers(ctx context.Context, chat ChatID) ([]Person, error)
+
+	Poll(ctx context.Context, chat ChatID, id string) (Poll, error)
+	LatestPoll(ctx context.Context, chat ChatID) (Poll, bool, error)
+	DeletePolls(ctx context.Context, kind string, refs []string) (int64, error)
+
+	JobPending(ctx context.Context, key string) (bool, error)
+	SendQueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
+	ForgetSeen(ctx context.Context, chat ChatID) (int64, error)
+
+	AuditLog(ctx context.Context, chat ChatID, limit int) ([]AuditEntry, error)
+	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
+	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
+	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Jobs is a feature's handle on the scheduler.
+type Jobs struct{ e *Engine }
+
+// HandleJob registers fn for jobs of kind (see HandleJobOf for a typed
+// payload).
+func (j *Jobs) HandleJob(kind string, fn JobFunc) { j.e.sched.Handle(kind, fn) }
+
+// Schedule persists a job of kind to run at, in the unit of work of ctx. A
+// non-empty key replaces any pending job with the same key.
+func (j *Jobs) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
+	return j.e.sched.Schedule(ctx, kind, key, at, payload)
+}
+
+// Cancel deletes pending jobs whose key starts with keyPrefix.
+func (j *Jobs) Cancel(ctx context.Context, keyPrefix string) error {
+	return j.e.sched.Cancel(ctx, keyPrefix)
+}
+
+// Pending reports whether a job with this key is waiting to run.
+func (j *Jobs) Pending(ctx context.Context, key string) (bool, error) {
+	return j.e.store.JobPending(ctx, key)
+}
+
+// Outbox queues what the bot sends or does in chats, in the unit of work
+// of ctx: each goes once that commits, paced, under an id fixed now.
+type Outbox struct{ e *Engine }
+
+// Send queues a message the bot was not asked for in this moment (a
+// reminder, a verdict, a notice). It refuses a group that has switched the
+// bot off (ErrGroupOff). Replies to a command go through Request.Reply.
+func (o *Outbox) Send(ctx context.Context, m OutMessage) (string, error) { return o.e.Send(ctx, m) }
+
+// DM queues a direct message; ErrNoContact for someone who never wrote to
+// the bot (messaging them would be cold outreach).
+func (o *Outbox) DM(ctx context.Context, p Person, text string) error { return o.e.DM(ctx, p, text) }
+
+// CanDM reports whether the bot may message p privately.
+func (o *Outbox) CanDM(ctx context.Context, p Person) (bool, error) { return o.e.CanDM(ctx, p) }
+
+// SendPoll queues a poll and remembers it, so votes reach the poll handler
+// registered for kind with ref naming the feature's record.
+func (o *Outbox) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
+	return o.e.SendPoll(ctx, chat, kind, ref, question, options)
+}
+
+// Edit queues a new text for a message the bot sent.
+func (o *Outbox) Edit(ctx context.Context, chat ChatID, id, text string) error {
+	return o.e.Edit(ctx, chat, id, text)
+}
+
+// React queues a reaction; an empty emoji removes it.
+func (o *Outbox) React(ctx context.Context, target MessageRef, emoji string) error {
+	return o.e.React(ctx, target, emoji)
+}
+
+// Delete queues the removal of a message for everyone.
+func (o *Outbox) Delete(ctx context.Context, target MessageRef) error { return o.e.Delete(ctx, target) }
+
+// RemoveMember queues the removal of a member from a group.
+func (o *Outbox) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
+	return o.e.RemoveMember(ctx, chat, member)
+}
+
+// Audit appends an entry to the audit log (the time defaults to now).
+func (o *Outbox) Audit(ctx context.Context, entry AuditEntry) error { return o.e.Audit(ctx, entry) }
+
+// Checkpoint commits what the message or job in hand has done so far,
+// before a step outside the bot that cannot be undone or repeated safely.
+func (o *Outbox) Checkpoint(ctx context.Context) error { return o.e.store.Checkpoint(ctx) }
+
+// OnSendFailed registers fn for sends that will never go.
+func (o *Outbox) OnSendFailed(fn SendFailedFunc) { o.e.OnSendFailed(fn) }
+
+// RequestIn builds a request in another chat than the one a command came
+// from (answering a command in the group a record belongs to), so replies
+// and mentions work there as in a handler.
+func (o *Outbox) RequestIn(chat Chat, sender Person, group GroupSettings, at time.Time) *Request {
+	return &Request{Msg: &Message{Chat: chat, Time: at}, Chat: chat, Sender: sender, Group: group, e: o.e}
+}
+
+// Groups answers questions about groups' participants from the group
+// information the transport caches.
+type Groups struct{ e *Engine }
+
+// IsOwner reports whether any address belongs to a bot owner from config.
+func (g *Groups) IsOwner(addrs ...Address) bool { return g.e.IsOwner(addrs...) }
+
+// IsAdmin reports whether p administers the group, or owns the bot.
+func (g *Groups) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
+	return g.e.IsAdmin(ctx, chat, p, extra...)
+}
+
+// InGroup reports whether p is a participant of the group now.
+func (g *Groups) InGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
+	return g.e.InGroup(ctx, chat, p)
+}
+
+// Admins returns the people who administer the group.
+func (g *Groups) Admins(ctx context.Context, chat ChatID) ([]Person, error) {
+	return g.e.GroupAdmins(ctx, chat)
+}
+
+// Info returns the group's participants (ErrNotInChat when the bot is not
+// in it).
+func (g *Groups) Info(ctx context.Context, chat ChatID) (GroupInfo, error) {
+	return g.e.tr.GroupInfo(ctx, chat)
+}
+
+// Download fetches a message's attachment.
+func (g *Groups) Download(ctx context.Context, m *Media) ([]byte, error) {
+	return g.e.tr.Download(ctx, m)
+}
+
+// Questions puts yes/no questions to people in direct messages and tells a
+// feature which question a bare "yes" or "no" answers.
+type Questions struct{ e *Engine }
+
+// Ask records that p was asked a yes/no question of kind about ref; it
+// lapses after ttl.
+func (q *Questions) Ask(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
+	return q.e.AskYesNo(ctx, p, kind, ref, ttl)
+}
+
+// Pending returns the question p was last asked, if it has not lapsed.
+func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
+	return q.e.PendingQuestion(ctx, p)
+}
+
+// Answered clears p's pending question.
+func (q *Questions) Answered(ctx context.Context, p Person) error { return q.e.Answered(ctx, p) }
+
+// Registry registers what a feature answers: commands, listeners,
+// inspectors, poll votes, group changes and data providers. The order of
+// registration is the order of the wiring in cmd/neighbourbot.
+type Registry struct{ e *Engine }
+
+// Handle adds a command route.
+func (r *Registry) Handle(rt Route) { r.e.Handle(rt) }
+
+// HandlePoll registers fn for votes on polls of kind.
+func (r *Registry) HandlePoll(kind string, fn HandlerFunc) { r.e.HandlePoll(kind, fn) }
+
+// Listen registers fn for every plain (non-command) message in enabled
+// groups and direct messages.
+func (r *Registry) Listen(fn HandlerFunc) { r.e.Listen(fn) }
+
+// Inspect registers fn to look at every message in enabled groups before
+// commands run.
+func (r *Registry) Inspect(fn InspectFunc) { r.e.Inspect(fn) }
+
+// OnGroupChange registers fn for membership changes in enabled groups.
+func (r *Registry) OnGroupChange(fn GroupChangeFunc) { r.e.OnGroupChange(fn) }
+
+// AddDataProvider adds what the feature holds about people to !mydata and
+// !forgetme.
+func (r *Registry) AddDataProvider(p DataProvider) { r.e.AddDataProvider(p) }
+
+// Declare adds a feature family groups can switch on and off.
+func (r *Registry) Declare(f Feature) { r.e.DeclareFeature(f) }
+
+// Features lists the declared feature families.
+func (r *Registry) Features() []Feature { return r.e.Features() }
+
+// DataProviders lists every feature's data provider, in wiring order.
+func (r *Registry) DataProviders() []DataProvider { return r.e.DataProviders() }
+
+// Router is the command router, for features that look commands up.
+func (r *Registry) Router() *Router { return r.e.router }
