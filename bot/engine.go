@@ -146,6 +146,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		wake:   make(chan struct{}, 1),
 	}
 	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, e.afterUnit, e.storeFailed, e.storeOK)
+	e.router.Use(e.gates()...)
 	e.registerBuiltins()
 	return e
 }
@@ -544,29 +545,7 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 		}
 		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
 	}
-	if rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature) {
-		e.obs.CommandHandled(rt.Name, "refused", 0)
-		return req.Reply(ctx, featureOffReply(rt.Feature, p))
-	}
-	switch {
-	case rt.Scope == GroupOnly && !req.Chat.IsGroup:
-		e.obs.CommandHandled(rt.Name, "refused", 0)
-		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, rt.Name))
-	case rt.Scope == DirectOnly && req.Chat.IsGroup:
-		e.obs.CommandHandled(rt.Name, "refused", 0)
-		return req.Reply(ctx, fmt.Sprintf("%s%s is personal — send it to me in a direct message.", p, rt.Name))
-	}
-	if rt.AdminOnly {
-		admin, err := req.IsAdmin(ctx)
-		if err != nil {
-			return e.replyInternal(ctx, req, fmt.Errorf("admin check: %w", err))
-		}
-		if !admin {
-			e.obs.CommandHandled(rt.Name, "refused", 0)
-			return req.Reply(ctx, fmt.Sprintf("Sorry, only group admins can use %s%s.", p, rt.Name))
-		}
-	}
-	return e.runHandler(ctx, req, rt.Handler)
+	return e.runHandler(ctx, req, rt.gated)
 }
 
 // nameMentions rewrites each "@447700900123" or "@<lid>" a transport left
@@ -664,6 +643,10 @@ func (e *Engine) runHandler(ctx context.Context, req *Request, h HandlerFunc) er
 	if err == nil {
 		e.obs.CommandHandled(req.Command, "ok", took)
 		return nil
+	}
+	if msg, ok := refused(err); ok {
+		e.obs.CommandHandled(req.Command, "refused", 0)
+		return req.Reply(ctx, msg)
 	}
 	if msg, ok := UserMessage(err); ok {
 		e.obs.CommandHandled(req.Command, "user_error", took)

@@ -39,6 +39,10 @@ type Route struct {
 	// name's route without Match does. Used for "!report streetlight …"
 	// (potholes) beside "!report spam" as a reply (moderation).
 	Match func(req *Request) bool
+
+	// gated is Handler wrapped in the router's middleware, set when the
+	// route is registered.
+	gated HandlerFunc
 }
 
 // Router maps command names (case-insensitive, with aliases) to routes, in
@@ -47,6 +51,7 @@ type Router struct {
 	prefix string
 	routes []*Route
 	byName map[string][]*Route
+	mws    []Middleware
 }
 
 // NewRouter returns an empty router for commands starting with prefix.
@@ -60,6 +65,16 @@ func NewRouter(prefix string) *Router {
 // Prefix returns the command prefix.
 func (r *Router) Prefix() string { return r.prefix }
 
+// Use adds middleware that wraps every route registered after it, the
+// first added outermost. It panics once a route is registered, so every
+// command passes the same gates.
+func (r *Router) Use(mws ...Middleware) {
+	if len(r.routes) > 0 {
+		panic("bot: Router.Use after routes were registered")
+	}
+	r.mws = append(r.mws, mws...)
+}
+
 // Handle registers a route. Like ServeMux it panics on a conflicting name:
 // that is a programming error found by the first test that wires features.
 func (r *Router) Handle(rt Route) {
@@ -67,6 +82,7 @@ func (r *Router) Handle(rt Route) {
 		panic("bot: route needs a name and a handler")
 	}
 	route := rt
+	route.gated = chain(rt.Handler, r.mws)
 	for _, n := range append([]string{rt.Name}, rt.Aliases...) {
 		key := strings.ToLower(n)
 		for _, old := range r.byName[key] {
