@@ -11,7 +11,7 @@ func lendingFeature() feature {
 		name:       "lending",
 		migrations: func() []bot.Migrations { return []bot.Migrations{lending.Migrations()} },
 		register: func(a *app) error {
-			return lending.Register(a.engine, a.cfg.Lending, lending.Deps{Quiet: a.cfg.QuietHours(), Loc: a.cfg.Location()})
+			return lending.Register(a.engine.Kit(lending.FeatureName), a.cfg.Lending, lending.Deps{Quiet: a.cfg.QuietHours(), Loc: a.cfg.Location()})
 		},
 	}
 }

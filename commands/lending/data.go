@@ -17,7 +17,7 @@ func (d dataProvider) DataName() string { return "Lending" }
 // DescribePerson lists listings, loans, requests and errands in plain sentences.
 func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]string, error) {
 	f := d.f
-	now := f.e.Now()
+	now := f.clock.Now()
 	listings, err := f.st.ownerListings(ctx, "", person)
 	if err != nil {
 		return nil, err
@@ -92,12 +92,12 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 // stop; see reminders.go for what the other side still gets.
 func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, error) {
 	f := d.f
-	r, err := f.st.forget(ctx, person, f.e.Now())
+	r, err := f.st.forget(ctx, person, f.clock.Now())
 	if err != nil {
 		return "", err
 	}
 	for _, id := range r.ClosedLoans {
-		if err := f.e.CancelJobs(ctx, loanKey(id)); err != nil {
+		if err := f.jobs.Cancel(ctx, loanKey(id)); err != nil {
 			return "", err
 		}
 	}
@@ -107,12 +107,12 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		}
 	}
 	for _, id := range r.WantIDs {
-		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+		if err := f.jobs.Cancel(ctx, wantKey(id)); err != nil {
 			return "", err
 		}
 	}
 	for _, id := range r.ErrandIDs {
-		if err := f.e.CancelJobs(ctx, errandKey(id)); err != nil {
+		if err := f.jobs.Cancel(ctx, errandKey(id)); err != nil {
 			return "", err
 		}
 	}
@@ -135,7 +135,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 // once. The message never names the forgotten person, and waits for quiet
 // hours to end like any other news.
 func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	// Reminders to the forgotten person stop; an owner left alone gets
 	// the capped overdue ones (scheduleReminder knows). A return already
 	// reported waits for the owner, who is told below: no reminder.
@@ -143,10 +143,10 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 		if err := f.scheduleReminder(ctx, loan, now); err != nil {
 			return err
 		}
-	} else if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+	} else if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
-	group, pre := f.groupName(ctx, loan.Chat), f.e.Prefix()
+	group, pre := f.groupName(ctx, loan.Chat), f.prefix
 	var to int64
 	var text string
 	switch {
@@ -166,7 +166,7 @@ func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 	// A persisted notice, not a direct send: a failed delivery is retried
 	// and must not stop the erasure half-way.
 	p := noticePayload{Person: to, Text: text, Chat: loan.Chat, Loan: loan.ID}
-	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
+	if err := f.jobs.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
 		return fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
 	}
 	return nil

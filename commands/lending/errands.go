@@ -92,10 +92,10 @@ func dropLeadingFiller(words []string) []string {
 
 // scheduleErrand plans the runner's summary and the errand's expiry.
 func (f *feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) error {
-	if err := f.e.Schedule(ctx, jobErrandSummary, errandKey(e.ID)+"summary", f.summaryAt(e.StartsAt, now), errandPayload{e.ID}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobErrandSummary, errandKey(e.ID)+"summary", f.summaryAt(e.StartsAt, now), errandPayload{e.ID}); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobErrandExpire, errandKey(e.ID)+"expire", e.StartsAt, errandPayload{e.ID})
+	return f.jobs.Schedule(ctx, jobErrandExpire, errandKey(e.ID)+"expire", e.StartsAt, errandPayload{e.ID})
 }
 
 // summaryAt is when the runner hears who joined: errand_summary_before the
@@ -152,7 +152,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 	if err := f.st.deleteErrand(ctx, e.ID); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, errandKey(e.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, errandKey(e.ID)); err != nil {
 		return err
 	}
 	group := f.groupName(ctx, e.Chat)
@@ -435,13 +435,13 @@ func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
 // errandsPrivately is !errands in a direct message: every errand coming up
 // in each of the sender's groups where lending is on.
 func (f *feature) errandsPrivately(ctx context.Context, req *bot.Request) error {
-	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	chats, err := f.core.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return fmt.Errorf("member groups: %w", err)
 	}
 	var out []string
 	for _, chat := range chats {
-		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		gs, err := f.core.GroupSettings(ctx, chat)
 		if err != nil {
 			return fmt.Errorf("group settings: %w", err)
 		}
@@ -577,11 +577,11 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 	// A summary still due in quiet hours had no later useful moment (see
 	// summaryHeld): the runner set off in the night, which is theirs to
 	// choose, but the group did not, and !errands shows the list anyway.
-	if f.quiet.Contains(f.e.Now()) {
+	if f.quiet.Contains(f.clock.Now()) {
 		return nil
 	}
 	lines[0] = fmt.Sprintf("@%s, your %s run (%s) starts soon. %s:", runner.DisplayName(), e.Place, when, plural(len(sg), "neighbour joined", "neighbours joined"))
-	_, err = f.e.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
+	_, err = f.out.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
 	return err
 }
 
@@ -591,7 +591,7 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 // summary with no later useful moment goes now: the runner chose to set
 // off in the night, and a list after they left is no use.
 func (f *feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool, error) {
-	now := f.e.Now()
+	now := f.clock.Now()
 	if !f.quiet.Contains(now) {
 		return false, nil
 	}

@@ -29,7 +29,7 @@ func testOptions() bottest.Options {
 		Migrations: []bot.Migrations{Migrations()},
 		Register: func(h *bottest.Harness) error {
 			h.Console.Directive("forget", func(ctx context.Context, name string) error { return forgetInScript(ctx, h, name) })
-			return Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
+			return Register(h.Kit(FeatureName), DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
 		},
 	}
 }

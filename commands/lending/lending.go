@@ -63,19 +63,26 @@ type Deps struct {
 
 // feature is the registered lending feature.
 type feature struct {
-	e     *bot.Engine
-	cfg   Config
-	st    *store
-	quiet bot.QuietHours
-	loc   *time.Location
+	clock  bot.Clock
+	lg     *slog.Logger
+	prefix string
+	core   bot.Core
+	jobs   *bot.Jobs
+	out    *bot.Outbox
+	groups *bot.Groups
+	ask    *bot.Questions
+	cfg    Config
+	st     *store
+	quiet  bot.QuietHours
+	loc    *time.Location
 }
 
-// log is the engine's logger with lines marked as lending's.
-func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
+// log is the bot's logger with lines marked as lending's.
+func (f *feature) log() *slog.Logger { return f.lg }
 
-// Register wires the lending commands, jobs, listener and data provider
-// into the engine.
-func Register(e *bot.Engine, cfg Config, deps Deps) error {
+// Register wires the lending commands, jobs, listeners and data provider
+// in through the handles of k, the feature's Kit.
+func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("lending config: %w", err)
 	}
@@ -86,21 +93,22 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, quiet: deps.Quiet, loc: loc}
-	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "lend and borrow things and favours, with reminders; errands"})
+	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask,
+		cfg: cfg, st: &store{db: k.Core.DB()}, quiet: deps.Quiet, loc: loc}
+	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "lend and borrow things and favours, with reminders; errands"})
 	for _, rt := range f.routes() {
 		rt.Feature = FeatureName
-		e.Handle(rt)
+		k.Reg.Handle(rt)
 	}
-	bot.HandleJobOf(e, jobRemind, f.runReminder)
-	bot.HandleJobOf(e, jobWantExpire, f.runWantExpire)
-	bot.HandleJobOf(e, jobErrandSummary, f.runErrandSummary)
-	bot.HandleJobOf(e, jobErrandExpire, f.runErrandExpire)
-	bot.HandleJobOf(e, jobNotice, f.runNotice)
-	bot.HandleJobOf(e, jobConfirmNudge, f.runConfirmNudge)
-	e.Listen(f.onReaction)
-	e.Listen(f.onConfirmAnswer)
-	e.AddDataProvider(dataProvider{f})
+	bot.HandleJobOf(k.Jobs, jobRemind, f.runReminder)
+	bot.HandleJobOf(k.Jobs, jobWantExpire, f.runWantExpire)
+	bot.HandleJobOf(k.Jobs, jobErrandSummary, f.runErrandSummary)
+	bot.HandleJobOf(k.Jobs, jobErrandExpire, f.runErrandExpire)
+	bot.HandleJobOf(k.Jobs, jobNotice, f.runNotice)
+	bot.HandleJobOf(k.Jobs, jobConfirmNudge, f.runConfirmNudge)
+	k.Reg.Listen(f.onReaction)
+	k.Reg.Listen(f.onConfirmAnswer)
+	k.Reg.AddDataProvider(dataProvider{f})
 	return nil
 }
 
@@ -207,7 +215,7 @@ func (f *feature) person(ctx context.Context, id int64) (bot.Person, error) {
 	if id == 0 {
 		return bot.Person{Name: "a former member"}, nil
 	}
-	p, err := f.e.Store().PersonByID(ctx, id)
+	p, err := f.core.PersonByID(ctx, id)
 	if err != nil {
 		return bot.Person{}, fmt.Errorf("load person: %w", err)
 	}
@@ -230,7 +238,7 @@ func (m *memberCache) has(ctx context.Context, person int64) (bool, error) {
 	if v, ok := m.seen[person]; ok {
 		return v, nil
 	}
-	v, err := m.f.e.Store().IsMember(ctx, m.chat, person)
+	v, err := m.f.core.IsMember(ctx, m.chat, person)
 	if err != nil {
 		return false, fmt.Errorf("membership: %w", err)
 	}
@@ -262,7 +270,7 @@ func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool,
 	if p.Addr == "" {
 		return false, nil
 	}
-	err = f.e.DM(ctx, p, text)
+	err = f.out.DM(ctx, p, text)
 	if errors.Is(err, bot.ErrNoContact) {
 		f.log().Info("direct message not sent: the person never addressed the bot", "person", p.ID)
 		return false, nil
@@ -272,7 +280,7 @@ func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool,
 
 // canDM reports whether the bot may message a person privately.
 func (f *feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
-	ok, err := f.e.CanDM(ctx, p)
+	ok, err := f.out.CanDM(ctx, p)
 	if err != nil {
 		return false, fmt.Errorf("can dm: %w", err)
 	}
@@ -285,7 +293,7 @@ func (f *feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
 // planned before quiet hours changed, can still come due in the night.
 // The core keeps a job its handler rescheduled under the same key.
 func (f *feature) heldByQuiet(ctx context.Context, job bot.Job) (bool, error) {
-	now := f.e.Now()
+	now := f.clock.Now()
 	if !f.quiet.Contains(now) {
 		return false, nil
 	}
@@ -298,7 +306,7 @@ func (f *feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) erro
 	if len(job.Payload) > 0 {
 		payload = json.RawMessage(job.Payload)
 	}
-	if err := f.e.Schedule(ctx, job.Kind, job.Key, at, payload); err != nil {
+	if err := f.jobs.Schedule(ctx, job.Kind, job.Key, at, payload); err != nil {
 		return fmt.Errorf("hold %s until quiet hours end: %w", job.Kind, err)
 	}
 	return nil
@@ -317,11 +325,11 @@ func (f *feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text 
 	if ok, err := f.canDM(ctx, p); err != nil || !ok {
 		return false, err
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if !f.quiet.Contains(now) {
 		return f.dm(ctx, p, text)
 	}
-	if err := f.e.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text, Chat: chat}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobNotice, "", f.quiet.NextAllowed(now), noticePayload{Person: p.ID, Text: text, Chat: chat}); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -369,14 +377,14 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job, n noticePayload) e
 // transport knows the bot was removed (its group lookup, cached, fails with
 // ErrNotInChat). Other lookup errors are returned so the job is retried.
 func (f *feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool, error) {
-	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
 	}
 	if !gs.Enabled || !gs.FeatureOn(FeatureName) {
 		return false, nil
 	}
-	if _, err := f.e.Transport().GroupInfo(ctx, chat); errors.Is(err, bot.ErrNotInChat) {
+	if _, err := f.groups.Info(ctx, chat); errors.Is(err, bot.ErrNotInChat) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("group info: %w", err)
@@ -386,7 +394,7 @@ func (f *feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool,
 
 // groupName names a group in direct messages.
 func (f *feature) groupName(ctx context.Context, chat bot.ChatID) string {
-	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil || strings.TrimSpace(gs.Name) == "" {
 		return "your group"
 	}

@@ -47,7 +47,7 @@ func newFlakyHarness(t *testing.T) (*bottest.Harness, *flaky) {
 	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: tr.faults.Wrap,
 		Register: func(h *bottest.Harness) error {
 			h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
-			return Register(h.Engine, DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
+			return Register(h.Kit(FeatureName), DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
 		}})
 	return h, tr
 }

@@ -131,7 +131,7 @@ type wanterNews struct {
 // them in the order they asked, each once; those the bot failed to reach
 // for another reason (logged) are left out.
 func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]wanterNews, error) {
-	wants, err := f.st.activeWants(ctx, chat, f.e.Now())
+	wants, err := f.st.activeWants(ctx, chat, f.clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 				owner.DisplayName(), l.Name, group, articled(w.Text))
 		} else {
 			text = fmt.Sprintf("Good news: %s can lend %s in %s — you were looking for %s. Ask them there; %s records the loan with %slent.",
-				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.e.Prefix())
+				owner.DisplayName(), articled(l.Name), group, articled(w.Text), owner.DisplayName(), f.prefix)
 		}
 		reachable, err := f.tell(ctx, chat, wanter, text)
 		if err != nil {
@@ -187,7 +187,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 		return nil, err
 	}
 	for _, id := range answered {
-		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+		if err := f.jobs.Cancel(ctx, wantKey(id)); err != nil {
 			return nil, err
 		}
 	}
@@ -414,11 +414,11 @@ func (f *feature) rememberWant(ctx context.Context, req *bot.Request, name strin
 		return err
 	}
 	for _, old := range replace {
-		if err := f.e.CancelJobs(ctx, wantKey(old)); err != nil {
+		if err := f.jobs.Cancel(ctx, wantKey(old)); err != nil {
 			return err
 		}
 	}
-	return f.e.Schedule(ctx, jobWantExpire, wantKey(id), w.Expires, wantPayload{Want: id})
+	return f.jobs.Schedule(ctx, jobWantExpire, wantKey(id), w.Expires, wantPayload{Want: id})
 }
 
 // howToldLater says where the asker will hear of a listing: only someone who
@@ -506,14 +506,14 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 // group the sender is in where lending is on, each under its name. A
 // group's list goes only to its own members.
 func (f *feature) itemsPrivately(ctx context.Context, req *bot.Request, query itemWords, search string) error {
-	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	chats, err := f.core.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return fmt.Errorf("member groups: %w", err)
 	}
 	var out []string
 	groups := 0
 	for _, chat := range chats {
-		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		gs, err := f.core.GroupSettings(ctx, chat)
 		if err != nil {
 			return fmt.Errorf("group settings: %w", err)
 		}
@@ -693,7 +693,7 @@ func (f *feature) loanLine(ctx context.Context, loan Loan, owner bot.Person) (st
 	switch {
 	case loan.State == stateReturning:
 		return fmt.Sprintf("• %s — %s's, back with them (waiting for %s to confirm)", loan.Item, owner.DisplayName(), owner.DisplayName()), nil
-	case !loan.DueAt.After(f.e.Now()):
+	case !loan.DueAt.After(f.clock.Now()):
 		return fmt.Sprintf("• %s — %s's, with %s (was due %s)", loan.Item, owner.DisplayName(), borrower.DisplayName(), due), nil
 	}
 	return fmt.Sprintf("• %s — %s's, with %s until %s", loan.Item, owner.DisplayName(), borrower.DisplayName(), due), nil

@@ -84,7 +84,7 @@ func (f *feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned 
 	if borrower.ID == req.Sender.ID {
 		return bot.Person{}, bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), typable(name))
 	}
-	in, err := f.e.InGroup(ctx, req.Chat.ID, borrower)
+	in, err := f.groups.InGroup(ctx, req.Chat.ID, borrower)
 	if err != nil {
 		return bot.Person{}, err
 	}
@@ -124,7 +124,7 @@ func (f *feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) err
 		return err
 	}
 	for _, id := range answered {
-		if err := f.e.CancelJobs(ctx, wantKey(id)); err != nil {
+		if err := f.jobs.Cancel(ctx, wantKey(id)); err != nil {
 			return err
 		}
 	}
@@ -137,7 +137,7 @@ func (f *feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) err
 // returns the name as typed and the words before it, or "" when the words
 // do not end with a member's name or nothing would be left before it.
 func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words []string) (typed string, rest []string, err error) {
-	members, err := f.e.Store().GroupMembers(ctx, chat)
+	members, err := f.core.GroupMembers(ctx, chat)
 	if err != nil {
 		return "", nil, err
 	}
@@ -283,7 +283,7 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	}
 	// An owner who has left the group cannot confirm there: the
 	// borrower's word closes the loan.
-	if in, err := f.e.Store().IsMember(ctx, loan.Chat, loan.OwnerID); err != nil {
+	if in, err := f.core.IsMember(ctx, loan.Chat, loan.OwnerID); err != nil {
 		return err
 	} else if !in || loan.OwnerID == 0 {
 		return f.closeReturned(ctx, req, loan)
@@ -293,12 +293,12 @@ func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	if err := f.st.claimReturn(ctx, loan.ID, req.Now(), ""); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
 	// An owner who misses the question hears once, privately, a day later.
 	nudge := f.quiet.NextAllowed(req.Now().Add(24 * time.Hour))
-	if err := f.e.Schedule(ctx, jobConfirmNudge, loanKey(loan.ID)+"confirm", nudge, loanPayload{Loan: loan.ID}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobConfirmNudge, loanKey(loan.ID)+"confirm", nudge, loanPayload{Loan: loan.ID}); err != nil {
 		return err
 	}
 	msgID, err := req.Say(ctx, fmt.Sprintf("@%s, %s says your %s is back. React to this message or type %s %s to confirm.",
@@ -338,7 +338,7 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayloa
 	if err != nil {
 		return err
 	}
-	pre := f.e.Prefix()
+	pre := f.prefix
 	// An owner the bot may not message (forgotten, or never addressed it
 	// since an upgrade) misses the nudge: the group question mentioned them.
 	sent, err := f.dm(ctx, owner, fmt.Sprintf("%s said on %s that your %s is back. Is it? Reply yes or no (or type %sconfirm %s in %s; if it isn't, %sextend %s 3d puts it back on loan).",
@@ -346,7 +346,7 @@ func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayloa
 	if err != nil || !sent {
 		return err
 	}
-	return f.e.AskYesNo(ctx, owner, questionConfirm, strconv.FormatInt(loan.ID, 10), 24*time.Hour)
+	return f.ask.Ask(ctx, owner, questionConfirm, strconv.FormatInt(loan.ID, 10), 24*time.Hour)
 }
 
 // questionConfirm is the nudge's yes/no question: is the item back?
@@ -365,12 +365,12 @@ func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	if answer == "" {
 		return nil
 	}
-	kind, ref, ok, err := f.e.PendingQuestion(ctx, req.Sender)
+	kind, ref, ok, err := f.ask.Pending(ctx, req.Sender)
 	if err != nil || !ok || kind != questionConfirm {
 		return err
 	}
 	req.Take()
-	if err := f.e.Answered(ctx, req.Sender); err != nil {
+	if err := f.ask.Answered(ctx, req.Sender); err != nil {
 		return err
 	}
 	id, _ := strconv.ParseInt(ref, 10, 64)
@@ -388,7 +388,7 @@ func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	}
 	if answer == "no" {
 		return req.Reply(ctx, fmt.Sprintf("OK — I haven't marked your %s as returned. If %s still has it, type %sextend %s 3d in %s to put it back on loan.",
-			loan.Item, borrower.DisplayName(), f.e.Prefix(), typable(loan.Item), group))
+			loan.Item, borrower.DisplayName(), f.prefix, typable(loan.Item), group))
 	}
 	listens, err := f.groupStillListens(ctx, loan.Chat)
 	if err != nil {
@@ -396,13 +396,13 @@ func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	}
 	if !listens {
 		return req.Reply(ctx, fmt.Sprintf("I can't post in %s just now (lending or the bot is switched off there), so nothing changed. Type %sconfirm %s there once it's back on.",
-			group, f.e.Prefix(), typable(loan.Item)))
+			group, f.prefix, typable(loan.Item)))
 	}
-	gs, err := f.e.Store().GroupSettings(ctx, loan.Chat)
+	gs, err := f.core.GroupSettings(ctx, loan.Chat)
 	if err != nil {
 		return fmt.Errorf("group settings: %w", err)
 	}
-	inGroup := f.e.NewRequest(&bot.Message{Chat: bot.Chat{ID: loan.Chat, IsGroup: true, Name: gs.Name}, Time: req.Now()}, req.Sender, gs)
+	inGroup := f.out.RequestIn(bot.Chat{ID: loan.Chat, IsGroup: true, Name: gs.Name}, req.Sender, gs, req.Now())
 	if err := f.closeReturned(ctx, inGroup, loan); err != nil {
 		return err
 	}
@@ -414,7 +414,7 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 	if err := f.st.closeLoan(ctx, loan.ID, req.Now(), reasonReturned); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
 	owner, err := f.person(ctx, loan.OwnerID)
@@ -445,7 +445,7 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 	// It is free again: anyone still waiting for one hears privately, and
 	// the owner hears who, to lend it on. Not when the owner has unlisted
 	// it or left the group: it is not on offer any more.
-	ownerIn, err := f.e.Store().IsMember(ctx, loan.Chat, loan.OwnerID)
+	ownerIn, err := f.core.IsMember(ctx, loan.Chat, loan.OwnerID)
 	if err != nil {
 		return err
 	}

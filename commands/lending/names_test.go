@@ -32,7 +32,8 @@ func TestTrailingMemberName(t *testing.T) {
 	add("phone", "+44 7700 900123", true)
 	add("gone", "Gareth", false)
 	add("marks", "\u0301\u0301", true) // a name of combining marks alone folds to nothing
-	f := &feature{e: h.Engine, st: &store{db: h.Store.DB()}}
+	k := h.Kit(FeatureName)
+	f := &feature{clock: k.Clock, core: k.Core, groups: k.Groups, st: &store{db: h.Store.DB()}}
 
 	for _, tc := range []struct{ words, typed, rest string }{
 		{"ladder Mary", "Mary", "ladder"},

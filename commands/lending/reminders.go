@@ -78,7 +78,7 @@ func (f *feature) nextStage(loan Loan, after time.Time) (stage string, n int, at
 // scheduleReminder plans the loan's next reminder after a moment,
 // replacing whatever was planned.
 func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Time) error {
-	if err := f.e.CancelJobs(ctx, loanKey(loan.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
 	return f.scheduleNextReminder(ctx, loan, after)
@@ -105,7 +105,7 @@ func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after tim
 	run := f.quiet.NextAllowed(at)
 	p := remindPayload{Loan: loan.ID, Stage: stage, N: n, Due: ms(loan.DueAt)}
 	key := fmt.Sprintf("%sremind:%s%d", loanKey(loan.ID), stage, n)
-	if err := f.e.Schedule(ctx, jobRemind, key, run, p); err != nil {
+	if err := f.jobs.Schedule(ctx, jobRemind, key, run, p); err != nil {
 		return fmt.Errorf("schedule loan reminder: %w", err)
 	}
 	return nil
@@ -138,7 +138,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 	if loan.State != stateOut || p.Due != ms(loan.DueAt) || loan.OwnerID == 0 {
 		return nil
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if err := f.scheduleNextReminder(ctx, loan, now); err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 		return err
 	}
 	group := f.groupName(ctx, loan.Chat)
-	pre := f.e.Prefix()
+	pre := f.prefix
 	var toBorrower string
 	switch {
 	case p.Stage != stageOverdue && !loan.DueAt.Before(now):
@@ -192,7 +192,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 	// the database failing between the two can cause that, where losing the
 	// owner's note would be the alternative.
 	note := noticePayload{Person: owner.ID, Text: toOwner, Chat: loan.Chat, Loan: loan.ID}
-	if err := f.e.Schedule(ctx, jobNotice, fmt.Sprintf("%sowner:%s%d", loanKey(loan.ID), p.Stage, p.N), now, note); err != nil {
+	if err := f.jobs.Schedule(ctx, jobNotice, fmt.Sprintf("%sowner:%s%d", loanKey(loan.ID), p.Stage, p.N), now, note); err != nil {
 		return fmt.Errorf("book the owner's overdue note: %w", err)
 	}
 	return nil
@@ -203,7 +203,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 // the next.
 func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
 	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
-		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.e.Prefix(), typable(loan.Item), f.groupName(ctx, loan.Chat))
+		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.prefix, typable(loan.Item), f.groupName(ctx, loan.Chat))
 	if n >= maxFormerBorrowerReminders {
 		text += " This is my last reminder about it; it stays on your list until then."
 	}

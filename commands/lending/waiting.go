@@ -24,7 +24,7 @@ type waiter struct {
 // owner and borrower, with an unexpired request the loan's item answers:
 // each person once, in the order they asked.
 func (f *feature) waitingFor(ctx context.Context, loan Loan) ([]waiter, error) {
-	wants, err := f.st.activeWants(ctx, loan.Chat, f.e.Now())
+	wants, err := f.st.activeWants(ctx, loan.Chat, f.clock.Now())
 	if err != nil {
 		return nil, err
 	}
