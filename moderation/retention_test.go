@@ -38,7 +38,7 @@ func withFeatures(extra ...bot.DataProvider) bottest.Options {
 			for _, p := range extra {
 				h.Engine.AddDataProvider(p)
 			}
-			if err := lending.Register(h.Engine, lending.DefaultConfig(), lending.Deps{}); err != nil {
+			if err := lending.Register(h.Kit(lending.FeatureName), lending.DefaultConfig(), lending.Deps{}); err != nil {
 				return err
 			}
 			return power.Register(h.Engine, power.DefaultConfig(), power.Deps{})
