@@ -41,7 +41,7 @@ func withFeatures(extra ...bot.DataProvider) bottest.Options {
 			if err := lending.Register(h.Kit(lending.FeatureName), lending.DefaultConfig(), lending.Deps{}); err != nil {
 				return err
 			}
-			return power.Register(h.Engine, power.DefaultConfig(), power.Deps{})
+			return power.Register(h.Kit(power.FeatureName), power.DefaultConfig(), power.Deps{})
 		},
 	}
 }

@@ -22,7 +22,7 @@ func powerFeature() feature {
 				return err
 			}
 			deps.Incidents = src
-			return power.Register(a.engine, cfg, deps)
+			return power.Register(a.engine.Kit(power.FeatureName), cfg, deps)
 		},
 	}
 }

@@ -30,9 +30,9 @@ const (
 	maxAlertsPerGroup = 3
 )
 
-func (f *feature) registerAlerts(ctx context.Context, obs polling.Observer) error {
-	f.e.HandleJob(jobPlanned, f.plannedJob)
-	f.poller = polling.New(f.e.Kit(FeatureName), jobPoll, obs)
+func (f *feature) registerAlerts(ctx context.Context, k bot.Kit, obs polling.Observer) error {
+	f.jobs.HandleJob(jobPlanned, f.plannedJob)
+	f.poller = polling.New(k, jobPoll, obs)
 	if f.incidents == nil {
 		return nil
 	}
@@ -42,7 +42,7 @@ func (f *feature) registerAlerts(ctx context.Context, obs polling.Observer) erro
 	if err := f.poller.Start(ctx); err != nil {
 		return err
 	}
-	return f.bookPlanned(ctx, f.e.Now())
+	return f.bookPlanned(ctx, f.clock.Now())
 }
 
 // bookPlanned books the next morning message after now.
@@ -51,7 +51,7 @@ func (f *feature) bookPlanned(ctx context.Context, now time.Time) error {
 	if !at.After(now) {
 		at = f.cfg.PlannedAt.On(now.In(f.loc).AddDate(0, 0, 1), f.loc)
 	}
-	return f.e.Schedule(ctx, jobPlanned, jobPlanned, at, nil)
+	return f.jobs.Schedule(ctx, jobPlanned, jobPlanned, at, nil)
 }
 
 func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []string) error {
@@ -81,7 +81,7 @@ func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []st
 	if err := f.st.setAlerts(ctx, req.Chat.ID, on); err != nil {
 		return err
 	}
-	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.alerts", Detail: onOff(!on)}); err != nil {
 		f.log().Warn("audit alerts switch", bot.KeyErr, err)
 	}
@@ -111,7 +111,7 @@ func (f *feature) alertGroups(ctx context.Context) ([]alertGroup, error) {
 	}
 	var out []alertGroup
 	for _, c := range chats {
-		gs, err := f.e.Store().GroupSettings(ctx, c)
+		gs, err := f.core.GroupSettings(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func (f *feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident
 // that moved by more than an hour. Nothing goes out in quiet hours; what
 // is still going on is posted when they end.
 func (f *feature) pollIncidents(ctx context.Context) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	if f.quiet.Contains(now) {
 		return nil
 	}
@@ -190,7 +190,7 @@ func (f *feature) postFault(ctx context.Context, g alertGroup, inc Incident, now
 	default:
 		return false, nil
 	}
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: g.chat, Text: text}); err != nil {
+	if _, err := f.out.Send(ctx, bot.OutMessage{Chat: g.chat, Text: text}); err != nil {
 		if errors.Is(err, bot.ErrGroupOff) {
 			return false, nil
 		}
@@ -240,7 +240,7 @@ func overlap(sectors, areas []string) []string {
 // plannedJob sends each alert group one line about the planned work in
 // its area in the next 48 hours, and books tomorrow's.
 func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	if err := f.bookPlanned(ctx, now); err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
 		if len(lines) > 5 {
 			lines = append(lines[:5], fmt.Sprintf("… and %d more; the operator's website lists them all.", len(lines)-5))
 		}
-		if _, err := f.e.Send(ctx, bot.OutMessage{Chat: g.chat, Text: strings.Join(lines, "\n")}); err != nil && !errors.Is(err, bot.ErrGroupOff) {
+		if _, err := f.out.Send(ctx, bot.OutMessage{Chat: g.chat, Text: strings.Join(lines, "\n")}); err != nil && !errors.Is(err, bot.ErrGroupOff) {
 			return err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 func harnessOptions(cfg Config, deps Deps) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), polling.Migrations()},
-		Register:   func(h *bottest.Harness) error { return Register(h.Engine, cfg, deps) },
+		Register:   func(h *bottest.Harness) error { return Register(h.Kit(FeatureName), cfg, deps) },
 	}
 }
 

@@ -60,11 +60,16 @@ type Deps struct {
 	Sources polling.Observer
 }
 
-// log is the engine's logger with lines marked as power's.
-func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
+// log is the bot's logger with lines marked as power's.
+func (f *feature) log() *slog.Logger { return f.lg }
 
 type feature struct {
-	e         *bot.Engine
+	clock     bot.Clock
+	lg        *slog.Logger
+	prefix    string
+	core      bot.Core
+	jobs      *bot.Jobs
+	out       *bot.Outbox
 	cfg       Config
 	st        *store
 	loc       *time.Location
@@ -78,8 +83,8 @@ type jobPayload struct {
 }
 
 // Register wires the power commands, poll, jobs, hint listener and
-// personal-data provider into the engine.
-func Register(e *bot.Engine, cfg Config, deps Deps) error {
+// personal-data provider in through the handles of k, the feature's Kit.
+func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("power config: %w", err)
 	}
@@ -87,31 +92,32 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &feature{e: e, cfg: cfg, st: &store{db: e.Store().DB()}, loc: loc, incidents: deps.Incidents, quiet: deps.Quiet}
-	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
+	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out,
+		cfg: cfg, st: &store{db: k.Core.DB()}, loc: loc, incidents: deps.Incidents, quiet: deps.Quiet}
+	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
 	// Help lines start lower-case: !help shows them after "!power … — " and
 	// capitalises them when one command is asked about.
-	p := e.Prefix()
-	e.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off|alerts on/off]",
+	p := k.Prefix
+	k.Reg.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off|alerts on/off]",
 		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut, and %spower alerts on or off (admins) whether I post the network operator's power cuts and planned work in this area",
 			p, p, p, p),
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
-	e.Handle(bot.Route{Name: "off", Help: "answer a running power check: your power is off",
+	k.Reg.Handle(bot.Route{Name: "off", Help: "answer a running power check: your power is off",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, true) }})
-	e.Handle(bot.Route{Name: "on", Help: "answer a running power check: your power is on",
+	k.Reg.Handle(bot.Route{Name: "on", Help: "answer a running power check: your power is on",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, false) }})
-	e.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
+	k.Reg.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
-	e.HandlePoll(pollKind, f.pollVote)
-	bot.HandleJobOf(e, jobWindow, f.windowJob)
-	bot.HandleJobOf(e, jobExpire, f.expireJob)
-	bot.HandleJobOf(e, jobResend, f.resendJob)
-	e.Listen(f.listen)
-	e.AddDataProvider(dataProvider{f})
+	k.Reg.HandlePoll(pollKind, f.pollVote)
+	bot.HandleJobOf(k.Jobs, jobWindow, f.windowJob)
+	bot.HandleJobOf(k.Jobs, jobExpire, f.expireJob)
+	bot.HandleJobOf(k.Jobs, jobResend, f.resendJob)
+	k.Reg.Listen(f.listen)
+	k.Reg.AddDataProvider(dataProvider{f})
 	if err := f.resume(context.Background()); err != nil {
 		return fmt.Errorf("power start-up: %w", err)
 	}
-	if err := f.registerAlerts(context.Background(), deps.Sources); err != nil {
+	if err := f.registerAlerts(context.Background(), k, deps.Sources); err != nil {
 		return fmt.Errorf("power start-up: %w", err)
 	}
 	return nil
@@ -138,11 +144,11 @@ func (f *feature) resume(ctx context.Context) error {
 func (f *feature) scheduleJobs(ctx context.Context, c check) error {
 	payload := jobPayload{Check: c.ID}
 	if c.State == stateOpen {
-		if err := f.e.Schedule(ctx, jobWindow, jobKeyPrefix(c.ID)+"window", c.WindowEnds, payload); err != nil {
+		if err := f.jobs.Schedule(ctx, jobWindow, jobKeyPrefix(c.ID)+"window", c.WindowEnds, payload); err != nil {
 			return fmt.Errorf("schedule verdict of check %d: %w", c.ID, err)
 		}
 	}
-	if err := f.e.Schedule(ctx, jobExpire, jobKeyPrefix(c.ID)+"expire", f.expiresAt(c), payload); err != nil {
+	if err := f.jobs.Schedule(ctx, jobExpire, jobKeyPrefix(c.ID)+"expire", f.expiresAt(c), payload); err != nil {
 		return fmt.Errorf("schedule expiry of check %d: %w", c.ID, err)
 	}
 	return nil
@@ -179,7 +185,7 @@ func (f *feature) closeExpired(ctx context.Context, id int64, now time.Time) err
 	if _, err := f.st.expire(ctx, id, now); err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, jobKeyPrefix(id)); err != nil {
+	if err := f.jobs.Cancel(ctx, jobKeyPrefix(id)); err != nil {
 		f.log().Warn("cancel jobs of an expired check", "check", id, bot.KeyErr, err)
 	}
 	return nil
@@ -262,7 +268,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		return req.Reply(ctx, fmt.Sprintf("A power check is already running (result at %s): %s so far. Vote in the poll or type %s / %s.",
-			f.clock(c.WindowEnds), countsText(t), req.Cmd("off"), req.Cmd("on")))
+			f.timeOfDay(c.WindowEnds), countsText(t), req.Cmd("off"), req.Cmd("on")))
 	}
 	if ok && c.Verdict == verdictSeveral {
 		return req.Reply(ctx, fmt.Sprintf("A power cut has been open here since %s (%s off at the peak). When your power is back, type %s. If it came back and went off again, type %s and then %s.",
@@ -280,7 +286,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if closeEarlier != 0 {
-		if err := f.e.CancelJobs(ctx, jobKeyPrefix(closeEarlier)); err != nil {
+		if err := f.jobs.Cancel(ctx, jobKeyPrefix(closeEarlier)); err != nil {
 			f.log().Warn("cancel jobs of replaced check", "check", closeEarlier, bot.KeyErr, err)
 		}
 	}
@@ -290,7 +296,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 		if derr := f.st.discard(ctx, nc.ID); derr != nil {
 			return errors.Join(err, derr)
 		}
-		if cerr := f.e.CancelJobs(ctx, jobKeyPrefix(nc.ID)); cerr != nil {
+		if cerr := f.jobs.Cancel(ctx, jobKeyPrefix(nc.ID)); cerr != nil {
 			f.log().Warn("cancel jobs of a discarded check", "check", nc.ID, bot.KeyErr, cerr)
 		}
 		return err
@@ -302,7 +308,7 @@ func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	if err := f.st.setStatusMsg(ctx, nc.ID, status); err != nil {
 		return err
 	}
-	if _, err := f.e.SendPoll(ctx, chat, pollKind, strconv.FormatInt(nc.ID, 10), pollQuestion, []string{optionOff, optionOn}); err != nil {
+	if _, err := f.out.SendPoll(ctx, chat, pollKind, strconv.FormatInt(nc.ID, 10), pollQuestion, []string{optionOff, optionOn}); err != nil {
 		// Typed answers still work without the poll.
 		f.log().Warn("send poll", "check", nc.ID, bot.KeyErr, err)
 	}
@@ -372,7 +378,7 @@ func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) err
 	if err != nil {
 		return err
 	}
-	if err := f.e.React(ctx, req.Msg.Ref(), "👍"); err != nil {
+	if err := f.out.React(ctx, req.Msg.Ref(), "👍"); err != nil {
 		return err
 	}
 	f.updateStatus(ctx, c, t)
@@ -435,7 +441,7 @@ func (f *feature) updateStatus(ctx context.Context, c check, t tally) {
 	if c.StatusMsg == "" {
 		return
 	}
-	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, f.statusText(c, f.starterName(ctx, c), t)); err != nil {
+	if err := f.out.Edit(ctx, c.Chat, c.StatusMsg, f.statusText(c, f.starterName(ctx, c), t)); err != nil {
 		f.log().Warn("update status message", "check", c.ID, bot.KeyErr, err)
 	}
 }
@@ -444,8 +450,8 @@ func (f *feature) finalStatus(ctx context.Context, c check, outcome string) {
 	if c.StatusMsg == "" {
 		return
 	}
-	text := fmt.Sprintf("Power check started by %s at %s — %s", f.starterName(ctx, c), f.clock(c.StartedAt), outcome)
-	if err := f.e.Edit(ctx, c.Chat, c.StatusMsg, text); err != nil {
+	text := fmt.Sprintf("Power check started by %s at %s — %s", f.starterName(ctx, c), f.timeOfDay(c.StartedAt), outcome)
+	if err := f.out.Edit(ctx, c.Chat, c.StatusMsg, text); err != nil {
 		f.log().Warn("close status message", "check", c.ID, bot.KeyErr, err)
 	}
 }
@@ -454,7 +460,7 @@ func (f *feature) starterName(ctx context.Context, c check) string {
 	if c.StarterID == 0 {
 		return "a neighbour"
 	}
-	p, err := f.e.Store().PersonByID(ctx, c.StarterID)
+	p, err := f.core.PersonByID(ctx, c.StarterID)
 	if err != nil {
 		return "a neighbour"
 	}
@@ -462,9 +468,9 @@ func (f *feature) starterName(ctx context.Context, c check) string {
 }
 
 func (f *feature) statusText(c check, starter string, t tally) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	return fmt.Sprintf("Power check started by %s at %s: is it just one home or the whole street?\nVote in the poll below or type %soff / %son. Result at %s.\nSo far: %s.",
-		starter, f.clock(c.StartedAt), p, p, f.clock(c.WindowEnds), countsText(t))
+		starter, f.timeOfDay(c.StartedAt), p, p, f.timeOfDay(c.WindowEnds), countsText(t))
 }
 
 func (f *feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) error {
@@ -485,7 +491,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 	if c.State != stateOpen {
 		return nil
 	}
-	if now := f.e.Now(); !now.Before(f.expiresAt(c)) {
+	if now := f.clock.Now(); !now.Before(f.expiresAt(c)) {
 		// Days late (the bot was down): a verdict now would be stale.
 		return f.closeExpired(ctx, c.ID, now)
 	}
@@ -508,26 +514,26 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 	for _, inc := range incidents {
 		refs = append(refs, inc.Ref)
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	changed, err := f.st.finishWindow(ctx, c.ID, verdict, t, strings.Join(refs, ";"), incidentsJSON(incidents), now)
 	if err != nil || !changed {
 		return err
 	}
 	if verdict == verdictNone {
-		if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
+		if err := f.jobs.Cancel(ctx, jobKeyPrefix(c.ID)); err != nil {
 			f.log().Warn("cancel expiry", "check", c.ID, bot.KeyErr, err)
 		}
 	}
 	if on, err := f.postsAllowed(ctx, c.Chat); err != nil || !on {
 		return err
 	}
-	f.finalStatus(ctx, c, fmt.Sprintf("finished at %s: %s. Result below.", f.clock(now), countsText(t)))
+	f.finalStatus(ctx, c, fmt.Sprintf("finished at %s: %s. Result below.", f.timeOfDay(now), countsText(t)))
 	msg := f.verdictMessage(ctx, c, t, verdict, incidents, now)
 	// If WhatsApp is away, the verdict waits in the send queue; it is
 	// dropped there if the group switches power off meanwhile, or once
 	// the check would have closed (a verdict days late is stale).
 	msg.Feature, msg.Expires = "power", f.expiresAt(c)
-	if _, err := f.e.Send(ctx, msg); err != nil {
+	if _, err := f.out.Send(ctx, msg); err != nil {
 		if errors.Is(err, bot.ErrGroupOff) {
 			f.log().Info("verdict not posted: the group switched the bot off", "check", c.ID)
 			return nil
@@ -581,9 +587,9 @@ func (f *feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) erro
 		// The verdict goes without the operator's line rather than not at all.
 		f.log().Warn("stored incidents unreadable", "check", c.ID, bot.KeyErr, err)
 	}
-	msg := f.verdictMessage(ctx, c, t, c.Verdict, incidents, f.e.Now())
+	msg := f.verdictMessage(ctx, c, t, c.Verdict, incidents, f.clock.Now())
 	msg.Feature, msg.Expires = "power", f.expiresAt(c)
-	_, err = f.e.Send(ctx, msg)
+	_, err = f.out.Send(ctx, msg)
 	if errors.Is(err, bot.ErrNotInChat) || errors.Is(err, bot.ErrGroupOff) {
 		f.log().Warn("verdict not posted: the bot left the group or was switched off", "check", c.ID)
 		return nil
@@ -661,7 +667,7 @@ func (f *feature) verdictStale(ctx context.Context, id int64, chat bot.ChatID) (
 // postsAllowed reports whether the bot may post power messages the group
 // did not ask for just now: the bot and the power feature are both on.
 func (f *feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, error) {
-	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
 	}
@@ -678,7 +684,7 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 	if f.incidents == nil {
 		return nil
 	}
-	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		f.log().Warn("group settings for incident lookup", bot.KeyChat, chat, bot.KeyErr, err)
 		return nil
@@ -700,7 +706,7 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 }
 
 func (f *feature) verdictMessage(ctx context.Context, c check, t tally, verdict string, incidents []Incident, now time.Time) bot.OutMessage {
-	p := f.e.Prefix()
+	p := f.prefix
 	out := bot.OutMessage{Chat: c.Chat}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Power check result: %s.\n", countsText(t))
@@ -712,7 +718,7 @@ func (f *feature) verdictMessage(ctx context.Context, c check, t tally, verdict 
 	case verdictSingle:
 		b.WriteString("Looks like just your home")
 		if t.OnlyOff != 0 && t.OnlyOff == c.StarterID {
-			if starter, err := f.e.Store().PersonByID(ctx, c.StarterID); err == nil {
+			if starter, err := f.core.PersonByID(ctx, c.StarterID); err == nil {
 				b.WriteString(", @" + starter.DisplayName())
 				out.Mentions = append(out.Mentions, bot.MentionOf(starter))
 			}
@@ -785,16 +791,16 @@ func (f *feature) restore(ctx context.Context, req *bot.Request) error {
 	if !changed {
 		return bot.Userf("That power check is already closed.")
 	}
-	if err := f.e.CancelJobs(ctx, jobKeyPrefix(c.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, jobKeyPrefix(c.ID)); err != nil {
 		f.log().Warn("cancel jobs of restored check", "check", c.ID, bot.KeyErr, err)
 	}
 	lasted := now.Sub(c.StartedAt)
-	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.restored", Detail: fmt.Sprintf("check %d, %s", c.ID, bot.FormatDuration(lasted))}); err != nil {
 		f.log().Warn("audit restoration", bot.KeyErr, err)
 	}
 	if c.State == stateOpen {
-		f.finalStatus(ctx, c, fmt.Sprintf("closed at %s: power reported back.", f.clock(now)))
+		f.finalStatus(ctx, c, fmt.Sprintf("closed at %s: power reported back.", f.timeOfDay(now)))
 	}
 	text := fmt.Sprintf("Power back — thanks, %s. It was off for at least %s (the check started %s). Power check closed.",
 		req.Sender.DisplayName(), bot.FormatDuration(lasted), f.when(c.StartedAt, now))
@@ -805,7 +811,7 @@ func (f *feature) restore(ctx context.Context, req *bot.Request) error {
 }
 
 func (f *feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) error {
-	closed, err := f.st.expire(ctx, p.Check, f.e.Now())
+	closed, err := f.st.expire(ctx, p.Check, f.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -830,7 +836,7 @@ func (f *feature) history(ctx context.Context, req *bot.Request) error {
 		b.WriteString("\n• " + f.when(c.StartedAt, now))
 		switch {
 		case c.State == stateOpen:
-			fmt.Fprintf(&b, ", running now (result at %s)", f.clock(c.WindowEnds))
+			fmt.Fprintf(&b, ", running now (result at %s)", f.timeOfDay(c.WindowEnds))
 		case c.State == stateEnded:
 			b.WriteString(", not reported back yet")
 		case !c.RestoredAt.IsZero():
@@ -872,7 +878,7 @@ func (f *feature) suggestCommand(ctx context.Context, req *bot.Request, args []s
 	if err := f.st.setSuggest(ctx, req.Chat.ID, on); err != nil {
 		return err
 	}
-	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.suggest", Detail: onOff(!on)}); err != nil {
 		f.log().Warn("audit hint switch", bot.KeyErr, err)
 	}
@@ -925,8 +931,8 @@ func (f *feature) listen(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Shall I start a power check? Type %s.", req.Cmd("power")))
 }
 
-// clock writes a time of day in the local zone.
-func (f *feature) clock(t time.Time) string { return t.In(f.loc).Format("15:04") }
+// timeOfDay writes a time of day in the local zone.
+func (f *feature) timeOfDay(t time.Time) string { return t.In(f.loc).Format("15:04") }
 
 // when writes t as a time of day when it falls on now's local date, with
 // the day otherwise.

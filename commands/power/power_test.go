@@ -245,7 +245,7 @@ func TestFeatureSwitchedOff(t *testing.T) {
 	opts := harnessOptions(DefaultConfig(), Deps{})
 	opts.Register = func(h *bottest.Harness) error {
 		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
-		return Register(h.Engine, DefaultConfig(), Deps{})
+		return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 	}
 	h := bottest.New(t, opts)
 	h.Expect(setup+"Alice: !bot features lending\nBob: !power\n", "The power commands are switched off in this group")

@@ -92,7 +92,7 @@ func withLending() bottest.Options {
 	opts := harnessOptions(DefaultConfig(), Deps{})
 	opts.Register = func(h *bottest.Harness) error {
 		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
-		return Register(h.Engine, DefaultConfig(), Deps{})
+		return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 	}
 	return opts
 }
@@ -125,7 +125,7 @@ func newResendRig(t *testing.T) *resendRig {
 	rg.h = bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: rg.faults.Wrap,
 		Register: func(h *bottest.Harness) error {
 			h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
-			return Register(h.Engine, DefaultConfig(), Deps{})
+			return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 		}})
 	return rg
 }
@@ -177,7 +177,8 @@ func TestResentVerdictSkippedOnceOvertaken(t *testing.T) {
 func TestVerdictStale(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !off\n@advance 15m\n")
-	f := &feature{e: h.Engine, cfg: DefaultConfig(), st: &store{db: h.Store.DB()}, loc: time.UTC}
+	k := h.Kit(FeatureName)
+	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, cfg: DefaultConfig(), st: &store{db: h.Store.DB()}, loc: time.UTC}
 	ctx := context.Background()
 	stale := func() bool {
 		t.Helper()

@@ -25,7 +25,7 @@ func offlineVerdicts(fs *bottest.Faults, n int) *bottest.Fault {
 func TestVerdictResentWhenOffline(t *testing.T) {
 	var fs bottest.Faults
 	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations(), polling.Migrations()}, Transport: fs.Wrap,
-		Register: func(h *bottest.Harness) error { return Register(h.Engine, DefaultConfig(), Deps{}) }})
+		Register: func(h *bottest.Harness) error { return Register(h.Kit(FeatureName), DefaultConfig(), Deps{}) }})
 	verdicts := offlineVerdicts(&fs, 2)
 	run := h.Run
 	if got := run(setup + "Alice: !power\nBob: !off\n@advance 15m\n"); strings.Contains(got, "Power check result") {
@@ -56,7 +56,7 @@ func newOfflineBot(t *testing.T, failures int, deps Deps) *offlineBot {
 	t.Helper()
 	var fs bottest.Faults
 	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations(), polling.Migrations()}, Transport: fs.Wrap,
-		Register: func(h *bottest.Harness) error { return Register(h.Engine, DefaultConfig(), deps) }})
+		Register: func(h *bottest.Harness) error { return Register(h.Kit(FeatureName), DefaultConfig(), deps) }})
 	return &offlineBot{e: h.Engine, store: h.Store, verdicts: offlineVerdicts(&fs, failures), run: h.Run}
 }
 

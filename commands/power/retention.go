@@ -15,7 +15,7 @@ import (
 // touched.
 func (d dataProvider) PurgeClosed(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
-	err := d.f.e.Store().Atomic(ctx, func(ctx context.Context) error {
+	err := d.f.core.Atomic(ctx, func(ctx context.Context) error {
 		ids, err := d.f.st.closedChecks(ctx, before)
 		if err != nil {
 			return err
@@ -26,7 +26,7 @@ func (d dataProvider) PurgeClosed(ctx context.Context, before time.Time) (int64,
 		for i, id := range ids {
 			refs[i] = strconv.FormatInt(id, 10)
 		}
-		n, err := d.f.e.Store().DeletePolls(ctx, pollKind, refs)
+		n, err := d.f.core.DeletePolls(ctx, pollKind, refs)
 		if err != nil {
 			return err
 		}

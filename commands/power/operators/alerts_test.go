@@ -46,7 +46,7 @@ func newAlertsRig(t *testing.T) *alertsRig {
 	r.h = bottest.New(t, bottest.Options{
 		Migrations: []bot.Migrations{power.Migrations(), polling.Migrations()},
 		Register: func(h *bottest.Harness) error {
-			return power.Register(h.Engine, cfg, power.Deps{Incidents: src, Quiet: quiet, Location: time.UTC})
+			return power.Register(h.Kit(power.FeatureName), cfg, power.Deps{Incidents: src, Quiet: quiet, Location: time.UTC})
 		},
 	})
 	return r

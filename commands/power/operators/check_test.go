@@ -23,7 +23,9 @@ func TestCheckNamesTheAreasOperatorIncident(t *testing.T) {
 	}
 	h := bottest.New(t, bottest.Options{
 		Migrations: []bot.Migrations{power.Migrations(), polling.Migrations()},
-		Register:   func(h *bottest.Harness) error { return power.Register(h.Engine, cfg, power.Deps{Incidents: src}) },
+		Register: func(h *bottest.Harness) error {
+			return power.Register(h.Kit(power.FeatureName), cfg, power.Deps{Incidents: src})
+		},
 	})
 	h.Expect("@admin Alice\nAlice: !bot on\nAlice: !area SY3 7\nAlice: !power\nBob: !off\n@advance 15m\n",
 		"Your network operator already knows: incident INCD-72381-l, estimated restoration 13:00 — no need to call 105.")
