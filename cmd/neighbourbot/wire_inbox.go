@@ -37,7 +37,7 @@ func inboxFeature() feature {
 					}
 				}
 			}
-			return inbox.Register(a.engine, a.cfg.Inbox, deps)
+			return inbox.Register(a.engine.Kit("inbox"), a.cfg.Inbox, deps)
 		},
 		commands: map[string]subcommand{
 			"inbox": {

@@ -14,8 +14,8 @@ import (
 )
 
 func (f *feature) routes() {
-	p := f.e.Prefix()
-	e := f.e
+	p := f.prefix
+	e := f.reg
 	e.Handle(bot.Route{Name: "inbox", Usage: "", Help: "how writing to the council works here (in the staff group: the staff commands)",
 		Handler: f.inboxHelp})
 	// The staff commands are listed by !inbox in the staff group rather
@@ -39,7 +39,7 @@ func (f *feature) staffScope(req *bot.Request) scope {
 	if req.Chat.IsGroup && f.staff[req.Chat.ID] {
 		return scope{staff: true, chat: req.Chat.ID}
 	}
-	if req.Msg != nil && f.e.IsOwner(req.Msg.Sender.Addrs()...) {
+	if req.Msg != nil && f.groups.IsOwner(req.Msg.Sender.Addrs()...) {
 		return scope{staff: true}
 	}
 	return scope{}
@@ -78,13 +78,13 @@ func (f *feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, r
 	}
 	t, err := f.st.byNumber(ctx, n)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && !sc.sees(f, t)) {
-		return ticket{}, bot.Userf("There's no ticket C%d here. %stickets lists the open ones.", n, f.e.Prefix())
+		return ticket{}, bot.Userf("There's no ticket C%d here. %stickets lists the open ones.", n, f.prefix)
 	}
 	return t, err
 }
 
 func (f *feature) inboxHelp(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	if sc := f.staffScope(req); sc.staff {
 		return req.Reply(ctx, strings.Join([]string{
 			"Council inbox — staff commands:",
@@ -133,7 +133,7 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	var lines []string
 	shown := 0
 	for _, t := range all {
@@ -346,7 +346,7 @@ func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
 		}
 		staff = people[0]
 		if req.Chat.IsGroup {
-			in, err := f.e.InGroup(ctx, req.Chat.ID, staff)
+			in, err := f.groups.InGroup(ctx, req.Chat.ID, staff)
 			if err != nil {
 				return err
 			}
@@ -384,14 +384,14 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 	if utf8.RuneCountInString(note) > 1000 {
 		return bot.Userf("That note is over 1,000 characters; please shorten it. %s is still open.", t.Ref())
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if err := f.st.close(ctx, t.ID, "staff", note, now); err != nil {
 		return err
 	}
 	var resident bot.Person
 	told := ""
 	if t.PersonID != 0 && !t.Forgotten {
-		if resident, err = f.e.Store().PersonByID(ctx, t.PersonID); err != nil {
+		if resident, err = f.core.PersonByID(ctx, t.PersonID); err != nil {
 			return err
 		}
 		text := fmt.Sprintf("The %s has closed %s", f.cfg.TeamName, t.Ref())
@@ -399,7 +399,7 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 			text += ": " + note
 		}
 		text = bot.EndSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
-		switch err := f.e.DM(ctx, resident, text); {
+		switch err := f.out.DM(ctx, resident, text); {
 		case err == nil:
 			told = "; the resident has been told"
 		case errors.Is(err, bot.ErrNoContact):
@@ -432,7 +432,7 @@ func (f *feature) residentClose(ctx context.Context, req *bot.Request, ref strin
 		}
 		return req.Reply(ctx, "OK — I've dropped that message; nothing was sent to the council.")
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if err := f.st.close(ctx, t.ID, "resident", "", now); err != nil {
 		return err
 	}
@@ -477,14 +477,14 @@ func (f *feature) reopenCommand(ctx context.Context, req *bot.Request) error {
 	}
 	var resident bot.Person
 	if t.PersonID != 0 {
-		if resident, err = f.e.Store().PersonByID(ctx, t.PersonID); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		if resident, err = f.core.PersonByID(ctx, t.PersonID); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return err
 		}
 	}
 	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reopened", resident, t.Ref()); err != nil {
 		return err
 	}
-	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.e.Prefix(), t.Ref()))
+	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.prefix, t.Ref()))
 }
 
 // firstWord splits s at its first white space (a space or a line break):

@@ -118,7 +118,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 			return "", err
 		}
 		if err := f.st.exec(ctx, "forget ticket", `UPDATE inbox_tickets SET person_id = NULL, forgotten = 1, state = CASE WHEN state = 'open' THEN 'closed' ELSE state END,
-			closed_at = COALESCE(closed_at, ?), closed_by = CASE WHEN closed_by = '' THEN 'resident' ELSE closed_by END WHERE id = ?`, ms(f.e.Now()), t.ID); err != nil {
+			closed_at = COALESCE(closed_at, ?), closed_by = CASE WHEN closed_by = '' THEN 'resident' ELSE closed_by END WHERE id = ?`, ms(f.clock.Now()), t.ID); err != nil {
 			return "", err
 		}
 		if err := f.st.exec(ctx, "forget waiting posts", `DELETE FROM inbox_outbox WHERE ticket_id = ? AND kind = 'message'`, t.ID); err != nil {
@@ -160,7 +160,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 // messages and files, and menus or self-help offers left unanswered for a
 // week (never sent to anyone), then plans the next night's run.
 func (f *feature) retentionJob(ctx context.Context, _ bot.Job) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	n, err := f.purge(ctx, now)
 	if err != nil {
 		f.log().Error("retention run", bot.KeyErr, err)

@@ -74,7 +74,7 @@ func options(t testing.TB, cfg Config, dir string) bottest.Options {
 			if err != nil {
 				return err
 			}
-			return Register(h.Engine, cfg, Deps{MediaDir: dir, Location: loc, Chat: consoleChat})
+			return Register(h.Kit("inbox"), cfg, Deps{MediaDir: dir, Location: loc, Chat: consoleChat})
 		},
 	}
 }

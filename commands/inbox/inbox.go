@@ -56,14 +56,21 @@ type Deps struct {
 }
 
 type feature struct {
-	e     *bot.Engine
-	cfg   Config
-	deps  Deps
-	st    *store
-	hours Hours
-	loc   *time.Location
-	desks []deskInfo
-	staff map[bot.ChatID]bool
+	clock  bot.Clock
+	lg     *slog.Logger
+	prefix string
+	core   bot.Core
+	jobs   *bot.Jobs
+	out    *bot.Outbox
+	groups *bot.Groups
+	reg    *bot.Registry
+	cfg    Config
+	deps   Deps
+	st     *store
+	hours  Hours
+	loc    *time.Location
+	desks  []deskInfo
+	staff  map[bot.ChatID]bool
 
 	mu          sync.Mutex // guards the parsed bank holidays
 	holidaysAt  time.Time
@@ -73,18 +80,18 @@ type feature struct {
 	holidaysFails int
 }
 
-// log is the engine's logger with lines marked as the inbox's.
-func (f *feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, "inbox") }
+// log is the bot's logger with lines marked as the inbox's.
+func (f *feature) log() *slog.Logger { return f.lg }
 
 type deskInfo struct {
 	Desk
 	chat bot.ChatID
 }
 
-// Register wires the inbox into the engine. With the inbox disabled only
+// Register wires the inbox in through the handles of k, its Kit. With the inbox disabled only
 // the personal-data provider and retention are registered, so what an
 // earlier, enabled run kept can still be seen, erased and purged.
-func Register(e *bot.Engine, cfg Config, deps Deps) error {
+func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("inbox config: %w", err)
 	}
@@ -98,7 +105,8 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		deps.Chat = func(s string) bot.ChatID { return bot.ChatID(s) }
 	}
 	hours, _ := ParseHours(cfg.Hours) // checked by Validate
-	f := &feature{e: e, cfg: cfg, deps: deps, st: &store{db: e.Store().DB()}, hours: hours, loc: deps.Location,
+	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, reg: k.Reg,
+		cfg: cfg, deps: deps, st: &store{db: k.Core.DB()}, hours: hours, loc: deps.Location,
 		staff: map[bot.ChatID]bool{}}
 	for _, d := range cfg.desks() {
 		di := deskInfo{Desk: d, chat: deps.Chat(strings.TrimSpace(d.StaffChat))}
@@ -107,10 +115,10 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 			f.staff[di.chat] = true
 		}
 	}
-	e.HandleJob(jobRetention, f.retentionJob)
-	e.HandleJob(jobFlush, f.flushJob)
-	e.HandleJob(jobHolidays, f.holidaysJob)
-	bot.HandleJobOf(e, jobMenu, f.menuJob)
+	k.Jobs.HandleJob(jobRetention, f.retentionJob)
+	k.Jobs.HandleJob(jobFlush, f.flushJob)
+	k.Jobs.HandleJob(jobHolidays, f.holidaysJob)
+	bot.HandleJobOf(k.Jobs, jobMenu, f.menuJob)
 	ctx := context.Background()
 	if !cfg.Enabled {
 		// Switched off: only what an earlier run kept is shown, erased
@@ -120,12 +128,12 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 			return fmt.Errorf("inbox: %w", err)
 		}
 		if held {
-			e.AddDataProvider(dataProvider{f})
+			k.Reg.AddDataProvider(dataProvider{f})
 			return f.scheduleRetention(ctx)
 		}
-		return e.CancelJobs(ctx, "inbox.")
+		return k.Jobs.Cancel(ctx, "inbox.")
 	}
-	e.AddDataProvider(dataProvider{f})
+	k.Reg.AddDataProvider(dataProvider{f})
 	if err := f.scheduleRetention(ctx); err != nil {
 		return err
 	}
@@ -137,14 +145,14 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	// listener, and it marks each one taken (bot.Request.Take) so that a
 	// general answer to direct messages (a pointer to !help) stays out of
 	// its way.
-	e.Listen(f.listen)
+	k.Reg.Listen(f.listen)
 	if cfg.BankHolidays != "" {
-		if err := e.Schedule(ctx, jobHolidays, jobHolidays, e.Now(), nil); err != nil {
+		if err := k.Jobs.Schedule(ctx, jobHolidays, jobHolidays, k.Clock.Now(), nil); err != nil {
 			return err
 		}
 	}
 	// Posts left waiting by an earlier run go out now.
-	return f.scheduleFlush(ctx, e.Now())
+	return f.scheduleFlush(ctx, k.Clock.Now())
 }
 
 // postsStuckAfter is how long a post may wait for a staff group before
@@ -164,7 +172,7 @@ func (f *feature) readyProbe(ctx context.Context) error {
 		return nil
 	}
 	since := time.UnixMilli(*oldest)
-	if f.e.Now().Sub(since) < postsStuckAfter {
+	if f.clock.Now().Sub(since) < postsStuckAfter {
 		return nil
 	}
 	return fmt.Errorf("%d ticket posts waiting for the staff group since %s", n, since.In(f.loc).Format("Mon 2 Jan 15:04"))
@@ -172,16 +180,16 @@ func (f *feature) readyProbe(ctx context.Context) error {
 
 // scheduleRetention plans the nightly purge (04:10 in the bot's zone).
 func (f *feature) scheduleRetention(ctx context.Context) error {
-	now := f.e.Now().In(f.loc)
+	now := f.clock.Now().In(f.loc)
 	at := time.Date(now.Year(), now.Month(), now.Day(), 4, 10, 0, 0, f.loc)
 	if !at.After(now) {
 		at = at.AddDate(0, 0, 1)
 	}
-	return f.e.Schedule(ctx, jobRetention, jobRetention, at, nil)
+	return f.jobs.Schedule(ctx, jobRetention, jobRetention, at, nil)
 }
 
 func (f *feature) scheduleFlush(ctx context.Context, at time.Time) error {
-	return f.e.Schedule(ctx, jobFlush, jobFlush, at, nil)
+	return f.jobs.Schedule(ctx, jobFlush, jobFlush, at, nil)
 }
 
 // deskByName finds a ticket's desk (the first for an unknown name, after a
@@ -240,7 +248,7 @@ func (f *feature) bankHolidays(ctx context.Context) (map[string]string, error) {
 // the last good copy (and is logged); it never fails the job, so the next
 // day's fetch is always planned.
 func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	next := now.Add(24 * time.Hour)
 	data, err := f.fetchHolidays(ctx)
 	if err == nil {
@@ -270,7 +278,7 @@ func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
 			return err
 		}
 	}
-	return f.e.Schedule(ctx, jobHolidays, jobHolidays, next, nil)
+	return f.jobs.Schedule(ctx, jobHolidays, jobHolidays, next, nil)
 }
 
 // holidaysRetry spaces the tries while no copy of the bank holidays is kept.

@@ -183,7 +183,7 @@ func TestNoPhoneNumbersForStaff(t *testing.T) {
 	h := bottest.New(t, bottest.Options{
 		Migrations: options(t, cfg, "").Migrations,
 		Register: func(h *bottest.Harness) error {
-			return Register(h.Engine, cfg, Deps{MediaDir: t.TempDir(), Location: time.UTC})
+			return Register(h.Kit("inbox"), cfg, Deps{MediaDir: t.TempDir(), Location: time.UTC})
 		},
 	})
 	ctx := context.Background()
@@ -243,7 +243,8 @@ func TestNoPhoneNumbersForStaff(t *testing.T) {
 // the same engine parts.
 func featureOf(t *testing.T, h *bottest.Harness) *feature {
 	t.Helper()
-	return &feature{e: h.Engine, st: &store{db: h.Store.DB()}, cfg: DefaultConfig(), loc: time.UTC,
+	k := h.Kit("inbox")
+	return &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, reg: k.Reg, st: &store{db: h.Store.DB()}, cfg: DefaultConfig(), loc: time.UTC,
 		desks: []deskInfo{{chat: "120363000000000001@g.us"}}, staff: map[bot.ChatID]bool{"120363000000000001@g.us": true}}
 }
 

@@ -27,7 +27,7 @@ func (f *feature) capture(ctx context.Context, req *bot.Request) (m *message, no
 		text = string(r[:maxTextRunes])
 		note = fmt.Sprintf("Your message was over %d characters, so I kept the first %d.", maxTextRunes, maxTextRunes)
 	}
-	m = &message{At: f.e.Now(), Direction: "in", AuthorID: req.Sender.ID, Text: text}
+	m = &message{At: f.clock.Now(), Direction: "in", AuthorID: req.Sender.ID, Text: text}
 	if l := req.Msg.Location; l != nil {
 		loc := *l
 		m.Location = &loc
@@ -67,7 +67,7 @@ func (f *feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, s
 	if md.Size > limit {
 		return nil, f.tooBig(what, md.Size), nil
 	}
-	data, err := f.e.Transport().Download(ctx, md)
+	data, err := f.groups.Download(ctx, md)
 	if err != nil {
 		f.log().Warn("media download failed", bot.KeyKind, md.Kind, bot.KeyErr, bot.RedactPhones(err.Error()))
 		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what), nil
@@ -222,7 +222,7 @@ func (f *feature) removeUnused(ctx context.Context, files []string) (int, error)
 	}
 	if len(gone) > 0 {
 		dir, log := f.deps.MediaDir, f.log()
-		f.e.Store().AfterCommit(ctx, func() {
+		f.core.AfterCommit(ctx, func() {
 			for _, file := range gone {
 				if err := os.Remove(filepath.Join(dir, file)); err != nil && !errors.Is(err, os.ErrNotExist) {
 					log.Error("delete media file", bot.KeyErr, err)

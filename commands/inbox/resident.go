@@ -59,7 +59,7 @@ func (f *feature) residentMessage(ctx context.Context, req *bot.Request) error {
 // firstMessage handles a message from a resident with no ticket running:
 // the daily limit, a self-help answer, the desks menu, or a new ticket.
 func (f *feature) firstMessage(ctx context.Context, req *bot.Request) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	person := req.Sender.ID
 	n, err := f.st.openedSince(ctx, person, now.Add(-24*time.Hour))
 	if err != nil {
@@ -126,7 +126,7 @@ func (f *feature) route(ctx context.Context, req *bot.Request, t ticket, text, n
 	}
 	// A menu left unanswered goes to the first desk after a while, so a
 	// message never waits unseen for a choice nobody makes.
-	if err := f.e.Schedule(ctx, jobMenu, fmt.Sprintf("%s:%d", jobMenu, t.ID), f.e.Now().Add(menuTimeout), menuPayload{Ticket: t.ID}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobMenu, fmt.Sprintf("%s:%d", jobMenu, t.ID), f.clock.Now().Add(menuTimeout), menuPayload{Ticket: t.ID}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, withNote(f.menu("Which team is your message for? Reply with a number:"), note))
@@ -211,7 +211,7 @@ func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending tick
 // open does openTicket's work for a resident (sender), answering with
 // reply; lead starts the acknowledgement (the menu's time-out says why).
 func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note, lead string, reply func(context.Context, string) error) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	desk := f.desks[d]
 	t, err := f.st.open(ctx, pending.ID, desk.Name, now)
 	if err != nil {
@@ -256,7 +256,7 @@ func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d
 			return err
 		}
 	}
-	fmt.Fprintf(&b, "\nAdd details, photos or voice notes here any time; type %sclose when it's sorted.", f.e.Prefix())
+	fmt.Fprintf(&b, "\nAdd details, photos or voice notes here any time; type %sclose when it's sorted.", f.prefix)
 	return reply(ctx, withNote(b.String(), note))
 }
 
@@ -264,7 +264,7 @@ func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d
 // unless the ticket is over the hourly limit (then it is kept on the ticket
 // and the resident and staff are told once an hour).
 func (f *feature) addToOpen(ctx context.Context, req *bot.Request, t ticket) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	m, note, err := f.capture(ctx, req)
 	if err != nil {
 		return err
@@ -395,7 +395,7 @@ func (f *feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 	if target.ID != 0 {
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
 	}
-	return f.e.Audit(ctx, entry)
+	return f.out.Audit(ctx, entry)
 }
 
 // menuTimeout is how long the desks menu waits for a number.
@@ -415,12 +415,12 @@ func (f *feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 	if err != nil {
 		return err
 	}
-	resident, err := f.e.Store().PersonByID(ctx, t.PersonID)
+	resident, err := f.core.PersonByID(ctx, t.PersonID)
 	if err != nil {
 		return err
 	}
 	reply := func(ctx context.Context, text string) error {
-		if err := f.e.DM(ctx, resident, text); err != nil && !errors.Is(err, bot.ErrNoContact) {
+		if err := f.out.DM(ctx, resident, text); err != nil && !errors.Is(err, bot.ErrNoContact) {
 			return err
 		}
 		return nil

@@ -28,7 +28,7 @@ const (
 // group switched it off) the posts stay queued and the job tries again
 // later, so nothing is lost; the log says how many wait.
 func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	items, err := f.st.pendingPosts(ctx, 50)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
 		// Posts are queued and go after the job commits, so whether the
 		// staff chat can take them is asked first (the cached group
 		// info): while it cannot, they wait here, in order.
-		if _, err := f.e.Transport().GroupInfo(ctx, chat); err != nil {
+		if _, err := f.groups.Info(ctx, chat); err != nil {
 			failed[chat] = err
 			continue
 		}
@@ -79,7 +79,7 @@ func (f *feature) sendPost(ctx context.Context, it outboxItem, t ticket, chat bo
 		if i < it.PartsSent {
 			continue // sent before a failure on a later part
 		}
-		id, err := f.e.Send(ctx, out)
+		id, err := f.out.Send(ctx, out)
 		if err != nil {
 			return sendFailure{err}
 		}
@@ -131,7 +131,7 @@ func (f *feature) residentName(ctx context.Context, t ticket, withGroup bool) (s
 	if t.PersonID == 0 || t.Forgotten {
 		return "a former resident", nil
 	}
-	p, err := f.e.Store().PersonByID(ctx, t.PersonID)
+	p, err := f.core.PersonByID(ctx, t.PersonID)
 	if errors.Is(err, bot.ErrNotFound) {
 		return "a former resident", nil
 	}
@@ -142,7 +142,7 @@ func (f *feature) residentName(ctx context.Context, t ticket, withGroup bool) (s
 	if !withGroup {
 		return name, nil
 	}
-	groups, err := f.e.Store().MemberGroups(ctx, p.ID)
+	groups, err := f.core.MemberGroups(ctx, p.ID)
 	if err != nil {
 		return "", err
 	}
@@ -150,7 +150,7 @@ func (f *feature) residentName(ctx context.Context, t ticket, withGroup bool) (s
 		if f.staff[g] {
 			continue
 		}
-		gs, err := f.e.Store().GroupSettings(ctx, g)
+		gs, err := f.core.GroupSettings(ctx, g)
 		if err != nil {
 			return "", err
 		}
@@ -168,7 +168,7 @@ func (f *feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	if err != nil {
 		return nil, err
 	}
-	p := f.e.Prefix()
+	p := f.prefix
 	if it.Kind == "note" {
 		var text string
 		switch it.Note {
@@ -347,7 +347,7 @@ func (f *feature) staffListen(ctx context.Context, req *bot.Request) error {
 // sendReply delivers a staff answer to the ticket's resident by direct
 // message (they wrote first, so this is never cold outreach).
 func (f *feature) sendReply(ctx context.Context, req *bot.Request, t ticket, text string) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	if n := utf8.RuneCountInString(text); n > maxReplyRunes {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("That reply is %d characters; please keep it under %d (split it in two), so it reads well on a phone. Nothing was sent.", n, maxReplyRunes))
 	}
@@ -357,7 +357,7 @@ func (f *feature) sendReply(ctx context.Context, req *bot.Request, t ticket, tex
 	if t.PersonID == 0 || t.Forgotten {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("The resident of %s asked to be forgotten, so they can't be reached. Nothing was sent.", t.Ref()))
 	}
-	resident, err := f.e.Store().PersonByID(ctx, t.PersonID)
+	resident, err := f.core.PersonByID(ctx, t.PersonID)
 	if err != nil {
 		return err
 	}
@@ -365,14 +365,14 @@ func (f *feature) sendReply(ctx context.Context, req *bot.Request, t ticket, tex
 	if f.cfg.ShowStaffNames {
 		sign += " (" + req.Sender.DisplayName() + ")"
 	}
-	err = f.e.DM(ctx, resident, sign+": "+text)
+	err = f.out.DM(ctx, resident, sign+": "+text)
 	if errors.Is(err, bot.ErrNoContact) {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("I can't message the resident of %s privately any more, so nothing was sent.", t.Ref()))
 	}
 	if err != nil {
 		return err
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if _, err := f.st.addMessage(ctx, message{TicketID: t.ID, At: now, Direction: "out", AuthorID: req.Sender.ID,
 		AuthorName: req.Sender.DisplayName(), Text: text, Forwarded: true}); err != nil {
 		return err
@@ -402,9 +402,9 @@ func (f *feature) staffSay(ctx context.Context, req *bot.Request, ticketID int64
 		ref := req.Msg.Ref()
 		out.ReplyTo = &ref
 	}
-	id, err := f.e.Send(ctx, out)
+	id, err := f.out.Send(ctx, out)
 	if err != nil {
 		return err
 	}
-	return f.st.recordPost(ctx, req.Chat.ID, id, ticketID, f.e.Now())
+	return f.st.recordPost(ctx, req.Chat.ID, id, ticketID, f.clock.Now())
 }
