@@ -14,7 +14,7 @@ import (
 )
 
 func (m *Feature) routes() {
-	e := m.e
+	e := m.reg
 	// Moderation is deliberately not a declared feature, so "!bot features
 	// lending,power" can never switch the admins' own tools off; naming it on
 	// the group's routes only gives them their own heading in !help (the
@@ -79,7 +79,7 @@ func (m *Feature) recorded(name string, h bot.HandlerFunc) bot.HandlerFunc {
 }
 
 func (m *Feature) latestAudit(ctx context.Context, chat bot.ChatID) (int64, error) {
-	latest, err := m.e.Store().AuditLog(ctx, chat, 1)
+	latest, err := m.core.AuditLog(ctx, chat, 1)
 	if err != nil {
 		return 0, fmt.Errorf("audit log: %w", err)
 	}
@@ -114,7 +114,7 @@ func actionPhrase(a string) string {
 
 // botIsAdmin asks the transport's cached group info.
 func (m *Feature) botIsAdmin(ctx context.Context, chat bot.ChatID) (bool, error) {
-	gi, err := m.e.Transport().GroupInfo(ctx, chat)
+	gi, err := m.groups.Info(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group info: %w", err)
 	}
@@ -359,7 +359,7 @@ func (m *Feature) label(ctx context.Context, s bot.Sender) string {
 // commands that only look things up.
 func (m *Feature) knownPerson(ctx context.Context, s bot.Sender) (bot.Person, bool, error) {
 	for _, a := range s.Addrs() {
-		p, err := m.e.Store().PersonByAddr(ctx, a)
+		p, err := m.core.PersonByAddr(ctx, a)
 		if err == nil {
 			return p, true, nil
 		}
@@ -396,7 +396,7 @@ func (m *Feature) handleWarn(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	gi, err := m.e.Transport().GroupInfo(ctx, req.Chat.ID)
+	gi, err := m.groups.Info(ctx, req.Chat.ID)
 	if err != nil {
 		return fmt.Errorf("group info: %w", err)
 	}
@@ -406,7 +406,7 @@ func (m *Feature) handleWarn(ctx context.Context, req *bot.Request) error {
 	if p, known, err := m.knownPerson(ctx, snd); err != nil {
 		return err
 	} else if known {
-		more, err := m.e.Store().PersonAddrs(ctx, p.ID)
+		more, err := m.core.PersonAddrs(ctx, p.ID)
 		if err != nil {
 			return fmt.Errorf("person addresses: %w", err)
 		}
@@ -416,10 +416,10 @@ func (m *Feature) handleWarn(ctx context.Context, req *bot.Request) error {
 	if !inGroup {
 		return bot.Userf("%s isn't in this group, so I can't warn them. Nothing was changed.", m.label(ctx, snd))
 	}
-	if part.IsAdmin || m.e.IsOwner(addrs...) {
+	if part.IsAdmin || m.groups.IsOwner(addrs...) {
 		return bot.Userf("%s is a group admin; admins can't be warned.", m.label(ctx, snd))
 	}
-	target, err := m.e.Store().ResolvePerson(ctx, snd, m.e.Now())
+	target, err := m.core.ResolvePerson(ctx, snd, m.clock.Now())
 	if err != nil {
 		return fmt.Errorf("resolve member: %w", err)
 	}
@@ -457,7 +457,7 @@ func (m *Feature) handleWarnings(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	active, err := m.st.activeWarnings(ctx, req.Chat.ID, target.ID, m.e.Now())
+	active, err := m.st.activeWarnings(ctx, req.Chat.ID, target.ID, m.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -507,7 +507,7 @@ func (m *Feature) handleUnwarn(ctx context.Context, req *bot.Request) error {
 	}
 	var active []warning
 	if known {
-		if active, err = m.st.activeWarnings(ctx, req.Chat.ID, target.ID, m.e.Now()); err != nil {
+		if active, err = m.st.activeWarnings(ctx, req.Chat.ID, target.ID, m.clock.Now()); err != nil {
 			return err
 		}
 	}
@@ -522,7 +522,7 @@ func (m *Feature) handleUnwarn(ctx context.Context, req *bot.Request) error {
 	for _, w := range remove {
 		ids = append(ids, w.ID)
 	}
-	if err := m.st.removeWarnings(ctx, ids, m.e.Now()); err != nil {
+	if err := m.st.removeWarnings(ctx, ids, m.clock.Now()); err != nil {
 		return err
 	}
 	left := len(active) - len(remove)
@@ -580,7 +580,7 @@ func (m *Feature) handleWarnLimit(ctx context.Context, req *bot.Request) error {
 			note = " I'm not a group admin here yet, so until you make me one I'll notify admins instead."
 		}
 	}
-	over, err := m.st.membersAtLimit(ctx, req.Chat.ID, m.warnLimit(g), m.e.Now())
+	over, err := m.st.membersAtLimit(ctx, req.Chat.ID, m.warnLimit(g), m.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -641,7 +641,7 @@ func (m *Feature) handleBlock(ctx context.Context, req *bot.Request) error {
 		if len(r.blocks)+len(entries) > maxBlockEntries {
 			return bot.Userf("The blocklist can hold %d entries and has %d. Remove some first with %s remove.", maxBlockEntries, len(r.blocks), p)
 		}
-		added, err := m.st.addBlocks(ctx, req.Chat.ID, entries, m.e.Now())
+		added, err := m.st.addBlocks(ctx, req.Chat.ID, entries, m.clock.Now())
 		if err != nil {
 			return err
 		}
@@ -809,7 +809,7 @@ func (m *Feature) handleLinks(ctx context.Context, req *bot.Request) error {
 			if len(r.allowed) >= maxAllowed {
 				return bot.Userf("This group already allows %d sites, the most I keep. Remove one with %s disallow.", maxAllowed, p)
 			}
-			added, err := m.st.allowDomain(ctx, req.Chat.ID, d, m.e.Now())
+			added, err := m.st.allowDomain(ctx, req.Chat.ID, d, m.clock.Now())
 			if err != nil {
 				return err
 			}
@@ -970,7 +970,7 @@ func (m *Feature) handleSettings(ctx context.Context, req *bot.Request) error {
 	}
 	fmt.Fprintf(&b, "Settings for %s:", name)
 	b.WriteString("\nBot: " + onOff(gs.Enabled))
-	if feats := m.e.Features(); len(feats) > 0 {
+	if feats := m.reg.Features(); len(feats) > 0 {
 		names := make([]string, 0, len(feats))
 		for _, f := range feats {
 			names = append(names, f.Name)
@@ -1031,7 +1031,7 @@ func (m *Feature) handleAudit(ctx context.Context, req *bot.Request) error {
 		}
 		n = v
 	}
-	entries, err := m.e.Store().AuditLog(ctx, req.Chat.ID, n)
+	entries, err := m.core.AuditLog(ctx, req.Chat.ID, n)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
@@ -1056,7 +1056,7 @@ func (m *Feature) handleAudit(ctx context.Context, req *bot.Request) error {
 	// the admin who asked, privately (they just addressed the bot).
 	more := len(entries) - groupListEntries
 	text := write("Latest %d audit entries, newest first:", entries[:groupListEntries])
-	err = m.e.DM(ctx, req.Sender, write("Audit log of "+strings.ReplaceAll(groupLabel(req.Chat.Name), "%", "%%")+" — the latest %d entries, newest first:", entries))
+	err = m.out.DM(ctx, req.Sender, write("Audit log of "+strings.ReplaceAll(groupLabel(req.Chat.Name), "%", "%%")+" — the latest %d entries, newest first:", entries))
 	switch {
 	case errors.Is(err, bot.ErrNoContact):
 		text += fmt.Sprintf("\n…and %d more — message me once, then ask again, and I'll send you all %d privately.", more, len(entries))

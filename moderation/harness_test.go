@@ -16,7 +16,7 @@ func options(cfg Config, got **Feature) bottest.Options {
 		Migrations: []bot.Migrations{Migrations()},
 		Owners:     []string{"Olivia"},
 		Register: func(h *bottest.Harness) error {
-			m, err := register(context.Background(), h.Engine, cfg, Deps{})
+			m, err := register(context.Background(), h.Kit("moderation"), cfg, Deps{})
 			if got != nil {
 				*got = m
 			}

@@ -83,7 +83,15 @@ type Deps struct {
 
 // Feature is the moderation feature wired into an engine.
 type Feature struct {
-	e       *bot.Engine
+	clock   bot.Clock
+	lg      *slog.Logger
+	prefix  string
+	core    bot.Core
+	jobs    *bot.Jobs
+	out     *bot.Outbox
+	groups  *bot.Groups
+	ask     *bot.Questions
+	reg     *bot.Registry
 	cfg     Config
 	loc     *time.Location
 	st      store
@@ -94,8 +102,8 @@ type Feature struct {
 	cache map[bot.ChatID]*groupRules
 }
 
-// log is the engine's logger with lines marked as moderation's.
-func (m *Feature) log() *slog.Logger { return m.e.Log().With(bot.KeyFeature, "moderation") }
+// log is the bot's logger with lines marked as moderation's.
+func (m *Feature) log() *slog.Logger { return m.lg }
 
 // groupRules is a group's settings ready for checking messages.
 type groupRules struct {
@@ -105,14 +113,14 @@ type groupRules struct {
 	allowed []string
 }
 
-// Register wires moderation into the engine: its commands, the message
+// Register wires moderation in through the handles of k, its Kit: its commands, the message
 // inspector, the welcome hook, the personal-data provider and its jobs.
-func Register(e *bot.Engine, cfg Config, deps Deps) error {
-	_, err := register(context.Background(), e, cfg, deps)
+func Register(k bot.Kit, cfg Config, deps Deps) error {
+	_, err := register(context.Background(), k, cfg, deps)
 	return err
 }
 
-func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Feature, error) {
+func register(ctx context.Context, k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("moderation config: %w", err)
 	}
@@ -121,17 +129,18 @@ func register(ctx context.Context, e *bot.Engine, cfg Config, deps Deps) (*Featu
 		loc = time.UTC
 	}
 	m := &Feature{
-		e: e, cfg: cfg, loc: loc, st: store{db: e.Store().DB(), core: e.Store()},
+		clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask, reg: k.Reg,
+		cfg: cfg, loc: loc, st: store{db: k.Core.DB(), core: k.Core},
 		council: cfg.councilDomains(), flood: newFloodTracker(),
 		cache: map[bot.ChatID]*groupRules{},
 	}
 	m.routes()
-	e.Inspect(m.inspectMessage)
-	e.Listen(m.listenForgetAnswer)
-	e.OnGroupChange(m.onGroupChange)
-	e.AddDataProvider(dataProvider{m})
-	e.HandleJob(jobRetention, m.retentionJob)
-	e.HandleJob(jobLiveLog, m.liveLogJob)
+	k.Reg.Inspect(m.inspectMessage)
+	k.Reg.Listen(m.listenForgetAnswer)
+	k.Reg.OnGroupChange(m.onGroupChange)
+	k.Reg.AddDataProvider(dataProvider{m})
+	k.Jobs.HandleJob(jobRetention, m.retentionJob)
+	k.Jobs.HandleJob(jobLiveLog, m.liveLogJob)
 	if err := m.scheduleRetention(ctx, true); err != nil {
 		return nil, err
 	}
@@ -179,7 +188,7 @@ func (m *Feature) forget(chat bot.ChatID) {
 
 // saveGroup stores changed settings and refreshes the cache.
 func (m *Feature) saveGroup(ctx context.Context, g groupConfig) error {
-	if err := m.st.saveGroup(ctx, g, m.e.Now()); err != nil {
+	if err := m.st.saveGroup(ctx, g, m.clock.Now()); err != nil {
 		return err
 	}
 	m.forget(g.Chat)
@@ -287,7 +296,7 @@ func (m *Feature) check(req *bot.Request, r *groupRules) (breach, bool) {
 		return found, ok
 	}
 	text := req.Msg.Text
-	if req.Command != "" && len(m.e.Router().Named(req.Command)) > 0 {
+	if req.Command != "" && len(m.reg.Router().Named(req.Command)) > 0 {
 		// A bot command: its name is the bot's word, not the member's, so
 		// a blocked word that is also a command name ("errand") must not
 		// catch "!errand". What they typed after it is checked as usual;
@@ -334,11 +343,11 @@ func (m *Feature) enforce(ctx context.Context, req *bot.Request, r *groupRules, 
 		}
 		// The member goes even if their message cannot be deleted (too
 		// old, already gone): the two are separate queued actions.
-		if err := m.e.Delete(ctx, req.Msg.Ref()); err != nil {
+		if err := m.out.Delete(ctx, req.Msg.Ref()); err != nil {
 			return fmt.Errorf("delete: %w", err)
 		}
 		if b.action == ActionRemove {
-			if err := m.e.RemoveMember(ctx, chat, req.Msg.Sender.Addr); err != nil {
+			if err := m.out.RemoveMember(ctx, chat, req.Msg.Sender.Addr); err != nil {
 				return fmt.Errorf("remove: %w", err)
 			}
 		}
@@ -346,7 +355,7 @@ func (m *Feature) enforce(ctx context.Context, req *bot.Request, r *groupRules, 
 			return err
 		}
 		if b.action == ActionRemove {
-			if err := m.st.closeWarnings(ctx, chat, target.ID, m.e.Now()); err != nil {
+			if err := m.st.closeWarnings(ctx, chat, target.ID, m.clock.Now()); err != nil {
 				return err
 			}
 			if err := m.audit(ctx, chat, bot.Person{}, "auto.remove", &target, b.rule+": "+b.reason); err != nil {
@@ -368,7 +377,7 @@ func (m *Feature) enforce(ctx context.Context, req *bot.Request, r *groupRules, 
 // action when they reach it. by is the admin, or the zero Person for the
 // bot's own checks.
 func (m *Feature) giveWarning(ctx context.Context, req *bot.Request, r *groupRules, target bot.Person, addr bot.Address, rule, reason string, by bot.Person) error {
-	now := m.e.Now()
+	now := m.clock.Now()
 	chat := req.Chat.ID
 	if _, err := m.st.addWarning(ctx, warning{Chat: chat, PersonID: target.ID, Rule: rule, Reason: reason, ByID: by.ID,
 		CreatedAt: now, ExpiresAt: now.Add(m.cfg.WarningExpiry.D())}); err != nil {
@@ -414,13 +423,13 @@ func (m *Feature) limitReached(ctx context.Context, req *bot.Request, r *groupRu
 			return err
 		}
 		if admin {
-			err = m.e.RemoveMember(ctx, chat, addr)
+			err = m.out.RemoveMember(ctx, chat, addr)
 		} else {
 			err = bot.ErrNotAdmin
 		}
 		switch {
 		case err == nil:
-			if err := m.st.closeWarnings(ctx, chat, target.ID, m.e.Now()); err != nil {
+			if err := m.st.closeWarnings(ctx, chat, target.ID, m.clock.Now()); err != nil {
 				return err
 			}
 			if err := m.clearNeedAdmin(ctx, r); err != nil {
@@ -460,7 +469,7 @@ func (m *Feature) limitReached(ctx context.Context, req *bot.Request, r *groupRu
 
 // adminMentions writes "@Alice @Dave" for a group's admins.
 func (m *Feature) adminMentions(ctx context.Context, chat bot.ChatID) (string, []bot.Mention, error) {
-	admins, err := m.e.GroupAdmins(ctx, chat)
+	admins, err := m.groups.Admins(ctx, chat)
 	if err != nil {
 		return "", nil, fmt.Errorf("group admins: %w", err)
 	}
@@ -493,7 +502,7 @@ func (m *Feature) tellNeedAdmin(ctx context.Context, r *groupRules, chat bot.Cha
 	if err := m.audit(ctx, chat, bot.Person{}, "auto.need_admin", nil, "cannot "+verb); err != nil {
 		return err
 	}
-	_, err = m.e.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions, Text: fmt.Sprintf(
+	_, err = m.out.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions, Text: fmt.Sprintf(
 		"%s: I can't %s here because I'm not a group admin, so I'm giving warnings instead. Make me an admin if you want me to %s. (I'll only mention this once.)",
 		who, verb, verb)})
 	return err
@@ -518,7 +527,7 @@ func (m *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 	if target != nil {
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
 	}
-	if err := m.e.Audit(ctx, entry); err != nil {
+	if err := m.out.Audit(ctx, entry); err != nil {
 		return err
 	}
 	if err := m.flushLiveLog(ctx); err != nil {
@@ -555,7 +564,7 @@ func (m *Feature) onGroupChange(ctx context.Context, ch bot.GroupChange, people 
 	}
 	groupName := ch.Chat.Name
 	if groupName == "" {
-		gs, err := m.e.Store().GroupSettings(ctx, ch.Chat.ID)
+		gs, err := m.core.GroupSettings(ctx, ch.Chat.ID)
 		if err != nil {
 			return fmt.Errorf("group settings: %w", err)
 		}
@@ -565,7 +574,7 @@ func (m *Feature) onGroupChange(ctx context.Context, ch bot.GroupChange, people 
 	if r.cfg.WelcomeRules && r.cfg.Rules != "" {
 		text += "\n\nGroup rules:\n" + r.cfg.Rules
 	}
-	_, err = m.e.Send(ctx, bot.OutMessage{Chat: ch.Chat.ID, Text: text, Mentions: mentions})
+	_, err = m.out.Send(ctx, bot.OutMessage{Chat: ch.Chat.ID, Text: text, Mentions: mentions})
 	return err
 }
 
@@ -584,18 +593,18 @@ func joinNames(names []string) string {
 // it first cancels the pending one, so restarts never leave two chains.
 func (m *Feature) scheduleRetention(ctx context.Context, atStart bool) error {
 	if atStart {
-		if err := m.e.CancelJobs(ctx, jobRetention+":"); err != nil {
+		if err := m.jobs.Cancel(ctx, jobRetention+":"); err != nil {
 			return err
 		}
 	}
-	now := m.e.Now().In(m.loc)
+	now := m.clock.Now().In(m.loc)
 	next := time.Date(now.Year(), now.Month(), now.Day(), 3, 30, 0, 0, m.loc)
 	if !next.After(now) {
 		next = next.AddDate(0, 0, 1)
 	}
 	// The key names the day: a job that reschedules itself under its own
 	// key would be deleted as finished when it returns.
-	return m.e.Schedule(ctx, jobRetention, jobRetention+":"+next.Format("2006-01-02"), next, nil)
+	return m.jobs.Schedule(ctx, jobRetention, jobRetention+":"+next.Format("2006-01-02"), next, nil)
 }
 
 // retentionJob purges audit entries and closed records older than the
@@ -610,14 +619,14 @@ func (m *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 		m.log().Error("plan the next retention run", bot.KeyErr, err)
 		errs = append(errs, fmt.Errorf("plan next retention run: %w", err))
 	}
-	cutoff := m.e.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
+	cutoff := m.clock.Now().Add(-time.Duration(m.cfg.RetentionDays) * 24 * time.Hour)
 	errs = append(errs, m.purgeStep(ctx, "audit log", cutoff, func(ctx context.Context) (int64, error) {
-		return m.e.Store().PurgeAudit(ctx, cutoff)
+		return m.core.PurgeAudit(ctx, cutoff)
 	}))
 	errs = append(errs, m.purgeStep(ctx, "Moderation", cutoff, func(ctx context.Context) (int64, error) {
 		return m.st.purgeClosed(ctx, cutoff)
 	}))
-	for _, p := range m.e.DataProviders() {
+	for _, p := range m.reg.DataProviders() {
 		if purger, ok := p.(bot.RecordPurger); ok {
 			errs = append(errs, m.purgeStep(ctx, p.DataName(), cutoff, func(ctx context.Context) (int64, error) {
 				return purger.PurgeClosed(ctx, cutoff)
@@ -628,7 +637,7 @@ func (m *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	if err != nil {
 		// The job fails so that the engine retries it, but what did work
 		// (the other features' purges, the next night's run) is kept.
-		if cerr := m.e.Checkpoint(ctx); cerr != nil {
+		if cerr := m.out.Checkpoint(ctx); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 	}
@@ -639,15 +648,15 @@ func (m *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 // feature failing half-way leaves nothing half-deleted, and logs it.
 func (m *Feature) purgeStep(ctx context.Context, feature string, cutoff time.Time, purge func(ctx context.Context) (int64, error)) error {
 	var n int64
-	err := m.e.Store().Atomic(ctx, func(ctx context.Context) (err error) {
+	err := m.core.Atomic(ctx, func(ctx context.Context) (err error) {
 		n, err = purge(ctx)
 		return err
 	})
 	if err != nil {
-		m.e.Log().Error("retention purge failed", bot.KeyFeature, feature, bot.KeyErr, err)
+		m.lg.Error("retention purge failed", bot.KeyFeature, feature, bot.KeyErr, err)
 		return fmt.Errorf("purge %s records: %w", feature, err)
 	}
-	m.e.Log().Info("retention purge", bot.KeyFeature, feature, "rows", n, "before", cutoff)
+	m.lg.Info("retention purge", bot.KeyFeature, feature, "rows", n, "before", cutoff)
 	return nil
 }
 
@@ -657,7 +666,7 @@ func (m *Feature) startLiveLog(ctx context.Context) error {
 	if _, ok, err := m.st.state(ctx, watermarkKey); err != nil {
 		return err
 	} else if !ok {
-		latest, err := m.e.Store().AuditLog(ctx, "", 1)
+		latest, err := m.core.AuditLog(ctx, "", 1)
 		if err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
@@ -669,15 +678,15 @@ func (m *Feature) startLiveLog(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := m.e.CancelJobs(ctx, jobLiveLog+":"); err != nil {
+	if err := m.jobs.Cancel(ctx, jobLiveLog+":"); err != nil {
 		return err
 	}
 	return m.scheduleLiveLog(ctx)
 }
 
 func (m *Feature) scheduleLiveLog(ctx context.Context) error {
-	next := m.e.Now().Add(liveLogEvery)
-	return m.e.Schedule(ctx, jobLiveLog, jobLiveLog+":"+strconv.FormatInt(next.UnixMilli(), 10), next, nil)
+	next := m.clock.Now().Add(liveLogEvery)
+	return m.jobs.Schedule(ctx, jobLiveLog, jobLiveLog+":"+strconv.FormatInt(next.UnixMilli(), 10), next, nil)
 }
 
 // liveLogJob forwards entries other parts of the bot wrote (the core's
@@ -711,12 +720,12 @@ func (m *Feature) flushLiveLog(ctx context.Context) error {
 	// Sends are queued and go after the job commits, so whether the log
 	// group can take them is asked first: while it cannot, the watermark
 	// stays and the entries wait for the next run.
-	if _, err := m.e.Transport().GroupInfo(ctx, bot.ChatID(m.cfg.LogChat)); err != nil {
+	if _, err := m.groups.Info(ctx, bot.ChatID(m.cfg.LogChat)); err != nil {
 		return fmt.Errorf("log group unreachable, entries wait: %w", err)
 	}
 	names := map[bot.ChatID]string{}
 	for range liveLogMaxChunks {
-		fresh, err := m.e.Store().AuditAfter(ctx, mark, liveLogChunk)
+		fresh, err := m.core.AuditAfter(ctx, mark, liveLogChunk)
 		if err != nil {
 			return err
 		}
@@ -727,7 +736,7 @@ func (m *Feature) flushLiveLog(ctx context.Context) error {
 		for _, en := range fresh {
 			name, ok := names[en.Chat]
 			if !ok {
-				gs, err := m.e.Store().GroupSettings(ctx, en.Chat)
+				gs, err := m.core.GroupSettings(ctx, en.Chat)
 				if err != nil {
 					return fmt.Errorf("group settings: %w", err)
 				}
@@ -739,7 +748,7 @@ func (m *Feature) flushLiveLog(ctx context.Context) error {
 			}
 			lines = append(lines, name+" · "+m.formatAudit(en))
 		}
-		if _, err := m.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(m.cfg.LogChat), Text: strings.Join(lines, "\n")}); err != nil {
+		if _, err := m.out.Send(ctx, bot.OutMessage{Chat: bot.ChatID(m.cfg.LogChat), Text: strings.Join(lines, "\n")}); err != nil {
 			return err
 		}
 		mark = fresh[len(fresh)-1].ID
@@ -757,7 +766,7 @@ func (m *Feature) flushLiveLog(ctx context.Context) error {
 func (m *Feature) formatAudit(en bot.AuditEntry) string {
 	var b strings.Builder
 	b.WriteString(en.Time.In(m.loc).Format("Mon 2 Jan 15:04"))
-	b.WriteString(" " + en.ActorName + ": " + auditPhrase(en.Action, en.TargetName, m.e.Prefix()))
+	b.WriteString(" " + en.ActorName + ": " + auditPhrase(en.Action, en.TargetName, m.prefix))
 	if en.Detail != "" {
 		b.WriteString(" — " + en.Detail)
 	}

@@ -16,13 +16,13 @@ func (d dataProvider) DataName() string { return "Moderation" }
 
 func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]string, error) {
 	m := d.m
-	now := m.e.Now()
+	now := m.clock.Now()
 	names := map[bot.ChatID]string{}
 	groupName := func(c bot.ChatID) (string, error) {
 		if n, ok := names[c]; ok {
 			return n, nil
 		}
-		gs, err := m.e.Store().GroupSettings(ctx, c)
+		gs, err := m.core.GroupSettings(ctx, c)
 		if err != nil {
 			return "", fmt.Errorf("group settings: %w", err)
 		}
@@ -105,7 +105,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 func (m *Feature) handleMyData(ctx context.Context, req *bot.Request) error {
 	var b strings.Builder
 	b.WriteString("Here is everything I hold about you:")
-	for _, p := range m.e.DataProviders() {
+	for _, p := range m.reg.DataProviders() {
 		lines, err := p.DescribePerson(ctx, req.Sender.ID)
 		if err != nil {
 			return fmt.Errorf("%s data: %w", p.DataName(), err)
@@ -138,15 +138,15 @@ func (m *Feature) listenForgetAnswer(ctx context.Context, req *bot.Request) erro
 		return nil
 	}
 	// A question asked since (lending's "is it back?") takes the answer.
-	if kind, _, open, err := m.e.PendingQuestion(ctx, req.Sender); err != nil || (open && kind != questionForget) {
+	if kind, _, open, err := m.ask.Pending(ctx, req.Sender); err != nil || (open && kind != questionForget) {
 		return err
 	}
-	state, err := m.st.forgetRequest(ctx, req.Sender.ID, m.e.Now())
+	state, err := m.st.forgetRequest(ctx, req.Sender.ID, m.clock.Now())
 	if err != nil || state == forgetNone {
 		return err
 	}
 	req.Take()
-	if err := m.e.Answered(ctx, req.Sender); err != nil {
+	if err := m.ask.Answered(ctx, req.Sender); err != nil {
 		return err
 	}
 	as := *req
@@ -159,18 +159,18 @@ func (m *Feature) listenForgetAnswer(ctx context.Context, req *bot.Request) erro
 }
 
 func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
-	now := m.e.Now()
+	now := m.clock.Now()
 	me := req.Sender.ID
 	switch arg := strings.ToLower(strings.TrimSpace(req.Args)); arg {
 	case "":
 		if err := m.st.setForgetRequest(ctx, me, now.Add(forgetTimeout)); err != nil {
 			return err
 		}
-		if err := m.e.AskYesNo(ctx, req.Sender, questionForget, "", forgetTimeout); err != nil {
+		if err := m.ask.Ask(ctx, req.Sender, questionForget, "", forgetTimeout); err != nil {
 			return err
 		}
-		names := make([]string, 0, len(m.e.DataProviders()))
-		for _, p := range m.e.DataProviders() {
+		names := make([]string, 0, len(m.reg.DataProviders()))
+		for _, p := range m.reg.DataProviders() {
 			names = append(names, p.DataName())
 		}
 		return req.Reply(ctx, fmt.Sprintf("This erases what I hold about you (%s): your listings, wants and subscriptions go, "+
@@ -202,7 +202,7 @@ func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("Your request to erase your data lapsed: I wait %s for %s yes, and nothing was erased. To start again, send %s.",
 			bot.FormatDuration(forgetTimeout), req.Cmd("forgetme"), req.Cmd("forgetme"))
 	}
-	providers := m.e.DataProviders()
+	providers := m.reg.DataProviders()
 	// The core's provider goes last: it removes the addresses that tie the
 	// person to their records, so every feature must have finished first.
 	// A failure stops before that step, so sending "!forgetme yes" again
@@ -223,7 +223,7 @@ func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
 		}
 		note(p.DataName(), s)
 	}
-	addrs, err := m.e.Store().PersonAddrs(ctx, me)
+	addrs, err := m.core.PersonAddrs(ctx, me)
 	if err != nil {
 		return fmt.Errorf("person addresses: %w", err)
 	}

@@ -39,7 +39,7 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("That reason is %d characters; please keep it under %d.", n, maxReasonRunes)
 	}
 	recent, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`,
-		req.Sender.ID, ms(m.e.Now().Add(-24*time.Hour)))
+		req.Sender.ID, ms(m.clock.Now().Add(-24*time.Hour)))
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	id, err := m.st.addReport(ctx, report{Chat: req.Chat.ID, ReporterID: req.Sender.ID, SubjectID: subject.ID, MsgID: q.ID,
-		Quote: q.Text, Reason: reason, CreatedAt: m.e.Now()})
+		Quote: q.Text, Reason: reason, CreatedAt: m.clock.Now()})
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 			return err
 		}
 		if told > 0 {
-			if err := m.st.markReportsDelivered(ctx, m.e.Now(), id); err != nil {
+			if err := m.st.markReportsDelivered(ctx, m.clock.Now(), id); err != nil {
 				return err
 			}
 			return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
@@ -109,12 +109,12 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	ref := bot.MessageRef{Chat: req.Chat.ID, ID: q.ID, Sender: q.Sender.Addr, Text: q.Text}
-	if _, err = m.e.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
+	if _, err = m.out.Send(ctx, bot.OutMessage{Chat: req.Chat.ID, ReplyTo: &ref, Mentions: mentions,
 		Text: fmt.Sprintf("%s: %s reported %s", who, req.Sender.DisplayName(), about)}); err != nil {
 		return err
 	}
 	// The admins were told in the group: nothing waits for !reports.
-	return m.st.markReportsDelivered(ctx, m.e.Now(), id)
+	return m.st.markReportsDelivered(ctx, m.clock.Now(), id)
 }
 
 // announceWaiting tells a group, without any words of the report and
@@ -122,13 +122,13 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 // its admins to read privately; once a day at most while reports stay
 // unread. It says whether it posted.
 func (m *Feature) announceWaiting(ctx context.Context, req *bot.Request, chat bot.ChatID, id int64, admins []bot.Person, kind string) (bool, error) {
-	now := m.e.Now()
+	now := m.clock.Now()
 	already, err := m.st.announcedSince(ctx, chat, now.Add(-24*time.Hour))
 	if err != nil || already {
 		return false, err
 	}
 	who, mentions := mentionList(admins)
-	if _, err := m.e.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions,
+	if _, err := m.out.Send(ctx, bot.OutMessage{Chat: chat, Mentions: mentions,
 		Text: fmt.Sprintf("%s: an admin has a %s waiting — admins, message me %s to read it.", who, kind, req.Cmd("reports"))}); err != nil {
 		return false, err
 	}
@@ -144,7 +144,7 @@ const potholesFeature = "potholes"
 // none) to the right form, when that feature is there and on.
 func (m *Feature) streetFaultHint(req *bot.Request) string {
 	declared := false
-	for _, f := range m.e.Features() {
+	for _, f := range m.reg.Features() {
 		declared = declared || f.Name == potholesFeature
 	}
 	if !declared || (req.Chat.IsGroup && !req.Group.FeatureOn(potholesFeature)) {
@@ -178,12 +178,12 @@ func groupLabel(name string) string {
 // waits. An admin whose message failed for another reason is logged and
 // counted as not reached.
 func (m *Feature) dmAdmins(ctx context.Context, chat bot.ChatID, text string) (told int, unreached []bot.Person, err error) {
-	admins, err := m.e.GroupAdmins(ctx, chat)
+	admins, err := m.groups.Admins(ctx, chat)
 	if err != nil {
 		return 0, nil, fmt.Errorf("group admins: %w", err)
 	}
 	for _, a := range admins {
-		err := m.e.DM(ctx, a, text)
+		err := m.out.DM(ctx, a, text)
 		switch {
 		case errors.Is(err, bot.ErrNoContact):
 			unreached = append(unreached, a)
@@ -245,7 +245,7 @@ func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason st
 		}
 		about = fmt.Sprintf(" about a message from %s: %s", subject.DisplayName(), quoteExcerpt(q))
 	}
-	rep := report{Chat: g.chat, ReporterID: req.Sender.ID, SubjectID: subject.ID, Reason: reason, Private: true, CreatedAt: m.e.Now()}
+	rep := report{Chat: g.chat, ReporterID: req.Sender.ID, SubjectID: subject.ID, Reason: reason, Private: true, CreatedAt: m.clock.Now()}
 	if q := req.Msg.Quote; q != nil {
 		rep.MsgID, rep.Quote = q.ID, q.Text
 	}
@@ -271,7 +271,7 @@ func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason st
 	}
 	switch {
 	case told > 0:
-		if err := m.st.markReportsDelivered(ctx, m.e.Now(), id); err != nil {
+		if err := m.st.markReportsDelivered(ctx, m.clock.Now(), id); err != nil {
 			return err
 		}
 		return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report privately to %s of %s (they see your name, so they can reply to you). Nothing was posted in the group.",
@@ -303,7 +303,7 @@ func (m *Feature) groupChoices(req *bot.Request, groups []reportGroup) string {
 // reportGroups lists the enabled groups a private report could be about,
 // sorted by name.
 func (m *Feature) reportGroups(ctx context.Context, req *bot.Request) ([]reportGroup, error) {
-	st := m.e.Store()
+	st := m.core
 	chats, err := st.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return nil, fmt.Errorf("member groups: %w", err)

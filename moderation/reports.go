@@ -15,14 +15,14 @@ const reportsShown = 10
 // have not reached any admin privately yet (the bot could not message
 // them), and marks those shown as read.
 func (m *Feature) handleReports(ctx context.Context, req *bot.Request) error {
-	groups, err := m.e.Store().EnabledGroups(ctx)
+	groups, err := m.core.EnabledGroups(ctx)
 	if err != nil {
 		return fmt.Errorf("enabled groups: %w", err)
 	}
 	var chats []bot.ChatID
 	names := map[bot.ChatID]string{}
 	for _, g := range groups {
-		admin, err := m.e.IsAdmin(ctx, g.Chat, req.Sender, req.Msg.Sender.Addrs()...)
+		admin, err := m.groups.IsAdmin(ctx, g.Chat, req.Sender, req.Msg.Sender.Addrs()...)
 		if err != nil {
 			return err
 		}
@@ -55,7 +55,7 @@ func (m *Feature) handleReports(ctx context.Context, req *bot.Request) error {
 	if more := total - len(waiting); more > 0 {
 		fmt.Fprintf(&b, "\n…and %d more — send %s again to see them.", more, req.Cmd("reports"))
 	}
-	if err := m.st.markReportsDelivered(ctx, m.e.Now(), ids...); err != nil {
+	if err := m.st.markReportsDelivered(ctx, m.clock.Now(), ids...); err != nil {
 		return err
 	}
 	return req.Reply(ctx, b.String())
@@ -94,7 +94,7 @@ func (m *Feature) personName(ctx context.Context, id int64, none string) (string
 	if id == 0 {
 		return none, nil
 	}
-	p, err := m.e.Store().PersonByID(ctx, id)
+	p, err := m.core.PersonByID(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("person: %w", err)
 	}

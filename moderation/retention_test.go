@@ -32,7 +32,7 @@ func withFeatures(extra ...bot.DataProvider) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), lending.Migrations(), power.Migrations()},
 		Register: func(h *bottest.Harness) error {
-			if _, err := register(context.Background(), h.Engine, DefaultConfig(), Deps{}); err != nil {
+			if _, err := register(context.Background(), h.Kit("moderation"), DefaultConfig(), Deps{}); err != nil {
 				return err
 			}
 			for _, p := range extra {

@@ -15,7 +15,7 @@ import (
 // wraps its errors with what it was doing.
 type store struct {
 	db   bot.DB
-	core bot.Store // for what moderation needs of the core's tables
+	core bot.Core // for what moderation needs of the core's tables
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }

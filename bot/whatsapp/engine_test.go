@@ -125,7 +125,7 @@ func TestEngineEditsAreModeratedNotRun(t *testing.T) {
 	f := newFakeClient()
 	a, _ := newTestAdapter(f)
 	engine := bot.NewEngine(bot.Config{SyncSends: true}, store, bot.Pace(a, 0, 1), bot.NewManualClock(t0))
-	if err := moderation.Register(engine, moderation.DefaultConfig(), moderation.Deps{}); err != nil {
+	if err := moderation.Register(engine.Kit("moderation"), moderation.DefaultConfig(), moderation.Deps{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := engine.Start(ctx); err != nil {

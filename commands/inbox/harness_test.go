@@ -67,7 +67,7 @@ func options(t testing.TB, cfg Config, dir string) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{moderation.Migrations(), Migrations()},
 		Register: func(h *bottest.Harness) error {
-			if err := moderation.Register(h.Engine, moderation.DefaultConfig(), moderation.Deps{Location: time.UTC}); err != nil {
+			if err := moderation.Register(h.Kit("moderation"), moderation.DefaultConfig(), moderation.Deps{Location: time.UTC}); err != nil {
 				return err
 			}
 			loc, err := time.LoadLocation("Europe/London")

@@ -17,7 +17,7 @@ func moderatedOptions(cfg Config, relay **Relay) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), polling.Migrations(), moderation.Migrations()},
 		Register: func(h *bottest.Harness) error {
-			if err := moderation.Register(h.Engine, moderation.DefaultConfig(), moderation.Deps{}); err != nil {
+			if err := moderation.Register(h.Kit("moderation"), moderation.DefaultConfig(), moderation.Deps{}); err != nil {
 				return err
 			}
 			blocked := func(ctx context.Context, chat bot.ChatID, text string) (bool, error) {
