@@ -10,4 +10,8 @@ const (
 	KeyFeature = "feature"
 	KeyCommand = "command"
 	KeyErr     = "err"
+	// KeyProvider names the feature whose personal data a step concerns
+	// (a retention purge, a !forgetme erasure), beside the feature key of
+	// the feature doing it.
+	KeyProvider = "provider"
 )

@@ -653,10 +653,10 @@ func (m *Feature) purgeStep(ctx context.Context, feature string, cutoff time.Tim
 		return err
 	})
 	if err != nil {
-		m.lg.Error("retention purge failed", bot.KeyFeature, feature, bot.KeyErr, err)
+		m.lg.Error("retention purge failed", bot.KeyProvider, feature, bot.KeyErr, err)
 		return fmt.Errorf("purge %s records: %w", feature, err)
 	}
-	m.lg.Info("retention purge", bot.KeyFeature, feature, "rows", n, "before", cutoff)
+	m.lg.Info("retention purge", bot.KeyProvider, feature, "rows", n, "before", cutoff)
 	return nil
 }
 

@@ -84,7 +84,7 @@ func TestRetentionPurgesOtherFeatures(t *testing.T) {
 	}
 	// Each feature's count is logged, and the night that found them says so.
 	log := h.Log.String()
-	for _, want := range []string{`feature=Lending rows=1 `, `feature="Power checks" rows=4 `, `feature=Moderation rows=0 `} {
+	for _, want := range []string{`provider=Lending rows=1 `, `provider="Power checks" rows=4 `, `provider=Moderation rows=0 `} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q", want)
 		}
@@ -113,7 +113,7 @@ func TestRetentionCarriesOnPastAFailingFeature(t *testing.T) {
 		t.Errorf("%d power checks kept", n)
 	}
 	log := h.Log.String()
-	for _, want := range []string{`msg="retention purge failed" feature=Broken err="disk on fire"`, `feature=Lending rows=1 `} {
+	for _, want := range []string{`msg="retention purge failed" feature=moderation provider=Broken err="disk on fire"`, `provider=Lending rows=1 `} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q", want)
 		}
