@@ -60,7 +60,7 @@ func withPotholes(t *testing.T) *bottest.Harness {
 	opts.Register = func(h *bottest.Harness) error {
 		// A second feature, so potholes alone can be switched off.
 		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "lending"})
-		if err := potholes.Register(h.Engine, potholes.DefaultConfig(), potholes.Deps{PhotoDir: photos, Location: time.UTC}); err != nil {
+		if err := potholes.Register(h.Kit(potholes.FeatureName), potholes.DefaultConfig(), potholes.Deps{PhotoDir: photos, Location: time.UTC}); err != nil {
 			return err
 		}
 		return register(h)

@@ -18,7 +18,7 @@ func potholesFeature() feature {
 		name:       "potholes",
 		migrations: func() []bot.Migrations { return []bot.Migrations{potholes.Migrations()} },
 		register: func(a *app) error {
-			return potholes.Register(a.engine, a.cfg.Potholes, potholes.Deps{
+			return potholes.Register(a.engine.Kit(potholes.FeatureName), a.cfg.Potholes, potholes.Deps{
 				PhotoDir: a.cfg.dataPath("photos"),
 				HTTP:     a.http,
 				Location: a.cfg.Location(),

@@ -54,7 +54,7 @@ type newsPayload struct {
 // groupListening reports whether a group still wants the feature's own
 // messages: the bot is on there and potholes is not switched off.
 func (f *Feature) groupListening(ctx context.Context, chat bot.ChatID) (bool, error) {
-	gs, err := f.e.Store().GroupSettings(ctx, chat)
+	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
 	}
@@ -103,7 +103,7 @@ func (f *Feature) postText(ctx context.Context, r Report, what string) (string, 
 		if r.Status.Resolved() {
 			return "", nil
 		}
-		return f.fixedCheckText(r, f.e.Now()), nil
+		return f.fixedCheckText(r, f.clock.Now()), nil
 	}
 	return "", fmt.Errorf("unknown message kind %q", what)
 }
@@ -125,7 +125,7 @@ func (f *Feature) post(ctx context.Context, r Report, what string) error {
 	if err != nil || text == "" {
 		return err
 	}
-	_, err = f.e.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text})
+	_, err = f.out.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text})
 	if errors.Is(err, bot.ErrGroupOff) {
 		return nil
 	}
@@ -155,18 +155,18 @@ func (f *Feature) heldPostJob(ctx context.Context, _ bot.Job, pl heldPost) error
 	if !ok {
 		return err
 	}
-	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
+	if now := f.clock.Now(); f.deps.Quiet.Contains(now) {
 		at := f.deps.Quiet.NextAllowed(now)
-		return f.e.Schedule(ctx, jobHeldPost, fmt.Sprintf("potholes.heldpost:%d:%s:%d", pl.Report, pl.What, at.UnixMilli()), at, pl)
+		return f.jobs.Schedule(ctx, jobHeldPost, fmt.Sprintf("potholes.heldpost:%d:%s:%d", pl.Report, pl.What, at.UnixMilli()), at, pl)
 	}
 	return f.post(ctx, r, pl.What)
 }
 
 // sendNews tells the group how sending r went: now, or when quiet hours end.
 func (f *Feature) sendNews(ctx context.Context, r Report) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	if f.deps.Quiet.Contains(now) {
-		return f.e.Schedule(ctx, jobSendNews, sendNewsKey(r.ID), f.deps.Quiet.NextAllowed(now), newsPayload{Report: r.ID})
+		return f.jobs.Schedule(ctx, jobSendNews, sendNewsKey(r.ID), f.deps.Quiet.NextAllowed(now), newsPayload{Report: r.ID})
 	}
 	return f.post(ctx, r, postSendNews)
 }
@@ -189,14 +189,14 @@ func (f *Feature) emailedText(r Report, to string) string {
 		replies = "the group's liaison"
 	}
 	return fmt.Sprintf("%s has been emailed to the council (%s). Their replies go to %s; an admin can set its status here (%spothole %s fixed, say).",
-		r.Ref(), to, replies, f.e.Prefix(), r.Ref())
+		r.Ref(), to, replies, f.prefix, r.Ref())
 }
 
 // sendNewsText describes where sending r stands; "" when there is nothing
 // to say (the report was resolved, or an admin has queued it again and that
 // attempt will speak for itself).
 func (f *Feature) sendNewsText(r Report, notice string) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	if r.Status.Resolved() {
 		return ""
 	}

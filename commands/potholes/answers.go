@@ -30,7 +30,7 @@ func answerRemindPrefix(id int64) string { return fmt.Sprintf("potholes.answerre
 // handleAnswer is "!answer P7 VALUE": the answer to the council's next
 // question about P7 ("skip" passes an optional one).
 func (f *Feature) handleAnswer(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	fields := req.Fields()
 	if len(fields) < 2 {
 		return bot.Userf("Usage: %sanswer P7 ANSWER — the answer to the council's question about report P7 (%spothole P7 shows it).", p, p)
@@ -89,7 +89,7 @@ func (f *Feature) handleAnswer(ctx context.Context, req *bot.Request) error {
 		r.SendState, r.NextSendAt, r.Updated = sendQueued, now, now
 		c.saveMutables = true
 		c.events = append(c.events, event{At: now, Kind: "send queued", Detail: "the council's questions answered"})
-		if err := f.e.CancelJobs(ctx, answerRemindPrefix(r.ID)); err != nil {
+		if err := f.jobs.Cancel(ctx, answerRemindPrefix(r.ID)); err != nil {
 			return err
 		}
 		if err := f.queueSend(ctx, r, c); err != nil {
@@ -138,16 +138,16 @@ func (f *Feature) holdForAnswers(ctx context.Context, r Report) (bool, error) {
 
 // markWaiting puts r in the waiting state with a reminder booked.
 func (f *Feature) markWaiting(ctx context.Context, r Report, missing int) (Report, error) {
-	now := f.e.Now()
+	now := f.clock.Now()
 	r.SendState, r.NextSendAt, r.Updated = sendWaiting, time.Time{}, now
-	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, sendPrefix(r.ID)); err != nil {
 		return r, err
 	}
-	if err := f.e.CancelJobs(ctx, answerRemindPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, answerRemindPrefix(r.ID)); err != nil {
 		return r, err
 	}
 	at := now.Add(answerRemindWait)
-	if err := f.e.Schedule(ctx, jobAnswerRemind, fmt.Sprintf("%s%d", answerRemindPrefix(r.ID), at.UnixMilli()), at, sendPayload{Report: r.ID}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobAnswerRemind, fmt.Sprintf("%s%d", answerRemindPrefix(r.ID), at.UnixMilli()), at, sendPayload{Report: r.ID}); err != nil {
 		return r, err
 	}
 	return r, f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: waitingEvent,
@@ -173,7 +173,7 @@ func (f *Feature) waitingText(ctx context.Context, r Report, reminder bool) (str
 	}
 	msg := lead + " " + f.askText(r, q)
 	if f.cfg.AllowUnanswered {
-		msg += fmt.Sprintf(" (An admin can send it without: %spothole %s send anyway.)", f.e.Prefix(), r.Ref())
+		msg += fmt.Sprintf(" (An admin can send it without: %spothole %s send anyway.)", f.prefix, r.Ref())
 	}
 	return msg, nil
 }
@@ -184,9 +184,9 @@ func (f *Feature) answerRemindJob(ctx context.Context, _ bot.Job, pl sendPayload
 	if !ok || r.SendState != sendWaiting || r.Status.Resolved() {
 		return err
 	}
-	if now := f.e.Now(); f.deps.Quiet.Contains(now) {
+	if now := f.clock.Now(); f.deps.Quiet.Contains(now) {
 		at := f.deps.Quiet.NextAllowed(now)
-		return f.e.Schedule(ctx, jobAnswerRemind, fmt.Sprintf("%s%d", answerRemindPrefix(r.ID), at.UnixMilli()), at, pl)
+		return f.jobs.Schedule(ctx, jobAnswerRemind, fmt.Sprintf("%s%d", answerRemindPrefix(r.ID), at.UnixMilli()), at, pl)
 	}
 	return f.post(ctx, r, postAnswerReminder)
 }
@@ -195,7 +195,7 @@ func (f *Feature) answerRemindJob(ctx context.Context, _ bot.Job, pl sendPayload
 // council's required answers, where the config says the council accepts
 // that.
 func (f *Feature) adminSendAnyway(ctx context.Context, req *bot.Request, r Report) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	_, missing, err := f.openQuestions(ctx, r)
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func (f *Feature) adminSendAnyway(ctx context.Context, req *bot.Request, r Repor
 	}
 	now := req.Now()
 	r.SendState, r.SendAttempts, r.NextSendAt, r.Updated = sendQueued, 0, now, now
-	if err := f.e.CancelJobs(ctx, answerRemindPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, answerRemindPrefix(r.ID)); err != nil {
 		return err
 	}
 	if err := f.queueSend(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: sendAnywayEvent,

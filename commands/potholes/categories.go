@@ -148,9 +148,9 @@ var spacedCommands = map[string]bool{"street": true, "fly": true, "pot": true, "
 // its one-word spellings as aliases, and the first word of its spaced
 // spellings ("!street light …", "!fly tipping …") as hidden commands that
 // read the rest. Names another command already has are left to it.
-func (f *Feature) categoryCommands(e *bot.Engine) {
+func (f *Feature) categoryCommands(e *bot.Registry) {
 	taken := func(name string) bool { _, ok := e.Router().Lookup(name); return ok }
-	p := e.Prefix()
+	p := f.prefix
 	spacedFirst := map[string][]string{}
 	for i, cat := range f.cfg.Categories {
 		var aliases []string
@@ -215,7 +215,7 @@ func (f *Feature) fileCategory(ctx context.Context, req *bot.Request, cat, rest 
 // categoryUsage is the usage of !report (after "Usage: "), listing every category and
 // saying each works on its own.
 func (f *Feature) categoryUsage() string {
-	p := f.e.Prefix()
+	p := f.prefix
 	example := otherCategories(f.cfg)[0]
 	if example == f.cfg.defaultCategory() {
 		example = "pothole"

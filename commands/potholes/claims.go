@@ -43,7 +43,7 @@ func (f *Feature) lapseEvent(r Report) event {
 
 // scheduleClaimLapse books the end of a new claim.
 func (f *Feature) scheduleClaimLapse(ctx context.Context, r Report) error {
-	return f.e.Schedule(ctx, jobClaimLapse, claimKey(r.ID, r.FixClaimAt), f.claimLapsesAt(r.FixClaimAt),
+	return f.jobs.Schedule(ctx, jobClaimLapse, claimKey(r.ID, r.FixClaimAt), f.claimLapsesAt(r.FixClaimAt),
 		claimPayload{Report: r.ID, ClaimedAt: r.FixClaimAt.UnixMilli()})
 }
 

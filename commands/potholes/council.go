@@ -35,7 +35,7 @@ func pollKey(id int64, at time.Time) string {
 // schedulePoll books the next status check. Payloads carry the report's id
 // and timings only: nothing about people, nothing a resident typed.
 func (f *Feature) schedulePoll(ctx context.Context, at time.Time, pl pollPayload) error {
-	return f.e.Schedule(ctx, jobPoll, pollKey(pl.Report, at), at, pl)
+	return f.jobs.Schedule(ctx, jobPoll, pollKey(pl.Report, at), at, pl)
 }
 
 // startPolling books a report's first status check after one interval,
@@ -95,7 +95,7 @@ func sendBackoff(attempt int, callErr error) time.Duration {
 
 // adminSend queues a report for the council; the send job posts the outcome.
 func (f *Feature) adminSend(ctx context.Context, req *bot.Request, r Report) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	if !f.sendingSetUp() {
 		return errNoCouncil
 	}
@@ -238,7 +238,7 @@ func (f *Feature) pollingStopped(ctx context.Context, id int64) (bool, error) {
 // adminCheck is "!pothole P7 check": status checks of a sent report start
 // again now, for another status_poll_for.
 func (f *Feature) adminCheck(ctx context.Context, req *bot.Request, r Report) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	switch {
 	case f.council == nil && f.mailer == nil:
 		return errNoCouncil
@@ -255,9 +255,9 @@ func (f *Feature) adminCheck(ctx context.Context, req *bot.Request, r Report) er
 // restartPolling replaces r's status checks with a new run starting now.
 // The first check is due at once; the engine runs it after this command.
 func (f *Feature) restartPolling(ctx context.Context, req *bot.Request, r Report) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	now := req.Now()
-	if err := f.e.CancelJobs(ctx, pollPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, pollPrefix(r.ID)); err != nil {
 		return err
 	}
 	if err := f.schedulePoll(ctx, now, pollPayload{Report: r.ID, Since: now.UnixMilli()}); err != nil {
@@ -286,13 +286,13 @@ func (f *Feature) queueSend(ctx context.Context, r Report, c change) error {
 // attempt at r.NextSendAt (now, when that has passed or is unset).
 func (f *Feature) bookSend(ctx context.Context, r Report) error {
 	at := r.NextSendAt
-	if now := f.e.Now(); at.Before(now) {
+	if now := f.clock.Now(); at.Before(now) {
 		at = now
 	}
-	if err := f.e.CancelJobs(ctx, sendPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, sendPrefix(r.ID)); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), at, sendPayload{Report: r.ID})
+	return f.jobs.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), at, sendPayload{Report: r.ID})
 }
 
 // resumeSends books the send job of every report whose sending is under
@@ -338,7 +338,7 @@ func (f *Feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 		req.HasLocation, req.Lat, req.Long = true, r.Lat, r.Long
 	} else {
 		addr := r.Description
-		gs, err := f.e.Store().GroupSettings(ctx, r.Chat)
+		gs, err := f.core.GroupSettings(ctx, r.Chat)
 		if err != nil {
 			return req, fmt.Errorf("group settings: %w", err)
 		}
@@ -420,15 +420,15 @@ func (f *Feature) sendJob(ctx context.Context, _ bot.Job, pl sendPayload) error 
 	// Written down before the council is called: if the bot stops before
 	// recording the answer, the next run finds "sending" and does not post
 	// the report a second time.
-	r.SendState, r.SendStartedAt = sendSending, f.e.Now()
+	r.SendState, r.SendStartedAt = sendSending, f.clock.Now()
 	if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
 		return err
 	}
-	if err := f.e.Checkpoint(ctx); err != nil {
+	if err := f.out.Checkpoint(ctx); err != nil {
 		return err
 	}
 	created, callErr := f.council.Create(ctx, sreq)
-	now := f.e.Now()
+	now := f.clock.Now()
 	r.SendAttempts++
 	r.Updated = now
 	if callErr != nil {
@@ -482,8 +482,8 @@ func (f *Feature) pauseSend(ctx context.Context, r Report) error {
 	}
 	f.log().Info("group has the bot or potholes off; not sending", bot.KeyChat, r.Chat, "report", r.ID)
 	r.SendState, r.NextSendAt = sendQueued, time.Time{}
-	return f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: f.e.Now(), Kind: sendPausedEvent,
-		Detail: fmt.Sprintf("the group has the bot or potholes off; an admin can send it with %spothole %s send once it's back on", f.e.Prefix(), r.Ref())}}})
+	return f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: f.clock.Now(), Kind: sendPausedEvent,
+		Detail: fmt.Sprintf("the group has the bot or potholes off; an admin can send it with %spothole %s send once it's back on", f.prefix, r.Ref())}}})
 }
 
 // sendInterrupted handles a report found still "sending": an attempt
@@ -494,7 +494,7 @@ func (f *Feature) pauseSend(ctx context.Context, r Report) error {
 // !pothole P7, and an admin decides (they can ask the council, or type
 // !pothole P7 send to post it again).
 func (f *Feature) sendInterrupted(ctx context.Context, r Report) error {
-	now := f.e.Now()
+	now := f.clock.Now()
 	r.SendAttempts++
 	r.SendState, r.NextSendAt, r.Updated = sendUnsure, time.Time{}, now
 	f.log().Warn("send was interrupted; not sending again", "report", r.ID, "started", r.SendStartedAt)
@@ -521,12 +521,12 @@ func (f *Feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	var c change
 	c.saveMutables = true
 	if temporaryErr(callErr) && r.SendAttempts < maxSendAttempts {
-		next := f.e.Now().Add(sendBackoff(r.SendAttempts, callErr))
+		next := f.clock.Now().Add(sendBackoff(r.SendAttempts, callErr))
 		r.SendState, r.NextSendAt = sendRetrying, next
 		c.events = []event{{At: r.Updated, Kind: "send failed", Detail: fmt.Sprintf("attempt %d: %s; next try %s", r.SendAttempts, reason, f.when(next))}}
 		// The retry job is booked before the state is committed, as in
 		// queueSend, so a retrying report always has one.
-		if err := f.e.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
+		if err := f.jobs.Schedule(ctx, jobSend, sendKey(r.ID, r.SendAttempts+1), next, sendPayload{Report: r.ID}); err != nil {
 			return err
 		}
 		if err := f.store.apply(ctx, r, c); err != nil {
@@ -563,7 +563,7 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 	if f.council == nil || r.Status.Resolved() || (r.ServiceRequestID == "" && r.Token == "") {
 		return nil
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
 		return err
@@ -670,8 +670,8 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 // history says why and how to start them again.
 func (f *Feature) stopPolling(ctx context.Context, r Report, why string) error {
 	f.log().Info("status checks stopped", "report", r.ID, "why", why)
-	return f.store.apply(ctx, r, change{events: []event{{At: f.e.Now(), Kind: pollStoppedEvent,
-		Detail: fmt.Sprintf("%s; an admin can restart them with %spothole %s check", why, f.e.Prefix(), r.Ref())}}})
+	return f.store.apply(ctx, r, change{events: []event{{At: f.clock.Now(), Kind: pollStoppedEvent,
+		Detail: fmt.Sprintf("%s; an admin can restart them with %spothole %s check", why, f.prefix, r.Ref())}}})
 }
 
 // councilStatus maps what a council reports to a report status. GeoReport

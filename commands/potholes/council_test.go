@@ -427,7 +427,7 @@ func TestQuietHoursDelayCouncilUpdates(t *testing.T) {
 	opts := harnessOptions(t, cfg, "")
 	photoDir := filepath.Join(t.TempDir(), "photos")
 	opts.Register = func(h *bottest.Harness) error {
-		return Register(h.Engine, cfg, Deps{PhotoDir: photoDir, Location: time.UTC,
+		return Register(h.Kit(FeatureName), cfg, Deps{PhotoDir: photoDir, Location: time.UTC,
 			Quiet: quietNights()})
 	}
 	h := bottest.New(t, opts)

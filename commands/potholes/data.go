@@ -55,7 +55,7 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	if answered > 0 {
 		lines = append(lines, fmt.Sprintf("You answered %s from the council about reports (the answers stay with the reports; %s unlinks them from you).",
-			plural(answered, "question"), d.f.e.Prefix()+"forgetme"))
+			plural(answered, "question"), d.f.prefix+"forgetme"))
 	}
 	if claims > 0 {
 		if claims == 1 {
@@ -72,10 +72,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	switch {
 	case held == 1:
 		lines = append(lines, fmt.Sprintf("You sent a location pin or photo with a report that looked already reported; I keep it for up to %s so %spothole new can use it, then delete it.",
-			keep, d.f.e.Prefix()))
+			keep, d.f.prefix))
 	case held > 1:
 		lines = append(lines, fmt.Sprintf("You sent location pins or photos with %d reports that looked already reported; I keep each for up to %s so %spothole new can use them, then delete them.",
-			held, keep, d.f.e.Prefix()))
+			held, keep, d.f.prefix))
 	}
 	return lines, nil
 }

@@ -51,10 +51,10 @@ func (c *catalogue) definition(code string) ([]open311.Attribute, bool) {
 // scheduleDiscovery books a read of the service list at at, replacing any
 // booked one.
 func (f *Feature) scheduleDiscovery(ctx context.Context, at time.Time) error {
-	if err := f.e.CancelJobs(ctx, discoverPrefix); err != nil {
+	if err := f.jobs.Cancel(ctx, discoverPrefix); err != nil {
 		return err
 	}
-	return f.e.Schedule(ctx, jobDiscover, fmt.Sprintf("%s%d", discoverPrefix, at.UnixMilli()), at, struct{}{})
+	return f.jobs.Schedule(ctx, jobDiscover, fmt.Sprintf("%s%d", discoverPrefix, at.UnixMilli()), at, struct{}{})
 }
 
 // discoverJob reads the service list and the definitions the configured
@@ -63,7 +63,7 @@ func (f *Feature) discoverJob(ctx context.Context, _ bot.Job) error {
 	if f.council == nil {
 		return nil
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	warnings, err := f.discover(ctx)
 	next := now.Add(discoverEvery)
 	if err != nil {
@@ -209,7 +209,7 @@ func (f *Feature) attributesFor(ctx context.Context, r Report) (map[string][]str
 // askText is the council's question put to the group: "The council asks:
 // is it in the road or the pavement? Reply !answer P7 road (or pavement)."
 func (f *Feature) askText(r Report, q open311.Attribute) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	question := strings.Join(strings.Fields(q.Description), " ")
 	if question == "" {
 		question = q.Code + "?"

@@ -81,7 +81,8 @@ func TestDuplicateTrailStopsOnStoredCircle(t *testing.T) {
 	if _, err := h.Store.Raw().Exec(`UPDATE pothole_reports SET status = 'duplicate', duplicate_of = CASE id WHEN 1 THEN 2 WHEN 2 THEN 3 ELSE 1 END`); err != nil {
 		t.Fatal(err)
 	}
-	f := &Feature{e: h.Engine, store: store{db: h.Store.DB()}}
+	k := h.Kit(FeatureName)
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, store: store{db: h.Store.DB()}}
 	r, err := f.store.report(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func (f *Feature) emailPhoto(r Report) emailPhoto {
 // emailBody writes the report the way FixMyStreet writes its emails:
 // labelled lines a council officer can read at a glance.
 func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (string, error) {
-	gs, err := f.e.Store().GroupSettings(ctx, r.Chat)
+	gs, err := f.core.GroupSettings(ctx, r.Chat)
 	if err != nil {
 		return "", fmt.Errorf("group settings: %w", err)
 	}
@@ -182,7 +182,7 @@ func (f *Feature) reportEmail(ctx context.Context, r Report, to string) (*gomail
 	}
 	m.Subject(emailSubject(r))
 	m.SetMessageIDWithValue(messageID(r, f.cfg.Email.From))
-	m.SetDateWithValue(f.e.Now().In(f.deps.Location))
+	m.SetDateWithValue(f.clock.Now().In(f.deps.Location))
 	m.SetBodyString(gomail.TypeTextPlain, body)
 	if photo.attach != "" {
 		m.AttachFile(photo.attach, gomail.WithFileName(photo.name))
@@ -202,7 +202,7 @@ func (f *Feature) runEmail(ctx context.Context, r Report, asked bool) error {
 		return err
 	}
 	sendErr := f.mailer.send(ctx, msg)
-	now := f.e.Now()
+	now := f.clock.Now()
 	r.SendAttempts++
 	r.Updated, r.SendStartedAt = now, now
 	if sendErr != nil {

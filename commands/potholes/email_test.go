@@ -247,7 +247,7 @@ func emailHarness(t *testing.T, cfg Config, clientTLS *tls.Config) (*bottest.Har
 	photoDir := filepath.Join(t.TempDir(), "photos")
 	opts := harnessOptions(t, cfg, photoDir)
 	opts.Register = func(h *bottest.Harness) error {
-		return Register(h.Engine, cfg, Deps{PhotoDir: photoDir, Location: time.UTC, MailTLS: clientTLS})
+		return Register(h.Kit(FeatureName), cfg, Deps{PhotoDir: photoDir, Location: time.UTC, MailTLS: clientTLS})
 	}
 	return bottest.New(t, opts), photoDir
 }

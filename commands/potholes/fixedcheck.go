@@ -38,7 +38,7 @@ func (f *Feature) scheduleFixedCheck(ctx context.Context, id int64, from time.Ti
 
 func (f *Feature) bookFixedCheck(ctx context.Context, id int64, at time.Time) error {
 	key := fmt.Sprintf("%s%d", fixedCheckPrefix(id), at.UnixMilli())
-	return f.e.Schedule(ctx, jobFixedCheck, key, at, fixedCheckPayload{Report: id})
+	return f.jobs.Schedule(ctx, jobFixedCheck, key, at, fixedCheckPayload{Report: id})
 }
 
 // fixedCheckJob puts the question to the report's group.
@@ -54,7 +54,7 @@ func (f *Feature) fixedCheckJob(ctx context.Context, _ bot.Job, pl fixedCheckPay
 	if err != nil || asked {
 		return err
 	}
-	now := f.e.Now()
+	now := f.clock.Now()
 	if f.deps.Quiet.Contains(now) {
 		return f.bookFixedCheck(ctx, r.ID, f.deps.Quiet.NextAllowed(now))
 	}
@@ -118,7 +118,7 @@ func (f *Feature) digestSlot(t time.Time) time.Time {
 // and the slot, so every report due before it shares one message.
 func (f *Feature) bookFixedDigest(ctx context.Context, chat bot.ChatID, at time.Time) error {
 	key := fmt.Sprintf("%s:%s:%d", jobFixedDigest, chat, at.UnixMilli())
-	return f.e.Schedule(ctx, jobFixedDigest, key, at, digestPayload{Chat: string(chat)})
+	return f.jobs.Schedule(ctx, jobFixedDigest, key, at, digestPayload{Chat: string(chat)})
 }
 
 // fixedDigestJob puts the day's question to a group.
@@ -128,7 +128,7 @@ func (f *Feature) fixedDigestJob(ctx context.Context, _ bot.Job, pl digestPayloa
 		return nil
 	}
 	chat := bot.ChatID(pl.Chat)
-	now := f.e.Now()
+	now := f.clock.Now()
 	if f.deps.Quiet.Contains(now) {
 		return f.bookFixedDigest(ctx, chat, f.deps.Quiet.NextAllowed(now))
 	}
@@ -151,7 +151,7 @@ func (f *Feature) fixedDigestJob(ctx context.Context, _ bot.Job, pl digestPayloa
 			return err
 		}
 	}
-	if _, err := f.e.Send(ctx, bot.OutMessage{Chat: chat, Text: f.digestText(reports, total, now)}); err != nil {
+	if _, err := f.out.Send(ctx, bot.OutMessage{Chat: chat, Text: f.digestText(reports, total, now)}); err != nil {
 		f.log().Warn("fixed-check question to group failed", bot.KeyChat, chat, bot.KeyErr, err)
 	}
 	return nil
@@ -163,7 +163,7 @@ func (f *Feature) digestText(reports []Report, total int, now time.Time) string 
 	if len(reports) == 1 && total == 1 {
 		return f.fixedCheckText(reports[0], now)
 	}
-	p := f.e.Prefix()
+	p := f.prefix
 	var b strings.Builder
 	b.WriteString("Still there? These reports are still open:")
 	for _, r := range reports {
@@ -179,7 +179,7 @@ func (f *Feature) digestText(reports []Report, total int, now time.Time) string 
 
 // fixedCheckText is the question put to the group about r.
 func (f *Feature) fixedCheckText(r Report, now time.Time) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	return fmt.Sprintf("%s (%s) was reported %s — is it fixed? Type %sfixed %s, or %smetoo %s if it's still there.",
 		r.Ref(), bot.Truncate(r.Description, 60), weeksAgo(r.Created, now), p, r.Ref(), p, r.Ref())
 }

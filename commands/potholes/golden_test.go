@@ -25,7 +25,7 @@ func harnessOptions(t testing.TB, cfg Config, photoDir string) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations()},
 		Register: func(h *bottest.Harness) error {
-			return Register(h.Engine, cfg, Deps{PhotoDir: photoDir, Location: time.UTC})
+			return Register(h.Kit(FeatureName), cfg, Deps{PhotoDir: photoDir, Location: time.UTC})
 		},
 	}
 }

@@ -114,7 +114,7 @@ func (f *Feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 		f.log().Warn("remove replaced held photo", bot.KeyErr, err)
 	}
 	pl := heldAttemptPayload{Chat: chat, Person: person, HeldAt: ms(a.HeldAt)}
-	if err := f.e.Schedule(ctx, jobHeldAttempt, heldAttemptKey(chat, person), a.HeldAt.Add(heldAttemptFor), pl); err != nil {
+	if err := f.jobs.Schedule(ctx, jobHeldAttempt, heldAttemptKey(chat, person), a.HeldAt.Add(heldAttemptFor), pl); err != nil {
 		// Without its job the row outlives its time; it is never used
 		// after heldAttemptFor and goes with the person's next attempt.
 		f.log().Error("schedule end of held attempt", bot.KeyErr, err)
@@ -152,7 +152,7 @@ func (f *Feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person i
 	if err != nil {
 		return err
 	}
-	if err := f.e.CancelJobs(ctx, heldAttemptKey(chat, person)); err != nil {
+	if err := f.jobs.Cancel(ctx, heldAttemptKey(chat, person)); err != nil {
 		return err
 	}
 	return f.removeUnusedPhotos(ctx, photos)

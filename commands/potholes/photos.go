@@ -53,7 +53,7 @@ func (f *Feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, er
 	if m.Size > limit {
 		return photoOutcome{TooLarge: true, Size: m.Size}, nil
 	}
-	data, err := f.e.Transport().Download(ctx, m)
+	data, err := f.groups.Download(ctx, m)
 	if err != nil {
 		f.log().Warn("photo download failed", bot.KeyErr, err)
 		return photoOutcome{Failed: true}, nil
@@ -120,10 +120,10 @@ func (f *Feature) photoNote(o photoOutcome, ref string) string {
 	switch {
 	case o.TooLarge:
 		return fmt.Sprintf("The photo was too big to keep (%s; the limit is %d MB), so it isn't attached to %s. Send a smaller one captioned %spothole %s to add it.",
-			formatMB(o.Size), f.cfg.MaxPhotoMB, ref, f.e.Prefix(), ref)
+			formatMB(o.Size), f.cfg.MaxPhotoMB, ref, f.prefix, ref)
 	case o.Failed:
 		return fmt.Sprintf("I couldn't fetch the photo from WhatsApp, so it isn't attached to %s. Send it again captioned %spothole %s to add it.",
-			ref, f.e.Prefix(), ref)
+			ref, f.prefix, ref)
 	}
 	return ""
 }

@@ -61,12 +61,19 @@ type Deps struct {
 	Open311Observe func(op, outcome string)
 }
 
-// log is the engine's logger with lines marked as potholes'.
-func (f *Feature) log() *slog.Logger { return f.e.Log().With(bot.KeyFeature, FeatureName) }
+// log is the bot's logger with lines marked as potholes'.
+func (f *Feature) log() *slog.Logger { return f.lg }
 
-// Feature is the potholes feature wired into an engine.
+// Feature is the potholes feature, holding the handles of its Kit.
 type Feature struct {
-	e       *bot.Engine
+	clock   bot.Clock
+	lg      *slog.Logger
+	prefix  string
+	core    bot.Core
+	jobs    *bot.Jobs
+	out     *bot.Outbox
+	groups  *bot.Groups
+	router  *bot.Router
 	cfg     Config
 	deps    Deps
 	store   store
@@ -78,8 +85,8 @@ type Feature struct {
 	fmsHTTP *http.Client
 }
 
-// Register wires the potholes feature into an engine.
-func Register(e *bot.Engine, cfg Config, deps Deps) error {
+// Register wires the potholes feature in through the handles of k, its Kit.
+func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("potholes config: %w", err)
 	}
@@ -95,7 +102,8 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		c.Timeout = cfg.RequestTimeout.D()
 		hc = &c
 	}
-	f := &Feature{e: e, cfg: cfg, deps: deps, store: store{db: e.Store().DB()}}
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, router: k.Reg.Router(),
+		cfg: cfg, deps: deps, store: store{db: k.Core.DB()}}
 	if cfg.councilConfigured() {
 		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc, Observe: deps.Open311Observe}
 	}
@@ -112,39 +120,39 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 		f.cfg.Email = cfg.Email
 		f.mailer = newMailer(cfg.Email, deps.MailTLS)
 	}
-	p := e.Prefix()
+	p := k.Prefix
 	others := otherCategories(cfg)
-	e.DeclareFeature(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
-	e.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send|check]", Feature: FeatureName, Scope: bot.GroupOnly,
+	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
+	k.Reg.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send|check]", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
 		Handler: f.handlePothole})
-	e.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
+	k.Reg.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
-	e.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
+	k.Reg.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
 		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handlePotholes})
-	e.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+	k.Reg.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
-	e.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+	k.Reg.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
-	f.categoryCommands(e)
+	f.categoryCommands(k.Reg)
 	if f.council != nil {
 		// Only Open311 councils ask questions.
-		e.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
+		k.Reg.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
 			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
 	}
-	bot.HandleJobOf(e, jobSend, f.sendJob)
-	e.HandleJob(jobDiscover, f.discoverJob)
-	bot.HandleJobOf(e, jobAnswerRemind, f.answerRemindJob)
-	bot.HandleJobOf(e, jobPoll, f.pollJob)
-	bot.HandleJobOf(e, jobClaimLapse, f.claimLapseJob)
-	bot.HandleJobOf(e, jobSendNews, f.sendNewsJob)
-	bot.HandleJobOf(e, jobFixedCheck, f.fixedCheckJob)
-	bot.HandleJobOf(e, jobFixedDigest, f.fixedDigestJob)
-	bot.HandleJobOf(e, jobHeldPost, f.heldPostJob)
-	bot.HandleJobOf(e, jobHeldAttempt, f.heldAttemptJob)
-	e.AddDataProvider(dataProvider{f})
+	bot.HandleJobOf(k.Jobs, jobSend, f.sendJob)
+	k.Jobs.HandleJob(jobDiscover, f.discoverJob)
+	bot.HandleJobOf(k.Jobs, jobAnswerRemind, f.answerRemindJob)
+	bot.HandleJobOf(k.Jobs, jobPoll, f.pollJob)
+	bot.HandleJobOf(k.Jobs, jobClaimLapse, f.claimLapseJob)
+	bot.HandleJobOf(k.Jobs, jobSendNews, f.sendNewsJob)
+	bot.HandleJobOf(k.Jobs, jobFixedCheck, f.fixedCheckJob)
+	bot.HandleJobOf(k.Jobs, jobFixedDigest, f.fixedDigestJob)
+	bot.HandleJobOf(k.Jobs, jobHeldPost, f.heldPostJob)
+	bot.HandleJobOf(k.Jobs, jobHeldAttempt, f.heldAttemptJob)
+	k.Reg.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
 	if err := f.resumeSends(context.Background()); err != nil {
@@ -154,7 +162,7 @@ func Register(e *bot.Engine, cfg Config, deps Deps) error {
 	// the engine does, so a slow council does not hold up the start) and
 	// then daily.
 	if f.council != nil {
-		if err := f.scheduleDiscovery(context.Background(), e.Now()); err != nil {
+		if err := f.scheduleDiscovery(context.Background(), k.Clock.Now()); err != nil {
 			return fmt.Errorf("potholes: schedule service discovery: %w", err)
 		}
 	}
@@ -183,7 +191,7 @@ func (f *Feature) matchReport(req *bot.Request) bool {
 	if cat, _ := parseCategory(strings.Fields(req.Args), f.cfg.Categories); cat != "" {
 		return true
 	}
-	for _, rt := range req.Engine().Router().Named("report") {
+	for _, rt := range f.router.Named("report") {
 		if rt.Match == nil {
 			return false
 		}
@@ -240,7 +248,7 @@ func looksLikeRef(s string) bool {
 
 // loadRef finds a report typed in a group, refusing other groups' reports.
 func (f *Feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
-	p := f.e.Prefix()
+	p := f.prefix
 	ref, ok := parseRef(word)
 	if !ok {
 		return Report{}, bot.Userf("%q isn't a report reference — they look like P7. %spotholes lists the open ones.", bot.Truncate(word, 20), p)
@@ -259,7 +267,7 @@ func (f *Feature) loadRef(ctx context.Context, req *bot.Request, word string) (R
 }
 
 func (f *Feature) handlePothole(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	fields := req.Fields()
 	if len(fields) == 0 {
 		if pickPhoto(req) != nil || pickLocation(req) != nil {
@@ -297,14 +305,14 @@ func (f *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 // fileCommand is how a resident files in cat, for replies.
 func (f *Feature) fileCommand(cat string) string {
 	if cat == f.cfg.defaultCategory() {
-		return f.e.Prefix() + "pothole"
+		return f.prefix + "pothole"
 	}
-	return f.e.Prefix() + "report " + cat
+	return f.prefix + "report " + cat
 }
 
 // file logs a new report, first checking for open reports that look the same.
 func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, force bool) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	desc = strings.Join(strings.Fields(desc), " ")
 	if desc == "" {
 		example := "outside no. 12 Elm Road, deep"
@@ -450,7 +458,7 @@ func historyWith(with, fromEarlier []string) string {
 // names what of the attempt is held for "new" ("location pin", "photo"), if
 // anything.
 func (f *Feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept string, now time.Time) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	photoHint := ""
 	if hasPhoto {
 		photoHint = fmt.Sprintf(" Send %smetoo as a reply to your photo to add the photo too.", p)
@@ -526,7 +534,7 @@ const maxPrivateList = 60
 // confirmed (only those are loaded), in a direct message every open
 // report of each of the sender's groups.
 func (f *Feature) handlePotholes(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	if !req.Chat.IsGroup {
 		return f.listPrivately(ctx, req)
 	}
@@ -564,8 +572,8 @@ func (f *Feature) writeReportLines(b *strings.Builder, reports []Report, now tim
 // listPrivately is !potholes in a direct message: each of the sender's
 // groups where potholes is on, under its name.
 func (f *Feature) listPrivately(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
-	chats, err := f.e.Store().MemberGroups(ctx, req.Sender.ID)
+	p := f.prefix
+	chats, err := f.core.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return fmt.Errorf("member groups: %w", err)
 	}
@@ -587,7 +595,7 @@ func (f *Feature) listPrivately(ctx context.Context, req *bot.Request) error {
 		if total == 0 {
 			continue
 		}
-		gs, err := f.e.Store().GroupSettings(ctx, chat)
+		gs, err := f.core.GroupSettings(ctx, chat)
 		if err != nil {
 			return fmt.Errorf("group settings: %w", err)
 		}
@@ -616,7 +624,7 @@ func (f *Feature) listPrivately(ctx context.Context, req *bot.Request) error {
 
 // handleReportCommand handles "!pothole P7 …": show, add a photo, or (admins) send or set a status.
 func (f *Feature) handleReportCommand(ctx context.Context, req *bot.Request, refWord, rest string) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	r, err := f.loadRef(ctx, req, refWord)
 	if err != nil {
 		return err
@@ -706,7 +714,7 @@ func parseStatus(words []string) (Status, string, bool) {
 }
 
 func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	detail, origRef, viaNote := "", "", ""
 	origResolved := false
 	if status == StatusDuplicate {
@@ -758,7 +766,7 @@ func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 		return err
 	}
 	// Any status an admin sets answers a pending !fixed.
-	if err := f.e.CancelJobs(ctx, claimPrefix(r.ID)); err != nil {
+	if err := f.jobs.Cancel(ctx, claimPrefix(r.ID)); err != nil {
 		return err
 	}
 	if status.Resolved() {
@@ -794,7 +802,7 @@ func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 			}
 		}
 	}
-	if err := f.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + detail)}); err != nil {
 		return err
 	}
@@ -812,7 +820,7 @@ func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 // checks, a !fixed claim's lapse and the "is it fixed?" question.
 func (f *Feature) cancelFollowUps(ctx context.Context, id int64) error {
 	for _, prefix := range []string{sendPrefix(id), pollPrefix(id), claimPrefix(id), fixedCheckPrefix(id)} {
-		if err := f.e.CancelJobs(ctx, prefix); err != nil {
+		if err := f.jobs.Cancel(ctx, prefix); err != nil {
 			return err
 		}
 	}
@@ -845,7 +853,7 @@ func (f *Feature) addPhoto(ctx context.Context, req *bot.Request, r Report, medi
 }
 
 func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return bot.Userf("Usage: %smetoo P7 — the report's number is in %spotholes.", p, p)
@@ -940,7 +948,7 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 }
 
 func (f *Feature) handleFixed(ctx context.Context, req *bot.Request) error {
-	p := f.e.Prefix()
+	p := f.prefix
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return bot.Userf("Usage: %sfixed P7 — the report's number is in %spotholes.", p, p)
@@ -996,7 +1004,7 @@ func (f *Feature) handleFixed(ctx context.Context, req *bot.Request) error {
 
 // describe shows one report with its history.
 func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string {
-	p := f.e.Prefix()
+	p := f.prefix
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s · %s", r.Ref(), r.Category, r.Status)
 	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
@@ -1113,7 +1121,7 @@ func (f *Feature) eventText(ctx context.Context, ev event) string {
 	case askedFixedEvent:
 		return "asked the group whether it's fixed"
 	case "fixed claim lapsed":
-		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.e.Prefix()))
+		return withDetail(fmt.Sprintf("%s's %sfixed lapsed", who, f.prefix))
 	case pollRestartedEvent:
 		return "status checks restarted by " + who
 	case councilAnswerEvent:
@@ -1143,7 +1151,7 @@ func (f *Feature) personName(ctx context.Context, id int64) string {
 	if id == 0 {
 		return "a former neighbour"
 	}
-	p, err := f.e.Store().PersonByID(ctx, id)
+	p, err := f.core.PersonByID(ctx, id)
 	if err != nil {
 		return "a neighbour"
 	}

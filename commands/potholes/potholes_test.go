@@ -132,7 +132,8 @@ func TestPhotoCapAfterDownload(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "photos")
 	h := bottest.New(t, harnessOptions(t, cfg, dir))
 	h.Run("@admin Alice\nAlice: !bot on\n")
-	f := &Feature{e: h.Engine, cfg: cfg, deps: Deps{PhotoDir: dir}}
+	k := h.Kit(FeatureName)
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, cfg: cfg, deps: Deps{PhotoDir: dir}}
 	big := make([]byte, 2<<20)
 	out, err := f.savePhoto(context.Background(), &bot.Media{Kind: bot.MediaImage, MimeType: "image/png", Handle: big})
 	if err != nil {

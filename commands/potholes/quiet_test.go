@@ -15,7 +15,7 @@ func quietCouncilHarness(t *testing.T, cfg Config) *bottest.Harness {
 	opts := harnessOptions(t, cfg, "")
 	photoDir := filepath.Join(t.TempDir(), "photos")
 	opts.Register = func(h *bottest.Harness) error {
-		return Register(h.Engine, cfg, Deps{PhotoDir: photoDir, Location: time.UTC, Quiet: quietNights()})
+		return Register(h.Kit(FeatureName), cfg, Deps{PhotoDir: photoDir, Location: time.UTC, Quiet: quietNights()})
 	}
 	return bottest.New(t, opts)
 }

@@ -27,7 +27,7 @@ func newOfflineBot(t *testing.T, cfg Config) *offlineBot {
 	photos := filepath.Join(t.TempDir(), "photos")
 	b.Harness = bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: b.faults.Wrap,
 		Register: func(h *bottest.Harness) error {
-			return Register(h.Engine, cfg, Deps{PhotoDir: photos, Location: time.UTC})
+			return Register(h.Kit(FeatureName), cfg, Deps{PhotoDir: photos, Location: time.UTC})
 		}})
 	b.store, b.e = b.Store, b.Engine
 	return b
