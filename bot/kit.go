@@ -88,6 +88,11 @@ type Core interface {
 	DeletePolls(ctx context.Context, kind string, refs []string) (int64, error)
 
 	JobPending(ctx context.Context, key string) (bool, error)
+	// ScheduleJob writes a job row as it is. A feature's own code uses
+	// Jobs.Schedule; this is for code that also runs with no engine, such
+	// as notices' governance approving from the command line, whose job
+	// the running bot then picks up.
+	ScheduleJob(ctx context.Context, j Job) (int64, error)
 	SendQueueStats(ctx context.Context) (depth int, oldest time.Time, err error)
 	ForgetSeen(ctx context.Context, chat ChatID) (int64, error)
 

@@ -32,7 +32,7 @@ func noticesFeature() feature {
 			blocked := func(ctx context.Context, chat bot.ChatID, text string) (bool, error) {
 				return moderation.Blocked(ctx, a.store.DB(), chat, text)
 			}
-			r, err := notices.Register(a.engine, a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics,
+			r, err := notices.Register(a.engine.Kit("notices"), a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics,
 				PublicSources: a.console == nil, Blocked: blocked})
 			if err != nil {
 				return err

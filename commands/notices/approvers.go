@@ -36,9 +36,9 @@ type approverJob struct {
 }
 
 func (r *Relay) registerApproverAlerts() {
-	r.e.HandleJob(jobApproverAsk, r.approverAskJob)
-	r.e.HandleJob(jobApproverRemind, r.approverRemindJob)
-	r.e.HandleJob(jobApproverDigest, r.approverSummaryJob)
+	r.jobs.HandleJob(jobApproverAsk, r.approverAskJob)
+	r.jobs.HandleJob(jobApproverRemind, r.approverRemindJob)
+	r.jobs.HandleJob(jobApproverDigest, r.approverSummaryJob)
 }
 
 // scheduleApproverAlert books telling the approvers about a notice that now
@@ -90,7 +90,7 @@ func (r *Relay) approverPeople(ctx context.Context, n *Notice) (found []bot.Pers
 		var p bot.Person
 		hit := false
 		for _, addr := range []bot.Address{bot.Address(a), bot.Address(a + "@s.whatsapp.net"), bot.Address(a + "@lid")} {
-			got, err := r.e.Store().PersonByAddr(ctx, addr)
+			got, err := r.core.PersonByAddr(ctx, addr)
 			if errors.Is(err, bot.ErrNotFound) {
 				continue
 			}
@@ -127,7 +127,7 @@ func (r *Relay) tellApprovers(ctx context.Context, n *Notice, text, kind string)
 		if approved[approverKey(p.ID)] {
 			continue
 		}
-		switch err := r.e.DM(ctx, p, text); {
+		switch err := r.out.DM(ctx, p, text); {
 		case err == nil:
 			told++
 		case errors.Is(err, bot.ErrNoContact):
@@ -143,7 +143,7 @@ func (r *Relay) tellApprovers(ctx context.Context, n *Notice, text, kind string)
 	if told == 0 && cannot > 0 {
 		r.log.Warn("no approver could be told that a notice is waiting; approvers must message the bot once", "notice", n.ID)
 	}
-	return audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: r.e.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
+	return audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: r.clock.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
 }
 
 func plural(n int, one, many string) string {
@@ -193,7 +193,7 @@ func (r *Relay) approverAskJob(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	needed := r.gov.approvalsNeeded(n)
-	p := r.e.Prefix()
+	p := r.prefix
 	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval: %s\nSend %sapprove %d to send it now, or %sreject %d REASON.", n.Label(), p, n.ID, p, n.ID)
 	if needed > 1 {
 		text += fmt.Sprintf(" It needs %d different approvers.", needed)
@@ -202,7 +202,7 @@ func (r *Relay) approverAskJob(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	raw, _ := json.Marshal(approverJob{Notice: n.ID})
-	return r.e.Schedule(ctx, jobApproverRemind, jobApproverRemind+":"+strconv.FormatInt(n.ID, 10), r.e.Now().Add(emergencyReminderAfter), json.RawMessage(raw))
+	return r.jobs.Schedule(ctx, jobApproverRemind, jobApproverRemind+":"+strconv.FormatInt(n.ID, 10), r.clock.Now().Add(emergencyReminderAfter), json.RawMessage(raw))
 }
 
 func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
@@ -215,8 +215,8 @@ func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	needed := r.gov.approvalsNeeded(n)
-	waited := bot.FormatDuration(r.e.Now().Sub(n.Received).Round(time.Minute))
-	p := r.e.Prefix()
+	waited := bot.FormatDuration(r.clock.Now().Sub(n.Received).Round(time.Minute))
+	p := r.prefix
 	text := fmt.Sprintf("Reminder: emergency notice #%d %s has waited %s for approval (%d of %d so far). Send %sapprove %d to send it, or %sreject %d REASON.",
 		n.ID, n.Title, waited, len(approved), needed, p, n.ID, p, n.ID)
 	return r.tellApprovers(ctx, n, text, "reminder")
@@ -225,9 +225,9 @@ func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
 // approverSummaryJob tells approvers, in one message each, about the
 // normal and urgent notices that started waiting since the last summary.
 func (r *Relay) approverSummaryJob(ctx context.Context, job bot.Job) error {
-	now := r.e.Now()
+	now := r.clock.Now()
 	if q := r.deps.QuietHours; q.Contains(now) {
-		return r.e.Schedule(ctx, jobApproverDigest, jobApproverDigest, q.NextAllowed(now), nil)
+		return r.jobs.Schedule(ctx, jobApproverDigest, jobApproverDigest, q.NextAllowed(now), nil)
 	}
 	pending, err := r.gov.Pending(ctx)
 	if err != nil {
@@ -283,9 +283,9 @@ func (r *Relay) approverSummaryJob(ctx context.Context, job bot.Job) error {
 		for _, n := range in.notices {
 			b.WriteString("\n" + n.Label())
 		}
-		p := r.e.Prefix()
+		p := r.prefix
 		fmt.Fprintf(&b, "\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
-		switch err := r.e.DM(ctx, in.person, b.String()); {
+		switch err := r.out.DM(ctx, in.person, b.String()); {
 		case err == nil:
 			for _, n := range in.notices {
 				told[n.ID]++

@@ -27,7 +27,7 @@ type builtin struct {
 func (b builtin) source() string { return "builtin:" + b.src.Name() }
 
 func (r *Relay) geocoder() *sources.Geocoder {
-	return &sources.Geocoder{DB: r.st.db, Client: r.deps.HTTPClient, BaseURL: r.cfg.Sources.PostcodesURL, Timeout: r.cfg.FetchTimeout.D(), Now: r.e.Now}
+	return &sources.Geocoder{DB: r.st.db, Client: r.deps.HTTPClient, BaseURL: r.cfg.Sources.PostcodesURL, Timeout: r.cfg.FetchTimeout.D(), Now: r.clock.Now}
 }
 
 // addBuiltinSources books each enabled built-in source as a polled source.
@@ -52,7 +52,7 @@ func (r *Relay) addBuiltinSources() error {
 	if err := add(sc.GovUKAlerts, 10*time.Minute, &sources.GovUKAlerts{URL: sc.GovUKAlerts.URL, Topics: sc.GovUKAlerts.Topics, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
 		return err
 	}
-	if err := add(sc.Planning, 24*time.Hour, &sources.Planning{BaseURL: sc.Planning.URL, RadiusKm: sc.Planning.RadiusKm, Topics: sc.Planning.Topics, Loc: r.deps.QuietHours.Loc, Now: r.e.Now, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
+	if err := add(sc.Planning, 24*time.Hour, &sources.Planning{BaseURL: sc.Planning.URL, RadiusKm: sc.Planning.RadiusKm, Topics: sc.Planning.Topics, Loc: r.deps.QuietHours.Loc, Now: r.clock.Now, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
 		return err
 	}
 	for _, f := range sc.CAP {
@@ -72,7 +72,7 @@ func (r *Relay) PollSource(ctx context.Context, name string) error {
 // sourceGroups are the opted-in groups with an area, placed by the
 // geocoder where it can.
 func (r *Relay) sourceGroups(ctx context.Context) ([]sources.Group, error) {
-	core, err := r.e.Store().EnabledGroups(ctx)
+	core, err := r.core.EnabledGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (r *Relay) SubmitCAP(ctx context.Context, raw []byte, source, sender, from 
 	if err := r.applySender(n, source, sender); err != nil {
 		return IngestResult{}, err
 	}
-	if err := r.refuseInPeriod(n, r.e.Now()); err != nil {
+	if err := r.refuseInPeriod(n, r.clock.Now()); err != nil {
 		return IngestResult{}, err
 	}
 	if err := r.resolveReference(ctx, n); err != nil {
@@ -298,7 +298,7 @@ func (r *Relay) areaPin(ctx context.Context, req *bot.Request) (bool, error) {
 	if !p.Valid() {
 		return false, req.Reply(ctx, "That location pin has no usable position, so I'll place the group by its postcode instead.")
 	}
-	if err := sources.SaveGroupPin(ctx, r.st.db, req.Chat.ID, p, r.e.Now()); err != nil {
+	if err := sources.SaveGroupPin(ctx, r.st.db, req.Chat.ID, p, r.clock.Now()); err != nil {
 		return false, err
 	}
 	return false, req.Reply(ctx, "Thanks — I'll use that pin as this group's location for flood warnings and planning applications nearby. Only its position is kept, and a new "+req.Cmd("area")+" without a pin forgets it.")

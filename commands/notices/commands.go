@@ -14,20 +14,20 @@ import (
 const maxSubscriptions = 20
 
 func (r *Relay) registerCommands() {
-	r.e.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
+	r.reg.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
 		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, and send them as one daily digest at HH:MM (or digest off)",
 		Feature: featureName, Scope: bot.GroupOnly, Handler: r.noticesCmd})
-	r.e.Handle(bot.Route{Name: "subscribe", Usage: "TOPIC AREA", Help: "get council notices by direct message, e.g. !subscribe gritting SY3",
+	r.reg.Handle(bot.Route{Name: "subscribe", Usage: "TOPIC AREA", Help: "get council notices by direct message, e.g. !subscribe gritting SY3",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.subscribeCmd})
-	r.e.Handle(bot.Route{Name: "unsubscribe", Usage: "[TOPIC|all]", Help: "stop notices by direct message (all, or one topic)",
+	r.reg.Handle(bot.Route{Name: "unsubscribe", Usage: "[TOPIC|all]", Help: "stop notices by direct message (all, or one topic)",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.unsubscribeCmd})
-	r.e.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
+	r.reg.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.subscriptionsCmd})
-	r.e.Handle(bot.Route{Name: "pending", Help: "notices waiting for approval (approvers)", Hidden: true,
+	r.reg.Handle(bot.Route{Name: "pending", Help: "notices waiting for approval (approvers)", Hidden: true,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.pendingCmd})
-	r.e.Handle(bot.Route{Name: "approve", Usage: "N", Help: "approve notice N (approvers)", Hidden: true,
+	r.reg.Handle(bot.Route{Name: "approve", Usage: "N", Help: "approve notice N (approvers)", Hidden: true,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.approveCmd})
-	r.e.Handle(bot.Route{Name: "reject", Usage: "N [REASON]", Help: "reject notice N (approvers)", Hidden: true,
+	r.reg.Handle(bot.Route{Name: "reject", Usage: "N [REASON]", Help: "reject notice N (approvers)", Hidden: true,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.rejectCmd})
 }
 
@@ -65,7 +65,7 @@ func (r *Relay) noticesCmd(ctx context.Context, req *bot.Request) error {
 }
 
 func (r *Relay) audit(ctx context.Context, req *bot.Request, action, detail string) error {
-	return r.e.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: action, Detail: detail})
+	return r.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: action, Detail: detail})
 }
 
 func (r *Relay) switchNotices(ctx context.Context, req *bot.Request, prefs groupPrefs, on bool) error {
@@ -150,7 +150,7 @@ func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPref
 // setArea writes the group's area in the core's settings, the same ones
 // !area and the power feature use, in the same canonical form.
 func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) error {
-	gs, err := r.e.Store().GroupSettings(ctx, req.Chat.ID)
+	gs, err := r.core.GroupSettings(ctx, req.Chat.ID)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 	gs.Chat = req.Chat.ID
 	gs.Areas = areas
 	gs.UpdatedAt = req.Now()
-	if err := r.e.Store().SaveGroupSettings(ctx, gs); err != nil {
+	if err := r.core.SaveGroupSettings(ctx, gs); err != nil {
 		return err
 	}
 	if err := r.audit(ctx, req, "area.set", strings.Join(areas, ", ")); err != nil {
@@ -220,7 +220,7 @@ func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPref
 	if err != nil {
 		return err
 	}
-	if err := r.e.CancelJobs(ctx, jobDigest+":"+string(req.Chat.ID)+"@"); err != nil {
+	if err := r.jobs.Cancel(ctx, jobDigest+":"+string(req.Chat.ID)+"@"); err != nil {
 		return err
 	}
 	if newAt < 0 {
@@ -372,7 +372,7 @@ func (r *Relay) subscriptionsCmd(ctx context.Context, req *bot.Request) error {
 
 // approverOf checks the sender against the configured approvers.
 func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, error) {
-	addrs, err := r.e.Store().PersonAddrs(ctx, req.Sender.ID)
+	addrs, err := r.core.PersonAddrs(ctx, req.Sender.ID)
 	if err != nil {
 		return Approver{}, err
 	}

@@ -145,7 +145,7 @@ func (c *consultation) open(now time.Time) bool { return c.State == "open" && no
 // consultLines is what a notice's message says about its consultation.
 func (r *Relay) consultLines(c *consultation) string {
 	s := fmt.Sprintf("\n\n💬 *Have your say* until %s: reply to this message, or type %ssay %d and your comment. Comments are kept without your name.",
-		r.when(c.Closes), r.e.Prefix(), c.ID)
+		r.when(c.Closes), r.prefix, c.ID)
 	if c.Link != "" {
 		s += "\nThe full consultation: " + c.Link
 	}
@@ -153,7 +153,7 @@ func (r *Relay) consultLines(c *consultation) string {
 }
 
 func (r *Relay) scheduleConsultClose(ctx context.Context, c *consultation) error {
-	return r.e.Schedule(ctx, jobConsultClose, jobConsultClose+":"+strconv.FormatInt(c.ID, 10), c.Closes, map[string]int64{"consultation": c.ID})
+	return r.jobs.Schedule(ctx, jobConsultClose, jobConsultClose+":"+strconv.FormatInt(c.ID, 10), c.Closes, map[string]int64{"consultation": c.ID})
 }
 
 // bookConsultClose books the close of a notice's open consultation.
@@ -441,7 +441,7 @@ func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]
 		return err
 	}
 	c := list[0]
-	now := r.e.Now()
+	now := r.clock.Now()
 	if now.Before(c.Closes) {
 		return r.scheduleConsultClose(ctx, c)
 	}
@@ -506,7 +506,7 @@ func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]
 		} else {
 			line += ". They are kept without names, for the group's admins to take to the council."
 		}
-		if _, err := r.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(chat), Text: line}); err != nil {
+		if _, err := r.out.Send(ctx, bot.OutMessage{Chat: bot.ChatID(chat), Text: line}); err != nil {
 			if !sendSkippable(err) {
 				return err
 			}
@@ -656,7 +656,7 @@ type Comment struct {
 
 // CommentsOf lists a consultation's comments for export: by notice
 // number ("12") or consultation number ("C3").
-func CommentsOf(ctx context.Context, core bot.Store, ref string) ([]Comment, error) {
+func CommentsOf(ctx context.Context, core bot.Core, ref string) ([]Comment, error) {
 	st := store{db: core.DB()}
 	ref = strings.TrimPrefix(strings.TrimSpace(ref), "#")
 	var list []*consultation
@@ -755,7 +755,7 @@ type ConsultationInfo struct {
 }
 
 // Consultations lists every consultation, newest first.
-func Consultations(ctx context.Context, core bot.Store) ([]ConsultationInfo, error) {
+func Consultations(ctx context.Context, core bot.Core) ([]ConsultationInfo, error) {
 	st := store{db: core.DB()}
 	list, err := st.consultations(ctx, `1 = 1 ORDER BY id DESC`)
 	if err != nil {

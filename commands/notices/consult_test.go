@@ -23,7 +23,7 @@ func moderatedOptions(cfg Config, relay **Relay) bottest.Options {
 			blocked := func(ctx context.Context, chat bot.ChatID, text string) (bool, error) {
 				return moderation.Blocked(ctx, h.Store.DB(), chat, text)
 			}
-			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet, Blocked: blocked})
+			r, err := Register(h.Kit("notices"), cfg, Deps{QuietHours: testQuiet, Blocked: blocked})
 			if err != nil {
 				return err
 			}

@@ -68,20 +68,20 @@ func (r *Relay) registerCouncil() error {
 		hold = holdWait
 	}
 	r.periods.Store(&periodSet{list: parsed, hold: hold})
-	r.e.HandleJob(jobPeriods, r.periodsJob)
-	r.e.HandlePoll(pollKind, r.pollVote)
-	bot.HandleJobOf(r.e, jobPollClose, r.pollCloseJob)
-	bot.HandleJobOf(r.e, jobResultsPost, r.resultsPostJob)
-	r.e.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
+	r.jobs.HandleJob(jobPeriods, r.periodsJob)
+	r.reg.HandlePoll(pollKind, r.pollVote)
+	bot.HandleJobOf(r.jobs, jobPollClose, r.pollCloseJob)
+	bot.HandleJobOf(r.jobs, jobResultsPost, r.resultsPostJob)
+	r.reg.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
 		Feature: featureName, Handler: r.voteCmd})
-	bot.HandleJobOf(r.e, jobConsultClose, r.consultCloseJob)
-	r.e.Handle(bot.Route{Name: "say", Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
+	bot.HandleJobOf(r.jobs, jobConsultClose, r.consultCloseJob)
+	r.reg.Handle(bot.Route{Name: "say", Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
 		Feature: featureName, Handler: r.sayCmd})
-	r.e.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",
+	r.reg.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.myCommentsCmd})
-	r.e.Handle(bot.Route{Name: "consult", Usage: "[\"QUESTION\" until FRI]", Help: "open consultations here; admins start a local one, e.g. !consult \"The Crown's late licence?\" until Fri",
+	r.reg.Handle(bot.Route{Name: "consult", Usage: "[\"QUESTION\" until FRI]", Help: "open consultations here; admins start a local one, e.g. !consult \"The Crown's late licence?\" until Fri",
 		Feature: featureName, Scope: bot.GroupOnly, Handler: r.consultCmd})
-	r.e.Listen(r.replyComment)
+	r.reg.Listen(r.replyComment)
 	ctx := context.Background()
 	if err := r.rebookPolls(ctx); err != nil {
 		return fmt.Errorf("notices start-up: %w", err)

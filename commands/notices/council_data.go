@@ -26,7 +26,7 @@ func (r *Relay) describeCouncil(ctx context.Context, person int64) ([]string, er
 	}
 	for _, c := range comments {
 		lines = append(lines, fmt.Sprintf("Comment %d on consultation %d (%s): %q — yours to delete with %smycomments delete %d until it closes.",
-			c.ID, c.Consultation, bot.Truncate(c.Question, 60), bot.Truncate(c.Body, 200), r.e.Prefix(), c.ID))
+			c.ID, c.Consultation, bot.Truncate(c.Question, 60), bot.Truncate(c.Body, 200), r.prefix, c.ID))
 	}
 	return lines, nil
 }

@@ -115,7 +115,7 @@ func (r *Relay) pollOnce(ctx context.Context, f *feedSource) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := r.e.Now()
+	now := r.clock.Now()
 	res, fetchErr := r.fetcher().Fetch(ctx, f.cfg.URL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
 	st.LastFetch = now
 	if fetchErr != nil {
@@ -181,7 +181,7 @@ const jobPoll = "notices.poll"
 // failures back off and are logged once per streak by the poller, on top
 // of the feed's own state (notice_feeds) that !notices and the audit use.
 func (r *Relay) addFeedPolls() error {
-	r.poller = polling.New(r.e.Kit("notices"), jobPoll, r.deps.Sources)
+	r.poller = polling.New(r.kit, jobPoll, r.deps.Sources)
 	for _, f := range r.feeds {
 		f := f
 		err := r.poller.Add(polling.Source{Name: f.source(), Interval: f.cfg.Interval.D(), Poll: func(ctx context.Context) error {

@@ -24,14 +24,14 @@ const (
 // and reject while the bot runs: it hands approved notices to the running
 // bot through a persisted job.
 type Governance struct {
-	core bot.Store
+	core bot.Core
 	st   store
 	cfg  Config
 	now  func() time.Time
 }
 
 // NewGovernance builds the governance over a store; now is the clock.
-func NewGovernance(core bot.Store, cfg Config, now func() time.Time) *Governance {
+func NewGovernance(core bot.Core, cfg Config, now func() time.Time) *Governance {
 	return &Governance{core: core, st: store{db: core.DB()}, cfg: cfg, now: now}
 }
 

@@ -26,7 +26,7 @@ func harnessOptions(cfg Config, relay **Relay) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), sources.Migrations(), polling.Migrations()},
 		Register: func(h *bottest.Harness) error {
-			r, err := Register(h.Engine, cfg, Deps{QuietHours: testQuiet})
+			r, err := Register(h.Kit("notices"), cfg, Deps{QuietHours: testQuiet})
 			if err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func (rg *rig) open(tr *recordingTransport) {
 	rg.store, rg.tr = st, tr
 	quiet := testQuiet
 	rg.e = bot.NewEngine(bot.Config{SyncSends: true, QuietHours: &quiet}, st, tr, rg.clock)
-	if rg.r, err = Register(rg.e, rg.cfg, Deps{QuietHours: testQuiet}); err != nil {
+	if rg.r, err = Register(rg.e.Kit("notices"), rg.cfg, Deps{QuietHours: testQuiet}); err != nil {
 		rg.t.Fatal(err)
 	}
 }

@@ -163,13 +163,13 @@ func (r *Relay) SetElectionPeriods(ctx context.Context, list []PeriodConfig, hol
 	}
 	r.periods.Store(&periodSet{list: parsed, hold: hold})
 	r.log.Info("election periods loaded", "periods", len(parsed), "hold", hold)
-	return r.e.Schedule(ctx, jobPeriods, jobPeriods, r.e.Now(), nil)
+	return r.jobs.Schedule(ctx, jobPeriods, jobPeriods, r.clock.Now(), nil)
 }
 
 // periodsJob runs after a reload: held rows become due now, and the drain
 // checks each against the periods now in force.
 func (r *Relay) periodsJob(ctx context.Context, _ bot.Job) error {
-	now := r.e.Now()
+	now := r.clock.Now()
 	if _, err := r.st.db.ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE state = 'pending' AND last_error = ?`, ms(now), periodNote); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
 	}
@@ -210,7 +210,7 @@ func (r *Relay) targetAreas(ctx context.Context, n *Notice, target string, perso
 		}
 		return out, nil
 	}
-	gs, err := r.e.Store().GroupSettings(ctx, bot.ChatID(target))
+	gs, err := r.core.GroupSettings(ctx, bot.ChatID(target))
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +315,7 @@ func ElectionPeriods(cfg Config, loc *time.Location) ([]PeriodInfo, error) {
 }
 
 // HeldByPeriods counts deliveries waiting for an election period to end.
-func HeldByPeriods(ctx context.Context, core bot.Store) (int, error) {
+func HeldByPeriods(ctx context.Context, core bot.Core) (int, error) {
 	var n int
 	if err := core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_outbox WHERE state = 'pending' AND last_error = ?`, periodNote).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count held deliveries: %w", err)

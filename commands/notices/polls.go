@@ -156,7 +156,7 @@ func (r *Relay) bookPollClose(ctx context.Context, id int64) error {
 	if err != nil || p == nil || p.State != "open" {
 		return err
 	}
-	return r.e.Schedule(ctx, jobPollClose, jobPollClose+":"+strconv.FormatInt(id, 10), p.Closes, planPayload{Notice: id})
+	return r.jobs.Schedule(ctx, jobPollClose, jobPollClose+":"+strconv.FormatInt(id, 10), p.Closes, planPayload{Notice: id})
 }
 
 // rebookPolls runs at start-up: every open poll's close and every pending
@@ -190,12 +190,12 @@ func (r *Relay) rebookPolls(ctx context.Context) error {
 		}
 	}
 	for _, id := range posts {
-		waiting, err := r.e.Store().JobPending(ctx, jobResultsPost+":"+strconv.FormatInt(id, 10))
+		waiting, err := r.core.JobPending(ctx, jobResultsPost+":"+strconv.FormatInt(id, 10))
 		if err != nil {
 			return fmt.Errorf("look up results job: %w", err)
 		}
 		if !waiting {
-			if err := r.scheduleResultsPost(ctx, id, r.e.Now()); err != nil {
+			if err := r.scheduleResultsPost(ctx, id, r.clock.Now()); err != nil {
 				return err
 			}
 		}
@@ -211,9 +211,9 @@ func (r *Relay) pollLines(p *PollSpec) string {
 		fmt.Fprintf(&b, "\n%d. %s", i+1, o)
 	}
 	if p.Multiple {
-		fmt.Fprintf(&b, "\nTick as many as you like in the poll below, or type e.g. %svote 1 %d. Closes %s.", r.e.Prefix(), len(p.Options), r.when(p.Closes))
+		fmt.Fprintf(&b, "\nTick as many as you like in the poll below, or type e.g. %svote 1 %d. Closes %s.", r.prefix, len(p.Options), r.when(p.Closes))
 	} else {
-		fmt.Fprintf(&b, "\nVote in the poll below, or type %svote 1 to %svote %d. Closes %s.", r.e.Prefix(), r.e.Prefix(), len(p.Options), r.when(p.Closes))
+		fmt.Fprintf(&b, "\nVote in the poll below, or type %svote 1 to %svote %d. Closes %s.", r.prefix, r.prefix, len(p.Options), r.when(p.Closes))
 	}
 	return b.String()
 }
@@ -238,7 +238,7 @@ func (r *Relay) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outbox
 	if p.Multiple {
 		pctx = bot.WithMultipleChoice(pctx)
 	}
-	id, err := r.e.SendPoll(pctx, chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
+	id, err := r.out.SendPoll(pctx, chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
 	if err != nil {
 		if sendSkippable(err) {
 			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, bot.KeyErr, errorText(err))
@@ -269,7 +269,7 @@ func sendSkippable(err error) bool {
 // group's areas, or the subscriber's subscription area that matched.
 func (r *Relay) countArea(ctx context.Context, n *Notice, row outboxRow) (string, error) {
 	if row.Person == 0 {
-		gs, err := r.e.Store().GroupSettings(ctx, bot.ChatID(row.Target))
+		gs, err := r.core.GroupSettings(ctx, bot.ChatID(row.Target))
 		if err != nil {
 			return "", err
 		}
@@ -518,9 +518,9 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) e
 	if err != nil || p == nil || p.State != "open" {
 		return err
 	}
-	now := r.e.Now()
+	now := r.clock.Now()
 	if now.Before(p.Closes) {
-		return r.e.Schedule(ctx, jobPollClose, job.Key, p.Closes, pl)
+		return r.jobs.Schedule(ctx, jobPollClose, job.Key, p.Closes, pl)
 	}
 	n, err := r.st.notice(ctx, pl.Notice)
 	if err != nil {
@@ -590,7 +590,7 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) e
 		if strings.HasPrefix(c.Target, "person:") {
 			continue
 		}
-		_, err := r.e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(c.Chat), Text: resultLine(res, c.Target)})
+		_, err := r.out.Send(ctx, bot.OutMessage{Chat: bot.ChatID(c.Chat), Text: resultLine(res, c.Target)})
 		if err != nil {
 			if !sendSkippable(err) {
 				return err
@@ -657,15 +657,15 @@ var ErrNoPoll = errors.New("notice has no poll")
 // Results reads a poll's counts: from the counts kept at close, or, while
 // it is open, from the current choices (counted, never listed).
 func (r *Relay) Results(ctx context.Context, id int64) (PollResults, error) {
-	return pollResults(ctx, r.st, r.e.Store(), id)
+	return pollResults(ctx, r.st, r.core, id)
 }
 
 // PollResultsOf is Results for the command line, over a store alone.
-func PollResultsOf(ctx context.Context, core bot.Store, id int64) (PollResults, error) {
+func PollResultsOf(ctx context.Context, core bot.Core, id int64) (PollResults, error) {
 	return pollResults(ctx, store{db: core.DB()}, core, id)
 }
 
-func pollResults(ctx context.Context, st store, core bot.Store, id int64) (PollResults, error) {
+func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollResults, error) {
 	n, err := st.notice(ctx, id)
 	if err != nil {
 		return PollResults{}, err

@@ -36,7 +36,14 @@ type Deps struct {
 // Relay is the running feature: it owns the jobs that fan notices out and
 // drain the outbox, the commands, the webhook handler and the feed pollers.
 type Relay struct {
-	e     *bot.Engine
+	clock  bot.Clock
+	prefix string
+	core   bot.Core
+	jobs   *bot.Jobs
+	out    *bot.Outbox
+	reg    *bot.Registry
+	// kit is kept for the feed poller, built once the sources are known.
+	kit   bot.Kit
 	cfg   Config
 	deps  Deps
 	st    store
@@ -49,18 +56,19 @@ type Relay struct {
 	periods atomic.Pointer[periodSet]
 }
 
-// Register wires the feature into the engine and returns the relay, whose
+// Register wires the feature in through the handles of k, its Kit, and returns the relay, whose
 // Background work (pollers, webhook server) run mode starts and whose
 // NoticeDirective the console registers as @notice.
-func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
+func Register(k bot.Kit, cfg Config, deps Deps) (*Relay, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("notices config: %w", err)
 	}
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = &http.Client{}
 	}
-	r := &Relay{e: e, cfg: cfg, deps: deps, st: store{db: e.Store().DB()}, log: e.Log().With(bot.KeyFeature, "notices")}
-	r.gov = NewGovernance(e.Store(), cfg, e.Now)
+	r := &Relay{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, reg: k.Reg, kit: k,
+		cfg: cfg, deps: deps, st: store{db: k.Core.DB()}, log: k.Log}
+	r.gov = NewGovernance(k.Core, cfg, k.Clock.Now)
 	for _, fc := range cfg.Feeds {
 		fs, err := newFeedSource(cfg, fc)
 		if err != nil {
@@ -68,31 +76,31 @@ func Register(e *bot.Engine, cfg Config, deps Deps) (*Relay, error) {
 		}
 		r.feeds = append(r.feeds, fs)
 	}
-	e.DeclareFeature(bot.Feature{Name: featureName, Description: "council notices relayed to the group (gritting, bins, roads, …)"})
-	bot.HandleJobOf(e, jobPlan, r.planJob)
-	e.HandleJob(jobDrain, r.drainJob)
-	bot.HandleJobOf(e, jobDigest, r.digestJob)
-	e.OnSendFailed(r.recordSendFailure)
+	k.Reg.Declare(bot.Feature{Name: featureName, Description: "council notices relayed to the group (gritting, bins, roads, …)"})
+	bot.HandleJobOf(k.Jobs, jobPlan, r.planJob)
+	k.Jobs.HandleJob(jobDrain, r.drainJob)
+	bot.HandleJobOf(k.Jobs, jobDigest, r.digestJob)
+	k.Out.OnSendFailed(r.recordSendFailure)
 	r.registerApproverAlerts()
 	if err := r.registerCouncil(); err != nil {
 		return nil, err
 	}
 	r.registerCommands()
-	e.AddDataProvider(dataProvider{r})
+	k.Reg.AddDataProvider(dataProvider{r})
 	if err := r.addFeedPolls(); err != nil {
 		return nil, err
 	}
 	if err := r.addBuiltinSources(); err != nil {
 		return nil, err
 	}
-	e.Inspect(r.areaPin)
+	k.Reg.Inspect(r.areaPin)
 
 	ctx := context.Background()
 	if err := r.gov.ReleaseHeld(ctx); err != nil {
 		return nil, fmt.Errorf("notices start-up: %w", err)
 	}
 	// Whatever the outbox held when the bot stopped goes out now.
-	if err := r.scheduleDrain(ctx, e.Now()); err != nil {
+	if err := r.scheduleDrain(ctx, k.Clock.Now()); err != nil {
 		return nil, err
 	}
 	// Digests whose job was lost or given up on are booked again.
@@ -116,14 +124,14 @@ func (r *Relay) Submit(ctx context.Context, raw []byte, source, from string) (In
 
 // SubmitAs is Submit for a named sender ("" is the default sender).
 func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
-	n, err := decodeNotice(raw, r.cfg, r.e.Now())
+	n, err := decodeNotice(raw, r.cfg, r.clock.Now())
 	if err != nil {
 		return IngestResult{}, err
 	}
 	if err := r.applySender(n, source, sender); err != nil {
 		return IngestResult{}, err
 	}
-	if err := r.refuseInPeriod(n, r.e.Now()); err != nil {
+	if err := r.refuseInPeriod(n, r.clock.Now()); err != nil {
 		return IngestResult{}, err
 	}
 	if err := r.resolveReference(ctx, n); err != nil {
@@ -192,7 +200,7 @@ func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
 	// A key per due time: the engine deletes a finished job by id, so a
 	// drain must never reschedule under its own key.
 	key := jobDrain + "@" + strconv.FormatInt(at.UnixMilli(), 10)
-	if err := r.e.Schedule(ctx, jobDrain, key, at, nil); err != nil {
+	if err := r.jobs.Schedule(ctx, jobDrain, key, at, nil); err != nil {
 		return err
 	}
 	return nil
@@ -212,7 +220,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 	if n.State != StateApproved {
 		return nil
 	}
-	now := r.e.Now()
+	now := r.clock.Now()
 	if n.notYetEffective(now) {
 		// Booked again at start-up or by an approval: wait for effective.
 		return r.gov.schedulePlan(ctx, n.ID, n.Effective)
@@ -249,7 +257,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 func (r *Relay) planInput(ctx context.Context, n *Notice, now time.Time) (planInput, *Notice, error) {
 	in := planInput{Notice: n, QuietHours: r.deps.QuietHours, Now: now}
 	var err error
-	if in.Groups, err = r.e.Store().EnabledGroups(ctx); err != nil {
+	if in.Groups, err = r.core.EnabledGroups(ctx); err != nil {
 		return in, nil, err
 	}
 	if in.Prefs, err = r.st.enabledGroupPrefs(ctx); err != nil {
@@ -279,7 +287,7 @@ func personTarget(id int64) string { return "person:" + strconv.FormatInt(id, 10
 // drainJob sends what is due in the outbox, at most send_batch messages,
 // then schedules itself for the next due row (or after send_gap).
 func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
-	now := r.e.Now()
+	now := r.clock.Now()
 	if err := r.recoverInterrupted(ctx, now); err != nil {
 		return err
 	}
@@ -385,7 +393,7 @@ func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.
 	// The core's send queue takes it from here, under a message id fixed
 	// now: it retries while WhatsApp is away or flaky, and tells
 	// recordSendFailure if it never goes.
-	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, sendPriority(n.Urgency)), out)
+	msgID, sendErr := r.out.Send(bot.WithPriority(ctx, sendPriority(n.Urgency)), out)
 	switch {
 	case errors.Is(sendErr, bot.ErrGroupOff):
 		// The group's own choice, made after planning: this delivery is
@@ -425,7 +433,7 @@ func (r *Relay) recordSendFailure(ctx context.Context, q bot.QueuedSend, sendErr
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	now, errText := r.e.Now(), errorText(sendErr)
+	now, errText := r.clock.Now(), errorText(sendErr)
 	if errors.Is(sendErr, bot.ErrNotInChat) && !errors.Is(sendErr, bot.ErrGroupOff) {
 		for _, row := range rows {
 			r.log.Warn("notice recipient unreachable; subscription disabled", "notice", row.NoticeID, "target", row.Target, bot.KeyErr, errText)
@@ -443,7 +451,7 @@ func errorText(err error) string {
 // recipient resolves where a row goes, or why it no longer should.
 func (r *Relay) recipient(ctx context.Context, n *Notice, row outboxRow) (bot.ChatID, string, error) {
 	if row.Person != 0 {
-		p, err := r.e.Store().PersonByID(ctx, row.Person)
+		p, err := r.core.PersonByID(ctx, row.Person)
 		if errors.Is(err, bot.ErrNotFound) {
 			return "", "subscriber no longer known", nil
 		}
@@ -469,7 +477,7 @@ func (r *Relay) recipient(ctx context.Context, n *Notice, row outboxRow) (bot.Ch
 		return bot.ChatID(p.Addr), "", nil
 	}
 	chat := bot.ChatID(row.Target)
-	gs, err := r.e.Store().GroupSettings(ctx, chat)
+	gs, err := r.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return "", "", err
 	}
@@ -497,7 +505,7 @@ func (r *Relay) scheduleDigest(ctx context.Context, chat bot.ChatID, due time.Ti
 // the same job rather than one each.
 func (r *Relay) scheduleDigestAt(ctx context.Context, chat bot.ChatID, due, runAt time.Time) error {
 	key := jobDigest + ":" + string(chat) + "@" + strconv.FormatInt(due.UnixMilli(), 10)
-	return r.e.Schedule(ctx, jobDigest, key, runAt, digestPayload{Chat: string(chat)})
+	return r.jobs.Schedule(ctx, jobDigest, key, runAt, digestPayload{Chat: string(chat)})
 }
 
 // digestFallbackDelay is when a failed digest is looked at again besides
@@ -510,8 +518,8 @@ const digestFallbackDelay = 3 * time.Hour
 // Its fixed key keeps it to one per chat however often the digest fails;
 // a fallback that fails books itself again.
 func (r *Relay) scheduleDigestFallback(ctx context.Context, chat string) error {
-	at := r.deps.QuietHours.NextAllowed(r.e.Now().Add(digestFallbackDelay))
-	return r.e.Schedule(ctx, jobDigest, jobDigest+":"+chat+"@fallback", at, digestPayload{Chat: chat})
+	at := r.deps.QuietHours.NextAllowed(r.clock.Now().Add(digestFallbackDelay))
+	return r.jobs.Schedule(ctx, jobDigest, jobDigest+":"+chat+"@fallback", at, digestPayload{Chat: chat})
 }
 
 // scheduleHeldDigests books a digest for every chat (or just chat) with
@@ -523,7 +531,7 @@ func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
 	if err != nil {
 		return err
 	}
-	now := r.e.Now()
+	now := r.clock.Now()
 	for _, h := range list {
 		runAt := h.due
 		if runAt.Before(now) {
@@ -555,7 +563,7 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job, p digestPayload) err
 
 // sendDigest sends what the chat holds for a digest due by now.
 func (r *Relay) sendDigest(ctx context.Context, target string) error {
-	now := r.e.Now()
+	now := r.clock.Now()
 	list, keep, err := r.digestContents(ctx, target, now)
 	if err != nil || len(list) == 0 {
 		return err
@@ -584,7 +592,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 	// The digest and its rows' new state commit together with the job; the
 	// send queue delivers it under the id fixed now, retrying as needed,
 	// and recordSendFailure marks the rows failed if it never goes.
-	msgID, sendErr := r.e.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: bot.ChatID(target), Text: formatDigest(list, origs, now.In(loc))})
+	msgID, sendErr := r.out.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: bot.ChatID(target), Text: formatDigest(list, origs, now.In(loc))})
 	if sendErr != nil && !errors.Is(sendErr, bot.ErrGroupOff) {
 		return fmt.Errorf("send digest: %w", sendErr)
 	}

@@ -38,7 +38,7 @@ const noArea = "no area set"
 
 // CampaignReport computes the figures for notices received at or after
 // since, newest first, areas in order within a notice.
-func CampaignReport(ctx context.Context, core bot.Store, since time.Time) ([]ReportRow, error) {
+func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]ReportRow, error) {
 	st := store{db: core.DB()}
 	rows, err := st.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= ? ORDER BY id DESC`, ms(since))
 	if err != nil {

@@ -50,7 +50,7 @@ func VerifySignature(secret string, body []byte, header string) bool {
 }
 
 func (r *Relay) scheduleResultsPost(ctx context.Context, id int64, at time.Time) error {
-	return r.e.Schedule(ctx, jobResultsPost, jobResultsPost+":"+strconv.FormatInt(id, 10), at, planPayload{Notice: id})
+	return r.jobs.Schedule(ctx, jobResultsPost, jobResultsPost+":"+strconv.FormatInt(id, 10), at, planPayload{Notice: id})
 }
 
 // resultsBackoff grows from a minute, doubling, to an hour.
@@ -86,7 +86,7 @@ func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload)
 	if err != nil {
 		return fmt.Errorf("encode results: %w", err)
 	}
-	now := r.e.Now()
+	now := r.clock.Now()
 	attempts++
 	postErr := r.postResults(ctx, pl.Notice, body)
 	if postErr == nil {

@@ -34,7 +34,7 @@ import (
 // listing the item, or a source re-sending the same id, is a duplicate
 // rather than a new notice relayed again.
 func (d dataProvider) PurgeClosed(ctx context.Context, _ time.Time) (int64, error) {
-	now := d.r.e.Now()
+	now := d.r.clock.Now()
 	return d.r.st.purgeEnded(ctx, now.Add(-time.Duration(d.r.cfg.RetentionDays)*24*time.Hour), now)
 }
 

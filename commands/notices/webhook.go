@@ -291,7 +291,7 @@ func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
 	// with "database is locked". It finishes even if the council's client
 	// hangs up meanwhile.
 	var res IngestResult
-	err = r.e.Store().Atomic(context.WithoutCancel(req.Context()), func(ctx context.Context) error {
+	err = r.core.Atomic(context.WithoutCancel(req.Context()), func(ctx context.Context) error {
 		var err error
 		res, err = submit(ctx, raw, "webhook", sender, from)
 		return err
