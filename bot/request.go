@@ -43,9 +43,6 @@ func (e *Engine) NewRequest(m *Message, sender Person, group GroupSettings) *Req
 	return &Request{Msg: m, Chat: m.Chat, Sender: sender, Group: group, e: e}
 }
 
-// Engine returns the engine handling the request.
-func (r *Request) Engine() *Engine { return r.e }
-
 // Now is the engine clock's time.
 func (r *Request) Now() time.Time { return r.e.Now() }
 
