@@ -13,7 +13,7 @@ import (
 	"neighbourbot/bot"
 )
 
-func (f *feature) routes() {
+func (f *Feature) routes() {
 	p := f.prefix
 	e := f.reg
 	e.Handle(bot.Route{Name: "inbox", Usage: "", Help: "how writing to the council works here (in the staff group: the staff commands)",
@@ -35,7 +35,7 @@ type scope struct {
 	chat  bot.ChatID // "" for an owner anywhere
 }
 
-func (f *feature) staffScope(req *bot.Request) scope {
+func (f *Feature) staffScope(req *bot.Request) scope {
 	if req.Chat.IsGroup && f.staff[req.Chat.ID] {
 		return scope{staff: true, chat: req.Chat.ID}
 	}
@@ -45,11 +45,11 @@ func (f *feature) staffScope(req *bot.Request) scope {
 	return scope{}
 }
 
-func (s scope) sees(f *feature, t ticket) bool {
+func (s scope) sees(f *Feature, t ticket) bool {
 	return s.staff && (s.chat == "" || f.deskByName(t.Desk).chat == s.chat)
 }
 
-func (f *feature) notStaff(req *bot.Request) error {
+func (f *Feature) notStaff(req *bot.Request) error {
 	if !req.Chat.IsGroup {
 		// Already in a direct message: the way to the council is right here.
 		return bot.Userf("%s is for the %s's staff group. To write to the council, just send your message here.", req.Cmd(req.Command), f.cfg.TeamName)
@@ -68,7 +68,7 @@ func parseRef(s string) (int64, bool) {
 }
 
 // staffTicket finds the ticket a staff command names, within its scope.
-func (f *feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, ref string, usage string) (ticket, error) {
+func (f *Feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, ref string, usage string) (ticket, error) {
 	if ref == "" {
 		return ticket{}, bot.Userf("Which ticket? Type %s %s.", req.Cmd(req.Command), usage)
 	}
@@ -83,7 +83,7 @@ func (f *feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, r
 	return t, err
 }
 
-func (f *feature) inboxHelp(ctx context.Context, req *bot.Request) error {
+func (f *Feature) inboxHelp(ctx context.Context, req *bot.Request) error {
 	p := f.prefix
 	if sc := f.staffScope(req); sc.staff {
 		return req.Reply(ctx, strings.Join([]string{
@@ -105,7 +105,7 @@ func (f *feature) inboxHelp(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
 
-func (f *feature) replyCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) replyCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)
@@ -121,7 +121,7 @@ func (f *feature) replyCommand(ctx context.Context, req *bot.Request) error {
 	return f.sendReply(ctx, req, t, strings.TrimSpace(text))
 }
 
-func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		if req.Chat.IsGroup {
@@ -179,7 +179,7 @@ func (f *feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
 
 // ownTickets lists a resident's own tickets, after lead (a sentence, or
 // "") when they have some.
-func (f *feature) ownTickets(ctx context.Context, req *bot.Request, lead string) error {
+func (f *Feature) ownTickets(ctx context.Context, req *bot.Request, lead string) error {
 	ts, err := f.st.personTickets(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func (f *feature) ownTickets(ctx context.Context, req *bot.Request, lead string)
 	return req.Reply(ctx, lead+"Your tickets: "+strings.Join(parts, ", ")+".")
 }
 
-func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) ticketCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	ref := strings.TrimSpace(req.Args)
 	var t ticket
@@ -246,7 +246,7 @@ func (f *feature) ticketCommand(ctx context.Context, req *bot.Request) error {
 }
 
 // history writes a ticket's header and its latest messages.
-func (f *feature) history(ctx context.Context, t ticket, staff bool) string {
+func (f *Feature) history(ctx context.Context, t ticket, staff bool) string {
 	who, err := f.residentName(ctx, t, staff)
 	if err != nil {
 		f.log().Error("resident name", bot.KeyErr, err)
@@ -313,7 +313,7 @@ func (f *feature) history(ctx context.Context, t ticket, staff bool) string {
 	return strings.Join(lines, "\n")
 }
 
-func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) assignCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)
@@ -364,7 +364,7 @@ func (f *feature) assignCommand(ctx context.Context, req *bot.Request) error {
 	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is now with %s.", t.Ref(), staff.DisplayName()))
 }
 
-func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) closeCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	ref, note := firstWord(req.Args)
 	if !sc.staff || (!req.Chat.IsGroup && ref == "") {
@@ -415,7 +415,7 @@ func (f *feature) closeCommand(ctx context.Context, req *bot.Request) error {
 
 // residentClose closes the resident's own open ticket, or drops a message
 // waiting at the menu or a self-help answer.
-func (f *feature) residentClose(ctx context.Context, req *bot.Request, ref string) error {
+func (f *Feature) residentClose(ctx context.Context, req *bot.Request, ref string) error {
 	t, err := f.st.active(ctx, req.Sender.ID)
 	if errors.Is(err, bot.ErrNotFound) {
 		return req.Reply(ctx, fmt.Sprintf("You have no open ticket with the %s.", f.cfg.TeamName))
@@ -448,7 +448,7 @@ func (f *feature) residentClose(ctx context.Context, req *bot.Request, ref strin
 	return req.Reply(ctx, fmt.Sprintf("Closed %s. Thanks — write here any time if you need the %s again.", t.Ref(), f.cfg.TeamName))
 }
 
-func (f *feature) reopenCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) reopenCommand(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)
@@ -511,8 +511,8 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-func (f *feature) day(t time.Time) string   { return t.In(f.loc).Format("Mon 2 Jan") }
-func (f *feature) stamp(t time.Time) string { return t.In(f.loc).Format("Mon 2 Jan 15:04") }
+func (f *Feature) day(t time.Time) string   { return t.In(f.loc).Format("Mon 2 Jan") }
+func (f *Feature) stamp(t time.Time) string { return t.In(f.loc).Format("Mon 2 Jan 15:04") }
 
 func clip(s string, n int) string {
 	if r := []rune(s); len(r) > n {

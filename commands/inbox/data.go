@@ -12,7 +12,7 @@ import (
 // dataProvider shows and erases what the inbox holds about a person: the
 // tickets they opened (with what they wrote and sent), and, for staff, the
 // replies they wrote and the tickets they hold.
-type dataProvider struct{ f *feature }
+type dataProvider struct{ f *Feature }
 
 func (dataProvider) DataName() string { return "Council inbox" }
 
@@ -159,7 +159,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 // retentionJob deletes closed tickets older than retention_days with their
 // messages and files, and menus or self-help offers left unanswered for a
 // week (never sent to anyone), then plans the next night's run.
-func (f *feature) retentionJob(ctx context.Context, _ bot.Job) error {
+func (f *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	now := f.clock.Now()
 	n, err := f.purge(ctx, now)
 	if err != nil {
@@ -170,7 +170,7 @@ func (f *feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	return f.scheduleRetention(ctx)
 }
 
-func (f *feature) purge(ctx context.Context, now time.Time) (int64, error) {
+func (f *Feature) purge(ctx context.Context, now time.Time) (int64, error) {
 	cutoff := now.Add(-time.Duration(f.cfg.RetentionDays) * 24 * time.Hour)
 	const old = `SELECT id FROM inbox_tickets WHERE (state = 'closed' AND closed_at < ?) OR (number IS NULL AND created_at < ?)`
 	args := []any{ms(cutoff), ms(now.Add(-7 * 24 * time.Hour))}

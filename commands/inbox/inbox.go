@@ -55,7 +55,8 @@ type Deps struct {
 	Health *bot.Health
 }
 
-type feature struct {
+// Feature is the registered council inbox, holding the handles of its Kit.
+type Feature struct {
 	clock  bot.Clock
 	lg     *slog.Logger
 	prefix string
@@ -81,7 +82,7 @@ type feature struct {
 }
 
 // log is the bot's logger with lines marked as the inbox's.
-func (f *feature) log() *slog.Logger { return f.lg }
+func (f *Feature) log() *slog.Logger { return f.lg }
 
 type deskInfo struct {
 	Desk
@@ -105,7 +106,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		deps.Chat = func(s string) bot.ChatID { return bot.ChatID(s) }
 	}
 	hours, _ := ParseHours(cfg.Hours) // checked by Validate
-	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, reg: k.Reg,
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, reg: k.Reg,
 		cfg: cfg, deps: deps, st: &store{db: k.Core.DB()}, hours: hours, loc: deps.Location,
 		staff: map[bot.ChatID]bool{}}
 	for _, d := range cfg.desks() {
@@ -162,7 +163,7 @@ const postsStuckAfter = 5 * time.Minute
 // readyProbe fails while posts have waited too long for a staff group (the
 // bot is offline, was removed, or the group switched it off). It runs on
 // the health server's goroutine and only reads.
-func (f *feature) readyProbe(ctx context.Context) error {
+func (f *Feature) readyProbe(ctx context.Context) error {
 	var n int
 	var oldest *int64
 	if err := f.st.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM inbox_outbox`).Scan(&n, &oldest); err != nil {
@@ -179,7 +180,7 @@ func (f *feature) readyProbe(ctx context.Context) error {
 }
 
 // scheduleRetention plans the nightly purge (04:10 in the bot's zone).
-func (f *feature) scheduleRetention(ctx context.Context) error {
+func (f *Feature) scheduleRetention(ctx context.Context) error {
 	now := f.clock.Now().In(f.loc)
 	at := time.Date(now.Year(), now.Month(), now.Day(), 4, 10, 0, 0, f.loc)
 	if !at.After(now) {
@@ -188,13 +189,13 @@ func (f *feature) scheduleRetention(ctx context.Context) error {
 	return f.jobs.Schedule(ctx, jobRetention, jobRetention, at, nil)
 }
 
-func (f *feature) scheduleFlush(ctx context.Context, at time.Time) error {
+func (f *Feature) scheduleFlush(ctx context.Context, at time.Time) error {
 	return f.jobs.Schedule(ctx, jobFlush, jobFlush, at, nil)
 }
 
 // deskByName finds a ticket's desk (the first for an unknown name, after a
 // config change).
-func (f *feature) deskByName(name string) deskInfo {
+func (f *Feature) deskByName(name string) deskInfo {
 	for _, d := range f.desks {
 		if d.Name == name {
 			return d
@@ -204,7 +205,7 @@ func (f *feature) deskByName(name string) deskInfo {
 }
 
 // calendar is the office hours with today's closed days and bank holidays.
-func (f *feature) calendar(ctx context.Context) calendar {
+func (f *Feature) calendar(ctx context.Context) calendar {
 	c := calendar{hours: f.hours, loc: f.loc, closed: map[string]string{}}
 	if f.cfg.BankHolidays != "" {
 		days, err := f.bankHolidays(ctx)
@@ -226,7 +227,7 @@ const holidaysKey = "bank_holidays"
 
 // bankHolidays reads the cached copy, parsing it again only when a new
 // one was saved.
-func (f *feature) bankHolidays(ctx context.Context) (map[string]string, error) {
+func (f *Feature) bankHolidays(ctx context.Context) (map[string]string, error) {
 	raw, at, ok, err := f.st.getState(ctx, holidaysKey)
 	if err != nil || !ok {
 		return nil, err
@@ -247,7 +248,7 @@ func (f *feature) bankHolidays(ctx context.Context) (map[string]string, error) {
 // holidaysJob fetches GOV.UK's bank holidays once a day. A failure keeps
 // the last good copy (and is logged); it never fails the job, so the next
 // day's fetch is always planned.
-func (f *feature) holidaysJob(ctx context.Context, _ bot.Job) error {
+func (f *Feature) holidaysJob(ctx context.Context, _ bot.Job) error {
 	now := f.clock.Now()
 	next := now.Add(24 * time.Hour)
 	data, err := f.fetchHolidays(ctx)
@@ -287,7 +288,7 @@ var holidaysRetry = bot.Backoff{Base: time.Hour, Max: 24 * time.Hour}
 // maxHolidaysBytes bounds the bank holidays download (GOV.UK's is ~20 KB).
 const maxHolidaysBytes = 1 << 20
 
-func (f *feature) fetchHolidays(ctx context.Context) ([]byte, error) {
+func (f *Feature) fetchHolidays(ctx context.Context) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.cfg.BankHolidaysURL, nil)

@@ -21,7 +21,7 @@ const maxTextRunes = 65536
 // its attachment into the inbox's media directory. m is nil when nothing
 // could be kept (a sticker alone, a photo too big with no words); note
 // then, or beside a kept message, tells the resident what was not kept.
-func (f *feature) capture(ctx context.Context, req *bot.Request) (m *message, note string, err error) {
+func (f *Feature) capture(ctx context.Context, req *bot.Request) (m *message, note string, err error) {
 	text := strings.TrimSpace(req.Msg.Text)
 	if r := []rune(text); len(r) > maxTextRunes {
 		text = string(r[:maxTextRunes])
@@ -51,14 +51,14 @@ func (f *feature) capture(ctx context.Context, req *bot.Request) (m *message, no
 	return m, note, nil
 }
 
-func (f *feature) maxMediaBytes() int64 { return int64(f.cfg.MaxMediaMB) << 20 }
+func (f *Feature) maxMediaBytes() int64 { return int64(f.cfg.MaxMediaMB) << 20 }
 
 // saveMedia downloads an attachment and stores it under its SHA-256, the
 // way street-report photos are kept, but in the inbox's own private
 // directory (files 0600), since what a resident sends privately stays
 // private. A file over the cap is refused before downloading when its size
 // is known, and again after.
-func (f *feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, string, error) {
+func (f *Feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, string, error) {
 	what := mediaWord(md.Kind, md.Voice)
 	if md.Kind == bot.MediaSticker {
 		return nil, "I can't pass stickers on to the council team.", nil
@@ -84,7 +84,7 @@ func (f *feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, s
 		Size: int64(len(data)), Seconds: md.Seconds, Voice: md.Voice}, "", nil
 }
 
-func (f *feature) tooBig(what string, size int64) string {
+func (f *Feature) tooBig(what string, size int64) string {
 	return fmt.Sprintf("That %s is too big for me to pass on (%s; the limit is %d MB). Please send a smaller one, or describe it in words.",
 		what, formatMB(size), f.cfg.MaxMediaMB)
 }
@@ -204,7 +204,7 @@ func formatMB(n int64) string {
 
 // removeUnused deletes media files no remaining message refers to, once
 // the unit of work commits (a rolled-back erasure keeps its files).
-func (f *feature) removeUnused(ctx context.Context, files []string) (int, error) {
+func (f *Feature) removeUnused(ctx context.Context, files []string) (int, error) {
 	var gone []string
 	seen := map[string]bool{}
 	for _, file := range files {

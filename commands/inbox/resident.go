@@ -13,7 +13,7 @@ import (
 
 // listen takes every non-command message: in a staff chat, replies quoting
 // a ticket post; in a direct chat, the resident's message for a ticket.
-func (f *feature) listen(ctx context.Context, req *bot.Request) error {
+func (f *Feature) listen(ctx context.Context, req *bot.Request) error {
 	if req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil || req.Taken() {
 		return nil // taken already: a bare "yes" confirming !forgetme, say
 	}
@@ -36,7 +36,7 @@ func (f *feature) listen(ctx context.Context, req *bot.Request) error {
 }
 
 // residentMessage files a resident's direct message.
-func (f *feature) residentMessage(ctx context.Context, req *bot.Request) error {
+func (f *Feature) residentMessage(ctx context.Context, req *bot.Request) error {
 	person := req.Sender.ID
 	t, err := f.st.active(ctx, person)
 	switch {
@@ -58,7 +58,7 @@ func (f *feature) residentMessage(ctx context.Context, req *bot.Request) error {
 
 // firstMessage handles a message from a resident with no ticket running:
 // the daily limit, a self-help answer, the desks menu, or a new ticket.
-func (f *feature) firstMessage(ctx context.Context, req *bot.Request) error {
+func (f *Feature) firstMessage(ctx context.Context, req *bot.Request) error {
 	now := f.clock.Now()
 	person := req.Sender.ID
 	n, err := f.st.openedSince(ctx, person, now.Add(-24*time.Hour))
@@ -114,7 +114,7 @@ func (f *feature) firstMessage(ctx context.Context, req *bot.Request) error {
 
 // route opens a pending ticket on the desk its words name, on the only
 // desk there is, or asks which desk with the numbered menu.
-func (f *feature) route(ctx context.Context, req *bot.Request, t ticket, text, note string) error {
+func (f *Feature) route(ctx context.Context, req *bot.Request, t ticket, text, note string) error {
 	if len(f.desks) == 1 {
 		return f.openTicket(ctx, req, t, 0, note)
 	}
@@ -134,7 +134,7 @@ func (f *feature) route(ctx context.Context, req *bot.Request, t ticket, text, n
 
 // menuAnswer takes the resident's choice of desk. A message that is not a
 // choice is kept with the ticket and the menu is shown again.
-func (f *feature) menuAnswer(ctx context.Context, req *bot.Request, t ticket) error {
+func (f *Feature) menuAnswer(ctx context.Context, req *bot.Request, t ticket) error {
 	if n, err := strconv.Atoi(strings.TrimRight(strings.TrimSpace(req.Msg.Text), ".)")); err == nil && req.Msg.Media == nil && req.Msg.Location == nil {
 		if n >= 1 && n <= len(f.desks) {
 			return f.openTicket(ctx, req, t, n-1, "")
@@ -160,7 +160,7 @@ func (f *feature) menuAnswer(ctx context.Context, req *bot.Request, t ticket) er
 // selfHelpAnswer follows a self-help answer: "1" passes the message on,
 // thanks closes the matter, anything else is taken as still needing the
 // team, with the first message kept.
-func (f *feature) selfHelpAnswer(ctx context.Context, req *bot.Request, t ticket) error {
+func (f *Feature) selfHelpAnswer(ctx context.Context, req *bot.Request, t ticket) error {
 	text := strings.TrimSpace(req.Msg.Text)
 	plain := req.Msg.Media == nil && req.Msg.Location == nil
 	if plain && (text == "1" || strings.EqualFold(text, "yes")) {
@@ -194,7 +194,7 @@ func (f *feature) selfHelpAnswer(ctx context.Context, req *bot.Request, t ticket
 }
 
 // hold keeps a message on a ticket that has not opened yet.
-func (f *feature) hold(ctx context.Context, t ticket, m *message) error {
+func (f *Feature) hold(ctx context.Context, t ticket, m *message) error {
 	m.TicketID = t.ID
 	_, err := f.st.addMessage(ctx, *m)
 	return err
@@ -203,14 +203,14 @@ func (f *feature) hold(ctx context.Context, t ticket, m *message) error {
 // openTicket numbers a pending ticket on desk d, acknowledges it (with the
 // out-of-hours text when the office is closed), audits it and queues every
 // message held so far for the staff chat.
-func (f *feature) openTicket(ctx context.Context, req *bot.Request, pending ticket, d int, note string) error {
+func (f *Feature) openTicket(ctx context.Context, req *bot.Request, pending ticket, d int, note string) error {
 	reply := func(ctx context.Context, text string) error { return req.Reply(ctx, text) }
 	return f.open(ctx, req.Sender, pending, d, note, "", reply)
 }
 
 // open does openTicket's work for a resident (sender), answering with
 // reply; lead starts the acknowledgement (the menu's time-out says why).
-func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note, lead string, reply func(context.Context, string) error) error {
+func (f *Feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note, lead string, reply func(context.Context, string) error) error {
 	now := f.clock.Now()
 	desk := f.desks[d]
 	t, err := f.st.open(ctx, pending.ID, desk.Name, now)
@@ -263,7 +263,7 @@ func (f *feature) open(ctx context.Context, sender bot.Person, pending ticket, d
 // addToOpen adds a message to the resident's open ticket and forwards it,
 // unless the ticket is over the hourly limit (then it is kept on the ticket
 // and the resident and staff are told once an hour).
-func (f *feature) addToOpen(ctx context.Context, req *bot.Request, t ticket) error {
+func (f *Feature) addToOpen(ctx context.Context, req *bot.Request, t ticket) error {
 	now := f.clock.Now()
 	m, note, err := f.capture(ctx, req)
 	if err != nil {
@@ -320,7 +320,7 @@ func (f *feature) addToOpen(ctx context.Context, req *bot.Request, t ticket) err
 
 // closedText says the office is closed, when it opens, and the
 // out-of-hours and urgent texts.
-func (f *feature) closedText(cal calendar, now time.Time) string {
+func (f *Feature) closedText(cal calendar, now time.Time) string {
 	var b strings.Builder
 	if why := cal.closedReason(now); why != "" {
 		fmt.Fprintf(&b, "We're closed today (%s)", why)
@@ -342,7 +342,7 @@ func (f *feature) closedText(cal calendar, now time.Time) string {
 }
 
 // selfHelp returns the index of the self-help answer the text asks for, or -1.
-func (f *feature) selfHelp(text string) int {
+func (f *Feature) selfHelp(text string) int {
 	lists := make([][]string, len(f.cfg.Answers))
 	for i, a := range f.cfg.Answers {
 		lists[i] = a.Keywords
@@ -350,7 +350,7 @@ func (f *feature) selfHelp(text string) int {
 	return matchAny(text, lists)
 }
 
-func (f *feature) answerText(i int) string {
+func (f *Feature) answerText(i int) string {
 	a := f.cfg.Answers[i]
 	text := strings.TrimSpace(a.Text)
 	if a.Link != "" {
@@ -360,7 +360,7 @@ func (f *feature) answerText(i int) string {
 }
 
 // deskFor returns the desk whose keywords the text names, or -1.
-func (f *feature) deskFor(text string) int {
+func (f *Feature) deskFor(text string) int {
 	if len(f.desks) < 2 {
 		return -1
 	}
@@ -371,7 +371,7 @@ func (f *feature) deskFor(text string) int {
 	return matchAny(text, lists)
 }
 
-func (f *feature) menu(intro string) string {
+func (f *Feature) menu(intro string) string {
 	var b strings.Builder
 	b.WriteString(intro)
 	for i, d := range f.desks {
@@ -390,7 +390,7 @@ func withNote(text, note string) string {
 // audit records a ticket event in the core's audit log under the desk's
 // staff chat. It never holds what was said, only who did what to which
 // ticket.
-func (f *feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, action string, target bot.Person, detail string) error {
+func (f *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, action string, target bot.Person, detail string) error {
 	entry := bot.AuditEntry{Chat: chat, ActorID: actor.ID, ActorName: actor.DisplayName(), Action: action, Detail: detail}
 	if target.ID != 0 {
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
@@ -407,7 +407,7 @@ type menuPayload struct {
 
 // menuJob opens a ticket whose menu was never answered on the first desk
 // and tells the resident so.
-func (f *feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
+func (f *Feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 	t, err := f.st.byID(ctx, p.Ticket)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && (t.State != stateChoosing || t.PersonID == 0)) {
 		return nil // answered, dropped or forgotten meanwhile

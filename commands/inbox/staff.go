@@ -27,7 +27,7 @@ const (
 // staff chat cannot be reached (the bot is offline, was removed, or the
 // group switched it off) the posts stay queued and the job tries again
 // later, so nothing is lost; the log says how many wait.
-func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
+func (f *Feature) flushJob(ctx context.Context, _ bot.Job) error {
 	now := f.clock.Now()
 	items, err := f.st.pendingPosts(ctx, 50)
 	if err != nil {
@@ -74,7 +74,7 @@ func (f *feature) flushJob(ctx context.Context, _ bot.Job) error {
 
 // sendPost sends one queued post's messages, skipping parts sent before
 // a failure, and unqueues it.
-func (f *feature) sendPost(ctx context.Context, it outboxItem, t ticket, chat bot.ChatID, outs []bot.OutMessage, now time.Time) error {
+func (f *Feature) sendPost(ctx context.Context, it outboxItem, t ticket, chat bot.ChatID, outs []bot.OutMessage, now time.Time) error {
 	for i, out := range outs {
 		if i < it.PartsSent {
 			continue // sent before a failure on a later part
@@ -108,7 +108,7 @@ func (s sendFailure) Error() string { return s.err.Error() }
 func (s sendFailure) Unwrap() error { return s.err }
 
 // postsWait plans the next try after a staff chat could not be written to.
-func (f *feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID, err error) error {
+func (f *Feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID, err error) error {
 	n, cerr := f.st.countPending(ctx)
 	if cerr != nil {
 		return cerr
@@ -127,7 +127,7 @@ func (f *feature) postsWait(ctx context.Context, now time.Time, chat bot.ChatID,
 
 // residentName names a ticket's resident for staff: their name and the
 // neighbourhood group they are in ("Erin (Elm Road)"), never a number.
-func (f *feature) residentName(ctx context.Context, t ticket, withGroup bool) (string, error) {
+func (f *Feature) residentName(ctx context.Context, t ticket, withGroup bool) (string, error) {
 	if t.PersonID == 0 || t.Forgotten {
 		return "a former resident", nil
 	}
@@ -163,7 +163,7 @@ func (f *feature) residentName(ctx context.Context, t ticket, withGroup bool) (s
 
 // buildPost writes one queued post: a resident's message (written from the
 // ticket when it goes, so a forgotten resident is never named) or a note.
-func (f *feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat bot.ChatID) ([]bot.OutMessage, error) {
+func (f *Feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat bot.ChatID) ([]bot.OutMessage, error) {
 	who, err := f.residentName(ctx, t, true)
 	if err != nil {
 		return nil, err
@@ -256,7 +256,7 @@ func (m message) Forgotten() bool {
 	return m.Direction == "in" && m.Text == "" && m.Media == nil && m.Location == nil
 }
 
-func (f *feature) isFirst(ctx context.Context, t ticket, m message) (bool, error) {
+func (f *Feature) isFirst(ctx context.Context, t ticket, m message) (bool, error) {
 	var first int64
 	err := f.st.db.QueryRowContext(ctx, `SELECT MIN(id) FROM inbox_messages WHERE ticket_id = ? AND direction = 'in'`, t.ID).Scan(&first)
 	if err != nil {
@@ -302,7 +302,7 @@ var ticketRefInPost = regexp.MustCompile(`^(?:New ticket )?C(\d{1,9}) `)
 
 // staffListen sends a staff member's reply quoting a ticket post to the
 // resident.
-func (f *feature) staffListen(ctx context.Context, req *bot.Request) error {
+func (f *Feature) staffListen(ctx context.Context, req *bot.Request) error {
 	q := req.Msg.Quote
 	if q == nil || q.ID == "" {
 		return nil
@@ -346,7 +346,7 @@ func (f *feature) staffListen(ctx context.Context, req *bot.Request) error {
 
 // sendReply delivers a staff answer to the ticket's resident by direct
 // message (they wrote first, so this is never cold outreach).
-func (f *feature) sendReply(ctx context.Context, req *bot.Request, t ticket, text string) error {
+func (f *Feature) sendReply(ctx context.Context, req *bot.Request, t ticket, text string) error {
 	p := f.prefix
 	if n := utf8.RuneCountInString(text); n > maxReplyRunes {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("That reply is %d characters; please keep it under %d (split it in two), so it reads well on a phone. Nothing was sent.", n, maxReplyRunes))
@@ -393,7 +393,7 @@ func (f *feature) sendReply(ctx context.Context, req *bot.Request, t ticket, tex
 // staffSay answers in the staff chat, quoting the staff member, and
 // remembers the post so replying to it reaches the same ticket. In a
 // direct message (an owner) it is a plain reply.
-func (f *feature) staffSay(ctx context.Context, req *bot.Request, ticketID int64, text string) error {
+func (f *Feature) staffSay(ctx context.Context, req *bot.Request, ticketID int64, text string) error {
 	if !req.Chat.IsGroup {
 		return req.Reply(ctx, text)
 	}

@@ -10,7 +10,7 @@ import (
 
 // dataProvider shows and erases what lending holds about a person, for
 // !mydata and !forgetme.
-type dataProvider struct{ f *feature }
+type dataProvider struct{ f *Feature }
 
 func (d dataProvider) DataName() string { return "Lending" }
 
@@ -134,7 +134,7 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 // was forgotten (its id already zeroed in loan) and tells the other side
 // once. The message never names the forgotten person, and waits for quiet
 // hours to end like any other news.
-func (f *feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
+func (f *Feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
 	now := f.clock.Now()
 	// Reminders to the forgotten person stop; an owner left alone gets
 	// the capped overdue ones (scheduleReminder knows). A return already

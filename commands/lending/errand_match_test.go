@@ -12,7 +12,7 @@ func TestFindErrand(t *testing.T) {
 	centre := Errand{ID: 2, Place: "garden centre"}
 	waste := Errand{ID: 3, Place: "garden waste site"}
 	garden := Errand{ID: 4, Place: "garden"}
-	f := &feature{}
+	f := &Feature{}
 	for _, tc := range []struct {
 		errands []Errand
 		words   string

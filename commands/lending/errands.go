@@ -23,7 +23,7 @@ type errandPayload struct {
 }
 
 // handleErrand offers an errand, or cancels one ("!errand cancel tip").
-func (f *feature) handleErrand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s PLACE WHEN — e.g. %s tip Saturday 10am — can take 2 bags", req.Cmd("errand"), req.Cmd("errand"))
 	subject, rawNote := bot.SplitNote(req.Args)
 	words := strings.Fields(subject)
@@ -91,7 +91,7 @@ func dropLeadingFiller(words []string) []string {
 }
 
 // scheduleErrand plans the runner's summary and the errand's expiry.
-func (f *feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) error {
+func (f *Feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) error {
 	if err := f.jobs.Schedule(ctx, jobErrandSummary, errandKey(e.ID)+"summary", f.summaryAt(e.StartsAt, now), errandPayload{e.ID}); err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (f *feature) scheduleErrand(ctx context.Context, e Errand, now time.Time) e
 // hours moves to their end when that is still before the start, otherwise
 // to just before they began. An errand offered at short notice gets its
 // summary halfway between now and the start, so joins still have a chance.
-func (f *feature) summaryAt(start, now time.Time) time.Time {
+func (f *Feature) summaryAt(start, now time.Time) time.Time {
 	at := start.Add(-f.cfg.ErrandSummaryBefore.D())
 	if f.quiet.Contains(at) {
 		if end := f.quiet.NextAllowed(at); end.Before(start) {
@@ -123,7 +123,7 @@ func (f *feature) summaryAt(start, now time.Time) time.Time {
 }
 
 // cancelErrand lets the runner call an errand off; those who joined hear privately.
-func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText string) error {
+func (f *Feature) cancelErrand(ctx context.Context, req *bot.Request, placeText string) error {
 	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (f *feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 // rest is the text after the place. With no place typed (nothing, or an
 // amount such as "1 bag" or "a box") and only one errand, that one is meant.
 // ties names the places that fit equally well.
-func (f *feature) findErrand(errands []Errand, words []string) (e Errand, rest []string, ties []string, ok bool) {
+func (f *Feature) findErrand(errands []Errand, words []string) (e Errand, rest []string, ties []string, ok bool) {
 	var cands []scored[Errand]
 	var rests = map[int64][]string{}
 	for _, er := range errands {
@@ -275,7 +275,7 @@ func noPlaceGiven(words []string) bool {
 }
 
 // errandList writes "tip (Carol, Sat 10 Jan 10:00)" for replies.
-func (f *feature) errandList(ctx context.Context, errands []Errand) (string, error) {
+func (f *Feature) errandList(ctx context.Context, errands []Errand) (string, error) {
 	parts := make([]string, 0, len(errands))
 	for _, e := range errands {
 		r, err := f.person(ctx, e.RunnerID)
@@ -288,7 +288,7 @@ func (f *feature) errandList(ctx context.Context, errands []Errand) (string, err
 }
 
 // handleJoin signs the sender up to an errand.
-func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -358,7 +358,7 @@ func (f *feature) handleJoin(ctx context.Context, req *bot.Request) error {
 }
 
 // handleUnjoin takes the sender off an errand.
-func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 	errands, err := f.st.openErrands(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -407,7 +407,7 @@ func (f *feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 }
 
 // handleErrands lists the errands coming up and who joined.
-func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleErrands(ctx context.Context, req *bot.Request) error {
 	if !req.Chat.IsGroup {
 		return f.errandsPrivately(ctx, req)
 	}
@@ -434,7 +434,7 @@ func (f *feature) handleErrands(ctx context.Context, req *bot.Request) error {
 
 // errandsPrivately is !errands in a direct message: every errand coming up
 // in each of the sender's groups where lending is on.
-func (f *feature) errandsPrivately(ctx context.Context, req *bot.Request) error {
+func (f *Feature) errandsPrivately(ctx context.Context, req *bot.Request) error {
 	chats, err := f.core.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return fmt.Errorf("member groups: %w", err)
@@ -477,7 +477,7 @@ func (f *feature) errandsPrivately(ctx context.Context, req *bot.Request) error 
 
 // errandLines writes errands, soonest first, each with who joined, in at
 // most budget lines, and says how many it wrote.
-func (f *feature) errandLines(ctx context.Context, errands []Errand, budget int) ([]string, int, error) {
+func (f *Feature) errandLines(ctx context.Context, errands []Errand, budget int) ([]string, int, error) {
 	var lines []string
 	shown := 0
 	for _, e := range errands {
@@ -514,7 +514,7 @@ func (f *feature) errandLines(ctx context.Context, errands []Errand, budget int)
 }
 
 // signupList writes "Bob (1 bag of garden waste)" for each signup.
-func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error) {
+func (f *Feature) signupList(ctx context.Context, sg []Signup) ([]string, error) {
 	out := make([]string, 0, len(sg))
 	for _, s := range sg {
 		p, err := f.person(ctx, s.PersonID)
@@ -537,7 +537,7 @@ func (f *feature) signupList(ctx context.Context, sg []Signup) ([]string, error)
 // in quiet hours. A group that stopped listening (see groupStillListens)
 // gets no summary at all: it is a one-off about a group where the bot no
 // longer answers.
-func (f *feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPayload) error {
+func (f *Feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPayload) error {
 	e, ok, err := f.st.errand(ctx, p.Errand)
 	if err != nil || !ok {
 		return err
@@ -590,7 +590,7 @@ func (f *feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 // moment (errand_summary_before the start) if that is still to come. A
 // summary with no later useful moment goes now: the runner chose to set
 // off in the night, and a list after they left is no use.
-func (f *feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool, error) {
+func (f *Feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool, error) {
 	now := f.clock.Now()
 	if !f.quiet.Contains(now) {
 		return false, nil
@@ -606,6 +606,6 @@ func (f *feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool,
 }
 
 // runErrandExpire deletes an errand once it has started.
-func (f *feature) runErrandExpire(ctx context.Context, job bot.Job, p errandPayload) error {
+func (f *Feature) runErrandExpire(ctx context.Context, job bot.Job, p errandPayload) error {
 	return f.st.deleteErrand(ctx, p.Errand)
 }

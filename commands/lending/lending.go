@@ -61,8 +61,8 @@ type Deps struct {
 	Loc *time.Location
 }
 
-// feature is the registered lending feature.
-type feature struct {
+// Feature is the registered lending feature.
+type Feature struct {
 	clock  bot.Clock
 	lg     *slog.Logger
 	prefix string
@@ -78,7 +78,7 @@ type feature struct {
 }
 
 // log is the bot's logger with lines marked as lending's.
-func (f *feature) log() *slog.Logger { return f.lg }
+func (f *Feature) log() *slog.Logger { return f.lg }
 
 // Register wires the lending commands, jobs, listeners and data provider
 // in through the handles of k, the feature's Kit.
@@ -93,7 +93,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask,
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask,
 		cfg: cfg, st: &store{db: k.Core.DB()}, quiet: deps.Quiet, loc: loc}
 	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "lend and borrow things and favours, with reminders; errands"})
 	for _, rt := range f.routes() {
@@ -112,7 +112,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	return nil
 }
 
-func (f *feature) routes() []bot.Route {
+func (f *Feature) routes() []bot.Route {
 	return []bot.Route{
 		{Name: "lend", Aliases: []string{"offer", "canlend"}, Usage: "ITEM [— note]", Scope: bot.GroupOnly,
 			Help: "list something you can lend in this group, e.g. !lend hedge trimmer — petrol", Handler: f.handleLend},
@@ -147,26 +147,26 @@ func (f *feature) routes() []bot.Route {
 
 // matchConfirm lets another feature own a plain !confirm: lending takes it
 // in groups, where the lending feature is on.
-func (f *feature) matchConfirm(req *bot.Request) bool {
+func (f *Feature) matchConfirm(req *bot.Request) bool {
 	return req.Chat.IsGroup && req.Group.FeatureOn(FeatureName)
 }
 
 // matchErrandCommand does the same for !join.
-func (f *feature) matchErrandCommand(req *bot.Request) bool {
+func (f *Feature) matchErrandCommand(req *bot.Request) bool {
 	return req.Chat.IsGroup && req.Group.FeatureOn(FeatureName)
 }
 
 // checkName validates an item, favour or place name and returns it tidied
 // (one line, no leading article) with its matcher words; usage is the reply
 // for an empty name.
-func (f *feature) checkName(raw, usage string) (string, itemWords, error) {
+func (f *Feature) checkName(raw, usage string) (string, itemWords, error) {
 	name, _, words, err := f.checkQuery(raw, usage)
 	return name, words, err
 }
 
 // checkQuery is checkName that also returns whose thing was named ("Bob"
 // for "Bob's ladder"), for the commands that look a thing up.
-func (f *feature) checkQuery(raw, usage string) (string, string, itemWords, error) {
+func (f *Feature) checkQuery(raw, usage string) (string, string, itemWords, error) {
 	name, _ := splitItem(strings.Join(strings.Fields(raw), " "))
 	name, possessor := stripDeterminers(name)
 	name, err := f.checkTidyName(name, usage)
@@ -176,7 +176,7 @@ func (f *feature) checkQuery(raw, usage string) (string, string, itemWords, erro
 	return name, possessor, parseItem(name), nil
 }
 
-func (f *feature) checkTidyName(name, usage string) (string, error) {
+func (f *Feature) checkTidyName(name, usage string) (string, error) {
 	if name == "" {
 		return "", bot.Userf("%s", usage)
 	}
@@ -211,7 +211,7 @@ func checkNote(raw string) (string, error) {
 }
 
 // person loads someone by id; 0 (forgotten) gives a neutral stand-in.
-func (f *feature) person(ctx context.Context, id int64) (bot.Person, error) {
+func (f *Feature) person(ctx context.Context, id int64) (bot.Person, error) {
 	if id == 0 {
 		return bot.Person{Name: "a former member"}, nil
 	}
@@ -225,12 +225,12 @@ func (f *feature) person(ctx context.Context, id int64) (bot.Person, error) {
 // memberCache answers "is this owner still in the group?" once per person
 // per request.
 type memberCache struct {
-	f    *feature
+	f    *Feature
 	chat bot.ChatID
 	seen map[int64]bool
 }
 
-func (f *feature) members(chat bot.ChatID) *memberCache {
+func (f *Feature) members(chat bot.ChatID) *memberCache {
 	return &memberCache{f: f, chat: chat, seen: map[int64]bool{}}
 }
 
@@ -266,7 +266,7 @@ type noticePayload struct {
 // refuses cold messages, which get WhatsApp accounts banned). Callers
 // decide what the person misses or who hears instead; other errors, such
 // as a failed send, are returned so the job is retried.
-func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool, err error) {
+func (f *Feature) dm(ctx context.Context, p bot.Person, text string) (sent bool, err error) {
 	if p.Addr == "" {
 		return false, nil
 	}
@@ -279,7 +279,7 @@ func (f *feature) dm(ctx context.Context, p bot.Person, text string) (sent bool,
 }
 
 // canDM reports whether the bot may message a person privately.
-func (f *feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
+func (f *Feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
 	ok, err := f.out.CanDM(ctx, p)
 	if err != nil {
 		return false, fmt.Errorf("can dm: %w", err)
@@ -292,7 +292,7 @@ func (f *feature) canDM(ctx context.Context, p bot.Person) (bool, error) {
 // quiet hours are checked when a job is planned, but a job retried, or
 // planned before quiet hours changed, can still come due in the night.
 // The core keeps a job its handler rescheduled under the same key.
-func (f *feature) heldByQuiet(ctx context.Context, job bot.Job) (bool, error) {
+func (f *Feature) heldByQuiet(ctx context.Context, job bot.Job) (bool, error) {
 	now := f.clock.Now()
 	if !f.quiet.Contains(now) {
 		return false, nil
@@ -301,7 +301,7 @@ func (f *feature) heldByQuiet(ctx context.Context, job bot.Job) (bool, error) {
 }
 
 // holdUntil reschedules a job, unchanged, for a later moment.
-func (f *feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) error {
+func (f *Feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) error {
 	var payload any
 	if len(job.Payload) > 0 {
 		payload = json.RawMessage(job.Payload)
@@ -318,7 +318,7 @@ func (f *feature) holdUntil(ctx context.Context, job bot.Job, at time.Time) erro
 // neighbour. reachable is false, and nothing is sent or held, for someone
 // forgotten or who never addressed the bot: the caller tells them another
 // way.
-func (f *feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text string) (reachable bool, err error) {
+func (f *Feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text string) (reachable bool, err error) {
 	if p.Addr == "" {
 		return false, nil // forgotten: nobody to tell
 	}
@@ -339,7 +339,7 @@ func (f *feature) tell(ctx context.Context, chat bot.ChatID, p bot.Person, text 
 // messaged (forgotten since, or never addressed the bot) misses it, and so
 // does everyone if its group stopped listening meanwhile: the news is
 // about a group where the bot no longer answers.
-func (f *feature) runNotice(ctx context.Context, job bot.Job, n noticePayload) error {
+func (f *Feature) runNotice(ctx context.Context, job bot.Job, n noticePayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (f *feature) runNotice(ctx context.Context, job bot.Job, n noticePayload) e
 // settings say whether it switched the bot or lending off; only the
 // transport knows the bot was removed (its group lookup, cached, fails with
 // ErrNotInChat). Other lookup errors are returned so the job is retried.
-func (f *feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool, error) {
+func (f *Feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool, error) {
 	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
@@ -393,7 +393,7 @@ func (f *feature) groupStillListens(ctx context.Context, chat bot.ChatID) (bool,
 }
 
 // groupName names a group in direct messages.
-func (f *feature) groupName(ctx context.Context, chat bot.ChatID) string {
+func (f *Feature) groupName(ctx context.Context, chat bot.ChatID) string {
 	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil || strings.TrimSpace(gs.Name) == "" {
 		return "your group"
@@ -403,7 +403,7 @@ func (f *feature) groupName(ctx context.Context, chat bot.ChatID) string {
 
 // withLoans writes "Alice (5 loans)": completed loans in the group are the
 // one trust signal neighbourbot shows. Nothing is added before the first.
-func (f *feature) withLoans(ctx context.Context, chat bot.ChatID, p bot.Person) (string, error) {
+func (f *Feature) withLoans(ctx context.Context, chat bot.ChatID, p bot.Person) (string, error) {
 	if p.ID == 0 {
 		return p.DisplayName(), nil
 	}

@@ -11,17 +11,17 @@ import (
 )
 
 // handleLend lists an item in this group (!lend).
-func (f *feature) handleLend(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleLend(ctx context.Context, req *bot.Request) error {
 	return f.listOffer(ctx, req, kindItem)
 }
 
 // handleFavour lists a favour in this group (!favour).
-func (f *feature) handleFavour(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleFavour(ctx context.Context, req *bot.Request) error {
 	return f.listOffer(ctx, req, kindFavour)
 }
 
 // listOffer lists an item or a favour and tells those who asked for one.
-func (f *feature) listOffer(ctx context.Context, req *bot.Request, kind string) error {
+func (f *Feature) listOffer(ctx context.Context, req *bot.Request, kind string) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s hedge trimmer — petrol, bring it back clean. %s shows what's listed.",
 		req.Cmd("lend"), req.Cmd("lend"), req.Cmd("lend"), req.Cmd("items"))
 	if kind == kindFavour {
@@ -54,7 +54,7 @@ func (f *feature) listOffer(ctx context.Context, req *bot.Request, kind string) 
 
 // checkCanList refuses a listing the sender already has here, or one past
 // the most kept per person.
-func (f *feature) checkCanList(ctx context.Context, req *bot.Request, kind, name string, words itemWords) error {
+func (f *Feature) checkCanList(ctx context.Context, req *bot.Request, kind, name string, words itemWords) error {
 	dup, err := f.st.hasListingKey(ctx, req.Chat.ID, req.Sender.ID, kind, words.key())
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ type wanterNews struct {
 // open request the listing answers, and drops those requests. It returns
 // them in the order they asked, each once; those the bot failed to reach
 // for another reason (logged) are left out.
-func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]wanterNews, error) {
+func (f *Feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, words itemWords, skip int64) ([]wanterNews, error) {
 	wants, err := f.st.activeWants(ctx, chat, f.clock.Now())
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (f *feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 func wantKey(id int64) string { return fmt.Sprintf("lending:want:%d:", id) }
 
 // handleUnlist removes one of the sender's listings.
-func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder. %s shows what you've listed.", req.Cmd("unlist"), req.Cmd("unlist"), req.Cmd("mine"))
 	name, words, err := f.checkName(req.Args, usage)
 	if err != nil {
@@ -243,7 +243,7 @@ func (f *feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 
 // handleBorrow answers a request with the people who have the thing, or
 // records it and tells the asker privately when someone lists one.
-func (f *feature) handleBorrow(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s someone to feed the cat.", req.Cmd("borrow"), req.Cmd("borrow"), req.Cmd("need"))
 	name, possessor, words, err := f.checkQuery(req.Args, usage)
 	if err != nil {
@@ -287,7 +287,7 @@ type borrowHit struct {
 
 // borrowHits is every listing in the group by someone other than the asker,
 // still a member, that matches the words, best match first.
-func (f *feature) borrowHits(ctx context.Context, chat bot.ChatID, asker int64, words itemWords) ([]scored[borrowHit], error) {
+func (f *Feature) borrowHits(ctx context.Context, chat bot.ChatID, asker int64, words itemWords) ([]scored[borrowHit], error) {
 	listings, err := f.st.groupListings(ctx, chat, "")
 	if err != nil {
 		return nil, err
@@ -359,7 +359,7 @@ func splitBorrowHits(cands []scored[borrowHit]) (free, out []borrowHit) {
 
 // describeBorrowHits writes the answer naming who has it free (mentioned),
 // how to record the hand-over, and which ones are out on loan until when.
-func (f *feature) describeBorrowHits(ctx context.Context, req *bot.Request, free, out []borrowHit) (string, []bot.Mention, error) {
+func (f *Feature) describeBorrowHits(ctx context.Context, req *bot.Request, free, out []borrowHit) (string, []bot.Mention, error) {
 	var b strings.Builder
 	var mentions []bot.Mention
 	var lenders []borrowHit
@@ -396,7 +396,7 @@ func (f *feature) describeBorrowHits(ctx context.Context, req *bot.Request, free
 
 // rememberWant records the asker's request, replacing the same one made
 // before, and schedules its expiry.
-func (f *feature) rememberWant(ctx context.Context, req *bot.Request, name string, words itemWords) error {
+func (f *Feature) rememberWant(ctx context.Context, req *bot.Request, name string, words itemWords) error {
 	now := req.Now()
 	mineBefore, err := f.st.personWants(ctx, req.Chat.ID, req.Sender.ID, now)
 	if err != nil {
@@ -425,7 +425,7 @@ func (f *feature) rememberWant(ctx context.Context, req *bot.Request, name strin
 // has written to the bot can be told privately; anyone else is mentioned
 // here when it turns up (see tellWanters), so the promise must say which,
 // and ask asks them to write once.
-func (f *feature) howToldLater(ctx context.Context, req *bot.Request) (how, ask string, err error) {
+func (f *Feature) howToldLater(ctx context.Context, req *bot.Request) (how, ask string, err error) {
 	privately, err := f.canDM(ctx, req.Sender)
 	if err != nil {
 		return "", "", err
@@ -453,7 +453,7 @@ type wantPayload struct {
 }
 
 // runWantExpire forgets a request nobody answered in time.
-func (f *feature) runWantExpire(ctx context.Context, job bot.Job, p wantPayload) error {
+func (f *Feature) runWantExpire(ctx context.Context, job bot.Job, p wantPayload) error {
 	return f.st.deleteWants(ctx, []int64{p.Want})
 }
 
@@ -461,7 +461,7 @@ func (f *feature) runWantExpire(ctx context.Context, job bot.Job, p wantPayload)
 // a group the post stays short (groupListLines): what can be borrowed
 // first, then "…and 18 more"; a direct message gets the full list of each
 // of the sender's groups.
-func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleItems(ctx context.Context, req *bot.Request) error {
 	var query itemWords
 	search := strings.TrimSpace(req.Args)
 	if search != "" {
@@ -505,7 +505,7 @@ func (f *feature) handleItems(ctx context.Context, req *bot.Request) error {
 // itemsPrivately is !items in a direct message: the full list of every
 // group the sender is in where lending is on, each under its name. A
 // group's list goes only to its own members.
-func (f *feature) itemsPrivately(ctx context.Context, req *bot.Request, query itemWords, search string) error {
+func (f *Feature) itemsPrivately(ctx context.Context, req *bot.Request, query itemWords, search string) error {
 	chats, err := f.core.MemberGroups(ctx, req.Sender.ID)
 	if err != nil {
 		return fmt.Errorf("member groups: %w", err)
@@ -578,7 +578,7 @@ type itemEntry struct {
 
 // itemEntries lists what !items shows for a group, in order, without
 // writing any line yet: only the lines shown need their names and counts.
-func (f *feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWords) ([]itemEntry, error) {
+func (f *Feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWords) ([]itemEntry, error) {
 	listings, err := f.st.groupListings(ctx, chat, "")
 	if err != nil {
 		return nil, err
@@ -629,7 +629,7 @@ func (f *feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWo
 
 // itemLines writes entries under their section titles in at most budget
 // lines, and says how many entries it wrote.
-func (f *feature) itemLines(ctx context.Context, chat bot.ChatID, entries []itemEntry, budget int) ([]string, int, error) {
+func (f *Feature) itemLines(ctx context.Context, chat bot.ChatID, entries []itemEntry, budget int) ([]string, int, error) {
 	labels := map[int64]string{} // "Alice (5 loans)", counted once per owner
 	label := func(p bot.Person) (string, error) {
 		if s, ok := labels[p.ID]; ok {
@@ -684,7 +684,7 @@ func (f *feature) itemLines(ctx context.Context, chat bot.ChatID, entries []item
 }
 
 // loanLine writes "• drill — Alice's, with Bob until Sat 10 Jan".
-func (f *feature) loanLine(ctx context.Context, loan Loan, owner bot.Person) (string, error) {
+func (f *Feature) loanLine(ctx context.Context, loan Loan, owner bot.Person) (string, error) {
 	borrower, err := f.person(ctx, loan.BorrowerID)
 	if err != nil {
 		return "", err
@@ -701,7 +701,7 @@ func (f *feature) loanLine(ctx context.Context, loan Loan, owner bot.Person) (st
 
 // handleMine shows the sender what they list, lend, borrow, want and run:
 // in a group for that group, in a direct message for every group.
-func (f *feature) handleMine(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleMine(ctx context.Context, req *bot.Request) error {
 	var chat bot.ChatID
 	if req.Chat.IsGroup {
 		chat = req.Chat.ID
@@ -764,7 +764,7 @@ func titledSections(parts []section) []string {
 }
 
 // mineListingLines are !mine's lines for what the person lists.
-func (f *feature) mineListingLines(ctx context.Context, chat bot.ChatID, me int64, where func(bot.ChatID) string) ([]string, error) {
+func (f *Feature) mineListingLines(ctx context.Context, chat bot.ChatID, me int64, where func(bot.ChatID) string) ([]string, error) {
 	listings, err := f.st.ownerListings(ctx, chat, me)
 	if err != nil {
 		return nil, err
@@ -782,7 +782,7 @@ func (f *feature) mineListingLines(ctx context.Context, chat bot.ChatID, me int6
 
 // mineLoanLines are !mine's lines for the person's open loans: those they
 // lent out and those they borrowed.
-func (f *feature) mineLoanLines(ctx context.Context, req *bot.Request, chat bot.ChatID, where func(bot.ChatID) string) (out, in []string, err error) {
+func (f *Feature) mineLoanLines(ctx context.Context, req *bot.Request, chat bot.ChatID, where func(bot.ChatID) string) (out, in []string, err error) {
 	me, now := req.Sender.ID, req.Now()
 	loans, err := f.st.personOpenLoans(ctx, chat, me)
 	if err != nil {
@@ -827,7 +827,7 @@ func loanState(loan Loan, now time.Time, loc *time.Location, dueTime bot.TimeOfD
 }
 
 // mineWantLines are !mine's lines for what the person is looking for.
-func (f *feature) mineWantLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
+func (f *Feature) mineWantLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
 	wants, err := f.st.personWants(ctx, chat, me, now)
 	if err != nil {
 		return nil, err
@@ -840,7 +840,7 @@ func (f *feature) mineWantLines(ctx context.Context, chat bot.ChatID, me int64, 
 }
 
 // mineErrandLines are !mine's lines for the errands the person runs or joined.
-func (f *feature) mineErrandLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
+func (f *Feature) mineErrandLines(ctx context.Context, chat bot.ChatID, me int64, now time.Time, where func(bot.ChatID) string) ([]string, error) {
 	errands, err := f.st.personErrands(ctx, chat, me, now)
 	if err != nil {
 		return nil, err

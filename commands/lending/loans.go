@@ -12,7 +12,7 @@ import (
 )
 
 // handleLent records that the sender lent a listed item to a mentioned member.
-func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleLent(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM @name [for 3d | until Saturday] — e.g. %s ladder @Bob for 3d", req.Cmd("lent"), req.Cmd("lent"))
 	mentioned, err := req.Mentioned(ctx)
 	if err != nil {
@@ -64,7 +64,7 @@ func (f *feature) handleLent(ctx context.Context, req *bot.Request) error {
 
 // lentBorrower is the one member of this group, other than the sender, that
 // a !lent mentions; any other case is answered with how to name them.
-func (f *feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned []bot.Person, name string, itemW, periodW []string) (bot.Person, error) {
+func (f *Feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned []bot.Person, name string, itemW, periodW []string) (bot.Person, error) {
 	switch {
 	case len(mentioned) == 0:
 		// "!lent ladder Dave": a member's name typed without the @.
@@ -95,7 +95,7 @@ func (f *feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned 
 }
 
 // checkNotOut refuses to lend a listing that is already out on loan.
-func (f *feature) checkNotOut(ctx context.Context, req *bot.Request, listing Listing) error {
+func (f *Feature) checkNotOut(ctx context.Context, req *bot.Request, listing Listing) error {
 	loan, out, err := f.st.openLoanOfListing(ctx, listing.ID)
 	if err != nil || !out {
 		return err
@@ -109,7 +109,7 @@ func (f *feature) checkNotOut(ctx context.Context, req *bot.Request, listing Lis
 
 // recordLoan stores a new loan, answering the borrower's own requests for
 // the thing, and schedules its reminder.
-func (f *feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) error {
+func (f *Feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) error {
 	wants, err := f.st.personWants(ctx, loan.Chat, loan.BorrowerID, now)
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ func (f *feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) err
 // as the member's full name or first name, ignoring case and accents. It
 // returns the name as typed and the words before it, or "" when the words
 // do not end with a member's name or nothing would be left before it.
-func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words []string) (typed string, rest []string, err error) {
+func (f *Feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words []string) (typed string, rest []string, err error) {
 	members, err := f.core.GroupMembers(ctx, chat)
 	if err != nil {
 		return "", nil, err
@@ -171,7 +171,7 @@ func (f *feature) trailingMemberName(ctx context.Context, chat bot.ChatID, words
 // askToAddress is the line that asks a borrower the bot may not message
 // yet to address it once, so their reminders can reach them; "" for
 // someone it may message.
-func (f *feature) askToAddress(ctx context.Context, req *bot.Request, borrower bot.Person) (string, error) {
+func (f *Feature) askToAddress(ctx context.Context, req *bot.Request, borrower bot.Person) (string, error) {
 	ok, err := f.canDM(ctx, borrower)
 	if err != nil || ok {
 		return "", err
@@ -183,7 +183,7 @@ func (f *feature) askToAddress(ctx context.Context, req *bot.Request, borrower b
 }
 
 // readPeriod reads a loan period and checks it against the group's limit.
-func (f *feature) readPeriod(words []string, now, base time.Time) (time.Time, error) {
+func (f *Feature) readPeriod(words []string, now, base time.Time) (time.Time, error) {
 	text := strings.Join(words, " ")
 	due, err := parsePeriod(words, now, base, f.loc, f.cfg.DueTime)
 	switch {
@@ -200,7 +200,7 @@ func (f *feature) readPeriod(words []string, now, base time.Time) (time.Time, er
 }
 
 // ownListing finds the sender's item listing by name, or says how to list it.
-func (f *feature) ownListing(ctx context.Context, req *bot.Request, name string, words itemWords, cmd string) (Listing, error) {
+func (f *Feature) ownListing(ctx context.Context, req *bot.Request, name string, words itemWords, cmd string) (Listing, error) {
 	mine, err := f.st.ownerListings(ctx, req.Chat.ID, req.Sender.ID)
 	if err != nil {
 		return Listing{}, err
@@ -230,7 +230,7 @@ func (f *feature) ownListing(ctx context.Context, req *bot.Request, name string,
 // sender is part of; keep filters them (nil = all). Ambiguous names get a
 // "which one?" reply showing retry(item) for each, and no match gets
 // notFound, both as user errors.
-func (f *feature) findLoan(ctx context.Context, req *bot.Request, words itemWords, keep func(Loan) bool, retry func(item string) string, notFound string) (Loan, error) {
+func (f *Feature) findLoan(ctx context.Context, req *bot.Request, words itemWords, keep func(Loan) bool, retry func(item string) string, notFound string) (Loan, error) {
 	loans, err := f.st.personOpenLoans(ctx, req.Chat.ID, req.Sender.ID)
 	if err != nil {
 		return Loan{}, err
@@ -261,7 +261,7 @@ func notOnLoan(req *bot.Request, name string) string {
 }
 
 // handleReturned closes a loan (owner) or asks the owner to confirm (borrower).
-func (f *feature) handleReturned(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleReturned(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder. %s shows your loans.", req.Cmd("returned"), req.Cmd("returned"), req.Cmd("mine"))
 	name, words, err := f.checkName(req.Args, usage)
 	if err != nil {
@@ -316,7 +316,7 @@ type loanPayload struct {
 // runConfirmNudge reminds an owner who has not confirmed a return. It is a
 // one-off follow-up to the group question, so a group that stopped
 // listening (see groupStillListens) since drops it rather than keeping it.
-func (f *feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayload) error {
+func (f *Feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}
@@ -356,7 +356,7 @@ const questionConfirm = "lending.confirm"
 // answer to the nudge, when that is the question the owner was asked last.
 // "yes" closes the loan as !confirm would, thanking both in the group; "no"
 // changes nothing and says how to put it back on loan.
-func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
+func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	m := req.Msg
 	if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
 		return nil
@@ -410,7 +410,7 @@ func (f *feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 }
 
 // closeReturned closes a loan as returned and thanks both in the group.
-func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan) error {
+func (f *Feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan) error {
 	if err := f.st.closeLoan(ctx, loan.ID, req.Now(), reasonReturned); err != nil {
 		return err
 	}
@@ -467,7 +467,7 @@ func (f *feature) closeReturned(ctx context.Context, req *bot.Request, loan Loan
 }
 
 // handleConfirm lets the owner confirm a return the borrower reported.
-func (f *feature) handleConfirm(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleConfirm(ctx context.Context, req *bot.Request) error {
 	returning := func(l Loan) bool { return l.OwnerID == req.Sender.ID && l.State == stateReturning }
 	var loan Loan
 	if strings.TrimSpace(req.Args) == "" {
@@ -500,7 +500,7 @@ func (f *feature) handleConfirm(ctx context.Context, req *bot.Request) error {
 	return f.closeReturned(ctx, req, loan)
 }
 
-func (f *feature) confirmUsage(req *bot.Request, waiting []Loan) error {
+func (f *Feature) confirmUsage(req *bot.Request, waiting []Loan) error {
 	if len(waiting) == 0 {
 		return bot.Userf("Nothing of yours is waiting to be confirmed as returned here. %s shows your loans.", req.Cmd("mine"))
 	}
@@ -512,7 +512,7 @@ func (f *feature) confirmUsage(req *bot.Request, waiting []Loan) error {
 }
 
 // onReaction confirms a return when the owner reacts to the bot's question.
-func (f *feature) onReaction(ctx context.Context, req *bot.Request) error {
+func (f *Feature) onReaction(ctx context.Context, req *bot.Request) error {
 	r := req.Msg.Reaction
 	if r == nil || r.Emoji == "" || !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) {
 		return nil
@@ -526,7 +526,7 @@ func (f *feature) onReaction(ctx context.Context, req *bot.Request) error {
 
 // handleExtend moves a loan's due date (owner), or passes the borrower's
 // request on to the owner.
-func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM 3d or %s ITEM until Saturday — e.g. %s ladder 3d", req.Cmd("extend"), req.Cmd("extend"), req.Cmd("extend"))
 	words := strings.Fields(req.Args)
 	if len(words) == 0 {
@@ -594,7 +594,7 @@ func (f *feature) handleExtend(ctx context.Context, req *bot.Request) error {
 
 // askOwnerToExtend passes a borrower's !extend on to the owner, who decides,
 // without changing anything.
-func (f *feature) askOwnerToExtend(ctx context.Context, req *bot.Request, loan Loan, owner bot.Person, due time.Time, periodW []string, note string) error {
+func (f *Feature) askOwnerToExtend(ctx context.Context, req *bot.Request, loan Loan, owner bot.Person, due time.Time, periodW []string, note string) error {
 	if loan.OwnerID == 0 {
 		return bot.Userf("The owner of the %s asked me to forget them, so nobody here can agree a new date — sort it out with them, and type %s %s once it's back.",
 			loan.Item, req.Cmd("returned"), typable(loan.Item))
@@ -607,7 +607,7 @@ func (f *feature) askOwnerToExtend(ctx context.Context, req *bot.Request, loan L
 
 // extendLoan moves a loan's due date, reopens it if the borrower had called
 // it returned, and schedules its reminder afresh.
-func (f *feature) extendLoan(ctx context.Context, loan *Loan, due, now time.Time) error {
+func (f *Feature) extendLoan(ctx context.Context, loan *Loan, due, now time.Time) error {
 	if err := f.st.setDue(ctx, loan.ID, due); err != nil {
 		return err
 	}

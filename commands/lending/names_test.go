@@ -33,7 +33,7 @@ func TestTrailingMemberName(t *testing.T) {
 	add("gone", "Gareth", false)
 	add("marks", "\u0301\u0301", true) // a name of combining marks alone folds to nothing
 	k := h.Kit(FeatureName)
-	f := &feature{clock: k.Clock, core: k.Core, groups: k.Groups, st: &store{db: h.Store.DB()}}
+	f := &Feature{clock: k.Clock, core: k.Core, groups: k.Groups, st: &store{db: h.Store.DB()}}
 
 	for _, tc := range []struct{ words, typed, rest string }{
 		{"ladder Mary", "Mary", "ladder"},

@@ -61,7 +61,7 @@ func loanKey(id int64) string { return fmt.Sprintf("lending:loan:%d:", id) }
 
 // nextStage is the first reminder planned strictly after a moment, before
 // quiet hours are applied.
-func (f *feature) nextStage(loan Loan, after time.Time) (stage string, n int, at time.Time) {
+func (f *Feature) nextStage(loan Loan, after time.Time) (stage string, n int, at time.Time) {
 	due := loan.DueAt
 	// A loan of under two days gets no "due tomorrow": it was just agreed.
 	if before := due.Add(-24 * time.Hour); due.Sub(loan.LentAt) >= 48*time.Hour && before.After(after) {
@@ -77,7 +77,7 @@ func (f *feature) nextStage(loan Loan, after time.Time) (stage string, n int, at
 
 // scheduleReminder plans the loan's next reminder after a moment,
 // replacing whatever was planned.
-func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Time) error {
+func (f *Feature) scheduleReminder(ctx context.Context, loan Loan, after time.Time) error {
 	if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (f *feature) scheduleReminder(ctx context.Context, loan Loan, after time.Ti
 // finishes a job by id once its handler returns, so a successor given the
 // freed id would be deleted with it. (Rescheduling under the job's own key,
 // as heldByQuiet does, is safe: the core keeps a job replaced meanwhile.)
-func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after time.Time) error {
+func (f *Feature) scheduleNextReminder(ctx context.Context, loan Loan, after time.Time) error {
 	if loan.OwnerID == 0 {
 		return nil // the owner was forgotten: nobody to remind on their behalf
 	}
@@ -121,7 +121,7 @@ func (f *feature) scheduleNextReminder(ctx context.Context, loan Loan, after tim
 // once the borrower's has gone, is a notice job of its own, so a dropped
 // connection delays it rather than losing it and its retries never repeat
 // the borrower's.
-func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload) error {
+func (f *Feature) runReminder(ctx context.Context, job bot.Job, p remindPayload) error {
 	if held, err := f.heldByQuiet(ctx, job); held || err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (f *feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 // remindOwnerOfFormerBorrower is the overdue reminder, to the owner alone,
 // for a loan whose borrower asked to be forgotten; the caller has planned
 // the next.
-func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
+func (f *Feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, owner bot.Person, n int, now time.Time) error {
 	text := fmt.Sprintf("Your %s, lent on %s to a neighbour who has since asked me to forget them, was due back %s. I can't remind them. When it's back, type %sreturned %s in %s.",
 		loan.Item, formatDay(loan.LentAt, f.loc), f.relativeDay(loan.DueAt, now), f.prefix, typable(loan.Item), f.groupName(ctx, loan.Chat))
 	if n >= maxFormerBorrowerReminders {
@@ -215,7 +215,7 @@ func (f *feature) remindOwnerOfFormerBorrower(ctx context.Context, loan Loan, ow
 
 // relativeDay writes a date relative to now in the bot's time zone:
 // "today", "tomorrow", "yesterday" or "on Mon 12 Jan".
-func (f *feature) relativeDay(t, now time.Time) string {
+func (f *Feature) relativeDay(t, now time.Time) string {
 	a, b := t.In(f.loc), now.In(f.loc)
 	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
 	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)

@@ -23,7 +23,7 @@ type waiter struct {
 // waitingFor returns the members of the loan's group, other than its
 // owner and borrower, with an unexpired request the loan's item answers:
 // each person once, in the order they asked.
-func (f *feature) waitingFor(ctx context.Context, loan Loan) ([]waiter, error) {
+func (f *Feature) waitingFor(ctx context.Context, loan Loan) ([]waiter, error) {
 	wants, err := f.st.activeWants(ctx, loan.Chat, f.clock.Now())
 	if err != nil {
 		return nil, err

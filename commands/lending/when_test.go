@@ -106,7 +106,7 @@ func TestParseWhenForErrands(t *testing.T) {
 }
 
 func TestReminderStagesAndQuietHours(t *testing.T) {
-	f := &feature{cfg: DefaultConfig(), loc: london, quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}}
+	f := &Feature{cfg: DefaultConfig(), loc: london, quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}}
 	loan := Loan{LentAt: mon, DueAt: time.Date(2026, 1, 10, 7, 0, 0, 0, london)}
 	steps := []struct {
 		after       time.Time
@@ -133,7 +133,7 @@ func TestReminderStagesAndQuietHours(t *testing.T) {
 }
 
 func TestErrandSummaryTime(t *testing.T) {
-	f := &feature{cfg: DefaultConfig(), loc: london, quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}}
+	f := &Feature{cfg: DefaultConfig(), loc: london, quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}}
 	at := func(day, hh, mm int) time.Time { return time.Date(2026, 1, day, hh, mm, 0, 0, london) }
 	cases := []struct{ start, now, want time.Time }{
 		{at(10, 10, 0), mon, at(10, 9, 0)},       // an hour before

@@ -30,7 +30,7 @@ const (
 	maxAlertsPerGroup = 3
 )
 
-func (f *feature) registerAlerts(ctx context.Context, k bot.Kit, obs polling.Observer) error {
+func (f *Feature) registerAlerts(ctx context.Context, k bot.Kit, obs polling.Observer) error {
 	f.jobs.HandleJob(jobPlanned, f.plannedJob)
 	f.poller = polling.New(k, jobPoll, obs)
 	if f.incidents == nil {
@@ -46,7 +46,7 @@ func (f *feature) registerAlerts(ctx context.Context, k bot.Kit, obs polling.Obs
 }
 
 // bookPlanned books the next morning message after now.
-func (f *feature) bookPlanned(ctx context.Context, now time.Time) error {
+func (f *Feature) bookPlanned(ctx context.Context, now time.Time) error {
 	at := f.cfg.PlannedAt.On(now, f.loc)
 	if !at.After(now) {
 		at = f.cfg.PlannedAt.On(now.In(f.loc).AddDate(0, 0, 1), f.loc)
@@ -54,7 +54,7 @@ func (f *feature) bookPlanned(ctx context.Context, now time.Time) error {
 	return f.jobs.Schedule(ctx, jobPlanned, jobPlanned, at, nil)
 }
 
-func (f *feature) alertsCommand(ctx context.Context, req *bot.Request, args []string) error {
+func (f *Feature) alertsCommand(ctx context.Context, req *bot.Request, args []string) error {
 	if len(args) == 0 {
 		on, err := f.st.alertsOn(ctx, req.Chat.ID)
 		if err != nil {
@@ -104,7 +104,7 @@ type alertGroup struct {
 	areas []string
 }
 
-func (f *feature) alertGroups(ctx context.Context) ([]alertGroup, error) {
+func (f *Feature) alertGroups(ctx context.Context) ([]alertGroup, error) {
 	chats, err := f.st.alertChats(ctx)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (f *feature) alertGroups(ctx context.Context) ([]alertGroup, error) {
 }
 
 // fetchFor asks the operators serving any of the groups once.
-func (f *feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident, error) {
+func (f *Feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident, error) {
 	var areas []string
 	for _, g := range groups {
 		for _, a := range g.areas {
@@ -141,7 +141,7 @@ func (f *feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident
 // pollIncidents posts unplanned incidents new to a group, and estimates
 // that moved by more than an hour. Nothing goes out in quiet hours; what
 // is still going on is posted when they end.
-func (f *feature) pollIncidents(ctx context.Context) error {
+func (f *Feature) pollIncidents(ctx context.Context) error {
 	now := f.clock.Now()
 	if f.quiet.Contains(now) {
 		return nil
@@ -172,7 +172,7 @@ func (f *feature) pollIncidents(ctx context.Context) error {
 	return nil
 }
 
-func (f *feature) postFault(ctx context.Context, g alertGroup, inc Incident, now time.Time) (bool, error) {
+func (f *Feature) postFault(ctx context.Context, g alertGroup, inc Incident, now time.Time) (bool, error) {
 	prev, seen, err := f.st.posted(ctx, g.chat, inc.Ref, "fault")
 	if err != nil {
 		return false, err
@@ -199,7 +199,7 @@ func (f *feature) postFault(ctx context.Context, g alertGroup, inc Incident, now
 	return true, f.st.markPosted(ctx, g.chat, inc.Ref, "fault", inc.EstimatedRestoration, now)
 }
 
-func (f *feature) faultText(g alertGroup, inc Incident, now time.Time) string {
+func (f *Feature) faultText(g alertGroup, inc Incident, now time.Time) string {
 	var b strings.Builder
 	who := "The network operator"
 	if inc.Publisher != "" {
@@ -239,7 +239,7 @@ func overlap(sectors, areas []string) []string {
 
 // plannedJob sends each alert group one line about the planned work in
 // its area in the next 48 hours, and books tomorrow's.
-func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
+func (f *Feature) plannedJob(ctx context.Context, j bot.Job) error {
 	now := f.clock.Now()
 	if err := f.bookPlanned(ctx, now); err != nil {
 		return err
@@ -293,7 +293,7 @@ func (f *feature) plannedJob(ctx context.Context, j bot.Job) error {
 }
 
 // plannedLine is "Planned power cut in SY3 7 tomorrow 09:00–15:00, ref …".
-func (f *feature) plannedLine(g alertGroup, inc Incident, now time.Time) string {
+func (f *Feature) plannedLine(g alertGroup, inc Incident, now time.Time) string {
 	where := strings.Join(overlap(inc.Sectors, g.areas), ", ")
 	if where == "" {
 		where = strings.Join(g.areas, ", ")
@@ -316,7 +316,7 @@ func (f *feature) plannedLine(g alertGroup, inc Incident, now time.Time) string 
 }
 
 // dayWord is "today", "tomorrow" or "on Wed 7 Jan".
-func (f *feature) dayWord(t, now time.Time) string {
+func (f *Feature) dayWord(t, now time.Time) string {
 	lt, ln := t.In(f.loc), now.In(f.loc)
 	d0 := time.Date(ln.Year(), ln.Month(), ln.Day(), 0, 0, 0, 0, f.loc)
 	d1 := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, f.loc)

@@ -8,7 +8,7 @@ import (
 
 // dataProvider shows and erases what power checks hold about a person:
 // their answers and the checks they started.
-type dataProvider struct{ f *feature }
+type dataProvider struct{ f *Feature }
 
 func (dataProvider) DataName() string { return "Power checks" }
 

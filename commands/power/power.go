@@ -61,9 +61,10 @@ type Deps struct {
 }
 
 // log is the bot's logger with lines marked as power's.
-func (f *feature) log() *slog.Logger { return f.lg }
+func (f *Feature) log() *slog.Logger { return f.lg }
 
-type feature struct {
+// Feature is the registered power feature, holding the handles of its Kit.
+type Feature struct {
 	clock     bot.Clock
 	lg        *slog.Logger
 	prefix    string
@@ -92,7 +93,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out,
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out,
 		cfg: cfg, st: &store{db: k.Core.DB()}, loc: loc, incidents: deps.Incidents, quiet: deps.Quiet}
 	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
 	// Help lines start lower-case: !help shows them after "!power … — " and
@@ -127,7 +128,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 // committed before its jobs are scheduled, so a crash (or a failed
 // Schedule) in between would otherwise leave it open with no verdict and
 // no expiry; scheduling under the same keys replaces jobs that exist.
-func (f *feature) resume(ctx context.Context) error {
+func (f *Feature) resume(ctx context.Context) error {
 	checks, err := f.st.unfinished(ctx)
 	if err != nil {
 		return err
@@ -141,7 +142,7 @@ func (f *feature) resume(ctx context.Context) error {
 }
 
 // scheduleJobs plans a check's verdict (while it is open) and its expiry.
-func (f *feature) scheduleJobs(ctx context.Context, c check) error {
+func (f *Feature) scheduleJobs(ctx context.Context, c check) error {
 	payload := jobPayload{Check: c.ID}
 	if c.State == stateOpen {
 		if err := f.jobs.Schedule(ctx, jobWindow, jobKeyPrefix(c.ID)+"window", c.WindowEnds, payload); err != nil {
@@ -154,13 +155,13 @@ func (f *feature) scheduleJobs(ctx context.Context, c check) error {
 	return nil
 }
 
-func (f *feature) expiresAt(c check) time.Time { return c.StartedAt.Add(f.cfg.CloseAfter.D()) }
+func (f *Feature) expiresAt(c check) time.Time { return c.StartedAt.Add(f.cfg.CloseAfter.D()) }
 
 // current is the group's unfinished check, brought up to date first: an
 // open check whose window has passed gets its verdict now, and one past
 // close_after is closed, whether or not their jobs ran. Nothing can leave
 // a group stuck behind a check that never finishes.
-func (f *feature) current(ctx context.Context, chat bot.ChatID, now time.Time) (check, bool, error) {
+func (f *Feature) current(ctx context.Context, chat bot.ChatID, now time.Time) (check, bool, error) {
 	c, ok, err := f.st.active(ctx, chat)
 	if err != nil || !ok {
 		return c, ok, err
@@ -181,7 +182,7 @@ func (f *feature) current(ctx context.Context, chat bot.ChatID, now time.Time) (
 
 // closeExpired closes a check past close_after that its expiry job did
 // not close, and drops whatever jobs it still has.
-func (f *feature) closeExpired(ctx context.Context, id int64, now time.Time) error {
+func (f *Feature) closeExpired(ctx context.Context, id int64, now time.Time) error {
 	if _, err := f.st.expire(ctx, id, now); err != nil {
 		return err
 	}
@@ -208,12 +209,12 @@ func checkFromKey(key string) int64 {
 	return id
 }
 
-func (f *feature) usage(req *bot.Request) error {
+func (f *Feature) usage(req *bot.Request) error {
 	return bot.Userf("Usage: %s to start a power check, %s on when it's back, %s history for past checks.",
 		req.Cmd("power"), req.Cmd("power"), req.Cmd("power"))
 }
 
-func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) powerCommand(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return f.startOrTally(ctx, req)
@@ -236,7 +237,7 @@ func (f *feature) powerCommand(ctx context.Context, req *bot.Request) error {
 	return f.usage(req)
 }
 
-func (f *feature) restoreCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) restoreCommand(ctx context.Context, req *bot.Request) error {
 	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s when the power is back — nothing after it.", req.Cmd("restored"))
 	}
@@ -245,7 +246,7 @@ func (f *feature) restoreCommand(ctx context.Context, req *bot.Request) error {
 
 // startOrVoteOff is "!power off": an answer during a running check, a new
 // check otherwise.
-func (f *feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
+func (f *Feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
 	c, ok, err := f.current(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -256,7 +257,7 @@ func (f *feature) startOrVoteOff(ctx context.Context, req *bot.Request) error {
 	return f.startOrTally(ctx, req)
 }
 
-func (f *feature) startOrTally(ctx context.Context, req *bot.Request) error {
+func (f *Feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	chat := req.Chat.ID
 	c, ok, err := f.current(ctx, chat, req.Now())
 	if err != nil {
@@ -343,14 +344,14 @@ func onlyChatter(args string) bool {
 }
 
 // answerCommand is a typed !off or !on.
-func (f *feature) answerCommand(ctx context.Context, req *bot.Request, off bool) error {
+func (f *Feature) answerCommand(ctx context.Context, req *bot.Request, off bool) error {
 	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s or %s — nothing after it.", req.Cmd("off"), req.Cmd("on"))
 	}
 	return f.typedVote(ctx, req, off)
 }
 
-func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
+func (f *Feature) typedVote(ctx context.Context, req *bot.Request, off bool) error {
 	c, ok, err := f.current(ctx, req.Chat.ID, req.Now())
 	if err != nil {
 		return err
@@ -385,7 +386,7 @@ func (f *feature) typedVote(ctx context.Context, req *bot.Request, off bool) err
 	return nil
 }
 
-func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
+func (f *Feature) pollVote(ctx context.Context, req *bot.Request) error {
 	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
 	if err != nil {
 		f.log().Warn("poll with a bad reference", "ref", req.Poll.Ref)
@@ -437,7 +438,7 @@ func (f *feature) pollVote(ctx context.Context, req *bot.Request) error {
 
 // updateStatus edits the check's one status message to the current
 // tally. A failed edit is logged: the answer is already saved.
-func (f *feature) updateStatus(ctx context.Context, c check, t tally) {
+func (f *Feature) updateStatus(ctx context.Context, c check, t tally) {
 	if c.StatusMsg == "" {
 		return
 	}
@@ -446,7 +447,7 @@ func (f *feature) updateStatus(ctx context.Context, c check, t tally) {
 	}
 }
 
-func (f *feature) finalStatus(ctx context.Context, c check, outcome string) {
+func (f *Feature) finalStatus(ctx context.Context, c check, outcome string) {
 	if c.StatusMsg == "" {
 		return
 	}
@@ -456,7 +457,7 @@ func (f *feature) finalStatus(ctx context.Context, c check, outcome string) {
 	}
 }
 
-func (f *feature) starterName(ctx context.Context, c check) string {
+func (f *Feature) starterName(ctx context.Context, c check) string {
 	if c.StarterID == 0 {
 		return "a neighbour"
 	}
@@ -467,13 +468,13 @@ func (f *feature) starterName(ctx context.Context, c check) string {
 	return p.DisplayName()
 }
 
-func (f *feature) statusText(c check, starter string, t tally) string {
+func (f *Feature) statusText(c check, starter string, t tally) string {
 	p := f.prefix
 	return fmt.Sprintf("Power check started by %s at %s: is it just one home or the whole street?\nVote in the poll below or type %soff / %son. Result at %s.\nSo far: %s.",
 		starter, f.timeOfDay(c.StartedAt), p, p, f.timeOfDay(c.WindowEnds), countsText(t))
 }
 
-func (f *feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) error {
+func (f *Feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	c, err := f.st.byID(ctx, p.Check)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
@@ -487,7 +488,7 @@ func (f *feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) erro
 // finishCheck records an open check's verdict and posts it, unless the
 // group has since switched the power feature (or the bot) off: then the
 // verdict is kept for the history and nothing is posted.
-func (f *feature) finishCheck(ctx context.Context, c check) error {
+func (f *Feature) finishCheck(ctx context.Context, c check) error {
 	if c.State != stateOpen {
 		return nil
 	}
@@ -548,7 +549,7 @@ func (f *feature) finishCheck(ctx context.Context, c check) error {
 // stands. Jobs planned by even older versions also carry the chat and the
 // message's text and mentions but no check id; the id is then read from the
 // job's key (power:check:ID:verdict).
-func (f *feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) error {
+func (f *Feature) resendJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	if p.Check == 0 {
 		p.Check = checkFromKey(job.Key)
 	}
@@ -650,7 +651,7 @@ func parseIncidents(s string) ([]Incident, error) {
 // verdictStale reports whether a verdict still waiting to be sent has been
 // overtaken: its check was restored, closed (other than by a "nobody off"
 // verdict itself), purged, or followed by a newer check in the group.
-func (f *feature) verdictStale(ctx context.Context, id int64, chat bot.ChatID) (bool, error) {
+func (f *Feature) verdictStale(ctx context.Context, id int64, chat bot.ChatID) (bool, error) {
 	c, err := f.st.byID(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		return true, nil
@@ -666,7 +667,7 @@ func (f *feature) verdictStale(ctx context.Context, id int64, chat bot.ChatID) (
 
 // postsAllowed reports whether the bot may post power messages the group
 // did not ask for just now: the bot and the power feature are both on.
-func (f *feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, error) {
+func (f *Feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, error) {
 	gs, err := f.core.GroupSettings(ctx, chat)
 	if err != nil {
 		return false, fmt.Errorf("group settings: %w", err)
@@ -680,7 +681,7 @@ func (f *feature) postsAllowed(ctx context.Context, chat bot.ChatID) (bool, erro
 
 // lookup asks the outage feed about the group's area. Any failure gives
 // the plain answer: the check never waits on or breaks over the feed.
-func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
+func (f *Feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 	if f.incidents == nil {
 		return nil
 	}
@@ -705,7 +706,7 @@ func (f *feature) lookup(ctx context.Context, chat bot.ChatID) []Incident {
 	return MatchIncidents(all, gs.Areas)
 }
 
-func (f *feature) verdictMessage(ctx context.Context, c check, t tally, verdict string, incidents []Incident, now time.Time) bot.OutMessage {
+func (f *Feature) verdictMessage(ctx context.Context, c check, t tally, verdict string, incidents []Incident, now time.Time) bot.OutMessage {
 	p := f.prefix
 	out := bot.OutMessage{Chat: c.Chat}
 	var b strings.Builder
@@ -746,7 +747,7 @@ func (f *feature) verdictMessage(ctx context.Context, c check, t tally, verdict 
 	return out
 }
 
-func (f *feature) incidentLine(incidents []Incident, now time.Time) string {
+func (f *Feature) incidentLine(incidents []Incident, now time.Time) string {
 	inc := incidents[0]
 	var b strings.Builder
 	if inc.Planned {
@@ -775,7 +776,7 @@ func (f *feature) incidentLine(incidents []Incident, now time.Time) string {
 	return b.String()
 }
 
-func (f *feature) restore(ctx context.Context, req *bot.Request) error {
+func (f *Feature) restore(ctx context.Context, req *bot.Request) error {
 	c, ok, err := f.st.active(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -810,7 +811,7 @@ func (f *feature) restore(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, text)
 }
 
-func (f *feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) error {
+func (f *Feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) error {
 	closed, err := f.st.expire(ctx, p.Check, f.clock.Now())
 	if err != nil {
 		return err
@@ -821,7 +822,7 @@ func (f *feature) expireJob(ctx context.Context, job bot.Job, p jobPayload) erro
 	return nil
 }
 
-func (f *feature) history(ctx context.Context, req *bot.Request) error {
+func (f *Feature) history(ctx context.Context, req *bot.Request) error {
 	checks, err := f.st.history(ctx, req.Chat.ID, historyLimit)
 	if err != nil {
 		return err
@@ -851,7 +852,7 @@ func (f *feature) history(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (f *feature) suggestCommand(ctx context.Context, req *bot.Request, args []string) error {
+func (f *Feature) suggestCommand(ctx context.Context, req *bot.Request, args []string) error {
 	if len(args) == 0 {
 		on, _, err := f.st.suggestState(ctx, req.Chat.ID)
 		if err != nil {
@@ -903,7 +904,7 @@ func looksLikeOutageQuestion(text string) bool {
 
 // listen offers a check when someone asks about the power, in groups whose
 // admins switched the hint on, at most once per suggest_cooldown.
-func (f *feature) listen(ctx context.Context, req *bot.Request) error {
+func (f *Feature) listen(ctx context.Context, req *bot.Request) error {
 	if !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) || req.Msg == nil || req.Msg.Reaction != nil {
 		return nil
 	}
@@ -932,11 +933,11 @@ func (f *feature) listen(ctx context.Context, req *bot.Request) error {
 }
 
 // timeOfDay writes a time of day in the local zone.
-func (f *feature) timeOfDay(t time.Time) string { return t.In(f.loc).Format("15:04") }
+func (f *Feature) timeOfDay(t time.Time) string { return t.In(f.loc).Format("15:04") }
 
 // when writes t as a time of day when it falls on now's local date, with
 // the day otherwise.
-func (f *feature) when(t, now time.Time) string {
+func (f *Feature) when(t, now time.Time) string {
 	lt, ln := t.In(f.loc), now.In(f.loc)
 	if lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year() {
 		return lt.Format("15:04")
@@ -945,7 +946,7 @@ func (f *feature) when(t, now time.Time) string {
 }
 
 // endWhen writes an end time relative to its start's day.
-func (f *feature) endWhen(start, end time.Time) string { return f.when(end, start) }
+func (f *Feature) endWhen(start, end time.Time) string { return f.when(end, start) }
 
 func homes(n int) string {
 	switch n {
