@@ -39,7 +39,7 @@ type app struct {
 	background []func(ctx context.Context) error
 	// notices is the notices relay, for the SIGHUP reload of election
 	// periods (wire_periods.go).
-	notices *notices.Relay
+	notices *notices.Feature
 }
 
 // feature wires one feature family into an app. migrations lists its

@@ -12,7 +12,7 @@ import (
 // (SIGHUP in run mode) and puts its election periods in force, so a
 // by-election added or called off takes effect without a restart. A file
 // that no longer loads leaves the periods in force as they were.
-func reloadPeriodsOn(ctx context.Context, hup <-chan os.Signal, a *app, r *notices.Relay) error {
+func reloadPeriodsOn(ctx context.Context, hup <-chan os.Signal, a *app, r *notices.Feature) error {
 	for {
 		select {
 		case <-ctx.Done():

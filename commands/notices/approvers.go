@@ -35,7 +35,7 @@ type approverJob struct {
 	Notice int64 `json:"notice"`
 }
 
-func (r *Relay) registerApproverAlerts() {
+func (r *Feature) registerApproverAlerts() {
 	r.jobs.HandleJob(jobApproverAsk, r.approverAskJob)
 	r.jobs.HandleJob(jobApproverRemind, r.approverRemindJob)
 	r.jobs.HandleJob(jobApproverDigest, r.approverSummaryJob)
@@ -79,7 +79,7 @@ func (g *Governance) scheduleApproverAlert(ctx context.Context, n *Notice, now t
 // approverPeople finds the people behind a sender's approver entries
 // (phone numbers, LIDs or console names); entries nobody has used yet are
 // returned as names, for the audit.
-func (r *Relay) approverPeople(ctx context.Context, n *Notice) (found []bot.Person, unknown int, err error) {
+func (r *Feature) approverPeople(ctx context.Context, n *Notice) (found []bot.Person, unknown int, err error) {
 	s, ok := r.cfg.sender(n.Sender)
 	if !ok {
 		return nil, 0, nil
@@ -113,7 +113,7 @@ func (r *Relay) approverPeople(ctx context.Context, n *Notice) (found []bot.Pers
 
 // tellApprovers messages each approver of n who has not approved it yet and
 // audits the outcome once for the notice.
-func (r *Relay) tellApprovers(ctx context.Context, n *Notice, text, kind string) error {
+func (r *Feature) tellApprovers(ctx context.Context, n *Notice, text, kind string) error {
 	people, unknown, err := r.approverPeople(ctx, n)
 	if err != nil {
 		return err
@@ -154,7 +154,7 @@ func plural(n int, one, many string) string {
 }
 
 // approvedBy returns the approval keys a notice has so far.
-func (r *Relay) approvedBy(ctx context.Context, id int64) (map[string]bool, error) {
+func (r *Feature) approvedBy(ctx context.Context, id int64) (map[string]bool, error) {
 	rows, err := r.st.db.QueryContext(ctx, `SELECT approver FROM notice_approvals WHERE notice_id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("load approvals: %w", err)
@@ -172,7 +172,7 @@ func (r *Relay) approvedBy(ctx context.Context, id int64) (map[string]bool, erro
 }
 
 // waitingNotice loads the job's notice; nil when it no longer waits.
-func (r *Relay) waitingNotice(ctx context.Context, job bot.Job) (*Notice, error) {
+func (r *Feature) waitingNotice(ctx context.Context, job bot.Job) (*Notice, error) {
 	var p approverJob
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return nil, fmt.Errorf("decode approver job: %w", err)
@@ -187,7 +187,7 @@ func (r *Relay) waitingNotice(ctx context.Context, job bot.Job) (*Notice, error)
 	return n, nil
 }
 
-func (r *Relay) approverAskJob(ctx context.Context, job bot.Job) error {
+func (r *Feature) approverAskJob(ctx context.Context, job bot.Job) error {
 	n, err := r.waitingNotice(ctx, job)
 	if n == nil || err != nil {
 		return err
@@ -205,7 +205,7 @@ func (r *Relay) approverAskJob(ctx context.Context, job bot.Job) error {
 	return r.jobs.Schedule(ctx, jobApproverRemind, jobApproverRemind+":"+strconv.FormatInt(n.ID, 10), r.clock.Now().Add(emergencyReminderAfter), json.RawMessage(raw))
 }
 
-func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
+func (r *Feature) approverRemindJob(ctx context.Context, job bot.Job) error {
 	n, err := r.waitingNotice(ctx, job)
 	if n == nil || err != nil {
 		return err
@@ -224,7 +224,7 @@ func (r *Relay) approverRemindJob(ctx context.Context, job bot.Job) error {
 
 // approverSummaryJob tells approvers, in one message each, about the
 // normal and urgent notices that started waiting since the last summary.
-func (r *Relay) approverSummaryJob(ctx context.Context, job bot.Job) error {
+func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 	now := r.clock.Now()
 	if q := r.deps.QuietHours; q.Contains(now) {
 		return r.jobs.Schedule(ctx, jobApproverDigest, jobApproverDigest, q.NextAllowed(now), nil)

@@ -26,12 +26,12 @@ type builtin struct {
 
 func (b builtin) source() string { return "builtin:" + b.src.Name() }
 
-func (r *Relay) geocoder() *sources.Geocoder {
+func (r *Feature) geocoder() *sources.Geocoder {
 	return &sources.Geocoder{DB: r.st.db, Client: r.deps.HTTPClient, BaseURL: r.cfg.Sources.PostcodesURL, Timeout: r.cfg.FetchTimeout.D(), Now: r.clock.Now}
 }
 
 // addBuiltinSources books each enabled built-in source as a polled source.
-func (r *Relay) addBuiltinSources() error {
+func (r *Feature) addBuiltinSources() error {
 	sc := r.cfg.Sources
 	timeout, maxBytes, client := r.cfg.FetchTimeout.D(), r.cfg.MaxFeedBytes, r.deps.HTTPClient
 	add := func(c sources.SourceConfig, every time.Duration, src sources.Source) error {
@@ -65,13 +65,13 @@ func (r *Relay) addBuiltinSources() error {
 }
 
 // PollSource polls a built-in source once, by its name ("ea-floods").
-func (r *Relay) PollSource(ctx context.Context, name string) error {
+func (r *Feature) PollSource(ctx context.Context, name string) error {
 	return r.poller.PollNow(ctx, "builtin:"+name)
 }
 
 // sourceGroups are the opted-in groups with an area, placed by the
 // geocoder where it can.
-func (r *Relay) sourceGroups(ctx context.Context) ([]sources.Group, error) {
+func (r *Feature) sourceGroups(ctx context.Context) ([]sources.Group, error) {
 	core, err := r.core.EnabledGroups(ctx)
 	if err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (r *Relay) sourceGroups(ctx context.Context) ([]sources.Group, error) {
 	return out, nil
 }
 
-func (r *Relay) pollBuiltin(ctx context.Context, b builtin) error {
+func (r *Feature) pollBuiltin(ctx context.Context, b builtin) error {
 	groups, err := r.sourceGroups(ctx)
 	if err != nil {
 		return err
@@ -164,7 +164,7 @@ func (r *Relay) pollBuiltin(ctx context.Context, b builtin) error {
 // ingestSourceItem stores one item as a notice (1 when it was new). A
 // warning's later versions update its first notice; its end cancels it;
 // an end or an update of a warning the bot never relayed is not news.
-func (r *Relay) ingestSourceItem(ctx context.Context, b builtin, it sources.Item) (int, error) {
+func (r *Feature) ingestSourceItem(ctx context.Context, b builtin, it sources.Item) (int, error) {
 	n := &Notice{
 		Source: b.source(), SourceName: b.src.Title(), Identifier: bot.Truncate(it.ID, maxIDLen),
 		MsgType: MsgAlert, Title: bot.Truncate(strings.Join(strings.Fields(bot.CleanText(it.Title)), " "), maxTitle),
@@ -229,7 +229,7 @@ func isCAP(req *http.Request) bool {
 // expires, and its areas — postcodes in a geocode or areaDesc, or the
 // groups whose point lies in its polygon or circle. An alert without area
 // blocks is council-wide. Tests and exercises are refused.
-func (r *Relay) SubmitCAP(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
+func (r *Feature) SubmitCAP(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
 	a, err := sources.ParseCAP(raw)
 	if err != nil {
 		return IngestResult{}, &FieldError{Field: "cap", Msg: err.Error()}
@@ -281,7 +281,7 @@ func (r *Relay) SubmitCAP(ctx context.Context, raw []byte, source, sender, from 
 // for the sources that work from one (flood warnings, planning nearby);
 // an !area that changes the area without a pin forgets the old pin. The
 // core's !area then answers as usual.
-func (r *Relay) areaPin(ctx context.Context, req *bot.Request) (bool, error) {
+func (r *Feature) areaPin(ctx context.Context, req *bot.Request) (bool, error) {
 	if req.Command != "area" || strings.TrimSpace(req.Args) == "" && pinOf(req.Msg) == nil {
 		return false, nil
 	}

@@ -60,7 +60,7 @@ func (o *officialServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(strings.ReplaceAll(string(data), "{{base}}", o.base)))
 }
 
-func officialHarness(t *testing.T, mutate func(*Config)) (*bottest.Harness, *officialServer, *Relay) {
+func officialHarness(t *testing.T, mutate func(*Config)) (*bottest.Harness, *officialServer, *Feature) {
 	t.Helper()
 	o := &officialServer{files: map[string]string{
 		"/outcodes/SY3":                      "postcodes_outcode_sy3.json",
@@ -96,7 +96,7 @@ func officialHarness(t *testing.T, mutate func(*Config)) (*bottest.Harness, *off
 			cfg.Sources.CAP[i].URL = srv.URL + cfg.Sources.CAP[i].URL
 		}
 	}
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	return h, o, r
 }

@@ -13,7 +13,7 @@ import (
 // maxSubscriptions bounds one person's private subscriptions.
 const maxSubscriptions = 20
 
-func (r *Relay) registerCommands() {
+func (r *Feature) registerCommands() {
 	r.reg.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
 		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, and send them as one daily digest at HH:MM (or digest off)",
 		Feature: featureName, Scope: bot.GroupOnly, Handler: r.noticesCmd})
@@ -31,7 +31,7 @@ func (r *Relay) registerCommands() {
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.rejectCmd})
 }
 
-func (r *Relay) noticesCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) noticesCmd(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return r.showSettings(ctx, req)
@@ -64,11 +64,11 @@ func (r *Relay) noticesCmd(ctx context.Context, req *bot.Request) error {
 		req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"))
 }
 
-func (r *Relay) audit(ctx context.Context, req *bot.Request, action, detail string) error {
+func (r *Feature) audit(ctx context.Context, req *bot.Request, action, detail string) error {
 	return r.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: action, Detail: detail})
 }
 
-func (r *Relay) switchNotices(ctx context.Context, req *bot.Request, prefs groupPrefs, on bool) error {
+func (r *Feature) switchNotices(ctx context.Context, req *bot.Request, prefs groupPrefs, on bool) error {
 	if prefs.Enabled == on {
 		return req.Reply(ctx, fmt.Sprintf("Council notices are already %s here.", onOff(on)))
 	}
@@ -110,7 +110,7 @@ func describeAreas(areas []string) string {
 	return "area " + strings.Join(areas, ", ")
 }
 
-func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPrefs, list string) error {
+func (r *Feature) setTopics(ctx context.Context, req *bot.Request, prefs groupPrefs, list string) error {
 	list = strings.ToLower(strings.TrimSpace(list))
 	if list == "" {
 		return bot.Userf("Usage: %s topics %s (or all).", req.Cmd("notices"), strings.Join(r.cfg.Topics, ","))
@@ -149,7 +149,7 @@ func (r *Relay) setTopics(ctx context.Context, req *bot.Request, prefs groupPref
 
 // setArea writes the group's area in the core's settings, the same ones
 // !area and the power feature use, in the same canonical form.
-func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) error {
+func (r *Feature) setArea(ctx context.Context, req *bot.Request, list string) error {
 	gs, err := r.core.GroupSettings(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (r *Relay) setArea(ctx context.Context, req *bot.Request, list string) erro
 	return req.Reply(ctx, strings.TrimSpace("This group's area is now "+strings.Join(areas, ", ")+" (shared with "+req.Cmd("area")+"). "+note))
 }
 
-func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPrefs, arg string) error {
+func (r *Feature) setDigest(ctx context.Context, req *bot.Request, prefs groupPrefs, arg string) error {
 	arg = strings.TrimSpace(arg)
 	if arg == "" {
 		return bot.Userf("Usage: %s digest 18:00 (one daily message) or %s digest off.", req.Cmd("notices"), req.Cmd("notices"))
@@ -241,14 +241,14 @@ func (r *Relay) setDigest(ctx context.Context, req *bot.Request, prefs groupPref
 	return req.Reply(ctx, fmt.Sprintf("Normal notices will now come as one daily digest at %s. Urgent and emergency notices still arrive straight away.", bot.TimeOfDay(newAt)))
 }
 
-func (r *Relay) location() *time.Location {
+func (r *Feature) location() *time.Location {
 	if r.deps.QuietHours.Loc != nil {
 		return r.deps.QuietHours.Loc
 	}
 	return time.UTC
 }
 
-func (r *Relay) showSettings(ctx context.Context, req *bot.Request) error {
+func (r *Feature) showSettings(ctx context.Context, req *bot.Request) error {
 	prefs, err := r.st.groupPrefs(ctx, req.Chat.ID)
 	if err != nil {
 		return err
@@ -279,7 +279,7 @@ func (r *Relay) showSettings(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (r *Relay) subscribeCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) subscribeCmd(ctx context.Context, req *bot.Request) error {
 	f := req.Fields()
 	usage := bot.Userf("Usage: %s TOPIC AREA — e.g. %s gritting SY3 (topics: %s, or all).", req.Cmd("subscribe"), req.Cmd("subscribe"), strings.Join(r.cfg.Topics, ", "))
 	if len(f) < 2 || len(f) > 3 {
@@ -324,7 +324,7 @@ func (r *Relay) subscribeCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Subscribed: I'll message you %s for %s (and any emergency there). %s stops them.", what, area, req.Cmd("unsubscribe")))
 }
 
-func (r *Relay) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
 	arg := strings.ToLower(strings.TrimSpace(req.Args))
 	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
 	args := []any{req.Sender.ID}
@@ -353,7 +353,7 @@ func (r *Relay) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Unsubscribed from %s (%d removed).", arg, n))
 }
 
-func (r *Relay) subscriptionsCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) subscriptionsCmd(ctx context.Context, req *bot.Request) error {
 	subs, err := r.st.subscriptions(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -371,7 +371,7 @@ func (r *Relay) subscriptionsCmd(ctx context.Context, req *bot.Request) error {
 }
 
 // approverOf checks the sender against the configured approvers.
-func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, error) {
+func (r *Feature) approverOf(ctx context.Context, req *bot.Request) (Approver, error) {
 	addrs, err := r.core.PersonAddrs(ctx, req.Sender.ID)
 	if err != nil {
 		return Approver{}, err
@@ -385,7 +385,7 @@ func (r *Relay) approverOf(ctx context.Context, req *bot.Request) (Approver, err
 	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName(), Addrs: addrs}, nil
 }
 
-func (r *Relay) pendingCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) pendingCmd(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err
@@ -423,7 +423,7 @@ func parseNoticeNumber(req *bot.Request, cmd string) (int64, string, error) {
 	return id, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(req.Args), f[0])), nil
 }
 
-func (r *Relay) approveCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) approveCmd(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err
@@ -439,7 +439,7 @@ func (r *Relay) approveCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, msg)
 }
 
-func (r *Relay) rejectCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) rejectCmd(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func (s store) consultationOf(ctx context.Context, notice int64) (*consultation,
 func (c *consultation) open(now time.Time) bool { return c.State == "open" && now.Before(c.Closes) }
 
 // consultLines is what a notice's message says about its consultation.
-func (r *Relay) consultLines(c *consultation) string {
+func (r *Feature) consultLines(c *consultation) string {
 	s := fmt.Sprintf("\n\n💬 *Have your say* until %s: reply to this message, or type %ssay %d and your comment. Comments are kept without your name.",
 		r.when(c.Closes), r.prefix, c.ID)
 	if c.Link != "" {
@@ -152,12 +152,12 @@ func (r *Relay) consultLines(c *consultation) string {
 	return s
 }
 
-func (r *Relay) scheduleConsultClose(ctx context.Context, c *consultation) error {
+func (r *Feature) scheduleConsultClose(ctx context.Context, c *consultation) error {
 	return r.jobs.Schedule(ctx, jobConsultClose, jobConsultClose+":"+strconv.FormatInt(c.ID, 10), c.Closes, map[string]int64{"consultation": c.ID})
 }
 
 // bookConsultClose books the close of a notice's open consultation.
-func (r *Relay) bookConsultClose(ctx context.Context, notice int64) error {
+func (r *Feature) bookConsultClose(ctx context.Context, notice int64) error {
 	c, err := r.st.consultationOf(ctx, notice)
 	if err != nil || c == nil || c.State != "open" {
 		return err
@@ -166,7 +166,7 @@ func (r *Relay) bookConsultClose(ctx context.Context, notice int64) error {
 }
 
 // rebookConsultations gives every open consultation its close job back.
-func (r *Relay) rebookConsultations(ctx context.Context) error {
+func (r *Feature) rebookConsultations(ctx context.Context) error {
 	list, err := r.st.consultations(ctx, `state = 'open'`)
 	if err != nil {
 		return err
@@ -181,7 +181,7 @@ func (r *Relay) rebookConsultations(ctx context.Context) error {
 
 // reachable lists the open consultations a chat can comment on: those
 // whose notice was delivered there, and the chat's local ones.
-func (r *Relay) reachable(ctx context.Context, req *bot.Request) ([]*consultation, error) {
+func (r *Feature) reachable(ctx context.Context, req *bot.Request) ([]*consultation, error) {
 	target := voteTarget(req)
 	list, err := r.st.consultations(ctx, `state = 'open' AND closes_at > ? AND (chat = ? OR notice_id IN
 		(SELECT notice_id FROM notice_outbox WHERE target = ? AND state = 'sent')) ORDER BY id`, ms(req.Now()), string(req.Chat.ID), target)
@@ -226,7 +226,7 @@ func redactNumbers(s string) (string, bool) {
 
 // sayCmd takes a comment: !say N text, or !say text when only one
 // consultation is open here.
-func (r *Relay) sayCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) sayCmd(ctx context.Context, req *bot.Request) error {
 	list, err := r.reachable(ctx, req)
 	if err != nil {
 		return err
@@ -267,7 +267,7 @@ func (r *Relay) sayCmd(ctx context.Context, req *bot.Request) error {
 
 // replyComment takes a reply to a council notice that opened a
 // consultation as a comment on it.
-func (r *Relay) replyComment(ctx context.Context, req *bot.Request) error {
+func (r *Feature) replyComment(ctx context.Context, req *bot.Request) error {
 	if req.Msg == nil || req.Msg.Quote == nil || req.Msg.Quote.ID == "" || strings.TrimSpace(req.Msg.Text) == "" {
 		return nil
 	}
@@ -298,7 +298,7 @@ func (r *Relay) replyComment(ctx context.Context, req *bot.Request) error {
 
 // addComment stores one comment: cleaned, phone numbers redacted, checked
 // against the group's blocklist, counted in the group.
-func (r *Relay) addComment(ctx context.Context, req *bot.Request, c *consultation, text string) error {
+func (r *Feature) addComment(ctx context.Context, req *bot.Request, c *consultation, text string) error {
 	text = bot.CleanText(text)
 	if bot.RuneLen(text) > maxComment {
 		return bot.Userf("That comment is too long for me (over %d characters). Please send a shorter one, or several.", maxComment)
@@ -373,7 +373,7 @@ type myComment struct {
 	Closes       time.Time
 }
 
-func (r *Relay) myComments(ctx context.Context, person int64) ([]myComment, error) {
+func (r *Feature) myComments(ctx context.Context, person int64) ([]myComment, error) {
 	rows, err := r.st.db.QueryContext(ctx, `SELECT m.id, c.id, c.question, m.body, c.closes_at FROM notice_comments m
 		JOIN notice_consultations c ON c.id = m.consultation_id WHERE m.person_id = ? ORDER BY m.id`, person)
 	if err != nil {
@@ -395,7 +395,7 @@ func (r *Relay) myComments(ctx context.Context, person int64) ([]myComment, erro
 
 // myCommentsCmd lists (or deletes one of) the sender's own comments, by
 // direct message only: a list in a group would name its author.
-func (r *Relay) myCommentsCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) myCommentsCmd(ctx context.Context, req *bot.Request) error {
 	f := req.Fields()
 	if len(f) >= 1 && (strings.EqualFold(f[0], "delete") || strings.EqualFold(f[0], "del")) {
 		if len(f) != 2 {
@@ -435,7 +435,7 @@ func (r *Relay) myCommentsCmd(ctx context.Context, req *bot.Request) error {
 
 // consultCloseJob closes a consultation: comments lose the link to their
 // authors; each group that could comment hears how many came.
-func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]int64) error {
+func (r *Feature) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]int64) error {
 	list, err := r.st.consultations(ctx, `id = ?`, pl["consultation"])
 	if err != nil || len(list) == 0 || list[0].State != "open" {
 		return err
@@ -518,7 +518,7 @@ func (r *Relay) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]
 
 // consultCmd is the admins' local consultation: !consult "question" until
 // FRI starts one in this group; !consult alone lists the open ones here.
-func (r *Relay) consultCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) consultCmd(ctx context.Context, req *bot.Request) error {
 	args := strings.TrimSpace(req.Args)
 	if args == "" {
 		return r.listConsultations(ctx, req)
@@ -572,7 +572,7 @@ func (r *Relay) consultCmd(ctx context.Context, req *bot.Request) error {
 		id, question, r.when(closes), req.Cmd("say"), id))
 }
 
-func (r *Relay) listConsultations(ctx context.Context, req *bot.Request) error {
+func (r *Feature) listConsultations(ctx context.Context, req *bot.Request) error {
 	list, err := r.reachable(ctx, req)
 	if err != nil {
 		return err

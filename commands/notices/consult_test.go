@@ -13,7 +13,7 @@ import (
 
 // moderatedOptions wires notices beside moderation, whose blocklist the
 // consultation comments pass.
-func moderatedOptions(cfg Config, relay **Relay) bottest.Options {
+func moderatedOptions(cfg Config, relay **Feature) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), polling.Migrations(), moderation.Migrations()},
 		Register: func(h *bottest.Harness) error {
@@ -60,7 +60,7 @@ func TestRedactNumbers(t *testing.T) {
 // by notice number and by consultation number; after close the comments
 // have no link to anyone.
 func TestCommentsExport(t *testing.T) {
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, moderatedOptions(testConfig(), &r))
 	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\nAlice: !area SY3 7\n" +
 		`@notice {"id":"lib-1","title":"Library opening hours","topics":["consultations"],"consultation":{"closes":"2026-01-09T17:00:00Z"}}` + "\n" +

@@ -58,7 +58,7 @@ const jobPeriods = "notices.periods"
 
 // registerCouncil wires the council side: election periods in force from
 // the config, and the jobs and commands of polls and consultations.
-func (r *Relay) registerCouncil() error {
+func (r *Feature) registerCouncil() error {
 	parsed, err := parsePeriods(r.cfg.ElectionPeriods, r.location())
 	if err != nil {
 		return fmt.Errorf("notices config: %w", err)
@@ -94,7 +94,7 @@ func (r *Relay) registerCouncil() error {
 
 // interactive notices (with a poll or a consultation) never wait for a
 // digest: the poll must follow its own message.
-func (r *Relay) interactive(ctx context.Context, n *Notice) bool {
+func (r *Feature) interactive(ctx context.Context, n *Notice) bool {
 	p, err := r.st.poll(ctx, n.ID)
 	if err == nil && p != nil {
 		return true
@@ -104,7 +104,7 @@ func (r *Relay) interactive(ctx context.Context, n *Notice) bool {
 }
 
 // councilLines is what the notice's message adds for its poll.
-func (r *Relay) councilLines(ctx context.Context, n *Notice, now time.Time) (string, error) {
+func (r *Feature) councilLines(ctx context.Context, n *Notice, now time.Time) (string, error) {
 	var out string
 	p, err := r.st.poll(ctx, n.ID)
 	if err != nil {
@@ -124,7 +124,7 @@ func (r *Relay) councilLines(ctx context.Context, n *Notice, now time.Time) (str
 }
 
 // afterDelivered follows a delivered notice with its poll.
-func (r *Relay) afterDelivered(ctx context.Context, n *Notice, row outboxRow, chat bot.ChatID, msgID string, now time.Time) error {
+func (r *Feature) afterDelivered(ctx context.Context, n *Notice, row outboxRow, chat bot.ChatID, msgID string, now time.Time) error {
 	p, err := r.st.poll(ctx, n.ID)
 	if err != nil || p == nil || p.State != "open" || !now.Before(p.Closes) {
 		return err
@@ -135,7 +135,7 @@ func (r *Relay) afterDelivered(ctx context.Context, n *Notice, row outboxRow, ch
 // closeEarly closes a cancelled notice's open poll and consultation now:
 // their close jobs run as at the planned time (counts kept, result lines,
 // the results POST), only sooner.
-func (r *Relay) closeEarly(ctx context.Context, notice int64, now time.Time) error {
+func (r *Feature) closeEarly(ctx context.Context, notice int64, now time.Time) error {
 	res, err := r.st.db.ExecContext(ctx, `UPDATE notice_polls SET closes_at = ? WHERE notice_id = ? AND state = 'open' AND closes_at > ?`, ms(now), notice, ms(now))
 	if err != nil {
 		return fmt.Errorf("close cancelled poll: %w", err)
@@ -156,7 +156,7 @@ func (r *Relay) closeEarly(ctx context.Context, notice int64, now time.Time) err
 }
 
 // cancelled reports whether the notice's source has cancelled it.
-func (r *Relay) cancelled(ctx context.Context, n *Notice) (bool, error) {
+func (r *Feature) cancelled(ctx context.Context, n *Notice) (bool, error) {
 	var k int
 	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE source = ? AND refs = ? AND msg_type = ?`,
 		n.Source, n.Identifier, string(MsgCancel)).Scan(&k); err != nil {

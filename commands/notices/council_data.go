@@ -11,7 +11,7 @@ import (
 // person: their current choices in open polls (deleted at close) and their
 // consultation comments still linked to them (until the consultation
 // closes; then they stay without any link to anyone).
-func (r *Relay) describeCouncil(ctx context.Context, person int64) ([]string, error) {
+func (r *Feature) describeCouncil(ctx context.Context, person int64) ([]string, error) {
 	var lines []string
 	var votes int
 	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT notice_id) FROM notice_poll_votes WHERE person_id = ?`, person).Scan(&votes); err != nil {
@@ -33,7 +33,7 @@ func (r *Relay) describeCouncil(ctx context.Context, person int64) ([]string, er
 
 // forgetCouncil deletes a person's open poll choices and the comments
 // still linked to them.
-func (r *Relay) forgetCouncil(ctx context.Context, person int64) (string, error) {
+func (r *Feature) forgetCouncil(ctx context.Context, person int64) (string, error) {
 	v, err := r.st.db.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE person_id = ?`, person)
 	if err != nil {
 		return "", fmt.Errorf("delete poll votes: %w", err)

@@ -18,7 +18,7 @@ func approverKey(person int64) string { return "person:" + strconv.FormatInt(per
 // they approved or rejected as an approver. The append-only notice audit
 // keeps an approver's name as the council's governance record; the
 // approvals themselves are kept by id and lose the name.
-type dataProvider struct{ r *Relay }
+type dataProvider struct{ r *Feature }
 
 func (d dataProvider) DataName() string { return "Council notices" }
 

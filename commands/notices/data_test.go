@@ -19,7 +19,7 @@ func TestForgottenApproverKeepsTheGovernanceRecord(t *testing.T) {
 	cfg := testConfig()
 	cfg.RequireApproval = true
 	cfg.EmergencyTwoApprovals = true
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	h.Run(`@admin Alice
 Alice: !bot on
@@ -94,7 +94,7 @@ dm Carol: !reject 3 not council business
 // rejections and queued deliveries keyed "person:ID" follow them.
 func TestMergedPersonKeepsNoticeRecords(t *testing.T) {
 	cfg := testConfig()
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	ctx := context.Background()
 	now := h.Clock.Now()

@@ -97,7 +97,7 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 
 // PollFeed fetches one configured feed once (by name) and ingests its new
 // items. It returns how many new notices it stored.
-func (r *Relay) PollFeed(ctx context.Context, name string) (int, error) {
+func (r *Feature) PollFeed(ctx context.Context, name string) (int, error) {
 	for _, f := range r.feeds {
 		if f.cfg.Name == name {
 			return r.pollOnce(ctx, f)
@@ -106,11 +106,11 @@ func (r *Relay) PollFeed(ctx context.Context, name string) (int, error) {
 	return 0, fmt.Errorf("no feed named %q", name)
 }
 
-func (r *Relay) fetcher() feeds.Fetcher {
+func (r *Feature) fetcher() feeds.Fetcher {
 	return feeds.Fetcher{Client: r.deps.HTTPClient, Timeout: r.cfg.FetchTimeout.D(), MaxBytes: r.cfg.MaxFeedBytes, UserAgent: "neighbourbot (council notices relay)"}
 }
 
-func (r *Relay) pollOnce(ctx context.Context, f *feedSource) (int, error) {
+func (r *Feature) pollOnce(ctx context.Context, f *feedSource) (int, error) {
 	st, err := r.st.feedState(ctx, f.cfg.Name)
 	if err != nil {
 		return 0, err
@@ -150,7 +150,7 @@ func (r *Relay) pollOnce(ctx context.Context, f *feedSource) (int, error) {
 
 // ingestItems stores up to maxItemsPerFetch new items; items already
 // stored do not count. more reports new items left for the next fetch.
-func (r *Relay) ingestItems(ctx context.Context, f *feedSource, items []feeds.Item, now time.Time) (added int, more bool, err error) {
+func (r *Feature) ingestItems(ctx context.Context, f *feedSource, items []feeds.Item, now time.Time) (added int, more bool, err error) {
 	for i, it := range items {
 		n := f.itemNotice(it, now)
 		if added == maxItemsPerFetch {
@@ -180,7 +180,7 @@ const jobPoll = "notices.poll"
 // addFeedPolls books each feed as a polled source on the bot's clock:
 // failures back off and are logged once per streak by the poller, on top
 // of the feed's own state (notice_feeds) that !notices and the audit use.
-func (r *Relay) addFeedPolls() error {
+func (r *Feature) addFeedPolls() error {
 	r.poller = polling.New(r.kit, jobPoll, r.deps.Sources)
 	for _, f := range r.feeds {
 		f := f

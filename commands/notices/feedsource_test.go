@@ -240,7 +240,7 @@ func TestCommandLineApprovalAndAudit(t *testing.T) {
 }
 
 func TestPersonalData(t *testing.T) {
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(testConfig(), &r))
 	h.Run("dm Bob: !subscribe gritting SY3\n@notice {\"id\":\"g\",\"title\":\"Gritting\",\"topics\":[\"gritting\"],\"areas\":[\"SY3 7\"]}\n")
 	bob, err := h.Store.PersonByAddr(context.Background(), "Bob")

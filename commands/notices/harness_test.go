@@ -22,7 +22,7 @@ var testQuiet = bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}
 
 // harnessOptions wires the feature into a console harness; relay receives
 // the relay each time the harness (re)registers.
-func harnessOptions(cfg Config, relay **Relay) bottest.Options {
+func harnessOptions(cfg Config, relay **Feature) bottest.Options {
 	return bottest.Options{
 		Migrations: []bot.Migrations{Migrations(), sources.Migrations(), polling.Migrations()},
 		Register: func(h *bottest.Harness) error {

@@ -93,7 +93,7 @@ type rig struct {
 	clock *bot.ManualClock
 	store *sqlite.Store
 	e     *bot.Engine
-	r     *Relay
+	r     *Feature
 	tr    *recordingTransport
 	cfg   Config
 }

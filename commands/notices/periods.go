@@ -140,7 +140,7 @@ type periodSet struct {
 }
 
 // periods returns the periods in force.
-func (r *Relay) periodSet() *periodSet {
+func (r *Feature) periodSet() *periodSet {
 	if p := r.periods.Load(); p != nil {
 		return p
 	}
@@ -150,7 +150,7 @@ func (r *Relay) periodSet() *periodSet {
 // SetElectionPeriods replaces the election periods in force (on SIGHUP)
 // and has deliveries held by a period looked at again at once, so a
 // shortened or removed period releases them without a restart.
-func (r *Relay) SetElectionPeriods(ctx context.Context, list []PeriodConfig, hold string) error {
+func (r *Feature) SetElectionPeriods(ctx context.Context, list []PeriodConfig, hold string) error {
 	if hold == "" {
 		hold = holdWait
 	}
@@ -168,7 +168,7 @@ func (r *Relay) SetElectionPeriods(ctx context.Context, list []PeriodConfig, hol
 
 // periodsJob runs after a reload: held rows become due now, and the drain
 // checks each against the periods now in force.
-func (r *Relay) periodsJob(ctx context.Context, _ bot.Job) error {
+func (r *Feature) periodsJob(ctx context.Context, _ bot.Job) error {
 	now := r.clock.Now()
 	if _, err := r.st.db.ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE state = 'pending' AND last_error = ?`, ms(now), periodNote); err != nil {
 		return fmt.Errorf("release held deliveries: %w", err)
@@ -182,7 +182,7 @@ const periodNote = "held: election period"
 
 // activePeriod returns the period holding a non-essential notice for a
 // recipient with these areas at now, if any.
-func (r *Relay) activePeriod(n *Notice, areas []string, now time.Time) (period, bool) {
+func (r *Feature) activePeriod(n *Notice, areas []string, now time.Time) (period, bool) {
 	if n.Essential() {
 		return period{}, false
 	}
@@ -196,7 +196,7 @@ func (r *Relay) activePeriod(n *Notice, areas []string, now time.Time) (period, 
 
 // targetAreas are the postcode areas of a delivery target: a group's
 // areas, or the areas of the subscriptions that brought the subscriber n.
-func (r *Relay) targetAreas(ctx context.Context, n *Notice, target string, person int64) ([]string, error) {
+func (r *Feature) targetAreas(ctx context.Context, n *Notice, target string, person int64) ([]string, error) {
 	if person != 0 {
 		subs, err := r.st.subscriptions(ctx, person)
 		if err != nil {
@@ -221,7 +221,7 @@ func (r *Relay) targetAreas(ctx context.Context, n *Notice, target string, perso
 // recipient inside an election period waits for its end (quiet hours
 // respected) or, with election_hold = "refuse", is dropped. It reports
 // whether the row was held.
-func (r *Relay) electionHold(ctx context.Context, n *Notice, row outboxRow, now time.Time) (bool, error) {
+func (r *Feature) electionHold(ctx context.Context, n *Notice, row outboxRow, now time.Time) (bool, error) {
 	if n.Essential() || len(r.periodSet().list) == 0 {
 		return false, nil
 	}
@@ -265,7 +265,7 @@ func (r *Relay) electionHold(ctx context.Context, n *Notice, row outboxRow, now 
 // non-essential notice wholly inside a current period (a council-wide
 // period, or one whose areas cover all the notice's) is refused with the
 // period named, so the sender knows at once.
-func (r *Relay) refuseInPeriod(n *Notice, now time.Time) error {
+func (r *Feature) refuseInPeriod(n *Notice, now time.Time) error {
 	set := r.periodSet()
 	if set.hold != holdRefuse || n.Essential() {
 		return nil

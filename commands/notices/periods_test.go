@@ -15,7 +15,7 @@ import (
 func TestPeriodsReloadReleasesHeld(t *testing.T) {
 	cfg := testConfig()
 	cfg.ElectionPeriods = []PeriodConfig{{Name: "County elections", Start: "2026-01-01", End: "2026-01-31"}}
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\nAlice: !notices area SY3 7\n")
 	out := h.Run(`@notice {"id":"lib-1","title":"Library hours change","topics":["events"]}` + "\n" +
@@ -52,7 +52,7 @@ func TestPeriodsRefuse(t *testing.T) {
 	cfg := testConfig()
 	cfg.ElectionHold = "refuse"
 	cfg.ElectionPeriods = []PeriodConfig{{Name: "Meole by-election", Start: "2026-01-05", End: "2026-01-08", Areas: []string{"SY3 7"}}}
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\nAlice: !notices area SY3 7\n" +
 		"@group hill Castle Hill\n@admin Hana\nHana: !bot on\nHana: !notices on\nHana: !area SY1 2\n")

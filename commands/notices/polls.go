@@ -151,7 +151,7 @@ func (s store) poll(ctx context.Context, id int64) (*PollSpec, error) {
 }
 
 // bookPollClose books an open poll's close for its closing time.
-func (r *Relay) bookPollClose(ctx context.Context, id int64) error {
+func (r *Feature) bookPollClose(ctx context.Context, id int64) error {
 	p, err := r.st.poll(ctx, id)
 	if err != nil || p == nil || p.State != "open" {
 		return err
@@ -161,7 +161,7 @@ func (r *Relay) bookPollClose(ctx context.Context, id int64) error {
 
 // rebookPolls runs at start-up: every open poll's close and every pending
 // results POST gets its job back, should one have been lost.
-func (r *Relay) rebookPolls(ctx context.Context) error {
+func (r *Feature) rebookPolls(ctx context.Context) error {
 	var open, posts []int64
 	for _, q := range []struct {
 		sql string
@@ -204,7 +204,7 @@ func (r *Relay) rebookPolls(ctx context.Context) error {
 }
 
 // pollLines is what the notice text says about its poll.
-func (r *Relay) pollLines(p *PollSpec) string {
+func (r *Feature) pollLines(p *PollSpec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n\n📊 *Poll:* %s", p.Question)
 	for i, o := range p.Options {
@@ -219,12 +219,12 @@ func (r *Relay) pollLines(p *PollSpec) string {
 }
 
 // when writes a time for residents: "Fri 9 Jan 17:00".
-func (r *Relay) when(t time.Time) string { return t.In(r.location()).Format("Mon 2 Jan 15:04") }
+func (r *Feature) when(t time.Time) string { return t.In(r.location()).Format("Mon 2 Jan 15:04") }
 
 // sendPoll follows a delivered notice with its native poll and records
 // where it went, so votes there count under the right group and area. A
 // poll that cannot be sent leaves typed !vote working.
-func (r *Relay) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outboxRow, chat bot.ChatID) error {
+func (r *Feature) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outboxRow, chat bot.ChatID) error {
 	area, err := r.countArea(ctx, n, row)
 	if err != nil {
 		return err
@@ -267,7 +267,7 @@ func sendSkippable(err error) bool {
 
 // countArea is the area a target's votes and comments count under: a
 // group's areas, or the subscriber's subscription area that matched.
-func (r *Relay) countArea(ctx context.Context, n *Notice, row outboxRow) (string, error) {
+func (r *Feature) countArea(ctx context.Context, n *Notice, row outboxRow) (string, error) {
 	if row.Person == 0 {
 		gs, err := r.core.GroupSettings(ctx, bot.ChatID(row.Target))
 		if err != nil {
@@ -300,7 +300,7 @@ type pollChat struct {
 
 // openPollIn finds the newest open poll delivered to target (a group chat
 // or person:ID), or one by notice id.
-func (r *Relay) openPollIn(ctx context.Context, target string, notice int64) (*Notice, *PollSpec, error) {
+func (r *Feature) openPollIn(ctx context.Context, target string, notice int64) (*Notice, *PollSpec, error) {
 	q := `SELECT c.notice_id FROM notice_poll_chats c JOIN notice_polls p ON p.notice_id = c.notice_id
 		WHERE c.target = ? AND p.state = 'open'`
 	args := []any{target}
@@ -337,7 +337,7 @@ func voteTarget(req *bot.Request) string {
 
 // pollVote receives a native poll vote: the voter's whole current
 // selection (empty withdraws it).
-func (r *Relay) pollVote(ctx context.Context, req *bot.Request) error {
+func (r *Feature) pollVote(ctx context.Context, req *bot.Request) error {
 	id, err := strconv.ParseInt(req.Poll.Ref, 10, 64)
 	if err != nil {
 		r.log.Warn("poll with a bad reference", "ref", req.Poll.Ref)
@@ -369,7 +369,7 @@ func (r *Relay) pollVote(ctx context.Context, req *bot.Request) error {
 }
 
 // recordVote makes choices the voter's whole current selection.
-func (r *Relay) recordVote(ctx context.Context, notice, person int64, target string, choices []int, now time.Time) error {
+func (r *Feature) recordVote(ctx context.Context, notice, person int64, target string, choices []int, now time.Time) error {
 	return r.st.tx(ctx, func(tx bot.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
 			return fmt.Errorf("record vote: %w", err)
@@ -385,7 +385,7 @@ func (r *Relay) recordVote(ctx context.Context, notice, person int64, target str
 }
 
 // currentChoices is the voter's current selection, in option order.
-func (r *Relay) currentChoices(ctx context.Context, notice, person int64) ([]int, error) {
+func (r *Feature) currentChoices(ctx context.Context, notice, person int64) ([]int, error) {
 	rows, err := r.st.db.QueryContext(ctx, `SELECT choice FROM notice_poll_votes WHERE notice_id = ? AND person_id = ? ORDER BY choice`, notice, person)
 	if err != nil {
 		return nil, fmt.Errorf("load vote: %w", err)
@@ -436,7 +436,7 @@ func parseChoices(p *PollSpec, f []string) ([]int, bool) {
 	return out, true
 }
 
-func (r *Relay) withdrawVote(ctx context.Context, notice, person int64) error {
+func (r *Feature) withdrawVote(ctx context.Context, notice, person int64) error {
 	if _, err := r.st.db.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
 		return fmt.Errorf("withdraw vote: %w", err)
 	}
@@ -446,7 +446,7 @@ func (r *Relay) withdrawVote(ctx context.Context, notice, person int64) error {
 // voteCmd is the typed vote: !vote N for the newest open poll here,
 // !vote with nothing to see it and one's own choice, !vote off to
 // withdraw.
-func (r *Relay) voteCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) voteCmd(ctx context.Context, req *bot.Request) error {
 	n, p, err := r.openPollIn(ctx, voteTarget(req), 0)
 	if err != nil {
 		return err
@@ -513,7 +513,7 @@ const subscribersScope = "subscribers"
 // pollCloseJob closes a poll: the current choices become counts per group
 // and area and are deleted; the groups get a result line; the results
 // POST is booked.
-func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) error {
+func (r *Feature) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) error {
 	p, err := r.st.poll(ctx, pl.Notice)
 	if err != nil || p == nil || p.State != "open" {
 		return err
@@ -601,7 +601,7 @@ func (r *Relay) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload) e
 	return nil
 }
 
-func (r *Relay) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
+func (r *Feature) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
 	rows, err := r.st.db.QueryContext(ctx, `SELECT notice_id, target, chat, area FROM notice_poll_chats WHERE notice_id = ? ORDER BY rowid`, id)
 	if err != nil {
 		return nil, fmt.Errorf("poll chats: %w", err)
@@ -656,7 +656,7 @@ var ErrNoPoll = errors.New("notice has no poll")
 
 // Results reads a poll's counts: from the counts kept at close, or, while
 // it is open, from the current choices (counted, never listed).
-func (r *Relay) Results(ctx context.Context, id int64) (PollResults, error) {
+func (r *Feature) Results(ctx context.Context, id int64) (PollResults, error) {
 	return pollResults(ctx, r.st, r.core, id)
 }
 

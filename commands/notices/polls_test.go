@@ -64,7 +64,7 @@ func TestPollResultsCallback(t *testing.T) {
 	cfg.ResultsURL = srv.URL + "/results"
 	cfg.ResultsSecret = "council-shared-secret-42"
 	cfg.ResultsTimeout.UnmarshalText([]byte("1s"))
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\nAlice: !area SY3 7\n" +
 		"@group hill Castle Hill\n@admin Hana\nHana: !bot on\nHana: !notices on\nHana: !area SY1 2\n" +
@@ -188,7 +188,7 @@ func TestPollBadInput(t *testing.T) {
 // apart, while open and after close, and the poll is sent as one that
 // allows several answers.
 func TestMultipleAnswerResults(t *testing.T) {
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(testConfig(), &r))
 	out := h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
 		`@notice {"id":"m-1","title":"Days","topics":["events"],"poll":{"question":"Which days?","options":["Sat","Sun"],"multiple":true,"closes":"2026-01-06T09:00:00Z"}}` + "\n" +

@@ -33,9 +33,9 @@ type Deps struct {
 	Blocked func(ctx context.Context, chat bot.ChatID, text string) (bool, error)
 }
 
-// Relay is the running feature: it owns the jobs that fan notices out and
+// Feature is the running feature: it owns the jobs that fan notices out and
 // drain the outbox, the commands, the webhook handler and the feed pollers.
-type Relay struct {
+type Feature struct {
 	clock  bot.Clock
 	prefix string
 	core   bot.Core
@@ -59,14 +59,14 @@ type Relay struct {
 // Register wires the feature in through the handles of k, its Kit, and returns the relay, whose
 // Background work (pollers, webhook server) run mode starts and whose
 // NoticeDirective the console registers as @notice.
-func Register(k bot.Kit, cfg Config, deps Deps) (*Relay, error) {
+func Register(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("notices config: %w", err)
 	}
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = &http.Client{}
 	}
-	r := &Relay{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, reg: k.Reg, kit: k,
+	r := &Feature{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, reg: k.Reg, kit: k,
 		cfg: cfg, deps: deps, st: store{db: k.Core.DB()}, log: k.Log}
 	r.gov = NewGovernance(k.Core, cfg, k.Clock.Now)
 	for _, fc := range cfg.Feeds {
@@ -114,16 +114,16 @@ func Register(k bot.Kit, cfg Config, deps Deps) (*Relay, error) {
 }
 
 // Governance exposes approval and audit, for tests and the command line.
-func (r *Relay) Governance() *Governance { return r.gov }
+func (r *Feature) Governance() *Governance { return r.gov }
 
 // Submit validates raw webhook-style JSON and ingests it from source
 // ("webhook", "console").
-func (r *Relay) Submit(ctx context.Context, raw []byte, source, from string) (IngestResult, error) {
+func (r *Feature) Submit(ctx context.Context, raw []byte, source, from string) (IngestResult, error) {
 	return r.SubmitAs(ctx, raw, source, "", from)
 }
 
 // SubmitAs is Submit for a named sender ("" is the default sender).
-func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
+func (r *Feature) SubmitAs(ctx context.Context, raw []byte, source, sender, from string) (IngestResult, error) {
 	n, err := decodeNotice(raw, r.cfg, r.clock.Now())
 	if err != nil {
 		return IngestResult{}, err
@@ -151,7 +151,7 @@ func (r *Relay) SubmitAs(ctx context.Context, raw []byte, source, sender, from s
 
 // resolveReference checks that an update or cancel names a notice the
 // source sent before.
-func (r *Relay) resolveReference(ctx context.Context, n *Notice) error {
+func (r *Feature) resolveReference(ctx context.Context, n *Notice) error {
 	if n.MsgType == MsgAlert {
 		return nil
 	}
@@ -164,7 +164,7 @@ func (r *Relay) resolveReference(ctx context.Context, n *Notice) error {
 
 // originalTitle is the title of the notice an update or cancellation
 // refers to, for its heading; "" for a new alert or a lost original.
-func (r *Relay) originalTitle(ctx context.Context, n *Notice) (string, error) {
+func (r *Feature) originalTitle(ctx context.Context, n *Notice) (string, error) {
 	if n.MsgType == MsgAlert || n.References == "" {
 		return "", nil
 	}
@@ -180,7 +180,7 @@ func (r *Relay) originalTitle(ctx context.Context, n *Notice) (string, error) {
 
 // NoticeDirective is the console's @notice {json}: the same JSON as the
 // webhook, delivered at once.
-func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
+func (r *Feature) NoticeDirective(ctx context.Context, args string) error {
 	// "@notice Highways {json}" sends as a named sender.
 	sender, raw := "", strings.TrimSpace(args)
 	if i := strings.Index(raw, "{"); i > 0 {
@@ -196,7 +196,7 @@ func (r *Relay) NoticeDirective(ctx context.Context, args string) error {
 	return nil
 }
 
-func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
+func (r *Feature) scheduleDrain(ctx context.Context, at time.Time) error {
 	// A key per due time: the engine deletes a finished job by id, so a
 	// drain must never reschedule under its own key.
 	key := jobDrain + "@" + strconv.FormatInt(at.UnixMilli(), 10)
@@ -208,7 +208,7 @@ func (r *Relay) scheduleDrain(ctx context.Context, at time.Time) error {
 
 // planJob writes the outbox rows for an approved notice: one per matching
 // group or subscriber, as planTargets decides.
-func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
+func (r *Feature) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 	n, err := r.st.notice(ctx, p.Notice)
 	if errors.Is(err, bot.ErrNotFound) {
 		r.log.Warn("plan: notice gone", "notice", p.Notice)
@@ -254,7 +254,7 @@ func (r *Relay) planJob(ctx context.Context, job bot.Job, p planPayload) error {
 
 // planInput loads what planTargets decides from, and the original notice
 // an update or cancellation refers to (nil for an alert or a lost one).
-func (r *Relay) planInput(ctx context.Context, n *Notice, now time.Time) (planInput, *Notice, error) {
+func (r *Feature) planInput(ctx context.Context, n *Notice, now time.Time) (planInput, *Notice, error) {
 	in := planInput{Notice: n, QuietHours: r.deps.QuietHours, Now: now}
 	var err error
 	if in.Groups, err = r.core.EnabledGroups(ctx); err != nil {
@@ -286,7 +286,7 @@ func personTarget(id int64) string { return "person:" + strconv.FormatInt(id, 10
 
 // drainJob sends what is due in the outbox, at most send_batch messages,
 // then schedules itself for the next due row (or after send_gap).
-func (r *Relay) drainJob(ctx context.Context, job bot.Job) error {
+func (r *Feature) drainJob(ctx context.Context, job bot.Job) error {
 	now := r.clock.Now()
 	if err := r.recoverInterrupted(ctx, now); err != nil {
 		return err
@@ -337,7 +337,7 @@ func laterOf(a, b time.Time) time.Time {
 // handing a message to WhatsApp and recording it. Whether it arrived is
 // unknown: emergencies are sent again (a duplicate beats a missed
 // warning); anything else is recorded as unconfirmed and not repeated.
-func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
+func (r *Feature) recoverInterrupted(ctx context.Context, now time.Time) error {
 	rows, err := r.st.interrupted(ctx)
 	if err != nil {
 		return err
@@ -361,7 +361,7 @@ func (r *Relay) recoverInterrupted(ctx context.Context, now time.Time) error {
 
 // deliver sends one outbox row. It returns a retry time when the send
 // failed for a reason worth retrying.
-func (r *Relay) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, err error) {
+func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now time.Time) (delivered bool, err error) {
 	finish := func(to, event, detail string) error {
 		return r.st.moveRow(ctx, row, to, AuditRecord{NoticeID: n.ID, At: now, Event: event, Actor: "bot", Detail: detail})
 	}
@@ -424,7 +424,7 @@ func sendPriority(u Urgency) bot.Priority {
 // recordSendFailure is told by the send queue about a delivery that will
 // never go. A chat the bot can no longer post to has its notices switched
 // off; either way the delivery is marked failed and audited.
-func (r *Relay) recordSendFailure(ctx context.Context, q bot.QueuedSend, sendErr error) error {
+func (r *Feature) recordSendFailure(ctx context.Context, q bot.QueuedSend, sendErr error) error {
 	if q.MsgID == "" {
 		return nil
 	}
@@ -449,7 +449,7 @@ func errorText(err error) string {
 }
 
 // recipient resolves where a row goes, or why it no longer should.
-func (r *Relay) recipient(ctx context.Context, n *Notice, row outboxRow) (bot.ChatID, string, error) {
+func (r *Feature) recipient(ctx context.Context, n *Notice, row outboxRow) (bot.ChatID, string, error) {
 	if row.Person != 0 {
 		p, err := r.core.PersonByID(ctx, row.Person)
 		if errors.Is(err, bot.ErrNotFound) {
@@ -496,14 +496,14 @@ type digestPayload struct {
 }
 
 // scheduleDigest books a group's digest for its due time.
-func (r *Relay) scheduleDigest(ctx context.Context, chat bot.ChatID, due time.Time) error {
+func (r *Feature) scheduleDigest(ctx context.Context, chat bot.ChatID, due time.Time) error {
 	return r.scheduleDigestAt(ctx, chat, due, due)
 }
 
 // scheduleDigestAt books the digest due at due to run at runAt. The key
 // names the due time, so planning, start-up and a finished digest all book
 // the same job rather than one each.
-func (r *Relay) scheduleDigestAt(ctx context.Context, chat bot.ChatID, due, runAt time.Time) error {
+func (r *Feature) scheduleDigestAt(ctx context.Context, chat bot.ChatID, due, runAt time.Time) error {
 	key := jobDigest + ":" + string(chat) + "@" + strconv.FormatInt(due.UnixMilli(), 10)
 	return r.jobs.Schedule(ctx, jobDigest, key, runAt, digestPayload{Chat: string(chat)})
 }
@@ -517,7 +517,7 @@ const digestFallbackDelay = 3 * time.Hour
 // scheduleDigestFallback books (or moves later) the chat's fallback digest.
 // Its fixed key keeps it to one per chat however often the digest fails;
 // a fallback that fails books itself again.
-func (r *Relay) scheduleDigestFallback(ctx context.Context, chat string) error {
+func (r *Feature) scheduleDigestFallback(ctx context.Context, chat string) error {
 	at := r.deps.QuietHours.NextAllowed(r.clock.Now().Add(digestFallbackDelay))
 	return r.jobs.Schedule(ctx, jobDigest, jobDigest+":"+chat+"@fallback", at, digestPayload{Chat: chat})
 }
@@ -526,7 +526,7 @@ func (r *Relay) scheduleDigestFallback(ctx context.Context, chat string) error {
 // rows held for the digest, at their earliest due time; a due time that
 // passed while the bot was stopped, or whose job was lost, is run at the
 // first moment outside quiet hours from now.
-func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
+func (r *Feature) scheduleHeldDigests(ctx context.Context, chat string) error {
 	list, err := r.st.heldDigests(ctx, chat)
 	if err != nil {
 		return err
@@ -548,7 +548,7 @@ func (r *Relay) scheduleHeldDigests(ctx context.Context, chat string) error {
 // digest for whatever the group still holds. When it fails, a fallback is
 // booked too (see digestFallbackDelay); being offline needs none, as the
 // engine waits for the connection without giving up.
-func (r *Relay) digestJob(ctx context.Context, job bot.Job, p digestPayload) error {
+func (r *Feature) digestJob(ctx context.Context, job bot.Job, p digestPayload) error {
 	err := r.sendDigest(ctx, p.Chat)
 	if err == nil {
 		return r.scheduleHeldDigests(ctx, p.Chat)
@@ -562,7 +562,7 @@ func (r *Relay) digestJob(ctx context.Context, job bot.Job, p digestPayload) err
 }
 
 // sendDigest sends what the chat holds for a digest due by now.
-func (r *Relay) sendDigest(ctx context.Context, target string) error {
+func (r *Feature) sendDigest(ctx context.Context, target string) error {
 	now := r.clock.Now()
 	list, keep, err := r.digestContents(ctx, target, now)
 	if err != nil || len(list) == 0 {
@@ -607,7 +607,7 @@ func (r *Relay) sendDigest(ctx context.Context, target string) error {
 // digestContents is what the chat's digest due by now carries: the
 // notices and their rows (list[i] is keep[i]'s). Rows whose notice
 // expired are dropped; rows an election period holds wait for its end.
-func (r *Relay) digestContents(ctx context.Context, target string, now time.Time) (list []*Notice, keep []outboxRow, err error) {
+func (r *Feature) digestContents(ctx context.Context, target string, now time.Time) (list []*Notice, keep []outboxRow, err error) {
 	rows, err := r.st.dueDigest(ctx, target, now)
 	if err != nil {
 		return nil, nil, err

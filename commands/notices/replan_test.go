@@ -95,7 +95,7 @@ func TestWebhookRetryAfterFailedBookingIsPlanned(t *testing.T) {
 func TestApproveAgainAfterFailedBookingIsPlanned(t *testing.T) {
 	cfg := testConfig()
 	cfg.RequireApproval = true
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	h.Run("@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
 		`@notice {"id":"bins-3","title":"Bins a day late","topics":["bins"],"urgency":"urgent"}` + "\n")

@@ -49,7 +49,7 @@ func VerifySignature(secret string, body []byte, header string) bool {
 	return hmac.Equal([]byte(Sign(secret, body)), []byte(strings.TrimSpace(header)))
 }
 
-func (r *Relay) scheduleResultsPost(ctx context.Context, id int64, at time.Time) error {
+func (r *Feature) scheduleResultsPost(ctx context.Context, id int64, at time.Time) error {
 	return r.jobs.Schedule(ctx, jobResultsPost, jobResultsPost+":"+strconv.FormatInt(id, 10), at, planPayload{Notice: id})
 }
 
@@ -64,7 +64,7 @@ func resultsBackoff(attempts int) time.Duration {
 
 // resultsPostJob sends a closed poll's results to results_url once; on
 // failure it books itself again.
-func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload) error {
+func (r *Feature) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload) error {
 	var state string
 	var attempts int
 	err := r.st.db.QueryRowContext(ctx, `SELECT state, attempts FROM notice_results_posts WHERE notice_id = ?`, pl.Notice).Scan(&state, &attempts)
@@ -121,7 +121,7 @@ func (r *Relay) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload)
 
 // postResults makes one POST, bounded by results_timeout; anything but a
 // 2xx answer is a failure.
-func (r *Relay) postResults(ctx context.Context, id int64, body []byte) error {
+func (r *Feature) postResults(ctx context.Context, id int64, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ResultsTimeout.D())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.cfg.ResultsURL, bytes.NewReader(body))

@@ -44,7 +44,7 @@ func countRows(t *testing.T, h *bottest.Harness, q string, args ...any) int {
 func TestPurgeClosedKeepsTheGovernanceRecord(t *testing.T) {
 	cfg := testConfig()
 	cfg.RetentionDays = 365
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	out := h.Run(`@admin Alice
 Alice: !bot on
@@ -142,7 +142,7 @@ dm Bob: !subscribe roads SY3
 func TestPurgeRemovesEveryRowOfAnEndedNotice(t *testing.T) {
 	cfg := testConfig()
 	cfg.RequireApproval = true
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	out := h.Run(`@group street Elm Road
 @admin Alice

@@ -122,7 +122,7 @@ func (c Config) webhookEnabled() bool {
 // senderOf finds the sender whose bearer token a request carries; ok is
 // false without a matching token. Every token is compared, in constant
 // time, so timing tells nothing about which one nearly matched.
-func (r *Relay) senderOf(req *http.Request) (name string, ok bool) {
+func (r *Feature) senderOf(req *http.Request) (name string, ok bool) {
 	token, ok := bearerToken(req)
 	if !ok {
 		return "", false
@@ -147,7 +147,7 @@ func (r *Relay) senderOf(req *http.Request) (name string, ok bool) {
 // applySender stamps a decoded notice with its sender: the source that
 // keeps its ids apart from other senders' ("webhook:Highways"), the name
 // residents see, and the check that the sender keeps to its topics.
-func (r *Relay) applySender(n *Notice, source, name string) error {
+func (r *Feature) applySender(n *Notice, source, name string) error {
 	s, ok := r.cfg.sender(name)
 	if !ok {
 		return &FieldError{Field: "sender", Msg: fmt.Sprintf("no sender named %q in [[notices.senders]]", bot.Truncate(name, 40))}

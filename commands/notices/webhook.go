@@ -238,7 +238,7 @@ func cleanLink(s string) (string, error) {
 // WebhookHandler serves POST /notices. It answers 401 without the bearer
 // token (the scheme in any case), 415 for a body not sent as JSON, 413 over the size limit, 400 naming a bad field, 202 when stored
 // and 200 with "duplicate" for an id already received.
-func (r *Relay) WebhookHandler() http.Handler {
+func (r *Feature) WebhookHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/notices", r.serveNotice)
 	return mux
@@ -250,7 +250,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (r *Relay) serveNotice(w http.ResponseWriter, req *http.Request) {
+func (r *Feature) serveNotice(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
@@ -344,7 +344,7 @@ func clientIP(req *http.Request) string {
 }
 
 // serveWebhook runs the webhook server until ctx ends.
-func (r *Relay) serveWebhook(ctx context.Context) error {
+func (r *Feature) serveWebhook(ctx context.Context) error {
 	srv := &http.Server{
 		Addr:              r.cfg.Webhook.Listen,
 		Handler:           r.WebhookHandler(),
@@ -369,7 +369,7 @@ func (r *Relay) serveWebhook(ctx context.Context) error {
 
 // Background returns the long-running work run mode starts: the webhook
 // server when a token is configured. Feeds are polled by scheduled jobs.
-func (r *Relay) Background() []func(ctx context.Context) error {
+func (r *Feature) Background() []func(ctx context.Context) error {
 	var out []func(ctx context.Context) error
 	if r.cfg.webhookEnabled() {
 		out = append(out, r.serveWebhook)

@@ -15,10 +15,10 @@ import (
 
 const testToken = "s3cret-token-for-tests"
 
-func webhookHarness(t *testing.T, cfg Config) (*bottest.Harness, *Relay, *httptest.Server) {
+func webhookHarness(t *testing.T, cfg Config) (*bottest.Harness, *Feature, *httptest.Server) {
 	t.Helper()
 	cfg.Webhook.Token = testToken
-	var r *Relay
+	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
 	srv := httptest.NewServer(r.WebhookHandler())
 	t.Cleanup(srv.Close)
@@ -144,7 +144,7 @@ func TestWebhookAuthAndValidation(t *testing.T) {
 }
 
 func TestWebhookDisabledWithoutToken(t *testing.T) {
-	var r *Relay
+	var r *Feature
 	bottest.New(t, harnessOptions(testConfig(), &r))
 	if len(r.Background()) != 0 {
 		t.Fatal("no token and no feeds must mean no background work (no webhook server)")
