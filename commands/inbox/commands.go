@@ -17,15 +17,15 @@ func (f *Feature) routes() {
 	p := f.prefix
 	e := f.reg
 	e.Handle(bot.Route{Name: "inbox", Usage: "", Help: "how writing to the council works here (in the staff group: the staff commands)",
-		Handler: f.inboxHelp})
+		Handler: f.handleInbox})
 	// The staff commands are listed by !inbox in the staff group rather
 	// than in everyone's !help: residents cannot use them.
-	e.Handle(bot.Route{Name: "reply", Usage: "C12 TEXT", Help: "answer a ticket's resident (staff group)", Hidden: true, Handler: f.replyCommand})
-	e.Handle(bot.Route{Name: "tickets", Help: "open tickets, oldest first (staff group); in a direct message, your own", Hidden: true, Handler: f.ticketsCommand})
-	e.Handle(bot.Route{Name: "ticket", Usage: "C12", Help: "a ticket's history (staff group); in a direct message, your own ticket", Hidden: true, Handler: f.ticketCommand})
-	e.Handle(bot.Route{Name: "assign", Usage: "C12 @NAME|me|nobody", Help: "give a ticket to a staff member (staff group)", Hidden: true, Handler: f.assignCommand})
-	e.Handle(bot.Route{Name: "close", Usage: "[C12] [note]", Help: fmt.Sprintf("close a ticket: in the staff group %sclose C12 [note]; in a direct message, your own", p), Hidden: true, Handler: f.closeCommand})
-	e.Handle(bot.Route{Name: "reopen", Usage: "C12", Help: "reopen a closed ticket (staff group)", Hidden: true, Handler: f.reopenCommand})
+	e.Handle(bot.Route{Name: "reply", Usage: "C12 TEXT", Help: "answer a ticket's resident (staff group)", Hidden: true, Handler: f.handleReply})
+	e.Handle(bot.Route{Name: "tickets", Help: "open tickets, oldest first (staff group); in a direct message, your own", Hidden: true, Handler: f.handleTickets})
+	e.Handle(bot.Route{Name: "ticket", Usage: "C12", Help: "a ticket's history (staff group); in a direct message, your own ticket", Hidden: true, Handler: f.handleTicket})
+	e.Handle(bot.Route{Name: "assign", Usage: "C12 @NAME|me|nobody", Help: "give a ticket to a staff member (staff group)", Hidden: true, Handler: f.handleAssign})
+	e.Handle(bot.Route{Name: "close", Usage: "[C12] [note]", Help: fmt.Sprintf("close a ticket: in the staff group %sclose C12 [note]; in a direct message, your own", p), Hidden: true, Handler: f.handleClose})
+	e.Handle(bot.Route{Name: "reopen", Usage: "C12", Help: "reopen a closed ticket (staff group)", Hidden: true, Handler: f.handleReopen})
 }
 
 // scope is where a staff command may act: the desks of the staff chat it
@@ -83,7 +83,7 @@ func (f *Feature) staffTicket(ctx context.Context, req *bot.Request, sc scope, r
 	return t, err
 }
 
-func (f *Feature) inboxHelp(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleInbox(ctx context.Context, req *bot.Request) error {
 	p := f.prefix
 	if sc := f.staffScope(req); sc.staff {
 		return req.Reply(ctx, strings.Join([]string{
@@ -105,7 +105,7 @@ func (f *Feature) inboxHelp(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, strings.Join(lines, "\n"))
 }
 
-func (f *Feature) replyCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleReply(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)
@@ -121,7 +121,7 @@ func (f *Feature) replyCommand(ctx context.Context, req *bot.Request) error {
 	return f.sendReply(ctx, req, t, strings.TrimSpace(text))
 }
 
-func (f *Feature) ticketsCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleTickets(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		if req.Chat.IsGroup {
@@ -204,7 +204,7 @@ func (f *Feature) ownTickets(ctx context.Context, req *bot.Request, lead string)
 	return req.Reply(ctx, lead+"Your tickets: "+strings.Join(parts, ", ")+".")
 }
 
-func (f *Feature) ticketCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleTicket(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	ref := strings.TrimSpace(req.Args)
 	var t ticket
@@ -313,7 +313,7 @@ func (f *Feature) history(ctx context.Context, t ticket, staff bool) string {
 	return strings.Join(lines, "\n")
 }
 
-func (f *Feature) assignCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleAssign(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)
@@ -364,7 +364,7 @@ func (f *Feature) assignCommand(ctx context.Context, req *bot.Request) error {
 	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is now with %s.", t.Ref(), staff.DisplayName()))
 }
 
-func (f *Feature) closeCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleClose(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	ref, note := firstWord(req.Args)
 	if !sc.staff || (!req.Chat.IsGroup && ref == "") {
@@ -448,7 +448,7 @@ func (f *Feature) residentClose(ctx context.Context, req *bot.Request, ref strin
 	return req.Reply(ctx, fmt.Sprintf("Closed %s. Thanks — write here any time if you need the %s again.", t.Ref(), f.cfg.TeamName))
 }
 
-func (f *Feature) reopenCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {
 	sc := f.staffScope(req)
 	if !sc.staff {
 		return f.notStaff(req)

@@ -16,22 +16,22 @@ const maxSubscriptions = 20
 func (r *Feature) registerCommands() {
 	r.reg.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
 		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, and send them as one daily digest at HH:MM (or digest off)",
-		Feature: featureName, Scope: bot.GroupOnly, Handler: r.noticesCmd})
+		Feature: featureName, Scope: bot.GroupOnly, Handler: r.handleNotices})
 	r.reg.Handle(bot.Route{Name: "subscribe", Usage: "TOPIC AREA", Help: "get council notices by direct message, e.g. !subscribe gritting SY3",
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.subscribeCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscribe})
 	r.reg.Handle(bot.Route{Name: "unsubscribe", Usage: "[TOPIC|all]", Help: "stop notices by direct message (all, or one topic)",
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.unsubscribeCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleUnsubscribe})
 	r.reg.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.subscriptionsCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscriptions})
 	r.reg.Handle(bot.Route{Name: "pending", Help: "notices waiting for approval (approvers)", Hidden: true,
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.pendingCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handlePending})
 	r.reg.Handle(bot.Route{Name: "approve", Usage: "N", Help: "approve notice N (approvers)", Hidden: true,
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.approveCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleApprove})
 	r.reg.Handle(bot.Route{Name: "reject", Usage: "N [REASON]", Help: "reject notice N (approvers)", Hidden: true,
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.rejectCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleReject})
 }
 
-func (r *Feature) noticesCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleNotices(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return r.showSettings(ctx, req)
@@ -279,7 +279,7 @@ func (r *Feature) showSettings(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, b.String())
 }
 
-func (r *Feature) subscribeCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleSubscribe(ctx context.Context, req *bot.Request) error {
 	f := req.Fields()
 	usage := bot.Userf("Usage: %s TOPIC AREA — e.g. %s gritting SY3 (topics: %s, or all).", req.Cmd("subscribe"), req.Cmd("subscribe"), strings.Join(r.cfg.Topics, ", "))
 	if len(f) < 2 || len(f) > 3 {
@@ -324,7 +324,7 @@ func (r *Feature) subscribeCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Subscribed: I'll message you %s for %s (and any emergency there). %s stops them.", what, area, req.Cmd("unsubscribe")))
 }
 
-func (r *Feature) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleUnsubscribe(ctx context.Context, req *bot.Request) error {
 	arg := strings.ToLower(strings.TrimSpace(req.Args))
 	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
 	args := []any{req.Sender.ID}
@@ -353,7 +353,7 @@ func (r *Feature) unsubscribeCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Unsubscribed from %s (%d removed).", arg, n))
 }
 
-func (r *Feature) subscriptionsCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleSubscriptions(ctx context.Context, req *bot.Request) error {
 	subs, err := r.st.subscriptions(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -385,7 +385,7 @@ func (r *Feature) approverOf(ctx context.Context, req *bot.Request) (Approver, e
 	return Approver{Key: approverKey(req.Sender.ID), Name: req.Sender.DisplayName(), Addrs: addrs}, nil
 }
 
-func (r *Feature) pendingCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handlePending(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err
@@ -423,7 +423,7 @@ func parseNoticeNumber(req *bot.Request, cmd string) (int64, string, error) {
 	return id, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(req.Args), f[0])), nil
 }
 
-func (r *Feature) approveCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleApprove(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err
@@ -439,7 +439,7 @@ func (r *Feature) approveCmd(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, msg)
 }
 
-func (r *Feature) rejectCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleReject(ctx context.Context, req *bot.Request) error {
 	who, err := r.approverOf(ctx, req)
 	if err != nil {
 		return err

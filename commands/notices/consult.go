@@ -224,9 +224,9 @@ func redactNumbers(s string) (string, bool) {
 	return bot.RedactPhones(out), changed
 }
 
-// sayCmd takes a comment: !say N text, or !say text when only one
+// handleSay takes a comment: !say N text, or !say text when only one
 // consultation is open here.
-func (r *Feature) sayCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleSay(ctx context.Context, req *bot.Request) error {
 	list, err := r.reachable(ctx, req)
 	if err != nil {
 		return err
@@ -393,9 +393,9 @@ func (r *Feature) myComments(ctx context.Context, person int64) ([]myComment, er
 	return out, rows.Err()
 }
 
-// myCommentsCmd lists (or deletes one of) the sender's own comments, by
+// handleMyComments lists (or deletes one of) the sender's own comments, by
 // direct message only: a list in a group would name its author.
-func (r *Feature) myCommentsCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleMyComments(ctx context.Context, req *bot.Request) error {
 	f := req.Fields()
 	if len(f) >= 1 && (strings.EqualFold(f[0], "delete") || strings.EqualFold(f[0], "del")) {
 		if len(f) != 2 {
@@ -516,9 +516,9 @@ func (r *Feature) consultCloseJob(ctx context.Context, job bot.Job, pl map[strin
 	return nil
 }
 
-// consultCmd is the admins' local consultation: !consult "question" until
+// handleConsult is the admins' local consultation: !consult "question" until
 // FRI starts one in this group; !consult alone lists the open ones here.
-func (r *Feature) consultCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleConsult(ctx context.Context, req *bot.Request) error {
 	args := strings.TrimSpace(req.Args)
 	if args == "" {
 		return r.listConsultations(ctx, req)

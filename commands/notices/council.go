@@ -73,14 +73,14 @@ func (r *Feature) registerCouncil() error {
 	bot.HandleJobOf(r.jobs, jobPollClose, r.pollCloseJob)
 	bot.HandleJobOf(r.jobs, jobResultsPost, r.resultsPostJob)
 	r.reg.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
-		Feature: featureName, Handler: r.voteCmd})
+		Feature: featureName, Handler: r.handleVote})
 	bot.HandleJobOf(r.jobs, jobConsultClose, r.consultCloseJob)
 	r.reg.Handle(bot.Route{Name: "say", Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
-		Feature: featureName, Handler: r.sayCmd})
+		Feature: featureName, Handler: r.handleSay})
 	r.reg.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",
-		Feature: featureName, Scope: bot.DirectOnly, Handler: r.myCommentsCmd})
+		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleMyComments})
 	r.reg.Handle(bot.Route{Name: "consult", Usage: "[\"QUESTION\" until FRI]", Help: "open consultations here; admins start a local one, e.g. !consult \"The Crown's late licence?\" until Fri",
-		Feature: featureName, Scope: bot.GroupOnly, Handler: r.consultCmd})
+		Feature: featureName, Scope: bot.GroupOnly, Handler: r.handleConsult})
 	r.reg.Listen(r.replyComment)
 	ctx := context.Background()
 	if err := r.rebookPolls(ctx); err != nil {

@@ -443,10 +443,10 @@ func (r *Feature) withdrawVote(ctx context.Context, notice, person int64) error 
 	return nil
 }
 
-// voteCmd is the typed vote: !vote N for the newest open poll here,
+// handleVote is the typed vote: !vote N for the newest open poll here,
 // !vote with nothing to see it and one's own choice, !vote off to
 // withdraw.
-func (r *Feature) voteCmd(ctx context.Context, req *bot.Request) error {
+func (r *Feature) handleVote(ctx context.Context, req *bot.Request) error {
 	n, p, err := r.openPollIn(ctx, voteTarget(req), 0)
 	if err != nil {
 		return err

@@ -102,13 +102,13 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	k.Reg.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off|alerts on/off]",
 		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut, and %spower alerts on or off (admins) whether I post the network operator's power cuts and planned work in this area",
 			p, p, p, p),
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.powerCommand})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.handlePower})
 	k.Reg.Handle(bot.Route{Name: "off", Help: "answer a running power check: your power is off",
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, true) }})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.handleAnswer(ctx, req, true) }})
 	k.Reg.Handle(bot.Route{Name: "on", Help: "answer a running power check: your power is on",
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.answerCommand(ctx, req, false) }})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: func(ctx context.Context, req *bot.Request) error { return f.handleAnswer(ctx, req, false) }})
 	k.Reg.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
-		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.restoreCommand})
+		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.handleRestored})
 	k.Reg.HandlePoll(pollKind, f.pollVote)
 	bot.HandleJobOf(k.Jobs, jobWindow, f.windowJob)
 	bot.HandleJobOf(k.Jobs, jobExpire, f.expireJob)
@@ -214,7 +214,7 @@ func (f *Feature) usage(req *bot.Request) error {
 		req.Cmd("power"), req.Cmd("power"), req.Cmd("power"))
 }
 
-func (f *Feature) powerCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handlePower(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	if len(fields) == 0 {
 		return f.startOrTally(ctx, req)
@@ -237,7 +237,7 @@ func (f *Feature) powerCommand(ctx context.Context, req *bot.Request) error {
 	return f.usage(req)
 }
 
-func (f *Feature) restoreCommand(ctx context.Context, req *bot.Request) error {
+func (f *Feature) handleRestored(ctx context.Context, req *bot.Request) error {
 	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s when the power is back — nothing after it.", req.Cmd("restored"))
 	}
@@ -343,8 +343,8 @@ func onlyChatter(args string) bool {
 	return true
 }
 
-// answerCommand is a typed !off or !on.
-func (f *Feature) answerCommand(ctx context.Context, req *bot.Request, off bool) error {
+// handleAnswer is a typed !off or !on.
+func (f *Feature) handleAnswer(ctx context.Context, req *bot.Request, off bool) error {
 	if !onlyChatter(req.Args) {
 		return bot.Userf("Just type %s or %s — nothing after it.", req.Cmd("off"), req.Cmd("on"))
 	}
