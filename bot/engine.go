@@ -629,9 +629,9 @@ func (e *Engine) declined(ctx context.Context, req *Request, rt *Route) error {
 	case rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature):
 		return req.Reply(ctx, featureOffReply(rt.Feature, p))
 	case !req.Chat.IsGroup:
-		return req.Reply(ctx, fmt.Sprintf("%s%s only works inside a group — type it there.", p, req.Command))
+		return req.Reply(ctx, groupOnlyReply(p, req.Command))
 	case rt.Scope == DirectOnly:
-		return req.Reply(ctx, fmt.Sprintf("%s%s is personal — send it to me in a direct message.", p, req.Command))
+		return req.Reply(ctx, directOnlyReply(p, req.Command))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s%s can't be used like that here. Type %shelp %s for how to use it.", p, req.Command, p, req.Command))
 }

@@ -65,9 +65,9 @@ func requireScope(prefix string) Middleware {
 		return func(ctx context.Context, req *Request) error {
 			switch rt := req.Route; {
 			case rt.Scope == GroupOnly && !req.Chat.IsGroup:
-				return refusal(fmt.Sprintf("%s%s only works inside a group — type it there.", prefix, rt.Name))
+				return refusal(groupOnlyReply(prefix, rt.Name))
 			case rt.Scope == DirectOnly && req.Chat.IsGroup:
-				return refusal(fmt.Sprintf("%s%s is personal — send it to me in a direct message.", prefix, rt.Name))
+				return refusal(directOnlyReply(prefix, rt.Name))
 			}
 			return next(ctx, req)
 		}
@@ -93,4 +93,15 @@ func requireAdmin(prefix string) Middleware {
 			return next(ctx, req)
 		}
 	}
+}
+
+// groupOnlyReply and directOnlyReply are the answers to a command typed in
+// the wrong kind of chat, shared by the scope gate and by the engine's
+// answer to a command whose routes all declined.
+func groupOnlyReply(prefix, name string) string {
+	return fmt.Sprintf("%s%s only works inside a group — type it there.", prefix, name)
+}
+
+func directOnlyReply(prefix, name string) string {
+	return fmt.Sprintf("%s%s is personal — send it to me in a direct message.", prefix, name)
 }
