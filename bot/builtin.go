@@ -10,17 +10,17 @@ import (
 )
 
 func (e *Engine) registerBuiltins() {
-	e.HandleJob(jobQuestion, expireQuestion)
-	e.Handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
+	e.handleJob(jobQuestion, expireQuestion)
+	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
 		Help: "list commands, or explain one", Handler: e.helpHandler})
-	e.Handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
+	e.handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
 		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})
-	e.Handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
+	e.handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
 		Help: "show or set this group's postcode districts/sectors, e.g. SY3 7", Scope: GroupOnly, Handler: e.areaHandler})
 }
 
 func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
-	p := e.Prefix()
+	p := e.prefix()
 	sections := e.helpSections(req)
 	arg := helpArg(req.Args, p)
 	// A heading as written wins over a command of the same name ("!help
@@ -117,7 +117,7 @@ var helpHeadings = map[string]string{
 // data": a heading as written in README, a feature's name, or any word of
 // a heading that is not a command itself.
 func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, exact bool) (string, bool) {
-	p := e.Prefix()
+	p := e.prefix()
 	if arg == "" {
 		return "", false
 	}
@@ -166,7 +166,7 @@ func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, e
 
 // dataHelp lists the personal-data commands, wherever it is asked.
 func (e *Engine) dataHelp(req *Request) string {
-	p := e.Prefix()
+	p := e.prefix()
 	var lines []string
 	for _, name := range []string{"mydata", "forgetme"} {
 		if rt, ok := e.router.Lookup(name); ok {
@@ -190,7 +190,7 @@ func (e *Engine) dataHelp(req *Request) string {
 // explainCommand answers "!help lent": usage, help, aliases and where it
 // works, for every route under the name.
 func (e *Engine) explainCommand(ctx context.Context, req *Request, name string) error {
-	p := e.Prefix()
+	p := e.prefix()
 	rts := e.router.Named(name)
 	var b strings.Builder
 	for i, rt := range rts {
@@ -227,8 +227,8 @@ func (e *Engine) explainCommand(ctx context.Context, req *Request, name string) 
 func (e *Engine) directOnlyNames() []string {
 	var out []string
 	for _, rt := range e.router.Routes() {
-		if rt.Scope == DirectOnly && !rt.Hidden && !contains(out, e.Prefix()+rt.Name) {
-			out = append(out, e.Prefix()+rt.Name)
+		if rt.Scope == DirectOnly && !rt.Hidden && !contains(out, e.prefix()+rt.Name) {
+			out = append(out, e.prefix()+rt.Name)
 		}
 	}
 	return out
@@ -244,7 +244,7 @@ type helpSection struct {
 // helpSections lists the commands usable where the request was made
 // (group or direct chat, features switched on), grouped by feature.
 func (e *Engine) helpSections(req *Request) []helpSection {
-	p := e.Prefix()
+	p := e.prefix()
 	byFeature := map[string]*helpSection{}
 	for _, rt := range e.router.Routes() {
 		if rt.Hidden || (rt.Scope == DirectOnly && req.Chat.IsGroup) || (rt.Scope == GroupOnly && !req.Chat.IsGroup) {
@@ -295,7 +295,7 @@ func capitalise(s string) string {
 }
 
 func (e *Engine) botHandler(ctx context.Context, req *Request) error {
-	p := e.Prefix()
+	p := e.prefix()
 	fields := req.Fields()
 	if len(fields) == 0 {
 		if !req.Group.Enabled {
@@ -321,11 +321,11 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 			return req.Reply(ctx, fmt.Sprintf("neighbourbot is already %s here.", onOff(on)))
 		}
 		g.Enabled = on
-		g.UpdatedAt = e.Now()
+		g.UpdatedAt = e.now()
 		if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 			return fmt.Errorf("save group: %w", err)
 		}
-		if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot." + onOff(on)}); err != nil {
+		if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot." + onOff(on)}); err != nil {
 			return err
 		}
 		if on {
@@ -361,11 +361,11 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 			g.FeaturesOff = append(g.FeaturesOff, f)
 		}
 	}
-	g.UpdatedAt = e.Now()
+	g.UpdatedAt = e.now()
 	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 		return fmt.Errorf("save group: %w", err)
 	}
-	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ", ")}); err != nil {
+	if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ", ")}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, e.botStatus(g))
@@ -395,7 +395,7 @@ func (e *Engine) botStatus(g GroupSettings) string {
 	if len(g.Areas) > 0 {
 		b.WriteString("\nArea: " + strings.Join(g.Areas, ", ") + ".")
 	}
-	fmt.Fprintf(&b, "\nType %shelp for commands.", e.Prefix())
+	fmt.Fprintf(&b, "\nType %shelp for commands.", e.prefix())
 	return b.String()
 }
 
@@ -416,7 +416,7 @@ func contains(list []string, s string) bool {
 }
 
 func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
-	p := e.Prefix()
+	p := e.prefix()
 	if strings.TrimSpace(req.Args) == "" {
 		if len(req.Group.Areas) == 0 {
 			return req.Reply(ctx, fmt.Sprintf("No area set for this group. An admin can set one with %sarea SY3 7 (postcode district or sector; several allowed, separated by commas).", p))
@@ -446,11 +446,11 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 		note = n
 		g.Areas = areas
 	}
-	g.UpdatedAt = e.Now()
+	g.UpdatedAt = e.now()
 	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 		return fmt.Errorf("save group: %w", err)
 	}
-	if err := e.Audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "area.set", Detail: strings.Join(g.Areas, ", ")}); err != nil {
+	if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "area.set", Detail: strings.Join(g.Areas, ", ")}); err != nil {
 		return err
 	}
 	if len(g.Areas) == 0 {

@@ -9,7 +9,7 @@ import (
 	"unicode"
 )
 
-// DirectFallback returns the listener that answers a direct message that is
+// directFallback returns the listener that answers a direct message that is
 // not a command and that nothing else took, so nobody who writes to the bot
 // is met with silence. Wiring registers it after every feature: listeners
 // run in the order they were added, and any one that replies through the
@@ -23,7 +23,7 @@ import (
 // machines talk to each other for ever, which is what gets numbers banned.
 // Messages are handled one at a time, so the record needs no lock; a
 // restart forgets it, which is harmless.
-func (e *Engine) DirectFallback() HandlerFunc {
+func (e *Engine) directFallback() HandlerFunc {
 	type answered struct {
 		at   time.Time
 		text uint64 // a hash of the words: what people write privately is not kept
@@ -34,7 +34,7 @@ func (e *Engine) DirectFallback() HandlerFunc {
 		if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
 			return nil
 		}
-		now := e.Now()
+		now := e.now()
 		words := strings.Join(plainWords(m.Text), " ")
 		h := fnv.New64a()
 		h.Write([]byte(words))
@@ -66,7 +66,7 @@ const fallbackPerHour = 20
 // directAnswer is one short line: what the bot understood, or where to
 // start.
 func (e *Engine) directAnswer(req *Request) string {
-	p := e.Prefix()
+	p := e.prefix()
 	m := req.Msg
 	words := plainWords(m.Text)
 	if len(words) == 0 {

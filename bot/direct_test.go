@@ -17,7 +17,7 @@ import (
 // not a command gets exactly one short answer.
 func TestDirectFallbackYieldsToEarlierListeners(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
-		h.Engine.Listen(func(ctx context.Context, req *bot.Request) error {
+		h.Kit("test").Reg.Listen(func(ctx context.Context, req *bot.Request) error {
 			switch {
 			case strings.HasPrefix(req.Msg.Text, "inbox:"):
 				req.Take() // kept for the council, answered by nobody here
@@ -26,7 +26,7 @@ func TestDirectFallbackYieldsToEarlierListeners(t *testing.T) {
 			}
 			return nil
 		})
-		h.Engine.Listen(h.Engine.DirectFallback())
+		h.Kit("test").Reg.ListenDirectFallback()
 		return nil
 	}})
 	out := h.Run("dm Erin: inbox: the bins were missed\ndm Erin: answer: hi\ndm Erin: hello?\nAlice: hello group\n")
@@ -62,7 +62,7 @@ func TestYesNo(t *testing.T) {
 // the same words again after an hour.
 func TestDirectFallbackStopsAutoReplyLoops(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
-		h.Engine.Listen(h.Engine.DirectFallback())
+		h.Kit("test").Reg.ListenDirectFallback()
 		return nil
 	}})
 	var script strings.Builder
@@ -104,28 +104,28 @@ func TestPendingQuestionLatestWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Engine.AskYesNo(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
+	if err := h.Kit("test").Ask.Ask(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Engine.AskYesNo(ctx, p, "lending.confirm", "7", 24*time.Hour); err != nil {
+	if err := h.Kit("test").Ask.Ask(ctx, p, "lending.confirm", "7", 24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	h.Restart()
-	kind, ref, ok, err := h.Engine.PendingQuestion(ctx, p)
+	kind, ref, ok, err := h.Kit("test").Ask.Pending(ctx, p)
 	if err != nil || !ok || kind != "lending.confirm" || ref != "7" {
 		t.Fatalf("pending = %q %q %v %v, want the latest question", kind, ref, ok, err)
 	}
-	if err := h.Engine.Answered(ctx, p); err != nil {
+	if err := h.Kit("test").Ask.Answered(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok, _ := h.Engine.PendingQuestion(ctx, p); ok {
+	if _, _, ok, _ := h.Kit("test").Ask.Pending(ctx, p); ok {
 		t.Error("an answered question is still open")
 	}
-	if err := h.Engine.AskYesNo(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
+	if err := h.Kit("test").Ask.Ask(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	h.Clock.Set(h.Clock.Now().Add(11 * time.Minute))
-	if _, _, ok, _ := h.Engine.PendingQuestion(ctx, p); ok {
+	if _, _, ok, _ := h.Kit("test").Ask.Pending(ctx, p); ok {
 		t.Error("an expired question is still open")
 	}
 }

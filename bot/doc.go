@@ -14,8 +14,8 @@
 // whose gates — group opt-in, feature switch, group or direct scope, admins
 // only — run before the feature's handler (engine.go, router.go).
 //
-// Nothing is sent from inside a unit of work. Send, DM, SendPoll, Edit,
-// React, Delete and RemoveMember write a row of the durable send queue
+// Nothing is sent from inside a unit of work. The Outbox's Send, DM,
+// SendPoll, Edit, React, Delete and RemoveMember (and Request.Reply) write a row of the durable send queue
 // (outbox.go) — texts and polls under a message id fixed in advance, so a
 // retry can never post one twice. After the commit the sender delivers rows
 // in priority order through the transport (wrapped in Paced on WhatsApp):
@@ -33,7 +33,12 @@
 // Nothing here imports WhatsApp or SQLite: bot/whatsapp adapts whatsmeow to
 // Transport, bot/sqlite implements Store, bot/console simulates groups for
 // scripts and golden transcripts, and cmd/neighbourbot wires them. Feature
-// packages under commands/ and moderation/ register routes, jobs, poll
-// handlers, listeners, inspectors and personal-data providers with an
-// Engine; nothing about a feature lives in this package.
+// packages under commands/ and moderation/ never see the Engine: each is
+// given a Kit (kit.go) of narrow handles — Clock, Log, Core, Jobs, Out,
+// Groups, Ask, Reg — and registers its routes, jobs, poll handlers,
+// listeners, inspectors and personal-data providers through Reg; nothing
+// about a feature lives in this package. The Engine itself exposes only
+// what the wiring and the transports drive: Kit, Start, Run, Enqueue,
+// DeliverMessage and DeliverGroupChange, and for the console and tests
+// HandleMessage, HandleGroupChange, RunDueJobs, AdvanceTo and FlushSends.
 package bot

@@ -151,64 +151,49 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	return e
 }
 
-// Store returns the store.
-func (e *Engine) Store() Store { return e.store }
+// now is the clock's time.
+func (e *Engine) now() time.Time { return e.clock.Now() }
 
-// Clock returns the clock.
-func (e *Engine) Clock() Clock { return e.clock }
+// prefix returns the command prefix ("!").
+func (e *Engine) prefix() string { return e.router.prefix }
 
-// Now is the clock's time.
-func (e *Engine) Now() time.Time { return e.clock.Now() }
+// handle registers a command route.
+func (e *Engine) handle(rt Route) { e.router.Handle(rt) }
 
-// Log returns the engine's logger.
-func (e *Engine) Log() *slog.Logger { return e.log }
+// declareFeature makes a feature family known to !bot features.
+func (e *Engine) declareFeature(f Feature) { e.features = append(e.features, f) }
 
-// Transport returns the transport.
-func (e *Engine) Transport() Transport { return e.tr }
+// featureList lists the declared feature families.
+func (e *Engine) featureList() []Feature { return append([]Feature(nil), e.features...) }
 
-// Router returns the command router.
-func (e *Engine) Router() *Router { return e.router }
+// handleJob registers the function that runs jobs of kind.
+func (e *Engine) handleJob(kind string, fn JobFunc) { e.sched.Handle(kind, fn) }
 
-// Prefix returns the command prefix ("!").
-func (e *Engine) Prefix() string { return e.router.prefix }
-
-// Handle registers a command route.
-func (e *Engine) Handle(rt Route) { e.router.Handle(rt) }
-
-// DeclareFeature makes a feature family known to !bot features.
-func (e *Engine) DeclareFeature(f Feature) { e.features = append(e.features, f) }
-
-// Features lists the declared feature families.
-func (e *Engine) Features() []Feature { return append([]Feature(nil), e.features...) }
-
-// HandleJob registers the function that runs jobs of kind.
-func (e *Engine) HandleJob(kind string, fn JobFunc) { e.sched.Handle(kind, fn) }
-
-// HandlePoll registers the handler for votes on polls sent with kind. The
+// handlePoll registers the handler for votes on polls sent with kind. The
 // request carries the poll in req.Poll and the voter's selection in req.Votes.
-func (e *Engine) HandlePoll(kind string, fn HandlerFunc) { e.polls[kind] = fn }
+func (e *Engine) handlePoll(kind string, fn HandlerFunc) { e.polls[kind] = fn }
 
-// Inspect adds a hook that sees every message in enabled groups first.
-func (e *Engine) Inspect(fn InspectFunc) { e.inspectors = append(e.inspectors, fn) }
+// inspect adds a hook that sees every message in enabled groups first.
+func (e *Engine) inspect(fn InspectFunc) { e.inspectors = append(e.inspectors, fn) }
 
-// Listen adds a handler for non-command messages (reactions, replies,
+// listen adds a handler for non-command messages (reactions, replies,
 // photos) in enabled groups and direct chats.
-func (e *Engine) Listen(fn HandlerFunc) { e.listeners = append(e.listeners, fn) }
+func (e *Engine) listen(fn HandlerFunc) { e.listeners = append(e.listeners, fn) }
 
-// OnGroupChange adds a handler for membership events in enabled groups.
-func (e *Engine) OnGroupChange(fn GroupChangeFunc) { e.groupHandlers = append(e.groupHandlers, fn) }
+// onGroupChange adds a handler for membership events in enabled groups.
+func (e *Engine) onGroupChange(fn GroupChangeFunc) { e.groupHandlers = append(e.groupHandlers, fn) }
 
-// AddDataProvider registers a feature's personal-data view and eraser, and
+// addDataProvider registers a feature's personal-data view and eraser, and
 // its merge step when it has one.
-func (e *Engine) AddDataProvider(p DataProvider) {
+func (e *Engine) addDataProvider(p DataProvider) {
 	e.data = append(e.data, p)
 	if m, ok := p.(PersonMerger); ok {
 		e.store.OnMerge(m.MergePerson)
 	}
 }
 
-// DataProviders returns the registered personal-data providers, core first.
-func (e *Engine) DataProviders() []DataProvider {
+// dataProviders returns the registered personal-data providers, core first.
+func (e *Engine) dataProviders() []DataProvider {
 	return append([]DataProvider{coreData{e}}, e.data...)
 }
 
@@ -221,11 +206,6 @@ func (e *Engine) Enqueue(ctx context.Context, fn func(context.Context)) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// EnqueueMessage queues an inbound message for the worker.
-func (e *Engine) EnqueueMessage(ctx context.Context, m *Message) error {
-	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleMessage(ctx, m) })
 }
 
 // DeliverMessage hands an inbound message to the worker and waits until its
@@ -256,17 +236,12 @@ func (e *Engine) await(ctx context.Context, fn func(context.Context) error) erro
 	}
 }
 
-// EnqueueGroupChange queues a membership event for the worker.
-func (e *Engine) EnqueueGroupChange(ctx context.Context, ch GroupChange) error {
-	return e.Enqueue(ctx, func(ctx context.Context) { e.HandleGroupChange(ctx, ch) })
-}
-
 // Start does the start-up housekeeping: it purges old dedupe records. What
 // an earlier run committed but did not get to send goes from Run's sender
 // or, with synchronous sends, from the first FlushSends (the console calls
 // it once it knows its groups again).
 func (e *Engine) Start(ctx context.Context) error {
-	if _, err := e.store.PurgeSeen(ctx, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
+	if _, err := e.store.PurgeSeen(ctx, e.now().Add(-e.cfg.SeenRetention)); err != nil {
 		return fmt.Errorf("purge seen messages: %w", err)
 	}
 	return nil
@@ -278,7 +253,7 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) Run(ctx context.Context) error {
 	ticker := time.NewTicker(e.cfg.JobInterval)
 	defer ticker.Stop()
-	lastPurge := e.Now()
+	lastPurge := e.now()
 	// Work runs under a context that shutdown does not cancel, so the
 	// message in flight finishes its transaction instead of failing
 	// half-way; ctx only decides when to stop taking new work.
@@ -311,9 +286,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			fn(work)
 		case <-ticker.C:
 			e.runDueJobs(ctx, work)
-			if e.Now().Sub(lastPurge) > 24*time.Hour {
-				lastPurge = e.Now()
-				if _, err := e.store.PurgeSeen(work, e.Now().Add(-e.cfg.SeenRetention)); err != nil {
+			if e.now().Sub(lastPurge) > 24*time.Hour {
+				lastPurge = e.now()
+				if _, err := e.store.PurgeSeen(work, e.now().Add(-e.cfg.SeenRetention)); err != nil {
 					e.log.Error("purge seen messages", KeyErr, err)
 				}
 			}
@@ -402,7 +377,7 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 	}
 	out := Handled
 	err := e.store.Atomic(WithPriority(ctx, PriorityReply), func(ctx context.Context) error {
-		first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.Now())
+		first, err := e.store.FirstSeen(ctx, m.Chat.ID, m.ID, e.now())
 		if err != nil {
 			return fmt.Errorf("dedupe: %w", err)
 		}
@@ -416,7 +391,7 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 }
 
 func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings, p parsed) error {
-	now := e.Now()
+	now := e.now()
 	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
 	if err != nil {
 		return fmt.Errorf("resolve sender: %w", err)
@@ -521,7 +496,7 @@ func (e *Engine) checkUnit(ctx context.Context) error {
 }
 
 func (e *Engine) route(ctx context.Context, req *Request) error {
-	p := e.Prefix()
+	p := e.prefix()
 	if RuneLen(req.Msg.Text) > e.cfg.MaxCommandRunes {
 		return req.Reply(ctx, fmt.Sprintf("That command is too long for me (over %d characters). Please send a shorter one.", e.cfg.MaxCommandRunes))
 	}
@@ -623,7 +598,7 @@ func replaceMention(text, token, with string) string {
 
 // declined answers a command whose routes all declined the request.
 func (e *Engine) declined(ctx context.Context, req *Request, rt *Route) error {
-	p := e.Prefix()
+	p := e.prefix()
 	e.obs.CommandHandled(rt.Name, "refused", 0)
 	switch {
 	case rt.Feature != "" && req.Chat.IsGroup && !req.Group.FeatureOn(rt.Feature):
@@ -765,7 +740,7 @@ func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) error {
 }
 
 func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
-	now := e.Now()
+	now := e.now()
 	gs, err := e.store.GroupSettings(ctx, ch.Chat.ID)
 	if err != nil {
 		return fmt.Errorf("group settings: %w", err)
@@ -810,20 +785,20 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 	return nil
 }
 
-// Send queues a message the bot was not asked for in this moment (a
+// send queues a message the bot was not asked for in this moment (a
 // reminder, a verdict, a notice), in the unit of work of ctx: it goes once
 // that commits, under the id it returns. It refuses groups that have switched
 // the bot off since the job was planned (ErrGroupOff): the bot speaks only
 // where it is welcome. Replies to a command go through Request.Reply.
-func (e *Engine) Send(ctx context.Context, m OutMessage) (string, error) {
+func (e *Engine) send(ctx context.Context, m OutMessage) (string, error) {
 	if err := e.groupOpen(ctx, m.Chat); err != nil {
 		return "", err
 	}
-	return e.send(ctx, m)
+	return e.queueSend(ctx, m)
 }
 
-// send queues a text under a fixed message id.
-func (e *Engine) send(ctx context.Context, m OutMessage) (string, error) {
+// queueSend queues a text under a fixed message id.
+func (e *Engine) queueSend(ctx context.Context, m OutMessage) (string, error) {
 	if m.ID == "" {
 		m.ID = e.tr.NewMessageID()
 	}
@@ -845,10 +820,10 @@ func (e *Engine) groupOpen(ctx context.Context, chat ChatID) error {
 	return nil
 }
 
-// CanDM reports whether the bot may message a person privately: only people
+// canDM reports whether the bot may message a person privately: only people
 // who have sent it a direct message may be, since messaging people who never
 // wrote to the account gets it banned.
-func (e *Engine) CanDM(ctx context.Context, p Person) (bool, error) {
+func (e *Engine) canDM(ctx context.Context, p Person) (bool, error) {
 	if p.Addr == "" {
 		return false, nil
 	}
@@ -859,10 +834,10 @@ func (e *Engine) CanDM(ctx context.Context, p Person) (bool, error) {
 	return ok, nil
 }
 
-// DM queues a direct message to a person. It returns ErrNoContact, without
+// dm queues a direct message to a person. It returns ErrNoContact, without
 // queuing, for someone who never addressed the bot.
-func (e *Engine) DM(ctx context.Context, p Person, text string) error {
-	ok, err := e.CanDM(ctx, p)
+func (e *Engine) dm(ctx context.Context, p Person, text string) error {
+	ok, err := e.canDM(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -873,16 +848,16 @@ func (e *Engine) DM(ctx context.Context, p Person, text string) error {
 	return e.enqueue(ctx, m.Chat, sendText, m.ID, p.ID, m)
 }
 
-// SendPoll queues a poll and remembers it, in the same unit of work, so votes
+// sendPoll queues a poll and remembers it, in the same unit of work, so votes
 // reach the handler registered for kind, with ref identifying the feature's
 // own record.
-func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
+func (e *Engine) sendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
 	if err := e.groupOpen(ctx, chat); err != nil {
 		return "", err
 	}
 	poll := OutPoll{Chat: chat, ID: e.tr.NewMessageID(), Question: question, Options: options, Multiple: multipleChoice(ctx)}
 	err := e.store.Atomic(ctx, func(ctx context.Context) error {
-		p := Poll{Chat: chat, ID: poll.ID, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.Now()}
+		p := Poll{Chat: chat, ID: poll.ID, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.now()}
 		if err := e.store.SavePoll(ctx, p); err != nil {
 			return fmt.Errorf("save poll: %w", err)
 		}
@@ -894,37 +869,37 @@ func (e *Engine) SendPoll(ctx context.Context, chat ChatID, kind, ref, question 
 	return poll.ID, nil
 }
 
-// Edit queues a new text for a message the bot sent.
-func (e *Engine) Edit(ctx context.Context, chat ChatID, id, text string) error {
+// edit queues a new text for a message the bot sent.
+func (e *Engine) edit(ctx context.Context, chat ChatID, id, text string) error {
 	return e.enqueue(ctx, chat, sendEdit, "", 0, editAction{Chat: chat, ID: id, Text: text})
 }
 
-// React queues a reaction on a message; an empty emoji removes it.
-func (e *Engine) React(ctx context.Context, target MessageRef, emoji string) error {
+// react queues a reaction on a message; an empty emoji removes it.
+func (e *Engine) react(ctx context.Context, target MessageRef, emoji string) error {
 	return e.enqueue(ctx, target.Chat, sendReact, "", 0, reactAction{Target: target, Emoji: emoji})
 }
 
-// Delete queues the removal of a message for everyone (for a member's
+// deleteMessage queues the removal of a message for everyone (for a member's
 // message the bot must be group admin).
-func (e *Engine) Delete(ctx context.Context, target MessageRef) error {
+func (e *Engine) deleteMessage(ctx context.Context, target MessageRef) error {
 	return e.enqueue(ctx, target.Chat, sendDelete, "", 0, deleteAction{Target: target})
 }
 
-// RemoveMember queues the removal of a member from a group.
-func (e *Engine) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
+// removeMember queues the removal of a member from a group.
+func (e *Engine) removeMember(ctx context.Context, chat ChatID, member Address) error {
 	return e.enqueue(ctx, chat, sendRemove, "", 0, removeAction{Chat: chat, Member: member})
 }
 
-// Checkpoint commits what the message or job in hand has done so far, before
+// checkpoint commits what the message or job in hand has done so far, before
 // a step outside the bot that cannot be undone or repeated safely (posting a
 // report to the council, sending an email). The note that the step is under
 // way is then durable; what follows commits later, with the rest.
-func (e *Engine) Checkpoint(ctx context.Context) error { return e.store.Checkpoint(ctx) }
+func (e *Engine) checkpoint(ctx context.Context) error { return e.store.Checkpoint(ctx) }
 
-// Audit appends an entry to the audit log.
-func (e *Engine) Audit(ctx context.Context, entry AuditEntry) error {
+// audit appends an entry to the audit log.
+func (e *Engine) audit(ctx context.Context, entry AuditEntry) error {
 	if entry.Time.IsZero() {
-		entry.Time = e.Now()
+		entry.Time = e.now()
 	}
 	if err := e.store.Audit(ctx, entry); err != nil {
 		return fmt.Errorf("audit %s: %w", entry.Action, err)
@@ -932,8 +907,8 @@ func (e *Engine) Audit(ctx context.Context, entry AuditEntry) error {
 	return nil
 }
 
-// IsOwner reports whether any address belongs to a bot owner from config.
-func (e *Engine) IsOwner(addrs ...Address) bool {
+// isOwner reports whether any address belongs to a bot owner from config.
+func (e *Engine) isOwner(addrs ...Address) bool {
 	for _, o := range e.cfg.Owners {
 		o = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(o), " ", ""), "+")
 		if o == "" {
@@ -948,15 +923,15 @@ func (e *Engine) IsOwner(addrs ...Address) bool {
 	return false
 }
 
-// IsAdmin reports whether a person is an admin of the group (as WhatsApp
+// isAdmin reports whether a person is an admin of the group (as WhatsApp
 // shows it, matching every address the bot knows for them) or a bot owner.
-func (e *Engine) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
+func (e *Engine) isAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
 	addrs, err := e.store.PersonAddrs(ctx, p.ID)
 	if err != nil {
 		return false, fmt.Errorf("person addresses: %w", err)
 	}
 	addrs = append(addrs, extra...)
-	if e.IsOwner(addrs...) {
+	if e.isOwner(addrs...) {
 		return true, nil
 	}
 	if chat == "" {
@@ -970,8 +945,8 @@ func (e *Engine) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Ad
 	return ok && part.IsAdmin, nil
 }
 
-// InGroup reports whether a person is currently a participant of the group.
-func (e *Engine) InGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
+// inGroup reports whether a person is currently a participant of the group.
+func (e *Engine) inGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
 	addrs, err := e.store.PersonAddrs(ctx, p.ID)
 	if err != nil {
 		return false, fmt.Errorf("person addresses: %w", err)
@@ -984,8 +959,8 @@ func (e *Engine) InGroup(ctx context.Context, chat ChatID, p Person) (bool, erro
 	return ok, nil
 }
 
-// GroupAdmins returns the people who administer the group.
-func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error) {
+// groupAdmins returns the people who administer the group.
+func (e *Engine) groupAdmins(ctx context.Context, chat ChatID) ([]Person, error) {
 	gi, err := e.tr.GroupInfo(ctx, chat)
 	if err != nil {
 		return nil, fmt.Errorf("group info: %w", err)
@@ -999,7 +974,7 @@ func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error)
 		if len(part.Addrs) > 1 {
 			s.Alt = part.Addrs[1]
 		}
-		p, err := e.store.ResolvePerson(ctx, s, e.Now())
+		p, err := e.store.ResolvePerson(ctx, s, e.now())
 		if err != nil {
 			return nil, fmt.Errorf("resolve admin: %w", err)
 		}
@@ -1008,15 +983,15 @@ func (e *Engine) GroupAdmins(ctx context.Context, chat ChatID) ([]Person, error)
 	return out, nil
 }
 
-// Schedule persists a job of kind to run at the given time, in the unit of
+// schedule persists a job of kind to run at the given time, in the unit of
 // work of ctx. A non-empty key replaces any job with the same key, so
 // rescheduling is idempotent.
-func (e *Engine) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
+func (e *Engine) schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
 	return e.sched.Schedule(ctx, kind, key, at, payload)
 }
 
-// CancelJobs deletes pending jobs whose key starts with prefix.
-func (e *Engine) CancelJobs(ctx context.Context, keyPrefix string) error {
+// cancelJobs deletes pending jobs whose key starts with prefix.
+func (e *Engine) cancelJobs(ctx context.Context, keyPrefix string) error {
 	return e.sched.Cancel(ctx, keyPrefix)
 }
 

@@ -16,54 +16,54 @@ import (
 // engine treats specially.
 func registerTestFeature(calls *int) func(h *bottest.Harness) error {
 	return func(h *bottest.Harness) error {
-		e := h.Engine
-		e.DeclareFeature(bot.Feature{Name: "demo", Description: "test commands"})
-		e.Handle(bot.Route{Name: "count", Feature: "demo", Help: "count a call", Handler: func(ctx context.Context, req *bot.Request) error {
+		k := h.Kit("demo")
+		k.Reg.Declare(bot.Feature{Name: "demo", Description: "test commands"})
+		k.Reg.Handle(bot.Route{Name: "count", Feature: "demo", Help: "count a call", Handler: func(ctx context.Context, req *bot.Request) error {
 			*calls++
 			return req.Replyf(ctx, "counted %d", *calls)
 		}})
-		e.Handle(bot.Route{Name: "boom", Feature: "demo", Help: "panic", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "boom", Feature: "demo", Help: "panic", Handler: func(ctx context.Context, req *bot.Request) error {
 			panic("handler bug")
 		}})
-		e.Handle(bot.Route{Name: "fail", Feature: "demo", Help: "internal error", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "fail", Feature: "demo", Help: "internal error", Handler: func(ctx context.Context, req *bot.Request) error {
 			return errors.New("database on fire")
 		}})
-		e.Handle(bot.Route{Name: "usage", Feature: "demo", Usage: "THING", Help: "needs an argument", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "usage", Feature: "demo", Usage: "THING", Help: "needs an argument", Handler: func(ctx context.Context, req *bot.Request) error {
 			if req.Args == "" {
 				return bot.Userf("Usage: !usage THING")
 			}
 			return req.Reply(ctx, "got "+req.Args)
 		}})
-		e.Handle(bot.Route{Name: "secretadmin", Feature: "demo", AdminOnly: true, Help: "admins only", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "secretadmin", Feature: "demo", AdminOnly: true, Help: "admins only", Handler: func(ctx context.Context, req *bot.Request) error {
 			return req.Reply(ctx, "admin ok")
 		}})
-		e.Handle(bot.Route{Name: "private", Scope: bot.DirectOnly, Help: "dm only", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "private", Scope: bot.DirectOnly, Help: "dm only", Handler: func(ctx context.Context, req *bot.Request) error {
 			return req.Reply(ctx, "private ok")
 		}})
-		e.Handle(bot.Route{Name: "ask", Feature: "demo", Help: "poll", Handler: func(ctx context.Context, req *bot.Request) error {
-			_, err := e.SendPoll(ctx, req.Chat.ID, "demo.poll", "ref-1", "Tea or coffee?", []string{"Tea", "Coffee"})
+		k.Reg.Handle(bot.Route{Name: "ask", Feature: "demo", Help: "poll", Handler: func(ctx context.Context, req *bot.Request) error {
+			_, err := k.Out.SendPoll(ctx, req.Chat.ID, "demo.poll", "ref-1", "Tea or coffee?", []string{"Tea", "Coffee"})
 			return err
 		}})
-		e.HandlePoll("demo.poll", func(ctx context.Context, req *bot.Request) error {
+		k.Reg.HandlePoll("demo.poll", func(ctx context.Context, req *bot.Request) error {
 			_, err := req.Say(ctx, req.Sender.DisplayName()+" chose "+strings.Join(req.Votes, "+")+" on "+req.Poll.Ref)
 			return err
 		})
-		e.Handle(bot.Route{Name: "later", Feature: "demo", Usage: "DURATION", Help: "remind later", Handler: func(ctx context.Context, req *bot.Request) error {
+		k.Reg.Handle(bot.Route{Name: "later", Feature: "demo", Usage: "DURATION", Help: "remind later", Handler: func(ctx context.Context, req *bot.Request) error {
 			d, err := bot.ParseDuration(req.Args)
 			if err != nil {
 				return bot.Userf("Usage: !later 2h")
 			}
-			if err := e.Schedule(ctx, "demo.remind", "remind:"+string(req.Chat.ID), req.Now().Add(d), map[string]string{"chat": string(req.Chat.ID), "who": req.Sender.DisplayName()}); err != nil {
+			if err := k.Jobs.Schedule(ctx, "demo.remind", "remind:"+string(req.Chat.ID), req.Now().Add(d), map[string]string{"chat": string(req.Chat.ID), "who": req.Sender.DisplayName()}); err != nil {
 				return err
 			}
 			return req.Reply(ctx, "ok, in "+bot.FormatDuration(d))
 		}})
-		e.HandleJob("demo.remind", func(ctx context.Context, j bot.Job) error {
+		k.Jobs.HandleJob("demo.remind", func(ctx context.Context, j bot.Job) error {
 			var p map[string]string
 			if err := json.Unmarshal(j.Payload, &p); err != nil {
 				return err
 			}
-			_, err := e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(p["chat"]), Text: "reminder for " + p["who"] + " at " + e.Now().Format("Mon 15:04")})
+			_, err := k.Out.Send(ctx, bot.OutMessage{Chat: bot.ChatID(p["chat"]), Text: "reminder for " + p["who"] + " at " + k.Clock.Now().Format("Mon 15:04")})
 			return err
 		})
 		return nil
@@ -223,8 +223,8 @@ func TestFailingJobRetriesWithBackoff(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	failures := 0
 	var ranAt []time.Time
-	h.Engine.HandleJob("flaky", func(ctx context.Context, j bot.Job) error {
-		ranAt = append(ranAt, h.Engine.Now())
+	h.Kit("test").Jobs.HandleJob("flaky", func(ctx context.Context, j bot.Job) error {
+		ranAt = append(ranAt, h.Now())
 		if failures < 2 {
 			failures++
 			return errors.New("temporarily broken")
@@ -232,7 +232,7 @@ func TestFailingJobRetriesWithBackoff(t *testing.T) {
 		return nil
 	})
 	start := h.Clock.Now()
-	if err := h.Engine.Schedule(context.Background(), "flaky", "", start.Add(time.Minute), nil); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "flaky", "", start.Add(time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, start.Add(time.Hour)); err != nil {
@@ -257,15 +257,15 @@ func TestFailingJobRetriesWithBackoff(t *testing.T) {
 func TestJobReschedulingItsOwnKeyKeepsTheNewRun(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	var runs []time.Time
-	h.Engine.HandleJob("repeat", func(ctx context.Context, j bot.Job) error {
-		runs = append(runs, h.Engine.Now())
+	h.Kit("test").Jobs.HandleJob("repeat", func(ctx context.Context, j bot.Job) error {
+		runs = append(runs, h.Now())
 		if len(runs) < 3 {
-			return h.Engine.Schedule(ctx, "repeat", j.Key, h.Engine.Now().Add(48*time.Hour), nil)
+			return h.Kit("test").Jobs.Schedule(ctx, "repeat", j.Key, h.Now().Add(48*time.Hour), nil)
 		}
 		return nil
 	})
 	start := h.Clock.Now()
-	if err := h.Engine.Schedule(context.Background(), "repeat", "loan:1:overdue", start.Add(time.Hour), nil); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "repeat", "loan:1:overdue", start.Add(time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, start.Add(10*24*time.Hour)); err != nil {
@@ -285,18 +285,18 @@ func TestJobReschedulingItsOwnKeyKeepsTheNewRun(t *testing.T) {
 func TestJobCancellingAndReschedulingItself(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	runs := 0
-	h.Engine.HandleJob("again", func(ctx context.Context, j bot.Job) error {
+	h.Kit("test").Jobs.HandleJob("again", func(ctx context.Context, j bot.Job) error {
 		runs++
-		if err := h.Engine.CancelJobs(ctx, j.Key); err != nil {
+		if err := h.Kit("test").Jobs.Cancel(ctx, j.Key); err != nil {
 			return err
 		}
 		if runs < 2 {
-			return h.Engine.Schedule(ctx, "again", j.Key, h.Engine.Now().Add(time.Hour), nil)
+			return h.Kit("test").Jobs.Schedule(ctx, "again", j.Key, h.Now().Add(time.Hour), nil)
 		}
 		return nil
 	})
 	start := h.Clock.Now()
-	if err := h.Engine.Schedule(context.Background(), "again", "k", start.Add(time.Minute), nil); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "again", "k", start.Add(time.Minute), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, start.Add(5*time.Hour)); err != nil {
@@ -310,8 +310,8 @@ func TestJobCancellingAndReschedulingItself(t *testing.T) {
 func TestJobGivenUpAfterMaxAttempts(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	runs := 0
-	h.Engine.HandleJob("broken", func(ctx context.Context, j bot.Job) error { runs++; return errors.New("always") })
-	if err := h.Engine.Schedule(context.Background(), "broken", "k", h.Clock.Now(), nil); err != nil {
+	h.Kit("test").Jobs.HandleJob("broken", func(ctx context.Context, j bot.Job) error { runs++; return errors.New("always") })
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "broken", "k", h.Clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Engine.AdvanceTo(context.Background(), h.Clock, h.Clock.Now().Add(30*24*time.Hour)); err != nil {
@@ -328,7 +328,7 @@ func TestJobGivenUpAfterMaxAttempts(t *testing.T) {
 func TestGroupChangesTrackMembership(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	var seen []string
-	h.Engine.OnGroupChange(func(ctx context.Context, ch bot.GroupChange, people []bot.Person) error {
+	h.Kit("test").Reg.OnGroupChange(func(ctx context.Context, ch bot.GroupChange, people []bot.Person) error {
 		for _, p := range people {
 			seen = append(seen, string(ch.Kind)+":"+p.Name)
 		}

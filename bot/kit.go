@@ -132,48 +132,50 @@ type Outbox struct{ e *Engine }
 // Send queues a message the bot was not asked for in this moment (a
 // reminder, a verdict, a notice). It refuses a group that has switched the
 // bot off (ErrGroupOff). Replies to a command go through Request.Reply.
-func (o *Outbox) Send(ctx context.Context, m OutMessage) (string, error) { return o.e.Send(ctx, m) }
+func (o *Outbox) Send(ctx context.Context, m OutMessage) (string, error) { return o.e.send(ctx, m) }
 
 // DM queues a direct message; ErrNoContact for someone who never wrote to
 // the bot (messaging them would be cold outreach).
-func (o *Outbox) DM(ctx context.Context, p Person, text string) error { return o.e.DM(ctx, p, text) }
+func (o *Outbox) DM(ctx context.Context, p Person, text string) error { return o.e.dm(ctx, p, text) }
 
 // CanDM reports whether the bot may message p privately.
-func (o *Outbox) CanDM(ctx context.Context, p Person) (bool, error) { return o.e.CanDM(ctx, p) }
+func (o *Outbox) CanDM(ctx context.Context, p Person) (bool, error) { return o.e.canDM(ctx, p) }
 
 // SendPoll queues a poll and remembers it, so votes reach the poll handler
 // registered for kind with ref naming the feature's record.
 func (o *Outbox) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
-	return o.e.SendPoll(ctx, chat, kind, ref, question, options)
+	return o.e.sendPoll(ctx, chat, kind, ref, question, options)
 }
 
 // Edit queues a new text for a message the bot sent.
 func (o *Outbox) Edit(ctx context.Context, chat ChatID, id, text string) error {
-	return o.e.Edit(ctx, chat, id, text)
+	return o.e.edit(ctx, chat, id, text)
 }
 
 // React queues a reaction; an empty emoji removes it.
 func (o *Outbox) React(ctx context.Context, target MessageRef, emoji string) error {
-	return o.e.React(ctx, target, emoji)
+	return o.e.react(ctx, target, emoji)
 }
 
 // Delete queues the removal of a message for everyone.
-func (o *Outbox) Delete(ctx context.Context, target MessageRef) error { return o.e.Delete(ctx, target) }
+func (o *Outbox) Delete(ctx context.Context, target MessageRef) error {
+	return o.e.deleteMessage(ctx, target)
+}
 
 // RemoveMember queues the removal of a member from a group.
 func (o *Outbox) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
-	return o.e.RemoveMember(ctx, chat, member)
+	return o.e.removeMember(ctx, chat, member)
 }
 
 // Audit appends an entry to the audit log (the time defaults to now).
-func (o *Outbox) Audit(ctx context.Context, entry AuditEntry) error { return o.e.Audit(ctx, entry) }
+func (o *Outbox) Audit(ctx context.Context, entry AuditEntry) error { return o.e.audit(ctx, entry) }
 
 // Checkpoint commits what the message or job in hand has done so far,
 // before a step outside the bot that cannot be undone or repeated safely.
 func (o *Outbox) Checkpoint(ctx context.Context) error { return o.e.store.Checkpoint(ctx) }
 
 // OnSendFailed registers fn for sends that will never go.
-func (o *Outbox) OnSendFailed(fn SendFailedFunc) { o.e.OnSendFailed(fn) }
+func (o *Outbox) OnSendFailed(fn SendFailedFunc) { o.e.onSendFailed(fn) }
 
 // RequestIn builds a request in another chat than the one a command came
 // from (answering a command in the group a record belongs to), so replies
@@ -187,21 +189,21 @@ func (o *Outbox) RequestIn(chat Chat, sender Person, group GroupSettings, at tim
 type Groups struct{ e *Engine }
 
 // IsOwner reports whether any address belongs to a bot owner from config.
-func (g *Groups) IsOwner(addrs ...Address) bool { return g.e.IsOwner(addrs...) }
+func (g *Groups) IsOwner(addrs ...Address) bool { return g.e.isOwner(addrs...) }
 
 // IsAdmin reports whether p administers the group, or owns the bot.
 func (g *Groups) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
-	return g.e.IsAdmin(ctx, chat, p, extra...)
+	return g.e.isAdmin(ctx, chat, p, extra...)
 }
 
 // InGroup reports whether p is a participant of the group now.
 func (g *Groups) InGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
-	return g.e.InGroup(ctx, chat, p)
+	return g.e.inGroup(ctx, chat, p)
 }
 
 // Admins returns the people who administer the group.
 func (g *Groups) Admins(ctx context.Context, chat ChatID) ([]Person, error) {
-	return g.e.GroupAdmins(ctx, chat)
+	return g.e.groupAdmins(ctx, chat)
 }
 
 // Info returns the group's participants (ErrNotInChat when the bot is not
@@ -222,16 +224,16 @@ type Questions struct{ e *Engine }
 // Ask records that p was asked a yes/no question of kind about ref; it
 // lapses after ttl.
 func (q *Questions) Ask(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
-	return q.e.AskYesNo(ctx, p, kind, ref, ttl)
+	return q.e.askYesNo(ctx, p, kind, ref, ttl)
 }
 
 // Pending returns the question p was last asked, if it has not lapsed.
 func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
-	return q.e.PendingQuestion(ctx, p)
+	return q.e.pendingQuestion(ctx, p)
 }
 
 // Answered clears p's pending question.
-func (q *Questions) Answered(ctx context.Context, p Person) error { return q.e.Answered(ctx, p) }
+func (q *Questions) Answered(ctx context.Context, p Person) error { return q.e.answered(ctx, p) }
 
 // Registry registers what a feature answers: commands, listeners,
 // inspectors, poll votes, group changes and data providers. The order of
@@ -239,34 +241,39 @@ func (q *Questions) Answered(ctx context.Context, p Person) error { return q.e.A
 type Registry struct{ e *Engine }
 
 // Handle adds a command route.
-func (r *Registry) Handle(rt Route) { r.e.Handle(rt) }
+func (r *Registry) Handle(rt Route) { r.e.handle(rt) }
 
 // HandlePoll registers fn for votes on polls of kind.
-func (r *Registry) HandlePoll(kind string, fn HandlerFunc) { r.e.HandlePoll(kind, fn) }
+func (r *Registry) HandlePoll(kind string, fn HandlerFunc) { r.e.handlePoll(kind, fn) }
 
 // Listen registers fn for every plain (non-command) message in enabled
 // groups and direct messages.
-func (r *Registry) Listen(fn HandlerFunc) { r.e.Listen(fn) }
+func (r *Registry) Listen(fn HandlerFunc) { r.e.listen(fn) }
 
 // Inspect registers fn to look at every message in enabled groups before
 // commands run.
-func (r *Registry) Inspect(fn InspectFunc) { r.e.Inspect(fn) }
+func (r *Registry) Inspect(fn InspectFunc) { r.e.inspect(fn) }
 
 // OnGroupChange registers fn for membership changes in enabled groups.
-func (r *Registry) OnGroupChange(fn GroupChangeFunc) { r.e.OnGroupChange(fn) }
+func (r *Registry) OnGroupChange(fn GroupChangeFunc) { r.e.onGroupChange(fn) }
 
 // AddDataProvider adds what the feature holds about people to !mydata and
 // !forgetme.
-func (r *Registry) AddDataProvider(p DataProvider) { r.e.AddDataProvider(p) }
+func (r *Registry) AddDataProvider(p DataProvider) { r.e.addDataProvider(p) }
+
+// ListenDirectFallback registers the answer to a direct message nothing
+// else took (what the bot understood, or where to start). It is a listener
+// like any other, so it is registered last, after every feature's.
+func (r *Registry) ListenDirectFallback() { r.e.listen(r.e.directFallback()) }
 
 // Declare adds a feature family groups can switch on and off.
-func (r *Registry) Declare(f Feature) { r.e.DeclareFeature(f) }
+func (r *Registry) Declare(f Feature) { r.e.declareFeature(f) }
 
 // Features lists the declared feature families.
-func (r *Registry) Features() []Feature { return r.e.Features() }
+func (r *Registry) Features() []Feature { return r.e.featureList() }
 
 // DataProviders lists every feature's data provider, in wiring order.
-func (r *Registry) DataProviders() []DataProvider { return r.e.DataProviders() }
+func (r *Registry) DataProviders() []DataProvider { return r.e.dataProviders() }
 
 // Router is the command router, for features that look commands up.
 func (r *Registry) Router() *Router { return r.e.router }

@@ -91,7 +91,7 @@ func (e *Engine) enqueue(ctx context.Context, chat ChatID, kind, msgID string, p
 	if err != nil {
 		return fmt.Errorf("queue %s: encode: %w", kind, err)
 	}
-	now := e.Now()
+	now := e.now()
 	q := QueuedSend{Chat: chat, Kind: kind, MsgID: msgID, Priority: priorityOf(ctx), Payload: payload,
 		Person: person, Created: now, NotBefore: now}
 	return e.store.Atomic(ctx, func(ctx context.Context) error {
@@ -174,7 +174,7 @@ func (e *Engine) sendNext(ctx context.Context) (bool, time.Duration) {
 	// overlap, so a row is never sent twice at once.
 	e.sendMu.Lock()
 	defer e.sendMu.Unlock()
-	now := e.Now()
+	now := e.now()
 	q, ok, err := e.store.NextSend(ctx, now)
 	if err != nil {
 		e.storeFailed("read send queue", err)
@@ -223,7 +223,7 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 		return e.store.FinishSend(ctx, q.ID)
 	case errors.Is(sendErr, ErrNotConnected):
 		// Offline is nobody's fault and uses up no attempt.
-		return e.store.DelaySend(ctx, q.ID, e.Now().Add(offlineWait), false, RedactPhones(sendErr.Error()))
+		return e.store.DelaySend(ctx, q.ID, e.now().Add(offlineWait), false, RedactPhones(sendErr.Error()))
 	case errors.Is(sendErr, ErrExpired):
 		e.log.Info("queued send dropped", KeyChat, q.Chat, KeyKind, q.Kind, "why", sendErr)
 		return e.failSend(ctx, q, sendErr)
@@ -239,7 +239,7 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 	}
 	wait := sendBackoff.Delay(q.Attempts+1, q.MsgID+string(q.Chat), RetryAfterOf(sendErr))
 	e.log.Warn("send failed, will retry", KeyChat, q.Chat, "kind", q.Kind, "in", wait, "err", redact(sendErr))
-	return e.store.DelaySend(ctx, q.ID, e.Now().Add(wait), true, RedactPhones(sendErr.Error()))
+	return e.store.DelaySend(ctx, q.ID, e.now().Add(wait), true, RedactPhones(sendErr.Error()))
 }
 
 // SendFailedFunc is told, inside the unit of work that drops the row, about a
@@ -248,8 +248,8 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 // deliveries (council notices) record the failure here.
 type SendFailedFunc func(ctx context.Context, q QueuedSend, err error) error
 
-// OnSendFailed adds a hook for sends that will never go.
-func (e *Engine) OnSendFailed(fn SendFailedFunc) { e.sendFailed = append(e.sendFailed, fn) }
+// onSendFailed adds a hook for sends that will never go.
+func (e *Engine) onSendFailed(fn SendFailedFunc) { e.sendFailed = append(e.sendFailed, fn) }
 
 // failSend drops a row and tells the hooks why.
 func (e *Engine) failSend(ctx context.Context, q QueuedSend, err error) error {
@@ -264,7 +264,7 @@ func (e *Engine) failSend(ctx context.Context, q QueuedSend, err error) error {
 // stillWanted reports ErrExpired for a message past its Expires, or whose
 // feature its group has switched off since it was queued.
 func (e *Engine) stillWanted(ctx context.Context, m OutMessage) error {
-	if !m.Expires.IsZero() && !e.Now().Before(m.Expires) {
+	if !m.Expires.IsZero() && !e.now().Before(m.Expires) {
 		return fmt.Errorf("%w: expired at %s", ErrExpired, m.Expires.Format(time.RFC3339))
 	}
 	if m.Feature == "" {

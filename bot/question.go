@@ -25,18 +25,18 @@ type questionPayload struct {
 
 func questionKey(person int64) string { return jobQuestion + ":" + strconv.FormatInt(person, 10) }
 
-// AskYesNo records that the bot has just asked p a yes/no question on
+// askYesNo records that the bot has just asked p a yes/no question on
 // behalf of kind ("moderation.forgetme"), about ref (the feature's own
 // reference), open for ttl.
-func (e *Engine) AskYesNo(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
+func (e *Engine) askYesNo(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
 	if p.ID == 0 {
 		return nil
 	}
-	return e.Schedule(ctx, jobQuestion, questionKey(p.ID), e.Now().Add(ttl), questionPayload{Kind: kind, Ref: ref})
+	return e.schedule(ctx, jobQuestion, questionKey(p.ID), e.now().Add(ttl), questionPayload{Kind: kind, Ref: ref})
 }
 
-// PendingQuestion returns the open question p was asked last, if any.
-func (e *Engine) PendingQuestion(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
+// pendingQuestion returns the open question p was asked last, if any.
+func (e *Engine) pendingQuestion(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
 	var raw []byte
 	var at int64
 	err = e.store.DB().QueryRowContext(ctx, `SELECT payload, run_at FROM jobs WHERE key = ?`, questionKey(p.ID)).Scan(&raw, &at)
@@ -46,7 +46,7 @@ func (e *Engine) PendingQuestion(ctx context.Context, p Person) (kind, ref strin
 	if err != nil {
 		return "", "", false, fmt.Errorf("pending question: %w", err)
 	}
-	if !time.UnixMilli(at).After(e.Now()) {
+	if !time.UnixMilli(at).After(e.now()) {
 		return "", "", false, nil // expired, its job not run yet
 	}
 	var q questionPayload
@@ -56,9 +56,9 @@ func (e *Engine) PendingQuestion(ctx context.Context, p Person) (kind, ref strin
 	return q.Kind, q.Ref, true, nil
 }
 
-// Answered closes p's open question.
-func (e *Engine) Answered(ctx context.Context, p Person) error {
-	return e.CancelJobs(ctx, questionKey(p.ID))
+// answered closes p's open question.
+func (e *Engine) answered(ctx context.Context, p Person) error {
+	return e.cancelJobs(ctx, questionKey(p.ID))
 }
 
 // expireQuestion is the question's job: when it runs the question has

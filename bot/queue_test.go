@@ -61,10 +61,11 @@ func (r *recorder) chats() []string {
 // the notices fan-out does.
 func queueFanOut(t *testing.T, e *bot.Engine, st *sqlite.Store, n int) {
 	t.Helper()
+	k := e.Kit("test")
 	ctx := bot.WithPriority(context.Background(), bot.PriorityBulk)
 	err := st.Atomic(ctx, func(ctx context.Context) error {
 		for i := range n {
-			if _, err := e.Send(ctx, bot.OutMessage{Chat: bot.ChatID(fmt.Sprintf("group:g%04d", i)), Text: "Bins late this week"}); err != nil {
+			if _, err := k.Out.Send(ctx, bot.OutMessage{Chat: bot.ChatID(fmt.Sprintf("group:g%04d", i)), Text: "Bins late this week"}); err != nil {
 				return err
 			}
 		}
@@ -83,11 +84,12 @@ func TestEmergencyOvertakesAFanOut(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	tr := &recorder{Transport: h.Console}
 	e := bot.NewEngine(bot.Config{SyncSends: false}, h.Store, tr, h.Clock)
+	k := e.Kit("test")
 	ctx := context.Background()
 	queueFanOut(t, e, h.Store, 1000)
 	emergency := func(chat string) {
 		urgent := bot.WithPriority(ctx, bot.PriorityEmergency)
-		if _, err := e.Send(urgent, bot.OutMessage{Chat: bot.ChatID(chat), Text: "Flood warning"}); err != nil {
+		if _, err := k.Out.Send(urgent, bot.OutMessage{Chat: bot.ChatID(chat), Text: "Flood warning"}); err != nil {
 			t.Error(err)
 		}
 	}
@@ -130,7 +132,8 @@ func TestCommandDuringAFanOutIsNotHeldByPacing(t *testing.T) {
 	h.Run("@admin Alice\nAlice: !bot on\n")
 	tr := &recorder{Transport: h.Console, gate: make(chan struct{}), started: make(chan string, 100)}
 	e := bot.NewEngine(bot.Config{JobInterval: time.Hour}, h.Store, tr, h.Clock)
-	e.Handle(bot.Route{Name: "count", Help: "count", Handler: func(ctx context.Context, req *bot.Request) error {
+	k := e.Kit("test")
+	k.Reg.Handle(bot.Route{Name: "count", Help: "count", Handler: func(ctx context.Context, req *bot.Request) error {
 		return req.Reply(ctx, "counted")
 	}})
 	queueFanOut(t, e, h.Store, 50)
@@ -176,7 +179,8 @@ func TestFullStoreMarksNothingHandled(t *testing.T) {
 	var logs strings.Builder
 	obs := &countingObserver{}
 	e := bot.NewEngine(bot.Config{SyncSends: true, Log: slog.New(slog.NewTextHandler(&logs, nil)), Observer: obs}, h.Store, h.Console, h.Clock)
-	e.Handle(bot.Route{Name: "count", Help: "count", Handler: func(ctx context.Context, req *bot.Request) error {
+	k := e.Kit("test")
+	k.Reg.Handle(bot.Route{Name: "count", Help: "count", Handler: func(ctx context.Context, req *bot.Request) error {
 		calls++
 		return req.Reply(ctx, fmt.Sprintf("counted %d", calls))
 	}})

@@ -37,20 +37,20 @@ func (r *Request) Take() { r.taken = true }
 // Taken reports whether someone answered or took the message.
 func (r *Request) Taken() bool { return r.taken }
 
-// NewRequest builds a request outside the engine's own dispatch, for jobs
+// newRequest builds a request outside the engine's own dispatch, for jobs
 // and tests that want the reply helpers.
-func (e *Engine) NewRequest(m *Message, sender Person, group GroupSettings) *Request {
+func (e *Engine) newRequest(m *Message, sender Person, group GroupSettings) *Request {
 	return &Request{Msg: m, Chat: m.Chat, Sender: sender, Group: group, e: e}
 }
 
 // Now is the engine clock's time.
-func (r *Request) Now() time.Time { return r.e.Now() }
+func (r *Request) Now() time.Time { return r.e.now() }
 
 // Fields splits the arguments on white space.
 func (r *Request) Fields() []string { return strings.Fields(r.Args) }
 
 // Cmd writes a command name with the prefix, for replies: Cmd("lent") = "!lent".
-func (r *Request) Cmd(name string) string { return r.e.Prefix() + name }
+func (r *Request) Cmd(name string) string { return r.e.prefix() + name }
 
 // Reply answers in the chat the command came from, quoting it in groups.
 func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) error {
@@ -60,7 +60,7 @@ func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) e
 		out.ReplyTo = &ref
 	}
 	r.taken = true
-	_, err := r.e.send(ctx, out)
+	_, err := r.e.queueSend(ctx, out)
 	return err
 }
 
@@ -72,11 +72,11 @@ func (r *Request) Replyf(ctx context.Context, format string, args ...any) error 
 // Say posts in the request's chat without quoting.
 func (r *Request) Say(ctx context.Context, text string, mentions ...Mention) (string, error) {
 	r.taken = true
-	return r.e.send(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
+	return r.e.queueSend(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
 }
 
 // DM sends a direct message to a person.
-func (r *Request) DM(ctx context.Context, p Person, text string) error { return r.e.DM(ctx, p, text) }
+func (r *Request) DM(ctx context.Context, p Person, text string) error { return r.e.dm(ctx, p, text) }
 
 // IsAdmin reports whether the sender is a group admin or bot owner.
 // Cached for the request.
@@ -92,7 +92,7 @@ func (r *Request) IsAdmin(ctx context.Context) (bool, error) {
 	if r.Msg != nil {
 		extra = r.Msg.Sender.Addrs()
 	}
-	ok, err := r.e.IsAdmin(ctx, chat, r.Sender, extra...)
+	ok, err := r.e.isAdmin(ctx, chat, r.Sender, extra...)
 	if err != nil {
 		return false, err
 	}

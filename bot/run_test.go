@@ -31,7 +31,7 @@ func TestRunWorkerProcessesQueueAndDrainsOnShutdown(t *testing.T) {
 			for i := range 25 {
 				m := &bot.Message{ID: fmt.Sprintf("w%d-%d", g, i%20), Chat: chat, // 5 redeliveries each
 					Sender: bot.Sender{Addr: "Bob", Name: "Bob"}, Text: "!count", Time: h.Clock.Now()}
-				if err := h.Engine.EnqueueMessage(context.Background(), m); err != nil {
+				if err := h.Engine.DeliverMessage(context.Background(), m); err != nil {
 					t.Error(err)
 				}
 			}
@@ -57,16 +57,17 @@ func TestRunWorkerProcessesQueueAndDrainsOnShutdown(t *testing.T) {
 func TestRunExecutesDueJobs(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	ran := make(chan time.Time, 1)
-	h.Engine.HandleJob("ping", func(ctx context.Context, j bot.Job) error {
-		ran <- h.Engine.Now()
+	h.Kit("test").Jobs.HandleJob("ping", func(ctx context.Context, j bot.Job) error {
+		ran <- h.Now()
 		return nil
 	})
 	due := h.Clock.Now().Add(time.Hour)
-	if err := h.Engine.Schedule(context.Background(), "ping", "", due, nil); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "ping", "", due, nil); err != nil {
 		t.Fatal(err)
 	}
 	e := bot.NewEngine(bot.Config{JobInterval: time.Millisecond}, h.Store, h.Console, h.Clock)
-	e.HandleJob("ping", func(ctx context.Context, j bot.Job) error { ran <- e.Now(); return nil })
+	k := e.Kit("test")
+	k.Jobs.HandleJob("ping", func(ctx context.Context, j bot.Job) error { ran <- k.Clock.Now(); return nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go e.Run(ctx)

@@ -26,11 +26,11 @@ func TestDirectMessagesOnlyToPeopleWhoWroteToTheBot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok, err := h.Engine.CanDM(ctx, p)
+		ok, err := h.Kit("test").Out.CanDM(ctx, p)
 		if err != nil || ok != want {
 			t.Errorf("CanDM(%s) = %v, %v; want %v", name, ok, err, want)
 		}
-		err = h.Engine.DM(ctx, p, "psst")
+		err = h.Kit("test").Out.DM(ctx, p, "psst")
 		if want && err != nil || !want && !errors.Is(err, bot.ErrNoContact) {
 			t.Errorf("DM(%s) = %v", name, err)
 		}
@@ -41,7 +41,7 @@ func TestDirectMessagesOnlyToPeopleWhoWroteToTheBot(t *testing.T) {
 	// Mentioned but silent people are not contactable either.
 	h.Run("Carol: !help @Erin\n")
 	erin, _ := h.Store.PersonByAddr(ctx, "Erin")
-	if ok, _ := h.Engine.CanDM(ctx, erin); ok {
+	if ok, _ := h.Kit("test").Out.CanDM(ctx, erin); ok {
 		t.Error("a mention made Erin contactable")
 	}
 }
@@ -74,12 +74,12 @@ func TestUnsolicitedPostsRefusedOnceAGroupSwitchesOff(t *testing.T) {
 	if _, ok, _ := h.Store.NextJobAt(context.Background()); ok {
 		t.Error("the refused job should be dropped, not retried")
 	}
-	_, err := h.Engine.Send(context.Background(), bot.OutMessage{Chat: "group:street", Text: "x"})
+	_, err := h.Kit("test").Out.Send(context.Background(), bot.OutMessage{Chat: "group:street", Text: "x"})
 	if !errors.Is(err, bot.ErrGroupOff) {
 		t.Errorf("Send to a switched-off group = %v", err)
 	}
 	// A group never configured (a DM, or a log group) is not refused.
-	if _, err := h.Engine.Send(context.Background(), bot.OutMessage{Chat: "Alice", Text: "x"}); err != nil {
+	if _, err := h.Kit("test").Out.Send(context.Background(), bot.OutMessage{Chat: "Alice", Text: "x"}); err != nil {
 		t.Errorf("Send to a direct chat = %v", err)
 	}
 }
@@ -101,8 +101,8 @@ func TestOfflineSendsWaitWithoutUsingAttempts(t *testing.T) {
 	var sent *[]string
 	h := bottest.New(t, bottest.Options{Transport: faults.Wrap, Register: func(h *bottest.Harness) error {
 		sent = sentIDs(h)
-		h.Engine.HandleJob("note", func(ctx context.Context, j bot.Job) error {
-			_, err := h.Engine.Send(ctx, bot.OutMessage{Chat: "Alice", Text: "hi"})
+		h.Kit("test").Jobs.HandleJob("note", func(ctx context.Context, j bot.Job) error {
+			_, err := h.Kit("test").Out.Send(ctx, bot.OutMessage{Chat: "Alice", Text: "hi"})
 			return err
 		})
 		return nil
@@ -110,9 +110,10 @@ func TestOfflineSendsWaitWithoutUsingAttempts(t *testing.T) {
 	// Offline as a disconnected transport reports it, wrapped in context.
 	offline := faults.Fail(bottest.Fault{Op: bottest.OpSend, Err: fmt.Errorf("device list for Alice: %w", bot.ErrNotConnected)})
 	e := h.Engine
+	k := e.Kit("test")
 	ctx := context.Background()
 	start := h.Clock.Now()
-	if err := e.Schedule(ctx, "note", "k", start, nil); err != nil {
+	if err := k.Jobs.Schedule(ctx, "note", "k", start, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A whole day offline: far more than the queue's retry limit.
@@ -147,8 +148,9 @@ func TestSendErrorsCarryNoPhoneNumbers(t *testing.T) {
 	// The transport's error names the chat, phone number and all.
 	faults.Fail(bottest.Fault{Op: bottest.OpSend, Err: fmt.Errorf("device list for %s: %w", chat, errBoom)})
 	e := h.Engine
+	k := e.Kit("test")
 	ctx := context.Background()
-	if _, err := e.Send(ctx, bot.OutMessage{Chat: chat, Text: "x"}); err != nil {
+	if _, err := k.Out.Send(ctx, bot.OutMessage{Chat: chat, Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	e.FlushSends(ctx)
@@ -168,8 +170,8 @@ var errBoom = errors.New("boom")
 
 func TestDeclinedSharedNameExplainsItself(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
-		h.Engine.DeclareFeature(bot.Feature{Name: "errands"})
-		h.Engine.Handle(bot.Route{Name: "join", Feature: "errands", Scope: bot.GroupOnly, Help: "join an errand",
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "errands"})
+		h.Kit("test").Reg.Handle(bot.Route{Name: "join", Feature: "errands", Scope: bot.GroupOnly, Help: "join an errand",
 			Match:   func(req *bot.Request) bool { return req.Chat.IsGroup && req.Group.FeatureOn("errands") },
 			Handler: func(ctx context.Context, req *bot.Request) error { return req.Reply(ctx, "joined") }})
 		return nil
@@ -201,7 +203,7 @@ func TestLogsCarryNoPhoneNumbers(t *testing.T) {
 func TestMentionNumbersBecomeNames(t *testing.T) {
 	var got, stripped string
 	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
-		h.Engine.Handle(bot.Route{Name: "note", Handler: func(ctx context.Context, req *bot.Request) error {
+		h.Kit("test").Reg.Handle(bot.Route{Name: "note", Handler: func(ctx context.Context, req *bot.Request) error {
 			got = req.Args
 			stripped = req.StripMentions(req.Args)
 			people, err := req.Mentioned(ctx)

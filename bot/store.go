@@ -36,7 +36,7 @@ func (g GroupSettings) FeatureOn(feature string) bool {
 type Poll struct {
 	Chat     ChatID
 	ID       string
-	Kind     string // handler name registered with Engine.HandlePoll
+	Kind     string // handler name registered with Registry.HandlePoll
 	Ref      string // the feature's own reference (e.g. a check id)
 	Question string
 	Options  []string
@@ -47,7 +47,7 @@ type Poll struct {
 // whatever fell due while the bot was down as soon as it starts.
 type Job struct {
 	ID       int64
-	Kind     string // handler name registered with Engine.HandleJob
+	Kind     string // handler name registered with Jobs.HandleJob
 	Key      string // optional; scheduling a key that exists replaces that job
 	RunAt    time.Time
 	Payload  []byte // JSON, decoded by the handler

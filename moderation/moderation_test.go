@@ -239,7 +239,7 @@ func TestLiveAuditLogCatchesUp(t *testing.T) {
 	writeEntries := func(from, n int) {
 		t.Helper()
 		for i := from; i < from+n; i++ {
-			if err := h.Engine.Audit(ctx, bot.AuditEntry{Chat: "group:street", ActorName: "Alice", Action: "rules.set", Detail: fmt.Sprintf("entry %03d", i)}); err != nil {
+			if err := h.Kit("test").Out.Audit(ctx, bot.AuditEntry{Chat: "group:street", ActorName: "Alice", Action: "rules.set", Detail: fmt.Sprintf("entry %03d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -463,8 +463,8 @@ func TestFeatureSwitchesLeaveModerationOn(t *testing.T) {
 	opts := options(DefaultConfig(), nil)
 	register := opts.Register
 	opts.Register = func(h *bottest.Harness) error {
-		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "lending"})
-		h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power"})
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "lending", Description: "lending"})
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "power", Description: "power"})
 		return register(h)
 	}
 	h := bottest.New(t, opts)
@@ -531,7 +531,7 @@ func TestCommandWordsAreNotChecked(t *testing.T) {
 	opts.Register = func(h *bottest.Harness) error {
 		// Stand-ins for lending's commands, as the bot runs with them.
 		for _, name := range []string{"errand", "returned"} {
-			h.Engine.Handle(bot.Route{Name: name, Aliases: []string{name + "s"}, Handler: func(ctx context.Context, req *bot.Request) error {
+			h.Kit("test").Reg.Handle(bot.Route{Name: name, Aliases: []string{name + "s"}, Handler: func(ctx context.Context, req *bot.Request) error {
 				return req.Reply(ctx, "ok, "+req.Command)
 			}})
 		}

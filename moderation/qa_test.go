@@ -59,7 +59,7 @@ func withPotholes(t *testing.T) *bottest.Harness {
 	photos := filepath.Join(t.TempDir(), "photos")
 	opts.Register = func(h *bottest.Harness) error {
 		// A second feature, so potholes alone can be switched off.
-		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "lending"})
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "lending", Description: "lending"})
 		if err := potholes.Register(h.Kit(potholes.FeatureName), potholes.DefaultConfig(), potholes.Deps{PhotoDir: photos, Location: time.UTC}); err != nil {
 			return err
 		}
@@ -167,8 +167,8 @@ func TestForgetMeSummaryAndLapse(t *testing.T) {
 		if err := register(h); err != nil {
 			return err
 		}
-		h.Engine.AddDataProvider(zeroProvider{"Lending", "0 listings deleted; 0 requests deleted; 0 errands and 0 errand signups deleted; 0 loans anonymised"})
-		h.Engine.AddDataProvider(zeroProvider{"Notices", "1 notice subscription deleted, 0 queued notices cancelled"})
+		h.Kit("test").Reg.AddDataProvider(zeroProvider{"Lending", "0 listings deleted; 0 requests deleted; 0 errands and 0 errand signups deleted; 0 loans anonymised"})
+		h.Kit("test").Reg.AddDataProvider(zeroProvider{"Notices", "1 notice subscription deleted, 0 queued notices cancelled"})
 		return nil
 	}
 	h := bottest.New(t, opts)

@@ -36,7 +36,7 @@ func withFeatures(extra ...bot.DataProvider) bottest.Options {
 				return err
 			}
 			for _, p := range extra {
-				h.Engine.AddDataProvider(p)
+				h.Kit("test").Reg.AddDataProvider(p)
 			}
 			if err := lending.Register(h.Kit(lending.FeatureName), lending.DefaultConfig(), lending.Deps{}); err != nil {
 				return err
@@ -70,7 +70,7 @@ func TestRetentionPurgesOtherFeatures(t *testing.T) {
 	if n := countRows(t, db, `SELECT COUNT(*) FROM lending_loans`); n != 1 {
 		t.Errorf("%d loans kept, want the recent one only", n)
 	}
-	if n := countRows(t, db, `SELECT COUNT(*) FROM lending_loans WHERE lent_at > ?`, h.Engine.Now().AddDate(0, 0, -200).UnixMilli()); n != 1 {
+	if n := countRows(t, db, `SELECT COUNT(*) FROM lending_loans WHERE lent_at > ?`, h.Now().AddDate(0, 0, -200).UnixMilli()); n != 1 {
 		t.Errorf("the recent loan was purged")
 	}
 	if n := countRows(t, db, `SELECT COUNT(*) FROM lending_listings`); n != 1 {
@@ -120,7 +120,7 @@ func TestRetentionCarriesOnPastAFailingFeature(t *testing.T) {
 	}
 	// The failed run is retried (and in the end dropped) by the engine, but
 	// the next night's run is planned whatever happens.
-	now := h.Engine.Now()
+	now := h.Now()
 	next := jobRetention + ":" + now.AddDate(0, 0, 1).Format("2006-01-02")
 	if now.Hour() < 3 || (now.Hour() == 3 && now.Minute() < 30) {
 		next = jobRetention + ":" + now.Format("2006-01-02")

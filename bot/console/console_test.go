@@ -13,11 +13,11 @@ import (
 // lines translate.
 func recorder(got *[]*bot.Message) func(h *bottest.Harness) error {
 	return func(h *bottest.Harness) error {
-		h.Engine.Listen(func(ctx context.Context, req *bot.Request) error {
+		h.Kit("test").Reg.Listen(func(ctx context.Context, req *bot.Request) error {
 			*got = append(*got, req.Msg)
 			return nil
 		})
-		h.Engine.Handle(bot.Route{Name: "echo", Handler: func(ctx context.Context, req *bot.Request) error {
+		h.Kit("test").Reg.Handle(bot.Route{Name: "echo", Handler: func(ctx context.Context, req *bot.Request) error {
 			*got = append(*got, req.Msg)
 			people, err := req.Mentioned(ctx)
 			if err != nil {
@@ -31,8 +31,8 @@ func recorder(got *[]*bot.Message) func(h *bottest.Harness) error {
 			}
 			return req.Reply(ctx, text+"\nsecond line", mentions...)
 		}})
-		h.Engine.Handle(bot.Route{Name: "ask", Handler: func(ctx context.Context, req *bot.Request) error {
-			_, err := h.Engine.SendPoll(ctx, req.Chat.ID, "x", "", "Off or on?", []string{"Off", "On"})
+		h.Kit("test").Reg.Handle(bot.Route{Name: "ask", Handler: func(ctx context.Context, req *bot.Request) error {
+			_, err := h.Kit("test").Out.SendPoll(ctx, req.Chat.ID, "x", "", "Off or on?", []string{"Off", "On"})
 			return err
 		}})
 		return nil

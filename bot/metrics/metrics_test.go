@@ -21,8 +21,8 @@ func TestEngineCountsReachPrometheus(t *testing.T) {
 	// Rebuild the engine with the observer: bottest's engine has none.
 	h.Engine = bot.NewEngine(bot.Config{SyncSends: true, Observer: m}, h.Store, h.Console, h.Clock)
 	h.Console.Attach(h.Engine)
-	h.Engine.HandleJob("tick", func(ctx context.Context, j bot.Job) error { return errors.New("not yet") })
-	if err := h.Engine.Schedule(context.Background(), "tick", "", h.Clock.Now(), nil); err != nil {
+	h.Kit("test").Jobs.HandleJob("tick", func(ctx context.Context, j bot.Job) error { return errors.New("not yet") })
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), "tick", "", h.Clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	h.Run("Bob: !help\n@admin Alice\nAlice: !bot on\nBob: hello\nBob: !nosuch\n@redeliver\n")

@@ -24,6 +24,7 @@ type app struct {
 	cfg     Config
 	log     *slog.Logger
 	engine  *bot.Engine
+	clock   bot.Clock
 	store   *sqlite.Store
 	console *console.Console // nil when running against WhatsApp
 	http    *http.Client
@@ -137,7 +138,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		// The dedupe window ([bot] dedupe_days).
 		SeenRetention: time.Duration(cfg.Bot.DedupeDays) * 24 * time.Hour,
 	}, store, tr, clock)
-	a := &app{cfg: cfg, log: log, engine: engine, store: store, console: con,
+	a := &app{cfg: cfg, log: log, engine: engine, clock: clock, store: store, console: con,
 		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs, health: &bot.Health{}}
 	a.health.Live("database", store.Ping)
 	if err := a.jobGauges(); err != nil {
@@ -162,7 +163,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	// Last, so every feature's listener (a council inbox, a pending
 	// yes/no) sees a direct message first; it answers what none of them
 	// took.
-	engine.Listen(engine.DirectFallback())
+	engine.Kit("direct").Reg.ListenDirectFallback()
 	if err := engine.Start(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -199,7 +200,7 @@ func (a *app) jobGauges() error {
 	due := func() (int, time.Duration) {
 		ctx, cancel := context.WithTimeout(context.Background(), bot.ProbeTimeout)
 		defer cancel()
-		now := a.engine.Now()
+		now := a.clock.Now()
 		n, oldest, err := a.store.DueJobStats(ctx, now)
 		if err != nil || n == 0 {
 			return 0, 0
@@ -233,7 +234,7 @@ func (a *app) sendQueueHealth() error {
 		if err != nil || n == 0 {
 			return 0, 0
 		}
-		return n, a.engine.Now().Sub(oldest)
+		return n, a.clock.Now().Sub(oldest)
 	}
 	a.health.Ready("send queue", func(context.Context) error {
 		if n, age := stats(); age > sendQueueStuckAfter {

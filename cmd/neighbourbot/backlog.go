@@ -14,13 +14,14 @@ import (
 // the engine's send path like every other message (pacing, the group's
 // on/off switch), from the engine's worker and in one unit of work.
 type backlogNotice struct {
-	engine *bot.Engine
+	engine *bot.Engine // its worker runs post
+	kit    bot.Kit
 	loc    *time.Location
 }
 
 // IsCommand reports whether text would be parsed as a command.
 func (n *backlogNotice) IsCommand(text string) bool {
-	_, _, ok := n.engine.Router().Parse(bot.CleanText(text))
+	_, _, ok := n.kit.Reg.Router().Parse(bot.CleanText(text))
 	return ok
 }
 
@@ -40,11 +41,11 @@ func (n *backlogNotice) SkippedCommands(ctx context.Context, chat bot.Chat, offl
 }
 
 func (n *backlogNotice) post(ctx context.Context, chat bot.Chat, text string) error {
-	return n.engine.Store().Atomic(ctx, func(ctx context.Context) error {
+	return n.kit.Core.Atomic(ctx, func(ctx context.Context) error {
 		if chat.IsGroup {
 			// Only where the bot is switched on: elsewhere it was never
 			// going to answer those commands anyway.
-			gs, err := n.engine.Store().GroupSettings(ctx, chat.ID)
+			gs, err := n.kit.Core.GroupSettings(ctx, chat.ID)
 			if err != nil {
 				return fmt.Errorf("group settings: %w", err)
 			}
@@ -52,7 +53,7 @@ func (n *backlogNotice) post(ctx context.Context, chat bot.Chat, text string) er
 				return nil
 			}
 		}
-		_, err := n.engine.Send(ctx, bot.OutMessage{Chat: chat.ID, Text: text})
+		_, err := n.kit.Out.Send(ctx, bot.OutMessage{Chat: chat.ID, Text: text})
 		if errors.Is(err, bot.ErrGroupOff) {
 			return nil
 		}

@@ -58,7 +58,7 @@ func TestBacklogNoticeGoesThroughTheEngine(t *testing.T) {
 	go func() { done <- a.engine.Run(runCtx) }()
 	defer func() { stop(); <-done }()
 
-	n := &backlogNotice{engine: a.engine, loc: time.UTC}
+	n := &backlogNotice{engine: a.engine, kit: a.engine.Kit("backlog"), loc: time.UTC}
 	if !n.IsCommand("!lend ladder") || !n.IsCommand("! help") || n.IsCommand("anyone got a ladder?") {
 		t.Fatal("IsCommand does not follow the router")
 	}

@@ -80,7 +80,7 @@ func BenchmarkPipeline(b *testing.B) {
 				}
 				clock.Advance(3 * time.Second)
 				out, err := a.engine.HandleMessage(ctx, &bot.Message{ID: name + strconv.Itoa(i), Chat: chat,
-					Sender: bot.Sender{Addr: bot.Address(who), Name: who}, Text: text(i), Time: a.engine.Now()})
+					Sender: bot.Sender{Addr: bot.Address(who), Name: who}, Text: text(i), Time: a.clock.Now()})
 				if err != nil || out != bot.Handled {
 					b.Fatalf("message %d: %v, %v", i, out, err)
 				}

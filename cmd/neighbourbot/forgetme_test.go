@@ -76,7 +76,7 @@ dm Zebedee: !mydata
 @advance 1h
 `
 	var pass strings.Builder
-	for _, rt := range a.engine.Router().Routes() {
+	for _, rt := range a.engine.Kit("test").Reg.Router().Routes() {
 		if rt.Name == "forgetme" {
 			continue
 		}

@@ -73,7 +73,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, late := range []time.Duration{10 * time.Minute, time.Minute} {
-		if err := a.engine.Schedule(ctx, "test.nothing", "late:"+string(rune('a'+i)), clock.Now().Add(-late), nil); err != nil {
+		if err := a.engine.Kit("test").Jobs.Schedule(ctx, "test.nothing", "late:"+string(rune('a'+i)), clock.Now().Add(-late), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

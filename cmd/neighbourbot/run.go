@@ -135,7 +135,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 			log.Error("close database", bot.KeyErr, err)
 		}
 	}()
-	notice.engine = a.engine
+	notice.engine, notice.kit = a.engine, a.engine.Kit("backlog")
 	privateFiles(log, cfg.Bot.DataDir, "whatsapp.db", "neighbourbot.db")
 
 	whatsapp.UseLatestVersion(ctx, a.http, log)
@@ -349,7 +349,7 @@ func (a *app) pruneDeparted(ctx context.Context) {
 	done := make(chan struct{})
 	err := a.engine.Enqueue(ctx, func(ctx context.Context) {
 		defer close(done)
-		before := a.engine.Now().Add(-time.Duration(a.cfg.Moderation.RetentionDays) * 24 * time.Hour)
+		before := a.clock.Now().Add(-time.Duration(a.cfg.Moderation.RetentionDays) * 24 * time.Hour)
 		n, err := a.engine.PruneDeparted(ctx, a.store, before)
 		if err != nil {
 			a.log.Warn("could not prune people who left", bot.KeyErr, err)

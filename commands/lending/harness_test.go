@@ -43,7 +43,7 @@ func forgetInScript(ctx context.Context, h *bottest.Harness, name string) error 
 	if err != nil {
 		return fmt.Errorf("@forget %s: %w", name, err)
 	}
-	providers := h.Engine.DataProviders()
+	providers := h.Kit("test").Reg.DataProviders()
 	for _, dp := range append(providers[1:], providers[0]) {
 		summary, err := dp.ForgetPerson(ctx, p.ID)
 		if err != nil {

@@ -124,7 +124,7 @@ func TestMergeMovesHeldMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	from, into := max(lid.ID, pn.ID), min(lid.ID, pn.ID)
-	if err := h.Engine.Schedule(ctx, jobNotice, "lending:test:notice", now.Add(time.Hour), noticePayload{Person: from, Text: "your ladder is back"}); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(ctx, jobNotice, "lending:test:notice", now.Add(time.Hour), noticePayload{Person: from, Text: "your ladder is back"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Alt: "447700900123@s.whatsapp.net"}, now); err != nil {

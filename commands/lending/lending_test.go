@@ -143,7 +143,7 @@ Bob: !join tip 1 bag
 // lendingProvider returns the registered lending data provider.
 func lendingProvider(t *testing.T, h *bottest.Harness) bot.DataProvider {
 	t.Helper()
-	for _, dp := range h.Engine.DataProviders() {
+	for _, dp := range h.Kit("test").Reg.DataProviders() {
 		if dp.DataName() == "Lending" {
 			return dp
 		}

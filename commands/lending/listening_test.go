@@ -46,7 +46,7 @@ func newFlakyHarness(t *testing.T) (*bottest.Harness, *flaky) {
 	tr := &flaky{removed: map[bot.ChatID]*bottest.Fault{}}
 	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: tr.faults.Wrap,
 		Register: func(h *bottest.Harness) error {
-			h.Engine.DeclareFeature(bot.Feature{Name: "power", Description: "power cut checks"})
+			h.Kit("test").Reg.Declare(bot.Feature{Name: "power", Description: "power cut checks"})
 			return Register(h.Kit(FeatureName), DefaultConfig(), Deps{Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: london}, Loc: london})
 		}})
 	return h, tr

@@ -113,7 +113,7 @@ func TestPurgeThroughProvider(t *testing.T) {
 	h := bottest.New(t, testOptions())
 	h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !lend ladder\nBob: hi\nAlice: !lent ladder @Bob\n")
 	var purger bot.RecordPurger
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if rp, ok := p.(bot.RecordPurger); ok && p.DataName() == "Lending" {
 			purger = rp
 		}
@@ -132,11 +132,11 @@ func TestPurgeThroughProvider(t *testing.T) {
 	}
 	// Out on loan for a year: still kept, however old.
 	h.Run("@advance 400d\n")
-	if n, err := purger.PurgeClosed(ctx, h.Engine.Now()); err != nil || n != 0 || loans() != 1 {
+	if n, err := purger.PurgeClosed(ctx, h.Now()); err != nil || n != 0 || loans() != 1 {
 		t.Fatalf("purge of an open loan = %d, %v with %d loans left; want 0, nil, 1", n, err, loans())
 	}
 	h.Run("Alice: !returned ladder\n@advance 1h\n")
-	if n, err := purger.PurgeClosed(ctx, h.Engine.Now()); err != nil || n != 1 || loans() != 0 {
+	if n, err := purger.PurgeClosed(ctx, h.Now()); err != nil || n != 1 || loans() != 0 {
 		t.Fatalf("purge of the returned loan = %d, %v with %d loans left; want 1, nil, 0", n, err, loans())
 	}
 	h.Expect("Alice: !items\n", "ladder")

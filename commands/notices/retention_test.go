@@ -17,7 +17,7 @@ var _ bot.RecordPurger = dataProvider{}
 // job finds it.
 func noticesPurger(t *testing.T, h *bottest.Harness) bot.RecordPurger {
 	t.Helper()
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if rp, ok := p.(bot.RecordPurger); ok && p.DataName() == "Council notices" {
 			return rp
 		}
@@ -122,7 +122,7 @@ dm Bob: !subscribe roads SY3
 	}
 	res, err := r.gov.Ingest(ctx, &Notice{Source: source, SourceName: "Shropshire Council", Identifier: "road-1", MsgType: MsgAlert,
 		Urgency: UrgencyUrgent, Title: "Belle Vue Road closed Tuesday", Topics: []string{"roads"}, Areas: []string{"SY3 7"},
-		Expires: h.Engine.Now().Add(24 * time.Hour)}, "test")
+		Expires: h.Now().Add(24 * time.Hour)}, "test")
 	if err != nil || !res.Duplicate {
 		t.Errorf("re-sent purged notice = %+v, %v; want a duplicate", res, err)
 	}

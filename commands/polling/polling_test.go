@@ -34,7 +34,7 @@ func newRig(t *testing.T, dbPath string, r *rig) *rig {
 		Register: func(h *bottest.Harness) error {
 			r.p = New(h.Kit("test"), "test.poll", r.obs)
 			err := r.p.Add(Source{Name: "feed", Interval: 15 * time.Minute, MaxBackoff: 2 * time.Hour, Poll: func(ctx context.Context) error {
-				r.calls = append(r.calls, h.Engine.Now())
+				r.calls = append(r.calls, h.Now())
 				if r.fail {
 					return errors.New("HTTP 503")
 				}

@@ -22,7 +22,7 @@ func TestRetryAfterPutsTheNextPollOff(t *testing.T) {
 		Register: func(h *bottest.Harness) error {
 			p = New(h.Kit("test"), "test.poll", nil)
 			if err := p.Add(Source{Name: "feed", Interval: 15 * time.Minute, Poll: func(ctx context.Context) error {
-				calls = append(calls, h.Engine.Now())
+				calls = append(calls, h.Now())
 				if len(calls) == 1 {
 					return &bot.RetryAfterError{Err: errors.New("HTTP 503"), After: 3 * time.Hour}
 				}

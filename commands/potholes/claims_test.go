@@ -55,7 +55,7 @@ func TestClaimLapseJobsFollowTheClaim(t *testing.T) {
 	h.Run("Alice: !pothole P2 open\nCarol: !fixed P2\n@advance 7d\nAlice: !pothole P2 investigating\n@advance 1d\nDave: !fixed P2\n")
 	// A job booked for Carol's claim, had it survived, must not clear Dave's.
 	carols := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	if err := h.Engine.Schedule(context.Background(), jobClaimLapse, claimKey(2, carols), h.Clock.Now().Add(time.Hour),
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), jobClaimLapse, claimKey(2, carols), h.Clock.Now().Add(time.Hour),
 		claimPayload{Report: 2, ClaimedAt: carols.UnixMilli()}); err != nil {
 		t.Fatal(err)
 	}

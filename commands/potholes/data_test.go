@@ -11,7 +11,7 @@ import (
 
 func provider(t *testing.T, h *bottest.Harness) bot.DataProvider {
 	t.Helper()
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if p.DataName() == "Street reports" {
 			return p
 		}

@@ -409,7 +409,7 @@ Bob: !metoo P1
 	h.Expect("Alice: !pothole P1 send\n", "P1 was already emailed to the council (highways@council.example.gov.uk).")
 	h.Expect("Alice: !pothole P1 check\n", "P1 went to the council by email, which doesn't report back by itself")
 	h.Run("Dave: !metoo P1\n@advance 3h\n")
-	if err := h.Engine.Schedule(t.Context(), jobSend, sendKey(1, 9), h.Clock.Now(), sendPayload{Report: 1}); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(t.Context(), jobSend, sendKey(1, 9), h.Clock.Now(), sendPayload{Report: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.Run("@advance 1m\n")

@@ -287,11 +287,11 @@ func TestOldPollPayloadCountsFromTheSend(t *testing.T) {
 	h.Expect(councilSetup+"Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n",
 		"P1 has gone to the council")
 	ctx := context.Background()
-	if err := h.Engine.CancelJobs(ctx, pollPrefix(1)); err != nil {
+	if err := h.Kit("test").Jobs.Cancel(ctx, pollPrefix(1)); err != nil {
 		t.Fatal(err)
 	}
 	at := h.Clock.Now().Add(6 * time.Hour)
-	if err := h.Engine.Schedule(ctx, jobPoll, pollKey(1, at), at, sendPayload{Report: 1}); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(ctx, jobPoll, pollKey(1, at), at, sendPayload{Report: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h.Run("@advance 1d\n@advance 1d\n@advance 1d\n")

@@ -89,7 +89,7 @@ func TestOldHeldPostDropped(t *testing.T) {
 		t.Fatalf("groups %v, %v", groups, err)
 	}
 	old := map[string]any{"chat": groups[0].Chat, "text": "Council update on P1: from an older version"}
-	if err := b.e.Schedule(context.Background(), jobHeldPost, "", b.e.Now().Add(time.Minute), old); err != nil {
+	if err := b.e.Kit("test").Jobs.Schedule(context.Background(), jobHeldPost, "", b.e.Kit("test").Clock.Now().Add(time.Minute), old); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.run("@advance 2m\n"); strings.Contains(out, "older version") {
@@ -112,7 +112,7 @@ func TestOldSendNewsPayloadUsesHistory(t *testing.T) {
 	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\n@advance 13h\nAlice: !pothole P1 send\n")
 	at := h.Clock.Now().Add(10 * time.Hour)
 	old := map[string]any{"report": 1, "notice": "stale notice from an older version"}
-	if err := h.Engine.Schedule(context.Background(), jobSendNews, sendNewsKey(1), at, old); err != nil {
+	if err := h.Kit("test").Jobs.Schedule(context.Background(), jobSendNews, sendNewsKey(1), at, old); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Run("@advance 11h\n")

@@ -161,7 +161,7 @@ func TestReportCoexistsWithModerationFallback(t *testing.T) {
 			return err
 		}
 		// Moderation's !report REASON, registered without Match.
-		h.Engine.Handle(bot.Route{Name: "report", Usage: "REASON", Help: "report a message to the admins",
+		h.Kit("test").Reg.Handle(bot.Route{Name: "report", Usage: "REASON", Help: "report a message to the admins",
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				return req.Reply(ctx, "Reported to the admins: "+req.Args)
 			}})

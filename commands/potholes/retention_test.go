@@ -100,7 +100,7 @@ Alice: !pothole P6 duplicate P4
 	}
 
 	var purger bot.RecordPurger
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if rp, ok := p.(bot.RecordPurger); ok && p.DataName() == "Street reports" {
 			purger = rp
 		}
@@ -109,7 +109,7 @@ Alice: !pothole P6 duplicate P4
 		t.Fatal("the Street reports data provider is not a RecordPurger")
 	}
 	ctx := context.Background()
-	cutoff := h.Engine.Now().Add(-100 * 24 * time.Hour)
+	cutoff := h.Now().Add(-100 * 24 * time.Hour)
 	n, err := purger.PurgeClosed(ctx, cutoff)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ Alice: !pothole P6 duplicate P4
 	if _, err := db.Exec(`UPDATE pothole_reports SET duplicate_of = NULL WHERE id = 4`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`INSERT INTO pothole_events (report_id, at, kind, detail) VALUES (1, ?, 'council', 'inspected')`, h.Engine.Now().UnixMilli()); err != nil {
+	if _, err := db.Exec(`INSERT INTO pothole_events (report_id, at, kind, detail) VALUES (1, ?, 'council', 'inspected')`, h.Now().UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := purger.PurgeClosed(ctx, cutoff); err != nil || n != 0 {

@@ -244,7 +244,7 @@ func TestNoCheckRunningChangesNothing(t *testing.T) {
 func TestFeatureSwitchedOff(t *testing.T) {
 	opts := harnessOptions(DefaultConfig(), Deps{})
 	opts.Register = func(h *bottest.Harness) error {
-		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
 		return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 	}
 	h := bottest.New(t, opts)
@@ -294,7 +294,7 @@ func TestPersonalData(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !off\nCarol [vote Off]\n@advance 15m\n")
 	var dp bot.DataProvider
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if p.DataName() == "Power checks" {
 			dp = p
 		}

@@ -91,7 +91,7 @@ func TestLostCheckPastCloseAfterClosesQuietly(t *testing.T) {
 func withLending() bottest.Options {
 	opts := harnessOptions(DefaultConfig(), Deps{})
 	opts.Register = func(h *bottest.Harness) error {
-		h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+		h.Kit("test").Reg.Declare(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
 		return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 	}
 	return opts
@@ -124,7 +124,7 @@ func newResendRig(t *testing.T) *resendRig {
 	rg := &resendRig{faults: &bottest.Faults{}}
 	rg.h = bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}, Transport: rg.faults.Wrap,
 		Register: func(h *bottest.Harness) error {
-			h.Engine.DeclareFeature(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
+			h.Kit("test").Reg.Declare(bot.Feature{Name: "lending", Description: "another feature, so power can be off"})
 			return Register(h.Kit(FeatureName), DefaultConfig(), Deps{})
 		}})
 	return rg

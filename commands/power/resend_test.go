@@ -91,7 +91,7 @@ func TestQueuedVerdictForgetsAForgottenStarter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range b.e.DataProviders() {
+	for _, p := range b.e.Kit("test").Reg.DataProviders() {
 		if _, err := p.ForgetPerson(ctx, alice.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -119,12 +119,12 @@ func TestResendOldPayloads(t *testing.T) {
 	}
 	// The previous version's payload had no check id: it is read from the key.
 	old := map[string]any{"chat": "street", "text": "Power check result: stale text naming Alice", "mentions": []map[string]string{{"addr": "Alice"}}}
-	at := b.e.Now().Add(time.Minute)
-	if err := b.e.Schedule(ctx, jobResend, jobKeyPrefix(1)+"verdict", at, old); err != nil {
+	at := b.e.Kit("test").Clock.Now().Add(time.Minute)
+	if err := b.e.Kit("test").Jobs.Schedule(ctx, jobResend, jobKeyPrefix(1)+"verdict", at, old); err != nil {
 		t.Fatal(err)
 	}
 	noCheck := map[string]any{"chat": "street", "text": "Power check result: from a very old version"}
-	if err := b.e.Schedule(ctx, jobResend, "power:old-verdict", at, noCheck); err != nil {
+	if err := b.e.Kit("test").Jobs.Schedule(ctx, jobResend, "power:old-verdict", at, noCheck); err != nil {
 		t.Fatal(err)
 	}
 	b.verdicts.Stop()

@@ -34,7 +34,7 @@ func TestPurgeClosed(t *testing.T) {
 	}
 
 	var purger bot.RecordPurger
-	for _, p := range h.Engine.DataProviders() {
+	for _, p := range h.Kit("test").Reg.DataProviders() {
 		if rp, ok := p.(bot.RecordPurger); ok && p.DataName() == "Power checks" {
 			purger = rp
 		}
@@ -43,7 +43,7 @@ func TestPurgeClosed(t *testing.T) {
 		t.Fatal("the power data provider is not a RecordPurger")
 	}
 	ctx := context.Background()
-	cutoff := h.Engine.Now().Add(-50 * 24 * time.Hour)
+	cutoff := h.Now().Add(-50 * 24 * time.Hour)
 	n, err := purger.PurgeClosed(ctx, cutoff)
 	if err != nil {
 		t.Fatal(err)
