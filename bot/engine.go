@@ -391,41 +391,14 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 }
 
 func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings, p parsed) error {
-	now := e.now()
-	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
+	req, err := e.requestFor(ctx, m, gs)
 	if err != nil {
-		return fmt.Errorf("resolve sender: %w", err)
+		return err
 	}
-	if !m.Chat.IsGroup {
-		// Only a direct message makes someone reachable privately: WhatsApp
-		// treats a DM to someone who only typed a command in a group as
-		// cold outreach (error 463, reach-out time-lock), so features use
-		// their group fallback until the person writes to the bot.
-		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
-			return fmt.Errorf("mark contactable: %w", err)
-		}
-	}
-	req := &Request{Msg: m, Chat: m.Chat, Sender: person, e: e}
-	if m.Chat.IsGroup {
-		if err := e.store.SetMember(ctx, m.Chat.ID, person.ID, true, now); err != nil {
-			return fmt.Errorf("record member: %w", err)
-		}
-		if m.Chat.Name != "" && gs.Name != m.Chat.Name {
-			gs.Name = m.Chat.Name
-			if gs.Enabled {
-				if err := e.store.SaveGroupSettings(ctx, gs); err != nil {
-					return fmt.Errorf("save group name: %w", err)
-				}
-			}
-		}
-		req.Group = gs
-	}
-
 	if m.PollVote != nil {
 		e.obs.MessageReceived("poll_vote")
 		return e.dispatchPollVote(ctx, req)
 	}
-
 	if p.isCommand {
 		req.Command, req.Args = p.name, p.args
 		if rt, ok := e.router.Route(req); ok {
@@ -433,58 +406,112 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings
 			req.Command = rt.Name
 		}
 	}
-
 	if m.Chat.IsGroup && !req.Group.Enabled {
-		// Only "!bot" reaches here: an admin gets the status or the
-		// switch, anyone else typing "!bot on" a clear refusal. Plain
-		// "!bot" from a member stays unanswered, so curious typing cannot
-		// make the bot chatty.
-		if req.Args == "" {
-			admin, err := req.IsAdmin(ctx)
-			if err != nil || !admin {
-				e.obs.MessageReceived("ignored")
-				return err
-			}
-		}
-		e.obs.MessageReceived("command")
-		return e.runHandler(ctx, req, req.Route.Handler)
+		return e.botCommandWhileOff(ctx, req)
 	}
-
 	if m.Chat.IsGroup {
-		for _, inspect := range e.inspectors {
-			handled, err := e.safeInspect(ctx, inspect, req)
-			if err != nil {
-				if storeErr := e.checkUnit(ctx); storeErr != nil {
-					return storeErr
-				}
-				e.log.Error("moderation check", KeyChat, m.Chat.ID, KeyErr, err)
-				continue
-			}
-			if handled {
-				e.obs.MessageReceived("moderated")
-				return nil
-			}
+		if moderated, err := e.runInspectors(ctx, req); moderated || err != nil {
+			return err
 		}
 	}
-
 	if m.EditOf != "" {
 		e.obs.MessageReceived("edit")
 		return nil
 	}
 	if !p.isCommand {
 		e.obs.MessageReceived("chatter")
-		for _, l := range e.listeners {
-			if err := e.callSafely(ctx, l, req); err != nil {
-				if storeErr := e.checkUnit(ctx); storeErr != nil {
-					return storeErr
-				}
-				e.log.Error("listener", KeyChat, m.Chat.ID, KeyErr, err)
-			}
-		}
-		return nil
+		return e.runListeners(ctx, req)
 	}
 	e.obs.MessageReceived("command")
 	return e.route(ctx, req)
+}
+
+// requestFor resolves the sender to a person and records what the message
+// tells about them (reachable privately, a member of the group, the
+// group's current name), then builds the request handlers see.
+func (e *Engine) requestFor(ctx context.Context, m *Message, gs GroupSettings) (*Request, error) {
+	now := e.now()
+	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
+	if err != nil {
+		return nil, fmt.Errorf("resolve sender: %w", err)
+	}
+	req := &Request{Msg: m, Chat: m.Chat, Sender: person, e: e}
+	if !m.Chat.IsGroup {
+		// Only a direct message makes someone reachable privately: WhatsApp
+		// treats a DM to someone who only typed a command in a group as
+		// cold outreach (error 463, reach-out time-lock), so features use
+		// their group fallback until the person writes to the bot.
+		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
+			return nil, fmt.Errorf("mark contactable: %w", err)
+		}
+		return req, nil
+	}
+	if err := e.store.SetMember(ctx, m.Chat.ID, person.ID, true, now); err != nil {
+		return nil, fmt.Errorf("record member: %w", err)
+	}
+	if m.Chat.Name != "" && gs.Name != m.Chat.Name {
+		gs.Name = m.Chat.Name
+		if gs.Enabled {
+			if err := e.store.SaveGroupSettings(ctx, gs); err != nil {
+				return nil, fmt.Errorf("save group name: %w", err)
+			}
+		}
+	}
+	req.Group = gs
+	return req, nil
+}
+
+// botCommandWhileOff answers "!bot" in a group that has not switched the
+// bot on, the only message that reaches here from such a group: an admin
+// gets the status or the switch, anyone else typing "!bot on" a clear
+// refusal. Plain "!bot" from a member stays unanswered, so curious typing
+// cannot make the bot chatty.
+func (e *Engine) botCommandWhileOff(ctx context.Context, req *Request) error {
+	if req.Args == "" {
+		admin, err := req.IsAdmin(ctx)
+		if err != nil || !admin {
+			e.obs.MessageReceived("ignored")
+			return err
+		}
+	}
+	e.obs.MessageReceived("command")
+	return e.runHandler(ctx, req, req.Route.Handler)
+}
+
+// runInspectors shows a group message to each inspector (moderation) in
+// turn, until one handles it. An inspector's own failure is logged and the
+// next one asked; a store that cannot write fails the message.
+func (e *Engine) runInspectors(ctx context.Context, req *Request) (moderated bool, err error) {
+	for _, inspect := range e.inspectors {
+		handled, err := e.safeInspect(ctx, inspect, req)
+		if err != nil {
+			if storeErr := e.checkUnit(ctx); storeErr != nil {
+				return false, storeErr
+			}
+			e.log.Error("moderation check", KeyChat, req.Chat.ID, KeyErr, err)
+			continue
+		}
+		if handled {
+			e.obs.MessageReceived("moderated")
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// runListeners passes plain chatter to every listener, in wiring order. A
+// listener's own failure is logged and the rest still run; a store that
+// cannot write fails the message.
+func (e *Engine) runListeners(ctx context.Context, req *Request) error {
+	for _, l := range e.listeners {
+		if err := e.callSafely(ctx, l, req); err != nil {
+			if storeErr := e.checkUnit(ctx); storeErr != nil {
+				return storeErr
+			}
+			e.log.Error("listener", KeyChat, req.Chat.ID, KeyErr, err)
+		}
+	}
+	return nil
 }
 
 // checkUnit reports whether the unit of work of ctx can still commit,
