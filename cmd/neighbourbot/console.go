@@ -21,73 +21,79 @@ import (
 	"neighbourbot/bot/console"
 )
 
-func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// consoleFlags are the console's command-line flags.
+type consoleFlags struct {
+	cfgPath, script, dataDir, start, deliveryLog string
+	reset, verbose                               bool
+}
+
+func parseConsoleFlags(args []string, stderr io.Writer) (consoleFlags, int, bool) {
+	var f consoleFlags
 	fs := flag.NewFlagSet("console", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
-	script := fs.String("script", "", "run this script instead of reading standard input")
-	dataDir := fs.String("data", "", "data directory (default: the config's data_dir); the console keeps its own console.db there")
-	reset := fs.Bool("reset", false, "start from an empty console database")
-	start := fs.String("start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
-	verbose := fs.Bool("v", false, "log to standard error at debug level")
-	deliveryLog := fs.String("delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
+	fs.StringVar(&f.script, "script", "", "run this script instead of reading standard input")
+	fs.StringVar(&f.dataDir, "data", "", "data directory (default: the config's data_dir); the console keeps its own console.db there")
+	fs.BoolVar(&f.reset, "reset", false, "start from an empty console database")
+	fs.StringVar(&f.start, "start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
+	fs.BoolVar(&f.verbose, "v", false, "log to standard error at debug level")
+	fs.StringVar(&f.deliveryLog, "delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see README.md for the script format.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return exitOK
+			return f, exitOK, false
 		}
-		return exitUsage
+		return f, exitUsage, false
 	}
-	cfg, _, err := loadConfig(*cfgPath)
+	f.cfgPath = *cfgPath
+	return f, 0, true
+}
+
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags, code, ok := parseConsoleFlags(args, stderr)
+	if !ok {
+		return code
+	}
+	cfg, _, err := loadConfig(flags.cfgPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitUsage
 	}
-	if *dataDir != "" {
-		cfg.Bot.DataDir = *dataDir
+	if flags.dataDir != "" {
+		cfg.Bot.DataDir = flags.dataDir
 	}
 	startAt := console.DefaultStart
-	if *start != "" {
-		if startAt, err = time.Parse(time.RFC3339, *start); err != nil {
+	if flags.start != "" {
+		if startAt, err = time.Parse(time.RFC3339, flags.start); err != nil {
 			fmt.Fprintln(stderr, "neighbourbot: -start must be RFC 3339, e.g. 2026-01-05T09:00:00Z")
 			return exitUsage
 		}
 	}
 	logLevel := slog.LevelWarn
-	if *verbose {
+	if flags.verbose {
 		logLevel = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
 
 	dbPath := filepath.Join(cfg.Bot.DataDir, "console.db")
-	if *reset {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
-				fmt.Fprintln(stderr, "neighbourbot: reset:", err)
-				return exitError
-			}
+	if flags.reset {
+		if err := removeDatabase(dbPath); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: reset:", err)
+			return exitError
 		}
 	}
-	// A script run that was interrupted (a crash, a signal) goes on where it
-	// stopped, with the clock it had reached: a restart comes later, never
-	// earlier. The progress is kept beside the console's database.
-	var scriptText []byte
-	var progress console.Progress
 	progressPath := filepath.Join(cfg.Bot.DataDir, "console-progress.json")
-	if *script != "" {
-		if scriptText, err = os.ReadFile(*script); err != nil {
+	var sc consoleScript
+	if flags.script != "" {
+		if sc, err = loadConsoleScript(flags.script, progressPath); err != nil {
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitUsage
 		}
-		sum := sha256.Sum256(scriptText)
-		hash := hex.EncodeToString(sum[:])
-		if progress, err = console.LoadProgress(progressPath); err != nil || progress.Script != hash || progress.Done {
-			progress = console.Progress{Script: hash}
-		} else if *start == "" && !progress.Clock.IsZero() {
-			startAt = progress.Clock
+		if flags.start == "" && !sc.progress.Clock.IsZero() {
+			startAt = sc.progress.Clock
 		}
 	}
 	clock := bot.NewManualClock(startAt)
@@ -96,50 +102,101 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	out := &switchWriter{w: stdout}
 	con := console.New(out, clock)
 	con.SetIDSalt(randomHex(3))
-	if *deliveryLog != "" {
-		if err := con.UseDeliveryLog(*deliveryLog); err != nil {
+	if flags.deliveryLog != "" {
+		if err := con.UseDeliveryLog(flags.deliveryLog); err != nil {
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitError
 		}
 	}
-	// Start-up runs to its end even if a signal comes meanwhile; the
-	// script then stops before its next line.
-	a, err := newApp(context.WithoutCancel(ctx), cfg, log, dbPath, con, clock, con)
+	a, err := startConsoleApp(ctx, cfg, log, dbPath, clock, con)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
 	defer a.store.Close()
+
+	if flags.script != "" {
+		con.ResumeFrom(progressPath, sc.progress)
+		return playConsoleScript(ctx, con, bytes.NewReader(sc.text), stderr)
+	}
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return runConsoleTerminal(ctx, con, f, out, stdout)
+	}
+	return playConsoleScript(ctx, con, stdin, stderr)
+}
+
+// removeDatabase deletes an SQLite file with its WAL and shared-memory
+// files, for -reset.
+func removeDatabase(dbPath string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(dbPath + suffix); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// consoleScript is a script file and how far an earlier run of it got.
+type consoleScript struct {
+	text     []byte
+	progress console.Progress
+}
+
+// loadConsoleScript reads the script. A script run that was interrupted (a
+// crash, a signal) goes on where it stopped, with the clock it had
+// reached: a restart comes later, never earlier. The progress is kept
+// beside the console's database; a changed or finished script starts over.
+func loadConsoleScript(path, progressPath string) (consoleScript, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return consoleScript{}, err
+	}
+	sum := sha256.Sum256(text)
+	hash := hex.EncodeToString(sum[:])
+	progress, err := console.LoadProgress(progressPath)
+	if err != nil || progress.Script != hash || progress.Done {
+		progress = console.Progress{Script: hash}
+	}
+	return consoleScript{text: text, progress: progress}, nil
+}
+
+// startConsoleApp builds the bot over the console and catches up as after
+// any restart: the console learns its groups again, due jobs run, and what
+// an interrupted run committed but did not send goes. Start-up runs to its
+// end even if a signal comes meanwhile; a script then stops before its
+// next line.
+func startConsoleApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, clock *bot.ManualClock, con *console.Console) (*app, error) {
+	ctx = context.WithoutCancel(ctx)
+	a, err := newApp(ctx, cfg, log, dbPath, con, clock, con)
+	if err != nil {
+		return nil, err
+	}
 	con.Attach(a.engine)
-	if err := restoreConsoleGroups(context.WithoutCancel(ctx), a, con); err != nil {
+	if err := restoreConsoleGroups(ctx, a, con); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.engine.RunDueJobs(ctx)
+	a.engine.FlushSends(ctx)
+	return a, nil
+}
+
+// playConsoleScript runs the lines of in without a prompt.
+func playConsoleScript(ctx context.Context, con *console.Console, in io.Reader, stderr io.Writer) int {
+	if err := con.RunScript(ctx, in, true); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "neighbourbot: stopped by a signal after finishing the line in hand; run the same script again to go on")
+			return exitError
+		}
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
-	// As after any restart, jobs that are due run, and what an interrupted
-	// run committed but did not send goes, now that the console knows its
-	// groups again.
-	a.engine.RunDueJobs(context.WithoutCancel(ctx))
-	a.engine.FlushSends(context.WithoutCancel(ctx))
+	return exitOK
+}
 
-	in := stdin
-	var tty *os.File
-	if *script != "" {
-		in = bytes.NewReader(scriptText)
-		con.ResumeFrom(progressPath, progress)
-	} else if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		tty = f
-	}
-	if tty == nil {
-		if err := con.RunScript(ctx, in, true); err != nil {
-			if ctx.Err() != nil {
-				fmt.Fprintln(stderr, "neighbourbot: stopped by a signal after finishing the line in hand; run the same script again to go on")
-				return exitError
-			}
-			fmt.Fprintln(stderr, "neighbourbot:", err)
-			return exitError
-		}
-		return exitOK
-	}
+// runConsoleTerminal runs the console at a terminal, with x/term's line
+// editor when the terminal has a raw mode.
+func runConsoleTerminal(ctx context.Context, con *console.Console, tty *os.File, out *switchWriter, stdout io.Writer) int {
 	fd := int(tty.Fd())
 	old, err := term.MakeRaw(fd)
 	if err != nil {
