@@ -154,44 +154,56 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 		return exitError
 	}
 
+	stopWorkers := a.startWorkers(runCtx, log)
+	code := connectAndWait(ctx, sess, pairPhone, log, stdout, stderr)
+	adapter.Stop()
+	stopRun()
+	stopWorkers()
+	return code
+}
+
+// startWorkers runs the engine's worker and the background tasks until
+// ctx ends; the function returned waits for them to stop.
+func (a *app) startWorkers(ctx context.Context, log *slog.Logger) (wait func()) {
 	engineDone := make(chan error, 1)
-	go func() { engineDone <- a.engine.Run(runCtx) }()
+	go func() { engineDone <- a.engine.Run(ctx) }()
 	var bg sync.WaitGroup
 	for _, task := range a.background {
 		bg.Add(1)
 		go func() {
 			defer bg.Done()
-			if err := task(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			if err := task(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("background task stopped", bot.KeyErr, err)
 			}
 		}()
 	}
+	return func() {
+		if err := <-engineDone; err != nil {
+			log.Error("engine stopped", bot.KeyErr, err)
+		}
+		if !waitTimeout(&bg, 10*time.Second) {
+			log.Warn("background tasks still running at shutdown")
+		}
+	}
+}
 
+// connectAndWait links or connects the WhatsApp session and waits for a
+// signal or for the session to end, giving the exit code.
+func connectAndWait(ctx context.Context, sess *whatsapp.Session, pairPhone string, log *slog.Logger, stdout, stderr io.Writer) int {
 	if !sess.Linked() {
 		log.Info("no linked WhatsApp session yet: linking a new device")
 	}
-	code := exitOK
 	if err := sess.Connect(ctx, whatsapp.LinkOptions{PairPhone: pairPhone, Out: stdout}); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
-		code = exitError
-	} else {
-		select {
-		case <-ctx.Done():
-			log.Info("shutting down")
-		case <-sess.Ended():
-			code = explainEnd(stderr, sess.Err())
-		}
+		return exitError
 	}
-
-	adapter.Stop()
-	stopRun()
-	if err := <-engineDone; err != nil {
-		log.Error("engine stopped", bot.KeyErr, err)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return exitOK
+	case <-sess.Ended():
+		return explainEnd(stderr, sess.Err())
 	}
-	if !waitTimeout(&bg, 10*time.Second) {
-		log.Warn("background tasks still running at shutdown")
-	}
-	return code
 }
 
 // explainEnd tells the operator, in plain words, why the session ended and
