@@ -635,43 +635,9 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		c.switchGroup(id, strings.TrimSpace(display))
 		return nil
 	case "admin", "unadmin":
-		if args == "" {
-			return fmt.Errorf("@%s needs a name", name)
-		}
-		g := c.currentGroup()
-		if !g.has(args) {
-			g.add(args)
-		}
-		g.admins[args] = name == "admin"
-		kind := bot.MemberPromoted
-		if name == "unadmin" {
-			kind = bot.MemberDemoted
-		}
-		if !c.replaying {
-			c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
-		}
-		return nil
+		return c.adminDirective(ctx, name, args)
 	case "join", "leave":
-		if args == "" {
-			return fmt.Errorf("@%s needs a name", name)
-		}
-		g := c.currentGroup()
-		kind := bot.MemberJoined
-		if name == "join" {
-			if !g.add(args) {
-				return fmt.Errorf("%s is already in %s", args, g.id)
-			}
-		} else {
-			if !g.has(args) {
-				return fmt.Errorf("%s is not in %s", args, g.id)
-			}
-			g.remove(args)
-			kind = bot.MemberLeft
-		}
-		if !c.replaying {
-			c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(args), Name: args}}, Time: c.clock.Now()})
-		}
-		return nil
+		return c.membershipDirective(ctx, name, args)
 	case "botadmin":
 		on, ok := bot.ParseOnOff(args)
 		if !ok {
@@ -680,54 +646,16 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 		c.currentGroup().botAdmin = on
 		return nil
 	case "offline":
-		on, ok := bot.ParseOnOff(args)
-		if !ok {
-			return fmt.Errorf("@offline takes on or off")
-		}
-		c.SetOffline(on)
-		if c.interactive {
-			if on {
-				c.printf("-- offline: what the bot sends waits in its queue until @offline off\n")
-			} else {
-				c.printf("-- back online: waiting sends go after the retry delay (try @advance 2m)\n")
-			}
-		}
-		return nil
-	case "advance", "time", "redeliver":
+		return c.offlineDirective(args)
+	case "advance", "time":
 		if c.replaying {
 			return nil // the clock was restored; what these did is done
 		}
-	}
-	switch name {
-	case "advance":
-		d, err := bot.ParseDuration(args)
-		if err != nil {
-			return err
-		}
-		if err := c.engine.AdvanceTo(ctx, c.clock, c.clock.Now().Add(d)); err != nil {
-			return err
-		}
-		if echo || c.interactive {
-			c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
-		}
-		return nil
-	case "time":
-		t, err := time.Parse(time.RFC3339, args)
-		if err != nil {
-			return fmt.Errorf("@time needs RFC 3339, e.g. 2026-01-05T09:00:00Z")
-		}
-		if t.After(c.clock.Now()) {
-			if err := c.engine.AdvanceTo(ctx, c.clock, t); err != nil {
-				return err
-			}
-		} else {
-			c.clock.Set(t)
-		}
-		if c.interactive {
-			c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
-		}
-		return nil
+		return c.clockDirective(ctx, name, args, echo)
 	case "redeliver":
+		if c.replaying {
+			return nil
+		}
 		if c.lastMsg == nil {
 			return fmt.Errorf("nothing to redeliver yet")
 		}
@@ -746,6 +674,107 @@ func (c *Console) directive(ctx context.Context, line string, echo bool) error {
 	}
 	sort.Strings(known)
 	return fmt.Errorf("unknown directive @%s (known: @%s)", name, strings.Join(known, ", @"))
+}
+
+// adminDirective is @admin NAME and @unadmin NAME: promotes or demotes a
+// member of the current group (adding them first when new).
+func (c *Console) adminDirective(ctx context.Context, name, who string) error {
+	if who == "" {
+		return fmt.Errorf("@%s needs a name", name)
+	}
+	g := c.currentGroup()
+	if !g.has(who) {
+		g.add(who)
+	}
+	g.admins[who] = name == "admin"
+	kind := bot.MemberPromoted
+	if name == "unadmin" {
+		kind = bot.MemberDemoted
+	}
+	c.groupChange(ctx, g, kind, who)
+	return nil
+}
+
+// membershipDirective is @join NAME and @leave NAME in the current group.
+func (c *Console) membershipDirective(ctx context.Context, name, who string) error {
+	if who == "" {
+		return fmt.Errorf("@%s needs a name", name)
+	}
+	g := c.currentGroup()
+	kind := bot.MemberJoined
+	if name == "join" {
+		if !g.add(who) {
+			return fmt.Errorf("%s is already in %s", who, g.id)
+		}
+	} else {
+		if !g.has(who) {
+			return fmt.Errorf("%s is not in %s", who, g.id)
+		}
+		g.remove(who)
+		kind = bot.MemberLeft
+	}
+	c.groupChange(ctx, g, kind, who)
+	return nil
+}
+
+// groupChange tells the engine that who joined, left, was promoted or was
+// demoted in g, as WhatsApp's group events would.
+func (c *Console) groupChange(ctx context.Context, g *group, kind bot.GroupChangeKind, who string) {
+	if c.replaying {
+		return
+	}
+	c.engine.HandleGroupChange(ctx, bot.GroupChange{Chat: g.chatInfo(), Kind: kind, Members: []bot.Sender{{Addr: bot.Address(who), Name: who}}, Time: c.clock.Now()})
+}
+
+// offlineDirective is @offline on|off: the transport refuses sends as a
+// disconnected WhatsApp does, or takes them again.
+func (c *Console) offlineDirective(args string) error {
+	on, ok := bot.ParseOnOff(args)
+	if !ok {
+		return fmt.Errorf("@offline takes on or off")
+	}
+	c.SetOffline(on)
+	if c.interactive {
+		if on {
+			c.printf("-- offline: what the bot sends waits in its queue until @offline off\n")
+		} else {
+			c.printf("-- back online: waiting sends go after the retry delay (try @advance 2m)\n")
+		}
+	}
+	return nil
+}
+
+// clockDirective is @advance DURATION and @time RFC3339: the clock moves,
+// and jobs and delayed sends that fall due on the way run in order.
+func (c *Console) clockDirective(ctx context.Context, name, args string, echo bool) error {
+	if name == "advance" {
+		d, err := bot.ParseDuration(args)
+		if err != nil {
+			return err
+		}
+		if err := c.engine.AdvanceTo(ctx, c.clock, c.clock.Now().Add(d)); err != nil {
+			return err
+		}
+		if echo || c.interactive {
+			c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
+		}
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, args)
+	if err != nil {
+		return fmt.Errorf("@time needs RFC 3339, e.g. 2026-01-05T09:00:00Z")
+	}
+	if t.After(c.clock.Now()) {
+		if err := c.engine.AdvanceTo(ctx, c.clock, t); err != nil {
+			return err
+		}
+	} else {
+		c.clock.Set(t)
+	}
+	if c.interactive {
+		c.printf("-- now %s\n", c.clock.Now().Format("Mon 2 Jan 2006 15:04 MST"))
+	}
+	return nil
 }
 
 func (c *Console) message(ctx context.Context, line string, echo bool) error {
@@ -774,88 +803,12 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 		g.add(name)
 		msg.Chat = g.chatInfo()
 	}
-	isVote := false
 	for _, t := range tagPattern.FindAllStringSubmatch(tags, -1) {
-		kind, arg, _ := strings.Cut(strings.TrimSpace(t[1]), " ")
-		arg = strings.TrimSpace(arg)
-		switch strings.ToLower(kind) {
-		case "photo", "image":
-			size := 48 * 1024
-			if arg != "" {
-				n, err := parseSize(arg)
-				if err != nil {
-					return err
-				}
-				size = n
-			}
-			data := fakeJPEG(line, size)
-			msg.Media = &bot.Media{Kind: bot.MediaImage, MimeType: "image/jpeg", Size: int64(len(data)), Handle: data}
-		case "voice", "video", "document":
-			media, err := fakeMedia(strings.ToLower(kind), arg, line)
-			if err != nil {
-				return err
-			}
-			msg.Media = media
-		case "location":
-			lat, long, err := parseLatLong(arg)
-			if err != nil {
-				return err
-			}
-			msg.Location = &bot.Location{Lat: lat, Long: long}
-		case "vote":
-			if g == nil || g.poll == nil {
-				return fmt.Errorf("no poll to vote in yet")
-			}
-			v := &bot.PollVote{PollID: g.poll.id}
-			for _, opt := range strings.Split(arg, ",") {
-				opt = strings.TrimSpace(opt)
-				if opt == "" {
-					continue
-				}
-				found := ""
-				for _, o := range g.poll.options {
-					if strings.EqualFold(o, opt) {
-						found = o
-					}
-				}
-				if found == "" {
-					return fmt.Errorf("the latest poll has no option %q (options: %s)", opt, strings.Join(g.poll.options, ", "))
-				}
-				sum := sha256.Sum256([]byte(found))
-				v.OptionHashes = append(v.OptionHashes, sum[:])
-			}
-			msg.PollVote = v
-			isVote = true
-		case "reply":
-			if g == nil {
-				return fmt.Errorf("[reply NAME] works in groups")
-			}
-			if who, word, _ := strings.Cut(arg, " "); who == "bot" {
-				q, err := g.botQuote(strings.TrimSpace(word))
-				if err != nil {
-					return err
-				}
-				msg.Quote = q
-				continue
-			}
-			q, ok := g.lastBy[arg]
-			if !ok {
-				return fmt.Errorf("%s has said nothing in %s to reply to", arg, g.id)
-			}
-			msg.Quote = &bot.Quote{ID: q.ID, Sender: q.Sender, Text: q.Text, Media: q.Media, Location: q.Location}
-		case "react":
-			if g == nil || g.lastBot == "" {
-				return fmt.Errorf("[react EMOJI] reacts to the bot's latest message; there is none yet")
-			}
-			if arg == "" {
-				arg = "👍"
-			}
-			msg.Reaction = &bot.Reaction{TargetID: g.lastBot, Emoji: arg}
-		default:
-			return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI])", t[1])
+		if err := c.applyTag(msg, g, t[1], line); err != nil {
+			return err
 		}
 	}
-	if !hasColon && !isVote && msg.Reaction == nil && msg.Media == nil && msg.Location == nil {
+	if !hasColon && msg.PollVote == nil && msg.Reaction == nil && msg.Media == nil && msg.Location == nil {
 		return fmt.Errorf("expected NAME: text")
 	}
 	for _, mt := range mentionTok.FindAllStringSubmatch(text, -1) {
@@ -876,6 +829,105 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 	c.lastMsg = msg
 	c.deliver(ctx, msg, echo, "-- duplicate delivery ignored (already handled)\n")
 	return nil
+}
+
+// applyTag adds what one [tag] of a script line says to msg: an
+// attachment, a location, a vote, a quoted reply or a reaction. g is nil
+// in a direct message.
+func (c *Console) applyTag(msg *bot.Message, g *group, tag, line string) error {
+	kind, arg, _ := strings.Cut(strings.TrimSpace(tag), " ")
+	arg = strings.TrimSpace(arg)
+	switch strings.ToLower(kind) {
+	case "photo", "image":
+		size := 48 * 1024
+		if arg != "" {
+			n, err := parseSize(arg)
+			if err != nil {
+				return err
+			}
+			size = n
+		}
+		data := fakeJPEG(line, size)
+		msg.Media = &bot.Media{Kind: bot.MediaImage, MimeType: "image/jpeg", Size: int64(len(data)), Handle: data}
+	case "voice", "video", "document":
+		media, err := fakeMedia(strings.ToLower(kind), arg, line)
+		if err != nil {
+			return err
+		}
+		msg.Media = media
+	case "location":
+		lat, long, err := parseLatLong(arg)
+		if err != nil {
+			return err
+		}
+		msg.Location = &bot.Location{Lat: lat, Long: long}
+	case "vote":
+		v, err := voteIn(g, arg)
+		if err != nil {
+			return err
+		}
+		msg.PollVote = v
+	case "reply":
+		q, err := quoteIn(g, arg)
+		if err != nil {
+			return err
+		}
+		msg.Quote = q
+	case "react":
+		if g == nil || g.lastBot == "" {
+			return fmt.Errorf("[react EMOJI] reacts to the bot's latest message; there is none yet")
+		}
+		if arg == "" {
+			arg = "👍"
+		}
+		msg.Reaction = &bot.Reaction{TargetID: g.lastBot, Emoji: arg}
+	default:
+		return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI])", tag)
+	}
+	return nil
+}
+
+// voteIn is [vote OPTION, OPTION]: a vote in the group's latest poll, its
+// options hashed as WhatsApp sends them.
+func voteIn(g *group, arg string) (*bot.PollVote, error) {
+	if g == nil || g.poll == nil {
+		return nil, fmt.Errorf("no poll to vote in yet")
+	}
+	v := &bot.PollVote{PollID: g.poll.id}
+	for _, opt := range strings.Split(arg, ",") {
+		opt = strings.TrimSpace(opt)
+		if opt == "" {
+			continue
+		}
+		found := ""
+		for _, o := range g.poll.options {
+			if strings.EqualFold(o, opt) {
+				found = o
+			}
+		}
+		if found == "" {
+			return nil, fmt.Errorf("the latest poll has no option %q (options: %s)", opt, strings.Join(g.poll.options, ", "))
+		}
+		sum := sha256.Sum256([]byte(found))
+		v.OptionHashes = append(v.OptionHashes, sum[:])
+	}
+	return v, nil
+}
+
+// quoteIn is [reply NAME] (NAME's latest message in the group) or
+// [reply bot WORD] (the bot's latest message containing WORD).
+func quoteIn(g *group, arg string) (*bot.Quote, error) {
+	if g == nil {
+		return nil, fmt.Errorf("[reply NAME] works in groups")
+	}
+	if who, word, _ := strings.Cut(arg, " "); who == "bot" {
+		return g.botQuote(strings.TrimSpace(word))
+	}
+	q, ok := g.lastBy[arg]
+	if !ok {
+		return nil, fmt.Errorf("%s has said nothing in %s to reply to", arg, g.id)
+	}
+	return &bot.Quote{ID: q.ID, Sender: q.Sender, Text: q.Text, Media: q.Media, Location: q.Location}, nil
 }
 
 // deliver hands msg to the engine and says what became of it when it was not
