@@ -28,30 +28,11 @@ const (
 // Translate turns a whatsmeow message event into a bot.Message. It returns
 // nil and the reason when the message is one the bot must not act on.
 func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Message, string) {
+	if reason := a.dropReason(evt); reason != "" {
+		return nil, reason
+	}
 	info := evt.Info
 	msg := evt.Message
-	switch {
-	case msg == nil:
-		return nil, ReasonEmpty
-	case info.IsFromMe:
-		return nil, ReasonOwn
-	case info.Chat.Server == types.BroadcastServer:
-		return nil, ReasonBroadcast
-	case info.Chat.Server == types.NewsletterServer:
-		return nil, ReasonNewsletter
-	case evt.SourceWebMsg != nil && evt.UnavailableRequestID == "":
-		// Parsed from a history blob, not delivered live.
-		return nil, ReasonHistory
-	case msg.ProtocolMessage != nil && msg.ProtocolMessage.GetType() != waE2EEdit:
-		// Revokes, history notifications, key shares. Test the pointer: a
-		// nil ProtocolMessage's GetType() is REVOKE (enum 0).
-		return nil, fmt.Sprintf("%s (%s)", ReasonProtocol, msg.ProtocolMessage.GetType())
-	case info.Timestamp.Before(a.backlogBefore()):
-		return nil, ReasonBacklog
-	case info.Sender.IsEmpty():
-		return nil, ReasonNoSender
-	}
-
 	// whatsmeow's UnwrapRaw turns an edit into ProtocolMessage{MESSAGE_EDIT,
 	// Key: the original, EditedMessage: the new content} (events.go). The
 	// new text is inspected like a new message (a member must not edit
@@ -76,7 +57,8 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 	if out.Chat.IsGroup {
 		out.Chat.Name = a.cachedGroupName(chatJID)
 	}
-	if editOf != "" {
+	switch {
+	case editOf != "":
 		// Only the text changes in an edit; votes, reactions and media
 		// handles never come this way.
 		out.Text = textOf(msg)
@@ -87,9 +69,6 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 			return nil, ReasonUnsupported
 		}
 		return out, ""
-	}
-
-	switch {
 	case msg.PollUpdateMessage != nil:
 		vote, err := a.cli.DecryptPollVote(ctx, evt)
 		if err != nil {
@@ -107,28 +86,65 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 		}
 		return out, ""
 	}
-
-	out.Text = textOf(msg)
-	out.Media = mediaOf(msg)
-	out.Location = locationOf(msg)
-	if ci := contextInfoOf(msg); ci != nil {
-		if id := ci.GetStanzaID(); id != "" {
-			q := &bot.Quote{ID: id, Text: textOf(ci.GetQuotedMessage())}
-			if ci.QuotedMessage != nil {
-				q.Media = mediaOf(ci.QuotedMessage)
-				q.Location = locationOf(ci.QuotedMessage)
-			}
-			if p, err := types.ParseJID(ci.GetParticipant()); err == nil && !p.IsEmpty() {
-				q.Sender = a.sender(ctx, p, types.EmptyJID, "")
-			}
-			out.Quote = q
-		}
-		out.Mentions = a.mentionsOf(ctx, ci)
-	}
+	a.content(ctx, out, msg)
 	if out.Text == "" && out.Media == nil && out.Location == nil && out.Quote == nil {
 		return nil, ReasonUnsupported
 	}
 	return out, ""
+}
+
+// dropReason says why the bot must not act on evt at all, or "": its own
+// messages, broadcasts and channels, history, protocol messages other than
+// edits, a backlog from before the bot came back online, no sender.
+func (a *Adapter) dropReason(evt *events.Message) string {
+	info := evt.Info
+	msg := evt.Message
+	switch {
+	case msg == nil:
+		return ReasonEmpty
+	case info.IsFromMe:
+		return ReasonOwn
+	case info.Chat.Server == types.BroadcastServer:
+		return ReasonBroadcast
+	case info.Chat.Server == types.NewsletterServer:
+		return ReasonNewsletter
+	case evt.SourceWebMsg != nil && evt.UnavailableRequestID == "":
+		// Parsed from a history blob, not delivered live.
+		return ReasonHistory
+	case msg.ProtocolMessage != nil && msg.ProtocolMessage.GetType() != waE2EEdit:
+		// Revokes, history notifications, key shares. Test the pointer: a
+		// nil ProtocolMessage's GetType() is REVOKE (enum 0).
+		return fmt.Sprintf("%s (%s)", ReasonProtocol, msg.ProtocolMessage.GetType())
+	case info.Timestamp.Before(a.backlogBefore()):
+		return ReasonBacklog
+	case info.Sender.IsEmpty():
+		return ReasonNoSender
+	}
+	return ""
+}
+
+// content fills in an ordinary message's text, attachment, location, the
+// message it quotes and whom it mentions.
+func (a *Adapter) content(ctx context.Context, out *bot.Message, msg *waE2E.Message) {
+	out.Text = textOf(msg)
+	out.Media = mediaOf(msg)
+	out.Location = locationOf(msg)
+	ci := contextInfoOf(msg)
+	if ci == nil {
+		return
+	}
+	if id := ci.GetStanzaID(); id != "" {
+		q := &bot.Quote{ID: id, Text: textOf(ci.GetQuotedMessage())}
+		if ci.QuotedMessage != nil {
+			q.Media = mediaOf(ci.QuotedMessage)
+			q.Location = locationOf(ci.QuotedMessage)
+		}
+		if p, err := types.ParseJID(ci.GetParticipant()); err == nil && !p.IsEmpty() {
+			q.Sender = a.sender(ctx, p, types.EmptyJID, "")
+		}
+		out.Quote = q
+	}
+	out.Mentions = a.mentionsOf(ctx, ci)
 }
 
 // waE2EEdit is the protocol message type of an edit.
