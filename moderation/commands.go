@@ -627,54 +627,9 @@ func (m *Feature) handleBlock(ctx context.Context, req *bot.Request) error {
 		if rest == "" {
 			return usage
 		}
-		entries, err := parseBlockEntries(rest)
-		if pe := (patternError{}); errors.As(err, &pe) {
-			return bot.Userf("%s. Nothing was changed. Example: %s add /free\\s+money/", capitalise(pe.Error()), p)
-		}
-		if err != nil {
-			return bot.Userf("%s. Nothing was changed.", capitalise(err.Error()))
-		}
-		entries, already := newBlockEntries(r.blocks, entries)
-		if len(entries) == 0 {
-			return req.Reply(ctx, "Already on the blocklist: "+strings.Join(already, ", ")+".")
-		}
-		if len(r.blocks)+len(entries) > maxBlockEntries {
-			return bot.Userf("The blocklist can hold %d entries and has %d. Remove some first with %s remove.", maxBlockEntries, len(r.blocks), p)
-		}
-		added, err := m.st.addBlocks(ctx, req.Chat.ID, entries, m.clock.Now())
-		if err != nil {
-			return err
-		}
-		m.forget(req.Chat.ID)
-		names := make([]string, len(entries))
-		for i, e := range entries {
-			names[i] = e.String()
-		}
-		if added == 0 {
-			return req.Reply(ctx, "Already on the blocklist: "+strings.Join(names, ", ")+".")
-		}
-		if err := m.adminAudit(ctx, req, "block.add", nil, strings.Join(names, ", ")); err != nil {
-			return err
-		}
-		reply := "Added to the blocklist: " + strings.Join(names, ", ") + "."
-		if len(already) > 0 {
-			reply += " Already on it: " + strings.Join(already, ", ") + "."
-		}
-		return req.Reply(ctx, reply)
+		return m.addBlocks(ctx, req, r, rest)
 	case "list":
-		if len(r.blocks) == 0 {
-			return req.Reply(ctx, fmt.Sprintf("The blocklist is empty. Add words with %s add WORD.", p))
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Blocklist (on a match I %s):", actionPhrase(r.cfg.BlockAction))
-		for i, e := range r.blocks {
-			fmt.Fprintf(&b, "\n%d. %s", i+1, e.String())
-			if e.IsRegex && validateBlockRegex(e.Pattern) != nil {
-				// Added before such patterns were refused; compileBlocklist skips it.
-				fmt.Fprintf(&b, " (not checked: it would catch ordinary messages — %s remove %d)", p, i+1)
-			}
-		}
-		return req.Reply(ctx, b.String())
+		return req.Reply(ctx, blocklistText(r, p))
 	case "remove", "delete", "rm":
 		if rest == "" {
 			return usage
@@ -695,6 +650,63 @@ func (m *Feature) handleBlock(ctx context.Context, req *bot.Request) error {
 		return m.setAction(ctx, req, rest, "block", func(g *groupConfig, a string) { g.BlockAction = a })
 	}
 	return usage
+}
+
+// addBlocks is !block add: one or more words or /patterns/, checked
+// before anything is stored.
+func (m *Feature) addBlocks(ctx context.Context, req *bot.Request, r *groupRules, rest string) error {
+	p := req.Cmd("block")
+	entries, err := parseBlockEntries(rest)
+	if pe := (patternError{}); errors.As(err, &pe) {
+		return bot.Userf("%s. Nothing was changed. Example: %s add /free\\s+money/", capitalise(pe.Error()), p)
+	}
+	if err != nil {
+		return bot.Userf("%s. Nothing was changed.", capitalise(err.Error()))
+	}
+	entries, already := newBlockEntries(r.blocks, entries)
+	if len(entries) == 0 {
+		return req.Reply(ctx, "Already on the blocklist: "+strings.Join(already, ", ")+".")
+	}
+	if len(r.blocks)+len(entries) > maxBlockEntries {
+		return bot.Userf("The blocklist can hold %d entries and has %d. Remove some first with %s remove.", maxBlockEntries, len(r.blocks), p)
+	}
+	added, err := m.st.addBlocks(ctx, req.Chat.ID, entries, m.clock.Now())
+	if err != nil {
+		return err
+	}
+	m.forget(req.Chat.ID)
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.String()
+	}
+	if added == 0 {
+		return req.Reply(ctx, "Already on the blocklist: "+strings.Join(names, ", ")+".")
+	}
+	if err := m.adminAudit(ctx, req, "block.add", nil, strings.Join(names, ", ")); err != nil {
+		return err
+	}
+	reply := "Added to the blocklist: " + strings.Join(names, ", ") + "."
+	if len(already) > 0 {
+		reply += " Already on it: " + strings.Join(already, ", ") + "."
+	}
+	return req.Reply(ctx, reply)
+}
+
+// blocklistText is !block list: the entries, numbered for !block remove.
+func blocklistText(r *groupRules, p string) string {
+	if len(r.blocks) == 0 {
+		return fmt.Sprintf("The blocklist is empty. Add words with %s add WORD.", p)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Blocklist (on a match I %s):", actionPhrase(r.cfg.BlockAction))
+	for i, e := range r.blocks {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, e.String())
+		if e.IsRegex && validateBlockRegex(e.Pattern) != nil {
+			// Added before such patterns were refused; compileBlocklist skips it.
+			fmt.Fprintf(&b, " (not checked: it would catch ordinary messages — %s remove %d)", p, i+1)
+		}
+	}
+	return b.String()
 }
 
 // newBlockEntries drops entries already on the list, comparing words the

@@ -233,18 +233,9 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 	if err != nil {
 		return err
 	}
-	var fresh []*Notice
-	for _, p := range pending {
-		if p.Urgency == UrgencyEmergency {
-			continue
-		}
-		var told int
-		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, p.ID, eventApproversTold).Scan(&told); err != nil {
-			return fmt.Errorf("approver summary: %w", err)
-		}
-		if told == 0 {
-			fresh = append(fresh, p.Notice)
-		}
+	fresh, err := r.untoldPending(ctx, pending)
+	if err != nil {
+		return err
 	}
 	if len(fresh) == 0 {
 		return nil
@@ -274,18 +265,7 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 	told, cannot := map[int64]int{}, map[int64]int{}
 	for _, id := range order {
 		in := byPerson[id]
-		var b strings.Builder
-		if len(in.notices) == 1 {
-			b.WriteString("A council notice is waiting for your approval:")
-		} else {
-			fmt.Fprintf(&b, "%d council notices are waiting for your approval:", len(in.notices))
-		}
-		for _, n := range in.notices {
-			b.WriteString("\n" + n.Label())
-		}
-		p := r.prefix
-		fmt.Fprintf(&b, "\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
-		switch err := r.out.DM(ctx, in.person, b.String()); {
+		switch err := r.out.DM(ctx, in.person, approverSummaryText(in.notices, r.prefix)); {
 		case err == nil:
 			for _, n := range in.notices {
 				told[n.ID]++
@@ -308,4 +288,39 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 		}
 	}
 	return nil
+}
+
+// untoldPending is the pending normal and urgent notices approvers have
+// not yet been told about in a summary (emergencies are told at once).
+func (r *Feature) untoldPending(ctx context.Context, pending []PendingNotice) ([]*Notice, error) {
+	var fresh []*Notice
+	for _, p := range pending {
+		if p.Urgency == UrgencyEmergency {
+			continue
+		}
+		told, err := r.st.approversTold(ctx, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("approver summary: %w", err)
+		}
+		if !told {
+			fresh = append(fresh, p.Notice)
+		}
+	}
+	return fresh, nil
+}
+
+// approverSummaryText is one approver's summary of the notices waiting for
+// them; p is the command prefix.
+func approverSummaryText(notices []*Notice, p string) string {
+	var b strings.Builder
+	if len(notices) == 1 {
+		b.WriteString("A council notice is waiting for your approval:")
+	} else {
+		fmt.Fprintf(&b, "%d council notices are waiting for your approval:", len(notices))
+	}
+	for _, n := range notices {
+		b.WriteString("\n" + n.Label())
+	}
+	fmt.Fprintf(&b, "\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
+	return b.String()
 }

@@ -488,3 +488,13 @@ func (s store) latestInThread(ctx context.Context, source, prefix string) (*Noti
 	}
 	return n, nil
 }
+
+// approversTold reports whether approvers were told about notice id in a
+// summary.
+func (s store) approversTold(ctx context.Context, id int64) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, id, eventApproversTold).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}

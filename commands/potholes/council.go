@@ -110,21 +110,8 @@ func (f *Feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 			return f.restartPolling(ctx, req, r)
 		}
 	}
-	emailed, err := f.emailedTo(ctx, r)
-	if err != nil {
+	if err := f.sendRefusal(ctx, r); err != nil {
 		return err
-	}
-	switch {
-	case emailed != "":
-		return bot.Userf("%s was already emailed to the council (%s). Admins set its status here as the council replies.", r.Ref(), emailed)
-	case f.cannotSend(r) != nil:
-		return f.cannotSend(r)
-	case r.Status.Resolved():
-		return bot.Userf("%s is already marked %s — there's nothing to send.", r.Ref(), r.Status)
-	case r.ServiceRequestID != "":
-		return bot.Userf("%s was already sent (council reference %s).", r.Ref(), r.ServiceRequestID)
-	case r.Token != "":
-		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
 	}
 	// The council's required questions come first: asked here, and the
 	// report waits (the last answer sends it).
@@ -157,26 +144,55 @@ func (f *Feature) adminSend(ctx context.Context, req *bot.Request, r Report) err
 		}
 		return req.Reply(ctx, fmt.Sprintf("%s is already queued — sending it to the council now… %spothole %s shows how it went.", r.Ref(), p, r.Ref()))
 	}
-	verb, detail := "Sending", ""
-	switch r.SendState {
-	case sendRetrying:
-		// Try now instead of waiting; the attempts so far still count.
-		verb, detail = "Trying again to send", "now instead of at "+f.when(r.NextSendAt)
-	case sendFailed:
-		// A new round with a fresh retry budget.
-		verb, detail = "Trying again to send", "again after "+plural(r.SendAttempts, "failed attempt")
-		r.SendAttempts = 0
-	case sendSending, sendUnsure:
-		// The admin has decided the earlier attempt did not arrive (or
-		// accepts a possible duplicate): a new round.
-		verb, detail = "Trying again to send", "although the attempt at "+f.when(r.SendStartedAt)+" may have reached the council"
-		r.SendAttempts = 0
-	}
+	verb, detail := f.newSendRound(&r)
 	r.SendState, r.NextSendAt, r.Updated = sendQueued, now, now
 	if err := f.queueSend(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "send queued", Detail: detail}}}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s %s to the council… %spothole %s shows how it went.", verb, r.Ref(), p, r.Ref()))
+}
+
+// sendRefusal says why an admin's "send" cannot go ahead for r (already
+// emailed or sent, resolved, or missing what the council needs), or nil.
+func (f *Feature) sendRefusal(ctx context.Context, r Report) error {
+	emailed, err := f.emailedTo(ctx, r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case emailed != "":
+		return bot.Userf("%s was already emailed to the council (%s). Admins set its status here as the council replies.", r.Ref(), emailed)
+	case f.cannotSend(r) != nil:
+		return f.cannotSend(r)
+	case r.Status.Resolved():
+		return bot.Userf("%s is already marked %s — there's nothing to send.", r.Ref(), r.Status)
+	case r.ServiceRequestID != "":
+		return bot.Userf("%s was already sent (council reference %s).", r.Ref(), r.ServiceRequestID)
+	case r.Token != "":
+		return bot.Userf("%s was already sent; the council hasn't given it a reference number yet.", r.Ref())
+	}
+	return nil
+}
+
+// newSendRound words an admin's "send" for the state r is in, and starts a
+// fresh retry budget where the earlier round has ended.
+func (f *Feature) newSendRound(r *Report) (verb, detail string) {
+	switch r.SendState {
+	case sendRetrying:
+		// Try now instead of waiting; the attempts so far still count.
+		return "Trying again to send", "now instead of at " + f.when(r.NextSendAt)
+	case sendFailed:
+		// A new round with a fresh retry budget.
+		detail = "again after " + plural(r.SendAttempts, "failed attempt")
+		r.SendAttempts = 0
+		return "Trying again to send", detail
+	case sendSending, sendUnsure:
+		// The admin has decided the earlier attempt did not arrive (or
+		// accepts a possible duplicate): a new round.
+		r.SendAttempts = 0
+		return "Trying again to send", "although the attempt at " + f.when(r.SendStartedAt) + " may have reached the council"
+	}
+	return "Sending", ""
 }
 
 var errNoCouncil = bot.Userf("Sending to the council isn't set up: the bot's config needs a [potholes] base_url for the council's Open311 service, or send_method = \"email\" with a [potholes.email] mail server.")

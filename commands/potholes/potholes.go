@@ -120,38 +120,8 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		f.cfg.Email = cfg.Email
 		f.mailer = newMailer(cfg.Email, deps.MailTLS)
 	}
-	p := k.Prefix
-	others := otherCategories(cfg)
-	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
-	k.Reg.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send|check]", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
-		Handler: f.handlePothole})
-	k.Reg.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
-		Match:   f.matchReport,
-		Handler: f.handleReport})
-	k.Reg.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
-		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handlePotholes})
-	k.Reg.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
-	k.Reg.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
-		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
-	f.categoryCommands(k.Reg)
-	if f.council != nil {
-		// Only Open311 councils ask questions.
-		k.Reg.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
-			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
-	}
-	bot.HandleJobOf(k.Jobs, jobSend, f.sendJob)
-	k.Jobs.HandleJob(jobDiscover, f.discoverJob)
-	bot.HandleJobOf(k.Jobs, jobAnswerRemind, f.answerRemindJob)
-	bot.HandleJobOf(k.Jobs, jobPoll, f.pollJob)
-	bot.HandleJobOf(k.Jobs, jobClaimLapse, f.claimLapseJob)
-	bot.HandleJobOf(k.Jobs, jobSendNews, f.sendNewsJob)
-	bot.HandleJobOf(k.Jobs, jobFixedCheck, f.fixedCheckJob)
-	bot.HandleJobOf(k.Jobs, jobFixedDigest, f.fixedDigestJob)
-	bot.HandleJobOf(k.Jobs, jobHeldPost, f.heldPostJob)
-	bot.HandleJobOf(k.Jobs, jobHeldAttempt, f.heldAttemptJob)
+	f.registerCommands(k.Reg, k.Prefix)
+	f.registerJobs(k.Jobs)
 	k.Reg.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
@@ -167,6 +137,46 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		}
 	}
 	return nil
+}
+
+// registerCommands adds the feature family and its commands.
+func (f *Feature) registerCommands(reg *bot.Registry, p string) {
+	cfg := f.cfg
+	others := otherCategories(cfg)
+	reg.Declare(bot.Feature{Name: FeatureName, Description: "log potholes and street faults, spot duplicates, send them to the council"})
+	reg.Handle(bot.Route{Name: "pothole", Usage: "DESCRIPTION | P7 [STATUS|send|check]", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help:    fmt.Sprintf("log a pothole (attach a photo and a location pin, or reply to one) or show report P7; admins can also type %spothole P7 fixed, %spothole P7 send or %spothole P7 check (ask the council again)", p, p, p),
+		Handler: f.handlePothole})
+	reg.Handle(bot.Route{Name: "report", Usage: "CATEGORY DESCRIPTION", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
+		Match:   f.matchReport,
+		Handler: f.handleReport})
+	reg.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
+		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handlePotholes})
+	reg.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})
+	reg.Handle(bot.Route{Name: "fixed", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
+		Help: "say report P7 is fixed (a second neighbour confirms it)", Handler: f.handleFixed})
+	f.categoryCommands(reg)
+	if f.council != nil {
+		// Only Open311 councils ask questions.
+		reg.Handle(bot.Route{Name: "answer", Usage: "P7 ANSWER", Feature: FeatureName, Scope: bot.GroupOnly,
+			Help: "answer the council's question about report P7 (asked after filing, when the council has questions)", Handler: f.handleAnswer})
+	}
+}
+
+// registerJobs adds the handlers of the feature's jobs.
+func (f *Feature) registerJobs(jobs *bot.Jobs) {
+	bot.HandleJobOf(jobs, jobSend, f.sendJob)
+	jobs.HandleJob(jobDiscover, f.discoverJob)
+	bot.HandleJobOf(jobs, jobAnswerRemind, f.answerRemindJob)
+	bot.HandleJobOf(jobs, jobPoll, f.pollJob)
+	bot.HandleJobOf(jobs, jobClaimLapse, f.claimLapseJob)
+	bot.HandleJobOf(jobs, jobSendNews, f.sendNewsJob)
+	bot.HandleJobOf(jobs, jobFixedCheck, f.fixedCheckJob)
+	bot.HandleJobOf(jobs, jobFixedDigest, f.fixedDigestJob)
+	bot.HandleJobOf(jobs, jobHeldPost, f.heldPostJob)
+	bot.HandleJobOf(jobs, jobHeldAttempt, f.heldAttemptJob)
 }
 
 // orList joins words as people write them: "a, b or c".
