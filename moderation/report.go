@@ -83,26 +83,7 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	}
 	about := fmt.Sprintf("a message from %s: %s.%s", subject.DisplayName(), quoteExcerpt(q), reasonText)
 	if m.reportDelivery(r.cfg) == ReportByDM {
-		// The admins chose private delivery: the report's words never go
-		// into the group, not even for an admin the bot may not message.
-		told, unreached, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
-		if err != nil {
-			return err
-		}
-		if told > 0 {
-			if err := m.st.markReportsDelivered(ctx, m.clock.Now(), id); err != nil {
-				return err
-			}
-			return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
-		}
-		if len(unreached) == 0 {
-			return req.Reply(ctx, "I couldn't find any admins in this group to tell. I've kept your report: an admin can read it by messaging me "+req.Cmd("reports")+".")
-		}
-		announced, err := m.announceWaiting(ctx, req, req.Chat.ID, id, unreached, "report")
-		if err != nil || announced {
-			return err
-		}
-		return req.Reply(ctx, "Thanks — I've kept your report for the admins to read privately; they've already been told that reports are waiting.")
+		return m.reportToAdminsPrivately(ctx, req, id, about)
 	}
 	who, mentions, err := m.adminMentions(ctx, req.Chat.ID)
 	if err != nil {
@@ -115,6 +96,30 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	}
 	// The admins were told in the group: nothing waits for !reports.
 	return m.st.markReportsDelivered(ctx, m.clock.Now(), id)
+}
+
+// reportToAdminsPrivately delivers report id by direct message to the
+// group's admins, as the admins chose: the report's words never go into
+// the group, not even for an admin the bot may not message.
+func (m *Feature) reportToAdminsPrivately(ctx context.Context, req *bot.Request, id int64, about string) error {
+	told, unreached, err := m.dmAdmins(ctx, req.Chat.ID, fmt.Sprintf("Report in %s: %s reported %s", groupLabel(req.Chat.Name), req.Sender.DisplayName(), about))
+	if err != nil {
+		return err
+	}
+	if told > 0 {
+		if err := m.st.markReportsDelivered(ctx, m.clock.Now(), id); err != nil {
+			return err
+		}
+		return req.Reply(ctx, "Thanks — I've passed this to the admins privately.")
+	}
+	if len(unreached) == 0 {
+		return req.Reply(ctx, "I couldn't find any admins in this group to tell. I've kept your report: an admin can read it by messaging me "+req.Cmd("reports")+".")
+	}
+	announced, err := m.announceWaiting(ctx, req, req.Chat.ID, id, unreached, "report")
+	if err != nil || announced {
+		return err
+	}
+	return req.Reply(ctx, "Thanks — I've kept your report for the admins to read privately; they've already been told that reports are waiting.")
 }
 
 // announceWaiting tells a group, without any words of the report and
@@ -216,25 +221,13 @@ func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason st
 	if len(groups) == 0 {
 		return bot.Userf("I don't share a group with you where I'm switched on, so I don't know whose admins to tell.")
 	}
-	pick := -1
-	if f := strings.Fields(reason); len(f) > 0 && strings.HasPrefix(f[0], "#") {
-		n, err := strconv.Atoi(f[0][1:])
-		if err != nil || n < 1 || n > len(groups) {
-			return bot.Userf("%s isn't one of the groups I listed. %s", truncate(f[0], 10), m.groupChoices(req, groups))
-		}
-		pick = n - 1
-		reason = strings.TrimSpace(reason[len(f[0]):])
-	}
-	if pick < 0 {
-		if len(groups) > 1 {
-			return bot.Userf("You're in more than one group with me. %s", m.groupChoices(req, groups))
-		}
-		pick = 0
+	g, reason, err := m.pickReportGroup(req, groups, reason)
+	if err != nil {
+		return err
 	}
 	if reason == "" && req.Msg.Quote == nil {
 		return bot.Userf("Usage: %s REASON — tell me what the admins should look at.%s", req.Cmd("report"), m.streetFaultHint(req))
 	}
-	g := groups[pick]
 	var subject bot.Person
 	about := ""
 	if q := req.Msg.Quote; q != nil && q.Sender.Addr != "" {
@@ -290,6 +283,23 @@ func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason st
 	}
 	return req.Reply(ctx, fmt.Sprintf("The admins of %s haven't messaged me yet, so I can't write to them privately. They've already been told in the group that a private report is waiting; yours will be there when they message me %s. Nothing about it was posted.",
 		g.name, req.Cmd("reports")))
+}
+
+// pickReportGroup finds which of the reporter's groups a private report
+// is for: the only one, or the one named "#2" before the reason (which is
+// returned without it).
+func (m *Feature) pickReportGroup(req *bot.Request, groups []reportGroup, reason string) (reportGroup, string, error) {
+	if f := strings.Fields(reason); len(f) > 0 && strings.HasPrefix(f[0], "#") {
+		n, err := strconv.Atoi(f[0][1:])
+		if err != nil || n < 1 || n > len(groups) {
+			return reportGroup{}, "", bot.Userf("%s isn't one of the groups I listed. %s", truncate(f[0], 10), m.groupChoices(req, groups))
+		}
+		return groups[n-1], strings.TrimSpace(reason[len(f[0]):]), nil
+	}
+	if len(groups) > 1 {
+		return reportGroup{}, "", bot.Userf("You're in more than one group with me. %s", m.groupChoices(req, groups))
+	}
+	return groups[0], reason, nil
 }
 
 func (m *Feature) groupChoices(req *bot.Request, groups []reportGroup) string {
