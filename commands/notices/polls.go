@@ -531,42 +531,7 @@ func (r *Feature) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload)
 		return err
 	}
 	reached := len(chats) > 0
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE notice_polls SET state = 'closed', closed_at = ? WHERE notice_id = ? AND state = 'open'`, ms(now), n.ID)
-		if err != nil {
-			return fmt.Errorf("close poll: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
-			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), v.choice, COUNT(*)
-			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
-			WHERE v.notice_id = ? GROUP BY 2, 3, 4`, subscribersScope, n.ID); err != nil {
-			return fmt.Errorf("count votes: %w", err)
-		}
-		// Voters per group and area, as choice -1 (a multiple-answer
-		// poll has more ticks than voters).
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
-			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), -1, COUNT(DISTINCT v.person_id)
-			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
-			WHERE v.notice_id = ? GROUP BY 2, 3`, subscribersScope, n.ID); err != nil {
-			return fmt.Errorf("count voters: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ?`, n.ID); err != nil {
-			return fmt.Errorf("delete votes: %w", err)
-		}
-		if !reached {
-			// Never sent (rejected, expired, held): nothing to report.
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "poll_closed", Actor: "bot", Detail: "closed before it reached anyone"})
-		}
-		if r.cfg.ResultsURL != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notice_results_posts (notice_id, state) VALUES (?, 'pending') ON CONFLICT DO NOTHING`, n.ID); err != nil {
-				return fmt.Errorf("book results post: %w", err)
-			}
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "poll_closed", Actor: "bot", Detail: "votes counted per group and area; individual choices deleted"})
-	})
+	err = r.st.closePoll(ctx, n.ID, now, reached, r.cfg.ResultsURL != "")
 	if err != nil || !reached {
 		return err
 	}
@@ -586,6 +551,11 @@ func (r *Feature) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload)
 		// The groups were told it is off; a result line would only confuse.
 		return err
 	}
+	return r.shareResults(ctx, n.ID, chats, res)
+}
+
+// shareResults posts the result line in each group the poll reached.
+func (r *Feature) shareResults(ctx context.Context, id int64, chats []pollChat, res PollResults) error {
 	for _, c := range chats {
 		if strings.HasPrefix(c.Target, "person:") {
 			continue
@@ -595,7 +565,7 @@ func (r *Feature) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload)
 			if !sendSkippable(err) {
 				return err
 			}
-			r.log.Warn("poll result line not sent", "notice", n.ID, bot.KeyChat, c.Target, bot.KeyErr, errorText(err))
+			r.log.Warn("poll result line not sent", "notice", id, bot.KeyChat, c.Target, bot.KeyErr, errorText(err))
 		}
 	}
 	return nil
