@@ -170,16 +170,7 @@ func (f *Feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	}
 	p := f.prefix
 	if it.Kind == "note" {
-		var text string
-		switch it.Note {
-		case "flood":
-			text = fmt.Sprintf("%s · %s is sending many messages: the rest of this hour's are kept on the ticket — %sticket %s shows them.", t.Ref(), who, p, t.Ref())
-		case "resident-closed":
-			text = fmt.Sprintf("%s · closed by %s.", t.Ref(), who)
-		default:
-			text = fmt.Sprintf("%s · %s", t.Ref(), it.Note)
-		}
-		return []bot.OutMessage{{Chat: chat, Text: text}}, nil
+		return []bot.OutMessage{{Chat: chat, Text: noteText(t, who, it.Note, p)}}, nil
 	}
 	m, err := f.st.message(ctx, it.MessageID)
 	if errors.Is(err, bot.ErrNotFound) {
@@ -192,6 +183,48 @@ func (f *Feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	if err != nil {
 		return nil, err
 	}
+	text := f.postText(t, m, who, first)
+	if m.Media == nil || m.Media.File == "" {
+		return textPosts(chat, text), nil
+	}
+	path := filepath.Join(f.deps.MediaDir, m.Media.File)
+	if _, err := os.Stat(path); err != nil {
+		// The file is gone (deleted by hand, a lost disk): post the words,
+		// so one missing file never holds up every post behind it.
+		f.log().Warn("media file missing; posting without it", "ticket", t.Ref(), bot.KeyErr, err)
+		return textPosts(chat, text+"\n(the "+mediaWord(m.Media.Kind, m.Media.Voice)+" could not be found on the bot's disk)"), nil
+	}
+	att := &bot.Attachment{Kind: m.Media.Kind, Path: path, MimeType: m.Media.Mime,
+		FileName: m.Media.Name, Seconds: m.Media.Seconds, Voice: m.Media.Voice}
+	if m.Media.Kind == bot.MediaAudio {
+		// Audio has no caption: the words go first, the recording after.
+		return append(textPosts(chat, text), bot.OutMessage{Chat: chat, Attachment: att}), nil
+	}
+	caption, rest := splitRunes(text, maxCaptionRunes)
+	att.Caption = caption
+	outs := []bot.OutMessage{{Chat: chat, Attachment: att}}
+	if rest != "" {
+		outs = append(outs, textPosts(chat, t.Ref()+" (continued):\n"+rest)...)
+	}
+	return outs, nil
+}
+
+// noteText is the staff group's line for a note on ticket t (no message of
+// the resident's: a flood held back, the resident closing it).
+func noteText(t ticket, who, note, p string) string {
+	switch note {
+	case "flood":
+		return fmt.Sprintf("%s · %s is sending many messages: the rest of this hour's are kept on the ticket — %sticket %s shows them.", t.Ref(), who, p, t.Ref())
+	case "resident-closed":
+		return fmt.Sprintf("%s · closed by %s.", t.Ref(), who)
+	}
+	return fmt.Sprintf("%s · %s", t.Ref(), note)
+}
+
+// postText is the words of the staff group's post of resident message m
+// on ticket t: a heading (new ticket, who, the attachment) and the body.
+func (f *Feature) postText(t ticket, m message, who string, first bool) string {
+	p := f.prefix
 	var head string
 	if first {
 		head = "New ticket " + t.Ref() + " · " + who
@@ -226,29 +259,7 @@ func (f *Feature) buildPost(ctx context.Context, t ticket, it outboxItem, chat b
 	if body != "" {
 		text += ":\n" + body
 	}
-	if m.Media == nil || m.Media.File == "" {
-		return textPosts(chat, text), nil
-	}
-	path := filepath.Join(f.deps.MediaDir, m.Media.File)
-	if _, err := os.Stat(path); err != nil {
-		// The file is gone (deleted by hand, a lost disk): post the words,
-		// so one missing file never holds up every post behind it.
-		f.log().Warn("media file missing; posting without it", "ticket", t.Ref(), bot.KeyErr, err)
-		return textPosts(chat, text+"\n(the "+mediaWord(m.Media.Kind, m.Media.Voice)+" could not be found on the bot's disk)"), nil
-	}
-	att := &bot.Attachment{Kind: m.Media.Kind, Path: path, MimeType: m.Media.Mime,
-		FileName: m.Media.Name, Seconds: m.Media.Seconds, Voice: m.Media.Voice}
-	if m.Media.Kind == bot.MediaAudio {
-		// Audio has no caption: the words go first, the recording after.
-		return append(textPosts(chat, text), bot.OutMessage{Chat: chat, Attachment: att}), nil
-	}
-	caption, rest := splitRunes(text, maxCaptionRunes)
-	att.Caption = caption
-	outs := []bot.OutMessage{{Chat: chat, Attachment: att}}
-	if rest != "" {
-		outs = append(outs, textPosts(chat, t.Ref()+" (continued):\n"+rest)...)
-	}
-	return outs, nil
+	return text
 }
 
 // Forgotten reports whether an inbound message was erased.
