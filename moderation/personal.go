@@ -202,6 +202,13 @@ func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("Your request to erase your data lapsed: I wait %s for %s yes, and nothing was erased. To start again, send %s.",
 			bot.FormatDuration(forgetTimeout), req.Cmd("forgetme"), req.Cmd("forgetme"))
 	}
+	return m.forgetConfirmed(ctx, req)
+}
+
+// forgetConfirmed erases what every provider holds about the sender, once
+// they have confirmed with "!forgetme yes", and says what went.
+func (m *Feature) forgetConfirmed(ctx context.Context, req *bot.Request) error {
+	me := req.Sender.ID
 	providers := m.reg.DataProviders()
 	// The core's provider goes last: it removes the addresses that tie the
 	// person to their records, so every feature must have finished first.
