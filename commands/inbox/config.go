@@ -139,11 +139,20 @@ func (c Config) Validate() error {
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		return fmt.Errorf("retention_days %d must be between 1 and 3650", c.RetentionDays)
 	}
-	if len(c.Desks) > 9 {
-		return fmt.Errorf("desks: at most 9 (the menu is answered with one digit), not %d", len(c.Desks))
+	if err := validateDesks(c.Desks); err != nil {
+		return err
+	}
+	return validateAnswers(c.Answers)
+}
+
+// validateDesks checks the desks a resident picks from: at most nine,
+// named once each, with keywords that can match.
+func validateDesks(desks []Desk) error {
+	if len(desks) > 9 {
+		return fmt.Errorf("desks: at most 9 (the menu is answered with one digit), not %d", len(desks))
 	}
 	names := map[string]bool{}
-	for i, d := range c.Desks {
+	for i, d := range desks {
 		name := strings.TrimSpace(d.Name)
 		if name == "" || utf8.RuneCountInString(name) > 60 {
 			return fmt.Errorf("desks[%d].name must be 1–60 characters", i)
@@ -158,7 +167,13 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	for i, a := range c.Answers {
+	return nil
+}
+
+// validateAnswers checks the ready answers: keywords that can match, a
+// text of sensible length, a web link.
+func validateAnswers(answers []Answer) error {
+	for i, a := range answers {
 		if len(a.Keywords) == 0 {
 			return fmt.Errorf("answers[%d] needs at least one keyword", i)
 		}
