@@ -135,18 +135,9 @@ var categoryName = regexp.MustCompile(`^[a-z][a-z0-9]{1,29}$`)
 
 // Validate reports the first invalid value, naming its key.
 func (c Config) Validate() error {
-	if len(c.Categories) == 0 {
-		return errors.New("categories must name at least one category (the first is what !pothole files)")
-	}
-	seen := map[string]bool{}
-	for _, cat := range c.Categories {
-		if !categoryName.MatchString(cat) {
-			return fmt.Errorf("categories: %q must be one lower-case word (letters and digits, e.g. \"streetlight\")", cat)
-		}
-		if seen[cat] {
-			return fmt.Errorf("categories: %q is listed twice", cat)
-		}
-		seen[cat] = true
+	seen, err := validateCategories(c.Categories)
+	if err != nil {
+		return err
 	}
 	if c.DuplicateRadiusM < 1 || c.DuplicateRadiusM > 5000 {
 		return fmt.Errorf("duplicate_radius_m %d must be between 1 and 5000", c.DuplicateRadiusM)
@@ -185,24 +176,8 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("open311_format %q must be \"auto\", \"json\" or \"xml\"", c.Open311Format)
 	}
-	// The bot waits for each call, so a long timeout would stall it.
-	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > maxRequestTimeout {
-		return fmt.Errorf("request_timeout %s must be between 1s and %s", c.RequestTimeout.D(), maxRequestTimeout)
-	}
-	if c.StatusPollInterval.D() < time.Minute {
-		return fmt.Errorf("status_poll_interval %s must be at least 1m", c.StatusPollInterval.D())
-	}
-	if d := c.StatusPollFor.D(); d < 24*time.Hour || d > 3*365*24*time.Hour {
-		return fmt.Errorf("status_poll_for %s must be between 1d and 1095d", d)
-	}
-	if c.StatusPollFor.D() < c.StatusPollInterval.D() {
-		return fmt.Errorf("status_poll_for %s must be at least status_poll_interval (%s)", c.StatusPollFor.D(), c.StatusPollInterval.D())
-	}
-	if d := c.FixedCheckAfter.D(); d != 0 && (d < time.Hour || d > 365*24*time.Hour) {
-		return fmt.Errorf("fixed_check_after %s must be between 1h and 365d, or off", d)
-	}
-	if d := c.FixedClaimExpiry.D(); d < time.Hour || d > 365*24*time.Hour {
-		return fmt.Errorf("fixed_claim_expiry %s must be between 1h and 365d", d)
+	if err := c.validateTiming(); err != nil {
+		return err
 	}
 	if c.LiaisonEmail != "" {
 		if _, err := mail.ParseAddress(c.LiaisonEmail); err != nil {
@@ -228,6 +203,49 @@ func (c Config) Validate() error {
 	}
 	if err := c.Email.validate(seen, emailed); err != nil {
 		return fmt.Errorf("email: %w", err)
+	}
+	return nil
+}
+
+// validateCategories checks the category names and returns them as a set.
+func validateCategories(cats []string) (map[string]bool, error) {
+	if len(cats) == 0 {
+		return nil, errors.New("categories must name at least one category (the first is what !pothole files)")
+	}
+	seen := map[string]bool{}
+	for _, cat := range cats {
+		if !categoryName.MatchString(cat) {
+			return nil, fmt.Errorf("categories: %q must be one lower-case word (letters and digits, e.g. \"streetlight\")", cat)
+		}
+		if seen[cat] {
+			return nil, fmt.Errorf("categories: %q is listed twice", cat)
+		}
+		seen[cat] = true
+	}
+	return seen, nil
+}
+
+// validateTiming checks the council call timeout, the status checks'
+// interval and span, and the "is it fixed?" check and claim windows.
+func (c Config) validateTiming() error {
+	// The bot waits for each call, so a long timeout would stall it.
+	if c.RequestTimeout.D() < time.Second || c.RequestTimeout.D() > maxRequestTimeout {
+		return fmt.Errorf("request_timeout %s must be between 1s and %s", c.RequestTimeout.D(), maxRequestTimeout)
+	}
+	if c.StatusPollInterval.D() < time.Minute {
+		return fmt.Errorf("status_poll_interval %s must be at least 1m", c.StatusPollInterval.D())
+	}
+	if d := c.StatusPollFor.D(); d < 24*time.Hour || d > 3*365*24*time.Hour {
+		return fmt.Errorf("status_poll_for %s must be between 1d and 1095d", d)
+	}
+	if c.StatusPollFor.D() < c.StatusPollInterval.D() {
+		return fmt.Errorf("status_poll_for %s must be at least status_poll_interval (%s)", c.StatusPollFor.D(), c.StatusPollInterval.D())
+	}
+	if d := c.FixedCheckAfter.D(); d != 0 && (d < time.Hour || d > 365*24*time.Hour) {
+		return fmt.Errorf("fixed_check_after %s must be between 1h and 365d, or off", d)
+	}
+	if d := c.FixedClaimExpiry.D(); d < time.Hour || d > 365*24*time.Hour {
+		return fmt.Errorf("fixed_claim_expiry %s must be between 1h and 365d", d)
 	}
 	return nil
 }
