@@ -62,9 +62,35 @@ var identifierPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@#-]*$`)
 // *FieldError naming the field, or a plain error for JSON that is not an
 // object of known fields.
 func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
+	in, err := decodeWebhookJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	n := &Notice{Sent: now}
+	// In the order of the fields in the payload, so the first mistake is
+	// the one reported.
+	for _, step := range []func() error{
+		func() error { return decodeText(in, n) },
+		func() error { return decodeTopics(in, n, cfg) },
+		func() error { return decodeAreas(in, n) },
+		func() error { return decodeExpires(in, n, now) },
+		func() error { return decodeMsgType(in, n) },
+		func() error { return decodeEffective(in.Effective, n, now) },
+		func() error { return decodePoll(in.Poll, n, now) },
+		func() error { return decodeConsultation(in.Consultation, n, now) },
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// decodeWebhookJSON reads exactly one JSON object of known fields.
+func decodeWebhookJSON(raw []byte) (webhookNotice, error) {
+	var in webhookNotice
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var in webhookNotice
 	if err := dec.Decode(&in); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
@@ -72,59 +98,68 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 		case errors.As(err, &te):
 			field := te.Field
 			if field == "" {
-				return nil, &FieldError{Field: "json", Msg: "must be a JSON object"}
+				return webhookNotice{}, &FieldError{Field: "json", Msg: "must be a JSON object"}
 			}
-			return nil, &FieldError{Field: field, Msg: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type.String()), te.Value)}
+			return webhookNotice{}, &FieldError{Field: field, Msg: fmt.Sprintf("must be %s, not %s", jsonKind(te.Type.String()), te.Value)}
 		case errors.As(err, &se):
-			return nil, &FieldError{Field: "json", Msg: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
+			return webhookNotice{}, &FieldError{Field: "json", Msg: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return nil, &FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Msg: "unknown field"}
+			return webhookNotice{}, &FieldError{Field: strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), Msg: "unknown field"}
 		case errors.Is(err, io.EOF):
-			return nil, &FieldError{Field: "json", Msg: "empty; send a JSON object"}
+			return webhookNotice{}, &FieldError{Field: "json", Msg: "empty; send a JSON object"}
 		}
-		return nil, &FieldError{Field: "json", Msg: "malformed JSON"}
+		return webhookNotice{}, &FieldError{Field: "json", Msg: "malformed JSON"}
 	}
 	if dec.More() {
-		return nil, &FieldError{Field: "json", Msg: "must hold exactly one JSON object"}
+		return webhookNotice{}, &FieldError{Field: "json", Msg: "must hold exactly one JSON object"}
 	}
-	n := &Notice{Sent: now}
+	return in, nil
+}
 
+// decodeText reads the identifier, title, body and link.
+func decodeText(in webhookNotice, n *Notice) error {
 	n.Identifier = strings.TrimSpace(in.ID)
 	switch {
 	case n.Identifier == "":
-		return nil, &FieldError{Field: "id", Msg: "required"}
+		return &FieldError{Field: "id", Msg: "required"}
 	case len(n.Identifier) > maxIDLen:
-		return nil, &FieldError{Field: "id", Msg: fmt.Sprintf("longer than %d characters", maxIDLen)}
+		return &FieldError{Field: "id", Msg: fmt.Sprintf("longer than %d characters", maxIDLen)}
 	case !identifierPattern.MatchString(n.Identifier):
-		return nil, &FieldError{Field: "id", Msg: "use letters, digits and . _ : / @ # - only"}
+		return &FieldError{Field: "id", Msg: "use letters, digits and . _ : / @ # - only"}
 	}
 
 	n.Title = strings.Join(strings.Fields(bot.CleanText(in.Title)), " ")
 	switch {
 	case n.Title == "":
-		return nil, &FieldError{Field: "title", Msg: "required"}
+		return &FieldError{Field: "title", Msg: "required"}
 	case bot.RuneLen(n.Title) > maxTitle:
-		return nil, &FieldError{Field: "title", Msg: fmt.Sprintf("longer than %d characters", maxTitle)}
+		return &FieldError{Field: "title", Msg: fmt.Sprintf("longer than %d characters", maxTitle)}
 	}
 	n.Body = bot.CleanText(in.Body)
 	if bot.RuneLen(n.Body) > maxBody {
-		return nil, &FieldError{Field: "body", Msg: fmt.Sprintf("longer than %d characters", maxBody)}
+		return &FieldError{Field: "body", Msg: fmt.Sprintf("longer than %d characters", maxBody)}
 	}
 	if in.Link != "" {
 		link, err := cleanLink(in.Link)
 		if err != nil {
-			return nil, &FieldError{Field: "link", Msg: err.Error()}
+			return &FieldError{Field: "link", Msg: err.Error()}
 		}
 		n.Link = link
 	}
+	return nil
+}
+
+// decodeTopics reads the urgency and the topics. An emergency is never
+// refused for its topics: too many are cut, unknown ones recorded.
+func decodeTopics(in webhookNotice, n *Notice, cfg Config) error {
 	u, ok := parseUrgency(in.Urgency)
 	if !ok {
-		return nil, &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
+		return &FieldError{Field: "urgency", Msg: fmt.Sprintf("%q must be normal, urgent or emergency", bot.Truncate(in.Urgency, 40))}
 	}
 	n.Urgency = u
 	if len(in.Topics) > maxTopics {
 		if n.Urgency != UrgencyEmergency {
-			return nil, &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
+			return &FieldError{Field: "topics", Msg: fmt.Sprintf("at most %d topics", maxTopics)}
 		}
 		in.Topics = in.Topics[:maxTopics]
 	}
@@ -142,14 +177,19 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 			if near := cfg.nearTopic(raw); near != "" {
 				hint = fmt.Sprintf("; did you mean %q?", near)
 			}
-			return nil, &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q%s (known: %s)", bot.Truncate(raw, 40), hint, strings.Join(cfg.Topics, ", "))}
+			return &FieldError{Field: fmt.Sprintf("topics[%d]", i), Msg: fmt.Sprintf("unknown topic %q%s (known: %s)", bot.Truncate(raw, 40), hint, strings.Join(cfg.Topics, ", "))}
 		}
 		if !contains(n.Topics, t) {
 			n.Topics = append(n.Topics, t)
 		}
 	}
+	return nil
+}
+
+// decodeAreas reads the postcode areas, districts or sectors.
+func decodeAreas(in webhookNotice, n *Notice) error {
 	if len(in.Areas) > maxAreas {
-		return nil, &FieldError{Field: "areas", Msg: fmt.Sprintf("at most %d areas", maxAreas)}
+		return &FieldError{Field: "areas", Msg: fmt.Sprintf("at most %d areas", maxAreas)}
 	}
 	for i, a := range in.Areas {
 		norm, ok := bot.NormalizeArea(a)
@@ -158,57 +198,59 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 			if c := bot.CheckArea(a); c.DidYouMean != "" {
 				msg += fmt.Sprintf("; did you mean %q?", c.DidYouMean)
 			}
-			return nil, &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: msg}
+			return &FieldError{Field: fmt.Sprintf("areas[%d]", i), Msg: msg}
 		}
 		if !contains(n.Areas, norm) {
 			n.Areas = append(n.Areas, norm)
 		}
 	}
+	return nil
+}
+
+// decodeExpires reads when the notice stops being worth sending.
+func decodeExpires(in webhookNotice, n *Notice, now time.Time) error {
 	if in.Expires != "" {
 		t, err := time.Parse(time.RFC3339, in.Expires)
 		if err != nil {
-			return nil, &FieldError{Field: "expires", Msg: "must be an RFC 3339 time such as 2026-01-06T09:00:00Z"}
+			return &FieldError{Field: "expires", Msg: "must be an RFC 3339 time such as 2026-01-06T09:00:00Z"}
 		}
 		if !t.After(now) {
-			return nil, &FieldError{Field: "expires", Msg: "is in the past"}
+			return &FieldError{Field: "expires", Msg: "is in the past"}
 		}
 		if t.Sub(now) > maxLifetime {
-			return nil, &FieldError{Field: "expires", Msg: "is more than 90 days away"}
+			return &FieldError{Field: "expires", Msg: "is more than 90 days away"}
 		}
 		n.Expires = t.UTC()
 	}
+	return nil
+}
+
+// decodeMsgType reads whether the notice is new, updates or cancels an
+// earlier one, and which.
+func decodeMsgType(in webhookNotice, n *Notice) error {
 	switch strings.ToLower(strings.TrimSpace(in.MsgType)) {
 	case "", "alert":
 		n.MsgType = MsgAlert
 		if in.References != "" {
-			return nil, &FieldError{Field: "msg_type", Msg: "must be update or cancel when references is set"}
+			return &FieldError{Field: "msg_type", Msg: "must be update or cancel when references is set"}
 		}
 	case "update":
 		n.MsgType = MsgUpdate
 	case "cancel":
 		n.MsgType = MsgCancel
 	default:
-		return nil, &FieldError{Field: "msg_type", Msg: fmt.Sprintf("%q must be alert, update or cancel", bot.Truncate(in.MsgType, 40))}
+		return &FieldError{Field: "msg_type", Msg: fmt.Sprintf("%q must be alert, update or cancel", bot.Truncate(in.MsgType, 40))}
 	}
 	if n.MsgType != MsgAlert {
 		n.References = strings.TrimSpace(in.References)
 		if n.References == "" {
-			return nil, &FieldError{Field: "references", Msg: "required for " + string(n.MsgType)}
+			return &FieldError{Field: "references", Msg: "required for " + string(n.MsgType)}
 		}
 		if n.References == n.Identifier {
-			return nil, &FieldError{Field: "references", Msg: "must name an earlier notice, not this one"}
+			return &FieldError{Field: "references", Msg: "must name an earlier notice, not this one"}
 		}
 	}
-	if err := decodeEffective(in.Effective, n, now); err != nil {
-		return nil, err
-	}
-	if err := decodePoll(in.Poll, n, now); err != nil {
-		return nil, err
-	}
-	if err := decodeConsultation(in.Consultation, n, now); err != nil {
-		return nil, err
-	}
-	return n, nil
+	return nil
 }
 
 func jsonKind(goType string) string {
