@@ -3,8 +3,10 @@ package notices
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,35 +133,11 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.SourceName) == "" {
 		return errors.New("source_name must not be empty")
 	}
-	if len(c.Topics) == 0 {
-		return errors.New("topics must list at least one topic")
+	if err := c.validateTopics(); err != nil {
+		return err
 	}
-	for _, t := range c.Topics {
-		if !topicWord.MatchString(t) || t == "all" {
-			return fmt.Errorf("topics: %q must be a lower-case word (letters, digits, '-'), not \"all\"", t)
-		}
-	}
-	for a, t := range c.TopicAliases {
-		if !topicWord.MatchString(a) || a == "all" {
-			return fmt.Errorf("topic_aliases: %q must be a lower-case word (letters, digits, '-'), not \"all\"", a)
-		}
-		if c.knownTopic(a) {
-			return fmt.Errorf("topic_aliases: %q is a topic itself, not an alias", a)
-		}
-		if !c.knownTopic(t) {
-			return fmt.Errorf("topic_aliases: %q = %q names a topic that is not in topics", a, t)
-		}
-	}
-	if c.RequireApproval && len(c.Approvers) == 0 {
-		return errors.New("approvers must name at least one approver when require_approval is true")
-	}
-	for i, a := range c.Approvers {
-		if strings.TrimSpace(a) == "" {
-			return errors.New("approvers must not contain empty entries")
-		}
-		if err := bot.CheckPhoneEntry(a); err != nil {
-			return fmt.Errorf("approvers[%d] %w", i, err)
-		}
+	if err := c.validateApprovers(); err != nil {
+		return err
 	}
 	if c.SendBatch < 1 || c.SendBatch > 50 {
 		return fmt.Errorf("send_batch %d must be between 1 and 50", c.SendBatch)
@@ -195,44 +173,94 @@ func (c Config) Validate() error {
 	}
 	names := map[string]bool{}
 	for i, f := range c.Feeds {
-		key := fmt.Sprintf("feeds[%d]", i)
-		if strings.TrimSpace(f.Name) == "" {
-			return fmt.Errorf("%s.name must not be empty", key)
-		}
-		if names[f.Name] {
-			return fmt.Errorf("%s.name %q is used by two feeds", key, f.Name)
+		if err := c.validateFeed(i, f, names); err != nil {
+			return err
 		}
 		names[f.Name] = true
-		u, err := url.Parse(f.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%s.url %q must be an http or https URL", key, f.URL)
+	}
+	return nil
+}
+
+// validateTopics checks the topic words and the aliases that map onto them.
+func (c Config) validateTopics() error {
+	if len(c.Topics) == 0 {
+		return errors.New("topics must list at least one topic")
+	}
+	for _, t := range c.Topics {
+		if !topicWord.MatchString(t) || t == "all" {
+			return fmt.Errorf("topics: %q must be a lower-case word (letters, digits, '-'), not \"all\"", t)
 		}
-		if f.Interval.D() != 0 && f.Interval.D() < time.Minute {
-			return fmt.Errorf("%s.interval must be at least 1m", key)
+	}
+	// In sorted order, so the same mistake is reported first every time.
+	for _, a := range slices.Sorted(maps.Keys(c.TopicAliases)) {
+		t := c.TopicAliases[a]
+		if !topicWord.MatchString(a) || a == "all" {
+			return fmt.Errorf("topic_aliases: %q must be a lower-case word (letters, digits, '-'), not \"all\"", a)
 		}
-		for _, t := range f.Topics {
-			if !c.knownTopic(t) {
-				return fmt.Errorf("%s.topics: %q is not in topics", key, t)
-			}
+		if c.knownTopic(a) {
+			return fmt.Errorf("topic_aliases: %q is a topic itself, not an alias", a)
 		}
-		if _, err := parseAreaList(f.Area); err != nil {
-			return fmt.Errorf("%s.area: %w", key, err)
+		if !c.knownTopic(t) {
+			return fmt.Errorf("topic_aliases: %q = %q names a topic that is not in topics", a, t)
 		}
-		if f.Urgency != "" {
-			if _, ok := parseUrgency(f.Urgency); !ok {
-				return fmt.Errorf("%s.urgency %q must be normal, urgent or emergency", key, f.Urgency)
-			}
+	}
+	return nil
+}
+
+// validateApprovers checks who may approve notices.
+func (c Config) validateApprovers() error {
+	if c.RequireApproval && len(c.Approvers) == 0 {
+		return errors.New("approvers must name at least one approver when require_approval is true")
+	}
+	for i, a := range c.Approvers {
+		if strings.TrimSpace(a) == "" {
+			return errors.New("approvers must not contain empty entries")
 		}
-		if f.ExpireAfter.D() < 0 {
-			return fmt.Errorf("%s.expire_after must not be negative", key)
+		if err := bot.CheckPhoneEntry(a); err != nil {
+			return fmt.Errorf("approvers[%d] %w", i, err)
 		}
-		for j, r := range f.Rules {
-			if _, err := compileRule(r.Match); err != nil {
-				return fmt.Errorf("%s.rules[%d].match: %w", key, j, err)
-			}
-			if !c.knownTopic(r.Topic) {
-				return fmt.Errorf("%s.rules[%d].topic %q is not in topics", key, j, r.Topic)
-			}
+	}
+	return nil
+}
+
+// validateFeed checks feeds[i]; names holds the names of the feeds before it.
+func (c Config) validateFeed(i int, f FeedConfig, names map[string]bool) error {
+	key := fmt.Sprintf("feeds[%d]", i)
+	if strings.TrimSpace(f.Name) == "" {
+		return fmt.Errorf("%s.name must not be empty", key)
+	}
+	if names[f.Name] {
+		return fmt.Errorf("%s.name %q is used by two feeds", key, f.Name)
+	}
+	u, err := url.Parse(f.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s.url %q must be an http or https URL", key, f.URL)
+	}
+	if f.Interval.D() != 0 && f.Interval.D() < time.Minute {
+		return fmt.Errorf("%s.interval must be at least 1m", key)
+	}
+	for _, t := range f.Topics {
+		if !c.knownTopic(t) {
+			return fmt.Errorf("%s.topics: %q is not in topics", key, t)
+		}
+	}
+	if _, err := parseAreaList(f.Area); err != nil {
+		return fmt.Errorf("%s.area: %w", key, err)
+	}
+	if f.Urgency != "" {
+		if _, ok := parseUrgency(f.Urgency); !ok {
+			return fmt.Errorf("%s.urgency %q must be normal, urgent or emergency", key, f.Urgency)
+		}
+	}
+	if f.ExpireAfter.D() < 0 {
+		return fmt.Errorf("%s.expire_after must not be negative", key)
+	}
+	for j, r := range f.Rules {
+		if _, err := compileRule(r.Match); err != nil {
+			return fmt.Errorf("%s.rules[%d].match: %w", key, j, err)
+		}
+		if !c.knownTopic(r.Topic) {
+			return fmt.Errorf("%s.rules[%d].topic %q is not in topics", key, j, r.Topic)
 		}
 	}
 	return nil
