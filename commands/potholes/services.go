@@ -69,24 +69,9 @@ func ListServices(ctx context.Context, cfg Config, hc *http.Client, w io.Writer)
 			continue
 		}
 		for _, a := range attrs {
-			if !a.Variable {
-				continue
+			if a.Variable {
+				fmt.Fprintln(w, "      "+attributeLine(a))
 			}
-			need := "optional"
-			if a.Required {
-				need = "required"
-			}
-			kind := a.Datatype
-			if !open311.KnownDatatype(a.Datatype) {
-				kind += ", which the bot cannot ask"
-			} else if len(a.Values) > 0 {
-				names := make([]string, 0, len(a.Values))
-				for _, v := range a.Values {
-					names = append(names, v.Key+"="+oneLine(valueLabel(v)))
-				}
-				kind += ": " + strings.Join(names, ", ")
-			}
-			fmt.Fprintf(w, "      %s (%s, %s): %s\n", a.Code, need, kind, oneLine(a.Description))
 		}
 	}
 	var missing []string
@@ -103,6 +88,26 @@ func ListServices(ctx context.Context, cfg Config, hc *http.Client, w io.Writer)
 		}
 	}
 	return nil
+}
+
+// attributeLine describes one of a service's questions: its code, whether
+// it must be answered, its type (and choices), and its wording.
+func attributeLine(a open311.Attribute) string {
+	need := "optional"
+	if a.Required {
+		need = "required"
+	}
+	kind := a.Datatype
+	if !open311.KnownDatatype(a.Datatype) {
+		kind += ", which the bot cannot ask"
+	} else if len(a.Values) > 0 {
+		names := make([]string, 0, len(a.Values))
+		for _, v := range a.Values {
+			names = append(names, v.Key+"="+oneLine(valueLabel(v)))
+		}
+		kind += ": " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s (%s, %s): %s", a.Code, need, kind, oneLine(a.Description))
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
