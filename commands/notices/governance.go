@@ -219,30 +219,13 @@ func (g *Governance) Pending(ctx context.Context) ([]PendingNotice, error) {
 	}
 	out := make([]PendingNotice, 0, len(list))
 	for _, n := range list {
-		names, err := g.approvals(ctx, g.st.db, n.ID)
+		names, err := loadApprovals(ctx, g.st.db, n.ID)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, PendingNotice{Notice: n, Approvals: names, Needed: g.approvalsNeeded(n)})
 	}
 	return out, nil
-}
-
-func (g *Governance) approvals(ctx context.Context, x execer, id int64) ([]string, error) {
-	rows, err := x.QueryContext(ctx, `SELECT approver_name FROM notice_approvals WHERE notice_id = ? ORDER BY approved_at`, id)
-	if err != nil {
-		return nil, fmt.Errorf("load approvals: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("scan approval: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // ErrNotPending is returned (wrapped in a user-facing message) when a
@@ -287,15 +270,14 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 	var reply string
 	released := false
 	err = g.st.tx(ctx, func(tx bot.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO notice_approvals (notice_id, approver, approver_name, approved_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT(notice_id, approver) DO NOTHING`, id, who.Key, who.Name, ms(now))
+		added, err := recordApproval(ctx, tx, id, who, now)
 		if err != nil {
-			return fmt.Errorf("record approval: %w", err)
+			return err
 		}
-		if rows, _ := res.RowsAffected(); rows == 0 {
+		if !added {
 			return bot.Userf("You have already approved #%d; it needs a different second approver.", id)
 		}
-		names, err := g.approvals(ctx, tx, id)
+		names, err := loadApprovals(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -363,8 +345,8 @@ func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason 
 	reason = bot.Truncate(bot.CleanText(reason), 300)
 	now := g.now()
 	err = g.st.tx(ctx, func(tx bot.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE notices SET reject_reason = ?, rejected_by = ? WHERE id = ?`, reason, who.Key, id); err != nil {
-			return fmt.Errorf("record rejection: %w", err)
+		if err := recordRejection(ctx, tx, id, reason, who.Key); err != nil {
+			return err
 		}
 		ok, err := setState(ctx, tx, id, StateAwaitingApproval, StateRejected, AuditRecord{At: now, Event: "rejected", Actor: who.Name, Detail: reason})
 		if err != nil {
