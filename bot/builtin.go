@@ -21,7 +21,7 @@ func (e *Engine) registerBuiltins() {
 
 func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 	p := e.prefix()
-	sections := e.helpSections(req)
+	sections := e.helpSections(ctx, req)
 	arg := helpArg(req.Args, p)
 	// A heading as written wins over a command of the same name ("!help
 	// power" is the family); then a command; then any word of a heading.
@@ -122,6 +122,9 @@ func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, e
 		return "", false
 	}
 	key, found := "", false
+	if s, ok := roleSection(sections, arg); ok {
+		return s.title + ":\n" + strings.Join(s.lines, "\n"), true
+	}
 	if k, ok := helpHeadings[strings.ReplaceAll(arg, "&", "and")]; ok {
 		key, found = k, true
 	} else if contains(e.featureNames(), arg) || arg == "moderation" || arg == "lending" {
@@ -237,24 +240,25 @@ func (e *Engine) directOnlyNames() []string {
 // helpSection is one heading of !help: a feature family's commands.
 type helpSection struct {
 	title string
+	role  bool     // the commands of a role the asker holds
 	names []string // "!lend", once each
 	lines []string // "!lend ITEM — list something…"
 }
 
 // helpSections lists the commands usable where the request was made
-// (group or direct chat, features switched on), grouped by feature.
-func (e *Engine) helpSections(req *Request) []helpSection {
-	p := e.prefix()
+// (group or direct chat, features switched on), grouped by feature, then
+// the commands of each role the asker holds, under the role's heading.
+func (e *Engine) helpSections(ctx context.Context, req *Request) []helpSection {
 	byFeature := map[string]*helpSection{}
+	var roles []*helpSection
 	for _, rt := range e.router.Routes() {
-		if rt.Hidden || (rt.Scope == DirectOnly && req.Chat.IsGroup) || (rt.Scope == GroupOnly && !req.Chat.IsGroup) {
+		if !e.helpLists(ctx, req, rt) {
 			continue
 		}
-		if req.Chat.IsGroup && rt.Feature != "" && !req.Group.FeatureOn(rt.Feature) {
-			continue
-		}
-		s, ok := byFeature[rt.Feature]
-		if !ok {
+		var s *helpSection
+		if rt.For != nil {
+			s = roleOf(&roles, rt.Role)
+		} else if s = byFeature[rt.Feature]; s == nil {
 			title := "General"
 			if rt.Feature != "" {
 				title = capitalise(rt.Feature)
@@ -262,29 +266,80 @@ func (e *Engine) helpSections(req *Request) []helpSection {
 			s = &helpSection{title: title}
 			byFeature[rt.Feature] = s
 		}
-		if !contains(s.names, p+rt.Name) {
-			s.names = append(s.names, p+rt.Name)
-		}
-		line := p + rt.Name
-		if rt.Usage != "" {
-			line += " " + rt.Usage
-		}
-		line += " — " + rt.Help
-		if rt.AdminOnly {
-			line += " (admins)"
-		}
-		s.lines = append(s.lines, line)
+		e.addHelpLine(s, rt)
 	}
 	keys := make([]string, 0, len(byFeature))
 	for k := range byFeature {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := make([]helpSection, 0, len(keys))
+	out := make([]helpSection, 0, len(keys)+len(roles))
 	for _, k := range keys {
 		out = append(out, *byFeature[k])
 	}
+	for _, s := range roles {
+		out = append(out, *s)
+	}
 	return out
+}
+
+// helpLists reports whether !help shows rt to the asker here: a role's
+// command only to those who hold the role, others unless hidden; each
+// only where it works and with its feature on.
+func (e *Engine) helpLists(ctx context.Context, req *Request, rt *Route) bool {
+	if (rt.Scope == DirectOnly && req.Chat.IsGroup) || (rt.Scope == GroupOnly && !req.Chat.IsGroup) {
+		return false
+	}
+	if req.Chat.IsGroup && rt.Feature != "" && !req.Group.FeatureOn(rt.Feature) {
+		return false
+	}
+	if rt.For != nil {
+		return rt.For(ctx, req)
+	}
+	return !rt.Hidden
+}
+
+// roleOf returns the section of the role titled title, adding it in the
+// order roles are first met.
+func roleOf(roles *[]*helpSection, title string) *helpSection {
+	for _, s := range *roles {
+		if s.title == title {
+			return s
+		}
+	}
+	s := &helpSection{title: title, role: true}
+	*roles = append(*roles, s)
+	return s
+}
+
+// addHelpLine lists rt in s: its name once, and its usage line.
+func (e *Engine) addHelpLine(s *helpSection, rt *Route) {
+	p := e.prefix()
+	if !contains(s.names, p+rt.Name) {
+		s.names = append(s.names, p+rt.Name)
+	}
+	line := p + rt.Name
+	if rt.Usage != "" {
+		line += " " + rt.Usage
+	}
+	line += " — " + rt.Help
+	if rt.AdminOnly {
+		line += " (admins)"
+	}
+	s.lines = append(s.lines, line)
+}
+
+// roleSection finds the role section "!help approvers" or "!help for
+// notice approvers" asks for: its heading, or the heading's last word.
+func roleSection(sections []helpSection, arg string) (helpSection, bool) {
+	for _, s := range sections {
+		title := strings.ToLower(s.title)
+		words := strings.Fields(title)
+		if s.role && len(words) > 0 && (arg == title || arg == strings.TrimPrefix(title, "for ") || arg == words[len(words)-1]) {
+			return s, true
+		}
+	}
+	return helpSection{}, false
 }
 
 func capitalise(s string) string {

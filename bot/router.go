@@ -33,7 +33,12 @@ type Route struct {
 	AdminOnly bool
 	Scope     Scope
 	Hidden    bool // not listed in !help (still answers)
-	Handler   HandlerFunc
+	// For, when set, says whether the asker holds the role the command is
+	// for (a notice approver, the inbox's staff): !help lists the route,
+	// under the heading Role, to them and to nobody else, even when Hidden.
+	For     func(ctx context.Context, req *Request) bool
+	Role    string // the heading, e.g. "For notice approvers"
+	Handler HandlerFunc
 	// Match, when set, lets two features share a command name: a route
 	// with Match takes the command only when Match says yes, otherwise the
 	// name's route without Match does. Used for "!report streetlight …"

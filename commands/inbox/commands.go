@@ -20,13 +20,20 @@ func (f *Feature) routes() {
 		Handler: f.handleInbox})
 	// The staff commands are listed by !inbox in the staff group rather
 	// than in everyone's !help: residents cannot use them.
-	e.Handle(bot.Route{Name: "reply", Usage: "C12 TEXT", Help: "answer a ticket's resident (staff group)", Hidden: true, Handler: f.handleReply})
-	e.Handle(bot.Route{Name: "tickets", Help: "open tickets, oldest first (staff group); in a direct message, your own", Hidden: true, Handler: f.handleTickets})
-	e.Handle(bot.Route{Name: "ticket", Usage: "C12", Help: "a ticket's history (staff group); in a direct message, your own ticket", Hidden: true, Handler: f.handleTicket})
-	e.Handle(bot.Route{Name: "assign", Usage: "C12 @NAME|me|nobody", Help: "give a ticket to a staff member (staff group)", Hidden: true, Handler: f.handleAssign})
-	e.Handle(bot.Route{Name: "close", Usage: "[C12] [note]", Help: fmt.Sprintf("close a ticket: in the staff group %sclose C12 [note]; in a direct message, your own", p), Hidden: true, Handler: f.handleClose})
-	e.Handle(bot.Route{Name: "reopen", Usage: "C12", Help: "reopen a closed ticket (staff group)", Hidden: true, Handler: f.handleReopen})
+	e.Handle(bot.Route{Name: "reply", Usage: "C12 TEXT", Help: "answer a ticket's resident (staff group)", Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleReply})
+	e.Handle(bot.Route{Name: "tickets", Help: "open tickets, oldest first (staff group); in a direct message, your own", Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleTickets})
+	e.Handle(bot.Route{Name: "ticket", Usage: "C12", Help: "a ticket's history (staff group); in a direct message, your own ticket", Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleTicket})
+	e.Handle(bot.Route{Name: "assign", Usage: "C12 @NAME|me|nobody", Help: "give a ticket to a staff member (staff group)", Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleAssign})
+	e.Handle(bot.Route{Name: "close", Usage: "[C12] [note]", Help: fmt.Sprintf("close a ticket: in the staff group %sclose C12 [note]; in a direct message, your own", p), Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleClose})
+	e.Handle(bot.Route{Name: "reopen", Usage: "C12", Help: "reopen a closed ticket (staff group)", Hidden: true, For: f.isStaff, Role: staffRole, Handler: f.handleReopen})
 }
+
+// staffRole heads the staff commands in !help, shown in a staff group
+// (and to an owner).
+const staffRole = "For the council inbox's staff"
+
+// isStaff tells !help whether the asker may use the staff commands here.
+func (f *Feature) isStaff(_ context.Context, req *bot.Request) bool { return f.staffScope(req).staff }
 
 // scope is where a staff command may act: the desks of the staff chat it
 // was typed in, or every desk for an owner.

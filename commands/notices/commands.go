@@ -24,10 +24,13 @@ func (r *Feature) registerCommands() {
 	r.reg.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscriptions})
 	r.reg.Handle(bot.Route{Name: "pending", Help: "notices waiting for approval (approvers)", Hidden: true,
+		For: r.isApprover, Role: approverRole,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handlePending})
 	r.reg.Handle(bot.Route{Name: "approve", Usage: "N", Help: "approve notice N (approvers)", Hidden: true,
+		For: r.isApprover, Role: approverRole,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleApprove})
 	r.reg.Handle(bot.Route{Name: "reject", Usage: "N [REASON]", Help: "reject notice N (approvers)", Hidden: true,
+		For: r.isApprover, Role: approverRole,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleReject})
 }
 
@@ -368,6 +371,15 @@ func (r *Feature) handleSubscriptions(ctx context.Context, req *bot.Request) err
 	}
 	fmt.Fprintf(&b, "\n%s TOPIC or %s all to stop.", req.Cmd("unsubscribe"), req.Cmd("unsubscribe"))
 	return req.Reply(ctx, b.String())
+}
+
+// approverRole heads the approvers' commands in their !help.
+const approverRole = "For notice approvers"
+
+// isApprover tells !help whether the asker may approve notices.
+func (r *Feature) isApprover(ctx context.Context, req *bot.Request) bool {
+	_, err := r.approverOf(ctx, req)
+	return err == nil
 }
 
 // approverOf checks the sender against the configured approvers.
