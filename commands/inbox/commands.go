@@ -59,9 +59,9 @@ func (s scope) sees(f *Feature, t ticket) bool {
 func (f *Feature) notStaff(req *bot.Request) error {
 	if !req.Chat.IsGroup {
 		// Already in a direct message: the way to the council is right here.
-		return bot.Userf("%s is for the %s's staff group. To write to the council, just send your message here.", req.Cmd(req.Command), f.cfg.TeamName)
+		return bot.Userf("%s is for the council's staff group. To write to the council, just send your message here.", req.Cmd(req.Command))
 	}
-	return bot.Userf("%s is for the %s's staff group. To write to the council, send me a direct message.", req.Cmd(req.Command), f.cfg.TeamName)
+	return bot.Userf("%s is for the council's staff group. To write to the council, send me a direct message.", req.Cmd(req.Command))
 }
 
 // parseRef reads "C12" (or "c12", "12").
@@ -103,7 +103,7 @@ func (f *Feature) handleInbox(ctx context.Context, req *bot.Request) error {
 			"Residents are never shown each other's tickets, and their phone numbers are never shown here.",
 		}, "\n"))
 	}
-	lines := []string{fmt.Sprintf("Write to me here and your message goes to the %s as a ticket; they answer here.", f.cfg.TeamName)}
+	lines := []string{fmt.Sprintf("Council inbox — %s.", f.cfg.TeamName), "Write to me here and your message goes to the team as a ticket; they answer here."}
 	if h := f.hours.Text(); h != "" {
 		lines = append(lines, "They answer "+h+".")
 	}
@@ -206,7 +206,7 @@ func (f *Feature) ownTickets(ctx context.Context, req *bot.Request, lead string)
 		}
 	}
 	if len(parts) == 0 {
-		return req.Reply(ctx, fmt.Sprintf("You have no tickets with the %s. Write to me here to start one.", f.cfg.TeamName))
+		return req.Reply(ctx, "You have no tickets with the council. Write to me here to start one.")
 	}
 	return req.Reply(ctx, lead+"Your tickets: "+strings.Join(parts, ", ")+".")
 }
@@ -401,11 +401,11 @@ func (f *Feature) handleClose(ctx context.Context, req *bot.Request) error {
 		if resident, err = f.core.PersonByID(ctx, t.PersonID); err != nil {
 			return err
 		}
-		text := fmt.Sprintf("The %s has closed %s", f.cfg.TeamName, t.Ref())
+		text := f.signature(req.Sender) + ": We've closed " + t.Ref()
 		if note != "" {
-			text += ": " + note
+			text += " — " + note
 		}
-		text = bot.EndSentence(text) + " Thanks for getting in touch — write here any time if you need us again."
+		text = bot.EndSentence(text) + " Thanks for getting in touch; write here any time if you need us again."
 		switch err := f.out.DM(ctx, resident, text); {
 		case err == nil:
 			told = "; the resident has been told"
@@ -425,7 +425,7 @@ func (f *Feature) handleClose(ctx context.Context, req *bot.Request) error {
 func (f *Feature) residentClose(ctx context.Context, req *bot.Request, ref string) error {
 	t, err := f.st.active(ctx, req.Sender.ID)
 	if errors.Is(err, bot.ErrNotFound) {
-		return req.Reply(ctx, fmt.Sprintf("You have no open ticket with the %s.", f.cfg.TeamName))
+		return req.Reply(ctx, "You have no open ticket with the council.")
 	}
 	if err != nil {
 		return err
@@ -452,7 +452,7 @@ func (f *Feature) residentClose(ctx context.Context, req *bot.Request, ref strin
 	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.closed", bot.Person{}, t.Ref()+" · by the resident"); err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Closed %s. Thanks — write here any time if you need the %s again.", t.Ref(), f.cfg.TeamName))
+	return req.Reply(ctx, fmt.Sprintf("Closed %s. Thanks — write here any time if you need the team again.", t.Ref()))
 }
 
 func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {

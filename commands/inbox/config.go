@@ -17,7 +17,9 @@ type Config struct {
 	// StaffChat is the WhatsApp group of the staff who answer (its JID; in
 	// the console, a group id). Desks may name their own.
 	StaffChat string `toml:"staff_chat"`
-	// TeamName signs staff replies: "Council team (Sam): …".
+	// TeamName signs staff replies: "Council team (Sam): …". It is only
+	// ever shown as a label like that, never inside a sentence, so any
+	// name reads well ("Shropshire Council customer services (Sam): …").
 	TeamName string `toml:"team_name"`
 	// Hours are the office hours in the bot's time zone, e.g.
 	// "Mon-Fri 09:00-17:00" or "Mon-Thu 09:00-17:00, Fri 09:00-16:30".

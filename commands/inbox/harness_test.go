@@ -87,4 +87,9 @@ func TestGolden(t *testing.T) {
 	t.Run("desks", func(t *testing.T) {
 		bottest.Golden(t, filepath.Join("testdata", "desks"), options(t, deskConfig(srv.URL), ""))
 	})
+	t.Run("team", func(t *testing.T) {
+		cfg := testConfig(srv.URL)
+		cfg.TeamName = "Shropshire Council customer services"
+		bottest.Golden(t, filepath.Join("testdata", "team"), options(t, cfg, ""))
+	})
 }

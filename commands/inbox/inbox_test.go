@@ -166,7 +166,7 @@ func TestBankHolidaysNeverFetched(t *testing.T) {
 	defer srv.Close()
 	h := bottest.New(t, options(t, testConfig(srv.URL), ""))
 	out := h.Run("@group staff Council staff\n@admin Sam\nSam: !bot on\n@time 2026-04-03T10:00:00+01:00\ndm Erin: hello\n")
-	if !strings.Contains(out, "The Council team answers Mon–Fri 9am–5pm") || !strings.Contains(h.Log.String(), "no copy is kept yet") {
+	if !strings.Contains(out, "The team answers Mon–Fri 9am–5pm") || !strings.Contains(h.Log.String(), "no copy is kept yet") {
 		t.Errorf("out:\n%s\nlog:\n%s", out, h.Log.String())
 	}
 }

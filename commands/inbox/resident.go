@@ -178,7 +178,7 @@ func (f *Feature) selfHelpAnswer(ctx context.Context, req *bot.Request, t ticket
 		if err := f.st.discard(ctx, t.ID); err != nil {
 			return err
 		}
-		return req.Reply(ctx, "Glad that helped. Write here any time if you need the "+f.cfg.TeamName+".")
+		return req.Reply(ctx, "Glad that helped. Write here any time if you need the team.")
 	}
 	m, note, err := f.capture(ctx, req)
 	if err != nil {
@@ -246,9 +246,9 @@ func (f *Feature) open(ctx context.Context, sender bot.Person, pending ticket, d
 	b.WriteString(". ")
 	if cal.open(now) {
 		if h := f.hours.Text(); h != "" {
-			fmt.Fprintf(&b, "The %s answers %s, here in this chat.", f.cfg.TeamName, h)
+			fmt.Fprintf(&b, "The team answers %s, here in this chat.", h)
 		} else {
-			fmt.Fprintf(&b, "The %s will answer here in this chat.", f.cfg.TeamName)
+			b.WriteString("The team will answer here in this chat.")
 		}
 	} else {
 		b.WriteString(f.closedText(cal, now))
@@ -356,7 +356,7 @@ func (f *Feature) answerText(i int) string {
 	if a.Link != "" {
 		text += " " + a.Link
 	}
-	return text + fmt.Sprintf("\nStill need the %s? Reply 1 and I'll pass your message on.", f.cfg.TeamName)
+	return text + "\nStill need the team? Reply 1 and I'll pass your message on."
 }
 
 // deskFor returns the desk whose keywords the text names, or -1.

@@ -372,11 +372,7 @@ func (f *Feature) sendReply(ctx context.Context, req *bot.Request, t ticket, tex
 	if err != nil {
 		return err
 	}
-	sign := f.cfg.TeamName
-	if f.cfg.ShowStaffNames {
-		sign += " (" + req.Sender.DisplayName() + ")"
-	}
-	err = f.out.DM(ctx, resident, sign+": "+text)
+	err = f.out.DM(ctx, resident, f.signature(req.Sender)+": "+text)
 	if errors.Is(err, bot.ErrNoContact) {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("I can't message the resident of %s privately any more, so nothing was sent.", t.Ref()))
 	}
@@ -399,6 +395,17 @@ func (f *Feature) sendReply(ctx context.Context, req *bot.Request, t ticket, tex
 		return err
 	}
 	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("Sent to %s on %s.", who, t.Ref()))
+}
+
+// signature is how staff messages to residents are signed: the team's
+// name as a label, never inside a sentence (so any name reads well:
+// "Shropshire Council customer services (Sam): …"), with the staff
+// member's name when show_staff_names is set.
+func (f *Feature) signature(staff bot.Person) string {
+	if f.cfg.ShowStaffNames {
+		return f.cfg.TeamName + " (" + staff.DisplayName() + ")"
+	}
+	return f.cfg.TeamName
 }
 
 // staffSay answers in the staff chat, quoting the staff member, and
