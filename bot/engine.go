@@ -523,31 +523,77 @@ func (e *Engine) checkUnit(ctx context.Context) error {
 }
 
 func (e *Engine) route(ctx context.Context, req *Request) error {
-	p := e.prefix()
+	rt := req.Route
+	if rt == nil && len(e.router.Named(req.Command)) == 0 {
+		// Before the length check: a long message that merely starts
+		// with "!" is chatter, not a command too long.
+		return e.unknownCommand(ctx, req)
+	}
 	if RuneLen(req.Msg.Text) > e.cfg.MaxCommandRunes {
 		return req.Reply(ctx, fmt.Sprintf("That command is too long for me (over %d characters). Please send a shorter one.", e.cfg.MaxCommandRunes))
 	}
-	rt := req.Route
 	if rt == nil {
-		if named := e.router.Named(req.Command); len(named) > 0 {
-			// The name exists but every route declined it here (a route
-			// with Match, e.g. lending's !join where lending is off): refuse
-			// as that route would, rather than "unknown command".
-			return e.declined(ctx, req, named[0])
-		}
-		e.obs.CommandHandled("unknown", "unknown", 0)
-		// "!my data" for "!mydata": the name split in two by a space.
-		if f := req.Fields(); len(f) > 0 {
-			if joined, ok := e.router.Lookup(req.Command + strings.ToLower(f[0])); ok && !joined.Hidden {
-				return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s%s?", p, req.Command, p, req.Command, strings.ToLower(f[0])))
-			}
-		}
-		if s := e.router.Suggest(req.Command); s != "" {
-			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
-		}
-		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
+		// The name exists but every route declined it here (a route
+		// with Match, e.g. lending's !join where lending is off): refuse
+		// as that route would, rather than "unknown command".
+		return e.declined(ctx, req, e.router.Named(req.Command)[0])
 	}
 	return e.runHandler(ctx, req, rt.gated)
+}
+
+// unknownCommand answers a "!word" that names no command, but only when it
+// was meant as one: the word alone ("!halp"), or a word close to a real
+// command ("!lnd drill", "!my data"). Everyday messages that merely start
+// with "!" — "!important: bins tomorrow", "!NB road closed", "!urgent water
+// leak" — are plain chatter: no reply, and the listeners (a power-cut hint,
+// the council inbox) see them as they would any other message.
+func (e *Engine) unknownCommand(ctx context.Context, req *Request) error {
+	p := e.prefix()
+	// "!my data" for "!mydata": the name split in two by a space.
+	if f := req.Fields(); len(f) > 0 && isWord(req.Command) {
+		if joined, ok := e.router.Lookup(req.Command + strings.ToLower(f[0])); ok && !joined.Hidden {
+			e.obs.CommandHandled("unknown", "unknown", 0)
+			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s%s?", p, req.Command, p, req.Command, strings.ToLower(f[0])))
+		}
+	}
+	if s := e.router.Suggest(req.Command); s != "" && isWord(req.Command) && e.argsFit(s, req.Args) {
+		e.obs.CommandHandled("unknown", "unknown", 0)
+		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
+	}
+	if req.Args == "" && isWord(req.Command) {
+		e.obs.CommandHandled("unknown", "unknown", 0)
+		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
+	}
+	return e.runListeners(ctx, req)
+}
+
+// argsFit reports whether the words after a mistyped name could be what
+// the suggested command takes: "!warning ice on the hill" is not "!warnings
+// @member", whose argument is a mention.
+func (e *Engine) argsFit(name, args string) bool {
+	rt, ok := e.router.Lookup(name)
+	if !ok || args == "" {
+		return ok
+	}
+	usage := strings.TrimLeft(rt.Usage, "[")
+	if strings.HasPrefix(usage, "@") {
+		return strings.HasPrefix(args, "@")
+	}
+	return true
+}
+
+// isWord reports whether a typed command name is one word of letters and
+// digits: "!important:" or "!NB," is punctuation-led chatter, not a command.
+func isWord(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameMentions rewrites each "@447700900123" or "@<lid>" a transport left
