@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -884,22 +883,9 @@ func (f *Feature) suggestCommand(ctx context.Context, req *bot.Request, args []s
 		f.log().Warn("audit hint switch", bot.KeyErr, err)
 	}
 	if on {
-		return req.Reply(ctx, fmt.Sprintf("Power-check hint on: when someone asks whether the power is off, I'll suggest %s.", req.Cmd("power")))
+		return req.Reply(ctx, fmt.Sprintf("Power-check hint on: when someone says the power is off, I'll suggest %s.", req.Cmd("power")))
 	}
 	return req.Reply(ctx, "Power-check hint off.")
-}
-
-var (
-	outageWords = regexp.MustCompile(`(?i)\b(power|electric(ity)?|electrics|lights?)\b.{0,25}\b(off|out|down|gone|cut|dead)\b|\bpower\s*cut\b|\bblack\s*out\b`)
-	askingWords = regexp.MustCompile(`(?i)\?|\b(any\s*one|anybody|just (me|us)|else)\b`)
-)
-
-// looksLikeOutageQuestion spots "anyone else's power off?" and the like.
-func looksLikeOutageQuestion(text string) bool {
-	if bot.RuneLen(text) > 300 {
-		return false
-	}
-	return outageWords.MatchString(text) && askingWords.MatchString(text)
 }
 
 // listen offers a check when someone asks about the power, in groups whose
@@ -908,7 +894,7 @@ func (f *Feature) listen(ctx context.Context, req *bot.Request) error {
 	if !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) || req.Msg == nil || req.Msg.Reaction != nil {
 		return nil
 	}
-	if !looksLikeOutageQuestion(req.Msg.Text) {
+	if !looksLikeOutage(req.Msg.Text) {
 		return nil
 	}
 	on, last, err := f.st.suggestState(ctx, req.Chat.ID)

@@ -374,20 +374,104 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestOutageQuestion(t *testing.T) {
-	tests := map[string]bool{
-		"anyone else's power off?":               true,
-		"Is the electricity out for you too?":    true,
-		"power cut on Elm Road?":                 true,
-		"lights gone out here, just us":          true,
-		"my power is off":                        false, // no question: a statement
-		"off to the shops, anyone need anything": false,
-		"turn the lights off when you leave":     false,
-		strings.Repeat("power off? ", 40):        false, // too long to be a quick question
+// TestOutagePhrasing: how residents actually say the power is off (each
+// must suggest a check) and the same words in other senses (none may).
+func TestOutagePhrasing(t *testing.T) {
+	hint := []string{
+		"no electric",
+		"no power here, anyone else?",
+		"has anyone else lost power?",
+		"power cut again!!",
+		"anyone else's power off?",
+		"Is the electricity out for you too?",
+		"power cut on Elm Road?",
+		"lights gone out here, just us",
+		"my power is off",
+		"powercut 😩",
+		"no leccy at ours",
+		"just lost power",
+		"electric's gone off",
+		"power's gone again ffs",
+		"Anyone else got no power?",
+		"is it just us with no electricity?",
+		"power just went off!",
+		"we've lost the electric",
+		"blackout on the estate?",
+		"power outage on Mill Lane",
+		"Power out at number 12, anyone else??",
+		"is there a power cut?",
+		"electricity’s off 🙁",
+		"we have no power",
+		"no power since 6am",
+		"power down again",
+		"POWER CUT",
+		"lost electric about 10 mins ago",
+		"trip switch is fine but still no power",
+		"power has gone off in the whole street",
+		"Anyone know whats happened to the power?",
+		"all the lights went out 😱",
+		"without power since lunchtime",
+		"power failure on Oak Ave?",
+		"electric gone off again!!!",
+		"Has the power gone off for everyone?",
+		"no electricity in the whole road",
+		"pwr cut anyone?",
+		"Electricity gone 😩 anyone else?",
+		"is the power off for anyone else",
+		"No electric on Bryn Road!! 😡",
+		"the lights have gone, is it the whole street?",
 	}
-	for text, want := range tests {
-		if got := looksLikeOutageQuestion(text); got != want {
-			t.Errorf("%q: got %v, want %v", text, got, want)
+	quiet := []string{
+		"off to the shops, anyone need anything",
+		"turn the lights off when you leave",
+		"power washing the drive tomorrow, sorry for the noise",
+		"does anyone have a power drill I could borrow?",
+		"lasting power of attorney forms, anyone know where?",
+		"my electric bill has gone up again 😩",
+		"electric car charger outside no. 4 is free",
+		"blackout blinds for sale, never used",
+		"switch your power off at the wall before you go on holiday",
+		"the street lights are on a timer",
+		"anyone got a power bank I can borrow?",
+		"powered through the marathon 💪",
+		"the power of community!",
+		"can someone turn the hall lights off after the meeting",
+		"bins out tonight",
+		"has anyone seen a black cat?",
+		"the electrician is coming Tuesday",
+		"the car's battery is dead, anyone got jump leads?",
+		"Christmas lights going up on Saturday!",
+		"power tools in the shed, help yourself",
+		"the water's off in the whole street",
+		"gas cut off for the works on Friday",
+		"phone's dead, will call later",
+		"wifi down again anyone else?",
+		"internet out on Elm Road?",
+		"broadband outage anyone?",
+		"is the road closed?",
+		"the TV is off, football's cancelled",
+		"who's going to the power station tour?",
+		"no electric scooters on the pavement please",
+		"power off your router and back on, fixed mine",
+		"electricity has gone up again, ridiculous",
+		"no parking on Friday",
+		"lights off at 10 for the quiet hours please",
+		"the bus is out of service",
+		"no power steering on the old Land Rover 😂",
+		"please put the electric heater off in the hall",
+		strings.Repeat("power off? ", 40), // too long to be a quick question
+	}
+	if len(hint) < 30 || len(quiet) < 30 {
+		t.Fatalf("want 30+ of each: %d hint, %d quiet", len(hint), len(quiet))
+	}
+	for _, text := range hint {
+		if !looksLikeOutage(text) {
+			t.Errorf("no hint for %q", text)
+		}
+	}
+	for _, text := range quiet {
+		if looksLikeOutage(text) {
+			t.Errorf("hint for %q", text)
 		}
 	}
 }
