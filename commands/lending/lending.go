@@ -108,6 +108,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	bot.HandleJobOf(k.Jobs, jobConfirmNudge, f.runConfirmNudge)
 	k.Reg.Listen(f.onReaction)
 	k.Reg.Listen(f.onConfirmAnswer)
+	k.Reg.Listen(f.onLentAnswer)
 	k.Reg.AddDataProvider(dataProvider{f})
 	return nil
 }

@@ -11,22 +11,25 @@ import (
 	"neighbourbot/bot"
 )
 
-// handleLent records that the sender lent a listed item to a mentioned member.
+// handleLent records that the sender lent a listed item to a mentioned
+// member. A period it cannot read is asked about ("until when?") and the
+// loan waits for the answer (onLentAnswer): it never runs to the default.
 func (f *Feature) handleLent(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM @name [for 3d | until Saturday] — e.g. %s ladder @Bob for 3d", req.Cmd("lent"), req.Cmd("lent"))
 	mentioned, err := req.Mentioned(ctx)
 	if err != nil {
 		return err
 	}
-	itemW, periodW, err := locatePeriod(strings.Fields(req.StripMentions(req.Args)), req.Now(), f.loc, f.cfg.DueTime)
+	now := req.Now()
+	sp := findPeriod(strings.Fields(req.StripMentions(req.Args)), now, f.loc, f.cfg.DueTime)
+	name, words, err := f.checkName(strings.Join(sp.item, " "), usage)
 	if err != nil {
+		if sp.odd != "" {
+			return periodQuestion(sp.odd, sp.guess)
+		}
 		return err
 	}
-	name, words, err := f.checkName(strings.Join(itemW, " "), usage)
-	if err != nil {
-		return err
-	}
-	borrower, err := f.lentBorrower(ctx, req, mentioned, name, itemW, periodW)
+	borrower, err := f.lentBorrower(ctx, req, mentioned, name, sp.item, sp.period)
 	if err != nil {
 		return err
 	}
@@ -37,16 +40,27 @@ func (f *Feature) handleLent(ctx context.Context, req *bot.Request) error {
 	if err := f.checkNotOut(ctx, req, listing); err != nil {
 		return err
 	}
-	now := req.Now()
-	due := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime)
-	if len(periodW) > 0 {
-		if due, err = f.readPeriod(periodW, now, now); err != nil {
+	if sp.odd != "" {
+		return f.askLentPeriod(ctx, req, listing, borrower, sp)
+	}
+	due, note := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime), ""
+	if len(sp.period) > 0 {
+		if due, note, err = f.readPeriod(sp.period, now, now); err != nil {
 			return err
 		}
 	}
+	return f.lend(ctx, req, listing, borrower, due, note)
+}
+
+// lend records the loan and says so in the group.
+func (f *Feature) lend(ctx context.Context, req *bot.Request, listing Listing, borrower bot.Person, due time.Time, note string) error {
+	now := req.Now()
 	loan := Loan{Chat: req.Chat.ID, ListingID: listing.ID, Item: listing.Name, OwnerID: req.Sender.ID, BorrowerID: borrower.ID,
 		LentAt: now, DueAt: due, State: stateOut}
 	if err := f.recordLoan(ctx, &loan, now); err != nil {
+		return err
+	}
+	if err := f.st.dropLentQuestion(ctx, req.Chat.ID, req.Sender.ID); err != nil {
 		return err
 	}
 	ask, err := f.askToAddress(ctx, req, borrower)
@@ -57,9 +71,94 @@ func (f *Feature) handleLent(ctx context.Context, req *bot.Request) error {
 	if ask != "" {
 		remind = ""
 	}
-	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s %s, type %s %s when you give it back.%s",
-		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime),
+	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s%s %s, type %s %s when you give it back.%s",
+		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime), noteSentence(note),
 		remind, bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
+}
+
+// noteSentence writes a period's note ("next Friday: I've taken that as
+// Fri 16 Jan, not tomorrow") as a sentence of a reply.
+func noteSentence(note string) string {
+	if note == "" {
+		return ""
+	}
+	return " (" + strings.ToUpper(note[:1]) + note[1:] + ".)"
+}
+
+// lentQuestionTTL is how long a !lent waits for the answer to "until when?".
+const lentQuestionTTL = 30 * time.Minute
+
+// askLentPeriod asks the lender until when, and keeps the !lent waiting
+// for the answer; nothing is recorded yet.
+func (f *Feature) askLentPeriod(ctx context.Context, req *bot.Request, listing Listing, borrower bot.Person, sp periodSpan) error {
+	q := lentQuestion{Chat: req.Chat.ID, OwnerID: req.Sender.ID, ListingID: listing.ID, BorrowerID: borrower.ID, AskedAt: req.Now()}
+	if err := f.st.askLent(ctx, q); err != nil {
+		return err
+	}
+	guess := ""
+	if sp.guess != "" {
+		guess = fmt.Sprintf(" Did you mean %s?", sp.guess)
+	}
+	return req.Reply(ctx, fmt.Sprintf("I can't read %q as a loan period, so I haven't noted the %s yet.%s Until when? e.g. 3d, until Sat — just reply with that.",
+		bot.Truncate(sp.odd, 40), listing.Name, guess))
+}
+
+// onLentAnswer takes the lender's next message in the group, when it reads
+// as a period and nothing else, as the answer to "until when?" and records
+// the loan. Other chatter is left alone; a period it still cannot read is
+// asked about again.
+func (f *Feature) onLentAnswer(ctx context.Context, req *bot.Request) error {
+	m := req.Msg
+	if !req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil || !req.Group.FeatureOn(FeatureName) {
+		return nil
+	}
+	words := strings.Fields(m.Text)
+	if len(words) == 0 || len(words) > maxPeriodWords {
+		return nil
+	}
+	now := req.Now()
+	q, ok, err := f.st.lentAsked(ctx, req.Chat.ID, req.Sender.ID, now.Add(-lentQuestionTTL))
+	if err != nil || !ok {
+		return err
+	}
+	sp := findPeriod(words, now, f.loc, f.cfg.DueTime)
+	switch {
+	case sp.odd != "" && len(sp.item) == 0:
+		return replyUserError(ctx, req, periodQuestion(sp.odd, sp.guess))
+	case len(sp.period) == 0 || len(sp.item) > 0:
+		return nil // chatter, not the answer
+	}
+	return replyUserError(ctx, req, f.answerLent(ctx, req, q, sp.period))
+}
+
+// replyUserError answers a listener's user error in the chat, as the
+// engine does for a command's; other errors are returned.
+func replyUserError(ctx context.Context, req *bot.Request, err error) error {
+	if msg, ok := bot.UserMessage(err); ok {
+		return req.Reply(ctx, msg)
+	}
+	return err
+}
+
+// answerLent records the loan a !lent asked about, now its period is known.
+func (f *Feature) answerLent(ctx context.Context, req *bot.Request, q lentQuestion, period []string) error {
+	now := req.Now()
+	listing, found, err := f.st.listing(ctx, q.ListingID)
+	if err != nil || !found {
+		return err
+	}
+	borrower, err := f.person(ctx, q.BorrowerID)
+	if err != nil {
+		return err
+	}
+	if err := f.checkNotOut(ctx, req, listing); err != nil {
+		return err
+	}
+	due, note, err := f.readPeriod(period, now, now)
+	if err != nil {
+		return err
+	}
+	return f.lend(ctx, req, listing, borrower, due, note)
 }
 
 // lentBorrower is the one member of this group, other than the sender, that
@@ -182,21 +281,23 @@ func (f *Feature) askToAddress(ctx context.Context, req *bot.Request, borrower b
 		bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("mine")), nil
 }
 
-// readPeriod reads a loan period and checks it against the group's limit.
-func (f *Feature) readPeriod(words []string, now, base time.Time) (time.Time, error) {
+// readPeriod reads a loan period and checks it against the group's limit;
+// note says which date an ambiguous period was taken as.
+func (f *Feature) readPeriod(words []string, now, base time.Time) (time.Time, string, error) {
 	text := strings.Join(words, " ")
-	due, err := parsePeriod(words, now, base, f.loc, f.cfg.DueTime)
+	r, err := readPeriodWords(words, now, base, f.loc, f.cfg.DueTime)
+	due := r.at
 	switch {
 	case errors.Is(err, errPast):
-		return time.Time{}, bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
+		return time.Time{}, "", bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
 	case err != nil:
-		return time.Time{}, periodError(text)
+		return time.Time{}, "", periodError(text)
 	case !due.After(now):
-		return time.Time{}, bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
+		return time.Time{}, "", bot.Userf("%q is already past — pick a later day, e.g. until Saturday or for 3d.", bot.Truncate(text, 40))
 	case due.Sub(now) > f.cfg.MaxLoanPeriod.D():
-		return time.Time{}, bot.Userf("That's longer than loans can run here (%s) — pick a shorter period, e.g. for 2 weeks.", bot.FormatDuration(f.cfg.MaxLoanPeriod.D()))
+		return time.Time{}, "", bot.Userf("That's longer than loans can run here (%s) — pick a shorter period, e.g. for 2 weeks.", bot.FormatDuration(f.cfg.MaxLoanPeriod.D()))
 	}
-	return due, nil
+	return due, r.note, nil
 }
 
 // ownListing finds the sender's item listing by name, or says how to list it.
@@ -552,7 +653,7 @@ func (f *Feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if base.Before(now) {
 		base = now
 	}
-	due, err := f.readPeriod(periodW, now, base)
+	due, dueNote, err := f.readPeriod(periodW, now, base)
 	if err != nil {
 		return err
 	}
@@ -566,7 +667,7 @@ func (f *Feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	note := waitingNote(waiting, loan.Item)
+	note := noteSentence(dueNote) + waitingNote(waiting, loan.Item)
 	if loan.OwnerID != req.Sender.ID {
 		return f.askOwnerToExtend(ctx, req, loan, owner, due, periodW, note)
 	}

@@ -18,7 +18,7 @@ import (
 // default.
 
 // periodKeywords start a period.
-var periodKeywords = map[string]bool{"for": true, "until": true, "till": true, "til": true, "untill": true, "by": true, "another": true}
+var periodKeywords = map[string]bool{"for": true, "in": true, "until": true, "till": true, "til": true, "untill": true, "by": true, "another": true}
 
 // untilWords start a date: "until Saturday".
 var untilWords = map[string]bool{"until": true, "till": true, "til": true, "untill": true}
@@ -41,6 +41,7 @@ func periodToken(w string) string {
 	return strings.ToLower(strings.Trim(w, ",.!?;:()[]\"'“”"))
 }
 
+// periodTokens tidies the words of a period, Welsh read as English.
 func periodTokens(words []string) []string {
 	var toks []string
 	for _, w := range words {
@@ -48,7 +49,7 @@ func periodTokens(words []string) []string {
 			toks = append(toks, t)
 		}
 	}
-	return toks
+	return translateWelsh(toks)
 }
 
 // startsWithQuantity says whether a word is a number: "3", "3d", "two".
@@ -108,56 +109,72 @@ func parseLength(toks []string) (loanLength, bool) {
 }
 
 // parseUntil reads a day (and maybe a time) a loan runs to: everything
-// parseWhen reads, plus "next week", "next month" and "the weekend".
-func parseUntil(toks []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) (time.Time, error) {
+// parseWhen reads, plus "next week", "next month", "the weekend" and the
+// spoken forms of parseSpoken.
+func parseUntil(toks []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) (periodReading, error) {
 	local := now.In(loc)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	phrase := strings.Join(toks, " ")
 	switch strings.TrimPrefix(strings.TrimPrefix(phrase, "the "), "this ") {
 	case "next week":
-		return dueTime.On(today.AddDate(0, 0, 7), loc), nil
+		return periodReading{at: dueTime.On(today.AddDate(0, 0, 7), loc)}, nil
 	case "next month":
-		return dueTime.On(today.AddDate(0, 1, 0), loc), nil
+		return periodReading{at: dueTime.On(today.AddDate(0, 1, 0), loc)}, nil
 	case "weekend", "end of the week", "end of week":
 		ahead := (7 - int(today.Weekday())) % 7
 		if ahead == 0 {
 			ahead = 7
 		}
-		return dueTime.On(today.AddDate(0, 0, ahead), loc), nil
+		return periodReading{at: dueTime.On(today.AddDate(0, 0, ahead), loc)}, nil
 	}
-	return parseWhen(toks, now, loc, &dueTime)
+	if r, ok := parseSpoken(toks, now, loc, dueTime); ok {
+		if !r.at.After(now) {
+			return r, errPast
+		}
+		return r, nil
+	}
+	at, err := parseWhen(toks, now, loc, &dueTime)
+	return periodReading{at: at}, err
 }
 
 // parsePeriod reads a loan period (the whole of words): "for 3d", "for 2
 // weeks", "3d", "another week", "until Saturday", "by Friday", "till 12 Jan
-// 10am", "tomorrow", "next week". A length counts from base; a date is
-// checked against now.
+// 10am", "tomorrow", "next week", "in a fortnight", "end of the month",
+// "tan ddydd Gwener". A length counts from base; a date is checked against
+// now. It is the parser's stable entry point.
 func parsePeriod(words []string, now, base time.Time, loc *time.Location, dueTime bot.TimeOfDay) (time.Time, error) {
+	r, err := readPeriodWords(words, now, base, loc, dueTime)
+	return r.at, err
+}
+
+// readPeriodWords is parsePeriod with the note that says which date an
+// ambiguous period was taken as.
+func readPeriodWords(words []string, now, base time.Time, loc *time.Location, dueTime bot.TimeOfDay) (periodReading, error) {
 	toks := periodTokens(words)
 	if len(toks) == 0 {
-		return time.Time{}, errNoWhen
+		return periodReading{}, errNoWhen
 	}
 	switch {
 	case untilWords[toks[0]]:
 		return parseUntil(toks[1:], now, loc, dueTime)
 	case toks[0] == "by":
 		// "by Friday" is a date, "by 3 days" (for !extend) a length.
-		if at, err := parseUntil(toks[1:], now, loc, dueTime); err == nil || errors.Is(err, errPast) {
-			return at, err
+		if r, err := parseUntil(toks[1:], now, loc, dueTime); err == nil || errors.Is(err, errPast) {
+			return r, err
 		}
 		toks = toks[1:]
-	case toks[0] == "for" || toks[0] == "another":
+	case toks[0] == "for" || toks[0] == "another" || toks[0] == "in":
 		toks = toks[1:]
 		if len(toks) > 0 && toks[0] == "another" {
 			toks = toks[1:]
 		}
 		if l, ok := parseLength(toks); ok {
-			return l.after(base, loc, dueTime), nil
+			return periodReading{at: l.after(base, loc, dueTime)}, nil
 		}
-		return time.Time{}, errNoWhen
+		return periodReading{}, errNoWhen
 	}
 	if l, ok := parseLength(toks); ok {
-		return l.after(base, loc, dueTime), nil
+		return periodReading{at: l.after(base, loc, dueTime)}, nil
 	}
 	return parseUntil(toks, now, loc, dueTime)
 }
@@ -184,31 +201,58 @@ const maxPeriodWords = 7
 // that look like a period but do not read as one get a question as a
 // user error.
 func locatePeriod(words []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) (item, period []string, err error) {
+	sp := findPeriod(words, now, loc, dueTime)
+	if sp.odd != "" {
+		return nil, nil, periodQuestion(sp.odd, sp.guess)
+	}
+	return sp.item, sp.period, nil
+}
+
+// periodSpan is what findPeriod found: the item's words and the period's
+// (nil when there is none), or the words that look like a period but do
+// not read as one (odd), with the item left when they are taken out.
+type periodSpan struct {
+	item, period []string
+	odd, guess   string
+}
+
+// findPeriod is locatePeriod without the question, so that !lent can ask
+// it and wait for the answer.
+func findPeriod(words []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) periodSpan {
+	bi, bj := bestPeriod(words, now, loc, dueTime)
+	if bi >= 0 && bj < len(words) && vagueTail[periodToken(words[bj])] {
+		// "for a fortnight and a bit", "3 days or so": not one date.
+		return periodSpan{item: words[:bi], odd: strings.Join(words[bi:], " ")}
+	}
+	rest := words
+	if bi >= 0 {
+		rest = append(append([]string{}, words[:bi]...), words[bj:]...)
+	}
+	// Words left that still look like a period ("ladder till end of teh
+	// month" where only "month" read) are asked about, never dropped.
+	if from, to, guess := oddPeriod(rest); from >= 0 {
+		if f, t, g := oddPeriod(words); bi >= 0 && f >= 0 {
+			// The odd words and the period read are one phrase.
+			rest, from, to, guess = words, f, t, g
+		}
+		item := append(append([]string{}, rest[:from]...), rest[to:]...)
+		return periodSpan{item: item, odd: strings.Join(rest[from:to], " "), guess: guess}
+	}
+	if bi >= 0 {
+		return periodSpan{item: rest, period: words[bi:bj]}
+	}
+	return periodSpan{item: words}
+}
+
+// bestPeriod finds the longest run of words that reads as a period where
+// a period may stand, or -1, -1.
+func bestPeriod(words []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) (int, int) {
 	n := len(words)
 	bi, bj := -1, -1
 	for i := 0; i < n; i++ {
 		for j := min(n, i+maxPeriodWords); j > i && j-i > bj-bi; j-- {
-			toks := periodTokens(words[i:j])
-			if len(toks) == 0 {
+			if !mayStand(words, i, j) {
 				continue
-			}
-			keyword := periodKeywords[toks[0]]
-			if !keyword {
-				if i != 0 && j != n {
-					continue
-				}
-				if j != n && !startsWithQuantity(toks[0]) {
-					continue // "day bag" is a bag; "3 days ladder" a period
-				}
-				if l, ok := parseLength(toks); ok {
-					// A bare "2m" is more likely metres or a slip than
-					// a two-minute loan: it is asked about below.
-					if l.months == 0 && l.d < time.Hour {
-						continue
-					}
-				} else if j != n {
-					continue
-				}
 			}
 			if _, err := parsePeriod(words[i:j], now, now, loc, dueTime); err == nil || errors.Is(err, errPast) {
 				bi, bj = i, j
@@ -216,18 +260,33 @@ func locatePeriod(words []string, now time.Time, loc *time.Location, dueTime bot
 			}
 		}
 	}
-	if bi >= 0 && bj < n && vagueTail[periodToken(words[bj])] {
-		// "for a fortnight and a bit", "3 days or so": not one date.
-		return nil, nil, periodError(strings.Join(words[bi:], " "))
+	return bi, bj
+}
+
+// mayStand says whether words[i:j] may be a period where it stands: with a
+// keyword anywhere; without one only at the start or the end, and a bare
+// date only at the end, so "sat nav" stays an item.
+func mayStand(words []string, i, j int) bool {
+	n := len(words)
+	toks := periodTokens(words[i:j])
+	if len(toks) == 0 {
+		return false
 	}
-	if bi >= 0 {
-		item = append(append([]string{}, words[:bi]...), words[bj:]...)
-		return item, words[bi:bj], nil
+	if periodKeywords[toks[0]] {
+		return true
 	}
-	if odd, guess := periodLike(words); odd != "" {
-		return nil, nil, periodQuestion(odd, guess)
+	if i != 0 && j != n {
+		return false
 	}
-	return words, nil, nil
+	if j != n && !startsWithQuantity(toks[0]) {
+		return false // "day bag" is a bag; "3 days ladder" a period
+	}
+	if l, ok := parseLength(toks); ok {
+		// A bare "2m" is more likely metres or a slip than a two-minute
+		// loan: it is asked about.
+		return l.months != 0 || l.d >= time.Hour
+	}
+	return j == n
 }
 
 // periodQuestion asks about a period that was not understood.
@@ -265,9 +324,19 @@ func near(w string, words []string) string {
 }
 
 // periodLike finds words that look like a period but do not read as one,
-// and a guess at what was meant ("" when there is none). Only called when
-// no period was found.
+// and a guess at what was meant ("" when there is none). Only called on
+// words where no period was found.
 func periodLike(words []string) (text, guess string) {
+	from, to, guess := oddPeriod(words)
+	if from < 0 {
+		return "", ""
+	}
+	return strings.Join(words[from:to], " "), guess
+}
+
+// oddPeriod is periodLike with the odd words' place: words[from:to], from
+// -1 when there are none.
+func oddPeriod(words []string) (from, to int, guess string) {
 	toks := make([]string, len(words))
 	for i, w := range words {
 		toks[i] = periodToken(w)
@@ -283,35 +352,35 @@ func periodLike(words []string) (text, guess string) {
 		}
 		switch {
 		case untilWords[t] && i+1 < n:
-			return strings.Join(words[i:], " "), dayGuess("until", toks[i+1:])
+			return i, n, dayGuess("until", toks[i+1:])
 		case t == "for" && i+1 < n && i > 0:
-			return strings.Join(words[i:], " "), lengthGuess("for", toks[i+1:])
+			return i, n, lengthGuess("for", toks[i+1:])
 		case t == "for" && i+1 < n:
 			if g := lengthGuess("for", toks[i+1:]); g != "" {
-				return strings.Join(words[i:min(n, i+3)], " "), g
+				return i, min(n, i+3), g
 			}
 		case quantity != 0 && i+1 < n && (isUnit(toks[i+1]) || near(toks[i+1], nearUnits) != ""):
 			if _, ok := parseLength(toks[i : i+2]); ok {
 				// Read, but not alone: "3 days or so" in mid-sentence.
-				return strings.Join(words[i:], " "), ""
+				return i, n, ""
 			}
 			if quantity < 0 {
 				from := i
 				if i > 0 && toks[i-1] == "a" {
 					from-- // "a few days"
 				}
-				return strings.Join(words[from:i+2], " "), ""
+				return from, i + 2, ""
 			}
-			return strings.Join(words[i:i+2], " "), lengthGuess("for", toks[i:i+2])
+			return i, i + 2, lengthGuess("for", toks[i:i+2])
 		case isNumber && i == n-1:
-			return t, fmt.Sprintf("for %d days", quantity)
+			return i, i + 1, fmt.Sprintf("for %d days", quantity)
 		}
 		// "3dayz", "2m" typed as one word.
 		if digits := strings.TrimRight(t, "abcdefghijklmnopqrstuvwxyz"); digits != "" && digits != t && i == n-1 {
 			if v, err := strconv.Atoi(digits); err == nil && v > 0 {
 				unit := t[len(digits):]
 				if isUnit(unit) || near(unit, nearUnits) != "" || unit == "m" || unit == "min" || unit == "mins" || unit == "s" {
-					return words[i], fmt.Sprintf("for %d days", v)
+					return i, i + 1, fmt.Sprintf("for %d days", v)
 				}
 			}
 		}
@@ -319,14 +388,14 @@ func periodLike(words []string) (text, guess string) {
 	if n > 0 {
 		last := toks[n-1]
 		if n > 1 && toks[n-2] == "next" {
-			return strings.Join(words[n-2:], " "), dayGuess("until next", toks[n-1:])
+			return n - 2, n, dayGuess("until next", toks[n-1:])
 		}
 		// Only longer words: "Mona" typed for @Mona is a name, not Monday.
 		if _, isDay := weekdays[last]; !isDay && len(last) >= 5 && near(last, nearDays) != "" {
-			return words[n-1], "until " + capitalise(near(last, nearDays))
+			return n - 1, n, "until " + capitalise(near(last, nearDays))
 		}
 	}
-	return "", ""
+	return -1, -1, ""
 }
 
 // lengthGuess guesses the length meant by "3 dayz" or "2 wekks".

@@ -629,6 +629,7 @@ func forgetRows(ctx context.Context, tx bot.Tx, person int64, r *forgetResult) e
 	}{
 		{&r.LoansAnonymised, `UPDATE lending_loans SET owner_id = CASE WHEN owner_id = ? THEN NULL ELSE owner_id END,
 			borrower_id = CASE WHEN borrower_id = ? THEN NULL ELSE borrower_id END WHERE owner_id = ? OR borrower_id = ?`, []any{person, person, person, person}},
+		{new(int), `DELETE FROM lending_lent_questions WHERE owner_id = ? OR borrower_id = ?`, []any{person, person}},
 		{&r.Listings, `DELETE FROM lending_listings WHERE owner_id = ?`, []any{person}},
 		{&r.Wants, `DELETE FROM lending_wants WHERE person_id = ?`, []any{person}},
 		{&r.Signups, `DELETE FROM lending_errand_signups WHERE person_id = ?`, []any{person}},
@@ -665,4 +666,62 @@ func forgetOpenLoans(ctx context.Context, tx bot.Tx, person int64) ([]Loan, erro
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// lentQuestion is a !lent waiting for its period.
+type lentQuestion struct {
+	Chat       bot.ChatID
+	OwnerID    int64
+	ListingID  int64
+	BorrowerID int64
+	AskedAt    time.Time
+}
+
+// askLent stores a !lent waiting for its period, replacing the lender's
+// earlier one in the group.
+func (s *store) askLent(ctx context.Context, q lentQuestion) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO lending_lent_questions (chat, owner_id, listing_id, borrower_id, asked_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (chat, owner_id) DO UPDATE SET listing_id = excluded.listing_id, borrower_id = excluded.borrower_id, asked_at = excluded.asked_at`,
+		string(q.Chat), q.OwnerID, q.ListingID, q.BorrowerID, ms(q.AskedAt))
+	if err != nil {
+		return fmt.Errorf("ask lent period: %w", err)
+	}
+	return nil
+}
+
+// lentAsked finds the lender's !lent waiting for its period in a group,
+// asked after since.
+func (s *store) lentAsked(ctx context.Context, chat bot.ChatID, owner int64, since time.Time) (lentQuestion, bool, error) {
+	q := lentQuestion{Chat: chat, OwnerID: owner}
+	var asked int64
+	err := s.db.QueryRowContext(ctx, `SELECT listing_id, borrower_id, asked_at FROM lending_lent_questions WHERE chat = ? AND owner_id = ? AND asked_at > ?`,
+		string(chat), owner, ms(since)).Scan(&q.ListingID, &q.BorrowerID, &asked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, false, nil
+	}
+	if err != nil {
+		return q, false, fmt.Errorf("lent question: %w", err)
+	}
+	q.AskedAt = fromMS(asked)
+	return q, true, nil
+}
+
+// dropLentQuestion forgets a lender's question in a group, answered or not.
+func (s *store) dropLentQuestion(ctx context.Context, chat bot.ChatID, owner int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM lending_lent_questions WHERE chat = ? AND owner_id = ?`, string(chat), owner); err != nil {
+		return fmt.Errorf("drop lent question: %w", err)
+	}
+	return nil
+}
+
+// listing loads one listing.
+func (s *store) listing(ctx context.Context, id int64) (Listing, bool, error) {
+	l, err := scanListing(s.db.QueryRowContext(ctx, `SELECT `+listingCols+` FROM lending_listings WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, false, nil
+	}
+	if err != nil {
+		return l, false, fmt.Errorf("load listing: %w", err)
+	}
+	return l, true, nil
 }

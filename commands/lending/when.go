@@ -37,6 +37,13 @@ var whenFiller = map[string]bool{"on": true, "at": true, "this": true, "the": tr
 
 var errNoWhen = errors.New("no date or time")
 
+// dayParts are the parts of a day people name instead of a time: the
+// evening is the default time (-1), the others a time of their own.
+var dayParts = map[string]bot.TimeOfDay{
+	"night": -1, "evening": -1, "eve": -1, "nite": -1,
+	"morning": 10 * 60, "lunchtime": 12 * 60, "afternoon": 14 * 60,
+}
+
 // parseWhen reads a date and/or time of day in words. A date without a time
 // gets defaultTime (required: when nil, a time must be given); a time
 // without a date means the next time the clock shows it. The result is
@@ -52,13 +59,21 @@ func parseWhen(words []string, now time.Time, loc *time.Location, defaultTime *b
 	if len(toks) == 0 {
 		return time.Time{}, errNoWhen
 	}
-	var tod *bot.TimeOfDay
+	var tod, partTod *bot.TimeOfDay
 	var dayToks []string
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if i+1 < len(toks) && (toks[i+1] == "am" || toks[i+1] == "pm") {
 			t += toks[i+1]
 			i++
+		}
+		if part, ok := dayParts[t]; ok {
+			// "tomorrow night" is the usual time; "Sat morning" its own.
+			if part >= 0 {
+				v := part
+				partTod = &v
+			}
+			continue
 		}
 		if v, ok := parseClock(t); ok {
 			if tod != nil {
@@ -68,6 +83,9 @@ func parseWhen(words []string, now time.Time, loc *time.Location, defaultTime *b
 			continue
 		}
 		dayToks = append(dayToks, t)
+	}
+	if tod == nil {
+		tod = partTod
 	}
 	local := now.In(loc)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
