@@ -1,10 +1,3 @@
-// Package whatsapp connects the bot core to WhatsApp through whatsmeow. It
-// owns the translation of whatsmeow events into transport-neutral
-// bot.Message and bot.GroupChange values, the group-info cache behind admin
-// checks, and the bot.Transport implementation that sends texts, replies,
-// mentions, reactions, polls, edits, deletions and removals. It is the only
-// package that imports whatsmeow's messaging API; the process lifecycle
-// (linking, reconnects, exit codes) lives in cmd/neighbourbot.
 package whatsapp
 
 import (
@@ -178,6 +171,16 @@ func (a *Adapter) MarkOffline(t time.Time) {
 	}
 }
 
+// online reports whether whatsmeow has a socket and is logged in on it.
+func (a *Adapter) online() bool { return a.cli.IsLoggedIn() && a.cli.IsConnected() }
+
+// Connected reports whether the bot is on WhatsApp now: logged in on an
+// open socket, and no disconnect or keep-alive failure since the latest
+// Connected event (a keep-alive forced reconnect leaves IsLoggedIn true
+// while the new socket is still logging in). Readiness and the
+// "connected" gauge read this.
+func (a *Adapter) Connected() bool { return a.online() && a.confirmed.Load() }
+
 // OnlineAt is the moment set by the latest MarkOnline.
 func (a *Adapter) OnlineAt() time.Time { return time.Unix(0, a.onlineAt.Load()) }
 
@@ -211,7 +214,7 @@ func (a *Adapter) HandleEvent(evt any) bool {
 		// The server learns the bot's name from its presence: without one,
 		// people see "-" as the bot's name (whatsmeow presence.go).
 		a.sendPresence("push name changed")
-	case *events.Disconnected:
+	case *events.Disconnected, *events.LoggedOut, *events.StreamReplaced, *events.ConnectFailure, *events.TemporaryBan:
 		a.MarkOffline(a.clock.Now())
 	case *events.KeepAliveTimeout:
 		// After enough of these whatsmeow drops the socket and reconnects

@@ -27,9 +27,13 @@ type Client interface {
 	DecryptPollVote(ctx context.Context, vote *events.Message) (*waE2E.PollVoteMessage, error)
 	GenerateMessageID() types.MessageID
 	SendPresence(ctx context.Context, state types.Presence) error
-	// IsLoggedIn: connected and authenticated, so sends can go (IsConnected
-	// is true from the socket's opening, before login).
+	// IsLoggedIn and IsConnected together say sends can go. Neither is
+	// enough alone: IsConnected is true from the socket's opening, before
+	// login, and IsLoggedIn stays true after a network drop or a keep-alive
+	// forced reconnect (client.go clears it only on a stream error), so
+	// mautrix-whatsapp checks both (pkg/connector/phoneping.go).
 	IsLoggedIn() bool
+	IsConnected() bool
 
 	// OwnJID and OwnLID are the bot account's own addresses (device part
 	// included; the adapter strips it).
@@ -39,6 +43,10 @@ type Client interface {
 	// an empty JID when the mapping is unknown.
 	PNForLID(ctx context.Context, lid types.JID) (types.JID, error)
 	LIDForPN(ctx context.Context, pn types.JID) (types.JID, error)
+	// MessageSecret is the secret whatsmeow stored for a message the bot
+	// sent in chat under id (nil when it never stored one): polls and
+	// other messages whose replies are encrypted carry one.
+	MessageSecret(ctx context.Context, chat types.JID, id types.MessageID) ([]byte, error)
 }
 
 // liveClient adds the store lookups to a real whatsmeow client.
@@ -58,4 +66,25 @@ func (c liveClient) PNForLID(ctx context.Context, lid types.JID) (types.JID, err
 
 func (c liveClient) LIDForPN(ctx context.Context, pn types.JID) (types.JID, error) {
 	return c.Store.LIDs.GetLIDForPN(ctx, pn)
+}
+
+// MessageSecret reads the secret SendMessage stored for the bot's own
+// message (send.go stores it under the address it sent as: the LID in LID
+// groups and after the LID migration, else the phone number). The store's
+// lookup also matches the other form of chat and sender through its LID
+// map; both own forms are tried in case that map lacks the bot itself.
+func (c liveClient) MessageSecret(ctx context.Context, chat types.JID, id types.MessageID) ([]byte, error) {
+	if c.Store.ID == nil || c.Store.MsgSecrets == nil {
+		return nil, nil
+	}
+	for _, own := range []types.JID{c.Store.GetLID(), c.Store.GetJID()} {
+		if own.IsEmpty() {
+			continue
+		}
+		secret, _, err := c.Store.MsgSecrets.GetMessageSecret(ctx, chat, own, id)
+		if err != nil || len(secret) > 0 {
+			return secret, err
+		}
+	}
+	return nil, nil
 }

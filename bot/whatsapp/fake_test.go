@@ -63,6 +63,7 @@ type fakeClient struct {
 	sendCalls   int               // every SendMessage call, failed ones included
 	media       map[string][]byte // direct path → body the download streams
 	extras      []whatsmeow.SendRequestExtra
+	secrets     map[string][]byte // chat/id → first message secret sent
 }
 
 func newFakeClient() *fakeClient {
@@ -124,6 +125,14 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, message *waE
 	id := types.MessageID(fmt.Sprintf("3EB0%04d", f.nextID))
 	if ex.ID != "" {
 		id = ex.ID // whatsmeow sends under the given id and answers with it.
+	}
+	if sec := message.GetMessageContextInfo().GetMessageSecret(); len(sec) > 0 {
+		if f.secrets == nil {
+			f.secrets = map[string][]byte{}
+		}
+		if _, ok := f.secrets[to.String()+"/"+string(id)]; !ok {
+			f.secrets[to.String()+"/"+string(id)] = sec
+		}
 	}
 	f.sent = append(f.sent, sentMessage{to: to, msg: message, id: id})
 	return whatsmeow.SendResponse{ID: id, Timestamp: t0}, nil
@@ -262,6 +271,8 @@ func (f *fakeClient) IsLoggedIn() bool {
 	return f.connected
 }
 
+func (f *fakeClient) IsConnected() bool { return f.IsLoggedIn() }
+
 func (f *fakeClient) OwnJID() types.JID { return botPN }
 func (f *fakeClient) OwnLID() types.JID { return botLID }
 
@@ -276,6 +287,14 @@ func (f *fakeClient) LIDForPN(ctx context.Context, pn types.JID) (types.JID, err
 		}
 	}
 	return types.EmptyJID, nil
+}
+
+// MessageSecret reads back the secret of a poll sent earlier under id, as
+// whatsmeow's store keeps the first one (first write wins).
+func (f *fakeClient) MessageSecret(ctx context.Context, chat types.JID, id types.MessageID) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.secrets[chat.String()+"/"+string(id)], nil
 }
 
 func (f *fakeClient) lastSent() sentMessage {

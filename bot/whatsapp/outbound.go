@@ -100,6 +100,9 @@ func (a *Adapter) SendPoll(ctx context.Context, p bot.OutPoll) (string, error) {
 		selectable = 0 // WhatsApp's "any number of answers"
 	}
 	msg := a.cli.BuildPollCreation(p.Question, p.Options, selectable)
+	if err := a.keepPollSecret(ctx, to, types.MessageID(p.ID), msg); err != nil {
+		return "", err
+	}
 	if exp := a.expiration(ctx, to); exp > 0 && msg.GetPollCreationMessage() != nil {
 		pc := msg.GetPollCreationMessage()
 		if pc.ContextInfo == nil {
@@ -112,6 +115,28 @@ func (a *Adapter) SendPoll(ctx context.Context, p bot.OutPoll) (string, error) {
 		return "", fmt.Errorf("send poll: %w", mapError(err, opSend))
 	}
 	return resp.ID, nil
+}
+
+// keepPollSecret gives a poll sent again under the same id (the send queue
+// retries after an offline error, a timeout or a restart) the secret its
+// first attempt carried. Votes are encrypted with the secret on residents'
+// phones, and whatsmeow keeps only the first secret stored for an id
+// (PutMessageSecret … ON CONFLICT DO NOTHING, store/sqlstore/store.go;
+// SendMessage stores it before sending, send.go): a fresh secret from
+// BuildPollCreation on a retry would make every vote undecryptable.
+func (a *Adapter) keepPollSecret(ctx context.Context, chat types.JID, id types.MessageID, msg *waE2E.Message) error {
+	if id == "" || msg.GetMessageContextInfo() == nil {
+		return nil
+	}
+	secret, err := a.cli.MessageSecret(ctx, chat, id)
+	if err != nil {
+		// Sending without knowing would risk a second secret: retry later.
+		return fmt.Errorf("send poll: read the secret of an earlier attempt: %w", err)
+	}
+	if len(secret) > 0 {
+		msg.MessageContextInfo.MessageSecret = secret
+	}
+	return nil
 }
 
 // Edit replaces the text of a message the bot sent. WhatsApp shows edits
@@ -238,7 +263,7 @@ func (a *Adapter) Download(ctx context.Context, m *bot.Media) ([]byte, error) {
 	if m.Size > limit {
 		return nil, fmt.Errorf("download %s of %d bytes: %w (%d bytes)", m.Kind, m.Size, ErrMediaTooLarge, limit)
 	}
-	if !a.cli.IsLoggedIn() {
+	if !a.online() {
 		return nil, fmt.Errorf("download: %w", bot.ErrNotConnected)
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.opts.DownloadTimeout)
@@ -264,7 +289,7 @@ func (a *Adapter) writableChat(chat bot.ChatID) (types.JID, error) {
 	if err != nil {
 		return types.EmptyJID, err
 	}
-	if !a.cli.IsLoggedIn() {
+	if !a.online() {
 		return types.EmptyJID, bot.ErrNotConnected
 	}
 	return to, nil

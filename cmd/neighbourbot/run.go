@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	sess.AddEventHandler(adapter.HandleEvent)
 
 	a.background = append(a.background, a.compactDaily)
-	if err := a.readiness(adapterConnected(sess)); err != nil {
+	if err := a.readiness(adapter.Connected); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
 	}
@@ -278,12 +278,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	case <-time.After(d):
 		return false
 	}
-}
-
-// adapterConnected reports whether the WhatsApp session is connected and
-// logged in, so sends can go.
-func adapterConnected(sess *whatsapp.Session) func() bool {
-	return func() bool { return sess.Client().IsLoggedIn() }
 }
 
 // Readiness settings: the engine's worker is asked to beat every
