@@ -467,12 +467,15 @@ func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {
 	if t.State == stateOpen {
 		return f.staffSay(ctx, req, t.ID, t.Ref()+" is open already.")
 	}
+	var held []message
 	if t.PersonID != 0 {
 		if other, err := f.st.active(ctx, t.PersonID); err == nil {
 			if other.Number != 0 {
 				return f.staffSay(ctx, req, t.ID, fmt.Sprintf("The resident has opened %s since; answer there.", other.Ref()))
 			}
-			if err := f.st.discard(ctx, other.ID); err != nil { // a menu they never answered
+			// A message waiting at the menu or a self-help answer joins
+			// the reopened ticket: it is never dropped.
+			if held, err = f.takeHeld(ctx, other, t); err != nil {
 				return err
 			}
 		} else if !errors.Is(err, bot.ErrNotFound) {
@@ -491,7 +494,59 @@ func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {
 	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reopened", resident, t.Ref()); err != nil {
 		return err
 	}
-	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.prefix, t.Ref()))
+	text := fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.prefix, t.Ref())
+	if len(held) > 0 {
+		if err := f.tellHeldJoined(ctx, resident, t, len(held)); err != nil {
+			return err
+		}
+	}
+	return f.staffSay(ctx, req, t.ID, text)
+}
+
+// takeHeld moves the messages held on pending (a menu or self-help answer
+// the resident never answered) onto the reopened ticket t, queues them for
+// the staff group after a line saying why, and drops the pending ticket.
+func (f *Feature) takeHeld(ctx context.Context, pending, t ticket) ([]message, error) {
+	held, err := f.st.messages(ctx, pending.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.st.moveMessages(ctx, pending.ID, t.ID); err != nil {
+		return nil, err
+	}
+	if err := f.st.discard(ctx, pending.ID); err != nil {
+		return nil, err
+	}
+	if len(held) == 0 {
+		return nil, nil
+	}
+	now := f.clock.Now()
+	if err := f.st.queue(ctx, t.ID, 0, "note", "held-while-closed", now); err != nil {
+		return nil, err
+	}
+	for _, m := range held {
+		if err := f.st.queue(ctx, t.ID, m.ID, "message", "", now); err != nil {
+			return nil, err
+		}
+	}
+	return held, f.scheduleFlush(ctx, now)
+}
+
+// tellHeldJoined tells the resident that what they wrote while their
+// ticket was closed is on it now that staff reopened it.
+func (f *Feature) tellHeldJoined(ctx context.Context, resident bot.Person, t ticket, n int) error {
+	if resident.ID == 0 || t.Forgotten {
+		return nil
+	}
+	what := "Your message since it closed is"
+	if n > 1 {
+		what = "Your messages since it closed are"
+	}
+	text := fmt.Sprintf("The team has reopened %s. %s on it now, so there's no need to choose a team; they'll answer here.", t.Ref(), what)
+	if err := f.out.DM(ctx, resident, text); err != nil && !errors.Is(err, bot.ErrNoContact) {
+		return err
+	}
+	return nil
 }
 
 // firstWord splits s at its first white space (a space or a line break):

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"neighbourbot/bot"
 )
 
 // Config is the [inbox] section of the configuration file.
@@ -51,6 +53,16 @@ type Config struct {
 	// RetentionDays: closed tickets are deleted this long after closing.
 	RetentionDays int `toml:"retention_days"`
 
+	// ReopenWithin is how long after a close a resident's new message
+	// reopens their last ticket (and joins it) rather than starting a new
+	// one: "7d", "48h", or "off" to always start a new one.
+	ReopenWithin string `toml:"reopen_within"`
+	// DefaultDesk names the desk a message goes to when the desks menu is
+	// not answered within MenuTimeout; "" is the first desk.
+	DefaultDesk string `toml:"default_desk"`
+	// MenuTimeout is how long the desks menu waits for a number.
+	MenuTimeout string `toml:"menu_timeout"`
+
 	Desks   []Desk   `toml:"desks"`
 	Answers []Answer `toml:"answers"`
 }
@@ -86,6 +98,8 @@ func DefaultConfig() Config {
 		MaxMessagesPerHour: 20,
 		MaxMediaMB:         16,
 		RetentionDays:      365,
+		ReopenWithin:       "7d",
+		MenuTimeout:        "1h",
 	}
 }
 
@@ -144,6 +158,9 @@ func (c Config) Validate() error {
 	if err := validateDesks(c.Desks); err != nil {
 		return err
 	}
+	if err := c.validateRouting(); err != nil {
+		return err
+	}
 	return validateAnswers(c.Answers)
 }
 
@@ -170,6 +187,65 @@ func validateDesks(desks []Desk) error {
 		}
 	}
 	return nil
+}
+
+// validateRouting checks where a message goes when no one says: the
+// reopen window, the default desk and the menu's time-out.
+func (c Config) validateRouting() error {
+	if _, err := c.reopenWindow(); err != nil {
+		return err
+	}
+	if _, err := c.menuWait(); err != nil {
+		return err
+	}
+	if c.DefaultDesk != "" && c.defaultDesk() < 0 {
+		var names []string
+		for _, d := range c.Desks {
+			names = append(names, strings.TrimSpace(d.Name))
+		}
+		return fmt.Errorf("default_desk %q is not one of the desks (%s)", c.DefaultDesk, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// reopenWindow is ReopenWithin read: 0 for off.
+func (c Config) reopenWindow() (time.Duration, error) {
+	switch strings.ToLower(strings.TrimSpace(c.ReopenWithin)) {
+	case "", "off", "0", "never":
+		return 0, nil
+	}
+	d, err := bot.ParseDuration(c.ReopenWithin)
+	if err != nil || d > 90*24*time.Hour {
+		return 0, fmt.Errorf("reopen_within %q must be a duration up to 90d, such as \"7d\" or \"48h\", or \"off\"", c.ReopenWithin)
+	}
+	return d, nil
+}
+
+// menuWait is MenuTimeout read (an hour when unset).
+func (c Config) menuWait() (time.Duration, error) {
+	if strings.TrimSpace(c.MenuTimeout) == "" {
+		return time.Hour, nil
+	}
+	d, err := bot.ParseDuration(c.MenuTimeout)
+	if err != nil || d < 5*time.Minute || d > 24*time.Hour {
+		return 0, fmt.Errorf("menu_timeout %q must be a duration from 5m to 24h, such as \"1h\"", c.MenuTimeout)
+	}
+	return d, nil
+}
+
+// defaultDesk is the index of DefaultDesk among the desks (0 when unset,
+// -1 when it names none).
+func (c Config) defaultDesk() int {
+	name := strings.TrimSpace(c.DefaultDesk)
+	if name == "" {
+		return 0
+	}
+	for i, d := range c.Desks {
+		if strings.EqualFold(strings.TrimSpace(d.Name), name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // validateAnswers checks the ready answers: keywords that can match, a

@@ -41,11 +41,15 @@ func testConfig(url string) Config {
 	cfg.MaxMessagesPerHour = 6
 	cfg.MaxMediaMB = 5
 	cfg.Answers = []Answer{{Keywords: []string{"bin wasn't collected", "missed bin"}, Text: "Sorry about that. Report a missed bin at", Link: "https://www.example.gov.uk/missed-bin"}}
+	// Each message after a close starts a new ticket here, so the daily
+	// limit is reached; testdata/desks reopens within the default 7 days.
+	cfg.ReopenWithin = "off"
 	return cfg
 }
 
 func deskConfig(url string) Config {
 	cfg := testConfig(url)
+	cfg.ReopenWithin = DefaultConfig().ReopenWithin
 	cfg.Answers = nil
 	cfg.Desks = []Desk{
 		{Name: "General enquiries"},
@@ -86,6 +90,14 @@ func TestGolden(t *testing.T) {
 	})
 	t.Run("desks", func(t *testing.T) {
 		bottest.Golden(t, filepath.Join("testdata", "desks"), options(t, deskConfig(srv.URL), ""))
+	})
+	t.Run("routing", func(t *testing.T) {
+		cfg := deskConfig(srv.URL)
+		cfg.Desks[0], cfg.Desks[1] = cfg.Desks[1], cfg.Desks[0] // Highways first
+		cfg.DefaultDesk = "General enquiries"
+		cfg.ReopenWithin = "off"
+		cfg.MenuTimeout = "30m"
+		bottest.Golden(t, filepath.Join("testdata", "routing"), options(t, cfg, ""))
 	})
 	t.Run("team", func(t *testing.T) {
 		cfg := testConfig(srv.URL)

@@ -72,6 +72,12 @@ type Feature struct {
 	loc    *time.Location
 	desks  []deskInfo
 	staff  map[bot.ChatID]bool
+	// reopenWithin is how long after a close a resident's message reopens
+	// the ticket (0: never); menuWait how long the desks menu waits before
+	// the message goes to defaultDesk.
+	reopenWithin time.Duration
+	menuWait     time.Duration
+	defaultDesk  int
 
 	mu          sync.Mutex // guards the parsed bank holidays
 	holidaysAt  time.Time
@@ -108,7 +114,9 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	hours, _ := ParseHours(cfg.Hours) // checked by Validate
 	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, reg: k.Reg,
 		cfg: cfg, deps: deps, st: &store{db: k.Core.DB()}, hours: hours, loc: deps.Location,
-		staff: map[bot.ChatID]bool{}}
+		staff: map[bot.ChatID]bool{}, defaultDesk: cfg.defaultDesk()}
+	f.reopenWithin, _ = cfg.reopenWindow() // checked by Validate
+	f.menuWait, _ = cfg.menuWait()
 	for _, d := range cfg.desks() {
 		di := deskInfo{Desk: d, chat: deps.Chat(strings.TrimSpace(d.StaffChat))}
 		f.desks = append(f.desks, di)

@@ -479,6 +479,19 @@ func TestConfigValidate(t *testing.T) {
 		{"duplicate desk", func(c *Config) { c.Desks = []Desk{{Name: "Roads"}, {Name: "roads"}} }, "twice"},
 		{"answer without keywords", func(c *Config) { c.Answers = []Answer{{Text: "x"}} }, "keyword"},
 		{"answer link", func(c *Config) { c.Answers = []Answer{{Keywords: []string{"bin"}, Text: "x", Link: "example.com"}} }, "link"},
+		{"reopen off", func(c *Config) { c.ReopenWithin = "off" }, ""},
+		{"reopen 48h", func(c *Config) { c.ReopenWithin = "48h" }, ""},
+		{"reopen nonsense", func(c *Config) { c.ReopenWithin = "a week" }, "reopen_within"},
+		{"reopen a year", func(c *Config) { c.ReopenWithin = "52w" }, "reopen_within"},
+		{"menu too quick", func(c *Config) { c.MenuTimeout = "1m" }, "menu_timeout"},
+		{"default desk named", func(c *Config) {
+			c.Desks = []Desk{{Name: "Roads"}, {Name: "General"}}
+			c.DefaultDesk = "general"
+		}, ""},
+		{"default desk unknown", func(c *Config) {
+			c.Desks = []Desk{{Name: "Roads"}, {Name: "General"}}
+			c.DefaultDesk = "Parks"
+		}, "default_desk \"Parks\" is not one of the desks (Roads, General)"},
 	} {
 		c := DefaultConfig()
 		tt.mod(&c)

@@ -41,6 +41,15 @@ func (f *Feature) residentMessage(ctx context.Context, req *bot.Request) error {
 	t, err := f.st.active(ctx, person)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
+		if f.reopenWithin > 0 {
+			closed, err := f.st.recentClosed(ctx, person, f.clock.Now().Add(-f.reopenWithin))
+			if err == nil {
+				return f.reopenWith(ctx, req, closed)
+			}
+			if !errors.Is(err, bot.ErrNotFound) {
+				return err
+			}
+		}
 		return f.firstMessage(ctx, req)
 	case err != nil:
 		return err
@@ -126,7 +135,7 @@ func (f *Feature) route(ctx context.Context, req *bot.Request, t ticket, text, n
 	}
 	// A menu left unanswered goes to the first desk after a while, so a
 	// message never waits unseen for a choice nobody makes.
-	if err := f.jobs.Schedule(ctx, jobMenu, fmt.Sprintf("%s:%d", jobMenu, t.ID), f.clock.Now().Add(menuTimeout), menuPayload{Ticket: t.ID}); err != nil {
+	if err := f.jobs.Schedule(ctx, jobMenu, fmt.Sprintf("%s:%d", jobMenu, t.ID), f.clock.Now().Add(f.menuWait), menuPayload{Ticket: t.ID}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, withNote(f.menu("Which team is your message for? Reply with a number:"), note))
@@ -205,12 +214,13 @@ func (f *Feature) hold(ctx context.Context, t ticket, m *message) error {
 // message held so far for the staff chat.
 func (f *Feature) openTicket(ctx context.Context, req *bot.Request, pending ticket, d int, note string) error {
 	reply := func(ctx context.Context, text string) error { return req.Reply(ctx, text) }
-	return f.open(ctx, req.Sender, pending, d, note, "", reply)
+	return f.open(ctx, req.Sender, pending, d, note, false, reply)
 }
 
 // open does openTicket's work for a resident (sender), answering with
-// reply; lead starts the acknowledgement (the menu's time-out says why).
-func (f *Feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note, lead string, reply func(context.Context, string) error) error {
+// reply; timedOut says the menu went unanswered, so the resident is told
+// which desk has the message.
+func (f *Feature) open(ctx context.Context, sender bot.Person, pending ticket, d int, note string, timedOut bool, reply func(context.Context, string) error) error {
 	now := f.clock.Now()
 	desk := f.desks[d]
 	t, err := f.st.open(ctx, pending.ID, desk.Name, now)
@@ -238,12 +248,15 @@ func (f *Feature) open(ctx context.Context, sender bot.Person, pending ticket, d
 	}
 	cal := f.calendar(ctx)
 	var b strings.Builder
-	b.WriteString(lead)
-	fmt.Fprintf(&b, "Thanks — this is %s", t.Ref())
-	if desk.Name != "" && len(f.desks) > 1 {
-		fmt.Fprintf(&b, " for %s", desk.Name)
+	if timedOut {
+		fmt.Fprintf(&b, "You didn't choose a team, so I've passed your message to %s as %s. ", desk.Name, t.Ref())
+	} else {
+		fmt.Fprintf(&b, "Thanks — this is %s", t.Ref())
+		if desk.Name != "" && len(f.desks) > 1 {
+			fmt.Fprintf(&b, " for %s", desk.Name)
+		}
+		b.WriteString(". ")
 	}
-	b.WriteString(". ")
 	if cal.open(now) {
 		if h := f.hours.Text(); h != "" {
 			fmt.Fprintf(&b, "The team answers %s, here in this chat.", h)
@@ -398,15 +411,12 @@ func (f *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 	return f.out.Audit(ctx, entry)
 }
 
-// menuTimeout is how long the desks menu waits for a number.
-const menuTimeout = time.Hour
-
 type menuPayload struct {
 	Ticket int64 `json:"ticket"`
 }
 
-// menuJob opens a ticket whose menu was never answered on the first desk
-// and tells the resident so.
+// menuJob opens a ticket whose menu was never answered on the default
+// desk and tells the resident which.
 func (f *Feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 	t, err := f.st.byID(ctx, p.Ticket)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && (t.State != stateChoosing || t.PersonID == 0)) {
@@ -425,6 +435,47 @@ func (f *Feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 		}
 		return nil
 	}
-	lead := "You didn't choose a team, so I've passed your message on. "
-	return f.open(ctx, resident, t, 0, "", lead, reply)
+	return f.open(ctx, resident, t, f.defaultDesk, "", true, reply)
+}
+
+// reopenWith reopens the resident's ticket t, closed within reopen_within,
+// with their new message on it: the staff group is told why it is back
+// and gets the message; the resident is told which ticket has it.
+func (f *Feature) reopenWith(ctx context.Context, req *bot.Request, t ticket) error {
+	now := f.clock.Now()
+	m, note, err := f.capture(ctx, req)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return req.Reply(ctx, note) // nothing kept (a sticker, a file too big): nothing to reopen for
+	}
+	if err := f.st.reopen(ctx, t.ID); err != nil {
+		return err
+	}
+	m.TicketID = t.ID
+	id, err := f.st.addMessage(ctx, *m)
+	if err != nil {
+		return err
+	}
+	if err := f.st.queue(ctx, t.ID, 0, "note", "reopened-by-resident", now); err != nil {
+		return err
+	}
+	if err := f.st.queue(ctx, t.ID, id, "message", "", now); err != nil {
+		return err
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reopened", bot.Person{}, t.Ref()+" · by the resident's message"); err != nil {
+		return err
+	}
+	if err := f.scheduleFlush(ctx, now); err != nil {
+		return err
+	}
+	text := fmt.Sprintf("I've reopened %s, closed %s, and added this to it; the team will see it there.", t.Ref(), f.day(t.ClosedAt))
+	if cal := f.calendar(ctx); !cal.open(now) {
+		if err := f.st.markOOHTold(ctx, t.ID); err != nil {
+			return err
+		}
+		text += " " + f.closedText(cal, now)
+	}
+	return req.Reply(ctx, withNote(text, note))
 }

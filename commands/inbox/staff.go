@@ -217,6 +217,10 @@ func noteText(t ticket, who, note, p string) string {
 		return fmt.Sprintf("%s · %s is sending many messages: the rest of this hour's are kept on the ticket — %sticket %s shows them.", t.Ref(), who, p, t.Ref())
 	case "resident-closed":
 		return fmt.Sprintf("%s · closed by %s.", t.Ref(), who)
+	case "reopened-by-resident":
+		return fmt.Sprintf("%s · reopened: %s wrote again after it was closed.", t.Ref(), who)
+	case "held-while-closed":
+		return fmt.Sprintf("%s · %s wrote again while it was closed (below).", t.Ref(), who)
 	}
 	return fmt.Sprintf("%s · %s", t.Ref(), note)
 }

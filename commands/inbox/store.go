@@ -147,6 +147,19 @@ func (s *store) active(ctx context.Context, person int64) (ticket, error) {
 	return s.oneTicket(ctx, `WHERE person_id = ? AND state <> 'closed' ORDER BY id DESC LIMIT 1`, person)
 }
 
+// recentClosed is the resident's ticket closed most recently, if that was
+// at or after since.
+func (s *store) recentClosed(ctx context.Context, person int64, since time.Time) (ticket, error) {
+	return s.oneTicket(ctx, `WHERE person_id = ? AND state = 'closed' AND number IS NOT NULL AND forgotten = 0 AND closed_at >= ?
+		ORDER BY closed_at DESC, id DESC LIMIT 1`, person, ms(since))
+}
+
+// moveMessages puts the messages of ticket from (one that never opened)
+// on ticket to.
+func (s *store) moveMessages(ctx context.Context, from, to int64) error {
+	return s.exec(ctx, "move messages", `UPDATE inbox_messages SET ticket_id = ? WHERE ticket_id = ?`, to, from)
+}
+
 func (s *store) byNumber(ctx context.Context, n int64) (ticket, error) {
 	return s.oneTicket(ctx, `WHERE number = ?`, n)
 }
