@@ -310,6 +310,17 @@ func TestReports(t *testing.T) {
 			t.Errorf("admins mentioned in the group in dm mode:\n%s", out)
 		}
 	})
+	t.Run("a repeat of a report no admin has read yet", func(t *testing.T) {
+		// dm mode, and no admin has messaged the bot: the report waits, so
+		// a second reporter must not hear that the admins were told.
+		h := newHarness(t, DefaultConfig())
+		h.Run(streetSetup + "Alice: !reportmode dm\nBob: rude words\n")
+		h.Run("Carol [reply Bob]: !report rude\n")
+		out := h.Expect("Erin [reply Bob]: !report me too\n", "That message has already been reported; the report is waiting for the admins, who can read it by messaging me !reports.")
+		if strings.Contains(out, "have been told") {
+			t.Errorf("claimed the admins were told:\n%s", out)
+		}
+	})
 	t.Run("privately, choosing the group", func(t *testing.T) {
 		h := newHarness(t, DefaultConfig())
 		h.Run(streetSetup + "@group oak Oak Street\n@admin Olga\nOlga: !bot on\ndm Olga: hi\nCarol: hi oak\n")

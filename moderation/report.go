@@ -54,12 +54,16 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("Reply to the message you want to report with %s REASON — or send me %s REASON in a direct message to keep your name out of the group.%s",
 			req.Cmd("report"), req.Cmd("report"), m.streetFaultHint(req))
 	}
-	dup, err := m.st.reported(ctx, req.Chat.ID, q.ID)
+	dup, delivered, err := m.st.reported(ctx, req.Chat.ID, q.ID)
 	if err != nil {
 		return err
 	}
-	if dup {
+	switch {
+	case dup && delivered:
 		return req.Reply(ctx, "That message has already been reported; the admins have been told.")
+	case dup:
+		// Kept for admins the bot can't message yet: say no more than that.
+		return req.Reply(ctx, fmt.Sprintf("That message has already been reported; the report is waiting for the admins, who can read it by messaging me %s.", req.Cmd("reports")))
 	}
 	subject, _, err := req.QuotedAuthor(ctx)
 	if err != nil {

@@ -372,16 +372,18 @@ func (s store) waitingReports(ctx context.Context, chats []bot.ChatID, limit int
 	return out, total, rows.Err()
 }
 
-// reported says whether a message was already reported in a chat.
-func (s store) reported(ctx context.Context, chat bot.ChatID, msgID string) (bool, error) {
+// reported says whether a message was already reported in a chat, and
+// whether the admins were told of a report of it (in the group or
+// privately) rather than it waiting for !reports.
+func (s store) reported(ctx context.Context, chat bot.ChatID, msgID string) (found, delivered bool, err error) {
 	if msgID == "" {
-		return false, nil
+		return false, false, nil
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM mod_reports WHERE chat = ? AND msg_id = ?`, string(chat), msgID).Scan(&n); err != nil {
-		return false, fmt.Errorf("look up report: %w", err)
+	var n, told int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(delivered_at) FROM mod_reports WHERE chat = ? AND msg_id = ?`, string(chat), msgID).Scan(&n, &told); err != nil {
+		return false, false, fmt.Errorf("look up report: %w", err)
 	}
-	return n > 0, nil
+	return n > 0, told > 0, nil
 }
 
 func (s store) setForgetRequest(ctx context.Context, person int64, expires time.Time) error {

@@ -101,9 +101,14 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 			return "", err
 		}
 	}
+	told := 0
 	for _, loan := range r.KeptLoans {
-		if err := f.keepLoanWithoutForgotten(ctx, loan); err != nil {
+		reachable, err := f.keepLoanWithoutForgotten(ctx, loan)
+		if err != nil {
 			return "", err
+		}
+		if reachable {
+			told++
 		}
 	}
 	for _, id := range r.WantIDs {
@@ -118,8 +123,8 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	}
 	loans := plural(r.LoansAnonymised, "loan", "loans") + " anonymised"
 	if n := len(r.KeptLoans); n > 0 {
-		loans += fmt.Sprintf(" (%s still open: kept on the other side's list without your name until marked returned, and they have been told)",
-			plural(n, "loan", "loans"))
+		loans += fmt.Sprintf(" (%s still open: kept on the other side's list without your name until marked returned; %s)",
+			plural(n, "loan", "loans"), toldClause(n, told, f.prefix))
 	}
 	parts := []string{
 		plural(r.Listings, "listing", "listings") + " deleted",
@@ -130,21 +135,44 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	return strings.Join(parts, "; "), nil
 }
 
+// toldClause says truthfully who of the other sides of n kept loans will
+// hear about it: only someone who has messaged the bot can be told
+// privately, and nobody is told in the group (that would say who asked to
+// be forgotten).
+func toldClause(n, told int, prefix string) string {
+	switch {
+	case told == n && n == 1:
+		return "they will be told privately"
+	case told == n:
+		return "each will be told privately"
+	case told == 0 && n == 1:
+		return "they haven't messaged me privately, so I can't tell them; it shows on their " + prefix + "mine list"
+	case told == 0:
+		return "none of them has messaged me privately, so I can't tell them; it shows on their " + prefix + "mine lists"
+	}
+	untold := fmt.Sprintf("%d haven't messaged me", n-told)
+	if n-told == 1 {
+		untold = "1 hasn't messaged me"
+	}
+	return fmt.Sprintf("%d will be told privately; %s, so I can't tell them", told, untold)
+}
+
 // keepLoanWithoutForgotten replans a loan that stays open after one side
 // was forgotten (its id already zeroed in loan) and tells the other side
-// once. The message never names the forgotten person, and waits for quiet
-// hours to end like any other news.
-func (f *Feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error {
+// once, if the bot may message them: reachable says whether it may. The
+// message never names the forgotten person, and waits for quiet hours to
+// end like any other news.
+func (f *Feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) (reachable bool, err error) {
 	now := f.clock.Now()
 	// Reminders to the forgotten person stop; an owner left alone gets
 	// the capped overdue ones (scheduleReminder knows). A return already
 	// reported waits for the owner, who is told below: no reminder.
 	if loan.State == stateOut {
 		if err := f.scheduleReminder(ctx, loan, now); err != nil {
-			return err
+			return false, err
 		}
 	} else if err := f.jobs.Cancel(ctx, loanKey(loan.ID)); err != nil {
-		return err
+		return false, err
 	}
 	group, pre := f.groupName(ctx, loan.Chat), f.prefix
 	var to int64
@@ -163,13 +191,20 @@ func (f *Feature) keepLoanWithoutForgotten(ctx context.Context, loan Loan) error
 		text = fmt.Sprintf("The owner of the %s you borrowed on %s in %s has asked me to forget them, so I won't send reminders about it. Please give it back as you agreed, then type %sreturned %s there to clear it from your list.",
 			loan.Item, formatDay(loan.LentAt, f.loc), group, pre, typable(loan.Item))
 	}
+	other, err := f.person(ctx, to)
+	if err != nil {
+		return false, err
+	}
+	if reachable, err = f.canDM(ctx, other); err != nil || !reachable {
+		return false, err
+	}
 	// A persisted notice, not a direct send: a failed delivery is retried
 	// and must not stop the erasure half-way.
 	p := noticePayload{Person: to, Text: text, Chat: loan.Chat, Loan: loan.ID}
 	if err := f.jobs.Schedule(ctx, jobNotice, fmt.Sprintf("lending:forgotten:loan:%d", loan.ID), f.quiet.NextAllowed(now), p); err != nil {
-		return fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
+		return false, fmt.Errorf("tell the other side of loan %d: %w", loan.ID, err)
 	}
-	return nil
+	return true, nil
 }
 
 // Lending needs no merge step of its own: its tables follow foreign keys,

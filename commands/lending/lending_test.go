@@ -221,7 +221,7 @@ Alice: !lent ladder @Bob
 		t.Fatal(err)
 	}
 	want := "2 listings deleted; 1 request deleted; 0 errands and 1 errand signup deleted; " +
-		"2 loans anonymised (2 loans still open: kept on the other side's list without your name until marked returned, and they have been told)"
+		"2 loans anonymised (2 loans still open: kept on the other side's list without your name until marked returned; each will be told privately)"
 	if summary != want {
 		t.Errorf("summary = %q, want %q", summary, want)
 	}
