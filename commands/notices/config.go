@@ -36,8 +36,9 @@ type Config struct {
 	// PauseNonEssential is the pre-election switch: everything except
 	// emergency notices is held until it is turned off again.
 	PauseNonEssential bool `toml:"pause_non_essential"`
-	// SendBatch and SendGap pace the outbox: at most SendBatch messages,
-	// then a pause of SendGap, so a fan-out never bursts.
+	// SendBatch and SendGap pace the outbox: at most SendBatch messages
+	// in any SendGap, so a fan-out never bursts (an emergency may start
+	// one batch early; see drainJob).
 	SendBatch int          `toml:"send_batch"`
 	SendGap   bot.Duration `toml:"send_gap"`
 	// FetchTimeout bounds one feed request; MaxFeedBytes caps its body.

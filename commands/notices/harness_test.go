@@ -50,6 +50,14 @@ func TestGoldenApproval(t *testing.T) {
 	bottest.Golden(t, "testdata/approval", harnessOptions(cfg, nil))
 }
 
+func TestGoldenEmergency(t *testing.T) {
+	cfg := testConfig()
+	cfg.RequireApproval = true
+	cfg.EmergencyTwoApprovals = true
+	cfg.SendBatch = 2
+	bottest.Golden(t, "testdata/emergency", harnessOptions(cfg, nil))
+}
+
 func TestGoldenSenders(t *testing.T) {
 	cfg := testConfig()
 	cfg.Senders = []SenderConfig{

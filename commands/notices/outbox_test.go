@@ -28,6 +28,9 @@ type recordingTransport struct {
 	gone      map[bot.ChatID]bool
 	errFor    func(bot.OutMessage) error
 	ids       int
+	// clock, when set, stamps each send into at (at[i] is sent[i]'s).
+	clock bot.Clock
+	at    []time.Time
 }
 
 func newRecorder() *recordingTransport {
@@ -49,6 +52,9 @@ func (tr *recordingTransport) Send(_ context.Context, m bot.OutMessage) (string,
 		return "", tr.failErr
 	}
 	tr.sent = append(tr.sent, m)
+	if tr.clock != nil {
+		tr.at = append(tr.at, tr.clock.Now())
+	}
 	return m.ID, nil
 }
 
@@ -322,7 +328,8 @@ func TestUpdatesQuoteTheMessageTheyCorrect(t *testing.T) {
 	}
 	rg.submit(`{"id":"road-1u","title":"Road closed until Friday","topics":["roads"],"areas":["SY3"],"msg_type":"update","references":"road-1"}`)
 	rg.submit(`{"id":"road-1c","title":"Road open again","topics":["roads"],"areas":["SY3 7"],"msg_type":"cancel","references":"road-1"}`)
-	rg.runJobs()
+	// Six messages within send_gap: the last waits for the pace.
+	rg.advance(time.Minute)
 	later := rg.tr.sent[2:]
 	if len(later) != 4 {
 		t.Fatalf("update and cancel sent %d messages, want 4 (2 groups each)", len(later))

@@ -284,14 +284,18 @@ func (r *Feature) planInput(ctx context.Context, n *Notice, now time.Time) (plan
 
 func personTarget(id int64) string { return "person:" + strconv.FormatInt(id, 10) }
 
-// drainJob sends what is due in the outbox, at most send_batch messages,
-// then schedules itself for the next due row (or after send_gap).
+// drainJob sends what is due in the outbox at the notice pace, most
+// urgent first, then books itself for when the next row may go.
 func (r *Feature) drainJob(ctx context.Context, job bot.Job) error {
 	now := r.clock.Now()
 	if err := r.recoverInterrupted(ctx, now); err != nil {
 		return err
 	}
-	rows, err := r.st.duePending(ctx, now, r.cfg.SendBatch)
+	allow, err := r.paceAllowance(ctx, now)
+	if err != nil {
+		return err
+	}
+	rows, err := r.st.duePending(ctx, now, r.cfg.SendBatch, r.quiet(now))
 	if err != nil {
 		return err
 	}
@@ -305,6 +309,9 @@ func (r *Feature) drainJob(ctx context.Context, job bot.Job) error {
 			}
 			cache[row.NoticeID] = n
 		}
+		if sent >= allow.of(n.Urgency) {
+			break
+		}
 		delivered, err := r.deliver(ctx, n, row, now)
 		if err != nil {
 			return err
@@ -313,17 +320,75 @@ func (r *Feature) drainJob(ctx context.Context, job bot.Job) error {
 			sent++
 		}
 	}
-	at, ok, err := r.st.nextPendingDue(ctx)
+	return r.scheduleNextDrain(ctx, now)
+}
+
+// allowance is how many messages the outbox may send now: send_batch in
+// any send_gap. An emergency counts only other emergencies' sends, so one
+// approved in the middle of a fan-out goes within seconds rather than
+// after the gap; that lets at most one extra batch through per gap.
+type allowance struct{ any, emergency int }
+
+func (a allowance) of(u Urgency) int {
+	if u == UrgencyEmergency {
+		return a.emergency
+	}
+	return a.any
+}
+
+// paceAllowance counts what went in the last send_gap.
+func (r *Feature) paceAllowance(ctx context.Context, now time.Time) (allowance, error) {
+	since := now.Add(-r.cfg.SendGap.D())
+	all, err := r.st.sentSince(ctx, since, false)
+	if err != nil {
+		return allowance{}, err
+	}
+	em, err := r.st.sentSince(ctx, since, true)
+	if err != nil {
+		return allowance{}, err
+	}
+	return allowance{any: max(r.cfg.SendBatch-all.Sent, 0), emergency: max(r.cfg.SendBatch-em.Sent, 0)}, nil
+}
+
+// scheduleNextDrain books the drain for the next pending row, or, while
+// the last send_gap is full, for when its earliest send leaves the window.
+// Every drain books the time the outbox itself says, so drains booked by
+// several plans fall on the same job rather than pacing side by side.
+func (r *Feature) scheduleNextDrain(ctx context.Context, now time.Time) error {
+	at, ok, err := r.st.nextPendingDue(ctx, false)
 	if err != nil || !ok {
 		return err
 	}
-	if sent >= r.cfg.SendBatch {
-		at = laterOf(at, now.Add(r.cfg.SendGap.D()))
+	if r.quiet(now) {
+		// A normal notice's fan-out that ran into the night stops until
+		// the morning, rather than filling the send queue with rows that
+		// would all fall due at once then.
+		at = r.deps.QuietHours.NextAllowed(now)
+		if urgent, ok, err := r.st.nextPendingDue(ctx, true); err != nil {
+			return err
+		} else if ok && urgent.Before(at) {
+			at = urgent
+		}
+	}
+	if !at.After(now) {
+		used, err := r.st.sentSince(ctx, now.Add(-r.cfg.SendGap.D()), false)
+		if err != nil {
+			return err
+		}
+		if used.Sent >= r.cfg.SendBatch {
+			at = laterOf(at, used.First.Add(r.cfg.SendGap.D()))
+		}
 	}
 	if !at.After(now) {
 		at = now.Add(time.Second)
 	}
 	return r.scheduleDrain(ctx, at)
+}
+
+// quiet reports whether now is within quiet hours, when normal notices
+// wait for the morning.
+func (r *Feature) quiet(now time.Time) bool {
+	return r.deps.QuietHours.NextAllowed(now).After(now)
 }
 
 func laterOf(a, b time.Time) time.Time {
@@ -549,6 +614,16 @@ func (r *Feature) scheduleHeldDigests(ctx context.Context, chat string) error {
 // booked too (see digestFallbackDelay); being offline needs none, as the
 // engine waits for the connection without giving up.
 func (r *Feature) digestJob(ctx context.Context, job bot.Job, p digestPayload) error {
+	if waiting, err := r.st.emergencyWaiting(ctx, r.clock.Now()); err != nil || waiting {
+		if err == nil {
+			// Bulk never goes ahead of an emergency's fan-out: look again
+			// after the next batch, under a key naming that time (this
+			// job's own key is deleted when it finishes).
+			at := r.clock.Now().Add(r.cfg.SendGap.D() + time.Second)
+			err = r.jobs.Schedule(ctx, jobDigest, jobDigest+":"+p.Chat+"@after-emergency-"+strconv.FormatInt(at.UnixMilli(), 10), at, p)
+		}
+		return err
+	}
 	err := r.sendDigest(ctx, p.Chat)
 	if err == nil {
 		return r.scheduleHeldDigests(ctx, p.Chat)

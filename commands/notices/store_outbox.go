@@ -19,22 +19,80 @@ func (s store) outboxOf(ctx context.Context, notice int64) ([]outboxRow, error) 
 	return queryOutbox(ctx, s.db, `notice_id = ?`, notice)
 }
 
-// duePending is up to limit pending rows due by now, oldest first.
-func (s store) duePending(ctx context.Context, now time.Time, limit int) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, ms(now), limit)
+// urgencyRank orders outbox rows by their notice's urgency: emergencies,
+// then urgent notices, then the rest.
+const urgencyRank = `(SELECT CASE n.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END FROM notices n WHERE n.id = notice_outbox.notice_id)`
+
+// duePending is up to limit pending rows due by now: every emergency row
+// before any other, urgent before normal, and oldest first within each.
+// A fan-out already planned therefore never holds up a later emergency.
+// With urgentOnly (at night) normal notices' rows stay where they are.
+func (s store) duePending(ctx context.Context, now time.Time, limit int, urgentOnly bool) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.db, `state = 'pending' AND due_at <= ? AND `+urgencyRank+` < ? ORDER BY `+urgencyRank+`, due_at, id LIMIT ?`,
+		ms(now), rankLimit(urgentOnly), limit)
 }
 
-// nextPendingDue is when the earliest pending row is due; ok is false
-// when nothing is pending.
-func (s store) nextPendingDue(ctx context.Context) (at time.Time, ok bool, err error) {
+// rankLimit is the urgency rank rows must be below: normal notices'
+// rows are left out with urgentOnly.
+func rankLimit(urgentOnly bool) int {
+	if urgentOnly {
+		return 2
+	}
+	return 3
+}
+
+// paceUse is what the outbox sent since a moment: how many messages (a
+// digest is one message for several rows) and when the first of them went.
+type paceUse struct {
+	Sent  int
+	First time.Time
+}
+
+// sentSince counts the messages the outbox sent after since, of every
+// notice or of emergencies only.
+func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly bool) (paceUse, error) {
+	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > ? AND msg_id <> ''`
+	if emergencyOnly {
+		q += ` AND notice_id IN (SELECT id FROM notices WHERE urgency = 'emergency')`
+	}
+	var u paceUse
+	var first sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, q, ms(since)).Scan(&u.Sent, &first); err != nil {
+		return paceUse{}, fmt.Errorf("count recent notice sends: %w", err)
+	}
+	if first.Valid {
+		u.First = fromMS(first.Int64)
+	}
+	return u, nil
+}
+
+// nextPendingDue is when the earliest pending row (with urgentOnly, of an
+// urgent notice or an emergency) is due; ok is false when none is pending.
+func (s store) nextPendingDue(ctx context.Context, urgentOnly bool) (at time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending' AND `+urgencyRank+` < ?`,
+		rankLimit(urgentOnly)).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next outbox row: %w", err)
 	}
 	if !next.Valid {
 		return time.Time{}, false, nil
 	}
 	return fromMS(next.Int64), true, nil
+}
+
+// emergencyWaiting reports whether an emergency's delivery is due and not
+// yet sent; bulk work (digests) waits behind it.
+func (s store) emergencyWaiting(ctx context.Context, now time.Time) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notice_outbox WHERE state = 'pending' AND due_at <= ?
+		AND notice_id IN (SELECT id FROM notices WHERE urgency = 'emergency') LIMIT 1`, ms(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("emergency deliveries waiting: %w", err)
+	}
+	return true, nil
 }
 
 // interrupted is the rows a crash left "sending".
