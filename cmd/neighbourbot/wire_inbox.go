@@ -56,11 +56,12 @@ func runInboxCLI(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
 	format := fs.String("format", "csv", "csv (the only format)")
-	byDesk := fs.Bool("by-desk", false, "one summary row per desk (tickets, open, closed, median minutes to first reply and to close)")
+	byDesk := fs.Bool("by-desk", false, "one summary row per desk (tickets, open, closed, median minutes to first reply and to close, wall-clock and working)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: neighbourbot inbox export [-format csv] [-by-desk] [-config FILE]\n\n"+
 			"Writes the council inbox's tickets to standard output: number, desk, state, times, minutes to the\n"+
-			"first reply and to closing. No resident's name, number or words are included.\n\n")
+			"first reply and to closing, wall-clock and working (office hours less closed days and bank\n"+
+			"holidays). No resident's name, number or words are included.\n\n")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseVerb(fs, args, "export", "inbox", stderr); !ok {
@@ -75,7 +76,7 @@ func runInboxCLI(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	defer st.Close()
-	if err := inbox.Export(ctx, st.DB(), stdout, inbox.ExportOptions{ByDesk: *byDesk, Location: cfg.Location()}); err != nil {
+	if err := inbox.Export(ctx, st.DB(), stdout, inbox.ExportOptions{ByDesk: *byDesk, Location: cfg.Location(), Config: &cfg.Inbox}); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot inbox:", err)
 		return exitError
 	}

@@ -17,74 +17,111 @@ import (
 type ExportOptions struct {
 	// ByDesk writes one summary row per desk instead of one per ticket.
 	ByDesk bool
-	// Location formats times (default UTC).
+	// Location formats times and places office hours (default UTC).
 	Location *time.Location
+	// Config, when set, gives the office hours, closed days and bank
+	// holidays division for the working-hours columns (the bank holidays
+	// are the copy the bot keeps in the database); nil counts every
+	// minute as a working one.
+	Config *Config
 }
 
 // Export writes the inbox's tickets as CSV for the council's records: the
-// number, desk, state, times, minutes to the first reply and to closing,
-// message counts and the staff member holding it. It holds no resident's
-// name, number or words.
+// number, desk, state, times, minutes to the first reply and to closing
+// (wall-clock, and working minutes within office hours), message counts
+// and the staff member holding it. It holds no resident's name, number or
+// words.
 func Export(ctx context.Context, db bot.DB, w io.Writer, opts ExportOptions) error {
 	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
 	}
+	cal, err := exportCalendar(ctx, &store{db: db}, opts.Config, loc)
+	if err != nil {
+		return err
+	}
+	all, err := exportRows(ctx, db)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if opts.ByDesk {
+		writeByDesk(cw, all, cal)
+	} else {
+		writeTickets(cw, all, cal, loc)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// exportRow is one numbered ticket as exported.
+type exportRow struct {
+	number                  int64
+	desk, state, by, holder string
+	opened, replied, closed time.Time
+	in, out                 int
+}
+
+// exportRows reads every numbered ticket, in number order.
+func exportRows(ctx context.Context, db bot.DB) ([]exportRow, error) {
 	rows, err := db.QueryContext(ctx, `SELECT t.number, t.desk, t.state, t.opened_at, t.first_reply_at, t.closed_at, t.closed_by,
 		t.assignee_name,
 		(SELECT COUNT(*) FROM inbox_messages m WHERE m.ticket_id = t.id AND m.direction = 'in'),
 		(SELECT COUNT(*) FROM inbox_messages m WHERE m.ticket_id = t.id AND m.direction = 'out')
 		FROM inbox_tickets t WHERE t.number IS NOT NULL ORDER BY t.number`)
 	if err != nil {
-		return fmt.Errorf("export tickets: %w", err)
+		return nil, fmt.Errorf("export tickets: %w", err)
 	}
 	defer rows.Close()
-	type row struct {
-		number                  int64
-		desk, state, by, holder string
-		opened, replied, closed time.Time
-		in, out                 int
-	}
-	var all []row
+	var all []exportRow
 	for rows.Next() {
-		var r row
+		var r exportRow
 		var opened, replied, closed sql.NullInt64
 		if err := rows.Scan(&r.number, &r.desk, &r.state, &opened, &replied, &closed, &r.by, &r.holder, &r.in, &r.out); err != nil {
-			return fmt.Errorf("export tickets: %w", err)
+			return nil, fmt.Errorf("export tickets: %w", err)
 		}
 		r.opened, r.replied, r.closed = fromMS(opened), fromMS(replied), fromMS(closed)
 		all = append(all, r)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("export tickets: %w", err)
+		return nil, fmt.Errorf("export tickets: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	return all, nil
+}
+
+// writeTickets writes one row per ticket: wall-clock minutes, then (last,
+// so older readers of the file keep their columns) working minutes.
+func writeTickets(cw *csv.Writer, all []exportRow, cal calendar, loc *time.Location) {
 	stamp := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
 		return t.In(loc).Format(time.RFC3339)
 	}
-	minutes := func(from, to time.Time) string {
+	minutes := func(d time.Duration, from, to time.Time) string {
 		if from.IsZero() || to.IsZero() {
 			return ""
 		}
-		return strconv.FormatInt(int64(to.Sub(from)/time.Minute), 10)
+		return strconv.FormatInt(int64(d/time.Minute), 10)
 	}
-	if !opts.ByDesk {
-		cw.Write([]string{"ticket", "desk", "state", "opened_at", "first_reply_at", "minutes_to_first_reply", "closed_at",
-			"minutes_to_close", "closed_by", "messages_in", "replies_out", "assignee"})
-		for _, r := range all {
-			cw.Write([]string{"C" + strconv.FormatInt(r.number, 10), r.desk, r.state, stamp(r.opened), stamp(r.replied),
-				minutes(r.opened, r.replied), stamp(r.closed), minutes(r.opened, r.closed), r.by,
-				strconv.Itoa(r.in), strconv.Itoa(r.out), r.holder})
-		}
-		cw.Flush()
-		return cw.Error()
+	cw.Write([]string{"ticket", "desk", "state", "opened_at", "first_reply_at", "minutes_to_first_reply", "closed_at",
+		"minutes_to_close", "closed_by", "messages_in", "replies_out", "assignee",
+		"working_minutes_to_first_reply", "working_minutes_to_close"})
+	for _, r := range all {
+		cw.Write([]string{"C" + strconv.FormatInt(r.number, 10), r.desk, r.state, stamp(r.opened), stamp(r.replied),
+			minutes(r.replied.Sub(r.opened), r.opened, r.replied), stamp(r.closed), minutes(r.closed.Sub(r.opened), r.opened, r.closed), r.by,
+			strconv.Itoa(r.in), strconv.Itoa(r.out), r.holder,
+			minutes(cal.workingTime(r.opened, r.replied), r.opened, r.replied), minutes(cal.workingTime(r.opened, r.closed), r.opened, r.closed)})
 	}
+}
+
+// writeByDesk writes one summary row per desk, with median wall-clock and
+// working minutes.
+func writeByDesk(cw *csv.Writer, all []exportRow, cal calendar) {
 	type sum struct {
 		tickets, open, closed, answered int
 		toReply, toClose                []float64
+		workReply, workClose            []float64
 	}
 	by := map[string]*sum{}
 	for _, r := range all {
@@ -102,9 +139,11 @@ func Export(ctx context.Context, db bot.DB, w io.Writer, opts ExportOptions) err
 		if !r.replied.IsZero() {
 			s.answered++
 			s.toReply = append(s.toReply, r.replied.Sub(r.opened).Minutes())
+			s.workReply = append(s.workReply, cal.workingTime(r.opened, r.replied).Minutes())
 		}
 		if !r.closed.IsZero() {
 			s.toClose = append(s.toClose, r.closed.Sub(r.opened).Minutes())
+			s.workClose = append(s.workClose, cal.workingTime(r.opened, r.closed).Minutes())
 		}
 	}
 	desks := make([]string, 0, len(by))
@@ -112,14 +151,48 @@ func Export(ctx context.Context, db bot.DB, w io.Writer, opts ExportOptions) err
 		desks = append(desks, d)
 	}
 	sort.Strings(desks)
-	cw.Write([]string{"desk", "tickets", "open", "closed", "answered", "median_minutes_to_first_reply", "median_minutes_to_close"})
+	cw.Write([]string{"desk", "tickets", "open", "closed", "answered", "median_minutes_to_first_reply", "median_minutes_to_close",
+		"median_working_minutes_to_first_reply", "median_working_minutes_to_close"})
 	for _, d := range desks {
 		s := by[d]
 		cw.Write([]string{d, strconv.Itoa(s.tickets), strconv.Itoa(s.open), strconv.Itoa(s.closed), strconv.Itoa(s.answered),
-			median(s.toReply), median(s.toClose)})
+			median(s.toReply), median(s.toClose), median(s.workReply), median(s.workClose)})
 	}
-	cw.Flush()
-	return cw.Error()
+}
+
+// exportCalendar is the office's calendar for the working-hours columns:
+// cfg's hours and closed days, and the bank holidays of its division from
+// the copy kept in the database (none when no copy was ever fetched).
+func exportCalendar(ctx context.Context, st *store, cfg *Config, loc *time.Location) (calendar, error) {
+	cal := calendar{loc: loc, closed: map[string]string{}}
+	if cfg == nil {
+		return cal, nil
+	}
+	hours, err := ParseHours(cfg.Hours)
+	if err != nil {
+		return cal, fmt.Errorf("hours %q: %w", cfg.Hours, err)
+	}
+	cal.hours = hours
+	if cfg.BankHolidays != "" {
+		raw, _, ok, err := st.getState(ctx, holidaysKey)
+		if err != nil {
+			return cal, err
+		}
+		if ok {
+			days, err := parseBankHolidays([]byte(raw), cfg.BankHolidays)
+			if err != nil {
+				return cal, err
+			}
+			for d, title := range days {
+				cal.closed[d] = title
+			}
+			cal.holidays = true
+		}
+	}
+	for _, d := range cfg.ClosedDays {
+		cal.closed[d] = "closed"
+	}
+	return cal, nil
 }
 
 func median(xs []float64) string {

@@ -154,6 +154,53 @@ func (c calendar) open(t time.Time) bool {
 	return false
 }
 
+// workingTime is how much of [from, to) the office was open: office hours
+// on days that were not closed days or bank holidays. Always open (no
+// hours) counts every minute.
+func (c calendar) workingTime(from, to time.Time) time.Duration {
+	if !to.After(from) {
+		return 0
+	}
+	if len(c.hours.windows) == 0 {
+		return to.Sub(from)
+	}
+	lf := from.In(c.loc)
+	var total time.Duration
+	for day := time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, c.loc); day.Before(to); day = day.AddDate(0, 0, 1) {
+		if _, closed := c.closed[day.Format(time.DateOnly)]; closed {
+			continue
+		}
+		end := from // the latest minute counted so far, so overlapping windows count once
+		for _, w := range c.dayWindows(day.Weekday()) {
+			s := time.Date(day.Year(), day.Month(), day.Day(), w.start/60, w.start%60, 0, 0, c.loc)
+			e := time.Date(day.Year(), day.Month(), day.Day(), w.end/60, w.end%60, 0, 0, c.loc)
+			if s.Before(end) {
+				s = end
+			}
+			if e.After(to) {
+				e = to
+			}
+			if e.After(s) {
+				total += e.Sub(s)
+				end = e
+			}
+		}
+	}
+	return total
+}
+
+// dayWindows are the hours' windows on weekday d, earliest first.
+func (c calendar) dayWindows(d time.Weekday) []window {
+	var out []window
+	for _, w := range c.hours.windows {
+		if w.day == d {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
 // closedReason says why a day the hours would open is closed ("Good
 // Friday, a bank holiday"); "" when it is not a closed day.
 func (c calendar) closedReason(t time.Time) string {

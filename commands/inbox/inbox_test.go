@@ -310,8 +310,8 @@ dm Gina: 1
 	if err := Export(context.Background(), h.Store.DB(), &buf, ExportOptions{ByDesk: true}); err != nil {
 		t.Fatal(err)
 	}
-	want := "desk,tickets,open,closed,answered,median_minutes_to_first_reply,median_minutes_to_close\n" +
-		"General enquiries,1,1,0,0,,\nHighways,2,1,1,1,30,120\n"
+	want := "desk,tickets,open,closed,answered,median_minutes_to_first_reply,median_minutes_to_close,median_working_minutes_to_first_reply,median_working_minutes_to_close\n" +
+		"General enquiries,1,1,0,0,,,,\nHighways,2,1,1,1,30,120,30,120\n"
 	if buf.String() != want {
 		t.Errorf("by desk:\n%s\nwant:\n%s", buf.String(), want)
 	}
