@@ -347,6 +347,9 @@ func (e *Engine) afterUnit(ctx context.Context) {
 type parsed struct {
 	name, args string
 	isCommand  bool
+	// The answers when the text carries a typed phone number: anywhere,
+	// and after an "@".
+	phoneReply, mentionPhoneReply string
 }
 
 func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) {
@@ -362,6 +365,9 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 		return NotHandled, err
 	}
 	var p parsed
+	// Read once real mentions are names: a number left after an "@" was
+	// typed, not picked from the phone's list.
+	p.phoneReply, p.mentionPhoneReply = typedPhoneReply(m.Text, false), typedPhoneReply(m.Text, true)
 	p.name, p.args, p.isCommand = e.router.Parse(m.Text)
 	if m.EditOf != "" {
 		// An edit is inspected like a new message (moderation) but never
@@ -400,10 +406,13 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings
 		return e.dispatchPollVote(ctx, req)
 	}
 	if p.isCommand {
-		req.Command, req.Args = p.name, p.args
+		req.Command, req.Args, req.phoneReply = p.name, p.args, p.phoneReply
 		if rt, ok := e.router.Route(req); ok {
 			req.Route = rt
 			req.Command = rt.Name
+			if rt.RedactsPhones {
+				req.phoneReply = p.mentionPhoneReply
+			}
 		}
 	}
 	if m.Chat.IsGroup && !req.Group.Enabled {
@@ -537,6 +546,13 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 		// with Match, e.g. lending's !join where lending is off): refuse
 		// as that route would, rather than "unknown command".
 		return e.declined(ctx, req, e.router.Named(req.Command)[0])
+	}
+	if msg := req.phoneReply; msg != "" {
+		// Whatever the command, a typed number would be stored and shown
+		// on (a listing, a report, a mention turned "@a neighbour"): stop
+		// here, once for every feature.
+		e.obs.CommandHandled(req.Command, "refused", 0)
+		return req.Reply(ctx, msg)
 	}
 	return e.runHandler(ctx, req, rt.gated)
 }

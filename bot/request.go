@@ -24,6 +24,9 @@ type Request struct {
 
 	e     *Engine
 	admin *bool
+	// phoneReply is set when the text carries a typed phone number: the
+	// command is answered with it and never run.
+	phoneReply string
 	// taken says a handler or listener answered the message or took it
 	// (Take), so the direct-message fallback stays silent.
 	taken bool

@@ -44,6 +44,12 @@ type Route struct {
 	// name's route without Match does. Used for "!report streetlight …"
 	// (potholes) beside "!report spam" as a reply (moderation).
 	Match func(req *Request) bool
+	// RedactsPhones says the handler takes phone numbers written out in
+	// its text away itself (a consultation comment keeps the rest and
+	// says so); for every other route the engine refuses such a command
+	// rather than store and show the number. A number typed after "@" is
+	// refused for every route.
+	RedactsPhones bool
 
 	// gated is Handler wrapped in the router's middleware, set when the
 	// route is registered.

@@ -220,14 +220,22 @@ func TestMentionNumbersBecomeNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := &bot.Message{ID: "wa-9", Chat: bot.Chat{ID: "group:street", IsGroup: true}, Sender: bot.Sender{Addr: "Alice", Name: "Alice"},
-		Text:     "!note outside @447700900123's house, and @5550001112223 too; @4477009001234 is someone else",
+		Text:     "!note outside @447700900123's house, and @5550001112223 too",
 		Mentions: []bot.Sender{{Addr: "447700900123@s.whatsapp.net"}, {Addr: "5550001112223@lid"}}, Time: h.Clock.Now()}
 	h.Engine.HandleMessage(ctx, m)
-	if want := "outside @Dora's house, and @a neighbour too; @4477009001234 is someone else"; got != want {
+	if want := "outside @Dora's house, and @a neighbour too"; got != want {
 		t.Errorf("args = %q, want %q", got, want)
 	}
-	if want := "outside 's house, and too; @4477009001234 is someone else"; stripped != want {
+	if want := "outside 's house, and too"; stripped != want {
 		t.Errorf("stripped = %q, want %q", stripped, want)
+	}
+	// A number typed after "@", with no mention behind it, is never
+	// handed to the command: it is answered plainly.
+	got = "unchanged"
+	h.Engine.HandleMessage(ctx, &bot.Message{ID: "wa-11", Chat: bot.Chat{ID: "group:street", IsGroup: true}, Sender: bot.Sender{Addr: "Alice", Name: "Alice"},
+		Text: "!note @4477009001234 is someone else", Time: h.Clock.Now()})
+	if got != "unchanged" {
+		t.Errorf("a typed number reached the handler: %q", got)
 	}
 	dora, _ := h.Store.PersonByAddr(ctx, "987654321@lid")
 	if dora.Name != "Dora" {

@@ -28,6 +28,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"neighbourbot/bot"
 )
@@ -811,8 +812,14 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 	if !hasColon && msg.PollVote == nil && msg.Reaction == nil && msg.Media == nil && msg.Location == nil {
 		return fmt.Errorf("expected NAME: text")
 	}
-	for _, mt := range mentionTok.FindAllStringSubmatch(text, -1) {
-		who := strings.TrimRight(mt[1], ".,;:!?'")
+	for _, ix := range mentionTok.FindAllStringSubmatchIndex(text, -1) {
+		who := strings.TrimRight(text[ix[2]:ix[3]], ".,;:!?'")
+		if strings.HasPrefix(who, "0") && strings.IndexFunc(who, unicode.IsLetter) < 0 {
+			// "@07700900123" typed out is text, as on a phone: a mention
+			// picked from the list reads "@447700900123", never with a
+			// leading 0 (nor a "+", which never starts a mention here).
+			continue
+		}
 		msg.Mentions = append(msg.Mentions, bot.Sender{Addr: bot.Address(who), Name: who})
 	}
 	msg.ID = c.nextID("m")
