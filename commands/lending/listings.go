@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -363,20 +364,24 @@ func (f *Feature) describeBorrowHits(ctx context.Context, req *bot.Request, free
 	var b strings.Builder
 	var mentions []bot.Mention
 	var lenders []borrowHit
+	ids := make([]int64, len(free))
+	for i, h := range free {
+		ids[i] = h.l.ID
+	}
+	counts, err := f.st.listingLoanCounts(ctx, ids)
+	if err != nil {
+		return "", nil, err
+	}
 	for _, h := range free {
 		mentions = append(mentions, bot.MentionOf(h.owner))
-		who, err := f.withLoans(ctx, req.Chat.ID, h.owner)
-		if err != nil {
-			return "", nil, err
-		}
-		what := "has " + articled(h.l.Name)
+		// The count is that item's own: "has a ladder (lent twice)".
+		what := "has " + articled(h.l.Name) + timesLent(counts[h.l.ID])
 		if h.l.Kind == kindFavour {
 			what = "offers " + h.l.Name
 		} else {
 			lenders = append(lenders, h)
 		}
-		// who is "Alice (5 loans)"; the mention must stay "@Alice".
-		fmt.Fprintf(&b, "@%s %s", who, what)
+		fmt.Fprintf(&b, "@%s %s", h.owner.DisplayName(), what)
 		if h.l.Note != "" {
 			fmt.Fprintf(&b, " — %s", h.l.Note)
 		}
@@ -474,11 +479,13 @@ func (f *Feature) handleItems(ctx context.Context, req *bot.Request) error {
 	if !req.Chat.IsGroup {
 		return f.itemsPrivately(ctx, req, query, search)
 	}
-	entries, err := f.itemEntries(ctx, req.Chat.ID, query)
+	// Two lines are kept for "…and N more" and "Ask with".
+	budget := groupListLines - 2
+	entries, total, over, err := f.itemsFor(ctx, req.Chat.ID, query, budget)
 	if err != nil {
 		return err
 	}
-	if len(entries) == 0 {
+	if total == 0 {
 		if !query.empty() {
 			return req.Reply(ctx, fmt.Sprintf("Nothing like %q is listed here. Ask with %s %s and I'll tell you if someone lists one.",
 				bot.Truncate(search, 40), req.Cmd("borrow"), bot.Truncate(search, 40)))
@@ -486,17 +493,16 @@ func (f *Feature) handleItems(ctx context.Context, req *bot.Request) error {
 		return req.Reply(ctx, fmt.Sprintf("Nothing is listed here yet. List something you'd lend with %s ladder, or a favour with %s mowing lawns.",
 			req.Cmd("lend"), req.Cmd("favour")))
 	}
-	// Two lines are kept for "…and N more" and "Ask with".
-	lines, shown, err := f.itemLines(ctx, req.Chat.ID, entries, groupListLines-2)
+	lines, shown, err := f.itemLines(ctx, req.Chat.ID, entries, budget)
 	if err != nil {
 		return err
 	}
-	if more := len(entries) - shown; more > 0 {
+	if more := total - shown; more > 0 {
 		example := "drill"
 		if search != "" {
 			example = bot.Truncate(search, 20) + " WORD"
 		}
-		lines = append(lines, fmt.Sprintf("…and %d more — %s %s to search, or message me %s for the full list.", more, req.Cmd("items"), example, req.Cmd("items")))
+		lines = append(lines, fmt.Sprintf("…and %s more — %s %s to search, or message me %s for the full list.", moreCount(more, over), req.Cmd("items"), example, req.Cmd("items")))
 	}
 	lines = append(lines, fmt.Sprintf("Ask with %s ITEM.", req.Cmd("borrow")))
 	return req.Reply(ctx, strings.Join(lines, "\n"))
@@ -521,8 +527,8 @@ func (f *Feature) itemsPrivately(ctx context.Context, req *bot.Request, query it
 			continue
 		}
 		groups++
-		entries, err := f.itemEntries(ctx, chat, query)
-		if err != nil || len(entries) == 0 {
+		entries, total, over, err := f.itemsFor(ctx, chat, query, maxListed)
+		if err != nil || total == 0 {
 			if err != nil {
 				return err
 			}
@@ -532,8 +538,8 @@ func (f *Feature) itemsPrivately(ctx context.Context, req *bot.Request, query it
 		if err != nil {
 			return err
 		}
-		if more := len(entries) - shown; more > 0 {
-			lines = append(lines, fmt.Sprintf("…and %d more — search with %s WORD.", more, req.Cmd("items")))
+		if more := total - shown; more > 0 {
+			lines = append(lines, fmt.Sprintf("…and %s more — search with %s WORD.", moreCount(more, over), req.Cmd("items")))
 		}
 		if len(out) > 0 {
 			out = append(out, "")
@@ -574,6 +580,54 @@ type itemEntry struct {
 	section int
 	listing Listing // zero for a loan whose listing was removed
 	loan    Loan    // set in sectionLent
+}
+
+// itemsFor is what !items shows for a group in budget lines, and how many
+// entries there are in all; over says the count stopped at countCap. Without
+// search words only the entries that can be shown are read (a page per
+// section, counted in SQL); a search reads every listing, since names are
+// matched with typos and plurals.
+func (f *Feature) itemsFor(ctx context.Context, chat bot.ChatID, query itemWords, budget int) (entries []itemEntry, total int, over bool, err error) {
+	if !query.empty() {
+		entries, err := f.itemEntries(ctx, chat, query)
+		return entries, len(entries), false, err
+	}
+	// Each section needs a line for its title, so at most budget-1 of
+	// its entries can show.
+	limit := budget - 1
+	free, nFree, err := f.st.listingsPage(ctx, chat, kindItem, limit)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	lent, nLent, err := f.st.lentPage(ctx, chat, limit)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	favours, nFavours, err := f.st.listingsPage(ctx, chat, kindFavour, limit)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	entries = make([]itemEntry, 0, len(free)+len(lent)+len(favours))
+	for _, l := range free {
+		entries = append(entries, itemEntry{section: sectionFree, listing: l})
+	}
+	for _, loan := range lent {
+		entries = append(entries, itemEntry{section: sectionLent, listing: Listing{ID: loan.ListingID}, loan: loan})
+	}
+	for _, l := range favours {
+		entries = append(entries, itemEntry{section: sectionFavours, listing: l})
+	}
+	over = max(nFree, nLent, nFavours) > countCap+limit
+	return entries, nFree + nLent + nFavours, over, nil
+}
+
+// moreCount writes how many entries a post left out: "18", or "over 500"
+// when the count stopped.
+func moreCount(more int, over bool) string {
+	if over {
+		return fmt.Sprintf("over %d", countCap)
+	}
+	return strconv.Itoa(more)
 }
 
 // itemEntries lists what !items shows for a group, in order, without
@@ -628,59 +682,91 @@ func (f *Feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWo
 }
 
 // itemLines writes entries under their section titles in at most budget
-// lines, and says how many entries it wrote.
+// lines, and says how many entries it wrote. Each item shows how often
+// that item was lent and came back, not its owner's total.
 func (f *Feature) itemLines(ctx context.Context, chat bot.ChatID, entries []itemEntry, budget int) ([]string, int, error) {
-	labels := map[int64]string{} // "Alice (5 loans)", counted once per owner
-	label := func(p bot.Person) (string, error) {
-		if s, ok := labels[p.ID]; ok {
-			return s, nil
+	shown := fitEntries(entries, budget)
+	var ids []int64
+	for _, en := range entries[:shown] {
+		if en.section == sectionFree {
+			ids = append(ids, en.listing.ID)
 		}
-		s, err := f.withLoans(ctx, chat, p)
-		labels[p.ID] = s
-		return s, err
 	}
+	counts, err := f.st.listingLoanCounts(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	people := map[int64]bot.Person{}
 	var lines []string
 	section := -1
-	shown := 0
-	for _, en := range entries {
-		need := 1
-		if en.section != section {
-			need++
-		}
-		if len(lines)+need > budget {
-			break
-		}
+	for _, en := range entries[:shown] {
 		if en.section != section {
 			section = en.section
 			lines = append(lines, sectionTitles[section])
 		}
 		ownerID := en.listing.OwnerID
-		if en.listing.ID == 0 {
+		if en.section == sectionLent {
 			ownerID = en.loan.OwnerID
 		}
-		owner, err := f.person(ctx, ownerID)
+		owner, ok := people[ownerID]
+		if !ok {
+			if owner, err = f.person(ctx, ownerID); err != nil {
+				return nil, 0, err
+			}
+			people[ownerID] = owner
+		}
+		line, err := f.entryLine(ctx, en, owner, counts[en.listing.ID])
 		if err != nil {
 			return nil, 0, err
 		}
-		var line string
-		if en.section == sectionLent {
-			if line, err = f.loanLine(ctx, en.loan, owner); err != nil {
-				return nil, 0, err
-			}
-		} else {
-			who, err := label(owner)
-			if err != nil {
-				return nil, 0, err
-			}
-			line = fmt.Sprintf("• %s — %s", en.listing.Name, who)
-			if en.listing.Note != "" {
-				line += ": " + en.listing.Note
-			}
-		}
 		lines = append(lines, line)
-		shown++
 	}
 	return lines, shown, nil
+}
+
+// fitEntries says how many entries fit in budget lines, with a title line
+// before each section.
+func fitEntries(entries []itemEntry, budget int) int {
+	used, section := 0, -1
+	for i, en := range entries {
+		need := 1
+		if en.section != section {
+			need++
+		}
+		if used+need > budget {
+			return i
+		}
+		used += need
+		section = en.section
+	}
+	return len(entries)
+}
+
+// entryLine writes one line of !items: "• ladder (lent 3 times) — Alice:
+// 3 metres", or a loan's line.
+func (f *Feature) entryLine(ctx context.Context, en itemEntry, owner bot.Person, lent int) (string, error) {
+	if en.section == sectionLent {
+		return f.loanLine(ctx, en.loan, owner)
+	}
+	line := fmt.Sprintf("• %s%s — %s", en.listing.Name, timesLent(lent), owner.DisplayName())
+	if en.listing.Note != "" {
+		line += ": " + en.listing.Note
+	}
+	return line, nil
+}
+
+// timesLent writes " (lent 3 times)": how often one item was lent and came
+// back. Nothing is added before the first.
+func timesLent(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " (lent once)"
+	case 2:
+		return " (lent twice)"
+	}
+	return fmt.Sprintf(" (lent %d times)", n)
 }
 
 // loanLine writes "• drill — Alice's, with Bob until Sat 10 Jan".
