@@ -77,7 +77,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 	if len(n.UnknownTopics) > 0 {
 		detail += fmt.Sprintf("; unknown topics %q sent as an emergency to every group in its area", n.UnknownTopics)
 	}
-	dup, err := g.st.insertNotice(ctx, n, detail)
+	dup, err := g.st.insertNotice(ctx, n, detail, func(tx bot.Tx) error { return withdrawEarlier(ctx, tx, n, now) })
 	if err != nil {
 		return IngestResult{}, err
 	}
@@ -163,6 +163,8 @@ func stateDescription(s State) string {
 		return "was rejected"
 	case StateExpired:
 		return "has expired"
+	case StateRecorded:
+		return "cancelled a notice that was never sent, so it was only recorded"
 	}
 	return "is " + strings.ReplaceAll(string(s), "_", " ")
 }
@@ -239,6 +241,13 @@ func (g *Governance) loadPending(ctx context.Context, id int64) (*Notice, error)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if n.State == StateWithdrawn {
+		why, err := g.st.withdrawnBy(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrNotPending, bot.Userf("Notice #%d is not waiting for approval: it was withdrawn by %s, so it will not be sent.", id, why))
 	}
 	if n.State != StateAwaitingApproval {
 		return nil, fmt.Errorf("%w: %w", ErrNotPending, bot.Userf("Notice #%d is not waiting for approval: it %s.", id, stateDescription(n.State)))

@@ -112,6 +112,12 @@ const (
 	StatePlanned          State = "planned"  // outbox rows written
 	StateRejected         State = "rejected"
 	StateExpired          State = "expired"
+	// StateWithdrawn: taken out of the approval queue (or off the outbox)
+	// by a later update or cancellation before it reached anyone.
+	StateWithdrawn State = "withdrawn"
+	// StateRecorded: a cancellation of a notice that never reached anyone;
+	// there is nothing to cancel, so it is kept for the record only.
+	StateRecorded State = "recorded"
 )
 
 // Expired reports whether the notice has expired at now.

@@ -327,6 +327,7 @@ func TestUpdatesQuoteTheMessageTheyCorrect(t *testing.T) {
 		t.Fatalf("original reached %v", original)
 	}
 	rg.submit(`{"id":"road-1u","title":"Road closed until Friday","topics":["roads"],"areas":["SY3"],"msg_type":"update","references":"road-1"}`)
+	rg.runJobs()
 	rg.submit(`{"id":"road-1c","title":"Road open again","topics":["roads"],"areas":["SY3 7"],"msg_type":"cancel","references":"road-1"}`)
 	// Six messages within send_gap: the last waits for the pace.
 	rg.advance(time.Minute)

@@ -233,7 +233,7 @@ func (r *Feature) planJob(ctx context.Context, job bot.Job, p planPayload) error
 		return err
 	}
 	plan := planTargets(in)
-	nGroups, nPeople, err := r.st.savePlan(ctx, n, original, plan, now)
+	nGroups, nPeople, err := r.st.savePlan(ctx, n, plan, now)
 	if err != nil {
 		return err
 	}
@@ -273,8 +273,19 @@ func (r *Feature) planInput(ctx context.Context, n *Notice, now time.Time) (plan
 			return in, nil, err
 		}
 		if original != nil {
-			if in.Original, err = r.st.outboxOf(ctx, original.ID); err != nil {
+			// The original's deliveries and its other updates': a
+			// correction replaces whichever of them still wait, and reaches
+			// (quoting) whoever saw any of them.
+			chain, err := chainOf(ctx, r.st.db, n)
+			if err != nil {
 				return in, nil, err
+			}
+			for _, c := range chain {
+				rows, err := r.st.outboxOf(ctx, c.ID)
+				if err != nil {
+					return in, nil, err
+				}
+				in.Original = append(in.Original, rows...)
 			}
 		}
 	}

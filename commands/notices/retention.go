@@ -41,7 +41,7 @@ func (d dataProvider) PurgeClosed(ctx context.Context, _ time.Time) (int64, erro
 // endedNotices selects the notices PurgeClosed deletes; the arguments are
 // maxLifetime and the cutoff (twice), in milliseconds.
 const endedNotices = `SELECT n.id, n.source, n.identifier FROM notices n
-	WHERE n.state IN ('rejected', 'expired', 'planned')
+	WHERE n.state IN ('rejected', 'expired', 'planned', 'withdrawn', 'recorded')
 	AND (CASE WHEN n.expires_at > 0 THEN n.expires_at ELSE n.received_at + ? END) < ?
 	AND NOT EXISTS (SELECT 1 FROM notice_outbox o WHERE o.notice_id = n.id AND o.state IN ('pending', 'digest', 'sending'))
 	AND NOT EXISTS (SELECT 1 FROM notice_polls p WHERE p.notice_id = n.id AND p.state = 'open')

@@ -94,7 +94,9 @@ func audit(ctx context.Context, x execer, r AuditRecord) error {
 
 // insertNotice stores a new notice and its "received" audit line. dup is
 // true, and nothing is written, when the source already sent this id.
-func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup bool, err error) {
+//
+// then, when set, runs in the same transaction once the notice is stored.
+func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then func(tx bot.Tx) error) (dup bool, err error) {
 	err = s.tx(ctx, func(tx bot.Tx) error {
 		if dup, err = purgedNotice(ctx, tx, n.Source, n.Identifier); err != nil || dup {
 			return err
@@ -116,7 +118,13 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string) (dup 
 		if err := saveCouncil(ctx, tx, n); err != nil {
 			return err
 		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail})
+		if err := audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail}); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return then(tx)
 	})
 	return dup, err
 }

@@ -256,7 +256,7 @@ func (s store) expireApproved(ctx context.Context, id int64, now time.Time) erro
 // rows of the original it replaces, and marks the notice planned, in one
 // transaction. The UNIQUE (notice, target) constraint makes a rerun after
 // a crash add nothing twice; groups and people count the rows added.
-func (s store) savePlan(ctx context.Context, n *Notice, original *Notice, plan deliveryPlan, now time.Time) (groups, people int, err error) {
+func (s store) savePlan(ctx context.Context, n *Notice, plan deliveryPlan, now time.Time) (groups, people int, err error) {
 	err = s.tx(ctx, func(tx bot.Tx) error {
 		for _, row := range plan.Supersede {
 			ok, err := updateOutbox(ctx, tx, row.ID, row.State, "superseded", "")
@@ -264,7 +264,7 @@ func (s store) savePlan(ctx context.Context, n *Notice, original *Notice, plan d
 				return err
 			}
 			if ok {
-				if err := audit(ctx, tx, AuditRecord{NoticeID: original.ID, At: now, Event: "superseded", Actor: "bot", Target: row.Target,
+				if err := audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: "superseded", Actor: "bot", Target: row.Target,
 					Detail: fmt.Sprintf("not sent: replaced by %s #%d", n.MsgType, n.ID)}); err != nil {
 					return err
 				}
