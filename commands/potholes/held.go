@@ -129,21 +129,6 @@ func (f *Feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 	return strings.Join(what, " and ")
 }
 
-// takeHeldAttempt returns the person's held attempt in the group when it
-// is for cat and still fresh; the zero heldAttempt (no pin, no photo)
-// otherwise. Its job may not have run yet when the bot was down, so the
-// time is checked here too.
-func (f *Feature) takeHeldAttempt(ctx context.Context, req *bot.Request, cat string) (heldAttempt, error) {
-	a, ok, err := f.store.heldAttempt(ctx, req.Chat.ID, req.Sender.ID)
-	if err != nil || !ok {
-		return heldAttempt{}, err
-	}
-	if a.Category != cat || !req.Now().Before(a.HeldAt.Add(heldAttemptFor)) {
-		return heldAttempt{}, nil
-	}
-	return a, nil
-}
-
 // dropHeldAttempt forgets the person's held attempt in the group once it
 // is used up (a report filed, a match confirmed), with its job and its
 // photo file when no report uses the picture.
@@ -278,4 +263,54 @@ func deleteHeldAttempts(ctx context.Context, tx bot.Tx, where string, args ...an
 		return nil, fmt.Errorf("drop held attempts: %w", err)
 	}
 	return photos, nil
+}
+
+// freshHeldAttempt returns the person's held attempt in the group while it
+// is fresh, whatever its category; the zero heldAttempt otherwise.
+func (f *Feature) freshHeldAttempt(ctx context.Context, req *bot.Request) (heldAttempt, error) {
+	a, ok, err := f.store.heldAttempt(ctx, req.Chat.ID, req.Sender.ID)
+	if err != nil || !ok || !req.Now().Before(a.HeldAt.Add(heldAttemptFor)) {
+		return heldAttempt{}, err
+	}
+	return a, nil
+}
+
+// settleHeldAttempt decides what a filed report does to the person's held
+// attempt, and says so: used (dropped, the reply already names it),
+// superseded by a "new" in its category that brought its own pin and
+// photo (dropped, and said), or left for a later "new" when this report
+// was another one (kept, and said — a photo is never lost in silence).
+func (f *Feature) settleHeldAttempt(ctx context.Context, req *bot.Request, a heldAttempt, sameNew, used bool) (string, error) {
+	if a.PersonID == 0 || (!a.HasLocation && !a.hasPhoto()) {
+		return "", nil
+	}
+	what := heldWhat(a)
+	switch {
+	case used:
+		return "", f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID)
+	case sameNew:
+		return fmt.Sprintf("The %s you sent earlier %s not used: this report came with its own.", what, wasWere(what)),
+			f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID)
+	}
+	until := a.HeldAt.Add(heldAttemptFor).In(f.deps.Location).Format("15:04")
+	return fmt.Sprintf("I'm still keeping the %s you sent earlier for %s new … until %s.", what, f.fileCommand(a.Category), until), nil
+}
+
+// heldWhat names what an attempt holds: "photo", "location pin and photo".
+func heldWhat(a heldAttempt) string {
+	var what []string
+	if a.HasLocation {
+		what = append(what, "location pin")
+	}
+	if a.hasPhoto() {
+		what = append(what, "photo")
+	}
+	return strings.Join(what, " and ")
+}
+
+func wasWere(what string) string {
+	if strings.Contains(what, " and ") {
+		return "were"
+	}
+	return "was"
 }

@@ -175,3 +175,26 @@ func TestWithText(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldPhotoOutlivesAnotherReport: a held photo is not lost when its
+// owner files another report first; a later "new" or "!metoo" uses it.
+func TestHeldPhotoOutlivesAnotherReport(t *testing.T) {
+	h := bottest.New(t, harnessOptions(t, testConfig(), filepath.Join(t.TempDir(), "photos")))
+	h.Run(heldSetup)
+	h.Expect("Gina: !pothole loose drain cover on Mill Lane", "Logged P2", "I'm still keeping the location pin and photo you sent earlier for !pothole new … until")
+	h.Expect("Gina: !pothole new big hole by number 12", "Logged P3 (pothole, with the photo and location from your earlier message)")
+	h.Expect("Hal [photo]: !pothole big hole outside number 12", "Either way, your photo goes with it.")
+	h.Expect("Hal: !metoo P1", "P1 now has 1 confirmation and the photo from your earlier message.")
+	for id, want := range map[int]int{1: 1, 2: 0, 3: 1} {
+		var n int
+		if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_photos WHERE report_id = ?`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("P%d has %d photos, want %d", id, n, want)
+		}
+	}
+	if n := heldCount(t, h); n != 0 {
+		t.Errorf("%d held attempts left, want 0", n)
+	}
+}

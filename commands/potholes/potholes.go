@@ -358,12 +358,13 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	// "new" after "Already reported?" files with the pin and photo of the
 	// attempt that was held back, unless it brings its own.
 	var fromEarlier []string
+	pending, err := f.freshHeldAttempt(ctx, req)
+	if err != nil {
+		return err
+	}
 	var held heldAttempt
-	if force && (!c.HasLocation || media == nil) {
-		var err error
-		if held, err = f.takeHeldAttempt(ctx, req, cat); err != nil {
-			return err
-		}
+	if force && pending.Category == cat && (!c.HasLocation || media == nil) {
+		held = pending
 	}
 	var outcome photoOutcome
 	if media != nil {
@@ -400,9 +401,9 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 			return err
 		}
 	}
-	// A filed report answers the person's held attempt, used or not.
-	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
-		f.log().Error("drop held attempt", "report", id, bot.KeyErr, err)
+	heldNote, err := f.settleHeldAttempt(ctx, req, pending, force && pending.Category == cat, held.hasPhoto() || held.HasLocation)
+	if err != nil {
+		f.log().Error("settle held attempt", "report", id, bot.KeyErr, err)
 	}
 	if err := f.scheduleFixedCheck(ctx, id, now); err != nil {
 		// The report is filed; only the later question is lost.
@@ -421,6 +422,9 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", p, ref)
 	if note := f.photoNote(outcome, ref); note != "" {
 		b.WriteString("\n" + note)
+	}
+	if heldNote != "" {
+		b.WriteString("\n" + heldNote)
 	}
 	if line := fms.line(); line != "" {
 		b.WriteString("\n" + line + " — if it's the same, the council may already know.")
@@ -470,7 +474,10 @@ func historyWith(with, fromEarlier []string) string {
 func (f *Feature) alreadyReported(dups []match, cat string, hasPhoto bool, kept string, now time.Time) string {
 	p := f.prefix
 	photoHint := ""
-	if hasPhoto {
+	switch {
+	case strings.Contains(kept, "photo"):
+		photoHint = " Either way, your photo goes with it."
+	case hasPhoto:
 		photoHint = fmt.Sprintf(" Send %smetoo as a reply to your photo to add the photo too.", p)
 	}
 	anyway := "to file yours anyway"
@@ -898,18 +905,28 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		return bot.Userf("You've already confirmed %s (%s so far).", r.Ref(), confirmations(r.Confirmations))
 	}
 	var outcome photoOutcome
+	// Confirming the match answers "Already reported?": the photo held
+	// from that attempt goes with the confirmation, unless one came now.
+	held, err := f.freshHeldAttempt(ctx, req)
+	if err != nil {
+		return err
+	}
+	heldPhoto := media == nil && held.Photo != nil && held.Category == r.Category
+	if heldPhoto {
+		outcome = held.photoOutcome()
+	}
 	if media != nil {
 		if outcome, err = f.savePhoto(ctx, media); err != nil {
 			return err
 		}
-		if outcome.Photo != nil {
-			dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
-			if err != nil {
-				return err
-			}
-			if dup {
-				outcome.Photo = nil
-			}
+	}
+	if outcome.Photo != nil {
+		dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
+		if err != nil {
+			return err
+		}
+		if dup {
+			outcome.Photo = nil
 		}
 	}
 	now := req.Now()
@@ -944,8 +961,13 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Thanks — %s now has %s", r.Ref(), confirmations(r.Confirmations))
-	if outcome.Photo != nil {
+	switch {
+	case outcome.Photo != nil && heldPhoto:
+		b.WriteString(" and the photo from your earlier message")
+	case outcome.Photo != nil:
 		b.WriteString(" and your photo")
+	case heldPhoto:
+		b.WriteString(" (it already has the photo you sent earlier)")
 	}
 	b.WriteString(".")
 	if autoSend {
