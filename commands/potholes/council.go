@@ -340,12 +340,21 @@ func (f *Feature) resumeSends(ctx context.Context) error {
 	return nil
 }
 
+// seenBy says who saw the fault, after the description the council gets:
+// the reporter alone is never "1 neighbour".
+func seenBy(r Report) string {
+	if r.Confirmations == 0 {
+		return fmt.Sprintf("Reported by a resident in a residents' group (reference %s); no neighbour has confirmed it yet.", r.Ref())
+	}
+	return fmt.Sprintf("Reported by a resident in a residents' group and confirmed by %s (reference %s).", plural(r.Confirmations, "other neighbour"), r.Ref())
+}
+
 // serviceRequest builds what goes to the council: the report, never the
 // resident — contact details are the configured liaison's.
 func (f *Feature) serviceRequest(ctx context.Context, r Report) (open311.Request, error) {
 	req := open311.Request{
 		ServiceCode: f.cfg.ServiceCodes[r.Category],
-		Description: fmt.Sprintf("%s\n\nConfirmed by %s in a residents' group (reference %s).", r.Description, plural(r.Confirmations+1, "neighbour"), r.Ref()),
+		Description: r.Description + "\n\n" + seenBy(r),
 		Email:       f.cfg.LiaisonEmail,
 	}
 	req.FirstName, req.LastName, _ = strings.Cut(strings.TrimSpace(f.cfg.LiaisonName), " ")
@@ -353,15 +362,9 @@ func (f *Feature) serviceRequest(ctx context.Context, r Report) (open311.Request
 	if r.HasLocation {
 		req.HasLocation, req.Lat, req.Long = true, r.Lat, r.Long
 	} else {
-		addr := r.Description
-		gs, err := f.core.GroupSettings(ctx, r.Chat)
-		if err != nil {
-			return req, fmt.Errorf("group settings: %w", err)
-		}
-		if len(gs.Areas) > 0 {
-			addr += ", " + strings.Join(gs.Areas, ", ")
-		}
-		req.AddressString = bot.Truncate(addr, 250)
+		// Only a place the resident wrote (a street, a postcode), or
+		// nothing: the description has its own field.
+		req.AddressString = bot.Truncate(placeIn(r.Description), 250)
 	}
 	if f.cfg.PhotoURLBase != "" && r.FirstPhoto != "" {
 		req.MediaURL = strings.TrimRight(f.cfg.PhotoURLBase, "/") + "/" + r.FirstPhoto
@@ -647,7 +650,8 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 	notes := bot.Truncate(bot.RedactPhones(strings.Join(strings.Fields(sr.StatusNotes), " ")), 300)
 	expected := strings.TrimSpace(sr.ExpectedAt)
 	newStatus := r.Status
-	if mapped := councilStatus(sr.Status, notes); mapped != "" {
+	mapped := councilStatus(sr.Status, notes)
+	if mapped != "" {
 		newStatus = mapped
 	}
 	changed := newStatus != r.Status || notes != r.CouncilNotes || expected != r.CouncilExpected
@@ -662,13 +666,8 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 	if newStatus.Resolved() {
 		r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
 	}
-	line := string(newStatus)
-	if d, ok := f.formatExpected(expected, now); ok && !newStatus.Resolved() {
-		line += ", expected by " + d
-	}
-	if notes != "" {
-		line += " — " + notes
-	}
+	d, _ := f.formatExpected(expected, now)
+	line := councilLine(mapped, newStatus, notes, d)
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: councilUpdateEvent, Detail: line}}}); err != nil {
 		return err
 	}
@@ -721,17 +720,36 @@ func councilStatus(status, notes string) Status {
 			return StatusFixed
 		}
 		return StatusClosed
-	case "open", "confirmed", "acknowledged":
-		switch {
-		case strings.Contains(n, "action scheduled") || strings.Contains(n, "scheduled") || strings.Contains(n, "planned"):
-			return StatusActionScheduled
-		case strings.Contains(n, "in progress") || strings.Contains(n, "under way") || strings.Contains(n, "underway"):
-			return StatusInProgress
-		case strings.Contains(n, "investigat") || strings.Contains(n, "inspect"):
-			return StatusInvestigating
-		}
 	}
+	// "open" (and FixMyStreet's "confirmed", "acknowledged") says only
+	// that it is not closed: the notes are the council's own words, shown
+	// as they are (see councilLine), never read as a status of ours.
 	return ""
+}
+
+// councilLine is the history's and the group's line for a council update:
+// a status the council named, with its expected date and notes; for a
+// plain GeoReport "open", the council's own words from its notes, or
+// "still open" without any.
+func councilLine(mapped, status Status, notes, expected string) string {
+	if mapped == "" {
+		line := "still open"
+		if notes != "" {
+			line = notes
+		}
+		if expected != "" {
+			line = bot.EndSentence(line) + " Expected by " + expected + "."
+		}
+		return line
+	}
+	line := string(status)
+	if expected != "" && !status.Resolved() {
+		line += ", expected by " + expected
+	}
+	if notes != "" {
+		line += " — " + notes
+	}
+	return line
 }
 
 // formatExpected writes the council's expected_datetime as "14 March"

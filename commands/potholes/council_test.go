@@ -2,12 +2,14 @@ package potholes
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -164,7 +166,7 @@ Bob: !metoo P1
 		"service_code":    {"POT"},
 		"lat":             {"52.706900"},
 		"long":            {"-2.754000"},
-		"description":     {"outside no. 12 Elm Road, deep\n\nConfirmed by 3 neighbours in a residents' group (reference P1)."},
+		"description":     {"outside no. 12 Elm Road, deep\n\nReported by a resident in a residents' group and confirmed by 2 other neighbours (reference P1)."},
 		"media_url":       {"https://photos.example.org/elm/" + photo},
 		"first_name":      {"Pat"},
 		"last_name":       {"van der Berg"},
@@ -203,8 +205,14 @@ Alice: !pothole P1 send
 		t.Fatalf("%d creates", len(creates))
 	}
 	f := creates[0]
-	if f.Get("address_string") != "flickering outside 3 Ash Close, SY3 7" || f.Has("lat") || f.Has("long") || f.Has("media_url") {
+	// Only the place the resident wrote goes as the address (not the
+	// whole description, nor the group's area); the words go in the
+	// description.
+	if f.Get("address_string") != "3 Ash Close" || f.Has("lat") || f.Has("long") || f.Has("media_url") {
 		t.Errorf("form = %v", f)
+	}
+	if want := "flickering outside 3 Ash Close\n\nReported by a resident in a residents' group (reference P1); no neighbour has confirmed it yet."; f.Get("description") != want {
+		t.Errorf("description = %q, want %q", f.Get("description"), want)
 	}
 	if f.Get("service_code") != "SL" {
 		t.Errorf("service_code = %q", f.Get("service_code"))
@@ -399,9 +407,12 @@ func TestCouncilStatusMapping(t *testing.T) {
 		want          Status
 	}{
 		{"open", "", ""},
-		{"open", "Action scheduled: crew booked", StatusActionScheduled},
-		{"open", "Work in progress", StatusInProgress},
-		{"open", "An inspector will investigate", StatusInvestigating},
+		// GeoReport v2's open says only "not closed": the notes are shown
+		// in the council's words (councilLine), never read as a status.
+		{"open", "Action scheduled: crew booked", ""},
+		{"open", "Work in progress", ""},
+		{"open", "An inspector will investigate", ""},
+		{"confirmed", "Inspection booked", ""},
 		{"closed", "Fixed: resurfaced", StatusFixed},
 		{"closed", "This road is not our responsibility (private road)", StatusNotResponsible},
 		{"closed", "Duplicate of 293900", StatusDuplicate},
@@ -435,7 +446,7 @@ func TestQuietHoursDelayCouncilUpdates(t *testing.T) {
 	// The first check falls due at 15:00; the next at 21:00 is in quiet
 	// hours and waits for 08:00.
 	out := h.Run("@advance 6h\n")
-	if !strings.Contains(out, "Council update on P1: action scheduled") {
+	if !strings.Contains(out, "Council update on P1: Action scheduled: resurfacing crew booked.") {
 		t.Fatalf("no update at 15:00:\n%s", out)
 	}
 	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_fixed.json"} })
@@ -464,7 +475,7 @@ func TestReopenResumesCouncilChecks(t *testing.T) {
 	}
 	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_scheduled.json"} })
 	h.Expect("Alice: !pothole P1 reopen\n", "P1 is now marked open.")
-	h.Expect("@advance 6h\n", "Council update on P1: action scheduled, expected by 14 March")
+	h.Expect("@advance 6h\n", "Council update on P1: Action scheduled: resurfacing crew booked. Expected by 14 March.")
 }
 
 // TestSendRetryGolden records how a failing council server looks to the
@@ -490,4 +501,42 @@ Bob: !pothole P1
 Alice: !pothole P1 send
 `)
 	bottest.CompareGolden(t, filepath.Join("testdata", "send_retry.golden"), got)
+}
+
+// TestOpen311NoPinGolden records both sides of a report without a pin:
+// the council gets only the place the resident wrote as address_string
+// (nothing when they wrote none) and the words in description, with the
+// reporter alone never counted as a confirming neighbour; GeoReport v2's
+// "open" with notes reaches the group in the council's own words, or as
+// "still open", never as a status the council did not give.
+func TestOpen311NoPinGolden(t *testing.T) {
+	fc := newFakeCouncil(t)
+	h := councilHarness(t, fc)
+	var transcript strings.Builder
+	transcript.WriteString(h.Run(councilSetup + `Alice: !area SY3 7
+Bob: !report streetlight out all night outside 3 Ash Close
+Alice: !pothole P1 send
+Carol: !pothole by the bus stop on the hill, nasty
+Dave: !metoo P2
+Alice: !pothole P2 send
+`))
+	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_open_notes.json"} })
+	transcript.WriteString(h.Run("# The council answers: open, with a note.\n@advance 6h\n"))
+	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_open.json"} })
+	transcript.WriteString(h.Run("# Open again, the note gone.\n@advance 6h\nBob: !pothole P1\n"))
+	transcript.WriteString("\n# What the council's Open311 server received:\n")
+	for i, form := range fc.sent() {
+		keys := make([]string, 0, len(form))
+		for k := range form {
+			if k != "api_key" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		fmt.Fprintf(&transcript, "POST requests.json #%d\n", i+1)
+		for _, k := range keys {
+			fmt.Fprintf(&transcript, "  %s = %q\n", k, form.Get(k))
+		}
+	}
+	bottest.CompareGolden(t, filepath.Join("testdata", "open311_no_pin.golden"), transcript.String())
 }

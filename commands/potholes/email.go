@@ -126,6 +126,9 @@ func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 		line("Map", osmLink(r.Lat, r.Long))
 	} else {
 		where := "no pin was dropped; the description says where it is"
+		if place := placeIn(r.Description); place != "" {
+			where = place + " (as the resident wrote it; no pin was dropped)"
+		}
 		if len(gs.Areas) > 0 {
 			where += " (the group's area: " + strings.Join(gs.Areas, ", ") + ")"
 		}
@@ -133,7 +136,7 @@ func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	}
 	b.WriteString("\n")
 	line("First reported", r.Created.In(f.deps.Location).Format("Monday 2 January 2006, 15:04 MST"))
-	confirmed := "1 neighbour (the reporter)"
+	confirmed := "the reporter only; no neighbour has confirmed it yet"
 	if r.Confirmations > 0 {
 		confirmed = fmt.Sprintf("%d neighbours (the reporter and %s)", r.Confirmations+1, plural(r.Confirmations, "other"))
 	}

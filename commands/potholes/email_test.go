@@ -558,7 +558,7 @@ func TestEmailSecurityModesAndCategoryAddress(t *testing.T) {
 			if subj, _ := new(mime.WordDecoder).DecodeHeader(pm.header.Get("Subject")); subj != "Streetlight report P1: out all night outside 3 Ash Close" {
 				t.Errorf("subject %q", subj)
 			}
-			if !strings.Contains(pm.body, "Location:       no pin was dropped; the description says where it is") || !strings.Contains(pm.body, "Photo:          none") {
+			if !strings.Contains(pm.body, "Location:       3 Ash Close (as the resident wrote it; no pin was dropped)") || !strings.Contains(pm.body, "Photo:          none") {
 				t.Errorf("body:\n%s", pm.body)
 			}
 			if pm.attachName != "" {

@@ -33,7 +33,7 @@ Carol [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep hole
 	// Written again from the report when it goes.
 	b.setOffline(false)
 	out := b.run("@advance 1m\n")
-	if !strings.Contains(out, "Council update on P1: action scheduled, expected by 14 March — Action scheduled: resurfacing crew booked.") {
+	if !strings.Contains(out, "Council update on P1: Action scheduled: resurfacing crew booked. Expected by 14 March.") {
 		t.Errorf("held council update not posted as written:\n%s", out)
 	}
 	if n := strings.Count(out, "Council update on P1"); n != 1 {

@@ -189,7 +189,7 @@ func TestJobsSurviveRestart(t *testing.T) {
 	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_scheduled.json"} })
 	h.Restart()
 	h.Run("@group street\n")
-	if out := h.Run("@advance 6h\n"); !strings.Contains(out, "Council update on P1: action scheduled") {
+	if out := h.Run("@advance 6h\n"); !strings.Contains(out, "Council update on P1: Action scheduled: resurfacing crew booked.") {
 		t.Errorf("status check after restart:\n%s", out)
 	}
 }

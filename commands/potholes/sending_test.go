@@ -322,7 +322,7 @@ func TestCouncilTextsRedactPhoneAddresses(t *testing.T) {
 	out := h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n@advance 6h\nAlice: !pothole P1\n")
 	for _, want := range []string{
 		"The council says: Thank you. Updates will also be sent to [phone number].",
-		"Council update on P1: action scheduled, expected by 14 March — Action scheduled: crew booked; reporter [phone number] informed.",
+		"Council update on P1: Action scheduled: crew booked; reporter [phone number] informed. Expected by 14 March.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
