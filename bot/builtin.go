@@ -11,6 +11,7 @@ import (
 
 func (e *Engine) registerBuiltins() {
 	e.handleJob(jobQuestion, expireQuestion)
+	HandleJobOf(&Jobs{e}, jobMedia, e.finishMediaMessage)
 	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
 		Help: "list commands, or explain one", Handler: e.helpHandler})
 	e.handle(Route{Name: "bot", Usage: "[on|off|features LIST]",

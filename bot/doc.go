@@ -25,6 +25,12 @@
 // ErrNoContact, ErrRejected, an expired message, a switched-off feature) is
 // dropped and reported to the OnSendFailed hooks.
 //
+// Attachment downloads are outside calls too: with Config.DeferDownloads a
+// message whose handler asks for its attachment is acknowledged with a job
+// holding it, the download runs on a goroutine of its own (retried, at
+// most four times), and the job then handles the message with the
+// attachment in, exactly once (mediafetch.go).
+//
 // The Scheduler (scheduler.go) runs persisted jobs — reminders, verdicts,
 // feed polls — each run its own unit of work with its sends, its retry and
 // its next occurrence; Checkpoint commits a job's work before it calls a

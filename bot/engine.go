@@ -35,7 +35,12 @@ type Config struct {
 	// that fall due at night, after a retry or an offline spell, until
 	// morning. Nil: no quiet hours.
 	QuietHours *QuietHours
-	Log        *slog.Logger
+	// DeferDownloads downloads the attachments a handler asks for outside
+	// the message's unit of work and handles the message once they are
+	// in (mediafetch.go). Against WhatsApp it is on; the console's
+	// attachments are local and come at once.
+	DeferDownloads bool
+	Log            *slog.Logger
 	// Observer receives counts for metrics (optional).
 	Observer Observer
 }
@@ -109,6 +114,8 @@ type Engine struct {
 	queue chan func(context.Context)
 	wake  chan struct{} // pokes the sender after a commit that queued sends
 
+	fetch *fetcher // attachment downloads outside units of work
+
 	sendMu     sync.Mutex // one sender at a time
 	sendFailed []SendFailedFunc
 
@@ -144,6 +151,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		polls:  map[string]HandlerFunc{},
 		queue:  make(chan func(context.Context), 4096),
 		wake:   make(chan struct{}, 1),
+		fetch:  newFetcher(),
 	}
 	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, e.afterUnit, e.storeFailed, e.storeOK)
 	e.router.Use(e.gates()...)
@@ -265,6 +273,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			defer close(senderDone)
 			e.runSender(ctx)
 		}()
+	}
+	if e.cfg.DeferDownloads {
+		go e.runFetcher(ctx)
 	}
 	for {
 		select {
@@ -390,6 +401,9 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 		if !first {
 			out = Duplicate
 			return nil
+		}
+		if e.cfg.DeferDownloads && hasMedia(m) {
+			return e.handleDeferringMedia(ctx, m, gs, p)
 		}
 		return e.handleMessage(ctx, m, gs, p)
 	})

@@ -212,9 +212,12 @@ func (g *Groups) Info(ctx context.Context, chat ChatID) (GroupInfo, error) {
 	return g.e.tr.GroupInfo(ctx, chat)
 }
 
-// Download fetches a message's attachment.
+// Download fetches a message's attachment. With Config.DeferDownloads the
+// download never runs inside a message's unit of work: the first call
+// there ends the message's handling, which runs again once the attachment
+// is fetched (mediafetch.go), so a handler simply calls Download.
 func (g *Groups) Download(ctx context.Context, m *Media) ([]byte, error) {
-	return g.e.tr.Download(ctx, m)
+	return g.e.download(ctx, m)
 }
 
 // Questions puts yes/no questions to people in direct messages and tells a

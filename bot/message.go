@@ -111,7 +111,14 @@ type Media struct {
 	Voice   bool
 	// Handle is the transport's own reference for downloading (for WhatsApp
 	// the protobuf message); the core never looks inside it.
-	Handle any
+	Handle any `json:"-"`
+	// Ref is Handle written out by the transport, so a download can run
+	// after a restart from a stored message (nil when there is none).
+	Ref []byte `json:",omitempty"`
+
+	// fetched is set on a message whose downloads ran before its handling
+	// (mediafetch.go): Download returns it instead of asking the transport.
+	fetched *fetchedMedia
 }
 
 // Location is a pin dropped in the chat.

@@ -169,7 +169,7 @@ func InUnitOfWork(ctx context.Context) bool { return uowFrom(ctx) != nil }
 // inspectors and listeners only read, and then a savepoint costs nothing.
 func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 	u.savepoints++
-	sp := &savepoint{u: u, name: fmt.Sprintf("sp%d", u.savepoints), ctx: context.WithoutCancel(ctx)}
+	sp := &savepoint{u: u, name: fmt.Sprintf("sp%d", u.savepoints), ctx: context.WithoutCancel(ctx), hooks: len(u.afterCommit)}
 	u.stack = append(u.stack, sp)
 	return sp, nil
 }
@@ -231,6 +231,7 @@ type savepoint struct {
 	ctx    context.Context
 	opened bool // SAVEPOINT was issued (see unitOfWork.savepoint)
 	done   bool
+	hooks  int // after-commit hooks registered before it: a rollback drops the rest
 }
 
 func (p *savepoint) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -266,6 +267,11 @@ func (p *savepoint) Rollback() error {
 	}
 	p.done = true
 	defer p.u.pop(p)
+	// What was rolled back must not act after the commit either (a file
+	// deletion for a row that is, after all, still there).
+	if len(p.u.afterCommit) > p.hooks {
+		p.u.afterCommit = p.u.afterCommit[:p.hooks]
+	}
 	if !p.opened {
 		return nil
 	}

@@ -22,4 +22,11 @@
 //     readiness need IsLoggedIn and IsConnected, and readiness also a
 //     Connected event since the last Disconnected or KeepAliveTimeout
 //     (Connected; TestConnectedNeedsTheSocketNotJustTheLogin).
+//   - Event handlers run one stanza at a time and the receipt waits for
+//     them (SynchronousAck; client.go warns after 30 s and moves on only
+//     after 5 minutes). Attachments are therefore never downloaded there:
+//     the core acknowledges the message with a job and downloads after
+//     (bot/mediafetch.go; Media.Ref carries the protobuf handle across a
+//     restart; TestSlowDownloadDoesNotHoldTheReceivePath,
+//     TestDownloadResumesAfterARestart).
 package whatsapp

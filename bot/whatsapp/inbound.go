@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"neighbourbot/bot"
 )
@@ -300,28 +302,70 @@ func contextInfoOf(m *waE2E.Message) *waE2E.ContextInfo {
 }
 
 // mediaOf describes an attachment; the protobuf message itself is the
-// handle Download needs later.
+// handle Download needs later, and its bytes (Ref) the handle after a
+// restart, when the core downloads for a stored message.
 func mediaOf(m *waE2E.Message) *bot.Media {
+	var md *bot.Media
+	var handle proto.Message
 	switch {
 	case m == nil:
 		return nil
 	case m.ImageMessage != nil:
 		im := m.GetImageMessage()
-		return &bot.Media{Kind: bot.MediaImage, MimeType: im.GetMimetype(), Size: int64(im.GetFileLength()), Handle: im}
+		md, handle = &bot.Media{Kind: bot.MediaImage, MimeType: im.GetMimetype(), Size: int64(im.GetFileLength())}, im
 	case m.VideoMessage != nil:
 		vm := m.GetVideoMessage()
-		return &bot.Media{Kind: bot.MediaVideo, MimeType: vm.GetMimetype(), Size: int64(vm.GetFileLength()), Seconds: int(vm.GetSeconds()), Handle: vm}
+		md, handle = &bot.Media{Kind: bot.MediaVideo, MimeType: vm.GetMimetype(), Size: int64(vm.GetFileLength()), Seconds: int(vm.GetSeconds())}, vm
 	case m.AudioMessage != nil:
 		am := m.GetAudioMessage()
-		return &bot.Media{Kind: bot.MediaAudio, MimeType: am.GetMimetype(), Size: int64(am.GetFileLength()), Seconds: int(am.GetSeconds()), Voice: am.GetPTT(), Handle: am}
+		md, handle = &bot.Media{Kind: bot.MediaAudio, MimeType: am.GetMimetype(), Size: int64(am.GetFileLength()), Seconds: int(am.GetSeconds()), Voice: am.GetPTT()}, am
 	case m.DocumentMessage != nil:
 		dm := m.GetDocumentMessage()
-		return &bot.Media{Kind: bot.MediaDocument, MimeType: dm.GetMimetype(), Size: int64(dm.GetFileLength()), FileName: dm.GetFileName(), Handle: dm}
+		md, handle = &bot.Media{Kind: bot.MediaDocument, MimeType: dm.GetMimetype(), Size: int64(dm.GetFileLength()), FileName: dm.GetFileName()}, dm
 	case m.StickerMessage != nil:
 		sm := m.GetStickerMessage()
-		return &bot.Media{Kind: bot.MediaSticker, MimeType: sm.GetMimetype(), Size: int64(sm.GetFileLength()), Handle: sm}
+		md, handle = &bot.Media{Kind: bot.MediaSticker, MimeType: sm.GetMimetype(), Size: int64(sm.GetFileLength())}, sm
+	default:
+		return nil
 	}
-	return nil
+	md.Handle = handle
+	if ref, err := proto.Marshal(handle); err == nil {
+		md.Ref = ref
+	}
+	return md
+}
+
+// mediaHandle is the downloadable protobuf behind m: its Handle, or its Ref
+// read back by kind.
+func mediaHandle(m *bot.Media) (whatsmeow.DownloadableMessage, error) {
+	if dm, ok := m.Handle.(whatsmeow.DownloadableMessage); ok {
+		return dm, nil
+	}
+	if len(m.Ref) == 0 {
+		return nil, fmt.Errorf("%s attachment has no WhatsApp media handle", m.Kind)
+	}
+	var pm interface {
+		proto.Message
+		whatsmeow.DownloadableMessage
+	}
+	switch m.Kind {
+	case bot.MediaImage:
+		pm = &waE2E.ImageMessage{}
+	case bot.MediaVideo:
+		pm = &waE2E.VideoMessage{}
+	case bot.MediaAudio:
+		pm = &waE2E.AudioMessage{}
+	case bot.MediaDocument:
+		pm = &waE2E.DocumentMessage{}
+	case bot.MediaSticker:
+		pm = &waE2E.StickerMessage{}
+	default:
+		return nil, fmt.Errorf("%q attachment cannot be downloaded", m.Kind)
+	}
+	if err := proto.Unmarshal(m.Ref, pm); err != nil {
+		return nil, fmt.Errorf("read the stored %s handle: %w", m.Kind, err)
+	}
+	return pm, nil
 }
 
 // locationOf reads a dropped pin.

@@ -255,9 +255,9 @@ func (a *Adapter) Download(ctx context.Context, m *bot.Media) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("download: no media")
 	}
-	dm, ok := m.Handle.(whatsmeow.DownloadableMessage)
-	if !ok {
-		return nil, fmt.Errorf("download: %s attachment has no WhatsApp media handle", m.Kind)
+	dm, err := mediaHandle(m)
+	if err != nil {
+		return nil, fmt.Errorf("download: %w", err)
 	}
 	limit := a.opts.MaxDownloadBytes
 	if m.Size > limit {

@@ -135,6 +135,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		// them; against WhatsApp the send queue drains on its own.
 		SyncSends:  con != nil,
 		QuietHours: &quiet,
+		// WhatsApp attachments are downloaded outside the message's
+		// transaction, after it is acknowledged; the console's are local.
+		DeferDownloads: con == nil,
 		// The dedupe window ([bot] dedupe_days).
 		SeenRetention: time.Duration(cfg.Bot.DedupeDays) * 24 * time.Hour,
 	}, store, tr, clock)
