@@ -71,9 +71,26 @@ func (f *Feature) lend(ctx context.Context, req *bot.Request, listing Listing, b
 	if ask != "" {
 		remind = ""
 	}
-	return req.Reply(ctx, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s%s %s, type %s %s when you give it back.%s",
+	return f.replyAbout(ctx, req, loan.ID, fmt.Sprintf("Noted: @%s has %s's %s until %s.%s%s %s, type %s %s when you give it back.%s",
 		borrower.DisplayName(), req.Sender.DisplayName(), listing.Name, formatDue(due, f.loc, f.cfg.DueTime), noteSentence(note),
 		remind, bot.AtSentenceStart(borrower.DisplayName()), req.Cmd("returned"), typable(listing.Name), ask), bot.MentionOf(borrower))
+}
+
+// replyAbout answers in the group, quoting the command, and remembers the
+// answer as one about the loan, so that the owner's 👍 on it confirms a
+// return the borrower reported (onReaction), whichever message they pick.
+func (f *Feature) replyAbout(ctx context.Context, req *bot.Request, loanID int64, text string, mentions ...bot.Mention) error {
+	out := bot.OutMessage{Chat: req.Chat.ID, Text: text, Mentions: mentions}
+	if req.Msg != nil && req.Msg.ID != "" {
+		ref := req.Msg.Ref()
+		out.ReplyTo = &ref
+	}
+	req.Take()
+	id, err := f.out.Send(ctx, out)
+	if err != nil {
+		return err
+	}
+	return f.st.noteLoanMsg(ctx, req.Chat.ID, id, loanID)
 }
 
 // noteSentence writes a period's note ("next Friday: I've taken that as
@@ -380,7 +397,7 @@ func (f *Feature) handleReturned(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if loan.State == stateReturning {
-		return req.Reply(ctx, fmt.Sprintf("Already noted — waiting for %s to confirm the %s is back.", owner.DisplayName(), loan.Item))
+		return f.replyAbout(ctx, req, loan.ID, fmt.Sprintf("Already noted — waiting for %s to confirm the %s is back.", owner.DisplayName(), loan.Item))
 	}
 	// An owner who has left the group cannot confirm there: the
 	// borrower's word closes the loan.
@@ -612,10 +629,13 @@ func (f *Feature) confirmUsage(req *bot.Request, waiting []Loan) error {
 	return whichOne(names, req.Cmd("confirm")+" "+typable(names[0]))
 }
 
-// onReaction confirms a return when the owner reacts to the bot's question.
+// onReaction confirms a return the borrower reported when the owner reacts
+// with a yes (👍, ✅, 👌, ❤️ …) to any of the bot's messages about the loan:
+// the question, the "Noted" that recorded it, a follow-up. A 👎 or ❌ is
+// not a yes, and changes nothing.
 func (f *Feature) onReaction(ctx context.Context, req *bot.Request) error {
 	r := req.Msg.Reaction
-	if r == nil || r.Emoji == "" || !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) {
+	if r == nil || !yesReaction(r.Emoji) || !req.Chat.IsGroup || !req.Group.FeatureOn(FeatureName) {
 		return nil
 	}
 	loan, ok, err := f.st.loanByConfirmMsg(ctx, req.Chat.ID, r.TargetID)
@@ -678,7 +698,7 @@ func (f *Feature) handleExtend(ctx context.Context, req *bot.Request) error {
 		return err
 	}
 	if loan.BorrowerID == 0 {
-		return req.Reply(ctx, fmt.Sprintf("Extended: your %s can stay with a former member until %s. I can't remind them; I'll remind you if it's overdue.%s",
+		return f.replyAbout(ctx, req, loan.ID, fmt.Sprintf("Extended: your %s can stay with a former member until %s. I can't remind them; I'll remind you if it's overdue.%s",
 			loan.Item, formatDue(due, f.loc, f.cfg.DueTime), note))
 	}
 	borrower, err := f.person(ctx, loan.BorrowerID)
@@ -689,7 +709,7 @@ func (f *Feature) handleExtend(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
+	return f.replyAbout(ctx, req, loan.ID, fmt.Sprintf("Extended: @%s can keep %s's %s until %s.%s%s", borrower.DisplayName(), owner.DisplayName(), loan.Item,
 		formatDue(due, f.loc, f.cfg.DueTime), note, ask), bot.MentionOf(borrower))
 }
 
@@ -720,4 +740,23 @@ func (f *Feature) extendLoan(ctx context.Context, loan *Loan, due, now time.Time
 	}
 	loan.DueAt, loan.State = due, stateOut
 	return f.scheduleReminder(ctx, *loan, now)
+}
+
+// yesReactions are the reactions read as "yes, it's back", without skin
+// tone or emoji presentation marks.
+var yesReactions = map[string]bool{
+	"👍": true, "✅": true, "✔": true, "☑": true, "👌": true, "❤": true, "🙏": true, "👏": true,
+	"🙌": true, "💯": true, "🆗": true, "😊": true, "😀": true, "😃": true, "😄": true, "🥰": true,
+	"😍": true, "🤝": true, "💪": true, "🎉": true, "⭐": true, "🌟": true, "💚": true, "💙": true,
+}
+
+// yesReaction says whether a reaction reads as a yes.
+func yesReaction(emoji string) bool {
+	base := strings.Map(func(r rune) rune {
+		if r == '\ufe0f' || r == '\ufe0e' || (r >= 0x1f3fb && r <= 0x1f3ff) {
+			return -1
+		}
+		return r
+	}, emoji)
+	return yesReactions[base]
 }

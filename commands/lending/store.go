@@ -255,13 +255,15 @@ func (s *store) openLoanOfListing(ctx context.Context, listing int64) (Loan, boo
 	return l, true, nil
 }
 
-// loanByConfirmMsg finds the loan whose return the bot asked to confirm
-// with a given message.
+// loanByConfirmMsg finds the loan waiting for its owner's confirmation
+// that a given message of the bot's is about: the question itself, or any
+// other message about the loan (noteLoanMsg).
 func (s *store) loanByConfirmMsg(ctx context.Context, chat bot.ChatID, msgID string) (Loan, bool, error) {
 	if msgID == "" {
 		return Loan{}, false, nil
 	}
-	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE chat = ? AND confirm_msg = ? AND state = 'returning'`, string(chat), msgID))
+	l, err := scanLoan(s.db.QueryRowContext(ctx, `SELECT `+loanCols+` FROM lending_loans WHERE chat = ? AND state = 'returning'
+		AND (confirm_msg = ? OR id IN (SELECT loan_id FROM lending_loan_msgs WHERE chat = ? AND msg_id = ?)) LIMIT 1`, string(chat), msgID, string(chat), msgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, false, nil
 	}
@@ -331,6 +333,21 @@ func (s *store) closeLoan(ctx context.Context, id int64, at time.Time, reason st
 	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = ? WHERE id = ? AND state <> 'closed'`,
 		ms(at), reason, id); err != nil {
 		return fmt.Errorf("close loan: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM lending_loan_msgs WHERE loan_id = ?`, id); err != nil {
+		return fmt.Errorf("close loan: its messages: %w", err)
+	}
+	return nil
+}
+
+// noteLoanMsg remembers that a message of the bot's in a group is about a
+// loan, so a reaction to it can be read as being about that loan.
+func (s *store) noteLoanMsg(ctx context.Context, chat bot.ChatID, msgID string, loan int64) error {
+	if msgID == "" {
+		return nil
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO lending_loan_msgs (chat, msg_id, loan_id) VALUES (?, ?, ?)`, string(chat), msgID, loan); err != nil {
+		return fmt.Errorf("note loan message: %w", err)
 	}
 	return nil
 }
