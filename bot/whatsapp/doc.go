@@ -29,4 +29,10 @@
 //     (bot/mediafetch.go; Media.Ref carries the protobuf handle across a
 //     restart; TestSlowDownloadDoesNotHoldTheReceivePath,
 //     TestDownloadResumesAfterARestart).
+//   - A group message's SenderAlt is not always there (whatsmeow issue
+//     794), and the LID store knows only pairs it has seen. GetGroupInfo
+//     returns each participant's LID and phone number and stores the pairs
+//     (group.go, cacheGroupInfo and PutManyLIDMappings), so a LID-only
+//     sender is looked up in the cached participant list
+//     (TestLIDOnlyFirstMessageFindsTheNumberInGroupInfo).
 package whatsapp

@@ -53,7 +53,7 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 		ID:     info.ID,
 		EditOf: editOf,
 		Chat:   bot.Chat{ID: bot.ChatID(chatJID.String()), IsGroup: chatJID.Server == types.GroupServer},
-		Sender: a.sender(ctx, info.Sender, info.SenderAlt, pushName(info.PushName)),
+		Sender: a.groupSender(ctx, chatJID, info.Sender, info.SenderAlt, pushName(info.PushName)),
 		Time:   info.Timestamp,
 	}
 	if out.Chat.IsGroup {
@@ -186,6 +186,37 @@ func (a *Adapter) sender(ctx context.Context, primary, alt types.JID, name strin
 	}
 	s := bot.Sender{Addr: bot.Address(primary.String()), Name: name}
 	if !alt.IsEmpty() && alt != primary {
+		s.Alt = bot.Address(alt.String())
+	}
+	return s
+}
+
+// groupSender is sender for the author of a group message. A first message
+// from a LID-only sender (no SenderAlt, the pair not yet in the LID store)
+// would leave the person without a phone-number form, so an owner or admin
+// configured by number would be refused: the group's participant list
+// (cached; fetched at most once per GroupInfoMaxAge or membership change)
+// carries both forms, and fetching it also fills whatsmeow's LID store.
+func (a *Adapter) groupSender(ctx context.Context, chat, primary, alt types.JID, name string) bot.Sender {
+	s := a.sender(ctx, primary, alt, name)
+	if s.Alt != "" || chat.Server != types.GroupServer {
+		return s
+	}
+	g, err := a.group(ctx, bot.ChatID(chat.String()))
+	if err != nil {
+		a.log.Debug("sender's other address unknown; group info failed", "chat", chat, "err", err)
+		return s
+	}
+	if p, ok := g.info.Find(s.Addr); ok {
+		for _, addr := range p.Addrs {
+			if addr != s.Addr {
+				s.Alt = addr
+				return s
+			}
+		}
+	}
+	// The fetch stored the group's pairs in whatsmeow's LID store.
+	if alt := a.altJID(ctx, primary.ToNonAD()); !alt.IsEmpty() && alt != primary.ToNonAD() {
 		s.Alt = bot.Address(alt.String())
 	}
 	return s

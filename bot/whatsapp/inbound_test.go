@@ -412,3 +412,31 @@ func BenchmarkTranslate(b *testing.B) {
 		}
 	}
 }
+
+// A LID-only first message (no SenderAlt, the pair not in the LID store
+// yet) finds the sender's phone number in the group's participant list,
+// fetched once and cached, so an owner configured by number is known.
+func TestLIDOnlyFirstMessageFindsTheNumberInGroupInfo(t *testing.T) {
+	daveLID := types.NewJID("44444444444444", types.HiddenUserServer)
+	davePN := types.NewJID("447700900004", types.DefaultUserServer)
+	f := newFakeClient()
+	g := lidGroup(true)
+	g.Participants = append(g.Participants, types.GroupParticipant{JID: daveLID, LID: daveLID, PhoneNumber: davePN})
+	f.groups[groupJID] = g
+	a, _ := newTestAdapter(f)
+	evt := groupEvent("3A0D01", daveLID, types.EmptyJID, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("!bot on")})
+	got := mustTranslate(t, a, evt)
+	if got.Sender.Addr != bot.Address(daveLID.String()) || got.Sender.Alt != bot.Address(davePN.String()) {
+		t.Fatalf("sender = %+v, want the LID with the number from the group", got.Sender)
+	}
+	mustTranslate(t, a, groupEvent("3A0D02", daveLID, types.EmptyJID, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("hi")}))
+	if f.calls() != 1 {
+		t.Fatalf("%d group info fetches, want 1 (cached)", f.calls())
+	}
+	// Someone the group lists by LID alone stays LID-only, without a
+	// fetch per message.
+	carol := mustTranslate(t, a, groupEvent("3A0D03", carolLID, types.EmptyJID, types.AddressingModeLID, t0, &waE2E.Message{Conversation: proto.String("hi")}))
+	if carol.Sender.Alt != "" || f.calls() != 1 {
+		t.Fatalf("carol = %+v after %d fetches", carol.Sender, f.calls())
+	}
+}
