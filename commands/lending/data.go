@@ -74,10 +74,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	for _, e := range errands {
 		if e.RunnerID == person {
-			lines = append(lines, fmt.Sprintf("You offered a %s run on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
+			lines = append(lines, fmt.Sprintf("You offered a %s on %s in %s.", runName(e.Place), formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("You joined a %s run on %s in %s.", e.Place, formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
+		lines = append(lines, fmt.Sprintf("You joined a %s on %s in %s.", runName(e.Place), formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
 	}
 	// Nothing at all is no lines, as for every feature: !mydata says
 	// "Lending: nothing." and pruning knows the person holds nothing here.

@@ -59,7 +59,7 @@ func (f *Feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	if at.Sub(now) > maxErrandAhead {
 		return bot.Userf("That's more than a month ahead — offer it nearer the time.")
 	}
-	place, _, err := f.checkName(strings.Join(words[:split], " "), usage)
+	place, _, err := f.checkName(strings.Join(errandPlace(words[:split]), " "), usage)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (f *Feature) handleErrand(ctx context.Context, req *bot.Request) error {
 	if err := f.scheduleErrand(ctx, e, now); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Errand: %s's %s run, %s", req.Sender.DisplayName(), place, formatWhen(at, f.loc))
+	msg := fmt.Sprintf("Errand: %s's %s, %s", req.Sender.DisplayName(), runName(place), formatWhen(at, f.loc))
 	if note != "" {
 		msg += " — " + note
 	}
@@ -164,7 +164,7 @@ func (f *Feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 		if err != nil {
 			return err
 		}
-		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s run on %s in %s.", bot.AtSentenceStart(req.Sender.DisplayName()), e.Place, formatWhen(e.StartsAt, f.loc), group))
+		reachable, err := f.tell(ctx, e.Chat, p, fmt.Sprintf("%s has called off the %s on %s in %s.", bot.AtSentenceStart(req.Sender.DisplayName()), runName(e.Place), formatWhen(e.StartsAt, f.loc), group))
 		switch {
 		case err != nil:
 			f.log().Warn("tell joiner of cancelled errand", "person", s.PersonID, bot.KeyErr, err)
@@ -177,7 +177,7 @@ func (f *Feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 			mentions = append(mentions, bot.MentionOf(p))
 		}
 	}
-	msg := fmt.Sprintf("Called off: your %s run on %s.", e.Place, formatWhen(e.StartsAt, f.loc))
+	msg := fmt.Sprintf("Called off: your %s on %s.", runName(e.Place), formatWhen(e.StartsAt, f.loc))
 	if told > 0 {
 		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", plural(told, "neighbour", "neighbours"))
 	}
@@ -200,7 +200,12 @@ func (f *Feature) findErrand(errands []Errand, words []string) (e Errand, rest [
 	for _, er := range errands {
 		if score, k, fits := placeMatch(words, parseItem(er.Place)); fits {
 			cands = append(cands, scored[Errand]{er, score})
-			rests[er.ID] = words[k:]
+			rest := words[k:]
+			// "!join tip run 1 bag": the run is the errand, not the bag's.
+			for len(rest) > 0 && runWords[strings.ToLower(rest[0])] {
+				rest = rest[1:]
+			}
+			rests[er.ID] = rest
 		}
 	}
 	e, ties, ok = best(cands, func(e Errand) string { return e.Place })
@@ -349,7 +354,7 @@ func (f *Feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	case already:
 		verb = "updated their place on"
 	}
-	msg := fmt.Sprintf("%s %s %s's %s run (%s)", bot.AtSentenceStart(req.Sender.DisplayName()), verb, runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc))
+	msg := fmt.Sprintf("%s %s %s's %s (%s)", bot.AtSentenceStart(req.Sender.DisplayName()), verb, runner.DisplayName(), runName(e.Place), formatWhen(e.StartsAt, f.loc))
 	if note != "" {
 		msg += ": " + note
 	}
@@ -403,7 +408,7 @@ func (f *Feature) handleUnjoin(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Done — you're off %s's %s run (%s).", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc)))
+	return req.Reply(ctx, fmt.Sprintf("Done — you're off %s's %s (%s).", runner.DisplayName(), runName(e.Place), formatWhen(e.StartsAt, f.loc)))
 }
 
 // handleErrands lists the errands coming up and who joined.
@@ -559,14 +564,14 @@ func (f *Feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 	group := f.groupName(ctx, e.Chat)
 	when := formatWhen(e.StartsAt, f.loc)
 	if len(sg) == 0 {
-		_, err := f.dm(ctx, runner, fmt.Sprintf("Your %s run (%s, %s) starts soon. Nobody has joined — enjoy the quiet trip!", e.Place, when, group))
+		_, err := f.dm(ctx, runner, fmt.Sprintf("Your %s (%s, %s) starts soon. Nobody has joined — enjoy the quiet trip!", runName(e.Place), when, group))
 		return err
 	}
 	who, err := f.signupList(ctx, sg)
 	if err != nil {
 		return err
 	}
-	lines := []string{fmt.Sprintf("Your %s run (%s, %s) starts soon. %s:", e.Place, when, group, plural(len(sg), "neighbour joined", "neighbours joined"))}
+	lines := []string{fmt.Sprintf("Your %s (%s, %s) starts soon. %s:", runName(e.Place), when, group, plural(len(sg), "neighbour joined", "neighbours joined"))}
 	for _, w := range who {
 		lines = append(lines, "• "+w)
 	}
@@ -580,7 +585,7 @@ func (f *Feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 	if f.quiet.Contains(f.clock.Now()) {
 		return nil
 	}
-	lines[0] = fmt.Sprintf("@%s, your %s run (%s) starts soon. %s:", runner.DisplayName(), e.Place, when, plural(len(sg), "neighbour joined", "neighbours joined"))
+	lines[0] = fmt.Sprintf("@%s, your %s (%s) starts soon. %s:", runner.DisplayName(), runName(e.Place), when, plural(len(sg), "neighbour joined", "neighbours joined"))
 	_, err = f.out.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
 	return err
 }
@@ -608,4 +613,27 @@ func (f *Feature) summaryHeld(ctx context.Context, job bot.Job, e Errand) (bool,
 // runErrandExpire deletes an errand once it has started.
 func (f *Feature) runErrandExpire(ctx context.Context, job bot.Job, p errandPayload) error {
 	return f.st.deleteErrand(ctx, p.Errand)
+}
+
+// runWords end a place that already says it is a run: "tip run", "school
+// run", "shopping trip".
+var runWords = map[string]bool{"run": true, "runs": true, "trip": true, "trips": true, "errand": true, "journey": true}
+
+// errandPlace drops a trailing "run" or "trip" from the place words ("tip
+// run" is the tip), unless nothing else is left: every reply says "run".
+func errandPlace(words []string) []string {
+	for len(words) > 1 && runWords[strings.ToLower(strings.Trim(words[len(words)-1], ",.!?"))] {
+		words = words[:len(words)-1]
+	}
+	return words
+}
+
+// runName names an errand as a run: "tip run"; a place that already ends
+// in one (stored before errandPlace, or "run" alone) is not doubled.
+func runName(place string) string {
+	f := strings.Fields(place)
+	if len(f) > 0 && runWords[strings.ToLower(f[len(f)-1])] {
+		return place
+	}
+	return place + " run"
 }

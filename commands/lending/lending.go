@@ -169,6 +169,9 @@ func (f *Feature) checkName(raw, usage string) (string, itemWords, error) {
 // for "Bob's ladder"), for the commands that look a thing up.
 func (f *Feature) checkQuery(raw, usage string) (string, string, itemWords, error) {
 	name, _ := splitItem(strings.Join(strings.Fields(raw), " "))
+	if startsWithLink(raw) {
+		return "", "", itemWords{}, bot.Userf("%s %s", linkNotName, usage)
+	}
 	name, possessor := stripDeterminers(name)
 	name, err := f.checkTidyName(name, usage)
 	if err != nil {
@@ -180,6 +183,10 @@ func (f *Feature) checkQuery(raw, usage string) (string, string, itemWords, erro
 func (f *Feature) checkTidyName(name, usage string) (string, error) {
 	if name == "" {
 		return "", bot.Userf("%s", usage)
+	}
+	if why := f.junkName(name); why != "" {
+		// The name itself is not repeated: it may be someone's number.
+		return "", bot.Userf("%s %s", why, usage)
 	}
 	if n := bot.RuneLen(name); n > f.cfg.MaxItemLength {
 		return "", bot.Userf("That name is %d characters — keep it under %d and put any details after a dash, e.g. hedge trimmer — petrol.", n, f.cfg.MaxItemLength)
@@ -200,6 +207,40 @@ func (f *Feature) checkTidyName(name, usage string) (string, error) {
 		return "", bot.Userf("%s", usage)
 	}
 	return name, nil
+}
+
+// linkNotName is the reply to a link given as a thing's name.
+const linkNotName = "Name the thing in words (a link can go after a dash)."
+
+// startsWithLink says whether text starts with a link, which splitItem
+// would cut at its colon ("https" and a note of "//…").
+func startsWithLink(text string) bool {
+	first, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
+	return strings.Contains(first, "://") || strings.HasPrefix(first, "www.")
+}
+
+// junkName says why a name is not a thing's name, or "": a command typed
+// twice ("!lend !lend"), a person ("!borrow @Amira"), or a link.
+func (f *Feature) junkName(name string) string {
+	for _, w := range strings.Fields(name) {
+		lw := strings.ToLower(w)
+		switch {
+		case f.prefix != "" && strings.HasPrefix(w, f.prefix) && startsWithLetter(w[len(f.prefix):]):
+			return "That's a command, not the name of a thing."
+		case strings.HasPrefix(w, "@") && len(w) > 1:
+			return "Name the thing, not a person (leave out the @name)."
+		case strings.Contains(lw, "://") || strings.HasPrefix(lw, "www."):
+			return linkNotName
+		}
+	}
+	return ""
+}
+
+func startsWithLetter(s string) bool {
+	for _, r := range s {
+		return unicode.IsLetter(r)
+	}
+	return false
 }
 
 // checkNote tidies the note after a dash.

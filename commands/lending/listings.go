@@ -29,6 +29,9 @@ func (f *Feature) listOffer(ctx context.Context, req *bot.Request, kind string) 
 		usage = fmt.Sprintf("Usage: %s WHAT — e.g. %s mowing lawns or %s lifts to the station — weekdays only.",
 			req.Cmd("favour"), req.Cmd("favour"), req.Cmd("favour"))
 	}
+	if startsWithLink(req.Args) {
+		return bot.Userf("%s %s", linkNotName, usage)
+	}
 	subject, rawNote := splitItem(strings.Join(strings.Fields(req.Args), " "))
 	name, words, err := f.checkName(subject, usage)
 	if err != nil {
@@ -938,14 +941,14 @@ func (f *Feature) mineErrandLines(ctx context.Context, chat bot.ChatID, me int64
 			if err != nil {
 				return nil, err
 			}
-			runs = append(runs, fmt.Sprintf("• your %s run %s, %s joined%s", e.Place, formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
+			runs = append(runs, fmt.Sprintf("• your %s %s, %s joined%s", runName(e.Place), formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
 			continue
 		}
 		runner, err := f.person(ctx, e.RunnerID)
 		if err != nil {
 			return nil, err
 		}
-		runs = append(runs, fmt.Sprintf("• %s's %s run %s%s", runner.DisplayName(), e.Place, formatWhen(e.StartsAt, f.loc), where(e.Chat)))
+		runs = append(runs, fmt.Sprintf("• %s's %s %s%s", runner.DisplayName(), runName(e.Place), formatWhen(e.StartsAt, f.loc), where(e.Chat)))
 	}
 	return runs, nil
 }
