@@ -192,12 +192,12 @@ func (r *Feature) approverAskJob(ctx context.Context, job bot.Job) error {
 	if n == nil || err != nil {
 		return err
 	}
-	needed := r.gov.approvalsNeeded(n)
-	p := r.prefix
-	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval: %s\nSend %sapprove %d to send it now, or %sreject %d REASON.", n.Label(), p, n.ID, p, n.ID)
-	if needed > 1 {
-		text += fmt.Sprintf(" It needs %d different approvers.", needed)
+	pv, err := r.Preview(ctx, n, r.clock.Now())
+	if err != nil {
+		return err
 	}
+	p := r.prefix
+	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval:\n%s\nSend %sapprove %d to send it now, or %sreject %d REASON.", pv.Text(p, r.location()), p, n.ID, p, n.ID)
 	if err := r.tellApprovers(ctx, n, text, "emergency"); err != nil {
 		return err
 	}
@@ -265,7 +265,11 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 	told, cannot := map[int64]int{}, map[int64]int{}
 	for _, id := range order {
 		in := byPerson[id]
-		switch err := r.out.DM(ctx, in.person, approverSummaryText(in.notices, r.prefix)); {
+		text, err := r.approverSummaryText(ctx, in.notices)
+		if err != nil {
+			return err
+		}
+		switch err := r.out.DM(ctx, in.person, text); {
 		case err == nil:
 			for _, n := range in.notices {
 				told[n.ID]++
@@ -310,17 +314,27 @@ func (r *Feature) untoldPending(ctx context.Context, pending []PendingNotice) ([
 }
 
 // approverSummaryText is one approver's summary of the notices waiting for
-// them; p is the command prefix.
-func approverSummaryText(notices []*Notice, p string) string {
+// them, each in full as residents would read it (the first pendingInFull;
+// the rest by title).
+func (r *Feature) approverSummaryText(ctx context.Context, notices []*Notice) (string, error) {
+	p := r.prefix
 	var b strings.Builder
 	if len(notices) == 1 {
 		b.WriteString("A council notice is waiting for your approval:")
 	} else {
 		fmt.Fprintf(&b, "%d council notices are waiting for your approval:", len(notices))
 	}
-	for _, n := range notices {
-		b.WriteString("\n" + n.Label())
+	for i, n := range notices {
+		if i >= pendingInFull {
+			fmt.Fprintf(&b, "\n%s — %spending %d to read it in full", n.Label(), p, n.ID)
+			continue
+		}
+		pv, err := r.Preview(ctx, n, r.clock.Now())
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\n\n" + pv.Text(p, r.location()))
 	}
-	fmt.Fprintf(&b, "\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
-	return b.String()
+	fmt.Fprintf(&b, "\n\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
+	return b.String(), nil
 }

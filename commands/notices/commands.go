@@ -23,7 +23,7 @@ func (r *Feature) registerCommands() {
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleUnsubscribe})
 	r.reg.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscriptions})
-	r.reg.Handle(bot.Route{Name: "pending", Help: "notices waiting for approval (approvers)", Hidden: true,
+	r.reg.Handle(bot.Route{Name: "pending", Usage: "[N]", Help: "notices waiting for approval, or notice N in full (approvers)", Hidden: true,
 		For: r.isApprover, Role: approverRole,
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handlePending})
 	r.reg.Handle(bot.Route{Name: "approve", Usage: "N", Help: "approve notice N (approvers)", Hidden: true,
@@ -402,6 +402,9 @@ func (r *Feature) handlePending(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	if len(req.Fields()) > 0 {
+		return r.pendingOne(ctx, req, who)
+	}
 	list, err := r.gov.Pending(ctx)
 	if err != nil {
 		return err
@@ -412,14 +415,39 @@ func (r *Feature) handlePending(ctx context.Context, req *bot.Request) error {
 	}
 	var b strings.Builder
 	b.WriteString("Waiting for approval:")
-	for _, p := range list {
-		fmt.Fprintf(&b, "\n%s", p.Label())
-		if len(p.Approvals) > 0 {
-			fmt.Fprintf(&b, " — approved by %s, needs %d", strings.Join(p.Approvals, ", "), p.Needed)
+	for i, p := range list {
+		if i >= pendingInFull {
+			// The rest by title only: one message stays readable.
+			fmt.Fprintf(&b, "\n%s — %s %d to read it in full", p.Label(), req.Cmd("pending"), p.ID)
+			continue
 		}
+		pv, err := r.Preview(ctx, p.Notice, r.clock.Now())
+		if err != nil {
+			return err
+		}
+		b.WriteString("\n\n" + pv.Text(r.prefix, r.location()))
 	}
-	fmt.Fprintf(&b, "\n%s N to send, %s N REASON to refuse.", req.Cmd("approve"), req.Cmd("reject"))
+	fmt.Fprintf(&b, "\n\n%s N to send, %s N REASON to refuse.", req.Cmd("approve"), req.Cmd("reject"))
 	return req.Reply(ctx, b.String())
+}
+
+// pendingInFull is how many waiting notices !pending shows in full.
+const pendingInFull = 3
+
+// pendingOne is !pending N: one waiting notice in full.
+func (r *Feature) pendingOne(ctx context.Context, req *bot.Request, who Approver) error {
+	id, _, err := parseNoticeNumber(req, "pending")
+	if err != nil {
+		return err
+	}
+	pv, err := r.previewOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !r.gov.approverFor(pv.Notice, who.Addrs) {
+		return notYourSender(pv.Notice)
+	}
+	return req.Reply(ctx, fmt.Sprintf("%s\n%s %d to send it, %s %d REASON to refuse.", pv.Text(r.prefix, r.location()), req.Cmd("approve"), id, req.Cmd("reject"), id))
 }
 
 func parseNoticeNumber(req *bot.Request, cmd string) (int64, string, error) {

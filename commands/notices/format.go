@@ -33,6 +33,18 @@ func formatNotice(n *Notice, orig string) string {
 	return b.String()
 }
 
+// asSeenBy is n as a recipient reads it: an update reaching someone who
+// saw none of what it corrects (the original was withdrawn, or never went
+// to them) reads as a notice of its own, without "Update:".
+func asSeenBy(n *Notice, quotes bool) *Notice {
+	if n.MsgType != MsgUpdate || quotes {
+		return n
+	}
+	fresh := *n
+	fresh.MsgType = MsgAlert
+	return &fresh
+}
+
 // titleLine returns the bold heading of a notice and, for a cancellation
 // whose own title does not say so, the line that follows it.
 //
@@ -99,7 +111,8 @@ func formatDigest(list []*Notice, origs map[int64]string, day time.Time) string 
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Council notices — %s*", day.Format("Mon 2 Jan"))
 	for i, n := range list {
-		head, first := titleLine(n, origs[n.ID])
+		// A digest carries only what quotes nothing (see planTargets).
+		head, first := titleLine(asSeenBy(n, false), origs[n.ID])
 		fmt.Fprintf(&b, "\n\n%d. *%s*", i+1, head)
 		if first != "" {
 			b.WriteString("\n" + first)

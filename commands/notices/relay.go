@@ -462,7 +462,7 @@ func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now tim
 	if err != nil {
 		return false, err
 	}
-	out := bot.OutMessage{Chat: chat, Text: formatNotice(n, orig) + extra}
+	out := bot.OutMessage{Chat: chat, Text: formatNotice(asSeenBy(n, row.ReplyTo != ""), orig) + extra}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
