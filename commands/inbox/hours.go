@@ -207,6 +207,12 @@ func (c calendar) closedReason(t time.Time) string {
 	return c.closed[t.In(c.loc).Format(time.DateOnly)]
 }
 
+// closedDay reports whether t falls on a closed day or bank holiday.
+func (c calendar) closedDay(t time.Time) bool {
+	_, ok := c.closed[t.In(c.loc).Format(time.DateOnly)]
+	return ok
+}
+
 // nextOpen is the next time after t the office opens; ok is false when it
 // never does within a year (or is always open).
 func (c calendar) nextOpen(t time.Time) (time.Time, bool) {

@@ -226,7 +226,7 @@ func (f *Feature) calendar(ctx context.Context) calendar {
 		c.holidays = days != nil
 	}
 	for _, d := range f.cfg.ClosedDays {
-		c.closed[d] = "the office is closed today"
+		c.closed[d] = "" // a closed day: nothing more to say than that
 	}
 	return c
 }

@@ -43,10 +43,10 @@ func (f *Feature) residentMessage(ctx context.Context, req *bot.Request) error {
 	case errors.Is(err, bot.ErrNotFound):
 		if f.reopenWithin > 0 {
 			closed, err := f.st.recentClosed(ctx, person, f.clock.Now().Add(-f.reopenWithin))
-			if err == nil {
+			switch {
+			case err == nil && !f.namesOtherDesk(req.Msg.Text, closed):
 				return f.reopenWith(ctx, req, closed)
-			}
-			if !errors.Is(err, bot.ErrNotFound) {
+			case err != nil && !errors.Is(err, bot.ErrNotFound):
 				return err
 			}
 		}
@@ -337,6 +337,8 @@ func (f *Feature) closedText(cal calendar, now time.Time) string {
 	var b strings.Builder
 	if why := cal.closedReason(now); why != "" {
 		fmt.Fprintf(&b, "We're closed today (%s)", why)
+	} else if cal.closedDay(now) && len(f.hours.windows) > 0 {
+		b.WriteString("We're closed today")
 	} else {
 		b.WriteString("We're closed right now")
 	}
@@ -436,6 +438,14 @@ func (f *Feature) menuJob(ctx context.Context, j bot.Job, p menuPayload) error {
 		return nil
 	}
 	return f.open(ctx, resident, t, f.defaultDesk, "", true, reply)
+}
+
+// namesOtherDesk reports whether text names a desk other than ticket t's
+// ("my bin wasn't emptied" after a closed library question): that is a
+// new matter for another team, not more on the closed ticket.
+func (f *Feature) namesOtherDesk(text string, t ticket) bool {
+	d := f.deskFor(text)
+	return d >= 0 && f.desks[d].Name != t.Desk
 }
 
 // reopenWith reopens the resident's ticket t, closed within reopen_within,

@@ -746,7 +746,10 @@ func councilLine(mapped, status Status, notes, expected string) string {
 	if expected != "" && !status.Resolved() {
 		line += ", expected by " + expected
 	}
-	if notes != "" {
+	switch {
+	case notes != "" && strings.HasPrefix(strings.ToLower(notes), string(status)) && line == string(status):
+		line = notes // "Fixed: pothole filled", not "fixed — Fixed: pothole filled"
+	case notes != "":
 		line += " — " + notes
 	}
 	return line

@@ -431,6 +431,30 @@ func TestCouncilStatusMapping(t *testing.T) {
 	}
 }
 
+// TestCouncilLine: the group's line for a council update — a plain open
+// in the council's own words or "still open"; a named status with its
+// date and notes, the notes alone when they start with the status.
+func TestCouncilLine(t *testing.T) {
+	for _, tt := range []struct {
+		mapped, status  Status
+		notes, expected string
+		want            string
+	}{
+		{"", StatusSent, "", "", "still open"},
+		{"", StatusSent, "", "14 March", "still open. Expected by 14 March."},
+		{"", StatusSent, "Inspector visiting this week.", "", "Inspector visiting this week."},
+		{"", StatusInvestigating, "Crew booked", "14 March", "Crew booked. Expected by 14 March."},
+		{StatusActionScheduled, StatusActionScheduled, "Resurfacing crew booked.", "14 March", "action scheduled, expected by 14 March — Resurfacing crew booked."},
+		{StatusFixed, StatusFixed, "Fixed: pothole filled and resurfaced.", "", "Fixed: pothole filled and resurfaced."},
+		{StatusFixed, StatusFixed, "Resurfaced on Tuesday.", "", "fixed — Resurfaced on Tuesday."},
+		{StatusClosed, StatusClosed, "", "", "closed"},
+	} {
+		if got := councilLine(tt.mapped, tt.status, tt.notes, tt.expected); got != tt.want {
+			t.Errorf("councilLine(%q, %q, %q, %q) = %q, want %q", tt.mapped, tt.status, tt.notes, tt.expected, got, tt.want)
+		}
+	}
+}
+
 func TestQuietHoursDelayCouncilUpdates(t *testing.T) {
 	fc := newFakeCouncil(t)
 	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_scheduled.json"} })
@@ -453,7 +477,7 @@ func TestQuietHoursDelayCouncilUpdates(t *testing.T) {
 	if out := h.Run("@advance 16h\n"); strings.Contains(out, "Council update") { // to 07:00
 		t.Errorf("update posted during quiet hours:\n%s", out)
 	}
-	if out := h.Run("@advance 1h\n"); !strings.Contains(out, "Council update on P1: fixed") { // to 08:00
+	if out := h.Run("@advance 1h\n"); !strings.Contains(out, "Council update on P1: Fixed: pothole filled") { // to 08:00
 		t.Errorf("no update after quiet hours:\n%s", out)
 	}
 }

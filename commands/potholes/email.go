@@ -127,9 +127,12 @@ func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	} else {
 		where := "no pin was dropped; the description says where it is"
 		if place := placeIn(r.Description); place != "" {
-			where = place + " (as the resident wrote it; no pin was dropped)"
-		}
-		if len(gs.Areas) > 0 {
+			where = place + " (as the resident wrote it; no pin was dropped"
+			if len(gs.Areas) > 0 {
+				where += "; the group's area: " + strings.Join(gs.Areas, ", ")
+			}
+			where += ")"
+		} else if len(gs.Areas) > 0 {
 			where += " (the group's area: " + strings.Join(gs.Areas, ", ") + ")"
 		}
 		line("Location", where)
