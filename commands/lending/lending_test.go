@@ -48,6 +48,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		"Bob: !borrow " + strings.Repeat("y", 300),
 		"Alice: !unlist canoe",
 		"Alice: !lent canoe @Bob",
+		"Alice: !lent ladder and canoe @Bob",
+		"Alice: !lent ladder, drill @Bob",
 		"Alice: !lent ladder",
 		"Alice: !lent ladder Bob",
 		"Alice: !lent ladder @Zed",

@@ -32,7 +32,15 @@ func (f *Feature) listOffer(ctx context.Context, req *bot.Request, kind string) 
 	if startsWithLink(req.Args) {
 		return bot.Userf("%s %s", linkNotName, usage)
 	}
-	subject, rawNote := splitItem(strings.Join(strings.Fields(req.Args), " "))
+	args := strings.Join(strings.Fields(req.Args), " ")
+	if subject, dashNote := bot.SplitNote(args); kind == kindItem && len(splitThings(subject)) > 1 {
+		note, err := checkNote(dashNote)
+		if err != nil {
+			return err
+		}
+		return f.listSeveral(ctx, req, kind, splitThings(subject), note, usage)
+	}
+	subject, rawNote := splitItem(args)
 	name, words, err := f.checkName(subject, usage)
 	if err != nil {
 		return err
@@ -89,6 +97,20 @@ func (f *Feature) checkCanList(ctx context.Context, req *bot.Request, kind, name
 // listedReply confirms a new listing, says how many who asked for one hear
 // privately, and mentions those the bot may not message privately.
 func listedReply(req *bot.Request, l Listing, wanters []wanterNews) (string, []bot.Mention) {
+	var b strings.Builder
+	if l.Kind == kindFavour {
+		fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", l.Name, req.Cmd("need"), typable(l.Name))
+	} else {
+		fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
+			l.Name, req.Sender.DisplayName(), req.Cmd("borrow"), typable(l.Name), req.Cmd("lent"), typable(l.Name))
+	}
+	note, mentions := wantersNote(req, wanters)
+	return b.String() + note, mentions
+}
+
+// wantersNote says how many who asked for what was listed hear privately,
+// and mentions those the bot may not message privately.
+func wantersNote(req *bot.Request, wanters []wanterNews) (string, []bot.Mention) {
 	told := 0
 	var unreached []bot.Person
 	for _, w := range wanters {
@@ -99,12 +121,6 @@ func listedReply(req *bot.Request, l Listing, wanters []wanterNews) (string, []b
 		}
 	}
 	var b strings.Builder
-	if l.Kind == kindFavour {
-		fmt.Fprintf(&b, "Listed your favour: %s. Neighbours can ask with %s %s.", l.Name, req.Cmd("need"), typable(l.Name))
-	} else {
-		fmt.Fprintf(&b, "Listed: %s, lent by %s. Neighbours can ask with %s %s; when you hand it over, type %s %s @name.",
-			l.Name, req.Sender.DisplayName(), req.Cmd("borrow"), typable(l.Name), req.Cmd("lent"), typable(l.Name))
-	}
 	if told > 0 {
 		fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
 	}
@@ -149,7 +165,7 @@ func (f *Feature) tellWanters(ctx context.Context, chat bot.ChatID, l Listing, w
 	var heard []wanterNews
 	seen := map[int64]bool{}
 	for _, w := range wants {
-		if w.PersonID == l.OwnerID || w.PersonID == skip || matchItems(parseItem(w.Text), words) == 0 {
+		if w.PersonID == l.OwnerID || w.PersonID == skip || matchRequest(parseItem(w.Text), words) == 0 {
 			continue
 		}
 		in, err := members.has(ctx, w.PersonID)
@@ -302,7 +318,7 @@ func (f *Feature) borrowHits(ctx context.Context, chat bot.ChatID, asker int64, 
 		if l.OwnerID == asker {
 			continue
 		}
-		s := matchItems(words, parseItem(l.Name))
+		s := matchRequest(words, parseItem(l.Name))
 		if s == 0 {
 			continue
 		}
@@ -654,7 +670,7 @@ func (f *Feature) itemEntries(ctx context.Context, chat bot.ChatID, query itemWo
 		loanOf[l.ListingID] = l
 	}
 	members := f.members(chat)
-	matches := func(name string) bool { return query.empty() || matchItems(query, parseItem(name)) > 0 }
+	matches := func(name string) bool { return query.empty() || matchRequest(query, parseItem(name)) > 0 }
 	var sections [3][]itemEntry
 	for _, l := range listings {
 		if !matches(l.Name) {

@@ -22,6 +22,14 @@ func (f *Feature) handleLent(ctx context.Context, req *bot.Request) error {
 	}
 	now := req.Now()
 	sp := findPeriod(strings.Fields(req.StripMentions(req.Args)), now, f.loc, f.cfg.DueTime)
+	if sp.odd == "" {
+		if several, ok, err := f.severalLoans(ctx, req, strings.Join(sp.item, " ")); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return f.lentSeveral(ctx, req, mentioned, several, sp)
+		}
+	}
 	name, words, err := f.checkName(strings.Join(sp.item, " "), usage)
 	if err != nil {
 		if sp.odd != "" {
@@ -80,6 +88,11 @@ func (f *Feature) lend(ctx context.Context, req *bot.Request, listing Listing, b
 // answer as one about the loan, so that the owner's 👍 on it confirms a
 // return the borrower reported (onReaction), whichever message they pick.
 func (f *Feature) replyAbout(ctx context.Context, req *bot.Request, loanID int64, text string, mentions ...bot.Mention) error {
+	return f.replyAboutAll(ctx, req, []int64{loanID}, text, mentions...)
+}
+
+// replyAboutAll is replyAbout for an answer about several loans.
+func (f *Feature) replyAboutAll(ctx context.Context, req *bot.Request, loanIDs []int64, text string, mentions ...bot.Mention) error {
 	out := bot.OutMessage{Chat: req.Chat.ID, Text: text, Mentions: mentions}
 	if req.Msg != nil && req.Msg.ID != "" {
 		ref := req.Msg.Ref()
@@ -90,7 +103,12 @@ func (f *Feature) replyAbout(ctx context.Context, req *bot.Request, loanID int64
 	if err != nil {
 		return err
 	}
-	return f.st.noteLoanMsg(ctx, req.Chat.ID, id, loanID)
+	for _, loanID := range loanIDs {
+		if err := f.st.noteLoanMsg(ctx, req.Chat.ID, id, loanID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noteSentence writes a period's note ("next Friday: I've taken that as
@@ -193,10 +211,10 @@ func (f *Feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned 
 			return bot.Person{}, bot.Userf("Who to? Mention them with @: %s %s", req.Cmd("lent"), strings.Join(suggest, " "))
 		}
 		return bot.Person{}, bot.Userf("Who to? Mention them: %s %s @name [for 3d | until Saturday].", req.Cmd("lent"), typable(name))
-	case len(mentioned) > 1:
+	case len(distinctPeople(mentioned)) > 1:
 		return bot.Person{}, bot.Userf("One borrower at a time, please: %s %s @name.", req.Cmd("lent"), typable(name))
 	}
-	borrower := mentioned[0]
+	borrower := distinctPeople(mentioned)[0]
 	if borrower.ID == req.Sender.ID {
 		return bot.Person{}, bot.Userf("That's you! Mention the neighbour who has it: %s %s @name.", req.Cmd("lent"), typable(name))
 	}
@@ -208,6 +226,40 @@ func (f *Feature) lentBorrower(ctx context.Context, req *bot.Request, mentioned 
 		return bot.Person{}, bot.Userf("%s isn't in this group — mention someone here: %s %s @name.", borrower.DisplayName(), req.Cmd("lent"), typable(name))
 	}
 	return borrower, nil
+}
+
+// distinctPeople drops repeats: "!lent lawnmower @Jo, wheelbarrow @Jo"
+// mentions one person twice.
+func distinctPeople(ps []bot.Person) []bot.Person {
+	var out []bot.Person
+	seen := map[int64]bool{}
+	for _, p := range ps {
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// lentSeveral is !lent of several listings to one borrower.
+func (f *Feature) lentSeveral(ctx context.Context, req *bot.Request, mentioned []bot.Person, listings []Listing, sp periodSpan) error {
+	names := make([]string, len(listings))
+	for i, l := range listings {
+		names[i] = l.Name
+	}
+	borrower, err := f.lentBorrower(ctx, req, mentioned, joinNames(names), sp.item, sp.period)
+	if err != nil {
+		return err
+	}
+	now := req.Now()
+	due, note := dueAfter(now, f.cfg.LoanPeriod.D(), f.loc, f.cfg.DueTime), ""
+	if len(sp.period) > 0 {
+		if due, note, err = f.readPeriod(sp.period, now, now); err != nil {
+			return err
+		}
+	}
+	return f.lendSeveral(ctx, req, listings, borrower, due, note)
 }
 
 // checkNotOut refuses to lend a listing that is already out on loan.
@@ -232,7 +284,7 @@ func (f *Feature) recordLoan(ctx context.Context, loan *Loan, now time.Time) err
 	}
 	var answered []int64
 	for _, w := range wants {
-		if matchItems(parseItem(w.Text), parseItem(loan.Item)) > 0 {
+		if matchRequest(parseItem(w.Text), parseItem(loan.Item)) > 0 {
 			answered = append(answered, w.ID)
 		}
 	}

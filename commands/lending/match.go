@@ -192,6 +192,21 @@ func matchItems(want, listed itemWords) float64 {
 	return 0.4 + 0.6*score/float64(1+cost)
 }
 
+// looseMatch is the score below which a match is only two compounds of the
+// same head (step ladder / extension ladder).
+const looseMatch = 0.4
+
+// matchRequest is matchItems for what someone asks for and who is told
+// about it: a loose match does not count, since an "extension lead" is not
+// "jump leads" and a wrong mention is worse than none. (An owner naming
+// their own listing or loan still gets the loose match.)
+func matchRequest(want, listed itemWords) float64 {
+	if s := matchItems(want, listed); s >= looseMatch {
+		return s
+	}
+	return 0
+}
+
 // typable is a name as people should type it in a command: the words the
 // matcher reads, without the emoji and other symbols a name may carry for
 // show ("🪜 ladder" → "ladder"). The matcher ignores those anyway, and

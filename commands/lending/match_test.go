@@ -2,6 +2,7 @@ package lending
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -150,6 +151,51 @@ func TestTypable(t *testing.T) {
 		}
 		if w := parseItem(in); !w.empty() && (parseItem(got).key() != w.key() || matchItems(parseItem(got), w) != 1) {
 			t.Errorf("typable(%q) = %q reads as %q, the name as %q", in, got, parseItem(got).key(), w.key())
+		}
+	}
+}
+
+// TestSplitThings: a !lend of several things lists each; a name with
+// "and" in it stays one.
+func TestSplitThings(t *testing.T) {
+	for in, want := range map[string]string{
+		"hedge trimmer & extension lead":   "hedge trimmer|extension lead",
+		"hedge trimmer and extension lead": "hedge trimmer|extension lead",
+		"power drill + step ladder":        "power drill|step ladder",
+		"lawnmower, wheelbarrow and rake":  "lawnmower|wheelbarrow|rake",
+		"ladder, drill & saw":              "ladder|drill|saw",
+		"fish & chips fryer":               "fish & chips fryer",
+		"dustpan and brush":                "dustpan and brush",
+		"salt and pepper grinder":          "salt and pepper grinder",
+		"B&Q voucher":                      "B&Q voucher",
+		"ladder":                           "ladder",
+		"drill, bits for wood and metal":   "drill, bits for wood and metal",
+		"rock and roll records":            "rock and roll records",
+		"hedge trimmer &":                  "hedge trimmer &",
+	} {
+		if got := strings.Join(splitThings(in), "|"); got != want {
+			t.Errorf("splitThings(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestMatchRequestIsStrict: what someone asks for meets what was listed
+// only when every word of one is a word of the other; two compounds of
+// the same head ("extension lead", "jump leads") do not meet.
+func TestMatchRequestIsStrict(t *testing.T) {
+	for _, c := range []struct {
+		want, listed string
+		ok           bool
+	}{
+		{"extension lead", "jump leads", false},
+		{"step ladder", "extension ladder", false},
+		{"ladder", "step ladder", true},
+		{"extension lead", "extension lead", true},
+		{"lead", "jump leads", true},
+		{"wheel barrow", "wheelbarrow", true},
+	} {
+		if got := matchRequest(parseItem(c.want), parseItem(c.listed)) > 0; got != c.ok {
+			t.Errorf("matchRequest(%q, %q) = %v, want %v", c.want, c.listed, got, c.ok)
 		}
 	}
 }

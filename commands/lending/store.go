@@ -346,7 +346,7 @@ func (s *store) noteLoanMsg(ctx context.Context, chat bot.ChatID, msgID string, 
 	if msgID == "" {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO lending_loan_msgs (chat, msg_id, loan_id) VALUES (?, ?, ?)`, string(chat), msgID, loan); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO lending_loan_msgs (chat, msg_id, loan_id) VALUES (?, ?, ?)`, string(chat), msgID, loan); err != nil {
 		return fmt.Errorf("note loan message: %w", err)
 	}
 	return nil

@@ -33,7 +33,7 @@ func (f *Feature) waitingFor(ctx context.Context, loan Loan) ([]waiter, error) {
 	seen := map[int64]bool{}
 	var out []waiter
 	for _, w := range wants {
-		if seen[w.PersonID] || w.PersonID == loan.OwnerID || w.PersonID == loan.BorrowerID || matchItems(parseItem(w.Text), item) == 0 {
+		if seen[w.PersonID] || w.PersonID == loan.OwnerID || w.PersonID == loan.BorrowerID || matchRequest(parseItem(w.Text), item) == 0 {
 			continue
 		}
 		in, err := members.has(ctx, w.PersonID)
