@@ -402,6 +402,12 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 			out = Duplicate
 			return nil
 		}
+		if m.Chat.IsGroup && !gs.Removed.IsZero() {
+			// A message from the group: the bot is in it again.
+			if err := e.botMembership(ctx, GroupChange{Chat: m.Chat, Kind: BotAdded}); err != nil {
+				return err
+			}
+		}
 		if e.cfg.DeferDownloads && hasMedia(m) {
 			return e.handleDeferringMedia(ctx, m, gs, p)
 		}
@@ -843,6 +849,9 @@ func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) error {
 }
 
 func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
+	if ch.Kind == BotRemoved || ch.Kind == BotAdded {
+		return e.botMembership(ctx, ch) // groupgone.go
+	}
 	now := e.now()
 	gs, err := e.store.GroupSettings(ctx, ch.Chat.ID)
 	if err != nil {
@@ -916,6 +925,9 @@ func (e *Engine) groupOpen(ctx context.Context, chat ChatID) error {
 	gs, err := e.store.GroupSettings(ctx, chat)
 	if err != nil {
 		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Removed.IsZero() {
+		return ErrGroupGone
 	}
 	if gs.Known && !gs.Enabled {
 		return ErrGroupOff

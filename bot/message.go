@@ -189,6 +189,10 @@ const (
 	MemberLeft     GroupChangeKind = "leave"
 	MemberPromoted GroupChangeKind = "promote"
 	MemberDemoted  GroupChangeKind = "demote"
+	// BotRemoved and BotAdded: the bot itself left (was removed from) or
+	// joined (was added back to) the group; Members is empty.
+	BotRemoved GroupChangeKind = "bot_removed"
+	BotAdded   GroupChangeKind = "bot_added"
 )
 
 // GroupChange is a membership event (join, leave, promote, demote).

@@ -18,6 +18,9 @@ type Observer interface {
 	JobRun(kind, result string)
 	// StoreFailed counts units of work the store could not commit.
 	StoreFailed()
+	// BotMembership counts the bot being "removed" from or "added" back
+	// to a group that had switched it on.
+	BotMembership(change string)
 }
 
 type nopObserver struct{}
@@ -27,3 +30,4 @@ func (nopObserver) CommandHandled(string, string, time.Duration) {}
 func (nopObserver) Sent(string, error)                           {}
 func (nopObserver) JobRun(string, string)                        {}
 func (nopObserver) StoreFailed()                                 {}
+func (nopObserver) BotMembership(string)                         {}

@@ -227,6 +227,9 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 	case errors.Is(sendErr, ErrExpired):
 		e.log.Info("queued send dropped", KeyChat, q.Chat, KeyKind, q.Kind, "why", sendErr)
 		return e.failSend(ctx, q, sendErr)
+	case errors.Is(sendErr, ErrGroupGone):
+		e.log.Info("queued send dropped: the bot was removed from the group", KeyChat, q.Chat, KeyKind, q.Kind)
+		return e.failSend(ctx, q, sendErr)
 	case errors.Is(sendErr, ErrGroupOff):
 		e.log.Info("queued send dropped: the group switched the bot off", KeyChat, q.Chat, KeyKind, q.Kind)
 		return e.failSend(ctx, q, sendErr)
@@ -302,6 +305,8 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 		if err := e.groupOpen(ctx, q.Chat); err != nil {
 			return err
 		}
+	} else if err := e.groupPresent(ctx, q.Chat); err != nil {
+		return err
 	}
 	switch q.Kind {
 	case sendText:

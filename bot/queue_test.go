@@ -246,3 +246,4 @@ func (o *countingObserver) CommandHandled(string, string, time.Duration) {}
 func (o *countingObserver) Sent(string, error)                           {}
 func (o *countingObserver) JobRun(string, string)                        {}
 func (o *countingObserver) StoreFailed()                                 { o.storeFailures++ }
+func (o *countingObserver) BotMembership(string)                         {}

@@ -96,6 +96,10 @@ func (s *Scheduler) Cancel(ctx context.Context, keyPrefix string) error {
 // residents see when a retried job's message comes.
 var jobBackoff = Backoff{Base: time.Minute, Max: 2 * time.Hour}
 
+// groupGoneWait is how long a job for a group the bot was removed from
+// waits before it looks again.
+const groupGoneWait = time.Hour
+
 // maxJobAttempts bounds retries of a failing job; after that it is dropped
 // with an error in the log rather than retried forever.
 const maxJobAttempts = 8
@@ -175,6 +179,11 @@ func (s *Scheduler) settle(ctx context.Context, j Job, err error) (string, error
 	switch {
 	case err == nil:
 		return "ok", s.store.FinishJob(ctx, j)
+	case errors.Is(err, ErrGroupGone):
+		// Parked, not dropped: a recurring post goes on as before once
+		// the bot is added back.
+		s.log.Info("job parked: the bot was removed from its group", KeyKind, j.Kind, KeyJob, j.ID)
+		return "parked", s.store.PostponeJob(ctx, j, now.Add(groupGoneWait))
 	case errors.Is(err, ErrGroupOff):
 		s.log.Info("job dropped: its group switched the bot off", KeyKind, j.Kind, KeyJob, j.ID)
 		return "dropped", s.store.FinishJob(ctx, j)

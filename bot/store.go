@@ -19,6 +19,9 @@ type GroupSettings struct {
 	Areas       []string // postcode districts or sectors ("SY3 7"), shared by power and notices
 	UpdatedAt   time.Time
 	Known       bool // the group has been configured at some point (a row exists)
+	// Removed is when the bot was removed from the group; zero while the
+	// bot is in it.
+	Removed time.Time
 }
 
 // FeatureOn reports whether a feature family is on for the group.
@@ -124,6 +127,10 @@ type Store interface {
 
 	GroupSettings(ctx context.Context, chat ChatID) (GroupSettings, error)
 	SaveGroupSettings(ctx context.Context, g GroupSettings) error
+	// SetGroupRemoved records that the bot was removed from a known group
+	// at at, or (zero at) added back. changed is false when the group was
+	// already so, or is not known.
+	SetGroupRemoved(ctx context.Context, chat ChatID, at time.Time) (changed bool, err error)
 	EnabledGroups(ctx context.Context) ([]GroupSettings, error)
 
 	SetMember(ctx context.Context, chat ChatID, person int64, present bool, at time.Time) error

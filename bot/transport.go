@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -128,4 +129,7 @@ var (
 	// ErrGroupOff means the group switched the bot off: unsolicited posts
 	// there are refused.
 	ErrGroupOff = errors.New("the bot is switched off in this group")
+	// ErrGroupGone means the bot was removed from the group: posts there
+	// wait (jobs) or are dropped (queued sends) until it is added back.
+	ErrGroupGone = fmt.Errorf("%w: the bot was removed from this group", ErrNotInChat)
 )

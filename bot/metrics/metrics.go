@@ -30,6 +30,7 @@ type Metrics struct {
 	sends    *prometheus.CounterVec
 	jobs     *prometheus.CounterVec
 	storeErr prometheus.Counter
+	botGroup *prometheus.CounterVec
 	// Polled sources (council feeds, operators, warnings): see SourceState.
 	sourceSuccess  *prometheus.GaugeVec
 	sourceFailures *prometheus.GaugeVec
@@ -67,6 +68,10 @@ func New() *Metrics {
 			Name: "neighbourbot_store_failures_total",
 			Help: "Messages, jobs and sends whose database transaction could not commit (disk full, read-only, damaged); they are retried.",
 		}),
+		botGroup: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "neighbourbot_bot_membership_total",
+			Help: "The bot removed from (removed) or added back to (added) a group that had switched it on.",
+		}, []string{"change"}),
 		sourceSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "neighbourbot_source_last_success_timestamp_seconds",
 			Help: "When each polled source (feed, operator, warnings) last answered well, as a Unix time; 0 before its first success.",
@@ -80,7 +85,7 @@ func New() *Metrics {
 			Help: "Always 1; the labels say which build is running.",
 		}, []string{"version", "revision", "goversion"}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures, m.build, m.storeErr,
+	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures, m.build, m.storeErr, m.botGroup,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -113,6 +118,9 @@ func (m *Metrics) Sent(kind string, err error) {
 
 // StoreFailed implements bot.Observer.
 func (m *Metrics) StoreFailed() { m.storeErr.Inc() }
+
+// BotMembership implements bot.Observer.
+func (m *Metrics) BotMembership(change string) { m.botGroup.WithLabelValues(change).Inc() }
 
 // JobRun implements bot.Observer.
 func (m *Metrics) JobRun(kind, result string) { m.jobs.WithLabelValues(kind, result).Inc() }

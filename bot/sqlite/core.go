@@ -316,8 +316,9 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	var enabled int
 	var off, areas string
 	var updated int64
-	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at FROM groups WHERE chat = ?`, string(chat)).
-		Scan(&g.Name, &enabled, &off, &areas, &updated)
+	var removed sql.NullInt64
+	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at, removed_at FROM groups WHERE chat = ?`, string(chat)).
+		Scan(&g.Name, &enabled, &off, &areas, &updated, &removed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, nil
 	}
@@ -329,7 +330,25 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	g.FeaturesOff = splitList(off)
 	g.Areas = splitList(areas)
 	g.UpdatedAt = fromMS(updated)
+	if removed.Valid {
+		g.Removed = fromMS(removed.Int64)
+	}
 	return g, nil
+}
+
+// SetGroupRemoved records the bot's removal from a known group (or, with a
+// zero at, its return).
+func (s *Store) SetGroupRemoved(ctx context.Context, chat bot.ChatID, at time.Time) (bool, error) {
+	q, args := `UPDATE groups SET removed_at = ? WHERE chat = ? AND removed_at IS NULL`, []any{ms(at), string(chat)}
+	if at.IsZero() {
+		q, args = `UPDATE groups SET removed_at = NULL WHERE chat = ? AND removed_at IS NOT NULL`, []any{string(chat)}
+	}
+	res, err := s.conn().ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("record the bot's membership of %s: %w", chat, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // SaveGroupSettings writes a group's settings.
@@ -348,9 +367,9 @@ func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) erro
 	return nil
 }
 
-// EnabledGroups lists the groups that opted in.
+// EnabledGroups lists the groups that opted in and that the bot is in.
 func (s *Store) EnabledGroups(ctx context.Context) ([]bot.GroupSettings, error) {
-	rows, err := s.conn().QueryContext(ctx, `SELECT chat FROM groups WHERE enabled = 1 ORDER BY chat`)
+	rows, err := s.conn().QueryContext(ctx, `SELECT chat FROM groups WHERE enabled = 1 AND removed_at IS NULL ORDER BY chat`)
 	if err != nil {
 		return nil, fmt.Errorf("enabled groups: %w", err)
 	}

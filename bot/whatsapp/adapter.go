@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,9 +205,7 @@ func (a *Adapter) HandleEvent(evt any) bool {
 	case *events.GroupInfo:
 		return a.handleGroupInfo(evt)
 	case *events.JoinedGroup:
-		a.InvalidateGroup(evt.JID)
-		a.noteTimer(evt.JID, &evt.GroupEphemeral)
-		a.log.Info("added to a group", "group", evt.JID, "name", evt.Name)
+		return a.handleJoinedGroup(evt)
 	case *events.Connected:
 		a.MarkOnline(a.clock.Now())
 		a.sendPresence("connected")
@@ -274,20 +273,43 @@ func (a *Adapter) handleGroupInfo(evt *events.GroupInfo) bool {
 	if sink == nil || a.stopped.Load() {
 		return false
 	}
+	changes := a.TranslateGroupInfo(ctx, evt)
 	if !evt.Timestamp.IsZero() && evt.Timestamp.Before(a.backlogBefore()) {
 		// A join from hours ago: the person may have left since, and a
-		// welcome now would be noise.
+		// welcome now would be noise. The bot's own removal or return
+		// still counts: it says where the bot can post.
 		a.log.Debug("group change ignored: offline backlog", "group", evt.JID, "at", evt.Timestamp)
-		return true
+		changes = slices.DeleteFunc(changes, func(ch bot.GroupChange) bool {
+			return ch.Kind != bot.BotAdded && ch.Kind != bot.BotRemoved
+		})
 	}
 	ok := true
-	for _, ch := range a.TranslateGroupInfo(ctx, evt) {
+	for _, ch := range changes {
 		if err := sink.DeliverGroupChange(ctx, ch); err != nil {
 			a.log.Warn("group change not handled; WhatsApp will deliver it again", "chat", ch.Chat.ID, "kind", ch.Kind, "err", err)
 			ok = false
 		}
 	}
 	return ok
+}
+
+// handleJoinedGroup tells the engine the bot was added to a group (whatsmeow
+// sends this besides, or instead of, a GroupInfo join naming the bot).
+func (a *Adapter) handleJoinedGroup(evt *events.JoinedGroup) bool {
+	a.InvalidateGroup(evt.JID)
+	a.noteTimer(evt.JID, &evt.GroupEphemeral)
+	a.log.Info("added to a group", "group", evt.JID, "name", evt.Name)
+	sink, ctx := a.target()
+	if sink == nil || a.stopped.Load() {
+		return false
+	}
+	group := evt.JID.ToNonAD()
+	ch := bot.GroupChange{Chat: bot.Chat{ID: bot.ChatID(group.String()), IsGroup: true, Name: evt.Name}, Kind: bot.BotAdded, Time: a.clock.Now()}
+	if err := sink.DeliverGroupChange(ctx, ch); err != nil {
+		a.log.Warn("group change not handled; WhatsApp will deliver it again", "chat", ch.Chat.ID, "kind", ch.Kind, "err", err)
+		return false
+	}
+	return true
 }
 
 // skipBacklog drops a message from the offline backlog. The first command

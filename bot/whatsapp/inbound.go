@@ -277,8 +277,12 @@ func (a *Adapter) TranslateGroupInfo(ctx context.Context, evt *events.GroupInfo)
 		}
 		ch := bot.GroupChange{Chat: chat, Kind: c.kind, By: by, Time: evt.Timestamp}
 		for _, j := range c.jids {
-			// The bot's own promotion or removal is not a neighbour's.
+			// The bot's own promotion or removal is not a neighbour's;
+			// its own leaving or joining is a change of its own.
 			if own[bot.Address(j.ToNonAD().String())] {
+				if k, ok := botKind[c.kind]; ok {
+					out = append(out, bot.GroupChange{Chat: chat, Kind: k, By: by, Time: evt.Timestamp})
+				}
 				continue
 			}
 			ch.Members = append(ch.Members, a.sender(ctx, j, types.EmptyJID, ""))
@@ -289,6 +293,9 @@ func (a *Adapter) TranslateGroupInfo(ctx context.Context, evt *events.GroupInfo)
 	}
 	return out
 }
+
+// botKind is the change a join or leave of the bot's own address makes.
+var botKind = map[bot.GroupChangeKind]bot.GroupChangeKind{bot.MemberJoined: bot.BotAdded, bot.MemberLeft: bot.BotRemoved}
 
 // textOf is the readable text of a message: plain conversation, extended
 // text, or a media caption.

@@ -355,7 +355,9 @@ func TestTranslateGroupInfoEvents(t *testing.T) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
 	botPromoted := &events.GroupInfo{JID: groupJID, Promote: []types.JID{botLID}, Leave: []types.JID{botPN.ToNonAD(), bobLID}}
-	if n := a.TranslateGroupInfo(context.Background(), botPromoted); len(n) != 1 || n[0].Kind != bot.MemberLeft || len(n[0].Members) != 1 {
+	// The bot's promotion is nobody's; its removal is a change of its own.
+	if n := a.TranslateGroupInfo(context.Background(), botPromoted); len(n) != 2 || n[0].Kind != bot.BotRemoved || len(n[0].Members) != 0 ||
+		n[1].Kind != bot.MemberLeft || len(n[1].Members) != 1 {
 		t.Fatalf("the bot's own changes leaked into membership events: %+v", n)
 	}
 	if n := a.TranslateGroupInfo(context.Background(), &events.GroupInfo{JID: groupJID, Name: &types.GroupName{Name: "Elm St"}}); len(n) != 0 {

@@ -62,6 +62,7 @@ func (o jobRuns) MessageReceived(string)                       {}
 func (o jobRuns) CommandHandled(string, string, time.Duration) {}
 func (o jobRuns) Sent(string, error)                           {}
 func (o jobRuns) StoreFailed()                                 {}
+func (o jobRuns) BotMembership(string)                         {}
 
 type photoHarness struct {
 	t      *testing.T
