@@ -15,7 +15,29 @@ import (
 )
 
 // The databases a backup holds, in the data directory and in the backup.
-var backupDatabases = []string{"neighbourbot.db", "whatsapp.db"}
+var backupDatabases = []string{"neighbourbot.db", sessionDatabase}
+
+// sessionDatabase is whatsmeow's store: the linked device's keys and its
+// Signal sessions with every contact.
+const sessionDatabase = "whatsapp.db"
+
+// warnStaleSession tells the operator when a restored session is the right
+// choice. Signal sessions and prekeys move on with every message; a copy
+// from before the bot last ran holds old ones, and WhatsApp's servers and
+// the residents' phones have moved on: messages that cannot be decrypted,
+// or the server treating it as another process ("replaced").
+func warnStaleSession(w io.Writer, dir string) {
+	when := "the time of the backup"
+	if fi, err := os.Stat(filepath.Join(dir, backupManifest)); err == nil {
+		when = fi.ModTime().Format("2 Jan 2006 15:04")
+	}
+	fmt.Fprintf(w, `neighbourbot restore: the WhatsApp session is the one from %s.
+That is right only if the bot has not run on this account since (a new machine, a lost
+disk). If it has, its encryption keys are out of date: expect messages it cannot read, or
+"another process is using this WhatsApp session". Then unlink the old device on the phone
+(Linked devices), run restore again with -without-session and link afresh.
+`, when)
+}
 
 // backupManifest names the file that marks a directory as a backup.
 const backupManifest = "BACKUP.txt"
@@ -85,8 +107,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
+	withoutSession := fs.Bool("without-session", false, "restore the bot's data but not the WhatsApp session: keep the session already in the data directory, or link again at start")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot restore [-config FILE] DIR\n\nReplaces the bot's database and WhatsApp session with those in DIR (made by neighbourbot backup)\nand adds its photos. Stop the bot first: restore refuses while it runs.\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot restore [-config FILE] [-without-session] DIR\n\nReplaces the bot's database and WhatsApp session with those in DIR (made by neighbourbot backup)\nand adds its photos. Stop the bot first: restore refuses while it runs.\n\n")
 		fs.PrintDefaults()
 	}
 	dir, cfg, code := parseDirCommand(fs, args, cfgPath, stderr)
@@ -99,6 +122,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	var present []string
 	for _, name := range backupDatabases {
+		if name == sessionDatabase && *withoutSession {
+			continue
+		}
 		path := filepath.Join(dir, name)
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			continue
@@ -135,6 +161,16 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return exitError
 		}
 		fmt.Fprintf(stdout, "%s: restored\n", name)
+		if name == sessionDatabase {
+			warnStaleSession(stderr, dir)
+		}
+	}
+	if *withoutSession {
+		if _, err := os.Stat(cfg.dataPath(sessionDatabase)); err == nil {
+			fmt.Fprintf(stdout, "%s: not restored; the session already here is kept\n", sessionDatabase)
+		} else {
+			fmt.Fprintf(stdout, "%s: not restored; the bot shows a linking code when it starts\n", sessionDatabase)
+		}
 	}
 	// Photos go back readable, as the bot writes them, for photo_url_base.
 	n, err := copyTree(filepath.Join(dir, "photos"), cfg.dataPath("photos"), 0o644)
