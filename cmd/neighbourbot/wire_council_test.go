@@ -88,8 +88,8 @@ func TestNoticesResultsAndCommentsCommandLine(t *testing.T) {
 		t.Errorf("consultations: %d %q", code, got)
 	}
 	code, got, errOut = run("report", "--since", "2026-01-01", "--format", "csv")
-	want := "notice,id,title,sender,urgency,received,area,groups_reached,subscribers_reached,poll_votes,comments\n" +
-		"1,p-1,20 mph on Longden Road?,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3 7,1,0,3,1\n"
+	want := "notice,id,title,sender,urgency,received,area,groups_reached,subscribers_reached,poll_votes,comments,not_sent\n" +
+		"1,p-1,20 mph on Longden Road?,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3 7,1,0,3,1,0\n"
 	if code != exitOK || got != want {
 		t.Errorf("report csv: %d %s\n%q\nwant\n%q", code, errOut, got, want)
 	}

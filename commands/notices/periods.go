@@ -245,6 +245,12 @@ func (r *Feature) electionHold(ctx context.Context, n *Notice, row outboxRow, no
 		return true, err
 	}
 	due := r.deps.QuietHours.NextAllowed(p.End)
+	// A poll or consultation that closes before the period ends is never
+	// sent: it would arrive with nothing left to answer.
+	why := fmt.Sprintf("held by %s (%s) until it closed", p.Name, p.areaLabel())
+	if lapsed, err := r.lapseIfClosedBy(ctx, n, row, due, why, now); err != nil || lapsed {
+		return true, err
+	}
 	first := row.LastError != periodNote
 	err = r.st.tx(ctx, func(tx bot.Tx) error {
 		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "pending", "due_at = ?, last_error = ?", ms(due), periodNote)

@@ -609,6 +609,9 @@ type PollResults struct {
 	// Reached is how many groups and subscribers the poll went to.
 	GroupsReached      int `json:"groups_reached"`
 	SubscribersReached int `json:"subscribers_reached"`
+	// NotSent is who the notice never reached because the poll closed
+	// first, by reason ("held by … until it closed").
+	NotSent []NotSent `json:"not_sent"`
 }
 
 // ScopeCount is one group's or one area's counts.
@@ -721,13 +724,19 @@ func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollRe
 	crow.Close()
 	for _, c := range reached {
 		if strings.HasPrefix(c.Target, "person:") {
-			res.SubscribersReached++
 			continue
 		}
-		res.GroupsReached++
 		if _, ok := groups[c.Target]; !ok {
 			groups[c.Target] = &ScopeCount{Scope: c.Target, Area: c.Area, Counts: make([]int, len(p.Options))}
 		}
+	}
+	// Reached counts what the outbox sent, as the campaign report does.
+	if err := st.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(person_id IS NULL), 0), COALESCE(SUM(person_id IS NOT NULL), 0) FROM notice_outbox
+		WHERE notice_id = ? AND state = 'sent'`, id).Scan(&res.GroupsReached, &res.SubscribersReached); err != nil {
+		return res, fmt.Errorf("poll reach: %w", err)
+	}
+	if res.NotSent, err = st.notSent(ctx, id); err != nil {
+		return res, err
 	}
 	for scope, g := range groups {
 		g.Name = "private subscribers"

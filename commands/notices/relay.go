@@ -454,6 +454,9 @@ func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now tim
 	if held, err := r.electionHold(ctx, n, row, now); err != nil || held {
 		return false, err
 	}
+	if lapsed, err := r.lapseIfClosedBy(ctx, n, row, now, lapsedReason(row), now); err != nil || lapsed {
+		return false, err
+	}
 	orig, err := r.originalTitle(ctx, n)
 	if err != nil {
 		return false, err

@@ -31,6 +31,9 @@ type ReportRow struct {
 	Subscribers int
 	PollVotes   int
 	Comments    int
+	// NotSent counts deliveries never made because the notice's poll or
+	// consultation closed first (held by an election period, say).
+	NotSent int
 }
 
 // noArea labels recipients without a postcode area.
@@ -80,31 +83,23 @@ func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]Repo
 			}
 			return r
 		}
-		sent, err := queryOutbox(ctx, st.db, `notice_id = ? AND state = 'sent'`, n.ID)
+		rows, err := queryOutbox(ctx, st.db, `notice_id = ? AND state IN ('sent', ?)`, n.ID, lapsedState)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range sent {
-			if o.Person == 0 {
-				a, err := areaOfGroup(o.Target)
-				if err != nil {
-					return nil, err
-				}
-				row(a).Groups++
-				continue
-			}
-			subs, err := st.subscriptions(ctx, o.Person)
+		for _, o := range rows {
+			a, err := deliveryArea(ctx, st, n, o, areaOfGroup)
 			if err != nil {
 				return nil, err
 			}
-			a := noArea
-			for _, s := range subs {
-				if subscriberWants(n, s) {
-					a = s.Area
-					break
-				}
+			switch r := row(a); {
+			case o.State == lapsedState:
+				r.NotSent++
+			case o.Person == 0:
+				r.Groups++
+			default:
+				r.Subscribers++
 			}
-			row(a).Subscribers++
 		}
 		res, err := pollResults(ctx, st, core, n.ID)
 		if err == nil {
@@ -144,6 +139,24 @@ func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]Repo
 	return out, nil
 }
 
+// deliveryArea is the area a delivery counts under: a group's !area, a
+// subscriber's matching subscription area.
+func deliveryArea(ctx context.Context, st store, n *Notice, o outboxRow, areaOfGroup func(string) (string, error)) (string, error) {
+	if o.Person == 0 {
+		return areaOfGroup(o.Target)
+	}
+	subs, err := st.subscriptions(ctx, o.Person)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range subs {
+		if subscriberWants(n, s) {
+			return s.Area, nil
+		}
+	}
+	return noArea, nil
+}
+
 func label(area string) string {
 	if area == "" {
 		return noArea
@@ -157,12 +170,12 @@ func isNoPoll(err error) bool { return errors.Is(err, ErrNoPoll) }
 func WriteReport(w io.Writer, list []ReportRow, asCSV bool) error {
 	if asCSV {
 		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"notice", "id", "title", "sender", "urgency", "received", "area", "groups_reached", "subscribers_reached", "poll_votes", "comments"}); err != nil {
+		if err := cw.Write([]string{"notice", "id", "title", "sender", "urgency", "received", "area", "groups_reached", "subscribers_reached", "poll_votes", "comments", "not_sent"}); err != nil {
 			return err
 		}
 		for _, r := range list {
 			if err := cw.Write([]string{strconv.FormatInt(r.Notice, 10), r.Identifier, r.Title, r.Sender, string(r.Urgency), r.Received.UTC().Format(time.RFC3339),
-				r.Area, strconv.Itoa(r.Groups), strconv.Itoa(r.Subscribers), strconv.Itoa(r.PollVotes), strconv.Itoa(r.Comments)}); err != nil {
+				r.Area, strconv.Itoa(r.Groups), strconv.Itoa(r.Subscribers), strconv.Itoa(r.PollVotes), strconv.Itoa(r.Comments), strconv.Itoa(r.NotSent)}); err != nil {
 				return err
 			}
 		}
@@ -181,7 +194,11 @@ func WriteReport(w io.Writer, list []ReportRow, asCSV bool) error {
 			}
 			last = r.Notice
 		}
-		if _, err := fmt.Fprintf(w, "    %-14s %d groups, %d subscribers, %d poll votes, %d comments\n", r.Area, r.Groups, r.Subscribers, r.PollVotes, r.Comments); err != nil {
+		notSent := ""
+		if r.NotSent > 0 {
+			notSent = fmt.Sprintf(", %d not sent (closed first)", r.NotSent)
+		}
+		if _, err := fmt.Fprintf(w, "    %-14s %d groups, %d subscribers, %d poll votes, %d comments%s\n", r.Area, r.Groups, r.Subscribers, r.PollVotes, r.Comments, notSent); err != nil {
 			return err
 		}
 	}

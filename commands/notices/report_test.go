@@ -28,12 +28,12 @@ func TestCampaignReport(t *testing.T) {
 	if err := WriteReport(&b, rows, true); err != nil {
 		t.Fatal(err)
 	}
-	want := "notice,id,title,sender,urgency,received,area,groups_reached,subscribers_reached,poll_votes,comments\n" +
-		"2,bins-1,Bins late,Shropshire Council,normal,2026-01-05T09:00:00Z,SY1 2,1,0,0,0\n" +
-		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY1 2,1,0,1,0\n" +
-		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3,0,1,1,1\n" +
-		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3 7,1,0,2,1\n" +
-		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,no area set,1,0,0,0\n"
+	want := "notice,id,title,sender,urgency,received,area,groups_reached,subscribers_reached,poll_votes,comments,not_sent\n" +
+		"2,bins-1,Bins late,Shropshire Council,normal,2026-01-05T09:00:00Z,SY1 2,1,0,0,0,0\n" +
+		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY1 2,1,0,1,0,0\n" +
+		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3,0,1,1,1,0\n" +
+		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,SY3 7,1,0,2,1,0\n" +
+		"1,lib-1,Library hours,Shropshire Council,normal,2026-01-05T09:00:00Z,no area set,1,0,0,0,0\n"
 	if b.String() != want {
 		t.Errorf("report:\n%s\nwant:\n%s", b.String(), want)
 	}

@@ -186,6 +186,9 @@ func WriteResults(w io.Writer, res PollResults, format string, loc *time.Locatio
 	var b strings.Builder
 	fmt.Fprintf(&b, "#%d %s — %s\n", res.Notice, res.Question, state)
 	fmt.Fprintf(&b, "Total: %s (%s; reached %d groups, %d subscribers)\n", tally(res.Options, res.Counts), votersWord(res.Multiple, res.Voters), res.GroupsReached, res.SubscribersReached)
+	for _, ns := range res.NotSent {
+		fmt.Fprintf(&b, "Not sent to %s: %s\n", countsText(ns.Groups, ns.Subscribers), ns.Reason)
+	}
 	for _, g := range res.Groups {
 		fmt.Fprintf(&b, "  group %s: %s (%s)\n", g.Name, tally(res.Options, g.Counts), votersWord(res.Multiple, g.Voters))
 	}
