@@ -130,12 +130,62 @@ func keywords(ws []string, street string, category string) map[string]bool {
 type described struct {
 	street   string
 	keywords map[string]bool
+	pairs    []pair
 }
+
+// pair is two neighbouring words of place and the one word they make run
+// together: "post box" is "postbox", "lamp post" is "lamppost", "speed
+// bump" is "speedbump". People write the same thing either way.
+type pair struct{ first, second, joined string }
 
 func describeText(desc, category string) described {
 	ws := words(desc)
 	street := streetOf(ws)
-	return described{street: street, keywords: keywords(ws, street, category)}
+	kw := keywords(ws, street, category)
+	return described{street: street, keywords: kw, pairs: pairsOf(ws, kw)}
+}
+
+// pairsOf lists the neighbouring words of ws that could be one word
+// written apart. Either may be a fault word ("lamp" in "lamp post"), but
+// not a stop word or a number, and at least one must be a word of place.
+func pairsOf(ws []string, kw map[string]bool) []pair {
+	var out []pair
+	for i := 0; i+1 < len(ws); i++ {
+		a, b := ws[i], ws[i+1]
+		if stopWords[a] || stopWords[b] || isNumber(a) || isNumber(b) {
+			continue
+		}
+		ta, tb := strings.TrimSuffix(a, "s"), strings.TrimSuffix(b, "s")
+		if !kw[ta] && !kw[tb] {
+			continue
+		}
+		out = append(out, pair{first: ta, second: tb, joined: a + tb})
+	}
+	return out
+}
+
+// joinedAs returns d's words of place with each pair that other writes as
+// one word run together, so "post box" and "postbox" compare as one word.
+func (d described) joinedAs(other map[string]bool) map[string]bool {
+	var out map[string]bool
+	for _, p := range d.pairs {
+		if !other[p.joined] || d.keywords[p.joined] {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]bool, len(d.keywords))
+			for w := range d.keywords {
+				out[w] = true
+			}
+		}
+		delete(out, p.first)
+		delete(out, p.second)
+		out[p.joined] = true
+	}
+	if out == nil {
+		return d.keywords
+	}
+	return out
 }
 
 // descriptionsMatch says whether two descriptions of the same category
@@ -154,6 +204,7 @@ func (a described) matches(b described) bool {
 	if a.street != "" && b.street != "" && a.street != b.street {
 		return false
 	}
+	a.keywords, b.keywords = a.joinedAs(b.keywords), b.joinedAs(a.keywords)
 	if an, bn := numbersOf(a.keywords), numbersOf(b.keywords); len(an) > 0 && len(bn) > 0 && !shareAny(an, bn) {
 		return false // outside no. 12 is not outside no. 14
 	}

@@ -201,6 +201,11 @@ func (f *Feature) matchReport(req *bot.Request) bool {
 	if cat, _ := parseCategory(strings.Fields(req.Args), f.cfg.Categories); cat != "" {
 		return true
 	}
+	if req.Args == "" && req.Chat.IsGroup && (req.Msg == nil || req.Msg.Quote == nil) {
+		// "!report" alone, not a reply: the list of categories (which
+		// also says how to report a message).
+		return true
+	}
 	for _, rt := range f.router.Named("report") {
 		if rt.Match == nil {
 			return false
@@ -306,6 +311,10 @@ func (f *Feature) handlePothole(ctx context.Context, req *bot.Request) error {
 func (f *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	fields := req.Fields()
 	cat, used := parseCategory(fields, f.cfg.Categories)
+	if cat == "" && len(fields) == 0 {
+		return req.Reply(ctx, fmt.Sprintf("To log a street fault: %s.\nTo tell the admins about a message, reply to it with %sreport REASON.",
+			f.categoryUsage(), f.prefix))
+	}
 	if cat == "" {
 		return bot.Userf("Usage: %s.", f.categoryUsage())
 	}
@@ -341,7 +350,7 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	media := pickPhoto(req)
 	var fms fmsNote
 	if !force {
-		open, err := f.store.reports(ctx, ReportFilter{Chat: req.Chat.ID, Category: cat, Unresolved: true})
+		open, err := f.duplicateCandidates(ctx, req.Chat.ID, c)
 		if err != nil {
 			return err
 		}

@@ -256,6 +256,9 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 			return 0, err
 		}
 	}
+	if err := indexReport(ctx, tx, id, r.Chat, r); err != nil {
+		return 0, err
+	}
 	if err := insertEvents(ctx, tx, id, ev); err != nil {
 		return 0, err
 	}

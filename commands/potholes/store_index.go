@@ -1,0 +1,136 @@
+package potholes
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"neighbourbot/bot"
+)
+
+// unresolvedMarks is the SQL list of the statuses still open in some form,
+// with its arguments.
+func unresolvedMarks() (string, []any) {
+	var marks []string
+	var args []any
+	for _, st := range allStatuses {
+		if !st.Resolved() {
+			marks, args = append(marks, "?"), append(args, string(st))
+		}
+	}
+	return "(" + strings.Join(marks, ",") + ")", args
+}
+
+// indexReport stores a report's pin cell and description keys, within the
+// unit of work that files it (or first looks it up).
+func indexReport(ctx context.Context, tx bot.Tx, id int64, chat bot.ChatID, r Report) error {
+	if r.HasLocation {
+		y, x := cellOf(r.Lat, r.Long)
+		if _, err := tx.ExecContext(ctx, `UPDATE pothole_reports SET cell_y = ?, cell_x = ? WHERE id = ?`, y, x, id); err != nil {
+			return fmt.Errorf("index pin: %w", err)
+		}
+	}
+	for _, k := range indexKeys(r.Description, r.Category) {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pothole_words (chat, category, key, report_id) VALUES (?, ?, ?, ?)`,
+			string(chat), r.Category, k, id); err != nil {
+			return fmt.Errorf("index words: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE pothole_reports SET words_indexed = 1 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("index words: %w", err)
+	}
+	return nil
+}
+
+// indexPending indexes the group's reports of a category filed before the
+// index existed. After the first lookup there are none, and the partial
+// index makes asking cheap.
+func (s store) indexPending(ctx context.Context, chat bot.ChatID, category string) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, description, has_location, lat, long FROM pothole_reports
+		WHERE chat = ? AND category = ? AND words_indexed = 0`, string(chat), category)
+	if err != nil {
+		return fmt.Errorf("reports to index: %w", err)
+	}
+	var pending []Report
+	for rows.Next() {
+		r := Report{Category: category}
+		if err := rows.Scan(&r.ID, &r.Description, &r.HasLocation, &r.Lat, &r.Long); err != nil {
+			rows.Close()
+			return fmt.Errorf("reports to index: %w", err)
+		}
+		pending = append(pending, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(pending) == 0 {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("index reports: %w", err)
+	}
+	defer tx.Rollback()
+	for _, r := range pending {
+		if err := indexReport(ctx, tx, r.ID, chat, r); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("index reports: %w", err)
+	}
+	return nil
+}
+
+// nearby loads the group's open, pinned reports of a category in the
+// given cells, newest first.
+func (s store) nearby(ctx context.Context, chat bot.ChatID, category string, y0, y1, x0, x1 int64) ([]Report, error) {
+	marks, args := unresolvedMarks()
+	q := `SELECT ` + reportColumns + ` FROM pothole_reports r
+		WHERE r.chat = ? AND r.category = ? AND r.cell_y BETWEEN ? AND ? AND r.cell_x BETWEEN ? AND ?
+		AND r.has_location = 1 AND r.status IN ` + marks + ` ORDER BY r.id DESC LIMIT ?`
+	return s.reportList(ctx, "nearby reports", q, append([]any{string(chat), category, y0, y1, x0, x1}, append(args, maxIndexCandidates)...)...)
+}
+
+// byWords loads the group's open reports of a category stored under any
+// of keys, newest first; only unpinned ones when unpinnedOnly.
+func (s store) byWords(ctx context.Context, chat bot.ChatID, category string, keys []string, unpinnedOnly bool) ([]Report, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	marks, statusArgs := unresolvedMarks()
+	// Each key gives its newest reports only, so a word that many reports
+	// share ("12" in a street of fifty reports about no. 12) costs no more
+	// than a rare one: one index seek per key, at most perKeyCandidates rows.
+	branch := `SELECT report_id FROM (SELECT report_id FROM pothole_words
+		WHERE chat = ? AND category = ? AND key = ? ORDER BY report_id DESC LIMIT ?)`
+	branches := make([]string, len(keys))
+	var args []any
+	for i, k := range keys {
+		branches[i] = branch
+		args = append(args, string(chat), category, k, perKeyCandidates)
+	}
+	q := `SELECT ` + reportColumns + ` FROM pothole_reports r
+		WHERE r.id IN (` + strings.Join(branches, " UNION ") + `)
+		AND r.status IN ` + marks
+	if unpinnedOnly {
+		q += ` AND r.has_location = 0`
+	}
+	q += ` ORDER BY r.id DESC LIMIT ?`
+	return s.reportList(ctx, "reports by words", q, append(append(args, statusArgs...), maxIndexCandidates)...)
+}
+
+func (s store) reportList(ctx context.Context, what, q string, args ...any) ([]Report, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
