@@ -44,7 +44,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"Carol: !pothole", "Usage: !pothole DESCRIPTION"},
 		{"Carol: !pothole new   ", "Please say where it is"},
 		{"Carol: !pothole " + huge, "please keep it under 1000"},
-		{"Carol: !report", "Usage: !report CATEGORY DESCRIPTION"},
+		{"Carol: !report", "To log a street fault: !report CATEGORY DESCRIPTION — categories: pothole, streetlight"},
 		{"Carol: !report graffiti on the bus shelter", "Usage: !report CATEGORY DESCRIPTION"},
 		{"Carol: !pothole P404", "There's no report P404 in this group."},
 		{"Carol: !pothole P1 fixed", "only group admins can change a report's status"},
@@ -172,7 +172,10 @@ func TestReportCoexistsWithModerationFallback(t *testing.T) {
 	h.Expect("Carol [reply Bob]: !report spam\n", "Reported to the admins: spam")
 	h.Expect("Carol: !report streetlights out on Birch Avenue\n", "Logged P1 (streetlight)")
 	h.Expect("Carol: !report Fly-tipping behind the garages on Oak Lane\n", "Logged P2 (flytipping)")
-	h.Expect("Carol: !report\n", "Reported to the admins: ")
+	// Alone and not a reply, it lists the categories; as a reply it is
+	// still moderation's.
+	h.Expect("Carol: !report\n", "categories: pothole, streetlight")
+	h.Expect("Carol [reply Bob]: !report\n", "Reported to the admins: ")
 }
 
 func TestJobsSurviveRestart(t *testing.T) {
