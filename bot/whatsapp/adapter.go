@@ -114,6 +114,7 @@ func New(cli Client, opts Options) *Adapter {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	opts.Log = redacted(opts.Log)
 	if opts.GroupInfoMaxAge <= 0 {
 		opts.GroupInfoMaxAge = 6 * time.Hour
 	}

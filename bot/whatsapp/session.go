@@ -136,6 +136,7 @@ func UseLatestVersion(ctx context.Context, httpClient *http.Client, log *slog.Lo
 	defer cancel()
 	v, err := whatsmeow.GetLatestVersion(ctx, httpClient)
 	if err != nil {
+		log = redacted(log)
 		log.Warn("could not fetch the current WhatsApp Web version; using the built-in one", "version", store.GetWAVersion().String(), "err", err)
 		return
 	}
@@ -150,6 +151,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = redacted(log)
 	if opts.DeviceName != "" {
 		store.DeviceProps.Os = proto.String(opts.DeviceName)
 	}
@@ -314,7 +316,7 @@ func (s *Session) handleLifecycle(evt any) {
 	case *events.KeepAliveRestored:
 		s.log.Info("WhatsApp keep-alive restored")
 	case *events.PairSuccess:
-		s.log.Info("linked to WhatsApp", "account", evt.ID.User, "platform", evt.Platform)
+		s.log.Info("linked to WhatsApp", "platform", evt.Platform) // the account is a phone number: not logged
 	case *events.OfflineSyncCompleted:
 		s.log.Info("caught up with messages queued while offline (old ones are ignored)", "count", evt.Count)
 	case *events.HistorySync:
@@ -366,7 +368,10 @@ func (s *Session) Close() error {
 type waSlog struct{ log *slog.Logger }
 
 // NewWALogger returns a whatsmeow logger writing warnings and errors to log.
-func NewWALogger(log *slog.Logger) waLog.Logger { return waSlog{log: log.With("from", "whatsmeow")} }
+// Its lines quote JIDs: they go through the same redaction as the bot's.
+func NewWALogger(log *slog.Logger) waLog.Logger {
+	return waSlog{log: redacted(log).With("from", "whatsmeow")}
+}
 
 func (w waSlog) Warnf(msg string, args ...any)  { w.log.Warn(fmt.Sprintf(msg, args...)) }
 func (w waSlog) Errorf(msg string, args ...any) { w.log.Error(fmt.Sprintf(msg, args...)) }
