@@ -22,7 +22,9 @@ func redacted(log *slog.Logger) *slog.Logger {
 
 type redactHandler struct{ inner slog.Handler }
 
-func (h redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.inner.Enabled(ctx, l) }
+func (h redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
 
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, bot.RedactPhones(r.Message), r.PC)
@@ -41,7 +43,9 @@ func (h redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return redactHandler{h.inner.WithAttrs(red)}
 }
 
-func (h redactHandler) WithGroup(name string) slog.Handler { return redactHandler{h.inner.WithGroup(name)} }
+func (h redactHandler) WithGroup(name string) slog.Handler {
+	return redactHandler{h.inner.WithGroup(name)}
+}
 
 func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
