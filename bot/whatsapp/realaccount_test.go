@@ -103,8 +103,8 @@ func TestLifecycleLoggedOutSaysWhy(t *testing.T) {
 		says   string
 	}{
 		{events.ConnectFailureLoggedOut, false, "unlinked"},
-		{events.ConnectFailureMainDeviceGone, true, "locked"},
-		{events.ConnectFailureUnknownLogout, true, "banned"},
+		{events.ConnectFailureMainDeviceGone, false, "phone itself was logged out"},
+		{events.ConnectFailureUnknownLogout, true, "bans"},
 	} {
 		s := openTestSession(t, nil)
 		s.handleLifecycle(&events.LoggedOut{OnConnect: true, Reason: tc.reason})

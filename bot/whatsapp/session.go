@@ -68,20 +68,30 @@ func (e *LoggedOutError) Error() string {
 
 func (e *LoggedOutError) Unwrap() error { return ErrLoggedOut }
 
-// Banned reports whether WhatsApp locked or banned the account rather
-// than just unlinking this device: linking again will not help.
+// Banned reports whether WhatsApp may have banned the account rather than
+// just ending this device's login: linking again at once will not help.
+// Only 406 is that (WhatsApp Web calls it BANNED, whatsmeow
+// types/events/events.go). 403, "main device gone", is the phone itself
+// logged out of WhatsApp — a new phone, WhatsApp reinstalled, the number
+// moved — which mautrix-whatsapp words "Your phone was logged out from
+// WhatsApp" (pkg/connector/handlewhatsapp.go): link again once the phone
+// is set up, like any unlink.
 func (e *LoggedOutError) Banned() bool {
-	return e.Reason == events.ConnectFailureMainDeviceGone || e.Reason == events.ConnectFailureUnknownLogout
+	return e.Reason == events.ConnectFailureUnknownLogout
 }
 
-// Meaning says in plain words what the reason means. WhatsApp Web calls
-// 403 LOCKED and 406 BANNED (whatsmeow types/events/events.go).
+// PhoneGone reports a 403: the phone itself was logged out of WhatsApp.
+func (e *LoggedOutError) PhoneGone() bool {
+	return e.Reason == events.ConnectFailureMainDeviceGone
+}
+
+// Meaning says in plain words what the reason means.
 func (e *LoggedOutError) Meaning() string {
 	switch e.Reason {
 	case events.ConnectFailureMainDeviceGone:
-		return "WhatsApp locked this account"
+		return "the bot's phone itself was logged out of WhatsApp"
 	case events.ConnectFailureUnknownLogout:
-		return "WhatsApp banned this account"
+		return "WhatsApp logged this device out without saying why, which it does when it bans an account"
 	}
 	return "the device was unlinked"
 }

@@ -22,7 +22,7 @@ const (
 	exitLoggedOut = 3 // the WhatsApp device was unlinked: relink
 	exitReplaced  = 4 // another process took over the session
 	exitLocked    = 5 // another instance uses the data directory
-	exitBanned    = 6 // WhatsApp banned (temporarily, or for good) or locked the account
+	exitBanned    = 6 // WhatsApp banned the account (temporarily, or for good)
 	exitRefused   = 7 // WhatsApp refused the connection and reconnecting stopped: restart
 )
 

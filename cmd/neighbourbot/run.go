@@ -218,11 +218,18 @@ func explainEnd(w io.Writer, err error) int {
 	case errors.As(err, &lo) && lo.Banned():
 		fmt.Fprintf(w, `neighbourbot: %v.
 This is not an ordinary unlink: %s. Open WhatsApp on the bot's phone and
-follow what it says there (a locked account asks to verify the number; a banned one offers
-a review). Linking again only works once the account is in normal use; do not restart the
+follow what it says there (a banned account offers a review). Linking again only works once the account is in normal use; do not restart the
 bot in a loop.
 `, err, lo.Meaning())
 		return exitBanned
+	case errors.As(err, &lo) && lo.PhoneGone():
+		fmt.Fprintf(w, `neighbourbot: %v.
+This happens when WhatsApp is moved to a new phone, reinstalled, or the number is
+registered again: every linked device is logged out with it. The old session has been
+deleted; the bot's own data is kept. Once WhatsApp works on the phone again, run
+neighbourbot and scan the new QR code (or use -pair-phone).
+`, err)
+		return exitLoggedOut
 	case errors.As(err, &refused):
 		fmt.Fprintf(w, "neighbourbot: %v.\nThe WhatsApp library does not retry this by itself, so the bot stops instead of staying offline. Starting it again usually gets through; if it keeps happening, check the network and update neighbourbot.\n", err)
 		return exitRefused

@@ -88,8 +88,10 @@ func TestExplainEndExitCodes(t *testing.T) {
 	}{
 		{whatsapp.ErrLoggedOut, exitLoggedOut, "scan the new QR code"},
 		{&whatsapp.LoggedOutError{Reason: 401}, exitLoggedOut, "scan the new QR code"},
-		{&whatsapp.LoggedOutError{Reason: 403}, exitBanned, "WhatsApp locked this account"},
-		{&whatsapp.LoggedOutError{Reason: 406}, exitBanned, "WhatsApp banned this account"},
+		// 403 is the phone itself logged out (a new phone, a reinstall):
+		// link again, as mautrix-whatsapp words it; not a lock or a ban.
+		{&whatsapp.LoggedOutError{Reason: 403}, exitLoggedOut, "phone itself was logged out of WhatsApp"},
+		{&whatsapp.LoggedOutError{Reason: 406}, exitBanned, "which it does when it bans an account"},
 		{&whatsapp.ConnectFailureError{Reason: 409, Message: "bad ua"}, exitRefused, "Starting it again"},
 		{&whatsapp.ConnectFailureError{Message: "token refresh failed"}, exitRefused, "connection token"},
 		{whatsapp.ErrReplaced, exitReplaced, "only\none runs"},
