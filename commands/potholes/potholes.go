@@ -121,6 +121,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		f.mailer = newMailer(cfg.Email, deps.MailTLS)
 	}
 	f.registerCommands(k.Reg, k.Prefix)
+	k.Reg.Listen(f.listenForPin)
 	f.registerJobs(k.Jobs)
 	k.Reg.AddDataProvider(dataProvider{f})
 	// Register runs at start-up with the database open: reports whose
@@ -659,6 +660,9 @@ func (f *Feature) handleReportCommand(ctx context.Context, req *bot.Request, ref
 		if media := pickPhoto(req); media != nil {
 			return f.addPhoto(ctx, req, r, media)
 		}
+		if loc := pickLocation(req); loc != nil {
+			return f.pinForReport(ctx, req, r, loc)
+		}
 		return req.Reply(ctx, f.describe(ctx, r, req.Now()))
 	}
 	words := strings.Fields(strings.ToLower(rest))
@@ -1153,6 +1157,8 @@ func (f *Feature) eventText(ctx context.Context, ev event) string {
 		return withDetail("confirmed by " + who)
 	case "photo":
 		return "photo added by " + who
+	case "pin added", "pin moved":
+		return "location " + strings.TrimPrefix(ev.Kind, "pin ") + " by " + who
 	case "status":
 		return ev.Detail + " — set by " + who
 	case "said fixed":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"neighbourbot/bot"
 )
@@ -133,4 +134,41 @@ func (s store) reportList(ctx context.Context, what, q string, args ...any) ([]R
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// latestUnpinned loads the person's newest open report in the group filed
+// since since without a location; bot.ErrNotFound when there is none.
+func (s store) latestUnpinned(ctx context.Context, chat bot.ChatID, person int64, since time.Time) (Report, error) {
+	marks, args := unresolvedMarks()
+	list, err := s.reportList(ctx, "latest unpinned report", `SELECT `+reportColumns+` FROM pothole_reports r
+		WHERE r.chat = ? AND r.reporter_id = ? AND r.created_at >= ? AND r.status IN `+marks+`
+		ORDER BY r.id DESC LIMIT 1`, append([]any{string(chat), person, ms(since)}, args...)...)
+	if err != nil {
+		return Report{}, err
+	}
+	if len(list) == 0 || list[0].HasLocation {
+		return Report{}, bot.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// setLocation writes a report's pin, its grid cell and a history line.
+func (s store) setLocation(ctx context.Context, r Report, ev event) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set location: %w", err)
+	}
+	defer tx.Rollback()
+	y, x := cellOf(r.Lat, r.Long)
+	if _, err := tx.ExecContext(ctx, `UPDATE pothole_reports SET has_location = 1, lat = ?, long = ?, cell_y = ?, cell_x = ?, updated_at = ?
+		WHERE id = ?`, r.Lat, r.Long, y, x, ms(r.Updated), r.ID); err != nil {
+		return fmt.Errorf("set location: %w", err)
+	}
+	if err := insertEvents(ctx, tx, r.ID, ev); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set location: %w", err)
+	}
+	return nil
 }
