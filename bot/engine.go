@@ -153,7 +153,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		wake:   make(chan struct{}, 1),
 		fetch:  newFetcher(),
 	}
-	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, e.afterUnit, e.storeFailed, e.storeOK)
+	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.storeFailed, e.storeOK)
 	e.router.Use(e.gates()...)
 	e.registerBuiltins()
 	return e
@@ -290,13 +290,16 @@ func (e *Engine) Run(ctx context.Context) error {
 					if senderDone != nil {
 						<-senderDone
 					}
+					// Fetches under way were cancelled with ctx; none
+					// commits after Run returns.
+					e.sched.Wait()
 					return nil
 				}
 			}
 		case fn := <-e.queue:
 			fn(work)
 		case <-ticker.C:
-			e.runDueJobs(ctx, work)
+			e.sched.RunDue(ctx, work, true)
 			if e.now().Sub(lastPurge) > 24*time.Hour {
 				lastPurge = e.now()
 				if _, err := e.store.PurgeSeen(work, e.now().Add(-e.cfg.SeenRetention)); err != nil {
@@ -1110,17 +1113,11 @@ func (e *Engine) cancelJobs(ctx context.Context, keyPrefix string) error {
 	return e.sched.Cancel(ctx, keyPrefix)
 }
 
-// RunDueJobs runs every job due at the clock's current time, oldest first.
-func (e *Engine) RunDueJobs(ctx context.Context) { e.runDueJobs(ctx, ctx) }
-
-// runDueJobs runs due jobs under work, checking stop between jobs so a
-// shutdown is not held up by a long backlog of due jobs. Jobs are
-// serialised with message handling.
-func (e *Engine) runDueJobs(stop, work context.Context) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.sched.RunDue(stop, work)
-}
+// RunDueJobs runs every job due at the clock's current time, oldest first,
+// and returns when they have all run: a two-phase job's fetch runs here,
+// outside any unit of work, then its apply. Each unit of work is
+// serialised with message handling; a fetch is not.
+func (e *Engine) RunDueJobs(ctx context.Context) { e.sched.RunDue(ctx, ctx, false) }
 
 // AdvanceTo moves a manual clock forward to target, stopping at each job's
 // due time on the way and running it then, so jobs see the time they were

@@ -109,6 +109,11 @@ type Jobs struct{ e *Engine }
 // payload).
 func (j *Jobs) HandleJob(kind string, fn JobFunc) { j.e.sched.Handle(kind, fn) }
 
+// HandleFetch registers fn for jobs of kind that call the outside world:
+// fn fetches with no unit of work held and returns what commits the result
+// (see FetchFunc; HandleFetchOf for a typed payload).
+func (j *Jobs) HandleFetch(kind string, fn FetchFunc) { j.e.sched.HandleFetch(kind, fn) }
+
 // Schedule persists a job of kind to run at, in the unit of work of ctx. A
 // non-empty key replaces any pending job with the same key.
 func (j *Jobs) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {

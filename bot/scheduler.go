@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -15,29 +16,96 @@ import (
 // job changes, the sends it queues and its own completion, retry or next
 // occurrence commit together, so a crash can neither lose a run nor repeat
 // its sends.
+//
+// A job that talks to the outside world (a feed, a council's API, a mail
+// server) is registered with HandleFetch and runs in two phases: its fetch
+// runs with no unit of work, no writer and none of the engine's handling
+// held — in Run, on a goroutine of its own — so a server that trickles
+// bytes for minutes holds up nothing else; then its apply commits the
+// result in a short unit of work, once the scheduler has checked that the
+// job still stands as it was when the fetch began.
 type Scheduler struct {
 	store    Store
 	clock    Clock
 	log      *slog.Logger
 	obs      Observer
 	handlers map[string]JobFunc
+	fetchers map[string]FetchFunc
+
+	// handling is held for each unit of work a job runs in, so jobs are
+	// serialised with message handling (the engine's lock).
+	handling sync.Locker
+
+	flightMu sync.Mutex
+	inFlight map[int64]bool // jobs whose fetch is running on its own goroutine
+	fetches  sync.WaitGroup
+	slots    chan struct{} // bounds the fetches running at once
 
 	afterUnit func(ctx context.Context)
 	failed    func(what string, err error)
 	ok        func()
 }
 
-func newScheduler(store Store, clock Clock, log *slog.Logger, obs Observer, afterUnit func(context.Context), failed func(string, error), ok func()) *Scheduler {
-	return &Scheduler{store: store, clock: clock, log: log, obs: obs, handlers: map[string]JobFunc{},
+// maxFetches bounds the fetches of two-phase jobs running at once.
+const maxFetches = 4
+
+func newScheduler(store Store, clock Clock, log *slog.Logger, obs Observer, handling sync.Locker, afterUnit func(context.Context), failed func(string, error), ok func()) *Scheduler {
+	return &Scheduler{store: store, clock: clock, log: log, obs: obs, handlers: map[string]JobFunc{}, fetchers: map[string]FetchFunc{},
+		handling: handling, inFlight: map[int64]bool{}, slots: make(chan struct{}, maxFetches),
 		afterUnit: afterUnit, failed: failed, ok: ok}
 }
 
 // Handle registers the function that runs jobs of kind.
 func (s *Scheduler) Handle(kind string, fn JobFunc) {
-	if _, dup := s.handlers[kind]; dup {
+	s.checkNew(kind)
+	s.handlers[kind] = fn
+}
+
+// HandleFetch registers a two-phase job kind: fn fetches outside any unit
+// of work and returns what commits the result.
+func (s *Scheduler) HandleFetch(kind string, fn FetchFunc) {
+	s.checkNew(kind)
+	s.fetchers[kind] = fn
+}
+
+func (s *Scheduler) checkNew(kind string) {
+	_, dup := s.handlers[kind]
+	_, dupFetch := s.fetchers[kind]
+	if dup || dupFetch {
 		panic("bot: job kind registered twice: " + kind)
 	}
-	s.handlers[kind] = fn
+}
+
+// ApplyFunc commits what a two-phase job fetched, in the job's unit of
+// work. It must not call the outside world.
+type ApplyFunc func(ctx context.Context) error
+
+// FetchFunc is the outside half of a two-phase job. It runs with no unit of
+// work and no writer held: it may read the database (each read on its own)
+// and call servers as slowly as they answer, but it must not write what the
+// job decides — that is for the ApplyFunc it returns, which runs in the
+// job's unit of work and should check that what the fetch read is still
+// current. An error counts as the run's failure (retried with back-off)
+// without any apply.
+type FetchFunc func(ctx context.Context, job Job) (ApplyFunc, error)
+
+// HandleFetchOf registers a two-phase job kind whose payload is the JSON
+// of a T (see HandleJobOf and FetchFunc).
+func HandleFetchOf[T any](jobs FetchHandlers, kind string, fn func(ctx context.Context, job Job, payload T) (ApplyFunc, error)) {
+	jobs.HandleFetch(kind, func(ctx context.Context, job Job) (ApplyFunc, error) {
+		var p T
+		if len(job.Payload) > 0 {
+			if err := json.Unmarshal(job.Payload, &p); err != nil {
+				return nil, fmt.Errorf("%w: payload of %s job: %v", errBadPayload, kind, err)
+			}
+		}
+		return fn(ctx, job, p)
+	})
+}
+
+// FetchHandlers is where two-phase job handlers are registered.
+type FetchHandlers interface {
+	HandleFetch(kind string, fn FetchFunc)
 }
 
 // HandleJobOf registers fn for jobs of kind whose payload is the JSON of a
@@ -106,7 +174,10 @@ const maxJobAttempts = 8
 
 // RunDue runs every job due at the clock's time under work, oldest first,
 // checking stop between jobs so a shutdown is not held up by a backlog.
-func (s *Scheduler) RunDue(stop, work context.Context) {
+// With async, a two-phase job's fetch runs on a goroutine of its own and
+// its apply follows when it is done; without (the console, tests), the
+// fetch runs here, still outside any unit of work and any lock.
+func (s *Scheduler) RunDue(stop, work context.Context, async bool) {
 	for range 100 { // bounded: jobs a handler schedules for "now" run next round
 		if stop.Err() != nil {
 			return
@@ -116,25 +187,129 @@ func (s *Scheduler) RunDue(stop, work context.Context) {
 			s.log.Error("load due jobs", KeyErr, err)
 			return
 		}
-		if len(jobs) == 0 {
-			return
-		}
+		ran := 0
 		for _, j := range jobs {
 			if stop.Err() != nil {
 				return
 			}
-			if !s.run(work, j) {
+			started, ok := s.start(stop, work, j, async)
+			if !ok {
 				return // the store cannot commit: try again next tick
 			}
+			if started {
+				ran++
+			}
+		}
+		if ran == 0 {
+			return // nothing due, or only jobs whose fetch is under way
 		}
 	}
 }
 
-// run runs one job in its unit of work and reports whether that committed.
-func (s *Scheduler) run(ctx context.Context, j Job) bool {
+// start runs j, or for a two-phase job starts it; started is false for a
+// job already fetching or when every fetch slot is taken, and ok false
+// when the store could not commit.
+func (s *Scheduler) start(stop, work context.Context, j Job, async bool) (started, ok bool) {
+	fetch, twoPhase := s.fetchers[j.Kind]
+	if !twoPhase {
+		s.handling.Lock()
+		defer s.handling.Unlock()
+		return true, s.run(work, j, func(ctx context.Context) error { return s.call(ctx, j) })
+	}
+	if !s.claim(j) {
+		return false, true
+	}
+	if !async {
+		defer s.release(j)
+		apply, err := s.fetch(work, j, fetch)
+		s.handling.Lock()
+		defer s.handling.Unlock()
+		return true, s.apply(work, j, apply, err)
+	}
+	s.fetches.Add(1)
+	go func() {
+		defer s.fetches.Done()
+		defer s.release(j)
+		apply, err := s.fetch(stop, j, fetch)
+		if stop.Err() != nil {
+			return // shutting down: the job stays due and runs after the restart
+		}
+		s.handling.Lock()
+		defer s.handling.Unlock()
+		s.apply(work, j, apply, err)
+	}()
+	return true, true
+}
+
+// claim takes a fetch slot for j unless it is fetching already or every
+// slot is taken.
+func (s *Scheduler) claim(j Job) bool {
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	if s.inFlight[j.ID] {
+		return false
+	}
+	select {
+	case s.slots <- struct{}{}:
+	default:
+		return false
+	}
+	s.inFlight[j.ID] = true
+	return true
+}
+
+func (s *Scheduler) release(j Job) {
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	delete(s.inFlight, j.ID)
+	<-s.slots
+}
+
+// Wait waits for the fetches under way (Run calls it when stopping, after
+// cancelling them).
+func (s *Scheduler) Wait() { s.fetches.Wait() }
+
+// fetch runs a two-phase job's fetch, turning a panic into an error.
+func (s *Scheduler) fetch(ctx context.Context, j Job, fn FetchFunc) (apply ApplyFunc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("job panicked", KeyKind, j.Kind, "panic", r, "stack", string(debug.Stack()))
+			apply, err = nil, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	apply, err = fn(ctx, j)
+	if err == nil && apply == nil {
+		apply = func(context.Context) error { return nil }
+	}
+	return apply, err
+}
+
+// apply commits a two-phase job's result in its unit of work, unless the
+// job was cancelled or booked afresh while it was fetching: what was
+// fetched then answers a question nobody is asking any more.
+func (s *Scheduler) apply(ctx context.Context, j Job, apply ApplyFunc, fetchErr error) bool {
+	return s.run(ctx, j, func(ctx context.Context) error {
+		if fetchErr != nil {
+			return fetchErr
+		}
+		return s.callApply(ctx, j, apply)
+	})
+}
+
+// run runs one job's body in its unit of work and reports whether that
+// committed.
+func (s *Scheduler) run(ctx context.Context, j Job, body func(ctx context.Context) error) bool {
 	var result string
 	err := s.store.Atomic(WithPriority(ctx, PriorityNormal), func(ctx context.Context) error {
-		jobErr := s.call(ctx, j)
+		current, err := s.store.JobCurrent(ctx, j)
+		if err != nil {
+			return err
+		}
+		if !current {
+			result = "superseded"
+			return nil
+		}
+		jobErr := body(ctx)
 		if jobErr != nil {
 			// The job's own writes were rolled back with its savepoint;
 			// if the store itself failed, nothing may commit at all.
@@ -142,7 +317,6 @@ func (s *Scheduler) run(ctx context.Context, j Job) bool {
 				return errors.Join(jobErr, err)
 			}
 		}
-		var err error
 		result, err = s.settle(ctx, j, jobErr)
 		return err
 	})
@@ -162,6 +336,16 @@ func (s *Scheduler) call(ctx context.Context, j Job) error {
 	if !ok {
 		return fmt.Errorf("%w: no handler for job kind %q", errBadPayload, j.Kind)
 	}
+	return s.savepoint(ctx, j, func(ctx context.Context) error { return fn(ctx, j) })
+}
+
+// callApply runs a two-phase job's apply in a savepoint.
+func (s *Scheduler) callApply(ctx context.Context, j Job, apply ApplyFunc) error {
+	return s.savepoint(ctx, j, apply)
+}
+
+// savepoint runs fn in a savepoint, turning a panic into an error.
+func (s *Scheduler) savepoint(ctx context.Context, j Job, fn func(ctx context.Context) error) error {
 	return s.store.Atomic(ctx, func(ctx context.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -169,7 +353,7 @@ func (s *Scheduler) call(ctx context.Context, j Job) error {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		return fn(ctx, j)
+		return fn(ctx)
 	})
 }
 

@@ -148,6 +148,9 @@ type Store interface {
 	RetryJob(ctx context.Context, j Job, at time.Time, lastErr string) error
 	// PostponeJob moves a job later without counting an attempt.
 	PostponeJob(ctx context.Context, j Job, at time.Time) error
+	// JobCurrent reports whether j is still pending as it was loaded: not
+	// finished, cancelled or booked afresh (its generation unchanged).
+	JobCurrent(ctx context.Context, j Job) (bool, error)
 
 	// The send queue (see QueuedSend).
 	QueueSend(ctx context.Context, q QueuedSend) (int64, error)

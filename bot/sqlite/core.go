@@ -546,6 +546,20 @@ func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
 	return nil
 }
 
+// JobCurrent reports whether the job is still pending in the generation it
+// was loaded in.
+func (s *Store) JobCurrent(ctx context.Context, j bot.Job) (bool, error) {
+	var one int
+	err := s.conn().QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("job current: %w", err)
+	}
+	return true, nil
+}
+
 // PostponeJob moves a job later without counting an attempt (the transport
 // was offline), unless it was rescheduled meanwhile.
 func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error {
