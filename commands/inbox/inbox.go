@@ -126,7 +126,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	}
 	k.Jobs.HandleJob(jobRetention, f.retentionJob)
 	k.Jobs.HandleJob(jobFlush, f.flushJob)
-	k.Jobs.HandleJob(jobHolidays, f.holidaysJob)
+	k.Jobs.HandleFetch(jobHolidays, f.holidaysJob)
 	bot.HandleJobOf(k.Jobs, jobMenu, f.menuJob)
 	ctx := context.Background()
 	if !cfg.Enabled {
@@ -256,13 +256,20 @@ func (f *Feature) bankHolidays(ctx context.Context) (map[string]string, error) {
 // holidaysJob fetches GOV.UK's bank holidays once a day. A failure keeps
 // the last good copy (and is logged); it never fails the job, so the next
 // day's fetch is always planned.
-func (f *Feature) holidaysJob(ctx context.Context, _ bot.Job) error {
+func (f *Feature) holidaysJob(ctx context.Context, _ bot.Job) (bot.ApplyFunc, error) {
+	// Fetched with no unit of work held; only the copy is stored in it.
 	now := f.clock.Now()
-	next := now.Add(24 * time.Hour)
 	data, err := f.fetchHolidays(ctx)
 	if err == nil {
 		_, err = parseBankHolidays(data, f.cfg.BankHolidays)
 	}
+	return func(ctx context.Context) error { return f.storeHolidays(ctx, now, data, err) }, nil
+}
+
+// storeHolidays keeps a good copy of the bank holidays and books the next
+// fetch: tomorrow, or sooner while no copy is kept.
+func (f *Feature) storeHolidays(ctx context.Context, now time.Time, data []byte, err error) error {
+	next := now.Add(24 * time.Hour)
 	if err != nil {
 		// One log line per failure streak, not one per try.
 		f.holidaysFails++

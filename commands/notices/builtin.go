@@ -39,8 +39,8 @@ func (r *Feature) addBuiltinSources() error {
 			return nil
 		}
 		b := builtin{src: src, official: !c.RequireApproval}
-		return r.poller.Add(polling.Source{Name: b.source(), Interval: c.IntervalOr(every), Poll: func(ctx context.Context) error {
-			return r.pollBuiltin(ctx, b)
+		return r.poller.Add(polling.Source{Name: b.source(), Interval: c.IntervalOr(every), Fetch: func(ctx context.Context) (bot.ApplyFunc, error) {
+			return r.fetchBuiltin(ctx, b)
 		}})
 	}
 	if err := add(sc.EAFloods, 15*time.Minute, &sources.EAFloods{BaseURL: sc.EAFloods.URL, RadiusKm: sc.EAFloods.RadiusKm, Topics: sc.EAFloods.Topics, Client: client, Timeout: timeout, MaxBytes: maxBytes}); err != nil {
@@ -129,18 +129,27 @@ func (r *Feature) sourceGroups(ctx context.Context) ([]sources.Group, error) {
 	return out, nil
 }
 
-func (r *Feature) pollBuiltin(ctx context.Context, b builtin) error {
+// fetchBuiltin asks the source about the groups it could reach, with no
+// unit of work held, and returns what stores the new items. The items carry
+// their own areas, so a group that opted in or out meanwhile is matched as
+// it stands when they are relayed.
+func (r *Feature) fetchBuiltin(ctx context.Context, b builtin) (bot.ApplyFunc, error) {
 	groups, err := r.sourceGroups(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(groups) == 0 {
-		return nil // nobody to tell: the source is not asked
+		return nil, nil // nobody to tell: the source is not asked
 	}
 	items, err := b.src.Fetch(ctx, groups)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return func(ctx context.Context) error { return r.storeBuiltin(ctx, b, items) }, nil
+}
+
+// storeBuiltin stores up to maxItemsPerSourcePoll new items.
+func (r *Feature) storeBuiltin(ctx context.Context, b builtin, items []sources.Item) error {
 	added := 0
 	for _, it := range items {
 		if added == maxItemsPerSourcePoll {

@@ -96,11 +96,12 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 }
 
 // PollFeed fetches one configured feed once (by name) and ingests its new
-// items. It returns how many new notices it stored.
+// items, in the unit of work of ctx if it has one. It returns how many new
+// notices it stored.
 func (r *Feature) PollFeed(ctx context.Context, name string) (int, error) {
 	for _, f := range r.feeds {
 		if f.cfg.Name == name {
-			return r.pollOnce(ctx, f)
+			return r.fetchFeed(ctx, f)(ctx)
 		}
 	}
 	return 0, fmt.Errorf("no feed named %q", name)
@@ -110,13 +111,28 @@ func (r *Feature) fetcher() feeds.Fetcher {
 	return feeds.Fetcher{Client: r.deps.HTTPClient, Timeout: r.cfg.FetchTimeout.D(), MaxBytes: r.cfg.MaxFeedBytes, UserAgent: "neighbourbot (council notices relay)"}
 }
 
-func (r *Feature) pollOnce(ctx context.Context, f *feedSource) (int, error) {
+// fetchFeed fetches the feed now, with no unit of work held, and returns
+// what stores the result and how many new notices that made.
+func (r *Feature) fetchFeed(ctx context.Context, f *feedSource) func(ctx context.Context) (int, error) {
+	st, err := r.st.feedState(ctx, f.cfg.Name)
+	if err != nil {
+		return func(context.Context) (int, error) { return 0, err }
+	}
+	now := r.clock.Now()
+	sentWith := feeds.Validators{ETag: st.ETag, LastModified: st.LastModified}
+	res, fetchErr := r.fetcher().Fetch(ctx, f.cfg.URL, sentWith)
+	return func(ctx context.Context) (int, error) {
+		return r.storeFetch(ctx, f, now, sentWith, res, fetchErr)
+	}
+}
+
+// storeFetch stores a fetch's outcome in the unit of work of ctx. The
+// feed's state is read again here, as it stands now.
+func (r *Feature) storeFetch(ctx context.Context, f *feedSource, now time.Time, sentWith feeds.Validators, res feeds.Result, fetchErr error) (int, error) {
 	st, err := r.st.feedState(ctx, f.cfg.Name)
 	if err != nil {
 		return 0, err
 	}
-	now := r.clock.Now()
-	res, fetchErr := r.fetcher().Fetch(ctx, f.cfg.URL, feeds.Validators{ETag: st.ETag, LastModified: st.LastModified})
 	st.LastFetch = now
 	if fetchErr != nil {
 		st.Failures++
@@ -138,10 +154,15 @@ func (r *Feature) pollOnce(ctx context.Context, f *feedSource) (int, error) {
 	// Validators are saved only after every item is stored, so a crash
 	// mid-way refetches the body rather than skipping items; and not while
 	// new items are left over, or the next fetch would get "not modified"
-	// and never see them.
-	if more {
+	// and never see them; nor when they moved while this fetch was under
+	// way (a newer fetch stored them).
+	moved := st.ETag != sentWith.ETag || st.LastModified != sentWith.LastModified
+	switch {
+	case more:
 		st.LastStatus = fmt.Sprintf("ok: %d items, %d new, more next time", len(res.Items), added)
-	} else {
+	case moved:
+		st.LastStatus = fmt.Sprintf("ok: %d items, %d new", len(res.Items), added)
+	default:
 		st.ETag, st.LastModified = res.Validators.ETag, res.Validators.LastModified
 		st.LastStatus = fmt.Sprintf("ok: %d items, %d new", len(res.Items), added)
 	}
@@ -184,12 +205,15 @@ func (r *Feature) addFeedPolls() error {
 	r.poller = polling.New(r.kit, jobPoll, r.deps.Sources)
 	for _, f := range r.feeds {
 		f := f
-		err := r.poller.Add(polling.Source{Name: f.source(), Interval: f.cfg.Interval.D(), Poll: func(ctx context.Context) error {
-			added, err := r.pollOnce(ctx, f)
-			if err == nil && added > 0 {
-				r.log.Info("feed polled", "feed", f.cfg.Name, "new", added)
-			}
-			return err
+		err := r.poller.Add(polling.Source{Name: f.source(), Interval: f.cfg.Interval.D(), Fetch: func(ctx context.Context) (bot.ApplyFunc, error) {
+			store := r.fetchFeed(ctx, f)
+			return func(ctx context.Context) error {
+				added, err := store(ctx)
+				if err == nil && added > 0 {
+					r.log.Info("feed polled", "feed", f.cfg.Name, "new", added)
+				}
+				return err
+			}, nil
 		}})
 		if err != nil {
 			return err

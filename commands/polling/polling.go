@@ -8,6 +8,12 @@
 // once when it starts and once when it ends, never per poll; the last
 // success of every source goes to an Observer (the metrics). Its table is
 // poll_state.
+//
+// Each poll is a two-phase job (bot.FetchFunc): the source's Fetch calls
+// its server with no unit of work and no writer held, so a slow or
+// trickling server holds up no resident and no webhook; what it returns
+// then stores the result, and the poller its own state and next run, in
+// one short unit of work.
 package polling
 
 import (
@@ -37,10 +43,13 @@ type Observer interface {
 	SourceState(source string, lastSuccess time.Time, failures int)
 }
 
-// Func polls a source once. An error counts as a failed poll; the job
-// itself always succeeds, so the engine's own retries never pile up on top
-// of the source's back-off.
-type Func func(ctx context.Context) error
+// Fetch polls a source once: it reads what it needs and calls the outside
+// world with no unit of work held (see bot.FetchFunc), and returns what
+// stores the result in the poll's unit of work — which should check that
+// what the fetch read is still current. An error from either counts as a
+// failed poll; the job itself always succeeds, so the engine's own retries
+// never pile up on top of the source's back-off.
+type Fetch func(ctx context.Context) (bot.ApplyFunc, error)
 
 // Source is one thing to poll.
 type Source struct {
@@ -51,7 +60,7 @@ type Source struct {
 	// MaxBackoff caps the wait after repeated failures; zero means
 	// 8 intervals, at most 6 hours and at least the interval.
 	MaxBackoff time.Duration
-	Poll       Func
+	Fetch      Fetch
 }
 
 // State is what the poller keeps about a source.
@@ -84,14 +93,14 @@ type payload struct {
 // scheduler handle. obs may be nil.
 func New(k bot.Kit, kind string, obs Observer) *Poller {
 	p := &Poller{clock: k.Clock, jobs: k.Jobs, kind: kind, log: k.Log.With(bot.KeyKind, kind), obs: obs, db: k.Core.DB(), sources: map[string]*Source{}}
-	bot.HandleJobOf(k.Jobs, kind, p.run)
+	bot.HandleFetchOf(k.Jobs, kind, p.fetch)
 	return p
 }
 
 // Add declares a source; call Start once all are added.
 func (p *Poller) Add(s Source) error {
-	if s.Name == "" || s.Poll == nil {
-		return errors.New("polling: a source needs a name and a poll function")
+	if s.Name == "" || s.Fetch == nil {
+		return errors.New("polling: a source needs a name and a fetch function")
 	}
 	if s.Interval < time.Second {
 		return fmt.Errorf("polling: source %s: interval %s is too short", s.Name, s.Interval)
@@ -148,27 +157,44 @@ func (p *Poller) Start(ctx context.Context) error {
 	return nil
 }
 
-// PollNow runs a source's poll at once (as its job would) and books the
-// next one after it.
+// PollNow runs a source's poll at once (as its job would: the fetch, then
+// what stores it in ctx's unit of work, or each write on its own without
+// one) and books the next one after it.
 func (p *Poller) PollNow(ctx context.Context, name string) error {
 	s, ok := p.sources[name]
 	if !ok {
 		return fmt.Errorf("polling: no source named %q", name)
 	}
-	return p.pollSource(ctx, s)
+	return p.fetchSource(ctx, s)(ctx)
 }
 
-func (p *Poller) run(ctx context.Context, j bot.Job, pl payload) error {
+func (p *Poller) fetch(ctx context.Context, j bot.Job, pl payload) (bot.ApplyFunc, error) {
 	s, ok := p.sources[pl.Source]
 	if !ok {
 		// Taken out of the configuration: the job just ends.
-		p.log.Info("source no longer configured; its polling stops", "source", pl.Source)
-		return nil
+		return func(context.Context) error {
+			p.log.Info("source no longer configured; its polling stops", "source", pl.Source)
+			return nil
+		}, nil
 	}
-	return p.pollSource(ctx, s)
+	return p.fetchSource(ctx, s), nil
 }
 
-func (p *Poller) pollSource(ctx context.Context, s *Source) error {
+// fetchSource runs the source's fetch now and returns the apply that
+// stores its result with the poller's state and next run.
+func (p *Poller) fetchSource(ctx context.Context, s *Source) bot.ApplyFunc {
+	apply, fetchErr := fetchSafely(ctx, s.Fetch)
+	return func(ctx context.Context) error {
+		pollErr := fetchErr
+		if pollErr == nil && apply != nil {
+			pollErr = applySafely(ctx, apply)
+		}
+		return p.record(ctx, s, pollErr)
+	}
+}
+
+// record saves how a poll went and books the next one.
+func (p *Poller) record(ctx context.Context, s *Source, pollErr error) error {
 	st, err := p.State(ctx, s.Name)
 	if err != nil {
 		return err
@@ -176,7 +202,6 @@ func (p *Poller) pollSource(ctx context.Context, s *Source) error {
 	st.Name = s.Name
 	now := p.clock.Now()
 	st.LastAttempt = now
-	pollErr := callSafely(ctx, s.Poll)
 	if pollErr == nil {
 		if st.Failures > 0 {
 			p.log.Info("source recovered", "source", s.Name, "failed_polls", st.Failures, "failing_since", st.FailingSince.UTC().Format(time.RFC3339))
@@ -213,7 +238,16 @@ func Backoff(interval, maxWait time.Duration, failures int) time.Duration {
 	return bot.Backoff{Base: interval, Max: maxWait}.Delay(failures, "", 0)
 }
 
-func callSafely(ctx context.Context, f Func) (err error) {
+func fetchSafely(ctx context.Context, f Fetch) (apply bot.ApplyFunc, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			apply, err = nil, fmt.Errorf("poll panicked: %v", r)
+		}
+	}()
+	return f(ctx)
+}
+
+func applySafely(ctx context.Context, f bot.ApplyFunc) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("poll panicked: %v", r)

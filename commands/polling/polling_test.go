@@ -33,12 +33,12 @@ func newRig(t *testing.T, dbPath string, r *rig) *rig {
 		Migrations: []bot.Migrations{Migrations(), Migrations()}, // listed twice: applied once
 		Register: func(h *bottest.Harness) error {
 			r.p = New(h.Kit("test"), "test.poll", r.obs)
-			err := r.p.Add(Source{Name: "feed", Interval: 15 * time.Minute, MaxBackoff: 2 * time.Hour, Poll: func(ctx context.Context) error {
+			err := r.p.Add(Source{Name: "feed", Interval: 15 * time.Minute, MaxBackoff: 2 * time.Hour, Fetch: func(ctx context.Context) (bot.ApplyFunc, error) {
 				r.calls = append(r.calls, h.Now())
 				if r.fail {
-					return errors.New("HTTP 503")
+					return nil, errors.New("HTTP 503")
 				}
-				return nil
+				return nil, nil
 			}})
 			if err != nil {
 				return err
@@ -148,13 +148,13 @@ func TestRemovedSourceStops(t *testing.T) {
 
 func TestBadSources(t *testing.T) {
 	r := newRig(t, "", nil)
-	if err := r.p.Add(Source{Name: "feed", Interval: time.Minute, Poll: func(context.Context) error { return nil }}); err == nil {
+	if err := r.p.Add(Source{Name: "feed", Interval: time.Minute, Fetch: func(context.Context) (bot.ApplyFunc, error) { return nil, nil }}); err == nil {
 		t.Error("a second source of the same name was accepted")
 	}
-	if err := r.p.Add(Source{Name: "fast", Interval: time.Millisecond, Poll: func(context.Context) error { return nil }}); err == nil {
+	if err := r.p.Add(Source{Name: "fast", Interval: time.Millisecond, Fetch: func(context.Context) (bot.ApplyFunc, error) { return nil, nil }}); err == nil {
 		t.Error("a tiny interval was accepted")
 	}
-	if err := r.p.Add(Source{Name: "panics", Interval: time.Minute, Poll: func(context.Context) error { panic("boom") }}); err != nil {
+	if err := r.p.Add(Source{Name: "panics", Interval: time.Minute, Fetch: func(context.Context) (bot.ApplyFunc, error) { panic("boom") }}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.p.PollNow(context.Background(), "panics"); err != nil {

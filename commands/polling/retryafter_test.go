@@ -21,12 +21,12 @@ func TestRetryAfterPutsTheNextPollOff(t *testing.T) {
 		Migrations: []bot.Migrations{Migrations()},
 		Register: func(h *bottest.Harness) error {
 			p = New(h.Kit("test"), "test.poll", nil)
-			if err := p.Add(Source{Name: "feed", Interval: 15 * time.Minute, Poll: func(ctx context.Context) error {
+			if err := p.Add(Source{Name: "feed", Interval: 15 * time.Minute, Fetch: func(ctx context.Context) (bot.ApplyFunc, error) {
 				calls = append(calls, h.Now())
 				if len(calls) == 1 {
-					return &bot.RetryAfterError{Err: errors.New("HTTP 503"), After: 3 * time.Hour}
+					return nil, &bot.RetryAfterError{Err: errors.New("HTTP 503"), After: 3 * time.Hour}
 				}
-				return nil
+				return nil, nil
 			}}); err != nil {
 				return err
 			}

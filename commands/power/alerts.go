@@ -31,12 +31,12 @@ const (
 )
 
 func (f *Feature) registerAlerts(ctx context.Context, k bot.Kit, obs polling.Observer) error {
-	f.jobs.HandleJob(jobPlanned, f.plannedJob)
+	f.jobs.HandleFetch(jobPlanned, f.fetchPlanned)
 	f.poller = polling.New(k, jobPoll, obs)
 	if f.incidents == nil {
 		return nil
 	}
-	if err := f.poller.Add(polling.Source{Name: "operator-incidents", Interval: f.cfg.AlertInterval.D(), Poll: f.pollIncidents}); err != nil {
+	if err := f.poller.Add(polling.Source{Name: "operator-incidents", Interval: f.cfg.AlertInterval.D(), Fetch: f.fetchIncidents}); err != nil {
 		return err
 	}
 	if err := f.poller.Start(ctx); err != nil {
@@ -138,19 +138,31 @@ func (f *Feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident
 	return f.incidents.Incidents(ctx)
 }
 
-// pollIncidents posts unplanned incidents new to a group, and estimates
-// that moved by more than an hour. Nothing goes out in quiet hours; what
-// is still going on is posted when they end.
-func (f *Feature) pollIncidents(ctx context.Context) error {
+// fetchIncidents asks the operator, with no unit of work held, about the
+// areas of the groups that get alerts, and returns what posts unplanned
+// incidents new to a group, and estimates that moved by more than an hour.
+// Nothing goes out in quiet hours; what is still going on is posted when
+// they end.
+func (f *Feature) fetchIncidents(ctx context.Context) (bot.ApplyFunc, error) {
 	now := f.clock.Now()
 	if f.quiet.Contains(now) {
-		return nil
+		return nil, nil
 	}
 	groups, err := f.alertGroups(ctx)
 	if err != nil || len(groups) == 0 {
-		return err
+		return nil, err
 	}
 	all, err := f.fetchFor(ctx, groups)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error { return f.postIncidents(ctx, all, now) }, nil
+}
+
+// postIncidents posts what was fetched to the groups that get alerts as
+// they stand now: one switched off meanwhile gets nothing.
+func (f *Feature) postIncidents(ctx context.Context, all []Incident, now time.Time) error {
+	groups, err := f.alertGroups(ctx)
 	if err != nil {
 		return err
 	}
@@ -237,10 +249,31 @@ func overlap(sectors, areas []string) []string {
 	return out
 }
 
-// plannedJob sends each alert group one line about the planned work in
-// its area in the next 48 hours, and books tomorrow's.
-func (f *Feature) plannedJob(ctx context.Context, j bot.Job) error {
+// fetchPlanned asks the operator about the planned work in the alert
+// groups' areas, with no unit of work held, and returns what sends each
+// group one line about the next 48 hours and books tomorrow's.
+func (f *Feature) fetchPlanned(ctx context.Context, j bot.Job) (bot.ApplyFunc, error) {
 	now := f.clock.Now()
+	var all []Incident
+	if f.incidents != nil {
+		groups, err := f.alertGroups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(groups) > 0 {
+			if all, err = f.fetchFor(ctx, groups); err != nil {
+				// The morning line is not retried hours later: tomorrow's comes.
+				f.log().Warn("planned work not fetched; tomorrow's message is booked", bot.KeyErr, err)
+				all = nil
+			}
+		}
+	}
+	return func(ctx context.Context) error { return f.postPlanned(ctx, all, now) }, nil
+}
+
+// postPlanned books tomorrow's message and posts the planned work fetched
+// to the groups that get alerts as they stand now.
+func (f *Feature) postPlanned(ctx context.Context, all []Incident, now time.Time) error {
 	if err := f.bookPlanned(ctx, now); err != nil {
 		return err
 	}
@@ -248,46 +281,49 @@ func (f *Feature) plannedJob(ctx context.Context, j bot.Job) error {
 	if err := f.st.purgePosted(ctx, now.Add(-30*24*time.Hour)); err != nil {
 		return err
 	}
-	if f.incidents == nil {
+	if len(all) == 0 {
 		return nil
 	}
 	groups, err := f.alertGroups(ctx)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return err
 	}
-	all, err := f.fetchFor(ctx, groups)
-	if err != nil {
-		// The morning line is not retried hours later: tomorrow's comes.
-		f.log().Warn("planned work not fetched; tomorrow's message is booked", bot.KeyErr, err)
-		return nil
-	}
 	for _, g := range groups {
-		var lines []string
-		for _, inc := range MatchIncidents(all, g.areas) {
-			start := inc.Start
-			if !inc.Planned || start.IsZero() || start.Before(now.Add(-time.Hour)) || start.After(now.Add(plannedAhead)) {
-				continue
-			}
-			if posted, _, err := f.st.postedOn(ctx, g.chat, inc.Ref, now); err != nil {
-				return err
-			} else if posted {
-				continue
-			}
-			lines = append(lines, f.plannedLine(g, inc, now))
-			if err := f.st.markPosted(ctx, g.chat, inc.Ref, "planned", inc.EstimatedRestoration, now); err != nil {
-				return err
-			}
-		}
-		if len(lines) == 0 {
-			continue
-		}
-		sort.Strings(lines)
-		if len(lines) > 5 {
-			lines = append(lines[:5], fmt.Sprintf("… and %d more; the operator's website lists them all.", len(lines)-5))
-		}
-		if _, err := f.out.Send(ctx, bot.OutMessage{Chat: g.chat, Text: strings.Join(lines, "\n")}); err != nil && !errors.Is(err, bot.ErrGroupOff) {
+		if err := f.postPlannedTo(ctx, g, all, now); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// postPlannedTo sends one group the planned work in its areas not posted
+// there today.
+func (f *Feature) postPlannedTo(ctx context.Context, g alertGroup, all []Incident, now time.Time) error {
+	var lines []string
+	for _, inc := range MatchIncidents(all, g.areas) {
+		start := inc.Start
+		if !inc.Planned || start.IsZero() || start.Before(now.Add(-time.Hour)) || start.After(now.Add(plannedAhead)) {
+			continue
+		}
+		if posted, _, err := f.st.postedOn(ctx, g.chat, inc.Ref, now); err != nil {
+			return err
+		} else if posted {
+			continue
+		}
+		lines = append(lines, f.plannedLine(g, inc, now))
+		if err := f.st.markPosted(ctx, g.chat, inc.Ref, "planned", inc.EstimatedRestoration, now); err != nil {
+			return err
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	sort.Strings(lines)
+	if len(lines) > 5 {
+		lines = append(lines[:5], fmt.Sprintf("… and %d more; the operator's website lists them all.", len(lines)-5))
+	}
+	if _, err := f.out.Send(ctx, bot.OutMessage{Chat: g.chat, Text: strings.Join(lines, "\n")}); err != nil && !errors.Is(err, bot.ErrGroupOff) {
+		return err
 	}
 	return nil
 }
