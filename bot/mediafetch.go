@@ -231,7 +231,8 @@ func (e *Engine) mediaFetched(ctx context.Context, key string, job mediaJob) {
 		e.log.Warn("could not move a fetched attachment's message forward; it runs later", KeyErr, err)
 		return
 	}
-	e.runDueJobs(ctx, ctx)
+	// On the worker, as Run's ticker does: a fetch goes on a goroutine.
+	e.sched.RunDue(ctx, ctx, true)
 }
 
 // finishMediaMessage is the jobMedia handler (step 3).

@@ -306,7 +306,8 @@ func (s *Scheduler) run(ctx context.Context, j Job, body func(ctx context.Contex
 			return err
 		}
 		if !current {
-			result = "superseded"
+			// Finished, cancelled or booked afresh since it was loaded:
+			// the booking that stands runs in its own time.
 			return nil
 		}
 		jobErr := body(ctx)
@@ -325,7 +326,9 @@ func (s *Scheduler) run(ctx context.Context, j Job, body func(ctx context.Contex
 		return false
 	}
 	s.ok()
-	s.obs.JobRun(j.Kind, result)
+	if result != "" {
+		s.obs.JobRun(j.Kind, result)
+	}
 	s.afterUnit(ctx)
 	return true
 }
