@@ -30,6 +30,7 @@ const (
 // Translate turns a whatsmeow message event into a bot.Message. It returns
 // nil and the reason when the message is one the bot must not act on.
 func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Message, string) {
+	a.noteDirectTimer(evt)
 	if reason := a.dropReason(evt); reason != "" {
 		return nil, reason
 	}
@@ -93,6 +94,35 @@ func (a *Adapter) Translate(ctx context.Context, evt *events.Message) (*bot.Mess
 		return nil, ReasonUnsupported
 	}
 	return out, ""
+}
+
+// noteDirectTimer learns a direct chat's disappearing-message timer from
+// what arrives in it: a timer change (a protocol message) or the
+// expiration each message carries while the timer is on. Groups have
+// theirs in the group info; a direct chat has nothing else to ask.
+func (a *Adapter) noteDirectTimer(evt *events.Message) {
+	chat := evt.Info.Chat.ToNonAD()
+	msg := evt.Message
+	if msg == nil || (chat.Server != types.DefaultUserServer && chat.Server != types.HiddenUserServer) {
+		return
+	}
+	var seconds uint32
+	switch pm := msg.GetProtocolMessage(); {
+	case pm != nil && pm.GetType() == waE2E.ProtocolMessage_EPHEMERAL_SETTING:
+		seconds = pm.GetEphemeralExpiration()
+	case pm != nil || msg.ReactionMessage != nil || msg.PollUpdateMessage != nil:
+		return // these carry no timer either way
+	default:
+		if ci := contextInfoOf(msg); ci != nil {
+			seconds = ci.GetExpiration()
+		}
+		if seconds == 0 && evt.IsEphemeral {
+			return // wrapped as disappearing but without the figure: keep what is known
+		}
+	}
+	a.groupsMu.Lock()
+	a.timers[chat] = seconds
+	a.groupsMu.Unlock()
 }
 
 // dropReason says why the bot must not act on evt at all, or "": its own

@@ -50,12 +50,15 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 }
 
 // expiration is the chat's disappearing-message timer in seconds (0: off or
-// unknown). WhatsApp does not apply a group's timer to a message by itself:
+// unknown). WhatsApp does not apply a chat's timer to a message by itself:
 // each message must carry it, or residents see "this message will not
 // disappear" (mautrix-whatsapp's from-matrix.go sets it the same way).
 func (a *Adapter) expiration(ctx context.Context, chat types.JID) uint32 {
 	if chat.Server != types.GroupServer {
-		return 0
+		// A direct chat's timer as its latest message showed it.
+		a.groupsMu.Lock()
+		defer a.groupsMu.Unlock()
+		return a.timers[chat]
 	}
 	if _, err := a.group(ctx, bot.ChatID(chat.String())); err != nil {
 		a.log.Debug("disappearing timer from the last known value", "chat", chat, "err", err)
@@ -235,6 +238,10 @@ func (a *Adapter) RemoveMember(ctx context.Context, chat bot.ChatID, member bot.
 	for _, r := range results {
 		switch r.Error {
 		case 0:
+		case 404:
+			// Not in the group (any more): what the removal wanted. A retry
+			// would get the same answer for ever.
+			a.log.Info("member to remove had already left", "chat", chat)
 		case 401, 403:
 			return fmt.Errorf("remove member: WhatsApp refused (code %d): %w", r.Error, bot.ErrNotAdmin)
 		default:

@@ -227,6 +227,13 @@ func TestRemoveMemberPerParticipantError(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNotAdmin for a per-participant 403", err)
 	}
 
+	// 404: the member is not in the group (left meanwhile): done, not
+	// an error the send queue would retry.
+	f.removeRes = []types.GroupParticipant{{JID: bobLID, Error: 404}}
+	if err := a.RemoveMember(context.Background(), group, bot.Address(bobLID.String())); err != nil {
+		t.Fatalf("err = %v for a member already gone, want done", err)
+	}
+
 	f.removeRes = nil
 	f.removeErr = whatsmeow.ErrIQForbidden
 	if err := a.RemoveMember(context.Background(), group, bot.Address(bobLID.String())); !errors.Is(err, bot.ErrNotAdmin) {

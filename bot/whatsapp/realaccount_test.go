@@ -495,3 +495,44 @@ func TestMediaQuoteWithoutSenderNamesTheBot(t *testing.T) {
 		t.Fatalf("media sent under %q, want the fixed id", f.extras[len(f.extras)-1].ID)
 	}
 }
+
+// A reply in a direct chat with disappearing messages on carries the
+// chat's timer, learnt from the resident's message (whose ContextInfo has
+// it, wrapped as an EphemeralMessage) or from a timer change; off again,
+// replies are plain.
+func TestDirectRepliesCarryTheChatTimer(t *testing.T) {
+	f := newFakeClient()
+	a, _ := newTestAdapter(f)
+	ctx := context.Background()
+	dm := func(id string, raw *waE2E.Message) *events.Message {
+		evt := &events.Message{Info: types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: bobPN, Sender: bobPN}, ID: id, Timestamp: t0,
+		}, RawMessage: raw}
+		return evt.UnwrapRaw()
+	}
+	week := uint32(7 * 24 * 3600)
+	in := dm("3A0DM1", &waE2E.Message{EphemeralMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{
+		ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String("!mydata"), ContextInfo: &waE2E.ContextInfo{Expiration: proto.Uint32(week)}},
+	}}})
+	if !in.IsEphemeral {
+		t.Fatal("premise: UnwrapRaw marks the disappearing message")
+	}
+	got := mustTranslate(t, a, in)
+	if _, err := a.Send(ctx, bot.OutMessage{Chat: got.Chat.ID, Text: "Here is what I hold", ReplyTo: &bot.MessageRef{Chat: got.Chat.ID, ID: got.ID, Sender: got.Sender.Addr, Text: got.Text}}); err != nil {
+		t.Fatal(err)
+	}
+	if exp := f.lastSent().msg.GetExtendedTextMessage().GetContextInfo().GetExpiration(); exp != week {
+		t.Fatalf("reply expiration = %d, want the chat's %d", exp, week)
+	}
+
+	// Bob switches the timer off: a protocol message, then plain texts.
+	mustIgnore(t, a, dm("3A0DM2", &waE2E.Message{ProtocolMessage: &waE2E.ProtocolMessage{
+		Type: waE2E.ProtocolMessage_EPHEMERAL_SETTING.Enum(), EphemeralExpiration: proto.Uint32(0),
+	}}), ReasonProtocol)
+	if _, err := a.Send(ctx, bot.OutMessage{Chat: got.Chat.ID, Text: "plain"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.lastSent().msg; m.GetConversation() != "plain" {
+		t.Fatalf("after the timer went off: %v", m)
+	}
+}
