@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -133,25 +132,11 @@ type Session struct {
 	cli       *whatsmeow.Client
 	log       *slog.Logger
 
+	dsn       string
+
 	endOnce sync.Once
 	ended   chan struct{}
 	endErr  error
-}
-
-// UseLatestVersion asks WhatsApp Web for its current client version and
-// makes whatsmeow present it: a stale built-in version is refused with 405
-// "client outdated". On failure the built-in version stays, with a warning.
-func UseLatestVersion(ctx context.Context, httpClient *http.Client, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	v, err := whatsmeow.GetLatestVersion(ctx, httpClient)
-	if err != nil {
-		log = redacted(log)
-		log.Warn("could not fetch the current WhatsApp Web version; using the built-in one", "version", store.GetWAVersion().String(), "err", err)
-		return
-	}
-	store.SetWAVersion(*v)
-	log.Info("using WhatsApp Web version", "version", v.String())
 }
 
 // OpenSession opens (creating when needed) the session store and builds
@@ -195,7 +180,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		}
 		return true
 	}
-	s := &Session{container: container, cli: cli, log: log, ended: make(chan struct{})}
+	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, ended: make(chan struct{})}
 	cli.AddEventHandler(s.handleLifecycle)
 	return s, nil
 }

@@ -138,7 +138,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	notice.engine, notice.kit = a.engine, a.engine.Kit("backlog")
 	privateFiles(log, cfg.Bot.DataDir, "whatsapp.db", "neighbourbot.db")
 
-	whatsapp.UseLatestVersion(ctx, a.http, log)
+	sess.UseLatestVersion(ctx, a.http)
 
 	// The worker and background tasks get their own context, cancelled
 	// only after the adapter has stopped taking messages, so the shutdown
