@@ -132,7 +132,7 @@ type Session struct {
 	cli       *whatsmeow.Client
 	log       *slog.Logger
 
-	dsn       string
+	dsn string
 
 	endOnce sync.Once
 	ended   chan struct{}
