@@ -367,7 +367,7 @@ type parsed struct {
 }
 
 func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) {
-	m.Text = CleanText(m.Text)
+	cleanMessage(m)
 	var gs GroupSettings
 	if m.Chat.IsGroup {
 		var err error

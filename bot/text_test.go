@@ -17,6 +17,15 @@ func TestCleanText(t *testing.T) {
 		"bell\x07":                     "bell",
 		string([]byte{0xff, 'a', 'b'}): "\ufffdab",
 		"Łódź ünïcödé 日本語":             "Łódź ünïcödé 日本語",
+		// A subdivision flag keeps its tags; stray tags go.
+		"🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F Cymru": "🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F Cymru",
+		"🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F":       "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F",
+		"🏴 flag":                     "🏴 flag",
+		"🏴\U000E0067\U000E0062 open": "🏴 open", // no cancel tag: not a sequence
+		"a\U000E0067\U000E007Fb":     "ab",
+		"🇬🇧 👍🏽 1️⃣":                  "🇬🇧 👍🏽 1️⃣",
+		// Bidi overrides, embeddings, isolates and marks all go.
+		"\u202aa\u202bb\u202cc\u202dd\u202ee\u2066f\u2067g\u2068h\u2069i\u200ej\u200fk\u061cl": "abcdefghijkl",
 	}
 	for in, want := range tests {
 		if got := CleanText(in); got != want {
@@ -34,6 +43,25 @@ func TestTruncate(t *testing.T) {
 	}
 	if got := Truncate("short", 10); got != "short" {
 		t.Errorf("got %q", got)
+	}
+	// Emoji sequences are never cut in two.
+	wales := "🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F"
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"ab" + wales + "cd", 5, "ab…"},
+		{"ab👨\u200d👩\u200d👧xyz", 5, "ab…"},
+		{"ab👍🏽xyz", 4, "ab…"},
+		{"ab🇬🇧🇫🇷xyz", 5, "ab🇬🇧…"},
+		{"ab🇬🇧🇫🇷xyz", 7, "ab🇬🇧🇫🇷…"},
+		{"ab1️⃣xyz", 4, "ab…"},
+		{"ab" + wales + "cd", 10, "ab" + wales + "…"},
+	} {
+		if got := Truncate(c.in, c.n); got != c.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
 	}
 }
 
@@ -158,6 +186,23 @@ func TestEndSentence(t *testing.T) {
 	} {
 		if got := EndSentence(in); got != want {
 			t.Errorf("EndSentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCleanMessage: every text a message brings in loses its bidi
+// controls, not only the message's own.
+func TestCleanMessage(t *testing.T) {
+	rlo := "\u202e"
+	m := &Message{Text: "hi" + rlo, Sender: Sender{Name: "Bob" + rlo},
+		Quote:    &Quote{Text: "quoted" + rlo, Sender: Sender{Name: "Al" + rlo}, Media: &Media{FileName: "q" + rlo + "fdp.exe"}},
+		Media:    &Media{FileName: "invoice" + rlo + "fdp.exe"},
+		Location: &Location{Name: "Elm" + rlo + " Road"},
+		Mentions: []Sender{{Name: "Sue" + rlo}}}
+	cleanMessage(m)
+	for _, s := range []string{m.Text, m.Sender.Name, m.Quote.Text, m.Quote.Sender.Name, m.Quote.Media.FileName, m.Media.FileName, m.Location.Name, m.Mentions[0].Name} {
+		if strings.Contains(s, rlo) {
+			t.Errorf("%q kept its override", s)
 		}
 	}
 }

@@ -42,6 +42,7 @@ func TestBlocklistMatching(t *testing.T) {
 		{"(casino)", "casino"},
 		{"Cásino", "casino"},
 		{"ｃａｓｉｎｏ", "casino"},
+		{"\u0441\u0430sino night", "casino"}, // Cyrillic с and а
 		{"get FREE   money now", "free money"},
 		{"free\nmoney", "free money"},
 		{"coffee at the cafe", "Café"},

@@ -184,6 +184,8 @@ func (f *Feature) checkTidyName(name, usage string) (string, error) {
 	if name == "" {
 		return "", bot.Userf("%s", usage)
 	}
+	// "lаdder" typed with a Cyrillic а is shown and typed as "ladder".
+	name = bot.UnmixScripts(name)
 	if why := f.junkName(name); why != "" {
 		// The name itself is not repeated: it may be someone's number.
 		return "", bot.Userf("%s %s", why, usage)
