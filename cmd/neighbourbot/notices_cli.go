@@ -48,7 +48,7 @@ func runNoticesCLI(ctx context.Context, args []string, stdout, stderr io.Writer)
 	since := fs.String("since", "", "audit, report: from this date (YYYY-MM-DD or RFC 3339) or this long ago (30d, 12h); default the last 30 days")
 	format := fs.String("format", "text", "audit, comments: text or csv; results: text, csv or json")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods | results N | comments N|CN | consultations | report\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot notices [flags] pending | approve N | reject N [REASON] | audit | periods | results N | comments CN|notice:N | consultations | report\n\n")
 		fs.PrintDefaults()
 	}
 	positional, code, ok := parseInterleaved(fs, args)
@@ -197,7 +197,7 @@ func (c *noticesCLI) results(ctx context.Context) int {
 
 func (c *noticesCLI) comments(ctx context.Context) int {
 	if len(c.positional) < 2 {
-		fmt.Fprintln(c.stderr, "neighbourbot: notices comments needs a notice number, or a consultation number like C3 (see: neighbourbot notices consultations)")
+		fmt.Fprintln(c.stderr, "neighbourbot: notices comments needs a consultation number like C3 (or notice:12 for a notice's; see: neighbourbot notices consultations)")
 		return exitUsage
 	}
 	if c.format != "text" && c.format != "csv" {

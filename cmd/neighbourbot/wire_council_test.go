@@ -80,6 +80,9 @@ func TestNoticesResultsAndCommentsCommandLine(t *testing.T) {
 	if code != exitOK || !strings.Contains(got, "Yes please, ring [phone number] for the petition") || strings.Contains(got, "Bob") {
 		t.Errorf("comments csv: %d %q", code, got)
 	}
+	if code, got, _ = run("comments", "notice:1"); code != exitOK || !strings.Contains(got, "Yes please, ring [phone number] for the petition") {
+		t.Errorf("comments by notice: %d %q", code, got)
+	}
 	if code, got, _ = run("comments", "C2"); code != exitOK || !strings.Contains(got, "Elm Road (SY3 7): Too noisy") {
 		t.Errorf("local comments: %d %q", code, got)
 	}

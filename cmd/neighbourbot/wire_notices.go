@@ -48,7 +48,7 @@ func noticesFeature() feature {
 		},
 		commands: map[string]subcommand{
 			"notices": {
-				summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments N|CN [--format csv] | consultations | report [--since 30d] [--format csv]",
+				summary: "council notices: pending | approve N | reject N [REASON] | audit [--since DATE] [--format csv] | periods | results N [--format text|csv|json] | comments CN|notice:N [--format csv] | consultations | report [--since 30d] [--format csv]",
 				run: func(ctx context.Context, args []string) int {
 					return runNoticesCLI(ctx, args, os.Stdout, os.Stderr)
 				},

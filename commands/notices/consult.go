@@ -144,8 +144,8 @@ func (c *consultation) open(now time.Time) bool { return c.State == "open" && no
 
 // consultLines is what a notice's message says about its consultation.
 func (r *Feature) consultLines(c *consultation) string {
-	s := fmt.Sprintf("\n\n💬 *Have your say* until %s: reply to this message, or type %ssay %d and your comment. Comments are kept without your name.",
-		r.when(c.Closes), r.prefix, c.ID)
+	s := fmt.Sprintf("\n\n💬 *Have your say* until %s: reply to this message, or type %ssay %s and your comment. Comments are kept without your name.",
+		r.when(c.Closes), r.prefix, consultNumber(c.ID))
 	if c.Link != "" {
 		s += "\nThe full consultation: " + c.Link
 	}
@@ -237,30 +237,42 @@ func (r *Feature) handleSay(ctx context.Context, req *bot.Request) error {
 	f := req.Fields()
 	text := strings.TrimSpace(req.Args)
 	var c *consultation
+	named, id := false, int64(0)
 	if len(f) > 0 {
-		if id, err := strconv.ParseInt(strings.TrimPrefix(f[0], "#"), 10, 64); err == nil {
+		var ok bool
+		var err error
+		id, ok, err = r.saysConsultNumber(ctx, f[0])
+		if err != nil {
+			return err
+		}
+		if ok {
+			// A consultation named but not open here is asked about,
+			// never kept as the comment ("2 text").
+			named = true
 			for _, k := range list {
 				if k.ID == id {
 					c = k
 				}
 			}
-			if c != nil {
-				text = strings.TrimSpace(strings.TrimPrefix(text, f[0]))
-			}
+			text = strings.TrimSpace(strings.TrimPrefix(text, f[0]))
 		}
 	}
-	if c == nil && len(list) == 1 {
+	if c == nil && !named && len(list) == 1 {
 		c = list[0]
 	}
 	if c == nil {
 		var ids []string
 		for _, k := range list {
-			ids = append(ids, fmt.Sprintf("%d (%s)", k.ID, bot.Truncate(k.Question, 40)))
+			ids = append(ids, fmt.Sprintf("%s (%s)", consultNumber(k.ID), bot.Truncate(k.Question, 40)))
 		}
-		return bot.Userf("Which consultation? Type %s N and your comment — open here: %s.", req.Cmd("say"), strings.Join(ids, ", "))
+		lead := "Which consultation?"
+		if named {
+			lead = fmt.Sprintf("There's no open consultation %s here.", consultNumber(id))
+		}
+		return bot.Userf("%s Type %s %s and your comment (the number of the one you mean) — open here: %s.", lead, req.Cmd("say"), consultNumber(list[0].ID), strings.Join(ids, ", "))
 	}
 	if text == "" {
-		return bot.Userf("Type %s %d and your comment, e.g. %s %d I'd like a crossing by the school.", req.Cmd("say"), c.ID, req.Cmd("say"), c.ID)
+		return bot.Userf("Type %s %s and your comment, e.g. %s %s I'd like a crossing by the school.", req.Cmd("say"), consultNumber(c.ID), req.Cmd("say"), consultNumber(c.ID))
 	}
 	return r.addComment(ctx, req, c, text)
 }
@@ -565,11 +577,11 @@ func (r *Feature) handleConsult(ctx context.Context, req *bot.Request) error {
 	if err := r.scheduleConsultClose(ctx, c); err != nil {
 		return err
 	}
-	if err := r.audit(ctx, req, "consult.start", fmt.Sprintf("consultation %d until %s", id, r.when(closes))); err != nil {
+	if err := r.audit(ctx, req, "consult.start", fmt.Sprintf("consultation %s until %s", consultNumber(id), r.when(closes))); err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("💬 Consultation %d: %s\nHave your say until %s: type %s %d and your comment. Comments are kept without names (phone numbers removed) for the group's admins to take to the council.",
-		id, question, r.when(closes), req.Cmd("say"), id))
+	return req.Reply(ctx, fmt.Sprintf("💬 Consultation %s: %s\nHave your say until %s: type %s %s and your comment. Comments are kept without names (phone numbers removed) for the group's admins to take to the council.",
+		consultNumber(id), question, r.when(closes), req.Cmd("say"), consultNumber(id)))
 }
 
 func (r *Feature) listConsultations(ctx context.Context, req *bot.Request) error {
@@ -587,9 +599,9 @@ func (r *Feature) listConsultations(ctx context.Context, req *bot.Request) error
 		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND scope = ?`, c.ID, string(req.Chat.ID)).Scan(&k); err != nil {
 			return fmt.Errorf("count comments: %w", err)
 		}
-		fmt.Fprintf(&b, "\n%d. %s — until %s, %s from this group", c.ID, bot.Truncate(c.Question, 80), r.when(c.Closes), countOf(int64(k), "comment"))
+		fmt.Fprintf(&b, "\n%s %s — until %s, %s from this group", consultNumber(c.ID), bot.Truncate(c.Question, 80), r.when(c.Closes), countOf(int64(k), "comment"))
 	}
-	fmt.Fprintf(&b, "\n%s N your comment to add yours.", req.Cmd("say"))
+	fmt.Fprintf(&b, "\nType %s %s and your comment to add yours.", req.Cmd("say"), consultNumber(list[0].ID))
 	return req.Reply(ctx, b.String())
 }
 
@@ -654,25 +666,26 @@ type Comment struct {
 	Body         string
 }
 
-// CommentsOf lists a consultation's comments for export: by notice
-// number ("12") or consultation number ("C3").
+// CommentsOf lists a consultation's comments for export: by its number
+// ("C3" or "3", as groups see it), or by its notice ("notice 12" or
+// "notice:12").
 func CommentsOf(ctx context.Context, core bot.Core, ref string) ([]Comment, error) {
 	st := store{db: core.DB()}
-	ref = strings.TrimPrefix(strings.TrimSpace(ref), "#")
+	ref = strings.TrimSpace(ref)
 	var list []*consultation
 	var err error
-	if strings.HasPrefix(strings.ToUpper(ref), "C") {
-		id, perr := strconv.ParseInt(ref[1:], 10, 64)
-		if perr != nil {
-			return nil, fmt.Errorf("%q is not a consultation number like C3", ref)
-		}
-		list, err = st.consultations(ctx, `id = ?`, id)
-	} else {
-		id, perr := strconv.ParseInt(ref, 10, 64)
-		if perr != nil {
-			return nil, fmt.Errorf("%q is not a notice number (or a consultation number like C3)", ref)
+	if rest, ok := cutNoticePrefix(ref); ok {
+		id, perr := strconv.ParseInt(strings.TrimPrefix(rest, "#"), 10, 64)
+		if perr != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not a notice number like notice:12", ref)
 		}
 		list, err = st.consultations(ctx, `notice_id = ?`, id)
+	} else {
+		id, ok := parseConsultNumber(ref)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a consultation number like C3 (or a notice, notice:12)", ref)
+		}
+		list, err = st.consultations(ctx, `id = ?`, id)
 	}
 	if err != nil {
 		return nil, err
@@ -724,7 +737,7 @@ func WriteComments(w io.Writer, list []Comment, asCSV bool, loc *time.Location) 
 			if m.Notice != 0 {
 				notice = strconv.FormatInt(m.Notice, 10)
 			}
-			if err := cw.Write([]string{"C" + strconv.FormatInt(m.Consultation, 10), notice, strconv.FormatInt(m.ID, 10), m.At.UTC().Format(time.RFC3339), m.Group, m.Area, m.Body}); err != nil {
+			if err := cw.Write([]string{consultNumber(m.Consultation), notice, strconv.FormatInt(m.ID, 10), m.At.UTC().Format(time.RFC3339), m.Group, m.Area, m.Body}); err != nil {
 				return err
 			}
 		}
@@ -776,4 +789,48 @@ func Consultations(ctx context.Context, core bot.Core) ([]ConsultationInfo, erro
 		out = append(out, info)
 	}
 	return out, nil
+}
+
+// saysConsultNumber reports whether a comment's first word names a
+// consultation: "C2" or "#2" always does; a bare number only when such a
+// consultation exists, so "20 minutes' walk…" stays a comment.
+func (r *Feature) saysConsultNumber(ctx context.Context, word string) (int64, bool, error) {
+	id, ok := parseConsultNumber(word)
+	if !ok {
+		return 0, false, nil
+	}
+	if _, err := strconv.ParseInt(word, 10, 64); err != nil {
+		return id, true, nil // written as C2 or #2
+	}
+	list, err := r.st.consultations(ctx, `id = ?`, id)
+	if err != nil {
+		return 0, false, err
+	}
+	return id, len(list) > 0, nil
+}
+
+// consultNumber is how a consultation is named everywhere — group posts,
+// replies, exports, the command line: "C3".
+func consultNumber(id int64) string { return "C" + strconv.FormatInt(id, 10) }
+
+// parseConsultNumber reads a consultation number in any form people type:
+// "C3", "c3", "#3", "#C3" or "3".
+func parseConsultNumber(s string) (int64, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if len(s) > 1 && (s[0] == 'C' || s[0] == 'c') {
+		s = s[1:]
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// cutNoticePrefix takes "notice:12" or "notice 12" apart.
+func cutNoticePrefix(s string) (string, bool) {
+	low := strings.ToLower(s)
+	for _, p := range []string{"notice:", "notice "} {
+		if strings.HasPrefix(low, p) {
+			return strings.TrimSpace(s[len(p):]), true
+		}
+	}
+	return "", false
 }

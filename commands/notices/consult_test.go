@@ -126,7 +126,7 @@ func TestConsultAudit(t *testing.T) {
 	h := bottest.New(t, moderatedOptions(testConfig(), nil))
 	out := h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices on\n" +
 		`Alice: !consult "The Crown's late licence?" until Fri` + "\nAlice: !audit\n")
-	if want := "started a local consultation — consultation 1 until Fri 9 Jan 18:00"; !strings.Contains(out, want) {
+	if want := "started a local consultation — consultation C1 until Fri 9 Jan 18:00"; !strings.Contains(out, want) {
 		t.Errorf("audit lacks %q:\n%s", want, out)
 	}
 }
@@ -138,5 +138,26 @@ func TestTopicsAudit(t *testing.T) {
 	out := h.Run("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !notices topics roads, gritting\nAlice: !audit\n")
 	if want := "chose the council notice topics — roads, gritting\n"; !strings.Contains(out, want) {
 		t.Errorf("audit lacks %q:\n%s", want, out)
+	}
+}
+
+func TestParseConsultNumber(t *testing.T) {
+	for in, want := range map[string]int64{"C2": 2, "c2": 2, "#2": 2, "#C12": 12, "2": 2, " 7 ": 7, "C": 0, "C0": 0, "-1": 0, "two": 0, "2nd": 0, "": 0} {
+		got, ok := parseConsultNumber(in)
+		if !ok {
+			got = 0
+		}
+		if got != want {
+			t.Errorf("%q: %d, want %d", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"notice:12": "12", "Notice 12": "12", "notice:": "", "C12": "-"} {
+		got, ok := cutNoticePrefix(in)
+		if !ok {
+			got = "-"
+		}
+		if got != want {
+			t.Errorf("cut %q: %q, want %q", in, got, want)
+		}
 	}
 }

@@ -25,8 +25,8 @@ func (r *Feature) describeCouncil(ctx context.Context, person int64) ([]string, 
 		return nil, err
 	}
 	for _, c := range comments {
-		lines = append(lines, fmt.Sprintf("Comment %d on consultation %d (%s): %q — yours to delete with %smycomments delete %d until it closes.",
-			c.ID, c.Consultation, bot.Truncate(c.Question, 60), bot.Truncate(c.Body, 200), r.prefix, c.ID))
+		lines = append(lines, fmt.Sprintf("Comment %d on consultation %s (%s): %q — yours to delete with %smycomments delete %d until it closes.",
+			c.ID, consultNumber(c.Consultation), bot.Truncate(c.Question, 60), bot.Truncate(c.Body, 200), r.prefix, c.ID))
 	}
 	return lines, nil
 }
