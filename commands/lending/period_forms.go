@@ -48,6 +48,12 @@ func translateWelsh(toks []string) []string {
 		case t == "am" && i == 0 && len(toks) > 1:
 			out = append(out, "for")
 		case welshDayWords[t] && i+1 < len(toks) && welshDays[toks[i+1]] != "":
+			if i+2 < len(toks) && (toks[i+2] == "nesaf" || toks[i+2] == "nesa") {
+				// "dydd Gwener nesaf": next Friday.
+				out = append(out, "next", welshDays[toks[i+1]])
+				i += 2
+				continue
+			}
 			out = append(out, welshDays[toks[i+1]])
 			i++
 		case welshDays[t] != "" && t != "mawrth" && t != "fawrth":
@@ -188,12 +194,20 @@ func nextWeekday(toks []string, today time.Time, on func(time.Time) time.Time, l
 		at := on(today.AddDate(0, 0, 7))
 		return periodReading{at: at, note: fmt.Sprintf("%s: I've taken that as %s, a week today", capitalise(toks[0]), formatDay(at, loc))}, true
 	}
-	if len(toks) != 2 || toks[0] != "next" {
+	if len(toks) < 2 || toks[0] != "next" {
 		return periodReading{}, false
 	}
 	wd, ok := weekdays[toks[1]]
 	if !ok {
 		return periodReading{}, false
+	}
+	if len(toks) > 2 {
+		// "next Friday 10am", "next Friday at 6pm".
+		tod, ok := clockOf(toks[2:])
+		if !ok {
+			return periodReading{}, false
+		}
+		on = func(day time.Time) time.Time { return tod.On(day, loc) }
 	}
 	coming := today.AddDate(0, 0, daysAhead(today, wd))
 	chosen, other := coming, coming.AddDate(0, 0, 7)
@@ -237,4 +251,14 @@ func ordinalDay(t string, today time.Time) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// clockOf reads a time of day alone: "10am", "at 6 pm", "18:30".
+func clockOf(toks []string) (bot.TimeOfDay, bool) {
+	toks = dropLeading(toks, "at")
+	t := strings.Join(toks, "")
+	if len(toks) == 0 || len(toks) > 2 {
+		return 0, false
+	}
+	return parseClock(t)
 }

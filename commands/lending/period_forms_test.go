@@ -75,6 +75,9 @@ func TestSpokenPeriods(t *testing.T) {
 		{"next Monday", mon, at(1, 12, 18), "not Mon 19 Jan"},
 		{"until Friday", fri, at(1, 16, 18), "a week today"},
 		{"until Friday", thu, at(1, 9, 18), ""},
+		{"until next Friday 10am", thu, at(1, 16, 10), "Fri 16 Jan"},
+		{"until next Friday at 6 pm", thu, at(1, 16, 18), "not tomorrow"},
+		{"tan ddydd Gwener nesaf", thu, at(1, 16, 18), "not tomorrow"},
 		// Welsh: day names after "dydd" or "nos", mutated after "tan".
 		{"tan ddydd Gwener", mon, at(1, 9, 18), ""},
 		{"tan dydd Gwener", mon, at(1, 9, 18), ""},
