@@ -132,7 +132,8 @@ type Session struct {
 	cli       *whatsmeow.Client
 	log       *slog.Logger
 
-	dsn string
+	dsn  string
+	sent *sentLog
 
 	endOnce sync.Once
 	ended   chan struct{}
@@ -180,13 +181,20 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		}
 		return true
 	}
-	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, ended: make(chan struct{})}
+	sent, err := openSentLog(ctx, opts.DSN, log)
+	if err != nil {
+		container.Close()
+		return nil, fmt.Errorf("open the log of sent messages: %w", err)
+	}
+	cli.GetMessageForRetry = sent.lookup
+	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, sent: sent, ended: make(chan struct{})}
 	cli.AddEventHandler(s.handleLifecycle)
 	return s, nil
 }
 
 // Client returns the narrow client for the adapter.
-func (s *Session) Client() Client { return Wrap(s.cli) }
+// Sends are kept for whatsmeow's retry receipts (sentlog.go).
+func (s *Session) Client() Client { return loggingClient{liveClient{s.cli}, s.sent} }
 
 // Linked reports whether the store holds a linked device.
 func (s *Session) Linked() bool { return s.cli.Store.ID != nil }
@@ -352,6 +360,7 @@ func banReason(code events.TempBanReason) string {
 // Close disconnects and closes the session store.
 func (s *Session) Close() error {
 	s.cli.Disconnect()
+	s.sent.db.Close()
 	if err := s.container.Close(); err != nil {
 		return fmt.Errorf("close WhatsApp session store: %w", err)
 	}
