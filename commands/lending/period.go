@@ -18,7 +18,7 @@ import (
 // default.
 
 // periodKeywords start a period.
-var periodKeywords = map[string]bool{"for": true, "in": true, "until": true, "till": true, "til": true, "untill": true, "by": true, "another": true}
+var periodKeywords = map[string]bool{"for": true, "in": true, "over": true, "overnight": true, "until": true, "till": true, "til": true, "untill": true, "by": true, "another": true}
 
 // untilWords start a date: "until Saturday".
 var untilWords = map[string]bool{"until": true, "till": true, "til": true, "untill": true}
@@ -164,6 +164,7 @@ func readPeriodWords(words []string, now, base time.Time, loc *time.Location, du
 		}
 		toks = toks[1:]
 	case toks[0] == "for" || toks[0] == "another" || toks[0] == "in":
+		kw := toks[0]
 		toks = toks[1:]
 		if len(toks) > 0 && toks[0] == "another" {
 			toks = toks[1:]
@@ -171,12 +172,43 @@ func readPeriodWords(words []string, now, base time.Time, loc *time.Location, du
 		if l, ok := parseLength(toks); ok {
 			return periodReading{at: l.after(base, loc, dueTime)}, nil
 		}
+		if kw == "for" {
+			return forSpan(toks, now, loc, dueTime)
+		}
 		return periodReading{}, errNoWhen
+	case toks[0] == "over" || toks[0] == "overnight":
+		return forSpan(toks, now, loc, dueTime)
 	}
 	if l, ok := parseLength(toks); ok {
 		return periodReading{at: l.after(base, loc, dueTime)}, nil
 	}
 	return parseUntil(toks, now, loc, dueTime)
+}
+
+// forSpan reads a stretch of time named rather than measured: "for the
+// weekend" and "over the weekend" (until Sunday), "for tonight", "for
+// today" and "for the day" (this evening), "for the week" (a week),
+// "overnight" and "for the night" (tomorrow morning, 10:00).
+func forSpan(toks []string, now time.Time, loc *time.Location, dueTime bot.TimeOfDay) (periodReading, error) {
+	local := now.In(loc)
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	var at time.Time
+	switch strings.Join(dropLeading(toks, "over", "the", "this"), " ") {
+	case "weekend":
+		return parseUntil([]string{"weekend"}, now, loc, dueTime)
+	case "tonight", "today", "day", "evening":
+		at = dueTime.On(today, loc)
+	case "week":
+		at = dueTime.On(today.AddDate(0, 0, 7), loc)
+	case "overnight", "night":
+		at = bot.TimeOfDay(10*60).On(today.AddDate(0, 0, 1), loc)
+	default:
+		return periodReading{}, errNoWhen
+	}
+	if !at.After(now) {
+		return periodReading{at: at}, errPast
+	}
+	return periodReading{at: at}, nil
 }
 
 func (l loanLength) after(base time.Time, loc *time.Location, dueTime bot.TimeOfDay) time.Time {

@@ -68,6 +68,14 @@ func TestSpokenPeriods(t *testing.T) {
 		{"in two weeks", mon, at(1, 19, 18), ""},
 		{"in 3 days", mon, at(1, 8, 18), ""},
 		{"in a month", mon, at(2, 5, 18), ""},
+		// A stretch named rather than measured.
+		{"for the weekend", mon, at(1, 11, 18), ""},
+		{"over the weekend", mon, at(1, 11, 18), ""},
+		{"for tonight", mon, at(1, 5, 18), ""},
+		{"for the day", mon, at(1, 5, 18), ""},
+		{"for the week", mon, at(1, 12, 18), ""},
+		{"overnight", mon, at(1, 6, 10), ""},
+		{"for the night", mon, at(1, 6, 10), ""},
 		// Next Friday: the Friday of next week, and which one was chosen.
 		{"next Friday", thu, at(1, 16, 18), "not tomorrow"},
 		{"until next Friday", thu, at(1, 16, 18), "Fri 16 Jan"},
@@ -147,6 +155,9 @@ func TestLocateSpokenPeriods(t *testing.T) {
 		{"berfa am wythnos", "berfa", "am wythnos", ""},
 		{"ladder next Friday", "ladder", "next Friday", ""},
 		{"ladder in the shed", "ladder in the shed", "", ""},
+		{"ladder for the weekend", "ladder", "for the weekend", ""},
+		{"ladder overnight", "ladder", "overnight", ""},
+		{"bag for life", "bag", "", "for life"},
 		// Only "month" reads: the rest is asked about, not dropped.
 		{"ladder till end of teh month", "ladder", "", "till end of teh month"},
 		{"ladder until the end of time", "ladder", "", "until the end of time"},
