@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // runCheckConfig validates the configuration as the bot would read it —
@@ -52,10 +53,20 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "notices webhook: %s\n", webhook)
 	// Which secrets are set, never their values.
-	for _, o := range envOverrides(&cfg) {
-		if *o.target != "" {
-			fmt.Fprintf(stdout, "secret set: %s\n", credentialName(o.env))
+	for _, src := range cfg.sources {
+		if isSecret(src.key) {
+			fmt.Fprintf(stdout, "secret set: %s\n", credentialName(envPrefix+strings.ToUpper(strings.ReplaceAll(src.key, ".", "_"))))
 		}
 	}
+	printSources(stdout, cfg.sources)
 	return exitOK
+}
+
+// printSources lists where each setting not at its default came from,
+// without values: the file holds secrets and residents' numbers.
+func printSources(w io.Writer, sources []settingSource) {
+	fmt.Fprintln(w, "settings (where each comes from; every other is its default):")
+	for _, s := range sources {
+		fmt.Fprintf(w, "  %-40s %s\n", s.key, s.from)
+	}
 }

@@ -37,6 +37,9 @@ type Config struct {
 	// path is the file the configuration was read from ("" for defaults
 	// alone), so a reload (SIGHUP) reads the same one.
 	path string
+	// sources says where each setting not at its default came from, for
+	// check-config.
+	sources []settingSource
 }
 
 // BotConfig is the [bot] section: settings every feature shares.
@@ -147,18 +150,24 @@ func (c Config) QuietHours() bot.QuietHours {
 	return bot.QuietHours{Start: c.Bot.QuietStart, End: c.Bot.QuietEnd, Loc: c.Location()}
 }
 
-// loadConfig reads path over the defaults. An empty path means
+// loadConfig reads path over the defaults, then the environment over
+// both (env.go). An empty path means $NEIGHBOURBOT_CONFIG when set, else
 // ./config.toml when present, else defaults alone. Unknown keys and bad
-// values are errors naming the key and line.
+// values are errors naming the key and line, or the variable.
 func loadConfig(path string) (Config, string, error) {
 	cfg := defaultConfig()
 	if path == "" {
+		path = os.Getenv(envConfigFile)
+	}
+	if path == "" {
 		if _, err := os.Stat("config.toml"); err != nil {
-			if err := applyEnv(&cfg); err != nil {
+			sources, err := applyEnv(&cfg)
+			if err != nil {
 				return cfg, "", err
 			}
+			cfg.sources = sources
 			if err := cfg.Validate(); err != nil {
-				return cfg, "", fmt.Errorf("defaults with the environment's overrides: %w", namingOverride(err, &cfg))
+				return cfg, "", fmt.Errorf("defaults with the environment's overrides: %w", namingOverride(err, sources))
 			}
 			return cfg, "", nil
 		}
@@ -171,15 +180,48 @@ func loadConfig(path string) (Config, string, error) {
 	if err := decodeConfig(data, &cfg); err != nil {
 		return cfg, path, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := applyEnv(&cfg); err != nil {
+	sources, err := applyEnv(&cfg)
+	if err != nil {
 		return cfg, path, err
 	}
 	// Values from the environment are checked like the file's.
 	if err := cfg.Validate(); err != nil {
-		return cfg, path, fmt.Errorf("%s with the environment's overrides: %w", path, namingOverride(err, &cfg))
+		return cfg, path, fmt.Errorf("%s with the environment's overrides: %w", path, namingOverride(err, sources))
 	}
+	cfg.sources = append(fileSources(path, data, sources), sources...)
 	cfg.path = path
 	return cfg, path, nil
+}
+
+// fileSources lists the settings the file sets and the environment does
+// not override, each with its first line.
+func fileSources(path string, data []byte, fromEnv []settingSource) []settingSource {
+	overridden := map[string]bool{}
+	for _, s := range fromEnv {
+		overridden[s.key] = true
+	}
+	seen := map[string]bool{}
+	var out []settingSource
+	for _, e := range scanTOML(data) {
+		key := settingOf(e.key)
+		if key == "" || seen[key] || overridden[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, settingSource{key: key, from: fmt.Sprintf("%s line %d", path, e.line)})
+	}
+	return out
+}
+
+// settingOf is the setting a file key belongs to: "notices.feeds[1].url"
+// is part of notices.feeds.
+func settingOf(key string) string {
+	for _, s := range envSettings() {
+		if key == s.key || strings.HasPrefix(key, s.key+".") || strings.HasPrefix(key, s.key+"[") {
+			return s.key
+		}
+	}
+	return ""
 }
 
 func decodeConfig(data []byte, cfg *Config) error {
@@ -282,101 +324,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// applyEnv lets the environment override secrets, so they need not sit in
-// the config file. For each key features list in envOverrides, the first
-// of these that is set wins over the file:
-//   - NEIGHBOURBOT_<SECTION>_<KEY>, the value itself;
-//   - NEIGHBOURBOT_<SECTION>_<KEY>_FILE, a file holding it (Docker and
-//     Kubernetes secrets);
-//   - $CREDENTIALS_DIRECTORY/<section>_<key>, a systemd credential
-//     (LoadCredential=notices_webhook_token:/etc/neighbourbot/token).
-//
-// A value read from a file loses its final newline. A named file that
-// cannot be read is an error naming the variable.
-func applyEnv(cfg *Config) error {
-	if v := os.Getenv("NEIGHBOURBOT_DATA_DIR"); v != "" {
-		cfg.Bot.DataDir = v
-	}
-	overrides := envOverrides(cfg)
-	explicit := map[string]bool{}
-	for _, o := range overrides {
-		explicit[o.env] = true
-	}
-	creds := os.Getenv("CREDENTIALS_DIRECTORY")
-	for _, o := range overrides {
-		if v, ok := os.LookupEnv(o.env); ok {
-			*o.target = v
-			continue
-		}
-		if file := o.env + "_FILE"; !explicit[file] {
-			if path, ok := os.LookupEnv(file); ok {
-				v, err := readSecret(path)
-				if err != nil {
-					return fmt.Errorf("%s: %w", file, err)
-				}
-				*o.target = v
-				continue
-			}
-		}
-		if creds != "" {
-			name := credentialName(o.env)
-			v, err := readSecret(filepath.Join(creds, name))
-			switch {
-			case err == nil:
-				*o.target = v
-			case !errors.Is(err, os.ErrNotExist):
-				return fmt.Errorf("credential %s: %w", name, err)
-			}
-		}
-	}
-	return nil
-}
-
-// credentialName is the systemd credential for an override:
-// NEIGHBOURBOT_NOTICES_WEBHOOK_TOKEN is notices_webhook_token.
-func credentialName(env string) string {
-	return strings.ToLower(strings.TrimPrefix(env, "NEIGHBOURBOT_"))
-}
-
-// readSecret reads a secret file, without its final line break.
-func readSecret(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimRight(string(b), "\r\n"), nil
-}
-
-type envOverride struct {
-	env    string
-	key    string // the config key it overrides, as errors name it
-	target *string
-}
-
-// namingOverride says which environment variable set the value an error
-// is about, when one did: "notices.webhook.token must be …" alone would
-// send someone to a file that does not hold the value.
-func namingOverride(err error, cfg *Config) error {
-	key := leadingKey.FindString(err.Error())
-	if key == "" {
-		return err
-	}
-	for _, o := range envOverrides(cfg) {
-		if o.key != key {
-			continue
-		}
-		for _, name := range []string{o.env, o.env + "_FILE"} {
-			if _, set := os.LookupEnv(name); set {
-				return fmt.Errorf("%w (the value comes from %s)", err, name)
-			}
-		}
-		if os.Getenv("CREDENTIALS_DIRECTORY") != "" {
-			return fmt.Errorf("%w (the value may come from the systemd credential %s)", err, credentialName(o.env))
-		}
-	}
-	return err
 }
 
 // dataPath joins a name onto the data directory.
