@@ -35,4 +35,44 @@
 //     (group.go, cacheGroupInfo and PutManyLIDMappings), so a LID-only
 //     sender is looked up in the cached participant list
 //     (TestLIDOnlyFirstMessageFindsTheNumberInGroupInfo).
+//   - A poll vote's key is derived from the voter's address; this version
+//     tries only the address the vote came from (msgsecret.go,
+//     decryptMsgSecret), and its own EncryptPollVote uses the voter's phone
+//     number. Upstream has since tried both forms ("msgsecret: add hack for
+//     trying both senders", "pick vote encryption sender based on poll
+//     sender"); the adapter calls DecryptPollVote again with the voter's
+//     other form (decryptVote; TestPollVoteDecryptsWithTheSendersOtherAddress).
+//   - Retry receipts: whatsmeow resends from its last 256 sends in memory,
+//     then asks Client.GetMessageForRetry, which answers nil by default
+//     (retry.go). The session keeps every sent protobuf for 72 hours in its
+//     database and answers from there (sentlog.go;
+//     TestRetryReceiptAfterARestartFindsTheMessage). Upstream now acks a
+//     retry receipt only after handling it ("receipt: only ack retry
+//     receipts after handling"); in this version the ack goes first, so
+//     finding the message is what the adapter can do.
+//   - Acks: with SynchronousAck a handler returning false withholds the
+//     receipt (message.go). A panicking handler is recovered by
+//     dispatchEvent (client.go) and the node is acked, as upstream now does
+//     for every node ("message: ensure all nodes get acked"); a node
+//     whatsmeow cannot parse is not acked in this version, and nothing in
+//     the API reaches that, so the server redelivers it until it gives up.
+//   - Disappearing messages: each message must carry the chat's timer in
+//     ContextInfo.Expiration. Groups have it in GroupInfo.GroupEphemeral;
+//     a direct chat's comes only with its messages (their ContextInfo, or a
+//     ProtocolMessage EPHEMERAL_SETTING), as mautrix-whatsapp reads it
+//     (TestDirectRepliesCarryTheChatTimer).
+//   - UpdateGroupParticipants answers per participant; 404 is someone not
+//     in the group, which for a removal is done (TestRemoveMemberPerParticipantError).
+//   - LoggedOut reasons (types/events/events.go): 401 unlinked, 403 "main
+//     device gone" (the phone itself logged out: mautrix-whatsapp says
+//     "Your phone was logged out from WhatsApp"), 406 unknown logout
+//     (WhatsApp Web calls it BANNED) (TestLifecycleLoggedOutSaysWhy).
+//   - GetLatestVersion reads web.whatsapp.com (update.go); SetWAVersion is
+//     process-wide. The last version fetched is kept in the session
+//     database (TestWebVersionFallsBackToTheLastFetched).
+//   - whatsmeow's log lines quote JIDs with device parts; they go through
+//     bot.RedactPhones like the bot's own (TestLogLinesCarryNoPhoneNumbers).
+//   - GroupInfo events name the bot itself in Join/Leave when it is added
+//     or removed, and JoinedGroup comes when it is added
+//     (TestBotRemovedAndAddedBack).
 package whatsapp

@@ -196,3 +196,43 @@ func TestConnectedFollowsConnectionEvents(t *testing.T) {
 		t.Fatal("connected while the client has no socket")
 	}
 }
+
+// A vote that arrives from the voter's LID but was encrypted by the phone
+// under its phone number (this whatsmeow version's EncryptPollVote uses the
+// voter's own phone-number JID) decrypts on the second try with the
+// sender's other address form.
+func TestPollVoteDecryptsWithTheSendersOtherAddress(t *testing.T) {
+	ctx := context.Background()
+	botCli := linkedClient(t, botPN, botLID)
+	voterCli := linkedClient(t, alicePN, aliceLID)
+	w := &wireClient{liveClient: liveClient{botCli}}
+	a := New(w, Options{Clock: bot.NewManualClock(t0)})
+	a.MarkOnline(t0)
+	poll := bot.OutPoll{Chat: bot.ChatID(alicePN.String()), ID: "3EB0POLLLID1", Question: "Bins out?", Options: []string{"Yes", "No"}}
+	if _, err := a.SendPoll(ctx, poll); !errors.Is(err, bot.ErrNotConnected) {
+		t.Fatalf("send: %v", err)
+	}
+	pollInfo := types.MessageInfo{MessageSource: types.MessageSource{Chat: botPN.ToNonAD(), Sender: botPN.ToNonAD()}, ID: "3EB0POLLLID1", Timestamp: t0}
+	voterCli.DangerousInternals().StoreMessageSecret(ctx, &pollInfo, w.wire[0])
+	vote, err := voterCli.BuildPollVote(ctx, &pollInfo, []string{"Yes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := &events.Message{Info: types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: alicePN, Sender: aliceLID, SenderAlt: alicePN},
+		ID:            "3A0VOTELID", Timestamp: t0,
+	}, Message: vote}
+	if _, err := botCli.DecryptPollVote(ctx, evt); err == nil {
+		t.Fatal("premise: whatsmeow decrypts the vote with the LID sender")
+	}
+	got, reason := a.Translate(ctx, evt)
+	if got == nil || got.PollVote == nil {
+		t.Fatalf("vote not read: %s", reason)
+	}
+	if want := whatsmeow.HashPollOptions([]string{"Yes"}); len(got.PollVote.OptionHashes) != 1 || !bytes.Equal(got.PollVote.OptionHashes[0], want[0]) {
+		t.Fatalf("vote = %x, want Yes", got.PollVote.OptionHashes)
+	}
+	if got.Sender.Addr != bot.Address(aliceLID.String()) {
+		t.Fatalf("voter = %+v, want the address the vote came from", got.Sender)
+	}
+}
