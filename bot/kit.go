@@ -114,6 +114,15 @@ func (j *Jobs) HandleJob(kind string, fn JobFunc) { j.e.sched.Handle(kind, fn) }
 // (see FetchFunc; HandleFetchOf for a typed payload).
 func (j *Jobs) HandleFetch(kind string, fn FetchFunc) { j.e.sched.HandleFetch(kind, fn) }
 
+// Step commits fn in a short unit of work of its own, from a two-phase
+// job's fetch: the note, before a call that cannot be repeated safely
+// (posting a report to the council), that the call is under way, so a stop
+// during the call is noticed rather than repeated. Never call it from a
+// handler or an apply: they already run in a unit of work.
+func (j *Jobs) Step(ctx context.Context, fn func(ctx context.Context) error) error {
+	return j.e.sched.Step(ctx, fn)
+}
+
 // Schedule persists a job of kind to run at, in the unit of work of ctx. A
 // non-empty key replaces any pending job with the same key.
 func (j *Jobs) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {

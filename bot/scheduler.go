@@ -265,6 +265,19 @@ func (s *Scheduler) release(j Job) {
 	<-s.slots
 }
 
+// Step commits fn in a unit of work of its own from a two-phase job's
+// fetch, serialised with message handling like any unit of work.
+func (s *Scheduler) Step(ctx context.Context, fn func(ctx context.Context) error) error {
+	s.handling.Lock()
+	defer s.handling.Unlock()
+	if err := s.store.Atomic(WithPriority(ctx, PriorityNormal), fn); err != nil {
+		s.failed("job step", err)
+		return err
+	}
+	s.afterUnit(ctx)
+	return nil
+}
+
 // Wait waits for the fetches under way (Run calls it when stopping, after
 // cancelling them).
 func (s *Scheduler) Wait() { s.fetches.Wait() }

@@ -9,6 +9,8 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/potholes/open311"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Job kinds. Keys start with the report id (sendPrefix, pollPrefix) so a
@@ -392,78 +394,134 @@ func (f *Feature) jobReport(ctx context.Context, id int64) (r Report, ok bool, e
 	return r, true, nil
 }
 
-// sendJob makes one attempt to send a report. Council failures are handled
-// here (recorded, retried with backoff, posted); only database errors go
-// back to the engine.
-func (f *Feature) sendJob(ctx context.Context, _ bot.Job, pl sendPayload) error {
+// sendJob makes one attempt to send a report, in three steps so that no
+// unit of work is held while the council's server or the mail server is
+// talking: a short unit of work of its own checks the report and writes
+// down that an Open311 attempt is under way; the call goes out with
+// nothing held; the job's unit of work records the answer, if the report
+// is still waiting for it. Council failures are handled here (recorded,
+// retried with backoff, posted); only database errors go back to the
+// engine.
+func (f *Feature) sendJob(ctx context.Context, _ bot.Job, pl sendPayload) (bot.ApplyFunc, error) {
+	var call sendCall
+	if err := f.jobs.Step(ctx, func(ctx context.Context) error {
+		var err error
+		call, err = f.prepareSend(ctx, pl)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	switch {
+	case call.email != nil:
+		sendErr := f.mailer.send(ctx, call.email)
+		return func(ctx context.Context) error { return f.recordEmail(ctx, call, sendErr) }, nil
+	case call.open311:
+		created, callErr := f.council.Create(ctx, call.sreq)
+		if callErr == nil && created.ServiceRequestID == "" && created.Token != "" {
+			// Most servers have the id ready at once; if not, the status
+			// poll asks again.
+			if id, err := f.council.Token(ctx, created.Token); err == nil && id != "" {
+				created.ServiceRequestID = id
+			} else if err != nil {
+				f.log().Warn("token lookup failed", "report", call.r.ID, bot.KeyErr, err)
+			}
+		}
+		return func(ctx context.Context) error { return f.recordCreate(ctx, call, created, callErr) }, nil
+	}
+	return nil, nil
+}
+
+// sendCall is the outside call an attempt makes: an Open311 request or an
+// email, or none when the attempt ended without one.
+type sendCall struct {
+	r       Report
+	asked   bool
+	open311 bool
+	sreq    open311.Request
+	email   *gomail.Msg
+	to      string
+}
+
+// prepareSend checks that the report still goes, in a unit of work, and
+// returns the call to make. Before an Open311 call it writes down that the
+// attempt is under way: if the bot stops before recording the answer, the
+// next run finds "sending" and does not post the report a second time.
+func (f *Feature) prepareSend(ctx context.Context, pl sendPayload) (sendCall, error) {
 	r, ok, err := f.jobReport(ctx, pl.Report)
 	if !ok {
-		return err
+		return sendCall{}, err
 	}
 	if r.ServiceRequestID != "" || r.Token != "" || r.Status.Resolved() {
-		return nil
+		return sendCall{}, nil
 	}
 	if err := f.cannotSend(r); err != nil {
 		// The config changed since it was queued; an admin's
 		// !pothole P7 send says why.
 		f.log().Warn("report can't be sent as configured", "report", r.ID, "category", r.Category)
-		return nil
+		return sendCall{}, nil
 	}
 	switch r.SendState {
 	case sendQueued, sendRetrying:
 	case sendSending:
-		return f.sendInterrupted(ctx, r)
+		return sendCall{}, f.sendInterrupted(ctx, r)
 	default:
-		return nil
+		return sendCall{}, nil
 	}
 	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
-		return err
+		return sendCall{}, err
 	}
 	if !on {
-		return f.pauseSend(ctx, r)
+		return sendCall{}, f.pauseSend(ctx, r)
 	}
 	// Someone asked for this attempt (an admin, or the confirmation that
 	// reached the threshold) rather than it being a quiet retry.
-	asked := r.SendState == sendQueued
+	call := sendCall{r: r, asked: r.SendState == sendQueued}
 	if held, err := f.holdForAnswers(ctx, r); err != nil || held {
-		return err
+		return sendCall{}, err
 	}
 	if f.cfg.methodFor(r.Category) == methodEmail {
-		return f.runEmail(ctx, r, asked)
+		call.to = f.cfg.Email.recipient(r.Category)
+		call.email, err = f.reportEmail(ctx, r, call.to)
+		return call, err
 	}
-	sreq, err := f.serviceRequest(ctx, r)
-	if err != nil {
-		return err
+	if call.sreq, err = f.serviceRequest(ctx, r); err != nil {
+		return sendCall{}, err
 	}
-	// Written down before the council is called: if the bot stops before
-	// recording the answer, the next run finds "sending" and does not post
-	// the report a second time.
+	call.open311 = true
 	r.SendState, r.SendStartedAt = sendSending, f.clock.Now()
-	if err := f.store.apply(ctx, r, change{saveMutables: true}); err != nil {
+	call.r = r
+	return call, f.store.apply(ctx, r, change{saveMutables: true})
+}
+
+// sendCurrent reads the report again in the unit of work that records an
+// answer, and reports whether it is still the attempt the call was for.
+func (f *Feature) sendCurrent(ctx context.Context, call sendCall) (Report, bool, error) {
+	r, ok, err := f.jobReport(ctx, call.r.ID)
+	if !ok || err != nil {
+		return r, false, err
+	}
+	if r.SendState != call.r.SendState || !r.SendStartedAt.Equal(call.r.SendStartedAt) || r.ServiceRequestID != "" || r.Token != "" {
+		f.log().Warn("report changed while it was being sent; the answer is not recorded", "report", r.ID)
+		return r, false, nil
+	}
+	return r, true, nil
+}
+
+// recordCreate records the council's answer to an Open311 attempt.
+func (f *Feature) recordCreate(ctx context.Context, call sendCall, created open311.Created, callErr error) error {
+	r, ok, err := f.sendCurrent(ctx, call)
+	if !ok {
 		return err
 	}
-	if err := f.out.Checkpoint(ctx); err != nil {
-		return err
-	}
-	created, callErr := f.council.Create(ctx, sreq)
 	now := f.clock.Now()
 	r.SendAttempts++
 	r.Updated = now
 	if callErr != nil {
-		return f.sendFailed(ctx, r, callErr, asked)
+		return f.sendFailed(ctx, r, callErr, call.asked)
 	}
 	r.SendState, r.LastSendError, r.NextSendAt = sendDone, "", time.Time{}
 	r.ServiceRequestID, r.Token = created.ServiceRequestID, created.Token
-	if r.ServiceRequestID == "" && r.Token != "" {
-		// Most servers have the id ready at once; if not, the status poll
-		// asks again.
-		if id, err := f.council.Token(ctx, r.Token); err == nil && id != "" {
-			r.ServiceRequestID = id
-		} else if err != nil {
-			f.log().Warn("token lookup failed", "report", r.ID, bot.KeyErr, err)
-		}
-	}
 	if r.Status == StatusOpen {
 		r.Status = StatusSent
 	}
@@ -569,26 +627,95 @@ func (f *Feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 }
 
 // pollJob asks the council about one sent report and posts what changed.
-// Checks stop, with a line in the history, when the group has switched the
-// bot or potholes off or status_poll_for has passed; an admin restarts them
-// with !pothole P7 check (or send). A check the council's server did not
-// answer in time puts the next one off for longer (pollBackoff): every call
-// holds up the bot while it waits.
-func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error {
+// The council is asked with no unit of work held; its answer is recorded
+// in the job's, against the report as it stands then. Checks stop, with a
+// line in the history, when the group has switched the bot or potholes off
+// or status_poll_for has passed; an admin restarts them with !pothole P7
+// check (or send). A check the council's server did not answer in time
+// puts the next one off for longer (pollBackoff).
+func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) (bot.ApplyFunc, error) {
+	ans := &statusAnswers{}
 	r, ok, err := f.jobReport(ctx, pl.Report)
-	if !ok {
-		return err
+	if err != nil {
+		return nil, err
 	}
+	if ok {
+		gated := pl
+		local, err := f.pollGate(ctx, r, &gated, f.clock.Now())
+		if err != nil {
+			return nil, err
+		}
+		if local == nil {
+			ans.ask(ctx, f.council, r)
+		}
+	}
+	return func(ctx context.Context) error { return f.checkStatus(ctx, pl, ans) }, nil
+}
+
+// errNotAsked is what a status check finds when the report changed between
+// asking the council and recording the answer (it was asked about another
+// reference, or not at all): the next check asks again.
+var errNotAsked = errors.New("the report changed while the council was asked; asking again at the next check")
+
+// statusAnswers holds what the council said to a status check's calls, so
+// the unit of work that records them makes none of its own.
+type statusAnswers struct {
+	token             string
+	tokenID           string
+	tokenErr          error
+	askedToken, asked bool
+	id                string
+	requests          []open311.ServiceRequest
+	requestsErr       error
+}
+
+// ask makes the calls a check of r needs: the reference for a token, then
+// the request itself.
+func (a *statusAnswers) ask(ctx context.Context, c *open311.Client, r Report) {
+	id := r.ServiceRequestID
+	if id == "" {
+		a.token, a.askedToken = r.Token, true
+		a.tokenID, a.tokenErr = c.Token(ctx, r.Token)
+		if a.tokenErr != nil || a.tokenID == "" {
+			return
+		}
+		id = a.tokenID
+	}
+	a.id, a.asked = id, true
+	a.requests, a.requestsErr = c.Requests(ctx, id)
+}
+
+// Token is the council's answer to the token look-up asked for token.
+func (a *statusAnswers) Token(token string) (string, error) {
+	if !a.askedToken || token != a.token {
+		return "", errNotAsked
+	}
+	return a.tokenID, a.tokenErr
+}
+
+// Requests is the council's answer about request id.
+func (a *statusAnswers) Requests(id string) ([]open311.ServiceRequest, error) {
+	if !a.asked || id != a.id {
+		return nil, errNotAsked
+	}
+	return a.requests, a.requestsErr
+}
+
+// pollGate decides what a status check of r does short of asking the
+// council: nil when it asks, else the step it takes instead (none for a
+// report with nothing to check, the end of the checks, a later check after
+// quiet hours). It fills in pl.Since for a check booked by an older
+// version.
+func (f *Feature) pollGate(ctx context.Context, r Report, pl *pollPayload, now time.Time) (func(ctx context.Context) error, error) {
 	if f.council == nil || r.Status.Resolved() || (r.ServiceRequestID == "" && r.Token == "") {
-		return nil
+		return func(context.Context) error { return nil }, nil
 	}
-	now := f.clock.Now()
 	on, err := f.groupListening(ctx, r.Chat)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !on {
-		return f.stopPolling(ctx, r, "the group has the bot or potholes off")
+		return func(ctx context.Context) error { return f.stopPolling(ctx, r, "the group has the bot or potholes off") }, nil
 	}
 	if pl.Since == 0 {
 		// Booked by an older version: the run counts from the send.
@@ -599,10 +726,29 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 		pl.Since = since.UnixMilli()
 	}
 	if now.Sub(time.UnixMilli(pl.Since)) >= f.cfg.StatusPollFor.D() {
-		return f.stopPolling(ctx, r, "checked for "+bot.FormatDuration(f.cfg.StatusPollFor.D())+" without the council closing it")
+		return func(ctx context.Context) error {
+			return f.stopPolling(ctx, r, "checked for "+bot.FormatDuration(f.cfg.StatusPollFor.D())+" without the council closing it")
+		}, nil
 	}
 	if f.deps.Quiet.Contains(now) {
-		return f.schedulePoll(ctx, f.deps.Quiet.NextAllowed(now), pl)
+		next := *pl
+		return func(ctx context.Context) error { return f.schedulePoll(ctx, f.deps.Quiet.NextAllowed(now), next) }, nil
+	}
+	return nil, nil
+}
+
+// checkStatus records a status check's answers in the job's unit of work.
+func (f *Feature) checkStatus(ctx context.Context, pl pollPayload, ans *statusAnswers) error {
+	r, ok, err := f.jobReport(ctx, pl.Report)
+	if !ok {
+		return err
+	}
+	now := f.clock.Now()
+	if local, err := f.pollGate(ctx, r, &pl, now); err != nil || local != nil {
+		if err != nil {
+			return err
+		}
+		return local(ctx)
 	}
 	interval := f.cfg.StatusPollInterval.D()
 	// again books the next check at the normal pace, or later after a
@@ -618,7 +764,7 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 		return f.schedulePoll(ctx, now.Add(wait), next)
 	}
 	if r.ServiceRequestID == "" {
-		id, err := f.council.Token(ctx, r.Token)
+		id, err := ans.Token(r.Token)
 		if err != nil || id == "" {
 			if err != nil {
 				f.log().Warn("token lookup failed", "report", r.ID, bot.KeyErr, err)
@@ -630,7 +776,7 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 			return err
 		}
 	}
-	srs, err := f.council.Requests(ctx, r.ServiceRequestID)
+	srs, err := ans.Requests(r.ServiceRequestID)
 	if err != nil {
 		f.log().Warn("status check failed", "report", r.ID, bot.KeyErr, err)
 		return again(err)
@@ -645,6 +791,11 @@ func (f *Feature) pollJob(ctx context.Context, _ bot.Job, pl pollPayload) error 
 		f.log().Warn("council did not return the request", "report", r.ID, "request", r.ServiceRequestID)
 		return again(nil)
 	}
+	return f.recordStatus(ctx, r, *sr, now, again)
+}
+
+// recordStatus records what the council said about r and posts a change.
+func (f *Feature) recordStatus(ctx context.Context, r Report, sr open311.ServiceRequest, now time.Time, again func(error) error) error {
 	// The council's notes are kept in the history and posted to the group;
 	// like its error texts they must not carry a WhatsApp phone address.
 	notes := bot.Truncate(bot.RedactPhones(strings.Join(strings.Fields(sr.StatusNotes), " ")), 300)

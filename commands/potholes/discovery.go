@@ -58,10 +58,11 @@ func (f *Feature) scheduleDiscovery(ctx context.Context, at time.Time) error {
 }
 
 // discoverJob reads the service list and the definitions the configured
-// categories need, logging what does not fit, and books the next read.
-func (f *Feature) discoverJob(ctx context.Context, _ bot.Job) error {
+// categories need, with no unit of work held, logging what does not fit;
+// its unit of work books the next read.
+func (f *Feature) discoverJob(ctx context.Context, _ bot.Job) (bot.ApplyFunc, error) {
 	if f.council == nil {
-		return nil
+		return nil, nil
 	}
 	now := f.clock.Now()
 	warnings, err := f.discover(ctx)
@@ -73,7 +74,7 @@ func (f *Feature) discoverJob(ctx context.Context, _ bot.Job) error {
 	for _, w := range warnings {
 		f.log().Warn(w)
 	}
-	return f.scheduleDiscovery(ctx, next)
+	return func(ctx context.Context) error { return f.scheduleDiscovery(ctx, next) }, nil
 }
 
 // discover reads the council's services and the definitions of the

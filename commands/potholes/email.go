@@ -196,29 +196,27 @@ func (f *Feature) reportEmail(ctx context.Context, r Report, to string) (*gomail
 	return m, nil
 }
 
-// runEmail makes one attempt to email r to the council. The message goes
-// first; the report becomes "sent" with its history line only once the
-// mail server has accepted it, in the same job. A retry after a failure
-// sends the same message again (same Message-ID); a report already sent is
-// never emailed again by a job.
-func (f *Feature) runEmail(ctx context.Context, r Report, asked bool) error {
-	to := f.cfg.Email.recipient(r.Category)
-	msg, err := f.reportEmail(ctx, r, to)
-	if err != nil {
+// recordEmail records how an emailed attempt went. The message went first;
+// the report becomes "sent" with its history line only once the mail
+// server has accepted it. A retry after a failure sends the same message
+// again (same Message-ID); a report already sent is never emailed again by
+// a job.
+func (f *Feature) recordEmail(ctx context.Context, call sendCall, sendErr error) error {
+	r, ok, err := f.sendCurrent(ctx, call)
+	if !ok {
 		return err
 	}
-	sendErr := f.mailer.send(ctx, msg)
 	now := f.clock.Now()
 	r.SendAttempts++
 	r.Updated, r.SendStartedAt = now, now
 	if sendErr != nil {
-		return f.sendFailed(ctx, r, sendErr, asked)
+		return f.sendFailed(ctx, r, sendErr, call.asked)
 	}
 	r.SendState, r.LastSendError, r.NextSendAt = sendDone, "", time.Time{}
 	if r.Status == StatusOpen {
 		r.Status = StatusSent
 	}
-	ev := event{At: now, Kind: emailedEvent, Detail: fmt.Sprintf("to %s, attempt %d", addrOnly(to), r.SendAttempts)}
+	ev := event{At: now, Kind: emailedEvent, Detail: fmt.Sprintf("to %s, attempt %d", addrOnly(call.to), r.SendAttempts)}
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{ev}}); err != nil {
 		return err
 	}

@@ -90,6 +90,7 @@ type mailServer struct {
 	dropAfterAccept bool
 	rejectRcpt      bool
 	stall           chan struct{} // when set, DATA waits for it to close
+	stalling        chan struct{} // when set, told when DATA starts to wait
 }
 
 func newMailServer(t *testing.T, serverTLS *tls.Config, implicitTLS bool) *mailServer {
@@ -196,9 +197,12 @@ func (s *mailSession) Data(r io.Reader) error {
 	_, isTLS := s.conn.TLSConnectionState()
 	d := delivery{from: s.from, to: s.to, data: b, tls: isTLS}
 	s.ms.mu.Lock()
-	stall := s.ms.stall
+	stall, stalling := s.ms.stall, s.ms.stalling
 	s.ms.mu.Unlock()
 	if stall != nil {
+		if stalling != nil {
+			stalling <- struct{}{}
+		}
 		<-stall
 		return errors.New("stalled")
 	}

@@ -168,10 +168,10 @@ func (f *Feature) registerCommands(reg *bot.Registry, p string) {
 
 // registerJobs adds the handlers of the feature's jobs.
 func (f *Feature) registerJobs(jobs *bot.Jobs) {
-	bot.HandleJobOf(jobs, jobSend, f.sendJob)
-	jobs.HandleJob(jobDiscover, f.discoverJob)
+	bot.HandleFetchOf(jobs, jobSend, f.sendJob)
+	jobs.HandleFetch(jobDiscover, f.discoverJob)
 	bot.HandleJobOf(jobs, jobAnswerRemind, f.answerRemindJob)
-	bot.HandleJobOf(jobs, jobPoll, f.pollJob)
+	bot.HandleFetchOf(jobs, jobPoll, f.pollJob)
 	bot.HandleJobOf(jobs, jobClaimLapse, f.claimLapseJob)
 	bot.HandleJobOf(jobs, jobSendNews, f.sendNewsJob)
 	bot.HandleJobOf(jobs, jobFixedCheck, f.fixedCheckJob)
