@@ -18,6 +18,8 @@ func (e *Engine) registerBuiltins() {
 		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})
 	e.handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
 		Help: "show or set this group's postcode districts/sectors, e.g. SY3 7", Scope: GroupOnly, Handler: e.areaHandler})
+	e.handle(Route{Name: "quiet", Usage: "[22:00-07:00|off|default]",
+		Help: "show or set this group's quiet hours, when reminders and other posts wait (admins set)", Scope: GroupOnly, Handler: e.quietHandler})
 }
 
 func (e *Engine) helpHandler(ctx context.Context, req *Request) error {

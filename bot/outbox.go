@@ -187,7 +187,7 @@ func (e *Engine) sendNext(ctx context.Context) (bool, time.Duration) {
 		}
 		return false, min(max(at.Sub(now), 10*time.Millisecond), idleWait)
 	}
-	if held := e.quietUntil(q, now); held.After(now) {
+	if held := e.quietUntil(ctx, q, now); held.After(now) {
 		// A bulk row that fell due at night waits for morning.
 		if err := e.store.Atomic(context.WithoutCancel(ctx), func(ctx context.Context) error {
 			return e.store.DelaySend(ctx, q.ID, held, false, q.LastErr)
@@ -283,8 +283,21 @@ func (e *Engine) stillWanted(ctx context.Context, m OutMessage) error {
 	return nil
 }
 
-// quietUntil is when a bulk row may go: now, or the end of quiet hours.
-func (e *Engine) quietUntil(q QueuedSend, now time.Time) time.Time {
+// quietUntil is when a row may go: now, or the end of quiet hours. A
+// group with its own quiet hours (!quiet) holds every non-urgent row —
+// what jobs and fan-outs post — by them; elsewhere the bot's quiet hours
+// hold bulk rows (the features hold their own jobs by them).
+func (e *Engine) quietUntil(ctx context.Context, q QueuedSend, now time.Time) time.Time {
+	if q.Priority < PriorityNormal {
+		return now
+	}
+	gs, err := e.store.GroupSettings(ctx, q.Chat)
+	if err != nil {
+		e.log.Warn("quiet hours of a group", KeyChat, q.Chat, KeyErr, err)
+	}
+	if own, ok := GroupQuiet(gs, e.cfg.QuietHours); ok && err == nil {
+		return own.NextAllowed(now)
+	}
 	if q.Priority < PriorityBulk || e.cfg.QuietHours == nil {
 		return now
 	}

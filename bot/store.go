@@ -22,6 +22,10 @@ type GroupSettings struct {
 	// Removed is when the bot was removed from the group; zero while the
 	// bot is in it.
 	Removed time.Time
+	// Quiet is the group's own quiet hours as its admins set them with
+	// !quiet: "" follows the bot's, "off" has none, "22:00-07:00" is the
+	// group's window.
+	Quiet string
 }
 
 // FeatureOn reports whether a feature family is on for the group.

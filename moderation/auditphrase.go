@@ -12,6 +12,7 @@ var auditPhrases = map[string]string{
 	"bot.off":      "switched the bot off",
 	"bot.features": "chose which features are on",
 	"area.set":     "set the group's area",
+	"quiet.set":    "set the group's quiet hours",
 
 	// Other features.
 	"notices.on":       "switched council notices on",

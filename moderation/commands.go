@@ -1016,6 +1016,8 @@ func (m *Feature) handleSettings(ctx context.Context, req *bot.Request) error {
 	b.WriteString("\nReports: " + reportModePhrase(m.reportDelivery(g)))
 	b.WriteString("\nWarnings: " + m.warnSummary(g))
 	fmt.Fprintf(&b, "\nBlocklist: %s; on a match I %s", plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(g.BlockAction))
+	_, quiet := m.groups.QuietHours(gs)
+	b.WriteString("\nQuiet hours: " + quiet)
 	b.WriteString("\n" + m.linksSummary(r))
 	b.WriteString("\n" + m.floodSummary(g))
 	admin, err := m.botIsAdmin(ctx, req.Chat.ID)

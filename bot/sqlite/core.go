@@ -317,8 +317,9 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	var off, areas string
 	var updated int64
 	var removed sql.NullInt64
-	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at, removed_at FROM groups WHERE chat = ?`, string(chat)).
-		Scan(&g.Name, &enabled, &off, &areas, &updated, &removed)
+	var quiet sql.NullString
+	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at, removed_at, quiet FROM groups WHERE chat = ?`, string(chat)).
+		Scan(&g.Name, &enabled, &off, &areas, &updated, &removed, &quiet)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, nil
 	}
@@ -333,6 +334,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	if removed.Valid {
 		g.Removed = fromMS(removed.Int64)
 	}
+	g.Quiet = quiet.String
 	return g, nil
 }
 
@@ -357,10 +359,14 @@ func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) erro
 	if g.Enabled {
 		enabled = 1
 	}
-	_, err := s.conn().ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+	var quiet any
+	if g.Quiet != "" {
+		quiet = g.Quiet
+	}
+	_, err := s.conn().ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at, quiet) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(chat) DO UPDATE SET name = excluded.name, enabled = excluded.enabled,
-		features_off = excluded.features_off, areas = excluded.areas, updated_at = excluded.updated_at`,
-		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), ms(g.UpdatedAt))
+		features_off = excluded.features_off, areas = excluded.areas, updated_at = excluded.updated_at, quiet = excluded.quiet`,
+		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), ms(g.UpdatedAt), quiet)
 	if err != nil {
 		return fmt.Errorf("save group %s: %w", g.Chat, err)
 	}
