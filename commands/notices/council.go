@@ -71,7 +71,7 @@ func (r *Feature) registerCouncil() error {
 	r.jobs.HandleJob(jobPeriods, r.periodsJob)
 	r.reg.HandlePoll(pollKind, r.pollVote)
 	bot.HandleJobOf(r.jobs, jobPollClose, r.pollCloseJob)
-	bot.HandleJobOf(r.jobs, jobResultsPost, r.resultsPostJob)
+	bot.HandleFetchOf(r.jobs, jobResultsPost, r.resultsPostJob)
 	r.reg.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
 		Feature: featureName, Handler: r.handleVote})
 	bot.HandleJobOf(r.jobs, jobConsultClose, r.consultCloseJob)

@@ -64,31 +64,50 @@ func resultsBackoff(attempts int) time.Duration {
 
 // resultsPostJob sends a closed poll's results to results_url once; on
 // failure it books itself again.
-func (r *Feature) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload) error {
-	var state string
-	var attempts int
-	err := r.st.db.QueryRowContext(ctx, `SELECT state, attempts FROM notice_results_posts WHERE notice_id = ?`, pl.Notice).Scan(&state, &attempts)
+func (r *Feature) resultsPostJob(ctx context.Context, job bot.Job, pl planPayload) (bot.ApplyFunc, error) {
+	state, attempts, err := r.resultsPostState(ctx, pl.Notice)
 	if err != nil {
-		return fmt.Errorf("load results post: %w", err)
+		return nil, err
 	}
 	if state != "pending" {
-		return nil
+		return nil, nil
 	}
 	if r.cfg.ResultsURL == "" {
 		r.log.Warn("poll results not posted: results_url is no longer set", "notice", pl.Notice)
-		return nil
+		return nil, nil
 	}
 	res, err := r.Results(ctx, pl.Notice)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	body, err := json.Marshal(res)
 	if err != nil {
-		return fmt.Errorf("encode results: %w", err)
+		return nil, fmt.Errorf("encode results: %w", err)
 	}
+	// Posted with no unit of work held; the outcome is recorded in the
+	// job's, unless another attempt recorded one meanwhile.
 	now := r.clock.Now()
-	attempts++
 	postErr := r.postResults(ctx, pl.Notice, body)
+	return func(ctx context.Context) error {
+		state2, attempts2, err := r.resultsPostState(ctx, pl.Notice)
+		if err != nil || state2 != state || attempts2 != attempts {
+			return err
+		}
+		return r.recordResultsPost(ctx, pl, attempts+1, now, postErr)
+	}, nil
+}
+
+// resultsPostState is where a notice's results post stands.
+func (r *Feature) resultsPostState(ctx context.Context, notice int64) (state string, attempts int, err error) {
+	err = r.st.db.QueryRowContext(ctx, `SELECT state, attempts FROM notice_results_posts WHERE notice_id = ?`, notice).Scan(&state, &attempts)
+	if err != nil {
+		return "", 0, fmt.Errorf("load results post: %w", err)
+	}
+	return state, attempts, nil
+}
+
+// recordResultsPost records one attempt's outcome and books a retry.
+func (r *Feature) recordResultsPost(ctx context.Context, pl planPayload, attempts int, now time.Time, postErr error) error {
 	if postErr == nil {
 		return r.st.tx(ctx, func(tx bot.Tx) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE notice_results_posts SET state = 'sent', attempts = ?, sent_at = ?, last_error = '' WHERE notice_id = ?`,
@@ -102,7 +121,7 @@ func (r *Feature) resultsPostJob(ctx context.Context, job bot.Job, pl planPayloa
 	final := attempts >= maxResultsAttempts
 	next := now.Add(resultsBackoff(attempts))
 	r.log.Warn("poll results POST failed", "notice", pl.Notice, "attempt", attempts, bot.KeyErr, errText, "final", final)
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
+	err := r.st.tx(ctx, func(tx bot.Tx) error {
 		to := "pending"
 		detail := fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, next.Format(time.RFC3339))
 		if final {
