@@ -109,7 +109,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	k.Reg.Handle(bot.Route{Name: "restored", Help: "say the power is back: closes the power check and notes how long the cut lasted",
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.handleRestored})
 	k.Reg.HandlePoll(pollKind, f.pollVote)
-	bot.HandleJobOf(k.Jobs, jobWindow, f.windowJob)
+	bot.HandleFetchOf(k.Jobs, jobWindow, f.windowJob)
 	bot.HandleJobOf(k.Jobs, jobExpire, f.expireJob)
 	bot.HandleJobOf(k.Jobs, jobResend, f.resendJob)
 	k.Reg.Listen(f.listen)
@@ -167,7 +167,9 @@ func (f *Feature) current(ctx context.Context, chat bot.ChatID, now time.Time) (
 	}
 	switch {
 	case c.State == stateOpen && !now.Before(c.WindowEnds):
-		err = f.finishCheck(ctx, c)
+		// Its job was lost: the verdict comes now, without asking the
+		// operator (no outside call while a message is handled).
+		err = f.finishCheck(ctx, c, nil)
 	case !now.Before(f.expiresAt(c)):
 		err = f.closeExpired(ctx, c.ID, now)
 	default:
@@ -406,8 +408,9 @@ func (f *Feature) pollVote(ctx context.Context, req *bot.Request) error {
 	}
 	if !req.Now().Before(c.WindowEnds) {
 		// The window is over but its job has not run (lost in a crash):
-		// this vote is late, and the verdict is due now.
-		return f.finishCheck(ctx, c)
+		// this vote is late, and the verdict is due now (without asking
+		// the operator while the vote is handled).
+		return f.finishCheck(ctx, c, nil)
 	}
 	var next *vote
 	switch {
@@ -473,21 +476,43 @@ func (f *Feature) statusText(c check, starter string, t tally) string {
 		starter, f.timeOfDay(c.StartedAt), p, p, f.timeOfDay(c.WindowEnds), countsText(t))
 }
 
-func (f *Feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) error {
+func (f *Feature) windowJob(ctx context.Context, job bot.Job, p jobPayload) (bot.ApplyFunc, error) {
 	c, err := f.st.byID(ctx, p.Check)
 	if errors.Is(err, bot.ErrNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return f.finishCheck(ctx, c)
+	// The operator is asked with no unit of work held, and only when
+	// someone reported the power off.
+	var incidents []Incident
+	if c.State == stateOpen && f.clock.Now().Before(f.expiresAt(c)) {
+		t, err := f.st.tally(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if t.Off > 0 {
+			incidents = f.lookup(ctx, c.Chat)
+		}
+	}
+	return func(ctx context.Context) error {
+		c, err := f.st.byID(ctx, p.Check)
+		if errors.Is(err, bot.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return f.finishCheck(ctx, c, incidents)
+	}, nil
 }
 
-// finishCheck records an open check's verdict and posts it, unless the
-// group has since switched the power feature (or the bot) off: then the
-// verdict is kept for the history and nothing is posted.
-func (f *Feature) finishCheck(ctx context.Context, c check) error {
+// finishCheck records an open check's verdict and posts it, with the
+// operator's incidents found for it, unless the group has since switched
+// the power feature (or the bot) off: then the verdict is kept for the
+// history and nothing is posted.
+func (f *Feature) finishCheck(ctx context.Context, c check, found []Incident) error {
 	if c.State != stateOpen {
 		return nil
 	}
@@ -508,7 +533,7 @@ func (f *Feature) finishCheck(ctx context.Context, c check) error {
 	}
 	var incidents []Incident
 	if verdict != verdictNone {
-		incidents = f.lookup(ctx, c.Chat)
+		incidents = found
 	}
 	var refs []string
 	for _, inc := range incidents {
