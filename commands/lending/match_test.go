@@ -172,6 +172,9 @@ func TestSplitThings(t *testing.T) {
 		"drill, bits for wood and metal":   "drill, bits for wood and metal",
 		"rock and roll records":            "rock and roll records",
 		"hedge trimmer &":                  "hedge trimmer &",
+		"Hedge Trimmer AND Extension Lead": "Hedge Trimmer|Extension Lead",
+		"İİ drill and saw blade":           "İİ drill|saw blade", // lower-casing changes the length
+		"0\xa3\x91 0 \xcc\xcc & 0":         "0\xa3\x91 0 \xcc\xcc & 0",
 	} {
 		if got := strings.Join(splitThings(in), "|"); got != want {
 			t.Errorf("splitThings(%q) = %q, want %q", in, got, want)

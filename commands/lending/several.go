@@ -26,20 +26,31 @@ func splitAnd(s string) []string {
 	for _, sep := range andSeparators {
 		var next []string
 		for _, p := range parts {
-			lower := strings.ToLower(p)
 			for {
-				i := strings.Index(lower, sep)
+				i := indexASCIIFold(p, sep)
 				if i < 0 {
 					break
 				}
 				next = append(next, p[:i])
-				p, lower = p[i+len(sep):], lower[i+len(sep):]
+				p = p[i+len(sep):]
 			}
 			next = append(next, p)
 		}
 		parts = next
 	}
 	return parts
+}
+
+// indexASCIIFold finds an ASCII separator in s ignoring its case ("AND"),
+// at a byte offset into s itself: lower-casing s first could change its
+// length ("İ", invalid bytes).
+func indexASCIIFold(s, sep string) int {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sep)], sep) {
+			return i
+		}
+	}
+	return -1
 }
 
 // splitThings reads the things a !lend lists: one, unless the text is a
