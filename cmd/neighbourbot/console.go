@@ -96,6 +96,22 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			startAt = sc.progress.Clock
 		}
 	}
+	var piped []byte
+	if flags.script == "" && !isTerminal(stdin) {
+		if piped, err = io.ReadAll(stdin); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: read the script:", err)
+			return exitError
+		}
+	}
+	// A script that starts with @time starts there: nothing is polled at
+	// the default start first.
+	text := sc.text
+	if flags.script == "" {
+		text = piped
+	}
+	if first, ok := console.LeadingTime(text); ok && flags.start == "" && sc.progress.Clock.IsZero() {
+		startAt = first
+	}
 	clock := bot.NewManualClock(startAt)
 	// The transcript goes through out, so that at an interactive prompt it
 	// can be routed through the line editor (which redraws the prompt).
@@ -119,10 +135,16 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		con.ResumeFrom(progressPath, sc.progress)
 		return playConsoleScript(ctx, con, bytes.NewReader(sc.text), stderr)
 	}
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := stdin.(*os.File); ok && isTerminal(stdin) {
 		return runConsoleTerminal(ctx, con, f, out, stdout)
 	}
-	return playConsoleScript(ctx, con, stdin, stderr)
+	return playConsoleScript(ctx, con, bytes.NewReader(piped), stderr)
+}
+
+// isTerminal reports whether in is a terminal (the interactive console).
+func isTerminal(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // removeDatabase deletes an SQLite file with its WAL and shared-memory

@@ -87,8 +87,10 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 		Topics: f.tag(title + "\n" + body + "\n" + strings.Join(it.Categories, "\n")), Areas: f.areas,
 		Sent: it.Published,
 	}
+	// An item dated in the future is taken as first seen now, its
+	// lifetime kept (see firstSeen).
 	ref := it.Published
-	if ref.IsZero() || ref.After(now) {
+	if ref.IsZero() {
 		ref = now
 	}
 	n.Expires = ref.Add(f.cfg.ExpireAfter.D())

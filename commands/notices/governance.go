@@ -60,6 +60,7 @@ type IngestResult struct {
 func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (IngestResult, error) {
 	now := g.now()
 	n.Received = now
+	dated := firstSeen(n, now)
 	if n.Sent.IsZero() {
 		n.Sent = now
 	}
@@ -74,6 +75,9 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		n.State = StateApproved
 	}
 	detail := fmt.Sprintf("%s %s %q from %s; %s", n.Urgency, n.MsgType, n.Identifier, from, stateWords(n.State))
+	if dated != "" {
+		detail += "; " + dated
+	}
 	if len(n.UnknownTopics) > 0 {
 		detail += fmt.Sprintf("; unknown topics %q sent as an emergency to every group in its area", n.UnknownTopics)
 	}
@@ -95,6 +99,23 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 		}
 	}
 	return IngestResult{ID: n.ID, State: n.State}, nil
+}
+
+// firstSeen treats a notice dated in the future (a feed's typo, a wrong
+// clock) as issued when first seen: its date becomes now, and an expiry
+// after that date keeps the same lifetime counted from now, so the item is
+// neither held back nor left waiting for weeks. It returns what to record
+// in the audit, or "" for a notice dated now or earlier.
+func firstSeen(n *Notice, now time.Time) string {
+	if !n.Sent.After(now) {
+		return ""
+	}
+	dated := n.Sent
+	n.Sent = now
+	if n.Expires.After(dated) {
+		n.Expires = now.Add(n.Expires.Sub(dated))
+	}
+	return fmt.Sprintf("dated %s, in the future: taken as first seen at %s", dated.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 }
 
 // duplicate answers a notice the source sent before. If that one is still
