@@ -102,7 +102,14 @@ func (s *Store) OnMerge(fn func(ctx context.Context, tx bot.Tx, from, into int64
 
 // Open opens (creating when needed, mode 0600) the database at path and
 // applies the core's migrations and then each of extra's, in order.
+//
+// A database ahead of these migrations (a newer release wrote it) is
+// refused with a *NewerSchemaError before anything changes.
 func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, error) {
+	return open(ctx, path, false, extra)
+}
+
+func open(ctx context.Context, path string, complete bool, extra []bot.Migrations) (*Store, error) {
 	if errNoCgo != nil {
 		return nil, errNoCgo
 	}
@@ -134,12 +141,16 @@ func Open(ctx context.Context, path string, extra ...bot.Migrations) (*Store, er
 		db.Close()
 		return nil, fmt.Errorf("open database: foreign keys are not enabled")
 	}
+	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
+	if err := refuseNewer(ctx, db, path, sets, complete); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := useIncrementalVacuum(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
 	s := &Store{db: db, path: path}
-	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
 	for _, m := range sets {
 		if err := s.Migrate(ctx, m); err != nil {
 			db.Close()

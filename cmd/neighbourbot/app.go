@@ -106,13 +106,19 @@ func newLogger(cfg LogConfig, w *os.File) *slog.Logger {
 
 // openStore opens the database with every feature's migrations.
 func openStore(ctx context.Context, path string) (*sqlite.Store, error) {
+	return sqlite.OpenComplete(ctx, path, allMigrations()...)
+}
+
+// allMigrations is every feature's migrations (the core's come with the
+// store).
+func allMigrations() []bot.Migrations {
 	var migs []bot.Migrations
 	for _, f := range features() {
 		if f.migrations != nil {
 			migs = append(migs, f.migrations()...)
 		}
 	}
-	return sqlite.Open(ctx, path, migs...)
+	return migs
 }
 
 // newApp opens the store and builds an engine over tr with every feature
@@ -192,7 +198,7 @@ func openExistingStore(ctx context.Context, cfgPath, tool string, stderr io.Writ
 	st, err := openStore(ctx, dbPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "neighbourbot %s: %v\n", tool, err)
-		return nil, cfg, exitError
+		return nil, cfg, storeExit(err)
 	}
 	return st, cfg, exitOK
 }

@@ -127,7 +127,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	a, err := startConsoleApp(ctx, cfg, log, dbPath, clock, con)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitError
+		return storeExit(err)
 	}
 	defer a.store.Close()
 

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"neighbourbot/bot/sqlite"
 )
 
 // Exit codes.
@@ -24,7 +27,17 @@ const (
 	exitLocked    = 5 // another instance uses the data directory
 	exitBanned    = 6 // WhatsApp banned the account (temporarily, or for good)
 	exitRefused   = 7 // WhatsApp refused the connection and reconnecting stopped: restart
+	exitSchema    = 8 // the database was written by a newer release: run that one
 )
+
+// storeExit is the exit code for a failure to open the database.
+func storeExit(err error) int {
+	var newer *sqlite.NewerSchemaError
+	if errors.As(err, &newer) {
+		return exitSchema
+	}
+	return exitError
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 	a, err := newApp(ctx, cfg, log, cfg.dataPath("neighbourbot.db"), transport, bot.SystemClock{}, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitError
+		return storeExit(err)
 	}
 	defer func() {
 		if err := a.store.Close(); err != nil {
