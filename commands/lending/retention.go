@@ -33,6 +33,8 @@ func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error
 		{"requests", `DELETE FROM lending_wants WHERE expires_at < ?`},
 		{"errand signups", `DELETE FROM lending_errand_signups WHERE errand_id IN (SELECT id FROM lending_errands WHERE starts_at < ?)`},
 		{"errands", `DELETE FROM lending_errands WHERE starts_at < ?`},
+		// A "until when?" nobody answered lapsed long ago (lentQuestionTTL).
+		{"unanswered loan questions", `DELETE FROM lending_lent_questions WHERE asked_at < ?`},
 	}
 	var total int64
 	for _, st := range steps {

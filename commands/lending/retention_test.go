@@ -72,13 +72,25 @@ func TestPurgeClosed(t *testing.T) {
 	errand("shops", t0.Add(60*day), bob)     // started day 60: stays
 	errand("garden centre", t0.Add(500*day)) // upcoming: stays
 
+	question := func(item string, asked time.Time) {
+		t.Helper()
+		listing, err := st.addListing(ctx, Listing{Chat: street, OwnerID: alice, Kind: kindItem, Name: item, Created: t0}, item)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.askLent(ctx, lentQuestion{Chat: street, OwnerID: alice, ListingID: listing, BorrowerID: bob, AskedAt: asked}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	question("old rake", t0.Add(3*day)) // asked day 3, never answered: goes
+
 	n, err := st.purgeClosed(ctx, cutoff)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// One loan, one want, one errand and its signup.
-	if n != 4 {
-		t.Errorf("purged %d rows, want 4", n)
+	// One loan, one want, one errand and its signup, one question.
+	if n != 5 {
+		t.Errorf("purged %d rows, want 5", n)
 	}
 	check := func(query string, want int) {
 		t.Helper()
@@ -93,7 +105,8 @@ func TestPurgeClosed(t *testing.T) {
 	check(`SELECT COUNT(*) FROM lending_loans WHERE item = 'old ladder'`, 0)
 	check(`SELECT COUNT(*) FROM lending_loans`, 4)
 	check(`SELECT COUNT(*) FROM lending_loans WHERE state <> 'closed'`, 2)
-	check(`SELECT COUNT(*) FROM lending_listings`, 5)
+	check(`SELECT COUNT(*) FROM lending_listings`, 6)
+	check(`SELECT COUNT(*) FROM lending_lent_questions`, 0)
 	check(`SELECT COUNT(*) FROM lending_wants WHERE text = 'old wheelbarrow'`, 0)
 	check(`SELECT COUNT(*) FROM lending_wants`, 2)
 	check(`SELECT COUNT(*) FROM lending_errands WHERE place = 'tip'`, 0)
