@@ -133,7 +133,8 @@ func LoadProgress(path string) (Progress, error) {
 	return p, nil
 }
 
-// saveProgress writes the progress file atomically.
+// saveProgress writes the progress file atomically. Whatever stops it (a
+// full disk) leaves no temporary file behind: the old progress stands.
 func (c *Console) saveProgress() error {
 	if c.progressPath == "" {
 		return nil
@@ -143,22 +144,12 @@ func (c *Console) saveProgress() error {
 		return err
 	}
 	tmp := c.progressPath + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeSynced(tmp, b); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	if err := os.Rename(tmp, c.progressPath); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	if d, err := os.Open(filepath.Dir(c.progressPath)); err == nil {
@@ -166,4 +157,20 @@ func (c *Console) saveProgress() error {
 		d.Close()
 	}
 	return nil
+}
+
+// writeSynced writes b to a new file at path (0600) and syncs it to disk.
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }

@@ -172,8 +172,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stdout, "%s: not restored; the bot shows a linking code when it starts\n", sessionDatabase)
 		}
 	}
-	// Photos go back readable, as the bot writes them, for photo_url_base.
-	n, err := copyTree(filepath.Join(dir, "photos"), cfg.dataPath("photos"), 0o644)
+	// Photos go back private (0600, like everything restore writes): they
+	// show residents' streets and sometimes their faces. A web server that
+	// serves them at photo_url_base is given access again by its owner.
+	n, err := copyTree(filepath.Join(dir, "photos"), cfg.dataPath("photos"), 0o600)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot restore: photos:", err)
 		return exitError

@@ -159,6 +159,9 @@ func TestBackupUnderWritesAndRestore(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(data2, "photos", "3f2a.jpg")); err != nil || string(b) != "jpeg bytes" {
 		t.Errorf("photo: %q %v", b, err)
 	}
+	if fi, err := os.Stat(filepath.Join(data2, "photos", "3f2a.jpg")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored photo is %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
 }
 
 // TestRestoreRefusesWhileTheBotRuns: with the data directory locked by a
