@@ -263,7 +263,8 @@ func (e *Engine) finishMediaMessage(ctx context.Context, j Job, p mediaJob) erro
 		md.fetched = &res[i]
 	}
 	e.store.AfterCommit(ctx, func() { e.fetch.forget(j.Key) })
-	return e.rehandle(ctx, &m)
+	// Its replies answer a person, as the message's would have.
+	return e.rehandle(WithPriority(ctx, PriorityReply), &m)
 }
 
 func fetchErr(res []fetchedMedia) error {
