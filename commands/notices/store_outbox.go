@@ -19,17 +19,25 @@ func (s store) outboxOf(ctx context.Context, notice int64) ([]outboxRow, error) 
 	return queryOutbox(ctx, s.db, `notice_id = ?`, notice)
 }
 
-// urgencyRank orders outbox rows by their notice's urgency: emergencies,
-// then urgent notices, then the rest.
-const urgencyRank = `(SELECT CASE n.urgency WHEN 'emergency' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END FROM notices n WHERE n.id = notice_outbox.notice_id)`
+// urgencyRank is the rank a delivery is stored with (urgency_rank): the
+// drain takes emergencies, then urgent notices, then the rest.
+func urgencyRank(u Urgency) int {
+	switch u {
+	case UrgencyEmergency:
+		return 0
+	case UrgencyUrgent:
+		return 1
+	}
+	return 2
+}
 
 // duePending is up to limit pending rows due by now: every emergency row
 // before any other, urgent before normal, and oldest first within each.
 // A fan-out already planned therefore never holds up a later emergency.
 // With urgentOnly (at night) normal notices' rows stay where they are.
 func (s store) duePending(ctx context.Context, now time.Time, limit int, urgentOnly bool) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `state = 'pending' AND due_at <= ? AND `+urgencyRank+` < ? ORDER BY `+urgencyRank+`, due_at, id LIMIT ?`,
-		ms(now), rankLimit(urgentOnly), limit)
+	return queryOutbox(ctx, s.db, `state = 'pending' AND urgency_rank < ? AND due_at <= ? ORDER BY urgency_rank, due_at, id LIMIT ?`,
+		rankLimit(urgentOnly), ms(now), limit)
 }
 
 // rankLimit is the urgency rank rows must be below: normal notices'
@@ -53,7 +61,7 @@ type paceUse struct {
 func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly bool) (paceUse, error) {
 	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > ? AND msg_id <> ''`
 	if emergencyOnly {
-		q += ` AND notice_id IN (SELECT id FROM notices WHERE urgency = 'emergency')`
+		q += ` AND urgency_rank = 0`
 	}
 	var u paceUse
 	var first sql.NullInt64
@@ -70,7 +78,7 @@ func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly boo
 // urgent notice or an emergency) is due; ok is false when none is pending.
 func (s store) nextPendingDue(ctx context.Context, urgentOnly bool) (at time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending' AND `+urgencyRank+` < ?`,
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending' AND urgency_rank < ?`,
 		rankLimit(urgentOnly)).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next outbox row: %w", err)
 	}
@@ -84,8 +92,7 @@ func (s store) nextPendingDue(ctx context.Context, urgentOnly bool) (at time.Tim
 // yet sent; bulk work (digests) waits behind it.
 func (s store) emergencyWaiting(ctx context.Context, now time.Time) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notice_outbox WHERE state = 'pending' AND due_at <= ?
-		AND notice_id IN (SELECT id FROM notices WHERE urgency = 'emergency') LIMIT 1`, ms(now)).Scan(&one)
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notice_outbox WHERE state = 'pending' AND urgency_rank = 0 AND due_at <= ? LIMIT 1`, ms(now)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -271,7 +278,7 @@ func (s store) savePlan(ctx context.Context, n *Notice, plan deliveryPlan, now t
 			}
 		}
 		for _, d := range plan.Deliveries {
-			added, err := insertDelivery(ctx, tx, n.ID, d)
+			added, err := insertDelivery(ctx, tx, n, d)
 			if err != nil {
 				return err
 			}
@@ -292,13 +299,13 @@ func (s store) savePlan(ctx context.Context, n *Notice, plan deliveryPlan, now t
 
 // insertDelivery adds one outbox row unless the notice already has one
 // for the target.
-func insertDelivery(ctx context.Context, tx bot.Tx, notice int64, d plannedDelivery) (added bool, err error) {
+func insertDelivery(ctx context.Context, tx bot.Tx, n *Notice, d plannedDelivery) (added bool, err error) {
 	var person any
 	if d.Person != 0 {
 		person = d.Person
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(notice_id, target) DO NOTHING`, notice, d.Target, person, d.State, ms(d.Due), d.ReplyTo)
+	res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to, urgency_rank) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, d.Target, person, d.State, ms(d.Due), d.ReplyTo, urgencyRank(n.Urgency))
 	if err != nil {
 		return false, fmt.Errorf("plan delivery: %w", err)
 	}
