@@ -41,7 +41,10 @@
 //     number. Upstream has since tried both forms ("msgsecret: add hack for
 //     trying both senders", "pick vote encryption sender based on poll
 //     sender"); the adapter calls DecryptPollVote again with the voter's
-//     other form (decryptVote; TestPollVoteDecryptsWithTheSendersOtherAddress).
+//     other form, then derives the key itself with the bot's other form as
+//     the poll sender (pollvote.go: the same HKDF-SHA256 and AES-GCM as
+//     generateMsgSecretKey; TestPollVoteDecryptsWithTheSendersOtherAddress,
+//     TestPollVoteDecryptsWithTheBotsOtherAddress).
 //   - Retry receipts: whatsmeow resends from its last 256 sends in memory,
 //     then asks Client.GetMessageForRetry, which answers nil by default
 //     (retry.go). The session keeps every sent protobuf for 72 hours in its

@@ -125,32 +125,6 @@ func (a *Adapter) noteDirectTimer(evt *events.Message) {
 	a.groupsMu.Unlock()
 }
 
-// decryptVote decrypts a poll vote, trying the voter's other address form
-// when the first fails. The vote's key is derived with the voter's address
-// as the voter's phone saw it; in LID groups the vote may arrive from the
-// LID but be encrypted under the phone number (or the reverse), and this
-// whatsmeow version tries only the form the vote came from (upstream tries
-// both since, msgsecret.go, "hack for trying both senders").
-func (a *Adapter) decryptVote(ctx context.Context, evt *events.Message) (*waE2E.PollVoteMessage, error) {
-	vote, err := a.cli.DecryptPollVote(ctx, evt)
-	if err == nil {
-		return vote, nil
-	}
-	alt := evt.Info.SenderAlt.ToNonAD()
-	if alt.IsEmpty() {
-		alt = a.altJID(ctx, evt.Info.Sender.ToNonAD())
-	}
-	if alt.IsEmpty() || alt == evt.Info.Sender.ToNonAD() {
-		return nil, err
-	}
-	other := *evt
-	other.Info.Sender, other.Info.SenderAlt = alt, evt.Info.Sender
-	if vote, err2 := a.cli.DecryptPollVote(ctx, &other); err2 == nil {
-		return vote, nil
-	}
-	return nil, err
-}
-
 // dropReason says why the bot must not act on evt at all, or "": its own
 // messages, broadcasts and channels, history, protocol messages other than
 // edits, a backlog from before the bot came back online, no sender.

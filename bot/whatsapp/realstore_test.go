@@ -236,3 +236,40 @@ func TestPollVoteDecryptsWithTheSendersOtherAddress(t *testing.T) {
 		t.Fatalf("voter = %+v, want the address the vote came from", got.Sender)
 	}
 }
+
+// A vote whose phone knew the bot's poll by the bot's LID, while whatsmeow
+// stored the poll under the phone number it was sent as, decrypts with the
+// bot's other address form as the poll sender (upstream's "try both
+// senders").
+func TestPollVoteDecryptsWithTheBotsOtherAddress(t *testing.T) {
+	ctx := context.Background()
+	botCli := linkedClient(t, botPN, botLID)
+	voterCli := linkedClient(t, alicePN, aliceLID)
+	w := &wireClient{liveClient: liveClient{botCli}}
+	a := New(w, Options{Clock: bot.NewManualClock(t0)})
+	a.MarkOnline(t0)
+	poll := bot.OutPoll{Chat: bot.ChatID(alicePN.String()), ID: "3EB0POLLOWN1", Question: "Street party?", Options: []string{"Yes", "No"}}
+	if _, err := a.SendPoll(ctx, poll); !errors.Is(err, bot.ErrNotConnected) {
+		t.Fatalf("send: %v", err)
+	}
+	pollInfo := types.MessageInfo{MessageSource: types.MessageSource{Chat: botPN.ToNonAD(), Sender: botLID.ToNonAD()}, ID: "3EB0POLLOWN1", Timestamp: t0}
+	voterCli.DangerousInternals().StoreMessageSecret(ctx, &pollInfo, w.wire[0])
+	vote, err := voterCli.BuildPollVote(ctx, &pollInfo, []string{"No"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := &events.Message{Info: types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: alicePN, Sender: alicePN},
+		ID:            "3A0VOTEOWN", Timestamp: t0,
+	}, Message: vote}
+	if _, err := botCli.DecryptPollVote(ctx, evt); err == nil {
+		t.Fatal("premise: whatsmeow decrypts with the stored sender")
+	}
+	got, reason := a.Translate(ctx, evt)
+	if got == nil || got.PollVote == nil {
+		t.Fatalf("vote not read: %s", reason)
+	}
+	if want := whatsmeow.HashPollOptions([]string{"No"}); len(got.PollVote.OptionHashes) != 1 || !bytes.Equal(got.PollVote.OptionHashes[0], want[0]) {
+		t.Fatalf("vote = %x, want No", got.PollVote.OptionHashes)
+	}
+}
