@@ -72,6 +72,11 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	for _, w := range wants {
 		lines = append(lines, fmt.Sprintf("You asked for %q in %s; I'm looking until %s.", w.Text, f.groupName(ctx, w.Chat), formatDay(w.Expires, f.loc)))
 	}
+	asked, err := f.questionLines(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, asked...)
 	for _, e := range errands {
 		if e.RunnerID == person {
 			lines = append(lines, fmt.Sprintf("You offered a %s on %s in %s.", runName(e.Place), formatWhen(e.StartsAt, f.loc), f.groupName(ctx, e.Chat)))
@@ -81,6 +86,41 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	// Nothing at all is no lines, as for every feature: !mydata says
 	// "Lending: nothing." and pruning knows the person holds nothing here.
+	return lines, nil
+}
+
+// questionLines describe the !lent questions waiting for a period that the
+// person is part of.
+func (f *Feature) questionLines(ctx context.Context, person int64) ([]string, error) {
+	qs, err := f.st.lentQuestionsOf(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, q := range qs {
+		l, found, err := f.st.listing(ctx, q.ListingID)
+		if err != nil || !found {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		other, err := f.person(ctx, q.BorrowerID)
+		if err != nil {
+			return nil, err
+		}
+		line := fmt.Sprintf("On %s you started to record lending your %s to %s in %s; I asked until when and noted nothing yet.",
+			formatDay(q.AskedAt, f.loc), l.Name, other.DisplayName(), f.groupName(ctx, q.Chat))
+		if q.OwnerID != person {
+			owner, err := f.person(ctx, q.OwnerID)
+			if err != nil {
+				return nil, err
+			}
+			line = fmt.Sprintf("On %s %s started to record lending you their %s in %s; nothing is noted until they say until when.",
+				formatDay(q.AskedAt, f.loc), owner.DisplayName(), l.Name, f.groupName(ctx, q.Chat))
+		}
+		lines = append(lines, line)
+	}
 	return lines, nil
 }
 

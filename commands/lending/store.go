@@ -742,3 +742,26 @@ func (s *store) listing(ctx context.Context, id int64) (Listing, bool, error) {
 	}
 	return l, true, nil
 }
+
+// lentQuestionsOf lists the !lent questions waiting that a person is part
+// of, as lender or borrower, for !mydata.
+func (s *store) lentQuestionsOf(ctx context.Context, person int64) ([]lentQuestion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT chat, owner_id, listing_id, borrower_id, asked_at FROM lending_lent_questions
+		WHERE owner_id = ? OR borrower_id = ? ORDER BY asked_at`, person, person)
+	if err != nil {
+		return nil, fmt.Errorf("lent questions: %w", err)
+	}
+	defer rows.Close()
+	var out []lentQuestion
+	for rows.Next() {
+		var q lentQuestion
+		var chat string
+		var asked int64
+		if err := rows.Scan(&chat, &q.OwnerID, &q.ListingID, &q.BorrowerID, &asked); err != nil {
+			return nil, fmt.Errorf("scan lent question: %w", err)
+		}
+		q.Chat, q.AskedAt = bot.ChatID(chat), fromMS(asked)
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
