@@ -522,16 +522,24 @@ func (f *Feature) runConfirmNudge(ctx context.Context, job bot.Job, p loanPayloa
 // questionConfirm is the nudge's yes/no question: is the item back?
 const questionConfirm = "lending.confirm"
 
-// onConfirmAnswer takes a bare "yes" or "no" by direct message as the
-// answer to the nudge, when that is the question the owner was asked last.
+// onConfirmAnswer takes a bare "yes" or "no" (or a yes-reaction such as
+// 👍) by direct message as the answer to the nudge, when that is the
+// question the owner was asked last.
 // "yes" closes the loan as !confirm would, thanking both in the group; "no"
 // changes nothing and says how to put it back on loan.
 func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	m := req.Msg
-	if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
+	if req.Chat.IsGroup || req.Taken() || m == nil || m.PollVote != nil {
 		return nil
 	}
 	answer := bot.YesNo(m.Text)
+	if m.Reaction != nil {
+		// A 👍 on the question is a yes too; other reactions say nothing.
+		answer = ""
+		if yesReaction(m.Reaction.Emoji) {
+			answer = "yes"
+		}
+	}
 	if answer == "" {
 		return nil
 	}

@@ -87,3 +87,30 @@ func TestYesReaction(t *testing.T) {
 		}
 	}
 }
+
+// TestYesReactionAnswersTheNudge: the owner's 👍 on the private "Is it
+// back?" question is a yes; a 👎 is not an answer.
+func TestYesReactionAnswersTheNudge(t *testing.T) {
+	h := bottest.New(t, testOptions())
+	h.Run("@admin Alice\nAlice: !bot on\ndm Alice: hi\n@join Bob\nAlice: !lend ladder\nAlice: !lent ladder @Bob\nBob: !returned ladder\n@advance 1d\n@advance 1h\n")
+	if !strings.Contains(h.Out.String(), "Is it? Reply yes or no") {
+		t.Fatalf("no nudge:\n%s", h.Out.String())
+	}
+	dmReact := func(emoji string) string {
+		before := h.Out.Len()
+		m := &bot.Message{ID: "dm-react-" + emoji, Chat: bot.Chat{ID: "Alice"}, Sender: bot.Sender{Addr: "Alice", Name: "Alice"},
+			Time: h.Now(), Reaction: &bot.Reaction{TargetID: "any", Emoji: emoji}}
+		if _, err := h.Engine.HandleMessage(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		h.Run("@advance 1s\n")
+		return h.Out.String()[before:]
+	}
+	if out := dmReact("👎"); strings.Contains(out, "is back from") {
+		t.Errorf("a 👎 confirmed:\n%s", out)
+	}
+	out := dmReact("👍")
+	if !strings.Contains(out, "Thanks! Alice's ladder is back from Bob.") || !strings.Contains(out, "I've marked your ladder as returned") {
+		t.Errorf("the owner's 👍 on the nudge did not confirm:\n%s", out)
+	}
+}
