@@ -262,38 +262,83 @@ func (f *Feature) handleUnlist(ctx context.Context, req *bot.Request) error {
 }
 
 // handleBorrow answers a request with the people who have the thing, or
-// records it and tells the asker privately when someone lists one.
+// records it and tells the asker privately when someone lists one. Several
+// things in one request ("!borrow hedge trimmer & extension lead") are
+// answered each, in one reply.
 func (f *Feature) handleBorrow(ctx context.Context, req *bot.Request) error {
 	usage := fmt.Sprintf("Usage: %s ITEM — e.g. %s ladder or %s someone to feed the cat.", req.Cmd("borrow"), req.Cmd("borrow"), req.Cmd("need"))
-	name, possessor, words, err := f.checkQuery(req.Args, usage)
+	things := []string{req.Args}
+	if subject, note := bot.SplitNote(strings.Join(strings.Fields(req.Args), " ")); note == "" {
+		things = splitThings(subject)
+	}
+	// Every name is checked before anything is remembered.
+	for _, t := range things {
+		if _, _, _, err := f.checkQuery(t, usage); err != nil {
+			return err
+		}
+	}
+	var texts, nobody []string
+	var mentions []bot.Mention
+	for _, t := range things {
+		text, m, missing, err := f.borrowOne(ctx, req, t, usage)
+		if err != nil {
+			return err
+		}
+		if missing != "" {
+			nobody = append(nobody, missing)
+			continue
+		}
+		texts, mentions = append(texts, text), append(mentions, m...)
+	}
+	if len(nobody) > 0 {
+		// One line for all that nobody has listed.
+		how, ask, err := f.howToldLater(ctx, req)
+		if err != nil {
+			return err
+		}
+		texts = append(texts, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you %s if someone does (I'll keep looking for %s).%s",
+			joinOr(nobody), how, bot.FormatDuration(f.cfg.WantExpiry.D()), ask))
+	}
+	return req.Reply(ctx, strings.Join(texts, "\n"), mentions...)
+}
+
+// joinOr writes "a drill, a saw or a ladder".
+func joinOr(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// borrowOne answers a request for one thing; missing names it ("a
+// drill") instead when nobody has one at all, for the caller to say so.
+func (f *Feature) borrowOne(ctx context.Context, req *bot.Request, raw, usage string) (text string, mentions []bot.Mention, missing string, err error) {
+	name, possessor, words, err := f.checkQuery(raw, usage)
 	if err != nil {
-		return err
+		return "", nil, "", err
 	}
 	hits, err := f.borrowHits(ctx, req.Chat.ID, req.Sender.ID, words)
 	if err != nil {
-		return err
+		return "", nil, "", err
 	}
 	free, out := splitBorrowHits(preferPossessor(hits, possessor))
-	text, mentions, err := f.describeBorrowHits(ctx, req, free, out)
-	if err != nil {
-		return err
-	}
-	if len(free) > 0 {
-		return req.Reply(ctx, text, mentions...)
+	text, mentions, err = f.describeBorrowHits(ctx, req, free, out)
+	if err != nil || len(free) > 0 {
+		return text, mentions, "", err
 	}
 	// Nothing free: remember the request and say how the asker will hear.
 	if err := f.rememberWant(ctx, req, name, words); err != nil {
-		return err
+		return "", nil, "", err
+	}
+	if len(out) == 0 {
+		return "", nil, articled(name), nil
 	}
 	how, ask, err := f.howToldLater(ctx, req)
 	if err != nil {
-		return err
+		return "", nil, "", err
 	}
 	keep := bot.FormatDuration(f.cfg.WantExpiry.D())
-	if len(out) > 0 {
-		return req.Reply(ctx, text+fmt.Sprintf("\nI'll tell you %s if another one is listed or it comes back (I'll keep looking for %s).%s", how, keep, ask))
-	}
-	return req.Reply(ctx, fmt.Sprintf("Nobody has listed %s here yet — I'll tell you %s if someone does (I'll keep looking for %s).%s", articled(name), how, keep, ask))
+	return text + fmt.Sprintf("\nI'll tell you %s if another one is listed or it comes back (I'll keep looking for %s).%s", how, keep, ask), nil, "", nil
 }
 
 // borrowHit is a listing that answers a !borrow, with its owner and, for an
