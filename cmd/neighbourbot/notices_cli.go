@@ -137,9 +137,11 @@ func (c *noticesCLI) failed(err error) int {
 }
 
 func (c *noticesCLI) pending(ctx context.Context) int {
-	list, err := c.gov.Pending(ctx)
+	// The same preview approvers get by direct message: the whole message
+	// as residents will read it, who it reaches, what an update changed.
+	list, err := notices.PendingPreviews(ctx, c.store, c.cfg.Notices, c.cfg.Bot.Prefix, c.cfg.Location(), time.Now())
 	if err == nil {
-		err = notices.WritePending(c.stdout, list)
+		err = notices.WritePreviews(c.stdout, list, c.cfg.Bot.Prefix, c.cfg.Location())
 	}
 	return c.failed(err)
 }

@@ -43,7 +43,8 @@ func TestNoticesCommandLine(t *testing.T) {
 		code := runNoticesCLI(ctx, append([]string{"-config", cfgPath}, args...), &out, &errb)
 		return code, out.String(), errb.String()
 	}
-	if code, out, _ := run("pending"); code != exitOK || !strings.Contains(out, "#1 Notice grit-1") || !strings.Contains(out, "#2 Notice fete-1") {
+	if code, out, _ := run("pending"); code != exitOK || !strings.Contains(out, "#1 from ") || !strings.Contains(out, "> *Notice grit-1*") || !strings.Contains(out, "#2 from ") ||
+		!strings.Contains(out, "Residents will read:") || !strings.Contains(out, "Reaches ") {
 		t.Fatalf("pending: %d %q", code, out)
 	}
 	if code, out, _ := run("approve", "1"); code != exitOK || !strings.Contains(out, "Approved #1") {

@@ -5,32 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 )
-
-// WritePending prints the notices awaiting approval for the command line.
-func WritePending(w io.Writer, list []PendingNotice) error {
-	if len(list) == 0 {
-		_, err := fmt.Fprintln(w, "No notices are waiting for approval.")
-		return err
-	}
-	for _, p := range list {
-		line := p.Label()
-		if len(p.Approvals) > 0 {
-			line += fmt.Sprintf(" — approved by %s, needs %d", strings.Join(p.Approvals, ", "), p.Needed)
-		}
-		if _, err := fmt.Fprintln(w, line); err != nil {
-			return err
-		}
-		if p.Body != "" {
-			if _, err := fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(p.Body, "\n", "\n    ")); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
 
 // WriteAudit prints audit records as aligned text or, with asCSV, as CSV
 // with a header row.

@@ -183,8 +183,12 @@ func TestCommandLineApprovalAndAudit(t *testing.T) {
 	if err != nil || len(pending) != 2 {
 		t.Fatalf("pending %v %v", pending, err)
 	}
+	previews, err := PendingPreviews(context.Background(), rg.store, cfg, "!", time.UTC, rg.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	if err := WritePending(&out, pending); err != nil || !strings.Contains(out.String(), "#1 Consultation: library hours") {
+	if err := WritePreviews(&out, previews, "!", time.UTC); err != nil || !strings.Contains(out.String(), "#1 from ") || !strings.Contains(out.String(), "> *Consultation: library hours*") {
 		t.Errorf("pending listing %q %v", out.String(), err)
 	}
 	who := Approver{Key: "cli:officer", Name: "officer (command line)"}

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -261,4 +262,44 @@ func (r *Feature) previewOf(ctx context.Context, id int64) (NoticePreview, error
 		return NoticePreview{}, err
 	}
 	return r.Preview(ctx, n, r.clock.Now())
+}
+
+// PendingPreviews are the previews of the notices awaiting approval, built
+// over a store alone for the command line: what !pending shows an
+// approver. prefix is the bot's command prefix (residents' !vote lines),
+// loc the council's time zone.
+func PendingPreviews(ctx context.Context, core bot.Core, cfg Config, prefix string, loc *time.Location, now time.Time) ([]NoticePreview, error) {
+	r := &Feature{core: core, cfg: cfg, st: store{db: core.DB()}, deps: Deps{QuietHours: bot.QuietHours{Loc: loc}}, prefix: prefix}
+	r.gov = NewGovernance(core, cfg, func() time.Time { return now })
+	list, err := r.gov.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]NoticePreview, 0, len(list))
+	for _, p := range list {
+		pv, err := r.Preview(ctx, p.Notice, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pv)
+	}
+	return out, nil
+}
+
+// WritePreviews prints previews for the command line, a blank line apart.
+func WritePreviews(w io.Writer, list []NoticePreview, prefix string, loc *time.Location) error {
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(w, "No notices are waiting for approval.")
+		return err
+	}
+	for i, pv := range list {
+		sep := "\n"
+		if i == 0 {
+			sep = ""
+		}
+		if _, err := fmt.Fprintf(w, "%s%s\n", sep, pv.Text(prefix, loc)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
