@@ -102,3 +102,10 @@ func refuseNewer(ctx context.Context, db *sql.DB, path string, sets []bot.Migrat
 func OpenComplete(ctx context.Context, path string, extra ...bot.Migrations) (*Store, error) {
 	return open(ctx, path, true, extra)
 }
+
+// CheckNotNewer refuses, as OpenComplete would, the database db (at path)
+// when it is ahead of the core's and extra's migrations: for tools that
+// read a database without opening it as the store (restore).
+func CheckNotNewer(ctx context.Context, db *sql.DB, path string, extra ...bot.Migrations) error {
+	return refuseNewer(ctx, db, path, append([]bot.Migrations{CoreMigrations()}, extra...), true)
+}

@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,13 +46,15 @@ disk). If it has, its encryption keys are out of date: expect messages it cannot
 const backupManifest = "BACKUP.txt"
 
 // runBackup copies both databases (consistently, while the bot runs) and
-// the report photos into a new directory, every file 0600.
+// every kept directory of files (photos, inbox media) into a new
+// directory, every file 0600. The manifest records each table's rows and
+// each directory's files, so restore can check what it puts back.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot backup [-config FILE] DIR\n\nCopies the bot's database, the WhatsApp session and the report photos into DIR (new or empty),\nconsistently, while the bot runs. Every file is private (0600). Restore with neighbourbot restore DIR.\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot backup [-config FILE] DIR\n\nCopies the bot's database, the WhatsApp session, the report photos and the inbox's media into DIR\n(new or empty), consistently, while the bot runs. Every file is private (0600). Restore with neighbourbot restore DIR.\n\n")
 		fs.PrintDefaults()
 	}
 	dir, cfg, code := parseDirCommand(fs, args, cfgPath, stderr)
@@ -65,31 +70,58 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "neighbourbot backup: no database at %s (is -config or data_dir right?)\n", cfg.dataPath("neighbourbot.db"))
 		return exitError
 	}
-	var lines []string
+	var lines, checks []string
 	for _, name := range backupDatabases {
 		src := cfg.dataPath(name)
 		if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
 			fmt.Fprintf(stdout, "%s: not there (never linked?), skipped\n", name)
 			continue
 		}
-		if err := sqlite.BackupInto(ctx, src, filepath.Join(dir, name)); err != nil {
+		copyPath := filepath.Join(dir, name)
+		if err := sqlite.BackupInto(ctx, src, copyPath); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot backup:", err)
+			return exitError
+		}
+		rows, err := tableRows(ctx, copyPath)
+		if err != nil {
 			fmt.Fprintln(stderr, "neighbourbot backup:", err)
 			return exitError
 		}
 		lines = append(lines, name)
-		fmt.Fprintf(stdout, "%s: copied\n", name)
+		checks = append(checks, rowLines(name, rows)...)
+		fmt.Fprintf(stdout, "%s: copied (%d tables, %d rows)\n", name, len(rows), sumRows(rows))
 	}
-	n, err := copyTree(cfg.dataPath("photos"), filepath.Join(dir, "photos"), 0o600)
+	// The files copied after the database: a file the copy names was
+	// written before its row committed, so it is there; one written since
+	// is merely extra.
+	for _, d := range keptDirs {
+		n, err := copyTree(cfg.dataPath(d.name), filepath.Join(dir, d.name), 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "neighbourbot backup: %s: %v\n", d.name, err)
+			return exitError
+		}
+		if n > 0 {
+			lines = append(lines, fmt.Sprintf("%s/ (%d files)", d.name, n))
+		}
+		checks = append(checks, fmt.Sprintf("files %s %d", d.name, n))
+		fmt.Fprintf(stdout, "%s: %d files copied\n", d.name, n)
+	}
+	// A file the copy names can be gone by now: its row was purged (and
+	// the file removed) after the database was copied, or it was lost
+	// before. The manifest says so, and restore accepts its absence.
+	missing, err := missingFiles(ctx, dir)
 	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot backup: photos:", err)
+		fmt.Fprintln(stderr, "neighbourbot backup:", err)
 		return exitError
 	}
-	if n > 0 {
-		lines = append(lines, fmt.Sprintf("photos/ (%d files)", n))
+	for _, f := range missing {
+		checks = append(checks, "lost "+f)
 	}
-	fmt.Fprintf(stdout, "photos: %d files copied\n", n)
-	manifest := fmt.Sprintf("neighbourbot backup\nversion %s\ntaken %s\nfrom %s\n%s\n",
-		currentBuild().Version, time.Now().UTC().Format(time.RFC3339), cfg.Bot.DataDir, strings.Join(lines, "\n"))
+	if len(missing) > 0 {
+		fmt.Fprintf(stdout, "%d files the database names are not in the data directory (purged since, or lost): %s\n", len(missing), strings.Join(missing, ", "))
+	}
+	manifest := fmt.Sprintf("neighbourbot backup\nversion %s\ntaken %s\nfrom %s\n%s\n%s\n",
+		currentBuild().Version, time.Now().UTC().Format(time.RFC3339), cfg.Bot.DataDir, strings.Join(lines, "\n"), strings.Join(checks, "\n"))
 	if err := os.WriteFile(filepath.Join(dir, backupManifest), []byte(manifest), 0o600); err != nil {
 		fmt.Fprintln(stderr, "neighbourbot backup:", err)
 		return exitError
@@ -98,18 +130,124 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
+// rowLines are the manifest's "rows DATABASE TABLE N" lines.
+func rowLines(db string, rows map[string]int) []string {
+	out := make([]string, 0, len(rows))
+	for table, n := range rows {
+		out = append(out, fmt.Sprintf("rows %s %s %d", db, table, n))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sumRows(rows map[string]int) int {
+	n := 0
+	for _, r := range rows {
+		n += r
+	}
+	return n
+}
+
+// manifest is what a backup's BACKUP.txt recorded for checking.
+type manifest struct {
+	rows  map[string]map[string]int // database → table → rows
+	files map[string]int            // kept directory → files
+	lost  map[string]bool           // "inbox/abc.jpg": named, but gone at the backup
+}
+
+// readManifest reads the checks of BACKUP.txt. A backup made before they
+// were recorded has none: restore then checks integrity and files alone.
+func readManifest(dir string) (manifest, error) {
+	m := manifest{rows: map[string]map[string]int{}, files: map[string]int{}, lost: map[string]bool{}}
+	b, err := os.ReadFile(filepath.Join(dir, backupManifest))
+	if err != nil {
+		return m, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 4 && f[0] == "rows":
+			n, err := strconv.Atoi(f[3])
+			if err != nil {
+				return m, fmt.Errorf("%s: bad line %q", backupManifest, line)
+			}
+			if m.rows[f[1]] == nil {
+				m.rows[f[1]] = map[string]int{}
+			}
+			m.rows[f[1]][f[2]] = n
+		case len(f) == 3 && f[0] == "files":
+			n, err := strconv.Atoi(f[2])
+			if err != nil {
+				return m, fmt.Errorf("%s: bad line %q", backupManifest, line)
+			}
+			m.files[f[1]] = n
+		case len(f) == 2 && f[0] == "lost":
+			m.lost[f[1]] = true
+		}
+	}
+	return m, nil
+}
+
+// checkRows compares a database's tables with what the manifest recorded.
+func checkRows(ctx context.Context, path, name string, m manifest) (map[string]int, error) {
+	rows, err := tableRows(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	want, ok := m.rows[name]
+	if !ok {
+		return rows, nil
+	}
+	var bad []string
+	for table, n := range want {
+		if rows[table] != n {
+			bad = append(bad, fmt.Sprintf("%s has %d rows, the backup recorded %d", table, rows[table], n))
+		}
+	}
+	for table := range rows {
+		if _, ok := want[table]; !ok {
+			bad = append(bad, fmt.Sprintf("%s was not in the backup", table))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return nil, fmt.Errorf("%s does not match its backup: %s", name, strings.Join(bad, "; "))
+	}
+	return rows, nil
+}
+
+// missingFiles lists the files the neighbourbot.db in dir names that dir's
+// kept directories lack, as "inbox/abc.jpg".
+func missingFiles(ctx context.Context, dir string) ([]string, error) {
+	listed, err := listedFiles(ctx, filepath.Join(dir, "neighbourbot.db"))
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, d := range keptDirs {
+		for _, name := range listed[d.name] {
+			if _, err := os.Stat(filepath.Join(dir, d.name, name)); err != nil {
+				missing = append(missing, d.name+"/"+name)
+			}
+		}
+	}
+	return missing, nil
+}
+
 // runRestore puts a backup back into the data directory. It refuses while a
-// bot holds the data directory's lock, checks the backup's databases
-// before touching anything, and replaces each database whole (its old WAL
-// and shared-memory files removed, so nothing of the old one is replayed
-// over the new).
+// bot holds the data directory's lock and checks the backup before
+// touching anything — each database's integrity and rows against the
+// manifest, a schema this binary can run, every file the database names —
+// then replaces each database whole (its old WAL and shared-memory files
+// removed, so nothing of the old one is replayed over the new), copies the
+// files, checks the result the same way and says what it did.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
 	withoutSession := fs.Bool("without-session", false, "restore the bot's data but not the WhatsApp session: keep the session already in the data directory, or link again at start")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot restore [-config FILE] [-without-session] DIR\n\nReplaces the bot's database and WhatsApp session with those in DIR (made by neighbourbot backup)\nand adds its photos. Stop the bot first: restore refuses while it runs.\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot restore [-config FILE] [-without-session] DIR\n\nReplaces the bot's database and WhatsApp session with those in DIR (made by neighbourbot backup)\nand adds its photos and inbox media, checking each. Stop the bot first: restore refuses while it runs.\n\n")
 		fs.PrintDefaults()
 	}
 	dir, cfg, code := parseDirCommand(fs, args, cfgPath, stderr)
@@ -120,24 +258,14 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "neighbourbot restore: %s is not a neighbourbot backup (no %s)\n", dir, backupManifest)
 		return exitUsage
 	}
-	var present []string
-	for _, name := range backupDatabases {
-		if name == sessionDatabase && *withoutSession {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err := sqlite.CheckIntegrity(ctx, path); err != nil {
-			fmt.Fprintln(stderr, "neighbourbot restore: the backup is not usable:", err)
-			return exitError
-		}
-		present = append(present, name)
-	}
-	if len(present) == 0 {
-		fmt.Fprintf(stderr, "neighbourbot restore: %s holds no database\n", dir)
+	m, err := readManifest(dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot restore:", err)
 		return exitUsage
+	}
+	present, code := checkBackup(ctx, dir, m, *withoutSession, stderr)
+	if code != exitOK {
+		return code
 	}
 	restrictNewFiles()
 	if err := os.MkdirAll(cfg.Bot.DataDir, 0o700); err != nil {
@@ -160,7 +288,6 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stderr, "neighbourbot restore:", err)
 			return exitError
 		}
-		fmt.Fprintf(stdout, "%s: restored\n", name)
 		if name == sessionDatabase {
 			warnStaleSession(stderr, dir)
 		}
@@ -172,16 +299,122 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stdout, "%s: not restored; the bot shows a linking code when it starts\n", sessionDatabase)
 		}
 	}
-	// Photos go back private (0600, like everything restore writes): they
-	// show residents' streets and sometimes their faces. A web server that
-	// serves them at photo_url_base is given access again by its owner.
-	n, err := copyTree(filepath.Join(dir, "photos"), cfg.dataPath("photos"), 0o600)
+	// Files go back private (0600, like everything restore writes): photos
+	// show residents' streets and sometimes their faces, inbox media is
+	// what they sent the council. A web server that serves photos at
+	// photo_url_base is given access again by its owner.
+	for _, d := range keptDirs {
+		n, err := copyTree(filepath.Join(dir, d.name), cfg.dataPath(d.name), 0o600)
+		if err != nil {
+			fmt.Fprintf(stderr, "neighbourbot restore: %s: %v\n", d.name, err)
+			return exitError
+		}
+		fmt.Fprintf(stdout, "%s: %d files restored\n", d.name, n)
+	}
+	if code := verifyRestore(ctx, cfg, present, m, stdout, stderr); code != exitOK {
+		return code
+	}
+	fmt.Fprintf(stdout, "restore complete into %s; start the bot again\n", cfg.Bot.DataDir)
+	return exitOK
+}
+
+// checkBackup checks the backup in dir before anything is changed and
+// lists the databases to restore.
+func checkBackup(ctx context.Context, dir string, m manifest, withoutSession bool, stderr io.Writer) ([]string, int) {
+	var present []string
+	for _, name := range backupDatabases {
+		if name == sessionDatabase && withoutSession {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if _, recorded := m.rows[name]; recorded {
+				fmt.Fprintf(stderr, "neighbourbot restore: the backup is not usable: %s is missing (nothing was changed)\n", name)
+				return nil, exitError
+			}
+			continue
+		}
+		if err := sqlite.CheckIntegrity(ctx, path); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot restore: the backup is not usable:", err)
+			return nil, exitError
+		}
+		present = append(present, name)
+	}
+	if !slices.Contains(present, "neighbourbot.db") {
+		fmt.Fprintf(stderr, "neighbourbot restore: %s holds no database\n", dir)
+		return nil, exitUsage
+	}
+	db, err := openReadOnly(filepath.Join(dir, "neighbourbot.db"))
+	if err == nil {
+		err = sqlite.CheckNotNewer(ctx, db, filepath.Join(dir, "neighbourbot.db"), allMigrations()...)
+		db.Close()
+	}
 	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot restore: photos:", err)
+		fmt.Fprintf(stderr, "neighbourbot restore: %v (nothing was changed)\n", err)
+		return nil, storeExit(err)
+	}
+	for _, name := range present {
+		if _, err := checkRows(ctx, filepath.Join(dir, name), name, m); err != nil {
+			fmt.Fprintf(stderr, "neighbourbot restore: the backup is not usable: %v (nothing was changed)\n", err)
+			return nil, exitError
+		}
+	}
+	missing, err := missingFiles(ctx, dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot restore:", err)
+		return nil, exitError
+	}
+	missing = slices.DeleteFunc(missing, func(f string) bool { return m.lost[f] })
+	if len(missing) > 0 {
+		if len(m.files) > 0 {
+			fmt.Fprintf(stderr, "neighbourbot restore: the backup is not usable: the database names files it lacks: %s (nothing was changed)\n", strings.Join(missing, ", "))
+			return nil, exitError
+		}
+		// A backup from before inbox media was kept: restore what there is.
+		fmt.Fprintf(stderr, "neighbourbot restore: warning: this backup predates the backing up of every file; these named files are not in it and stay missing: %s\n", strings.Join(missing, ", "))
+	}
+	return present, exitOK
+}
+
+// verifyRestore checks the data directory after the restore as the
+// backup was checked before, and says what it found.
+func verifyRestore(ctx context.Context, cfg Config, present []string, m manifest, stdout, stderr io.Writer) int {
+	for _, name := range present {
+		path := cfg.dataPath(name)
+		if err := sqlite.CheckIntegrity(ctx, path); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot restore: after the restore:", err)
+			return exitError
+		}
+		rows, err := checkRows(ctx, path, name, m)
+		if err != nil {
+			fmt.Fprintln(stderr, "neighbourbot restore: after the restore:", err)
+			return exitError
+		}
+		check := "integrity ok"
+		if _, ok := m.rows[name]; ok {
+			check += ", every table's rows as the backup recorded"
+		}
+		fmt.Fprintf(stdout, "%s: restored (%d tables, %d rows; %s)\n", name, len(rows), sumRows(rows), check)
+	}
+	listed, err := listedFiles(ctx, cfg.dataPath("neighbourbot.db"))
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot restore: after the restore:", err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "photos: %d files restored\n", n)
-	fmt.Fprintf(stdout, "restore complete into %s; start the bot again\n", cfg.Bot.DataDir)
+	var counts, missing []string
+	for _, d := range keptDirs {
+		for _, name := range listed[d.name] {
+			if _, err := os.Stat(cfg.dataPath(filepath.Join(d.name, name))); err != nil && !m.lost[d.name+"/"+name] {
+				missing = append(missing, d.name+"/"+name)
+			}
+		}
+		counts = append(counts, fmt.Sprintf("%d in %s", len(listed[d.name]), d.name))
+	}
+	if len(missing) > 0 && len(m.files) > 0 {
+		fmt.Fprintf(stderr, "neighbourbot restore: after the restore the data directory lacks files the database names: %s\n", strings.Join(missing, ", "))
+		return exitError
+	}
+	fmt.Fprintf(stdout, "files the database names: %s; %d missing\n", strings.Join(counts, ", "), len(missing))
 	return exitOK
 }
 

@@ -124,6 +124,9 @@ func TestUpgradeFromEarlierReleases(t *testing.T) {
 			for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
 				table, n, _ := strings.Cut(line, " ")
 				want, _ := strconv.Atoi(n)
+				if table == "schema_migrations" {
+					continue // grows by the upgrade's migrations, checked above
+				}
 				if got[table] != want {
 					t.Errorf("%s has %d rows after the upgrade, want %d", table, got[table], want)
 				}
