@@ -12,7 +12,7 @@ import (
 func (e *Engine) registerBuiltins() {
 	e.handleJob(jobQuestion, expireQuestion)
 	HandleJobOf(&Jobs{e}, jobMedia, e.finishMediaMessage)
-	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]",
+	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]", Lists: true,
 		Help: "list commands, or explain one", Handler: e.helpHandler})
 	e.handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
 		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})

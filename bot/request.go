@@ -57,6 +57,11 @@ func (r *Request) Cmd(name string) string { return r.e.prefix() + name }
 
 // Reply answers in the chat the command came from, quoting it in groups.
 func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) error {
+	if len(mentions) == 0 && r.Route != nil && r.Route.Lists {
+		if done, err := r.replyListing(ctx, text); done || err != nil {
+			return err
+		}
+	}
 	out := OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions}
 	if r.Chat.IsGroup && r.Msg != nil && r.Msg.ID != "" {
 		ref := r.Msg.Ref()

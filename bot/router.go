@@ -50,6 +50,10 @@ type Route struct {
 	// rather than store and show the number. A number typed after "@" is
 	// refused for every route.
 	RedactsPhones bool
+	// Lists says the command's reply is a listing (!help, !items, !power
+	// history …): the same long listing asked for again in the same group
+	// within a few minutes is not posted again (listing.go).
+	Lists bool
 
 	// gated is Handler wrapped in the router's middleware, set when the
 	// route is registered.

@@ -28,6 +28,15 @@ type GroupSettings struct {
 	Quiet string
 }
 
+// Listing is a long listing the bot posted in a group.
+type Listing struct {
+	Chat  ChatID
+	Hash  string
+	MsgID string
+	First string // its first line, for the quote
+	At    time.Time
+}
+
 // FeatureOn reports whether a feature family is on for the group.
 func (g GroupSettings) FeatureOn(feature string) bool {
 	for _, f := range g.FeaturesOff {
@@ -136,6 +145,12 @@ type Store interface {
 	// already so, or is not known.
 	SetGroupRemoved(ctx context.Context, chat ChatID, at time.Time) (changed bool, err error)
 	EnabledGroups(ctx context.Context) ([]GroupSettings, error)
+	// RecentListing finds a long listing with this hash posted in the chat
+	// since since: its message id, first line and time.
+	RecentListing(ctx context.Context, chat ChatID, hash string, since time.Time) (l Listing, ok bool, err error)
+	// SaveListing records a long listing posted in the chat, forgetting the
+	// chat's listings from before forgetBefore.
+	SaveListing(ctx context.Context, l Listing, forgetBefore time.Time) error
 
 	SetMember(ctx context.Context, chat ChatID, person int64, present bool, at time.Time) error
 	IsMember(ctx context.Context, chat ChatID, person int64) (bool, error)

@@ -28,7 +28,7 @@ func (m *Feature) routes() {
 		}
 		e.Handle(rt)
 	}
-	handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Handler: m.handleRules})
+	handle(bot.Route{Name: "rules", Help: "show this group's rules", Scope: bot.GroupOnly, Lists: true, Handler: m.handleRules})
 	handle(bot.Route{Name: "setrules", Usage: "TEXT|clear", Help: "set the group's rules", AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleSetRules})
 	handle(bot.Route{Name: "welcome", Usage: "[TEXT|off|rules on|off]", Help: "the message new members get; {name} and {group} are filled in",
 		AdminOnly: true, Scope: bot.GroupOnly, Handler: m.handleWelcome})

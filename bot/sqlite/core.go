@@ -338,6 +338,35 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	return g, nil
 }
 
+// RecentListing finds a listing posted in the chat since since.
+func (s *Store) RecentListing(ctx context.Context, chat bot.ChatID, hash string, since time.Time) (bot.Listing, bool, error) {
+	l := bot.Listing{Chat: chat, Hash: hash}
+	var at int64
+	err := s.conn().QueryRowContext(ctx, `SELECT msg_id, first, sent_at FROM recent_listings WHERE chat = ? AND hash = ? AND sent_at >= ?`,
+		string(chat), hash, ms(since)).Scan(&l.MsgID, &l.First, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Listing{}, false, nil
+	}
+	if err != nil {
+		return bot.Listing{}, false, fmt.Errorf("recent listing: %w", err)
+	}
+	l.At = fromMS(at)
+	return l, true, nil
+}
+
+// SaveListing records a listing and forgets the chat's older ones.
+func (s *Store) SaveListing(ctx context.Context, l bot.Listing, forgetBefore time.Time) error {
+	if _, err := s.conn().ExecContext(ctx, `DELETE FROM recent_listings WHERE chat = ? AND sent_at < ?`, string(l.Chat), ms(forgetBefore)); err != nil {
+		return fmt.Errorf("forget old listings: %w", err)
+	}
+	if _, err := s.conn().ExecContext(ctx, `INSERT INTO recent_listings (chat, hash, msg_id, first, sent_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(chat, hash) DO UPDATE SET msg_id = excluded.msg_id, first = excluded.first, sent_at = excluded.sent_at`,
+		string(l.Chat), l.Hash, l.MsgID, l.First, ms(l.At)); err != nil {
+		return fmt.Errorf("save listing: %w", err)
+	}
+	return nil
+}
+
 // SetGroupRemoved records the bot's removal from a known group (or, with a
 // zero at, its return).
 func (s *Store) SetGroupRemoved(ctx context.Context, chat bot.ChatID, at time.Time) (bool, error) {

@@ -58,8 +58,11 @@ func TestInteractiveConsole(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "bot: Commands —"); n != 3 {
-		t.Errorf("help shown %d times, want 3 (typed, recalled with Up, mended with Left and Backspace):\n%s", n, out)
+	// Typed, recalled with Up (a repeat within minutes: a pointer to the
+	// list above, or to Bob privately — the third is Bob's, in his chat),
+	// mended with Left and Backspace.
+	if n, m := strings.Count(out, "bot: Commands —"), strings.Count(out, "bot: See the list above ↑"); n != 2 || m != 1 {
+		t.Errorf("help shown %d times and pointed to %d times, want 2 and 1:\n%s", n, m, out)
 	}
 	if strings.Contains(out, "^[[A") || strings.Contains(out, "expected NAME") {
 		t.Errorf("raw escape or a refused bare line on screen:\n%s", out)

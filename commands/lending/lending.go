@@ -131,7 +131,7 @@ func (f *Feature) routes() []bot.Route {
 			Help: "owner: confirm a borrower has given your item back", Handler: f.handleConfirm, Match: f.matchConfirm},
 		{Name: "extend", Aliases: []string{"renew"}, Usage: "ITEM 3d | ITEM until Saturday", Scope: bot.GroupOnly,
 			Help: "give a borrower longer (the borrower asking tells the owner)", Handler: f.handleExtend},
-		{Name: "items", Aliases: []string{"things", "list", "library", "borrowable"}, Usage: "[search words]",
+		{Name: "items", Aliases: []string{"things", "list", "library", "borrowable"}, Usage: "[search words]", Lists: true,
 			Help: "what can be borrowed here and what is out on loan (in a DM: the full list of each of your groups)", Handler: f.handleItems},
 		{Name: "mine", Aliases: []string{"myitems", "myloans", "mylending"}, Usage: "",
 			Help: "your listings, loans out and in, wants and errands (in a DM: all your groups)", Handler: f.handleMine},

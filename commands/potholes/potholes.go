@@ -152,7 +152,7 @@ func (f *Feature) registerCommands(reg *bot.Registry, p string) {
 		Help:    "log a street fault: " + orList(cfg.Categories) + " (each also works as its own command, " + p + others[0] + " …)",
 		Match:   f.matchReport,
 		Handler: f.handleReport})
-	reg.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName,
+	reg.Handle(bot.Route{Name: "potholes", Aliases: []string{"faults"}, Feature: FeatureName, Lists: true,
 		Help: "list this group's open reports with age and confirmations (in a DM: all of them, in each of your groups)", Handler: f.handlePotholes})
 	reg.Handle(bot.Route{Name: "metoo", Usage: "P7", Feature: FeatureName, Scope: bot.GroupOnly,
 		Help: "confirm you've seen report P7 too (attach or reply to a photo to add it)", Handler: f.handleMetoo})

@@ -98,7 +98,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	// Help lines start lower-case: !help shows them after "!power … — " and
 	// capitalises them when one command is asked about.
 	p := k.Prefix
-	k.Reg.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Usage: "[on|history|suggest on/off|alerts on/off]",
+	k.Reg.Handle(bot.Route{Name: "power", Aliases: []string{"powercut", "outage"}, Lists: true, Usage: "[on|history|suggest on/off|alerts on/off]",
 		Help: fmt.Sprintf("start a power check to find out whether it's just you or the whole street; %spower on says it's back, %spower history lists past checks, %spower suggest on or off (admins) switches whether I offer a check when someone asks about a power cut, and %spower alerts on or off (admins) whether I post the network operator's power cuts and planned work in this area",
 			p, p, p, p),
 		Feature: FeatureName, Scope: bot.GroupOnly, Handler: f.handlePower})
