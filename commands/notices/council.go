@@ -75,7 +75,7 @@ func (r *Feature) registerCouncil() error {
 	r.reg.Handle(bot.Route{Name: "vote", Usage: "N", Help: "vote in the council's poll by number (for phones that cannot show polls); !vote alone shows it, !vote off withdraws",
 		Feature: featureName, Handler: r.handleVote})
 	bot.HandleJobOf(r.jobs, jobConsultClose, r.consultCloseJob)
-	r.reg.Handle(bot.Route{Name: "say", RedactsPhones: true, Usage: "N COMMENT", Help: "comment on an open consultation (kept without your name), or reply to the council's notice",
+	r.reg.Handle(bot.Route{Name: "say", RedactsPhones: true, Usage: "C2 COMMENT", Help: "comment on an open consultation by its number (C2 or 2), kept without your name; or reply to the council's notice",
 		Feature: featureName, Handler: r.handleSay})
 	r.reg.Handle(bot.Route{Name: "mycomments", Usage: "[delete N]", Help: "see, or delete, your own consultation comments until they close",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleMyComments})
