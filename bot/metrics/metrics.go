@@ -35,6 +35,59 @@ type Metrics struct {
 	sourceSuccess  *prometheus.GaugeVec
 	sourceFailures *prometheus.GaugeVec
 	build          *prometheus.GaugeVec
+	// families lists what was registered, for Families.
+	families []Family
+}
+
+// Family is one registered metric: its name, help and type ("counter",
+// "gauge", "histogram").
+type Family struct {
+	Name, Help, Type string
+}
+
+// Families lists every metric registered so far, the process's and Go's
+// own aside: a test checks the names against Prometheus' conventions.
+func (m *Metrics) Families() []Family { return append([]Family(nil), m.families...) }
+
+// register adds collectors to the registry and records their metrics.
+func (m *Metrics) register(typ string, cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.Registry.Register(c); err != nil {
+			return err
+		}
+		ch := make(chan *prometheus.Desc, 4)
+		go func() { c.Describe(ch); close(ch) }()
+		for d := range ch {
+			m.families = append(m.families, Family{Name: descField(d, "fqName"), Help: descField(d, "help"), Type: typ})
+		}
+	}
+	return nil
+}
+
+// descField reads a field of a Desc from its String form
+// (Desc{fqName: "x", help: "y", …}): the client exposes no getters.
+func descField(d *prometheus.Desc, field string) string {
+	s := d.String()
+	i := strings.Index(s, field+": \"")
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(field)+3:]
+	var b strings.Builder
+	for j := 0; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			if j+1 < len(s) {
+				j++
+				b.WriteByte(s[j])
+			}
+		case '"':
+			return b.String()
+		default:
+			b.WriteByte(s[j])
+		}
+	}
+	return b.String()
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -52,7 +105,7 @@ func New() *Metrics {
 			Help: "Commands handled by name and result.",
 		}, []string{"command", "result"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "neighbourbot_command_seconds",
+			Name:    "neighbourbot_command_duration_seconds",
 			Help:    "Time spent in command handlers.",
 			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5},
 		}, []string{"command"}),
@@ -85,8 +138,10 @@ func New() *Metrics {
 			Help: "Always 1; the labels say which build is running.",
 		}, []string{"version", "revision", "goversion"}),
 	}
-	m.Registry.MustRegister(m.messages, m.commands, m.latency, m.sends, m.jobs, m.sourceSuccess, m.sourceFailures, m.build, m.storeErr, m.botGroup,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	must(m.register("counter", m.messages, m.commands, m.sends, m.jobs, m.storeErr, m.botGroup))
+	must(m.register("histogram", m.latency))
+	must(m.register("gauge", m.sourceSuccess, m.sourceFailures, m.build))
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -144,7 +199,7 @@ func (m *Metrics) Handler() http.Handler {
 // depth, whether WhatsApp is connected. Any component with a number to
 // show registers one; a second gauge of the same name is an error.
 func (m *Metrics) GaugeFunc(name, help string, fn func() float64) error {
-	return m.Registry.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
+	return m.register("gauge", prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, fn))
 }
 
 // Counter adds a counter with the given labels and returns the function
@@ -152,7 +207,7 @@ func (m *Metrics) GaugeFunc(name, help string, fn func() float64) error {
 // outcome). It panics on a name registered twice, like the built-in ones.
 func (m *Metrics) Counter(name, help string, labels ...string) func(values ...string) {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-	m.Registry.MustRegister(c)
+	must(m.register("counter", c))
 	return func(values ...string) { c.WithLabelValues(values...).Inc() }
 }
 
@@ -201,4 +256,10 @@ func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger, heal
 		return fmt.Errorf("metrics server: %w", err)
 	}
 	return nil
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
 }
