@@ -18,6 +18,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bounds"
 )
 
 // Already on FixMyStreet? Before a report with a location pin is filed,
@@ -81,6 +82,9 @@ func (f *Feature) fixMyStreetNearby(ctx context.Context, category string, lat, l
 		return nil, fmt.Errorf("FixMyStreet answered HTTP %d", resp.StatusCode)
 	}
 	if len(body) > fmsMaxBody {
+		return nil, errors.New("FixMyStreet's feed was too large")
+	}
+	if err := (bounds.Limits{}).XML(body, nil); err != nil {
 		return nil, errors.New("FixMyStreet's feed was too large")
 	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bounds"
 )
 
 // ProviderUKPN is the feed_provider name of UK Power Networks' open-data
@@ -171,6 +172,11 @@ func ParseUKPN(data []byte) ([]Incident, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, errors.New("outage feed: empty response")
+	}
+	// An operator's open data lists thousands of records of a few dozen
+	// fields; decoded into structs, unknown fields skipped.
+	if err := (bounds.Limits{MaxElements: 200000}).JSON(data); err != nil {
+		return nil, fmt.Errorf("outage feed: %w", err)
 	}
 	var records []ukpnRecord
 	switch data[0] {

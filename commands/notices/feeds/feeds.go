@@ -20,6 +20,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bounds"
 )
 
 // Validators are what a server gave us last time, sent back so it can
@@ -67,6 +68,11 @@ type Fetcher struct {
 type Limits struct {
 	MaxDepth int // element nesting; 0 means DefaultMaxDepth
 	MaxItems int // <item> and <entry> elements; 0 means DefaultMaxItems
+	// MaxElements and MaxFieldBytes bound every element, namespaced
+	// extensions and links included, and the text of each; 0 means
+	// bounds' defaults.
+	MaxElements   int
+	MaxFieldBytes int
 }
 
 // Defaults for Limits: a real RSS item sits at depth 3 and an Atom entry's
@@ -216,28 +222,18 @@ func (l Limits) check(body []byte) error {
 	if maxItems <= 0 {
 		maxItems = DefaultMaxItems
 	}
-	dec := xml.NewDecoder(bytes.NewReader(body))
-	dec.Strict = false
-	depth, items := 0, 0
-	for {
-		tok, err := dec.RawToken()
-		if err != nil {
-			return nil
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			if depth > maxDepth {
-				return fmt.Errorf("%w: elements nested more than %d deep", ErrTooComplex, maxDepth)
+	items := 0
+	err := bounds.Limits{MaxDepth: maxDepth, MaxElements: l.MaxElements, MaxFieldBytes: l.MaxFieldBytes}.XML(body, func(t xml.StartElement) error {
+		if name := strings.ToLower(t.Name.Local); name == "item" || name == "entry" {
+			items++
+			if items > maxItems {
+				return fmt.Errorf("%w: more than %d items", ErrTooComplex, maxItems)
 			}
-			if name := strings.ToLower(t.Name.Local); name == "item" || name == "entry" {
-				items++
-				if items > maxItems {
-					return fmt.Errorf("%w: more than %d items", ErrTooComplex, maxItems)
-				}
-			}
-		case xml.EndElement:
-			depth = max(depth-1, 0)
 		}
+		return nil
+	})
+	if errors.Is(err, bounds.ErrTooComplex) {
+		return fmt.Errorf("%w: %v", ErrTooComplex, err)
 	}
+	return err
 }

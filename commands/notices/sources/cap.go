@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bounds"
 	"neighbourbot/commands/notices/feeds"
 )
 
@@ -77,6 +78,11 @@ var ErrNotCAP = errors.New("not a CAP 1.2 alert")
 
 // ParseCAP reads one CAP 1.1 or 1.2 alert.
 func ParseCAP(data []byte) (*CAPAlert, error) {
+	// Counted before decoding, so no alert's size decides the memory
+	// its decoding takes.
+	if err := (bounds.Limits{}).XML(data, nil); err != nil {
+		return nil, fmt.Errorf("CAP XML: %w", err)
+	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	var a CAPAlert

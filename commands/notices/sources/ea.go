@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"neighbourbot/bot/bounds"
 )
 
 // EAFloods reads the Environment Agency's flood-monitoring API (England;
@@ -99,6 +101,9 @@ func (s *EAFloods) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 			return nil, fmt.Errorf("environment agency floods: %w", err)
 		}
 		var resp eaResponse
+		if err := (bounds.Limits{}).JSON(body); err != nil {
+			return nil, fmt.Errorf("environment agency floods: %w", err)
+		}
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, fmt.Errorf("environment agency floods: %w", err)
 		}

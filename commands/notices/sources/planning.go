@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"neighbourbot/bot/bounds"
 )
 
 // Planning is a daily digest of new planning applications near each
@@ -97,6 +99,9 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 			return nil, fmt.Errorf("planning applications: %w", err)
 		}
 		var resp planitResponse
+		if err := (bounds.Limits{}).JSON(body); err != nil {
+			return nil, fmt.Errorf("planning applications: %w", err)
+		}
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return nil, fmt.Errorf("planning applications: %w", err)
 		}

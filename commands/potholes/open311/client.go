@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/bounds"
 )
 
 // MaxDescription is the GeoReport v2 limit on a request's description.
@@ -509,6 +510,10 @@ func (c *Client) do(op, ext string, build func(ext string) (*http.Request, error
 		return &Error{Op: op, StatusCode: resp.StatusCode, Description: "the answer was cut off", Temporary: true, Err: err}
 	}
 	kind := sniff(body)
+	if err := shape(kind, body); err != nil {
+		// Counted before any decoding, error bodies included.
+		return &Error{Op: op, StatusCode: resp.StatusCode, Description: "the council's server sent an answer I can't read", Temporary: true, Err: err}
+	}
 	if resp.StatusCode >= 300 {
 		e := &Error{Op: op, StatusCode: resp.StatusCode, Temporary: resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout}
 		if code, desc, ok := decodeErrors(kind, body); ok {
@@ -542,6 +547,18 @@ func (c *Client) do(op, ext string, build func(ext string) (*http.Request, error
 	}
 	if err != nil {
 		return &Error{Op: op, StatusCode: resp.StatusCode, Description: "the council's server sent an answer I can't read", Temporary: true, Err: err}
+	}
+	return nil
+}
+
+// shape refuses an answer whose size in elements, nesting or fields would
+// make decoding it take far more memory than its bytes.
+func shape(kind int, body []byte) error {
+	switch kind {
+	case kindJSON:
+		return bounds.Limits{}.JSON(body)
+	case kindXML:
+		return bounds.Limits{}.XML(body, nil)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -57,4 +59,36 @@ func FuzzAnswers(f *testing.F) {
 			t.Fatalf("not an *Error: %v", err)
 		}
 	})
+}
+
+// TestHostileAnswersStaySmall: answers inside the 1 MB read limit built to
+// make the decoder allocate far more than their size are refused as
+// unreadable, and reading them allocates less than 50 MB.
+func TestHostileAnswersStaySmall(t *testing.T) {
+	const limit = maxBody
+	shapes := map[string]string{
+		"json values":  "[" + strings.Repeat("{},", (limit-8)/3) + "{}]",
+		"json strings": `[{"status_notes":"` + strings.Repeat("x", limit-64) + `"}]`,
+		"xml elements": "<service_requests>" + strings.Repeat("<request/>", (limit-64)/10) + "</service_requests>",
+		"xml deep":     strings.Repeat("<a>", (limit-8)/3),
+	}
+	for name, body := range shapes {
+		t.Run(name, func(t *testing.T) {
+			c := &Client{BaseURL: "https://council.example/open311/v2/", HTTP: &http.Client{Transport: answer{status: 200, body: []byte(body)}}}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := c.Requests(t.Context(), "1")
+			runtime.ReadMemStats(&after)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want a refusal", err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 50<<20 {
+				t.Errorf("reading allocated %d MB, want under 50 MB", alloc>>20)
+			} else {
+				t.Logf("%d-byte answer: %.1f MB allocated (%v)", len(body), float64(alloc)/(1<<20), err)
+			}
+		})
+	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"neighbourbot/commands/power"
+
+	"neighbourbot/bot/bounds"
 )
 
 // Fetcher kinds.
@@ -178,6 +180,11 @@ func (f *Feed) get(ctx context.Context, u string) (any, error) {
 			what = "HTML or XML, not JSON"
 		}
 		return nil, fmt.Errorf("response is %s (%s)", what, strings.TrimSpace(resp.Header.Get("Content-Type")))
+	}
+	// Up to maxRecords records of a few dozen fields each; decoded into
+	// maps, so the count matters more than the bytes.
+	if err := (bounds.Limits{MaxElements: maxRecords * 40}).JSON(body); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
