@@ -95,6 +95,30 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// mergeDomains adds the domains of extra, in canonical form, to those of
+// configured that are not already covered (a domain covers its
+// subdomains).
+func mergeDomains(configured, extra []string) []string {
+	out := append([]string(nil), configured...)
+	for _, d := range extra {
+		n, ok := normaliseDomain(d)
+		if !ok {
+			continue
+		}
+		covered := false
+		for _, have := range out {
+			if n == have || strings.HasSuffix(n, "."+have) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // councilDomains returns the configured domains in canonical form.
 func (c Config) councilDomains() []string {
 	out := make([]string, 0, len(c.CouncilDomains))

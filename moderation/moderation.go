@@ -79,6 +79,10 @@ type Deps struct {
 	// Location is the time zone for times shown to people and for the
 	// nightly retention run (default UTC).
 	Location *time.Location
+	// CouncilDomains are allowed under !links on besides council_domains:
+	// the wiring passes gov.uk and the configured council's own domains
+	// (its notices sources and feeds, its Open311 and email endpoints).
+	CouncilDomains []string
 }
 
 // Feature is the moderation feature wired into an engine.
@@ -131,7 +135,7 @@ func register(ctx context.Context, k bot.Kit, cfg Config, deps Deps) (*Feature, 
 	m := &Feature{
 		clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask, reg: k.Reg,
 		cfg: cfg, loc: loc, st: store{db: k.Core.DB(), core: k.Core},
-		council: cfg.councilDomains(), flood: newFloodTracker(),
+		council: mergeDomains(cfg.councilDomains(), deps.CouncilDomains), flood: newFloodTracker(),
 		cache: map[bot.ChatID]*groupRules{},
 	}
 	m.routes()

@@ -11,7 +11,7 @@ func moderationFeature() feature {
 		name:       "moderation",
 		migrations: func() []bot.Migrations { return []bot.Migrations{moderation.Migrations()} },
 		register: func(a *app) error {
-			return moderation.Register(a.engine.Kit("moderation"), a.cfg.Moderation, moderation.Deps{Location: a.cfg.Location()})
+			return moderation.Register(a.engine.Kit("moderation"), a.cfg.Moderation, moderation.Deps{Location: a.cfg.Location(), CouncilDomains: councilLinkDomains(a.cfg)})
 		},
 	}
 }
