@@ -92,25 +92,11 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintln(stderr, "neighbourbot:", err)
 			return exitUsage
 		}
-		if flags.start == "" && !sc.progress.Clock.IsZero() {
-			startAt = sc.progress.Clock
-		}
 	}
-	var piped []byte
-	if flags.script == "" && !isTerminal(stdin) {
-		if piped, err = io.ReadAll(stdin); err != nil {
-			fmt.Fprintln(stderr, "neighbourbot: read the script:", err)
-			return exitError
-		}
-	}
-	// A script that starts with @time starts there: nothing is polled at
-	// the default start first.
-	text := sc.text
-	if flags.script == "" {
-		text = piped
-	}
-	if first, ok := console.LeadingTime(text); ok && flags.start == "" && sc.progress.Clock.IsZero() {
-		startAt = first
+	startAt, piped, err := consoleClockStart(startAt, flags.start != "", sc, flags.script == "", stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot: read the script:", err)
+		return exitError
 	}
 	clock := bot.NewManualClock(startAt)
 	// The transcript goes through out, so that at an interactive prompt it
@@ -145,6 +131,33 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 func isTerminal(in io.Reader) bool {
 	f, ok := in.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// consoleClockStart is where the console's clock starts: -start when
+// given (startAt, fixed), else where an interrupted run of the script got
+// to, else the script's leading @time — so nothing is polled at the
+// default start first — else startAt. A script piped on stdin is read
+// whole here to look, and returned.
+func consoleClockStart(startAt time.Time, fixed bool, sc consoleScript, fromStdin bool, stdin io.Reader) (time.Time, []byte, error) {
+	var piped []byte
+	if fromStdin && !isTerminal(stdin) {
+		var err error
+		if piped, err = io.ReadAll(stdin); err != nil {
+			return startAt, nil, err
+		}
+	}
+	text := sc.text
+	if fromStdin {
+		text = piped
+	}
+	switch first, ok := console.LeadingTime(text); {
+	case fixed:
+	case !sc.progress.Clock.IsZero():
+		startAt = sc.progress.Clock
+	case ok:
+		startAt = first
+	}
+	return startAt, piped, nil
 }
 
 // removeDatabase deletes an SQLite file with its WAL and shared-memory
