@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -138,6 +140,41 @@ type Session struct {
 	endOnce sync.Once
 	ended   chan struct{}
 	endErr  error
+
+	connState *connState
+}
+
+// connState tells whether the connection is down, so that an outage reads as
+// one line of the bot's and at most one of whatsmeow's: while the network
+// is out whatsmeow logs an error at every reconnect attempt (every few
+// seconds to a minute), which says nothing the first did not.
+type connState struct {
+	down  atomic.Bool // the bot's line for this outage was logged
+	noted atomic.Bool // whatsmeow's line for this outage was logged
+}
+
+// reconnectNoise are the starts of whatsmeow's lines that come with every
+// drop and reconnect attempt.
+var reconnectNoise = []string{
+	"Error reconnecting after autoreconnect sleep",
+	"Initial connection failed but reconnecting in background",
+	"Error reading from websocket",
+	"Failed to send keepalive",
+	"Keepalive timed out",
+}
+
+// quiet reports whether a whatsmeow line is reconnect noise that has
+// already been logged in this outage; the first one of an outage opens it.
+func (o *connState) quiet(msg string) bool {
+	if o == nil {
+		return false
+	}
+	for _, p := range reconnectNoise {
+		if strings.HasPrefix(msg, p) {
+			return o.noted.Swap(true)
+		}
+	}
+	return false
 }
 
 // OpenSession opens (creating when needed) the session store and builds
@@ -151,7 +188,8 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	if opts.DeviceName != "" {
 		store.DeviceProps.Os = proto.String(opts.DeviceName)
 	}
-	waLogger := NewWALogger(log)
+	out := &connState{}
+	waLogger := waSlog{log: redacted(log).With("from", "whatsmeow"), connState: out}
 	container, err := sqlstore.New(ctx, "sqlite3", opts.DSN, waLogger.Sub("store"))
 	if err != nil {
 		return nil, fmt.Errorf("open WhatsApp session store: %w", err)
@@ -187,7 +225,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		return nil, fmt.Errorf("open the log of sent messages: %w", err)
 	}
 	cli.GetMessageForRetry = sent.lookup
-	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, sent: sent, ended: make(chan struct{})}
+	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, sent: sent, ended: make(chan struct{}), connState: out}
 	cli.AddEventHandler(s.handleLifecycle)
 	return s, nil
 }
@@ -311,10 +349,25 @@ func (s *Session) showLinking(ctx context.Context, qr <-chan whatsmeow.QRChannel
 func (s *Session) handleLifecycle(evt any) {
 	switch evt := evt.(type) {
 	case *events.Connected:
+		s.connState.down.Store(false)
+		s.connState.noted.Store(false)
 		s.log.Info("connected to WhatsApp")
 	case *events.Disconnected:
-		s.log.Warn("disconnected from WhatsApp; reconnecting automatically")
+		// Once per outage; and whatsmeow reconnects only a linked device
+		// (client.go autoReconnect), so before linking it is not said.
+		switch {
+		case s.cli.Store.ID == nil:
+			s.log.Warn("disconnected from WhatsApp")
+		case !s.connState.down.Swap(true):
+			s.log.Warn("disconnected from WhatsApp; reconnecting automatically")
+		default:
+			s.log.Debug("still disconnected from WhatsApp")
+		}
 	case *events.KeepAliveTimeout:
+		if evt.ErrorCount > 1 {
+			s.log.Debug("WhatsApp is still not answering keep-alive pings", "failures", evt.ErrorCount)
+			return
+		}
 		s.log.Warn("WhatsApp is not answering keep-alive pings", "failures", evt.ErrorCount, "last_ok", evt.LastSuccess)
 	case *events.KeepAliveRestored:
 		s.log.Info("WhatsApp keep-alive restored")
@@ -368,8 +421,13 @@ func (s *Session) Close() error {
 }
 
 // waSlog bridges whatsmeow's logger to slog. Only warnings and errors pass:
-// whatsmeow's info and debug output is a firehose of protocol detail.
-type waSlog struct{ log *slog.Logger }
+// whatsmeow's info and debug output is a firehose of protocol detail. Of
+// its reconnect lines the first of an outage passes, as a warning (it is
+// retried), and the rest go to debug.
+type waSlog struct {
+	log       *slog.Logger
+	connState *connState
+}
 
 // NewWALogger returns a whatsmeow logger writing warnings and errors to log.
 // Its lines quote JIDs: they go through the same redaction as the bot's.
@@ -377,8 +435,25 @@ func NewWALogger(log *slog.Logger) waLog.Logger {
 	return waSlog{log: redacted(log).With("from", "whatsmeow")}
 }
 
-func (w waSlog) Warnf(msg string, args ...any)  { w.log.Warn(fmt.Sprintf(msg, args...)) }
-func (w waSlog) Errorf(msg string, args ...any) { w.log.Error(fmt.Sprintf(msg, args...)) }
-func (w waSlog) Infof(string, ...any)           {}
-func (w waSlog) Debugf(string, ...any)          {}
-func (w waSlog) Sub(module string) waLog.Logger { return waSlog{log: w.log.With("module", module)} }
+func (w waSlog) Warnf(msg string, args ...any) { w.logf(slog.LevelWarn, msg, args) }
+func (w waSlog) Errorf(msg string, args ...any) {
+	for _, p := range reconnectNoise {
+		if strings.HasPrefix(msg, p) {
+			w.logf(slog.LevelWarn, msg, args) // retried: a warning, not an error
+			return
+		}
+	}
+	w.logf(slog.LevelError, msg, args)
+}
+func (w waSlog) Infof(string, ...any)  {}
+func (w waSlog) Debugf(string, ...any) {}
+func (w waSlog) Sub(module string) waLog.Logger {
+	return waSlog{log: w.log.With("module", module), connState: w.connState}
+}
+
+func (w waSlog) logf(level slog.Level, msg string, args []any) {
+	if w.connState.quiet(msg) {
+		level = slog.LevelDebug
+	}
+	w.log.Log(context.Background(), level, fmt.Sprintf(msg, args...))
+}

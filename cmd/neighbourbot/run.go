@@ -53,6 +53,11 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logOut = f
 	}
 	log := newLogger(cfg.Log, logOut)
+	if strings.EqualFold(cfg.Log.Format, "json") {
+		// From here on every line on standard error is a record, the
+		// last ("could not reach WhatsApp …") too.
+		stderr = logWriter{log}
+	}
 	b := currentBuild()
 	log.Info("starting neighbourbot", "version", b.Version, "revision", b.Revision, "go", b.Go)
 
@@ -378,4 +383,15 @@ func (a *app) pruneDeparted(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// logWriter turns what the bot writes for the operator on standard error
+// ("neighbourbot: …", some of it over several lines) into error records,
+// so that a JSON log stays JSON to its final line.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimPrefix(strings.TrimSpace(string(p)), "neighbourbot: ")
+	w.log.Error(strings.Join(strings.Fields(msg), " "))
+	return len(p), nil
 }
