@@ -2,8 +2,11 @@ package notices
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
@@ -160,4 +163,30 @@ func TestParseConsultNumber(t *testing.T) {
 			t.Errorf("cut %q: %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestConsultationNumberingCouncilSide runs the numbering transcript, then
+// exports its comments as the council's operator would, by C1, by 2 and by
+// notice:1: the numbers residents saw are the ones the export takes.
+func TestConsultationNumberingCouncilSide(t *testing.T) {
+	src, err := os.ReadFile("testdata/consult/numbering.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bottest.New(t, moderatedOptions(testConfig(), nil))
+	var b strings.Builder
+	b.WriteString(h.Run(string(src)))
+	ctx := context.Background()
+	for _, ref := range []string{"C1", "2", "notice:1", "C9", "first"} {
+		fmt.Fprintf(&b, "\n== neighbourbot notices comments %s --format csv\n", ref)
+		list, err := CommentsOf(ctx, h.Store, ref)
+		if err != nil {
+			b.WriteString("neighbourbot: " + err.Error() + "\n")
+			continue
+		}
+		if err := WriteComments(&b, list, true, time.UTC); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bottest.CompareGolden(t, "testdata/consult/numbering_council.golden", b.String())
 }
