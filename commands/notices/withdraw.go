@@ -50,8 +50,14 @@ func withdrawEarlier(ctx context.Context, tx bot.Tx, n *Notice, now time.Time) e
 	if err := supersedeWaiting(ctx, tx, chain, by, now); err != nil {
 		return err
 	}
+	what := n.References
+	for _, c := range chain {
+		if c.Identifier == n.References {
+			what = fmt.Sprintf("#%d (%s)", c.ID, c.Title)
+		}
+	}
 	if _, err := setState(ctx, tx, n.ID, n.State, StateRecorded, AuditRecord{At: now, Event: "recorded", Actor: "bot",
-		Detail: "nothing to cancel: " + n.References + " never reached anyone; not sent to residents"}); err != nil {
+		Detail: "nothing to cancel: " + what + " never reached anyone; not sent to residents"}); err != nil {
 		return err
 	}
 	n.State = StateRecorded

@@ -2,9 +2,12 @@ package notices
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"neighbourbot/bot/bottest"
 )
 
 // TestCancelWithdrawsWhatHasNotGoneOut: each way a notice can still be
@@ -69,4 +72,36 @@ func TestCancelWithdrawsWhatHasNotGoneOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWithdrawnCouncilSide runs the withdrawal transcript, then prints the
+// notice audit as the council reads it (neighbourbot notices audit): what
+// was withdrawn, by which notice, and the cancellation only recorded.
+func TestWithdrawnCouncilSide(t *testing.T) {
+	src, err := os.ReadFile("testdata/approval/withdrawn.script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.RequireApproval = true
+	cfg.EmergencyTwoApprovals = true
+	var relay *Feature
+	h := bottest.New(t, harnessOptions(cfg, &relay))
+	var b strings.Builder
+	b.WriteString(h.Run(string(src)))
+	recs, err := relay.Governance().Audit(context.Background(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []AuditRecord
+	for _, r := range recs {
+		if r.Event != "approvers_told" {
+			kept = append(kept, r)
+		}
+	}
+	b.WriteString("\n== neighbourbot notices audit\n")
+	if err := WriteAudit(&b, kept, false); err != nil {
+		t.Fatal(err)
+	}
+	bottest.CompareGolden(t, "testdata/approval/withdrawn_council.golden", b.String())
 }
