@@ -240,7 +240,7 @@ func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger, heal
 		mux.Handle("GET /healthz", HealthHandler(health, false))
 		mux.Handle("GET /readyz", HealthHandler(health, true))
 	}
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := newServer(addr, mux)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics listen %s: %w", addr, err)
@@ -256,6 +256,14 @@ func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger, heal
 		return fmt.Errorf("metrics server: %w", err)
 	}
 	return nil
+}
+
+// newServer is the metrics and health server: every read and write
+// bounded, and idle connections closed, so a slow or stuck scraper cannot
+// hold connections (and their goroutines) open.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 16 << 10}
 }
 
 func must(err error) {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 )
 
@@ -52,6 +53,12 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		webhook = cfg.Notices.Webhook.Listen
 	}
 	fmt.Fprintf(stdout, "notices webhook: %s\n", webhook)
+	if cfg.Notices.Webhook.Token != "" && !loopback(cfg.Notices.Webhook.Listen) {
+		fmt.Fprintf(stdout, "warning: the notices webhook listens on %s with plain HTTP, not only on this machine: its bearer token and the notices travel in clear; listen on 127.0.0.1 and put a reverse proxy with TLS in front (README, \"The notices webhook over HTTPS\")\n", cfg.Notices.Webhook.Listen)
+	}
+	if cfg.Metrics.Listen != "" && !loopback(cfg.Metrics.Listen) {
+		fmt.Fprintf(stdout, "warning: metrics and health checks are served on %s with plain HTTP to other machines; listen on 127.0.0.1 unless a firewall or a TLS proxy stands in front\n", cfg.Metrics.Listen)
+	}
 	// Which secrets are set, never their values.
 	for _, src := range cfg.sources {
 		if isSecret(src.key) {
@@ -60,6 +67,21 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	printSources(stdout, cfg.sources)
 	return exitOK
+}
+
+// loopback reports whether a listen address is reachable from this machine
+// only: a loopback IP or "localhost". An empty host (":8087") listens on
+// every interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // printSources lists where each setting not at its default came from,

@@ -68,6 +68,15 @@ func TestCheckConfig(t *testing.T) {
 	if strings.Contains(out, "a-token-long-enough-to-pass") {
 		t.Error("check-config printed a secret")
 	}
+	if strings.Contains(out, "warning:") {
+		t.Errorf("warned about loopback listeners:\n%s", out)
+	}
+	// Plain HTTP on an address other machines reach is worth a warning.
+	open := writeFile(t, filepath.Join(dir, "open.toml"), "[bot]\ndata_dir = \""+dir+"\"\n[metrics]\nlisten = \":9464\"\n[notices.webhook]\nlisten = \"0.0.0.0:8087\"\n")
+	code, out, errOut = check("-config", open)
+	if code != exitOK || !strings.Contains(out, "warning: the notices webhook listens on 0.0.0.0:8087 with plain HTTP") || !strings.Contains(out, "warning: metrics and health checks are served on :9464") {
+		t.Errorf("open listeners: exit %d\n%s%s", code, out, errOut)
+	}
 	if code, _, errOut := check("-config", bad); code != exitUsage || !strings.Contains(errOut, `unknown key "bot.prefx"`) {
 		t.Errorf("bad config: exit %d %s", code, errOut)
 	}

@@ -89,6 +89,9 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 // decodeWebhookJSON reads exactly one JSON object of known fields.
 func decodeWebhookJSON(raw []byte) (webhookNotice, error) {
 	var in webhookNotice
+	if err := strictJSON(raw); err != nil {
+		return in, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
@@ -277,12 +280,18 @@ func cleanLink(s string) (string, error) {
 	return u.String(), nil
 }
 
-// WebhookHandler serves POST /notices. It answers 401 without the bearer
-// token (the scheme in any case), 415 for a body not sent as JSON, 413 over the size limit, 400 naming a bad field, 202 when stored
-// and 200 with "duplicate" for an id already received.
+// WebhookHandler serves POST /notices. It answers 503 with Retry-After
+// while maxInFlight requests are being handled, 429 to a client that sent
+// too many wrong tokens lately, 401 without the bearer token (the scheme in
+// any case), 415 for a body not sent as JSON, 413 over the size limit, 400
+// naming a bad field (invalid UTF-8 and a key given twice included), 202
+// when stored and 200 with "duplicate" for an id already received.
 func (r *Feature) WebhookHandler() http.Handler {
+	g := newWebhookGuard(r.clock)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/notices", r.serveNotice)
+	mux.Handle("/notices", g.limit(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.serveNotice(w, req, g)
+	})))
 	return mux
 }
 
@@ -292,14 +301,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (r *Feature) serveNotice(w http.ResponseWriter, req *http.Request) {
+func (r *Feature) serveNotice(w http.ResponseWriter, req *http.Request, g *webhookGuard) {
 	if req.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
 		return
 	}
+	client := clientIP(req)
+	if left, blocked := g.blocked(client); blocked {
+		refuseBlocked(w, left)
+		return
+	}
 	sender, ok := r.senderOf(req)
 	if !ok {
+		g.fail(client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
 		return
@@ -323,7 +338,7 @@ func (r *Feature) serveNotice(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "could not read body"})
 		return
 	}
-	from := "webhook " + clientIP(req)
+	from := "webhook " + client
 	submit := r.SubmitAs
 	if isCAP(req) {
 		submit = r.SubmitCAP
@@ -385,9 +400,10 @@ func clientIP(req *http.Request) string {
 	return host
 }
 
-// serveWebhook runs the webhook server until ctx ends.
-func (r *Feature) serveWebhook(ctx context.Context) error {
-	srv := &http.Server{
+// webhookServer is the webhook's server, every read, write and idle
+// connection bounded.
+func (r *Feature) webhookServer() *http.Server {
+	return &http.Server{
 		Addr:              r.cfg.Webhook.Listen,
 		Handler:           r.WebhookHandler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -396,6 +412,11 @@ func (r *Feature) serveWebhook(ctx context.Context) error {
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
+}
+
+// serveWebhook runs the webhook server until ctx ends.
+func (r *Feature) serveWebhook(ctx context.Context) error {
+	srv := r.webhookServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	r.log.Info("notices webhook listening", "addr", r.cfg.Webhook.Listen)
