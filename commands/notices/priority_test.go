@@ -3,6 +3,8 @@ package notices
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +16,8 @@ import (
 // bins notice; ten minutes into its fan-out a flood warning for SY3 is
 // approved. The warning's first send goes within 5 s of the approval, and
 // every SY3 group has it before the bins fan-out sends anything more —
-// through the real path: webhook JSON, two approvals, plan, notice outbox,
-// send queue, transport.
+// through the real path: an HTTP POST to the webhook, two approvals, plan,
+// notice outbox, send queue, transport.
 func TestEmergencyOvertakesFanOut(t *testing.T) {
 	for _, bulk := range []Urgency{UrgencyNormal, UrgencyUrgent} {
 		t.Run(string(bulk), func(t *testing.T) { emergencyBehindFanOut(t, bulk) })
@@ -26,8 +28,20 @@ func emergencyBehindFanOut(t *testing.T, bulk Urgency) {
 	cfg := testConfig()
 	cfg.RequireApproval = true
 	cfg.EmergencyTwoApprovals = true
+	cfg.Webhook.Token = testToken
 	rg := newRig(t, cfg)
 	rg.tr.clock = rg.clock
+	srv := httptest.NewServer(rg.r.WebhookHandler())
+	defer srv.Close()
+	submit := func(body string) int64 {
+		t.Helper()
+		status, res := post(t, srv, "Bearer "+testToken, body)
+		id, _ := res["notice"].(float64)
+		if status != http.StatusAccepted || id == 0 {
+			t.Fatalf("webhook answered %d %v", status, res)
+		}
+		return int64(id)
+	}
 	const groups = 1000
 	flooded := map[bot.ChatID]bool{}
 	for i := range groups {
@@ -41,8 +55,8 @@ func emergencyBehindFanOut(t *testing.T, bulk Urgency) {
 	ctx := context.Background()
 	carol := Approver{Key: "cli:carol", Name: "Carol"}
 	dave := Approver{Key: "cli:dave", Name: "Dave"}
-	bins := rg.submit(fmt.Sprintf(`{"id":"bins-1","title":"Bins a day late","topics":["bins"],"urgency":%q}`, bulk))
-	if _, err := rg.r.Governance().Approve(ctx, bins.ID, carol); err != nil {
+	bins := submit(fmt.Sprintf(`{"id":"bins-1","title":"Bins a day late","topics":["bins"],"urgency":%q}`, bulk))
+	if _, err := rg.r.Governance().Approve(ctx, bins, carol); err != nil {
 		t.Fatal(err)
 	}
 	rg.advance(10 * time.Minute)
@@ -51,10 +65,10 @@ func emergencyBehindFanOut(t *testing.T, bulk Urgency) {
 		t.Fatalf("%d bins sends after ten minutes; the fan-out should be under way", before)
 	}
 
-	flood := rg.submit(`{"id":"flood-1","title":"Flood warning: River Severn","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)
+	flood := submit(`{"id":"flood-1","title":"Flood warning: River Severn","topics":["flooding"],"areas":["SY3"],"urgency":"emergency"}`)
 	rg.advance(17 * time.Second)
 	for _, who := range []Approver{carol, dave} {
-		if _, err := rg.r.Governance().Approve(ctx, flood.ID, who); err != nil {
+		if _, err := rg.r.Governance().Approve(ctx, flood, who); err != nil {
 			t.Fatal(err)
 		}
 	}
