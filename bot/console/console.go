@@ -110,6 +110,13 @@ type Console struct {
 	// adapter's do, and the send queue retries later.
 	offline bool
 	observe func(Action)
+
+	// lineNo is the number of the line being run (1 for the first), and
+	// byLine the message each line sent, for [edit N] and [delete N].
+	lineNo int
+	byLine map[int]*bot.Message
+	// deleting is set by a [delete N] tag on the line being read.
+	deleting int
 }
 
 // Action is one thing the bot did outward through the console, in the terms
@@ -169,6 +176,7 @@ func New(out io.Writer, clock *bot.ManualClock) *Console {
 		byChat:     map[bot.ChatID]*group{},
 		directives: map[string]DirectiveFunc{},
 		history:    sha256.New(),
+		byLine:     map[int]*bot.Message{},
 	}
 }
 
@@ -583,6 +591,7 @@ func (c *Console) SetLineKey(k string) { c.lineKey, c.seq = k, 0 }
 
 // RunLine runs one script line.
 func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
+	c.lineNo++
 	line := strings.TrimRight(raw, "\r")
 	trimmed := strings.TrimSpace(line)
 	if trimmed == "" || strings.HasPrefix(trimmed, "#") {
@@ -787,7 +796,10 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 		c.printf("-- %s\n", line)
 	}
 	if m == nil {
-		return fmt.Errorf("expected NAME: text, dm NAME: text or @directive")
+		if name, rest, ok := strings.Cut(line, " "); ok && messageLine.MatchString(name+":") && !strings.Contains(name, ":") && unicode.IsUpper([]rune(name)[0]) {
+			return fmt.Errorf("%q needs a colon after the name: %s: %s", bot.Truncate(line, 40), name, bot.Truncate(strings.TrimSpace(rest), 40))
+		}
+		return fmt.Errorf("%q has no speaker: write it as NAME: text (e.g. Alice: hello), dm NAME: text, or an @directive", bot.Truncate(line, 40))
 	}
 	isDM, name, tags, text := m[1] != "", m[2], m[3], m[4]
 	hasColon := strings.Contains(line[len(m[1])+len(name)+len(tags):], ":")
@@ -804,13 +816,17 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 		g.add(name)
 		msg.Chat = g.chatInfo()
 	}
+	c.deleting = 0
 	for _, t := range tagPattern.FindAllStringSubmatch(tags, -1) {
 		if err := c.applyTag(msg, g, t[1], line); err != nil {
 			return err
 		}
 	}
+	if c.deleting != 0 {
+		return c.deleteLine(name, c.deleting, echo, line)
+	}
 	if !hasColon && msg.PollVote == nil && msg.Reaction == nil && msg.Media == nil && msg.Location == nil {
-		return fmt.Errorf("expected NAME: text")
+		return fmt.Errorf("%q has no text: write it as %s: text (a colon after the name)", bot.Truncate(line, 40), name)
 	}
 	for _, ix := range mentionTok.FindAllStringSubmatchIndex(text, -1) {
 		who := strings.TrimRight(text[ix[2]:ix[3]], ".,;:!?'")
@@ -823,6 +839,7 @@ func (c *Console) message(ctx context.Context, line string, echo bool) error {
 		msg.Mentions = append(msg.Mentions, bot.Sender{Addr: bot.Address(who), Name: who})
 	}
 	msg.ID = c.nextID("m")
+	c.byLine[c.lineNo] = msg
 	if echo {
 		c.echoMessage(msg, line)
 	}
@@ -880,6 +897,17 @@ func (c *Console) applyTag(msg *bot.Message, g *group, tag, line string) error {
 			return err
 		}
 		msg.Quote = q
+	case "edit":
+		orig, err := c.lineMessage(arg, string(msg.Sender.Addr), "edit")
+		if err != nil {
+			return err
+		}
+		msg.EditOf, msg.Chat = orig.ID, orig.Chat
+	case "delete":
+		if _, err := c.lineMessage(arg, string(msg.Sender.Addr), "delete"); err != nil {
+			return err
+		}
+		c.deleting, _ = strconv.Atoi(arg)
 	case "react":
 		if g == nil || g.lastBot == "" {
 			return fmt.Errorf("[react EMOJI] reacts to the bot's latest message; there is none yet")
@@ -889,7 +917,7 @@ func (c *Console) applyTag(msg *bot.Message, g *group, tag, line string) error {
 		}
 		msg.Reaction = &bot.Reaction{TargetID: g.lastBot, Emoji: arg}
 	default:
-		return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI])", tag)
+		return fmt.Errorf("unknown tag [%s] (known: [photo], [voice 12s], [video], [document NAME], [location LAT,LONG], [vote OPTION], [reply NAME], [reply bot WORD], [react EMOJI], [edit LINE], [delete LINE])", tag)
 	}
 	return nil
 }
@@ -1081,4 +1109,39 @@ func fakeJPEG(seed string, size int) []byte {
 		b[size-2], b[size-1] = 0xFF, 0xD9
 	}
 	return b
+}
+
+// lineMessage is the message sent on script line arg, for [edit LINE] and
+// [delete LINE]; only its author may edit or delete it, as on WhatsApp.
+func (c *Console) lineMessage(arg, who, verb string) (*bot.Message, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(arg))
+	if err != nil || n <= 0 {
+		return nil, fmt.Errorf("[%s LINE] needs the line number of the message, e.g. [%s 3]", verb, verb)
+	}
+	orig, ok := c.byLine[n]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("line %d sent no message to %s", n, verb)
+	case string(orig.Sender.Addr) != who:
+		return nil, fmt.Errorf("line %d is %s's message: only its author can %s it", n, orig.Sender.Addr, verb)
+	case orig.Text == "" && orig.Media == nil:
+		return nil, fmt.Errorf("line %d has nothing to %s", n, verb)
+	}
+	return orig, nil
+}
+
+// deleteLine simulates deleting for everyone the message sent on line n.
+// WhatsApp's deletions never reach the bot (the adapter drops them), so
+// nothing is delivered: what the bot did about the message stands.
+func (c *Console) deleteLine(who string, n int, echo bool, line string) error {
+	orig := c.byLine[n]
+	delete(c.byLine, n)
+	if g := c.byChat[orig.Chat.ID]; g != nil && g.lastBy[who] == orig {
+		delete(g.lastBy, who)
+	}
+	if echo {
+		c.printf("%s %s\n", c.where(orig.Chat.ID), strings.TrimSpace(line))
+		c.printf("-- %s deleted the message of line %d for everyone; WhatsApp does not tell the bot\n", who, n)
+	}
+	return nil
 }

@@ -102,7 +102,7 @@ dm Gina: hi bot
 func TestMalformedLinesAreReported(t *testing.T) {
 	h := bottest.New(t, bottest.Options{})
 	tests := map[string]string{
-		"just words":                      "expected NAME: text",
+		"just words":                      `"just words" has no speaker: write it as NAME: text`,
 		"Alice [telepathy]: hi":           "unknown tag [telepathy]",
 		"Alice [location 95,0]: x":        "use [location 52.7069,-2.7540]",
 		"Alice [location abc]: x":         "use [location",
@@ -110,7 +110,7 @@ func TestMalformedLinesAreReported(t *testing.T) {
 		"Alice [vote Off]":                "no poll to vote in yet",
 		"Alice [reply Nobody]: x":         "Nobody has said nothing",
 		"Alice [react]":                   "there is none yet",
-		"Alice":                           "expected NAME: text",
+		"Alice":                           "write it as Alice: text",
 		"@advance forever":                "duration",
 		"@time yesterday":                 "@time needs RFC 3339",
 		"@group":                          "@group needs an id",
@@ -119,7 +119,9 @@ func TestMalformedLinesAreReported(t *testing.T) {
 		"@botadmin maybe":                 "@botadmin takes on or off",
 		"@redeliver":                      "nothing to redeliver",
 		"@frobnicate now":                 "unknown directive @frobnicate",
-		"Alice " + strings.Repeat("x", 9): "expected NAME: text",
+		"Alice " + strings.Repeat("x", 9): "needs a colon after the name: Alice: xxxxxxxxx",
+		"Alice [edit 1]: x":               "line 1 sent no message to edit",
+		"Alice [delete two]":              "[delete LINE] needs the line number",
 	}
 	for line, want := range tests {
 		out := h.Run(line + "\n")

@@ -85,6 +85,11 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			return exitError
 		}
 	}
+	if _, err := os.Stat(dbPath); err == nil {
+		// Never carry on from an earlier run without saying so: a fresh
+		// script would otherwise meet last run's groups, items and reports.
+		fmt.Fprintf(stderr, "neighbourbot console: carrying on with the data of an earlier run in %s (groups, items, loans, reports); add -reset to start afresh.\n", cfg.Bot.DataDir)
+	}
 	progressPath := filepath.Join(cfg.Bot.DataDir, "console-progress.json")
 	var sc consoleScript
 	if flags.script != "" {

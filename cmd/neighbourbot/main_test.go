@@ -55,13 +55,20 @@ func TestConsoleRerunAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	script := "@admin Alice\nAlice: !bot on\nAlice: !area SY3 7\nBob: !bot\nAlice: !area SY3 7, SY4 1\nBob: !area\n"
 	lines := strings.SplitAfter(script, "\n")
-	first, _, code := runConsoleScript(t, dir, strings.Join(lines[:3], ""))
+	first, firstErr, code := runConsoleScript(t, dir, strings.Join(lines[:3], ""))
 	if code != exitOK || !strings.Contains(first, "This group's area is now SY3 7.") {
 		t.Fatalf("first run (exit %d):\n%s", code, first)
 	}
-	second, _, code := runConsoleScript(t, dir, script)
+	if strings.Contains(firstErr, "earlier run") {
+		t.Errorf("a fresh run claims an earlier one: %s", firstErr)
+	}
+	second, secondErr, code := runConsoleScript(t, dir, script)
 	if code != exitOK {
 		t.Fatalf("second run exit %d", code)
+	}
+	// Never carried on in silence: the start says so and names -reset.
+	if !strings.Contains(secondErr, "carrying on with the data of an earlier run") || !strings.Contains(secondErr, "-reset") {
+		t.Errorf("the second run did not say it carries on: %q", secondErr)
 	}
 	if got := strings.Count(second, "duplicate delivery ignored"); got != 2 {
 		t.Errorf("want the 2 handled messages ignored on rerun, got %d:\n%s", got, second)
@@ -87,7 +94,7 @@ func TestConsoleReportsMalformedLinesAndGoesOn(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{
-		"! line 2: expected NAME: text",
+		"! line 2: \"this is not a line\" has no speaker: write it as NAME: text",
 		"! line 3: unknown directive @warp",
 		"! line 4: photo size",
 		"neighbourbot is on in this group",
