@@ -34,6 +34,7 @@ type Metrics struct {
 	// Polled sources (council feeds, operators, warnings): see SourceState.
 	sourceSuccess  *prometheus.GaugeVec
 	sourceFailures *prometheus.GaugeVec
+	sourceIdle     *prometheus.GaugeVec
 	build          *prometheus.GaugeVec
 	// families lists what was registered, for Families.
 	families []Family
@@ -133,6 +134,10 @@ func New() *Metrics {
 			Name: "neighbourbot_source_consecutive_failures",
 			Help: "Failed polls in a row per source; 0 while it answers.",
 		}, []string{"source"}),
+		sourceIdle: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "neighbourbot_source_idle",
+			Help: "1 while a polled source had nothing to ask at its latest poll (no group it serves, quiet hours): its last success does not move then, and that is no fault.",
+		}, []string{"source"}),
 		build: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "neighbourbot_build_info",
 			Help: "Always 1; the labels say which build is running.",
@@ -140,7 +145,7 @@ func New() *Metrics {
 	}
 	must(m.register("counter", m.messages, m.commands, m.sends, m.jobs, m.storeErr, m.botGroup))
 	must(m.register("histogram", m.latency))
-	must(m.register("gauge", m.sourceSuccess, m.sourceFailures, m.build))
+	must(m.register("gauge", m.sourceSuccess, m.sourceFailures, m.sourceIdle, m.build))
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -188,6 +193,16 @@ func (m *Metrics) SourceState(source string, lastSuccess time.Time, failures int
 	}
 	m.sourceSuccess.WithLabelValues(source).Set(v)
 	m.sourceFailures.WithLabelValues(source).Set(float64(failures))
+}
+
+// SourceIdle records whether a polled source had nothing to ask
+// (polling.IdleObserver).
+func (m *Metrics) SourceIdle(source string, idle bool) {
+	v := 0.0
+	if idle {
+		v = 1
+	}
+	m.sourceIdle.WithLabelValues(source).Set(v)
 }
 
 // Handler serves the metrics in Prometheus' text format.

@@ -139,9 +139,13 @@ func (r *Feature) fetchBuiltin(ctx context.Context, b builtin) (bot.ApplyFunc, e
 		return nil, err
 	}
 	if len(groups) == 0 {
-		return nil, nil // nobody to tell: the source is not asked
+		// Nobody to tell: the source is not asked, which is no success.
+		return nil, fmt.Errorf("no group gets %s: %w", b.src.Name(), polling.ErrNothingToPoll)
 	}
 	items, err := b.src.Fetch(ctx, groups)
+	if errors.Is(err, sources.ErrNothingToAsk) {
+		return nil, fmt.Errorf("%w: %w", polling.ErrNothingToPoll, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,19 @@ type Observer interface {
 	SourceState(source string, lastSuccess time.Time, failures int)
 }
 
+// IdleObserver, when the Observer is one, is told whether each source had
+// nothing to poll at its latest poll.
+type IdleObserver interface {
+	SourceIdle(source string, idle bool)
+}
+
+// ErrNothingToPoll is what a Fetch returns (or wraps) when it had nothing
+// to ask — no group the source serves, or quiet hours — and so asked no
+// server. The poll is neither a success nor a failure: the last success
+// stays the last time the server really answered, and the source is idle
+// until it asks again.
+var ErrNothingToPoll = errors.New("nothing to poll")
+
 // Fetch polls a source once: it reads what it needs and calls the outside
 // world with no unit of work held (see bot.FetchFunc), and returns what
 // stores the result in the poll's unit of work — which should check that
@@ -72,6 +85,8 @@ type State struct {
 	LastSuccess  time.Time
 	LastAttempt  time.Time
 	LastError    string
+	// Idle: the latest poll had nothing to ask (ErrNothingToPoll).
+	Idle bool
 }
 
 // Poller owns one job kind and the sources polled under it.
@@ -202,14 +217,22 @@ func (p *Poller) record(ctx context.Context, s *Source, pollErr error) error {
 	st.Name = s.Name
 	now := p.clock.Now()
 	st.LastAttempt = now
-	if pollErr == nil {
+	st.Idle = errors.Is(pollErr, ErrNothingToPoll)
+	switch {
+	case st.Idle:
+		if st.Failures > 0 {
+			p.log.Info("source has nothing to poll; its failing streak ends unresolved", "source", s.Name, "failed_polls", st.Failures)
+		}
+		st.Failures, st.FailingSince, st.LastError = 0, time.Time{}, ""
+		st.NextAt = now.Add(s.Interval)
+	case pollErr == nil:
 		if st.Failures > 0 {
 			p.log.Info("source recovered", "source", s.Name, "failed_polls", st.Failures, "failing_since", st.FailingSince.UTC().Format(time.RFC3339))
 		}
 		st.Failures, st.FailingSince, st.LastError = 0, time.Time{}, ""
 		st.LastSuccess = now
 		st.NextAt = now.Add(s.Interval)
-	} else {
+	default:
 		if st.Failures == 0 {
 			st.FailingSince = now
 			// One line per streak: the recovery line closes it.
@@ -257,8 +280,12 @@ func applySafely(ctx context.Context, f bot.ApplyFunc) (err error) {
 }
 
 func (p *Poller) observe(st State) {
-	if p.obs != nil {
-		p.obs.SourceState(p.key(st.Name), st.LastSuccess, st.Failures)
+	if p.obs == nil {
+		return
+	}
+	p.obs.SourceState(p.key(st.Name), st.LastSuccess, st.Failures)
+	if io, ok := p.obs.(IdleObserver); ok {
+		io.SourceIdle(p.key(st.Name), st.Idle)
 	}
 }
 
@@ -267,8 +294,8 @@ func (p *Poller) State(ctx context.Context, name string) (State, error) {
 	var next int64
 	var since, success, attempt sql.NullInt64
 	st := State{Name: name}
-	err := p.db.QueryRowContext(ctx, `SELECT next_at, failures, failing_since, last_success, last_attempt, last_error FROM poll_state WHERE name = ?`, p.key(name)).
-		Scan(&next, &st.Failures, &since, &success, &attempt, &st.LastError)
+	err := p.db.QueryRowContext(ctx, `SELECT next_at, failures, failing_since, last_success, last_attempt, last_error, idle FROM poll_state WHERE name = ?`, p.key(name)).
+		Scan(&next, &st.Failures, &since, &success, &attempt, &st.LastError, &st.Idle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
@@ -283,11 +310,11 @@ func (p *Poller) State(ctx context.Context, name string) (State, error) {
 }
 
 func (p *Poller) save(ctx context.Context, st State) error {
-	_, err := p.db.ExecContext(ctx, `INSERT INTO poll_state (name, next_at, failures, failing_since, last_success, last_attempt, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err := p.db.ExecContext(ctx, `INSERT INTO poll_state (name, next_at, failures, failing_since, last_success, last_attempt, last_error, idle)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at, failures = excluded.failures, failing_since = excluded.failing_since,
-			last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error`,
-		p.key(st.Name), st.NextAt.UnixMilli(), st.Failures, toNull(st.FailingSince), toNull(st.LastSuccess), toNull(st.LastAttempt), st.LastError)
+			last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error, idle = excluded.idle`,
+		p.key(st.Name), st.NextAt.UnixMilli(), st.Failures, toNull(st.FailingSince), toNull(st.LastSuccess), toNull(st.LastAttempt), st.LastError, st.Idle)
 	if err != nil {
 		return fmt.Errorf("polling: save state of %s: %w", st.Name, err)
 	}

@@ -3,6 +3,7 @@ package polling
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,76 @@ func TestBadSources(t *testing.T) {
 	}
 	if st, _ := r.p.State(context.Background(), "panics"); st.Failures != 1 || !strings.Contains(st.LastError, "boom") {
 		t.Errorf("a panicking poll: %+v", st)
+	}
+}
+
+type idleObserver struct {
+	fakeObserver
+	idle map[string]bool
+}
+
+func (o idleObserver) SourceIdle(source string, idle bool) { o.idle[source] = idle }
+
+// TestNothingToPollIsNeitherSuccessNorFailure: a source with nothing to
+// ask records no success (its last success stays the last time a server
+// answered), ends a failing streak, keeps its interval and is reported
+// idle until it asks again — across a restart too.
+func TestNothingToPollIsNeitherSuccessNorFailure(t *testing.T) {
+	ctx := context.Background()
+	obs := idleObserver{fakeObserver{}, map[string]bool{}}
+	var mode string // "ok", "fail", "idle"
+	var p *Poller
+	dbPath := t.TempDir() + "/bot.db"
+	h := bottest.New(t, bottest.Options{
+		DBPath:     dbPath,
+		Migrations: []bot.Migrations{Migrations()},
+		Register: func(h *bottest.Harness) error {
+			p = New(h.Kit("test"), "test.poll", obs)
+			if err := p.Add(Source{Name: "floods", Interval: 15 * time.Minute, Fetch: func(ctx context.Context) (bot.ApplyFunc, error) {
+				switch mode {
+				case "fail":
+					return nil, errors.New("dial tcp: lookup environment.data.gov.uk: no such host")
+				case "idle":
+					return nil, fmt.Errorf("no group has an area: %w", ErrNothingToPoll)
+				}
+				return nil, nil
+			}}); err != nil {
+				return err
+			}
+			return p.Start(ctx)
+		},
+	})
+	step := func() {
+		t.Helper()
+		if err := h.Engine.AdvanceTo(ctx, h.Clock, h.Clock.Now().Add(15*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mode = "idle"
+	h.Engine.RunDueJobs(ctx)
+	st, _ := p.State(ctx, "floods")
+	if !st.LastSuccess.IsZero() || st.Failures != 0 || !st.Idle || !obs.idle["test.poll:floods"] {
+		t.Fatalf("nothing to poll at first: %+v idle gauge %v", st, obs.idle)
+	}
+	mode = "ok"
+	step()
+	okAt := h.Clock.Now()
+	if st, _ = p.State(ctx, "floods"); !st.LastSuccess.Equal(okAt) || st.Idle || obs.idle["test.poll:floods"] {
+		t.Fatalf("after a real fetch: %+v", st)
+	}
+	mode = "fail"
+	step()
+	mode = "idle"
+	step()
+	st, _ = p.State(ctx, "floods")
+	if !st.LastSuccess.Equal(okAt) || st.Failures != 0 || !st.Idle || !st.NextAt.Equal(h.Clock.Now().Add(15*time.Minute)) {
+		t.Fatalf("idle after a failure: %+v", st)
+	}
+	if !strings.Contains(h.Log.String(), "source has nothing to poll; its failing streak ends unresolved") {
+		t.Errorf("log:\n%s", h.Log.String())
+	}
+	h.Restart()
+	if st, _ = p.State(ctx, "floods"); !st.Idle || !obs.idle["test.poll:floods"] {
+		t.Errorf("idle lost over a restart: %+v", st)
 	}
 }

@@ -146,11 +146,14 @@ func (f *Feature) fetchFor(ctx context.Context, groups []alertGroup) ([]Incident
 func (f *Feature) fetchIncidents(ctx context.Context) (bot.ApplyFunc, error) {
 	now := f.clock.Now()
 	if f.quiet.Contains(now) {
-		return nil, nil
+		return nil, fmt.Errorf("quiet hours: %w", polling.ErrNothingToPoll)
 	}
 	groups, err := f.alertGroups(ctx)
-	if err != nil || len(groups) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, fmt.Errorf("no group gets alerts: %w", polling.ErrNothingToPoll)
 	}
 	all, err := f.fetchFor(ctx, groups)
 	if err != nil {

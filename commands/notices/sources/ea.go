@@ -87,6 +87,9 @@ func (s *EAFloods) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 		q.areas = appendNew(q.areas, g.Areas...)
 	}
 	sort.Strings(keys)
+	if len(keys) == 0 {
+		return nil, ErrNothingToAsk
+	}
 	if len(keys) > maxPointsPerPoll {
 		keys = keys[:maxPointsPerPoll]
 	}

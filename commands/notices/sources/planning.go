@@ -77,6 +77,7 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 	dayStr := day.Format("2006-01-02")
 	var out []Item
 	done := map[string]bool{}
+	asked := false
 	for _, g := range groups {
 		// Groups with the same areas share one digest.
 		key := strings.Join(g.Areas, ",")
@@ -84,6 +85,7 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 			continue
 		}
 		done[key] = true
+		asked = true
 		q := url.Values{}
 		q.Set("lat", strconv.FormatFloat(g.Point.Lat, 'f', 5, 64))
 		q.Set("lng", strconv.FormatFloat(g.Point.Lon, 'f', 5, 64))
@@ -146,6 +148,9 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 			Urgency: "normal", Topics: s.Topics, Areas: append([]string(nil), g.Areas...),
 			Sent: now, Expires: now.Add(3 * 24 * time.Hour),
 		})
+	}
+	if !asked {
+		return nil, ErrNothingToAsk
 	}
 	return out, nil
 }

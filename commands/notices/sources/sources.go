@@ -14,6 +14,7 @@ package sources
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -97,6 +98,11 @@ type Item struct {
 	Sent    time.Time
 	Expires time.Time
 }
+
+// ErrNothingToAsk is what Fetch returns when none of the groups is within
+// the source's reach (no point or region to ask about), so it asked no
+// server: the poll is not a success.
+var ErrNothingToAsk = errors.New("no group's area is within this source's reach")
 
 // Source is one built-in source.
 type Source interface {

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,9 +90,9 @@ func TestEAFloodsSeverityAndStableIDs(t *testing.T) {
 	if !cl[1].Cancel || cl[1].Title != "Flood warning no longer in force: River Severn at Frankwell" || cl[0].Urgency != "emergency" {
 		t.Errorf("cleared %+v", cl)
 	}
-	// No placed group: nothing asked.
+	// No placed group: nothing asked, and said so (no success to record).
 	fs.reqs = nil
-	if items, err := ea.Fetch(context.Background(), []Group{{Chat: "x", Areas: []string{"SY"}}}); err != nil || len(items) != 0 || len(fs.reqs) != 0 {
+	if items, err := ea.Fetch(context.Background(), []Group{{Chat: "x", Areas: []string{"SY"}}}); !errors.Is(err, ErrNothingToAsk) || len(items) != 0 || len(fs.reqs) != 0 {
 		t.Errorf("unplaced: %v %v %v", items, err, fs.reqs)
 	}
 }

@@ -72,6 +72,9 @@ func (s *MetOffice) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 		regions = append(regions, r)
 	}
 	sort.Strings(regions)
+	if len(regions) == 0 {
+		return nil, ErrNothingToAsk
+	}
 	var out []Item
 	for _, r := range regions {
 		body, err := fetch(ctx, s.Client, base+r, "application/rss+xml, application/xml", s.Timeout, s.MaxBytes)
