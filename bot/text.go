@@ -179,5 +179,17 @@ func EndSentence(text string) string {
 	if t == "" || strings.HasSuffix(t, "…") || strings.ContainsAny(t[len(t)-1:], ".!?") {
 		return t
 	}
+	if r, _ := utf8.DecodeLastRuneInString(t); endsLikeEmoji(r) {
+		// "car nearly lost a wheel 😡" ends already: a full stop after an
+		// emoji reads as a slip.
+		return t
+	}
 	return t + "."
+}
+
+// endsLikeEmoji reports whether r can be the last rune of an emoji: a
+// symbol, a variation selector, a skin tone, a tag or a keycap.
+func endsLikeEmoji(r rune) bool {
+	return unicode.Is(unicode.So, r) || r == 0xFE0F || r == 0x20E3 ||
+		(r >= 0x1F3FB && r <= 0x1F3FF) || (r >= 0xE0020 && r <= 0xE007F)
 }

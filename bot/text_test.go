@@ -182,7 +182,11 @@ func TestAtSentenceStart(t *testing.T) {
 func TestEndSentence(t *testing.T) {
 	for in, want := range map[string]string{
 		"deep": "deep.", "deep!": "deep!", "deep?": "deep?", "deep.": "deep.", "outside no. 4…": "outside no. 4…",
-		"fixed ": "fixed.", "🕳️": "🕳️.", "": "",
+		"fixed ": "fixed.", "🕳️": "🕳️", "": "",
+		// An emoji ends a sentence as it is: no full stop after it.
+		"car nearly lost a wheel 😡": "car nearly lost a wheel 😡", "by the park 👍🏽": "by the park 👍🏽",
+		"from Wales 🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F": "from Wales 🏴\U000E0067\U000E0062\U000E0077\U000E006C\U000E0073\U000E007F",
+		"5 pm (roughly)": "5 pm (roughly).",
 	} {
 		if got := EndSentence(in); got != want {
 			t.Errorf("EndSentence(%q) = %q, want %q", in, got, want)
