@@ -584,8 +584,8 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 // was meant as one: the word alone ("!halp"), or a word close to a real
 // command ("!lnd drill", "!my data"). Everyday messages that merely start
 // with "!" — "!important: bins tomorrow", "!NB road closed", "!urgent water
-// leak" — are plain chatter: no reply, and the listeners (a power-cut hint,
-// the council inbox) see them as they would any other message.
+// leak" — are plain chatter in a group: no reply, and the listeners (a
+// power-cut hint) see them as they would any other message.
 func (e *Engine) unknownCommand(ctx context.Context, req *Request) error {
 	p := e.prefix()
 	// "!my data" for "!mydata": the name split in two by a space.
@@ -599,7 +599,9 @@ func (e *Engine) unknownCommand(ctx context.Context, req *Request) error {
 		e.obs.CommandHandled("unknown", "unknown", 0)
 		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
 	}
-	if req.Args == "" && isWord(req.Command) {
+	if (req.Args == "" && isWord(req.Command)) || !req.Chat.IsGroup {
+		// In a direct message everything is said to the bot: an unknown
+		// command is always answered there.
 		e.obs.CommandHandled("unknown", "unknown", 0)
 		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s. Type %shelp for the list.", p, req.Command, p))
 	}

@@ -41,9 +41,15 @@ func TestBangChatterIsNotAnUnknownCommand(t *testing.T) {
 		"!zzzzzz":    "Unknown command !zzzzzz. Type !help for the list.",
 		"!important": "Unknown command !important.",
 		"!my data":   "did you mean !mydata",
+		// In a direct message everything is said to the bot.
+		"dm Bob: !urgent my bin was not collected": "Unknown command !urgent. Type !help for the list.",
 	}
 	for msg, want := range answered {
-		out, _, _ := runConsoleScript(t, t.TempDir(), "@admin Alice\nAlice: !bot on\nBob: "+msg+"\n")
+		line := "Bob: " + msg
+		if strings.HasPrefix(msg, "dm ") {
+			line = msg
+		}
+		out, _, _ := runConsoleScript(t, t.TempDir(), "@admin Alice\nAlice: !bot on\n"+line+"\n")
 		if !strings.Contains(out, want) {
 			t.Errorf("%q: want %q in:\n%s", msg, want, out)
 		}
