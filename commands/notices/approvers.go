@@ -335,6 +335,18 @@ func (r *Feature) approverSummaryText(ctx context.Context, notices []*Notice) (s
 		}
 		b.WriteString("\n\n" + pv.Text(p, r.location()))
 	}
-	fmt.Fprintf(&b, "\n\nSend %sapprove N to send one, %sreject N REASON to refuse, or %spending for the list.", p, p, p)
+	b.WriteString("\n\n" + approvalHint(p, notices) + " " + p + "pending shows the list.")
 	return b.String(), nil
+}
+
+// approvalHint tells an approver what to type, with the real number when
+// one notice is shown and the first one's as the example when several are:
+// "!approve N" left people wondering what N was.
+func approvalHint(prefix string, notices []*Notice) string {
+	if len(notices) == 1 {
+		id := notices[0].ID
+		return fmt.Sprintf("Send %sapprove %d to send it, or %sreject %d REASON to refuse it.", prefix, id, prefix, id)
+	}
+	id := notices[0].ID
+	return fmt.Sprintf("Send %sapprove and a number to send one (%sapprove %d), or %sreject %d REASON to refuse it.", prefix, prefix, id, prefix, id)
 }

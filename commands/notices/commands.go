@@ -415,7 +415,9 @@ func (r *Feature) handlePending(ctx context.Context, req *bot.Request) error {
 	}
 	var b strings.Builder
 	b.WriteString("Waiting for approval:")
+	shown := make([]*Notice, 0, len(list))
 	for i, p := range list {
+		shown = append(shown, p.Notice)
 		if i >= pendingInFull {
 			// The rest by title only: one message stays readable.
 			fmt.Fprintf(&b, "\n%s — %s %d to read it in full", p.Label(), req.Cmd("pending"), p.ID)
@@ -427,7 +429,7 @@ func (r *Feature) handlePending(ctx context.Context, req *bot.Request) error {
 		}
 		b.WriteString("\n\n" + pv.Text(r.prefix, r.location()))
 	}
-	fmt.Fprintf(&b, "\n\n%s N to send, %s N REASON to refuse.", req.Cmd("approve"), req.Cmd("reject"))
+	b.WriteString("\n\n" + approvalHint(r.prefix, shown))
 	return req.Reply(ctx, b.String())
 }
 
@@ -447,7 +449,7 @@ func (r *Feature) pendingOne(ctx context.Context, req *bot.Request, who Approver
 	if !r.gov.approverFor(pv.Notice, who.Addrs) {
 		return notYourSender(pv.Notice)
 	}
-	return req.Reply(ctx, fmt.Sprintf("%s\n%s %d to send it, %s %d REASON to refuse.", pv.Text(r.prefix, r.location()), req.Cmd("approve"), id, req.Cmd("reject"), id))
+	return req.Reply(ctx, pv.Text(r.prefix, r.location())+"\n"+approvalHint(r.prefix, []*Notice{pv.Notice}))
 }
 
 func parseNoticeNumber(req *bot.Request, cmd string) (int64, string, error) {
