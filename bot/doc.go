@@ -33,8 +33,12 @@
 //
 // The Scheduler (scheduler.go) runs persisted jobs — reminders, verdicts,
 // feed polls — each run its own unit of work with its sends, its retry and
-// its next occurrence; Checkpoint commits a job's work before it calls a
-// service that cannot be undone.
+// its next occurrence. A job that calls the outside world runs in two
+// phases (Jobs.HandleFetch): the fetch holds no unit of work, no writer and
+// no handling, and what it returns commits the result once the job is found
+// still current; Jobs.Step commits a note before a call that cannot be
+// repeated safely. Package bounds counts an outside document's elements,
+// nesting and fields before anything parses it.
 //
 // Nothing here imports WhatsApp or SQLite: bot/whatsapp adapts whatsmeow to
 // Transport, bot/sqlite implements Store, bot/console simulates groups for
