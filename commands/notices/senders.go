@@ -30,6 +30,9 @@ type SenderConfig struct {
 	RequireApproval bool `toml:"require_approval"`
 	// EmergencyTwoApprovals asks two approvers for its emergencies.
 	EmergencyTwoApprovals bool `toml:"emergency_two_approvals"`
+	// Staff may sign in to the staff web page and write notices for this
+	// sender (phone numbers, as approvers).
+	Staff []string `toml:"staff"`
 }
 
 // maxSenderName keeps "From NAME, COUNCIL" to one line on a phone.
@@ -74,6 +77,11 @@ func (c Config) validateSenders() error {
 			}
 			if err := bot.CheckPhoneEntry(a); err != nil {
 				return fmt.Errorf("%s.approvers[%d] %w", key, j, err)
+			}
+		}
+		for j, a := range s.Staff {
+			if err := bot.CheckPhoneEntry(a); err != nil {
+				return fmt.Errorf("%s.staff[%d] %w", key, j, err)
 			}
 		}
 		if s.RequireApproval && len(s.Approvers) == 0 && len(c.Approvers) == 0 {

@@ -1,0 +1,129 @@
+package notices
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"neighbourbot/bot"
+)
+
+// NoticeByID loads one stored notice.
+func NoticeByID(ctx context.Context, core bot.Core, id int64) (*Notice, error) {
+	return store{db: core.DB()}.notice(ctx, id)
+}
+
+// ListNotices pages through the stored notices, newest first.
+func ListNotices(ctx context.Context, core bot.Core, q NoticeQuery) ([]*Notice, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	where, args := "", []any{}
+	if q.Before > 0 {
+		where, args = "WHERE id < ?", append(args, q.Before)
+	}
+	rows, err := core.DB().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices `+where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	defer rows.Close()
+	var out []*Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Deliveries is a notice's delivery report, groups first.
+func Deliveries(ctx context.Context, core bot.Core, id int64) ([]Delivery, error) {
+	rows, err := core.DB().QueryContext(ctx, `SELECT target, person_id IS NOT NULL, state, last_error, due_at, sent_at
+		FROM notice_outbox WHERE notice_id = ? ORDER BY person_id IS NOT NULL, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		var target string
+		var due, sent int64
+		if err := rows.Scan(&target, &d.Subscriber, &d.State, &d.Error, &due, &sent); err != nil {
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		if !d.Subscriber {
+			d.Chat = bot.ChatID(target)
+		}
+		d.DueAt, d.SentAt = fromMS(due), fromMS(sent)
+		d.Error = bot.RedactPhones(d.Error)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// SearchAudit returns up to q.Limit audit records matching q, newest first.
+func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecord, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	var conds []string
+	var args []any
+	if a := strings.TrimSpace(q.Actor); a != "" {
+		conds, args = append(conds, "a.actor LIKE ? ESCAPE '\\'"), append(args, "%"+likeEscape(a)+"%")
+	}
+	if s := strings.TrimSpace(q.Service); s != "" {
+		conds = append(conds, "a.notice_id IN (SELECT id FROM notices WHERE source_name LIKE ? ESCAPE '\\')")
+		args = append(args, "%"+likeEscape(s)+"%")
+	}
+	if q.Notice > 0 {
+		conds, args = append(conds, "a.notice_id = ?"), append(args, q.Notice)
+	}
+	if !q.From.IsZero() {
+		conds, args = append(conds, "a.at >= ?"), append(args, ms(q.From))
+	}
+	if !q.To.IsZero() {
+		conds, args = append(conds, "a.at < ?"), append(args, ms(q.To))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := core.DB().QueryContext(ctx, `SELECT a.id, a.notice_id, a.at, a.event, a.actor, a.target, a.detail
+		FROM notice_audit a `+where+` ORDER BY a.id DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, fmt.Errorf("search audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditRecord
+	for rows.Next() {
+		var r AuditRecord
+		var at int64
+		if err := rows.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
+			return nil, fmt.Errorf("scan audit: %w", err)
+		}
+		r.At = fromMS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RecordAudit appends one line to the notice audit: what a person did on
+// the staff page that no governance step records itself (signing in,
+// a refused attempt).
+func RecordAudit(ctx context.Context, core bot.Core, r AuditRecord) error {
+	return audit(ctx, core.DB(), r)
+}
+
+// GroupNotices says whether a group takes notices and which topics
+// (nil: all).
+func GroupNotices(ctx context.Context, core bot.Core, chat bot.ChatID) (enabled bool, topics []string, err error) {
+	p, err := store{db: core.DB()}.groupPrefs(ctx, chat)
+	return p.Enabled, p.Topics, err
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
