@@ -77,7 +77,10 @@ type pollState struct {
 
 // Console is the simulated transport and script runner.
 type Console struct {
-	mu         sync.Mutex
+	mu sync.Mutex
+	// lineMu keeps a line and Settle (work another goroutine booked, such
+	// as the staff web page's) from running at once.
+	lineMu     sync.Mutex
 	out        io.Writer
 	clock      *bot.ManualClock
 	engine     *bot.Engine
@@ -591,6 +594,8 @@ func (c *Console) SetLineKey(k string) { c.lineKey, c.seq = k, 0 }
 
 // RunLine runs one script line.
 func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
+	c.lineMu.Lock()
+	defer c.lineMu.Unlock()
 	c.lineNo++
 	line := strings.TrimRight(raw, "\r")
 	trimmed := strings.TrimSpace(line)
@@ -608,13 +613,28 @@ func (c *Console) RunLine(ctx context.Context, raw string, echo bool) error {
 	}
 	c.flushPending(ctx)
 	if c.engine != nil && !c.replaying {
-		c.engine.RunDueJobs(ctx)
-		// A directive may have queued sends outside any message (a council
-		// notice): they go now, as the sender would send them.
-		c.engine.FlushSends(ctx)
-		c.flushPending(ctx)
+		c.settle(ctx)
 	}
 	return err
+}
+
+// settle runs due jobs and sends what they queued, as after each line.
+func (c *Console) settle(ctx context.Context) {
+	c.engine.RunDueJobs(ctx)
+	// A directive may have queued sends outside any message (a council
+	// notice): they go now, as the sender would send them.
+	c.engine.FlushSends(ctx)
+	c.flushPending(ctx)
+}
+
+// Settle runs, between lines, what another goroutine booked (an approval
+// on the staff web page): due jobs, then their sends, as after a line.
+func (c *Console) Settle(ctx context.Context) {
+	c.lineMu.Lock()
+	defer c.lineMu.Unlock()
+	if c.engine != nil {
+		c.settle(ctx)
+	}
 }
 
 func (c *Console) flushPending(ctx context.Context) {
