@@ -16,6 +16,7 @@ import (
 	"neighbourbot/bot/metrics"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/notices"
+	"neighbourbot/web"
 )
 
 // app is what wiring hands each feature: the engine, the store, the
@@ -41,6 +42,9 @@ type app struct {
 	// notices is the notices relay, for the SIGHUP reload of election
 	// periods (wire_periods.go).
 	notices *notices.Feature
+	// web is the staff web page (served only when [web] listen is set or
+	// the console runs with -web).
+	web *web.Server
 }
 
 // feature wires one feature family into an app. migrations lists its
@@ -68,6 +72,8 @@ func features() []feature {
 		potholesFeature(),
 		powerFeature(),
 		inboxFeature(),
+		// After notices: the page works through the relay.
+		webFeature(),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"neighbourbot/commands/potholes"
 	"neighbourbot/commands/power"
 	"neighbourbot/moderation"
+	"neighbourbot/web"
 )
 
 // Config is the whole configuration file. Every key has a default in
@@ -33,6 +34,7 @@ type Config struct {
 	Notices    notices.Config    `toml:"notices"`
 	Moderation moderation.Config `toml:"moderation"`
 	Inbox      inbox.Config      `toml:"inbox"`
+	Web        web.Config        `toml:"web"`
 
 	// path is the file the configuration was read from ("" for defaults
 	// alone), so a reload (SIGHUP) reads the same one.
@@ -317,6 +319,7 @@ func (c Config) Validate() error {
 	}{
 		{"lending", c.Lending}, {"power", c.Power}, {"potholes", c.Potholes},
 		{"notices", c.Notices}, {"moderation", c.Moderation}, {"inbox", c.Inbox},
+		{"web", c.Web},
 	}
 	for _, sec := range sections {
 		if err := sec.v.Validate(); err != nil {

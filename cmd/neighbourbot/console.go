@@ -25,6 +25,8 @@ import (
 type consoleFlags struct {
 	cfgPath, script, dataDir, start, deliveryLog string
 	reset, verbose                               bool
+	// web is the address to serve the staff web page on ("" = none).
+	web string
 }
 
 func parseConsoleFlags(args []string, stderr io.Writer) (consoleFlags, int, bool) {
@@ -38,6 +40,7 @@ func parseConsoleFlags(args []string, stderr io.Writer) (consoleFlags, int, bool
 	fs.StringVar(&f.start, "start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
 	fs.BoolVar(&f.verbose, "v", false, "log to standard error at debug level")
 	fs.StringVar(&f.deliveryLog, "delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
+	fs.StringVar(&f.web, "web", "", "also serve the staff web page on this address (e.g. 127.0.0.1:8080) against the simulated groups")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see README.md for the script format.\n\n")
 		fs.PrintDefaults()
@@ -64,6 +67,13 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	if flags.dataDir != "" {
 		cfg.Bot.DataDir = flags.dataDir
+	}
+	if flags.web != "" {
+		cfg.Web.Listen = flags.web
+		if err := cfg.Web.Validate(); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: -web:", err)
+			return exitUsage
+		}
 	}
 	startAt := console.DefaultStart
 	if flags.start != "" {
@@ -121,15 +131,46 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return storeExit(err)
 	}
 	defer a.store.Close()
+	if flags.web != "" {
+		stop := serveConsoleWeb(ctx, a, stderr)
+		defer stop()
+	}
 
 	if flags.script != "" {
 		con.ResumeFrom(progressPath, sc.progress)
-		return playConsoleScript(ctx, con, bytes.NewReader(sc.text), stderr)
+		return webStaysUp(ctx, flags.web, stderr, playConsoleScript(ctx, con, bytes.NewReader(sc.text), stderr))
 	}
 	if f, ok := stdin.(*os.File); ok && isTerminal(stdin) {
 		return runConsoleTerminal(ctx, con, f, out, stdout)
 	}
-	return playConsoleScript(ctx, con, bytes.NewReader(piped), stderr)
+	return webStaysUp(ctx, flags.web, stderr, playConsoleScript(ctx, con, bytes.NewReader(piped), stderr))
+}
+
+// serveConsoleWeb serves the staff page beside the console until the
+// returned stop is called.
+func serveConsoleWeb(ctx context.Context, a *app, stderr io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.web.Serve(ctx); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot:", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "Staff web page on %s — a person named as staff gets a sign-in link with: dm NAME: !web\n", a.cfg.Web.Base())
+	return func() { cancel(); <-done }
+}
+
+// webStaysUp keeps a scripted console serving the staff page after its
+// script until a signal, so the page can be tried on what the script set
+// up; without -web it returns code at once.
+func webStaysUp(ctx context.Context, web string, stderr io.Writer, code int) int {
+	if web == "" || code != exitOK {
+		return code
+	}
+	fmt.Fprintln(stderr, "Script done; the staff web page stays up until Ctrl-C.")
+	<-ctx.Done()
+	return exitOK
 }
 
 // isTerminal reports whether in is a terminal (the interactive console).

@@ -44,7 +44,7 @@ func TestFeaturesAreWiredInOneOrderedList(t *testing.T) {
 			seen[cmd] = f.name
 		}
 	}
-	if got, want := strings.Join(names, " "), "lending moderation notices potholes power inbox"; got != want {
+	if got, want := strings.Join(names, " "), "lending moderation notices potholes power inbox web"; got != want {
 		t.Errorf("features = %s, want %s", got, want)
 	}
 	for _, cmd := range []string{"inbox", "notices", "potholes", "export"} {

@@ -1,0 +1,256 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"neighbourbot/bot"
+	"neighbourbot/commands/notices"
+)
+
+// draft is the compose form as sent, kept whole so a mistake loses
+// nothing.
+type draft struct {
+	Sender, Title, Body, Link, Areas, Urgency, Expires, SendAt string
+	Topics                                                     []string
+}
+
+func draftOf(r *http.Request) draft {
+	_ = r.ParseForm()
+	f := r.PostForm
+	return draft{Sender: f.Get("sender"), Title: f.Get("title"), Body: f.Get("body"), Link: strings.TrimSpace(f.Get("link")),
+		Areas: f.Get("areas"), Urgency: f.Get("urgency"), Expires: f.Get("expires"), SendAt: f.Get("send_at"), Topics: f["topics"]}
+}
+
+// maxBodyChars bounds the body before it reaches the relay, whose own
+// limit then names the field; a body far past it is refused here.
+const maxFieldChars = 5000
+
+// payload turns the draft into the webhook's JSON; bad times and sizes
+// come back as field errors naming the form's fields.
+func (s *Server) payload(d draft, id string) ([]byte, []fieldError) {
+	var errs []fieldError
+	for _, f := range []struct{ name, label, v string }{{"title", "Title", d.Title}, {"body", "Message", d.Body}, {"link", "Link", d.Link}} {
+		if !utf8.ValidString(f.v) {
+			errs = append(errs, fieldError{f.name, f.label + " has characters that cannot be read; paste it again as plain text"})
+		} else if n := utf8.RuneCountInString(f.v); n > maxFieldChars {
+			errs = append(errs, fieldError{f.name, fmt.Sprintf("%s must be %d characters or fewer (it has %d)", f.label, maxFieldChars, n)})
+		}
+	}
+	expires, err := s.localTime(d.Expires)
+	if err != nil {
+		errs = append(errs, fieldError{"expires", "Enter the expiry as a date and time, for example 2026-01-06 18:00"})
+	}
+	sendAt, err := s.localTime(d.SendAt)
+	if err != nil {
+		errs = append(errs, fieldError{"send_at", "Enter when to send as a date and time, for example 2026-01-06 09:00"})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	in := map[string]any{"id": id, "title": d.Title, "body": d.Body, "link": d.Link, "topics": d.Topics,
+		"areas": splitAreas(d.Areas), "urgency": d.Urgency}
+	if d.Topics == nil {
+		in["topics"] = []string{}
+	}
+	if expires != "" {
+		in["expires"] = expires
+	}
+	if sendAt != "" {
+		in["effective"] = sendAt
+	}
+	raw, _ := json.Marshal(in)
+	return raw, nil
+}
+
+// localTime reads a datetime-local value ("2026-01-06T18:00", seconds
+// optional, a space for the T) in the council's zone as RFC 3339.
+func (s *Server) localTime(v string) (string, error) {
+	v = strings.TrimSpace(strings.Replace(v, " ", "T", 1))
+	if v == "" {
+		return "", nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, s.deps.Loc); err == nil {
+			return t.Format(time.RFC3339), nil
+		}
+	}
+	return "", errors.New("not a time")
+}
+
+func splitAreas(s string) []string {
+	out := []string{}
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// formFields maps the relay's field names onto the form's, with labels.
+var formFields = map[string][2]string{
+	"title": {"title", "Title"}, "body": {"body", "Message"}, "link": {"link", "Link"}, "topics": {"topics", "Topics"},
+	"areas": {"areas", "Areas"}, "urgency": {"urgency", "Urgency"}, "expires": {"expires", "Expiry"},
+	"effective": {"send_at", "Send at"}, "sender": {"sender", "Sender"}, "references": {"title", "Notice"},
+}
+
+// fieldErrorOf words a relay error for the error summary.
+func fieldErrorOf(err error) (fieldError, bool) {
+	var fe *notices.FieldError
+	if errors.As(err, &fe) {
+		key := fe.Field
+		if i := strings.IndexByte(key, '['); i >= 0 {
+			key = key[:i]
+		}
+		f, ok := formFields[key]
+		if !ok {
+			f = [2]string{"title", strings.ToUpper(key[:1]) + key[1:]}
+		}
+		if fe.Msg == "required" {
+			return fieldError{f[0], "Enter " + strings.ToLower(f[1])}, true
+		}
+		return fieldError{f[0], f[1] + ": " + fe.Msg}, true
+	}
+	if msg, ok := bot.UserMessage(err); ok {
+		return fieldError{"title", msg}, true
+	}
+	return fieldError{}, false
+}
+
+func (s *Server) composeForm(w http.ResponseWriter, r *http.Request, v visitor) {
+	if len(v.Roles.Senders) == 0 {
+		s.forbidden(w, r, "Only staff named for a sender can write notices.")
+		return
+	}
+	s.showCompose(w, r, v, http.StatusOK, draft{Sender: v.Roles.Senders[0], Urgency: "normal"}, nil, nil)
+}
+
+func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, status int, d draft, errs []fieldError, pv *notices.NoticePreview) {
+	s.render(w, r, status, "compose", page{Title: "Write a notice", Nav: "new", Errors: errs, Data: map[string]any{
+		"Draft": d, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Preview": pv,
+	}})
+}
+
+// composePost previews (action=preview) or submits (action=send) a
+// notice. Either way the relay checks it as it checks the webhook's, and
+// the form comes back with everything typed when something is wrong.
+func (s *Server) composePost(w http.ResponseWriter, r *http.Request, v visitor) {
+	d := draftOf(r)
+	if len(v.Roles.Senders) == 0 {
+		s.forbidden(w, r, "Only staff named for a sender can write notices.")
+		return
+	}
+	if !v.Roles.CanCompose(d.Sender) {
+		_ = s.auditEvent(r.Context(), v.Actor(), "refused", fmt.Sprintf("tried to write for sender %q", bot.Truncate(d.Sender, 40)))
+		s.showCompose(w, r, v, http.StatusForbidden, d, []fieldError{{"sender", "You can only write notices for " + strings.Join(senderNames(v.Roles.Senders), " or ")}}, nil)
+		return
+	}
+	id := "web-" + newSecret()[:16]
+	raw, errs := s.payload(d, id)
+	if len(errs) > 0 {
+		s.showCompose(w, r, v, http.StatusUnprocessableEntity, d, errs, nil)
+		return
+	}
+	ctx := r.Context()
+	if r.PostFormValue("action") != "send" {
+		pv, err := s.deps.Notices.DraftPreview(ctx, raw, "web", d.Sender)
+		if fe, ok := fieldErrorOf(err); ok {
+			s.showCompose(w, r, v, http.StatusUnprocessableEntity, d, []fieldError{fe}, nil)
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.showCompose(w, r, v, http.StatusOK, d, nil, &pv)
+		return
+	}
+	res, err := s.deps.Notices.SubmitAs(ctx, raw, "web", d.Sender, v.Actor())
+	if fe, ok := fieldErrorOf(err); ok {
+		s.showCompose(w, r, v, http.StatusUnprocessableEntity, d, []fieldError{fe}, nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.afterChange(ctx)
+	http.Redirect(w, r, fmt.Sprintf("/notices/%d?sent=1", res.ID), http.StatusSeeOther)
+}
+
+func senderNames(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s
+		if s == "" {
+			out[i] = "the council"
+		}
+	}
+	return out
+}
+
+// correctPost sends an update (action=update) or a cancellation
+// (action=cancel) of a notice, through the same governance.
+func (s *Server) correctPost(w http.ResponseWriter, r *http.Request, v visitor) {
+	ctx := r.Context()
+	id, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	n, err := notices.NoticeByID(ctx, s.deps.Core, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	base, sender, ok := splitSource(n.Source)
+	if !ok || !v.Roles.CanCompose(sender) {
+		s.forbidden(w, r, "Only staff of this notice's sender can correct or cancel it.")
+		return
+	}
+	form := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body")}
+	in := map[string]any{"id": "web-" + newSecret()[:16], "references": n.Identifier, "topics": n.Topics, "areas": n.Areas,
+		"urgency": string(n.Urgency), "title": form["title"], "body": form["body"], "link": n.Link}
+	if r.PostFormValue("action") == "cancel" {
+		in["msg_type"], in["title"], in["body"] = "cancel", n.Title, ""
+	} else {
+		in["msg_type"] = "update"
+	}
+	for _, k := range []string{"title", "body"} {
+		if utf8.RuneCountInString(form[k]) > maxFieldChars {
+			s.showNotice(w, r, v, http.StatusUnprocessableEntity, "", []fieldError{{k, fmt.Sprintf("%s must be %d characters or fewer", formFields[k][1], maxFieldChars)}}, form)
+			return
+		}
+	}
+	raw, _ := json.Marshal(in)
+	res, err := s.deps.Notices.SubmitAs(ctx, raw, base, sender, v.Actor())
+	if fe, ok := fieldErrorOf(err); ok {
+		s.showNotice(w, r, v, http.StatusUnprocessableEntity, "", []fieldError{fe}, form)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.afterChange(ctx)
+	http.Redirect(w, r, fmt.Sprintf("/notices/%d?sent=1", res.ID), http.StatusSeeOther)
+}
+
+func parseID(s string) (int64, error) {
+	var id int64
+	_, err := fmt.Sscan(s, &id)
+	if err != nil || id <= 0 || fmt.Sprint(id) != s {
+		return 0, errors.New("bad id")
+	}
+	return id, nil
+}
