@@ -64,9 +64,14 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 			lines = append(lines, fmt.Sprintf("You said %d reports were fixed; they are waiting for a second neighbour to confirm.", claims))
 		}
 	}
-	var held int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_held_attempts WHERE person_id = ?`, person).Scan(&held); err != nil {
+	var held, expired int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FILTER (WHERE expired = 0), COUNT(*) FILTER (WHERE expired = 1)
+		FROM pothole_held_attempts WHERE person_id = ?`, person).Scan(&held, &expired); err != nil {
 		return nil, fmt.Errorf("count held attempts: %w", err)
+	}
+	if expired > 0 {
+		lines = append(lines, fmt.Sprintf("For a day after a held pin or photo is deleted I note only that you had sent one (%d now), so %spothole new can say it wasn't kept.",
+			expired, d.f.prefix))
 	}
 	keep := bot.FormatDuration(heldAttemptFor)
 	switch {

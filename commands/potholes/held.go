@@ -38,7 +38,13 @@ type heldAttemptPayload struct {
 	Chat   bot.ChatID `json:"chat"`
 	Person int64      `json:"person"`
 	HeldAt int64      `json:"held_at"`
+	// Forget is the second run: the expired marker goes too.
+	Forget bool `json:"forget,omitempty"`
 }
+
+// expiredMarkerFor is how long an expired attempt is remembered (without
+// its photo), so that a late "new" can say the photo was not kept.
+const expiredMarkerFor = 24 * time.Hour
 
 // heldAttempt is the pin and photo of one person's unfiled report.
 type heldAttempt struct {
@@ -52,6 +58,11 @@ type heldAttempt struct {
 	Photo        *Photo
 	PhotoProblem string // heldPhotoTooLarge or heldPhotoFailed
 	PhotoSize    int64  // the refused photo's size, for heldPhotoTooLarge
+	// Expired marks an attempt whose time ran out: its photo is gone, and
+	// it is kept only to say so.
+	Expired bool
+	// HadPhoto says an expired attempt came with a photo.
+	HadPhoto bool
 }
 
 // photoOutcome is what became of the attempt's photo, as if it had been
@@ -143,14 +154,24 @@ func (f *Feature) dropHeldAttempt(ctx context.Context, chat bot.ChatID, person i
 	return f.removeUnusedPhotos(ctx, photos)
 }
 
-// heldAttemptJob ends a held attempt heldAttemptFor after it was held. A
-// newer attempt replaced the job, so the row's time must match.
+// heldAttemptJob ends a held attempt heldAttemptFor after it was held: its
+// photo goes and a marker stays for a day (a second run forgets it), so a
+// late "new" can say the photo was not kept. A newer attempt replaced the
+// job, so the row's time must match.
 func (f *Feature) heldAttemptJob(ctx context.Context, _ bot.Job, pl heldAttemptPayload) error {
-	photos, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ?`, pl.Chat, pl.Person, pl.HeldAt)
+	if pl.Forget {
+		_, err := f.store.dropHeldAttempts(ctx, `chat = ? AND person_id = ? AND held_at = ? AND expired = 1`, pl.Chat, pl.Person, pl.HeldAt)
+		return err
+	}
+	photos, err := f.store.expireHeldAttempt(ctx, pl.Chat, pl.Person, pl.HeldAt)
 	if err != nil {
 		return err
 	}
-	return f.removeUnusedPhotos(ctx, photos)
+	if err := f.removeUnusedPhotos(ctx, photos); err != nil {
+		return err
+	}
+	pl.Forget = true
+	return f.jobs.Schedule(ctx, jobHeldAttempt, heldAttemptKey(pl.Chat, pl.Person), fromMS(pl.HeldAt).Add(expiredMarkerFor), pl)
 }
 
 func photosOf(p *Photo) []purgedPhoto {
@@ -162,6 +183,37 @@ func photosOf(p *Photo) []purgedPhoto {
 
 const heldAttemptColumns = `chat, person_id, category, held_at, has_location, lat, long,
 	photo_sha256, photo_file, photo_size, photo_problem`
+
+// expireHeldAttempt turns the person's attempt held at heldAt into an
+// expired marker and returns its photo, for removal.
+func (s store) expireHeldAttempt(ctx context.Context, chat bot.ChatID, person, heldAt int64) ([]purgedPhoto, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("expire held attempt: %w", err)
+	}
+	defer tx.Rollback()
+	var photos []purgedPhoto
+	var p purgedPhoto
+	err = tx.QueryRowContext(ctx, `SELECT photo_sha256, photo_file FROM pothole_held_attempts
+		WHERE chat = ? AND person_id = ? AND held_at = ? AND expired = 0 AND photo_file != ''`, string(chat), person, heldAt).Scan(&p.sha256, &p.file)
+	switch {
+	case err == nil:
+		photos = append(photos, p)
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("expire held attempt: %w", err)
+	}
+	// A photo, kept or not, leaves "photo" as its problem on the marker.
+	if _, err := tx.ExecContext(ctx, `UPDATE pothole_held_attempts SET expired = 1, has_location = 0,
+		photo_problem = CASE WHEN photo_file != '' OR photo_problem != '' THEN 'photo' ELSE '' END,
+		photo_sha256 = '', photo_file = '' WHERE chat = ? AND person_id = ? AND held_at = ? AND expired = 0`,
+		string(chat), person, heldAt); err != nil {
+		return nil, fmt.Errorf("expire held attempt: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("expire held attempt: %w", err)
+	}
+	return photos, nil
+}
 
 // holdAttempt stores a held attempt in place of the person's earlier one
 // in the group and returns the earlier one's photo, for removal.
@@ -197,9 +249,9 @@ func (s store) heldAttempt(ctx context.Context, chat bot.ChatID, person int64) (
 	var a heldAttempt
 	var chatText, sha, file, problem string
 	var heldAt, size int64
-	err := s.db.QueryRowContext(ctx, `SELECT `+heldAttemptColumns+` FROM pothole_held_attempts
+	err := s.db.QueryRowContext(ctx, `SELECT `+heldAttemptColumns+`, expired FROM pothole_held_attempts
 		WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(
-		&chatText, &a.PersonID, &a.Category, &heldAt, &a.HasLocation, &a.Lat, &a.Long, &sha, &file, &size, &problem)
+		&chatText, &a.PersonID, &a.Category, &heldAt, &a.HasLocation, &a.Lat, &a.Long, &sha, &file, &size, &problem, &a.Expired)
 	if errors.Is(err, sql.ErrNoRows) {
 		return heldAttempt{}, false, nil
 	}
@@ -207,6 +259,10 @@ func (s store) heldAttempt(ctx context.Context, chat bot.ChatID, person int64) (
 		return heldAttempt{}, false, fmt.Errorf("load held attempt: %w", err)
 	}
 	a.Chat, a.HeldAt, a.PhotoProblem = bot.ChatID(chatText), fromMS(heldAt), problem
+	if a.Expired {
+		a.HadPhoto, a.PhotoProblem = problem == "photo", ""
+		return a, true, nil
+	}
 	if file != "" {
 		a.Photo = &Photo{SHA256: sha, File: file, Size: size}
 	} else {
@@ -269,8 +325,14 @@ func deleteHeldAttempts(ctx context.Context, tx bot.Tx, where string, args ...an
 // is fresh, whatever its category; the zero heldAttempt otherwise.
 func (f *Feature) freshHeldAttempt(ctx context.Context, req *bot.Request) (heldAttempt, error) {
 	a, ok, err := f.store.heldAttempt(ctx, req.Chat.ID, req.Sender.ID)
-	if err != nil || !ok || !req.Now().Before(a.HeldAt.Add(heldAttemptFor)) {
+	if err != nil || !ok {
 		return heldAttempt{}, err
+	}
+	if a.Expired || !req.Now().Before(a.HeldAt.Add(heldAttemptFor)) {
+		// Its time ran out (the job may not have run yet): only whether
+		// it had a photo is told, so a late "new" can say so.
+		return heldAttempt{Chat: a.Chat, PersonID: a.PersonID, Category: a.Category, HeldAt: a.HeldAt,
+			Expired: true, HadPhoto: a.HadPhoto || a.hasPhoto()}, nil
 	}
 	return a, nil
 }
@@ -280,7 +342,14 @@ func (f *Feature) freshHeldAttempt(ctx context.Context, req *bot.Request) (heldA
 // superseded by a "new" in its category that brought its own pin and
 // photo (dropped, and said), or left for a later "new" when this report
 // was another one (kept, and said — a photo is never lost in silence).
-func (f *Feature) settleHeldAttempt(ctx context.Context, req *bot.Request, a heldAttempt, sameNew, used bool) (string, error) {
+func (f *Feature) settleHeldAttempt(ctx context.Context, req *bot.Request, a heldAttempt, sameNew, used bool, ref string) (string, error) {
+	if a.Expired {
+		if !sameNew || !a.HadPhoto {
+			return "", nil
+		}
+		return fmt.Sprintf("The photo you sent at %s was only kept for %s, so it isn't on this report — send %spothole %s as a reply to that photo to add it.",
+			a.HeldAt.In(f.deps.Location).Format("15:04"), bot.FormatDuration(heldAttemptFor), f.prefix, ref), f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID)
+	}
 	if a.PersonID == 0 || (!a.HasLocation && !a.hasPhoto()) {
 		return "", nil
 	}

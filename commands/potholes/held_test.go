@@ -21,7 +21,7 @@ Gina [photo] [location 52.70700,-2.7540]: !pothole big hole by number 12
 func heldCount(t *testing.T, h *bottest.Harness) int {
 	t.Helper()
 	var n int
-	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_held_attempts`).Scan(&n); err != nil {
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM pothole_held_attempts WHERE expired = 0`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -46,7 +46,7 @@ Carol [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep hole
 func checkJobPayloads(t *testing.T, b *offlineBot, kinds map[string]bool) {
 	t.Helper()
 	allowed := map[string]bool{"report": true, "since": true, "wait": true, "what": true,
-		"claimed_at": true, "chat": true, "person": true, "held_at": true}
+		"claimed_at": true, "chat": true, "person": true, "held_at": true, "forget": true}
 	rows, err := b.store.Raw().Query(`SELECT kind, payload FROM jobs WHERE kind LIKE 'potholes.%'`)
 	if err != nil {
 		t.Fatal(err)

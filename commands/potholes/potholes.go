@@ -373,7 +373,7 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		return err
 	}
 	var held heldAttempt
-	if force && pending.Category == cat && (!c.HasLocation || media == nil) {
+	if force && !pending.Expired && pending.Category == cat && (!c.HasLocation || media == nil) {
 		held = pending
 	}
 	var outcome photoOutcome
@@ -411,7 +411,7 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 			return err
 		}
 	}
-	heldNote, err := f.settleHeldAttempt(ctx, req, pending, force && pending.Category == cat, held.hasPhoto() || held.HasLocation)
+	heldNote, err := f.settleHeldAttempt(ctx, req, pending, force && pending.Category == cat, held.hasPhoto() || held.HasLocation, fmt.Sprintf("P%d", id))
 	if err != nil {
 		f.log().Error("settle held attempt", "report", id, bot.KeyErr, err)
 	}
