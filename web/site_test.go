@@ -41,7 +41,7 @@ func testNoticesConfig() notices.Config {
 	c.Approvers = []string{"Carol", "Dave"}
 	c.RequireApproval = true
 	c.EmergencyTwoApprovals = true
-	c.Senders = []notices.SenderConfig{{Name: "Highways", Token: "highways-token-0123456789", Topics: []string{"roads", "gritting"}, Staff: []string{"Sam"}}}
+	c.Senders = []notices.SenderConfig{{Name: "Highways", Token: "highways-token-0123456789", Topics: []string{"roads", "gritting"}, Staff: []string{"Sam"}, RequireApproval: true}}
 	return c
 }
 
@@ -171,4 +171,9 @@ func (s *site) auditText() string {
 		b.WriteString(r.Event + " | " + r.Actor + " | " + r.Detail + "\n")
 	}
 	return b.String()
+}
+
+func readAll(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -1,0 +1,311 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func grit(id string) string {
+	return `@notice {"id":"` + id + `","title":"Gritting tonight","body":"From *6pm*, main roads first.","topics":["gritting"],"areas":["SY3"]}` + "\n"
+}
+
+func TestApprovalsShowEverythingAndApprove(t *testing.T) {
+	s := newSite(t)
+	s.h.Run(grit("grit-1"))
+	carol := s.signIn("Carol")
+	code, body := carol.get(s.ts.URL + "/approvals")
+	if code != http.StatusOK {
+		t.Fatalf("/approvals: %d", code)
+	}
+	// The message in full as residents read it, with WhatsApp's bold.
+	mustContain(t, body, "#1 Gritting tonight", "From <strong>6pm</strong>, main roads first.", "Shropshire Council",
+		"Reaches 1 group and 0 subscribers", "SY3 7", "Approve #1", "Reject #1")
+	// Staff of a sender may not approve.
+	sam := s.signIn("Sam")
+	if code, _ := sam.get(s.ts.URL + "/approvals"); code != http.StatusForbidden {
+		t.Errorf("sender staff on /approvals: %d", code)
+	}
+	if code, _ := sam.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}}); code != http.StatusForbidden {
+		t.Errorf("sender staff approving: %d", code)
+	}
+	start := s.h.Out.Len()
+	code, body = carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+	if code != http.StatusOK {
+		t.Fatalf("approve: %d\n%s", code, body)
+	}
+	mustContain(t, body, "Approved #1 Gritting tonight", "No notices are waiting for approval")
+	// It reached the group, once.
+	sent := s.h.Out.String()[start:]
+	if n := strings.Count(sent, "Gritting tonight"); n != 1 {
+		t.Errorf("the group got the notice %d times:\n%s", n, sent)
+	}
+	mustContain(t, s.auditText(), "approved | Carol (web)")
+	// Approving again: told, nothing sent.
+	start = s.h.Out.Len()
+	code, body = carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+	if code != http.StatusConflict || !strings.Contains(body, "not waiting for approval") {
+		t.Errorf("approve again: %d\n%s", code, body)
+	}
+	if extra := s.h.Out.String()[start:]; strings.Contains(extra, "Gritting") {
+		t.Errorf("sent again:\n%s", extra)
+	}
+}
+
+func TestRejectNeedsAReason(t *testing.T) {
+	s := newSite(t)
+	s.h.Run(grit("grit-1"))
+	dave := s.signIn("Dave")
+	code, body := dave.post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"  "}})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("reject without reason: %d", code)
+	}
+	mustContain(t, body, "There is a problem", `href="#reason-1"`, "Enter the reason for rejecting notice #1")
+	code, body = dave.post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"Not council business"}})
+	if code != http.StatusOK {
+		t.Fatalf("reject: %d\n%s", code, body)
+	}
+	mustContain(t, body, "Rejected #1 Gritting tonight")
+	mustContain(t, s.auditText(), "rejected | Dave (web) | Not council business")
+}
+
+// TestTwoApproversAtOnce: of two approvers clicking approve on the same
+// notice at the same moment, one approval counts and the other is told.
+func TestTwoApproversAtOnce(t *testing.T) {
+	s := newSite(t)
+	s.h.Run(grit("grit-1"))
+	browsers := []*browser{s.signIn("Carol"), s.signIn("Dave")}
+	start := s.h.Out.Len()
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	bodies := make([]string, 2)
+	for i, b := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], bodies[i] = b.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+		}()
+	}
+	wg.Wait()
+	ok, told := 0, 0
+	for i := range codes {
+		switch {
+		case codes[i] == http.StatusOK && strings.Contains(bodies[i], "Approved #1"):
+			ok++
+		case codes[i] == http.StatusConflict && (strings.Contains(bodies[i], "decided meanwhile") || strings.Contains(bodies[i], "not waiting for approval")):
+			told++
+		default:
+			t.Errorf("answer %d: %d\n%s", i, codes[i], bodies[i])
+		}
+	}
+	if ok != 1 || told != 1 {
+		t.Errorf("%d counted, %d told; want 1 and 1", ok, told)
+	}
+	if n := strings.Count(s.h.Out.String()[start:], "Gritting tonight"); n != 1 {
+		t.Errorf("sent %d times", n)
+	}
+	if n := strings.Count(s.auditText(), "| approved |"); n > 1 {
+		t.Errorf("%d approvals recorded", n)
+	}
+}
+
+func TestEmergencyShowsWhoApproved(t *testing.T) {
+	s := newSite(t)
+	s.h.Run(`@notice {"id":"flood-1","title":"Flood warning","body":"Move cars.","topics":["flooding"],"areas":["SY3 7"],"urgency":"emergency"}` + "\n")
+	carol, dave := s.signIn("Carol"), s.signIn("Dave")
+	code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+	if code != http.StatusOK {
+		t.Fatalf("first approval: %d\n%s", code, body)
+	}
+	mustContain(t, body, "1 of 2 approvals", "You have approved this notice; it needs a different second approver")
+	_, body = dave.get(s.ts.URL + "/approvals")
+	mustContain(t, body, "Approved so far by Carol (web); needs 2", "Approve #1")
+	if code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}}); code != http.StatusConflict || !strings.Contains(body, "already approved") {
+		t.Errorf("same approver twice: %d\n%s", code, body)
+	}
+	if code, body := dave.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}}); code != http.StatusOK || !strings.Contains(body, "Approved #1 Flood warning") {
+		t.Errorf("second approver: %d\n%s", code, body)
+	}
+}
+
+var errorSummary = regexp.MustCompile(`(?s)govuk-error-summary.*?</ul>`)
+
+func TestComposePreviewAndSubmit(t *testing.T) {
+	s := newSite(t)
+	sam := s.signIn("Sam")
+	code, body := sam.get(s.ts.URL + "/notices/new")
+	if code != http.StatusOK {
+		t.Fatalf("compose: %d", code)
+	}
+	mustContain(t, body, "Write a notice", `value="roads"`, `name="title"`)
+	form := url.Values{"sender": {"Highways"}, "title": {"Belle Vue Road closed"}, "body": {"Gas main repairs, *9am to 4pm*."},
+		"topics": {"roads"}, "areas": {"SY3 7"}, "urgency": {"normal"}, "action": {"preview"}}
+	code, body = sam.post(s.ts.URL+"/notices/new", form)
+	if code != http.StatusOK {
+		t.Fatalf("preview: %d\n%s", code, body)
+	}
+	// The phone shows the "From" line and WhatsApp's bold; the reach is
+	// counted; the form keeps everything.
+	mustContain(t, body, "From Highways, Shropshire Council", "<strong>9am to 4pm</strong>", "Reaches 1 group",
+		`value="Belle Vue Road closed"`, "Gas main repairs, *9am to 4pm*.")
+	if ids, _ := noticeCount(s); ids != 0 {
+		t.Fatalf("the preview stored a notice")
+	}
+	form.Set("action", "send")
+	code, where := sam.post(s.ts.URL+"/notices/new", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(where, "/notices/1") {
+		t.Fatalf("send: %d %s", code, where)
+	}
+	code, body = sam.get(s.ts.URL + "/notices/1")
+	mustContain(t, body, "Waiting for approval", "Belle Vue Road closed", "waiting for approval")
+	mustContain(t, s.auditText(), "Sam (web)")
+}
+
+func noticeCount(s *site) (int, error) {
+	var n int
+	err := s.h.Store.DB().QueryRowContext(s.t.Context(), `SELECT COUNT(*) FROM notices`).Scan(&n)
+	return n, err
+}
+
+func TestComposeBadInputLosesNothing(t *testing.T) {
+	s := newSite(t)
+	sam := s.signIn("Sam")
+	long := strings.Repeat("Lorem ipsum ", 500)[:5001]
+	odd := "Road \u202eclosed\u202c \u200b zero-width, emoji 🚧, Welsh ŵ ŷ"
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		code  int
+		error string
+		keeps string
+	}{
+		{"5,000 characters", url.Values{"title": {"Long"}, "body": {long}, "topics": {"roads"}}, 422, "Message must be 5000 characters or fewer", "Lorem ipsum Lorem"},
+		{"javascript link", url.Values{"title": {"Click"}, "body": {"x"}, "link": {"javascript:alert(1)"}, "topics": {"roads"}}, 422, "Link:", "javascript:alert(1)"},
+		{"outside its topics", url.Values{"title": {"Bins late"}, "body": {"x"}, "topics": {"bins"}}, 422, "Highways may not send", "Bins late"},
+		{"no title", url.Values{"title": {""}, "body": {"Body kept"}, "topics": {"roads"}}, 422, "Enter title", "Body kept"},
+		{"bad time", url.Values{"title": {"T"}, "body": {"x"}, "topics": {"roads"}, "expires": {"tomorrow"}}, 422, "Enter the expiry", "tomorrow"},
+		{"another sender", url.Values{"sender": {""}, "title": {"As the council"}, "body": {"x"}}, 403, "You can only write notices for Highways", "As the council"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.form.Get("sender") == "" && tc.name != "another sender" {
+				tc.form.Set("sender", "Highways")
+			}
+			tc.form.Set("action", "send")
+			code, body := sam.post(s.ts.URL+"/notices/new", tc.form)
+			if code != tc.code {
+				t.Fatalf("%d, want %d\n%s", code, tc.code, body)
+			}
+			sum := errorSummary.FindString(body)
+			if !strings.Contains(sum, tc.error) {
+				t.Errorf("error summary %q lacks %q", sum, tc.error)
+			}
+			if !strings.Contains(body, tc.keeps) {
+				t.Errorf("the form lost %q", tc.keeps)
+			}
+		})
+	}
+	// Odd Unicode is accepted and shown as text, direction marks and all
+	// escaped by the template.
+	code, body := sam.post(s.ts.URL+"/notices/new", url.Values{"sender": {"Highways"}, "title": {"Odd"}, "body": {odd}, "topics": {"roads"}, "action": {"preview"}})
+	if code != http.StatusOK {
+		t.Fatalf("odd Unicode: %d\n%s", code, body)
+	}
+	mustContain(t, body, "🚧", "ŵ ŷ")
+	if n, _ := noticeCount(s); n != 0 {
+		t.Errorf("%d notices stored from bad input", n)
+	}
+}
+
+func TestNoticePageDeliveryAndCorrection(t *testing.T) {
+	s := newSite(t)
+	s.h.Run("@group hill Castle Hill\n@admin Hana\nHana: !bot on\nHana: !notices on\nHana: !notices area SY3 7\ndm Erin: !subscribe gritting SY3 7\n")
+	s.h.Run(`@notice {"id":"grit-1","title":"Gritting tonight","body":"From 6pm.","topics":["gritting"],"areas":["SY3"]}` + "\n")
+	carol := s.signIn("Carol")
+	carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+	code, body := carol.get(s.ts.URL + "/notices/1")
+	if code != http.StatusOK {
+		t.Fatalf("/notices/1: %d", code)
+	}
+	mustContain(t, body, "Delivery", "Elm Road", "Castle Hill", "Sent", "Subscribers")
+	// The list.
+	_, body = carol.get(s.ts.URL + "/notices")
+	mustContain(t, body, `href="/notices/1"`, "Gritting tonight")
+	// Carol is an approver, not the sender's staff: no correcting.
+	_, body = carol.get(s.ts.URL + "/notices/1")
+	mustNotContain(t, body, "Send the correction")
+	olive := s.signIn("Olive")
+	_, body = olive.get(s.ts.URL + "/notices/1")
+	mustContain(t, body, "Send the correction", "Cancel this notice")
+	code, where := olive.post(s.ts.URL+"/notices/1/correct", url.Values{"action": {"update"}, "title": {"Gritting tonight from 7pm"}, "body": {"From 7pm."}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("correct: %d %s", code, where)
+	}
+	_, body = carol.get(s.ts.URL + "/approvals")
+	mustContain(t, body, "Gritting tonight from 7pm", "What this changes")
+	// Not found and bad ids.
+	for _, p := range []string{"/notices/99", "/notices/abc", "/notices/-1"} {
+		if code, _ := carol.get(s.ts.URL + p); code != http.StatusNotFound {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+}
+
+func TestAuditSearchCSVAndPages(t *testing.T) {
+	s := newSite(t)
+	for i := range 60 {
+		s.h.Run(grit(fmt.Sprintf("grit-%d", i)))
+	}
+	carol := s.signIn("Carol")
+	carol.post(s.ts.URL+"/approvals/3", url.Values{"action": {"approve"}})
+	code, body := carol.get(s.ts.URL + "/audit?person=carol")
+	if code != http.StatusOK {
+		t.Fatalf("/audit: %d", code)
+	}
+	mustContain(t, body, "Carol (web)", "approved", "signed in")
+	mustNotContain(t, body, "Older")
+	_, body = carol.get(s.ts.URL + "/audit?notice=3")
+	mustContain(t, body, `href="/notices/3"`, "approved")
+	_, body = carol.get(s.ts.URL + "/audit")
+	mustContain(t, body, "Older")
+	_, body = carol.get(s.ts.URL + "/audit?page=2")
+	mustContain(t, body, "Newer")
+	code, body = carol.get(s.ts.URL + "/audit?notice=abc&from=yesterday")
+	if code != http.StatusUnprocessableEntity {
+		t.Errorf("bad search: %d", code)
+	}
+	mustContain(t, body, "Enter a notice number", "Enter a date like 2026-01-05", `value="abc"`)
+	_, body = carol.get(s.ts.URL + "/audit?from=2026-01-05&to=2026-01-05&service=council")
+	mustContain(t, body, "received")
+	_, body = carol.get(s.ts.URL + "/audit?from=2026-01-06")
+	mustContain(t, body, "Nothing in the audit matches")
+	resp, err := carol.c.Get(s.ts.URL + "/audit?format=csv&person=carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := new(strings.Builder)
+	_, _ = fmt.Fprint(buf, readAll(resp))
+	if !strings.HasPrefix(buf.String(), "time,notice,event,actor,detail\n") || !strings.Contains(buf.String(), "Carol (web)") {
+		t.Errorf("CSV:\n%s", buf.String())
+	}
+	// Sender staff may not read the audit.
+	if code, _ := s.signIn("Sam").get(s.ts.URL + "/audit"); code != http.StatusForbidden {
+		t.Errorf("sender staff on /audit: %d", code)
+	}
+}
+
+func TestGroupsShowNoPhoneNumber(t *testing.T) {
+	s := newSite(t)
+	s.h.Run("@group g2 +44 7700 900123\n@admin Hana\nHana: !bot on\n")
+	olive := s.signIn("Olive")
+	code, body := olive.get(s.ts.URL + "/groups")
+	if code != http.StatusOK {
+		t.Fatalf("/groups: %d", code)
+	}
+	mustContain(t, body, "Elm Road", "SY3 7", "All topics", "A group with no name")
+	mustNotContain(t, body, "7700", "900123")
+}
