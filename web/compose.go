@@ -100,6 +100,12 @@ var formFields = map[string][2]string{
 	"effective": {"send_at", "Send at"}, "sender": {"sender", "Sender"}, "references": {"title", "Notice"},
 }
 
+// requiredWords say what to do about an empty field, as GOV.UK's error
+// messages do.
+var requiredWords = map[string]string{
+	"title": "Enter a title", "body": "Enter the message", "topics": "Choose at least one topic",
+}
+
 // fieldErrorOf words a relay error for the error summary.
 func fieldErrorOf(err error) (fieldError, bool) {
 	var fe *notices.FieldError
@@ -113,6 +119,9 @@ func fieldErrorOf(err error) (fieldError, bool) {
 			f = [2]string{"title", strings.ToUpper(key[:1]) + key[1:]}
 		}
 		if fe.Msg == "required" {
+			if w, ok := requiredWords[key]; ok {
+				return fieldError{f[0], w}, true
+			}
 			return fieldError{f[0], "Enter " + strings.ToLower(f[1])}, true
 		}
 		return fieldError{f[0], f[1] + ": " + fe.Msg}, true

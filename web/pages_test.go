@@ -186,7 +186,7 @@ func TestComposeBadInputLosesNothing(t *testing.T) {
 		{"5,000 characters", url.Values{"title": {"Long"}, "body": {long}, "topics": {"roads"}}, 422, "Message must be 5000 characters or fewer", "Lorem ipsum Lorem"},
 		{"javascript link", url.Values{"title": {"Click"}, "body": {"x"}, "link": {"javascript:alert(1)"}, "topics": {"roads"}}, 422, "Link:", "javascript:alert(1)"},
 		{"outside its topics", url.Values{"title": {"Bins late"}, "body": {"x"}, "topics": {"bins"}}, 422, "Highways may not send", "Bins late"},
-		{"no title", url.Values{"title": {""}, "body": {"Body kept"}, "topics": {"roads"}}, 422, "Enter title", "Body kept"},
+		{"no title", url.Values{"title": {""}, "body": {"Body kept"}, "topics": {"roads"}}, 422, "Enter a title", "Body kept"},
 		{"bad time", url.Values{"title": {"T"}, "body": {"x"}, "topics": {"roads"}, "expires": {"tomorrow"}}, 422, "Enter the expiry", "tomorrow"},
 		{"another sender", url.Values{"sender": {""}, "title": {"As the council"}, "body": {"x"}}, 403, "You can only write notices for Highways", "As the council"},
 	} {
