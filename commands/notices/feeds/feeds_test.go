@@ -257,6 +257,11 @@ func TestHTMLToText(t *testing.T) {
 		{`<img src="x.png" alt="Gritter at work">`, "Gritter at work"},
 		{"<p>unclosed <b>tag", "unclosed tag"},
 		{"Ünïcödé — “quotes” 🚧", "Ünïcödé — “quotes” 🚧"},
+		// A list's items stay on consecutive lines, however the markup is
+		// indented; the list is a paragraph of its own.
+		{"<p>Routes:</p><ul><li>A5</li><li>A49</li></ul><p>More soon.</p>", "Routes:\n\n• A5\n• A49\n\nMore soon."},
+		{"<ul>\n  <li>A5</li>\n  <li><p>A49</p></li>\n</ul>", "• A5\n• A49"},
+		{"Before<ol><li>one</li></ol>", "Before\n• one"},
 	}
 	for _, tt := range tests {
 		if got := HTMLToText(tt.in); got != tt.want {

@@ -61,12 +61,19 @@ func render(b *strings.Builder, n *html.Node) {
 			return
 		}
 	}
+	item := n.Type == html.ElementNode && n.DataAtom == atom.Li
 	block := n.Type == html.ElementNode && isBlock(n.DataAtom)
-	if block {
-		b.WriteString("\n")
-	}
-	if n.Type == html.ElementNode && n.DataAtom == atom.Li {
+	switch {
+	case item:
+		// A list item starts a line, not a paragraph: the items of one list
+		// stay together, as they do on the council's page.
+		if !atLineStart(b) {
+			b.WriteString("\n")
+		}
 		b.WriteString("• ")
+	case block && !strings.HasSuffix(b.String(), "• "):
+		// (A paragraph inside a list item starts on the bullet's line.)
+		b.WriteString("\n")
 	}
 	if n.Type == html.ElementNode && n.DataAtom == atom.A {
 		var inner strings.Builder
@@ -92,6 +99,12 @@ func render(b *strings.Builder, n *html.Node) {
 	if block {
 		b.WriteString("\n")
 	}
+}
+
+// atLineStart reports whether what is written so far ends a line (spaces
+// after the break, from the markup's indentation, do not count).
+func atLineStart(b *strings.Builder) bool {
+	return strings.HasSuffix(strings.TrimRight(b.String(), " \t"), "\n")
 }
 
 func startsSpace(s string) bool { return strings.TrimLeft(s, " \t\r\n") != s }
