@@ -225,3 +225,31 @@ func execOn(path, query string) error {
 	_, err = db.Exec(query)
 	return err
 }
+
+// TestRestoreOfAnOlderBackupWarnsAboutMissingFiles: a backup made before
+// backups kept the inbox's media (no row or file counts in BACKUP.txt, no
+// inbox/) is restored with a warning naming what it cannot bring back.
+func TestRestoreOfAnOlderBackupWarnsAboutMissingFiles(t *testing.T) {
+	root := t.TempDir()
+	_, cfg := roundTripData(t, root)
+	backup := filepath.Join(root, "backup")
+	if code, out, errOut := runCLI("backup", "-config", cfg, backup); code != exitOK {
+		t.Fatalf("backup: %s%s", out, errOut)
+	}
+	// As the earlier release wrote it.
+	if err := os.RemoveAll(filepath.Join(backup, "inbox")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(backup, backupManifest), "neighbourbot backup\nversion old\ntaken 2026-01-05T10:00:00Z\nfrom /srv/data\nneighbourbot.db\nwhatsapp.db\nphotos/ (2 files)\n")
+	target := filepath.Join(root, "target")
+	code, out, errOut := runCLI("restore", "-config", configFor(t, root, target), backup)
+	if code != exitOK {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "predates the backing up of every file") || !strings.Contains(errOut, "inbox/cc33.jpg") {
+		t.Errorf("no warning about the missing media: %s", errOut)
+	}
+	if !strings.Contains(out, "neighbourbot.db: restored (") || !strings.Contains(out, "; integrity ok)") || !strings.Contains(out, "2 missing") {
+		t.Errorf("restore output:\n%s", out)
+	}
+}
