@@ -245,7 +245,11 @@ func deliveryWords(state string) string {
 }
 
 func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, v visitor) {
-	s.showNotice(w, r, v, http.StatusOK, "", nil, nil)
+	banner := ""
+	if r.URL.Query().Get("sent") == "1" {
+		banner = "Your notice has been received; its state is below."
+	}
+	s.showNotice(w, r, v, http.StatusOK, banner, nil, nil)
 }
 
 func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, status int, banner string, errs []fieldError, form map[string]string) {
