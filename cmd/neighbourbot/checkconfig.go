@@ -61,7 +61,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	// Which secrets are set, never their values.
 	for _, src := range cfg.sources {
-		if isSecret(src.key) {
+		if isSecret(src.key) && !settingEmpty(&cfg, src.key) {
 			fmt.Fprintf(stdout, "secret set: %s\n", credentialName(envPrefix+strings.ToUpper(strings.ReplaceAll(src.key, ".", "_"))))
 		}
 	}

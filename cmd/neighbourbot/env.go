@@ -389,3 +389,28 @@ func namingOverride(err error, sources []settingSource) error {
 	}
 	return err
 }
+
+// settingEmpty reports whether a setting holds its type's zero value ("" for
+// a secret the file writes as empty).
+func settingEmpty(cfg *Config, key string) bool {
+	for _, s := range envOnly {
+		if s.key == key {
+			return *s.field(cfg) == ""
+		}
+	}
+	v := reflect.ValueOf(cfg).Elem()
+	for _, part := range strings.Split(key, ".") {
+		found := false
+		for i := range v.NumField() {
+			tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("toml"), ",")
+			if tag == part {
+				v, found = v.Field(i), true
+				break
+			}
+		}
+		if !found {
+			return true
+		}
+	}
+	return v.IsZero()
+}

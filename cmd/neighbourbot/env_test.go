@@ -40,7 +40,7 @@ func TestEveryEnvNameFollowsTheRule(t *testing.T) {
 // says where each came from.
 func TestEverySettingFromTheEnvironment(t *testing.T) {
 	dir := t.TempDir()
-	cfgFile := writeFile(t, filepath.Join(dir, "config.toml"), "[bot]\ndata_dir = \""+dir+"\"\n\n[log]\nlevel = \"warn\"\n")
+	cfgFile := writeFile(t, filepath.Join(dir, "config.toml"), "[bot]\ndata_dir = \""+dir+"\"\n\n[log]\nlevel = \"warn\"\n\n[notices.webhook]\ntoken = \"\"\n")
 	env := map[string]string{
 		"NEIGHBOURBOT_LOG_LEVEL":                           "debug",
 		"NEIGHBOURBOT_LOG_FORMAT":                          "json",
@@ -99,6 +99,9 @@ func TestEverySettingFromTheEnvironment(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check-config lacks %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), "secret set: notices_webhook_token") {
+		t.Errorf("a secret nobody set is reported set:\n%s", out.String())
 	}
 	for _, leak := range []string{"smtp-secret", "900123"} {
 		if strings.Contains(out.String(), leak) {
