@@ -24,7 +24,7 @@ import (
 // site is a bot with the notices relay and the staff page over a real
 // SQLite file, served by a real HTTP server.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	h     *bottest.Harness
 	srv   *web.Server
 	ts    *httptest.Server
@@ -45,7 +45,10 @@ func testNoticesConfig() notices.Config {
 	return c
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t *testing.T) *site { return newBenchSite(t) }
+
+// newBenchSite is newSite for a test or a benchmark.
+func newBenchSite(t testing.TB) *site {
 	t.Helper()
 	s := &site{t: t, staff: web.Staff{Owners: []string{"Olive"}, Approvers: []string{"Carol", "Dave"},
 		Senders: []web.SenderStaff{{Name: "Highways", Topics: []string{"roads", "gritting"}, Staff: []string{"Sam"}}}}}
@@ -89,10 +92,31 @@ func (s *site) link(name string) (string, string) {
 	return s.ts.URL + m[1], out
 }
 
+// sessionCookie signs name in and returns the session cookie.
+func (s *site) sessionCookie(name string) *http.Cookie {
+	s.t.Helper()
+	link, out := s.link(name)
+	if link == "" {
+		s.t.Fatalf("no link for %s:\n%s", name, out)
+	}
+	resp, err := s.browser().c.Post(link, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Value != "" {
+			return c
+		}
+	}
+	s.t.Fatalf("no session cookie for %s", name)
+	return nil
+}
+
 // browser is one person's browser: a cookie jar that does not follow
 // redirects, so each answer can be checked.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 

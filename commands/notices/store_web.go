@@ -75,17 +75,20 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 		conds, args = append(conds, "a.actor LIKE ? ESCAPE '\\'"), append(args, "%"+likeEscape(a)+"%")
 	}
 	if s := strings.TrimSpace(q.Service); s != "" {
-		conds = append(conds, "a.notice_id IN (SELECT id FROM notices WHERE source_name LIKE ? ESCAPE '\\')")
+		// "+" keeps SQLite walking the audit newest first (and stopping at
+		// the page's end) instead of fetching every row of every matching
+		// notice through the notice index and sorting them all.
+		conds = append(conds, "+a.notice_id IN (SELECT id FROM notices WHERE source_name LIKE ? ESCAPE '\\')")
 		args = append(args, "%"+likeEscape(s)+"%")
 	}
 	if q.Notice > 0 {
 		conds, args = append(conds, "a.notice_id = ?"), append(args, q.Notice)
 	}
 	if !q.From.IsZero() {
-		conds, args = append(conds, "a.at >= ?"), append(args, ms(q.From))
+		conds, args = append(conds, "+a.at >= ?"), append(args, ms(q.From))
 	}
 	if !q.To.IsZero() {
-		conds, args = append(conds, "a.at < ?"), append(args, ms(q.To))
+		conds, args = append(conds, "+a.at < ?"), append(args, ms(q.To))
 	}
 	where := ""
 	if len(conds) > 0 {
