@@ -472,14 +472,14 @@ func (m *Feature) handleWarnings(ctx context.Context, req *bot.Request) error {
 		if m.limitAction(r.cfg) == LimitRemove {
 			then = "removes them from the group"
 		}
-		fmt.Fprintf(&b, "%s has reached this group's limit (%s); the next warning %s:", bot.AtSentenceStart(target.DisplayName()), plural(int64(limit), "warning", "warnings"), then)
+		fmt.Fprintf(&b, "%s has reached this group's limit (%s); the next warning %s:", bot.AtSentenceStart(target.DisplayName()), bot.Plural(int64(limit), "warning", "warnings"), then)
 	} else {
-		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", bot.AtSentenceStart(target.DisplayName()), plural(int64(len(active)), "warning", "warnings"), limit)
+		fmt.Fprintf(&b, "%s has %s here (the limit is %d):", bot.AtSentenceStart(target.DisplayName()), bot.Plural(int64(len(active)), "warning", "warnings"), limit)
 	}
 	// The latest ones, numbered as counted; a post in the group stays short.
 	first := max(0, len(active)-(groupListEntries-1))
 	if first > 0 {
-		fmt.Fprintf(&b, "\n…%s before these, still counted.", plural(int64(first), "earlier warning", "earlier warnings"))
+		fmt.Fprintf(&b, "\n…%s before these, still counted.", bot.Plural(int64(first), "earlier warning", "earlier warnings"))
 	}
 	for i, w := range active[first:] {
 		fmt.Fprintf(&b, "\n%d. %s — %s", first+i+1, w.CreatedAt.In(m.loc).Format("Mon 2 Jan"), w.Reason)
@@ -589,7 +589,7 @@ func (m *Feature) handleWarnLimit(ctx context.Context, req *bot.Request) error {
 		if m.limitAction(g) == LimitRemove {
 			then = "they are removed"
 		}
-		note += fmt.Sprintf(" %s already at the limit or over it: at their next warning %s.", capitalise(plural(int64(over), "member is", "members are")), then)
+		note += fmt.Sprintf(" %s already at the limit or over it: at their next warning %s.", capitalise(bot.Plural(int64(over), "member is", "members are")), then)
 	}
 	return req.Reply(ctx, "Done: "+m.warnSummary(g)+"."+note)
 }
@@ -599,7 +599,7 @@ func (m *Feature) warnSummary(g groupConfig) string {
 	if m.limitAction(g) == LimitRemove {
 		then = "the member is removed"
 	}
-	return fmt.Sprintf("at %s %s; warnings expire after %s", plural(int64(m.warnLimit(g)), "warning", "warnings"), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
+	return fmt.Sprintf("at %s %s; warnings expire after %s", bot.Plural(int64(m.warnLimit(g)), "warning", "warnings"), then, bot.FormatDuration(m.cfg.WarningExpiry.D()))
 }
 
 // splitSub splits "add casino, bingo" into ("add", "casino, bingo").
@@ -622,7 +622,7 @@ func (m *Feature) handleBlock(ctx context.Context, req *bot.Request) error {
 	usage := bot.Userf("Usage: %s add WORD (or several, separated by commas, or /regex/), %s remove WORD or NUMBER, %s list, %s action warn|delete|remove.", p, p, p, p)
 	switch sub {
 	case "":
-		return req.Reply(ctx, fmt.Sprintf("The blocklist has %s; on a match I %s. %s list shows them.", plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(r.cfg.BlockAction), p))
+		return req.Reply(ctx, fmt.Sprintf("The blocklist has %s; on a match I %s. %s list shows them.", bot.Plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(r.cfg.BlockAction), p))
 	case "add":
 		if rest == "" {
 			return usage
@@ -1015,7 +1015,7 @@ func (m *Feature) handleSettings(ctx context.Context, req *bot.Request) error {
 	}
 	b.WriteString("\nReports: " + reportModePhrase(m.reportDelivery(g)))
 	b.WriteString("\nWarnings: " + m.warnSummary(g))
-	fmt.Fprintf(&b, "\nBlocklist: %s; on a match I %s", plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(g.BlockAction))
+	fmt.Fprintf(&b, "\nBlocklist: %s; on a match I %s", bot.Plural(int64(len(r.blocks)), "entry", "entries"), actionPhrase(g.BlockAction))
 	_, quiet := m.groups.QuietHours(gs)
 	b.WriteString("\nQuiet hours: " + quiet)
 	b.WriteString("\n" + m.linksSummary(r))

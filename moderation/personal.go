@@ -60,14 +60,14 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		}
 		lines = append(lines, fmt.Sprintf("A report you made%s in %s on %s: %s", how, g, r.CreatedAt.In(m.loc).Format("2 Jan 2006"), reason))
 	}
-	about, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE subject_id = ?`, person)
+	about, err := m.st.reportsAbout(ctx, person)
 	if err != nil {
 		return nil, err
 	}
 	if about > 0 {
 		lines = append(lines, fmt.Sprintf("Reports other members made about your messages: %d (they include the message quoted)", about))
 	}
-	given, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_warnings WHERE by_id = ?`, person)
+	given, err := m.st.warningsGivenBy(ctx, person)
 	if err != nil {
 		return nil, err
 	}
@@ -85,16 +85,16 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	d.m.flood.forgetPerson(person)
 	var parts []string
 	if sum.warnings > 0 {
-		parts = append(parts, plural(sum.warnings, "warning", "warnings")+" deleted")
+		parts = append(parts, bot.Plural(sum.warnings, "warning", "warnings")+" deleted")
 	}
 	if sum.given > 0 {
-		parts = append(parts, "your name taken off "+plural(sum.given, "warning", "warnings")+" you gave")
+		parts = append(parts, "your name taken off "+bot.Plural(sum.given, "warning", "warnings")+" you gave")
 	}
 	if sum.reports > 0 {
-		parts = append(parts, plural(sum.reports, "report", "reports")+" you made kept without your name")
+		parts = append(parts, bot.Plural(sum.reports, "report", "reports")+" you made kept without your name")
 	}
 	if sum.about > 0 {
-		parts = append(parts, "your words removed from "+plural(sum.about, "report", "reports")+" about your messages")
+		parts = append(parts, "your words removed from "+bot.Plural(sum.about, "report", "reports")+" about your messages")
 	}
 	if len(parts) == 0 {
 		return "nothing held", nil
@@ -371,10 +371,3 @@ func outsideBrackets(s string) string {
 	return b.String()
 }
 
-// plural writes "1 warning" or "3 warnings".
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}

@@ -38,8 +38,7 @@ func (m *Feature) handleReport(ctx context.Context, req *bot.Request) error {
 	if n := bot.RuneLen(reason); n > maxReasonRunes {
 		return bot.Userf("That reason is %d characters; please keep it under %d.", n, maxReasonRunes)
 	}
-	recent, err := m.st.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`,
-		req.Sender.ID, ms(m.clock.Now().Add(-24*time.Hour)))
+	recent, err := m.st.reportsSince(ctx, req.Sender.ID, m.clock.Now().Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -272,7 +271,7 @@ func (m *Feature) privateReport(ctx context.Context, req *bot.Request, reason st
 			return err
 		}
 		return req.Reply(ctx, fmt.Sprintf("Thanks — I've passed your report privately to %s of %s (they see your name, so they can reply to you). Nothing was posted in the group.",
-			plural(int64(told), "admin", "admins"), g.name))
+			bot.Plural(int64(told), "admin", "admins"), g.name))
 	case len(unreached) == 0:
 		return req.Reply(ctx, fmt.Sprintf("I couldn't find any admins in %s to tell. I've kept your report, and nothing was posted in the group: an admin can read it by messaging me %s.",
 			g.name, req.Cmd("reports")))

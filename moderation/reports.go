@@ -42,7 +42,7 @@ func (m *Feature) handleReports(ctx context.Context, req *bot.Request) error {
 		return req.Reply(ctx, "No reports are waiting. Reports that reached an admin privately aren't listed again.")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s waiting, oldest first:", plural(int64(total), "report", "reports"))
+	fmt.Fprintf(&b, "%s waiting, oldest first:", bot.Plural(int64(total), "report", "reports"))
 	ids := make([]int64, 0, len(waiting))
 	for _, w := range waiting {
 		line, err := m.waitingLine(ctx, w, names[w.Chat])

@@ -529,6 +529,22 @@ func (s store) reportsBy(ctx context.Context, person int64) ([]report, error) {
 	return out, rows.Err()
 }
 
+// reportsAbout counts the reports made about a person's messages.
+func (s store) reportsAbout(ctx context.Context, person int64) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE subject_id = ?`, person)
+}
+
+// warningsGivenBy counts the warnings a person gave as a group admin.
+func (s store) warningsGivenBy(ctx context.Context, person int64) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM mod_warnings WHERE by_id = ?`, person)
+}
+
+// reportsSince counts the reports a person made after since, for the daily
+// limit.
+func (s store) reportsSince(ctx context.Context, reporter int64, since time.Time) (int, error) {
+	return s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`, reporter, ms(since))
+}
+
 func (s store) count(ctx context.Context, query string, args ...any) (int, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {

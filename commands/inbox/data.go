@@ -34,9 +34,9 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 			WHERE ticket_id = ? AND direction = 'in'`, t.ID).Scan(&n, &media); err != nil {
 			return nil, fmt.Errorf("describe tickets: %w", err)
 		}
-		desc := fmt.Sprintf("%s (%s, %s", t.Ref(), t.State, plural(n, "message"))
+		desc := fmt.Sprintf("%s (%s, %s", t.Ref(), t.State, bot.Count(n, "message"))
 		if media > 0 {
-			desc += ", " + plural(media, "attachment")
+			desc += ", " + bot.Count(media, "attachment")
 		}
 		if t.State == stateOpen {
 			desc += ", opened " + f.day(t.OpenedAt)
@@ -59,24 +59,14 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	if replies > 0 || held > 0 {
 		var did []string
 		if replies > 0 {
-			did = append(did, "wrote "+plural(replies, "reply")+" to residents")
+			did = append(did, "wrote "+bot.Count(replies, "reply")+" to residents")
 		}
 		if held > 0 {
-			did = append(did, "hold "+plural(held, "ticket"))
+			did = append(did, "hold "+bot.Count(held, "ticket"))
 		}
 		out = append(out, fmt.Sprintf("As council staff you %s; your name is shown with them.", strings.Join(did, " and ")))
 	}
 	return out, nil
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // ForgetPerson erases a resident's ticket contents and media: each ticket
@@ -142,13 +132,13 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	}
 	var out []string
 	if emptied > 0 {
-		out = append(out, fmt.Sprintf("%s emptied (their numbers and times stay, as \"a former resident\")", plural(emptied, "ticket")))
+		out = append(out, fmt.Sprintf("%s emptied (their numbers and times stay, as \"a former resident\")", bot.Count(emptied, "ticket")))
 	}
 	if removed > 0 {
-		out = append(out, plural(removed, "file")+" deleted")
+		out = append(out, bot.Count(removed, "file")+" deleted")
 	}
 	if replies > 0 {
-		out = append(out, fmt.Sprintf("your name removed from %s you wrote as staff", plural(int(replies), "reply")))
+		out = append(out, fmt.Sprintf("your name removed from %s you wrote as staff", bot.Count(int(replies), "reply")))
 	}
 	if len(out) == 0 {
 		return "nothing held", nil

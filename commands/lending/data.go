@@ -161,15 +161,15 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 			return "", err
 		}
 	}
-	loans := plural(r.LoansAnonymised, "loan", "loans") + " anonymised"
+	loans := bot.Plural(r.LoansAnonymised, "loan", "loans") + " anonymised"
 	if n := len(r.KeptLoans); n > 0 {
 		loans += fmt.Sprintf(" (%s still open: kept on the other side's list without your name until marked returned; %s)",
-			plural(n, "loan", "loans"), toldClause(n, told, f.prefix))
+			bot.Plural(n, "loan", "loans"), toldClause(n, told, f.prefix))
 	}
 	parts := []string{
-		plural(r.Listings, "listing", "listings") + " deleted",
-		plural(r.Wants, "request", "requests") + " deleted",
-		plural(r.Errands, "errand", "errands") + " and " + plural(r.Signups, "errand signup", "errand signups") + " deleted",
+		bot.Plural(r.Listings, "listing", "listings") + " deleted",
+		bot.Plural(r.Wants, "request", "requests") + " deleted",
+		bot.Plural(r.Errands, "errand", "errands") + " and " + bot.Plural(r.Signups, "errand signup", "errand signups") + " deleted",
 		loans,
 	}
 	return strings.Join(parts, "; "), nil

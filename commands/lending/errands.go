@@ -179,7 +179,7 @@ func (f *Feature) cancelErrand(ctx context.Context, req *bot.Request, placeText 
 	}
 	msg := fmt.Sprintf("Called off: your %s on %s.", runName(e.Place), formatWhen(e.StartsAt, f.loc))
 	if told > 0 {
-		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", plural(told, "neighbour", "neighbours"))
+		msg += fmt.Sprintf(" The %s who joined will hear from me privately.", bot.Plural(told, "neighbour", "neighbours"))
 	}
 	if len(unreached) > 0 {
 		msg += fmt.Sprintf(" %s, you had joined it.", joinNames(unreached))
@@ -358,7 +358,7 @@ func (f *Feature) handleJoin(ctx context.Context, req *bot.Request) error {
 	if note != "" {
 		msg += ": " + note
 	}
-	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), typable(e.Place))
+	msg += fmt.Sprintf(". %s so far. %s %s takes you off.", bot.Plural(len(sg), "neighbour has joined", "neighbours have joined"), req.Cmd("unjoin"), typable(e.Place))
 	return req.Reply(ctx, msg)
 }
 
@@ -571,7 +571,7 @@ func (f *Feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 	if err != nil {
 		return err
 	}
-	lines := []string{fmt.Sprintf("Your %s (%s, %s) starts soon. %s:", runName(e.Place), when, group, plural(len(sg), "neighbour joined", "neighbours joined"))}
+	lines := []string{fmt.Sprintf("Your %s (%s, %s) starts soon. %s:", runName(e.Place), when, group, bot.Plural(len(sg), "neighbour joined", "neighbours joined"))}
 	for _, w := range who {
 		lines = append(lines, "• "+w)
 	}
@@ -585,7 +585,7 @@ func (f *Feature) runErrandSummary(ctx context.Context, job bot.Job, p errandPay
 	if f.quiet.Contains(f.clock.Now()) {
 		return nil
 	}
-	lines[0] = fmt.Sprintf("@%s, your %s (%s) starts soon. %s:", runner.DisplayName(), runName(e.Place), when, plural(len(sg), "neighbour joined", "neighbours joined"))
+	lines[0] = fmt.Sprintf("@%s, your %s (%s) starts soon. %s:", runner.DisplayName(), runName(e.Place), when, bot.Plural(len(sg), "neighbour joined", "neighbours joined"))
 	_, err = f.out.Send(ctx, bot.OutMessage{Chat: e.Chat, Text: strings.Join(lines, "\n"), Mentions: []bot.Mention{bot.MentionOf(runner)}})
 	return err
 }

@@ -468,13 +468,6 @@ func loansSuffix(n int) string {
 	return fmt.Sprintf(" (%d loans)", n)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // scored is a candidate with its match score.
 type scored[T any] struct {
 	v     T

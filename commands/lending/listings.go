@@ -122,7 +122,7 @@ func wantersNote(req *bot.Request, wanters []wanterNews) (string, []bot.Mention)
 	}
 	var b strings.Builder
 	if told > 0 {
-		fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", plural(told, "neighbour", "neighbours"))
+		fmt.Fprintf(&b, " %s who asked for one will hear from me privately.", bot.Plural(told, "neighbour", "neighbours"))
 	}
 	// Those the bot may not message privately hear it here instead.
 	var mentions []bot.Mention
@@ -1002,7 +1002,7 @@ func (f *Feature) mineErrandLines(ctx context.Context, chat bot.ChatID, me int64
 			if err != nil {
 				return nil, err
 			}
-			runs = append(runs, fmt.Sprintf("• your %s %s, %s joined%s", runName(e.Place), formatWhen(e.StartsAt, f.loc), plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
+			runs = append(runs, fmt.Sprintf("• your %s %s, %s joined%s", runName(e.Place), formatWhen(e.StartsAt, f.loc), bot.Plural(len(sg), "neighbour", "neighbours"), where(e.Chat)))
 			continue
 		}
 		runner, err := f.person(ctx, e.RunnerID)

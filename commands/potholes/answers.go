@@ -151,7 +151,7 @@ func (f *Feature) markWaiting(ctx context.Context, r Report, missing int) (Repor
 		return r, err
 	}
 	return r, f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, Kind: waitingEvent,
-		Detail: plural(missing, "required answer") + " missing"}}})
+		Detail: bot.Count(missing, "required answer") + " missing"}}})
 }
 
 // waitingText asks the group for the answer r waits for.
@@ -227,8 +227,8 @@ func (f *Feature) adminSendAnyway(ctx context.Context, req *bot.Request, r Repor
 		return err
 	}
 	if err := f.queueSend(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: sendAnywayEvent,
-		Detail: plural(missing, "required answer") + " missing"}}}); err != nil {
+		Detail: bot.Count(missing, "required answer") + " missing"}}}); err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Sending %s to the council without the %s… %spothole %s shows how it went.", r.Ref(), plural(missing, "missing answer"), p, r.Ref()))
+	return req.Reply(ctx, fmt.Sprintf("Sending %s to the council without the %s… %spothole %s shows how it went.", r.Ref(), bot.Count(missing, "missing answer"), p, r.Ref()))
 }

@@ -185,7 +185,7 @@ func (f *Feature) newSendRound(r *Report) (verb, detail string) {
 		return "Trying again to send", "now instead of at " + f.when(r.NextSendAt)
 	case sendFailed:
 		// A new round with a fresh retry budget.
-		detail = "again after " + plural(r.SendAttempts, "failed attempt")
+		detail = "again after " + bot.Count(r.SendAttempts, "failed attempt")
 		r.SendAttempts = 0
 		return "Trying again to send", detail
 	case sendSending, sendUnsure:
@@ -348,7 +348,7 @@ func seenBy(r Report) string {
 	if r.Confirmations == 0 {
 		return fmt.Sprintf("Reported by a resident in a residents' group (reference %s); no neighbour has confirmed it yet.", r.Ref())
 	}
-	return fmt.Sprintf("Reported by a resident in a residents' group and confirmed by %s (reference %s).", plural(r.Confirmations, "other neighbour"), r.Ref())
+	return fmt.Sprintf("Reported by a resident in a residents' group and confirmed by %s (reference %s).", bot.Count(r.Confirmations, "other neighbour"), r.Ref())
 }
 
 // serviceRequest builds what goes to the council: the report, never the

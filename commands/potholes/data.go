@@ -44,10 +44,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 		return nil, fmt.Errorf("count confirmations: %w", err)
 	}
 	if confirmed > 0 {
-		lines = append(lines, fmt.Sprintf("You confirmed %s made by neighbours.", plural(confirmed, "report")))
+		lines = append(lines, fmt.Sprintf("You confirmed %s made by neighbours.", bot.Count(confirmed, "report")))
 	}
 	if photos > 0 {
-		lines = append(lines, fmt.Sprintf("You added %s to reports.", plural(photos, "photo")))
+		lines = append(lines, fmt.Sprintf("You added %s to reports.", bot.Count(photos, "photo")))
 	}
 	var answered int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_events WHERE actor_id = ? AND kind = ?`, person, councilAnswerEvent).Scan(&answered); err != nil {
@@ -55,7 +55,7 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	}
 	if answered > 0 {
 		lines = append(lines, fmt.Sprintf("You answered %s from the council about reports (the answers stay with the reports; %s unlinks them from you).",
-			plural(answered, "question"), d.f.prefix+"forgetme"))
+			bot.Count(answered, "question"), d.f.prefix+"forgetme"))
 	}
 	if claims > 0 {
 		if claims == 1 {
@@ -117,5 +117,5 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		d.f.log().Warn("remove photos of forgotten held attempts", bot.KeyErr, err)
 	}
 	return fmt.Sprintf("%s and %s kept for the street without your name",
-		plural(int(counts[0]), "report"), plural(int(counts[1]), "confirmation")), nil
+		bot.Count(int(counts[0]), "report"), bot.Count(int(counts[1]), "confirmation")), nil
 }

@@ -141,7 +141,7 @@ func (f *Feature) emailBody(ctx context.Context, r Report, photo emailPhoto) (st
 	line("First reported", r.Created.In(f.deps.Location).Format("Monday 2 January 2006, 15:04 MST"))
 	confirmed := "the reporter only; no neighbour has confirmed it yet"
 	if r.Confirmations > 0 {
-		confirmed = fmt.Sprintf("%d neighbours (the reporter and %s)", r.Confirmations+1, plural(r.Confirmations, "other"))
+		confirmed = fmt.Sprintf("%d neighbours (the reporter and %s)", r.Confirmations+1, bot.Count(r.Confirmations, "other"))
 	}
 	line("Seen by", confirmed)
 	line("Photo", photo.note)

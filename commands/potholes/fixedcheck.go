@@ -189,7 +189,7 @@ func (f *Feature) fixedCheckText(r Report, now time.Time) string {
 func weeksAgo(t, now time.Time) string {
 	days := int(now.Sub(t) / (24 * time.Hour))
 	if days >= 14 || (days >= 7 && days%7 == 0) {
-		return plural(days/7, "week") + " ago"
+		return bot.Count(days/7, "week") + " ago"
 	}
 	return age(t, now)
 }

@@ -529,26 +529,19 @@ func age(t, now time.Time) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
+		return bot.Count(int(d/time.Minute), "minute") + " ago"
 	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
+		return bot.Count(int(d/time.Hour), "hour") + " ago"
 	default:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
+		return bot.Count(int(d/(24*time.Hour)), "day") + " ago"
 	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func confirmations(n int) string {
 	if n == 0 {
 		return "no confirmations yet"
 	}
-	return plural(n, "confirmation")
+	return bot.Count(n, "confirmation")
 }
 
 // groupListLines bounds a list posted in a group: about a phone screen.
@@ -879,7 +872,7 @@ func (f *Feature) addPhoto(ctx context.Context, req *bot.Request, r Report, medi
 		events: []event{{At: now, ActorID: req.Sender.ID, Kind: "photo"}}}); err != nil {
 		return err
 	}
-	return req.Reply(ctx, fmt.Sprintf("Photo added to %s — it now has %s.", r.Ref(), plural(r.Photos+1, "photo")))
+	return req.Reply(ctx, fmt.Sprintf("Photo added to %s — it now has %s.", r.Ref(), bot.Count(r.Photos+1, "photo")))
 }
 
 func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
@@ -1063,7 +1056,7 @@ func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string 
 	b.WriteString("\n" + r.Description)
 	fmt.Fprintf(&b, "\nReported by %s %s · %s", f.personName(ctx, r.ReporterID), age(r.Created, now), confirmations(r.Confirmations))
 	if r.Photos > 0 {
-		b.WriteString(" · " + plural(r.Photos, "photo"))
+		b.WriteString(" · " + bot.Count(r.Photos, "photo"))
 	}
 	if r.HasLocation {
 		fmt.Fprintf(&b, "\nLocation: %.5f, %.5f", r.Lat, r.Long)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"neighbourbot/bot"
 )
 
 // dataProvider shows and erases what power checks hold about a person:
@@ -24,10 +26,10 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	var out []string
 	if answered > 0 {
 		out = append(out, fmt.Sprintf("You answered %s; your latest answer was \"%s\" (%s).",
-			plural(answered, "power check"), onOff(lastOff), lastAt.In(d.f.loc).Format("Mon 2 Jan 2006 15:04")))
+			bot.Count(answered, "power check"), onOff(lastOff), lastAt.In(d.f.loc).Format("Mon 2 Jan 2006 15:04")))
 	}
 	if started > 0 {
-		out = append(out, fmt.Sprintf("You started %s (your name is shown as its starter).", plural(started, "power check")))
+		out = append(out, fmt.Sprintf("You started %s (your name is shown as its starter).", bot.Count(started, "power check")))
 	}
 	return out, nil
 }
@@ -38,16 +40,10 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", err
 	}
 	var parts []string
-	parts = append(parts, fmt.Sprintf("%s deleted", plural(int(votes), "power-check answer")))
+	parts = append(parts, fmt.Sprintf("%s deleted", bot.Count(int(votes), "power-check answer")))
 	if started > 0 {
-		parts = append(parts, fmt.Sprintf("your name removed from %s you started (the counts stay)", plural(int(started), "check")))
+		parts = append(parts, fmt.Sprintf("your name removed from %s you started (the counts stay)", bot.Count(int(started), "check")))
 	}
 	return strings.Join(parts, "; "), nil
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}

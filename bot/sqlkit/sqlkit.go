@@ -1,0 +1,72 @@
+// Package sqlkit holds the few helpers every feature's store shares, so
+// that a time column or a list query reads the same everywhere.
+//
+// Time columns are INTEGER milliseconds since the Unix epoch, in UTC, with
+// one zero rule: the zero time.Time is stored as NULL and NULL reads back as
+// the zero time. That is what the tables already hold — every "not yet"
+// column (closed_at, restored_at, removed_at, next_send_at, …) is nullable
+// and written as NULL — so no stored value needed migrating. The few older
+// columns declared NOT NULL DEFAULT 0 for "none" (lending_loans.claimed_at
+// and closed_at, power_posted.eta) are read through NULLIF(col, 0) in their
+// store's SQL and reset with a literal 0, so they follow the same rule.
+package sqlkit
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Millis is the column value for t: its Unix milliseconds, or NULL (nil)
+// for the zero time.
+func Millis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// Time is the time.Time a column holds: the zero time for NULL, else the
+// instant in UTC.
+func Time(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// TimeCol scans a time column straight into *t (NULL as the zero time), for
+// use as a Scan destination: rows.Scan(&id, sqlkit.TimeCol(&r.Created)).
+func TimeCol(t *time.Time) sql.Scanner { return timeCol{t} }
+
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	var v sql.NullInt64
+	if err := v.Scan(src); err != nil {
+		return fmt.Errorf("time column: %w", err)
+	}
+	*c.t = Time(v)
+	return nil
+}
+
+// Scanner is what *sql.Row and *sql.Rows have in common.
+type Scanner interface{ Scan(dest ...any) error }
+
+// ScanAll reads every row with scan and closes rows, returning the first
+// error from a scan, from the iteration or from closing.
+func ScanAll[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, rows.Close()
+}

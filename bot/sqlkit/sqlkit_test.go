@@ -1,0 +1,87 @@
+package sqlkit
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+func openDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestTimeColumnRoundTrip(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 3, 1, 9, 30, 15, 123_000_000, time.FixedZone("BST", 3600))
+	for i, in := range []time.Time{{}, when, time.UnixMilli(0)} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO t (id, at) VALUES (?, ?)`, i, Millis(in)); err != nil {
+			t.Fatal(err)
+		}
+		var raw sql.NullInt64
+		var got, got2 time.Time
+		if err := db.QueryRowContext(ctx, `SELECT at, at, at FROM t WHERE id = ?`, i).Scan(&raw, TimeCol(&got), TimeCol(&got2)); err != nil {
+			t.Fatal(err)
+		}
+		if in.IsZero() != !raw.Valid {
+			t.Errorf("%v stored as %v: the zero time is NULL and only it", in, raw)
+		}
+		if !got.Equal(in) || !Time(raw).Equal(in) {
+			t.Errorf("%v read back as %v / %v", in, got, Time(raw))
+		}
+		if !got.IsZero() && got.Location() != time.UTC {
+			t.Errorf("%v read back in %v, want UTC", in, got.Location())
+		}
+	}
+	var bad time.Time
+	if err := db.QueryRowContext(ctx, `SELECT 'soon'`).Scan(TimeCol(&bad)); err == nil {
+		t.Error("text in a time column scanned without error")
+	}
+}
+
+func TestScanAll(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE n (v INTEGER); INSERT INTO n VALUES (3), (1), (2)`); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(r Scanner) (int, error) {
+		var v int
+		return v, r.Scan(&v)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT v FROM n ORDER BY v`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ScanAll(rows, scan)
+	if err != nil || len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Fatalf("ScanAll = %v, %v", got, err)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT 'x' FROM n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ScanAll(rows, scan); err == nil {
+		t.Fatalf("a bad scan gave %v and no error", got)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT v FROM n WHERE v > 9`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ScanAll(rows, scan); err != nil || len(got) != 0 {
+		t.Fatalf("no rows gave %v, %v", got, err)
+	}
+}
