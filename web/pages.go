@@ -278,10 +278,14 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 	var subOrder []string
 	for _, d := range list {
 		if d.Subscriber {
-			if subs[d.State] == 0 {
-				subOrder = append(subOrder, d.State)
+			st := d.State
+			if d.HeldByPeriod {
+				st = "held"
 			}
-			subs[d.State]++
+			if subs[st] == 0 {
+				subOrder = append(subOrder, st)
+			}
+			subs[st]++
 			continue
 		}
 		g, err := s.deps.Core.GroupSettings(ctx, d.Chat)
@@ -293,7 +297,11 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 		if when == "" {
 			when = s.when(d.DueAt)
 		}
-		groups = append(groups, deliveryRow{Group: groupName(g), State: deliveryWords(d.State), Reason: d.Error, When: when})
+		state := deliveryWords(d.State)
+		if d.HeldByPeriod {
+			state = "Held by an election period"
+		}
+		groups = append(groups, deliveryRow{Group: groupName(g), State: state, Reason: d.Error, When: when})
 	}
 	var subRows []subscriberCount
 	for _, st := range subOrder {
@@ -305,11 +313,16 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 	if form == nil {
 		form = map[string]string{"title": pv.Notice.Title, "body": pv.Notice.Body}
 	}
+	rejected, err := notices.RejectionOf(ctx, s.deps.Core, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	_ = base
 	s.render(w, r, status, "notice", page{Title: fmt.Sprintf("Notice #%d", id), Nav: "notices", Notice: banner, Errors: errs, Data: map[string]any{
 		"Preview": pv, "State": stateWords(pv.Notice.State), "Groups": groups, "Subscribers": subRows,
 		"Received": s.when(pv.Notice.Received), "Effective": s.when(pv.Notice.Effective), "Expires": s.when(pv.Notice.Expires),
-		"CanCorrect": canCorrect, "Form": form,
+		"CanCorrect": canCorrect, "Form": form, "Rejected": rejected,
 	}})
 }
 

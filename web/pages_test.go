@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"neighbourbot/commands/notices"
 )
 
 func grit(id string) string {
@@ -70,6 +72,8 @@ func TestRejectNeedsAReason(t *testing.T) {
 		t.Fatalf("reject: %d\n%s", code, body)
 	}
 	mustContain(t, body, "Rejected #1 Gritting tonight")
+	_, body = dave.get(s.ts.URL + "/notices/1")
+	mustContain(t, body, "Rejected: Not council business")
 	mustContain(t, s.auditText(), "rejected | Dave (web) | Not council business")
 }
 
@@ -115,8 +119,13 @@ func TestTwoApproversAtOnce(t *testing.T) {
 
 func TestEmergencyShowsWhoApproved(t *testing.T) {
 	s := newSite(t)
-	s.h.Run(`@notice {"id":"flood-1","title":"Flood warning","body":"Move cars.","topics":["flooding"],"areas":["SY3 7"],"urgency":"emergency"}` + "\n")
 	carol, dave := s.signIn("Carol"), s.signIn("Dave")
+	// Approvers who have written to the bot are told at once, with the
+	// page's address.
+	out := s.h.Run(`@notice {"id":"flood-1","title":"Flood warning","body":"Move cars.","topics":["flooding"],"areas":["SY3 7"],"urgency":"emergency"}` + "\n")
+	if n := strings.Count(out, "Or on the staff page: http://127.0.0.1:8080/approvals"); n != 2 {
+		t.Errorf("%d approvers were given the page's address:\n%s", n, out)
+	}
 	code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
 	if code != http.StatusOK {
 		t.Fatalf("first approval: %d\n%s", code, body)
@@ -308,4 +317,18 @@ func TestGroupsShowNoPhoneNumber(t *testing.T) {
 	}
 	mustContain(t, body, "Elm Road", "SY3 7", "All topics", "A group with no name")
 	mustNotContain(t, body, "7700", "900123")
+}
+
+func TestDeliveryHeldByElectionPeriod(t *testing.T) {
+	s := newBenchSite(t, func(c *notices.Config) {
+		c.ElectionPeriods = []notices.PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
+	})
+	s.h.Run(grit("grit-1"))
+	carol := s.signIn("Carol")
+	if code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}}); code != http.StatusOK {
+		t.Fatalf("approve: %d\n%s", code, body)
+	}
+	_, body := carol.get(s.ts.URL + "/notices/1")
+	mustContain(t, body, "Elm Road", "Held by an election period")
+	mustNotContain(t, body, "held: election period")
 }

@@ -47,16 +47,21 @@ func testNoticesConfig() notices.Config {
 
 func newSite(t *testing.T) *site { return newBenchSite(t) }
 
-// newBenchSite is newSite for a test or a benchmark.
-func newBenchSite(t testing.TB) *site {
+// newBenchSite is newSite for a test or a benchmark; change, when given,
+// adjusts the notices configuration.
+func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 	t.Helper()
 	s := &site{t: t, staff: web.Staff{Owners: []string{"Olive"}, Approvers: []string{"Carol", "Dave"},
 		Senders: []web.SenderStaff{{Name: "Highways", Topics: []string{"roads", "gritting"}, Staff: []string{"Sam"}}}}}
 	ncfg := testNoticesConfig()
+	for _, c := range change {
+		c(&ncfg)
+	}
 	s.h = bottest.New(t, bottest.Options{
 		Migrations: []bot.Migrations{notices.Migrations(), sources.Migrations(), polling.Migrations(), web.Migrations()},
 		Register: func(h *bottest.Harness) error {
-			r, err := notices.Register(h.Kit("notices"), ncfg, notices.Deps{QuietHours: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}})
+			r, err := notices.Register(h.Kit("notices"), ncfg, notices.Deps{QuietHours: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC},
+				StaffPage: "http://127.0.0.1:8080/approvals"})
 			if err != nil {
 				return err
 			}

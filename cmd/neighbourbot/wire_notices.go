@@ -29,7 +29,7 @@ func noticesFeature() feature {
 				return moderation.Blocked(ctx, a.store.DB(), chat, text)
 			}
 			r, err := notices.Register(a.engine.Kit("notices"), a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics,
-				PublicSources: a.console == nil, Blocked: blocked})
+				PublicSources: a.console == nil, Blocked: blocked, StaffPage: staffPage(a.cfg.Web)})
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,15 @@ func webFeature() feature {
 	}
 }
 
+// staffPage is the approvals page's address for approvers' messages, ""
+// while the page is off.
+func staffPage(cfg web.Config) string {
+	if !cfg.Enabled() {
+		return ""
+	}
+	return cfg.Base() + "/approvals"
+}
+
 // newWebServer builds the page over the app's store, reading who is staff
 // from the app's configuration on every request.
 func newWebServer(a *app, cfg web.Config) (*web.Server, error) {

@@ -197,7 +197,8 @@ func (r *Feature) approverAskJob(ctx context.Context, job bot.Job) error {
 		return err
 	}
 	p := r.prefix
-	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval:\n%s\nSend %sapprove %d to send it now, or %sreject %d REASON.", pv.Text(p, r.location()), p, n.ID, p, n.ID)
+	text := fmt.Sprintf("⚠️ Emergency notice waiting for your approval:\n%s\nSend %sapprove %d to send it now, or %sreject %d REASON.", pv.Text(p, r.location()), p, n.ID, p, n.ID) +
+		r.staffPageLine()
 	if err := r.tellApprovers(ctx, n, text, "emergency"); err != nil {
 		return err
 	}
@@ -335,8 +336,17 @@ func (r *Feature) approverSummaryText(ctx context.Context, notices []*Notice) (s
 		}
 		b.WriteString("\n\n" + pv.Text(p, r.location()))
 	}
-	b.WriteString("\n\n" + approvalHint(p, notices) + " " + p + "pending shows the list.")
+	b.WriteString("\n\n" + approvalHint(p, notices) + " " + p + "pending shows the list." + r.staffPageLine())
 	return b.String(), nil
+}
+
+// staffPageLine points approvers at the staff web page's approvals, when
+// it is served ("" otherwise).
+func (r *Feature) staffPageLine() string {
+	if r.deps.StaffPage == "" {
+		return ""
+	}
+	return "\nOr on the staff page: " + r.deps.StaffPage
 }
 
 // approvalHint tells an approver what to type, with the real number when

@@ -31,6 +31,9 @@ type Deps struct {
 	// Blocked reports whether text hits the group's blocklist; consultation
 	// comments that do are not kept. Nil: no blocklist.
 	Blocked func(ctx context.Context, chat bot.ChatID, text string) (bool, error)
+	// StaffPage is the staff web page's approvals address, added to the
+	// messages that ask approvers to approve; "" when no page is served.
+	StaffPage string
 }
 
 // Feature is the running feature: it owns the jobs that fan notices out and

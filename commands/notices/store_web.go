@@ -2,6 +2,8 @@ package notices
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -59,6 +61,9 @@ func Deliveries(ctx context.Context, core bot.Core, id int64) ([]Delivery, error
 		}
 		d.DueAt, d.SentAt = fromMS(due), fromMS(sent)
 		d.Error = bot.RedactPhones(d.Error)
+		if d.State == "pending" && d.Error == periodNote {
+			d.HeldByPeriod, d.Error = true, ""
+		}
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -118,6 +123,19 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 // a refused attempt).
 func RecordAudit(ctx context.Context, core bot.Core, r AuditRecord) error {
 	return audit(ctx, core.DB(), r)
+}
+
+// RejectionOf is the reason a rejected notice was given ("" for none).
+func RejectionOf(ctx context.Context, core bot.Core, id int64) (string, error) {
+	var reason string
+	err := core.DB().QueryRowContext(ctx, `SELECT reject_reason FROM notices WHERE id = ? AND state = ?`, id, string(StateRejected)).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("rejection of notice %d: %w", id, err)
+	}
+	return reason, nil
 }
 
 // GroupNotices says whether a group takes notices and which topics

@@ -49,10 +49,12 @@ type Delivery struct {
 	Subscriber bool
 	// State is the outbox's: pending, digest, sending, sent, failed,
 	// expired, dropped, superseded, unconfirmed.
-	State  string
-	Error  string
-	DueAt  time.Time
-	SentAt time.Time
+	State string
+	// HeldByPeriod: waiting for an election period to end.
+	HeldByPeriod bool
+	Error        string
+	DueAt        time.Time
+	SentAt       time.Time
 }
 
 // NoticeQuery pages through the stored notices, newest first.
