@@ -370,4 +370,3 @@ func outsideBrackets(s string) string {
 	}
 	return b.String()
 }
-

@@ -46,4 +46,3 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	}
 	return strings.Join(parts, "; "), nil
 }
-
