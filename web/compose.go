@@ -140,10 +140,52 @@ func (s *Server) composeForm(w http.ResponseWriter, r *http.Request, v visitor) 
 	s.showCompose(w, r, v, http.StatusOK, draft{Sender: v.Roles.Senders[0], Urgency: "normal"}, nil, nil)
 }
 
-func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, status int, d draft, errs []fieldError, pv *notices.NoticePreview) {
+func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, status int, d draft, errs []fieldError, pv *notices.NoticePreview, timing ...string) {
 	s.render(w, r, status, "compose", page{Title: "Write a notice", Nav: "new", Errors: errs, Data: map[string]any{
-		"Draft": d, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Preview": pv,
+		"Draft": d, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Preview": pv, "Timing": timing,
 	}})
+}
+
+// timing says what would hold the notice back if it went out now: the
+// bot's quiet hours (for a normal notice) and election periods over its
+// areas (for anything but an emergency).
+func (s *Server) timing(n *notices.Notice) []string {
+	now := s.deps.Clock.Now()
+	at := now
+	if n.Effective.After(now) {
+		at = n.Effective
+	}
+	var out []string
+	if n.Urgency == notices.UrgencyNormal && s.deps.Quiet.Contains(at) {
+		out = append(out, "It would arrive in the bot's quiet hours, so groups get it at "+s.when(s.deps.Quiet.NextAllowed(at))+" (urgent and emergency notices are not held).")
+	}
+	if n.Urgency == notices.UrgencyEmergency || s.deps.Periods == nil {
+		return out
+	}
+	for _, p := range s.deps.Periods() {
+		if at.Before(p.Start) || !at.Before(p.End) || !areasOverlap(n.Areas, p.Areas) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("The %s runs until %s: groups and subscribers in %s get it only after that.", p.Name, s.when(p.End), strings.Join(p.Areas, ", ")))
+	}
+	return out
+}
+
+// areasOverlap reports whether a notice's areas (none: council-wide) meet
+// a period's (none: everywhere); areas are postcode prefixes, "SY3" holds
+// "SY3 7".
+func areasOverlap(notice, period []string) bool {
+	if len(notice) == 0 || len(period) == 0 {
+		return true
+	}
+	for _, a := range notice {
+		for _, p := range period {
+			if strings.HasPrefix(a, p) || strings.HasPrefix(p, a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // composePost previews (action=preview) or submits (action=send) a
@@ -177,7 +219,7 @@ func (s *Server) composePost(w http.ResponseWriter, r *http.Request, v visitor) 
 			s.fail(w, r, err)
 			return
 		}
-		s.showCompose(w, r, v, http.StatusOK, d, nil, &pv)
+		s.showCompose(w, r, v, http.StatusOK, d, nil, &pv, s.timing(pv.Notice)...)
 		return
 	}
 	res, err := s.deps.Notices.SubmitAs(ctx, raw, "web", d.Sender, v.Actor())

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"neighbourbot/commands/notices"
 )
@@ -331,4 +332,24 @@ func TestDeliveryHeldByElectionPeriod(t *testing.T) {
 	_, body := carol.get(s.ts.URL + "/notices/1")
 	mustContain(t, body, "Elm Road", "Held by an election period")
 	mustNotContain(t, body, "held: election period")
+	// Sam is told before sending; an emergency is not held.
+	sam := s.signIn("Sam")
+	form := url.Values{"sender": {"Highways"}, "title": {"Roadworks"}, "body": {"x"}, "topics": {"roads"}, "areas": {"SY3 7"}, "urgency": {"normal"}, "action": {"preview"}}
+	_, body = sam.post(s.ts.URL+"/notices/new", form)
+	mustContain(t, body, "The Meole Brace by-election runs until Thu 8 Jan 2026, 00:00")
+	form.Set("urgency", "emergency")
+	_, body = sam.post(s.ts.URL+"/notices/new", form)
+	mustNotContain(t, body, "by-election runs until")
+}
+
+func TestComposeSaysQuietHours(t *testing.T) {
+	s := newSite(t)
+	s.h.Clock.Advance(12*time.Hour + 30*time.Minute) // 21:30
+	sam := s.signIn("Sam")
+	form := url.Values{"sender": {"Highways"}, "title": {"Roadworks"}, "body": {"x"}, "topics": {"roads"}, "urgency": {"normal"}, "action": {"preview"}}
+	_, body := sam.post(s.ts.URL+"/notices/new", form)
+	mustContain(t, body, "quiet hours, so groups get it at Tue 6 Jan 2026, 08:00")
+	form.Set("urgency", "urgent")
+	_, body = sam.post(s.ts.URL+"/notices/new", form)
+	mustNotContain(t, body, "quiet hours, so")
 }

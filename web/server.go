@@ -31,6 +31,10 @@ type Deps struct {
 	Staff func() Staff
 	// Loc is the council's time zone for every time shown.
 	Loc *time.Location
+	// Quiet is the bot's quiet hours, and Periods the election periods
+	// in force, for the compose preview's word on when a notice goes out.
+	Quiet   bot.QuietHours
+	Periods func() []notices.PeriodInfo
 	// AfterChange, when set, runs after an action that may have booked
 	// jobs or sends: the console runs them at once, as it does after a
 	// line; the bot's own scheduler needs nothing.

@@ -68,7 +68,14 @@ func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 			h.Console.Directive("notice", r.NoticeDirective)
 			s.relay = r
 			srv, err := web.New(web.Config{Listen: "127.0.0.1:8080"}, web.Deps{Core: h.Store, Clock: h.Clock, Notices: r, Topics: ncfg.Topics,
-				Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle})
+				Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle,
+				Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}, Periods: func() []notices.PeriodInfo {
+					list, err := notices.ElectionPeriods(ncfg, time.UTC)
+					if err != nil {
+						t.Error(err)
+					}
+					return list
+				}})
 			if err != nil {
 				return err
 			}

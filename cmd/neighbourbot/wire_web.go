@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/notices"
 	"neighbourbot/web"
 )
 
@@ -64,7 +65,11 @@ func staffPage(cfg web.Config) string {
 // from the app's configuration on every request.
 func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 	deps := web.Deps{Core: a.store, Clock: a.clock, Log: a.log.With(bot.KeyFeature, "web"), Notices: a.notices,
-		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg) }, Loc: a.cfg.Location()}
+		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg) }, Loc: a.cfg.Location(),
+		Quiet: a.cfg.QuietHours(), Periods: func() []notices.PeriodInfo {
+			list, _ := notices.ElectionPeriods(a.cfg.Notices, a.cfg.Location()) // checked when the config was loaded
+			return list
+		}}
 	if a.console != nil {
 		deps.AfterChange = a.console.Settle
 	}
