@@ -34,7 +34,6 @@ var sqlOutsideStores = map[string]int{
 	// A test helper package: it dumps tables for golden transcripts.
 	"bot/bottest": 1,
 	// Features whose handlers and retention still run SQL directly.
-	"commands/inbox":   30,
 	"commands/polling": 4,
 }
 

@@ -29,10 +29,9 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 			pending = true
 			continue
 		}
-		var n, media int
-		if err := f.st.db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(NULLIF(media_kind, '')) FROM inbox_messages
-			WHERE ticket_id = ? AND direction = 'in'`, t.ID).Scan(&n, &media); err != nil {
-			return nil, fmt.Errorf("describe tickets: %w", err)
+		n, media, err := f.st.residentMessages(ctx, t.ID)
+		if err != nil {
+			return nil, err
 		}
 		desc := fmt.Sprintf("%s (%s, %s", t.Ref(), t.State, bot.Count(n, "message"))
 		if media > 0 {
@@ -51,10 +50,9 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	if pending {
 		out = append(out, "A message of yours is waiting for you to choose a team or answer a self-help reply; it has not been sent to the council.")
 	}
-	var replies, held int
-	if err := f.st.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM inbox_messages WHERE author_id = ? AND direction = 'out'),
-		(SELECT COUNT(*) FROM inbox_tickets WHERE assignee_id = ?)`, person, person).Scan(&replies, &held); err != nil {
-		return nil, fmt.Errorf("describe staff work: %w", err)
+	replies, held, err := f.st.staffWork(ctx, person)
+	if err != nil {
+		return nil, err
 	}
 	if replies > 0 || held > 0 {
 		var did []string
@@ -82,48 +80,24 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 	var files []string
 	emptied := 0
 	for _, t := range ts {
-		rows, err := f.st.db.QueryContext(ctx, `SELECT media_file FROM inbox_messages WHERE ticket_id = ? AND media_file <> ''`, t.ID)
+		ticketFiles, err := f.st.ticketFiles(ctx, t.ID)
 		if err != nil {
-			return "", fmt.Errorf("forget tickets: %w", err)
+			return "", err
 		}
-		for rows.Next() {
-			var file string
-			if err := rows.Scan(&file); err != nil {
-				rows.Close()
-				return "", fmt.Errorf("forget tickets: %w", err)
-			}
-			files = append(files, file)
-		}
-		rows.Close()
+		files = append(files, ticketFiles...)
 		if t.Number == 0 {
-			if err := f.st.exec(ctx, "forget pending ticket", `DELETE FROM inbox_tickets WHERE id = ?`, t.ID); err != nil {
+			if err := f.st.forgetPendingTicket(ctx, t.ID); err != nil {
 				return "", err
 			}
 			continue
 		}
 		emptied++
-		if err := f.st.exec(ctx, "forget messages", `UPDATE inbox_messages SET text = '', media_kind = '', media_file = '', media_mime = '',
-			media_name = '', media_size = 0, media_seconds = 0, media_voice = 0, lat = NULL, long = NULL, author_id = NULL
-			WHERE ticket_id = ? AND direction = 'in'`, t.ID); err != nil {
-			return "", err
-		}
-		if err := f.st.exec(ctx, "forget ticket", `UPDATE inbox_tickets SET person_id = NULL, forgotten = 1, state = CASE WHEN state = 'open' THEN 'closed' ELSE state END,
-			closed_at = COALESCE(closed_at, ?), closed_by = CASE WHEN closed_by = '' THEN 'resident' ELSE closed_by END WHERE id = ?`, ms(f.clock.Now()), t.ID); err != nil {
-			return "", err
-		}
-		if err := f.st.exec(ctx, "forget waiting posts", `DELETE FROM inbox_outbox WHERE ticket_id = ? AND kind = 'message'`, t.ID); err != nil {
+		if err := f.st.emptyTicket(ctx, t.ID, f.clock.Now()); err != nil {
 			return "", err
 		}
 	}
-	if err := f.st.exec(ctx, "forget limit", `DELETE FROM inbox_limits WHERE person_id = ?`, person); err != nil {
-		return "", err
-	}
-	res, err := f.st.db.ExecContext(ctx, `UPDATE inbox_messages SET author_name = 'a former staff member', author_id = NULL WHERE author_id = ? AND direction = 'out'`, person)
+	replies, err := f.st.forgetStaffAndLimit(ctx, person)
 	if err != nil {
-		return "", fmt.Errorf("forget staff replies: %w", err)
-	}
-	replies, _ := res.RowsAffected()
-	if err := f.st.exec(ctx, "forget assignments", `UPDATE inbox_tickets SET assignee_name = 'a former staff member', assignee_id = NULL WHERE assignee_id = ?`, person); err != nil {
 		return "", err
 	}
 	removed, err := f.removeUnused(ctx, files)
@@ -162,28 +136,8 @@ func (f *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 
 func (f *Feature) purge(ctx context.Context, now time.Time) (int64, error) {
 	cutoff := now.Add(-time.Duration(f.cfg.RetentionDays) * 24 * time.Hour)
-	const old = `SELECT id FROM inbox_tickets WHERE (state = 'closed' AND closed_at < ?) OR (number IS NULL AND created_at < ?)`
-	args := []any{ms(cutoff), ms(now.Add(-7 * 24 * time.Hour))}
-	rows, err := f.st.db.QueryContext(ctx, `SELECT media_file FROM inbox_messages WHERE media_file <> '' AND ticket_id IN (`+old+`)`, args...)
+	n, files, err := f.st.purgeTickets(ctx, cutoff, now.Add(-7*24*time.Hour))
 	if err != nil {
-		return 0, fmt.Errorf("purge tickets: %w", err)
-	}
-	var files []string
-	for rows.Next() {
-		var file string
-		if err := rows.Scan(&file); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("purge tickets: %w", err)
-		}
-		files = append(files, file)
-	}
-	rows.Close()
-	res, err := f.st.db.ExecContext(ctx, `DELETE FROM inbox_tickets WHERE id IN (`+old+`)`, args...)
-	if err != nil {
-		return 0, fmt.Errorf("purge tickets: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	if err := f.st.exec(ctx, "purge posts", `DELETE FROM inbox_posts WHERE ticket_id IS NULL AND posted_at < ?`, ms(cutoff)); err != nil {
 		return 0, err
 	}
 	if _, err := f.removeUnused(ctx, files); err != nil {

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -40,7 +39,7 @@ func Export(ctx context.Context, db bot.DB, w io.Writer, opts ExportOptions) err
 	if err != nil {
 		return err
 	}
-	all, err := exportRows(ctx, db)
+	all, err := (&store{db: db}).exportRows(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,33 +59,6 @@ type exportRow struct {
 	desk, state, by, holder string
 	opened, replied, closed time.Time
 	in, out                 int
-}
-
-// exportRows reads every numbered ticket, in number order.
-func exportRows(ctx context.Context, db bot.DB) ([]exportRow, error) {
-	rows, err := db.QueryContext(ctx, `SELECT t.number, t.desk, t.state, t.opened_at, t.first_reply_at, t.closed_at, t.closed_by,
-		t.assignee_name,
-		(SELECT COUNT(*) FROM inbox_messages m WHERE m.ticket_id = t.id AND m.direction = 'in'),
-		(SELECT COUNT(*) FROM inbox_messages m WHERE m.ticket_id = t.id AND m.direction = 'out')
-		FROM inbox_tickets t WHERE t.number IS NOT NULL ORDER BY t.number`)
-	if err != nil {
-		return nil, fmt.Errorf("export tickets: %w", err)
-	}
-	defer rows.Close()
-	var all []exportRow
-	for rows.Next() {
-		var r exportRow
-		var opened, replied, closed sql.NullInt64
-		if err := rows.Scan(&r.number, &r.desk, &r.state, &opened, &replied, &closed, &r.by, &r.holder, &r.in, &r.out); err != nil {
-			return nil, fmt.Errorf("export tickets: %w", err)
-		}
-		r.opened, r.replied, r.closed = fromMS(opened), fromMS(replied), fromMS(closed)
-		all = append(all, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("export tickets: %w", err)
-	}
-	return all, nil
 }
 
 // writeTickets writes one row per ticket: wall-clock minutes, then (last,

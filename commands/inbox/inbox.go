@@ -132,8 +132,8 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if !cfg.Enabled {
 		// Switched off: only what an earlier run kept is shown, erased
 		// and purged; with nothing kept the inbox stays out of !mydata.
-		var held bool
-		if err := f.st.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM inbox_tickets)`).Scan(&held); err != nil {
+		held, err := f.st.anyTickets(ctx)
+		if err != nil {
 			return fmt.Errorf("inbox: %w", err)
 		}
 		if held {
@@ -172,15 +172,13 @@ const postsStuckAfter = 5 * time.Minute
 // bot is offline, was removed, or the group switched it off). It runs on
 // the health server's goroutine and only reads.
 func (f *Feature) readyProbe(ctx context.Context) error {
-	var n int
-	var oldest *int64
-	if err := f.st.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM inbox_outbox`).Scan(&n, &oldest); err != nil {
-		return fmt.Errorf("read waiting posts: %w", err)
+	n, since, err := f.st.waitingPosts(ctx)
+	if err != nil {
+		return err
 	}
-	if n == 0 || oldest == nil {
+	if n == 0 || since.IsZero() {
 		return nil
 	}
-	since := time.UnixMilli(*oldest)
 	if f.clock.Now().Sub(since) < postsStuckAfter {
 		return nil
 	}

@@ -212,9 +212,9 @@ func (f *Feature) removeUnused(ctx context.Context, files []string) (int, error)
 			continue
 		}
 		seen[file] = true
-		var used int
-		if err := f.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_messages WHERE media_file = ?`, file).Scan(&used); err != nil {
-			return 0, fmt.Errorf("media in use: %w", err)
+		used, err := f.st.mediaUses(ctx, file)
+		if err != nil {
+			return 0, err
 		}
 		if used == 0 {
 			gone = append(gone, file)

@@ -272,10 +272,9 @@ func (m message) Forgotten() bool {
 }
 
 func (f *Feature) isFirst(ctx context.Context, t ticket, m message) (bool, error) {
-	var first int64
-	err := f.st.db.QueryRowContext(ctx, `SELECT MIN(id) FROM inbox_messages WHERE ticket_id = ? AND direction = 'in'`, t.ID).Scan(&first)
+	first, err := f.st.firstResidentMessage(ctx, t.ID)
 	if err != nil {
-		return false, fmt.Errorf("first message: %w", err)
+		return false, err
 	}
 	return first == m.ID, nil
 }
