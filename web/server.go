@@ -41,6 +41,8 @@ type Deps struct {
 	AfterChange func(ctx context.Context)
 }
 
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // Server is the staff web page.
 type Server struct {
 	cfg  Config
@@ -69,7 +71,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, errors.New("web: Core, Clock and Staff are required")
 	}
 	if deps.Log == nil {
-		deps.Log = slog.New(slog.DiscardHandler)
+		deps.Log = discardLog()
 	}
 	if deps.Loc == nil {
 		deps.Loc = time.UTC
