@@ -158,7 +158,7 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, v visitor) {
 			s.fail(w, r, err)
 			return
 		}
-		gv := groupView{Name: groupName(g), Areas: strings.Join(g.Areas, ", "), Topics: "All topics", Quiet: "The bot's quiet hours", Notices: "Off"}
+		gv := groupView{Name: groupName(g), Areas: strings.Join(g.Areas, ", "), Topics: "All topics", Quiet: s.botQuiet(), Notices: "Off"}
 		if gv.Areas == "" {
 			gv.Areas = "No area set"
 		}
@@ -178,4 +178,14 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, v visitor) {
 		rows = append(rows, gv)
 	}
 	s.render(w, r, http.StatusOK, "groups", page{Title: "Groups", Nav: "groups", Data: rows})
+}
+
+// botQuiet is the bot's own quiet hours, which a group follows unless its
+// admins set their own.
+func (s *Server) botQuiet() string {
+	q := s.deps.Quiet
+	if q.Start == q.End {
+		return "None"
+	}
+	return q.Start.String() + "–" + q.End.String() + " (the bot's)"
 }

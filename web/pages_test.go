@@ -316,7 +316,7 @@ func TestGroupsShowNoPhoneNumber(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/groups: %d", code)
 	}
-	mustContain(t, body, "Elm Road", "SY3 7", "All topics", "A group with no name")
+	mustContain(t, body, "Elm Road", "SY3 7", "All topics", "A group with no name", "21:00–08:00 (the bot&#39;s)")
 	mustNotContain(t, body, "7700", "900123")
 }
 
