@@ -54,8 +54,8 @@ type Config struct {
 	SendMethod  string            `toml:"send_method"`
 	SendMethods map[string]string `toml:"send_methods"`
 	// FixMyStreetBaseURL, when set (e.g. "https://www.fixmystreet.com"),
-	// checks FixMyStreet's open reports near a new report's pin before
-	// filing. Off by default.
+	// checks FixMyStreet's open reports near a new report's pin just after
+	// it is filed (a follow-up in the group). Off by default.
 	FixMyStreetBaseURL string `toml:"fixmystreet_base_url"`
 	// AllowUnanswered lets an admin send a report without the answers the
 	// council's service definition marks required (!pothole P7 send

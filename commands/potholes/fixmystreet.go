@@ -21,21 +21,42 @@ import (
 	"neighbourbot/bot/bounds"
 )
 
-// Already on FixMyStreet? Before a report with a location pin is filed,
-// the bot can look at FixMyStreet's open reports around the pin — its
-// GeoRSS feed of local problems, GET {base}/rss/l/{lat},{lon}/{km}?state=open
-// — and say when one is already there. The check is a courtesy: when the
-// feed is slow, down or unreadable the report is filed as usual, with a
-// line in its history and the log.
+// Already on FixMyStreet? Once a report with a location pin is filed, the
+// bot looks at FixMyStreet's open reports around the pin — its GeoRSS feed
+// of local problems, GET {base}/rss/l/{lat},{lon}/{km}?state=open — and,
+// when some are there, tells the group in a short follow-up. The look-up is
+// a courtesy and an outside call, so it is a two-phase job (jobFixMyStreet,
+// one per report): the report and the reply commit with the resident's
+// message at once; the feed is read afterwards with no unit of work held;
+// what it found is recorded (and posted) in the job's own short unit of
+// work. When the feed is slow, down or unreadable, the report's history
+// and the log say so, and nothing is posted or tried again.
 
-// fixMyStreetTimeout bounds the look-up: it runs while the resident waits
-// for the reply.
+// fixMyStreetTimeout bounds the look-up: the follow-up is worth posting
+// while the report is still what the group is talking about, and a stalled
+// FixMyStreet should not keep one of the scheduler's few fetch slots.
 const fixMyStreetTimeout = 4 * time.Second
+
+// fmsFreshFor is how long after filing a follow-up is still posted. A
+// look-up that ran much later (the bot was stopped in between) is only
+// recorded: a message about an old report out of the blue would puzzle.
+const fmsFreshFor = 10 * time.Minute
+
+// jobFixMyStreet is the look-up for one report (key fmsKey).
+const jobFixMyStreet = "potholes.fixmystreet"
+
+func fmsKey(id int64) string { return fmt.Sprintf("potholes.fixmystreet:%d", id) }
+
+// fmsPayload names the report to look up; the pin and category are read
+// from the report when the job runs.
+type fmsPayload struct {
+	Report int64 `json:"report"`
+}
 
 // fmsMaxBody bounds the feed read: a local feed is tens of kilobytes.
 const fmsMaxBody = 1 << 20
 
-// fmsReport is the nearest open FixMyStreet report to a pin.
+// fmsReport is an open FixMyStreet report near a pin.
 type fmsReport struct {
 	Title     string
 	Category  string
@@ -43,10 +64,10 @@ type fmsReport struct {
 	DistanceM float64
 }
 
-// fmsNote is the outcome of a look-up, for the reply and the history.
+// fmsNote is the outcome of a look-up, for the follow-up and the history.
 type fmsNote struct {
-	found  *fmsReport
-	failed string // why the look-up failed, "" when it did not
+	found  []fmsReport // nearest first
+	failed string      // why the look-up failed, "" when it did not
 }
 
 // fmsFeedURL is FixMyStreet's feed of reports within km of a point.
@@ -55,9 +76,9 @@ func fmsFeedURL(base string, lat, long, radiusM float64) string {
 	return fmt.Sprintf("%s/rss/l/%.6f,%.6f/%s?state=open", strings.TrimRight(base, "/"), lat, long, km)
 }
 
-// fixMyStreetNearby reads the feed around the pin and returns the nearest
-// report within duplicate_radius_m, or nil.
-func (f *Feature) fixMyStreetNearby(ctx context.Context, category string, lat, long float64) (*fmsReport, error) {
+// fixMyStreetNearby reads the feed around the pin and returns the reports
+// of the same kind within duplicate_radius_m, nearest first.
+func (f *Feature) fixMyStreetNearby(ctx context.Context, category string, lat, long float64) ([]fmsReport, error) {
 	radius := float64(f.cfg.DuplicateRadiusM)
 	ctx, cancel := context.WithTimeout(ctx, fixMyStreetTimeout)
 	defer cancel()
@@ -119,11 +140,8 @@ func (f *Feature) fixMyStreetNearby(ctx context.Context, category string, lat, l
 		}
 		found = append(found, r)
 	}
-	if len(found) == 0 {
-		return nil, nil
-	}
 	sort.SliceStable(found, func(i, j int) bool { return found[i].DistanceM < found[j].DistanceM })
-	return &found[0], nil
+	return found, nil
 }
 
 // sameCategory compares one of the bot's categories ("streetlight") with
@@ -171,42 +189,100 @@ func georssPoint(it *gofeed.Item) (float64, float64, bool) {
 	return 0, 0, false
 }
 
-// checkFixMyStreet looks for a FixMyStreet report near the pin of c, when
-// the check is configured and c has a pin.
-func (f *Feature) checkFixMyStreet(ctx context.Context, c candidate) fmsNote {
-	if f.cfg.FixMyStreetBaseURL == "" || !c.HasLocation {
-		return fmsNote{}
+// scheduleFixMyStreet books the look-up for a report just filed, when the
+// check is configured and the report has a pin. It runs as soon as the
+// message's unit of work has committed.
+func (f *Feature) scheduleFixMyStreet(ctx context.Context, r Report) error {
+	if f.cfg.FixMyStreetBaseURL == "" || !r.HasLocation {
+		return nil
 	}
-	found, err := f.fixMyStreetNearby(ctx, c.Category, c.Lat, c.Long)
-	if err != nil {
-		f.log().Warn("FixMyStreet check failed", bot.KeyErr, err)
-		return fmsNote{failed: err.Error()}
-	}
-	return fmsNote{found: found}
+	return f.jobs.Schedule(ctx, jobFixMyStreet, fmsKey(r.ID), f.clock.Now(), fmsPayload{Report: r.ID})
 }
 
-// line is the sentence added to the reply: "FixMyStreet already has a
-// report 40 m away: <link>".
-func (n fmsNote) line() string {
-	if n.found == nil {
+// fixMyStreetJob reads FixMyStreet's feed around the report's pin with no
+// unit of work held, and returns what records the outcome. A failed
+// look-up is recorded, not retried: the report stands without it.
+func (f *Feature) fixMyStreetJob(ctx context.Context, _ bot.Job, pl fmsPayload) (bot.ApplyFunc, error) {
+	r, ok, err := f.jobReport(ctx, pl.Report)
+	if !ok || err != nil || !r.HasLocation || f.cfg.FixMyStreetBaseURL == "" {
+		return nil, err
+	}
+	var note fmsNote
+	note.found, err = f.fixMyStreetNearby(ctx, r.Category, r.Lat, r.Long)
+	if err != nil {
+		f.log().Warn("FixMyStreet check failed", "report", r.ID, bot.KeyErr, err)
+		note = fmsNote{failed: err.Error()}
+	}
+	return func(ctx context.Context) error { return f.recordFixMyStreet(ctx, pl.Report, note) }, nil
+}
+
+// recordFixMyStreet adds the look-up to the report's history and, when it
+// found something, tells the group — unless the report has gone, been
+// resolved or filed too long ago, or the group no longer wants potholes'
+// messages. The follow-up comes seconds after the resident's own message,
+// as the rest of the bot's answer to it, so quiet hours do not hold it.
+func (f *Feature) recordFixMyStreet(ctx context.Context, id int64, note fmsNote) error {
+	r, ok, err := f.jobReport(ctx, id)
+	if !ok || err != nil {
+		return err
+	}
+	now := f.clock.Now()
+	ev, ok := note.event(now)
+	if !ok {
+		return nil
+	}
+	if err := f.store.apply(ctx, Report{ID: r.ID, Updated: now}, change{events: []event{ev}}); err != nil {
+		return err
+	}
+	text := note.followUp(r.Ref())
+	if text == "" || r.Status.Resolved() || now.Sub(r.Created) > fmsFreshFor {
+		return nil
+	}
+	on, err := f.groupListening(ctx, r.Chat)
+	if err != nil || !on {
+		return err
+	}
+	_, err = f.out.Send(ctx, bot.OutMessage{Chat: r.Chat, Text: text})
+	if errors.Is(err, bot.ErrGroupOff) {
+		return nil
+	}
+	return err
+}
+
+// followUp is the message to the group: "About P7: FixMyStreet already has
+// a report of this nearby, 40 m away (…): <link> — if it's the same, the
+// council may already know." "" when nothing was found.
+func (n fmsNote) followUp(ref string) string {
+	if len(n.found) == 0 {
 		return ""
 	}
+	near := n.found[0]
 	what := ""
-	if n.found.Title != "" {
-		what = " (" + bot.Truncate(n.found.Title, 60)
-		if n.found.Category != "" {
-			what += ", " + bot.Truncate(n.found.Category, 30)
+	if near.Title != "" {
+		what = " (" + bot.Truncate(near.Title, 60)
+		if near.Category != "" {
+			what += ", " + bot.Truncate(near.Category, 30)
 		}
 		what += ")"
 	}
-	return fmt.Sprintf("FixMyStreet already has a report %.0f m away%s: %s", n.found.DistanceM, what, n.found.Link)
+	var b strings.Builder
+	fmt.Fprintf(&b, "About %s: FixMyStreet already has ", ref)
+	if len(n.found) == 1 {
+		fmt.Fprintf(&b, "a report of this nearby, %.0f m away%s: %s", near.DistanceM, what, near.Link)
+	} else {
+		fmt.Fprintf(&b, "%d reports of this nearby. The closest is %.0f m away%s: %s", len(n.found), near.DistanceM, what, near.Link)
+	}
+	b.WriteString(" — if it's the same, the council may already know.")
+	return b.String()
 }
 
-// event is the history line of the look-up, for a report that was filed.
+// event is the history line of the look-up.
 func (n fmsNote) event(at time.Time) (event, bool) {
 	switch {
-	case n.found != nil:
-		return event{At: at, Kind: "on FixMyStreet", Detail: fmt.Sprintf("%.0f m away: %s", n.found.DistanceM, n.found.Link)}, true
+	case len(n.found) == 1:
+		return event{At: at, Kind: "on FixMyStreet", Detail: fmt.Sprintf("%.0f m away: %s", n.found[0].DistanceM, n.found[0].Link)}, true
+	case len(n.found) > 1:
+		return event{At: at, Kind: "on FixMyStreet", Detail: fmt.Sprintf("%d nearby, the closest %.0f m away: %s", len(n.found), n.found[0].DistanceM, n.found[0].Link)}, true
 	case n.failed != "":
 		return event{At: at, Kind: "FixMyStreet check failed", Detail: n.failed}, true
 	}

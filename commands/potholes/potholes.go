@@ -178,6 +178,7 @@ func (f *Feature) registerJobs(jobs *bot.Jobs) {
 	bot.HandleJobOf(jobs, jobFixedDigest, f.fixedDigestJob)
 	bot.HandleJobOf(jobs, jobHeldPost, f.heldPostJob)
 	bot.HandleJobOf(jobs, jobHeldAttempt, f.heldAttemptJob)
+	bot.HandleFetchOf(jobs, jobFixMyStreet, f.fixMyStreetJob)
 }
 
 // orList joins words as people write them: "a, b or c".
@@ -349,20 +350,14 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		c.HasLocation, c.Lat, c.Long = true, loc.Lat, loc.Long
 	}
 	media := pickPhoto(req)
-	var fms fmsNote
 	if !force {
 		open, err := f.duplicateCandidates(ctx, req.Chat.ID, c)
 		if err != nil {
 			return err
 		}
-		fms = f.checkFixMyStreet(ctx, c)
 		if dups := findDuplicates(c, open, float64(f.cfg.DuplicateRadiusM)); len(dups) > 0 {
 			kept := f.holdAttempt(ctx, req, cat, c, media)
-			reply := f.alreadyReported(dups, cat, media != nil, kept, req.Now())
-			if line := fms.line(); line != "" {
-				reply += "\n" + line
-			}
-			return req.Reply(ctx, reply)
+			return req.Reply(ctx, f.alreadyReported(dups, cat, media != nil, kept, req.Now()))
 		}
 	}
 	// "new" after "Already reported?" files with the pin and photo of the
@@ -406,10 +401,10 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	if err != nil {
 		return err
 	}
-	if ev, ok := fms.event(now); ok {
-		if err := f.store.apply(ctx, Report{ID: id, Updated: now}, change{events: []event{ev}}); err != nil {
-			return err
-		}
+	r.ID = id
+	// FixMyStreet is asked after this commits: the reply does not wait.
+	if err := f.scheduleFixMyStreet(ctx, r); err != nil {
+		return err
 	}
 	heldNote, err := f.settleHeldAttempt(ctx, req, pending, force && pending.Category == cat, held.hasPhoto() || held.HasLocation, fmt.Sprintf("P%d", id))
 	if err != nil {
@@ -435,9 +430,6 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 	}
 	if heldNote != "" {
 		b.WriteString("\n" + heldNote)
-	}
-	if line := fms.line(); line != "" {
-		b.WriteString("\n" + line + " — if it's the same, the council may already know.")
 	}
 	// The council's first question, when it has any for this category.
 	if qs := f.questions(Report{ID: id, Category: cat}); len(qs) > 0 {
