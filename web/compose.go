@@ -231,6 +231,10 @@ func (s *Server) composePost(w http.ResponseWriter, r *http.Request, v visitor) 
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.st.noteComposer(ctx, res.ID, v.Person.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.afterChange(ctx)
 	http.Redirect(w, r, fmt.Sprintf("/notices/%d?sent=1", res.ID), http.StatusSeeOther)
 }
@@ -290,6 +294,10 @@ func (s *Server) correctPost(w http.ResponseWriter, r *http.Request, v visitor) 
 		return
 	}
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.st.noteComposer(ctx, res.ID, v.Person.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

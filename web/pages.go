@@ -125,6 +125,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 			return
 		}
 		reply, err = s.deps.Notices.Governance().Reject(ctx, id, who, reason)
+		if err == nil {
+			if terr := s.tellComposer(ctx, id, v, reason); terr != nil {
+				s.deps.Log.Error("web: tell the writer of a rejected notice", "notice", id, "err", terr)
+			}
+		}
 	default:
 		s.showApprovals(w, r, v, http.StatusBadRequest, "", []fieldError{{Field: "main-content", Text: "Choose approve or reject"}})
 		return
@@ -139,6 +144,25 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 	}
 	s.afterChange(ctx)
 	s.showApprovals(w, r, v, http.StatusOK, webWords(reply), nil)
+}
+
+// tellComposer tells whoever wrote notice id on the page that it was
+// rejected, and why. The rejection has committed by then: a crash between
+// the two loses the message rather than sending it twice, and the notice's
+// page says the same.
+func (s *Server) tellComposer(ctx context.Context, id int64, v visitor, reason string) error {
+	if s.deps.Tell == nil {
+		return nil
+	}
+	person, err := s.st.composer(ctx, id)
+	if err != nil || person == 0 {
+		return err
+	}
+	n, err := notices.NoticeByID(ctx, s.deps.Core, id)
+	if err != nil {
+		return err
+	}
+	return s.deps.Tell(ctx, person, fmt.Sprintf("Your notice #%d %s was rejected by %s and will not be sent: %s", id, n.Title, v.Name(), bot.Truncate(reason, 300)))
 }
 
 // webWords turns the chat commands' "send !pending" into the page's terms.

@@ -173,6 +173,15 @@ func TestComposePreviewAndSubmit(t *testing.T) {
 	code, body = sam.get(s.ts.URL + "/notices/1")
 	mustContain(t, body, "Waiting for approval", "Belle Vue Road closed", "waiting for approval")
 	mustContain(t, s.auditText(), "Sam (web)")
+	// Rejected on the page: Sam is told on WhatsApp, once.
+	start := s.h.Out.Len()
+	if code, body := s.signIn("Carol").post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"Wrong road"}}); code != http.StatusOK {
+		t.Fatalf("reject: %d\n%s", code, body)
+	}
+	told := s.h.Out.String()[start:]
+	if n := strings.Count(told, "Your notice #1 Belle Vue Road closed was rejected by Carol and will not be sent: Wrong road"); n != 1 {
+		t.Errorf("Sam was told %d times:\n%s", n, told)
+	}
 }
 
 func noticeCount(s *site) (int, error) {

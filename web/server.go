@@ -35,6 +35,9 @@ type Deps struct {
 	// in force, for the compose preview's word on when a notice goes out.
 	Quiet   bot.QuietHours
 	Periods func() []notices.PeriodInfo
+	// Tell, when set, sends a person a direct message through the bot's
+	// send queue: the writer of a notice rejected on the page is told why.
+	Tell func(ctx context.Context, person int64, text string) error
 	// AfterChange, when set, runs after an action that may have booked
 	// jobs or sends: the console runs them at once, as it does after a
 	// line; the bot's own scheduler needs nothing.

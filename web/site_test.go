@@ -68,7 +68,13 @@ func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 			h.Console.Directive("notice", r.NoticeDirective)
 			s.relay = r
 			srv, err := web.New(web.Config{Listen: "127.0.0.1:8080"}, web.Deps{Core: h.Store, Clock: h.Clock, Notices: r, Topics: ncfg.Topics,
-				Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle,
+				Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle, Tell: func(ctx context.Context, person int64, text string) error {
+					p, err := h.Store.PersonByID(ctx, person)
+					if err != nil {
+						return err
+					}
+					return h.Kit("web").Out.DM(ctx, p, text)
+				},
 				Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}, Periods: func() []notices.PeriodInfo {
 					list, err := notices.ElectionPeriods(ncfg, time.UTC)
 					if err != nil {

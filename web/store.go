@@ -180,3 +180,24 @@ func (s store) endSessions(ctx context.Context, person, id int64, now time.Time)
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// noteComposer records who wrote a notice on the page.
+func (s store) noteComposer(ctx context.Context, notice, person int64) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO web_composers (notice_id, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, notice, person); err != nil {
+		return fmt.Errorf("note composer: %w", err)
+	}
+	return nil
+}
+
+// composer is who wrote a notice on the page (0: not written here).
+func (s store) composer(ctx context.Context, notice int64) (int64, error) {
+	var person int64
+	err := s.db.QueryRowContext(ctx, `SELECT person_id FROM web_composers WHERE notice_id = ?`, notice).Scan(&person)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load composer: %w", err)
+	}
+	return person, nil
+}

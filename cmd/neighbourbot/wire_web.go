@@ -70,6 +70,17 @@ func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 			list, _ := notices.ElectionPeriods(a.cfg.Notices, a.cfg.Location()) // checked when the config was loaded
 			return list
 		}}
+	out := a.engine.Kit("web").Out
+	deps.Tell = func(ctx context.Context, person int64, text string) error {
+		p, err := a.store.PersonByID(ctx, person)
+		if err != nil {
+			return err
+		}
+		if ok, err := out.CanDM(ctx, p); err != nil || !ok {
+			return err // never a cold message
+		}
+		return out.DM(ctx, p, text)
+	}
 	if a.console != nil {
 		deps.AfterChange = a.console.Settle
 	}
