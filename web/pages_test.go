@@ -256,6 +256,10 @@ func TestNoticePageDeliveryAndCorrection(t *testing.T) {
 	// Carol is an approver, not the sender's staff: no correcting.
 	_, body = carol.get(s.ts.URL + "/notices/1")
 	mustNotContain(t, body, "Send the correction")
+	// Highways' staff may not correct the council's own notice.
+	if code, _ := s.signIn("Sam").post(s.ts.URL+"/notices/1/correct", url.Values{"action": {"cancel"}}); code != http.StatusForbidden {
+		t.Errorf("another sender's staff cancelling: %d", code)
+	}
 	olive := s.signIn("Olive")
 	_, body = olive.get(s.ts.URL + "/notices/1")
 	mustContain(t, body, "Send the correction", "Cancel this notice")
@@ -265,6 +269,16 @@ func TestNoticePageDeliveryAndCorrection(t *testing.T) {
 	}
 	_, body = carol.get(s.ts.URL + "/approvals")
 	mustContain(t, body, "Gritting tonight from 7pm", "What this changes")
+	// Cancelling goes through the same governance: it waits for approval,
+	// and withdraws the waiting correction.
+	code, where = olive.post(s.ts.URL+"/notices/1/correct", url.Values{"action": {"cancel"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %s", code, where)
+	}
+	_, body = carol.get(s.ts.URL + where)
+	mustContain(t, body, "cancel, normal", "Waiting for approval")
+	_, body = carol.get(s.ts.URL + "/notices/2")
+	mustContain(t, body, "Withdrawn")
 	// Not found and bad ids.
 	for _, p := range []string{"/notices/99", "/notices/abc", "/notices/-1"} {
 		if code, _ := carol.get(s.ts.URL + p); code != http.StatusNotFound {
