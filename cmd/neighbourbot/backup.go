@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/potholes"
 )
 
 // The databases a backup holds, in the data directory and in the backup.
@@ -95,7 +96,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// written before its row committed, so it is there; one written since
 	// is merely extra.
 	for _, d := range keptDirs {
-		n, err := copyTree(cfg.dataPath(d.name), filepath.Join(dir, d.name), 0o600)
+		n, err := copyTree(cfg.dataPath(d.name), filepath.Join(dir, d.name), 0o700, 0o600)
 		if err != nil {
 			fmt.Fprintf(stderr, "neighbourbot backup: %s: %v\n", d.name, err)
 			return exitError
@@ -299,12 +300,16 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stdout, "%s: not restored; the bot shows a linking code when it starts\n", sessionDatabase)
 		}
 	}
-	// Files go back private (0600, like everything restore writes): photos
-	// show residents' streets and sometimes their faces, inbox media is
-	// what they sent the council. A web server that serves photos at
-	// photo_url_base is given access again by its owner.
+	// Files go back private (0600, like everything restore writes): inbox
+	// media is what residents sent the council. Photos follow the bot's
+	// own rule (potholes.PhotoModes): private too, unless photo_url_base
+	// says a web server publishes them.
 	for _, d := range keptDirs {
-		n, err := copyTree(filepath.Join(dir, d.name), cfg.dataPath(d.name), 0o600)
+		dirMode, fileMode := os.FileMode(0o700), os.FileMode(0o600)
+		if d.name == "photos" {
+			dirMode, fileMode = potholes.PhotoModes(cfg.Potholes)
+		}
+		n, err := copyTree(filepath.Join(dir, d.name), cfg.dataPath(d.name), dirMode, fileMode)
 		if err != nil {
 			fmt.Fprintf(stderr, "neighbourbot restore: %s: %v\n", d.name, err)
 			return exitError
@@ -497,10 +502,10 @@ func copyFile(src, dst string) error {
 
 // copyTree copies the regular files of src (one level: photos are named by
 // their hash; names starting with "." are uploads in progress) into dst,
-// created 0700, with the given mode, and counts them. A missing src copies
-// nothing. Files already in dst with the same name are the same photo and
-// are kept.
-func copyTree(src, dst string, mode os.FileMode) (int, error) {
+// given dirMode, with files of fileMode, and counts them. A missing src
+// copies nothing. Files already in dst with the same name are the same
+// photo and are kept, given fileMode too.
+func copyTree(src, dst string, dirMode, fileMode os.FileMode) (int, error) {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
@@ -508,7 +513,10 @@ func copyTree(src, dst string, mode os.FileMode) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dst, 0o700); err != nil {
+	if err := os.MkdirAll(dst, dirMode); err != nil {
+		return 0, err
+	}
+	if err := os.Chmod(dst, dirMode); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -517,14 +525,12 @@ func copyTree(src, dst string, mode os.FileMode) (int, error) {
 			continue
 		}
 		target := filepath.Join(dst, e.Name())
-		if _, err := os.Stat(target); err == nil {
-			n++
-			continue
+		if _, err := os.Stat(target); err != nil {
+			if err := copyFile(filepath.Join(src, e.Name()), target); err != nil {
+				return n, err
+			}
 		}
-		if err := copyFile(filepath.Join(src, e.Name()), target); err != nil {
-			return n, err
-		}
-		if err := os.Chmod(target, mode); err != nil {
+		if err := os.Chmod(target, fileMode); err != nil {
 			return n, err
 		}
 		n++

@@ -197,3 +197,64 @@ func TestRestoreRefusesWhileTheBotRuns(t *testing.T) {
 		t.Errorf("restore from a directory that is no backup: exit %d %s", code, errOut)
 	}
 }
+
+// TestRestorePhotoModes: restored photos follow the bot's own rule — 0600
+// in a 0700 directory, or 0644 in 0755 when photo_url_base says a web
+// server publishes them; inbox media stays private either way, and a photo
+// already in the data directory gets the rule's mode too.
+func TestRestorePhotoModes(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	data := filepath.Join(root, "data")
+	cfg := configFor(t, root, data)
+	st, err := openStore(ctx, filepath.Join(data, "neighbourbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	sess, err := sqlite.Open(ctx, filepath.Join(data, "whatsapp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+	os.MkdirAll(filepath.Join(data, "photos"), 0o700)
+	writeFile(t, filepath.Join(data, "photos", "3f2a.jpg"), "jpeg bytes")
+	os.MkdirAll(filepath.Join(data, "inbox"), 0o700)
+	writeFile(t, filepath.Join(data, "inbox", "9c1d.jpg"), "what a resident sent")
+	backup := filepath.Join(root, "backup")
+	if code, out, errOut := runCLI("backup", "-config", cfg, backup); code != exitOK {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, tt := range []struct {
+		name              string
+		potholes          string
+		dirMode, fileMode os.FileMode
+	}{
+		{"private", "", 0o700, 0o600},
+		{"published", "[potholes]\nphoto_url_base = \"https://photos.example.org/elm-road/\"\n", 0o755, 0o644},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data2 := filepath.Join(root, "data-"+tt.name)
+			cfg2 := writeFile(t, filepath.Join(root, tt.name+".toml"), "[bot]\ndata_dir = \""+data2+"\"\n"+tt.potholes)
+			// A photo already there, with the other rule's mode.
+			os.MkdirAll(filepath.Join(data2, "photos"), 0o700)
+			writeFile(t, filepath.Join(data2, "photos", "3f2a.jpg"), "jpeg bytes")
+			os.Chmod(filepath.Join(data2, "photos", "3f2a.jpg"), 0o644^0o600^tt.fileMode)
+			writeFile(t, filepath.Join(backup, "photos", "77aa.jpg"), "another photo")
+			if code, out, errOut := runCLI("restore", "-config", cfg2, backup); code != exitOK {
+				t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+			}
+			for path, want := range map[string]os.FileMode{
+				"photos":          tt.dirMode,
+				"photos/3f2a.jpg": tt.fileMode,
+				"photos/77aa.jpg": tt.fileMode,
+				"inbox":           0o700,
+				"inbox/9c1d.jpg":  0o600,
+			} {
+				if fi, err := os.Stat(filepath.Join(data2, path)); err != nil || fi.Mode().Perm() != want {
+					t.Errorf("%s restored as %v (%v), want %v", path, fi.Mode().Perm(), err, want)
+				}
+			}
+		})
+	}
+}

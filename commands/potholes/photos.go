@@ -4,12 +4,55 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"neighbourbot/bot"
 )
+
+// PhotoModes is the one rule for the permissions of the photos directory
+// and its files, for the bot's own writes and for restore. Photos show
+// residents' streets and sometimes their faces, so they are private to
+// the bot's user (files 0600 in a 0700 directory) — unless photo_url_base
+// says a web server publishes the directory for the council's links: that
+// server runs as another user and must read them (0644 in 0755).
+func PhotoModes(cfg Config) (dir, file os.FileMode) {
+	if cfg.PhotoURLBase != "" {
+		return 0o755, 0o644
+	}
+	return 0o700, 0o600
+}
+
+// applyPhotoModes creates the photos directory and gives it and the photos
+// already in it the modes of PhotoModes, so that setting or clearing
+// photo_url_base applies to earlier photos too. Uploads in progress
+// (".upload-…") are left alone.
+func applyPhotoModes(path string, cfg Config) error {
+	dirMode, fileMode := PhotoModes(cfg)
+	if err := os.MkdirAll(path, dirMode); err != nil {
+		return err
+	}
+	var errs []error
+	if err := os.Chmod(path, dirMode); err != nil {
+		errs = append(errs, err)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if err := os.Chmod(filepath.Join(path, e.Name()), fileMode); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // photoOutcome is what became of a photo attached to a command.
 type photoOutcome struct {
@@ -64,7 +107,8 @@ func (f *Feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, er
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
 	name := hash + photoExt(m.MimeType)
-	if err := os.MkdirAll(f.deps.PhotoDir, 0o755); err != nil {
+	dirMode, fileMode := PhotoModes(f.cfg)
+	if err := os.MkdirAll(f.deps.PhotoDir, dirMode); err != nil {
 		return photoOutcome{}, fmt.Errorf("photo directory: %w", err)
 	}
 	path := filepath.Join(f.deps.PhotoDir, name)
@@ -81,7 +125,7 @@ func (f *Feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, er
 			os.Remove(tmp.Name())
 			return photoOutcome{}, fmt.Errorf("store photo: %w", firstErr(werr, cerr))
 		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		if err := os.Chmod(tmp.Name(), fileMode); err != nil {
 			os.Remove(tmp.Name())
 			return photoOutcome{}, fmt.Errorf("store photo: %w", err)
 		}

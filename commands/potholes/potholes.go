@@ -113,6 +113,11 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		c.Timeout = fixMyStreetTimeout
 		f.fmsHTTP = &c
 	}
+	if err := applyPhotoModes(deps.PhotoDir, cfg); err != nil {
+		// Photos are still saved with the right mode; only older ones
+		// may keep theirs.
+		f.log().Warn("could not set the photos' permissions", bot.KeyErr, err)
+	}
 	if cfg.Email.configured() {
 		if err := cfg.Email.LoadPassword(); err != nil {
 			return fmt.Errorf("potholes email: %w", err)
