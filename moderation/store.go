@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"time"
 
@@ -17,10 +18,6 @@ type store struct {
 	db   bot.DB
 	core bot.Core // for what moderation needs of the core's tables
 }
-
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 func boolInt(b bool) int {
 	if b {
@@ -86,7 +83,7 @@ func (s store) saveGroup(ctx context.Context, g groupConfig, now time.Time) erro
 		flood_action = excluded.flood_action, told_need_admin = excluded.told_need_admin, updated_at = excluded.updated_at`,
 		string(g.Chat), g.Rules, g.Welcome, boolInt(g.WelcomeRules), g.ReportDelivery, g.WarnLimit, g.LimitAction,
 		g.BlockAction, boolInt(g.LinksLocked), g.LinksAction, boolInt(g.FloodOn), g.FloodMessages,
-		g.FloodWindow.Milliseconds(), g.FloodAction, boolInt(g.ToldNeedAdmin), ms(now))
+		g.FloodWindow.Milliseconds(), g.FloodAction, boolInt(g.ToldNeedAdmin), sqlkit.Millis(now))
 	if err != nil {
 		return fmt.Errorf("save moderation settings: %w", err)
 	}
@@ -136,7 +133,7 @@ func (s store) addBlocks(ctx context.Context, chat bot.ChatID, entries []blockEn
 	added := 0
 	for _, e := range entries {
 		res, err := tx.ExecContext(ctx, `INSERT INTO mod_blocklist (chat, pattern, is_regex, added_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, string(chat), e.Pattern, boolInt(e.IsRegex), ms(now))
+			ON CONFLICT DO NOTHING`, string(chat), e.Pattern, boolInt(e.IsRegex), sqlkit.Millis(now))
 		if err != nil {
 			return 0, fmt.Errorf("add to blocklist: %w", err)
 		}
@@ -175,7 +172,7 @@ func (s store) allowedDomains(ctx context.Context, chat bot.ChatID) ([]string, e
 
 func (s store) allowDomain(ctx context.Context, chat bot.ChatID, domain string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_link_allow (chat, domain, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-		string(chat), domain, ms(now))
+		string(chat), domain, sqlkit.Millis(now))
 	if err != nil {
 		return false, fmt.Errorf("allow domain: %w", err)
 	}
@@ -213,7 +210,7 @@ func nullID(id int64) any {
 
 func (s store) addWarning(ctx context.Context, w warning) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_warnings (chat, person_id, rule, reason, by_id, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(w.Chat), w.PersonID, w.Rule, w.Reason, nullID(w.ByID), ms(w.CreatedAt), ms(w.ExpiresAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(w.Chat), w.PersonID, w.Rule, w.Reason, nullID(w.ByID), sqlkit.Millis(w.CreatedAt), sqlkit.Millis(w.ExpiresAt))
 	if err != nil {
 		return 0, fmt.Errorf("add warning: %w", err)
 	}
@@ -224,7 +221,7 @@ func (s store) addWarning(ctx context.Context, w warning) (int64, error) {
 func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64, now time.Time) ([]warning, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, rule, reason, COALESCE(by_id, 0), created_at, expires_at FROM mod_warnings
 		WHERE chat = ? AND person_id = ? AND removed_at IS NULL AND closed_at IS NULL AND expires_at > ?
-		ORDER BY created_at, id`, string(chat), person, ms(now))
+		ORDER BY created_at, id`, string(chat), person, sqlkit.Millis(now))
 	if err != nil {
 		return nil, fmt.Errorf("load warnings: %w", err)
 	}
@@ -232,11 +229,9 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 	var out []warning
 	for rows.Next() {
 		w := warning{Chat: chat, PersonID: person}
-		var created, expires int64
-		if err := rows.Scan(&w.ID, &w.Rule, &w.Reason, &w.ByID, &created, &expires); err != nil {
+		if err := rows.Scan(&w.ID, &w.Rule, &w.Reason, &w.ByID, sqlkit.TimeCol(&w.CreatedAt), sqlkit.TimeCol(&w.ExpiresAt)); err != nil {
 			return nil, fmt.Errorf("scan warning: %w", err)
 		}
-		w.CreatedAt, w.ExpiresAt = fromMS(created), fromMS(expires)
 		out = append(out, w)
 	}
 	return out, rows.Err()
@@ -247,7 +242,7 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 func (s store) membersAtLimit(ctx context.Context, chat bot.ChatID, limit int, now time.Time) (int, error) {
 	return s.count(ctx, `SELECT COUNT(*) FROM (SELECT person_id FROM mod_warnings
 		WHERE chat = ? AND removed_at IS NULL AND closed_at IS NULL AND expires_at > ?
-		GROUP BY person_id HAVING COUNT(*) >= ?)`, string(chat), ms(now), limit)
+		GROUP BY person_id HAVING COUNT(*) >= ?)`, string(chat), sqlkit.Millis(now), limit)
 }
 
 func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) error {
@@ -257,7 +252,7 @@ func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) e
 	}
 	defer tx.Rollback()
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `UPDATE mod_warnings SET removed_at = ? WHERE id = ?`, ms(now), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE mod_warnings SET removed_at = ? WHERE id = ?`, sqlkit.Millis(now), id); err != nil {
 			return fmt.Errorf("remove warning: %w", err)
 		}
 	}
@@ -268,7 +263,7 @@ func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) e
 // removed them.
 func (s store) closeWarnings(ctx context.Context, chat bot.ChatID, person int64, now time.Time) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE mod_warnings SET closed_at = ? WHERE chat = ? AND person_id = ?
-		AND removed_at IS NULL AND closed_at IS NULL`, ms(now), string(chat), person)
+		AND removed_at IS NULL AND closed_at IS NULL`, sqlkit.Millis(now), string(chat), person)
 	if err != nil {
 		return fmt.Errorf("close warnings: %w", err)
 	}
@@ -290,7 +285,7 @@ type report struct {
 func (s store) addReport(ctx context.Context, r report) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_reports (chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, string(r.Chat), nullID(r.ReporterID), nullID(r.SubjectID), r.MsgID, r.Quote, r.Reason,
-		boolInt(r.Private), ms(r.CreatedAt))
+		boolInt(r.Private), sqlkit.Millis(r.CreatedAt))
 	if err != nil {
 		return 0, fmt.Errorf("save report: %w", err)
 	}
@@ -304,7 +299,7 @@ func (s store) addReport(ctx context.Context, r report) (int64, error) {
 // markReports records that reports reached an admin privately.
 func (s store) markReportsDelivered(ctx context.Context, at time.Time, ids ...int64) error {
 	for _, id := range ids {
-		if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, ms(at), id); err != nil {
+		if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL`, sqlkit.Millis(at), id); err != nil {
 			return fmt.Errorf("mark report read: %w", err)
 		}
 	}
@@ -313,7 +308,7 @@ func (s store) markReportsDelivered(ctx context.Context, at time.Time, ids ...in
 
 // markReportAnnounced records that the group was told a report waits.
 func (s store) markReportAnnounced(ctx context.Context, id int64, at time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET announced_at = ? WHERE id = ?`, ms(at), id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE mod_reports SET announced_at = ? WHERE id = ?`, sqlkit.Millis(at), id); err != nil {
 		return fmt.Errorf("mark report announced: %w", err)
 	}
 	return nil
@@ -323,7 +318,7 @@ func (s store) markReportAnnounced(ctx context.Context, id int64, at time.Time) 
 // report is waiting, and that report is still unread.
 func (s store) announcedSince(ctx context.Context, chat bot.ChatID, since time.Time) (bool, error) {
 	n, err := s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE chat = ? AND delivered_at IS NULL AND announced_at >= ?`,
-		string(chat), ms(since))
+		string(chat), sqlkit.Millis(since))
 	return n > 0, err
 }
 
@@ -361,12 +356,12 @@ func (s store) waitingReports(ctx context.Context, chats []bot.ChatID, limit int
 		var chat string
 		var reporter, subject sql.NullInt64
 		var private int
-		var created int64
+		var created sql.NullInt64
 		if err := rows.Scan(&w.ID, &chat, &reporter, &subject, &w.MsgID, &w.Quote, &w.Reason, &private, &created); err != nil {
 			return nil, 0, fmt.Errorf("scan waiting report: %w", err)
 		}
 		w.Chat, w.ReporterID, w.SubjectID = bot.ChatID(chat), reporter.Int64, subject.Int64
-		w.Private, w.CreatedAt = private == 1, fromMS(created)
+		w.Private, w.CreatedAt = private == 1, sqlkit.Time(created)
 		out = append(out, w)
 	}
 	return out, total, rows.Err()
@@ -388,7 +383,7 @@ func (s store) reported(ctx context.Context, chat bot.ChatID, msgID string) (fou
 
 func (s store) setForgetRequest(ctx context.Context, person int64, expires time.Time) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO mod_forget_requests (person_id, expires_at) VALUES (?, ?)
-		ON CONFLICT(person_id) DO UPDATE SET expires_at = excluded.expires_at`, person, ms(expires))
+		ON CONFLICT(person_id) DO UPDATE SET expires_at = excluded.expires_at`, person, sqlkit.Millis(expires))
 	if err != nil {
 		return fmt.Errorf("save erasure request: %w", err)
 	}
@@ -407,15 +402,15 @@ const (
 // forgetRequest says whether the person has a confirmation pending at now,
 // or had one that lapsed (kept until the retention purge).
 func (s store) forgetRequest(ctx context.Context, person int64, now time.Time) (forgetState, error) {
-	var expires int64
-	err := s.db.QueryRowContext(ctx, `SELECT expires_at FROM mod_forget_requests WHERE person_id = ?`, person).Scan(&expires)
+	var expires time.Time
+	err := s.db.QueryRowContext(ctx, `SELECT expires_at FROM mod_forget_requests WHERE person_id = ?`, person).Scan(sqlkit.TimeCol(&expires))
 	if errors.Is(err, sql.ErrNoRows) {
 		return forgetNone, nil
 	}
 	if err != nil {
 		return forgetNone, fmt.Errorf("load erasure request: %w", err)
 	}
-	if expires > ms(now) {
+	if expires.After(now) {
 		return forgetPending, nil
 	}
 	return forgetLapsed, nil
@@ -457,7 +452,7 @@ func (s store) purgeClosed(ctx context.Context, cutoff time.Time) (int64, error)
 		return 0, fmt.Errorf("purge moderation records: %w", err)
 	}
 	defer tx.Rollback()
-	c := ms(cutoff)
+	c := sqlkit.Millis(cutoff)
 	var total int64
 	for _, q := range []string{
 		`DELETE FROM mod_warnings WHERE expires_at < ?1 OR removed_at < ?1 OR closed_at < ?1`,
@@ -489,7 +484,7 @@ func (s store) warningsOf(ctx context.Context, person int64, now time.Time) ([]p
 	rows, err := s.db.QueryContext(ctx, `SELECT chat, reason, created_at,
 		CASE WHEN removed_at IS NOT NULL THEN 'removed' WHEN closed_at IS NOT NULL THEN 'closed'
 		     WHEN expires_at <= ? THEN 'expired' ELSE 'active' END
-		FROM mod_warnings WHERE person_id = ? ORDER BY created_at, id`, ms(now), person)
+		FROM mod_warnings WHERE person_id = ? ORDER BY created_at, id`, sqlkit.Millis(now), person)
 	if err != nil {
 		return nil, fmt.Errorf("load warnings: %w", err)
 	}
@@ -498,11 +493,11 @@ func (s store) warningsOf(ctx context.Context, person int64, now time.Time) ([]p
 	for rows.Next() {
 		var w personWarning
 		var chat string
-		var created int64
+		var created sql.NullInt64
 		if err := rows.Scan(&chat, &w.Reason, &created, &w.State); err != nil {
 			return nil, fmt.Errorf("scan warning: %w", err)
 		}
-		w.Chat, w.CreatedAt = bot.ChatID(chat), fromMS(created)
+		w.Chat, w.CreatedAt = bot.ChatID(chat), sqlkit.Time(created)
 		out = append(out, w)
 	}
 	return out, rows.Err()
@@ -519,11 +514,11 @@ func (s store) reportsBy(ctx context.Context, person int64) ([]report, error) {
 		var r report
 		var chat string
 		var private int
-		var created int64
+		var created sql.NullInt64
 		if err := rows.Scan(&chat, &r.Reason, &private, &created); err != nil {
 			return nil, fmt.Errorf("scan report: %w", err)
 		}
-		r.Chat, r.Private, r.CreatedAt = bot.ChatID(chat), private == 1, fromMS(created)
+		r.Chat, r.Private, r.CreatedAt = bot.ChatID(chat), private == 1, sqlkit.Time(created)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -542,7 +537,7 @@ func (s store) warningsGivenBy(ctx context.Context, person int64) (int, error) {
 // reportsSince counts the reports a person made after since, for the daily
 // limit.
 func (s store) reportsSince(ctx context.Context, reporter int64, since time.Time) (int, error) {
-	return s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`, reporter, ms(since))
+	return s.count(ctx, `SELECT COUNT(*) FROM mod_reports WHERE reporter_id = ? AND created_at > ?`, reporter, sqlkit.Millis(since))
 }
 
 func (s store) count(ctx context.Context, query string, args ...any) (int, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"time"
 
@@ -13,10 +14,6 @@ import (
 )
 
 var _ bot.Store = (*Store)(nil)
-
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // ResolvePerson returns the person behind a sender, creating them on first
 // sight and linking any address not seen before (a LID learnt beside a known
@@ -67,7 +64,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 	}
 	if id == 0 {
 		res, err := tx.ExecContext(ctx, `INSERT INTO people (name, preferred, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,
-			name, string(addrs[0]), ms(at), ms(at))
+			name, string(addrs[0]), sqlkit.Millis(at), sqlkit.Millis(at))
 		if err != nil {
 			return bot.Person{}, fmt.Errorf("create person: %w", err)
 		}
@@ -80,7 +77,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET
 			name = CASE WHEN ? <> '' THEN ? ELSE name END,
 			preferred = ?, last_seen_at = MAX(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
-			name, name, string(addrs[0]), ms(at), id); err != nil {
+			name, name, string(addrs[0]), sqlkit.Millis(at), id); err != nil {
 			return bot.Person{}, fmt.Errorf("update person: %w", err)
 		}
 	}
@@ -123,13 +120,13 @@ func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name st
 	var p bot.Person
 	var pref string
 	var forgotten bool
-	var lastSeen int64
+	var lastSeen sql.NullInt64
 	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred, forgotten, last_seen_at FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref, &forgotten, &lastSeen)
 	if err != nil {
 		return bot.Person{}, false, fmt.Errorf("load person %d: %w", id, err)
 	}
 	p.Addr = bot.Address(pref)
-	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) || at.Sub(fromMS(lastSeen)) > lastSeenStep {
+	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) || at.Sub(sqlkit.Time(lastSeen)) > lastSeenStep {
 		return bot.Person{}, false, nil
 	}
 	return p, true, nil
@@ -282,7 +279,7 @@ func (s *Store) Contactable(ctx context.Context, id int64) (bool, error) {
 
 // FirstSeen records a message id; false means it was seen before.
 func (s *Store) FirstSeen(ctx context.Context, chat bot.ChatID, msgID string, at time.Time) (bool, error) {
-	res, err := s.conn().ExecContext(ctx, `INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, ms(at))
+	res, err := s.conn().ExecContext(ctx, `INSERT INTO seen_messages (chat, msg_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, sqlkit.Millis(at))
 	if err != nil {
 		return false, fmt.Errorf("record message id: %w", err)
 	}
@@ -295,7 +292,7 @@ func (s *Store) FirstSeen(ctx context.Context, chat bot.ChatID, msgID string, at
 
 // PurgeSeen forgets message ids recorded before a time.
 func (s *Store) PurgeSeen(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.conn().ExecContext(ctx, `DELETE FROM seen_messages WHERE seen_at < ?`, ms(before))
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM seen_messages WHERE seen_at < ?`, sqlkit.Millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("purge seen messages: %w", err)
 	}
@@ -315,7 +312,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	g := bot.GroupSettings{Chat: chat}
 	var enabled int
 	var off, areas string
-	var updated int64
+	var updated sql.NullInt64
 	var removed sql.NullInt64
 	var quiet sql.NullString
 	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at, removed_at, quiet FROM groups WHERE chat = ?`, string(chat)).
@@ -330,9 +327,9 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	g.Enabled = enabled == 1
 	g.FeaturesOff = splitList(off)
 	g.Areas = splitList(areas)
-	g.UpdatedAt = fromMS(updated)
+	g.UpdatedAt = sqlkit.Time(updated)
 	if removed.Valid {
-		g.Removed = fromMS(removed.Int64)
+		g.Removed = sqlkit.Time(removed)
 	}
 	g.Quiet = quiet.String
 	return g, nil
@@ -341,27 +338,27 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 // RecentListing finds a listing posted in the chat since since.
 func (s *Store) RecentListing(ctx context.Context, chat bot.ChatID, hash string, since time.Time) (bot.Listing, bool, error) {
 	l := bot.Listing{Chat: chat, Hash: hash}
-	var at int64
+	var at sql.NullInt64
 	err := s.conn().QueryRowContext(ctx, `SELECT msg_id, first, sent_at FROM recent_listings WHERE chat = ? AND hash = ? AND sent_at >= ?`,
-		string(chat), hash, ms(since)).Scan(&l.MsgID, &l.First, &at)
+		string(chat), hash, sqlkit.Millis(since)).Scan(&l.MsgID, &l.First, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Listing{}, false, nil
 	}
 	if err != nil {
 		return bot.Listing{}, false, fmt.Errorf("recent listing: %w", err)
 	}
-	l.At = fromMS(at)
+	l.At = sqlkit.Time(at)
 	return l, true, nil
 }
 
 // SaveListing records a listing and forgets the chat's older ones.
 func (s *Store) SaveListing(ctx context.Context, l bot.Listing, forgetBefore time.Time) error {
-	if _, err := s.conn().ExecContext(ctx, `DELETE FROM recent_listings WHERE chat = ? AND sent_at < ?`, string(l.Chat), ms(forgetBefore)); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `DELETE FROM recent_listings WHERE chat = ? AND sent_at < ?`, string(l.Chat), sqlkit.Millis(forgetBefore)); err != nil {
 		return fmt.Errorf("forget old listings: %w", err)
 	}
 	if _, err := s.conn().ExecContext(ctx, `INSERT INTO recent_listings (chat, hash, msg_id, first, sent_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT(chat, hash) DO UPDATE SET msg_id = excluded.msg_id, first = excluded.first, sent_at = excluded.sent_at`,
-		string(l.Chat), l.Hash, l.MsgID, l.First, ms(l.At)); err != nil {
+		string(l.Chat), l.Hash, l.MsgID, l.First, sqlkit.Millis(l.At)); err != nil {
 		return fmt.Errorf("save listing: %w", err)
 	}
 	return nil
@@ -370,7 +367,7 @@ func (s *Store) SaveListing(ctx context.Context, l bot.Listing, forgetBefore tim
 // SetGroupRemoved records the bot's removal from a known group (or, with a
 // zero at, its return).
 func (s *Store) SetGroupRemoved(ctx context.Context, chat bot.ChatID, at time.Time) (bool, error) {
-	q, args := `UPDATE groups SET removed_at = ? WHERE chat = ? AND removed_at IS NULL`, []any{ms(at), string(chat)}
+	q, args := `UPDATE groups SET removed_at = ? WHERE chat = ? AND removed_at IS NULL`, []any{sqlkit.Millis(at), string(chat)}
 	if at.IsZero() {
 		q, args = `UPDATE groups SET removed_at = NULL WHERE chat = ? AND removed_at IS NOT NULL`, []any{string(chat)}
 	}
@@ -392,10 +389,13 @@ func (s *Store) SaveGroupSettings(ctx context.Context, g bot.GroupSettings) erro
 	if g.Quiet != "" {
 		quiet = g.Quiet
 	}
+	// updated_at is NOT NULL, so it cannot take sqlkit's NULL for an unset
+	// time: that is written as the zero time's own milliseconds, which
+	// sqlkit.Time reads back as the zero time all the same.
 	_, err := s.conn().ExecContext(ctx, `INSERT INTO groups (chat, name, enabled, features_off, areas, updated_at, quiet) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(chat) DO UPDATE SET name = excluded.name, enabled = excluded.enabled,
 		features_off = excluded.features_off, areas = excluded.areas, updated_at = excluded.updated_at, quiet = excluded.quiet`,
-		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), ms(g.UpdatedAt), quiet)
+		string(g.Chat), g.Name, enabled, strings.Join(g.FeaturesOff, ","), strings.Join(g.Areas, ","), g.UpdatedAt.UnixMilli(), quiet)
 	if err != nil {
 		return fmt.Errorf("save group %s: %w", g.Chat, err)
 	}
@@ -440,7 +440,7 @@ func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, pr
 	}
 	_, err := s.conn().ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
 		ON CONFLICT(chat, person_id) DO UPDATE SET since = excluded.since, present = excluded.present
-		WHERE present <> excluded.present`, string(chat), person, p, ms(at))
+		WHERE present <> excluded.present`, string(chat), person, p, sqlkit.Millis(at))
 	if err != nil {
 		return fmt.Errorf("set member: %w", err)
 	}
@@ -486,7 +486,7 @@ func (s *Store) SavePoll(ctx context.Context, p bot.Poll) error {
 		return fmt.Errorf("encode poll options: %w", err)
 	}
 	_, err = s.conn().ExecContext(ctx, `INSERT OR REPLACE INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		string(p.Chat), p.ID, p.Kind, p.Ref, p.Question, string(opts), ms(p.Created))
+		string(p.Chat), p.ID, p.Kind, p.Ref, p.Question, string(opts), sqlkit.Millis(p.Created))
 	if err != nil {
 		return fmt.Errorf("save poll: %w", err)
 	}
@@ -497,7 +497,7 @@ func (s *Store) SavePoll(ctx context.Context, p bot.Poll) error {
 func (s *Store) Poll(ctx context.Context, chat bot.ChatID, id string) (bot.Poll, error) {
 	p := bot.Poll{Chat: chat, ID: id}
 	var opts string
-	var created int64
+	var created sql.NullInt64
 	err := s.conn().QueryRowContext(ctx, `SELECT kind, ref, question, options, created_at FROM polls WHERE chat = ? AND msg_id = ?`, string(chat), id).
 		Scan(&p.Kind, &p.Ref, &p.Question, &opts, &created)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -506,7 +506,7 @@ func (s *Store) Poll(ctx context.Context, chat bot.ChatID, id string) (bot.Poll,
 	if err != nil {
 		return p, fmt.Errorf("load poll: %w", err)
 	}
-	p.Created = fromMS(created)
+	p.Created = sqlkit.Time(created)
 	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
 		return p, fmt.Errorf("decode poll options: %w", err)
 	}
@@ -522,7 +522,7 @@ func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
 	var id int64
 	err := s.conn().QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = '', gen = gen + 1
-		RETURNING id`, j.Kind, key, ms(j.RunAt), j.Payload).Scan(&id)
+		RETURNING id`, j.Kind, key, sqlkit.Millis(j.RunAt), j.Payload).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("schedule job: %w", err)
 	}
@@ -542,7 +542,7 @@ func (s *Store) CancelJobs(ctx context.Context, prefix string) (int64, error) {
 // DueJobs returns jobs due at or before now, oldest first.
 func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Job, error) {
 	rows, err := s.conn().QueryContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error, gen FROM jobs
-		WHERE run_at <= ? ORDER BY run_at, id LIMIT ?`, ms(now), limit)
+		WHERE run_at <= ? ORDER BY run_at, id LIMIT ?`, sqlkit.Millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due jobs: %w", err)
 	}
@@ -550,11 +550,11 @@ func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Jo
 	var out []bot.Job
 	for rows.Next() {
 		var j bot.Job
-		var at int64
+		var at sql.NullInt64
 		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr, &j.Gen); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
-		j.RunAt = fromMS(at)
+		j.RunAt = sqlkit.Time(at)
 		out = append(out, j)
 	}
 	return out, rows.Err()
@@ -569,7 +569,7 @@ func (s *Store) NextJobAt(ctx context.Context) (time.Time, bool, error) {
 	if !at.Valid {
 		return time.Time{}, false, nil
 	}
-	return fromMS(at.Int64), true, nil
+	return sqlkit.Time(at), true, nil
 }
 
 // FinishJob removes a job that ran (or was given up), unless its handler
@@ -598,7 +598,7 @@ func (s *Store) JobCurrent(ctx context.Context, j bot.Job) (bool, error) {
 // PostponeJob moves a job later without counting an attempt (the transport
 // was offline), unless it was rescheduled meanwhile.
 func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error {
-	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, ms(at), j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, sqlkit.Millis(at), j.ID, j.Gen); err != nil {
 		return fmt.Errorf("postpone job: %w", err)
 	}
 	return nil
@@ -606,7 +606,7 @@ func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error 
 
 // RetryJob reschedules a failed job, unless it was rescheduled meanwhile.
 func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr string) error {
-	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, ms(at), lastErr, j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, sqlkit.Millis(at), lastErr, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
 	return nil
@@ -615,7 +615,7 @@ func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr s
 // Audit appends to the audit log.
 func (s *Store) Audit(ctx context.Context, e bot.AuditEntry) error {
 	_, err := s.conn().ExecContext(ctx, `INSERT INTO audit_log (at, chat, actor_id, actor_name, action, target_id, target_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ms(e.Time), string(e.Chat), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
+		sqlkit.Millis(e.Time), string(e.Chat), e.ActorID, e.ActorName, e.Action, e.TargetID, e.TargetName, e.Detail)
 	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
@@ -640,12 +640,12 @@ func scanAudit(rows *sql.Rows) ([]bot.AuditEntry, error) {
 	var out []bot.AuditEntry
 	for rows.Next() {
 		var e bot.AuditEntry
-		var at int64
+		var at sql.NullInt64
 		var c string
 		if err := rows.Scan(&e.ID, &at, &c, &e.ActorID, &e.ActorName, &e.Action, &e.TargetID, &e.TargetName, &e.Detail); err != nil {
 			return nil, fmt.Errorf("scan audit: %w", err)
 		}
-		e.Time, e.Chat = fromMS(at), bot.ChatID(c)
+		e.Time, e.Chat = sqlkit.Time(at), bot.ChatID(c)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -671,7 +671,7 @@ func (s *Store) AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 
 // PurgeAudit deletes audit entries older than a time.
 func (s *Store) PurgeAudit(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.conn().ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, ms(before))
+	res, err := s.conn().ExecContext(ctx, `DELETE FROM audit_log WHERE at < ?`, sqlkit.Millis(before))
 	if err != nil {
 		return 0, fmt.Errorf("purge audit: %w", err)
 	}

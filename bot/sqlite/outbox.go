@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"time"
 
 	"neighbourbot/bot"
@@ -18,7 +19,7 @@ func (s *Store) QueueSend(ctx context.Context, q bot.QueuedSend) (int64, error) 
 	}
 	res, err := s.conn().ExecContext(ctx, `INSERT INTO outbox (chat, kind, msg_id, priority, payload, person_id, created_at, not_before)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(q.Chat), q.Kind, q.MsgID, int(q.Priority), q.Payload, person, ms(q.Created), ms(q.NotBefore))
+		string(q.Chat), q.Kind, q.MsgID, int(q.Priority), q.Payload, person, sqlkit.Millis(q.Created), sqlkit.Millis(q.NotBefore))
 	if err != nil {
 		return 0, fmt.Errorf("queue send: %w", err)
 	}
@@ -32,12 +33,13 @@ func (s *Store) QueueSend(ctx context.Context, q bot.QueuedSend) (int64, error) 
 func (s *Store) NextSend(ctx context.Context, now time.Time) (bot.QueuedSend, bool, error) {
 	var q bot.QueuedSend
 	var person sql.NullInt64
-	var created, notBefore int64
+	var notBefore sql.NullInt64
+	var created sql.NullInt64
 	var prio int
 	err := s.conn().QueryRowContext(ctx, `SELECT o.id, o.chat, o.kind, o.msg_id, o.priority, o.payload, o.person_id, o.created_at, o.not_before, o.attempts, o.last_error
 		FROM outbox o
 		WHERE o.not_before <= ? AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat = o.chat AND p.id < o.id AND p.priority <= o.priority)
-		ORDER BY o.priority, o.id LIMIT 1`, ms(now)).
+		ORDER BY o.priority, o.id LIMIT 1`, sqlkit.Millis(now)).
 		Scan(&q.ID, (*string)(&q.Chat), &q.Kind, &q.MsgID, &prio, &q.Payload, &person, &created, &notBefore, &q.Attempts, &q.LastErr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.QueuedSend{}, false, nil
@@ -46,7 +48,7 @@ func (s *Store) NextSend(ctx context.Context, now time.Time) (bot.QueuedSend, bo
 		return bot.QueuedSend{}, false, fmt.Errorf("next send: %w", err)
 	}
 	q.Priority, q.Person = bot.Priority(prio), person.Int64
-	q.Created, q.NotBefore = fromMS(created), fromMS(notBefore)
+	q.Created, q.NotBefore = sqlkit.Time(created), sqlkit.Time(notBefore)
 	return q, true, nil
 }
 
@@ -59,7 +61,7 @@ func (s *Store) NextSendAt(ctx context.Context) (time.Time, bool, error) {
 	if !at.Valid {
 		return time.Time{}, false, nil
 	}
-	return fromMS(at.Int64), true, nil
+	return sqlkit.Time(at), true, nil
 }
 
 // FinishSend removes a row the server accepted (or that failed for good).
@@ -78,7 +80,7 @@ func (s *Store) DelaySend(ctx context.Context, id int64, at time.Time, countAtte
 		inc = 1
 	}
 	if _, err := s.conn().ExecContext(ctx, `UPDATE outbox SET not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ?`,
-		ms(at), inc, lastErr, id); err != nil {
+		sqlkit.Millis(at), inc, lastErr, id); err != nil {
 		return fmt.Errorf("delay send: %w", err)
 	}
 	return nil
@@ -111,7 +113,7 @@ func (s *Store) SendQueueStats(ctx context.Context) (depth int, oldest time.Time
 		return 0, time.Time{}, fmt.Errorf("send queue stats: %w", err)
 	}
 	if at.Valid {
-		oldest = fromMS(at.Int64)
+		oldest = sqlkit.Time(at)
 	}
 	return depth, oldest, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"time"
 )
@@ -25,7 +26,7 @@ func (s *Store) DepartedPeople(ctx context.Context, before time.Time) ([]int64, 
 		AND EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id)
 		AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = p.id AND (m.present = 1 OR m.since >= ?))
 		AND p.id < (SELECT MAX(id) FROM people)
-		ORDER BY p.id`, ms(before), ms(before))
+		ORDER BY p.id`, sqlkit.Millis(before), sqlkit.Millis(before))
 	if err != nil {
 		return nil, fmt.Errorf("departed people: %w", err)
 	}

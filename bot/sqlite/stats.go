@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"time"
 )
 
@@ -11,14 +13,14 @@ import (
 // the engine is stuck or a job keeps failing.
 func (s *Store) DueJobStats(ctx context.Context, now time.Time) (int, time.Time, error) {
 	var n int
-	var oldest int64
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(run_at), 0) FROM jobs WHERE run_at <= ?`, ms(now)).Scan(&n, &oldest); err != nil {
+	var oldest sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(run_at), 0) FROM jobs WHERE run_at <= ?`, sqlkit.Millis(now)).Scan(&n, &oldest); err != nil {
 		return 0, time.Time{}, fmt.Errorf("count due jobs: %w", err)
 	}
 	if n == 0 {
 		return 0, time.Time{}, nil
 	}
-	return n, fromMS(oldest), nil
+	return n, sqlkit.Time(oldest), nil
 }
 
 // Ping checks the database answers a query.

@@ -7,8 +7,9 @@
 // column (closed_at, restored_at, removed_at, next_send_at, …) is nullable
 // and written as NULL — so no stored value needed migrating. The few older
 // columns declared NOT NULL DEFAULT 0 for "none" (lending_loans.claimed_at
-// and closed_at, power_posted.eta) are read through NULLIF(col, 0) in their
-// store's SQL and reset with a literal 0, so they follow the same rule.
+// and closed_at, power_posted.eta, power_groups.last_suggested) are read
+// through NULLIF(col, 0) in their store's SQL and written 0 for "none", so
+// in Go they follow the same rule.
 package sqlkit
 
 import (

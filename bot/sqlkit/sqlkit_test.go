@@ -46,6 +46,12 @@ func TestTimeColumnRoundTrip(t *testing.T) {
 			t.Errorf("%v read back in %v, want UTC", in, got.Location())
 		}
 	}
+	// A NOT NULL column given an unset time holds the zero time's own
+	// milliseconds (see bot/sqlite's groups.updated_at); it reads back as
+	// the zero time too.
+	if got := Time(sql.NullInt64{Int64: time.Time{}.UnixMilli(), Valid: true}); !got.IsZero() {
+		t.Errorf("the zero time's milliseconds read back as %v", got)
+	}
 	var bad time.Time
 	if err := db.QueryRowContext(ctx, `SELECT 'soon'`).Scan(TimeCol(&bad)); err == nil {
 		t.Error("text in a time column scanned without error")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strconv"
 	"time"
 
@@ -70,22 +71,6 @@ type message struct {
 
 type store struct{ db bot.DB }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func nullMS(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
@@ -109,7 +94,7 @@ func scanTicket(r scanner) (ticket, error) {
 	}
 	t.Number, t.PersonID, t.AssigneeID = number.Int64, person.Int64, assignee.Int64
 	t.CreatedAt = time.UnixMilli(created).UTC()
-	t.OpenedAt, t.FirstReplyAt, t.ClosedAt, t.FloodToldAt = fromMS(opened), fromMS(firstReply), fromMS(closed), fromMS(flood)
+	t.OpenedAt, t.FirstReplyAt, t.ClosedAt, t.FloodToldAt = sqlkit.Time(opened), sqlkit.Time(firstReply), sqlkit.Time(closed), sqlkit.Time(flood)
 	return t, nil
 }
 
@@ -151,7 +136,7 @@ func (s *store) active(ctx context.Context, person int64) (ticket, error) {
 // at or after since.
 func (s *store) recentClosed(ctx context.Context, person int64, since time.Time) (ticket, error) {
 	return s.oneTicket(ctx, `WHERE person_id = ? AND state = 'closed' AND number IS NOT NULL AND forgotten = 0 AND closed_at >= ?
-		ORDER BY closed_at DESC, id DESC LIMIT 1`, person, ms(since))
+		ORDER BY closed_at DESC, id DESC LIMIT 1`, person, sqlkit.Millis(since))
 }
 
 // moveMessages puts the messages of ticket from (one that never opened)
@@ -172,7 +157,7 @@ func (s *store) byID(ctx context.Context, id int64) (ticket, error) {
 // for state open, numbers it at once.
 func (s *store) create(ctx context.Context, person int64, state string, at time.Time) (ticket, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO inbox_tickets (person_id, state, created_at) VALUES (?, ?, ?)`,
-		person, stateChoosing, ms(at))
+		person, stateChoosing, sqlkit.Millis(at))
 	if err != nil {
 		return ticket{}, fmt.Errorf("create ticket: %w", err)
 	}
@@ -193,7 +178,7 @@ func (s *store) create(ctx context.Context, person int64, state string, at time.
 // counter, so a purged ticket's number is never given again.
 func (s *store) open(ctx context.Context, id int64, desk string, at time.Time) (ticket, error) {
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO inbox_state (key, value, updated_at) VALUES ('next_number', '1', ?)
-		ON CONFLICT (key) DO NOTHING`, ms(at)); err != nil {
+		ON CONFLICT (key) DO NOTHING`, sqlkit.Millis(at)); err != nil {
 		return ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
 	var n int64
@@ -201,11 +186,11 @@ func (s *store) open(ctx context.Context, id int64, desk string, at time.Time) (
 		return ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE inbox_state SET value = ?, updated_at = ? WHERE key = 'next_number'`,
-		strconv.FormatInt(n+1, 10), ms(at)); err != nil {
+		strconv.FormatInt(n+1, 10), sqlkit.Millis(at)); err != nil {
 		return ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE inbox_tickets SET number = ?, desk = ?, state = 'open', opened_at = ? WHERE id = ?`,
-		n, desk, ms(at), id); err != nil {
+		n, desk, sqlkit.Millis(at), id); err != nil {
 		return ticket{}, fmt.Errorf("open ticket: %w", err)
 	}
 	return s.byID(ctx, id)
@@ -224,7 +209,7 @@ func (s *store) setPending(ctx context.Context, id int64, state string, answer i
 
 func (s *store) close(ctx context.Context, id int64, by, note string, at time.Time) error {
 	return s.exec(ctx, "close ticket", `UPDATE inbox_tickets SET state = 'closed', closed_by = ?, close_note = ?, closed_at = ? WHERE id = ?`,
-		by, note, ms(at), id)
+		by, note, sqlkit.Millis(at), id)
 }
 
 func (s *store) reopen(ctx context.Context, id int64) error {
@@ -241,7 +226,7 @@ func (s *store) assign(ctx context.Context, id, person int64, name string) error
 }
 
 func (s *store) markReplied(ctx context.Context, id int64, at time.Time) error {
-	return s.exec(ctx, "mark replied", `UPDATE inbox_tickets SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?`, ms(at), id)
+	return s.exec(ctx, "mark replied", `UPDATE inbox_tickets SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?`, sqlkit.Millis(at), id)
 }
 
 func (s *store) markOOHTold(ctx context.Context, id int64) error {
@@ -249,7 +234,7 @@ func (s *store) markOOHTold(ctx context.Context, id int64) error {
 }
 
 func (s *store) markFloodTold(ctx context.Context, id int64, at time.Time) error {
-	return s.exec(ctx, "mark flood told", `UPDATE inbox_tickets SET flood_told_at = ? WHERE id = ?`, ms(at), id)
+	return s.exec(ctx, "mark flood told", `UPDATE inbox_tickets SET flood_told_at = ? WHERE id = ?`, sqlkit.Millis(at), id)
 }
 
 // openTickets lists open tickets, oldest first.
@@ -266,7 +251,7 @@ func (s *store) personTickets(ctx context.Context, person int64) ([]ticket, erro
 // openedSince counts the tickets a resident opened since t.
 func (s *store) openedSince(ctx context.Context, person int64, t time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_tickets WHERE person_id = ? AND opened_at > ?`, person, ms(t)).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_tickets WHERE person_id = ? AND opened_at > ?`, person, sqlkit.Millis(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count tickets: %w", err)
 	}
@@ -279,12 +264,12 @@ func (s *store) limitToldAt(ctx context.Context, person int64) (time.Time, error
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, fmt.Errorf("ticket limit: %w", err)
 	}
-	return fromMS(at), nil
+	return sqlkit.Time(at), nil
 }
 
 func (s *store) setLimitTold(ctx context.Context, person int64, at time.Time) error {
 	return s.exec(ctx, "ticket limit", `INSERT INTO inbox_limits (person_id, told_at) VALUES (?, ?)
-		ON CONFLICT (person_id) DO UPDATE SET told_at = excluded.told_at`, person, ms(at))
+		ON CONFLICT (person_id) DO UPDATE SET told_at = excluded.told_at`, person, sqlkit.Millis(at))
 }
 
 const messageCols = `id, ticket_id, at, direction, author_id, author_name, text, media_kind, media_file, media_mime,
@@ -324,7 +309,7 @@ func (s *store) addMessage(ctx context.Context, m message) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO inbox_messages (ticket_id, at, direction, author_id, author_name, text,
 		media_kind, media_file, media_mime, media_name, media_size, media_seconds, media_voice, lat, long, forwarded)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.TicketID, ms(m.At), m.Direction, nullID(m.AuthorID), m.AuthorName, m.Text,
+		m.TicketID, sqlkit.Millis(m.At), m.Direction, nullID(m.AuthorID), m.AuthorName, m.Text,
 		string(md.Kind), md.File, md.Mime, md.Name, md.Size, md.Seconds, md.Voice, lat, long, m.Forwarded)
 	if err != nil {
 		return 0, fmt.Errorf("add message: %w", err)
@@ -370,7 +355,7 @@ func (s *store) forwardedSince(ctx context.Context, ticketID int64, t time.Time)
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_messages m
 		WHERE m.ticket_id = ? AND m.direction = 'in' AND m.at >= ?
-		AND (m.forwarded = 1 OR EXISTS (SELECT 1 FROM inbox_outbox o WHERE o.message_id = m.id))`, ticketID, ms(t)).Scan(&n)
+		AND (m.forwarded = 1 OR EXISTS (SELECT 1 FROM inbox_outbox o WHERE o.message_id = m.id))`, ticketID, sqlkit.Millis(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count messages: %w", err)
 	}
@@ -389,7 +374,7 @@ type outboxItem struct {
 
 func (s *store) queue(ctx context.Context, ticketID, messageID int64, kind, note string, at time.Time) error {
 	return s.exec(ctx, "queue staff post", `INSERT INTO inbox_outbox (ticket_id, message_id, kind, note, created_at) VALUES (?, ?, ?, ?, ?)`,
-		ticketID, nullID(messageID), kind, note, ms(at))
+		ticketID, nullID(messageID), kind, note, sqlkit.Millis(at))
 }
 
 func (s *store) pendingPosts(ctx context.Context, limit int) ([]outboxItem, error) {
@@ -433,7 +418,7 @@ func (s *store) recordPost(ctx context.Context, chat bot.ChatID, msgID string, t
 		return nil
 	}
 	return s.exec(ctx, "record staff post", `INSERT OR REPLACE INTO inbox_posts (chat, msg_id, ticket_id, posted_at) VALUES (?, ?, ?, ?)`,
-		string(chat), msgID, nullID(ticketID), ms(at))
+		string(chat), msgID, nullID(ticketID), sqlkit.Millis(at))
 }
 
 // post finds a staff-chat post by id: known says the bot posted it,
@@ -465,5 +450,5 @@ func (s *store) getState(ctx context.Context, key string) (string, time.Time, bo
 
 func (s *store) setState(ctx context.Context, key, value string, at time.Time) error {
 	return s.exec(ctx, "inbox state "+key, `INSERT INTO inbox_state (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, ms(at))
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, sqlkit.Millis(at))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 )
 
 // exportRows reads every numbered ticket, in number order.
@@ -24,7 +25,7 @@ func (s *store) exportRows(ctx context.Context) ([]exportRow, error) {
 		if err := rows.Scan(&r.number, &r.desk, &r.state, &opened, &replied, &closed, &r.by, &r.holder, &r.in, &r.out); err != nil {
 			return nil, fmt.Errorf("export tickets: %w", err)
 		}
-		r.opened, r.replied, r.closed = fromMS(opened), fromMS(replied), fromMS(closed)
+		r.opened, r.replied, r.closed = sqlkit.Time(opened), sqlkit.Time(replied), sqlkit.Time(closed)
 		all = append(all, r)
 	}
 	if err := rows.Err(); err != nil {

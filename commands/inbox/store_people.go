@@ -60,7 +60,7 @@ func (s *store) emptyTicket(ctx context.Context, ticket int64, now time.Time) er
 		return err
 	}
 	if err := s.exec(ctx, "forget ticket", `UPDATE inbox_tickets SET person_id = NULL, forgotten = 1, state = CASE WHEN state = 'open' THEN 'closed' ELSE state END,
-			closed_at = COALESCE(closed_at, ?), closed_by = CASE WHEN closed_by = '' THEN 'resident' ELSE closed_by END WHERE id = ?`, ms(now), ticket); err != nil {
+			closed_at = COALESCE(closed_at, ?), closed_by = CASE WHEN closed_by = '' THEN 'resident' ELSE closed_by END WHERE id = ?`, sqlkit.Millis(now), ticket); err != nil {
 		return err
 	}
 	return s.exec(ctx, "forget waiting posts", `DELETE FROM inbox_outbox WHERE ticket_id = ? AND kind = 'message'`, ticket)
@@ -90,7 +90,7 @@ func (s *store) forgetStaffAndLimit(ctx context.Context, person int64) (int64, e
 // files their messages referred to.
 func (s *store) purgeTickets(ctx context.Context, cutoff, staleBefore time.Time) (int64, []string, error) {
 	const old = `SELECT id FROM inbox_tickets WHERE (state = 'closed' AND closed_at < ?) OR (number IS NULL AND created_at < ?)`
-	args := []any{ms(cutoff), ms(staleBefore)}
+	args := []any{sqlkit.Millis(cutoff), sqlkit.Millis(staleBefore)}
 	rows, err := s.db.QueryContext(ctx, `SELECT media_file FROM inbox_messages WHERE media_file <> '' AND ticket_id IN (`+old+`)`, args...)
 	if err != nil {
 		return 0, nil, fmt.Errorf("purge tickets: %w", err)
@@ -104,7 +104,7 @@ func (s *store) purgeTickets(ctx context.Context, cutoff, staleBefore time.Time)
 		return 0, nil, fmt.Errorf("purge tickets: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if err := s.exec(ctx, "purge posts", `DELETE FROM inbox_posts WHERE ticket_id IS NULL AND posted_at < ?`, ms(cutoff)); err != nil {
+	if err := s.exec(ctx, "purge posts", `DELETE FROM inbox_posts WHERE ticket_id IS NULL AND posted_at < ?`, sqlkit.Millis(cutoff)); err != nil {
 		return 0, nil, err
 	}
 	return n, files, nil

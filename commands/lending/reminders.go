@@ -103,7 +103,7 @@ func (f *Feature) scheduleNextReminder(ctx context.Context, loan Loan, after tim
 		return nil
 	}
 	run := f.quiet.NextAllowed(at)
-	p := remindPayload{Loan: loan.ID, Stage: stage, N: n, Due: ms(loan.DueAt)}
+	p := remindPayload{Loan: loan.ID, Stage: stage, N: n, Due: loan.DueAt.UnixMilli()}
 	key := fmt.Sprintf("%sremind:%s%d", loanKey(loan.ID), stage, n)
 	if err := f.jobs.Schedule(ctx, jobRemind, key, run, p); err != nil {
 		return fmt.Errorf("schedule loan reminder: %w", err)
@@ -135,7 +135,7 @@ func (f *Feature) runReminder(ctx context.Context, job bot.Job, p remindPayload)
 	// A reminder planned for an earlier due date, or a loan since returned,
 	// is stale: extend and return replace or cancel jobs, this is a backstop.
 	// A loan whose owner was forgotten is reminded about no more.
-	if loan.State != stateOut || p.Due != ms(loan.DueAt) || loan.OwnerID == 0 {
+	if loan.State != stateOut || p.Due != loan.DueAt.UnixMilli() || loan.OwnerID == 0 {
 		return nil
 	}
 	now := f.clock.Now()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"time"
 
 	"neighbourbot/bot"
@@ -87,15 +88,6 @@ type Signup struct {
 // store keeps the lending tables in the shared database.
 type store struct{ db bot.DB }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -104,11 +96,11 @@ const listingCols = `id, chat, owner_id, kind, name, note, created_at`
 func scanListing(r rowScanner) (Listing, error) {
 	var l Listing
 	var chat string
-	var created int64
+	var created sql.NullInt64
 	if err := r.Scan(&l.ID, &chat, &l.OwnerID, &l.Kind, &l.Name, &l.Note, &created); err != nil {
 		return l, err
 	}
-	l.Chat, l.Created = bot.ChatID(chat), fromMS(created)
+	l.Chat, l.Created = bot.ChatID(chat), sqlkit.Time(created)
 	return l, nil
 }
 
@@ -132,7 +124,7 @@ func queryListings(ctx context.Context, db bot.DB, query string, args ...any) ([
 // addListing stores a new listing and returns its id.
 func (s *store) addListing(ctx context.Context, l Listing, matchKey string) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_listings (chat, owner_id, kind, name, match_key, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(l.Chat), l.OwnerID, l.Kind, l.Name, matchKey, l.Note, ms(l.Created))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(l.Chat), l.OwnerID, l.Kind, l.Name, matchKey, l.Note, sqlkit.Millis(l.Created))
 	if err != nil {
 		return 0, fmt.Errorf("add listing: %w", err)
 	}
@@ -180,19 +172,21 @@ func (s *store) removeListing(ctx context.Context, id int64) error {
 	return nil
 }
 
-const loanCols = `id, chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state, claimed_at, confirm_msg, closed_at, close_reason`
+// loanCols reads claimed_at and closed_at through NULLIF: those two columns
+// were declared NOT NULL DEFAULT 0, so 0 is their "not yet", read as the
+// zero time like a NULL elsewhere.
+const loanCols = `id, chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state, NULLIF(claimed_at, 0), confirm_msg, NULLIF(closed_at, 0), close_reason`
 
 func scanLoan(r rowScanner) (Loan, error) {
 	var l Loan
 	var chat string
 	var listing, owner, borrower sql.NullInt64
-	var lent, due, claimed, closed int64
-	if err := r.Scan(&l.ID, &chat, &listing, &l.Item, &owner, &borrower, &lent, &due, &l.State, &claimed, &l.ConfirmMsg, &closed, &l.Reason); err != nil {
+	if err := r.Scan(&l.ID, &chat, &listing, &l.Item, &owner, &borrower, sqlkit.TimeCol(&l.LentAt), sqlkit.TimeCol(&l.DueAt), &l.State,
+		sqlkit.TimeCol(&l.ClaimedAt), &l.ConfirmMsg, sqlkit.TimeCol(&l.ClosedAt), &l.Reason); err != nil {
 		return l, err
 	}
 	l.Chat = bot.ChatID(chat)
 	l.ListingID, l.OwnerID, l.BorrowerID = listing.Int64, owner.Int64, borrower.Int64
-	l.LentAt, l.DueAt, l.ClaimedAt, l.ClosedAt = fromMS(lent), fromMS(due), fromMS(claimed), fromMS(closed)
 	return l, nil
 }
 
@@ -282,7 +276,7 @@ func (s *store) createLoan(ctx context.Context, l Loan, answeredWants []int64) (
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO lending_loans (chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'out')`, string(l.Chat), l.ListingID, l.Item, l.OwnerID, l.BorrowerID, ms(l.LentAt), ms(l.DueAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'out')`, string(l.Chat), l.ListingID, l.Item, l.OwnerID, l.BorrowerID, sqlkit.Millis(l.LentAt), sqlkit.Millis(l.DueAt))
 	if err != nil {
 		return 0, fmt.Errorf("create loan: %w", err)
 	}
@@ -304,7 +298,7 @@ func (s *store) createLoan(ctx context.Context, l Loan, answeredWants []int64) (
 // setDue moves a loan's due date and puts it back with the borrower (an
 // extension of a loan awaiting confirmation means it was not back after all).
 func (s *store) setDue(ctx context.Context, id int64, due time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET due_at = ? WHERE id = ? AND state <> 'closed'`, ms(due), id); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET due_at = ? WHERE id = ? AND state <> 'closed'`, sqlkit.Millis(due), id); err != nil {
 		return fmt.Errorf("set due date: %w", err)
 	}
 	return nil
@@ -314,7 +308,7 @@ func (s *store) setDue(ctx context.Context, id int64, due time.Time) error {
 // for the owner, and remembers the bot's question for reactions.
 func (s *store) claimReturn(ctx context.Context, id int64, at time.Time, confirmMsg string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'returning', claimed_at = ?, confirm_msg = ? WHERE id = ? AND state <> 'closed'`,
-		ms(at), confirmMsg, id); err != nil {
+		sqlkit.Millis(at), confirmMsg, id); err != nil {
 		return fmt.Errorf("claim return: %w", err)
 	}
 	return nil
@@ -331,7 +325,7 @@ func (s *store) reopen(ctx context.Context, id int64) error {
 // closeLoan closes a loan.
 func (s *store) closeLoan(ctx context.Context, id int64, at time.Time, reason string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = ? WHERE id = ? AND state <> 'closed'`,
-		ms(at), reason, id); err != nil {
+		sqlkit.Millis(at), reason, id); err != nil {
 		return fmt.Errorf("close loan: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM lending_loan_msgs WHERE loan_id = ?`, id); err != nil {
@@ -374,11 +368,10 @@ func (s *store) queryWants(ctx context.Context, query string, args ...any) ([]Wa
 	for rows.Next() {
 		var w Want
 		var chat string
-		var created, expires int64
-		if err := rows.Scan(&w.ID, &chat, &w.PersonID, &w.Text, &created, &expires); err != nil {
+		if err := rows.Scan(&w.ID, &chat, &w.PersonID, &w.Text, sqlkit.TimeCol(&w.Created), sqlkit.TimeCol(&w.Expires)); err != nil {
 			return nil, fmt.Errorf("scan want: %w", err)
 		}
-		w.Chat, w.Created, w.Expires = bot.ChatID(chat), fromMS(created), fromMS(expires)
+		w.Chat = bot.ChatID(chat)
 		out = append(out, w)
 	}
 	return out, rows.Err()
@@ -400,7 +393,7 @@ func (s *store) addWant(ctx context.Context, w Want, replace []int64) (int64, er
 		}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO lending_wants (chat, person_id, text, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		string(w.Chat), w.PersonID, w.Text, ms(w.Created), ms(w.Expires))
+		string(w.Chat), w.PersonID, w.Text, sqlkit.Millis(w.Created), sqlkit.Millis(w.Expires))
 	if err != nil {
 		return 0, fmt.Errorf("add want: %w", err)
 	}
@@ -413,14 +406,14 @@ func (s *store) addWant(ctx context.Context, w Want, replace []int64) (int64, er
 
 // activeWants returns a group's unexpired wants, oldest first.
 func (s *store) activeWants(ctx context.Context, chat bot.ChatID, now time.Time) ([]Want, error) {
-	return s.queryWants(ctx, `SELECT `+wantCols+` FROM lending_wants WHERE chat = ? AND expires_at > ? ORDER BY created_at, id`, string(chat), ms(now))
+	return s.queryWants(ctx, `SELECT `+wantCols+` FROM lending_wants WHERE chat = ? AND expires_at > ? ORDER BY created_at, id`, string(chat), sqlkit.Millis(now))
 }
 
 // personWants returns a person's unexpired wants in one group, or
 // everywhere when chat is empty.
 func (s *store) personWants(ctx context.Context, chat bot.ChatID, person int64, now time.Time) ([]Want, error) {
 	return s.queryWants(ctx, `SELECT `+wantCols+` FROM lending_wants WHERE person_id = ? AND expires_at > ? AND (? = '' OR chat = ?)
-		ORDER BY chat, created_at, id`, person, ms(now), string(chat), string(chat))
+		ORDER BY chat, created_at, id`, person, sqlkit.Millis(now), string(chat), string(chat))
 }
 
 // deleteWants removes wants (answered or expired).
@@ -450,11 +443,10 @@ func (s *store) queryErrands(ctx context.Context, query string, args ...any) ([]
 	for rows.Next() {
 		var e Errand
 		var chat string
-		var starts, created int64
-		if err := rows.Scan(&e.ID, &chat, &e.RunnerID, &e.Place, &e.Note, &starts, &created); err != nil {
+		if err := rows.Scan(&e.ID, &chat, &e.RunnerID, &e.Place, &e.Note, sqlkit.TimeCol(&e.StartsAt), sqlkit.TimeCol(&e.Created)); err != nil {
 			return nil, fmt.Errorf("scan errand: %w", err)
 		}
-		e.Chat, e.StartsAt, e.Created = bot.ChatID(chat), fromMS(starts), fromMS(created)
+		e.Chat = bot.ChatID(chat)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -463,7 +455,7 @@ func (s *store) queryErrands(ctx context.Context, query string, args ...any) ([]
 // addErrand stores an errand and returns its id.
 func (s *store) addErrand(ctx context.Context, e Errand) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_errands (chat, runner_id, place, note, starts_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		string(e.Chat), e.RunnerID, e.Place, e.Note, ms(e.StartsAt), ms(e.Created))
+		string(e.Chat), e.RunnerID, e.Place, e.Note, sqlkit.Millis(e.StartsAt), sqlkit.Millis(e.Created))
 	if err != nil {
 		return 0, fmt.Errorf("add errand: %w", err)
 	}
@@ -481,7 +473,7 @@ func (s *store) errand(ctx context.Context, id int64) (Errand, bool, error) {
 
 // openErrands returns a group's errands that have not started, soonest first.
 func (s *store) openErrands(ctx context.Context, chat bot.ChatID, now time.Time) ([]Errand, error) {
-	return s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands WHERE chat = ? AND starts_at > ? ORDER BY starts_at, id`, string(chat), ms(now))
+	return s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands WHERE chat = ? AND starts_at > ? ORDER BY starts_at, id`, string(chat), sqlkit.Millis(now))
 }
 
 // personErrands returns the open errands a person runs or joined, in one
@@ -489,7 +481,7 @@ func (s *store) openErrands(ctx context.Context, chat bot.ChatID, now time.Time)
 func (s *store) personErrands(ctx context.Context, chat bot.ChatID, person int64, now time.Time) ([]Errand, error) {
 	return s.queryErrands(ctx, `SELECT `+errandCols+` FROM lending_errands e WHERE starts_at > ? AND (? = '' OR chat = ?)
 		AND (runner_id = ? OR EXISTS (SELECT 1 FROM lending_errand_signups s WHERE s.errand_id = e.id AND s.person_id = ?))
-		ORDER BY starts_at, id`, ms(now), string(chat), string(chat), person, person)
+		ORDER BY starts_at, id`, sqlkit.Millis(now), string(chat), string(chat), person, person)
 }
 
 // deleteErrand removes an errand and its signups.
@@ -509,7 +501,7 @@ func (s *store) join(ctx context.Context, sg Signup) (already bool, err error) {
 		return false, fmt.Errorf("check signup: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO lending_errand_signups (errand_id, person_id, note, joined_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = CASE WHEN excluded.note = '' THEN note ELSE excluded.note END`, sg.ErrandID, sg.PersonID, sg.Note, ms(sg.Joined)); err != nil {
+		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = CASE WHEN excluded.note = '' THEN note ELSE excluded.note END`, sg.ErrandID, sg.PersonID, sg.Note, sqlkit.Millis(sg.Joined)); err != nil {
 		return false, fmt.Errorf("join errand: %w", err)
 	}
 	return n > 0, nil
@@ -535,11 +527,11 @@ func (s *store) signups(ctx context.Context, errand int64) ([]Signup, error) {
 	var out []Signup
 	for rows.Next() {
 		var sg Signup
-		var joined int64
+		var joined sql.NullInt64
 		if err := rows.Scan(&sg.ErrandID, &sg.PersonID, &sg.Note, &joined); err != nil {
 			return nil, fmt.Errorf("scan signup: %w", err)
 		}
-		sg.Joined = fromMS(joined)
+		sg.Joined = sqlkit.Time(joined)
 		out = append(out, sg)
 	}
 	return out, rows.Err()
@@ -577,7 +569,7 @@ func (s *store) forget(ctx context.Context, person int64, now time.Time) (forget
 	}
 	r.KeptLoans, r.ClosedLoans = planForgetLoans(open, person)
 	for _, id := range r.ClosedLoans {
-		if _, err := tx.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE id = ?`, ms(now), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE lending_loans SET state = 'closed', closed_at = ?, close_reason = 'forgotten' WHERE id = ?`, sqlkit.Millis(now), id); err != nil {
 			return r, fmt.Errorf("forget: close loan: %w", err)
 		}
 	}
@@ -699,7 +691,7 @@ type lentQuestion struct {
 func (s *store) askLent(ctx context.Context, q lentQuestion) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO lending_lent_questions (chat, owner_id, listing_id, borrower_id, asked_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (chat, owner_id) DO UPDATE SET listing_id = excluded.listing_id, borrower_id = excluded.borrower_id, asked_at = excluded.asked_at`,
-		string(q.Chat), q.OwnerID, q.ListingID, q.BorrowerID, ms(q.AskedAt))
+		string(q.Chat), q.OwnerID, q.ListingID, q.BorrowerID, sqlkit.Millis(q.AskedAt))
 	if err != nil {
 		return fmt.Errorf("ask lent period: %w", err)
 	}
@@ -710,16 +702,16 @@ func (s *store) askLent(ctx context.Context, q lentQuestion) error {
 // asked after since.
 func (s *store) lentAsked(ctx context.Context, chat bot.ChatID, owner int64, since time.Time) (lentQuestion, bool, error) {
 	q := lentQuestion{Chat: chat, OwnerID: owner}
-	var asked int64
+	var asked sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT listing_id, borrower_id, asked_at FROM lending_lent_questions WHERE chat = ? AND owner_id = ? AND asked_at > ?`,
-		string(chat), owner, ms(since)).Scan(&q.ListingID, &q.BorrowerID, &asked)
+		string(chat), owner, sqlkit.Millis(since)).Scan(&q.ListingID, &q.BorrowerID, &asked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return q, false, nil
 	}
 	if err != nil {
 		return q, false, fmt.Errorf("lent question: %w", err)
 	}
-	q.AskedAt = fromMS(asked)
+	q.AskedAt = sqlkit.Time(asked)
 	return q, true, nil
 }
 
@@ -756,11 +748,11 @@ func (s *store) lentQuestionsOf(ctx context.Context, person int64) ([]lentQuesti
 	for rows.Next() {
 		var q lentQuestion
 		var chat string
-		var asked int64
+		var asked sql.NullInt64
 		if err := rows.Scan(&chat, &q.OwnerID, &q.ListingID, &q.BorrowerID, &asked); err != nil {
 			return nil, fmt.Errorf("scan lent question: %w", err)
 		}
-		q.Chat, q.AskedAt = bot.ChatID(chat), fromMS(asked)
+		q.Chat, q.AskedAt = bot.ChatID(chat), sqlkit.Time(asked)
 		out = append(out, q)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
 	"time"
 )
 
@@ -14,7 +15,7 @@ func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error
 		return 0, fmt.Errorf("purge closed lending records: %w", err)
 	}
 	defer tx.Rollback()
-	cutoff := ms(before)
+	cutoff := sqlkit.Millis(before)
 	// Signups go first and explicitly (rather than by cascade) so they are
 	// counted.
 	steps := []struct{ what, query string }{

@@ -122,7 +122,7 @@ func (f *Feature) holdAttempt(ctx context.Context, req *bot.Request, cat string,
 	if err := f.removeUnusedPhotos(ctx, replaced); err != nil {
 		f.log().Warn("remove replaced held photo", bot.KeyErr, err)
 	}
-	pl := heldAttemptPayload{Chat: chat, Person: person, HeldAt: ms(a.HeldAt)}
+	pl := heldAttemptPayload{Chat: chat, Person: person, HeldAt: a.HeldAt.UnixMilli()}
 	if err := f.jobs.Schedule(ctx, jobHeldAttempt, heldAttemptKey(chat, person), a.HeldAt.Add(heldAttemptFor), pl); err != nil {
 		// Without its job the row outlives its time; it is never used
 		// after heldAttemptFor and goes with the person's next attempt.
@@ -169,7 +169,7 @@ func (f *Feature) heldAttemptJob(ctx context.Context, _ bot.Job, pl heldAttemptP
 		return err
 	}
 	pl.Forget = true
-	return f.jobs.Schedule(ctx, jobHeldAttempt, heldAttemptKey(pl.Chat, pl.Person), fromMS(pl.HeldAt).Add(expiredMarkerFor), pl)
+	return f.jobs.Schedule(ctx, jobHeldAttempt, heldAttemptKey(pl.Chat, pl.Person), time.UnixMilli(pl.HeldAt).UTC().Add(expiredMarkerFor), pl)
 }
 
 func photosOf(p *Photo) []purgedPhoto {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"time"
 
@@ -110,17 +111,6 @@ type Photo struct {
 
 type store struct{ db bot.DB }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-func nullMS(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
 func nullID(id int64) any {
 	if id == 0 {
 		return nil
@@ -141,29 +131,14 @@ type scanner interface{ Scan(dest ...any) error }
 func scanReport(sc scanner) (Report, error) {
 	var r Report
 	var chat, status string
-	var created, updated int64
-	var claimAt, nextSend, sendStarted, checked sql.NullInt64
 	if err := sc.Scan(&r.ID, &chat, &r.ReporterID, &r.Category, &r.Description, &r.HasLocation, &r.Lat, &r.Long,
-		&status, &r.DuplicateOf, &created, &updated, &claimAt, &r.FixClaimBy,
-		&r.SendState, &r.SendAttempts, &r.LastSendError, &nextSend, &sendStarted, &r.ServiceRequestID, &r.Token,
-		&r.CouncilStatus, &r.CouncilNotes, &r.CouncilExpected, &checked,
+		&status, &r.DuplicateOf, sqlkit.TimeCol(&r.Created), sqlkit.TimeCol(&r.Updated), sqlkit.TimeCol(&r.FixClaimAt), &r.FixClaimBy,
+		&r.SendState, &r.SendAttempts, &r.LastSendError, sqlkit.TimeCol(&r.NextSendAt), sqlkit.TimeCol(&r.SendStartedAt), &r.ServiceRequestID, &r.Token,
+		&r.CouncilStatus, &r.CouncilNotes, &r.CouncilExpected, sqlkit.TimeCol(&r.CouncilCheckedAt),
 		&r.Confirmations, &r.Photos, &r.FirstPhoto); err != nil {
 		return Report{}, err
 	}
 	r.Chat, r.Status = bot.ChatID(chat), Status(status)
-	r.Created, r.Updated = fromMS(created), fromMS(updated)
-	if claimAt.Valid {
-		r.FixClaimAt = fromMS(claimAt.Int64)
-	}
-	if nextSend.Valid {
-		r.NextSendAt = fromMS(nextSend.Int64)
-	}
-	if sendStarted.Valid {
-		r.SendStartedAt = fromMS(sendStarted.Int64)
-	}
-	if checked.Valid {
-		r.CouncilCheckedAt = fromMS(checked.Int64)
-	}
 	return r, nil
 }
 
@@ -243,7 +218,7 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 		(chat, reporter_id, category, description, has_location, lat, long, status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(r.Chat), nullID(r.ReporterID), r.Category, r.Description, r.HasLocation, r.Lat, r.Long,
-		string(r.Status), ms(r.Created), ms(r.Created))
+		string(r.Status), sqlkit.Millis(r.Created), sqlkit.Millis(r.Created))
 	if err != nil {
 		return 0, fmt.Errorf("insert report: %w", err)
 	}
@@ -270,7 +245,7 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 
 func insertPhoto(ctx context.Context, tx bot.Tx, reportID int64, p Photo, by int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pothole_photos (report_id, sha256, file, size, added_by, added_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, reportID, p.SHA256, p.File, p.Size, nullID(by), ms(at)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?)`, reportID, p.SHA256, p.File, p.Size, nullID(by), sqlkit.Millis(at)); err != nil {
 		return fmt.Errorf("insert photo: %w", err)
 	}
 	return nil
@@ -279,7 +254,7 @@ func insertPhoto(ctx context.Context, tx bot.Tx, reportID int64, p Photo, by int
 func insertEvents(ctx context.Context, tx bot.Tx, reportID int64, evs ...event) error {
 	for _, ev := range evs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_events (report_id, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?)`,
-			reportID, ms(ev.At), nullID(ev.ActorID), ev.Kind, ev.Detail); err != nil {
+			reportID, sqlkit.Millis(ev.At), nullID(ev.ActorID), ev.Kind, ev.Detail); err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
 	}
@@ -310,10 +285,10 @@ func (s store) apply(ctx context.Context, r Report, c change) error {
 			service_request_id = ?, token = ?, council_status = ?, council_notes = ?, council_expected = ?,
 			council_checked_at = ?
 			WHERE id = ?`,
-			string(r.Status), nullID(r.DuplicateOf), ms(r.Updated), nullMS(r.FixClaimAt), nullID(r.FixClaimBy),
-			r.SendState, r.SendAttempts, r.LastSendError, nullMS(r.NextSendAt), nullMS(r.SendStartedAt),
+			string(r.Status), nullID(r.DuplicateOf), sqlkit.Millis(r.Updated), sqlkit.Millis(r.FixClaimAt), nullID(r.FixClaimBy),
+			r.SendState, r.SendAttempts, r.LastSendError, sqlkit.Millis(r.NextSendAt), sqlkit.Millis(r.SendStartedAt),
 			r.ServiceRequestID, r.Token, r.CouncilStatus, r.CouncilNotes, r.CouncilExpected,
-			nullMS(r.CouncilCheckedAt), r.ID); err != nil {
+			sqlkit.Millis(r.CouncilCheckedAt), r.ID); err != nil {
 			return fmt.Errorf("update report %d: %w", r.ID, err)
 		}
 	}
@@ -325,7 +300,7 @@ func (s store) apply(ctx context.Context, r Report, c change) error {
 	}
 	if c.confirmBy != 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_confirmations (report_id, person_id, at) VALUES (?, ?, ?)`,
-			r.ID, c.confirmBy, ms(at)); err != nil {
+			r.ID, c.confirmBy, sqlkit.Millis(at)); err != nil {
 			return fmt.Errorf("insert confirmation: %w", err)
 		}
 	}
@@ -367,11 +342,11 @@ func (s store) events(ctx context.Context, reportID int64) ([]event, error) {
 	var out []event
 	for rows.Next() {
 		var ev event
-		var at int64
+		var at sql.NullInt64
 		if err := rows.Scan(&at, &ev.ActorID, &ev.Kind, &ev.Detail); err != nil {
 			return nil, fmt.Errorf("scan history: %w", err)
 		}
-		ev.At = fromMS(at)
+		ev.At = sqlkit.Time(at)
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -390,7 +365,7 @@ func (s store) hasEvent(ctx context.Context, reportID int64, kind string) (bool,
 // latestEvent returns the most recent line of a kind in a report's history.
 func (s store) latestEvent(ctx context.Context, reportID int64, kind string) (event, bool, error) {
 	var ev event
-	var at int64
+	var at sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT at, COALESCE(actor_id, 0), kind, detail FROM pothole_events
 		WHERE report_id = ? AND kind = ? ORDER BY at DESC, id DESC LIMIT 1`, reportID, kind).Scan(&at, &ev.ActorID, &ev.Kind, &ev.Detail)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -399,7 +374,7 @@ func (s store) latestEvent(ctx context.Context, reportID int64, kind string) (ev
 	if err != nil {
 		return event{}, false, fmt.Errorf("load history: %w", err)
 	}
-	ev.At = fromMS(at)
+	ev.At = sqlkit.Time(at)
 	return ev, true, nil
 }
 

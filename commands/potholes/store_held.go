@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 
 	"neighbourbot/bot"
 )
@@ -62,7 +63,7 @@ func (s store) holdAttempt(ctx context.Context, a heldAttempt) ([]purgedPhoto, e
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_held_attempts (`+heldAttemptColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(a.Chat), a.PersonID, a.Category, ms(a.HeldAt), a.HasLocation, a.Lat, a.Long,
+		string(a.Chat), a.PersonID, a.Category, sqlkit.Millis(a.HeldAt), a.HasLocation, a.Lat, a.Long,
 		sha, file, size, a.PhotoProblem); err != nil {
 		return nil, fmt.Errorf("hold attempt: %w", err)
 	}
@@ -76,7 +77,8 @@ func (s store) holdAttempt(ctx context.Context, a heldAttempt) ([]purgedPhoto, e
 func (s store) heldAttempt(ctx context.Context, chat bot.ChatID, person int64) (heldAttempt, bool, error) {
 	var a heldAttempt
 	var chatText, sha, file, problem string
-	var heldAt, size int64
+	var size int64
+	var heldAt sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT `+heldAttemptColumns+`, expired FROM pothole_held_attempts
 		WHERE chat = ? AND person_id = ?`, string(chat), person).Scan(
 		&chatText, &a.PersonID, &a.Category, &heldAt, &a.HasLocation, &a.Lat, &a.Long, &sha, &file, &size, &problem, &a.Expired)
@@ -86,7 +88,7 @@ func (s store) heldAttempt(ctx context.Context, chat bot.ChatID, person int64) (
 	if err != nil {
 		return heldAttempt{}, false, fmt.Errorf("load held attempt: %w", err)
 	}
-	a.Chat, a.HeldAt, a.PhotoProblem = bot.ChatID(chatText), fromMS(heldAt), problem
+	a.Chat, a.HeldAt, a.PhotoProblem = bot.ChatID(chatText), sqlkit.Time(heldAt), problem
 	if a.Expired {
 		a.HadPhoto, a.PhotoProblem = problem == "photo", ""
 		return a, true, nil

@@ -3,6 +3,7 @@ package potholes
 import (
 	"context"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"time"
 
@@ -142,7 +143,7 @@ func (s store) latestUnpinned(ctx context.Context, chat bot.ChatID, person int64
 	marks, args := unresolvedMarks()
 	list, err := s.reportList(ctx, "latest unpinned report", `SELECT `+reportColumns+` FROM pothole_reports r
 		WHERE r.chat = ? AND r.reporter_id = ? AND r.created_at >= ? AND r.status IN `+marks+`
-		ORDER BY r.id DESC LIMIT 1`, append([]any{string(chat), person, ms(since)}, args...)...)
+		ORDER BY r.id DESC LIMIT 1`, append([]any{string(chat), person, sqlkit.Millis(since)}, args...)...)
 	if err != nil {
 		return Report{}, err
 	}
@@ -161,7 +162,7 @@ func (s store) setLocation(ctx context.Context, r Report, ev event) error {
 	defer tx.Rollback()
 	y, x := cellOf(r.Lat, r.Long)
 	if _, err := tx.ExecContext(ctx, `UPDATE pothole_reports SET has_location = 1, lat = ?, long = ?, cell_y = ?, cell_x = ?, updated_at = ?
-		WHERE id = ?`, r.Lat, r.Long, y, x, ms(r.Updated), r.ID); err != nil {
+		WHERE id = ?`, r.Lat, r.Long, y, x, sqlkit.Millis(r.Updated), r.ID); err != nil {
 		return fmt.Errorf("set location: %w", err)
 	}
 	if err := insertEvents(ctx, tx, r.ID, ev); err != nil {

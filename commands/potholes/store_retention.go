@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
 	"time"
 )
 
@@ -15,7 +16,7 @@ func (s store) purgeClosed(ctx context.Context, before time.Time) (int64, []purg
 		return 0, nil, fmt.Errorf("purge resolved reports: %w", err)
 	}
 	defer tx.Rollback()
-	cutoff := ms(before)
+	cutoff := sqlkit.Millis(before)
 	// A report named as duplicate_of by another is not deleted while that
 	// one remains (the link has no ON DELETE); deleting in rounds, each
 	// taking only reports nothing points at, clears a purgeable duplicate

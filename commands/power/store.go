@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"time"
 
 	"neighbourbot/bot"
@@ -68,15 +69,6 @@ type vote struct {
 
 type store struct{ db bot.DB }
 
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
-}
-
 const checkColumns = `id, chat, starter_id, started_at, window_ends, state, verdict, peak_off, status_msg, incident, verdict_off, verdict_on, incident_details, restored_at, closed_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
@@ -84,17 +76,13 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanCheck(r rowScanner) (check, error) {
 	var c check
 	var chat string
-	var starter, restored, closed sql.NullInt64
-	var started, ends int64
-	if err := r.Scan(&c.ID, &chat, &starter, &started, &ends, &c.State, &c.Verdict, &c.PeakOff, &c.StatusMsg, &c.Incident, &c.VerdictOff, &c.VerdictOn, &c.IncidentDetails, &restored, &closed); err != nil {
+	var starter sql.NullInt64
+	if err := r.Scan(&c.ID, &chat, &starter, sqlkit.TimeCol(&c.StartedAt), sqlkit.TimeCol(&c.WindowEnds), &c.State, &c.Verdict, &c.PeakOff, &c.StatusMsg, &c.Incident,
+		&c.VerdictOff, &c.VerdictOn, &c.IncidentDetails, sqlkit.TimeCol(&c.RestoredAt), sqlkit.TimeCol(&c.ClosedAt)); err != nil {
 		return check{}, err
 	}
 	c.Chat = bot.ChatID(chat)
 	c.StarterID = starter.Int64
-	c.StartedAt = time.UnixMilli(started).UTC()
-	c.WindowEnds = time.UnixMilli(ends).UTC()
-	c.RestoredAt = fromMS(restored)
-	c.ClosedAt = fromMS(closed)
 	return c, nil
 }
 
@@ -131,12 +119,12 @@ func (s *store) start(ctx context.Context, chat bot.ChatID, starter int64, now, 
 	}
 	defer tx.Rollback()
 	if closeEarlier != 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'`, ms(now), closeEarlier); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'`, sqlkit.Millis(now), closeEarlier); err != nil {
 			return check{}, fmt.Errorf("close earlier check: %w", err)
 		}
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO power_checks (chat, starter_id, started_at, window_ends, state, peak_off) VALUES (?, ?, ?, ?, 'open', 1)`,
-		string(chat), starter, ms(now), ms(windowEnds))
+		string(chat), starter, sqlkit.Millis(now), sqlkit.Millis(windowEnds))
 	if err != nil {
 		return check{}, fmt.Errorf("insert check: %w", err)
 	}
@@ -144,7 +132,7 @@ func (s *store) start(ctx context.Context, chat bot.ChatID, starter int64, now, 
 	if err != nil {
 		return check{}, fmt.Errorf("check id: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO power_votes (check_id, person_id, off, source, voted_at) VALUES (?, ?, 1, 'starter', ?)`, id, starter, ms(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO power_votes (check_id, person_id, off, source, voted_at) VALUES (?, ?, 1, 'starter', ?)`, id, starter, sqlkit.Millis(now)); err != nil {
 		return check{}, fmt.Errorf("insert starter vote: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -242,7 +230,7 @@ func (s *store) setVote(ctx context.Context, checkID, person int64, v *vote, now
 	} else {
 		_, err = tx.ExecContext(ctx, `INSERT INTO power_votes (check_id, person_id, off, source, voted_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (check_id, person_id) DO UPDATE SET off = excluded.off, source = excluded.source, voted_at = excluded.voted_at`,
-			checkID, person, boolInt(v.Off), v.Source, ms(now))
+			checkID, person, boolInt(v.Off), v.Source, sqlkit.Millis(now))
 	}
 	if err != nil {
 		return tally{}, fmt.Errorf("save vote: %w", err)
@@ -303,7 +291,7 @@ func (s *store) finishWindow(ctx context.Context, id int64, verdict string, t ta
 	state := stateEnded
 	var closed any
 	if verdict == verdictNone {
-		state, closed = stateClosed, ms(now)
+		state, closed = stateClosed, sqlkit.Millis(now)
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = ?, verdict = ?, verdict_off = ?, verdict_on = ?, incident = ?, incident_details = ?,
 		peak_off = MAX(peak_off, ?), closed_at = ? WHERE id = ? AND state = 'open'`, state, verdict, t.Off, t.On, incident, incidentDetails, t.Off, closed, id)
@@ -319,7 +307,7 @@ func (s *store) finishWindow(ctx context.Context, id int64, verdict string, t ta
 
 // restore closes an unfinished check as restored at now.
 func (s *store) restore(ctx context.Context, id int64, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', restored_at = ?, closed_at = ? WHERE id = ? AND state <> 'closed'`, ms(now), ms(now), id)
+	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', restored_at = ?, closed_at = ? WHERE id = ? AND state <> 'closed'`, sqlkit.Millis(now), sqlkit.Millis(now), id)
 	if err != nil {
 		return false, fmt.Errorf("record restoration: %w", err)
 	}
@@ -332,7 +320,7 @@ func (s *store) restore(ctx context.Context, id int64, now time.Time) (bool, err
 
 // expire closes a check nobody marked restored.
 func (s *store) expire(ctx context.Context, id int64, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'`, ms(now), id)
+	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = 'closed', closed_at = ? WHERE id = ? AND state <> 'closed'`, sqlkit.Millis(now), id)
 	if err != nil {
 		return false, fmt.Errorf("close stale check: %w", err)
 	}
@@ -351,16 +339,14 @@ func (s *store) history(ctx context.Context, chat bot.ChatID, limit int) ([]chec
 // suggestState is a group's hint setting.
 func (s *store) suggestState(ctx context.Context, chat bot.ChatID) (on bool, last time.Time, err error) {
 	var sug int
-	var lastMS int64
-	err = s.db.QueryRowContext(ctx, `SELECT suggest, last_suggested FROM power_groups WHERE chat = ?`, string(chat)).Scan(&sug, &lastMS)
+	// last_suggested is NOT NULL DEFAULT 0, 0 being "never": NULLIF reads
+	// it as the zero time, like a NULL elsewhere.
+	err = s.db.QueryRowContext(ctx, `SELECT suggest, NULLIF(last_suggested, 0) FROM power_groups WHERE chat = ?`, string(chat)).Scan(&sug, sqlkit.TimeCol(&last))
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, time.Time{}, nil
 	}
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("load hint setting: %w", err)
-	}
-	if lastMS > 0 {
-		last = time.UnixMilli(lastMS).UTC()
 	}
 	return sug == 1, last, nil
 }
@@ -375,7 +361,7 @@ func (s *store) setSuggest(ctx context.Context, chat bot.ChatID, on bool) error 
 }
 
 func (s *store) markSuggested(ctx context.Context, chat bot.ChatID, now time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE power_groups SET last_suggested = ? WHERE chat = ?`, ms(now), string(chat)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `UPDATE power_groups SET last_suggested = ? WHERE chat = ?`, sqlkit.Millis(now), string(chat)); err != nil {
 		return fmt.Errorf("save hint time: %w", err)
 	}
 	return nil
@@ -392,12 +378,12 @@ func (s *store) personVotes(ctx context.Context, person int64) (answered int, la
 		return 0, false, time.Time{}, nil
 	}
 	var off int
-	var at int64
-	err = s.db.QueryRowContext(ctx, `SELECT off, voted_at FROM power_votes WHERE person_id = ? ORDER BY voted_at DESC LIMIT 1`, person).Scan(&off, &at)
+	var at time.Time
+	err = s.db.QueryRowContext(ctx, `SELECT off, voted_at FROM power_votes WHERE person_id = ? ORDER BY voted_at DESC LIMIT 1`, person).Scan(&off, sqlkit.TimeCol(&at))
 	if err != nil {
 		return 0, false, time.Time{}, fmt.Errorf("latest answer: %w", err)
 	}
-	return n, off == 1, time.UnixMilli(at).UTC(), nil
+	return n, off == 1, at, nil
 }
 
 func (s *store) startedBy(ctx context.Context, person int64) (int, error) {

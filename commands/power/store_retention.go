@@ -3,12 +3,13 @@ package power
 import (
 	"context"
 	"fmt"
+	"neighbourbot/bot/sqlkit"
 	"time"
 )
 
 // closedChecks lists the checks closed before the cutoff.
 func (s *store) closedChecks(ctx context.Context, before time.Time) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM power_checks WHERE state = 'closed' AND closed_at IS NOT NULL AND closed_at < ?`, ms(before))
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM power_checks WHERE state = 'closed' AND closed_at IS NOT NULL AND closed_at < ?`, sqlkit.Millis(before))
 	if err != nil {
 		return nil, fmt.Errorf("closed checks: %w", err)
 	}
@@ -39,7 +40,7 @@ func (s *store) purgeClosed(ctx context.Context, before time.Time) (int64, error
 	}
 	var total int64
 	for _, st := range steps {
-		res, err := tx.ExecContext(ctx, st.query, ms(before))
+		res, err := tx.ExecContext(ctx, st.query, sqlkit.Millis(before))
 		if err != nil {
 			return 0, fmt.Errorf("purge closed %s: %w", st.what, err)
 		}
