@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,41 @@ func TestConfigValidate(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)
 		}
+	}
+}
+
+// TestHTTPSCookies: under an https public address the session cookie is
+// Secure and __Host- prefixed (bound to the host, path /).
+func TestHTTPSCookies(t *testing.T) {
+	s := newSite(t)
+	s.h.Run("dm Carol: !help\n")
+	carol, err := s.h.Store.PersonByAddr(t.Context(), "Carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Config{Listen: "127.0.0.1:8080", PublicURL: "https://notices.example.gov.uk", BehindProxy: true},
+		web.Deps{Core: s.h.Store, Clock: s.h.Clock, Notices: s.relay, Staff: func() web.Staff { return s.staff }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := srv.Link(t.Context(), carol.ID)
+	if err != nil || !strings.HasPrefix(link, "https://notices.example.gov.uk/login/") {
+		t.Fatalf("link %q, %v", link, err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	resp, err := s.browser().c.Post(ts.URL+strings.TrimPrefix(link, "https://notices.example.gov.uk"), "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ck := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-neighbourbot=", "Secure", "HttpOnly", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(ck, want) {
+			t.Errorf("cookie %q lacks %s", ck, want)
+		}
+	}
+	if strings.Contains(ck, "Domain=") {
+		t.Errorf("a __Host- cookie must not name a domain: %q", ck)
 	}
 }

@@ -33,8 +33,23 @@ func newChromium(t *testing.T) context.Context {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("end-to-end browser test skipped: %s is absent (apt-get install chromium; .ci/run installs it)", chromiumPath)
 	}
+	// Not t.TempDir: Chromium's helper processes may still be writing the
+	// profile for a moment after the browser is closed, and TempDir's
+	// cleanup fails the test on a directory that is not empty yet.
+	profile, err := os.MkdirTemp("", "neighbourbot-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.UserDataDir(t.TempDir()),
+		chromedp.ExecPath(chromiumPath), chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("no-default-browser-check", true),

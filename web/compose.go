@@ -42,6 +42,17 @@ func (s *Server) payload(d draft, id string) ([]byte, []fieldError) {
 			errs = append(errs, fieldError{f.name, fmt.Sprintf("%s must be %d characters or fewer (it has %d)", f.label, maxFieldChars, n)})
 		}
 	}
+	// The relay reports only the first mistake; these common ones are
+	// checked here too, so the summary lists them all at once.
+	if strings.TrimSpace(d.Title) == "" {
+		errs = append(errs, fieldError{"title", "Enter a title"})
+	}
+	if l := strings.ToLower(d.Link); l != "" && !strings.HasPrefix(l, "https://") && !strings.HasPrefix(l, "http://") {
+		errs = append(errs, fieldError{"link", "Enter a link that starts with https://"})
+	}
+	if len(d.Topics) == 0 {
+		errs = append(errs, fieldError{"topics", "Choose at least one topic"})
+	}
 	expires, err := s.localTime(d.Expires)
 	if err != nil {
 		errs = append(errs, fieldError{"expires", "Enter the expiry as a date and time, for example 2026-01-06 18:00"})

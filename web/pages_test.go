@@ -203,7 +203,9 @@ func TestComposeBadInputLosesNothing(t *testing.T) {
 		keeps string
 	}{
 		{"5,000 characters", url.Values{"title": {"Long"}, "body": {long}, "topics": {"roads"}}, 422, "Message must be 5000 characters or fewer", "Lorem ipsum Lorem"},
-		{"javascript link", url.Values{"title": {"Click"}, "body": {"x"}, "link": {"javascript:alert(1)"}, "topics": {"roads"}}, 422, "Link:", "javascript:alert(1)"},
+		{"javascript link", url.Values{"title": {"Click"}, "body": {"x"}, "link": {"javascript:alert(1)"}, "topics": {"roads"}}, 422, "Enter a link that starts with https://", "javascript:alert(1)"},
+		{"javascript link the relay refuses", url.Values{"title": {"Click"}, "body": {"x"}, "link": {"https://example.com/\njavascript:alert(1)"}, "topics": {"roads"}}, 422, "Link:", "Click"},
+		{"every mistake at once", url.Values{"title": {" "}, "body": {"kept"}, "link": {"javascript:x"}}, 422, "Enter a title</a></li><li><a href=\"#link\">Enter a link that starts with https://</a></li><li><a href=\"#topics\">Choose at least one topic", "kept"},
 		{"outside its topics", url.Values{"title": {"Bins late"}, "body": {"x"}, "topics": {"bins"}}, 422, "Highways may not send", "Bins late"},
 		{"no title", url.Values{"title": {""}, "body": {"Body kept"}, "topics": {"roads"}}, 422, "Enter a title", "Body kept"},
 		{"bad time", url.Values{"title": {"T"}, "body": {"x"}, "topics": {"roads"}, "expires": {"tomorrow"}}, 422, "Enter the expiry", "tomorrow"},
