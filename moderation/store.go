@@ -109,18 +109,15 @@ func (s store) blocklist(ctx context.Context, chat bot.ChatID) ([]blockEntry, er
 	if err != nil {
 		return nil, fmt.Errorf("load blocklist: %w", err)
 	}
-	defer rows.Close()
-	var out []blockEntry
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (blockEntry, error) {
 		var e blockEntry
 		var re int
 		if err := rows.Scan(&e.ID, &e.Pattern, &re); err != nil {
-			return nil, fmt.Errorf("scan blocklist: %w", err)
+			return blockEntry{}, fmt.Errorf("scan blocklist: %w", err)
 		}
 		e.IsRegex = re == 1
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	})
 }
 
 // addBlocks adds entries in one transaction and returns how many were new.
@@ -158,16 +155,13 @@ func (s store) allowedDomains(ctx context.Context, chat bot.ChatID) ([]string, e
 	if err != nil {
 		return nil, fmt.Errorf("load allowed domains: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (string, error) {
 		var d string
 		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("scan allowed domain: %w", err)
+			return "", fmt.Errorf("scan allowed domain: %w", err)
 		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }
 
 func (s store) allowDomain(ctx context.Context, chat bot.ChatID, domain string, now time.Time) (bool, error) {
@@ -225,16 +219,13 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 	if err != nil {
 		return nil, fmt.Errorf("load warnings: %w", err)
 	}
-	defer rows.Close()
-	var out []warning
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (warning, error) {
 		w := warning{Chat: chat, PersonID: person}
 		if err := rows.Scan(&w.ID, &w.Rule, &w.Reason, &w.ByID, sqlkit.TimeCol(&w.CreatedAt), sqlkit.TimeCol(&w.ExpiresAt)); err != nil {
-			return nil, fmt.Errorf("scan warning: %w", err)
+			return warning{}, fmt.Errorf("scan warning: %w", err)
 		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		return w, nil
+	})
 }
 
 // membersAtLimit counts the members of a group whose warnings still
@@ -488,19 +479,16 @@ func (s store) warningsOf(ctx context.Context, person int64, now time.Time) ([]p
 	if err != nil {
 		return nil, fmt.Errorf("load warnings: %w", err)
 	}
-	defer rows.Close()
-	var out []personWarning
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (personWarning, error) {
 		var w personWarning
 		var chat string
 		var created sql.NullInt64
 		if err := rows.Scan(&chat, &w.Reason, &created, &w.State); err != nil {
-			return nil, fmt.Errorf("scan warning: %w", err)
+			return personWarning{}, fmt.Errorf("scan warning: %w", err)
 		}
 		w.Chat, w.CreatedAt = bot.ChatID(chat), sqlkit.Time(created)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		return w, nil
+	})
 }
 
 func (s store) reportsBy(ctx context.Context, person int64) ([]report, error) {
@@ -508,20 +496,17 @@ func (s store) reportsBy(ctx context.Context, person int64) ([]report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load reports: %w", err)
 	}
-	defer rows.Close()
-	var out []report
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (report, error) {
 		var r report
 		var chat string
 		var private int
 		var created sql.NullInt64
 		if err := rows.Scan(&chat, &r.Reason, &private, &created); err != nil {
-			return nil, fmt.Errorf("scan report: %w", err)
+			return report{}, fmt.Errorf("scan report: %w", err)
 		}
 		r.Chat, r.Private, r.CreatedAt = bot.ChatID(chat), private == 1, sqlkit.Time(created)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // reportsAbout counts the reports made about a person's messages.

@@ -224,16 +224,13 @@ func (s *Store) PersonAddrs(ctx context.Context, id int64) ([]bot.Address, error
 	if err != nil {
 		return nil, fmt.Errorf("person addresses: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.Address
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.Address, error) {
 		var a string
 		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("scan address: %w", err)
+			return "", fmt.Errorf("scan address: %w", err)
 		}
-		out = append(out, bot.Address(a))
-	}
-	return out, rows.Err()
+		return bot.Address(a), nil
+	})
 }
 
 // ForgetPerson unlinks a person's addresses and blanks their name. The row
@@ -467,16 +464,13 @@ func (s *Store) MemberGroups(ctx context.Context, person int64) ([]bot.ChatID, e
 	if err != nil {
 		return nil, fmt.Errorf("member groups: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.ChatID
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.ChatID, error) {
 		var c string
 		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("scan group: %w", err)
+			return "", fmt.Errorf("scan group: %w", err)
 		}
-		out = append(out, bot.ChatID(c))
-	}
-	return out, rows.Err()
+		return bot.ChatID(c), nil
+	})
 }
 
 // SavePoll remembers a poll the bot sent.
@@ -546,18 +540,15 @@ func (s *Store) DueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Jo
 	if err != nil {
 		return nil, fmt.Errorf("due jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.Job
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.Job, error) {
 		var j bot.Job
 		var at sql.NullInt64
 		if err := rows.Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr, &j.Gen); err != nil {
-			return nil, fmt.Errorf("scan job: %w", err)
+			return bot.Job{}, fmt.Errorf("scan job: %w", err)
 		}
 		j.RunAt = sqlkit.Time(at)
-		out = append(out, j)
-	}
-	return out, rows.Err()
+		return j, nil
+	})
 }
 
 // NextJobAt returns when the earliest pending job is due.
@@ -636,19 +627,16 @@ func (s *Store) AuditLog(ctx context.Context, chat bot.ChatID, limit int) ([]bot
 // scanAudit reads audit entries selected as id, at, chat, actor_id,
 // actor_name, action, target_id, target_name, detail.
 func scanAudit(rows *sql.Rows) ([]bot.AuditEntry, error) {
-	defer rows.Close()
-	var out []bot.AuditEntry
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.AuditEntry, error) {
 		var e bot.AuditEntry
 		var at sql.NullInt64
 		var c string
 		if err := rows.Scan(&e.ID, &at, &c, &e.ActorID, &e.ActorName, &e.Action, &e.TargetID, &e.TargetName, &e.Detail); err != nil {
-			return nil, fmt.Errorf("scan audit: %w", err)
+			return bot.AuditEntry{}, fmt.Errorf("scan audit: %w", err)
 		}
 		e.Time, e.Chat = sqlkit.Time(at), bot.ChatID(c)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	})
 }
 
 // AnonymiseAudit removes a person's name from audit entries they appear in,

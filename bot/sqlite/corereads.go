@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"neighbourbot/bot/sqlkit"
 
 	"errors"
 	"fmt"
@@ -22,18 +23,15 @@ func (s *Store) GroupMembers(ctx context.Context, chat bot.ChatID) ([]bot.Person
 	if err != nil {
 		return nil, fmt.Errorf("group members: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.Person
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.Person, error) {
 		var p bot.Person
 		var pref string
 		if err := rows.Scan(&p.ID, &p.Name, &pref); err != nil {
-			return nil, fmt.Errorf("group members: %w", err)
+			return bot.Person{}, fmt.Errorf("group members: %w", err)
 		}
 		p.Addr = bot.Address(pref)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, nil
+	})
 }
 
 // LatestPoll returns the newest poll the bot sent in a chat.

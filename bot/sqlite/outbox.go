@@ -124,16 +124,13 @@ func (s *Store) QueuedTexts(ctx context.Context) ([]bot.QueuedSend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queued texts: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.QueuedSend
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.QueuedSend, error) {
 		q := bot.QueuedSend{Kind: "text"}
 		if err := rows.Scan(&q.ID, (*string)(&q.Chat), &q.MsgID, &q.Payload); err != nil {
-			return nil, fmt.Errorf("queued texts: %w", err)
+			return bot.QueuedSend{}, fmt.Errorf("queued texts: %w", err)
 		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+		return q, nil
+	})
 }
 
 // RewriteQueued replaces a queued row's payload.

@@ -30,16 +30,13 @@ func (s *Store) DepartedPeople(ctx context.Context, before time.Time) ([]int64, 
 	if err != nil {
 		return nil, fmt.Errorf("departed people: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (int64, error) {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("departed people: %w", err)
+			return 0, fmt.Errorf("departed people: %w", err)
 		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return id, nil
+	})
 }
 
 // DeletePersonIfUnreferenced deletes the person with their addresses and

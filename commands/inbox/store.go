@@ -103,16 +103,13 @@ func (s *store) queryTickets(ctx context.Context, where string, args ...any) ([]
 	if err != nil {
 		return nil, fmt.Errorf("load tickets: %w", err)
 	}
-	defer rows.Close()
-	var out []ticket
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (ticket, error) {
 		t, err := scanTicket(rows)
 		if err != nil {
-			return nil, fmt.Errorf("load tickets: %w", err)
+			return ticket{}, fmt.Errorf("load tickets: %w", err)
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, nil
+	})
 }
 
 func (s *store) oneTicket(ctx context.Context, where string, args ...any) (ticket, error) {
@@ -333,16 +330,13 @@ func (s *store) messages(ctx context.Context, ticketID int64) ([]message, error)
 	if err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
-	defer rows.Close()
-	var out []message
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (message, error) {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, fmt.Errorf("load messages: %w", err)
+			return message{}, fmt.Errorf("load messages: %w", err)
 		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, nil
+	})
 }
 
 func (s *store) setForwarded(ctx context.Context, id int64) error {
@@ -382,18 +376,15 @@ func (s *store) pendingPosts(ctx context.Context, limit int) ([]outboxItem, erro
 	if err != nil {
 		return nil, fmt.Errorf("load staff posts: %w", err)
 	}
-	defer rows.Close()
-	var out []outboxItem
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (outboxItem, error) {
 		var it outboxItem
 		var msg sql.NullInt64
 		if err := rows.Scan(&it.ID, &it.TicketID, &msg, &it.Kind, &it.Note, &it.PartsSent); err != nil {
-			return nil, fmt.Errorf("load staff posts: %w", err)
+			return outboxItem{}, fmt.Errorf("load staff posts: %w", err)
 		}
 		it.MessageID = msg.Int64
-		out = append(out, it)
-	}
-	return out, rows.Err()
+		return it, nil
+	})
 }
 
 func (s *store) countPending(ctx context.Context) (int, error) {

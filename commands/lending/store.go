@@ -109,16 +109,13 @@ func queryListings(ctx context.Context, db bot.DB, query string, args ...any) ([
 	if err != nil {
 		return nil, fmt.Errorf("query listings: %w", err)
 	}
-	defer rows.Close()
-	var out []Listing
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Listing, error) {
 		l, err := scanListing(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan listing: %w", err)
+			return Listing{}, fmt.Errorf("scan listing: %w", err)
 		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, nil
+	})
 }
 
 // addListing stores a new listing and returns its id.
@@ -195,16 +192,13 @@ func (s *store) queryLoans(ctx context.Context, query string, args ...any) ([]Lo
 	if err != nil {
 		return nil, fmt.Errorf("query loans: %w", err)
 	}
-	defer rows.Close()
-	var out []Loan
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Loan, error) {
 		l, err := scanLoan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan loan: %w", err)
+			return Loan{}, fmt.Errorf("scan loan: %w", err)
 		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, nil
+	})
 }
 
 // loan loads one loan.
@@ -363,18 +357,15 @@ func (s *store) queryWants(ctx context.Context, query string, args ...any) ([]Wa
 	if err != nil {
 		return nil, fmt.Errorf("query wants: %w", err)
 	}
-	defer rows.Close()
-	var out []Want
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Want, error) {
 		var w Want
 		var chat string
 		if err := rows.Scan(&w.ID, &chat, &w.PersonID, &w.Text, sqlkit.TimeCol(&w.Created), sqlkit.TimeCol(&w.Expires)); err != nil {
-			return nil, fmt.Errorf("scan want: %w", err)
+			return Want{}, fmt.Errorf("scan want: %w", err)
 		}
 		w.Chat = bot.ChatID(chat)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+		return w, nil
+	})
 }
 
 const wantCols = `id, chat, person_id, text, created_at, expires_at`
@@ -438,18 +429,15 @@ func (s *store) queryErrands(ctx context.Context, query string, args ...any) ([]
 	if err != nil {
 		return nil, fmt.Errorf("query errands: %w", err)
 	}
-	defer rows.Close()
-	var out []Errand
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Errand, error) {
 		var e Errand
 		var chat string
 		if err := rows.Scan(&e.ID, &chat, &e.RunnerID, &e.Place, &e.Note, sqlkit.TimeCol(&e.StartsAt), sqlkit.TimeCol(&e.Created)); err != nil {
-			return nil, fmt.Errorf("scan errand: %w", err)
+			return Errand{}, fmt.Errorf("scan errand: %w", err)
 		}
 		e.Chat = bot.ChatID(chat)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	})
 }
 
 // addErrand stores an errand and returns its id.
@@ -523,18 +511,15 @@ func (s *store) signups(ctx context.Context, errand int64) ([]Signup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query signups: %w", err)
 	}
-	defer rows.Close()
-	var out []Signup
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Signup, error) {
 		var sg Signup
 		var joined sql.NullInt64
 		if err := rows.Scan(&sg.ErrandID, &sg.PersonID, &sg.Note, &joined); err != nil {
-			return nil, fmt.Errorf("scan signup: %w", err)
+			return Signup{}, fmt.Errorf("scan signup: %w", err)
 		}
 		sg.Joined = sqlkit.Time(joined)
-		out = append(out, sg)
-	}
-	return out, rows.Err()
+		return sg, nil
+	})
 }
 
 // forgetResult says what forgetting a person removed, which loans stay
@@ -616,16 +601,13 @@ func forgetIDs(ctx context.Context, tx bot.Tx, query string, person int64) ([]in
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (int64, error) {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, err
+			return 0, err
 		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+		return id, nil
+	})
 }
 
 // forgetRows takes the person out of the loan ledger and deletes their
@@ -665,16 +647,13 @@ func forgetOpenLoans(ctx context.Context, tx bot.Tx, person int64) ([]Loan, erro
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Loan
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Loan, error) {
 		l, err := scanLoan(rows)
 		if err != nil {
-			return nil, err
+			return Loan{}, err
 		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, nil
+	})
 }
 
 // lentQuestion is a !lent waiting for its period.
@@ -743,17 +722,14 @@ func (s *store) lentQuestionsOf(ctx context.Context, person int64) ([]lentQuesti
 	if err != nil {
 		return nil, fmt.Errorf("lent questions: %w", err)
 	}
-	defer rows.Close()
-	var out []lentQuestion
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (lentQuestion, error) {
 		var q lentQuestion
 		var chat string
 		var asked sql.NullInt64
 		if err := rows.Scan(&chat, &q.OwnerID, &q.ListingID, &q.BorrowerID, &asked); err != nil {
-			return nil, fmt.Errorf("scan lent question: %w", err)
+			return lentQuestion{}, fmt.Errorf("scan lent question: %w", err)
 		}
 		q.Chat, q.AskedAt = bot.ChatID(chat), sqlkit.Time(asked)
-		out = append(out, q)
-	}
-	return out, rows.Err()
+		return q, nil
+	})
 }

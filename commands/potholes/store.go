@@ -194,16 +194,13 @@ func (s store) reports(ctx context.Context, f ReportFilter) ([]Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
 	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Report, error) {
 		r, err := scanReport(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan report: %w", err)
+			return Report{}, fmt.Errorf("scan report: %w", err)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // create inserts a new report with its photo and first history line in
@@ -338,18 +335,15 @@ func (s store) events(ctx context.Context, reportID int64) ([]event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load history: %w", err)
 	}
-	defer rows.Close()
-	var out []event
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (event, error) {
 		var ev event
 		var at sql.NullInt64
 		if err := rows.Scan(&at, &ev.ActorID, &ev.Kind, &ev.Detail); err != nil {
-			return nil, fmt.Errorf("scan history: %w", err)
+			return event{}, fmt.Errorf("scan history: %w", err)
 		}
 		ev.At = sqlkit.Time(at)
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		return ev, nil
+	})
 }
 
 // hasEvent reports whether a report's history has a line of this kind.

@@ -125,16 +125,13 @@ func (s store) reportList(ctx context.Context, what, q string, args ...any) ([]R
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Report, error) {
 		r, err := scanReport(rows)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return Report{}, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // latestUnpinned loads the person's newest open report in the group filed

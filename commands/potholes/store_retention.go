@@ -76,16 +76,13 @@ func queryIDs(ctx context.Context, tx bot.Tx, query string, args ...any) ([]int6
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (int64, error) {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, err
+			return 0, err
 		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return id, nil
+	})
 }
 
 func reportPhotos(ctx context.Context, tx bot.Tx, id int64) ([]purgedPhoto, error) {
@@ -93,14 +90,11 @@ func reportPhotos(ctx context.Context, tx bot.Tx, id int64) ([]purgedPhoto, erro
 	if err != nil {
 		return nil, fmt.Errorf("photos of P%d: %w", id, err)
 	}
-	defer rows.Close()
-	var out []purgedPhoto
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (purgedPhoto, error) {
 		var p purgedPhoto
 		if err := rows.Scan(&p.sha256, &p.file); err != nil {
-			return nil, fmt.Errorf("photos of P%d: %w", id, err)
+			return purgedPhoto{}, fmt.Errorf("photos of P%d: %w", id, err)
 		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, nil
+	})
 }

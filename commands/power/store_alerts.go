@@ -36,16 +36,13 @@ func (s *store) alertChats(ctx context.Context) ([]bot.ChatID, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alert groups: %w", err)
 	}
-	defer rows.Close()
-	var out []bot.ChatID
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.ChatID, error) {
 		var c string
 		if err := rows.Scan(&c); err != nil {
-			return nil, err
+			return "", err
 		}
-		out = append(out, bot.ChatID(c))
-	}
-	return out, rows.Err()
+		return bot.ChatID(c), nil
+	})
 }
 
 // posted returns the estimate last posted for an incident, and whether it

@@ -13,16 +13,13 @@ func (s *store) closedChecks(ctx context.Context, before time.Time) ([]int64, er
 	if err != nil {
 		return nil, fmt.Errorf("closed checks: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (int64, error) {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("closed checks: %w", err)
+			return 0, fmt.Errorf("closed checks: %w", err)
 		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return id, nil
+	})
 }
 
 // purgeClosed deletes the closed checks' answers and the checks, and
