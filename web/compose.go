@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,18 +161,22 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, 
 // timing says what would hold the notice back if it went out now: the
 // bot's quiet hours (for a normal notice) and election periods over its
 // areas (for anything but an emergency).
-func (s *Server) timing(n *notices.Notice) []string {
+func (s *Server) timing(ctx context.Context, n *notices.Notice) ([]string, error) {
 	now := s.deps.Clock.Now()
 	at := now
 	if n.Effective.After(now) {
 		at = n.Effective
 	}
 	var out []string
-	if n.Urgency == notices.UrgencyNormal && s.deps.Quiet.Contains(at) {
-		out = append(out, "It would arrive in the bot's quiet hours, so groups get it at "+s.when(s.deps.Quiet.NextAllowed(at))+" (urgent and emergency notices are not held).")
+	if n.Urgency == notices.UrgencyNormal {
+		quiet, err := s.quietGroups(ctx, n, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, quiet...)
 	}
 	if n.Urgency == notices.UrgencyEmergency || s.deps.Periods == nil {
-		return out
+		return out, nil
 	}
 	for _, p := range s.deps.Periods() {
 		if at.Before(p.Start) || !at.Before(p.End) || !areasOverlap(n.Areas, p.Areas) {
@@ -179,7 +184,58 @@ func (s *Server) timing(n *notices.Notice) []string {
 		}
 		out = append(out, fmt.Sprintf("The %s runs until %s: groups and subscribers in %s get it only after that.", p.Name, s.when(p.End), strings.Join(p.Areas, ", ")))
 	}
-	return out
+	return out, nil
+}
+
+// quietGroups names the groups a normal notice would reach (notices on,
+// its topics, its areas) that are in their quiet hours at at, with when
+// each gets it.
+func (s *Server) quietGroups(ctx context.Context, n *notices.Notice, at time.Time) ([]string, error) {
+	groups, err := s.deps.Core.EnabledGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range groups {
+		on, topics, err := notices.GroupNotices(ctx, s.deps.Core, g.Chat)
+		if err != nil {
+			return nil, err
+		}
+		if !on || !topicsMeet(n.Topics, topics) || !groupInAreas(n.Areas, g.Areas) {
+			continue
+		}
+		q, _ := bot.GroupQuiet(g, &s.deps.Quiet)
+		if q.Start != q.End && q.Contains(at) {
+			out = append(out, fmt.Sprintf("%s is in its quiet hours (%s–%s), so it gets this at %s.", groupName(g), q.Start, q.End, s.when(q.NextAllowed(at))))
+		}
+	}
+	return out, nil
+}
+
+// topicsMeet reports whether a group taking topics (none: all) takes a
+// notice about any of these.
+func topicsMeet(notice, group []string) bool {
+	if len(group) == 0 || len(notice) == 0 {
+		return true
+	}
+	for _, t := range notice {
+		for _, g := range group {
+			if t == g {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// groupInAreas reports whether a group with these areas gets a notice for
+// those: a council-wide notice reaches every group, an area notice the
+// groups in it.
+func groupInAreas(notice, group []string) bool {
+	if len(notice) == 0 {
+		return true
+	}
+	return len(group) > 0 && areasOverlap(notice, group)
 }
 
 // areasOverlap reports whether a notice's areas (none: council-wide) meet
@@ -230,7 +286,12 @@ func (s *Server) composePost(w http.ResponseWriter, r *http.Request, v visitor) 
 			s.fail(w, r, err)
 			return
 		}
-		s.showCompose(w, r, v, http.StatusOK, d, nil, &pv, s.timing(pv.Notice)...)
+		timing, err := s.timing(ctx, pv.Notice)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.showCompose(w, r, v, http.StatusOK, d, nil, &pv, timing...)
 		return
 	}
 	res, err := s.deps.Notices.SubmitAs(ctx, raw, "web", d.Sender, v.Actor())

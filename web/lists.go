@@ -168,12 +168,8 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, v visitor) {
 		if on {
 			gv.Notices = "On"
 		}
-		switch g.Quiet {
-		case "":
-		case "off":
-			gv.Quiet = "None"
-		default:
-			gv.Quiet = g.Quiet
+		if g.Quiet != "" {
+			gv.Quiet = bot.DescribeQuiet(g, &s.deps.Quiet)
 		}
 		rows = append(rows, gv)
 	}

@@ -369,12 +369,18 @@ func TestDeliveryHeldByElectionPeriod(t *testing.T) {
 
 func TestComposeSaysQuietHours(t *testing.T) {
 	s := newSite(t)
+	// Castle Hill has no quiet hours; Market Street does not take roads.
+	out := s.h.Run("@group hill Castle Hill\n@admin Hana\nHana: !bot on\nHana: !notices on\nHana: !quiet off\n" +
+		"@group market Market Street\n@admin Max\nMax: !bot on\nMax: !notices on\nMax: !notices topics bins\n")
 	s.h.Clock.Advance(12*time.Hour + 30*time.Minute) // 21:30
 	sam := s.signIn("Sam")
 	form := url.Values{"sender": {"Highways"}, "title": {"Roadworks"}, "body": {"x"}, "topics": {"roads"}, "urgency": {"normal"}, "action": {"preview"}}
 	_, body := sam.post(s.ts.URL+"/notices/new", form)
-	mustContain(t, body, "quiet hours, so groups get it at Tue 6 Jan 2026, 08:00")
+	mustContain(t, body, "Elm Road is in its quiet hours (21:00–08:00), so it gets this at Tue 6 Jan 2026, 08:00.")
+	if strings.Contains(body, "Castle Hill is in") || strings.Contains(body, "Market Street is in") {
+		t.Errorf("a group without quiet hours, or not taking roads, is listed:\n%s\n%s", body, out)
+	}
 	form.Set("urgency", "urgent")
 	_, body = sam.post(s.ts.URL+"/notices/new", form)
-	mustNotContain(t, body, "quiet hours, so")
+	mustNotContain(t, body, "in its quiet hours")
 }
