@@ -82,7 +82,7 @@ func bodyText(t *testing.T, ctx context.Context) string {
 }
 
 // checkPage runs axe-core on the open page and fails on any serious or
-// critical violation; with NEIGHBOURBOT_WEB_SHOTS set it also saves the
+// critical violation; with NEIGHBOURBOT_TEST_WEB_SHOTS set it also saves the
 // page at desktop and phone width there.
 func checkPage(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
@@ -99,7 +99,7 @@ func checkPage(t *testing.T, ctx context.Context, name string) {
 	for _, v := range found {
 		t.Errorf("axe on %s: %s", name, v)
 	}
-	dir := os.Getenv("NEIGHBOURBOT_WEB_SHOTS")
+	dir := os.Getenv("NEIGHBOURBOT_TEST_WEB_SHOTS")
 	if dir == "" {
 		return
 	}

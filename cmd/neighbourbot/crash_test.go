@@ -148,9 +148,9 @@ func stopRepeatedly(t *testing.T, sig syscall.Signal, seed uint64, minStops int)
 	want := t.TempDir()
 	runToEnd(t, bin, want)
 	startup, window := timings(t, bin, minStops)
-	// CRASH_SEED tries other stop points (the default is
+	// NEIGHBOURBOT_TEST_CRASH_SEED tries other stop points (the default is
 	// fixed so that CI runs are comparable).
-	if v, err := strconv.ParseUint(os.Getenv("CRASH_SEED"), 10, 64); err == nil {
+	if v, err := strconv.ParseUint(os.Getenv("NEIGHBOURBOT_TEST_CRASH_SEED"), 10, 64); err == nil {
 		seed = v
 	}
 	t.Logf("seed %d", seed)

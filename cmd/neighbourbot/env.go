@@ -36,10 +36,18 @@ import (
 // ("+447700900001,+447700900002") or written in TOML ("[…]"), and a table
 // or a list of tables in TOML ("{ a = "b" }", "[{ … }]"). Values are
 // checked as the file's are, and errors name the variable. A
-// NEIGHBOURBOT_ variable that names no setting is an error.
+// NEIGHBOURBOT_ variable that names no setting is an error — except under
+// NEIGHBOURBOT_TEST_, which the bot never reads.
 
 // envPrefix starts every variable the bot reads.
 const envPrefix = "NEIGHBOURBOT_"
+
+// envTestPrefix starts the variables only the project's tests and CI read
+// (NEIGHBOURBOT_TEST_LOAD=1 runs the webhook load test). The bot ignores
+// them, so one left exported in a shell or CI job that also starts the bot
+// stops nothing; every test-only variable is named under it, and no
+// setting may be (TestTestVariablesAreIgnored).
+const envTestPrefix = envPrefix + "TEST_"
 
 // envConfigFile names the configuration file when -config is not given.
 const envConfigFile = envPrefix + "CONFIG"
@@ -203,7 +211,7 @@ func checkEnvNames(byEnv map[string]envSetting) error {
 	var unknown []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, envPrefix) && !known[name] {
+		if strings.HasPrefix(name, envPrefix) && !strings.HasPrefix(name, envTestPrefix) && !known[name] {
 			unknown = append(unknown, name)
 		}
 	}

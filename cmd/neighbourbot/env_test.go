@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,91 @@ func TestDocumentedVariablesKeepWorking(t *testing.T) {
 	t.Setenv("NEIGHBOURBOT_BOT_TIMEZONE_FILE", writeFile(t, filepath.Join(dir, "tz"), "Europe/Dublin\n"))
 	if cfg, _, err = loadConfig(""); err != nil || cfg.Log.Level != "error" || cfg.Bot.Timezone != "Europe/Dublin" {
 		t.Errorf("credential and _FILE: level %q zone %q %v", cfg.Log.Level, cfg.Bot.Timezone, err)
+	}
+}
+
+// TestTestVariablesAreIgnored: variables under NEIGHBOURBOT_TEST_ are the
+// tests' and CI's own; the bot starts with them set, while a name beside
+// the prefix is still refused. No setting is named under the prefix, and
+// every NEIGHBOURBOT_ variable the repository's code or CI reads is either
+// a setting or under it — a test-only name outside it would stop the bot
+// wherever it was left exported.
+func TestTestVariablesAreIgnored(t *testing.T) {
+	known := map[string]bool{envConfigFile: true}
+	for _, s := range envSettings() {
+		known[s.env], known[s.env+"_FILE"] = true, true
+	}
+	for alias := range envAliases {
+		known[alias], known[alias+"_FILE"] = true, true
+	}
+	for name := range known {
+		if strings.HasPrefix(name, envTestPrefix) {
+			t.Errorf("the setting %s is under %s, which the bot ignores", name, envTestPrefix)
+		}
+	}
+
+	dir := t.TempDir()
+	cfgFile := writeFile(t, filepath.Join(dir, "config.toml"), "[bot]\ndata_dir = \""+dir+"\"\n")
+	checkConfig := func() (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"check-config", "-config", cfgFile}, nil, &out, &errOut)
+		return code, errOut.String()
+	}
+	t.Setenv("NEIGHBOURBOT_TEST_LOAD", "1")
+	t.Setenv("NEIGHBOURBOT_TEST_CRASH_DB_FILE", "/nowhere")
+	if code, errOut := checkConfig(); code != exitOK {
+		t.Fatalf("test variables stopped the bot: exit %d\n%s", code, errOut)
+	}
+	t.Setenv("NEIGHBOURBOT_TESTLOAD", "1")
+	if code, errOut := checkConfig(); code != exitUsage || !strings.Contains(errOut, "NEIGHBOURBOT_TESTLOAD names no setting") {
+		t.Fatalf("a name beside the prefix was accepted: exit %d\n%s", code, errOut)
+	}
+
+	// What the code and CI read: os.Getenv("…"), os.LookupEnv("…"), a
+	// child's environment "NAME=…", and NAME=… in .ci's scripts.
+	readInGo := regexp.MustCompile(`(?:Getenv|LookupEnv)\("(NEIGHBOURBOT_[A-Z0-9_]+)"\)|"(NEIGHBOURBOT_[A-Z0-9_]+)=`)
+	setInCI := regexp.MustCompile(`\b(NEIGHBOURBOT_[A-Z0-9_]+)=`)
+	root := filepath.Join("..", "..")
+	seen := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (name == "testdata" || name == "node_modules" || (strings.HasPrefix(name, ".") && name != ".ci")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		inCI := filepath.Base(filepath.Dir(path)) == ".ci"
+		if !strings.HasSuffix(name, ".go") && !inCI {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		re := readInGo
+		if inCI {
+			re = setInCI
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			v := m[1]
+			if v == "" && len(m) > 2 {
+				v = m[2]
+			}
+			seen++
+			if !known[v] && !strings.HasPrefix(v, envTestPrefix) {
+				t.Errorf("%s reads %s, which is no setting: name a test-only variable %s…", path, v, envTestPrefix)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 5 {
+		t.Errorf("only %d variables found read: the walk missed the repository", seen)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // and the tour) and NAME.counts (each table's rows then). Every later
 // release's tests upgrade each of them. To add the current release's:
 //
-//	SAVE_UPGRADE_FIXTURE=NAME go test ./cmd/neighbourbot -run TestSaveUpgradeFixture
+//	NEIGHBOURBOT_TEST_SAVE_UPGRADE_FIXTURE=NAME go test ./cmd/neighbourbot -run TestSaveUpgradeFixture
 //
 // A migration that drops or reshapes a table edits the older .counts files
 // to what the upgrade must leave, in the same commit.
@@ -29,9 +29,9 @@ import (
 // TestSaveUpgradeFixture writes a fixture database when asked; otherwise
 // it is skipped.
 func TestSaveUpgradeFixture(t *testing.T) {
-	name := os.Getenv("SAVE_UPGRADE_FIXTURE")
+	name := os.Getenv("NEIGHBOURBOT_TEST_SAVE_UPGRADE_FIXTURE")
 	if name == "" {
-		t.Skip("SAVE_UPGRADE_FIXTURE=NAME saves the current release's fixture")
+		t.Skip("NEIGHBOURBOT_TEST_SAVE_UPGRADE_FIXTURE=NAME saves the current release's fixture")
 	}
 	council := newFortnightCouncil(t)
 	mails := newFortnightMail(t)

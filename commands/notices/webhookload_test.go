@@ -22,15 +22,15 @@ import (
 // is the bot's side alone; the client retries each 503 after the
 // Retry-After it was given, as a council's system would. Every notice is
 // stored once, and the server's peak resident memory (VmHWM) stays under
-// 150 MB. It takes a while, so it runs when NEIGHBOURBOT_LOAD_TEST is set
+// 150 MB. It takes a while, so it runs when NEIGHBOURBOT_TEST_LOAD is set
 // (CI sets it).
 func TestWebhookLoad(t *testing.T) {
-	if os.Getenv("NEIGHBOURBOT_LOAD_TEST") == "" || os.Getenv("NEIGHBOURBOT_LOAD_SERVER") != "" {
-		t.Skip("set NEIGHBOURBOT_LOAD_TEST=1 to run the webhook load test")
+	if os.Getenv("NEIGHBOURBOT_TEST_LOAD") == "" || os.Getenv("NEIGHBOURBOT_TEST_LOAD_SERVER") != "" {
+		t.Skip("set NEIGHBOURBOT_TEST_LOAD=1 to run the webhook load test")
 	}
 	const clients, size = 2000, 60 << 10
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestWebhookLoadServer$", "-test.v")
-	cmd.Env = append(os.Environ(), "NEIGHBOURBOT_LOAD_SERVER=1")
+	cmd.Env = append(os.Environ(), "NEIGHBOURBOT_TEST_LOAD_SERVER=1")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
@@ -112,7 +112,7 @@ func TestWebhookLoad(t *testing.T) {
 // TestWebhookLoadServer is the server side of TestWebhookLoad: it serves
 // the webhook on loopback until its stdin closes, then reports.
 func TestWebhookLoadServer(t *testing.T) {
-	if os.Getenv("NEIGHBOURBOT_LOAD_SERVER") == "" {
+	if os.Getenv("NEIGHBOURBOT_TEST_LOAD_SERVER") == "" {
 		t.Skip("the server side of TestWebhookLoad")
 	}
 	h, _, srv := webhookHarness(t, testConfig())

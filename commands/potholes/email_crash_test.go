@@ -123,7 +123,7 @@ func crashHarness(t *testing.T, dbPath string, port int) *bottest.Harness {
 // TestEmailCrashChild is the bot in the child process: it files a report
 // and sends it, and is killed on the way.
 func TestEmailCrashChild(t *testing.T) {
-	db, port := os.Getenv("NEIGHBOURBOT_CRASH_DB"), os.Getenv("NEIGHBOURBOT_CRASH_SMTP_PORT")
+	db, port := os.Getenv("NEIGHBOURBOT_TEST_CRASH_DB"), os.Getenv("NEIGHBOURBOT_TEST_CRASH_SMTP_PORT")
 	if db == "" {
 		t.Skip("run as a child process by TestEmailCrash")
 	}
@@ -150,7 +150,7 @@ func TestEmailCrash(t *testing.T) {
 			cs := newCrashServer(t, tt.killAt)
 			db := filepath.Join(t.TempDir(), "bot.db")
 			cmd := exec.Command(os.Args[0], "-test.run=^TestEmailCrashChild$", "-test.v")
-			cmd.Env = append(os.Environ(), "NEIGHBOURBOT_CRASH_DB="+db, "NEIGHBOURBOT_CRASH_SMTP_PORT="+strconv.Itoa(cs.port))
+			cmd.Env = append(os.Environ(), "NEIGHBOURBOT_TEST_CRASH_DB="+db, "NEIGHBOURBOT_TEST_CRASH_SMTP_PORT="+strconv.Itoa(cs.port))
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
