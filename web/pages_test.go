@@ -152,6 +152,8 @@ func TestComposePreviewAndSubmit(t *testing.T) {
 		t.Fatalf("compose: %d", code)
 	}
 	mustContain(t, body, "Write a notice", `value="roads"`, `name="title"`)
+	// Sam writes for Highways: no approvals or audit in his navigation.
+	mustNotContain(t, body, `href="/approvals"`, `href="/audit"`)
 	form := url.Values{"sender": {"Highways"}, "title": {"Belle Vue Road closed"}, "body": {"Gas main repairs, *9am to 4pm*."},
 		"topics": {"roads"}, "areas": {"SY3 7"}, "urgency": {"normal"}, "action": {"preview"}}
 	code, body = sam.post(s.ts.URL+"/notices/new", form)
