@@ -85,7 +85,7 @@ func (s *Server) showApprovals(w http.ResponseWriter, r *http.Request, v visitor
 			return
 		}
 		views = append(views, pendingView{Preview: pv, Effective: s.when(p.Effective), Until: s.when(p.Expires),
-			Mine: containsName(pv.Approvals, v.Actor()), CanDecide: true})
+			Mine: containsName(pv.Approvals, v.Actor()), CanDecide: v.Roles.Approver})
 	}
 	s.render(w, r, status, "approvals", page{Title: "Notices waiting for approval", Nav: "approvals", Notice: banner, Errors: errs, Data: views})
 }

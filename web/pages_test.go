@@ -28,6 +28,10 @@ func TestApprovalsShowEverythingAndApprove(t *testing.T) {
 	// The message in full as residents read it, with WhatsApp's bold.
 	mustContain(t, body, "#1 Gritting tonight", "From <strong>6pm</strong>, main roads first.", "Shropshire Council",
 		"Reaches 1 group and 0 subscribers", "SY3 7", "Approve #1", "Reject #1")
+	// An owner sees everything but is not an approver: no buttons.
+	_, obody := s.signIn("Olive").get(s.ts.URL + "/approvals")
+	mustContain(t, obody, "#1 Gritting tonight", "Only the council's notice approvers can approve or reject it.")
+	mustNotContain(t, obody, "Approve #1")
 	// Staff of a sender may not approve.
 	sam := s.signIn("Sam")
 	if code, _ := sam.get(s.ts.URL + "/approvals"); code != http.StatusForbidden {
