@@ -34,7 +34,7 @@ var sqlOutsideStores = map[string]int{
 	// A test helper package: it dumps tables for golden transcripts.
 	"bot/bottest": 1,
 	// Features whose handlers and retention still run SQL directly.
-	"commands/polling": 4,
+
 }
 
 // sqlExempt are the directories where SQL belongs in any file: the SQLite

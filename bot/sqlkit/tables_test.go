@@ -11,6 +11,7 @@ import (
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/lending"
+	"neighbourbot/commands/polling"
 	"neighbourbot/commands/potholes"
 	"neighbourbot/commands/power"
 	"neighbourbot/moderation"
@@ -37,7 +38,7 @@ var zeroIsZero = []string{
 func TestTimeColumnsFollowTheZeroRule(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bot.db"),
-		lending.Migrations(), power.Migrations(), potholes.Migrations(), inbox.Migrations(), moderation.Migrations())
+		lending.Migrations(), power.Migrations(), potholes.Migrations(), inbox.Migrations(), moderation.Migrations(), polling.Migrations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestTimeColumnsFollowTheZeroRule(t *testing.T) {
 			t.Errorf("%s: no store in %s reads it through NULLIF(%s, 0)", c, dir, col)
 		}
 	}
-	for _, f := range []string{"lending", "power", "pothole", "inbox", "mod", "jobs", "outbox", "groups"} {
+	for _, f := range []string{"lending", "power", "pothole", "inbox", "mod", "poll", "jobs", "outbox", "groups"} {
 		if !features[f] {
 			t.Errorf("no time column found in the %s tables: is the test reading them?", f)
 		}

@@ -81,9 +81,7 @@ func nullID(id int64) any {
 const ticketCols = `id, number, person_id, desk, state, answer, created_at, opened_at, first_reply_at, closed_at,
 	closed_by, close_note, assignee_id, assignee_name, ooh_told, flood_told_at, forgotten`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanTicket(r scanner) (ticket, error) {
+func scanTicket(r sqlkit.Scanner) (ticket, error) {
 	var t ticket
 	var number, person, assignee sql.NullInt64
 	var created int64
@@ -272,7 +270,7 @@ func (s *store) setLimitTold(ctx context.Context, person int64, at time.Time) er
 const messageCols = `id, ticket_id, at, direction, author_id, author_name, text, media_kind, media_file, media_mime,
 	media_name, media_size, media_seconds, media_voice, lat, long, forwarded`
 
-func scanMessage(r scanner) (message, error) {
+func scanMessage(r sqlkit.Scanner) (message, error) {
 	var m message
 	var at int64
 	var author sql.NullInt64

@@ -88,12 +88,9 @@ type Signup struct {
 // store keeps the lending tables in the shared database.
 type store struct{ db bot.DB }
 
-// rowScanner is what *sql.Row and *sql.Rows have in common.
-type rowScanner interface{ Scan(dest ...any) error }
-
 const listingCols = `id, chat, owner_id, kind, name, note, created_at`
 
-func scanListing(r rowScanner) (Listing, error) {
+func scanListing(r sqlkit.Scanner) (Listing, error) {
 	var l Listing
 	var chat string
 	var created sql.NullInt64
@@ -174,7 +171,7 @@ func (s *store) removeListing(ctx context.Context, id int64) error {
 // zero time like a NULL elsewhere.
 const loanCols = `id, chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state, NULLIF(claimed_at, 0), confirm_msg, NULLIF(closed_at, 0), close_reason`
 
-func scanLoan(r rowScanner) (Loan, error) {
+func scanLoan(r sqlkit.Scanner) (Loan, error) {
 	var l Loan
 	var chat string
 	var listing, owner, borrower sql.NullInt64

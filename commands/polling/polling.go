@@ -18,7 +18,6 @@ package polling
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -291,46 +290,17 @@ func (p *Poller) observe(st State) {
 
 // State returns what is stored about a source (zero for one never polled).
 func (p *Poller) State(ctx context.Context, name string) (State, error) {
-	var next int64
-	var since, success, attempt sql.NullInt64
-	st := State{Name: name}
-	err := p.db.QueryRowContext(ctx, `SELECT next_at, failures, failing_since, last_success, last_attempt, last_error, idle FROM poll_state WHERE name = ?`, p.key(name)).
-		Scan(&next, &st.Failures, &since, &success, &attempt, &st.LastError, &st.Idle)
-	if errors.Is(err, sql.ErrNoRows) {
-		return st, nil
-	}
+	st, err := loadState(ctx, p.db, p.key(name))
+	st.Name = name
 	if err != nil {
 		return st, fmt.Errorf("polling: state of %s: %w", name, err)
 	}
-	st.NextAt = time.UnixMilli(next).UTC()
-	st.FailingSince = fromNull(since)
-	st.LastSuccess = fromNull(success)
-	st.LastAttempt = fromNull(attempt)
 	return st, nil
 }
 
 func (p *Poller) save(ctx context.Context, st State) error {
-	_, err := p.db.ExecContext(ctx, `INSERT INTO poll_state (name, next_at, failures, failing_since, last_success, last_attempt, last_error, idle)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at, failures = excluded.failures, failing_since = excluded.failing_since,
-			last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error, idle = excluded.idle`,
-		p.key(st.Name), st.NextAt.UnixMilli(), st.Failures, toNull(st.FailingSince), toNull(st.LastSuccess), toNull(st.LastAttempt), st.LastError, st.Idle)
-	if err != nil {
+	if err := saveState(ctx, p.db, p.key(st.Name), st); err != nil {
 		return fmt.Errorf("polling: save state of %s: %w", st.Name, err)
 	}
 	return nil
-}
-
-func toNull(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromNull(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(v.Int64).UTC()
 }

@@ -126,9 +126,7 @@ const reportColumns = `r.id, r.chat, COALESCE(r.reporter_id, 0), r.category, r.d
 	(SELECT COUNT(*) FROM pothole_photos p WHERE p.report_id = r.id),
 	COALESCE((SELECT p.file FROM pothole_photos p WHERE p.report_id = r.id ORDER BY p.added_at, p.sha256 LIMIT 1), '')`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanReport(sc scanner) (Report, error) {
+func scanReport(sc sqlkit.Scanner) (Report, error) {
 	var r Report
 	var chat, status string
 	if err := sc.Scan(&r.ID, &chat, &r.ReporterID, &r.Category, &r.Description, &r.HasLocation, &r.Lat, &r.Long,

@@ -71,9 +71,7 @@ type store struct{ db bot.DB }
 
 const checkColumns = `id, chat, starter_id, started_at, window_ends, state, verdict, peak_off, status_msg, incident, verdict_off, verdict_on, incident_details, restored_at, closed_at`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanCheck(r rowScanner) (check, error) {
+func scanCheck(r sqlkit.Scanner) (check, error) {
 	var c check
 	var chat string
 	var starter sql.NullInt64
