@@ -179,6 +179,8 @@ func TestComposePreviewAndSubmit(t *testing.T) {
 	code, body = sam.get(s.ts.URL + "/notices/1")
 	mustContain(t, body, "Waiting for approval", "Belle Vue Road closed", "waiting for approval")
 	mustContain(t, s.auditText(), "Sam (web)")
+	_, body = s.signIn("Olive").get(s.ts.URL + "/audit?person=sam")
+	mustContain(t, body, "received", "from Sam (web)")
 	// Rejected on the page: Sam is told on WhatsApp, once.
 	start := s.h.Out.Len()
 	if code, body := s.signIn("Carol").post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"Wrong road"}}); code != http.StatusOK {

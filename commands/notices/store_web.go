@@ -77,7 +77,10 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 	var conds []string
 	var args []any
 	if a := strings.TrimSpace(q.Actor); a != "" {
-		conds, args = append(conds, "a.actor LIKE ? ESCAPE '\\'"), append(args, "%"+likeEscape(a)+"%")
+		// A notice someone wrote is "received" from its source, with
+		// "from NAME" in the detail: that finds it under their name too.
+		conds = append(conds, "(a.actor LIKE ? ESCAPE '\\' OR a.detail LIKE ? ESCAPE '\\')")
+		args = append(args, "%"+likeEscape(a)+"%", "%from "+likeEscape(a)+"%")
 	}
 	if s := strings.TrimSpace(q.Service); s != "" {
 		// "+" keeps SQLite walking the audit newest first (and stopping at
