@@ -340,22 +340,19 @@ func (s store) waitingReports(ctx context.Context, chats []bot.ChatID, limit int
 	if err != nil {
 		return nil, 0, fmt.Errorf("load waiting reports: %w", err)
 	}
-	defer rows.Close()
-	var out []waitingReport
-	for rows.Next() {
+	out, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (waitingReport, error) {
 		var w waitingReport
 		var chat string
 		var reporter, subject sql.NullInt64
 		var private int
-		var created sql.NullInt64
-		if err := rows.Scan(&w.ID, &chat, &reporter, &subject, &w.MsgID, &w.Quote, &w.Reason, &private, &created); err != nil {
-			return nil, 0, fmt.Errorf("scan waiting report: %w", err)
+		if err := rows.Scan(&w.ID, &chat, &reporter, &subject, &w.MsgID, &w.Quote, &w.Reason, &private, sqlkit.TimeCol(&w.CreatedAt)); err != nil {
+			return waitingReport{}, fmt.Errorf("scan waiting report: %w", err)
 		}
 		w.Chat, w.ReporterID, w.SubjectID = bot.ChatID(chat), reporter.Int64, subject.Int64
-		w.Private, w.CreatedAt = private == 1, sqlkit.Time(created)
-		out = append(out, w)
-	}
-	return out, total, rows.Err()
+		w.Private = private == 1
+		return w, nil
+	})
+	return out, total, err
 }
 
 // reported says whether a message was already reported in a chat, and

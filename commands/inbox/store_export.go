@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"neighbourbot/bot/sqlkit"
 )
@@ -17,18 +16,13 @@ func (s *store) exportRows(ctx context.Context) ([]exportRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export tickets: %w", err)
 	}
-	defer rows.Close()
-	var all []exportRow
-	for rows.Next() {
+	all, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (exportRow, error) {
 		var r exportRow
-		var opened, replied, closed sql.NullInt64
-		if err := rows.Scan(&r.number, &r.desk, &r.state, &opened, &replied, &closed, &r.by, &r.holder, &r.in, &r.out); err != nil {
-			return nil, fmt.Errorf("export tickets: %w", err)
-		}
-		r.opened, r.replied, r.closed = sqlkit.Time(opened), sqlkit.Time(replied), sqlkit.Time(closed)
-		all = append(all, r)
-	}
-	if err := rows.Err(); err != nil {
+		err := rows.Scan(&r.number, &r.desk, &r.state, sqlkit.TimeCol(&r.opened), sqlkit.TimeCol(&r.replied), sqlkit.TimeCol(&r.closed),
+			&r.by, &r.holder, &r.in, &r.out)
+		return r, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("export tickets: %w", err)
 	}
 	return all, nil

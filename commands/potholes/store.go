@@ -126,6 +126,16 @@ const reportColumns = `r.id, r.chat, COALESCE(r.reporter_id, 0), r.category, r.d
 	(SELECT COUNT(*) FROM pothole_photos p WHERE p.report_id = r.id),
 	COALESCE((SELECT p.file FROM pothole_photos p WHERE p.report_id = r.id ORDER BY p.added_at, p.sha256 LIMIT 1), '')`
 
+// scanReportWrapped is scanReport for sqlkit.ScanAll, its error saying what
+// failed.
+func scanReportWrapped(sc sqlkit.Scanner) (Report, error) {
+	r, err := scanReport(sc)
+	if err != nil {
+		return Report{}, fmt.Errorf("scan report: %w", err)
+	}
+	return r, nil
+}
+
 func scanReport(sc sqlkit.Scanner) (Report, error) {
 	var r Report
 	var chat, status string
@@ -402,18 +412,17 @@ func (s store) unfinishedSends(ctx context.Context) ([]Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished sends: %w", err)
 	}
-	defer rows.Close()
+	all, err := sqlkit.ScanAll(rows, scanReportWrapped)
+	if err != nil {
+		return nil, err
+	}
 	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan report: %w", err)
-		}
+	for _, r := range all {
 		if !r.Status.Resolved() {
 			out = append(out, r)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // fixedCheckDue lists up to limit open reports of a group that wait for the
@@ -439,16 +448,8 @@ func (s store) fixedCheckDue(ctx context.Context, chat bot.ChatID, limit int) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("reports due a fixed check: %w", err)
 	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("scan report: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := sqlkit.ScanAll(rows, scanReportWrapped)
+	return out, total, err
 }
 
 // openReports loads up to limit unresolved reports of a group and how many
@@ -476,14 +477,6 @@ func (s store) openReports(ctx context.Context, chat bot.ChatID, limit int) ([]R
 	if err != nil {
 		return nil, 0, fmt.Errorf("list open reports: %w", err)
 	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("scan report: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	out, err := sqlkit.ScanAll(rows, scanReportWrapped)
+	return out, total, err
 }

@@ -169,16 +169,14 @@ func (s *store) checks(ctx context.Context, what, query string, args ...any) ([]
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	defer rows.Close()
-	var out []check
-	for rows.Next() {
+	out, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (check, error) {
 		c, err := scanCheck(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan check: %w", err)
+			return check{}, fmt.Errorf("scan check: %w", err)
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return c, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
