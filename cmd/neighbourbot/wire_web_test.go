@@ -1,9 +1,16 @@
 package main
 
 import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,5 +90,98 @@ func TestWebLinkCommand(t *testing.T) {
 	}
 	if code := runWebCLI(ctx, []string{"-config", cfgPath, "link", "447700900555"}, &out, &errb); code == exitOK || !strings.Contains(errb.String(), "has not met") {
 		t.Errorf("someone unknown: exit %d, %q", code, errb.String())
+	}
+}
+
+// lockedBuffer is an io.Writer safe to read while the console writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestConsoleServesTheStaffPage: "console -web" serves the page against
+// the simulated groups; a notice written there by an owner and approved
+// there by an approver arrives in the group once, and the console stops
+// serving on a signal.
+func TestConsoleServesTheStaffPage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.toml")
+	cfgText := "[bot]\ndata_dir = \"" + filepath.ToSlash(filepath.Join(dir, "data")) + "\"\nowners = [\"Olive\"]\n\n[notices]\nrequire_approval = true\napprovers = [\"Carol\"]\n"
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := "@admin Alice\nAlice: !bot on\nAlice: !notices on\ndm Olive: !web\ndm Carol: !web\n"
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runConsole(ctx, []string{"-config", cfgPath, "-web", addr}, strings.NewReader(script), &out, &errOut)
+	}()
+	linkRE := regexp.MustCompile(`http://` + regexp.QuoteMeta(addr) + `/login/[A-Za-z0-9_-]+`)
+	var links []string
+	for range 200 {
+		if links = linkRE.FindAllString(out.String(), -1); len(links) == 2 && strings.Contains(errOut.String(), "stays up") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(links) != 2 {
+		t.Fatalf("links: %v\n%s\n%s", links, out.String(), errOut.String())
+	}
+	signIn := func(link string) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.Post(link, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return c
+	}
+	olive, carol := signIn(links[0]), signIn(links[1])
+	resp, err := olive.PostForm("http://"+addr+"/notices/new", url.Values{"sender": {""}, "title": {"Bins a day late"}, "body": {"Sorry."},
+		"topics": {"bins"}, "urgency": {"normal"}, "action": {"send"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/notices/1" {
+		t.Fatalf("after sending: %s", resp.Request.URL)
+	}
+	resp, err = carol.PostForm("http://"+addr+"/approvals/1", url.Values{"action": {"approve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := strings.Count(out.String(), "[street] bot: *Bins a day late*"); n != 1 {
+		t.Errorf("the group got the notice %d times:\n%s", n, out.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit %d: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the console did not stop")
 	}
 }
