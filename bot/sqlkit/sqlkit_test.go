@@ -66,7 +66,8 @@ func TestScanAll(t *testing.T) {
 	}
 	scan := func(r Scanner) (int, error) {
 		var v int
-		return v, r.Scan(&v)
+		err := r.Scan(&v)
+		return v, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT v FROM n ORDER BY v`)
 	if err != nil {

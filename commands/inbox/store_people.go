@@ -43,7 +43,8 @@ func (s *store) ticketFiles(ctx context.Context, ticket int64) ([]string, error)
 
 func scanString(r sqlkit.Scanner) (string, error) {
 	var v string
-	return v, r.Scan(&v)
+	err := r.Scan(&v)
+	return v, err
 }
 
 // forgetPendingTicket deletes a ticket that never reached the council.

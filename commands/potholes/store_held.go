@@ -132,17 +132,12 @@ func deleteHeldAttempts(ctx context.Context, tx bot.Tx, where string, args ...an
 	if err != nil {
 		return nil, fmt.Errorf("held attempt photos: %w", err)
 	}
-	var photos []purgedPhoto
-	for rows.Next() {
+	photos, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (purgedPhoto, error) {
 		var p purgedPhoto
-		if err := rows.Scan(&p.sha256, &p.file); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("held attempt photos: %w", err)
-		}
-		photos = append(photos, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := rows.Scan(&p.sha256, &p.file)
+		return p, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("held attempt photos: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pothole_held_attempts WHERE `+where, args...); err != nil {

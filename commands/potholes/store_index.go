@@ -53,18 +53,16 @@ func (s store) indexPending(ctx context.Context, chat bot.ChatID, category strin
 	if err != nil {
 		return fmt.Errorf("reports to index: %w", err)
 	}
-	var pending []Report
-	for rows.Next() {
+	pending, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (Report, error) {
 		r := Report{Category: category}
-		if err := rows.Scan(&r.ID, &r.Description, &r.HasLocation, &r.Lat, &r.Long); err != nil {
-			rows.Close()
-			return fmt.Errorf("reports to index: %w", err)
-		}
-		pending = append(pending, r)
+		err := rows.Scan(&r.ID, &r.Description, &r.HasLocation, &r.Lat, &r.Long)
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("reports to index: %w", err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(pending) == 0 {
-		return err
+	if len(pending) == 0 {
+		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
