@@ -145,17 +145,12 @@ func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
 		return fmt.Errorf("merge people: list references: %w", err)
 	}
 	type ref struct{ table, column string }
-	var refs []ref
-	for rows.Next() {
+	refs, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (ref, error) {
 		var r ref
-		if err := rows.Scan(&r.table, &r.column); err != nil {
-			rows.Close()
-			return fmt.Errorf("merge people: %w", err)
-		}
-		refs = append(refs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := rows.Scan(&r.table, &r.column)
+		return r, err
+	})
+	if err != nil {
 		return fmt.Errorf("merge people: %w", err)
 	}
 	for _, r := range refs {
@@ -405,17 +400,14 @@ func (s *Store) EnabledGroups(ctx context.Context) ([]bot.GroupSettings, error) 
 	if err != nil {
 		return nil, fmt.Errorf("enabled groups: %w", err)
 	}
-	var chats []bot.ChatID
-	for rows.Next() {
+	chats, err := sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (bot.ChatID, error) {
 		var c string
 		if err := rows.Scan(&c); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan group: %w", err)
+			return "", fmt.Errorf("scan group: %w", err)
 		}
-		chats = append(chats, bot.ChatID(c))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return bot.ChatID(c), nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make([]bot.GroupSettings, 0, len(chats))
