@@ -131,16 +131,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	anon := newChromium(t)
 	s := newSite(t)
 
-	// A stranger asks: no link. A forged one is refused in the browser.
-	if link, out := s.link("Mallory"); link != "" {
-		t.Fatalf("stranger got a link: %s", out)
-	}
-	run(t, anon, "signed-out page", chromedp.Navigate(s.ts.URL+"/"), chromedp.WaitVisible("h1", chromedp.ByQuery))
-	checkPage(t, anon, "signin")
-	run(t, anon, "forged link", chromedp.Navigate(s.ts.URL+"/login/forged-not-a-real-link"), chromedp.WaitVisible("h1", chromedp.ByQuery))
-	if !strings.Contains(bodyText(t, anon), "expired or has already been used") {
-		t.Errorf("forged link page: %s", bodyText(t, anon))
-	}
+	strangerIsRefused(t, s, anon)
 
 	// Sam (Highways staff) signs in through the link from the DM.
 	sam := newChromium(t)
@@ -203,8 +194,30 @@ func TestBrowserEndToEnd(t *testing.T) {
 		checkPage(t, carol, p)
 	}
 
-	// A page on another site posts an approval form in Carol's browser:
-	// refused, and the notice stays waiting.
+	crossSitePostIsRefused(t, s, carol)
+}
+
+// strangerIsRefused: a stranger asking gets no link, and a forged link is
+// refused in the browser.
+func strangerIsRefused(t *testing.T, s *site, anon context.Context) {
+	t.Helper()
+	if link, out := s.link("Mallory"); link != "" {
+		t.Fatalf("stranger got a link: %s", out)
+	}
+	run(t, anon, "signed-out page", chromedp.Navigate(s.ts.URL+"/"), chromedp.WaitVisible("h1", chromedp.ByQuery))
+	checkPage(t, anon, "signin")
+	run(t, anon, "forged link", chromedp.Navigate(s.ts.URL+"/login/forged-not-a-real-link"), chromedp.WaitVisible("h1", chromedp.ByQuery))
+	if !strings.Contains(bodyText(t, anon), "expired or has already been used") {
+		t.Errorf("forged link page: %s", bodyText(t, anon))
+	}
+
+}
+
+// crossSitePostIsRefused: a page on another site posts an approval form
+// in a signed-in approver's browser: refused, and the notice stays
+// waiting.
+func crossSitePostIsRefused(t *testing.T, s *site, carol context.Context) {
+	t.Helper()
 	s.h.Run(grit("grit-2"))
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!DOCTYPE html><html><body><form method="post" action="%s/approvals/2"><input name="action" value="approve"></form>

@@ -331,7 +331,7 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 	for _, st := range subOrder {
 		subRows = append(subRows, subscriberCount{State: deliveryWords(st), Count: subs[st]})
 	}
-	base, sender, correctable := splitSource(pv.Notice.Source)
+	_, sender, correctable := splitSource(pv.Notice.Source)
 	canCorrect := correctable && v.Roles.CanCompose(sender) && pv.Notice.MsgType != notices.MsgCancel &&
 		pv.Notice.State != notices.StateRejected && pv.Notice.State != notices.StateWithdrawn
 	if form == nil {
@@ -342,7 +342,6 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 		s.fail(w, r, err)
 		return
 	}
-	_ = base
 	s.render(w, r, status, "notice", page{Title: fmt.Sprintf("Notice #%d", id), Nav: "notices", Notice: banner, Errors: errs, Data: map[string]any{
 		"Preview": pv, "State": stateWords(pv.Notice.State), "Groups": groups, "Subscribers": subRows,
 		"Received": s.when(pv.Notice.Received), "Effective": s.when(pv.Notice.Effective), "Expires": s.when(pv.Notice.Expires),
