@@ -120,13 +120,13 @@ func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name st
 	var p bot.Person
 	var pref string
 	var forgotten bool
-	var lastSeen sql.NullInt64
+	var lastSeen int64
 	err := s.conn().QueryRowContext(ctx, `SELECT id, name, preferred, forgotten, last_seen_at FROM people WHERE id = ?`, id).Scan(&p.ID, &p.Name, &pref, &forgotten, &lastSeen)
 	if err != nil {
 		return bot.Person{}, false, fmt.Errorf("load person %d: %w", id, err)
 	}
 	p.Addr = bot.Address(pref)
-	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) || at.Sub(sqlkit.Time(lastSeen)) > lastSeenStep {
+	if forgotten || p.Addr != addrs[0] || (name != "" && name != p.Name) || at.Sub(sqlkit.FromMillis(lastSeen)) > lastSeenStep {
 		return bot.Person{}, false, nil
 	}
 	return p, true, nil
@@ -304,7 +304,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	g := bot.GroupSettings{Chat: chat}
 	var enabled int
 	var off, areas string
-	var updated sql.NullInt64
+	var updated int64
 	var removed sql.NullInt64
 	var quiet sql.NullString
 	err := s.conn().QueryRowContext(ctx, `SELECT name, enabled, features_off, areas, updated_at, removed_at, quiet FROM groups WHERE chat = ?`, string(chat)).
@@ -319,7 +319,7 @@ func (s *Store) GroupSettings(ctx context.Context, chat bot.ChatID) (bot.GroupSe
 	g.Enabled = enabled == 1
 	g.FeaturesOff = splitList(off)
 	g.Areas = splitList(areas)
-	g.UpdatedAt = sqlkit.Time(updated)
+	g.UpdatedAt = sqlkit.FromMillis(updated)
 	if removed.Valid {
 		g.Removed = sqlkit.Time(removed)
 	}

@@ -33,8 +33,13 @@ func Time(v sql.NullInt64) time.Time {
 	if !v.Valid {
 		return time.Time{}
 	}
-	return time.UnixMilli(v.Int64).UTC()
+	return FromMillis(v.Int64)
 }
+
+// FromMillis is Time for a NOT NULL column, scanned into an int64: the
+// instant in UTC. Scanning into a plain int64 costs less than into a
+// sql.NullInt64, which matters on the per-message path.
+func FromMillis(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
 // TimeCol scans a time column straight into *t (NULL as the zero time), for
 // use as a Scan destination: rows.Scan(&id, sqlkit.TimeCol(&r.Created)).

@@ -49,7 +49,7 @@ func TestTimeColumnRoundTrip(t *testing.T) {
 	// A NOT NULL column given an unset time holds the zero time's own
 	// milliseconds (see bot/sqlite's groups.updated_at); it reads back as
 	// the zero time too.
-	if got := Time(sql.NullInt64{Int64: time.Time{}.UnixMilli(), Valid: true}); !got.IsZero() {
+	if got := Time(sql.NullInt64{Int64: time.Time{}.UnixMilli(), Valid: true}); !got.IsZero() || !FromMillis(time.Time{}.UnixMilli()).IsZero() {
 		t.Errorf("the zero time's milliseconds read back as %v", got)
 	}
 	var bad time.Time
