@@ -185,3 +185,27 @@ func TestConsoleServesTheStaffPage(t *testing.T) {
 		t.Fatal("the console did not stop")
 	}
 }
+
+// TestWebCommandWhileThePageIsOff: staff asking for a link while [web] is
+// off are told so; anyone else gets the usual refusal; in a group the
+// command points to a direct message.
+func TestWebCommandWhileThePageIsOff(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte("[bot]\nowners = [\"Olive\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runConsoleScript(t, filepath.Join(dir, "data"), "dm Olive: !web\ndm Mallory: !web\n@admin Alice\nAlice: !bot on\nAlice: !web\n", "-config", cfgPath)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"The staff web page is not switched on for this bot", "only for the council staff named in the bot's settings",
+		"!web is personal — send it to me in a direct message"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "/login/") {
+		t.Errorf("a link was sent while the page is off:\n%s", out)
+	}
+}
