@@ -28,13 +28,8 @@ var sqlOutsideStores = map[string]int{
 	// The engine's pending questions read the jobs table directly; they move
 	// with the engine split.
 	"bot": 2,
-	// The WhatsApp adapter's sent-message log and version table sit beside
-	// whatsmeow's own store in the adapter's database.
-	"bot/whatsapp": 14,
 	// A test helper package: it dumps tables for golden transcripts.
 	"bot/bottest": 1,
-	// Features whose handlers and retention still run SQL directly.
-
 }
 
 // sqlExempt are the directories where SQL belongs in any file: the SQLite
