@@ -126,7 +126,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 		}
 		reply, err = s.deps.Notices.Governance().Reject(ctx, id, who, reason)
 		if err == nil {
-			if terr := s.tellComposer(ctx, id, v, reason); terr != nil {
+			if terr := s.TellComposer(ctx, id, v.Name(), reason); terr != nil {
 				s.deps.Log.Error("web: tell the writer of a rejected notice", "notice", id, "err", terr)
 			}
 		}
@@ -146,11 +146,11 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 	s.showApprovals(w, r, v, http.StatusOK, webWords(reply), nil)
 }
 
-// tellComposer tells whoever wrote notice id on the page that it was
-// rejected, and why. The rejection has committed by then: a crash between
+// TellComposer tells whoever wrote notice id on the page that by rejected
+// it, and why (on the page, or with !reject). The rejection has committed by then: a crash between
 // the two loses the message rather than sending it twice, and the notice's
 // page says the same.
-func (s *Server) tellComposer(ctx context.Context, id int64, v visitor, reason string) error {
+func (s *Server) TellComposer(ctx context.Context, id int64, by, reason string) error {
 	if s.deps.Tell == nil {
 		return nil
 	}
@@ -162,7 +162,7 @@ func (s *Server) tellComposer(ctx context.Context, id int64, v visitor, reason s
 	if err != nil {
 		return err
 	}
-	return s.deps.Tell(ctx, person, fmt.Sprintf("Your notice #%d %s was rejected by %s and will not be sent: %s", id, n.Title, v.Name(), bot.Truncate(reason, 300)))
+	return s.deps.Tell(ctx, person, fmt.Sprintf("Your notice #%d %s was rejected by %s and will not be sent: %s", id, n.Title, strings.TrimSuffix(by, " (web)"), bot.Truncate(bot.CleanText(reason), 300)))
 }
 
 // webWords turns the chat commands' "send !pending" into the page's terms.

@@ -190,6 +190,16 @@ func TestComposePreviewAndSubmit(t *testing.T) {
 	if n := strings.Count(told, "Your notice #1 Belle Vue Road closed was rejected by Carol and will not be sent: Wrong road"); n != 1 {
 		t.Errorf("Sam was told %d times:\n%s", n, told)
 	}
+	// Rejected with !reject in chat: told just the same.
+	form.Set("title", "Belle Vue Road closed again")
+	form.Set("action", "send")
+	if code, where := sam.post(s.ts.URL+"/notices/new", form); code != http.StatusSeeOther {
+		t.Fatalf("send again: %d %s", code, where)
+	}
+	out := s.h.Run("dm Dave: !reject 2 Not this week\n")
+	if n := strings.Count(out, "Your notice #2 Belle Vue Road closed again was rejected by Dave and will not be sent: Not this week"); n != 1 {
+		t.Errorf("Sam was told %d times:\n%s", n, out)
+	}
 }
 
 func noticeCount(s *site) (int, error) {

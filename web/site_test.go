@@ -61,7 +61,10 @@ func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 		Migrations: []bot.Migrations{notices.Migrations(), sources.Migrations(), polling.Migrations(), web.Migrations()},
 		Register: func(h *bottest.Harness) error {
 			r, err := notices.Register(h.Kit("notices"), ncfg, notices.Deps{QuietHours: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC},
-				StaffPage: "http://127.0.0.1:8080/approvals"})
+				StaffPage: "http://127.0.0.1:8080/approvals",
+				Rejected: func(ctx context.Context, id int64, by, reason string) error {
+					return s.srv.TellComposer(ctx, id, by, reason)
+				}})
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,13 @@ func noticesFeature() feature {
 				return moderation.Blocked(ctx, a.store.DB(), chat, text)
 			}
 			r, err := notices.Register(a.engine.Kit("notices"), a.cfg.Notices, notices.Deps{QuietHours: a.cfg.QuietHours(), HTTPClient: a.http, Sources: a.metrics,
-				PublicSources: a.console == nil, Blocked: blocked, StaffPage: staffPage(a.cfg.Web)})
+				PublicSources: a.console == nil, Blocked: blocked, StaffPage: staffPage(a.cfg.Web),
+				Rejected: func(ctx context.Context, id int64, by, reason string) error {
+					if a.web == nil {
+						return nil
+					}
+					return a.web.TellComposer(ctx, id, by, reason)
+				}})
 			if err != nil {
 				return err
 			}

@@ -494,5 +494,10 @@ func (r *Feature) handleReject(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.deps.Rejected != nil {
+		if err := r.deps.Rejected(ctx, id, who.Name, reason); err != nil {
+			r.log.Error("tell the writer of a rejected notice", "notice", id, "err", err)
+		}
+	}
 	return req.Reply(ctx, msg)
 }

@@ -34,6 +34,10 @@ type Deps struct {
 	// StaffPage is the staff web page's approvals address, added to the
 	// messages that ask approvers to approve; "" when no page is served.
 	StaffPage string
+	// Rejected, when set, is called after !reject refuses notice id, with
+	// the approver's name and reason: the staff page tells whoever wrote
+	// the notice there. Its error is logged; the rejection stands.
+	Rejected func(ctx context.Context, id int64, by, reason string) error
 }
 
 // Feature is the running feature: it owns the jobs that fan notices out and
