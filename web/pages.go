@@ -124,12 +124,16 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 			s.showApprovals(w, r, v, http.StatusUnprocessableEntity, "", []fieldError{{Field: fmt.Sprintf("reason-%d", id), Text: fmt.Sprintf("Enter the reason for rejecting notice #%d; its sender is told it", id)}})
 			return
 		}
-		reply, err = s.deps.Notices.Governance().Reject(ctx, id, who, reason)
-		if err == nil {
-			if terr := s.TellComposer(ctx, id, v.Name(), reason); terr != nil {
-				s.deps.Log.Error("web: tell the writer of a rejected notice", "notice", id, "err", terr)
+		// The rejection and the message telling its writer commit
+		// together: a crash can neither lose the message nor send it
+		// for a rejection that did not happen.
+		err = s.deps.Core.Atomic(ctx, func(ctx context.Context) error {
+			var rerr error
+			if reply, rerr = s.deps.Notices.Governance().Reject(ctx, id, who, reason); rerr != nil {
+				return rerr
 			}
-		}
+			return s.TellComposer(ctx, id, v.Name(), reason)
+		})
 	default:
 		s.showApprovals(w, r, v, http.StatusBadRequest, "", []fieldError{{Field: "main-content", Text: "Choose approve or reject"}})
 		return
@@ -147,9 +151,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, v visitor) {
 }
 
 // TellComposer tells whoever wrote notice id on the page that by rejected
-// it, and why (on the page, or with !reject). The rejection has committed by then: a crash between
-// the two loses the message rather than sending it twice, and the notice's
-// page says the same.
+// it, and why (on the page, or with !reject). It queues the message in the
+// unit of work of ctx, the one that records the rejection, so the two
+// commit together.
 func (s *Server) TellComposer(ctx context.Context, id int64, by, reason string) error {
 	if s.deps.Tell == nil {
 		return nil

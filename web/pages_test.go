@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -401,4 +402,35 @@ func TestComposeSaysQuietHours(t *testing.T) {
 	form.Set("urgency", "urgent")
 	_, body = sam.post(s.ts.URL+"/notices/new", form)
 	mustNotContain(t, body, "in its quiet hours")
+}
+
+// TestRejectionAndItsMessageCommitTogether: when the message telling a
+// notice's writer cannot be queued, the rejection is not kept either — the
+// approver is told nothing changed and may try again, and the writer is
+// then told once.
+func TestRejectionAndItsMessageCommitTogether(t *testing.T) {
+	s := newSite(t)
+	sam := s.signIn("Sam")
+	form := url.Values{"sender": {"Highways"}, "title": {"Belle Vue Road closed"}, "body": {"Gas main repairs."},
+		"topics": {"roads"}, "areas": {"SY3 7"}, "urgency": {"normal"}, "action": {"send"}}
+	if code, where := sam.post(s.ts.URL+"/notices/new", form); code != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", code, where)
+	}
+	carol := s.signIn("Carol")
+	start := s.h.Out.Len()
+	s.tellFails = errors.New("disk is full")
+	code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"Wrong road"}})
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("reject with the send queue failing: %d\n%s", code, body)
+	}
+	mustContain(t, body, "nothing was changed")
+	_, body = carol.get(s.ts.URL + "/notices/1")
+	mustContain(t, body, "Waiting for approval")
+	s.tellFails = nil
+	if code, body := carol.post(s.ts.URL+"/approvals/1", url.Values{"action": {"reject"}, "reason": {"Wrong road"}}); code != http.StatusOK {
+		t.Fatalf("reject: %d\n%s", code, body)
+	}
+	if n := strings.Count(s.h.Out.String()[start:], "Your notice #1 Belle Vue Road closed was rejected by Carol"); n != 1 {
+		t.Errorf("Sam was told %d times", n)
+	}
 }

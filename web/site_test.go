@@ -33,6 +33,9 @@ type site struct {
 	// take someone out.
 	mu    sync.Mutex
 	staff web.Staff
+	// tellFails, when set, is what queueing a direct message returns: a
+	// store that cannot write the send queue.
+	tellFails error
 }
 
 func testNoticesConfig() notices.Config {
@@ -72,6 +75,9 @@ func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 			s.relay = r
 			srv, err := web.New(web.Config{Listen: "127.0.0.1:8080"}, web.Deps{Core: h.Store, Clock: h.Clock, Notices: r, Topics: ncfg.Topics,
 				Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle, Tell: func(ctx context.Context, person int64, text string) error {
+					if s.tellFails != nil {
+						return s.tellFails
+					}
 					p, err := h.Store.PersonByID(ctx, person)
 					if err != nil {
 						return err
