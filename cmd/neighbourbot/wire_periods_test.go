@@ -55,6 +55,10 @@ func TestPeriodsReloadOnHangup(t *testing.T) {
 		t.Fatalf("the period should hold the notice:\n%s", out.String())
 	}
 
+	if got := a.notices.PeriodsInForce(); len(got) != 1 || got[0].Name != "County elections" {
+		t.Fatalf("periods in force before the reload: %+v", got)
+	}
+
 	go func() { _ = a.engine.Run(ctx) }()
 	hup := make(chan os.Signal, 1)
 	done := make(chan error, 1)
@@ -67,6 +71,10 @@ func TestPeriodsReloadOnHangup(t *testing.T) {
 	write(base)
 	hup <- os.Interrupt
 	waitFor(t, &logs, "election periods reloaded")
+	// What the staff page's compose preview reads follows the reload.
+	if got := a.notices.PeriodsInForce(); len(got) != 0 {
+		t.Errorf("periods in force after the reload: %+v", got)
+	}
 	// The reload released the held delivery; the next due jobs send it.
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(out.String(), "*Library hours change*") {

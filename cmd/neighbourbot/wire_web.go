@@ -67,8 +67,10 @@ func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 	deps := web.Deps{Core: a.store, Clock: a.clock, Log: a.log.With(bot.KeyFeature, "web"), Notices: a.notices,
 		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg) }, Loc: a.cfg.Location(),
 		Quiet: a.cfg.QuietHours(), Periods: func() []notices.PeriodInfo {
-			list, _ := notices.ElectionPeriods(a.cfg.Notices, a.cfg.Location()) // checked when the config was loaded
-			return list
+			if a.notices == nil {
+				return nil
+			}
+			return a.notices.PeriodsInForce() // as a SIGHUP last reloaded them
 		}}
 	out := a.engine.Kit("web").Out
 	deps.Tell = func(ctx context.Context, person int64, text string) error {

@@ -320,6 +320,17 @@ func ElectionPeriods(cfg Config, loc *time.Location) ([]PeriodInfo, error) {
 	return out, nil
 }
 
+// PeriodsInForce lists the election periods the relay holds notices by
+// now: the configured ones, or those a SIGHUP reloaded since.
+func (r *Feature) PeriodsInForce() []PeriodInfo {
+	list := r.periodSet().list
+	out := make([]PeriodInfo, 0, len(list))
+	for _, p := range list {
+		out = append(out, PeriodInfo{Name: p.Name, Start: p.Start, End: p.End, Areas: p.Areas})
+	}
+	return out
+}
+
 // HeldByPeriods counts deliveries waiting for an election period to end.
 func HeldByPeriods(ctx context.Context, core bot.Core) (int, error) {
 	var n int
