@@ -159,9 +159,10 @@ func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, 
 }
 
 // timing says what would hold the notice back if it went out now: the
-// bot's quiet hours (for a normal notice) and election periods over its
-// areas (for anything but an emergency).
-func (s *Server) timing(ctx context.Context, n *notices.Notice) ([]string, error) {
+// quiet hours of the groups it reaches (for a normal notice) and election
+// periods over its areas (for anything but an emergency).
+func (s *Server) timing(ctx context.Context, pv *notices.NoticePreview) ([]string, error) {
+	n := pv.Notice
 	now := s.deps.Clock.Now()
 	at := now
 	if n.Effective.After(now) {
@@ -169,7 +170,7 @@ func (s *Server) timing(ctx context.Context, n *notices.Notice) ([]string, error
 	}
 	var out []string
 	if n.Urgency == notices.UrgencyNormal {
-		quiet, err := s.quietGroups(ctx, n, at)
+		quiet, err := s.quietGroups(ctx, pv.Chats, at)
 		if err != nil {
 			return nil, err
 		}
@@ -187,22 +188,14 @@ func (s *Server) timing(ctx context.Context, n *notices.Notice) ([]string, error
 	return out, nil
 }
 
-// quietGroups names the groups a normal notice would reach (notices on,
-// its topics, its areas) that are in their quiet hours at at, with when
-// each gets it.
-func (s *Server) quietGroups(ctx context.Context, n *notices.Notice, at time.Time) ([]string, error) {
-	groups, err := s.deps.Core.EnabledGroups(ctx)
-	if err != nil {
-		return nil, err
-	}
+// quietGroups names the groups the plan reaches that are in their quiet
+// hours at at (the bot's, or a group's own), with when each gets it.
+func (s *Server) quietGroups(ctx context.Context, chats []bot.ChatID, at time.Time) ([]string, error) {
 	var out []string
-	for _, g := range groups {
-		on, topics, err := notices.GroupNotices(ctx, s.deps.Core, g.Chat)
+	for _, chat := range chats {
+		g, err := s.deps.Core.GroupSettings(ctx, chat)
 		if err != nil {
 			return nil, err
-		}
-		if !on || !topicsMeet(n.Topics, topics) || !groupInAreas(n.Areas, g.Areas) {
-			continue
 		}
 		q, _ := bot.GroupQuiet(g, &s.deps.Quiet)
 		if q.Start != q.End && q.Contains(at) {
@@ -210,32 +203,6 @@ func (s *Server) quietGroups(ctx context.Context, n *notices.Notice, at time.Tim
 		}
 	}
 	return out, nil
-}
-
-// topicsMeet reports whether a group taking topics (none: all) takes a
-// notice about any of these.
-func topicsMeet(notice, group []string) bool {
-	if len(group) == 0 || len(notice) == 0 {
-		return true
-	}
-	for _, t := range notice {
-		for _, g := range group {
-			if t == g {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// groupInAreas reports whether a group with these areas gets a notice for
-// those: a council-wide notice reaches every group, an area notice the
-// groups in it.
-func groupInAreas(notice, group []string) bool {
-	if len(notice) == 0 {
-		return true
-	}
-	return len(group) > 0 && areasOverlap(notice, group)
 }
 
 // areasOverlap reports whether a notice's areas (none: council-wide) meet
@@ -286,7 +253,7 @@ func (s *Server) composePost(w http.ResponseWriter, r *http.Request, v visitor) 
 			s.fail(w, r, err)
 			return
 		}
-		timing, err := s.timing(ctx, pv.Notice)
+		timing, err := s.timing(ctx, &pv)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -29,6 +29,10 @@ type NoticePreview struct {
 	// Reach is by area, sorted; Groups and Subscribers are its totals.
 	Reach               []AreaReach
 	Groups, Subscribers int
+	// Chats are the groups the relay's plan reaches, in plan order: what
+	// a page says of those groups (their quiet hours, say) is of exactly
+	// these.
+	Chats []bot.ChatID
 	Approvals           []string
 	Needed              int
 }
@@ -68,6 +72,11 @@ func (r *Feature) Preview(ctx context.Context, n *Notice, now time.Time) (Notice
 	p.Message = formatNotice(asSeenBy(n, quotes), orig) + extra
 	p.Original = original
 	p.Reach, p.Groups, p.Subscribers = reachByArea(in, plan)
+	for _, d := range plan.Deliveries {
+		if d.Person == 0 {
+			p.Chats = append(p.Chats, bot.ChatID(d.Target))
+		}
+	}
 	if original != nil {
 		latest, err := r.latestText(ctx, n, original)
 		if err != nil {
