@@ -32,9 +32,9 @@ type NoticePreview struct {
 	// Chats are the groups the relay's plan reaches, in plan order: what
 	// a page says of those groups (their quiet hours, say) is of exactly
 	// these.
-	Chats []bot.ChatID
-	Approvals           []string
-	Needed              int
+	Chats     []bot.ChatID
+	Approvals []string
+	Needed    int
 }
 
 // AreaReach is how many groups and subscribers a notice reaches in one
