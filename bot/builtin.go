@@ -96,7 +96,8 @@ func helpWords(arg string) []string {
 	return out
 }
 
-// helpHeadings maps the README's headings under "Commands", and the words
+// helpHeadings maps the headings under "Commands" in docs/residents.md
+// and docs/admins.md, and the words
 // people use for them, to a help section: a feature's name, "" for the
 // core's commands, or "data" for the personal-data commands.
 var helpHeadings = map[string]string{
@@ -117,7 +118,7 @@ var helpHeadings = map[string]string{
 }
 
 // helpHeading answers "!help lending", "!help power cuts", "!help your
-// data": a heading as written in README, a feature's name, or any word of
+// data": a heading as written in docs/residents.md, a feature's name, or any word of
 // a heading that is not a command itself.
 func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, exact bool) (string, bool) {
 	p := e.prefix()

@@ -54,7 +54,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "notices webhook: %s\n", webhook)
 	if cfg.Notices.Webhook.Token != "" && !loopback(cfg.Notices.Webhook.Listen) {
-		fmt.Fprintf(stdout, "warning: the notices webhook listens on %s with plain HTTP, not only on this machine: its bearer token and the notices travel in clear; listen on 127.0.0.1 and put a reverse proxy with TLS in front (README, \"The notices webhook over HTTPS\")\n", cfg.Notices.Webhook.Listen)
+		fmt.Fprintf(stdout, "warning: the notices webhook listens on %s with plain HTTP, not only on this machine: its bearer token and the notices travel in clear; listen on 127.0.0.1 and put a reverse proxy with TLS in front (docs/council.md, \"The notices webhook over HTTPS\")\n", cfg.Notices.Webhook.Listen)
 	}
 	if cfg.Metrics.Listen != "" && !loopback(cfg.Metrics.Listen) {
 		fmt.Fprintf(stdout, "warning: metrics and health checks are served on %s with plain HTTP to other machines; listen on 127.0.0.1 unless a firewall or a TLS proxy stands in front\n", cfg.Metrics.Listen)

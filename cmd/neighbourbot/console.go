@@ -42,7 +42,7 @@ func parseConsoleFlags(args []string, stderr io.Writer) (consoleFlags, int, bool
 	fs.StringVar(&f.deliveryLog, "delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
 	fs.StringVar(&f.web, "web", "", "also serve the staff web page on this address (e.g. 127.0.0.1:8080) against the simulated groups")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see README.md for the script format.\n\n")
+		fmt.Fprint(stderr, "Usage: neighbourbot console [flags] [< script]\n\nA simulated group: type lines like \"Alice: !help\"; see docs/console.md for the script format.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

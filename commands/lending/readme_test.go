@@ -10,17 +10,18 @@ import (
 	"neighbourbot/bot"
 )
 
-// TestReadmeLendingTable keeps README's lending command table in step with
+// TestReadmeLendingTable keeps the lending command table of the residents'
+// guide (docs/residents.md) in step with
 // the routes: every command and alias the table names is one the bot
 // answers, and every command the bot answers has a row.
 func TestReadmeLendingTable(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/residents.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(readme), "\n### Lending\n")
 	if !ok {
-		t.Fatal("README.md has no Lending section")
+		t.Fatal("docs/residents.md has no Lending section")
 	}
 	section, _, _ = strings.Cut(section, "\nHow it behaves:")
 	known := map[string]string{} // name or alias → command
@@ -41,7 +42,7 @@ func TestReadmeLendingTable(t *testing.T) {
 		for _, m := range cmdWord.FindAllStringSubmatch(first, -1) {
 			cmd, ok := known[m[1]]
 			if !ok {
-				t.Errorf("README's lending table names !%s, which the bot doesn't answer: %s", m[1], bot.Truncate(first, 80))
+				t.Errorf("the residents' guide's lending table names !%s, which the bot doesn't answer: %s", m[1], bot.Truncate(first, 80))
 				continue
 			}
 			named[cmd] = true
@@ -55,6 +56,6 @@ func TestReadmeLendingTable(t *testing.T) {
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		t.Errorf("README's lending table has no row for %s", strings.Join(missing, ", "))
+		t.Errorf("the residents' guide's lending table has no row for %s", strings.Join(missing, ", "))
 	}
 }

@@ -195,7 +195,7 @@ func TestFanOutPausesOvernight(t *testing.T) {
 	}
 }
 
-// TestFanOutTime measures the README's table: at the default pace (5 per
+// TestFanOutTime measures the fan-out table in docs/council.md: at the default pace (5 per
 // 30 s) a council-wide notice reaches 100 groups 9 min 30 s after the
 // first, and the formula the table uses for 1,000 and 10,000 agrees.
 func TestFanOutTime(t *testing.T) {
@@ -211,14 +211,14 @@ func TestFanOutTime(t *testing.T) {
 	}
 	took := rg.tr.at[99].Sub(rg.tr.at[0])
 	if want := fanOutTime(100, testConfig()); took != want || want != 9*time.Minute+30*time.Second {
-		t.Errorf("100 groups took %v, formula %v, README 9m30s", took, want)
+		t.Errorf("100 groups took %v, formula %v, docs/council.md 9m30s", took, want)
 	}
 	for groups, want := range map[int]time.Duration{
 		1000:  time.Hour + 39*time.Minute + 30*time.Second,
 		10000: 16*time.Hour + 39*time.Minute + 30*time.Second,
 	} {
 		if got := fanOutTime(groups, testConfig()); got != want {
-			t.Errorf("%d groups: %v, README says %v", groups, got, want)
+			t.Errorf("%d groups: %v, docs/council.md says %v", groups, got, want)
 		}
 	}
 }

@@ -196,7 +196,7 @@ func benchmarkFiling(b *testing.B, n int, c candidate) {
 
 // BenchmarkFilingDuplicateCheck files against 200, 2,000 and 20,000 open
 // reports; the floor is the same lookup in an empty group, so results
-// read as ratios to it in the same run (see README, Performance).
+// read as ratios to it in the same run (see docs/architecture.md, "Tests, benchmarks and CI").
 func BenchmarkFilingDuplicateCheck(b *testing.B) {
 	pinned := candidate{Category: "pothole", Description: "deep outside no. 12 Elm Road", HasLocation: true, Lat: 52.7069, Long: -2.7540}
 	words := candidate{Category: "pothole", Description: "deep outside no. 12 Elm Road"}

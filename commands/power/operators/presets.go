@@ -3,8 +3,8 @@ package operators
 import "sort"
 
 // Preset is an operator's built-in feed: its portal and field mapping as
-// far as they could be confirmed (see Confirmed and the README's data
-// sources table). Config overrides any part.
+// far as they could be confirmed (see Confirmed and the data sources
+// table in docs/configuration.md). Config overrides any part.
 type Preset struct {
 	Name     string
 	Title    string
