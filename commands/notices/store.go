@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
 )
 
 //go:embed migrations/*.sql
@@ -463,24 +464,25 @@ func (s store) saveFeedState(ctx context.Context, st feedState) error {
 	return nil
 }
 
+// scanAudit reads one notice audit row: id, notice_id, at, event, actor,
+// target, detail, in that order.
+func scanAudit(row sqlkit.Scanner) (AuditRecord, error) {
+	var r AuditRecord
+	var at int64
+	if err := row.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
+		return r, fmt.Errorf("scan audit: %w", err)
+	}
+	r.At = fromMS(at)
+	return r, nil
+}
+
 // auditSince lists audit records at or after since, oldest first.
 func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= ? ORDER BY at, id`, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("read audit: %w", err)
 	}
-	defer rows.Close()
-	var out []AuditRecord
-	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		if err := rows.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
-			return nil, fmt.Errorf("scan audit: %w", err)
-		}
-		r.At = fromMS(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return sqlkit.ScanAll(rows, scanAudit)
 }
 
 // latestInThread is the newest notice of source whose identifier starts

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
 )
 
 // NoticeByID loads one stored notice.
@@ -107,18 +108,7 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 	if err != nil {
 		return nil, fmt.Errorf("search audit: %w", err)
 	}
-	defer rows.Close()
-	var out []AuditRecord
-	for rows.Next() {
-		var r AuditRecord
-		var at int64
-		if err := rows.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
-			return nil, fmt.Errorf("scan audit: %w", err)
-		}
-		r.At = fromMS(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return sqlkit.ScanAll(rows, scanAudit)
 }
 
 // RecordAudit appends one line to the notice audit: what a person did on
