@@ -56,20 +56,8 @@ var sqlText = regexp.MustCompile(`\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+(OR\s+[A-
 func TestSQLOnlyInStoreFiles(t *testing.T) {
 	root := moduleRoot(t)
 	found := map[string][]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "migrations" || exempt(rel)) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		name := d.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, "store") {
+	err := walkGoFiles(root, exempt, func(path, rel string) error {
+		if strings.HasPrefix(filepath.Base(rel), "store") {
 			return nil
 		}
 		places, err := sqlPlaces(path)
@@ -111,6 +99,29 @@ func TestSQLOnlyInStoreFiles(t *testing.T) {
 			t.Logf("%s: %d SQL places still outside store files:\n\t%s", d, got, strings.Join(found[d], "\n\t"))
 		}
 	}
+}
+
+// walkGoFiles calls fn for every non-test Go file of the module, with its
+// path and its slash-separated path from root. Hidden directories, testdata
+// and migrations are skipped, and so are the directories skip says to.
+func walkGoFiles(root string, skip func(rel string) bool, fn func(path, rel string) error) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "migrations" || skip(rel)) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		return fn(path, rel)
+	})
 }
 
 func exempt(rel string) bool {

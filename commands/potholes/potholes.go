@@ -338,17 +338,9 @@ func (f *Feature) fileCommand(cat string) string {
 
 // file logs a new report, first checking for open reports that look the same.
 func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, force bool) error {
-	p := f.prefix
 	desc = strings.Join(strings.Fields(desc), " ")
-	if desc == "" {
-		example := "outside no. 12 Elm Road, deep"
-		if cat != f.cfg.defaultCategory() {
-			example = "outside no. 12 Elm Road, …"
-		}
-		return bot.Userf("Please say where it is and what's wrong: %s %s", f.fileCommand(cat), example)
-	}
-	if n := bot.RuneLen(desc); n > maxDescriptionRunes {
-		return bot.Userf("That description is %d characters — please keep it under %d (where it is and what's wrong is enough).", n, maxDescriptionRunes)
+	if err := f.checkDescription(cat, desc); err != nil {
+		return err
 	}
 	c := candidate{Category: cat, Description: desc}
 	if loc := pickLocation(req); loc != nil {
@@ -419,17 +411,39 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		// The report is filed; only the later question is lost.
 		f.log().Error("schedule fixed check", "report", id, bot.KeyErr, err)
 	}
-	ref := fmt.Sprintf("P%d", id)
+	return req.Reply(ctx, f.loggedText(r, with, fromEarlier, outcome, heldNote))
+}
+
+// checkDescription turns away a report with no description, or one too long
+// to read on a phone, saying how to write it.
+func (f *Feature) checkDescription(cat, desc string) error {
+	if desc == "" {
+		example := "outside no. 12 Elm Road, deep"
+		if cat != f.cfg.defaultCategory() {
+			example = "outside no. 12 Elm Road, …"
+		}
+		return bot.Userf("Please say where it is and what's wrong: %s %s", f.fileCommand(cat), example)
+	}
+	if n := bot.RuneLen(desc); n > maxDescriptionRunes {
+		return bot.Userf("That description is %d characters — please keep it under %d (where it is and what's wrong is enough).", n, maxDescriptionRunes)
+	}
+	return nil
+}
+
+// loggedText is the reply to a newly filed report: its reference, what it
+// came with, how others confirm it, and the council's first question.
+func (f *Feature) loggedText(r Report, with, fromEarlier []string, outcome photoOutcome, heldNote string) string {
+	ref := fmt.Sprintf("P%d", r.ID)
 	var b strings.Builder
-	fmt.Fprintf(&b, "Logged %s (%s", ref, cat)
+	fmt.Fprintf(&b, "Logged %s (%s", ref, r.Category)
 	if len(with) > 0 {
 		fmt.Fprintf(&b, ", with %s", withText(with, fromEarlier))
 	}
-	fmt.Fprintf(&b, "): %s", bot.EndSentence(bot.Truncate(desc, 80)))
-	if !c.HasLocation {
+	fmt.Fprintf(&b, "): %s", bot.EndSentence(bot.Truncate(r.Description, 80)))
+	if !r.HasLocation {
 		b.WriteString(" No location pin: a pin helps the council find it.")
 	}
-	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", p, ref)
+	fmt.Fprintf(&b, " Seen it too? Type %smetoo %s.", f.prefix, ref)
 	if note := f.photoNote(outcome, ref); note != "" {
 		b.WriteString("\n" + note)
 	}
@@ -437,10 +451,10 @@ func (f *Feature) file(ctx context.Context, req *bot.Request, cat, desc string, 
 		b.WriteString("\n" + heldNote)
 	}
 	// The council's first question, when it has any for this category.
-	if qs := f.questions(Report{ID: id, Category: cat}); len(qs) > 0 {
-		b.WriteString("\n" + f.askText(Report{ID: id, Category: cat}, qs[0]))
+	if qs := f.questions(Report{ID: r.ID, Category: r.Category}); len(qs) > 0 {
+		b.WriteString("\n" + f.askText(Report{ID: r.ID, Category: r.Category}, qs[0]))
 	}
-	return req.Reply(ctx, b.String())
+	return b.String()
 }
 
 // withText says what a report was filed with: "photo and location", or
@@ -733,42 +747,17 @@ func parseStatus(words []string) (Status, string, bool) {
 	return "", "", false
 }
 
+// adminSetStatus records the status an admin gives a report, settles the
+// jobs that status makes moot or needed again, and says what changed.
 func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
 	p := f.prefix
-	detail, origRef, viaNote := "", "", ""
-	origResolved := false
+	var link dupLink
 	if status == StatusDuplicate {
-		if dupWord == "" {
-			return bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), p, r.Ref())
-		}
-		orig, err := f.loadRef(ctx, req, dupWord)
-		if err != nil {
+		var err error
+		if link, err = f.duplicateLink(ctx, req, r, dupWord); err != nil {
 			return err
 		}
-		if orig.ID == r.ID {
-			return bot.Userf("%s can't be a duplicate of itself.", r.Ref())
-		}
-		circle, err := f.leadsTo(ctx, orig, r.ID)
-		if err != nil {
-			return err
-		}
-		if circle {
-			return bot.Userf("%s is already marked a duplicate of %s, so %s can't be a duplicate of %s.", orig.Ref(), r.Ref(), r.Ref(), orig.Ref())
-		}
-		// Link to the original, not to another duplicate, so confirmations
-		// and !metoo always land on the report that is still followed.
-		root, _, err := f.duplicateTrail(ctx, orig)
-		if err != nil {
-			return err
-		}
-		r.DuplicateOf = root.ID
-		origRef = root.Ref()
-		origResolved = root.Status.Resolved()
-		detail = "of " + origRef
-		if root.ID != orig.ID {
-			viaNote = fmt.Sprintf(" (%s is itself a duplicate of %s)", orig.Ref(), origRef)
-			detail += ", via " + orig.Ref()
-		}
+		r.DuplicateOf = link.root.ID
 	} else {
 		r.DuplicateOf = 0
 	}
@@ -782,7 +771,7 @@ func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 	if status.Resolved() && (r.SendState == sendQueued || r.SendState == sendRetrying) {
 		r.SendState, r.NextSendAt = sendNone, time.Time{}
 	}
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + detail)}}}); err != nil {
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + link.detail)}}}); err != nil {
 		return err
 	}
 	// Any status an admin sets answers a pending !fixed.
@@ -794,46 +783,96 @@ func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report
 			return err
 		}
 	} else if wasResolved {
-		if f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
-			// Reopened after the council's request was closed here: follow it
-			// again, for a new status_poll_for.
-			if err := f.startPolling(ctx, r.ID, now); err != nil {
-				return err
-			}
-			stopped, err := f.pollingStopped(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			if stopped {
-				if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: req.Sender.ID, Kind: pollRestartedEvent}}}); err != nil {
-					return err
-				}
-			}
-		}
-		// A report reopened before the group was asked whether it's fixed
-		// gets the question fixed_check_after from now.
-		asked, err := f.store.hasEvent(ctx, r.ID, askedFixedEvent)
-		if err != nil {
+		if err := f.followReopened(ctx, req, r, now); err != nil {
 			return err
-		}
-		if !asked {
-			if err := f.scheduleFixedCheck(ctx, r.ID, now); err != nil {
-				return err
-			}
 		}
 	}
 	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
-		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + detail)}); err != nil {
+		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + link.detail)}); err != nil {
 		return err
 	}
 	if status == StatusDuplicate {
-		if origResolved {
+		origRef := link.root.Ref()
+		if link.root.Status.Resolved() {
 			// !metoo refuses a resolved report, so don't point people at it.
-			return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s, which is already closed. If the problem is back, log it again with %spothole.", r.Ref(), origRef, viaNote, p))
+			return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s, which is already closed. If the problem is back, log it again with %spothole.", r.Ref(), origRef, link.viaNote, p))
 		}
-		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, viaNote, origRef, p, origRef))
+		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, link.viaNote, origRef, p, origRef))
 	}
 	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
+}
+
+// dupLink is where a report marked a duplicate points: the original still
+// followed, the history detail, and a note when it was reached through
+// another duplicate.
+type dupLink struct {
+	root            Report
+	detail, viaNote string
+}
+
+// duplicateLink resolves "duplicate P3" for report r, refusing a missing
+// reference, r itself and a circle of duplicates.
+func (f *Feature) duplicateLink(ctx context.Context, req *bot.Request, r Report, dupWord string) (dupLink, error) {
+	if dupWord == "" {
+		return dupLink{}, bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), f.prefix, r.Ref())
+	}
+	orig, err := f.loadRef(ctx, req, dupWord)
+	if err != nil {
+		return dupLink{}, err
+	}
+	if orig.ID == r.ID {
+		return dupLink{}, bot.Userf("%s can't be a duplicate of itself.", r.Ref())
+	}
+	circle, err := f.leadsTo(ctx, orig, r.ID)
+	if err != nil {
+		return dupLink{}, err
+	}
+	if circle {
+		return dupLink{}, bot.Userf("%s is already marked a duplicate of %s, so %s can't be a duplicate of %s.", orig.Ref(), r.Ref(), r.Ref(), orig.Ref())
+	}
+	// Link to the original, not to another duplicate, so confirmations
+	// and !metoo always land on the report that is still followed.
+	root, _, err := f.duplicateTrail(ctx, orig)
+	if err != nil {
+		return dupLink{}, err
+	}
+	link := dupLink{root: root, detail: "of " + root.Ref()}
+	if root.ID != orig.ID {
+		link.viaNote = fmt.Sprintf(" (%s is itself a duplicate of %s)", orig.Ref(), root.Ref())
+		link.detail += ", via " + orig.Ref()
+	}
+	return link, nil
+}
+
+// followReopened restarts what a resolved report had stopped once an admin
+// reopens it: polling the council and the "is it fixed?" question.
+func (f *Feature) followReopened(ctx context.Context, req *bot.Request, r Report, now time.Time) error {
+	if f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
+		// Reopened after the council's request was closed here: follow it
+		// again, for a new status_poll_for.
+		if err := f.startPolling(ctx, r.ID, now); err != nil {
+			return err
+		}
+		stopped, err := f.pollingStopped(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if stopped {
+			if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: req.Sender.ID, Kind: pollRestartedEvent}}}); err != nil {
+				return err
+			}
+		}
+	}
+	// A report reopened before the group was asked whether it's fixed
+	// gets the question fixed_check_after from now.
+	asked, err := f.store.hasEvent(ctx, r.ID, askedFixedEvent)
+	if err != nil {
+		return err
+	}
+	if asked {
+		return nil
+	}
+	return f.scheduleFixedCheck(ctx, r.ID, now)
 }
 
 // cancelFollowUps drops a resolved report's pending jobs: sending, status
@@ -872,29 +911,13 @@ func (f *Feature) addPhoto(ctx context.Context, req *bot.Request, r Report, medi
 	return req.Reply(ctx, fmt.Sprintf("Photo added to %s — it now has %s.", r.Ref(), bot.Count(r.Photos+1, "photo")))
 }
 
+// handleMetoo counts a neighbour's confirmation of a report, with any photo
+// they send or held back, and queues the report for the council once enough
+// people have confirmed it.
 func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
-	p := f.prefix
-	fields := req.Fields()
-	if len(fields) == 0 {
-		return bot.Userf("Usage: %smetoo P7 — the report's number is in %spotholes.", p, p)
-	}
-	r, err := f.loadRef(ctx, req, fields[0])
+	r, err := f.metooTarget(ctx, req)
 	if err != nil {
 		return err
-	}
-	orig := r
-	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
-		if orig, _, err = f.duplicateTrail(ctx, r); err != nil {
-			return err
-		}
-	}
-	switch {
-	case orig.ID != r.ID:
-		return bot.Userf("%s is a duplicate of %s — type %smetoo %s instead.", r.Ref(), orig.Ref(), p, orig.Ref())
-	case r.Status.Resolved():
-		return bot.Userf("%s is already marked %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
-	case r.ReporterID == req.Sender.ID:
-		return bot.Userf("%s is your own report — it already counts you. Ask a neighbour who's seen it to type %smetoo %s.", r.Ref(), p, r.Ref())
 	}
 	already, err := f.store.hasConfirmed(ctx, r.ID, req.Sender.ID)
 	if err != nil {
@@ -907,30 +930,9 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		}
 		return bot.Userf("You've already confirmed %s (%s so far).", r.Ref(), confirmations(r.Confirmations))
 	}
-	var outcome photoOutcome
-	// Confirming the match answers "Already reported?": the photo held
-	// from that attempt goes with the confirmation, unless one came now.
-	held, err := f.freshHeldAttempt(ctx, req)
+	outcome, heldPhoto, err := f.confirmationPhoto(ctx, req, r, media)
 	if err != nil {
 		return err
-	}
-	heldPhoto := media == nil && held.Photo != nil && held.Category == r.Category
-	if heldPhoto {
-		outcome = held.photoOutcome()
-	}
-	if media != nil {
-		if outcome, err = f.savePhoto(ctx, media); err != nil {
-			return err
-		}
-	}
-	if outcome.Photo != nil {
-		dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
-		if err != nil {
-			return err
-		}
-		if dup {
-			outcome.Photo = nil
-		}
 	}
 	now := req.Now()
 	r.Updated = now
@@ -947,8 +949,6 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 		r.SendState, r.SendAttempts, r.NextSendAt = sendQueued, 0, now
 		c.saveMutables = true
 		c.events = append(c.events, event{At: now, Kind: "send queued", Detail: fmt.Sprintf("after %s", confirmations(r.Confirmations))})
-	}
-	if autoSend {
 		// The confirmation, the queued state and the send job go in
 		// before the thanks, so a lost reply cannot strand the report.
 		if err := f.queueSend(ctx, r, c); err != nil {
@@ -962,6 +962,70 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	if err := f.dropHeldAttempt(ctx, req.Chat.ID, req.Sender.ID); err != nil {
 		f.log().Error("drop held attempt", "report", r.ID, bot.KeyErr, err)
 	}
+	return req.Reply(ctx, f.metooThanks(r, outcome, heldPhoto, autoSend))
+}
+
+// metooTarget loads the report a !metoo names, refusing a duplicate (with
+// the original to confirm instead), a resolved report and one's own report.
+func (f *Feature) metooTarget(ctx context.Context, req *bot.Request) (Report, error) {
+	p := f.prefix
+	fields := req.Fields()
+	if len(fields) == 0 {
+		return Report{}, bot.Userf("Usage: %smetoo P7 — the report's number is in %spotholes.", p, p)
+	}
+	r, err := f.loadRef(ctx, req, fields[0])
+	if err != nil {
+		return Report{}, err
+	}
+	orig := r
+	if r.Status == StatusDuplicate && r.DuplicateOf != 0 {
+		if orig, _, err = f.duplicateTrail(ctx, r); err != nil {
+			return Report{}, err
+		}
+	}
+	switch {
+	case orig.ID != r.ID:
+		return Report{}, bot.Userf("%s is a duplicate of %s — type %smetoo %s instead.", r.Ref(), orig.Ref(), p, orig.Ref())
+	case r.Status.Resolved():
+		return Report{}, bot.Userf("%s is already marked %s. If the problem is back, log it again with %s DESCRIPTION.", r.Ref(), r.Status, f.fileCommand(r.Category))
+	case r.ReporterID == req.Sender.ID:
+		return Report{}, bot.Userf("%s is your own report — it already counts you. Ask a neighbour who's seen it to type %smetoo %s.", r.Ref(), p, r.Ref())
+	}
+	return r, nil
+}
+
+// confirmationPhoto is the photo a confirmation brings: the one sent now, or
+// else the one held from the "Already reported?" attempt in the same
+// category (heldPhoto). A photo the report already has is dropped.
+func (f *Feature) confirmationPhoto(ctx context.Context, req *bot.Request, r Report, media *bot.Media) (outcome photoOutcome, heldPhoto bool, err error) {
+	held, err := f.freshHeldAttempt(ctx, req)
+	if err != nil {
+		return outcome, false, err
+	}
+	heldPhoto = media == nil && held.Photo != nil && held.Category == r.Category
+	if heldPhoto {
+		outcome = held.photoOutcome()
+	}
+	if media != nil {
+		if outcome, err = f.savePhoto(ctx, media); err != nil {
+			return outcome, heldPhoto, err
+		}
+	}
+	if outcome.Photo != nil {
+		dup, err := f.store.hasPhoto(ctx, r.ID, outcome.Photo.SHA256)
+		if err != nil {
+			return outcome, heldPhoto, err
+		}
+		if dup {
+			outcome.Photo = nil
+		}
+	}
+	return outcome, heldPhoto, nil
+}
+
+// metooThanks is the reply to a confirmation: the new count, what became of
+// the photo, and whether the report is now on its way to the council.
+func (f *Feature) metooThanks(r Report, outcome photoOutcome, heldPhoto, autoSend bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Thanks — %s now has %s", r.Ref(), confirmations(r.Confirmations))
 	switch {
@@ -979,7 +1043,7 @@ func (f *Feature) handleMetoo(ctx context.Context, req *bot.Request) error {
 	if note := f.photoNote(outcome, r.Ref()); note != "" {
 		b.WriteString("\n" + note)
 	}
-	return req.Reply(ctx, b.String())
+	return b.String()
 }
 
 func (f *Feature) handleFixed(ctx context.Context, req *bot.Request) error {
@@ -1058,9 +1122,29 @@ func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string 
 	if r.HasLocation {
 		fmt.Fprintf(&b, "\nLocation: %.5f, %.5f", r.Lat, r.Long)
 	}
+	f.writeCouncilState(ctx, &b, r, now)
+	if (r.ServiceRequestID != "" || r.Token != "") && !r.Status.Resolved() {
+		if stopped, err := f.pollingStopped(ctx, r.ID); err != nil {
+			f.log().Error("council checks state", "report", r.ID, bot.KeyErr, err)
+		} else if stopped {
+			fmt.Fprintf(&b, "\nI've stopped checking with the council for updates. An admin can restart the checks with %spothole %s check.", p, r.Ref())
+		}
+	}
+	if !r.FixClaimAt.IsZero() && !f.claimLapsed(r, now) {
+		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
+			f.personName(ctx, r.FixClaimBy), p, r.Ref(), f.when(f.claimLapsesAt(r.FixClaimAt)))
+	}
+	f.writeHistory(ctx, &b, r.ID)
+	return b.String()
+}
+
+// writeCouncilState says where the report stands with the council: its
+// reference, or how far sending it has got and what an admin can do.
+func (f *Feature) writeCouncilState(ctx context.Context, b *strings.Builder, r Report, now time.Time) {
+	p := f.prefix
 	switch {
 	case r.ServiceRequestID != "":
-		fmt.Fprintf(&b, "\nCouncil reference: %s", r.ServiceRequestID)
+		fmt.Fprintf(b, "\nCouncil reference: %s", r.ServiceRequestID)
 		if r.CouncilExpected != "" && !r.Status.Resolved() {
 			if d, ok := f.formatExpected(r.CouncilExpected, now); ok {
 				b.WriteString(" · expected by " + d)
@@ -1072,12 +1156,12 @@ func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string 
 		if to, err := f.emailedTo(ctx, r); err != nil {
 			f.log().Error("emailed to", "report", r.ID, bot.KeyErr, err)
 		} else if to != "" {
-			fmt.Fprintf(&b, "\nEmailed to the council (%s); admins set its status here as the council replies.", to)
+			fmt.Fprintf(b, "\nEmailed to the council (%s); admins set its status here as the council replies.", to)
 		}
 	case r.SendState == sendRetrying:
-		fmt.Fprintf(&b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
+		fmt.Fprintf(b, "\nNot sent yet: %s (attempt %d failed; next try %s).", r.LastSendError, r.SendAttempts, f.when(r.NextSendAt))
 	case r.SendState == sendFailed:
-		fmt.Fprintf(&b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
+		fmt.Fprintf(b, "\nNot sent: %s. An admin can retry with %spothole %s send.", r.LastSendError, p, r.Ref())
 	case r.SendState == sendWaiting:
 		if text, err := f.waitingText(ctx, r, false); err != nil {
 			f.log().Error("waiting text", "report", r.ID, bot.KeyErr, err)
@@ -1090,29 +1174,23 @@ func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string 
 		if paused, err := f.sendPaused(ctx, r); err != nil {
 			f.log().Error("send state", "report", r.ID, bot.KeyErr, err)
 		} else if paused {
-			fmt.Fprintf(&b, "\nNot sent: it was due while the group had the bot or potholes off. An admin can send it with %spothole %s send.", p, r.Ref())
+			fmt.Fprintf(b, "\nNot sent: it was due while the group had the bot or potholes off. An admin can send it with %spothole %s send.", p, r.Ref())
 			break
 		}
 		b.WriteString("\nQueued to send to the council.")
 	case r.SendState == sendSending || r.SendState == sendUnsure:
-		fmt.Fprintf(&b, "\nMay already have reached the council at %s — the bot stopped before hearing back, so it won't send it again by itself. An admin can type %spothole %s send again to retry.",
+		fmt.Fprintf(b, "\nMay already have reached the council at %s — the bot stopped before hearing back, so it won't send it again by itself. An admin can type %spothole %s send again to retry.",
 			f.when(r.SendStartedAt), p, r.Ref())
 	}
-	if (r.ServiceRequestID != "" || r.Token != "") && !r.Status.Resolved() {
-		if stopped, err := f.pollingStopped(ctx, r.ID); err != nil {
-			f.log().Error("council checks state", "report", r.ID, bot.KeyErr, err)
-		} else if stopped {
-			fmt.Fprintf(&b, "\nI've stopped checking with the council for updates. An admin can restart the checks with %spothole %s check.", p, r.Ref())
-		}
-	}
-	if !r.FixClaimAt.IsZero() && !f.claimLapsed(r, now) {
-		fmt.Fprintf(&b, "\nSaid to be fixed by %s — a second neighbour can confirm with %sfixed %s until %s.",
-			f.personName(ctx, r.FixClaimBy), p, r.Ref(), f.when(f.claimLapsesAt(r.FixClaimAt)))
-	}
-	all, err := f.store.events(ctx, r.ID)
+}
+
+// writeHistory lists the report's last events, oldest first, leaving out
+// the bookkeeping ones residents need not see.
+func (f *Feature) writeHistory(ctx context.Context, b *strings.Builder, id int64) {
+	all, err := f.store.events(ctx, id)
 	if err != nil {
-		f.log().Error("load history", "report", r.ID, bot.KeyErr, err)
-		return b.String()
+		f.log().Error("load history", "report", id, bot.KeyErr, err)
+		return
 	}
 	var evs []event
 	for _, ev := range all {
@@ -1123,13 +1201,12 @@ func (f *Feature) describe(ctx context.Context, r Report, now time.Time) string 
 	const maxHistory = 10
 	b.WriteString("\nHistory:")
 	if len(evs) > maxHistory {
-		fmt.Fprintf(&b, "\n• (%d earlier)", len(evs)-maxHistory)
+		fmt.Fprintf(b, "\n• (%d earlier)", len(evs)-maxHistory)
 		evs = evs[len(evs)-maxHistory:]
 	}
 	for _, ev := range evs {
-		fmt.Fprintf(&b, "\n• %s — %s", f.when(ev.At), f.eventText(ctx, ev))
+		fmt.Fprintf(b, "\n• %s — %s", f.when(ev.At), f.eventText(ctx, ev))
 	}
-	return b.String()
 }
 
 func (f *Feature) eventText(ctx context.Context, ev event) string {
