@@ -22,8 +22,6 @@ const maxFuncLines = 80
 // been split (or gone) — so drop its line: this list only shrinks.
 var longFuncs = map[string]int{
 	"cmd/neighbourbot/console.go:runConsole":              90,
-	"commands/notices/polls.go:pollResults":               117,
-	"commands/notices/report.go:CampaignReport":           97,
 	"commands/notices/sources/planning.go:Planning.Fetch": 95,
 }
 

@@ -652,28 +652,52 @@ func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollRe
 	}
 	res := PollResults{Notice: n.ID, ID: n.Identifier, Sender: n.SourceName, Question: p.Question, Options: p.Options, Multiple: p.Multiple, State: p.State, Closes: p.Closes,
 		Counts: make([]int, len(p.Options)), Groups: []ScopeCount{}, Areas: []ScopeCount{}}
-	q := `SELECT scope, area, choice, votes FROM notice_poll_counts WHERE notice_id = ?`
-	args := []any{id}
-	if p.State == "open" {
-		scope := `CASE WHEN v.target LIKE 'person:%' THEN '` + subscribersScope + `' ELSE v.target END`
-		from := ` FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target WHERE v.notice_id = ?`
-		q = `SELECT ` + scope + `, COALESCE(c.area, ''), v.choice, COUNT(*)` + from + ` GROUP BY 1, 2, 3
-			UNION ALL SELECT ` + scope + `, COALESCE(c.area, ''), -1, COUNT(DISTINCT v.person_id)` + from + ` GROUP BY 1, 2`
-		args = append(args, id)
-	}
-	rows, err := st.db.QueryContext(ctx, q, args...)
+	counts, err := st.pollCounts(ctx, id, p.State == "open")
 	if err != nil {
-		return res, fmt.Errorf("poll counts: %w", err)
+		return res, err
 	}
-	defer rows.Close()
-	groups, areas := map[string]*ScopeCount{}, map[string]*ScopeCount{}
-	for rows.Next() {
-		var scope, area string
-		var choice, votes int
-		if err := rows.Scan(&scope, &area, &choice, &votes); err != nil {
-			return res, fmt.Errorf("scan poll count: %w", err)
+	groups, areas := tallyPoll(&res, counts)
+	// Every group the poll reached is listed, with or without votes.
+	reached, err := st.pollReachedChats(ctx, id)
+	if err != nil {
+		return res, err
+	}
+	for _, c := range reached {
+		if strings.HasPrefix(c.Target, "person:") {
+			continue
 		}
-		if choice < -1 || choice >= len(p.Options) {
+		if _, ok := groups[c.Target]; !ok {
+			groups[c.Target] = &ScopeCount{Scope: c.Target, Area: c.Area, Counts: make([]int, len(p.Options))}
+		}
+	}
+	// Reached counts what the outbox sent, as the campaign report does.
+	if res.GroupsReached, res.SubscribersReached, err = st.pollReach(ctx, id); err != nil {
+		return res, err
+	}
+	if res.NotSent, err = st.notSent(ctx, id); err != nil {
+		return res, err
+	}
+	for scope, g := range groups {
+		g.Name = groupName(ctx, core, scope)
+		res.Groups = append(res.Groups, *g)
+	}
+	for _, a := range areas {
+		res.Areas = append(res.Areas, *a)
+	}
+	sort.Slice(res.Groups, func(i, j int) bool { return res.Groups[i].Name < res.Groups[j].Name })
+	sort.Slice(res.Areas, func(i, j int) bool { return res.Areas[i].Name < res.Areas[j].Name })
+	return res, nil
+}
+
+// tallyPoll adds the counts to res's totals and returns them split by group
+// (scope) and by area. Choice -1 rows count voters, not votes: a
+// multiple-answer poll has more ticks than voters.
+func tallyPoll(res *PollResults, counts []pollCount) (groups, areas map[string]*ScopeCount) {
+	groups, areas = map[string]*ScopeCount{}, map[string]*ScopeCount{}
+	options := len(res.Options)
+	for _, pc := range counts {
+		choice, votes := pc.Choice, pc.Votes
+		if choice < -1 || choice >= options {
 			continue
 		}
 		if choice == -1 {
@@ -685,7 +709,7 @@ func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollRe
 		add := func(m map[string]*ScopeCount, key string, sc ScopeCount) {
 			c, ok := m[key]
 			if !ok {
-				sc.Counts = make([]int, len(p.Options))
+				sc.Counts = make([]int, options)
 				c = &sc
 				m[key] = c
 			}
@@ -696,64 +720,26 @@ func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollRe
 			c.Total += votes
 			c.Counts[choice] += votes
 		}
-		add(groups, scope, ScopeCount{Scope: scope, Area: area})
-		areaName := area
+		add(groups, pc.Scope, ScopeCount{Scope: pc.Scope, Area: pc.Area})
+		areaName := pc.Area
 		if areaName == "" {
 			areaName = "no area set"
 		}
 		add(areas, areaName, ScopeCount{Scope: areaName, Name: areaName})
 	}
-	if err := rows.Err(); err != nil {
-		return res, err
+	return groups, areas
+}
+
+// groupName is how results name a scope: the group's name when it has one,
+// else its id, and "private subscribers" for the votes cast privately.
+func groupName(ctx context.Context, core bot.Core, scope string) string {
+	if scope == subscribersScope {
+		return "private subscribers"
 	}
-	rows.Close()
-	// Every group the poll reached is listed, with or without votes.
-	crow, err := st.db.QueryContext(ctx, `SELECT target, area FROM notice_poll_chats WHERE notice_id = ?`, id)
-	if err != nil {
-		return res, fmt.Errorf("poll chats: %w", err)
+	if gs, err := core.GroupSettings(ctx, bot.ChatID(scope)); err == nil && gs.Name != "" {
+		return gs.Name
 	}
-	var reached []pollChat
-	for crow.Next() {
-		var c pollChat
-		if err := crow.Scan(&c.Target, &c.Area); err != nil {
-			crow.Close()
-			return res, fmt.Errorf("scan poll chat: %w", err)
-		}
-		reached = append(reached, c)
-	}
-	crow.Close()
-	for _, c := range reached {
-		if strings.HasPrefix(c.Target, "person:") {
-			continue
-		}
-		if _, ok := groups[c.Target]; !ok {
-			groups[c.Target] = &ScopeCount{Scope: c.Target, Area: c.Area, Counts: make([]int, len(p.Options))}
-		}
-	}
-	// Reached counts what the outbox sent, as the campaign report does.
-	if err := st.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(person_id IS NULL), 0), COALESCE(SUM(person_id IS NOT NULL), 0) FROM notice_outbox
-		WHERE notice_id = ? AND state = 'sent'`, id).Scan(&res.GroupsReached, &res.SubscribersReached); err != nil {
-		return res, fmt.Errorf("poll reach: %w", err)
-	}
-	if res.NotSent, err = st.notSent(ctx, id); err != nil {
-		return res, err
-	}
-	for scope, g := range groups {
-		g.Name = "private subscribers"
-		if scope != subscribersScope {
-			g.Name = scope
-			if gs, err := core.GroupSettings(ctx, bot.ChatID(scope)); err == nil && gs.Name != "" {
-				g.Name = gs.Name
-			}
-		}
-		res.Groups = append(res.Groups, *g)
-	}
-	for _, a := range areas {
-		res.Areas = append(res.Areas, *a)
-	}
-	sort.Slice(res.Groups, func(i, j int) bool { return res.Groups[i].Name < res.Groups[j].Name })
-	sort.Slice(res.Areas, func(i, j int) bool { return res.Areas[i].Name < res.Areas[j].Name })
-	return res, nil
+	return scope
 }
 
 // tally writes "Yes 7, No 3".

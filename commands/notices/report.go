@@ -43,23 +43,12 @@ const noArea = "no area set"
 // since, newest first, areas in order within a notice.
 func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]ReportRow, error) {
 	st := store{db: core.DB()}
-	rows, err := st.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= ? ORDER BY id DESC`, ms(since))
+	list, err := st.noticesSince(ctx, since)
 	if err != nil {
-		return nil, fmt.Errorf("report notices: %w", err)
-	}
-	var list []*Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan notice: %w", err)
-		}
-		list = append(list, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// A group's areas are looked up once for the whole report, however
+	// many notices reached it.
 	groupArea := map[string]string{}
 	areaOfGroup := func(chat string) (string, error) {
 		if a, ok := groupArea[chat]; ok {
@@ -74,67 +63,72 @@ func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]Repo
 	}
 	var out []ReportRow
 	for _, n := range list {
-		byArea := map[string]*ReportRow{}
-		row := func(area string) *ReportRow {
-			r, ok := byArea[area]
-			if !ok {
-				r = &ReportRow{Notice: n.ID, Identifier: n.Identifier, Title: n.Title, Sender: n.SourceName, Urgency: n.Urgency, Received: n.Received, Area: area}
-				byArea[area] = r
-			}
-			return r
-		}
-		rows, err := queryOutbox(ctx, st.db, `notice_id = ? AND state IN ('sent', ?)`, n.ID, lapsedState)
+		rows, err := noticeReport(ctx, st, core, n, areaOfGroup)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range rows {
-			a, err := deliveryArea(ctx, st, n, o, areaOfGroup)
-			if err != nil {
-				return nil, err
-			}
-			switch r := row(a); {
-			case o.State == lapsedState:
-				r.NotSent++
-			case o.Person == 0:
-				r.Groups++
-			default:
-				r.Subscribers++
-			}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+// noticeReport is one notice's rows of the campaign report, one per area in
+// order: deliveries (sent or lapsed), poll voters and consultation comments.
+// A notice that reached no one still gets a row.
+func noticeReport(ctx context.Context, st store, core bot.Core, n *Notice, areaOfGroup func(string) (string, error)) ([]ReportRow, error) {
+	byArea := map[string]*ReportRow{}
+	row := func(area string) *ReportRow {
+		r, ok := byArea[area]
+		if !ok {
+			r = &ReportRow{Notice: n.ID, Identifier: n.Identifier, Title: n.Title, Sender: n.SourceName, Urgency: n.Urgency, Received: n.Received, Area: area}
+			byArea[area] = r
 		}
-		res, err := pollResults(ctx, st, core, n.ID)
-		if err == nil {
-			for _, a := range res.Areas {
-				row(label(a.Name)).PollVotes += a.Voters
-			}
-		} else if !isNoPoll(err) {
+		return r
+	}
+	rows, err := queryOutbox(ctx, st.db, `notice_id = ? AND state IN ('sent', ?)`, n.ID, lapsedState)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range rows {
+		a, err := deliveryArea(ctx, st, n, o, areaOfGroup)
+		if err != nil {
 			return nil, err
 		}
-		crows, err := st.db.QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
-			WHERE c.notice_id = ? GROUP BY m.area`, n.ID)
-		if err != nil {
-			return nil, fmt.Errorf("report comments: %w", err)
+		switch r := row(a); {
+		case o.State == lapsedState:
+			r.NotSent++
+		case o.Person == 0:
+			r.Groups++
+		default:
+			r.Subscribers++
 		}
-		for crows.Next() {
-			var area string
-			var k int
-			if err := crows.Scan(&area, &k); err != nil {
-				crows.Close()
-				return nil, fmt.Errorf("scan comments: %w", err)
-			}
-			row(label(area)).Comments += k
+	}
+	res, err := pollResults(ctx, st, core, n.ID)
+	if err == nil {
+		for _, a := range res.Areas {
+			row(label(a.Name)).PollVotes += a.Voters
 		}
-		crows.Close()
-		if len(byArea) == 0 {
-			row("")
-		}
-		areas := make([]string, 0, len(byArea))
-		for a := range byArea {
-			areas = append(areas, a)
-		}
-		sort.Strings(areas)
-		for _, a := range areas {
-			out = append(out, *byArea[a])
-		}
+	} else if !isNoPoll(err) {
+		return nil, err
+	}
+	comments, err := st.commentsByArea(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comments {
+		row(label(c.Area)).Comments += c.Count
+	}
+	if len(byArea) == 0 {
+		row("")
+	}
+	areas := make([]string, 0, len(byArea))
+	for a := range byArea {
+		areas = append(areas, a)
+	}
+	sort.Strings(areas)
+	out := make([]ReportRow, 0, len(areas))
+	for _, a := range areas {
+		out = append(out, *byArea[a])
 	}
 	return out, nil
 }

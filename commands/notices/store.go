@@ -508,3 +508,40 @@ func (s store) approversTold(ctx context.Context, id int64) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// noticesSince lists the notices received at or after since, newest first.
+func (s store) noticesSince(ctx context.Context, since time.Time) ([]*Notice, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= ? ORDER BY id DESC`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("report notices: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (*Notice, error) {
+		n, err := scanNotice(r)
+		if err != nil {
+			return nil, fmt.Errorf("scan notice: %w", err)
+		}
+		return n, nil
+	})
+}
+
+// areaCount is a count within one postcode area ("" when none is set).
+type areaCount struct {
+	Area  string
+	Count int
+}
+
+// commentsByArea counts the comments on notice id's consultations per area.
+func (s store) commentsByArea(ctx context.Context, id int64) ([]areaCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
+		WHERE c.notice_id = ? GROUP BY m.area`, id)
+	if err != nil {
+		return nil, fmt.Errorf("report comments: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (areaCount, error) {
+		var c areaCount
+		if err := r.Scan(&c.Area, &c.Count); err != nil {
+			return c, fmt.Errorf("scan comments: %w", err)
+		}
+		return c, nil
+	})
+}
