@@ -86,48 +86,11 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 		}
 		done[key] = true
 		asked = true
-		q := url.Values{}
-		q.Set("lat", strconv.FormatFloat(g.Point.Lat, 'f', 5, 64))
-		q.Set("lng", strconv.FormatFloat(g.Point.Lon, 'f', 5, 64))
-		q.Set("krad", strconv.FormatFloat(radius, 'f', -1, 64))
-		q.Set("recent", "3")
-		q.Set("pg_sz", "100")
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		body, err := fetch(ctx, s.Client, base+sep+q.Encode(), "application/json", s.Timeout, s.MaxBytes)
+		records, err := s.applicationsNear(ctx, base, radius, g.Point)
 		if err != nil {
-			return nil, fmt.Errorf("planning applications: %w", err)
+			return nil, err
 		}
-		var resp planitResponse
-		if err := (bounds.Limits{}).JSON(body); err != nil {
-			return nil, fmt.Errorf("planning applications: %w", err)
-		}
-		if err := json.Unmarshal(body, &resp); err != nil {
-			return nil, fmt.Errorf("planning applications: %w", err)
-		}
-		var lines []string
-		for _, r := range resp.Records {
-			if !strings.HasPrefix(strings.TrimSpace(r.StartDate), dayStr) {
-				continue
-			}
-			ref := clean(firstNonEmpty(r.UID, r.Name), 60)
-			if ref == "" {
-				continue
-			}
-			line := "• " + ref
-			if a := clean(r.Address, 160); a != "" {
-				line += " — " + a
-			}
-			if d := clean(r.Description, 240); d != "" {
-				line += ": " + d
-			}
-			if l := strings.TrimSpace(firstNonEmpty(r.URL, r.Link)); strings.HasPrefix(l, "http") {
-				line += " " + l
-			}
-			lines = append(lines, line)
-		}
+		lines := receivedOn(records, dayStr)
 		if len(lines) == 0 {
 			continue
 		}
@@ -153,4 +116,61 @@ func (s *Planning) Fetch(ctx context.Context, groups []Group) ([]Item, error) {
 		return nil, ErrNothingToAsk
 	}
 	return out, nil
+}
+
+// applicationsNear asks PlanIt for the applications of the last few days
+// within radius km of p.
+func (s *Planning) applicationsNear(ctx context.Context, base string, radius float64, p Point) ([]planitRecord, error) {
+	q := url.Values{}
+	q.Set("lat", strconv.FormatFloat(p.Lat, 'f', 5, 64))
+	q.Set("lng", strconv.FormatFloat(p.Lon, 'f', 5, 64))
+	q.Set("krad", strconv.FormatFloat(radius, 'f', -1, 64))
+	q.Set("recent", "3")
+	q.Set("pg_sz", "100")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	body, err := fetch(ctx, s.Client, base+sep+q.Encode(), "application/json", s.Timeout, s.MaxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("planning applications: %w", err)
+	}
+	var resp planitResponse
+	if err := (bounds.Limits{}).JSON(body); err != nil {
+		return nil, fmt.Errorf("planning applications: %w", err)
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, fmt.Errorf("planning applications: %w", err)
+	}
+	return resp.Records, nil
+}
+
+// receivedOn gives a digest line for each application received on day
+// (YYYY-MM-DD), unsorted. The register is asked for a few recent days but
+// each day has its own digest (its item id carries the day), so the other
+// days are left out; so is an application without a reference, which no
+// one could look up.
+func receivedOn(records []planitRecord, day string) []string {
+	var lines []string
+	for _, r := range records {
+		if !strings.HasPrefix(strings.TrimSpace(r.StartDate), day) {
+			continue
+		}
+		ref := clean(firstNonEmpty(r.UID, r.Name), 60)
+		if ref == "" {
+			continue
+		}
+		line := "• " + ref
+		if a := clean(r.Address, 160); a != "" {
+			line += " — " + a
+		}
+		if d := clean(r.Description, 240); d != "" {
+			line += ": " + d
+		}
+		if l := strings.TrimSpace(firstNonEmpty(r.URL, r.Link)); strings.HasPrefix(l, "http") {
+			line += " " + l
+		}
+		lines = append(lines, line)
+	}
+	return lines
 }
