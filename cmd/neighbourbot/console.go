@@ -60,48 +60,22 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if !ok {
 		return code
 	}
-	cfg, _, err := loadConfig(flags.cfgPath)
-	if err != nil {
-		fmt.Fprintln(stderr, "neighbourbot:", err)
-		return exitUsage
-	}
-	if flags.dataDir != "" {
-		cfg.Bot.DataDir = flags.dataDir
-	}
-	if flags.web != "" {
-		cfg.Web.Listen = flags.web
-		if err := cfg.Web.Validate(); err != nil {
-			fmt.Fprintln(stderr, "neighbourbot: -web:", err)
-			return exitUsage
-		}
-	}
-	startAt := console.DefaultStart
-	if flags.start != "" {
-		if startAt, err = time.Parse(time.RFC3339, flags.start); err != nil {
-			fmt.Fprintln(stderr, "neighbourbot: -start must be RFC 3339, e.g. 2026-01-05T09:00:00Z")
-			return exitUsage
-		}
+	cfg, startAt, code, ok := consoleConfig(flags, stderr)
+	if !ok {
+		return code
 	}
 	logLevel := slog.LevelWarn
 	if flags.verbose {
 		logLevel = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
-
-	dbPath := filepath.Join(cfg.Bot.DataDir, "console.db")
-	if flags.reset {
-		if err := removeDatabase(dbPath); err != nil {
-			fmt.Fprintln(stderr, "neighbourbot: reset:", err)
-			return exitError
-		}
-	}
-	if _, err := os.Stat(dbPath); err == nil {
-		// Never carry on from an earlier run without saying so: a fresh
-		// script would otherwise meet last run's groups, items and reports.
-		fmt.Fprintf(stderr, "neighbourbot console: carrying on with the data of an earlier run in %s (groups, items, loans, reports); add -reset to start afresh.\n", cfg.Bot.DataDir)
+	dbPath, code, ok := consoleDatabase(cfg, flags.reset, stderr)
+	if !ok {
+		return code
 	}
 	progressPath := filepath.Join(cfg.Bot.DataDir, "console-progress.json")
 	var sc consoleScript
+	var err error
 	if flags.script != "" {
 		if sc, err = loadConsoleScript(flags.script, progressPath); err != nil {
 			fmt.Fprintln(stderr, "neighbourbot:", err)
@@ -144,6 +118,53 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return runConsoleTerminal(ctx, con, f, out, stdout)
 	}
 	return webStaysUp(ctx, flags.web, stderr, playConsoleScript(ctx, con, bytes.NewReader(piped), stderr))
+}
+
+// consoleConfig loads the configuration the console runs with: the file's,
+// with the data directory and staff page address the flags give, and the
+// time the simulated clock starts at.
+func consoleConfig(flags consoleFlags, stderr io.Writer) (cfg Config, startAt time.Time, code int, ok bool) {
+	cfg, _, err := loadConfig(flags.cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "neighbourbot:", err)
+		return cfg, startAt, exitUsage, false
+	}
+	if flags.dataDir != "" {
+		cfg.Bot.DataDir = flags.dataDir
+	}
+	if flags.web != "" {
+		cfg.Web.Listen = flags.web
+		if err := cfg.Web.Validate(); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: -web:", err)
+			return cfg, startAt, exitUsage, false
+		}
+	}
+	startAt = console.DefaultStart
+	if flags.start != "" {
+		if startAt, err = time.Parse(time.RFC3339, flags.start); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: -start must be RFC 3339, e.g. 2026-01-05T09:00:00Z")
+			return cfg, startAt, exitUsage, false
+		}
+	}
+	return cfg, startAt, 0, true
+}
+
+// consoleDatabase is the path of the console's own database, removed first
+// with -reset.
+func consoleDatabase(cfg Config, reset bool, stderr io.Writer) (dbPath string, code int, ok bool) {
+	dbPath = filepath.Join(cfg.Bot.DataDir, "console.db")
+	if reset {
+		if err := removeDatabase(dbPath); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: reset:", err)
+			return dbPath, exitError, false
+		}
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		// Never carry on from an earlier run without saying so: a fresh
+		// script would otherwise meet last run's groups, items and reports.
+		fmt.Fprintf(stderr, "neighbourbot console: carrying on with the data of an earlier run in %s (groups, items, loans, reports); add -reset to start afresh.\n", cfg.Bot.DataDir)
+	}
+	return dbPath, 0, true
 }
 
 // serveConsoleWeb serves the staff page beside the console until the
