@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"neighbourbot/commands/notices"
+	"neighbourbot/web"
 )
 
 func grit(id string) string {
@@ -432,5 +434,34 @@ func TestRejectionAndItsMessageCommitTogether(t *testing.T) {
 	}
 	if n := strings.Count(s.h.Out.String()[start:], "Your notice #1 Belle Vue Road closed was rejected by Carol"); n != 1 {
 		t.Errorf("Sam was told %d times", n)
+	}
+}
+
+// TestCommandLineRejectionTellsTheWriter: a rejection from the command line
+// books a job with the rejection; the running bot's job tells whoever wrote
+// the notice on the page, once.
+func TestCommandLineRejectionTellsTheWriter(t *testing.T) {
+	s := newSite(t)
+	form := url.Values{"sender": {"Highways"}, "title": {"Belle Vue Road closed"}, "body": {"Gas main repairs."},
+		"topics": {"roads"}, "areas": {"SY3 7"}, "urgency": {"normal"}, "action": {"send"}}
+	if code, where := s.signIn("Sam").post(s.ts.URL+"/notices/new", form); code != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", code, where)
+	}
+	ctx := t.Context()
+	start := s.h.Out.Len()
+	err := s.h.Store.Atomic(ctx, func(ctx context.Context) error {
+		gov := notices.NewGovernance(s.h.Store, testNoticesConfig(), s.h.Clock.Now)
+		if _, err := gov.Reject(ctx, 1, notices.Approver{Key: "cli:ops", Name: "ops (command line)"}, "Wrong road"); err != nil {
+			return err
+		}
+		return web.BookTellRejected(ctx, s.h.Store, 1, "ops (command line)", "Wrong road", s.h.Clock.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.h.Console.Settle(ctx) // the running bot's due jobs and sends
+	told := s.h.Out.String()[start:]
+	if n := strings.Count(told, "Your notice #1 Belle Vue Road closed was rejected by ops (command line) and will not be sent: Wrong road"); n != 1 {
+		t.Errorf("Sam was told %d times:\n%s", n, told)
 	}
 }

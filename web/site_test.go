@@ -95,6 +95,7 @@ func newBenchSite(t testing.TB, change ...func(*notices.Config)) *site {
 				return err
 			}
 			s.srv = srv
+			srv.RegisterJobs(h.Kit("web").Jobs)
 			h.Kit("web").Reg.Handle(bot.Route{Name: "web", Scope: bot.DirectOnly, Hidden: true, Handler: srv.HandleCommand})
 			return nil
 		},

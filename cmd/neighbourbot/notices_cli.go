@@ -13,6 +13,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/notices"
+	"neighbourbot/web"
 )
 
 // noticesCLI is one run of "neighbourbot notices ACTION": the governance
@@ -159,7 +160,18 @@ func (c *noticesCLI) reject(ctx context.Context) int {
 	if !ok {
 		return exitUsage
 	}
-	return c.decided(c.gov.Reject(ctx, id, c.who, strings.Join(c.positional[2:], " ")))
+	reason := strings.Join(c.positional[2:], " ")
+	var reply string
+	// The rejection and the job that tells a notice's writer on the staff
+	// page commit together; the running bot sends the message.
+	err := c.store.Atomic(ctx, func(ctx context.Context) error {
+		var err error
+		if reply, err = c.gov.Reject(ctx, id, c.who, reason); err != nil {
+			return err
+		}
+		return web.BookTellRejected(ctx, c.store, id, c.who.Name, reason, time.Now())
+	})
+	return c.decided(reply, err)
 }
 
 func (c *noticesCLI) audit(ctx context.Context) int {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"neighbourbot/commands/notices"
+	"neighbourbot/web"
 )
 
 func TestNoticesCommandLine(t *testing.T) {
@@ -52,6 +53,11 @@ func TestNoticesCommandLine(t *testing.T) {
 	}
 	if code, out, _ := run("reject", "2", "not", "council", "business"); code != exitOK || !strings.Contains(out, "Rejected #2") {
 		t.Fatalf("reject: %d %q", code, out)
+	}
+	// The rejection booked the running bot's job that tells the notice's
+	// writer on the staff page (web.TestCommandLineRejectionTellsTheWriter).
+	if !jobPending(t, cfg, web.JobTellRejected+":2") {
+		t.Error("no job to tell the writer after a rejection")
 	}
 	if code, _, errOut := run("approve", "2"); code != exitError || !strings.Contains(errOut, "was rejected") {
 		t.Fatalf("approve rejected: %d %q", code, errOut)
@@ -98,4 +104,19 @@ func TestNoticesCommandLineNeedsAnExistingDatabase(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "nowhere")); !os.IsNotExist(err) {
 		t.Error("the command created a data directory")
 	}
+}
+
+// jobPending reports whether the job with key waits in the bot's database.
+func jobPending(t *testing.T, cfg Config, key string) bool {
+	t.Helper()
+	store, err := openStore(t.Context(), cfg.dataPath("neighbourbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ok, err := store.JobPending(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }

@@ -28,6 +28,7 @@ func webFeature() feature {
 			}
 			a.web = srv
 			k := a.engine.Kit("web")
+			srv.RegisterJobs(k.Jobs)
 			k.Reg.Handle(bot.Route{Name: "web", Usage: "[off]", Scope: bot.DirectOnly, Hidden: true,
 				Help: "a sign-in link for the staff web page; off signs out everywhere", For: func(ctx context.Context, req *bot.Request) bool { return a.cfg.Web.Enabled() && srv.IsStaff(ctx, req) }, Role: "For council staff",
 				Handler: func(ctx context.Context, req *bot.Request) error {
