@@ -20,15 +20,8 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: neighbourbot check-config [-config FILE]\n\nChecks the configuration file and the environment's overrides as the bot reads them; exits 0 when valid, 2 when not.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot check-config: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "check-config", stderr); !ok {
+		return code
 	}
 	cfg, path, err := loadConfig(*cfgPath)
 	if err != nil {

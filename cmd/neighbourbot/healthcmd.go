@@ -24,15 +24,8 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprint(stderr, "Usage: neighbourbot health [-config FILE] [-live] [-timeout 5s]\n\nAsks the running bot's /readyz (or /healthz with -live) at [metrics] listen; exits 0 when\nit answers ok, 1 with its reason when not, 2 when the metrics server is off.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot health: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "health", stderr); !ok {
+		return code
 	}
 	cfg, _, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -155,14 +155,26 @@ func parseVerb(fs *flag.FlagSet, args []string, verb, tool string, stderr io.Wri
 		fs.Usage()
 		return exitUsage, false
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	return parseFlags(fs, args[1:], tool, stderr)
+}
+
+// parseFlags reads a command's flags with nothing after them, reporting
+// false with the exit code when the command should stop there (help asked
+// for, a bad flag, an unexpected argument). tool names the command in the
+// message ("" for the bot itself).
+func parseFlags(fs *flag.FlagSet, args []string, tool string, stderr io.Writer) (int, bool) {
+	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return exitOK, false
 		}
 		return exitUsage, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot %s: unexpected argument %q\n", tool, fs.Arg(0))
+		name := "neighbourbot"
+		if tool != "" {
+			name += " " + tool
+		}
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
 		return exitUsage, false
 	}
 	return 0, true

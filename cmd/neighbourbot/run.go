@@ -28,15 +28,8 @@ func runBot(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: neighbourbot [run] [-config FILE] [-pair-phone NUMBER]\n\nConnects to WhatsApp as a linked device and serves the groups that switched the bot on.\nWithout a linked session it shows a QR code (or, with -pair-phone, a pairing code).\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "neighbourbot: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "", stderr); !ok {
+		return code
 	}
 	phone, err := normalizePairPhone(*pairPhone)
 	if err != nil {
