@@ -22,6 +22,14 @@ type Config struct {
 	// CertFile and KeyFile serve HTTPS directly, without a proxy.
 	CertFile string `toml:"cert_file"`
 	KeyFile  string `toml:"key_file"`
+	// Tiles is the map tile server's address template
+	// ("https://tile.openstreetmap.org/{z}/{x}/{y}.png"); empty draws maps
+	// with their pins only, on a plain background. The page's
+	// Content-Security-Policy lets images come from this host alone.
+	Tiles string `toml:"tiles"`
+	// TilesAttribution is the credit the tile server asks for, shown on
+	// every map ("© OpenStreetMap contributors"); plain text.
+	TilesAttribution string `toml:"tiles_attribution"`
 }
 
 // Enabled reports whether the page is served.
@@ -54,7 +62,7 @@ func (c Config) Validate() error {
 	if c.BehindProxy && c.PublicURL == "" {
 		return errors.New("public_url must name the proxy's https address when behind_proxy is true")
 	}
-	return nil
+	return c.validateTiles()
 }
 
 // Base is the page's public address without a trailing slash.

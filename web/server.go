@@ -149,5 +149,5 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", s.notFound)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
-	return securityHeaders(limitBody(cop.Handler(mux)))
+	return securityHeaders(s.cfg.policy(), limitBody(cop.Handler(mux)))
 }
