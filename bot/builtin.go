@@ -10,8 +10,8 @@ import (
 )
 
 func (e *Engine) registerBuiltins() {
-	e.handleJob(jobQuestion, expireQuestion)
-	HandleJobOf(&Jobs{e}, jobMedia, e.finishMediaMessage)
+	e.jobs.HandleJob(jobQuestion, expireQuestion)
+	HandleJobOf(e.jobs, jobMedia, e.finishMediaMessage)
 	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]", Lists: true,
 		Help: "list commands, or explain one", Handler: e.helpHandler})
 	e.handle(Route{Name: "bot", Usage: "[on|off|features LIST]",

@@ -31,7 +31,7 @@
 // most four times), and the job then handles the message with the
 // attachment in, exactly once (mediafetch.go).
 //
-// The Scheduler (scheduler.go) runs persisted jobs — reminders, verdicts,
+// Jobs, the scheduler (scheduler.go), runs persisted jobs — reminders, verdicts,
 // feed polls — each run its own unit of work with its sends, its retry and
 // its next occurrence. A job that calls the outside world runs in two
 // phases (Jobs.HandleFetch): the fetch holds no unit of work, no writer and

@@ -102,7 +102,8 @@ type Engine struct {
 	log    *slog.Logger
 	router *Router
 
-	sched         *Scheduler
+	jobs          *Jobs
+	questions     *Questions
 	polls         map[string]HandlerFunc
 	inspectors    []InspectFunc
 	listeners     []HandlerFunc
@@ -153,7 +154,8 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		wake:   make(chan struct{}, 1),
 		fetch:  newFetcher(),
 	}
-	e.sched = newScheduler(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.storeFailed, e.storeOK)
+	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.storeFailed, e.storeOK)
+	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}
 	e.router.Use(e.gates()...)
 	e.registerBuiltins()
 	return e
@@ -173,9 +175,6 @@ func (e *Engine) declareFeature(f Feature) { e.features = append(e.features, f) 
 
 // featureList lists the declared feature families.
 func (e *Engine) featureList() []Feature { return append([]Feature(nil), e.features...) }
-
-// handleJob registers the function that runs jobs of kind.
-func (e *Engine) handleJob(kind string, fn JobFunc) { e.sched.Handle(kind, fn) }
 
 // handlePoll registers the handler for votes on polls sent with kind. The
 // request carries the poll in req.Poll and the voter's selection in req.Votes.
@@ -292,14 +291,14 @@ func (e *Engine) Run(ctx context.Context) error {
 					}
 					// Fetches under way were cancelled with ctx; none
 					// commits after Run returns.
-					e.sched.Wait()
+					e.jobs.Wait()
 					return nil
 				}
 			}
 		case fn := <-e.queue:
 			fn(work)
 		case <-ticker.C:
-			e.sched.RunDue(ctx, work, true)
+			e.jobs.RunDue(ctx, work, true)
 			if e.now().Sub(lastPurge) > 24*time.Hour {
 				lastPurge = e.now()
 				if _, err := e.store.PurgeSeen(work, e.now().Add(-e.cfg.SeenRetention)); err != nil {
@@ -1103,23 +1102,11 @@ func (e *Engine) groupAdmins(ctx context.Context, chat ChatID) ([]Person, error)
 	return out, nil
 }
 
-// schedule persists a job of kind to run at the given time, in the unit of
-// work of ctx. A non-empty key replaces any job with the same key, so
-// rescheduling is idempotent.
-func (e *Engine) schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
-	return e.sched.Schedule(ctx, kind, key, at, payload)
-}
-
-// cancelJobs deletes pending jobs whose key starts with prefix.
-func (e *Engine) cancelJobs(ctx context.Context, keyPrefix string) error {
-	return e.sched.Cancel(ctx, keyPrefix)
-}
-
 // RunDueJobs runs every job due at the clock's current time, oldest first,
 // and returns when they have all run: a two-phase job's fetch runs here,
 // outside any unit of work, then its apply. Each unit of work is
 // serialised with message handling; a fetch is not.
-func (e *Engine) RunDueJobs(ctx context.Context) { e.sched.RunDue(ctx, ctx, false) }
+func (e *Engine) RunDueJobs(ctx context.Context) { e.jobs.RunDue(ctx, ctx, false) }
 
 // AdvanceTo moves a manual clock forward to target, stopping at each job's
 // due time on the way and running it then, so jobs see the time they were

@@ -46,10 +46,10 @@ func (e *Engine) Kit(name string) Kit {
 		Log:    e.log.With(KeyFeature, name),
 		Prefix: e.router.prefix,
 		Core:   e.store,
-		Jobs:   &Jobs{e: e},
+		Jobs:   e.jobs,
 		Out:    &Outbox{e: e},
 		Groups: &Groups{e: e},
-		Ask:    &Questions{e: e},
+		Ask:    e.questions,
 		Reg:    &Registry{e: e},
 	}
 }
@@ -100,43 +100,6 @@ type Core interface {
 	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
-}
-
-// Jobs is a feature's handle on the scheduler.
-type Jobs struct{ e *Engine }
-
-// HandleJob registers fn for jobs of kind (see HandleJobOf for a typed
-// payload).
-func (j *Jobs) HandleJob(kind string, fn JobFunc) { j.e.sched.Handle(kind, fn) }
-
-// HandleFetch registers fn for jobs of kind that call the outside world:
-// fn fetches with no unit of work held and returns what commits the result
-// (see FetchFunc; HandleFetchOf for a typed payload).
-func (j *Jobs) HandleFetch(kind string, fn FetchFunc) { j.e.sched.HandleFetch(kind, fn) }
-
-// Step commits fn in a short unit of work of its own, from a two-phase
-// job's fetch: the note, before a call that cannot be repeated safely
-// (posting a report to the council), that the call is under way, so a stop
-// during the call is noticed rather than repeated. Never call it from a
-// handler or an apply: they already run in a unit of work.
-func (j *Jobs) Step(ctx context.Context, fn func(ctx context.Context) error) error {
-	return j.e.sched.Step(ctx, fn)
-}
-
-// Schedule persists a job of kind to run at, in the unit of work of ctx. A
-// non-empty key replaces any pending job with the same key.
-func (j *Jobs) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
-	return j.e.sched.Schedule(ctx, kind, key, at, payload)
-}
-
-// Cancel deletes pending jobs whose key starts with keyPrefix.
-func (j *Jobs) Cancel(ctx context.Context, keyPrefix string) error {
-	return j.e.sched.Cancel(ctx, keyPrefix)
-}
-
-// Pending reports whether a job with this key is waiting to run.
-func (j *Jobs) Pending(ctx context.Context, key string) (bool, error) {
-	return j.e.store.JobPending(ctx, key)
 }
 
 // Outbox queues what the bot sends or does in chats, in the unit of work
@@ -233,24 +196,6 @@ func (g *Groups) Info(ctx context.Context, chat ChatID) (GroupInfo, error) {
 func (g *Groups) Download(ctx context.Context, m *Media) ([]byte, error) {
 	return g.e.download(ctx, m)
 }
-
-// Questions puts yes/no questions to people in direct messages and tells a
-// feature which question a bare "yes" or "no" answers.
-type Questions struct{ e *Engine }
-
-// Ask records that p was asked a yes/no question of kind about ref; it
-// lapses after ttl.
-func (q *Questions) Ask(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
-	return q.e.askYesNo(ctx, p, kind, ref, ttl)
-}
-
-// Pending returns the question p was last asked, if it has not lapsed.
-func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
-	return q.e.pendingQuestion(ctx, p)
-}
-
-// Answered clears p's pending question.
-func (q *Questions) Answered(ctx context.Context, p Person) error { return q.e.answered(ctx, p) }
 
 // Registry registers what a feature answers: commands, listeners,
 // inspectors, poll votes, group changes and data providers. The order of

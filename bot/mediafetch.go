@@ -188,7 +188,7 @@ func (e *Engine) handleDeferringMedia(ctx context.Context, m *Message, gs GroupS
 	}
 	job := mediaJob{Msg: *m, Media: pass.media, Quote: pass.quote}
 	key := mediaJobKey(m)
-	if err := e.sched.Schedule(ctx, jobMedia, key, e.now().Add(mediaWait), job); err != nil {
+	if err := e.jobs.Schedule(ctx, jobMedia, key, e.now().Add(mediaWait), job); err != nil {
 		return err
 	}
 	e.store.AfterCommit(ctx, func() { e.fetch.kick(key, job) })
@@ -224,7 +224,7 @@ func (e *Engine) mediaFetched(ctx context.Context, key string, job mediaJob) {
 		if err != nil || !pending {
 			return err
 		}
-		return e.sched.Schedule(ctx, jobMedia, key, e.now(), job)
+		return e.jobs.Schedule(ctx, jobMedia, key, e.now(), job)
 	})
 	e.mu.Unlock()
 	if err != nil {
@@ -232,7 +232,7 @@ func (e *Engine) mediaFetched(ctx context.Context, key string, job mediaJob) {
 		return
 	}
 	// On the worker, as Run's ticker does: a fetch goes on a goroutine.
-	e.sched.RunDue(ctx, ctx, true)
+	e.jobs.RunDue(ctx, ctx, true)
 }
 
 // finishMediaMessage is the jobMedia handler (step 3).
@@ -242,19 +242,19 @@ func (e *Engine) finishMediaMessage(ctx context.Context, j Job, p mediaJob) erro
 	if !ok || len(res) != len(want) {
 		// Not fetched yet, or the result was lost with a restart.
 		e.fetch.kick(j.Key, p)
-		return e.sched.Schedule(ctx, jobMedia, j.Key, e.now().Add(mediaWait), p)
+		return e.jobs.Schedule(ctx, jobMedia, j.Key, e.now().Add(mediaWait), p)
 	}
 	if err := fetchErr(res); err != nil {
 		e.fetch.forget(j.Key)
 		switch {
 		case errors.Is(err, ErrNotConnected):
 			// Offline uses up no attempt.
-			return e.sched.Schedule(ctx, jobMedia, j.Key, e.now().Add(time.Minute), p)
+			return e.jobs.Schedule(ctx, jobMedia, j.Key, e.now().Add(time.Minute), p)
 		case p.Attempts+1 < maxMediaAttempts:
 			p.Attempts++
 			wait := mediaBackoff.Delay(p.Attempts, j.Key, 0)
 			e.log.Warn("attachment download failed; trying again", KeyChat, p.Msg.Chat.ID, KeyMsg, p.Msg.ID, "in", wait, KeyErr, redact(err))
-			return e.sched.Schedule(ctx, jobMedia, j.Key, e.now().Add(wait), p)
+			return e.jobs.Schedule(ctx, jobMedia, j.Key, e.now().Add(wait), p)
 		}
 		e.log.Error("attachment download failed for good; the message is handled without it", KeyChat, p.Msg.Chat.ID, KeyMsg, p.Msg.ID, "attempts", p.Attempts+1, KeyErr, redact(err))
 	}

@@ -2,20 +2,24 @@ package bot
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
 )
 
-// A yes/no question the bot asked someone in a direct message, so a bare
-// "yes" or "no" can answer it. Only the latest question counts: asking a
-// new one replaces the old, so "yes" always answers what the person was
-// asked last. Questions are kept as keyed rows of the jobs table (the job
-// only expires the question), so a restart keeps them and no table of its
-// own is needed.
+// Questions puts yes/no questions to people in direct messages, so that a
+// bare "yes" or "no" can answer them. Only the latest question counts:
+// asking a new one replaces the old, so "yes" always answers what the
+// person was asked last. Questions are kept as keyed rows of the jobs table
+// (the job only expires the question), so a restart keeps them and no
+// table of its own is needed.
+type Questions struct {
+	jobs  *Jobs
+	store Store
+	clock Clock
+}
+
 const jobQuestion = "core.question"
 
 type questionPayload struct {
@@ -25,40 +29,35 @@ type questionPayload struct {
 
 func questionKey(person int64) string { return jobQuestion + ":" + strconv.FormatInt(person, 10) }
 
-// askYesNo records that the bot has just asked p a yes/no question on
-// behalf of kind ("moderation.forgetme"), about ref (the feature's own
-// reference), open for ttl.
-func (e *Engine) askYesNo(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
+// Ask records that p has just been asked a yes/no question of kind
+// ("moderation.forgetme") about ref (the feature's own reference), open
+// for ttl.
+func (q *Questions) Ask(ctx context.Context, p Person, kind, ref string, ttl time.Duration) error {
 	if p.ID == 0 {
 		return nil
 	}
-	return e.schedule(ctx, jobQuestion, questionKey(p.ID), e.now().Add(ttl), questionPayload{Kind: kind, Ref: ref})
+	return q.jobs.Schedule(ctx, jobQuestion, questionKey(p.ID), q.clock.Now().Add(ttl), questionPayload{Kind: kind, Ref: ref})
 }
 
-// pendingQuestion returns the open question p was asked last, if any.
-func (e *Engine) pendingQuestion(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
-	var raw []byte
-	var at int64
-	err = e.store.DB().QueryRowContext(ctx, `SELECT payload, run_at FROM jobs WHERE key = ?`, questionKey(p.ID)).Scan(&raw, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", false, nil
+// Pending returns the open question p was asked last, if any.
+func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
+	j, ok, err := q.store.KeyedJob(ctx, questionKey(p.ID))
+	if err != nil || !ok {
+		return "", "", false, err
 	}
-	if err != nil {
-		return "", "", false, fmt.Errorf("pending question: %w", err)
-	}
-	if !time.UnixMilli(at).After(e.now()) {
+	if !j.RunAt.After(q.clock.Now()) {
 		return "", "", false, nil // expired, its job not run yet
 	}
-	var q questionPayload
-	if err := json.Unmarshal(raw, &q); err != nil {
+	var qp questionPayload
+	if err := json.Unmarshal(j.Payload, &qp); err != nil {
 		return "", "", false, fmt.Errorf("pending question: %w", err)
 	}
-	return q.Kind, q.Ref, true, nil
+	return qp.Kind, qp.Ref, true, nil
 }
 
-// answered closes p's open question.
-func (e *Engine) answered(ctx context.Context, p Person) error {
-	return e.cancelJobs(ctx, questionKey(p.ID))
+// Answered closes p's open question.
+func (q *Questions) Answered(ctx context.Context, p Person) error {
+	return q.jobs.Cancel(ctx, questionKey(p.ID))
 }
 
 // expireQuestion is the question's job: when it runs the question has

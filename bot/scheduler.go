@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Scheduler runs persisted jobs: reminders, follow-ups, fan-outs, polls of
-// feeds. Jobs survive restarts, and each run is one unit of work: what the
+// Jobs is the scheduler: it runs persisted jobs — reminders, follow-ups,
+// fan-outs, polls of feeds — and is what the Kit hands a feature as Jobs. Jobs survive restarts, and each run is one unit of work: what the
 // job changes, the sends it queues and its own completion, retry or next
 // occurrence commit together, so a crash can neither lose a run nor repeat
 // its sends.
@@ -24,7 +24,7 @@ import (
 // bytes for minutes holds up nothing else; then its apply commits the
 // result in a short unit of work, once the scheduler has checked that the
 // job still stands as it was when the fetch began.
-type Scheduler struct {
+type Jobs struct {
 	store    Store
 	clock    Clock
 	log      *slog.Logger
@@ -49,26 +49,28 @@ type Scheduler struct {
 // maxFetches bounds the fetches of two-phase jobs running at once.
 const maxFetches = 4
 
-func newScheduler(store Store, clock Clock, log *slog.Logger, obs Observer, handling sync.Locker, afterUnit func(context.Context), failed func(string, error), ok func()) *Scheduler {
-	return &Scheduler{store: store, clock: clock, log: log, obs: obs, handlers: map[string]JobFunc{}, fetchers: map[string]FetchFunc{},
+func newJobs(store Store, clock Clock, log *slog.Logger, obs Observer, handling sync.Locker, afterUnit func(context.Context), failed func(string, error), ok func()) *Jobs {
+	return &Jobs{store: store, clock: clock, log: log, obs: obs, handlers: map[string]JobFunc{}, fetchers: map[string]FetchFunc{},
 		handling: handling, inFlight: map[int64]bool{}, slots: make(chan struct{}, maxFetches),
 		afterUnit: afterUnit, failed: failed, ok: ok}
 }
 
-// Handle registers the function that runs jobs of kind.
-func (s *Scheduler) Handle(kind string, fn JobFunc) {
+// HandleJob registers fn for jobs of kind (see HandleJobOf for a typed
+// payload).
+func (s *Jobs) HandleJob(kind string, fn JobFunc) {
 	s.checkNew(kind)
 	s.handlers[kind] = fn
 }
 
-// HandleFetch registers a two-phase job kind: fn fetches outside any unit
-// of work and returns what commits the result.
-func (s *Scheduler) HandleFetch(kind string, fn FetchFunc) {
+// HandleFetch registers fn for jobs of kind that call the outside world:
+// fn fetches with no unit of work held and returns what commits the result
+// (see FetchFunc; HandleFetchOf for a typed payload).
+func (s *Jobs) HandleFetch(kind string, fn FetchFunc) {
 	s.checkNew(kind)
 	s.fetchers[kind] = fn
 }
 
-func (s *Scheduler) checkNew(kind string) {
+func (s *Jobs) checkNew(kind string) {
 	_, dup := s.handlers[kind]
 	_, dupFetch := s.fetchers[kind]
 	if dup || dupFetch {
@@ -134,7 +136,7 @@ var errBadPayload = errors.New("unreadable job payload")
 
 // Schedule persists a job of kind to run at, in the unit of work of ctx. A
 // non-empty key replaces any job with the same key.
-func (s *Scheduler) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
+func (s *Jobs) Schedule(ctx context.Context, kind, key string, at time.Time, payload any) error {
 	var raw []byte
 	if payload != nil {
 		var err error
@@ -148,8 +150,13 @@ func (s *Scheduler) Schedule(ctx context.Context, kind, key string, at time.Time
 	return nil
 }
 
-// Cancel deletes pending jobs whose key starts with prefix.
-func (s *Scheduler) Cancel(ctx context.Context, keyPrefix string) error {
+// Pending reports whether a job with this key is waiting to run.
+func (s *Jobs) Pending(ctx context.Context, key string) (bool, error) {
+	return s.store.JobPending(ctx, key)
+}
+
+// Cancel deletes pending jobs whose key starts with keyPrefix.
+func (s *Jobs) Cancel(ctx context.Context, keyPrefix string) error {
 	if keyPrefix == "" {
 		return errors.New("cancel jobs: empty key prefix")
 	}
@@ -177,7 +184,7 @@ const maxJobAttempts = 8
 // With async, a two-phase job's fetch runs on a goroutine of its own and
 // its apply follows when it is done; without (the console, tests), the
 // fetch runs here, still outside any unit of work and any lock.
-func (s *Scheduler) RunDue(stop, work context.Context, async bool) {
+func (s *Jobs) RunDue(stop, work context.Context, async bool) {
 	for range 100 { // bounded: jobs a handler schedules for "now" run next round
 		if stop.Err() != nil {
 			return
@@ -209,7 +216,7 @@ func (s *Scheduler) RunDue(stop, work context.Context, async bool) {
 // start runs j, or for a two-phase job starts it; started is false for a
 // job already fetching or when every fetch slot is taken, and ok false
 // when the store could not commit.
-func (s *Scheduler) start(stop, work context.Context, j Job, async bool) (started, ok bool) {
+func (s *Jobs) start(stop, work context.Context, j Job, async bool) (started, ok bool) {
 	fetch, twoPhase := s.fetchers[j.Kind]
 	if !twoPhase {
 		s.handling.Lock()
@@ -243,7 +250,7 @@ func (s *Scheduler) start(stop, work context.Context, j Job, async bool) (starte
 
 // claim takes a fetch slot for j unless it is fetching already or every
 // slot is taken.
-func (s *Scheduler) claim(j Job) bool {
+func (s *Jobs) claim(j Job) bool {
 	s.flightMu.Lock()
 	defer s.flightMu.Unlock()
 	if s.inFlight[j.ID] {
@@ -258,16 +265,20 @@ func (s *Scheduler) claim(j Job) bool {
 	return true
 }
 
-func (s *Scheduler) release(j Job) {
+func (s *Jobs) release(j Job) {
 	s.flightMu.Lock()
 	defer s.flightMu.Unlock()
 	delete(s.inFlight, j.ID)
 	<-s.slots
 }
 
-// Step commits fn in a unit of work of its own from a two-phase job's
-// fetch, serialised with message handling like any unit of work.
-func (s *Scheduler) Step(ctx context.Context, fn func(ctx context.Context) error) error {
+// Step commits fn in a short unit of work of its own, from a two-phase
+// job's fetch: the note, before a call that cannot be repeated safely
+// (posting a report to the council), that the call is under way, so a stop
+// during the call is noticed rather than repeated. It is serialised with
+// message handling like any unit of work. Never call it from a handler or
+// an apply: they already run in a unit of work.
+func (s *Jobs) Step(ctx context.Context, fn func(ctx context.Context) error) error {
 	s.handling.Lock()
 	defer s.handling.Unlock()
 	if err := s.store.Atomic(WithPriority(ctx, PriorityNormal), fn); err != nil {
@@ -280,10 +291,10 @@ func (s *Scheduler) Step(ctx context.Context, fn func(ctx context.Context) error
 
 // Wait waits for the fetches under way (Run calls it when stopping, after
 // cancelling them).
-func (s *Scheduler) Wait() { s.fetches.Wait() }
+func (s *Jobs) Wait() { s.fetches.Wait() }
 
 // fetch runs a two-phase job's fetch, turning a panic into an error.
-func (s *Scheduler) fetch(ctx context.Context, j Job, fn FetchFunc) (apply ApplyFunc, err error) {
+func (s *Jobs) fetch(ctx context.Context, j Job, fn FetchFunc) (apply ApplyFunc, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("job panicked", KeyKind, j.Kind, "panic", r, "stack", string(debug.Stack()))
@@ -300,7 +311,7 @@ func (s *Scheduler) fetch(ctx context.Context, j Job, fn FetchFunc) (apply Apply
 // apply commits a two-phase job's result in its unit of work, unless the
 // job was cancelled or booked afresh while it was fetching: what was
 // fetched then answers a question nobody is asking any more.
-func (s *Scheduler) apply(ctx context.Context, j Job, apply ApplyFunc, fetchErr error) bool {
+func (s *Jobs) apply(ctx context.Context, j Job, apply ApplyFunc, fetchErr error) bool {
 	return s.run(ctx, j, func(ctx context.Context) error {
 		if fetchErr != nil {
 			return fetchErr
@@ -311,7 +322,7 @@ func (s *Scheduler) apply(ctx context.Context, j Job, apply ApplyFunc, fetchErr 
 
 // run runs one job's body in its unit of work and reports whether that
 // committed.
-func (s *Scheduler) run(ctx context.Context, j Job, body func(ctx context.Context) error) bool {
+func (s *Jobs) run(ctx context.Context, j Job, body func(ctx context.Context) error) bool {
 	var result string
 	err := s.store.Atomic(WithPriority(ctx, PriorityNormal), func(ctx context.Context) error {
 		current, err := s.store.JobCurrent(ctx, j)
@@ -347,7 +358,7 @@ func (s *Scheduler) run(ctx context.Context, j Job, body func(ctx context.Contex
 }
 
 // call runs the job's handler in a savepoint, turning a panic into an error.
-func (s *Scheduler) call(ctx context.Context, j Job) error {
+func (s *Jobs) call(ctx context.Context, j Job) error {
 	fn, ok := s.handlers[j.Kind]
 	if !ok {
 		return fmt.Errorf("%w: no handler for job kind %q", errBadPayload, j.Kind)
@@ -356,12 +367,12 @@ func (s *Scheduler) call(ctx context.Context, j Job) error {
 }
 
 // callApply runs a two-phase job's apply in a savepoint.
-func (s *Scheduler) callApply(ctx context.Context, j Job, apply ApplyFunc) error {
+func (s *Jobs) callApply(ctx context.Context, j Job, apply ApplyFunc) error {
 	return s.savepoint(ctx, j, apply)
 }
 
 // savepoint runs fn in a savepoint, turning a panic into an error.
-func (s *Scheduler) savepoint(ctx context.Context, j Job, fn func(ctx context.Context) error) error {
+func (s *Jobs) savepoint(ctx context.Context, j Job, fn func(ctx context.Context) error) error {
 	return s.store.Atomic(ctx, func(ctx context.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -374,7 +385,7 @@ func (s *Scheduler) savepoint(ctx context.Context, j Job, fn func(ctx context.Co
 }
 
 // settle records how a run ended: done, dropped, postponed or retried.
-func (s *Scheduler) settle(ctx context.Context, j Job, err error) (string, error) {
+func (s *Jobs) settle(ctx context.Context, j Job, err error) (string, error) {
 	now := s.clock.Now()
 	switch {
 	case err == nil:

@@ -190,6 +190,8 @@ type Store interface {
 	LatestPoll(ctx context.Context, chat ChatID) (Poll, bool, error)
 	DeletePolls(ctx context.Context, kind string, refs []string) (int64, error)
 	JobPending(ctx context.Context, key string) (bool, error)
+	// KeyedJob returns the pending job booked under key.
+	KeyedJob(ctx context.Context, key string) (j Job, ok bool, err error)
 	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
 	ForgetSeen(ctx context.Context, chat ChatID) (int64, error)
 

@@ -72,6 +72,22 @@ func (s *Store) JobPending(ctx context.Context, key string) (bool, error) {
 	return n > 0, nil
 }
 
+// KeyedJob returns the pending job booked under key, if there is one.
+func (s *Store) KeyedJob(ctx context.Context, key string) (bot.Job, bool, error) {
+	var j bot.Job
+	var at sql.NullInt64
+	err := s.conn().QueryRowContext(ctx, `SELECT id, kind, COALESCE(key, ''), run_at, payload, attempts, last_error, gen FROM jobs WHERE key = ?`, key).
+		Scan(&j.ID, &j.Kind, &j.Key, &at, &j.Payload, &j.Attempts, &j.LastErr, &j.Gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Job{}, false, nil
+	}
+	if err != nil {
+		return bot.Job{}, false, fmt.Errorf("keyed job: %w", err)
+	}
+	j.RunAt = sqlkit.Time(at)
+	return j, true, nil
+}
+
 // AuditAfter returns up to limit audit entries with ids above afterID,
 // oldest first (the live log forwards from its watermark in this order, so
 // that an entry is never skipped).

@@ -25,9 +25,6 @@ var sqlOutsideStores = map[string]int{
 	// store files once that work has settled.
 	"commands/notices":         135,
 	"commands/notices/sources": 10,
-	// The engine's pending questions read the jobs table directly; they move
-	// with the engine split.
-	"bot": 2,
 	// A test helper package: it dumps tables for golden transcripts.
 	"bot/bottest": 1,
 }
