@@ -314,6 +314,8 @@ func (f *Feature) history(ctx context.Context, t ticket, staff bool) string {
 			what = strings.TrimSpace("[" + mediaWord(m.Media.Kind, m.Media.Voice) + "] " + what)
 		case m.Location != nil:
 			what = strings.TrimSpace("[location] " + what)
+		case m.MediaFailed != "":
+			what = strings.TrimSpace("[" + strings.TrimSuffix(m.MediaFailed, ".") + "] " + what)
 		}
 		lines = append(lines, f.stamp(m.At)+" "+author+": "+clip(what, 300))
 	}
@@ -387,21 +389,32 @@ func (f *Feature) handleClose(ctx context.Context, req *bot.Request) error {
 	if t.State == stateClosed {
 		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is already closed (%s).", t.Ref(), f.day(t.ClosedAt)))
 	}
+	told, err := f.closeTicket(ctx, t, req.Sender, note, "")
+	if err != nil {
+		return err
+	}
+	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("Closed %s%s.", t.Ref(), told))
+}
+
+// closeTicket closes open ticket t for staff, tells the resident (with the
+// note, if any) and audits it; told is "; the resident has been told" when
+// they were. via is "" from the staff group, " · on the staff page" from
+// the page.
+func (f *Feature) closeTicket(ctx context.Context, t ticket, staff bot.Person, note, via string) (told string, err error) {
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > 1000 {
-		return bot.Userf("That note is over 1,000 characters; please shorten it. %s is still open.", t.Ref())
+		return "", bot.Userf("That note is over 1,000 characters; please shorten it. %s is still open.", t.Ref())
 	}
 	now := f.clock.Now()
 	if err := f.st.close(ctx, t.ID, "staff", note, now); err != nil {
-		return err
+		return "", err
 	}
 	var resident bot.Person
-	told := ""
 	if t.PersonID != 0 && !t.Forgotten {
 		if resident, err = f.core.PersonByID(ctx, t.PersonID); err != nil {
-			return err
+			return "", err
 		}
-		text := f.signature(req.Sender) + ": We've closed " + t.Ref()
+		text := f.signature(staff) + ": We've closed " + t.Ref()
 		if note != "" {
 			text += " — " + note
 		}
@@ -411,13 +424,10 @@ func (f *Feature) handleClose(ctx context.Context, req *bot.Request) error {
 			told = "; the resident has been told"
 		case errors.Is(err, bot.ErrNoContact):
 		default:
-			return err
+			return "", err
 		}
 	}
-	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.closed", resident, t.Ref()); err != nil {
-		return err
-	}
-	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("Closed %s%s.", t.Ref(), told))
+	return told, f.audit(ctx, f.deskByName(t.Desk).chat, staff, "inbox.closed", resident, t.Ref()+via)
 }
 
 // residentClose closes the resident's own open ticket, or drops a message
@@ -467,11 +477,26 @@ func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {
 	if t.State == stateOpen {
 		return f.staffSay(ctx, req, t.ID, t.Ref()+" is open already.")
 	}
+	if err := f.reopenTicket(ctx, t, req.Sender, ""); err != nil {
+		if msg, ok := bot.UserMessage(err); ok {
+			return f.staffSay(ctx, req, t.ID, msg)
+		}
+		return err
+	}
+	text := fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.prefix, t.Ref())
+	return f.staffSay(ctx, req, t.ID, text)
+}
+
+// reopenTicket reopens closed ticket t for staff: a message the resident
+// left waiting at the menu or a self-help answer meanwhile joins it (and
+// they are told), and it is audited. A resident who has opened another
+// ticket since is a bot.Userf refusal. via is as for closeTicket.
+func (f *Feature) reopenTicket(ctx context.Context, t ticket, staff bot.Person, via string) error {
 	var held []message
 	if t.PersonID != 0 {
 		if other, err := f.st.active(ctx, t.PersonID); err == nil {
 			if other.Number != 0 {
-				return f.staffSay(ctx, req, t.ID, fmt.Sprintf("The resident has opened %s since; answer there.", other.Ref()))
+				return bot.Userf("The resident has opened %s since; answer there.", other.Ref())
 			}
 			// A message waiting at the menu or a self-help answer joins
 			// the reopened ticket: it is never dropped.
@@ -487,20 +512,18 @@ func (f *Feature) handleReopen(ctx context.Context, req *bot.Request) error {
 	}
 	var resident bot.Person
 	if t.PersonID != 0 {
+		var err error
 		if resident, err = f.core.PersonByID(ctx, t.PersonID); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return err
 		}
 	}
-	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reopened", resident, t.Ref()); err != nil {
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, staff, "inbox.reopened", resident, t.Ref()+via); err != nil {
 		return err
 	}
-	text := fmt.Sprintf("%s is open again. Reply to its posts or use %sreply %s to answer.", t.Ref(), f.prefix, t.Ref())
 	if len(held) > 0 {
-		if err := f.tellHeldJoined(ctx, resident, t, len(held)); err != nil {
-			return err
-		}
+		return f.tellHeldJoined(ctx, resident, t, len(held))
 	}
-	return f.staffSay(ctx, req, t.ID, text)
+	return nil
 }
 
 // takeHeld moves the messages held on pending (a menu or self-help answer

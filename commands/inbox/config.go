@@ -62,6 +62,12 @@ type Config struct {
 	DefaultDesk string `toml:"default_desk"`
 	// MenuTimeout is how long the desks menu waits for a number.
 	MenuTimeout string `toml:"menu_timeout"`
+	// ReplyTarget and CloseTarget are how long, in working time (office
+	// hours, less closed days and bank holidays), a ticket should wait for
+	// its first reply and take to close; the staff page shows each
+	// ticket's timers against them. A desk may set its own.
+	ReplyTarget string `toml:"reply_target"`
+	CloseTarget string `toml:"close_target"`
 
 	Desks   []Desk   `toml:"desks"`
 	Answers []Answer `toml:"answers"`
@@ -74,6 +80,9 @@ type Desk struct {
 	Name      string   `toml:"name"`
 	StaffChat string   `toml:"staff_chat"` // empty: the inbox's staff_chat
 	Keywords  []string `toml:"keywords"`
+	// ReplyTarget and CloseTarget override the inbox's for this desk.
+	ReplyTarget string `toml:"reply_target"`
+	CloseTarget string `toml:"close_target"`
 }
 
 // Answer is a self-help answer given at once, at any hour, to a first
@@ -100,6 +109,8 @@ func DefaultConfig() Config {
 		RetentionDays:      365,
 		ReopenWithin:       "7d",
 		MenuTimeout:        "1h",
+		ReplyTarget:        "4h",
+		CloseTarget:        "40h",
 	}
 }
 
@@ -198,6 +209,9 @@ func (c Config) validateRouting() error {
 	if _, err := c.menuWait(); err != nil {
 		return err
 	}
+	if err := c.validateTargets(); err != nil {
+		return err
+	}
 	if c.DefaultDesk != "" && c.defaultDesk() < 0 {
 		var names []string
 		for _, d := range c.Desks {
@@ -206,6 +220,51 @@ func (c Config) validateRouting() error {
 		return fmt.Errorf("default_desk %q is not one of the desks (%s)", c.DefaultDesk, strings.Join(names, ", "))
 	}
 	return nil
+}
+
+// validateTargets checks the reply and close targets, the inbox's and
+// each desk's.
+func (c Config) validateTargets() error {
+	check := func(key, v string) error {
+		if strings.TrimSpace(v) == "" {
+			return nil
+		}
+		if _, err := parseTarget(v); err != nil {
+			return fmt.Errorf("%s %q must be a duration from 1m to 90d of working time, such as \"4h\" or \"40h\"", key, v)
+		}
+		return nil
+	}
+	if err := errors.Join(check("reply_target", c.ReplyTarget), check("close_target", c.CloseTarget)); err != nil {
+		return err
+	}
+	for i, d := range c.Desks {
+		if err := errors.Join(check(fmt.Sprintf("desks[%d].reply_target", i), d.ReplyTarget),
+			check(fmt.Sprintf("desks[%d].close_target", i), d.CloseTarget)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseTarget(v string) (time.Duration, error) {
+	d, err := bot.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < time.Minute || d > 90*24*time.Hour {
+		return 0, errors.New("out of range")
+	}
+	return d, nil
+}
+
+// targets are a desk's reply and close targets: its own, else the
+// inbox's (0: none).
+func (c Config) targets(d Desk) (reply, close time.Duration) {
+	pick := func(own, all string) time.Duration {
+		if strings.TrimSpace(own) != "" {
+			all = own
+		}
+		t, _ := parseTarget(all) // checked by Validate; "" is none
+		return t
+	}
+	return pick(d.ReplyTarget, c.ReplyTarget), pick(d.CloseTarget, c.CloseTarget)
 }
 
 // reopenWindow is ReopenWithin read: 0 for off.

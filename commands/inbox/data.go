@@ -95,9 +95,15 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		if err := f.st.emptyTicket(ctx, t.ID, f.clock.Now()); err != nil {
 			return "", err
 		}
+		if err := f.st.forgetNotes(ctx, t.ID); err != nil {
+			return "", err
+		}
 	}
 	replies, err := f.st.forgetStaffAndLimit(ctx, person)
 	if err != nil {
+		return "", err
+	}
+	if err := f.st.forgetNoteAuthor(ctx, person); err != nil {
 		return "", err
 	}
 	removed, err := f.removeUnused(ctx, files)

@@ -99,8 +99,15 @@ type deskInfo struct {
 // the personal-data provider and retention are registered, so what an
 // earlier, enabled run kept can still be seen, erased and purged.
 func Register(k bot.Kit, cfg Config, deps Deps) error {
+	_, err := RegisterFeature(k, cfg, deps)
+	return err
+}
+
+// RegisterFeature is Register returning the feature, for the staff web
+// page (see web.go).
+func RegisterFeature(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("inbox config: %w", err)
+		return nil, fmt.Errorf("inbox config: %w", err)
 	}
 	if deps.Location == nil {
 		deps.Location = time.UTC
@@ -134,17 +141,17 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		// and purged; with nothing kept the inbox stays out of !mydata.
 		held, err := f.st.anyTickets(ctx)
 		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
+			return f, fmt.Errorf("inbox: %w", err)
 		}
 		if held {
 			k.Reg.AddDataProvider(dataProvider{f})
-			return f.scheduleRetention(ctx)
+			return f, f.scheduleRetention(ctx)
 		}
-		return k.Jobs.Cancel(ctx, "inbox.")
+		return f, k.Jobs.Cancel(ctx, "inbox.")
 	}
 	k.Reg.AddDataProvider(dataProvider{f})
 	if err := f.scheduleRetention(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if deps.Health != nil {
 		deps.Health.Ready("council inbox", f.readyProbe)
@@ -157,11 +164,11 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	k.Reg.Listen(f.listen)
 	if cfg.BankHolidays != "" {
 		if err := k.Jobs.Schedule(ctx, jobHolidays, jobHolidays, k.Clock.Now(), nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// Posts left waiting by an earlier run go out now.
-	return f.scheduleFlush(ctx, k.Clock.Now())
+	return f, f.scheduleFlush(ctx, k.Clock.Now())
 }
 
 // postsStuckAfter is how long a post may wait for a staff group before

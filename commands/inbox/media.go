@@ -33,16 +33,17 @@ func (f *Feature) capture(ctx context.Context, req *bot.Request) (m *message, no
 		m.Location = &loc
 	}
 	if md := req.Msg.Media; md != nil {
-		stored, why, err := f.saveMedia(ctx, md)
+		stored, why, failed, err := f.saveMedia(ctx, md)
 		if err != nil {
 			return nil, "", err
 		}
-		m.Media = stored
+		// A failure is kept on the message, so staff see what was sent.
+		m.Media, m.MediaFailed = stored, failed
 		if why != "" {
 			note = why
 		}
 	}
-	if m.Text == "" && m.Media == nil && m.Location == nil {
+	if m.Text == "" && m.Media == nil && m.Location == nil && m.MediaFailed == "" {
 		if note == "" {
 			note = "I can pass on text, photos, videos, voice notes, documents and locations to the council team — please send one of those."
 		}
@@ -57,31 +58,36 @@ func (f *Feature) maxMediaBytes() int64 { return int64(f.cfg.MaxMediaMB) << 20 }
 // way street-report photos are kept, but in the inbox's own private
 // directory (files 0600), since what a resident sends privately stays
 // private. A file over the cap is refused before downloading when its size
-// is known, and again after.
-func (f *Feature) saveMedia(ctx context.Context, md *bot.Media) (*storedMedia, string, error) {
+// is known, and again after. Not kept, note tells the resident why and
+// failed tells staff ("A 6.0 MB photo was too big to keep; …").
+func (f *Feature) saveMedia(ctx context.Context, md *bot.Media) (stored *storedMedia, note, failed string, err error) {
 	what := mediaWord(md.Kind, md.Voice)
 	if md.Kind == bot.MediaSticker {
-		return nil, "I can't pass stickers on to the council team.", nil
+		return nil, "I can't pass stickers on to the council team.", "", nil
 	}
 	limit := f.maxMediaBytes()
+	tooBig := func(size int64) (*storedMedia, string, string, error) {
+		return nil, f.tooBig(what, size), fmt.Sprintf("A %s %s was too big to keep; the limit is %d MB.", formatMB(size), what, f.cfg.MaxMediaMB), nil
+	}
 	if md.Size > limit {
-		return nil, f.tooBig(what, md.Size), nil
+		return tooBig(md.Size)
 	}
 	data, err := f.groups.Download(ctx, md)
 	if err != nil {
 		f.log().Warn("media download failed", bot.KeyKind, md.Kind, bot.KeyErr, bot.RedactPhones(err.Error()))
-		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what), nil
+		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what),
+			fmt.Sprintf("A %s could not be fetched from WhatsApp.", what), nil
 	}
 	if int64(len(data)) > limit {
-		return nil, f.tooBig(what, int64(len(data))), nil
+		return tooBig(int64(len(data)))
 	}
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:]) + mediaExt(md)
 	if err := writePrivate(f.deps.MediaDir, name, data); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	return &storedMedia{Kind: md.Kind, File: name, Mime: md.MimeType, Name: cleanFileName(md.FileName),
-		Size: int64(len(data)), Seconds: md.Seconds, Voice: md.Voice}, "", nil
+		Size: int64(len(data)), Seconds: md.Seconds, Voice: md.Voice}, "", "", nil
 }
 
 func (f *Feature) tooBig(what string, size int64) string {

@@ -253,6 +253,9 @@ func (f *Feature) postText(t ticket, m message, who string, first bool) string {
 			l.Lat, l.Long, l.Lat, l.Long, l.Lat, l.Long)
 		body = strings.TrimSpace(body + "\n" + pin)
 	}
+	if m.MediaFailed != "" {
+		body = strings.TrimSpace(body + "\n(" + strings.TrimSuffix(m.MediaFailed, ".") + ")")
+	}
 	if m.Forgotten() {
 		body = "(erased at the resident's request)"
 	}
@@ -268,7 +271,7 @@ func (f *Feature) postText(t ticket, m message, who string, first bool) string {
 
 // Forgotten reports whether an inbound message was erased.
 func (m message) Forgotten() bool {
-	return m.Direction == "in" && m.Text == "" && m.Media == nil && m.Location == nil
+	return m.Direction == "in" && m.Text == "" && m.Media == nil && m.Location == nil && m.MediaFailed == ""
 }
 
 func (f *Feature) isFirst(ctx context.Context, t ticket, m message) (bool, error) {
@@ -358,46 +361,72 @@ func (f *Feature) staffListen(ctx context.Context, req *bot.Request) error {
 	return f.sendReply(ctx, req, t, text)
 }
 
-// sendReply delivers a staff answer to the ticket's resident by direct
-// message (they wrote first, so this is never cold outreach).
+// sendReply delivers a staff answer typed in the staff group (or by an
+// owner in a direct message) and says so there.
 func (f *Feature) sendReply(ctx context.Context, req *bot.Request, t ticket, text string) error {
-	p := f.prefix
-	if n := utf8.RuneCountInString(text); n > maxReplyRunes {
-		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("That reply is %d characters; please keep it under %d (split it in two), so it reads well on a phone. Nothing was sent.", n, maxReplyRunes))
+	who, err := f.reply(ctx, t, req.Sender, text, replyFrom{})
+	if msg, ok := bot.UserMessage(err); ok {
+		return f.staffSay(ctx, req, t.ID, msg)
 	}
-	if t.State == stateClosed {
-		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("%s is closed, so I haven't sent that. Type %sreopen %s first if you want to answer it.", t.Ref(), p, t.Ref()))
-	}
-	if t.PersonID == 0 || t.Forgotten {
-		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("The resident of %s asked to be forgotten, so they can't be reached. Nothing was sent.", t.Ref()))
-	}
-	resident, err := f.core.PersonByID(ctx, t.PersonID)
-	if err != nil {
-		return err
-	}
-	err = f.out.DM(ctx, resident, f.signature(req.Sender)+": "+text)
-	if errors.Is(err, bot.ErrNoContact) {
-		return f.staffSay(ctx, req, t.ID, fmt.Sprintf("I can't message the resident of %s privately any more, so nothing was sent.", t.Ref()))
-	}
-	if err != nil {
-		return err
-	}
-	now := f.clock.Now()
-	if _, err := f.st.addMessage(ctx, message{TicketID: t.ID, At: now, Direction: "out", AuthorID: req.Sender.ID,
-		AuthorName: req.Sender.DisplayName(), Text: text, Forwarded: true}); err != nil {
-		return err
-	}
-	if err := f.st.markReplied(ctx, t.ID, now); err != nil {
-		return err
-	}
-	if err := f.audit(ctx, f.deskByName(t.Desk).chat, req.Sender, "inbox.reply", resident, t.Ref()); err != nil {
-		return err
-	}
-	who, err := f.residentName(ctx, t, false)
 	if err != nil {
 		return err
 	}
 	return f.staffSay(ctx, req, t.ID, fmt.Sprintf("Sent to %s on %s.", who, t.Ref()))
+}
+
+// replyFrom says where a reply was written: the staff group (zero) or the
+// staff page, with the key of the form it came from.
+type replyFrom struct {
+	web bool
+	key string
+}
+
+// reply delivers a staff answer to the ticket's resident by direct message
+// (they wrote first, so this is never cold outreach), records it on the
+// ticket and audits it, all in the unit of work of ctx: the one path for a
+// reply from the staff group and from the staff page. It returns the
+// resident's name; a refusal (closed, erased, too long, not reachable) is
+// a bot.Userf error with the reason, and nothing is sent.
+func (f *Feature) reply(ctx context.Context, t ticket, staff bot.Person, text string, from replyFrom) (string, error) {
+	if n := utf8.RuneCountInString(text); n > maxReplyRunes {
+		return "", bot.Userf("That reply is %d characters; please keep it under %d (split it in two), so it reads well on a phone. Nothing was sent.", n, maxReplyRunes)
+	}
+	if t.PersonID == 0 || t.Forgotten {
+		return "", bot.Userf("The resident of %s asked to be forgotten, so they can't be reached. Nothing was sent.", t.Ref())
+	}
+	if t.State == stateClosed {
+		if from.web {
+			return "", bot.Userf("%s is closed, so nothing was sent. Reopen it first if you want to answer it.", t.Ref())
+		}
+		return "", bot.Userf("%s is closed, so I haven't sent that. Type %sreopen %s first if you want to answer it.", t.Ref(), f.prefix, t.Ref())
+	}
+	resident, err := f.core.PersonByID(ctx, t.PersonID)
+	if err != nil {
+		return "", err
+	}
+	err = f.out.DM(ctx, resident, f.signature(staff)+": "+text)
+	if errors.Is(err, bot.ErrNoContact) {
+		return "", bot.Userf("I can't message the resident of %s privately any more, so nothing was sent.", t.Ref())
+	}
+	if err != nil {
+		return "", err
+	}
+	now := f.clock.Now()
+	if _, err := f.st.addMessage(ctx, message{TicketID: t.ID, At: now, Direction: "out", AuthorID: staff.ID,
+		AuthorName: staff.DisplayName(), Text: text, Forwarded: true, WebKey: from.key}); err != nil {
+		return "", err
+	}
+	if err := f.st.markReplied(ctx, t.ID, now); err != nil {
+		return "", err
+	}
+	detail := t.Ref()
+	if from.web {
+		detail += " · on the staff page"
+	}
+	if err := f.audit(ctx, f.deskByName(t.Desk).chat, staff, "inbox.reply", resident, detail); err != nil {
+		return "", err
+	}
+	return f.residentName(ctx, t, false)
 }
 
 // signature is how staff messages to residents are signed: the team's

@@ -39,6 +39,12 @@ type ticket struct {
 	OOHTold      bool
 	FloodToldAt  time.Time
 	Forgotten    bool
+	// WaitingSince is when staff marked the ticket as waiting on the
+	// resident (zero: not waiting); LastInID the resident's latest message
+	// and LastAt the latest message either way.
+	WaitingSince time.Time
+	LastInID     int64
+	LastAt       time.Time
 }
 
 // Ref is the ticket's number as people write it: "C12".
@@ -67,6 +73,11 @@ type message struct {
 	Media      *storedMedia
 	Location   *bot.Location
 	Forwarded  bool
+	// MediaFailed says why the resident's attachment was not kept ("" when
+	// it was, or there was none); WebKey is the staff page's form key of a
+	// reply sent from it.
+	MediaFailed string
+	WebKey      string
 }
 
 type store struct{ db bot.DB }
@@ -79,20 +90,21 @@ func nullID(id int64) any {
 }
 
 const ticketCols = `id, number, person_id, desk, state, answer, created_at, opened_at, first_reply_at, closed_at,
-	closed_by, close_note, assignee_id, assignee_name, ooh_told, flood_told_at, forgotten`
+	closed_by, close_note, assignee_id, assignee_name, ooh_told, flood_told_at, forgotten, waiting_since, last_in_id, last_at`
 
 func scanTicket(r sqlkit.Scanner) (ticket, error) {
 	var t ticket
 	var number, person, assignee sql.NullInt64
 	var created int64
-	var opened, firstReply, closed, flood sql.NullInt64
+	var opened, firstReply, closed, flood, waiting, last sql.NullInt64
 	if err := r.Scan(&t.ID, &number, &person, &t.Desk, &t.State, &t.Answer, &created, &opened, &firstReply, &closed,
-		&t.ClosedBy, &t.CloseNote, &assignee, &t.AssigneeName, &t.OOHTold, &flood, &t.Forgotten); err != nil {
+		&t.ClosedBy, &t.CloseNote, &assignee, &t.AssigneeName, &t.OOHTold, &flood, &t.Forgotten, &waiting, &t.LastInID, &last); err != nil {
 		return ticket{}, err
 	}
 	t.Number, t.PersonID, t.AssigneeID = number.Int64, person.Int64, assignee.Int64
 	t.CreatedAt = time.UnixMilli(created).UTC()
 	t.OpenedAt, t.FirstReplyAt, t.ClosedAt, t.FloodToldAt = sqlkit.Time(opened), sqlkit.Time(firstReply), sqlkit.Time(closed), sqlkit.Time(flood)
+	t.WaitingSince, t.LastAt = sqlkit.Time(waiting), sqlkit.Time(last)
 	return t, nil
 }
 
@@ -137,7 +149,12 @@ func (s *store) recentClosed(ctx context.Context, person int64, since time.Time)
 // moveMessages puts the messages of ticket from (one that never opened)
 // on ticket to.
 func (s *store) moveMessages(ctx context.Context, from, to int64) error {
-	return s.exec(ctx, "move messages", `UPDATE inbox_messages SET ticket_id = ? WHERE ticket_id = ?`, to, from)
+	if err := s.exec(ctx, "move messages", `UPDATE inbox_messages SET ticket_id = ? WHERE ticket_id = ?`, to, from); err != nil {
+		return err
+	}
+	return s.exec(ctx, "move messages", `UPDATE inbox_tickets SET
+		last_in_id = COALESCE((SELECT MAX(id) FROM inbox_messages WHERE ticket_id = ?1 AND direction = 'in'), 0),
+		last_at = (SELECT MAX(at) FROM inbox_messages WHERE ticket_id = ?1) WHERE id = ?1`, to)
 }
 
 func (s *store) byNumber(ctx context.Context, n int64) (ticket, error) {
@@ -268,7 +285,7 @@ func (s *store) setLimitTold(ctx context.Context, person int64, at time.Time) er
 }
 
 const messageCols = `id, ticket_id, at, direction, author_id, author_name, text, media_kind, media_file, media_mime,
-	media_name, media_size, media_seconds, media_voice, lat, long, forwarded`
+	media_name, media_size, media_seconds, media_voice, lat, long, forwarded, media_failed, COALESCE(web_key, '')`
 
 func scanMessage(r sqlkit.Scanner) (message, error) {
 	var m message
@@ -278,7 +295,7 @@ func scanMessage(r sqlkit.Scanner) (message, error) {
 	var kind string
 	var lat, long sql.NullFloat64
 	if err := r.Scan(&m.ID, &m.TicketID, &at, &m.Direction, &author, &m.AuthorName, &m.Text, &kind, &md.File, &md.Mime,
-		&md.Name, &md.Size, &md.Seconds, &md.Voice, &lat, &long, &m.Forwarded); err != nil {
+		&md.Name, &md.Size, &md.Seconds, &md.Voice, &lat, &long, &m.Forwarded, &m.MediaFailed, &m.WebKey); err != nil {
 		return message{}, err
 	}
 	m.At, m.AuthorID = time.UnixMilli(at).UTC(), author.Int64
@@ -301,15 +318,33 @@ func (s *store) addMessage(ctx context.Context, m message) (int64, error) {
 	if m.Location != nil {
 		lat, long = m.Location.Lat, m.Location.Long
 	}
+	var key any
+	if m.WebKey != "" {
+		key = m.WebKey
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO inbox_messages (ticket_id, at, direction, author_id, author_name, text,
-		media_kind, media_file, media_mime, media_name, media_size, media_seconds, media_voice, lat, long, forwarded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		media_kind, media_file, media_mime, media_name, media_size, media_seconds, media_voice, lat, long, forwarded, media_failed, web_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.TicketID, sqlkit.Millis(m.At), m.Direction, nullID(m.AuthorID), m.AuthorName, m.Text,
-		string(md.Kind), md.File, md.Mime, md.Name, md.Size, md.Seconds, md.Voice, lat, long, m.Forwarded)
+		string(md.Kind), md.File, md.Mime, md.Name, md.Size, md.Seconds, md.Voice, lat, long, m.Forwarded, m.MediaFailed, key)
 	if err != nil {
 		return 0, fmt.Errorf("add message: %w", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("add message: %w", err)
+	}
+	return id, s.touchTicket(ctx, m.TicketID, id, m.Direction, m.At)
+}
+
+// touchTicket notes a ticket's latest message: the resident's latest (which
+// also ends "waiting on the resident") or a staff reply.
+func (s *store) touchTicket(ctx context.Context, ticket, msg int64, direction string, at time.Time) error {
+	if direction == "in" {
+		return s.exec(ctx, "note latest message", `UPDATE inbox_tickets SET last_in_id = ?, last_at = ?, waiting_since = NULL WHERE id = ?`,
+			msg, sqlkit.Millis(at), ticket)
+	}
+	return s.exec(ctx, "note latest message", `UPDATE inbox_tickets SET last_at = ? WHERE id = ?`, sqlkit.Millis(at), ticket)
 }
 
 func (s *store) message(ctx context.Context, id int64) (message, error) {

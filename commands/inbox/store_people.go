@@ -56,7 +56,7 @@ func (s *store) forgetPendingTicket(ctx context.Context, ticket int64) error {
 // it for a former resident and drops its posts still waiting.
 func (s *store) emptyTicket(ctx context.Context, ticket int64, now time.Time) error {
 	if err := s.exec(ctx, "forget messages", `UPDATE inbox_messages SET text = '', media_kind = '', media_file = '', media_mime = '',
-			media_name = '', media_size = 0, media_seconds = 0, media_voice = 0, lat = NULL, long = NULL, author_id = NULL
+			media_name = '', media_size = 0, media_seconds = 0, media_voice = 0, lat = NULL, long = NULL, author_id = NULL, media_failed = ''
 			WHERE ticket_id = ? AND direction = 'in'`, ticket); err != nil {
 		return err
 	}
