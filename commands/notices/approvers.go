@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,12 +60,12 @@ func (g *Governance) scheduleApproverAlert(ctx context.Context, n *Notice, now t
 		return nil
 	}
 	at := now
-	var last sql.NullInt64
-	if err := g.core.DB().QueryRowContext(ctx, `SELECT MAX(at) FROM notice_audit WHERE event = ? AND detail LIKE 'summary%'`, eventApproversTold).Scan(&last); err != nil {
-		return fmt.Errorf("last approver summary: %w", err)
+	last, err := g.st.lastApproverSummary(ctx)
+	if err != nil {
+		return err
 	}
-	if last.Valid {
-		if next := fromMS(last.Int64).Add(approverSummaryEvery); next.After(at) {
+	if !last.IsZero() {
+		if next := last.Add(approverSummaryEvery); next.After(at) {
 			at = next
 		}
 	}
@@ -118,7 +117,7 @@ func (r *Feature) tellApprovers(ctx context.Context, n *Notice, text, kind strin
 	if err != nil {
 		return err
 	}
-	approved, err := r.approvedBy(ctx, n.ID)
+	approved, err := r.st.approvalKeys(ctx, n.ID)
 	if err != nil {
 		return err
 	}
@@ -136,39 +135,14 @@ func (r *Feature) tellApprovers(ctx context.Context, n *Notice, text, kind strin
 			return fmt.Errorf("tell approver: %w", err)
 		}
 	}
-	detail := fmt.Sprintf("%s: %s by direct message", kind, plural(told, "approver told", "approvers told"))
+	detail := fmt.Sprintf("%s: %s by direct message", kind, bot.Plural(told, "approver told", "approvers told"))
 	if cannot > 0 {
-		detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", plural(cannot, "approver", "approvers"))
+		detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", bot.Count(cannot, "approver"))
 	}
 	if told == 0 && cannot > 0 {
 		r.log.Warn("no approver could be told that a notice is waiting; approvers must message the bot once", "notice", n.ID)
 	}
-	return audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: r.clock.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
-// approvedBy returns the approval keys a notice has so far.
-func (r *Feature) approvedBy(ctx context.Context, id int64) (map[string]bool, error) {
-	rows, err := r.st.db.QueryContext(ctx, `SELECT approver FROM notice_approvals WHERE notice_id = ?`, id)
-	if err != nil {
-		return nil, fmt.Errorf("load approvals: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("scan approval: %w", err)
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
+	return r.st.audit(ctx, AuditRecord{NoticeID: n.ID, At: r.clock.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
 }
 
 // waitingNotice loads the job's notice; nil when it no longer waits.
@@ -211,7 +185,7 @@ func (r *Feature) approverRemindJob(ctx context.Context, job bot.Job) error {
 	if n == nil || err != nil {
 		return err
 	}
-	approved, err := r.approvedBy(ctx, n.ID)
+	approved, err := r.st.approvalKeys(ctx, n.ID)
 	if err != nil {
 		return err
 	}
@@ -284,11 +258,11 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 		}
 	}
 	for _, n := range fresh {
-		detail := fmt.Sprintf("summary: %s by direct message", plural(told[n.ID], "approver told", "approvers told"))
+		detail := fmt.Sprintf("summary: %s by direct message", bot.Plural(told[n.ID], "approver told", "approvers told"))
 		if c := cannot[n.ID] + unknown[n.ID]; c > 0 {
-			detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", plural(c, "approver", "approvers"))
+			detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", bot.Count(c, "approver"))
 		}
-		if err := audit(ctx, r.st.db, AuditRecord{NoticeID: n.ID, At: now, Event: eventApproversTold, Actor: "bot", Detail: detail}); err != nil {
+		if err := r.st.audit(ctx, AuditRecord{NoticeID: n.ID, At: now, Event: eventApproversTold, Actor: "bot", Detail: detail}); err != nil {
 			return err
 		}
 	}

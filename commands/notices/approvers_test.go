@@ -1,6 +1,7 @@
 package notices
 
 import (
+	"neighbourbot/bot/sqlkit"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestApproversNobodyCanBeTold(t *testing.T) {
 	if err := rg.store.Raw().QueryRow(`SELECT run_at FROM jobs WHERE kind = ?`, jobApproverDigest).Scan(&at); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fromMS(at), told[0].At.Add(approverSummaryEvery); !got.Equal(want) {
+	if got, want := sqlkit.FromMillis(at), told[0].At.Add(approverSummaryEvery); !got.Equal(want) {
 		t.Errorf("next summary at %v, want %v (30 minutes after the last)", got, want)
 	}
 }

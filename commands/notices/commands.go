@@ -76,7 +76,7 @@ func (r *Feature) switchNotices(ctx context.Context, req *bot.Request, prefs gro
 		return req.Reply(ctx, fmt.Sprintf("Council notices are already %s here.", onOff(on)))
 	}
 	prefs.Enabled, prefs.DisabledReason = on, ""
-	if err := saveGroupPrefs(ctx, r.st.db, prefs, req.Now()); err != nil {
+	if err := r.st.saveGroupPrefs(ctx, prefs, req.Now()); err != nil {
 		return err
 	}
 	if err := r.audit(ctx, req, "notices."+onOff(on), ""); err != nil {
@@ -137,7 +137,7 @@ func (r *Feature) setTopics(ctx context.Context, req *bot.Request, prefs groupPr
 		}
 	}
 	prefs.Topics = topics
-	if err := saveGroupPrefs(ctx, r.st.db, prefs, req.Now()); err != nil {
+	if err := r.st.saveGroupPrefs(ctx, prefs, req.Now()); err != nil {
 		return err
 	}
 	if err := r.audit(ctx, req, "notices.topics", strings.TrimPrefix(describeTopics(prefs), "topics ")); err != nil {
@@ -206,19 +206,16 @@ func (r *Feature) setDigest(ctx context.Context, req *bot.Request, prefs groupPr
 	}
 	prefs.DigestAt = newAt
 	var reschedule time.Time
-	err := r.st.tx(ctx, func(tx bot.Tx) error {
-		if err := saveGroupPrefs(ctx, tx, prefs, now); err != nil {
+	err := r.st.inTx(ctx, func(st store) error {
+		if err := st.saveGroupPrefs(ctx, prefs, now); err != nil {
 			return err
 		}
 		// Notices already held for the digest follow the new choice.
 		if newAt < 0 {
-			_, err := tx.ExecContext(ctx, `UPDATE notice_outbox SET state = 'pending', due_at = ? WHERE target = ? AND state = 'digest'`,
-				ms(r.deps.QuietHours.NextAllowed(now)), string(req.Chat.ID))
-			return err
+			return st.undigest(ctx, req.Chat.ID, r.deps.QuietHours.NextAllowed(now))
 		}
 		reschedule = nextDigest(now, newAt, loc)
-		_, err := tx.ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE target = ? AND state = 'digest'`, ms(reschedule), string(req.Chat.ID))
-		return err
+		return st.moveDigest(ctx, req.Chat.ID, reschedule)
 	})
 	if err != nil {
 		return err
@@ -316,9 +313,8 @@ func (r *Feature) handleSubscribe(ctx context.Context, req *bot.Request) error {
 	if len(subs) >= maxSubscriptions {
 		return bot.Userf("You have %d subscriptions, the most I keep. Remove some with %s TOPIC first.", len(subs), req.Cmd("unsubscribe"))
 	}
-	if _, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_subscriptions (person_id, topic, area, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, req.Sender.ID, topic, area, ms(req.Now())); err != nil {
-		return fmt.Errorf("save subscription: %w", err)
+	if err := r.st.subscribe(ctx, req.Sender.ID, topic, area, req.Now()); err != nil {
+		return err
 	}
 	what := topic + " notices"
 	if topic == "all" {
@@ -329,22 +325,18 @@ func (r *Feature) handleSubscribe(ctx context.Context, req *bot.Request) error {
 
 func (r *Feature) handleUnsubscribe(ctx context.Context, req *bot.Request) error {
 	arg := strings.ToLower(strings.TrimSpace(req.Args))
-	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
-	args := []any{req.Sender.ID}
+	topic := ""
 	if arg != "" && arg != "all" {
 		t, ok := r.cfg.resolveTopic(arg)
 		if !ok {
 			return bot.Userf("Usage: %s (everything) or %s TOPIC — e.g. %s gritting.", req.Cmd("unsubscribe"), req.Cmd("unsubscribe"), req.Cmd("unsubscribe"))
 		}
-		arg = t
-		q += ` AND topic = ?`
-		args = append(args, arg)
+		arg, topic = t, t
 	}
-	res, err := r.st.db.ExecContext(ctx, q, args...)
+	n, err := r.st.unsubscribe(ctx, req.Sender.ID, topic)
 	if err != nil {
-		return fmt.Errorf("remove subscriptions: %w", err)
+		return err
 	}
-	n, _ := res.RowsAffected()
 	switch {
 	case n == 0 && (arg == "" || arg == "all"):
 		return req.Reply(ctx, fmt.Sprintf("You have no subscriptions. %s gritting SY3 starts one.", req.Cmd("subscribe")))

@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -79,17 +78,6 @@ func decodeConsultation(in *consultInput, n *Notice, now time.Time) error {
 	return nil
 }
 
-func saveConsultation(ctx context.Context, tx bot.Tx, n *Notice) error {
-	if n.Consultation == nil {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_consultations (notice_id, question, link, closes_at, state, created_at) VALUES (?, ?, ?, ?, 'open', ?)`,
-		n.ID, n.Title, n.Consultation.Link, ms(n.Consultation.Closes), ms(n.Received)); err != nil {
-		return fmt.Errorf("save consultation: %w", err)
-	}
-	return nil
-}
-
 // consultation is a stored consultation.
 type consultation struct {
 	ID       int64
@@ -100,43 +88,6 @@ type consultation struct {
 	Closes   time.Time
 	State    string
 	Created  time.Time
-}
-
-const consultCols = `id, COALESCE(notice_id, 0), chat, question, link, closes_at, state, created_at`
-
-func scanConsultation(sc interface{ Scan(...any) error }) (*consultation, error) {
-	c := &consultation{}
-	var closes, created int64
-	if err := sc.Scan(&c.ID, &c.NoticeID, &c.Chat, &c.Question, &c.Link, &closes, &c.State, &created); err != nil {
-		return nil, err
-	}
-	c.Closes, c.Created = fromMS(closes), fromMS(created)
-	return c, nil
-}
-
-func (s store) consultations(ctx context.Context, where string, args ...any) ([]*consultation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+consultCols+` FROM notice_consultations WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("load consultations: %w", err)
-	}
-	defer rows.Close()
-	var out []*consultation
-	for rows.Next() {
-		c, err := scanConsultation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan consultation: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-func (s store) consultationOf(ctx context.Context, notice int64) (*consultation, error) {
-	list, err := s.consultations(ctx, `notice_id = ?`, notice)
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	return list[0], nil
 }
 
 // open reports whether comments are still taken at now.
@@ -167,7 +118,7 @@ func (r *Feature) bookConsultClose(ctx context.Context, notice int64) error {
 
 // rebookConsultations gives every open consultation its close job back.
 func (r *Feature) rebookConsultations(ctx context.Context) error {
-	list, err := r.st.consultations(ctx, `state = 'open'`)
+	list, err := r.st.openConsultations(ctx)
 	if err != nil {
 		return err
 	}
@@ -182,9 +133,7 @@ func (r *Feature) rebookConsultations(ctx context.Context) error {
 // reachable lists the open consultations a chat can comment on: those
 // whose notice was delivered there, and the chat's local ones.
 func (r *Feature) reachable(ctx context.Context, req *bot.Request) ([]*consultation, error) {
-	target := voteTarget(req)
-	list, err := r.st.consultations(ctx, `state = 'open' AND closes_at > ? AND (chat = ? OR notice_id IN
-		(SELECT notice_id FROM notice_outbox WHERE target = ? AND state = 'sent')) ORDER BY id`, ms(req.Now()), string(req.Chat.ID), target)
+	list, err := r.st.reachableConsultations(ctx, req.Now(), req.Chat.ID, voteTarget(req))
 	if err != nil {
 		return nil, err
 	}
@@ -286,16 +235,10 @@ func (r *Feature) replyComment(ctx context.Context, req *bot.Request) error {
 	if req.Chat.IsGroup && (!req.Group.Enabled || !req.Group.FeatureOn(featureName)) {
 		return nil
 	}
-	var notice int64
 	// The notice's own message, or the poll that follows it.
-	err := r.st.db.QueryRowContext(ctx, `SELECT notice_id FROM notice_outbox WHERE target = ? AND msg_id = ? AND state = 'sent'
-		UNION SELECT notice_id FROM notice_poll_chats WHERE target = ? AND poll_msg = ? AND poll_msg != '' LIMIT 1`,
-		voteTarget(req), req.Msg.Quote.ID, voteTarget(req), req.Msg.Quote.ID).Scan(&notice)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("find quoted notice: %w", err)
+	notice, ok, err := r.st.quotedNotice(ctx, voteTarget(req), req.Msg.Quote.ID)
+	if err != nil || !ok {
+		return err
 	}
 	c, err := r.st.consultationOf(ctx, notice)
 	if err != nil || c == nil {
@@ -338,25 +281,15 @@ func (r *Feature) addComment(ctx context.Context, req *bot.Request, c *consultat
 			return err
 		}
 	}
-	var mine int
-	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND person_id = ?`, c.ID, req.Sender.ID).Scan(&mine); err != nil {
-		return fmt.Errorf("count own comments: %w", err)
-	}
-	if mine >= maxCommentsEach {
-		return bot.Userf("You've already left %d comments on this consultation, the most I keep from one person. %s by direct message shows them; you can delete one to make room.", mine, req.Cmd("mycomments"))
-	}
 	body, redacted := redactNumbers(text)
-	res, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_comments (consultation_id, scope, area, person_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, scope, area, req.Sender.ID, body, ms(req.Now()))
+	added, err := r.st.addComment(ctx, c, newComment{Scope: scope, Area: area, Person: req.Sender.ID, Body: body, At: req.Now()}, maxCommentsEach)
 	if err != nil {
-		return fmt.Errorf("save comment: %w", err)
+		return err
 	}
-	id, _ := res.LastInsertId()
-	var here int
-	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND scope = ?`, c.ID, scope).Scan(&here); err != nil {
-		return fmt.Errorf("count comments: %w", err)
+	if added.ID == 0 {
+		return bot.Userf("You've already left %d comments on this consultation, the most I keep from one person. %s by direct message shows them; you can delete one to make room.", added.Mine, req.Cmd("mycomments"))
 	}
-	msg := fmt.Sprintf("Thanks — comment %d kept, without your name", id)
+	msg := fmt.Sprintf("Thanks — comment %d kept, without your name", added.ID)
 	if redacted {
 		msg += " (I removed a phone number)"
 	}
@@ -365,7 +298,7 @@ func (r *Feature) addComment(ctx context.Context, req *bot.Request, c *consultat
 		where = "from subscribers"
 	}
 	msg += fmt.Sprintf(". %s so far %s. You can see or delete yours with %s by direct message until %s.",
-		capitalise(countOf(int64(here), "comment")), where, req.Cmd("mycomments"), r.when(c.Closes))
+		capitalise(bot.Count(added.Here, "comment")), where, req.Cmd("mycomments"), r.when(c.Closes))
 	return req.Reply(ctx, msg)
 }
 
@@ -385,26 +318,6 @@ type myComment struct {
 	Closes       time.Time
 }
 
-func (r *Feature) myComments(ctx context.Context, person int64) ([]myComment, error) {
-	rows, err := r.st.db.QueryContext(ctx, `SELECT m.id, c.id, c.question, m.body, c.closes_at FROM notice_comments m
-		JOIN notice_consultations c ON c.id = m.consultation_id WHERE m.person_id = ? ORDER BY m.id`, person)
-	if err != nil {
-		return nil, fmt.Errorf("load comments: %w", err)
-	}
-	defer rows.Close()
-	var out []myComment
-	for rows.Next() {
-		var m myComment
-		var closes int64
-		if err := rows.Scan(&m.ID, &m.Consultation, &m.Question, &m.Body, &closes); err != nil {
-			return nil, fmt.Errorf("scan comment: %w", err)
-		}
-		m.Closes = fromMS(closes)
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // handleMyComments lists (or deletes one of) the sender's own comments, by
 // direct message only: a list in a group would name its author.
 func (r *Feature) handleMyComments(ctx context.Context, req *bot.Request) error {
@@ -417,11 +330,11 @@ func (r *Feature) handleMyComments(ctx context.Context, req *bot.Request) error 
 		if err != nil {
 			return bot.Userf("Usage: %s delete N — the comment number from %s.", req.Cmd("mycomments"), req.Cmd("mycomments"))
 		}
-		res, err := r.st.db.ExecContext(ctx, `DELETE FROM notice_comments WHERE id = ? AND person_id = ?`, id, req.Sender.ID)
+		deleted, err := r.st.deleteComment(ctx, id, req.Sender.ID)
 		if err != nil {
-			return fmt.Errorf("delete comment: %w", err)
+			return err
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
+		if !deleted {
 			return bot.Userf("You have no comment %d I can delete (comments can only be deleted until their consultation closes). %s lists yours.", id, req.Cmd("mycomments"))
 		}
 		return req.Reply(ctx, fmt.Sprintf("Deleted comment %d.", id))
@@ -429,7 +342,7 @@ func (r *Feature) handleMyComments(ctx context.Context, req *bot.Request) error 
 	if len(f) > 0 {
 		return bot.Userf("Usage: %s (list yours) or %s delete N.", req.Cmd("mycomments"), req.Cmd("mycomments"))
 	}
-	list, err := r.myComments(ctx, req.Sender.ID)
+	list, err := r.st.myComments(ctx, req.Sender.ID)
 	if err != nil {
 		return err
 	}
@@ -448,47 +361,21 @@ func (r *Feature) handleMyComments(ctx context.Context, req *bot.Request) error 
 // consultCloseJob closes a consultation: comments lose the link to their
 // authors; each group that could comment hears how many came.
 func (r *Feature) consultCloseJob(ctx context.Context, job bot.Job, pl map[string]int64) error {
-	list, err := r.st.consultations(ctx, `id = ?`, pl["consultation"])
-	if err != nil || len(list) == 0 || list[0].State != "open" {
+	c, err := r.st.consultation(ctx, pl["consultation"])
+	if err != nil || c == nil || c.State != "open" {
 		return err
 	}
-	c := list[0]
 	now := r.clock.Now()
 	if now.Before(c.Closes) {
 		return r.scheduleConsultClose(ctx, c)
 	}
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE notice_consultations SET state = 'closed' WHERE id = ? AND state = 'open'`, c.ID); err != nil {
-			return fmt.Errorf("close consultation: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE notice_comments SET person_id = NULL WHERE consultation_id = ?`, c.ID); err != nil {
-			return fmt.Errorf("unlink comments: %w", err)
-		}
-		if c.NoticeID != 0 {
-			return audit(ctx, tx, AuditRecord{NoticeID: c.NoticeID, At: now, Event: "consultation_closed", Actor: "bot", Detail: "comments kept without any link to their authors"})
-		}
-		return nil
-	})
+	if err := r.st.closeConsultation(ctx, c, now); err != nil {
+		return err
+	}
+	counts, total, err := r.st.commentsByScope(ctx, c.ID)
 	if err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	total := 0
-	rows, err := r.st.db.QueryContext(ctx, `SELECT scope, COUNT(*) FROM notice_comments WHERE consultation_id = ? GROUP BY scope`, c.ID)
-	if err != nil {
-		return fmt.Errorf("count comments: %w", err)
-	}
-	for rows.Next() {
-		var scope string
-		var k int
-		if err := rows.Scan(&scope, &k); err != nil {
-			rows.Close()
-			return fmt.Errorf("scan comment count: %w", err)
-		}
-		counts[scope] = k
-		total += k
-	}
-	rows.Close()
 	var chats []string
 	if c.NoticeID == 0 {
 		chats = []string{c.Chat}
@@ -496,23 +383,11 @@ func (r *Feature) consultCloseJob(ctx context.Context, job bot.Job, pl map[strin
 		return err
 	} else if cancelled, err := r.cancelled(ctx, n); err != nil || cancelled {
 		return err
-	} else {
-		rows, err := r.st.db.QueryContext(ctx, `SELECT target FROM notice_outbox WHERE notice_id = ? AND state = 'sent' AND person_id IS NULL ORDER BY id`, c.NoticeID)
-		if err != nil {
-			return fmt.Errorf("consultation groups: %w", err)
-		}
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return err
-			}
-			chats = append(chats, t)
-		}
-		rows.Close()
+	} else if chats, err = r.st.groupsSent(ctx, c.NoticeID); err != nil {
+		return err
 	}
 	for _, chat := range chats {
-		line := fmt.Sprintf("💬 Comments closed on %q: %s from this group", bot.Truncate(c.Question, 80), countOf(int64(counts[chat]), "comment"))
+		line := fmt.Sprintf("💬 Comments closed on %q: %s from this group", bot.Truncate(c.Question, 80), bot.Count(counts[chat], "comment"))
 		if c.NoticeID != 0 {
 			line += fmt.Sprintf(", %d in all. They go to the council without anyone's name.", total)
 		} else {
@@ -560,19 +435,17 @@ func (r *Feature) handleConsult(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return bot.Userf("%s %s", err.Error(), usage.Error())
 	}
-	open, err := r.st.consultations(ctx, `chat = ? AND state = 'open'`, string(req.Chat.ID))
+	open, err := r.st.openConsultationsIn(ctx, req.Chat.ID)
 	if err != nil {
 		return err
 	}
 	if len(open) >= 5 {
 		return bot.Userf("This group already has %d open consultations, the most I run at once.", len(open))
 	}
-	res, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_consultations (chat, question, closes_at, state, created_at) VALUES (?, ?, ?, 'open', ?)`,
-		string(req.Chat.ID), question, ms(closes), ms(req.Now()))
+	id, err := r.st.startConsultation(ctx, req.Chat.ID, question, closes, req.Now())
 	if err != nil {
-		return fmt.Errorf("save consultation: %w", err)
+		return err
 	}
-	id, _ := res.LastInsertId()
 	c := &consultation{ID: id, Chat: string(req.Chat.ID), Question: question, Closes: closes, State: "open"}
 	if err := r.scheduleConsultClose(ctx, c); err != nil {
 		return err
@@ -595,11 +468,11 @@ func (r *Feature) listConsultations(ctx context.Context, req *bot.Request) error
 	var b strings.Builder
 	b.WriteString("Open consultations here:")
 	for _, c := range list {
-		var k int
-		if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND scope = ?`, c.ID, string(req.Chat.ID)).Scan(&k); err != nil {
-			return fmt.Errorf("count comments: %w", err)
+		k, err := r.st.commentsIn(ctx, c.ID, string(req.Chat.ID))
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(&b, "\n%s %s — until %s, %s from this group", consultNumber(c.ID), bot.Truncate(c.Question, 80), r.when(c.Closes), countOf(int64(k), "comment"))
+		fmt.Fprintf(&b, "\n%s %s — until %s, %s from this group", consultNumber(c.ID), bot.Truncate(c.Question, 80), r.when(c.Closes), bot.Count(k, "comment"))
 	}
 	fmt.Fprintf(&b, "\nType %s %s and your comment to add yours.", req.Cmd("say"), consultNumber(list[0].ID))
 	return req.Reply(ctx, b.String())
@@ -670,45 +543,38 @@ type Comment struct {
 // ("C3" or "3", as groups see it), or by its notice ("notice 12" or
 // "notice:12").
 func CommentsOf(ctx context.Context, core bot.Core, ref string) ([]Comment, error) {
-	st := store{db: core.DB()}
+	st := storeOf(core)
 	ref = strings.TrimSpace(ref)
-	var list []*consultation
+	var c *consultation
 	var err error
 	if rest, ok := cutNoticePrefix(ref); ok {
 		id, perr := strconv.ParseInt(strings.TrimPrefix(rest, "#"), 10, 64)
 		if perr != nil || id <= 0 {
 			return nil, fmt.Errorf("%q is not a notice number like notice:12", ref)
 		}
-		list, err = st.consultations(ctx, `notice_id = ?`, id)
+		c, err = st.consultationOf(ctx, id)
 	} else {
 		id, ok := parseConsultNumber(ref)
 		if !ok {
 			return nil, fmt.Errorf("%q is not a consultation number like C3 (or a notice, notice:12)", ref)
 		}
-		list, err = st.consultations(ctx, `id = ?`, id)
+		c, err = st.consultation(ctx, id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
+	if c == nil {
 		return nil, fmt.Errorf("no consultation %s (see: neighbourbot notices consultations)", ref)
 	}
-	c := list[0]
-	rows, err := st.db.QueryContext(ctx, `SELECT id, created_at, scope, area, body FROM notice_comments WHERE consultation_id = ? ORDER BY id`, c.ID)
+	stored, err := st.comments(ctx, c.ID)
 	if err != nil {
-		return nil, fmt.Errorf("load comments: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	out := []Comment{}
 	names := map[string]string{}
-	for rows.Next() {
-		m := Comment{Consultation: c.ID, Notice: c.NoticeID, Question: c.Question}
-		var at int64
-		var scope string
-		if err := rows.Scan(&m.ID, &at, &scope, &m.Area, &m.Body); err != nil {
-			return nil, fmt.Errorf("scan comment: %w", err)
-		}
-		m.At = fromMS(at)
+	for _, sc := range stored {
+		m := Comment{Consultation: c.ID, Notice: c.NoticeID, Question: c.Question, ID: sc.ID, At: sc.At, Area: sc.Area, Body: sc.Body}
+		scope := sc.Scope
 		if scope == subscribersScope {
 			m.Group = "private subscribers"
 		} else {
@@ -722,7 +588,7 @@ func CommentsOf(ctx context.Context, core bot.Core, ref string) ([]Comment, erro
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // WriteComments prints comments as text or CSV.
@@ -769,8 +635,8 @@ type ConsultationInfo struct {
 
 // Consultations lists every consultation, newest first.
 func Consultations(ctx context.Context, core bot.Core) ([]ConsultationInfo, error) {
-	st := store{db: core.DB()}
-	list, err := st.consultations(ctx, `1 = 1 ORDER BY id DESC`)
+	st := storeOf(core)
+	list, err := st.allConsultations(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -783,8 +649,8 @@ func Consultations(ctx context.Context, core bot.Core) ([]ConsultationInfo, erro
 				info.Group = gs.Name
 			}
 		}
-		if err := st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ?`, c.ID).Scan(&info.Comments); err != nil {
-			return nil, fmt.Errorf("count comments: %w", err)
+		if info.Comments, err = st.commentCount(ctx, c.ID); err != nil {
+			return nil, err
 		}
 		out = append(out, info)
 	}
@@ -802,11 +668,11 @@ func (r *Feature) saysConsultNumber(ctx context.Context, word string) (int64, bo
 	if _, err := strconv.ParseInt(word, 10, 64); err != nil {
 		return id, true, nil // written as C2 or #2
 	}
-	list, err := r.st.consultations(ctx, `id = ?`, id)
+	c, err := r.st.consultation(ctx, id)
 	if err != nil {
 		return 0, false, err
 	}
-	return id, len(list) > 0, nil
+	return id, c != nil, nil
 }
 
 // consultNumber is how a consultation is named everywhere — group posts,

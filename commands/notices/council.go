@@ -34,25 +34,6 @@ func (c Config) validateCouncil() error {
 	return nil
 }
 
-// saveCouncil stores what the council side adds to a new notice, in the
-// notice's own transaction.
-func saveCouncil(ctx context.Context, tx bot.Tx, n *Notice) error {
-	if err := savePoll(ctx, tx, n); err != nil {
-		return err
-	}
-	if err := saveConsultation(ctx, tx, n); err != nil {
-		return err
-	}
-	if n.Sender == "" && n.Effective.IsZero() {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_council (notice_id, sender, effective_at) VALUES (?, ?, ?)`,
-		n.ID, n.Sender, ms(n.Effective)); err != nil {
-		return fmt.Errorf("save notice sender: %w", err)
-	}
-	return nil
-}
-
 // jobPeriods re-checks deliveries held by election periods after a reload.
 const jobPeriods = "notices.periods"
 
@@ -136,31 +117,22 @@ func (r *Feature) afterDelivered(ctx context.Context, n *Notice, row outboxRow, 
 // their close jobs run as at the planned time (counts kept, result lines,
 // the results POST), only sooner.
 func (r *Feature) closeEarly(ctx context.Context, notice int64, now time.Time) error {
-	res, err := r.st.db.ExecContext(ctx, `UPDATE notice_polls SET closes_at = ? WHERE notice_id = ? AND state = 'open' AND closes_at > ?`, ms(now), notice, ms(now))
+	moved, err := r.st.closePollNow(ctx, notice, now)
 	if err != nil {
-		return fmt.Errorf("close cancelled poll: %w", err)
+		return err
 	}
-	if k, _ := res.RowsAffected(); k > 0 {
+	if moved {
 		if err := r.bookPollClose(ctx, notice); err != nil {
 			return err
 		}
 	}
-	res, err = r.st.db.ExecContext(ctx, `UPDATE notice_consultations SET closes_at = ? WHERE notice_id = ? AND state = 'open' AND closes_at > ?`, ms(now), notice, ms(now))
-	if err != nil {
-		return fmt.Errorf("close cancelled consultation: %w", err)
+	if moved, err = r.st.closeConsultationNow(ctx, notice, now); err != nil || !moved {
+		return err
 	}
-	if k, _ := res.RowsAffected(); k > 0 {
-		return r.bookConsultClose(ctx, notice)
-	}
-	return nil
+	return r.bookConsultClose(ctx, notice)
 }
 
 // cancelled reports whether the notice's source has cancelled it.
 func (r *Feature) cancelled(ctx context.Context, n *Notice) (bool, error) {
-	var k int
-	if err := r.st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE source = ? AND refs = ? AND msg_type = ?`,
-		n.Source, n.Identifier, string(MsgCancel)).Scan(&k); err != nil {
-		return false, fmt.Errorf("look up cancellation: %w", err)
-	}
-	return k > 0, nil
+	return r.st.cancelledBySource(ctx, n)
 }

@@ -32,7 +32,7 @@ type Governance struct {
 
 // NewGovernance builds the governance over a store; now is the clock.
 func NewGovernance(core bot.Core, cfg Config, now func() time.Time) *Governance {
-	return &Governance{core: core, st: store{db: core.DB()}, cfg: cfg, now: now}
+	return &Governance{core: core, st: storeOf(core), cfg: cfg, now: now}
 }
 
 // Approver names whoever approves or rejects: Key is stable ("person:12",
@@ -81,7 +81,7 @@ func (g *Governance) Ingest(ctx context.Context, n *Notice, from string) (Ingest
 	if len(n.UnknownTopics) > 0 {
 		detail += fmt.Sprintf("; unknown topics %q sent as an emergency to every group in its area", n.UnknownTopics)
 	}
-	dup, err := g.st.insertNotice(ctx, n, detail, func(tx bot.Tx) error { return withdrawEarlier(ctx, tx, n, now) })
+	dup, err := g.st.insertNotice(ctx, n, detail, func(st store) error { return withdrawEarlier(ctx, st, n, now) })
 	if err != nil {
 		return IngestResult{}, err
 	}
@@ -242,7 +242,7 @@ func (g *Governance) Pending(ctx context.Context) ([]PendingNotice, error) {
 	}
 	out := make([]PendingNotice, 0, len(list))
 	for _, n := range list {
-		names, err := loadApprovals(ctx, g.st.db, n.ID)
+		names, err := g.st.approvals(ctx, n.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -299,19 +299,19 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 	needed := g.approvalsNeeded(n)
 	var reply string
 	released := false
-	err = g.st.tx(ctx, func(tx bot.Tx) error {
-		added, err := recordApproval(ctx, tx, id, who, now)
+	err = g.st.inTx(ctx, func(st store) error {
+		added, err := st.recordApproval(ctx, id, who, now)
 		if err != nil {
 			return err
 		}
 		if !added {
 			return bot.Userf("You have already approved #%d; it needs a different second approver.", id)
 		}
-		names, err := loadApprovals(ctx, tx, id)
+		names, err := st.approvals(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, AuditRecord{NoticeID: id, At: now, Event: "approved", Actor: who.Name, Detail: fmt.Sprintf("approval %d of %d", len(names), needed)}); err != nil {
+		if err := st.audit(ctx, AuditRecord{NoticeID: id, At: now, Event: "approved", Actor: who.Name, Detail: fmt.Sprintf("approval %d of %d", len(names), needed)}); err != nil {
 			return err
 		}
 		if len(names) < needed {
@@ -319,7 +319,7 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 			return nil
 		}
 		next, words := g.afterApproval(n, now)
-		ok, err := setState(ctx, tx, id, StateAwaitingApproval, next, AuditRecord{At: now, Event: releaseEvent(next), Actor: who.Name, Detail: words})
+		ok, err := st.setState(ctx, id, StateAwaitingApproval, next, AuditRecord{At: now, Event: releaseEvent(next), Actor: who.Name, Detail: words})
 		if err != nil {
 			return err
 		}
@@ -374,11 +374,11 @@ func (g *Governance) Reject(ctx context.Context, id int64, who Approver, reason 
 	}
 	reason = bot.Truncate(bot.CleanText(reason), 300)
 	now := g.now()
-	err = g.st.tx(ctx, func(tx bot.Tx) error {
-		if err := recordRejection(ctx, tx, id, reason, who.Key); err != nil {
+	err = g.st.inTx(ctx, func(st store) error {
+		if err := st.recordRejection(ctx, id, reason, who.Key); err != nil {
 			return err
 		}
-		ok, err := setState(ctx, tx, id, StateAwaitingApproval, StateRejected, AuditRecord{At: now, Event: "rejected", Actor: who.Name, Detail: reason})
+		ok, err := st.setState(ctx, id, StateAwaitingApproval, StateRejected, AuditRecord{At: now, Event: "rejected", Actor: who.Name, Detail: reason})
 		if err != nil {
 			return err
 		}
@@ -412,10 +412,7 @@ func (g *Governance) ReleaseHeld(ctx context.Context) error {
 			next = StateExpired
 		}
 		if n.State != next {
-			err := g.st.tx(ctx, func(tx bot.Tx) error {
-				_, err := setState(ctx, tx, n.ID, n.State, next, AuditRecord{At: now, Event: "released", Actor: "bot", Detail: "pause_non_essential is off; " + stateWords(next)})
-				return err
-			})
+			_, err := g.st.setState(ctx, n.ID, n.State, next, AuditRecord{At: now, Event: "released", Actor: "bot", Detail: "pause_non_essential is off; " + stateWords(next)})
 			if err != nil {
 				return err
 			}

@@ -2,10 +2,7 @@ package notices
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"neighbourbot/bot"
 )
 
 // A notice asking something (a poll, a consultation) is pointless once the
@@ -54,14 +51,7 @@ func (r *Feature) lapseIfClosedBy(ctx context.Context, n *Notice, row outboxRow,
 	if err != nil || !ok || at.Before(closes) {
 		return false, err
 	}
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		moved, err := updateOutbox(ctx, tx, row.ID, row.State, lapsedState, "last_error = ?", why)
-		if err != nil || !moved {
-			return err
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "not_sent", Actor: "bot", Target: row.Target,
-			Detail: "not sent: " + why})
-	})
+	err = r.st.lapseRow(ctx, row, why, AuditRecord{NoticeID: n.ID, At: now, Event: "not_sent", Actor: "bot", Detail: "not sent: " + why})
 	return true, err
 }
 
@@ -80,23 +70,4 @@ type NotSent struct {
 	Reason      string `json:"reason"`
 	Groups      int    `json:"groups"`
 	Subscribers int    `json:"subscribers"`
-}
-
-// notSent lists a notice's lapsed deliveries by reason.
-func (s store) notSent(ctx context.Context, id int64) ([]NotSent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT last_error, SUM(person_id IS NULL), SUM(person_id IS NOT NULL) FROM notice_outbox
-		WHERE notice_id = ? AND state = ? GROUP BY last_error ORDER BY last_error`, id, lapsedState)
-	if err != nil {
-		return nil, fmt.Errorf("deliveries not sent: %w", err)
-	}
-	defer rows.Close()
-	list := []NotSent{}
-	for rows.Next() {
-		var ns NotSent
-		if err := rows.Scan(&ns.Reason, &ns.Groups, &ns.Subscribers); err != nil {
-			return nil, fmt.Errorf("scan deliveries not sent: %w", err)
-		}
-		list = append(list, ns)
-	}
-	return list, rows.Err()
 }

@@ -170,8 +170,8 @@ func (r *Feature) SetElectionPeriods(ctx context.Context, list []PeriodConfig, h
 // checks each against the periods now in force.
 func (r *Feature) periodsJob(ctx context.Context, _ bot.Job) error {
 	now := r.clock.Now()
-	if _, err := r.st.db.ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE state = 'pending' AND last_error = ?`, ms(now), periodNote); err != nil {
-		return fmt.Errorf("release held deliveries: %w", err)
+	if err := r.st.releasePeriodHolds(ctx, now); err != nil {
+		return err
 	}
 	return r.scheduleDrain(ctx, now)
 }
@@ -234,14 +234,8 @@ func (r *Feature) electionHold(ctx context.Context, n *Notice, row outboxRow, no
 		return false, nil
 	}
 	if r.periodSet().hold == holdRefuse {
-		err := r.st.tx(ctx, func(tx bot.Tx) error {
-			ok, err := updateOutbox(ctx, tx, row.ID, row.State, "dropped", "")
-			if err != nil || !ok {
-				return err
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "refused", Actor: "bot", Target: row.Target,
-				Detail: fmt.Sprintf("%s (%s) until %s: non-essential notices are not sent", p.Name, p.areaLabel(), p.End.In(r.location()).Format("Mon 2 Jan 2006 15:04"))})
-		})
+		err := r.st.moveRow(ctx, row, "dropped", AuditRecord{NoticeID: n.ID, At: now, Event: "refused", Actor: "bot",
+			Detail: fmt.Sprintf("%s (%s) until %s: non-essential notices are not sent", p.Name, p.areaLabel(), p.End.In(r.location()).Format("Mon 2 Jan 2006 15:04"))})
 		return true, err
 	}
 	due := r.deps.QuietHours.NextAllowed(p.End)
@@ -252,15 +246,14 @@ func (r *Feature) electionHold(ctx context.Context, n *Notice, row outboxRow, no
 		return true, err
 	}
 	first := row.LastError != periodNote
-	err = r.st.tx(ctx, func(tx bot.Tx) error {
-		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "pending", "due_at = ?, last_error = ?", ms(due), periodNote)
-		if err != nil || !ok || !first {
-			return err
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: now, Event: "held", Actor: "bot", Target: row.Target,
-			Detail: fmt.Sprintf("%s (%s): waits until %s", p.Name, p.areaLabel(), due.In(r.location()).Format("Mon 2 Jan 2006 15:04"))})
-	})
-	if err != nil {
+	// Only the first hold is audited: a row re-checked at each drain
+	// already says why it waits.
+	var rec *AuditRecord
+	if first {
+		rec = &AuditRecord{NoticeID: n.ID, At: now, Event: "held", Actor: "bot",
+			Detail: fmt.Sprintf("%s (%s): waits until %s", p.Name, p.areaLabel(), due.In(r.location()).Format("Mon 2 Jan 2006 15:04"))}
+	}
+	if err := r.st.holdForPeriod(ctx, row, due, rec); err != nil {
 		return true, err
 	}
 	// A row taken out of a digest has no drain booked for it yet.
@@ -333,11 +326,7 @@ func (r *Feature) PeriodsInForce() []PeriodInfo {
 
 // HeldByPeriods counts deliveries waiting for an election period to end.
 func HeldByPeriods(ctx context.Context, core bot.Core) (int, error) {
-	var n int
-	if err := core.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_outbox WHERE state = 'pending' AND last_error = ?`, periodNote).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count held deliveries: %w", err)
-	}
-	return n, nil
+	return storeOf(core).heldByPeriods(ctx)
 }
 
 // WritePeriods lists election periods with whether each is past, in force

@@ -2,8 +2,6 @@ package notices
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -111,45 +109,6 @@ func decodePoll(in *pollInput, n *Notice, now time.Time) error {
 	return nil
 }
 
-// savePoll stores a new notice's poll in its transaction.
-func savePoll(ctx context.Context, tx bot.Tx, n *Notice) error {
-	if n.Poll == nil {
-		return nil
-	}
-	opts, err := json.Marshal(n.Poll.Options)
-	if err != nil {
-		return fmt.Errorf("encode poll options: %w", err)
-	}
-	multiple := 0
-	if n.Poll.Multiple {
-		multiple = 1
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_polls (notice_id, question, options, closes_at, state, multiple) VALUES (?, ?, ?, ?, 'open', ?)`,
-		n.ID, n.Poll.Question, string(opts), ms(n.Poll.Closes), multiple); err != nil {
-		return fmt.Errorf("save poll: %w", err)
-	}
-	return nil
-}
-
-// poll loads a notice's poll; nil when it has none.
-func (s store) poll(ctx context.Context, id int64) (*PollSpec, error) {
-	p := &PollSpec{}
-	var opts string
-	var closes int64
-	err := s.db.QueryRowContext(ctx, `SELECT question, options, closes_at, state, multiple FROM notice_polls WHERE notice_id = ?`, id).Scan(&p.Question, &opts, &closes, &p.State, &p.Multiple)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load poll: %w", err)
-	}
-	if err := json.Unmarshal([]byte(opts), &p.Options); err != nil {
-		return nil, fmt.Errorf("poll options: %w", err)
-	}
-	p.Closes = fromMS(closes)
-	return p, nil
-}
-
 // bookPollClose books an open poll's close for its closing time.
 func (r *Feature) bookPollClose(ctx context.Context, id int64) error {
 	p, err := r.st.poll(ctx, id)
@@ -162,27 +121,13 @@ func (r *Feature) bookPollClose(ctx context.Context, id int64) error {
 // rebookPolls runs at start-up: every open poll's close and every pending
 // results POST gets its job back, should one have been lost.
 func (r *Feature) rebookPolls(ctx context.Context) error {
-	var open, posts []int64
-	for _, q := range []struct {
-		sql string
-		ids *[]int64
-	}{{`SELECT notice_id FROM notice_polls WHERE state = 'open'`, &open}, {`SELECT notice_id FROM notice_results_posts WHERE state = 'pending'`, &posts}} {
-		rows, err := r.st.db.QueryContext(ctx, q.sql)
-		if err != nil {
-			return fmt.Errorf("open polls: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan poll: %w", err)
-			}
-			*q.ids = append(*q.ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	open, err := r.st.openPolls(ctx)
+	if err != nil {
+		return err
+	}
+	posts, err := r.st.pendingResultsPosts(ctx)
+	if err != nil {
+		return err
 	}
 	for _, id := range open {
 		if err := r.bookPollClose(ctx, id); err != nil {
@@ -229,9 +174,8 @@ func (r *Feature) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outb
 	if err != nil {
 		return err
 	}
-	if _, err := r.st.db.ExecContext(ctx, `INSERT INTO notice_poll_chats (notice_id, target, chat, area) VALUES (?, ?, ?, ?)
-		ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, row.Target, string(chat), area); err != nil {
-		return fmt.Errorf("record poll chat: %w", err)
+	if err := r.st.recordPollChat(ctx, pollChat{NoticeID: n.ID, Target: row.Target, Chat: string(chat), Area: area}); err != nil {
+		return err
 	}
 	// At the notice's own priority, so the poll follows its message.
 	pctx := bot.WithPriority(ctx, sendPriority(n.Urgency))
@@ -246,10 +190,7 @@ func (r *Feature) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outb
 		}
 		return err
 	}
-	if _, err := r.st.db.ExecContext(ctx, `UPDATE notice_poll_chats SET poll_msg = ? WHERE notice_id = ? AND target = ?`, id, n.ID, row.Target); err != nil {
-		return fmt.Errorf("record poll message: %w", err)
-	}
-	return nil
+	return r.st.recordPollMessage(ctx, n.ID, row.Target, id)
 }
 
 // sendSkippable tells a failure to send (logged: typed votes make up for
@@ -301,20 +242,9 @@ type pollChat struct {
 // openPollIn finds the newest open poll delivered to target (a group chat
 // or person:ID), or one by notice id.
 func (r *Feature) openPollIn(ctx context.Context, target string, notice int64) (*Notice, *PollSpec, error) {
-	q := `SELECT c.notice_id FROM notice_poll_chats c JOIN notice_polls p ON p.notice_id = c.notice_id
-		WHERE c.target = ? AND p.state = 'open'`
-	args := []any{target}
-	if notice != 0 {
-		q += ` AND c.notice_id = ?`
-		args = append(args, notice)
-	}
-	var id int64
-	err := r.st.db.QueryRowContext(ctx, q+` ORDER BY c.notice_id DESC LIMIT 1`, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("find open poll: %w", err)
+	id, ok, err := r.st.openPollSentTo(ctx, target, notice)
+	if err != nil || !ok {
+		return nil, nil, err
 	}
 	n, err := r.st.notice(ctx, id)
 	if err != nil {
@@ -370,36 +300,12 @@ func (r *Feature) pollVote(ctx context.Context, req *bot.Request) error {
 
 // recordVote makes choices the voter's whole current selection.
 func (r *Feature) recordVote(ctx context.Context, notice, person int64, target string, choices []int, now time.Time) error {
-	return r.st.tx(ctx, func(tx bot.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
-			return fmt.Errorf("record vote: %w", err)
-		}
-		for _, c := range choices {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_votes (notice_id, person_id, target, choice, voted_at) VALUES (?, ?, ?, ?, ?)`,
-				notice, person, target, c, ms(now)); err != nil {
-				return fmt.Errorf("record vote: %w", err)
-			}
-		}
-		return nil
-	})
+	return r.st.setVote(ctx, notice, person, target, choices, now)
 }
 
 // currentChoices is the voter's current selection, in option order.
 func (r *Feature) currentChoices(ctx context.Context, notice, person int64) ([]int, error) {
-	rows, err := r.st.db.QueryContext(ctx, `SELECT choice FROM notice_poll_votes WHERE notice_id = ? AND person_id = ? ORDER BY choice`, notice, person)
-	if err != nil {
-		return nil, fmt.Errorf("load vote: %w", err)
-	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var c int
-		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("scan vote: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return r.st.choices(ctx, notice, person)
 }
 
 // choiceWords writes "1. Yes" or "1. Sat, 3. Mon".
@@ -437,10 +343,7 @@ func parseChoices(p *PollSpec, f []string) ([]int, bool) {
 }
 
 func (r *Feature) withdrawVote(ctx context.Context, notice, person int64) error {
-	if _, err := r.st.db.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ? AND person_id = ?`, notice, person); err != nil {
-		return fmt.Errorf("withdraw vote: %w", err)
-	}
-	return nil
+	return r.st.withdrawVote(ctx, notice, person)
 }
 
 // handleVote is the typed vote: !vote N for the newest open poll here,
@@ -526,7 +429,7 @@ func (r *Feature) pollCloseJob(ctx context.Context, job bot.Job, pl planPayload)
 	if err != nil {
 		return err
 	}
-	chats, err := r.pollChats(ctx, n.ID)
+	chats, err := r.st.pollChats(ctx, n.ID)
 	if err != nil {
 		return err
 	}
@@ -569,23 +472,6 @@ func (r *Feature) shareResults(ctx context.Context, id int64, chats []pollChat, 
 		}
 	}
 	return nil
-}
-
-func (r *Feature) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
-	rows, err := r.st.db.QueryContext(ctx, `SELECT notice_id, target, chat, area FROM notice_poll_chats WHERE notice_id = ? ORDER BY rowid`, id)
-	if err != nil {
-		return nil, fmt.Errorf("poll chats: %w", err)
-	}
-	defer rows.Close()
-	var out []pollChat
-	for rows.Next() {
-		var c pollChat
-		if err := rows.Scan(&c.NoticeID, &c.Target, &c.Chat, &c.Area); err != nil {
-			return nil, fmt.Errorf("scan poll chat: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // PollResults are a poll's counts: in total, per group (private
@@ -635,7 +521,7 @@ func (r *Feature) Results(ctx context.Context, id int64) (PollResults, error) {
 
 // PollResultsOf is Results for the command line, over a store alone.
 func PollResultsOf(ctx context.Context, core bot.Core, id int64) (PollResults, error) {
-	return pollResults(ctx, store{db: core.DB()}, core, id)
+	return pollResults(ctx, storeOf(core), core, id)
 }
 
 func pollResults(ctx context.Context, st store, core bot.Core, id int64) (PollResults, error) {

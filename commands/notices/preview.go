@@ -49,7 +49,7 @@ type AreaReach struct {
 func (r *Feature) Preview(ctx context.Context, n *Notice, now time.Time) (NoticePreview, error) {
 	p := NoticePreview{Notice: n, Needed: r.gov.approvalsNeeded(n)}
 	var err error
-	if p.Approvals, err = loadApprovals(ctx, r.st.db, n.ID); err != nil {
+	if p.Approvals, err = r.st.approvals(ctx, n.ID); err != nil {
 		return p, err
 	}
 	orig, err := r.originalTitle(ctx, n)
@@ -90,7 +90,7 @@ func (r *Feature) Preview(ctx context.Context, n *Notice, now time.Time) (Notice
 // latestText is the text of n's chain residents would have in mind: the
 // latest earlier update that went out, else the original.
 func (r *Feature) latestText(ctx context.Context, n, original *Notice) (*Notice, error) {
-	chain, err := chainOf(ctx, r.st.db, n)
+	chain, err := r.st.chainOf(ctx, n)
 	if err != nil {
 		return nil, err
 	}
@@ -246,10 +246,10 @@ func (v NoticePreview) reachText() string {
 func countsText(groups, people int) string {
 	var c []string
 	if groups > 0 {
-		c = append(c, plural(groups, "group", "groups"))
+		c = append(c, bot.Count(groups, "group"))
 	}
 	if people > 0 {
-		c = append(c, plural(people, "subscriber", "subscribers"))
+		c = append(c, bot.Count(people, "subscriber"))
 	}
 	return strings.Join(c, ", ")
 }
@@ -278,7 +278,7 @@ func (r *Feature) previewOf(ctx context.Context, id int64) (NoticePreview, error
 // approver. prefix is the bot's command prefix (residents' !vote lines),
 // loc the council's time zone.
 func PendingPreviews(ctx context.Context, core bot.Core, cfg Config, prefix string, loc *time.Location, now time.Time) ([]NoticePreview, error) {
-	r := &Feature{core: core, cfg: cfg, st: store{db: core.DB()}, deps: Deps{QuietHours: bot.QuietHours{Loc: loc}}, prefix: prefix}
+	r := &Feature{core: core, cfg: cfg, st: storeOf(core), deps: Deps{QuietHours: bot.QuietHours{Loc: loc}}, prefix: prefix}
 	r.gov = NewGovernance(core, cfg, func() time.Time { return now })
 	list, err := r.gov.Pending(ctx)
 	if err != nil {

@@ -255,13 +255,13 @@ func BenchmarkDuePending(b *testing.B) {
 		if notice == 2 {
 			rank = urgencyRank(UrgencyEmergency)
 		}
-		if _, err := raw.Exec(`INSERT INTO notice_outbox (notice_id, target, state, due_at, urgency_rank) VALUES (?, ?, 'pending', ?, ?)`, notice, fmt.Sprintf("group-%05d", i), ms(now), rank); err != nil {
+		if _, err := raw.Exec(`INSERT INTO notice_outbox (notice_id, target, state, due_at, urgency_rank) VALUES (?, ?, 'pending', ?, ?)`, notice, fmt.Sprintf("group-%05d", i), now.UnixMilli(), rank); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.Run("floor", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := queryOutbox(ctx, raw, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, ms(now), 5); err != nil {
+			if _, err := queryOutbox(ctx, raw, `state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`, now.UnixMilli(), 5); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -74,7 +74,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 		deps.HTTPClient = &http.Client{}
 	}
 	r := &Feature{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, reg: k.Reg, kit: k,
-		cfg: cfg, deps: deps, st: store{db: k.Core.DB()}, log: k.Log}
+		cfg: cfg, deps: deps, st: storeOf(k.Core), log: k.Log}
 	r.gov = NewGovernance(k.Core, cfg, k.Clock.Now)
 	for _, fc := range cfg.Feeds {
 		fs, err := newFeedSource(cfg, fc)
@@ -283,7 +283,7 @@ func (r *Feature) planInput(ctx context.Context, n *Notice, now time.Time) (plan
 			// The original's deliveries and its other updates': a
 			// correction replaces whichever of them still wait, and reaches
 			// (quoting) whoever saw any of them.
-			chain, err := chainOf(ctx, r.st.db, n)
+			chain, err := r.st.chainOf(ctx, n)
 			if err != nil {
 				return in, nil, err
 			}

@@ -42,7 +42,7 @@ const noArea = "no area set"
 // CampaignReport computes the figures for notices received at or after
 // since, newest first, areas in order within a notice.
 func CampaignReport(ctx context.Context, core bot.Core, since time.Time) ([]ReportRow, error) {
-	st := store{db: core.DB()}
+	st := storeOf(core)
 	list, err := st.noticesSince(ctx, since)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func noticeReport(ctx context.Context, st store, core bot.Core, n *Notice, areaO
 		}
 		return r
 	}
-	rows, err := queryOutbox(ctx, st.db, `notice_id = ? AND state IN ('sent', ?)`, n.ID, lapsedState)
+	rows, err := st.reachedOrLapsed(ctx, n.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -99,39 +99,25 @@ func (r *Feature) resultsPostJob(ctx context.Context, job bot.Job, pl planPayloa
 
 // resultsPostState is where a notice's results post stands.
 func (r *Feature) resultsPostState(ctx context.Context, notice int64) (state string, attempts int, err error) {
-	err = r.st.db.QueryRowContext(ctx, `SELECT state, attempts FROM notice_results_posts WHERE notice_id = ?`, notice).Scan(&state, &attempts)
-	if err != nil {
-		return "", 0, fmt.Errorf("load results post: %w", err)
-	}
-	return state, attempts, nil
+	return r.st.resultsPost(ctx, notice)
 }
 
 // recordResultsPost records one attempt's outcome and books a retry.
 func (r *Feature) recordResultsPost(ctx context.Context, pl planPayload, attempts int, now time.Time, postErr error) error {
 	if postErr == nil {
-		return r.st.tx(ctx, func(tx bot.Tx) error {
-			if _, err := tx.ExecContext(ctx, `UPDATE notice_results_posts SET state = 'sent', attempts = ?, sent_at = ?, last_error = '' WHERE notice_id = ?`,
-				attempts, ms(now), pl.Notice); err != nil {
-				return fmt.Errorf("record results post: %w", err)
-			}
-			return audit(ctx, tx, AuditRecord{NoticeID: pl.Notice, At: now, Event: "results_posted", Actor: "bot", Detail: fmt.Sprintf("to results_url, attempt %d", attempts)})
-		})
+		return r.st.resultsPosted(ctx, pl.Notice, attempts, AuditRecord{NoticeID: pl.Notice, At: now, Event: "results_posted", Actor: "bot",
+			Detail: fmt.Sprintf("to results_url, attempt %d", attempts)})
 	}
 	errText := errorText(postErr)
 	final := attempts >= maxResultsAttempts
 	next := now.Add(resultsBackoff(attempts))
 	r.log.Warn("poll results POST failed", "notice", pl.Notice, "attempt", attempts, bot.KeyErr, errText, "final", final)
-	err := r.st.tx(ctx, func(tx bot.Tx) error {
-		to := "pending"
-		detail := fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, next.Format(time.RFC3339))
-		if final {
-			to, detail = "failed", fmt.Sprintf("gave up after %d attempts: %s", attempts, errText)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE notice_results_posts SET state = ?, attempts = ?, last_error = ? WHERE notice_id = ?`, to, attempts, errText, pl.Notice); err != nil {
-			return fmt.Errorf("record results post failure: %w", err)
-		}
-		return audit(ctx, tx, AuditRecord{NoticeID: pl.Notice, At: now, Event: "results_failed", Actor: "bot", Detail: detail})
-	})
+	to := "pending"
+	detail := fmt.Sprintf("attempt %d: %s; retrying at %s", attempts, errText, next.Format(time.RFC3339))
+	if final {
+		to, detail = "failed", fmt.Sprintf("gave up after %d attempts: %s", attempts, errText)
+	}
+	err := r.st.resultsPostFailed(ctx, pl.Notice, to, attempts, errText, AuditRecord{NoticeID: pl.Notice, At: now, Event: "results_failed", Actor: "bot", Detail: detail})
 	if err != nil || final {
 		return err
 	}

@@ -21,20 +21,6 @@ func Migrations() bot.Migrations {
 	return bot.MigrationsIn("notices", migrationFS)
 }
 
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
 func joinList(l []string) string { return strings.Join(l, ",") }
 
 func splitList(s string) []string {
@@ -52,9 +38,42 @@ type execer interface {
 }
 
 // store is the package's SQL over the shared database.
-type store struct{ db bot.DB }
+//
+// Time columns follow bot/sqlkit's rule (the zero time.Time is "none")
+// with one difference kept from the first releases: the columns declared
+// NOT NULL DEFAULT 0 (notices.expires_at, notice_council.effective_at,
+// notice_outbox.sent_at, notice_feeds.last_fetch_at, notice_polls.closed_at,
+// notice_results_posts.sent_at) hold 0 for "none". They are read through
+// NULLIF(col, 0) and written through COALESCE(?, 0), so in Go they follow
+// the one rule and no stored value needed migrating.
+type store struct {
+	db bot.DB
+	// in is the transaction every query runs in, inside inTx; nil outside.
+	in bot.Tx
+}
+
+// storeOf is the store over the core's database.
+func storeOf(core bot.Core) store { return store{db: core.DB()} }
+
+// q is where the store's queries run: its transaction, or the database.
+func (s store) q() execer {
+	if s.in != nil {
+		return s.in
+	}
+	return s.db
+}
+
+// inTx runs fn with a store whose every method runs in one transaction:
+// all of fn's changes commit together, or none does. Inside a transaction
+// already, fn simply joins it.
+func (s store) inTx(ctx context.Context, fn func(st store) error) error {
+	return s.tx(ctx, func(tx bot.Tx) error { return fn(store{db: s.db, in: tx}) })
+}
 
 func (s store) tx(ctx context.Context, fn func(tx bot.Tx) error) error {
+	if s.in != nil {
+		return fn(s.in)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -86,7 +105,7 @@ type AuditRecord struct {
 func audit(ctx context.Context, x execer, r AuditRecord) error {
 	r.Detail = bot.RedactPhones(r.Detail)
 	_, err := x.ExecContext(ctx, `INSERT INTO notice_audit (notice_id, at, event, actor, target, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.NoticeID, ms(r.At), r.Event, r.Actor, r.Target, r.Detail)
+		r.NoticeID, sqlkit.Millis(r.At), r.Event, r.Actor, r.Target, r.Detail)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", r.Event, err)
 	}
@@ -97,15 +116,16 @@ func audit(ctx context.Context, x execer, r AuditRecord) error {
 // true, and nothing is written, when the source already sent this id.
 //
 // then, when set, runs in the same transaction once the notice is stored.
-func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then func(tx bot.Tx) error) (dup bool, err error) {
-	err = s.tx(ctx, func(tx bot.Tx) error {
+func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then func(st store) error) (dup bool, err error) {
+	err = s.inTx(ctx, func(st store) error {
+		tx := st.in
 		if dup, err = purgedNotice(ctx, tx, n.Source, n.Identifier); err != nil || dup {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0), ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
 			n.Source, n.SourceName, n.Identifier, string(n.MsgType), n.References, string(n.Urgency), n.Title, n.Body, n.Link,
-			joinList(n.Topics), joinList(n.Areas), ms(n.Sent), ms(n.Expires), ms(n.Received), string(n.State))
+			joinList(n.Topics), joinList(n.Areas), sqlkit.Millis(n.Sent), sqlkit.Millis(n.Expires), sqlkit.Millis(n.Received), string(n.State))
 		if err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
@@ -116,7 +136,7 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then 
 		if n.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
-		if err := saveCouncil(ctx, tx, n); err != nil {
+		if err := st.saveCouncil(ctx, n); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail}); err != nil {
@@ -125,32 +145,43 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then 
 		if then == nil {
 			return nil
 		}
-		return then(tx)
+		return then(st)
 	})
 	return dup, err
 }
 
-const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state,
+const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, NULLIF(expires_at, 0), received_at, state,
 	COALESCE((SELECT c.sender FROM notice_council c WHERE c.notice_id = notices.id), ''),
-	COALESCE((SELECT c.effective_at FROM notice_council c WHERE c.notice_id = notices.id), 0)`
+	(SELECT NULLIF(c.effective_at, 0) FROM notice_council c WHERE c.notice_id = notices.id)`
 
-func scanNotice(sc interface{ Scan(...any) error }) (*Notice, error) {
+func scanNotice(sc sqlkit.Scanner) (*Notice, error) {
 	n := &Notice{}
 	var msgType, urgency, topics, areas, state string
-	var sent, expires, received, effective int64
 	if err := sc.Scan(&n.ID, &n.Source, &n.SourceName, &n.Identifier, &msgType, &n.References, &urgency, &n.Title, &n.Body, &n.Link,
-		&topics, &areas, &sent, &expires, &received, &state, &n.Sender, &effective); err != nil {
+		&topics, &areas, sqlkit.TimeCol(&n.Sent), sqlkit.TimeCol(&n.Expires), sqlkit.TimeCol(&n.Received), &state, &n.Sender, sqlkit.TimeCol(&n.Effective)); err != nil {
 		return nil, err
 	}
-	n.Effective = fromMS(effective)
 	n.MsgType, n.Urgency, n.State = MsgType(msgType), Urgency(urgency), State(state)
 	n.Topics, n.Areas = splitList(topics), splitList(areas)
-	n.Sent, n.Expires, n.Received = fromMS(sent), fromMS(expires), fromMS(received)
 	return n, nil
 }
 
+// scanNotices reads a list of notices.
+func scanNotices(rows *sql.Rows, err error) ([]*Notice, error) {
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (*Notice, error) {
+		n, err := scanNotice(r)
+		if err != nil {
+			return nil, fmt.Errorf("scan notice: %w", err)
+		}
+		return n, nil
+	})
+}
+
 func (s store) notice(ctx context.Context, id int64) (*Notice, error) {
-	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = ?`, id))
+	n, err := scanNotice(s.q().QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("notice %d: %w", id, bot.ErrNotFound)
 	}
@@ -162,7 +193,7 @@ func (s store) notice(ctx context.Context, id int64) (*Notice, error) {
 
 // noticeByIdentifier finds a source's notice by the source's own id.
 func (s store) noticeByIdentifier(ctx context.Context, source, identifier string) (*Notice, error) {
-	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier = ?`, source, identifier))
+	n, err := scanNotice(s.q().QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier = ?`, source, identifier))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("notice %q from %s: %w", identifier, source, bot.ErrNotFound)
 	}
@@ -190,7 +221,7 @@ func purgedNotice(ctx context.Context, x execer, source, identifier string) (boo
 // kept or since purged.
 func (s store) hasNotice(ctx context.Context, source, identifier string) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notices WHERE source = ? AND identifier = ?
+	err := s.q().QueryRowContext(ctx, `SELECT 1 FROM notices WHERE source = ? AND identifier = ?
 		UNION ALL SELECT 1 FROM notice_purged WHERE source = ? AND identifier = ?`, source, identifier, source, identifier).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -209,20 +240,7 @@ func (s store) noticesInState(ctx context.Context, states ...State) ([]*Notice, 
 	for i, st := range states {
 		args[i] = string(st)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE state IN (?`+strings.Repeat(",?", len(states)-1)+`) ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list notices: %w", err)
-	}
-	defer rows.Close()
-	var out []*Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan notice: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return scanNotices(s.q().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE state IN (?`+strings.Repeat(",?", len(states)-1)+`) ORDER BY id`, args...))
 }
 
 // setState moves a notice from one state to another and audits it, in one
@@ -255,7 +273,7 @@ func (s store) groupPrefs(ctx context.Context, chat bot.ChatID) (groupPrefs, err
 	g := groupPrefs{Chat: chat, DigestAt: -1}
 	var enabled int
 	var topics string
-	err := s.db.QueryRowContext(ctx, `SELECT enabled, topics, digest_at, disabled_reason FROM notice_groups WHERE chat = ?`, string(chat)).
+	err := s.q().QueryRowContext(ctx, `SELECT enabled, topics, digest_at, disabled_reason FROM notice_groups WHERE chat = ?`, string(chat)).
 		Scan(&enabled, &topics, &g.DigestAt, &g.DisabledReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, nil
@@ -282,7 +300,7 @@ func saveGroupPrefs(ctx context.Context, x execer, g groupPrefs, now time.Time) 
 	_, err := x.ExecContext(ctx, `INSERT INTO notice_groups (chat, enabled, topics, digest_at, disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT(chat) DO UPDATE SET enabled = excluded.enabled, topics = excluded.topics, digest_at = excluded.digest_at,
 		disabled_reason = excluded.disabled_reason, updated_at = excluded.updated_at`,
-		string(g.Chat), enabled, topics, g.DigestAt, g.DisabledReason, ms(now))
+		string(g.Chat), enabled, topics, g.DigestAt, g.DisabledReason, sqlkit.Millis(now))
 	if err != nil {
 		return fmt.Errorf("save notice settings: %w", err)
 	}
@@ -290,25 +308,30 @@ func saveGroupPrefs(ctx context.Context, x execer, g groupPrefs, now time.Time) 
 }
 
 func (s store) enabledGroupPrefs(ctx context.Context) (map[bot.ChatID]groupPrefs, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT chat, topics, digest_at FROM notice_groups WHERE enabled = 1`)
+	rows, err := s.q().QueryContext(ctx, `SELECT chat, topics, digest_at FROM notice_groups WHERE enabled = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list notice groups: %w", err)
 	}
-	defer rows.Close()
-	out := map[bot.ChatID]groupPrefs{}
-	for rows.Next() {
+	list, err := sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (groupPrefs, error) {
 		var chat, topics string
 		g := groupPrefs{Enabled: true}
-		if err := rows.Scan(&chat, &topics, &g.DigestAt); err != nil {
-			return nil, fmt.Errorf("scan notice group: %w", err)
+		if err := r.Scan(&chat, &topics, &g.DigestAt); err != nil {
+			return g, fmt.Errorf("scan notice group: %w", err)
 		}
 		g.Chat = bot.ChatID(chat)
 		if topics != "all" {
 			g.Topics = splitList(topics)
 		}
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[bot.ChatID]groupPrefs, len(list))
+	for _, g := range list {
 		out[g.Chat] = g
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // subscription is one resident's private subscription.
@@ -325,20 +348,17 @@ func (s store) subscriptions(ctx context.Context, person int64) ([]subscription,
 		q += ` WHERE person_id = ?`
 		args = append(args, person)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY person_id, id`, args...)
+	rows, err := s.q().QueryContext(ctx, q+` ORDER BY person_id, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
-	defer rows.Close()
-	var out []subscription
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (subscription, error) {
 		var sub subscription
-		if err := rows.Scan(&sub.Person, &sub.Topic, &sub.Area); err != nil {
-			return nil, fmt.Errorf("scan subscription: %w", err)
+		if err := r.Scan(&sub.Person, &sub.Topic, &sub.Area); err != nil {
+			return sub, fmt.Errorf("scan subscription: %w", err)
 		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+		return sub, nil
+	})
 }
 
 // outboxRow is one planned delivery.
@@ -357,14 +377,16 @@ type outboxRow struct {
 	LastError string
 }
 
-const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, sent_at, last_error`
+const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, NULLIF(sent_at, 0), last_error`
 
-func scanOutbox(sc interface{ Scan(...any) error }) (outboxRow, error) {
+func scanOutbox(sc sqlkit.Scanner) (outboxRow, error) {
 	var r outboxRow
-	var due, sent int64
-	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, &due, &r.Attempts, &r.ReplyTo, &r.MsgID, &sent, &r.LastError)
-	r.DueAt, r.SentAt = fromMS(due), fromMS(sent)
-	return r, err
+	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, sqlkit.TimeCol(&r.DueAt), &r.Attempts, &r.ReplyTo, &r.MsgID,
+		sqlkit.TimeCol(&r.SentAt), &r.LastError)
+	if err != nil {
+		return r, fmt.Errorf("scan outbox: %w", err)
+	}
+	return r, nil
 }
 
 func queryOutbox(ctx context.Context, x execer, where string, args ...any) ([]outboxRow, error) {
@@ -372,16 +394,7 @@ func queryOutbox(ctx context.Context, x execer, where string, args ...any) ([]ou
 	if err != nil {
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []outboxRow
-	for rows.Next() {
-		r, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan outbox: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return sqlkit.ScanAll(rows, scanOutbox)
 }
 
 // updateOutbox changes a row's state from an expected one; ok is false
@@ -409,23 +422,18 @@ type relayed struct {
 }
 
 func (s store) recentRelayed(ctx context.Context, chat bot.ChatID, limit int) ([]relayed, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT n.title, o.sent_at FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
+	rows, err := s.q().QueryContext(ctx, `SELECT n.title, NULLIF(o.sent_at, 0) FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
 		WHERE o.target = ? AND o.state = 'sent' ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, string(chat), limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent notices: %w", err)
 	}
-	defer rows.Close()
-	var out []relayed
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(sc sqlkit.Scanner) (relayed, error) {
 		var r relayed
-		var at int64
-		if err := rows.Scan(&r.Title, &at); err != nil {
-			return nil, fmt.Errorf("scan recent notice: %w", err)
+		if err := sc.Scan(&r.Title, sqlkit.TimeCol(&r.SentAt)); err != nil {
+			return r, fmt.Errorf("scan recent notice: %w", err)
 		}
-		r.SentAt = fromMS(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, nil
+	})
 }
 
 // feedState is what a poller remembers between fetches.
@@ -440,24 +448,22 @@ type feedState struct {
 
 func (s store) feedState(ctx context.Context, name string) (feedState, error) {
 	st := feedState{Name: name}
-	var last int64
-	err := s.db.QueryRowContext(ctx, `SELECT etag, last_modified, last_fetch_at, last_status, failures FROM notice_feeds WHERE name = ?`, name).
-		Scan(&st.ETag, &st.LastModified, &last, &st.LastStatus, &st.Failures)
+	err := s.q().QueryRowContext(ctx, `SELECT etag, last_modified, NULLIF(last_fetch_at, 0), last_status, failures FROM notice_feeds WHERE name = ?`, name).
+		Scan(&st.ETag, &st.LastModified, sqlkit.TimeCol(&st.LastFetch), &st.LastStatus, &st.Failures)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
 	if err != nil {
 		return st, fmt.Errorf("load feed state: %w", err)
 	}
-	st.LastFetch = fromMS(last)
 	return st, nil
 }
 
 func (s store) saveFeedState(ctx context.Context, st feedState) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO notice_feeds (name, etag, last_modified, last_fetch_at, last_status, failures) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := s.q().ExecContext(ctx, `INSERT INTO notice_feeds (name, etag, last_modified, last_fetch_at, last_status, failures) VALUES (?, ?, ?, COALESCE(?, 0), ?, ?)
 		ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at,
 		last_status = excluded.last_status, failures = excluded.failures`,
-		st.Name, st.ETag, st.LastModified, ms(st.LastFetch), bot.Truncate(st.LastStatus, 500), st.Failures)
+		st.Name, st.ETag, st.LastModified, sqlkit.Millis(st.LastFetch), bot.Truncate(st.LastStatus, 500), st.Failures)
 	if err != nil {
 		return fmt.Errorf("save feed state: %w", err)
 	}
@@ -468,17 +474,15 @@ func (s store) saveFeedState(ctx context.Context, st feedState) error {
 // target, detail, in that order.
 func scanAudit(row sqlkit.Scanner) (AuditRecord, error) {
 	var r AuditRecord
-	var at int64
-	if err := row.Scan(&r.ID, &r.NoticeID, &at, &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
+	if err := row.Scan(&r.ID, &r.NoticeID, sqlkit.TimeCol(&r.At), &r.Event, &r.Actor, &r.Target, &r.Detail); err != nil {
 		return r, fmt.Errorf("scan audit: %w", err)
 	}
-	r.At = fromMS(at)
 	return r, nil
 }
 
 // auditSince lists audit records at or after since, oldest first.
 func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= ? ORDER BY at, id`, ms(since))
+	rows, err := s.q().QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= COALESCE(?, 0) ORDER BY at, id`, sqlkit.Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("read audit: %w", err)
 	}
@@ -489,7 +493,7 @@ func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, 
 // with prefix (the versions of one warning), or nil.
 func (s store) latestInThread(ctx context.Context, source, prefix string) (*Notice, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
-	n, err := scanNotice(s.db.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`, source, esc+"%"))
+	n, err := scanNotice(s.q().QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`, source, esc+"%"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -503,7 +507,7 @@ func (s store) latestInThread(ctx context.Context, source, prefix string) (*Noti
 // summary.
 func (s store) approversTold(ctx context.Context, id int64) (bool, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, id, eventApproversTold).Scan(&n); err != nil {
+	if err := s.q().QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, id, eventApproversTold).Scan(&n); err != nil {
 		return false, err
 	}
 	return n > 0, nil
@@ -511,17 +515,7 @@ func (s store) approversTold(ctx context.Context, id int64) (bool, error) {
 
 // noticesSince lists the notices received at or after since, newest first.
 func (s store) noticesSince(ctx context.Context, since time.Time) ([]*Notice, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= ? ORDER BY id DESC`, ms(since))
-	if err != nil {
-		return nil, fmt.Errorf("report notices: %w", err)
-	}
-	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (*Notice, error) {
-		n, err := scanNotice(r)
-		if err != nil {
-			return nil, fmt.Errorf("scan notice: %w", err)
-		}
-		return n, nil
-	})
+	return scanNotices(s.q().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= COALESCE(?, 0) ORDER BY id DESC`, sqlkit.Millis(since)))
 }
 
 // areaCount is a count within one postcode area ("" when none is set).
@@ -532,7 +526,7 @@ type areaCount struct {
 
 // commentsByArea counts the comments on notice id's consultations per area.
 func (s store) commentsByArea(ctx context.Context, id int64) ([]areaCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
+	rows, err := s.q().QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
 		WHERE c.notice_id = ? GROUP BY m.area`, id)
 	if err != nil {
 		return nil, fmt.Errorf("report comments: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
 )
 
 // The outbox: one row per planned delivery of a notice, moved through
@@ -16,7 +17,7 @@ import (
 
 // outboxOf is every delivery of a notice.
 func (s store) outboxOf(ctx context.Context, notice int64) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `notice_id = ?`, notice)
+	return queryOutbox(ctx, s.q(), `notice_id = ?`, notice)
 }
 
 // urgencyRank is the rank a delivery is stored with (urgency_rank): the
@@ -36,8 +37,8 @@ func urgencyRank(u Urgency) int {
 // A fan-out already planned therefore never holds up a later emergency.
 // With urgentOnly (at night) normal notices' rows stay where they are.
 func (s store) duePending(ctx context.Context, now time.Time, limit int, urgentOnly bool) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `state = 'pending' AND urgency_rank < ? AND due_at <= ? ORDER BY urgency_rank, due_at, id LIMIT ?`,
-		rankLimit(urgentOnly), ms(now), limit)
+	return queryOutbox(ctx, s.q(), `state = 'pending' AND urgency_rank < ? AND due_at <= ? ORDER BY urgency_rank, due_at, id LIMIT ?`,
+		rankLimit(urgentOnly), sqlkit.Millis(now), limit)
 }
 
 // rankLimit is the urgency rank rows must be below: normal notices'
@@ -59,17 +60,13 @@ type paceUse struct {
 // sentSince counts the messages the outbox sent after since, of every
 // notice or of emergencies only.
 func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly bool) (paceUse, error) {
-	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > ? AND msg_id <> ''`
+	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > COALESCE(?, 0) AND msg_id <> ''`
 	if emergencyOnly {
 		q += ` AND urgency_rank = 0`
 	}
 	var u paceUse
-	var first sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, q, ms(since)).Scan(&u.Sent, &first); err != nil {
+	if err := s.q().QueryRowContext(ctx, q, sqlkit.Millis(since)).Scan(&u.Sent, sqlkit.TimeCol(&u.First)); err != nil {
 		return paceUse{}, fmt.Errorf("count recent notice sends: %w", err)
-	}
-	if first.Valid {
-		u.First = fromMS(first.Int64)
 	}
 	return u, nil
 }
@@ -78,21 +75,18 @@ func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly boo
 // urgent notice or an emergency) is due; ok is false when none is pending.
 func (s store) nextPendingDue(ctx context.Context, urgentOnly bool) (at time.Time, ok bool, err error) {
 	var next sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending' AND urgency_rank < ?`,
+	if err := s.q().QueryRowContext(ctx, `SELECT MIN(due_at) FROM notice_outbox WHERE state = 'pending' AND urgency_rank < ?`,
 		rankLimit(urgentOnly)).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next outbox row: %w", err)
 	}
-	if !next.Valid {
-		return time.Time{}, false, nil
-	}
-	return fromMS(next.Int64), true, nil
+	return sqlkit.Time(next), next.Valid, nil
 }
 
 // emergencyWaiting reports whether an emergency's delivery is due and not
 // yet sent; bulk work (digests) waits behind it.
 func (s store) emergencyWaiting(ctx context.Context, now time.Time) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM notice_outbox WHERE state = 'pending' AND urgency_rank = 0 AND due_at <= ? LIMIT 1`, ms(now)).Scan(&one)
+	err := s.q().QueryRowContext(ctx, `SELECT 1 FROM notice_outbox WHERE state = 'pending' AND urgency_rank = 0 AND due_at <= ? LIMIT 1`, sqlkit.Millis(now)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -104,17 +98,17 @@ func (s store) emergencyWaiting(ctx context.Context, now time.Time) (bool, error
 
 // interrupted is the rows a crash left "sending".
 func (s store) interrupted(ctx context.Context) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `state = 'sending'`)
+	return queryOutbox(ctx, s.q(), `state = 'sending'`)
 }
 
 // sentAs is the sent rows a message carried (a digest carries several).
 func (s store) sentAs(ctx context.Context, msgID string) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `msg_id = ? AND state = 'sent'`, msgID)
+	return queryOutbox(ctx, s.q(), `msg_id = ? AND state = 'sent'`, msgID)
 }
 
 // dueDigest is the chat's rows held for a digest due by now.
 func (s store) dueDigest(ctx context.Context, target string, now time.Time) ([]outboxRow, error) {
-	return queryOutbox(ctx, s.db, `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, target, ms(now))
+	return queryOutbox(ctx, s.q(), `target = ? AND state = 'digest' AND due_at <= ? ORDER BY id`, target, sqlkit.Millis(now))
 }
 
 // heldDigest is a chat with rows held for its digest, and the earliest.
@@ -132,22 +126,18 @@ func (s store) heldDigests(ctx context.Context, chat string) ([]heldDigest, erro
 		q += ` AND target = ?`
 		args = append(args, chat)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` GROUP BY target`, args...)
+	rows, err := s.q().QueryContext(ctx, q+` GROUP BY target`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("held digests: %w", err)
 	}
-	defer rows.Close()
-	var list []heldDigest
-	for rows.Next() {
+	list, err := sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (heldDigest, error) {
 		var h heldDigest
-		var due int64
-		if err := rows.Scan(&h.chat, &due); err != nil {
-			return nil, fmt.Errorf("scan held digest: %w", err)
+		if err := r.Scan(&h.chat, sqlkit.TimeCol(&h.due)); err != nil {
+			return h, fmt.Errorf("scan held digest: %w", err)
 		}
-		h.due = fromMS(due)
-		list = append(list, h)
-	}
-	if err := rows.Err(); err != nil {
+		return h, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("held digests: %w", err)
 	}
 	return list, nil
@@ -169,7 +159,7 @@ func (s store) moveRow(ctx context.Context, row outboxRow, to string, rec AuditR
 // markSent records a row handed to the send queue under msgID.
 func (s store) markSent(ctx context.Context, row outboxRow, msgID string, now time.Time) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = ?, last_error = ''", msgID, ms(now))
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), last_error = ''", msgID, sqlkit.Millis(now))
 		if err != nil || !ok {
 			return err
 		}
@@ -181,7 +171,7 @@ func (s store) markSent(ctx context.Context, row outboxRow, msgID string, now ti
 // again, or unconfirmed), due now, and audits it under event.
 func (s store) settleInterrupted(ctx context.Context, row outboxRow, to, event string, now time.Time) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", ms(now)); err != nil {
+		if _, err := updateOutbox(ctx, tx, row.ID, "sending", to, "due_at = ?", sqlkit.Millis(now)); err != nil {
 			return err
 		}
 		return audit(ctx, tx, AuditRecord{NoticeID: row.NoticeID, At: now, Event: event, Actor: "bot", Target: row.Target,
@@ -195,7 +185,7 @@ func (s store) settleInterrupted(ctx context.Context, row outboxRow, to, event s
 func (s store) markDigestSent(ctx context.Context, rows []outboxRow, notices []*Notice, to string, rec AuditRecord, msgID string) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
 		for i, row := range rows {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = ?", msgID, ms(rec.At)); err != nil {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0)", msgID, sqlkit.Millis(rec.At)); err != nil {
 				return err
 			}
 			r := rec
@@ -238,7 +228,7 @@ func (s store) markFailed(ctx context.Context, rows []outboxRow, sendErr error, 
 				detail = "permanent: " + errText + "; notices switched off for this chat"
 				if row.Person == 0 {
 					if _, err := tx.ExecContext(ctx, `UPDATE notice_groups SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE chat = ?`,
-						unreachableReason, ms(now), row.Target); err != nil {
+						unreachableReason, sqlkit.Millis(now), row.Target); err != nil {
 						return fmt.Errorf("disable group notices: %w", err)
 					}
 				}
@@ -305,7 +295,7 @@ func insertDelivery(ctx context.Context, tx bot.Tx, n *Notice, d plannedDelivery
 		person = d.Person
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at, reply_to, urgency_rank) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, d.Target, person, d.State, ms(d.Due), d.ReplyTo, urgencyRank(n.Urgency))
+		ON CONFLICT(notice_id, target) DO NOTHING`, n.ID, d.Target, person, d.State, sqlkit.Millis(d.Due), d.ReplyTo, urgencyRank(n.Urgency))
 	if err != nil {
 		return false, fmt.Errorf("plan delivery: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 
 // NoticeByID loads one stored notice.
 func NoticeByID(ctx context.Context, core bot.Core, id int64) (*Notice, error) {
-	return store{db: core.DB()}.notice(ctx, id)
+	return storeOf(core).notice(ctx, id)
 }
 
 // ListNotices pages through the stored notices, newest first.
@@ -25,49 +25,31 @@ func ListNotices(ctx context.Context, core bot.Core, q NoticeQuery) ([]*Notice, 
 	if q.Before > 0 {
 		where, args = "WHERE id < ?", append(args, q.Before)
 	}
-	rows, err := core.DB().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices `+where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("list notices: %w", err)
-	}
-	defer rows.Close()
-	var out []*Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return scanNotices(core.DB().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices `+where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...))
 }
 
 // Deliveries is a notice's delivery report, groups first.
 func Deliveries(ctx context.Context, core bot.Core, id int64) ([]Delivery, error) {
-	rows, err := core.DB().QueryContext(ctx, `SELECT target, person_id IS NOT NULL, state, last_error, due_at, sent_at
+	rows, err := core.DB().QueryContext(ctx, `SELECT target, person_id IS NOT NULL, state, last_error, due_at, NULLIF(sent_at, 0)
 		FROM notice_outbox WHERE notice_id = ? ORDER BY person_id IS NOT NULL, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
 	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (Delivery, error) {
 		var d Delivery
 		var target string
-		var due, sent int64
-		if err := rows.Scan(&target, &d.Subscriber, &d.State, &d.Error, &due, &sent); err != nil {
-			return nil, fmt.Errorf("scan delivery: %w", err)
+		if err := r.Scan(&target, &d.Subscriber, &d.State, &d.Error, sqlkit.TimeCol(&d.DueAt), sqlkit.TimeCol(&d.SentAt)); err != nil {
+			return d, fmt.Errorf("scan delivery: %w", err)
 		}
 		if !d.Subscriber {
 			d.Chat = bot.ChatID(target)
 		}
-		d.DueAt, d.SentAt = fromMS(due), fromMS(sent)
 		d.Error = bot.RedactPhones(d.Error)
 		if d.State == "pending" && d.Error == periodNote {
 			d.HeldByPeriod, d.Error = true, ""
 		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }
 
 // SearchAudit returns up to q.Limit audit records matching q, newest first.
@@ -94,10 +76,10 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 		conds, args = append(conds, "a.notice_id = ?"), append(args, q.Notice)
 	}
 	if !q.From.IsZero() {
-		conds, args = append(conds, "+a.at >= ?"), append(args, ms(q.From))
+		conds, args = append(conds, "+a.at >= ?"), append(args, sqlkit.Millis(q.From))
 	}
 	if !q.To.IsZero() {
-		conds, args = append(conds, "+a.at < ?"), append(args, ms(q.To))
+		conds, args = append(conds, "+a.at < ?"), append(args, sqlkit.Millis(q.To))
 	}
 	where := ""
 	if len(conds) > 0 {
@@ -134,7 +116,7 @@ func RejectionOf(ctx context.Context, core bot.Core, id int64) (string, error) {
 // GroupNotices says whether a group takes notices and which topics
 // (nil: all).
 func GroupNotices(ctx context.Context, core bot.Core, chat bot.ChatID) (enabled bool, topics []string, err error) {
-	p, err := store{db: core.DB()}.groupPrefs(ctx, chat)
+	p, err := storeOf(core).groupPrefs(ctx, chat)
 	return p.Enabled, p.Topics, err
 }
 

@@ -1,0 +1,135 @@
+package notices
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"neighbourbot/bot"
+	"neighbourbot/bot/sqlkit"
+)
+
+// Delivery settings and holds: a group's notice settings and digest time,
+// residents' private subscriptions, and the outbox rows an election period
+// or a closed question keeps back. The outbox's own moves are in
+// store_outbox.go.
+
+// saveGroupPrefs stores a group's notice settings.
+func (s store) saveGroupPrefs(ctx context.Context, g groupPrefs, now time.Time) error {
+	return saveGroupPrefs(ctx, s.q(), g, now)
+}
+
+// undigest turns the chat's rows held for its digest back into single
+// deliveries, due at due.
+func (s store) undigest(ctx context.Context, chat bot.ChatID, due time.Time) error {
+	if _, err := s.q().ExecContext(ctx, `UPDATE notice_outbox SET state = 'pending', due_at = ? WHERE target = ? AND state = 'digest'`,
+		sqlkit.Millis(due), string(chat)); err != nil {
+		return fmt.Errorf("undo digest: %w", err)
+	}
+	return nil
+}
+
+// moveDigest makes the chat's rows held for its digest due at due.
+func (s store) moveDigest(ctx context.Context, chat bot.ChatID, due time.Time) error {
+	if _, err := s.q().ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE target = ? AND state = 'digest'`, sqlkit.Millis(due), string(chat)); err != nil {
+		return fmt.Errorf("move digest: %w", err)
+	}
+	return nil
+}
+
+// subscribe adds a private subscription (nothing when it exists).
+func (s store) subscribe(ctx context.Context, person int64, topic, area string, now time.Time) error {
+	if _, err := s.q().ExecContext(ctx, `INSERT INTO notice_subscriptions (person_id, topic, area, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, person, topic, area, sqlkit.Millis(now)); err != nil {
+		return fmt.Errorf("save subscription: %w", err)
+	}
+	return nil
+}
+
+// unsubscribe removes the person's subscriptions to topic ("" for every
+// one) and counts them.
+func (s store) unsubscribe(ctx context.Context, person int64, topic string) (int64, error) {
+	q := `DELETE FROM notice_subscriptions WHERE person_id = ?`
+	args := []any{person}
+	if topic != "" {
+		q += ` AND topic = ?`
+		args = append(args, topic)
+	}
+	res, err := s.q().ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("remove subscriptions: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// reachedOrLapsed is notice id's deliveries that were sent, or lapsed
+// because its question closed first.
+func (s store) reachedOrLapsed(ctx context.Context, id int64) ([]outboxRow, error) {
+	return queryOutbox(ctx, s.q(), `notice_id = ? AND state IN ('sent', ?)`, id, lapsedState)
+}
+
+// lapseRow moves row to lapsed, keeping why, and audits rec against it;
+// nothing happens when the row had moved on meanwhile.
+func (s store) lapseRow(ctx context.Context, row outboxRow, why string, rec AuditRecord) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		moved, err := updateOutbox(ctx, tx, row.ID, row.State, lapsedState, "last_error = ?", why)
+		if err != nil || !moved {
+			return err
+		}
+		rec.Target = row.Target
+		return audit(ctx, tx, rec)
+	})
+}
+
+// holdForPeriod makes row wait, pending, until due for an election period
+// to end, and audits rec when it is set.
+func (s store) holdForPeriod(ctx context.Context, row outboxRow, due time.Time, rec *AuditRecord) error {
+	return s.tx(ctx, func(tx bot.Tx) error {
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "pending", "due_at = ?, last_error = ?", sqlkit.Millis(due), periodNote)
+		if err != nil || !ok || rec == nil {
+			return err
+		}
+		r := *rec
+		r.Target = row.Target
+		return audit(ctx, tx, r)
+	})
+}
+
+// releasePeriodHolds makes every delivery held by an election period due
+// at now, for the drain to check again.
+func (s store) releasePeriodHolds(ctx context.Context, now time.Time) error {
+	if _, err := s.q().ExecContext(ctx, `UPDATE notice_outbox SET due_at = ? WHERE state = 'pending' AND last_error = ?`, sqlkit.Millis(now), periodNote); err != nil {
+		return fmt.Errorf("release held deliveries: %w", err)
+	}
+	return nil
+}
+
+// heldByPeriods counts deliveries waiting for an election period to end.
+func (s store) heldByPeriods(ctx context.Context) (int, error) {
+	var n int
+	if err := s.q().QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_outbox WHERE state = 'pending' AND last_error = ?`, periodNote).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count held deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// notSent lists a notice's lapsed deliveries by reason.
+func (s store) notSent(ctx context.Context, id int64) ([]NotSent, error) {
+	rows, err := s.q().QueryContext(ctx, `SELECT last_error, SUM(person_id IS NULL), SUM(person_id IS NOT NULL) FROM notice_outbox
+		WHERE notice_id = ? AND state = ? GROUP BY last_error ORDER BY last_error`, id, lapsedState)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries not sent: %w", err)
+	}
+	list, err := sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (NotSent, error) {
+		var ns NotSent
+		if err := r.Scan(&ns.Reason, &ns.Groups, &ns.Subscribers); err != nil {
+			return ns, fmt.Errorf("scan deliveries not sent: %w", err)
+		}
+		return ns, nil
+	})
+	if list == nil && err == nil {
+		list = []NotSent{}
+	}
+	return list, err
+}
