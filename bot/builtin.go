@@ -384,7 +384,7 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 		if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 			return fmt.Errorf("save group: %w", err)
 		}
-		if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot." + onOff(on)}); err != nil {
+		if err := e.audit.Record(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot." + onOff(on)}); err != nil {
 			return err
 		}
 		if on {
@@ -424,7 +424,7 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 		return fmt.Errorf("save group: %w", err)
 	}
-	if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ", ")}); err != nil {
+	if err := e.audit.Record(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "bot.features", Detail: strings.Join(on, ", ")}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, e.botStatus(g))
@@ -509,7 +509,7 @@ func (e *Engine) areaHandler(ctx context.Context, req *Request) error {
 	if err := e.store.SaveGroupSettings(ctx, g); err != nil {
 		return fmt.Errorf("save group: %w", err)
 	}
-	if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "area.set", Detail: strings.Join(g.Areas, ", ")}); err != nil {
+	if err := e.audit.Record(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "area.set", Detail: strings.Join(g.Areas, ", ")}); err != nil {
 		return err
 	}
 	if len(g.Areas) == 0 {
@@ -545,7 +545,7 @@ func (c coreData) DescribePerson(ctx context.Context, person int64) ([]string, e
 }
 
 func (c coreData) ForgetPerson(ctx context.Context, person int64) (string, error) {
-	if err := c.e.forgetQueued(ctx, person); err != nil {
+	if err := c.e.out.forgetQueued(ctx, person); err != nil {
 		return "", err
 	}
 	n, err := c.e.store.AnonymiseAudit(ctx, person)

@@ -111,18 +111,14 @@ type Engine struct {
 	data          []DataProvider
 	features      []Feature
 
+	out    *Outbox
+	audit  *AuditLog
+	health *storeHealth
+
 	mu    sync.Mutex // serialises all handling
 	queue chan func(context.Context)
-	wake  chan struct{} // pokes the sender after a commit that queued sends
 
 	fetch *fetcher // attachment downloads outside units of work
-
-	sendMu     sync.Mutex // one sender at a time
-	sendFailed []SendFailedFunc
-
-	failMu     sync.Mutex
-	failing    bool      // the store could not commit the last unit of work
-	failLogged time.Time // when a store failure was last logged
 }
 
 // NewEngine builds an engine; register features, then call Start and Run
@@ -151,10 +147,12 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		router: NewRouter(cfg.Prefix),
 		polls:  map[string]HandlerFunc{},
 		queue:  make(chan func(context.Context), 4096),
-		wake:   make(chan struct{}, 1),
 		fetch:  newFetcher(),
+		health: &storeHealth{obs: cfg.Observer, log: cfg.Log},
+		audit:  &AuditLog{store: store, clock: clock},
 	}
-	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.storeFailed, e.storeOK)
+	e.out = newOutbox(cfg, store, tr, clock, e.health)
+	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.health)
 	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}
 	e.router.Use(e.gates()...)
 	e.registerBuiltins()
@@ -270,7 +268,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		senderDone = make(chan struct{})
 		go func() {
 			defer close(senderDone)
-			e.runSender(ctx)
+			e.out.run(ctx)
 		}()
 	}
 	if e.cfg.DeferDownloads {
@@ -333,10 +331,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) (Outcome, error)
 	defer e.mu.Unlock()
 	out, err := e.handleInUnit(ctx, m)
 	if err != nil {
-		e.storeFailed("handle message", err)
+		e.health.failed("handle message", err)
 		return NotHandled, err
 	}
-	e.storeOK()
+	e.health.ok()
 	switch out {
 	case Duplicate:
 		e.obs.MessageReceived("duplicate")
@@ -348,11 +346,16 @@ func (e *Engine) HandleMessage(ctx context.Context, m *Message) (Outcome, error)
 	return out, nil
 }
 
+// FlushSends sends everything that is due now, one after another. The
+// console and tests use it (Config.SyncSends) so that replies print right
+// after the line that caused them.
+func (e *Engine) FlushSends(ctx context.Context) { e.out.flush(ctx) }
+
 // afterUnit sends at once what a unit of work queued when sends are
 // synchronous (the console, tests).
 func (e *Engine) afterUnit(ctx context.Context) {
 	if e.cfg.SyncSends {
-		e.FlushSends(ctx)
+		e.out.flush(ctx)
 	}
 }
 
@@ -844,10 +847,10 @@ func (e *Engine) HandleGroupChange(ctx context.Context, ch GroupChange) error {
 	defer e.mu.Unlock()
 	err := e.store.Atomic(ctx, func(ctx context.Context) error { return e.handleGroupChange(ctx, ch) })
 	if err != nil {
-		e.storeFailed("handle group change", err)
+		e.health.failed("handle group change", err)
 		return err
 	}
-	e.storeOK()
+	e.health.ok()
 	e.afterUnit(ctx)
 	return nil
 }
@@ -897,131 +900,6 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 			}
 			e.log.Error("group change handler", KeyChat, ch.Chat.ID, KeyErr, err)
 		}
-	}
-	return nil
-}
-
-// send queues a message the bot was not asked for in this moment (a
-// reminder, a verdict, a notice), in the unit of work of ctx: it goes once
-// that commits, under the id it returns. It refuses groups that have switched
-// the bot off since the job was planned (ErrGroupOff): the bot speaks only
-// where it is welcome. Replies to a command go through Request.Reply.
-func (e *Engine) send(ctx context.Context, m OutMessage) (string, error) {
-	if err := e.groupOpen(ctx, m.Chat); err != nil {
-		return "", err
-	}
-	return e.queueSend(ctx, m)
-}
-
-// queueSend queues a text under a fixed message id.
-func (e *Engine) queueSend(ctx context.Context, m OutMessage) (string, error) {
-	if m.ID == "" {
-		m.ID = e.tr.NewMessageID()
-	}
-	if err := e.enqueue(ctx, m.Chat, sendText, m.ID, 0, m); err != nil {
-		return "", err
-	}
-	return m.ID, nil
-}
-
-// groupOpen reports ErrGroupOff for a known group that is switched off.
-func (e *Engine) groupOpen(ctx context.Context, chat ChatID) error {
-	gs, err := e.store.GroupSettings(ctx, chat)
-	if err != nil {
-		return fmt.Errorf("group settings: %w", err)
-	}
-	if !gs.Removed.IsZero() {
-		return ErrGroupGone
-	}
-	if gs.Known && !gs.Enabled {
-		return ErrGroupOff
-	}
-	return nil
-}
-
-// canDM reports whether the bot may message a person privately: only people
-// who have sent it a direct message may be, since messaging people who never
-// wrote to the account gets it banned.
-func (e *Engine) canDM(ctx context.Context, p Person) (bool, error) {
-	if p.Addr == "" {
-		return false, nil
-	}
-	ok, err := e.store.Contactable(ctx, p.ID)
-	if err != nil {
-		return false, fmt.Errorf("contactable: %w", err)
-	}
-	return ok, nil
-}
-
-// dm queues a direct message to a person. It returns ErrNoContact, without
-// queuing, for someone who never addressed the bot.
-func (e *Engine) dm(ctx context.Context, p Person, text string) error {
-	ok, err := e.canDM(ctx, p)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrNoContact
-	}
-	m := OutMessage{Chat: ChatID(p.Addr), ID: e.tr.NewMessageID(), Text: text}
-	return e.enqueue(ctx, m.Chat, sendText, m.ID, p.ID, m)
-}
-
-// sendPoll queues a poll and remembers it, in the same unit of work, so votes
-// reach the handler registered for kind, with ref identifying the feature's
-// own record.
-func (e *Engine) sendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
-	if err := e.groupOpen(ctx, chat); err != nil {
-		return "", err
-	}
-	poll := OutPoll{Chat: chat, ID: e.tr.NewMessageID(), Question: question, Options: options, Multiple: multipleChoice(ctx)}
-	err := e.store.Atomic(ctx, func(ctx context.Context) error {
-		p := Poll{Chat: chat, ID: poll.ID, Kind: kind, Ref: ref, Question: question, Options: options, Created: e.now()}
-		if err := e.store.SavePoll(ctx, p); err != nil {
-			return fmt.Errorf("save poll: %w", err)
-		}
-		return e.enqueue(ctx, chat, sendPoll, poll.ID, 0, poll)
-	})
-	if err != nil {
-		return "", err
-	}
-	return poll.ID, nil
-}
-
-// edit queues a new text for a message the bot sent.
-func (e *Engine) edit(ctx context.Context, chat ChatID, id, text string) error {
-	return e.enqueue(ctx, chat, sendEdit, "", 0, editAction{Chat: chat, ID: id, Text: text})
-}
-
-// react queues a reaction on a message; an empty emoji removes it.
-func (e *Engine) react(ctx context.Context, target MessageRef, emoji string) error {
-	return e.enqueue(ctx, target.Chat, sendReact, "", 0, reactAction{Target: target, Emoji: emoji})
-}
-
-// deleteMessage queues the removal of a message for everyone (for a member's
-// message the bot must be group admin).
-func (e *Engine) deleteMessage(ctx context.Context, target MessageRef) error {
-	return e.enqueue(ctx, target.Chat, sendDelete, "", 0, deleteAction{Target: target})
-}
-
-// removeMember queues the removal of a member from a group.
-func (e *Engine) removeMember(ctx context.Context, chat ChatID, member Address) error {
-	return e.enqueue(ctx, chat, sendRemove, "", 0, removeAction{Chat: chat, Member: member})
-}
-
-// checkpoint commits what the message or job in hand has done so far, before
-// a step outside the bot that cannot be undone or repeated safely (posting a
-// report to the council, sending an email). The note that the step is under
-// way is then durable; what follows commits later, with the rest.
-func (e *Engine) checkpoint(ctx context.Context) error { return e.store.Checkpoint(ctx) }
-
-// audit appends an entry to the audit log.
-func (e *Engine) audit(ctx context.Context, entry AuditEntry) error {
-	if entry.Time.IsZero() {
-		entry.Time = e.now()
-	}
-	if err := e.store.Audit(ctx, entry); err != nil {
-		return fmt.Errorf("audit %s: %w", entry.Action, err)
 	}
 	return nil
 }
@@ -1163,7 +1041,7 @@ func (e *Engine) nextEvent(ctx context.Context) (time.Time, bool, error) {
 func (e *Engine) flushIfSync(ctx context.Context) {
 	if e.cfg.SyncSends {
 		e.mu.Lock()
-		e.FlushSends(ctx)
+		e.out.flush(ctx)
 		e.mu.Unlock()
 	}
 }

@@ -41,7 +41,7 @@ func registerTestFeature(calls *int) func(h *bottest.Harness) error {
 			return req.Reply(ctx, "private ok")
 		}})
 		k.Reg.Handle(bot.Route{Name: "ask", Feature: "demo", Help: "poll", Handler: func(ctx context.Context, req *bot.Request) error {
-			_, err := k.Out.SendPoll(ctx, req.Chat.ID, "demo.poll", "ref-1", "Tea or coffee?", []string{"Tea", "Coffee"})
+			_, err := k.Out.SendPoll(ctx, "demo.poll", "ref-1", bot.OutPoll{Chat: req.Chat.ID, Question: "Tea or coffee?", Options: []string{"Tea", "Coffee"}})
 			return err
 		}})
 		k.Reg.HandlePoll("demo.poll", func(ctx context.Context, req *bot.Request) error {

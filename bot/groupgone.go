@@ -39,7 +39,7 @@ func (e *Engine) botMembership(ctx context.Context, ch GroupChange) error {
 	}
 	e.obs.BotMembership("added")
 	e.log.Info("the bot was added back to a group", KeyChat, ch.Chat.ID)
-	_, err = e.queueSend(WithPriority(ctx, PriorityNormal), OutMessage{Chat: ch.Chat.ID, Text: backInGroupText(e.prefix())})
+	_, err = e.out.queueSend(WithPriority(ctx, PriorityNormal), OutMessage{Chat: ch.Chat.ID, Text: backInGroupText(e.prefix())})
 	return err
 }
 
@@ -47,17 +47,4 @@ func (e *Engine) botMembership(ctx context.Context, ch GroupChange) error {
 // with everything as before.
 func backInGroupText(p string) string {
 	return fmt.Sprintf("Thanks for adding me back. Everything is as it was: reminders and posts for this group carry on. Admins can switch me off with %sbot off.", p)
-}
-
-// groupPresent reports ErrGroupGone for a group the bot was removed from,
-// so even a reply queued before the removal is not sent into it.
-func (e *Engine) groupPresent(ctx context.Context, chat ChatID) error {
-	gs, err := e.store.GroupSettings(ctx, chat)
-	if err != nil {
-		return fmt.Errorf("group settings: %w", err)
-	}
-	if !gs.Removed.IsZero() {
-		return ErrGroupGone
-	}
-	return nil
 }

@@ -29,6 +29,8 @@ type Kit struct {
 	Jobs *Jobs
 	// Out queues everything the bot sends or does in a chat.
 	Out *Outbox
+	// Audit appends to the audit log.
+	Audit *AuditLog
 	// Groups answers who is in a group and who runs it.
 	Groups *Groups
 	// Ask puts a yes/no question to a person in a direct message.
@@ -47,7 +49,8 @@ func (e *Engine) Kit(name string) Kit {
 		Prefix: e.router.prefix,
 		Core:   e.store,
 		Jobs:   e.jobs,
-		Out:    &Outbox{e: e},
+		Out:    e.out,
+		Audit:  e.audit,
 		Groups: &Groups{e: e},
 		Ask:    e.questions,
 		Reg:    &Registry{e: e},
@@ -67,6 +70,12 @@ type Core interface {
 	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
 	// AfterCommit runs f after the unit of work of ctx commits.
 	AfterCommit(ctx context.Context, f func())
+	// Checkpoint commits what the message or job in hand has done so far,
+	// before a step outside the bot that cannot be undone or repeated
+	// safely (posting a report to the council, sending an email). The note
+	// that the step is under way is then durable; what follows commits
+	// later, with the rest.
+	Checkpoint(ctx context.Context) error
 
 	ResolvePerson(ctx context.Context, s Sender, at time.Time) (Person, error)
 	PersonByID(ctx context.Context, id int64) (Person, error)
@@ -100,65 +109,6 @@ type Core interface {
 	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
-}
-
-// Outbox queues what the bot sends or does in chats, in the unit of work
-// of ctx: each goes once that commits, paced, under an id fixed now.
-type Outbox struct{ e *Engine }
-
-// Send queues a message the bot was not asked for in this moment (a
-// reminder, a verdict, a notice). It refuses a group that has switched the
-// bot off (ErrGroupOff). Replies to a command go through Request.Reply.
-func (o *Outbox) Send(ctx context.Context, m OutMessage) (string, error) { return o.e.send(ctx, m) }
-
-// DM queues a direct message; ErrNoContact for someone who never wrote to
-// the bot (messaging them would be cold outreach).
-func (o *Outbox) DM(ctx context.Context, p Person, text string) error { return o.e.dm(ctx, p, text) }
-
-// CanDM reports whether the bot may message p privately.
-func (o *Outbox) CanDM(ctx context.Context, p Person) (bool, error) { return o.e.canDM(ctx, p) }
-
-// SendPoll queues a poll and remembers it, so votes reach the poll handler
-// registered for kind with ref naming the feature's record.
-func (o *Outbox) SendPoll(ctx context.Context, chat ChatID, kind, ref, question string, options []string) (string, error) {
-	return o.e.sendPoll(ctx, chat, kind, ref, question, options)
-}
-
-// Edit queues a new text for a message the bot sent.
-func (o *Outbox) Edit(ctx context.Context, chat ChatID, id, text string) error {
-	return o.e.edit(ctx, chat, id, text)
-}
-
-// React queues a reaction; an empty emoji removes it.
-func (o *Outbox) React(ctx context.Context, target MessageRef, emoji string) error {
-	return o.e.react(ctx, target, emoji)
-}
-
-// Delete queues the removal of a message for everyone.
-func (o *Outbox) Delete(ctx context.Context, target MessageRef) error {
-	return o.e.deleteMessage(ctx, target)
-}
-
-// RemoveMember queues the removal of a member from a group.
-func (o *Outbox) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
-	return o.e.removeMember(ctx, chat, member)
-}
-
-// Audit appends an entry to the audit log (the time defaults to now).
-func (o *Outbox) Audit(ctx context.Context, entry AuditEntry) error { return o.e.audit(ctx, entry) }
-
-// Checkpoint commits what the message or job in hand has done so far,
-// before a step outside the bot that cannot be undone or repeated safely.
-func (o *Outbox) Checkpoint(ctx context.Context) error { return o.e.store.Checkpoint(ctx) }
-
-// OnSendFailed registers fn for sends that will never go.
-func (o *Outbox) OnSendFailed(fn SendFailedFunc) { o.e.onSendFailed(fn) }
-
-// RequestIn builds a request in another chat than the one a command came
-// from (answering a command in the group a record belongs to), so replies
-// and mentions work there as in a handler.
-func (o *Outbox) RequestIn(chat Chat, sender Person, group GroupSettings, at time.Time) *Request {
-	return &Request{Msg: &Message{Chat: chat, Time: at}, Chat: chat, Sender: sender, Group: group, e: o.e}
 }
 
 // Groups answers questions about groups' participants from the group
@@ -218,6 +168,9 @@ func (r *Registry) Inspect(fn InspectFunc) { r.e.inspect(fn) }
 
 // OnGroupChange registers fn for membership changes in enabled groups.
 func (r *Registry) OnGroupChange(fn GroupChangeFunc) { r.e.onGroupChange(fn) }
+
+// OnSendFailed registers fn for sends that will never go.
+func (r *Registry) OnSendFailed(fn SendFailedFunc) { r.e.out.onSendFailed(fn) }
 
 // AddDataProvider adds what the feature holds about people to !mydata and
 // !forgetme.

@@ -51,13 +51,13 @@ func (r *Request) replyListing(ctx context.Context, text string) (handled bool, 
 			ref := r.Msg.Ref()
 			out.ReplyTo = &ref
 		}
-		if _, err := e.queueSend(ctx, out); err != nil {
+		if _, err := e.out.queueSend(ctx, out); err != nil {
 			return true, err
 		}
 		first, _, _ := strings.Cut(text, "\n")
 		return true, e.store.SaveListing(ctx, Listing{Chat: r.Chat.ID, Hash: h, MsgID: id, First: first, At: now}, now.Add(-listingRepeatWindow))
 	}
-	if can, err := e.canDM(ctx, r.Sender); err != nil {
+	if can, err := e.out.CanDM(ctx, r.Sender); err != nil {
 		return true, err
 	} else if can {
 		name := r.Chat.Name
@@ -67,10 +67,10 @@ func (r *Request) replyListing(ctx context.Context, text string) (handled bool, 
 		if name == "" {
 			name = "the group"
 		}
-		return true, e.dm(ctx, r.Sender, fmt.Sprintf("From %s (it was posted there a moment ago, so here it is just for you):\n%s", name, text))
+		return true, e.out.DM(ctx, r.Sender, fmt.Sprintf("From %s (it was posted there a moment ago, so here it is just for you):\n%s", name, text))
 	}
 	quote := MessageRef{Chat: r.Chat.ID, ID: prev.MsgID, Text: prev.First}
-	_, err = e.queueSend(ctx, OutMessage{Chat: r.Chat.ID, Text: fmt.Sprintf("See the list above ↑ (posted %s).", ago(now.Sub(prev.At))), ReplyTo: &quote})
+	_, err = e.out.queueSend(ctx, OutMessage{Chat: r.Chat.ID, Text: fmt.Sprintf("See the list above ↑ (posted %s).", ago(now.Sub(prev.At))), ReplyTo: &quote})
 	return true, err
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -39,6 +41,33 @@ func priorityOf(ctx context.Context) Priority {
 		return p
 	}
 	return PriorityNormal
+}
+
+// Outbox is the send queue: it queues what the bot sends or does in chats
+// in the unit of work of ctx — each goes once that commits, paced, under an
+// id fixed now — and its sender drains the queue, retries what failed and
+// tells the send-failed hooks about what will never go. The Kit hands it to
+// features as Out.
+type Outbox struct {
+	store  Store
+	tr     Transport
+	clock  Clock
+	log    *slog.Logger
+	obs    Observer
+	health *storeHealth
+	quiet  *QuietHours // the bot's quiet hours for bulk rows; nil: none
+	// sync sends what a unit of work queued right after its commit, on the
+	// same goroutine (Config.SyncSends).
+	sync bool
+
+	wake       chan struct{} // pokes the sender after a commit that queued sends
+	sendMu     sync.Mutex    // one sender at a time
+	sendFailed []SendFailedFunc
+}
+
+func newOutbox(cfg Config, store Store, tr Transport, clock Clock, health *storeHealth) *Outbox {
+	return &Outbox{store: store, tr: tr, clock: clock, log: cfg.Log, obs: cfg.Observer, health: health,
+		quiet: cfg.QuietHours, sync: cfg.SyncSends, wake: make(chan struct{}, 1)}
 }
 
 // Send-queue row kinds.
@@ -86,19 +115,19 @@ type removeAction struct {
 
 // enqueue writes one send-queue row in the unit of work of ctx (a new one
 // when ctx has none) and wakes the sender once it commits.
-func (e *Engine) enqueue(ctx context.Context, chat ChatID, kind, msgID string, person int64, action any) error {
+func (o *Outbox) enqueue(ctx context.Context, chat ChatID, kind, msgID string, person int64, action any) error {
 	payload, err := json.Marshal(action)
 	if err != nil {
 		return fmt.Errorf("queue %s: encode: %w", kind, err)
 	}
-	now := e.now()
+	now := o.clock.Now()
 	q := QueuedSend{Chat: chat, Kind: kind, MsgID: msgID, Priority: priorityOf(ctx), Payload: payload,
 		Person: person, Created: now, NotBefore: now}
-	return e.store.Atomic(ctx, func(ctx context.Context) error {
-		if _, err := e.store.QueueSend(ctx, q); err != nil {
+	return o.store.Atomic(ctx, func(ctx context.Context) error {
+		if _, err := o.store.QueueSend(ctx, q); err != nil {
 			return err
 		}
-		e.store.AfterCommit(ctx, e.sendersTurn)
+		o.store.AfterCommit(ctx, o.sendersTurn)
 		return nil
 	})
 }
@@ -107,17 +136,17 @@ func (e *Engine) enqueue(ctx context.Context, chat ChatID, kind, msgID string, p
 // wakes Run's sender, or with synchronous sends sends them at once (so a
 // send made outside any message or job, a webhook's or a directive's, goes
 // too).
-func (e *Engine) sendersTurn() {
-	if e.cfg.SyncSends {
-		e.FlushSends(context.Background())
+func (o *Outbox) sendersTurn() {
+	if o.sync {
+		o.flush(context.Background())
 		return
 	}
-	e.wakeSender()
+	o.wakeSender()
 }
 
-func (e *Engine) wakeSender() {
+func (o *Outbox) wakeSender() {
 	select {
-	case e.wake <- struct{}{}:
+	case o.wake <- struct{}{}:
 	default:
 	}
 }
@@ -134,30 +163,30 @@ const offlineWait = 30 * time.Second
 // count.
 const maxSendAttempts = 10
 
-// runSender drains the send queue until ctx ends. It runs on its own
+// run drains the send queue until ctx ends (Run starts it). It runs on its own
 // goroutine, so pacing delays sends but never holds up inbound handling.
-func (e *Engine) runSender(ctx context.Context) {
+func (o *Outbox) run(ctx context.Context) {
 	for ctx.Err() == nil {
-		sent, wait := e.sendNext(ctx)
+		sent, wait := o.sendNext(ctx)
 		if sent {
 			continue
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-		case <-e.wake:
+		case <-o.wake:
 		case <-t.C:
 		}
 		t.Stop()
 	}
 }
 
-// FlushSends sends everything that is due now, one after another. The
+// flush sends everything that is due now, one after another. The
 // console and tests use it (Config.SyncSends) so that replies print right
 // after the line that caused them.
-func (e *Engine) FlushSends(ctx context.Context) {
+func (o *Outbox) flush(ctx context.Context) {
 	for range 10000 {
-		if sent, _ := e.sendNext(ctx); !sent {
+		if sent, _ := o.sendNext(ctx); !sent {
 			return
 		}
 	}
@@ -169,47 +198,47 @@ const idleWait = 30 * time.Second
 
 // sendNext sends the next due row. It reports whether it did something,
 // and otherwise how long to wait before looking again.
-func (e *Engine) sendNext(ctx context.Context) (bool, time.Duration) {
+func (o *Outbox) sendNext(ctx context.Context) (bool, time.Duration) {
 	// One sender at a time: the console's flushes and Run's sender never
 	// overlap, so a row is never sent twice at once.
-	e.sendMu.Lock()
-	defer e.sendMu.Unlock()
-	now := e.now()
-	q, ok, err := e.store.NextSend(ctx, now)
+	o.sendMu.Lock()
+	defer o.sendMu.Unlock()
+	now := o.clock.Now()
+	q, ok, err := o.store.NextSend(ctx, now)
 	if err != nil {
-		e.storeFailed("read send queue", err)
+		o.health.failed("read send queue", err)
 		return false, 5 * time.Second
 	}
 	if !ok {
-		at, ok, err := e.store.NextSendAt(ctx)
+		at, ok, err := o.store.NextSendAt(ctx)
 		if err != nil || !ok {
 			return false, idleWait
 		}
 		return false, min(max(at.Sub(now), 10*time.Millisecond), idleWait)
 	}
-	if held := e.quietUntil(ctx, q, now); held.After(now) {
+	if held := o.quietUntil(ctx, q, now); held.After(now) {
 		// A bulk row that fell due at night waits for morning.
-		if err := e.store.Atomic(context.WithoutCancel(ctx), func(ctx context.Context) error {
-			return e.store.DelaySend(ctx, q.ID, held, false, q.LastErr)
+		if err := o.store.Atomic(context.WithoutCancel(ctx), func(ctx context.Context) error {
+			return o.store.DelaySend(ctx, q.ID, held, false, q.LastErr)
 		}); err != nil {
-			e.storeFailed("update send queue", err)
+			o.health.failed("update send queue", err)
 			return false, 5 * time.Second
 		}
 		return true, 0
 	}
-	sendErr := e.deliverQueued(ctx, q)
+	sendErr := o.deliverQueued(ctx, q)
 	if ctx.Err() != nil {
 		// Shutting down: the row stays and goes, under the same id, at
 		// the next start.
 		return false, 0
 	}
-	e.obs.Sent(q.Kind, sendErr)
+	o.obs.Sent(q.Kind, sendErr)
 	done := context.WithoutCancel(ctx)
-	err = e.store.Atomic(done, func(ctx context.Context) error {
-		return e.settleSend(ctx, q, sendErr)
+	err = o.store.Atomic(done, func(ctx context.Context) error {
+		return o.settleSend(ctx, q, sendErr)
 	})
 	if err != nil {
-		e.storeFailed("update send queue", err)
+		o.health.failed("update send queue", err)
 		return false, 5 * time.Second
 	}
 	return true, 0
@@ -217,32 +246,32 @@ func (e *Engine) sendNext(ctx context.Context) (bool, time.Duration) {
 
 // settleSend records a send's outcome: gone when the server took it or it
 // can never succeed, later otherwise.
-func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) error {
+func (o *Outbox) settleSend(ctx context.Context, q QueuedSend, sendErr error) error {
 	switch {
 	case sendErr == nil:
-		return e.store.FinishSend(ctx, q.ID)
+		return o.store.FinishSend(ctx, q.ID)
 	case errors.Is(sendErr, ErrNotConnected):
 		// Offline is nobody's fault and uses up no attempt.
-		return e.store.DelaySend(ctx, q.ID, e.now().Add(offlineWait), false, RedactPhones(sendErr.Error()))
+		return o.store.DelaySend(ctx, q.ID, o.clock.Now().Add(offlineWait), false, RedactPhones(sendErr.Error()))
 	case errors.Is(sendErr, ErrExpired):
-		e.log.Info("queued send dropped", KeyChat, q.Chat, KeyKind, q.Kind, "why", sendErr)
-		return e.failSend(ctx, q, sendErr)
+		o.log.Info("queued send dropped", KeyChat, q.Chat, KeyKind, q.Kind, "why", sendErr)
+		return o.failSend(ctx, q, sendErr)
 	case errors.Is(sendErr, ErrGroupGone):
-		e.log.Info("queued send dropped: the bot was removed from the group", KeyChat, q.Chat, KeyKind, q.Kind)
-		return e.failSend(ctx, q, sendErr)
+		o.log.Info("queued send dropped: the bot was removed from the group", KeyChat, q.Chat, KeyKind, q.Kind)
+		return o.failSend(ctx, q, sendErr)
 	case errors.Is(sendErr, ErrGroupOff):
-		e.log.Info("queued send dropped: the group switched the bot off", KeyChat, q.Chat, KeyKind, q.Kind)
-		return e.failSend(ctx, q, sendErr)
+		o.log.Info("queued send dropped: the group switched the bot off", KeyChat, q.Chat, KeyKind, q.Kind)
+		return o.failSend(ctx, q, sendErr)
 	case Permanent(sendErr):
-		e.log.Warn("send failed for good", KeyChat, q.Chat, KeyKind, q.Kind, KeyErr, redact(sendErr))
-		return e.failSend(ctx, q, sendErr)
+		o.log.Warn("send failed for good", KeyChat, q.Chat, KeyKind, q.Kind, KeyErr, redact(sendErr))
+		return o.failSend(ctx, q, sendErr)
 	case q.Attempts+1 >= maxSendAttempts:
-		e.log.Error("send dropped after retries", KeyChat, q.Chat, KeyKind, q.Kind, "attempts", q.Attempts+1, KeyErr, redact(sendErr))
-		return e.failSend(ctx, q, fmt.Errorf("gave up after %d attempts: %w", q.Attempts+1, sendErr))
+		o.log.Error("send dropped after retries", KeyChat, q.Chat, KeyKind, q.Kind, "attempts", q.Attempts+1, KeyErr, redact(sendErr))
+		return o.failSend(ctx, q, fmt.Errorf("gave up after %d attempts: %w", q.Attempts+1, sendErr))
 	}
 	wait := sendBackoff.Delay(q.Attempts+1, q.MsgID+string(q.Chat), RetryAfterOf(sendErr))
-	e.log.Warn("send failed, will retry", KeyChat, q.Chat, "kind", q.Kind, "in", wait, "err", redact(sendErr))
-	return e.store.DelaySend(ctx, q.ID, e.now().Add(wait), true, RedactPhones(sendErr.Error()))
+	o.log.Warn("send failed, will retry", KeyChat, q.Chat, "kind", q.Kind, "in", wait, "err", redact(sendErr))
+	return o.store.DelaySend(ctx, q.ID, o.clock.Now().Add(wait), true, RedactPhones(sendErr.Error()))
 }
 
 // SendFailedFunc is told, inside the unit of work that drops the row, about a
@@ -252,28 +281,28 @@ func (e *Engine) settleSend(ctx context.Context, q QueuedSend, sendErr error) er
 type SendFailedFunc func(ctx context.Context, q QueuedSend, err error) error
 
 // onSendFailed adds a hook for sends that will never go.
-func (e *Engine) onSendFailed(fn SendFailedFunc) { e.sendFailed = append(e.sendFailed, fn) }
+func (o *Outbox) onSendFailed(fn SendFailedFunc) { o.sendFailed = append(o.sendFailed, fn) }
 
 // failSend drops a row and tells the hooks why.
-func (e *Engine) failSend(ctx context.Context, q QueuedSend, err error) error {
-	for _, fn := range e.sendFailed {
+func (o *Outbox) failSend(ctx context.Context, q QueuedSend, err error) error {
+	for _, fn := range o.sendFailed {
 		if herr := fn(ctx, q, redact(err)); herr != nil {
 			return fmt.Errorf("send failure hook: %w", herr)
 		}
 	}
-	return e.store.FinishSend(ctx, q.ID)
+	return o.store.FinishSend(ctx, q.ID)
 }
 
 // stillWanted reports ErrExpired for a message past its Expires, or whose
 // feature its group has switched off since it was queued.
-func (e *Engine) stillWanted(ctx context.Context, m OutMessage) error {
-	if !m.Expires.IsZero() && !e.now().Before(m.Expires) {
+func (o *Outbox) stillWanted(ctx context.Context, m OutMessage) error {
+	if !m.Expires.IsZero() && !o.clock.Now().Before(m.Expires) {
 		return fmt.Errorf("%w: expired at %s", ErrExpired, m.Expires.Format(time.RFC3339))
 	}
 	if m.Feature == "" {
 		return nil
 	}
-	gs, err := e.store.GroupSettings(ctx, m.Chat)
+	gs, err := o.store.GroupSettings(ctx, m.Chat)
 	if err != nil {
 		return fmt.Errorf("group settings: %w", err)
 	}
@@ -287,21 +316,21 @@ func (e *Engine) stillWanted(ctx context.Context, m OutMessage) error {
 // group with its own quiet hours (!quiet) holds every non-urgent row —
 // what jobs and fan-outs post — by them; elsewhere the bot's quiet hours
 // hold bulk rows (the features hold their own jobs by them).
-func (e *Engine) quietUntil(ctx context.Context, q QueuedSend, now time.Time) time.Time {
+func (o *Outbox) quietUntil(ctx context.Context, q QueuedSend, now time.Time) time.Time {
 	if q.Priority < PriorityNormal {
 		return now
 	}
-	gs, err := e.store.GroupSettings(ctx, q.Chat)
+	gs, err := o.store.GroupSettings(ctx, q.Chat)
 	if err != nil {
-		e.log.Warn("quiet hours of a group", KeyChat, q.Chat, KeyErr, err)
+		o.log.Warn("quiet hours of a group", KeyChat, q.Chat, KeyErr, err)
 	}
-	if own, ok := GroupQuiet(gs, e.cfg.QuietHours); ok && err == nil {
+	if own, ok := GroupQuiet(gs, o.quiet); ok && err == nil {
 		return own.NextAllowed(now)
 	}
-	if q.Priority < PriorityBulk || e.cfg.QuietHours == nil {
+	if q.Priority < PriorityBulk || o.quiet == nil {
 		return now
 	}
-	return e.cfg.QuietHours.NextAllowed(now)
+	return o.quiet.NextAllowed(now)
 }
 
 // Permanent reports whether a transport error can never succeed on retry:
@@ -311,14 +340,14 @@ func Permanent(err error) bool {
 }
 
 // deliverQueued performs one queued action on the transport.
-func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
+func (o *Outbox) deliverQueued(ctx context.Context, q QueuedSend) error {
 	if q.Priority > PriorityReply {
 		// A group that switched the bot off since the row was written
 		// gets nothing it did not ask for.
-		if err := e.groupOpen(ctx, q.Chat); err != nil {
+		if err := o.groupOpen(ctx, q.Chat); err != nil {
 			return err
 		}
-	} else if err := e.groupPresent(ctx, q.Chat); err != nil {
+	} else if err := o.groupPresent(ctx, q.Chat); err != nil {
 		return err
 	}
 	switch q.Kind {
@@ -327,42 +356,42 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 		if err := json.Unmarshal(q.Payload, &m); err != nil {
 			return fmt.Errorf("%w: decode queued message: %v", ErrRejected, err)
 		}
-		if err := e.stillWanted(ctx, m); err != nil {
+		if err := o.stillWanted(ctx, m); err != nil {
 			return err
 		}
-		_, err := e.tr.Send(ctx, m)
+		_, err := o.tr.Send(ctx, m)
 		return err
 	case sendPoll:
 		var p OutPoll
 		if err := json.Unmarshal(q.Payload, &p); err != nil {
 			return fmt.Errorf("%w: decode queued poll: %v", ErrRejected, err)
 		}
-		_, err := e.tr.SendPoll(ctx, p)
+		_, err := o.tr.SendPoll(ctx, p)
 		return err
 	case sendEdit:
 		var a editAction
 		if err := json.Unmarshal(q.Payload, &a); err != nil {
 			return fmt.Errorf("%w: decode queued edit: %v", ErrRejected, err)
 		}
-		return e.tr.Edit(ctx, a.Chat, a.ID, a.Text)
+		return o.tr.Edit(ctx, a.Chat, a.ID, a.Text)
 	case sendReact:
 		var a reactAction
 		if err := json.Unmarshal(q.Payload, &a); err != nil {
 			return fmt.Errorf("%w: decode queued reaction: %v", ErrRejected, err)
 		}
-		return e.tr.React(ctx, a.Target, a.Emoji)
+		return o.tr.React(ctx, a.Target, a.Emoji)
 	case sendDelete:
 		var a deleteAction
 		if err := json.Unmarshal(q.Payload, &a); err != nil {
 			return fmt.Errorf("%w: decode queued deletion: %v", ErrRejected, err)
 		}
-		return e.tr.Delete(ctx, a.Target)
+		return o.tr.Delete(ctx, a.Target)
 	case sendRemove:
 		var a removeAction
 		if err := json.Unmarshal(q.Payload, &a); err != nil {
 			return fmt.Errorf("%w: decode queued removal: %v", ErrRejected, err)
 		}
-		return e.tr.RemoveMember(ctx, a.Chat, a.Member)
+		return o.tr.RemoveMember(ctx, a.Chat, a.Member)
 	}
 	return fmt.Errorf("%w: unknown queued kind %q", ErrRejected, q.Kind)
 }
@@ -370,15 +399,15 @@ func (e *Engine) deliverQueued(ctx context.Context, q QueuedSend) error {
 // forgetQueued takes a person who asked to be forgotten out of what still
 // waits to be sent: direct messages to them are cancelled, and a group
 // message that mentions them mentions "a neighbour" instead.
-func (e *Engine) forgetQueued(ctx context.Context, person int64) error {
-	if _, err := e.store.CancelSends(ctx, person); err != nil {
+func (o *Outbox) forgetQueued(ctx context.Context, person int64) error {
+	if _, err := o.store.CancelSends(ctx, person); err != nil {
 		return err
 	}
-	p, err := e.store.PersonByID(ctx, person)
+	p, err := o.store.PersonByID(ctx, person)
 	if err != nil {
 		return fmt.Errorf("load person: %w", err)
 	}
-	addrs, err := e.store.PersonAddrs(ctx, person)
+	addrs, err := o.store.PersonAddrs(ctx, person)
 	if err != nil {
 		return fmt.Errorf("load addresses: %w", err)
 	}
@@ -386,7 +415,7 @@ func (e *Engine) forgetQueued(ctx context.Context, person int64) error {
 	for _, a := range addrs {
 		theirs[a] = true
 	}
-	rows, err := e.store.QueuedTexts(ctx)
+	rows, err := o.store.QueuedTexts(ctx)
 	if err != nil {
 		return err
 	}
@@ -415,9 +444,131 @@ func (e *Engine) forgetQueued(ctx context.Context, person int64) error {
 		if err != nil {
 			return fmt.Errorf("encode queued message: %w", err)
 		}
-		if err := e.store.RewriteQueued(ctx, q.ID, payload); err != nil {
+		if err := o.store.RewriteQueued(ctx, q.ID, payload); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Send queues a message the bot was not asked for in this moment (a
+// reminder, a verdict, a notice), in the unit of work of ctx: it goes once
+// that commits, under the id it returns. It refuses groups that have switched
+// the bot off since the job was planned (ErrGroupOff): the bot speaks only
+// where it is welcome. Replies to a command go through Request.Reply.
+func (o *Outbox) Send(ctx context.Context, m OutMessage) (string, error) {
+	if err := o.groupOpen(ctx, m.Chat); err != nil {
+		return "", err
+	}
+	return o.queueSend(ctx, m)
+}
+
+// queueSend queues a text under a fixed message id.
+func (o *Outbox) queueSend(ctx context.Context, m OutMessage) (string, error) {
+	if m.ID == "" {
+		m.ID = o.tr.NewMessageID()
+	}
+	if err := o.enqueue(ctx, m.Chat, sendText, m.ID, 0, m); err != nil {
+		return "", err
+	}
+	return m.ID, nil
+}
+
+// groupOpen reports ErrGroupOff for a known group that is switched off.
+func (o *Outbox) groupOpen(ctx context.Context, chat ChatID) error {
+	gs, err := o.store.GroupSettings(ctx, chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Removed.IsZero() {
+		return ErrGroupGone
+	}
+	if gs.Known && !gs.Enabled {
+		return ErrGroupOff
+	}
+	return nil
+}
+
+// CanDM reports whether the bot may message a person privately: only people
+// who have sent it a direct message may be, since messaging people who never
+// wrote to the account gets it banned.
+func (o *Outbox) CanDM(ctx context.Context, p Person) (bool, error) {
+	if p.Addr == "" {
+		return false, nil
+	}
+	ok, err := o.store.Contactable(ctx, p.ID)
+	if err != nil {
+		return false, fmt.Errorf("contactable: %w", err)
+	}
+	return ok, nil
+}
+
+// DM queues a direct message to a person. It returns ErrNoContact, without
+// queuing, for someone who never addressed the bot.
+func (o *Outbox) DM(ctx context.Context, p Person, text string) error {
+	ok, err := o.CanDM(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNoContact
+	}
+	m := OutMessage{Chat: ChatID(p.Addr), ID: o.tr.NewMessageID(), Text: text}
+	return o.enqueue(ctx, m.Chat, sendText, m.ID, p.ID, m)
+}
+
+// SendPoll queues the poll p (Chat, Question, Options, Multiple) and
+// remembers it, in the same unit of work, so votes reach the handler
+// registered for kind, with ref naming the feature's own record. It returns
+// the poll's message id.
+func (o *Outbox) SendPoll(ctx context.Context, kind, ref string, p OutPoll) (string, error) {
+	if err := o.groupOpen(ctx, p.Chat); err != nil {
+		return "", err
+	}
+	p.ID = o.tr.NewMessageID()
+	err := o.store.Atomic(ctx, func(ctx context.Context) error {
+		saved := Poll{Chat: p.Chat, ID: p.ID, Kind: kind, Ref: ref, Question: p.Question, Options: p.Options, Created: o.clock.Now()}
+		if err := o.store.SavePoll(ctx, saved); err != nil {
+			return fmt.Errorf("save poll: %w", err)
+		}
+		return o.enqueue(ctx, p.Chat, sendPoll, p.ID, 0, p)
+	})
+	if err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
+// Edit queues a new text for a message the bot sent.
+func (o *Outbox) Edit(ctx context.Context, chat ChatID, id, text string) error {
+	return o.enqueue(ctx, chat, sendEdit, "", 0, editAction{Chat: chat, ID: id, Text: text})
+}
+
+// React queues a reaction on a message; an empty emoji removes it.
+func (o *Outbox) React(ctx context.Context, target MessageRef, emoji string) error {
+	return o.enqueue(ctx, target.Chat, sendReact, "", 0, reactAction{Target: target, Emoji: emoji})
+}
+
+// Delete queues the removal of a message for everyone (for a member's
+// message the bot must be group admin).
+func (o *Outbox) Delete(ctx context.Context, target MessageRef) error {
+	return o.enqueue(ctx, target.Chat, sendDelete, "", 0, deleteAction{Target: target})
+}
+
+// RemoveMember queues the removal of a member from a group.
+func (o *Outbox) RemoveMember(ctx context.Context, chat ChatID, member Address) error {
+	return o.enqueue(ctx, chat, sendRemove, "", 0, removeAction{Chat: chat, Member: member})
+}
+
+// groupPresent reports ErrGroupGone for a group the bot was removed from,
+// so even a reply queued before the removal is not sent into it.
+func (o *Outbox) groupPresent(ctx context.Context, chat ChatID) error {
+	gs, err := o.store.GroupSettings(ctx, chat)
+	if err != nil {
+		return fmt.Errorf("group settings: %w", err)
+	}
+	if !gs.Removed.IsZero() {
+		return ErrGroupGone
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func (e *Engine) quietHandler(ctx context.Context, req *Request) error {
 	if detail == "" {
 		detail = "default"
 	}
-	if err := e.audit(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "quiet.set", Detail: detail}); err != nil {
+	if err := e.audit.Record(ctx, AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: "quiet.set", Detail: detail}); err != nil {
 		return err
 	}
 	return req.Reply(ctx, fmt.Sprintf("Quiet hours here: %s.", DescribeQuiet(g, e.cfg.QuietHours)))

@@ -40,10 +40,17 @@ func (r *Request) Take() { r.taken = true }
 // Taken reports whether someone answered or took the message.
 func (r *Request) Taken() bool { return r.taken }
 
-// newRequest builds a request outside the engine's own dispatch, for jobs
-// and tests that want the reply helpers.
-func (e *Engine) newRequest(m *Message, sender Person, group GroupSettings) *Request {
+// NewRequest builds a request outside the engine's own dispatch, for tests
+// that call a handler or an inspector directly.
+func (e *Engine) NewRequest(m *Message, sender Person, group GroupSettings) *Request {
 	return &Request{Msg: m, Chat: m.Chat, Sender: sender, Group: group, e: e}
+}
+
+// In builds a request from the same sender, now, in another chat than the
+// one r came from (answering a direct message in the group a record
+// belongs to), so replies and mentions work there as in a handler.
+func (r *Request) In(chat Chat, group GroupSettings) *Request {
+	return &Request{Msg: &Message{Chat: chat, Time: r.Now()}, Chat: chat, Sender: r.Sender, Group: group, e: r.e}
 }
 
 // Now is the engine clock's time.
@@ -68,7 +75,7 @@ func (r *Request) Reply(ctx context.Context, text string, mentions ...Mention) e
 		out.ReplyTo = &ref
 	}
 	r.taken = true
-	_, err := r.e.queueSend(ctx, out)
+	_, err := r.e.out.queueSend(ctx, out)
 	return err
 }
 
@@ -80,11 +87,13 @@ func (r *Request) Replyf(ctx context.Context, format string, args ...any) error 
 // Say posts in the request's chat without quoting.
 func (r *Request) Say(ctx context.Context, text string, mentions ...Mention) (string, error) {
 	r.taken = true
-	return r.e.queueSend(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
+	return r.e.out.queueSend(ctx, OutMessage{Chat: r.Chat.ID, Text: text, Mentions: mentions})
 }
 
 // DM sends a direct message to a person.
-func (r *Request) DM(ctx context.Context, p Person, text string) error { return r.e.dm(ctx, p, text) }
+func (r *Request) DM(ctx context.Context, p Person, text string) error {
+	return r.e.out.DM(ctx, p, text)
+}
 
 // IsAdmin reports whether the sender is a group admin or bot owner.
 // Cached for the request.

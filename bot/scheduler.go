@@ -42,17 +42,16 @@ type Jobs struct {
 	slots    chan struct{} // bounds the fetches running at once
 
 	afterUnit func(ctx context.Context)
-	failed    func(what string, err error)
-	ok        func()
+	health    *storeHealth
 }
 
 // maxFetches bounds the fetches of two-phase jobs running at once.
 const maxFetches = 4
 
-func newJobs(store Store, clock Clock, log *slog.Logger, obs Observer, handling sync.Locker, afterUnit func(context.Context), failed func(string, error), ok func()) *Jobs {
+func newJobs(store Store, clock Clock, log *slog.Logger, obs Observer, handling sync.Locker, afterUnit func(context.Context), health *storeHealth) *Jobs {
 	return &Jobs{store: store, clock: clock, log: log, obs: obs, handlers: map[string]JobFunc{}, fetchers: map[string]FetchFunc{},
 		handling: handling, inFlight: map[int64]bool{}, slots: make(chan struct{}, maxFetches),
-		afterUnit: afterUnit, failed: failed, ok: ok}
+		afterUnit: afterUnit, health: health}
 }
 
 // HandleJob registers fn for jobs of kind (see HandleJobOf for a typed
@@ -282,7 +281,7 @@ func (s *Jobs) Step(ctx context.Context, fn func(ctx context.Context) error) err
 	s.handling.Lock()
 	defer s.handling.Unlock()
 	if err := s.store.Atomic(WithPriority(ctx, PriorityNormal), fn); err != nil {
-		s.failed("job step", err)
+		s.health.failed("job step", err)
 		return err
 	}
 	s.afterUnit(ctx)
@@ -346,10 +345,10 @@ func (s *Jobs) run(ctx context.Context, j Job, body func(ctx context.Context) er
 		return err
 	})
 	if err != nil {
-		s.failed("run job "+j.Kind, err)
+		s.health.failed("run job "+j.Kind, err)
 		return false
 	}
-	s.ok()
+	s.health.ok()
 	if result != "" {
 		s.obs.JobRun(j.Kind, result)
 	}

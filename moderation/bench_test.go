@@ -35,8 +35,7 @@ func BenchmarkInspectPlainMessage(b *testing.B) {
 	msg := &bot.Message{ID: "m1", Chat: bot.Chat{ID: "group:street", IsGroup: true, Name: "Elm Road"},
 		Sender: bot.Sender{Addr: "Bob", Name: "Bob"},
 		Text:   "Has anyone seen a black cat near the postbox on Elm Road? She didn't come home last night, e.g. since about 10.30. Thanks all!"}
-	req := h.Kit("moderation").Out.RequestIn(msg.Chat, bob, gs, msg.Time)
-	req.Msg = msg
+	req := h.Engine.NewRequest(msg, bob, gs)
 	b.ReportAllocs()
 	for b.Loop() {
 		h.Clock.Advance(2 * time.Second) // a chatty member, but never a flood

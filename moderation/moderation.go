@@ -87,20 +87,21 @@ type Deps struct {
 
 // Feature is the moderation feature wired into an engine.
 type Feature struct {
-	clock   bot.Clock
-	lg      *slog.Logger
-	prefix  string
-	core    bot.Core
-	jobs    *bot.Jobs
-	out     *bot.Outbox
-	groups  *bot.Groups
-	ask     *bot.Questions
-	reg     *bot.Registry
-	cfg     Config
-	loc     *time.Location
-	st      store
-	council []string
-	flood   *floodTracker
+	clock    bot.Clock
+	lg       *slog.Logger
+	prefix   string
+	core     bot.Core
+	jobs     *bot.Jobs
+	out      *bot.Outbox
+	auditLog *bot.AuditLog
+	groups   *bot.Groups
+	ask      *bot.Questions
+	reg      *bot.Registry
+	cfg      Config
+	loc      *time.Location
+	st       store
+	council  []string
+	flood    *floodTracker
 
 	mu    sync.Mutex
 	cache map[bot.ChatID]*groupRules
@@ -133,7 +134,7 @@ func register(ctx context.Context, k bot.Kit, cfg Config, deps Deps) (*Feature, 
 		loc = time.UTC
 	}
 	m := &Feature{
-		clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, groups: k.Groups, ask: k.Ask, reg: k.Reg,
+		clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, ask: k.Ask, reg: k.Reg,
 		cfg: cfg, loc: loc, st: store{db: k.Core.DB(), core: k.Core},
 		council: mergeDomains(cfg.councilDomains(), deps.CouncilDomains), flood: newFloodTracker(),
 		cache: map[bot.ChatID]*groupRules{},
@@ -531,7 +532,7 @@ func (m *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 	if target != nil {
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
 	}
-	if err := m.out.Audit(ctx, entry); err != nil {
+	if err := m.auditLog.Record(ctx, entry); err != nil {
 		return err
 	}
 	if err := m.flushLiveLog(ctx); err != nil {
@@ -641,7 +642,7 @@ func (m *Feature) retentionJob(ctx context.Context, _ bot.Job) error {
 	if err != nil {
 		// The job fails so that the engine retries it, but what did work
 		// (the other features' purges, the next night's run) is kept.
-		if cerr := m.out.Checkpoint(ctx); cerr != nil {
+		if cerr := m.core.Checkpoint(ctx); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 	}

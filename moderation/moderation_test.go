@@ -239,7 +239,7 @@ func TestLiveAuditLogCatchesUp(t *testing.T) {
 	writeEntries := func(from, n int) {
 		t.Helper()
 		for i := from; i < from+n; i++ {
-			if err := h.Kit("test").Out.Audit(ctx, bot.AuditEntry{Chat: "group:street", ActorName: "Alice", Action: "rules.set", Detail: fmt.Sprintf("entry %03d", i)}); err != nil {
+			if err := h.Kit("test").Audit.Record(ctx, bot.AuditEntry{Chat: "group:street", ActorName: "Alice", Action: "rules.set", Detail: fmt.Sprintf("entry %03d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -32,7 +32,7 @@ func recorder(got *[]*bot.Message) func(h *bottest.Harness) error {
 			return req.Reply(ctx, text+"\nsecond line", mentions...)
 		}})
 		h.Kit("test").Reg.Handle(bot.Route{Name: "ask", Handler: func(ctx context.Context, req *bot.Request) error {
-			_, err := h.Kit("test").Out.SendPoll(ctx, req.Chat.ID, "x", "", "Off or on?", []string{"Off", "On"})
+			_, err := h.Kit("test").Out.SendPoll(ctx, "x", "", bot.OutPoll{Chat: req.Chat.ID, Question: "Off or on?", Options: []string{"Off", "On"}})
 			return err
 		}})
 		return nil

@@ -60,7 +60,7 @@ func TestBotRemovedAndAddedBack(t *testing.T) {
 		if err := k.Jobs.Schedule(ctx, "posts.weekly", "weekly", t0, nil); err != nil {
 			return err
 		}
-		req := k.Out.RequestIn(bot.Chat{ID: group, IsGroup: true}, bot.Person{}, gs, t0)
+		req := engine.NewRequest(&bot.Message{Chat: bot.Chat{ID: group, IsGroup: true}, Time: t0}, bot.Person{}, gs)
 		return req.Reply(ctx, "queued before the removal was known")
 	}); err != nil {
 		t.Fatal(err)

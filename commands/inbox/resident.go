@@ -410,7 +410,7 @@ func (f *Feature) audit(ctx context.Context, chat bot.ChatID, actor bot.Person, 
 	if target.ID != 0 {
 		entry.TargetID, entry.TargetName = target.ID, target.DisplayName()
 	}
-	return f.out.Audit(ctx, entry)
+	return f.auditLog.Record(ctx, entry)
 }
 
 type menuPayload struct {

@@ -580,7 +580,7 @@ func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("group settings: %w", err)
 	}
-	inGroup := f.out.RequestIn(bot.Chat{ID: loan.Chat, IsGroup: true, Name: gs.Name}, req.Sender, gs, req.Now())
+	inGroup := req.In(bot.Chat{ID: loan.Chat, IsGroup: true, Name: gs.Name}, gs)
 	if err := f.closeReturned(ctx, inGroup, loan); err != nil {
 		return err
 	}

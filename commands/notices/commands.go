@@ -68,7 +68,7 @@ func (r *Feature) handleNotices(ctx context.Context, req *bot.Request) error {
 }
 
 func (r *Feature) audit(ctx context.Context, req *bot.Request, action, detail string) error {
-	return r.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: action, Detail: detail})
+	return r.auditLog.Record(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(), Action: action, Detail: detail})
 }
 
 func (r *Feature) switchNotices(ctx context.Context, req *bot.Request, prefs groupPrefs, on bool) error {

@@ -179,10 +179,7 @@ func (r *Feature) sendPoll(ctx context.Context, n *Notice, p *PollSpec, row outb
 	}
 	// At the notice's own priority, so the poll follows its message.
 	pctx := bot.WithPriority(ctx, sendPriority(n.Urgency))
-	if p.Multiple {
-		pctx = bot.WithMultipleChoice(pctx)
-	}
-	id, err := r.out.SendPoll(pctx, chat, pollKind, strconv.FormatInt(n.ID, 10), p.Question, p.Options)
+	id, err := r.out.SendPoll(pctx, pollKind, strconv.FormatInt(n.ID, 10), bot.OutPoll{Chat: chat, Question: p.Question, Options: p.Options, Multiple: p.Multiple})
 	if err != nil {
 		if sendSkippable(err) {
 			r.log.Warn("notice poll not sent; typed votes still count", "notice", n.ID, "target", row.Target, bot.KeyErr, errorText(err))

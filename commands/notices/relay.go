@@ -43,12 +43,13 @@ type Deps struct {
 // Feature is the running feature: it owns the jobs that fan notices out and
 // drain the outbox, the commands, the webhook handler and the feed pollers.
 type Feature struct {
-	clock  bot.Clock
-	prefix string
-	core   bot.Core
-	jobs   *bot.Jobs
-	out    *bot.Outbox
-	reg    *bot.Registry
+	clock    bot.Clock
+	prefix   string
+	core     bot.Core
+	jobs     *bot.Jobs
+	out      *bot.Outbox
+	auditLog *bot.AuditLog
+	reg      *bot.Registry
 	// kit is kept for the feed poller, built once the sources are known.
 	kit   bot.Kit
 	cfg   Config
@@ -73,7 +74,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = &http.Client{}
 	}
-	r := &Feature{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, reg: k.Reg, kit: k,
+	r := &Feature{clock: k.Clock, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, reg: k.Reg, kit: k,
 		cfg: cfg, deps: deps, st: storeOf(k.Core), log: k.Log}
 	r.gov = NewGovernance(k.Core, cfg, k.Clock.Now)
 	for _, fc := range cfg.Feeds {
@@ -87,7 +88,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	bot.HandleJobOf(k.Jobs, jobPlan, r.planJob)
 	k.Jobs.HandleJob(jobDrain, r.drainJob)
 	bot.HandleJobOf(k.Jobs, jobDigest, r.digestJob)
-	k.Out.OnSendFailed(r.recordSendFailure)
+	k.Reg.OnSendFailed(r.recordSendFailure)
 	r.registerApproverAlerts()
 	if err := r.registerCouncil(); err != nil {
 		return nil, err

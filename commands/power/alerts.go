@@ -80,7 +80,7 @@ func (f *Feature) alertsCommand(ctx context.Context, req *bot.Request, args []st
 	if err := f.st.setAlerts(ctx, req.Chat.ID, on); err != nil {
 		return err
 	}
-	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.auditLog.Record(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.alerts", Detail: onOff(!on)}); err != nil {
 		f.log().Warn("audit alerts switch", bot.KeyErr, err)
 	}

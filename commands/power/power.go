@@ -70,6 +70,7 @@ type Feature struct {
 	core      bot.Core
 	jobs      *bot.Jobs
 	out       *bot.Outbox
+	auditLog  *bot.AuditLog
 	cfg       Config
 	st        *store
 	loc       *time.Location
@@ -92,7 +93,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out,
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit,
 		cfg: cfg, st: &store{db: k.Core.DB()}, loc: loc, incidents: deps.Incidents, quiet: deps.Quiet}
 	k.Reg.Declare(bot.Feature{Name: FeatureName, Description: "power-cut checks: is it just me or the whole street?"})
 	// Help lines start lower-case: !help shows them after "!power … — " and
@@ -310,7 +311,7 @@ func (f *Feature) startOrTally(ctx context.Context, req *bot.Request) error {
 	if err := f.st.setStatusMsg(ctx, nc.ID, status); err != nil {
 		return err
 	}
-	if _, err := f.out.SendPoll(ctx, chat, pollKind, strconv.FormatInt(nc.ID, 10), pollQuestion, []string{optionOff, optionOn}); err != nil {
+	if _, err := f.out.SendPoll(ctx, pollKind, strconv.FormatInt(nc.ID, 10), bot.OutPoll{Chat: chat, Question: pollQuestion, Options: []string{optionOff, optionOn}}); err != nil {
 		// Typed answers still work without the poll.
 		f.log().Warn("send poll", "check", nc.ID, bot.KeyErr, err)
 	}
@@ -820,7 +821,7 @@ func (f *Feature) restore(ctx context.Context, req *bot.Request) error {
 		f.log().Warn("cancel jobs of restored check", "check", c.ID, bot.KeyErr, err)
 	}
 	lasted := now.Sub(c.StartedAt)
-	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.auditLog.Record(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.restored", Detail: fmt.Sprintf("check %d, %s", c.ID, bot.FormatDuration(lasted))}); err != nil {
 		f.log().Warn("audit restoration", bot.KeyErr, err)
 	}
@@ -903,7 +904,7 @@ func (f *Feature) suggestCommand(ctx context.Context, req *bot.Request, args []s
 	if err := f.st.setSuggest(ctx, req.Chat.ID, on); err != nil {
 		return err
 	}
-	if err := f.out.Audit(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.auditLog.Record(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
 		Action: "power.suggest", Detail: onOff(!on)}); err != nil {
 		f.log().Warn("audit hint switch", bot.KeyErr, err)
 	}

@@ -178,7 +178,7 @@ func TestVerdictStale(t *testing.T) {
 	h := bottest.New(t, harnessOptions(DefaultConfig(), Deps{}))
 	h.Run(setup + "Alice: !power\nBob: !off\n@advance 15m\n")
 	k := h.Kit(FeatureName)
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, cfg: DefaultConfig(), st: &store{db: h.Store.DB()}, loc: time.UTC}
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, cfg: DefaultConfig(), st: &store{db: h.Store.DB()}, loc: time.UTC}
 	ctx := context.Background()
 	stale := func() bool {
 		t.Helper()
