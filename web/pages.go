@@ -354,9 +354,10 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 }
 
 // groupName is a group's name for a page, never its WhatsApp id (which
-// holds the creator's phone number for older groups).
+// holds the creator's phone number for older groups), nor a name with a
+// phone number in it, written any way ("+44 7700…", "447700…").
 func groupName(g bot.GroupSettings) string {
-	if n := strings.TrimSpace(g.Name); n != "" && !bot.HasTypedPhone(n) {
+	if n := strings.TrimSpace(g.Name); n != "" && !bot.HasTypedPhone(n) && notices.RedactComment(n) == n {
 		return n
 	}
 	return "A group with no name"

@@ -42,6 +42,10 @@ type Roles struct {
 // Any reports whether the person may sign in at all.
 func (r Roles) Any() bool { return r.Owner || r.Approver || r.Inbox || len(r.Senders) > 0 }
 
+// SeesPolls reports whether the person may see polls and consultations:
+// approvers, staff who write notices, owners.
+func (r Roles) SeesPolls() bool { return r.Owner || r.Approver || len(r.Senders) > 0 }
+
 // CanCompose reports whether the person may write for sender.
 func (r Roles) CanCompose(sender string) bool {
 	for _, s := range r.Senders {

@@ -146,6 +146,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /notices/{id}/correct", s.auth(s.correctPost))
 	mux.Handle("GET /audit", s.auth(s.audit))
 	mux.Handle("GET /groups", s.auth(s.groups))
+	s.pollRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))

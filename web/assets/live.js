@@ -1,0 +1,37 @@
+// Live results: a section marked data-live (a poll's results, a
+// consultation's comments) is fetched again every data-live seconds and
+// swapped in, so counts move without a reload. Without JavaScript the page
+// says to reload; this only saves the click. The section a closed poll's
+// page sends has no data-live, so the updates stop once it closes.
+async function refresh() {
+  const box = document.querySelector('[data-live]');
+  if (!box) {
+    return false;
+  }
+  const resp = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+  if (!resp.ok) {
+    return false;
+  }
+  const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
+  const fresh = doc.getElementById(box.id);
+  if (!fresh) {
+    return false;
+  }
+  box.replaceWith(document.importNode(fresh, true));
+  return true;
+}
+
+// Tests call it rather than wait for the timer.
+window.nbRefresh = refresh;
+
+const first = document.querySelector('[data-live]');
+if (first) {
+  const seconds = Math.max(5, parseInt(first.dataset.live, 10) || 30);
+  const timer = setInterval(() => {
+    if (!document.querySelector('[data-live]')) {
+      clearInterval(timer);
+      return;
+    }
+    refresh().catch(() => {});
+  }, seconds * 1000);
+}
