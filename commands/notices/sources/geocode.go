@@ -2,9 +2,7 @@ package sources
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,42 +63,25 @@ func (g *Geocoder) Place(ctx context.Context, area string) (Place, bool, error) 
 		query, path = outward, "/outcodes/"
 	}
 	now := g.Now()
-	var lat, lon sql.NullFloat64
-	var found int
-	var fetched int64
-	var names string
-	err := g.DB.QueryRowContext(ctx, `SELECT lat, lon, names, found, fetched_at FROM geo_points WHERE area = ?`, query).Scan(&lat, &lon, &names, &found, &fetched)
-	switch {
-	case err == nil:
+	c, hit, err := geoStore{g.DB}.cached(ctx, query)
+	if err != nil {
+		return Place{}, false, err
+	}
+	if hit {
 		keep := keepUnknown
-		if found == 1 {
+		if c.found {
 			keep = keepFound
 		}
-		if now.Sub(time.UnixMilli(fetched)) < keep {
-			pl := Place{Point: Point{Lat: lat.Float64, Lon: lon.Float64}}
-			_ = json.Unmarshal([]byte(names), &pl.Names)
-			return pl, found == 1, nil
+		if now.Sub(c.fetched) < keep {
+			return c.place, c.found, nil
 		}
-	case !errors.Is(err, sql.ErrNoRows):
-		return Place{}, false, fmt.Errorf("geo cache: %w", err)
 	}
 	pl, ok, err := g.lookup(ctx, path, query)
 	if err != nil {
 		return Place{}, false, err
 	}
-	f := 0
-	var la, lo any
-	if ok {
-		f, la, lo = 1, pl.Point.Lat, pl.Point.Lon
-	}
-	nj, _ := json.Marshal(pl.Names)
-	if pl.Names == nil {
-		nj = []byte("[]")
-	}
-	if _, err := g.DB.ExecContext(ctx, `INSERT INTO geo_points (area, lat, lon, names, found, fetched_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(area) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, names = excluded.names, found = excluded.found, fetched_at = excluded.fetched_at`,
-		query, la, lo, string(nj), f, now.UnixMilli()); err != nil {
-		return Place{}, false, fmt.Errorf("geo cache: %w", err)
+	if err := (geoStore{g.DB}).save(ctx, query, pl, ok, now); err != nil {
+		return Place{}, false, err
 	}
 	return pl, ok, nil
 }
@@ -184,33 +165,15 @@ func pinKey(chat bot.ChatID) string { return "chat:" + string(chat) }
 // SaveGroupPin keeps the point of a location pin an admin gave with !area
 // as the group's point; it wins over the postcode's.
 func SaveGroupPin(ctx context.Context, db bot.DB, chat bot.ChatID, p Point, now time.Time) error {
-	if _, err := db.ExecContext(ctx, `INSERT INTO geo_points (area, lat, lon, names, found, fetched_at) VALUES (?, ?, ?, '[]', 1, ?)
-		ON CONFLICT(area) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, found = 1, fetched_at = excluded.fetched_at`,
-		pinKey(chat), p.Lat, p.Lon, now.UnixMilli()); err != nil {
-		return fmt.Errorf("save group pin: %w", err)
-	}
-	return nil
+	return geoStore{db}.savePin(ctx, pinKey(chat), p, now)
 }
 
 // ClearGroupPin forgets a group's pin (its area changed without one).
 func ClearGroupPin(ctx context.Context, db bot.DB, chat bot.ChatID) (bool, error) {
-	res, err := db.ExecContext(ctx, `DELETE FROM geo_points WHERE area = ?`, pinKey(chat))
-	if err != nil {
-		return false, fmt.Errorf("clear group pin: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return geoStore{db}.clearPin(ctx, pinKey(chat))
 }
 
 // GroupPin returns a group's pin, if an admin gave one.
 func GroupPin(ctx context.Context, db bot.DB, chat bot.ChatID) (Point, bool, error) {
-	var p Point
-	err := db.QueryRowContext(ctx, `SELECT lat, lon FROM geo_points WHERE area = ?`, pinKey(chat)).Scan(&p.Lat, &p.Lon)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Point{}, false, nil
-	}
-	if err != nil {
-		return Point{}, false, fmt.Errorf("group pin: %w", err)
-	}
-	return p, p.Valid(), nil
+	return geoStore{db}.pin(ctx, pinKey(chat))
 }

@@ -9,7 +9,8 @@ import (
 
 // Dump renders every row each query returns, one line per row and "--"
 // after each query. Tests compare dumps taken before and after a command to
-// show that bad input changed nothing in the store.
+// show that bad input changed nothing in the store. (It runs the queries
+// it is given, so it lives in a store file.)
 func Dump(t testing.TB, db *sql.DB, queries ...string) string {
 	t.Helper()
 	var b strings.Builder
