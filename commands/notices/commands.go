@@ -14,8 +14,8 @@ import (
 const maxSubscriptions = 20
 
 func (r *Feature) registerCommands() {
-	r.reg.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
-		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, and send them as one daily digest at HH:MM (or digest off)",
+	r.reg.Handle(bot.Route{Name: "notices", Usage: "[on|off|topics LIST|area SY3 7|digest HH:MM|digest off|language english|welsh|both]",
+		Help:    "council notices in this group: show settings, or (admins) switch them on or off, choose topics and area, send them as one daily digest at HH:MM (or digest off), and choose English, Welsh or both",
 		Feature: featureName, Scope: bot.GroupOnly, Handler: r.handleNotices})
 	r.reg.Handle(bot.Route{Name: "subscribe", Usage: "TOPIC AREA", Help: "get council notices by direct message, e.g. !subscribe gritting SY3",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscribe})
@@ -62,9 +62,11 @@ func (r *Feature) handleNotices(ctx context.Context, req *bot.Request) error {
 		return r.setArea(ctx, req, rest)
 	case "digest":
 		return r.setDigest(ctx, req, prefs, rest)
+	case "language", "languages", "lang", "iaith":
+		return r.setLanguage(ctx, req, rest)
 	}
-	return bot.Userf("Usage: %s on|off, %s topics gritting,bins (or all), %s area SY3 7, %s digest 18:00 (or off).",
-		req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"))
+	return bot.Userf("Usage: %s on|off, %s topics gritting,bins (or all), %s area SY3 7, %s digest 18:00 (or off), %s language english|welsh|both.",
+		req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"), req.Cmd("notices"))
 }
 
 func (r *Feature) audit(ctx context.Context, req *bot.Request, action, detail string) error {
@@ -264,6 +266,9 @@ func (r *Feature) showSettings(ctx context.Context, req *bot.Request) error {
 		b.WriteString("Council notices are on: " + describeTopics(prefs) + ", " + describeAreas(req.Group.Areas) + ".")
 		if prefs.DigestAt >= 0 {
 			fmt.Fprintf(&b, " Daily digest at %s.", bot.TimeOfDay(prefs.DigestAt))
+		}
+		if err := r.describeLanguage(ctx, req, &b); err != nil {
+			return err
 		}
 	}
 	recent, err := r.st.recentRelayed(ctx, req.Chat.ID, 5)

@@ -98,6 +98,9 @@ type FeedConfig struct {
 	// date) instead of relaying them late.
 	ExpireAfter bot.Duration  `toml:"expire_after"`
 	Rules       []KeywordRule `toml:"rules"`
+	// Language of the feed's items: english (the default), welsh, or
+	// bilingual (titles "Cymraeg / English"); see language.go.
+	Language string `toml:"language"`
 }
 
 // KeywordRule tags items whose title or body contains one of the words of
@@ -252,6 +255,9 @@ func (c Config) validateFeed(i int, f FeedConfig, names map[string]bool) error {
 		if _, ok := parseUrgency(f.Urgency); !ok {
 			return fmt.Errorf("%s.urgency %q must be normal, urgent or emergency", key, f.Urgency)
 		}
+	}
+	if !validFeedLanguage(f.Language) {
+		return fmt.Errorf("%s.language %q must be english, welsh or bilingual", key, f.Language)
 	}
 	if f.ExpireAfter.D() < 0 {
 		return fmt.Errorf("%s.expire_after must not be negative", key)

@@ -94,6 +94,7 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 		ref = now
 	}
 	n.Expires = ref.Add(f.cfg.ExpireAfter.D())
+	feedLanguage(n, f.cfg.Language)
 	return n
 }
 

@@ -1,12 +1,8 @@
 package notices
 
 import (
-	"fmt"
 	"strings"
-	"time"
 	"unicode"
-
-	"neighbourbot/bot"
 )
 
 // maxBodyRunes keeps a relayed notice readable in a chat; the link carries
@@ -18,18 +14,8 @@ const maxBodyRunes = 1500
 // cancellation refers to ("" when unknown).
 func formatNotice(n *Notice, orig string) string {
 	var b strings.Builder
-	head, first := titleLine(n, orig)
-	b.WriteString("*" + head + "*")
-	if first != "" {
-		b.WriteString("\n" + first)
-	}
-	if body := strings.TrimSpace(n.Body); body != "" {
-		b.WriteString("\n" + bot.Truncate(body, maxBodyRunes))
-	}
-	if n.Link != "" {
-		b.WriteString("\n" + n.Link)
-	}
-	b.WriteString("\nFrom " + n.SourceName)
+	writeBlock(&b, n, orig, englishWords, maxBodyRunes)
+	writeTail(&b, n, englishWords.from)
 	return b.String()
 }
 
@@ -56,27 +42,32 @@ func asSeenBy(n *Notice, quotes bool) *Notice {
 // no second prefix ("Gritting cancelled", not "Cancelled: Gritting
 // cancelled").
 func titleLine(n *Notice, orig string) (head, next string) {
+	return titleLineIn(n, orig, englishWords)
+}
+
+// titleLineIn is titleLine in wording w.
+func titleLineIn(n *Notice, orig string, w wording) (head, next string) {
 	title := strings.ReplaceAll(n.Title, "*", "")
 	orig = strings.ReplaceAll(orig, "*", "")
 	prefix := ""
 	switch n.Urgency {
 	case UrgencyEmergency:
-		prefix = "⚠️ Emergency: "
+		prefix = w.emergency
 	case UrgencyUrgent:
-		prefix = "Urgent: "
+		prefix = w.urgent
 	}
 	switch n.MsgType {
 	case MsgUpdate:
-		if !saysAlready(title, updateWords) {
-			prefix += "Update: "
+		if !saysAlready(title, w.updateWords) {
+			prefix += w.update
 		}
 	case MsgCancel:
 		switch {
-		case saysAlready(title, cancelWords):
+		case saysAlready(title, w.cancelWords):
 		case orig != "" && !strings.EqualFold(strings.TrimSpace(orig), strings.TrimSpace(title)):
-			return prefix + "Cancelled: " + orig, title
+			return prefix + w.cancelled + orig, title
 		default:
-			prefix += "Cancelled: "
+			prefix += w.cancelled
 		}
 	}
 	return prefix + title, ""
@@ -104,26 +95,4 @@ func saysAlready(title string, words []string) bool {
 		}
 	}
 	return false
-}
-
-// formatDigest writes one daily message holding several notices.
-func formatDigest(list []*Notice, origs map[int64]string, day time.Time) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Council notices — %s*", day.Format("Mon 2 Jan"))
-	for i, n := range list {
-		// A digest carries only what quotes nothing (see planTargets).
-		head, first := titleLine(asSeenBy(n, false), origs[n.ID])
-		fmt.Fprintf(&b, "\n\n%d. *%s*", i+1, head)
-		if first != "" {
-			b.WriteString("\n" + first)
-		}
-		if body := strings.TrimSpace(n.Body); body != "" {
-			b.WriteString("\n" + bot.Truncate(body, 300))
-		}
-		if n.Link != "" {
-			b.WriteString("\n" + n.Link)
-		}
-		b.WriteString("\nFrom " + n.SourceName)
-	}
-	return b.String()
 }

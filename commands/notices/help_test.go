@@ -12,8 +12,8 @@ import (
 func TestNoticesHelpNamesEachChoiceOnce(t *testing.T) {
 	h := bottest.New(t, harnessOptions(testConfig(), nil))
 	out := h.Expect("@group street Elm Road\n@admin Alice\nAlice: !bot on\nAlice: !help notices\n",
-		"!notices [on|off|topics LIST|area SY3 7|digest HH:MM|digest off]",
-		"send them as one daily digest at HH:MM (or digest off)")
+		"!notices [on|off|topics LIST|area SY3 7|digest HH:MM|digest off|language english|welsh|both]",
+		"send them as one daily digest at HH:MM (or digest off), and choose English, Welsh or both")
 	usage := out[strings.Index(out, "!notices ["):]
 	usage = usage[:strings.Index(usage, "]")]
 	seen := map[string]bool{}

@@ -23,7 +23,7 @@ func TestUrgencyRankBackfilled(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bot.db")
 	before := fstest.MapFS{}
 	err := fs.WalkDir(migrationFS, "migrations", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(filepath.Base(p), "007") {
+		if err != nil || d.IsDir() || filepath.Base(p) >= "007" {
 			return err
 		}
 		raw, err := migrationFS.ReadFile(p)

@@ -80,6 +80,9 @@ type Notice struct {
 	Body          string
 	Link          string
 	Expires       time.Time // zero: no expiry
+	// TitleCy and BodyCy are the Welsh text ("" when there is none); a
+	// group that chose Welsh, or both, gets it (see language.go).
+	TitleCy, BodyCy string
 
 	// Area.
 	Areas []string // canonical postcode areas; empty means council-wide

@@ -35,6 +35,12 @@ type NoticePreview struct {
 	Chats     []bot.ChatID
 	Approvals []string
 	Needed    int
+	// MessageWelsh and MessageBoth are what groups that chose Welsh, or
+	// Welsh and English, read; the same as Message when the notice has no
+	// Welsh (see Notice.LanguageFor).
+	MessageWelsh, MessageBoth string
+	// Languages is what each group in Chats chose (absent: English).
+	Languages map[bot.ChatID]Language
 }
 
 // AreaReach is how many groups and subscribers a notice reaches in one
@@ -52,10 +58,6 @@ func (r *Feature) Preview(ctx context.Context, n *Notice, now time.Time) (Notice
 	if p.Approvals, err = r.st.approvals(ctx, n.ID); err != nil {
 		return p, err
 	}
-	orig, err := r.originalTitle(ctx, n)
-	if err != nil {
-		return p, err
-	}
 	extra, err := r.councilLines(ctx, n, now)
 	if err != nil {
 		return p, err
@@ -69,13 +71,15 @@ func (r *Feature) Preview(ctx context.Context, n *Notice, now time.Time) (Notice
 	for _, d := range plan.Deliveries {
 		quotes = quotes || d.ReplyTo != ""
 	}
-	p.Message = formatNotice(asSeenBy(n, quotes), orig) + extra
 	p.Original = original
 	p.Reach, p.Groups, p.Subscribers = reachByArea(in, plan)
 	for _, d := range plan.Deliveries {
 		if d.Person == 0 {
 			p.Chats = append(p.Chats, bot.ChatID(d.Target))
 		}
+	}
+	if err := r.previewLanguages(ctx, &p, asSeenBy(n, quotes), extra); err != nil {
+		return p, err
 	}
 	if original != nil {
 		latest, err := r.latestText(ctx, n, original)
@@ -205,9 +209,8 @@ func (v NoticePreview) Text(p string, loc *time.Location) string {
 		fmt.Fprintf(&b, ", %s of #%d", n.MsgType, v.Original.ID)
 	}
 	b.WriteString("\nResidents will read:")
-	for _, line := range strings.Split(v.Message, "\n") {
-		b.WriteString("\n> " + line)
-	}
+	quote(&b, v.Message)
+	v.languageText(&b)
 	if !n.Effective.IsZero() {
 		fmt.Fprintf(&b, "\nGoes out %s at the earliest.", n.Effective.In(loc).Format("Mon 2 Jan 2006 15:04"))
 	}

@@ -465,7 +465,7 @@ func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now tim
 	if lapsed, err := r.lapseIfClosedBy(ctx, n, row, now, lapsedReason(row), now); err != nil || lapsed {
 		return false, err
 	}
-	orig, err := r.originalTitle(ctx, n)
+	text, lang, err := r.messageFor(ctx, n, row)
 	if err != nil {
 		return false, err
 	}
@@ -473,7 +473,7 @@ func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now tim
 	if err != nil {
 		return false, err
 	}
-	out := bot.OutMessage{Chat: chat, Text: formatNotice(asSeenBy(n, row.ReplyTo != ""), orig) + extra}
+	out := bot.OutMessage{Chat: chat, Text: text + extra}
 	if row.ReplyTo != "" {
 		out.ReplyTo = &bot.MessageRef{Chat: chat, ID: row.ReplyTo, Text: n.Title}
 	}
@@ -489,7 +489,7 @@ func (r *Feature) deliver(ctx context.Context, n *Notice, row outboxRow, now tim
 	case sendErr != nil:
 		return false, sendErr
 	}
-	err = r.st.markSent(ctx, row, msgID, now)
+	err = r.st.markSent(ctx, row, msgID, lang, now)
 	if err == nil {
 		err = r.afterDelivered(ctx, n, row, chat, msgID, now)
 	}
@@ -679,17 +679,22 @@ func (r *Feature) sendDigest(ctx context.Context, target string) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	origs := map[int64]string{}
+	origs := map[int64]origTitles{}
 	for _, n := range list {
 		var err error
-		if origs[n.ID], err = r.originalTitle(ctx, n); err != nil {
+		if origs[n.ID], err = r.originalTitles(ctx, n); err != nil {
 			return err
 		}
 	}
+	want, err := r.st.groupLanguage(ctx, bot.ChatID(target))
+	if err != nil {
+		return err
+	}
+	text, langs := formatDigestIn(list, origs, now.In(loc), want)
 	// The digest and its rows' new state commit together with the job; the
 	// send queue delivers it under the id fixed now, retrying as needed,
 	// and recordSendFailure marks the rows failed if it never goes.
-	msgID, sendErr := r.out.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: bot.ChatID(target), Text: formatDigest(list, origs, now.In(loc))})
+	msgID, sendErr := r.out.Send(bot.WithPriority(ctx, bot.PriorityBulk), bot.OutMessage{Chat: bot.ChatID(target), Text: text})
 	if sendErr != nil && !errors.Is(sendErr, bot.ErrGroupOff) {
 		return fmt.Errorf("send digest: %w", sendErr)
 	}
@@ -698,7 +703,7 @@ func (r *Feature) sendDigest(ctx context.Context, target string) error {
 		// The group's choice: drop the digest, keep its notice settings.
 		to, rec.Event, rec.Detail = "dropped", "dropped", "the group switched the bot off before the digest"
 	}
-	return r.st.markDigestSent(ctx, keep, list, to, rec, msgID)
+	return r.st.markDigestSent(ctx, keep, list, langs, to, rec, msgID)
 }
 
 // digestContents is what the chat's digest due by now carries: the

@@ -139,6 +139,9 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then 
 		if err := st.saveCouncil(ctx, n); err != nil {
 			return err
 		}
+		if err := st.saveWelsh(ctx, n); err != nil {
+			return err
+		}
 		if err := audit(ctx, tx, AuditRecord{NoticeID: n.ID, At: n.Received, Event: "received", Actor: n.Source, Detail: detail}); err != nil {
 			return err
 		}
@@ -150,7 +153,7 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then 
 	return dup, err
 }
 
-const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, NULLIF(expires_at, 0), received_at, state,
+const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, NULLIF(expires_at, 0), received_at, state, title_cy, body_cy,
 	COALESCE((SELECT c.sender FROM notice_council c WHERE c.notice_id = notices.id), ''),
 	(SELECT NULLIF(c.effective_at, 0) FROM notice_council c WHERE c.notice_id = notices.id)`
 
@@ -158,7 +161,7 @@ func scanNotice(sc sqlkit.Scanner) (*Notice, error) {
 	n := &Notice{}
 	var msgType, urgency, topics, areas, state string
 	if err := sc.Scan(&n.ID, &n.Source, &n.SourceName, &n.Identifier, &msgType, &n.References, &urgency, &n.Title, &n.Body, &n.Link,
-		&topics, &areas, sqlkit.TimeCol(&n.Sent), sqlkit.TimeCol(&n.Expires), sqlkit.TimeCol(&n.Received), &state, &n.Sender, sqlkit.TimeCol(&n.Effective)); err != nil {
+		&topics, &areas, sqlkit.TimeCol(&n.Sent), sqlkit.TimeCol(&n.Expires), sqlkit.TimeCol(&n.Received), &state, &n.TitleCy, &n.BodyCy, &n.Sender, sqlkit.TimeCol(&n.Effective)); err != nil {
 		return nil, err
 	}
 	n.MsgType, n.Urgency, n.State = MsgType(msgType), Urgency(urgency), State(state)
@@ -422,7 +425,9 @@ type relayed struct {
 }
 
 func (s store) recentRelayed(ctx context.Context, chat bot.ChatID, limit int) ([]relayed, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT n.title, NULLIF(o.sent_at, 0) FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
+	// The title in the language it went out in.
+	rows, err := s.q().QueryContext(ctx, `SELECT CASE o.language WHEN 'cy' THEN n.title_cy WHEN 'both' THEN n.title_cy || ' / ' || n.title ELSE n.title END,
+		NULLIF(o.sent_at, 0) FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
 		WHERE o.target = ? AND o.state = 'sent' ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, string(chat), limit)
 	if err != nil {
 		return nil, fmt.Errorf("recent notices: %w", err)

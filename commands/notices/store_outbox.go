@@ -156,10 +156,11 @@ func (s store) moveRow(ctx context.Context, row outboxRow, to string, rec AuditR
 	})
 }
 
-// markSent records a row handed to the send queue under msgID.
-func (s store) markSent(ctx context.Context, row outboxRow, msgID string, now time.Time) error {
+// markSent records a row handed to the send queue under msgID, in
+// language lang.
+func (s store) markSent(ctx context.Context, row outboxRow, msgID string, lang Language, now time.Time) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), last_error = ''", msgID, sqlkit.Millis(now))
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), last_error = '', language = ?", msgID, sqlkit.Millis(now), string(lang))
 		if err != nil || !ok {
 			return err
 		}
@@ -181,11 +182,11 @@ func (s store) settleInterrupted(ctx context.Context, row outboxRow, to, event s
 
 // markDigestSent moves the rows a digest carried to to (sent, or dropped
 // when the group switched the bot off) under msgID, auditing each against
-// its notice (notices[i] is rows[i]'s).
-func (s store) markDigestSent(ctx context.Context, rows []outboxRow, notices []*Notice, to string, rec AuditRecord, msgID string) error {
+// its notice (notices[i] is rows[i]'s, langs[i] the language it went in).
+func (s store) markDigestSent(ctx context.Context, rows []outboxRow, notices []*Notice, langs []Language, to string, rec AuditRecord, msgID string) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
 		for i, row := range rows {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0)", msgID, sqlkit.Millis(rec.At)); err != nil {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), language = ?", msgID, sqlkit.Millis(rec.At), string(langs[i])); err != nil {
 				return err
 			}
 			r := rec

@@ -30,7 +30,7 @@ func ListNotices(ctx context.Context, core bot.Core, q NoticeQuery) ([]*Notice, 
 
 // Deliveries is a notice's delivery report, groups first.
 func Deliveries(ctx context.Context, core bot.Core, id int64) ([]Delivery, error) {
-	rows, err := core.DB().QueryContext(ctx, `SELECT target, person_id IS NOT NULL, state, last_error, due_at, NULLIF(sent_at, 0)
+	rows, err := core.DB().QueryContext(ctx, `SELECT target, person_id IS NOT NULL, state, last_error, due_at, NULLIF(sent_at, 0), language
 		FROM notice_outbox WHERE notice_id = ? ORDER BY person_id IS NOT NULL, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of notice %d: %w", id, err)
@@ -38,11 +38,15 @@ func Deliveries(ctx context.Context, core bot.Core, id int64) ([]Delivery, error
 	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (Delivery, error) {
 		var d Delivery
 		var target string
-		if err := r.Scan(&target, &d.Subscriber, &d.State, &d.Error, sqlkit.TimeCol(&d.DueAt), sqlkit.TimeCol(&d.SentAt)); err != nil {
+		var lang string
+		if err := r.Scan(&target, &d.Subscriber, &d.State, &d.Error, sqlkit.TimeCol(&d.DueAt), sqlkit.TimeCol(&d.SentAt), &lang); err != nil {
 			return d, fmt.Errorf("scan delivery: %w", err)
 		}
 		if !d.Subscriber {
 			d.Chat = bot.ChatID(target)
+		}
+		if lang != "" {
+			d.Language = languageOf(lang)
 		}
 		d.Error = bot.RedactPhones(d.Error)
 		if d.State == "pending" && d.Error == periodNote {

@@ -53,8 +53,10 @@ type Delivery struct {
 	// HeldByPeriod: waiting for an election period to end.
 	HeldByPeriod bool
 	Error        string
-	DueAt        time.Time
-	SentAt       time.Time
+	// Language is what it went out in ("" until it is sent).
+	Language Language
+	DueAt    time.Time
+	SentAt   time.Time
 }
 
 // NoticeQuery pages through the stored notices, newest first.

@@ -31,6 +31,8 @@ type webhookNotice struct {
 	ID         string   `json:"id"`
 	Title      string   `json:"title"`
 	Body       string   `json:"body"`
+	TitleCy    string   `json:"title_cy"`
+	BodyCy     string   `json:"body_cy"`
 	Link       string   `json:"link"`
 	Topics     []string `json:"topics"`
 	Areas      []string `json:"areas"`
@@ -71,6 +73,7 @@ func decodeNotice(raw []byte, cfg Config, now time.Time) (*Notice, error) {
 	// the one reported.
 	for _, step := range []func() error{
 		func() error { return decodeText(in, n) },
+		func() error { return decodeWelsh(in, n) },
 		func() error { return decodeTopics(in, n, cfg) },
 		func() error { return decodeAreas(in, n) },
 		func() error { return decodeExpires(in, n, now) },
