@@ -34,6 +34,9 @@ type Roles struct {
 	Owner    bool
 	Approver bool
 	Inbox    bool
+	// InboxChats are the inbox staff groups the person is in: the desks
+	// they see on the inbox pages.
+	InboxChats []bot.ChatID
 	// Senders are the senders the person writes notices for ("" is the
 	// default sender, for owners).
 	Senders []string
@@ -83,6 +86,7 @@ func (s Staff) rolesOf(ctx context.Context, core bot.Core, person int64) (Roles,
 		}
 		if in {
 			r.Inbox = true
+			r.InboxChats = append(r.InboxChats, chat)
 		}
 	}
 	return r, nil

@@ -5,8 +5,9 @@ import (
 )
 
 // csp allows the page's own files only: no inline script or style, no
-// other site, no framing, forms posting only here.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+// other site, no framing, forms posting only here; photos, recordings and
+// videos (the inbox's) from the page itself.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; font-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders sets the headers every answer carries; policy is the

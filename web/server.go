@@ -42,6 +42,8 @@ type Deps struct {
 	// jobs or sends: the console runs them at once, as it does after a
 	// line; the bot's own scheduler needs nothing.
 	AfterChange func(ctx context.Context)
+	// Inbox is the council inbox, for /inbox; nil leaves it out.
+	Inbox Inbox
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -101,6 +103,9 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(s.deps.Log.Handler(), slog.LevelWarn),
+		// Requests end with ctx, so a live-updates stream (/inbox/events)
+		// does not hold up the shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	if s.cfg.CertFile != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -147,6 +152,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /audit", s.auth(s.audit))
 	mux.Handle("GET /groups", s.auth(s.groups))
 	s.pollRoutes(mux)
+	s.inboxRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))

@@ -15,6 +15,7 @@ import (
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/metrics"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/notices"
 	"neighbourbot/web"
 )
@@ -42,6 +43,8 @@ type app struct {
 	// notices is the notices relay, for the SIGHUP reload of election
 	// periods (wire_periods.go).
 	notices *notices.Feature
+	// inbox is the council inbox, for the staff page (nil when not wired).
+	inbox *inbox.Feature
 	// web is the staff web page (served only when [web] listen is set or
 	// the console runs with -web).
 	web *web.Server

@@ -37,7 +37,9 @@ func inboxFeature() feature {
 					}
 				}
 			}
-			return inbox.Register(a.engine.Kit("inbox"), a.cfg.Inbox, deps)
+			f, err := inbox.RegisterFeature(a.engine.Kit("inbox"), a.cfg.Inbox, deps)
+			a.inbox = f
+			return err
 		},
 		commands: map[string]subcommand{
 			"inbox": {

@@ -73,6 +73,9 @@ func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 			}
 			return a.notices.PeriodsInForce() // as a SIGHUP last reloaded them
 		}}
+	if a.inbox != nil {
+		deps.Inbox = a.inbox
+	}
 	out := a.engine.Kit("web").Out
 	deps.Tell = func(ctx context.Context, person int64, text string) error {
 		p, err := a.store.PersonByID(ctx, person)

@@ -632,3 +632,28 @@ func (f *Feature) DeleteSavedReply(ctx context.Context, sc Scope, staff bot.Pers
 		return f.audit(ctx, f.deskByName(r.Desk).chat, staff, "inbox.saved-reply-deleted", bot.Person{}, r.Title+" · on the staff page")
 	})
 }
+
+// Staff lists the members of the staff groups of the desks sc sees, for
+// the list's "with" filter.
+func (f *Feature) Staff(ctx context.Context, sc Scope) ([]StaffMember, error) {
+	seen := map[int64]bool{}
+	chats := map[bot.ChatID]bool{}
+	var out []StaffMember
+	for _, d := range f.desks {
+		if chats[d.chat] || !sc.sees(f, ticket{Desk: d.Name}) {
+			continue
+		}
+		chats[d.chat] = true
+		people, err := f.core.GroupMembers(ctx, d.chat)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range people {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, StaffMember{ID: p.ID, Name: p.DisplayName()})
+			}
+		}
+	}
+	return out, nil
+}
