@@ -7,9 +7,10 @@
 // column (closed_at, restored_at, removed_at, next_send_at, …) is nullable
 // and written as NULL — so no stored value needed migrating. The few older
 // columns declared NOT NULL DEFAULT 0 for "none" (lending_loans.claimed_at
-// and closed_at, power_posted.eta, power_groups.last_suggested) are read
-// through NULLIF(col, 0) in their store's SQL and written 0 for "none", so
-// in Go they follow the same rule.
+// and closed_at, power_posted.eta, power_groups.last_suggested, and six of
+// notices' — see commands/notices/store.go) are read through NULLIF(col, 0)
+// in their store's SQL and written 0 for "none" (notices' through
+// COALESCE(?, 0)), so in Go they follow the same rule.
 package sqlkit
 
 import (
