@@ -111,9 +111,11 @@ type Engine struct {
 	data          []DataProvider
 	features      []Feature
 
-	out    *Outbox
-	audit  *AuditLog
-	health *storeHealth
+	out         *Outbox
+	audit       *AuditLog
+	groups      *Groups
+	attachments *Attachments
+	health      *storeHealth
 
 	mu    sync.Mutex // serialises all handling
 	queue chan func(context.Context)
@@ -152,6 +154,8 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 		audit:  &AuditLog{store: store, clock: clock},
 	}
 	e.out = newOutbox(cfg, store, tr, clock, e.health)
+	e.groups = &Groups{store: store, tr: tr, clock: clock, owners: cfg.Owners, quiet: cfg.QuietHours}
+	e.attachments = &Attachments{tr: tr}
 	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.health)
 	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}
 	e.router.Use(e.gates()...)
@@ -902,82 +906,6 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 		}
 	}
 	return nil
-}
-
-// isOwner reports whether any address belongs to a bot owner from config.
-func (e *Engine) isOwner(addrs ...Address) bool {
-	for _, o := range e.cfg.Owners {
-		o = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(o), " ", ""), "+")
-		if o == "" {
-			continue
-		}
-		for _, a := range addrs {
-			if string(a) == o || a.User() == o {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// isAdmin reports whether a person is an admin of the group (as WhatsApp
-// shows it, matching every address the bot knows for them) or a bot owner.
-func (e *Engine) isAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
-	addrs, err := e.store.PersonAddrs(ctx, p.ID)
-	if err != nil {
-		return false, fmt.Errorf("person addresses: %w", err)
-	}
-	addrs = append(addrs, extra...)
-	if e.isOwner(addrs...) {
-		return true, nil
-	}
-	if chat == "" {
-		return false, nil
-	}
-	gi, err := e.tr.GroupInfo(ctx, chat)
-	if err != nil {
-		return false, fmt.Errorf("group info: %w", err)
-	}
-	part, ok := gi.Find(addrs...)
-	return ok && part.IsAdmin, nil
-}
-
-// inGroup reports whether a person is currently a participant of the group.
-func (e *Engine) inGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
-	addrs, err := e.store.PersonAddrs(ctx, p.ID)
-	if err != nil {
-		return false, fmt.Errorf("person addresses: %w", err)
-	}
-	gi, err := e.tr.GroupInfo(ctx, chat)
-	if err != nil {
-		return false, fmt.Errorf("group info: %w", err)
-	}
-	_, ok := gi.Find(addrs...)
-	return ok, nil
-}
-
-// groupAdmins returns the people who administer the group.
-func (e *Engine) groupAdmins(ctx context.Context, chat ChatID) ([]Person, error) {
-	gi, err := e.tr.GroupInfo(ctx, chat)
-	if err != nil {
-		return nil, fmt.Errorf("group info: %w", err)
-	}
-	var out []Person
-	for _, part := range gi.Participants {
-		if !part.IsAdmin || part.IsBot || len(part.Addrs) == 0 {
-			continue
-		}
-		s := Sender{Addr: part.Addrs[0], Name: part.Name}
-		if len(part.Addrs) > 1 {
-			s.Alt = part.Addrs[1]
-		}
-		p, err := e.store.ResolvePerson(ctx, s, e.now())
-		if err != nil {
-			return nil, fmt.Errorf("resolve admin: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, nil
 }
 
 // RunDueJobs runs every job due at the clock's current time, oldest first,

@@ -33,6 +33,8 @@ type Kit struct {
 	Audit *AuditLog
 	// Groups answers who is in a group and who runs it.
 	Groups *Groups
+	// Attachments downloads what people send (photos, voice notes).
+	Attachments *Attachments
 	// Ask puts a yes/no question to a person in a direct message.
 	Ask *Questions
 	// Reg registers the feature's commands, listeners, inspectors, poll
@@ -43,17 +45,18 @@ type Kit struct {
 // Kit returns the handles for the feature called name.
 func (e *Engine) Kit(name string) Kit {
 	return Kit{
-		Name:   name,
-		Clock:  e.clock,
-		Log:    e.log.With(KeyFeature, name),
-		Prefix: e.router.prefix,
-		Core:   e.store,
-		Jobs:   e.jobs,
-		Out:    e.out,
-		Audit:  e.audit,
-		Groups: &Groups{e: e},
-		Ask:    e.questions,
-		Reg:    &Registry{e: e},
+		Name:        name,
+		Clock:       e.clock,
+		Log:         e.log.With(KeyFeature, name),
+		Prefix:      e.router.prefix,
+		Core:        e.store,
+		Jobs:        e.jobs,
+		Out:         e.out,
+		Audit:       e.audit,
+		Groups:      e.groups,
+		Attachments: e.attachments,
+		Ask:         e.questions,
+		Reg:         &Registry{e: e},
 	}
 }
 
@@ -109,42 +112,6 @@ type Core interface {
 	AuditAfter(ctx context.Context, afterID int64, limit int) ([]AuditEntry, error)
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
-}
-
-// Groups answers questions about groups' participants from the group
-// information the transport caches.
-type Groups struct{ e *Engine }
-
-// IsOwner reports whether any address belongs to a bot owner from config.
-func (g *Groups) IsOwner(addrs ...Address) bool { return g.e.isOwner(addrs...) }
-
-// IsAdmin reports whether p administers the group, or owns the bot.
-func (g *Groups) IsAdmin(ctx context.Context, chat ChatID, p Person, extra ...Address) (bool, error) {
-	return g.e.isAdmin(ctx, chat, p, extra...)
-}
-
-// InGroup reports whether p is a participant of the group now.
-func (g *Groups) InGroup(ctx context.Context, chat ChatID, p Person) (bool, error) {
-	return g.e.inGroup(ctx, chat, p)
-}
-
-// Admins returns the people who administer the group.
-func (g *Groups) Admins(ctx context.Context, chat ChatID) ([]Person, error) {
-	return g.e.groupAdmins(ctx, chat)
-}
-
-// Info returns the group's participants (ErrNotInChat when the bot is not
-// in it).
-func (g *Groups) Info(ctx context.Context, chat ChatID) (GroupInfo, error) {
-	return g.e.tr.GroupInfo(ctx, chat)
-}
-
-// Download fetches a message's attachment. With Config.DeferDownloads the
-// download never runs inside a message's unit of work: the first call
-// there ends the message's handling, which runs again once the attachment
-// is fetched (mediafetch.go), so a handler simply calls Download.
-func (g *Groups) Download(ctx context.Context, m *Media) ([]byte, error) {
-	return g.e.download(ctx, m)
 }
 
 // Registry registers what a feature answers: commands, listeners,

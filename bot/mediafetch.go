@@ -148,9 +148,16 @@ func (f *fetcher) done(key string, r []fetchedMedia) {
 	delete(f.inflight, key)
 }
 
-// download is Groups.Download: from what the fetcher got, deferred during
-// a message's first pass, else straight from the transport.
-func (e *Engine) download(ctx context.Context, m *Media) ([]byte, error) {
+// Attachments downloads what people send. With Config.DeferDownloads the
+// download never runs inside a message's unit of work: the first call
+// there ends the message's handling, which runs again once the attachment
+// is fetched, so a handler simply calls Download. The Kit hands it to
+// features as Attachments.
+type Attachments struct{ tr Transport }
+
+// Download fetches a message's attachment: what the fetcher got, deferred
+// during a message's first pass, else straight from the transport.
+func (a *Attachments) Download(ctx context.Context, m *Media) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("download: no attachment")
 	}
@@ -160,7 +167,7 @@ func (e *Engine) download(ctx context.Context, m *Media) ([]byte, error) {
 	if p, ok := ctx.Value(mediaPassKey{}).(*mediaPass); ok && p.wants(m) {
 		return nil, ErrMediaPending
 	}
-	return e.tr.Download(ctx, m)
+	return a.tr.Download(ctx, m)
 }
 
 func hasMedia(m *Message) bool {

@@ -86,8 +86,8 @@ func DescribeQuiet(g GroupSettings, def *QuietHours) string {
 // QuietHours returns the quiet hours in force for a group and how
 // !settings shows them.
 func (g *Groups) QuietHours(gs GroupSettings) (QuietHours, string) {
-	q, _ := GroupQuiet(gs, g.e.cfg.QuietHours)
-	return q, DescribeQuiet(gs, g.e.cfg.QuietHours)
+	q, _ := GroupQuiet(gs, g.quiet)
+	return q, DescribeQuiet(gs, g.quiet)
 }
 
 func (e *Engine) quietHandler(ctx context.Context, req *Request) error {

@@ -109,7 +109,7 @@ func (r *Request) IsAdmin(ctx context.Context) (bool, error) {
 	if r.Msg != nil {
 		extra = r.Msg.Sender.Addrs()
 	}
-	ok, err := r.e.isAdmin(ctx, chat, r.Sender, extra...)
+	ok, err := r.e.groups.IsAdmin(ctx, chat, r.Sender, extra...)
 	if err != nil {
 		return false, err
 	}

@@ -99,7 +99,7 @@ func openPhotoHarness(t *testing.T, dbPath string) *photoHarness {
 		store, h.a, h.clock)
 	k := h.engine.Kit("photos")
 	k.Reg.Handle(bot.Route{Name: "photo", Help: "keep a photo", Handler: func(ctx context.Context, req *bot.Request) error {
-		data, err := k.Groups.Download(ctx, req.Msg.Media)
+		data, err := k.Attachments.Download(ctx, req.Msg.Media)
 		kept := string(data)
 		if err != nil {
 			kept = "error: " + err.Error()

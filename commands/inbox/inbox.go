@@ -57,22 +57,23 @@ type Deps struct {
 
 // Feature is the registered council inbox, holding the handles of its Kit.
 type Feature struct {
-	clock    bot.Clock
-	lg       *slog.Logger
-	prefix   string
-	core     bot.Core
-	jobs     *bot.Jobs
-	out      *bot.Outbox
-	auditLog *bot.AuditLog
-	groups   *bot.Groups
-	reg      *bot.Registry
-	cfg      Config
-	deps     Deps
-	st       *store
-	hours    Hours
-	loc      *time.Location
-	desks    []deskInfo
-	staff    map[bot.ChatID]bool
+	clock       bot.Clock
+	lg          *slog.Logger
+	prefix      string
+	core        bot.Core
+	jobs        *bot.Jobs
+	out         *bot.Outbox
+	auditLog    *bot.AuditLog
+	groups      *bot.Groups
+	attachments *bot.Attachments
+	reg         *bot.Registry
+	cfg         Config
+	deps        Deps
+	st          *store
+	hours       Hours
+	loc         *time.Location
+	desks       []deskInfo
+	staff       map[bot.ChatID]bool
 	// reopenWithin is how long after a close a resident's message reopens
 	// the ticket (0: never); menuWait how long the desks menu waits before
 	// the message goes to defaultDesk.
@@ -120,7 +121,7 @@ func RegisterFeature(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 		deps.Chat = func(s string) bot.ChatID { return bot.ChatID(s) }
 	}
 	hours, _ := ParseHours(cfg.Hours) // checked by Validate
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, reg: k.Reg,
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, attachments: k.Attachments, reg: k.Reg,
 		cfg: cfg, deps: deps, st: &store{db: k.Core.DB()}, hours: hours, loc: deps.Location,
 		staff: map[bot.ChatID]bool{}, defaultDesk: cfg.defaultDesk()}
 	f.reopenWithin, _ = cfg.reopenWindow() // checked by Validate

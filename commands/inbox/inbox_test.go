@@ -244,7 +244,7 @@ func TestNoPhoneNumbersForStaff(t *testing.T) {
 func featureOf(t *testing.T, h *bottest.Harness) *Feature {
 	t.Helper()
 	k := h.Kit("inbox")
-	return &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, reg: k.Reg, st: &store{db: h.Store.DB()}, cfg: DefaultConfig(), loc: time.UTC,
+	return &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, attachments: k.Attachments, reg: k.Reg, st: &store{db: h.Store.DB()}, cfg: DefaultConfig(), loc: time.UTC,
 		desks: []deskInfo{{chat: "120363000000000001@g.us"}}, staff: map[bot.ChatID]bool{"120363000000000001@g.us": true}}
 }
 

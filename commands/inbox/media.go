@@ -72,7 +72,7 @@ func (f *Feature) saveMedia(ctx context.Context, md *bot.Media) (stored *storedM
 	if md.Size > limit {
 		return tooBig(md.Size)
 	}
-	data, err := f.groups.Download(ctx, md)
+	data, err := f.attachments.Download(ctx, md)
 	if err != nil {
 		f.log().Warn("media download failed", bot.KeyKind, md.Kind, bot.KeyErr, bot.RedactPhones(err.Error()))
 		return nil, fmt.Sprintf("I couldn't fetch that %s from WhatsApp, so the team hasn't got it. Please send it again.", what),

@@ -82,7 +82,7 @@ func TestDuplicateTrailStopsOnStoredCircle(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := h.Kit(FeatureName)
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, store: store{db: h.Store.DB()}}
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, attachments: k.Attachments, store: store{db: h.Store.DB()}}
 	r, err := f.store.report(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)

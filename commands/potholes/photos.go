@@ -96,7 +96,7 @@ func (f *Feature) savePhoto(ctx context.Context, m *bot.Media) (photoOutcome, er
 	if m.Size > limit {
 		return photoOutcome{TooLarge: true, Size: m.Size}, nil
 	}
-	data, err := f.groups.Download(ctx, m)
+	data, err := f.attachments.Download(ctx, m)
 	if err != nil {
 		f.log().Warn("photo download failed", bot.KeyErr, err)
 		return photoOutcome{Failed: true}, nil

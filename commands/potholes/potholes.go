@@ -66,20 +66,21 @@ func (f *Feature) log() *slog.Logger { return f.lg }
 
 // Feature is the potholes feature, holding the handles of its Kit.
 type Feature struct {
-	clock    bot.Clock
-	lg       *slog.Logger
-	prefix   string
-	core     bot.Core
-	jobs     *bot.Jobs
-	out      *bot.Outbox
-	auditLog *bot.AuditLog
-	groups   *bot.Groups
-	router   *bot.Router
-	cfg      Config
-	deps     Deps
-	store    store
-	council  *open311.Client
-	mailer   *mailer
+	clock       bot.Clock
+	lg          *slog.Logger
+	prefix      string
+	core        bot.Core
+	jobs        *bot.Jobs
+	out         *bot.Outbox
+	auditLog    *bot.AuditLog
+	groups      *bot.Groups
+	attachments *bot.Attachments
+	router      *bot.Router
+	cfg         Config
+	deps        Deps
+	store       store
+	council     *open311.Client
+	mailer      *mailer
 	// services is the council's service list and questions, as last read.
 	services catalogue
 	// fmsHTTP reads FixMyStreet's feed.
@@ -103,7 +104,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 		c.Timeout = cfg.RequestTimeout.D()
 		hc = &c
 	}
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, router: k.Reg.Router(),
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, attachments: k.Attachments, router: k.Reg.Router(),
 		cfg: cfg, deps: deps, store: store{db: k.Core.DB()}}
 	if cfg.councilConfigured() {
 		f.council = &open311.Client{BaseURL: cfg.BaseURL, APIKey: cfg.APIKey, JurisdictionID: cfg.JurisdictionID, Format: cfg.Open311Format, HTTP: hc, Observe: deps.Open311Observe}

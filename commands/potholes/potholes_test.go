@@ -133,7 +133,7 @@ func TestPhotoCapAfterDownload(t *testing.T) {
 	h := bottest.New(t, harnessOptions(t, cfg, dir))
 	h.Run("@admin Alice\nAlice: !bot on\n")
 	k := h.Kit(FeatureName)
-	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, cfg: cfg, deps: Deps{PhotoDir: dir}}
+	f := &Feature{clock: k.Clock, lg: k.Log, prefix: k.Prefix, core: k.Core, jobs: k.Jobs, out: k.Out, auditLog: k.Audit, groups: k.Groups, attachments: k.Attachments, cfg: cfg, deps: Deps{PhotoDir: dir}}
 	big := make([]byte, 2<<20)
 	out, err := f.savePhoto(context.Background(), &bot.Media{Kind: bot.MediaImage, MimeType: "image/png", Handle: big})
 	if err != nil {
