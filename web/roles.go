@@ -19,6 +19,9 @@ type Staff struct {
 	Senders []SenderStaff
 	// StaffChats are the inbox's staff groups; their members may sign in.
 	StaffChats []bot.ChatID
+	// Faults are [potholes] staff: they see street faults and set their
+	// state.
+	Faults []string
 }
 
 // SenderStaff is one sender's people.
@@ -37,13 +40,18 @@ type Roles struct {
 	// InboxChats are the inbox staff groups the person is in: the desks
 	// they see on the inbox pages.
 	InboxChats []bot.ChatID
+	// Faults: sees street faults and sets their state (owners and
+	// [potholes] staff).
+	Faults bool
 	// Senders are the senders the person writes notices for ("" is the
 	// default sender, for owners).
 	Senders []string
 }
 
 // Any reports whether the person may sign in at all.
-func (r Roles) Any() bool { return r.Owner || r.Approver || r.Inbox || len(r.Senders) > 0 }
+func (r Roles) Any() bool {
+	return r.Owner || r.Approver || r.Inbox || r.Faults || len(r.Senders) > 0
+}
 
 // SeesPolls reports whether the person may see polls and consultations:
 // approvers, staff who write notices, owners.
@@ -68,6 +76,7 @@ func (s Staff) rolesOf(ctx context.Context, core bot.Core, person int64) (Roles,
 	var r Roles
 	r.Owner = matches(s.Owners, addrs)
 	r.Approver = matches(s.Approvers, addrs)
+	r.Faults = r.Owner || matches(s.Faults, addrs)
 	if r.Owner {
 		r.Senders = append(r.Senders, "")
 	}

@@ -13,6 +13,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/potholes"
 )
 
 // Deps is what the page needs from the running bot.
@@ -24,6 +25,9 @@ type Deps struct {
 	// it, approvals through its governance, as the webhook's and the
 	// chat commands' do.
 	Notices *notices.Feature
+	// Potholes is the street-fault feature, for /faults; nil when it
+	// is not running.
+	Potholes *potholes.Feature
 	// Topics are the configured notice topics, for the compose form.
 	Topics []string
 	// Staff returns who the configuration names as staff now (read on
@@ -153,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /groups", s.auth(s.groups))
 	s.pollRoutes(mux)
 	s.inboxRoutes(mux)
+	s.faultRoutes(mux)
 	mux.HandleFunc("/", s.notFound)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))

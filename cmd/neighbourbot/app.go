@@ -17,6 +17,7 @@ import (
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/potholes"
 	"neighbourbot/web"
 )
 
@@ -45,6 +46,8 @@ type app struct {
 	notices *notices.Feature
 	// inbox is the council inbox, for the staff page (nil when not wired).
 	inbox *inbox.Feature
+	// potholes is the street-fault feature, for the staff page.
+	potholes *potholes.Feature
 	// web is the staff web page (served only when [web] listen is set or
 	// the console runs with -web).
 	web *web.Server

@@ -18,7 +18,7 @@ func potholesFeature() feature {
 		name:       "potholes",
 		migrations: func() []bot.Migrations { return []bot.Migrations{potholes.Migrations()} },
 		register: func(a *app) error {
-			return potholes.Register(a.engine.Kit(potholes.FeatureName), a.cfg.Potholes, potholes.Deps{
+			f, err := potholes.Open(a.engine.Kit(potholes.FeatureName), a.cfg.Potholes, potholes.Deps{
 				PhotoDir: a.cfg.dataPath("photos"),
 				HTTP:     a.http,
 				Location: a.cfg.Location(),
@@ -28,6 +28,8 @@ func potholesFeature() feature {
 					return func(op, outcome string) { count(op, outcome) }
 				}(),
 			})
+			a.potholes = f // for the staff page's street faults
+			return err
 		},
 		commands: map[string]subcommand{
 			"potholes": {

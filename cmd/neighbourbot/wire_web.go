@@ -65,7 +65,7 @@ func staffPage(cfg web.Config) string {
 // newWebServer builds the page over the app's store, reading who is staff
 // from the app's configuration on every request.
 func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
-	deps := web.Deps{Core: a.store, Clock: a.clock, Log: a.log.With(bot.KeyFeature, "web"), Notices: a.notices,
+	deps := web.Deps{Core: a.store, Clock: a.clock, Log: a.log.With(bot.KeyFeature, "web"), Notices: a.notices, Potholes: a.potholes,
 		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg) }, Loc: a.cfg.Location(),
 		Quiet: a.cfg.QuietHours(), Periods: func() []notices.PeriodInfo {
 			if a.notices == nil {
@@ -97,7 +97,7 @@ func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 // each sender's staff and approvers, and the members of the inbox's staff
 // groups.
 func staffOf(cfg Config) web.Staff {
-	s := web.Staff{Owners: cfg.Bot.Owners, Approvers: cfg.Notices.Approvers}
+	s := web.Staff{Owners: cfg.Bot.Owners, Approvers: cfg.Notices.Approvers, Faults: cfg.Potholes.Staff}
 	for _, snd := range cfg.Notices.Senders {
 		s.Senders = append(s.Senders, web.SenderStaff{Name: strings.TrimSpace(snd.Name), Topics: snd.Topics, Staff: snd.Staff, Approvers: snd.Approvers})
 	}

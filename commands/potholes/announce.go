@@ -25,6 +25,9 @@ const (
 	postFixedCheck    = "fixed check"    // fixedCheckText
 	// postAnswerReminder: a report still waits for the council's answers.
 	postAnswerReminder = "answer reminder" // waitingText
+	// postStaffStatus: council staff set the report's status on the
+	// staff page.
+	postStaffStatus = "staff status" // staffStatusText
 )
 
 // History lines the messages are written from.
@@ -104,6 +107,8 @@ func (f *Feature) postText(ctx context.Context, r Report, what string) (string, 
 			return "", nil
 		}
 		return f.fixedCheckText(r, f.clock.Now()), nil
+	case postStaffStatus:
+		return f.staffStatusText(r), nil
 	}
 	return "", fmt.Errorf("unknown message kind %q", what)
 }
@@ -132,9 +137,10 @@ func (f *Feature) post(ctx context.Context, r Report, what string) error {
 	return err
 }
 
-// jobHeldPost is a message an older version held while WhatsApp was
-// offline (this version leaves that to the send queue). Such jobs are
-// still posted, minding quiet hours.
+// jobHeldPost is a message held for quiet hours to end (a status set on
+// the staff page at night), or one an older version held while WhatsApp
+// was offline (this version leaves that to the send queue). It is posted,
+// minding quiet hours, written from the report as it stands then.
 const jobHeldPost = "potholes.heldpost"
 
 // heldPost names a message waiting for WhatsApp: the report and what it is
@@ -221,4 +227,16 @@ func (f *Feature) sendNewsText(r Report, notice string) string {
 			r.Ref(), f.when(r.SendStartedAt), p, r.Ref())
 	}
 	return ""
+}
+
+// staffStatusText tells the group the status council staff gave r on the
+// staff page, as it stands when posted.
+func (f *Feature) staffStatusText(r Report) string {
+	switch {
+	case r.Status == StatusOpen:
+		return fmt.Sprintf("Council update on %s: reopened.", r.Ref())
+	case r.Status == StatusDuplicate && r.DuplicateOf != 0:
+		return fmt.Sprintf("Council update on %s: a duplicate of P%d.", r.Ref(), r.DuplicateOf)
+	}
+	return fmt.Sprintf("Council update on %s: %s.", r.Ref(), r.Status)
 }

@@ -65,6 +65,11 @@ type Config struct {
 	// FixMyStreet's manner.
 	Email EmailConfig `toml:"email"`
 
+	// Staff are the council staff who see street faults on the staff web
+	// page ([web]) and may set a report's status there: numbers, written
+	// as [bot] owners are. Owners always may.
+	Staff []string `toml:"staff"`
+
 	// The council liaison named on requests instead of the resident.
 	LiaisonName  string `toml:"liaison_name"`
 	LiaisonEmail string `toml:"liaison_email"`

@@ -89,11 +89,17 @@ type Feature struct {
 
 // Register wires the potholes feature in through the handles of k, its Kit.
 func Register(k bot.Kit, cfg Config, deps Deps) error {
+	_, err := Open(k, cfg, deps)
+	return err
+}
+
+// Open is Register returning the feature, for the staff page.
+func Open(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("potholes config: %w", err)
+		return nil, fmt.Errorf("potholes config: %w", err)
 	}
 	if deps.PhotoDir == "" {
-		return errors.New("potholes: no photo directory")
+		return nil, errors.New("potholes: no photo directory")
 	}
 	if deps.Location == nil {
 		deps.Location = time.UTC
@@ -122,7 +128,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	}
 	if cfg.Email.configured() {
 		if err := cfg.Email.LoadPassword(); err != nil {
-			return fmt.Errorf("potholes email: %w", err)
+			return nil, fmt.Errorf("potholes email: %w", err)
 		}
 		f.cfg.Email = cfg.Email
 		f.mailer = newMailer(cfg.Email, deps.MailTLS)
@@ -134,17 +140,17 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	// Register runs at start-up with the database open: reports whose
 	// sending was under way get their send jobs back.
 	if err := f.resumeSends(context.Background()); err != nil {
-		return fmt.Errorf("potholes: resume sending: %w", err)
+		return nil, fmt.Errorf("potholes: resume sending: %w", err)
 	}
 	// The council's service list is read at once (the job runs as soon as
 	// the engine does, so a slow council does not hold up the start) and
 	// then daily.
 	if f.council != nil {
 		if err := f.scheduleDiscovery(context.Background(), k.Clock.Now()); err != nil {
-			return fmt.Errorf("potholes: schedule service discovery: %w", err)
+			return nil, fmt.Errorf("potholes: schedule service discovery: %w", err)
 		}
 	}
-	return nil
+	return f, nil
 }
 
 // registerCommands adds the feature family and its commands.
@@ -272,6 +278,12 @@ func looksLikeRef(s string) bool {
 
 // loadRef finds a report typed in a group, refusing other groups' reports.
 func (f *Feature) loadRef(ctx context.Context, req *bot.Request, word string) (Report, error) {
+	return f.loadRefIn(ctx, req.Chat.ID, word)
+}
+
+// loadRefIn finds a report by the reference typed for a group's report,
+// refusing other groups' reports.
+func (f *Feature) loadRefIn(ctx context.Context, chat bot.ChatID, word string) (Report, error) {
 	p := f.prefix
 	ref, ok := parseRef(word)
 	if !ok {
@@ -281,7 +293,7 @@ func (f *Feature) loadRef(ctx context.Context, req *bot.Request, word string) (R
 		return Report{}, bot.Userf("There's no report P%s in this group. %spotholes lists the open ones.", bot.Truncate(ref.Digits, 20), p)
 	}
 	r, err := f.store.report(ctx, ref.ID)
-	if errors.Is(err, bot.ErrNotFound) || (err == nil && r.Chat != req.Chat.ID) {
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && r.Chat != chat) {
 		return Report{}, bot.Userf("There's no report P%d in this group. %spotholes lists the open ones.", ref.ID, p)
 	}
 	if err != nil {
@@ -749,59 +761,77 @@ func parseStatus(words []string) (Status, string, bool) {
 	return "", "", false
 }
 
-// adminSetStatus records the status an admin gives a report, settles the
-// jobs that status makes moot or needed again, and says what changed.
+// adminSetStatus records the status an admin gives a report in its group.
 func (f *Feature) adminSetStatus(ctx context.Context, req *bot.Request, r Report, status Status, dupWord string) error {
+	reply, err := f.setStatus(ctx, statusActor{PersonID: req.Sender.ID, Name: req.Sender.DisplayName(), Now: req.Now()}, r, status, dupWord)
+	if err != nil {
+		return err
+	}
+	return req.Reply(ctx, reply)
+}
+
+// statusActor is who sets a report's status: a group admin with the chat
+// command, or council staff on the staff page (Name "Sam (web)").
+type statusActor struct {
+	PersonID int64
+	Name     string
+	Now      time.Time
+}
+
+// setStatus records the status someone gives a report, settles the jobs
+// that status makes moot or needed again, audits it under their name and
+// says what changed. The chat command and the staff page both come here.
+func (f *Feature) setStatus(ctx context.Context, who statusActor, r Report, status Status, dupWord string) (string, error) {
 	p := f.prefix
 	var link dupLink
 	if status == StatusDuplicate {
 		var err error
-		if link, err = f.duplicateLink(ctx, req, r, dupWord); err != nil {
-			return err
+		if link, err = f.duplicateLink(ctx, r, dupWord); err != nil {
+			return "", err
 		}
 		r.DuplicateOf = link.root.ID
 	} else {
 		r.DuplicateOf = 0
 	}
 	if r.Status == status && status != StatusDuplicate {
-		return bot.Userf("%s is already marked %s.", r.Ref(), status)
+		return "", bot.Userf("%s is already marked %s.", r.Ref(), status)
 	}
-	now := req.Now()
+	now := who.Now
 	wasResolved := r.Status.Resolved()
 	r.Status, r.Updated = status, now
 	r.FixClaimAt, r.FixClaimBy = time.Time{}, 0
 	if status.Resolved() && (r.SendState == sendQueued || r.SendState == sendRetrying) {
 		r.SendState, r.NextSendAt = sendNone, time.Time{}
 	}
-	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: req.Sender.ID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + link.detail)}}}); err != nil {
-		return err
+	if err := f.store.apply(ctx, r, change{saveMutables: true, events: []event{{At: now, ActorID: who.PersonID, Kind: "status", Detail: strings.TrimSpace(string(status) + " " + link.detail)}}}); err != nil {
+		return "", err
 	}
 	// Any status an admin sets answers a pending !fixed.
 	if err := f.jobs.Cancel(ctx, claimPrefix(r.ID)); err != nil {
-		return err
+		return "", err
 	}
 	if status.Resolved() {
 		if err := f.cancelFollowUps(ctx, r.ID); err != nil {
-			return err
+			return "", err
 		}
 	} else if wasResolved {
-		if err := f.followReopened(ctx, req, r, now); err != nil {
-			return err
+		if err := f.followReopened(ctx, who.PersonID, r, now); err != nil {
+			return "", err
 		}
 	}
-	if err := f.auditLog.Record(ctx, bot.AuditEntry{Chat: req.Chat.ID, ActorID: req.Sender.ID, ActorName: req.Sender.DisplayName(),
+	if err := f.auditLog.Record(ctx, bot.AuditEntry{Chat: r.Chat, ActorID: who.PersonID, ActorName: who.Name,
 		Action: "potholes.status", Detail: strings.TrimSpace(r.Ref() + " " + string(status) + " " + link.detail)}); err != nil {
-		return err
+		return "", err
 	}
 	if status == StatusDuplicate {
 		origRef := link.root.Ref()
 		if link.root.Status.Resolved() {
 			// !metoo refuses a resolved report, so don't point people at it.
-			return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s, which is already closed. If the problem is back, log it again with %spothole.", r.Ref(), origRef, link.viaNote, p))
+			return fmt.Sprintf("%s is now marked a duplicate of %s%s, which is already closed. If the problem is back, log it again with %spothole.", r.Ref(), origRef, link.viaNote, p), nil
 		}
-		return req.Reply(ctx, fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, link.viaNote, origRef, p, origRef))
+		return fmt.Sprintf("%s is now marked a duplicate of %s%s. Confirmations go to %s: %smetoo %s.", r.Ref(), origRef, link.viaNote, origRef, p, origRef), nil
 	}
-	return req.Reply(ctx, fmt.Sprintf("%s is now marked %s.", r.Ref(), status))
+	return fmt.Sprintf("%s is now marked %s.", r.Ref(), status), nil
 }
 
 // dupLink is where a report marked a duplicate points: the original still
@@ -814,11 +844,11 @@ type dupLink struct {
 
 // duplicateLink resolves "duplicate P3" for report r, refusing a missing
 // reference, r itself and a circle of duplicates.
-func (f *Feature) duplicateLink(ctx context.Context, req *bot.Request, r Report, dupWord string) (dupLink, error) {
+func (f *Feature) duplicateLink(ctx context.Context, r Report, dupWord string) (dupLink, error) {
 	if dupWord == "" {
 		return dupLink{}, bot.Userf("Which report is %s a duplicate of? Type %spothole %s duplicate P3.", r.Ref(), f.prefix, r.Ref())
 	}
-	orig, err := f.loadRef(ctx, req, dupWord)
+	orig, err := f.loadRefIn(ctx, r.Chat, dupWord)
 	if err != nil {
 		return dupLink{}, err
 	}
@@ -848,7 +878,7 @@ func (f *Feature) duplicateLink(ctx context.Context, req *bot.Request, r Report,
 
 // followReopened restarts what a resolved report had stopped once an admin
 // reopens it: polling the council and the "is it fixed?" question.
-func (f *Feature) followReopened(ctx context.Context, req *bot.Request, r Report, now time.Time) error {
+func (f *Feature) followReopened(ctx context.Context, by int64, r Report, now time.Time) error {
 	if f.council != nil && (r.ServiceRequestID != "" || r.Token != "") {
 		// Reopened after the council's request was closed here: follow it
 		// again, for a new status_poll_for.
@@ -860,7 +890,7 @@ func (f *Feature) followReopened(ctx context.Context, req *bot.Request, r Report
 			return err
 		}
 		if stopped {
-			if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: req.Sender.ID, Kind: pollRestartedEvent}}}); err != nil {
+			if err := f.store.apply(ctx, r, change{events: []event{{At: now, ActorID: by, Kind: pollRestartedEvent}}}); err != nil {
 				return err
 			}
 		}
@@ -1212,7 +1242,11 @@ func (f *Feature) writeHistory(ctx context.Context, b *strings.Builder, id int64
 }
 
 func (f *Feature) eventText(ctx context.Context, ev event) string {
-	who := f.personName(ctx, ev.ActorID)
+	return f.eventTextAs(ev, f.personName(ctx, ev.ActorID))
+}
+
+// eventTextAs is a history line with its person shown as who.
+func (f *Feature) eventTextAs(ev event, who string) string {
 	withDetail := func(s string) string {
 		if ev.Detail == "" {
 			return s
