@@ -42,10 +42,12 @@ func inboxConfig() inbox.Config {
 
 // newInboxSite is the bot with the notices relay, the council inbox and
 // the staff page over one real SQLite file, served over real HTTP.
-func newInboxSite(t testing.TB) *site {
+func newInboxSite(t testing.TB) *site { return newInboxSiteIn(t, filepath.Join(t.TempDir(), "inbox")) }
+
+// newInboxSiteIn is newInboxSite keeping residents' media in mediaDir.
+func newInboxSiteIn(t testing.TB, mediaDir string) *site {
 	t.Helper()
 	s := &site{t: t, staff: web.Staff{Owners: []string{"Olive"}, StaffChats: []bot.ChatID{"group:staff", "group:roads"}}}
-	mediaDir := filepath.Join(t.TempDir(), "inbox")
 	s.h = bottest.New(t, bottest.Options{
 		Migrations: []bot.Migrations{moderation.Migrations(), notices.Migrations(), sources.Migrations(), polling.Migrations(), inbox.Migrations(), web.Migrations()},
 		Register: func(h *bottest.Harness) error {
