@@ -44,8 +44,9 @@ func inboxConfig() inbox.Config {
 // the staff page over one real SQLite file, served over real HTTP.
 func newInboxSite(t testing.TB) *site { return newInboxSiteIn(t, filepath.Join(t.TempDir(), "inbox")) }
 
-// newInboxSiteIn is newInboxSite keeping residents' media in mediaDir.
-func newInboxSiteIn(t testing.TB, mediaDir string) *site {
+// newInboxSiteIn is newInboxSite keeping residents' media in mediaDir;
+// change, when given, adjusts the inbox's configuration.
+func newInboxSiteIn(t testing.TB, mediaDir string, change ...func(*inbox.Config)) *site {
 	t.Helper()
 	s := &site{t: t, staff: web.Staff{Owners: []string{"Olive"}, StaffChats: []bot.ChatID{"group:staff", "group:roads"}}}
 	s.h = bottest.New(t, bottest.Options{
@@ -59,7 +60,11 @@ func newInboxSiteIn(t testing.TB, mediaDir string) *site {
 				return err
 			}
 			s.relay = r
-			ib, err := inbox.RegisterFeature(h.Kit("inbox"), inboxConfig(), inbox.Deps{MediaDir: mediaDir, Location: time.UTC,
+			cfg := inboxConfig()
+			for _, c := range change {
+				c(&cfg)
+			}
+			ib, err := inbox.RegisterFeature(h.Kit("inbox"), cfg, inbox.Deps{MediaDir: mediaDir, Location: time.UTC,
 				Chat: func(c string) bot.ChatID { return bot.ChatID("group:" + c) }})
 			if err != nil {
 				return err

@@ -69,8 +69,11 @@ func (q listFilter) where() (string, []any) {
 	}
 	if q.text != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q.text) + "%"
-		conds = append(conds, `(EXISTS (SELECT 1 FROM inbox_messages m WHERE m.ticket_id = t.id AND m.text LIKE ? ESCAPE '\')
-			OR EXISTS (SELECT 1 FROM inbox_notes n WHERE n.ticket_id = t.id AND n.text LIKE ? ESCAPE '\')
+		// One pass over the messages (and notes, and names) builds the
+		// set of matching tickets: quicker than asking per ticket when
+		// the words are rare.
+		conds = append(conds, `(t.id IN (SELECT m.ticket_id FROM inbox_messages m WHERE m.text LIKE ? ESCAPE '\')
+			OR t.id IN (SELECT n.ticket_id FROM inbox_notes n WHERE n.text LIKE ? ESCAPE '\')
 			OR t.person_id IN (SELECT id FROM people WHERE name LIKE ? ESCAPE '\'))`)
 		args = append(args, like, like, like)
 	}
