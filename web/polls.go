@@ -17,7 +17,7 @@ import (
 
 // Polls on the staff page: a list, open and closed, and a page per poll
 // with its results overall, per area and per group as charts and tables,
-// and a CSV export. A poll is a notice's (see commands/notices/polls.go);
+// and a CSV export. A poll is a notice's (see commands/notices/council_polls.go);
 // its page is at the notice's number.
 
 const pollsPerPage = 50

@@ -47,7 +47,7 @@ type Config struct {
 	Webhook      WebhookConfig `toml:"webhook"`
 	Feeds        []FeedConfig  `toml:"feeds"`
 	// Senders are named council services with their own tokens, topics
-	// and approval rules (see senders.go).
+	// and approval rules (see governance_senders.go).
 	Senders []SenderConfig `toml:"senders"`
 	// ElectionPeriods hold non-essential notices by date and area;
 	// ElectionHold is "wait" (until the period ends) or "refuse".

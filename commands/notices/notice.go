@@ -1,18 +1,3 @@
-// Package notices relays council notices into neighbourhood groups and to
-// residents who subscribed by direct message.
-//
-// It owns the whole path: notices come in from RSS/Atom feeds (polled with
-// conditional GET, see the feeds subpackage), from an authenticated HTTP
-// webhook and from the console's @notice directive; they become one notice
-// model shaped after CAP 1.2 (alert, info, area) and are stored with their
-// source. Governance (approval, the pre-election pause, an append-only
-// audit) decides when a notice may go out; matching picks the opted-in
-// groups and subscribers whose topics and areas fit; a durable outbox with
-// one row per (notice, chat) delivers each notice to each chat once,
-// paced, across restarts. The package also owns the group commands
-// (!notices …), the subscriber commands (!subscribe …), the approver
-// commands (!pending, !approve, !reject) and the functions behind the
-// "neighbourbot notices" command line.
 package notices
 
 import (
@@ -90,7 +75,7 @@ type Notice struct {
 	Received time.Time
 	State    State
 
-	// Council side (see senders.go): the [[notices.senders]] name, ""
+	// Council side (see governance_senders.go): the [[notices.senders]] name, ""
 	// for the default sender, and when the notice may first go out.
 	Sender    string
 	Effective time.Time // zero: at once

@@ -40,7 +40,7 @@ type webhookNotice struct {
 	Expires    string   `json:"expires"`
 	References string   `json:"references"`
 	MsgType    string   `json:"msg_type"`
-	// Council side: a scheduled send (see senders.go).
+	// Council side: a scheduled send (see governance_senders.go).
 	Effective    string        `json:"effective"`
 	Poll         *pollInput    `json:"poll"`
 	Consultation *consultInput `json:"consultation"`
