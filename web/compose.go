@@ -18,14 +18,17 @@ import (
 // nothing.
 type draft struct {
 	Sender, Title, Body, Link, Areas, Urgency, Expires, SendAt string
-	Topics                                                     []string
+	// TitleCy and BodyCy are the Welsh text (optional).
+	TitleCy, BodyCy string
+	Topics          []string
 }
 
 func draftOf(r *http.Request) draft {
 	_ = r.ParseForm()
 	f := r.PostForm
 	return draft{Sender: f.Get("sender"), Title: f.Get("title"), Body: f.Get("body"), Link: strings.TrimSpace(f.Get("link")),
-		Areas: f.Get("areas"), Urgency: f.Get("urgency"), Expires: f.Get("expires"), SendAt: f.Get("send_at"), Topics: f["topics"]}
+		Areas: f.Get("areas"), Urgency: f.Get("urgency"), Expires: f.Get("expires"), SendAt: f.Get("send_at"), Topics: f["topics"],
+		TitleCy: f.Get("title_cy"), BodyCy: f.Get("body_cy")}
 }
 
 // maxBodyChars bounds the body before it reaches the relay, whose own
@@ -36,7 +39,8 @@ const maxFieldChars = 5000
 // come back as field errors naming the form's fields.
 func (s *Server) payload(d draft, id string) ([]byte, []fieldError) {
 	var errs []fieldError
-	for _, f := range []struct{ name, label, v string }{{"title", "Title", d.Title}, {"body", "Message", d.Body}, {"link", "Link", d.Link}} {
+	for _, f := range []struct{ name, label, v string }{{"title", "Title", d.Title}, {"body", "Message", d.Body}, {"link", "Link", d.Link},
+		{"title_cy", "Welsh title", d.TitleCy}, {"body_cy", "Welsh message", d.BodyCy}} {
 		if !utf8.ValidString(f.v) {
 			errs = append(errs, fieldError{f.name, f.label + " has characters that cannot be read; paste it again as plain text"})
 		} else if n := utf8.RuneCountInString(f.v); n > maxFieldChars {
@@ -51,6 +55,7 @@ func (s *Server) payload(d draft, id string) ([]byte, []fieldError) {
 	if l := strings.ToLower(d.Link); l != "" && !strings.HasPrefix(l, "https://") && !strings.HasPrefix(l, "http://") {
 		errs = append(errs, fieldError{"link", "Enter a link that starts with https://"})
 	}
+	errs = append(errs, welshDraftErrors(d)...)
 	if len(d.Topics) == 0 {
 		errs = append(errs, fieldError{"topics", "Choose at least one topic"})
 	}
@@ -69,6 +74,9 @@ func (s *Server) payload(d draft, id string) ([]byte, []fieldError) {
 		"areas": splitAreas(d.Areas), "urgency": d.Urgency}
 	if d.Topics == nil {
 		in["topics"] = []string{}
+	}
+	if d.TitleCy != "" || d.BodyCy != "" {
+		in["title_cy"], in["body_cy"] = d.TitleCy, d.BodyCy
 	}
 	if expires != "" {
 		in["expires"] = expires
@@ -110,6 +118,7 @@ var formFields = map[string][2]string{
 	"title": {"title", "Title"}, "body": {"body", "Message"}, "link": {"link", "Link"}, "topics": {"topics", "Topics"},
 	"areas": {"areas", "Areas"}, "urgency": {"urgency", "Urgency"}, "expires": {"expires", "Expiry"},
 	"effective": {"send_at", "Send at"}, "sender": {"sender", "Sender"}, "references": {"title", "Notice"},
+	"title_cy": {"title_cy", "Welsh title"}, "body_cy": {"body_cy", "Welsh message"},
 }
 
 // requiredWords say what to do about an empty field, as GOV.UK's error
@@ -153,8 +162,16 @@ func (s *Server) composeForm(w http.ResponseWriter, r *http.Request, v visitor) 
 }
 
 func (s *Server) showCompose(w http.ResponseWriter, r *http.Request, v visitor, status int, d draft, errs []fieldError, pv *notices.NoticePreview, timing ...string) {
+	var msgs messagesView
+	if pv != nil {
+		var err error
+		if msgs, err = s.messages(r.Context(), *pv); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, status, "compose", page{Title: "Write a notice", Nav: "new", Errors: errs, Data: map[string]any{
-		"Draft": d, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Preview": pv, "Timing": timing,
+		"Draft": d, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Preview": pv, "Timing": timing, "Messages": msgs,
 	}})
 }
 
@@ -312,15 +329,17 @@ func (s *Server) correctPost(w http.ResponseWriter, r *http.Request, v visitor) 
 		s.forbidden(w, r, "Only staff of this notice's sender can correct or cancel it.")
 		return
 	}
-	form := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body")}
+	form := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body"),
+		"title_cy": r.PostFormValue("title_cy"), "body_cy": r.PostFormValue("body_cy")}
 	in := map[string]any{"id": "web-" + newSecret()[:16], "references": n.Identifier, "topics": n.Topics, "areas": n.Areas,
-		"urgency": string(n.Urgency), "title": form["title"], "body": form["body"], "link": n.Link}
+		"urgency": string(n.Urgency), "title": form["title"], "body": form["body"], "link": n.Link,
+		"title_cy": form["title_cy"], "body_cy": form["body_cy"]}
 	if r.PostFormValue("action") == "cancel" {
-		in["msg_type"], in["title"], in["body"] = "cancel", n.Title, ""
+		in["msg_type"], in["title"], in["body"], in["title_cy"], in["body_cy"] = "cancel", n.Title, "", n.TitleCy, ""
 	} else {
 		in["msg_type"] = "update"
 	}
-	for _, k := range []string{"title", "body"} {
+	for _, k := range []string{"title", "body", "title_cy", "body_cy"} {
 		if utf8.RuneCountInString(form[k]) > maxFieldChars {
 			s.showNotice(w, r, v, http.StatusUnprocessableEntity, "", []fieldError{{k, fmt.Sprintf("%s must be %d characters or fewer", formFields[k][1], maxFieldChars)}}, form)
 			return

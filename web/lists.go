@@ -141,7 +141,7 @@ func csvSafe(s string) string {
 // groupView is one opted-in group on /groups: never its id or anyone's
 // number.
 type groupView struct {
-	Name, Areas, Topics, Quiet, Notices string
+	Name, Areas, Topics, Quiet, Notices, Language string
 }
 
 func (s *Server) groups(w http.ResponseWriter, r *http.Request, v visitor) {
@@ -167,6 +167,10 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request, v visitor) {
 		}
 		if on {
 			gv.Notices = "On"
+		}
+		if gv.Language, err = s.groupLanguage(ctx, g.Chat); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		if g.Quiet != "" {
 			gv.Quiet = bot.DescribeQuiet(g, &s.deps.Quiet)

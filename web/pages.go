@@ -57,6 +57,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v visitor) {
 // pendingView is one notice on /approvals.
 type pendingView struct {
 	Preview          notices.NoticePreview
+	Messages         messagesView
 	Effective, Until string
 	Mine             bool // the visitor already approved it
 	CanDecide        bool
@@ -84,7 +85,12 @@ func (s *Server) showApprovals(w http.ResponseWriter, r *http.Request, v visitor
 			s.fail(w, r, err)
 			return
 		}
-		views = append(views, pendingView{Preview: pv, Effective: s.when(p.Effective), Until: s.when(p.Expires),
+		msgs, err := s.messages(ctx, pv)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		views = append(views, pendingView{Preview: pv, Messages: msgs, Effective: s.when(p.Effective), Until: s.when(p.Expires),
 			Mine: containsName(pv.Approvals, v.Actor()), CanDecide: v.Roles.Approver})
 	}
 	s.render(w, r, status, "approvals", page{Title: "Notices waiting for approval", Nav: "approvals", Notice: banner, Errors: errs, Data: views})
@@ -239,7 +245,7 @@ func stateWords(st notices.State) string {
 
 // deliveryRow is one group's line of a delivery report.
 type deliveryRow struct {
-	Group, State, Reason, When string
+	Group, State, Reason, When, Language string
 }
 
 // subscriberCount is how many subscribers' copies are in one state.
@@ -301,45 +307,21 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 		s.fail(w, r, err)
 		return
 	}
-	var groups []deliveryRow
-	subs := map[string]int{}
-	var subOrder []string
-	for _, d := range list {
-		if d.Subscriber {
-			st := d.State
-			if d.HeldByPeriod {
-				st = "held"
-			}
-			if subs[st] == 0 {
-				subOrder = append(subOrder, st)
-			}
-			subs[st]++
-			continue
-		}
-		g, err := s.deps.Core.GroupSettings(ctx, d.Chat)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		when := s.when(d.SentAt)
-		if when == "" {
-			when = s.when(d.DueAt)
-		}
-		state := deliveryWords(d.State)
-		if d.HeldByPeriod {
-			state = "Held by an election period"
-		}
-		groups = append(groups, deliveryRow{Group: groupName(g), State: state, Reason: d.Error, When: when})
+	groups, subRows, err := s.deliveryRows(ctx, list)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	var subRows []subscriberCount
-	for _, st := range subOrder {
-		subRows = append(subRows, subscriberCount{State: deliveryWords(st), Count: subs[st]})
+	msgs, err := s.messages(ctx, pv)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	_, sender, correctable := splitSource(pv.Notice.Source)
 	canCorrect := correctable && v.Roles.CanCompose(sender) && pv.Notice.MsgType != notices.MsgCancel &&
 		pv.Notice.State != notices.StateRejected && pv.Notice.State != notices.StateWithdrawn
 	if form == nil {
-		form = map[string]string{"title": pv.Notice.Title, "body": pv.Notice.Body}
+		form = map[string]string{"title": pv.Notice.Title, "body": pv.Notice.Body, "title_cy": pv.Notice.TitleCy, "body_cy": pv.Notice.BodyCy}
 	}
 	rejected, err := notices.RejectionOf(ctx, s.deps.Core, id)
 	if err != nil {
@@ -349,7 +331,7 @@ func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, v visitor, s
 	s.render(w, r, status, "notice", page{Title: fmt.Sprintf("Notice #%d", id), Nav: "notices", Notice: banner, Errors: errs, Data: map[string]any{
 		"Preview": pv, "State": stateWords(pv.Notice.State), "Groups": groups, "Subscribers": subRows,
 		"Received": s.when(pv.Notice.Received), "Effective": s.when(pv.Notice.Effective), "Expires": s.when(pv.Notice.Expires),
-		"CanCorrect": canCorrect, "Form": form, "Rejected": rejected,
+		"CanCorrect": canCorrect, "Form": form, "Rejected": rejected, "Messages": msgs,
 	}})
 }
 
@@ -373,4 +355,43 @@ func splitSource(src string) (base, sender string, ok bool) {
 		return base, sender, true
 	}
 	return base, sender, false
+}
+
+// deliveryRows is a notice's delivery report for its page: a row per
+// group, in the language it went out in, and subscribers counted by state.
+func (s *Server) deliveryRows(ctx context.Context, list []notices.Delivery) ([]deliveryRow, []subscriberCount, error) {
+	var groups []deliveryRow
+	subs := map[string]int{}
+	var subOrder []string
+	for _, d := range list {
+		if d.Subscriber {
+			st := d.State
+			if d.HeldByPeriod {
+				st = "held"
+			}
+			if subs[st] == 0 {
+				subOrder = append(subOrder, st)
+			}
+			subs[st]++
+			continue
+		}
+		g, err := s.deps.Core.GroupSettings(ctx, d.Chat)
+		if err != nil {
+			return nil, nil, err
+		}
+		when := s.when(d.SentAt)
+		if when == "" {
+			when = s.when(d.DueAt)
+		}
+		state := deliveryWords(d.State)
+		if d.HeldByPeriod {
+			state = "Held by an election period"
+		}
+		groups = append(groups, deliveryRow{Group: groupName(g), State: state, Reason: d.Error, When: when, Language: languageWords(d.Language)})
+	}
+	var subRows []subscriberCount
+	for _, st := range subOrder {
+		subRows = append(subRows, subscriberCount{State: deliveryWords(st), Count: subs[st]})
+	}
+	return groups, subRows, nil
 }
