@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -291,4 +292,63 @@ func personID(t *testing.T, s *site, name string) string {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(p.ID, 10)
+}
+
+// TestInboxPagesFilesAndAudit: thousands of tickets come 50 a page; a
+// photo that could not be fetched from WhatsApp shows as not received, one
+// whose file went missing from the disk says so (and is not served); the
+// audit names who replied from the page.
+func TestInboxPagesFilesAndAudit(t *testing.T) {
+	media := filepath.Join(t.TempDir(), "inbox")
+	s := newInboxSiteIn(t, media)
+	s.h.Run("@offline on\ndm Erin [voice 9s]: the pothole again\n@offline off\ndm Erin [photo]: and a photo\n")
+	ctx := context.Background()
+	if _, err := s.h.Store.DB().ExecContext(ctx, `INSERT INTO inbox_tickets (number, person_id, desk, state, created_at, opened_at, last_in_id)
+		WITH RECURSIVE c(i) AS (SELECT 2 UNION ALL SELECT i+1 FROM c WHERE i < 120)
+		SELECT i, (SELECT id FROM people WHERE name = 'Finn'), 'Highways', 'open', 1767603600000, 1767603600000, 0 FROM c`); err != nil {
+		t.Fatal(err)
+	}
+	rita := s.signIn("Rita")
+	_, body := rita.get(s.ts.URL + "/inbox")
+	if n := strings.Count(body, `<tr class="govuk-table__row`); n != 51 { // the header row and 50 tickets
+		t.Errorf("first page has %d rows, want 50 tickets", n-1)
+	}
+	mustContain(t, body, "Next 50 tickets", `href="/inbox/120"`)
+	next := regexp.MustCompile(`href="(/inbox\?[^"]+)" rel="next"`).FindStringSubmatch(body)
+	seen := 0
+	for page := 0; next != nil && page < 5; page++ {
+		_, body = rita.get(s.ts.URL + strings.ReplaceAll(next[1], "&amp;", "&"))
+		seen++
+		next = regexp.MustCompile(`href="(/inbox\?[^"]+)" rel="next"`).FindStringSubmatch(body)
+	}
+	if seen != 2 || !strings.Contains(body, `href="/inbox/1"`) || !strings.Contains(body, "First page") {
+		t.Errorf("paging: %d further pages, last:\n%s", seen, body)
+	}
+	_, page := rita.get(s.ts.URL + "/inbox/1")
+	mustContain(t, page, "Not received", "A voice note could not be fetched from WhatsApp.", "the pothole again")
+	files, _ := filepath.Glob(filepath.Join(media, "*.jpg"))
+	for _, f := range files {
+		os.Remove(f)
+	}
+	_, page = rita.get(s.ts.URL + "/inbox/1")
+	mustContain(t, page, "File missing")
+	if code, _ := rita.get(s.ts.URL + "/inbox/1/media/2"); code != http.StatusNotFound {
+		t.Errorf("a missing file: %d", code)
+	}
+	if code, _ := rita.post(s.ts.URL+"/inbox/1", replyForm(t, page, "Thanks, logged.")); code != http.StatusSeeOther {
+		t.Fatalf("reply: %d", code)
+	}
+	entries, err := s.h.Store.AuditLog(ctx, "group:roads", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Action == "inbox.reply" && e.ActorName == "Rita" && e.Detail == "C1 · on the staff page" && e.TargetName == "Erin" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no audit entry for the page's reply: %+v", entries)
+	}
 }

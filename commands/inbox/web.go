@@ -427,6 +427,9 @@ func (f *Feature) Reply(ctx context.Context, sc Scope, staff bot.Person, number 
 			return err
 		}
 		for _, o := range others {
+			if o.AuthorID == staff.ID {
+				continue // their own, from another tab
+			}
 			res.Meanwhile = append(res.Meanwhile, o.AuthorName+" at "+o.At.In(f.loc).Format("15:04"))
 		}
 		if res.Resident, err = f.reply(ctx, t, staff, text, replyFrom{web: true, key: key}); err != nil {
