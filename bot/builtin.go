@@ -12,13 +12,13 @@ import (
 func (e *Engine) registerBuiltins() {
 	e.jobs.HandleJob(jobQuestion, expireQuestion)
 	HandleJobOf(e.jobs, jobMedia, e.finishMediaMessage)
-	e.handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]", Lists: true,
+	e.reg.Handle(Route{Name: "help", Aliases: []string{"commands", "menu", "h"}, Usage: "[HEADING or COMMAND]", Lists: true,
 		Help: "list commands, or explain one", Handler: e.helpHandler})
-	e.handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
+	e.reg.Handle(Route{Name: "bot", Usage: "[on|off|features LIST]",
 		Help: "show or switch the bot in this group (admins switch)", Scope: GroupOnly, Handler: e.botHandler})
-	e.handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
+	e.reg.Handle(Route{Name: "area", Aliases: []string{"postcode"}, Usage: "[POSTCODE AREA …|clear]",
 		Help: "show or set this group's postcode districts/sectors, e.g. SY3 7", Scope: GroupOnly, Handler: e.areaHandler})
-	e.handle(Route{Name: "quiet", Usage: "[22:00-07:00|off|default]",
+	e.reg.Handle(Route{Name: "quiet", Usage: "[22:00-07:00|off|default]",
 		Help: "show or set this group's quiet hours, when reminders and other posts wait (admins set)", Scope: GroupOnly, Handler: e.quietHandler})
 }
 
@@ -31,7 +31,7 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 	if reply, ok := e.helpHeading(req, sections, arg, true); ok {
 		return req.Reply(ctx, reply)
 	}
-	if arg != "" && !strings.Contains(arg, " ") && len(e.router.Named(arg)) > 0 {
+	if arg != "" && !strings.Contains(arg, " ") && len(e.reg.router.Named(arg)) > 0 {
 		return e.explainCommand(ctx, req, arg)
 	}
 	if reply, ok := e.helpHeading(req, sections, arg, false); ok {
@@ -52,12 +52,12 @@ func (e *Engine) helpHandler(ctx context.Context, req *Request) error {
 		return req.Reply(ctx, b.String())
 	}
 	for _, w := range words {
-		if len(e.router.Named(w)) > 0 {
+		if len(e.reg.router.Named(w)) > 0 {
 			return e.explainCommand(ctx, req, w)
 		}
 	}
 	shown := strings.Join(words, " ")
-	if s := e.router.Suggest(words[0]); s != "" {
+	if s := e.reg.router.Suggest(words[0]); s != "" {
 		return Userf("I don't know %s%s — did you mean %s%s? Type %shelp for the list.", p, Truncate(shown, 40), p, s, p)
 	}
 	return Userf("I don't know %s%s. Type %shelp for the list, or %shelp lending (or another heading).", p, Truncate(shown, 40), p, p)
@@ -131,16 +131,16 @@ func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, e
 	}
 	if k, ok := helpHeadings[strings.ReplaceAll(arg, "&", "and")]; ok {
 		key, found = k, true
-	} else if contains(e.featureNames(), arg) || arg == "moderation" || arg == "lending" {
+	} else if contains(e.reg.featureNames(), arg) || arg == "moderation" || arg == "lending" {
 		key, found = arg, true
 	}
 	if !found && !exact {
 		for _, word := range strings.Fields(arg) {
-			if contains(e.featureNames(), word) || word == "moderation" || word == "lending" {
+			if contains(e.reg.featureNames(), word) || word == "moderation" || word == "lending" {
 				key, found = word, true
 				break
 			}
-			if k, ok := helpHeadings[word]; ok && len(e.router.Named(word)) == 0 {
+			if k, ok := helpHeadings[word]; ok && len(e.reg.router.Named(word)) == 0 {
 				key, found = k, true
 				break
 			}
@@ -152,7 +152,7 @@ func (e *Engine) helpHeading(req *Request, sections []helpSection, arg string, e
 	if key == "data" {
 		return e.dataHelp(req), true
 	}
-	if req.Chat.IsGroup && contains(e.featureNames(), key) && !req.Group.FeatureOn(key) {
+	if req.Chat.IsGroup && contains(e.reg.featureNames(), key) && !req.Group.FeatureOn(key) {
 		return featureOffReply(key, p), true
 	}
 	title := "General"
@@ -176,7 +176,7 @@ func (e *Engine) dataHelp(req *Request) string {
 	p := e.prefix()
 	var lines []string
 	for _, name := range []string{"mydata", "forgetme"} {
-		if rt, ok := e.router.Lookup(name); ok {
+		if rt, ok := e.reg.router.Lookup(name); ok {
 			line := p + rt.Name
 			if rt.Usage != "" {
 				line += " " + rt.Usage
@@ -198,7 +198,7 @@ func (e *Engine) dataHelp(req *Request) string {
 // works, for every route under the name.
 func (e *Engine) explainCommand(ctx context.Context, req *Request, name string) error {
 	p := e.prefix()
-	rts := e.router.Named(name)
+	rts := e.reg.router.Named(name)
 	var b strings.Builder
 	for i, rt := range rts {
 		if i > 0 {
@@ -233,7 +233,7 @@ func (e *Engine) explainCommand(ctx context.Context, req *Request, name string) 
 // so group help can point to them (personal data, subscriptions).
 func (e *Engine) directOnlyNames() []string {
 	var out []string
-	for _, rt := range e.router.Routes() {
+	for _, rt := range e.reg.router.Routes() {
 		if rt.Scope == DirectOnly && !rt.Hidden && !contains(out, e.prefix()+rt.Name) {
 			out = append(out, e.prefix()+rt.Name)
 		}
@@ -255,7 +255,7 @@ type helpSection struct {
 func (e *Engine) helpSections(ctx context.Context, req *Request) []helpSection {
 	byFeature := map[string]*helpSection{}
 	var roles []*helpSection
-	for _, rt := range e.router.Routes() {
+	for _, rt := range e.reg.router.Routes() {
 		if !e.helpLists(ctx, req, rt) {
 			continue
 		}
@@ -398,7 +398,7 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 	if !g.Enabled {
 		return Userf("Switch the bot on first with %sbot on.", p)
 	}
-	known := e.featureNames()
+	known := e.reg.featureNames()
 	if len(fields) == 1 {
 		return req.Reply(ctx, e.botStatus(g))
 	}
@@ -433,7 +433,7 @@ func (e *Engine) botHandler(ctx context.Context, req *Request) error {
 func (e *Engine) botStatus(g GroupSettings) string {
 	var b strings.Builder
 	b.WriteString("neighbourbot is on in this group.")
-	if names := e.featureNames(); len(names) > 0 {
+	if names := e.reg.featureNames(); len(names) > 0 {
 		// "Commands", not "features on": notices, say, also need their own
 		// !notices on, and "notices on" here would read as if they were.
 		var on, off []string

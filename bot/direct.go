@@ -9,12 +9,12 @@ import (
 	"unicode"
 )
 
-// directFallback returns the listener that answers a direct message that is
-// not a command and that nothing else took, so nobody who writes to the bot
-// is met with silence. Wiring registers it after every feature: listeners
-// run in the order they were added, and any one that replies through the
-// request, or calls Request.Take (as a council inbox that collects such
-// messages would), keeps the fallback quiet.
+// directFallback returns the direct listener that answers a direct message
+// that is not a command and that nothing else took, so nobody who writes to
+// the bot is met with silence. Wiring registers it after every feature:
+// listeners run in the order they were added, and a yes/no answer, or a
+// direct listener that replies through the request or calls Request.Take
+// (the council inbox, which collects such messages), keeps it quiet.
 //
 // A message the fallback already answered for the same person within the
 // hour (the same words) is not answered again, and nobody gets more than
@@ -31,9 +31,6 @@ func (e *Engine) directFallback() HandlerFunc {
 	recent := map[int64][]answered{}
 	return func(ctx context.Context, req *Request) error {
 		m := req.Msg
-		if req.Chat.IsGroup || req.Taken() || m == nil || m.Reaction != nil || m.PollVote != nil {
-			return nil
-		}
 		now := e.now()
 		words := strings.Join(plainWords(m.Text), " ")
 		h := fnv.New64a()
@@ -77,7 +74,7 @@ func (e *Engine) directAnswer(req *Request) string {
 	}
 	// "mine", "help me", "forgetme yes": a command without its "!".
 	for _, w := range words[:min(2, len(words))] {
-		if rt, ok := e.router.Lookup(w); ok && !rt.Hidden {
+		if rt, ok := e.reg.router.Lookup(w); ok && !rt.Hidden {
 			if rt.Scope == GroupOnly {
 				return fmt.Sprintf("Commands start with %s: %s%s works in your group — type it there.", p, p, rt.Name)
 			}

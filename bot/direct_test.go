@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,38 +95,92 @@ func TestDirectFallbackStopsAutoReplyLoops(t *testing.T) {
 // fallbackTestLimit is the fallback's hourly bound, as its package says.
 const fallbackTestLimit = 20
 
-// TestPendingQuestionLatestWins: asking a new yes/no question replaces the
-// open one, an expired question is not open, a restart keeps it, and
-// answering closes it.
-func TestPendingQuestionLatestWins(t *testing.T) {
+// TestYesNoGoesToTheKindAskedLast: a bare "yes" or "no" in a direct
+// message goes to the handler registered for the kind of the question the
+// person was asked last, whatever order the kinds were registered in; a
+// restart keeps the question; answering closes it, so a second "yes" is the
+// fallback's; an expired question is not open; a lapsed question is
+// answered by the kind that says it still is; a reaction answers only a
+// kind that reads reactions; Close closes only its own kind.
+func TestYesNoGoesToTheKindAskedLast(t *testing.T) {
 	ctx := context.Background()
-	h := bottest.New(t, bottest.Options{DBPath: filepath.Join(t.TempDir(), "q.db")})
-	p, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "Gina", Name: "Gina"}, h.Clock.Now())
+	var got []string
+	register := func(h *bottest.Harness) error {
+		k := h.Kit("test")
+		record := func(name string) func(ctx context.Context, req *bot.Request, yes bool, ref string) error {
+			return func(ctx context.Context, req *bot.Request, yes bool, ref string) error {
+				got = append(got, fmt.Sprintf("%s %v %q", name, yes, ref))
+				return req.Reply(ctx, name+" took it")
+			}
+		}
+		lapsed := false
+		k.Reg.HandleAnswers(bot.Answers{Kind: "b.confirm", Answer: record("b"), Reaction: func(e string) bool { return e == "👍" }})
+		k.Reg.HandleAnswers(bot.Answers{Kind: "a.forget", Answer: record("a"), Lapsed: func(context.Context, bot.Person) (bool, error) { return lapsed, nil }})
+		k.Reg.Handle(bot.Route{Name: "lapse", Scope: bot.DirectOnly, Help: "test", Handler: func(ctx context.Context, req *bot.Request) error {
+			lapsed = true
+			return nil
+		}})
+		k.Reg.ListenDirectFallback()
+		return nil
+	}
+	h := bottest.New(t, bottest.Options{DBPath: filepath.Join(t.TempDir(), "q.db"), Register: register})
+	h.Run("dm Gina: hello\n") // Gina writes first, as anyone the bot asks has
+	p, err := h.Store.PersonByAddr(ctx, "Gina")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Kit("test").Ask.Ask(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
-		t.Fatal(err)
+	ask := func(kind, ref string, ttl time.Duration) {
+		t.Helper()
+		if err := h.Kit("test").Ask.Ask(ctx, p, kind, ref, ttl); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := h.Kit("test").Ask.Ask(ctx, p, "lending.confirm", "7", 24*time.Hour); err != nil {
-		t.Fatal(err)
-	}
+	ask("a.forget", "", 10*time.Minute)
+	ask("b.confirm", "7", 24*time.Hour)
 	h.Restart()
-	kind, ref, ok, err := h.Kit("test").Ask.Pending(ctx, p)
-	if err != nil || !ok || kind != "lending.confirm" || ref != "7" {
-		t.Fatalf("pending = %q %q %v %v, want the latest question", kind, ref, ok, err)
+	out := h.Run("dm Gina: Yes!\ndm Gina: yes\n")
+	if len(got) != 1 || got[0] != `b true "7"` {
+		t.Fatalf("answers = %q, want the latest question's kind once", got)
 	}
-	if err := h.Kit("test").Ask.Answered(ctx, p); err != nil {
+	if !strings.Contains(out, "b took it") || !strings.Contains(out, "not waiting for a yes or no") {
+		t.Errorf("want the answer taken once, then the fallback:\n%s", out)
+	}
+
+	got = nil
+	ask("b.confirm", "8", time.Hour)
+	for _, emoji := range []string{"😮", "👍"} {
+		m := &bot.Message{ID: "react-" + emoji, Chat: bot.Chat{ID: "Gina"}, Sender: bot.Sender{Addr: "Gina", Name: "Gina"},
+			Time: h.Now(), Reaction: &bot.Reaction{TargetID: "any", Emoji: emoji}}
+		if _, err := h.Engine.HandleMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != 1 || got[0] != `b true "8"` {
+		t.Errorf("reactions: answers = %q, want one yes from 👍", got)
+	}
+
+	got = nil
+	ask("a.forget", "", 10*time.Minute)
+	h.Run("@advance 11m\ndm Gina: no\n")
+	if len(got) != 0 {
+		t.Errorf("an expired question was answered: %q", got)
+	}
+	h.Run("dm Gina: !lapse\ndm Gina: no\n")
+	if len(got) != 1 || got[0] != `a false ""` {
+		t.Errorf("lapsed: answers = %q, want a's, with no ref", got)
+	}
+
+	got = nil
+	ask("b.confirm", "9", time.Hour)
+	if err := h.Kit("test").Ask.Close(ctx, p, "a.forget"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, ok, _ := h.Kit("test").Ask.Pending(ctx, p); ok {
-		t.Error("an answered question is still open")
-	}
-	if err := h.Kit("test").Ask.Ask(ctx, p, "moderation.forgetme", "", 10*time.Minute); err != nil {
+	h.Run("dm Gina: yes\n")
+	if err := h.Kit("test").Ask.Close(ctx, p, "b.confirm"); err != nil {
 		t.Fatal(err)
 	}
-	h.Clock.Set(h.Clock.Now().Add(11 * time.Minute))
-	if _, _, ok, _ := h.Kit("test").Ask.Pending(ctx, p); ok {
-		t.Error("an expired question is still open")
+	h.Run("dm Gina: yes\n")
+	if len(got) != 2 || got[0] != `b true "9"` || got[1] != `a true ""` {
+		t.Errorf("Close: answers = %q, want b's (another kind's Close leaves it), then a's lapsed one", got)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -94,22 +93,16 @@ type Feature struct {
 // runs scheduled jobs. All handling is serialised, so features need no locks
 // of their own.
 type Engine struct {
-	cfg    Config
-	obs    Observer
-	store  Store
-	tr     Transport
-	clock  Clock
-	log    *slog.Logger
-	router *Router
+	cfg   Config
+	obs   Observer
+	store Store
+	tr    Transport
+	clock Clock
+	log   *slog.Logger
+	reg   *Registry
 
-	jobs          *Jobs
-	questions     *Questions
-	polls         map[string]HandlerFunc
-	inspectors    []InspectFunc
-	listeners     []HandlerFunc
-	groupHandlers []GroupChangeFunc
-	data          []DataProvider
-	features      []Feature
+	jobs      *Jobs
+	questions *Questions
 
 	out         *Outbox
 	audit       *AuditLog
@@ -146,19 +139,20 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	}
 	e := &Engine{
 		cfg: cfg, obs: cfg.Observer, store: store, tr: tr, clock: clock, log: cfg.Log,
-		router: NewRouter(cfg.Prefix),
-		polls:  map[string]HandlerFunc{},
 		queue:  make(chan func(context.Context), 4096),
 		fetch:  newFetcher(),
 		health: &storeHealth{obs: cfg.Observer, log: cfg.Log},
 		audit:  &AuditLog{store: store, clock: clock},
 	}
 	e.out = newOutbox(cfg, store, tr, clock, e.health)
+	e.reg = newRegistry(cfg.Prefix, e.out, store)
+	e.reg.core = coreData{e}
+	e.reg.fallback = e.directFallback()
 	e.groups = &Groups{store: store, tr: tr, clock: clock, owners: cfg.Owners, quiet: cfg.QuietHours}
 	e.attachments = &Attachments{tr: tr}
 	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.health)
 	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}
-	e.router.Use(e.gates()...)
+	e.reg.router.Use(e.gates()...)
 	e.registerBuiltins()
 	return e
 }
@@ -167,44 +161,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 func (e *Engine) now() time.Time { return e.clock.Now() }
 
 // prefix returns the command prefix ("!").
-func (e *Engine) prefix() string { return e.router.prefix }
-
-// handle registers a command route.
-func (e *Engine) handle(rt Route) { e.router.Handle(rt) }
-
-// declareFeature makes a feature family known to !bot features.
-func (e *Engine) declareFeature(f Feature) { e.features = append(e.features, f) }
-
-// featureList lists the declared feature families.
-func (e *Engine) featureList() []Feature { return append([]Feature(nil), e.features...) }
-
-// handlePoll registers the handler for votes on polls sent with kind. The
-// request carries the poll in req.Poll and the voter's selection in req.Votes.
-func (e *Engine) handlePoll(kind string, fn HandlerFunc) { e.polls[kind] = fn }
-
-// inspect adds a hook that sees every message in enabled groups first.
-func (e *Engine) inspect(fn InspectFunc) { e.inspectors = append(e.inspectors, fn) }
-
-// listen adds a handler for non-command messages (reactions, replies,
-// photos) in enabled groups and direct chats.
-func (e *Engine) listen(fn HandlerFunc) { e.listeners = append(e.listeners, fn) }
-
-// onGroupChange adds a handler for membership events in enabled groups.
-func (e *Engine) onGroupChange(fn GroupChangeFunc) { e.groupHandlers = append(e.groupHandlers, fn) }
-
-// addDataProvider registers a feature's personal-data view and eraser, and
-// its merge step when it has one.
-func (e *Engine) addDataProvider(p DataProvider) {
-	e.data = append(e.data, p)
-	if m, ok := p.(PersonMerger); ok {
-		e.store.OnMerge(m.MergePerson)
-	}
-}
-
-// dataProviders returns the registered personal-data providers, core first.
-func (e *Engine) dataProviders() []DataProvider {
-	return append([]DataProvider{coreData{e}}, e.data...)
-}
+func (e *Engine) prefix() string { return e.reg.router.prefix }
 
 // Enqueue hands an event to the engine's worker (started by Run). Transport
 // adapters call it from their event loop so they never block on handling.
@@ -388,7 +345,7 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 	// Read once real mentions are names: a number left after an "@" was
 	// typed, not picked from the phone's list.
 	p.phoneReply, p.mentionPhoneReply = typedPhoneReply(m.Text, false), typedPhoneReply(m.Text, true)
-	p.name, p.args, p.isCommand = e.router.Parse(m.Text)
+	p.name, p.args, p.isCommand = e.reg.router.Parse(m.Text)
 	if m.EditOf != "" {
 		// An edit is inspected like a new message (moderation) but never
 		// run: editing an old message must not repeat or change a command.
@@ -397,7 +354,7 @@ func (e *Engine) handleInUnit(ctx context.Context, m *Message) (Outcome, error) 
 	if m.Chat.IsGroup && !gs.Enabled {
 		// In a group that has not opted in the bot keeps nothing — not
 		// even message ids — except to handle the switch itself.
-		if rt, ok := e.router.Lookup(p.name); !p.isCommand || !ok || rt.Name != "bot" {
+		if rt, ok := e.reg.router.Lookup(p.name); !p.isCommand || !ok || rt.Name != "bot" {
 			return Ignored, nil
 		}
 	}
@@ -436,7 +393,7 @@ func (e *Engine) handleMessage(ctx context.Context, m *Message, gs GroupSettings
 	}
 	if p.isCommand {
 		req.Command, req.Args, req.phoneReply = p.name, p.args, p.phoneReply
-		if rt, ok := e.router.Route(req); ok {
+		if rt, ok := e.reg.router.Route(req); ok {
 			req.Route = rt
 			req.Command = rt.Name
 			if rt.RedactsPhones {
@@ -520,7 +477,7 @@ func (e *Engine) botCommandWhileOff(ctx context.Context, req *Request) error {
 // turn, until one handles it. An inspector's own failure is logged and the
 // next one asked; a store that cannot write fails the message.
 func (e *Engine) runInspectors(ctx context.Context, req *Request) (moderated bool, err error) {
-	for _, inspect := range e.inspectors {
+	for _, inspect := range e.reg.inspectors {
 		handled, err := e.safeInspect(ctx, inspect, req)
 		if err != nil {
 			if storeErr := e.checkUnit(ctx); storeErr != nil {
@@ -537,12 +494,22 @@ func (e *Engine) runInspectors(ctx context.Context, req *Request) (moderated boo
 	return false, nil
 }
 
-// runListeners passes plain chatter to every listener, in wiring order. A
-// listener's own failure is logged and the rest still run; a store that
-// cannot write fails the message.
+// runListeners gives a bare yes or no in a direct message to the feature
+// whose question it answers, then passes plain chatter to every listener,
+// in wiring order. A listener's own failure is logged and the rest still
+// run; a store that cannot write fails the message.
 func (e *Engine) runListeners(ctx context.Context, req *Request) error {
-	for _, l := range e.listeners {
-		if err := e.callSafely(ctx, l, req); err != nil {
+	if _, err := e.answerQuestion(ctx, req); err != nil {
+		if storeErr := e.checkUnit(ctx); storeErr != nil {
+			return storeErr
+		}
+		e.log.Error("yes/no answer", KeyChat, req.Chat.ID, KeyErr, err)
+	}
+	for _, l := range e.reg.listeners {
+		if l.direct && !directOpen(req, false) {
+			continue
+		}
+		if err := e.callSafely(ctx, l.fn, req); err != nil {
 			if storeErr := e.checkUnit(ctx); storeErr != nil {
 				return storeErr
 			}
@@ -562,7 +529,7 @@ func (e *Engine) checkUnit(ctx context.Context) error {
 
 func (e *Engine) route(ctx context.Context, req *Request) error {
 	rt := req.Route
-	if rt == nil && len(e.router.Named(req.Command)) == 0 {
+	if rt == nil && len(e.reg.router.Named(req.Command)) == 0 {
 		// Before the length check: a long message that merely starts
 		// with "!" is chatter, not a command too long.
 		return e.unknownCommand(ctx, req)
@@ -574,7 +541,7 @@ func (e *Engine) route(ctx context.Context, req *Request) error {
 		// The name exists but every route declined it here (a route
 		// with Match, e.g. lending's !join where lending is off): refuse
 		// as that route would, rather than "unknown command".
-		return e.declined(ctx, req, e.router.Named(req.Command)[0])
+		return e.declined(ctx, req, e.reg.router.Named(req.Command)[0])
 	}
 	if msg := req.phoneReply; msg != "" {
 		// Whatever the command, a typed number would be stored and shown
@@ -596,12 +563,12 @@ func (e *Engine) unknownCommand(ctx context.Context, req *Request) error {
 	p := e.prefix()
 	// "!my data" for "!mydata": the name split in two by a space.
 	if f := req.Fields(); len(f) > 0 && isWord(req.Command) {
-		if joined, ok := e.router.Lookup(req.Command + strings.ToLower(f[0])); ok && !joined.Hidden {
+		if joined, ok := e.reg.router.Lookup(req.Command + strings.ToLower(f[0])); ok && !joined.Hidden {
 			e.obs.CommandHandled("unknown", "unknown", 0)
 			return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s%s?", p, req.Command, p, req.Command, strings.ToLower(f[0])))
 		}
 	}
-	if s := e.router.Suggest(req.Command); s != "" && isWord(req.Command) && e.argsFit(s, req.Args) {
+	if s := e.reg.router.Suggest(req.Command); s != "" && isWord(req.Command) && e.argsFit(s, req.Args) {
 		e.obs.CommandHandled("unknown", "unknown", 0)
 		return req.Reply(ctx, fmt.Sprintf("Unknown command %s%s — did you mean %s%s? Type %shelp for the list.", p, req.Command, p, s, p))
 	}
@@ -618,7 +585,7 @@ func (e *Engine) unknownCommand(ctx context.Context, req *Request) error {
 // the suggested command takes: "!warning ice on the hill" is not "!warnings
 // @member", whose argument is a mention.
 func (e *Engine) argsFit(name, args string) bool {
-	rt, ok := e.router.Lookup(name)
+	rt, ok := e.reg.router.Lookup(name)
 	if !ok || args == "" {
 		return ok
 	}
@@ -825,7 +792,7 @@ func (e *Engine) dispatchPollVote(ctx context.Context, req *Request) error {
 			}
 		}
 	}
-	fn, ok := e.polls[poll.Kind]
+	fn, ok := e.reg.polls[poll.Kind]
 	if !ok {
 		return nil
 	}
@@ -888,7 +855,7 @@ func (e *Engine) handleGroupChange(ctx context.Context, ch GroupChange) error {
 			return fmt.Errorf("record membership: %w", err)
 		}
 	}
-	for _, h := range e.groupHandlers {
+	for _, h := range e.reg.groupHandlers {
 		err := e.store.Atomic(ctx, func(ctx context.Context) (err error) {
 			defer func() {
 				if r := recover(); r != nil {
@@ -972,16 +939,6 @@ func (e *Engine) flushIfSync(ctx context.Context) {
 		e.out.flush(ctx)
 		e.mu.Unlock()
 	}
-}
-
-// featureNames lists declared feature names, sorted.
-func (e *Engine) featureNames() []string {
-	names := make([]string, 0, len(e.features))
-	for _, f := range e.features {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // deliver handles m for DeliverMessage.

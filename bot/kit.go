@@ -48,7 +48,7 @@ func (e *Engine) Kit(name string) Kit {
 		Name:        name,
 		Clock:       e.clock,
 		Log:         e.log.With(KeyFeature, name),
-		Prefix:      e.router.prefix,
+		Prefix:      e.reg.router.prefix,
 		Core:        e.store,
 		Jobs:        e.jobs,
 		Out:         e.out,
@@ -56,7 +56,7 @@ func (e *Engine) Kit(name string) Kit {
 		Groups:      e.groups,
 		Attachments: e.attachments,
 		Ask:         e.questions,
-		Reg:         &Registry{e: e},
+		Reg:         e.reg,
 	}
 }
 
@@ -113,49 +113,3 @@ type Core interface {
 	AnonymiseAudit(ctx context.Context, person int64) (int64, error)
 	PurgeAudit(ctx context.Context, before time.Time) (int64, error)
 }
-
-// Registry registers what a feature answers: commands, listeners,
-// inspectors, poll votes, group changes and data providers. The order of
-// registration is the order of the wiring in cmd/neighbourbot.
-type Registry struct{ e *Engine }
-
-// Handle adds a command route.
-func (r *Registry) Handle(rt Route) { r.e.handle(rt) }
-
-// HandlePoll registers fn for votes on polls of kind.
-func (r *Registry) HandlePoll(kind string, fn HandlerFunc) { r.e.handlePoll(kind, fn) }
-
-// Listen registers fn for every plain (non-command) message in enabled
-// groups and direct messages.
-func (r *Registry) Listen(fn HandlerFunc) { r.e.listen(fn) }
-
-// Inspect registers fn to look at every message in enabled groups before
-// commands run.
-func (r *Registry) Inspect(fn InspectFunc) { r.e.inspect(fn) }
-
-// OnGroupChange registers fn for membership changes in enabled groups.
-func (r *Registry) OnGroupChange(fn GroupChangeFunc) { r.e.onGroupChange(fn) }
-
-// OnSendFailed registers fn for sends that will never go.
-func (r *Registry) OnSendFailed(fn SendFailedFunc) { r.e.out.onSendFailed(fn) }
-
-// AddDataProvider adds what the feature holds about people to !mydata and
-// !forgetme.
-func (r *Registry) AddDataProvider(p DataProvider) { r.e.addDataProvider(p) }
-
-// ListenDirectFallback registers the answer to a direct message nothing
-// else took (what the bot understood, or where to start). It is a listener
-// like any other, so it is registered last, after every feature's.
-func (r *Registry) ListenDirectFallback() { r.e.listen(r.e.directFallback()) }
-
-// Declare adds a feature family groups can switch on and off.
-func (r *Registry) Declare(f Feature) { r.e.declareFeature(f) }
-
-// Features lists the declared feature families.
-func (r *Registry) Features() []Feature { return r.e.featureList() }
-
-// DataProviders lists every feature's data provider, in wiring order.
-func (r *Registry) DataProviders() []DataProvider { return r.e.dataProviders() }
-
-// Router is the command router, for features that look commands up.
-func (r *Registry) Router() *Router { return r.e.router }

@@ -298,7 +298,7 @@ func (e *Engine) rehandle(ctx context.Context, m *Message) error {
 		}
 	}
 	var p parsed
-	p.name, p.args, p.isCommand = e.router.Parse(m.Text)
+	p.name, p.args, p.isCommand = e.reg.router.Parse(m.Text)
 	if m.EditOf != "" {
 		p.isCommand = false
 	}

@@ -42,7 +42,7 @@ func refused(err error) (string, bool) {
 // used; then who may use it, the only gate that may cost a look at the
 // group's participants.
 func (e *Engine) gates() []Middleware {
-	return []Middleware{requireFeatureOn(e.router.prefix), requireScope(e.router.prefix), requireAdmin(e.router.prefix)}
+	return []Middleware{requireFeatureOn(e.reg.router.prefix), requireScope(e.reg.router.prefix), requireAdmin(e.reg.router.prefix)}
 }
 
 // requireFeatureOn refuses a command of a feature family the group has

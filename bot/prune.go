@@ -49,7 +49,7 @@ func (e *Engine) PruneDeparted(ctx context.Context, st DeparturePruner, before t
 // holdsRecords asks every feature's data provider (not the core's profile,
 // which always has the name) whether it has anything about the person.
 func (e *Engine) holdsRecords(ctx context.Context, person int64) (bool, error) {
-	for _, p := range e.data {
+	for _, p := range e.reg.data {
 		lines, err := p.DescribePerson(ctx, person)
 		if err != nil {
 			return true, fmt.Errorf("prune: %s: %w", p.DataName(), err)

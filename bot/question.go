@@ -39,8 +39,8 @@ func (q *Questions) Ask(ctx context.Context, p Person, kind, ref string, ttl tim
 	return q.jobs.Schedule(ctx, jobQuestion, questionKey(p.ID), q.clock.Now().Add(ttl), questionPayload{Kind: kind, Ref: ref})
 }
 
-// Pending returns the open question p was asked last, if any.
-func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
+// pending returns the open question p was asked last, if any.
+func (q *Questions) pending(ctx context.Context, p Person) (kind, ref string, ok bool, err error) {
 	j, ok, err := q.store.KeyedJob(ctx, questionKey(p.ID))
 	if err != nil || !ok {
 		return "", "", false, err
@@ -55,9 +55,53 @@ func (q *Questions) Pending(ctx context.Context, p Person) (kind, ref string, ok
 	return qp.Kind, qp.Ref, true, nil
 }
 
-// Answered closes p's open question.
-func (q *Questions) Answered(ctx context.Context, p Person) error {
+// Close closes p's open question if it is of kind: the feature got its
+// answer another way (a command), so a later bare "yes" answers nothing.
+func (q *Questions) Close(ctx context.Context, p Person, kind string) error {
+	open, _, ok, err := q.pending(ctx, p)
+	if err != nil || !ok || open != kind {
+		return err
+	}
 	return q.jobs.Cancel(ctx, questionKey(p.ID))
+}
+
+// Answers says how a feature takes the answers to its yes/no questions of
+// one kind (Registry.HandleAnswers). A bare "yes" or "no" in a direct
+// message goes to the handler for the kind of the question the person was
+// asked last, once that question is closed; no other listener decides.
+type Answers struct {
+	// Kind is the questions' kind, as given to Questions.Ask.
+	Kind string
+	// Answer takes the answer; ref is what the question was asked about
+	// ("" for a lapsed question).
+	Answer func(ctx context.Context, req *Request, yes bool, ref string) error
+	// Reaction, when set, reads a reaction to any message as a yes (👍 for
+	// "is it back?"); other reactions answer nothing.
+	Reaction func(emoji string) bool
+	// Lapsed, when set, is asked when the person has no open question:
+	// whether a question of this kind they were asked has lapsed and the
+	// feature still answers it ("that request lapsed, send it again").
+	Lapsed func(ctx context.Context, p Person) (bool, error)
+}
+
+// answerQuestion gives a bare yes or no in a direct message to the feature
+// whose question it answers, and reports whether it did.
+func (e *Engine) answerQuestion(ctx context.Context, req *Request) (bool, error) {
+	a, answer, ref, err := e.reg.answerFor(ctx, e.questions, req)
+	if err != nil || a.Answer == nil {
+		return false, err
+	}
+	req.Take()
+	err = e.callSafely(ctx, func(ctx context.Context, req *Request) error {
+		if err := e.jobs.Cancel(ctx, questionKey(req.Sender.ID)); err != nil {
+			return err
+		}
+		return a.Answer(ctx, req, answer == "yes", ref)
+	}, req)
+	if msg, ok := UserMessage(err); ok {
+		return true, req.Reply(ctx, msg)
+	}
+	return true, err
 }
 
 // expireQuestion is the question's job: when it runs the question has

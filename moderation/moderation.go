@@ -141,7 +141,7 @@ func register(ctx context.Context, k bot.Kit, cfg Config, deps Deps) (*Feature, 
 	}
 	m.routes()
 	k.Reg.Inspect(m.inspectMessage)
-	k.Reg.Listen(m.listenForgetAnswer)
+	k.Reg.HandleAnswers(bot.Answers{Kind: questionForget, Answer: m.answerForget, Lapsed: m.forgetStillAnswered})
 	k.Reg.OnGroupChange(m.onGroupChange)
 	k.Reg.AddDataProvider(dataProvider{m})
 	k.Jobs.HandleJob(jobRetention, m.retentionJob)

@@ -126,36 +126,24 @@ func (m *Feature) handleMyData(ctx context.Context, req *bot.Request) error {
 // questionForget is !forgetme's yes/no question.
 const questionForget = "moderation.forgetme"
 
-// listenForgetAnswer takes a bare "yes" or "no" sent by direct message while a
+// answerForget takes a bare "yes" or "no" sent by direct message while a
 // !forgetme confirmation is open (or has just lapsed) as "!forgetme yes" /
 // "!forgetme no": people answer the question they were asked.
-func (m *Feature) listenForgetAnswer(ctx context.Context, req *bot.Request) error {
-	if req.Chat.IsGroup || req.Taken() || req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil {
-		return nil
-	}
-	answer := bot.YesNo(req.Msg.Text)
-	if answer == "" {
-		return nil
-	}
-	// A question asked since (lending's "is it back?") takes the answer.
-	if kind, _, open, err := m.ask.Pending(ctx, req.Sender); err != nil || (open && kind != questionForget) {
-		return err
-	}
-	state, err := m.st.forgetRequest(ctx, req.Sender.ID, m.clock.Now())
-	if err != nil || state == forgetNone {
-		return err
-	}
-	req.Take()
-	if err := m.ask.Answered(ctx, req.Sender); err != nil {
-		return err
-	}
+func (m *Feature) answerForget(ctx context.Context, req *bot.Request, yes bool, _ string) error {
 	as := *req
-	as.Command, as.Args = "forgetme", answer
-	err = m.handleForgetMe(ctx, &as)
-	if msg, ok := bot.UserMessage(err); ok {
-		return req.Reply(ctx, msg)
+	as.Command, as.Args = "forgetme", "no"
+	if yes {
+		as.Args = "yes"
 	}
-	return err
+	return m.handleForgetMe(ctx, &as)
+}
+
+// forgetStillAnswered says whether a bare yes or no, with no question open,
+// still answers a !forgetme: one that lapsed unanswered, or one still open
+// after a later question was answered.
+func (m *Feature) forgetStillAnswered(ctx context.Context, p bot.Person) (bool, error) {
+	state, err := m.st.forgetRequest(ctx, p.ID, m.clock.Now())
+	return state != forgetNone, err
 }
 
 func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
@@ -182,8 +170,14 @@ func (m *Feature) handleForgetMe(ctx context.Context, req *bot.Request) error {
 		if err := m.st.clearForgetRequest(ctx, me); err != nil {
 			return err
 		}
+		if err := m.ask.Close(ctx, req.Sender, questionForget); err != nil {
+			return err
+		}
 		return req.Reply(ctx, "Cancelled: nothing was erased.")
 	case "yes":
+		if err := m.ask.Close(ctx, req.Sender, questionForget); err != nil {
+			return err
+		}
 	default:
 		return bot.Userf("Usage: %s, then %s yes to confirm (or %s no).", req.Cmd("forgetme"), req.Cmd("forgetme"), req.Cmd("forgetme"))
 	}

@@ -163,7 +163,8 @@ func RegisterFeature(k bot.Kit, cfg Config, deps Deps) (*Feature, error) {
 	// listener, and it marks each one taken (bot.Request.Take) so that a
 	// general answer to direct messages (a pointer to !help) stays out of
 	// its way.
-	k.Reg.Listen(f.listen)
+	k.Reg.Listen(f.listenStaff)
+	k.Reg.ListenDirect(f.listenResident)
 	if cfg.BankHolidays != "" {
 		if err := k.Jobs.Schedule(ctx, jobHolidays, jobHolidays, k.Clock.Now(), nil); err != nil {
 			return nil, err

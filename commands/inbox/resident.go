@@ -11,20 +11,18 @@ import (
 	"neighbourbot/bot"
 )
 
-// listen takes every non-command message: in a staff chat, replies quoting
-// a ticket post; in a direct chat, the resident's message for a ticket.
-func (f *Feature) listen(ctx context.Context, req *bot.Request) error {
-	if req.Msg == nil || req.Msg.Reaction != nil || req.Msg.PollVote != nil || req.Taken() {
-		return nil // taken already: a bare "yes" confirming !forgetme, say
-	}
-	if req.Chat.IsGroup {
-		if f.staff[req.Chat.ID] {
-			return f.staffListen(ctx, req)
-		}
+// listenStaff takes replies in a staff chat that quote a ticket post.
+func (f *Feature) listenStaff(ctx context.Context, req *bot.Request) error {
+	if !req.Chat.IsGroup || !f.staff[req.Chat.ID] || req.Msg == nil || req.Msg.Reaction != nil || req.Taken() {
 		return nil
 	}
-	// Every direct message that is not a command is the inbox's: nothing
-	// else answers it (see bot.Request.Take).
+	return f.staffListen(ctx, req)
+}
+
+// listenResident takes a resident's direct message for a ticket: every
+// direct message that is not a command, a reaction or a yes/no answer is
+// the inbox's, and nothing else answers it (see bot.Request.Take).
+func (f *Feature) listenResident(ctx context.Context, req *bot.Request) error {
 	req.Take()
 	if err := f.residentMessage(ctx, req); err != nil {
 		if msg, ok := bot.UserMessage(err); ok {

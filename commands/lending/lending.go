@@ -107,7 +107,7 @@ func Register(k bot.Kit, cfg Config, deps Deps) error {
 	bot.HandleJobOf(k.Jobs, jobNotice, f.runNotice)
 	bot.HandleJobOf(k.Jobs, jobConfirmNudge, f.runConfirmNudge)
 	k.Reg.Listen(f.onReaction)
-	k.Reg.Listen(f.onConfirmAnswer)
+	k.Reg.HandleAnswers(bot.Answers{Kind: questionConfirm, Answer: f.onConfirmAnswer, Reaction: yesReaction})
 	k.Reg.Listen(f.onLentAnswer)
 	k.Reg.AddDataProvider(dataProvider{f})
 	return nil

@@ -524,33 +524,10 @@ const questionConfirm = "lending.confirm"
 
 // onConfirmAnswer takes a bare "yes" or "no" (or a yes-reaction such as
 // 👍) by direct message as the answer to the nudge, when that is the
-// question the owner was asked last.
+// question the owner was asked last (the registry gives it only that).
 // "yes" closes the loan as !confirm would, thanking both in the group; "no"
 // changes nothing and says how to put it back on loan.
-func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
-	m := req.Msg
-	if req.Chat.IsGroup || req.Taken() || m == nil || m.PollVote != nil {
-		return nil
-	}
-	answer := bot.YesNo(m.Text)
-	if m.Reaction != nil {
-		// A 👍 on the question is a yes too; other reactions say nothing.
-		answer = ""
-		if yesReaction(m.Reaction.Emoji) {
-			answer = "yes"
-		}
-	}
-	if answer == "" {
-		return nil
-	}
-	kind, ref, ok, err := f.ask.Pending(ctx, req.Sender)
-	if err != nil || !ok || kind != questionConfirm {
-		return err
-	}
-	req.Take()
-	if err := f.ask.Answered(ctx, req.Sender); err != nil {
-		return err
-	}
+func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request, yes bool, ref string) error {
 	id, _ := strconv.ParseInt(ref, 10, 64)
 	loan, err := f.st.loan(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && (loan.State != stateReturning || loan.OwnerID != req.Sender.ID)) {
@@ -564,7 +541,7 @@ func (f *Feature) onConfirmAnswer(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	if answer == "no" {
+	if !yes {
 		return req.Reply(ctx, fmt.Sprintf("OK — I haven't marked your %s as returned. If %s still has it, type %sextend %s 3d in %s to put it back on loan.",
 			loan.Item, borrower.DisplayName(), f.prefix, typable(loan.Item), group))
 	}
