@@ -63,9 +63,14 @@ func newFakeOpen311(t testing.TB) *fakeOpen311 {
 
 // newFaultSite: Olive owns the bot, Hana is [potholes] staff, Sam writes
 // notices for Highways and Carol approves them. Elm Road (SY3 7) and
-// Castle Street (SY1 2) have the bot on.
-func newFaultSite(t testing.TB) *faultSite {
+// Castle Street (SY1 2) have the bot on. webCfg, when given, adjusts the
+// page's [web] section (a tile server).
+func newFaultSite(t testing.TB, webCfg ...func(*web.Config)) *faultSite {
 	t.Helper()
+	wc := web.Config{Listen: "127.0.0.1:8080"}
+	for _, c := range webCfg {
+		c(&wc)
+	}
 	fs := &faultSite{site: &site{t: t, staff: web.Staff{Owners: []string{"Olive"}, Approvers: []string{"Carol", "Dave"}, Faults: []string{"Hana"},
 		Senders: []web.SenderStaff{{Name: "Highways", Topics: []string{"roads", "gritting"}, Staff: []string{"Sam"}}}}},
 		council: newFakeOpen311(t), photoDir: filepath.Join(t.TempDir(), "photos")}
@@ -88,7 +93,7 @@ func newFaultSite(t testing.TB) *faultSite {
 				Quiet: bot.QuietHours{Start: 21 * 60, End: 8 * 60, Loc: time.UTC}}); err != nil {
 				return err
 			}
-			srv, err := web.New(web.Config{Listen: "127.0.0.1:8080"}, web.Deps{Core: h.Store, Clock: h.Clock, Notices: r, Potholes: fs.faults,
+			srv, err := web.New(wc, web.Deps{Core: h.Store, Clock: h.Clock, Notices: r, Potholes: fs.faults,
 				Topics: ncfg.Topics, Staff: func() web.Staff { s.mu.Lock(); defer s.mu.Unlock(); return s.staff }, Loc: time.UTC, AfterChange: h.Console.Settle})
 			if err != nil {
 				return err

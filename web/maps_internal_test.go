@@ -80,6 +80,15 @@ func TestMapAssetsAndPartial(t *testing.T) {
 			t.Errorf("%s: %d", path, rec.Code)
 		}
 	}
+	// Several pages add to app.css: a brace lost in a merge would drop
+	// every rule after it without a word.
+	css, err := assetFS.ReadFile("assets/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open, shut := bytes.Count(css, []byte("{")), bytes.Count(css, []byte("}")); open != shut {
+		t.Errorf("app.css has %d { and %d }", open, shut)
+	}
 	tpl := template.Must(template.New("t").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	var b bytes.Buffer
 	if err := tpl.ExecuteTemplate(&b, "map", s.mapOf("faults-map", "Map of the faults", "/faults/map.json?category=pothole&state=open")); err != nil {
