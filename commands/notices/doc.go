@@ -25,8 +25,8 @@
 // The model, shared by every part:
 //   - notice.go: Notice, its states, urgencies and message types.
 //   - config.go, topics.go: [notices] settings, topics and their aliases.
-//   - store.go: the store (transactions through store.inTx), notices, the
-//     audit, group settings, subscriptions, feed state, outbox rows.
+//   - store.go: the store (one transaction through store.inTx), reading
+//     notices, moving their state, the audit.
 //
 // Ingest — where notices come from (the feeds and sources subpackages do
 // the fetching and parsing):
@@ -80,7 +80,7 @@
 //     both — the Welsh text in, each group's choice, delivery in it.
 //   - data.go, store_data.go: !mydata and !forgetme, merging two records.
 //   - retention.go, store_retention.go: purging ended notices.
-//   - report.go: the campaign report by area.
+//   - report.go, store_report.go: the campaign report by area.
 //   - cli.go: writing the audit for the command line.
 //   - web.go, webpolls.go, store_web.go, store_webpolls.go: what the staff
 //     page reads and does.

@@ -2,6 +2,8 @@ package notices
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -132,4 +134,130 @@ func (s store) notSent(ctx context.Context, id int64) ([]NotSent, error) {
 		list = []NotSent{}
 	}
 	return list, err
+}
+
+// groupPrefs is a group's notice settings (areas live in the core).
+type groupPrefs struct {
+	Chat           bot.ChatID
+	Enabled        bool
+	Topics         []string // nil means all
+	DigestAt       int      // minutes after local midnight; -1 = off
+	DisabledReason string
+}
+
+func (g groupPrefs) allTopics() bool { return len(g.Topics) == 0 }
+
+func (s store) groupPrefs(ctx context.Context, chat bot.ChatID) (groupPrefs, error) {
+	g := groupPrefs{Chat: chat, DigestAt: -1}
+	var enabled int
+	var topics string
+	err := s.q().QueryRowContext(ctx, `SELECT enabled, topics, digest_at, disabled_reason FROM notice_groups WHERE chat = ?`, string(chat)).
+		Scan(&enabled, &topics, &g.DigestAt, &g.DisabledReason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, nil
+	}
+	if err != nil {
+		return g, fmt.Errorf("load notice settings: %w", err)
+	}
+	g.Enabled = enabled == 1
+	if topics != "all" {
+		g.Topics = splitList(topics)
+	}
+	return g, nil
+}
+
+func saveGroupPrefs(ctx context.Context, x execer, g groupPrefs, now time.Time) error {
+	topics := "all"
+	if !g.allTopics() {
+		topics = joinList(g.Topics)
+	}
+	enabled := 0
+	if g.Enabled {
+		enabled = 1
+	}
+	_, err := x.ExecContext(ctx, `INSERT INTO notice_groups (chat, enabled, topics, digest_at, disabled_reason, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT(chat) DO UPDATE SET enabled = excluded.enabled, topics = excluded.topics, digest_at = excluded.digest_at,
+		disabled_reason = excluded.disabled_reason, updated_at = excluded.updated_at`,
+		string(g.Chat), enabled, topics, g.DigestAt, g.DisabledReason, sqlkit.Millis(now))
+	if err != nil {
+		return fmt.Errorf("save notice settings: %w", err)
+	}
+	return nil
+}
+
+func (s store) enabledGroupPrefs(ctx context.Context) (map[bot.ChatID]groupPrefs, error) {
+	rows, err := s.q().QueryContext(ctx, `SELECT chat, topics, digest_at FROM notice_groups WHERE enabled = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("list notice groups: %w", err)
+	}
+	list, err := sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (groupPrefs, error) {
+		var chat, topics string
+		g := groupPrefs{Enabled: true}
+		if err := r.Scan(&chat, &topics, &g.DigestAt); err != nil {
+			return g, fmt.Errorf("scan notice group: %w", err)
+		}
+		g.Chat = bot.ChatID(chat)
+		if topics != "all" {
+			g.Topics = splitList(topics)
+		}
+		return g, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[bot.ChatID]groupPrefs, len(list))
+	for _, g := range list {
+		out[g.Chat] = g
+	}
+	return out, nil
+}
+
+// subscription is one resident's private subscription.
+type subscription struct {
+	Person int64
+	Topic  string // a topic or "all"
+	Area   string
+}
+
+func (s store) subscriptions(ctx context.Context, person int64) ([]subscription, error) {
+	q := `SELECT person_id, topic, area FROM notice_subscriptions`
+	var args []any
+	if person != 0 {
+		q += ` WHERE person_id = ?`
+		args = append(args, person)
+	}
+	rows, err := s.q().QueryContext(ctx, q+` ORDER BY person_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (subscription, error) {
+		var sub subscription
+		if err := r.Scan(&sub.Person, &sub.Topic, &sub.Area); err != nil {
+			return sub, fmt.Errorf("scan subscription: %w", err)
+		}
+		return sub, nil
+	})
+}
+
+// relayed is a notice already delivered to a chat, for "!notices".
+type relayed struct {
+	Title  string
+	SentAt time.Time
+}
+
+func (s store) recentRelayed(ctx context.Context, chat bot.ChatID, limit int) ([]relayed, error) {
+	// The title in the language it went out in.
+	rows, err := s.q().QueryContext(ctx, `SELECT CASE o.language WHEN 'cy' THEN n.title_cy WHEN 'both' THEN n.title_cy || ' / ' || n.title ELSE n.title END,
+		NULLIF(o.sent_at, 0) FROM notice_outbox o JOIN notices n ON n.id = o.notice_id
+		WHERE o.target = ? AND o.state = 'sent' ORDER BY o.sent_at DESC, o.id DESC LIMIT ?`, string(chat), limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent notices: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(sc sqlkit.Scanner) (relayed, error) {
+		var r relayed
+		if err := sc.Scan(&r.Title, sqlkit.TimeCol(&r.SentAt)); err != nil {
+			return r, fmt.Errorf("scan recent notice: %w", err)
+		}
+		return r, nil
+	})
 }

@@ -187,3 +187,13 @@ func (s store) supersedeWaiting(ctx context.Context, chain []*Notice, detail str
 		return nil
 	})
 }
+
+// approversTold reports whether approvers were told about notice id in a
+// summary.
+func (s store) approversTold(ctx context.Context, id int64) (bool, error) {
+	var n int
+	if err := s.q().QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_audit WHERE notice_id = ? AND event = ?`, id, eventApproversTold).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}

@@ -67,16 +67,25 @@ func (s store) groupLanguages(ctx context.Context) (map[bot.ChatID]Language, err
 	if err != nil {
 		return nil, fmt.Errorf("list the groups' languages: %w", err)
 	}
-	defer rows.Close()
-	out := map[bot.ChatID]Language{}
-	for rows.Next() {
-		var chat, lang string
-		if err := rows.Scan(&chat, &lang); err != nil {
-			return nil, fmt.Errorf("scan a group's language: %w", err)
-		}
-		out[bot.ChatID(chat)] = languageOf(lang)
+	type choice struct {
+		chat bot.ChatID
+		lang Language
 	}
-	return out, rows.Err()
+	list, err := sqlkit.ScanAll(rows, func(r sqlkit.Scanner) (choice, error) {
+		var chat, lang string
+		if err := r.Scan(&chat, &lang); err != nil {
+			return choice{}, fmt.Errorf("scan a group's language: %w", err)
+		}
+		return choice{bot.ChatID(chat), languageOf(lang)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[bot.ChatID]Language, len(list))
+	for _, c := range list {
+		out[c.chat] = c.lang
+	}
+	return out, nil
 }
 
 // GroupLanguage is what a group chose to read notices in, for the staff

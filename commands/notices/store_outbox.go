@@ -303,3 +303,57 @@ func insertDelivery(ctx context.Context, tx bot.Tx, n *Notice, d plannedDelivery
 	k, _ := res.RowsAffected()
 	return k == 1, nil
 }
+
+// outboxRow is one planned delivery.
+type outboxRow struct {
+	ID       int64
+	NoticeID int64
+	Target   string
+	Person   int64
+	State    string
+	DueAt    time.Time
+	Attempts int
+	ReplyTo  string
+	MsgID    string
+	SentAt   time.Time
+	// LastError is the latest send failure, phone numbers redacted.
+	LastError string
+}
+
+const outboxCols = `id, notice_id, target, COALESCE(person_id, 0), state, due_at, attempts, reply_to, msg_id, NULLIF(sent_at, 0), last_error`
+
+func scanOutbox(sc sqlkit.Scanner) (outboxRow, error) {
+	var r outboxRow
+	err := sc.Scan(&r.ID, &r.NoticeID, &r.Target, &r.Person, &r.State, sqlkit.TimeCol(&r.DueAt), &r.Attempts, &r.ReplyTo, &r.MsgID,
+		sqlkit.TimeCol(&r.SentAt), &r.LastError)
+	if err != nil {
+		return r, fmt.Errorf("scan outbox: %w", err)
+	}
+	return r, nil
+}
+
+func queryOutbox(ctx context.Context, x execer, where string, args ...any) ([]outboxRow, error) {
+	rows, err := x.QueryContext(ctx, `SELECT `+outboxCols+` FROM notice_outbox WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query outbox: %w", err)
+	}
+	return sqlkit.ScanAll(rows, scanOutbox)
+}
+
+// updateOutbox changes a row's state from an expected one; ok is false
+// when the row had moved on.
+func updateOutbox(ctx context.Context, x execer, id int64, from, to string, set string, args ...any) (bool, error) {
+	q := `UPDATE notice_outbox SET state = ?`
+	if set != "" {
+		q += ", " + set
+	}
+	q += ` WHERE id = ? AND state = ?`
+	all := append([]any{to}, args...)
+	all = append(all, id, from)
+	res, err := x.ExecContext(ctx, q, all...)
+	if err != nil {
+		return false, fmt.Errorf("update outbox: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
