@@ -177,6 +177,8 @@ func TestInboxActionsAndBadInput(t *testing.T) {
 	s := newInboxSite(t)
 	s.h.Run("dm Erin: General question\ndm Erin: 1\ndm Finn: Another general question\ndm Finn: 1\n")
 	sam := s.signIn("Sam")
+	_, home := sam.get(s.ts.URL + "/")
+	mustContain(t, home, `href="/inbox">Inbox</a> – 2 open tickets have messages you have not read`)
 	alexID := personID(t, s, "Alex")
 	start := s.h.Out.Len()
 	for _, f := range []url.Values{{"action": {"assign"}, "to": {alexID}}, {"action": {"waiting"}}} {

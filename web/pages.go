@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/notices"
 )
 
@@ -18,7 +19,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, v visitor) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", page{Title: "Staff page", Nav: "home", Data: map[string]any{"Pending": len(pending)}})
+	data := map[string]any{"Pending": len(pending)}
+	if ib := s.deps.Inbox; ib != nil && ib.Enabled() && (v.Roles.Inbox || v.Roles.Owner) {
+		unread, err := ib.Unread(r.Context(), inbox.Scope{All: v.Roles.Owner, Chats: v.Roles.InboxChats}, v.Person.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data["Inbox"], data["Unread"] = true, unread
+	}
+	s.render(w, r, http.StatusOK, "home", page{Title: "Staff page", Nav: "home", Data: data})
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request, v visitor) {

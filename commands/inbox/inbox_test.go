@@ -492,6 +492,12 @@ func TestConfigValidate(t *testing.T) {
 			c.Desks = []Desk{{Name: "Roads"}, {Name: "General"}}
 			c.DefaultDesk = "Parks"
 		}, "default_desk \"Parks\" is not one of the desks (Roads, General)"},
+		{"targets off", func(c *Config) { c.ReplyTarget, c.CloseTarget = "", "" }, ""},
+		{"reply target nonsense", func(c *Config) { c.ReplyTarget = "soon" }, "reply_target \"soon\""},
+		{"close target too long", func(c *Config) { c.CloseTarget = "100d" }, "close_target"},
+		{"a desk's own target", func(c *Config) {
+			c.Desks = []Desk{{Name: "Roads", ReplyTarget: "30m"}, {Name: "General", CloseTarget: "0"}}
+		}, "desks[1].close_target"},
 	} {
 		c := DefaultConfig()
 		tt.mod(&c)

@@ -248,3 +248,25 @@ func TestFailedMediaIsShown(t *testing.T) {
 		t.Errorf("entries = %+v", v.Entries)
 	}
 }
+
+// TestTimersCountWorkingTime: a ticket's clocks count office hours only,
+// and judge them against the desk's own target or the inbox's.
+func TestTimersCountWorkingTime(t *testing.T) {
+	cfg := deskConfig("http://127.0.0.1:1")
+	cfg.BankHolidays = ""
+	cfg.ReplyTarget, cfg.CloseTarget = "4h", "40h"
+	cfg.Desks[1].ReplyTarget = "1h"
+	f := &Feature{cfg: cfg, desks: []deskInfo{{Desk: cfg.Desks[0]}, {Desk: cfg.Desks[1]}}}
+	h, _ := ParseHours(cfg.Hours)
+	cal := calendar{hours: h, loc: time.UTC, closed: map[string]string{}}
+	fri := time.Date(2026, 1, 9, 16, 0, 0, 0, time.UTC) // Friday 4pm
+	mon := time.Date(2026, 1, 12, 10, 30, 0, 0, time.UTC)
+	tm := f.timers(cal, ticket{Desk: "Highways", State: stateOpen, OpenedAt: fri}, mon)
+	if tm.ToReply != 2*time.Hour+30*time.Minute || tm.Replied || tm.ReplyTarget != time.Hour || !tm.ReplyLate() {
+		t.Errorf("Highways, unanswered over the weekend: %+v", tm)
+	}
+	tm = f.timers(cal, ticket{Desk: "General enquiries", State: stateClosed, OpenedAt: fri, FirstReplyAt: fri.Add(30 * time.Minute), ClosedAt: mon}, mon.Add(48*time.Hour))
+	if tm.ToReply != 30*time.Minute || !tm.Replied || tm.ReplyLate() || tm.Open != 2*time.Hour+30*time.Minute || !tm.Closed || tm.CloseTarget != 40*time.Hour {
+		t.Errorf("General, answered and closed: %+v", tm)
+	}
+}
