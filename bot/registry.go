@@ -5,6 +5,13 @@ import (
 	"sort"
 )
 
+// InspectFunc looks at every message in an enabled group before commands
+// run (moderation). Returning handled=true stops further processing.
+type InspectFunc func(ctx context.Context, req *Request) (handled bool, err error)
+
+// GroupChangeFunc is told about membership changes in enabled groups.
+type GroupChangeFunc func(ctx context.Context, ch GroupChange, members []Person) error
+
 // Registry holds what features answer: command routes, listeners,
 // inspectors, poll and yes/no answers by kind, group-change handlers,
 // send-failed hooks, data providers and the feature families groups switch.

@@ -180,3 +180,38 @@ func (r *Request) StripMentions(s string) string {
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// requestFor resolves the sender to a person and records what the message
+// tells about them (reachable privately, a member of the group, the
+// group's current name), then builds the request handlers see.
+func (e *Engine) requestFor(ctx context.Context, m *Message, gs GroupSettings) (*Request, error) {
+	now := e.now()
+	person, err := e.store.ResolvePerson(ctx, m.Sender, now)
+	if err != nil {
+		return nil, fmt.Errorf("resolve sender: %w", err)
+	}
+	req := &Request{Msg: m, Chat: m.Chat, Sender: person, e: e}
+	if !m.Chat.IsGroup {
+		// Only a direct message makes someone reachable privately: WhatsApp
+		// treats a DM to someone who only typed a command in a group as
+		// cold outreach (error 463, reach-out time-lock), so features use
+		// their group fallback until the person writes to the bot.
+		if err := e.store.MarkContactable(ctx, person.ID); err != nil {
+			return nil, fmt.Errorf("mark contactable: %w", err)
+		}
+		return req, nil
+	}
+	if err := e.store.SetMember(ctx, m.Chat.ID, person.ID, true, now); err != nil {
+		return nil, fmt.Errorf("record member: %w", err)
+	}
+	if m.Chat.Name != "" && gs.Name != m.Chat.Name {
+		gs.Name = m.Chat.Name
+		if gs.Enabled {
+			if err := e.store.SaveGroupSettings(ctx, gs); err != nil {
+				return nil, fmt.Errorf("save group name: %w", err)
+			}
+		}
+	}
+	req.Group = gs
+	return req, nil
+}

@@ -45,6 +45,9 @@ type Jobs struct {
 	health    *storeHealth
 }
 
+// JobFunc runs a persisted job. An error reschedules it with backoff.
+type JobFunc func(ctx context.Context, job Job) error
+
 // maxFetches bounds the fetches of two-phase jobs running at once.
 const maxFetches = 4
 
