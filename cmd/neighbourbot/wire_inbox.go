@@ -20,13 +20,7 @@ func inboxFeature() feature {
 		register: func(a *app) error {
 			deps := inbox.Deps{MediaDir: a.cfg.dataPath("inbox"), Location: a.cfg.Location(), HTTP: a.http, Health: a.health}
 			if a.console != nil {
-				// In the console the staff group is a simulated group id.
-				deps.Chat = func(s string) bot.ChatID {
-					if s == "" || strings.HasPrefix(s, "group:") {
-						return bot.ChatID(s)
-					}
-					return bot.ChatID("group:" + s)
-				}
+				deps.Chat = consoleStaffChat
 			}
 			if a.console == nil && a.cfg.Inbox.Enabled {
 				// On WhatsApp a staff chat is a group JID; a console id such
@@ -50,6 +44,15 @@ func inboxFeature() feature {
 			},
 		},
 	}
+}
+
+// consoleStaffChat maps a configured staff chat to the console's group:
+// in the console a staff group is a simulated group id ("staff").
+func consoleStaffChat(s string) bot.ChatID {
+	if s == "" || strings.HasPrefix(s, "group:") {
+		return bot.ChatID(s)
+	}
+	return bot.ChatID("group:" + s)
 }
 
 // runInboxCLI writes the council inbox's tickets for the council's records.

@@ -66,7 +66,7 @@ func staffPage(cfg web.Config) string {
 // from the app's configuration on every request.
 func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 	deps := web.Deps{Core: a.store, Clock: a.clock, Log: a.log.With(bot.KeyFeature, "web"), Notices: a.notices, Potholes: a.potholes,
-		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg) }, Loc: a.cfg.Location(),
+		Topics: a.cfg.Notices.Topics, Staff: func() web.Staff { return staffOf(a.cfg, a.staffChat()) }, Loc: a.cfg.Location(),
 		Quiet: a.cfg.QuietHours(), Periods: func() []notices.PeriodInfo {
 			if a.notices == nil {
 				return nil
@@ -93,10 +93,19 @@ func newWebServer(a *app, cfg web.Config) (*web.Server, error) {
 	return web.New(cfg, deps)
 }
 
+// staffChat is how a configured inbox staff chat names its chat: the
+// console's simulated group, or the JID as written.
+func (a *app) staffChat() func(string) bot.ChatID {
+	if a.console != nil {
+		return consoleStaffChat
+	}
+	return func(s string) bot.ChatID { return bot.ChatID(s) }
+}
+
 // staffOf is who the configuration names as staff: owners, approvers,
 // each sender's staff and approvers, and the members of the inbox's staff
-// groups.
-func staffOf(cfg Config) web.Staff {
+// groups (chat maps a configured staff chat to its chat id).
+func staffOf(cfg Config, chat func(string) bot.ChatID) web.Staff {
 	s := web.Staff{Owners: cfg.Bot.Owners, Approvers: cfg.Notices.Approvers, Faults: cfg.Potholes.Staff}
 	for _, snd := range cfg.Notices.Senders {
 		s.Senders = append(s.Senders, web.SenderStaff{Name: strings.TrimSpace(snd.Name), Topics: snd.Topics, Staff: snd.Staff, Approvers: snd.Approvers})
@@ -110,7 +119,7 @@ func staffOf(cfg Config) web.Staff {
 		for _, c := range chats {
 			if c = strings.TrimSpace(c); c != "" && !seen[c] {
 				seen[c] = true
-				s.StaffChats = append(s.StaffChats, bot.ChatID(c))
+				s.StaffChats = append(s.StaffChats, chat(c))
 			}
 		}
 	}
@@ -153,7 +162,7 @@ func runWebCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "neighbourbot web:", err)
 		return exitError
 	}
-	srv, err := web.New(cfg.Web, web.Deps{Core: st, Clock: bot.SystemClock{}, Staff: func() web.Staff { return staffOf(cfg) }, Loc: cfg.Location()})
+	srv, err := web.New(cfg.Web, web.Deps{Core: st, Clock: bot.SystemClock{}, Staff: func() web.Staff { return staffOf(cfg, func(s string) bot.ChatID { return bot.ChatID(s) }) }, Loc: cfg.Location()})
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot web:", err)
 		return exitError
