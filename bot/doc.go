@@ -3,7 +3,23 @@
 // It owns the domain types every feature speaks (Message, Chat, Person,
 // Sender, GroupInfo), the Transport interface through which the bot acts
 // outward (and Paced, which spaces every action out), the injectable
-// Clock, the command Router, and the Engine that ties them together.
+// Clock, and the Engine with the parts it is made of. Each part is a type
+// with its own state and file, and the Kit hands the part itself to
+// features:
+//
+//   - Engine (engine.go): the inbound pipeline only — deliver, unit of
+//     work, inspect, listen or route.
+//   - Registry (registry.go): what features answer — routes (through the
+//     Router, router.go), listeners, inspectors, poll votes and yes/no
+//     answers by kind, group changes, send-failed hooks, data providers,
+//     feature families.
+//   - Outbox (outbox.go): the send queue — enqueue, the sender, retries,
+//     the send-failed hooks.
+//   - Jobs (scheduler.go): the scheduler.
+//   - Groups (groups.go): owners, admins and participants.
+//   - Questions (question.go): yes/no questions put to people in direct
+//     messages.
+//   - Attachments (mediafetch.go) and AuditLog (audit.go).
 //
 // The Engine handles each inbound message and each job in one unit of
 // work: a database transaction carried in the context (bot/sqlite/uow.go
@@ -14,6 +30,13 @@
 // whose gates — group opt-in, feature switch, group or direct scope, admins
 // only — run before the feature's handler (engine.go, router.go).
 //
+// A bare "yes" or "no" in a direct message goes to the one handler a
+// feature registered for the kind of the question the person was asked
+// last (Registry.HandleAnswers, question.go), not to whichever listener
+// runs first; a poll vote goes to the handler for its poll's kind. The
+// direct-message guard (a direct message, not a reaction or a vote, not
+// answered yet) is written once, for answers and ListenDirect listeners.
+//
 // Nothing is sent from inside a unit of work. The Outbox's Send, DM,
 // SendPoll, Edit, React, Delete and RemoveMember (and Request.Reply) write a row of the durable send queue
 // (outbox.go) — texts and polls under a message id fixed in advance, so a
@@ -23,7 +46,7 @@
 // waits without using an attempt, other failures retry with a growing
 // delay up to a limit, and what can never go (ErrNotInChat, ErrNotAdmin,
 // ErrNoContact, ErrRejected, an expired message, a switched-off feature) is
-// dropped and reported to the OnSendFailed hooks.
+// dropped and reported to the send-failed hooks (Registry.OnSendFailed).
 //
 // Attachment downloads are outside calls too: with Config.DeferDownloads a
 // message whose handler asks for its attachment is acknowledged with a job
@@ -45,8 +68,9 @@
 // scripts and golden transcripts, and cmd/neighbourbot wires them. Feature
 // packages under commands/ and moderation/ never see the Engine: each is
 // given a Kit (kit.go) of narrow handles — Clock, Log, Core, Jobs, Out,
-// Groups, Ask, Reg — and registers its routes, jobs, poll handlers,
-// listeners, inspectors and personal-data providers through Reg; nothing
+// Audit, Groups, Attachments, Ask, Reg — and registers its routes, poll
+// and yes/no handlers, listeners, inspectors, send-failed hooks and
+// personal-data providers through Reg, its jobs through Jobs; nothing
 // about a feature lives in this package. The Engine itself exposes only
 // what the wiring and the transports drive: Kit, Start, Run, Enqueue,
 // DeliverMessage and DeliverGroupChange, and for the console and tests

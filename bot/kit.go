@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// Kit is what a feature is given when it is wired in: narrow handles on the
-// core, each for one kind of work, in place of the engine itself. A feature
-// keeps the handles it uses as fields and never sees the Engine, so what it
-// can reach is visible in its Register function, and every outward action
-// takes the one path (Outbox) that queues, paces, counts and records it.
+// Kit is what a feature is given when it is wired in: the core's parts
+// themselves, each a type with its own state for one kind of work, in place
+// of the engine. A feature keeps the parts it uses as fields and never sees
+// the Engine, so what it can reach is visible in its Register function, and
+// every outward action takes the one path (Outbox) that queues, paces,
+// counts and records it.
 type Kit struct {
 	// Name is the feature's name ("lending"): the Route.Feature of its
 	// commands and the feature key of its log.
@@ -35,10 +36,12 @@ type Kit struct {
 	Groups *Groups
 	// Attachments downloads what people send (photos, voice notes).
 	Attachments *Attachments
-	// Ask puts a yes/no question to a person in a direct message.
+	// Ask puts a yes/no question to a person in a direct message; the
+	// answers come to the handler registered with Reg.HandleAnswers.
 	Ask *Questions
 	// Reg registers the feature's commands, listeners, inspectors, poll
-	// handlers, group-change handlers and data providers.
+	// and yes/no answer handlers, group-change and send-failed hooks and
+	// data providers.
 	Reg *Registry
 }
 
