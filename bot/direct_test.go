@@ -103,6 +103,12 @@ const fallbackTestLimit = 20
 // answered by the kind that says it still is; a reaction answers only a
 // kind that reads reactions; Close closes only its own kind.
 func TestYesNoGoesToTheKindAskedLast(t *testing.T) {
+	for _, reversed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reversed=%v", reversed), func(t *testing.T) { yesNoGoesToTheKindAskedLast(t, reversed) })
+	}
+}
+
+func yesNoGoesToTheKindAskedLast(t *testing.T, reversed bool) {
 	ctx := context.Background()
 	var got []string
 	register := func(h *bottest.Harness) error {
@@ -114,8 +120,16 @@ func TestYesNoGoesToTheKindAskedLast(t *testing.T) {
 			}
 		}
 		lapsed := false
-		k.Reg.HandleAnswers(bot.Answers{Kind: "b.confirm", Answer: record("b"), Reaction: func(e string) bool { return e == "👍" }})
-		k.Reg.HandleAnswers(bot.Answers{Kind: "a.forget", Answer: record("a"), Lapsed: func(context.Context, bot.Person) (bool, error) { return lapsed, nil }})
+		answers := []bot.Answers{
+			{Kind: "b.confirm", Answer: record("b"), Reaction: func(e string) bool { return e == "👍" }},
+			{Kind: "a.forget", Answer: record("a"), Lapsed: func(context.Context, bot.Person) (bool, error) { return lapsed, nil }},
+		}
+		if reversed {
+			answers[0], answers[1] = answers[1], answers[0]
+		}
+		for _, a := range answers {
+			k.Reg.HandleAnswers(a)
+		}
 		k.Reg.Handle(bot.Route{Name: "lapse", Scope: bot.DirectOnly, Help: "test", Handler: func(ctx context.Context, req *bot.Request) error {
 			lapsed = true
 			return nil
@@ -182,5 +196,52 @@ func TestYesNoGoesToTheKindAskedLast(t *testing.T) {
 	h.Run("dm Gina: yes\n")
 	if len(got) != 2 || got[0] != `b true "9"` || got[1] != `a true ""` {
 		t.Errorf("Close: answers = %q, want b's (another kind's Close leaves it), then a's lapsed one", got)
+	}
+}
+
+// TestListenDirectSeesOnlyOpenDirectMessages: a direct listener is not
+// shown group messages, reactions, or a direct message a yes/no answer or
+// an earlier direct listener took; a plain listener sees them all.
+func TestListenDirectSeesOnlyOpenDirectMessages(t *testing.T) {
+	var direct, plain []string
+	h := bottest.New(t, bottest.Options{Register: func(h *bottest.Harness) error {
+		k := h.Kit("test")
+		k.Reg.HandleAnswers(bot.Answers{Kind: "t.q", Answer: func(ctx context.Context, req *bot.Request, yes bool, ref string) error { return nil }})
+		k.Reg.Listen(func(ctx context.Context, req *bot.Request) error {
+			plain = append(plain, req.Msg.Text)
+			return nil
+		})
+		k.Reg.ListenDirect(func(ctx context.Context, req *bot.Request) error {
+			if req.Msg.Text == "take" {
+				req.Take()
+			}
+			return nil
+		})
+		k.Reg.ListenDirect(func(ctx context.Context, req *bot.Request) error {
+			direct = append(direct, req.Msg.Text)
+			return nil
+		})
+		return nil
+	}})
+	h.Run("@admin Alice\nAlice: !bot on\nAlice: hello group\ndm Gina: hello\ndm Gina: take\n")
+	ctx := context.Background()
+	p, err := h.Store.PersonByAddr(ctx, "Gina")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Kit("test").Ask.Ask(ctx, p, "t.q", "", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	h.Run("dm Gina: yes\n")
+	m := &bot.Message{ID: "r1", Chat: bot.Chat{ID: "Gina"}, Sender: bot.Sender{Addr: "Gina", Name: "Gina"},
+		Time: h.Now(), Reaction: &bot.Reaction{TargetID: "any", Emoji: "👍"}}
+	if _, err := h.Engine.HandleMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(direct, "|") != "hello" {
+		t.Errorf("direct listener saw %q, want only the open direct message", direct)
+	}
+	if strings.Join(plain, "|") != "hello group|hello|take|yes|" {
+		t.Errorf("plain listener saw %q, want every message", plain)
 	}
 }
