@@ -55,16 +55,13 @@ func (f faultFilters) encode() string {
 	return q.Encode()
 }
 
-// faultQuery reads the filters from the address; each bad one is a field
-// error, and the query is not run.
-func (s *Server) faultQuery(ctx context.Context, q url.Values) (potholes.FaultQuery, faultFilters, []fieldError, error) {
+// faultQuery reads the filters from the address, cats being the
+// categories there are; each bad one is a field error, and the query is
+// not run.
+func faultQuery(q url.Values, cats []string) (potholes.FaultQuery, faultFilters, []fieldError) {
 	ff := faultFilters{Category: strings.TrimSpace(q.Get("category")), State: strings.TrimSpace(q.Get("state")),
 		Area: strings.TrimSpace(q.Get("area")), Page: 1}
 	var errs []fieldError
-	cats, err := s.deps.Potholes.FaultCategories(ctx)
-	if err != nil {
-		return potholes.FaultQuery{}, ff, nil, err
-	}
 	if ff.Category != "" && !slices.Contains(cats, ff.Category) {
 		errs = append(errs, fieldError{"category", "Choose a category from the list"})
 	}
@@ -87,7 +84,7 @@ func (s *Server) faultQuery(ctx context.Context, q url.Values) (potholes.FaultQu
 		}
 	}
 	fq := potholes.FaultQuery{Category: ff.Category, State: ff.State, Area: ff.Area, Offset: (ff.Page - 1) * faultsPerPage, Limit: faultsPerPage}
-	return fq, ff, errs, nil
+	return fq, ff, errs
 }
 
 // faultsOff answers when the street-fault feature is not running, or the
@@ -145,16 +142,12 @@ func (s *Server) faultList(w http.ResponseWriter, r *http.Request, v visitor) {
 		return
 	}
 	ctx := r.Context()
-	fq, ff, errs, err := s.faultQuery(ctx, r.URL.Query())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	cats, err := s.deps.Potholes.FaultCategories(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	fq, ff, errs := faultQuery(r.URL.Query(), cats)
 	view := faultsView{Filters: ff, Categories: cats, States: potholes.FaultStates(), Bad: len(errs) > 0}
 	if view.Bad {
 		s.render(w, r, http.StatusBadRequest, "faults", page{Title: "Street faults", Nav: "faults", Errors: errs, Data: view})
@@ -218,11 +211,12 @@ func (s *Server) faultPins(w http.ResponseWriter, r *http.Request, v visitor) {
 		return
 	}
 	ctx := r.Context()
-	fq, _, errs, err := s.faultQuery(ctx, r.URL.Query())
+	cats, err := s.deps.Potholes.FaultCategories(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	fq, _, errs := faultQuery(r.URL.Query(), cats)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if len(errs) > 0 {

@@ -72,9 +72,13 @@ func (s store) faultPage(ctx context.Context, q faultFilter, offset, limit int) 
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pothole_reports r`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count faults: %w", err)
 	}
+	// The page's ids first, then their columns: the counted columns are
+	// subqueries, worked out for the page's rows only rather than for
+	// every matching report before the sort.
 	rows, err := s.db.QueryContext(ctx, `SELECT `+reportColumns+`,
 		COALESCE((SELECT e.detail FROM pothole_events e WHERE e.report_id = r.id AND e.kind = ? ORDER BY e.at DESC, e.id DESC LIMIT 1), '')
-		FROM pothole_reports r`+where+` ORDER BY r.id DESC LIMIT ? OFFSET ?`,
+		FROM pothole_reports r WHERE r.id IN (SELECT r.id FROM pothole_reports r`+where+` ORDER BY r.id DESC LIMIT ? OFFSET ?)
+		ORDER BY r.id DESC`,
 		append(append([]any{emailedEvent}, args...), limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list faults: %w", err)
