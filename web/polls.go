@@ -83,7 +83,7 @@ func (s *Server) runState(n notices.State, closed bool, closes time.Time) (strin
 	return "Open", "govuk-tag--green"
 }
 
-// pollID reads the notice number of a poll or a consultation's number
+// pathID reads the notice number of a poll, or a consultation's number,
 // from the path.
 func pathID(r *http.Request) (int64, bool) {
 	id, err := parseID(r.PathValue("id"))

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,4 +287,52 @@ func TestConsultationOnThePage(t *testing.T) {
 	mustContain(t, s.auditText(), "exported comments | Carol (web) | CSV of the comments on consultation C1")
 	_, list := sam.get(s.ts.URL + "/consultations")
 	mustContain(t, list, `href="/consultations/1"`, "C1 Longden Road crossing", "Highways")
+}
+
+// TestPollKindsAndStates: an owner asks a multiple-answer poll for the
+// default sender; it shows as several-answer with voters counted once;
+// a rejected poll says so; a group's own consultation is listed as its
+// admins'; the lists page at 50.
+func TestPollKindsAndStates(t *testing.T) {
+	s := newSite(t)
+	olive := s.signIn("Olive")
+	form := pollForm()
+	form.Set("sender", "")
+	form.Set("options", "Saturday\nSunday\nMonday")
+	form.Set("multiple", "yes")
+	form.Set("topics", "events")
+	if code, where := olive.post(s.ts.URL+"/polls/new", form); code != http.StatusSeeOther || where != "/polls/1?sent=1" {
+		t.Fatalf("owner's poll: %d %s", code, where)
+	}
+	s.signIn("Carol").post(s.ts.URL+"/approvals/1", url.Values{"action": {"approve"}})
+	s.h.Run("Bob [vote Saturday, Monday]\nDan [vote Saturday]\n")
+	_, body := olive.get(s.ts.URL + "/polls/1")
+	mustContain(t, body, "each voter may choose several", "Saturday: 2 votes (100%); Sunday: 0 votes (0%); Monday: 1 vote (50%). 2 voters in all (each may choose several).")
+
+	s.h.Run(grit("g1") + `@notice {"id":"p2","title":"Bins","topics":["bins"],"poll":{"question":"Weekly bins?","options":["Yes","No"],"closes":"2026-01-06T17:00:00Z"}}` + "\n")
+	s.signIn("Dave").post(s.ts.URL+"/approvals/3", url.Values{"action": {"reject"}, "reason": {"Not now"}})
+	_, body = olive.get(s.ts.URL + "/polls/3")
+	mustContain(t, body, "Rejected", "govuk-tag--grey")
+	if code, _ := olive.get(s.ts.URL + "/polls/2"); code != http.StatusNotFound {
+		t.Errorf("a notice with no poll as a poll: %d", code)
+	}
+	if code, _ := olive.get(s.ts.URL + "/consultations/99"); code != http.StatusNotFound {
+		t.Errorf("no such consultation: %d", code)
+	}
+
+	s.h.Run(`Alice: !consult "Should the street party be on the Saturday?" until Fri` + "\nBob: !say C1 Yes please\n")
+	_, list := olive.get(s.ts.URL + "/consultations")
+	mustContain(t, list, "C1 Should the street party be on the Saturday?", "The admins of Elm Road")
+	_, body = olive.get(s.ts.URL + "/consultations/1")
+	mustContain(t, body, "Yes please", "Comment 1 · Elm Road · SY3 7")
+
+	for i := range 50 {
+		s.h.Run(`@notice {"id":"many-` + strconv.Itoa(i) + `","title":"Q","topics":["roads"],"poll":{"question":"Poll ` + strconv.Itoa(i) + `?","options":["Yes","No"],"closes":"2026-01-06T17:00:00Z"}}` + "\n")
+	}
+	_, list = olive.get(s.ts.URL + "/polls")
+	mustContain(t, list, "Poll 49?", `href="/polls?before=`)
+	mustNotContain(t, list, "Weekly bins?")
+	_, list = olive.get(s.ts.URL + "/polls?before=6")
+	mustContain(t, list, "Weekly bins?", "Should Longden Road be 20 mph?", "Poll 1?")
+	mustNotContain(t, list, "Older polls")
 }
