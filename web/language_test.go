@@ -36,7 +36,7 @@ func TestGroupsShowLanguage(t *testing.T) {
 	}
 	mustContain(t, body, "<th scope=\"col\" class=\"govuk-table__header\">Language</th>")
 	for _, row := range []struct{ group, lang string }{{"Elm Road", "English"}, {"Castle Hill", "Welsh (Cymraeg)"}, {"Bont Street", "Welsh and English"}} {
-		re := regexp.MustCompile(`<td class="govuk-table__cell">` + row.group + `</td>.*?<td class="govuk-table__cell">` + regexp.QuoteMeta(row.lang) + `</td></tr>`)
+		re := regexp.MustCompile(`<td class="govuk-table__cell" data-label="Group">` + row.group + `</td>.*?<td class="govuk-table__cell" data-label="Language">` + regexp.QuoteMeta(row.lang) + `</td></tr>`)
 		if !re.MatchString(body) {
 			t.Errorf("/groups does not show %s reading %s:\n%s", row.group, row.lang, body)
 		}
