@@ -425,3 +425,44 @@ func (fs *faultSite) auditLog() string {
 	}
 	return b.String()
 }
+
+// TestTwoStaffSetAStateAtOnce: of two staff marking a fault fixed at the
+// same moment, one counts and the other is told it already is; the group
+// hears it once and the audit has one line.
+func TestTwoStaffSetAStateAtOnce(t *testing.T) {
+	fs := newFaultSite(t)
+	fs.h.Run("@group street\nBob: !pothole outside no. 12 Elm Road, deep\n")
+	browsers := []*browser{fs.signIn("Hana"), fs.signIn("Olive")}
+	start := fs.h.Out.Len()
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	bodies := make([]string, 2)
+	for i, b := range browsers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], bodies[i] = b.post(fs.ts.URL+"/faults/1/state", url.Values{"state": {"fixed"}})
+		}()
+	}
+	wg.Wait()
+	ok, told := 0, 0
+	for i := range codes {
+		switch {
+		case codes[i] == http.StatusOK && strings.Contains(bodies[i], "P1 is now marked fixed."):
+			ok++
+		case codes[i] == http.StatusConflict && strings.Contains(bodies[i], "P1 is already marked fixed."):
+			told++
+		default:
+			t.Errorf("answer %d: %d\n%s", i, codes[i], bodies[i])
+		}
+	}
+	if ok != 1 || told != 1 {
+		t.Errorf("%d counted, %d told; want 1 and 1", ok, told)
+	}
+	if n := strings.Count(fs.h.Out.String()[start:], "Council update on P1: fixed."); n != 1 {
+		t.Errorf("the group was told %d times", n)
+	}
+	if n := strings.Count(fs.auditLog(), "potholes.status"); n != 1 {
+		t.Errorf("%d audit lines:\n%s", n, fs.auditLog())
+	}
+}
