@@ -311,7 +311,7 @@ func (g *Governance) Approve(ctx context.Context, id int64, who Approver) (strin
 		if err != nil {
 			return err
 		}
-		if err := st.audit(ctx, AuditRecord{NoticeID: id, At: now, Event: "approved", Actor: who.Name, Detail: fmt.Sprintf("approval %d of %d", len(names), needed)}); err != nil {
+		if err := st.auditNotice(ctx, AuditRecord{NoticeID: id, At: now, Event: "approved", Actor: who.Name, Detail: fmt.Sprintf("approval %d of %d", len(names), needed)}); err != nil {
 			return err
 		}
 		if len(names) < needed {

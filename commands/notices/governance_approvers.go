@@ -142,7 +142,7 @@ func (r *Feature) tellApprovers(ctx context.Context, n *Notice, text, kind strin
 	if told == 0 && cannot > 0 {
 		r.log.Warn("no approver could be told that a notice is waiting; approvers must message the bot once", "notice", n.ID)
 	}
-	return r.st.audit(ctx, AuditRecord{NoticeID: n.ID, At: r.clock.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
+	return r.st.auditNotice(ctx, AuditRecord{NoticeID: n.ID, At: r.clock.Now(), Event: eventApproversTold, Actor: "bot", Detail: detail})
 }
 
 // waitingNotice loads the job's notice; nil when it no longer waits.
@@ -262,7 +262,7 @@ func (r *Feature) approverSummaryJob(ctx context.Context, job bot.Job) error {
 		if c := cannot[n.ID] + unknown[n.ID]; c > 0 {
 			detail += fmt.Sprintf("; %s could not be (never wrote to the bot)", bot.Count(c, "approver"))
 		}
-		if err := r.st.audit(ctx, AuditRecord{NoticeID: n.ID, At: now, Event: eventApproversTold, Actor: "bot", Detail: detail}); err != nil {
+		if err := r.st.auditNotice(ctx, AuditRecord{NoticeID: n.ID, At: now, Event: eventApproversTold, Actor: "bot", Detail: detail}); err != nil {
 			return err
 		}
 	}

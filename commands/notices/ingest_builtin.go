@@ -92,7 +92,7 @@ func (r *Feature) sourceGroups(ctx context.Context) ([]sources.Group, error) {
 			continue
 		}
 		sg := sources.Group{Chat: g.Chat, Areas: g.Areas}
-		if pin, ok, err := sources.GroupPin(ctx, r.st.db, g.Chat); err != nil {
+		if pin, ok, err := r.st.groupPin(ctx, g.Chat); err != nil {
 			return nil, err
 		} else if ok {
 			sg.Point = pin
@@ -304,14 +304,14 @@ func (r *Feature) areaPin(ctx context.Context, req *bot.Request) (bool, error) {
 	}
 	pin := pinOf(req.Msg)
 	if pin == nil {
-		_, err := sources.ClearGroupPin(ctx, r.st.db, req.Chat.ID)
+		_, err := r.st.clearGroupPin(ctx, req.Chat.ID)
 		return false, err
 	}
 	p := sources.Point{Lat: pin.Lat, Lon: pin.Long}
 	if !p.Valid() {
 		return false, req.Reply(ctx, "That location pin has no usable position, so I'll place the group by its postcode instead.")
 	}
-	if err := sources.SaveGroupPin(ctx, r.st.db, req.Chat.ID, p, r.clock.Now()); err != nil {
+	if err := r.st.saveGroupPin(ctx, req.Chat.ID, p, r.clock.Now()); err != nil {
 		return false, err
 	}
 	return false, req.Reply(ctx, "Thanks — I'll use that pin as this group's location for flood warnings and planning applications nearby. Only its position is kept, and a new "+req.Cmd("area")+" without a pin forgets it.")

@@ -13,9 +13,10 @@ import (
 // Governance: approvals and rejections, the approver summaries, and the
 // withdrawal of a notice's earlier versions by an update or cancellation.
 
-// audit appends one audit record, in the store's transaction if it has
-// one.
-func (s store) audit(ctx context.Context, r AuditRecord) error { return audit(ctx, s.q(), r) }
+// auditNotice appends one record to the notice audit, in the store's
+// transaction if it has one. (Not named audit: that is the core's audit of
+// commands, whose keys moderation's !audit phrases.)
+func (s store) auditNotice(ctx context.Context, r AuditRecord) error { return audit(ctx, s.q(), r) }
 
 // setState moves notice id from one state to another and audits it, in one
 // transaction; ok is false when the notice was no longer in from.

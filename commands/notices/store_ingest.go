@@ -10,6 +10,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/sqlkit"
+	"neighbourbot/commands/notices/sources"
 )
 
 // Ingest: storing a new notice once per (source, identifier) with what it
@@ -164,4 +165,22 @@ func (s store) saveFeedState(ctx context.Context, st feedState) error {
 		return fmt.Errorf("save feed state: %w", err)
 	}
 	return nil
+}
+
+// The group location pins live in the sources package's geo_points; these
+// reach them for the built-in sources and !area.
+
+// groupPin is the point an admin pinned for chat, if any.
+func (s store) groupPin(ctx context.Context, chat bot.ChatID) (sources.Point, bool, error) {
+	return sources.GroupPin(ctx, s.db, chat)
+}
+
+// saveGroupPin keeps p as chat's point.
+func (s store) saveGroupPin(ctx context.Context, chat bot.ChatID, p sources.Point, now time.Time) error {
+	return sources.SaveGroupPin(ctx, s.db, chat, p, now)
+}
+
+// clearGroupPin forgets chat's pin; ok says whether it had one.
+func (s store) clearGroupPin(ctx context.Context, chat bot.ChatID) (bool, error) {
+	return sources.ClearGroupPin(ctx, s.db, chat)
 }
