@@ -19,6 +19,7 @@ var auditPhrases = map[string]string{
 	"notices.off":      "switched council notices off",
 	"notices.topics":   "chose the council notice topics",
 	"notices.digest":   "set the daily notices digest",
+	"notices.language": "chose the language of council notices",
 	"potholes.status":  "changed a street fault's status",
 	"power.restored":   "closed a power check: power is back",
 	"power.suggest":    "set the power-check hint",
@@ -30,6 +31,8 @@ var auditPhrases = map[string]string{
 	"inbox.unassigned": "unassigned a council inbox ticket",
 	"inbox.closed":     "closed a council inbox ticket",
 	"inbox.reopened":   "reopened a council inbox ticket",
+	"inbox.note":       "added a staff note to a council inbox ticket",
+	"inbox.waiting":    "marked a council inbox ticket as waiting on the resident",
 	"consult.start":    "started a local consultation",
 
 	// Moderation's admin commands.
