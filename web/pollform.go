@@ -204,6 +204,9 @@ func (d pollDraft) payload(id, closes, sendAt string) []byte {
 var pollFields = map[string][2]string{
 	"poll.question": {"question", "Question"}, "poll.options": {"options", "Options"}, "poll.closes": {"closes", "Closes"},
 	"consultation.closes": {"closes", "Closes"}, "consultation.link": {"link", "Link"}, "effective": {"send_at", "Send at"},
+	// An election period refusing all but emergencies names the urgency,
+	// which this form does not ask: the areas are what to change.
+	"urgency": {"areas", "Areas"},
 }
 
 // pollFieldError words a relay error for the error summary.
@@ -242,7 +245,7 @@ func (s *Server) pollForm(kind string) pageHandler {
 	}
 }
 
-func (s *Server) showPollForm(w http.ResponseWriter, r *http.Request, v visitor, status int, d pollDraft, errs []fieldError, pv *notices.NoticePreview) {
+func (s *Server) showPollForm(w http.ResponseWriter, r *http.Request, v visitor, status int, d pollDraft, errs []fieldError, pv *notices.NoticePreview, timing ...string) {
 	known, err := s.knownAreas(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -250,7 +253,7 @@ func (s *Server) showPollForm(w http.ResponseWriter, r *http.Request, v visitor,
 	}
 	k := kindWords[d.Kind]
 	s.render(w, r, status, "pollform", page{Title: k.Title, Nav: k.Nav, Errors: errs, Data: map[string]any{
-		"Draft": d, "Path": k.Path, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Areas": known, "Preview": pv,
+		"Draft": d, "Path": k.Path, "Senders": v.Roles.Senders, "Topics": s.deps.Topics, "Areas": known, "Preview": pv, "Timing": timing,
 		"LinkLabel": k.Link, "ClosesLabel": fmt.Sprintf("%s (for example %s)", k.Closes, s.deps.Clock.Now().Add(7*24*time.Hour).In(s.deps.Loc).Format("2006-01-02 17:00")),
 	}})
 }
@@ -292,7 +295,13 @@ func (s *Server) pollPost(kind string) pageHandler {
 				s.fail(w, r, err)
 				return
 			}
-			s.showPollForm(w, r, v, http.StatusOK, d, nil, &pv)
+			timing, err := s.timing(ctx, &pv)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			timing = append(timing, s.heldPastClose(pv.Notice, closes)...)
+			s.showPollForm(w, r, v, http.StatusOK, d, nil, &pv, timing...)
 			return
 		}
 		s.submitPoll(w, r, v, d, raw)
@@ -329,4 +338,26 @@ func (s *Server) submitPoll(w http.ResponseWriter, r *http.Request, v visitor, d
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/consultations/%d?sent=1", cid), http.StatusSeeOther)
+}
+
+// heldPastClose warns when an election period over the notice's areas
+// would hold it until after voting or comments close: residents there
+// could never take part.
+func (s *Server) heldPastClose(n *notices.Notice, closes string) []string {
+	end, err := time.Parse(time.RFC3339, closes)
+	if err != nil || s.deps.Periods == nil || n.Urgency == notices.UrgencyEmergency {
+		return nil
+	}
+	at := s.deps.Clock.Now()
+	if n.Effective.After(at) {
+		at = n.Effective
+	}
+	var out []string
+	for _, p := range s.deps.Periods() {
+		if at.Before(p.Start) || !at.Before(p.End) || !areasOverlap(n.Areas, p.Areas) || end.After(p.End) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("It closes before the %s ends, so residents in %s would get it only after it has closed. Choose a later closing time or other areas.", p.Name, strings.Join(p.Areas, ", ")))
+	}
+	return out
 }

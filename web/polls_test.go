@@ -336,3 +336,38 @@ func TestPollKindsAndStates(t *testing.T) {
 	mustContain(t, list, "Weekly bins?", "Should Longden Road be 20 mph?", "Poll 1?")
 	mustNotContain(t, list, "Older polls")
 }
+
+// TestPollInElectionPeriod: a poll's preview says an election period
+// over its area holds it back; where the council refuses all but
+// emergencies in a period, the form says so against the areas.
+func TestPollInElectionPeriod(t *testing.T) {
+	period := func(hold string) func(*notices.Config) {
+		return func(c *notices.Config) {
+			c.ElectionHold = hold
+			c.ElectionPeriods = []notices.PeriodConfig{{Name: "Meole Brace by-election", Start: "2026-01-05", End: "2026-01-07", Areas: []string{"SY3 7"}}}
+		}
+	}
+	s := newBenchSite(t, period("wait"))
+	form := pollForm()
+	form.Set("action", "preview")
+	code, body := s.signIn("Sam").post(s.ts.URL+"/polls/new", form)
+	if code != http.StatusOK {
+		t.Fatalf("preview: %d\n%s", code, body)
+	}
+	mustContain(t, body, "The Meole Brace by-election runs until", "get it only after that",
+		"It closes before the Meole Brace by-election ends, so residents in SY3 7 would get it only after it has closed.")
+	form.Set("closes", "2026-01-09T17:00")
+	_, body = s.signIn("Sam").post(s.ts.URL+"/polls/new", form)
+	mustNotContain(t, body, "It closes before")
+
+	s = newBenchSite(t, period("refuse"))
+	form.Set("action", "send")
+	code, body = s.signIn("Sam").post(s.ts.URL+"/polls/new", form)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("send in a refusing period: %d\n%s", code, body)
+	}
+	mustContain(t, body, `href="#areas"`, "Meole Brace by-election", "only emergency notices are sent")
+	if list, _ := notices.ListPolls(context.Background(), s.h.Store, notices.PollQuery{Now: s.h.Clock.Now()}); len(list) != 0 {
+		t.Errorf("stored: %+v", list)
+	}
+}
