@@ -114,7 +114,9 @@ type removeAction struct {
 }
 
 // enqueue writes one send-queue row in the unit of work of ctx (a new one
-// when ctx has none) and wakes the sender once it commits.
+// when ctx has none) and wakes the sender once it commits. In a unit of
+// work the row needs no savepoint of its own: it is one statement, which
+// SQLite writes whole or not at all.
 func (o *Outbox) enqueue(ctx context.Context, chat ChatID, kind, msgID string, person int64, action any) error {
 	payload, err := json.Marshal(action)
 	if err != nil {
@@ -123,13 +125,19 @@ func (o *Outbox) enqueue(ctx context.Context, chat ChatID, kind, msgID string, p
 	now := o.clock.Now()
 	q := QueuedSend{Chat: chat, Kind: kind, MsgID: msgID, Priority: priorityOf(ctx), Payload: payload,
 		Person: person, Created: now, NotBefore: now}
-	return o.store.Atomic(ctx, func(ctx context.Context) error {
-		if _, err := o.store.QueueSend(ctx, q); err != nil {
-			return err
-		}
-		o.store.AfterCommit(ctx, o.sendersTurn)
-		return nil
-	})
+	if !o.store.InUnit(ctx) {
+		return o.store.Atomic(ctx, func(ctx context.Context) error { return o.queue(ctx, q) })
+	}
+	return o.queue(ctx, q)
+}
+
+// queue writes q and has the sender take its turn after the commit.
+func (o *Outbox) queue(ctx context.Context, q QueuedSend) error {
+	if _, err := o.store.QueueSend(ctx, q); err != nil {
+		return err
+	}
+	o.store.AfterCommit(ctx, o.sendersTurn)
+	return nil
 }
 
 // sendersTurn runs once a unit of work that queued sends has committed: it

@@ -118,6 +118,8 @@ type Store interface {
 	Checkpoint(ctx context.Context) error
 	// AfterCommit runs f after the unit of work of ctx commits.
 	AfterCommit(ctx context.Context, f func())
+	// InUnit reports whether ctx carries a unit of work.
+	InUnit(ctx context.Context) bool
 
 	ResolvePerson(ctx context.Context, s Sender, at time.Time) (Person, error)
 	PersonByID(ctx context.Context, id int64) (Person, error)

@@ -164,6 +164,9 @@ func (s *Store) AfterCommit(ctx context.Context, f func()) {
 // InUnitOfWork reports whether ctx carries a unit of work.
 func InUnitOfWork(ctx context.Context) bool { return uowFrom(ctx) != nil }
 
+// InUnit is InUnitOfWork, for bot.Store.
+func (s *Store) InUnit(ctx context.Context) bool { return uowFrom(ctx) != nil }
+
 // savepoint starts a named savepoint in the unit of work. It is opened in
 // SQLite only before the first write made inside it: most handlers,
 // inspectors and listeners only read, and then a savepoint costs nothing.
