@@ -359,7 +359,8 @@ func (s *Server) faultPhoto(w http.ResponseWriter, r *http.Request, v visitor) {
 }
 
 // faultState sets a fault's state as an admin's !pothole P7 STATUS does,
-// in one unit of work with its audit line and the group's message.
+// in one unit of work with its audit lines (the bot's, as the command
+// writes, and the page's, which /audit searches) and the group's message.
 func (s *Server) faultState(w http.ResponseWriter, r *http.Request, v visitor) {
 	if s.faultsOff(w, r, v) {
 		return
@@ -382,8 +383,11 @@ func (s *Server) faultState(w http.ResponseWriter, r *http.Request, v visitor) {
 	var reply string
 	err := s.deps.Core.Atomic(ctx, func(ctx context.Context) error {
 		var err error
-		reply, err = s.deps.Potholes.SetStatusAs(ctx, id, state, dupOf, v.Person.ID, v.Actor())
-		return err
+		if reply, err = s.deps.Potholes.SetStatusAs(ctx, id, state, dupOf, v.Person.ID, v.Actor()); err != nil {
+			return err
+		}
+		// Also in the page's own audit, where /audit finds it by name.
+		return s.auditEvent(ctx, v.Actor(), "street fault state", strings.TrimSpace(fmt.Sprintf("P%d %s %s", id, state, dupOf)))
 	})
 	if errors.Is(err, bot.ErrNotFound) {
 		s.notFound(w, r)

@@ -343,6 +343,9 @@ func TestFaultStateFromThePage(t *testing.T) {
 	if !strings.Contains(fs.auditLog(), "potholes.status | Hana (web) | P1 in progress") {
 		t.Errorf("audit:\n%s", fs.auditLog())
 	}
+	if !strings.Contains(fs.auditText(), "street fault state | Hana (web) | P1 in progress") {
+		t.Errorf("the page's audit:\n%s", fs.auditText())
+	}
 	// The same path as the chat command: it sees the page's change.
 	if out := fs.h.Run("@group street\nAlice: !pothole P1 in progress\n"); !strings.Contains(out, "P1 is already marked in progress.") {
 		t.Errorf("chat after the page:\n%s", out)
