@@ -187,6 +187,7 @@ func (r *Feature) ingestSourceItem(ctx context.Context, b builtin, it sources.It
 	if n.Title == "" {
 		n.Title = "Warning from " + b.src.Title()
 	}
+	n.setWelsh(it.TitleCy, it.BodyCy)
 	if link, err := cleanLink(it.Link); err == nil {
 		n.Link = link
 	}
@@ -267,6 +268,7 @@ func (r *Feature) SubmitCAP(ctx context.Context, raw []byte, source, sender, fro
 		MsgType:    MsgType(it.MsgType), References: it.References, Title: bot.Truncate(it.Title, maxTitle),
 		Body: bot.Truncate(bot.CleanText(it.Body), maxBody), Areas: it.Areas, Sent: it.Sent, Expires: it.Expires,
 	}
+	n.setWelsh(it.TitleCy, it.BodyCy)
 	if n.Title == "" {
 		return IngestResult{}, &FieldError{Field: "headline", Msg: "required (or event)"}
 	}

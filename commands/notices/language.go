@@ -406,3 +406,16 @@ func feedLanguage(n *Notice, lang string) {
 		}
 	}
 }
+
+// setWelsh takes a source's Welsh text (a CAP alert's cy block), cleaned
+// and cut as the English is. A Welsh title without the Welsh of a body the
+// English has is left out, so a Welsh reader gets the whole English
+// rather than half a notice.
+func (n *Notice) setWelsh(title, body string) {
+	title = bot.Truncate(strings.Join(strings.Fields(bot.CleanText(title)), " "), maxTitle)
+	body = bot.Truncate(bot.CleanText(body), maxBody)
+	if title == "" || (strings.TrimSpace(body) == "" && strings.TrimSpace(n.Body) != "") {
+		return
+	}
+	n.TitleCy, n.BodyCy = title, body
+}

@@ -2,6 +2,9 @@ package notices
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -302,6 +305,43 @@ dm Carol: !pending 2
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("approver's preview lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestCAPWelshBlock: a CAP alert's cy-GB info block is its Welsh text: a
+// Welsh group gets it, an English group the English block, both one
+// message with the Welsh first.
+func TestCAPWelshBlock(t *testing.T) {
+	h, _, r := officialHarness(t, func(c *Config) { c.Sources.EAFloods.Enabled = false })
+	r.cfg.Webhook.Token = testToken
+	wh := httptest.NewServer(r.WebhookHandler())
+	defer wh.Close()
+	h.Run(optedIn + "@group hill Castle Hill\n@admin Hana\nHana: !bot on\nHana: !area SY3 7\nHana: !notices on\nHana: !notices iaith cymraeg\n" +
+		"@group bont Bont Street\n@admin Ifan\nIfan: !bot on\nIfan: !area SY3 7\nIfan: !notices on\nIfan: !notices language both\n")
+	data, err := os.ReadFile("sources/testdata/shrewsbury_flood_cap.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, wh.URL+"/notices", strings.NewReader(string(data)))
+	req.Header.Set("Content-Type", "application/cap+xml")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := wh.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("CAP alert: %d", resp.StatusCode)
+	}
+	out := h.Run("@advance 1m\n")
+	for _, want := range []string{
+		"[hill] bot: *Brys: Cau ffyrdd oherwydd llifogydd*\n    Testun Cymraeg.\n    https://www.shropshire.gov.uk/floods\n    Oddi wrth",
+		"[bont] bot: *Brys: Cau ffyrdd oherwydd llifogydd*\n    Testun Cymraeg.\n\n    *Urgent: Roads closing in Shrewsbury town centre because of flooding*",
+		"[street] bot: *Urgent: Roads closing in Shrewsbury town centre because of flooding*\n    Smithfield Road and Frankwell will close from 4pm.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -150,6 +150,23 @@ func (a *CAPAlert) pickInfo() (CAPInfo, bool) {
 	return best, true
 }
 
+// welsh is the alert's Welsh headline and text (its info block in cy or
+// cy-GB), "" when it has none. An alert only in Welsh gives the same text
+// as its English, so every group gets the Welsh (see notices' LanguageFor).
+func (a *CAPAlert) welsh() (title, body string) {
+	isWelsh := func(in CAPInfo) bool {
+		l := strings.ToLower(strings.TrimSpace(in.Language))
+		return l == "cy" || strings.HasPrefix(l, "cy-")
+	}
+	for _, in := range a.Info {
+		if isWelsh(in) {
+			return clean(firstNonEmpty(in.Headline, in.Event), 200),
+				strings.TrimSpace(strings.Join(nonEmpty(strings.TrimSpace(in.Description), strings.TrimSpace(in.Instruction)), "\n\n"))
+		}
+	}
+	return "", ""
+}
+
 // CAPUrgency maps CAP's severity and urgency to the relay's urgency:
 // Extreme, or Severe and Immediate, is an emergency; Severe urgent; the
 // rest normal.
@@ -183,6 +200,7 @@ func CAPItem(a *CAPAlert, groups []Group, topics []string) (it Item, placed bool
 		Urgency: CAPUrgency(in),
 		Topics:  topics,
 	}
+	it.TitleCy, it.BodyCy = a.welsh()
 	switch strings.ToLower(strings.TrimSpace(a.MsgType)) {
 	case "alert":
 		it.MsgType = "alert"

@@ -89,9 +89,12 @@ type Item struct {
 	Cancel     bool
 	Title      string
 	Body       string
-	Link       string
-	Urgency    string // "normal", "urgent", "emergency"
-	Topics     []string
+	// TitleCy and BodyCy are the Welsh text, when the source gives one (a
+	// CAP alert's cy info block); "" otherwise.
+	TitleCy, BodyCy string
+	Link            string
+	Urgency         string // "normal", "urgent", "emergency"
+	Topics          []string
 	// Areas are the postcode areas it concerns; sources that place items
 	// by point fill in the areas of the groups they reach.
 	Areas   []string
