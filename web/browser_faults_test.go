@@ -56,6 +56,14 @@ func TestBrowserFaults(t *testing.T) {
 			t.Errorf("faults page lacks %q:\n%s", want, txt)
 		}
 	}
+	// A pin works from the keyboard: focused, Enter opens its popup with
+	// the link to the fault's page.
+	var href string
+	run(t, hana, "pin by keyboard", chromedp.Focus(`.leaflet-marker-icon[title="P1 pothole (sent)"]`, chromedp.ByQuery), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(".leaflet-popup a", chromedp.ByQuery), chromedp.AttributeValue(".leaflet-popup a", "href", &href, nil, chromedp.ByQuery))
+	if href != "/faults/1" {
+		t.Errorf("the pin's popup links to %q", href)
+	}
 	checkPage(t, hana, "faults")
 
 	run(t, hana, "one fault", chromedp.Navigate(fs.ts.URL+"/faults/1"), chromedp.WaitVisible(`#fault-map .leaflet-marker-icon[title="P1 pothole"]`, chromedp.ByQuery))
