@@ -76,7 +76,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	e.reg = newRegistry(cfg.Prefix, e.out, store)
 	e.reg.core = coreData{e}
 	e.reg.fallback = e.directFallback()
-	e.groups = &Groups{store: store, tr: tr, clock: clock, owners: cfg.Owners, quiet: cfg.QuietHours}
+	e.groups = newGroups(cfg, store, tr, clock)
 	e.attachments = &Attachments{tr: tr}
 	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.health)
 	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}

@@ -15,17 +15,23 @@ type Groups struct {
 	store  Store
 	tr     Transport
 	clock  Clock
-	owners []string
+	owners []string    // as written in the configuration, without spaces or "+"
 	quiet  *QuietHours // the bot's default quiet hours
+}
+
+func newGroups(cfg Config, store Store, tr Transport, clock Clock) *Groups {
+	g := &Groups{store: store, tr: tr, clock: clock, quiet: cfg.QuietHours}
+	for _, o := range cfg.Owners {
+		if o = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(o), " ", ""), "+"); o != "" {
+			g.owners = append(g.owners, o)
+		}
+	}
+	return g
 }
 
 // IsOwner reports whether any address belongs to a bot owner from config.
 func (g *Groups) IsOwner(addrs ...Address) bool {
 	for _, o := range g.owners {
-		o = strings.TrimPrefix(strings.ReplaceAll(strings.TrimSpace(o), " ", ""), "+")
-		if o == "" {
-			continue
-		}
 		for _, a := range addrs {
 			if string(a) == o || a.User() == o {
 				return true
