@@ -149,7 +149,7 @@ func (r *Registry) lapsedKinds() []string {
 // lapsed question they are answering. It returns the answer ("yes"/"no") as
 // read for that handler, or "" when the message answers nothing.
 func (r *Registry) answerFor(ctx context.Context, q *Questions, req *Request) (a Answers, answer, ref string, err error) {
-	if !directOpen(req, true) {
+	if len(r.answers) == 0 || !directOpen(req, true) {
 		return Answers{}, "", "", nil
 	}
 	m := req.Msg
