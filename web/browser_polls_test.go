@@ -105,6 +105,9 @@ func TestBrowserPolls(t *testing.T) {
 		t.Errorf("after close: %s", txt)
 	}
 	checkPollCounts(t, carol, map[string]string{"chart-all": "Yes: 3 votes (60%); No: 2 votes (40%). 5 voters in all."})
+	if tag := evalText(t, carol, "state", `document.querySelector('#results .govuk-tag').textContent`); tag != "Closed" {
+		t.Errorf("after close the page's state says %q", tag)
+	}
 	if live := evalText(t, carol, "live?", `String(document.querySelector('[data-live]') !== null)`); live != "false" {
 		t.Error("a closed poll's page still updates itself")
 	}

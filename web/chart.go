@@ -24,8 +24,8 @@ var chartTmpl = template.Must(template.New("chart").Parse(chartSource))
 // bar on a grey track, the count and share after the track.
 const (
 	chartWidth  = 400
-	chartTrack  = 300
-	chartRow    = 50
+	chartTrack  = 290
+	chartRow    = 56
 	chartLabel  = 50 // runes of a label drawn; the table has it whole
 	chartMinBar = 2  // a bar for one vote still shows
 )
@@ -69,7 +69,7 @@ func barChart(d chartData) (template.HTML, error) {
 			count = d.Counts[i]
 		}
 		b := chartBarView{Label: bot.Truncate(label, chartLabel), Count: count,
-			LabelY: i*chartRow + 16, BarY: i*chartRow + 22, CountY: i*chartRow + 37}
+			LabelY: i*chartRow + 18, BarY: i*chartRow + 25, CountY: i*chartRow + 42}
 		b.Percent = share(count, d.Of)
 		if d.Of > 0 {
 			w := float64(chartTrack) * float64(count) / float64(d.Of)
