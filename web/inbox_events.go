@@ -29,6 +29,9 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, v visitor) 
 	}
 	ctx := r.Context()
 	rc := http.NewResponseController(w)
+	// The server's read timeout would end the stream (and cancel its
+	// context) after 30 seconds: a stream only writes.
+	_ = rc.SetReadDeadline(time.Time{})
 	last, _ := strconv.ParseInt(r.URL.Query().Get("v"), 10, 64)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")

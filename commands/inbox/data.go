@@ -50,14 +50,17 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	if pending {
 		out = append(out, "A message of yours is waiting for you to choose a team or answer a self-help reply; it has not been sent to the council.")
 	}
-	replies, held, err := f.st.staffWork(ctx, person)
+	replies, held, notes, err := f.st.staffWork(ctx, person)
 	if err != nil {
 		return nil, err
 	}
-	if replies > 0 || held > 0 {
+	if replies > 0 || held > 0 || notes > 0 {
 		var did []string
 		if replies > 0 {
 			did = append(did, "wrote "+bot.Count(replies, "reply")+" to residents")
+		}
+		if notes > 0 {
+			did = append(did, "wrote "+bot.Count(notes, "internal note")+" on tickets")
 		}
 		if held > 0 {
 			did = append(did, "hold "+bot.Count(held, "ticket"))

@@ -18,14 +18,15 @@ func (s *store) residentMessages(ctx context.Context, ticket int64) (n, media in
 	return n, media, nil
 }
 
-// staffWork counts the replies a staff member wrote and the tickets they
-// hold.
-func (s *store) staffWork(ctx context.Context, person int64) (replies, held int, err error) {
+// staffWork counts the replies and internal notes a staff member wrote and
+// the tickets they hold.
+func (s *store) staffWork(ctx context.Context, person int64) (replies, held, notes int, err error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM inbox_messages WHERE author_id = ? AND direction = 'out'),
-		(SELECT COUNT(*) FROM inbox_tickets WHERE assignee_id = ?)`, person, person).Scan(&replies, &held); err != nil {
-		return 0, 0, fmt.Errorf("describe staff work: %w", err)
+		(SELECT COUNT(*) FROM inbox_tickets WHERE assignee_id = ?), (SELECT COUNT(*) FROM inbox_notes WHERE author_id = ?)`,
+		person, person, person).Scan(&replies, &held, &notes); err != nil {
+		return 0, 0, 0, fmt.Errorf("describe staff work: %w", err)
 	}
-	return replies, held, nil
+	return replies, held, notes, nil
 }
 
 // ticketFiles lists the media files a ticket's messages refer to.

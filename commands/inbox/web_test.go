@@ -226,6 +226,9 @@ func TestWebNoteWaitingAndFilters(t *testing.T) {
 	if p, _ := f.List(ctx, allDesks, sam.ID, ListQuery{Assignee: "me"}); len(p.Items) != 1 || p.Items[0].Ref != "C2" {
 		t.Errorf("mine = %+v", p.Items)
 	}
+	if out := h.Run("dm Sam: !mydata\n"); !strings.Contains(out, "wrote 1 internal note on tickets") {
+		t.Errorf("!mydata of staff does not mention their note:\n%s", out)
+	}
 	h.Run("dm Erin: It's still out tonight\n")
 	if p, _ := f.List(ctx, allDesks, sam.ID, ListQuery{State: "open"}); len(p.Items) != 2 {
 		t.Errorf("the resident's message should end waiting: %+v", p.Items)
