@@ -19,6 +19,9 @@ type Config struct {
 	// SourceName is the organisation shown under webhook and console
 	// notices ("From Shropshire Council") and before feed names.
 	SourceName string `toml:"source_name"`
+	// SourceNameCy is the organisation's Welsh name ("Cyngor Sir
+	// Ceredigion"), shown on notices in Welsh; "" leaves SourceName there.
+	SourceNameCy string `toml:"source_name_cy"`
 	// Topics is the vocabulary groups and subscribers choose from; feed
 	// topics, keyword rules and webhook topics must use these words.
 	Topics []string `toml:"topics"`
@@ -83,8 +86,10 @@ type WebhookConfig struct {
 // FeedConfig is one [[notices.feeds]] entry.
 type FeedConfig struct {
 	Name string `toml:"name"`
-	// DisplayName overrides "SOURCE_NAME — NAME" in the "From …" line.
-	DisplayName string       `toml:"display_name"`
+	// DisplayName overrides "SOURCE_NAME — NAME" in the "From …" line;
+	// DisplayNameCy is its Welsh, for "Oddi wrth …".
+	DisplayName   string       `toml:"display_name"`
+	DisplayNameCy string       `toml:"display_name_cy"`
 	URL         string       `toml:"url"`
 	Interval    bot.Duration `toml:"interval"`
 	// Topics tag every item of the feed; Rules add more by keyword.

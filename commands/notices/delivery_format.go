@@ -15,7 +15,7 @@ const maxBodyRunes = 1500
 func formatNotice(n *Notice, orig string) string {
 	var b strings.Builder
 	writeBlock(&b, n, orig, englishWords, maxBodyRunes)
-	writeTail(&b, n, englishWords.from)
+	writeTail(&b, n, LangEnglish)
 	return b.String()
 }
 

@@ -19,6 +19,9 @@ type SenderConfig struct {
 	// Name is shown before the council's name: "From Highways, Shropshire
 	// Council".
 	Name string `toml:"name"`
+	// NameCy is the service's Welsh name ("Priffyrdd"), shown on notices
+	// in Welsh; "" keeps Name there.
+	NameCy string `toml:"name_cy"`
 	// Token is the service's own webhook bearer token.
 	Token string `toml:"token"`
 	// Topics are the only topics the service may send; empty means all.
@@ -57,6 +60,8 @@ func (c Config) validateSenders() error {
 			return fmt.Errorf("%s.name %q must not contain braces, tabs or line breaks", key, name)
 		case names[strings.ToLower(name)]:
 			return fmt.Errorf("%s.name %q is used by two senders", key, name)
+		case bot.RuneLen(s.NameCy) > maxSenderName || strings.ContainsAny(s.NameCy, "{}\n\t"):
+			return fmt.Errorf("%s.name_cy must be at most %d characters, without braces, tabs or line breaks", key, maxSenderName)
 		}
 		names[strings.ToLower(name)] = true
 		if len(s.Token) < 16 {
@@ -165,6 +170,7 @@ func (r *Feature) applySender(n *Notice, source, name string) error {
 		n.Source = source + ":" + s.Name
 		n.SourceName = s.Name + ", " + r.cfg.SourceName
 	}
+	n.SourceNameCy = welshSourceName(r.cfg, s)
 	if len(s.Topics) == 0 {
 		return nil
 	}

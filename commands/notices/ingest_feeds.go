@@ -22,6 +22,7 @@ const maxItemsPerFetch = 50
 type feedSource struct {
 	cfg     FeedConfig
 	name    string // display name for "From …"
+	nameCy  string // its Welsh, for "Oddi wrth …" ("" when none)
 	areas   []string
 	urgency Urgency
 	rules   []compiledRule
@@ -38,6 +39,10 @@ func newFeedSource(cfg Config, fc FeedConfig) (*feedSource, error) {
 	fs.name = fc.DisplayName
 	if fs.name == "" {
 		fs.name = cfg.SourceName + " — " + fc.Name
+	}
+	fs.nameCy = fc.DisplayNameCy
+	if fs.nameCy == "" && cfg.SourceNameCy != "" {
+		fs.nameCy = cfg.SourceNameCy + " — " + fc.Name
 	}
 	var err error
 	if fs.areas, err = parseAreaList(fc.Area); err != nil {
@@ -80,7 +85,7 @@ func (f *feedSource) itemNotice(it feeds.Item, now time.Time) *Notice {
 		link = ""
 	}
 	n := &Notice{
-		Source: f.source(), SourceName: f.name,
+		Source: f.source(), SourceName: f.name, SourceNameCy: f.nameCy,
 		Identifier: bot.Truncate(it.ID, maxIDLen),
 		MsgType:    MsgAlert, Urgency: f.urgency,
 		Title: title, Body: body, Link: link,

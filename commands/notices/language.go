@@ -150,12 +150,12 @@ func formatNoticeIn(n *Notice, orig origTitles, want Language) (string, Language
 	switch lang {
 	case LangWelsh:
 		writeBlock(&b, n.welsh(), orig.welsh(), welshWords, maxBodyRunes)
-		writeTail(&b, n, welshWords.from)
+		writeTail(&b, n, LangWelsh)
 	case LangBoth:
 		writeBlock(&b, n.welsh(), orig.welsh(), welshWords, maxBodyRunes)
 		b.WriteString("\n\n")
 		writeBlock(&b, n.englishAfterWelsh(), orig.en, englishWords, maxBodyRunes)
-		writeTail(&b, n, bothFrom)
+		writeTail(&b, n, LangBoth)
 	default:
 		return formatNotice(n, orig.en), LangEnglish
 	}
@@ -175,12 +175,48 @@ func writeBlock(b *strings.Builder, n *Notice, orig string, w wording, maxBody i
 	}
 }
 
-// writeTail writes the link and the source line.
-func writeTail(b *strings.Builder, n *Notice, from string) {
+// writeTail writes the link and the source line in lang: "From NAME",
+// "Oddi wrth ENW", or both ("Oddi wrth ENW / From NAME", or "Oddi wrth /
+// From NAME" when the source has no Welsh name).
+func writeTail(b *strings.Builder, n *Notice, lang Language) {
 	if n.Link != "" {
 		b.WriteString("\n" + n.Link)
 	}
-	b.WriteString("\n" + from + n.SourceName)
+	cy := n.SourceNameCy
+	if cy == "" {
+		cy = n.SourceName
+	}
+	switch {
+	case lang == LangWelsh:
+		b.WriteString("\n" + welshWords.from + cy)
+	case lang == LangBoth && cy != n.SourceName:
+		b.WriteString("\n" + welshWords.from + cy + " / " + englishWords.from + n.SourceName)
+	case lang == LangBoth:
+		b.WriteString("\n" + bothFrom + n.SourceName)
+	default:
+		b.WriteString("\n" + englishWords.from + n.SourceName)
+	}
+}
+
+// welshSourceName is the Welsh "Oddi wrth …" name of sender s's notices:
+// its Welsh name (or its name) before the council's Welsh name; "" when
+// neither the council nor the sender has a Welsh name configured.
+func welshSourceName(cfg Config, s SenderConfig) string {
+	if cfg.SourceNameCy == "" && s.NameCy == "" {
+		return ""
+	}
+	council := cfg.SourceNameCy
+	if council == "" {
+		council = cfg.SourceName
+	}
+	if s.Name == "" {
+		return council
+	}
+	name := s.NameCy
+	if name == "" {
+		name = s.Name
+	}
+	return name + ", " + council
 }
 
 // formatDigestIn is formatDigest for a group that chose want: each notice
@@ -209,15 +245,15 @@ func formatDigestIn(list []*Notice, origs map[int64]origTitles, day time.Time, w
 		switch langs[i] {
 		case LangWelsh:
 			writeBlock(&b, seen.welsh(), origs[n.ID].welsh(), welshWords, 300)
-			writeTail(&b, n, welshWords.from)
+			writeTail(&b, n, LangWelsh)
 		case LangBoth:
 			writeBlock(&b, seen.welsh(), origs[n.ID].welsh(), welshWords, 300)
 			b.WriteString("\n")
 			writeBlock(&b, seen.englishAfterWelsh(), origs[n.ID].en, englishWords, 300)
-			writeTail(&b, n, bothFrom)
+			writeTail(&b, n, LangBoth)
 		default:
 			writeBlock(&b, seen, origs[n.ID].en, englishWords, 300)
-			writeTail(&b, n, englishWords.from)
+			writeTail(&b, n, LangEnglish)
 		}
 	}
 	return b.String(), langs

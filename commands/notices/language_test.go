@@ -345,3 +345,54 @@ func TestCAPWelshBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestWelshSourceNames: the council's, a sender's and a feed's Welsh
+// names read in "Oddi wrth …"; without them the English name stays.
+func TestWelshSourceNames(t *testing.T) {
+	cfg := testConfig()
+	cfg.SourceNameCy = "Cyngor Swydd Amwythig"
+	cfg.Senders = []SenderConfig{{Name: "Highways", NameCy: "Priffyrdd", Token: "highways-token-0123456789"}, {Name: "Youth service", Token: "youth-token-0123456789"}}
+	tests := []struct {
+		sender, want string
+	}{
+		{"", "Cyngor Swydd Amwythig"},
+		{"Highways", "Priffyrdd, Cyngor Swydd Amwythig"},
+		{"Youth service", "Youth service, Cyngor Swydd Amwythig"},
+	}
+	for _, tt := range tests {
+		s, _ := cfg.sender(tt.sender)
+		if got := welshSourceName(cfg, s); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.sender, got, tt.want)
+		}
+	}
+	if got := welshSourceName(testConfig(), SenderConfig{Name: "Highways"}); got != "" {
+		t.Errorf("no Welsh names configured: %q", got)
+	}
+	h := bottest.New(t, harnessOptions(cfg, nil))
+	out := h.Run(`@admin Alice
+Alice: !bot on
+Alice: !notices on
+Alice: !notices language both
+@notice Highways {"id":"r1","title":"Road closed","title_cy":"Ffordd ar gau","urgency":"urgent"}
+`)
+	if !strings.Contains(out, "*Brys: Ffordd ar gau*\n\n    *Urgent: Road closed*\n    Oddi wrth Priffyrdd, Cyngor Swydd Amwythig / From Highways, Shropshire Council") {
+		t.Errorf("both languages with Welsh names:\n%s", out)
+	}
+	h.Run("Alice: !notices language welsh\n")
+	out = h.Run(`@notice {"id":"r2","title":"Road open","title_cy":"Ffordd ar agor","urgency":"urgent"}` + "\n")
+	if !strings.Contains(out, "*Brys: Ffordd ar agor*\n    Oddi wrth Cyngor Swydd Amwythig") {
+		t.Errorf("Welsh with the council's Welsh name:\n%s", out)
+	}
+	fs, err := newFeedSource(cfg, FeedConfig{Name: "graeanu", URL: "https://example.org/rss"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs.nameCy != "Cyngor Swydd Amwythig — graeanu" {
+		t.Errorf("feed's Welsh name %q", fs.nameCy)
+	}
+	bad := cfg
+	bad.Senders = []SenderConfig{{Name: "Highways", NameCy: strings.Repeat("a", 61), Token: "highways-token-0123456789"}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "senders[0].name_cy") {
+		t.Errorf("long name_cy: %v", err)
+	}
+}

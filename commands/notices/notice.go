@@ -50,6 +50,9 @@ type Notice struct {
 	// Alert.
 	Source     string // where it came from: "webhook", "console", "feed:NAME"
 	SourceName string // shown to residents: "Shropshire Council — gritting updates"
+	// SourceNameCy is its Welsh, for notices in Welsh ("" when none is
+	// configured).
+	SourceNameCy string
 	Identifier string // the source's own id (feed GUID, webhook id)
 	Sent       time.Time
 	MsgType    MsgType

@@ -112,7 +112,7 @@ func audit(ctx context.Context, x execer, r AuditRecord) error {
 	return nil
 }
 
-const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, NULLIF(expires_at, 0), received_at, state, title_cy, body_cy,
+const noticeCols = `id, source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, NULLIF(expires_at, 0), received_at, state, title_cy, body_cy, source_name_cy,
 	COALESCE((SELECT c.sender FROM notice_council c WHERE c.notice_id = notices.id), ''),
 	(SELECT NULLIF(c.effective_at, 0) FROM notice_council c WHERE c.notice_id = notices.id)`
 
@@ -120,7 +120,7 @@ func scanNotice(sc sqlkit.Scanner) (*Notice, error) {
 	n := &Notice{}
 	var msgType, urgency, topics, areas, state string
 	if err := sc.Scan(&n.ID, &n.Source, &n.SourceName, &n.Identifier, &msgType, &n.References, &urgency, &n.Title, &n.Body, &n.Link,
-		&topics, &areas, sqlkit.TimeCol(&n.Sent), sqlkit.TimeCol(&n.Expires), sqlkit.TimeCol(&n.Received), &state, &n.TitleCy, &n.BodyCy, &n.Sender, sqlkit.TimeCol(&n.Effective)); err != nil {
+		&topics, &areas, sqlkit.TimeCol(&n.Sent), sqlkit.TimeCol(&n.Expires), sqlkit.TimeCol(&n.Received), &state, &n.TitleCy, &n.BodyCy, &n.SourceNameCy, &n.Sender, sqlkit.TimeCol(&n.Effective)); err != nil {
 		return nil, err
 	}
 	n.MsgType, n.Urgency, n.State = MsgType(msgType), Urgency(urgency), State(state)

@@ -14,13 +14,15 @@ import (
 // The language of notices (migration 008): a notice's Welsh text, each
 // group's choice, and the language each delivery went out in.
 
-// saveWelsh stores a new notice's Welsh text, in the notice's own
-// transaction; nothing is written for a notice without it.
+// saveWelsh stores a new notice's Welsh text and its source's Welsh name,
+// in the notice's own transaction; nothing is written for a notice with
+// neither.
 func (s store) saveWelsh(ctx context.Context, n *Notice) error {
-	if !n.HasWelsh() {
+	if !n.HasWelsh() && n.SourceNameCy == "" {
 		return nil
 	}
-	if _, err := s.q().ExecContext(ctx, `UPDATE notices SET title_cy = ?, body_cy = ? WHERE id = ?`, n.TitleCy, n.BodyCy, n.ID); err != nil {
+	if _, err := s.q().ExecContext(ctx, `UPDATE notices SET title_cy = ?, body_cy = ?, source_name_cy = ? WHERE id = ?`,
+		n.TitleCy, n.BodyCy, n.SourceNameCy, n.ID); err != nil {
 		return fmt.Errorf("save the Welsh text: %w", err)
 	}
 	return nil
