@@ -90,8 +90,8 @@ type FeedConfig struct {
 	// DisplayNameCy is its Welsh, for "Oddi wrth …".
 	DisplayName   string       `toml:"display_name"`
 	DisplayNameCy string       `toml:"display_name_cy"`
-	URL         string       `toml:"url"`
-	Interval    bot.Duration `toml:"interval"`
+	URL           string       `toml:"url"`
+	Interval      bot.Duration `toml:"interval"`
 	// Topics tag every item of the feed; Rules add more by keyword.
 	Topics []string `toml:"topics"`
 	// Area is the default area of the feed's items: postcode areas,

@@ -53,10 +53,10 @@ type Notice struct {
 	// SourceNameCy is its Welsh, for notices in Welsh ("" when none is
 	// configured).
 	SourceNameCy string
-	Identifier string // the source's own id (feed GUID, webhook id)
-	Sent       time.Time
-	MsgType    MsgType
-	References string // Identifier of the notice an update or cancel refers to
+	Identifier   string // the source's own id (feed GUID, webhook id)
+	Sent         time.Time
+	MsgType      MsgType
+	References   string // Identifier of the notice an update or cancel refers to
 
 	// Info.
 	Topics []string
