@@ -235,7 +235,8 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request, v visitor) {
 		notSent = append(notSent, fmt.Sprintf("%s and %s: %s", plural(ns.Groups, "group", "groups"), plural(ns.Subscribers, "subscriber", "subscribers"), ns.Reason))
 	}
 	s.render(w, r, http.StatusOK, "poll", page{Title: "Poll: " + res.Question, Nav: "polls", Notice: banner, Data: map[string]any{
-		"Res": res, "Notice": n, "State": word, "Tag": tag, "Closed": closed, "Final": res.State == "closed",
+		"Res": res, "Notice": n, "State": word, "Tag": tag, "Closed": closed, "Final": res.State == "closed" || neverSent(n.State),
+		"Waiting": waitingToGo(n.State), "NeverSent": neverSent(n.State),
 		"Closes": s.when(res.Closes), "AsOf": s.when(now), "Charts": charts, "Groups": groups, "NotSent": notSent,
 	}})
 }
@@ -297,4 +298,14 @@ func (s *Server) pollRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /consultations/new", s.auth(s.pollPost("consultation")))
 	mux.Handle("GET /consultations/{id}", s.auth(s.consultPage))
 	mux.Handle("GET /consultations/{id}/comments.csv", s.auth(s.consultCSV))
+}
+
+// waitingToGo: the poll's notice has not gone out yet, but may.
+func waitingToGo(st notices.State) bool {
+	return st == notices.StateAwaitingApproval || st == notices.StatePaused || st == notices.StateApproved
+}
+
+// neverSent: the poll's notice will never go out, so no vote will come.
+func neverSent(st notices.State) bool {
+	return st == notices.StateRejected || st == notices.StateExpired || st == notices.StateWithdrawn
 }

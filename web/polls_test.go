@@ -167,7 +167,7 @@ func TestPollCreatedApprovedAndCounted(t *testing.T) {
 		t.Fatalf("send: %d %s", code, where)
 	}
 	_, body = sam.get(s.ts.URL + where)
-	mustContain(t, body, "Your poll has been received", "Waiting for approval", "Highways")
+	mustContain(t, body, "Your poll has been received", "Waiting for approval", "Highways", "Not sent yet (Waiting for approval); votes are counted here once it goes out.")
 	if strings.Contains(s.h.Out.String(), "Should Longden Road") {
 		t.Fatal("sent before approval")
 	}
@@ -312,7 +312,8 @@ func TestPollKindsAndStates(t *testing.T) {
 	s.h.Run(grit("g1") + `@notice {"id":"p2","title":"Bins","topics":["bins"],"poll":{"question":"Weekly bins?","options":["Yes","No"],"closes":"2026-01-06T17:00:00Z"}}` + "\n")
 	s.signIn("Dave").post(s.ts.URL+"/approvals/3", url.Values{"action": {"reject"}, "reason": {"Not now"}})
 	_, body = olive.get(s.ts.URL + "/polls/3")
-	mustContain(t, body, "Rejected", "govuk-tag--grey")
+	mustContain(t, body, "Rejected", "govuk-tag--grey", "The poll's notice was not sent (Rejected), so nobody could vote.")
+	mustNotContain(t, body, "data-live")
 	if code, _ := olive.get(s.ts.URL + "/polls/2"); code != http.StatusNotFound {
 		t.Errorf("a notice with no poll as a poll: %d", code)
 	}
