@@ -469,3 +469,29 @@ func TestTwoStaffSetAStateAtOnce(t *testing.T) {
 		t.Errorf("%d audit lines:\n%s", n, fs.auditLog())
 	}
 }
+
+// TestFaultsShowNoPhoneNumber: a group named with a phone number, a
+// resident whose name is one and a council answer quoting one: no page
+// shows a number.
+func TestFaultsShowNoPhoneNumber(t *testing.T) {
+	fs := newFaultSite(t)
+	fs.council.mu.Lock()
+	fs.council.notes = "Ring our crew on 07700 900456 for access."
+	fs.council.mu.Unlock()
+	fs.h.Run("@group phoney +44 7700 900123\n@admin Alice\nAlice: !bot on\n" +
+		"447700900789 [location 52.7069,-2.7540]: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n")
+	fs.h.Run("@advance 7h\n")
+	olive := fs.signIn("Olive")
+	for _, u := range []string{"/faults", "/faults/1", "/faults/map.json"} {
+		code, body := olive.get(fs.ts.URL + u)
+		if code != http.StatusOK {
+			t.Errorf("%s: %d", u, code)
+		}
+		mustNotContain(t, body, "7700", "900123", "900456", "900789")
+		if u != "/faults/map.json" {
+			mustContain(t, body, "A group with no name")
+		}
+	}
+	_, body := olive.get(fs.ts.URL + "/faults/1")
+	mustContain(t, body, "Ring our crew on [phone number] for access.", "filed by a resident")
+}

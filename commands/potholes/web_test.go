@@ -109,3 +109,20 @@ func TestFaultQueriesRefuseBadInput(t *testing.T) {
 		t.Errorf("a photo gone from the disk: %v", err)
 	}
 }
+
+// TestPageTextHidesPhoneNumbers: numbers written out or as WhatsApp
+// addresses are hidden; references, dates, prices and request ids are not.
+func TestPageTextHidesPhoneNumbers(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ring our crew on 07700 900456 for access.":  "Ring our crew on [phone number] for access.",
+		"Call +44 7700 900123 or 01743-123456 today": "Call [phone number] or [phone number] today",
+		"07700900123":                                    "[phone number]",
+		"from 447700900123@s.whatsapp.net":               "from [phone number]",
+		"Open311 request 293944, expected by 14/03/2026": "Open311 request 293944, expected by 14/03/2026",
+		"P1234 costs £1,250.00 at 10:30":                 "P1234 costs £1,250.00 at 10:30",
+	} {
+		if got := pageText(in); got != want {
+			t.Errorf("pageText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
