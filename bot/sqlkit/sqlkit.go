@@ -14,6 +14,7 @@
 package sqlkit
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"time"
@@ -76,4 +77,33 @@ func ScanAll[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) 
 		return nil, err
 	}
 	return out, rows.Close()
+}
+
+// RowQuerier is what can run a statement that returns one row: bot.DB,
+// bot.Tx, *sql.DB and *sql.Tx alike.
+type RowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// InsertID runs an INSERT … RETURNING id and gives the new row's id. It is
+// the portable form of Result.LastInsertId, which PostgreSQL's drivers do
+// not have: SQLite (3.35 and later) and PostgreSQL both answer RETURNING.
+func InsertID(ctx context.Context, q RowQuerier, query string, args ...any) (int64, error) {
+	var id int64
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// Flag is the column value for a yes/no: 1 or 0. Flag columns are INTEGER
+// on every backend, so the same SQL (has_location = 0) reads them
+// everywhere and SQLite's partial indexes on them still match; a Go bool
+// is not passed as is because PostgreSQL's driver will not put a bool into
+// an integer column.
+func Flag(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

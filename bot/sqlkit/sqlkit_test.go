@@ -92,3 +92,35 @@ func TestScanAll(t *testing.T) {
 		t.Fatalf("no rows gave %v, %v", got, err)
 	}
 }
+
+func TestInsertIDGivesTheNewRowsID(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE, on_off INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for want, v := range []string{"a", "b", "c"} {
+		id, err := InsertID(ctx, db, `INSERT INTO r (v, on_off) VALUES (?, ?) RETURNING id`, v, Flag(want%2 == 1))
+		if err != nil || id != int64(want+1) {
+			t.Fatalf("InsertID(%q) = %d, %v, want %d", v, id, err, want+1)
+		}
+	}
+	var on []bool
+	rows, err := db.QueryContext(ctx, `SELECT on_off FROM r ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, err = ScanAll(rows, func(r Scanner) (bool, error) {
+		var b bool
+		return b, r.Scan(&b)
+	})
+	if err != nil || len(on) != 3 || on[0] || !on[1] || on[2] {
+		t.Errorf("flags read back as %v, %v; want false true false", on, err)
+	}
+	if _, err := InsertID(ctx, db, `INSERT INTO r (v, on_off) VALUES (?, 0) RETURNING id`, "a"); err == nil {
+		t.Error("a failing insert gave no error")
+	}
+	if _, err := InsertID(ctx, db, `INSERT INTO r (v, on_off) VALUES (?, 0) ON CONFLICT DO NOTHING RETURNING id`, "a"); err != sql.ErrNoRows {
+		t.Errorf("an insert that did nothing gave %v, want sql.ErrNoRows", err)
+	}
+}

@@ -25,8 +25,9 @@ import (
 var sqlOutsideStores = map[string]int{}
 
 // sqlExempt are the directories where SQL belongs in any file: the SQLite
-// backend itself.
-var sqlExempt = []string{"bot/sqlite"}
+// backend itself, and these helpers every store shares (InsertID runs the
+// store's own statement).
+var sqlExempt = []string{"bot/sqlite", "bot/sqlkit"}
 
 // dbMethods are the database/sql calls that run SQL; each takes the query
 // as its first argument after any context.
