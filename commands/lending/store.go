@@ -117,12 +117,12 @@ func queryListings(ctx context.Context, db bot.DB, query string, args ...any) ([
 
 // addListing stores a new listing and returns its id.
 func (s *store) addListing(ctx context.Context, l Listing, matchKey string) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_listings (chat, owner_id, kind, name, match_key, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(l.Chat), l.OwnerID, l.Kind, l.Name, matchKey, l.Note, sqlkit.Millis(l.Created))
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO lending_listings (chat, owner_id, kind, name, match_key, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, string(l.Chat), l.OwnerID, l.Kind, l.Name, matchKey, l.Note, sqlkit.Millis(l.Created))
 	if err != nil {
 		return 0, fmt.Errorf("add listing: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // hasListingKey reports whether the owner already lists the same thing here.
@@ -266,12 +266,8 @@ func (s *store) createLoan(ctx context.Context, l Loan, answeredWants []int64) (
 		return 0, fmt.Errorf("create loan: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO lending_loans (chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 'out')`, string(l.Chat), l.ListingID, l.Item, l.OwnerID, l.BorrowerID, sqlkit.Millis(l.LentAt), sqlkit.Millis(l.DueAt))
-	if err != nil {
-		return 0, fmt.Errorf("create loan: %w", err)
-	}
-	id, err := res.LastInsertId()
+	id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO lending_loans (chat, listing_id, item, owner_id, borrower_id, lent_at, due_at, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 'out') RETURNING id`, string(l.Chat), l.ListingID, l.Item, l.OwnerID, l.BorrowerID, sqlkit.Millis(l.LentAt), sqlkit.Millis(l.DueAt))
 	if err != nil {
 		return 0, fmt.Errorf("create loan: %w", err)
 	}
@@ -331,7 +327,7 @@ func (s *store) noteLoanMsg(ctx context.Context, chat bot.ChatID, msgID string, 
 	if msgID == "" {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO lending_loan_msgs (chat, msg_id, loan_id) VALUES (?, ?, ?)`, string(chat), msgID, loan); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO lending_loan_msgs (chat, msg_id, loan_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, string(chat), msgID, loan); err != nil {
 		return fmt.Errorf("note loan message: %w", err)
 	}
 	return nil
@@ -380,12 +376,8 @@ func (s *store) addWant(ctx context.Context, w Want, replace []int64) (int64, er
 			return 0, fmt.Errorf("replace want: %w", err)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO lending_wants (chat, person_id, text, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+	id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO lending_wants (chat, person_id, text, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		string(w.Chat), w.PersonID, w.Text, sqlkit.Millis(w.Created), sqlkit.Millis(w.Expires))
-	if err != nil {
-		return 0, fmt.Errorf("add want: %w", err)
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("add want: %w", err)
 	}
@@ -439,12 +431,12 @@ func (s *store) queryErrands(ctx context.Context, query string, args ...any) ([]
 
 // addErrand stores an errand and returns its id.
 func (s *store) addErrand(ctx context.Context, e Errand) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO lending_errands (chat, runner_id, place, note, starts_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO lending_errands (chat, runner_id, place, note, starts_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		string(e.Chat), e.RunnerID, e.Place, e.Note, sqlkit.Millis(e.StartsAt), sqlkit.Millis(e.Created))
 	if err != nil {
 		return 0, fmt.Errorf("add errand: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // errand loads one errand.
@@ -486,7 +478,7 @@ func (s *store) join(ctx context.Context, sg Signup) (already bool, err error) {
 		return false, fmt.Errorf("check signup: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO lending_errand_signups (errand_id, person_id, note, joined_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = CASE WHEN excluded.note = '' THEN note ELSE excluded.note END`, sg.ErrandID, sg.PersonID, sg.Note, sqlkit.Millis(sg.Joined)); err != nil {
+		ON CONFLICT(errand_id, person_id) DO UPDATE SET note = CASE WHEN excluded.note = '' THEN lending_errand_signups.note ELSE excluded.note END`, sg.ErrandID, sg.PersonID, sg.Note, sqlkit.Millis(sg.Joined)); err != nil {
 		return false, fmt.Errorf("join errand: %w", err)
 	}
 	return n > 0, nil

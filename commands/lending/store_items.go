@@ -21,7 +21,7 @@ const countCap = 500
 // countUpTo counts the rows of a FROM … WHERE clause, stopping past cap.
 func (s *store) countUpTo(ctx context.Context, where string, cap int, args ...any) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+where+` LIMIT ?)`, append(args, cap+1)...).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1`+where+` LIMIT ?) AS page`, append(args, cap+1)...).Scan(&n)
 	return n, err
 }
 
