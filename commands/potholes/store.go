@@ -219,17 +219,13 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO pothole_reports
+	id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO pothole_reports
 		(chat, reporter_id, category, description, has_location, lat, long, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(r.Chat), nullID(r.ReporterID), r.Category, r.Description, r.HasLocation, r.Lat, r.Long,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(r.Chat), nullID(r.ReporterID), r.Category, r.Description, sqlkit.Flag(r.HasLocation), r.Lat, r.Long,
 		string(r.Status), sqlkit.Millis(r.Created), sqlkit.Millis(r.Created))
 	if err != nil {
 		return 0, fmt.Errorf("insert report: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("report id: %w", err)
 	}
 	if photo != nil {
 		if err := insertPhoto(ctx, tx, id, *photo, r.ReporterID, r.Created); err != nil {
@@ -249,8 +245,8 @@ func (s store) create(ctx context.Context, r Report, photo *Photo, ev event) (in
 }
 
 func insertPhoto(ctx context.Context, tx bot.Tx, reportID int64, p Photo, by int64, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pothole_photos (report_id, sha256, file, size, added_by, added_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, reportID, p.SHA256, p.File, p.Size, nullID(by), sqlkit.Millis(at)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_photos (report_id, sha256, file, size, added_by, added_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, reportID, p.SHA256, p.File, p.Size, nullID(by), sqlkit.Millis(at)); err != nil {
 		return fmt.Errorf("insert photo: %w", err)
 	}
 	return nil

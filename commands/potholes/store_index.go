@@ -33,7 +33,7 @@ func indexReport(ctx context.Context, tx bot.Tx, id int64, chat bot.ChatID, r Re
 		}
 	}
 	for _, k := range indexKeys(r.Description, r.Category) {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pothole_words (chat, category, key, report_id) VALUES (?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_words (chat, category, key, report_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			string(chat), r.Category, k, id); err != nil {
 			return fmt.Errorf("index words: %w", err)
 		}
@@ -101,7 +101,7 @@ func (s store) byWords(ctx context.Context, chat bot.ChatID, category string, ke
 	// share ("12" in a street of fifty reports about no. 12) costs no more
 	// than a rare one: one index seek per key, at most perKeyCandidates rows.
 	branch := `SELECT report_id FROM (SELECT report_id FROM pothole_words
-		WHERE chat = ? AND category = ? AND key = ? ORDER BY report_id DESC LIMIT ?)`
+		WHERE chat = ? AND category = ? AND key = ? ORDER BY report_id DESC LIMIT ?) AS newest`
 	branches := make([]string, len(keys))
 	var args []any
 	for i, k := range keys {
