@@ -121,14 +121,10 @@ func (s *store) start(ctx context.Context, chat bot.ChatID, starter int64, now, 
 			return check{}, fmt.Errorf("close earlier check: %w", err)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO power_checks (chat, starter_id, started_at, window_ends, state, peak_off) VALUES (?, ?, ?, ?, 'open', 1)`,
+	id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO power_checks (chat, starter_id, started_at, window_ends, state, peak_off) VALUES (?, ?, ?, ?, 'open', 1) RETURNING id`,
 		string(chat), starter, sqlkit.Millis(now), sqlkit.Millis(windowEnds))
 	if err != nil {
 		return check{}, fmt.Errorf("insert check: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return check{}, fmt.Errorf("check id: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO power_votes (check_id, person_id, off, source, voted_at) VALUES (?, ?, 1, 'starter', ?)`, id, starter, sqlkit.Millis(now)); err != nil {
 		return check{}, fmt.Errorf("insert starter vote: %w", err)
@@ -235,7 +231,7 @@ func (s *store) setVote(ctx context.Context, checkID, person int64, v *vote, now
 	if err != nil {
 		return tally{}, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE power_checks SET peak_off = MAX(peak_off, ?) WHERE id = ?`, t.Off, checkID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE power_checks SET peak_off = CASE WHEN peak_off >= ? THEN peak_off ELSE ? END WHERE id = ?`, t.Off, t.Off, checkID); err != nil {
 		return tally{}, fmt.Errorf("update peak: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -290,7 +286,8 @@ func (s *store) finishWindow(ctx context.Context, id int64, verdict string, t ta
 		state, closed = stateClosed, sqlkit.Millis(now)
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE power_checks SET state = ?, verdict = ?, verdict_off = ?, verdict_on = ?, incident = ?, incident_details = ?,
-		peak_off = MAX(peak_off, ?), closed_at = ? WHERE id = ? AND state = 'open'`, state, verdict, t.Off, t.On, incident, incidentDetails, t.Off, closed, id)
+		peak_off = CASE WHEN peak_off >= ? THEN peak_off ELSE ? END, closed_at = ? WHERE id = ? AND state = 'open'`,
+		state, verdict, t.Off, t.On, incident, incidentDetails, t.Off, t.Off, closed, id)
 	if err != nil {
 		return false, fmt.Errorf("record verdict: %w", err)
 	}
