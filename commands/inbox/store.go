@@ -168,12 +168,8 @@ func (s *store) byID(ctx context.Context, id int64) (ticket, error) {
 // create starts an unnumbered ticket in state (choosing or selfhelp) or,
 // for state open, numbers it at once.
 func (s *store) create(ctx context.Context, person int64, state string, at time.Time) (ticket, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO inbox_tickets (person_id, state, created_at) VALUES (?, ?, ?)`,
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO inbox_tickets (person_id, state, created_at) VALUES (?, ?, ?) RETURNING id`,
 		person, stateChoosing, sqlkit.Millis(at))
-	if err != nil {
-		return ticket{}, fmt.Errorf("create ticket: %w", err)
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return ticket{}, fmt.Errorf("create ticket: %w", err)
 	}
@@ -322,15 +318,11 @@ func (s *store) addMessage(ctx context.Context, m message) (int64, error) {
 	if m.WebKey != "" {
 		key = m.WebKey
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO inbox_messages (ticket_id, at, direction, author_id, author_name, text,
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO inbox_messages (ticket_id, at, direction, author_id, author_name, text,
 		media_kind, media_file, media_mime, media_name, media_size, media_seconds, media_voice, lat, long, forwarded, media_failed, web_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.TicketID, sqlkit.Millis(m.At), m.Direction, nullID(m.AuthorID), m.AuthorName, m.Text,
-		string(md.Kind), md.File, md.Mime, md.Name, md.Size, md.Seconds, md.Voice, lat, long, m.Forwarded, m.MediaFailed, key)
-	if err != nil {
-		return 0, fmt.Errorf("add message: %w", err)
-	}
-	id, err := res.LastInsertId()
+		string(md.Kind), md.File, md.Mime, md.Name, md.Size, md.Seconds, sqlkit.Flag(md.Voice), lat, long, sqlkit.Flag(m.Forwarded), m.MediaFailed, key)
 	if err != nil {
 		return 0, fmt.Errorf("add message: %w", err)
 	}
@@ -441,7 +433,8 @@ func (s *store) recordPost(ctx context.Context, chat bot.ChatID, msgID string, t
 	if msgID == "" {
 		return nil
 	}
-	return s.exec(ctx, "record staff post", `INSERT OR REPLACE INTO inbox_posts (chat, msg_id, ticket_id, posted_at) VALUES (?, ?, ?, ?)`,
+	return s.exec(ctx, "record staff post", `INSERT INTO inbox_posts (chat, msg_id, ticket_id, posted_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (chat, msg_id) DO UPDATE SET ticket_id = excluded.ticket_id, posted_at = excluded.posted_at`,
 		string(chat), msgID, nullID(ticketID), sqlkit.Millis(at))
 }
 

@@ -72,9 +72,11 @@ func (q listFilter) where() (string, []any) {
 		// One pass over the messages (and notes, and names) builds the
 		// set of matching tickets: quicker than asking per ticket when
 		// the words are rare.
-		conds = append(conds, `(t.id IN (SELECT m.ticket_id FROM inbox_messages m WHERE m.text LIKE ? ESCAPE '\')
-			OR t.id IN (SELECT n.ticket_id FROM inbox_notes n WHERE n.text LIKE ? ESCAPE '\')
-			OR t.person_id IN (SELECT id FROM people WHERE name LIKE ? ESCAPE '\'))`)
+		// lower() on both sides: SQLite's LIKE ignores case (in ASCII),
+		// PostgreSQL's does not, and the search should on both.
+		conds = append(conds, `(t.id IN (SELECT m.ticket_id FROM inbox_messages m WHERE lower(m.text) LIKE lower(?) ESCAPE '\')
+			OR t.id IN (SELECT n.ticket_id FROM inbox_notes n WHERE lower(n.text) LIKE lower(?) ESCAPE '\')
+			OR t.person_id IN (SELECT id FROM people WHERE lower(name) LIKE lower(?) ESCAPE '\'))`)
 		args = append(args, like, like, like)
 	}
 	if q.after != 0 {
@@ -142,7 +144,8 @@ func (s *store) countUnread(ctx context.Context, desks []string, viewer int64) (
 // markRead records that viewer has seen the ticket's messages up to inID.
 func (s *store) markRead(ctx context.Context, viewer, ticketID, inID int64) error {
 	return s.exec(ctx, "mark ticket read", `INSERT INTO inbox_reads (person_id, ticket_id, seen_in_id) VALUES (?, ?, ?)
-		ON CONFLICT (person_id, ticket_id) DO UPDATE SET seen_in_id = MAX(seen_in_id, excluded.seen_in_id)`, viewer, ticketID, inID)
+		ON CONFLICT (person_id, ticket_id) DO UPDATE SET seen_in_id = CASE WHEN excluded.seen_in_id > inbox_reads.seen_in_id
+			THEN excluded.seen_in_id ELSE inbox_reads.seen_in_id END`, viewer, ticketID, inID)
 }
 
 // setWaiting marks an open ticket as waiting on the resident (at) or not
