@@ -203,12 +203,12 @@ func nullID(id int64) any {
 }
 
 func (s store) addWarning(ctx context.Context, w warning) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_warnings (chat, person_id, rule, reason, by_id, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, string(w.Chat), w.PersonID, w.Rule, w.Reason, nullID(w.ByID), sqlkit.Millis(w.CreatedAt), sqlkit.Millis(w.ExpiresAt))
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO mod_warnings (chat, person_id, rule, reason, by_id, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, string(w.Chat), w.PersonID, w.Rule, w.Reason, nullID(w.ByID), sqlkit.Millis(w.CreatedAt), sqlkit.Millis(w.ExpiresAt))
 	if err != nil {
 		return 0, fmt.Errorf("add warning: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // activeWarnings lists a member's warnings that still count, oldest first.
@@ -233,7 +233,7 @@ func (s store) activeWarnings(ctx context.Context, chat bot.ChatID, person int64
 func (s store) membersAtLimit(ctx context.Context, chat bot.ChatID, limit int, now time.Time) (int, error) {
 	return s.count(ctx, `SELECT COUNT(*) FROM (SELECT person_id FROM mod_warnings
 		WHERE chat = ? AND removed_at IS NULL AND closed_at IS NULL AND expires_at > ?
-		GROUP BY person_id HAVING COUNT(*) >= ?)`, string(chat), sqlkit.Millis(now), limit)
+		GROUP BY person_id HAVING COUNT(*) >= ?) AS at_limit`, string(chat), sqlkit.Millis(now), limit)
 }
 
 func (s store) removeWarnings(ctx context.Context, ids []int64, now time.Time) error {
@@ -274,13 +274,9 @@ type report struct {
 }
 
 func (s store) addReport(ctx context.Context, r report) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO mod_reports (chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, string(r.Chat), nullID(r.ReporterID), nullID(r.SubjectID), r.MsgID, r.Quote, r.Reason,
+	id, err := sqlkit.InsertID(ctx, s.db, `INSERT INTO mod_reports (chat, reporter_id, subject_id, msg_id, quote, reason, private, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, string(r.Chat), nullID(r.ReporterID), nullID(r.SubjectID), r.MsgID, r.Quote, r.Reason,
 		boolInt(r.Private), sqlkit.Millis(r.CreatedAt))
-	if err != nil {
-		return 0, fmt.Errorf("save report: %w", err)
-	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("save report: %w", err)
 	}
