@@ -106,10 +106,10 @@ type commentView struct {
 	When, Group, Area, Text string
 }
 
-func (s *Server) commentViews(ctx context.Context, list []notices.StaffComment) ([]commentView, error) {
+func (s *Server) commentViews(ctx context.Context, names *groupNames, list []notices.StaffComment) ([]commentView, error) {
 	var out []commentView
 	for _, m := range list {
-		name, err := s.scopeName(ctx, m.Chat)
+		name, err := names.of(ctx, m.Chat)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +161,7 @@ func (s *Server) consultPage(w http.ResponseWriter, r *http.Request, v visitor) 
 		list = list[:commentsPerPage]
 		next = list[len(list)-1].ID
 	}
-	comments, err := s.commentViews(ctx, list)
+	comments, err := s.commentViews(ctx, s.groupNames(), list)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -210,11 +210,12 @@ func (s *Server) consultCSV(w http.ResponseWriter, r *http.Request, v visitor) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"consultation", "question", "comment", "time", "group", "area", "text"})
 	var after int64
+	names := s.groupNames()
 	for {
 		list, err := notices.ConsultationComments(ctx, s.deps.Core, c.ID, after, 1000)
 		if err == nil {
 			var views []commentView
-			views, err = s.commentViews(ctx, list)
+			views, err = s.commentViews(ctx, names, list)
 			for i, m := range views {
 				_ = cw.Write([]string{c.Number(), csvSafe(c.Question), strconv.FormatInt(m.ID, 10), list[i].At.In(s.deps.Loc).Format(time.RFC3339),
 					csvSafe(m.Group), csvSafe(m.Area), csvSafe(m.Text)})

@@ -117,6 +117,26 @@ func (s *Server) scopeName(ctx context.Context, chat bot.ChatID) (string, error)
 	return groupName(g), nil
 }
 
+// groupNames is scopeName remembered for one request: a consultation's
+// thousands of comments come from a few groups.
+type groupNames struct {
+	s    *Server
+	seen map[bot.ChatID]string
+}
+
+func (s *Server) groupNames() *groupNames { return &groupNames{s: s, seen: map[bot.ChatID]string{}} }
+
+func (n *groupNames) of(ctx context.Context, chat bot.ChatID) (string, error) {
+	if name, ok := n.seen[chat]; ok {
+		return name, nil
+	}
+	name, err := n.s.scopeName(ctx, chat)
+	if err == nil {
+		n.seen[chat] = name
+	}
+	return name, err
+}
+
 // chartTable draws a chart of counts with the same figures as a table.
 func chartTable(d chartData) (resultsTable, error) {
 	chart, err := barChart(d)
@@ -161,12 +181,18 @@ type groupResult struct {
 	Voters     int
 }
 
-func (s *Server) pollGroups(ctx context.Context, res notices.PollResults) ([]groupResult, error) {
+// pollGroups are a poll's counts per group, named for a page. The results
+// already carry each group's name (its id when it has none), so no group
+// is looked up again.
+func (s *Server) pollGroups(res notices.PollResults) []groupResult {
 	var out []groupResult
 	for _, g := range res.Groups {
-		name, err := s.scopeName(ctx, bot.ChatID(g.Scope))
-		if err != nil {
-			return nil, err
+		name := "Private subscribers"
+		if g.Scope != "subscribers" {
+			name = "A group with no name"
+			if g.Name != g.Scope {
+				name = groupName(bot.GroupSettings{Name: g.Name})
+			}
 		}
 		area := g.Area
 		if area == "" {
@@ -174,7 +200,7 @@ func (s *Server) pollGroups(ctx context.Context, res notices.PollResults) ([]gro
 		}
 		out = append(out, groupResult{Name: name, Area: area, Counts: g.Counts, Voters: g.Voters})
 	}
-	return out, nil
+	return out
 }
 
 // loadPoll reads a poll's results and its notice; ok is false when the
@@ -212,7 +238,6 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request, v visitor) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
 	now := s.deps.Clock.Now()
 	closed := res.State != "open" || !now.Before(res.Closes)
 	charts, err := pollCharts(res)
@@ -220,11 +245,7 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request, v visitor) {
 		s.fail(w, r, err)
 		return
 	}
-	groups, err := s.pollGroups(ctx, res)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	groups := s.pollGroups(res)
 	word, tag := s.runState(n.State, closed, res.Closes)
 	banner := ""
 	if r.URL.Query().Get("sent") == "1" {
@@ -249,11 +270,7 @@ func (s *Server) pollCSV(w http.ResponseWriter, r *http.Request, v visitor) {
 		return
 	}
 	ctx := r.Context()
-	groups, err := s.pollGroups(ctx, res)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	groups := s.pollGroups(res)
 	if err := s.auditNotice(ctx, v, res.Notice, "exported poll results", "CSV of the counts per area and group"); err != nil {
 		s.fail(w, r, err)
 		return
