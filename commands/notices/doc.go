@@ -29,9 +29,11 @@
 //     notices, moving their state, the audit.
 //
 // Ingest — where notices come from (the feeds and sources subpackages do
-// the fetching and parsing):
-//   - ingest_webhook.go, ingest_webhookguard.go: the HTTP webhook, its
-//     JSON, the in-flight bound and the failed-token limit.
+// the fetching and parsing, the webhook subpackage the HTTP):
+//   - ingest_webhook.go: the webhook's JSON, and its wiring: the webhook
+//     subpackage serves the HTTP side (tokens, the in-flight bound, the
+//     failed-token limit, status codes) and hands each notice to
+//     webhookIntake.
 //   - ingest_feeds.go: [[notices.feeds]] polled on a schedule.
 //   - ingest_builtin.go: the built-in sources and group location pins.
 //   - store_ingest.go.

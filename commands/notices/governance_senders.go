@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/notices/webhook"
 )
 
 // SenderConfig is one [[notices.senders]] entry: a council service that
@@ -136,7 +137,7 @@ func (c Config) webhookEnabled() bool {
 // false without a matching token. Every token is compared, in constant
 // time, so timing tells nothing about which one nearly matched.
 func (r *Feature) senderOf(req *http.Request) (name string, ok bool) {
-	token, ok := bearerToken(req)
+	token, ok := webhook.BearerToken(req)
 	if !ok {
 		return "", false
 	}

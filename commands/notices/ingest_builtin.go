@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"strings"
 	"time"
 
@@ -230,12 +228,6 @@ func (r *Feature) ingestSourceItem(ctx context.Context, b builtin, it sources.It
 		return 0, err
 	}
 	return 1, nil
-}
-
-// isCAP reports whether a webhook request carries CAP XML.
-func isCAP(req *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	return mt == "application/cap+xml" || mt == "application/xml" || mt == "text/xml"
 }
 
 // SubmitCAP ingests a CAP 1.2 alert from the webhook: its English info

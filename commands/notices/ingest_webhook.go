@@ -7,15 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"neighbourbot/bot"
+	"neighbourbot/commands/notices/webhook"
 )
 
 // FieldError is a bad value in a submitted notice, naming the field.
@@ -25,6 +25,10 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// BadField names the field and what is wrong with it, for the webhook's
+// answer.
+func (e *FieldError) BadField() (field, msg string) { return e.Field, e.Msg }
 
 // webhookNotice is the JSON the webhook and @notice accept.
 type webhookNotice struct {
@@ -283,154 +287,47 @@ func cleanLink(s string) (string, error) {
 	return u.String(), nil
 }
 
-// WebhookHandler serves POST /notices. It answers 503 with Retry-After
-// while maxInFlight requests are being handled, 429 to a client that sent
-// too many wrong tokens lately, 401 without the bearer token (the scheme in
-// any case), 415 for a body not sent as JSON, 413 over the size limit, 400
-// naming a bad field (invalid UTF-8 and a key given twice included), 202
-// when stored and 200 with "duplicate" for an id already received.
-func (r *Feature) WebhookHandler() http.Handler {
-	g := newWebhookGuard(r.clock)
-	mux := http.NewServeMux()
-	mux.Handle("/notices", g.limit(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.serveNotice(w, req, g)
-	})))
-	return mux
+// WebhookHandler serves POST /notices; the webhook package does the HTTP
+// side (tokens, limits, status codes) and hands each notice to
+// webhookIntake.
+func (r *Feature) WebhookHandler() http.Handler { return r.webhookHandler() }
+
+func (r *Feature) webhookHandler() *webhook.Handler {
+	return webhook.New(webhookIntake{r}, webhook.Options{MaxBodyBytes: r.cfg.Webhook.MaxBodyBytes, Clock: r.clock, Log: r.log})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// webhookIntake is the notices side of the webhook: whose token a request
+// carries, and storing the notice.
+type webhookIntake struct{ r *Feature }
 
-func (r *Feature) serveNotice(w http.ResponseWriter, req *http.Request, g *webhookGuard) {
-	if req.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use POST"})
-		return
+func (in webhookIntake) Sender(req *http.Request) (string, bool) { return in.r.senderOf(req) }
+
+// Submit stores one notice in one unit of work with what it books: all or
+// nothing, and queued behind any message or job in hand rather than
+// failing with "database is locked".
+func (in webhookIntake) Submit(ctx context.Context, raw []byte, sender, from string, cap bool) (webhook.Result, error) {
+	submit := in.r.SubmitAs
+	if cap {
+		submit = in.r.SubmitCAP
 	}
-	client := clientIP(req)
-	if left, blocked := g.blocked(client); blocked {
-		refuseBlocked(w, left)
-		return
-	}
-	sender, ok := r.senderOf(req)
-	if !ok {
-		g.fail(client)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="neighbourbot notices"`)
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong bearer token"})
-		return
-	}
-	if !jsonContentType(req.Header.Get("Content-Type")) && !isCAP(req) {
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "send the notice as JSON with Content-Type: application/json (or a CAP 1.2 alert as application/cap+xml)"})
-		return
-	}
-	limit := r.cfg.Webhook.MaxBodyBytes
-	if req.ContentLength > limit {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body larger than %d bytes", limit)})
-		return
-	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("body larger than %d bytes", limit)})
-			return
-		}
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "could not read body"})
-		return
-	}
-	from := "webhook " + client
-	submit := r.SubmitAs
-	if isCAP(req) {
-		submit = r.SubmitCAP
-	}
-	// One unit of work for the notice and what it books: all or nothing,
-	// and queued behind any message or job in hand rather than failing
-	// with "database is locked". It finishes even if the council's client
-	// hangs up meanwhile.
 	var res IngestResult
-	err = r.core.Atomic(context.WithoutCancel(req.Context()), func(ctx context.Context) error {
+	err := in.r.core.Atomic(ctx, func(ctx context.Context) error {
 		var err error
 		res, err = submit(ctx, raw, "webhook", sender, from)
 		return err
 	})
-	if err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			r.log.Info("webhook notice refused", "from", from, "field", fe.Field, bot.KeyErr, fe.Msg)
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fe.Error(), "field": fe.Field})
-			return
-		}
-		r.log.Error("webhook notice", "from", from, bot.KeyErr, err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "could not store the notice; try again"})
-		return
-	}
-	if res.Duplicate {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate"})
-		return
-	}
-	r.log.Info("webhook notice accepted", "from", from, "notice", res.ID, "state", res.State)
-	writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "notice": res.ID, "state": string(res.State)})
-}
-
-// jsonContentType accepts application/json and JSON-based types
-// (application/notice+json), with any parameters (charset=utf-8).
-func jsonContentType(v string) bool {
-	mt, _, err := mime.ParseMediaType(v)
-	if err != nil {
-		return false
-	}
-	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
-}
-
-// bearerToken is the token of an "Authorization: Bearer TOKEN" header; the
-// scheme is case-insensitive (RFC 9110 §11.1): "bearer", "BEARER".
-func bearerToken(req *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(strings.TrimSpace(req.Header.Get("Authorization")), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
-}
-
-func clientIP(req *http.Request) string {
-	host, _, err := net.SplitHostPort(req.RemoteAddr)
-	if err != nil {
-		return req.RemoteAddr
-	}
-	return host
+	return webhook.Result{ID: res.ID, State: string(res.State), Duplicate: res.Duplicate}, err
 }
 
 // webhookServer is the webhook's server, every read, write and idle
 // connection bounded.
 func (r *Feature) webhookServer() *http.Server {
-	return &http.Server{
-		Addr:              r.cfg.Webhook.Listen,
-		Handler:           r.WebhookHandler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
+	return webhook.NewServer(r.WebhookHandler(), r.cfg.Webhook.Listen)
 }
 
 // serveWebhook runs the webhook server until ctx ends.
 func (r *Feature) serveWebhook(ctx context.Context) error {
-	srv := r.webhookServer()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	r.log.Info("notices webhook listening", "addr", r.cfg.Webhook.Listen)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("notices webhook: %w", err)
-	case <-ctx.Done():
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(shutCtx)
-	}
+	return webhook.Run(ctx, r.webhookServer(), r.log)
 }
 
 // Background returns the long-running work run mode starts: the webhook
@@ -441,4 +338,63 @@ func (r *Feature) Background() []func(ctx context.Context) error {
 		out = append(out, r.serveWebhook)
 	}
 	return out
+}
+
+// strictJSON refuses what encoding/json lets through: bytes that are not
+// UTF-8 (it would turn them into U+FFFD silently) and a key given twice in
+// one object (it would keep the last, so what the council's system showed
+// and what is relayed could differ). Malformed JSON is left to the decoder.
+func strictJSON(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return &FieldError{Field: "json", Msg: "not valid UTF-8; send the notice encoded as UTF-8"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, &frame{object: true, keys: map[string]bool{}, key: true})
+			case '[':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, &frame{})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[t] {
+					return &FieldError{Field: bot.Truncate(t, 40), Msg: "given twice; send each field once"}
+				}
+				top.keys[t], top.key = true, false
+				continue
+			}
+			if top != nil && top.object {
+				top.key = true
+			}
+		default:
+			if top != nil && top.object {
+				top.key = true
+			}
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"neighbourbot/bot/bottest"
+	"neighbourbot/commands/notices/webhook"
 )
 
 // TestWebhookStrictJSON: bytes that are not UTF-8 and a key given twice,
@@ -44,7 +45,7 @@ func TestWebhookStrictJSON(t *testing.T) {
 // clock) has passed.
 func TestWebhookLimitsFailedTokens(t *testing.T) {
 	h, _, srv := webhookHarness(t, testConfig())
-	for i := range maxFailedTokens {
+	for i := range webhook.MaxFailedTokens {
 		if status, _ := post(t, srv, "Bearer wrong-token-of-same-len", `{}`); status != http.StatusUnauthorized {
 			t.Fatalf("wrong token %d: %d", i+1, status)
 		}
@@ -59,15 +60,15 @@ func TestWebhookLimitsFailedTokens(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "60" {
-		t.Fatalf("after %d wrong tokens: %d, Retry-After %q", maxFailedTokens, resp.StatusCode, resp.Header.Get("Retry-After"))
+		t.Fatalf("after %d wrong tokens: %d, Retry-After %q", webhook.MaxFailedTokens, resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	h.Clock.Advance(failedTokenWindow)
+	h.Clock.Advance(webhook.FailedTokenWindow)
 	if status, out := post(t, srv, "Bearer "+testToken, good); status != http.StatusAccepted {
 		t.Fatalf("after the window: %d %v", status, out)
 	}
 }
 
-// TestWebhookBoundsRequestsInFlight: while maxInFlight requests are being
+// TestWebhookBoundsRequestsInFlight: while MaxInFlight requests are being
 // handled (held here by a unit of work that keeps the writer), the next is
 // answered 503 with Retry-After at once; the held ones are all stored.
 func TestWebhookBoundsRequestsInFlight(t *testing.T) {
@@ -75,8 +76,8 @@ func TestWebhookBoundsRequestsInFlight(t *testing.T) {
 	cfg.Webhook.Token = testToken
 	var r *Feature
 	h := bottest.New(t, harnessOptions(cfg, &r))
-	g := newWebhookGuard(h.Clock)
-	srv := httptest.NewServer(g.limit(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.serveNotice(w, req, g) })))
+	wh := r.webhookHandler()
+	srv := httptest.NewServer(wh)
 	defer srv.Close()
 
 	holding, release := make(chan struct{}), make(chan struct{})
@@ -87,8 +88,8 @@ func TestWebhookBoundsRequestsInFlight(t *testing.T) {
 	})
 	<-holding
 	var wg sync.WaitGroup
-	statuses := make(chan int, maxInFlight)
-	for i := range maxInFlight {
+	statuses := make(chan int, webhook.MaxInFlight)
+	for i := range webhook.MaxInFlight {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -97,9 +98,9 @@ func TestWebhookBoundsRequestsInFlight(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(guard)
-	for len(g.slots) < maxInFlight {
+	for wh.InFlight() < webhook.MaxInFlight {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d requests in flight", len(g.slots))
+			t.Fatalf("only %d requests in flight", wh.InFlight())
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -122,8 +123,8 @@ func TestWebhookBoundsRequestsInFlight(t *testing.T) {
 			t.Errorf("a held request got %d", s)
 		}
 	}
-	if n := countNotices(t, h); n != maxInFlight {
-		t.Errorf("%d notices stored, want %d", n, maxInFlight)
+	if n := countNotices(t, h); n != webhook.MaxInFlight {
+		t.Errorf("%d notices stored, want %d", n, webhook.MaxInFlight)
 	}
 }
 
