@@ -31,6 +31,11 @@ func (d dataProvider) DescribePerson(ctx context.Context, person int64) ([]strin
 	for _, s := range subs {
 		lines = append(lines, fmt.Sprintf("Subscribed to %s notices for %s.", s.Topic, s.Area))
 	}
+	if lang, err := d.r.st.subscriberLanguage(ctx, person); err != nil {
+		return nil, err
+	} else if lang != LangEnglish {
+		lines = append(lines, "Your council notices by direct message come in "+lang.Label()+".")
+	}
 	sent, err := d.r.st.sentToPerson(ctx, person)
 	if err != nil {
 		return nil, err
@@ -66,6 +71,11 @@ func (d dataProvider) ForgetPerson(ctx context.Context, person int64) (string, e
 		return "", err
 	}
 	summary := fmt.Sprintf("%s deleted, %s cancelled", bot.Count(f.Subscriptions, "notice subscription"), bot.Count(f.Queued, "queued notice"))
+	if lang, err := d.r.st.forgetSubscriberLanguage(ctx, person); err != nil {
+		return "", err
+	} else if lang {
+		summary += ", your choice of language deleted"
+	}
 	if f.Approvals > 0 {
 		summary += fmt.Sprintf(", your name removed from %s (the council's notice audit keeps it as the approver of record)", bot.Count(f.Approvals, "notice approval"))
 	}

@@ -20,7 +20,7 @@ func (r *Feature) registerCommands() {
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscribe})
 	r.reg.Handle(bot.Route{Name: "unsubscribe", Usage: "[TOPIC|all]", Help: "stop notices by direct message (all, or one topic)",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleUnsubscribe})
-	r.reg.Handle(bot.Route{Name: "subscriptions", Help: "list your council notice subscriptions",
+	r.reg.Handle(bot.Route{Name: "subscriptions", Usage: "[language english|welsh|both]", Help: "list your council notice subscriptions, or choose the language they come in",
 		Feature: featureName, Scope: bot.DirectOnly, Handler: r.handleSubscriptions})
 	r.reg.Handle(bot.Route{Name: "pending", Usage: "[N]", Help: "notices waiting for approval, or notice N in full (approvers)", Hidden: true,
 		For: r.isApprover, Role: approverRole,
@@ -353,6 +353,9 @@ func (r *Feature) handleUnsubscribe(ctx context.Context, req *bot.Request) error
 }
 
 func (r *Feature) handleSubscriptions(ctx context.Context, req *bot.Request) error {
+	if len(req.Fields()) > 0 {
+		return r.setSubscriberLanguage(ctx, req)
+	}
 	subs, err := r.st.subscriptions(ctx, req.Sender.ID)
 	if err != nil {
 		return err
@@ -364,6 +367,11 @@ func (r *Feature) handleSubscriptions(ctx context.Context, req *bot.Request) err
 	b.WriteString("Your council notice subscriptions:")
 	for _, s := range subs {
 		fmt.Fprintf(&b, "\n• %s — %s", s.Topic, s.Area)
+	}
+	if lang, err := r.st.subscriberLanguage(ctx, req.Sender.ID); err != nil {
+		return err
+	} else if lang != LangEnglish {
+		fmt.Fprintf(&b, "\nThey come in %s.", lang.Label())
 	}
 	fmt.Fprintf(&b, "\n%s TOPIC or %s all to stop.", req.Cmd("unsubscribe"), req.Cmd("unsubscribe"))
 	return req.Reply(ctx, b.String())

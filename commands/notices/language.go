@@ -260,15 +260,17 @@ func formatDigestIn(list []*Notice, origs map[int64]origTitles, day time.Time, w
 }
 
 // messageFor is the notice as the row's recipient reads it, and the
-// language that is: a group in the language it chose, a subscriber in
-// English.
+// language that is: a group's or a subscriber's choice.
 func (r *Feature) messageFor(ctx context.Context, n *Notice, row outboxRow) (string, Language, error) {
-	want := LangEnglish
-	if row.Person == 0 {
-		var err error
-		if want, err = r.st.groupLanguage(ctx, bot.ChatID(row.Target)); err != nil {
-			return "", "", err
-		}
+	var want Language
+	var err error
+	if row.Person != 0 {
+		want, err = r.st.subscriberLanguage(ctx, row.Person)
+	} else {
+		want, err = r.st.groupLanguage(ctx, bot.ChatID(row.Target))
+	}
+	if err != nil {
+		return "", "", err
 	}
 	orig, err := r.originalTitles(ctx, n)
 	if err != nil {

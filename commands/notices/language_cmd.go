@@ -36,6 +36,34 @@ func (r *Feature) setLanguage(ctx context.Context, req *bot.Request, arg string)
 	return req.Reply(ctx, languageReply(lang))
 }
 
+// setSubscriberLanguage is "!subscriptions language english|welsh|both"
+// in a direct message: the language the resident's own notices come in.
+func (r *Feature) setSubscriberLanguage(ctx context.Context, req *bot.Request) error {
+	f := req.Fields()
+	word := strings.ToLower(f[0])
+	if word != "language" && word != "languages" && word != "lang" && word != "iaith" {
+		return bot.Userf("Usage: %s lists your subscriptions; %s language english, welsh or both chooses the language they come in.",
+			req.Cmd("subscriptions"), req.Cmd("subscriptions"))
+	}
+	arg := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(req.Args), f[0]))
+	if arg == "" {
+		current, err := r.st.subscriberLanguage(ctx, req.Sender.ID)
+		if err != nil {
+			return err
+		}
+		return req.Reply(ctx, fmt.Sprintf("Your council notices come in %s. Change it with %s language english, welsh or both.", current.Label(), req.Cmd("subscriptions")))
+	}
+	lang, ok := ParseLanguage(arg)
+	if !ok {
+		return bot.Userf("I don't know the language %q. Choose english, welsh or both (in Welsh: saesneg, cymraeg or y ddwy), e.g. %s language welsh.",
+			bot.Truncate(arg, 30), req.Cmd("subscriptions"))
+	}
+	if err := r.st.setSubscriberLanguage(ctx, req.Sender.ID, lang, req.Now()); err != nil {
+		return err
+	}
+	return req.Reply(ctx, strings.Replace(languageReply(lang), "Council notices here now come", "Your council notices now come", 1))
+}
+
 // languageReply confirms a group's choice, in Welsh as well when Welsh is
 // what it chose.
 func languageReply(lang Language) string {

@@ -396,3 +396,66 @@ Alice: !notices language both
 		t.Errorf("long name_cy: %v", err)
 	}
 }
+
+// TestSubscriberLanguage: a resident subscribed by direct message chooses
+// the language of their notices; an unknown word lists the choices;
+// !mydata names the choice and !forgetme deletes it.
+func TestSubscriberLanguage(t *testing.T) {
+	var r *Feature
+	h := bottest.New(t, harnessOptions(testConfig(), &r))
+	out := h.Run(`dm Sue: !subscribe all SY3
+dm Sue: !subscriptions language
+dm Sue: !subscriptions language klingon
+dm Sue: !subscriptions lingo welsh
+dm Sue: !subscriptions iaith cymraeg
+dm Sue: !subscriptions
+@notice {"id":"bins-1","title":"Bins late","body":"A day late.","title_cy":"Biniau'n hwyr","body_cy":"Diwrnod yn hwyr.","topics":["bins"],"areas":["SY3"],"urgency":"urgent"}
+`)
+	for _, want := range []string{
+		"Your council notices come in English. Change it with !subscriptions language english, welsh or both.",
+		`I don't know the language "klingon". Choose english, welsh or both (in Welsh: saesneg, cymraeg or y ddwy), e.g. !subscriptions language welsh.`,
+		"Usage: !subscriptions lists your subscriptions; !subscriptions language english, welsh or both chooses the language they come in.",
+		"Hysbysiadau'r cyngor yn Gymraeg o hyn ymlaen. Your council notices now come in Welsh;",
+		"• all — SY3\n    They come in Welsh (Cymraeg).",
+		"[dm Sue] bot: *Brys: Biniau'n hwyr*\n    Diwrnod yn hwyr.\n    Oddi wrth Shropshire Council",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	ctx := context.Background()
+	sue, err := h.Store.PersonByAddr(ctx, "Sue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dp := dataProvider{r}
+	lines, err := dp.DescribePerson(ctx, sue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(lines, " "), "Your council notices by direct message come in Welsh (Cymraeg).") {
+		t.Errorf("!mydata: %q", lines)
+	}
+	summary, err := dp.ForgetPerson(ctx, sue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(summary, "your choice of language deleted") {
+		t.Errorf("!forgetme: %q", summary)
+	}
+	var left int
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_subscriber_language`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d language choices left after !forgetme", left)
+	}
+	// English again is no row at all.
+	h.Run("dm Tom: !subscriptions language welsh\ndm Tom: !subscriptions language saesneg\n")
+	if err := h.Store.Raw().QueryRow(`SELECT COUNT(*) FROM notice_subscriber_language`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("choosing English kept %d rows", left)
+	}
+}

@@ -90,6 +90,46 @@ func (s store) groupLanguages(ctx context.Context) (map[bot.ChatID]Language, err
 	return out, nil
 }
 
+// subscriberLanguage is what a resident chose to get notices in by
+// direct message (English unless they chose otherwise).
+func (s store) subscriberLanguage(ctx context.Context, person int64) (Language, error) {
+	var lang string
+	err := s.q().QueryRowContext(ctx, `SELECT language FROM notice_subscriber_language WHERE person_id = ?`, person).Scan(&lang)
+	if errors.Is(err, sql.ErrNoRows) {
+		return LangEnglish, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load a subscriber's language: %w", err)
+	}
+	return languageOf(lang), nil
+}
+
+// setSubscriberLanguage records a resident's choice; English is no row.
+func (s store) setSubscriberLanguage(ctx context.Context, person int64, lang Language, now time.Time) error {
+	var err error
+	if lang == LangEnglish {
+		_, err = s.forgetSubscriberLanguage(ctx, person)
+		return err
+	}
+	_, err = s.q().ExecContext(ctx, `INSERT INTO notice_subscriber_language (person_id, language, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT(person_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at`, person, string(lang), sqlkit.Millis(now))
+	if err != nil {
+		return fmt.Errorf("save a subscriber's language: %w", err)
+	}
+	return nil
+}
+
+// forgetSubscriberLanguage deletes a resident's choice (for !forgetme);
+// deleted says whether there was one.
+func (s store) forgetSubscriberLanguage(ctx context.Context, person int64) (deleted bool, err error) {
+	res, err := s.q().ExecContext(ctx, `DELETE FROM notice_subscriber_language WHERE person_id = ?`, person)
+	if err != nil {
+		return false, fmt.Errorf("delete a subscriber's language: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // GroupLanguage is what a group chose to read notices in, for the staff
 // page's list of groups.
 func GroupLanguage(ctx context.Context, core bot.Core, chat bot.ChatID) (Language, error) {
