@@ -141,6 +141,9 @@ func TestPollFormRoles(t *testing.T) {
 	if _, home := ivy.get(s.ts.URL + "/"); strings.Contains(home, `href="/polls"`) {
 		t.Error("inbox staff are shown the polls in the navigation")
 	}
+	if _, home := sam.get(s.ts.URL + "/"); !strings.Contains(home, `<a class="govuk-link" href="/polls">Polls</a> and`) {
+		t.Errorf("sender staff are not shown the polls on the home page:\n%s", home)
+	}
 }
 
 // TestPollCreatedApprovedAndCounted: a poll written on the page goes
