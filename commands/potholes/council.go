@@ -537,8 +537,8 @@ func (f *Feature) recordCreate(ctx context.Context, call sendCall, created open3
 	evs := []event{{At: now, Kind: "sent", Detail: fmt.Sprintf("attempt %d, %s", r.SendAttempts, detail)}}
 	// The council's notice is kept in the history, where the send result
 	// (now or after quiet hours) reads it. Like its error texts it must not
-	// carry a WhatsApp phone address.
-	if notice := strings.Join(strings.Fields(bot.RedactPhones(created.ServiceNotice)), " "); notice != "" {
+	// carry a phone number, as an address or written out.
+	if notice := strings.Join(strings.Fields(hidePhones(created.ServiceNotice)), " "); notice != "" {
 		evs = append(evs, event{At: now, Kind: councilNoticeEvent, Detail: bot.Truncate(notice, 300)})
 	}
 	if err := f.store.apply(ctx, r, change{saveMutables: true, events: evs}); err != nil {
@@ -591,8 +591,8 @@ func (f *Feature) sendFailed(ctx context.Context, r Report, callErr error, asked
 	reason := sendSummary(callErr)
 	// The reason is kept in the history and shown in the group: whatever
 	// the council's server (or a proxy before it) echoed back, it must not
-	// carry a WhatsApp phone address.
-	reason = bot.Truncate(bot.RedactPhones(reason), 200)
+	// carry a phone number, as an address or written out.
+	reason = bot.Truncate(hidePhones(reason), 200)
 	f.log().Warn("send failed", "report", r.ID, "attempt", r.SendAttempts, bot.KeyErr, bot.RedactPhones(callErr.Error()))
 	r.LastSendError = reason
 	var c change
@@ -797,8 +797,9 @@ func (f *Feature) checkStatus(ctx context.Context, pl pollPayload, ans *statusAn
 // recordStatus records what the council said about r and posts a change.
 func (f *Feature) recordStatus(ctx context.Context, r Report, sr open311.ServiceRequest, now time.Time, again func(error) error) error {
 	// The council's notes are kept in the history and posted to the group;
-	// like its error texts they must not carry a WhatsApp phone address.
-	notes := bot.Truncate(bot.RedactPhones(strings.Join(strings.Fields(sr.StatusNotes), " ")), 300)
+	// like its error texts they must not carry a phone number (a note may
+	// quote a crew's mobile).
+	notes := bot.Truncate(hidePhones(strings.Join(strings.Fields(sr.StatusNotes), " ")), 300)
 	expected := strings.TrimSpace(sr.ExpectedAt)
 	newStatus := r.Status
 	mapped := councilStatus(sr.Status, notes)

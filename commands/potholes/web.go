@@ -170,17 +170,17 @@ func (f *Feature) FaultCategories(ctx context.Context) ([]string, error) {
 // faultOf is r as staff see it; emailed is the history's latest "emailed"
 // detail ("to highways@…, attempt 1").
 func (f *Feature) faultOf(r Report, emailed string) Fault {
-	ft := Fault{ID: r.ID, Ref: r.Ref(), Category: r.Category, Description: pageText(r.Description), Status: r.Status,
+	ft := Fault{ID: r.ID, Ref: r.Ref(), Category: r.Category, Description: hidePhones(r.Description), Status: r.Status,
 		DuplicateOf: r.DuplicateOf, Chat: r.Chat, HasLocation: r.HasLocation, Lat: r.Lat, Long: r.Long,
 		Created: r.Created, Updated: r.Updated, CheckedAt: r.CouncilCheckedAt, MeToo: r.Confirmations, Photos: r.Photos,
 		FirstPhoto: r.FirstPhoto, RequestID: r.ServiceRequestID}
-	ft.Sent = pageText(f.sentText(r, emailed))
+	ft.Sent = hidePhones(f.sentText(r, emailed))
 	var said []string
 	if r.CouncilStatus != "" {
 		said = append(said, r.CouncilStatus)
 	}
 	if r.CouncilNotes != "" {
-		said = append(said, pageText(r.CouncilNotes))
+		said = append(said, hidePhones(r.CouncilNotes))
 	}
 	if d, ok := f.formatExpected(r.CouncilExpected, f.clock.Now()); ok {
 		said = append(said, "expected by "+d)
@@ -247,10 +247,10 @@ func (f *Feature) FaultPage(ctx context.Context, id int64, nameOf func(person in
 		if adminEvent(ev) {
 			who = nameOf(ev.ActorID)
 		}
-		line := FaultEvent{At: ev.At, Text: pageText(f.eventTextAs(ev, who))}
+		line := FaultEvent{At: ev.At, Text: hidePhones(f.eventTextAs(ev, who))}
 		d.History = append(d.History, line)
 		if ev.Kind == councilUpdateEvent || ev.Kind == councilNoticeEvent {
-			d.CouncilSaid = append(d.CouncilSaid, FaultEvent{At: ev.At, Text: pageText(ev.Detail)})
+			d.CouncilSaid = append(d.CouncilSaid, FaultEvent{At: ev.At, Text: hidePhones(ev.Detail)})
 		}
 	}
 	return d, nil
@@ -273,10 +273,10 @@ func adminEvent(ev event) bool {
 // or international ("+44 7700 900123"), as bot.HasTypedPhone finds them.
 var typedPhone = regexp.MustCompile(`(^|[^\d/.:])((?:\+\d{1,3}[\s-]?(?:\(0\)\s?)?\d|0\d)(?:[\s-]?\d){8,11})($|[^\d/.:])`)
 
-// pageText is text from residents, the council or its server as the staff
+// hidePhones is text from residents, the council or its server as the staff
 // page shows it: no phone number, neither a WhatsApp address nor one
 // written out (a council's notes may quote a crew's mobile).
-func pageText(s string) string {
+func hidePhones(s string) string {
 	s = bot.RedactPhones(s)
 	for range 3 { // neighbouring numbers share a boundary character
 		s = typedPhone.ReplaceAllString(s, "${1}[phone number]${3}")

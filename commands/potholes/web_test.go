@@ -110,9 +110,9 @@ func TestFaultQueriesRefuseBadInput(t *testing.T) {
 	}
 }
 
-// TestPageTextHidesPhoneNumbers: numbers written out or as WhatsApp
+// TestHidePhones: numbers written out or as WhatsApp
 // addresses are hidden; references, dates, prices and request ids are not.
-func TestPageTextHidesPhoneNumbers(t *testing.T) {
+func TestHidePhones(t *testing.T) {
 	for in, want := range map[string]string{
 		"Ring our crew on 07700 900456 for access.":  "Ring our crew on [phone number] for access.",
 		"Call +44 7700 900123 or 01743-123456 today": "Call [phone number] or [phone number] today",
@@ -121,8 +121,21 @@ func TestPageTextHidesPhoneNumbers(t *testing.T) {
 		"Open311 request 293944, expected by 14/03/2026": "Open311 request 293944, expected by 14/03/2026",
 		"P1234 costs £1,250.00 at 10:30":                 "P1234 costs £1,250.00 at 10:30",
 	} {
-		if got := pageText(in); got != want {
-			t.Errorf("pageText(%q) = %q, want %q", in, got, want)
+		if got := hidePhones(in); got != want {
+			t.Errorf("hidePhones(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCouncilNotesHidePhones: a council's notes quoting a phone number
+// reach the group and the history without it.
+func TestCouncilNotesHidePhones(t *testing.T) {
+	fc := newFakeCouncil(t)
+	fc.set(func(fc *fakeCouncil) { fc.status = answer{200, "requests_typed_phone.json"} })
+	h := councilHarness(t, fc)
+	h.Run(councilSetup + "Alice: !pothole outside no. 12 Elm Road, deep\nAlice: !pothole P1 send\n")
+	out := h.Run("@advance 6h\nAlice: !pothole P1\n")
+	if !strings.Contains(out, "Council update on P1: Ring our crew on [phone number] for access.") || strings.Contains(out, "900456") {
+		t.Errorf("group:\n%s", out)
 	}
 }
