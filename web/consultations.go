@@ -184,7 +184,7 @@ func (s *Server) consultPage(w http.ResponseWriter, r *http.Request, v visitor) 
 	word, tag := s.runState(c.NoticeState, c.Closed, c.Closes)
 	banner := ""
 	if r.URL.Query().Get("sent") == "1" {
-		banner = "Your consultation has been received; it goes out with its notice once approved."
+		banner = "Your consultation has been received; where it stands is below."
 	}
 	s.render(w, r, http.StatusOK, "consultation", page{Title: "Consultation " + c.Number() + ": " + c.Question, Nav: "consultations", Notice: banner, Data: map[string]any{
 		"C": c, "From": from, "State": word, "Tag": tag, "Closes": s.when(c.Closes), "AsOf": s.when(s.deps.Clock.Now()),

@@ -249,7 +249,7 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request, v visitor) {
 	word, tag := s.runState(n.State, closed, res.Closes)
 	banner := ""
 	if r.URL.Query().Get("sent") == "1" {
-		banner = "Your poll has been received; it goes out with its notice once approved."
+		banner = "Your poll has been received; where it stands is below."
 	}
 	var notSent []string
 	for _, ns := range res.NotSent {

@@ -171,6 +171,7 @@ func TestPollCreatedApprovedAndCounted(t *testing.T) {
 	}
 	_, body = sam.get(s.ts.URL + where)
 	mustContain(t, body, "Your poll has been received", "Waiting for approval", "Highways", "Not sent yet (Waiting for approval); votes are counted here once it goes out.")
+	mustNotContain(t, body, "chart-all")
 	if strings.Contains(s.h.Out.String(), "Should Longden Road") {
 		t.Fatal("sent before approval")
 	}
