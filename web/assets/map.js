@@ -45,7 +45,8 @@ function say (el, text) {
 }
 
 function draw (el, points) {
-  const map = L.map(el, { scrollWheelZoom: false })
+  // No fading: a popup is readable (and checkable) the moment it opens.
+  const map = L.map(el, { scrollWheelZoom: false, fadeAnimation: false })
   const tiles = tileLayer(el)
   if (tiles) {
     tiles.addTo(map)
