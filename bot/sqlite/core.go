@@ -56,19 +56,15 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 					return bot.Person{}, fmt.Errorf("merge people: %w", err)
 				}
 			}
-			if err := mergePeople(ctx, tx, from, into); err != nil {
+			if err := s.mergePeople(ctx, tx, from, into); err != nil {
 				return bot.Person{}, err
 			}
 			id = into
 		}
 	}
 	if id == 0 {
-		res, err := tx.ExecContext(ctx, `INSERT INTO people (name, preferred, created_at, last_seen_at) VALUES (?, ?, ?, ?)`,
-			name, string(addrs[0]), sqlkit.Millis(at), sqlkit.Millis(at))
-		if err != nil {
-			return bot.Person{}, fmt.Errorf("create person: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO people (name, preferred, created_at, last_seen_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			name, string(addrs[0]), sqlkit.Millis(at), sqlkit.Millis(at)).Scan(&id); err != nil {
 			return bot.Person{}, fmt.Errorf("create person: %w", err)
 		}
 	} else {
@@ -76,7 +72,7 @@ func (s *Store) ResolvePerson(ctx context.Context, snd bot.Sender, at time.Time)
 		// change of preferred form follows the latest sighting.
 		if _, err := tx.ExecContext(ctx, `UPDATE people SET
 			name = CASE WHEN ? <> '' THEN ? ELSE name END,
-			preferred = ?, last_seen_at = MAX(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
+			preferred = ?, last_seen_at = `+s.greatest()+`(last_seen_at, ?), forgotten = 0 WHERE id = ?`,
 			name, name, string(addrs[0]), sqlkit.Millis(at), id); err != nil {
 			return bot.Person{}, fmt.Errorf("update person: %w", err)
 		}
@@ -138,9 +134,8 @@ func (s *Store) knownUnchanged(ctx context.Context, addrs []bot.Address, name st
 // the core knowing them; the audit log, which keeps ids without a foreign
 // key, is moved explicitly. Where a unique constraint already holds a row
 // for into (both voted in the same check, say) the older person's row wins.
-func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT m.name, p."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) p
-		WHERE m.type = 'table' AND p."table" = 'people'`)
+func (s *Store) mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
+	rows, err := tx.QueryContext(ctx, s.peopleRefsSQL())
 	if err != nil {
 		return fmt.Errorf("merge people: list references: %w", err)
 	}
@@ -156,7 +151,7 @@ func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
 	for _, r := range refs {
 		quoted := `"` + strings.ReplaceAll(r.table, `"`, `""`) + `"`
 		col := `"` + strings.ReplaceAll(r.column, `"`, `""`) + `"`
-		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE `+quoted+` SET `+col+` = ? WHERE `+col+` = ?`, into, from); err != nil {
+		if err := s.moveReference(ctx, tx, r.table, r.column, from, into); err != nil {
 			return fmt.Errorf("merge people: %s.%s: %w", r.table, r.column, err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+quoted+` WHERE `+col+` = ?`, from); err != nil {
@@ -166,17 +161,16 @@ func mergePeople(ctx context.Context, tx bot.Tx, from, into int64) error {
 	for _, q := range []string{
 		`UPDATE audit_log SET actor_id = ? WHERE actor_id = ?`,
 		`UPDATE audit_log SET target_id = ? WHERE target_id = ?`,
-		// A job's payload names a person in its "person" field (a message
-		// waiting for someone): the job follows them to the surviving record.
-		`UPDATE jobs SET payload = CAST(json_set(CAST(payload AS TEXT), '$.person', ?) AS BLOB)
-			WHERE json_valid(CAST(payload AS TEXT)) AND json_extract(CAST(payload AS TEXT), '$.person') = ?`,
 		`UPDATE outbox SET person_id = ? WHERE person_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, into, from); err != nil {
 			return fmt.Errorf("merge people: audit: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE people SET contact_ok = MAX(contact_ok, (SELECT contact_ok FROM people WHERE id = ?)) WHERE id = ?`, from, into); err != nil {
+	if err := s.moveJobPayloads(ctx, tx, from, into); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE people SET contact_ok = `+s.greatest()+`(contact_ok, (SELECT contact_ok FROM people WHERE id = ?)) WHERE id = ?`, from, into); err != nil {
 		return fmt.Errorf("merge people: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM people WHERE id = ?`, from); err != nil {
@@ -429,7 +423,7 @@ func (s *Store) SetMember(ctx context.Context, chat bot.ChatID, person int64, pr
 	}
 	_, err := s.conn().ExecContext(ctx, `INSERT INTO memberships (chat, person_id, present, since) VALUES (?, ?, ?, ?)
 		ON CONFLICT(chat, person_id) DO UPDATE SET since = excluded.since, present = excluded.present
-		WHERE present <> excluded.present`, string(chat), person, p, sqlkit.Millis(at))
+		WHERE memberships.present <> excluded.present`, string(chat), person, p, sqlkit.Millis(at))
 	if err != nil {
 		return fmt.Errorf("set member: %w", err)
 	}
@@ -471,7 +465,9 @@ func (s *Store) SavePoll(ctx context.Context, p bot.Poll) error {
 	if err != nil {
 		return fmt.Errorf("encode poll options: %w", err)
 	}
-	_, err = s.conn().ExecContext(ctx, `INSERT OR REPLACE INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.conn().ExecContext(ctx, `INSERT INTO polls (chat, msg_id, kind, ref, question, options, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (chat, msg_id) DO UPDATE SET kind = excluded.kind, ref = excluded.ref, question = excluded.question,
+		options = excluded.options, created_at = excluded.created_at`,
 		string(p.Chat), p.ID, p.Kind, p.Ref, p.Question, string(opts), sqlkit.Millis(p.Created))
 	if err != nil {
 		return fmt.Errorf("save poll: %w", err)
@@ -507,12 +503,13 @@ func (s *Store) ScheduleJob(ctx context.Context, j bot.Job) (int64, error) {
 	}
 	var id int64
 	err := s.conn().QueryRowContext(ctx, `INSERT INTO jobs (kind, key, run_at, payload) VALUES (?, ?, ?, ?)
-		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = '', gen = gen + 1
+		ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, run_at = excluded.run_at, payload = excluded.payload, attempts = 0, last_error = '',
+		gen = jobs.gen + 1, claimed_by = '', lease_until = NULL
 		RETURNING id`, j.Kind, key, sqlkit.Millis(j.RunAt), j.Payload).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("schedule job: %w", err)
 	}
-	return id, nil
+	return id, s.notify(ctx, wakeJobs)
 }
 
 // CancelJobs deletes jobs whose key starts with prefix.
@@ -568,7 +565,9 @@ func (s *Store) FinishJob(ctx context.Context, j bot.Job) error {
 // was loaded in.
 func (s *Store) JobCurrent(ctx context.Context, j bot.Job) (bool, error) {
 	var one int
-	err := s.conn().QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ? AND gen = ?`, j.ID, j.Gen).Scan(&one)
+	// On PostgreSQL the row stays locked until the unit of work ends, so no
+	// other process takes the job over while its handler runs here.
+	err := s.conn().QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ? AND gen = ?`+s.forUpdate(false), j.ID, j.Gen).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -581,18 +580,19 @@ func (s *Store) JobCurrent(ctx context.Context, j bot.Job) (bool, error) {
 // PostponeJob moves a job later without counting an attempt (the transport
 // was offline), unless it was rescheduled meanwhile.
 func (s *Store) PostponeJob(ctx context.Context, j bot.Job, at time.Time) error {
-	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE id = ? AND gen = ?`, sqlkit.Millis(at), j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, claimed_by = '', lease_until = NULL WHERE id = ? AND gen = ?`, sqlkit.Millis(at), j.ID, j.Gen); err != nil {
 		return fmt.Errorf("postpone job: %w", err)
 	}
-	return nil
+	return s.notify(ctx, wakeJobs)
 }
 
 // RetryJob reschedules a failed job, unless it was rescheduled meanwhile.
 func (s *Store) RetryJob(ctx context.Context, j bot.Job, at time.Time, lastErr string) error {
-	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND gen = ?`, sqlkit.Millis(at), lastErr, j.ID, j.Gen); err != nil {
+	if _, err := s.conn().ExecContext(ctx, `UPDATE jobs SET run_at = ?, attempts = attempts + 1, last_error = ?, claimed_by = '', lease_until = NULL
+		WHERE id = ? AND gen = ?`, sqlkit.Millis(at), lastErr, j.ID, j.Gen); err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
-	return nil
+	return s.notify(ctx, wakeJobs)
 }
 
 // Audit appends to the audit log.

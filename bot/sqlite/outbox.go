@@ -17,13 +17,13 @@ func (s *Store) QueueSend(ctx context.Context, q bot.QueuedSend) (int64, error) 
 	if q.Person != 0 {
 		person = q.Person
 	}
-	res, err := s.conn().ExecContext(ctx, `INSERT INTO outbox (chat, kind, msg_id, priority, payload, person_id, created_at, not_before)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(q.Chat), q.Kind, q.MsgID, int(q.Priority), q.Payload, person, sqlkit.Millis(q.Created), sqlkit.Millis(q.NotBefore))
-	if err != nil {
+	var id int64
+	if err := s.conn().QueryRowContext(ctx, `INSERT INTO outbox (chat, kind, msg_id, priority, payload, person_id, created_at, not_before)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		string(q.Chat), q.Kind, q.MsgID, int(q.Priority), q.Payload, person, sqlkit.Millis(q.Created), sqlkit.Millis(q.NotBefore)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("queue send: %w", err)
 	}
-	return res.LastInsertId()
+	return id, s.notify(ctx, wakeSends)
 }
 
 // NextSend returns the send that should go next at now: the most urgent row
@@ -79,11 +79,11 @@ func (s *Store) DelaySend(ctx context.Context, id int64, at time.Time, countAtte
 	if countAttempt {
 		inc = 1
 	}
-	if _, err := s.conn().ExecContext(ctx, `UPDATE outbox SET not_before = ?, attempts = attempts + ?, last_error = ? WHERE id = ?`,
+	if _, err := s.conn().ExecContext(ctx, `UPDATE outbox SET not_before = ?, attempts = attempts + ?, last_error = ?, claimed_by = '', lease_until = NULL WHERE id = ?`,
 		sqlkit.Millis(at), inc, lastErr, id); err != nil {
 		return fmt.Errorf("delay send: %w", err)
 	}
-	return nil
+	return s.notify(ctx, wakeSends)
 }
 
 // CancelSends deletes queued rows to a person (direct messages) and returns

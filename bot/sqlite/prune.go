@@ -49,7 +49,7 @@ func (s *Store) DeletePersonIfUnreferenced(ctx context.Context, person int64) (b
 		return false, err
 	}
 	defer tx.Rollback()
-	refs, err := peopleReferences(ctx, tx)
+	refs, err := s.peopleReferences(ctx, tx)
 	if err != nil {
 		return false, err
 	}
@@ -75,11 +75,10 @@ type reference struct{ table, column string }
 
 // peopleReferences lists the columns with a foreign key to people, other
 // than the addresses and memberships that go with the person.
-func peopleReferences(ctx context.Context, tx interface {
+func (s *Store) peopleReferences(ctx context.Context, tx interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }) ([]reference, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT m.name, f."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-		WHERE m.type = 'table' AND f."table" = 'people' AND m.name NOT IN ('person_addresses', 'memberships')`)
+	rows, err := tx.QueryContext(ctx, s.peopleRefsSQL())
 	if err != nil {
 		return nil, fmt.Errorf("find references to people: %w", err)
 	}
@@ -90,7 +89,7 @@ func peopleReferences(ctx context.Context, tx interface {
 		if err := rows.Scan(&r.table, &r.column); err != nil {
 			return nil, err
 		}
-		if strings.ContainsAny(r.table+r.column, `"`) {
+		if strings.ContainsAny(r.table+r.column, `"`) || r.table == "person_addresses" || r.table == "memberships" {
 			continue
 		}
 		out = append(out, r)

@@ -30,12 +30,16 @@ func (e *NewerSchemaError) Error() string {
 
 // SchemaVersions reads the database's version of each component.
 func SchemaVersions(ctx context.Context, db *sql.DB) (map[string]int, error) {
-	var exists int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&exists); err != nil {
+	return schemaVersions(ctx, db, SQLite)
+}
+
+func schemaVersions(ctx context.Context, db *sql.DB, b Backend) (map[string]int, error) {
+	exists, err := tableExists(ctx, db, b, "schema_migrations")
+	if err != nil {
 		return nil, fmt.Errorf("read schema versions: %w", err)
 	}
 	out := map[string]int{}
-	if exists == 0 {
+	if !exists {
 		return out, nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT component, MAX(version) FROM schema_migrations GROUP BY component`)
@@ -73,8 +77,8 @@ func KnownVersions(sets []bot.Migrations) (map[string]int, error) {
 // sets for any component in them. With complete, a component the database
 // has and sets lack is refused too: only the whole binary's list of
 // migrations can tell a newer release's feature from a test's subset.
-func refuseNewer(ctx context.Context, db *sql.DB, path string, sets []bot.Migrations, complete bool) error {
-	have, err := SchemaVersions(ctx, db)
+func refuseNewer(ctx context.Context, db *sql.DB, b Backend, path string, sets []bot.Migrations, complete bool) error {
+	have, err := schemaVersions(ctx, db, b)
 	if err != nil {
 		return err
 	}
@@ -107,5 +111,5 @@ func OpenComplete(ctx context.Context, path string, extra ...bot.Migrations) (*S
 // when it is ahead of the core's and extra's migrations: for tools that
 // read a database without opening it as the store (restore).
 func CheckNotNewer(ctx context.Context, db *sql.DB, path string, extra ...bot.Migrations) error {
-	return refuseNewer(ctx, db, path, append([]bot.Migrations{CoreMigrations()}, extra...), true)
+	return refuseNewer(ctx, db, SQLite, path, append([]bot.Migrations{CoreMigrations()}, extra...), true)
 }

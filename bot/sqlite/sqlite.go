@@ -33,7 +33,7 @@ import (
 	"neighbourbot/bot"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var coreMigrations embed.FS
 
 // CoreMigrations is the core's own schema.
@@ -85,11 +85,16 @@ func (s *Store) LimitPages(n int64) {
 	s.db.SetMaxIdleConns(2)
 }
 
-// Store is the SQLite implementation of bot.Store.
+// Store implements bot.Store on SQLite (Open) or on PostgreSQL (OpenDB
+// with a pool from bot/postgres).
 type Store struct {
 	db      *sql.DB
 	w       writer
 	path    string
+	backend Backend
+	// wake is the NOTIFY channel told of new jobs and sends (PostgreSQL
+	// only; empty on SQLite, where one process owns the file).
+	wake    string
 	mergers []func(ctx context.Context, tx bot.Tx, from, into int64) error
 }
 
@@ -142,7 +147,7 @@ func open(ctx context.Context, path string, complete bool, extra []bot.Migration
 		return nil, fmt.Errorf("open database: foreign keys are not enabled")
 	}
 	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
-	if err := refuseNewer(ctx, db, path, sets, complete); err != nil {
+	if err := refuseNewer(ctx, db, SQLite, path, sets, complete); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -151,14 +156,43 @@ func open(ctx context.Context, path string, complete bool, extra []bot.Migration
 		return nil, err
 	}
 	s := &Store{db: db, path: path}
-	for _, m := range sets {
-		if err := s.Migrate(ctx, m); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if err := s.migrateAll(ctx, sets); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return s, nil
 }
+
+// OpenDB is Open on a database the caller connected (bot/postgres's pool
+// for PostgreSQL): it refuses a newer schema (with complete, as
+// OpenComplete does), applies the core's migrations and extra's for the
+// backend, and takes ownership of db (Close closes it). name says which
+// database it is in messages (never with a password); wake, on
+// PostgreSQL, is the channel NOTIFY tells other processes on when a job
+// or a send is queued.
+func OpenDB(ctx context.Context, db *sql.DB, backend Backend, name, wake string, complete bool, extra ...bot.Migrations) (*Store, error) {
+	sets := append([]bot.Migrations{CoreMigrations()}, extra...)
+	if err := refuseNewer(ctx, db, backend, name, sets, complete); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: name, backend: backend, wake: wake}
+	if err := s.migrateAll(ctx, sets); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrateAll(ctx context.Context, sets []bot.Migrations) error {
+	for _, m := range sets {
+		if err := s.Migrate(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Backend is the database server under the store.
+func (s *Store) Backend() Backend { return s.backend }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -174,7 +208,8 @@ func (s *Store) conn() handle { return handle{s} }
 // tests) that read the database directly.
 func (s *Store) Raw() *sql.DB { return s.db }
 
-// Path is the database file.
+// Path is the database file (on PostgreSQL, the database's name for
+// messages).
 func (s *Store) Path() string { return s.path }
 
 type migration struct {
@@ -214,8 +249,14 @@ func readMigrations(m bot.Migrations) ([]migration, error) {
 }
 
 // Migrate applies the component's migrations that have not run yet, each in
-// its own transaction together with its bookkeeping row.
+// its own transaction together with its bookkeeping row: on PostgreSQL the
+// ones under migrations/postgres, which must have every number the SQLite
+// ones have (a *NotOnPostgresError otherwise).
 func (s *Store) Migrate(ctx context.Context, m bot.Migrations) error {
+	m, err := migrationsFor(m, s.backend)
+	if err != nil {
+		return err
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
 		PRIMARY KEY (component, version))`); err != nil {
@@ -224,6 +265,9 @@ func (s *Store) Migrate(ctx context.Context, m bot.Migrations) error {
 	migs, err := readMigrations(m)
 	if err != nil {
 		return err
+	}
+	if len(migs) == 0 {
+		return nil
 	}
 	var current int
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?`, m.Component).Scan(&current); err != nil {

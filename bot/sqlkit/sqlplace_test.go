@@ -24,10 +24,11 @@ import (
 // there too.
 var sqlOutsideStores = map[string]int{}
 
-// sqlExempt are the directories where SQL belongs in any file: the SQLite
-// backend itself, and these helpers every store shares (InsertID runs the
-// store's own statement).
-var sqlExempt = []string{"bot/sqlite", "bot/sqlkit"}
+// sqlExempt are the directories where SQL belongs in any file: the store
+// itself, these helpers every store shares (InsertID runs the store's own
+// statement), and the PostgreSQL driver's wrapper (which passes every
+// store's SQL on, and LISTENs).
+var sqlExempt = []string{"bot/sqlite", "bot/sqlkit", "bot/postgres"}
 
 // dbMethods are the database/sql calls that run SQL; each takes the query
 // as its first argument after any context.
