@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"neighbourbot/bot"
 	"neighbourbot/commands/potholes"
@@ -112,6 +114,7 @@ type faultsView struct {
 	Pages            int
 	PrevURL, NextURL string
 	Map              mapBox
+	CSVURL           string
 	Bad              bool
 }
 
@@ -148,6 +151,10 @@ func (s *Server) faultList(w http.ResponseWriter, r *http.Request, v visitor) {
 		return
 	}
 	fq, ff, errs := faultQuery(r.URL.Query(), cats)
+	if r.URL.Query().Get("format") == "csv" && len(errs) == 0 {
+		s.faultsCSV(w, r, fq)
+		return
+	}
 	view := faultsView{Filters: ff, Categories: cats, States: potholes.FaultStates(), Bad: len(errs) > 0}
 	if view.Bad {
 		s.render(w, r, http.StatusBadRequest, "faults", page{Title: "Street faults", Nav: "faults", Errors: errs, Data: view})
@@ -178,7 +185,43 @@ func (s *Server) faultList(w http.ResponseWriter, r *http.Request, v visitor) {
 		view.NextURL = base + "&page=" + strconv.Itoa(ff.Page+1)
 	}
 	view.Map = s.mapOf("faults-map", "Map of the faults these filters show", "/faults/map.json?"+ff.encode())
+	view.CSVURL = base + "&format=csv"
 	s.render(w, r, http.StatusOK, "faults", page{Title: "Street faults", Nav: "faults", Data: view})
+}
+
+// faultsCSV streams every fault the filters choose, a page at a time:
+// the street's facts, never who reported them or a phone number.
+func (s *Server) faultsCSV(w http.ResponseWriter, r *http.Request, fq potholes.FaultQuery) {
+	ctx := r.Context()
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="street-faults.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"ref", "category", "description", "state", "me_too", "photos", "group", "latitude", "longitude",
+		"reported", "last_change", "sent_to_council", "council_status"})
+	names := map[bot.ChatID]string{}
+	fq.Offset, fq.Limit = 0, 500
+	for {
+		list, _, err := s.deps.Potholes.Faults(ctx, fq)
+		if err != nil {
+			s.deps.Log.Error("web: faults export", "err", err)
+			_ = cw.Write([]string{"", "", "export stopped: the database could not be read"})
+			break
+		}
+		for _, f := range list {
+			lat, long := "", ""
+			if f.HasLocation {
+				lat, long = strconv.FormatFloat(f.Lat, 'f', 6, 64), strconv.FormatFloat(f.Long, 'f', 6, 64)
+			}
+			_ = cw.Write([]string{f.Ref, f.Category, csvSafe(f.Description), string(f.Status), strconv.Itoa(f.MeToo), strconv.Itoa(f.Photos),
+				csvSafe(s.groupNameOf(ctx, names, f.Chat)), lat, long, f.Created.In(s.deps.Loc).Format(time.RFC3339),
+				f.Updated.In(s.deps.Loc).Format(time.RFC3339), csvSafe(f.Sent), csvSafe(f.Answer)})
+		}
+		if len(list) < fq.Limit {
+			break
+		}
+		fq.Offset += fq.Limit
+	}
+	cw.Flush()
 }
 
 // groupNameOf names a fault's group as /groups does, never by its id or

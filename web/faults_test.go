@@ -495,3 +495,41 @@ func TestFaultsShowNoPhoneNumber(t *testing.T) {
 	_, body := olive.get(fs.ts.URL + "/faults/1")
 	mustContain(t, body, "Ring our crew on [phone number] for access.", "filed by a resident")
 }
+
+// TestFaultsCSV: the list's filters download as CSV, every page of them,
+// with the street's facts only and cells a spreadsheet will not run.
+func TestFaultsCSV(t *testing.T) {
+	fs := newFaultSite(t)
+	var script strings.Builder
+	script.WriteString("@group street\nBob [photo] [location 52.7069,-2.7540]: !pothole =HYPERLINK(\"http://x.example\") outside no. 12 Elm Road\nCarol: !metoo P1\n")
+	for i := range 505 {
+		fmt.Fprintf(&script, "Dan: !report drain blocked number %d on Long Lane\n", i+1)
+	}
+	fs.h.Run(script.String())
+	hana := fs.signIn("Hana")
+	_, page := hana.get(fs.ts.URL + "/faults?category=pothole")
+	mustContain(t, page, `href="/faults?category=pothole&amp;format=csv"`, "Download it as CSV")
+	resp, err := hana.c.Get(fs.ts.URL + "/faults?category=pothole&format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(resp)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("csv: %d %v", resp.StatusCode, resp.Header)
+	}
+	mustContain(t, body, "ref,category,description,state,me_too,photos,group,latitude,longitude,reported,last_change,sent_to_council,council_status\n",
+		`P1,pothole,"'=HYPERLINK(""http://x.example"") outside no. 12 Elm Road",open,1,1,Elm Road,52.706900,-2.754000,2026-01-05T09:00:00Z`)
+	mustNotContain(t, body, "Bob", "Carol", "drain")
+	code, all := hana.get(fs.ts.URL + "/faults?category=drain&format=csv")
+	if n := strings.Count(all, "\n"); code != http.StatusOK || n != 506 || !strings.Contains(all, "number 1 on Long Lane") || !strings.Contains(all, "number 505 on") {
+		t.Errorf("all 505 drains: %d, %d lines", code, n)
+	}
+	// A bad filter is the page's 400, not a file.
+	if code, body := hana.get(fs.ts.URL + "/faults?state=bogus&format=csv"); code != http.StatusBadRequest || !strings.Contains(body, "Choose a state") {
+		t.Errorf("bad filter: %d", code)
+	}
+	if code, _ := fs.signIn("Sam").get(fs.ts.URL + "/faults?format=csv"); code != http.StatusForbidden {
+		t.Errorf("Sam: %d", code)
+	}
+}
