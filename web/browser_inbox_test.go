@@ -37,7 +37,7 @@ func TestBrowserInbox(t *testing.T) {
 	// Let the page's event stream connect before the resident writes.
 	run(t, rita, "stream open", chromedp.Sleep(1500*time.Millisecond))
 
-	s.h.Run("dm Erin [photo]: There's a pothole outside number 4 on Elm Road\ndm Erin [voice 12s]:\n")
+	s.h.Run("dm Erin [photo]: There's a pothole outside number 4 on Elm Road\ndm Erin [voice 12s]:\ndm Erin [location 52.7069,-2.7540]: it's here\n")
 	realPhoto(t, media)
 	run(t, rita, "the ticket appears without a reload", chromedp.WaitVisible(`a[href="/inbox/1"]`, chromedp.ByQuery))
 	var title string
@@ -52,6 +52,7 @@ func TestBrowserInbox(t *testing.T) {
 
 	run(t, rita, "open the ticket", chromedp.Click(`a[href="/inbox/1"]`, chromedp.ByQuery), chromedp.WaitVisible("#reply", chromedp.ByID),
 		chromedp.WaitVisible(`img.nb-photo`, chromedp.ByQuery), chromedp.WaitReady(`audio[src="/inbox/1/media/2"]`, chromedp.ByQuery))
+	run(t, rita, "the pin is on a map", chromedp.WaitVisible(`.nb-map.nb-map--drawn .leaflet-marker-icon`, chromedp.ByQuery))
 	var shown bool
 	run(t, rita, "the photo is shown", chromedp.Poll(`document.querySelector('img.nb-photo').naturalWidth > 0`, &shown, chromedp.WithPollingTimeout(10*time.Second)))
 	checkPage(t, rita, "inbox-ticket")

@@ -46,7 +46,9 @@ function say (el, text) {
 
 function draw (el, points) {
   // No fading: a popup is readable (and checkable) the moment it opens.
-  const map = L.map(el, { scrollWheelZoom: false, fadeAnimation: false })
+  // maxZoom on the map itself: with no tile server there is no tile layer
+  // to give one, and the cluster group refuses a map without it.
+  const map = L.map(el, { scrollWheelZoom: false, fadeAnimation: false, maxZoom: 19 })
   const tiles = tileLayer(el)
   if (tiles) {
     tiles.addTo(map)
