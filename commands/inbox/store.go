@@ -189,12 +189,11 @@ func (s *store) open(ctx context.Context, id int64, desk string, at time.Time) (
 		ON CONFLICT (key) DO NOTHING`, sqlkit.Millis(at)); err != nil {
 		return ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
+	// One statement takes the number and moves the counter on, so two
+	// processes sharing a PostgreSQL hub never take the same number.
 	var n int64
-	if err := s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM inbox_state WHERE key = 'next_number'`).Scan(&n); err != nil {
-		return ticket{}, fmt.Errorf("ticket number: %w", err)
-	}
-	if _, err := s.db.ExecContext(ctx, `UPDATE inbox_state SET value = ?, updated_at = ? WHERE key = 'next_number'`,
-		strconv.FormatInt(n+1, 10), sqlkit.Millis(at)); err != nil {
+	if err := s.db.QueryRowContext(ctx, `UPDATE inbox_state SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT), updated_at = ?
+		WHERE key = 'next_number' RETURNING CAST(value AS BIGINT) - 1`, sqlkit.Millis(at)).Scan(&n); err != nil {
 		return ticket{}, fmt.Errorf("ticket number: %w", err)
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE inbox_tickets SET number = ?, desk = ?, state = 'open', opened_at = ? WHERE id = ?`,
