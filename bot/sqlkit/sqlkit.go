@@ -10,7 +10,7 @@
 // and closed_at, power_posted.eta, power_groups.last_suggested, and six of
 // notices' — see commands/notices/store.go) are read through NULLIF(col, 0)
 // in their store's SQL and written 0 for "none" (notices' through
-// COALESCE(?, 0)), so in Go they follow the same rule.
+// COALESCE(CAST(? AS BIGINT), 0)), so in Go they follow the same rule.
 package sqlkit
 
 import (

@@ -22,7 +22,7 @@ import (
 
 // zeroIsZero are the time columns declared NOT NULL DEFAULT 0, where 0 is
 // "none": their stores read them through NULLIF(col, 0) (and notices'
-// write them through COALESCE(?, 0)) so that, in Go, they follow sqlkit's
+// write them through COALESCE(CAST(? AS BIGINT), 0)) so that, in Go, they follow sqlkit's
 // one rule (zero time ↔ NULL) without rewriting a stored value.
 var zeroIsZero = []string{
 	"lending_loans.claimed_at",
@@ -122,8 +122,8 @@ func TestTimeColumnsFollowTheZeroRule(t *testing.T) {
 		dir := filepath.Join("..", "..", "commands", filepath.FromSlash(feature))
 		// Read as NULLIF(col, 0) or NULLIF(alias.col, 0); a column only
 		// ever written (a record kept for people, not read back by the
-		// bot) is written as col = COALESCE(?, 0).
-		handled := regexp.MustCompile(`NULLIF\((\w+\.)?` + col + `, 0\)|\b` + col + ` = COALESCE\(\?, 0\)`)
+		// bot) is written as col = COALESCE(CAST(? AS BIGINT), 0).
+		handled := regexp.MustCompile(`NULLIF\((\w+\.)?` + col + `, 0\)|\b` + col + ` = COALESCE\(CAST\(\? AS BIGINT\), 0\)`)
 		files, _ := filepath.Glob(filepath.Join(dir, "store*.go"))
 		found := false
 		for _, f := range files {
@@ -134,7 +134,7 @@ func TestTimeColumnsFollowTheZeroRule(t *testing.T) {
 			found = found || handled.Match(src)
 		}
 		if !found {
-			t.Errorf("%s: no store in %s reads it through NULLIF(%s, 0) or writes it through COALESCE(?, 0)", c, dir, col)
+			t.Errorf("%s: no store in %s reads it through NULLIF(%s, 0) or writes it through COALESCE(CAST(? AS BIGINT), 0)", c, dir, col)
 		}
 	}
 	for _, f := range []string{"lending", "power", "pothole", "inbox", "mod", "poll", "jobs", "outbox", "groups", "notice", "notices", "geo"} {

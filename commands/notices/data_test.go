@@ -135,3 +135,80 @@ func TestMergedPersonKeepsNoticeRecords(t *testing.T) {
 		t.Error("queued delivery did not follow the merge")
 	}
 }
+
+// TestMergedPersonWhoHadTheSameNoticeTwice: when both records of one
+// person approved the same notice, had it queued and had its poll, the
+// merge keeps one of each under the surviving record — the approval once,
+// the delivery once (the other superseded, kept for !mydata), the poll
+// chat of each — and fails on none of them.
+func TestMergedPersonWhoHadTheSameNoticeTwice(t *testing.T) {
+	cfg := testConfig()
+	var r *Feature
+	h := bottest.New(t, harnessOptions(cfg, &r))
+	ctx := context.Background()
+	now := h.Clock.Now()
+	lid, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Name: "Carol"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "447700900123@s.whatsapp.net", Name: "Carol"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := h.Store.Raw()
+	from, into := max(lid.ID, pn.ID), min(lid.ID, pn.ID)
+	fromKey, intoKey := "person:"+strconv.FormatInt(from, 10), "person:"+strconv.FormatInt(into, 10)
+	if _, err := db.Exec(`INSERT INTO notices (id, source, source_name, identifier, msg_type, urgency, title, body, sent_at, state, received_at)
+		VALUES (1, 'webhook', 'Council', 'n1', 'alert', 'normal', 'T', '', 0, 'approved', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct {
+		id  int64
+		key string
+	}{{from, fromKey}, {into, intoKey}} {
+		for _, q := range []string{
+			`INSERT INTO notice_approvals (notice_id, approver, approver_name, approved_at) VALUES (1, ?, 'Carol', 0)`,
+			`INSERT INTO notice_poll_chats (notice_id, target, chat) VALUES (1, ?, 'dm')`,
+		} {
+			if _, err := db.Exec(q, p.key); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if _, err := db.Exec(`INSERT INTO notice_outbox (notice_id, target, person_id, state, due_at) VALUES (1, ?, ?, 'pending', 0)`, p.key, p.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "111@lid", Alt: "447700900123@s.whatsapp.net"}, now); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(q string, args ...any) string {
+		t.Helper()
+		rs, err := db.Query(q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rs.Close()
+		var out []string
+		for rs.Next() {
+			var a, b string
+			if err := rs.Scan(&a, &b); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a+" "+b)
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := rows(`SELECT approver, approver_name FROM notice_approvals ORDER BY approver`); got != intoKey+" Carol" {
+		t.Errorf("approvals after the merge: %s, want one, by %s", got, intoKey)
+	}
+	want := fromKey + " superseded, " + intoKey + " pending"
+	if intoKey < fromKey {
+		want = intoKey + " pending, " + fromKey + " superseded"
+	}
+	if got := rows(`SELECT target, state FROM notice_outbox WHERE person_id = ? ORDER BY target`, into); got != want {
+		t.Errorf("deliveries after the merge: %s, want %s", got, want)
+	}
+	if got := rows(`SELECT target, chat FROM notice_poll_chats ORDER BY target`); got != fromKey+" dm, "+intoKey+" dm" && got != intoKey+" dm, "+fromKey+" dm" {
+		t.Errorf("poll chats after the merge: %s, want both kept", got)
+	}
+}

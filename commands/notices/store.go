@@ -44,7 +44,7 @@ type execer interface {
 // NOT NULL DEFAULT 0 (notices.expires_at, notice_council.effective_at,
 // notice_outbox.sent_at, notice_feeds.last_fetch_at, notice_polls.closed_at,
 // notice_results_posts.sent_at) hold 0 for "none". They are read through
-// NULLIF(col, 0) and written through COALESCE(?, 0), so in Go they follow
+// NULLIF(col, 0) and written through COALESCE(CAST(? AS BIGINT), 0), so in Go they follow
 // the one rule and no stored value needed migrating.
 type store struct {
 	db bot.DB
@@ -203,7 +203,7 @@ func scanAudit(row sqlkit.Scanner) (AuditRecord, error) {
 
 // auditSince lists audit records at or after since, oldest first.
 func (s store) auditSince(ctx context.Context, since time.Time) ([]AuditRecord, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= COALESCE(?, 0) ORDER BY at, id`, sqlkit.Millis(since))
+	rows, err := s.q().QueryContext(ctx, `SELECT id, notice_id, at, event, actor, target, detail FROM notice_audit WHERE at >= COALESCE(CAST(? AS BIGINT), 0) ORDER BY at, id`, sqlkit.Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("read audit: %w", err)
 	}

@@ -30,12 +30,11 @@ func (s store) saveConsultation(ctx context.Context, n *Notice) error {
 
 // startConsultation stores a group's own consultation and returns its id.
 func (s store) startConsultation(ctx context.Context, chat bot.ChatID, question string, closes, now time.Time) (int64, error) {
-	res, err := s.q().ExecContext(ctx, `INSERT INTO notice_consultations (chat, question, closes_at, state, created_at) VALUES (?, ?, ?, 'open', ?)`,
+	id, err := sqlkit.InsertID(ctx, s.q(), `INSERT INTO notice_consultations (chat, question, closes_at, state, created_at) VALUES (?, ?, ?, 'open', ?) RETURNING id`,
 		string(chat), question, sqlkit.Millis(closes), sqlkit.Millis(now))
 	if err != nil {
 		return 0, fmt.Errorf("save consultation: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	return id, nil
 }
 
@@ -141,12 +140,12 @@ func (s store) addComment(ctx context.Context, c *consultation, m newComment, ma
 		if out.Mine >= maxEach {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO notice_comments (consultation_id, scope, area, person_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO notice_comments (consultation_id, scope, area, person_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.ID, m.Scope, m.Area, m.Person, m.Body, sqlkit.Millis(m.At))
 		if err != nil {
 			return fmt.Errorf("save comment: %w", err)
 		}
-		out.ID, _ = res.LastInsertId()
+		out.ID = id
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM notice_comments WHERE consultation_id = ? AND scope = ?`, c.ID, m.Scope).Scan(&out.Here); err != nil {
 			return fmt.Errorf("count comments: %w", err)
 		}

@@ -78,12 +78,17 @@ func (s store) mergePerson(ctx context.Context, from, into int64) error {
 		sql  string
 		args []any
 	}{
-		{`UPDATE OR IGNORE notice_approvals SET approver = ? WHERE approver = ?`, []any{newKey, oldKey}},
+		// An approval moves unless the other record approved the same
+		// notice (what SQLite's UPDATE OR IGNORE did, written so that
+		// PostgreSQL runs it too); the one left is deleted next.
+		{`UPDATE notice_approvals SET approver = ? WHERE approver = ?
+			AND NOT EXISTS (SELECT 1 FROM notice_approvals o WHERE o.notice_id = notice_approvals.notice_id AND o.approver = ?)`, []any{newKey, oldKey, newKey}},
 		{`DELETE FROM notice_approvals WHERE approver = ?`, []any{oldKey}},
 		{`UPDATE notices SET rejected_by = ? WHERE rejected_by = ?`, []any{newKey, oldKey}},
 		// Where both records had the same notice queued, one delivery is
 		// enough: the other is marked superseded.
-		{`UPDATE OR IGNORE notice_outbox SET target = ?, person_id = ? WHERE person_id = ?`, []any{newKey, into, from}},
+		{`UPDATE notice_outbox SET target = ?, person_id = ? WHERE person_id = ?
+			AND NOT EXISTS (SELECT 1 FROM notice_outbox o WHERE o.notice_id = notice_outbox.notice_id AND o.target = ?)`, []any{newKey, into, from, newKey}},
 		{`UPDATE notice_outbox SET state = 'superseded', person_id = ? WHERE person_id = ? AND state IN ('pending', 'digest')`, []any{into, from}},
 		// Rows that could not move (the same notice already reached the
 		// other record) keep their history under the surviving id, so
@@ -96,11 +101,16 @@ func (s store) mergePerson(ctx context.Context, from, into int64) error {
 	}
 	// The person:ID targets of private poll votes and poll chats
 	// (person_id columns are moved by the core).
-	for _, q := range []string{
-		`UPDATE notice_poll_votes SET target = ? WHERE target = ?`,
-		`UPDATE OR IGNORE notice_poll_chats SET target = ? WHERE target = ?`,
+	oldTarget, newTarget := personTarget(from), personTarget(into)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`UPDATE notice_poll_votes SET target = ? WHERE target = ?`, []any{newTarget, oldTarget}},
+		{`UPDATE notice_poll_chats SET target = ? WHERE target = ?
+			AND NOT EXISTS (SELECT 1 FROM notice_poll_chats o WHERE o.notice_id = notice_poll_chats.notice_id AND o.target = ?)`, []any{newTarget, oldTarget, newTarget}},
 	} {
-		if _, err := s.q().ExecContext(ctx, q, personTarget(into), personTarget(from)); err != nil {
+		if _, err := s.q().ExecContext(ctx, q.sql, q.args...); err != nil {
 			return fmt.Errorf("merge council records: %w", err)
 		}
 	}

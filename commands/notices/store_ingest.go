@@ -31,7 +31,7 @@ func (s store) saveCouncil(ctx context.Context, n *Notice) error {
 	if n.Sender == "" && n.Effective.IsZero() {
 		return nil
 	}
-	if _, err := s.q().ExecContext(ctx, `INSERT INTO notice_council (notice_id, sender, effective_at) VALUES (?, ?, COALESCE(?, 0))`,
+	if _, err := s.q().ExecContext(ctx, `INSERT INTO notice_council (notice_id, sender, effective_at) VALUES (?, ?, COALESCE(CAST(? AS BIGINT), 0))`,
 		n.ID, n.Sender, sqlkit.Millis(n.Effective)); err != nil {
 		return fmt.Errorf("save notice sender: %w", err)
 	}
@@ -59,20 +59,18 @@ func (s store) insertNotice(ctx context.Context, n *Notice, detail string, then 
 		if dup, err = purgedNotice(ctx, tx, n.Source, n.Identifier); err != nil || dup {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0), ?, ?) ON CONFLICT(source, identifier) DO NOTHING`,
+		id, err := sqlkit.InsertID(ctx, tx, `INSERT INTO notices (source, source_name, identifier, msg_type, refs, urgency, title, body, link, topics, areas, sent_at, expires_at, received_at, state)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(CAST(? AS BIGINT), 0), ?, ?) ON CONFLICT(source, identifier) DO NOTHING RETURNING id`,
 			n.Source, n.SourceName, n.Identifier, string(n.MsgType), n.References, string(n.Urgency), n.Title, n.Body, n.Link,
 			joinList(n.Topics), joinList(n.Areas), sqlkit.Millis(n.Sent), sqlkit.Millis(n.Expires), sqlkit.Millis(n.Received), string(n.State))
-		if err != nil {
-			return fmt.Errorf("insert notice: %w", err)
-		}
-		if rows, _ := res.RowsAffected(); rows == 0 {
+		if errors.Is(err, sql.ErrNoRows) { // the conflict: no row, no id
 			dup = true
 			return nil
 		}
-		if n.ID, err = res.LastInsertId(); err != nil {
+		if err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
+		n.ID = id
 		if err := st.saveCouncil(ctx, n); err != nil {
 			return err
 		}
@@ -123,7 +121,7 @@ func (s store) hasNotice(ctx context.Context, source, identifier string) (bool, 
 // with prefix (the versions of one warning), or nil.
 func (s store) latestInThread(ctx context.Context, source, prefix string) (*Notice, error) {
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix)
-	n, err := scanNotice(s.q().QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND identifier LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`, source, esc+"%"))
+	n, err := scanNotice(s.q().QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE source = ? AND lower(identifier) LIKE lower(?) ESCAPE '\' ORDER BY id DESC LIMIT 1`, source, esc+"%"))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -157,7 +155,7 @@ func (s store) feedState(ctx context.Context, name string) (feedState, error) {
 }
 
 func (s store) saveFeedState(ctx context.Context, st feedState) error {
-	_, err := s.q().ExecContext(ctx, `INSERT INTO notice_feeds (name, etag, last_modified, last_fetch_at, last_status, failures) VALUES (?, ?, ?, COALESCE(?, 0), ?, ?)
+	_, err := s.q().ExecContext(ctx, `INSERT INTO notice_feeds (name, etag, last_modified, last_fetch_at, last_status, failures) VALUES (?, ?, ?, COALESCE(CAST(? AS BIGINT), 0), ?, ?)
 		ON CONFLICT(name) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, last_fetch_at = excluded.last_fetch_at,
 		last_status = excluded.last_status, failures = excluded.failures`,
 		st.Name, st.ETag, st.LastModified, sqlkit.Millis(st.LastFetch), bot.Truncate(st.LastStatus, 500), st.Failures)

@@ -60,7 +60,7 @@ type paceUse struct {
 // sentSince counts the messages the outbox sent after since, of every
 // notice or of emergencies only.
 func (s store) sentSince(ctx context.Context, since time.Time, emergencyOnly bool) (paceUse, error) {
-	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > COALESCE(?, 0) AND msg_id <> ''`
+	q := `SELECT COUNT(DISTINCT msg_id), MIN(sent_at) FROM notice_outbox WHERE sent_at > COALESCE(CAST(? AS BIGINT), 0) AND msg_id <> ''`
 	if emergencyOnly {
 		q += ` AND urgency_rank = 0`
 	}
@@ -160,7 +160,7 @@ func (s store) moveRow(ctx context.Context, row outboxRow, to string, rec AuditR
 // language lang.
 func (s store) markSent(ctx context.Context, row outboxRow, msgID string, lang Language, now time.Time) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), last_error = '', language = ?", msgID, sqlkit.Millis(now), string(lang))
+		ok, err := updateOutbox(ctx, tx, row.ID, row.State, "sent", "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(CAST(? AS BIGINT), 0), last_error = '', language = ?", msgID, sqlkit.Millis(now), string(lang))
 		if err != nil || !ok {
 			return err
 		}
@@ -186,7 +186,7 @@ func (s store) settleInterrupted(ctx context.Context, row outboxRow, to, event s
 func (s store) markDigestSent(ctx context.Context, rows []outboxRow, notices []*Notice, langs []Language, to string, rec AuditRecord, msgID string) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
 		for i, row := range rows {
-			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(?, 0), language = ?", msgID, sqlkit.Millis(rec.At), string(langs[i])); err != nil {
+			if _, err := updateOutbox(ctx, tx, row.ID, "digest", to, "attempts = attempts + 1, msg_id = ?, sent_at = COALESCE(CAST(? AS BIGINT), 0), language = ?", msgID, sqlkit.Millis(rec.At), string(langs[i])); err != nil {
 				return err
 			}
 			r := rec

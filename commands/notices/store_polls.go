@@ -18,7 +18,7 @@ import (
 // the council's results URL.
 func (s store) closePoll(ctx context.Context, id int64, now time.Time, reached, bookResultsPost bool) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE notice_polls SET state = 'closed', closed_at = COALESCE(?, 0) WHERE notice_id = ? AND state = 'open'`, sqlkit.Millis(now), id)
+		res, err := tx.ExecContext(ctx, `UPDATE notice_polls SET state = 'closed', closed_at = COALESCE(CAST(? AS BIGINT), 0) WHERE notice_id = ? AND state = 'open'`, sqlkit.Millis(now), id)
 		if err != nil {
 			return fmt.Errorf("close poll: %w", err)
 		}
@@ -299,7 +299,7 @@ func (s store) resultsPost(ctx context.Context, notice int64) (state string, att
 // attempt attempts, and audits rec.
 func (s store) resultsPosted(ctx context.Context, notice int64, attempts int, rec AuditRecord) error {
 	return s.tx(ctx, func(tx bot.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE notice_results_posts SET state = 'sent', attempts = ?, sent_at = COALESCE(?, 0), last_error = '' WHERE notice_id = ?`,
+		if _, err := tx.ExecContext(ctx, `UPDATE notice_results_posts SET state = 'sent', attempts = ?, sent_at = COALESCE(CAST(? AS BIGINT), 0), last_error = '' WHERE notice_id = ?`,
 			attempts, sqlkit.Millis(rec.At), notice); err != nil {
 			return fmt.Errorf("record results post: %w", err)
 		}

@@ -12,7 +12,7 @@ import (
 
 // noticesSince lists the notices received at or after since, newest first.
 func (s store) noticesSince(ctx context.Context, since time.Time) ([]*Notice, error) {
-	return scanNotices(s.q().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= COALESCE(?, 0) ORDER BY id DESC`, sqlkit.Millis(since)))
+	return scanNotices(s.q().QueryContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE received_at >= COALESCE(CAST(? AS BIGINT), 0) ORDER BY id DESC`, sqlkit.Millis(since)))
 }
 
 // areaCount is a count within one postcode area ("" when none is set).

@@ -66,14 +66,14 @@ func SearchAudit(ctx context.Context, core bot.Core, q AuditQuery) ([]AuditRecor
 	if a := strings.TrimSpace(q.Actor); a != "" {
 		// A notice someone wrote is "received" from its source, with
 		// "from NAME" in the detail: that finds it under their name too.
-		conds = append(conds, "(a.actor LIKE ? ESCAPE '\\' OR a.detail LIKE ? ESCAPE '\\')")
+		conds = append(conds, "(lower(a.actor) LIKE lower(?) ESCAPE '\\' OR lower(a.detail) LIKE lower(?) ESCAPE '\\')")
 		args = append(args, "%"+likeEscape(a)+"%", "%from "+likeEscape(a)+"%")
 	}
 	if s := strings.TrimSpace(q.Service); s != "" {
 		// "+" keeps SQLite walking the audit newest first (and stopping at
 		// the page's end) instead of fetching every row of every matching
 		// notice through the notice index and sorting them all.
-		conds = append(conds, "+a.notice_id IN (SELECT id FROM notices WHERE source_name LIKE ? ESCAPE '\\')")
+		conds = append(conds, "+a.notice_id IN (SELECT id FROM notices WHERE lower(source_name) LIKE lower(?) ESCAPE '\\')")
 		args = append(args, "%"+likeEscape(s)+"%")
 	}
 	if q.Notice > 0 {
