@@ -46,7 +46,11 @@ type Config struct {
 
 // BotConfig is the [bot] section: settings every feature shares.
 type BotConfig struct {
-	DataDir    string        `toml:"data_dir"`
+	DataDir string `toml:"data_dir"`
+	// Database is empty for the SQLite file in the data directory, or a
+	// postgres:// URL for a hub (NEIGHBOURBOT_DATABASE_URL); see
+	// database.go for what runs on PostgreSQL so far.
+	Database   string        `toml:"database"`
 	Prefix     string        `toml:"prefix"`
 	Owners     []string      `toml:"owners"`
 	Timezone   string        `toml:"timezone"`
@@ -271,6 +275,9 @@ func plainDecodeError(de *toml.DecodeError) string {
 func (c Config) Validate() error {
 	if strings.TrimSpace(c.Bot.DataDir) == "" {
 		return errors.New("bot.data_dir must not be empty")
+	}
+	if err := validateDatabase(c.Bot.Database); err != nil {
+		return err
 	}
 	for i, o := range c.Bot.Owners {
 		if err := bot.CheckPhoneEntry(o); err != nil {

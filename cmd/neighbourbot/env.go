@@ -54,6 +54,8 @@ const envConfigFile = envPrefix + "CONFIG"
 
 // envAliases are the names earlier releases documented, kept working.
 var envAliases = map[string]string{
+	// The name PostgreSQL tools and hosting platforms use for a database.
+	"NEIGHBOURBOT_DATABASE_URL":                "bot.database",
 	"NEIGHBOURBOT_DATA_DIR":                    "bot.data_dir",
 	"NEIGHBOURBOT_POTHOLES_SMTP_PASSWORD":      "potholes.email.password",
 	"NEIGHBOURBOT_POTHOLES_SMTP_PASSWORD_FILE": "potholes.email.password_file",
