@@ -354,3 +354,46 @@ func TestInboxPagesFilesAndAudit(t *testing.T) {
 		t.Errorf("no audit entry for the page's reply: %+v", entries)
 	}
 }
+
+// TestInboxSavedReplies: a member of staff saves a reply for their desk; it
+// is offered on that desk's tickets (the configured answers too), fills the
+// reply box without JavaScript, and can be deleted; another desk's or
+// every desk's is refused.
+func TestInboxSavedReplies(t *testing.T) {
+	s := newInboxSite(t)
+	s.h.Run("dm Erin: General question\ndm Erin: 1\ndm Finn: pothole on my road\n")
+	sam, rita := s.signIn("Sam"), s.signIn("Rita")
+	save := url.Values{"ticket": {"1"}, "desk": {"General"}, "title": {"Council tax"}, "text": {"Council tax questions: see https://www.example.gov.uk/tax"}}
+	if code, loc := sam.post(s.ts.URL+"/inbox/saved", save); code != http.StatusSeeOther || loc != "/inbox/1#saved" {
+		t.Fatalf("save: %d %s", code, loc)
+	}
+	_, page := sam.get(s.ts.URL + "/inbox/1")
+	mustContain(t, page, "Saved reply added.", `<option value="a0"`, "missed bin", "Council tax")
+	key := regexp.MustCompile(`<option value="(s\d+)" data-text="Council tax`).FindStringSubmatch(page)
+	if key == nil {
+		t.Fatalf("no saved reply to choose:\n%s", page)
+	}
+	_, page = sam.get(s.ts.URL + "/inbox/1?use=" + key[1])
+	mustContain(t, page, `name="reply" rows="5" aria-describedby="reply-hint">Council tax questions: see https://www.example.gov.uk/tax</textarea>`)
+	_, page = rita.get(s.ts.URL + "/inbox/2")
+	mustNotContain(t, page, "Council tax")
+	for _, bad := range []url.Values{
+		{"ticket": {"1"}, "desk": {"Highways"}, "title": {"x"}, "text": {"y"}},
+		{"ticket": {"1"}, "desk": {""}, "title": {"x"}, "text": {"y"}},
+		{"ticket": {"1"}, "desk": {"General"}, "title": {""}, "text": {"y"}},
+	} {
+		if code, body := sam.post(s.ts.URL+"/inbox/saved", bad); code != http.StatusConflict || !strings.Contains(body, "govuk-error-summary") {
+			t.Errorf("%v: %d", bad, code)
+		}
+	}
+	id := strings.TrimPrefix(key[1], "s")
+	if code, _ := rita.post(s.ts.URL+"/inbox/saved", url.Values{"ticket": {"2"}, "delete": {id}}); code != http.StatusNotFound {
+		t.Errorf("another desk deleted Sam's saved reply: %d", code)
+	}
+	if code, _ := sam.post(s.ts.URL+"/inbox/saved", url.Values{"ticket": {"1"}, "delete": {id}}); code != http.StatusSeeOther {
+		t.Errorf("delete: %d", code)
+	}
+	_, page = sam.get(s.ts.URL + "/inbox/1")
+	mustContain(t, page, "Saved reply deleted.")
+	mustNotContain(t, page, "Council tax")
+}
