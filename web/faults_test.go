@@ -533,3 +533,15 @@ func TestFaultsCSV(t *testing.T) {
 		t.Errorf("Sam: %d", code)
 	}
 }
+
+// TestFaultsWhenTheFeatureIsOff: a bot without street faults says so on
+// /faults rather than failing.
+func TestFaultsWhenTheFeatureIsOff(t *testing.T) {
+	s := newSite(t)
+	olive := s.signIn("Olive")
+	for _, u := range []string{"/faults", "/faults/1", "/faults/map.json"} {
+		if code, body := olive.get(s.ts.URL + u); code != http.StatusNotFound || !strings.Contains(body, "Street-fault reports are not running on this bot.") {
+			t.Errorf("%s: %d\n%s", u, code, body)
+		}
+	}
+}
