@@ -172,6 +172,9 @@ func (f *Feature) handleTickets(ctx context.Context, req *bot.Request) error {
 		if t.FirstReplyAt.IsZero() {
 			line += " · not answered yet"
 		}
+		if !t.WaitingSince.IsZero() {
+			line += " · waiting on the resident"
+		}
 		lines = append(lines, line)
 	}
 	if shown == 0 {
@@ -263,28 +266,7 @@ func (f *Feature) history(ctx context.Context, t ticket, staff bool) string {
 	if t.Desk != "" && len(f.desks) > 1 {
 		head += " · " + t.Desk
 	}
-	if t.State == stateOpen {
-		head += " · open"
-		if staff {
-			if t.AssigneeName != "" {
-				head += " · with " + t.AssigneeName
-			} else {
-				head += " · unassigned"
-			}
-		}
-	} else {
-		head += " · closed " + f.day(t.ClosedAt)
-		switch t.ClosedBy {
-		case "resident":
-			head += " by the resident"
-		case "staff":
-			head += " by staff"
-		}
-		if t.CloseNote != "" {
-			head += ": " + t.CloseNote
-		}
-	}
-	lines := []string{head}
+	lines := []string{head + f.stateWords(t, staff)}
 	ms, err := f.st.messages(ctx, t.ID)
 	if err != nil {
 		f.log().Error("ticket history", bot.KeyErr, err)
@@ -319,7 +301,62 @@ func (f *Feature) history(ctx context.Context, t ticket, staff bool) string {
 		}
 		lines = append(lines, f.stamp(m.At)+" "+author+": "+clip(what, 300))
 	}
+	if staff {
+		lines = append(lines, f.noteLines(ctx, t)...)
+	}
 	return strings.Join(lines, "\n")
+}
+
+// stateWords is a history heading's state: open (for staff: with whom,
+// waiting on the resident) or when and by whom it was closed.
+func (f *Feature) stateWords(t ticket, staff bool) string {
+	if t.State == stateOpen {
+		head := " · open"
+		if staff {
+			if t.AssigneeName != "" {
+				head += " · with " + t.AssigneeName
+			} else {
+				head += " · unassigned"
+			}
+			if !t.WaitingSince.IsZero() {
+				head += " · waiting on the resident"
+			}
+		}
+		return head
+	}
+	head := " · closed " + f.day(t.ClosedAt)
+	switch t.ClosedBy {
+	case "resident":
+		head += " by the resident"
+	case "staff":
+		head += " by staff"
+	}
+	if t.CloseNote != "" {
+		head += ": " + t.CloseNote
+	}
+	return head
+}
+
+// noteLines are the staff page's internal notes on a ticket, latest five,
+// for the staff group's history (they are never sent to the resident).
+func (f *Feature) noteLines(ctx context.Context, t ticket) []string {
+	ns, err := f.st.notes(ctx, t.ID)
+	if err != nil {
+		f.log().Error("ticket notes", bot.KeyErr, err)
+		return nil
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	lines := []string{"Internal notes (staff only):"}
+	if len(ns) > 5 {
+		lines = append(lines, fmt.Sprintf("(%d earlier notes on the staff page)", len(ns)-5))
+		ns = ns[len(ns)-5:]
+	}
+	for _, n := range ns {
+		lines = append(lines, f.stamp(n.At)+" "+n.AuthorName+": "+clip(n.Text, 300))
+	}
+	return lines
 }
 
 func (f *Feature) handleAssign(ctx context.Context, req *bot.Request) error {

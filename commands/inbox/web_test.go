@@ -226,6 +226,15 @@ func TestWebNoteWaitingAndFilters(t *testing.T) {
 	if p, _ := f.List(ctx, allDesks, sam.ID, ListQuery{Assignee: "me"}); len(p.Items) != 1 || p.Items[0].Ref != "C2" {
 		t.Errorf("mine = %+v", p.Items)
 	}
+	hist := h.Run("@group staff\nSam: !ticket C1\nSam: !tickets\n")
+	for _, want := range []string{"C1 · Erin · open · unassigned · waiting on the resident", "Internal notes (staff only):", "Sam: Erin rang as well; engineer booked"} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("the staff group's history lacks %q:\n%s", want, hist)
+		}
+	}
+	if out := h.Run("dm Erin: !ticket C1\n"); strings.Contains(out, "engineer booked") || strings.Contains(out, "Internal") {
+		t.Errorf("the resident was shown a note:\n%s", out)
+	}
 	if out := h.Run("dm Sam: !mydata\n"); !strings.Contains(out, "wrote 1 internal note on tickets") {
 		t.Errorf("!mydata of staff does not mention their note:\n%s", out)
 	}
