@@ -1,6 +1,8 @@
 // Package bottest runs the bot core against the console transport and a
-// real SQLite file in a test's temporary directory, so feature packages can
-// test whole conversations and compare them with golden transcripts.
+// real SQLite file in a test's temporary directory (or, with
+// Options.OnPostgres, a schema of the test PostgreSQL database), so feature
+// packages can test whole conversations and compare them with golden
+// transcripts.
 // Options.Transport wraps the console before the engine gets it; Faults is
 // such a wrapper that fails chosen calls (a dropped connection, a group the
 // bot was removed from) so tests need no hand-written transports.
@@ -19,7 +21,9 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
+	"neighbourbot/bot/postgres"
 	"neighbourbot/bot/sqlite"
+	"neighbourbot/bot/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden transcripts in testdata/ with the current output")
@@ -34,8 +38,13 @@ type Options struct {
 	Prefix   string
 	// Start is the clock's start (default console.DefaultStart).
 	Start time.Time
-	// DBPath reuses a database file, to simulate a restart.
+	// DBPath reuses a database file, to simulate a restart; a PostgreSQL
+	// URL opens that database instead.
 	DBPath string
+	// OnPostgres runs the harness on a new schema of the test PostgreSQL
+	// database (bot/storetest; the test skips without one) instead of a
+	// new SQLite file, when DBPath is not set.
+	OnPostgres bool
 	// Transport, when set, wraps the console before the engine gets it:
 	// Faults.Wrap injects failures (a dropped connection, a group the bot
 	// was removed from). It is called again on Restart.
@@ -62,7 +71,11 @@ type Harness struct {
 // opts.DBPath is set. It is closed when the test ends.
 func New(t testing.TB, opts Options) *Harness {
 	t.Helper()
-	if opts.DBPath == "" {
+	switch {
+	case opts.DBPath != "":
+	case opts.OnPostgres:
+		opts.DBPath = storetest.Schema(t)
+	default:
 		opts.DBPath = filepath.Join(t.TempDir(), "bot.db")
 	}
 	if opts.Start.IsZero() {
@@ -77,7 +90,13 @@ func New(t testing.TB, opts Options) *Harness {
 func (h *Harness) open() {
 	h.T.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, h.DBPath, h.opts.Migrations...)
+	var store *sqlite.Store
+	var err error
+	if postgres.IsURL(h.DBPath) {
+		store, err = postgres.Open(ctx, h.DBPath, false, h.opts.Migrations...)
+	} else {
+		store, err = sqlite.Open(ctx, h.DBPath, h.opts.Migrations...)
+	}
 	if err != nil {
 		h.T.Fatalf("open store: %v", err)
 	}
