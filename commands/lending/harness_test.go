@@ -9,6 +9,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 )
 
 // london is the zone the tests read dates in, as the default config does.
@@ -55,6 +56,15 @@ func forgetInScript(ctx context.Context, h *bottest.Harness, name string) error 
 }
 
 func TestGolden(t *testing.T) { bottest.Golden(t, "testdata", testOptions()) }
+
+// TestGoldenOnPostgres runs the same transcripts on PostgreSQL: the same
+// words, to the letter, from the other backend.
+func TestGoldenOnPostgres(t *testing.T) {
+	storetest.RequirePostgres(t)
+	o := testOptions()
+	o.OnPostgres = true
+	bottest.Golden(t, "testdata", o)
+}
 
 // snapshot dumps every lending table and every lending job, so tests can
 // assert that bad input changed nothing.

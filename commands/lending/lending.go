@@ -23,7 +23,7 @@ import (
 	"neighbourbot/bot"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationsFS embed.FS
 
 // Migrations is the lending schema.

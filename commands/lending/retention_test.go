@@ -7,12 +7,15 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 )
 
 var _ bot.RecordPurger = dataProvider{}
 
-func TestPurgeClosed(t *testing.T) {
-	st, alice, bob := newStore(t)
+func TestPurgeClosed(t *testing.T) { storetest.Run(t, testPurgeClosed) }
+
+func testPurgeClosed(t *testing.T, open storetest.Opener) {
+	st, alice, bob := newStore(t, open)
 	ctx := context.Background()
 	const street = bot.ChatID("group:street")
 	day := 24 * time.Hour

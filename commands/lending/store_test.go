@@ -6,29 +6,33 @@ import (
 	"time"
 
 	"neighbourbot/bot"
-	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 )
 
-// newStore opens a real SQLite database with the lending schema and two people.
-func newStore(t *testing.T) (*store, int64, int64) {
+// newStore opens a real database with the lending schema and two people:
+// a SQLite file, or a schema of the test PostgreSQL database (open says
+// which; see bot/storetest).
+func newStore(t *testing.T, open storetest.Opener) (*store, int64, int64) {
 	t.Helper()
-	h := bottest.New(t, bottest.Options{Migrations: []bot.Migrations{Migrations()}})
+	db := open(t, Migrations())
 	ctx := context.Background()
-	alice, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "Alice", Name: "Alice"}, time.Now())
+	alice, err := db.ResolvePerson(ctx, bot.Sender{Addr: "Alice", Name: "Alice"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := h.Store.ResolvePerson(ctx, bot.Sender{Addr: "Bob", Name: "Bob"}, time.Now())
+	bob, err := db.ResolvePerson(ctx, bot.Sender{Addr: "Bob", Name: "Bob"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &store{db: h.Store.DB()}, alice.ID, bob.ID
+	return &store{db: db.DB()}, alice.ID, bob.ID
 }
 
 var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
-func TestStoreListings(t *testing.T) {
-	st, alice, bob := newStore(t)
+func TestStoreListings(t *testing.T) { storetest.Run(t, testStoreListings) }
+
+func testStoreListings(t *testing.T, open storetest.Opener) {
+	st, alice, bob := newStore(t, open)
 	ctx := context.Background()
 	const street, allot = bot.ChatID("group:street"), bot.ChatID("group:allot")
 	id, err := st.addListing(ctx, Listing{Chat: street, OwnerID: alice, Kind: kindItem, Name: "Step Ladder", Note: "3 steps", Created: t0}, parseItem("Step Ladder").key())
@@ -69,8 +73,10 @@ func TestStoreListings(t *testing.T) {
 	}
 }
 
-func TestStoreLoans(t *testing.T) {
-	st, alice, bob := newStore(t)
+func TestStoreLoans(t *testing.T) { storetest.Run(t, testStoreLoans) }
+
+func testStoreLoans(t *testing.T, open storetest.Opener) {
+	st, alice, bob := newStore(t, open)
 	ctx := context.Background()
 	const street = bot.ChatID("group:street")
 	lid, err := st.addListing(ctx, Listing{Chat: street, OwnerID: alice, Kind: kindItem, Name: "ladder", Created: t0}, "ladder")
@@ -131,8 +137,10 @@ func TestStoreLoans(t *testing.T) {
 	}
 }
 
-func TestStoreWantsAndErrands(t *testing.T) {
-	st, alice, bob := newStore(t)
+func TestStoreWantsAndErrands(t *testing.T) { storetest.Run(t, testStoreWantsAndErrands) }
+
+func testStoreWantsAndErrands(t *testing.T, open storetest.Opener) {
+	st, alice, bob := newStore(t, open)
 	ctx := context.Background()
 	const street = bot.ChatID("group:street")
 	if _, err := st.addWant(ctx, Want{Chat: street, PersonID: bob, Text: "drill", Created: t0, Expires: t0.Add(time.Hour)}, nil); err != nil {
