@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -122,6 +123,11 @@ type SessionOptions struct {
 	// DSN opens the session database with the "sqlite3" driver (the
 	// caller registers it); it must enable foreign keys.
 	DSN string
+	// DB, when set, is a PostgreSQL pool (bot/postgres.OpenDB) that holds
+	// the session instead of the SQLite file at DSN: whatsmeow's own
+	// tables (one device row per number) and the adapter's, beside the
+	// hub's. The session owns the pool and closes it.
+	DB *sql.DB
 	// DeviceName is shown on the phone under Linked devices.
 	DeviceName string
 	Log        *slog.Logger
@@ -135,6 +141,7 @@ type Session struct {
 	log       *slog.Logger
 
 	dsn  string
+	pg   *sql.DB // the PostgreSQL pool, when the session is there (SessionOptions.DB)
 	sent *sentLog
 
 	endOnce sync.Once
@@ -190,7 +197,7 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 	}
 	out := &connState{}
 	waLogger := waSlog{log: redacted(log).With("from", "whatsmeow"), connState: out}
-	container, err := sqlstore.New(ctx, "sqlite3", opts.DSN, waLogger.Sub("store"))
+	container, err := openContainer(ctx, opts, waLogger.Sub("store"))
 	if err != nil {
 		return nil, fmt.Errorf("open WhatsApp session store: %w", err)
 	}
@@ -219,15 +226,30 @@ func OpenSession(ctx context.Context, opts SessionOptions) (*Session, error) {
 		}
 		return true
 	}
-	sent, err := openSentLog(ctx, opts.DSN, log)
+	sent, err := openSentLog(ctx, opts, log)
 	if err != nil {
 		container.Close()
 		return nil, fmt.Errorf("open the log of sent messages: %w", err)
 	}
 	cli.GetMessageForRetry = sent.lookup
-	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, sent: sent, ended: make(chan struct{}), connState: out}
+	s := &Session{container: container, cli: cli, log: log, dsn: opts.DSN, pg: opts.DB, sent: sent, ended: make(chan struct{}), connState: out}
 	cli.AddEventHandler(s.handleLifecycle)
 	return s, nil
+}
+
+// openContainer opens whatsmeow's store: on the SQLite file at DSN, or on
+// the PostgreSQL pool DB with whatsmeow's "postgres" dialect (its queries
+// are written with $n, which the pool's rewriting of "?" leaves alone).
+// Either way whatsmeow's upgrades bring its tables up to date.
+func openContainer(ctx context.Context, opts SessionOptions, log waLog.Logger) (*sqlstore.Container, error) {
+	if opts.DB == nil {
+		return sqlstore.New(ctx, "sqlite3", opts.DSN, log)
+	}
+	c := sqlstore.NewWithDB(opts.DB, "postgres", log)
+	if err := c.Upgrade(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Client returns the narrow client for the adapter.
@@ -413,7 +435,9 @@ func banReason(code events.TempBanReason) string {
 // Close disconnects and closes the session store.
 func (s *Session) Close() error {
 	s.cli.Disconnect()
-	s.sent.db.Close()
+	if s.pg == nil {
+		s.sent.db.Close() // its own connection to the SQLite file
+	}
 	if err := s.container.Close(); err != nil {
 		return fmt.Errorf("close WhatsApp session store: %w", err)
 	}

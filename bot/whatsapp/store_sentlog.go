@@ -37,8 +37,25 @@ const sentTable = `CREATE TABLE IF NOT EXISTS neighbourbot_sent (
 );
 CREATE INDEX IF NOT EXISTS neighbourbot_sent_at ON neighbourbot_sent(sent_at)`
 
-func openSentLog(ctx context.Context, dsn string, log *slog.Logger) (*sentLog, error) {
-	db, err := sql.Open("sqlite3", dsn)
+// sentTablePostgres is sentTable on PostgreSQL.
+const sentTablePostgres = `CREATE TABLE IF NOT EXISTS neighbourbot_sent (
+	id      TEXT PRIMARY KEY,
+	chat    TEXT NOT NULL,
+	message BYTEA NOT NULL,
+	sent_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS neighbourbot_sent_at ON neighbourbot_sent(sent_at)`
+
+// openSentLog opens the log in the session's database: a connection of
+// its own to the SQLite file, or the session's PostgreSQL pool.
+func openSentLog(ctx context.Context, opts SessionOptions, log *slog.Logger) (*sentLog, error) {
+	if opts.DB != nil {
+		if _, err := opts.DB.ExecContext(ctx, sentTablePostgres); err != nil {
+			return nil, err
+		}
+		return &sentLog{db: opts.DB, log: log}, nil
+	}
+	db, err := sql.Open("sqlite3", opts.DSN)
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,7 @@ import (
 // it runs on PostgreSQL, with tests on both backends; when the list and
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
-	"the bot's start-up and the console (they open the SQLite file)",
-	"the WhatsApp session store",
+	"the bot's start-up and the console (they open the SQLite files for the bot's data and the WhatsApp session)",
 	"backups, restore and the nightly compaction",
 	"several numbers sharing one hub (accounts)",
 }
