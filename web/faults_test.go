@@ -229,7 +229,7 @@ func TestFaultsRoles(t *testing.T) {
 	for _, name := range []string{"Hana", "Olive"} {
 		b := fs.signIn(name)
 		_, home := b.get(fs.ts.URL + "/")
-		mustContain(t, home, `href="/faults"`)
+		mustContain(t, home, `href="/faults"`, `href="/faults?state=unresolved">Street faults</a> – 2 faults are not yet resolved`)
 		for _, u := range []string{"/faults", "/faults/1", "/faults/map.json"} {
 			if code, _ := b.get(fs.ts.URL + u); code != http.StatusOK {
 				t.Errorf("%s %s: %d", name, u, code)

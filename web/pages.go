@@ -11,6 +11,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/notices"
+	"neighbourbot/commands/potholes"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, v visitor) {
@@ -27,6 +28,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, v visitor) {
 			return
 		}
 		data["Inbox"], data["Unread"] = true, unread
+	}
+	if v.Roles.Faults && s.deps.Potholes != nil {
+		_, open, err := s.deps.Potholes.Faults(r.Context(), potholes.FaultQuery{State: "unresolved"})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data["Faults"], data["OpenFaults"] = true, open
 	}
 	s.render(w, r, http.StatusOK, "home", page{Title: "Staff page", Nav: "home", Data: data})
 }
