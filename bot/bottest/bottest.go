@@ -67,13 +67,20 @@ type Harness struct {
 	opts      Options
 }
 
+// EnvBackend, set to "postgres", runs every harness that does not name its
+// database on PostgreSQL (as OnPostgres does): a whole package's
+// conversations on the other backend, for trying a feature there
+// (NEIGHBOURBOT_TEST_BACKEND=postgres scripts/pgtest go test ./commands/power/).
+// Tests that read SQLite's own tables or files still need SQLite.
+const EnvBackend = "NEIGHBOURBOT_TEST_BACKEND"
+
 // New builds a harness; the database lives in t.TempDir() unless
 // opts.DBPath is set. It is closed when the test ends.
 func New(t testing.TB, opts Options) *Harness {
 	t.Helper()
 	switch {
 	case opts.DBPath != "":
-	case opts.OnPostgres:
+	case opts.OnPostgres || os.Getenv(EnvBackend) == "postgres":
 		opts.DBPath = storetest.Schema(t)
 	default:
 		opts.DBPath = filepath.Join(t.TempDir(), "bot.db")
