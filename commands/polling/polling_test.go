@@ -10,6 +10,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 )
 
 type fakeObserver map[string]time.Time
@@ -66,7 +67,11 @@ func offsets(start time.Time, ts []time.Time) []string {
 }
 
 func TestPollsOnTheBotsClockWithBackoffAndOneLogLinePerStreak(t *testing.T) {
-	r := newRig(t, "", nil)
+	storetest.RunBackends(t, testPollsOnTheBotsClockWithBackoffAndOneLogLinePerStreak)
+}
+
+func testPollsOnTheBotsClockWithBackoffAndOneLogLinePerStreak(t *testing.T, b storetest.Backend) {
+	r := newRig(t, b.NewPlace(t), nil)
 	start := r.h.Clock.Now()
 	r.h.Engine.RunDueJobs(context.Background()) // a new source is polled at once
 	r.advance(t, 30*time.Minute)
@@ -128,8 +133,10 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestRemovedSourceStops(t *testing.T) {
-	r := newRig(t, "", nil)
+func TestRemovedSourceStops(t *testing.T) { storetest.RunBackends(t, testRemovedSourceStops) }
+
+func testRemovedSourceStops(t *testing.T, b storetest.Backend) {
+	r := newRig(t, b.NewPlace(t), nil)
 	r.h.Engine.RunDueJobs(context.Background())
 	// The next start has no sources: the booked job runs once and ends.
 	h := bottest.New(t, bottest.Options{DBPath: r.h.DBPath, Start: r.h.Clock.Now(), Migrations: []bot.Migrations{Migrations()},
@@ -147,8 +154,10 @@ func TestRemovedSourceStops(t *testing.T) {
 	}
 }
 
-func TestBadSources(t *testing.T) {
-	r := newRig(t, "", nil)
+func TestBadSources(t *testing.T) { storetest.RunBackends(t, testBadSources) }
+
+func testBadSources(t *testing.T, b storetest.Backend) {
+	r := newRig(t, b.NewPlace(t), nil)
 	if err := r.p.Add(Source{Name: "feed", Interval: time.Minute, Fetch: func(context.Context) (bot.ApplyFunc, error) { return nil, nil }}); err == nil {
 		t.Error("a second source of the same name was accepted")
 	}
@@ -178,11 +187,15 @@ func (o idleObserver) SourceIdle(source string, idle bool) { o.idle[source] = id
 // answered), ends a failing streak, keeps its interval and is reported
 // idle until it asks again — across a restart too.
 func TestNothingToPollIsNeitherSuccessNorFailure(t *testing.T) {
+	storetest.RunBackends(t, testNothingToPollIsNeitherSuccessNorFailure)
+}
+
+func testNothingToPollIsNeitherSuccessNorFailure(t *testing.T, b storetest.Backend) {
 	ctx := context.Background()
 	obs := idleObserver{fakeObserver{}, map[string]bool{}}
 	var mode string // "ok", "fail", "idle"
 	var p *Poller
-	dbPath := t.TempDir() + "/bot.db"
+	dbPath := b.NewPlace(t)
 	h := bottest.New(t, bottest.Options{
 		DBPath:     dbPath,
 		Migrations: []bot.Migrations{Migrations()},

@@ -32,6 +32,6 @@ func saveState(ctx context.Context, db bot.DB, key string, st State) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at, failures = excluded.failures, failing_since = excluded.failing_since,
 			last_success = excluded.last_success, last_attempt = excluded.last_attempt, last_error = excluded.last_error, idle = excluded.idle`,
-		key, st.NextAt.UnixMilli(), st.Failures, sqlkit.Millis(st.FailingSince), sqlkit.Millis(st.LastSuccess), sqlkit.Millis(st.LastAttempt), st.LastError, st.Idle)
+		key, st.NextAt.UnixMilli(), st.Failures, sqlkit.Millis(st.FailingSince), sqlkit.Millis(st.LastSuccess), sqlkit.Millis(st.LastAttempt), st.LastError, sqlkit.Flag(st.Idle))
 	return err
 }
