@@ -5,6 +5,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 	"neighbourbot/commands/polling"
 )
 
@@ -20,4 +21,12 @@ func harnessOptions(cfg Config, deps Deps) bottest.Options {
 // history, bad input and the hint.
 func TestGolden(t *testing.T) {
 	bottest.Golden(t, "testdata", harnessOptions(DefaultConfig(), Deps{}))
+}
+
+// TestGoldenOnPostgres runs the same transcripts on PostgreSQL.
+func TestGoldenOnPostgres(t *testing.T) {
+	storetest.RequirePostgres(t)
+	o := harnessOptions(DefaultConfig(), Deps{})
+	o.OnPostgres = true
+	bottest.Golden(t, "testdata", o)
 }

@@ -22,7 +22,7 @@ import (
 	"neighbourbot/commands/polling"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations returns the package's schema.
