@@ -56,6 +56,9 @@ func OpenDB(ctx context.Context, database string) (*sql.DB, error) {
 		return nil, err
 	}
 	db := sql.OpenDB(connector{stdlib.GetConnector(*cfg)})
+	// Several processes share the server (its max_connections is 100 by
+	// default): each takes a bounded pool, as the SQLite store does.
+	db.SetMaxOpenConns(16)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", Redact(database), err)

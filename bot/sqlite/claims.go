@@ -101,8 +101,18 @@ func (s *Store) notify(ctx context.Context, what string) error {
 	if s.wake == "" {
 		return nil
 	}
+	u := uowFrom(ctx)
+	if u != nil && u.notified[what] {
+		return nil
+	}
 	if _, err := s.conn().ExecContext(ctx, `SELECT pg_notify(CAST(? AS TEXT), CAST(? AS TEXT))`, s.wake, what); err != nil {
 		return fmt.Errorf("notify: %w", err)
+	}
+	if u != nil {
+		if u.notified == nil {
+			u.notified = map[string]bool{}
+		}
+		u.notified[what] = true
 	}
 	return nil
 }

@@ -22,6 +22,10 @@ type unitOfWork struct {
 	savepoints  int
 	stack       []*savepoint // savepoints not yet released, outermost first
 	afterCommit []func()
+	// notified are the wake payloads already NOTIFYed in this transaction
+	// (PostgreSQL): one per unit of work is enough, since all are
+	// delivered at its commit.
+	notified map[string]bool
 	// broken is set when a savepoint could not be rolled back or released:
 	// SQLite itself rolled the whole transaction back (it may on a full
 	// disk), so nothing of the unit of work may commit.
@@ -139,6 +143,7 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint: begin: %w", err)
 	}
 	u.tx = tx
+	u.notified = nil // what the commit delivered; later changes need their own
 	for _, sp := range u.stack {
 		if !sp.opened {
 			continue
@@ -275,6 +280,8 @@ func (p *savepoint) Rollback() error {
 	if len(p.u.afterCommit) > p.hooks {
 		p.u.afterCommit = p.u.afterCommit[:p.hooks]
 	}
+	// A NOTIFY made inside it is undone with it: the next one is needed.
+	p.u.notified = nil
 	if !p.opened {
 		return nil
 	}

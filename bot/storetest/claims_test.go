@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -273,9 +274,27 @@ func TestListenerWakesOnCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-l.Wake():
-	case <-time.After(30 * time.Second):
-		t.Fatal("no wake 30 seconds after the commit")
+	waitWake := func(what string) {
+		t.Helper()
+		select {
+		case <-l.Wake():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no wake 30 seconds after %s", what)
+		}
 	}
+	waitWake("the commit")
+	// One NOTIFY serves a whole unit of work, but one made in a step that
+	// was rolled back went with it: the send queued after it still wakes.
+	err = a.Atomic(ctx, func(ctx context.Context) error {
+		_ = a.Atomic(ctx, func(ctx context.Context) error {
+			a.QueueSend(ctx, bot.QueuedSend{Chat: "g1", Kind: "text", Payload: []byte("undone"), Created: t0, NotBefore: t0})
+			return errors.New("step failed")
+		})
+		_, err := a.QueueSend(ctx, bot.QueuedSend{Chat: "g1", Kind: "text", Payload: []byte("kept"), Created: t0, NotBefore: t0})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitWake("a unit whose first queued send was rolled back")
 }
