@@ -26,7 +26,7 @@ const (
 	chartWidth  = 400
 	chartTrack  = 290
 	chartRow    = 56
-	chartLabel  = 50 // runes of a label drawn; the table has it whole
+	chartLabel  = 44 // runes of a label that fit the drawing's width; the table has it whole
 	chartMinBar = 2  // a bar for one vote still shows
 )
 

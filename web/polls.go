@@ -280,8 +280,11 @@ func (s *Server) pollCSV(w http.ResponseWriter, r *http.Request, v visitor) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"notice", "question", "state", "level", "name", "area", "option", "votes", "voters"})
 	state := "open (counts so far)"
-	if res.State == "closed" {
+	switch {
+	case res.State == "closed":
 		state = "closed"
+	case !s.deps.Clock.Now().Before(res.Closes):
+		state = "closed (final counts being made)"
 	}
 	row := func(level, name, area string, counts []int, voters int) {
 		for i, o := range res.Options {

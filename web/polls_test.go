@@ -243,6 +243,9 @@ func TestPollClosesWhileThePageIsOpen(t *testing.T) {
 	s.h.Clock.Set(time.Date(2026, 1, 5, 9, 30, 0, 0, time.UTC))
 	_, body = carol.get(s.ts.URL + "/polls/1")
 	mustContain(t, body, "Voting closed Mon 5 Jan 2026, 09:30; no vote after that counts", "Closed", `data-live="30"`)
+	if rows := csvRows(t, carol, s.ts.URL+"/polls/1/results.csv"); rows[1][2] != "closed (final counts being made)" {
+		t.Errorf("CSV at the closing time: %q", rows[1])
+	}
 	s.h.Run("Dan [vote No]\nErin: !vote 2\n")
 	_, body = carol.get(s.ts.URL + "/polls/1")
 	mustContain(t, body, "Yes: 1 vote (100%); No: 0 votes (0%). 1 voter in all.")
