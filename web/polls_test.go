@@ -181,7 +181,7 @@ func TestPollCreatedApprovedAndCounted(t *testing.T) {
 	}
 	s.h.Run("Bob [vote Yes]\nCarol: !vote 2\nDan [vote Yes]\n@group hill\nHana [vote =SUM(A1)]\n@group street\n")
 	_, body = carol.get(s.ts.URL + "/polls/1")
-	mustContain(t, body, "Open", "Counts so far", `data-live="30"`,
+	mustContain(t, body, "Open", "Counts so far", `data-live="30"`, "SY1 2, SY3 7",
 		`<title id="chart-all-title">All areas: Should Longden Road be 20 mph?</title>`,
 		`<desc id="chart-all-desc">Yes: 2 votes (50%); =SUM(A1): 2 votes (50%). 4 voters in all.</desc>`,
 		`<title id="chart-area-0-title">Area SY1 2: Should Longden Road be 20 mph?</title>`,
