@@ -72,7 +72,6 @@ func inboxTitle(unread int, title string) string {
 
 // listView is /inbox.
 type listView struct {
-	Query                     url.Values
 	State, Desk, With, Age, Q string
 	Order                     string
 	Desks                     []string
@@ -108,7 +107,7 @@ func (s *Server) inboxList(w http.ResponseWriter, r *http.Request, v visitor) {
 		return
 	}
 	ctx, qs := r.Context(), r.URL.Query()
-	view := listView{Query: qs, State: qs.Get("state"), Desk: qs.Get("desk"), With: qs.Get("with"), Age: qs.Get("age"),
+	view := listView{State: qs.Get("state"), Desk: qs.Get("desk"), With: qs.Get("with"), Age: qs.Get("age"),
 		Q: strings.TrimSpace(qs.Get("q")), Order: qs.Get("order"), Ages: inboxAges, States: inboxStates}
 	if view.State == "" {
 		view.State = "open"
