@@ -24,14 +24,25 @@ async function refresh() {
 // Tests call it rather than wait for the timer.
 window.nbRefresh = refresh;
 
+// A refresh counts as use of the session, so a page nobody has touched for
+// 50 minutes stops refreshing and lets the session idle out as any other
+// page would; a hidden tab does not refresh at all.
+const idleLimit = 50 * 60 * 1000;
+let lastUse = Date.now();
+for (const ev of ['pointerdown', 'keydown', 'scroll']) {
+  addEventListener(ev, () => { lastUse = Date.now(); }, { passive: true });
+}
+
 const first = document.querySelector('[data-live]');
 if (first) {
   const seconds = Math.max(5, parseInt(first.dataset.live, 10) || 30);
   const timer = setInterval(() => {
-    if (!document.querySelector('[data-live]')) {
+    if (!document.querySelector('[data-live]') || Date.now() - lastUse > idleLimit) {
       clearInterval(timer);
       return;
     }
-    refresh().catch(() => {});
+    if (!document.hidden) {
+      refresh().catch(() => {});
+    }
   }, seconds * 1000);
 }
