@@ -7,6 +7,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 )
 
 // testConfig is the default config with small numbers that keep scripts short.
@@ -32,4 +33,12 @@ func harnessOptions(t testing.TB, cfg Config, photoDir string) bottest.Options {
 
 func TestGolden(t *testing.T) {
 	bottest.Golden(t, "testdata", harnessOptions(t, testConfig(), ""))
+}
+
+// TestGoldenOnPostgres runs the same transcripts on PostgreSQL.
+func TestGoldenOnPostgres(t *testing.T) {
+	storetest.RequirePostgres(t)
+	o := harnessOptions(t, testConfig(), "")
+	o.OnPostgres = true
+	bottest.Golden(t, "testdata", o)
 }

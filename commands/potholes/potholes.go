@@ -25,7 +25,7 @@ import (
 	"neighbourbot/commands/potholes/open311"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations returns the package's schema.

@@ -63,7 +63,7 @@ func (s store) holdAttempt(ctx context.Context, a heldAttempt) ([]purgedPhoto, e
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO pothole_held_attempts (`+heldAttemptColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		string(a.Chat), a.PersonID, a.Category, sqlkit.Millis(a.HeldAt), a.HasLocation, a.Lat, a.Long,
+		string(a.Chat), a.PersonID, a.Category, sqlkit.Millis(a.HeldAt), sqlkit.Flag(a.HasLocation), a.Lat, a.Long,
 		sha, file, size, a.PhotoProblem); err != nil {
 		return nil, fmt.Errorf("hold attempt: %w", err)
 	}
