@@ -41,22 +41,31 @@ func CopyInto(ctx context.Context, src, dst *Store) (CopyReport, error) {
 	if err := sameVersions(ctx, src, dst); err != nil {
 		return CopyReport{}, err
 	}
-	tables, err := copyOrder(ctx, src.db)
+	return CopyTables(ctx, src.db, dst.db, "schema_migrations")
+}
+
+// CopyTables copies every table of the SQLite database src, but skip's,
+// into the same, empty tables of the PostgreSQL database dst (its pool from
+// bot/postgres), in one transaction, and checks each row for row, as
+// CopyInto does; the caller has made sure the two schemas are at the same
+// version. The WhatsApp session's tables are copied with it.
+func CopyTables(ctx context.Context, src, dst *sql.DB, skip ...string) (CopyReport, error) {
+	tables, err := copyOrder(ctx, src, skip)
 	if err != nil {
 		return CopyReport{}, err
 	}
-	tx, err := dst.db.BeginTx(ctx, nil)
+	tx, err := dst.BeginTx(ctx, nil)
 	if err != nil {
 		return CopyReport{}, fmt.Errorf("copy: %w", err)
 	}
 	defer tx.Rollback()
 	var report CopyReport
 	for _, t := range tables {
-		n, err := copyTable(ctx, src.db, tx, t)
+		n, err := copyTable(ctx, src, tx, t)
 		if err != nil {
 			return CopyReport{}, fmt.Errorf("copy %s: %w", t, err)
 		}
-		if err := checkTable(ctx, src.db, tx, t); err != nil {
+		if err := checkTable(ctx, src, tx, t); err != nil {
 			return CopyReport{}, fmt.Errorf("copy %s: %w", t, err)
 		}
 		report.Tables = append(report.Tables, TableCount{Table: t, Rows: n})
@@ -86,12 +95,12 @@ func sameVersions(ctx context.Context, src, dst *Store) error {
 	return nil
 }
 
-// copyOrder lists src's tables (without the migrations' bookkeeping,
+// copyOrder lists src's tables but skip's (the migrations' bookkeeping,
 // which the destination has from its own migrations) so that each comes
 // after the tables its foreign keys refer to.
-func copyOrder(ctx context.Context, db *sql.DB) ([]string, error) {
+func copyOrder(ctx context.Context, db *sql.DB, skip []string) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT m.name, COALESCE(f."table", '') FROM sqlite_master m LEFT JOIN pragma_foreign_key_list(m.name) f
-		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'schema_migrations' ORDER BY m.name`)
+		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name`)
 	if err != nil {
 		return nil, fmt.Errorf("copy: list tables: %w", err)
 	}
@@ -102,6 +111,9 @@ func copyOrder(ctx context.Context, db *sql.DB) ([]string, error) {
 		var t, ref string
 		if err := rows.Scan(&t, &ref); err != nil {
 			return nil, err
+		}
+		if slices.Contains(skip, t) {
+			continue
 		}
 		if _, seen := deps[t]; !seen {
 			names = append(names, t)
@@ -243,6 +255,10 @@ func forColumn(v any, typ string) any {
 		if typ != "bytea" {
 			return string(x)
 		}
+	case int64:
+		if typ == "boolean" { // SQLite keeps a boolean as 0 or 1
+			return x != 0
+		}
 	}
 	return v
 }
@@ -307,6 +323,11 @@ func rowDigests(ctx context.Context, db querier, q string, n int) ([][32]byte, e
 			switch x := v.(type) {
 			case nil:
 				b = []byte{0}
+			case bool: // PostgreSQL's boolean is SQLite's 0 or 1
+				b = []byte{1, '0'}
+				if x {
+					b[1] = '1'
+				}
 			case int64:
 				b = append([]byte{1}, strconv.FormatInt(x, 10)...)
 			case float64:

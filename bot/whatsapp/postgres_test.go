@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"neighbourbot/bot/postgres"
+	"neighbourbot/bot/sqlite"
 	"neighbourbot/bot/storetest"
 )
 
@@ -87,5 +89,67 @@ func TestSessionOnPostgres(t *testing.T) {
 	}
 	if last, at, err := s.lastVersion(ctx); err != nil || last != v || at.IsZero() {
 		t.Fatalf("version read back = %v at %v, %v", last, at, err)
+	}
+}
+
+// TestCopySessionIntoHub moves a linked number's session from its SQLite
+// file into a hub: the session opened on PostgreSQL is the same linked
+// device, with its sent messages and version; a second copy is refused.
+func TestCopySessionIntoHub(t *testing.T) {
+	url := storetest.Schema(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "whatsapp.db")
+	pn, lid := types.NewJID("447700900001", types.DefaultUserServer), types.NewJID("12345", types.HiddenUserServer)
+	linkDevice(t, path, pn, lid)
+	s, err := OpenSession(ctx, SessionOptions{DSN: sqlite.DSN(path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sent.record(ctx, pn, "3EB0BBB", &waE2E.Message{Conversation: proto.String("Bins on Tuesday")})
+	// A boolean column: SQLite keeps 1, PostgreSQL true.
+	group := types.NewJID("120363000000000001", types.GroupServer)
+	if err := s.cli.Store.ChatSettings.PutArchived(ctx, group, true); err != nil {
+		t.Fatal(err)
+	}
+	v := store.WAVersionContainer{2, 3000, 1020304050}
+	if err := s.saveVersion(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	db, err := postgres.OpenDB(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := CopySessionInto(ctx, sqlite.DSN(path), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]int64{}
+	for _, tc := range report.Tables {
+		rows[tc.Table] = tc.Rows
+	}
+	if rows["whatsmeow_device"] != 1 || rows["neighbourbot_sent"] != 1 || rows["neighbourbot_wa_version"] != 1 || rows["whatsmeow_chat_settings"] != 1 {
+		t.Errorf("copied %v", rows)
+	}
+	if _, err := CopySessionInto(ctx, sqlite.DSN(path), db); err == nil {
+		t.Error("a second copy into the same hub was accepted")
+	}
+	hub, err := OpenSession(ctx, SessionOptions{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	if !hub.Linked() || hub.cli.Store.ID.User != pn.User || hub.cli.Store.LID != lid {
+		t.Fatalf("the hub's session is %v / %v", hub.cli.Store.ID, hub.cli.Store.LID)
+	}
+	if cs, err := hub.cli.Store.ChatSettings.GetChatSettings(ctx, group); err != nil || !cs.Archived {
+		t.Errorf("chat settings in the hub = %+v, %v", cs, err)
+	}
+	if back := hub.sent.lookup(pn, pn, "3EB0BBB"); back.GetConversation() != "Bins on Tuesday" {
+		t.Errorf("sent message in the hub = %v", back)
+	}
+	if last, _, err := hub.lastVersion(ctx); err != nil || last != v {
+		t.Errorf("version in the hub = %v, %v", last, err)
 	}
 }
