@@ -353,6 +353,8 @@ func TestInboxPagesFilesAndAudit(t *testing.T) {
 	if !found {
 		t.Errorf("no audit entry for the page's reply: %+v", entries)
 	}
+	_, page = rita.get(s.ts.URL + "/inbox/1")
+	mustContain(t, page, "Activity on this ticket", "<strong>Rita</strong> replied on the staff page", "<strong>Erin</strong> opened it (Highways)", "<strong>Erin</strong> wrote (photo)")
 }
 
 // TestInboxSavedReplies: a member of staff saves a reply for their desk; it

@@ -29,7 +29,10 @@ type ticketView struct {
 	Version             int64
 	CanSaveAll          bool
 	HasMap              bool // a message has a location: load the map's scripts
+	Activity            []activityRow
 }
+
+type activityRow struct{ When, Who, What string }
 
 type entryView struct {
 	ID                   int64
@@ -83,6 +86,9 @@ func (s *Server) showTicket(w http.ResponseWriter, r *http.Request, v visitor, s
 		ev := s.entry(t, e)
 		view.HasMap = view.HasMap || ev.Map != nil
 		view.Entries = append(view.Entries, ev)
+	}
+	for _, a := range t.Activity {
+		view.Activity = append(view.Activity, activityRow{When: s.when(a.At), Who: noPhones(a.Who), What: noPhones(a.What)})
 	}
 	if err := s.savedFor(r, &view, t.Desk); err != nil {
 		s.fail(w, r, err)

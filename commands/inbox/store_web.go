@@ -282,3 +282,27 @@ func (s *store) forgetNotes(ctx context.Context, ticketID int64) error {
 func (s *store) forgetNoteAuthor(ctx context.Context, person int64) error {
 	return s.exec(ctx, "forget note authors", `UPDATE inbox_notes SET author_name = 'a former staff member', author_id = NULL WHERE author_id = ?`, person)
 }
+
+// activity is one audited event on a ticket.
+type activity struct {
+	At                            time.Time
+	Actor, Action, Target, Detail string
+}
+
+// ticketActivity reads the audit log's events about ticket ref in chat
+// between from and to, newest first: the audit keeps the ticket as the
+// start of each entry's detail ("C12", "C12 · on the staff page"). The
+// time range keeps the scan of the (chat, at) index to the ticket's life.
+func (s *store) ticketActivity(ctx context.Context, chat bot.ChatID, ref string, from, to time.Time, limit int) ([]activity, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT at, actor_name, action, target_name, detail FROM audit_log
+		WHERE chat = ? AND at >= ? AND at <= ? AND (detail = ? OR detail LIKE ? ESCAPE '\')
+		ORDER BY at DESC, id DESC LIMIT ?`, string(chat), sqlkit.Millis(from), sqlkit.Millis(to), ref, ref+` · %`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("ticket activity: %w", err)
+	}
+	return sqlkit.ScanAll(rows, func(rows sqlkit.Scanner) (activity, error) {
+		var a activity
+		err := rows.Scan(sqlkit.TimeCol(&a.At), &a.Actor, &a.Action, &a.Target, &a.Detail)
+		return a, err
+	})
+}

@@ -229,6 +229,14 @@ type TicketView struct {
 	Earlier                      int   // entries before the first shown
 	Latest                       int64 // the latest message's id (for "answered meanwhile")
 	Staff                        []StaffMember
+	// Activity is the ticket's audit, newest first: who did what, when.
+	Activity []Activity
+}
+
+// Activity is one audited event on a ticket.
+type Activity struct {
+	At        time.Time
+	Who, What string
 }
 
 // StaffMember is someone a ticket can be given to.
@@ -286,6 +294,9 @@ func (f *Feature) Ticket(ctx context.Context, sc Scope, viewer, number int64, al
 		v.Entries = v.Entries[v.Earlier:]
 	}
 	if v.Staff, err = f.assignable(ctx, t); err != nil {
+		return TicketView{}, err
+	}
+	if v.Activity, err = f.activity(ctx, t); err != nil {
 		return TicketView{}, err
 	}
 	return v, f.st.markRead(ctx, viewer, t.ID, t.LastInID)
@@ -659,4 +670,63 @@ func (f *Feature) Staff(ctx context.Context, sc Scope) ([]StaffMember, error) {
 		}
 	}
 	return out, nil
+}
+
+// activityShown is how many audited events a ticket's page lists.
+const activityShown = 50
+
+// activity reads the audit of ticket t in words for the page.
+func (f *Feature) activity(ctx context.Context, t ticket) ([]Activity, error) {
+	to := f.clock.Now()
+	if t.State == stateClosed && !t.ClosedAt.IsZero() {
+		to = t.ClosedAt.Add(time.Minute)
+	}
+	list, err := f.st.ticketActivity(ctx, f.deskByName(t.Desk).chat, t.Ref(), t.CreatedAt, to, activityShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Activity, 0, len(list))
+	for _, a := range list {
+		out = append(out, Activity{At: a.At, Who: a.Actor, What: activityWords(a, t.Ref())})
+	}
+	return out, nil
+}
+
+// activityWords says what an audited event did, from its action and
+// detail ("C12 · on the staff page" → "replied on the staff page").
+func activityWords(a activity, ref string) string {
+	rest := strings.TrimPrefix(strings.TrimPrefix(a.Detail, ref), " · ")
+	where := ""
+	if rest == "on the staff page" {
+		where, rest = " on the staff page", ""
+	}
+	var what string
+	switch a.Action {
+	case "inbox.opened":
+		what = "opened it"
+	case "inbox.message":
+		what = "wrote (" + rest + ")"
+	case "inbox.reply":
+		what = "replied"
+	case "inbox.note":
+		what = "added an internal note"
+	case "inbox.assigned":
+		what = "gave it to " + a.Target
+	case "inbox.unassigned":
+		what = "unassigned it"
+	case "inbox.closed":
+		what = "closed it"
+	case "inbox.reopened":
+		what = "reopened it"
+	case "inbox.waiting":
+		what = "marked it waiting on the resident"
+	case "inbox.not-waiting":
+		what = "ended waiting on the resident"
+	default:
+		what = strings.TrimPrefix(a.Action, "inbox.")
+	}
+	if a.Action != "inbox.message" && rest != "" && !strings.Contains(rest, "\n") {
+		what += " (" + rest + ")"
+	}
+	return what + where
 }
