@@ -295,7 +295,7 @@ type activity struct {
 // time range keeps the scan of the (chat, at) index to the ticket's life.
 func (s *store) ticketActivity(ctx context.Context, chat bot.ChatID, ref string, from, to time.Time, limit int) ([]activity, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT at, actor_name, action, target_name, detail FROM audit_log
-		WHERE chat = ? AND at >= ? AND at <= ? AND (detail = ? OR detail LIKE ? ESCAPE '\')
+		WHERE chat = ? AND at >= ? AND at <= ? AND (detail = ? OR lower(detail) LIKE lower(?))
 		ORDER BY at DESC, id DESC LIMIT ?`, string(chat), sqlkit.Millis(from), sqlkit.Millis(to), ref, ref+` · %`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ticket activity: %w", err)
