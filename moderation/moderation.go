@@ -31,7 +31,7 @@ import (
 	"neighbourbot/bot"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations is the moderation schema.

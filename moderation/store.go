@@ -438,12 +438,15 @@ func (s store) purgeClosed(ctx context.Context, cutoff time.Time) (int64, error)
 	defer tx.Rollback()
 	c := sqlkit.Millis(cutoff)
 	var total int64
-	for _, q := range []string{
-		`DELETE FROM mod_warnings WHERE expires_at < ?1 OR removed_at < ?1 OR closed_at < ?1`,
-		`DELETE FROM mod_reports WHERE created_at < ?1`,
-		`DELETE FROM mod_forget_requests WHERE expires_at < ?1`,
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM mod_warnings WHERE expires_at < ? OR removed_at < ? OR closed_at < ?`, []any{c, c, c}},
+		{`DELETE FROM mod_reports WHERE created_at < ?`, []any{c}},
+		{`DELETE FROM mod_forget_requests WHERE expires_at < ?`, []any{c}},
 	} {
-		res, err := tx.ExecContext(ctx, q, c)
+		res, err := tx.ExecContext(ctx, q.sql, q.args...)
 		if err != nil {
 			return 0, fmt.Errorf("purge moderation records: %w", err)
 		}
