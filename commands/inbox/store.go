@@ -153,8 +153,8 @@ func (s *store) moveMessages(ctx context.Context, from, to int64) error {
 		return err
 	}
 	return s.exec(ctx, "move messages", `UPDATE inbox_tickets SET
-		last_in_id = COALESCE((SELECT MAX(id) FROM inbox_messages WHERE ticket_id = ?1 AND direction = 'in'), 0),
-		last_at = (SELECT MAX(at) FROM inbox_messages WHERE ticket_id = ?1) WHERE id = ?1`, to)
+		last_in_id = COALESCE((SELECT MAX(id) FROM inbox_messages WHERE ticket_id = ? AND direction = 'in'), 0),
+		last_at = (SELECT MAX(at) FROM inbox_messages WHERE ticket_id = ?) WHERE id = ?`, to, to, to)
 }
 
 func (s *store) byNumber(ctx context.Context, n int64) (ticket, error) {
