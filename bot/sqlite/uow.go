@@ -26,6 +26,13 @@ type unitOfWork struct {
 	// (PostgreSQL): one per unit of work is enough, since all are
 	// delivered at its commit.
 	notified map[string]bool
+	// checkpointed is set once a Checkpoint committed part of the unit:
+	// from then on it cannot be run again from the start.
+	checkpointed bool
+	// conflict is set when a statement failed because another process's
+	// transaction got there first (PostgreSQL's serialization failure or
+	// deadlock), even if the caller went on: the unit may be run again.
+	conflict bool
 	// broken is set when a savepoint could not be rolled back or released:
 	// SQLite itself rolled the whole transaction back (it may on a full
 	// disk), so nothing of the unit of work may commit.
@@ -74,6 +81,13 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 		}
 		return nil
 	}
+	return s.atomicRetrying(ctx, fn)
+}
+
+// atomicOnce runs fn in a new transaction (see Atomic) and returns the unit
+// of work it ran in, so that the caller can tell whether it may run fn
+// again after a serialization failure.
+func (s *Store) atomicOnce(ctx context.Context, fn func(ctx context.Context) error) (u *unitOfWork, err error) {
 	s.w.mu.Lock()
 	locked := true
 	unlock := func() {
@@ -83,11 +97,11 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 		}
 	}
 	defer unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, s.txOptions())
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
-	u := &unitOfWork{s: s, tx: tx}
+	u = &unitOfWork{s: s, tx: tx}
 	// u.tx, not tx: a Checkpoint moves the unit of work to a new one.
 	defer func() {
 		if r := recover(); r != nil {
@@ -97,15 +111,15 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 	}()
 	if err := fn(context.WithValue(ctx, uowKey{}, u)); err != nil {
 		u.tx.Rollback()
-		return err
+		return u, err
 	}
 	if u.broken != nil {
 		u.tx.Rollback()
-		return fmt.Errorf("transaction lost: %w", u.broken)
+		return u, fmt.Errorf("transaction lost: %w", u.broken)
 	}
 	if err := u.tx.Commit(); err != nil {
 		u.tx.Rollback()
-		return fmt.Errorf("commit: %w", err)
+		return u, fmt.Errorf("commit: %w", err)
 	}
 	// The hooks run after the writer lock is released: they may start
 	// units of work of their own (the console's sender does).
@@ -113,7 +127,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context) error) 
 	for _, f := range u.afterCommit {
 		f()
 	}
-	return nil
+	return u, nil
 }
 
 // Checkpoint commits what the unit of work of ctx has done so far and goes on
@@ -137,7 +151,8 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 	}
 	// The hooks wait for the end of the unit of work: they may not write
 	// while it holds the writer lock.
-	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
+	u.checkpointed = true
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), s.txOptions())
 	if err != nil {
 		u.broken = err
 		return fmt.Errorf("checkpoint: begin: %w", err)
@@ -219,12 +234,16 @@ func (u *unitOfWork) pop(sp *savepoint) {
 
 func (u *unitOfWork) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	u.beforeStatement(ctx, q)
-	return u.tx.ExecContext(ctx, q, args...)
+	res, err := u.tx.ExecContext(ctx, q, args...)
+	u.conflict = u.conflict || conflicted(err)
+	return res, err
 }
 
 func (u *unitOfWork) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	u.beforeStatement(ctx, q)
-	return u.tx.QueryContext(ctx, q, args...)
+	rows, err := u.tx.QueryContext(ctx, q, args...)
+	u.conflict = u.conflict || conflicted(err)
+	return rows, err
 }
 
 func (u *unitOfWork) queryRow(ctx context.Context, q string, args ...any) *sql.Row {

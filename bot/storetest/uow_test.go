@@ -3,10 +3,12 @@ package storetest_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/sqlite"
 	"neighbourbot/bot/storetest"
 )
 
@@ -131,6 +133,52 @@ func TestSendQueueOrder(t *testing.T) {
 		q("p2", bot.PriorityReply, t0, 42)
 		if n, _ := s.CancelSends(ctx, 42); n != 1 {
 			t.Errorf("cancelled %d direct messages", n)
+		}
+	})
+}
+
+// TestTwoProcessesReadThenWrite: two stores on one database (two processes
+// of a hub), each running units of work that read a count and write it
+// back one higher, as a handler counting approvals does. On SQLite one
+// writer at a time makes that safe; on PostgreSQL each unit is
+// SERIALIZABLE and run again when it collides, so no increment is lost.
+func TestTwoProcessesReadThenWrite(t *testing.T) {
+	counter := bot.Migrations{Component: "demo", FS: both(map[string]string{
+		"001_counter.sql": "CREATE TABLE demo_counter (id BIGINT PRIMARY KEY, v BIGINT NOT NULL); INSERT INTO demo_counter VALUES (1, 0);",
+	})}
+	storetest.RunBackends(t, func(t *testing.T, b storetest.Backend) {
+		place := b.NewPlace(t)
+		stores := []*sqlite.Store{b.OpenOn(t, place, counter), b.OpenOn(t, place, counter)}
+		const each = 40
+		var wg sync.WaitGroup
+		errs := make(chan error, len(stores))
+		for _, st := range stores {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					err := st.Atomic(context.Background(), func(ctx context.Context) error {
+						var v int64
+						if err := st.DB().QueryRowContext(ctx, `SELECT v FROM demo_counter WHERE id = 1`).Scan(&v); err != nil {
+							return err
+						}
+						_, err := st.DB().ExecContext(ctx, `UPDATE demo_counter SET v = ? WHERE id = 1`, v+1)
+						return err
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := count(t, stores[0], `SELECT v FROM demo_counter WHERE id = 1`); n != len(stores)*each {
+			t.Fatalf("counter = %d after %d increments: some were lost", n, len(stores)*each)
 		}
 	})
 }
