@@ -298,3 +298,44 @@ func TestListenerWakesOnCommit(t *testing.T) {
 	}
 	waitWake("a unit whose first queued send was rolled back")
 }
+
+// A listener whose connection the server dropped connects again and says
+// so with a wake (what was notified meanwhile is not known), then hears
+// notifications as before.
+func TestListenerSurvivesALostConnection(t *testing.T) {
+	url := storetest.Schema(t)
+	ctx := context.Background()
+	a, err := postgres.Open(ctx, url, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	channel, err := postgres.WakeChannel(ctx, a.Raw())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := postgres.Listen(ctx, url, channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var killed int
+	if err := a.Raw().QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = ?`,
+		`LISTEN "`+channel+`"`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminated %d listening connections, %v", killed, err)
+	}
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-l.Wake():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no wake 30 seconds after %s", what)
+		}
+	}
+	wait("the connection was lost")
+	// The wake came once it listened again: what is queued now is heard.
+	if _, err := a.QueueSend(ctx, bot.QueuedSend{Chat: "g1", Kind: "text", Payload: []byte("x"), Created: t0, NotBefore: t0}); err != nil {
+		t.Fatal(err)
+	}
+	wait("a send queued after the reconnection")
+}
