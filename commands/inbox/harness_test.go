@@ -10,6 +10,7 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/bottest"
+	"neighbourbot/bot/storetest"
 	"neighbourbot/moderation"
 )
 
@@ -83,13 +84,25 @@ func options(t testing.TB, cfg Config, dir string) bottest.Options {
 	}
 }
 
-func TestGolden(t *testing.T) {
+func TestGolden(t *testing.T) { goldens(t, false) }
+
+// TestGoldenOnPostgres runs the same transcripts on PostgreSQL.
+func TestGoldenOnPostgres(t *testing.T) {
+	storetest.RequirePostgres(t)
+	goldens(t, true)
+}
+
+func goldens(t *testing.T, onPostgres bool) {
+	golden := func(t *testing.T, dir string, o bottest.Options) {
+		o.OnPostgres = onPostgres
+		bottest.Golden(t, dir, o)
+	}
 	srv := recordedHolidays(t)
 	t.Run("basic", func(t *testing.T) {
-		bottest.Golden(t, filepath.Join("testdata", "basic"), options(t, testConfig(srv.URL), ""))
+		golden(t, filepath.Join("testdata", "basic"), options(t, testConfig(srv.URL), ""))
 	})
 	t.Run("desks", func(t *testing.T) {
-		bottest.Golden(t, filepath.Join("testdata", "desks"), options(t, deskConfig(srv.URL), ""))
+		golden(t, filepath.Join("testdata", "desks"), options(t, deskConfig(srv.URL), ""))
 	})
 	t.Run("routing", func(t *testing.T) {
 		cfg := deskConfig(srv.URL)
@@ -97,11 +110,11 @@ func TestGolden(t *testing.T) {
 		cfg.DefaultDesk = "General enquiries"
 		cfg.ReopenWithin = "off"
 		cfg.MenuTimeout = "30m"
-		bottest.Golden(t, filepath.Join("testdata", "routing"), options(t, cfg, ""))
+		golden(t, filepath.Join("testdata", "routing"), options(t, cfg, ""))
 	})
 	t.Run("team", func(t *testing.T) {
 		cfg := testConfig(srv.URL)
 		cfg.TeamName = "Shropshire Council customer services"
-		bottest.Golden(t, filepath.Join("testdata", "team"), options(t, cfg, ""))
+		golden(t, filepath.Join("testdata", "team"), options(t, cfg, ""))
 	})
 }
