@@ -42,9 +42,13 @@ type SpaceStats struct {
 	FreePages int64
 }
 
-// Space reads the page counts.
+// Space reads the page counts (SQLite's file; an error on PostgreSQL,
+// whose space is the server's).
 func (s *Store) Space(ctx context.Context) (SpaceStats, error) {
 	var st SpaceStats
+	if s.backend == Postgres {
+		return st, fmt.Errorf("page counts are SQLite's: PostgreSQL's space is the server's (pg_database_size)")
+	}
 	for _, q := range []struct {
 		pragma string
 		into   *int64
@@ -61,7 +65,13 @@ func (s *Store) Space(ctx context.Context) (SpaceStats, error) {
 // the main file and truncates it, so the files on disk shrink after a big
 // purge. It returns the bytes freed. It takes the write lock briefly, like
 // any write; the bot runs it after the nightly purges.
+//
+// On PostgreSQL it does nothing: the server's autovacuum reuses and hands
+// back the space of deleted rows itself.
 func (s *Store) Compact(ctx context.Context, minFreePages int64) (int64, error) {
+	if s.backend == Postgres {
+		return 0, nil
+	}
 	before, err := s.Space(ctx)
 	if err != nil {
 		return 0, err

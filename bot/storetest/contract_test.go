@@ -444,3 +444,25 @@ func TestAuditAfter(t *testing.T) {
 		}
 	})
 }
+
+// The nightly compaction after the purges runs on either backend: SQLite
+// hands free pages back; on PostgreSQL autovacuum does, and it does
+// nothing.
+func TestCompactAfterPurge(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		ctx := context.Background()
+		for i := range 200 {
+			s.FirstSeen(ctx, "g1", "m"+strconv.Itoa(i), t0)
+		}
+		if n, err := s.PurgeSeen(ctx, t0.Add(time.Second)); err != nil || n != 200 {
+			t.Fatalf("purged %d, %v", n, err)
+		}
+		if _, err := s.Compact(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM seen_messages`); n != 0 {
+			t.Errorf("%d rows after the purge", n)
+		}
+	})
+}

@@ -16,7 +16,7 @@ import (
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
 	"the bot's start-up and the console (they open the SQLite files for the bot's data and the WhatsApp session)",
-	"backups, restore and the nightly compaction",
+	"neighbourbot backup and restore (they copy the SQLite files)",
 	"several numbers sharing one hub (accounts)",
 }
 
