@@ -49,8 +49,8 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, v visitor) 
 	if !send("retry: 3000\n\n") {
 		return
 	}
-	tick := time.NewTicker(inboxPoll)
-	defer tick.Stop()
+	ticks, stop := s.ticker()
+	defer stop()
 	end := time.After(streamFor)
 	quiet := 0
 	for {
@@ -59,7 +59,7 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, v visitor) 
 			return
 		case <-end:
 			return
-		case <-tick.C:
+		case <-ticks:
 		}
 		now, err := s.deps.Inbox.Version(ctx)
 		if err != nil {
@@ -83,4 +83,14 @@ func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, v visitor) 
 			return
 		}
 	}
+}
+
+// ticker gives a stream its ticks: every inboxPoll, unless a test drives
+// them.
+func (s *Server) ticker() (<-chan time.Time, func()) {
+	if s.inboxTicks != nil {
+		return s.inboxTicks()
+	}
+	t := time.NewTicker(inboxPoll)
+	return t.C, t.Stop
 }

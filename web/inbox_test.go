@@ -257,6 +257,8 @@ func TestInboxTwoStaffAtOnce(t *testing.T) {
 // message with the unread count, whoever caused it.
 func TestInboxLiveUpdates(t *testing.T) {
 	s := newInboxSite(t)
+	ticks := make(chan time.Time)
+	s.srv.DriveInboxTicks(ticks)
 	sam := s.signIn("Sam")
 	_, page := sam.get(s.ts.URL + "/inbox")
 	v := regexp.MustCompile(`data-version="(\d+)"`).FindStringSubmatch(page)
@@ -274,7 +276,11 @@ func TestInboxLiveUpdates(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("events: %d %s", resp.StatusCode, ct)
 	}
+	// A tick with nothing new sends nothing; the tick after the resident's
+	// message sends the change. Each send waits for the stream to take it.
+	ticks <- time.Time{}
 	s.h.Run("dm Erin: General question\ndm Erin: 1\n")
+	ticks <- time.Time{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "data: ") {

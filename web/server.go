@@ -60,6 +60,9 @@ type Server struct {
 	// mu serialises AfterChange: two requests never run the console's
 	// due jobs at once.
 	mu sync.Mutex
+	// inboxTicks gives each inbox event stream its ticks (a real ticker;
+	// tests hand it a channel they drive, so none waits on real time).
+	inboxTicks func() (<-chan time.Time, func())
 }
 
 // Session lifetimes: a session ends after an hour unused or twelve hours
