@@ -466,3 +466,25 @@ func TestCompactAfterPurge(t *testing.T) {
 		}
 	})
 }
+
+// What /readyz and the jobs-due gauges read works on either backend.
+func TestHealthReads(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		ctx := context.Background()
+		if err := s.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, oldest, err := s.DueJobStats(ctx, t0); err != nil || n != 0 || !oldest.IsZero() {
+			t.Fatalf("no jobs: %d, %v, %v", n, oldest, err)
+		}
+		s.ScheduleJob(ctx, bot.Job{Kind: "a", RunAt: t0.Add(-time.Hour)})
+		s.ScheduleJob(ctx, bot.Job{Kind: "b", RunAt: t0.Add(time.Hour)})
+		if n, oldest, err := s.DueJobStats(ctx, t0); err != nil || n != 1 || !oldest.Equal(t0.Add(-time.Hour)) {
+			t.Fatalf("due: %d, %v, %v", n, oldest, err)
+		}
+		if depth, _, err := s.SendQueueStats(ctx); err != nil || depth != 0 {
+			t.Fatalf("queue: %d, %v", depth, err)
+		}
+	})
+}
