@@ -359,6 +359,16 @@ func TestInboxPagesFilesAndAudit(t *testing.T) {
 	if !found {
 		t.Errorf("no audit entry for the page's reply: %+v", entries)
 	}
+	// The page's own audit, which an owner searches on /audit, names the
+	// action and the ticket, never the words; sending the same form again
+	// adds no line.
+	if code, _ := rita.post(s.ts.URL+"/inbox/1", replyForm(t, page, "Thanks, logged.")); code != http.StatusSeeOther {
+		t.Fatalf("reply again: %d", code)
+	}
+	_, body = s.signIn("Olive").get(s.ts.URL + "/audit?person=rita")
+	if n := strings.Count(body, "inbox reply"); n != 1 || !strings.Contains(body, "ticket C1") || strings.Contains(body, "Thanks, logged") {
+		t.Errorf("/audit for Rita: %d inbox reply lines:\n%s", n, body)
+	}
 	_, page = rita.get(s.ts.URL + "/inbox/1")
 	mustContain(t, page, "Activity on this ticket", "<strong>Rita</strong> replied on the staff page", "<strong>Erin</strong> opened it (Highways)", "<strong>Erin</strong> wrote (photo)")
 }

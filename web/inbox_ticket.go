@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -177,17 +178,33 @@ func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v visitor) 
 		return
 	}
 	ctx := r.Context()
+	var done, field string
+	// The action and its line in the page's audit (which /audit searches
+	// by name) commit together; a repeated reply writes neither.
+	err := s.deps.Core.Atomic(ctx, func(ctx context.Context) error {
+		var audit bool
+		var err error
+		done, field, audit, err = s.inboxDo(ctx, r, sc, v, n)
+		if err != nil || !audit {
+			return err
+		}
+		return s.auditEvent(ctx, v.Actor(), "inbox "+r.PostFormValue("action"), fmt.Sprintf("ticket C%d", n))
+	})
+	s.afterAction(w, r, v, n, done, field, err)
+}
+
+// inboxDo does one ticket action; audit says whether it changed anything
+// the page's audit should show.
+func (s *Server) inboxDo(ctx context.Context, r *http.Request, sc inbox.Scope, v visitor, n int64) (done, field string, audit bool, err error) {
 	form := func(k string) string { return r.PostFormValue(k) }
-	var done string
-	var err error
-	field := "main-content"
+	field = "main-content"
 	switch form("action") {
 	case "reply":
 		field = "reply"
 		seen, _ := strconv.ParseInt(form("seen"), 10, 64)
 		var res inbox.ReplyResult
 		if res, err = s.deps.Inbox.Reply(ctx, sc, v.Person, n, form("reply"), form("key"), seen); err == nil {
-			done = replyDone(res)
+			return replyDone(res), field, !res.Again, nil
 		}
 	case "note":
 		field = "note"
@@ -206,7 +223,7 @@ func (s *Server) inboxAction(w http.ResponseWriter, r *http.Request, v visitor) 
 	default:
 		err = bot.Userf("Choose what to do with the ticket.")
 	}
-	s.afterAction(w, r, v, n, done, field, err)
+	return done, field, err == nil, err
 }
 
 // replyDone says what a reply did, naming replies sent meanwhile.
@@ -250,13 +267,21 @@ func (s *Server) inboxSaved(w http.ResponseWriter, r *http.Request, v visitor) {
 	}
 	ctx := r.Context()
 	back, _ := strconv.ParseInt(r.PostFormValue("ticket"), 10, 64)
-	var err error
 	done := "Saved reply added."
-	if id, _ := strconv.ParseInt(r.PostFormValue("delete"), 10, 64); id > 0 {
-		err, done = s.deps.Inbox.DeleteSavedReply(ctx, sc, v.Person, id), "Saved reply deleted."
-	} else {
-		err = s.deps.Inbox.SaveReply(ctx, sc, v.Person, r.PostFormValue("desk"), r.PostFormValue("title"), r.PostFormValue("text"))
-	}
+	err := s.deps.Core.Atomic(ctx, func(ctx context.Context) error {
+		if id, _ := strconv.ParseInt(r.PostFormValue("delete"), 10, 64); id > 0 {
+			done = "Saved reply deleted."
+			if err := s.deps.Inbox.DeleteSavedReply(ctx, sc, v.Person, id); err != nil {
+				return err
+			}
+			return s.auditEvent(ctx, v.Actor(), "inbox saved reply deleted", fmt.Sprintf("saved reply %d", id))
+		}
+		desk, title := r.PostFormValue("desk"), r.PostFormValue("title")
+		if err := s.deps.Inbox.SaveReply(ctx, sc, v.Person, desk, title, r.PostFormValue("text")); err != nil {
+			return err
+		}
+		return s.auditEvent(ctx, v.Actor(), "inbox saved reply added", fmt.Sprintf("%q for %s", bot.Truncate(title, 60), bot.Truncate(desk, 40)))
+	})
 	if msg, ok := bot.UserMessage(err); ok && back > 0 {
 		r.SetPathValue("n", strconv.FormatInt(back, 10))
 		s.showTicket(w, r, v, http.StatusConflict, "", []fieldError{{Field: "saved-title", Text: msg}}, nil)
