@@ -25,7 +25,7 @@ import (
 	"neighbourbot/bot"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations returns the package's schema (the postcode point cache).
