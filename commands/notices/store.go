@@ -13,7 +13,7 @@ import (
 	"neighbourbot/bot/sqlkit"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations is the package's schema.

@@ -174,7 +174,7 @@ func (s store) commentCount(ctx context.Context, id int64) (int, error) {
 
 // commentsByScope counts consultation id's comments per scope, and in all.
 func (s store) commentsByScope(ctx context.Context, id int64) (map[string]int, int, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT scope, COUNT(*) FROM notice_comments WHERE consultation_id = ? GROUP BY scope`, id)
+	rows, err := s.q().QueryContext(ctx, `SELECT scope, COUNT(*) FROM notice_comments WHERE consultation_id = ? GROUP BY scope ORDER BY scope`, id)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count comments: %w", err)
 	}

@@ -118,7 +118,7 @@ func (s store) heldByPeriods(ctx context.Context) (int, error) {
 
 // notSent lists a notice's lapsed deliveries by reason.
 func (s store) notSent(ctx context.Context, id int64) ([]NotSent, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT last_error, SUM(person_id IS NULL), SUM(person_id IS NOT NULL) FROM notice_outbox
+	rows, err := s.q().QueryContext(ctx, `SELECT last_error, COUNT(*) - COUNT(person_id), COUNT(person_id) FROM notice_outbox
 		WHERE notice_id = ? AND state = ? GROUP BY last_error ORDER BY last_error`, id, lapsedState)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries not sent: %w", err)

@@ -126,7 +126,7 @@ func (s store) heldDigests(ctx context.Context, chat string) ([]heldDigest, erro
 		q += ` AND target = ?`
 		args = append(args, chat)
 	}
-	rows, err := s.q().QueryContext(ctx, q+` GROUP BY target`, args...)
+	rows, err := s.q().QueryContext(ctx, q+` GROUP BY target ORDER BY target`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("held digests: %w", err)
 	}

@@ -28,7 +28,7 @@ func (s store) closePoll(ctx context.Context, id int64, now time.Time, reached, 
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
 			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), v.choice, COUNT(*)
 			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
-			WHERE v.notice_id = ? GROUP BY 2, 3, 4`, subscribersScope, id); err != nil {
+			WHERE v.notice_id = ? GROUP BY 1, 2, 3, 4`, subscribersScope, id); err != nil {
 			return fmt.Errorf("count votes: %w", err)
 		}
 		// Voters per group and area, as choice -1 (a multiple-answer
@@ -36,7 +36,7 @@ func (s store) closePoll(ctx context.Context, id int64, now time.Time, reached, 
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notice_poll_counts (notice_id, scope, area, choice, votes)
 			SELECT v.notice_id, CASE WHEN v.target LIKE 'person:%' THEN ? ELSE v.target END, COALESCE(c.area, ''), -1, COUNT(DISTINCT v.person_id)
 			FROM notice_poll_votes v LEFT JOIN notice_poll_chats c ON c.notice_id = v.notice_id AND c.target = v.target
-			WHERE v.notice_id = ? GROUP BY 2, 3`, subscribersScope, id); err != nil {
+			WHERE v.notice_id = ? GROUP BY 1, 2, 3`, subscribersScope, id); err != nil {
 			return fmt.Errorf("count voters: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notice_poll_votes WHERE notice_id = ?`, id); err != nil {
@@ -107,7 +107,7 @@ func (s store) pollReachedChats(ctx context.Context, id int64) ([]pollChat, erro
 // pollReach counts the groups and the private subscribers the outbox has
 // sent notice id to.
 func (s store) pollReach(ctx context.Context, id int64) (groups, subscribers int, err error) {
-	if err := s.q().QueryRowContext(ctx, `SELECT COALESCE(SUM(person_id IS NULL), 0), COALESCE(SUM(person_id IS NOT NULL), 0) FROM notice_outbox
+	if err := s.q().QueryRowContext(ctx, `SELECT COUNT(*) - COUNT(person_id), COUNT(person_id) FROM notice_outbox
 		WHERE notice_id = ? AND state = 'sent'`, id).Scan(&groups, &subscribers); err != nil {
 		return 0, 0, fmt.Errorf("poll reach: %w", err)
 	}
@@ -201,7 +201,7 @@ func (s store) recordPollMessage(ctx context.Context, notice int64, target, msgI
 
 // pollChats lists where notice id's poll went, in the order it went.
 func (s store) pollChats(ctx context.Context, id int64) ([]pollChat, error) {
-	rows, err := s.q().QueryContext(ctx, `SELECT notice_id, target, chat, area FROM notice_poll_chats WHERE notice_id = ? ORDER BY rowid`, id)
+	rows, err := s.q().QueryContext(ctx, `SELECT notice_id, target, chat, area FROM notice_poll_chats WHERE notice_id = ? ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("poll chats: %w", err)
 	}

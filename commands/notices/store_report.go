@@ -24,7 +24,7 @@ type areaCount struct {
 // commentsByArea counts the comments on notice id's consultations per area.
 func (s store) commentsByArea(ctx context.Context, id int64) ([]areaCount, error) {
 	rows, err := s.q().QueryContext(ctx, `SELECT m.area, COUNT(*) FROM notice_comments m JOIN notice_consultations c ON c.id = m.consultation_id
-		WHERE c.notice_id = ? GROUP BY m.area`, id)
+		WHERE c.notice_id = ? GROUP BY m.area ORDER BY m.area`, id)
 	if err != nil {
 		return nil, fmt.Errorf("report comments: %w", err)
 	}
