@@ -25,9 +25,6 @@ var notPortable = map[string]int{
 	// Counts the rows of a SQLite file being backed up or restored: a
 	// hub is backed up with pg_dump instead.
 	"cmd/neighbourbot/store_files.go": 1,
-	// The order a poll went out in is the table's rowid: it needs a
-	// named column (a notices migration) to be had on PostgreSQL.
-	"commands/notices/store_polls.go": 1,
 }
 
 // portableExempt are the directories whose SQL is one backend's own: the
@@ -57,6 +54,7 @@ var sqliteOnly = []struct {
 	{regexp.MustCompile(`(?i)\bpragma(\b|_)`), "a method of the backend (bot/sqlite)"},
 	{regexp.MustCompile(`\b(VACUUM|ATTACH|DETACH|AUTOINCREMENT|WITHOUT\s+ROWID|GLOB|REGEXP)\b`), "a method of the backend, or its migrations"},
 	{regexp.MustCompile(`\bCOLLATE\s+(NOCASE|RTRIM|BINARY)\b`), "lower(…) on both sides"},
+	{regexp.MustCompile(`(?i)\b(SUM|AVG|TOTAL)\([^()]*(\bIS\b|\bIN\b|\bLIKE\b|[=<>])`), "COUNT(col), or SUM(CASE WHEN … THEN 1 ELSE 0 END): a comparison is a boolean on PostgreSQL, not 0/1"},
 	{regexp.MustCompile(`\?\d`), "one plain ? per use, the argument passed again (PostgreSQL's are $1, $2, … in order)"},
 	{regexp.MustCompile(`\bLIMIT\s+-`), "no LIMIT (PostgreSQL refuses a negative one)"},
 	{regexp.MustCompile(`\bIS\s+(NOT\s+)?\?`), "IS NULL, or = ? (PostgreSQL's IS takes only NULL, TRUE, FALSE)"},
@@ -284,6 +282,8 @@ func TestNonPortableSQLFindsEachConstruct(t *testing.T) {
 		`PRAGMA foreign_keys = ON`,
 		`SELECT a FROM t LIMIT -1 OFFSET ?`,
 		`DELETE FROM t WHERE a < ?1 OR b < ?1`,
+		`SELECT SUM(person_id IS NULL) FROM t`,
+		`SELECT SUM(a = 1) FROM t`,
 		`SELECT a FROM t WHERE b IS ?`,
 		`SELECT a FROM t WHERE ? IS NULL OR a = ?`,
 		`SELECT CAST(a AS INTEGER) FROM t`,
@@ -308,7 +308,7 @@ func TestNonPortableSQLFindsEachConstruct(t *testing.T) {
 		`INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT (a) DO UPDATE SET b = excluded.b`,
 		`INSERT INTO t (a) VALUES (?) RETURNING id`,
 		`UPDATE t SET n = CASE WHEN n >= ? THEN n ELSE ? END WHERE id = ?`,
-		`SELECT COALESCE(MAX(a), 0), MIN(b) FROM t`,
+		`SELECT COALESCE(MAX(a), 0), MIN(b), SUM(n), COUNT(*) - COUNT(person_id) FROM t`,
 		`SELECT a FROM t WHERE lower(t.name) LIKE lower(?) ESCAPE '\'`,
 		`SELECT a FROM t WHERE lower(name) NOT LIKE lower(?)`,
 		`SELECT a FROM t WHERE target LIKE 'person:%'`,
