@@ -187,9 +187,10 @@ func InUnitOfWork(ctx context.Context) bool { return uowFrom(ctx) != nil }
 // InUnit is InUnitOfWork, for bot.Store.
 func (s *Store) InUnit(ctx context.Context) bool { return uowFrom(ctx) != nil }
 
-// savepoint starts a named savepoint in the unit of work. It is opened in
-// SQLite only before the first write made inside it: most handlers,
+// savepoint starts a named savepoint in the unit of work. On SQLite it is
+// opened only before the first write made inside it: most handlers,
 // inspectors and listeners only read, and then a savepoint costs nothing.
+// On PostgreSQL it is opened before the first statement (beforeStatement).
 func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 	u.savepoints++
 	sp := &savepoint{u: u, name: fmt.Sprintf("sp%d", u.savepoints), ctx: context.WithoutCancel(ctx), hooks: len(u.afterCommit)}
@@ -199,8 +200,13 @@ func (u *unitOfWork) savepoint(ctx context.Context) (*savepoint, error) {
 
 // beforeStatement opens the pending savepoints, outermost first, when q may
 // write. A failure breaks the unit of work, so that it cannot commit.
+//
+// On PostgreSQL they are opened before any statement: there a failed
+// statement, even a read, aborts the whole transaction unless a savepoint
+// opened before it is rolled back, and a step that failed must leave the
+// rest of the unit of work able to commit, as on SQLite.
 func (u *unitOfWork) beforeStatement(ctx context.Context, q string) {
-	if !mayWrite(q) {
+	if !mayWrite(q) && u.s.backend != Postgres {
 		return
 	}
 	for _, sp := range u.stack {

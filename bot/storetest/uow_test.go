@@ -182,3 +182,33 @@ func TestTwoProcessesReadThenWrite(t *testing.T) {
 		}
 	})
 }
+
+// A step (a nested unit) whose read fails is undone alone and the unit of
+// work still commits — on PostgreSQL too, where a failed statement aborts
+// the whole transaction unless a savepoint before it is rolled back.
+func TestFailedReadInAStep(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		ctx := context.Background()
+		err := s.Atomic(ctx, func(ctx context.Context) error {
+			if _, err := s.FirstSeen(ctx, "g1", "before", t0); err != nil {
+				return err
+			}
+			stepErr := s.Atomic(ctx, func(ctx context.Context) error {
+				var n int
+				return s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM no_such_table`).Scan(&n)
+			})
+			if stepErr == nil {
+				t.Error("a read of a missing table succeeded")
+			}
+			_, err := s.FirstSeen(ctx, "g1", "after", t0)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("the unit of work failed with its failed step: %v", err)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM seen_messages`); n != 2 {
+			t.Errorf("%d seen marks, want 2", n)
+		}
+	})
+}
