@@ -43,7 +43,7 @@ func (q faultFilter) where() (string, []any) {
 	}
 	if q.Chats != nil {
 		if len(q.Chats) == 0 {
-			conds = append(conds, "0")
+			conds = append(conds, "1 = 0") // no group: nothing (a bare 0 is no boolean on PostgreSQL)
 		} else {
 			marks := strings.TrimSuffix(strings.Repeat("?,", len(q.Chats)), ",")
 			for _, c := range q.Chats {
