@@ -13,7 +13,7 @@ import (
 	"neighbourbot/bot"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // Migrations are the web page's tables: sign-in links and sessions.
