@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"neighbourbot/bot/sqlite"
+	"neighbourbot/bot/storetest"
 )
 
 // fileServer serves testdata files by path ("/ea_floods.json") and
@@ -272,6 +272,10 @@ func TestGovUKAlertsDropsTestsAndPlacesByName(t *testing.T) {
 }
 
 func TestGeocoderCachesInTheDatabase(t *testing.T) {
+	storetest.Run(t, testGeocoderCachesInTheDatabase)
+}
+
+func testGeocoderCachesInTheDatabase(t *testing.T, open storetest.Opener) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -289,11 +293,7 @@ func TestGeocoderCachesInTheDatabase(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bot.db"), Migrations())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := open(t, Migrations())
 	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	g := &Geocoder{DB: st.DB(), BaseURL: srv.URL, Now: func() time.Time { return now }}
 	ctx := context.Background()
