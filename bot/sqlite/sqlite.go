@@ -15,6 +15,15 @@
 // It is the only package that imports the SQLite driver. Feature packages
 // keep their own SQL in their own store files and reach the shared
 // database through bot.Store.DB, declaring their schema as bot.Migrations.
+//
+// The same Store runs on PostgreSQL, a hub's database (OpenDB with a pool
+// from bot/postgres, whose connections rewrite "?" into $n): each
+// component's migrations/postgres holds the same numbers in PostgreSQL's
+// DDL; the few statements that differ branch on Backend (backend.go); a
+// unit of work there is SERIALIZABLE and runs again when another process's
+// collides with it (serial.go); jobs and sends can be claimed with a lease
+// by several processes (claims.go); CopyInto moves a SQLite database into
+// an empty hub (copy.go). The package keeps its name from before.
 package sqlite
 
 import (
