@@ -14,6 +14,7 @@ import (
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
 	"neighbourbot/bot/metrics"
+	"neighbourbot/bot/postgres"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/inbox"
 	"neighbourbot/commands/notices"
@@ -121,6 +122,16 @@ func openStore(ctx context.Context, path string) (*sqlite.Store, error) {
 	return sqlite.OpenComplete(ctx, path, allMigrations()...)
 }
 
+// openAppStore opens the bot's database: the SQLite file at path, or the
+// PostgreSQL database of [bot] database (a hub), with every feature's
+// migrations either way.
+func openAppStore(ctx context.Context, cfg Config, path string) (*sqlite.Store, error) {
+	if cfg.Bot.Database == "" {
+		return openStore(ctx, path)
+	}
+	return postgres.Open(ctx, cfg.Bot.Database, true, allMigrations()...)
+}
+
 // allMigrations is every feature's migrations (the core's come with the
 // store).
 func allMigrations() []bot.Migrations {
@@ -136,7 +147,7 @@ func allMigrations() []bot.Migrations {
 // newApp opens the store and builds an engine over tr with every feature
 // registered.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr bot.Transport, clock bot.Clock, con *console.Console) (*app, error) {
-	store, err := openStore(ctx, dbPath)
+	store, err := openAppStore(ctx, cfg, dbPath)
 	if err != nil {
 		return nil, err
 	}

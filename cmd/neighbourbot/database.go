@@ -15,7 +15,8 @@ import (
 // it runs on PostgreSQL, with tests on both backends; when the list and
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
-	"the bot's start-up and the console (they open the SQLite files for the bot's data and the WhatsApp session)",
+	"neighbourbot run's WhatsApp session (it still opens the session's SQLite file)",
+	"the console's -database and -account, and its -reset",
 	"neighbourbot backup and restore (they copy the SQLite files)",
 	"several numbers sharing one hub (accounts)",
 }
