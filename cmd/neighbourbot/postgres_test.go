@@ -74,3 +74,39 @@ func at(lines []string, i int) string {
 	}
 	return "(end)"
 }
+
+// The WhatsApp session follows [bot] database: the SQLite file in the data
+// directory by default, whatsmeow's tables in the PostgreSQL database when
+// it is set (and then no session file).
+func TestSessionFollowsTheDatabaseSetting(t *testing.T) {
+	ctx := context.Background()
+	cfg := defaultConfig()
+	cfg.Bot.DataDir = t.TempDir()
+	sess, err := openWhatsAppSession(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
+	if _, err := os.Stat(cfg.dataPath("whatsapp.db")); err != nil {
+		t.Fatalf("no session file by default: %v", err)
+	}
+
+	cfg.Bot.DataDir = t.TempDir()
+	cfg.Bot.Database = storetest.Schema(t)
+	sess, err = openWhatsAppSession(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Linked() {
+		t.Error("an empty hub has a linked device")
+	}
+	sess.Close()
+	if _, err := os.Stat(cfg.dataPath("whatsapp.db")); err == nil {
+		t.Error("a session file was made although the session is in PostgreSQL")
+	}
+	st := storetest.PostgresBackend.OpenOn(t, cfg.Bot.Database)
+	var tables int
+	if err := st.Raw().QueryRow(`SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('whatsmeow_device', 'neighbourbot_sent')`).Scan(&tables); err != nil || tables != 2 {
+		t.Errorf("session tables in the hub: %d, %v", tables, err)
+	}
+}

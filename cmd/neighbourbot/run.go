@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"neighbourbot/bot"
+	"neighbourbot/bot/postgres"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/bot/whatsapp"
 )
@@ -91,16 +92,32 @@ func normalizePairPhone(s string) (string, error) {
 	return s, nil
 }
 
+// openWhatsAppSession opens the linked device's session: the SQLite file in
+// the data directory, or, with [bot] database set, that PostgreSQL
+// database, beside the bot's data.
+func openWhatsAppSession(ctx context.Context, cfg Config, log *slog.Logger) (*whatsapp.Session, error) {
+	opts := whatsapp.SessionOptions{DSN: sqlite.DSN(cfg.dataPath("whatsapp.db")), DeviceName: cfg.WhatsApp.DeviceName, Log: log}
+	if cfg.Bot.Database == "" {
+		return whatsapp.OpenSession(ctx, opts)
+	}
+	db, err := postgres.OpenDB(ctx, cfg.Bot.Database)
+	if err != nil {
+		return nil, err
+	}
+	opts.DSN, opts.DB = "", db
+	sess, err := whatsapp.OpenSession(ctx, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sess, nil
+}
+
 // serve runs the session, the engine and the background tasks, and shuts
 // them down in order: stop taking messages, finish what is queued,
 // disconnect, close the stores.
 func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, stdout, stderr io.Writer) int {
-	sessPath := cfg.dataPath("whatsapp.db")
-	sess, err := whatsapp.OpenSession(ctx, whatsapp.SessionOptions{
-		DSN:        sqlite.DSN(sessPath),
-		DeviceName: cfg.WhatsApp.DeviceName,
-		Log:        log,
-	})
+	sess, err := openWhatsAppSession(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return exitError
