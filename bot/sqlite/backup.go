@@ -62,3 +62,22 @@ func CheckIntegrity(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// FileTables lists, by name, the tables of a SQLite database opened on its
+// file (as backup and restore open one), leaving out SQLite's own.
+func FileTables(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

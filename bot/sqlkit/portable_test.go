@@ -21,11 +21,7 @@ import (
 // shrinks. New SQL is written to run on SQLite and PostgreSQL alike; what
 // cannot be (a file's own schema, backups) goes behind a method of the
 // backend, in bot/sqlite.
-var notPortable = map[string]int{
-	// Counts the rows of a SQLite file being backed up or restored: a
-	// hub is backed up with pg_dump instead.
-	"cmd/neighbourbot/store_files.go": 1,
-}
+var notPortable = map[string]int{}
 
 // portableExempt are the directories whose SQL is one backend's own: the
 // SQLite and PostgreSQL backends, and the helpers in this package.

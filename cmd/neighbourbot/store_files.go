@@ -53,21 +53,10 @@ func tableRows(ctx context.Context, path string) (map[string]int, error) {
 	return out, nil
 }
 
+// tableNames lists the tables of a SQLite file (backups are of SQLite
+// data directories; a hub is backed up with pg_dump).
 func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return sqlite.FileTables(ctx, db)
 }
 
 // listedFiles is the names of the files each kept directory must hold
