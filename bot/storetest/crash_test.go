@@ -89,7 +89,7 @@ func TestKilledClaimerIsTakenOver(t *testing.T) {
 	var out bytes.Buffer
 	claimer := func(owner string, at time.Time) *exec.Cmd {
 		cmd := exec.Command(self, "-test.run=^TestClaimerProcess$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "NEIGHBOURBOT_TEST_CLAIMER="+url, "NEIGHBOURBOT_TEST_CLAIMER_OWNER="+owner,
+		cmd.Env = append(os.Environ(), "NEIGHBOURBOT_TEST_CLAIMER="+url+"&application_name=claimer_"+owner, "NEIGHBOURBOT_TEST_CLAIMER_OWNER="+owner,
 			"NEIGHBOURBOT_TEST_CLAIMER_AT="+strconv.FormatInt(at.UnixMilli(), 10))
 		cmd.Stdout, cmd.Stderr = &out, &out
 		return cmd
@@ -110,6 +110,15 @@ func TestKilledClaimerIsTakenOver(t *testing.T) {
 	}
 	a.Process.Signal(syscall.SIGKILL)
 	a.Wait()
+	// The server may still finish a statement the process sent before it
+	// died (a FinishSend in flight commits): wait until its connections
+	// are gone before looking at what it left.
+	for count(t, st, `SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'claimer_a'`) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed process's connections are still open")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	before := count(t, st, `SELECT COUNT(*) FROM demo_delivered`)
 	if before >= sends {
 		t.Skipf("the first process finished (%d) before it was killed", before)
