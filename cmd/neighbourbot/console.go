@@ -19,12 +19,16 @@ import (
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
+	"neighbourbot/bot/postgres"
 )
 
 // consoleFlags are the console's command-line flags.
 type consoleFlags struct {
 	cfgPath, script, dataDir, start, deliveryLog string
-	reset, verbose                               bool
+	// database is a PostgreSQL URL to keep the bot's data in (a hub)
+	// instead of console.db in the data directory.
+	database       string
+	reset, verbose bool
 	// web is the address to serve the staff web page on ("" = none).
 	web string
 }
@@ -36,7 +40,8 @@ func parseConsoleFlags(args []string, stderr io.Writer) (consoleFlags, int, bool
 	cfgPath := configFlag(fs)
 	fs.StringVar(&f.script, "script", "", "run this script instead of reading standard input")
 	fs.StringVar(&f.dataDir, "data", "", "data directory (default: the config's data_dir); the console keeps its own console.db there")
-	fs.BoolVar(&f.reset, "reset", false, "start from an empty console database")
+	fs.StringVar(&f.database, "database", "", "keep the bot's data in this PostgreSQL database (postgres://…, a hub) instead of console.db")
+	fs.BoolVar(&f.reset, "reset", false, "start from an empty console database (with -database: drop the bot's tables there; refused if it holds a linked WhatsApp session)")
 	fs.StringVar(&f.start, "start", "", "clock start, RFC 3339 (default "+console.DefaultStart.Format(time.RFC3339)+")")
 	fs.BoolVar(&f.verbose, "v", false, "log to standard error at debug level")
 	fs.StringVar(&f.deliveryLog, "delivery-log", "", "record every message the bot sends in this file (JSON lines), keeping one per message id as WhatsApp does; for crash tests")
@@ -69,7 +74,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		logLevel = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel}))
-	dbPath, code, ok := consoleDatabase(cfg, flags.reset, stderr)
+	dbPath, code, ok := consoleDatabase(ctx, cfg, flags.reset, stderr)
 	if !ok {
 		return code
 	}
@@ -132,6 +137,13 @@ func consoleConfig(flags consoleFlags, stderr io.Writer) (cfg Config, startAt ti
 	if flags.dataDir != "" {
 		cfg.Bot.DataDir = flags.dataDir
 	}
+	if flags.database != "" {
+		if err := validateDatabaseURL(flags.database); err != nil {
+			fmt.Fprintln(stderr, "neighbourbot: -database:", err)
+			return cfg, startAt, exitUsage, false
+		}
+		cfg.Bot.Database = flags.database
+	}
 	if flags.web != "" {
 		cfg.Web.Listen = flags.web
 		if err := cfg.Web.Validate(); err != nil {
@@ -150,9 +162,13 @@ func consoleConfig(flags consoleFlags, stderr io.Writer) (cfg Config, startAt ti
 }
 
 // consoleDatabase is the path of the console's own database, removed first
-// with -reset.
-func consoleDatabase(cfg Config, reset bool, stderr io.Writer) (dbPath string, code int, ok bool) {
+// with -reset; with -database, the bot's tables there are emptied instead.
+func consoleDatabase(ctx context.Context, cfg Config, reset bool, stderr io.Writer) (dbPath string, code int, ok bool) {
 	dbPath = filepath.Join(cfg.Bot.DataDir, "console.db")
+	if cfg.Bot.Database != "" {
+		code = consoleHub(ctx, cfg.Bot.Database, reset, stderr)
+		return dbPath, code, code == exitOK
+	}
 	if reset {
 		if err := removeDatabase(dbPath); err != nil {
 			fmt.Fprintln(stderr, "neighbourbot: reset:", err)
@@ -165,6 +181,29 @@ func consoleDatabase(cfg Config, reset bool, stderr io.Writer) (dbPath string, c
 		fmt.Fprintf(stderr, "neighbourbot console: carrying on with the data of an earlier run in %s (groups, items, loans, reports); add -reset to start afresh.\n", cfg.Bot.DataDir)
 	}
 	return dbPath, 0, true
+}
+
+// consoleHub prepares a console on a PostgreSQL database: -reset drops the
+// bot's tables there (never a live hub's), and an earlier run's data is
+// named, as for console.db. Errors are said and give the exit code.
+func consoleHub(ctx context.Context, database string, reset bool, stderr io.Writer) int {
+	where := postgres.Redact(database)
+	if reset {
+		if err := resetHub(ctx, database); err != nil {
+			fmt.Fprintf(stderr, "neighbourbot: reset %s: %v\n", where, err)
+			return exitError
+		}
+		return exitOK
+	}
+	had, err := hubHasData(ctx, database)
+	if err != nil {
+		fmt.Fprintf(stderr, "neighbourbot: %s: %v\n", where, err)
+		return exitError
+	}
+	if had {
+		fmt.Fprintf(stderr, "neighbourbot console: carrying on with the data of an earlier run in %s (groups, items, loans, reports); add -reset to start afresh.\n", where)
+	}
+	return exitOK
 }
 
 // serveConsoleWeb serves the staff page beside the console until the

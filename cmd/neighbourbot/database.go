@@ -15,7 +15,6 @@ import (
 // it runs on PostgreSQL, with tests on both backends; when the list and
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
-	"the console's -database and -account, and its -reset",
 	"neighbourbot backup and restore (they copy the SQLite files)",
 	"several numbers sharing one hub (accounts; the scheduler and the send queue do not claim their work yet)",
 }
@@ -31,7 +30,7 @@ func validateDatabase(database string) error {
 	if !postgres.IsURL(database) {
 		return errors.New(`bot.database must be empty (the SQLite file in the data directory) or a PostgreSQL URL such as "postgres://neighbourbot@db.example.org/neighbourbot"`)
 	}
-	if _, err := postgres.ParseURL(database); err != nil {
+	if err := validateDatabaseURL(database); err != nil {
 		return fmt.Errorf("bot.database: %w", err)
 	}
 	gaps := postgresGaps()
@@ -40,6 +39,16 @@ func validateDatabase(database string) error {
 	}
 	return fmt.Errorf("bot.database: this release cannot run on PostgreSQL yet — not yet on it: %s. Leave bot.database (and NEIGHBOURBOT_DATABASE_URL) empty to keep the SQLite file in the data directory",
 		strings.Join(gaps, "; "))
+}
+
+// validateDatabaseURL checks a PostgreSQL URL (the console's and hub
+// import's -database) without connecting and without repeating it.
+func validateDatabaseURL(database string) error {
+	if !postgres.IsURL(database) {
+		return errors.New(`must be a PostgreSQL URL such as "postgres://neighbourbot@db.example.org/neighbourbot"`)
+	}
+	_, err := postgres.ParseURL(database)
+	return err
 }
 
 // postgresGaps lists what does not run on PostgreSQL yet: the features
