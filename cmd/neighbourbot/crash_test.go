@@ -221,6 +221,12 @@ func tableDump(t *testing.T, dir string) map[string][]string {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	return dumpStore(t, st)
+}
+
+// dumpStore is tableDump of an open store.
+func dumpStore(t *testing.T, st *sqlite.Store) map[string][]string {
+	t.Helper()
 	db := st.Raw()
 	tables, err := botTables(context.Background())
 	if err != nil {

@@ -92,6 +92,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runRestore(ctx, args, stdout, stderr)
 	case "console":
 		return runConsole(ctx, args, stdin, stdout, stderr)
+	case "hub":
+		return runHub(ctx, args, stdout, stderr)
 	case "health":
 		return runHealth(ctx, args, stdout, stderr)
 	}
@@ -111,6 +113,7 @@ Usage:
   neighbourbot console [-config FILE] [-script FILE] ...   try every command in a simulated group
   neighbourbot backup [-config FILE] DIR                   copy both databases and the photos, while the bot runs
   neighbourbot restore [-config FILE] DIR                  put a backup back (the bot must be stopped)
+  neighbourbot hub import -data DIR -database URL          copy a data directory into an empty PostgreSQL hub
   neighbourbot check-config [-config FILE]                 check the configuration and environment (exit 0 or 2)
   neighbourbot health [-config FILE] [-live]               ask the running bot's /readyz (exit 0 when ready)
   neighbourbot version                                     print the version

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/store/sqlstore"
-	"go.mau.fi/whatsmeow/types"
 
 	"neighbourbot/bot"
 	"neighbourbot/bot/console"
@@ -176,17 +174,7 @@ func TestConsoleSubcommandOnPostgres(t *testing.T) {
 		t.Errorf("-reset dropped a table that is not the bot's: %v %v", ok, err)
 	}
 
-	container := sqlstore.NewWithDB(st.Raw(), "postgres", nil)
-	if err := container.Upgrade(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dev := container.NewDevice()
-	dev.ID = &types.JID{User: "447700900123", Device: 1, Server: types.DefaultUserServer}
-	dev.Account = &waAdv.ADVSignedDeviceIdentity{Details: []byte{1}, AccountSignature: make([]byte, 64),
-		AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64)}
-	if err := container.PutDevice(ctx, dev); err != nil {
-		t.Fatal(err)
-	}
+	linkDevice(t, sqlstore.NewWithDB(st.Raw(), "postgres", nil))
 	before := peopleIn(t, st)
 	code, _, errOut := run("", "-reset")
 	if code == exitOK || !strings.Contains(errOut, "linked WhatsApp session") || strings.Contains(errOut, "447700900123") {

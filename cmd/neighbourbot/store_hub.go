@@ -72,6 +72,22 @@ func dropHubTables(ctx context.Context, db *sql.DB, tables, functions []string) 
 	return tx.Commit()
 }
 
+// clearHubTables deletes every row of the tables (the bot's own, named by
+// the caller), in one transaction.
+func clearHubTables(ctx context.Context, db *sql.DB, tables []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+quoteTable(t)); err != nil {
+			return fmt.Errorf("empty %s: %w", t, err)
+		}
+	}
+	return tx.Commit()
+}
+
 func quoteTable(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // createFunction finds the functions a PostgreSQL migration creates (the
