@@ -30,7 +30,14 @@ type Config struct {
 	// in (mediafetch.go). Against WhatsApp it is on; the console's
 	// attachments are local and come at once.
 	DeferDownloads bool
-	Log            *slog.Logger
+	// Owner names this engine in its claims on a store shared by several
+	// processes (see WorkClaimer); empty: host, process id and a counter.
+	Owner string
+	// Wake tells Run that another process changed the jobs or the send
+	// queue (a hub's LISTEN/NOTIFY): it looks at both at once rather than
+	// at its next tick. Nil: ticks only.
+	Wake <-chan struct{}
+	Log  *slog.Logger
 	// Observer receives counts for metrics (optional).
 	Observer Observer
 }

@@ -65,6 +65,9 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	if clock == nil {
 		clock = SystemClock{}
 	}
+	if cfg.Owner == "" {
+		cfg.Owner = defaultOwner()
+	}
 	e := &Engine{
 		cfg: cfg, obs: cfg.Observer, store: store, tr: tr, clock: clock, log: cfg.Log,
 		queue:  make(chan func(context.Context), 4096),
@@ -79,6 +82,7 @@ func NewEngine(cfg Config, store Store, tr Transport, clock Clock) *Engine {
 	e.groups = newGroups(cfg, store, tr, clock)
 	e.attachments = &Attachments{tr: tr}
 	e.jobs = newJobs(store, clock, cfg.Log, cfg.Observer, &e.mu, e.afterUnit, e.health)
+	e.jobs.claims, e.jobs.owner = claimerOf(store), cfg.Owner
 	e.questions = &Questions{jobs: e.jobs, store: store, clock: clock}
 	e.reg.router.Use(e.gates()...)
 	e.registerBuiltins()

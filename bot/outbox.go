@@ -63,11 +63,18 @@ type Outbox struct {
 	wake       chan struct{} // pokes the sender after a commit that queued sends
 	sendMu     sync.Mutex    // one sender at a time
 	sendFailed []SendFailedFunc
+
+	// claims, on a store other processes share, claims each row before
+	// it goes (nil: the store is this process's alone); owner names this
+	// engine in the claims.
+	claims WorkClaimer
+	owner  string
 }
 
 func newOutbox(cfg Config, store Store, tr Transport, clock Clock, health *storeHealth) *Outbox {
 	return &Outbox{store: store, tr: tr, clock: clock, log: cfg.Log, obs: cfg.Observer, health: health,
-		quiet: cfg.QuietHours, sync: cfg.SyncSends, wake: make(chan struct{}, 1)}
+		quiet: cfg.QuietHours, sync: cfg.SyncSends, wake: make(chan struct{}, 1),
+		claims: claimerOf(store), owner: cfg.Owner}
 }
 
 // Send-queue row kinds.
@@ -212,7 +219,7 @@ func (o *Outbox) sendNext(ctx context.Context) (bool, time.Duration) {
 	o.sendMu.Lock()
 	defer o.sendMu.Unlock()
 	now := o.clock.Now()
-	q, ok, err := o.store.NextSend(ctx, now)
+	q, ok, err := o.next(ctx, now)
 	if err != nil {
 		o.health.failed("read send queue", err)
 		return false, 5 * time.Second
@@ -221,6 +228,10 @@ func (o *Outbox) sendNext(ctx context.Context) (bool, time.Duration) {
 		at, ok, err := o.store.NextSendAt(ctx)
 		if err != nil || !ok {
 			return false, idleWait
+		}
+		if o.claims != nil && !at.After(now) {
+			// Due but held by another process's claim.
+			return false, sharedWait
 		}
 		return false, min(max(at.Sub(now), 10*time.Millisecond), idleWait)
 	}
@@ -237,7 +248,8 @@ func (o *Outbox) sendNext(ctx context.Context) (bool, time.Duration) {
 	sendErr := o.deliverQueued(ctx, q)
 	if ctx.Err() != nil {
 		// Shutting down: the row stays and goes, under the same id, at
-		// the next start.
+		// the next start — or from another process at once.
+		o.unclaim(q)
 		return false, 0
 	}
 	o.obs.Sent(q.Kind, sendErr)
@@ -250,6 +262,29 @@ func (o *Outbox) sendNext(ctx context.Context) (bool, time.Duration) {
 		return false, 5 * time.Second
 	}
 	return true, 0
+}
+
+// next is the row to send now: claimed for this engine when the store is
+// shared, simply the next one otherwise.
+func (o *Outbox) next(ctx context.Context, now time.Time) (QueuedSend, bool, error) {
+	if o.claims != nil {
+		return o.claims.ClaimSend(ctx, o.owner, now, sendLease)
+	}
+	return o.store.NextSend(ctx, now)
+}
+
+// unclaim gives a claimed row back untouched, for another process to take
+// now rather than when the lease lapses.
+func (o *Outbox) unclaim(q QueuedSend) {
+	if o.claims == nil {
+		return
+	}
+	err := o.store.Atomic(context.Background(), func(ctx context.Context) error {
+		return o.store.DelaySend(ctx, q.ID, q.NotBefore, false, q.LastErr)
+	})
+	if err != nil {
+		o.log.Warn("give back a claimed send", KeyChat, q.Chat, KeyErr, err)
+	}
 }
 
 // settleSend records a send's outcome: gone when the server took it or it

@@ -60,6 +60,10 @@ func (e *Engine) Run(ctx context.Context) error {
 			}
 		case fn := <-e.queue:
 			fn(work)
+		case <-e.cfg.Wake:
+			// Another process queued sends or booked jobs.
+			e.out.wakeSender()
+			e.jobs.RunDue(ctx, work, true)
 		case <-ticker.C:
 			e.jobs.RunDue(ctx, work, true)
 			if e.now().Sub(lastPurge) > 24*time.Hour {

@@ -43,6 +43,12 @@ type Jobs struct {
 
 	afterUnit func(ctx context.Context)
 	health    *storeHealth
+
+	// claims, on a store other processes share, claims due jobs before
+	// they run (nil: the store is this process's alone); owner names this
+	// engine in the claims.
+	claims WorkClaimer
+	owner  string
 }
 
 // JobFunc runs a persisted job. An error reschedules it with backoff.
@@ -191,27 +197,65 @@ func (s *Jobs) RunDue(stop, work context.Context, async bool) {
 		if stop.Err() != nil {
 			return
 		}
-		jobs, err := s.store.DueJobs(work, s.clock.Now(), 50)
+		jobs, err := s.due(work)
 		if err != nil {
 			s.log.Error("load due jobs", KeyErr, err)
 			return
 		}
-		ran := 0
+		ran, ok := s.runBatch(stop, work, jobs, async)
+		if !ok || ran == 0 {
+			return // stopping, the store cannot commit, nothing due, or only jobs whose fetch is under way
+		}
+	}
+}
+
+// due loads the jobs due now: claimed for this engine when the store is
+// shared, simply the oldest otherwise.
+func (s *Jobs) due(ctx context.Context) ([]Job, error) {
+	if s.claims != nil {
+		return s.claims.ClaimJobs(ctx, s.owner, s.clock.Now(), jobLease, 50)
+	}
+	return s.store.DueJobs(ctx, s.clock.Now(), 50)
+}
+
+// runBatch runs or starts jobs in order and counts those it did; ok is
+// false when it stopped early (shutdown, or the store cannot commit: try
+// again next tick). Claimed jobs it did not start are given back.
+func (s *Jobs) runBatch(stop, work context.Context, jobs []Job, async bool) (ran int, ok bool) {
+	for i, j := range jobs {
+		if stop.Err() != nil {
+			s.unclaim(work, jobs[i:])
+			return ran, false
+		}
+		started, ok := s.start(stop, work, j, async)
+		if !ok {
+			return ran, false
+		}
+		if started {
+			ran++
+		} else {
+			s.unclaim(work, jobs[i:i+1])
+		}
+	}
+	return ran, true
+}
+
+// unclaim gives claimed jobs back as they were, for another process to
+// run now rather than when the lease lapses.
+func (s *Jobs) unclaim(ctx context.Context, jobs []Job) {
+	if s.claims == nil || len(jobs) == 0 {
+		return
+	}
+	err := s.store.Atomic(ctx, func(ctx context.Context) error {
 		for _, j := range jobs {
-			if stop.Err() != nil {
-				return
-			}
-			started, ok := s.start(stop, work, j, async)
-			if !ok {
-				return // the store cannot commit: try again next tick
-			}
-			if started {
-				ran++
+			if err := s.store.PostponeJob(ctx, j, j.RunAt); err != nil {
+				return err
 			}
 		}
-		if ran == 0 {
-			return // nothing due, or only jobs whose fetch is under way
-		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("give back claimed jobs", KeyErr, err)
 	}
 }
 

@@ -32,6 +32,11 @@ const (
 	wakeSends = "sends"
 )
 
+// SharesWork reports whether other processes may share this store's jobs
+// and send queue (a hub on PostgreSQL): the engine then claims its work
+// (bot.WorkClaimer). A SQLite file belongs to one process.
+func (s *Store) SharesWork() bool { return s.backend == Postgres }
+
 // ClaimJobs claims up to limit jobs due at now and not under another
 // process's lease, oldest first, for owner until now+lease, and returns
 // them (with the generation the claim gave them). Call it outside a unit
