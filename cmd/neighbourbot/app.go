@@ -35,6 +35,9 @@ type app struct {
 	// metrics receives counts and polled sources' states; components add
 	// gauges with metrics.GaugeFunc.
 	metrics *metrics.Metrics
+	// wake hears the hub's other processes queue sends and book jobs
+	// (nil on SQLite and in the console); close it before the store.
+	wake *postgres.Listener
 	// health holds the probes behind /healthz and /readyz on the metrics
 	// listener; components add theirs with health.Live and health.Ready.
 	health *bot.Health
@@ -132,6 +135,32 @@ func openAppStore(ctx context.Context, cfg Config, path string) (*sqlite.Store, 
 	return postgres.Open(ctx, cfg.Bot.Database, true, allMigrations()...)
 }
 
+// close stops listening to the hub and closes the store.
+func (a *app) close() error {
+	if a.wake != nil {
+		a.wake.Close()
+	}
+	return a.store.Close()
+}
+
+// listenToHub listens, for a bot running on a hub (PostgreSQL, not the
+// console), to the NOTIFY its other processes send when they queue sends
+// or book jobs, so this one takes its share at once. Nil otherwise.
+func listenToHub(ctx context.Context, cfg Config, store *sqlite.Store, con *console.Console) (*postgres.Listener, error) {
+	if cfg.Bot.Database == "" || con != nil {
+		return nil, nil
+	}
+	channel, err := postgres.WakeChannel(ctx, store.Raw())
+	if err != nil {
+		return nil, err
+	}
+	l, err := postgres.Listen(ctx, cfg.Bot.Database, channel)
+	if err != nil {
+		return nil, fmt.Errorf("listen to the hub: %w", err)
+	}
+	return l, nil
+}
+
 // allMigrations is every feature's migrations (the core's come with the
 // store).
 func allMigrations() []bot.Migrations {
@@ -155,7 +184,17 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	quiet := cfg.QuietHours()
 	b := currentBuild()
 	obs.SetBuildInfo(b.Version, b.Revision, b.Go)
+	wake, err := listenToHub(ctx, cfg, store, con)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	var woken <-chan struct{}
+	if wake != nil {
+		woken = wake.Wake()
+	}
 	engine := bot.NewEngine(bot.Config{
+		Wake:     woken,
 		Prefix:   cfg.Bot.Prefix,
 		Owners:   cfg.Bot.Owners,
 		Log:      log,
@@ -170,15 +209,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 		// The dedupe window ([bot] dedupe_days).
 		SeenRetention: time.Duration(cfg.Bot.DedupeDays) * 24 * time.Hour,
 	}, store, tr, clock)
-	a := &app{cfg: cfg, log: log, engine: engine, clock: clock, store: store, console: con,
+	a := &app{cfg: cfg, log: log, engine: engine, clock: clock, store: store, console: con, wake: wake,
 		http: &http.Client{Timeout: 20 * time.Second}, metrics: obs, health: &bot.Health{}}
 	a.health.Live("database", store.Ping)
 	if err := a.jobGauges(); err != nil {
-		store.Close()
+		a.close()
 		return nil, err
 	}
 	if err := a.sendQueueHealth(); err != nil {
-		store.Close()
+		a.close()
 		return nil, err
 	}
 	if cfg.Metrics.Listen != "" {
@@ -188,7 +227,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	}
 	for _, f := range features() {
 		if err := f.register(a); err != nil {
-			store.Close()
+			a.close()
 			return nil, fmt.Errorf("register %s: %w", f.name, err)
 		}
 	}
@@ -197,7 +236,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger, dbPath string, tr
 	// took.
 	engine.Kit("direct").Reg.ListenDirectFallback()
 	if err := engine.Start(ctx); err != nil {
-		store.Close()
+		a.close()
 		return nil, err
 	}
 	return a, nil

@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, pairPhone string, 
 		return storeExit(err)
 	}
 	defer func() {
-		if err := a.store.Close(); err != nil {
+		if err := a.close(); err != nil {
 			log.Error("close database", bot.KeyErr, err)
 		}
 	}()
