@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"neighbourbot/bot/postgres"
 	"neighbourbot/bot/sqlite"
 	"neighbourbot/commands/potholes"
 )
@@ -437,11 +438,38 @@ func parseDirCommand(fs *flag.FlagSet, args []string, cfgPath *string, stderr io
 		return "", Config{}, exitUsage
 	}
 	cfg, _, err := loadConfig(*cfgPath)
+	// A hub is told how it is backed up before anything else is checked:
+	// these commands copy SQLite files.
+	if postgres.IsURL(cfg.Bot.Database) {
+		fmt.Fprint(stderr, hubBackupMessage(fs.Name(), cfg))
+		return "", cfg, exitUsage
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "neighbourbot:", err)
 		return "", cfg, exitUsage
 	}
 	return fs.Arg(0), cfg, -1
+}
+
+// hubBackupMessage says how a hub is backed up or restored: with
+// PostgreSQL's own pg_dump and pg_restore, which copy a consistent
+// snapshot while the bot runs and know every table, the WhatsApp
+// session's included; the files kept beside the database are copied as
+// files. The URL is shown without its password.
+func hubBackupMessage(cmd string, cfg Config) string {
+	url := postgres.Redact(cfg.Bot.Database)
+	if cmd == "restore" {
+		return fmt.Sprintf(`neighbourbot restore: the bot's data and its WhatsApp session are in PostgreSQL (bot.database), which this command does not write.
+Restore the hub with PostgreSQL's pg_restore, with every bot on the hub stopped:
+  pg_restore --clean --if-exists --no-owner --single-transaction -d '%s' neighbourbot.dump
+and put the photos and inbox folders back into %s. See docs/hub.md.
+`, url, cfg.Bot.DataDir)
+	}
+	return fmt.Sprintf(`neighbourbot backup: the bot's data and its WhatsApp session are in PostgreSQL (bot.database), which this command does not copy.
+Back the hub up with PostgreSQL's pg_dump (a consistent snapshot, while the bot runs):
+  pg_dump --format=custom --file=neighbourbot.dump '%s'
+and copy the photos and inbox folders of %s beside it (report photos and inbox media are files). See docs/hub.md.
+`, url, cfg.Bot.DataDir)
 }
 
 // makeEmptyDir creates dir (0700) or accepts an existing empty one.

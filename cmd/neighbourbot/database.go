@@ -15,7 +15,6 @@ import (
 // it runs on PostgreSQL, with tests on both backends; when the list and
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
-	"neighbourbot backup and restore (they copy the SQLite files)",
 	"several numbers sharing one hub (accounts; the scheduler and the send queue do not claim their work yet)",
 }
 
