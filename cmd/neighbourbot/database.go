@@ -15,7 +15,7 @@ import (
 // it runs on PostgreSQL, with tests on both backends; when the list and
 // the features' gaps are empty, a postgres:// database is accepted.
 var notYetOnPostgres = []string{
-	"several numbers sharing one hub (accounts; the scheduler and the send queue do not claim their work yet)",
+	"several numbers sharing one hub ([bot] account: groups, memberships and sends per number are not built yet)",
 }
 
 // validateDatabase checks [bot] database: empty (the SQLite file in the
