@@ -375,11 +375,11 @@ func TestSigtermAtRandomPointsLosesAndRepeatsNothing(t *testing.T) {
 
 // The SIGTERM sequences with the bot's data in PostgreSQL (console
 // -database; the uninterrupted run and each sequence on a schema of its
-// own). The kill -9 sequences do not run there yet: PostgreSQL does not
-// hand back an identity value taken by a transaction the kill rolled back,
-// so a report or person created again after the restart gets the next
-// number (P2 where the uninterrupted run said P1), and the script's later
-// "!metoo P1" meets no report.
+// own). The kill -9 sequences do not pass there yet: PostgreSQL does not
+// hand back identity values taken by work that was rolled back (or whose
+// insert found its row), so after a kill and a restart a report or person
+// made again gets the next number (P2 where the uninterrupted run said
+// P1), and the script's later "!metoo P1" meets no report.
 func TestSigtermAtRandomPointsOnPostgres(t *testing.T) {
 	storetest.RequirePostgres(t)
 	stopRepeatedly(t, syscall.SIGTERM, 20261204, 20, true)
