@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -116,49 +117,10 @@ func (l *lockedBuffer) String() string {
 // there by an approver arrives in the group once, and the console stops
 // serving on a signal.
 func TestConsoleServesTheStaffPage(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config.toml")
-	cfgText := "[bot]\ndata_dir = \"" + filepath.ToSlash(filepath.Join(dir, "data")) + "\"\nowners = [\"Olive\"]\n\n[notices]\nrequire_approval = true\napprovers = [\"Carol\"]\n"
-	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	script := "@admin Alice\nAlice: !bot on\nAlice: !notices on\ndm Olive: !web\ndm Carol: !web\n"
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errOut lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runConsole(ctx, []string{"-config", cfgPath, "-web", addr}, strings.NewReader(script), &out, &errOut)
-	}()
-	linkRE := regexp.MustCompile(`http://` + regexp.QuoteMeta(addr) + `/login/[A-Za-z0-9_-]+`)
-	var links []string
-	for range 200 {
-		if links = linkRE.FindAllString(out.String(), -1); len(links) == 2 && strings.Contains(errOut.String(), "stays up") {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if len(links) != 2 {
-		t.Fatalf("links: %v\n%s\n%s", links, out.String(), errOut.String())
-	}
-	signIn := func(link string) *http.Client {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.Post(link, "application/x-www-form-urlencoded", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return c
-	}
-	olive, carol := signIn(links[0]), signIn(links[1])
-	resp, err := olive.PostForm("http://"+addr+"/notices/new", url.Values{"sender": {""}, "title": {"Bins a day late"}, "body": {"Sorry."},
+	c := startWebConsole(t, "[bot]\nowners = [\"Olive\"]\n\n[notices]\nrequire_approval = true\napprovers = [\"Carol\"]\n",
+		"@admin Alice\nAlice: !bot on\nAlice: !notices on\ndm Olive: !web\ndm Carol: !web\n", 2)
+	olive, carol := c.signIn(c.links[0]), c.signIn(c.links[1])
+	resp, err := olive.PostForm(c.url("/notices/new"), url.Values{"sender": {""}, "title": {"Bins a day late"}, "body": {"Sorry."},
 		"topics": {"bins"}, "urgency": {"normal"}, "action": {"send"}})
 	if err != nil {
 		t.Fatal(err)
@@ -167,22 +129,101 @@ func TestConsoleServesTheStaffPage(t *testing.T) {
 	if resp.Request.URL.Path != "/notices/1" {
 		t.Fatalf("after sending: %s", resp.Request.URL)
 	}
-	resp, err = carol.PostForm("http://"+addr+"/approvals/1", url.Values{"action": {"approve"}})
+	resp, err = carol.PostForm(c.url("/approvals/1"), url.Values{"action": {"approve"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if n := strings.Count(out.String(), "[street] bot: *Bins a day late*"); n != 1 {
-		t.Errorf("the group got the notice %d times:\n%s", n, out.String())
+	if n := strings.Count(c.out.String(), "[street] bot: *Bins a day late*"); n != 1 {
+		t.Errorf("the group got the notice %d times:\n%s", n, c.out.String())
 	}
-	cancel()
+	c.stop()
+}
+
+// webConsole is `console -web` on a free loopback port, playing a script,
+// its output readable while it runs.
+type webConsole struct {
+	t           *testing.T
+	addr        string
+	links       []string // the sign-in links the script's !web asked for
+	out, errOut lockedBuffer
+	cancel      context.CancelFunc
+	done        chan int
+}
+
+// startWebConsole starts the console with cfgText (its data_dir added)
+// and waits until the script has played and nLinks sign-in links are out.
+func startWebConsole(t *testing.T, cfgText, script string, nLinks int) *webConsole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &webConsole{t: t, addr: ln.Addr().String(), done: make(chan int, 1)}
+	ln.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.toml")
+	cfgText = "[bot]\ndata_dir = \"" + filepath.ToSlash(filepath.Join(dir, "data")) + "\"\n" + strings.TrimPrefix(cfgText, "[bot]\n")
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	c.cancel = cancel
+	t.Cleanup(cancel)
+	go func() {
+		c.done <- runConsole(ctx, []string{"-config", cfgPath, "-web", c.addr}, strings.NewReader(script), &c.out, &c.errOut)
+	}()
+	linkRE := regexp.MustCompile(`http://` + regexp.QuoteMeta(c.addr) + `/login/[A-Za-z0-9_-]+`)
+	// The console runs in this process but on its own goroutines: the
+	// only way to know the script has played is to watch its output.
+	for range 200 {
+		if c.links = linkRE.FindAllString(c.out.String(), -1); len(c.links) == nLinks && strings.Contains(c.errOut.String(), "stays up") {
+			return c
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("links: %v\n%s\n%s", c.links, c.out.String(), c.errOut.String())
+	return nil
+}
+
+func (c *webConsole) url(path string) string { return "http://" + c.addr + path }
+
+// signIn follows a sign-in link in a browser of its own.
+func (c *webConsole) signIn(link string) *http.Client {
+	c.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &http.Client{Jar: jar}
+	resp, err := b.Post(link, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return b
+}
+
+// get fetches a page as b, returning its status and body.
+func (c *webConsole) get(b *http.Client, path string) (int, string) {
+	c.t.Helper()
+	resp, err := b.Get(c.url(path))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// stop signals the console and checks that it stops serving, cleanly.
+func (c *webConsole) stop() {
+	c.t.Helper()
+	c.cancel()
 	select {
-	case code := <-done:
+	case code := <-c.done:
 		if code != exitOK {
-			t.Errorf("exit %d: %s", code, errOut.String())
+			c.t.Errorf("exit %d: %s", code, c.errOut.String())
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("the console did not stop")
+		c.t.Fatal("the console did not stop")
 	}
 }
 
