@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,14 +72,7 @@ var likeOK = regexp.MustCompile(`(?i)lower\(\s*[\w.]+\s*\)\s+(NOT\s+)?LIKE\s+low
 // only SQLite has is named with what to write instead.
 func TestStoreSQLIsPortable(t *testing.T) {
 	root := moduleRoot(t)
-	skip := func(rel string) bool {
-		for _, d := range portableExempt {
-			if rel == d || strings.HasPrefix(rel, d+"/") {
-				return true
-			}
-		}
-		return false
-	}
+	skip := func(rel string) bool { return under(rel, portableExempt) }
 	found := map[string][]string{}
 	err := walkGoFiles(root, skip, func(path, rel string) error {
 		if !strings.HasPrefix(filepath.Base(rel), "store") {
@@ -98,33 +90,8 @@ func TestStoreSQLIsPortable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := map[string]bool{}
-	for f := range found {
-		files[f] = true
-	}
-	for f := range notPortable {
-		files[f] = true
-	}
-	var names []string
-	for f := range files {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		allowed, listed := notPortable[f]
-		got := len(found[f])
-		places := strings.Join(found[f], "\n\t")
-		switch {
-		case !listed && got > 0:
-			t.Errorf("%s: SQL only SQLite runs:\n\t%s", f, places)
-		case got > allowed:
-			t.Errorf("%s: %d places only SQLite runs, up from %d:\n\t%s", f, got, allowed, places)
-		case got < allowed:
-			t.Errorf("%s: %d places only SQLite runs, down from %d — lower its count in notPortable:\n\t%s", f, got, allowed, places)
-		default:
-			t.Logf("%s: %d places still only SQLite runs:\n\t%s", f, got, places)
-		}
-	}
+	checkShrinkOnly(t, found, notPortable, shrinkOnlyWords{
+		what: "places only SQLite runs", fix: "write them as PostgreSQL runs them too (sqliteOnly says how)", list: "notPortable"})
 }
 
 // nonPortablePlaces lists, as "line: construct — instead", the SQL in one

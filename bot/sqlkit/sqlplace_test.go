@@ -67,32 +67,57 @@ func TestSQLOnlyInStoreFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs := map[string]bool{}
-	for d := range found {
-		dirs[d] = true
+	checkShrinkOnly(t, found, sqlOutsideStores, shrinkOnlyWords{
+		what: "SQL places outside store files", fix: "move them behind store methods named for what they mean", list: "sqlOutsideStores"})
+}
+
+// shrinkOnlyWords name one repository check's places, what to do about new
+// ones, and its allowlist.
+type shrinkOnlyWords struct{ what, fix, list string }
+
+// checkShrinkOnly compares the places found under each key (a package, a
+// file) with an allowlist that only shrinks: a key not listed may have
+// none, a listed one exactly its count — so whoever removes places lowers
+// the count in the same change.
+func checkShrinkOnly(t *testing.T, found map[string][]string, allowed map[string]int, w shrinkOnlyWords) {
+	t.Helper()
+	keys := map[string]bool{}
+	for k := range found {
+		keys[k] = true
 	}
-	for d := range sqlOutsideStores {
-		dirs[d] = true
+	for k := range allowed {
+		keys[k] = true
 	}
 	var names []string
-	for d := range dirs {
-		names = append(names, d)
+	for k := range keys {
+		names = append(names, k)
 	}
 	sort.Strings(names)
-	for _, d := range names {
-		allowed, listed := sqlOutsideStores[d]
-		got := len(found[d])
+	for _, k := range names {
+		limit, listed := allowed[k]
+		got := len(found[k])
+		places := strings.Join(found[k], "\n\t")
 		switch {
 		case !listed && got > 0:
-			t.Errorf("%s: SQL outside store*.go — move it behind a store method named for what it means:\n\t%s", d, strings.Join(found[d], "\n\t"))
-		case got > allowed:
-			t.Errorf("%s: %d SQL places outside store files, up from %d — move the new ones into a store*.go:\n\t%s", d, got, allowed, strings.Join(found[d], "\n\t"))
-		case got < allowed:
-			t.Errorf("%s: %d SQL places outside store files, down from %d — lower its count in sqlOutsideStores:\n\t%s", d, got, allowed, strings.Join(found[d], "\n\t"))
+			t.Errorf("%s: %d %s — %s:\n\t%s", k, got, w.what, w.fix, places)
+		case got > limit:
+			t.Errorf("%s: %d %s, up from %d — %s:\n\t%s", k, got, w.what, limit, w.fix, places)
+		case got < limit:
+			t.Errorf("%s: %d %s, down from %d — lower its count in %s:\n\t%s", k, got, w.what, limit, w.list, places)
 		default:
-			t.Logf("%s: %d SQL places still outside store files:\n\t%s", d, got, strings.Join(found[d], "\n\t"))
+			t.Logf("%s: %d %s still:\n\t%s", k, got, w.what, places)
 		}
 	}
+}
+
+// under reports whether rel is one of dirs or inside one.
+func under(rel string, dirs []string) bool {
+	for _, d := range dirs {
+		if rel == d || strings.HasPrefix(rel, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // walkGoFiles calls fn for every non-test Go file of the module, with its
@@ -118,14 +143,7 @@ func walkGoFiles(root string, skip func(rel string) bool, fn func(path, rel stri
 	})
 }
 
-func exempt(rel string) bool {
-	for _, e := range sqlExempt {
-		if rel == e || strings.HasPrefix(rel, e+"/") {
-			return true
-		}
-	}
-	return false
-}
+func exempt(rel string) bool { return under(rel, sqlExempt) }
 
 // sqlPlaces lists, as "line: what", the database calls and SQL string
 // literals in one Go file. Comments are not looked at.
