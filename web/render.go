@@ -64,6 +64,11 @@ var funcs = template.FuncMap{
 		}
 		return f
 	},
+	// senders adds the choices to a "sender" field: the forms that write
+	// a notice, a poll or a consultation share one sender field.
+	"senders": func(f map[string]string, options []string) map[string]any {
+		return map[string]any{"Label": f["Label"], "Value": f["Value"], "Err": f["Err"], "Options": options}
+	},
 	"list": func(s ...string) []string { return s },
 	"errorFor": func(errs []fieldError, field string) string {
 		for _, e := range errs {

@@ -35,3 +35,43 @@ func TestFailSaysWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestSenderField: the forms' shared sender field is a hidden input when
+// there is one sender, a select with the chosen one selected when there
+// are several ("" is the council), and shows its mistake either way.
+func TestSenderField(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		value   string
+		senders []string
+		errs    []fieldError
+		want    []string
+		notWant []string
+	}{
+		{"one", "", []string{""}, nil, []string{`<input type="hidden" name="sender" value="">`}, []string{"<select"}},
+		{"several", "Highways", []string{"", "Highways", "Bins"}, nil,
+			[]string{`<select class="govuk-select" id="sender" name="sender">`, `<option value="">The council</option>`, `<option value="Highways" selected>Highways</option>`, `<option value="Bins">Bins</option>`},
+			[]string{"hidden", "govuk-error-message"}},
+		{"mistake", "Parks", []string{"", "Highways"}, []fieldError{{"sender", "You cannot write for Parks"}},
+			[]string{`govuk-form-group--error`, `id="sender-error"`, "You cannot write for Parks", `govuk-select--error`}, []string{"selected"}},
+		{"mistake with one sender", "Parks", []string{""}, []fieldError{{"sender", "You cannot write for Parks"}},
+			[]string{`<p class="govuk-error-message" id="sender">You cannot write for Parks</p>`, `type="hidden"`}, nil},
+	} {
+		var b strings.Builder
+		f := funcs["field"].(func(string, string, string, []fieldError) map[string]string)("sender", "Send as", tc.value, tc.errs)
+		arg := funcs["senders"].(func(map[string]string, []string) map[string]any)(f, tc.senders)
+		if err := pages["compose"].ExecuteTemplate(&b, "senderfield", arg); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.name, w, b.String())
+			}
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("%s: has %q:\n%s", tc.name, w, b.String())
+			}
+		}
+	}
+}
